@@ -1,0 +1,60 @@
+// Architecture layer: which register holds what at a syscall stop.
+//
+// x86_64: nr in orig_rax, args in rdi rsi rdx r10 r8 r9, result in rax; the
+// argument registers survive the syscall.
+// arm64: nr in x8 (changed through NT_ARM_SYSTEM_CALL), args in x0..x5, result in
+// x0 — so x0 (arg0) is overwritten by the return value and must be saved at
+// syscall entry. Code that needs arguments at syscall exit must use the copy
+// taken at entry; kArg0ClobberedByReturn says so.
+#pragma once
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include <cstdint>
+#include <string>
+
+#if defined(__aarch64__)
+#include <asm/ptrace.h>
+#endif
+
+namespace rp {
+
+#if defined(__x86_64__)
+constexpr const char* kArchName = "x86_64";
+constexpr bool kArg0ClobberedByReturn = false;
+constexpr int kSyscallInsnLen = 2;  // 0f 05
+constexpr int kCloneChildTidArg = 3;  // clone(flags, stack, parent_tid, child_tid, tls)
+using RawRegs = user_regs_struct;
+#elif defined(__aarch64__)
+constexpr const char* kArchName = "aarch64";
+constexpr bool kArg0ClobberedByReturn = true;
+constexpr int kSyscallInsnLen = 4;  // svc #0
+constexpr int kCloneChildTidArg = 4;  // clone(flags, stack, parent_tid, tls, child_tid)
+using RawRegs = user_pt_regs;
+#else
+#error "rp supports x86_64 and aarch64"
+#endif
+
+class Regs {
+ public:
+  RawRegs raw{};
+
+  uint64_t ip() const;
+  void set_ip(uint64_t v);
+  uint64_t sp() const;
+  int64_t syscall_nr() const;
+  uint64_t arg(int i) const;
+  void set_arg(int i, uint64_t v);
+  int64_t ret() const;
+  void set_ret(int64_t v);
+
+  bool read(pid_t tid);
+  bool write(pid_t tid) const;
+  // Changes the syscall number a thread stopped at syscall entry will run;
+  // -1 skips the syscall.
+  static bool set_syscall_nr(pid_t tid, Regs& regs, int64_t nr);
+  bool operator==(const Regs& o) const;
+  std::string describe() const;  // one line: ip, sp, a few registers
+};
+
+}  // namespace rp

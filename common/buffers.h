@@ -1,0 +1,41 @@
+// Where a syscall's buffers are, from its table entry, its arguments, its
+// result and (for in/out lengths) values read at entry. Shared by every
+// user-space consumer; the kernel backends follow the same rules in C.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "syscall_table.h"
+
+namespace rp {
+
+struct Region {
+  uint64_t addr = 0;
+  uint64_t len = 0;
+};
+
+// Reads an unsigned integer of `size` bytes (4 or 8) from tracee memory.
+using WordReader = std::function<std::optional<uint64_t>(uint64_t addr, int size)>;
+
+// Values some outputs need from syscall entry (in/out lengths).
+struct EntryLens {
+  uint32_t len[2] = {0, 0};
+};
+
+EntryLens entry_lens(const SyscallSpec& s, const uint64_t args[6], const WordReader& rd);
+
+// Regions the kernel wrote. Empty regions are omitted.
+std::vector<Region> output_regions(const SyscallSpec& s, const uint64_t args[6], int64_t ret,
+                                   const EntryLens& lens, const WordReader& rd);
+
+// Regions the syscall read from (the data a write-like syscall sends).
+std::vector<Region> input_regions(const SyscallSpec& s, const uint64_t args[6],
+                                  const WordReader& rd);
+
+// Output size of an ioctl request, 0 if it writes nothing rp knows of.
+// `known` is false for requests rp cannot size at all.
+uint64_t ioctl_output_size(uint64_t request, bool* known);
+
+}  // namespace rp

@@ -1,0 +1,36 @@
+// Starting a program under ptrace the same way for record and replay: ASLR
+// off, the recorded stack limit (it decides where mmap places things), the
+// recorded argv/envp and the exact exe path string (it lands on the stack).
+#pragma once
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace rp {
+
+struct LaunchSpec {
+  std::string exe_path;  // given to execve as is
+  std::vector<std::string> argv, envp;
+  std::string cwd;                 // empty: stay
+  long long stack_limit_cur = -1;  // RLIMIT_STACK soft limit, -1: leave
+};
+
+// Finds a program like execvp would; an absolute path is returned as is, a
+// path with a slash is made absolute. Throws rp::Error (exit 127 semantics).
+std::string resolve_program(const std::string& arg0);
+
+// Forks, execs under PTRACE_TRACEME with `options` set, and returns the pid
+// stopped at its PTRACE_EVENT_EXEC. Throws rp::Error if the exec fails.
+pid_t launch_traced(const LaunchSpec& spec, long options);
+
+class NotFound : public std::exception {
+ public:
+  explicit NotFound(std::string m) : msg_(std::move(m)) {}
+  const char* what() const noexcept override { return msg_.c_str(); }
+
+ private:
+  std::string msg_;
+};
+
+}  // namespace rp

@@ -1,0 +1,165 @@
+/* rp_abi.h — the one C header shared by the kernel module (kmod/), the eBPF
+ * program (record/bpf/) and user space. It holds:
+ *   - the enums the syscall table (syscalls.def) is written in,
+ *   - per-architecture sizes of the structs the table names,
+ *   - the binary record layout a kernel backend writes into its ring buffer,
+ *   - the /dev/rp ioctl interface of the kernel module.
+ * Plain C, no includes in kernel/BPF builds, fixed-width fields, 8-byte aligned
+ * records, so every producer and the single user-space decoder agree.
+ */
+#ifndef RP_ABI_H
+#define RP_ABI_H
+
+#if defined(__KERNEL__) || defined(__bpf__)
+/* the kernel and vmlinux.h provide __u64 and friends */
+#else
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#endif
+
+/* ---- syscall table vocabulary (see syscalls.def) ---- */
+enum rp_policy {
+	RP_POLICY_EMU = 0,
+	RP_POLICY_EXEC,
+	RP_POLICY_MMAP,
+	RP_POLICY_CLONE,
+	RP_POLICY_EXECVE,
+	RP_POLICY_EXIT,
+	RP_POLICY_KILL,
+	RP_POLICY_SIGRETURN,
+	RP_POLICY_ENOSYS,
+};
+
+enum rp_size {
+	RP_SZ_NONE = 0,
+	RP_SZ_FIXED,
+	RP_SZ_RET,
+	RP_SZ_ARG,
+	RP_SZ_ARGMUL,
+	RP_SZ_LENPTR,
+	RP_SZ_IOV,
+	RP_SZ_MSGHDR,
+	RP_SZ_MMSGHDR,
+	RP_SZ_MMSGLEN,
+	RP_SZ_IOCTL,
+	RP_SZ_FCNTL,
+	RP_SZ_FDSET,
+	RP_SZ_PAGES,
+	RP_SZ_BITS,
+	RP_SZ_HANDLE,
+};
+
+/* Sizes of kernel ABI structs named by the table. They differ by architecture,
+ * which is why the table uses these names instead of numbers. */
+#if defined(__aarch64__) || defined(__TARGET_ARCH_arm64)
+#define RP_SIZEOF_STAT 128
+#define RP_SIZEOF_EPOLL_EVENT 16
+#else /* x86_64 */
+#define RP_SIZEOF_STAT 144
+#define RP_SIZEOF_EPOLL_EVENT 12 /* packed on x86_64 */
+#endif
+#define RP_SIZEOF_TIMESPEC 16
+#define RP_SIZEOF_TIMEVAL 16
+#define RP_SIZEOF_ITIMERVAL 32
+#define RP_SIZEOF_ITIMERSPEC 32
+#define RP_SIZEOF_RUSAGE 144
+#define RP_SIZEOF_UTSNAME 390
+#define RP_SIZEOF_SYSINFO 112
+#define RP_SIZEOF_STATFS 120
+#define RP_SIZEOF_STATX 256
+#define RP_SIZEOF_SIGINFO 128
+#define RP_SIZEOF_STACK_T 24
+#define RP_SIZEOF_KSIGACTION 32
+#define RP_SIZEOF_TIMEX 208
+#define RP_SIZEOF_SHMID_DS 112
+#define RP_SIZEOF_MSQID_DS 120
+#define RP_SIZEOF_MSGHDR 56
+#define RP_SIZEOF_MMSGHDR 64
+#define RP_SIZEOF_IOVEC 16
+#define RP_SIZEOF_FLOCK 32
+
+/* ---- kernel backend ring records ----
+ * A kernel backend emits, per completed syscall, one rp_rec_syscall followed by
+ * rp_rec_data records carrying the bytes of its buffers (split into chunks when
+ * large). Every record starts with rp_rec_hdr; size covers header + payload and
+ * is a multiple of 8. */
+enum rp_rec_type {
+	RP_REC_SYSCALL = 1,  /* struct rp_rec_syscall */
+	RP_REC_DATA = 2,     /* struct rp_rec_data + payload */
+	RP_REC_TASK = 3,     /* struct rp_rec_task: fork/exit seen in the kernel */
+};
+
+struct rp_rec_hdr {
+	__u32 size;
+	__u16 type;
+	__u16 flags;
+};
+
+/* rp_rec_syscall.flags */
+#define RP_SYSF_DATA_MISSING 0x1 /* a buffer could not be copied: user space must read it */
+#define RP_SYSF_NO_EXIT 0x2      /* exit/exit_group/execve seen at entry only */
+
+struct rp_rec_syscall {
+	struct rp_rec_hdr h;
+	__u32 tid;
+	__u32 tgid;
+	__u64 seq;       /* global sequence number, taken at sys_exit */
+	__u64 tseq;      /* per-thread sequence number, proves per-thread completeness */
+	__s64 nr;
+	__u64 args[6];   /* saved at sys_enter: arm64 overwrites x0 with the return value */
+	__s64 ret;
+	__u32 ndata;     /* rp_rec_data records that follow for this seq */
+	__u32 entry_len[2]; /* *(u32 *)lenptr at entry, for RP_SZ_LENPTR outputs */
+	__u32 pad;
+};
+
+/* rp_rec_data.flags */
+#define RP_DATAF_INPUT 0x1 /* bytes the syscall read (hashed by user space), not wrote */
+
+struct rp_rec_data {
+	struct rp_rec_hdr h;
+	__u32 len;       /* payload bytes that follow this header (before padding) */
+	__u32 out_index; /* which descriptor of the table entry (0..3, or 4 for input) */
+	__u64 seq;       /* the syscall record it belongs to */
+	__u64 addr;      /* tracee address of the first payload byte */
+	/* payload */
+};
+
+enum rp_task_event { RP_TASK_FORK = 1, RP_TASK_EXIT = 2 };
+
+struct rp_rec_task {
+	struct rp_rec_hdr h;
+	__u32 event;     /* enum rp_task_event */
+	__u32 tid;
+	__u32 tgid;
+	__u32 parent_tid;
+	__u64 seq;
+};
+
+/* ---- /dev/rp (kmod) ---- */
+struct rp_kmod_config {
+	__u32 ring_bytes;  /* power of two */
+	__u32 wake_bytes;  /* wake the drainer when this much is pending */
+	__s32 root_pid;    /* trace this process tree (added at fork) ... */
+	__s32 pid;         /* ... or exactly this tgid (-p) ... */
+	char comm[16];     /* ... or tasks with exactly this comm (--name) */
+};
+
+struct rp_kmod_counters {
+	__u64 records;
+	__u64 bytes;
+	__u64 lost;          /* records that could not be written (must stay 0) */
+	__u64 stalls;        /* times a thread was stopped for lack of ring space */
+	__u64 copy_faults;   /* user copies that failed in probe context */
+	__u64 head;          /* producer position (bytes) */
+	__u64 tail;          /* consumer position (bytes) */
+};
+
+#define RP_IOC_MAGIC 'r'
+#define RP_IOC_CONFIGURE _IOW(RP_IOC_MAGIC, 1, struct rp_kmod_config)
+#define RP_IOC_START _IO(RP_IOC_MAGIC, 2)
+#define RP_IOC_STOP _IO(RP_IOC_MAGIC, 3)
+#define RP_IOC_COUNTERS _IOR(RP_IOC_MAGIC, 4, struct rp_kmod_counters)
+#define RP_IOC_CONSUME _IOW(RP_IOC_MAGIC, 5, __u64)
+
+#endif /* RP_ABI_H */

@@ -1,0 +1,84 @@
+#include "sqlite.h"
+
+#include "error.h"
+
+namespace rp::sql {
+
+Db::Db(const std::string& path, int flags) : path_(path) {
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw Error(path + ": " + msg);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+Db::~Db() { sqlite3_close(db_); }
+
+void Db::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw Error(path_ + ": " + msg);
+  }
+}
+
+Stmt::Stmt(Db& db, const char* sql) : db_(db) {
+  if (sqlite3_prepare_v2(db.get(), sql, -1, &st_, nullptr) != SQLITE_OK)
+    throw Error(db.path() + ": " + sqlite3_errmsg(db.get()));
+}
+
+Stmt::~Stmt() { sqlite3_finalize(st_); }
+
+Stmt& Stmt::bind(int i, int64_t v) {
+  sqlite3_bind_int64(st_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, std::string_view t) {
+  sqlite3_bind_text(st_, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_blob(int i, const void* p, size_t n) {
+  sqlite3_bind_blob64(st_, i, p ? p : "", n, SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(st_, i);
+  return *this;
+}
+
+bool Stmt::step() {
+  int rc = sqlite3_step(st_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  std::string msg = sqlite3_errmsg(db_.get());
+  sqlite3_reset(st_);
+  throw Error(db_.path() + ": " + msg);
+}
+
+void Stmt::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Stmt::reset() {
+  sqlite3_reset(st_);
+  sqlite3_clear_bindings(st_);
+}
+
+bool Stmt::is_null(int c) const { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
+int64_t Stmt::i64(int c) const { return sqlite3_column_int64(st_, c); }
+std::string Stmt::text(int c) const {
+  auto p = sqlite3_column_text(st_, c);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(st_, c)) : "";
+}
+std::string Stmt::blob(int c) const {
+  auto p = static_cast<const char*>(sqlite3_column_blob(st_, c));
+  return p ? std::string(p, sqlite3_column_bytes(st_, c)) : "";
+}
+
+}  // namespace rp::sql

@@ -1,0 +1,371 @@
+#include "trace.h"
+
+#include <unistd.h>
+
+#include <cstring>
+
+#include "blob.h"
+#include "error.h"
+#include "syscall_table.h"
+
+namespace rp {
+namespace {
+
+// Bytes up to this size stay inline in mem.data; larger ones become
+// compressed, deduplicated blobs.
+constexpr size_t kInlineMax = 512;
+// Events per transaction: large enough that commits do not show in the profile.
+constexpr uint64_t kEventsPerCommit = 20000;
+
+const char* kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE lists(kind TEXT NOT NULL, idx INTEGER NOT NULL, value BLOB NOT NULL,
+                   PRIMARY KEY(kind, idx)) WITHOUT ROWID;
+CREATE TABLE tasks(tid INTEGER NOT NULL, tgid INTEGER NOT NULL, parent INTEGER NOT NULL,
+                   first_seq INTEGER NOT NULL, exit_status INTEGER);
+CREATE TABLE events(seq INTEGER PRIMARY KEY, tid INTEGER NOT NULL, kind INTEGER NOT NULL,
+                    nr INTEGER, a0 INTEGER, a1 INTEGER, a2 INTEGER, a3 INTEGER, a4 INTEGER,
+                    a5 INTEGER, ret INTEGER, in_hash INTEGER, extra BLOB, entry_seq INTEGER);
+CREATE INDEX events_entry ON events(entry_seq) WHERE entry_seq IS NOT NULL;
+CREATE TABLE mem(seq INTEGER NOT NULL, addr INTEGER NOT NULL, size INTEGER NOT NULL,
+                 input INTEGER NOT NULL DEFAULT 0, data BLOB, blob INTEGER);
+CREATE INDEX mem_seq ON mem(seq);
+CREATE TABLE blobs(id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, size INTEGER NOT NULL,
+                   codec TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE mappings(seq INTEGER NOT NULL, tid INTEGER NOT NULL, addr INTEGER NOT NULL,
+                      size INTEGER NOT NULL, prot INTEGER, flags INTEGER, offset INTEGER,
+                      path TEXT, blob INTEGER);
+CREATE TABLE event_kinds(kind INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE syscall_names(nr INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE VIEW listing AS
+  SELECT e.seq, e.tid, k.name AS kind,
+         CASE e.kind WHEN 1 THEN coalesce(s.name, 'syscall_' || e.nr) ELSE e.nr END AS what,
+         e.a0, e.a1, e.a2, e.a3, e.a4, e.a5, e.ret,
+         (SELECT count(*) FROM mem m WHERE m.seq = e.seq) AS buffers
+  FROM events e JOIN event_kinds k ON k.kind = e.kind
+  LEFT JOIN syscall_names s ON s.nr = e.nr AND e.kind = 1;
+)sql";
+
+}  // namespace
+
+const char* event_kind_name(EventKind k) {
+  switch (k) {
+    case EventKind::kSyscall: return "syscall";
+    case EventKind::kSignal: return "signal";
+    case EventKind::kTaskExit: return "exit";
+    case EventKind::kPreempt: return "preempt";
+  }
+  return "?";
+}
+
+TraceWriter::TraceWriter(const std::string& path) {
+  ::unlink(path.c_str());
+  ::unlink((path + "-journal").c_str());
+  db_ = std::make_unique<sql::Db>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  // The trace is rewritten from scratch if recording fails, so durability per
+  // transaction buys nothing; a rollback journal in memory keeps one file.
+  db_->exec("PRAGMA page_size=65536; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;");
+  db_->exec(kSchema);
+  db_->exec("BEGIN");
+  {
+    sql::Stmt k(*db_, "INSERT INTO event_kinds VALUES(?,?)");
+    for (auto kind : {EventKind::kSyscall, EventKind::kSignal, EventKind::kTaskExit,
+                      EventKind::kPreempt})
+      k.bind(1, static_cast<int64_t>(kind)).bind(2, event_kind_name(kind)).run();
+    sql::Stmt s(*db_, "INSERT OR IGNORE INTO syscall_names VALUES(?,?)");
+    for (auto p = syscall_specs_begin(); p != syscall_specs_end(); ++p)
+      if (syscall_nr(*p) >= 0) s.bind(1, syscall_nr(*p)).bind(2, p->name).run();
+  }
+  ins_event_ = std::make_unique<sql::Stmt>(
+      *db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  ins_mem_ = std::make_unique<sql::Stmt>(*db_, "INSERT INTO mem VALUES(?,?,?,?,?,?)");
+  ins_blob_ = std::make_unique<sql::Stmt>(
+      *db_, "INSERT INTO blobs(hash,size,codec,data) VALUES(?,?,'zstd',?)");
+  find_blob_ = std::make_unique<sql::Stmt>(*db_, "SELECT id FROM blobs WHERE hash=?");
+  ins_map_ = std::make_unique<sql::Stmt>(*db_, "INSERT INTO mappings VALUES(?,?,?,?,?,?,?,?,?)");
+  ins_task_ = std::make_unique<sql::Stmt>(*db_, "INSERT INTO tasks VALUES(?,?,?,?,NULL)");
+  upd_task_ = std::make_unique<sql::Stmt>(
+      *db_,
+      "UPDATE tasks SET exit_status=? WHERE rowid=(SELECT max(rowid) FROM tasks WHERE tid=?)");
+  ins_meta_ = std::make_unique<sql::Stmt>(*db_, "INSERT OR REPLACE INTO meta VALUES(?,?)");
+  set_meta("format_version", kTraceVersion);
+  set_meta("complete", 0);
+}
+
+TraceWriter::~TraceWriter() {
+  if (!finished_ && db_) {
+    try {
+      db_->exec("COMMIT");
+    } catch (...) {
+    }
+  }
+}
+
+void TraceWriter::set_meta(const std::string& key, const std::string& value) {
+  ins_meta_->bind(1, key).bind(2, value).run();
+}
+void TraceWriter::set_meta(const std::string& key, int64_t value) {
+  ins_meta_->bind(1, key).bind(2, value).run();
+}
+
+void TraceWriter::set_list(const std::string& kind, const std::vector<std::string>& values) {
+  sql::Stmt d(*db_, "DELETE FROM lists WHERE kind=?");
+  d.bind(1, kind).run();
+  sql::Stmt st(*db_, "INSERT INTO lists VALUES(?,?,?)");
+  for (size_t i = 0; i < values.size(); i++)
+    st.bind(1, kind).bind(2, static_cast<int64_t>(i)).bind_blob(3, values[i].data(),
+                                                                   values[i].size()).run();
+}
+
+int64_t TraceWriter::put_blob(const std::string& bytes) {
+  std::string h = hash128(bytes);
+  find_blob_->bind_blob(1, h.data(), h.size());
+  if (find_blob_->step()) {
+    int64_t id = find_blob_->i64(0);
+    find_blob_->reset();
+    return id;
+  }
+  find_blob_->reset();
+  std::string packed = zstd_compress(bytes);
+  ins_blob_->bind_blob(1, h.data(), h.size())
+      .bind(2, static_cast<int64_t>(bytes.size()))
+      .bind_blob(3, packed.data(), packed.size())
+      .run();
+  return db_->last_rowid();
+}
+
+void TraceWriter::add_event(const Event& e) {
+  auto& st = *ins_event_;
+  st.bind(1, static_cast<int64_t>(e.seq))
+      .bind(2, e.tid)
+      .bind(3, static_cast<int64_t>(e.kind))
+      .bind(4, e.nr);
+  for (int i = 0; i < 6; i++) st.bind(5 + i, static_cast<int64_t>(e.args[i]));
+  st.bind(11, e.ret);
+  if (e.in_hash)
+    st.bind(12, static_cast<int64_t>(*e.in_hash));
+  else
+    st.bind_null(12);
+  if (e.extra.empty())
+    st.bind_null(13);
+  else
+    st.bind_blob(13, e.extra.data(), e.extra.size());
+  if (e.entry_seq)
+    st.bind(14, static_cast<int64_t>(e.entry_seq));
+  else
+    st.bind_null(14);
+  st.run();
+  for (const auto& m : e.mem) {
+    auto& ms = *ins_mem_;
+    ms.bind(1, static_cast<int64_t>(e.seq))
+        .bind(2, static_cast<int64_t>(m.addr))
+        .bind(3, static_cast<int64_t>(m.bytes.size()))
+        .bind(4, m.input ? 1 : 0);
+    if (m.bytes.size() <= kInlineMax) {
+      ms.bind_blob(5, m.bytes.data(), m.bytes.size()).bind_null(6);
+    } else {
+      int64_t id = put_blob(m.bytes);
+      ms.bind_null(5).bind(6, id);
+    }
+    ms.run();
+  }
+  events_++;
+  maybe_commit();
+}
+
+void TraceWriter::add_mapping(const Mapping& m) {
+  ins_map_->bind(1, static_cast<int64_t>(m.seq))
+      .bind(2, m.tid)
+      .bind(3, static_cast<int64_t>(m.addr))
+      .bind(4, static_cast<int64_t>(m.size))
+      .bind(5, m.prot)
+      .bind(6, m.flags)
+      .bind(7, static_cast<int64_t>(m.offset))
+      .bind(8, m.path);
+  if (m.blob)
+    ins_map_->bind(9, m.blob);
+  else
+    ins_map_->bind_null(9);
+  ins_map_->run();
+}
+
+void TraceWriter::add_task(const TaskInfo& t) {
+  ins_task_->bind(1, t.tid).bind(2, t.tgid).bind(3, t.parent)
+      .bind(4, static_cast<int64_t>(t.first_seq)).run();
+}
+
+void TraceWriter::set_task_exit(int32_t tid, int64_t status) {
+  upd_task_->bind(1, status).bind(2, tid).run();
+}
+
+void TraceWriter::maybe_commit() {
+  if (++since_commit_ < kEventsPerCommit) return;
+  since_commit_ = 0;
+  db_->exec("COMMIT; BEGIN");
+}
+
+void TraceWriter::finish() {
+  if (finished_) return;
+  set_meta("event_count", static_cast<int64_t>(events_));
+  set_meta("complete", 1);
+  db_->exec("COMMIT");
+  finished_ = true;
+  ins_event_.reset();
+  ins_mem_.reset();
+  ins_blob_.reset();
+  find_blob_.reset();
+  ins_map_.reset();
+  ins_task_.reset();
+  upd_task_.reset();
+  ins_meta_.reset();
+  db_.reset();
+}
+
+// ---------------------------------------------------------------- reader
+
+TraceReader::TraceReader(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0) throw_errno(path);
+  db_ = std::make_unique<sql::Db>(path, SQLITE_OPEN_READONLY);
+  try {
+    db_->exec("PRAGMA quick_check");
+    sql::Stmt st(*db_, "SELECT value FROM meta WHERE key='format_version'");
+    if (!st.step()) throw Error("no format_version");
+    int64_t v = st.i64(0);
+    if (v != kTraceVersion)
+      throw Error("trace format version " + std::to_string(v) + ", this rp reads version " +
+                  std::to_string(kTraceVersion));
+  } catch (const Error& e) {
+    throw Error(path + ": not a usable rp trace (" + e.what() + ")");
+  }
+  if (meta_or("complete", "0") != "1")
+    throw Error(path + ": trace is incomplete (recording was cut short)");
+  rewind();
+}
+
+std::optional<std::string> TraceReader::meta(const std::string& key) {
+  sql::Stmt st(*db_, "SELECT value FROM meta WHERE key=?");
+  st.bind(1, key);
+  if (!st.step()) return std::nullopt;
+  return st.text(0);
+}
+
+std::string TraceReader::meta_or(const std::string& key, const std::string& dflt) {
+  auto v = meta(key);
+  return v ? *v : dflt;
+}
+
+std::vector<std::string> TraceReader::list(const std::string& kind) {
+  sql::Stmt st(*db_, "SELECT value FROM lists WHERE kind=? ORDER BY idx");
+  st.bind(1, kind);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.blob(0));
+  return out;
+}
+
+std::vector<TaskInfo> TraceReader::tasks() {
+  sql::Stmt st(*db_, "SELECT tid,tgid,parent,first_seq,exit_status FROM tasks ORDER BY rowid");
+  std::vector<TaskInfo> out;
+  while (st.step()) {
+    TaskInfo t;
+    t.tid = static_cast<int32_t>(st.i64(0));
+    t.tgid = static_cast<int32_t>(st.i64(1));
+    t.parent = static_cast<int32_t>(st.i64(2));
+    t.first_seq = static_cast<uint64_t>(st.i64(3));
+    if (!st.is_null(4)) t.exit_status = st.i64(4);
+    out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<Mapping> TraceReader::mappings() {
+  sql::Stmt st(*db_,
+               "SELECT seq,tid,addr,size,prot,flags,offset,path,coalesce(blob,0) FROM mappings "
+               "ORDER BY rowid");
+  std::vector<Mapping> out;
+  while (st.step()) {
+    Mapping m;
+    m.seq = st.i64(0);
+    m.tid = static_cast<int32_t>(st.i64(1));
+    m.addr = st.i64(2);
+    m.size = st.i64(3);
+    m.prot = st.i64(4);
+    m.flags = st.i64(5);
+    m.offset = st.i64(6);
+    m.path = st.text(7);
+    m.blob = st.i64(8);
+    out.push_back(m);
+  }
+  return out;
+}
+
+int64_t TraceReader::count(const char* table) {
+  sql::Stmt st(*db_, (std::string("SELECT count(*) FROM ") + table).c_str());
+  st.step();
+  return st.i64(0);
+}
+
+std::string TraceReader::blob(int64_t id) {
+  sql::Stmt st(*db_, "SELECT hash,size,codec,data FROM blobs WHERE id=?");
+  st.bind(1, id);
+  if (!st.step()) throw Error("trace refers to missing blob " + std::to_string(id));
+  if (st.text(2) != "zstd") throw Error("blob " + std::to_string(id) + ": unknown codec");
+  std::string bytes = zstd_decompress(st.blob(3), static_cast<uint64_t>(st.i64(1)));
+  if (hash128(bytes) != st.blob(0))
+    throw Error("blob " + std::to_string(id) + " is damaged (hash mismatch)");
+  return bytes;
+}
+
+void TraceReader::rewind() {
+  events_ = std::make_unique<sql::Stmt>(
+      *db_, "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
+      "ORDER BY seq");
+  entries_ = std::make_unique<sql::Stmt>(
+      *db_, "SELECT entry_seq,tid,seq FROM events WHERE entry_seq IS NOT NULL ORDER BY entry_seq");
+  mem_ = std::make_unique<sql::Stmt>(
+      *db_, "SELECT seq,addr,size,input,data,blob FROM mem ORDER BY seq, rowid");
+  mem_pending_ = mem_->step();
+}
+
+void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
+  m.addr = static_cast<uint64_t>(st.i64(1));
+  uint64_t size = static_cast<uint64_t>(st.i64(2));
+  m.input = st.i64(3) != 0;
+  m.bytes = st.is_null(5) ? st.blob(4) : blob(st.i64(5));
+  if (m.bytes.size() != size) throw Error("damaged memory record in trace (size mismatch)");
+}
+
+bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
+  if (!entries_->step()) return false;
+  entry_seq = static_cast<uint64_t>(entries_->i64(0));
+  tid = static_cast<int32_t>(entries_->i64(1));
+  seq = static_cast<uint64_t>(entries_->i64(2));
+  return true;
+}
+
+bool TraceReader::next(Event& e) {
+  if (!events_->step()) return false;
+  e = Event{};
+  e.seq = static_cast<uint64_t>(events_->i64(0));
+  e.tid = static_cast<int32_t>(events_->i64(1));
+  int64_t kind = events_->i64(2);
+  if (kind < 1 || kind > 4) throw Error("damaged event " + std::to_string(e.seq) + " in trace");
+  e.kind = static_cast<EventKind>(kind);
+  e.nr = events_->i64(3);
+  for (int i = 0; i < 6; i++) e.args[i] = static_cast<uint64_t>(events_->i64(4 + i));
+  e.ret = events_->i64(10);
+  if (!events_->is_null(11)) e.in_hash = static_cast<uint64_t>(events_->i64(11));
+  e.extra = events_->blob(12);
+  e.entry_seq = events_->is_null(13) ? 0 : static_cast<uint64_t>(events_->i64(13));
+  while (mem_pending_) {
+    auto seq = static_cast<uint64_t>(mem_->i64(0));
+    if (seq < e.seq) throw Error("trace has memory for a missing event " + std::to_string(seq));
+    if (seq > e.seq) break;
+    MemRecord m;
+    resolve_mem(*mem_, m);
+    e.mem.push_back(std::move(m));
+    mem_pending_ = mem_->step();
+  }
+  return true;
+}
+
+}  // namespace rp

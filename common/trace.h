@@ -1,0 +1,120 @@
+// The trace: one SQLite file. Schema in docs/trace-format.md; kTraceVersion is
+// checked on open. TraceWriter batches inserts in large transactions;
+// TraceReader streams events in global order with the memory they carry.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sqlite.h"
+
+namespace rp {
+
+constexpr int kTraceVersion = 1;
+
+enum class EventKind : int {
+  kSyscall = 1,   // nr, args, ret; mem = bytes the kernel wrote (and input strings)
+  kSignal = 2,    // nr = signo; extra = SignalExtra
+  kTaskExit = 3,  // ret = wait status of the task; no mem
+  kPreempt = 4,   // rp switched threads in user code; extra = SignalExtra (regs)
+};
+const char* event_kind_name(EventKind k);
+
+struct MemRecord {
+  uint64_t addr = 0;
+  std::string bytes;
+  bool input = false;  // bytes the syscall read (paths), recorded for dump and checks
+};
+
+struct Event {
+  uint64_t seq = 0;        // global order: when the event completed
+  uint64_t entry_seq = 0;  // syscalls: global order of their entry (0: not recorded)
+  int32_t tid = 0;
+  EventKind kind = EventKind::kSyscall;
+  int64_t nr = 0;
+  uint64_t args[6] = {};
+  int64_t ret = 0;
+  std::optional<uint64_t> in_hash;  // hash of the bytes a write-like syscall sent
+  std::string extra;                // kind-specific payload, see docs/trace-format.md
+  std::vector<MemRecord> mem;
+};
+
+enum SignalDisposition : uint32_t { kSigDefault = 0, kSigIgnored = 1, kSigCaught = 2 };
+
+// extra of a kSignal event.
+struct SignalExtra {
+  uint8_t siginfo[128];
+  uint32_t at_syscall;   // 1: delivered on return from the thread's previous syscall
+  uint32_t disposition;  // kSigDefault, kSigIgnored or kSigCaught when it was delivered
+  uint8_t regs[27 * 8 * 2];  // raw register set at delivery (arch-specific, zero padded)
+};
+
+struct Mapping {
+  uint64_t seq = 0;
+  int32_t tid = 0;
+  uint64_t addr = 0, size = 0, offset = 0;
+  int64_t prot = 0, flags = 0;
+  std::string path;
+  int64_t blob = 0;  // 0: none
+};
+
+struct TaskInfo {
+  int32_t tid = 0, tgid = 0, parent = 0;
+  uint64_t first_seq = 0;
+  std::optional<int64_t> exit_status;  // wait status
+};
+
+class TraceWriter {
+ public:
+  explicit TraceWriter(const std::string& path);  // creates (replaces) the file
+  ~TraceWriter();
+  void set_meta(const std::string& key, const std::string& value);
+  void set_meta(const std::string& key, int64_t value);
+  void set_list(const std::string& kind, const std::vector<std::string>& values);
+  void add_event(const Event& e);
+  void add_mapping(const Mapping& m);
+  void add_task(const TaskInfo& t);
+  void set_task_exit(int32_t tid, int64_t status);
+  // Stores bytes once per content hash; returns the blob id.
+  int64_t put_blob(const std::string& bytes);
+  void finish();  // commits, writes counts, leaves a self-contained file
+  uint64_t events_written() const { return events_; }
+
+ private:
+  void maybe_commit();
+  std::unique_ptr<sql::Db> db_;
+  std::unique_ptr<sql::Stmt> ins_event_, ins_mem_, ins_blob_, find_blob_, ins_map_, ins_task_,
+      upd_task_, ins_meta_;
+  uint64_t events_ = 0, since_commit_ = 0;
+  bool finished_ = false;
+};
+
+class TraceReader {
+ public:
+  // Throws rp::Error with a one-line reason if the file is not a usable trace.
+  explicit TraceReader(const std::string& path);
+  std::optional<std::string> meta(const std::string& key);
+  std::string meta_or(const std::string& key, const std::string& dflt);
+  std::vector<std::string> list(const std::string& kind);
+  std::vector<TaskInfo> tasks();
+  std::vector<Mapping> mappings();
+  std::string blob(int64_t id);
+  int64_t count(const char* table);
+  // Streams events in seq order; false at the end.
+  bool next(Event& e);
+  // Streams syscall entries in entry_seq order (a second, independent cursor):
+  // replay brings threads into their syscalls in this order.
+  bool next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq);
+  void rewind();
+
+ private:
+  void resolve_mem(sql::Stmt& st, MemRecord& m);
+  std::unique_ptr<sql::Db> db_;
+  std::unique_ptr<sql::Stmt> events_, mem_, entries_;
+  bool mem_pending_ = false;
+};
+
+}  // namespace rp

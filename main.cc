@@ -1,0 +1,199 @@
+// rp: record a program's syscalls into one SQLite file, replay them exactly.
+#include <sys/stat.h>
+
+#include <boost/program_options.hpp>
+#include <cstring>
+#include <iostream>
+
+#include "error.h"
+#include "launch.h"
+#include "record.h"
+#include "render.h"
+#include "replayer.h"
+#include "trace.h"
+
+namespace po = boost::program_options;
+using namespace rp;
+
+namespace {
+
+constexpr int kOwnFailure = 125;  // like env/timeout: rp itself failed
+constexpr int kNotFound = 127;
+
+const char* kUsage =
+    "usage: rp <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  record [-o TRACE] [--backend B] [--] PROGRAM [ARGS...]   record a run\n"
+    "  replay [-q] TRACE                                        replay it exactly\n"
+    "  dump [--data] [--tid N] TRACE                            list its events\n"
+    "  info TRACE                                               describe a trace\n"
+    "\n"
+    "rp COMMAND --help for a command's options; rp --version\n";
+
+std::vector<std::string> args_of(int argc, char** argv, int from) {
+  return std::vector<std::string>(argv + from, argv + argc);
+}
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
+                        const po::positional_options_description& pos) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+int cmd_record(const std::vector<std::string>& args) {
+  po::options_description opts("rp record [options] [--] PROGRAM [ARGS...]");
+  RecordOptions ro;
+  opts.add_options()("help,h", "show this help")(
+      "output,o", po::value(&ro.output), "trace file to write (default: rp-PROGRAM-N.db)")(
+      "backend,b", po::value(&ro.backend)->default_value("auto"),
+      "capture backend: auto, ptrace")("quiet,q", po::bool_switch(&ro.quiet),
+                                       "no messages from rp");
+  // Options end at "--" or at the program: its own options are not rp's.
+  std::vector<std::string> mine;
+  size_t i = 0;
+  for (; i < args.size(); i++) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      i++;
+      break;
+    }
+    if (a.empty() || a[0] != '-') break;
+    mine.push_back(a);
+    bool takes_value = a == "-o" || a == "--output" || a == "-b" || a == "--backend";
+    if (takes_value && i + 1 < args.size()) mine.push_back(args[++i]);
+  }
+  auto vm = parse(mine, opts, {});
+  if (vm.count("help")) {
+    std::cout << opts << "\nExits with the program's status (128+N if signal N killed it).\n";
+    return 0;
+  }
+  ro.argv.assign(args.begin() + static_cast<long>(i), args.end());
+  return record_main(ro);
+}
+
+int cmd_replay(const std::vector<std::string>& args) {
+  po::options_description opts("rp replay [options] TRACE");
+  ReplayOptions ro;
+  opts.add_options()("help,h", "show this help")("quiet,q", po::bool_switch(&ro.quiet),
+                                                 "do not print the program's output")(
+      "trace", po::value(&ro.trace), "trace file");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  auto vm = parse(args, opts, pos);
+  if (vm.count("help") || ro.trace.empty()) {
+    std::cout << opts << "\nExits with the recorded run's status; 125 if replay fails.\n";
+    return vm.count("help") ? 0 : kOwnFailure;
+  }
+  return replay_main(ro);
+}
+
+int cmd_dump(const std::vector<std::string>& args) {
+  po::options_description opts("rp dump [options] TRACE");
+  std::string path;
+  bool data = false;
+  int tid = 0;
+  opts.add_options()("help,h", "show this help")("data,d", po::bool_switch(&data),
+                                                 "show every byte of recorded buffers")(
+      "tid,t", po::value(&tid), "only this thread")("trace", po::value(&path), "trace file");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  auto vm = parse(args, opts, pos);
+  if (vm.count("help") || path.empty()) {
+    std::cout << opts;
+    return vm.count("help") ? 0 : kOwnFailure;
+  }
+  TraceReader r(path);
+  Event e;
+  while (r.next(e)) {
+    if (tid && e.tid != tid) continue;
+    std::cout << render_event(e) << "\n";
+    for (const auto& m : e.mem) {
+      if (m.input) continue;
+      char head[64];
+      snprintf(head, sizeof head, "%16s <- %#llx [%zu bytes] ", "",
+               static_cast<unsigned long long>(m.addr), m.bytes.size());
+      std::cout << head << render_bytes(m.bytes, data ? m.bytes.size() : 16) << "\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_info(const std::vector<std::string>& args) {
+  po::options_description opts("rp info TRACE");
+  std::string path;
+  opts.add_options()("help,h", "show this help")("trace", po::value(&path), "trace file");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  auto vm = parse(args, opts, pos);
+  if (vm.count("help") || path.empty()) {
+    std::cout << opts;
+    return vm.count("help") ? 0 : kOwnFailure;
+  }
+  TraceReader r(path);
+  auto argv = r.list("argv");
+  std::string cmd;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  struct stat st {};
+  stat(path.c_str(), &st);
+  auto m = [&](const char* k) { return r.meta_or(k, "?"); };
+  std::cout << "trace:          " << path << " (" << st.st_size << " bytes, format "
+            << m("format_version") << ")\n"
+            << "command:        " << cmd << "\n"
+            << "executable:     " << m("exe_path") << " (xxh128 " << m("exe_hash") << ")\n"
+            << "cwd:            " << m("cwd") << "\n"
+            << "recorded:       " << m("start_time") << " on " << m("host") << ", "
+            << m("duration_ms") << " ms\n"
+            << "kernel:         " << m("kernel") << "\n"
+            << "arch:           " << m("arch") << "\n"
+            << "backend:        " << m("backend") << "\n"
+            << "exit:           "
+            << render_wait_status(std::stoll(r.meta_or("exit_status", "0"))) << "\n"
+            << "events:         " << r.count("events") << "\n"
+            << "tasks:          " << r.count("tasks") << "\n"
+            << "memory records: " << r.count("mem") << "\n"
+            << "blobs:          " << r.count("blobs") << "\n"
+            << "mappings:       " << r.count("mappings") << "\n"
+            << "lost records:   " << m("lost_records") << "\n"
+            << "unknown syscalls: " << m("unknown_syscalls")
+            << ", unknown ioctls: " << m("unknown_ioctls") << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return kOwnFailure;
+  }
+  std::string cmd = argv[1];
+  try {
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (cmd == "--version" || cmd == "-V") {
+      std::cout << "rp " << RP_VERSION << "\n";
+      return 0;
+    }
+    auto args = args_of(argc, argv, 2);
+    if (cmd == "record") return cmd_record(args);
+    if (cmd == "replay") return cmd_replay(args);
+    if (cmd == "dump") return cmd_dump(args);
+    if (cmd == "info") return cmd_info(args);
+    std::cerr << "rp: unknown command '" << cmd << "'\n" << kUsage;
+    return kOwnFailure;
+  } catch (const NotFound& e) {
+    std::cerr << "rp: " << e.what() << "\n";
+    return kNotFound;
+  } catch (const po::error& e) {
+    std::cerr << "rp " << cmd << ": " << e.what() << "\n";
+    return kOwnFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "rp: " << e.what() << "\n";
+    return kOwnFailure;
+  }
+}

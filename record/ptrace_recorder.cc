@@ -1,0 +1,507 @@
+#include "ptrace_recorder.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <poll.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "blob.h"
+#include "error.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
+
+namespace rp {
+namespace {
+
+WordReader reader_for(pid_t tid) {
+  return [tid](uint64_t addr, int size) -> std::optional<uint64_t> {
+    if (size == 4) {
+      auto v = read_u32(tid, addr);
+      return v ? std::optional<uint64_t>(*v) : std::nullopt;
+    }
+    return read_u64(tid, addr);
+  };
+}
+
+bool is_error(int64_t r) { return r < 0 && r > -4096; }
+
+}  // namespace
+
+long PtraceRecorder::ptrace_options() {
+  return PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+         PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+}
+
+PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t parent) {
+  Task& t = tasks_[tid];
+  t.tid = tid;
+  t.tgid = tgid;
+  w_.add_task(TaskInfo{tid, tgid, parent, seq_ + 1, std::nullopt});
+  return t;
+}
+
+Event PtraceRecorder::new_event(const Task& t, EventKind kind) {
+  Event e;
+  e.seq = ++seq_;
+  e.tid = t.tid;
+  e.kind = kind;
+  return e;
+}
+
+void PtraceRecorder::resume(pid_t tid, int sig) {
+  // ESRCH: the task was killed meanwhile (e.g. by another thread's
+  // exit_group); its exit is reported by waitpid.
+  ptrace(PTRACE_SYSCALL, tid, nullptr, sig);
+}
+
+namespace {
+
+constexpr int64_t kGraceUs = 1000;       // a syscall holding its process's slot
+constexpr int64_t kTimesliceUs = 50000;  // user code before preemption, if others wait
+
+int64_t now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+void PtraceRecorder::enter_kernel(Task& t) {
+  t.run = Run::kInKernel;
+  Group& g = groups_[t.tgid];
+  if (g.holder == t.tid) {
+    g.holder_in_kernel = true;
+    g.since_us = now_us();
+  }
+  resume(t.tid, 0);
+}
+
+void PtraceRecorder::make_runnable(Task& t, int sig, bool front) {
+  release_slot(t);
+  t.run = Run::kRunnable;
+  t.pending_sig = sig;
+  Group& g = groups_[t.tgid];
+  if (front)
+    g.runnable.insert(g.runnable.begin(), t.tid);
+  else
+    g.runnable.push_back(t.tid);
+  schedule(g);
+}
+
+void PtraceRecorder::release_slot(Task& t) {
+  Group& g = groups_[t.tgid];
+  if (g.holder == t.tid) {
+    g.holder = 0;
+    g.holder_in_kernel = false;
+  }
+}
+
+void PtraceRecorder::schedule(Group& g) {
+  while (g.holder == 0 && !g.runnable.empty()) {
+    pid_t tid = g.runnable.front();
+    g.runnable.erase(g.runnable.begin());
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end() || it->second.run != Run::kRunnable) continue;
+    Task& t = it->second;
+    g.holder = tid;
+    g.holder_in_kernel = false;
+    g.since_us = now_us();
+    t.run = Run::kRunning;
+    resume(tid, t.pending_sig);
+    t.pending_sig = 0;
+  }
+}
+
+int64_t PtraceRecorder::next_deadline_us() {
+  int64_t best = -1;
+  for (auto& [tgid, g] : groups_) {
+    if (!g.holder || g.runnable.empty()) continue;
+    int64_t d = g.since_us + (g.holder_in_kernel ? kGraceUs : kTimesliceUs);
+    if (best < 0 || d < best) best = d;
+  }
+  return best;
+}
+
+void PtraceRecorder::handle_timeouts() {
+  int64_t now = now_us();
+  for (auto& [tgid, g] : groups_) {
+    if (!g.holder || g.runnable.empty()) continue;
+    if (g.holder_in_kernel && now >= g.since_us + kGraceUs) {
+      // The syscall blocks: let another thread of the process run meanwhile.
+      g.holder = 0;
+      g.holder_in_kernel = false;
+      schedule(g);
+    } else if (!g.holder_in_kernel && now >= g.since_us + kTimesliceUs) {
+      auto it = tasks_.find(g.holder);
+      if (it != tasks_.end() && !it->second.preempt_requested) {
+        it->second.preempt_requested = true;
+        syscall(SYS_tgkill, tgid, g.holder, SIGSTOP);
+      }
+    }
+  }
+}
+
+int PtraceRecorder::run(pid_t root) {
+  root_ = root;
+  Task& t = add_task(root, root, getpid());
+  // The root is stopped at PTRACE_EVENT_EXEC of its first execve; its exit
+  // stop is the trace's first event.
+  t.in_syscall = true;
+  t.nr = SYS_execve;
+  groups_[root].holder = root;
+  enter_kernel(t);
+
+  // Stops are collected without blocking; between them rp sleeps in poll on
+  // a signalfd for SIGCHLD, with a timeout for the scheduler's deadlines.
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, nullptr);
+  sigchld_fd_ = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sigchld_fd_ < 0) throw_errno("signalfd");
+
+  while (!tasks_.empty()) {
+    int status;
+    pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECHILD) break;
+      throw_errno("waitpid");
+    }
+    if (tid > 0) {
+      handle_stop(tid, status);
+      continue;
+    }
+    int64_t deadline = next_deadline_us();
+    int timeout_ms = -1;
+    if (deadline >= 0) {
+      int64_t left = deadline - now_us();
+      timeout_ms = left <= 0 ? 0 : static_cast<int>((left + 999) / 1000);
+    }
+    pollfd p{sigchld_fd_, POLLIN, 0};
+    if (timeout_ms != 0) poll(&p, 1, timeout_ms);
+    signalfd_siginfo si;
+    while (read(sigchld_fd_, &si, sizeof si) == sizeof si) {
+    }
+    handle_timeouts();
+  }
+  close(sigchld_fd_);
+  sigprocmask(SIG_UNBLOCK, &chld, nullptr);
+  return root_status_;
+}
+
+void PtraceRecorder::handle_stop(pid_t tid, int status) {
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    on_task_gone(tid, status);
+    return;
+  }
+  if (!WIFSTOPPED(status)) return;
+  auto it = tasks_.find(tid);
+  if (it == tasks_.end()) {
+    // A new child can report its first stop before its parent reports the
+    // fork event; adopt it now.
+    pid_t tgid = tid;
+    std::ifstream st("/proc/" + std::to_string(tid) + "/status");
+    for (std::string line; std::getline(st, line);)
+      if (line.rfind("Tgid:", 0) == 0) tgid = std::stoi(line.substr(5));
+    Task& n = add_task(tid, tgid, 0);
+    n.initial_stop_pending = true;
+    it = tasks_.find(tid);
+  }
+  Task& task = it->second;
+  int sig = WSTOPSIG(status);
+  int event = status >> 16;
+  if (sig == (SIGTRAP | 0x80)) {
+    __ptrace_syscall_info info{};
+    if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0) {
+      make_runnable(task, 0, true);
+      return;
+    }
+    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+      task.nr = static_cast<int64_t>(info.entry.nr);
+      for (int i = 0; i < 6; i++) task.args[i] = info.entry.args[i];
+      on_syscall_entry(task);
+    } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+      on_syscall_exit(task);
+    } else {
+      make_runnable(task, 0, true);
+    }
+  } else if (sig == SIGTRAP && event != 0) {
+    on_ptrace_event(task, event);
+  } else {
+    on_signal(task, sig);
+  }
+}
+
+void PtraceRecorder::on_syscall_entry(Task& t) {
+  t.in_syscall = true;
+  t.entry_seq = ++seq_;
+  t.have_exit_regs = false;
+  t.inputs.clear();
+  t.in_hash.reset();
+  t.skip_enosys = false;
+  const SyscallSpec* s = syscall_spec(t.nr);
+  if (s) {
+    auto rd = reader_for(t.tid);
+    for (int i = 0; s->arg_kinds[i]; i++)
+      if (s->arg_kinds[i] == 's' && t.args[i])
+        t.inputs.push_back(MemRecord{t.args[i], read_cstring(t.tid, t.args[i]), true});
+    t.lens = entry_lens(*s, t.args, rd);
+    auto in = input_regions(*s, t.args, rd);
+    if (!in.empty()) {
+      std::string data;
+      for (const auto& r : in) data += read_mem(t.tid, r.addr, r.len);
+      t.in_hash = hash64(data);
+    }
+    if (s->policy == RP_POLICY_ENOSYS) {
+      // Refused like rr does: replay then never has to model io_uring, rseq...
+      Regs regs;
+      if (regs.read(t.tid)) Regs::set_syscall_nr(t.tid, regs, -1);
+      t.skip_enosys = true;
+    } else if (s->policy == RP_POLICY_EXIT) {
+      // exit/exit_group never return: record them at entry.
+      Event e = new_event(t, EventKind::kSyscall);
+      e.nr = t.nr;
+      e.entry_seq = t.entry_seq;
+      std::memcpy(e.args, t.args, sizeof e.args);
+      w_.add_event(e);
+      t.in_syscall = false;
+    }
+  } else {
+    unknown_syscalls_++;
+  }
+  enter_kernel(t);
+}
+
+void PtraceRecorder::on_syscall_exit(Task& t) {
+  if (!t.in_syscall) {  // e.g. the exit stop of a syscall we saw no entry of
+    make_runnable(t, 0, true);
+    return;
+  }
+  t.in_syscall = false;
+  Regs regs;
+  regs.read(t.tid);
+  int64_t ret = regs.ret();
+  if (t.skip_enosys) {
+    ret = -ENOSYS;
+    regs.set_ret(ret);
+    regs.write(t.tid);
+  }
+  Event e = new_event(t, EventKind::kSyscall);
+  e.nr = t.nr;
+  e.entry_seq = t.entry_seq;
+  t.entry_seq = 0;
+  std::memcpy(e.args, t.args, sizeof e.args);
+  e.ret = ret;
+  e.in_hash = t.in_hash;
+  e.mem = std::move(t.inputs);
+  t.inputs.clear();
+  const SyscallSpec* s = syscall_spec(t.nr);
+  if (s) {
+    auto rd = reader_for(t.tid);
+    for (const auto& r : output_regions(*s, e.args, ret, t.lens, rd)) {
+      std::string bytes = read_mem(t.tid, r.addr, r.len);
+      if (bytes.size() != r.len && !bytes.empty()) short_reads_++;
+      if (!bytes.empty()) e.mem.push_back(MemRecord{r.addr, std::move(bytes), false});
+    }
+    if (s->policy == RP_POLICY_MMAP && !is_error(ret) && !(e.args[3] & MAP_ANONYMOUS))
+      record_file_mapping(t, e);
+    if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e);
+    if (t.nr == SYS_ioctl && !is_error(ret)) {
+      bool known;
+      ioctl_output_size(e.args[1], &known);
+      if (!known) unknown_ioctls_++;
+    }
+  }
+  w_.add_event(e);
+  t.exit_regs = regs;
+  t.have_exit_regs = true;
+  // A call that returned within the grace period keeps the slot: continue it.
+  Group& g = groups_[t.tgid];
+  make_runnable(t, 0, g.holder == t.tid);
+}
+
+void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
+  // Replay has no file: keep the bytes the mapping shows now. Reading the
+  // tracee's memory gives exactly what it sees (zero fill past EOF included,
+  // nothing for pages past the file's end).
+  uint64_t addr = static_cast<uint64_t>(e.ret), len = e.args[1];
+  std::string bytes = read_mem(t.tid, addr, len);
+  Mapping m;
+  m.seq = e.seq;
+  m.tid = t.tid;
+  m.addr = addr;
+  m.size = len;
+  m.prot = static_cast<int64_t>(e.args[2]);
+  m.flags = static_cast<int64_t>(e.args[3]);
+  m.offset = e.args[5];
+  char link[4096];
+  std::string fdpath = "/proc/" + std::to_string(t.tid) + "/fd/" + std::to_string(e.args[4]);
+  ssize_t n = readlink(fdpath.c_str(), link, sizeof link - 1);
+  if (n > 0) m.path.assign(link, static_cast<size_t>(n));
+  if (!bytes.empty()) m.blob = w_.put_blob(bytes);
+  w_.add_mapping(m);
+  if (!bytes.empty()) e.mem.push_back(MemRecord{addr, std::move(bytes), false});
+}
+
+void PtraceRecorder::record_exec(Task& t, Event& e) {
+  // The kernel put 16 random bytes on the new stack (AT_RANDOM: stack
+  // protector and pointer guard seeds); replay writes them back.
+  std::ifstream auxv("/proc/" + std::to_string(t.tid) + "/auxv", std::ios::binary);
+  uint64_t kv[2];
+  while (auxv.read(reinterpret_cast<char*>(kv), sizeof kv)) {
+    if (kv[0] == AT_RANDOM) {
+      std::string bytes = read_mem(t.tid, kv[1], 16);
+      if (bytes.size() == 16) e.mem.push_back(MemRecord{kv[1], bytes, false});
+    }
+    if (kv[0] == AT_NULL) break;
+  }
+  t.tgid = t.tid;
+}
+
+uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
+  std::ifstream st("/proc/" + std::to_string(tid) + "/status");
+  uint64_t ign = 0, cgt = 0;
+  for (std::string line; std::getline(st, line);) {
+    if (line.rfind("SigIgn:", 0) == 0) ign = std::stoull(line.substr(7), nullptr, 16);
+    if (line.rfind("SigCgt:", 0) == 0) cgt = std::stoull(line.substr(7), nullptr, 16);
+  }
+  uint64_t bit = 1ull << (sig - 1);
+  if (cgt & bit) return kSigCaught;
+  if (ign & bit) return kSigIgnored;
+  return kSigDefault;
+}
+
+void PtraceRecorder::on_signal(Task& t, int sig) {
+  siginfo_t si;
+  if (ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &si) != 0) {
+    make_runnable(t, 0, true);  // group-stop: nothing is delivered
+    return;
+  }
+  if (t.initial_stop_pending && sig == SIGSTOP) {
+    t.initial_stop_pending = false;  // the stop every new child starts with
+    make_runnable(t, 0, false);
+    return;
+  }
+  if (t.preempt_requested && sig == SIGSTOP && si.si_pid == getpid()) {
+    // rp's own preemption: the thread ran user code for a whole timeslice.
+    t.preempt_requested = false;
+    preemptions_++;
+    Event e = new_event(t, EventKind::kPreempt);
+    SignalExtra x{};
+    Regs regs;
+    regs.read(t.tid);
+    std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
+    e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
+    w_.add_event(e);
+    t.have_exit_regs = false;
+    make_runnable(t, 0, false);
+    return;
+  }
+  Event e = new_event(t, EventKind::kSignal);
+  e.nr = sig;
+  SignalExtra x{};
+  std::memcpy(x.siginfo, &si, sizeof x.siginfo);
+  Regs regs;
+  regs.read(t.tid);
+  static_assert(sizeof(RawRegs) <= sizeof x.regs);
+  std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
+  // Delivered on the way back from the thread's last syscall when nothing ran
+  // in between: the registers are exactly those of that syscall's exit.
+  x.at_syscall = t.have_exit_regs && regs == t.exit_regs;
+  x.disposition = disposition(t.tid, sig);
+  e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
+  w_.add_event(e);
+  t.have_exit_regs = false;
+  make_runnable(t, sig, true);
+}
+
+void PtraceRecorder::on_ptrace_event(Task& t, int event) {
+  unsigned long msg = 0;
+  ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+  switch (event) {
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE: {
+      pid_t child = static_cast<pid_t>(msg);
+      bool thread = event == PTRACE_EVENT_CLONE && (t.args[0] & CLONE_THREAD);
+      if (!tasks_.count(child)) {
+        Task& c = add_task(child, thread ? t.tgid : child, t.tid);
+        c.initial_stop_pending = true;
+      }
+      break;
+    }
+    case PTRACE_EVENT_EXEC: {
+      pid_t former = static_cast<pid_t>(msg);
+      if (former != t.tid) {
+        // A non-leader thread exec'd: it continues under the leader's tid.
+        auto it = tasks_.find(former);
+        if (it != tasks_.end()) {
+          Task moved = it->second;
+          tasks_.erase(it);
+          moved.tid = t.tid;
+          tasks_[t.tid] = moved;
+        }
+      }
+      break;
+    }
+    case PTRACE_EVENT_EXIT:
+      task_dying(t);
+      return;
+    default: break;
+  }
+  resume(t.tid, 0);
+}
+
+void PtraceRecorder::task_dying(Task& t) {
+  // A dying thread has no user code left, but the kernel still writes its
+  // memory (clear_child_tid, robust futexes) and pthread_join looks there:
+  // let a non-leader thread finish dying before any other thread runs.
+  release_slot(t);
+  t.run = Run::kDying;
+  pid_t tid = t.tid, tgid = t.tgid;
+  ptrace(PTRACE_CONT, tid, nullptr, 0);
+  if (tid != tgid) {
+    int status;
+    for (;;) {
+      pid_t r = waitpid(tid, &status, __WALL);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) break;
+      if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        on_task_gone(tid, status);
+        break;
+      }
+      ptrace(PTRACE_CONT, tid, nullptr, 0);
+    }
+  }
+  schedule(groups_[tgid]);
+}
+
+void PtraceRecorder::on_task_gone(pid_t tid, int status) {
+  auto it = tasks_.find(tid);
+  if (it == tasks_.end()) return;
+  Event e = new_event(it->second, EventKind::kTaskExit);
+  e.ret = status;
+  w_.add_event(e);
+  w_.set_task_exit(tid, status);
+  if (tid == root_) root_status_ = status;
+  pid_t tgid = it->second.tgid;
+  release_slot(it->second);
+  tasks_.erase(it);
+  auto g = groups_.find(tgid);
+  if (g != groups_.end()) schedule(g->second);
+}
+
+}  // namespace rp

@@ -1,0 +1,95 @@
+// The ptrace backend: stops every thread at syscall entry and exit, reads
+// arguments at entry (arm64 loses arg0 at exit) and the kernel's output
+// buffers at exit, and also sees what no syscall tracepoint shows: forks,
+// execs, signal deliveries and exits.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "arch.h"
+#include "buffers.h"
+#include "trace.h"
+
+namespace rp {
+
+class PtraceRecorder {
+ public:
+  explicit PtraceRecorder(TraceWriter& w) : w_(w) {}
+  static long ptrace_options();
+  // Records the process tree rooted at `root` (stopped at its first exec)
+  // until every task has exited; returns the root's wait status.
+  int run(pid_t root);
+  uint64_t unknown_syscalls() const { return unknown_syscalls_; }
+  uint64_t unknown_ioctls() const { return unknown_ioctls_; }
+  uint64_t short_reads() const { return short_reads_; }
+  uint64_t preemptions() const { return preemptions_; }
+
+ private:
+  enum class Run { kRunnable, kRunning, kInKernel, kDying };
+  struct Task {
+    pid_t tid = 0, tgid = 0;
+    Run run = Run::kInKernel;
+    int pending_sig = 0;
+    bool preempt_requested = false;
+    bool in_syscall = false;
+    bool initial_stop_pending = false;
+    bool skip_enosys = false;
+    int64_t nr = -1;
+    uint64_t args[6] = {};
+    uint64_t entry_seq = 0;
+    EntryLens lens;
+    std::vector<MemRecord> inputs;
+    std::optional<uint64_t> in_hash;
+    bool have_exit_regs = false;
+    Regs exit_regs;
+  };
+
+  Task& add_task(pid_t tid, pid_t tgid, pid_t parent);
+  void on_syscall_entry(Task& t);
+  void on_syscall_exit(Task& t);
+  void on_signal(Task& t, int sig);
+  void on_ptrace_event(Task& t, int event);
+  void on_task_gone(pid_t tid, int status);
+  void record_exec(Task& t, Event& e);
+  void record_file_mapping(Task& t, Event& e);
+  uint32_t disposition(pid_t tid, int sig);
+  // Scheduling: the threads of one process run user code one at a time and
+  // switch only at stops rp records, so the recorded order of stops is an
+  // order replay can enforce. A thread in a syscall keeps its process's slot
+  // for a short grace period (its result is usually immediate, and writes
+  // then reach files and pipes in the recorded order); a blocking one gives
+  // it up. A thread that runs user code for a whole timeslice while others
+  // wait is preempted (recorded as a preemption event).
+  struct Group {
+    pid_t holder = 0;
+    bool holder_in_kernel = false;
+    int64_t since_us = 0;
+    std::vector<pid_t> runnable;  // front = next
+  };
+  void enter_kernel(Task& t);
+  void make_runnable(Task& t, int sig, bool front);
+  void release_slot(Task& t);
+  void schedule(Group& g);
+  int64_t next_deadline_us();
+  void handle_timeouts();
+  void handle_stop(pid_t tid, int status);
+  void task_dying(Task& t);
+  void resume(pid_t tid, int sig);
+  Event new_event(const Task& t, EventKind kind);
+
+  TraceWriter& w_;
+  std::map<pid_t, Task> tasks_;
+  std::map<pid_t, Group> groups_;  // by tgid
+  int sigchld_fd_ = -1;
+  uint64_t seq_ = 0;
+  pid_t root_ = 0;
+  int root_status_ = 0;
+  uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, short_reads_ = 0, preemptions_ = 0;
+};
+
+}  // namespace rp

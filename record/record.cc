@@ -1,0 +1,136 @@
+#include "record.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "arch.h"
+#include "blob.h"
+#include "error.h"
+#include "launch.h"
+#include "ptrace_recorder.h"
+#include "trace.h"
+
+extern char** environ;
+
+namespace rp {
+namespace {
+
+std::string pick_output_name(const std::string& prog) {
+  std::string base = prog.substr(prog.rfind('/') + 1);
+  for (int i = 0;; i++) {
+    std::string name = "rp-" + base + "-" + std::to_string(i) + ".db";
+    if (access(name.c_str(), F_OK) != 0) return name;
+  }
+}
+
+std::string hex(const std::string& b) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : b) {
+    out += d[c >> 4];
+    out += d[c & 15];
+  }
+  return out;
+}
+
+std::string file_hash(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return hex(hash128(ss.str()));
+}
+
+std::string iso_now() {
+  char b[64];
+  time_t now = time(nullptr);
+  strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  return b;
+}
+
+void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
+  utsname u;
+  uname(&u);
+  w.set_meta("rp_version", RP_VERSION_STRING);
+  w.set_meta("arch", kArchName);
+  w.set_meta("host", u.nodename);
+  w.set_meta("kernel", std::string(u.sysname) + " " + u.release + " " + u.version);
+  w.set_meta("start_time", iso_now());
+  w.set_meta("exe_path", spec.exe_path);
+  w.set_meta("exe_hash", file_hash(spec.exe_path));
+  w.set_meta("cwd", spec.cwd);
+  w.set_meta("uid", static_cast<int64_t>(getuid()));
+  w.set_meta("gid", static_cast<int64_t>(getgid()));
+  w.set_meta("stack_limit", spec.stack_limit_cur);
+  w.set_list("argv", spec.argv);
+  w.set_list("env", spec.envp);
+}
+
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 125;
+}
+
+}  // namespace
+
+int record_main(const RecordOptions& opts) {
+  if (opts.argv.empty()) throw Error("record: no program given (rp record -- PROGRAM ARGS...)");
+  std::string backend = opts.backend == "auto" ? "ptrace" : opts.backend;
+  if (backend != "ptrace")
+    throw Error("record: backend '" + backend + "' is not available (known: auto, ptrace)");
+
+  LaunchSpec spec;
+  spec.exe_path = resolve_program(opts.argv[0]);
+  spec.argv = opts.argv;
+  for (char** e = environ; *e; e++) spec.envp.emplace_back(*e);
+  char cwd[4096];
+  if (getcwd(cwd, sizeof cwd)) spec.cwd = cwd;
+  rlimit rl;
+  getrlimit(RLIMIT_STACK, &rl);
+  spec.stack_limit_cur = rl.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(rl.rlim_cur);
+
+  std::string out = opts.output.empty() ? pick_output_name(opts.argv[0]) : opts.output;
+  if (opts.output.empty() && !opts.quiet) std::cerr << "rp: recording to " << out << "\n";
+  TraceWriter w(out);
+  write_environment_meta(w, spec);
+  w.set_meta("backend", backend);
+
+  // Ctrl-C is for the program: rp stays to finish the trace.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  auto t0 = std::chrono::steady_clock::now();
+  pid_t root;
+  try {
+    root = launch_traced(spec, PtraceRecorder::ptrace_options());
+  } catch (...) {
+    w.finish();
+    unlink(out.c_str());
+    throw;
+  }
+  PtraceRecorder rec(w);
+  int status = rec.run(root);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - t0).count();
+  int code = exit_code_of(status);
+  w.set_meta("exit_status", static_cast<int64_t>(status));
+  w.set_meta("exit_code", static_cast<int64_t>(code));
+  w.set_meta("duration_ms", static_cast<int64_t>(ms));
+  w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
+  w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
+  w.set_meta("short_reads", static_cast<int64_t>(rec.short_reads()));
+  w.set_meta("lost_records", static_cast<int64_t>(0));
+  w.finish();
+  return code;
+}
+
+}  // namespace rp

@@ -1,0 +1,19 @@
+// `rp record`: start a program, capture every syscall result into a trace.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace rp {
+
+struct RecordOptions {
+  std::string output;              // empty: pick a new name in the current directory
+  std::vector<std::string> argv;   // the program and its arguments
+  std::string backend = "auto";    // auto | ptrace | bpf | kmod
+  bool quiet = false;
+};
+
+// Returns the exit code for rp: the program's status (128+N if signal N
+// killed it), 125 for rp's own failures, 127 if the program cannot be run.
+int record_main(const RecordOptions& opts);
+
+}  // namespace rp

@@ -1,0 +1,531 @@
+#include "replayer.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <vector>
+
+#include "blob.h"
+#include "buffers.h"
+#include "launch.h"
+#include "render.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+namespace rp {
+namespace {
+
+constexpr long kOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+                          PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
+                          PTRACE_O_EXITKILL;
+
+bool is_error(int64_t r) { return r < 0 && r > -4096; }
+
+int stop_event(int status) { return status >> 16; }
+bool is_syscall_stop(int status) {
+  return WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80);
+}
+
+bool sync_fault(int sig, const SignalExtra& x) {
+  int32_t code;
+  std::memcpy(&code, x.siginfo + 8, 4);
+  bool fault_sig = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+                   sig == SIGTRAP;
+  return fault_sig && code > 0;  // raised by the CPU/kernel, not sent
+}
+
+// Signals whose default action is to do nothing.
+bool default_ignored(int sig) {
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+WordReader reader_for(pid_t tid) {
+  return [tid](uint64_t addr, int size) -> std::optional<uint64_t> {
+    if (size == 4) {
+      auto v = read_u32(tid, addr);
+      return v ? std::optional<uint64_t>(*v) : std::nullopt;
+    }
+    return read_u64(tid, addr);
+  };
+}
+
+// Which arguments the kernel reads, as a bit mask: the others may hold
+// whatever was left in the registers and must not be compared.
+unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
+  unsigned all = (1u << nargs) - 1;
+  if (nr != SYS_futex) return all;
+  switch (args[1] & 127) {
+    case 0: return 0b1111;        // WAIT: uaddr, op, val, timeout
+    case 1: return 0b111;         // WAKE
+    case 3: return 0b11111;       // REQUEUE
+    case 6: case 13: return 0b1011;  // LOCK_PI(2): timeout
+    case 7: case 8: return 0b11;  // UNLOCK_PI, TRYLOCK_PI
+    case 9: return 0b101111;      // WAIT_BITSET
+    case 10: return 0b100111;     // WAKE_BITSET
+    case 11: return 0b11111;      // WAIT_REQUEUE_PI
+    default: return all;
+  }
+}
+
+}  // namespace
+
+Replayer::~Replayer() {
+  for (auto& [rec, t] : tasks_)
+    if (t.state != State::kGone) kill(t.real, SIGKILL);
+}
+
+void Replayer::diverge(const Event& e, const std::string& why) {
+  throw Divergence("replay diverged at event " + std::to_string(e.seq) + " (tid " +
+                   std::to_string(e.tid) + "): " + why);
+}
+
+Replayer::Task& Replayer::task(pid_t rec, const Event& e) {
+  auto it = tasks_.find(rec);
+  bool gone_ok = e.kind == EventKind::kTaskExit;  // its end may already be observed
+  if (it == tasks_.end() || (it->second.state == State::kGone && !gone_ok))
+    diverge(e, "the trace names thread " + std::to_string(rec) + ", which does not exist");
+  return it->second;
+}
+
+void Replayer::resume(Task& t) {
+  ptrace(PTRACE_SYSEMU, t.real, nullptr, t.resume_sig);
+  t.resume_sig = 0;
+  t.state = State::kRunning;
+}
+
+int Replayer::wait(Task& t) {
+  int status;
+  for (;;) {
+    pid_t r = waitpid(t.real, &status, __WALL);
+    if (r == t.real) break;
+    if (r < 0 && errno != EINTR) throw_errno("waitpid");
+  }
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    t.state = State::kGone;
+    t.exit_status = status;
+  }
+  return status;
+}
+
+// Waits for a syscall stop of the wanted kind (entry/exit) while the task
+// executes a syscall for real, passing over ptrace events and the exit stop
+// the kernel reports for a call that PTRACE_SYSEMU skipped.
+int Replayer::wait_syscall_stop(Task& t, bool want_entry) {
+  for (;;) {
+    int status = wait(t);
+    if (t.state == State::kGone) return status;
+    if (is_syscall_stop(status)) {
+      __ptrace_syscall_info info{};
+      ptrace(PTRACE_GET_SYSCALL_INFO, t.real, sizeof info, &info);
+      bool entry = info.op == PTRACE_SYSCALL_INFO_ENTRY;
+      if (entry == want_entry) return status;
+      ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
+      continue;
+    }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {
+      return status;  // the caller handles fork/exec/exit events
+    }
+    // A real-world signal (e.g. SIGCHLD of a real child) the recording did
+    // not have at this point: suppressed; recorded signals are injected.
+    ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
+  }
+}
+
+void Replayer::reach_syscall(Task& t, const Event& e) {
+  if (t.state == State::kInSyscall) finish_in_syscall(t);
+  if (t.state == State::kAtSyscall) diverge(e, "thread is already stopped at another syscall");
+  if (t.state == State::kHeld) resume(t);
+  if (t.state != State::kRunning) diverge(e, "thread " + std::to_string(t.rec) + " has exited");
+  for (;;) {
+    int status = wait(t);
+    if (t.state == State::kGone)
+      diverge(e, "the program " + render_wait_status(status) + ", the trace expects " +
+                     render_call(e, false));
+    if (is_syscall_stop(status)) {
+      __ptrace_syscall_info info{};
+      ptrace(PTRACE_GET_SYSCALL_INFO, t.real, sizeof info, &info);
+      if (info.op != PTRACE_SYSCALL_INFO_ENTRY) {
+        ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);
+        continue;
+      }
+      t.nr = static_cast<int64_t>(info.entry.nr);
+      for (int i = 0; i < 6; i++) t.args[i] = info.entry.args[i];
+      t.regs.read(t.real);
+      t.state = State::kAtSyscall;
+      return;
+    }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {
+      if (stop_event(status) == PTRACE_EVENT_EXIT)
+        diverge(e, "the program is exiting, the trace expects " + render_call(e, false));
+      ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);
+      continue;
+    }
+    int sig = WSTOPSIG(status);
+    siginfo_t si{};
+    ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si);
+    if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si.si_code > 0) {
+      Regs r;
+      r.read(t.real);
+      diverge(e, std::string("the program got ") + sigabbrev_np(sig) + " (" + r.describe() +
+                     "), the trace expects " + render_call(e, false));
+    }
+    ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);  // suppress real-world signals
+  }
+}
+
+void Replayer::check_call(Task& t, const Event& e) {
+  Event actual;
+  actual.nr = t.nr;
+  std::memcpy(actual.args, t.args, sizeof actual.args);
+  const SyscallSpec* s = syscall_spec(t.nr);
+  if (s)
+    for (int i = 0; s->arg_kinds[i]; i++)
+      if (s->arg_kinds[i] == 's' && t.args[i])
+        actual.mem.push_back(MemRecord{t.args[i], read_cstring(t.real, t.args[i]), true});
+  auto mismatch = [&](const std::string& what) {
+    diverge(e, what + "\n  recorded: " + render_call(e) + "\n  replayed: " +
+                   render_call(actual, false));
+  };
+  if (t.nr != e.nr) mismatch("a different syscall");
+  if (!s) return;
+  unsigned mask = checked_args(e.nr, e.args, s->nargs());
+  for (int i = 0; i < s->nargs(); i++)
+    if ((mask >> i & 1) && t.args[i] != e.args[i])
+      mismatch("argument " + std::to_string(i + 1) + " differs");
+  for (const auto& m : e.mem) {
+    if (!m.input) continue;
+    bool same = false;
+    for (const auto& a : actual.mem)
+      if (a.addr == m.addr && a.bytes == m.bytes) same = true;
+    if (!same) mismatch("a string argument differs");
+  }
+  if (e.in_hash) {
+    std::string data;
+    for (const auto& r : input_regions(*s, t.args, reader_for(t.real)))
+      data += read_mem(t.real, r.addr, r.len);
+    if (hash64(data) != *e.in_hash) mismatch("the data it sends differs from the recording");
+  }
+}
+
+void Replayer::write_recorded_mem(Task& t, const Event& e) {
+  for (const auto& m : e.mem) {
+    if (m.input) continue;
+    if (!write_mem(t.real, m.addr, m.bytes))
+      diverge(e, "cannot write the recorded " + std::to_string(m.bytes.size()) +
+                     " bytes at " + std::to_string(m.addr) + " (memory layout differs)");
+  }
+}
+
+void Replayer::echo_output(Task& t, const Event& e) {
+  if (quiet_ || is_error(e.ret)) return;
+  if (e.nr != SYS_write && e.nr != SYS_writev && e.nr != SYS_pwrite64) return;
+  int fd = output_fds_.target(e.tid, static_cast<int>(e.args[0]));
+  if (fd == 0) return;
+  const SyscallSpec* s = syscall_spec(e.nr);
+  std::string data;
+  for (const auto& r : input_regions(*s, t.args, reader_for(t.real)))
+    data += read_mem(t.real, r.addr, r.len);
+  data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
+  FILE* out = fd == 1 ? stdout : stderr;
+  fwrite(data.data(), 1, data.size(), out);
+  fflush(out);
+}
+
+void Replayer::emulate(Task& t, const Event& e) {
+  echo_output(t, e);
+  write_recorded_mem(t, e);
+  t.regs.set_ret(e.ret);
+  if (!t.regs.write(t.real)) diverge(e, "cannot set registers");
+  t.state = State::kHeld;
+}
+
+void Replayer::execute(Task& t, const Event& e) {
+  const SyscallSpec* s = syscall_spec(e.nr);
+  // The call was skipped at this PTRACE_SYSEMU stop: back up over the syscall
+  // instruction and let it run again under PTRACE_SYSCALL.
+  Regs r = t.regs;
+  r.set_ip(r.ip() - kSyscallInsnLen);
+#if defined(__x86_64__)
+  r.raw.rax = r.raw.orig_rax;
+#endif
+  r.write(t.real);
+  ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
+  int status = wait_syscall_stop(t, true);
+  if (t.state == State::kGone) diverge(e, "the program died executing " + render_call(e));
+  if (s->policy == RP_POLICY_MMAP) {
+    // Place the mapping where it was; a file mapping becomes anonymous memory
+    // that receives the recorded bytes below.
+    Regs m;
+    m.read(t.real);
+    uint64_t flags = e.args[3];
+    bool fixed = flags & MAP_FIXED;
+    if (!(flags & MAP_ANONYMOUS)) {
+      flags = (flags & ~uint64_t{0x3}) | MAP_PRIVATE | MAP_ANONYMOUS;
+      m.set_arg(4, static_cast<uint64_t>(-1));
+      m.set_arg(5, 0);
+    }
+    if (!fixed) flags |= MAP_FIXED_NOREPLACE;
+    m.set_arg(0, static_cast<uint64_t>(e.ret));
+    m.set_arg(3, flags);
+    m.write(t.real);
+  }
+  ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
+  for (;;) {
+    status = wait_syscall_stop(t, false);
+    if (t.state == State::kGone) diverge(e, "the program died executing " + render_call(e));
+    if (is_syscall_stop(status)) break;
+    ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);  // exec event: the exit stop follows
+  }
+  Regs after;
+  after.read(t.real);
+  if (e.nr == SYS_set_tid_address) {
+    // Returns the caller's tid: the program must see the recorded one.
+    after.set_ret(e.ret);
+    after.write(t.real);
+  }
+  if (s->policy != RP_POLICY_SIGRETURN && after.ret() != e.ret)
+    diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
+                   render_call(e));
+  write_recorded_mem(t, e);
+  if (s->policy == RP_POLICY_EXECVE) t.real_tgid = t.real;
+  t.regs = after;
+  t.state = State::kHeld;
+}
+
+void Replayer::execute_clone(Task& t, const Event& e) {
+  Regs r = t.regs;
+  r.set_ip(r.ip() - kSyscallInsnLen);
+#if defined(__x86_64__)
+  r.raw.rax = r.raw.orig_rax;
+#endif
+  r.write(t.real);
+  ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
+  int status = wait_syscall_stop(t, true);
+  ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
+  status = wait_syscall_stop(t, false);
+  if (t.state == State::kGone) diverge(e, "the program died in " + render_call(e));
+  int ev = stop_event(status);
+  if (is_syscall_stop(status) || (ev != PTRACE_EVENT_CLONE && ev != PTRACE_EVENT_FORK &&
+                                  ev != PTRACE_EVENT_VFORK))
+    diverge(e, "the clone did not create a task in replay");
+  unsigned long msg = 0;
+  ptrace(PTRACE_GETEVENTMSG, t.real, nullptr, &msg);
+  Task& c = tasks_[static_cast<pid_t>(e.ret)];
+  c = Task{};
+  c.rec = static_cast<pid_t>(e.ret);
+  c.real = static_cast<pid_t>(msg);
+  uint64_t flags = e.nr == SYS_clone ? e.args[0] : 0;
+  c.real_tgid = (flags & CLONE_THREAD) ? t.real_tgid : c.real;
+  output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES);
+  // The child starts with a SIGSTOP, which is not delivered.
+  int cs;
+  while (waitpid(c.real, &cs, __WALL) < 0 && errno == EINTR) {
+  }
+  c.state = State::kHeld;
+  // The program must see the recorded tid wherever the kernel wrote the real one.
+  uint32_t rec_tid = static_cast<uint32_t>(e.ret);
+  std::string tid_bytes(reinterpret_cast<const char*>(&rec_tid), 4);
+  if ((flags & CLONE_PARENT_SETTID) && e.args[2]) write_mem(t.real, e.args[2], tid_bytes);
+  if ((flags & CLONE_CHILD_SETTID) && e.args[kCloneChildTidArg])
+    write_mem(c.real, e.args[kCloneChildTidArg], tid_bytes);
+  t.fixup_ret = e.ret;
+  ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
+  t.state = State::kInSyscall;
+  // A vfork parent stays in the kernel until the child execs or exits, so
+  // its exit stop is collected when its next event comes.
+  bool vfork = e.nr == SYS_vfork || (flags & CLONE_VFORK);
+  if (!vfork) finish_in_syscall(t);
+}
+
+void Replayer::finish_in_syscall(Task& t) {
+  for (;;) {
+    int status = wait_syscall_stop(t, false);
+    if (t.state == State::kGone) return;
+    if (is_syscall_stop(status)) break;
+    ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
+  }
+  Regs after;
+  after.read(t.real);
+  after.set_ret(t.fixup_ret);
+  after.write(t.real);
+  t.regs = after;
+  t.state = State::kHeld;
+}
+
+void Replayer::execute_exit(Task& t, const Event&) {
+  // Run it into the kernel's exit path and hold it at PTRACE_EVENT_EXIT,
+  // before the kernel clears its tid for pthread_join: other threads' user
+  // code may still see it alive, as it did until the recorded end (kTaskExit).
+  ptrace(PTRACE_CONT, t.real, nullptr, 0);
+  for (;;) {
+    int status = wait(t);
+    if (t.state == State::kGone) return;
+    if (WIFSTOPPED(status) && stop_event(status) == PTRACE_EVENT_EXIT) break;
+    ptrace(PTRACE_CONT, t.real, nullptr, 0);
+  }
+  t.state = State::kExiting;
+}
+
+void Replayer::deliver_signal(Task& t, const Event& e) {
+  int sig = static_cast<int>(e.nr);
+  SignalExtra x{};
+  if (e.extra.size() < sizeof x) diverge(e, "damaged signal record");
+  std::memcpy(&x, e.extra.data(), sizeof x);
+  if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && default_ignored(sig)))
+    return;  // delivering it changed nothing in the recorded run
+  if (t.state == State::kInSyscall) finish_in_syscall(t);
+  bool fault = sync_fault(sig, x);
+  if (!fault && !x.at_syscall)
+    diverge(e, "an asynchronous signal in user code (" + std::string(sigabbrev_np(sig)) +
+                   ") needs the breakpoint method, not yet supported");
+  if (t.state != State::kHeld) diverge(e, "thread is not where the signal was delivered");
+  if (!fault) syscall(SYS_tgkill, t.real_tgid, t.real, sig);
+  resume(t);
+  for (;;) {
+    int status = wait(t);
+    if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
+    if (is_syscall_stop(status)) {
+      diverge(e, std::string("the trace expects ") + sigabbrev_np(sig) +
+                     ", the program made a syscall instead");
+    }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == sig && !stop_event(status)) break;
+    ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);  // a real-world signal: suppressed
+  }
+  if (!fault) ptrace(PTRACE_SETSIGINFO, t.real, nullptr, x.siginfo);
+  t.resume_sig = sig;
+  t.state = State::kHeld;
+}
+
+void Replayer::observe_exit(Task& t, const Event& e) {
+  if (t.state == State::kHeld || t.state == State::kExiting || t.state == State::kAtSyscall) {
+    ptrace(PTRACE_CONT, t.real, nullptr, t.resume_sig);
+    t.resume_sig = 0;
+  }
+  while (t.state != State::kGone) {
+    int status = wait(t);
+    if (t.state == State::kGone) break;
+    if (is_syscall_stop(status))
+      diverge(e, "the trace says the thread ended, the program made a syscall");
+    ptrace(PTRACE_CONT, t.real, nullptr, 0);
+  }
+  int want = static_cast<int>(e.ret), got = *t.exit_status;
+  bool same = WIFEXITED(want) ? WIFEXITED(got) && WEXITSTATUS(got) == WEXITSTATUS(want)
+                              : WIFSIGNALED(got) && WTERMSIG(got) == WTERMSIG(want);
+  if (!same)
+    diverge(e, "the program " + render_wait_status(got) + ", the recording " +
+                   render_wait_status(want));
+}
+
+int Replayer::run() {
+  LaunchSpec spec;
+  spec.exe_path = trace_.meta_or("exe_path", "");
+  spec.argv = trace_.list("argv");
+  spec.envp = trace_.list("env");
+  spec.cwd = trace_.meta_or("cwd", "");
+  spec.stack_limit_cur = std::stoll(trace_.meta_or("stack_limit", "-1"));
+  if (spec.exe_path.empty() || spec.argv.empty()) throw Error("trace has no command line");
+  int exit_code = std::stoi(trace_.meta_or("exit_code", "0"));
+
+  Event e;
+  if (!trace_.next(e) || e.kind != EventKind::kSyscall || e.nr != SYS_execve || e.ret != 0)
+    throw Error("trace does not start with the program's execve");
+  pid_t root = launch_traced(spec, kOptions);
+  Task& r = tasks_[e.tid];
+  r.rec = e.tid;
+  r.real = r.real_tgid = root;
+  ptrace(PTRACE_SYSCALL, root, nullptr, 0);
+  r.state = State::kRunning;
+  wait_syscall_stop(r, false);  // execve's exit stop
+  if (r.state == State::kGone) throw Error("the program died while starting");
+  write_recorded_mem(r, e);
+  r.state = State::kHeld;
+
+  // Threads enter syscalls in the recorded entry order and leave them in the
+  // recorded completion order: a thread that entered a blocking call before
+  // another thread acted must have run its user code before that act too.
+  uint64_t entry_seq = 0, entry_of = 0;
+  int32_t entry_tid = 0;
+  bool entry_pending = trace_.next_entry(entry_seq, entry_tid, entry_of);
+  std::vector<std::pair<int32_t, uint64_t>> deferred;
+  while (trace_.next(e)) {
+    events_++;
+    // A new thread may enter its first syscall before its creator's clone
+    // returned; its entry waits until the thread exists in the replay.
+    auto enter = [&](int32_t tid, uint64_t of) {
+      auto it = tasks_.find(tid);
+      if (it == tasks_.end()) return false;
+      if (it->second.state == State::kAtSyscall || of < e.seq) return true;
+      Event placeholder = e;
+      placeholder.seq = of;
+      reach_syscall(it->second, placeholder);
+      return true;
+    };
+    for (auto it = deferred.begin(); it != deferred.end();)
+      it = enter(it->first, it->second) ? deferred.erase(it) : std::next(it);
+    while (entry_pending && entry_seq < e.seq) {
+      if (!enter(entry_tid, entry_of)) deferred.emplace_back(entry_tid, entry_of);
+      entry_pending = trace_.next_entry(entry_seq, entry_tid, entry_of);
+    }
+    Task& t = task(e.tid, e);
+    switch (e.kind) {
+      case EventKind::kSyscall: {
+        output_fds_.apply(e, 0);
+        if (t.state != State::kAtSyscall) reach_syscall(t, e);
+        check_call(t, e);
+        const SyscallSpec* s = syscall_spec(e.nr);
+        rp_policy p = s ? s->policy : RP_POLICY_EMU;
+        if (p == RP_POLICY_MMAP && is_error(e.ret)) p = RP_POLICY_EMU;
+        if (p == RP_POLICY_EXECVE && e.ret != 0) p = RP_POLICY_EMU;
+        switch (p) {
+          case RP_POLICY_EXEC:
+          case RP_POLICY_MMAP:
+          case RP_POLICY_EXECVE:
+          case RP_POLICY_SIGRETURN: execute(t, e); break;
+          case RP_POLICY_CLONE:
+            if (is_error(e.ret))
+              emulate(t, e);
+            else
+              execute_clone(t, e);
+            break;
+          case RP_POLICY_EXIT: execute_exit(t, e); break;
+          default: emulate(t, e); break;
+        }
+        break;
+      }
+      case EventKind::kSignal: deliver_signal(t, e); break;
+      case EventKind::kTaskExit: observe_exit(t, e); break;
+      case EventKind::kPreempt:
+        diverge(e, "a preemption in user code needs the breakpoint method, not yet supported");
+    }
+  }
+  for (auto& [rec, t] : tasks_) {
+    if (t.state == State::kGone) continue;
+    // The recording ended here; anything still running has no trace left.
+    kill(t.real, SIGKILL);
+    t.state = State::kGone;
+  }
+  return exit_code;
+}
+
+int replay_main(const ReplayOptions& opts) {
+  TraceReader trace(opts.trace);
+  std::string arch = trace.meta_or("arch", "?");
+  if (arch != kArchName)
+    throw Error("trace was recorded on " + arch + ", this machine is " + kArchName);
+  Replayer r(trace, opts.quiet);
+  return r.run();
+}
+
+}  // namespace rp
