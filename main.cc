@@ -49,8 +49,12 @@ int cmd_record(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help")(
       "output,o", po::value(&ro.output), "trace file to write (default: rp-PROGRAM-N.db)")(
       "backend,b", po::value(&ro.backend)->default_value("auto"),
-      "capture backend: auto, ptrace")("quiet,q", po::bool_switch(&ro.quiet),
-                                       "no messages from rp");
+      "capture backend: auto, ptrace, bpf, kmod (docs/backends.md)")(
+      "pid,p", po::value(&ro.attach_pid),
+      "record a running process instead (kernel backend; inspect only, not replayable)")(
+      "name", po::value(&ro.comm),
+      "record every process with this command name instead (as -p)")(
+      "quiet,q", po::bool_switch(&ro.quiet), "no messages from rp");
   // Options end at "--" or at the program: its own options are not rp's.
   std::vector<std::string> mine;
   size_t i = 0;
@@ -62,7 +66,8 @@ int cmd_record(const std::vector<std::string>& args) {
     }
     if (a.empty() || a[0] != '-') break;
     mine.push_back(a);
-    bool takes_value = a == "-o" || a == "--output" || a == "-b" || a == "--backend";
+    bool takes_value = a == "-o" || a == "--output" || a == "-b" || a == "--backend" ||
+                       a == "-p" || a == "--pid" || a == "--name";
     if (takes_value && i + 1 < args.size()) mine.push_back(args[++i]);
   }
   auto vm = parse(mine, opts, {});
@@ -133,6 +138,7 @@ int cmd_info(const std::vector<std::string>& args) {
     return vm.count("help") ? 0 : kOwnFailure;
   }
   TraceReader r(path);
+  r.verify_blobs();
   auto argv = r.list("argv");
   std::string cmd;
   for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
@@ -159,6 +165,14 @@ int cmd_info(const std::vector<std::string>& args) {
             << "lost records:   " << m("lost_records") << "\n"
             << "unknown syscalls: " << m("unknown_syscalls")
             << ", unknown ioctls: " << m("unknown_ioctls") << "\n";
+  if (r.meta("kernel_records"))  // kernel backends (docs/backends.md)
+    std::cout << "kernel capture: " << m("kernel_records") << " records, " << m("kernel_stalls")
+              << " stalls (ring full " << m("kernel_ring_full") << ", copy faults "
+              << m("kernel_copy_faults") << "), " << m("kernel_assisted")
+              << " completed from user space, " << m("kernel_data_missing")
+              << " with data missing\n";
+  if (r.meta_or("replayable", "1") == "0")
+    std::cout << "replayable:     no (recorded with -p/--name: no state from before)\n";
   return 0;
 }
 

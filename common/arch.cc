@@ -46,6 +46,15 @@ bool Regs::set_syscall_nr(pid_t tid, Regs& regs, int64_t nr) {
   return regs.write(tid);
 }
 
+bool Regs::same_user_state(const Regs& o) const {
+  RawRegs a = raw, b = o.raw;
+  a.orig_rax = b.orig_rax = 0;
+  constexpr unsigned long long kTrapResume = 0x10100;  // TF | RF
+  a.eflags &= ~kTrapResume;
+  b.eflags &= ~kTrapResume;
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
 std::string Regs::describe() const {
   char b[256];
   snprintf(b, sizeof b, "rip=%#llx rsp=%#llx rax=%#llx rdi=%#llx rsi=%#llx rdx=%#llx",
@@ -73,6 +82,11 @@ bool Regs::set_syscall_nr(pid_t tid, Regs& regs, int64_t nr) {
   if (ptrace(PTRACE_SETREGSET, tid, NT_ARM_SYSTEM_CALL, &iov) != 0) return false;
   regs.raw.regs[8] = static_cast<uint64_t>(nr);
   return true;
+}
+
+bool Regs::same_user_state(const Regs& o) const {
+  return std::memcmp(raw.regs, o.raw.regs, sizeof raw.regs) == 0 && raw.sp == o.raw.sp &&
+         raw.pc == o.raw.pc && raw.pstate == o.raw.pstate;
 }
 
 std::string Regs::describe() const {

@@ -54,6 +54,9 @@ class Regs {
   // -1 skips the syscall.
   static bool set_syscall_nr(pid_t tid, Regs& regs, int64_t nr);
   bool operator==(const Regs& o) const;
+  // Same user-visible state: every general register, flags but the trap and
+  // resume bits a debugger stop may change, not the syscall number slot.
+  bool same_user_state(const Regs& o) const;
   std::string describe() const;  // one line: ip, sp, a few registers
 };
 

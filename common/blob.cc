@@ -25,6 +25,11 @@ std::string zstd_compress(std::string_view b) {
 }
 
 std::string zstd_decompress(std::string_view packed, uint64_t size) {
+  // The size comes from the trace: believe it only if the frame agrees, so a
+  // damaged row cannot make rp allocate absurd amounts of memory.
+  unsigned long long framed = ZSTD_getFrameContentSize(packed.data(), packed.size());
+  if (framed == ZSTD_CONTENTSIZE_ERROR || framed == ZSTD_CONTENTSIZE_UNKNOWN || framed != size)
+    throw Error("damaged blob in trace (size does not match its data)");
   std::string out(size, '\0');
   size_t n = ZSTD_decompress(out.data(), out.size(), packed.data(), packed.size());
   if (ZSTD_isError(n) || n != size) throw Error("damaged blob in trace (zstd)");

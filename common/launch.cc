@@ -2,20 +2,34 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
 #include "error.h"
+#include "syscall_table.h"
 
 namespace rp {
+
+#if defined(__x86_64__)
+constexpr uint32_t kAuditArch = AUDIT_ARCH_X86_64;
+#else
+constexpr uint32_t kAuditArch = AUDIT_ARCH_AARCH64;
+#endif
 
 static bool is_executable_file(const std::string& p) {
   struct stat st;
@@ -49,6 +63,33 @@ std::string resolve_program(const std::string& arg0) {
   throw NotFound("cannot run '" + arg0 + "': command not found");
 }
 
+// seccomp program: ENOSYS-policy syscalls of this architecture fail with
+// ENOSYS before running (and before the sys_enter tracepoint); all else runs.
+static std::vector<sock_filter> enosys_filter() {
+  std::vector<sock_filter> f;
+  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+  f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kAuditArch, 1, 0));
+  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+  std::vector<int64_t> nrs;
+  for (auto s = syscall_specs_begin(); s != syscall_specs_end(); ++s)
+    if (s->policy == RP_POLICY_ENOSYS && syscall_nr(*s) >= 0) nrs.push_back(syscall_nr(*s));
+  for (size_t i = 0; i < nrs.size(); i++)  // jump to the ERRNO return at the end
+    f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nrs[i]),
+                         static_cast<uint8_t>(nrs.size() - i), 0));
+  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+  return f;
+}
+
+// In the child: without CAP_SYS_ADMIN a filter needs no_new_privs.
+static int install_filter(std::vector<sock_filter>& f) {
+  sock_fprog prog{static_cast<unsigned short>(f.size()), f.data()};
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0) return 0;
+  if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0 ? 0 : errno;
+}
+
 static std::vector<char*> cstrings(const std::vector<std::string>& v) {
   std::vector<char*> out;
   for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
@@ -56,11 +97,68 @@ static std::vector<char*> cstrings(const std::vector<std::string>& v) {
   return out;
 }
 
+namespace {
+
+void write_text(const char* path, const std::string& text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  if (write(fd, text.data(), text.size()) < 0) {
+  }
+  close(fd);
+}
+
+int make_dirs(const std::string& path) {
+  for (size_t i = 1; i <= path.size(); i++) {
+    if (i != path.size() && path[i] != '/') continue;
+    if (mkdir(path.substr(0, i).c_str(), 0755) != 0 && errno != EEXIST) return errno;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// In the child, before exec: a mount namespace (inside a user namespace when
+// not root) whose root is a fresh tmpfs holding only the stored files.
+int enter_private_root(const LaunchSpec& spec) {
+  uid_t uid = getuid();
+  gid_t gid = getgid();
+  if (geteuid() == 0) {
+    if (unshare(CLONE_NEWNS) != 0) return errno;
+  } else {
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return errno;
+    write_text("/proc/self/setgroups", "deny");
+    write_text("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1");
+    write_text("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1");
+  }
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno;
+  const std::string& root = spec.root_dir;
+  if (mount("rp-replay-root", root.c_str(), "tmpfs", 0, "mode=0755") != 0) return errno;
+  for (const auto& f : spec.root_files) {
+    std::string p = root + f.path;
+    if (int e = make_dirs(p.substr(0, p.rfind('/')))) return e;
+    int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+    if (fd < 0) return errno;
+    size_t done = 0;
+    while (done < f.bytes.size()) {
+      ssize_t n = write(fd, f.bytes.data() + done, f.bytes.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    fchmod(fd, static_cast<mode_t>(f.mode));
+    close(fd);
+  }
+  if (!spec.cwd.empty()) make_dirs(root + spec.cwd);
+  if (chroot(root.c_str()) != 0) return errno;
+  if (chdir("/") != 0) return errno;
+  return 0;
+}
+
 pid_t launch_traced(const LaunchSpec& spec, long options) {
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) != 0) throw_errno("pipe");
   auto argv = cstrings(spec.argv);
   auto envp = cstrings(spec.envp);
+  auto filter = enosys_filter();  // built before fork: no allocation in the child
   pid_t pid = fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
@@ -71,6 +169,7 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     signal(SIGQUIT, SIG_DFL);
     if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) err = errno;
     if (!err && personality(ADDR_NO_RANDOMIZE) == -1) err = errno;
+    if (!err && !spec.root_files.empty()) err = enter_private_root(spec);
     if (!err && !spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) err = 0;  // best effort
     if (!err && spec.stack_limit_cur >= 0) {
       rlimit rl;
@@ -79,6 +178,10 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
       if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max) rl.rlim_cur = rl.rlim_max;
       setrlimit(RLIMIT_STACK, &rl);
     }
+    // rdtsc/rdtscp then fault, so rp can record and replay their values; the
+    // setting survives exec and is inherited.
+    if (!err) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+    if (!err && spec.refuse_enosys) err = install_filter(filter);
     if (!err) {
       raise(SIGSTOP);
       execve(spec.exe_path.c_str(), argv.data(), envp.data());

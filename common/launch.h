@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "exec_files.h"
+
 namespace rp {
 
 struct LaunchSpec {
@@ -14,6 +16,14 @@ struct LaunchSpec {
   std::vector<std::string> argv, envp;
   std::string cwd;                 // empty: stay
   long long stack_limit_cur = -1;  // RLIMIT_STACK soft limit, -1: leave
+  // A seccomp filter makes the ENOSYS-policy syscalls (syscalls.def) fail
+  // with ENOSYS without running: kernel capture backends cannot refuse them
+  // at entry the way ptrace does.
+  bool refuse_enosys = false;
+  // Replay: run in a private root (tmpfs, mounted on root_dir in a new mount
+  // namespace) holding only these files — what the kernel opens at execve.
+  std::vector<ExecFile> root_files;
+  std::string root_dir;  // an empty directory; required with root_files
 };
 
 // Finds a program like execvp would; an absolute path is returned as is, a

@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <cstring>
 
+#include "insn.h"
 #include "syscall_table.h"
 
 namespace rp {
@@ -137,6 +138,13 @@ std::string render_event(const Event& e) {
     }
     case EventKind::kTaskExit: return head + std::string("+++ ") + render_wait_status(e.ret) + " +++";
     case EventKind::kPreempt: return head + std::string("--- preempted in user code ---");
+    case EventKind::kInsn: {
+      char b[160];
+      snprintf(b, sizeof b, "%s = rax %#" PRIx64 " rdx %#" PRIx64 " rcx %#" PRIx64 " rbx %#" PRIx64,
+               trapped_insn_name(static_cast<TrappedInsn>(e.nr)), e.args[0], e.args[1], e.args[2],
+               e.args[3]);
+      return head + std::string(b);
+    }
   }
   return head;
 }

@@ -87,6 +87,7 @@ enum rp_rec_type {
 	RP_REC_SYSCALL = 1,  /* struct rp_rec_syscall */
 	RP_REC_DATA = 2,     /* struct rp_rec_data + payload */
 	RP_REC_TASK = 3,     /* struct rp_rec_task: fork/exit seen in the kernel */
+	RP_REC_PAD = 4,      /* kmod ring only: filler up to the ring's end, skip it */
 };
 
 struct rp_rec_hdr {
@@ -98,6 +99,15 @@ struct rp_rec_hdr {
 /* rp_rec_syscall.flags */
 #define RP_SYSF_DATA_MISSING 0x1 /* a buffer could not be copied: user space must read it */
 #define RP_SYSF_NO_EXIT 0x2      /* exit/exit_group/execve seen at entry only */
+#define RP_SYSF_NO_ENTRY 0x4     /* exit seen without its entry (tracing began inside the
+                                  * call, e.g. the first execve): args are 0, entry_seq 0 */
+#define RP_SYSF_DEFERRED 0x8     /* kmod: completed at the thread's return to user space
+                                  * (sleepable) with all its data; its data records (before
+                                  * it, as always) may be interleaved with other threads'
+                                  * records: match them by seq */
+#define RP_SYSF_KILLED 0x10      /* a fatal signal was pending at sys_exit: the call never
+                                  * returned to user space (ret meaningless, no outputs);
+                                  * becomes an event with extra kNoReturn, as under ptrace */
 
 struct rp_rec_syscall {
 	struct rp_rec_hdr h;
@@ -111,10 +121,20 @@ struct rp_rec_syscall {
 	__u32 ndata;     /* rp_rec_data records that follow for this seq */
 	__u32 entry_len[2]; /* *(u32 *)lenptr at entry, for RP_SZ_LENPTR outputs */
 	__u32 pad;
+	__u64 entry_seq; /* global sequence number taken at sys_enter (0: not seen) */
 };
 
 /* rp_rec_data.flags */
 #define RP_DATAF_INPUT 0x1 /* bytes the syscall read (hashed by user space), not wrote */
+
+/* rp_rec_data.out_index: which buffer the bytes come from. A region larger than a
+ * chunk arrives as consecutive records with increasing addr. len may be shorter
+ * than the region (even 0) where the tracee's memory was unreadable, like a short
+ * process_vm_readv; h.size may then exceed the aligned payload: always use len. */
+#define RP_DATA_IDX_INPUT 4      /* the table's input descriptor (flag INPUT) */
+#define RP_DATA_IDX_EXTRA 5      /* kernel-chosen bytes: AT_RANDOM after execve,
+                                  * the contents of a fresh file mapping (mmap) */
+#define RP_DATA_IDX_STR(i) (8 + (i)) /* string argument i ('s'), no NUL (flag INPUT) */
 
 struct rp_rec_data {
 	struct rp_rec_hdr h;
@@ -134,6 +154,7 @@ struct rp_rec_task {
 	__u32 tgid;
 	__u32 parent_tid;
 	__u64 seq;
+	__s64 status;    /* RP_TASK_EXIT: wait status (exit code << 8, or signal) */
 };
 
 /* ---- /dev/rp (kmod) ---- */
@@ -143,7 +164,11 @@ struct rp_kmod_config {
 	__s32 root_pid;    /* trace this process tree (added at fork) ... */
 	__s32 pid;         /* ... or exactly this tgid (-p) ... */
 	char comm[16];     /* ... or tasks with exactly this comm (--name) */
+	__u32 flags;       /* RP_KMOD_F_* */
+	__u32 pad;
 };
+#define RP_KMOD_F_ENOSYS 0x1 /* refuse ENOSYS-policy syscalls at sys_enter, as ptrace does */
+#define RP_KMOD_F_INPUTS 0x2 /* also capture input buffers and string arguments */
 
 struct rp_kmod_counters {
 	__u64 records;
@@ -153,7 +178,26 @@ struct rp_kmod_counters {
 	__u64 copy_faults;   /* user copies that failed in probe context */
 	__u64 head;          /* producer position (bytes) */
 	__u64 tail;          /* consumer position (bytes) */
+	__u64 deferred;      /* syscalls completed at return to user (fault or no space) */
+	__u64 inflight;      /* deferred completions not finished yet */
+	__u64 threads;       /* traced threads alive */
+	__u64 seq;           /* last global sequence number handed out */
+	__u64 enosys;        /* syscalls refused with ENOSYS */
+	__u64 killed;        /* calls cut short by a fatal signal (RP_SYSF_KILLED) */
+	__u64 ring_full;     /* probe-context emissions that found no room (then deferred) */
 };
+
+/* The first page of the /dev/rp mapping; records start at offset 4096 and
+ * never wrap (a PAD record fills the end). A record whose type is still 0 is
+ * being written: stop there. The mapping is read-only: consume with
+ * RP_IOC_CONSUME(new tail). */
+struct rp_kmod_ring_hdr {
+	__u64 head;          /* producer position (bytes, monotonic; & (ring_bytes-1)) */
+	__u64 tail;          /* consumer position as last consumed */
+	__u64 ring_bytes;
+	__u64 data_offset;   /* 4096 */
+};
+#define RP_KMOD_DATA_OFFSET 4096
 
 #define RP_IOC_MAGIC 'r'
 #define RP_IOC_CONFIGURE _IOW(RP_IOC_MAGIC, 1, struct rp_kmod_config)
@@ -161,5 +205,8 @@ struct rp_kmod_counters {
 #define RP_IOC_STOP _IO(RP_IOC_MAGIC, 3)
 #define RP_IOC_COUNTERS _IOR(RP_IOC_MAGIC, 4, struct rp_kmod_counters)
 #define RP_IOC_CONSUME _IOW(RP_IOC_MAGIC, 5, __u64)
+/* Hands out the next global sequence number, for events user space observes
+ * itself (signals) so they sort among the kernel's records. */
+#define RP_IOC_SEQ _IOR(RP_IOC_MAGIC, 6, __u64)
 
 #endif /* RP_ABI_H */

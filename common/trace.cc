@@ -35,6 +35,7 @@ CREATE TABLE blobs(id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, size INTEG
 CREATE TABLE mappings(seq INTEGER NOT NULL, tid INTEGER NOT NULL, addr INTEGER NOT NULL,
                       size INTEGER NOT NULL, prot INTEGER, flags INTEGER, offset INTEGER,
                       path TEXT, blob INTEGER);
+CREATE TABLE files(path TEXT PRIMARY KEY, blob INTEGER NOT NULL, mode INTEGER NOT NULL);
 CREATE TABLE event_kinds(kind INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE syscall_names(nr INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE VIEW listing AS
@@ -54,6 +55,7 @@ const char* event_kind_name(EventKind k) {
     case EventKind::kSignal: return "signal";
     case EventKind::kTaskExit: return "exit";
     case EventKind::kPreempt: return "preempt";
+    case EventKind::kInsn: return "insn";
   }
   return "?";
 }
@@ -70,7 +72,7 @@ TraceWriter::TraceWriter(const std::string& path) {
   {
     sql::Stmt k(*db_, "INSERT INTO event_kinds VALUES(?,?)");
     for (auto kind : {EventKind::kSyscall, EventKind::kSignal, EventKind::kTaskExit,
-                      EventKind::kPreempt})
+                      EventKind::kPreempt, EventKind::kInsn})
       k.bind(1, static_cast<int64_t>(kind)).bind(2, event_kind_name(kind)).run();
     sql::Stmt s(*db_, "INSERT OR IGNORE INTO syscall_names VALUES(?,?)");
     for (auto p = syscall_specs_begin(); p != syscall_specs_end(); ++p)
@@ -198,6 +200,13 @@ void TraceWriter::set_task_exit(int32_t tid, int64_t status) {
   upd_task_->bind(1, status).bind(2, tid).run();
 }
 
+void TraceWriter::add_file(const std::string& path, const std::string& bytes, int64_t mode) {
+  if (!files_.insert(path).second) return;
+  int64_t id = put_blob(bytes);
+  sql::Stmt st(*db_, "INSERT OR IGNORE INTO files VALUES(?,?,?)");
+  st.bind(1, path).bind(2, id).bind(3, mode).run();
+}
+
 void TraceWriter::maybe_commit() {
   if (++since_commit_ < kEventsPerCommit) return;
   since_commit_ = 0;
@@ -298,6 +307,18 @@ std::vector<Mapping> TraceReader::mappings() {
   return out;
 }
 
+void TraceReader::verify_blobs() {
+  sql::Stmt st(*db_, "SELECT id FROM blobs");
+  while (st.step()) blob(st.i64(0));
+}
+
+std::vector<StoredFile> TraceReader::files() {
+  sql::Stmt st(*db_, "SELECT path, blob, mode FROM files ORDER BY path");
+  std::vector<StoredFile> out;
+  while (st.step()) out.push_back(StoredFile{st.text(0), st.i64(1), st.i64(2)});
+  return out;
+}
+
 int64_t TraceReader::count(const char* table) {
   sql::Stmt st(*db_, (std::string("SELECT count(*) FROM ") + table).c_str());
   st.step();
@@ -309,6 +330,7 @@ std::string TraceReader::blob(int64_t id) {
   st.bind(1, id);
   if (!st.step()) throw Error("trace refers to missing blob " + std::to_string(id));
   if (st.text(2) != "zstd") throw Error("blob " + std::to_string(id) + ": unknown codec");
+  if (st.i64(1) < 0) throw Error("blob " + std::to_string(id) + " is damaged (negative size)");
   std::string bytes = zstd_decompress(st.blob(3), static_cast<uint64_t>(st.i64(1)));
   if (hash128(bytes) != st.blob(0))
     throw Error("blob " + std::to_string(id) + " is damaged (hash mismatch)");
@@ -342,20 +364,42 @@ bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
   return true;
 }
 
+Event TraceReader::event_at(uint64_t seq) {
+  sql::Stmt st(*db_,
+               "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
+               "WHERE seq=?");
+  st.bind(1, static_cast<int64_t>(seq));
+  if (!st.step()) throw Error("trace has no event " + std::to_string(seq));
+  Event e;
+  read_event_row(st, e);
+  sql::Stmt m(*db_, "SELECT seq,addr,size,input,data,blob FROM mem WHERE seq=? ORDER BY rowid");
+  m.bind(1, static_cast<int64_t>(seq));
+  while (m.step()) {
+    MemRecord r;
+    resolve_mem(m, r);
+    e.mem.push_back(std::move(r));
+  }
+  return e;
+}
+
+void TraceReader::read_event_row(sql::Stmt& st, Event& e) {
+  e = Event{};
+  e.seq = static_cast<uint64_t>(st.i64(0));
+  e.tid = static_cast<int32_t>(st.i64(1));
+  int64_t kind = st.i64(2);
+  if (kind < 1 || kind > 5) throw Error("damaged event " + std::to_string(e.seq) + " in trace");
+  e.kind = static_cast<EventKind>(kind);
+  e.nr = st.i64(3);
+  for (int i = 0; i < 6; i++) e.args[i] = static_cast<uint64_t>(st.i64(4 + i));
+  e.ret = st.i64(10);
+  if (!st.is_null(11)) e.in_hash = static_cast<uint64_t>(st.i64(11));
+  e.extra = st.blob(12);
+  e.entry_seq = st.is_null(13) ? 0 : static_cast<uint64_t>(st.i64(13));
+}
+
 bool TraceReader::next(Event& e) {
   if (!events_->step()) return false;
-  e = Event{};
-  e.seq = static_cast<uint64_t>(events_->i64(0));
-  e.tid = static_cast<int32_t>(events_->i64(1));
-  int64_t kind = events_->i64(2);
-  if (kind < 1 || kind > 4) throw Error("damaged event " + std::to_string(e.seq) + " in trace");
-  e.kind = static_cast<EventKind>(kind);
-  e.nr = events_->i64(3);
-  for (int i = 0; i < 6; i++) e.args[i] = static_cast<uint64_t>(events_->i64(4 + i));
-  e.ret = events_->i64(10);
-  if (!events_->is_null(11)) e.in_hash = static_cast<uint64_t>(events_->i64(11));
-  e.extra = events_->blob(12);
-  e.entry_seq = events_->is_null(13) ? 0 : static_cast<uint64_t>(events_->i64(13));
+  read_event_row(*events_, e);
   while (mem_pending_) {
     auto seq = static_cast<uint64_t>(mem_->i64(0));
     if (seq < e.seq) throw Error("trace has memory for a missing event " + std::to_string(seq));

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ enum class EventKind : int {
   kSignal = 2,    // nr = signo; extra = SignalExtra
   kTaskExit = 3,  // ret = wait status of the task; no mem
   kPreempt = 4,   // rp switched threads in user code; extra = SignalExtra (regs)
+  kInsn = 5,      // a trapped instruction (nr = TrappedInsn); args[0..3] = rax rdx rcx rbx
 };
 const char* event_kind_name(EventKind k);
 
@@ -42,6 +44,9 @@ struct Event {
   std::vector<MemRecord> mem;
 };
 
+// extra of a syscall event the thread never returned from (it died in it).
+inline constexpr const char* kNoReturn = "noreturn";
+
 enum SignalDisposition : uint32_t { kSigDefault = 0, kSigIgnored = 1, kSigCaught = 2 };
 
 // extra of a kSignal event.
@@ -61,6 +66,14 @@ struct Mapping {
   int64_t blob = 0;  // 0: none
 };
 
+// A file the kernel opened at an execve (program, interpreters), stored so
+// replay needs nothing from the recording machine's filesystem.
+struct StoredFile {
+  std::string path;
+  int64_t blob = 0;
+  int64_t mode = 0755;
+};
+
 struct TaskInfo {
   int32_t tid = 0, tgid = 0, parent = 0;
   uint64_t first_seq = 0;
@@ -78,6 +91,8 @@ class TraceWriter {
   void add_mapping(const Mapping& m);
   void add_task(const TaskInfo& t);
   void set_task_exit(int32_t tid, int64_t status);
+  // Stores an exec'd file once per path (the first version seen wins).
+  void add_file(const std::string& path, const std::string& bytes, int64_t mode);
   // Stores bytes once per content hash; returns the blob id.
   int64_t put_blob(const std::string& bytes);
   void finish();  // commits, writes counts, leaves a self-contained file
@@ -90,6 +105,7 @@ class TraceWriter {
       upd_task_, ins_meta_;
   uint64_t events_ = 0, since_commit_ = 0;
   bool finished_ = false;
+  std::set<std::string> files_;
 };
 
 class TraceReader {
@@ -101,17 +117,22 @@ class TraceReader {
   std::vector<std::string> list(const std::string& kind);
   std::vector<TaskInfo> tasks();
   std::vector<Mapping> mappings();
+  std::vector<StoredFile> files();
   std::string blob(int64_t id);
+  void verify_blobs();  // throws if any blob's bytes do not match its hash
   int64_t count(const char* table);
   // Streams events in seq order; false at the end.
   bool next(Event& e);
   // Streams syscall entries in entry_seq order (a second, independent cursor):
   // replay brings threads into their syscalls in this order.
   bool next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq);
+  // One event by seq, with its memory (random access, independent of next()).
+  Event event_at(uint64_t seq);
   void rewind();
 
  private:
   void resolve_mem(sql::Stmt& st, MemRecord& m);
+  void read_event_row(sql::Stmt& st, Event& e);
   std::unique_ptr<sql::Db> db_;
   std::unique_ptr<sql::Stmt> events_, mem_, entries_;
   bool mem_pending_ = false;

@@ -13,13 +13,20 @@
 #include <unistd.h>
 
 #include <cstring>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 #include <fstream>
 #include <sstream>
 
 #include "blob.h"
+#include "exec_files.h"
+#include "insn.h"
 #include "error.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
+#include "vdso.h"
+#include "kernel_capture.h"  // events-only mode
 
 namespace rp {
 namespace {
@@ -47,13 +54,14 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
   Task& t = tasks_[tid];
   t.tid = tid;
   t.tgid = tgid;
-  w_.add_task(TaskInfo{tid, tgid, parent, seq_ + 1, std::nullopt});
+  w_.add_task(TaskInfo{tid, tgid, parent, (kernel_ ? kernel_->last_seq() : seq_) + 1,
+                       std::nullopt});
   return t;
 }
 
 Event PtraceRecorder::new_event(const Task& t, EventKind kind) {
   Event e;
-  e.seq = ++seq_;
+  e.seq = kernel_ ? kernel_->next_seq() : ++seq_;
   e.tid = t.tid;
   e.kind = kind;
   return e;
@@ -62,7 +70,7 @@ Event PtraceRecorder::new_event(const Task& t, EventKind kind) {
 void PtraceRecorder::resume(pid_t tid, int sig) {
   // ESRCH: the task was killed meanwhile (e.g. by another thread's
   // exit_group); its exit is reported by waitpid.
-  ptrace(PTRACE_SYSCALL, tid, nullptr, sig);
+  ptrace(kernel_ ? PTRACE_CONT : PTRACE_SYSCALL, tid, nullptr, sig);
 }
 
 namespace {
@@ -89,6 +97,11 @@ void PtraceRecorder::enter_kernel(Task& t) {
 }
 
 void PtraceRecorder::make_runnable(Task& t, int sig, bool front) {
+  if (kernel_) {  // events-only: no serialization, every stop resumes at once
+    t.run = Run::kRunning;
+    resume(t.tid, sig);
+    return;
+  }
   release_slot(t);
   t.run = Run::kRunnable;
   t.pending_sig = sig;
@@ -161,6 +174,10 @@ int PtraceRecorder::run(pid_t root) {
   t.in_syscall = true;
   t.nr = SYS_execve;
   groups_[root].holder = root;
+  if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
+    Event e;      // (the kernel side records the syscall and AT_RANDOM)
+    record_exec(t, e);
+  }
   enter_kernel(t);
 
   // Stops are collected without blocking; between them rp sleeps in poll on
@@ -181,6 +198,9 @@ int PtraceRecorder::run(pid_t root) {
       throw_errno("waitpid");
     }
     if (tid > 0) {
+      // Events-only: the kernel capture's writer thread shares the TraceWriter.
+      std::unique_lock<std::mutex> lk;
+      if (kernel_) lk = kernel_->lock_writer();
       handle_stop(tid, status);
       continue;
     }
@@ -369,6 +389,47 @@ void PtraceRecorder::record_exec(Task& t, Event& e) {
     if (kv[0] == AT_NULL) break;
   }
   t.tgid = t.tid;
+  std::string path = initial_exe_;
+  for (const auto& m : e.mem)
+    if (m.input && m.addr == e.args[0]) path = m.bytes;
+  initial_exe_.clear();
+  char cwd[4096];
+  ssize_t n = readlink(("/proc/" + std::to_string(t.tid) + "/cwd").c_str(), cwd, sizeof cwd - 1);
+  std::string dir = n > 0 ? std::string(cwd, static_cast<size_t>(n)) : "/";
+  for (const auto& f : exec_files(t.tid, path, dir)) w_.add_file(f.path, f.bytes, f.mode);
+  // Before the new program runs, so its vDSO clock reads become syscalls;
+  // replay patches at this same stop.
+  std::string why;
+  if (!patch_vdso(t.tid, &why)) throw Error(why);
+}
+
+bool PtraceRecorder::emulate_trapped_insn(Task& t) {
+  Regs regs;
+  if (!regs.read(t.tid)) return false;
+  int len = 0;
+  TrappedInsn kind = decode_trapped(read_mem(t.tid, regs.ip(), 16), regs.ip(), &len);
+  if (kind != TrappedInsn::kRdtsc && kind != TrappedInsn::kRdtscp) return false;
+#if defined(__x86_64__)
+  unsigned aux = 0;
+  uint64_t tsc = kind == TrappedInsn::kRdtscp ? __rdtscp(&aux) : __rdtsc();
+  regs.raw.rax = tsc & 0xffffffff;
+  regs.raw.rdx = tsc >> 32;
+  if (kind == TrappedInsn::kRdtscp) regs.raw.rcx = aux;
+  regs.set_ip(regs.ip() + static_cast<uint64_t>(len));
+  regs.write(t.tid);
+  Event e = new_event(t, EventKind::kInsn);
+  e.nr = static_cast<int64_t>(kind);
+  e.args[0] = regs.raw.rax;
+  e.args[1] = regs.raw.rdx;
+  e.args[2] = regs.raw.rcx;
+  e.args[3] = regs.raw.rbx;
+  w_.add_event(e);
+  t.have_exit_regs = false;
+  make_runnable(t, 0, true);  // the SIGSEGV is not delivered
+  return true;
+#else
+  return false;
+#endif
 }
 
 uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
@@ -395,6 +456,11 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     make_runnable(t, 0, false);
     return;
   }
+  if (kernel_ && sig == SIGSTOP && kernel_->on_stop_signal(t.tid)) {
+    make_runnable(t, 0, true);  // the kernel capture stopped it to finish a record
+    return;
+  }
+  if (sig == SIGSEGV && si.si_code == SI_KERNEL && emulate_trapped_insn(t)) return;
   if (t.preempt_requested && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's own preemption: the thread ran user code for a whole timeslice.
     t.preempt_requested = false;
@@ -420,7 +486,9 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
   // Delivered on the way back from the thread's last syscall when nothing ran
   // in between: the registers are exactly those of that syscall's exit.
-  x.at_syscall = t.have_exit_regs && regs == t.exit_regs;
+  // Events-only mode has no exit registers: the kernel was entered by a
+  // syscall (not an interrupt or a fault) when it kept a syscall number.
+  x.at_syscall = kernel_ ? regs.syscall_nr() >= 0 : t.have_exit_regs && regs == t.exit_regs;
   x.disposition = disposition(t.tid, sig);
   e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
   w_.add_event(e);
@@ -455,6 +523,13 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
           tasks_[t.tid] = moved;
         }
       }
+      if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
+        Event e;      // (the kernel side records the syscall and AT_RANDOM)
+        std::string path = kernel_->exec_path(t.tid);
+        e.args[0] = 1;  // where record_exec looks for the path string
+        if (!path.empty()) e.mem.push_back(MemRecord{1, path, true});
+        record_exec(tasks_[t.tid], e);
+      }
       break;
     }
     case PTRACE_EVENT_EXIT:
@@ -465,10 +540,28 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
   resume(t.tid, 0);
 }
 
+void PtraceRecorder::flush_unfinished(Task& t) {
+  // A syscall the thread entered but never returned from: kill(getpid(),
+  // SIGKILL), or a call cut short by another thread's exit_group. Replay
+  // brings the thread into it and lets the recorded death happen there.
+  if (!t.in_syscall || t.entry_seq == 0) return;
+  t.in_syscall = false;
+  Event e = new_event(t, EventKind::kSyscall);
+  e.nr = t.nr;
+  e.entry_seq = t.entry_seq;
+  t.entry_seq = 0;
+  std::memcpy(e.args, t.args, sizeof e.args);
+  e.in_hash = t.in_hash;
+  e.mem = std::move(t.inputs);
+  e.extra = kNoReturn;
+  w_.add_event(e);
+}
+
 void PtraceRecorder::task_dying(Task& t) {
   // A dying thread has no user code left, but the kernel still writes its
   // memory (clear_child_tid, robust futexes) and pthread_join looks there:
   // let a non-leader thread finish dying before any other thread runs.
+  flush_unfinished(t);
   release_slot(t);
   t.run = Run::kDying;
   pid_t tid = t.tid, tgid = t.tgid;
@@ -492,7 +585,11 @@ void PtraceRecorder::task_dying(Task& t) {
 void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   auto it = tasks_.find(tid);
   if (it == tasks_.end()) return;
+  flush_unfinished(it->second);
   Event e = new_event(it->second, EventKind::kTaskExit);
+  // Events-only: threads run on while one dies; the kernel side numbered the
+  // exit where the tid is cleared for pthread_join.
+  if (uint64_t s = kernel_ ? kernel_->exit_seq(tid) : 0) e.seq = s;
   e.ret = status;
   w_.add_event(e);
   w_.set_task_exit(tid, status);

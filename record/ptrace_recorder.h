@@ -17,10 +17,20 @@
 
 namespace rp {
 
+class EventsOnlyHooks;  // record/kernel_capture.h
+
 class PtraceRecorder {
  public:
   explicit PtraceRecorder(TraceWriter& w) : w_(w) {}
+  // Events-only mode, for a kernel capture backend (record/kernel_capture.h):
+  // syscalls are recorded in the kernel, so no syscall stops and no
+  // serialization (threads run in parallel); ptrace records forks, execs,
+  // signals, trapped instructions and exits, numbered from the kernel's
+  // sequence counter.
+  void set_events_only(EventsOnlyHooks* k) { kernel_ = k; }
   static long ptrace_options();
+  // The path the first execve was given (its input string is not recorded).
+  void set_initial_exe(const std::string& path) { initial_exe_ = path; }
   // Records the process tree rooted at `root` (stopped at its first exec)
   // until every task has exited; returns the root's wait status.
   int run(pid_t root);
@@ -57,6 +67,7 @@ class PtraceRecorder {
   void on_task_gone(pid_t tid, int status);
   void record_exec(Task& t, Event& e);
   void record_file_mapping(Task& t, Event& e);
+  bool emulate_trapped_insn(Task& t);
   uint32_t disposition(pid_t tid, int sig);
   // Scheduling: the threads of one process run user code one at a time and
   // switch only at stops rp records, so the recorded order of stops is an
@@ -79,13 +90,16 @@ class PtraceRecorder {
   void handle_timeouts();
   void handle_stop(pid_t tid, int status);
   void task_dying(Task& t);
+  void flush_unfinished(Task& t);
   void resume(pid_t tid, int sig);
   Event new_event(const Task& t, EventKind kind);
 
   TraceWriter& w_;
+  EventsOnlyHooks* kernel_ = nullptr;  // events-only mode
   std::map<pid_t, Task> tasks_;
   std::map<pid_t, Group> groups_;  // by tgid
   int sigchld_fd_ = -1;
+  std::string initial_exe_;
   uint64_t seq_ = 0;
   pid_t root_ = 0;
   int root_status_ = 0;

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "launch.h"
 #include "ptrace_recorder.h"
+#include "kernel_capture.h"
 #include "trace.h"
 
 extern char** environ;
@@ -84,10 +85,16 @@ int exit_code_of(int status) {
 }  // namespace
 
 int record_main(const RecordOptions& opts) {
+  if (opts.attach_pid > 0 || !opts.comm.empty()) {  // running processes: kernel capture only
+    std::string name = opts.attach_pid > 0 ? "pid" + std::to_string(opts.attach_pid) : opts.comm;
+    std::string out = opts.output.empty() ? pick_output_name(name) : opts.output;
+    return record_observe(out, opts.backend, opts.attach_pid, opts.comm, opts.quiet);
+  }
   if (opts.argv.empty()) throw Error("record: no program given (rp record -- PROGRAM ARGS...)");
-  std::string backend = opts.backend == "auto" ? "ptrace" : opts.backend;
-  if (backend != "ptrace")
-    throw Error("record: backend '" + backend + "' is not available (known: auto, ptrace)");
+  // A kernel backend (record/kernel_capture.h) records the syscalls; ptrace
+  // then only sees forks, execs, signals and exits.
+  std::string backend;
+  auto producer = open_backend(opts.backend, /*stall=*/true, "", opts.quiet, &backend);
 
   LaunchSpec spec;
   spec.exe_path = resolve_program(opts.argv[0]);
@@ -98,6 +105,7 @@ int record_main(const RecordOptions& opts) {
   rlimit rl;
   getrlimit(RLIMIT_STACK, &rl);
   spec.stack_limit_cur = rl.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(rl.rlim_cur);
+  spec.refuse_enosys = producer != nullptr;
 
   std::string out = opts.output.empty() ? pick_output_name(opts.argv[0]) : opts.output;
   if (opts.output.empty() && !opts.quiet) std::cerr << "rp: recording to " << out << "\n";
@@ -118,7 +126,16 @@ int record_main(const RecordOptions& opts) {
     throw;
   }
   PtraceRecorder rec(w);
+  rec.set_initial_exe(spec.exe_path);
+  std::unique_ptr<KernelCapture> kc;
+  if (producer) {
+    producer->trace_tgid(root);  // before its execve returns: that is the first record
+    kc = std::make_unique<KernelCapture>(*producer, w);
+    kc->start();
+    rec.set_events_only(kc.get());
+  }
   int status = rec.run(root);
+  if (kc) kc->finish();  // the writer thread is done: w is ours again
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - t0).count();
   int code = exit_code_of(status);
@@ -129,6 +146,7 @@ int record_main(const RecordOptions& opts) {
   w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
   w.set_meta("short_reads", static_cast<int64_t>(rec.short_reads()));
   w.set_meta("lost_records", static_cast<int64_t>(0));
+  if (kc) kc->write_meta();  // its counters replace the ptrace ones above
   w.finish();
   return code;
 }

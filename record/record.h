@@ -10,6 +10,10 @@ struct RecordOptions {
   std::vector<std::string> argv;   // the program and its arguments
   std::string backend = "auto";    // auto | ptrace | bpf | kmod
   bool quiet = false;
+  // Instead of a program: a running process (-p) or every process with this
+  // command name (--name), recorded by a kernel backend only; not replayable.
+  int attach_pid = 0;
+  std::string comm;
 };
 
 // Returns the exit code for rp: the program's status (128+N if signal N

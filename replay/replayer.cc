@@ -15,10 +15,13 @@
 
 #include "blob.h"
 #include "buffers.h"
+#include "insn.h"
+#include "debugreg.h"
 #include "launch.h"
 #include "render.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
+#include "vdso.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -299,7 +302,11 @@ void Replayer::execute(Task& t, const Event& e) {
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
   write_recorded_mem(t, e);
-  if (s->policy == RP_POLICY_EXECVE) t.real_tgid = t.real;
+  if (s->policy == RP_POLICY_EXECVE) {
+    t.real_tgid = t.real;
+    std::string why;  // patched at the same stop as in the recording
+    if (!patch_vdso(t.real, &why)) diverge(e, why);
+  }
   t.regs = after;
   t.state = State::kHeld;
 }
@@ -387,10 +394,17 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
     return;  // delivering it changed nothing in the recorded run
   if (t.state == State::kInSyscall) finish_in_syscall(t);
   bool fault = sync_fault(sig, x);
-  if (!fault && !x.at_syscall)
-    diverge(e, "an asynchronous signal in user code (" + std::string(sigabbrev_np(sig)) +
-                   ") needs the breakpoint method, not yet supported");
   if (t.state != State::kHeld) diverge(e, "thread is not where the signal was delivered");
+  if (!fault && !x.at_syscall) {
+    // Asynchronous, in user code: without a branch counter, stop the thread
+    // where its registers are exactly those recorded, then deliver there.
+    Regs target;
+    std::memcpy(&target.raw, x.regs, sizeof target.raw);
+    run_to_point(t, e, target);
+    ptrace(PTRACE_SETSIGINFO, t.real, nullptr, x.siginfo);
+    t.resume_sig = sig;
+    return;
+  }
   if (!fault) syscall(SYS_tgkill, t.real_tgid, t.real, sig);
   resume(t);
   for (;;) {
@@ -408,10 +422,110 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   t.state = State::kHeld;
 }
 
-void Replayer::observe_exit(Task& t, const Event& e) {
-  if (t.state == State::kHeld || t.state == State::kExiting || t.state == State::kAtSyscall) {
-    ptrace(PTRACE_CONT, t.real, nullptr, t.resume_sig);
+void Replayer::replay_insn(Task& t, const Event& e) {
+  if (t.state != State::kHeld) diverge(e, "thread is not where the instruction ran");
+  resume(t);
+  int status;
+  for (;;) {
+    status = wait(t);
+    if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
+    if (is_syscall_stop(status))
+      diverge(e, "the trace expects a trapped instruction, the program made a syscall");
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSEGV && !stop_event(status)) break;
+    ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);  // a real-world signal: suppressed
+  }
+  Regs r;
+  r.read(t.real);
+  int len = 0;
+  auto kind = decode_trapped(read_mem(t.real, r.ip(), 16), r.ip(), &len);
+  if (static_cast<int64_t>(kind) != e.nr)
+    diverge(e, std::string("the program faulted at ") + r.describe() + ", the trace expects " +
+                   trapped_insn_name(static_cast<TrappedInsn>(e.nr)));
+#if defined(__x86_64__)
+  r.raw.rax = e.args[0];
+  r.raw.rdx = e.args[1];
+  if (kind == TrappedInsn::kRdtscp || kind == TrappedInsn::kCpuid) r.raw.rcx = e.args[2];
+  if (kind == TrappedInsn::kCpuid) r.raw.rbx = e.args[3];
+#endif
+  r.set_ip(r.ip() + static_cast<uint64_t>(len));
+  r.write(t.real);
+  t.resume_sig = 0;  // the SIGSEGV is not delivered
+  t.state = State::kHeld;
+}
+
+// Runs a thread until its registers equal `target` (a point in user code
+// where the recording delivered a signal or preempted it). Without a branch
+// counter: a hardware execution breakpoint at the recorded instruction (one
+// stop per pass, no code patching) and, at each hit, a comparison of every
+// register; a loop passes the instruction with other values until the
+// recorded iteration. Leaves the thread in the breakpoint's SIGTRAP stop.
+void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
+  if (t.state != State::kHeld) diverge(e, "thread is not between events");
+  Regs now;
+  now.read(t.real);
+  if (now.same_user_state(target) && t.resume_sig == 0) {
+    // Already there (e.g. a signal that was pending when a handler returned).
+    // Stop it in a SIGTRAP signal-delivery stop like the breakpoint would.
+    syscall(SYS_tgkill, t.real_tgid, t.real, SIGTRAP);
+    ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);
+    int status = wait(t);
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP) {
+      t.state = State::kHeld;
+      return;
+    }
+    diverge(e, "cannot stop the thread where it is");
+  }
+#if defined(__x86_64__)
+  // A resume flag left set (by the last breakpoint, or restored by
+  // sigreturn from a frame saved at one) would skip the breakpoint once.
+  if (now.raw.eflags & 0x10000) {
+    now.raw.eflags &= ~0x10000ULL;
+    now.write(t.real);
+  }
+#endif
+  if (!set_exec_breakpoint(t.real, target.ip()))
+    diverge(e, "cannot set a hardware breakpoint at " + target.describe());
+  for (;;) {
+    ptrace(PTRACE_SYSEMU, t.real, nullptr, t.resume_sig);
     t.resume_sig = 0;
+    t.state = State::kRunning;
+    int status;
+    for (;;) {
+      status = wait(t);
+      if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
+      if (is_syscall_stop(status)) {
+        clear_exec_breakpoint(t.real);
+        diverge(e, "the program made a syscall before reaching the recorded point (" +
+                       target.describe() + ")");
+      }
+      if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && !stop_event(status)) break;
+      ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);  // a real-world signal: suppressed
+    }
+    now.read(t.real);
+    if (now.ip() != target.ip()) {
+      clear_exec_breakpoint(t.real);
+      diverge(e, "unexpected SIGTRAP at " + now.describe());
+    }
+    if (now.same_user_state(target)) break;
+  }
+  clear_exec_breakpoint(t.real);
+  t.state = State::kHeld;
+}
+
+void Replayer::observe_exit(Task& t, const Event& e) {
+  int want = static_cast<int>(e.ret);
+  if (t.state == State::kAtSyscall && WIFSIGNALED(want)) {
+    // Killed in a syscall that never returned (e.g. kill(getpid(), SIGKILL)):
+    // the same signal, for real, ends the same way.
+    syscall(SYS_tgkill, t.real_tgid, t.real, WTERMSIG(want));
+  }
+  if (t.state == State::kHeld || t.state == State::kExiting || t.state == State::kAtSyscall) {
+    // PTRACE_SYSEMU: whatever it does on its way out must not reach the
+    // outside world.
+    ptrace(t.state == State::kExiting ? PTRACE_CONT : PTRACE_SYSEMU, t.real, nullptr,
+           t.resume_sig);
+    t.resume_sig = 0;
+    t.state = State::kRunning;
   }
   while (t.state != State::kGone) {
     int status = wait(t);
@@ -420,12 +534,32 @@ void Replayer::observe_exit(Task& t, const Event& e) {
       diverge(e, "the trace says the thread ended, the program made a syscall");
     ptrace(PTRACE_CONT, t.real, nullptr, 0);
   }
-  int want = static_cast<int>(e.ret), got = *t.exit_status;
+  int got = *t.exit_status;
   bool same = WIFEXITED(want) ? WIFEXITED(got) && WEXITSTATUS(got) == WEXITSTATUS(want)
                               : WIFSIGNALED(got) && WTERMSIG(got) == WTERMSIG(want);
   if (!same)
     diverge(e, "the program " + render_wait_status(got) + ", the recording " +
                    render_wait_status(want));
+}
+
+pid_t Replayer::launch(LaunchSpec& spec) {
+  for (const auto& f : trace_.files())
+    spec.root_files.push_back(ExecFile{f.path, trace_.blob(f.blob), static_cast<int>(f.mode)});
+  if (spec.root_files.empty()) return launch_traced(spec, kOptions);  // an older trace
+  char dir[] = "/tmp/rp-root-XXXXXX";
+  if (!mkdtemp(dir)) throw_errno("mkdtemp");
+  spec.root_dir = dir;
+  try {
+    pid_t pid = launch_traced(spec, kOptions);
+    rmdir(dir);  // the tmpfs lives in the child's mount namespace only
+    return pid;
+  } catch (const std::exception& e) {
+    rmdir(dir);
+    std::cerr << "rp: warning: no private root for the replay (" << e.what()
+              << "); using this machine's files\n";
+    spec.root_files.clear();
+    return launch_traced(spec, kOptions);
+  }
 }
 
 int Replayer::run() {
@@ -441,7 +575,7 @@ int Replayer::run() {
   Event e;
   if (!trace_.next(e) || e.kind != EventKind::kSyscall || e.nr != SYS_execve || e.ret != 0)
     throw Error("trace does not start with the program's execve");
-  pid_t root = launch_traced(spec, kOptions);
+  pid_t root = launch(spec);
   Task& r = tasks_[e.tid];
   r.rec = e.tid;
   r.real = r.real_tgid = root;
@@ -450,6 +584,8 @@ int Replayer::run() {
   wait_syscall_stop(r, false);  // execve's exit stop
   if (r.state == State::kGone) throw Error("the program died while starting");
   write_recorded_mem(r, e);
+  std::string why;  // patched at the same stop as in the recording
+  if (!patch_vdso(root, &why)) throw Error(why);
   r.state = State::kHeld;
 
   // Threads enter syscalls in the recorded entry order and leave them in the
@@ -469,7 +605,26 @@ int Replayer::run() {
       if (it->second.state == State::kAtSyscall || of < e.seq) return true;
       Event placeholder = e;
       placeholder.seq = of;
-      reach_syscall(it->second, placeholder);
+      Task& et = it->second;
+      reach_syscall(et, placeholder);
+      // A fork's child may act before its parent's fork returns (always, for
+      // vfork): create the child as soon as the parent enters the call. And a
+      // vfork parent resumes inside its child's execve, before that execve
+      // returns: run an execve when it is entered too.
+      bool clone = et.nr == SYS_clone || et.nr == SYS_fork || et.nr == SYS_vfork;
+      bool exec = et.nr == SYS_execve || et.nr == SYS_execveat;
+      if (clone || exec) {
+        Event ce = trace_.event_at(of);
+        bool ok = clone ? !is_error(ce.ret) : ce.ret == 0;
+        if (ce.kind == EventKind::kSyscall && ce.extra != kNoReturn && ok) {
+          check_call(et, ce);
+          if (clone)
+            execute_clone(et, ce);
+          else
+            execute(et, ce);
+          et.done_seq = of;
+        }
+      }
       return true;
     };
     for (auto it = deferred.begin(); it != deferred.end();)
@@ -482,8 +637,10 @@ int Replayer::run() {
     switch (e.kind) {
       case EventKind::kSyscall: {
         output_fds_.apply(e, 0);
+        if (t.done_seq == e.seq) break;  // executed when it was entered
         if (t.state != State::kAtSyscall) reach_syscall(t, e);
         check_call(t, e);
+        if (e.extra == kNoReturn) break;  // it died in there: see observe_exit
         const SyscallSpec* s = syscall_spec(e.nr);
         rp_policy p = s ? s->policy : RP_POLICY_EMU;
         if (p == RP_POLICY_MMAP && is_error(e.ret)) p = RP_POLICY_EMU;
@@ -506,8 +663,17 @@ int Replayer::run() {
       }
       case EventKind::kSignal: deliver_signal(t, e); break;
       case EventKind::kTaskExit: observe_exit(t, e); break;
-      case EventKind::kPreempt:
-        diverge(e, "a preemption in user code needs the breakpoint method, not yet supported");
+      case EventKind::kPreempt: {
+        SignalExtra x{};
+        if (e.extra.size() < sizeof x) diverge(e, "damaged preemption record");
+        std::memcpy(&x, e.extra.data(), sizeof x);
+        Regs target;
+        std::memcpy(&target.raw, x.regs, sizeof target.raw);
+        run_to_point(t, e, target);
+        t.resume_sig = 0;  // the breakpoint's SIGTRAP is not delivered
+        break;
+      }
+      case EventKind::kInsn: replay_insn(t, e); break;
     }
   }
   for (auto& [rec, t] : tasks_) {

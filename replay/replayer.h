@@ -11,6 +11,7 @@
 
 #include "arch.h"
 #include "error.h"
+#include "launch.h"
 #include "output_fds.h"
 #include "trace.h"
 
@@ -53,9 +54,11 @@ class Replayer {
     int64_t nr = -1;      // at kAtSyscall
     uint64_t args[6] = {};
     int64_t fixup_ret = 0;  // kInSyscall: recorded result to set at the exit stop
+    uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
     std::optional<int> exit_status;
   };
 
+  pid_t launch(LaunchSpec& spec);
   Task& task(pid_t rec_tid, const Event& e);
   void resume(Task& t);
   int wait(Task& t);
@@ -68,6 +71,8 @@ class Replayer {
   void execute_exit(Task& t, const Event& e);
   void deliver_signal(Task& t, const Event& e);
   void observe_exit(Task& t, const Event& e);
+  void replay_insn(Task& t, const Event& e);
+  void run_to_point(Task& t, const Event& e, const Regs& target);
   void write_recorded_mem(Task& t, const Event& e);
   void echo_output(Task& t, const Event& e);
   int wait_syscall_stop(Task& t, bool want_entry);

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the files of rp.ko. */
+#ifndef RP_INTERNAL_H
+#define RP_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "rp_abi.h"
+
+/* ---- ring (rp_ring.c) ---- */
+struct rp_ring {
+	void *area;                 /* vmalloc_user: header page + data */
+	struct rp_kmod_ring_hdr *hdr;
+	u8 *data;
+	u64 size, mask;
+	u64 head;                   /* reserved up to; under lock */
+	u64 tail;                   /* consumed up to; under lock */
+	u64 wake_bytes;
+	spinlock_t lock;
+	wait_queue_head_t readers;  /* the drainer in poll() */
+	wait_queue_head_t writers;  /* threads waiting for space (slow path only) */
+	atomic_t waiting;           /* how many writers wait */
+	bool dead;                  /* the drainer is gone: give up waiting */
+};
+
+int rp_ring_init(struct rp_ring *r, u64 size, u64 wake_bytes);
+void rp_ring_free(struct rp_ring *r);
+/* Reserves len bytes (multiple of 8) that do not wrap; NULL if full. The
+ * first 8 bytes get {len, type 0}: the consumer stops there until commit. */
+void *rp_ring_reserve(struct rp_ring *r, u32 len);
+/* Sleeps until len bytes fit (sleepable context only); NULL if the drainer went away. */
+void *rp_ring_reserve_wait(struct rp_ring *r, u32 len);
+/* Publishes the record at rec: type becomes visible after its contents. */
+void rp_ring_commit(struct rp_ring *r, void *rec, u16 type, u16 flags, u32 size);
+int rp_ring_consume(struct rp_ring *r, u64 new_tail);
+bool rp_ring_readable(struct rp_ring *r);
+void rp_ring_kill(struct rp_ring *r);
+
+/* ---- counters ---- */
+struct rp_stats {
+	atomic64_t records, bytes, lost, stalls, copy_faults, deferred, enosys, killed, ring_full;
+	atomic64_t inflight, threads;
+};
+
+/* ---- per-thread state (rp_probe.c) ---- */
+#define RP_MAX_PEND_TASK 2
+
+struct rp_thread {
+	struct hlist_node node;     /* rp_threads, keyed by task pointer */
+	struct rcu_head rcu;
+	refcount_t ref;             /* the table + a queued task_work */
+	struct task_struct *task;   /* identity only; never dereferenced after exit */
+	u64 tseq;
+	bool in_sys;                /* saw sys_enter, waiting for sys_exit */
+	bool work_queued;
+	long nr;
+	u64 args[6];
+	u64 entry_seq;
+	u32 entry_len[2];
+	char *exec_path;            /* execve's path, read at entry (the mm changes) */
+	u32 exec_path_len;
+	/* Records that could not be completed in probe context, finished by
+	 * rp_deferred_work() before the thread returns to user space. */
+	struct callback_head work;
+	int npend_task;
+	struct rp_rec_task pend_task[RP_MAX_PEND_TASK];
+	bool pend_sys_valid;
+	struct rp_rec_syscall pend_sys;
+	char *pend_exec_path;
+	u32 pend_exec_path_len;
+};
+
+/* ---- capture (rp_capture.c) ---- */
+struct rp_kspec;
+void rp_table_init(void);
+const struct rp_kspec *rp_spec(long nr);
+int rp_spec_policy(const struct rp_kspec *s);
+bool rp_spec_has_lenptr(const struct rp_kspec *s, int *arg, int *msghdr_arg);
+int rp_spec_str_arg(const struct rp_kspec *s);
+/* Fast path at sys_exit (atomic): emits rec and all its data as one span, or
+ * returns false having emitted nothing visible. */
+bool rp_emit_fast(struct rp_ring *r, struct rp_rec_syscall *rec, const struct rp_kspec *s,
+		  u32 flags, const char *exec_path, u32 exec_path_len);
+/* Slow path (sleepable, the thread's own context): faults pages in, waits for space. */
+void rp_emit_slow(struct rp_ring *r, struct rp_rec_syscall *rec, const struct rp_kspec *s,
+		  u32 flags, const char *exec_path, u32 exec_path_len);
+/* Copies at most len bytes of a user string without faulting; -1 on failure. */
+long rp_strncpy_nofault(char *dst, u64 addr, long len);
+
+/* ---- module globals (rp_main.c) ---- */
+struct rp_state {
+	struct rp_ring ring;
+	struct rp_stats st;
+	struct rp_kmod_config cfg;
+	atomic64_t seq;
+	bool configured;
+	bool running;               /* probes registered and accepting new records */
+	pid_t root_pid, pid;        /* global pid numbers */
+	pid_t self_tgid;            /* the opener: never traced */
+	wait_queue_head_t idle;     /* inflight reached 0 */
+};
+extern struct rp_state *rp;
+
+int rp_probes_start(void);
+void rp_probes_stop(void);
+void rp_threads_clear(void);
+
+static inline u64 rp_next_seq(void)
+{
+	return atomic64_inc_return(&rp->seq);
+}
+
+#endif

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Tracepoint probes and per-thread state.
+ *
+ * Probes run with preemption disabled: they copy user memory without
+ * faulting and never sleep. When that is not enough (a page is not present,
+ * the ring is full, the output is large) the record is finished by a
+ * task_work queued on the thread itself: it runs before the thread returns
+ * to user space (or in do_exit), in process context where faults are served
+ * and the thread can sleep until the drainer makes room. The thread is thus
+ * held at its syscall exit instead of losing anything, and no signal or
+ * ptrace stop is involved.
+ */
+#include <linux/binfmts.h>
+#include <linux/compat.h>
+#include <linux/hashtable.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/task_work.h>
+#include <linux/tracepoint.h>
+#include <asm/syscall.h>
+
+#include "rp_internal.h"
+
+static DEFINE_HASHTABLE(rp_threads, 10);
+static DEFINE_SPINLOCK(rp_threads_lock);
+
+static void rp_deferred_work(struct callback_head *cb);
+
+/* ---- per-thread state ---- */
+
+static struct rp_thread *rp_find(struct task_struct *t)
+{
+	struct rp_thread *th;
+
+	hash_for_each_possible_rcu(rp_threads, th, node, (unsigned long)t)
+		if (th->task == t)
+			return th;
+	return NULL;
+}
+
+static struct rp_thread *rp_thread_add(struct task_struct *t, gfp_t gfp)
+{
+	struct rp_thread *th = kzalloc(sizeof(*th), gfp | __GFP_NOWARN);
+
+	if (!th) {
+		atomic64_inc(&rp->st.lost);  /* the thread goes untraced: say so */
+		return NULL;
+	}
+	th->task = t;
+	refcount_set(&th->ref, 1);
+	init_task_work(&th->work, rp_deferred_work);
+	spin_lock(&rp_threads_lock);
+	hash_add_rcu(rp_threads, &th->node, (unsigned long)t);
+	spin_unlock(&rp_threads_lock);
+	atomic64_inc(&rp->st.threads);
+	return th;
+}
+
+static void rp_thread_put(struct rp_thread *th)
+{
+	if (!refcount_dec_and_test(&th->ref))
+		return;
+	kfree(th->exec_path);
+	kfree(th->pend_exec_path);
+	kfree_rcu(th, rcu);
+}
+
+static void rp_thread_remove(struct rp_thread *th)
+{
+	bool removed = false;
+
+	spin_lock(&rp_threads_lock);
+	if (!hlist_unhashed(&th->node)) {
+		hlist_del_init_rcu(&th->node);
+		removed = true;
+	}
+	spin_unlock(&rp_threads_lock);
+	if (removed) {
+		atomic64_dec(&rp->st.threads);
+		rp_thread_put(th);
+	}
+}
+
+void rp_threads_clear(void)
+{
+	struct rp_thread *th;
+	struct hlist_node *tmp;
+	int bkt;
+
+	hash_for_each_safe(rp_threads, bkt, tmp, th, node)
+		rp_thread_remove(th);
+}
+
+static bool rp_matches(struct task_struct *t)
+{
+	if (t->tgid == rp->self_tgid)
+		return false;  /* the drainer's own syscalls would feed back forever */
+	if (rp->pid)
+		return t->tgid == rp->pid;
+	if (rp->cfg.comm[0])
+		return !strncmp(t->comm, rp->cfg.comm, sizeof(rp->cfg.comm));
+	return false;  /* tree mode: threads are added at start and at fork only */
+}
+
+static struct rp_thread *rp_current(void)
+{
+	struct rp_thread *th = rp_find(current);
+
+	if (!th && rp_matches(current))
+		th = rp_thread_add(current, GFP_ATOMIC);
+	return th;
+}
+
+/* ---- deferral ---- */
+
+static void rp_defer(struct rp_thread *th)
+{
+	if (th->work_queued)
+		return;
+	refcount_inc(&th->ref);
+	atomic64_inc(&rp->st.inflight);
+	if (task_work_add(current, &th->work, TWA_RESUME)) {
+		/* Past exit_task_work(): cannot happen from these probes. */
+		atomic64_add(th->npend_task + th->pend_sys_valid, &rp->st.lost);
+		th->npend_task = 0;
+		th->pend_sys_valid = false;
+		atomic64_dec(&rp->st.inflight);
+		rp_thread_put(th);
+		return;
+	}
+	th->work_queued = true;
+}
+
+static void rp_emit_task(struct rp_thread *th, struct rp_rec_task *rec)
+{
+	struct rp_rec_task *p = NULL;
+
+	/* A thread with work pending keeps its own records in order. */
+	if (!th->work_queued)
+		p = rp_ring_reserve(&rp->ring, sizeof(*rec));
+	if (p) {
+		memcpy((u8 *)p + sizeof(p->h), (u8 *)rec + sizeof(rec->h),
+		       sizeof(*rec) - sizeof(rec->h));
+		rp_ring_commit(&rp->ring, p, RP_REC_TASK, 0, sizeof(*rec));
+		atomic64_inc(&rp->st.records);
+		atomic64_add(sizeof(*rec), &rp->st.bytes);
+		return;
+	}
+	if (th->npend_task == RP_MAX_PEND_TASK) {
+		atomic64_inc(&rp->st.lost);
+		return;
+	}
+	th->pend_task[th->npend_task++] = *rec;
+	rp_defer(th);
+}
+
+/* The table entry whose buffers a record carries: none for a killed call. */
+static const struct rp_kspec *rp_rec_spec(const struct rp_rec_syscall *rec)
+{
+	return rec->h.flags & RP_SYSF_KILLED ? NULL : rp_spec(rec->nr);
+}
+
+static void rp_emit_syscall(struct rp_thread *th, struct rp_rec_syscall *rec)
+{
+	const struct rp_kspec *s = rp_rec_spec(rec);
+	u32 flags = rp->cfg.flags;
+
+	if (!th->work_queued &&
+	    rp_emit_fast(&rp->ring, rec, s, flags, th->exec_path, th->exec_path_len))
+		return;
+	if (th->pend_sys_valid) {
+		/* Cannot happen: the work runs before the next syscall. */
+		atomic64_inc(&rp->st.lost);
+		return;
+	}
+	atomic64_inc(&rp->st.deferred);
+	th->pend_sys = *rec;
+	th->pend_sys_valid = true;
+	/* The entry copy of execve's path moves with the record. */
+	swap(th->pend_exec_path, th->exec_path);
+	th->pend_exec_path_len = th->exec_path_len;
+	th->exec_path_len = 0;
+	rp_defer(th);
+}
+
+static void rp_deferred_work(struct callback_head *cb)
+{
+	struct rp_thread *th = container_of(cb, struct rp_thread, work);
+	int i = 0;
+
+	th->work_queued = false;
+	/* Emit in sequence order: at most a fork or exit record and one syscall. */
+	while (i < th->npend_task || th->pend_sys_valid) {
+		if (i < th->npend_task &&
+		    (!th->pend_sys_valid || th->pend_task[i].seq < th->pend_sys.seq)) {
+			struct rp_rec_task *p = rp_ring_reserve_wait(&rp->ring, sizeof(*p));
+
+			if (p) {
+				memcpy((u8 *)p + sizeof(p->h), (u8 *)&th->pend_task[i] + sizeof(p->h),
+				       sizeof(*p) - sizeof(p->h));
+				rp_ring_commit(&rp->ring, p, RP_REC_TASK, 0, sizeof(*p));
+				atomic64_inc(&rp->st.records);
+				atomic64_add(sizeof(*p), &rp->st.bytes);
+			} else {
+				atomic64_inc(&rp->st.lost);
+			}
+			i++;
+		} else {
+			rp_emit_slow(&rp->ring, &th->pend_sys, rp_rec_spec(&th->pend_sys), rp->cfg.flags,
+				     th->pend_exec_path, th->pend_exec_path_len);
+			th->pend_sys_valid = false;
+		}
+	}
+	th->npend_task = 0;
+	rp_thread_put(th);
+	if (atomic64_dec_and_test(&rp->st.inflight))
+		wake_up_all(&rp->idle);
+}
+
+/* ---- probes ---- */
+
+/* 32-bit syscalls use other numbers and layouts: not modelled. (x86's
+ * in_compat_syscall() would also match x32, whose bit orig_ax = -1 has.) */
+static bool rp_compat(void)
+{
+#ifdef CONFIG_X86_64
+	return in_ia32_syscall();
+#else
+	return in_compat_syscall();
+#endif
+}
+
+static void rp_arch_skip_syscall(struct pt_regs *regs)
+{
+	/* The syscall path re-reads the number after sys_enter probes. */
+#ifdef CONFIG_ARM64
+	regs->syscallno = NO_SYSCALL;
+	regs->regs[0] = -ENOSYS;  /* arm64 leaves x0 alone for a skipped call */
+#else
+	regs->orig_ax = -1;       /* x86 entry code preset ax to -ENOSYS */
+#endif
+}
+
+static void rp_fill_syscall(struct rp_rec_syscall *rec, struct rp_thread *th)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->tid = task_pid_nr(current);
+	rec->tgid = task_tgid_nr(current);
+	rec->tseq = ++th->tseq;
+}
+
+static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	const struct rp_kspec *s;
+	struct rp_thread *th;
+	int lenarg, msgarg;
+
+	if (!READ_ONCE(rp->running))
+		return;
+	th = rp_current();
+	if (!th)
+		return;
+	if (rp_compat()) {
+		atomic64_inc(&rp->st.lost);  /* 32-bit syscalls are not modelled */
+		return;
+	}
+	s = rp_spec(id);
+	th->nr = id;
+	syscall_get_arguments(current, regs, (unsigned long *)th->args);
+	th->entry_seq = rp_next_seq();
+	th->in_sys = true;
+	th->entry_len[0] = th->entry_len[1] = 0;
+	th->exec_path_len = 0;
+	if (!s)
+		return;
+	if (rp_spec_has_lenptr(s, &lenarg, &msgarg)) {
+		u32 v;
+		u64 c;
+
+		/* Unreadable here is rare (the length lives next to the call);
+		 * then sys_exit's value alone bounds the bytes. */
+		if (lenarg >= 0 && th->args[lenarg])
+			th->entry_len[0] = copy_from_user_nofault(&v, (void __user *)th->args[lenarg], 4)
+					   ? U32_MAX : v;
+		if (msgarg >= 0 && th->args[msgarg]) {
+			u64 m = th->args[msgarg];
+
+			th->entry_len[0] = copy_from_user_nofault(&v, (void __user *)(m + 8), 4) ? U32_MAX : v;
+			th->entry_len[1] = copy_from_user_nofault(&c, (void __user *)(m + 40), 8) ? U32_MAX
+												 : (u32)c;
+		}
+	}
+	switch (rp_spec_policy(s)) {
+	case RP_POLICY_ENOSYS:
+		if (rp->cfg.flags & RP_KMOD_F_ENOSYS) {
+			rp_arch_skip_syscall(regs);
+			atomic64_inc(&rp->st.enosys);
+		}
+		break;
+	case RP_POLICY_EXECVE: {
+		/* Its path is in the old mm, gone at sys_exit if it succeeds. */
+		int a = rp_spec_str_arg(s);
+		long n;
+
+		if (!(rp->cfg.flags & RP_KMOD_F_INPUTS) || a < 0 || !th->args[a])
+			break;
+		if (!th->exec_path)
+			th->exec_path = kmalloc(PATH_MAX, GFP_ATOMIC | __GFP_NOWARN);
+		if (!th->exec_path)
+			break;
+		n = rp_strncpy_nofault(th->exec_path, th->args[a], PATH_MAX);
+		if (n > 0)
+			th->exec_path_len = n;
+		else if (n < 0)
+			atomic64_inc(&rp->st.copy_faults);  /* see rp_sched_exec() */
+		break;
+	}
+	case RP_POLICY_EXIT: {
+		/* exit and exit_group never reach sys_exit: record them now. */
+		struct rp_rec_syscall rec;
+
+		rp_fill_syscall(&rec, th);
+		rec.nr = id;
+		memcpy(rec.args, th->args, sizeof(rec.args));
+		rec.entry_seq = th->entry_seq;
+		rec.seq = rp_next_seq();
+		rec.h.flags = RP_SYSF_NO_EXIT;
+		th->in_sys = false;
+		rp_emit_syscall(th, &rec);
+		break;
+	}
+	}
+}
+
+static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
+{
+	struct rp_rec_syscall rec;
+	struct rp_thread *th;
+
+	if (!READ_ONCE(rp->running))
+		return;
+	th = rp_current();
+	if (!th || rp_compat())
+		return;
+	if (th->in_sys) {
+		th->in_sys = false;
+		rp_fill_syscall(&rec, th);
+		rec.nr = th->nr;
+		memcpy(rec.args, th->args, sizeof(rec.args));
+		rec.entry_seq = th->entry_seq;
+		rec.entry_len[0] = th->entry_len[0];
+		rec.entry_len[1] = th->entry_len[1];
+	} else {
+		/* An exit without its entry is recorded only where the other
+		 * backends record one too: the traced program's first execve
+		 * (tracing began inside it) and a call refused by a seccomp
+		 * filter (it runs before sys_enter). Otherwise it is a new
+		 * thread's return from clone or tracing began mid-call. */
+		long nr = syscall_get_nr(current, regs);
+		int pol = rp_spec_policy(rp_spec(nr));
+
+		if (!(pol == RP_POLICY_EXECVE && ret == 0) && !(pol == RP_POLICY_ENOSYS && ret == -ENOSYS))
+			return;
+		rp_fill_syscall(&rec, th);
+		rec.nr = nr;
+		if (pol == RP_POLICY_EXECVE) {
+			rec.h.flags = RP_SYSF_NO_ENTRY;
+		} else {
+			syscall_get_arguments(current, regs, (unsigned long *)rec.args);
+			rec.entry_seq = rp_next_seq();
+		}
+	}
+	if (fatal_signal_pending(current)) {
+		/* The call never returns to user space: no outputs (ptrace
+		 * records it the same way). */
+		rec.h.flags |= RP_SYSF_KILLED;
+		atomic64_inc(&rp->st.killed);
+	}
+	rec.ret = ret;
+	rec.seq = rp_next_seq();
+	rp_emit_syscall(th, &rec);
+}
+
+static bool rp_follows_fork(struct task_struct *parent, struct task_struct *child)
+{
+	if (rp->pid)
+		return child->tgid == rp->pid;
+	if (rp->cfg.comm[0])
+		return rp_matches(child);
+	return rp_find(parent) != NULL;
+}
+
+static void rp_sched_fork(void *data, struct task_struct *parent, struct task_struct *child)
+{
+	struct rp_rec_task rec = { .event = RP_TASK_FORK };
+	struct rp_thread *pth, *cth;
+
+	if (!READ_ONCE(rp->running) || !rp_follows_fork(parent, child))
+		return;
+	/* parent == current. Under the pid and comm filters it matches too. */
+	pth = rp_current();
+	if (!pth)
+		return;
+	/* The child cannot run yet: it is traced from its first instruction. */
+	cth = rp_thread_add(child, GFP_ATOMIC);
+	if (!cth)
+		return;
+	rec.tid = task_pid_nr(child);
+	rec.tgid = task_tgid_nr(child);
+	rec.parent_tid = task_pid_nr(parent);
+	rec.seq = rp_next_seq();
+	rp_emit_task(pth, &rec);
+}
+
+static void rp_sched_exit(void *data, struct task_struct *p)
+{
+	struct rp_rec_task rec = { .event = RP_TASK_EXIT };
+	struct rp_thread *th = rp_find(p);
+
+	if (!th)
+		return;
+	if (READ_ONCE(rp->running)) {
+		rec.tid = task_pid_nr(p);
+		rec.tgid = task_tgid_nr(p);
+		rec.status = p->exit_code;
+		rec.seq = rp_next_seq();
+		/* Deferred work still runs: exit_task_work() comes later in do_exit. */
+		rp_emit_task(th, &rec);
+	}
+	rp_thread_remove(th);
+}
+
+static void rp_sched_exec(void *data, struct task_struct *p, pid_t old_pid,
+			  struct linux_binprm *bprm)
+{
+	struct rp_thread *th;
+
+	if (!READ_ONCE(rp->running))
+		return;
+	th = rp_find(p);
+	if (!th || !th->in_sys || th->exec_path_len || !th->exec_path)
+		return;
+	/* sys_enter could not read the path: its page was not present (common
+	 * right after fork, which does not copy file-backed page tables). The
+	 * kernel's copy is the string given, except where execveat made it
+	 * /dev/fd/N/... from a directory fd. */
+	if (rp_spec_str_arg(rp_spec(th->nr)) != 0 && !strncmp(bprm->filename, "/dev/fd/", 8))
+		return;
+	th->exec_path_len = strscpy(th->exec_path, bprm->filename, PATH_MAX) > 0
+				    ? strlen(th->exec_path) : 0;
+}
+
+/* ---- registration ---- */
+
+struct rp_tp {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+};
+
+static struct rp_tp rp_tps[] = {
+	{ "sys_enter", rp_sys_enter },
+	{ "sys_exit", rp_sys_exit },
+	{ "sched_process_fork", rp_sched_fork },
+	{ "sched_process_exit", rp_sched_exit },
+	{ "sched_process_exec", rp_sched_exec },
+};
+
+static void rp_lookup_tp(struct tracepoint *tp, void *priv)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rp_tps); i++)
+		if (!strcmp(tp->name, rp_tps[i].name))
+			rp_tps[i].tp = tp;
+}
+
+static void rp_unregister(size_t n)
+{
+	while (n--)
+		tracepoint_probe_unregister(rp_tps[n].tp, rp_tps[n].probe, NULL);
+	/* No probe runs after this returns: the state they use may go. */
+	tracepoint_synchronize_unregister();
+}
+
+static void rp_add_root_threads(void)
+{
+	struct task_struct *leader, *t;
+
+	rcu_read_lock();
+	leader = pid_task(find_pid_ns(rp->root_pid, &init_pid_ns), PIDTYPE_PID);
+	if (leader)
+		for_each_thread(leader, t)
+			if (!rp_find(t))
+				rp_thread_add(t, GFP_ATOMIC);
+	rcu_read_unlock();
+}
+
+int rp_probes_start(void)
+{
+	size_t i;
+	int err;
+
+	for_each_kernel_tracepoint(rp_lookup_tp, NULL);
+	for (i = 0; i < ARRAY_SIZE(rp_tps); i++)
+		if (!rp_tps[i].tp) {
+			pr_err("rp: tracepoint %s not found\n", rp_tps[i].name);
+			return -ENOENT;
+		}
+	if (rp->root_pid)
+		rp_add_root_threads();
+	for (i = 0; i < ARRAY_SIZE(rp_tps); i++) {
+		err = tracepoint_probe_register(rp_tps[i].tp, rp_tps[i].probe, NULL);
+		if (err) {
+			rp_unregister(i);
+			rp_threads_clear();
+			return err;
+		}
+	}
+	/* Only now: a sys_enter seen before its sys_exit probe exists would
+	 * take a sequence number that no record carries. */
+	WRITE_ONCE(rp->running, true);
+	return 0;
+}
+
+void rp_probes_stop(void)
+{
+	WRITE_ONCE(rp->running, false);
+	rp_unregister(ARRAY_SIZE(rp_tps));
+	rp_threads_clear();
+}

@@ -1,0 +1,214 @@
+#include "bpf_producer.h"
+
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "error.h"
+
+#ifdef RP_HAVE_BPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "rp.skel.h"
+#include "rp_bpf.h"
+#endif
+
+namespace rp {
+
+#ifndef RP_HAVE_BPF
+
+bool bpf_permitted(std::string* why) {
+  *why = "this rp was built without eBPF support (needs bpftool, clang and libbpf-dev)";
+  return false;
+}
+
+std::unique_ptr<KernelProducer> make_bpf_producer(const BpfConfig&) {
+  std::string why;
+  bpf_permitted(&why);
+  throw Error("record: backend bpf: " + why);
+}
+
+#else
+
+bool bpf_permitted(std::string* why) {
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+    *why = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
+    return false;
+  }
+  if (geteuid() == 0) return true;
+  __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct d[2]{};
+  if (syscall(SYS_capget, &h, d) == 0) {
+    auto has = [&](int cap) { return (d[cap / 32].effective >> (cap % 32)) & 1; };
+    if (has(CAP_BPF) && has(CAP_PERFMON)) return true;
+  }
+  *why = "needs root, or CAP_BPF and CAP_PERFMON";
+  return false;
+}
+
+namespace {
+
+// libbpf explains failures at length (verifier logs); rp reports one line.
+// RP_BPF_DEBUG=1 shows libbpf's messages.
+int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list ap) {
+  static const bool debug = getenv("RP_BPF_DEBUG") != nullptr;
+  if (!debug || level == LIBBPF_DEBUG) return 0;
+  return vfprintf(stderr, fmt, ap);
+}
+
+class BpfProducer : public KernelProducer {
+ public:
+  explicit BpfProducer(const BpfConfig& cfg);
+  ~BpfProducer() override {
+    if (rb_) ring_buffer__free(rb_);
+    rp_bpf__destroy(skel_);
+  }
+  std::string name() const override { return "bpf"; }
+  void trace_tgid(pid_t tgid) override;
+  uint64_t next_seq() override { return __atomic_add_fetch(&skel_->bss->rp_seq, 1, __ATOMIC_SEQ_CST); }
+  uint64_t last_seq() override { return __atomic_load_n(&skel_->bss->rp_seq, __ATOMIC_SEQ_CST); }
+  size_t drain(int timeout_ms, const RecordFn& fn) override;
+  std::optional<rp_rec_syscall> take_stalled(pid_t tid) override;
+  std::vector<rp_rec_syscall> take_all_stalled() override;
+  uint64_t take_exit_seq(pid_t tid) override;
+  std::string exec_path(pid_t tid) override;
+  void stop() override { rp_bpf__detach(skel_); }
+  Counters counters() override;
+
+ private:
+  static int on_record(void* ctx, void* data, size_t size) {
+    (*static_cast<BpfProducer*>(ctx)->fn_)(data, size);
+    return 0;
+  }
+  rp_bpf* skel_ = nullptr;
+  ring_buffer* rb_ = nullptr;
+  const RecordFn* fn_ = nullptr;
+};
+
+[[noreturn]] void fail(const std::string& what, int err) {
+  std::string why = strerror(err);
+  if (err == EPERM || err == EACCES) why += " (needs root, or CAP_BPF and CAP_PERFMON)";
+  throw Error("record: backend bpf: " + what + ": " + why);
+}
+
+BpfProducer::BpfProducer(const BpfConfig& cfg) {
+  if (cfg.ring_bytes < (1u << 20) || (cfg.ring_bytes & (cfg.ring_bytes - 1)))
+    throw Error("record: backend bpf: the ring size must be a power of two of at least 1 MiB");
+  libbpf_set_print(libbpf_log);
+  skel_ = rp_bpf__open();
+  if (!skel_) fail("cannot open the eBPF program", errno);
+  skel_->rodata->cfg_stall = cfg.stall ? 1 : 0;
+  // Wake the drainer in batches, long before the ring is full.
+  skel_->rodata->cfg_wake_bytes = std::min<uint64_t>(cfg.ring_bytes / 16, 2u << 20);
+  if (!cfg.comm.empty()) {
+    skel_->rodata->cfg_by_comm = 1;
+    std::strncpy(skel_->rodata->cfg_comm, cfg.comm.c_str(), sizeof skel_->rodata->cfg_comm - 1);
+  }
+  int err = bpf_map__set_max_entries(skel_->maps.ring, static_cast<uint32_t>(cfg.ring_bytes));
+  if (err) fail("cannot size the ring", -err);
+  err = rp_bpf__load(skel_);
+  if (err) fail("the kernel refused the eBPF program", -err);
+  err = rp_bpf__attach(skel_);
+  if (err) fail("cannot attach to the syscall tracepoints", -err);
+  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.ring), on_record, this, nullptr);
+  if (!rb_) fail("cannot map the ring", errno);
+}
+
+void BpfProducer::trace_tgid(pid_t tgid) {
+  uint32_t key = static_cast<uint32_t>(tgid);
+  uint8_t one = 1;
+  int err = bpf_map__update_elem(skel_->maps.tgids, &key, sizeof key, &one, sizeof one, BPF_ANY);
+  if (err) fail("cannot add process " + std::to_string(tgid), -err);
+}
+
+size_t BpfProducer::drain(int timeout_ms, const RecordFn& fn) {
+  fn_ = &fn;
+  // The program wakes the drainer only past a fill threshold; whatever is
+  // below it is consumed when the wait times out.
+  int a = ring_buffer__poll(rb_, timeout_ms);
+  int b = ring_buffer__consume(rb_);
+  fn_ = nullptr;
+  return static_cast<size_t>(std::max(a, 0)) + static_cast<size_t>(std::max(b, 0));
+}
+
+std::optional<rp_rec_syscall> BpfProducer::take_stalled(pid_t tid) {
+  uint32_t key = static_cast<uint32_t>(tid);
+  rp_rec_syscall r;
+  if (bpf_map__lookup_and_delete_elem(skel_->maps.stalls, &key, sizeof key, &r, sizeof r, 0))
+    return std::nullopt;
+  return r;
+}
+
+std::vector<rp_rec_syscall> BpfProducer::take_all_stalled() {
+  std::vector<rp_rec_syscall> out;
+  uint32_t key;
+  while (bpf_map__get_next_key(skel_->maps.stalls, nullptr, &key, sizeof key) == 0) {
+    auto r = take_stalled(static_cast<pid_t>(key));
+    if (!r) break;
+    out.push_back(*r);
+  }
+  return out;
+}
+
+uint64_t BpfProducer::take_exit_seq(pid_t tid) {
+  uint32_t key = static_cast<uint32_t>(tid);
+  uint64_t seq = 0;
+  if (bpf_map__lookup_and_delete_elem(skel_->maps.exits, &key, sizeof key, &seq, sizeof seq, 0))
+    return 0;
+  return seq;
+}
+
+// Mirrors struct exec_path in rp.bpf.c.
+struct ExecPath {
+  uint64_t addr;
+  uint32_t len, arg;
+  char buf[4096];
+};
+
+std::string BpfProducer::exec_path(pid_t tid) {
+  uint32_t key = static_cast<uint32_t>(tid);
+  auto x = std::make_unique<ExecPath>();
+  if (bpf_map__lookup_elem(skel_->maps.exec_paths, &key, sizeof key, x.get(), sizeof *x, 0))
+    return "";
+  return std::string(x->buf, std::min<size_t>(x->len, sizeof x->buf));
+}
+
+KernelProducer::Counters BpfProducer::counters() {
+  int ncpu = libbpf_num_possible_cpus();
+  std::vector<rp_bpf_counters> v(ncpu > 0 ? static_cast<size_t>(ncpu) : 1);
+  uint32_t zero = 0;
+  Counters c;
+  if (bpf_map__lookup_elem(skel_->maps.counters, &zero, sizeof zero, v.data(),
+                           v.size() * sizeof v[0], 0))
+    return c;
+  for (const auto& x : v) {
+    c.records += x.records;
+    c.bytes += x.bytes;
+    c.ring_full += x.ring_full;
+    c.copy_faults += x.copy_faults;
+    c.stalls += x.stalls;
+    c.lost += x.lost;
+  }
+  return c;
+}
+
+}  // namespace
+
+std::unique_ptr<KernelProducer> make_bpf_producer(const BpfConfig& cfg) {
+  std::string why;
+  if (!bpf_permitted(&why)) throw Error("record: backend bpf: " + why);
+  return std::make_unique<BpfProducer>(cfg);
+}
+
+#endif
+
+}  // namespace rp

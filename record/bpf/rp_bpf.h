@@ -1,0 +1,25 @@
+/* rp_bpf.h — what the eBPF program (rp.bpf.c) and its loader (bpf_producer.cc)
+ * share besides rp_abi.h: the counters the program keeps. Plain C. */
+#ifndef RP_BPF_H
+#define RP_BPF_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* One per CPU (a per-CPU array: no atomics on the hot path); user space sums. */
+struct rp_bpf_counters {
+	__u64 records;      /* records written to the ring */
+	__u64 bytes;        /* bytes reserved in the ring */
+	__u64 ring_full;    /* a reservation failed: the ring had no room */
+	__u64 copy_faults;  /* a user copy failed in probe context (page not present) */
+	__u64 user_assist;  /* needs user space by design (file mapping contents...) */
+	__u64 stalls;       /* threads stopped so user space could finish their record */
+	__u64 lost;         /* records that could not be kept at all: must stay 0 */
+	__u64 killed;       /* syscalls cut short by a fatal signal: never returned */
+};
+
+/* Payload bytes of the largest data record; larger buffers are split. */
+#define RP_BPF_CHUNK 65536
+
+#endif

@@ -1,0 +1,439 @@
+#include "kernel_capture.h"
+
+#include <elf.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "blob.h"
+#include "bpf_producer.h"
+#include "buffers.h"
+#include "error.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
+
+namespace rp {
+namespace {
+
+bool is_error(int64_t r) { return r < 0 && r > -4096; }
+
+bool is_file_mmap(const SyscallSpec* s, const uint64_t args[6], int64_t ret) {
+  return s && s->policy == RP_POLICY_MMAP && !is_error(ret) && !(args[3] & MAP_ANONYMOUS);
+}
+
+Mapping mapping_of(const Event& e) {
+  Mapping m;
+  m.seq = e.seq;
+  m.tid = e.tid;
+  m.addr = static_cast<uint64_t>(e.ret);
+  m.size = e.args[1];
+  m.prot = static_cast<int64_t>(e.args[2]);
+  m.flags = static_cast<int64_t>(e.args[3]);
+  m.offset = e.args[5];
+  return m;
+}
+
+Event event_of(const rp_rec_syscall& r) {
+  Event e;
+  e.seq = r.seq;
+  e.entry_seq = r.entry_seq;
+  e.tid = static_cast<int32_t>(r.tid);
+  e.kind = EventKind::kSyscall;
+  e.nr = r.nr;
+  std::memcpy(e.args, r.args, sizeof e.args);
+  e.ret = r.ret;
+  if (r.h.flags & RP_SYSF_KILLED) {  // it died in there, as ptrace records it
+    e.ret = 0;
+    e.extra = kNoReturn;
+  }
+  return e;
+}
+
+// Bytes held in the writer queue before the drain thread waits: past this the
+// ring fills and the producer's backpressure (stalls) slows the tracee.
+constexpr size_t kMaxQueuedBytes = size_t{512} << 20;
+constexpr int kDrainTimeoutMs = 20;
+
+size_t out_bytes(const std::vector<RecordDecoder::Out>& v) {
+  size_t n = 0;
+  for (const auto& o : v) {
+    n += sizeof o;
+    for (const auto& m : o.event.mem) n += m.bytes.size();
+  }
+  return n;
+}
+
+}  // namespace
+
+std::unique_ptr<KernelProducer> open_backend(const std::string& want, bool stall,
+                                             const std::string& comm, bool quiet,
+                                             std::string* chosen) {
+  uint64_t mb = 64;
+  if (const char* v = getenv("RP_RING_MB")) mb = strtoull(v, nullptr, 10);
+  BpfConfig cfg;
+  cfg.ring_bytes = mb << 20;
+  cfg.stall = stall;
+  cfg.comm = comm;
+  *chosen = want;
+  if (want == "ptrace") return nullptr;
+  if (want == "bpf") return make_bpf_producer(cfg);
+  if (want == "kmod") return make_kmod_producer(cfg.ring_bytes, stall, comm);
+  if (want != "auto")
+    throw Error("record: unknown backend '" + want + "' (known: auto, ptrace, bpf, kmod)");
+  if (access("/dev/rp", R_OK | W_OK) == 0) {
+    *chosen = "kmod";
+    return make_kmod_producer(cfg.ring_bytes, stall, comm);
+  }
+  std::string why;
+  *chosen = "ptrace";
+  if (!bpf_permitted(&why)) return nullptr;
+  try {
+    auto p = make_bpf_producer(cfg);
+    *chosen = "bpf";
+    return p;
+  } catch (const Error& e) {
+    // Permitted but refused (an old kernel?): say why ptrace is used.
+    if (!quiet) std::cerr << "rp: using the ptrace backend (" << e.what() << ")\n";
+    return nullptr;
+  }
+}
+
+// ---------------------------------------------------------------- decoder
+
+void RecordDecoder::feed(const void* rec, size_t size, std::vector<Out>& out) {
+  stats_.records++;
+  rp_rec_hdr h;
+  if (size < sizeof h) {
+    stats_.malformed++;
+    return;
+  }
+  std::memcpy(&h, rec, sizeof h);
+  if (h.size > size || h.size < sizeof h) {
+    stats_.malformed++;
+    return;
+  }
+  switch (h.type) {
+    case RP_REC_SYSCALL: {
+      if (h.size < sizeof(rp_rec_syscall)) {
+        stats_.malformed++;
+        return;
+      }
+      rp_rec_syscall r;
+      std::memcpy(&r, rec, sizeof r);
+      note_tseq(r);
+      if (dropped_.count(r.seq)) return;
+      if (r.h.flags & RP_SYSF_DATA_MISSING) stats_.missing++;
+      Pending& p = pending_[r.seq];
+      p.have_sys = true;
+      p.sys = r;
+      if (p.ndata >= r.ndata) complete(p, out);
+      return;
+    }
+    case RP_REC_DATA: {
+      rp_rec_data d;
+      if (h.size < sizeof d) {
+        stats_.malformed++;
+        return;
+      }
+      std::memcpy(&d, rec, sizeof d);
+      if (sizeof d + d.len > h.size) {
+        stats_.malformed++;
+        return;
+      }
+      if (dropped_.count(d.seq)) return;
+      Pending& p = pending_[d.seq];
+      add_data(p, d, static_cast<const char*>(rec) + sizeof d);
+      if (p.have_sys && p.ndata >= p.sys.ndata) complete(p, out);
+      return;
+    }
+    case RP_REC_TASK:  // forks and exits: the ptrace supervisor records them
+    case RP_REC_PAD: return;
+    default: stats_.malformed++;
+  }
+}
+
+void RecordDecoder::add_data(Pending& p, const rp_rec_data& d, const char* payload) {
+  p.ndata++;
+  const bool input = d.h.flags & RP_DATAF_INPUT;
+  if (d.out_index == RP_DATA_IDX_INPUT) {  // hashed, not stored (like ptrace)
+    p.has_input = true;
+    p.input.append(payload, d.len);
+    return;
+  }
+  // An empty path is still compared in replay; empty output chunks (the
+  // kernel module's unreadable pages) carry nothing.
+  if (d.len == 0 && !input) return;
+  // The next chunk of the same region continues the previous record.
+  if (!p.mem.empty() && p.mem_idx.back() == d.out_index && p.mem.back().input == input &&
+      p.mem.back().addr + p.mem.back().bytes.size() == d.addr) {
+    p.mem.back().bytes.append(payload, d.len);
+    return;
+  }
+  p.mem.push_back(MemRecord{d.addr, std::string(payload, d.len), input});
+  p.mem_idx.push_back(d.out_index);
+}
+
+void RecordDecoder::complete(Pending& p, std::vector<Out>& out) {
+  Out o;
+  o.event = event_of(p.sys);
+  o.tgid = p.sys.tgid;
+  o.event.mem = std::move(p.mem);
+  if (p.has_input) o.event.in_hash = hash64(p.input);
+  const SyscallSpec* s = syscall_spec(p.sys.nr);
+  if (!s) stats_.unknown_syscalls++;
+  if (p.sys.nr == SYS_ioctl && !is_error(p.sys.ret)) {
+    bool known;
+    ioctl_output_size(p.sys.args[1], &known);
+    if (!known) stats_.unknown_ioctls++;
+  }
+  if (is_file_mmap(s, o.event.args, p.sys.ret)) {
+    for (size_t i = 0; i < p.mem_idx.size(); i++)
+      if (p.mem_idx[i] == RP_DATA_IDX_EXTRA) {
+        o.mapping = mapping_of(o.event);
+        o.mapping_mem = i;
+      }
+  }
+  uint64_t seq = p.sys.seq;
+  pending_.erase(seq);
+  stats_.events++;
+  out.push_back(std::move(o));
+}
+
+void RecordDecoder::note_tseq(const rp_rec_syscall& r) {
+  ThreadSeq& t = tseq_[r.tid];
+  if (r.tseq == 1 && t.seen) {  // a new thread got a recycled tid
+    stats_.tseq_gaps += t.max - t.seen;
+    t = ThreadSeq{};
+  }
+  t.max = std::max<uint64_t>(t.max, r.tseq);
+  t.seen++;
+}
+
+void RecordDecoder::completed_elsewhere(const rp_rec_syscall& r) {
+  note_tseq(r);
+  dropped_.insert(r.seq);
+  pending_.erase(r.seq);
+}
+
+void RecordDecoder::finish() {
+  for (auto& [seq, p] : pending_) {
+    if (p.have_sys)
+      stats_.incomplete++;
+    else
+      stats_.orphans++;
+  }
+  pending_.clear();
+  for (auto& [tid, t] : tseq_) stats_.tseq_gaps += t.max - t.seen;
+  tseq_.clear();
+}
+
+// ---------------------------------------------------------------- stalls
+
+RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid) {
+  RecordDecoder::Out o;
+  Event& e = o.event;
+  e = event_of(r);
+  const SyscallSpec* s = syscall_spec(r.nr);
+  if (!s) return o;
+  WordReader rd = [tid](uint64_t addr, int size) -> std::optional<uint64_t> {
+    if (size == 4) {
+      auto v = read_u32(tid, addr);
+      return v ? std::optional<uint64_t>(*v) : std::nullopt;
+    }
+    return read_u64(tid, addr);
+  };
+  const bool exec_ok = s->policy == RP_POLICY_EXECVE && r.ret == 0;
+  if (!exec_ok) {  // after a successful execve the old strings are gone
+    for (int i = 0; s->arg_kinds[i] && i < 6; i++) {
+      if (s->arg_kinds[i] != 's' || !e.args[i]) continue;
+      e.mem.push_back(MemRecord{e.args[i], read_cstring(tid, e.args[i]), true});
+    }
+  }
+  auto in = input_regions(*s, e.args, rd);
+  if (!in.empty()) {
+    std::string data;
+    for (const auto& g : in) data += read_mem(tid, g.addr, g.len);
+    e.in_hash = hash64(data);
+  }
+  EntryLens lens;
+  lens.len[0] = r.entry_len[0];
+  lens.len[1] = r.entry_len[1];
+  for (const auto& g : output_regions(*s, e.args, e.ret, lens, rd)) {
+    std::string bytes = read_mem(tid, g.addr, g.len);
+    if (!bytes.empty()) e.mem.push_back(MemRecord{g.addr, std::move(bytes), false});
+  }
+  if (exec_ok) {
+    // The kernel's 16 random bytes on the new stack; replay writes them back.
+    std::ifstream auxv("/proc/" + std::to_string(tid) + "/auxv", std::ios::binary);
+    uint64_t kv[2];
+    while (auxv.read(reinterpret_cast<char*>(kv), sizeof kv) && kv[0] != AT_NULL) {
+      if (kv[0] != AT_RANDOM) continue;
+      std::string bytes = read_mem(tid, kv[1], 16);
+      if (bytes.size() == 16) e.mem.push_back(MemRecord{kv[1], bytes, false});
+    }
+  }
+  if (is_file_mmap(s, e.args, e.ret)) {
+    // Replay has no file: keep what the mapping shows now (zero fill past EOF
+    // included), before the program can write to it.
+    std::string bytes = read_mem(tid, static_cast<uint64_t>(e.ret), e.args[1]);
+    o.mapping = mapping_of(e);
+    char link[4096];
+    std::string fd = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(e.args[4]);
+    ssize_t n = readlink(fd.c_str(), link, sizeof link - 1);
+    if (n > 0) o.mapping->path.assign(link, static_cast<size_t>(n));
+    if (!bytes.empty()) {
+      o.mapping_mem = e.mem.size();
+      e.mem.push_back(MemRecord{static_cast<uint64_t>(e.ret), std::move(bytes), false});
+    }
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- capture
+
+KernelCapture::~KernelCapture() {
+  try {
+    finish();
+  } catch (...) {
+  }
+}
+
+void KernelCapture::start(bool observe) {
+  observe_ = observe;
+  // The helper threads block every signal: SIGCHLD must reach the tracer's
+  // signalfd, and Ctrl-C the thread that waits for it.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  drain_ = std::thread([this] { drain_loop(); });
+  writer_ = std::thread([this] { writer_loop(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+bool KernelCapture::on_stop_signal(pid_t tid) {
+  auto r = p_.take_stalled(tid);
+  if (!r) return false;
+  RecordDecoder::Out o = event_from_tracee(*r, tid);
+  write(o);  // the tracer holds the writer lock while it handles a stop
+  assisted_++;
+  std::lock_guard lk(done_mu_);
+  done_elsewhere_.push_back(*r);
+  return true;
+}
+
+void KernelCapture::write(RecordDecoder::Out& o) {
+  if (o.mapping) {
+    if (o.mapping_mem < o.event.mem.size())
+      o.mapping->blob = w_.put_blob(o.event.mem[o.mapping_mem].bytes);
+    w_.add_mapping(*o.mapping);
+  }
+  w_.add_event(o.event);
+}
+
+void KernelCapture::drain_loop() {
+  std::vector<RecordDecoder::Out> batch;
+  RecordFn feed = [&](const void* rec, size_t size) { dec_.feed(rec, size, batch); };
+  for (;;) {
+    // Stop once asked and a drain came back empty: the producer is stopped
+    // first, so nothing arrives after that.
+    bool last = stopping_.load();
+    size_t n = p_.drain(last ? 0 : kDrainTimeoutMs, feed);
+    {
+      std::lock_guard lk(done_mu_);
+      for (const auto& r : done_elsewhere_) dec_.completed_elsewhere(r);
+      done_elsewhere_.clear();
+    }
+    if (!batch.empty()) {
+      if (observe_) {
+        std::lock_guard wl(writer_mu_);
+        for (const auto& o : batch)
+          if (known_tids_.insert(static_cast<uint32_t>(o.event.tid)).second)
+            w_.add_task(TaskInfo{o.event.tid, static_cast<int32_t>(o.tgid), 0, o.event.seq,
+                                  std::nullopt});
+      }
+      size_t bytes = out_bytes(batch);
+      std::unique_lock lk(q_mu_);
+      q_space_cv_.wait(lk, [&] { return queued_bytes_ < kMaxQueuedBytes; });
+      queued_bytes_ += bytes;
+      queue_.push_back(std::move(batch));
+      batch.clear();
+      q_cv_.notify_one();
+    }
+    if (last && n == 0) break;
+  }
+  std::lock_guard lk(q_mu_);
+  drained_ = true;
+  q_cv_.notify_one();
+}
+
+void KernelCapture::writer_loop() {
+  for (;;) {
+    std::vector<RecordDecoder::Out> batch;
+    {
+      std::unique_lock lk(q_mu_);
+      q_cv_.wait(lk, [&] { return !queue_.empty() || drained_; });
+      if (queue_.empty()) return;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= out_bytes(batch);
+      q_space_cv_.notify_one();
+    }
+    // In slices: the tracer needs the lock to finish a stalled thread's record.
+    constexpr size_t kSlice = 1024;
+    for (size_t i = 0; i < batch.size(); i += kSlice) {
+      std::lock_guard wl(writer_mu_);
+      for (size_t j = i; j < std::min(batch.size(), i + kSlice); j++) write(batch[j]);
+    }
+  }
+}
+
+void KernelCapture::finish() {
+  if (finished_) return;
+  finished_ = true;
+  p_.stop();
+  // Threads that died before their stop was seen: their parked records can
+  // no longer be completed from memory; keep what the kernel gave.
+  for (const auto& r : p_.take_all_stalled()) {
+    RecordDecoder::Out o;
+    o.event = event_of(r);
+    {
+      std::lock_guard wl(writer_mu_);
+      write(o);
+    }
+    bool needs_nothing = r.h.flags & (RP_SYSF_NO_EXIT | RP_SYSF_KILLED);
+    if (!needs_nothing) unresolved_++;
+    std::lock_guard lk(done_mu_);
+    done_elsewhere_.push_back(r);
+  }
+  stopping_ = true;
+  if (drain_.joinable()) drain_.join();
+  if (writer_.joinable()) writer_.join();
+  dec_.finish();
+  counters_ = p_.counters();
+  lost_ = counters_.lost + dec_.lost() + unresolved_;
+}
+
+void KernelCapture::write_meta() {
+  const auto& c = counters_;
+  const auto& d = dec_.stats();
+  w_.set_meta("backend", p_.name());
+  w_.set_meta("lost_records", static_cast<int64_t>(lost_));
+  w_.set_meta("kernel_records", static_cast<int64_t>(c.records));
+  w_.set_meta("kernel_bytes", static_cast<int64_t>(c.bytes));
+  w_.set_meta("kernel_ring_full", static_cast<int64_t>(c.ring_full));
+  w_.set_meta("kernel_copy_faults", static_cast<int64_t>(c.copy_faults));
+  w_.set_meta("kernel_stalls", static_cast<int64_t>(c.stalls));
+  w_.set_meta("kernel_assisted", static_cast<int64_t>(assisted_));
+  w_.set_meta("kernel_data_missing", static_cast<int64_t>(d.missing));
+  w_.set_meta("unknown_syscalls", static_cast<int64_t>(d.unknown_syscalls));
+  w_.set_meta("unknown_ioctls", static_cast<int64_t>(d.unknown_ioctls));
+}
+
+}  // namespace rp

@@ -1,0 +1,239 @@
+// Kernel-side syscall capture, backend-neutral.
+//
+// A kernel producer (the eBPF program in record/bpf/, or the kernel module
+// behind /dev/rp) records every syscall of the traced processes as rp_rec_*
+// records (common/rp_abi.h). The ptrace supervisor runs alongside in
+// events-only mode (PtraceRecorder::set_events_only): no syscall stops, only
+// forks, execs, signals, trapped instructions and thread exits, and threads
+// run in parallel. Both sides take sequence numbers from one counter
+// (KernelProducer::next_seq), so the trace keeps one global order.
+//
+// Nothing is dropped: when the producer cannot finish a syscall's record in
+// kernel context (no ring space, a user page not present, bytes it never
+// copies such as a fresh file mapping), it parks the record and stops the
+// thread with SIGSTOP. The supervisor sees the stop, takes the record
+// (take_stalled), reads the buffers from the stopped thread with
+// process_vm_readv and resumes it without the signal.
+//
+// Threads: the tracer thread (ptrace and stalls), a drain thread (producer ->
+// RecordDecoder, in batches) and a writer thread (SQLite, large transactions).
+#pragma once
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "rp_abi.h"
+#include "trace.h"
+
+namespace rp {
+
+// Called for each record in ring order: rec points to an rp_rec_hdr, size is
+// what the producer holds for it (>= hdr.size).
+using RecordFn = std::function<void(const void* rec, size_t size)>;
+
+// What a kernel-side producer provides. The kernel-module producer (/dev/rp)
+// implements the same interface; see make_kmod_producer.
+class KernelProducer {
+ public:
+  struct Counters {
+    uint64_t records = 0, bytes = 0;
+    uint64_t ring_full = 0;    // times the ring had no room
+    uint64_t copy_faults = 0;  // user copies that failed in kernel context
+    uint64_t stalls = 0;       // threads stopped for user space to finish a record
+    uint64_t lost = 0;         // records the producer could not keep at all
+  };
+  virtual ~KernelProducer() = default;
+  virtual std::string name() const = 0;  // the trace's meta "backend"
+  // Captures process tgid from now on; its children are added at fork.
+  virtual void trace_tgid(pid_t tgid) = 0;
+  // Takes one number from the global sequence counter the kernel side uses;
+  // last_seq is the latest handed out.
+  virtual uint64_t next_seq() = 0;
+  virtual uint64_t last_seq() = 0;
+  // Waits up to timeout_ms for records, then hands over every record pending
+  // now. Returns how many. Drain thread only.
+  virtual size_t drain(int timeout_ms, const RecordFn& fn) = 0;
+  // The parked syscall record of a thread the producer stopped, removed from
+  // the producer; nullopt if tid has none. Tracer thread only.
+  virtual std::optional<rp_rec_syscall> take_stalled(pid_t tid) = 0;
+  virtual std::vector<rp_rec_syscall> take_all_stalled() = 0;
+  // The sequence number the kernel side gave thread tid's exit, just before
+  // it cleared its tid for pthread_join, removed. Tracer thread. 0: none, the
+  // supervisor numbers the exit when it reaps the thread, which is too late
+  // when another thread waits in pthread_join (replay may then diverge).
+  virtual uint64_t take_exit_seq(pid_t /*tid*/) { return 0; }
+  // The path thread tid passed to the execve it is in (seen at sys_enter),
+  // or "" if unknown. Tracer thread, at the exec stop.
+  virtual std::string exec_path(pid_t /*tid*/) { return ""; }
+  // No record is produced once this returns (records already made stay
+  // drainable).
+  virtual void stop() = 0;
+  virtual Counters counters() = 0;
+};
+
+// The kernel-module producer (record/kmod_backend.cc): /dev/rp. comm
+// non-empty: every task with that comm instead of trace_tgid's tree. Throws
+// rp::Error if the module is not loaded or cannot be used.
+std::unique_ptr<KernelProducer> make_kmod_producer(size_t ring_bytes, bool stall,
+                                                   const std::string& comm);
+
+// The producer for `rp record --backend=WANT`, or nullptr for ptrace. auto:
+// the kernel module when /dev/rp exists, else eBPF when permitted (root, or
+// CAP_BPF and CAP_PERFMON), else ptrace; *chosen says which. stall: a ptrace
+// supervisor completes parked records; comm: trace by command name. The ring
+// size is RP_RING_MB (MiB, default 64). Throws rp::Error for unknown names
+// and for an explicit backend that cannot be used.
+std::unique_ptr<KernelProducer> open_backend(const std::string& want, bool stall,
+                                             const std::string& comm, bool quiet,
+                                             std::string* chosen);
+
+// `rp record -p PID` / `--name COMM`: kernel capture only, no ptrace, until
+// the process exits or rp gets SIGINT/SIGTERM. The trace holds syscalls and
+// their data but not the process's state before it, so it can be inspected
+// (rp dump, rp info) but not replayed.
+int record_observe(const std::string& out, const std::string& backend, pid_t pid,
+                   const std::string& comm, bool quiet);
+
+// Turns rp_rec_* records into trace events. A syscall's records may arrive in
+// any order (the eBPF program writes its data first and the syscall record
+// last, the kernel module the syscall record first); an event is complete
+// when its syscall record and its ndata data records are in. Data chunks of
+// one region are joined back into one memory record.
+class RecordDecoder {
+ public:
+  struct Out {
+    Event event;
+    std::optional<Mapping> mapping;  // a file mmap: its bytes are event.mem[mapping_mem]
+    size_t mapping_mem = 0;
+    uint32_t tgid = 0;
+  };
+  struct Stats {
+    uint64_t records = 0, events = 0;
+    uint64_t malformed = 0;   // records rp cannot parse
+    uint64_t incomplete = 0;  // syscalls still missing records at finish()
+    uint64_t orphans = 0;     // data whose syscall record never came
+    uint64_t tseq_gaps = 0;   // per-thread sequence numbers never seen
+    uint64_t missing = 0;     // syscall records marked RP_SYSF_DATA_MISSING
+    uint64_t unknown_syscalls = 0, unknown_ioctls = 0;
+  };
+  void feed(const void* rec, size_t size, std::vector<Out>& out);
+  // The syscall was completed elsewhere (user space read the stopped thread):
+  // its data records, already here or still to come, are dropped.
+  void completed_elsewhere(const rp_rec_syscall& r);
+  // Counts what never completed; call once, after the last feed.
+  void finish();
+  const Stats& stats() const { return stats_; }
+  // Records lost for good: gaps, incomplete syscalls, orphan data.
+  uint64_t lost() const { return stats_.incomplete + stats_.orphans + stats_.tseq_gaps; }
+
+ private:
+  struct Pending {
+    bool have_sys = false;
+    rp_rec_syscall sys{};
+    uint32_t ndata = 0;
+    std::vector<MemRecord> mem;
+    std::vector<uint32_t> mem_idx;  // out_index of each mem record
+    std::string input;
+    bool has_input = false;
+  };
+  struct ThreadSeq {
+    uint64_t max = 0, seen = 0;
+  };
+  void add_data(Pending& p, const rp_rec_data& d, const char* payload);
+  void complete(Pending& p, std::vector<Out>& out);
+  void note_tseq(const rp_rec_syscall& r);
+  std::unordered_map<uint64_t, Pending> pending_;
+  std::unordered_set<uint64_t> dropped_;
+  std::unordered_map<uint32_t, ThreadSeq> tseq_;
+  Stats stats_;
+};
+
+// Builds a syscall event from a parked record by reading the stopped thread
+// tid: the same regions as the ptrace backend (common/buffers.cc), plus the
+// AT_RANDOM bytes after execve and the contents of a file mapping.
+RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid);
+
+// What PtraceRecorder needs in events-only mode.
+class EventsOnlyHooks {
+ public:
+  virtual ~EventsOnlyHooks() = default;
+  virtual uint64_t next_seq() = 0;
+  virtual uint64_t last_seq() = 0;
+  // The number of tid's exit (0: take a new one when it is reaped).
+  virtual uint64_t exit_seq(pid_t tid) = 0;
+  // The path of the execve tid is stopped in (PTRACE_EVENT_EXEC), or "".
+  virtual std::string exec_path(pid_t tid) = 0;
+  // Held by the tracer thread while it handles a stop: the TraceWriter is
+  // shared with the writer thread.
+  virtual std::unique_lock<std::mutex> lock_writer() = 0;
+  // A SIGSTOP stop of tid (writer lock held): true if the producer stopped
+  // the thread to have a record completed; done now, the signal must be
+  // suppressed.
+  virtual bool on_stop_signal(pid_t tid) = 0;
+};
+
+// The user-space side of a kernel capture: drain and writer threads, stall
+// completion, counters.
+class KernelCapture : public EventsOnlyHooks {
+ public:
+  KernelCapture(KernelProducer& p, TraceWriter& w) : p_(p), w_(w) {}
+  ~KernelCapture() override;
+  // observe: no ptrace supervisor (-p, --name); tasks are added to the trace
+  // as their first record arrives.
+  void start(bool observe = false);
+  // Stops the producer, drains it, completes leftover stalls and stops the
+  // threads: the TraceWriter is the caller's alone again.
+  void finish();
+  // After finish(): the backend and its counters as meta (lost_records,
+  // kernel_*, unknown_syscalls, unknown_ioctls).
+  void write_meta();
+  uint64_t lost() const { return lost_; }
+
+  uint64_t next_seq() override { return p_.next_seq(); }
+  uint64_t last_seq() override { return p_.last_seq(); }
+  uint64_t exit_seq(pid_t tid) override { return p_.take_exit_seq(tid); }
+  std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
+  std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
+  bool on_stop_signal(pid_t tid) override;
+
+ private:
+  void drain_loop();
+  void writer_loop();
+  void write(RecordDecoder::Out& o);  // writer lock held
+
+  KernelProducer& p_;
+  TraceWriter& w_;
+  RecordDecoder dec_;  // drain thread only
+  bool observe_ = false, finished_ = false;
+  std::unordered_set<uint32_t> known_tids_;  // observe mode, drain thread
+
+  std::mutex writer_mu_;
+  std::mutex q_mu_;
+  std::condition_variable q_cv_, q_space_cv_;
+  std::deque<std::vector<RecordDecoder::Out>> queue_;
+  size_t queued_bytes_ = 0;
+  bool drained_ = false;  // the drain thread is done: the writer exits when empty
+
+  std::mutex done_mu_;
+  std::vector<rp_rec_syscall> done_elsewhere_;  // tracer -> drain thread
+
+  std::atomic<bool> stopping_{false};
+  std::thread drain_, writer_;
+  uint64_t assisted_ = 0, unresolved_ = 0, lost_ = 0;
+  KernelProducer::Counters counters_;
+};
+
+}  // namespace rp

@@ -1,0 +1,192 @@
+// RecordDecoder: rp_rec_* records (as the eBPF program or the kernel module
+// write them) into trace events.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <cstring>
+
+#include "blob.h"
+#include "kernel_capture.h"
+
+namespace rp {
+namespace {
+
+struct Feeder {
+  RecordDecoder dec;
+  std::vector<RecordDecoder::Out> out;
+  void feed(const std::string& rec) { dec.feed(rec.data(), rec.size(), out); }
+};
+
+std::string sys(uint64_t seq, uint32_t tid, uint64_t tseq, int64_t nr, int64_t ret,
+                uint32_t ndata, uint16_t flags = 0, std::vector<uint64_t> args = {}) {
+  rp_rec_syscall r{};
+  r.h.size = sizeof r;
+  r.h.type = RP_REC_SYSCALL;
+  r.h.flags = flags;
+  r.tid = tid;
+  r.tgid = tid;
+  r.seq = seq;
+  r.entry_seq = seq - 1;
+  r.tseq = tseq;
+  r.nr = nr;
+  r.ret = ret;
+  r.ndata = ndata;
+  for (size_t i = 0; i < args.size() && i < 6; i++) r.args[i] = args[i];
+  return std::string(reinterpret_cast<const char*>(&r), sizeof r);
+}
+
+std::string data(uint64_t seq, uint32_t idx, uint64_t addr, const std::string& bytes,
+                 uint16_t flags = 0) {
+  rp_rec_data d{};
+  d.h.size = static_cast<uint32_t>((sizeof d + bytes.size() + 7) & ~size_t{7});
+  d.h.type = RP_REC_DATA;
+  d.h.flags = flags;
+  d.len = static_cast<uint32_t>(bytes.size());
+  d.out_index = idx;
+  d.seq = seq;
+  d.addr = addr;
+  std::string s(reinterpret_cast<const char*>(&d), sizeof d);
+  s += bytes;
+  s.resize(d.h.size, '\0');
+  return s;
+}
+
+TEST(RecordDecoder, DataFirstThenSyscallJoinsChunks) {
+  Feeder f;
+  f.feed(data(10, 0, 0x1000, "abc"));
+  f.feed(data(10, 0, 0x1003, "def"));
+  EXPECT_TRUE(f.out.empty());
+  f.feed(sys(10, 7, 1, SYS_read, 6, 2, 0, {3, 0x1000, 6}));
+  ASSERT_EQ(f.out.size(), 1u);
+  const Event& e = f.out[0].event;
+  EXPECT_EQ(e.seq, 10u);
+  EXPECT_EQ(e.entry_seq, 9u);
+  EXPECT_EQ(e.tid, 7);
+  EXPECT_EQ(e.nr, SYS_read);
+  EXPECT_EQ(e.ret, 6);
+  EXPECT_EQ(e.args[1], 0x1000u);
+  ASSERT_EQ(e.mem.size(), 1u);
+  EXPECT_EQ(e.mem[0].addr, 0x1000u);
+  EXPECT_EQ(e.mem[0].bytes, "abcdef");
+  EXPECT_FALSE(e.mem[0].input);
+  f.dec.finish();
+  EXPECT_EQ(f.dec.lost(), 0u);
+}
+
+TEST(RecordDecoder, SyscallFirstWaitsForItsData) {
+  Feeder f;
+  f.feed(sys(4, 7, 1, SYS_read, 2, 2));
+  f.feed(data(4, 0, 0x10, "x"));
+  EXPECT_TRUE(f.out.empty());
+  f.feed(data(4, 1, 0x20, "y"));  // another buffer: not joined
+  ASSERT_EQ(f.out.size(), 1u);
+  EXPECT_EQ(f.out[0].event.mem.size(), 2u);
+}
+
+TEST(RecordDecoder, InterleavedSyscallsStaySeparate) {
+  Feeder f;
+  f.feed(data(20, 0, 0x100, "AA"));
+  f.feed(data(21, 0, 0x102, "BB"));  // adjacent address, other syscall
+  f.feed(sys(21, 8, 1, SYS_read, 2, 1));
+  f.feed(sys(20, 7, 1, SYS_read, 2, 1));
+  ASSERT_EQ(f.out.size(), 2u);
+  EXPECT_EQ(f.out[0].event.mem[0].bytes, "BB");
+  EXPECT_EQ(f.out[1].event.mem[0].bytes, "AA");
+}
+
+TEST(RecordDecoder, InputIsHashedStringsAreKeptEvenEmpty) {
+  Feeder f;
+  f.feed(data(5, RP_DATA_IDX_STR(1), 0x500, "", RP_DATAF_INPUT));
+  f.feed(data(5, RP_DATA_IDX_INPUT, 0x600, "hello ", RP_DATAF_INPUT));
+  f.feed(data(5, RP_DATA_IDX_INPUT, 0x606, "world", RP_DATAF_INPUT));
+  f.feed(sys(5, 7, 1, SYS_write, 11, 3));
+  ASSERT_EQ(f.out.size(), 1u);
+  const Event& e = f.out[0].event;
+  ASSERT_TRUE(e.in_hash.has_value());
+  EXPECT_EQ(*e.in_hash, hash64("hello world"));
+  ASSERT_EQ(e.mem.size(), 1u);
+  EXPECT_TRUE(e.mem[0].input);
+  EXPECT_EQ(e.mem[0].addr, 0x500u);
+  EXPECT_EQ(e.mem[0].bytes, "");
+}
+
+TEST(RecordDecoder, CompletedElsewhereDropsItsDataNowAndLater) {
+  Feeder f;
+  f.feed(data(30, 0, 0x1000, "partial"));
+  rp_rec_syscall r{};
+  r.seq = 30;
+  r.tid = 7;
+  r.tseq = 1;
+  f.dec.completed_elsewhere(r);
+  f.feed(data(30, 0, 0x1007, "late"));
+  f.feed(sys(31, 7, 2, SYS_getpid, 7, 0));
+  ASSERT_EQ(f.out.size(), 1u);
+  EXPECT_EQ(f.out[0].event.seq, 31u);
+  f.dec.finish();
+  EXPECT_EQ(f.dec.lost(), 0u);
+}
+
+TEST(RecordDecoder, CountsOrphansIncompleteAndGaps) {
+  Feeder f;
+  f.feed(data(40, 0, 0x10, "no syscall record"));  // orphan
+  f.feed(sys(41, 7, 1, SYS_read, 4, 1));              // never gets its data
+  f.feed(sys(43, 7, 3, SYS_getpid, 7, 0));            // tseq 2 never seen
+  f.dec.finish();
+  EXPECT_EQ(f.dec.stats().orphans, 1u);
+  EXPECT_EQ(f.dec.stats().incomplete, 1u);
+  EXPECT_EQ(f.dec.stats().tseq_gaps, 1u);
+  EXPECT_EQ(f.dec.lost(), 3u);
+}
+
+TEST(RecordDecoder, RecycledTidStartsANewSequence) {
+  Feeder f;
+  f.feed(sys(1, 7, 1, SYS_getpid, 7, 0));
+  f.feed(sys(2, 7, 2, SYS_getpid, 7, 0));
+  f.feed(sys(3, 7, 1, SYS_getpid, 7, 0));  // a new thread with tid 7
+  f.dec.finish();
+  EXPECT_EQ(f.dec.lost(), 0u);
+}
+
+TEST(RecordDecoder, KilledCallNeverReturned) {
+  Feeder f;
+  f.feed(sys(50, 7, 1, SYS_futex, -512, 0, RP_SYSF_KILLED));
+  ASSERT_EQ(f.out.size(), 1u);
+  EXPECT_EQ(f.out[0].event.extra, kNoReturn);
+  EXPECT_EQ(f.out[0].event.ret, 0);
+}
+
+TEST(RecordDecoder, FileMappingBecomesAMappingWithItsBytes) {
+  Feeder f;
+  uint64_t addr = 0x7f0000000000;
+  f.feed(data(60, RP_DATA_IDX_EXTRA, addr, std::string(4096, 'E')));
+  f.feed(sys(60, 7, 1, SYS_mmap, static_cast<int64_t>(addr), 1, 0,
+             {0, 4096, PROT_READ, MAP_PRIVATE, 3, 0}));
+  ASSERT_EQ(f.out.size(), 1u);
+  const auto& o = f.out[0];
+  ASSERT_TRUE(o.mapping.has_value());
+  EXPECT_EQ(o.mapping->addr, addr);
+  EXPECT_EQ(o.mapping->size, 4096u);
+  EXPECT_EQ(o.event.mem[o.mapping_mem].bytes, std::string(4096, 'E'));
+  // An anonymous mapping is no file mapping.
+  f.feed(sys(61, 7, 2, SYS_mmap, static_cast<int64_t>(addr), 0, 0,
+             {0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, static_cast<uint64_t>(-1), 0}));
+  EXPECT_FALSE(f.out[1].mapping.has_value());
+}
+
+TEST(RecordDecoder, RejectsMalformedRecords) {
+  Feeder f;
+  std::string r = sys(70, 7, 1, SYS_getpid, 7, 0);
+  f.dec.feed(r.data(), 4, f.out);  // shorter than a header
+  std::string d = data(71, 0, 0x10, "abcdef");
+  reinterpret_cast<rp_rec_data*>(d.data())->len = 1000;  // beyond the record
+  f.feed(d);
+  std::string t = r;
+  reinterpret_cast<rp_rec_hdr*>(t.data())->type = 99;
+  f.feed(t);
+  EXPECT_EQ(f.dec.stats().malformed, 3u);
+  EXPECT_TRUE(f.out.empty());
+}
+
+}  // namespace
+}  // namespace rp

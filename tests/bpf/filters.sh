@@ -1,0 +1,72 @@
+#!/bin/bash
+# The prototype's filters at the kernel level: --name records every process
+# with that command name and nothing else; -p records a running process (and
+# its new children) until it exits. Neither trace is replayable, and rp says so.
+. "$(dirname "$0")/lib.sh"
+require_bpf
+
+# rp says "recording ..." once its programs are attached.
+wait_recording() { # STDERR_FILE
+    local i
+    for i in $(seq 300); do
+        grep -q '^rp: recording' "$1" && return 0
+        sleep 0.1
+    done
+    show "$1"
+    fail "rp record did not start recording in 30 s"
+}
+
+# A copy of pids under a unique command name, and an unrelated program.
+name=rpnm$$
+cp "$SAMPLES/sample_pids" "$TMP/$name"
+
+note "--name"
+"$RP" record --name "$name" -o "$TMP/name.db" 2>"$TMP/name.err" &
+rec=$!
+BG_PIDS+=("$rec")
+wait_recording "$TMP/name.err"
+"$TMP/$name" >"$TMP/name.out"
+"$SAMPLES/sample_pids" >"$TMP/other.out"
+"$TMP/$name" >>"$TMP/name.out"
+kill -INT "$rec"  # rp drains what the runs left in the ring before it exits
+wait "$rec" || { show "$TMP/name.err"; fail "--name: rp record exited $?"; }
+"$RP" dump "$TMP/name.db" >"$TMP/name.dump"
+mine=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$TMP/name.out" | sort -u)
+other=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$TMP/other.out")
+assert_eq "$(echo "$mine" | wc -l)" 2 "--name: two runs of $name"
+for p in $mine; do
+    grep -qE "^ +[0-9]+ +$p +getpid\(\) = $p$" "$TMP/name.dump" ||
+        { show "$TMP/name.dump"; fail "--name: getpid of $p not recorded"; }
+done
+! grep -qE "^ +[0-9]+ +$other " "$TMP/name.dump" || fail "--name: recorded the other program ($other)"
+assert_eq "$(info_field name 'lost records')" 0 "--name: lost records"
+assert_contains <("$RP" info "$TMP/name.db") "replayable:     no"
+
+note "-p"
+# A shell that waits for a go, then runs pids twice: its children are
+# recorded too.
+mkfifo "$TMP/go"
+bash -c 'read -r _ <"$2"; for i in 1 2; do "$0" >>"$1"; done' "$SAMPLES/sample_pids" \
+    "$TMP/p.out" "$TMP/go" &
+target=$!
+"$RP" record -p "$target" -o "$TMP/p.db" 2>"$TMP/p.err" &
+rec=$!
+BG_PIDS+=("$rec")
+wait_recording "$TMP/p.err"
+echo go >"$TMP/go"
+wait "$rec" || { show "$TMP/p.err"; fail "-p: rp record exited $?"; }
+"$RP" dump "$TMP/p.db" >"$TMP/p.dump"
+for p in $(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$TMP/p.out"); do
+    grep -qE "^ +[0-9]+ +$p +getpid\(\) = $p$" "$TMP/p.dump" ||
+        { show "$TMP/p.dump"; fail "-p: the child $p was not recorded"; }
+done
+grep -qE " $target +wait4\(" "$TMP/p.dump" || fail "-p: the shell's own wait4 not recorded"
+run "$TMP/p.rep" "$TMP/p.rep.err" "$RP" replay "$TMP/p.db"
+assert_rp_error "$TMP/p.rep.err" "$STATUS" "replaying a -p trace"
+
+note "errors"
+run "$TMP/e.out" "$TMP/e.err" "$RP" record -p 999999999 -o "$TMP/e.db"
+assert_rp_error "$TMP/e.err" "$STATUS" "-p of a missing process"
+run "$TMP/e.out" "$TMP/e.err" "$RP" record --backend=ptrace -p $$ -o "$TMP/e.db"
+assert_rp_error "$TMP/e.err" "$STATUS" "-p with ptrace"
+echo PASS

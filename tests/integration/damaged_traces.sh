@@ -1,0 +1,52 @@
+#!/bin/bash
+# Files that are not usable traces: every command that reads one must fail
+# with exactly one "rp: ..." line, never crash, and replay must exit 125.
+. "$(dirname "$0")/lib.sh"
+
+record good "$SAMPLES/sample_random_bytes"
+assert_eq "$REC_STATUS" 0 "recorded exit status"
+good="$TMP/good.db"
+# The blob test below only means something if events carry blob-backed memory.
+nblob=$(sqlite3 "$good" 'select count(*) from mem where blob is not null') || fail "sqlite3 failed"
+[ "$nblob" -gt 0 ] || fail "the sample trace has no blob-backed memory records"
+
+: >"$TMP/empty.db"
+printf 'this is a text file\nnot a trace\n' >"$TMP/text.db"
+head -c $(($(stat -c %s "$good") / 2)) "$good" >"$TMP/truncated.db"
+cp "$good" "$TMP/blob.db"
+sqlite3 "$TMP/blob.db" "update blobs set data=randomblob(length(data))" || fail "sqlite3 update"
+cp "$good" "$TMP/version.db"
+sqlite3 "$TMP/version.db" "update meta set value=999 where key='format_version'" || fail "sqlite3 update"
+cp "$good" "$TMP/incomplete.db"
+sqlite3 "$TMP/incomplete.db" "update meta set value=0 where key='complete'" || fail "sqlite3 update"
+
+failures=0
+check() { # FILE CMD...
+    local f=$1 what
+    shift
+    what="rp $* $(basename "$f")"
+    run "$TMP/out" "$TMP/err" "$RP" "$@" "$f"
+    if [ "$1" = replay ] && [ "$STATUS" -ne 125 ]; then
+        echo "FAIL: $what: exit status $STATUS, expected 125" >&2
+        show "$TMP/err"
+        failures=$((failures + 1))
+        return
+    fi
+    # A subshell so that one failing combination does not hide the others.
+    (assert_rp_error "$TMP/err" "$STATUS" "$what") || failures=$((failures + 1))
+}
+
+for f in "$TMP/nonexistent.db" "$TMP/empty.db" "$TMP/text.db" "$TMP/truncated.db" \
+         "$TMP/blob.db" "$TMP/version.db" "$TMP/incomplete.db"; do
+    note "$(basename "$f")"
+    check "$f" replay
+    check "$f" replay -q
+    check "$f" dump
+    check "$f" info
+done
+[ "$failures" -eq 0 ] || fail "$failures command(s) mishandled a damaged trace"
+
+# The intact original still works.
+REC_STATUS=0
+assert_replays_match good
+echo PASS

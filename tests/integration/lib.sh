@@ -1,0 +1,95 @@
+# Sourced by every integration test: a private temp dir removed on exit,
+# assertions that name what failed, and helpers to run rp and programs.
+# Environment (set by tests/CMakeLists.txt): RP, SAMPLES, POKER.
+set -u -o pipefail
+
+: "${RP:?RP must be the path of the rp binary}"
+: "${SAMPLES:?SAMPLES must be the directory of the built samples}"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rp-it.XXXXXX")
+BG_PIDS=()
+
+cleanup() {
+    local p
+    for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*"; }
+
+assert_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
+assert_ne() { [ "$1" != "$2" ] || fail "$3: both are '$1'"; }
+
+show() { echo "---- $1:" >&2; head -c 2000 "$1" >&2; echo >&2; }
+
+# Byte-for-byte equality of two files.
+assert_same_file() {
+    cmp -s "$1" "$2" && return 0
+    echo "---- diff $1 $2:" >&2
+    diff <(od -c "$1" | head -50) <(od -c "$2" | head -50) >&2
+    fail "$3: $1 and $2 differ"
+}
+
+assert_files_differ() {
+    cmp -s "$1" "$2" || return 0
+    show "$1"
+    fail "$3: $1 and $2 are identical"
+}
+
+assert_contains() {
+    grep -qF -- "$2" "$1" && return 0
+    show "$1"
+    fail "$3: '$2' not found in $1"
+}
+
+# rp's own failures are one line "rp: ...", never a crash: status below 128
+# (no fatal signal), non-zero.
+assert_rp_error() { # FILE_STDERR STATUS WHAT
+    local lines
+    lines=$(wc -l <"$1")
+    [ "$2" -ne 0 ] || fail "$3: exit status 0"
+    [ "$2" -lt 128 ] || { show "$1"; fail "$3: exit status $2 (crashed?)"; }
+    [ "$lines" -eq 1 ] || { show "$1"; fail "$3: expected one line on stderr, got $lines"; }
+    grep -q '^rp: ' "$1" || { show "$1"; fail "$3: stderr does not start with 'rp: '"; }
+}
+
+# run OUT ERR CMD...: runs CMD with stdin from /dev/null, sets STATUS.
+run() {
+    local out=$1 err=$2
+    shift 2
+    "$@" >"$out" 2>"$err" </dev/null
+    STATUS=$?
+}
+
+# Proves a program is nondeterministic, so that an identical replay means something.
+assert_native_runs_differ() { # NAME CMD...
+    local name=$1
+    shift
+    run "$TMP/$name.native1" "$TMP/$name.native1.err" "$@"
+    run "$TMP/$name.native2" "$TMP/$name.native2.err" "$@"
+    assert_files_differ "$TMP/$name.native1" "$TMP/$name.native2" "$name: two native runs"
+}
+
+# record NAME CMD...: records CMD into $TMP/NAME.db; stdout in $TMP/NAME.rec,
+# status in REC_STATUS.
+record() {
+    local name=$1
+    shift
+    run "$TMP/$name.rec" "$TMP/$name.rec.err" "$RP" record -q -o "$TMP/$name.db" -- "$@"
+    REC_STATUS=$STATUS
+    [ -s "$TMP/$name.db" ] || { show "$TMP/$name.rec.err"; fail "$name: no trace written"; }
+}
+
+# Replays $TMP/NAME.db twice; each must print exactly the recorded stdout and
+# exit with the recorded status.
+assert_replays_match() { # NAME
+    local name=$1 i
+    for i in 1 2; do
+        run "$TMP/$name.rep$i" "$TMP/$name.rep$i.err" "$RP" replay "$TMP/$name.db"
+        [ "$STATUS" -eq "$REC_STATUS" ] || { show "$TMP/$name.rep$i.err"; \
+            fail "$name: replay $i exited $STATUS, recording exited $REC_STATUS"; }
+        assert_same_file "$TMP/$name.rec" "$TMP/$name.rep$i" "$name: replay $i stdout vs recording"
+    done
+}

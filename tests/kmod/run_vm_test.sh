@@ -1,0 +1,170 @@
+#!/bin/bash
+# The kmod backend's end-to-end test. The host kernel cannot load modules, so
+# this boots the kernel rp.ko was built for under QEMU (TCG) with an initramfs
+# holding busybox, rp.ko, rp (plus its shared libraries), kmod_selftest and
+# the static samples. Inside, /init loads the module, runs the selftest, and
+# records every sample with `rp record --backend=kmod`, replays it, compares
+# the outputs and checks `rp info` reports no lost records; it prints one
+# PASS/FAIL line per check. This script reads the guest's serial output and
+# exits 0 only if every expected check passed.
+#
+# usage: run_vm_test.sh --build DIR [--kver RELEASE] [--module rp.ko] [--keep]
+# Exit 77 (skipped) if something needed is missing, unless CI=true: then 1.
+set -u
+
+build="" kver="" module="" keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build=$2; shift 2 ;;
+    --kver) kver=$2; shift 2 ;;
+    --module) module=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    *) echo "usage: $0 --build DIR [--kver RELEASE] [--module rp.ko] [--keep]" >&2; exit 2 ;;
+  esac
+done
+[ -n "$kver" ] || kver=$(ls /lib/modules 2>/dev/null | sort -V | tail -1)
+[ -n "$module" ] || module=$build/kmod/module/rp.ko
+
+skip() {
+  if [ "${CI:-}" = true ]; then echo "FAIL kmod_vm: cannot run: $*"; exit 1; fi
+  echo "SKIP kmod_vm: $*"
+  exit 77
+}
+
+kernel=/boot/vmlinuz-$kver
+bios=/usr/share/qemu/qboot.rom
+busybox=$(command -v busybox || true)
+samples="random_bytes urandom pids clock file_reader crash_bug stress"
+[ -d "$build" ] || skip "no build directory given (--build)"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+command -v cpio >/dev/null || skip "cpio not installed"
+[ -r "$kernel" ] || skip "no readable $kernel (linux-image-$kver)"
+[ -r "$bios" ] || skip "no $bios"
+[ -n "$busybox" ] && ldd "$busybox" 2>&1 | grep -q "not a dynamic" || skip "no static busybox (busybox-static)"
+[ -f "$module" ] || skip "no $module (linux-headers-$kver missing?)"
+for f in "$build/rp" "$build/kmod/kmod_selftest"; do [ -x "$f" ] || skip "$f not built"; done
+for s in $samples; do
+  [ -x "$build/samples/sample_${s}_static" ] || skip "sample_${s}_static not built"
+done
+
+work=$(mktemp -d /tmp/rp-kmod-vm.XXXXXX)
+[ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,samples}
+cp "$busybox" "$root/bin/busybox"
+cp "$module" "$root/rp.ko"
+cp "$build/kmod/kmod_selftest" "$root/bin/"
+for s in $samples; do cp "$build/samples/sample_${s}_static" "$root/samples/$s"; done
+# rp is dynamically linked: bring its libraries and loader along.
+cp "$build/rp" "$root/bin/rp"
+for lib in $(ldd "$build/rp" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+echo "$samples" > "$root/samples.list"
+
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin HOME=/tmp
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs -o size=400m tmp /tmp
+now() { cut -d' ' -f1 /proc/uptime; }
+check() {  # check NAME COMMAND...: one PASS/FAIL line
+  name=$1; shift
+  if "$@"; then echo "PASS $name"; else echo "FAIL $name"; fi
+}
+show() { sed 's/^/  | /' "$@" 2>/dev/null | tail -n 15; }
+echo "RP-VM-START kernel $(uname -r)"
+check insmod insmod /rp.ko
+check devnode test -c /dev/rp
+
+t0=$(now)
+kmod_selftest > /tmp/st.out 2>&1; rc=$?
+cat /tmp/st.out
+check selftest test $rc = 0
+# A ring far smaller than the 1 MiB reads: threads wait for the drainer.
+kmod_selftest 262144 > /tmp/st.out 2>&1; rc=$?
+cat /tmp/st.out
+check selftest_small_ring sh -c "test $rc = 0 && grep -q 'stalls=[1-9]' /tmp/st.out"
+echo "TIME selftests $(now) - $t0"
+
+if [ ! -e /selftest-only ]; then
+  cd /tmp
+  echo "the original contents" > /tmp/fr.txt
+  for s in $(cat /samples.list); do
+    args=""
+    [ $s = file_reader ] && args=/tmp/fr.txt
+    t0=$(now)
+    tries=0
+    while :; do
+      rp record --backend=kmod -o /tmp/$s.db -- /samples/$s $args > /tmp/$s.rec 2> /tmp/$s.rec.err
+      rc=$?
+      tries=$((tries + 1))
+      # crash_bug crashes on ~1 run in 4: record until the crash is caught.
+      [ $s = crash_bug ] && [ $rc != 139 ] && [ $tries -lt 24 ] && continue
+      break
+    done
+    [ $s = crash_bug ] && check crash_bug_caught test $rc = 139
+    t1=$(now)
+    [ $s = file_reader ] && echo "changed afterwards" > /tmp/fr.txt
+    # rp's own failures are 125 and 127; anything else is the program's status.
+    check "record_$s" test -s /tmp/$s.db -a $rc != 125 -a $rc != 127
+    [ $rc != 125 ] && [ $rc != 127 ] || show /tmp/$s.rec.err
+    # Replay is ptrace ping-pong: across two TCG vCPUs each stop costs an
+    # IPI and it runs ~4x slower, so it stays on one (recording does not).
+    taskset 1 rp replay /tmp/$s.db > /tmp/$s.rep 2> /tmp/$s.rep.err
+    rrc=$?
+    t2=$(now)
+    check "replay_$s" sh -c "test $rrc = $rc && cmp -s /tmp/$s.rec /tmp/$s.rep && test -s /tmp/$s.rec"
+    if [ $rrc != $rc ] || ! cmp -s /tmp/$s.rec /tmp/$s.rep; then
+      echo "  record exit $rc, replay exit $rrc"; show /tmp/$s.rec; show /tmp/$s.rep; show /tmp/$s.rep.err
+    fi
+    rp info /tmp/$s.db > /tmp/$s.info 2>&1
+    check "lost_$s" grep -q "^lost records: *0$" /tmp/$s.info
+    grep -E "^(events|lost records|backend)" /tmp/$s.info | sed "s/^/  $s: /"
+    echo "TIME $s record $t1 - $t0 ($tries runs) replay $t2 - $t1"
+    rm -f /tmp/$s.db
+  done
+fi
+
+check rmmod rmmod rp
+dmesg | grep -iE "rp:|BUG|WARNING|Oops|rcu.*stall" | head -n 20 | sed 's/^/  dmesg | /'
+check dmesg_clean sh -c "! dmesg | grep -qE 'BUG|WARNING|Oops|stall'"
+echo "RP-VM-DONE"
+poweroff -f
+INIT
+chmod +x "$root/init"
+[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] && touch "$root/selftest-only"
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initramfs.cpio.gz"
+serial=$work/serial.txt
+start=$(date +%s)
+# Two vCPUs: producers and the drainer really run in parallel in the guest.
+timeout 170 qemu-system-x86_64 -accel tcg -cpu max -m 1536M -smp 2 -nic none -bios "$bios" \
+  -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+  -append "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=4" \
+  -nographic -no-reboot -monitor none -serial "file:$serial" > "$work/qemu.log" 2>&1
+qrc=$?
+elapsed=$(( $(date +%s) - start ))
+
+tr -d '\r' < "$serial" | grep -E "^(PASS|FAIL|TIME|RP-VM|  )" 
+[ $keep = 1 ] && echo "kept $work"
+nfail=$(tr -d '\r' < "$serial" | grep -c "^FAIL ")
+npass=$(tr -d '\r' < "$serial" | grep -c "^PASS ")
+expected=8
+[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + 1 + 3 * $(echo $samples | wc -w) ))
+if [ $qrc = 124 ]; then echo "FAIL kmod_vm: the guest did not finish within 170 s"; exit 1; fi
+if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
+  tail -n 40 "$serial"
+  echo "FAIL kmod_vm: the guest stopped early (qemu exit $qrc)"
+  exit 1
+fi
+if [ "$nfail" != 0 ] || [ "$npass" != "$expected" ]; then
+  echo "FAIL kmod_vm: $npass of $expected checks passed, $nfail failed (${elapsed} s)"
+  exit 1
+fi
+echo "PASS kmod_vm: $npass checks in ${elapsed} s"
+exit 0

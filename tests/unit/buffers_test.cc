@@ -1,0 +1,324 @@
+// Buffer rules decide which bytes a trace holds; a region too short loses data
+// replay needs, one too long reads memory the kernel never wrote. Fake tracee
+// memory (a byte map) lets each rule be checked against exact addresses.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+
+#include "buffers.h"
+
+namespace rp {
+namespace {
+
+class FakeMem {
+ public:
+  void put(uint64_t addr, uint64_t v, int size) {
+    for (int i = 0; i < size; i++) bytes_[addr + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+  void put32(uint64_t a, uint32_t v) { put(a, v, 4); }
+  void put64(uint64_t a, uint64_t v) { put(a, v, 8); }
+  void iov(uint64_t at, std::vector<std::pair<uint64_t, uint64_t>> entries) {
+    for (size_t i = 0; i < entries.size(); i++) {
+      put64(at + 16 * i, entries[i].first);
+      put64(at + 16 * i + 8, entries[i].second);
+    }
+  }
+  // Unmapped bytes read as failure, like process_vm_readv on a bad address.
+  WordReader reader() const {
+    return [this](uint64_t addr, int size) -> std::optional<uint64_t> {
+      uint64_t v = 0;
+      for (int i = 0; i < size; i++) {
+        auto it = bytes_.find(addr + i);
+        if (it == bytes_.end()) return std::nullopt;
+        v |= static_cast<uint64_t>(it->second) << (8 * i);
+      }
+      return v;
+    };
+  }
+
+ private:
+  std::map<uint64_t, uint8_t> bytes_;
+};
+
+const SyscallSpec& spec(const char* name) {
+  const SyscallSpec* s = syscall_spec_by_name(name);
+  if (!s) throw std::runtime_error(std::string("no spec for ") + name);
+  return *s;
+}
+
+using Regions = std::vector<std::pair<uint64_t, uint64_t>>;
+
+Regions flat(const std::vector<Region>& rs) {
+  Regions out;
+  for (const auto& r : rs) out.emplace_back(r.addr, r.len);
+  return out;
+}
+
+// Entry lengths read from `entry`, outputs computed over `exit` memory.
+Regions outputs(const char* name, std::vector<uint64_t> a, int64_t ret, const FakeMem& exit,
+                const FakeMem* entry = nullptr) {
+  uint64_t args[6] = {};
+  for (size_t i = 0; i < a.size(); i++) args[i] = a[i];
+  const SyscallSpec& s = spec(name);
+  EntryLens lens = entry_lens(s, args, (entry ? *entry : exit).reader());
+  return flat(output_regions(s, args, ret, lens, exit.reader()));
+}
+
+Regions inputs(const char* name, std::vector<uint64_t> a, const FakeMem& m) {
+  uint64_t args[6] = {};
+  for (size_t i = 0; i < a.size(); i++) args[i] = a[i];
+  return flat(input_regions(spec(name), args, m.reader()));
+}
+
+TEST(Buffers, ReadRecordsExactlyRetBytes) {
+  FakeMem m;
+  EXPECT_EQ(outputs("read", {3, 0x1000, 4096}, 17, m), (Regions{{0x1000, 17}}));
+  EXPECT_EQ(outputs("read", {3, 0x1000, 4096}, 0, m), Regions{});
+  EXPECT_EQ(outputs("getrandom", {0x2000, 16, 0}, 16, m), (Regions{{0x2000, 16}}));
+  EXPECT_EQ(outputs("getgroups", {8, 0x3000}, 3, m), (Regions{{0x3000, 12}}));
+  EXPECT_EQ(outputs("epoll_wait", {5, 0x4000, 8, -1ull}, 2, m), (Regions{{0x4000, 24}}));
+}
+
+TEST(Buffers, FixedSizes) {
+  FakeMem m;
+  EXPECT_EQ(outputs("fstat", {3, 0x1000}, 0, m), (Regions{{0x1000, 144}}));
+  EXPECT_EQ(outputs("clock_gettime", {1, 0x1000}, 0, m), (Regions{{0x1000, 16}}));
+  EXPECT_EQ(outputs("wait4", {-1ull, 0x1000, 0, 0x2000}, 1234, m),
+            (Regions{{0x1000, 4}, {0x2000, 144}}));
+  EXPECT_EQ(outputs("pipe2", {0x1000, 0}, 0, m), (Regions{{0x1000, 8}}));
+}
+
+TEST(Buffers, NullPointersAreSkipped) {
+  FakeMem m;
+  EXPECT_EQ(outputs("read", {3, 0, 10}, 10, m), Regions{});
+  EXPECT_EQ(outputs("fstat", {3, 0}, 0, m), Regions{});
+  // wait4(pid, NULL, 0, &rusage): only the rusage.
+  EXPECT_EQ(outputs("wait4", {5, 0, 0, 0x2000}, 5, m), (Regions{{0x2000, 144}}));
+  // gettimeofday(&tv, NULL)
+  EXPECT_EQ(outputs("gettimeofday", {0x1000, 0}, 0, m), (Regions{{0x1000, 16}}));
+}
+
+TEST(Buffers, FailedCallsWriteNoLengthDependentBuffers) {
+  FakeMem m;
+  m.iov(0x1000, {{0x2000, 10}});
+  m.put32(0x3000, 16);
+  const int64_t efault = -EFAULT;
+  EXPECT_EQ(outputs("read", {3, 0x1000, 10}, efault, m), Regions{});
+  EXPECT_EQ(outputs("getrandom", {0x1000, 16, 0}, -EINTR, m), Regions{});
+  EXPECT_EQ(outputs("readv", {3, 0x1000, 1}, efault, m), Regions{});
+  EXPECT_EQ(outputs("rt_sigpending", {0x1000, 8}, efault, m), Regions{});
+  EXPECT_EQ(outputs("poll", {0x1000, 2, 0}, efault, m), Regions{});
+  EXPECT_EQ(outputs("ioctl", {1, 0x5413, 0x1000}, -ENOTTY, m), Regions{});
+  EXPECT_EQ(outputs("select", {65, 0x1000, 0, 0, 0}, efault, m), Regions{});
+  // LENPTR: only the length word itself (a FIXED output) remains.
+  EXPECT_EQ(outputs("accept", {3, 0x2000, 0x3000}, -EAGAIN, m), (Regions{{0x3000, 4}}));
+}
+
+// FIXED outputs stay recorded on failure: nanosleep reports the remaining
+// time on EINTR, and an unwritten buffer merely records unchanged bytes.
+TEST(Buffers, FixedOutputsSurviveFailure) {
+  FakeMem m;
+  EXPECT_EQ(outputs("nanosleep", {0x1000, 0x2000}, -EINTR, m), (Regions{{0x2000, 16}}));
+}
+
+TEST(Buffers, LargeReturnValuesThatAreNotErrors) {
+  FakeMem m;
+  // -4096 and below are not errno values; no RET buffer may become huge though.
+  auto r = outputs("read", {3, 0x1000, 10}, -5000, m);
+  for (const auto& [a, len] : r) EXPECT_LE(len, 10u);
+}
+
+TEST(Buffers, ReadvFillsIovecsUpToRet) {
+  FakeMem m;
+  m.iov(0x1000, {{0x2000, 10}, {0x3000, 20}, {0x4000, 30}});
+  EXPECT_EQ(outputs("readv", {3, 0x1000, 3}, 25, m), (Regions{{0x2000, 10}, {0x3000, 15}}));
+  EXPECT_EQ(outputs("readv", {3, 0x1000, 3}, 60, m),
+            (Regions{{0x2000, 10}, {0x3000, 20}, {0x4000, 30}}));
+  EXPECT_EQ(outputs("readv", {3, 0x1000, 3}, 10, m), (Regions{{0x2000, 10}}));
+  EXPECT_EQ(outputs("readv", {3, 0x1000, 3}, 0, m), Regions{});
+  // Only iovcnt entries are looked at even if more follow in memory.
+  EXPECT_EQ(outputs("readv", {3, 0x1000, 1}, 25, m), (Regions{{0x2000, 10}}));
+  EXPECT_EQ(outputs("preadv", {3, 0x1000, 3, 0, 0}, 12, m), (Regions{{0x2000, 10}, {0x3000, 2}}));
+}
+
+TEST(Buffers, ReadvSkipsEmptyAndNullIovecs) {
+  FakeMem m;
+  m.iov(0x1000, {{0x2000, 0}, {0, 5}, {0x4000, 30}});
+  // Nothing can have been written through a null base: never an address-0 region.
+  for (const auto& [a, len] : outputs("readv", {3, 0x1000, 3}, 8, m)) EXPECT_NE(a, 0u);
+}
+
+TEST(Buffers, ReadvWithUnreadableIovecArrayYieldsNothing) {
+  FakeMem m;
+  EXPECT_EQ(outputs("readv", {3, 0x9000, 2}, 20, m), Regions{});
+}
+
+TEST(Buffers, WritevInputIsEveryIovec) {
+  FakeMem m;
+  m.iov(0x1000, {{0x2000, 10}, {0x3000, 20}});
+  EXPECT_EQ(inputs("writev", {1, 0x1000, 2}, m), (Regions{{0x2000, 10}, {0x3000, 20}}));
+  EXPECT_EQ(inputs("write", {1, 0x5000, 7}, m), (Regions{{0x5000, 7}}));
+  EXPECT_EQ(inputs("write", {1, 0x5000, 0}, m), Regions{});
+  EXPECT_EQ(inputs("write", {1, 0, 7}, m), Regions{});
+  EXPECT_EQ(inputs("read", {1, 0x5000, 7}, m), Regions{});
+}
+
+TEST(Buffers, SendmsgInputIsItsIovecs) {
+  FakeMem m;
+  m.iov(0x3000, {{0x4000, 5}, {0x5000, 6}});
+  m.put64(0x1000 + 16, 0x3000);  // msg_iov
+  m.put64(0x1000 + 24, 2);       // msg_iovlen
+  EXPECT_EQ(inputs("sendmsg", {3, 0x1000, 0}, m), (Regions{{0x4000, 5}, {0x5000, 6}}));
+}
+
+// struct msghdr: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 flags@48
+void msghdr(FakeMem& m, uint64_t at, uint64_t name, uint32_t namelen, uint64_t iov,
+            uint64_t iovlen, uint64_t ctl, uint64_t ctllen) {
+  m.put64(at, name);
+  m.put32(at + 8, namelen);
+  m.put64(at + 16, iov);
+  m.put64(at + 24, iovlen);
+  m.put64(at + 32, ctl);
+  m.put64(at + 40, ctllen);
+  m.put32(at + 48, 0);
+}
+
+TEST(Buffers, RecvmsgCapsNameAndControlByEntryLengths) {
+  FakeMem entry, exit;
+  for (FakeMem* m : {&entry, &exit}) m->iov(0x3000, {{0x4000, 100}, {0x5000, 100}});
+  msghdr(entry, 0x1000, 0x2000, 8, 0x3000, 2, 0x6000, 64);
+  // The kernel reports the full address length (16) even though only 8 fit,
+  // and shrinks controllen to what it wrote.
+  msghdr(exit, 0x1000, 0x2000, 16, 0x3000, 2, 0x6000, 24);
+  EXPECT_EQ(outputs("recvmsg", {3, 0x1000, 0}, 150, exit, &entry),
+            (Regions{{0x1000, 56}, {0x2000, 8}, {0x4000, 100}, {0x5000, 50}, {0x6000, 24}}));
+}
+
+TEST(Buffers, RecvmsgControlCappedByEntryControllen) {
+  FakeMem entry, exit;
+  for (FakeMem* m : {&entry, &exit}) m->iov(0x3000, {{0x4000, 100}});
+  msghdr(entry, 0x1000, 0, 0, 0x3000, 1, 0x6000, 32);
+  msghdr(exit, 0x1000, 0, 0, 0x3000, 1, 0x6000, 4096);  // bogus growth
+  EXPECT_EQ(outputs("recvmsg", {3, 0x1000, 0}, 7, exit, &entry),
+            (Regions{{0x1000, 56}, {0x4000, 7}, {0x6000, 32}}));
+}
+
+TEST(Buffers, RecvmsgFailedWritesNothing) {
+  FakeMem m;
+  m.iov(0x3000, {{0x4000, 100}});
+  msghdr(m, 0x1000, 0x2000, 16, 0x3000, 1, 0, 0);
+  EXPECT_EQ(outputs("recvmsg", {3, 0x1000, 0}, -EAGAIN, m), Regions{});
+}
+
+TEST(Buffers, LenptrIsMinOfEntryAndExitLength) {
+  FakeMem entry, exit;
+  entry.put32(0x3000, 16);
+  exit.put32(0x3000, 110);  // e.g. a unix socket path longer than the buffer
+  EXPECT_EQ(outputs("accept4", {3, 0x2000, 0x3000, 0}, 5, exit, &entry),
+            (Regions{{0x2000, 16}, {0x3000, 4}}));
+  entry.put32(0x3000, 128);
+  exit.put32(0x3000, 16);
+  EXPECT_EQ(outputs("accept4", {3, 0x2000, 0x3000, 0}, 5, exit, &entry),
+            (Regions{{0x2000, 16}, {0x3000, 4}}));
+  // recvfrom(fd, buf, len, flags, src, &srclen)
+  EXPECT_EQ(outputs("recvfrom", {3, 0x1000, 100, 0, 0x2000, 0x3000}, 5, exit, &entry),
+            (Regions{{0x1000, 5}, {0x2000, 16}, {0x3000, 4}}));
+  // getsockopt(fd, level, name, optval, &optlen)
+  entry.put32(0x5000, 4);
+  exit.put32(0x5000, 4);
+  EXPECT_EQ(outputs("getsockopt", {3, 1, 2, 0x4000, 0x5000}, 0, exit, &entry),
+            (Regions{{0x4000, 4}, {0x5000, 4}}));
+}
+
+TEST(Buffers, LenptrWithNullAddressRecordsOnlyTheLength) {
+  FakeMem m;
+  m.put32(0x3000, 16);
+  EXPECT_EQ(outputs("accept", {3, 0, 0x3000}, 5, m), (Regions{{0x3000, 4}}));
+  EXPECT_EQ(outputs("accept", {3, 0, 0}, 5, m), Regions{});
+}
+
+TEST(Buffers, IoctlSizes) {
+  bool known = false;
+  EXPECT_EQ(ioctl_output_size(0x5401, &known), 36u);  // TCGETS
+  EXPECT_TRUE(known);
+  EXPECT_EQ(ioctl_output_size(0x5413, &known), 8u);  // TIOCGWINSZ
+  EXPECT_TRUE(known);
+  EXPECT_EQ(ioctl_output_size(0x541B, &known), 4u);  // FIONREAD
+  // The request is an unsigned int: garbage in the upper half is ignored.
+  EXPECT_EQ(ioctl_output_size(0xffffffff00005401ull, &known), 36u);
+  // _IOR('x', 7, 24 bytes): the kernel writes 24 bytes.
+  uint64_t ior = (2ull << 30) | (24ull << 16) | ('x' << 8) | 7;
+  EXPECT_EQ(ioctl_output_size(ior, &known), 24u);
+  EXPECT_TRUE(known);
+  // _IOWR writes back too.
+  uint64_t iowr = (3ull << 30) | (40ull << 16) | ('x' << 8) | 8;
+  EXPECT_EQ(ioctl_output_size(iowr, &known), 40u);
+  // _IOW only reads from the program.
+  uint64_t iow = (1ull << 30) | (24ull << 16) | ('x' << 8) | 9;
+  EXPECT_EQ(ioctl_output_size(iow, &known), 0u);
+  EXPECT_TRUE(known);
+  // Old-style request without _IOC encoding that rp does not know.
+  known = true;
+  EXPECT_EQ(ioctl_output_size(0x1234, &known), 0u);
+  EXPECT_FALSE(known);
+}
+
+TEST(Buffers, IoctlOutputRegions) {
+  FakeMem m;
+  EXPECT_EQ(outputs("ioctl", {1, 0x5413, 0x7000}, 0, m), (Regions{{0x7000, 8}}));
+  EXPECT_EQ(outputs("ioctl", {1, 0x5401, 0x7000}, 0, m), (Regions{{0x7000, 36}}));
+  uint64_t ior = (2ull << 30) | (24ull << 16) | ('x' << 8) | 7;
+  EXPECT_EQ(outputs("ioctl", {1, ior, 0x7000}, 0, m), (Regions{{0x7000, 24}}));
+  EXPECT_EQ(outputs("ioctl", {1, 0x5414 /* TIOCSWINSZ */, 0x7000}, 0, m), Regions{});
+}
+
+TEST(Buffers, SelectFdsetSizesFollowNfds) {
+  FakeMem m;
+  EXPECT_EQ(outputs("select", {65, 0x1000, 0, 0x3000, 0x4000}, 1, m),
+            (Regions{{0x1000, 16}, {0x3000, 16}, {0x4000, 16}}));
+  EXPECT_EQ(outputs("select", {1, 0x1000, 0x2000, 0, 0}, 1, m),
+            (Regions{{0x1000, 8}, {0x2000, 8}}));
+  EXPECT_EQ(outputs("select", {64, 0x1000, 0, 0, 0}, 0, m), (Regions{{0x1000, 8}}));
+  EXPECT_EQ(outputs("select", {0, 0x1000, 0, 0, 0}, 0, m), Regions{});
+  // pselect6's timeout is a timespec (16 bytes as well on x86_64).
+  EXPECT_EQ(outputs("pselect6", {129, 0x1000, 0, 0, 0x4000, 0}, 0, m),
+            (Regions{{0x1000, 24}, {0x4000, 16}}));
+}
+
+TEST(Buffers, FcntlOnlyGetlkWrites) {
+  FakeMem m;
+  EXPECT_EQ(outputs("fcntl", {3, 5 /* F_GETLK */, 0x1000}, 0, m), (Regions{{0x1000, 32}}));
+  EXPECT_EQ(outputs("fcntl", {3, 6 /* F_SETLK */, 0x1000}, 0, m), Regions{});
+  EXPECT_EQ(outputs("fcntl", {3, 1 /* F_GETFD */, 0}, 1, m), Regions{});
+}
+
+TEST(Buffers, ArgSizedAndMultipliedOutputs) {
+  FakeMem m;
+  EXPECT_EQ(outputs("rt_sigpending", {0x1000, 8}, 0, m), (Regions{{0x1000, 8}}));
+  EXPECT_EQ(outputs("poll", {0x1000, 3, 100}, 1, m), (Regions{{0x1000, 24}}));
+  EXPECT_EQ(outputs("mincore", {0x10000, 8193, 0x1000}, 0, m), (Regions{{0x1000, 3}}));
+}
+
+TEST(Buffers, RecvmmsgRecordsEachReceivedMessage) {
+  FakeMem m;
+  // Two mmsghdrs at 0x1000 and 0x1040; only the first was filled (ret 1).
+  m.iov(0x3000, {{0x4000, 100}});
+  msghdr(m, 0x1000, 0, 0, 0x3000, 1, 0, 0);
+  m.put32(0x1000 + 56, 9);  // msg_len
+  msghdr(m, 0x1040, 0, 0, 0x3000, 1, 0, 0);
+  auto r = outputs("recvmmsg", {3, 0x1000, 2, 0, 0}, 1, m);
+  EXPECT_NE(std::find(r.begin(), r.end(), std::pair<uint64_t, uint64_t>(0x1000, 64)), r.end());
+  EXPECT_NE(std::find(r.begin(), r.end(), std::pair<uint64_t, uint64_t>(0x4000, 9)), r.end());
+  for (const auto& [a, len] : r) EXPECT_FALSE(a >= 0x1040 && a < 0x1080) << std::hex << a;
+}
+
+TEST(Buffers, SendmmsgRecordsOnlyMsgLen) {
+  FakeMem m;
+  EXPECT_EQ(outputs("sendmmsg", {3, 0x1000, 5, 0}, 2, m),
+            (Regions{{0x1000 + 56, 4}, {0x1040 + 56, 4}}));
+}
+
+}  // namespace
+}  // namespace rp

@@ -1,0 +1,191 @@
+// `rp replay` prints a write only if the recorded fd was rp's stdout/stderr at
+// that moment. These tests walk the fd table through the same dup/close/fork
+// sequences a shell pipeline performs.
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "output_fds.h"
+
+namespace rp {
+namespace {
+
+Event call(pid_t tid, int64_t nr, std::vector<uint64_t> args, int64_t ret) {
+  Event e;
+  e.tid = tid;
+  e.nr = nr;
+  for (size_t i = 0; i < args.size(); i++) e.args[i] = args[i];
+  e.ret = ret;
+  return e;
+}
+
+Event pipe_call(pid_t tid, int rd, int wr) {
+  Event e = call(tid, SYS_pipe2, {0x1000, 0}, 0);
+  int fds[2] = {rd, wr};
+  e.mem.push_back({0x1000, std::string(reinterpret_cast<char*>(fds), 8), false});
+  return e;
+}
+
+constexpr pid_t P = 100;
+
+TEST(OutputFds, StartsWithStdoutAndStderr) {
+  OutputFds o;
+  EXPECT_EQ(o.target(P, 0), 0);
+  EXPECT_EQ(o.target(P, 1), 1);
+  EXPECT_EQ(o.target(P, 2), 2);
+  EXPECT_EQ(o.target(P, 3), 0);
+}
+
+TEST(OutputFds, Dup2CopiesAndClosesFollow) {
+  OutputFds o;
+  o.apply(call(P, SYS_dup2, {1, 5}, 5), P);
+  EXPECT_EQ(o.target(P, 5), 1);
+  o.apply(call(P, SYS_close, {1}, 0), P);
+  EXPECT_EQ(o.target(P, 1), 0);
+  EXPECT_EQ(o.target(P, 5), 1);
+  // dup2 of a non-output fd over an output one: no longer output.
+  o.apply(call(P, SYS_dup2, {7, 5}, 5), P);
+  EXPECT_EQ(o.target(P, 5), 0);
+  // stderr onto stdout, as in 2>&1 the other way round.
+  o.apply(call(P, SYS_dup3, {2, 1, 0}, 1), P);
+  EXPECT_EQ(o.target(P, 1), 2);
+}
+
+TEST(OutputFds, DupAndFcntlDupfdUseTheReturnedFd) {
+  OutputFds o;
+  o.apply(call(P, SYS_dup, {1}, 9), P);
+  EXPECT_EQ(o.target(P, 9), 1);
+  o.apply(call(P, SYS_fcntl, {2, 0 /* F_DUPFD */, 10}, 10), P);
+  EXPECT_EQ(o.target(P, 10), 2);
+  o.apply(call(P, SYS_fcntl, {2, 1030 /* F_DUPFD_CLOEXEC */, 10}, 11), P);
+  EXPECT_EQ(o.target(P, 11), 2);
+  o.apply(call(P, SYS_fcntl, {1, 1 /* F_GETFD */, 0}, 0), P);
+  EXPECT_EQ(o.target(P, 0), 0);
+}
+
+TEST(OutputFds, FailedCallsChangeNothing) {
+  OutputFds o;
+  o.apply(call(P, SYS_close, {1}, -EBADF), P);
+  EXPECT_EQ(o.target(P, 1), 1);
+  o.apply(call(P, SYS_dup2, {7, 1}, -EBADF), P);
+  EXPECT_EQ(o.target(P, 1), 1);
+}
+
+TEST(OutputFds, NewDescriptorsAreNotOutput) {
+  OutputFds o;
+  o.apply(call(P, SYS_close, {1}, 0), P);
+  o.apply(call(P, SYS_openat, {static_cast<uint64_t>(-100), 0x1000, 0x241, 0644}, 1), P);
+  EXPECT_EQ(o.target(P, 1), 0);
+  // A stale entry (fd reused after a close rp missed) is cleared by the new fd.
+  o.apply(call(P, SYS_dup, {2}, 4), P);
+  o.apply(call(P, SYS_socket, {2, 1, 0}, 4), P);
+  EXPECT_EQ(o.target(P, 4), 0);
+}
+
+TEST(OutputFds, CloseRange) {
+  OutputFds o;
+  o.apply(call(P, SYS_dup, {1}, 3), P);
+  o.apply(call(P, SYS_dup, {1}, 8), P);
+  o.apply(call(P, SYS_close_range, {3, ~0u, 0}, 0), P);
+  EXPECT_EQ(o.target(P, 1), 1);
+  EXPECT_EQ(o.target(P, 2), 2);
+  EXPECT_EQ(o.target(P, 3), 0);
+  EXPECT_EQ(o.target(P, 8), 0);
+}
+
+// sh -c 'a | b': the child that becomes `a` dup2s the pipe's write end onto 1;
+// its writes go into the pipe, not to the terminal, while the parent keeps 1.
+TEST(OutputFds, PipelineChildWritesIntoThePipe) {
+  OutputFds o;
+  const pid_t a = 101, b = 102;
+  o.apply(pipe_call(P, 3, 4), P);
+  EXPECT_EQ(o.target(P, 3), 0);
+  EXPECT_EQ(o.target(P, 4), 0);
+  o.on_new_task(P, a, false);
+  o.on_new_task(P, b, false);
+  o.apply(call(a, SYS_dup2, {4, 1}, 1), a);
+  o.apply(call(a, SYS_close, {4}, 0), a);
+  o.apply(call(a, SYS_close, {3}, 0), a);
+  o.apply(call(b, SYS_dup2, {3, 0}, 0), b);
+  EXPECT_EQ(o.target(a, 1), 0);
+  EXPECT_EQ(o.target(a, 2), 2);
+  EXPECT_EQ(o.target(b, 1), 1);
+  EXPECT_EQ(o.target(P, 1), 1);
+}
+
+TEST(OutputFds, PipeOverClosedStdoutIsNotOutput) {
+  OutputFds o;
+  o.apply(call(P, SYS_close, {1}, 0), P);
+  o.apply(call(P, SYS_dup, {2}, 1), P);  // 1 is stderr again
+  EXPECT_EQ(o.target(P, 1), 2);
+  o.apply(call(P, SYS_close, {1}, 0), P);
+  o.apply(call(P, SYS_close, {0}, 0), P);
+  o.apply(pipe_call(P, 0, 1), P);
+  EXPECT_EQ(o.target(P, 1), 0);
+}
+
+TEST(OutputFds, SocketpairFdsAreNotOutput) {
+  OutputFds o;
+  o.apply(call(P, SYS_dup, {1}, 5), P);
+  o.apply(call(P, SYS_close, {5}, 0), P);
+  o.apply(call(P, SYS_dup, {1}, 6), P);
+  Event sp = call(P, SYS_socketpair, {1, 1, 0, 0x2000}, 0);
+  int fds[2] = {6, 7};
+  sp.mem.push_back({0x2000, std::string(reinterpret_cast<char*>(fds), 8), false});
+  o.apply(sp, P);
+  EXPECT_EQ(o.target(P, 6), 0);
+}
+
+TEST(OutputFds, ForkedChildGetsACopy) {
+  OutputFds o;
+  const pid_t c = 200;
+  o.apply(call(P, SYS_getpid, {}, P), P);
+  o.on_new_task(P, c, false);
+  EXPECT_EQ(o.target(c, 1), 1);
+  o.apply(call(c, SYS_close, {2}, 0), c);
+  EXPECT_EQ(o.target(c, 2), 0);
+  EXPECT_EQ(o.target(P, 2), 2);  // the parent is unaffected
+  o.apply(call(P, SYS_close, {1}, 0), P);
+  EXPECT_EQ(o.target(c, 1), 1);  // and vice versa
+}
+
+TEST(OutputFds, ForkCopiesTheStateAtForkTime) {
+  OutputFds o;
+  o.apply(call(P, SYS_dup2, {1, 7}, 7), P);
+  o.on_new_task(P, 300, false);
+  EXPECT_EQ(o.target(300, 7), 1);
+  o.on_new_task(300, 301, false);  // grandchild
+  EXPECT_EQ(o.target(301, 7), 1);
+}
+
+TEST(OutputFds, ThreadsShareOneTable) {
+  OutputFds o;
+  const pid_t t = 101;
+  o.apply(call(P, SYS_getpid, {}, P), P);
+  o.on_new_task(P, t, true);
+  o.apply(call(t, SYS_close, {1}, 0), t);
+  EXPECT_EQ(o.target(P, 1), 0);
+  o.apply(call(P, SYS_dup2, {2, 1}, 1), P);
+  EXPECT_EQ(o.target(t, 1), 2);
+}
+
+TEST(OutputFds, ChildOfATaskWithoutSyscallsCopiesTheInitialTable) {
+  OutputFds o;
+  o.on_new_task(P, 400, false);
+  o.apply(call(400, SYS_close, {1}, 0), 400);
+  EXPECT_EQ(o.target(400, 1), 0);
+  EXPECT_EQ(o.target(P, 1), 1);
+}
+
+TEST(OutputFds, SignalsAndExitsAreIgnored) {
+  OutputFds o;
+  Event e = call(P, SYS_close, {1}, 0);
+  e.kind = EventKind::kSignal;
+  o.apply(e, P);
+  EXPECT_EQ(o.target(P, 1), 1);
+}
+
+}  // namespace
+}  // namespace rp
