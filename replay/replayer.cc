@@ -36,6 +36,10 @@ constexpr long kOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O
 
 bool is_error(int64_t r) { return r < 0 && r > -4096; }
 
+// Passes over a recorded instruction before run_to_point stops searching
+// (about 20 µs each here: a few seconds).
+constexpr uint64_t kMaxBreakpointHits = 50000;
+
 int stop_event(int status) { return status >> 16; }
 bool is_syscall_stop(int status) {
   return WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80);
@@ -103,9 +107,41 @@ Replayer::Task& Replayer::task(pid_t rec, const Event& e) {
 }
 
 void Replayer::resume(Task& t) {
-  ptrace(PTRACE_SYSEMU, t.real, nullptr, t.resume_sig);
+  cont(t, t.resume_sig);
   t.resume_sig = 0;
   t.state = State::kRunning;
+}
+
+// ---- debugger hooks ----
+
+void Replayer::cont(Task& t, int sig) {
+  t.ran_seq = seq_;
+  ptrace(t.step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU, t.real, nullptr, sig);
+}
+
+bool Replayer::debug_trap(Task& t, int status) {
+  if (!control_ || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || stop_event(status))
+    return false;
+  return control_->on_stop(*this, ReplayStop{ReplayStop::kTrap, t.rec});
+}
+
+void Replayer::notify(ReplayStop::Kind kind, pid_t tid, int64_t value, const Event* e) {
+  if (control_) control_->on_stop(*this, ReplayStop{kind, tid, value, e});
+}
+
+std::vector<DebugTask> Replayer::debug_tasks() const {
+  std::vector<DebugTask> out;
+  for (const auto& [rec, t] : tasks_) {
+    if (t.state == State::kGone) continue;
+    out.push_back(DebugTask{rec, t.real, t.real_tgid, t.state != State::kInSyscall,
+                            t.state == State::kHeld, t.ran_seq});
+  }
+  return out;
+}
+
+void Replayer::set_stepping(pid_t rec_tid, bool on) {
+  auto it = tasks_.find(rec_tid);
+  if (it != tasks_.end()) it->second.step = on;
 }
 
 int Replayer::wait(Task& t) {
@@ -160,7 +196,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       __ptrace_syscall_info info{};
       ptrace(PTRACE_GET_SYSCALL_INFO, t.real, sizeof info, &info);
       if (info.op != PTRACE_SYSCALL_INFO_ENTRY) {
-        ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);
+        cont(t, 0);
         continue;
       }
       t.nr = static_cast<int64_t>(info.entry.nr);
@@ -172,7 +208,11 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {
       if (stop_event(status) == PTRACE_EVENT_EXIT)
         diverge(e, "the program is exiting, the trace expects " + render_call(e, false));
-      ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);
+      cont(t, 0);
+      continue;
+    }
+    if (debug_trap(t, status)) {
+      cont(t, 0);
       continue;
     }
     int sig = WSTOPSIG(status);
@@ -184,7 +224,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       diverge(e, std::string("the program got ") + sigabbrev_np(sig) + " (" + r.describe() +
                      "), the trace expects " + render_call(e, false));
     }
-    ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);  // suppress real-world signals
+    cont(t, 0);  // suppress real-world signals
   }
 }
 
@@ -254,10 +294,9 @@ void Replayer::emulate(Task& t, const Event& e) {
   t.state = State::kHeld;
 }
 
-void Replayer::execute(Task& t, const Event& e) {
-  const SyscallSpec* s = syscall_spec(e.nr);
-  // The call was skipped at this PTRACE_SYSEMU stop: back up over the syscall
-  // instruction and let it run again under PTRACE_SYSCALL.
+// The call was skipped at this PTRACE_SYSEMU stop: back up over the syscall
+// instruction and let it run again under PTRACE_SYSCALL, up to its entry stop.
+void Replayer::reenter_syscall(Task& t, const Event& e) {
   Regs r = t.regs;
   r.set_ip(r.ip() - kSyscallInsnLen);
 #if defined(__x86_64__)
@@ -265,8 +304,14 @@ void Replayer::execute(Task& t, const Event& e) {
 #endif
   r.write(t.real);
   ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
-  int status = wait_syscall_stop(t, true);
+  wait_syscall_stop(t, true);
   if (t.state == State::kGone) diverge(e, "the program died executing " + render_call(e));
+}
+
+void Replayer::execute(Task& t, const Event& e) {
+  const SyscallSpec* s = syscall_spec(e.nr);
+  reenter_syscall(t, e);
+  int status;
   if (s->policy == RP_POLICY_MMAP) {
     // Place the mapping where it was; a file mapping becomes anonymous memory
     // that receives the recorded bytes below.
@@ -312,16 +357,9 @@ void Replayer::execute(Task& t, const Event& e) {
 }
 
 void Replayer::execute_clone(Task& t, const Event& e) {
-  Regs r = t.regs;
-  r.set_ip(r.ip() - kSyscallInsnLen);
-#if defined(__x86_64__)
-  r.raw.rax = r.raw.orig_rax;
-#endif
-  r.write(t.real);
+  reenter_syscall(t, e);
   ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
-  int status = wait_syscall_stop(t, true);
-  ptrace(PTRACE_SYSCALL, t.real, nullptr, 0);
-  status = wait_syscall_stop(t, false);
+  int status = wait_syscall_stop(t, false);
   if (t.state == State::kGone) diverge(e, "the program died in " + render_call(e));
   int ev = stop_event(status);
   if (is_syscall_stop(status) || (ev != PTRACE_EVENT_CLONE && ev != PTRACE_EVENT_FORK &&
@@ -371,10 +409,12 @@ void Replayer::finish_in_syscall(Task& t) {
   t.state = State::kHeld;
 }
 
-void Replayer::execute_exit(Task& t, const Event&) {
+void Replayer::execute_exit(Task& t, const Event& e) {
   // Run it into the kernel's exit path and hold it at PTRACE_EVENT_EXIT,
   // before the kernel clears its tid for pthread_join: other threads' user
   // code may still see it alive, as it did until the recorded end (kTaskExit).
+  // PTRACE_SYSEMU already skipped the call at this stop: enter it again.
+  reenter_syscall(t, e);
   ptrace(PTRACE_CONT, t.real, nullptr, 0);
   for (;;) {
     int status = wait(t);
@@ -403,6 +443,7 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
     run_to_point(t, e, target);
     ptrace(PTRACE_SETSIGINFO, t.real, nullptr, x.siginfo);
     t.resume_sig = sig;
+    notify(ReplayStop::kSignal, t.rec, sig);
     return;
   }
   if (!fault) syscall(SYS_tgkill, t.real_tgid, t.real, sig);
@@ -414,12 +455,17 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
       diverge(e, std::string("the trace expects ") + sigabbrev_np(sig) +
                      ", the program made a syscall instead");
     }
+    if (debug_trap(t, status)) {
+      cont(t, 0);
+      continue;
+    }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == sig && !stop_event(status)) break;
-    ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);  // a real-world signal: suppressed
+    cont(t, 0);  // a real-world signal: suppressed
   }
   if (!fault) ptrace(PTRACE_SETSIGINFO, t.real, nullptr, x.siginfo);
   t.resume_sig = sig;
   t.state = State::kHeld;
+  notify(ReplayStop::kSignal, t.rec, sig);
 }
 
 void Replayer::replay_insn(Task& t, const Event& e) {
@@ -431,8 +477,12 @@ void Replayer::replay_insn(Task& t, const Event& e) {
     if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
     if (is_syscall_stop(status))
       diverge(e, "the trace expects a trapped instruction, the program made a syscall");
+    if (debug_trap(t, status)) {
+      cont(t, 0);
+      continue;
+    }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSEGV && !stop_event(status)) break;
-    ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);  // a real-world signal: suppressed
+    cont(t, 0);  // a real-world signal: suppressed
   }
   Regs r;
   r.read(t.real);
@@ -485,8 +535,9 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
 #endif
   if (!set_exec_breakpoint(t.real, target.ip()))
     diverge(e, "cannot set a hardware breakpoint at " + target.describe());
+  uint64_t hits = 0;
   for (;;) {
-    ptrace(PTRACE_SYSEMU, t.real, nullptr, t.resume_sig);
+    cont(t, t.resume_sig);
     t.resume_sig = 0;
     t.state = State::kRunning;
     int status;
@@ -498,8 +549,12 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
         diverge(e, "the program made a syscall before reaching the recorded point (" +
                        target.describe() + ")");
       }
+      if (debug_trap(t, status)) {
+        cont(t, 0);
+        continue;
+      }
       if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && !stop_event(status)) break;
-      ptrace(PTRACE_SYSEMU, t.real, nullptr, 0);  // a real-world signal: suppressed
+      cont(t, 0);  // a real-world signal: suppressed
     }
     now.read(t.real);
     if (now.ip() != target.ip()) {
@@ -507,6 +562,20 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
       diverge(e, "unexpected SIGTRAP at " + now.describe());
     }
     if (now.same_user_state(target)) break;
+    if (++hits >= kMaxBreakpointHits) {
+      // A hot loop (a spin-wait on memory, a tight compute loop): searching
+      // pass by pass would take too long without a branch counter. At this
+      // instruction the loop differs from the recorded iteration only in
+      // registers, if it writes no memory per iteration: take the recorded
+      // registers. Said on stderr, since that premise is not verified.
+      now.raw = target.raw;
+      now.write(t.real);
+      if (!warned_teleport_)
+        std::cerr << "rp: warning: event " << e.seq << ": recorded point reached by setting "
+                  << "registers after " << hits << " passes (see docs/design.md)\n";
+      warned_teleport_ = true;
+      break;
+    }
   }
   clear_exec_breakpoint(t.real);
   t.state = State::kHeld;
@@ -526,6 +595,22 @@ void Replayer::observe_exit(Task& t, const Event& e) {
            t.resume_sig);
     t.resume_sig = 0;
     t.state = State::kRunning;
+  }
+  // A thread group leader is reported only after its other threads: those a
+  // group exit is killing must be let go first (their own ends, recorded
+  // later, then just find them gone).
+  if (t.real == t.real_tgid) {
+    for (auto& [rec, o] : tasks_) {
+      if (&o == &t || o.real_tgid != t.real_tgid || o.state == State::kGone) continue;
+      if (o.state != State::kRunning) ptrace(PTRACE_CONT, o.real, nullptr, 0);
+      o.state = State::kRunning;
+      // Traced threads stay zombies until reaped, and hold the leader's report.
+      while (o.state != State::kGone) {
+        int st = wait(o);
+        if (o.state != State::kGone) ptrace(PTRACE_CONT, o.real, nullptr, 0);
+        (void)st;
+      }
+    }
   }
   while (t.state != State::kGone) {
     int status = wait(t);
@@ -587,6 +672,9 @@ int Replayer::run() {
   std::string why;  // patched at the same stop as in the recording
   if (!patch_vdso(root, &why)) throw Error(why);
   r.state = State::kHeld;
+  root_rec_ = e.tid;
+  seq_ = e.seq;
+  notify(ReplayStop::kStart, e.tid);
 
   // Threads enter syscalls in the recorded entry order and leave them in the
   // recorded completion order: a thread that entered a blocking call before
@@ -597,6 +685,8 @@ int Replayer::run() {
   std::vector<std::pair<int32_t, uint64_t>> deferred;
   while (trace_.next(e)) {
     events_++;
+    seq_ = e.seq;
+    notify(ReplayStop::kBeforeEvent, e.tid, 0, &e);
     // A new thread may enter its first syscall before its creator's clone
     // returned; its entry waits until the thread exists in the replay.
     auto enter = [&](int32_t tid, uint64_t of) {
@@ -656,13 +746,19 @@ int Replayer::run() {
             else
               execute_clone(t, e);
             break;
-          case RP_POLICY_EXIT: execute_exit(t, e); break;
+          case RP_POLICY_EXIT:
+            notify(ReplayStop::kExiting, t.rec, e.nr);
+            execute_exit(t, e);
+            break;
           default: emulate(t, e); break;
         }
         break;
       }
       case EventKind::kSignal: deliver_signal(t, e); break;
-      case EventKind::kTaskExit: observe_exit(t, e); break;
+      case EventKind::kTaskExit:
+        observe_exit(t, e);
+        notify(ReplayStop::kTaskGone, t.rec, e.ret);
+        break;
       case EventKind::kPreempt: {
         SignalExtra x{};
         if (e.extra.size() < sizeof x) diverge(e, "damaged preemption record");
@@ -676,6 +772,7 @@ int Replayer::run() {
       case EventKind::kInsn: replay_insn(t, e); break;
     }
   }
+  notify(ReplayStop::kEnd, 0);
   for (auto& [rec, t] : tasks_) {
     if (t.state == State::kGone) continue;
     // The recording ended here; anything still running has no trace left.

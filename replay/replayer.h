@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "arch.h"
 #include "error.h"
@@ -30,12 +31,58 @@ class Divergence : public Error {
   using Error::Error;
 };
 
+// ---- Debugger control (used by replay/gdb_target.cc) ----
+// Points where the replay hands control to a debugger. While a hook runs,
+// every task is in a ptrace stop (but a vfork parent inside its vfork), so
+// registers and memory can be read.
+struct ReplayStop {
+  enum Kind {
+    kStart,        // the program is exec'd, before its first instruction
+    kBeforeEvent,  // about to replay `event`; every earlier event is done
+    kTrap,         // `tid` stopped with a SIGTRAP the replay did not cause
+    kSignal,       // `tid` is about to receive the recorded signal `value`
+    kExiting,      // `tid` is at the entry of exit or exit_group (`value`: nr)
+    kTaskGone,     // `tid` has ended (`value`: its wait status)
+    kEnd,          // no event is left
+  };
+  Kind kind;
+  pid_t tid = 0;  // recorded tid
+  int64_t value = 0;
+  const Event* event = nullptr;  // kBeforeEvent
+};
+
+class Replayer;
+class ReplayControl {
+ public:
+  virtual ~ReplayControl() = default;
+  // Returns when the debugger lets the replay go on (or throws to abandon
+  // it). kTrap: true if the SIGTRAP was the debugger's (breakpoint,
+  // watchpoint, single step) and is consumed; false lets the replay judge it.
+  virtual bool on_stop(Replayer& r, const ReplayStop& s) = 0;
+};
+
+struct DebugTask {
+  pid_t rec = 0, real = 0, real_tgid = 0;
+  bool stopped = false;  // in a ptrace stop: registers readable
+  bool held = false;     // between its events, no syscall pending
+  uint64_t ran_seq = 0;  // the event during whose replay it last ran user code
+};
+
 class Replayer {
  public:
   Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {}
   // Runs the whole trace; returns the exit code the recorded run had.
   int run();
   ~Replayer();
+
+  // ---- for a debugger ----
+  void set_control(ReplayControl* c) { control_ = c; }
+  void set_quiet(bool q) { quiet_ = q; }
+  std::vector<DebugTask> debug_tasks() const;  // tasks not yet gone
+  pid_t root_tid() const { return root_rec_; }
+  uint64_t current_seq() const { return seq_; }
+  // Runs the task's user code one instruction at a time (SIGTRAP after each).
+  void set_stepping(pid_t rec_tid, bool on);
 
  private:
   enum class State {
@@ -56,6 +103,8 @@ class Replayer {
     int64_t fixup_ret = 0;  // kInSyscall: recorded result to set at the exit stop
     uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
     std::optional<int> exit_status;
+    bool step = false;      // a debugger single-steps it
+    uint64_t ran_seq = 0;   // see DebugTask
   };
 
   pid_t launch(LaunchSpec& spec);
@@ -66,6 +115,7 @@ class Replayer {
   void finish_in_syscall(Task& t);
   void check_call(Task& t, const Event& e);
   void emulate(Task& t, const Event& e);
+  void reenter_syscall(Task& t, const Event& e);
   void execute(Task& t, const Event& e);
   void execute_clone(Task& t, const Event& e);
   void execute_exit(Task& t, const Event& e);
@@ -77,12 +127,21 @@ class Replayer {
   void echo_output(Task& t, const Event& e);
   int wait_syscall_stop(Task& t, bool want_entry);
   [[noreturn]] void diverge(const Event& e, const std::string& why);
+  // Debugger hooks: cont() resumes user code (stepping if asked);
+  // debug_trap() offers a SIGTRAP stop to the control.
+  void cont(Task& t, int sig);
+  bool debug_trap(Task& t, int status);
+  void notify(ReplayStop::Kind kind, pid_t tid, int64_t value = 0, const Event* e = nullptr);
 
+  ReplayControl* control_ = nullptr;
+  pid_t root_rec_ = 0;
+  uint64_t seq_ = 0;
   TraceReader& trace_;
   bool quiet_;
   std::map<pid_t, Task> tasks_;  // by recorded tid
   OutputFds output_fds_;
   uint64_t events_ = 0;
+  bool warned_teleport_ = false;
 };
 
 }  // namespace rp

@@ -53,7 +53,7 @@ if [ $QUICK = 1 ]; then
   ROUNDS=2          # nginx: pairs (base, X) per config
   AB_N=2000         # ab requests for the default page
   AB_BIG_N=200      # ab requests for the 100 KB file
-  WRK_D=1           # wrk seconds
+  WRK_D=0           # wrk seconds (0: skip wrk)
   MICRO_N=200000    # getppid calls
   READ_N=1000       # 64 KiB preads
   MICRO_REPS=1
@@ -62,7 +62,8 @@ if [ $QUICK = 1 ]; then
   RS_BYTES=$((64 << 20))  # ... and at most this many bytes
   REPLAY_NGINX_N=2000
   CMD_TIMEOUT=60
-  B_NGINX=75 B_GETPPID=55 B_READ64K=25 B_REPLAY=30 B_SCALING=25   # per-experiment time budgets, s
+  B_NGINX=60 B_GETPPID=55 B_READ64K=20 B_REPLAY=30 B_SCALING=25   # per-experiment time budgets, s
+  B_TOTAL=160       # all experiments (after installing and building)
 else
   MODE=full
   ROUNDS=5
@@ -78,6 +79,7 @@ else
   REPLAY_NGINX_N=10000
   CMD_TIMEOUT=300
   B_NGINX=720 B_GETPPID=420 B_READ64K=150 B_REPLAY=150 B_SCALING=240
+  B_TOTAL=1740
 fi
 AB_C=100
 PERF_MMAP=4096   # perf trace -m (pages per CPU): the default loses events
@@ -140,6 +142,10 @@ wait_gone() {
 
 # ---------------------------------------------------------------- small helpers
 now_us() { echo "${EPOCHREALTIME/./}"; }
+# until BUDGET-S: the time an experiment must stop starting runs: BUDGET-S from now, or the
+# end of the whole benchmark if that comes first.
+T_END=$((EPOCHSECONDS + 3600))
+until_() { local d=$((EPOCHSECONDS + $1)); ((d > T_END)) && d=$T_END; echo "$d"; }
 
 # timed CMD...: runs CMD (with a timeout), sets ELAPSED_US, returns CMD's status.
 timed() {
@@ -418,7 +424,7 @@ ab_run() { # ab_run URL N OUTFILE -> "rps complete failed seconds"
        END {print (r == "" ? "NA" : r), (c == "" ? 0 : c), (f == "" ? 0 : f), (t == "" ? "NA" : t)}' "$3"
 }
 wrk_run() { # wrk_run URL OUTFILE -> "rps requests"
-  if [ $HAVE_WRK = 0 ]; then echo "NA 0"; return; fi
+  if [ $HAVE_WRK = 0 ] || [ "$WRK_D" = 0 ]; then echo "NA 0"; return; fi
   timeout --foreground -k 5 $((WRK_D + 60)) wrk -t1 -c"$AB_C" -d"${WRK_D}s" --timeout 10s "$1" >"$2" 2>&1
   awk '/^Requests\/sec:/ {r = $2} / requests in / {n = $1}
        END {print (r == "" ? "NA" : r), (n == "" ? 0 : n)}' "$2"
@@ -491,7 +497,8 @@ nginx_run() {
 }
 
 exp_nginx() {
-  local dl=$((EPOCHSECONDS + B_NGINX)) r c base x f=$W/data/nginx.tsv
+  local dl r c base x f=$W/data/nginx.tsv
+  dl=$(until_ "$B_NGINX")
   : >"$f"
   local run_cfgs=()
   for c in "${ALL_CONFIGS[@]}"; do avail "$c" && run_cfgs+=("$c"); done
@@ -528,7 +535,7 @@ ovh() { # median over pairs of (1 - x/base)*100, columns BASECOL XCOL
 report_nginx() {
   local f=$1 c s how
   table "## nginx: requests/s under each tracer" ""
-  table "One nginx 1.22 process (master_process off, 1 worker, access_log off) on 127.0.0.1; loads: \`ab -n $AB_N -c $AB_C\` on the 615-byte default page, \`ab -n $AB_BIG_N -c $AB_C\` on a 100 KB file, \`wrk -t1 -c$AB_C -d${WRK_D}s\` on the default page, one after the other against the same instance. Each traced run is paired with a base run just before it; overhead = median over pairs of (1 − traced/base). Lost = per run, median (max). Output = the tool's output file (trace) per request served. $ROUNDS rounds requested." ""
+  table "One nginx 1.22 process (master_process off, 1 worker, access_log off) on 127.0.0.1; loads: \`ab -n $AB_N -c $AB_C\` on the 615-byte default page, \`ab -n $AB_BIG_N -c $AB_C\` on a 100 KB file, $([ "$WRK_D" = 0 ] && echo "no wrk (skipped with --quick)," || echo "\`wrk -t1 -c$AB_C -d${WRK_D}s\` on the default page,") one after the other against the same instance. Each traced run is paired with a base run just before it; overhead = median over pairs of (1 − traced/base). Lost = per run, median (max). Output = the tool's output file (trace) per request served. $ROUNDS rounds requested." ""
   table "| config | how | pairs | ab req/s median (min–max) | overhead % | 100 KB req/s | overhead % | wrk req/s | overhead % | lost/run | output bytes/request |" \
         "|---|---|---|---|---|---|---|---|---|---|---|"
   read -ra s < <(awk '{print $3}' "$f" | stats)
@@ -538,7 +545,10 @@ report_nginx() {
   table "| base | nginx alone | ${s[3]} runs | $(fmt %.0f "${s[0]}") ($(fmt %.0f "${s[1]}")–$(fmt %.0f "${s[2]}")) | 0 | $(fmt %.0f "$sb") | 0 | $(fmt %.0f "$sw") | 0 | 0 | 0 |"
   result nginx base "${s[0]}" req/s "no successful base run"
   result nginx-100k base "$sb" req/s "no successful base run"
-  result nginx-wrk base "$sw" req/s "wrk not installed or no successful run"
+  WRK_WHY="no successful wrk run"
+  [ "$HAVE_WRK" = 0 ] && WRK_WHY="wrk is not installed"
+  [ "$WRK_D" = 0 ] && WRK_WHY="wrk is skipped with --quick"
+  result nginx-wrk base "$sw" req/s "$WRK_WHY"
   local extra
   extra=$(awk '$2 ~ /-start$/ {print $2}' "$f" | sort -u)
   for c in "${ALL_CONFIGS[@]}" $extra; do
@@ -580,7 +590,7 @@ report_nginx() {
     result "nginx$p" "$rc" "$l" lost "no successful run"
     case "$rc" in bpf|ptrace|kmod) result "nginx$p" "$rc" "$bpr" bytes/request "no successful run" ;; esac
     result "nginx-100k$p" "$rc" "$ob" overhead% "no successful pair"
-    result "nginx-wrk$p" "$rc" "$ow" overhead% "wrk not installed or no successful pair"
+    result "nginx-wrk$p" "$rc" "$ow" overhead% "$WRK_WHY"
   done
   table ""
 }
@@ -593,7 +603,8 @@ micro() {
   shift 3
   local cmd=("$@") cmd0=("$@")
   cmd0[$((${#cmd0[@]} - 1))]=0
-  local f=$W/data/$exp.tsv dl=$((EPOCHSECONDS + budget))
+  local f=$W/data/$exp.tsv dl
+  dl=$(until_ "$budget")
   : >"$f"
   for ((rep = 1; rep <= MICRO_REPS; rep++)); do
     for c in "${ALL_CONFIGS[@]}"; do
@@ -654,8 +665,8 @@ report_micro() {
     lost=$(awk -v c="$c" '$2 == c {print $7}' "$f" | median)
     bytes=$(awk -v c="$c" '$2 == c {print $8}' "$f" | median)
     table "| $c | $reps | $(fmt %.1f "$(calc_div "$tn" 1000)") | $(fmt %.1f "$(calc_div "$tc" 1000)") | $(fmt %.0f "$add") | $(fmt %.0f "$raw") | $(fmt %.1f "$st") | $(fmt %.0f "$lost") | $(fmt %.0f "$bytes") |"
-    result "$exp" "$c" "$add" ns/syscall "every run failed (see the log)"
-    result "$exp" "$c" "$lost" lost "every run failed"
+    result "$exp" "$c" "$add" ns/syscall "no result: the runs failed or were skipped for the time budget (see the log)"
+    result "$exp" "$c" "$lost" lost "no result: the runs failed or were skipped for the time budget"
   done
   table ""
 }
@@ -673,7 +684,10 @@ replay_micro() { # replay_micro EXP NATIVE-CMD...
     [ -f "$t" ] || { echo "NOTRACE $c" >>"$f"; continue; }
     # (the trace was just written, so it is in the page cache)
     for ((rep = 1; rep <= MICRO_REPS; rep++)); do
-      if ((EPOCHSECONDS >= REPLAY_DL)) && ((rep > 1)); then log "replay: time budget used up"; break; fi
+      if ((EPOCHSECONDS >= REPLAY_DL)) && ((rep > 1 || EPOCHSECONDS >= T_END)); then
+        log "replay: time budget used up"
+        break
+      fi
       local tn=NA tr=NA
       timed_min "$@" >/dev/null 2>&1 && tn=$ELAPSED_US
       if ! timed "$RP" replay -q "$t" >/dev/null 2>"$W/replay.err"; then
@@ -726,6 +740,7 @@ exp_replay_nginx() {
   : >"$f"
   for c in "${RP_CONFIGS[@]}"; do
     avail "$c" || continue
+    if ((EPOCHSECONDS >= T_END)); then echo "FAIL $c not run: time budget used up" >>"$f"; continue; fi
     local d=$W/ng-replay-$c art
     mkdir -p "$d"
     art=$d/trace
@@ -828,7 +843,8 @@ exp_trace_size() {
 
 # ================================================================ scaling
 exp_scaling() {
-  local dl=$((EPOCHSECONDS + B_SCALING)) c t f=$W/data/scaling.tsv
+  local dl c t f=$W/data/scaling.tsv
+  dl=$(until_ "$B_SCALING")
   : >"$f"
   local cfgs=()
   for c in "${RP_CONFIGS[@]}"; do avail "$c" && cfgs+=("$c"); done
@@ -941,13 +957,14 @@ BIGFILE=$W/data64m
 head -c 50331648 /dev/urandom | base64 -w 76 | head -c 67108864 >"$BIGFILE"
 cat "$BIGFILE" >/dev/null
 
+T_END=$((EPOCHSECONDS + B_TOTAL))
 log "mode $MODE; rp $("$RP" --version 2>&1); configs NA: $(for c in "${!NA_REASON[@]}"; do printf '%s ' "$c"; done)"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 exp_nginx
 micro micro-getppid "$B_GETPPID" "$MICRO_N" "$S/sample_getppid_loop" "$MICRO_N"
 micro micro-read64k "$B_READ64K" "$READ_N" "$S/sample_read64k" "$BIGFILE" "$READ_N"
-REPLAY_DL=$((EPOCHSECONDS + B_REPLAY))
+REPLAY_DL=$(until_ "$B_REPLAY")
 replay_micro micro-getppid "$S/sample_getppid_loop" "$MICRO_N"
 replay_micro micro-read64k "$S/sample_read64k" "$BIGFILE" "$READ_N"
 report_replay_micro

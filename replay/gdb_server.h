@@ -1,0 +1,102 @@
+// The GDB remote serial protocol, all-stop mode: packet framing on one
+// connection, and the packets of a session dispatched to a GdbBackend.
+// The program is only inspected while stopped: serve() reports a stop and
+// answers gdb until it resumes the program (or leaves).
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace rp {
+
+std::string to_hex(const std::string& bytes);
+std::string from_hex(const std::string& hex);  // stops at the first non-hex pair
+
+// A TCP socket on 127.0.0.1; port 0 picks a free one (*bound says which).
+int gdb_listen(int port, int* bound);
+
+class GdbConnection {
+ public:
+  explicit GdbConnection(int fd) : fd_(fd) {}
+  ~GdbConnection();
+  GdbConnection(const GdbConnection&) = delete;
+  GdbConnection& operator=(const GdbConnection&) = delete;
+  // The next packet's payload (unescaped for binary packets by the caller);
+  // "\x03" for an interrupt; nullopt once gdb has gone.
+  std::optional<std::string> read_packet();
+  void send(const std::string& payload);
+  // Without blocking: did gdb send ^C? (Other input stays buffered.)
+  bool interrupt_pending();
+  void stop_acks() { acks_ = false; }
+
+ private:
+  bool fill(bool block);  // false at EOF (or nothing, when not blocking)
+  int fd_;
+  std::string in_;
+  bool acks_ = true;
+  bool eof_ = false;
+};
+
+struct GdbResume {
+  enum Kind { kContinue, kStep, kReverseContinue, kReverseStep, kDetach, kKill, kGone };
+  Kind kind = kContinue;
+  pid_t tid = 0;  // kStep, kReverseStep: the thread (0: the one last stopped)
+};
+
+// What the protocol needs from the debugged program. Thread ids are the
+// recorded tids.
+class GdbBackend {
+ public:
+  virtual ~GdbBackend() = default;
+  virtual std::vector<pid_t> threads() = 0;
+  virtual pid_t current_thread() = 0;
+  virtual std::optional<std::string> read_registers(pid_t tid) = 0;  // 'g' layout
+  virtual bool write_registers(pid_t tid, const std::string& bytes) = 0;
+  virtual std::string read_memory(uint64_t addr, size_t len) = 0;  // may come back short
+  virtual bool write_memory(uint64_t addr, const std::string& bytes) = 0;
+  // Z/z packets. insert: 1 done, 0 type not supported, -1 failed.
+  virtual int insert_point(int type, uint64_t addr, int len) = 0;
+  virtual bool remove_point(int type, uint64_t addr, int len) = 0;
+  // A qXfer object (features, auxv, exec-file) as a whole; nullopt: none.
+  virtual std::optional<std::string> xfer(const std::string& object,
+                                          const std::string& annex) = 0;
+  virtual std::string monitor(const std::string& command) = 0;  // qRcmd
+};
+
+class GdbServer {
+ public:
+  GdbServer(GdbConnection& conn, GdbBackend& backend) : conn_(conn), b_(backend) {}
+  // Sends `stop_reply` if gdb is waiting for one (else keeps it for '?'),
+  // then answers packets until gdb resumes the program.
+  GdbResume serve(const std::string& stop_reply);
+  // Text for gdb's console while it waits for a stop ('O' packet).
+  void console(const std::string& text);
+  bool interrupted() { return waiting_ && conn_.interrupt_pending(); }
+  bool passes(int sig) const { return pass_signals_.count(sig) != 0; }
+
+ private:
+  std::optional<GdbResume> handle(const std::string& p);
+  std::string regs_packet(const std::string& p);
+  std::string memory_packet(const std::string& p);
+  std::string point_packet(const std::string& p);
+  std::string query_packet(const std::string& p);
+  std::optional<GdbResume> vcont(const std::string& p);
+  pid_t thread_or_current(pid_t t);
+
+  GdbConnection& conn_;
+  GdbBackend& b_;
+  bool waiting_ = false;  // gdb resumed the program and waits for a stop reply
+  std::string last_stop_;
+  pid_t g_thread_ = 0, c_thread_ = 0;  // Hg / Hc (0: any)
+  std::set<int> pass_signals_;
+};
+
+// Stop replies.
+std::string stop_reply(int sig, pid_t tid, const std::string& reason = "");
+std::string exit_reply(int wait_status);
+
+}  // namespace rp
