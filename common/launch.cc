@@ -194,8 +194,7 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
   int status;
   if (waitpid(pid, &status, __WALL) != pid || !WIFSTOPPED(status)) {
     close(pfd[0]);
-    int err = 0;
-    throw Error("cannot start '" + spec.exe_path + "'" + (err ? strerror(err) : ""));
+    throw Error("cannot start '" + spec.exe_path + "': it did not stop before its exec");
   }
   if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, options) != 0) {
     kill(pid, SIGKILL);

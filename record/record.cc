@@ -15,6 +15,7 @@
 
 #include "arch.h"
 #include "blob.h"
+#include "cpuid_snapshot.h"
 #include "error.h"
 #include "launch.h"
 #include "ptrace_recorder.h"
@@ -72,6 +73,7 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   w.set_meta("uid", static_cast<int64_t>(getuid()));
   w.set_meta("gid", static_cast<int64_t>(getgid()));
   w.set_meta("stack_limit", spec.stack_limit_cur);
+  w.set_meta("cpuid", cpuid_snapshot());
   w.set_list("argv", spec.argv);
   w.set_list("env", spec.envp);
 }

@@ -43,12 +43,16 @@ void OutputFds::apply(const Event& e, pid_t) {
                                                                             : std::next(f);
       return;
     case SYS_dup: copy(a0, static_cast<int>(e.ret)); return;
+#if defined(SYS_dup2)
     case SYS_dup2:
+#endif
     case SYS_dup3: copy(a0, static_cast<int>(e.args[1])); return;
     case SYS_fcntl:
       if (e.args[1] == F_DUPFD || e.args[1] == F_DUPFD_CLOEXEC) copy(a0, static_cast<int>(e.ret));
       return;
+#if defined(SYS_pipe)
     case SYS_pipe:
+#endif
     case SYS_pipe2:
     case SYS_socketpair:
       for (const auto& m : e.mem)
@@ -59,10 +63,14 @@ void OutputFds::apply(const Event& e, pid_t) {
           t.erase(fds[1]);
         }
       return;
-    case SYS_open: case SYS_openat: case SYS_openat2: case SYS_creat: case SYS_socket:
-    case SYS_accept: case SYS_accept4: case SYS_epoll_create: case SYS_epoll_create1:
-    case SYS_eventfd: case SYS_eventfd2: case SYS_signalfd: case SYS_signalfd4:
-    case SYS_timerfd_create: case SYS_inotify_init: case SYS_inotify_init1:
+#if defined(SYS_open)  // the legacy calls arm64 does not have
+    case SYS_open: case SYS_creat: case SYS_epoll_create: case SYS_eventfd:
+    case SYS_signalfd: case SYS_inotify_init:
+#endif
+    case SYS_openat: case SYS_openat2: case SYS_socket:
+    case SYS_accept: case SYS_accept4: case SYS_epoll_create1:
+    case SYS_eventfd2: case SYS_signalfd4:
+    case SYS_timerfd_create: case SYS_inotify_init1:
     case SYS_memfd_create: case SYS_pidfd_open: case SYS_userfaultfd:
       t.erase(static_cast<int>(e.ret));
       return;

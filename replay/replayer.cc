@@ -15,6 +15,7 @@
 
 #include "blob.h"
 #include "buffers.h"
+#include "cpuid_snapshot.h"
 #include "insn.h"
 #include "debugreg.h"
 #include "launch.h"
@@ -390,7 +391,10 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   t.state = State::kInSyscall;
   // A vfork parent stays in the kernel until the child execs or exits, so
   // its exit stop is collected when its next event comes.
-  bool vfork = e.nr == SYS_vfork || (flags & CLONE_VFORK);
+  bool vfork = flags & CLONE_VFORK;
+#if defined(SYS_vfork)
+  vfork = vfork || e.nr == SYS_vfork;
+#endif
   if (!vfork) finish_in_syscall(t);
 }
 
@@ -655,6 +659,12 @@ int Replayer::run() {
   spec.cwd = trace_.meta_or("cwd", "");
   spec.stack_limit_cur = std::stoll(trace_.meta_or("stack_limit", "-1"));
   if (spec.exe_path.empty() || spec.argv.empty()) throw Error("trace has no command line");
+  if (auto rec = trace_.meta("cpuid")) {
+    std::string diff = cpuid_first_difference(*rec, cpuid_snapshot());
+    if (!diff.empty())
+      std::cerr << "rp: warning: this CPU's CPUID differs from the recording's (" << diff
+                << "): code that picks paths by CPU features may diverge\n";
+  }
   int exit_code = std::stoi(trace_.meta_or("exit_code", "0"));
 
   Event e;
@@ -701,7 +711,10 @@ int Replayer::run() {
       // vfork): create the child as soon as the parent enters the call. And a
       // vfork parent resumes inside its child's execve, before that execve
       // returns: run an execve when it is entered too.
-      bool clone = et.nr == SYS_clone || et.nr == SYS_fork || et.nr == SYS_vfork;
+      bool clone = et.nr == SYS_clone;
+#if defined(SYS_fork)
+      clone = clone || et.nr == SYS_fork || et.nr == SYS_vfork;  // not on arm64
+#endif
       bool exec = et.nr == SYS_execve || et.nr == SYS_execveat;
       if (clone || exec) {
         Event ce = trace_.event_at(of);

@@ -50,3 +50,11 @@ cp "$SAMPLES/sample_random_bytes" "$TMP/gone/prog"
 record portable "$TMP/gone/prog"
 rm -rf "$TMP/gone"
 assert_replays_match portable
+
+note "cpuid: a replay on a CPU that reports other leaves is warned about"
+run "$TMP/cpu.rep" "$TMP/cpu.err" "$RP" replay "$TMP/portable.db"
+grep -q "CPUID differs" "$TMP/cpu.err" && fail "cpuid warning on the recording CPU itself"
+sqlite3 "$TMP/portable.db" "update meta set value = replace(value, '1.0=', '1.0=f') where key = 'cpuid'"
+run "$TMP/cpu.rep" "$TMP/cpu.err" "$RP" replay "$TMP/portable.db"
+assert_eq "$STATUS" 0 "replay with another CPUID"
+assert_contains "$TMP/cpu.err" "CPUID differs from the recording's (leaf 1.0)" "cpuid warning"

@@ -1,0 +1,395 @@
+#include "gdb_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "error.h"
+#include "gdb_regs.h"
+
+namespace rp {
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+uint64_t parse_hex(const std::string& s, size_t& at) {
+  uint64_t v = 0;
+  while (at < s.size() && hex_digit(s[at]) >= 0) v = v << 4 | static_cast<uint64_t>(hex_digit(s[at++]));
+  return v;
+}
+
+uint64_t parse_hex(const std::string& s) {
+  size_t at = 0;
+  return parse_hex(s, at);
+}
+
+// "p<pid>.<tid>", "<tid>", "-1" (all) or "0" (any): the tid, -1 or 0.
+pid_t parse_thread(const std::string& s) {
+  if (s == "-1") return -1;
+  size_t dot = s.find('.');
+  std::string t = s[0] == 'p' ? (dot == std::string::npos ? "0" : s.substr(dot + 1)) : s;
+  if (t == "-1") return -1;
+  return static_cast<pid_t>(parse_hex(t));
+}
+
+// Binary data in a reply: these four bytes are escaped as '}' and c ^ 0x20.
+std::string escape_binary(const std::string& in) {
+  std::string out;
+  for (char c : in) {
+    if (c == '$' || c == '#' || c == '}' || c == '*') {
+      out += '}';
+      out += static_cast<char>(c ^ 0x20);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string unescape_binary(const std::string& in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); i++)
+    out += in[i] == '}' && i + 1 < in.size() ? static_cast<char>(in[++i] ^ 0x20) : in[i];
+  return out;
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+}  // namespace
+
+std::string to_hex(const std::string& bytes) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += d[c >> 4];
+    out += d[c & 15];
+  }
+  return out;
+}
+
+std::string from_hex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) break;
+    out += static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+int gdb_listen(int port, int* bound) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno("socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 1) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    throw_errno("cannot listen on port " + std::to_string(port));
+  }
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  *bound = ntohs(a.sin_port);
+  return fd;
+}
+
+// ---- framing ----
+
+GdbConnection::~GdbConnection() { close(fd_); }
+
+bool GdbConnection::fill(bool block) {
+  if (eof_) return false;
+  pollfd p{fd_, POLLIN, 0};
+  int r = poll(&p, 1, block ? -1 : 0);
+  if (r < 0 && errno == EINTR) return true;
+  if (r <= 0) return false;
+  char buf[4096];
+  ssize_t n = recv(fd_, buf, sizeof buf, 0);
+  if (n < 0 && errno == EINTR) return true;
+  if (n <= 0) {
+    eof_ = true;
+    return false;
+  }
+  in_.append(buf, static_cast<size_t>(n));
+  return true;
+}
+
+std::optional<std::string> GdbConnection::read_packet() {
+  for (;;) {
+    while (!in_.empty()) {
+      char c = in_[0];
+      if (c == '\x03') {
+        in_.erase(0, 1);
+        return std::string("\x03");
+      }
+      if (c != '$') {
+        in_.erase(0, 1);  // acks, or noise between packets
+        continue;
+      }
+      size_t hash = in_.find('#');
+      if (hash == std::string::npos || in_.size() < hash + 3) break;
+      std::string payload = in_.substr(1, hash - 1);
+      unsigned sum = 0;
+      for (unsigned char ch : payload) sum += ch;
+      bool ok = (sum & 0xff) == parse_hex(in_.substr(hash + 1, 2));
+      in_.erase(0, hash + 3);
+      if (acks_) ::send(fd_, ok ? "+" : "-", 1, MSG_NOSIGNAL);
+      if (ok || !acks_) return payload;
+    }
+    if (!fill(true)) return std::nullopt;
+  }
+}
+
+void GdbConnection::send(const std::string& payload) {
+  unsigned sum = 0;
+  for (unsigned char c : payload) sum += c;
+  char tail[4];
+  snprintf(tail, sizeof tail, "#%02x", sum & 0xff);
+  std::string frame = "$" + payload + tail;
+  for (int attempt = 0; attempt < 3; attempt++) {
+    size_t done = 0;
+    while (done < frame.size()) {
+      ssize_t n = ::send(fd_, frame.data() + done, frame.size() - done, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // gdb has gone; read_packet will say so
+      done += static_cast<size_t>(n);
+    }
+    if (!acks_) return;
+    for (;;) {
+      if (in_.empty() && !fill(true)) return;
+      if (in_.empty()) continue;
+      char c = in_[0];
+      if (c == '+' || c == '-') in_.erase(0, 1);
+      if (c == '-') break;  // resend
+      return;
+    }
+  }
+}
+
+bool GdbConnection::interrupt_pending() {
+  fill(false);
+  while (!in_.empty() && (in_[0] == '+' || in_[0] == '-')) in_.erase(0, 1);
+  if (in_.empty() || in_[0] != '\x03') return false;
+  in_.erase(0, 1);
+  return true;
+}
+
+// ---- session ----
+
+std::string stop_reply(int sig, pid_t tid, const std::string& reason) {
+  char b[64];
+  snprintf(b, sizeof b, "T%02x", sig & 0xff);
+  std::string r = b + reason;
+  snprintf(b, sizeof b, "thread:%x;", static_cast<unsigned>(tid));
+  return r + b;
+}
+
+std::string exit_reply(int status) {
+  char b[8];
+  if (WIFEXITED(status))
+    snprintf(b, sizeof b, "W%02x", WEXITSTATUS(status));
+  else
+    snprintf(b, sizeof b, "X%02x", WTERMSIG(status));
+  return b;
+}
+
+void GdbServer::console(const std::string& text) {
+  if (waiting_) conn_.send("O" + to_hex(text));
+}
+
+GdbResume GdbServer::serve(const std::string& stop) {
+  if (waiting_) conn_.send(stop);
+  waiting_ = false;
+  last_stop_ = stop;
+  for (;;) {
+    auto p = conn_.read_packet();
+    if (!p) return GdbResume{GdbResume::kGone};
+    if (*p == "\x03") continue;  // already stopped
+    auto r = handle(*p);
+    if (!r) continue;
+    waiting_ = r->kind <= GdbResume::kReverseStep;
+    return *r;
+  }
+}
+
+pid_t GdbServer::thread_or_current(pid_t t) { return t > 0 ? t : b_.current_thread(); }
+
+std::optional<GdbResume> GdbServer::handle(const std::string& p) {
+  switch (p[0]) {
+    case '?': conn_.send(last_stop_); return std::nullopt;
+    case 'H': {
+      pid_t t = parse_thread(p.substr(2));
+      (p[1] == 'g' ? g_thread_ : c_thread_) = t;
+      conn_.send("OK");
+      return std::nullopt;
+    }
+    case 'T': {
+      pid_t t = parse_thread(p.substr(1));
+      bool alive = false;
+      for (pid_t x : b_.threads()) alive |= x == t;
+      conn_.send(alive ? "OK" : "E01");
+      return std::nullopt;
+    }
+    case 'g': case 'G': case 'p': case 'P': conn_.send(regs_packet(p)); return std::nullopt;
+    case 'm': case 'M': case 'X': conn_.send(memory_packet(p)); return std::nullopt;
+    case 'Z': case 'z': conn_.send(point_packet(p)); return std::nullopt;
+    // The replay delivers the recorded signals whatever gdb passes in C/S.
+    case 'c': case 'C': return GdbResume{GdbResume::kContinue};
+    case 's': case 'S': return GdbResume{GdbResume::kStep, thread_or_current(c_thread_)};
+    case 'b':
+      if (p == "bc") return GdbResume{GdbResume::kReverseContinue};
+      if (p == "bs") return GdbResume{GdbResume::kReverseStep, thread_or_current(c_thread_)};
+      break;
+    case 'k': return GdbResume{GdbResume::kKill};
+    case 'D': conn_.send("OK"); return GdbResume{GdbResume::kDetach};
+    case 'v': {
+      if (starts_with(p, "vCont")) return vcont(p);
+      if (starts_with(p, "vKill")) {
+        conn_.send("OK");
+        return GdbResume{GdbResume::kKill};
+      }
+      break;
+    }
+    case 'q': case 'Q': conn_.send(query_packet(p)); return std::nullopt;
+  }
+  conn_.send("");  // not supported
+  return std::nullopt;
+}
+
+std::optional<GdbResume> GdbServer::vcont(const std::string& p) {
+  if (p == "vCont?") {
+    conn_.send("vCont;c;C;s;S");
+    return std::nullopt;
+  }
+  // vCont;ACTION[:THREAD]...: all-stop, so only a step (and its thread)
+  // matters; the other threads run as the recording says.
+  size_t at = 6;
+  while (at < p.size()) {
+    size_t end = p.find(';', at);
+    std::string a = p.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (!a.empty() && (a[0] == 's' || a[0] == 'S')) {
+      size_t colon = a.find(':');
+      pid_t t = colon == std::string::npos ? 0 : parse_thread(a.substr(colon + 1));
+      return GdbResume{GdbResume::kStep, thread_or_current(t > 0 ? t : c_thread_)};
+    }
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return GdbResume{GdbResume::kContinue};
+}
+
+std::string GdbServer::regs_packet(const std::string& p) {
+  pid_t t = thread_or_current(g_thread_);
+  auto regs = b_.read_registers(t);
+  if (!regs) return "E01";
+  if (p[0] == 'g') return to_hex(*regs);
+  if (p[0] == 'G') return b_.write_registers(t, from_hex(p.substr(1))) ? "OK" : "E01";
+  size_t at = 1;
+  auto slot = gdb_reg_slot(static_cast<int>(parse_hex(p, at)));
+  if (!slot) return "E00";
+  if (p[0] == 'p') return to_hex(regs->substr(slot->offset, slot->size));
+  std::string v = from_hex(p.substr(at + 1));
+  if (v.size() != slot->size) return "E00";
+  regs->replace(slot->offset, slot->size, v);
+  return b_.write_registers(t, *regs) ? "OK" : "E01";
+}
+
+std::string GdbServer::memory_packet(const std::string& p) {
+  size_t at = 1;
+  uint64_t addr = parse_hex(p, at);
+  uint64_t len = parse_hex(p, ++at);
+  if (p[0] == 'm') {
+    std::string data = b_.read_memory(addr, std::min<uint64_t>(len, 0x2000));
+    return data.empty() && len ? "E01" : to_hex(data);
+  }
+  std::string payload = p.substr(at + 1);
+  std::string data = p[0] == 'M' ? from_hex(payload) : unescape_binary(payload);
+  if (data.size() != len) return "E00";
+  return len == 0 || b_.write_memory(addr, data) ? "OK" : "E01";
+}
+
+std::string GdbServer::point_packet(const std::string& p) {
+  size_t at = 1;
+  int type = static_cast<int>(parse_hex(p, at));
+  uint64_t addr = parse_hex(p, ++at);
+  int len = static_cast<int>(parse_hex(p, ++at));
+  if (p[0] == 'z') return b_.remove_point(type, addr, len) ? "OK" : "E01";
+  int r = b_.insert_point(type, addr, len);
+  return r > 0 ? "OK" : r == 0 ? "" : "E01";
+}
+
+std::string GdbServer::query_packet(const std::string& p) {
+  if (starts_with(p, "qSupported"))
+    return "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
+           "qXfer:exec-file:read+;swbreak+;vContSupported+;ReverseContinue+;ReverseStep+;"
+           "QPassSignals+";
+  if (p == "QStartNoAckMode") {
+    conn_.send("OK");  // still acknowledged; none after it
+    conn_.stop_acks();
+    return "";
+  }
+  if (p == "qC") {
+    char b[16];
+    snprintf(b, sizeof b, "QC%x", static_cast<unsigned>(b_.current_thread()));
+    return b;
+  }
+  if (p == "qfThreadInfo") {
+    std::string r = "m";
+    for (pid_t t : b_.threads()) {
+      char b[16];
+      snprintf(b, sizeof b, "%s%x", r.size() > 1 ? "," : "", static_cast<unsigned>(t));
+      r += b;
+    }
+    return r.size() > 1 ? r : "l";
+  }
+  if (p == "qsThreadInfo") return "l";
+  if (p == "qAttached") return "0";  // the replay was started for gdb: quitting kills it
+  if (p == "qSymbol::") return "OK";
+  if (starts_with(p, "QPassSignals:")) {
+    pass_signals_.clear();
+    size_t at = 13;
+    while (at < p.size()) {
+      pass_signals_.insert(static_cast<int>(parse_hex(p, at)));
+      at++;
+    }
+    return "OK";
+  }
+  if (starts_with(p, "qRcmd,")) {
+    std::string out = b_.monitor(from_hex(p.substr(6)));
+    return out.empty() ? "OK" : to_hex(out);
+  }
+  if (starts_with(p, "qXfer:")) {
+    // qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH
+    size_t a = p.find(':', 6), b = p.find(':', a + 1), c = p.find(':', b + 1);
+    if (c == std::string::npos || p.compare(a + 1, b - a - 1, "read") != 0) return "";
+    auto data = b_.xfer(p.substr(6, a - 6), p.substr(b + 1, c - b - 1));
+    if (!data) return "E00";
+    size_t at = c + 1;
+    uint64_t off = parse_hex(p, at);
+    uint64_t len = parse_hex(p, ++at);
+    if (off >= data->size()) return "l";
+    std::string chunk = data->substr(off, len);
+    return (off + chunk.size() < data->size() ? "m" : "l") + escape_binary(chunk);
+  }
+  return "";
+}
+
+}  // namespace rp
