@@ -29,7 +29,8 @@ std::string cpuid_snapshot() {
     if (l == 7 || l == 0xd) leaf(l, 1);
   }
   unsigned ext = __get_cpuid_max(0x80000000, nullptr);
-  for (unsigned l = 0x80000000; l <= ext && l < 0x80000020; l++) leaf(l, 0);
+  for (unsigned l = 0x80000000; l <= ext && l < 0x80000020; l++)
+    if (l != 0x8000001e) leaf(l, 0);  // AMD's extended APIC and core ids: per core
 #endif
   return out;
 }
