@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "error.h"
+#include "gdb_target.h"
 #include "launch.h"
 #include "record.h"
 #include "render.h"
@@ -26,6 +27,7 @@ const char* kUsage =
     "commands:\n"
     "  record [-o TRACE] [--backend B] [--] PROGRAM [ARGS...]   record a run\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
+    "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
     "  dump [--data] [--tid N] TRACE                            list its events\n"
     "  info TRACE                                               describe a trace\n"
     "\n"
@@ -82,15 +84,27 @@ int cmd_record(const std::vector<std::string>& args) {
 int cmd_replay(const std::vector<std::string>& args) {
   po::options_description opts("rp replay [options] TRACE");
   ReplayOptions ro;
+  GdbOptions go;
   opts.add_options()("help,h", "show this help")("quiet,q", po::bool_switch(&ro.quiet),
                                                  "do not print the program's output")(
+      "gdb,g", po::bool_switch(&go.spawn), "debug the replay: start gdb connected to it")(
+      "gdb-script,x", po::value(&go.scripts)->composing(), "with -g: gdb command file (-x)")(
+      "gdb-port", po::value(&go.port), "debug the replay: wait for gdb on this TCP port")(
+      "goto", po::value(&go.goto_event), "with gdb: first stop before this event (rp dump)")(
       "trace", po::value(&ro.trace), "trace file");
   po::positional_options_description pos;
   pos.add("trace", 1);
   auto vm = parse(args, opts, pos);
   if (vm.count("help") || ro.trace.empty()) {
-    std::cout << opts << "\nExits with the recorded run's status; 125 if replay fails.\n";
+    std::cout << opts << "\nExits with the recorded run's status; 125 if replay fails."
+              << "\nWith -g, exits with gdb's status (docs/debugging.md).\n";
     return vm.count("help") ? 0 : kOwnFailure;
+  }
+  if (!go.scripts.empty() && !go.spawn && go.port < 0) go.spawn = true;
+  if (vm.count("goto") && go.port < 0) go.spawn = true;
+  if (go.spawn || go.port >= 0) {
+    if (const char* g = getenv("RP_GDB")) go.gdb = g;
+    return gdb_replay_main(ro, go);
   }
   return replay_main(ro);
 }

@@ -85,3 +85,17 @@ bool write_mem(pid_t tid, uint64_t addr, const std::string& bytes) {
 }
 
 }  // namespace rp
+
+namespace rp {
+
+WordReader tracee_word_reader(pid_t tid) {
+  return [tid](uint64_t addr, int size) -> std::optional<uint64_t> {
+    if (size == 4) {
+      auto v = read_u32(tid, addr);
+      return v ? std::optional<uint64_t>(*v) : std::nullopt;
+    }
+    return read_u64(tid, addr);
+  };
+}
+
+}  // namespace rp

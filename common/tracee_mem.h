@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "buffers.h"
+
 namespace rp {
 
 // Reads up to len bytes at addr; the result is shorter if the range is only
@@ -18,5 +20,7 @@ std::string read_cstring(pid_t tid, uint64_t addr, size_t max = 4096);
 // Writes through /proc/<tid>/mem, which (like a debugger) may write read-only
 // pages. False if any byte could not be written.
 bool write_mem(pid_t tid, uint64_t addr, const std::string& bytes);
+// The tracee's memory as the buffer rules (buffers.h) read it.
+WordReader tracee_word_reader(pid_t tid);
 
 }  // namespace rp

@@ -242,13 +242,7 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid) {
   e = event_of(r);
   const SyscallSpec* s = syscall_spec(r.nr);
   if (!s) return o;
-  WordReader rd = [tid](uint64_t addr, int size) -> std::optional<uint64_t> {
-    if (size == 4) {
-      auto v = read_u32(tid, addr);
-      return v ? std::optional<uint64_t>(*v) : std::nullopt;
-    }
-    return read_u64(tid, addr);
-  };
+  WordReader rd = tracee_word_reader(tid);
   const bool exec_ok = s->policy == RP_POLICY_EXECVE && r.ret == 0;
   if (!exec_ok) {  // after a successful execve the old strings are gone
     for (int i = 0; s->arg_kinds[i] && i < 6; i++) {

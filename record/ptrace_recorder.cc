@@ -31,15 +31,6 @@
 namespace rp {
 namespace {
 
-WordReader reader_for(pid_t tid) {
-  return [tid](uint64_t addr, int size) -> std::optional<uint64_t> {
-    if (size == 4) {
-      auto v = read_u32(tid, addr);
-      return v ? std::optional<uint64_t>(*v) : std::nullopt;
-    }
-    return read_u64(tid, addr);
-  };
-}
 
 bool is_error(int64_t r) { return r < 0 && r > -4096; }
 
@@ -274,7 +265,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   t.skip_enosys = false;
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
-    auto rd = reader_for(t.tid);
+    auto rd = tracee_word_reader(t.tid);
     for (int i = 0; s->arg_kinds[i]; i++)
       if (s->arg_kinds[i] == 's' && t.args[i])
         t.inputs.push_back(MemRecord{t.args[i], read_cstring(t.tid, t.args[i]), true});
@@ -330,7 +321,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   t.inputs.clear();
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
-    auto rd = reader_for(t.tid);
+    auto rd = tracee_word_reader(t.tid);
     for (const auto& r : output_regions(*s, e.args, ret, t.lens, rd)) {
       std::string bytes = read_mem(t.tid, r.addr, r.len);
       if (bytes.size() != r.len && !bytes.empty()) short_reads_++;

@@ -59,15 +59,6 @@ bool default_ignored(int sig) {
   return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
-WordReader reader_for(pid_t tid) {
-  return [tid](uint64_t addr, int size) -> std::optional<uint64_t> {
-    if (size == 4) {
-      auto v = read_u32(tid, addr);
-      return v ? std::optional<uint64_t>(*v) : std::nullopt;
-    }
-    return read_u64(tid, addr);
-  };
-}
 
 // Which arguments the kernel reads, as a bit mask: the others may hold
 // whatever was left in the registers and must not be compared.
@@ -101,7 +92,11 @@ void Replayer::diverge(const Event& e, const std::string& why) {
 
 Replayer::Task& Replayer::task(pid_t rec, const Event& e) {
   auto it = tasks_.find(rec);
-  bool gone_ok = e.kind == EventKind::kTaskExit;  // its end may already be observed
+  // Its end may already be observed: a group exit reaps every thread of the
+  // process when the leader's end comes, and a kernel backend may order a
+  // killed thread's unfinished syscall after that.
+  bool gone_ok = e.kind == EventKind::kTaskExit ||
+                 (e.kind == EventKind::kSyscall && e.extra == kNoReturn);
   if (it == tasks_.end() || (it->second.state == State::kGone && !gone_ok))
     diverge(e, "the trace names thread " + std::to_string(rec) + ", which does not exist");
   return it->second;
@@ -257,7 +252,7 @@ void Replayer::check_call(Task& t, const Event& e) {
   }
   if (e.in_hash) {
     std::string data;
-    for (const auto& r : input_regions(*s, t.args, reader_for(t.real)))
+    for (const auto& r : input_regions(*s, t.args, tracee_word_reader(t.real)))
       data += read_mem(t.real, r.addr, r.len);
     if (hash64(data) != *e.in_hash) mismatch("the data it sends differs from the recording");
   }
@@ -279,7 +274,7 @@ void Replayer::echo_output(Task& t, const Event& e) {
   if (fd == 0) return;
   const SyscallSpec* s = syscall_spec(e.nr);
   std::string data;
-  for (const auto& r : input_regions(*s, t.args, reader_for(t.real)))
+  for (const auto& r : input_regions(*s, t.args, tracee_word_reader(t.real)))
     data += read_mem(t.real, r.addr, r.len);
   data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
   FILE* out = fd == 1 ? stdout : stderr;
@@ -741,6 +736,7 @@ int Replayer::run() {
       case EventKind::kSyscall: {
         output_fds_.apply(e, 0);
         if (t.done_seq == e.seq) break;  // executed when it was entered
+        if (t.state == State::kGone) break;  // an unfinished call of a reaped thread
         if (t.state != State::kAtSyscall) reach_syscall(t, e);
         check_call(t, e);
         if (e.extra == kNoReturn) break;  // it died in there: see observe_exit

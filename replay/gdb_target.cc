@@ -1,0 +1,735 @@
+#include "gdb_target.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <thread>
+
+#include "gdb_points.h"
+#include "gdb_regs.h"
+#include "gdb_server.h"
+#include "render.h"
+#include "tracee_mem.h"
+
+namespace rp {
+namespace {
+
+// A point of the replay that a later run can find again: by its event,
+// thread and (in user code) registers.
+struct Position {
+  enum Kind { kNone, kStart, kBefore, kTrap, kSignal, kExiting } kind = kNone;
+  uint64_t seq = 0;
+  pid_t tid = 0;
+  Regs regs;             // kTrap
+  uint64_t stretch = 0;  // the event during which `tid` last ran user code
+};
+
+// What one run of the replay is for. Reverse execution runs the replay
+// again from the start (it is deterministic): a counting run finds how many
+// breakpoint hits (or single steps) come before the position gdb is at,
+// and the run after it stops at the last of them.
+struct Goal {
+  enum Kind {
+    kStart,       // stop before the first instruction
+    kSeq,         // stop before event `seq` (--goto)
+    kCountHits,   // count breakpoint/watchpoint hits up to `from`
+    kHit,         // stop at hit `n`
+    kCountSteps,  // count `tid`'s single steps in stretch `seq` up to `from`
+    kStep,        // stop after step `n` of `tid` in stretch `seq`
+    kBefore,      // stop before event `seq`, showing `tid`
+  } kind = kStart;
+  Position from;
+  uint64_t n = 0, seq = 0;
+  pid_t tid = 0;
+  std::string reason;      // for the stop reply
+  bool step_back = false;  // kHit: then back one step (a write, seen backwards)
+};
+
+struct Restart {
+  Goal goal;
+};
+struct Quit {};
+
+enum class TrapKind { kNone, kSilent, kBreakpoint, kWatch, kStep };
+struct Trap {
+  TrapKind kind = TrapKind::kNone;
+  std::string reason;
+};
+
+constexpr uint64_t kDr6Step = 0x4000, kDr6Watch = 0xe;  // BS; B1-B3
+
+class ReplayTarget final : public ReplayControl, public GdbBackend {
+ public:
+  ReplayTarget(const ReplayOptions& ro, const GdbOptions& go) : ro_(ro), go_(go) {}
+  ~ReplayTarget() override {
+    if (listen_fd_ >= 0) close(listen_fd_);
+  }
+  int run();
+
+  bool on_stop(Replayer& r, const ReplayStop& s) override;
+
+  std::vector<pid_t> threads() override;
+  pid_t current_thread() override;
+  std::optional<std::string> read_registers(pid_t tid) override;
+  bool write_registers(pid_t tid, const std::string& bytes) override;
+  std::string read_memory(uint64_t addr, size_t len) override;
+  bool write_memory(uint64_t addr, const std::string& bytes) override;
+  int insert_point(int type, uint64_t addr, int len) override;
+  bool remove_point(int type, uint64_t addr, int len) override;
+  std::optional<std::string> xfer(const std::string& object, const std::string& annex) override;
+  std::string monitor(const std::string& command) override;
+
+ private:
+  enum class Mode { kSeek, kLive, kDetached };
+
+  void start_run(bool rerun);
+  bool on_trap(pid_t tid);
+  void before_event(const Event& e);
+  void at_exit(pid_t tid, int64_t nr);
+  void at_end(int status);
+  void seek_trap(pid_t tid, const Trap& trap);
+  void seek_check(Position::Kind k, pid_t tid);
+  [[noreturn]] void found_from();
+  [[noreturn]] void lost();
+  void go_live(const std::string& reply, const Position& at);
+  void report(std::string reply, const Position& at);
+  void detach();
+  void connect();
+  void spawn_gdb();
+  int finish(int code, bool quit);
+
+  std::optional<DebugTask> task(pid_t rec);
+  bool in_root(const DebugTask& t) const { return t.real_tgid == root_tgid_; }
+  int live_root_tasks();
+  pid_t mem_pid();
+  Position position(Position::Kind k, pid_t tid);
+  bool at(const Position& p, Position::Kind k, pid_t tid, const Regs* regs = nullptr);
+  Trap classify(const DebugTask& t);
+  bool stepping(pid_t rec) const;
+  bool counting_hits() const;
+  bool counting_steps() const;
+  void prepare(bool sync_breakpoints);
+  void begin_step_over(pid_t tid, uint64_t addr);
+  void end_step_over();
+
+  const ReplayOptions& ro_;
+  const GdbOptions& go_;
+  Replayer* r_ = nullptr;
+  std::string exe_path_;
+  int exit_status_ = 0;  // the recorded wait status
+  int listen_fd_ = -1, port_ = 0;
+  pid_t gdb_pid_ = 0;
+  int gdb_status_ = 0;
+  std::unique_ptr<GdbConnection> conn_;
+  std::unique_ptr<GdbServer> server_;
+
+  Mode mode_ = Mode::kSeek;
+  Goal goal_;
+  uint64_t count_ = 0;     // hits or steps seen in this run
+  bool last_watch_ = false;
+  Position here_;          // where gdb sees the program
+  pid_t root_tgid_ = 0, root_tid_ = 0;
+  pid_t step_tid_ = 0;     // gdb single-steps this thread
+  struct {
+    pid_t tid = 0;
+    uint64_t addr = 0;
+  } step_over_;            // seeking: a thread steps over a lifted breakpoint
+  struct {
+    pid_t tid = 0;
+    EventKind kind = EventKind::kSignal;
+  } prev_;                 // the event replayed last
+  bool exited_ = false;
+  SoftBreakpoints bps_;
+  Watchpoints watches_;
+  std::map<pid_t, uint64_t> armed_;  // real tid -> watchpoint generation in its DRs
+};
+
+// ---- the runs ----
+
+void reap(std::vector<DebugTask> tasks) {
+  // Threads first: a killed thread-group leader is reported only after them.
+  std::stable_partition(tasks.begin(), tasks.end(),
+                        [](const DebugTask& t) { return t.real != t.real_tgid; });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (const auto& t : tasks) {
+    int st;
+    while (waitpid(t.real, &st, __WALL | WNOHANG) == 0 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void ReplayTarget::start_run(bool rerun) {
+  mode_ = Mode::kSeek;
+  count_ = 0;
+  last_watch_ = false;
+  prev_ = {};
+  step_over_ = {};
+  step_tid_ = 0;
+  armed_.clear();
+  exited_ = false;
+  bps_.forget_inserted();
+  bool marker = goal_.kind == Goal::kCountHits && goal_.from.kind == Position::kTrap;
+  bps_.set_marker(marker ? goal_.from.regs.ip() : 0);
+  r_->set_quiet(ro_.quiet || rerun);  // a re-run's output was shown already
+}
+
+int ReplayTarget::run() {
+  {
+    TraceReader t(ro_.trace);
+    std::string arch = t.meta_or("arch", "?");
+    if (arch != kArchName)
+      throw Error("trace was recorded on " + arch + ", this machine is " + kArchName);
+    if (arch != "x86_64") throw Error("debugging a replay with gdb needs x86_64");
+    exe_path_ = t.meta_or("exe_path", "");
+    exit_status_ = std::stoi(t.meta_or("exit_status", "0"));
+  }
+  listen_fd_ = gdb_listen(go_.port >= 0 ? go_.port : 0, &port_);
+  if (go_.goto_event) goal_ = Goal{Goal::kSeq, {}, 0, go_.goto_event};
+  bool rerun = false;
+  for (;;) {
+    TraceReader trace(ro_.trace);
+    auto r = std::make_unique<Replayer>(trace, ro_.quiet);
+    r->set_control(this);
+    r_ = r.get();
+    start_run(rerun);
+    bool quit = false;
+    try {
+      int code = r->run();
+      r_ = nullptr;
+      return finish(code, false);
+    } catch (const Restart& x) {
+      goal_ = x.goal;
+      rerun = true;
+    } catch (const Quit&) {
+      quit = true;
+    } catch (const Divergence& d) {
+      if (server_) {
+        server_->console(std::string("rp: ") + d.what() + "\n");
+        server_->serve(exit_reply(SIGKILL));
+      }
+      finish(0, true);
+      throw;
+    }
+    auto tasks = r->debug_tasks();
+    r.reset();
+    r_ = nullptr;
+    reap(tasks);
+    if (quit) return finish(0, true);
+  }
+}
+
+int ReplayTarget::finish(int code, bool quit) {
+  server_.reset();
+  conn_.reset();
+  if (gdb_pid_) {
+    while (waitpid(gdb_pid_, &gdb_status_, 0) < 0 && errno == EINTR) {
+    }
+    gdb_pid_ = 0;
+    return WIFEXITED(gdb_status_) ? WEXITSTATUS(gdb_status_) : 128 + WTERMSIG(gdb_status_);
+  }
+  return quit ? 0 : code;
+}
+
+// ---- hooks ----
+
+bool ReplayTarget::on_stop(Replayer& r, const ReplayStop& s) {
+  r_ = &r;
+  if (mode_ == Mode::kDetached) return false;
+  if (s.kind == ReplayStop::kTrap) return on_trap(s.tid);
+  end_step_over();
+  switch (s.kind) {
+    case ReplayStop::kStart:
+      root_tid_ = s.tid;
+      if (auto t = task(s.tid)) root_tgid_ = t->real_tgid;
+      prepare(true);
+      if (goal_.kind == Goal::kStart || (goal_.kind == Goal::kSeq && goal_.seq <= r.current_seq()))
+        go_live(stop_reply(SIGTRAP, s.tid, goal_.reason), position(Position::kStart, s.tid));
+      break;
+    case ReplayStop::kBeforeEvent:
+      prepare(mode_ == Mode::kSeek);
+      before_event(*s.event);
+      prev_ = {s.tid, s.event->kind};
+      break;
+    case ReplayStop::kSignal: {
+      auto t = task(s.tid);
+      if (!t || !in_root(*t)) break;
+      if (mode_ == Mode::kSeek)
+        seek_check(Position::kSignal, s.tid);
+      else if (!server_->passes(static_cast<int>(s.value)))
+        report(stop_reply(static_cast<int>(s.value), s.tid), position(Position::kSignal, s.tid));
+      break;
+    }
+    case ReplayStop::kExiting: at_exit(s.tid, s.value); break;
+    case ReplayStop::kTaskGone:
+      if (live_root_tasks() == 0) at_end(static_cast<int>(s.value));
+      break;
+    case ReplayStop::kEnd: at_end(exit_status_); break;
+    case ReplayStop::kTrap: break;
+  }
+  return false;
+}
+
+bool ReplayTarget::on_trap(pid_t tid) {
+  auto t = task(tid);
+  if (!t) return false;
+  Trap trap = classify(*t);
+  if (trap.kind == TrapKind::kNone) return false;
+  if (trap.kind == TrapKind::kSilent) return true;
+  if (mode_ == Mode::kSeek) {
+    seek_trap(tid, trap);
+    return true;
+  }
+  if (trap.kind == TrapKind::kStep && tid != step_tid_) return true;
+  report(stop_reply(SIGTRAP, tid, trap.reason), position(Position::kTrap, tid));
+  return true;
+}
+
+void ReplayTarget::before_event(const Event& e) {
+  if (server_ && server_->interrupted()) {
+    auto t = task(prev_.tid);
+    pid_t tid = t && in_root(*t) ? prev_.tid : root_tid_;
+    if (mode_ == Mode::kSeek)
+      go_live(stop_reply(SIGINT, tid), position(Position::kBefore, tid));
+    else
+      report(stop_reply(SIGINT, tid), position(Position::kBefore, tid));
+    return;
+  }
+  if (mode_ == Mode::kLive) {
+    // A step over a syscall (or trapped instruction) ends when its event is
+    // replayed: the thread is then just past the instruction.
+    auto t = step_tid_ ? task(step_tid_) : std::nullopt;
+    bool done = t && t->held && prev_.tid == step_tid_ &&
+                (prev_.kind == EventKind::kSyscall || prev_.kind == EventKind::kInsn);
+    if (done) report(stop_reply(SIGTRAP, step_tid_), position(Position::kBefore, step_tid_));
+    return;
+  }
+  switch (goal_.kind) {
+    case Goal::kSeq:
+      if (e.seq >= goal_.seq) {
+        auto t = task(e.tid);
+        pid_t tid = t && in_root(*t) ? e.tid : root_tid_;
+        go_live(stop_reply(SIGTRAP, tid), position(Position::kBefore, tid));
+        return;
+      }
+      break;
+    case Goal::kBefore:
+      if (e.seq == goal_.seq) {
+        pid_t tid = task(goal_.tid) ? goal_.tid : root_tid_;
+        go_live(stop_reply(SIGTRAP, tid, goal_.reason), position(Position::kBefore, tid));
+        return;
+      }
+      break;
+    case Goal::kCountSteps:
+    case Goal::kStep: r_->set_stepping(goal_.tid, e.seq == goal_.seq); break;
+    default: break;
+  }
+  seek_check(Position::kBefore, 0);
+}
+
+// The program's last thread is about to leave: the end of the recording.
+// rp stops there first, so that gdb can still go back.
+void ReplayTarget::at_exit(pid_t tid, int64_t nr) {
+  auto t = task(tid);
+  if (!t || !in_root(*t) || (nr != SYS_exit_group && live_root_tasks() > 1)) return;
+  Position p = position(Position::kExiting, tid);
+  std::string reply = stop_reply(SIGTRAP, tid, "replaylog:end;");
+  if (mode_ == Mode::kSeek) {
+    if (goal_.kind == Goal::kSeq) go_live(reply, p);
+    seek_check(Position::kExiting, tid);
+    return;
+  }
+  server_->console("rp: end of the recording: the program " + render_wait_status(exit_status_) +
+                   " next (continue: let it; reverse-continue: go back)\n");
+  report(reply, p);
+}
+
+void ReplayTarget::at_end(int status) {
+  if (exited_) return;
+  exited_ = true;
+  if (mode_ == Mode::kSeek && goal_.kind != Goal::kSeq) lost();
+  if (mode_ == Mode::kSeek) {
+    go_live(exit_reply(status), Position{});
+    return;
+  }
+  report(exit_reply(status), Position{});
+}
+
+// ---- seeking (reverse execution, --goto) ----
+
+bool ReplayTarget::counting_hits() const {
+  return mode_ == Mode::kSeek && (goal_.kind == Goal::kCountHits || goal_.kind == Goal::kHit);
+}
+
+bool ReplayTarget::counting_steps() const {
+  return mode_ == Mode::kSeek && (goal_.kind == Goal::kCountSteps || goal_.kind == Goal::kStep);
+}
+
+bool ReplayTarget::at(const Position& p, Position::Kind k, pid_t tid, const Regs* regs) {
+  if (p.kind != k || p.seq != r_->current_seq()) return false;
+  if (k == Position::kBefore || k == Position::kStart) return true;
+  return p.tid == tid && (k != Position::kTrap || (regs && regs->same_user_state(p.regs)));
+}
+
+void ReplayTarget::seek_check(Position::Kind k, pid_t tid) {
+  if ((goal_.kind == Goal::kCountHits || goal_.kind == Goal::kCountSteps) && at(goal_.from, k, tid))
+    found_from();
+}
+
+void ReplayTarget::seek_trap(pid_t tid, const Trap& trap) {
+  bool own_step = trap.kind == TrapKind::kStep && tid == step_over_.tid;
+  end_step_over();
+  Position p = position(Position::kTrap, tid);
+  if (counting_steps()) {
+    if (trap.kind != TrapKind::kStep || tid != goal_.tid || p.seq != goal_.seq) return;
+    if (goal_.kind == Goal::kCountSteps) {
+      if (at(goal_.from, Position::kTrap, tid, &p.regs)) found_from();
+      count_++;
+    } else if (++count_ == goal_.n) {
+      go_live(stop_reply(SIGTRAP, tid, goal_.reason), p);
+    }
+    return;
+  }
+  if (own_step) return;
+  if (goal_.kind == Goal::kCountHits && at(goal_.from, Position::kTrap, tid, &p.regs)) found_from();
+  bool hit = trap.kind == TrapKind::kWatch ||
+             (trap.kind == TrapKind::kBreakpoint && bps_.is_user(p.regs.ip()));
+  if (hit && counting_hits()) {
+    count_++;
+    last_watch_ = trap.kind == TrapKind::kWatch;
+    if (goal_.kind == Goal::kHit && count_ == goal_.n) {
+      // Going backwards, a write is met before it happens: one step back.
+      if (goal_.step_back) throw Restart{Goal{Goal::kCountSteps, p, 0, p.stretch, tid, trap.reason}};
+      go_live(stop_reply(SIGTRAP, tid, trap.reason), p);
+      return;
+    }
+  }
+  if (trap.kind == TrapKind::kBreakpoint) begin_step_over(tid, p.regs.ip());
+}
+
+void ReplayTarget::found_from() {
+  Goal next = goal_;
+  if (goal_.kind == Goal::kCountSteps) {
+    // No step before it in the stretch: the previous point is the
+    // thread's state before the stretch's event.
+    next.kind = count_ ? Goal::kStep : Goal::kBefore;
+    next.n = count_;
+  } else if (count_) {
+    next = Goal{Goal::kHit, {}, count_};
+    next.step_back = last_watch_;
+  } else {
+    next = Goal{Goal::kStart};
+    next.reason = "replaylog:begin;";
+  }
+  throw Restart{next};
+}
+
+void ReplayTarget::lost() {
+  fprintf(stderr, "rp: reverse execution lost the current position; back to the start\n");
+  Goal g{Goal::kStart};
+  g.reason = "replaylog:begin;";
+  throw Restart{g};
+}
+
+void ReplayTarget::begin_step_over(pid_t tid, uint64_t addr) {
+  bps_.lift(mem_pid(), addr);
+  r_->set_stepping(tid, true);
+  step_over_ = {tid, addr};
+}
+
+void ReplayTarget::end_step_over() {
+  if (!step_over_.tid) return;
+  if (!(counting_steps() && step_over_.tid == goal_.tid)) r_->set_stepping(step_over_.tid, false);
+  step_over_ = {};
+  bps_.sync(mem_pid(), counting_hits(), goal_.kind == Goal::kCountHits);
+}
+
+// ---- stops shown to gdb ----
+
+void ReplayTarget::go_live(const std::string& reply, const Position& at) {
+  if (counting_steps()) r_->set_stepping(goal_.tid, false);
+  end_step_over();
+  mode_ = Mode::kLive;
+  bps_.set_marker(0);
+  r_->set_quiet(ro_.quiet);
+  prepare(true);
+  report(reply, at);
+}
+
+void ReplayTarget::report(std::string reply, const Position& at) {
+  connect();
+  for (;;) {
+    if (step_tid_) r_->set_stepping(step_tid_, false);
+    step_tid_ = 0;
+    here_ = at;
+    GdbResume a = server_->serve(reply);
+    switch (a.kind) {
+      case GdbResume::kContinue: return;
+      case GdbResume::kStep:
+        step_tid_ = a.tid ? a.tid : at.tid;
+        r_->set_stepping(step_tid_, true);
+        return;
+      case GdbResume::kReverseContinue:
+        if (at.kind != Position::kStart) throw Restart{Goal{Goal::kCountHits, at}};
+        break;
+      case GdbResume::kReverseStep:
+        // Steps back the thread gdb last saw stop (also when another is selected).
+        if (at.kind != Position::kStart && at.stretch)
+          throw Restart{Goal{Goal::kCountSteps, at, 0, at.stretch, at.tid}};
+        break;
+      case GdbResume::kDetach: detach(); return;
+      case GdbResume::kGone:
+        if (!exited_) throw Quit{};
+        detach();
+        return;
+      case GdbResume::kKill: throw Quit{};
+    }
+    reply = stop_reply(SIGTRAP, at.tid ? at.tid : root_tid_, "replaylog:begin;");
+  }
+}
+
+// The replay goes on to its end on its own.
+void ReplayTarget::detach() {
+  for (const auto& t : r_->debug_tasks()) {
+    if (t.stopped && in_root(t)) watches_.arm(t.real, false);
+    r_->set_stepping(t.rec, false);
+  }
+  bps_.set_marker(0);
+  bps_.sync(mem_pid(), false, false);  // takes every int3 out
+  mode_ = Mode::kDetached;
+  r_->set_quiet(ro_.quiet);
+}
+
+void ReplayTarget::spawn_gdb() {
+  std::vector<std::string> args{go_.gdb, "-q", "-ex",
+                                "target remote 127.0.0.1:" + std::to_string(port_)};
+  for (const auto& x : go_.scripts) {
+    args.push_back("-x");
+    args.push_back(x);
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    signal(SIGINT, SIG_DFL);
+    execvp(argv[0], argv.data());
+    fprintf(stderr, "rp: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  gdb_pid_ = pid;
+}
+
+void ReplayTarget::connect() {
+  if (server_) return;
+  if (go_.spawn)
+    spawn_gdb();
+  else
+    fprintf(stderr, "rp: waiting for gdb: (gdb) target remote :%d\n", port_);
+  for (;;) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (poll(&p, 1, 200) > 0) break;
+    if (gdb_pid_ && waitpid(gdb_pid_, &gdb_status_, WNOHANG) == gdb_pid_) {
+      gdb_pid_ = 0;
+      throw Error("gdb exited before it connected");
+    }
+  }
+  int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) throw_errno("accept");
+  close(listen_fd_);
+  listen_fd_ = -1;
+  conn_ = std::make_unique<GdbConnection>(fd);
+  server_ = std::make_unique<GdbServer>(*conn_, *this);
+}
+
+// ---- tasks, traps ----
+
+std::optional<DebugTask> ReplayTarget::task(pid_t rec) {
+  if (!r_ || !rec) return std::nullopt;
+  for (const auto& t : r_->debug_tasks())
+    if (t.rec == rec) return t;
+  return std::nullopt;
+}
+
+int ReplayTarget::live_root_tasks() {
+  int n = 0;
+  for (const auto& t : r_->debug_tasks()) n += in_root(t);
+  return n;
+}
+
+pid_t ReplayTarget::mem_pid() {
+  pid_t any = 0;
+  for (const auto& t : r_->debug_tasks()) {
+    if (!in_root(t) || !t.stopped) continue;
+    if (t.real == t.real_tgid) return t.real;
+    if (!any) any = t.real;
+  }
+  return any;
+}
+
+Position ReplayTarget::position(Position::Kind k, pid_t tid) {
+  Position p;
+  p.kind = k;
+  p.seq = r_->current_seq();
+  p.tid = tid;
+  if (auto t = task(tid)) {
+    p.stretch = t->ran_seq;
+    if (k == Position::kTrap) p.regs.read(t->real);
+  }
+  return p;
+}
+
+bool ReplayTarget::stepping(pid_t rec) const {
+  return rec == step_tid_ || rec == step_over_.tid || (counting_steps() && rec == goal_.tid);
+}
+
+Trap ReplayTarget::classify(const DebugTask& t) {
+  siginfo_t si{};
+  if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) != 0 || si.si_code <= 0) return {};
+  Regs regs;
+  regs.read(t.real);
+  if (si.si_code == SI_KERNEL) {  // int3
+    uint64_t at = regs.ip() - 1;
+    if (!bps_.inserted_at(at)) return {};
+    regs.set_ip(at);
+    regs.write(t.real);
+    if (in_root(t)) return Trap{TrapKind::kBreakpoint, "swbreak:;"};
+    bps_.restore_in(t.real);  // a forked child: not debugged
+    return Trap{TrapKind::kSilent};
+  }
+  uint64_t dr6 = read_dr6(t.real);
+  Trap r;
+  if ((dr6 & kDr6Watch) && in_root(t)) {
+    if (auto why = watches_.hit(dr6)) r = Trap{TrapKind::kWatch, *why};
+  }
+  if (r.kind == TrapKind::kNone && (dr6 & kDr6Step) && stepping(t.rec)) r.kind = TrapKind::kStep;
+  if (r.kind != TrapKind::kNone) clear_dr6(t.real);
+  return r;
+}
+
+// Watchpoints in every thread (new ones too); in seeking runs, the
+// breakpoints that run needs, re-inserted where code was remapped.
+void ReplayTarget::prepare(bool sync_breakpoints) {
+  bool watch_on = mode_ == Mode::kLive || counting_hits();
+  uint64_t want = watch_on ? watches_.generation() : 0;
+  for (const auto& t : r_->debug_tasks()) {
+    if (!in_root(t) || !t.stopped) continue;
+    uint64_t& have = armed_[t.real];
+    if (have != want && watches_.arm(t.real, watch_on)) have = want;
+  }
+  if (sync_breakpoints)
+    bps_.sync(mem_pid(), mode_ == Mode::kLive || counting_hits(),
+              mode_ == Mode::kSeek && goal_.kind == Goal::kCountHits);
+}
+
+// ---- GdbBackend ----
+
+std::vector<pid_t> ReplayTarget::threads() {
+  std::vector<pid_t> out;
+  for (const auto& t : r_->debug_tasks())
+    if (in_root(t)) out.push_back(t.rec);
+  auto root = std::find(out.begin(), out.end(), root_tid_);
+  if (root != out.end()) std::rotate(out.begin(), root, root + 1);
+  return out;
+}
+
+pid_t ReplayTarget::current_thread() {
+  return here_.tid && task(here_.tid) ? here_.tid : root_tid_;
+}
+
+std::optional<std::string> ReplayTarget::read_registers(pid_t tid) {
+  auto t = task(tid);
+  if (!t || !t->stopped || !in_root(*t)) return std::nullopt;
+  return read_gdb_regs(t->real);
+}
+
+bool ReplayTarget::write_registers(pid_t tid, const std::string& bytes) {
+  auto t = task(tid);
+  return t && t->stopped && in_root(*t) && write_gdb_regs(t->real, bytes);
+}
+
+std::string ReplayTarget::read_memory(uint64_t addr, size_t len) {
+  pid_t pid = mem_pid();
+  if (!pid) return "";
+  std::string data = read_mem(pid, addr, len);
+  bps_.hide(addr, data);
+  return data;
+}
+
+bool ReplayTarget::write_memory(uint64_t addr, const std::string& bytes) {
+  pid_t pid = mem_pid();
+  if (!pid || !write_mem(pid, addr, bytes)) return false;
+  bps_.written(pid, addr, bytes);
+  return true;
+}
+
+int ReplayTarget::insert_point(int type, uint64_t addr, int len) {
+  if (type == 0) return bps_.add_user(mem_pid(), addr) ? 1 : -1;
+  if (type != 2 && type != 4) return 0;  // gdb emulates read watchpoints with access ones
+  if (!watches_.add(type, addr, len)) return -1;
+  prepare(false);
+  return 1;
+}
+
+bool ReplayTarget::remove_point(int type, uint64_t addr, int len) {
+  if (type == 0) {
+    bps_.remove_user(mem_pid(), addr);
+    return true;
+  }
+  bool ok = watches_.remove(type, addr, len);
+  prepare(false);
+  return ok;
+}
+
+std::optional<std::string> ReplayTarget::xfer(const std::string& object,
+                                              const std::string& annex) {
+  if (object == "features" && annex == "target.xml") return gdb_target_xml();
+  if (object == "exec-file") return exe_path_;
+  if (object == "auxv") {
+    std::ifstream f("/proc/" + std::to_string(mem_pid()) + "/auxv", std::ios::binary);
+    if (!f) return std::nullopt;
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+  return std::nullopt;
+}
+
+std::string ReplayTarget::monitor(const std::string& command) {
+  std::string c = command;
+  while (!c.empty() && isspace(static_cast<unsigned char>(c.back()))) c.pop_back();
+  if (c == "when")
+    return "Current event: " + std::to_string(r_->current_seq()) + "\n";
+  if (c == "help" || c.empty())
+    return "rp monitor commands:\n"
+           "  when   the event the replay is at (see rp dump; rp replay --goto N stops there)\n";
+  return "rp: unknown monitor command '" + c + "' (monitor help)\n";
+}
+
+void on_sigint(int) {}
+
+}  // namespace
+
+int gdb_replay_main(const ReplayOptions& ro, const GdbOptions& go) {
+  if (go.spawn) {
+    // Ctrl-C goes to gdb, which interrupts the replay through the protocol.
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, nullptr);
+  }
+  ReplayTarget target(ro, go);
+  return target.run();
+}
+
+}  // namespace rp
