@@ -26,6 +26,7 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  record [-o TRACE] [--backend B] [--] PROGRAM [ARGS...]   record a run\n"
+    "  record --backend bpf|kmod (-p PID | --name COMM)         capture only (not replayable)\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
     "  dump [--data] [--tid N] TRACE                            list its events\n"

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "tracee_mem.h"
 
@@ -116,7 +115,8 @@ void SoftBreakpoints::hide(uint64_t addr, std::string& bytes) const {
 }
 
 void SoftBreakpoints::written(pid_t pid, uint64_t addr, const std::string& bytes) {
-  for (auto it = bps_.lower_bound(addr); it != bps_.end() && it->first < addr + bytes.size(); ++it) {
+  uint64_t end = addr + bytes.size();
+  for (auto it = bps_.lower_bound(addr); it != bps_.end() && it->first < end; ++it) {
     if (!it->second.inserted) continue;
     it->second.orig = static_cast<uint8_t>(bytes[it->first - addr]);
     write_mem(pid, it->first, std::string(1, static_cast<char>(kInt3)));
@@ -171,7 +171,8 @@ bool Watchpoints::arm(pid_t tid, bool on) const {
 #if defined(__x86_64__)
   constexpr unsigned long kOurBits = 0xfff000fc;  // L1-3, G1-3, RW/LEN 1-3
   errno = 0;
-  unsigned long dr7 = static_cast<unsigned long>(ptrace(PTRACE_PEEKUSER, tid, dr_offset(7), nullptr));
+  long peeked = ptrace(PTRACE_PEEKUSER, tid, dr_offset(7), nullptr);
+  unsigned long dr7 = static_cast<unsigned long>(peeked);
   if (errno) return false;
   dr7 &= ~kOurBits;
   if (ptrace(PTRACE_POKEUSER, tid, dr_offset(7), dr7) != 0) return false;
@@ -210,7 +211,5 @@ uint64_t read_dr6(pid_t tid) {
   long v = ptrace(PTRACE_PEEKUSER, tid, dr_offset(6), nullptr);
   return errno ? 0 : static_cast<uint64_t>(v);
 }
-
-void clear_dr6(pid_t tid) { ptrace(PTRACE_POKEUSER, tid, dr_offset(6), 0UL); }
 
 }  // namespace rp

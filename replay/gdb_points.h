@@ -75,6 +75,5 @@ class Watchpoints {
 };
 
 uint64_t read_dr6(pid_t tid);
-void clear_dr6(pid_t tid);
 
 }  // namespace rp

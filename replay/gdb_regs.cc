@@ -142,7 +142,10 @@ std::string gdb_target_xml() {
       x += std::string("<reg name=\"") + kRegs[i].name + "\" bitsize=\"" +
            std::to_string(kRegs[i].bits) + "\" type=\"" + kRegs[i].type + "\" regnum=\"" +
            std::to_string(i) + "\"";
-      if (f == kSse || (i >= 24 && i < 40)) x += f == kSse ? " group=\"vector\"" : " group=\"float\"";
+      if (f == kSse)
+        x += " group=\"vector\"";
+      else if (i >= 24 && i < 40)  // st0-7 and the x87 control registers
+        x += " group=\"float\"";
       x += "/>";
     }
     x += "</feature>";

@@ -27,7 +27,8 @@ int hex_digit(char c) {
 
 uint64_t parse_hex(const std::string& s, size_t& at) {
   uint64_t v = 0;
-  while (at < s.size() && hex_digit(s[at]) >= 0) v = v << 4 | static_cast<uint64_t>(hex_digit(s[at++]));
+  while (at < s.size() && hex_digit(s[at]) >= 0)
+    v = v << 4 | static_cast<uint64_t>(hex_digit(s[at++]));
   return v;
 }
 
@@ -268,7 +269,10 @@ std::optional<GdbResume> GdbServer::handle(const std::string& p) {
       }
       break;
     }
-    case 'q': case 'Q': conn_.send(query_packet(p)); return std::nullopt;
+    case 'q': case 'Q':
+      conn_.send(query_packet(p));
+      if (p == "QStartNoAckMode") conn_.stop_acks();  // that OK was still acknowledged
+      return std::nullopt;
   }
   conn_.send("");  // not supported
   return std::nullopt;
@@ -339,13 +343,8 @@ std::string GdbServer::point_packet(const std::string& p) {
 std::string GdbServer::query_packet(const std::string& p) {
   if (starts_with(p, "qSupported"))
     return "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
-           "qXfer:exec-file:read+;swbreak+;vContSupported+;ReverseContinue+;ReverseStep+;"
-           "QPassSignals+";
-  if (p == "QStartNoAckMode") {
-    conn_.send("OK");  // still acknowledged; none after it
-    conn_.stop_acks();
-    return "";
-  }
+           "qXfer:exec-file:read+;qXfer:siginfo:read+;swbreak+;vContSupported+;"
+           "ReverseContinue+;ReverseStep+;QPassSignals+";
   if (p == "qC") {
     char b[16];
     snprintf(b, sizeof b, "QC%x", static_cast<unsigned>(b_.current_thread()));
@@ -362,7 +361,7 @@ std::string GdbServer::query_packet(const std::string& p) {
   }
   if (p == "qsThreadInfo") return "l";
   if (p == "qAttached") return "0";  // the replay was started for gdb: quitting kills it
-  if (p == "qSymbol::") return "OK";
+  if (p == "qSymbol::" || p == "QStartNoAckMode") return "OK";
   if (starts_with(p, "QPassSignals:")) {
     pass_signals_.clear();
     size_t at = 13;

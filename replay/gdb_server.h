@@ -61,7 +61,7 @@ class GdbBackend {
   // Z/z packets. insert: 1 done, 0 type not supported, -1 failed.
   virtual int insert_point(int type, uint64_t addr, int len) = 0;
   virtual bool remove_point(int type, uint64_t addr, int len) = 0;
-  // A qXfer object (features, auxv, exec-file) as a whole; nullopt: none.
+  // A qXfer object (features, auxv, exec-file, siginfo) as a whole; nullopt: none.
   virtual std::optional<std::string> xfer(const std::string& object,
                                           const std::string& annex) = 0;
   virtual std::string monitor(const std::string& command) = 0;  // qRcmd

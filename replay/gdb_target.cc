@@ -66,6 +66,7 @@ enum class TrapKind { kNone, kSilent, kBreakpoint, kWatch, kStep };
 struct Trap {
   TrapKind kind = TrapKind::kNone;
   std::string reason;
+  Regs regs;  // the thread's, after the breakpoint's pc adjustment
 };
 
 constexpr uint64_t kDr6Step = 0x4000, kDr6Watch = 0xe;  // BS; B1-B3
@@ -114,7 +115,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   bool in_root(const DebugTask& t) const { return t.real_tgid == root_tgid_; }
   int live_root_tasks();
   pid_t mem_pid();
-  Position position(Position::Kind k, pid_t tid);
+  Position position(Position::Kind k, pid_t tid, const Regs* regs = nullptr);
   bool at(const Position& p, Position::Kind k, pid_t tid, const Regs* regs = nullptr);
   Trap classify(const DebugTask& t);
   bool stepping(pid_t rec) const;
@@ -293,7 +294,7 @@ bool ReplayTarget::on_trap(pid_t tid) {
     return true;
   }
   if (trap.kind == TrapKind::kStep && tid != step_tid_) return true;
-  report(stop_reply(SIGTRAP, tid, trap.reason), position(Position::kTrap, tid));
+  report(stop_reply(SIGTRAP, tid, trap.reason), position(Position::kTrap, tid, &trap.regs));
   return true;
 }
 
@@ -351,8 +352,9 @@ void ReplayTarget::at_exit(pid_t tid, int64_t nr) {
     seek_check(Position::kExiting, tid);
     return;
   }
-  server_->console("rp: end of the recording: the program " + render_wait_status(exit_status_) +
-                   " next (continue: let it; reverse-continue: go back)\n");
+  server_->console("rp: end of the recording; the recorded program then " +
+                   render_wait_status(exit_status_) +
+                   " (continue: let it exit; reverse-continue: go back)\n");
   report(reply, p);
 }
 
@@ -391,7 +393,7 @@ void ReplayTarget::seek_check(Position::Kind k, pid_t tid) {
 void ReplayTarget::seek_trap(pid_t tid, const Trap& trap) {
   bool own_step = trap.kind == TrapKind::kStep && tid == step_over_.tid;
   end_step_over();
-  Position p = position(Position::kTrap, tid);
+  Position p = position(Position::kTrap, tid, &trap.regs);
   if (counting_steps()) {
     if (trap.kind != TrapKind::kStep || tid != goal_.tid || p.seq != goal_.seq) return;
     if (goal_.kind == Goal::kCountSteps) {
@@ -411,7 +413,8 @@ void ReplayTarget::seek_trap(pid_t tid, const Trap& trap) {
     last_watch_ = trap.kind == TrapKind::kWatch;
     if (goal_.kind == Goal::kHit && count_ == goal_.n) {
       // Going backwards, a write is met before it happens: one step back.
-      if (goal_.step_back) throw Restart{Goal{Goal::kCountSteps, p, 0, p.stretch, tid, trap.reason}};
+      if (goal_.step_back)
+        throw Restart{Goal{Goal::kCountSteps, p, 0, p.stretch, tid, trap.reason}};
       go_live(stop_reply(SIGTRAP, tid, trap.reason), p);
       return;
     }
@@ -580,14 +583,17 @@ pid_t ReplayTarget::mem_pid() {
   return any;
 }
 
-Position ReplayTarget::position(Position::Kind k, pid_t tid) {
+Position ReplayTarget::position(Position::Kind k, pid_t tid, const Regs* regs) {
   Position p;
   p.kind = k;
   p.seq = r_->current_seq();
   p.tid = tid;
   if (auto t = task(tid)) {
     p.stretch = t->ran_seq;
-    if (k == Position::kTrap) p.regs.read(t->real);
+    if (regs)
+      p.regs = *regs;
+    else if (k == Position::kTrap)
+      p.regs.read(t->real);
   }
   return p;
 }
@@ -606,17 +612,21 @@ Trap ReplayTarget::classify(const DebugTask& t) {
     if (!bps_.inserted_at(at)) return {};
     regs.set_ip(at);
     regs.write(t.real);
-    if (in_root(t)) return Trap{TrapKind::kBreakpoint, "swbreak:;"};
+    if (in_root(t)) return Trap{TrapKind::kBreakpoint, "swbreak:;", regs};
     bps_.restore_in(t.real);  // a forked child: not debugged
     return Trap{TrapKind::kSilent};
   }
+  // The kernel rewrites DR6 at every debug exception: no stale bits to clear.
   uint64_t dr6 = read_dr6(t.real);
   Trap r;
+  r.regs = regs;
   if ((dr6 & kDr6Watch) && in_root(t)) {
-    if (auto why = watches_.hit(dr6)) r = Trap{TrapKind::kWatch, *why};
+    if (auto why = watches_.hit(dr6)) {
+      r.kind = TrapKind::kWatch;
+      r.reason = *why;
+    }
   }
   if (r.kind == TrapKind::kNone && (dr6 & kDr6Step) && stepping(t.rec)) r.kind = TrapKind::kStep;
-  if (r.kind != TrapKind::kNone) clear_dr6(t.real);
   return r;
 }
 
@@ -698,6 +708,13 @@ std::optional<std::string> ReplayTarget::xfer(const std::string& object,
                                               const std::string& annex) {
   if (object == "features" && annex == "target.xml") return gdb_target_xml();
   if (object == "exec-file") return exe_path_;
+  if (object == "siginfo") {  // of the thread gdb last saw stop
+    auto t = task(current_thread());
+    siginfo_t si{};
+    if (!t || !t->stopped || ptrace(PTRACE_GETSIGINFO, t->real, nullptr, &si) != 0)
+      return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(&si), sizeof si);
+  }
   if (object == "auxv") {
     std::ifstream f("/proc/" + std::to_string(mem_pid()) + "/auxv", std::ios::binary);
     if (!f) return std::nullopt;

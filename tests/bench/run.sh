@@ -21,6 +21,8 @@
 # --quick  fewer rounds and smaller counts; finishes in under 3 minutes.
 # --out F  also write the tables and RESULT lines to F.
 # --keep   keep the temp dir (traces, tool outputs, raw data) and print its path.
+# --only L run only these parts, comma-separated: nginx, micro, replay, trace-size, scaling
+#          (replay-micro and trace-size use the traces of micro and replay-nginx).
 #
 # Environment: RP_BUILD=DIR  use an existing build dir (rp + samples) instead of building
 #              /tmp/build-bench.
@@ -33,12 +35,15 @@ REPO=$(cd "$HERE/../.." && pwd)
 QUICK=0
 OUT=""
 KEEP=0
+ONLY=""
+want() { [ -z "$ONLY" ] || [[ "$ONLY" == *",$1,"* ]]; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --out) OUT=${2:?--out needs a file}; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --only) ONLY=",${2:?--only needs a list},"; shift ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -859,9 +864,14 @@ exp_scaling() {
         timed_min "$W/threads_getppid" "$t" "$THREAD_K" >/dev/null 2>&1 && tn=$ELAPSED_US
         traced_argv "$c" "$art" "$W/threads_getppid" "$t" "$THREAD_K"
         timed "${TARGV[@]}" >/dev/null 2>"$art.err" && tc=$ELAPSED_US
-        local ev size lost
+        local ev size lost tn0=NA tc0=NA
         ev=$(rp_info "$art.db" events); size=$(fsize "$art.db"); lost=$(lost_of "$c" "$art")
-        echo "threads $t $c $tn $tc ${ev:-NA} $size ${lost:-NA} $((t * THREAD_K)) $rep" >>"$f"
+        # the same threads making no calls: rp's fixed start-up cost
+        timed_min "$W/threads_getppid" "$t" 0 >/dev/null 2>&1 && tn0=$ELAPSED_US
+        traced_argv "$c" "$art-0" "$W/threads_getppid" "$t" 0
+        timed "${TARGV[@]}" >/dev/null 2>&1 && tc0=$ELAPSED_US
+        rm -f "$art-0".*
+        echo "threads $t $c $tn $tc ${ev:-NA} $size ${lost:-NA} $((t * THREAD_K)) $rep NA $tn0 $tc0" >>"$f"
         log "scaling threads=$t $c: native $tn us, traced $tc us"
         rm -f "$art".*
       done
@@ -881,7 +891,12 @@ exp_scaling() {
         local ev size lost cap
         ev=$(rp_info "$art.db" events); size=$(fsize "$art.db"); lost=$(lost_of "$c" "$art")
         cap=$(q "$art.db" "$SQL_DATA")
-        echo "read $sz $c $tn $tc ${ev:-NA} $size ${lost:-NA} $n $rep ${cap:-NA}" >>"$f"
+        local tn0=NA tc0=NA
+        timed_min "$W/readsize" "$BIGFILE" "$sz" 0 >/dev/null 2>&1 && tn0=$ELAPSED_US
+        traced_argv "$c" "$art-0" "$W/readsize" "$BIGFILE" "$sz" 0
+        timed "${TARGV[@]}" >/dev/null 2>&1 && tc0=$ELAPSED_US
+        rm -f "$art-0".*
+        echo "read $sz $c $tn $tc ${ev:-NA} $size ${lost:-NA} $n $rep ${cap:-NA} $tn0 $tc0" >>"$f"
         log "scaling read=$sz x $n $c: native $tn us, traced $tc us"
         rm -f "$art".*
       done
@@ -889,27 +904,28 @@ exp_scaling() {
   done
 
   table "## scaling-threads: recording cost vs number of threads" ""
-  table "\`threads_getppid T $THREAD_K\` (tests/bench/threads_getppid.c): T threads, each making $THREAD_K raw getppid calls, on 2 cores. Native time = fastest of 3 runs just before the recorded one. Overhead % = (t_record / t_native − 1) × 100; ns added per syscall = (t_record − t_native) / (T × $THREAD_K); median over the paired repetitions." ""
-  table "| threads | backend | syscalls | native ms | record ms | overhead % | ns added/syscall | events | trace bytes | bytes/event | lost |" \
-        "|---|---|---|---|---|---|---|---|---|---|---|"
+  table "\`threads_getppid T $THREAD_K\` (tests/bench/threads_getppid.c): T threads, each making $THREAD_K raw getppid calls, on 2 cores. Native time = fastest of 3 runs just before the recorded one. Overhead % = (t_record / t_native − 1) × 100 for the whole command, rp's start-up included; rp start-up = t_record − t_native of the same T threads making 0 calls; ns added per syscall = ((t_record − t_record(0)) − (t_native − t_native(0))) / (T × $THREAD_K), i.e. without the start-up; medians over the paired repetitions." ""
+  table "| threads | backend | syscalls | native ms | record ms | overhead % | rp start-up ms | ns added/syscall | events | trace bytes | bytes/event | lost |" \
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for t in 1 2 4 8; do
     for c in "${RP_CONFIGS[@]}"; do
       if ! avail "$c"; then
-        table "| $t | $c | NA | NA | NA | NA | NA | NA | NA | NA | ${NA_REASON[$c]} |"
+        table "| $t | $c | NA | NA | NA | NA | NA | NA | NA | NA | NA | ${NA_REASON[$c]} |"
         result "scaling-threads-$t" "$c" NA overhead% "${NA_REASON[$c]}"
         continue
       fi
       local sel="\$1 == \"threads\" && \$2 == $t && \$3 == \"$c\""
-      local tn tc o add ev size lost calls bpe
+      local tn tc o add ev size lost calls bpe st
       tn=$(awk "$sel {print \$4}" "$f" | median)
       tc=$(awk "$sel {print \$5}" "$f" | median)
       o=$(awk "$sel && \$4 > 0 && \$5 ~ /^[0-9]+\$/ {print (\$5 / \$4 - 1) * 100}" "$f" | median)
-      add=$(awk "$sel && \$4 > 0 && \$5 ~ /^[0-9]+\$/ {print (\$5 - \$4) * 1000 / \$9}" "$f" | median)
+      add=$(awk "$sel && \$4 \$5 \$12 \$13 !~ /NA/ {print ((\$5 - \$13) - (\$4 - \$12)) * 1000 / \$9}" "$f" | median)
+      st=$(awk "$sel && \$12 \$13 !~ /NA/ {print (\$13 - \$12) / 1000}" "$f" | median)
       ev=$(awk "$sel {print \$6}" "$f" | median); size=$(awk "$sel {print \$7}" "$f" | median)
       lost=$(awk "$sel {print \$8}" "$f" | median)
       calls=$((t * THREAD_K))
       bpe=$(calc_div "$size" "$ev")
-      table "| $t | $c | $calls | $(fmt %.1f "$(calc_div "$tn" 1000)") | $(fmt %.1f "$(calc_div "$tc" 1000)") | $(fmt %.0f "$o") | $(fmt %.0f "$add") | $(fmt %.0f "$ev") | $(fmt %.0f "$size") | $(fmt %.1f "$bpe") | $(fmt %.0f "$lost") |"
+      table "| $t | $c | $calls | $(fmt %.1f "$(calc_div "$tn" 1000)") | $(fmt %.1f "$(calc_div "$tc" 1000)") | $(fmt %.0f "$o") | $(fmt %.0f "$st") | $(fmt %.0f "$add") | $(fmt %.0f "$ev") | $(fmt %.0f "$size") | $(fmt %.1f "$bpe") | $(fmt %.0f "$lost") |"
       result "scaling-threads-$t" "$c" "$o" overhead% "not measured (time budget or failure)"
       result "scaling-threads-$t" "$c" "$add" ns/syscall "not measured (time budget or failure)"
       result "scaling-threads-$t" "$c" "$bpe" bytes/event "not measured (time budget or failure)"
@@ -917,28 +933,28 @@ exp_scaling() {
   done
   table ""
   table "## scaling-read: recording cost vs read size" ""
-  table "\`readsize FILE SIZE N\` (tests/bench/readsize.c): N preads of SIZE bytes at advancing offsets of a 64 MiB page-cached file of base64 text, N = min($RS_CAP, $((RS_BYTES >> 20)) MiB / SIZE); at the end of the file it restarts one byte further on, so no read returns data seen before. The program touches one byte in 64. Native time = fastest of 3 runs just before the recorded one; ns added per read = (t_record − t_native) / N; captured = syscall data in the trace (memory records other than mmap'd file contents: mostly the bytes read). A trace also holds the program's libraries (~3.7 MB raw, ~1.9 MB stored), which dominates trace size for small reads." ""
-  table "| read size | backend | reads | native ms | record ms | ns added/read | record MB/s captured | events | trace bytes | bytes/event | trace / captured | lost |" \
-        "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  table "\`readsize FILE SIZE N\` (tests/bench/readsize.c): N preads of SIZE bytes at advancing offsets of a 64 MiB page-cached file of base64 text, N = min($RS_CAP, $((RS_BYTES >> 20)) MiB / SIZE); at the end of the file it restarts one byte further on, so no read returns data seen before. The program touches one byte in 64. Native time = fastest of 3 runs just before the recorded one; rp start-up = t_record − t_native of the same program making 0 reads; ns added per read = ((t_record − t_record(0)) − (t_native − t_native(0))) / N, i.e. without the start-up; record MB/s = captured bytes / (t_record − t_record(0)); captured = syscall data in the trace (memory records other than mmap'd file contents: mostly the bytes read). A trace also holds the program's libraries (~3.7 MB raw, ~1.9 MB stored), which dominates trace size for small reads." ""
+  table "| read size | backend | reads | native ms | record ms | rp start-up ms | ns added/read | record MB/s captured | events | trace bytes | bytes/event | trace / captured | lost |" \
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for sz in 64 1024 16384 65536 1048576; do
     for c in "${RP_CONFIGS[@]}"; do
       if ! avail "$c"; then
-        table "| $sz | $c | NA | NA | NA | NA | NA | NA | NA | NA | NA | ${NA_REASON[$c]} |"
+        table "| $sz | $c | NA | NA | NA | NA | NA | NA | NA | NA | NA | NA | ${NA_REASON[$c]} |"
         result "scaling-read-$sz" "$c" NA ns/syscall "${NA_REASON[$c]}"
         continue
       fi
       local sel="\$1 == \"read\" && \$2 == $sz && \$3 == \"$c\""
-      local tn tc add ev size lost n2 cap mbs bpe
+      local tn tc add ev size lost n2 cap mbs bpe st
       n2=$(awk "$sel {print \$9; exit}" "$f")
       tn=$(awk "$sel {print \$4}" "$f" | median)
       tc=$(awk "$sel {print \$5}" "$f" | median)
-      add=$(awk "$sel && \$4 ~ /^[0-9]+\$/ && \$5 ~ /^[0-9]+\$/ {print (\$5 - \$4) * 1000 / \$9}" "$f" | median)
+      add=$(awk "$sel && \$4 \$5 \$12 \$13 !~ /NA/ {print ((\$5 - \$13) - (\$4 - \$12)) * 1000 / \$9}" "$f" | median)
+      st=$(awk "$sel && \$12 \$13 !~ /NA/ {print (\$13 - \$12) / 1000}" "$f" | median)
+      mbs=$(awk "$sel && \$5 \$13 \$11 !~ /NA/ && \$5 > \$13 {print \$11 / (\$5 - \$13)}" "$f" | median)
       ev=$(awk "$sel {print \$6}" "$f" | median); size=$(awk "$sel {print \$7}" "$f" | median)
       lost=$(awk "$sel {print \$8}" "$f" | median); cap=$(awk "$sel {print \$11}" "$f" | median)
-      mbs=NA
-      isnum "$cap" && isnum "$tc" && mbs=$(calc "$cap / $tc")
       bpe=$(calc_div "$size" "$ev")
-      table "| $sz | $c | ${n2:-NA} | $(fmt %.1f "$(calc_div "$tn" 1000)") | $(fmt %.1f "$(calc_div "$tc" 1000)") | $(fmt %.0f "$add") | $(fmt %.0f "$mbs") | $(fmt %.0f "$ev") | $(fmt %.0f "$size") | $(fmt %.1f "$bpe") | $(fmt %.3f "$(calc_div "$size" "$cap")") | $(fmt %.0f "$lost") |"
+      table "| $sz | $c | ${n2:-NA} | $(fmt %.1f "$(calc_div "$tn" 1000)") | $(fmt %.1f "$(calc_div "$tc" 1000)") | $(fmt %.0f "$st") | $(fmt %.0f "$add") | $(fmt %.0f "$mbs") | $(fmt %.0f "$ev") | $(fmt %.0f "$size") | $(fmt %.1f "$bpe") | $(fmt %.3f "$(calc_div "$size" "$cap")") | $(fmt %.0f "$lost") |"
       result "scaling-read-$sz" "$c" "$add" ns/syscall "not measured (time budget or failure)"
       result "scaling-read-$sz" "$c" "$bpe" bytes/event "not measured (time budget or failure)"
     done
@@ -961,16 +977,20 @@ T_END=$((EPOCHSECONDS + B_TOTAL))
 log "mode $MODE; rp $("$RP" --version 2>&1); configs NA: $(for c in "${!NA_REASON[@]}"; do printf '%s ' "$c"; done)"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-exp_nginx
-micro micro-getppid "$B_GETPPID" "$MICRO_N" "$S/sample_getppid_loop" "$MICRO_N"
-micro micro-read64k "$B_READ64K" "$READ_N" "$S/sample_read64k" "$BIGFILE" "$READ_N"
-REPLAY_DL=$(until_ "$B_REPLAY")
-replay_micro micro-getppid "$S/sample_getppid_loop" "$MICRO_N"
-replay_micro micro-read64k "$S/sample_read64k" "$BIGFILE" "$READ_N"
-report_replay_micro
-exp_replay_nginx
-exp_trace_size
-exp_scaling
+want nginx && exp_nginx
+if want micro; then
+  micro micro-getppid "$B_GETPPID" "$MICRO_N" "$S/sample_getppid_loop" "$MICRO_N"
+  micro micro-read64k "$B_READ64K" "$READ_N" "$S/sample_read64k" "$BIGFILE" "$READ_N"
+fi
+if want replay; then
+  REPLAY_DL=$(until_ "$B_REPLAY")
+  replay_micro micro-getppid "$S/sample_getppid_loop" "$MICRO_N"
+  replay_micro micro-read64k "$S/sample_read64k" "$BIGFILE" "$READ_N"
+  report_replay_micro
+  exp_replay_nginx
+fi
+want trace-size && exp_trace_size
+want scaling && exp_scaling
 
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$((EPOCHSECONDS - T0))
