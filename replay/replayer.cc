@@ -447,42 +447,39 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   }
   if (!fault) syscall(SYS_tgkill, t.real_tgid, t.real, sig);
   resume(t);
-  for (;;) {
-    int status = wait(t);
-    if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
-    if (is_syscall_stop(status)) {
-      diverge(e, std::string("the trace expects ") + sigabbrev_np(sig) +
-                     ", the program made a syscall instead");
-    }
-    if (debug_trap(t, status)) {
-      cont(t, 0);
-      continue;
-    }
-    if (WIFSTOPPED(status) && WSTOPSIG(status) == sig && !stop_event(status)) break;
-    cont(t, 0);  // a real-world signal: suppressed
-  }
+  wait_signal_stop(t, e, sig, std::string("the trace expects ") + sigabbrev_np(sig) +
+                                  ", the program made a syscall instead");
   if (!fault) ptrace(PTRACE_SETSIGINFO, t.real, nullptr, x.siginfo);
   t.resume_sig = sig;
   t.state = State::kHeld;
   notify(ReplayStop::kSignal, t.rec, sig);
 }
 
-void Replayer::replay_insn(Task& t, const Event& e) {
-  if (t.state != State::kHeld) diverge(e, "thread is not where the instruction ran");
-  resume(t);
-  int status;
+// Waits until a resumed thread stops for `sig`, suppressing real-world
+// signals the recording did not have; a syscall first is a divergence.
+void Replayer::wait_signal_stop(Task& t, const Event& e, int sig,
+                                const std::string& syscall_instead) {
   for (;;) {
-    status = wait(t);
+    int status = wait(t);
     if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
-    if (is_syscall_stop(status))
-      diverge(e, "the trace expects a trapped instruction, the program made a syscall");
+    if (is_syscall_stop(status)) {
+      clear_exec_breakpoint(t.real);  // run_to_point's, if set
+      diverge(e, syscall_instead);
+    }
     if (debug_trap(t, status)) {
       cont(t, 0);
       continue;
     }
-    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSEGV && !stop_event(status)) break;
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == sig && !stop_event(status)) return;
     cont(t, 0);  // a real-world signal: suppressed
   }
+}
+
+void Replayer::replay_insn(Task& t, const Event& e) {
+  if (t.state != State::kHeld) diverge(e, "thread is not where the instruction ran");
+  resume(t);
+  wait_signal_stop(t, e, SIGSEGV,
+                   "the trace expects a trapped instruction, the program made a syscall");
   Regs r;
   r.read(t.real);
   int len = 0;
@@ -535,26 +532,13 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
   if (!set_exec_breakpoint(t.real, target.ip()))
     diverge(e, "cannot set a hardware breakpoint at " + target.describe());
   uint64_t hits = 0;
+  const std::string too_early =
+      "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
   for (;;) {
     cont(t, t.resume_sig);
     t.resume_sig = 0;
     t.state = State::kRunning;
-    int status;
-    for (;;) {
-      status = wait(t);
-      if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
-      if (is_syscall_stop(status)) {
-        clear_exec_breakpoint(t.real);
-        diverge(e, "the program made a syscall before reaching the recorded point (" +
-                       target.describe() + ")");
-      }
-      if (debug_trap(t, status)) {
-        cont(t, 0);
-        continue;
-      }
-      if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && !stop_event(status)) break;
-      cont(t, 0);  // a real-world signal: suppressed
-    }
+    wait_signal_stop(t, e, SIGTRAP, too_early);
     now.read(t.real);
     if (now.ip() != target.ip()) {
       clear_exec_breakpoint(t.real);

@@ -122,6 +122,7 @@ class Replayer {
   void deliver_signal(Task& t, const Event& e);
   void observe_exit(Task& t, const Event& e);
   void replay_insn(Task& t, const Event& e);
+  void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
   void run_to_point(Task& t, const Event& e, const Regs& target);
   void write_recorded_mem(Task& t, const Event& e);
   void echo_output(Task& t, const Event& e);
