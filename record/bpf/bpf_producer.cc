@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "error.h"
@@ -68,10 +69,6 @@ int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list ap) {
 class BpfProducer : public KernelProducer {
  public:
   explicit BpfProducer(const BpfConfig& cfg);
-  ~BpfProducer() override {
-    if (rb_) ring_buffer__free(rb_);
-    rp_bpf__destroy(skel_);
-  }
   std::string name() const override { return "bpf"; }
   void trace_tgid(pid_t tgid) override;
   uint64_t next_seq() override { return __atomic_add_fetch(&skel_->bss->rp_seq, 1, __ATOMIC_SEQ_CST); }
@@ -81,7 +78,7 @@ class BpfProducer : public KernelProducer {
   std::vector<rp_rec_syscall> take_all_stalled() override;
   uint64_t take_exit_seq(pid_t tid) override;
   std::string exec_path(pid_t tid) override;
-  void stop() override { rp_bpf__detach(skel_); }
+  void stop() override { rp_bpf__detach(skel_.get()); }
   Counters counters() override;
 
  private:
@@ -89,8 +86,11 @@ class BpfProducer : public KernelProducer {
     (*static_cast<BpfProducer*>(ctx)->fn_)(data, size);
     return 0;
   }
-  rp_bpf* skel_ = nullptr;
-  ring_buffer* rb_ = nullptr;
+  // Owned so that a constructor failing half-way detaches and frees what it
+  // made; the ring goes first (it maps the skeleton's map). Members are
+  // destroyed in reverse order.
+  std::unique_ptr<rp_bpf, decltype(&rp_bpf__destroy)> skel_{nullptr, rp_bpf__destroy};
+  std::unique_ptr<ring_buffer, decltype(&ring_buffer__free)> rb_{nullptr, ring_buffer__free};
   const RecordFn* fn_ = nullptr;
 };
 
@@ -104,7 +104,7 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   if (cfg.ring_bytes < (1u << 20) || (cfg.ring_bytes & (cfg.ring_bytes - 1)))
     throw Error("record: backend bpf: the ring size must be a power of two of at least 1 MiB");
   libbpf_set_print(libbpf_log);
-  skel_ = rp_bpf__open();
+  skel_.reset(rp_bpf__open());
   if (!skel_) fail("cannot open the eBPF program", errno);
   skel_->rodata->cfg_stall = cfg.stall ? 1 : 0;
   // Wake the drainer in batches, long before the ring is full.
@@ -115,11 +115,11 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   }
   int err = bpf_map__set_max_entries(skel_->maps.ring, static_cast<uint32_t>(cfg.ring_bytes));
   if (err) fail("cannot size the ring", -err);
-  err = rp_bpf__load(skel_);
+  err = rp_bpf__load(skel_.get());
   if (err) fail("the kernel refused the eBPF program", -err);
-  err = rp_bpf__attach(skel_);
+  err = rp_bpf__attach(skel_.get());
   if (err) fail("cannot attach to the syscall tracepoints", -err);
-  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.ring), on_record, this, nullptr);
+  rb_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.ring), on_record, this, nullptr));
   if (!rb_) fail("cannot map the ring", errno);
 }
 
@@ -134,8 +134,8 @@ size_t BpfProducer::drain(int timeout_ms, const RecordFn& fn) {
   fn_ = &fn;
   // The program wakes the drainer only past a fill threshold; whatever is
   // below it is consumed when the wait times out.
-  int a = ring_buffer__poll(rb_, timeout_ms);
-  int b = ring_buffer__consume(rb_);
+  int a = ring_buffer__poll(rb_.get(), timeout_ms);
+  int b = ring_buffer__consume(rb_.get());
   fn_ = nullptr;
   return static_cast<size_t>(std::max(a, 0)) + static_cast<size_t>(std::max(b, 0));
 }
