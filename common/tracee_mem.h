@@ -1,4 +1,6 @@
-// Reading and writing a stopped tracee's memory.
+// Reading and writing a stopped tracee's memory, one access at a time (each
+// call opens what it needs). A task accessed repeatedly keeps a Tracee
+// (tracee.h) instead.
 #pragma once
 #include <sys/types.h>
 

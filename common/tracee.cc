@@ -1,0 +1,97 @@
+#include "tracee.h"
+
+#include <fcntl.h>
+#include <sys/uio.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace rp {
+
+int Tracee::mem_fd() {
+  if (!mem_) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", tid_);
+    mem_.reset(open(path, O_RDWR | O_CLOEXEC));
+  }
+  return mem_.get();
+}
+
+std::string Tracee::read(uint64_t addr, uint64_t len) {
+  std::string out(len, '\0');
+  uint64_t done = 0;
+  while (done < len) {
+    iovec local{out.data() + done, len - done};
+    iovec remote{reinterpret_cast<void*>(addr + done), len - done};
+    ssize_t n = process_vm_readv(tid_, &local, 1, &remote, 1, 0);
+    if (n <= 0) break;
+    done += static_cast<uint64_t>(n);
+  }
+  // process_vm_readv stops at the first page it may not read; /proc/pid/mem
+  // reads what a debugger can (e.g. pages without PROT_READ).
+  if (done < len && mem_fd() >= 0) {
+    while (done < len) {
+      ssize_t n = pread(mem_.get(), out.data() + done, len - done, static_cast<off_t>(addr + done));
+      if (n <= 0) break;
+      done += static_cast<uint64_t>(n);
+    }
+  }
+  out.resize(done);
+  return out;
+}
+
+std::optional<uint64_t> Tracee::read_u64(uint64_t addr) {
+  std::string b = read(addr, 8);
+  if (b.size() != 8) return std::nullopt;
+  uint64_t v;
+  std::memcpy(&v, b.data(), 8);
+  return v;
+}
+
+std::optional<uint32_t> Tracee::read_u32(uint64_t addr) {
+  std::string b = read(addr, 4);
+  if (b.size() != 4) return std::nullopt;
+  uint32_t v;
+  std::memcpy(&v, b.data(), 4);
+  return v;
+}
+
+std::string Tracee::read_cstring(uint64_t addr, size_t max) {
+  std::string out;
+  // Page-bounded chunks, so that a string ending just before an unmapped
+  // page is read whole.
+  while (out.size() < max) {
+    uint64_t a = addr + out.size();
+    uint64_t chunk = 4096 - (a & 4095);
+    std::string b = read(a, std::min<uint64_t>(chunk, max - out.size()));
+    if (b.empty()) break;
+    size_t nul = b.find('\0');
+    if (nul != std::string::npos) return out + b.substr(0, nul);
+    out += b;
+  }
+  return out;
+}
+
+bool Tracee::write(uint64_t addr, const std::string& bytes) {
+  if (mem_fd() < 0) return false;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = pwrite(mem_.get(), bytes.data() + done, bytes.size() - done,
+                       static_cast<off_t>(addr + done));
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done == bytes.size();
+}
+
+std::optional<uint64_t> Tracee::read_word(uint64_t addr, int size) {
+  if (size != 4) return read_u64(addr);
+  auto v = read_u32(addr);
+  return v ? std::optional<uint64_t>(*v) : std::nullopt;
+}
+
+WordReader Tracee::word_reader() {
+  return [this](uint64_t addr, int size) { return read_word(addr, size); };
+}
+
+}  // namespace rp

@@ -1,0 +1,50 @@
+// One traced thread as record and replay both see it: its tid and its
+// memory. The memory is read with process_vm_readv and, for what that cannot
+// reach (pages without PROT_READ) and for writes, through /proc/<tid>/mem,
+// which is opened once per task rather than per access.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "buffers.h"
+#include "unique_fd.h"
+
+namespace rp {
+
+class Tracee {
+ public:
+  Tracee() = default;
+  explicit Tracee(pid_t tid) : tid_(tid) {}
+
+  pid_t tid() const { return tid_; }
+
+  // Up to len bytes at addr; shorter if the range is only partly readable
+  // (empty if not at all).
+  std::string read(uint64_t addr, uint64_t len);
+  std::optional<uint64_t> read_u64(uint64_t addr);
+  std::optional<uint32_t> read_u32(uint64_t addr);
+  // A NUL-terminated string of at most max bytes (without the NUL).
+  std::string read_cstring(uint64_t addr, size_t max = 4096);
+  // Writes like a debugger (read-only pages too). False if any byte could
+  // not be written.
+  bool write(uint64_t addr, const std::string& bytes);
+  // A 4- or 8-byte word, as a WordReader reads it.
+  std::optional<uint64_t> read_word(uint64_t addr, int size);
+  // The memory as the buffer rules (buffers.h) read it; valid while *this is.
+  WordReader word_reader();
+
+  // The descriptor stays bound to the address space it was opened on: after
+  // an exec it must be opened again, and after the task's end it is useless.
+  void address_space_changed() { mem_.reset(); }
+
+ private:
+  int mem_fd();
+
+  pid_t tid_ = 0;
+  unique_fd mem_;
+};
+
+}  // namespace rp
