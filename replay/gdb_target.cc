@@ -9,13 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <thread>
 
 #include "gdb_points.h"
 #include "gdb_regs.h"
@@ -159,19 +157,6 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
 
 // ---- the runs ----
 
-void reap(std::vector<DebugTask> tasks) {
-  // Threads first: a killed thread-group leader is reported only after them.
-  std::stable_partition(tasks.begin(), tasks.end(),
-                        [](const DebugTask& t) { return t.real != t.real_tgid; });
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (const auto& t : tasks) {
-    int st;
-    while (waitpid(t.real, &st, __WALL | WNOHANG) == 0 &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
 void ReplayTarget::start_run(bool rerun) {
   mode_ = Mode::kSeek;
   count_ = 0;
@@ -224,10 +209,8 @@ int ReplayTarget::run() {
       finish(0, true);
       throw;
     }
-    auto tasks = r->debug_tasks();
-    r.reset();
+    r.reset();  // kills and reaps the abandoned run's tasks
     r_ = nullptr;
-    reap(tasks);
     if (quit) return finish(0, true);
   }
 }

@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "arch.h"
+#include "entry_scheduler.h"
 #include "error.h"
 #include "launch.h"
 #include "output_fds.h"
+#include "replay_task.h"
 #include "trace.h"
 
 namespace rp {
@@ -73,6 +75,7 @@ class Replayer {
   Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {}
   // Runs the whole trace; returns the exit code the recorded run had.
   int run();
+  // Kills and reaps whatever of the program is left.
   ~Replayer();
 
   // ---- for a debugger ----
@@ -85,54 +88,56 @@ class Replayer {
   void set_stepping(pid_t rec_tid, bool on);
 
  private:
-  enum class State {
-    kHeld,         // stopped between events; resume with PTRACE_SYSEMU
-    kRunning,      // resumed; its next stop is its next event
-    kAtSyscall,    // stopped at syscall entry, the syscall not yet handled
-    kInSyscall,    // executing a syscall for real (vfork parent); exit stop pending
-    kExiting,      // past exit: only its death is left to observe
-    kGone,
-  };
-  struct Task {
-    pid_t rec = 0, real = 0, real_tgid = 0;
-    State state = State::kHeld;
-    int resume_sig = 0;
-    Regs regs;            // at kAtSyscall
-    int64_t nr = -1;      // at kAtSyscall
-    uint64_t args[6] = {};
-    int64_t fixup_ret = 0;  // kInSyscall: recorded result to set at the exit stop
-    uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
-    std::optional<int> exit_status;
-    bool step = false;      // a debugger single-steps it
-    uint64_t ran_seq = 0;   // see DebugTask
-  };
+  using Task = ReplayTask;
+  using State = TaskState;
 
+  // replayer.cc: start, end, lookup, debugger hooks, checked ptrace
+  LaunchSpec launch_spec();
   pid_t launch(LaunchSpec& spec);
+  void start(LaunchSpec& spec, const Event& exec);
+  void kill_all();
   Task& task(pid_t rec_tid, const Event& e);
-  void resume(Task& t);
-  int wait(Task& t);
-  void reach_syscall(Task& t, const Event& e);
-  void finish_in_syscall(Task& t);
-  void check_call(Task& t, const Event& e);
-  void emulate(Task& t, const Event& e);
-  void reenter_syscall(Task& t, const Event& e);
-  void execute(Task& t, const Event& e);
-  void execute_clone(Task& t, const Event& e);
-  void execute_exit(Task& t, const Event& e);
-  void deliver_signal(Task& t, const Event& e);
-  void observe_exit(Task& t, const Event& e);
-  void replay_insn(Task& t, const Event& e);
-  void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
-  void run_to_point(Task& t, const Event& e, const Regs& target);
-  void write_recorded_mem(Task& t, const Event& e);
-  void echo_output(Task& t, const Event& e);
-  int wait_syscall_stop(Task& t, bool want_entry);
   [[noreturn]] void diverge(const Event& e, const std::string& why);
+  [[noreturn]] void fail(const Task& t, const std::string& why);
+  void request(Task& t, int req, void* addr, void* data);
+  void resume_request(Task& t, int req, int sig);
+  Regs get_regs(Task& t);
+  void set_regs(Task& t, const Regs& r);
+  bool at_syscall_entry(Task& t);
+  void send_signal(Task& t, int sig);
   // Debugger hooks: cont() resumes user code (stepping if asked);
   // debug_trap() offers a SIGTRAP stop to the control.
   void cont(Task& t, int sig);
   bool debug_trap(Task& t, int status);
   void notify(ReplayStop::Kind kind, pid_t tid, int64_t value = 0, const Event* e = nullptr);
+
+  // dispatch.cc: what one entry or event does
+  bool enter_syscall(const SyscallEntry& entry, const Event& now);
+  void dispatch(const Event& e);
+  void replay_syscall(Task& t, const Event& e);
+
+  // syscalls.cc: reaching, checking, emulating and executing syscalls
+  void resume(Task& t);
+  int wait(Task& t);
+  int wait_syscall_stop(Task& t, bool want_entry);
+  void reach_syscall(Task& t, const Event& e);
+  void finish_in_syscall(Task& t);
+  void check_call(Task& t, const Event& e);
+  void emulate(Task& t, const Event& e);
+  void reenter_syscall(Task& t, const Event& e);
+  void place_mapping(Task& t, const Event& e);
+  void execute(Task& t, const Event& e);
+  void execute_clone(Task& t, const Event& e);
+  void execute_exit(Task& t, const Event& e);
+  void write_recorded_mem(Task& t, const Event& e);
+  void echo_output(Task& t, const Event& e);
+
+  // signals.cc: signals, trapped instructions, preemption points, ends
+  void deliver_signal(Task& t, const Event& e);
+  void observe_exit(Task& t, const Event& e);
+  void replay_insn(Task& t, const Event& e);
+  void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
+  void run_to_point(Task& t, const Event& e, const Regs& target);
 
   ReplayControl* control_ = nullptr;
   pid_t root_rec_ = 0;

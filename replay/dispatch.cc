@@ -1,0 +1,96 @@
+// What the replay does for one recorded syscall entry and one event.
+#include <sys/syscall.h>
+
+#include <cstring>
+
+#include "replayer.h"
+#include "syscall_table.h"
+
+namespace rp {
+
+// Brings a thread to the syscall entry the trace recorded (before the event
+// `now`). False if the thread does not exist yet.
+bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
+  auto it = tasks_.find(entry.tid);
+  if (it == tasks_.end()) return false;
+  Task& t = it->second;
+  if (t.state == State::kAtSyscall || entry.of < now.seq) return true;
+  Event placeholder = now;
+  placeholder.seq = entry.of;
+  reach_syscall(t, placeholder);
+  // A fork's child may act before its parent's fork returns (always, for
+  // vfork): create the child as soon as the parent enters the call. And a
+  // vfork parent resumes inside its child's execve, before that execve
+  // returns: run an execve when it is entered too.
+  bool clone = t.nr == SYS_clone;
+#if defined(SYS_fork)
+  clone = clone || t.nr == SYS_fork || t.nr == SYS_vfork;  // not on arm64
+#endif
+  bool exec = t.nr == SYS_execve || t.nr == SYS_execveat;
+  if (!clone && !exec) return true;
+  Event ce = trace_.event_at(entry.of);
+  bool ok = clone ? !is_error(ce.ret) : ce.ret == 0;
+  if (ce.kind != EventKind::kSyscall || ce.extra == kNoReturn || !ok) return true;
+  check_call(t, ce);
+  if (clone)
+    execute_clone(t, ce);
+  else
+    execute(t, ce);
+  t.done_seq = entry.of;
+  return true;
+}
+
+void Replayer::dispatch(const Event& e) {
+  Task& t = task(e.tid, e);
+  switch (e.kind) {
+    case EventKind::kSyscall:
+      output_fds_.apply(e, 0);
+      if (t.done_seq == e.seq) break;        // executed when it was entered
+      if (t.state == State::kGone) break;    // an unfinished call of a reaped thread
+      if (t.state != State::kAtSyscall) reach_syscall(t, e);
+      check_call(t, e);
+      if (e.extra == kNoReturn) break;  // it died in there: see observe_exit
+      replay_syscall(t, e);
+      break;
+    case EventKind::kSignal: deliver_signal(t, e); break;
+    case EventKind::kTaskExit:
+      observe_exit(t, e);
+      notify(ReplayStop::kTaskGone, t.rec, e.ret);
+      break;
+    case EventKind::kPreempt: {
+      SignalExtra x{};
+      if (e.extra.size() < sizeof x) diverge(e, "damaged preemption record");
+      std::memcpy(&x, e.extra.data(), sizeof x);
+      Regs target;
+      std::memcpy(&target.raw, x.regs, sizeof target.raw);
+      run_to_point(t, e, target);
+      t.resume_sig = 0;  // the breakpoint's SIGTRAP is not delivered
+      break;
+    }
+    case EventKind::kInsn: replay_insn(t, e); break;
+  }
+}
+
+// A thread stopped at the entry of the recorded call: emulate it or run it
+// for real, by the call's policy (syscalls.def).
+void Replayer::replay_syscall(Task& t, const Event& e) {
+  const SyscallSpec* s = syscall_spec(e.nr);
+  rp_policy p = s ? s->policy : RP_POLICY_EMU;
+  if (p == RP_POLICY_MMAP && is_error(e.ret)) p = RP_POLICY_EMU;
+  if (p == RP_POLICY_EXECVE && e.ret != 0) p = RP_POLICY_EMU;
+  if (p == RP_POLICY_CLONE && is_error(e.ret)) p = RP_POLICY_EMU;
+  switch (p) {
+    case RP_POLICY_EXEC:
+    case RP_POLICY_MMAP:
+    case RP_POLICY_EXECVE:
+    case RP_POLICY_SIGRETURN: execute(t, e); break;
+    case RP_POLICY_CLONE: execute_clone(t, e); break;
+    case RP_POLICY_EXIT:
+      notify(ReplayStop::kExiting, t.rec, e.nr);
+      execute_exit(t, e);
+      break;
+    default: emulate(t, e); break;
+  }
+}
+
+}  // namespace rp

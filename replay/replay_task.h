@@ -1,0 +1,55 @@
+// One thread of the replayed program, as the replayer drives it.
+#pragma once
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "arch.h"
+#include "tracee.h"
+
+namespace rp {
+
+enum class TaskState {
+  kHeld,         // stopped between events; resume with PTRACE_SYSEMU
+  kRunning,      // resumed; its next stop is its next event
+  kAtSyscall,    // stopped at syscall entry, the syscall not yet handled
+  kInSyscall,    // executing a syscall for real (vfork parent); exit stop pending
+  kExiting,      // past exit: only its death is left to observe
+  kGone,
+};
+
+struct ReplayTask {
+  ReplayTask() = default;
+  ReplayTask(pid_t rec_tid, pid_t real_tid, pid_t tgid)
+      : rec(rec_tid), real(real_tid), real_tgid(tgid), mem(real_tid) {}
+
+  pid_t rec = 0, real = 0, real_tgid = 0;  // recorded tid; this run's tid and tgid
+  Tracee mem;                              // the thread's memory (tid `real`)
+  TaskState state = TaskState::kHeld;
+  int resume_sig = 0;
+  Regs regs;            // at kAtSyscall
+  int64_t nr = -1;      // at kAtSyscall
+  uint64_t args[6] = {};
+  int64_t fixup_ret = 0;  // kInSyscall: recorded result to set at the exit stop
+  uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
+  std::optional<int> exit_status;
+  bool step = false;      // a debugger single-steps it
+  uint64_t ran_seq = 0;   // the event during whose replay it last ran user code
+};
+
+}  // namespace rp
+
+namespace rp {
+
+// Stop statuses, as waitpid reports them for a ptrace'd thread.
+inline int stop_event(int status) { return status >> 16; }
+inline bool is_syscall_stop(int status) {
+  return WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80);
+}
+
+inline bool is_error(int64_t ret) { return ret < 0 && ret > -4096; }
+
+}  // namespace rp

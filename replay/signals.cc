@@ -1,0 +1,218 @@
+// Signals, trapped instructions, preemption points and task ends in replay.
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "debugreg.h"
+#include "insn.h"
+#include "render.h"
+#include "replayer.h"
+
+namespace rp {
+namespace {
+
+// Passes over a recorded instruction before run_to_point stops searching
+// (about 20 µs each here: a few seconds).
+constexpr uint64_t kMaxBreakpointHits = 50000;
+
+bool sync_fault(int sig, const SignalExtra& x) {
+  int32_t code;
+  std::memcpy(&code, x.siginfo + 8, 4);
+  bool fault_sig = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+                   sig == SIGTRAP;
+  return fault_sig && code > 0;  // raised by the CPU/kernel, not sent
+}
+
+// Signals whose default action is to do nothing.
+bool default_ignored(int sig) {
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+}  // namespace
+
+void Replayer::deliver_signal(Task& t, const Event& e) {
+  int sig = static_cast<int>(e.nr);
+  SignalExtra x{};
+  if (e.extra.size() < sizeof x) diverge(e, "damaged signal record");
+  std::memcpy(&x, e.extra.data(), sizeof x);
+  if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && default_ignored(sig)))
+    return;  // delivering it changed nothing in the recorded run
+  if (t.state == State::kInSyscall) finish_in_syscall(t);
+  bool fault = sync_fault(sig, x);
+  if (t.state != State::kHeld) diverge(e, "thread is not where the signal was delivered");
+  if (!fault && !x.at_syscall) {
+    // Asynchronous, in user code: without a branch counter, stop the thread
+    // where its registers are exactly those recorded, then deliver there.
+    Regs target;
+    std::memcpy(&target.raw, x.regs, sizeof target.raw);
+    run_to_point(t, e, target);
+    request(t, PTRACE_SETSIGINFO, nullptr, x.siginfo);
+    t.resume_sig = sig;
+    notify(ReplayStop::kSignal, t.rec, sig);
+    return;
+  }
+  if (!fault) send_signal(t, sig);
+  resume(t);
+  wait_signal_stop(t, e, sig, std::string("the trace expects ") + sigabbrev_np(sig) +
+                                  ", the program made a syscall instead");
+  if (!fault) request(t, PTRACE_SETSIGINFO, nullptr, x.siginfo);
+  t.resume_sig = sig;
+  t.state = State::kHeld;
+  notify(ReplayStop::kSignal, t.rec, sig);
+}
+
+// Waits until a resumed thread stops for `sig`, suppressing real-world
+// signals the recording did not have; a syscall first is a divergence.
+void Replayer::wait_signal_stop(Task& t, const Event& e, int sig,
+                                const std::string& syscall_instead) {
+  for (;;) {
+    int status = wait(t);
+    if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
+    if (is_syscall_stop(status)) {
+      clear_exec_breakpoint(t.real);  // run_to_point's, if set; diverging anyway
+      diverge(e, syscall_instead);
+    }
+    if (debug_trap(t, status)) {
+      cont(t, 0);
+      continue;
+    }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == sig && !stop_event(status)) return;
+    cont(t, 0);  // a real-world signal: suppressed
+  }
+}
+
+void Replayer::replay_insn(Task& t, const Event& e) {
+  if (t.state != State::kHeld) diverge(e, "thread is not where the instruction ran");
+  resume(t);
+  wait_signal_stop(t, e, SIGSEGV,
+                   "the trace expects a trapped instruction, the program made a syscall");
+  Regs r = get_regs(t);
+  int len = 0;
+  auto kind = decode_trapped(t.mem.read(r.ip(), 16), r.ip(), &len);
+  if (static_cast<int64_t>(kind) != e.nr)
+    diverge(e, std::string("the program faulted at ") + r.describe() + ", the trace expects " +
+                   trapped_insn_name(static_cast<TrappedInsn>(e.nr)));
+#if defined(__x86_64__)
+  r.raw.rax = e.args[0];
+  r.raw.rdx = e.args[1];
+  if (kind == TrappedInsn::kRdtscp || kind == TrappedInsn::kCpuid) r.raw.rcx = e.args[2];
+  if (kind == TrappedInsn::kCpuid) r.raw.rbx = e.args[3];
+#endif
+  r.set_ip(r.ip() + static_cast<uint64_t>(len));
+  set_regs(t, r);
+  t.resume_sig = 0;  // the SIGSEGV is not delivered
+  t.state = State::kHeld;
+}
+
+// Runs a thread until its registers equal `target` (a point in user code
+// where the recording delivered a signal or preempted it). Without a branch
+// counter: a hardware execution breakpoint at the recorded instruction (one
+// stop per pass, no code patching) and, at each hit, a comparison of every
+// register; a loop passes the instruction with other values until the
+// recorded iteration. Leaves the thread in the breakpoint's SIGTRAP stop.
+void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
+  if (t.state != State::kHeld) diverge(e, "thread is not between events");
+  Regs now = get_regs(t);
+  if (now.same_user_state(target) && t.resume_sig == 0) {
+    // Already there (e.g. a signal that was pending when a handler returned).
+    // Stop it in a SIGTRAP signal-delivery stop like the breakpoint would.
+    send_signal(t, SIGTRAP);
+    resume_request(t, PTRACE_SYSEMU, 0);
+    int status = wait(t);
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP) {
+      t.state = State::kHeld;
+      return;
+    }
+    diverge(e, "cannot stop the thread where it is");
+  }
+#if defined(__x86_64__)
+  // A resume flag left set (by the last breakpoint, or restored by
+  // sigreturn from a frame saved at one) would skip the breakpoint once.
+  if (now.raw.eflags & 0x10000) {
+    now.raw.eflags &= ~0x10000ULL;
+    set_regs(t, now);
+  }
+#endif
+  if (!set_exec_breakpoint(t.real, target.ip()))
+    diverge(e, "cannot set a hardware breakpoint at " + target.describe());
+  uint64_t hits = 0;
+  const std::string too_early =
+      "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
+  for (;;) {
+    cont(t, t.resume_sig);
+    t.resume_sig = 0;
+    t.state = State::kRunning;
+    wait_signal_stop(t, e, SIGTRAP, too_early);
+    now = get_regs(t);
+    if (now.ip() != target.ip()) {
+      clear_exec_breakpoint(t.real);  // diverging anyway
+      diverge(e, "unexpected SIGTRAP at " + now.describe());
+    }
+    if (now.same_user_state(target)) break;
+    if (++hits >= kMaxBreakpointHits) {
+      // A hot loop (a spin-wait on memory, a tight compute loop): searching
+      // pass by pass would take too long without a branch counter. At this
+      // instruction the loop differs from the recorded iteration only in
+      // registers, if it writes no memory per iteration: take the recorded
+      // registers. Said on stderr, since that premise is not verified.
+      now.raw = target.raw;
+      set_regs(t, now);
+      if (!warned_teleport_)
+        std::cerr << "rp: warning: event " << e.seq << ": recorded point reached by setting "
+                  << "registers after " << hits << " passes (see docs/design.md)\n";
+      warned_teleport_ = true;
+      break;
+    }
+  }
+  if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
+  t.state = State::kHeld;
+}
+
+void Replayer::observe_exit(Task& t, const Event& e) {
+  int want = static_cast<int>(e.ret);
+  if (t.state == State::kAtSyscall && WIFSIGNALED(want)) {
+    // Killed in a syscall that never returned (e.g. kill(getpid(), SIGKILL)):
+    // the same signal, for real, ends the same way.
+    send_signal(t, WTERMSIG(want));
+  }
+  if (t.state == State::kHeld || t.state == State::kExiting || t.state == State::kAtSyscall) {
+    // PTRACE_SYSEMU: whatever it does on its way out must not reach the
+    // outside world.
+    resume_request(t, t.state == State::kExiting ? PTRACE_CONT : PTRACE_SYSEMU, t.resume_sig);
+    t.resume_sig = 0;
+    t.state = State::kRunning;
+  }
+  // A thread group leader is reported only after its other threads: those a
+  // group exit is killing must be let go first (their own ends, recorded
+  // later, then just find them gone).
+  if (t.real == t.real_tgid) {
+    for (auto& [rec, o] : tasks_) {
+      if (&o == &t || o.real_tgid != t.real_tgid || o.state == State::kGone) continue;
+      if (o.state != State::kRunning) resume_request(o, PTRACE_CONT, 0);
+      o.state = State::kRunning;
+      // Traced threads stay zombies until reaped, and hold the leader's report.
+      while (o.state != State::kGone) {
+        wait(o);
+        if (o.state != State::kGone) resume_request(o, PTRACE_CONT, 0);
+      }
+    }
+  }
+  while (t.state != State::kGone) {
+    int status = wait(t);
+    if (t.state == State::kGone) break;
+    if (is_syscall_stop(status))
+      diverge(e, "the trace says the thread ended, the program made a syscall");
+    resume_request(t, PTRACE_CONT, 0);
+  }
+  int got = *t.exit_status;
+  bool same = WIFEXITED(want) ? WIFEXITED(got) && WEXITSTATUS(got) == WEXITSTATUS(want)
+                              : WIFSIGNALED(got) && WTERMSIG(got) == WTERMSIG(want);
+  if (!same)
+    diverge(e, "the program " + render_wait_status(got) + ", the recording " +
+                   render_wait_status(want));
+}
+
+}  // namespace rp

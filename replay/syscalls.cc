@@ -1,0 +1,328 @@
+// Syscalls in replay: bringing a thread to its next syscall entry, checking
+// the call against the recording, then emulating it (the recorded result
+// and memory) or executing it for real (what shapes the tracee itself).
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "blob.h"
+#include "buffers.h"
+#include "render.h"
+#include "replayer.h"
+#include "syscall_table.h"
+#include "vdso.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+namespace rp {
+namespace {
+
+// Which arguments the kernel reads, as a bit mask: the others may hold
+// whatever was left in the registers and must not be compared.
+unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
+  unsigned all = (1u << nargs) - 1;
+  if (nr != SYS_futex) return all;
+  switch (args[1] & 127) {
+    case 0: return 0b1111;        // WAIT: uaddr, op, val, timeout
+    case 1: return 0b111;         // WAKE
+    case 3: return 0b11111;       // REQUEUE
+    case 6: case 13: return 0b1011;  // LOCK_PI(2): timeout
+    case 7: case 8: return 0b11;  // UNLOCK_PI, TRYLOCK_PI
+    case 9: return 0b101111;      // WAIT_BITSET
+    case 10: return 0b100111;     // WAKE_BITSET
+    case 11: return 0b11111;      // WAIT_REQUEUE_PI
+    default: return all;
+  }
+}
+
+}  // namespace
+
+void Replayer::resume(Task& t) {
+  cont(t, t.resume_sig);
+  t.resume_sig = 0;
+  t.state = State::kRunning;
+}
+
+int Replayer::wait(Task& t) {
+  int status;
+  for (;;) {
+    pid_t r = waitpid(t.real, &status, __WALL);
+    if (r == t.real) break;
+    if (r < 0 && errno != EINTR) throw_errno("waitpid");
+  }
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    t.state = State::kGone;
+    t.exit_status = status;
+    t.mem.address_space_changed();
+  }
+  return status;
+}
+
+// Waits for a syscall stop of the wanted kind (entry/exit) while the task
+// executes a syscall for real, passing over ptrace events and the exit stop
+// the kernel reports for a call that PTRACE_SYSEMU skipped.
+int Replayer::wait_syscall_stop(Task& t, bool want_entry) {
+  for (;;) {
+    int status = wait(t);
+    if (t.state == State::kGone) return status;
+    if (is_syscall_stop(status)) {
+      if (at_syscall_entry(t) == want_entry) return status;
+      resume_request(t, PTRACE_SYSCALL, 0);
+      continue;
+    }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {
+      return status;  // the caller handles fork/exec/exit events
+    }
+    // A real-world signal (e.g. SIGCHLD of a real child) the recording did
+    // not have at this point: suppressed; recorded signals are injected.
+    resume_request(t, PTRACE_SYSCALL, 0);
+  }
+}
+
+void Replayer::reach_syscall(Task& t, const Event& e) {
+  if (t.state == State::kInSyscall) finish_in_syscall(t);
+  if (t.state == State::kAtSyscall) diverge(e, "thread is already stopped at another syscall");
+  if (t.state == State::kHeld) resume(t);
+  if (t.state != State::kRunning) diverge(e, "thread " + std::to_string(t.rec) + " has exited");
+  for (;;) {
+    int status = wait(t);
+    if (t.state == State::kGone)
+      diverge(e, "the program " + render_wait_status(status) + ", the trace expects " +
+                     render_call(e, false));
+    if (is_syscall_stop(status)) {
+      if (!at_syscall_entry(t)) {
+        cont(t, 0);
+        continue;
+      }
+      t.regs = get_regs(t);
+      t.state = State::kAtSyscall;
+      return;
+    }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {
+      if (stop_event(status) == PTRACE_EVENT_EXIT)
+        diverge(e, "the program is exiting, the trace expects " + render_call(e, false));
+      cont(t, 0);
+      continue;
+    }
+    if (debug_trap(t, status)) {
+      cont(t, 0);
+      continue;
+    }
+    int sig = WSTOPSIG(status);
+    siginfo_t si{};
+    // EINVAL: a group-stop (of a stop signal the replay delivered), which
+    // has no siginfo and is resumed like a real-world signal.
+    if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) == -1 && errno != EINVAL)
+      fail(t, std::string("PTRACE_GETSIGINFO failed: ") + strerror(errno));
+    if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si.si_code > 0)
+      diverge(e, std::string("the program got ") + sigabbrev_np(sig) + " (" +
+                     get_regs(t).describe() + "), the trace expects " + render_call(e, false));
+    cont(t, 0);  // suppress real-world signals
+  }
+}
+
+void Replayer::check_call(Task& t, const Event& e) {
+  Event actual;
+  actual.nr = t.nr;
+  std::memcpy(actual.args, t.args, sizeof actual.args);
+  const SyscallSpec* s = syscall_spec(t.nr);
+  if (s)
+    for (int i = 0; s->arg_kinds[i]; i++)
+      if (s->arg_kinds[i] == 's' && t.args[i])
+        actual.mem.push_back(MemRecord{t.args[i], t.mem.read_cstring(t.args[i]), true});
+  auto mismatch = [&](const std::string& what) {
+    diverge(e, what + "\n  recorded: " + render_call(e) + "\n  replayed: " +
+                   render_call(actual, false));
+  };
+  if (t.nr != e.nr) mismatch("a different syscall");
+  if (!s) return;
+  unsigned mask = checked_args(e.nr, e.args, s->nargs());
+  for (int i = 0; i < s->nargs(); i++)
+    if ((mask >> i & 1) && t.args[i] != e.args[i])
+      mismatch("argument " + std::to_string(i + 1) + " differs");
+  for (const auto& m : e.mem) {
+    if (!m.input) continue;
+    bool same = false;
+    for (const auto& a : actual.mem)
+      if (a.addr == m.addr && a.bytes == m.bytes) same = true;
+    if (!same) mismatch("a string argument differs");
+  }
+  if (e.in_hash) {
+    std::string data;
+    for (const auto& r : input_regions(*s, t.args, t.mem.word_reader()))
+      data += t.mem.read(r.addr, r.len);
+    if (hash64(data) != *e.in_hash) mismatch("the data it sends differs from the recording");
+  }
+}
+
+void Replayer::write_recorded_mem(Task& t, const Event& e) {
+  for (const auto& m : e.mem) {
+    if (m.input) continue;
+    if (!t.mem.write(m.addr, m.bytes))
+      diverge(e, "cannot write the recorded " + std::to_string(m.bytes.size()) +
+                     " bytes at " + std::to_string(m.addr) + " (memory layout differs)");
+  }
+}
+
+void Replayer::echo_output(Task& t, const Event& e) {
+  if (quiet_ || is_error(e.ret)) return;
+  if (e.nr != SYS_write && e.nr != SYS_writev && e.nr != SYS_pwrite64) return;
+  int fd = output_fds_.target(e.tid, static_cast<int>(e.args[0]));
+  if (fd == 0) return;
+  const SyscallSpec* s = syscall_spec(e.nr);
+  std::string data;
+  for (const auto& r : input_regions(*s, t.args, t.mem.word_reader()))
+    data += t.mem.read(r.addr, r.len);
+  data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
+  FILE* out = fd == 1 ? stdout : stderr;
+  fwrite(data.data(), 1, data.size(), out);
+  fflush(out);
+}
+
+void Replayer::emulate(Task& t, const Event& e) {
+  echo_output(t, e);
+  write_recorded_mem(t, e);
+  t.regs.set_ret(e.ret);
+  if (!t.regs.write(t.real)) diverge(e, "cannot set registers");
+  t.state = State::kHeld;
+}
+
+// The call was skipped at this PTRACE_SYSEMU stop: back up over the syscall
+// instruction and let it run again under PTRACE_SYSCALL, up to its entry stop.
+void Replayer::reenter_syscall(Task& t, const Event& e) {
+  Regs r = t.regs;
+  r.set_ip(r.ip() - kSyscallInsnLen);
+#if defined(__x86_64__)
+  r.raw.rax = r.raw.orig_rax;
+#endif
+  set_regs(t, r);
+  resume_request(t, PTRACE_SYSCALL, 0);
+  wait_syscall_stop(t, true);
+  if (t.state == State::kGone) diverge(e, "the program died executing " + render_call(e));
+}
+
+// mmap for real: the mapping goes where it was; a file mapping becomes
+// anonymous memory that receives the recorded bytes afterwards.
+void Replayer::place_mapping(Task& t, const Event& e) {
+  Regs m = get_regs(t);
+  uint64_t flags = e.args[3];
+  bool fixed = flags & MAP_FIXED;
+  if (!(flags & MAP_ANONYMOUS)) {
+    flags = (flags & ~uint64_t{0x3}) | MAP_PRIVATE | MAP_ANONYMOUS;
+    m.set_arg(4, static_cast<uint64_t>(-1));
+    m.set_arg(5, 0);
+  }
+  if (!fixed) flags |= MAP_FIXED_NOREPLACE;
+  m.set_arg(0, static_cast<uint64_t>(e.ret));
+  m.set_arg(3, flags);
+  set_regs(t, m);
+}
+
+void Replayer::execute(Task& t, const Event& e) {
+  const SyscallSpec* s = syscall_spec(e.nr);
+  reenter_syscall(t, e);
+  if (s->policy == RP_POLICY_MMAP) place_mapping(t, e);
+  resume_request(t, PTRACE_SYSCALL, 0);
+  for (;;) {
+    int status = wait_syscall_stop(t, false);
+    if (t.state == State::kGone) diverge(e, "the program died executing " + render_call(e));
+    if (is_syscall_stop(status)) break;
+    resume_request(t, PTRACE_SYSCALL, 0);  // exec event: the exit stop follows
+  }
+  if (s->policy == RP_POLICY_EXECVE) t.mem.address_space_changed();
+  Regs after = get_regs(t);
+  if (e.nr == SYS_set_tid_address) {
+    // Returns the caller's tid: the program must see the recorded one.
+    after.set_ret(e.ret);
+    set_regs(t, after);
+  }
+  if (s->policy != RP_POLICY_SIGRETURN && after.ret() != e.ret)
+    diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
+                   render_call(e));
+  write_recorded_mem(t, e);
+  if (s->policy == RP_POLICY_EXECVE) {
+    t.real_tgid = t.real;
+    std::string why;  // patched at the same stop as in the recording
+    if (!patch_vdso(t.real, &why)) diverge(e, why);
+  }
+  t.regs = after;
+  t.state = State::kHeld;
+}
+
+void Replayer::execute_clone(Task& t, const Event& e) {
+  reenter_syscall(t, e);
+  resume_request(t, PTRACE_SYSCALL, 0);
+  int status = wait_syscall_stop(t, false);
+  if (t.state == State::kGone) diverge(e, "the program died in " + render_call(e));
+  int ev = stop_event(status);
+  if (is_syscall_stop(status) || (ev != PTRACE_EVENT_CLONE && ev != PTRACE_EVENT_FORK &&
+                                  ev != PTRACE_EVENT_VFORK))
+    diverge(e, "the clone did not create a task in replay");
+  unsigned long msg = 0;
+  request(t, PTRACE_GETEVENTMSG, nullptr, &msg);
+  uint64_t flags = e.nr == SYS_clone ? e.args[0] : 0;
+  pid_t child = static_cast<pid_t>(msg);
+  Task& c = tasks_[static_cast<pid_t>(e.ret)] = Task(
+      static_cast<pid_t>(e.ret), child, (flags & CLONE_THREAD) ? t.real_tgid : child);
+  output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES);
+  // The child starts with a SIGSTOP, which is not delivered.
+  int cs;
+  while (waitpid(c.real, &cs, __WALL) < 0)
+    if (errno != EINTR) diverge(e, std::string("cannot wait for the new task: ") + strerror(errno));
+  c.state = State::kHeld;
+  // The program must see the recorded tid wherever the kernel wrote the real one.
+  uint32_t rec_tid = static_cast<uint32_t>(e.ret);
+  std::string tid_bytes(reinterpret_cast<const char*>(&rec_tid), 4);
+  if ((flags & CLONE_PARENT_SETTID) && e.args[2]) t.mem.write(e.args[2], tid_bytes);
+  if ((flags & CLONE_CHILD_SETTID) && e.args[kCloneChildTidArg])
+    c.mem.write(e.args[kCloneChildTidArg], tid_bytes);
+  t.fixup_ret = e.ret;
+  resume_request(t, PTRACE_SYSCALL, 0);
+  t.state = State::kInSyscall;
+  // A vfork parent stays in the kernel until the child execs or exits, so
+  // its exit stop is collected when its next event comes.
+  bool vfork = flags & CLONE_VFORK;
+#if defined(SYS_vfork)
+  vfork = vfork || e.nr == SYS_vfork;
+#endif
+  if (!vfork) finish_in_syscall(t);
+}
+
+void Replayer::finish_in_syscall(Task& t) {
+  for (;;) {
+    int status = wait_syscall_stop(t, false);
+    if (t.state == State::kGone) return;
+    if (is_syscall_stop(status)) break;
+    resume_request(t, PTRACE_SYSCALL, 0);
+  }
+  Regs after = get_regs(t);
+  after.set_ret(t.fixup_ret);
+  set_regs(t, after);
+  t.regs = after;
+  t.state = State::kHeld;
+}
+
+void Replayer::execute_exit(Task& t, const Event& e) {
+  // Run it into the kernel's exit path and hold it at PTRACE_EVENT_EXIT,
+  // before the kernel clears its tid for pthread_join: other threads' user
+  // code may still see it alive, as it did until the recorded end (kTaskExit).
+  // PTRACE_SYSEMU already skipped the call at this stop: enter it again.
+  reenter_syscall(t, e);
+  resume_request(t, PTRACE_CONT, 0);
+  for (;;) {
+    int status = wait(t);
+    if (t.state == State::kGone) return;
+    if (WIFSTOPPED(status) && stop_event(status) == PTRACE_EVENT_EXIT) break;
+    resume_request(t, PTRACE_CONT, 0);
+  }
+  t.state = State::kExiting;
+}
+
+}  // namespace rp

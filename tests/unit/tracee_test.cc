@@ -1,0 +1,110 @@
+// A Tracee reads and writes like a debugger, through one /proc/pid/mem
+// descriptor kept per task. Tested on this process's own memory.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cstring>
+
+#include "tracee.h"
+#include "unique_fd.h"
+
+namespace rp {
+namespace {
+
+int open_fds() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  while (readdir(d)) n++;
+  closedir(d);
+  return n;
+}
+
+struct Page {
+  Page() { p = static_cast<char*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)); }
+  ~Page() { munmap(p, 4096); }
+  uint64_t addr() const { return reinterpret_cast<uint64_t>(p); }
+  char* p;
+};
+
+TEST(Tracee, ReadsAndWritesPagesTheProgramCannot) {
+  Page pg;
+  std::strcpy(pg.p, "hello");
+  ASSERT_EQ(mprotect(pg.p, 4096, PROT_NONE), 0);
+  Tracee t(getpid());
+  EXPECT_EQ(t.read(pg.addr(), 5), "hello");  // process_vm_readv cannot: the fd does
+  EXPECT_TRUE(t.write(pg.addr(), "HE"));
+  EXPECT_EQ(t.read_cstring(pg.addr()), "HEllo");
+  ASSERT_EQ(mprotect(pg.p, 4096, PROT_READ), 0);
+  EXPECT_EQ(std::string(pg.p, 5), "HEllo");
+  EXPECT_EQ(t.read_u32(pg.addr()), std::optional<uint32_t>(0x6c6c4548));
+}
+
+TEST(Tracee, KeepsOneDescriptorUntilTheAddressSpaceChanges) {
+  Page pg;
+  int before = open_fds();
+  Tracee t(getpid());
+  EXPECT_EQ(open_fds(), before);  // opened at the first access that needs it
+  for (int i = 0; i < 10; i++) ASSERT_TRUE(t.write(pg.addr() + i, "x"));
+  EXPECT_EQ(open_fds(), before + 1);
+  t.address_space_changed();
+  EXPECT_EQ(open_fds(), before);
+  ASSERT_TRUE(t.write(pg.addr(), "y"));  // opened again
+  EXPECT_EQ(pg.p[0], 'y');
+  EXPECT_EQ(open_fds(), before + 1);
+}
+
+TEST(Tracee, ShortReadAtTheEndOfTheMapping) {
+  char* p = static_cast<char*>(
+      mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(p, MAP_FAILED);
+  ASSERT_EQ(munmap(p + 4096, 4096), 0);  // nothing mapped after the first page
+  std::memset(p, 'a', 4096);
+  Tracee t(getpid());
+  uint64_t a = reinterpret_cast<uint64_t>(p);
+  EXPECT_EQ(t.read(a + 4090, 100).size(), 6u);
+  EXPECT_EQ(t.read_cstring(a + 4093), "aaa");
+  EXPECT_EQ(t.read_u64(a + 4092), std::nullopt);
+  EXPECT_FALSE(t.write(a + 4095, "bc"));
+  munmap(p, 4096);
+}
+
+TEST(UniqueFd, ClosesOnceAndMoves) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  close(fds[1]);
+  {
+    unique_fd a(fds[0]);
+    unique_fd b(std::move(a));
+    EXPECT_FALSE(a);
+    EXPECT_EQ(b.get(), fds[0]);
+    EXPECT_NE(fcntl(fds[0], F_GETFD), -1);
+  }
+  EXPECT_EQ(fcntl(fds[0], F_GETFD), -1);  // closed by b
+  unique_fd c(dup(0));
+  int raw = c.release();
+  EXPECT_NE(fcntl(raw, F_GETFD), -1);  // released: not closed
+  close(raw);
+}
+
+TEST(ScopedSignalMask, RestoresTheMaskOnUnwinding) {
+  sigset_t usr1, now;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  try {
+    ScopedSignalMask m(SIG_BLOCK, usr1);
+    pthread_sigmask(SIG_SETMASK, nullptr, &now);
+    EXPECT_TRUE(sigismember(&now, SIGUSR1));
+    throw 1;
+  } catch (int) {
+  }
+  pthread_sigmask(SIG_SETMASK, nullptr, &now);
+  EXPECT_FALSE(sigismember(&now, SIGUSR1));
+}
+
+}  // namespace
+}  // namespace rp
