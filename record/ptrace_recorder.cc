@@ -24,7 +24,8 @@
 #include "insn.h"
 #include "error.h"
 #include "syscall_table.h"
-#include "tracee_mem.h"
+#include "tracee.h"
+#include "unique_fd.h"
 #include "vdso.h"
 #include "kernel_capture.h"  // events-only mode
 
@@ -45,6 +46,7 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
   Task& t = tasks_[tid];
   t.tid = tid;
   t.tgid = tgid;
+  t.mem = Tracee(tid);
   w_.add_task(TaskInfo{tid, tgid, parent, (kernel_ ? kernel_->last_seq() : seq_) + 1,
                        std::nullopt});
   return t;
@@ -176,9 +178,10 @@ int PtraceRecorder::run(pid_t root) {
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &chld, nullptr);
-  sigchld_fd_ = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sigchld_fd_ < 0) throw_errno("signalfd");
+  ScopedSignalMask block_chld(SIG_BLOCK, chld);
+  unique_fd sigchld(signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sigchld) throw_errno("signalfd");
+  sigchld_fd_ = sigchld.get();
 
   while (!tasks_.empty()) {
     int status;
@@ -208,8 +211,7 @@ int PtraceRecorder::run(pid_t root) {
     }
     handle_timeouts();
   }
-  close(sigchld_fd_);
-  sigprocmask(SIG_UNBLOCK, &chld, nullptr);
+  sigchld_fd_ = -1;
   return root_status_;
 }
 
@@ -265,15 +267,15 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   t.skip_enosys = false;
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
-    auto rd = tracee_word_reader(t.tid);
+    auto rd = t.mem.word_reader();
     for (int i = 0; s->arg_kinds[i]; i++)
       if (s->arg_kinds[i] == 's' && t.args[i])
-        t.inputs.push_back(MemRecord{t.args[i], read_cstring(t.tid, t.args[i]), true});
+        t.inputs.push_back(MemRecord{t.args[i], t.mem.read_cstring(t.args[i]), true});
     t.lens = entry_lens(*s, t.args, rd);
     auto in = input_regions(*s, t.args, rd);
     if (!in.empty()) {
       std::string data;
-      for (const auto& r : in) data += read_mem(t.tid, r.addr, r.len);
+      for (const auto& r : in) data += t.mem.read(r.addr, r.len);
       t.in_hash = hash64(data);
     }
     if (s->policy == RP_POLICY_ENOSYS) {
@@ -321,9 +323,9 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   t.inputs.clear();
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
-    auto rd = tracee_word_reader(t.tid);
+    auto rd = t.mem.word_reader();
     for (const auto& r : output_regions(*s, e.args, ret, t.lens, rd)) {
-      std::string bytes = read_mem(t.tid, r.addr, r.len);
+      std::string bytes = t.mem.read(r.addr, r.len);
       if (bytes.size() != r.len && !bytes.empty()) short_reads_++;
       if (!bytes.empty()) e.mem.push_back(MemRecord{r.addr, std::move(bytes), false});
     }
@@ -349,7 +351,7 @@ void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
   // tracee's memory gives exactly what it sees (zero fill past EOF included,
   // nothing for pages past the file's end).
   uint64_t addr = static_cast<uint64_t>(e.ret), len = e.args[1];
-  std::string bytes = read_mem(t.tid, addr, len);
+  std::string bytes = t.mem.read(addr, len);
   Mapping m;
   m.seq = e.seq;
   m.tid = t.tid;
@@ -374,7 +376,7 @@ void PtraceRecorder::record_exec(Task& t, Event& e) {
   uint64_t kv[2];
   while (auxv.read(reinterpret_cast<char*>(kv), sizeof kv)) {
     if (kv[0] == AT_RANDOM) {
-      std::string bytes = read_mem(t.tid, kv[1], 16);
+      std::string bytes = t.mem.read(kv[1], 16);
       if (bytes.size() == 16) e.mem.push_back(MemRecord{kv[1], bytes, false});
     }
     if (kv[0] == AT_NULL) break;
@@ -398,7 +400,7 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
   Regs regs;
   if (!regs.read(t.tid)) return false;
   int len = 0;
-  TrappedInsn kind = decode_trapped(read_mem(t.tid, regs.ip(), 16), regs.ip(), &len);
+  TrappedInsn kind = decode_trapped(t.mem.read(regs.ip(), 16), regs.ip(), &len);
   if (kind != TrappedInsn::kRdtsc && kind != TrappedInsn::kRdtscp) return false;
 #if defined(__x86_64__)
   unsigned aux = 0;
@@ -508,12 +510,14 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         // A non-leader thread exec'd: it continues under the leader's tid.
         auto it = tasks_.find(former);
         if (it != tasks_.end()) {
-          Task moved = it->second;
+          Task moved = std::move(it->second);
           tasks_.erase(it);
           moved.tid = t.tid;
-          tasks_[t.tid] = moved;
+          moved.mem = Tracee(t.tid);
+          tasks_[t.tid] = std::move(moved);
         }
       }
+      tasks_[t.tid].mem.address_space_changed();
       if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
         Event e;      // (the kernel side records the syscall and AT_RANDOM)
         std::string path = kernel_->exec_path(t.tid);

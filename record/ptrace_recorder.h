@@ -13,6 +13,7 @@
 
 #include "arch.h"
 #include "buffers.h"
+#include "tracee.h"
 #include "trace.h"
 
 namespace rp {
@@ -43,6 +44,7 @@ class PtraceRecorder {
   enum class Run { kRunnable, kRunning, kInKernel, kDying };
   struct Task {
     pid_t tid = 0, tgid = 0;
+    Tracee mem;  // the thread's memory (tid)
     Run run = Run::kInKernel;
     int pending_sig = 0;
     bool preempt_requested = false;
