@@ -19,9 +19,11 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "error.h"
 #include "syscall_table.h"
+#include "unique_fd.h"
 
 namespace rp {
 
@@ -115,6 +117,27 @@ int make_dirs(const std::string& path) {
   return 0;
 }
 
+// Kills and reaps a child that failed to start, when an error unwinds past
+// it; release() once it is started.
+class KillOnUnwind {
+ public:
+  explicit KillOnUnwind(pid_t pid) : pid_(pid) {}
+  ~KillOnUnwind() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    int st;
+    while (waitpid(pid_, &st, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+  KillOnUnwind(const KillOnUnwind&) = delete;
+  KillOnUnwind& operator=(const KillOnUnwind&) = delete;
+  void reaped() { pid_ = 0; }
+  pid_t release() { return std::exchange(pid_, 0); }
+
+ private:
+  pid_t pid_;
+};
+
 }  // namespace
 
 // In the child, before exec: a mount namespace (inside a user namespace when
@@ -191,27 +214,23 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     _exit(127);
   }
   close(pfd[1]);
+  unique_fd exec_error(pfd[0]);  // the child writes errno here if it cannot exec
+  KillOnUnwind child(pid);
   int status;
-  if (waitpid(pid, &status, __WALL) != pid || !WIFSTOPPED(status)) {
-    close(pfd[0]);
+  pid_t got = waitpid(pid, &status, __WALL);
+  if (got == pid && !WIFSTOPPED(status)) child.reaped();
+  if (got != pid || !WIFSTOPPED(status))
     throw Error("cannot start '" + spec.exe_path + "': it did not stop before its exec");
-  }
-  if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, options) != 0) {
-    kill(pid, SIGKILL);
-    close(pfd[0]);
+  if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, options) != 0)
     throw_errno("ptrace(PTRACE_SETOPTIONS)");
-  }
   ptrace(PTRACE_CONT, pid, nullptr, nullptr);
   for (;;) {
-    if (waitpid(pid, &status, __WALL) != pid) {
-      close(pfd[0]);
-      throw_errno("waitpid");
-    }
+    if (waitpid(pid, &status, __WALL) != pid) throw_errno("waitpid");
     if (WIFSTOPPED(status) && (status >> 8) == (SIGTRAP | (PTRACE_EVENT_EXEC << 8))) break;
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      child.reaped();
       int err = 0;
-      ssize_t n = read(pfd[0], &err, sizeof err);
-      close(pfd[0]);
+      ssize_t n = read(exec_error.get(), &err, sizeof err);
       if (n == sizeof err && err)
         throw NotFound("cannot run '" + spec.exe_path + "': " + strerror(err));
       throw Error("program exited before it started");
@@ -220,8 +239,7 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     int sig = WIFSTOPPED(status) ? WSTOPSIG(status) : 0;
     ptrace(PTRACE_CONT, pid, nullptr, sig == SIGTRAP ? 0 : sig);
   }
-  close(pfd[0]);
-  return pid;
+  return child.release();
 }
 
 }  // namespace rp

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
+#include "unique_fd.h"
 
 namespace rp {
 namespace {
@@ -303,12 +304,11 @@ void KernelCapture::start(bool observe) {
   observe_ = observe;
   // The helper threads block every signal: SIGCHLD must reach the tracer's
   // signalfd, and Ctrl-C the thread that waits for it.
-  sigset_t all, old;
+  sigset_t all;
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  ScopedSignalMask block_all(SIG_SETMASK, all);  // inherited by the threads
   drain_ = std::thread([this] { drain_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 bool KernelCapture::on_stop_signal(pid_t tid) {

@@ -19,6 +19,7 @@
 #include "arch.h"
 #include "error.h"
 #include "kernel_capture.h"
+#include "unique_fd.h"
 
 namespace rp {
 namespace {
@@ -44,10 +45,10 @@ int record_observe(const std::string& out, const std::string& backend, pid_t pid
   if (backend == "ptrace")
     throw Error("record: -p and --name need a kernel backend (bpf or kmod), not ptrace");
   if (pid > 0 && kill(pid, 0) != 0) throw Error("record: no process " + std::to_string(pid));
-  int pidfd = -1;
+  unique_fd pidfd;
   if (pid > 0) {
-    pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd < 0) throw_errno("pidfd_open");
+    pidfd.reset(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) throw_errno("pidfd_open");
   }
   std::string chosen;
   auto producer = open_backend(backend, /*stall=*/false, comm, quiet, &chosen);
@@ -80,7 +81,7 @@ int record_observe(const std::string& out, const std::string& backend, pid_t pid
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
-  sigprocmask(SIG_BLOCK, &stop, nullptr);
+  ScopedSignalMask block_stop(SIG_BLOCK, stop);
   KernelCapture kc(*producer, w);
   kc.start(/*observe=*/true);
   if (!quiet)
@@ -91,8 +92,8 @@ int record_observe(const std::string& out, const std::string& backend, pid_t pid
   for (;;) {
     timespec ts{0, 100 * 1000 * 1000};
     if (sigtimedwait(&stop, nullptr, &ts) > 0) break;
-    if (pidfd >= 0) {
-      pollfd p{pidfd, POLLIN, 0};
+    if (pidfd) {
+      pollfd p{pidfd.get(), POLLIN, 0};
       if (poll(&p, 1, 0) > 0) break;  // it exited
     }
   }
@@ -102,8 +103,6 @@ int record_observe(const std::string& out, const std::string& backend, pid_t pid
   w.set_meta("exit_status", int64_t{0});
   w.set_meta("exit_code", int64_t{0});
   w.finish();
-  if (pidfd >= 0) close(pidfd);
-  sigprocmask(SIG_UNBLOCK, &stop, nullptr);
   return 0;
 }
 
