@@ -40,21 +40,21 @@ std::string Tracee::read(uint64_t addr, uint64_t len) {
   return out;
 }
 
-std::optional<uint64_t> Tracee::read_u64(uint64_t addr) {
-  std::string b = read(addr, 8);
-  if (b.size() != 8) return std::nullopt;
-  uint64_t v;
-  std::memcpy(&v, b.data(), 8);
+namespace {
+
+template <typename T>
+std::optional<T> value_of(const std::string& bytes) {
+  if (bytes.size() != sizeof(T)) return std::nullopt;
+  T v;
+  std::memcpy(&v, bytes.data(), sizeof v);
   return v;
 }
 
-std::optional<uint32_t> Tracee::read_u32(uint64_t addr) {
-  std::string b = read(addr, 4);
-  if (b.size() != 4) return std::nullopt;
-  uint32_t v;
-  std::memcpy(&v, b.data(), 4);
-  return v;
-}
+}  // namespace
+
+std::optional<uint64_t> Tracee::read_u64(uint64_t addr) { return value_of<uint64_t>(read(addr, 8)); }
+
+std::optional<uint32_t> Tracee::read_u32(uint64_t addr) { return value_of<uint32_t>(read(addr, 4)); }
 
 std::string Tracee::read_cstring(uint64_t addr, size_t max) {
   std::string out;
