@@ -167,8 +167,9 @@ std::optional<GdbRegSlot> gdb_reg_slot(int regno) {
 std::optional<std::string> read_gdb_regs(pid_t tid) {
   user_regs_struct r{};
   user_fpregs_struct f{};
+  // Either failing: the thread is not in a stop; gdb gets an error, not zeros.
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) != 0) return std::nullopt;
-  if (ptrace(PTRACE_GETFPREGS, tid, nullptr, &f) != 0) f = user_fpregs_struct{};
+  if (ptrace(PTRACE_GETFPREGS, tid, nullptr, &f) != 0) return std::nullopt;
   std::string out;
   for (auto v : {r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8, r.r9, r.r10,
                  r.r11, r.r12, r.r13, r.r14, r.r15, r.rip})
@@ -193,8 +194,9 @@ bool write_gdb_regs(pid_t tid, const std::string& in) {
   if (in.size() != size->offset + size->size) return false;
   user_regs_struct r{};
   user_fpregs_struct f{};
+  // The fields gdb does not send keep their values: both must be read.
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) != 0) return false;
-  ptrace(PTRACE_GETFPREGS, tid, nullptr, &f);
+  if (ptrace(PTRACE_GETFPREGS, tid, nullptr, &f) != 0) return false;
   size_t at = 0;
   for (auto* v : {&r.rax, &r.rbx, &r.rcx, &r.rdx, &r.rsi, &r.rdi, &r.rbp, &r.rsp, &r.r8, &r.r9,
                   &r.r10, &r.r11, &r.r12, &r.r13, &r.r14, &r.r15, &r.rip})
