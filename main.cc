@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "gdb_target.h"
+#include "inspect/inspect.h"
 #include "launch.h"
 #include "record.h"
 #include "render.h"
@@ -29,7 +30,9 @@ const char* kUsage =
     "  record --backend bpf|kmod (-p PID | --name COMM)         capture only (not replayable)\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
-    "  dump [--data] [--tid N] TRACE                            list its events\n"
+    "  dump [-f] [-e EXPR] [-s N] [--json] [--tid N] TRACE       list its events like strace\n"
+    "  ps TRACE                                                 list its processes\n"
+    "  timeline TRACE -o FILE.json                              Perfetto/Chrome trace of it\n"
     "  info TRACE                                               describe a trace\n"
     "\n"
     "rp COMMAND --help for a command's options; rp --version\n";
@@ -86,7 +89,10 @@ int cmd_replay(const std::vector<std::string>& args) {
   po::options_description opts("rp replay [options] TRACE");
   ReplayOptions ro;
   GdbOptions go;
-  opts.add_options()("help,h", "show this help")("quiet,q", po::bool_switch(&ro.quiet),
+  bool autopilot = false;  // rr's spelling of "no debugger", rp's default
+  opts.add_options()("help,h", "show this help")(
+      "autopilot,a", po::bool_switch(&autopilot), "no debugger (rr's -a; the default)")(
+      "quiet,q", po::bool_switch(&ro.quiet),
                                                  "do not print the program's output")(
       "gdb,g", po::bool_switch(&go.spawn), "debug the replay: start gdb connected to it")(
       "gdb-script,x", po::value(&go.scripts)->composing(), "with -g: gdb command file (-x)")(
@@ -101,6 +107,8 @@ int cmd_replay(const std::vector<std::string>& args) {
               << "\nWith -g, exits with gdb's status (docs/debugging.md).\n";
     return vm.count("help") ? 0 : kOwnFailure;
   }
+  if (autopilot && (go.spawn || go.port >= 0 || !go.scripts.empty() || vm.count("goto")))
+    throw Error("replay: -a (no debugger) conflicts with the gdb options");
   if (!go.scripts.empty() && !go.spawn && go.port < 0) go.spawn = true;
   if (vm.count("goto") && go.port < 0) go.spawn = true;
   if (go.spawn || go.port >= 0) {
@@ -112,12 +120,35 @@ int cmd_replay(const std::vector<std::string>& args) {
 
 int cmd_dump(const std::vector<std::string>& args) {
   po::options_description opts("rp dump [options] TRACE");
+  DumpOptions o;
+  opts.add_options()("help,h", "show this help")(
+      "data,d", po::bool_switch(&o.data), "show every byte of recorded buffers, in hex")(
+      "tid,t", po::value(&o.tid), "only this thread")(
+      "expr,e", po::value(&o.exprs)->composing(),
+      "strace's -e: trace=NAME,...|%file,%network,%process,%signal,%desc,%memory,%ipc,"
+      "%creds,%clock (! negates); read=FD,... or write=FD,... (hex dump of the data)")(
+      "string-limit,s", po::value(&o.string_limit)->default_value(32),
+      "longest data string shown (strace -s)")(
+      "follow-forks,f", po::bool_switch(&o.strace_lines),
+      "strace -f lines: \"[pid N]\" prefix once there are several tasks, no event numbers")(
+      "json", po::bool_switch(&o.json), "one JSON object per event")(
+      "trace", po::value(&o.trace), "trace file");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  auto vm = parse(args, opts, pos);
+  if (vm.count("help") || o.trace.empty()) {
+    std::cout << opts;
+    return vm.count("help") ? 0 : kOwnFailure;
+  }
+  return dump_main(o);
+}
+
+// Commands that take just a trace: ps.
+int cmd_trace_only(const std::vector<std::string>& args, const char* usage,
+                   int (*run)(const std::string&)) {
+  po::options_description opts(usage);
   std::string path;
-  bool data = false;
-  int tid = 0;
-  opts.add_options()("help,h", "show this help")("data,d", po::bool_switch(&data),
-                                                 "show every byte of recorded buffers")(
-      "tid,t", po::value(&tid), "only this thread")("trace", po::value(&path), "trace file");
+  opts.add_options()("help,h", "show this help")("trace", po::value(&path), "trace file");
   po::positional_options_description pos;
   pos.add("trace", 1);
   auto vm = parse(args, opts, pos);
@@ -125,20 +156,23 @@ int cmd_dump(const std::vector<std::string>& args) {
     std::cout << opts;
     return vm.count("help") ? 0 : kOwnFailure;
   }
-  TraceReader r(path);
-  Event e;
-  while (r.next(e)) {
-    if (tid && e.tid != tid) continue;
-    std::cout << render_event(e) << "\n";
-    for (const auto& m : e.mem) {
-      if (m.input) continue;
-      char head[64];
-      snprintf(head, sizeof head, "%16s <- %#llx [%zu bytes] ", "",
-               static_cast<unsigned long long>(m.addr), m.bytes.size());
-      std::cout << head << render_bytes(m.bytes, data ? m.bytes.size() : 16) << "\n";
-    }
+  return run(path);
+}
+
+int cmd_timeline(const std::vector<std::string>& args) {
+  po::options_description opts("rp timeline TRACE -o FILE.json");
+  std::string path, output;
+  opts.add_options()("help,h", "show this help")(
+      "output,o", po::value(&output), "JSON file to write (open it in ui.perfetto.dev)")(
+      "trace", po::value(&path), "trace file");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  auto vm = parse(args, opts, pos);
+  if (vm.count("help") || path.empty() || output.empty()) {
+    std::cout << opts << "\nTime is the trace's event order (one event = 1 us), not wall time.\n";
+    return vm.count("help") ? 0 : kOwnFailure;
   }
-  return 0;
+  return timeline_main(path, output);
 }
 
 int cmd_info(const std::vector<std::string>& args) {
@@ -213,6 +247,8 @@ int main(int argc, char** argv) {
     if (cmd == "replay") return cmd_replay(args);
     if (cmd == "dump") return cmd_dump(args);
     if (cmd == "info") return cmd_info(args);
+    if (cmd == "ps") return cmd_trace_only(args, "rp ps TRACE", ps_main);
+    if (cmd == "timeline") return cmd_timeline(args);
     std::cerr << "rp: unknown command '" << cmd << "'\n" << kUsage;
     return kOwnFailure;
   } catch (const NotFound& e) {

@@ -5,6 +5,8 @@
 #include <cinttypes>
 #include <cstring>
 
+#include "decode/decode.h"
+#include "decode/xlat.h"
 #include "insn.h"
 #include "syscall_table.h"
 
@@ -17,57 +19,11 @@ std::string hex(uint64_t v) {
   return b;
 }
 
-std::string signame(int sig) {
-  const char* n = sigabbrev_np(sig);
-  return n ? std::string("SIG") + n : "signal " + std::to_string(sig);
-}
-
-std::string render_arg(const Event& e, char kind, uint64_t v) {
-  switch (kind) {
-    case 'f':
-      if (static_cast<int32_t>(v) == -100) return "AT_FDCWD";
-      return std::to_string(static_cast<int32_t>(v));
-    case 'd': return std::to_string(static_cast<int64_t>(v));
-    case 'u': return std::to_string(v);
-    case 'o': {
-      char b[32];
-      snprintf(b, sizeof b, "0%" PRIo64, v);
-      return b;
-    }
-    case 's':
-      for (const auto& m : e.mem)
-        if (m.input && m.addr == v) return quote(m.bytes);
-      [[fallthrough]];
-    case 'p': return v ? hex(v) : "NULL";
-    default: return hex(v);
-  }
-}
+std::string signame(int sig) { return decode::signal_name(sig); }
 
 }  // namespace
 
-std::string quote(const std::string& s, size_t max) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size() && i < max; i++) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c >= 32 && c < 127) {
-          out += static_cast<char>(c);
-        } else {
-          char b[8];
-          snprintf(b, sizeof b, "\\%o", c);
-          out += b;
-        }
-    }
-  }
-  out += "\"";
-  if (s.size() > max) out += "...";
-  return out;
-}
+std::string quote(const std::string& s, size_t max) { return decode::quote(s, max); }
 
 std::string render_return(int64_t ret) {
   if (ret < 0 && ret > -4096) {
@@ -105,48 +61,39 @@ std::string render_wait_status(int64_t st) {
 }
 
 std::string render_call(const Event& e, bool with_ret) {
-  const SyscallSpec* s = syscall_spec(e.nr);
-  std::string out = s ? s->name : "syscall_" + std::to_string(e.nr);
-  out += "(";
-  const char* kinds = s ? s->arg_kinds : "xxxxxx";
-  for (int i = 0; kinds[i]; i++) {
-    if (i) out += ", ";
-    out += render_arg(e, kinds[i], e.args[i]);
-  }
-  out += ")";
-  if (with_ret) out += " = " + render_return(e.ret);
-  if (!s) out += "  <unknown syscall: arguments and result recorded, buffers unknown>";
-  return out;
+  return decode::call_text(decode::decode_call(e), with_ret);
 }
 
 std::string render_event(const Event& e) {
   char head[64];
   snprintf(head, sizeof head, "%6" PRIu64 " %7d  ", e.seq, e.tid);
+  return head + render_event_text(e);
+}
+
+std::string render_event_text(const Event& e) {
   switch (e.kind) {
-    case EventKind::kSyscall: return head + render_call(e);
+    case EventKind::kSyscall: return render_call(e);
     case EventKind::kSignal: {
-      std::string out = head + std::string("--- ") + signame(static_cast<int>(e.nr));
+      std::string out = "--- " + signame(static_cast<int>(e.nr));
       if (e.extra.size() >= sizeof(SignalExtra)) {
         SignalExtra x;
         std::memcpy(&x, e.extra.data(), sizeof x);
-        int32_t code;
-        std::memcpy(&code, x.siginfo + 8, 4);
-        out += " {si_code=" + std::to_string(code) + "}";
+        out += " " + decode::siginfo_text(static_cast<int>(e.nr), x.siginfo);
         out += x.at_syscall ? " at syscall return" : " in user code";
       }
       return out + " ---";
     }
-    case EventKind::kTaskExit: return head + std::string("+++ ") + render_wait_status(e.ret) + " +++";
-    case EventKind::kPreempt: return head + std::string("--- preempted in user code ---");
+    case EventKind::kTaskExit: return "+++ " + render_wait_status(e.ret) + " +++";
+    case EventKind::kPreempt: return "--- preempted in user code ---";
     case EventKind::kInsn: {
       char b[160];
       snprintf(b, sizeof b, "%s = rax %#" PRIx64 " rdx %#" PRIx64 " rcx %#" PRIx64 " rbx %#" PRIx64,
                trapped_insn_name(static_cast<TrappedInsn>(e.nr)), e.args[0], e.args[1], e.args[2],
                e.args[3]);
-      return head + std::string(b);
+      return b;
     }
   }
-  return head;
+  return "";
 }
 
 }  // namespace rp

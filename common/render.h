@@ -8,6 +8,7 @@ namespace rp {
 
 std::string render_call(const Event& e, bool with_ret = true);  // "openat(AT_FDCWD, "/x", 0) = 3"
 std::string render_event(const Event& e);   // "seq tid " + call, signals, exits
+std::string render_event_text(const Event& e);  // the same without "seq tid "
 std::string render_return(int64_t ret);     // "3", "-1 ENOENT (No such file or directory)"
 std::string render_bytes(const std::string& b, size_t max);  // "3f a2 ..." hex preview
 std::string render_wait_status(int64_t status);             // "exited with 0", "killed by SIGSEGV"

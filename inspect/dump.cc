@@ -1,0 +1,261 @@
+// `rp dump`: the trace's events as strace prints them (or as JSON lines).
+#include <sys/syscall.h>
+
+#include <cinttypes>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <set>
+
+#include "decode/args.h"
+#include "decode/decode.h"
+#include "error.h"
+#include "inspect/inspect.h"
+#include "inspect/json.h"
+#include "inspect/progress.h"
+#include "render.h"
+#include "syscall_table.h"
+#include "trace.h"
+
+namespace rp {
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); i++) {
+    if (i == s.size() || s[i] == sep) {
+      out.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+// What -e selects: which syscalls are printed, whose data is dumped.
+struct Filter {
+  bool all = true, negate = false;
+  uint16_t classes = 0;
+  std::set<int64_t> nrs;
+  std::set<int64_t> read_fds, write_fds;
+
+  bool shows(int64_t nr) const {
+    if (all) return true;
+    bool in = nrs.count(nr) || (decode::classes_of(nr) & classes);
+    return in != negate;
+  }
+};
+
+std::set<int64_t> parse_fds(const std::string& list, const std::string& expr) {
+  std::set<int64_t> fds;
+  for (const auto& f : split(list, ',')) {
+    char* end = nullptr;
+    long v = std::strtol(f.c_str(), &end, 10);
+    if (f.empty() || *end || v < 0) throw Error("dump: -e " + expr + ": '" + f + "' is not an fd");
+    fds.insert(v);
+  }
+  return fds;
+}
+
+void parse_trace_set(Filter& f, std::string set) {
+  f.all = false;
+  if (!set.empty() && set[0] == '!') {
+    f.negate = true;
+    set.erase(0, 1);
+  }
+  for (const auto& name : split(set, ',')) {
+    if (name == "all") {
+      f.classes = 0xffff;
+      f.all = !f.negate;
+    } else if (uint16_t c = decode::trace_class(name)) {
+      f.classes |= c;
+    } else if (const SyscallSpec* s = syscall_spec_by_name(name)) {
+      f.nrs.insert(syscall_nr(*s));
+    } else {
+      throw Error("dump: -e trace: unknown syscall or class '" + name + "'");
+    }
+  }
+}
+
+Filter parse_filter(const std::vector<std::string>& exprs) {
+  Filter f;
+  for (const auto& e : exprs) {
+    auto eq = e.find('=');
+    std::string key = eq == std::string::npos ? "trace" : e.substr(0, eq);
+    std::string value = eq == std::string::npos ? e : e.substr(eq + 1);
+    if (key == "trace" || key == "t") parse_trace_set(f, value);
+    else if (key == "read" || key == "r") f.read_fds = parse_fds(value, e);
+    else if (key == "write" || key == "w") f.write_fds = parse_fds(value, e);
+    else throw Error("dump: -e " + e + ": expected trace=, read= or write=");
+  }
+  return f;
+}
+
+bool is_read_like(int64_t nr) {
+  switch (nr) {
+    case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2:
+    case SYS_recvfrom: case SYS_recvmsg:
+      return true;
+  }
+  return false;
+}
+
+bool is_write_like(int64_t nr) {
+  switch (nr) {
+    case SYS_write: case SYS_pwrite64: case SYS_writev: case SYS_pwritev: case SYS_pwritev2:
+    case SYS_sendto: case SYS_sendmsg:
+      return true;
+  }
+  return false;
+}
+
+// The bytes a read-like call received: its recorded buffers, without the
+// address and length records of recvfrom/recvmsg.
+std::string received(const Event& e) {
+  std::string out;
+  for (const auto& m : e.mem) {
+    if (m.input) continue;
+    if (e.nr == SYS_recvfrom && m.addr != e.args[1]) continue;
+    if (e.nr == SYS_recvmsg && m.addr == e.args[1]) continue;
+    out += m.bytes;
+  }
+  return out;
+}
+
+// Tasks alive at an event, for strace -f's "[pid N]" (shown once there are several).
+class LiveTasks {
+ public:
+  void see(const Event& e) {
+    live_.insert(e.tid);
+    bool creates = e.kind == EventKind::kSyscall && e.ret > 0 &&
+                   (e.nr == SYS_clone || e.nr == SYS_fork || e.nr == SYS_vfork);
+    if (creates) live_.insert(static_cast<int32_t>(e.ret));
+  }
+  void exited(int32_t tid) { live_.erase(tid); }
+  bool several() const { return live_.size() > 1; }
+
+ private:
+  std::set<int32_t> live_;
+};
+
+std::string json_event(const Event& e, const decode::Options& dopt) {
+  char head[96];
+  snprintf(head, sizeof head, "{\"seq\":%" PRIu64 ",\"tid\":%d,", e.seq, e.tid);
+  std::string out = head;
+  switch (e.kind) {
+    case EventKind::kSyscall: {
+      auto c = decode::decode_call(e, dopt);
+      out += "\"type\":\"syscall\",\"name\":" + json::str(c.name) + ",\"args\":[";
+      for (size_t i = 0; i < c.args.size(); i++) out += (i ? "," : "") + json::str(c.args[i]);
+      out += "],\"raw_args\":[";
+      for (int i = 0; i < 6; i++) out += (i ? "," : "") + std::to_string(e.args[i]);
+      out += "],\"ret\":" + std::to_string(e.ret) + ",\"result\":" + json::str(c.ret);
+      if (e.entry_seq) out += ",\"entry_seq\":" + std::to_string(e.entry_seq);
+      break;
+    }
+    case EventKind::kSignal:
+      out += "\"type\":\"signal\",\"signal\":" + json::str(render_event_text(e));
+      out += ",\"signo\":" + std::to_string(e.nr);
+      break;
+    case EventKind::kTaskExit:
+      out += "\"type\":\"exit\",\"status\":" + std::to_string(e.ret) +
+             ",\"text\":" + json::str(render_wait_status(e.ret));
+      break;
+    case EventKind::kPreempt: out += "\"type\":\"preempt\""; break;
+    case EventKind::kInsn:
+      out += "\"type\":\"insn\",\"text\":" + json::str(render_event_text(e));
+      break;
+  }
+  return out + "}";
+}
+
+class Dumper {
+ public:
+  Dumper(const DumpOptions& o, TraceReader& r) : o_(o), f_(parse_filter(o.exprs)) {
+    first_exec_.argv = r.list("argv");
+    first_exec_.path = r.meta_or("exe_path", "?");
+    first_exec_.env_vars = r.list("env").size();
+    dopt_.string_limit = o.string_limit;
+  }
+
+  void print(const Event& e) {
+    live_.see(e);
+    print_one(e);
+    if (e.kind == EventKind::kTaskExit) live_.exited(e.tid);
+  }
+
+ private:
+  void print_one(const Event& e) {
+    if (o_.tid && e.tid != o_.tid) return;
+    if (e.kind == EventKind::kSyscall && !f_.shows(e.nr)) return;
+    // The traced command's own execve is the first: its argv is in the trace.
+    bool first_exec =
+        e.kind == EventKind::kSyscall && e.nr == SYS_execve && !e.entry_seq && !seen_exec_;
+    if (e.kind == EventKind::kSyscall && e.nr == SYS_execve) seen_exec_ = true;
+    dopt_.first_exec = first_exec ? &first_exec_ : nullptr;
+    if (o_.json) {
+      std::cout << json_event(e, dopt_) << "\n";
+      return;
+    }
+    decode::Call call;
+    if (e.kind == EventKind::kSyscall) call = decode::decode_call(e, dopt_);
+    std::cout << prefix(e) << text(e, call) << "\n";
+    if (e.kind == EventKind::kSyscall) buffers(e, call);
+  }
+
+  std::string prefix(const Event& e) {
+    if (!o_.strace_lines) {
+      char head[64];
+      snprintf(head, sizeof head, "%6" PRIu64 " %7d  ", e.seq, e.tid);
+      return head;
+    }
+    return live_.several() ? "[pid " + std::to_string(e.tid) + "] " : "";
+  }
+
+  static std::string text(const Event& e, const decode::Call& call) {
+    if (e.kind == EventKind::kSyscall) return decode::call_text(call);
+    return render_event_text(e);
+  }
+
+  // Recorded bytes no decoded argument showed (or all with --data), and the
+  // -e read=/write= dumps.
+  void buffers(const Event& e, const decode::Call& call) {
+    for (size_t i = 0; i < e.mem.size(); i++) {
+      const MemRecord& m = e.mem[i];
+      if (m.input || (call.mem_shown[i] && !o_.data)) continue;
+      char head[64];
+      snprintf(head, sizeof head, "%16s <- %#llx [%zu bytes] ", "",
+               static_cast<unsigned long long>(m.addr), m.bytes.size());
+      std::cout << head << render_bytes(m.bytes, o_.data ? m.bytes.size() : 16) << "\n";
+    }
+    const auto fd = static_cast<int64_t>(static_cast<int32_t>(e.args[0]));
+    if (e.ret > 0 && is_read_like(e.nr) && f_.read_fds.count(fd))
+      std::cout << decode::hexdump(received(e));
+    if (e.ret > 0 && is_write_like(e.nr) && f_.write_fds.count(fd))
+      std::cout << " | (" << e.ret
+                << " bytes written: rp stores only their hash, the bytes are not in the trace)\n";
+  }
+
+  const DumpOptions& o_;
+  Filter f_;
+  decode::Options dopt_;
+  decode::FirstExec first_exec_;
+  LiveTasks live_;
+  bool seen_exec_ = false;
+};
+
+}  // namespace
+
+int dump_main(const DumpOptions& o) {
+  TraceReader r(o.trace);
+  Dumper d(o, r);
+  Progress progress("dump", static_cast<uint64_t>(r.count("events")));
+  Event e;
+  for (uint64_t n = 1; r.next(e); n++) {
+    d.print(e);
+    progress.step(n);
+  }
+  return 0;
+}
+
+}  // namespace rp

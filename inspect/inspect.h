@@ -1,0 +1,27 @@
+// Reading a trace without replaying it: `rp dump`, `rp ps`, `rp timeline`.
+#pragma once
+#include <cstddef>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace rp {
+
+struct DumpOptions {
+  std::string trace;
+  bool data = false;          // every byte of every recorded buffer, in hex
+  int tid = 0;                // only this thread (0: all)
+  size_t string_limit = 32;   // strace -s
+  std::vector<std::string> exprs;  // strace -e: trace=SET, read=FDS, write=FDS
+  bool strace_lines = false;  // -f: "[pid N] call" lines, no event numbers
+  bool json = false;          // one JSON object per event
+};
+int dump_main(const DumpOptions& o);
+
+// `rp ps`: one line per process: pid, ppid, exit, command.
+int ps_main(const std::string& trace);
+
+// `rp timeline`: Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing).
+int timeline_main(const std::string& trace, const std::string& output);
+
+}  // namespace rp
