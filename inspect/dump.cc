@@ -188,6 +188,10 @@ class Dumper {
   void print_one(const Event& e) {
     if (o_.tid && e.tid != o_.tid) return;
     if (e.kind == EventKind::kSyscall && !f_.shows(e.nr)) return;
+    // A trace= selection is about syscalls: rp's own events (trapped
+    // instructions, preemptions) go with them; signals and exits stay, as in strace.
+    bool rp_own = e.kind == EventKind::kInsn || e.kind == EventKind::kPreempt;
+    if (rp_own && !f_.all) return;
     // The traced command's own execve is the first: its argv is in the trace.
     bool first_exec =
         e.kind == EventKind::kSyscall && e.nr == SYS_execve && !e.entry_seq && !seen_exec_;

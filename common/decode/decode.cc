@@ -3,7 +3,9 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -14,6 +16,12 @@
 
 namespace rp::decode {
 namespace {
+
+#if defined(__x86_64__)
+constexpr bool kX86_64 = true;  // clone's argument order differs on arm64
+#else
+constexpr bool kX86_64 = false;
+#endif
 
 std::string open_flags(uint64_t v) {
   std::string acc = enum_text(kOpenAccess, v & O_ACCMODE);
@@ -139,6 +147,8 @@ std::optional<std::string> decode_value(ArgKind k, Ctx& c, int i) {
     case A_RANDOM_FLAGS: return flags_text(kRandomFlags, v);
     case A_MEMFD_FLAGS: return flags_text(kMemfdFlags, v);
     case A_FD_FLAGS: return flags_text(kOpenFlags, v);
+    case A_EPOLL_FLAGS: return flags_text(kEpollCreateFlags, v);
+    case A_EVENTFD_FLAGS: return flags_text(kEventfdFlags, v);
     default: break;
   }
   if (auto m = decode_memory(k, c, i)) return m;
@@ -174,6 +184,41 @@ std::string decode_ret(RetKind k, const Event& e) {
   }
 }
 
+// strace prints only the arguments an operation uses.
+int used_args(const Event& e, int nargs) {
+  if (e.nr == SYS_futex) {
+    switch (e.args[1] & FUTEX_CMD_MASK) {
+      case FUTEX_WAKE: case FUTEX_FD: return 3;
+      case FUTEX_UNLOCK_PI: case FUTEX_TRYLOCK_PI: return 2;
+      case FUTEX_WAIT: case FUTEX_LOCK_PI: case FUTEX_LOCK_PI2: return 4;
+      case FUTEX_REQUEUE: case FUTEX_WAIT_REQUEUE_PI: return 5;
+    }
+  }
+  if (e.nr == SYS_prctl) {
+    switch (e.args[0]) {
+      case PR_GET_DUMPABLE: case PR_GET_KEEPCAPS: case PR_GET_SECCOMP: case PR_GET_TIMERSLACK:
+      case PR_GET_NO_NEW_PRIVS: case PR_GET_THP_DISABLE:
+        return 1;
+      case PR_SET_DUMPABLE: case PR_SET_KEEPCAPS: case PR_SET_PDEATHSIG: case PR_GET_PDEATHSIG:
+      case PR_SET_NAME: case PR_GET_NAME: case PR_SET_TSC: case PR_GET_TSC:
+      case PR_SET_TIMERSLACK: case PR_SET_CHILD_SUBREAPER: case PR_GET_CHILD_SUBREAPER:
+      case PR_CAPBSET_READ: case PR_CAPBSET_DROP: case PR_SET_THP_DISABLE:
+        return 2;
+    }
+  }
+  return nargs;
+}
+
+// clone as strace names its x86_64 arguments: only those the flags use.
+std::vector<std::string> clone_args(const Event& e) {
+  const uint64_t f = e.args[0];
+  std::vector<std::string> out = {"child_stack=" + ptr(e.args[1]), "flags=" + clone_flags(f)};
+  if (f & CLONE_PARENT_SETTID) out.push_back("parent_tid=" + ptr(e.args[2]));
+  if (f & CLONE_SETTLS) out.push_back("tls=" + hex(e.args[4]));
+  if (f & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) out.push_back("child_tidptr=" + ptr(e.args[3]));
+  return out;
+}
+
 }  // namespace
 
 const std::string* Ctx::out(uint64_t addr, size_t min) {
@@ -200,13 +245,17 @@ Call decode_call(const Event& e, const Options& o) {
   call.known = s != nullptr;
   call.name = s ? s->name : "syscall_" + std::to_string(e.nr);
   const ArgsSpec* a = s ? args_spec(s->name) : nullptr;
-  if (a) {
-    for (int i = 0; i < a->nargs; i++) {
+  if (a && e.nr == SYS_clone && kX86_64) {
+    call.args = clone_args(e);
+    call.ret = decode_ret(a->ret, e);
+  } else if (a) {
+    for (int i = 0; i < used_args(e, a->nargs); i++) {
       auto text = decode_value(a->args[i], c, i);
       if (!text) break;
       call.args.push_back(*text);
     }
     call.ret = decode_ret(a->ret, e);
+    if (!c.failed() && !c.ret_suffix.empty()) call.ret += " " + c.ret_suffix;
   } else {
     const char* kinds = s ? s->arg_kinds : "xxxxxx";
     for (int i = 0; kinds[i]; i++) call.args.push_back(decode_letter(kinds[i], c, i));

@@ -14,6 +14,7 @@ struct Ctx {
   const Event& e;
   const Options& o;
   std::vector<bool>& shown;
+  std::string ret_suffix = {};  // after the result, as strace shows poll's revents
 
   uint64_t arg(int i) const { return e.args[i]; }
   bool failed() const { return e.ret < 0 && e.ret > -4096; }

@@ -98,15 +98,19 @@ std::string timeval_text(const std::string& b) {
   return "{tv_sec=" + std::to_string(tv.tv_sec) + ", tv_usec=" + std::to_string(tv.tv_usec) + "}";
 }
 
-std::string pollfds_text(const std::string& b) {
-  std::string out = "[";
+// The requested events as the argument; what came back (revents) after the
+// result, as strace prints poll: "= 1 ([{fd=5, revents=POLLIN}])".
+std::string pollfds_text(Ctx& c, const std::string& b) {
+  std::string out = "[", back;
   for (size_t off = 0; off + sizeof(pollfd) <= b.size(); off += sizeof(pollfd)) {
     auto p = load<pollfd>(b, off);
     out += (off ? ", " : "") + std::string("{fd=") + std::to_string(p.fd) +
-           ", events=" + flags_text(kPollEvents, static_cast<uint16_t>(p.events));
-    if (p.revents) out += ", revents=" + flags_text(kPollEvents, static_cast<uint16_t>(p.revents));
-    out += "}";
+           ", events=" + flags_text(kPollEvents, static_cast<uint16_t>(p.events)) + "}";
+    if (p.revents)
+      back += (back.empty() ? "" : ", ") + std::string("{fd=") + std::to_string(p.fd) +
+              ", revents=" + flags_text(kPollEvents, static_cast<uint16_t>(p.revents)) + "}";
   }
+  if (!back.empty()) c.ret_suffix = "([" + back + "])";
   return out + "]";
 }
 
@@ -115,7 +119,8 @@ std::string epoll_events_text(const std::string& b) {
   for (size_t off = 0; off + sizeof(epoll_event) <= b.size(); off += sizeof(epoll_event)) {
     auto ev = load<epoll_event>(b, off);
     out += (off ? ", " : "") + std::string("{events=") + flags_text(kEpollEvents, ev.events) +
-           ", data=" + hex(ev.data.u64) + "}";
+           ", data={u32=" + std::to_string(static_cast<uint32_t>(ev.data.u64)) +
+           ", u64=" + std::to_string(ev.data.u64) + "}}";
   }
   return out + "]";
 }
@@ -260,7 +265,7 @@ std::optional<std::string> decode_memory(ArgKind k, Ctx& c, int i) {
       return got(4) ? "[" + std::to_string(load<int32_t>(*b)) + "]" : ptr(p);
     case A_TIMESPEC: return got(sizeof(timespec)) ? timespec_text(*b) : ptr(p);
     case A_TIMEVAL: return got(sizeof(timeval)) ? timeval_text(*b) : ptr(p);
-    case A_POLLFDS: return got(sizeof(pollfd)) ? pollfds_text(*b) : ptr(p);
+    case A_POLLFDS: return got(sizeof(pollfd)) ? pollfds_text(c, *b) : ptr(p);
     case A_EPOLL_EVENTS: return got(sizeof(epoll_event)) ? epoll_events_text(*b) : ptr(p);
     case A_SIGACTION: return got(sizeof(KernelSigaction)) ? sigaction_text(*b) : ptr(p);
     case A_SIGSET: return got(8) ? sigset_text(load<uint64_t>(*b)) : ptr(p);

@@ -73,6 +73,7 @@ std::string hexdump(const std::string& bytes) {
       }
       if (i % 16 == 7) out += ' ';
     }
+    ascii.resize(16, ' ');
     out += " " + ascii + " |\n";
   }
   return out;

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -25,16 +26,19 @@
 
 namespace rp::decode {
 
+extern const uint64_t kKernelLargefile;  // kernel_flags.cc
+
 // One entry from a macro: the header's value under the header's name.
 #define N(x) Named{static_cast<uint64_t>(x), #x}
 
 namespace {
 
 constexpr Named open_access[] = {N(O_RDONLY), N(O_WRONLY), N(O_RDWR)};
-constexpr Named open_flags[] = {
+const Named open_flags[] = {
     N(O_CREAT),   N(O_EXCL),     N(O_NOCTTY),    N(O_TRUNC),    N(O_APPEND),  N(O_NONBLOCK),
     N(O_SYNC),    N(O_DSYNC),    N(O_ASYNC),     N(O_DIRECT),   N(O_TMPFILE), N(O_DIRECTORY),
-    N(O_NOFOLLOW), N(O_NOATIME), N(O_CLOEXEC),   N(O_PATH)};
+    N(O_NOFOLLOW), N(O_NOATIME), N(O_CLOEXEC),   N(O_PATH),
+    Named{kKernelLargefile, "O_LARGEFILE"}};
 constexpr Named at_flags[] = {N(AT_SYMLINK_NOFOLLOW), N(AT_REMOVEDIR),  N(AT_SYMLINK_FOLLOW),
                               N(AT_NO_AUTOMOUNT),     N(AT_EMPTY_PATH), N(AT_STATX_FORCE_SYNC),
                               N(AT_STATX_DONT_SYNC),  N(AT_RECURSIVE)};
@@ -125,6 +129,8 @@ constexpr Named clocks[] = {
     N(CLOCK_BOOTTIME_ALARM), N(CLOCK_TAI)};
 constexpr Named wait_options[] = {N(WNOHANG),  N(WUNTRACED), N(WEXITED),    N(WCONTINUED),
                                   N(WNOWAIT),  N(__WNOTHREAD), N(__WALL),   N(__WCLONE)};
+constexpr Named epoll_create_flags[] = {N(EPOLL_CLOEXEC)};
+constexpr Named eventfd_flags[] = {N(EFD_SEMAPHORE), N(EFD_CLOEXEC), N(EFD_NONBLOCK)};
 constexpr Named epoll_ops[] = {N(EPOLL_CTL_ADD), N(EPOLL_CTL_DEL), N(EPOLL_CTL_MOD)};
 constexpr Named epoll_events[] = {
     N(EPOLLIN),     N(EPOLLPRI),    N(EPOLLOUT),    N(EPOLLERR),      N(EPOLLHUP),
@@ -178,6 +184,8 @@ const Table kWhence = whence;
 const Table kClocks = clocks;
 const Table kWaitOptions = wait_options;
 const Table kEpollOps = epoll_ops;
+const Table kEpollCreateFlags = epoll_create_flags;
+const Table kEventfdFlags = eventfd_flags;
 const Table kEpollEvents = epoll_events;
 const Table kPollEvents = poll_events;
 const Table kRlimits = rlimits;

@@ -61,6 +61,8 @@ extern const Table kWhence;          // SEEK_*
 extern const Table kClocks;          // CLOCK_*
 extern const Table kWaitOptions;     // WNOHANG ...
 extern const Table kEpollOps;        // EPOLL_CTL_*
+extern const Table kEpollCreateFlags;  // EPOLL_CLOEXEC
+extern const Table kEventfdFlags;    // EFD_*
 extern const Table kEpollEvents;     // EPOLL*
 extern const Table kPollEvents;      // POLL*
 extern const Table kRlimits;         // RLIMIT_*
