@@ -25,6 +25,7 @@
 static void on_usr1(int sig) { (void)sig; }
 
 int main(void) {
+  close_range(3, ~0U, 0);  /* fds inherited from the test runner would shift the numbers */
   int fd = open("probe.txt", O_WRONLY | O_CREAT | O_TRUNC, 0640);
   write(fd, "a\tb\001\0027\n", 7);
   close(fd);

@@ -1,0 +1,72 @@
+# rp dump's strace options: -e trace= (names, classes, negation), -e read=FD
+# hex dumps, -s, -f pid prefixes, --json, and errors for bad expressions.
+source "$(dirname "$0")/lib.sh"
+
+mkdir "$TMP/run" && cd "$TMP/run" || exit 1
+record probe "$PROBE"
+db=$TMP/probe.db
+d() { "$RP" dump -f "$@" "$db" >"$TMP/out" 2>"$TMP/err" || { show "$TMP/err"; fail "rp dump $*"; }; }
+names() { calls_of "$TMP/out" | sed 's/(.*//' | sort -u | tr '\n' ' '; }
+
+note "-e trace=NAME,NAME"
+d -e trace=openat,close
+assert_eq "$(names)" "close openat " "syscalls shown by trace=openat,close"
+assert_contains "$TMP/out" "+++ exited with 0 +++" "exits stay with a trace= filter"
+grep -q "rdtsc" "$TMP/out" && fail "rp's own events shown with a trace= filter"
+
+note "-e trace=%file and %network"
+d -e trace=%file
+for n in $(names); do
+    case $n in openat|access|newfstatat|execve) ;; *) fail "trace=%file shows $n" ;; esac
+done
+assert_contains "$TMP/out" 'access("no-such-file"' "trace=%file"
+d -e trace=network
+assert_eq "$(names)" "bind getsockname socket " "syscalls shown by trace=network"
+
+note "-e trace=!NAME"
+d -e 'trace=!openat'
+grep -q '^openat(' "$TMP/out" && fail "trace=!openat shows openat"
+assert_contains "$TMP/out" 'read(3, "a\tb' "trace=!openat keeps read"
+
+note "-e read=FD"
+d -e trace=read -e read=3
+grep -A1 -F 'read(3, "a\tb' "$TMP/out" | grep -qF ' | 00000 61 09 62 01 02 37 0a' ||
+    { show "$TMP/out"; fail "read=3 hex dump of the bytes read"; }
+d -e trace=read -e read=9
+grep -q ' | 00000' "$TMP/out" && fail "read=9 dumps fd 3's data"
+
+note "-s N"
+d -s 2 -e trace=read
+assert_contains "$TMP/out" 'read(3, "a\t"..., 64) = 7' "-s 2"
+
+note "-f"
+d
+before=$(sed -n '1,/^\[pid /p' "$TMP/out" | grep -c '^\[pid ')
+assert_eq "$before" 1 "no [pid N] prefix before the first fork"
+grep -qE '^\[pid +[0-9]+\] \+\+\+ exited with 5 \+\+\+$' "$TMP/out" || { show "$TMP/out"; fail "child exit prefixed"; }
+"$RP" dump "$db" | head -1 | grep -qE '^ +1 +[0-9]+  execve\(' || fail "without -f: event number and tid columns"
+
+note "--json"
+"$RP" dump --json "$db" >"$TMP/json" || fail "rp dump --json"
+python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    assert {"seq", "tid", "type"} <= e.keys(), e
+    if e["type"] == "syscall":
+        assert isinstance(e["args"], list) and len(e["raw_args"]) == 6, e
+    n += 1
+print(n)' "$TMP/json" >"$TMP/json.count" || fail "--json lines are not JSON objects"
+events=$("$RP" info "$db" | sed -n 's/^events: *//p')
+assert_eq "$(cat "$TMP/json.count")" "$events" "--json objects vs rp info events"
+jq -c 'select(.name == "openat" and .args[2] == "O_WRONLY|O_CREAT|O_TRUNC")' "$TMP/json" | grep -q . ||
+    fail "--json carries the decoded arguments"
+
+note "bad expressions"
+for e in trace=nosuch read=x bogus=1; do
+    run "$TMP/out" "$TMP/err" "$RP" dump -e "$e" "$db"
+    assert_rp_error "$TMP/err" "$STATUS" "rp dump -e $e"
+    assert_eq "$STATUS" 125 "rp dump -e $e status"
+done
+echo PASS
