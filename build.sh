@@ -15,7 +15,7 @@ PACKAGES=(
   llvm-14-dev libcapstone-dev
   clang libbpf-dev bpftool libelf-dev zlib1g-dev
   linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
-  gdb strace
+  gdb strace python3
 )
 
 install_missing() {

@@ -30,7 +30,7 @@ const char* kUsage =
     "  record --backend bpf|kmod (-p PID | --name COMM)         capture only (not replayable)\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
-    "  dump [-f] [-e EXPR] [-s N] [--json] [--tid N] TRACE       list its events like strace\n"
+    "  dump [-f] [-e EXPR] [-s N] [--json] [-t TID] TRACE       list its events like strace\n"
     "  ps TRACE                                                 list its processes\n"
     "  timeline TRACE -o FILE.json                              Perfetto/Chrome trace of it\n"
     "  info TRACE                                               describe a trace\n"

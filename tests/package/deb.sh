@@ -1,0 +1,59 @@
+# Builds rp's .deb with cpack, checks its metadata (Debian runtime packages as
+# dependencies) and contents, unpacks it into an empty directory tree and runs
+# the unpacked rp: --version, a record and a replay, the man page.
+source "$(dirname "$0")/../integration/lib.sh"
+: "${BUILD_DIR:?}"
+
+note "cpack"
+cmake --build "$BUILD_DIR" --target rp rp_manpage >"$TMP/build.log" 2>&1 || { show "$TMP/build.log"; fail "build"; }
+(cd "$TMP" && cpack -G DEB --config "$BUILD_DIR/CPackConfig.cmake" -B "$TMP/pkg") >"$TMP/cpack.log" 2>&1 ||
+    { show "$TMP/cpack.log"; fail "cpack -G DEB"; }
+deb=$(ls "$TMP"/pkg/rp_*.deb 2>/dev/null | head -1)
+[ -f "$deb" ] || { show "$TMP/cpack.log"; fail "no .deb written"; }
+
+note "metadata: $(basename "$deb")"
+dpkg-deb -I "$deb" >"$TMP/info" || fail "dpkg-deb -I"
+assert_contains "$TMP/info" "Package: rp" "package name"
+depends=$(sed -n 's/^ Depends: //p' "$TMP/info")
+names=" $(echo "$depends" | sed 's/([^)]*)//g; s/,/ /g' | tr -s ' ') "
+for p in libc6 libsqlite3-0 libzstd1 libstdc++6 libboost-program-options1.74.0 libcapstone4; do
+    case $names in *" $p "*) ;; *) show "$TMP/info"; fail "Depends lacks $p" ;; esac
+done
+# Every dependency is an installed Debian package (none invented).
+for p in $names; do
+    dpkg -s "$p" >/dev/null 2>&1 || fail "dependency $p is not a Debian package on this system"
+done
+
+note "contents"
+dpkg-deb -c "$deb" >"$TMP/contents" || fail "dpkg-deb -c"
+for f in ./usr/bin/rp ./usr/share/man/man1/rp.1.gz ./usr/share/doc/rp/user-guide.md \
+         ./usr/share/bash-completion/completions/rp; do
+    grep -q " $f\$" "$TMP/contents" || { show "$TMP/contents"; fail "$f not in the package"; }
+done
+
+note "unpacked into an empty tree"
+root=$TMP/root
+dpkg -x "$deb" "$root" || fail "dpkg -x"
+rp=$root/usr/bin/rp
+version=$("$rp" --version) || fail "rp --version from the package"
+assert_eq "$version" "$("$RP" --version)" "packaged rp --version"
+mkdir "$TMP/work" && cd "$TMP/work" || exit 1
+run "$TMP/rec.out" "$TMP/rec.err" "$rp" record -q -o t.db -- "$SAMPLES/sample_random_bytes"
+assert_eq "$STATUS" 0 "packaged rp record"
+run "$TMP/rep.out" "$TMP/rep.err" "$rp" replay t.db
+assert_eq "$STATUS" 0 "packaged rp replay"
+assert_same_file "$TMP/rec.out" "$TMP/rep.out" "replay output vs recording"
+"$rp" dump -e trace=getrandom t.db | grep -q '^ *[0-9]* *[0-9]*  getrandom(' || fail "packaged rp dump"
+
+note "man page and completion"
+zcat "$root/usr/share/man/man1/rp.1.gz" >"$TMP/rp.1"
+assert_contains "$TMP/rp.1" ".TH RP 1" "man page header"
+assert_contains "$TMP/rp.1" "rp timeline" "man page lists the commands"
+if command -v man >/dev/null; then
+    man --warnings -l "$TMP/rp.1" >/dev/null 2>"$TMP/man.err"
+    [ -s "$TMP/man.err" ] && { show "$TMP/man.err"; fail "man page warnings"; }
+fi
+bash -c "source '$root/usr/share/bash-completion/completions/rp'
+COMP_WORDS=(rp ti); COMP_CWORD=1; _rp; echo \${COMPREPLY[*]}" >"$TMP/comp" || fail "completion script"
+assert_eq "$(cat "$TMP/comp")" "timeline" "completion of 'rp ti'"
+echo PASS
