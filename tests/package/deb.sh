@@ -1,6 +1,7 @@
-# Builds rp's .deb with cpack, checks its metadata (Debian runtime packages as
-# dependencies) and contents, unpacks it into an empty directory tree and runs
-# the unpacked rp: --version, a record and a replay, the man page.
+# Builds rp's .debs with cpack, checks their metadata (Debian runtime packages
+# as dependencies) and contents, unpacks them into an empty directory tree and
+# runs the unpacked rp (--version, a record and a replay, the man page) and
+# builds the kernel module from the unpacked DKMS sources.
 source "$(dirname "$0")/../integration/lib.sh"
 : "${BUILD_DIR:?}"
 
@@ -9,6 +10,8 @@ cmake --build "$BUILD_DIR" --target rp rp_manpage >"$TMP/build.log" 2>&1 || { sh
 (cd "$TMP" && cpack -G DEB --config "$BUILD_DIR/CPackConfig.cmake" -B "$TMP/pkg") >"$TMP/cpack.log" 2>&1 ||
     { show "$TMP/cpack.log"; fail "cpack -G DEB"; }
 deb=$(ls "$TMP"/pkg/rp_*.deb 2>/dev/null | head -1)
+dkms_deb=$(ls "$TMP"/pkg/rp-dkms_*_all.deb 2>/dev/null | head -1)
+[ -f "$dkms_deb" ] || { show "$TMP/cpack.log"; fail "no rp-dkms .deb written"; }
 [ -f "$deb" ] || { show "$TMP/cpack.log"; fail "no .deb written"; }
 
 note "metadata: $(basename "$deb")"
@@ -36,6 +39,7 @@ root=$TMP/root
 dpkg -x "$deb" "$root" || fail "dpkg -x"
 rp=$root/usr/bin/rp
 version=$("$rp" --version) || fail "rp --version from the package"
+version_number=${version#rp }
 assert_eq "$version" "$("$RP" --version)" "packaged rp --version"
 mkdir "$TMP/work" && cd "$TMP/work" || exit 1
 run "$TMP/rec.out" "$TMP/rec.err" "$rp" record -q -o t.db -- "$SAMPLES/sample_random_bytes"
@@ -56,4 +60,21 @@ fi
 bash -c "source '$root/usr/share/bash-completion/completions/rp'
 COMP_WORDS=(rp ti); COMP_CWORD=1; _rp; echo \${COMPREPLY[*]}" >"$TMP/comp" || fail "completion script"
 assert_eq "$(cat "$TMP/comp")" "timeline" "completion of 'rp ti'"
+note "rp-dkms"
+dpkg-deb -I "$dkms_deb" >"$TMP/dkms.info" || fail "dpkg-deb -I rp-dkms"
+assert_contains "$TMP/dkms.info" " Depends: dkms" "rp-dkms depends on dkms"
+assert_contains "$TMP/dkms.info" " postinst" "rp-dkms registers the module with dkms"
+dpkg -x "$dkms_deb" "$root" || fail "dpkg -x rp-dkms"
+src=$(echo "$root"/usr/src/rp-*)
+assert_contains "$src/dkms.conf" "PACKAGE_VERSION=\"$version_number\"" "dkms.conf version"
+kver=$(ls /lib/modules 2>/dev/null | sort -V | tail -1)
+if [ -n "$kver" ] && [ -f "/lib/modules/$kver/build/Makefile" ]; then
+    # What dkms.conf's MAKE runs, on the unpacked sources alone.
+    make -s -C "/lib/modules/$kver/build" M="$src" RP_COMMON="$src/common" modules \
+        >"$TMP/kmod.log" 2>&1 || { show "$TMP/kmod.log"; fail "rp.ko from the DKMS sources"; }
+    [ -f "$src/rp.ko" ] || fail "no rp.ko built from the DKMS sources"
+    note "rp.ko built for $kver from the packaged sources"
+else
+    note "no kernel headers: the DKMS sources are not compiled"
+fi
 echo PASS
