@@ -9,6 +9,7 @@
 
 #include "decode/args.h"
 #include "decode/decode.h"
+#include "decode/xlat.h"
 #include "error.h"
 #include "inspect/inspect.h"
 #include "inspect/json.h"
@@ -122,13 +123,19 @@ std::string received(const Event& e) {
   return out;
 }
 
+bool creates_task(int64_t nr) {
+#ifdef SYS_fork  // x86_64 only; arm64 has clone alone
+  if (nr == SYS_fork || nr == SYS_vfork) return true;
+#endif
+  return nr == SYS_clone;
+}
+
 // Tasks alive at an event, for strace -f's "[pid N]" (shown once there are several).
 class LiveTasks {
  public:
   void see(const Event& e) {
     live_.insert(e.tid);
-    bool creates = e.kind == EventKind::kSyscall && e.ret > 0 &&
-                   (e.nr == SYS_clone || e.nr == SYS_fork || e.nr == SYS_vfork);
+    bool creates = e.kind == EventKind::kSyscall && e.ret > 0 && creates_task(e.nr);
     if (creates) live_.insert(static_cast<int32_t>(e.ret));
   }
   void exited(int32_t tid) { live_.erase(tid); }
@@ -154,8 +161,8 @@ std::string json_event(const Event& e, const decode::Options& dopt) {
       break;
     }
     case EventKind::kSignal:
-      out += "\"type\":\"signal\",\"signal\":" + json::str(render_event_text(e));
-      out += ",\"signo\":" + std::to_string(e.nr);
+      out += "\"type\":\"signal\",\"signal\":" + json::str(decode::signal_name(e.nr)) +
+             ",\"signo\":" + std::to_string(e.nr) + ",\"text\":" + json::str(render_event_text(e));
       break;
     case EventKind::kTaskExit:
       out += "\"type\":\"exit\",\"status\":" + std::to_string(e.ret) +

@@ -1,6 +1,8 @@
 #include "decode/xlat.h"
 
-#include <asm/prctl.h>
+#if defined(__x86_64__)
+#include <asm/prctl.h>  // ARCH_* (x86 only)
+#endif
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <netinet/in.h>
@@ -47,7 +49,11 @@ constexpr Named prot[] = {N(PROT_READ), N(PROT_WRITE), N(PROT_EXEC), N(PROT_GROW
                           N(PROT_GROWSUP)};
 constexpr Named map_type[] = {N(MAP_SHARED), N(MAP_PRIVATE), N(MAP_SHARED_VALIDATE)};
 constexpr Named map_flags[] = {
-    N(MAP_FIXED),    N(MAP_ANONYMOUS), N(MAP_32BIT),  N(MAP_GROWSDOWN), N(MAP_DENYWRITE),
+    N(MAP_FIXED),    N(MAP_ANONYMOUS),
+#ifdef MAP_32BIT
+    N(MAP_32BIT),
+#endif
+    N(MAP_GROWSDOWN), N(MAP_DENYWRITE),
     N(MAP_EXECUTABLE), N(MAP_LOCKED),  N(MAP_NORESERVE), N(MAP_POPULATE), N(MAP_NONBLOCK),
     N(MAP_STACK),    N(MAP_HUGETLB),   N(MAP_SYNC),   N(MAP_FIXED_NOREPLACE)};
 constexpr Named mremap_flags[] = {N(MREMAP_MAYMOVE), N(MREMAP_FIXED), N(MREMAP_DONTUNMAP)};
@@ -110,8 +116,10 @@ constexpr Named prctl_ops[] = {
     N(PR_SET_MM),        N(PR_SET_PTRACER),   N(PR_SET_CHILD_SUBREAPER),
     N(PR_GET_CHILD_SUBREAPER), N(PR_SET_NO_NEW_PRIVS), N(PR_GET_NO_NEW_PRIVS),
     N(PR_SET_THP_DISABLE), N(PR_GET_THP_DISABLE), N(PR_CAP_AMBIENT), N(PR_SET_VMA)};
+#if defined(__x86_64__)
 constexpr Named arch_prctl_codes[] = {N(ARCH_SET_GS), N(ARCH_SET_FS), N(ARCH_GET_FS),
                                       N(ARCH_GET_GS), N(ARCH_GET_CPUID), N(ARCH_SET_CPUID)};
+#endif
 constexpr Named futex_cmds[] = {
     N(FUTEX_WAIT),        N(FUTEX_WAKE),        N(FUTEX_FD),            N(FUTEX_REQUEUE),
     N(FUTEX_CMP_REQUEUE), N(FUTEX_WAKE_OP),     N(FUTEX_LOCK_PI),       N(FUTEX_UNLOCK_PI),
@@ -176,7 +184,11 @@ const Table kIoctls = ioctls;
 const Table kFcntlCmds = fcntl_cmds;
 const Table kFdFlags = fd_flags;
 const Table kPrctlOps = prctl_ops;
+#if defined(__x86_64__)
 const Table kArchPrctlCodes = arch_prctl_codes;
+#else
+const Table kArchPrctlCodes = {};  // arch_prctl is x86 only
+#endif
 const Table kFutexCmds = futex_cmds;
 const Table kSigprocmaskHow = sigprocmask_how;
 const Table kSigactionFlags = sigaction_flags;
