@@ -44,7 +44,8 @@ d
 before=$(sed -n '1,/^\[pid /p' "$TMP/out" | grep -c '^\[pid ')
 assert_eq "$before" 1 "no [pid N] prefix before the first fork"
 grep -qE '^\[pid +[0-9]+\] \+\+\+ exited with 5 \+\+\+$' "$TMP/out" || { show "$TMP/out"; fail "child exit prefixed"; }
-"$RP" dump "$db" | head -1 | grep -qE '^ +1 +[0-9]+  execve\(' || fail "without -f: event number and tid columns"
+"$RP" dump "$db" >"$TMP/plain" || fail "rp dump"
+head -1 "$TMP/plain" | grep -qE '^ +1 +[0-9]+  execve\(' || fail "without -f: event number and tid columns"
 
 note "--json"
 "$RP" dump --json "$db" >"$TMP/json" || fail "rp dump --json"

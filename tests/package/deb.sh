@@ -47,7 +47,8 @@ assert_eq "$STATUS" 0 "packaged rp record"
 run "$TMP/rep.out" "$TMP/rep.err" "$rp" replay t.db
 assert_eq "$STATUS" 0 "packaged rp replay"
 assert_same_file "$TMP/rec.out" "$TMP/rep.out" "replay output vs recording"
-"$rp" dump -e trace=getrandom t.db | grep -q '^ *[0-9]* *[0-9]*  getrandom(' || fail "packaged rp dump"
+"$rp" dump -e trace=getrandom t.db >"$TMP/dump" || fail "packaged rp dump"
+grep -q '^ *[0-9]* *[0-9]*  getrandom(' "$TMP/dump" || { show "$TMP/dump"; fail "packaged rp dump output"; }
 
 note "man page and completion"
 zcat "$root/usr/share/man/man1/rp.1.gz" >"$TMP/rp.1"
