@@ -32,6 +32,7 @@ const char* kUsage =
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
     "  dump [-f] [-e EXPR] [-s N] [--json] [-t TID] TRACE       list its events like strace\n"
     "  ps TRACE                                                 list its processes\n"
+    "  ls [DIR]                                                 list the traces in a directory\n"
     "  timeline TRACE -o FILE.json                              Perfetto/Chrome trace of it\n"
     "  info TRACE                                               describe a trace\n"
     "\n"
@@ -159,6 +160,20 @@ int cmd_trace_only(const std::vector<std::string>& args, const char* usage,
   return run(path);
 }
 
+int cmd_ls(const std::vector<std::string>& args) {
+  po::options_description opts("rp ls [DIR]");
+  std::string dir = ".";
+  opts.add_options()("help,h", "show this help")("dir", po::value(&dir), "directory (default: .)");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  auto vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts;
+    return 0;
+  }
+  return ls_main(dir);
+}
+
 int cmd_timeline(const std::vector<std::string>& args) {
   po::options_description opts("rp timeline TRACE -o FILE.json");
   std::string path, output;
@@ -248,6 +263,7 @@ int main(int argc, char** argv) {
     if (cmd == "dump") return cmd_dump(args);
     if (cmd == "info") return cmd_info(args);
     if (cmd == "ps") return cmd_trace_only(args, "rp ps TRACE", ps_main);
+    if (cmd == "ls") return cmd_ls(args);
     if (cmd == "timeline") return cmd_timeline(args);
     std::cerr << "rp: unknown command '" << cmd << "'\n" << kUsage;
     return kOwnFailure;

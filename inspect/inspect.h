@@ -18,6 +18,9 @@ struct DumpOptions {
 };
 int dump_main(const DumpOptions& o);
 
+// `rp ls`: the traces (*.db) in a directory, one line each.
+int ls_main(const std::string& dir);
+
 // `rp ps`: one line per process: pid, ppid, exit, command.
 int ps_main(const std::string& trace);
 

@@ -19,7 +19,7 @@ EOF2
 "$rp" --help | grep '^  [a-z]' | cut -c3-58 | sed -e 's/ *$//' -e 's/^/rp /' | roff_text
 echo ".fi"
 echo ".SH COMMANDS"
-for c in record replay dump ps timeline info; do
+for c in record replay dump ps ls timeline info; do
     echo ".SS rp $c"
     echo ".nf"
     "$rp" "$c" --help | roff_text

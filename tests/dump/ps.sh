@@ -1,5 +1,6 @@
-# rp ps lists every process of a trace (pid, parent, exit, command) and
-# rp replay -a (rr's "no debugger") replays like rp replay.
+# rp ps lists every process of a trace (pid, parent, exit, command), rp ls
+# the traces of a directory, and rp replay -a (rr's "no debugger") replays
+# like rp replay.
 source "$(dirname "$0")/lib.sh"
 
 note "shell pipeline: sh, a forked sh, cat"
@@ -31,6 +32,22 @@ assert_eq "$(awk 'NR == 3 {print $2}' "$TMP/ps")" "$(awk 'NR == 2 {print $1}' "$
 note "rp ps errors"
 run "$TMP/out" "$TMP/err" "$RP" ps "$TMP/nonexistent.db"
 assert_rp_error "$TMP/err" "$STATUS" "rp ps of a missing file"
+
+note "rp ls"
+mkdir "$TMP/traces" && cp "$TMP/pipe.db" "$TMP/tcp.db" "$TMP/traces/" && echo junk >"$TMP/traces/junk.db"
+touch "$TMP/traces/notes.txt"
+run "$TMP/ls" "$TMP/ls.err" "$RP" ls "$TMP/traces"
+assert_eq "$STATUS" 0 "rp ls"
+assert_eq "$(awk 'NR > 1 {printf "%s ", $1}' "$TMP/ls")" "junk.db pipe.db tcp.db " "traces listed"
+read -r name date bytes backend events cmd < <(grep '^pipe.db ' "$TMP/ls")
+assert_eq "$bytes" "$(stat -c %s "$TMP/pipe.db")" "rp ls size"
+assert_eq "$backend" "$(sqlite3 "$TMP/pipe.db" "select value from meta where key = 'backend'")" "rp ls backend"
+assert_eq "$events" "$(sqlite3 "$TMP/pipe.db" 'select count(*) from events')" "rp ls events"
+assert_eq "$cmd" "sh -c echo hi | cat; exit 3" "rp ls command"
+[[ $date =~ ^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T ]] || fail "rp ls date '$date'"
+grep -q '^junk.db .*(.*not a usable rp trace' "$TMP/ls" || { show "$TMP/ls"; fail "junk.db marked unusable"; }
+run "$TMP/ls" "$TMP/ls.err" "$RP" ls "$TMP/no-such-dir"
+assert_rp_error "$TMP/ls.err" "$STATUS" "rp ls of a missing directory"
 
 note "rp replay -a"
 run "$TMP/rep" "$TMP/rep.err" "$RP" replay -a "$TMP/pipe.db"
