@@ -15,6 +15,7 @@
 #include "error.h"
 #include "inspect/inspect.h"
 #include "inspect/json.h"
+#include "inspect/processes.h"
 #include "inspect/progress.h"
 #include "render.h"
 #include "trace.h"
@@ -49,18 +50,16 @@ std::string instant(const Event& e, int32_t pid) {
          "}}";
 }
 
+// Track names: a process by its program, a thread by its id.
 std::string names(TraceReader& r, const std::map<int32_t, int32_t>& tgid) {
   std::string out;
-  std::string cmd = r.list("argv").empty() ? "?" : r.list("argv")[0];
-  std::set<int32_t> pids;
-  for (const auto& [tid, pid] : tgid) {
-    if (pids.insert(pid).second)
-      out += ",\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":" + std::to_string(pid) +
-             ",\"args\":{\"name\":" + json::str(cmd + " (" + std::to_string(pid) + ")") + "}}";
+  for (const auto& p : trace_processes(r))
+    out += ",\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":" + std::to_string(p.pid) +
+           ",\"args\":{\"name\":" + json::str(p.command + " (" + std::to_string(p.pid) + ")") + "}}";
+  for (const auto& [tid, pid] : tgid)
     out += ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":" + std::to_string(pid) +
            ",\"tid\":" + std::to_string(tid) + ",\"args\":{\"name\":\"thread " +
            std::to_string(tid) + "\"}}";
-  }
   return out;
 }
 

@@ -9,10 +9,11 @@ check() { # NAME
     local events
     events=$("$RP" info "$db" | sed -n 's/^events: *//p')
     python3 - "$TMP/$1.json" "$events" "$(sqlite3 "$db" 'select count(*) from tasks')" \
-        "$(sqlite3 "$db" 'select count(*) from events where kind = 1')" <<'PY' || fail "$1: timeline JSON"
+        "$(sqlite3 "$db" 'select count(*) from events where kind = 1')" \
+        "$(sqlite3 "$db" 'select count(*) from tasks where tid = tgid')" <<'PY' || fail "$1: timeline JSON"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-events, tasks, syscalls = (int(x) for x in sys.argv[2:5])
+events, tasks, syscalls, processes = (int(x) for x in sys.argv[2:6])
 ev = doc["traceEvents"]
 slices = [e for e in ev if e["ph"] == "X"]
 instants = [e for e in ev if e["ph"] == "i"]
@@ -20,6 +21,8 @@ threads = [e for e in ev if e["ph"] == "M" and e["name"] == "thread_name"]
 assert len(slices) + len(instants) == events, (len(slices), len(instants), events)
 assert len(slices) == syscalls, (len(slices), syscalls)
 assert len(threads) == tasks, (len(threads), tasks)
+procs = [e for e in ev if e["ph"] == "M" and e["name"] == "process_name"]
+assert len(procs) == processes and all(p["args"]["name"] for p in procs), procs
 assert all(e["dur"] >= 1 and "call" in e["args"] for e in slices)
 assert {(e["pid"], e["tid"]) for e in slices + instants} <= {(t["pid"], t["tid"]) for t in threads}
 print(len(slices), "slices", len(instants), "instants", len(threads), "threads")
