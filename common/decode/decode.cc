@@ -129,6 +129,7 @@ std::optional<std::string> decode_value(ArgKind k, Ctx& c, int i) {
     case A_SHUTDOWN: return enum_text(kShutdownHow, v);
     case A_SIGNAL: return v ? signal_name(static_cast<int64_t>(v)) : "0";
     case A_CLONE_FLAGS: return clone_flags(v);
+    case A_NS_FLAGS: return flags_text(kCloneFlags, v);  // no exit signal in the low byte
     case A_IOCTL_REQ: return ioctl_request(v);
     case A_FCNTL_CMD: return enum_text(kFcntlCmds, v);
     case A_FCNTL_ARG: return fcntl_arg(c.e);

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -87,6 +88,11 @@ TEST(Decode, SocketEnums) {
 TEST(Decode, CloneFlagsWithExitSignal) {
   Event e = call(SYS_clone, {CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, 0, 0, 0x10, 0}, 99);
   EXPECT_EQ(text(e), "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x10) = 99");
+}
+
+TEST(Decode, NamespaceFlagsHaveNoExitSignal) {
+  EXPECT_EQ(text(call(SYS_unshare, {CLONE_NEWUSER | CLONE_NEWTIME}, 0)),
+            "unshare(CLONE_NEWUSER|CLONE_NEWTIME) = 0");
 }
 
 TEST(Decode, IoctlFcntlFutexPrctl) {
