@@ -126,8 +126,9 @@ int cmd_dump(const std::vector<std::string>& args) {
       "data,d", po::bool_switch(&o.data), "show every byte of recorded buffers, in hex")(
       "tid,t", po::value(&o.tid), "only this thread")(
       "expr,e", po::value(&o.exprs)->composing(),
-      "strace's -e: trace=NAME,...|%file,%network,%process,%signal,%desc,%memory,%ipc,"
-      "%creds,%clock (! negates); read=FD,... or write=FD,... (hex dump of the data)")(
+      "strace's -e: trace=SET (names and classes: %file %network %process %signal "
+      "%desc %memory %ipc %creds %clock; !SET negates), read=FD,... (hex dump of the "
+      "data read), write=FD,...")(
       "string-limit,s", po::value(&o.string_limit)->default_value(32),
       "longest data string shown (strace -s)")(
       "follow-forks,f", po::bool_switch(&o.strace_lines),
