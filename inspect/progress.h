@@ -1,7 +1,7 @@
 // "rp dump: 42%" on stderr while a long job runs, only when stderr is a
 // terminal and stdout is not (output to a file: nothing to overwrite; never in
-// pipes or tests' captured stderr), at most a few
-// updates a second, erased when done.
+// pipes or tests' captured stderr): the first after 1024 steps, then at most
+// five a second, erased when done.
 #pragma once
 #include <unistd.h>
 
@@ -33,7 +33,7 @@ class Progress {
   std::string what_;
   uint64_t total_, calls_ = 0;
   bool on_, shown_ = false;
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};  // the first update is due at once
 };
 
 }  // namespace rp
