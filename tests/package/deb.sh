@@ -70,10 +70,17 @@ src=$(echo "$root"/usr/src/rp-*)
 assert_contains "$src/dkms.conf" "PACKAGE_VERSION=\"$version_number\"" "dkms.conf version"
 kver=$(ls /lib/modules 2>/dev/null | sort -V | tail -1)
 if [ -n "$kver" ] && [ -f "/lib/modules/$kver/build/Makefile" ]; then
-    # What dkms.conf's MAKE runs, on the unpacked sources alone.
-    make -s -C "/lib/modules/$kver/build" M="$src" RP_COMMON="$src/common" modules \
-        >"$TMP/kmod.log" 2>&1 || { show "$TMP/kmod.log"; fail "rp.ko from the DKMS sources"; }
-    [ -f "$src/rp.ko" ] || fail "no rp.ko built from the DKMS sources"
+    # What DKMS does: copy the sources to its tree's build directory and run
+    # dkms.conf's MAKE[0] there, with its variables set.
+    tree=$TMP/dkms-tree
+    mkdir -p "$tree/rp/$version_number" && cp -r "$src" "$tree/rp/$version_number/build"
+    (
+        kernel_source_dir=/lib/modules/$kver/build dkms_tree=$tree
+        # shellcheck source=/dev/null
+        source "$src/dkms.conf"
+        eval "${MAKE[0]}"
+    ) >"$TMP/kmod.log" 2>&1 || { show "$TMP/kmod.log"; fail "dkms.conf's MAKE on the packaged sources"; }
+    [ -f "$tree/rp/$version_number/build/rp.ko" ] || { show "$TMP/kmod.log"; fail "no rp.ko from dkms.conf's MAKE"; }
     note "rp.ko built for $kver from the packaged sources"
 else
     note "no kernel headers: the DKMS sources are not compiled"
