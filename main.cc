@@ -93,8 +93,7 @@ int cmd_replay(const std::vector<std::string>& args) {
   bool autopilot = false;  // rr's spelling of "no debugger", rp's default
   opts.add_options()("help,h", "show this help")(
       "autopilot,a", po::bool_switch(&autopilot), "no debugger (rr's -a; the default)")(
-      "quiet,q", po::bool_switch(&ro.quiet),
-                                                 "do not print the program's output")(
+      "quiet,q", po::bool_switch(&ro.quiet), "do not print the program's output")(
       "gdb,g", po::bool_switch(&go.spawn), "debug the replay: start gdb connected to it")(
       "gdb-script,x", po::value(&go.scripts)->composing(), "with -g: gdb command file (-x)")(
       "gdb-port", po::value(&go.port), "debug the replay: wait for gdb on this TCP port")(
