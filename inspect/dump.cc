@@ -155,7 +155,12 @@ std::string json_event(const Event& e, const decode::Options& dopt) {
       out += "\"type\":\"syscall\",\"name\":" + json::str(c.name) + ",\"args\":[";
       for (size_t i = 0; i < c.args.size(); i++) out += (i ? "," : "") + json::str(c.args[i]);
       out += "],\"raw_args\":[";
-      for (int i = 0; i < 6; i++) out += (i ? "," : "") + std::to_string(e.args[i]);
+      // Hex strings: registers are 64-bit, beyond what a JSON number holds exactly.
+      char reg[24];
+      for (int i = 0; i < 6; i++) {
+        snprintf(reg, sizeof reg, "\"%#" PRIx64 "\"", e.args[i]);
+        out += (i ? "," : "") + std::string(reg);
+      }
       out += "],\"ret\":" + std::to_string(e.ret) + ",\"result\":" + json::str(c.ret);
       if (e.entry_seq) out += ",\"entry_seq\":" + std::to_string(e.entry_seq);
       break;

@@ -57,6 +57,7 @@ for line in open(sys.argv[1]):
     assert {"seq", "tid", "type"} <= e.keys(), e
     if e["type"] == "syscall":
         assert isinstance(e["args"], list) and len(e["raw_args"]) == 6, e
+        assert all(int(r, 16) < 2**64 for r in e["raw_args"]), e
     n += 1
 print(n)' "$TMP/json" >"$TMP/json.count" || fail "--json lines are not JSON objects"
 events=$("$RP" info "$db" | sed -n 's/^events: *//p')
