@@ -225,7 +225,10 @@ class Dumper {
       snprintf(head, sizeof head, "%6" PRIu64 " %7d  ", e.seq, e.tid);
       return head;
     }
-    return live_.several() ? "[pid " + std::to_string(e.tid) + "] " : "";
+    if (!live_.several()) return "";
+    char pid[32];
+    snprintf(pid, sizeof pid, "[pid %5d] ", e.tid);  // strace's width
+    return pid;
   }
 
   static std::string text(const Event& e, const decode::Call& call) {
