@@ -11,27 +11,18 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 
 #include <cerrno>
-#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 
 #include "error.h"
+#include "sandbox.h"
 #include "syscall_table.h"
 #include "unique_fd.h"
 
 namespace rp {
-
-#if defined(__x86_64__)
-constexpr uint32_t kAuditArch = AUDIT_ARCH_X86_64;
-#else
-constexpr uint32_t kAuditArch = AUDIT_ARCH_AARCH64;
-#endif
 
 static bool is_executable_file(const std::string& p) {
   struct stat st;
@@ -63,33 +54,6 @@ std::string resolve_program(const std::string& arg0) {
     start = end + 1;
   }
   throw NotFound("cannot run '" + arg0 + "': command not found");
-}
-
-// seccomp program: ENOSYS-policy syscalls of this architecture fail with
-// ENOSYS before running (and before the sys_enter tracepoint); all else runs.
-static std::vector<sock_filter> enosys_filter() {
-  std::vector<sock_filter> f;
-  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
-  f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kAuditArch, 1, 0));
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
-  std::vector<int64_t> nrs;
-  for (auto s = syscall_specs_begin(); s != syscall_specs_end(); ++s)
-    if (s->policy == RP_POLICY_ENOSYS && syscall_nr(*s) >= 0) nrs.push_back(syscall_nr(*s));
-  for (size_t i = 0; i < nrs.size(); i++)  // jump to the ERRNO return at the end
-    f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nrs[i]),
-                         static_cast<uint8_t>(nrs.size() - i), 0));
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
-  return f;
-}
-
-// In the child: without CAP_SYS_ADMIN a filter needs no_new_privs.
-static int install_filter(std::vector<sock_filter>& f) {
-  sock_fprog prog{static_cast<unsigned short>(f.size()), f.data()};
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0) return 0;
-  if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
-  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0 ? 0 : errno;
 }
 
 static std::vector<char*> cstrings(const std::vector<std::string>& v) {
@@ -181,7 +145,8 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
   if (pipe2(pfd, O_CLOEXEC) != 0) throw_errno("pipe");
   auto argv = cstrings(spec.argv);
   auto envp = cstrings(spec.envp);
-  auto filter = enosys_filter();  // built before fork: no allocation in the child
+  // Built before fork: no allocation in the child for it.
+  auto filter = spec.refuse_enosys ? enosys_filter() : std::vector<sock_filter>{};
   pid_t pid = fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
