@@ -61,6 +61,9 @@ int cmd_record(const std::vector<std::string>& args) {
       "record a running process instead (kernel backend; inspect only, not replayable)")(
       "name", po::value(&ro.comm),
       "record every process with this command name instead (as -p)")(
+      "share", po::bool_switch(&ro.share),
+      "create the trace readable by others (0666 minus umask; default 0600: it holds the "
+      "environment and everything the program read)")(
       "quiet,q", po::bool_switch(&ro.quiet), "no messages from rp");
   // Options end at "--" or at the program: its own options are not rp's.
   std::vector<std::string> mine;

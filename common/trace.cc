@@ -1,5 +1,6 @@
 #include "trace.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -61,9 +62,14 @@ const char* event_kind_name(EventKind k) {
 }
 
 TraceWriter::TraceWriter(const std::string& path) {
-  ::unlink(path.c_str());
-  ::unlink((path + "-journal").c_str());
-  db_ = std::make_unique<sql::Db>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  // An empty regular file is used as it is: rp record creates it 0600 first.
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0) {
+    ::unlink(path.c_str());
+    ::unlink((path + "-journal").c_str());
+  }
+  db_ = std::make_unique<sql::Db>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                            SQLITE_OPEN_NOFOLLOW);
   // The trace is rewritten from scratch if recording fails, so durability per
   // transaction buys nothing; a rollback journal in memory keeps one file.
   db_->exec("PRAGMA page_size=65536; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;");

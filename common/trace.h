@@ -82,7 +82,8 @@ struct TaskInfo {
 
 class TraceWriter {
  public:
-  explicit TraceWriter(const std::string& path);  // creates (replaces) the file
+  // Creates (replaces) the file; an empty regular file is kept (its mode too).
+  explicit TraceWriter(const std::string& path);
   ~TraceWriter();
   void set_meta(const std::string& key, const std::string& value);
   void set_meta(const std::string& key, int64_t value);

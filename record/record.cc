@@ -21,19 +21,12 @@
 #include "ptrace_recorder.h"
 #include "kernel_capture.h"
 #include "trace.h"
+#include "trace_output.h"
 
 extern char** environ;
 
 namespace rp {
 namespace {
-
-std::string pick_output_name(const std::string& prog) {
-  std::string base = prog.substr(prog.rfind('/') + 1);
-  for (int i = 0;; i++) {
-    std::string name = "rp-" + base + "-" + std::to_string(i) + ".db";
-    if (access(name.c_str(), F_OK) != 0) return name;
-  }
-}
 
 std::string hex(const std::string& b) {
   static const char* d = "0123456789abcdef";
@@ -89,8 +82,12 @@ int exit_code_of(int status) {
 int record_main(const RecordOptions& opts) {
   if (opts.attach_pid > 0 || !opts.comm.empty()) {  // running processes: kernel capture only
     std::string name = opts.attach_pid > 0 ? "pid" + std::to_string(opts.attach_pid) : opts.comm;
-    std::string out = opts.output.empty() ? pick_output_name(name) : opts.output;
-    return record_observe(out, opts.backend, opts.attach_pid, opts.comm, opts.quiet);
+    bool named = !opts.output.empty();
+    TraceOutput out(named ? opts.output : pick_output_name(name), {}, named, opts.share);
+    int code = record_observe(out.temp_path(), opts.backend, opts.attach_pid, opts.comm,
+                              opts.quiet);
+    out.commit();
+    return code;
   }
   if (opts.argv.empty()) throw Error("record: no program given (rp record -- PROGRAM ARGS...)");
   // A kernel backend (record/kernel_capture.h) records the syscalls; ptrace
@@ -109,9 +106,11 @@ int record_main(const RecordOptions& opts) {
   spec.stack_limit_cur = rl.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(rl.rlim_cur);
   spec.refuse_enosys = producer != nullptr;
 
-  std::string out = opts.output.empty() ? pick_output_name(opts.argv[0]) : opts.output;
-  if (opts.output.empty() && !opts.quiet) std::cerr << "rp: recording to " << out << "\n";
-  TraceWriter w(out);
+  bool named = !opts.output.empty();
+  TraceOutput out(named ? opts.output : pick_output_name(opts.argv[0]),
+                  exec_file_paths(spec.exe_path), named, opts.share);
+  if (!named && !opts.quiet) std::cerr << "rp: recording to " << out.target() << "\n";
+  TraceWriter w(out.temp_path());
   write_environment_meta(w, spec);
   w.set_meta("backend", backend);
 
@@ -123,8 +122,7 @@ int record_main(const RecordOptions& opts) {
   try {
     root = launch_traced(spec, PtraceRecorder::ptrace_options());
   } catch (...) {
-    w.finish();
-    unlink(out.c_str());
+    w.finish();  // and `out` removes it: an existing trace stays as it was
     throw;
   }
   PtraceRecorder rec(w);
@@ -150,6 +148,7 @@ int record_main(const RecordOptions& opts) {
   w.set_meta("lost_records", static_cast<int64_t>(0));
   if (kc) kc->write_meta();  // its counters replace the ptrace ones above
   w.finish();
+  out.commit();
   return code;
 }
 

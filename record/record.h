@@ -10,6 +10,7 @@ struct RecordOptions {
   std::vector<std::string> argv;   // the program and its arguments
   std::string backend = "auto";    // auto | ptrace | bpf | kmod
   bool quiet = false;
+  bool share = false;              // trace mode 0666 minus umask instead of 0600
   // Instead of a program: a running process (-p) or every process with this
   // command name (--name), recorded by a kernel backend only; not replayable.
   int attach_pid = 0;
