@@ -145,8 +145,10 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
   if (pipe2(pfd, O_CLOEXEC) != 0) throw_errno("pipe");
   auto argv = cstrings(spec.argv);
   auto envp = cstrings(spec.envp);
-  // Built before fork: no allocation in the child for it.
+  // Filters are built before fork: no allocation in the child for them.
   auto filter = spec.refuse_enosys ? enosys_filter() : std::vector<sock_filter>{};
+  auto replay_only = spec.sandbox ? replay_filter() : std::vector<sock_filter>{};
+  bool host_root = geteuid() == 0;
   pid_t pid = fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
@@ -170,10 +172,13 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     // setting survives exec and is inherited.
     if (!err) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
     if (!err && spec.refuse_enosys) err = install_filter(filter);
+    if (!err && spec.sandbox) err = confine_replay(host_root, !spec.root_files.empty());
     if (!err) {
       raise(SIGSTOP);
-      execve(spec.exe_path.c_str(), argv.data(), envp.data());
-      err = errno;
+      // Last: from here the filter admits little more than execve.
+      if (spec.sandbox) err = install_filter(replay_only);
+      if (!err) execve(spec.exe_path.c_str(), argv.data(), envp.data());
+      if (!err) err = errno;
     }
     if (write(pfd[1], &err, sizeof err) < 0) _exit(126);
     _exit(127);

@@ -24,6 +24,8 @@ struct LaunchSpec {
   // namespace) holding only these files — what the kernel opens at execve.
   std::vector<ExecFile> root_files;
   std::string root_dir;  // an empty directory; required with root_files
+  // Replay: confine the program (common/sandbox.h, docs/security.md).
+  bool sandbox = false;
 };
 
 // Finds a program like execvp would; an absolute path is returned as is, a

@@ -1,9 +1,16 @@
 #include "sandbox.h"
 
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 
 #include <cerrno>
@@ -46,6 +53,58 @@ std::vector<sock_filter> export_program(const FilterCtx& ctx) {
   return prog;
 }
 
+// Syscalls replay lets the kernel run: every policy but EMU, KILL (emulated)
+// and ENOSYS. shmat/shmdt are EXEC in the table but replay turns them into
+// mmap/munmap of private memory (replay/sysv_shm.cc): the kernel never sees them.
+bool replay_executes(const SyscallSpec& s) {
+  std::string name = s.name;
+  if (name == "shmat" || name == "shmdt") return false;
+  return s.policy != RP_POLICY_EMU && s.policy != RP_POLICY_KILL &&
+         s.policy != RP_POLICY_ENOSYS;
+}
+
+int uid_handover(const char* path, const struct stat*, int, FTW*) {
+  lchown(path, kReplayUid, kReplayGid);
+  return 0;
+}
+
+// Empties the bounding set (nothing regained at exec, not even by uid 0)
+// while CAP_SETPCAP is still there; the other sets go with drop_all_caps.
+int drop_bounding_set() {
+  for (int cap = 0; cap <= 63; cap++)
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return errno;
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  return 0;
+}
+
+int drop_all_caps() {
+  __user_cap_header_struct head{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  return syscall(SYS_capset, &head, data) == 0 ? 0 : errno;
+}
+
+void write_text(const char* file, const std::string& text) {
+  int fd = open(file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  if (write(fd, text.data(), text.size()) < 0) {
+  }
+  close(fd);
+}
+
+// New IPC/net/UTS namespaces; a user namespace first where that is needed
+// (not root and no private root, which would have made one).
+int enter_namespaces() {
+  const int spaces = CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS;
+  if (unshare(spaces) == 0) return 0;
+  uid_t uid = getuid();
+  gid_t gid = getgid();
+  if (unshare(CLONE_NEWUSER | spaces) != 0) return errno;
+  write_text("/proc/self/setgroups", "deny");
+  write_text("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1");
+  write_text("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1");
+  return 0;
+}
+
 }  // namespace
 
 std::vector<sock_filter> enosys_filter() {
@@ -57,6 +116,15 @@ std::vector<sock_filter> enosys_filter() {
   return export_program(ctx);
 }
 
+std::vector<sock_filter> replay_filter() {
+  auto ctx = new_filter(SCMP_ACT_KILL_PROCESS);
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  for (auto s = syscall_specs_begin(); s != syscall_specs_end(); ++s)
+    if (replay_executes(*s) && syscall_nr(*s) >= 0)
+      add_rule(ctx, SCMP_ACT_ALLOW, syscall_nr(*s), s->name);
+  return export_program(ctx);
+}
+
 int install_filter(std::vector<sock_filter>& f) {
   // Without CAP_SYS_ADMIN a filter needs no_new_privs (root recording a
   // setuid program keeps its privileges).
@@ -64,6 +132,22 @@ int install_filter(std::vector<sock_filter>& f) {
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0) return 0;
   if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
   return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0 ? 0 : errno;
+}
+
+int confine_replay(bool host_root, bool private_root) {
+  if (int e = enter_namespaces()) return e;
+  if (int e = drop_bounding_set()) return e;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  if (host_root) {
+    // Hand the private root's files to nobody (a file the recording user
+    // could run may be mode 0700), then become nobody: that drops every
+    // capability, and nobody owns nothing of the host.
+    if (private_root) nftw("/", uid_handover, 16, FTW_PHYS | FTW_MOUNT);
+    if (setgroups(0, nullptr) != 0) return errno;
+    if (setresgid(kReplayGid, kReplayGid, kReplayGid) != 0) return errno;
+    if (setresuid(kReplayUid, kReplayUid, kReplayUid) != 0) return errno;
+  }
+  return drop_all_caps();
 }
 
 }  // namespace rp

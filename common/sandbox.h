@@ -1,5 +1,9 @@
-// seccomp filters for traced programs, generated with libseccomp. Recording
-// with a kernel backend refuses the ENOSYS-policy syscalls this way.
+// Confinement of traced programs. Recording: a seccomp filter refusing the
+// ENOSYS-policy syscalls. Replay (defence in depth, docs/security.md): new
+// IPC, network and UTS namespaces, no capabilities (root becomes nobody),
+// no_new_privs, and a seccomp filter that kills the process if it executes
+// any syscall replay does not run for real — so a replayed program that got
+// past syscall emulation still reaches nothing of the host.
 #pragma once
 #include <linux/filter.h>
 
@@ -9,8 +13,18 @@ namespace rp {
 
 // Generated with libseccomp in the parent (no allocation needed in the child).
 std::vector<sock_filter> enosys_filter();  // ENOSYS-policy syscalls fail with ENOSYS
+std::vector<sock_filter> replay_filter();  // only what replay executes; else kill
 
 // In the child: installs a filter (setting no_new_privs if that is needed).
 // Returns 0 or an errno.
 int install_filter(std::vector<sock_filter>& f);
+
+// In the child, after its private root (if any) is set up (chroot done) and
+// before the filter: namespaces, uid and capabilities as described above.
+// `host_root`: rp runs as root in the initial user namespace. Returns 0 or an errno.
+int confine_replay(bool host_root, bool private_root);
+
+// The uid/gid a replay run as root switches to.
+constexpr unsigned kReplayUid = 65534, kReplayGid = 65534;
+
 }  // namespace rp

@@ -98,6 +98,7 @@ LaunchSpec Replayer::launch_spec() {
   spec.envp = trace_.list("env");
   spec.cwd = trace_.meta_or("cwd", "");
   spec.stack_limit_cur = std::stoll(trace_.meta_or("stack_limit", "-1"));
+  spec.sandbox = true;  // defence in depth: docs/security.md
   if (spec.exe_path.empty() || spec.argv.empty()) throw Error("trace has no command line");
   if (auto rec = trace_.meta("cpuid")) {
     std::string diff = cpuid_first_difference(*rec, cpuid_snapshot());

@@ -1,5 +1,7 @@
 // The seccomp filters of common/sandbox.h, installed in a forked child: the
-// recording filter turns the ENOSYS-policy syscalls into ENOSYS.
+// replay filter kills a process that runs a syscall replay emulates (or the
+// host-touching shmat), and lets through what replay executes; the recording
+// filter turns the ENOSYS-policy syscalls into ENOSYS.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -26,6 +28,36 @@ int run_filtered(std::vector<sock_filter> filter, const std::function<int()>& bo
   int status = 0;
   waitpid(pid, &status, 0);
   return status;
+}
+
+bool killed_by_sigsys(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS; }
+
+TEST(ReplayFilter, KillsAnEmulatedSyscall) {
+  int status = run_filtered(replay_filter(), [] { return static_cast<int>(syscall(SYS_getpid)); });
+  EXPECT_TRUE(killed_by_sigsys(status)) << "status " << status;
+  status = run_filtered(replay_filter(), [] {
+    return static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY));
+  });
+  EXPECT_TRUE(killed_by_sigsys(status)) << "status " << status;
+}
+
+TEST(ReplayFilter, KillsSysvAttach) {
+  int status = run_filtered(replay_filter(), [] {
+    return static_cast<int>(syscall(SYS_shmat, 0, nullptr, 0));
+  });
+  EXPECT_TRUE(killed_by_sigsys(status)) << "status " << status;
+}
+
+TEST(ReplayFilter, AllowsWhatReplayExecutes) {
+  int status = run_filtered(replay_filter(), [] {
+    void* p = reinterpret_cast<void*>(
+        syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (p == MAP_FAILED) return 1;
+    if (syscall(SYS_mprotect, p, 4096, PROT_READ) != 0) return 2;
+    if (syscall(SYS_munmap, p, 4096) != 0) return 3;
+    return 42;
+  });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42) << "status " << status;
 }
 
 TEST(EnosysFilter, RefusesWithEnosysAndAllowsTheRest) {
