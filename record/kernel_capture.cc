@@ -17,6 +17,7 @@
 #include "buffers.h"
 #include "error.h"
 #include "syscall_table.h"
+#include "shm_segment.h"
 #include "tracee_mem.h"
 #include "unique_fd.h"
 
@@ -274,6 +275,9 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid) {
       if (bytes.size() == 16) e.mem.push_back(MemRecord{kv[1], bytes, false});
     }
   }
+  if (r.nr == SYS_shmat && !is_error(r.ret))  // replay attaches these bytes, not the segment
+    if (auto seg = attached_segment(tid, static_cast<uint64_t>(r.ret)))
+      e.mem.push_back(std::move(*seg));
   if (is_file_mmap(s, e.args, e.ret)) {
     // Replay has no file: keep what the mapping shows now (zero fill past EOF
     // included), before the program can write to it.

@@ -24,6 +24,7 @@
 #include "insn.h"
 #include "error.h"
 #include "syscall_table.h"
+#include "shm_segment.h"
 #include "tracee.h"
 #include "unique_fd.h"
 #include "vdso.h"
@@ -332,6 +333,9 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
     if (s->policy == RP_POLICY_MMAP && !is_error(ret) && !(e.args[3] & MAP_ANONYMOUS))
       record_file_mapping(t, e);
     if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e);
+    if (t.nr == SYS_shmat && !is_error(ret))  // replay attaches these bytes, not the segment
+      if (auto seg = attached_segment(t.tid, static_cast<uint64_t>(ret)))
+        e.mem.push_back(std::move(*seg));
     if (t.nr == SYS_ioctl && !is_error(ret)) {
       bool known;
       ioctl_output_size(e.args[1], &known);

@@ -5,6 +5,7 @@
 
 #include "replayer.h"
 #include "syscall_table.h"
+#include "sysv_shm.h"
 
 namespace rp {
 
@@ -79,6 +80,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
   if (p == RP_POLICY_MMAP && is_error(e.ret)) p = RP_POLICY_EMU;
   if (p == RP_POLICY_EXECVE && e.ret != 0) p = RP_POLICY_EMU;
   if (p == RP_POLICY_CLONE && is_error(e.ret)) p = RP_POLICY_EMU;
+  if (is_sysv_attach_or_detach(e.nr) && is_error(e.ret)) p = RP_POLICY_EMU;
   switch (p) {
     case RP_POLICY_EXEC:
     case RP_POLICY_MMAP:

@@ -15,6 +15,7 @@
 #include "render.h"
 #include "replayer.h"
 #include "syscall_table.h"
+#include "sysv_shm.h"
 #include "vdso.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -229,6 +230,10 @@ void Replayer::execute(Task& t, const Event& e) {
   const SyscallSpec* s = syscall_spec(e.nr);
   reenter_syscall(t, e);
   if (s->policy == RP_POLICY_MMAP) place_mapping(t, e);
+  if (is_sysv_attach_or_detach(e.nr)) {  // never the host's segment
+    std::string why = redirect_sysv_call(t.real, e);
+    if (!why.empty()) diverge(e, why);
+  }
   resume_request(t, PTRACE_SYSCALL, 0);
   for (;;) {
     int status = wait_syscall_stop(t, false);

@@ -499,6 +499,9 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		if (s->policy == RP_POLICY_MMAP && !is_error(ret) && !(e.rec.args[3] & MAP_ANON))
 			/* Its pages are not present yet: user space reads them. */
 			e.k.fail |= FAIL_USER;
+		if (e.rec.nr == NR_OF(30, 196) && !is_error(ret))
+			/* shmat: user space keeps the segment's bytes (common/shm_segment.h). */
+			e.k.fail |= FAIL_USER;
 	}
 done:
 	finish(&e, (__u32)pid_tgid);
