@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "error.h"
+#include "gdb_server.h"
 #include "gdb_target.h"
 #include "inspect/inspect.h"
 #include "launch.h"
@@ -99,7 +100,8 @@ int cmd_replay(const std::vector<std::string>& args) {
       "quiet,q", po::bool_switch(&ro.quiet), "do not print the program's output")(
       "gdb,g", po::bool_switch(&go.spawn), "debug the replay: start gdb connected to it")(
       "gdb-script,x", po::value(&go.scripts)->composing(), "with -g: gdb command file (-x)")(
-      "gdb-port", po::value(&go.port), "debug the replay: wait for gdb on this TCP port")(
+      "gdb-port", po::value(&go.port),
+      "debug the replay: wait for gdb on this TCP port of 127.0.0.1 (this user only)")(
       "goto", po::value(&go.goto_event), "with gdb: first stop before this event (rp dump)")(
       "trace", po::value(&ro.trace), "trace file");
   po::positional_options_description pos;
@@ -268,6 +270,8 @@ int main(int argc, char** argv) {
     if (cmd == "ps") return cmd_trace_only(args, "rp ps TRACE", ps_main);
     if (cmd == "ls") return cmd_ls(args);
     if (cmd == "timeline") return cmd_timeline(args);
+    // Internal, run by the gdb that `rp replay -g` starts (replay/gdb_server.h).
+    if (cmd == "gdb-handoff" && args.size() == 1) return gdb_handoff_main(std::stoi(args[0]));
     std::cerr << "rp: unknown command '" << cmd << "'\n" << kUsage;
     return kOwnFailure;
   } catch (const NotFound& e) {

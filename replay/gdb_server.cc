@@ -112,6 +112,74 @@ int gdb_listen(int port, int* bound) {
   return fd;
 }
 
+long tcp_peer_uid(int fd) {
+  sockaddr_in peer{}, self{};
+  socklen_t a = sizeof peer, b = sizeof self;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&self), &b) != 0 || peer.sin_family != AF_INET)
+    return -1;
+  // The peer's socket is listed with its address as local, ours as remote.
+  char want_local[32], want_remote[32];
+  snprintf(want_local, sizeof want_local, "%08X:%04X", peer.sin_addr.s_addr, ntohs(peer.sin_port));
+  snprintf(want_remote, sizeof want_remote, "%08X:%04X", self.sin_addr.s_addr,
+           ntohs(self.sin_port));
+  FILE* f = fopen("/proc/net/tcp", "re");
+  if (!f) return -1;
+  char line[512];
+  long uid = -1;
+  while (uid < 0 && fgets(line, sizeof line, f)) {
+    char local[64], remote[64];
+    unsigned state;
+    long owner;
+    if (sscanf(line, " %*d: %63s %63s %x %*s %*s %*s %ld", local, remote, &state, &owner) == 4 &&
+        strcmp(local, want_local) == 0 && strcmp(remote, want_remote) == 0)
+      uid = owner;
+  }
+  fclose(f);
+  return uid;
+}
+
+int gdb_handoff_main(int fd) {
+  int conn = 0;  // gdb's end: our stdin (and stdout)
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof conn)] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = ctl;
+  m.msg_controllen = sizeof ctl;
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof conn);
+  std::memcpy(CMSG_DATA(c), &conn, sizeof conn);
+  if (sendmsg(fd, &m, MSG_NOSIGNAL) != 1) {
+    fprintf(stderr, "rp: gdb-handoff: %s\n", strerror(errno));
+    return 125;
+  }
+  return 0;
+}
+
+int receive_fd(int sock) {
+  char byte;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = ctl;
+  m.msg_controllen = sizeof ctl;
+  if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1) return -1;
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+      c->cmsg_len != CMSG_LEN(sizeof(int)))
+    return -1;
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
 // ---- framing ----
 
 GdbConnection::~GdbConnection() { close(fd_); }

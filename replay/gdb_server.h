@@ -18,6 +18,16 @@ std::string from_hex(const std::string& hex);  // stops at the first non-hex pai
 
 // A TCP socket on 127.0.0.1; port 0 picks a free one (*bound says which).
 int gdb_listen(int port, int* bound);
+// The uid owning the local TCP socket connected to fd (via /proc/net/tcp):
+// --gdb-port serves only its own user (and root). -1 if not found.
+long tcp_peer_uid(int fd);
+
+// -g hands gdb the connection without any rendezvous another process could
+// race for: gdb runs `target remote | rp gdb-handoff N`, and that helper
+// sends its stdin (gdb's end of the pipe) over fd N, one end of a
+// socketpair rp made and gdb inherited. These are the two sides.
+int gdb_handoff_main(int fd);  // the helper: exit status
+int receive_fd(int sock);      // rp: the fd, -1 if none came
 
 class GdbConnection {
  public:

@@ -1,5 +1,6 @@
 #include "gdb_target.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -74,6 +75,8 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   ReplayTarget(const ReplayOptions& ro, const GdbOptions& go) : ro_(ro), go_(go) {}
   ~ReplayTarget() override {
     if (listen_fd_ >= 0) close(listen_fd_);
+    for (int fd : handoff_)
+      if (fd >= 0) close(fd);
   }
   int run();
 
@@ -107,6 +110,8 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   void detach();
   void connect();
   void spawn_gdb();
+  int accept_own_user();
+  int take_handoff();
   int finish(int code, bool quit);
 
   std::optional<DebugTask> task(pid_t rec);
@@ -129,6 +134,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   std::string exe_path_;
   int exit_status_ = 0;  // the recorded wait status
   int listen_fd_ = -1, port_ = 0;
+  int handoff_[2] = {-1, -1};  // -g: [0] receives gdb's connection, gdb inherits [1]
   pid_t gdb_pid_ = 0;
   int gdb_status_ = 0;
   std::unique_ptr<GdbConnection> conn_;
@@ -182,7 +188,12 @@ int ReplayTarget::run() {
     exe_path_ = t.meta_or("exe_path", "");
     exit_status_ = std::stoi(t.meta_or("exit_status", "0"));
   }
-  listen_fd_ = gdb_listen(go_.port >= 0 ? go_.port : 0, &port_);
+  if (go_.spawn) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, handoff_) != 0)
+      throw_errno("socketpair");
+  } else {
+    listen_fd_ = gdb_listen(go_.port >= 0 ? go_.port : 0, &port_);
+  }
   if (go_.goto_event) goal_ = Goal{Goal::kSeq, {}, 0, go_.goto_event};
   bool rerun = false;
   for (;;) {
@@ -499,8 +510,14 @@ void ReplayTarget::detach() {
 }
 
 void ReplayTarget::spawn_gdb() {
-  std::vector<std::string> args{go_.gdb, "-q", "-ex",
-                                "target remote 127.0.0.1:" + std::to_string(port_)};
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) throw_errno("readlink /proc/self/exe");
+  std::string rp(self, static_cast<size_t>(n));
+  if (rp.find('\'') != std::string::npos) throw Error("rp's own path has a quote: " + rp);
+  std::vector<std::string> args{
+      go_.gdb, "-q", "-ex",
+      "target remote | exec '" + rp + "' gdb-handoff " + std::to_string(handoff_[1])};
   for (const auto& x : go_.scripts) {
     args.push_back("-x");
     args.push_back(x);
@@ -512,6 +529,7 @@ void ReplayTarget::spawn_gdb() {
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
     signal(SIGINT, SIG_DFL);
+    fcntl(handoff_[1], F_SETFD, 0);  // for gdb's pipe command, and only for gdb
     execvp(argv[0], argv.data());
     fprintf(stderr, "rp: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
@@ -519,24 +537,53 @@ void ReplayTarget::spawn_gdb() {
   gdb_pid_ = pid;
 }
 
-void ReplayTarget::connect() {
-  if (server_) return;
-  if (go_.spawn)
-    spawn_gdb();
-  else
-    fprintf(stderr, "rp: waiting for gdb: (gdb) target remote :%d\n", port_);
+// --gdb-port: anyone on this machine can connect to 127.0.0.1; only this
+// user (or root) may debug the replay, others are turned away.
+int ReplayTarget::accept_own_user() {
   for (;;) {
-    pollfd p{listen_fd_, POLLIN, 0};
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      throw_errno("accept");
+    }
+    long uid = tcp_peer_uid(fd);
+    if (uid == static_cast<long>(geteuid()) || uid == 0) return fd;
+    fprintf(stderr, "rp: refused a gdb connection from uid %ld: only uid %u may debug this replay\n",
+            uid, geteuid());
+    close(fd);
+  }
+}
+
+int ReplayTarget::take_handoff() {
+  for (;;) {
+    pollfd p{handoff_[0], POLLIN, 0};
     if (poll(&p, 1, 200) > 0) break;
-    if (gdb_pid_ && waitpid(gdb_pid_, &gdb_status_, WNOHANG) == gdb_pid_) {
+    if (waitpid(gdb_pid_, &gdb_status_, WNOHANG) == gdb_pid_) {
       gdb_pid_ = 0;
       throw Error("gdb exited before it connected");
     }
   }
-  int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd < 0) throw_errno("accept");
-  close(listen_fd_);
-  listen_fd_ = -1;
+  int fd = receive_fd(handoff_[0]);
+  if (fd < 0) throw Error("gdb's connection did not arrive");
+  for (int& h : handoff_) {
+    close(h);
+    h = -1;
+  }
+  return fd;
+}
+
+void ReplayTarget::connect() {
+  if (server_) return;
+  int fd;
+  if (go_.spawn) {
+    spawn_gdb();
+    fd = take_handoff();
+  } else {
+    fprintf(stderr, "rp: waiting for gdb: (gdb) target remote :%d\n", port_);
+    fd = accept_own_user();
+    close(listen_fd_);
+    listen_fd_ = -1;
+  }
   conn_ = std::make_unique<GdbConnection>(fd);
   server_ = std::make_unique<GdbServer>(*conn_, *this);
 }
