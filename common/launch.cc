@@ -173,6 +173,8 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     if (!err) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
     if (!err && spec.refuse_enosys) err = install_filter(filter);
     if (!err && spec.sandbox) err = confine_replay(host_root, !spec.root_files.empty());
+    // Past the filter a failed execve could not be reported: check it now.
+    if (!err && spec.sandbox && access(spec.exe_path.c_str(), X_OK) != 0) err = errno;
     if (!err) {
       raise(SIGSTOP);
       // Last: from here the filter admits little more than execve.

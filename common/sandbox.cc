@@ -138,11 +138,13 @@ int confine_replay(bool host_root, bool private_root) {
   if (int e = enter_namespaces()) return e;
   if (int e = drop_bounding_set()) return e;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
-  if (host_root) {
-    // Hand the private root's files to nobody (a file the recording user
-    // could run may be mode 0700), then become nobody: that drops every
-    // capability, and nobody owns nothing of the host.
-    if (private_root) nftw("/", uid_handover, 16, FTW_PHYS | FTW_MOUNT);
+  if (host_root && private_root) {
+    // Hand the private root's files to nobody (they are stored with owner
+    // permissions only), then become nobody: that drops every capability,
+    // and nobody owns nothing of the host. Without a private root the host's
+    // files must stay reachable (a program under /root), so root stays uid 0
+    // with no capabilities.
+    nftw("/", uid_handover, 16, FTW_PHYS | FTW_MOUNT);
     if (setgroups(0, nullptr) != 0) return errno;
     if (setresgid(kReplayGid, kReplayGid, kReplayGid) != 0) return errno;
     if (setresuid(kReplayUid, kReplayUid, kReplayUid) != 0) return errno;

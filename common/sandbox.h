@@ -1,6 +1,7 @@
 // Confinement of traced programs. Recording: a seccomp filter refusing the
 // ENOSYS-policy syscalls. Replay (defence in depth, docs/security.md): new
-// IPC, network and UTS namespaces, no capabilities (root becomes nobody),
+// IPC, network and UTS namespaces, no capabilities (root in a private root
+// becomes nobody),
 // no_new_privs, and a seccomp filter that kills the process if it executes
 // any syscall replay does not run for real — so a replayed program that got
 // past syscall emulation still reaches nothing of the host.

@@ -9,12 +9,14 @@
 prog=$SAMPLES/sample_check_secret
 record cs "$prog"
 
-# check_confined NAME [RUNNER...]: replays $TMP/cs.db with RUNNER, checks
-# the tracee, then detaches gdb; the replay must end with the recorded status.
+# check_confined NAME TRACE UID [RUNNER...]: replays TRACE with RUNNER, checks
+# the tracee (running as UID), then detaches gdb; the replay must end with the
+# recorded status.
 check_confined() {
-    local name=$1 rp_pid port="" child="" st
-    shift
-    "$@" "$RP" replay --gdb-port 0 "$TMP/cs.db" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+    local name=$1 trace=$2 uid=$3 rp_pid port="" child="" st
+    shift 3
+    : >"$TMP/$name.err"
+    "$@" "$RP" replay --gdb-port 0 "$trace" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
     rp_pid=$!
     BG_PIDS+=("$rp_pid")
     for _ in $(seq 1 200); do
@@ -39,9 +41,7 @@ check_confined() {
     assert_contains "$TMP/$name.status" "CapEff:	0000000000000000" "$name: effective capabilities"
     assert_contains "$TMP/$name.status" "CapPrm:	0000000000000000" "$name: permitted capabilities"
     assert_contains "$TMP/$name.status" "CapBnd:	0000000000000000" "$name: bounding set"
-    if [ "$(id -u)" = 0 ] && [ $# = 0 ]; then
-        assert_contains "$TMP/$name.status" "Uid:	65534	65534	65534	65534" "$name: uid as root"
-    fi
+    assert_contains "$TMP/$name.status" "Uid:	$uid	$uid	$uid	$uid" "$name: uid"
     local ns
     for ns in ipc net uts; do
         assert_ne "$(readlink "/proc/$child/ns/$ns")" "$(readlink "/proc/$rp_pid/ns/$ns")" \
@@ -55,11 +55,20 @@ check_confined() {
 
 command -v gdb >/dev/null || { echo "SKIP: gdb is not installed"; exit 77; }
 export HOME=$TMP
-check_confined self
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+me=$(id -u)
+[ "$(sqlite3 "$TMP/cs.db" 'select count(*) from files')" -gt 0 ] ||
+    fail "the trace stores no exec files: no private root to test"
+# As root, in the private root the program runs as nobody.
+check_confined self "$TMP/cs.db" "$([ "$me" = 0 ] && echo 65534 || echo "$me")"
+# Without stored files there is no private root: the host's files must stay
+# reachable, so root keeps uid 0, but still without any capability.
+cp "$TMP/cs.db" "$TMP/nofiles.db"
+sqlite3 "$TMP/nofiles.db" 'delete from files'
+check_confined nofiles "$TMP/nofiles.db" "$me"
+if [ "$me" = 0 ] && command -v setpriv >/dev/null; then
     note "as an unprivileged user"
     chmod 755 "$TMP"
     chmod 644 "$TMP/cs.db"
-    check_confined nobody setpriv --reuid=65534 --regid=65534 --clear-groups
+    check_confined nobody "$TMP/cs.db" 65534 setpriv --reuid=65534 --regid=65534 --clear-groups
 fi
 echo PASS
