@@ -10,7 +10,7 @@ namespace rp {
 namespace {
 
 struct Vma {
-  uint64_t start = 0, end = 0;
+  uint64_t start = 0, end = 0, offset = 0;
   std::string dev, inode, path;
 };
 
@@ -24,6 +24,7 @@ bool parse_vma(const std::string& line, Vma& v) {
   try {
     v.start = std::stoull(range.substr(0, dash), nullptr, 16);
     v.end = std::stoull(range.substr(dash + 1), nullptr, 16);
+    v.offset = std::stoull(offset, nullptr, 16);
   } catch (const std::exception&) {
     return false;
   }
@@ -44,7 +45,7 @@ uint64_t mapping_length_at(pid_t pid, uint64_t addr) {
       first = v;
       end = v.end;
     } else if (v.start == end && v.dev == first.dev && v.inode == first.inode &&
-               v.path == first.path) {
+               v.path == first.path && v.offset == first.offset + (v.start - addr)) {
       end = v.end;
     } else {
       break;

@@ -14,8 +14,9 @@
 namespace rp {
 
 // The length of the mapping that starts at addr in pid: the contiguous VMAs
-// from there with the same backing (an mprotect split counts as one); 0 if
-// no mapping starts at addr.
+// from there with the same backing at consecutive offsets (an mprotect split
+// counts as one, a second attach of the same segment right after it does
+// not); 0 if no mapping starts at addr.
 uint64_t mapping_length_at(pid_t pid, uint64_t addr);
 
 // Recording, after a successful shmat in tid returned addr: the segment's
