@@ -11,7 +11,7 @@ stress_check() { # NAME
     assert_eq "$REC_STATUS" 0 "$name: recorded exit status"
     assert_no_loss "$name"
     assert_contains "$TMP/$name.rec" "getpid calls=200000"
-    reads=$("$RP" dump "$TMP/$name.db" | grep -c '<- .*\[1048576 bytes\]')
+    reads=$(sqlite3 "$TMP/$name.db" 'select count(*) from mem where input = 0 and size = 1048576')
     assert_eq "$reads" 64 "$name: 1 MiB reads stored whole"
     assert_replays_match "$name"
 }
