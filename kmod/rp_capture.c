@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What a syscall's records carry: the kernel-side reading of syscalls.def.
- * The region rules mirror common/buffers.cc (user space recomputes nothing,
- * but the ptrace backend must capture the same bytes), and one walker serves
+/* What a syscall's records carry. Which regions those are is decided by
+ * common/rp_rules.h (the same code the ptrace and eBPF backends run), in its
+ * kernel environment (rp_rules_kmod.h); here one walker serves
  * both paths: the fast one in probe context (nothing may fault, everything or
  * nothing is emitted) and the slow one at return to user space (faults are
  * served, and an unreadable page ends its region like process_vm_readv).
@@ -14,44 +14,11 @@
 
 #include "rp_internal.h"
 
-struct rp_kout {
-	int arg;
-	int kind;
-	s64 p1, p2;
-};
-
-struct rp_kspec {
-	const char *name;
-	int nr;
-	int policy;
-	const char *kinds;
-	struct rp_kout in;
-	struct rp_kout out[4];
-};
-
-#ifdef CONFIG_ARM64
-#define RP_NR(x64, a64) (a64)
-#else
-#define RP_NR(x64, a64) (x64)
-#endif
-#define RP_NONE { -1, RP_SZ_NONE, 0, 0 }
-#define RP_OUT(a, k, x, y) { a, RP_SZ_##k, x, y }
-#define RP_SYSCALL(name, x64, a64, args, pol, in, o0, o1, o2, o3) \
-	{ #name, RP_NR(x64, a64), RP_POLICY_##pol, args, in, { o0, o1, o2, o3 } },
-
-static const struct rp_kspec rp_table[] = {
-#include "syscalls.def"
-};
-
-#undef RP_SYSCALL
-#undef RP_OUT
-#undef RP_NONE
+#include "rp_rules_kmod.h"
 
 #define RP_MAX_NR 512
 #define RP_CHUNK 65536u         /* payload bytes per data record */
 #define RP_STR_MAX 4096         /* like read_cstring() in user space */
-#define RP_MAX_IOV 1024         /* UIO_MAXIOV */
-#define RP_MAX_SOCKADDR 128
 #define RP_FAST_MAX (4u << 20)  /* larger outputs are copied preemptibly */
 
 static const struct rp_kspec *rp_by_nr[RP_MAX_NR];
@@ -76,54 +43,6 @@ int rp_spec_policy(const struct rp_kspec *s)
 }
 
 /* ---- reading tracee memory ---- */
-
-struct rp_walk;
-struct rp_region {
-	u64 addr, len;
-	u32 idx, flags;
-	const char *kbuf;   /* bytes already copied at entry (execve's path) */
-};
-typedef bool (*rp_visit_fn)(struct rp_walk *w, const struct rp_region *rg);
-
-struct rp_walk {
-	const struct rp_kspec *s;
-	const struct rp_rec_syscall *rec;
-	u32 cfg_flags;
-	const char *xpath;      /* execve path captured at entry */
-	u32 xpath_len;
-	bool may_fault;
-	bool fault;             /* fast path: something was not readable */
-	bool needs_slow;        /* fast path: would fault for sure (fresh file mapping) */
-	rp_visit_fn visit;
-	bool abort;
-	/* visitor state */
-	u32 nrec;
-	u64 bytes;
-	u8 *cur, *end;          /* fast: span being filled */
-	struct rp_rec_data *first; /* fast: published last, by its type */
-	u16 first_flags;
-	struct rp_ring *ring;
-};
-
-static bool rp_read(struct rp_walk *w, void *dst, u64 addr, u32 size)
-{
-	if (w->may_fault)
-		return !copy_from_user(dst, (const void __user *)addr, size);
-	if (!copy_from_user_nofault(dst, (const void __user *)addr, size))
-		return true;
-	w->fault = true;
-	return false;
-}
-
-static bool rp_rd(struct rp_walk *w, u64 addr, int size, u64 *out)
-{
-	u64 v = 0;
-
-	if (!rp_read(w, &v, addr, size))
-		return false;
-	*out = size == 4 ? (u32)v : v;
-	return true;
-}
 
 /* Copies a page-bounded prefix: exact where an unreadable page begins. */
 static u64 rp_copy_prefix(void *dst, u64 addr, u64 len)
@@ -172,164 +91,12 @@ long rp_strncpy_nofault(char *dst, u64 addr, long max)
 	return n;
 }
 
-/* ---- the regions of one syscall (mirrors common/buffers.cc) ---- */
-
-static bool rp_add(struct rp_walk *w, u32 idx, u32 flags, u64 addr, u64 len)
-{
-	struct rp_region rg = { .addr = addr, .len = len, .idx = idx, .flags = flags };
-
-	if (!addr || !len || w->abort)
-		return !w->abort;
-	if (!w->visit(w, &rg))
-		w->abort = true;
-	return !w->abort;
-}
-
-static void rp_add_iov(struct rp_walk *w, u32 idx, u32 flags, u64 iov, u64 n, u64 limit)
-{
-	u64 i;
-
-	n = min_t(u64, n, RP_MAX_IOV);
-	for (i = 0; i < n && limit > 0 && !w->abort; i++) {
-		u64 base, len, take;
-
-		if (!rp_rd(w, iov + i * 16, 8, &base) || !rp_rd(w, iov + i * 16 + 8, 8, &len))
-			return;
-		take = min(len, limit);
-		rp_add(w, idx, flags, base, take);
-		limit -= take;
-	}
-}
-
-static void rp_add_msghdr_out(struct rp_walk *w, u32 idx, u64 m, u64 data_len, u32 name_cap,
-			      u32 ctl_cap)
-{
-	u64 name, namelen, iov, iovlen, ctl, ctllen;
-
-	rp_add(w, idx, 0, m, RP_SIZEOF_MSGHDR);
-	if (rp_rd(w, m, 8, &name) && rp_rd(w, m + 8, 4, &namelen))
-		rp_add(w, idx, 0, name, min_t(u64, namelen, name_cap));
-	if (rp_rd(w, m + 16, 8, &iov) && rp_rd(w, m + 24, 8, &iovlen))
-		rp_add_iov(w, idx, 0, iov, iovlen, data_len);
-	if (rp_rd(w, m + 32, 8, &ctl) && rp_rd(w, m + 40, 8, &ctllen))
-		rp_add(w, idx, 0, ctl, min_t(u64, ctllen, ctl_cap));
-}
-
-static u64 rp_ioctl_size(u64 req)
-{
-	u64 dir = (req >> 30) & 3, size = (req >> 16) & 0x3fff;
-
-	switch (req & 0xffffffff) {
-	case 0x5401: return 36;  /* TCGETS */
-	case 0x5405: return 18;  /* TCGETA */
-	case 0x540F: return 4;   /* TIOCGPGRP */
-	case 0x5411: return 4;   /* TIOCOUTQ */
-	case 0x5413: return 8;   /* TIOCGWINSZ */
-	case 0x5415: return 4;   /* TIOCMGET */
-	case 0x541B: return 4;   /* FIONREAD */
-	case 0x5429: return 4;   /* TIOCGSID */
-	case 0x802C542A: return 44; /* TCGETS2 */
-	}
-	return (dir & 2) ? size : 0;
-}
-
-static bool rp_is_error(s64 ret)
-{
-	return ret < 0 && ret > -4096;
-}
-
-static void rp_walk_outputs(struct rp_walk *w)
-{
-	const struct rp_rec_syscall *rec = w->rec;
-	const u64 *args = rec->args;
-	bool failed = rp_is_error(rec->ret);
-	u64 uret = failed || rec->ret < 0 ? 0 : (u64)rec->ret;
-	int k;
-
-	for (k = 0; k < 4 && !w->abort; k++) {
-		const struct rp_kout *o = &w->s->out[k];
-		u64 p, v, i;
-
-		if (o->arg < 0 || o->kind == RP_SZ_NONE)
-			continue;
-		p = args[o->arg];
-		if (!p)
-			continue;
-		switch (o->kind) {
-		case RP_SZ_FIXED:
-			rp_add(w, k, 0, p, o->p1);
-			break;
-		case RP_SZ_RET:
-			rp_add(w, k, 0, p, uret * o->p1);
-			break;
-		case RP_SZ_ARG:
-			if (!failed)
-				rp_add(w, k, 0, p, args[o->p1]);
-			break;
-		case RP_SZ_ARGMUL:
-			if (!failed)
-				rp_add(w, k, 0, p, args[o->p1] * o->p2);
-			break;
-		case RP_SZ_LENPTR:
-			if (!failed && args[o->p1] && rp_rd(w, args[o->p1], 4, &v))
-				rp_add(w, k, 0, p, min3(v, (u64)rec->entry_len[0],
-							(u64)RP_MAX_SOCKADDR * 32));
-			break;
-		case RP_SZ_IOV:
-			if (!failed)
-				rp_add_iov(w, k, 0, p, args[o->p1], uret);
-			break;
-		case RP_SZ_MSGHDR:
-			if (!failed)
-				rp_add_msghdr_out(w, k, p, uret, rec->entry_len[0], rec->entry_len[1]);
-			break;
-		case RP_SZ_MMSGHDR:
-			for (i = 0; i < uret && i < RP_MAX_IOV && !w->abort; i++) {
-				u64 m = p + i * RP_SIZEOF_MMSGHDR;
-				bool got = rp_rd(w, m + 56, 4, &v);
-
-				rp_add(w, k, 0, m, RP_SIZEOF_MMSGHDR);
-				if (got)
-					rp_add_msghdr_out(w, k, m, v, RP_MAX_SOCKADDR, 1 << 20);
-			}
-			break;
-		case RP_SZ_MMSGLEN:
-			for (i = 0; i < uret && i < RP_MAX_IOV; i++)
-				rp_add(w, k, 0, p + i * RP_SIZEOF_MMSGHDR + 56, 4);
-			break;
-		case RP_SZ_IOCTL:
-			if (!failed)
-				rp_add(w, k, 0, p, rp_ioctl_size(args[1]));
-			break;
-		case RP_SZ_FCNTL:
-			if (!failed && (args[1] == 5 /* F_GETLK */ || args[1] == 36 /* F_OFD_GETLK */))
-				rp_add(w, k, 0, p, RP_SIZEOF_FLOCK);
-			break;
-		case RP_SZ_FDSET:
-			if (!failed)
-				rp_add(w, k, 0, p, (min_t(u64, args[0], 1 << 20) + 63) / 64 * 8);
-			break;
-		case RP_SZ_PAGES:
-			if (!failed)
-				rp_add(w, k, 0, p, (args[o->p1] + 4095) / 4096);
-			break;
-		case RP_SZ_BITS:
-			if (!failed)
-				rp_add(w, k, 0, p, (min_t(u64, args[o->p1], 1 << 16) + 63) / 64 * 8);
-			break;
-		case RP_SZ_HANDLE:
-			if (rp_rd(w, p, 4, &v))
-				rp_add(w, k, 0, p, 8 + min_t(u64, v, 128));
-			break;
-		}
-	}
-}
+/* ---- the regions of one syscall (common/rp_rules.h) ---- */
 
 static void rp_walk_inputs(struct rp_walk *w)
 {
 	const struct rp_kspec *s = w->s;
 	const u64 *args = w->rec->args;
-	u64 p, iov, iovlen;
 	int i;
 
 	for (i = 0; i < 6 && s->kinds[i] && !w->abort; i++) {
@@ -355,34 +122,20 @@ static void rp_walk_inputs(struct rp_walk *w)
 		if (!w->visit(w, &rg))
 			w->abort = true;
 	}
-	if (s->in.arg < 0 || !args[s->in.arg] || w->abort)
-		return;
-	p = args[s->in.arg];
-	switch (s->in.kind) {
-	case RP_SZ_ARG:
-		rp_add(w, RP_DATA_IDX_INPUT, RP_DATAF_INPUT, p, args[s->in.p1]);
-		break;
-	case RP_SZ_IOV:
-		rp_add_iov(w, RP_DATA_IDX_INPUT, RP_DATAF_INPUT, p, args[s->in.p1], U64_MAX);
-		break;
-	case RP_SZ_MSGHDR:
-		if (rp_rd(w, p + 16, 8, &iov) && rp_rd(w, p + 24, 8, &iovlen))
-			rp_add_iov(w, RP_DATA_IDX_INPUT, RP_DATAF_INPUT, iov, iovlen, U64_MAX);
-		break;
-	}
+	rp_walk_input(w);
 }
 
 static u64 rp_at_random(void)
 {
 	struct mm_struct *mm = current->mm;
-	int i;
+	u64 addr = 0;
 
 	if (!mm)
 		return 0;
-	for (i = 0; i + 1 < AT_VECTOR_SIZE && mm->saved_auxv[i] != AT_NULL; i += 2)
-		if (mm->saved_auxv[i] == AT_RANDOM)
-			return mm->saved_auxv[i + 1];
-	return 0;
+#define RP_AUXV_WORD(i) mm->saved_auxv[i]
+	RP_AUXV_FIND_RANDOM(RP_AUXV_WORD, AT_VECTOR_SIZE, &addr);
+#undef RP_AUXV_WORD
+	return addr;
 }
 
 static void rp_walk_all(struct rp_walk *w)
@@ -398,9 +151,8 @@ static void rp_walk_all(struct rp_walk *w)
 	if (w->s->policy == RP_POLICY_EXECVE && rec->ret == 0)
 		/* The kernel's 16 random bytes on the new stack (stack protector
 		 * and pointer guard seeds): replay writes them back. */
-		rp_add(w, RP_DATA_IDX_EXTRA, 0, rp_at_random(), 16);
-	if (w->s->policy == RP_POLICY_MMAP && !rp_is_error(rec->ret) &&
-	    !(rec->args[3] & MAP_ANONYMOUS)) {
+		rp_add(w, RP_DATA_IDX_EXTRA, 0, rp_at_random(), RP_AT_RANDOM_LEN);
+	if (rp_is_file_mmap(w->s->policy, rec->ret, rec->args)) {
 		/* Replay has no file: keep what the mapping shows. Its pages
 		 * are not present yet, so only the slow path can read them. */
 		if (!w->may_fault)
@@ -577,18 +329,9 @@ void rp_emit_slow(struct rp_ring *r, struct rp_rec_syscall *rec, const struct rp
 	atomic64_add(sizeof(*rec), &rp->st.bytes);
 }
 
-bool rp_spec_has_lenptr(const struct rp_kspec *s, int *arg, int *msghdr_arg)
+void rp_spec_entry_lens(const struct rp_kspec *s, const u64 *args, u32 len[2])
 {
-	int k;
-
-	*arg = *msghdr_arg = -1;
-	for (k = 0; k < 4; k++) {
-		if (s->out[k].kind == RP_SZ_LENPTR)
-			*arg = s->out[k].p1;
-		else if (s->out[k].kind == RP_SZ_MSGHDR)
-			*msghdr_arg = s->out[k].arg;
-	}
-	return *arg >= 0 || *msghdr_arg >= 0;
+	rp_walk_entry_lens(s, args, len);
 }
 
 int rp_spec_str_arg(const struct rp_kspec *s)

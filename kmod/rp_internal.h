@@ -80,7 +80,7 @@ struct rp_kspec;
 void rp_table_init(void);
 const struct rp_kspec *rp_spec(long nr);
 int rp_spec_policy(const struct rp_kspec *s);
-bool rp_spec_has_lenptr(const struct rp_kspec *s, int *arg, int *msghdr_arg);
+void rp_spec_entry_lens(const struct rp_kspec *s, const u64 *args, u32 len[2]);
 int rp_spec_str_arg(const struct rp_kspec *s);
 /* Fast path at sys_exit (atomic): emits rec and all its data as one span, or
  * returns false having emitted nothing visible. */

@@ -255,7 +255,6 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 {
 	const struct rp_kspec *s;
 	struct rp_thread *th;
-	int lenarg, msgarg;
 
 	if (!READ_ONCE(rp->running))
 		return;
@@ -275,23 +274,9 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	th->exec_path_len = 0;
 	if (!s)
 		return;
-	if (rp_spec_has_lenptr(s, &lenarg, &msgarg)) {
-		u32 v;
-		u64 c;
-
-		/* Unreadable here is rare (the length lives next to the call);
-		 * then sys_exit's value alone bounds the bytes. */
-		if (lenarg >= 0 && th->args[lenarg])
-			th->entry_len[0] = copy_from_user_nofault(&v, (void __user *)th->args[lenarg], 4)
-					   ? U32_MAX : v;
-		if (msgarg >= 0 && th->args[msgarg]) {
-			u64 m = th->args[msgarg];
-
-			th->entry_len[0] = copy_from_user_nofault(&v, (void __user *)(m + 8), 4) ? U32_MAX : v;
-			th->entry_len[1] = copy_from_user_nofault(&c, (void __user *)(m + 40), 8) ? U32_MAX
-												 : (u32)c;
-		}
-	}
+	/* Unreadable here is rare (the length lives next to the call); then
+	 * sys_exit's value alone bounds the bytes (rp_entry_len). */
+	rp_spec_entry_lens(s, th->args, th->entry_len);
 	switch (rp_spec_policy(s)) {
 	case RP_POLICY_ENOSYS:
 		if (rp->cfg.flags & RP_KMOD_F_ENOSYS) {

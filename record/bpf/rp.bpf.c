@@ -28,18 +28,13 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define MAX_NR 512
 #define CHUNK RP_BPF_CHUNK
-#define MAX_IOV 1024
-#define MAX_SOCKADDR 128
 #define STR_MAX 4096
 #define DATA_HDR sizeof(struct rp_rec_data)
 
 #define E_NOSYS 38
 #define SIG_KILL 9
 #define SIG_STOP 19
-#define MAP_ANON 0x20
-#define AT_RANDOM_ 25
 
 /* ---- configuration: set by the loader before the program is loaded ---- */
 const volatile __u32 cfg_by_comm = 0;    /* 1: trace tasks whose comm is cfg_comm */
@@ -129,50 +124,6 @@ struct {
 	__type(value, struct rp_bpf_counters);
 } counters SEC(".maps");
 
-/* ---- the syscall table, generated from syscalls.def ---- */
-struct bout {
-	__s8 arg;
-	__u8 kind;
-	__u16 pad;
-	__s32 p1, p2;
-};
-
-struct bspec {
-	__u8 known, policy, smask, pad;
-	struct bout in, out[4];
-};
-
-#if defined(__TARGET_ARCH_arm64)
-#define NR_OF(x64, a64) ((a64) < 0 ? MAX_NR : (a64))
-#else
-#define NR_OF(x64, a64) (x64)
-#endif
-/* Bit i set when argument i is a path string ('s'). */
-#define SBIT(s, i) ((sizeof(s) > (i) + 1 && (s)[(i) < sizeof(s) ? (i) : 0] == 's') ? 1u << (i) : 0u)
-#define SMASK(s) (SBIT(s, 0) | SBIT(s, 1) | SBIT(s, 2) | SBIT(s, 3) | SBIT(s, 4) | SBIT(s, 5))
-#define RP_NONE { -1, RP_SZ_NONE, 0, 0, 0 }
-#define RP_OUT(a, k, x, y) { a, RP_SZ_##k, 0, x, y }
-#define RP_SYSCALL(name, x64, a64, args, pol, in, o0, o1, o2, o3) \
-	[NR_OF(x64, a64)] = { 1, RP_POLICY_##pol, SMASK(args), 0, in, { o0, o1, o2, o3 } },
-
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Winitializer-overrides"
-static const struct bspec specs[MAX_NR + 1] = {
-#include "syscalls.def"
-};
-#pragma clang diagnostic pop
-#undef RP_SYSCALL
-#undef RP_OUT
-#undef RP_NONE
-
-static __always_inline const struct bspec *spec_of(__s64 nr)
-{
-	if (nr < 0 || nr >= MAX_NR)
-		return 0;
-	const struct bspec *s = &specs[nr];
-	return s->known ? s : 0;
-}
-
 /* ---- helpers ---- */
 static __always_inline struct rp_bpf_counters *cnt(void)
 {
@@ -189,11 +140,6 @@ static __always_inline struct rp_bpf_counters *cnt(void)
 static __always_inline __u64 next_seq(void)
 {
 	return __sync_fetch_and_add(&rp_seq, 1) + 1;
-}
-
-static __always_inline bool is_error(__s64 r)
-{
-	return r < 0 && r > -4096;
 }
 
 static __always_inline bool traced(void)
@@ -309,28 +255,6 @@ static __always_inline void init_rec(struct emit *e, __u64 pid_tgid, __s64 nr)
 	e->rec.nr = nr;
 }
 
-/* Values some outputs need from entry: in/out lengths (buffers.cc entry_lens). */
-static __always_inline void save_entry_lens(struct thread *th, const struct bspec *s)
-{
-	__u32 v = 0;
-	__u64 c = 0;
-
-	th->entry_len[0] = th->entry_len[1] = 0;
-	for (int k = 0; k < 4; k++) {
-		const struct bout *o = &s->out[k];
-		if (o->kind == RP_SZ_LENPTR && o->p1 >= 0 && o->p1 < 6 && th->args[o->p1 & 7]) {
-			if (!bpf_probe_read_user(&v, 4, (void *)th->args[o->p1 & 7]))
-				th->entry_len[0] = v;
-		} else if (o->kind == RP_SZ_MSGHDR && o->arg >= 0 && o->arg < 6 &&
-			   th->args[o->arg & 7]) {
-			if (!bpf_probe_read_user(&v, 4, (void *)(th->args[o->arg & 7] + 8)))
-				th->entry_len[0] = v;
-			if (!bpf_probe_read_user(&c, 8, (void *)(th->args[o->arg & 7] + 40)))
-				th->entry_len[1] = (__u32)c;
-		}
-	}
-}
-
 /* The path argument of execve/execveat, for the record at exit. */
 static __noinline void save_exec_path(struct thread *th, const struct bspec *s)
 {
@@ -402,7 +326,7 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	const struct bspec *s = spec_of(id);
 	if (!s)
 		return 0;
-	save_entry_lens(th, s);
+	save_entry_lens(s, th->args, th->entry_len);
 	if (s->policy == RP_POLICY_EXECVE)
 		save_exec_path(th, s);
 	if (s->policy == RP_POLICY_EXIT) {
@@ -479,27 +403,16 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 			bpf_loop(6, str_cb, &e, 0);
 		if (s->policy == RP_POLICY_EXECVE)
 			bpf_map_delete_elem(&exec_paths, &e.rec.tid);
-		if (s->in.kind != RP_SZ_NONE && s->in.arg >= 0) {
-			__u64 p = argv_(&e, s->in.arg), iov = 0, n = 0;
-			at(&e.k, RP_DATA_IDX_INPUT, RP_DATAF_INPUT);
-			if (s->in.kind == RP_SZ_ARG)
-				put_region(&e.k, p, argv_(&e, s->in.p1));
-			else if (s->in.kind == RP_SZ_IOV)
-				put_iov(&e.k, p, argv_(&e, s->in.p1), ~0ull);
-			else if (s->in.kind == RP_SZ_MSGHDR && p && read_u64(&e.k, p + 16, &iov) &&
-				 read_u64(&e.k, p + 24, &n))
-				put_iov(&e.k, iov, n, ~0ull);
-		}
+		/* A killed call never returns: its outputs do not matter. */
+		put_buffers(&e, s, !killed);
 		if (killed)
 			goto done;
-		if (s->out[0].kind | s->out[1].kind | s->out[2].kind | s->out[3].kind)
-			bpf_loop(4, out_cb, &e, 0);
 		if (s->policy == RP_POLICY_EXECVE && ret == 0)
 			put_at_random(&e);
-		if (s->policy == RP_POLICY_MMAP && !is_error(ret) && !(e.rec.args[3] & MAP_ANON))
+		if (rp_is_file_mmap(s->policy, ret, e.rec.args))
 			/* Its pages are not present yet: user space reads them. */
 			e.k.fail |= FAIL_USER;
-		if (e.rec.nr == NR_OF(30, 196) && !is_error(ret))
+		if (e.rec.nr == NR_OF(30, 196) && !rp_is_error(ret))
 			/* shmat: user space keeps the segment's bytes (common/shm_segment.h). */
 			e.k.fail |= FAIL_USER;
 	}

@@ -1,0 +1,354 @@
+/* rp_rules.h — the one interpreter of syscalls.def's buffer rules: which user
+ * memory a syscall wrote (outputs) or read (inputs), from its table entry, its
+ * arguments, its result and the lengths read at entry. Compiled as C++ (the
+ * ptrace recorder, replay and dump: common/buffers.cc), as BPF C
+ * (record/bpf/rp_regions.bpf.h) and as kernel C (kmod/rp_capture.c).
+ *
+ * Each environment says how to read user memory and what to do with a region
+ * by defining, before including this header:
+ *   RP_SINK                  its region sink type; small, copied by value into
+ *                            loop contexts and back (BPF callbacks get their
+ *                            context on their own stack)
+ *   bool rp_sink_read(RP_SINK *k, __u64 addr, int size, __u64 *v)
+ *                            an unsigned 4- or 8-byte word of user memory
+ *   void rp_sink_put(RP_SINK *k, __u64 addr, __u64 len)
+ *                            a region (never called with addr or len 0)
+ *   bool rp_sink_stopped(const RP_SINK *k)
+ *                            the walk has given up (ring full, fault, ...)
+ *   RP_LOOP(n, fn, ctx)      calls long fn(__u32 i, void *ctx) for i < n until
+ *                            it returns non-zero (bpf_loop in BPF)
+ * and optionally:
+ *   RP_SUBPROG               qualifier of the larger walkers (BPF: __noinline,
+ *                            global, so the verifier checks each once)
+ *   RP_RULES_DEFER_MMSGHDR   recvmmsg is too deep for the environment (BPF's
+ *                            call depth): rp_sink_defer(k) hands it to user
+ *                            space, which walks it with this same code.
+ * Plain C with fixed-width types; no loop is unbounded, no stack array is
+ * indexed by a variable (the BPF verifier's conditions).
+ */
+#ifndef RP_RULES_H
+#define RP_RULES_H
+
+#include "rp_abi.h"
+
+#ifndef RP_SUBPROG
+#define RP_SUBPROG static
+#endif
+#ifndef RP_INLINE
+#define RP_INLINE static inline
+#endif
+
+#define RP_MAX_IOV 1024      /* UIO_MAXIOV */
+#define RP_MAX_SOCKADDR 128
+#define RP_AT_RANDOM 25      /* auxv key of the kernel's 16 random bytes */
+#define RP_AT_RANDOM_LEN 16
+#define RP_MAP_ANONYMOUS 0x20
+#define RP_F_GETLK 5
+#define RP_F_OFD_GETLK 36
+
+/* A raw syscall result that is an errno: -4095..-1. */
+RP_INLINE bool rp_is_error(__s64 ret)
+{
+	return ret < 0 && ret > -4096;
+}
+
+/* A successful mmap of a file: replay has no file, so the mapping's bytes
+ * (ret, args[1]) are captured as kernel-chosen data. */
+RP_INLINE bool rp_is_file_mmap(int policy, __s64 ret, const __u64 *args)
+{
+	return policy == RP_POLICY_MMAP && !rp_is_error(ret) && !(args[3] & RP_MAP_ANONYMOUS);
+}
+
+/* args[i] without indexing by a variable (BPF stack). */
+RP_INLINE __u64 rp_arg(const __u64 *args, __s64 i)
+{
+	switch (i) {
+	case 0: return args[0];
+	case 1: return args[1];
+	case 2: return args[2];
+	case 3: return args[3];
+	case 4: return args[4];
+	case 5: return args[5];
+	}
+	return 0;
+}
+
+RP_INLINE __u64 rp_min(__u64 a, __u64 b)
+{
+	return a < b ? a : b;
+}
+
+/* Output size of an ioctl request: the legacy tty requests rp knows, else
+ * _IOC_SIZE when the direction has _IOC_READ. *known is false for requests
+ * without _IOC encoding that rp does not know (they may write memory rp cannot
+ * see: user space counts them). The request is an unsigned int. */
+RP_INLINE __u64 rp_ioctl_size(__u64 req, bool *known)
+{
+	__u64 dir = (req >> 30) & 3, size = (req >> 16) & 0x3fff;
+
+	*known = true;
+	switch (req & 0xffffffff) {
+	case 0x5401: return 36;      /* TCGETS: struct termios (kernel layout) */
+	case 0x5405: return 18;      /* TCGETA: struct termio */
+	case 0x540F: return 4;       /* TIOCGPGRP */
+	case 0x5411: return 4;       /* TIOCOUTQ */
+	case 0x5413: return 8;       /* TIOCGWINSZ */
+	case 0x5415: return 4;       /* TIOCMGET */
+	case 0x541B: return 4;       /* FIONREAD */
+	case 0x5429: return 4;       /* TIOCGSID */
+	case 0x802C542A: return 44;  /* TCGETS2 */
+	}
+	if (dir & 2)
+		return size;
+	*known = dir != 0;
+	return 0;
+}
+
+RP_INLINE void rp_put(RP_SINK *k, __u64 addr, __u64 len)
+{
+	if (addr && len && !rp_sink_stopped(k))
+		rp_sink_put(k, addr, len);
+}
+
+/* ---- iovec arrays ---- */
+
+struct rp_iov_walk {
+	__u64 iov, limit;
+	RP_SINK k;
+};
+
+/* Entry i of an iovec array, taking at most what is left of the limit. */
+static long rp_iov_step(__u32 i, void *ctx)
+{
+	struct rp_iov_walk *c = (struct rp_iov_walk *)ctx;
+	__u64 base, len, take;
+
+	if (rp_sink_stopped(&c->k) || !c->limit)
+		return 1;
+	if (!rp_sink_read(&c->k, c->iov + (__u64)i * RP_SIZEOF_IOVEC, 8, &base) ||
+	    !rp_sink_read(&c->k, c->iov + (__u64)i * RP_SIZEOF_IOVEC + 8, 8, &len))
+		return 1;
+	take = rp_min(len, c->limit);
+	c->limit -= take;
+	rp_put(&c->k, base, take);
+	return 0;
+}
+
+/* iovec array at iov with n entries, covering at most limit bytes. */
+RP_SUBPROG int rp_put_iov(RP_SINK *k, __u64 iov, __u64 n, __u64 limit)
+{
+	struct rp_iov_walk c;
+
+	if (!k || !iov || rp_sink_stopped(k))
+		return 0;
+	c.iov = iov;
+	c.limit = limit;
+	c.k = *k;
+	RP_LOOP(rp_min(n, RP_MAX_IOV), rp_iov_step, &c);
+	*k = c.k;
+	return 0;
+}
+
+/* ---- struct msghdr: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 ---- */
+
+/* recvmsg-style msghdr at m after the call; name_cap and ctl_cap are the
+ * buffer sizes given at entry (the kernel reports the full name length even
+ * when less fit). */
+RP_SUBPROG int rp_put_msghdr(RP_SINK *k, __u64 m, __u64 data_len, __u32 name_cap,
+			     __u32 ctl_cap)
+{
+	__u64 name, namelen, iov, iovlen, ctl, ctllen;
+
+	if (!k)
+		return 0;
+	rp_put(k, m, RP_SIZEOF_MSGHDR); /* namelen, controllen and flags are updated */
+	if (rp_sink_read(k, m, 8, &name) && rp_sink_read(k, m + 8, 4, &namelen))
+		rp_put(k, name, rp_min(namelen, name_cap));
+	if (rp_sink_read(k, m + 16, 8, &iov) && rp_sink_read(k, m + 24, 8, &iovlen))
+		rp_put_iov(k, iov, iovlen, data_len);
+	if (rp_sink_read(k, m + 32, 8, &ctl) && rp_sink_read(k, m + 40, 8, &ctllen))
+		rp_put(k, ctl, rp_min(ctllen, ctl_cap));
+	return 0;
+}
+
+/* ---- struct mmsghdr vectors (recvmmsg, sendmmsg): msghdr + msg_len@56 ---- */
+
+struct rp_mmsg_walk {
+	__u64 vec;
+	RP_SINK k;
+};
+
+/* sendmmsg/recvmmsg: only msg_len of entry i is written. */
+static long rp_mmsglen_step(__u32 i, void *ctx)
+{
+	struct rp_mmsg_walk *c = (struct rp_mmsg_walk *)ctx;
+
+	rp_put(&c->k, c->vec + (__u64)i * RP_SIZEOF_MMSGHDR + 56, 4);
+	return rp_sink_stopped(&c->k) ? 1 : 0;
+}
+
+#ifndef RP_RULES_DEFER_MMSGHDR
+/* recvmmsg: entry i, a msghdr filled with msg_len bytes. */
+static long rp_mmsghdr_step(__u32 i, void *ctx)
+{
+	struct rp_mmsg_walk *c = (struct rp_mmsg_walk *)ctx;
+	__u64 m = c->vec + (__u64)i * RP_SIZEOF_MMSGHDR, got = 0;
+	bool have = rp_sink_read(&c->k, m + 56, 4, &got);
+
+	rp_put(&c->k, m, RP_SIZEOF_MMSGHDR);
+	if (have)
+		rp_put_msghdr(&c->k, m, got, RP_MAX_SOCKADDR, 1 << 20);
+	return rp_sink_stopped(&c->k) ? 1 : 0;
+}
+#endif
+
+/* Walks n entries of the mmsghdr vector at vec with step (a macro, so that
+ * bpf_loop sees a constant callback). */
+#define RP_PUT_MMSG(k, vec_, n, step)                                           \
+	do {                                                                    \
+		struct rp_mmsg_walk c_;                                         \
+		c_.vec = (vec_);                                                \
+		c_.k = *(k);                                                    \
+		RP_LOOP(rp_min((n), RP_MAX_IOV), step, &c_);                    \
+		*(k) = c_.k;                                                    \
+	} while (0)
+
+/* ---- the size kinds ---- */
+
+/* In/out lengths some outputs need from syscall entry, for one output
+ * descriptor: LENPTR's *(u32 *)args[p1] into len[0], MSGHDR's namelen and
+ * controllen into len[0] and len[1]. An unreadable word leaves the cap open
+ * (U32_MAX): at exit the kernel's length decides, and a bad pointer fails the
+ * call anyway (a kernel probe cannot fault pages in at entry). */
+RP_INLINE void rp_entry_len(RP_SINK *k, int kind, int arg, __s64 p1, const __u64 *args,
+			    __u32 len[2])
+{
+	__u64 v;
+
+	if (kind == RP_SZ_LENPTR && rp_arg(args, p1)) {
+		len[0] = rp_sink_read(k, rp_arg(args, p1), 4, &v) ? (__u32)v : 0xffffffffu;
+	} else if (kind == RP_SZ_MSGHDR && rp_arg(args, arg)) {
+		len[0] = rp_sink_read(k, rp_arg(args, arg) + 8, 4, &v) ? (__u32)v : 0xffffffffu;
+		len[1] = rp_sink_read(k, rp_arg(args, arg) + 40, 8, &v) ? (__u32)v : 0xffffffffu;
+	}
+}
+
+/* The regions output descriptor (kind, arg, p1, p2) says the kernel wrote,
+ * after the call returned ret (syscalls.def explains the kinds). */
+RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
+			     const __u64 *args, __s64 ret, const __u32 entry_len[2])
+{
+	bool failed = rp_is_error(ret), known;
+	__u64 uret = failed || ret < 0 ? 0 : (__u64)ret;
+	__u64 p = rp_arg(args, arg), v;
+
+	if (!p || arg < 0)
+		return;
+	switch (kind) {
+	case RP_SZ_FIXED:
+		/* Recorded even when the call failed (nanosleep's remaining time on
+		 * EINTR); an unreadable pointer simply yields no bytes. */
+		rp_put(k, p, p1);
+		break;
+	case RP_SZ_RET:
+		/* p2: a header before the counted bytes (msgrcv's mtype). */
+		if (!failed)
+			rp_put(k, p, uret * p1 + p2);
+		break;
+	case RP_SZ_ARG:
+		if (!failed)
+			rp_put(k, p, rp_arg(args, p1));
+		break;
+	case RP_SZ_ARGMUL:
+		if (!failed)
+			rp_put(k, p, rp_arg(args, p1) * p2);
+		break;
+	case RP_SZ_LENPTR:
+		if (!failed && rp_arg(args, p1) && rp_sink_read(k, rp_arg(args, p1), 4, &v))
+			rp_put(k, p, rp_min(rp_min(v, entry_len[0]), RP_MAX_SOCKADDR * 32));
+		break;
+	case RP_SZ_IOV:
+		if (!failed)
+			rp_put_iov(k, p, rp_arg(args, p1), uret);
+		break;
+	case RP_SZ_MSGHDR:
+		if (!failed)
+			rp_put_msghdr(k, p, uret, entry_len[0], entry_len[1]);
+		break;
+	case RP_SZ_MMSGHDR:
+#ifdef RP_RULES_DEFER_MMSGHDR
+		if (uret)
+			rp_sink_defer(k);
+#else
+		RP_PUT_MMSG(k, p, uret, rp_mmsghdr_step);
+#endif
+		break;
+	case RP_SZ_MMSGLEN:
+		RP_PUT_MMSG(k, p, uret, rp_mmsglen_step);
+		break;
+	case RP_SZ_IOCTL:
+		if (!failed)
+			rp_put(k, p, rp_ioctl_size(args[1], &known));
+		break;
+	case RP_SZ_FCNTL:
+		if (!failed && (args[1] == RP_F_GETLK || args[1] == RP_F_OFD_GETLK))
+			rp_put(k, p, RP_SIZEOF_FLOCK);
+		break;
+	case RP_SZ_FDSET:
+		if (!failed)
+			rp_put(k, p, (rp_min(args[0], 1 << 20) + 63) / 64 * 8);
+		break;
+	case RP_SZ_PAGES:
+		if (!failed)
+			rp_put(k, p, (rp_arg(args, p1) + 4095) / 4096);
+		break;
+	case RP_SZ_BITS:
+		if (!failed)
+			rp_put(k, p, (rp_min(rp_arg(args, p1), 1 << 16) + 63) / 64 * 8);
+		break;
+	case RP_SZ_HANDLE:
+		if (rp_sink_read(k, p, 4, &v))
+			rp_put(k, p, 8 + rp_min(v, 128));
+		break;
+	}
+}
+
+/* The regions input descriptor (kind, arg, p1) says the syscall read: the
+ * bytes a write-like call sends. */
+RP_INLINE void rp_put_input(RP_SINK *k, int kind, int arg, __s64 p1, const __u64 *args)
+{
+	__u64 p = rp_arg(args, arg), iov, iovlen;
+
+	if (!p || arg < 0)
+		return;
+	switch (kind) {
+	case RP_SZ_ARG:
+		rp_put(k, p, rp_arg(args, p1));
+		break;
+	case RP_SZ_IOV:
+		rp_put_iov(k, p, rp_arg(args, p1), ~0ull);
+		break;
+	case RP_SZ_MSGHDR:
+		if (rp_sink_read(k, p + 16, 8, &iov) && rp_sink_read(k, p + 24, 8, &iovlen))
+			rp_put_iov(k, iov, iovlen, ~0ull);
+		break;
+	}
+}
+
+/* Walks auxv (key, value) pairs for AT_RANDOM: GET(i) reads word i. Stops at
+ * AT_NULL; bounded by max words. Sets *addr, leaves it alone if absent. */
+#define RP_AUXV_FIND_RANDOM(GET, max, addr)                                     \
+	do {                                                                    \
+		int i_;                                                         \
+		for (i_ = 0; i_ + 1 < (max); i_ += 2) {                         \
+			__u64 key_ = GET(i_);                                   \
+			if (key_ == 0)                                          \
+				break;                                          \
+			if (key_ == RP_AT_RANDOM) {                             \
+				*(addr) = GET(i_ + 1);                          \
+				break;                                          \
+			}                                                       \
+		}                                                               \
+	} while (0)
+
+#endif /* RP_RULES_H */
