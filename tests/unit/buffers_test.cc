@@ -1,13 +1,21 @@
 // Buffer rules decide which bytes a trace holds; a region too short loses data
 // replay needs, one too long reads memory the kernel never wrote. Fake tracee
 // memory (a byte map) lets each rule be checked against exact addresses.
+//
+// The rules are common/rp_rules.h, compiled in three environments; every case
+// runs against each: the C++ one (buffers.cc: ptrace recorder, replay, dump),
+// the BPF one (record/bpf/rp_rules_bpf.h) and the kernel module's
+// (kmod/rp_rules_kmod.h), the latter two compiled for user space with
+// stand-ins for the BPF helpers and the kernel's user copies (rules_*_env.c).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <sys/syscall.h>
 
 #include "buffers.h"
+#include "rules_env.h"
 
 namespace rp {
 namespace {
@@ -37,10 +45,32 @@ class FakeMem {
       return v;
     };
   }
+  // The same memory for the C environments.
+  rules_mem c_mem() const { return rules_mem{&FakeMem::read_c, const_cast<FakeMem*>(this)}; }
 
  private:
+  static bool read_c(void* ctx, uint64_t addr, void* dst, uint64_t len) {
+    const auto& bytes = static_cast<FakeMem*>(ctx)->bytes_;
+    auto* out = static_cast<uint8_t*>(dst);
+    for (uint64_t i = 0; i < len; i++) {
+      auto it = bytes.find(addr + i);
+      if (it == bytes.end()) return false;
+      out[i] = it->second;
+    }
+    return true;
+  }
   std::map<uint64_t, uint8_t> bytes_;
 };
+
+enum class Walker { Cpp, Bpf, Kmod };
+
+void PrintTo(Walker w, std::ostream* os) {
+  *os << (w == Walker::Cpp ? "C++" : w == Walker::Bpf ? "BPF" : "kmod");
+}
+
+// Which environment outputs()/inputs() run, and what its last walk did.
+Walker g_walker = Walker::Cpp;
+bool g_deferred = false;
 
 const SyscallSpec& spec(const char* name) {
   const SyscallSpec* s = syscall_spec_by_name(name);
@@ -56,23 +86,66 @@ Regions flat(const std::vector<Region>& rs) {
   return out;
 }
 
-// Entry lengths read from `entry`, outputs computed over `exit` memory.
+// All regions of a syscall in one C environment, input descriptor's first.
+rules_result c_walk(const SyscallSpec& s, const uint64_t args[6], int64_t ret,
+                    const FakeMem& exit, const FakeMem& entry) {
+  rules_mem em = entry.c_mem(), xm = exit.c_mem();
+  rules_result res;
+  if (g_walker == Walker::Bpf)
+    rules_bpf_walk(syscall_nr(s), args, ret, &em, &xm, &res);
+  else
+    rules_kmod_walk(syscall_nr(s), args, ret, &em, &xm, &res);
+  EXPECT_FALSE(res.overflow);
+  g_deferred = res.deferred;
+  return res;
+}
+
+Regions c_regions(const rules_result& res, bool input) {
+  Regions out;
+  for (int i = 0; i < res.n; i++) {
+    const auto& r = res.r[i];
+    if ((r.idx == RP_DATA_IDX_INPUT) == input) out.emplace_back(r.addr, r.len);
+  }
+  return out;
+}
+
+// Entry lengths read from `entry`, outputs computed over `exit` memory. A
+// syscall the BPF walker hands to user space (an unreadable word, recvmmsg)
+// is completed there by the C++ walker, as the eBPF backend does.
 Regions outputs(const char* name, std::vector<uint64_t> a, int64_t ret, const FakeMem& exit,
                 const FakeMem* entry = nullptr) {
   uint64_t args[6] = {};
   for (size_t i = 0; i < a.size(); i++) args[i] = a[i];
   const SyscallSpec& s = spec(name);
-  EntryLens lens = entry_lens(s, args, (entry ? *entry : exit).reader());
+  const FakeMem& in = entry ? *entry : exit;
+  if (g_walker != Walker::Cpp) {
+    rules_result res = c_walk(s, args, ret, exit, in);
+    if (!(g_walker == Walker::Bpf && res.deferred)) return c_regions(res, false);
+  }
+  EntryLens lens = entry_lens(s, args, in.reader());
   return flat(output_regions(s, args, ret, lens, exit.reader()));
 }
 
 Regions inputs(const char* name, std::vector<uint64_t> a, const FakeMem& m) {
   uint64_t args[6] = {};
   for (size_t i = 0; i < a.size(); i++) args[i] = a[i];
-  return flat(input_regions(spec(name), args, m.reader()));
+  const SyscallSpec& s = spec(name);
+  if (g_walker != Walker::Cpp) {
+    rules_result res = c_walk(s, args, 0, m, m);
+    if (!(g_walker == Walker::Bpf && res.deferred)) return c_regions(res, true);
+  }
+  return flat(input_regions(s, args, m.reader()));
 }
 
-TEST(Buffers, ReadRecordsExactlyRetBytes) {
+class Buffers : public ::testing::TestWithParam<Walker> {
+ protected:
+  void SetUp() override {
+    g_walker = GetParam();
+    g_deferred = false;
+  }
+};
+
+TEST_P(Buffers, ReadRecordsExactlyRetBytes) {
   FakeMem m;
   EXPECT_EQ(outputs("read", {3, 0x1000, 4096}, 17, m), (Regions{{0x1000, 17}}));
   EXPECT_EQ(outputs("read", {3, 0x1000, 4096}, 0, m), Regions{});
@@ -81,7 +154,7 @@ TEST(Buffers, ReadRecordsExactlyRetBytes) {
   EXPECT_EQ(outputs("epoll_wait", {5, 0x4000, 8, -1ull}, 2, m), (Regions{{0x4000, 24}}));
 }
 
-TEST(Buffers, FixedSizes) {
+TEST_P(Buffers, FixedSizes) {
   FakeMem m;
   EXPECT_EQ(outputs("fstat", {3, 0x1000}, 0, m), (Regions{{0x1000, 144}}));
   EXPECT_EQ(outputs("clock_gettime", {1, 0x1000}, 0, m), (Regions{{0x1000, 16}}));
@@ -90,7 +163,7 @@ TEST(Buffers, FixedSizes) {
   EXPECT_EQ(outputs("pipe2", {0x1000, 0}, 0, m), (Regions{{0x1000, 8}}));
 }
 
-TEST(Buffers, NullPointersAreSkipped) {
+TEST_P(Buffers, NullPointersAreSkipped) {
   FakeMem m;
   EXPECT_EQ(outputs("read", {3, 0, 10}, 10, m), Regions{});
   EXPECT_EQ(outputs("fstat", {3, 0}, 0, m), Regions{});
@@ -100,7 +173,7 @@ TEST(Buffers, NullPointersAreSkipped) {
   EXPECT_EQ(outputs("gettimeofday", {0x1000, 0}, 0, m), (Regions{{0x1000, 16}}));
 }
 
-TEST(Buffers, FailedCallsWriteNoLengthDependentBuffers) {
+TEST_P(Buffers, FailedCallsWriteNoLengthDependentBuffers) {
   FakeMem m;
   m.iov(0x1000, {{0x2000, 10}});
   m.put32(0x3000, 16);
@@ -118,19 +191,19 @@ TEST(Buffers, FailedCallsWriteNoLengthDependentBuffers) {
 
 // FIXED outputs stay recorded on failure: nanosleep reports the remaining
 // time on EINTR, and an unwritten buffer merely records unchanged bytes.
-TEST(Buffers, FixedOutputsSurviveFailure) {
+TEST_P(Buffers, FixedOutputsSurviveFailure) {
   FakeMem m;
   EXPECT_EQ(outputs("nanosleep", {0x1000, 0x2000}, -EINTR, m), (Regions{{0x2000, 16}}));
 }
 
-TEST(Buffers, LargeReturnValuesThatAreNotErrors) {
+TEST_P(Buffers, LargeReturnValuesThatAreNotErrors) {
   FakeMem m;
   // -4096 and below are not errno values; no RET buffer may become huge though.
   auto r = outputs("read", {3, 0x1000, 10}, -5000, m);
   for (const auto& [a, len] : r) EXPECT_LE(len, 10u);
 }
 
-TEST(Buffers, ReadvFillsIovecsUpToRet) {
+TEST_P(Buffers, ReadvFillsIovecsUpToRet) {
   FakeMem m;
   m.iov(0x1000, {{0x2000, 10}, {0x3000, 20}, {0x4000, 30}});
   EXPECT_EQ(outputs("readv", {3, 0x1000, 3}, 25, m), (Regions{{0x2000, 10}, {0x3000, 15}}));
@@ -143,19 +216,19 @@ TEST(Buffers, ReadvFillsIovecsUpToRet) {
   EXPECT_EQ(outputs("preadv", {3, 0x1000, 3, 0, 0}, 12, m), (Regions{{0x2000, 10}, {0x3000, 2}}));
 }
 
-TEST(Buffers, ReadvSkipsEmptyAndNullIovecs) {
+TEST_P(Buffers, ReadvSkipsEmptyAndNullIovecs) {
   FakeMem m;
   m.iov(0x1000, {{0x2000, 0}, {0, 5}, {0x4000, 30}});
   // Nothing can have been written through a null base: never an address-0 region.
   for (const auto& [a, len] : outputs("readv", {3, 0x1000, 3}, 8, m)) EXPECT_NE(a, 0u);
 }
 
-TEST(Buffers, ReadvWithUnreadableIovecArrayYieldsNothing) {
+TEST_P(Buffers, ReadvWithUnreadableIovecArrayYieldsNothing) {
   FakeMem m;
   EXPECT_EQ(outputs("readv", {3, 0x9000, 2}, 20, m), Regions{});
 }
 
-TEST(Buffers, WritevInputIsEveryIovec) {
+TEST_P(Buffers, WritevInputIsEveryIovec) {
   FakeMem m;
   m.iov(0x1000, {{0x2000, 10}, {0x3000, 20}});
   EXPECT_EQ(inputs("writev", {1, 0x1000, 2}, m), (Regions{{0x2000, 10}, {0x3000, 20}}));
@@ -165,7 +238,7 @@ TEST(Buffers, WritevInputIsEveryIovec) {
   EXPECT_EQ(inputs("read", {1, 0x5000, 7}, m), Regions{});
 }
 
-TEST(Buffers, SendmsgInputIsItsIovecs) {
+TEST_P(Buffers, SendmsgInputIsItsIovecs) {
   FakeMem m;
   m.iov(0x3000, {{0x4000, 5}, {0x5000, 6}});
   m.put64(0x1000 + 16, 0x3000);  // msg_iov
@@ -185,7 +258,7 @@ void msghdr(FakeMem& m, uint64_t at, uint64_t name, uint32_t namelen, uint64_t i
   m.put32(at + 48, 0);
 }
 
-TEST(Buffers, RecvmsgCapsNameAndControlByEntryLengths) {
+TEST_P(Buffers, RecvmsgCapsNameAndControlByEntryLengths) {
   FakeMem entry, exit;
   for (FakeMem* m : {&entry, &exit}) m->iov(0x3000, {{0x4000, 100}, {0x5000, 100}});
   msghdr(entry, 0x1000, 0x2000, 8, 0x3000, 2, 0x6000, 64);
@@ -196,7 +269,7 @@ TEST(Buffers, RecvmsgCapsNameAndControlByEntryLengths) {
             (Regions{{0x1000, 56}, {0x2000, 8}, {0x4000, 100}, {0x5000, 50}, {0x6000, 24}}));
 }
 
-TEST(Buffers, RecvmsgControlCappedByEntryControllen) {
+TEST_P(Buffers, RecvmsgControlCappedByEntryControllen) {
   FakeMem entry, exit;
   for (FakeMem* m : {&entry, &exit}) m->iov(0x3000, {{0x4000, 100}});
   msghdr(entry, 0x1000, 0, 0, 0x3000, 1, 0x6000, 32);
@@ -205,14 +278,14 @@ TEST(Buffers, RecvmsgControlCappedByEntryControllen) {
             (Regions{{0x1000, 56}, {0x4000, 7}, {0x6000, 32}}));
 }
 
-TEST(Buffers, RecvmsgFailedWritesNothing) {
+TEST_P(Buffers, RecvmsgFailedWritesNothing) {
   FakeMem m;
   m.iov(0x3000, {{0x4000, 100}});
   msghdr(m, 0x1000, 0x2000, 16, 0x3000, 1, 0, 0);
   EXPECT_EQ(outputs("recvmsg", {3, 0x1000, 0}, -EAGAIN, m), Regions{});
 }
 
-TEST(Buffers, LenptrIsMinOfEntryAndExitLength) {
+TEST_P(Buffers, LenptrIsMinOfEntryAndExitLength) {
   FakeMem entry, exit;
   entry.put32(0x3000, 16);
   exit.put32(0x3000, 110);  // e.g. a unix socket path longer than the buffer
@@ -232,14 +305,14 @@ TEST(Buffers, LenptrIsMinOfEntryAndExitLength) {
             (Regions{{0x4000, 4}, {0x5000, 4}}));
 }
 
-TEST(Buffers, LenptrWithNullAddressRecordsOnlyTheLength) {
+TEST_P(Buffers, LenptrWithNullAddressRecordsOnlyTheLength) {
   FakeMem m;
   m.put32(0x3000, 16);
   EXPECT_EQ(outputs("accept", {3, 0, 0x3000}, 5, m), (Regions{{0x3000, 4}}));
   EXPECT_EQ(outputs("accept", {3, 0, 0}, 5, m), Regions{});
 }
 
-TEST(Buffers, IoctlSizes) {
+TEST(IoctlRules, Sizes) {
   bool known = false;
   EXPECT_EQ(ioctl_output_size(0x5401, &known), 36u);  // TCGETS
   EXPECT_TRUE(known);
@@ -265,7 +338,7 @@ TEST(Buffers, IoctlSizes) {
   EXPECT_FALSE(known);
 }
 
-TEST(Buffers, IoctlOutputRegions) {
+TEST_P(Buffers, IoctlOutputRegions) {
   FakeMem m;
   EXPECT_EQ(outputs("ioctl", {1, 0x5413, 0x7000}, 0, m), (Regions{{0x7000, 8}}));
   EXPECT_EQ(outputs("ioctl", {1, 0x5401, 0x7000}, 0, m), (Regions{{0x7000, 36}}));
@@ -274,7 +347,7 @@ TEST(Buffers, IoctlOutputRegions) {
   EXPECT_EQ(outputs("ioctl", {1, 0x5414 /* TIOCSWINSZ */, 0x7000}, 0, m), Regions{});
 }
 
-TEST(Buffers, SelectFdsetSizesFollowNfds) {
+TEST_P(Buffers, SelectFdsetSizesFollowNfds) {
   FakeMem m;
   EXPECT_EQ(outputs("select", {65, 0x1000, 0, 0x3000, 0x4000}, 1, m),
             (Regions{{0x1000, 16}, {0x3000, 16}, {0x4000, 16}}));
@@ -287,21 +360,21 @@ TEST(Buffers, SelectFdsetSizesFollowNfds) {
             (Regions{{0x1000, 24}, {0x4000, 16}}));
 }
 
-TEST(Buffers, FcntlOnlyGetlkWrites) {
+TEST_P(Buffers, FcntlOnlyGetlkWrites) {
   FakeMem m;
   EXPECT_EQ(outputs("fcntl", {3, 5 /* F_GETLK */, 0x1000}, 0, m), (Regions{{0x1000, 32}}));
   EXPECT_EQ(outputs("fcntl", {3, 6 /* F_SETLK */, 0x1000}, 0, m), Regions{});
   EXPECT_EQ(outputs("fcntl", {3, 1 /* F_GETFD */, 0}, 1, m), Regions{});
 }
 
-TEST(Buffers, ArgSizedAndMultipliedOutputs) {
+TEST_P(Buffers, ArgSizedAndMultipliedOutputs) {
   FakeMem m;
   EXPECT_EQ(outputs("rt_sigpending", {0x1000, 8}, 0, m), (Regions{{0x1000, 8}}));
   EXPECT_EQ(outputs("poll", {0x1000, 3, 100}, 1, m), (Regions{{0x1000, 24}}));
   EXPECT_EQ(outputs("mincore", {0x10000, 8193, 0x1000}, 0, m), (Regions{{0x1000, 3}}));
 }
 
-TEST(Buffers, RecvmmsgRecordsEachReceivedMessage) {
+TEST_P(Buffers, RecvmmsgRecordsEachReceivedMessage) {
   FakeMem m;
   // Two mmsghdrs at 0x1000 and 0x1040; only the first was filled (ret 1).
   m.iov(0x3000, {{0x4000, 100}});
@@ -314,11 +387,91 @@ TEST(Buffers, RecvmmsgRecordsEachReceivedMessage) {
   for (const auto& [a, len] : r) EXPECT_FALSE(a >= 0x1040 && a < 0x1080) << std::hex << a;
 }
 
-TEST(Buffers, SendmmsgRecordsOnlyMsgLen) {
+TEST_P(Buffers, SendmmsgRecordsOnlyMsgLen) {
   FakeMem m;
   EXPECT_EQ(outputs("sendmmsg", {3, 0x1000, 5, 0}, 2, m),
             (Regions{{0x1000 + 56, 4}, {0x1040 + 56, 4}}));
 }
+
+TEST_P(Buffers, MsgrcvRecordsMtypeAndText) {
+  FakeMem m;
+  // msgrcv(id, msgp, 64, 0, 0) = 5: the long mtype, then 5 bytes of text.
+  EXPECT_EQ(outputs("msgrcv", {3, 0x1000, 64, 0, 0}, 5, m), (Regions{{0x1000, 13}}));
+  // An empty message still has its mtype.
+  EXPECT_EQ(outputs("msgrcv", {3, 0x1000, 64, 0, 0}, 0, m), (Regions{{0x1000, 8}}));
+  EXPECT_EQ(outputs("msgrcv", {3, 0x1000, 64, 0, 0}, -ENOMSG, m), Regions{});
+}
+
+TEST_P(Buffers, BitsRoundUpToLongs) {
+  FakeMem m;
+  // get_mempolicy(&mode, nodemask, maxnode 65, addr, flags)
+  EXPECT_EQ(outputs("get_mempolicy", {0x1000, 0x2000, 65, 0, 0}, 0, m),
+            (Regions{{0x1000, 4}, {0x2000, 16}}));
+  EXPECT_EQ(outputs("get_mempolicy", {0x1000, 0x2000, 64, 0, 0}, -EINVAL, m),
+            (Regions{{0x1000, 4}}));
+}
+
+TEST_P(Buffers, FileHandleSizeFromItsHeader) {
+  FakeMem m;
+  m.put32(0x2000, 20);  // handle_bytes
+  // name_to_handle_at(dirfd, path, handle, &mount_id, flags)
+  EXPECT_EQ(outputs("name_to_handle_at", {3, 0x1000, 0x2000, 0x3000, 0}, 0, m),
+            (Regions{{0x2000, 28}, {0x3000, 4}}));
+  m.put32(0x2000, 4096);  // capped at MAX_HANDLE_SZ
+  EXPECT_EQ(outputs("name_to_handle_at", {3, 0x1000, 0x2000, 0, 0}, 0, m),
+            (Regions{{0x2000, 136}}));
+}
+
+// In probe context nothing may fault: the BPF walker hands a syscall to user
+// space exactly when a word it needs is unreadable, or for recvmmsg (too
+// deep for the verifier), and never otherwise.
+TEST(BufferRules, BpfHandsToUserSpaceOnlyWhatItMust) {
+  g_walker = Walker::Bpf;
+  FakeMem m;
+  m.iov(0x1000, {{0x2000, 10}, {0x3000, 20}});
+  outputs("readv", {3, 0x1000, 2}, 25, m);
+  EXPECT_FALSE(g_deferred);
+  outputs("readv", {3, 0x9000, 2}, 25, m);
+  EXPECT_TRUE(g_deferred);
+  outputs("recvmmsg", {3, 0x1000, 2, 0, 0}, 0, m);
+  EXPECT_FALSE(g_deferred);
+  outputs("recvmmsg", {3, 0x1000, 2, 0, 0}, 1, m);
+  EXPECT_TRUE(g_deferred);
+}
+
+// Every size kind of syscalls.def has a case above (the syscall named here).
+TEST(BufferRules, EveryKindHasACase) {
+  const std::pair<rp_size, const char*> cases[] = {
+      {RP_SZ_FIXED, "fstat"},        {RP_SZ_RET, "read"},
+      {RP_SZ_ARG, "rt_sigpending"},  {RP_SZ_ARGMUL, "poll"},
+      {RP_SZ_LENPTR, "accept4"},     {RP_SZ_IOV, "readv"},
+      {RP_SZ_MSGHDR, "recvmsg"},     {RP_SZ_MMSGHDR, "recvmmsg"},
+      {RP_SZ_MMSGLEN, "sendmmsg"},   {RP_SZ_IOCTL, "ioctl"},
+      {RP_SZ_FCNTL, "fcntl"},        {RP_SZ_FDSET, "select"},
+      {RP_SZ_PAGES, "mincore"},      {RP_SZ_BITS, "get_mempolicy"},
+      {RP_SZ_HANDLE, "name_to_handle_at"},
+  };
+  int covered = 0;
+  for (const auto& [kind, name] : cases) {
+    const SyscallSpec& s = spec(name);
+    bool has = std::any_of(std::begin(s.out), std::end(s.out),
+                           [k = kind](const auto& o) { return o.kind == k; });
+    EXPECT_TRUE(has) << name << " has no output of kind " << kind;
+    covered |= 1 << kind;
+  }
+  EXPECT_EQ(covered, ((1 << (RP_SZ_HANDLE + 1)) - 1) & ~1) << "a size kind has no case";
+}
+
+INSTANTIATE_TEST_SUITE_P(Walkers, Buffers,
+                         ::testing::Values(Walker::Cpp, Walker::Bpf, Walker::Kmod),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case Walker::Cpp: return "cpp";
+                             case Walker::Bpf: return "bpf_env";
+                             case Walker::Kmod: return "kmod_env";
+                           }
+                           return "unknown";
+                         });
 
 }  // namespace
 }  // namespace rp

@@ -1,0 +1,43 @@
+/* The BPF and kernel environments of common/rp_rules.h, compiled for user
+ * space (rules_bpf_env.c, rules_kmod_env.c) so that buffers_test.cc runs the
+ * same cases against them as against the C++ walker. Plain C interface. */
+#ifndef RP_TESTS_RULES_ENV_H
+#define RP_TESTS_RULES_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Tracee memory: copies len bytes at addr, false if any is unmapped. */
+struct rules_mem {
+	bool (*read)(void *ctx, uint64_t addr, void *dst, uint64_t len);
+	void *ctx;
+};
+
+struct rules_region {
+	uint64_t addr, len;
+	uint32_t idx, flags; /* out_index (0..3, RP_DATA_IDX_INPUT) and RP_DATAF_* */
+};
+
+struct rules_result {
+	struct rules_region r[256];
+	int n;
+	bool overflow;  /* more than 256 regions */
+	bool deferred;  /* bpf: handed to user space; kmod: the fast path faulted */
+};
+
+/* Syscall nr(args) returned ret: lengths read from `entry` memory, regions
+ * walked over `exit` memory, input descriptor first, then the outputs. */
+void rules_bpf_walk(long nr, const uint64_t args[6], int64_t ret, const struct rules_mem *entry,
+		    const struct rules_mem *exit, struct rules_result *res);
+void rules_kmod_walk(long nr, const uint64_t args[6], int64_t ret, const struct rules_mem *entry,
+		     const struct rules_mem *exit, struct rules_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

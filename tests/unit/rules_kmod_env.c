@@ -1,0 +1,89 @@
+/* kmod/rp_rules_kmod.h — the table, walk and sink rp_capture.c runs —
+ * compiled for user space. Stand-ins: the kernel types and the two user copy
+ * functions (probe context's nofault one and the slow path's faulting one). */
+#include <stddef.h>
+#include <string.h>
+#include <linux/types.h>
+
+#include "rules_env.h"
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s64 s64;
+#define __user
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct rules_mem *cur_mem;
+static struct rules_result *cur_res;
+
+static unsigned long copy_from_user(void *dst, const void *src, unsigned long n)
+{
+	return cur_mem->read(cur_mem->ctx, (uint64_t)(uintptr_t)src, dst, n) ? 0 : n;
+}
+
+static long copy_from_user_nofault(void *dst, const void *src, size_t n)
+{
+	return cur_mem->read(cur_mem->ctx, (uint64_t)(uintptr_t)src, dst, n) ? 0 : -14;
+}
+
+#include "rp_rules_kmod.h"
+
+static bool collect(struct rp_walk *w, const struct rp_region *rg)
+{
+	(void)w;
+	if (cur_res->n == 256) {
+		cur_res->overflow = true;
+		return false;
+	}
+	cur_res->r[cur_res->n++] = (struct rules_region){ rg->addr, rg->len, rg->idx, rg->flags };
+	return true;
+}
+
+static const struct rp_kspec *spec_by_nr(long nr)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rp_table); i++)
+		if (rp_table[i].nr == nr)
+			return &rp_table[i];
+	return NULL;
+}
+
+/* rp_walk_all's order: the fast path (nofault) first; where it faulted the
+ * module completes the call on the slow path, which may fault. */
+void rules_kmod_walk(long nr, const uint64_t args[6], int64_t ret, const struct rules_mem *entry,
+		     const struct rules_mem *exit, struct rules_result *res)
+{
+	const struct rp_kspec *s = spec_by_nr(nr);
+	struct rp_rec_syscall rec;
+	struct rp_walk w;
+	int i;
+
+	memset(res, 0, sizeof(*res));
+	memset(&rec, 0, sizeof(rec));
+	if (!s)
+		return;
+	rec.nr = nr;
+	rec.ret = ret;
+	for (i = 0; i < 6; i++)
+		rec.args[i] = args[i];
+	cur_res = res;
+	cur_mem = entry;
+	rp_walk_entry_lens(s, rec.args, rec.entry_len);
+	cur_mem = exit;
+	for (i = 0; i < 2; i++) {
+		memset(&w, 0, sizeof(w));
+		w.s = s;
+		w.rec = &rec;
+		w.may_fault = i == 1;
+		w.visit = collect;
+		res->n = 0;
+		rp_walk_input(&w);
+		rp_walk_outputs(&w);
+		if (!w.fault)
+			return;
+		res->deferred = true;
+	}
+}
