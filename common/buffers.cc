@@ -40,6 +40,12 @@ struct Args {
 
 uint64_t ioctl_output_size(uint64_t req, bool* known) { return rp_ioctl_size(req, known); }
 
+bool syscall_failed(int64_t ret) { return rp_is_error(ret); }
+
+bool is_file_mmap(const SyscallSpec* s, const uint64_t args[6], int64_t ret) {
+  return s && rp_is_file_mmap(s->policy, ret, Args(args).v);
+}
+
 EntryLens entry_lens(const SyscallSpec& s, const uint64_t args[6], const WordReader& rd) {
   EntryLens l;
   std::vector<Region> none;

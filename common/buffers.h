@@ -1,6 +1,7 @@
 // Where a syscall's buffers are, from its table entry, its arguments, its
-// result and (for in/out lengths) values read at entry. Shared by every
-// user-space consumer; the kernel backends follow the same rules in C.
+// result and (for in/out lengths) values read at entry: common/rp_rules.h in
+// its C++ environment, for every user-space consumer (the eBPF program and the
+// kernel module compile the same header in theirs).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -33,6 +34,12 @@ std::vector<Region> output_regions(const SyscallSpec& s, const uint64_t args[6],
 // Regions the syscall read from (the data a write-like syscall sends).
 std::vector<Region> input_regions(const SyscallSpec& s, const uint64_t args[6],
                                   const WordReader& rd);
+
+// A raw syscall result that is an errno (-4095..-1).
+bool syscall_failed(int64_t ret);
+
+// A successful mmap of a file: its bytes are recorded (replay has no file).
+bool is_file_mmap(const SyscallSpec* s, const uint64_t args[6], int64_t ret);
 
 // Output size of an ioctl request, 0 if it writes nothing rp knows of.
 // `known` is false for requests rp cannot size at all.

@@ -24,12 +24,6 @@
 namespace rp {
 namespace {
 
-bool is_error(int64_t r) { return r < 0 && r > -4096; }
-
-bool is_file_mmap(const SyscallSpec* s, const uint64_t args[6], int64_t ret) {
-  return s && s->policy == RP_POLICY_MMAP && !is_error(ret) && !(args[3] & MAP_ANONYMOUS);
-}
-
 Mapping mapping_of(const Event& e) {
   Mapping m;
   m.seq = e.seq;
@@ -190,7 +184,7 @@ void RecordDecoder::complete(Pending& p, std::vector<Out>& out) {
   if (p.has_input) o.event.in_hash = hash64(p.input);
   const SyscallSpec* s = syscall_spec(p.sys.nr);
   if (!s) stats_.unknown_syscalls++;
-  if (p.sys.nr == SYS_ioctl && !is_error(p.sys.ret)) {
+  if (p.sys.nr == SYS_ioctl && !syscall_failed(p.sys.ret)) {
     bool known;
     ioctl_output_size(p.sys.args[1], &known);
     if (!known) stats_.unknown_ioctls++;
@@ -275,7 +269,7 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid) {
       if (bytes.size() == 16) e.mem.push_back(MemRecord{kv[1], bytes, false});
     }
   }
-  if (r.nr == SYS_shmat && !is_error(r.ret))  // replay attaches these bytes, not the segment
+  if (r.nr == SYS_shmat && !syscall_failed(r.ret))  // replay attaches these bytes, not the segment
     if (auto seg = attached_segment(tid, static_cast<uint64_t>(r.ret)))
       e.mem.push_back(std::move(*seg));
   if (is_file_mmap(s, e.args, e.ret)) {

@@ -31,12 +31,6 @@
 #include "kernel_capture.h"  // events-only mode
 
 namespace rp {
-namespace {
-
-
-bool is_error(int64_t r) { return r < 0 && r > -4096; }
-
-}  // namespace
 
 long PtraceRecorder::ptrace_options() {
   return PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
@@ -330,13 +324,13 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
       if (bytes.size() != r.len && !bytes.empty()) short_reads_++;
       if (!bytes.empty()) e.mem.push_back(MemRecord{r.addr, std::move(bytes), false});
     }
-    if (s->policy == RP_POLICY_MMAP && !is_error(ret) && !(e.args[3] & MAP_ANONYMOUS))
+    if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
     if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e);
-    if (t.nr == SYS_shmat && !is_error(ret))  // replay attaches these bytes, not the segment
+    if (t.nr == SYS_shmat && !syscall_failed(ret))  // replay attaches these bytes, not the segment
       if (auto seg = attached_segment(t.tid, static_cast<uint64_t>(ret)))
         e.mem.push_back(std::move(*seg));
-    if (t.nr == SYS_ioctl && !is_error(ret)) {
+    if (t.nr == SYS_ioctl && !syscall_failed(ret)) {
       bool known;
       ioctl_output_size(e.args[1], &known);
       if (!known) unknown_ioctls_++;
