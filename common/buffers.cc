@@ -1,5 +1,8 @@
 #include "buffers.h"
 
+#include <fstream>
+#include <string>
+
 namespace rp {
 namespace {
 
@@ -39,6 +42,19 @@ struct Args {
 }  // namespace
 
 uint64_t ioctl_output_size(uint64_t req, bool* known) { return rp_ioctl_size(req, known); }
+
+std::optional<Region> at_random_region(int tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/auxv", std::ios::binary);
+  std::vector<__u64> words;
+  __u64 w;
+  while (in.read(reinterpret_cast<char*>(&w), sizeof w)) words.push_back(w);
+  __u64 addr = 0;
+#define RP_AUXV_WORD(i) words[static_cast<size_t>(i)]
+  RP_AUXV_FIND_RANDOM(RP_AUXV_WORD, static_cast<int>(words.size()), &addr);
+#undef RP_AUXV_WORD
+  if (!addr) return std::nullopt;
+  return Region{addr, RP_AT_RANDOM_LEN};
+}
 
 bool syscall_failed(int64_t ret) { return rp_is_error(ret); }
 

@@ -41,6 +41,10 @@ bool syscall_failed(int64_t ret);
 // A successful mmap of a file: its bytes are recorded (replay has no file).
 bool is_file_mmap(const SyscallSpec* s, const uint64_t args[6], int64_t ret);
 
+// Where the kernel's random bytes (AT_RANDOM: stack protector and pointer
+// guard seeds) are in a thread's new image after execve, from /proc/TID/auxv.
+std::optional<Region> at_random_region(int tid);
+
 // Output size of an ioctl request, 0 if it writes nothing rp knows of.
 // `known` is false for requests rp cannot size at all.
 uint64_t ioctl_output_size(uint64_t request, bool* known);

@@ -1,6 +1,5 @@
 #include "kernel_capture.h"
 
-#include <elf.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -9,7 +8,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 
 #include "blob.h"
@@ -261,12 +259,9 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid) {
   }
   if (exec_ok) {
     // The kernel's 16 random bytes on the new stack; replay writes them back.
-    std::ifstream auxv("/proc/" + std::to_string(tid) + "/auxv", std::ios::binary);
-    uint64_t kv[2];
-    while (auxv.read(reinterpret_cast<char*>(kv), sizeof kv) && kv[0] != AT_NULL) {
-      if (kv[0] != AT_RANDOM) continue;
-      std::string bytes = read_mem(tid, kv[1], 16);
-      if (bytes.size() == 16) e.mem.push_back(MemRecord{kv[1], bytes, false});
+    if (auto r = at_random_region(tid)) {
+      std::string bytes = read_mem(tid, r->addr, r->len);
+      if (bytes.size() == r->len) e.mem.push_back(MemRecord{r->addr, bytes, false});
     }
   }
   if (r.nr == SYS_shmat && !syscall_failed(r.ret))  // replay attaches these bytes, not the segment

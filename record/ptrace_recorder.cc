@@ -1,6 +1,5 @@
 #include "ptrace_recorder.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -370,14 +369,9 @@ void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
 void PtraceRecorder::record_exec(Task& t, Event& e) {
   // The kernel put 16 random bytes on the new stack (AT_RANDOM: stack
   // protector and pointer guard seeds); replay writes them back.
-  std::ifstream auxv("/proc/" + std::to_string(t.tid) + "/auxv", std::ios::binary);
-  uint64_t kv[2];
-  while (auxv.read(reinterpret_cast<char*>(kv), sizeof kv)) {
-    if (kv[0] == AT_RANDOM) {
-      std::string bytes = t.mem.read(kv[1], 16);
-      if (bytes.size() == 16) e.mem.push_back(MemRecord{kv[1], bytes, false});
-    }
-    if (kv[0] == AT_NULL) break;
+  if (auto r = at_random_region(t.tid)) {
+    std::string bytes = t.mem.read(r->addr, r->len);
+    if (bytes.size() == r->len) e.mem.push_back(MemRecord{r->addr, bytes, false});
   }
   t.tgid = t.tid;
   std::string path = initial_exe_;

@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "buffers.h"
 #include "rules_env.h"
@@ -437,6 +439,14 @@ TEST(BufferRules, BpfHandsToUserSpaceOnlyWhatItMust) {
   EXPECT_FALSE(g_deferred);
   outputs("recvmmsg", {3, 0x1000, 2, 0, 0}, 1, m);
   EXPECT_TRUE(g_deferred);
+}
+
+TEST(BufferRules, AtRandomRegionOfThisProcess) {
+  auto r = at_random_region(getpid());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->addr, getauxval(AT_RANDOM));
+  EXPECT_EQ(r->len, 16u);
+  EXPECT_FALSE(at_random_region(-1).has_value());
 }
 
 // Every size kind of syscalls.def has a case above (the syscall named here).
