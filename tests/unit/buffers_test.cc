@@ -307,6 +307,15 @@ TEST_P(Buffers, LenptrIsMinOfEntryAndExitLength) {
             (Regions{{0x4000, 4}, {0x5000, 4}}));
 }
 
+// A length word unreadable at entry (a kernel probe cannot fault pages in)
+// leaves the cap to the kernel's length at exit.
+TEST_P(Buffers, LenptrUnreadableAtEntryIsBoundedByExit) {
+  FakeMem entry, exit;
+  exit.put32(0x3000, 16);
+  EXPECT_EQ(outputs("accept4", {3, 0x2000, 0x3000, 0}, 5, exit, &entry),
+            (Regions{{0x2000, 16}, {0x3000, 4}}));
+}
+
 TEST_P(Buffers, LenptrWithNullAddressRecordsOnlyTheLength) {
   FakeMem m;
   m.put32(0x3000, 16);
