@@ -41,14 +41,8 @@ static long bpf_loop(__u32 n, long (*fn)(__u32, void *), void *ctx, __u64 flags)
 
 __noinline int put_region(struct sink *k, __u64 addr, __u64 len)
 {
-	if (!k || !addr || !len || k->fail)
-		return 0;
-	if (cur_res->n == 256) {
-		cur_res->overflow = true;
-		return 0;
-	}
-	cur_res->r[cur_res->n++] = (struct rules_region){ addr, len, k->idx, k->flags };
-	k->ndata++;
+	if (k && addr && len && !k->fail && rules_add(cur_res, addr, len, k->idx, k->flags))
+		k->ndata++;
 	return 0;
 }
 
@@ -56,17 +50,11 @@ void rules_bpf_walk(long nr, const uint64_t args[6], int64_t ret, const struct r
 		    const struct rules_mem *exit, struct rules_result *res)
 {
 	const struct bspec *s = spec_of(nr);
-	struct emit e;
-	int i;
+	struct emit e = {};
 
-	memset(res, 0, sizeof(*res));
-	memset(&e, 0, sizeof(e));
+	rules_begin(res, &e.rec, nr, args, ret);
 	if (!s)
 		return;
-	e.rec.nr = nr;
-	e.rec.ret = ret;
-	for (i = 0; i < 6; i++)
-		e.rec.args[i] = args[i];
 	cur_res = res;
 	cur_mem = entry; /* sys_enter */
 	save_entry_lens(s, e.rec.args, e.rec.entry_len);

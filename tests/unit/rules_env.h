@@ -36,6 +36,35 @@ void rules_bpf_walk(long nr, const uint64_t args[6], int64_t ret, const struct r
 void rules_kmod_walk(long nr, const uint64_t args[6], int64_t ret, const struct rules_mem *entry,
 		     const struct rules_mem *exit, struct rules_result *res);
 
+#ifndef __cplusplus
+#include <string.h>
+
+#include "rp_abi.h"
+
+/* The start of a walk: an empty result, the syscall record as sys_exit has it. */
+static inline void rules_begin(struct rules_result *res, struct rp_rec_syscall *rec, long nr,
+			       const uint64_t args[6], int64_t ret)
+{
+	memset(res, 0, sizeof(*res));
+	memset(rec, 0, sizeof(*rec));
+	rec->nr = nr;
+	rec->ret = ret;
+	memcpy(rec->args, args, sizeof(rec->args));
+}
+
+/* Appends a region; false when the result is full. */
+static inline bool rules_add(struct rules_result *res, uint64_t addr, uint64_t len, uint32_t idx,
+			     uint32_t flags)
+{
+	if (res->n == 256) {
+		res->overflow = true;
+		return false;
+	}
+	res->r[res->n++] = (struct rules_region){ addr, len, idx, flags };
+	return true;
+}
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,12 +33,7 @@ static long copy_from_user_nofault(void *dst, const void *src, size_t n)
 static bool collect(struct rp_walk *w, const struct rp_region *rg)
 {
 	(void)w;
-	if (cur_res->n == 256) {
-		cur_res->overflow = true;
-		return false;
-	}
-	cur_res->r[cur_res->n++] = (struct rules_region){ rg->addr, rg->len, rg->idx, rg->flags };
-	return true;
+	return rules_add(cur_res, rg->addr, rg->len, rg->idx, rg->flags);
 }
 
 static const struct rp_kspec *spec_by_nr(long nr)
@@ -61,14 +56,9 @@ void rules_kmod_walk(long nr, const uint64_t args[6], int64_t ret, const struct 
 	struct rp_walk w;
 	int i;
 
-	memset(res, 0, sizeof(*res));
-	memset(&rec, 0, sizeof(rec));
+	rules_begin(res, &rec, nr, args, ret);
 	if (!s)
 		return;
-	rec.nr = nr;
-	rec.ret = ret;
-	for (i = 0; i < 6; i++)
-		rec.args[i] = args[i];
 	cur_res = res;
 	cur_mem = entry;
 	rp_walk_entry_lens(s, rec.args, rec.entry_len);
