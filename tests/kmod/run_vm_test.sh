@@ -34,7 +34,7 @@ skip() {
 kernel=/boot/vmlinuz-$kver
 bios=/usr/share/qemu/qboot.rom
 busybox=$(command -v busybox || true)
-samples="random_bytes urandom pids clock file_reader crash_bug stress"
+samples="random_bytes urandom pids clock file_reader sysv_msgq crash_bug stress"
 [ -d "$build" ] || skip "no build directory given (--build)"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 command -v cpio >/dev/null || skip "cpio not installed"
