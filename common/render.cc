@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <cstring>
 
+#include "buffers.h"
 #include "decode/decode.h"
 #include "decode/xlat.h"
 #include "insn.h"
@@ -26,7 +27,7 @@ std::string signame(int sig) { return decode::signal_name(sig); }
 std::string quote(const std::string& s, size_t max) { return decode::quote(s, max); }
 
 std::string render_return(int64_t ret) {
-  if (ret < 0 && ret > -4096) {
+  if (syscall_failed(ret)) {
     int err = static_cast<int>(-ret);
     const char* name = strerrorname_np(err);
     if (err >= 512 && err <= 516) {

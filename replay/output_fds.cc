@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "buffers.h"
+
 namespace rp {
 
 OutputFds::OutputFds() : root_(std::make_shared<Table>(Table{{1, 1}, {2, 2}})) {}
@@ -23,7 +25,7 @@ void OutputFds::on_new_task(pid_t parent, pid_t child, bool share) {
 }
 
 void OutputFds::apply(const Event& e, pid_t) {
-  if (e.kind != EventKind::kSyscall || (e.ret < 0 && e.ret > -4096)) return;
+  if (e.kind != EventKind::kSyscall || syscall_failed(e.ret)) return;
   auto it = by_tid_.find(e.tid);
   if (it == by_tid_.end()) it = by_tid_.emplace(e.tid, root_).first;
   Table& t = *it->second;
