@@ -3,6 +3,8 @@
 #include <fstream>
 #include <string>
 
+#include "rp_abi.h"  // before rp_rules.h, which is included inside namespace rp
+
 namespace rp {
 namespace {
 
@@ -21,17 +23,13 @@ bool rp_sink_read(CppSink* k, __u64 addr, int size, __u64* v) {
 void rp_sink_put(CppSink* k, __u64 addr, __u64 len) { k->out->push_back({addr, len}); }
 bool rp_sink_stopped(const CppSink*) { return false; }
 
-}  // namespace
-}  // namespace rp
-
-#define RP_SINK rp::CppSink
-#define RP_LOOP(n, fn, ctx) \
+#define RP_SINK CppSink
+#define RP_LOOP(n, fn, ctx)            \
   for (__u32 i_ = 0; i_ < (n); i_++) \
     if (fn(i_, ctx)) break
-namespace rp {
-namespace {
 #include "rp_rules.h"
-// syscall arguments as the rules' type (__u64 is unsigned long long).
+
+// Syscall arguments as the rules' type (__u64 is unsigned long long).
 struct Args {
   __u64 v[6];
   explicit Args(const uint64_t a[6]) {
