@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include "buffers.h"
 #include "decode/internal.h"
 #include "decode/xlat.h"
 #include "render.h"
@@ -170,7 +171,7 @@ std::string decode_letter(char kind, Ctx& c, int i) {
 }
 
 std::string decode_ret(RetKind k, const Event& e) {
-  const bool failed = e.ret < 0 && e.ret > -4096;
+  const bool failed = syscall_failed(e.ret);
   if (e.extra == kNoReturn || k == R_NONE) return "?";
   if (failed) return render_return(e.ret);
   const uint64_t v = static_cast<uint64_t>(e.ret);

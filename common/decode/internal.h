@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "buffers.h"
 #include "decode/args.h"
 #include "decode/decode.h"
 
@@ -17,7 +18,7 @@ struct Ctx {
   std::string ret_suffix = {};  // after the result, as strace shows poll's revents
 
   uint64_t arg(int i) const { return e.args[i]; }
-  bool failed() const { return e.ret < 0 && e.ret > -4096; }
+  bool failed() const { return syscall_failed(e.ret); }
   // Bytes the kernel wrote at addr (at least min bytes), marked as shown.
   const std::string* out(uint64_t addr, size_t min = 1);
   // Bytes the syscall read at addr (recorded strings).
