@@ -8,9 +8,10 @@
 prog="$SAMPLES/sample_buffer_kinds"
 assert_native_runs_differ kinds "$prog"
 
-# "syscall address [N bytes]" for every recorded output region.
+# "syscall address [N bytes]" for every recorded output region (-d: all of
+# them, also those dump decodes).
 regions() { # NAME
-    "$RP" dump "$TMP/$1.db" | awk '
+    "$RP" dump -d "$TMP/$1.db" | awk '
         /^ +[0-9]+ +[0-9]+ +[a-z_0-9]+\(/ { split($3, a, "("); name = a[1]; next }
         /<- 0x/ { print name, $2, $3, $4 }' >"$TMP/$1.regions"
 }
