@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "buffers.h"
 #include "replayer.h"
 #include "syscall_table.h"
 #include "sysv_shm.h"
@@ -30,7 +31,7 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   bool exec = t.nr == SYS_execve || t.nr == SYS_execveat;
   if (!clone && !exec) return true;
   Event ce = trace_.event_at(entry.of);
-  bool ok = clone ? !is_error(ce.ret) : ce.ret == 0;
+  bool ok = clone ? !syscall_failed(ce.ret) : ce.ret == 0;
   if (ce.kind != EventKind::kSyscall || ce.extra == kNoReturn || !ok) return true;
   check_call(t, ce);
   if (clone)
@@ -77,10 +78,10 @@ void Replayer::dispatch(const Event& e) {
 void Replayer::replay_syscall(Task& t, const Event& e) {
   const SyscallSpec* s = syscall_spec(e.nr);
   rp_policy p = s ? s->policy : RP_POLICY_EMU;
-  if (p == RP_POLICY_MMAP && is_error(e.ret)) p = RP_POLICY_EMU;
+  if (p == RP_POLICY_MMAP && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (p == RP_POLICY_EXECVE && e.ret != 0) p = RP_POLICY_EMU;
-  if (p == RP_POLICY_CLONE && is_error(e.ret)) p = RP_POLICY_EMU;
-  if (is_sysv_attach_or_detach(e.nr) && is_error(e.ret)) p = RP_POLICY_EMU;
+  if (p == RP_POLICY_CLONE && syscall_failed(e.ret)) p = RP_POLICY_EMU;
+  if (is_sysv_attach_or_detach(e.nr) && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   switch (p) {
     case RP_POLICY_EXEC:
     case RP_POLICY_MMAP:

@@ -50,6 +50,4 @@ inline bool is_syscall_stop(int status) {
   return WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80);
 }
 
-inline bool is_error(int64_t ret) { return ret < 0 && ret > -4096; }
-
 }  // namespace rp

@@ -173,7 +173,7 @@ void Replayer::write_recorded_mem(Task& t, const Event& e) {
 }
 
 void Replayer::echo_output(Task& t, const Event& e) {
-  if (quiet_ || is_error(e.ret)) return;
+  if (quiet_ || syscall_failed(e.ret)) return;
   if (e.nr != SYS_write && e.nr != SYS_writev && e.nr != SYS_pwrite64) return;
   int fd = output_fds_.target(e.tid, static_cast<int>(e.args[0]));
   if (fd == 0) return;
