@@ -195,6 +195,13 @@ int cmd_timeline(const std::vector<std::string>& args) {
   return timeline_main(path, output);
 }
 
+// Traces of rp record -p may not know how the process ended: never say 0 then.
+std::string exit_text(TraceReader& r) {
+  auto st = r.meta("exit_status");
+  if (!st) return "unknown (not observed)";
+  return render_wait_status(std::stoll(*st));
+}
+
 int cmd_info(const std::vector<std::string>& args) {
   po::options_description opts("rp info TRACE");
   std::string path;
@@ -224,22 +231,24 @@ int cmd_info(const std::vector<std::string>& args) {
             << "kernel:         " << m("kernel") << "\n"
             << "arch:           " << m("arch") << "\n"
             << "backend:        " << m("backend") << "\n"
-            << "exit:           "
-            << render_wait_status(std::stoll(r.meta_or("exit_status", "0"))) << "\n"
+            << "exit:           " << exit_text(r) << "\n"
             << "events:         " << r.count("events") << "\n"
             << "tasks:          " << r.count("tasks") << "\n"
             << "memory records: " << r.count("mem") << "\n"
             << "blobs:          " << r.count("blobs") << "\n"
             << "mappings:       " << r.count("mappings") << "\n"
-            << "lost records:   " << m("lost_records") << "\n"
-            << "unknown syscalls: " << m("unknown_syscalls")
+            << "lost records:   " << m("lost_records") << "\n";
+  if (r.meta("unreadable_regions"))  // ptrace reads the tracee's output buffers itself
+    std::cout << "ptrace reads:   " << m("unreadable_regions") << " unreadable regions, "
+              << m("short_reads") << " short reads\n";
+  std::cout << "unknown syscalls: " << m("unknown_syscalls")
             << ", unknown ioctls: " << m("unknown_ioctls") << "\n";
   if (r.meta("kernel_records"))  // kernel backends (docs/backends.md)
     std::cout << "kernel capture: " << m("kernel_records") << " records, " << m("kernel_stalls")
               << " stalls (ring full " << m("kernel_ring_full") << ", copy faults "
               << m("kernel_copy_faults") << "), " << m("kernel_assisted")
               << " completed from user space, " << m("kernel_data_missing")
-              << " with data missing\n";
+              << " with data missing, " << m("kernel_malformed") << " malformed\n";
   if (r.meta_or("replayable", "1") == "0")
     std::cout << "replayable:     no (recorded with -p/--name: no state from before)\n";
   return 0;

@@ -61,6 +61,12 @@ std::string render_wait_status(int64_t st) {
   return "status " + hex(static_cast<uint64_t>(st));
 }
 
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 125;
+}
+
 std::string render_call(const Event& e, bool with_ret) {
   return decode::call_text(decode::decode_call(e), with_ret);
 }

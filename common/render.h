@@ -12,6 +12,8 @@ std::string render_event_text(const Event& e);  // the same without "seq tid "
 std::string render_return(int64_t ret);     // "3", "-1 ENOENT (No such file or directory)"
 std::string render_bytes(const std::string& b, size_t max);  // "3f a2 ..." hex preview
 std::string render_wait_status(int64_t status);             // "exited with 0", "killed by SIGSEGV"
+// A wait status as a shell reports it: the exit code, or 128+N for signal N.
+int exit_code_of(int status);
 std::string quote(const std::string& s, size_t max = 64);   // C-escaped, quoted
 
 }  // namespace rp

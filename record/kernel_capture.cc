@@ -147,10 +147,25 @@ void RecordDecoder::feed(const void* rec, size_t size, std::vector<Out>& out) {
       if (p.have_sys && p.ndata >= p.sys.ndata) complete(p, out);
       return;
     }
-    case RP_REC_TASK:  // forks and exits: the ptrace supervisor records them
+    case RP_REC_TASK: {  // forks and exits: a ptrace supervisor records them too
+      rp_rec_task t;
+      if (h.size < sizeof t) {
+        stats_.malformed++;
+        return;
+      }
+      std::memcpy(&t, rec, sizeof t);
+      if (t.event == RP_TASK_EXIT) exits_[t.tgid] = t.status;  // the last thread's counts
+      return;
+    }
     case RP_REC_PAD: return;
     default: stats_.malformed++;
   }
+}
+
+std::optional<int64_t> RecordDecoder::exit_status(uint32_t tgid) const {
+  auto it = exits_.find(tgid);
+  if (it == exits_.end()) return std::nullopt;
+  return it->second;
 }
 
 void RecordDecoder::add_data(Pending& p, const rp_rec_data& d, const char* payload) {
@@ -419,6 +434,7 @@ void KernelCapture::write_meta() {
   w_.set_meta("kernel_stalls", static_cast<int64_t>(c.stalls));
   w_.set_meta("kernel_assisted", static_cast<int64_t>(assisted_));
   w_.set_meta("kernel_data_missing", static_cast<int64_t>(d.missing));
+  w_.set_meta("kernel_malformed", static_cast<int64_t>(d.malformed));
   w_.set_meta("unknown_syscalls", static_cast<int64_t>(d.unknown_syscalls));
   w_.set_meta("unknown_ioctls", static_cast<int64_t>(d.unknown_ioctls));
 }

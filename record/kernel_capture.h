@@ -136,8 +136,13 @@ class RecordDecoder {
   // Counts what never completed; call once, after the last feed.
   void finish();
   const Stats& stats() const { return stats_; }
-  // Records lost for good: gaps, incomplete syscalls, orphan data.
-  uint64_t lost() const { return stats_.incomplete + stats_.orphans + stats_.tseq_gaps; }
+  // The wait status of process tgid's last exit record, if one came (the
+  // kernel writes them where no ptrace supervisor sees exits: rp record -p).
+  std::optional<int64_t> exit_status(uint32_t tgid) const;
+  // Records lost for good: malformed ones, gaps, incomplete syscalls, orphan data.
+  uint64_t lost() const {
+    return stats_.malformed + stats_.incomplete + stats_.orphans + stats_.tseq_gaps;
+  }
 
  private:
   struct Pending {
@@ -158,6 +163,7 @@ class RecordDecoder {
   std::unordered_map<uint64_t, Pending> pending_;
   std::unordered_set<uint64_t> dropped_;
   std::unordered_map<uint32_t, ThreadSeq> tseq_;
+  std::unordered_map<uint32_t, int64_t> exits_;  // tgid -> wait status
   Stats stats_;
 };
 
@@ -201,6 +207,8 @@ class KernelCapture : public EventsOnlyHooks {
   // kernel_*, unknown_syscalls, unknown_ioctls).
   void write_meta();
   uint64_t lost() const { return lost_; }
+  // After finish(): how process tgid ended, if the kernel reported it.
+  std::optional<int64_t> exit_status(uint32_t tgid) const { return dec_.exit_status(tgid); }
 
   uint64_t next_seq() override { return p_.next_seq(); }
   uint64_t last_seq() override { return p_.last_seq(); }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "arch.h"
 #include "error.h"
 #include "kernel_capture.h"
+#include "render.h"
 #include "unique_fd.h"
 
 namespace rp {
@@ -88,7 +90,7 @@ int record_observe(const std::string& out, const std::string& backend, pid_t pid
     std::cerr << "rp: recording " << (pid > 0 ? "process " + std::to_string(pid) : "'" + comm + "'")
               << " until " << (pid > 0 ? "it exits or " : "") << "Ctrl-C; the trace cannot be "
               << "replayed (no state from before), only inspected\n";
-  auto t0 = time(nullptr);
+  auto t0 = std::chrono::steady_clock::now();
   for (;;) {
     timespec ts{0, 100 * 1000 * 1000};
     if (sigtimedwait(&stop, nullptr, &ts) > 0) break;
@@ -99,9 +101,15 @@ int record_observe(const std::string& out, const std::string& backend, pid_t pid
   }
   kc.finish();
   kc.write_meta();
-  w.set_meta("duration_ms", static_cast<int64_t>(time(nullptr) - t0) * 1000);
-  w.set_meta("exit_status", int64_t{0});
-  w.set_meta("exit_code", int64_t{0});
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - t0).count();
+  w.set_meta("duration_ms", static_cast<int64_t>(ms));
+  // Only what the kernel reported: a process still running at Ctrl-C, or
+  // --name's many processes, have no exit status (rp info: unknown).
+  if (auto st = pid > 0 ? kc.exit_status(static_cast<uint32_t>(pid)) : std::nullopt) {
+    w.set_meta("exit_status", *st);
+    w.set_meta("exit_code", static_cast<int64_t>(exit_code_of(static_cast<int>(*st))));
+  }
   w.finish();
   return 0;
 }

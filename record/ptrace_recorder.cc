@@ -318,11 +318,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
     auto rd = t.mem.word_reader();
-    for (const auto& r : output_regions(*s, e.args, ret, t.lens, rd)) {
-      std::string bytes = t.mem.read(r.addr, r.len);
-      if (bytes.size() != r.len && !bytes.empty()) short_reads_++;
-      if (!bytes.empty()) e.mem.push_back(MemRecord{r.addr, std::move(bytes), false});
-    }
+    read_output_regions(t.mem, output_regions(*s, e.args, ret, t.lens, rd), e.mem, loss_);
     if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
     if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e);
@@ -341,6 +337,16 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.tgid];
   make_runnable(t, 0, g.holder == t.tid);
+}
+
+void read_output_regions(Tracee& tracee, const std::vector<Region>& regions,
+                         std::vector<MemRecord>& mem, RegionLoss& loss) {
+  for (const auto& r : regions) {
+    std::string bytes = tracee.read(r.addr, r.len);
+    if (bytes.empty() && r.len) loss.unreadable++;
+    if (!bytes.empty() && bytes.size() < r.len) loss.short_reads++;
+    if (!bytes.empty()) mem.push_back(MemRecord{r.addr, std::move(bytes), false});
+  }
 }
 
 void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
@@ -370,8 +376,7 @@ void PtraceRecorder::record_exec(Task& t, Event& e) {
   // The kernel put 16 random bytes on the new stack (AT_RANDOM: stack
   // protector and pointer guard seeds); replay writes them back.
   if (auto r = at_random_region(t.tid)) {
-    std::string bytes = t.mem.read(r->addr, r->len);
-    if (bytes.size() == r->len) e.mem.push_back(MemRecord{r->addr, bytes, false});
+    read_output_regions(t.mem, {*r}, e.mem, loss_);
   }
   t.tgid = t.tid;
   std::string path = initial_exe_;

@@ -20,6 +20,18 @@ namespace rp {
 
 class EventsOnlyHooks;  // record/kernel_capture.h
 
+// What a syscall's output regions lost when read from the stopped tracee.
+struct RegionLoss {
+  uint64_t unreadable = 0;   // regions of which not one byte could be read
+  uint64_t short_reads = 0;  // regions read only in part
+  uint64_t total() const { return unreadable + short_reads; }
+};
+// Appends what can be read of each region to mem (as syscall output) and
+// counts into loss what cannot: the trace must say when it lacks bytes the
+// kernel wrote, or replay would hand the program fewer of them unnoticed.
+void read_output_regions(Tracee& tracee, const std::vector<Region>& regions,
+                         std::vector<MemRecord>& mem, RegionLoss& loss);
+
 class PtraceRecorder {
  public:
   explicit PtraceRecorder(TraceWriter& w) : w_(w) {}
@@ -37,7 +49,7 @@ class PtraceRecorder {
   int run(pid_t root);
   uint64_t unknown_syscalls() const { return unknown_syscalls_; }
   uint64_t unknown_ioctls() const { return unknown_ioctls_; }
-  uint64_t short_reads() const { return short_reads_; }
+  const RegionLoss& region_loss() const { return loss_; }
   uint64_t preemptions() const { return preemptions_; }
 
  private:
@@ -105,7 +117,8 @@ class PtraceRecorder {
   uint64_t seq_ = 0;
   pid_t root_ = 0;
   int root_status_ = 0;
-  uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, short_reads_ = 0, preemptions_ = 0;
+  uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, preemptions_ = 0;
+  RegionLoss loss_;
 };
 
 }  // namespace rp

@@ -19,6 +19,7 @@
 #include "error.h"
 #include "launch.h"
 #include "ptrace_recorder.h"
+#include "render.h"
 #include "kernel_capture.h"
 #include "trace.h"
 #include "trace_output.h"
@@ -69,12 +70,6 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   w.set_meta("cpuid", cpuid_snapshot());
   w.set_list("argv", spec.argv);
   w.set_list("env", spec.envp);
-}
-
-int exit_code_of(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 125;
 }
 
 }  // namespace
@@ -144,9 +139,15 @@ int record_main(const RecordOptions& opts) {
   w.set_meta("duration_ms", static_cast<int64_t>(ms));
   w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
   w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
-  w.set_meta("short_reads", static_cast<int64_t>(rec.short_reads()));
-  w.set_meta("lost_records", static_cast<int64_t>(0));
-  if (kc) kc->write_meta();  // its counters replace the ptrace ones above
+  const RegionLoss& loss = rec.region_loss();
+  w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
+  w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
+  uint64_t lost = loss.total();
+  if (kc) {
+    kc->write_meta();  // its counters replace the ptrace ones above
+    lost += kc->lost();
+  }
+  w.set_meta("lost_records", static_cast<int64_t>(lost));
   w.finish();
   out.commit();
   return code;

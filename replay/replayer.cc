@@ -14,11 +14,13 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "cpuid_snapshot.h"
 #include "launch.h"
+#include "render.h"
 #include "vdso.h"
 
 namespace rp {
@@ -126,6 +128,21 @@ void Replayer::start(LaunchSpec& spec, const Event& e) {
   seq_ = e.seq;
 }
 
+// rp replay exits with what it saw, not with what the trace claims; a
+// difference (a trace whose metadata was changed, a recording cut short) is said.
+static int replayed_exit_code(std::optional<int> seen, int recorded) {
+  if (!seen) {
+    std::cerr << "rp: the replayed program had not exited when the trace ended; exiting with "
+              << "the recorded status " << recorded << "\n";
+    return recorded;
+  }
+  int code = exit_code_of(*seen);
+  if (code != recorded)
+    std::cerr << "rp: the replayed program " << render_wait_status(*seen) << ", the trace says "
+              << recorded << "; exiting with " << code << "\n";
+  return code;
+}
+
 int Replayer::run() {
   LaunchSpec spec = launch_spec();
   int exit_code = std::stoi(trace_.meta_or("exit_code", "0"));
@@ -146,8 +163,9 @@ int Replayer::run() {
     dispatch(e);
   }
   notify(ReplayStop::kEnd, 0);
+  std::optional<int> root_status = tasks_[root_rec_].exit_status;  // before kill_all
   kill_all();  // the recording ended here; anything still running has no trace left
-  return exit_code;
+  return replayed_exit_code(root_status, exit_code);
 }
 
 int replay_main(const ReplayOptions& opts) {

@@ -439,17 +439,45 @@ int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
  * threads it wakes. The supervisor
  * takes the number from `exits` when it reaps the thread; a ptrace stop at
  * PTRACE_EVENT_EXIT would be too early, other threads run meanwhile. */
+/* The wait status of a process whose last thread exits (do_exit has set
+ * exit_code by now): rp record -p stores it as the trace's exit status. */
+static __always_inline void emit_group_exit(struct task_struct *task)
+{
+	struct rp_rec_task *r = bpf_ringbuf_reserve(&ring, sizeof(*r), 0);
+
+	if (!r) {
+		COUNT(lost, 1);
+		return;
+	}
+	r->h.size = sizeof(*r);
+	r->h.type = RP_REC_TASK;
+	r->h.flags = 0;
+	r->event = RP_TASK_EXIT;
+	r->tid = task->pid;
+	r->tgid = task->tgid;
+	r->parent_tid = 0;
+	r->seq = next_seq();
+	r->status = task->exit_code;
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	COUNT(records, 1);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(rp_exit, struct task_struct *task)
 {
 	__u32 tgid = task->tgid, tid = task->pid;
 
+	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+
 	if (cfg_stall && traced()) {
 		__u64 seq = next_seq();
 		bpf_map_update_elem(&exits, &tid, &seq, BPF_ANY);
 	}
+	/* Without a supervisor nobody else sees how the process ended. */
+	if (!cfg_stall && group_dead && traced())
+		emit_group_exit(task);
 	/* The last thread (older kernels pass no group_dead: signal->live is 0). */
-	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+	if (group_dead)
 		bpf_map_delete_elem(&tgids, &tgid);
 	return 0;
 }

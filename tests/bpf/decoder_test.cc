@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include <csignal>
 #include <cstring>
 
 #include "blob.h"
@@ -185,7 +186,35 @@ TEST(RecordDecoder, RejectsMalformedRecords) {
   reinterpret_cast<rp_rec_hdr*>(t.data())->type = 99;
   f.feed(t);
   EXPECT_EQ(f.dec.stats().malformed, 3u);
+  EXPECT_EQ(f.dec.lost(), 3u);  // what rp could not parse is lost, and rp info says so
   EXPECT_TRUE(f.out.empty());
+}
+
+std::string task_exit(uint32_t tid, uint32_t tgid, int64_t status) {
+  rp_rec_task t{};
+  t.h.size = sizeof t;
+  t.h.type = RP_REC_TASK;
+  t.event = RP_TASK_EXIT;
+  t.tid = tid;
+  t.tgid = tgid;
+  t.status = status;
+  return std::string(reinterpret_cast<const char*>(&t), sizeof t);
+}
+
+TEST(RecordDecoder, KeepsTheLastExitStatusOfAProcess) {
+  Feeder f;
+  EXPECT_FALSE(f.dec.exit_status(40).has_value());  // never seen: unknown, not 0
+  f.feed(task_exit(41, 40, 0));                      // a thread ends first
+  f.feed(task_exit(40, 40, SIGKILL));                // then the process, killed
+  f.feed(task_exit(50, 50, 3 << 8));
+  ASSERT_TRUE(f.dec.exit_status(40).has_value());
+  EXPECT_EQ(*f.dec.exit_status(40), SIGKILL);
+  EXPECT_EQ(*f.dec.exit_status(50), 3 << 8);
+  std::string cut = task_exit(60, 60, 0);
+  reinterpret_cast<rp_rec_hdr*>(cut.data())->size = sizeof(rp_rec_hdr) + 4;
+  f.dec.feed(cut.data(), sizeof(rp_rec_hdr) + 4, f.out);
+  EXPECT_FALSE(f.dec.exit_status(60).has_value());
+  EXPECT_EQ(f.dec.stats().malformed, 1u);
 }
 
 }  // namespace

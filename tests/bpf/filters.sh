@@ -63,6 +63,31 @@ done
 grep -qE " $target +wait4\(" "$TMP/p.dump" || fail "-p: the shell's own wait4 not recorded"
 run "$TMP/p.rep" "$TMP/p.rep.err" "$RP" replay "$TMP/p.db"
 assert_rp_error "$TMP/p.rep.err" "$STATUS" "replaying a -p trace"
+assert_eq "$(info_field p exit)" "exited with 0" "-p: exit status"
+
+note "-p: a process killed by a signal is recorded as such, not as exit 0"
+sleep 600 &
+victim=$!
+BG_PIDS+=("$victim")
+"$RP" record -p "$victim" -o "$TMP/k.db" 2>"$TMP/k.err" &
+rec=$!
+BG_PIDS+=("$rec")
+wait_recording "$TMP/k.err"
+kill -TERM "$victim"
+wait "$rec" || { show "$TMP/k.err"; fail "-p (killed): rp record exited $?"; }
+assert_eq "$(info_field k exit)" "killed by SIGTERM" "-p: exit status of a killed process"
+
+note "-p: stopped with Ctrl-C before the process ended: its exit status is unknown"
+sleep 600 &
+victim=$!
+BG_PIDS+=("$victim")
+"$RP" record -p "$victim" -o "$TMP/i.db" 2>"$TMP/i.err" &
+rec=$!
+BG_PIDS+=("$rec")
+wait_recording "$TMP/i.err"
+kill -INT "$rec"
+wait "$rec" || { show "$TMP/i.err"; fail "-p (interrupted): rp record exited $?"; }
+assert_eq "$(info_field i exit)" "unknown (not observed)" "-p: exit status not observed"
 
 note "errors"
 run "$TMP/e.out" "$TMP/e.err" "$RP" record -p 999999999 -o "$TMP/e.db"

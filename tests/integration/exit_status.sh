@@ -1,5 +1,6 @@
 #!/bin/bash
-# rp record and rp replay exit with the program's status, 128+N for signal N.
+# rp record and rp replay exit with the program's status, 128+N for signal N;
+# replay with the status it observed.
 . "$(dirname "$0")/lib.sh"
 
 check() { # NAME EXPECTED SCRIPT
@@ -17,4 +18,15 @@ failures=0
 (check term 143 'echo before; kill -TERM $$; echo after') || failures=$((failures + 1))
 [ "$failures" -eq 0 ] || fail "$failures exit status case(s) failed"
 assert_eq "$(cat "$TMP/term.rec")" before "output before the signal"
+
+# rp replay exits with the status it saw, not the one the trace claims, and
+# says so when they differ.
+record claim 'sh' -c 'exit 3'
+sqlite3 "$TMP/claim.db" "UPDATE meta SET value=0 WHERE key='exit_code'" ||
+    fail "cannot edit the trace's exit_code"
+run "$TMP/claim.rep" "$TMP/claim.rep.err" "$RP" replay "$TMP/claim.db"
+assert_eq "$STATUS" 3 "replay of a trace claiming exit 0: the observed status"
+assert_eq "$(wc -l <"$TMP/claim.rep.err")" 1 "replay with a different status: one line on stderr"
+grep -q '^rp: the replayed program exited with 3, the trace says 0' "$TMP/claim.rep.err" ||
+    { show "$TMP/claim.rep.err"; fail "replay with a different status: no 'rp:' line"; }
 echo PASS
