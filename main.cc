@@ -51,6 +51,28 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
   return vm;
 }
 
+// A command-line mistake: reported in one `rp:` line, exit 125 (docs/user-guide.md).
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Boost's parser takes options anywhere; rp record's end at the program's
+// name. Called first on what is left of the command line: from a token that
+// is not an option on, everything is the program and its arguments.
+std::vector<po::option> program_and_rest(std::vector<std::string>& rest) {
+  std::vector<po::option> out;
+  if (rest.empty() || (rest[0].size() > 1 && rest[0][0] == '-')) return out;  // an option, or "--"
+  for (const auto& a : rest) {
+    po::option o;
+    o.value.push_back(a);
+    o.original_tokens.push_back(a);
+    o.position_key = static_cast<int>(out.size());
+    out.push_back(std::move(o));
+  }
+  rest.clear();
+  return out;
+}
+
 int cmd_record(const std::vector<std::string>& args) {
   po::options_description opts("rp record [options] [--] PROGRAM [ARGS...]");
   RecordOptions ro;
@@ -66,27 +88,27 @@ int cmd_record(const std::vector<std::string>& args) {
       "create the trace readable by others (0666 minus umask; default 0600: it holds the "
       "environment and everything the program read)")(
       "quiet,q", po::bool_switch(&ro.quiet), "no messages from rp");
-  // Options end at "--" or at the program: its own options are not rp's.
-  std::vector<std::string> mine;
-  size_t i = 0;
-  for (; i < args.size(); i++) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      i++;
-      break;
-    }
-    if (a.empty() || a[0] != '-') break;
-    mine.push_back(a);
-    bool takes_value = a == "-o" || a == "--output" || a == "-b" || a == "--backend" ||
-                       a == "-p" || a == "--pid" || a == "--name";
-    if (takes_value && i + 1 < args.size()) mine.push_back(args[++i]);
-  }
-  auto vm = parse(mine, opts, {});
+  // rp's options come from `opts` alone (which take a value, bundles like
+  // -qo, --opt=value); they end at "--" or at the program: its own options
+  // are not rp's.
+  auto parsed =
+      po::command_line_parser(args).options(opts).extra_style_parser(program_and_rest).run();
+  po::variables_map vm;
+  po::store(parsed, vm);
+  po::notify(vm);
   if (vm.count("help")) {
     std::cout << opts << "\nExits with the program's status (128+N if signal N killed it).\n";
     return 0;
   }
-  ro.argv.assign(args.begin() + static_cast<long>(i), args.end());
+  ro.argv = po::collect_unrecognized(parsed.options, po::include_positional);
+  if ((ro.attach_pid || !ro.comm.empty()) && !ro.argv.empty())
+    throw UsageError("record: -p/--name record running processes: give no program too ('" +
+                     ro.argv[0] + "')");
+  if (vm.count("pid") && ro.attach_pid <= 0)
+    throw UsageError("record: -p needs a process id > 0, not " + std::to_string(ro.attach_pid));
+  if (vm.count("pid") && vm.count("name")) throw UsageError("record: -p and --name exclude each other");
+  if (!ro.attach_pid && ro.comm.empty() && ro.argv.empty())
+    throw UsageError("record: no program given (rp record [options] [--] PROGRAM [ARGS...])");
   return record_main(ro);
 }
 
@@ -107,11 +129,12 @@ int cmd_replay(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("trace", 1);
   auto vm = parse(args, opts, pos);
-  if (vm.count("help") || ro.trace.empty()) {
-    std::cout << opts << "\nExits with the recorded run's status; 125 if replay fails."
+  if (vm.count("help")) {
+    std::cout << opts << "\nExits with the replayed run's status; 125 if replay fails."
               << "\nWith -g, exits with gdb's status (docs/debugging.md).\n";
-    return vm.count("help") ? 0 : kOwnFailure;
+    return 0;
   }
+  if (ro.trace.empty()) throw UsageError("replay: no trace given (rp replay [options] TRACE)");
   if (autopilot && (go.spawn || go.port >= 0 || !go.scripts.empty() || vm.count("goto")))
     throw Error("replay: -a (no debugger) conflicts with the gdb options");
   if (!go.scripts.empty() && !go.spawn && go.port < 0) go.spawn = true;
@@ -142,10 +165,11 @@ int cmd_dump(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("trace", 1);
   auto vm = parse(args, opts, pos);
-  if (vm.count("help") || o.trace.empty()) {
+  if (vm.count("help")) {
     std::cout << opts;
-    return vm.count("help") ? 0 : kOwnFailure;
+    return 0;
   }
+  if (o.trace.empty()) throw UsageError("dump: no trace given (rp dump [options] TRACE)");
   return dump_main(o);
 }
 
@@ -158,10 +182,11 @@ int cmd_trace_only(const std::vector<std::string>& args, const char* usage,
   po::positional_options_description pos;
   pos.add("trace", 1);
   auto vm = parse(args, opts, pos);
-  if (vm.count("help") || path.empty()) {
+  if (vm.count("help")) {
     std::cout << opts;
-    return vm.count("help") ? 0 : kOwnFailure;
+    return 0;
   }
+  if (path.empty()) throw UsageError(std::string("no trace given (") + usage + ")");
   return run(path);
 }
 
@@ -188,10 +213,12 @@ int cmd_timeline(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("trace", 1);
   auto vm = parse(args, opts, pos);
-  if (vm.count("help") || path.empty() || output.empty()) {
+  if (vm.count("help")) {
     std::cout << opts << "\nTime is the trace's event order (one event = 1 us), not wall time.\n";
-    return vm.count("help") ? 0 : kOwnFailure;
+    return 0;
   }
+  if (path.empty() || output.empty())
+    throw UsageError("timeline: needs a trace and -o FILE.json (rp timeline TRACE -o FILE.json)");
   return timeline_main(path, output);
 }
 
@@ -209,10 +236,11 @@ int cmd_info(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("trace", 1);
   auto vm = parse(args, opts, pos);
-  if (vm.count("help") || path.empty()) {
+  if (vm.count("help")) {
     std::cout << opts;
-    return vm.count("help") ? 0 : kOwnFailure;
+    return 0;
   }
+  if (path.empty()) throw UsageError("info: no trace given (rp info TRACE)");
   TraceReader r(path);
   r.verify_blobs();
   auto argv = r.list("argv");
@@ -281,13 +309,16 @@ int main(int argc, char** argv) {
     if (cmd == "timeline") return cmd_timeline(args);
     // Internal, run by the gdb that `rp replay -g` starts (replay/gdb_server.h).
     if (cmd == "gdb-handoff" && args.size() == 1) return gdb_handoff_main(std::stoi(args[0]));
-    std::cerr << "rp: unknown command '" << cmd << "'\n" << kUsage;
+    std::cerr << "rp: unknown command '" << cmd << "' (rp --help lists them)\n";
     return kOwnFailure;
   } catch (const NotFound& e) {
     std::cerr << "rp: " << e.what() << "\n";
     return kNotFound;
-  } catch (const po::error& e) {
-    std::cerr << "rp " << cmd << ": " << e.what() << "\n";
+  } catch (const po::error& e) {  // a usage error, as Boost words it
+    std::cerr << "rp: " << cmd << ": " << e.what() << "\n";
+    return kOwnFailure;
+  } catch (const UsageError& e) {
+    std::cerr << "rp: " << e.what() << "\n";
     return kOwnFailure;
   } catch (const std::exception& e) {
     std::cerr << "rp: " << e.what() << "\n";

@@ -31,6 +31,43 @@ run "$out" "$err" "$RP" record --no-such-option -- /bin/true
 assert_ne "$STATUS" 0 "rp record --no-such-option"
 [ "$STATUS" -lt 128 ] || fail "rp record --no-such-option: status $STATUS"
 
+note "usage errors: one 'rp:' line on stderr, status 125, no trace left behind"
+usage_error() { # WHAT ARGS...
+    local what=$1
+    shift
+    run "$out" "$err" "$RP" "$@"
+    assert_eq "$STATUS" 125 "$what: status"
+    assert_rp_error "$err" "$STATUS" "$what"
+    [ -s "$out" ] && { show "$out"; fail "$what: printed on stdout"; }
+    [ ! -e "$TMP/u.db" ] || fail "$what: a trace was written"
+}
+usage_error "unknown option" record -o "$TMP/u.db" --no-such-option -- /bin/true
+usage_error "missing value" record -q -o
+usage_error "value missing before the program" record -o -q /bin/true
+usage_error "bad number" record -o "$TMP/u.db" -p abc
+usage_error "-p and a program" record -o "$TMP/u.db" -p $$ /bin/true
+usage_error "-p and a program after --" record -o "$TMP/u.db" -p $$ -- /bin/true
+usage_error "no program" record -o "$TMP/u.db" -q
+usage_error "a switch given a value" record --quiet=yes -o "$TMP/u.db" /bin/true
+usage_error "replay without a trace" replay -q
+usage_error "dump without a trace" dump --data
+usage_error "info without a trace" info
+usage_error "unknown command" bogus
+
+note "rp record's options as the description says: bundles, --opt=value, attached values"
+run "$out" "$err" "$RP" record -qo "$TMP/b.db" /bin/echo bundled
+assert_eq "$STATUS" 0 "rp record -qo FILE"
+assert_eq "$(cat "$out")" bundled "rp record -qo FILE: the program's output"
+[ -s "$err" ] && { show "$err"; fail "rp record -qo: -q was not taken (stderr not empty)"; }
+[ -s "$TMP/b.db" ] || fail "rp record -qo FILE: no trace at FILE"
+run "$out" "$err" "$RP" record --output="$TMP/eq.db" --backend=ptrace -q /bin/echo -o x
+assert_eq "$STATUS" 0 "rp record --output=FILE"
+assert_eq "$(cat "$out")" "-o x" "rp record --output=FILE: the program's own -o"
+[ -s "$TMP/eq.db" ] || fail "rp record --output=FILE: no trace at FILE"
+run "$out" "$err" "$RP" record -q "-o$TMP/st.db" -- /bin/echo --output
+assert_eq "$(cat "$out")" "--output" "rp record -oFILE -- PROGRAM --output"
+[ -s "$TMP/st.db" ] || fail "rp record -oFILE: no trace at FILE"
+
 note "program not found"
 run "$out" "$err" "$RP" record -o "$TMP/nf.db" -- /nonexistent
 assert_eq "$STATUS" 127 "rp record -- /nonexistent"
