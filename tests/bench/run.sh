@@ -672,9 +672,25 @@ report_micro() {
     table "| $c | $reps | $(fmt %.1f "$(calc_div "$tn" 1000)") | $(fmt %.1f "$(calc_div "$tc" 1000)") | $(fmt %.0f "$add") | $(fmt %.0f "$raw") | $(fmt %.1f "$st") | $(fmt %.0f "$lost") | $(fmt %.0f "$bytes") |"
     result "$exp" "$c" "$add" ns/syscall "no result: the runs failed or were skipped for the time budget (see the log)"
     result "$exp" "$c" "$lost" lost "no result: the runs failed or were skipped for the time budget"
+    ADDED[$c]=$add
   done
   table ""
+  report_bpf_speedup "$exp"
 }
+# The point of a kernel backend: a syscall costs far less than with ptrace
+# (two stops per syscall). Once a timed test (tests/bpf/speed.sh, "bpf at least
+# 3x faster"); a measurement, so it lives here: a row and a RESULT line.
+report_bpf_speedup() { # EXP (after report_micro filled ADDED)
+  local x verdict
+  x=NA
+  isnum "${ADDED[ptrace]:-}" && isnum "${ADDED[bpf]:-}" &&
+    x=$(awk -v p="${ADDED[ptrace]}" -v b="${ADDED[bpf]}" 'BEGIN { if (b > 0) printf "%.3g", p / b; else print "NA" }')
+  verdict=NA
+  isnum "$x" && verdict=$(awk -v x="$x" 'BEGIN { print (x >= 3 ? "yes" : "no") }')
+  table "$1: ptrace adds $(fmt %.1f "$x")× the time per syscall bpf adds (bpf at least 3× faster: $verdict)." ""
+  result "$1" bpf-vs-ptrace "$x" x "no result: bpf or ptrace has no ns/syscall"
+}
+declare -A ADDED
 calc_div() { if isnum "${1:-}" && isnum "${2:-}"; then calc "$1 / $2"; else echo NA; fi; }
 
 # ================================================================ replay
