@@ -8,6 +8,7 @@
 #include "buffers.h"
 #include "decode/decode.h"
 #include "decode/xlat.h"
+#include "hex.h"
 #include "insn.h"
 #include "syscall_table.h"
 
@@ -42,13 +43,7 @@ std::string render_return(int64_t ret) {
 }
 
 std::string render_bytes(const std::string& b, size_t max) {
-  std::string out;
-  char x[4];
-  for (size_t i = 0; i < b.size() && i < max; i++) {
-    snprintf(x, sizeof x, "%02x", static_cast<unsigned char>(b[i]));
-    if (i) out += ' ';
-    out += x;
-  }
+  std::string out = to_hex(std::string_view(b).substr(0, max), ' ');
   if (b.size() > max) out += " ...";
   return out;
 }

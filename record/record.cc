@@ -17,6 +17,7 @@
 #include "blob.h"
 #include "cpuid_snapshot.h"
 #include "error.h"
+#include "hex.h"
 #include "launch.h"
 #include "ptrace_recorder.h"
 #include "render.h"
@@ -29,21 +30,11 @@ extern char** environ;
 namespace rp {
 namespace {
 
-std::string hex(const std::string& b) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : b) {
-    out += d[c >> 4];
-    out += d[c & 15];
-  }
-  return out;
-}
-
 std::string file_hash(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   std::stringstream ss;
   ss << f.rdbuf();
-  return hex(hash128(ss.str()));
+  return to_hex(hash128(ss.str()));
 }
 
 std::string iso_now() {

@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace rp {
+#include "hex.h"  // to_hex, from_hex: the protocol's byte encoding
 
-std::string to_hex(const std::string& bytes);
-std::string from_hex(const std::string& hex);  // stops at the first non-hex pair
+namespace rp {
 
 // A TCP socket on 127.0.0.1; port 0 picks a free one (*bound says which).
 int gdb_listen(int port, int* bound);

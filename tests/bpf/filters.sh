@@ -65,28 +65,28 @@ run "$TMP/p.rep" "$TMP/p.rep.err" "$RP" replay "$TMP/p.db"
 assert_rp_error "$TMP/p.rep.err" "$STATUS" "replaying a -p trace"
 assert_eq "$(info_field p exit)" "exited with 0" "-p: exit status"
 
+# attach_sleeper NAME: rp record -p on a new sleep into $TMP/NAME.db; sets
+# VICTIM (the sleep) and REC (rp), once rp says it is recording.
+attach_sleeper() {
+    sleep 600 &
+    VICTIM=$!
+    BG_PIDS+=("$VICTIM")
+    "$RP" record -p "$VICTIM" -o "$TMP/$1.db" 2>"$TMP/$1.err" &
+    REC=$!
+    BG_PIDS+=("$REC")
+    wait_recording "$TMP/$1.err"
+}
+
 note "-p: a process killed by a signal is recorded as such, not as exit 0"
-sleep 600 &
-victim=$!
-BG_PIDS+=("$victim")
-"$RP" record -p "$victim" -o "$TMP/k.db" 2>"$TMP/k.err" &
-rec=$!
-BG_PIDS+=("$rec")
-wait_recording "$TMP/k.err"
-kill -TERM "$victim"
-wait "$rec" || { show "$TMP/k.err"; fail "-p (killed): rp record exited $?"; }
+attach_sleeper k
+kill -TERM "$VICTIM"
+wait "$REC" || { show "$TMP/k.err"; fail "-p (killed): rp record exited $?"; }
 assert_eq "$(info_field k exit)" "killed by SIGTERM" "-p: exit status of a killed process"
 
 note "-p: stopped with Ctrl-C before the process ended: its exit status is unknown"
-sleep 600 &
-victim=$!
-BG_PIDS+=("$victim")
-"$RP" record -p "$victim" -o "$TMP/i.db" 2>"$TMP/i.err" &
-rec=$!
-BG_PIDS+=("$rec")
-wait_recording "$TMP/i.err"
-kill -INT "$rec"
-wait "$rec" || { show "$TMP/i.err"; fail "-p (interrupted): rp record exited $?"; }
+attach_sleeper i
+kill -INT "$REC"
+wait "$REC" || { show "$TMP/i.err"; fail "-p (interrupted): rp record exited $?"; }
 assert_eq "$(info_field i exit)" "unknown (not observed)" "-p: exit status not observed"
 
 note "errors"
