@@ -73,6 +73,20 @@ std::vector<po::option> program_and_rest(std::vector<std::string>& rest) {
   return out;
 }
 
+// Exactly one of: a program, -p PID, --name COMM.
+void check_what_to_record(const po::variables_map& vm, const RecordOptions& ro) {
+  bool running = vm.count("pid") || vm.count("name");
+  if (running && !ro.argv.empty())
+    throw UsageError("record: -p/--name record running processes: give no program too ('" +
+                     ro.argv[0] + "')");
+  if (vm.count("pid") && vm.count("name"))
+    throw UsageError("record: -p and --name exclude each other");
+  if (vm.count("pid") && ro.attach_pid <= 0)
+    throw UsageError("record: -p needs a process id > 0, not " + std::to_string(ro.attach_pid));
+  if (!running && ro.argv.empty())
+    throw UsageError("record: no program given (rp record [options] [--] PROGRAM [ARGS...])");
+}
+
 int cmd_record(const std::vector<std::string>& args) {
   po::options_description opts("rp record [options] [--] PROGRAM [ARGS...]");
   RecordOptions ro;
@@ -101,14 +115,7 @@ int cmd_record(const std::vector<std::string>& args) {
     return 0;
   }
   ro.argv = po::collect_unrecognized(parsed.options, po::include_positional);
-  if ((ro.attach_pid || !ro.comm.empty()) && !ro.argv.empty())
-    throw UsageError("record: -p/--name record running processes: give no program too ('" +
-                     ro.argv[0] + "')");
-  if (vm.count("pid") && ro.attach_pid <= 0)
-    throw UsageError("record: -p needs a process id > 0, not " + std::to_string(ro.attach_pid));
-  if (vm.count("pid") && vm.count("name")) throw UsageError("record: -p and --name exclude each other");
-  if (!ro.attach_pid && ro.comm.empty() && ro.argv.empty())
-    throw UsageError("record: no program given (rp record [options] [--] PROGRAM [ARGS...])");
+  check_what_to_record(vm, ro);
   return record_main(ro);
 }
 
@@ -226,7 +233,10 @@ int cmd_timeline(const std::vector<std::string>& args) {
 std::string exit_text(TraceReader& r) {
   auto st = r.meta("exit_status");
   if (!st) return "unknown (not observed)";
-  return render_wait_status(std::stoll(*st));
+  char* end = nullptr;
+  long long v = strtoll(st->c_str(), &end, 10);
+  if (st->empty() || *end) return "damaged ('" + *st + "')";
+  return render_wait_status(v);
 }
 
 int cmd_info(const std::vector<std::string>& args) {
