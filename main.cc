@@ -276,8 +276,8 @@ int cmd_info(const std::vector<std::string>& args) {
             << "blobs:          " << r.count("blobs") << "\n"
             << "mappings:       " << r.count("mappings") << "\n"
             << "lost records:   " << m("lost_records") << "\n";
-  if (r.meta("unreadable_regions"))  // ptrace reads the tracee's output buffers itself
-    std::cout << "ptrace reads:   " << m("unreadable_regions") << " unreadable regions, "
+  if (r.meta("unreadable_regions"))  // output buffers rp read from the stopped program
+    std::cout << "memory reads:   " << m("unreadable_regions") << " unreadable regions, "
               << m("short_reads") << " short reads\n";
   std::cout << "unknown syscalls: " << m("unknown_syscalls")
             << ", unknown ioctls: " << m("unknown_ioctls") << "\n";

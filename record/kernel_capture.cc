@@ -16,7 +16,7 @@
 #include "error.h"
 #include "syscall_table.h"
 #include "shm_segment.h"
-#include "tracee_mem.h"
+#include "tracee.h"
 #include "unique_fd.h"
 
 namespace rp {
@@ -245,39 +245,34 @@ void RecordDecoder::finish() {
 
 // ---------------------------------------------------------------- stalls
 
-RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid) {
+RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss) {
   RecordDecoder::Out o;
   Event& e = o.event;
   e = event_of(r);
   const SyscallSpec* s = syscall_spec(r.nr);
   if (!s) return o;
-  WordReader rd = tracee_word_reader(tid);
+  Tracee mem(tid);
+  WordReader rd = mem.word_reader();
   const bool exec_ok = s->policy == RP_POLICY_EXECVE && r.ret == 0;
   if (!exec_ok) {  // after a successful execve the old strings are gone
     for (int i = 0; s->arg_kinds[i] && i < 6; i++) {
       if (s->arg_kinds[i] != 's' || !e.args[i]) continue;
-      e.mem.push_back(MemRecord{e.args[i], read_cstring(tid, e.args[i]), true});
+      e.mem.push_back(MemRecord{e.args[i], mem.read_cstring(e.args[i]), true});
     }
   }
   auto in = input_regions(*s, e.args, rd);
   if (!in.empty()) {
     std::string data;
-    for (const auto& g : in) data += read_mem(tid, g.addr, g.len);
+    for (const auto& g : in) data += mem.read(g.addr, g.len);
     e.in_hash = hash64(data);
   }
   EntryLens lens;
   lens.len[0] = r.entry_len[0];
   lens.len[1] = r.entry_len[1];
-  for (const auto& g : output_regions(*s, e.args, e.ret, lens, rd)) {
-    std::string bytes = read_mem(tid, g.addr, g.len);
-    if (!bytes.empty()) e.mem.push_back(MemRecord{g.addr, std::move(bytes), false});
-  }
+  read_output_regions(mem, output_regions(*s, e.args, e.ret, lens, rd), e.mem, loss);
   if (exec_ok) {
     // The kernel's 16 random bytes on the new stack; replay writes them back.
-    if (auto r = at_random_region(tid)) {
-      std::string bytes = read_mem(tid, r->addr, r->len);
-      if (bytes.size() == r->len) e.mem.push_back(MemRecord{r->addr, bytes, false});
-    }
+    if (auto r = at_random_region(tid)) read_output_regions(mem, {*r}, e.mem, loss);
   }
   if (r.nr == SYS_shmat && !syscall_failed(r.ret))  // replay attaches these bytes, not the segment
     if (auto seg = attached_segment(tid, static_cast<uint64_t>(r.ret)))
@@ -285,7 +280,7 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid) {
   if (is_file_mmap(s, e.args, e.ret)) {
     // Replay has no file: keep what the mapping shows now (zero fill past EOF
     // included), before the program can write to it.
-    std::string bytes = read_mem(tid, static_cast<uint64_t>(e.ret), e.args[1]);
+    std::string bytes = mem.read(static_cast<uint64_t>(e.ret), e.args[1]);
     o.mapping = mapping_of(e);
     char link[4096];
     std::string fd = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(e.args[4]);
@@ -322,7 +317,7 @@ void KernelCapture::start(bool observe) {
 bool KernelCapture::on_stop_signal(pid_t tid) {
   auto r = p_.take_stalled(tid);
   if (!r) return false;
-  RecordDecoder::Out o = event_from_tracee(*r, tid);
+  RecordDecoder::Out o = event_from_tracee(*r, tid, tracee_loss_);
   write(o);  // the tracer holds the writer lock while it handles a stop
   assisted_++;
   std::lock_guard lk(done_mu_);
@@ -419,7 +414,7 @@ void KernelCapture::finish() {
   if (writer_.joinable()) writer_.join();
   dec_.finish();
   counters_ = p_.counters();
-  lost_ = counters_.lost + dec_.lost() + unresolved_;
+  lost_ = counters_.lost + dec_.lost() + unresolved_ + tracee_loss_.total();
 }
 
 void KernelCapture::write_meta() {

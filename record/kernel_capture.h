@@ -35,6 +35,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "region_read.h"
 #include "rp_abi.h"
 #include "trace.h"
 
@@ -170,7 +171,7 @@ class RecordDecoder {
 // Builds a syscall event from a parked record by reading the stopped thread
 // tid: the same regions as the ptrace backend (common/buffers.cc), plus the
 // AT_RANDOM bytes after execve and the contents of a file mapping.
-RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid);
+RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss);
 
 // What PtraceRecorder needs in events-only mode.
 class EventsOnlyHooks {
@@ -207,6 +208,8 @@ class KernelCapture : public EventsOnlyHooks {
   // kernel_*, unknown_syscalls, unknown_ioctls).
   void write_meta();
   uint64_t lost() const { return lost_; }
+  // Output regions the user-space completions could not read (in lost()).
+  const RegionLoss& tracee_loss() const { return tracee_loss_; }
   // After finish(): how process tgid ended, if the kernel reported it.
   std::optional<int64_t> exit_status(uint32_t tgid) const { return dec_.exit_status(tgid); }
 
@@ -241,6 +244,7 @@ class KernelCapture : public EventsOnlyHooks {
   std::atomic<bool> stopping_{false};
   std::thread drain_, writer_;
   uint64_t assisted_ = 0, unresolved_ = 0, lost_ = 0;
+  RegionLoss tracee_loss_;  // tracer thread
   KernelProducer::Counters counters_;
 };
 

@@ -339,16 +339,6 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   make_runnable(t, 0, g.holder == t.tid);
 }
 
-void read_output_regions(Tracee& tracee, const std::vector<Region>& regions,
-                         std::vector<MemRecord>& mem, RegionLoss& loss) {
-  for (const auto& r : regions) {
-    std::string bytes = tracee.read(r.addr, r.len);
-    if (bytes.empty() && r.len) loss.unreadable++;
-    if (!bytes.empty() && bytes.size() < r.len) loss.short_reads++;
-    if (!bytes.empty()) mem.push_back(MemRecord{r.addr, std::move(bytes), false});
-  }
-}
-
 void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
   // Replay has no file: keep the bytes the mapping shows now. Reading the
   // tracee's memory gives exactly what it sees (zero fill past EOF included,

@@ -13,24 +13,13 @@
 
 #include "arch.h"
 #include "buffers.h"
+#include "region_read.h"
 #include "tracee.h"
 #include "trace.h"
 
 namespace rp {
 
 class EventsOnlyHooks;  // record/kernel_capture.h
-
-// What a syscall's output regions lost when read from the stopped tracee.
-struct RegionLoss {
-  uint64_t unreadable = 0;   // regions of which not one byte could be read
-  uint64_t short_reads = 0;  // regions read only in part
-  uint64_t total() const { return unreadable + short_reads; }
-};
-// Appends what can be read of each region to mem (as syscall output) and
-// counts into loss what cannot: the trace must say when it lacks bytes the
-// kernel wrote, or replay would hand the program fewer of them unnoticed.
-void read_output_regions(Tracee& tracee, const std::vector<Region>& regions,
-                         std::vector<MemRecord>& mem, RegionLoss& loss);
 
 class PtraceRecorder {
  public:

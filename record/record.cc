@@ -130,14 +130,15 @@ int record_main(const RecordOptions& opts) {
   w.set_meta("duration_ms", static_cast<int64_t>(ms));
   w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
   w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
-  const RegionLoss& loss = rec.region_loss();
-  w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
-  w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
+  RegionLoss loss = rec.region_loss();
   uint64_t lost = loss.total();
   if (kc) {
     kc->write_meta();  // its counters replace the ptrace ones above
-    lost += kc->lost();
+    loss += kc->tracee_loss();
+    lost += kc->lost();  // its tracee_loss() included
   }
+  w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
+  w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
   w.set_meta("lost_records", static_cast<int64_t>(lost));
   w.finish();
   out.commit();

@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "ptrace_recorder.h"
+#include "region_read.h"
 
 namespace rp {
 namespace {
