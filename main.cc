@@ -296,7 +296,7 @@ int cmd_info(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << kUsage;
+    std::cerr << "rp: no command given (rp --help lists them)\n";
     return kOwnFailure;
   }
   std::string cmd = argv[1];

@@ -54,6 +54,8 @@ usage_error "replay without a trace" replay -q
 usage_error "dump without a trace" dump --data
 usage_error "info without a trace" info
 usage_error "unknown command" bogus
+usage_error "no command"
+usage_error "two traces" info "$TMP/a.db" "$TMP/b.db"
 
 note "rp record's options as the description says: bundles, --opt=value, attached values"
 run "$out" "$err" "$RP" record -qo "$TMP/b.db" /bin/echo bundled
