@@ -6,7 +6,8 @@
 . "$(dirname "$0")/../gdb/gdb_lib.sh"
 
 [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null ||
-    { echo "SKIP: needs root and setpriv to act as a second user"; exit 77; }
+    { [ "${CI:-}" = true ] && fail "CI=true: needs root and setpriv to act as a second user"
+      echo "SKIP: needs root and setpriv to act as a second user"; exit 77; }
 
 record_check_secret
 "$RP" replay --gdb-port 0 "$TMP/cs.db" >"$TMP/rp.out" 2>"$TMP/rp.err" </dev/null &
