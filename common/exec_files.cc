@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -19,11 +20,19 @@ bool read_file(const std::string& path, std::string& out, int& mode) {
   std::stringstream ss;
   ss << f.rdbuf();
   out = ss.str();
-  mode = static_cast<int>(st.st_mode & 07777);
+  // Replay gives stored files owner permissions only (replay_file_mode); a
+  // reader refuses setuid/setgid/sticky and group/world-writable bits.
+  mode = static_cast<int>(st.st_mode & 0755);
   return true;
 }
 
 }  // namespace
+
+std::string stored_path(const std::string& abs) {
+  std::string p = std::filesystem::path(abs).lexically_normal().string();
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
 
 std::string elf_interpreter(const std::string& image) {
   auto elf = llvm::object::ELF64LEFile::create(llvm::StringRef(image.data(), image.size()));
@@ -49,11 +58,13 @@ std::vector<ExecFile> exec_files(pid_t tid, const std::string& path, const std::
   std::vector<ExecFile> out;
   std::set<std::string> seen;
   auto add = [&](const std::string& p) -> const ExecFile* {
-    std::string abs = p.empty() || p[0] == '/' ? p : cwd + "/" + p;
-    if (abs.empty() || !seen.insert(abs).second) return nullptr;
+    if (p.empty()) return nullptr;
+    std::string named = p[0] == '/' ? p : cwd + "/" + p;  // what the kernel opened
+    std::string abs = stored_path(named);
+    if (!seen.insert(abs).second) return nullptr;
     ExecFile f;
     f.path = abs;
-    if (!read_file(abs, f.bytes, f.mode)) return nullptr;
+    if (!read_file(named, f.bytes, f.mode)) return nullptr;
     out.push_back(std::move(f));
     return &out.back();
   };

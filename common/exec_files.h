@@ -22,6 +22,12 @@ struct ExecFile {
 // whose cwd was `cwd`: the files to store. Unreadable ones are skipped.
 std::vector<ExecFile> exec_files(pid_t tid, const std::string& path, const std::string& cwd);
 
+// The path a file is stored under: `abs` (absolute) with ".", ".." and
+// repeated slashes resolved lexically, as the kernel resolves them in
+// replay's private root, which has no symlinks. Readers accept only such
+// clean paths (trace_check.h).
+std::string stored_path(const std::string& abs);
+
 // PT_INTERP of an ELF image, empty if none (parsed with LLVM libObject).
 std::string elf_interpreter(const std::string& image);
 

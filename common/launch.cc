@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "error.h"
+#include "private_root.h"
 #include "sandbox.h"
 #include "syscall_table.h"
 #include "unique_fd.h"
@@ -73,14 +74,6 @@ void write_text(const char* path, const std::string& text) {
   close(fd);
 }
 
-int make_dirs(const std::string& path) {
-  for (size_t i = 1; i <= path.size(); i++) {
-    if (i != path.size() && path[i] != '/') continue;
-    if (mkdir(path.substr(0, i).c_str(), 0755) != 0 && errno != EEXIST) return errno;
-  }
-  return 0;
-}
-
 // Kills and reaps a child that failed to start, when an error unwinds past
 // it; release() once it is started.
 class KillOnUnwind {
@@ -120,22 +113,15 @@ int enter_private_root(const LaunchSpec& spec) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno;
   const std::string& root = spec.root_dir;
   if (mount("rp-replay-root", root.c_str(), "tmpfs", 0, "mode=0755") != 0) return errno;
-  for (const auto& f : spec.root_files) {
-    std::string p = root + f.path;
-    if (int e = make_dirs(p.substr(0, p.rfind('/')))) return e;
-    int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-    if (fd < 0) return errno;
-    size_t done = 0;
-    while (done < f.bytes.size()) {
-      ssize_t n = write(fd, f.bytes.data() + done, f.bytes.size() - done);
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    fchmod(fd, static_cast<mode_t>(f.mode));
-    close(fd);
-  }
-  if (!spec.cwd.empty()) make_dirs(root + spec.cwd);
-  if (chroot(root.c_str()) != 0) return errno;
+  // Filled and entered through one descriptor: the trace decides no path
+  // outside the root (private_root.h), and the root cannot be swapped under us.
+  int root_fd = open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (root_fd < 0) return errno;
+  int err = fill_private_root(root_fd, spec.root_files, spec.cwd, spec.exe_path);
+  if (!err && fchdir(root_fd) != 0) err = errno;
+  close(root_fd);
+  if (err) return err;
+  if (chroot(".") != 0) return errno;
   if (chdir("/") != 0) return errno;
   return 0;
 }

@@ -13,6 +13,13 @@ Db::Db(const std::string& path, int flags) : path_(path) {
     throw Error(path + ": " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
+  if (flags & SQLITE_OPEN_READONLY) {
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
+    sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 0);
+  }
 }
 
 Db::~Db() { sqlite3_close(db_); }
@@ -71,6 +78,7 @@ void Stmt::reset() {
 }
 
 bool Stmt::is_null(int c) const { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
+bool Stmt::is_integer(int c) const { return sqlite3_column_type(st_, c) == SQLITE_INTEGER; }
 int64_t Stmt::i64(int c) const { return sqlite3_column_int64(st_, c); }
 std::string Stmt::text(int c) const {
   auto p = sqlite3_column_text(st_, c);

@@ -10,6 +10,9 @@ namespace rp::sql {
 
 class Db {
  public:
+  // A database opened read-only is treated as untrusted input: defensive
+  // mode, no trusted schema (no functions with side effects from views or
+  // triggers), bounded value lengths.
   Db(const std::string& path, int flags);
   ~Db();
   Db(const Db&) = delete;
@@ -40,6 +43,7 @@ class Stmt {
   void reset();
 
   bool is_null(int col) const;
+  bool is_integer(int col) const;  // stored as INTEGER (a trace is untrusted: types are checked)
   int64_t i64(int col) const;
   std::string text(int col) const;
   std::string blob(int col) const;

@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstring>
 
 #include "blob.h"
 #include "error.h"
 #include "syscall_table.h"
+#include "trace_check.h"
 
 namespace rp {
 namespace {
@@ -49,6 +51,8 @@ CREATE VIEW listing AS
 )sql";
 
 }  // namespace
+
+const char* trace_schema() { return kSchema; }
 
 const char* event_kind_name(EventKind k) {
   switch (k) {
@@ -238,24 +242,40 @@ void TraceWriter::finish() {
 
 // ---------------------------------------------------------------- reader
 
-TraceReader::TraceReader(const std::string& path) {
+namespace {
+
+// A column the schema declares INTEGER: SQLite would silently read text as 0.
+int64_t int_col(sql::Stmt& st, int c, const char* what) {
+  if (!st.is_integer(c)) throw Error(std::string(what) + " is not an integer");
+  return st.i64(c);
+}
+std::optional<int64_t> opt_int_col(sql::Stmt& st, int c, const char* what) {
+  if (st.is_null(c)) return std::nullopt;
+  return int_col(st, c, what);
+}
+
+}  // namespace
+
+TraceReader::TraceReader(const std::string& path, bool validate) : path_(path) {
   if (::access(path.c_str(), R_OK) != 0) throw_errno(path);
   db_ = std::make_unique<sql::Db>(path, SQLITE_OPEN_READONLY);
   try {
     db_->exec("PRAGMA quick_check");
-    sql::Stmt st(*db_, "SELECT value FROM meta WHERE key='format_version'");
-    if (!st.step()) throw Error("no format_version");
-    int64_t v = st.i64(0);
-    if (v != kTraceVersion)
-      throw Error("trace format version " + std::to_string(v) + ", this rp reads version " +
-                  std::to_string(kTraceVersion));
   } catch (const Error& e) {
     throw Error(path + ": not a usable rp trace (" + e.what() + ")");
   }
-  if (meta_or("complete", "0") != "1")
-    throw Error(path + ": trace is incomplete (recording was cut short)");
-  rewind();
+  if (validate) {
+    auto problems = check_trace_header(*this);
+    if (!problems.empty()) {
+      std::string more =
+          problems.size() > 1 ? " (+" + std::to_string(problems.size() - 1) + " more: rp check)" : "";
+      throw Error(path + ": " + problems.front() + more);
+    }
+    rewind();  // the schema is rp's: the cursors' queries are valid
+  }
 }
+
+void TraceReader::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
 
 std::optional<std::string> TraceReader::meta(const std::string& key) {
   sql::Stmt st(*db_, "SELECT value FROM meta WHERE key=?");
@@ -267,6 +287,25 @@ std::optional<std::string> TraceReader::meta(const std::string& key) {
 std::string TraceReader::meta_or(const std::string& key, const std::string& dflt) {
   auto v = meta(key);
   return v ? *v : dflt;
+}
+
+int64_t TraceReader::meta_int(const std::string& key, int64_t dflt, int64_t lo, int64_t hi) {
+  sql::Stmt st(*db_, "SELECT value FROM meta WHERE key=?");
+  st.bind(1, key);
+  if (!st.step()) return dflt;
+  int64_t v = 0;
+  bool ok = st.is_integer(0);
+  if (ok) {
+    v = st.i64(0);
+  } else {
+    std::string t = st.text(0);  // older writers stored some numbers as text
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    ok = !t.empty() && ec == std::errc() && end == t.data() + t.size();
+  }
+  if (!ok || v < lo || v > hi)
+    fail("meta " + key + " is '" + st.text(0).substr(0, 40) + "', not an integer in [" +
+         std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
 }
 
 std::vector<std::string> TraceReader::list(const std::string& kind) {
@@ -282,11 +321,20 @@ std::vector<TaskInfo> TraceReader::tasks() {
   std::vector<TaskInfo> out;
   while (st.step()) {
     TaskInfo t;
-    t.tid = static_cast<int32_t>(st.i64(0));
-    t.tgid = static_cast<int32_t>(st.i64(1));
-    t.parent = static_cast<int32_t>(st.i64(2));
-    t.first_seq = static_cast<uint64_t>(st.i64(3));
-    if (!st.is_null(4)) t.exit_status = st.i64(4);
+    try {
+      t.tid = static_cast<int32_t>(int_col(st, 0, "tid"));
+      t.tgid = static_cast<int32_t>(int_col(st, 1, "tgid"));
+      t.parent = static_cast<int32_t>(int_col(st, 2, "parent"));
+      t.first_seq = static_cast<uint64_t>(int_col(st, 3, "first_seq"));
+      t.exit_status = opt_int_col(st, 4, "exit_status");
+      int64_t wide[] = {st.i64(0), st.i64(1), st.i64(2)};
+      for (int64_t w : wide)
+        if (w != static_cast<int32_t>(w)) throw Error("a tid out of range");
+    } catch (const Error& e) {
+      fail("tasks row " + std::to_string(out.size() + 1) + ": " + e.what());
+    }
+    std::string why = task_problem(t);
+    if (!why.empty()) fail("task " + std::to_string(st.i64(0)) + ": " + why);
     out.push_back(t);
   }
   return out;
@@ -294,20 +342,26 @@ std::vector<TaskInfo> TraceReader::tasks() {
 
 std::vector<Mapping> TraceReader::mappings() {
   sql::Stmt st(*db_,
-               "SELECT seq,tid,addr,size,prot,flags,offset,path,coalesce(blob,0) FROM mappings "
-               "ORDER BY rowid");
+               "SELECT seq,tid,addr,size,coalesce(prot,0),coalesce(flags,0),coalesce(offset,0),"
+               "path,coalesce(blob,0) FROM mappings ORDER BY rowid");
   std::vector<Mapping> out;
   while (st.step()) {
     Mapping m;
-    m.seq = st.i64(0);
-    m.tid = static_cast<int32_t>(st.i64(1));
-    m.addr = st.i64(2);
-    m.size = st.i64(3);
-    m.prot = st.i64(4);
-    m.flags = st.i64(5);
-    m.offset = st.i64(6);
+    try {
+      m.seq = static_cast<uint64_t>(int_col(st, 0, "seq"));
+      m.tid = static_cast<int32_t>(int_col(st, 1, "tid"));
+      m.addr = static_cast<uint64_t>(int_col(st, 2, "addr"));
+      m.size = static_cast<uint64_t>(int_col(st, 3, "size"));
+      m.prot = int_col(st, 4, "prot");
+      m.flags = int_col(st, 5, "flags");
+      m.offset = static_cast<uint64_t>(int_col(st, 6, "offset"));
+      m.blob = int_col(st, 8, "blob");
+    } catch (const Error& e) {
+      fail("mappings row " + std::to_string(out.size() + 1) + ": " + e.what());
+    }
     m.path = st.text(7);
-    m.blob = st.i64(8);
+    std::string why = mapping_problem(m);
+    if (!why.empty()) fail("mappings row " + std::to_string(out.size() + 1) + ": " + why);
     out.push_back(m);
   }
   return out;
@@ -321,7 +375,18 @@ void TraceReader::verify_blobs() {
 std::vector<StoredFile> TraceReader::files() {
   sql::Stmt st(*db_, "SELECT path, blob, mode FROM files ORDER BY path");
   std::vector<StoredFile> out;
-  while (st.step()) out.push_back(StoredFile{st.text(0), st.i64(1), st.i64(2)});
+  while (st.step()) {
+    StoredFile f{st.text(0), 0, 0};
+    try {
+      f.blob = int_col(st, 1, "blob");
+      f.mode = int_col(st, 2, "mode");
+    } catch (const Error& e) {
+      fail("files row '" + f.path.substr(0, 200) + "': " + e.what());
+    }
+    std::string why = file_problem(f);
+    if (!why.empty()) fail("files row '" + f.path.substr(0, 200) + "': " + why);
+    out.push_back(f);
+  }
   return out;
 }
 
@@ -332,14 +397,20 @@ int64_t TraceReader::count(const char* table) {
 }
 
 std::string TraceReader::blob(int64_t id) {
+  std::string what = "blob " + std::to_string(id);
   sql::Stmt st(*db_, "SELECT hash,size,codec,data FROM blobs WHERE id=?");
   st.bind(1, id);
-  if (!st.step()) throw Error("trace refers to missing blob " + std::to_string(id));
-  if (st.text(2) != "zstd") throw Error("blob " + std::to_string(id) + ": unknown codec");
-  if (st.i64(1) < 0) throw Error("blob " + std::to_string(id) + " is damaged (negative size)");
-  std::string bytes = zstd_decompress(st.blob(3), static_cast<uint64_t>(st.i64(1)));
-  if (hash128(bytes) != st.blob(0))
-    throw Error("blob " + std::to_string(id) + " is damaged (hash mismatch)");
+  if (!st.step()) fail("refers to missing " + what);
+  if (st.text(2) != "zstd") fail(what + ": unknown codec");
+  if (!st.is_integer(1) || st.i64(1) < 0 || static_cast<uint64_t>(st.i64(1)) > kMaxBytes)
+    fail(what + " is damaged (size not an integer in [0, " + std::to_string(kMaxBytes) + "])");
+  std::string bytes;
+  try {
+    bytes = zstd_decompress(st.blob(3), static_cast<uint64_t>(st.i64(1)));
+  } catch (const Error& e) {
+    fail(what + ": " + e.what());
+  }
+  if (hash128(bytes) != st.blob(0)) fail(what + " is damaged (hash mismatch)");
   return bytes;
 }
 
@@ -355,18 +426,35 @@ void TraceReader::rewind() {
 }
 
 void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
-  m.addr = static_cast<uint64_t>(st.i64(1));
-  uint64_t size = static_cast<uint64_t>(st.i64(2));
-  m.input = st.i64(3) != 0;
-  m.bytes = st.is_null(5) ? st.blob(4) : blob(st.i64(5));
-  if (m.bytes.size() != size) throw Error("damaged memory record in trace (size mismatch)");
+  std::string at = "memory record of event " + std::to_string(st.i64(0)) + ": ";
+  int64_t size = 0;
+  std::optional<int64_t> blob_id;
+  try {
+    int_col(st, 0, "seq");
+    m.addr = static_cast<uint64_t>(int_col(st, 1, "addr"));
+    size = int_col(st, 2, "size");
+    m.input = int_col(st, 3, "input") != 0;
+    blob_id = opt_int_col(st, 5, "blob");
+  } catch (const Error& e) {
+    fail(at + e.what());
+  }
+  std::string why = mem_problem(m.addr, size);
+  if (!why.empty()) fail(at + why);
+  m.bytes = blob_id ? blob(*blob_id) : st.blob(4);
+  if (m.bytes.size() != static_cast<uint64_t>(size)) fail(at + "damaged (size mismatch)");
 }
 
 bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
   if (!entries_->step()) return false;
-  entry_seq = static_cast<uint64_t>(entries_->i64(0));
-  tid = static_cast<int32_t>(entries_->i64(1));
-  seq = static_cast<uint64_t>(entries_->i64(2));
+  try {
+    entry_seq = static_cast<uint64_t>(int_col(*entries_, 0, "entry_seq"));
+    int64_t t = int_col(*entries_, 1, "tid");
+    seq = static_cast<uint64_t>(int_col(*entries_, 2, "seq"));
+    if (t < 1 || t > kMaxTid) throw Error("tid out of range");
+    tid = static_cast<int32_t>(t);
+  } catch (const Error& e) {
+    fail("event " + std::to_string(entries_->i64(2)) + ": " + e.what());
+  }
   return true;
 }
 
@@ -375,7 +463,7 @@ Event TraceReader::event_at(uint64_t seq) {
                "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
                "WHERE seq=?");
   st.bind(1, static_cast<int64_t>(seq));
-  if (!st.step()) throw Error("trace has no event " + std::to_string(seq));
+  if (!st.step()) fail("has no event " + std::to_string(seq));
   Event e;
   read_event_row(st, e);
   sql::Stmt m(*db_, "SELECT seq,addr,size,input,data,blob FROM mem WHERE seq=? ORDER BY rowid");
@@ -391,16 +479,25 @@ Event TraceReader::event_at(uint64_t seq) {
 void TraceReader::read_event_row(sql::Stmt& st, Event& e) {
   e = Event{};
   e.seq = static_cast<uint64_t>(st.i64(0));
-  e.tid = static_cast<int32_t>(st.i64(1));
-  int64_t kind = st.i64(2);
-  if (kind < 1 || kind > 5) throw Error("damaged event " + std::to_string(e.seq) + " in trace");
-  e.kind = static_cast<EventKind>(kind);
-  e.nr = st.i64(3);
-  for (int i = 0; i < 6; i++) e.args[i] = static_cast<uint64_t>(st.i64(4 + i));
-  e.ret = st.i64(10);
-  if (!st.is_null(11)) e.in_hash = static_cast<uint64_t>(st.i64(11));
+  std::string at = "event " + std::to_string(st.i64(0)) + ": ";
+  try {
+    int64_t tid = int_col(st, 1, "tid");
+    if (tid != static_cast<int32_t>(tid)) throw Error("tid out of range");
+    e.tid = static_cast<int32_t>(tid);
+    int64_t kind = int_col(st, 2, "kind");
+    if (kind < 1 || kind > 5) throw Error("unknown kind " + std::to_string(kind));
+    e.kind = static_cast<EventKind>(kind);
+    e.nr = int_col(st, 3, "nr");
+    for (int i = 0; i < 6; i++) e.args[i] = static_cast<uint64_t>(int_col(st, 4 + i, "argument"));
+    e.ret = int_col(st, 10, "ret");
+    if (auto h = opt_int_col(st, 11, "in_hash")) e.in_hash = static_cast<uint64_t>(*h);
+    e.entry_seq = static_cast<uint64_t>(opt_int_col(st, 13, "entry_seq").value_or(0));
+  } catch (const Error& x) {
+    fail(at + x.what());
+  }
   e.extra = st.blob(12);
-  e.entry_seq = st.is_null(13) ? 0 : static_cast<uint64_t>(st.i64(13));
+  std::string why = event_problem(e);
+  if (!why.empty()) fail(at + why);
 }
 
 bool TraceReader::next(Event& e) {
@@ -408,7 +505,7 @@ bool TraceReader::next(Event& e) {
   read_event_row(*events_, e);
   while (mem_pending_) {
     auto seq = static_cast<uint64_t>(mem_->i64(0));
-    if (seq < e.seq) throw Error("trace has memory for a missing event " + std::to_string(seq));
+    if (seq < e.seq) fail("has memory for a missing event " + std::to_string(mem_->i64(0)));
     if (seq > e.seq) break;
     MemRecord m;
     resolve_mem(*mem_, m);

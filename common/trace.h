@@ -24,6 +24,7 @@ enum class EventKind : int {
   kInsn = 5,      // a trapped instruction (nr = TrappedInsn); args[0..3] = rax rdx rcx rbx
 };
 const char* event_kind_name(EventKind k);
+const char* trace_schema();  // the SQL that creates a trace's tables (kTraceVersion)
 
 struct MemRecord {
   uint64_t addr = 0;
@@ -111,10 +112,17 @@ class TraceWriter {
 
 class TraceReader {
  public:
-  // Throws rp::Error with a one-line reason if the file is not a usable trace.
-  explicit TraceReader(const std::string& path);
+  // Throws rp::Error with a one-line reason if the file is not a usable trace:
+  // not SQLite, damaged, or any problem check_trace_header finds. With
+  // `validate` false only the first two (for `rp check`, which lists problems).
+  explicit TraceReader(const std::string& path, bool validate = true);
+  const std::string& path() const { return path_; }
+  sql::Db& db() { return *db_; }
   std::optional<std::string> meta(const std::string& key);
   std::string meta_or(const std::string& key, const std::string& dflt);
+  // An integer meta value in [lo, hi]; `dflt` if the key is missing. Throws
+  // rp::Error naming the trace and the key if it is not such an integer.
+  int64_t meta_int(const std::string& key, int64_t dflt, int64_t lo, int64_t hi);
   std::vector<std::string> list(const std::string& kind);
   std::vector<TaskInfo> tasks();
   std::vector<Mapping> mappings();
@@ -134,6 +142,8 @@ class TraceReader {
  private:
   void resolve_mem(sql::Stmt& st, MemRecord& m);
   void read_event_row(sql::Stmt& st, Event& e);
+  [[noreturn]] void fail(const std::string& what) const;
+  std::string path_;
   std::unique_ptr<sql::Db> db_;
   std::unique_ptr<sql::Stmt> events_, mem_, entries_;
   bool mem_pending_ = false;

@@ -96,7 +96,7 @@ TEST_F(TraceTest, MetaAndListsRoundTrip) {
   {
     TraceWriter w(p);
     w.set_meta("exe_path", "/usr/bin/true");
-    w.set_meta("exit_status", int64_t{-9});
+    w.set_meta("stack_limit", int64_t{-1});
     w.set_meta("replaced", "old");
     w.set_meta("replaced", "new");
     w.set_list("argv", {"/bin/echo", "two words", "", "tab\there", "ünïcode"});
@@ -106,7 +106,7 @@ TEST_F(TraceTest, MetaAndListsRoundTrip) {
   }
   TraceReader r(p);
   EXPECT_EQ(r.meta("exe_path"), "/usr/bin/true");
-  EXPECT_EQ(r.meta("exit_status"), "-9");
+  EXPECT_EQ(r.meta("stack_limit"), "-1");
   EXPECT_EQ(r.meta("replaced"), "new");
   EXPECT_EQ(r.meta("format_version"), std::to_string(kTraceVersion));
   EXPECT_EQ(r.meta("complete"), "1");

@@ -1,0 +1,351 @@
+#include "trace_check.h"
+
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "error.h"
+#include "sqlite.h"
+
+namespace rp {
+namespace {
+
+constexpr int64_t kI64Max = INT64_MAX;
+constexpr int64_t kU32Max = 0xffffffffLL;
+constexpr int64_t kWaitStatusMax = 0xffff;
+// Problems listed for one kind of row before the rest are only counted.
+constexpr size_t kMaxPerKind = 20;
+
+std::string num(int64_t v) { return std::to_string(v); }
+
+std::string octal(int64_t v) {
+  char b[32];
+  snprintf(b, sizeof b, "0%llo", static_cast<unsigned long long>(v));
+  return b;
+}
+
+bool is_wait_status(int64_t v) { return v >= 0 && v <= kWaitStatusMax; }
+
+// A list of problems that stops growing at kMaxPerKind per prefix and says
+// how many were left out.
+class Collector {
+ public:
+  void add(const std::string& kind, const std::string& what) {
+    if (++seen_[kind] <= kMaxPerKind) out_.push_back(what);
+  }
+  std::vector<std::string> take() {
+    for (const auto& [kind, n] : seen_)
+      if (n > kMaxPerKind) out_.push_back(num(static_cast<int64_t>(n - kMaxPerKind)) +
+                                          " more problems with " + kind);
+    return std::move(out_);
+  }
+
+ private:
+  std::vector<std::string> out_;
+  std::map<std::string, size_t> seen_;
+};
+
+// The schema must be exactly the one this rp writes: then every query below
+// reads real tables (not views or triggers a crafted file could define).
+std::string schema_problem(sql::Db& db) {
+  auto listing = [](sql::Db& d) {
+    std::map<std::string, std::string> out;
+    sql::Stmt st(d, "SELECT type, name, tbl_name, coalesce(sql,'') FROM sqlite_master");
+    while (st.step()) out[st.text(1)] = st.text(0) + "|" + st.text(2) + "|" + st.text(3);
+    return out;
+  };
+  sql::Db fresh(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY);
+  fresh.exec(trace_schema());
+  auto want = listing(fresh), got = listing(db);
+  for (const auto& [name, def] : want) {
+    auto it = got.find(name);
+    if (it == got.end()) return "schema: '" + name + "' is missing";
+    if (it->second != def) return "schema: '" + name + "' is not defined as rp defines it";
+  }
+  for (const auto& [name, def] : got)
+    if (!want.count(name)) return "schema: unexpected '" + name.substr(0, 60) + "'";
+  return "";
+}
+
+struct MetaRange {
+  const char* key;
+  int64_t lo, hi;
+};
+
+// Every integer meta key rp reads or shows, with the values it may have.
+const MetaRange kMetaRanges[] = {
+    {"complete", 0, 1},           {"event_count", 0, kI64Max},
+    {"duration_ms", 0, kI64Max},  {"uid", 0, kU32Max},
+    {"gid", 0, kU32Max},          {"stack_limit", -1, kI64Max},
+    {"exit_status", 0, kWaitStatusMax}, {"exit_code", 0, 255},
+    {"unknown_syscalls", 0, kI64Max}, {"unknown_ioctls", 0, kI64Max},
+    {"short_reads", 0, kI64Max},  {"lost_records", 0, kI64Max},
+    {"kernel_records", 0, kI64Max}, {"kernel_bytes", 0, kI64Max},
+    {"kernel_ring_full", 0, kI64Max}, {"kernel_copy_faults", 0, kI64Max},
+    {"kernel_stalls", 0, kI64Max}, {"kernel_assisted", 0, kI64Max},
+    {"kernel_data_missing", 0, kI64Max}, {"replayable", 0, 1},
+    {"attached_pid", 1, kMaxTid},
+};
+
+void check_meta(TraceReader& r, Collector& c) {
+  for (const auto& m : kMetaRanges) {
+    try {
+      r.meta_int(m.key, 0, m.lo, m.hi);
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      c.add("meta", msg.substr(r.path().size() + 2));  // without the trace's name
+    }
+  }
+  auto exe = r.meta_or("exe_path", "");
+  if (exe.size() > kMaxPathLen || exe.find('\0') != std::string::npos)
+    c.add("meta", "meta exe_path is not a usable path");
+  auto cwd = r.meta("cwd");
+  if (cwd && !cwd->empty()) {
+    std::string why = path_problem(*cwd);
+    if (!why.empty()) c.add("meta", "meta cwd '" + cwd->substr(0, 200) + "': " + why);
+  }
+}
+
+void check_lists(TraceReader& r, Collector& c) {
+  sql::Stmt st(r.db(),
+               "SELECT kind, count(*), sum(length(value)), sum(instr(value, x'00') > 0), "
+               "sum(typeof(idx) != 'integer') FROM lists GROUP BY kind");
+  uint64_t entries = 0, bytes = 0;
+  while (st.step()) {
+    std::string kind = st.text(0).substr(0, 40);
+    entries += static_cast<uint64_t>(st.i64(1));
+    bytes += static_cast<uint64_t>(st.i64(2));
+    if (st.i64(3) > 0) c.add("lists", "lists " + kind + ": a value holds a NUL byte");
+    if (st.i64(4) > 0) c.add("lists", "lists " + kind + ": an index is not an integer");
+  }
+  if (entries > kMaxListEntries || bytes > kMaxListBytes)
+    c.add("lists", "lists: argv and env hold " + num(static_cast<int64_t>(entries)) +
+                       " strings of " + num(static_cast<int64_t>(bytes)) + " bytes, over " +
+                       num(kMaxListEntries) + " or " + num(kMaxListBytes));
+}
+
+void check_tasks(TraceReader& r, Collector& c) {
+  try {
+    r.tasks();
+  } catch (const Error& e) {
+    c.add("tasks", std::string(e.what()).substr(r.path().size() + 2));
+  }
+}
+
+// Rows are checked one by one (the reader stops at the first bad one), then
+// across rows: sizes add up, and no stored file sits under another one.
+void check_files(TraceReader& r, Collector& c) {
+  sql::Stmt st(r.db(),
+               "SELECT f.path, f.blob, f.mode, b.size FROM files f "
+               "LEFT JOIN blobs b ON b.id = f.blob ORDER BY f.path");
+  std::set<std::string> paths;
+  uint64_t total = 0;
+  while (st.step()) {
+    std::string shown = "files row '" + st.text(0).substr(0, 200) + "': ";
+    if (!st.is_integer(1) || !st.is_integer(2)) {
+      c.add("files", shown + "blob or mode is not an integer");
+      continue;
+    }
+    StoredFile f{st.text(0), st.i64(1), st.i64(2)};
+    std::string why = file_problem(f);
+    if (!why.empty()) c.add("files", shown + why);
+    if (st.is_null(3)) {
+      c.add("files", shown + "refers to missing blob " + num(f.blob));
+    } else if (!st.is_integer(3) || st.i64(3) < 0 ||
+               static_cast<uint64_t>(st.i64(3)) > kMaxBytes) {
+      c.add("files", shown + "size out of range");
+    } else {
+      total += static_cast<uint64_t>(st.i64(3));
+    }
+    if (why.empty()) paths.insert(f.path);
+  }
+  if (total > kMaxStoredFilesBytes)
+    c.add("files", "files: " + num(static_cast<int64_t>(total)) + " bytes in all, over " +
+                       num(static_cast<int64_t>(kMaxStoredFilesBytes)));
+  for (const auto& p : paths)
+    for (size_t i = p.find('/', 1); i != std::string::npos; i = p.find('/', i + 1))
+      if (paths.count(p.substr(0, i)))
+        c.add("files", "files row '" + p.substr(0, 200) + "': '" + p.substr(0, i) +
+                           "' is stored as a file, not a directory");
+}
+
+void check_events(TraceReader& r, Collector& c) {
+  Event e;
+  bool first = true;
+  uint64_t n = 0;
+  for (;;) {
+    try {
+      if (!r.next(e)) break;
+    } catch (const Error& x) {
+      c.add("events", std::string(x.what()).substr(r.path().size() + 2));
+      continue;  // the cursor moved past the bad row
+    }
+    n++;
+    if (first && r.meta_or("replayable", "1") != "0" &&
+        (e.kind != EventKind::kSyscall || e.ret != 0))
+      c.add("events", "event " + num(static_cast<int64_t>(e.seq)) +
+                          ": the first event is not the program's execve");
+    first = false;
+  }
+  try {
+    int64_t want = r.meta_int("event_count", -1, 0, kI64Max);
+    if (want >= 0 && want != r.count("events"))
+      c.add("meta", "meta event_count is " + num(want) + ", the trace has " +
+                        num(r.count("events")) + " events");
+  } catch (const Error&) {
+  }  // reported by check_meta
+  sql::Stmt orphans(r.db(), "SELECT count(*) FROM mem WHERE seq NOT IN (SELECT seq FROM events)");
+  orphans.step();
+  if (orphans.i64(0) > 0)
+    c.add("mem", "mem: " + num(orphans.i64(0)) + " records of events that do not exist");
+  (void)n;
+}
+
+void check_blobs(TraceReader& r, Collector& c) {
+  sql::Stmt st(r.db(), "SELECT id FROM blobs ORDER BY id");
+  while (st.step()) {
+    try {
+      r.blob(st.i64(0));
+    } catch (const Error& e) {
+      c.add("blobs", std::string(e.what()).substr(r.path().size() + 2));
+    }
+  }
+}
+
+void check_mappings(TraceReader& r, Collector& c) {
+  try {
+    for (const auto& m : r.mappings()) {
+      sql::Stmt b(r.db(), "SELECT 1 FROM blobs WHERE id=?");
+      b.bind(1, m.blob);
+      if (m.blob && !b.step())
+        c.add("mappings", "mappings: refers to missing blob " + num(m.blob));
+    }
+  } catch (const Error& e) {
+    c.add("mappings", std::string(e.what()).substr(r.path().size() + 2));
+  }
+}
+
+}  // namespace
+
+std::string path_problem(std::string_view p) {
+  if (p.empty()) return "empty path";
+  if (p.size() > kMaxPathLen) return "path longer than " + num(kMaxPathLen) + " bytes";
+  if (p.find('\0') != std::string_view::npos) return "path holds a NUL byte";
+  if (p[0] != '/') return "not an absolute path";
+  if (p == "/") return "";
+  if (p.back() == '/') return "path ends with '/'";
+  for (size_t i = 1, end; i <= p.size(); i = end + 1) {
+    end = p.find('/', i);
+    if (end == std::string_view::npos) end = p.size();
+    std::string_view part = p.substr(i, end - i);
+    if (part.empty()) return "path has an empty component ('//')";
+    if (part == ".") return "path has a '.' component";
+    if (part == "..") return "path has a '..' component";
+  }
+  return "";
+}
+
+unsigned replay_file_mode(int64_t recorded_mode) {
+  return (recorded_mode & 0100) ? 0500 : 0400;
+}
+
+std::string event_problem(const Event& e) {
+  if (e.seq == 0 || e.seq > static_cast<uint64_t>(kI64Max)) return "seq out of range";
+  if (e.tid < 1 || e.tid > kMaxTid) return "tid " + num(e.tid) + " out of range";
+  if (e.entry_seq > static_cast<uint64_t>(kI64Max)) return "entry_seq out of range";
+  switch (e.kind) {
+    case EventKind::kSyscall:
+      if (e.nr < 0 || e.nr > INT32_MAX) return "syscall number " + num(e.nr) + " out of range";
+      if (!e.extra.empty() && e.extra != kNoReturn) return "unknown extra of a syscall";
+      return "";
+    case EventKind::kSignal:
+      // A SignalExtra of the wrong size is a divergence when replay reaches it.
+      if (e.nr < 1 || e.nr > kMaxSignal) return "signal number " + num(e.nr) + " out of range";
+      return "";
+    case EventKind::kTaskExit:
+      if (!is_wait_status(e.ret)) return "exit status " + num(e.ret) + " out of range";
+      return e.extra.empty() ? "" : "extra on an exit event";
+    case EventKind::kPreempt:
+      return "";
+    case EventKind::kInsn:
+      if (e.nr < 1 || e.nr > 3) return "unknown trapped instruction " + num(e.nr);
+      return e.extra.empty() ? "" : "extra on an insn event";
+  }
+  return "unknown kind";
+}
+
+std::string mem_problem(uint64_t addr, int64_t size) {
+  if (size < 0 || static_cast<uint64_t>(size) > kMaxBytes)
+    return "size " + num(size) + " out of range";
+  if (addr >= kUserAddrEnd || static_cast<uint64_t>(size) > kUserAddrEnd - addr)
+    return "address range not in user space";
+  return "";
+}
+
+std::string file_problem(const StoredFile& f) {
+  std::string why = path_problem(f.path);
+  if (!why.empty()) return why;
+  if (f.path == "/") return "the root is not a file";
+  if (f.mode < 0 || (f.mode & ~kStoredModeMask) != 0)
+    return "mode " + octal(f.mode) + " not allowed (setuid, setgid, sticky or writable by others)";
+  if (f.blob <= 0) return "blob id out of range";
+  return "";
+}
+
+std::string task_problem(const TaskInfo& t) {
+  if (t.tid < 1 || t.tid > kMaxTid || t.tgid < 1 || t.tgid > kMaxTid) return "tid out of range";
+  if (t.parent < 0 || t.parent > kMaxTid) return "parent out of range";
+  if (t.first_seq > static_cast<uint64_t>(kI64Max)) return "first_seq out of range";
+  if (t.exit_status && !is_wait_status(*t.exit_status)) return "exit_status out of range";
+  return "";
+}
+
+std::string mapping_problem(const Mapping& m) {
+  if (m.tid < 1 || m.tid > kMaxTid) return "tid out of range";
+  std::string why = mem_problem(m.addr, static_cast<int64_t>(m.size));
+  if (!why.empty()) return why;
+  if (m.path.size() > kMaxPathLen) return "path too long";
+  return m.blob < 0 ? "blob id out of range" : "";
+}
+
+std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
+  if (fatal) *fatal = true;
+  std::string why = schema_problem(r.db());
+  if (!why.empty()) return {"not a usable rp trace (" + why + ")"};
+  auto version = r.meta("format_version");
+  if (!version) return {"not a usable rp trace (no format_version)"};
+  if (*version != std::to_string(kTraceVersion))
+    return {"trace format version " + version->substr(0, 40) + ", this rp reads version " +
+            std::to_string(kTraceVersion)};
+  if (fatal) *fatal = false;
+  Collector c;
+  check_meta(r, c);
+  if (r.meta_or("complete", "0") != "1")
+    c.add("meta", "trace is incomplete (recording was cut short)");
+  check_lists(r, c);
+  check_tasks(r, c);
+  check_files(r, c);
+  return c.take();
+}
+
+std::vector<std::string> check_trace_rows(TraceReader& r) {
+  Collector c;
+  r.rewind();
+  check_events(r, c);
+  check_blobs(r, c);
+  check_mappings(r, c);
+  r.rewind();
+  return c.take();
+}
+
+std::vector<std::string> check_trace(const std::string& path, bool* fatal) {
+  TraceReader r(path, false);
+  bool header_fatal = false;
+  auto problems = check_trace_header(r, &header_fatal);
+  if (fatal) *fatal = header_fatal;
+  if (header_fatal) return problems;
+  for (auto& p : check_trace_rows(r)) problems.push_back(std::move(p));
+  return problems;
+}
+
+}  // namespace rp
