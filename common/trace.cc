@@ -303,7 +303,7 @@ int64_t TraceReader::meta_int(const std::string& key, int64_t dflt, int64_t lo, 
     ok = !t.empty() && ec == std::errc() && end == t.data() + t.size();
   }
   if (!ok || v < lo || v > hi)
-    fail("meta " + key + " is '" + st.text(0).substr(0, 40) + "', not an integer in [" +
+    fail("meta " + printable(key, 40) + " is '" + printable(st.text(0), 40) + "', not an integer in [" +
          std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return v;
 }
@@ -381,10 +381,10 @@ std::vector<StoredFile> TraceReader::files() {
       f.blob = int_col(st, 1, "blob");
       f.mode = int_col(st, 2, "mode");
     } catch (const Error& e) {
-      fail("files row '" + f.path.substr(0, 200) + "': " + e.what());
+      fail("files row '" + printable(f.path) + "': " + e.what());
     }
     std::string why = file_problem(f);
-    if (!why.empty()) fail("files row '" + f.path.substr(0, 200) + "': " + why);
+    if (!why.empty()) fail("files row '" + printable(f.path) + "': " + why);
     out.push_back(f);
   }
   return out;

@@ -63,7 +63,7 @@ std::string schema_problem(sql::Db& db) {
     if (it->second != def) return "schema: '" + name + "' is not defined as rp defines it";
   }
   for (const auto& [name, def] : got)
-    if (!want.count(name)) return "schema: unexpected '" + name.substr(0, 60) + "'";
+    if (!want.count(name)) return "schema: unexpected '" + printable(name, 60) + "'";
   return "";
 }
 
@@ -102,7 +102,7 @@ void check_meta(TraceReader& r, Collector& c) {
   auto cwd = r.meta("cwd");
   if (cwd && !cwd->empty()) {
     std::string why = path_problem(*cwd);
-    if (!why.empty()) c.add("meta", "meta cwd '" + cwd->substr(0, 200) + "': " + why);
+    if (!why.empty()) c.add("meta", "meta cwd '" + printable(*cwd) + "': " + why);
   }
 }
 
@@ -112,7 +112,7 @@ void check_lists(TraceReader& r, Collector& c) {
                "sum(typeof(idx) != 'integer') FROM lists GROUP BY kind");
   uint64_t entries = 0, bytes = 0;
   while (st.step()) {
-    std::string kind = st.text(0).substr(0, 40);
+    std::string kind = printable(st.text(0), 40);
     entries += static_cast<uint64_t>(st.i64(1));
     bytes += static_cast<uint64_t>(st.i64(2));
     if (st.i64(3) > 0) c.add("lists", "lists " + kind + ": a value holds a NUL byte");
@@ -141,7 +141,7 @@ void check_files(TraceReader& r, Collector& c) {
   std::set<std::string> paths;
   uint64_t total = 0;
   while (st.step()) {
-    std::string shown = "files row '" + st.text(0).substr(0, 200) + "': ";
+    std::string shown = "files row '" + printable(st.text(0)) + "': ";
     if (!st.is_integer(1) || !st.is_integer(2)) {
       c.add("files", shown + "blob or mode is not an integer");
       continue;
@@ -165,7 +165,7 @@ void check_files(TraceReader& r, Collector& c) {
   for (const auto& p : paths)
     for (size_t i = p.find('/', 1); i != std::string::npos; i = p.find('/', i + 1))
       if (paths.count(p.substr(0, i)))
-        c.add("files", "files row '" + p.substr(0, 200) + "': '" + p.substr(0, i) +
+        c.add("files", "files row '" + printable(p) + "': '" + printable(p.substr(0, i)) +
                            "' is stored as a file, not a directory");
 }
 
@@ -226,6 +226,13 @@ void check_mappings(TraceReader& r, Collector& c) {
 }
 
 }  // namespace
+
+std::string printable(std::string_view s, size_t max) {
+  std::string out(s.substr(0, max));
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
 
 std::string path_problem(std::string_view p) {
   if (p.empty()) return "empty path";
@@ -315,7 +322,7 @@ std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
   auto version = r.meta("format_version");
   if (!version) return {"not a usable rp trace (no format_version)"};
   if (*version != std::to_string(kTraceVersion))
-    return {"trace format version " + version->substr(0, 40) + ", this rp reads version " +
+    return {"trace format version " + printable(*version, 40) + ", this rp reads version " +
             std::to_string(kTraceVersion)};
   if (fatal) *fatal = false;
   Collector c;

@@ -30,6 +30,8 @@ constexpr int64_t kStoredModeMask = 0755;
 // Empty if `p` is a clean absolute path ("/a/b": no empty, "." or ".."
 // components, no trailing slash, no NUL, not too long); else what is wrong.
 std::string path_problem(std::string_view p);
+// `s` fit for a one-line message: at most `max` bytes, control bytes as '?'.
+std::string printable(std::string_view s, size_t max = 200);
 // The mode replay gives a stored file in its private root: the owner's read
 // bit, and execute if the recording had it; nothing else.
 unsigned replay_file_mode(int64_t recorded_mode);
