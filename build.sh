@@ -13,7 +13,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libzstd-dev libxxhash-dev
   libboost-program-options-dev libgtest-dev googletest
   llvm-14-dev libcapstone-dev libseccomp-dev
-  clang libbpf-dev bpftool libelf-dev zlib1g-dev
+  clang libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev
   linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
   gdb strace python3
 )

@@ -21,6 +21,7 @@
 #include "cpuid_snapshot.h"
 #include "launch.h"
 #include "render.h"
+#include "replay_spec.h"
 #include "vdso.h"
 
 namespace rp {
@@ -73,8 +74,6 @@ void Replayer::kill_all() {
 }
 
 pid_t Replayer::launch(LaunchSpec& spec) {
-  for (const auto& f : trace_.files())
-    spec.root_files.push_back(ExecFile{f.path, trace_.blob(f.blob), static_cast<int>(f.mode)});
   if (spec.root_files.empty()) return launch_traced(spec, kOptions);  // an older trace
   char dir[] = "/tmp/rp-root-XXXXXX";
   if (!mkdtemp(dir)) throw_errno("mkdtemp");
@@ -92,16 +91,11 @@ pid_t Replayer::launch(LaunchSpec& spec) {
   }
 }
 
-// The command line and environment the recording started with.
+// The command line, environment and stored files the recording started with
+// (replay_spec.h: the same code runs in the fuzz target).
 LaunchSpec Replayer::launch_spec() {
-  LaunchSpec spec;
-  spec.exe_path = trace_.meta_or("exe_path", "");
-  spec.argv = trace_.list("argv");
-  spec.envp = trace_.list("env");
-  spec.cwd = trace_.meta_or("cwd", "");
-  spec.stack_limit_cur = std::stoll(trace_.meta_or("stack_limit", "-1"));
+  LaunchSpec spec = replay_launch_spec(trace_);
   spec.sandbox = true;  // defence in depth: docs/security.md
-  if (spec.exe_path.empty() || spec.argv.empty()) throw Error("trace has no command line");
   if (auto rec = trace_.meta("cpuid")) {
     std::string diff = cpuid_first_difference(*rec, cpuid_snapshot());
     if (!diff.empty())
@@ -145,7 +139,7 @@ static int replayed_exit_code(std::optional<int> seen, int recorded) {
 
 int Replayer::run() {
   LaunchSpec spec = launch_spec();
-  int exit_code = std::stoi(trace_.meta_or("exit_code", "0"));
+  int exit_code = static_cast<int>(trace_.meta_int("exit_code", 0, 0, 255));
   Event e;
   if (!trace_.next(e) || e.kind != EventKind::kSyscall || e.nr != SYS_execve || e.ret != 0)
     throw Error("trace does not start with the program's execve");
