@@ -91,6 +91,6 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s DIR\n", argv[0]);
     return 2;
   }
-  for (int v = 0; v < 3; v++) write_trace(std::string(argv[1]) + "/seed" + std::to_string(v) + ".db", v);
+  for (int v = 0; v < 3; v++) write_trace(std::string(argv[1]) + "/seed" + std::to_string(v), v);
   return 0;
 }
