@@ -175,16 +175,16 @@ void check_files(TraceReader& r, Collector& c) {
 void check_events(TraceReader& r, Collector& c) {
   Event e;
   bool first = true;
-  std::string last_error;
+  std::set<std::string> errors;
   for (;;) {
     try {
       if (!r.next(e)) break;
     } catch (const Error& x) {
-      // A bad row moves the cursor on (its message names the row); SQLite's
-      // own errors restart the query, so the same message again means stop.
-      if (x.what() == last_error) break;
-      last_error = x.what();
-      c.add("events", last_error.substr(r.path().size() + 2));
+      // A bad row moves the cursor on (its message names the row); an error
+      // of SQLite's own restarts the query, so a message seen before means
+      // the scan went round: stop.
+      if (!errors.insert(x.what()).second) break;
+      c.add("events", std::string(x.what()).substr(r.path().size() + 2));
       continue;
     }
     if (first && r.meta_or("replayable", "1") != "0" &&
