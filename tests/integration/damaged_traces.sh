@@ -1,6 +1,7 @@
 #!/bin/bash
 # Files that are not usable traces: every command that reads one must fail
-# with exactly one "rp: ..." line, never crash, and replay must exit 125.
+# with exactly one "rp: ..." line, never crash, and replay must exit 125;
+# rp check lists the problems (exit 1) or cannot read the file (125).
 . "$(dirname "$0")/lib.sh"
 
 record good "$SAMPLES/sample_random_bytes"
@@ -43,6 +44,17 @@ for f in "$TMP/nonexistent.db" "$TMP/empty.db" "$TMP/text.db" "$TMP/truncated.db
     check "$f" replay -q
     check "$f" dump
     check "$f" info
+    # rp check lists problems (exit 1) or cannot read the file at all (125).
+    run "$TMP/out" "$TMP/err" "$RP" check "$f"
+    case $STATUS in
+    1) if [ -s "$TMP/err" ] || ! grep -q "^rp check: $f: " "$TMP/out" || grep -q ": ok$" "$TMP/out"; then
+           echo "FAIL: rp check $(basename "$f"): exit 1 without a problem listed" >&2
+           show "$TMP/out"; show "$TMP/err"; failures=$((failures + 1))
+       fi ;;
+    125) (assert_rp_error "$TMP/err" "$STATUS" "rp check $(basename "$f")") || failures=$((failures + 1)) ;;
+    *) echo "FAIL: rp check $(basename "$f"): exit status $STATUS" >&2; show "$TMP/err"
+       failures=$((failures + 1)) ;;
+    esac
 done
 [ "$failures" -eq 0 ] || fail "$failures command(s) mishandled a damaged trace"
 
