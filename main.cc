@@ -262,10 +262,10 @@ int cmd_info(const std::vector<std::string>& args) {
   TraceReader r(path, false);
   auto argv = r.list("argv");
   std::string cmd;
-  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + printable(a, kMaxPathLen);
   struct stat st {};
   stat(path.c_str(), &st);
-  auto m = [&](const char* k) { return r.meta_or(k, "?"); };
+  auto m = [&](const char* k) { return printable(r.meta_or(k, "?"), kMaxPathLen); };
   std::cout << "trace:          " << path << " (" << st.st_size << " bytes, format "
             << m("format_version") << ")\n"
             << "command:        " << cmd << "\n"

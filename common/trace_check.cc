@@ -99,6 +99,16 @@ void check_meta(TraceReader& r, Collector& c) {
       c.add("meta", msg.substr(r.path().size() + 2));  // without the trace's name
     }
   }
+  // Text is shown by rp info and in messages: no control bytes (terminal
+  // escapes), except in the two paths, which a real file name may hold.
+  sql::Stmt text(r.db(), "SELECT key, value FROM meta");
+  while (text.step()) {
+    std::string key = text.text(0), value = text.blob(1);
+    if (value.size() > kMaxMetaText)
+      c.add("meta", "meta " + printable(key, 40) + " is longer than " + num(kMaxMetaText) + " bytes");
+    else if (key != "exe_path" && key != "cwd" && printable(value, value.size()) != value)
+      c.add("meta", "meta " + printable(key, 40) + " holds control characters");
+  }
   auto exe = r.meta_or("exe_path", "");
   if (exe.size() > kMaxPathLen || exe.find('\0') != std::string::npos)
     c.add("meta", "meta exe_path is not a usable path");

@@ -23,6 +23,7 @@ constexpr uint64_t kUserAddrEnd = 1ull << 57;           // above any user-space 
 constexpr size_t kMaxListEntries = 1u << 20;            // argv + env
 constexpr uint64_t kMaxListBytes = 64ull << 20;
 constexpr int kMaxSignal = 64;
+constexpr size_t kMaxMetaText = 64 * 1024;
 // Permission bits a stored file may have: no setuid/setgid/sticky, nothing
 // writable by group or others.
 constexpr int64_t kStoredModeMask = 0755;
