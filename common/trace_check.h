@@ -16,7 +16,7 @@ namespace rp {
 // One blob, memory record or stored file (uncompressed); SQLite's own
 // default bound on a value's length is about the same.
 constexpr uint64_t kMaxBytes = 1ull << 30;
-constexpr uint64_t kMaxStoredFilesBytes = 2ull << 30;  // all of `files` together
+constexpr uint64_t kMaxStoredFilesBytes = 1ull << 30;  // all of `files` together
 constexpr size_t kMaxPathLen = 4095;                    // PATH_MAX less the NUL
 constexpr int64_t kMaxTid = 4194304;                    // the kernel's PID_MAX_LIMIT
 constexpr uint64_t kUserAddrEnd = 1ull << 57;           // above any user-space address
