@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "gdb_regs.h"
+#include "gdb_signals.h"
 
 namespace rp {
 
@@ -238,7 +239,7 @@ bool GdbConnection::interrupt_pending() {
 
 std::string stop_reply(int sig, pid_t tid, const std::string& reason) {
   char b[64];
-  snprintf(b, sizeof b, "T%02x", sig & 0xff);
+  snprintf(b, sizeof b, "T%02x", gdb_signal_from_host(sig));
   std::string r = b + reason;
   snprintf(b, sizeof b, "thread:%x;", static_cast<unsigned>(tid));
   return r + b;
@@ -249,7 +250,7 @@ std::string exit_reply(int status) {
   if (WIFEXITED(status))
     snprintf(b, sizeof b, "W%02x", WEXITSTATUS(status));
   else
-    snprintf(b, sizeof b, "X%02x", WTERMSIG(status));
+    snprintf(b, sizeof b, "X%02x", gdb_signal_from_host(WTERMSIG(status)));
   return b;
 }
 
@@ -407,7 +408,8 @@ std::string GdbServer::query_packet(const std::string& p) {
     pass_signals_.clear();
     size_t at = 13;
     while (at < p.size()) {
-      pass_signals_.insert(static_cast<int>(parse_hex(p, at)));
+      int sig = host_signal_from_gdb(static_cast<int>(parse_hex(p, at)));
+      if (sig) pass_signals_.insert(sig);
       at++;
     }
     return "OK";

@@ -85,7 +85,7 @@ class GdbServer {
   // Text for gdb's console while it waits for a stop ('O' packet).
   void console(const std::string& text);
   bool interrupted() { return waiting_ && conn_.interrupt_pending(); }
-  bool passes(int sig) const { return pass_signals_.count(sig) != 0; }
+  bool passes(int sig) const { return pass_signals_.count(sig) != 0; }  // a host signal
 
  private:
   std::optional<GdbResume> handle(const std::string& p);

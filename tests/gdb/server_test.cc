@@ -16,6 +16,7 @@
 
 #include "gdb_regs.h"
 #include "gdb_server.h"
+#include "gdb_signals.h"
 
 namespace rp {
 namespace {
@@ -223,6 +224,29 @@ TEST(StopReplies, Format) {
   EXPECT_EQ(stop_reply(11, 7), "T0bthread:7;");
   EXPECT_EQ(exit_reply(74 << 8), "W4a");
   EXPECT_EQ(exit_reply(SIGSEGV), "X0b");
+}
+
+// gdb numbers signals its own way: Linux's SIGCHLD (17) is gdb's SIGSTOP.
+TEST(StopReplies, SignalsInGdbsNumbering) {
+  EXPECT_EQ(stop_reply(SIGCHLD, 7), "T14thread:7;");
+  EXPECT_EQ(stop_reply(SIGUSR1, 7), "T1ethread:7;");
+  EXPECT_EQ(stop_reply(SIGBUS, 7), "T0athread:7;");
+  EXPECT_EQ(exit_reply(SIGKILL), "X09");
+  EXPECT_EQ(exit_reply(SIGTERM), "X0f");
+  EXPECT_EQ(exit_reply(SIGUSR2), "X1f");
+  EXPECT_EQ(gdb_signal_from_host(34), 46);  // SIGRTMIN+2 as glibc has it: gdb's SIG34
+  for (int sig = 1; sig <= 64; sig++) {
+    if (sig == SIGSTKFLT) continue;  // gdb has no SIGSTKFLT
+    EXPECT_EQ(host_signal_from_gdb(gdb_signal_from_host(sig)), sig) << sig;
+  }
+}
+
+TEST_F(Session, PassSignalsAreGdbNumbers) {
+  exchange({"QPassSignals:14;1e"});  // gdb's SIGCHLD and SIGUSR1
+  EXPECT_TRUE(server_->passes(SIGCHLD));
+  EXPECT_TRUE(server_->passes(SIGUSR1));
+  EXPECT_FALSE(server_->passes(SIGSTOP));
+  EXPECT_FALSE(server_->passes(SIGPROF));
 }
 
 TEST(GdbRegs, DescriptionNamesEveryRegisterInOrder) {
