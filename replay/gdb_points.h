@@ -28,6 +28,9 @@ class SoftBreakpoints {
   void sync(pid_t pid, bool users, bool marker);
   void lift(pid_t pid, uint64_t addr);  // takes one out (to step over it)
   void forget_inserted();               // a new process: nothing is in memory
+  // An exec replaced the program: gdb inserts its breakpoints anew (and
+  // never removes the old ones).
+  void forget_all() { bps_.clear(); }
   // Memory as the program sees it (original bytes under the int3s).
   void hide(uint64_t addr, std::string& bytes) const;
   // gdb wrote memory: int3s under it stay, their original bytes change.

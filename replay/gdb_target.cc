@@ -16,6 +16,7 @@
 #include <iterator>
 #include <memory>
 
+#include "gdb_exec_file.h"
 #include "gdb_points.h"
 #include "gdb_regs.h"
 #include "gdb_server.h"
@@ -28,7 +29,7 @@ namespace {
 // A point of the replay that a later run can find again: by its event,
 // thread and (in user code) registers.
 struct Position {
-  enum Kind { kNone, kStart, kBefore, kTrap, kSignal, kExiting } kind = kNone;
+  enum Kind { kNone, kStart, kBefore, kTrap, kSignal, kExiting, kExec } kind = kNone;
   uint64_t seq = 0;
   pid_t tid = 0;
   Regs regs;             // kTrap
@@ -100,6 +101,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   bool on_trap(pid_t tid);
   void before_event(const Event& e);
   void at_exit(pid_t tid, int64_t nr);
+  void at_exec(pid_t tid);
   void at_end(int status);
   void seek_trap(pid_t tid, const Trap& trap);
   void seek_check(Position::Kind k, pid_t tid);
@@ -132,6 +134,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   const GdbOptions& go_;
   Replayer* r_ = nullptr;
   std::string exe_path_;
+  GdbExecFiles exec_files_;
   int exit_status_ = 0;  // the recorded wait status
   int listen_fd_ = -1, port_ = 0;
   int handoff_[2] = {-1, -1};  // -g: [0] receives gdb's connection, gdb inherits [1]
@@ -268,6 +271,7 @@ bool ReplayTarget::on_stop(Replayer& r, const ReplayStop& s) {
       break;
     }
     case ReplayStop::kExiting: at_exit(s.tid, s.value); break;
+    case ReplayStop::kExec: at_exec(s.tid); break;
     case ReplayStop::kTaskGone:
       if (live_root_tasks() == 0) at_end(static_cast<int>(s.value));
       break;
@@ -350,6 +354,24 @@ void ReplayTarget::at_exit(pid_t tid, int64_t nr) {
                    render_wait_status(exit_status_) +
                    " (continue: let it exit; reverse-continue: go back)\n");
   report(reply, p);
+}
+
+// The debugged process runs a new program: gdb reads its symbols from the
+// path in the stop reply and inserts its breakpoints anew.
+void ReplayTarget::at_exec(pid_t tid) {
+  auto t = task(tid);
+  if (!t || !in_root(*t)) return;
+  armed_.erase(t->real);  // exec cleared the debug registers
+  if (mode_ == Mode::kSeek) {
+    bps_.forget_inserted();  // gdb's breakpoints are the new program's
+    prepare(true);
+    seek_check(Position::kExec, tid);
+    return;
+  }
+  bps_.forget_all();
+  prepare(false);
+  std::string reason = "exec:" + to_hex(exec_files_.path_for(t->real)) + ";";
+  report(stop_reply(SIGTRAP, tid, reason), position(Position::kExec, tid));
 }
 
 void ReplayTarget::at_end(int status) {
@@ -737,7 +759,13 @@ bool ReplayTarget::remove_point(int type, uint64_t addr, int len) {
 std::optional<std::string> ReplayTarget::xfer(const std::string& object,
                                               const std::string& annex) {
   if (object == "features" && annex == "target.xml") return gdb_target_xml();
-  if (object == "exec-file") return exe_path_;
+  if (object == "exec-file") {  // annex: a pid in hex, or empty for the current process
+    char* end = nullptr;
+    auto pid = static_cast<pid_t>(strtol(annex.c_str(), &end, 16));
+    auto t = task(pid > 0 && *end == 0 ? pid : current_thread());
+    std::string path = t ? exec_files_.path_for(t->real) : "";
+    return path.empty() ? exe_path_ : path;
+  }
   if (object == "siginfo") {  // of the thread gdb last saw stop
     auto t = task(current_thread());
     siginfo_t si{};

@@ -44,6 +44,7 @@ struct ReplayStop {
     kTrap,         // `tid` stopped with a SIGTRAP the replay did not cause
     kSignal,       // `tid` is about to receive the recorded signal `value`
     kExiting,      // `tid` is at the entry of exit or exit_group (`value`: nr)
+    kExec,         // `tid` has just exec'd a new program (after the first)
     kTaskGone,     // `tid` has ended (`value`: its wait status)
     kEnd,          // no event is left
   };

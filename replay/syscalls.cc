@@ -259,6 +259,7 @@ void Replayer::execute(Task& t, const Event& e) {
   }
   t.regs = after;
   t.state = State::kHeld;
+  if (s->policy == RP_POLICY_EXECVE) notify(ReplayStop::kExec, t.rec);
 }
 
 void Replayer::execute_clone(Task& t, const Event& e) {
