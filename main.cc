@@ -32,6 +32,7 @@ const char* kUsage =
     "  record --backend bpf|kmod (-p PID | --name COMM)         capture only (not replayable)\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
+    "  replay -p PID | -f PID TRACE                             debug one process of it in gdb\n"
     "  dump [-f] [-e EXPR] [-s N] [--json] [-t TID] TRACE       list its events like strace\n"
     "  ps TRACE                                                 list its processes\n"
     "  ls [DIR]                                                 list the traces in a directory\n"
@@ -134,6 +135,9 @@ int cmd_replay(const std::vector<std::string>& args) {
       "gdb-port", po::value(&go.port),
       "debug the replay: wait for gdb on this TCP port of 127.0.0.1 (this user only)")(
       "goto", po::value(&go.goto_event), "with gdb: first stop before this event (rp dump)")(
+      "process,p", po::value(&go.process),
+      "debug process PID (rp ps) in gdb, from its first exec (or its start)")(
+      "onfork,f", po::value<pid_t>(), "debug process PID in gdb, from where it is forked")(
       "trace", po::value(&ro.trace), "trace file");
   po::positional_options_description pos;
   pos.add("trace", 1);
@@ -144,10 +148,20 @@ int cmd_replay(const std::vector<std::string>& args) {
     return 0;
   }
   if (ro.trace.empty()) throw UsageError("replay: no trace given (rp replay [options] TRACE)");
-  if (autopilot && (go.spawn || go.port >= 0 || !go.scripts.empty() || vm.count("goto")))
+  if (vm.count("onfork")) {
+    if (vm.count("process")) throw UsageError("replay: -p and -f both name the process");
+    go.process = vm["onfork"].as<pid_t>();
+    go.on_fork = true;
+  }
+  if ((vm.count("process") || vm.count("onfork")) && go.process <= 0)
+    throw UsageError("replay: -p/-f need a process id");
+  bool debug_options = go.spawn || go.port >= 0 || !go.scripts.empty() || vm.count("goto") ||
+                       go.process;
+  if (autopilot && debug_options)
     throw Error("replay: -a (no debugger) conflicts with the gdb options");
+  if (go.process && vm.count("goto")) throw UsageError("replay: --goto conflicts with -p/-f");
   if (!go.scripts.empty() && !go.spawn && go.port < 0) go.spawn = true;
-  if (vm.count("goto") && go.port < 0) go.spawn = true;
+  if ((vm.count("goto") || go.process) && go.port < 0) go.spawn = true;
   if (go.spawn || go.port >= 0) {
     if (const char* g = getenv("RP_GDB")) go.gdb = g;
     return gdb_replay_main(ro, go);

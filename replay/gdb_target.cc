@@ -98,6 +98,8 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   enum class Mode { kSeek, kLive, kDetached };
 
   void start_run(bool rerun);
+  void choose_process(TraceReader& t);
+  void attach(pid_t tid);
   bool on_trap(pid_t tid);
   void before_event(const Event& e);
   void at_exit(pid_t tid, int64_t nr);
@@ -159,6 +161,9 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
     EventKind kind = EventKind::kSignal;
   } prev_;                 // the event replayed last
   bool exited_ = false;
+  bool attached_ = false;   // the debugged process exists and gdb sees it
+  bool wait_exec_ = false;  // -p: attach at the process's first exec
+  std::map<pid_t, pid_t> rec_tgid_;  // recorded tid -> its process
   SoftBreakpoints bps_;
   Watchpoints watches_;
   std::map<pid_t, uint64_t> armed_;  // real tid -> watchpoint generation in its DRs
@@ -175,6 +180,8 @@ void ReplayTarget::start_run(bool rerun) {
   step_tid_ = 0;
   armed_.clear();
   exited_ = false;
+  attached_ = false;
+  root_tid_ = root_tgid_ = 0;
   bps_.forget_inserted();
   bool marker = goal_.kind == Goal::kCountHits && goal_.from.kind == Position::kTrap;
   bps_.set_marker(marker ? goal_.from.regs.ip() : 0);
@@ -190,6 +197,7 @@ int ReplayTarget::run() {
     if (arch != "x86_64") throw Error("debugging a replay with gdb needs x86_64");
     exe_path_ = t.meta_or("exe_path", "");
     exit_status_ = std::stoi(t.meta_or("exit_status", "0"));
+    if (go_.process) choose_process(t);
   }
   if (go_.spawn) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, handoff_) != 0)
@@ -229,6 +237,40 @@ int ReplayTarget::run() {
   }
 }
 
+// -p/-f: the process must be in the trace; -p waits for its first exec
+// unless that is where the trace starts (or there is none).
+void ReplayTarget::choose_process(TraceReader& t) {
+  bool found = false;
+  for (const auto& x : t.tasks()) {
+    rec_tgid_[x.tid] = x.tgid;
+    if (x.tid != go_.process || x.tgid != go_.process) continue;
+    found = true;
+    if (x.exit_status) exit_status_ = static_cast<int>(*x.exit_status);
+  }
+  if (!found)
+    throw Error("no process " + std::to_string(go_.process) + " in the trace (rp ps lists them)");
+  if (go_.on_fork) return;
+  Event e;
+  for (bool first = true; t.next(e); first = false) {
+    bool exec = e.kind == EventKind::kSyscall && (e.nr == SYS_execve || e.nr == SYS_execveat);
+    if (exec && e.ret == 0 && rec_tgid_[e.tid] == go_.process) {
+      wait_exec_ = !first;
+      return;
+    }
+  }
+}
+
+// From here on gdb debugs the process of recorded thread `tid`; a run from
+// the start (first or reverse) shows its first stop here.
+void ReplayTarget::attach(pid_t tid) {
+  attached_ = true;
+  root_tid_ = tid;
+  if (auto t = task(tid)) root_tgid_ = t->real_tgid;
+  prepare(true);
+  if (goal_.kind == Goal::kStart || (goal_.kind == Goal::kSeq && goal_.seq <= r_->current_seq()))
+    go_live(stop_reply(SIGTRAP, tid, goal_.reason), position(Position::kStart, tid));
+}
+
 int ReplayTarget::finish(int code, bool quit) {
   server_.reset();
   conn_.reset();
@@ -250,13 +292,10 @@ bool ReplayTarget::on_stop(Replayer& r, const ReplayStop& s) {
   end_step_over();
   switch (s.kind) {
     case ReplayStop::kStart:
-      root_tid_ = s.tid;
-      if (auto t = task(s.tid)) root_tgid_ = t->real_tgid;
-      prepare(true);
-      if (goal_.kind == Goal::kStart || (goal_.kind == Goal::kSeq && goal_.seq <= r.current_seq()))
-        go_live(stop_reply(SIGTRAP, s.tid, goal_.reason), position(Position::kStart, s.tid));
+      if (!go_.process || go_.process == s.tid) attach(s.tid);
       break;
     case ReplayStop::kBeforeEvent:
+      if (!attached_ && !wait_exec_ && task(go_.process)) attach(go_.process);
       prepare(mode_ == Mode::kSeek);
       before_event(*s.event);
       prev_ = {s.tid, s.event->kind};
@@ -273,9 +312,12 @@ bool ReplayTarget::on_stop(Replayer& r, const ReplayStop& s) {
     case ReplayStop::kExiting: at_exit(s.tid, s.value); break;
     case ReplayStop::kExec: at_exec(s.tid); break;
     case ReplayStop::kTaskGone:
-      if (live_root_tasks() == 0) at_end(static_cast<int>(s.value));
+      if (attached_ && live_root_tasks() == 0) at_end(static_cast<int>(s.value));
       break;
-    case ReplayStop::kEnd: at_end(exit_status_); break;
+    case ReplayStop::kEnd:
+      if (!attached_) throw Error("process " + std::to_string(go_.process) + " never ran in replay");
+      at_end(exit_status_);
+      break;
     case ReplayStop::kTrap: break;
   }
   return false;
@@ -350,8 +392,10 @@ void ReplayTarget::at_exit(pid_t tid, int64_t nr) {
     seek_check(Position::kExiting, tid);
     return;
   }
-  server_->console("rp: end of the recording; the recorded program then " +
-                   render_wait_status(exit_status_) +
+  std::string what = root_tid_ == r_->root_tid()
+                         ? "the recording; the recorded program"
+                         : "process " + std::to_string(root_tid_) + " in the recording; it";
+  server_->console("rp: end of " + what + " then " + render_wait_status(exit_status_) +
                    " (continue: let it exit; reverse-continue: go back)\n");
   report(reply, p);
 }
@@ -359,6 +403,10 @@ void ReplayTarget::at_exit(pid_t tid, int64_t nr) {
 // The debugged process runs a new program: gdb reads its symbols from the
 // path in the stop reply and inserts its breakpoints anew.
 void ReplayTarget::at_exec(pid_t tid) {
+  if (!attached_ && wait_exec_ && rec_tgid_[tid] == go_.process) {
+    attach(task(go_.process) ? go_.process : tid);
+    return;
+  }
   auto t = task(tid);
   if (!t || !in_root(*t)) return;
   armed_.erase(t->real);  // exec cleared the debug registers

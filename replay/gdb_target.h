@@ -15,6 +15,11 @@ struct GdbOptions {
   std::vector<std::string> scripts;  // -x FILE for that gdb
   int port = -1;                     // --gdb-port: wait for any gdb there
   uint64_t goto_event = 0;           // --goto: first stop before this event
+  // -p/-f: debug this recorded process (0: the first one); the others are
+  // replayed around it. gdb attaches after its first exec (-p; or where it
+  // starts if it never execs), or where it is forked (-f).
+  pid_t process = 0;
+  bool on_fork = false;
   std::string gdb = "gdb";           // the debugger to start ($RP_GDB)
 };
 
