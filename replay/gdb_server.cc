@@ -258,7 +258,8 @@ void GdbServer::console(const std::string& text) {
   if (waiting_) conn_.send("O" + to_hex(text));
 }
 
-GdbResume GdbServer::serve(const std::string& stop) {
+GdbResume GdbServer::serve(const std::string& reply) {
+  std::string stop = with_processes(reply);
   if (waiting_) conn_.send(stop);
   waiting_ = false;
   last_stop_ = stop;
@@ -274,6 +275,41 @@ GdbResume GdbServer::serve(const std::string& stop) {
 }
 
 pid_t GdbServer::thread_or_current(pid_t t) { return t > 0 ? t : b_.current_thread(); }
+
+std::string GdbServer::thread_id(pid_t tid) {
+  char b[40];
+  if (multiprocess_)
+    snprintf(b, sizeof b, "p%x.%x", static_cast<unsigned>(b_.process_of(tid)),
+             static_cast<unsigned>(tid));
+  else
+    snprintf(b, sizeof b, "%x", static_cast<unsigned>(tid));
+  return b;
+}
+
+// "T05...;thread:TID;" -> "...thread:pPID.TID;" (and fork:), for multiprocess.
+std::string GdbServer::with_processes(const std::string& reply) {
+  if (!multiprocess_ || reply.empty() || reply[0] != 'T') return reply;
+  std::string out = reply.substr(0, 3);
+  size_t at = 3;
+  while (at < reply.size()) {
+    size_t colon = reply.find(':', at), end = reply.find(';', at);
+    if (colon == std::string::npos || end == std::string::npos || colon > end) {
+      out += reply.substr(at);
+      break;
+    }
+    std::string key = reply.substr(at, colon - at), value = reply.substr(colon + 1, end - colon - 1);
+    if (key == "thread" || key == "fork") value = thread_id(static_cast<pid_t>(parse_hex(value)));
+    out += key + ":" + value + ";";
+    at = end + 1;
+  }
+  return out;
+}
+
+// A Z/z packet for a process gdb does not debug here (a fork child it
+// detaches): that process runs without breakpoints anyway.
+bool GdbServer::other_process(pid_t tid) {
+  return multiprocess_ && tid > 0 && b_.process_of(tid) != b_.process_of(b_.current_thread());
+}
 
 std::optional<GdbResume> GdbServer::handle(const std::string& p) {
   switch (p[0]) {
@@ -293,7 +329,9 @@ std::optional<GdbResume> GdbServer::handle(const std::string& p) {
     }
     case 'g': case 'G': case 'p': case 'P': conn_.send(regs_packet(p)); return std::nullopt;
     case 'm': case 'M': case 'X': conn_.send(memory_packet(p)); return std::nullopt;
-    case 'Z': case 'z': conn_.send(point_packet(p)); return std::nullopt;
+    case 'Z': case 'z':
+      conn_.send(other_process(g_thread_) ? "OK" : point_packet(p));
+      return std::nullopt;
     // The replay delivers the recorded signals whatever gdb passes in C/S.
     case 'c': case 'C': return GdbResume{GdbResume::kContinue};
     case 's': case 'S': return GdbResume{GdbResume::kStep, thread_or_current(c_thread_)};
@@ -302,7 +340,12 @@ std::optional<GdbResume> GdbServer::handle(const std::string& p) {
       if (p == "bs") return GdbResume{GdbResume::kReverseStep, thread_or_current(c_thread_)};
       break;
     case 'k': return GdbResume{GdbResume::kKill};
-    case 'D': conn_.send("OK"); return GdbResume{GdbResume::kDetach};
+    case 'D':
+      conn_.send("OK");
+      if (multiprocess_ && p.size() > 2 && p[1] == ';' &&
+          !b_.detach_process(static_cast<pid_t>(parse_hex(p.substr(2)))))
+        return std::nullopt;
+      return GdbResume{GdbResume::kDetach};
     case 'v': {
       if (starts_with(p, "vCont")) return vcont(p);
       if (starts_with(p, "vKill")) {
@@ -383,22 +426,20 @@ std::string GdbServer::point_packet(const std::string& p) {
 }
 
 std::string GdbServer::query_packet(const std::string& p) {
-  if (starts_with(p, "qSupported"))
-    return "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
-           "qXfer:exec-file:read+;qXfer:siginfo:read+;swbreak+;vContSupported+;"
-           "ReverseContinue+;ReverseStep+;QPassSignals+";
-  if (p == "qC") {
-    char b[16];
-    snprintf(b, sizeof b, "QC%x", static_cast<unsigned>(b_.current_thread()));
-    return b;
+  if (starts_with(p, "qSupported")) {
+    // Fork events need process ids in thread ids (to tell parent and child).
+    fork_events_ = offer_fork_events_ && p.find("fork-events+") != std::string::npos &&
+                   p.find("multiprocess+") != std::string::npos;
+    multiprocess_ = fork_events_;
+    return std::string("PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
+                       "qXfer:exec-file:read+;qXfer:siginfo:read+;swbreak+;vContSupported+;"
+                       "ReverseContinue+;ReverseStep+;QPassSignals+") +
+           (fork_events_ ? ";multiprocess+;fork-events+" : "");
   }
+  if (p == "qC") return "QC" + thread_id(b_.current_thread());
   if (p == "qfThreadInfo") {
     std::string r = "m";
-    for (pid_t t : b_.threads()) {
-      char b[16];
-      snprintf(b, sizeof b, "%s%x", r.size() > 1 ? "," : "", static_cast<unsigned>(t));
-      r += b;
-    }
+    for (pid_t t : b_.threads()) r += (r.size() > 1 ? "," : "") + thread_id(t);
     return r.size() > 1 ? r : "l";
   }
   if (p == "qsThreadInfo") return "l";

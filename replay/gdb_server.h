@@ -74,6 +74,12 @@ class GdbBackend {
   virtual std::optional<std::string> xfer(const std::string& object,
                                           const std::string& annex) = 0;
   virtual std::string monitor(const std::string& command) = 0;  // qRcmd
+  // With gdb's multiprocess extensions: the recorded pid of a thread, and
+  // `D;PID`. detach_process: true if nothing is debugged any more (the
+  // program then runs on as with `D`); false if gdb goes on with another
+  // process (a fork child it follows) or PID was not the debugged one.
+  virtual pid_t process_of(pid_t tid) { return tid; }
+  virtual bool detach_process(pid_t) { return true; }
 };
 
 class GdbServer {
@@ -86,6 +92,12 @@ class GdbServer {
   void console(const std::string& text);
   bool interrupted() { return waiting_ && conn_.interrupt_pending(); }
   bool passes(int sig) const { return pass_signals_.count(sig) != 0; }  // a host signal
+  // gdb asked for fork events (and thread ids with processes, pPID.TID).
+  bool fork_events() const { return fork_events_; }
+  // Whether to offer them: with them gdb also reads /proc/PID files of the
+  // recorded pids on this machine and warns that it cannot, so rp offers
+  // them only for traces with more than one process.
+  void offer_fork_events(bool on) { offer_fork_events_ = on; }
 
  private:
   std::optional<GdbResume> handle(const std::string& p);
@@ -95,6 +107,9 @@ class GdbServer {
   std::string query_packet(const std::string& p);
   std::optional<GdbResume> vcont(const std::string& p);
   pid_t thread_or_current(pid_t t);
+  std::string thread_id(pid_t tid);
+  std::string with_processes(const std::string& stop_reply);
+  bool other_process(pid_t tid);
 
   GdbConnection& conn_;
   GdbBackend& b_;
@@ -102,9 +117,11 @@ class GdbServer {
   std::string last_stop_;
   pid_t g_thread_ = 0, c_thread_ = 0;  // Hg / Hc (0: any)
   std::set<int> pass_signals_;
+  bool multiprocess_ = false, fork_events_ = false, offer_fork_events_ = true;
 };
 
-// Stop replies.
+// Stop replies. Thread ids in `thread:` and `fork:` are tids; serve() adds
+// the process (pPID.TID) when gdb uses multiprocess ids.
 std::string stop_reply(int sig, pid_t tid, const std::string& reason = "");
 std::string exit_reply(int wait_status);
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -15,7 +16,9 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <set>
 
+#include "buffers.h"
 #include "gdb_exec_file.h"
 #include "gdb_points.h"
 #include "gdb_regs.h"
@@ -29,7 +32,7 @@ namespace {
 // A point of the replay that a later run can find again: by its event,
 // thread and (in user code) registers.
 struct Position {
-  enum Kind { kNone, kStart, kBefore, kTrap, kSignal, kExiting, kExec } kind = kNone;
+  enum Kind { kNone, kStart, kBefore, kTrap, kSignal, kExiting, kExec, kFork } kind = kNone;
   uint64_t seq = 0;
   pid_t tid = 0;
   Regs regs;             // kTrap
@@ -93,17 +96,20 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   bool remove_point(int type, uint64_t addr, int len) override;
   std::optional<std::string> xfer(const std::string& object, const std::string& annex) override;
   std::string monitor(const std::string& command) override;
+  pid_t process_of(pid_t tid) override;
+  bool detach_process(pid_t pid) override;
 
  private:
   enum class Mode { kSeek, kLive, kDetached };
 
   void start_run(bool rerun);
-  void choose_process(TraceReader& t);
+  void scan(TraceReader& t);
   void attach(pid_t tid);
   bool on_trap(pid_t tid);
   void before_event(const Event& e);
   void at_exit(pid_t tid, int64_t nr);
   void at_exec(pid_t tid);
+  void at_fork(pid_t tid, pid_t child);
   void at_end(int status);
   void seek_trap(pid_t tid, const Trap& trap);
   void seek_check(Position::Kind k, pid_t tid);
@@ -163,6 +169,11 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   bool exited_ = false;
   bool attached_ = false;   // the debugged process exists and gdb sees it
   bool wait_exec_ = false;  // -p: attach at the process's first exec
+  pid_t process_ = 0;       // the recorded process gdb debugs (0: the first)
+  bool on_fork_ = false;    // attach where process_ is forked
+  pid_t fork_child_ = 0;    // the last fork event's child, for gdb to follow
+  std::map<pid_t, int> exit_statuses_;  // recorded process -> wait status
+  bool forks_ = false;      // the trace has more than one process
   std::map<pid_t, pid_t> rec_tgid_;  // recorded tid -> its process
   SoftBreakpoints bps_;
   Watchpoints watches_;
@@ -197,7 +208,13 @@ int ReplayTarget::run() {
     if (arch != "x86_64") throw Error("debugging a replay with gdb needs x86_64");
     exe_path_ = t.meta_or("exe_path", "");
     exit_status_ = std::stoi(t.meta_or("exit_status", "0"));
-    if (go_.process) choose_process(t);
+    for (const auto& x : t.tasks()) {
+      rec_tgid_[x.tid] = x.tgid;
+      if (x.exit_status && x.tid == x.tgid) exit_statuses_[x.tid] = static_cast<int>(*x.exit_status);
+    }
+    process_ = go_.process;
+    on_fork_ = go_.on_fork;
+    scan(t);
   }
   if (go_.spawn) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, handoff_) != 0)
@@ -237,26 +254,28 @@ int ReplayTarget::run() {
   }
 }
 
-// -p/-f: the process must be in the trace; -p waits for its first exec
-// unless that is where the trace starts (or there is none).
-void ReplayTarget::choose_process(TraceReader& t) {
-  bool found = false;
-  for (const auto& x : t.tasks()) {
-    rec_tgid_[x.tid] = x.tgid;
-    if (x.tid != go_.process || x.tgid != go_.process) continue;
-    found = true;
-    if (x.exit_status) exit_status_ = static_cast<int>(*x.exit_status);
-  }
-  if (!found)
-    throw Error("no process " + std::to_string(go_.process) + " in the trace (rp ps lists them)");
-  if (go_.on_fork) return;
+// One pass over the events: does the program fork (then gdb gets fork
+// events)? -p/-f: the process must be in the trace; -p waits for its first
+// exec unless that is where the trace starts (or there is none).
+void ReplayTarget::scan(TraceReader& t) {
+  auto it = rec_tgid_.find(process_);
+  if (process_ && (it == rec_tgid_.end() || it->second != process_))
+    throw Error("no process " + std::to_string(process_) + " in the trace (rp ps lists them)");
+  bool exec_seen = false;
   Event e;
   for (bool first = true; t.next(e); first = false) {
-    bool exec = e.kind == EventKind::kSyscall && (e.nr == SYS_execve || e.nr == SYS_execveat);
-    if (exec && e.ret == 0 && rec_tgid_[e.tid] == go_.process) {
+    if (e.kind != EventKind::kSyscall || syscall_failed(e.ret)) continue;
+    bool exec = e.nr == SYS_execve || e.nr == SYS_execveat;
+    if (process_ && !on_fork_ && exec && !exec_seen && rec_tgid_[e.tid] == process_) {
+      exec_seen = true;
       wait_exec_ = !first;
-      return;
     }
+    bool thread = e.nr == SYS_clone && (e.args[0] & CLONE_THREAD);
+    bool clone = e.nr == SYS_clone || e.nr == SYS_clone3;
+#if defined(SYS_fork)
+    clone = clone || e.nr == SYS_fork || e.nr == SYS_vfork;
+#endif
+    forks_ = forks_ || (clone && !thread && e.ret > 0);
   }
 }
 
@@ -292,10 +311,10 @@ bool ReplayTarget::on_stop(Replayer& r, const ReplayStop& s) {
   end_step_over();
   switch (s.kind) {
     case ReplayStop::kStart:
-      if (!go_.process || go_.process == s.tid) attach(s.tid);
+      if (!process_ || process_ == s.tid) attach(s.tid);
       break;
     case ReplayStop::kBeforeEvent:
-      if (!attached_ && !wait_exec_ && task(go_.process)) attach(go_.process);
+      if (!attached_ && !wait_exec_ && task(process_)) attach(process_);
       prepare(mode_ == Mode::kSeek);
       before_event(*s.event);
       prev_ = {s.tid, s.event->kind};
@@ -311,11 +330,12 @@ bool ReplayTarget::on_stop(Replayer& r, const ReplayStop& s) {
     }
     case ReplayStop::kExiting: at_exit(s.tid, s.value); break;
     case ReplayStop::kExec: at_exec(s.tid); break;
+    case ReplayStop::kFork: at_fork(s.tid, static_cast<pid_t>(s.value)); break;
     case ReplayStop::kTaskGone:
       if (attached_ && live_root_tasks() == 0) at_end(static_cast<int>(s.value));
       break;
     case ReplayStop::kEnd:
-      if (!attached_) throw Error("process " + std::to_string(go_.process) + " never ran in replay");
+      if (!attached_) throw Error("process " + std::to_string(process_) + " never ran in replay");
       at_end(exit_status_);
       break;
     case ReplayStop::kTrap: break;
@@ -392,10 +412,11 @@ void ReplayTarget::at_exit(pid_t tid, int64_t nr) {
     seek_check(Position::kExiting, tid);
     return;
   }
-  std::string what = root_tid_ == r_->root_tid()
-                         ? "the recording; the recorded program"
-                         : "process " + std::to_string(root_tid_) + " in the recording; it";
-  server_->console("rp: end of " + what + " then " + render_wait_status(exit_status_) +
+  bool first = root_tid_ == r_->root_tid();
+  std::string what = first ? "the recording; the recorded program"
+                           : "process " + std::to_string(root_tid_) + " in the recording; it";
+  int status = first ? exit_status_ : exit_statuses_[root_tid_];
+  server_->console("rp: end of " + what + " then " + render_wait_status(status) +
                    " (continue: let it exit; reverse-continue: go back)\n");
   report(reply, p);
 }
@@ -403,8 +424,8 @@ void ReplayTarget::at_exit(pid_t tid, int64_t nr) {
 // The debugged process runs a new program: gdb reads its symbols from the
 // path in the stop reply and inserts its breakpoints anew.
 void ReplayTarget::at_exec(pid_t tid) {
-  if (!attached_ && wait_exec_ && rec_tgid_[tid] == go_.process) {
-    attach(task(go_.process) ? go_.process : tid);
+  if (!attached_ && wait_exec_ && rec_tgid_[tid] == process_) {
+    attach(task(process_) ? process_ : tid);
     return;
   }
   auto t = task(tid);
@@ -420,6 +441,25 @@ void ReplayTarget::at_exec(pid_t tid) {
   prepare(false);
   std::string reason = "exec:" + to_hex(exec_files_.path_for(t->real)) + ";";
   report(stop_reply(SIGTRAP, tid, reason), position(Position::kExec, tid));
+}
+
+// A debugged process forked: the child must not keep the int3s it
+// inherited; gdb (with fork events) decides whether to follow it.
+void ReplayTarget::at_fork(pid_t tid, pid_t child) {
+  auto t = task(tid);
+  auto c = task(child);
+  if (!t || !c || !in_root(*t)) return;
+  bps_.restore_in(c->real);
+  if (mode_ == Mode::kSeek) {
+    seek_check(Position::kFork, tid);
+    return;
+  }
+  if (!server_ || !server_->fork_events()) return;
+  fork_child_ = child;
+  char reason[32];
+  snprintf(reason, sizeof reason, "fork:%x;", static_cast<unsigned>(child));
+  report(stop_reply(SIGTRAP, tid, reason), position(Position::kFork, tid));
+  fork_child_ = 0;
 }
 
 void ReplayTarget::at_end(int status) {
@@ -656,6 +696,7 @@ void ReplayTarget::connect() {
   }
   conn_ = std::make_unique<GdbConnection>(fd);
   server_ = std::make_unique<GdbServer>(*conn_, *this);
+  server_->offer_fork_events(forks_);
 }
 
 // ---- tasks, traps ----
@@ -757,7 +798,8 @@ std::vector<pid_t> ReplayTarget::threads() {
 }
 
 pid_t ReplayTarget::current_thread() {
-  return here_.tid && task(here_.tid) ? here_.tid : root_tid_;
+  auto t = here_.tid ? task(here_.tid) : std::nullopt;
+  return t && in_root(*t) ? here_.tid : root_tid_;
 }
 
 std::optional<std::string> ReplayTarget::read_registers(pid_t tid) {
@@ -838,6 +880,38 @@ std::string ReplayTarget::monitor(const std::string& command) {
     return "rp monitor commands:\n"
            "  when   the event the replay is at (see rp dump; rp replay --goto N stops there)\n";
   return "rp: unknown monitor command '" + c + "' (monitor help)\n";
+}
+
+// From the replay's tasks (the trace's tasks table may not tell threads
+// from processes): the recorded tid of the thread group's leader.
+pid_t ReplayTarget::process_of(pid_t tid) {
+  auto t = task(tid);
+  if (!t) return tid;
+  for (const auto& u : r_->debug_tasks())
+    if (u.real == t->real_tgid) return u.rec;
+  return tid;
+}
+
+// gdb detaches one process after a fork event: the child (it runs on
+// without breakpoints), or the parent when it follows the child. From then
+// on the child is the debugged process, also for runs from the start: they
+// attach where it is forked.
+bool ReplayTarget::detach_process(pid_t pid) {
+  if (pid != process_of(root_tid_)) return false;
+  auto c = fork_child_ ? task(fork_child_) : std::nullopt;
+  if (!c) return true;
+  for (const auto& t : r_->debug_tasks()) {
+    if (t.stopped && in_root(t)) watches_.arm(t.real, false);
+    armed_.erase(t.real);
+  }
+  process_ = fork_child_;
+  on_fork_ = true;
+  wait_exec_ = false;
+  root_tid_ = fork_child_;
+  root_tgid_ = c->real_tgid;
+  here_ = position(Position::kStart, fork_child_);
+  prepare(true);
+  return false;
 }
 
 void on_sigint(int) {}

@@ -45,6 +45,7 @@ struct ReplayStop {
     kSignal,       // `tid` is about to receive the recorded signal `value`
     kExiting,      // `tid` is at the entry of exit or exit_group (`value`: nr)
     kExec,         // `tid` has just exec'd a new program (after the first)
+    kFork,         // `tid` has just forked (not vfork) process `value`
     kTaskGone,     // `tid` has ended (`value`: its wait status)
     kEnd,          // no event is left
   };

@@ -298,7 +298,9 @@ void Replayer::execute_clone(Task& t, const Event& e) {
 #if defined(SYS_vfork)
   vfork = vfork || e.nr == SYS_vfork;
 #endif
-  if (!vfork) finish_in_syscall(t);
+  if (vfork) return;
+  finish_in_syscall(t);
+  if (!(flags & CLONE_THREAD) && t.state == State::kHeld) notify(ReplayStop::kFork, t.rec, c.rec);
 }
 
 void Replayer::finish_in_syscall(Task& t) {
