@@ -258,9 +258,8 @@ void GdbServer::console(const std::string& text) {
   if (waiting_) conn_.send("O" + to_hex(text));
 }
 
-GdbResume GdbServer::serve(const std::string& reply) {
-  std::string stop = with_processes(reply);
-  if (waiting_) conn_.send(stop);
+GdbResume GdbServer::serve(const std::string& stop) {
+  if (waiting_) conn_.send(with_processes(stop));
   waiting_ = false;
   last_stop_ = stop;
   for (;;) {
@@ -313,7 +312,7 @@ bool GdbServer::other_process(pid_t tid) {
 
 std::optional<GdbResume> GdbServer::handle(const std::string& p) {
   switch (p[0]) {
-    case '?': conn_.send(last_stop_); return std::nullopt;
+    case '?': conn_.send(with_processes(last_stop_)); return std::nullopt;
     case 'H': {
       pid_t t = parse_thread(p.substr(2));
       (p[1] == 'g' ? g_thread_ : c_thread_) = t;

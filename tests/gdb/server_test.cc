@@ -36,7 +36,15 @@ class FakeProgram : public GdbBackend {
   std::vector<std::tuple<int, uint64_t, int>> points;
   std::vector<std::pair<uint64_t, std::string>> writes;
 
+  std::vector<pid_t> detached;
+
   std::vector<pid_t> threads() override { return {0x10, 0x2a}; }
+  // Threads 0x10 and 0x2a are process 0x10; 0x30 is a fork child.
+  pid_t process_of(pid_t tid) override { return tid == 0x30 ? 0x30 : 0x10; }
+  bool detach_process(pid_t pid) override {
+    detached.push_back(pid);
+    return pid == 0x10;
+  }
   pid_t current_thread() override { return 0x10; }
   std::optional<std::string> read_registers(pid_t) override { return regs; }
   bool write_registers(pid_t, const std::string& b) override {
@@ -141,6 +149,45 @@ TEST_F(Session, AdvertisesWhatRpDoes) {
   EXPECT_EQ(r[3], "m10,2a");
   EXPECT_EQ(r[4], "l");
   EXPECT_EQ(r[5], "0");
+}
+
+// gdb's multiprocess ids (pPID.TID) come with fork events, and only then.
+TEST_F(Session, ForkEventsUseProcessIds) {
+  auto a = exchange({"qSupported:multiprocess+;fork-events+;vfork-events+", "qC", "?",
+                     "qfThreadInfo", "Hgp30.30", "z0,5000,1", "Hgp10.10", "Z0,6000,1", "D;30"});
+  auto r = replies();
+  ASSERT_EQ(r.size(), 9u);
+  EXPECT_NE(r[0].find(";multiprocess+;fork-events+"), std::string::npos) << r[0];
+  EXPECT_EQ(r[0].find("vfork-events+"), std::string::npos) << r[0];
+  EXPECT_EQ(r[1], "QCp10.10");
+  EXPECT_EQ(r[2], "T05thread:p10.10;");
+  EXPECT_EQ(r[3], "mp10.10,p10.2a");
+  EXPECT_EQ(r[5], "OK");  // the child's breakpoint: nothing to do here
+  EXPECT_EQ(r[7], "OK");
+  ASSERT_EQ(program_.points.size(), 1u);  // only the debugged process's
+  EXPECT_EQ(program_.points[0], std::make_tuple(0, uint64_t{0x6000}, 1));
+  EXPECT_EQ(r[8], "OK");
+  EXPECT_EQ(program_.detached, std::vector<pid_t>{0x30});
+  EXPECT_EQ(a.kind, GdbResume::kContinue);  // D;30 did not end the session
+  send(frame("c"));
+  server_->serve("T05fork:30;thread:2a;");
+  EXPECT_NE(received().find(frame("T05fork:p30.30;thread:p10.2a;")), std::string::npos);
+}
+
+TEST_F(Session, DetachingTheDebuggedProcessEndsTheSession) {
+  std::string raw = frame("QStartNoAckMode") +
+                    frame("qSupported:multiprocess+;fork-events+") + frame("D;10");
+  send(raw);
+  EXPECT_EQ(server_->serve("T05thread:10;").kind, GdbResume::kDetach);
+}
+
+TEST_F(Session, NoProcessIdsUnlessOffered) {
+  server_->offer_fork_events(false);
+  exchange({"qSupported:multiprocess+;fork-events+", "qC"});
+  auto r = replies();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].find("fork-events+"), std::string::npos) << r[0];
+  EXPECT_EQ(r[1], "QC10");
 }
 
 TEST_F(Session, MemoryReadsAndBinaryWrites) {
