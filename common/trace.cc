@@ -458,6 +458,22 @@ bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
   return true;
 }
 
+std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
+  std::string in;
+  for (int64_t nr : nrs) in += (in.empty() ? "" : ",") + std::to_string(nr);
+  std::string q =
+      "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
+      "WHERE kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) + " AND nr IN (" + in +
+      ") ORDER BY seq";
+  sql::Stmt st(*db_, q.c_str());
+  std::vector<Event> out;
+  while (st.step()) {
+    out.emplace_back();
+    read_event_row(st, out.back());
+  }
+  return out;
+}
+
 Event TraceReader::event_at(uint64_t seq) {
   sql::Stmt st(*db_,
                "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "

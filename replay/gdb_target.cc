@@ -17,6 +17,7 @@
 #include <iterator>
 #include <memory>
 #include <set>
+#include <utility>
 
 #include "buffers.h"
 #include "gdb_exec_file.h"
@@ -261,21 +262,21 @@ void ReplayTarget::scan(TraceReader& t) {
   auto it = rec_tgid_.find(process_);
   if (process_ && (it == rec_tgid_.end() || it->second != process_))
     throw Error("no process " + std::to_string(process_) + " in the trace (rp ps lists them)");
-  bool exec_seen = false;
-  Event e;
-  for (bool first = true; t.next(e); first = false) {
-    if (e.kind != EventKind::kSyscall || syscall_failed(e.ret)) continue;
+  std::vector<int64_t> nrs{SYS_execve, SYS_execveat, SYS_clone, SYS_clone3};
+#if defined(SYS_fork)
+  nrs.insert(nrs.end(), {SYS_fork, SYS_vfork});
+#endif
+  bool exec_seen = false, first = true;  // the trace starts with the program's execve
+  for (const Event& e : t.syscalls_with(nrs)) {
+    bool is_first = std::exchange(first, false);
+    if (syscall_failed(e.ret)) continue;
     bool exec = e.nr == SYS_execve || e.nr == SYS_execveat;
     if (process_ && !on_fork_ && exec && !exec_seen && rec_tgid_[e.tid] == process_) {
       exec_seen = true;
-      wait_exec_ = !first;
+      wait_exec_ = !is_first;
     }
     bool thread = e.nr == SYS_clone && (e.args[0] & CLONE_THREAD);
-    bool clone = e.nr == SYS_clone || e.nr == SYS_clone3;
-#if defined(SYS_fork)
-    clone = clone || e.nr == SYS_fork || e.nr == SYS_vfork;
-#endif
-    forks_ = forks_ || (clone && !thread && e.ret > 0);
+    forks_ = forks_ || (!exec && !thread && e.ret > 0);
   }
 }
 
