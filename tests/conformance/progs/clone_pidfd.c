@@ -1,0 +1,26 @@
+/* clone with CLONE_PIDFD; the pidfd polls readable at exit and waitid(P_PIDFD) reaps. */
+#include "conf.h"
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+int main(void) {
+    int pidfd = -1;
+    long pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, NULL);
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        usleep(20000);
+        _exit(4);
+    }
+    CHECK(pidfd >= 0);
+    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+    CHECK(poll(&pfd, 1, 10000) == 1 && (pfd.revents & POLLIN));
+    siginfo_t si = {0};
+    CHECK(waitid(P_PIDFD, pidfd, &si, WEXITED) == 0);
+    CHECK(si.si_pid == pid && si.si_status == 4);
+    printf("child %ld\n", pid);
+    PASS();
+    return 0;
+}
