@@ -143,7 +143,8 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     // Ctrl-C belongs to the program; the recorder ignores it to finish the trace.
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
-    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) err = errno;
+    if (spec.own_process_group && setpgid(0, 0) != 0) err = errno;
+    if (!err && ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) err = errno;
     if (!err && personality(ADDR_NO_RANDOMIZE) == -1) err = errno;
     if (!err && !spec.root_files.empty()) err = enter_private_root(spec);
     if (!err && !spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) err = 0;  // best effort

@@ -26,6 +26,9 @@ struct LaunchSpec {
   std::string root_dir;  // an empty directory; required with root_files
   // Replay: confine the program (common/sandbox.h, docs/security.md).
   bool sandbox = false;
+  // Record: the program leads a process group of its own, so that its
+  // kill(0, sig), killpg and job-control stops of its group do not hit rp.
+  bool own_process_group = false;
 };
 
 // Finds a program like execvp would; an absolute path is returned as is, a

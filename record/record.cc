@@ -22,6 +22,7 @@
 #include "ptrace_recorder.h"
 #include "render.h"
 #include "kernel_capture.h"
+#include "terminal.h"
 #include "trace.h"
 #include "trace_output.h"
 
@@ -91,6 +92,7 @@ int record_main(const RecordOptions& opts) {
   getrlimit(RLIMIT_STACK, &rl);
   spec.stack_limit_cur = rl.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(rl.rlim_cur);
   spec.refuse_enosys = producer != nullptr;
+  spec.own_process_group = true;
 
   bool named = !opts.output.empty();
   TraceOutput out(named ? opts.output : pick_output_name(opts.argv[0]),
@@ -111,6 +113,7 @@ int record_main(const RecordOptions& opts) {
     w.finish();  // and `out` removes it: an existing trace stays as it was
     throw;
   }
+  TerminalHandoff terminal(root);
   PtraceRecorder rec(w);
   rec.set_initial_exe(spec.exe_path);
   std::unique_ptr<KernelCapture> kc;
