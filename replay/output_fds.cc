@@ -3,11 +3,40 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "buffers.h"
 
 namespace rp {
+namespace {
+
+// The descriptor a path re-opens (/dev/stdout, /proc/self/fd/1, ...), or -1:
+// opening it gives a new fd on the same file, so output written there is
+// the program's terminal output as much as a write to the original fd.
+int reopened_fd(const std::string& path, pid_t tid) {
+  if (path == "/dev/stdout") return 1;
+  if (path == "/dev/stderr") return 2;
+  std::string rest;
+  const std::string prefixes[] = {"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/",
+                                  "/proc/" + std::to_string(tid) + "/fd/"};
+  for (const std::string& prefix : prefixes)
+    if (path.rfind(prefix, 0) == 0) rest = path.substr(prefix.size());
+  if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::atoi(rest.c_str());
+}
+
+// The path argument of an open call, as recorded (an input memory record).
+const std::string* opened_path(const Event& e) {
+  uint64_t addr = e.nr == SYS_openat || e.nr == SYS_openat2 ? e.args[1] : e.args[0];
+  for (const auto& m : e.mem)
+    if (m.input && m.addr == addr) return &m.bytes;
+  return nullptr;
+}
+
+}  // namespace
 
 OutputFds::OutputFds() : root_(std::make_shared<Table>(Table{{1, 1}, {2, 2}})) {}
 
@@ -65,11 +94,25 @@ void OutputFds::apply(const Event& e, pid_t) {
           t.erase(fds[1]);
         }
       return;
+#if defined(SYS_open)
+    case SYS_open:
+#endif
+    case SYS_openat: case SYS_openat2:
+      if (const std::string* p = opened_path(e)) {
+        std::string path(p->c_str());  // the recorded string may keep its NUL
+        int fd = reopened_fd(path, e.tid);
+        if (fd >= 0) {
+          copy(fd, static_cast<int>(e.ret));
+          return;
+        }
+      }
+      t.erase(static_cast<int>(e.ret));
+      return;
 #if defined(SYS_open)  // the legacy calls arm64 does not have
-    case SYS_open: case SYS_creat: case SYS_epoll_create: case SYS_eventfd:
+    case SYS_creat: case SYS_epoll_create: case SYS_eventfd:
     case SYS_signalfd: case SYS_inotify_init:
 #endif
-    case SYS_openat: case SYS_openat2: case SYS_socket:
+    case SYS_socket:
     case SYS_accept: case SYS_accept4: case SYS_epoll_create1:
     case SYS_eventfd2: case SYS_signalfd4:
     case SYS_timerfd_create: case SYS_inotify_init1:

@@ -2,6 +2,7 @@
 // that moment. These tests walk the fd table through the same dup/close/fork
 // sequences a shell pipeline performs.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 
 #include <cerrno>
@@ -185,6 +186,39 @@ TEST(OutputFds, SignalsAndExitsAreIgnored) {
   e.kind = EventKind::kSignal;
   o.apply(e, P);
   EXPECT_EQ(o.target(P, 1), 1);
+}
+
+Event open_call(pid_t tid, const std::string& path, int ret) {
+  Event e = call(tid, SYS_openat, {static_cast<uint64_t>(AT_FDCWD), 0x2000, 1}, ret);
+  e.mem.push_back({0x2000, path + std::string(1, '\0'), true});
+  return e;
+}
+
+TEST(OutputFds, OpeningStdoutByPathIsOutput) {
+  OutputFds o;
+  o.apply(open_call(P, "/dev/stdout", 3), P);
+  o.apply(open_call(P, "/proc/self/fd/1", 4), P);
+  o.apply(open_call(P, "/dev/stderr", 5), P);
+  o.apply(open_call(P, "/proc/100/fd/2", 6), P);
+  o.apply(open_call(P, "/dev/fd/1", 7), P);
+  EXPECT_EQ(o.target(P, 3), 1);
+  EXPECT_EQ(o.target(P, 4), 1);
+  EXPECT_EQ(o.target(P, 5), 2);
+  EXPECT_EQ(o.target(P, 6), 2);
+  EXPECT_EQ(o.target(P, 7), 1);
+}
+
+TEST(OutputFds, OpeningAnotherPathOrAClosedStdoutIsNot) {
+  OutputFds o;
+  o.apply(open_call(P, "/dev/stdoutx", 3), P);
+  o.apply(open_call(P, "/proc/self/fd/1x", 4), P);
+  o.apply(open_call(P, "/proc/999/fd/1", 5), P);
+  EXPECT_EQ(o.target(P, 3), 0);
+  EXPECT_EQ(o.target(P, 4), 0);
+  EXPECT_EQ(o.target(P, 5), 0);
+  o.apply(call(P, SYS_close, {1}, 0), P);
+  o.apply(open_call(P, "/dev/stdout", 6), P);  // fd 1 is now something else
+  EXPECT_EQ(o.target(P, 6), 0);
 }
 
 }  // namespace
