@@ -47,6 +47,8 @@ enum rp_size {
 	RP_SZ_PAGES,
 	RP_SZ_BITS,
 	RP_SZ_HANDLE,
+	RP_SZ_KEYCTL,  /* keyctl: buffer args[2] of length args[3], per sub-command */
+	RP_SZ_SEMCTL,  /* semctl: struct semid_ds / seminfo at args[3], per sub-command */
 };
 
 /* Sizes of kernel ABI structs named by the table. They differ by architecture,
@@ -77,6 +79,49 @@ enum rp_size {
 #define RP_SIZEOF_MMSGHDR 64
 #define RP_SIZEOF_IOVEC 16
 #define RP_SIZEOF_FLOCK 32
+
+#define RP_SIZEOF_SEMID_DS 104
+#define RP_SIZEOF_SEMINFO 40
+
+/* ---- outputs of multiplexed syscalls, by sub-command ----
+ * Shared by every producer so that they record the same bytes. */
+
+/* fcntl: bytes written at args[2] for command cmd (F_GETLK and F_OFD_GETLK
+ * a struct flock, F_GETOWN_EX a struct f_owner_ex, F_GET_RW_HINT and
+ * F_GET_FILE_RW_HINT a u64). */
+static inline __u64 rp_fcntl_out_size(__u64 cmd)
+{
+	switch (cmd) {
+	case 5: case 36: return RP_SIZEOF_FLOCK; /* F_GETLK, F_OFD_GETLK */
+	case 16: return 8;                       /* F_GETOWN_EX */
+	case 1035: case 1037: return 8;          /* F_GET_RW_HINT, F_GET_FILE_RW_HINT */
+	}
+	return 0;
+}
+
+/* keyctl: bytes written at args[2] (a buffer of args[3] bytes) by
+ * KEYCTL_DESCRIBE, KEYCTL_READ, KEYCTL_GET_SECURITY and KEYCTL_DH_COMPUTE; the
+ * call returns the full length, of which at most the buffer is written. */
+static inline __u64 rp_keyctl_out_size(__u64 cmd, __u64 ret, __u64 buflen)
+{
+	switch (cmd) {
+	case 6: case 11: case 17: case 23:
+		return ret < buflen ? ret : buflen;
+	}
+	return 0;
+}
+
+/* semctl: bytes written at args[3] for command cmd (IPC_STAT, SEM_STAT and
+ * SEM_STAT_ANY a struct semid_ds; IPC_INFO and SEM_INFO a struct seminfo).
+ * GETALL writes one u16 per semaphore, a count the call does not show. */
+static inline __u64 rp_semctl_out_size(__u64 cmd)
+{
+	switch (cmd & 0xff) { /* IPC_64 (0x100) selects the same layout on 64-bit */
+	case 2: case 18: case 20: return RP_SIZEOF_SEMID_DS;
+	case 3: case 19: return RP_SIZEOF_SEMINFO;
+	}
+	return 0;
+}
 
 /* ---- kernel backend ring records ----
  * A kernel backend emits, per completed syscall, one rp_rec_syscall followed by

@@ -88,6 +88,8 @@ RP_INLINE __u64 rp_ioctl_size(__u64 req, bool *known)
 
 	*known = true;
 	switch (req & 0xffffffff) {
+	case 0x1: return 4;          /* FIBMAP: the block number, read and written */
+	case 0x2: return 4;          /* FIGETBSZ: the block size (no _IOC encoding) */
 	case 0x5401: return 36;      /* TCGETS: struct termios (kernel layout) */
 	case 0x5405: return 18;      /* TCGETA: struct termio */
 	case 0x540F: return 4;       /* TIOCGPGRP */
@@ -291,8 +293,16 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 			rp_put(k, p, rp_ioctl_size(args[1], &known));
 		break;
 	case RP_SZ_FCNTL:
-		if (!failed && (args[1] == RP_F_GETLK || args[1] == RP_F_OFD_GETLK))
-			rp_put(k, p, RP_SIZEOF_FLOCK);
+		if (!failed)
+			rp_put(k, p, rp_fcntl_out_size(args[1]));
+		break;
+	case RP_SZ_KEYCTL:
+		if (!failed)
+			rp_put(k, p, rp_keyctl_out_size(args[0], uret, args[3]));
+		break;
+	case RP_SZ_SEMCTL:
+		if (!failed)
+			rp_put(k, p, rp_semctl_out_size(args[2]));
 		break;
 	case RP_SZ_FDSET:
 		if (!failed)
