@@ -254,9 +254,11 @@ std::optional<int64_t> opt_int_col(sql::Stmt& st, int c, const char* what) {
   return int_col(st, c, what);
 }
 
+const char* const kCutShort = "trace is incomplete (recording was cut short)";
+
 }  // namespace
 
-TraceReader::TraceReader(const std::string& path, bool validate) : path_(path) {
+TraceReader::TraceReader(const std::string& path, bool validate, bool allow_cut) : path_(path) {
   if (::access(path.c_str(), R_OK) != 0) throw_errno(path);
   db_ = std::make_unique<sql::Db>(path, SQLITE_OPEN_READONLY);
   try {
@@ -266,11 +268,19 @@ TraceReader::TraceReader(const std::string& path, bool validate) : path_(path) {
   }
   if (validate) {
     auto problems = check_trace_header(*this);
+    cut_short_ = meta_or("complete", "0") != "1";
+    if (allow_cut) std::erase(problems, std::string(kCutShort));
     if (!problems.empty()) {
       std::string more =
           problems.size() > 1 ? " (+" + std::to_string(problems.size() - 1) + " more: rp check)" : "";
       throw Error(path + ": " + problems.front() + more);
     }
+    // A finished recording wrote how many events it holds: events removed
+    // from its end (or anywhere) would otherwise replay as a shorter run.
+    auto expected = meta("event_count");
+    if (!cut_short_ && expected && std::to_string(count("events")) != *expected)
+      throw Error(path + ": trace is damaged (" + *expected + " events recorded, " +
+                  std::to_string(count("events")) + " present)");
     rewind();  // the schema is rp's: the cursors' queries are valid
   }
 }

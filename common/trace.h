@@ -115,9 +115,12 @@ class TraceReader {
   // Throws rp::Error with a one-line reason if the file is not a usable trace:
   // not SQLite, damaged, or any problem check_trace_header finds. With
   // `validate` false only the first two (for `rp check`, which lists problems).
-  explicit TraceReader(const std::string& path, bool validate = true);
+  // A trace whose recording was cut short (rp killed, disk full, crash) is
+  // refused unless allow_cut: replay runs it up to its last event and says so.
+  explicit TraceReader(const std::string& path, bool validate = true, bool allow_cut = false);
   const std::string& path() const { return path_; }
   sql::Db& db() { return *db_; }
+  bool cut_short() const { return cut_short_; }
   std::optional<std::string> meta(const std::string& key);
   std::string meta_or(const std::string& key, const std::string& dflt);
   // An integer meta value in [lo, hi]; `dflt` if the key is missing. Throws
@@ -150,6 +153,7 @@ class TraceReader {
   std::unique_ptr<sql::Db> db_;
   std::unique_ptr<sql::Stmt> events_, mem_, entries_;
   bool mem_pending_ = false;
+  bool cut_short_ = false;
 };
 
 }  // namespace rp

@@ -461,6 +461,46 @@ TEST_F(TraceTest, RejectsIncompleteTrace) {
   }
 }
 
+TEST_F(TraceTest, IncompleteTraceOpensForReplayWhenAllowed) {
+  std::string p = path("t.db");
+  {
+    TraceWriter w(p);
+    for (uint64_t s = 1; s <= 2; s++) {
+      Event e;
+      e.seq = s;
+      w.add_event(e);
+    }
+  }
+  TraceReader r(p, /*allow_cut=*/true);
+  EXPECT_TRUE(r.cut_short());
+  Event e;
+  ASSERT_TRUE(r.next(e));
+  ASSERT_TRUE(r.next(e));
+  EXPECT_EQ(e.seq, 2u);
+  EXPECT_FALSE(r.next(e));
+}
+
+TEST_F(TraceTest, FinishedTraceMissingItsLastEventsIsDamaged) {
+  std::string p = path("t.db");
+  {
+    TraceWriter w(p);
+    for (uint64_t s = 1; s <= 3; s++) {
+      Event e;
+      e.seq = s;
+      w.add_event(e);
+    }
+    w.finish();
+  }
+  EXPECT_FALSE(TraceReader(p).cut_short());
+  sql_exec(p, "DELETE FROM events WHERE seq=3");
+  try {
+    TraceReader r(p, /*allow_cut=*/true);
+    FAIL() << "opened a trace whose last event was deleted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
+  }
+}
+
 Event read_all(TraceReader& r) {
   Event e, last;
   while (r.next(e)) last = e;
@@ -521,8 +561,13 @@ TEST_F(TraceTest, InlineMemorySizeMismatchIsAnError) {
 TEST_F(TraceTest, MemoryOfAMissingEventIsAnError) {
   std::string p = write_sample_trace("t.db");
   sql_exec(p, "DELETE FROM events WHERE seq=3");
-  TraceReader r(p);
-  EXPECT_THROW(read_all(r), Error);
+  // Now caught when the trace is opened (its event count), at the latest when read.
+  EXPECT_THROW(
+      {
+        TraceReader r(p);
+        read_all(r);
+      },
+      Error);
 }
 
 TEST_F(TraceTest, UnknownEventKindIsAnError) {
