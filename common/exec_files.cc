@@ -9,6 +9,8 @@
 
 #include <llvm/Object/ELF.h>
 
+#include "tracee_mem.h"
+
 namespace rp {
 namespace {
 
@@ -32,6 +34,17 @@ std::string stored_path(const std::string& abs) {
   std::string p = std::filesystem::path(abs).lexically_normal().string();
   while (p.size() > 1 && p.back() == '/') p.pop_back();
   return p;
+}
+
+bool is_fd_exec_name(const std::string& name) { return name.rfind("/dev/fd/", 0) == 0; }
+
+std::string exec_name(pid_t tid) {
+  std::ifstream auxv("/proc/" + std::to_string(tid) + "/auxv", std::ios::binary);
+  constexpr uint64_t kAtNull = 0, kAtExecfn = 31;  // <elf.h> clashes with LLVM's ELF.h
+  uint64_t kv[2];
+  while (auxv.read(reinterpret_cast<char*>(kv), sizeof kv) && kv[0] != kAtNull)
+    if (kv[0] == kAtExecfn) return read_cstring(tid, kv[1]);
+  return "";
 }
 
 std::string elf_interpreter(const std::string& image) {
@@ -64,7 +77,10 @@ std::vector<ExecFile> exec_files(pid_t tid, const std::string& path, const std::
     if (!seen.insert(abs).second) return nullptr;
     ExecFile f;
     f.path = abs;
-    if (!read_file(named, f.bytes, f.mode)) return nullptr;
+    // "/dev/fd/N" would name one of rp's own descriptors: read the program
+    // the kernel actually loaded instead.
+    std::string source = is_fd_exec_name(abs) ? "/proc/" + std::to_string(tid) + "/exe" : named;
+    if (!read_file(source, f.bytes, f.mode)) return nullptr;
     out.push_back(std::move(f));
     return &out.back();
   };
@@ -86,7 +102,6 @@ std::vector<ExecFile> exec_files(pid_t tid, const std::string& path, const std::
     if (!interp.empty()) add(interp);
     break;
   }
-  (void)tid;
   return out;
 }
 

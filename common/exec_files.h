@@ -20,6 +20,10 @@ struct ExecFile {
 
 // After a successful execve of `path` (as the program passed it) by tid,
 // whose cwd was `cwd`: the files to store. Unreadable ones are skipped.
+// An exec through a descriptor (fexecve, execveat with AT_EMPTY_PATH or a
+// directory fd, a memfd) has the kernel's name "/dev/fd/N[/name]" as path:
+// the program is then read from tid's /proc/PID/exe and stored under that
+// name, which replay's private root provides as a plain file.
 std::vector<ExecFile> exec_files(pid_t tid, const std::string& path, const std::string& cwd);
 
 // The path a file is stored under: `abs` (absolute) with ".", ".." and
@@ -27,6 +31,14 @@ std::vector<ExecFile> exec_files(pid_t tid, const std::string& path, const std::
 // replay's private root, which has no symlinks. Readers accept only such
 // clean paths (trace_check.h).
 std::string stored_path(const std::string& abs);
+
+// The name the kernel gave the program tid just exec'd (bprm->filename, from
+// AT_EXECFN): the path as passed, or "/dev/fd/N[/name]" for an exec through
+// a descriptor. Empty if unreadable.
+std::string exec_name(pid_t tid);
+
+// True for a name of the form "/dev/fd/N..." (an exec through a descriptor).
+bool is_fd_exec_name(const std::string& name);
 
 // PT_INTERP of an ELF image, empty if none (parsed with LLVM libObject).
 std::string elf_interpreter(const std::string& image);

@@ -369,9 +369,14 @@ void PtraceRecorder::record_exec(Task& t, Event& e) {
     read_output_regions(t.mem, {*r}, e.mem, loss_);
   }
   t.tgid = t.tid;
-  std::string path = initial_exe_;
-  for (const auto& m : e.mem)
-    if (m.input && m.addr == e.args[0]) path = m.bytes;
+  // The kernel's name for the program: the path as passed, or /dev/fd/N for
+  // an exec through a descriptor (execveat, fexecve).
+  std::string path = exec_name(t.tid);
+  if (path.empty()) {
+    path = initial_exe_;
+    for (const auto& m : e.mem)
+      if (m.input && m.addr == e.args[0]) path = m.bytes;
+  }
   initial_exe_.clear();
   char cwd[4096];
   ssize_t n = readlink(("/proc/" + std::to_string(t.tid) + "/cwd").c_str(), cwd, sizeof cwd - 1);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "exec_redirect.h"
 #include "blob.h"
 #include "buffers.h"
 #include "render.h"
@@ -230,6 +231,11 @@ void Replayer::execute(Task& t, const Event& e) {
   const SyscallSpec* s = syscall_spec(e.nr);
   reenter_syscall(t, e);
   if (s->policy == RP_POLICY_MMAP) place_mapping(t, e);
+  if (e.nr == SYS_execveat && e.ret == 0) {  // its descriptor was never opened in replay
+    std::string why;
+    redirect_fd_exec(t.real, &why);
+    if (!why.empty()) diverge(e, why);
+  }
   if (is_sysv_attach_or_detach(e.nr)) {  // never the host's segment
     std::string why = redirect_sysv_call(t.real, e);
     if (!why.empty()) diverge(e, why);
