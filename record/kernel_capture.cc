@@ -326,6 +326,20 @@ bool KernelCapture::on_stop_signal(pid_t tid) {
 }
 
 void KernelCapture::write(RecordDecoder::Out& o) {
+  if (o.event.kind == EventKind::kSyscall && o.event.nr == SYS_execve && o.event.ret == 0) {
+    auto name = exec_names_.find(o.event.tid);
+    if (name != exec_names_.end()) {
+      // A path the producer could not copy (its page was not present) is empty.
+      bool have = false;
+      for (auto& m : o.event.mem)
+        if (m.input && m.addr == o.event.args[0]) {
+          if (m.bytes.empty()) m.bytes = name->second;
+          have = true;
+        }
+      if (!have) o.event.mem.push_back(MemRecord{o.event.args[0], name->second, true});
+      exec_names_.erase(name);
+    }
+  }
   if (o.mapping) {
     if (o.mapping_mem < o.event.mem.size())
       o.mapping->blob = w_.put_blob(o.event.mem[o.mapping_mem].bytes);

@@ -183,6 +183,10 @@ class EventsOnlyHooks {
   virtual uint64_t exit_seq(pid_t tid) = 0;
   // The path of the execve tid is stopped in (PTRACE_EVENT_EXEC), or "".
   virtual std::string exec_path(pid_t tid) = 0;
+  // At tid's exec stop (writer lock held): the kernel's name for the program
+  // (AT_EXECFN). The producer copies execve's path at entry without faulting
+  // pages in and may have missed it; the syscall event then gets this name.
+  virtual void note_exec_name(pid_t tid, const std::string& name) = 0;
   // Held by the tracer thread while it handles a stop: the TraceWriter is
   // shared with the writer thread.
   virtual std::unique_lock<std::mutex> lock_writer() = 0;
@@ -219,6 +223,7 @@ class KernelCapture : public EventsOnlyHooks {
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
   std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
   bool on_stop_signal(pid_t tid) override;
+  void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
 
  private:
   void drain_loop();
@@ -232,6 +237,7 @@ class KernelCapture : public EventsOnlyHooks {
   std::unordered_set<uint32_t> known_tids_;  // observe mode, drain thread
 
   std::mutex writer_mu_;
+  std::unordered_map<pid_t, std::string> exec_names_;  // writer lock
   std::mutex q_mu_;
   std::condition_variable q_cv_, q_space_cv_;
   std::deque<std::vector<RecordDecoder::Out>> queue_;

@@ -513,6 +513,8 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
         Event e;      // (the kernel side records the syscall and AT_RANDOM)
         std::string path = kernel_->exec_path(t.tid);
+        if (path.empty()) path = exec_name(t.tid);  // not copied at entry
+        kernel_->note_exec_name(t.tid, exec_name(t.tid));
         e.args[0] = 1;  // where record_exec looks for the path string
         if (!path.empty()) e.mem.push_back(MemRecord{1, path, true});
         record_exec(tasks_[t.tid], e);
