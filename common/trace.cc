@@ -223,6 +223,11 @@ void TraceWriter::maybe_commit() {
   db_->exec("COMMIT; BEGIN");
 }
 
+void TraceWriter::checkpoint() {
+  since_commit_ = 0;
+  db_->exec("COMMIT; BEGIN");
+}
+
 void TraceWriter::finish() {
   if (finished_) return;
   set_meta("event_count", static_cast<int64_t>(events_));

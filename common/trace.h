@@ -97,6 +97,9 @@ class TraceWriter {
   void add_file(const std::string& path, const std::string& bytes, int64_t mode);
   // Stores bytes once per content hash; returns the blob id.
   int64_t put_blob(const std::string& bytes);
+  // Commits what is written so far: a recording cut short later (rp killed,
+  // disk full) still leaves a trace replay can run up to its cut.
+  void checkpoint();
   void finish();  // commits, writes counts, leaves a self-contained file
   uint64_t events_written() const { return events_; }
 

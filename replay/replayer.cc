@@ -159,11 +159,14 @@ int Replayer::run() {
   notify(ReplayStop::kEnd, 0);
   std::optional<int> root_status = tasks_[root_rec_].exit_status;  // before kill_all
   kill_all();  // the recording ended here; anything still running has no trace left
+  if (trace_.cut_short())
+    throw Error("the recording was cut short after event " + std::to_string(seq_) +
+                " (rp record was killed or ran out of space): replay stopped there");
   return replayed_exit_code(root_status, exit_code);
 }
 
 int replay_main(const ReplayOptions& opts) {
-  TraceReader trace(opts.trace);
+  TraceReader trace(opts.trace, /*allow_cut=*/true);
   std::string arch = trace.meta_or("arch", "?");
   if (arch != kArchName)
     throw Error("trace was recorded on " + arch + ", this machine is " + kArchName);
