@@ -396,11 +396,23 @@ void KernelCapture::writer_loop() {
       queued_bytes_ -= out_bytes(batch);
       q_space_cv_.notify_one();
     }
-    // In slices: the tracer needs the lock to finish a stalled thread's record.
-    constexpr size_t kSlice = 1024;
-    for (size_t i = 0; i < batch.size(); i += kSlice) {
-      std::lock_guard wl(writer_mu_);
+    write_batch(batch);
+  }
+}
+
+void KernelCapture::write_batch(std::vector<RecordDecoder::Out>& batch) {
+  // In slices: the tracer needs the lock to finish a stalled thread's record.
+  constexpr size_t kSlice = 1024;
+  for (size_t i = 0; i < batch.size(); i += kSlice) {
+    std::lock_guard wl(writer_mu_);
+    if (!write_error_.empty()) return;  // keep draining, so nothing waits on the queue
+    try {
       for (size_t j = i; j < std::min(batch.size(), i + kSlice); j++) write(batch[j]);
+    } catch (const std::exception& ex) {
+      // Out of space, most likely: what was committed stays a usable trace.
+      write_error_ = ex.what();
+      if (on_write_error_) on_write_error_();
+      return;
     }
   }
 }
@@ -429,6 +441,7 @@ void KernelCapture::finish() {
   dec_.finish();
   counters_ = p_.counters();
   lost_ = counters_.lost + dec_.lost() + unresolved_ + tracee_loss_.total();
+  if (!write_error_.empty()) throw Error(write_error_);
 }
 
 void KernelCapture::write_meta() {

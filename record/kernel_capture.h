@@ -216,6 +216,10 @@ class KernelCapture : public EventsOnlyHooks {
   const RegionLoss& tracee_loss() const { return tracee_loss_; }
   // After finish(): how process tgid ended, if the kernel reported it.
   std::optional<int64_t> exit_status(uint32_t tgid) const { return dec_.exit_status(tgid); }
+  // Called once, from the writer thread, when writing the trace fails (disk
+  // full): the recording cannot go on, the caller stops the program. finish()
+  // then throws that error.
+  void set_on_write_error(std::function<void()> f) { on_write_error_ = std::move(f); }
 
   uint64_t next_seq() override { return p_.next_seq(); }
   uint64_t last_seq() override { return p_.last_seq(); }
@@ -229,6 +233,7 @@ class KernelCapture : public EventsOnlyHooks {
   void drain_loop();
   void writer_loop();
   void write(RecordDecoder::Out& o);  // writer lock held
+  void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
 
   KernelProducer& p_;
   TraceWriter& w_;
@@ -238,6 +243,8 @@ class KernelCapture : public EventsOnlyHooks {
 
   std::mutex writer_mu_;
   std::unordered_map<pid_t, std::string> exec_names_;  // writer lock
+  std::string write_error_;  // writer lock; set once, then nothing more is written
+  std::function<void()> on_write_error_;
   std::mutex q_mu_;
   std::condition_variable q_cv_, q_space_cv_;
   std::deque<std::vector<RecordDecoder::Out>> queue_;

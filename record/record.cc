@@ -101,6 +101,7 @@ int record_main(const RecordOptions& opts) {
   TraceWriter w(out.temp_path());
   write_environment_meta(w, spec);
   w.set_meta("backend", backend);
+  w.checkpoint();  // the metadata survives a recording that is cut short
 
   // Ctrl-C is for the program: rp stays to finish the trace.
   signal(SIGINT, SIG_IGN);
@@ -120,6 +121,8 @@ int record_main(const RecordOptions& opts) {
   if (producer) {
     producer->trace_tgid(root);  // before its execve returns: that is the first record
     kc = std::make_unique<KernelCapture>(*producer, w);
+    // The trace cannot grow (disk full): stop the program, its process group.
+    kc->set_on_write_error([root] { kill(-root, SIGKILL); });
     kc->start();
     rec.set_events_only(kc.get());
   }

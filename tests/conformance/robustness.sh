@@ -1,0 +1,76 @@
+#!/bin/bash
+# Traces cut short or damaged (issue 13, robustness), per backend:
+#  - rp record killed with SIGKILL: the program dies with it (no orphans),
+#    and replay runs the trace up to its last event, prints what the program
+#    printed until there, then stops with one "rp:" line saying so (status 125);
+#  - a finished trace whose last events were deleted is refused as damaged;
+#  - a full disk while recording: one "rp:" line, status 125, and the trace
+#    so far replays up to its cut.
+#   robustness.sh BACKEND     Environment: RP. Needs root (a tmpfs for the full disk).
+set -u -o pipefail
+: "${RP:?RP must be the path of the rp binary}"
+backend=${1:?usage: robustness.sh BACKEND}
+[ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (mounts a small tmpfs to fill)"; exit 1; }
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rp-robust.XXXXXX")
+cleanup() { umount "$TMP/small" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+LOOP='echo $$ >"$0"; i=0; while :; do echo line $i; i=$((i+1)); done'
+
+one_rp_line() { # FILE WHAT TEXT: exactly one line, "rp: ...TEXT..."
+    [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^rp: .*$3" "$1" && return 0
+    fail "$2: expected one 'rp: ...$3...' line, got: $(head -c 400 "$1")"
+    return 1
+}
+
+# Replays TRACE expecting a cut: status 125, one line, stdout a non-empty
+# prefix of what the recording printed (REC_OUT).
+check_cut_replay() { # WHAT TRACE REC_OUT
+    "$RP" replay "$2" >"$TMP/rep.out" 2>"$TMP/rep.err" </dev/null
+    local st=$?
+    [ "$st" -eq 125 ] || fail "$1: replay exited $st, expected 125"
+    one_rp_line "$TMP/rep.err" "$1: replay" "cut short"
+    local n
+    n=$(stat -c %s "$TMP/rep.out")
+    [ "$n" -gt 0 ] || fail "$1: replay printed nothing before the cut"
+    cmp -s "$TMP/rep.out" <(head -c "$n" "$3") || fail "$1: replay output is not what the recording printed"
+}
+
+echo "-- rp record killed"
+"$RP" record -q -b "$backend" -o "$TMP/cut.db" -- sh -c "$LOOP" "$TMP/prog.pid" \
+    >"$TMP/cut.out" 2>"$TMP/cut.err" </dev/null &
+rp_pid=$!
+# Wait (without a fixed sleep) until some events are committed to the file.
+for _ in $(seq 600); do
+    [ -s "$TMP/cut.db" ] && [ "$(stat -c %s "$TMP/cut.db")" -gt 4000000 ] && break
+    sleep 0.1
+done
+kill -KILL "$rp_pid"
+wait "$rp_pid" 2>/dev/null
+prog=$(cat "$TMP/prog.pid")
+for _ in $(seq 100); do kill -0 "$prog" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$prog" 2>/dev/null && { fail "the recorded program (pid $prog) survived rp"; kill -KILL "$prog"; }
+check_cut_replay "killed recorder" "$TMP/cut.db" "$TMP/cut.out"
+
+echo "-- last events deleted"
+"$RP" record -q -b "$backend" -o "$TMP/full.db" -- sh -c 'echo one; echo two' >/dev/null 2>&1 </dev/null
+sqlite3 "$TMP/full.db" "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq DESC LIMIT 3)" \
+    || fail "sqlite3 delete"
+"$RP" replay "$TMP/full.db" >/dev/null 2>"$TMP/del.err" </dev/null
+st=$?
+[ "$st" -eq 125 ] || fail "deleted events: replay exited $st, expected 125"
+one_rp_line "$TMP/del.err" "deleted events" "damaged"
+
+echo "-- disk full"
+mkdir -p "$TMP/small"
+mount -t tmpfs -o size=8m rp-robustness "$TMP/small" || fail "cannot mount a tmpfs"
+"$RP" record -q -b "$backend" -o "$TMP/small/t.db" -- sh -c "$LOOP" "$TMP/prog2.pid" \
+    >"$TMP/disk.out" 2>"$TMP/disk.err" </dev/null
+st=$?
+[ "$st" -eq 125 ] || fail "disk full: rp record exited $st, expected 125"
+one_rp_line "$TMP/disk.err" "disk full: rp record" "full"
+check_cut_replay "disk full" "$TMP/small/t.db" "$TMP/disk.out"
+
+[ "$failures" -eq 0 ] || { echo "$backend: $failures robustness check(s) failed"; exit 1; }
+echo "$backend: robustness PASS"
