@@ -1,11 +1,13 @@
 #!/bin/bash
 # Traces cut short or damaged (issue 13, robustness), per backend:
 #  - rp record killed with SIGKILL: the program dies with it (no orphans),
-#    and replay runs the trace up to its last event, prints what the program
+#    and replay runs the trace (left in its temporary file .NAME.rp-XXXXXX,
+#    record/trace_output.h) up to its last event, prints what the program
 #    printed until there, then stops with one "rp:" line saying so (status 125);
 #  - a finished trace whose last events were deleted is refused as damaged;
-#  - a full disk while recording: one "rp:" line, status 125, and the trace
-#    so far replays up to its cut.
+#  - a full disk while recording: one "rp:" line, status 125, the program
+#    stopped (rp removes its unfinished temporary file then, as for any
+#    failed recording: an existing trace is left as it was).
 #   robustness.sh BACKEND     Environment: RP. Needs root (a tmpfs for the full disk).
 set -u -o pipefail
 : "${RP:?RP must be the path of the rp binary}"
@@ -42,8 +44,10 @@ echo "-- rp record killed"
     >"$TMP/cut.out" 2>"$TMP/cut.err" </dev/null &
 rp_pid=$!
 # Wait (without a fixed sleep) until some events are committed to the file.
+part=
 for _ in $(seq 600); do
-    [ -s "$TMP/cut.db" ] && [ "$(stat -c %s "$TMP/cut.db")" -gt 4000000 ] && break
+    part=$(ls "$TMP"/.cut.db.rp-* 2>/dev/null | head -1)
+    [ -n "$part" ] && [ "$(stat -c %s "$part")" -gt 4000000 ] && break
     sleep 0.1
 done
 kill -KILL "$rp_pid"
@@ -51,7 +55,8 @@ wait "$rp_pid" 2>/dev/null
 prog=$(cat "$TMP/prog.pid")
 for _ in $(seq 100); do kill -0 "$prog" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$prog" 2>/dev/null && { fail "the recorded program (pid $prog) survived rp"; kill -KILL "$prog"; }
-check_cut_replay "killed recorder" "$TMP/cut.db" "$TMP/cut.out"
+[ -n "$part" ] || fail "killed recorder: no trace file"
+check_cut_replay "killed recorder" "$part" "$TMP/cut.out"
 
 echo "-- last events deleted"
 "$RP" record -q -b "$backend" -o "$TMP/full.db" -- sh -c 'echo one; echo two' >/dev/null 2>&1 </dev/null
@@ -70,7 +75,9 @@ mount -t tmpfs -o size=8m rp-robustness "$TMP/small" || fail "cannot mount a tmp
 st=$?
 [ "$st" -eq 125 ] || fail "disk full: rp record exited $st, expected 125"
 one_rp_line "$TMP/disk.err" "disk full: rp record" "full"
-check_cut_replay "disk full" "$TMP/small/t.db" "$TMP/disk.out"
+prog=$(cat "$TMP/prog2.pid")
+for _ in $(seq 100); do kill -0 "$prog" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$prog" 2>/dev/null && { fail "disk full: the program (pid $prog) still runs"; kill -KILL "$prog"; }
 
 [ "$failures" -eq 0 ] || { echo "$backend: $failures robustness check(s) failed"; exit 1; }
 echo "$backend: robustness PASS"
