@@ -26,6 +26,7 @@ std::string signame(int sig) { return decode::signal_name(sig); }
 }  // namespace
 
 std::string quote(const std::string& s, size_t max) { return decode::quote(s, max); }
+std::string render_signal(int sig) { return signame(sig); }
 
 std::string render_return(int64_t ret) {
   if (syscall_failed(ret)) {

@@ -14,6 +14,7 @@ std::string render_bytes(const std::string& b, size_t max);  // "3f a2 ..." hex 
 std::string render_wait_status(int64_t status);             // "exited with 0", "killed by SIGSEGV"
 // A wait status as a shell reports it: the exit code, or 128+N for signal N.
 int exit_code_of(int status);
+std::string render_signal(int sig);                         // "SIGUSR1", realtime ones too
 std::string quote(const std::string& s, size_t max = 64);   // C-escaped, quoted
 
 }  // namespace rp

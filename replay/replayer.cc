@@ -2,6 +2,7 @@
 // the checked ptrace requests every part uses. What one event does is in
 // dispatch.cc, syscalls in syscalls.cc, signals and ends in signals.cc.
 #include "replayer.h"
+#include "render.h"
 
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -242,7 +243,7 @@ bool Replayer::at_syscall_entry(Task& t) {
 // ESRCH, as for resuming: the thread has already ended and its wait says so.
 void Replayer::send_signal(Task& t, int sig) {
   if (syscall(SYS_tgkill, t.real_tgid, t.real, sig) != 0 && errno != ESRCH)
-    fail(t, std::string("cannot send ") + sigabbrev_np(sig) + ": " + strerror(errno));
+    fail(t, "cannot send " + render_signal(sig) + ": " + strerror(errno));
 }
 
 // ---- debugger hooks ----

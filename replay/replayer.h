@@ -136,6 +136,8 @@ class Replayer {
 
   // signals.cc: signals, trapped instructions, preemption points, ends
   void deliver_signal(Task& t, const Event& e);
+  void restart_interrupted_call(Task& t);
+  void adopt_call_sigmask(Task& t, int sig);
   void observe_exit(Task& t, const Event& e);
   void replay_insn(Task& t, const Event& e);
   void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);

@@ -10,6 +10,7 @@
 #include "insn.h"
 #include "render.h"
 #include "replayer.h"
+#include "tracee_mem.h"
 
 namespace rp {
 namespace {
@@ -38,8 +39,10 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   SignalExtra x{};
   if (e.extra.size() < sizeof x) diverge(e, "damaged signal record");
   std::memcpy(&x, e.extra.data(), sizeof x);
-  if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && default_ignored(sig)))
-    return;  // delivering it changed nothing in the recorded run
+  if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && default_ignored(sig))) {
+    restart_interrupted_call(t);  // no handler ran: the kernel restarted the call
+    return;                       // and delivering it changed nothing else
+  }
   if (t.state == State::kInSyscall) finish_in_syscall(t);
   bool fault = sync_fault(sig, x);
   if (t.state != State::kHeld) diverge(e, "thread is not where the signal was delivered");
@@ -54,14 +57,67 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
     notify(ReplayStop::kSignal, t.rec, sig);
     return;
   }
+  if (!fault) adopt_call_sigmask(t, sig);
   if (!fault) send_signal(t, sig);
   resume(t);
-  wait_signal_stop(t, e, sig, std::string("the trace expects ") + sigabbrev_np(sig) +
+  wait_signal_stop(t, e, sig, "the trace expects " + render_signal(sig) +
                                   ", the program made a syscall instead");
   if (!fault) request(t, PTRACE_SETSIGINFO, nullptr, x.siginfo);
   t.resume_sig = sig;
   t.state = State::kHeld;
   notify(ReplayStop::kSignal, t.rec, sig);
+}
+
+// A call the signal interrupted (its recorded result, now in the thread's
+// registers, is one of the kernel's restart codes) is restarted when no
+// handler runs, as the kernel's signal code does: back over the syscall
+// instruction with the call's number again (restart_syscall for a call
+// with a restart block). The restarted call is the thread's next event.
+void Replayer::restart_interrupted_call(Task& t) {
+  // A signal already set up for delivery decides the restart in the kernel.
+  if (t.state != State::kHeld || t.resume_sig != 0) return;
+  int64_t r = t.regs.ret();
+  constexpr int64_t kRestartSys = -512, kRestartNoIntr = -513, kRestartNoHand = -514,
+                    kRestartBlock = -516;
+  if (r != kRestartSys && r != kRestartNoIntr && r != kRestartNoHand && r != kRestartBlock)
+    return;
+  t.regs.set_ip(t.regs.ip() - kSyscallInsnLen);
+#if defined(__x86_64__)
+  t.regs.raw.rax = r == kRestartBlock ? SYS_restart_syscall : t.regs.raw.orig_rax;
+#else
+  t.regs.raw.regs[0] = t.args[0];  // x0 held the result; the kernel keeps orig_x0
+  if (r == kRestartBlock) t.regs.raw.regs[8] = SYS_restart_syscall;
+#endif
+  set_regs(t, t.regs);
+}
+
+// sigsuspend, ppoll, pselect6 and epoll_pwait run with a temporary signal
+// mask; the recorded signal arrived under it. Emulated, they leave the
+// thread's own mask, which may block the signal: deliver it under the call's
+// mask, and give the thread its own mask back after the handler's sigreturn
+// (the recording's frame saved that one, the replay's frame saves the
+// temporary one).
+void Replayer::adopt_call_sigmask(Task& t, int sig) {
+  uint64_t mask_ptr = 0;
+  switch (t.nr) {
+    case SYS_rt_sigsuspend: mask_ptr = t.args[0]; break;
+    case SYS_ppoll: mask_ptr = t.args[3]; break;
+    case SYS_epoll_pwait: case SYS_epoll_pwait2: mask_ptr = t.args[4]; break;
+    case SYS_pselect6: {  // its 6th argument points to {const sigset_t *ss; size_t len}
+      std::string pair = t.args[5] ? read_mem(t.real, t.args[5], 8) : "";
+      if (pair.size() == 8) std::memcpy(&mask_ptr, pair.data(), 8);
+      break;
+    }
+    default: return;
+  }
+  std::string bytes = mask_ptr ? read_mem(t.real, mask_ptr, 8) : "";
+  uint64_t own = 0, during = 0;
+  if (bytes.size() != 8 || ptrace(PTRACE_GETSIGMASK, t.real, sizeof own, &own) != 0) return;
+  std::memcpy(&during, bytes.data(), 8);
+  uint64_t bit = uint64_t{1} << (sig - 1);
+  if (!(own & bit) || (during & bit)) return;  // not blocked now, or not admitted then
+  if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof during, &during) == 0)
+    t.mask_after_sigreturn = own;
 }
 
 // Waits until a resumed thread stops for `sig`, suppressing real-world
@@ -210,7 +266,12 @@ void Replayer::observe_exit(Task& t, const Event& e) {
   int got = *t.exit_status;
   bool same = WIFEXITED(want) ? WIFEXITED(got) && WEXITSTATUS(got) == WEXITSTATUS(want)
                               : WIFSIGNALED(got) && WTERMSIG(got) == WTERMSIG(want);
-  if (!same)
+  // No program can wait for a thread that is not a leader: its status is
+  // seen by rp only, and takes the group's exit code when a group exit came
+  // while the thread was still in its exit path (threads run in parallel
+  // under the kernel backends).
+  bool leader = t.real == t.real_tgid;
+  if (!same && leader)
     diverge(e, "the program " + render_wait_status(got) + ", the recording " +
                    render_wait_status(want));
 }

@@ -91,6 +91,9 @@ int Replayer::wait_syscall_stop(Task& t, bool want_entry) {
 void Replayer::reach_syscall(Task& t, const Event& e) {
   if (t.state == State::kInSyscall) finish_in_syscall(t);
   if (t.state == State::kAtSyscall) diverge(e, "thread is already stopped at another syscall");
+  // Its last call was interrupted and no signal of its own followed (another
+  // thread took a group signal, or a stop): the kernel restarted it.
+  restart_interrupted_call(t);
   if (t.state == State::kHeld) resume(t);
   if (t.state != State::kRunning) diverge(e, "thread " + std::to_string(t.rec) + " has exited");
   for (;;) {
@@ -124,7 +127,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) == -1 && errno != EINVAL)
       fail(t, std::string("PTRACE_GETSIGINFO failed: ") + strerror(errno));
     if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si.si_code > 0)
-      diverge(e, std::string("the program got ") + sigabbrev_np(sig) + " (" +
+      diverge(e, "the program got " + render_signal(sig) + " (" +
                      get_regs(t).describe() + "), the trace expects " + render_call(e, false));
     cont(t, 0);  // suppress real-world signals
   }
@@ -258,6 +261,12 @@ void Replayer::execute(Task& t, const Event& e) {
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
   write_recorded_mem(t, e);
+  if (s->policy == RP_POLICY_SIGRETURN && t.mask_after_sigreturn) {
+    uint64_t m = *t.mask_after_sigreturn;
+    ptrace(PTRACE_SETSIGMASK, t.real, sizeof m, &m);
+  }
+  if (s->policy == RP_POLICY_SIGRETURN || e.nr == SYS_rt_sigprocmask)
+    t.mask_after_sigreturn.reset();  // restored, or the program set its own mask
   if (s->policy == RP_POLICY_EXECVE) {
     t.real_tgid = t.real;
     std::string why;  // patched at the same stop as in the recording

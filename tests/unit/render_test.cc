@@ -1,6 +1,7 @@
 // `rp dump` and divergence reports are what a user reads to understand a run:
 // the text must be exact (strace-like) and must never garble binary data.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include <cerrno>
@@ -134,6 +135,14 @@ TEST(Render, Events) {
       << r;
   sig.extra.clear();  // short or missing extra must not be read
   EXPECT_NE(render_event(sig).find("--- SIGSEGV ---"), std::string::npos) << render_event(sig);
+}
+
+// Realtime signals have no abbreviation: naming them must not crash replay,
+// which builds its "the trace expects SIG..." text before every delivery.
+TEST(Render, SignalNamesIncludingRealtime) {
+  EXPECT_EQ(render_signal(SIGUSR1), "SIGUSR1");
+  EXPECT_FALSE(render_signal(34).empty());
+  EXPECT_FALSE(render_signal(64).empty());
 }
 
 }  // namespace
