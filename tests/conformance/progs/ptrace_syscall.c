@@ -11,6 +11,7 @@ int main(void) {
     CHECK(pid >= 0);
     if (pid == 0) {
         char c;
+        close(go[1]); /* EOF, not a hang, if the tracer dies first */
         if (read(go[0], &c, 1) != 1) _exit(92);
         for (int i = 0; i < 5; i++) getppid();
         _exit(0);
