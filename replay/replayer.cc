@@ -167,7 +167,7 @@ int Replayer::run() {
 }
 
 int replay_main(const ReplayOptions& opts) {
-  TraceReader trace(opts.trace, /*allow_cut=*/true);
+  TraceReader trace(opts.trace, /*validate=*/true, /*allow_cut=*/true);
   std::string arch = trace.meta_or("arch", "?");
   if (arch != kArchName)
     throw Error("trace was recorded on " + arch + ", this machine is " + kArchName);

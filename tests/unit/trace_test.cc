@@ -471,7 +471,7 @@ TEST_F(TraceTest, IncompleteTraceOpensForReplayWhenAllowed) {
       w.add_event(e);
     }
   }
-  TraceReader r(p, /*allow_cut=*/true);
+  TraceReader r(p, /*validate=*/true, /*allow_cut=*/true);
   EXPECT_TRUE(r.cut_short());
   Event e;
   ASSERT_TRUE(r.next(e));
@@ -494,7 +494,7 @@ TEST_F(TraceTest, FinishedTraceMissingItsLastEventsIsDamaged) {
   EXPECT_FALSE(TraceReader(p).cut_short());
   sql_exec(p, "DELETE FROM events WHERE seq=3");
   try {
-    TraceReader r(p, /*allow_cut=*/true);
+    TraceReader r(p, /*validate=*/true, /*allow_cut=*/true);
     FAIL() << "opened a trace whose last event was deleted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
