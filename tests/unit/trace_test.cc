@@ -468,6 +468,7 @@ TEST_F(TraceTest, IncompleteTraceOpensForReplayWhenAllowed) {
     for (uint64_t s = 1; s <= 2; s++) {
       Event e;
       e.seq = s;
+      e.tid = 100;  // a valid tid: the reader validates every event
       w.add_event(e);
     }
   }
