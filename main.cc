@@ -196,9 +196,9 @@ int cmd_dump(const std::vector<std::string>& args) {
   return dump_main(o);
 }
 
-// Commands that take just a trace: ps.
+// Commands that take just a trace: ps, info, check.
 int cmd_trace_only(const std::vector<std::string>& args, const char* usage,
-                   int (*run)(const std::string&)) {
+                   int (*run)(const std::string&), const char* epilogue = "") {
   po::options_description opts(usage);
   std::string path;
   opts.add_options()("help,h", "show this help")("trace", po::value(&path), "trace file");
@@ -206,7 +206,7 @@ int cmd_trace_only(const std::vector<std::string>& args, const char* usage,
   pos.add("trace", 1);
   auto vm = parse(args, opts, pos);
   if (vm.count("help")) {
-    std::cout << opts;
+    std::cout << opts << epilogue;
     return 0;
   }
   if (path.empty()) throw UsageError(std::string("no trace given (") + usage + ")");
@@ -256,18 +256,7 @@ std::string exit_text(TraceReader& r) {
   return render_wait_status(v);
 }
 
-int cmd_info(const std::vector<std::string>& args) {
-  po::options_description opts("rp info TRACE");
-  std::string path;
-  opts.add_options()("help,h", "show this help")("trace", po::value(&path), "trace file");
-  po::positional_options_description pos;
-  pos.add("trace", 1);
-  auto vm = parse(args, opts, pos);
-  if (vm.count("help")) {
-    std::cout << opts;
-    return 0;
-  }
-  if (path.empty()) throw UsageError("info: no trace given (rp info TRACE)");
+int info_main(const std::string& path) {
   // The same validation as rp check: a crafted trace is never called healthy.
   // Only a trace whose schema or version is not rp's is refused outright.
   bool fatal = false;
@@ -321,18 +310,7 @@ int cmd_info(const std::vector<std::string>& args) {
 }
 
 // rp check: every problem of a trace, one line each (trace_check.h).
-int cmd_check(const std::vector<std::string>& args) {
-  po::options_description opts("rp check TRACE");
-  std::string path;
-  opts.add_options()("help,h", "show this help")("trace", po::value(&path), "trace file");
-  po::positional_options_description pos;
-  pos.add("trace", 1);
-  auto vm = parse(args, opts, pos);
-  if (vm.count("help") || path.empty()) {
-    std::cout << opts << "\nExits 0 if the trace is valid, 1 if it has problems (one line each),"
-              << "\n125 if it cannot be read at all.\n";
-    return vm.count("help") ? 0 : kOwnFailure;
-  }
+int check_main(const std::string& path) {
   auto problems = check_trace(path);  // throws (exit 125) if it is not SQLite at all
   if (problems.empty()) {
     std::cout << "rp check: " << path << ": ok\n";
@@ -363,8 +341,11 @@ int main(int argc, char** argv) {
     if (cmd == "record") return cmd_record(args);
     if (cmd == "replay") return cmd_replay(args);
     if (cmd == "dump") return cmd_dump(args);
-    if (cmd == "info") return cmd_info(args);
-    if (cmd == "check") return cmd_check(args);
+    if (cmd == "info") return cmd_trace_only(args, "rp info TRACE", info_main);
+    if (cmd == "check")
+      return cmd_trace_only(args, "rp check TRACE", check_main,
+                            "\nExits 0 if the trace is valid, 1 if it has problems (one line each),"
+                            "\n125 if it cannot be read at all.\n");
     if (cmd == "ps") return cmd_trace_only(args, "rp ps TRACE", ps_main);
     if (cmd == "ls") return cmd_ls(args);
     if (cmd == "timeline") return cmd_timeline(args);
