@@ -629,6 +629,9 @@ void ReplayTarget::spawn_gdb() {
   std::vector<std::string> args{
       go_.gdb, "-q", "-ex",
       "target remote | exec '" + rp + "' gdb-handoff " + std::to_string(handoff_[1])};
+  // Into a file or a pipe gdb wraps at 80 columns, splitting a stop line
+  // from its source location for whatever reads it; a terminal sets its own.
+  if (!isatty(STDOUT_FILENO)) args.insert(args.begin() + 2, {"-iex", "set width 0"});
   for (const auto& x : go_.scripts) {
     args.push_back("-x");
     args.push_back(x);
