@@ -100,6 +100,7 @@ uint64_t get(const std::string& in, size_t& at, size_t n) {
   return v;
 }
 
+#if defined(__x86_64__)
 // fxsave keeps one "valid" bit per physical x87 register; gdb wants the
 // full two-bit tags, derived from each register's contents.
 uint32_t full_tag(const user_fpregs_struct& f) {
@@ -125,6 +126,7 @@ uint32_t full_tag(const user_fpregs_struct& f) {
   }
   return tag;
 }
+#endif
 
 }  // namespace
 
