@@ -4,6 +4,12 @@
 #include <stddef.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
+#include <sys/uio.h>
+
+#if defined(__aarch64__)
+#include <asm/ptrace.h>  // user_hwdebug_state
+#include <elf.h>         // NT_ARM_HW_BREAK
+#endif
 
 namespace rp {
 
@@ -31,11 +37,27 @@ bool clear_exec_breakpoint(pid_t tid) {
   return ptrace(PTRACE_POKEUSER, tid, dr_offset(7), dr7_others(tid)) == 0;
 }
 
-#else
+#elif defined(__aarch64__)
 
-// arm64 would use NT_ARM_HW_BREAK through PTRACE_SETREGSET; not done yet.
-bool set_exec_breakpoint(pid_t, uint64_t) { return false; }
-bool clear_exec_breakpoint(pid_t) { return false; }
+// Slot 0 of the breakpoint registers (NT_ARM_HW_BREAK); a write shorter than
+// the whole set changes only the slots it covers. The control word is the
+// kernel's ptrace encoding: enable (bit 0), privilege EL0 (bits 1-2 = 2),
+// type execute (bits 3-4 = 0), byte-address-select 0xf (bits 5-12: the whole
+// 4-byte A64 instruction).
+static bool write_slot0(pid_t tid, uint64_t addr, uint32_t ctrl) {
+  user_hwdebug_state regs{};
+  regs.dbg_regs[0].addr = addr;
+  regs.dbg_regs[0].ctrl = ctrl;
+  iovec iov{&regs, offsetof(user_hwdebug_state, dbg_regs) + sizeof regs.dbg_regs[0]};
+  return ptrace(PTRACE_SETREGSET, tid, NT_ARM_HW_BREAK, &iov) == 0;
+}
+
+bool set_exec_breakpoint(pid_t tid, uint64_t addr) {
+  constexpr uint32_t kExecEl0Word = 1u | 2u << 1 | 0xfu << 5;
+  return write_slot0(tid, addr, kExecEl0Word);
+}
+
+bool clear_exec_breakpoint(pid_t tid) { return write_slot0(tid, 0, 0); }
 
 #endif
 

@@ -9,6 +9,15 @@
 
 namespace rp {
 
+// Only x86_64 has a target description and register access so far; on
+// arm64 `rp replay -g` is refused (it would need the aarch64 description,
+// brk instead of int3 and NT_ARM_HW_WATCH watchpoints).
+#if defined(__x86_64__)
+constexpr bool kGdbRegistersSupported = true;
+#else
+constexpr bool kGdbRegistersSupported = false;
+#endif
+
 std::string gdb_target_xml();
 
 struct GdbRegSlot {

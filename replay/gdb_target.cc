@@ -923,6 +923,9 @@ void on_sigint(int) {}
 }  // namespace
 
 int gdb_replay_main(const ReplayOptions& ro, const GdbOptions& go) {
+  if (!kGdbRegistersSupported)
+    throw Error(std::string("debugging a replay with gdb is not supported on ") + kArchName +
+                " yet (docs/design.md, Architectures)");
   if (go.spawn) {
     // Ctrl-C goes to gdb, which interrupts the replay through the protocol.
     struct sigaction sa {};

@@ -208,6 +208,14 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
       diverge(e, "unexpected SIGTRAP at " + now.describe());
     }
     if (now.same_user_state(target)) break;
+    if (kExecBreakpointRefires) {  // arm64: step over it with the breakpoint off
+      if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
+      resume_request(t, PTRACE_SYSEMU_SINGLESTEP, 0);
+      t.state = State::kRunning;
+      wait_signal_stop(t, e, SIGTRAP, too_early);
+      if (!set_exec_breakpoint(t.real, target.ip()))
+        diverge(e, "cannot set a hardware breakpoint at " + target.describe());
+    }
     if (++hits >= kMaxBreakpointHits) {
       // A hot loop (a spin-wait on memory, a tight compute loop): searching
       // pass by pass would take too long without a branch counter. At this

@@ -1,0 +1,122 @@
+#!/bin/bash
+# arm64 end to end: cross-builds rp and the static samples for aarch64
+# (cmake/aarch64-linux-gnu.cmake over the sysroot tests/arm64/make_sysroot.sh
+# makes), boots Debian's arm64 kernel under qemu-system-aarch64 (TCG) with an
+# initramfs of busybox, rp and the samples, and inside records and replays
+# every sample with each backend: same output and exit status, 0 lost records.
+# The guest prints one PASS/FAIL line per check. Checks listed in
+# tests/arm64/known_failures.txt (with the reason) are expected to fail; this
+# script exits 0 only if every other check passed and every listed one failed
+# (a listed check that passes means the list is stale: fix the list).
+#
+# usage: run_vm_test.sh --build HOST_BUILD_DIR [--keep]
+# The sysroot and the cross build live in HOST_BUILD_DIR/arm64-{sysroot,build}.
+# Exit 77 (skipped) if a tool is missing, unless CI=true: then 1.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build="" keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    *) echo "usage: $0 --build DIR [--keep]" >&2; exit 2 ;;
+  esac
+done
+
+skip() {
+  if [ "${CI:-}" = true ]; then echo "FAIL arm64_vm: cannot run: $*"; exit 1; fi
+  echo "SKIP arm64_vm: $*"
+  exit 77
+}
+[ -d "$build" ] || skip "no build directory given (--build)"
+for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ cpio apt-get dpkg-deb; do
+  command -v $tool >/dev/null || skip "$tool not installed (build.sh installs it)"
+done
+build=$(cd "$build" && pwd)
+
+"$here/make_sysroot.sh" "$build/arm64-sysroot" || { echo "FAIL arm64_vm: sysroot"; exit 1; }
+sysroot=$build/arm64-sysroot/sysroot
+xbuild=$build/arm64-build
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if ! { cmake -S "$src" -B "$xbuild" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/aarch64-linux-gnu.cmake" \
+         -DRP_ARM64_SYSROOT="$sysroot" -DRP_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+         "${launcher[@]}" > "$build/arm64-configure.log" 2>&1 &&
+       nice cmake --build "$xbuild" -j2 > "$build/arm64-build.log" 2>&1; }; then
+  tail -n 30 "$build/arm64-configure.log" "$build/arm64-build.log"
+  echo "FAIL arm64_vm: the cross build failed (logs in $build/arm64-*.log)"
+  exit 1
+fi
+
+samples=$(sed -n 's/^  \([a-z0-9_]*\)$/\1/p' "$src/samples/CMakeLists.txt" | tr '\n' ' ')
+all_samples=$samples
+# RP_ARM64_SAMPLES="a b": only those (for a quick look; the test then fails).
+samples=${RP_ARM64_SAMPLES:-$samples}
+backends="ptrace"
+[ -f "$xbuild/record/bpf/rp.skel.h" ] && backends="ptrace bpf"  # the eBPF backend was built
+kernel=$(ls "$sysroot"/boot/vmlinuz-* | head -1)
+
+work=$(mktemp -d /tmp/rp-arm64-vm.XXXXXX)
+[ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,samples}
+cp "$sysroot/bin/busybox" "$root/bin/busybox"
+cp "$xbuild/rp" "$root/bin/rp"  # static: no libraries to bring along
+aarch64-linux-gnu-strip "$root/bin/rp"
+for s in $samples; do cp "$xbuild/samples/sample_${s}_static" "$root/samples/$s"; done
+echo "$samples" > "$root/samples.list"
+echo "$backends" > "$root/backends.list"
+# Runs the guest does not even try (too slow under TCG): "skip BACKEND_SAMPLE".
+sed -n 's/^skip \([a-z0-9_]*\).*/\1/p' "$here/known_failures.txt" > "$root/skip.list"
+cp "$here/guest_init.sh" "$root/init"
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initramfs.cpio.gz"
+
+serial=$work/serial.txt
+limit=${RP_ARM64_VM_TIMEOUT:-900}
+start=$(date +%s)
+timeout "$limit" qemu-system-aarch64 -M virt -cpu max -accel tcg -m 1G -smp 1 -nic none \
+  -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+  -append "console=ttyAMA0 panic=-1 rdinit=/init quiet loglevel=4" \
+  -nographic -no-reboot -monitor none -serial "file:$serial" > "$work/qemu.log" 2>&1
+qrc=$?
+elapsed=$(( $(date +%s) - start ))
+
+out=$(tr -d '\r' < "$serial")
+echo "$out" | grep -E "^(PASS|FAIL|SKIP|TIME|INFO|RP-VM|  )"
+[ $keep = 1 ] && echo "kept $work"
+if [ $qrc = 124 ]; then echo "FAIL arm64_vm: the guest did not finish within $limit s"; exit 1; fi
+if ! echo "$out" | grep -q "^RP-VM-DONE"; then
+  echo "$out" | tail -n 40
+  echo "FAIL arm64_vm: the guest stopped early (qemu exit $qrc)"
+  exit 1
+fi
+
+known=$(sed -e 's/#.*//' -e '/^ *$/d' -e '/^skip /d' "$here/known_failures.txt" | awk '{print $1}')
+skipped=$(sed -n 's/^skip \([a-z0-9_]*\).*/\1/p' "$here/known_failures.txt")
+is_known() { echo "$known" | grep -qx "$1"; }
+npass=0 nfail=0 nknown=0 bad=""
+for name in $(echo "$out" | sed -n 's/^PASS //p'); do
+  if is_known "$name"; then bad="$bad $name(passes-but-listed)"; nfail=$((nfail + 1));
+  else npass=$((npass + 1)); fi
+done
+nskip=0
+for name in $(echo "$out" | sed -n 's/^SKIP //p'); do
+  # SKIP record_ptrace_stress is allowed by the line "skip ptrace_stress".
+  echo "$skipped" | grep -qx "${name#*_}" && nskip=$((nskip + 1)) || { bad="$bad $name(skipped)"; nfail=$((nfail + 1)); }
+done
+for name in $(echo "$out" | sed -n 's/^FAIL //p'); do
+  if is_known "$name"; then nknown=$((nknown + 1)); else bad="$bad $name"; nfail=$((nfail + 1)); fi
+done
+nsamples=$(echo $all_samples | wc -w)
+nbackends=$(echo $backends | wc -w)
+expected=$(( 3 * nsamples * nbackends ))
+total=$((npass + nfail + nknown + nskip))
+echo "arm64_vm: $npass passed, $nfail failed, $nknown known failures, $nskip not run (${elapsed} s, backends: $backends)"
+if [ $nfail != 0 ] || [ $total != $expected ]; then
+  echo "FAIL arm64_vm: $total of $expected checks reported; unexpected:$bad"
+  exit 1
+fi
+echo "PASS arm64_vm"
+exit 0
