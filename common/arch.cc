@@ -46,6 +46,8 @@ bool Regs::set_syscall_nr(pid_t tid, Regs& regs, int64_t nr) {
   return regs.write(tid);
 }
 
+int64_t kernel_syscall_nr(pid_t, const Regs& regs) { return regs.syscall_nr(); }
+
 bool Regs::same_user_state(const Regs& o) const {
   RawRegs a = raw, b = o.raw;
   a.orig_rax = b.orig_rax = 0;
@@ -82,6 +84,13 @@ bool Regs::set_syscall_nr(pid_t tid, Regs& regs, int64_t nr) {
   if (ptrace(PTRACE_SETREGSET, tid, NT_ARM_SYSTEM_CALL, &iov) != 0) return false;
   regs.raw.regs[8] = static_cast<uint64_t>(nr);
   return true;
+}
+
+int64_t kernel_syscall_nr(pid_t tid, const Regs&) {
+  int nr = -1;
+  iovec iov{&nr, sizeof nr};
+  if (ptrace(PTRACE_GETREGSET, tid, NT_ARM_SYSTEM_CALL, &iov) != 0) return -1;
+  return nr;
 }
 
 bool Regs::same_user_state(const Regs& o) const {

@@ -35,6 +35,13 @@ using RawRegs = user_pt_regs;
 #error "rp supports x86_64 and aarch64"
 #endif
 
+// The syscall number the kernel keeps for a stopped thread, -1 if it entered
+// the kernel other than by a syscall (an interrupt, a fault). x86_64: orig_rax
+// of `regs`. arm64: not x8, which is a general register in user code, but the
+// kernel's own syscallno, read through NT_ARM_SYSTEM_CALL.
+class Regs;
+int64_t kernel_syscall_nr(pid_t tid, const Regs& regs);
+
 class Regs {
  public:
   RawRegs raw{};

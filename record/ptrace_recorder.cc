@@ -473,7 +473,8 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   // in between: the registers are exactly those of that syscall's exit.
   // Events-only mode has no exit registers: the kernel was entered by a
   // syscall (not an interrupt or a fault) when it kept a syscall number.
-  x.at_syscall = kernel_ ? regs.syscall_nr() >= 0 : t.have_exit_regs && regs == t.exit_regs;
+  x.at_syscall =
+      kernel_ ? kernel_syscall_nr(t.tid, regs) >= 0 : t.have_exit_regs && regs == t.exit_regs;
   x.disposition = disposition(t.tid, sig);
   e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
   w_.add_event(e);

@@ -4,10 +4,10 @@
 # makes), boots Debian's arm64 kernel under qemu-system-aarch64 (TCG) with an
 # initramfs of busybox, rp and the samples, and inside records and replays
 # every sample with each backend: same output and exit status, 0 lost records.
-# The guest prints one PASS/FAIL line per check. Checks listed in
-# tests/arm64/known_failures.txt (with the reason) are expected to fail; this
-# script exits 0 only if every other check passed and every listed one failed
-# (a listed check that passes means the list is stale: fix the list).
+# The guest prints one PASS/FAIL line per check. tests/arm64/known_failures.txt
+# lists, each with its reason, the checks that fail on arm64 ("fails": a pass
+# means the list is stale and fails the test), those seen failing sometimes
+# ("flaky") and the runs the guest skips ("skip"); every other check must pass.
 #
 # usage: run_vm_test.sh --build HOST_BUILD_DIR [--keep]
 # The sysroot and the cross build live in HOST_BUILD_DIR/arm64-{sysroot,build}.
@@ -93,21 +93,22 @@ if ! echo "$out" | grep -q "^RP-VM-DONE"; then
   exit 1
 fi
 
-known=$(sed -e 's/#.*//' -e '/^ *$/d' -e '/^skip /d' "$here/known_failures.txt" | awk '{print $1}')
-skipped=$(sed -n 's/^skip \([a-z0-9_]*\).*/\1/p' "$here/known_failures.txt")
-is_known() { echo "$known" | grep -qx "$1"; }
-npass=0 nfail=0 nknown=0 bad=""
+list() { sed -n "s/^$1 \\([a-z0-9_]*\\).*/\\1/p" "$here/known_failures.txt"; }
+must_fail=$(list fails) flaky=$(list flaky) skipped=$(list skip)
+in_list() { echo "$1" | grep -qx "$2"; }
+npass=0 nfail=0 nknown=0 nskip=0 bad=""
 for name in $(echo "$out" | sed -n 's/^PASS //p'); do
-  if is_known "$name"; then bad="$bad $name(passes-but-listed)"; nfail=$((nfail + 1));
+  if in_list "$must_fail" "$name"; then bad="$bad $name(passes:take-it-off-the-list)"; nfail=$((nfail + 1))
   else npass=$((npass + 1)); fi
 done
-nskip=0
+for name in $(echo "$out" | sed -n 's/^FAIL //p'); do
+  if in_list "$must_fail" "$name" || in_list "$flaky" "$name"; then nknown=$((nknown + 1))
+  else bad="$bad $name"; nfail=$((nfail + 1)); fi
+done
 for name in $(echo "$out" | sed -n 's/^SKIP //p'); do
   # SKIP record_ptrace_stress is allowed by the line "skip ptrace_stress".
-  echo "$skipped" | grep -qx "${name#*_}" && nskip=$((nskip + 1)) || { bad="$bad $name(skipped)"; nfail=$((nfail + 1)); }
-done
-for name in $(echo "$out" | sed -n 's/^FAIL //p'); do
-  if is_known "$name"; then nknown=$((nknown + 1)); else bad="$bad $name"; nfail=$((nfail + 1)); fi
+  if in_list "$skipped" "${name#*_}"; then nskip=$((nskip + 1))
+  else bad="$bad $name(skipped)"; nfail=$((nfail + 1)); fi
 done
 nsamples=$(echo $all_samples | wc -w)
 nbackends=$(echo $backends | wc -w)
