@@ -16,15 +16,7 @@ regions() { # NAME
         /<- 0x/ { print name, $2, $3, $4 }' >"$TMP/$1.regions"
 }
 
-backends=(ptrace)
-if "$RP" record -q --backend=bpf -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe.err" </dev/null; then
-    backends+=(bpf)
-elif [ "${CI:-}" = true ]; then
-    show "$TMP/probe.err"
-    fail "eBPF backend unavailable under CI=true"
-else
-    note "eBPF backend unavailable, ptrace only: $(head -1 "$TMP/probe.err")"
-fi
+find_backends
 
 for b in "${backends[@]}"; do
     note "$b"

@@ -94,3 +94,17 @@ assert_replays_match() { # NAME
         assert_same_file "$TMP/$name.rec" "$TMP/$name.rep$i" "$name: replay $i stdout vs recording"
     done
 }
+
+# find_backends: sets `backends` to ptrace plus bpf when this machine can
+# record with it (a failure under CI=true, where nothing may be left out).
+find_backends() {
+    backends=(ptrace)
+    if "$RP" record -q --backend=bpf -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe.err" </dev/null; then
+        backends+=(bpf)
+    elif [ "${CI:-}" = true ]; then
+        show "$TMP/probe.err"
+        fail "eBPF backend unavailable under CI=true"
+    else
+        note "eBPF backend unavailable, ptrace only: $(head -1 "$TMP/probe.err")"
+    fi
+}

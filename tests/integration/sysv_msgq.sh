@@ -10,15 +10,7 @@ assert_native_runs_differ msgq "$prog"
 grep -qE '^mtype [0-9]+, 32 bytes: [0-9a-f]{32}$' "$TMP/msgq.native1" ||
     { show "$TMP/msgq.native1"; fail "native run: unexpected output"; }
 
-backends=(ptrace)
-if "$RP" record -q --backend=bpf -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe.err" </dev/null; then
-    backends+=(bpf)
-elif [ "${CI:-}" = true ]; then
-    show "$TMP/probe.err"
-    fail "eBPF backend unavailable under CI=true"
-else
-    note "eBPF backend unavailable, ptrace only: $(head -1 "$TMP/probe.err")"
-fi
+find_backends
 
 for b in "${backends[@]}"; do
     note "$b"
