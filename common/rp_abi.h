@@ -133,6 +133,7 @@ enum rp_rec_type {
 	RP_REC_DATA = 2,     /* struct rp_rec_data + payload */
 	RP_REC_TASK = 3,     /* struct rp_rec_task: fork/exit seen in the kernel */
 	RP_REC_PAD = 4,      /* kmod ring only: filler up to the ring's end, skip it */
+	RP_REC_SWITCH = 5,   /* struct rp_rec_switch: a thread stopped running user code */
 };
 
 struct rp_rec_hdr {
@@ -202,6 +203,22 @@ struct rp_rec_task {
 	__s64 status;    /* RP_TASK_EXIT: wait status (exit code << 8, or signal) */
 };
 
+/* A recorded thread stopped running user code without making a syscall (the
+ * scheduler preempted it, or it blocked in a page fault) and another thread of
+ * the recording then ran user code before it resumed. All threads of a
+ * recording run on one CPU, so these switches and the syscall entries are the
+ * whole interleaving of user code; replay stops the thread at exactly these
+ * registers (see replay/signals.cc run_to_point). seq sorts it among the
+ * syscall records: taken when the other thread resumed user code. */
+#define RP_SWITCH_REGS 34 /* words: x86_64 user_regs_struct is 27, arm64 user_pt_regs 34 */
+struct rp_rec_switch {
+	struct rp_rec_hdr h;
+	__u32 tid;
+	__u32 tgid;
+	__u64 seq;
+	__u64 regs[RP_SWITCH_REGS]; /* as PTRACE_GETREGS / NT_PRSTATUS returns them, zero padded */
+};
+
 /* ---- /dev/rp (kmod) ---- */
 struct rp_kmod_config {
 	__u32 ring_bytes;  /* power of two */
@@ -214,6 +231,7 @@ struct rp_kmod_config {
 };
 #define RP_KMOD_F_ENOSYS 0x1 /* refuse ENOSYS-policy syscalls at sys_enter, as ptrace does */
 #define RP_KMOD_F_INPUTS 0x2 /* also capture input buffers and string arguments */
+#define RP_KMOD_F_SWITCHES 0x4 /* emit RP_REC_SWITCH records (replayable recordings) */
 
 struct rp_kmod_counters {
 	__u64 records;
