@@ -12,13 +12,7 @@ record_check_secret
 "$RP" replay --gdb-port 0 "$TMP/cs.db" >"$TMP/rp.out" 2>"$TMP/rp.err" </dev/null &
 RP_PID=$!
 BG_PIDS+=("$RP_PID")
-PORT=""
-for _ in $(seq 1 100); do
-    PORT=$(sed -n 's/.*target remote :\([0-9]*\).*/\1/p' "$TMP/rp.err")
-    [ -n "$PORT" ] && break
-    sleep 0.1
-done
-[ -n "$PORT" ] || { show "$TMP/rp.err"; fail "rp did not say where to connect"; }
+PORT=$(gdb_port_of "$TMP/rp.err" "rp did not say where to connect") || exit 1
 
 cat >"$TMP/l.cmds" <<EOF2
 gdb-remote 127.0.0.1:$PORT

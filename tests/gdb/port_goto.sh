@@ -14,13 +14,8 @@ start_rp() {
     "$RP" replay "$@" >"$TMP/$name.rp.out" 2>"$TMP/$name.rp.err" </dev/null &
     RP_PID=$!
     BG_PIDS+=("$RP_PID")
-    PORT=""
-    for _ in $(seq 1 100); do
-        PORT=$(sed -n 's/.*target remote :\([0-9]*\).*/\1/p' "$TMP/$name.rp.err")
-        [ -n "$PORT" ] && break
-        sleep 0.1
-    done
-    [ -n "$PORT" ] || { show "$TMP/$name.rp.err"; fail "$name: rp did not say where gdb should connect"; }
+    PORT=$(gdb_port_of "$TMP/$name.rp.err" "$name: rp did not say where gdb should connect") ||
+        exit 1
 }
 
 start_rp port --gdb-port 0 "$TMP/cs.db"

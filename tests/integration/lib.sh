@@ -108,3 +108,17 @@ find_backends() {
         note "eBPF backend unavailable, ptrace only: $(head -1 "$TMP/probe.err")"
     fi
 }
+
+# gdb_port_of ERRFILE WHAT: waits (up to 20 s) for a `rp replay --gdb-port 0`
+# writing to ERRFILE to say which port gdb should connect to; prints it, or
+# fails saying WHAT did not happen.
+gdb_port_of() {
+    local port=""
+    for _ in $(seq 1 200); do
+        port=$(sed -n 's/.*target remote :\([0-9]*\).*/\1/p' "$1")
+        [ -n "$port" ] && { echo "$port"; return; }
+        sleep 0.1
+    done
+    show "$1"
+    fail "$2"
+}

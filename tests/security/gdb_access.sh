@@ -13,13 +13,7 @@ record_check_secret
 "$RP" replay --gdb-port 0 "$TMP/cs.db" >"$TMP/rp.out" 2>"$TMP/rp.err" </dev/null &
 rp_pid=$!
 BG_PIDS+=("$rp_pid")
-port=""
-for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*target remote :\([0-9]*\).*/\1/p' "$TMP/rp.err")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { show "$TMP/rp.err"; fail "rp did not wait for gdb"; }
+port=$(gdb_port_of "$TMP/rp.err" "rp did not wait for gdb") || exit 1
 # The replayer listens on loopback only (state 0A: listening).
 porthex=$(printf '%04X' "$port")
 listening=$(awk -v p=":$porthex" '$4 == "0A" && substr($2, length($2) - 4) == p {print $2}' \

@@ -19,12 +19,7 @@ check_confined() {
     "$@" "$RP" replay --gdb-port 0 "$trace" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
     rp_pid=$!
     BG_PIDS+=("$rp_pid")
-    for _ in $(seq 1 200); do
-        port=$(sed -n 's/.*target remote :\([0-9]*\).*/\1/p' "$TMP/$name.err")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { show "$TMP/$name.err"; fail "$name: rp did not wait for gdb"; }
+    port=$(gdb_port_of "$TMP/$name.err" "$name: rp did not wait for gdb") || exit 1
     # The replayed program: a descendant of rp (the runner may sit in between).
     for _ in $(seq 1 100); do
         for c in $(pgrep -P "$rp_pid") $(pgrep -P "$(pgrep -P "$rp_pid" | head -1)" 2>/dev/null); do
