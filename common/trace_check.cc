@@ -89,6 +89,7 @@ const MetaRange kMetaRanges[] = {
     {"kernel_stalls", 0, kI64Max}, {"kernel_assisted", 0, kI64Max},
     {"kernel_data_missing", 0, kI64Max}, {"replayable", 0, 1},
     {"attached_pid", 1, kMaxTid},
+    {"switches", 0, kI64Max},     {"cpu", 0, 4095},
 };
 
 void check_meta(TraceReader& r, Collector& c) {

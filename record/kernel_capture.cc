@@ -50,6 +50,21 @@ Event event_of(const rp_rec_syscall& r) {
   return e;
 }
 
+// A switch in user code is replayed like rp's own preemption under ptrace:
+// the thread is stopped at exactly these registers (replay/signals.cc).
+RecordDecoder::Out switch_event(const rp_rec_switch& s) {
+  RecordDecoder::Out o;
+  o.event.seq = s.seq;
+  o.event.tid = static_cast<int32_t>(s.tid);
+  o.event.kind = EventKind::kPreempt;
+  o.tgid = s.tgid;
+  SignalExtra x{};
+  static_assert(sizeof s.regs <= sizeof x.regs);
+  std::memcpy(x.regs, s.regs, sizeof s.regs);
+  o.event.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
+  return o;
+}
+
 // Bytes held in the writer queue before the drain thread waits: past this the
 // ring fills and the producer's backpressure (stalls) slows the tracee.
 constexpr size_t kMaxQueuedBytes = size_t{512} << 20;
@@ -75,6 +90,7 @@ std::unique_ptr<KernelProducer> open_backend(const std::string& want, bool stall
   cfg.ring_bytes = mb << 20;
   cfg.stall = stall;
   cfg.comm = comm;
+  cfg.one_cpu = stall && comm.empty();  // a replayable recording (rp record -- PROG)
   *chosen = want;
   if (want == "ptrace") return nullptr;
   if (want == "bpf") return make_bpf_producer(cfg);
@@ -155,6 +171,18 @@ void RecordDecoder::feed(const void* rec, size_t size, std::vector<Out>& out) {
       }
       std::memcpy(&t, rec, sizeof t);
       if (t.event == RP_TASK_EXIT) exits_[t.tgid] = t.status;  // the last thread's counts
+      return;
+    }
+    case RP_REC_SWITCH: {
+      rp_rec_switch s;
+      if (h.size < sizeof s) {
+        stats_.malformed++;
+        return;
+      }
+      std::memcpy(&s, rec, sizeof s);
+      out.push_back(switch_event(s));
+      stats_.events++;
+      stats_.switches++;
       return;
     }
     case RP_REC_PAD: return;
@@ -315,8 +343,10 @@ void KernelCapture::start(bool observe) {
 }
 
 bool KernelCapture::on_stop_signal(pid_t tid) {
+  bool repin = p_.take_repin(tid);
+  if (repin && on_repin_) on_repin_();
   auto r = p_.take_stalled(tid);
-  if (!r) return false;
+  if (!r) return repin;
   RecordDecoder::Out o = event_from_tracee(*r, tid, tracee_loss_);
   write(o);  // the tracer holds the writer lock while it handles a stop
   assisted_++;
@@ -457,6 +487,7 @@ void KernelCapture::write_meta() {
   w_.set_meta("kernel_assisted", static_cast<int64_t>(assisted_));
   w_.set_meta("kernel_data_missing", static_cast<int64_t>(d.missing));
   w_.set_meta("kernel_malformed", static_cast<int64_t>(d.malformed));
+  w_.set_meta("switches", static_cast<int64_t>(d.switches));
   w_.set_meta("unknown_syscalls", static_cast<int64_t>(d.unknown_syscalls));
   w_.set_meta("unknown_ioctls", static_cast<int64_t>(d.unknown_ioctls));
 }

@@ -55,6 +55,7 @@ class KernelProducer {
     uint64_t copy_faults = 0;  // user copies that failed in kernel context
     uint64_t stalls = 0;       // threads stopped for user space to finish a record
     uint64_t lost = 0;         // records the producer could not keep at all
+    uint64_t switches = 0;     // RP_REC_SWITCH records (thread switches in user code)
   };
   virtual ~KernelProducer() = default;
   virtual std::string name() const = 0;  // the trace's meta "backend"
@@ -76,6 +77,13 @@ class KernelProducer {
   // supervisor numbers the exit when it reaps the thread, which is too late
   // when another thread waits in pthread_join (replay may then diverge).
   virtual uint64_t take_exit_seq(pid_t /*tid*/) { return 0; }
+  // The sequence number the kernel side took when thread tid entered the
+  // signal stop it is in now (its signal event's place among the switches),
+  // removed; 0: none. Tracer thread, after a ptrace request on the stop.
+  virtual uint64_t take_stop_seq(pid_t /*tid*/) { return 0; }
+  // True (once) if the producer stopped tid because its sched_setaffinity
+  // succeeded: the supervisor pins the recording back (record/cpu_pin.h).
+  virtual bool take_repin(pid_t /*tid*/) { return false; }
   // The path thread tid passed to the execve it is in (seen at sys_enter),
   // or "" if unknown. Tracer thread, at the exec stop.
   virtual std::string exec_path(pid_t /*tid*/) { return ""; }
@@ -129,6 +137,7 @@ class RecordDecoder {
     uint64_t tseq_gaps = 0;   // per-thread sequence numbers never seen
     uint64_t missing = 0;     // syscall records marked RP_SYSF_DATA_MISSING
     uint64_t unknown_syscalls = 0, unknown_ioctls = 0;
+    uint64_t switches = 0;    // RP_REC_SWITCH records turned into kPreempt events
   };
   void feed(const void* rec, size_t size, std::vector<Out>& out);
   // The syscall was completed elsewhere (user space read the stopped thread):
@@ -181,6 +190,8 @@ class EventsOnlyHooks {
   virtual uint64_t last_seq() = 0;
   // The number of tid's exit (0: take a new one when it is reaped).
   virtual uint64_t exit_seq(pid_t tid) = 0;
+  // The number of the signal stop tid is in (0: take a new one).
+  virtual uint64_t stop_seq(pid_t tid) = 0;
   // The path of the execve tid is stopped in (PTRACE_EVENT_EXEC), or "".
   virtual std::string exec_path(pid_t tid) = 0;
   // At tid's exec stop (writer lock held): the kernel's name for the program
@@ -220,10 +231,14 @@ class KernelCapture : public EventsOnlyHooks {
   // full): the recording cannot go on, the caller stops the program. finish()
   // then throws that error.
   void set_on_write_error(std::function<void()> f) { on_write_error_ = std::move(f); }
+  // Called (tracer thread, at the stop) when a thread's sched_setaffinity
+  // succeeded: puts the recording back on its CPU.
+  void set_on_repin(std::function<void()> f) { on_repin_ = std::move(f); }
 
   uint64_t next_seq() override { return p_.next_seq(); }
   uint64_t last_seq() override { return p_.last_seq(); }
   uint64_t exit_seq(pid_t tid) override { return p_.take_exit_seq(tid); }
+  uint64_t stop_seq(pid_t tid) override { return p_.take_stop_seq(tid); }
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
   std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
   bool on_stop_signal(pid_t tid) override;
@@ -245,6 +260,7 @@ class KernelCapture : public EventsOnlyHooks {
   std::unordered_map<pid_t, std::string> exec_names_;  // writer lock
   std::string write_error_;  // writer lock; set once, then nothing more is written
   std::function<void()> on_write_error_;
+  std::function<void()> on_repin_;
   std::mutex q_mu_;
   std::condition_variable q_cv_, q_space_cv_;
   std::deque<std::vector<RecordDecoder::Out>> queue_;

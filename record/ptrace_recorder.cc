@@ -36,6 +36,12 @@ long PtraceRecorder::ptrace_options() {
          PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 }
 
+std::vector<pid_t> PtraceRecorder::tids() const {
+  std::vector<pid_t> v;
+  for (const auto& [tid, t] : tasks_) v.push_back(tid);
+  return v;
+}
+
 PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t parent) {
   Task& t = tasks_[tid];
   t.tid = tid;
@@ -48,7 +54,9 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
 
 Event PtraceRecorder::new_event(const Task& t, EventKind kind) {
   Event e;
-  e.seq = kernel_ ? kernel_->next_seq() : ++seq_;
+  // A signal stop the kernel side numbered when it began keeps that number.
+  e.seq = stop_seq_ ? stop_seq_ : kernel_ ? kernel_->next_seq() : ++seq_;
+  stop_seq_ = 0;
   e.tid = t.tid;
   e.kind = kind;
   return e;
@@ -432,7 +440,17 @@ uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
 
 void PtraceRecorder::on_signal(Task& t, int sig) {
   siginfo_t si;
-  if (ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &si) != 0) {
+  bool have_si = ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &si) == 0;
+  // After a ptrace request (the thread is then off its CPU): the number the
+  // kernel side gave this stop, so that the event sorts before what other
+  // threads did meanwhile (thread switches). Taken at every stop, used by
+  // the event this stop makes, if any.
+  stop_seq_ = kernel_ ? kernel_->stop_seq(t.tid) : 0;
+  struct ClearStopSeq {
+    uint64_t& s;
+    ~ClearStopSeq() { s = 0; }
+  } clear{stop_seq_};
+  if (!have_si) {
     make_runnable(t, 0, true);  // group-stop: nothing is delivered
     return;
   }

@@ -40,6 +40,8 @@ class PtraceRecorder {
   uint64_t unknown_ioctls() const { return unknown_ioctls_; }
   const RegionLoss& region_loss() const { return loss_; }
   uint64_t preemptions() const { return preemptions_; }
+  // The threads being recorded now.
+  std::vector<pid_t> tids() const;
 
  private:
   enum class Run { kRunnable, kRunning, kInKernel, kDying };
@@ -104,6 +106,7 @@ class PtraceRecorder {
   int sigchld_fd_ = -1;
   std::string initial_exe_;
   uint64_t seq_ = 0;
+  uint64_t stop_seq_ = 0;  // events-only: the number of the signal stop being handled
   pid_t root_ = 0;
   int root_status_ = 0;
   uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, preemptions_ = 0;

@@ -15,6 +15,7 @@
 
 #include "arch.h"
 #include "blob.h"
+#include "cpu_pin.h"
 #include "cpuid_snapshot.h"
 #include "error.h"
 #include "hex.h"
@@ -114,6 +115,22 @@ int record_main(const RecordOptions& opts) {
     w.finish();  // and `out` removes it: an existing trace stays as it was
     throw;
   }
+  int cpu = -1;
+  if (producer) {
+    // One CPU for the whole recording, before the program's first
+    // instruction (it is stopped at its exec): threads and children inherit
+    // it, and the kernel side records where the scheduler switched threads.
+    try {
+      cpu = choose_recording_cpu();
+      pin_to_cpu(root, cpu);
+    } catch (...) {
+      kill(root, SIGKILL);
+      waitpid(root, nullptr, 0);
+      w.finish();
+      throw;
+    }
+    w.set_meta("cpu", static_cast<int64_t>(cpu));
+  }
   TerminalHandoff terminal(root);
   PtraceRecorder rec(w);
   rec.set_initial_exe(spec.exe_path);
@@ -123,6 +140,9 @@ int record_main(const RecordOptions& opts) {
     kc = std::make_unique<KernelCapture>(*producer, w);
     // The trace cannot grow (disk full): stop the program, its process group.
     kc->set_on_write_error([root] { kill(-root, SIGKILL); });
+    // The program's own sched_setaffinity succeeded (the kernel side stopped
+    // it before it returned): every thread goes back on the recording's CPU.
+    kc->set_on_repin([&rec, cpu] { repin_threads(rec.tids(), cpu); });
     kc->start();
     rec.set_events_only(kc.get());
   }

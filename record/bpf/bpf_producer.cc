@@ -77,6 +77,8 @@ class BpfProducer : public KernelProducer {
   std::optional<rp_rec_syscall> take_stalled(pid_t tid) override;
   std::vector<rp_rec_syscall> take_all_stalled() override;
   uint64_t take_exit_seq(pid_t tid) override;
+  uint64_t take_stop_seq(pid_t tid) override { return take_u64(skel_->maps.stops, tid); }
+  bool take_repin(pid_t tid) override;
   std::string exec_path(pid_t tid) override;
   void stop() override { rp_bpf__detach(skel_.get()); }
   Counters counters() override;
@@ -92,6 +94,7 @@ class BpfProducer : public KernelProducer {
   std::unique_ptr<rp_bpf, decltype(&rp_bpf__destroy)> skel_{nullptr, rp_bpf__destroy};
   std::unique_ptr<ring_buffer, decltype(&ring_buffer__free)> rb_{nullptr, ring_buffer__free};
   const RecordFn* fn_ = nullptr;
+  uint64_t take_u64(bpf_map* m, pid_t tid);
 };
 
 [[noreturn]] void fail(const std::string& what, int err) {
@@ -107,6 +110,7 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   skel_.reset(rp_bpf__open());
   if (!skel_) fail("cannot open the eBPF program", errno);
   skel_->rodata->cfg_stall = cfg.stall ? 1 : 0;
+  skel_->rodata->cfg_one_cpu = cfg.one_cpu ? 1 : 0;
   // Wake the drainer in batches, long before the ring is full.
   skel_->rodata->cfg_wake_bytes = std::min<uint64_t>(cfg.ring_bytes / 16, 2u << 20);
   if (!cfg.comm.empty()) {
@@ -159,12 +163,20 @@ std::vector<rp_rec_syscall> BpfProducer::take_all_stalled() {
   return out;
 }
 
-uint64_t BpfProducer::take_exit_seq(pid_t tid) {
+uint64_t BpfProducer::take_u64(bpf_map* m, pid_t tid) {
   uint32_t key = static_cast<uint32_t>(tid);
-  uint64_t seq = 0;
-  if (bpf_map__lookup_and_delete_elem(skel_->maps.exits, &key, sizeof key, &seq, sizeof seq, 0))
-    return 0;
-  return seq;
+  uint64_t v = 0;
+  if (bpf_map__lookup_and_delete_elem(m, &key, sizeof key, &v, sizeof v, 0)) return 0;
+  return v;
+}
+
+uint64_t BpfProducer::take_exit_seq(pid_t tid) { return take_u64(skel_->maps.exits, tid); }
+
+bool BpfProducer::take_repin(pid_t tid) {
+  uint32_t key = static_cast<uint32_t>(tid);
+  uint8_t one = 0;
+  return bpf_map__lookup_and_delete_elem(skel_->maps.repins, &key, sizeof key, &one, sizeof one,
+                                         0) == 0;
 }
 
 // Mirrors struct exec_path in rp.bpf.c.
@@ -197,6 +209,7 @@ KernelProducer::Counters BpfProducer::counters() {
     c.copy_faults += x.copy_faults;
     c.stalls += x.stalls;
     c.lost += x.lost;
+    c.switches += x.switches;
   }
   return c;
 }

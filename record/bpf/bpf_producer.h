@@ -14,6 +14,9 @@ struct BpfConfig {
   uint64_t ring_bytes = uint64_t{64} << 20;  // power of two
   bool stall = true;   // a ptrace supervisor completes parked records
   std::string comm;    // non-empty: trace every task with this comm instead of tgids
+  // The recording runs on one CPU (record/cpu_pin.h): record thread switches
+  // in user code and stop a thread whose sched_setaffinity succeeded.
+  bool one_cpu = false;
 };
 
 // Root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF. False with a

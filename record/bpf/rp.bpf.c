@@ -35,12 +35,19 @@ char LICENSE[] SEC("license") = "GPL";
 #define E_NOSYS 38
 #define SIG_KILL 9
 #define SIG_STOP 19
+#define TASK_STOPPED_ 0x4 /* __TASK_STOPPED, __TASK_TRACED: macros, not in BTF */
+#define TASK_TRACED_ 0x8
+#define PF_EXITING_ 0x4
 
 /* ---- configuration: set by the loader before the program is loaded ---- */
 const volatile __u32 cfg_by_comm = 0;    /* 1: trace tasks whose comm is cfg_comm */
 const volatile char cfg_comm[16] = {};
 const volatile __u32 cfg_stall = 1;      /* 0: no ptrace supervisor, never stop threads */
 const volatile __u64 cfg_wake_bytes = 1; /* wake the drainer at this much pending data */
+/* 1: the recording runs on one CPU (record/cpu_pin.h): emit RP_REC_SWITCH
+ * records and stop a thread whose sched_setaffinity succeeded, so that the
+ * supervisor pins it back. Replayable recordings only (needs the supervisor). */
+const volatile __u32 cfg_one_cpu = 0;
 
 /* The global sequence number. In .bss, which user space mmaps and increments
  * atomically too (signals, exits): one order for kernel and ptrace events. */
@@ -91,7 +98,7 @@ struct thread {
 	__u64 tseq;
 	__u32 entry_len[2];
 	__u32 active;
-	__u32 pad;
+	__u32 user_stop; /* off the CPU outside a syscall: resumes in user code */
 };
 
 struct {
@@ -123,6 +130,44 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rp_bpf_counters);
 } counters SEC(".maps");
+
+/* The last recorded thread that ran user code and, when it then stopped
+ * outside a syscall (pending), its user registers: the RP_REC_SWITCH to emit
+ * if another recorded thread runs user code next. One for the recording: all
+ * its threads run on one CPU. */
+struct runner {
+	__u32 tid;
+	__u32 tgid;
+	__u32 pending;
+	__u32 pad;
+	__u64 regs[RP_SWITCH_REGS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct runner);
+} last_runner SEC(".maps");
+
+/* A thread entering a ptrace stop (a signal) in user code, by tid: the
+ * number its signal event gets, taken before any other thread runs. The
+ * supervisor numbers the event with it (take_stop_seq). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+} stops SEC(".maps");
+
+/* Threads stopped because their sched_setaffinity succeeded: the supervisor
+ * pins the recording back on its CPU at that stop. By tid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} repins SEC(".maps");
 
 /* ---- helpers ---- */
 static __always_inline struct rp_bpf_counters *cnt(void)
@@ -190,6 +235,130 @@ static __always_inline __s64 reg_nr(struct pt_regs *regs)
 #else
 	return regs->orig_ax;
 #endif
+}
+
+/* ---- thread switches in user code (RP_REC_SWITCH, rp_abi.h) ---- */
+static __always_inline struct runner *runner(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&last_runner, &zero);
+}
+
+static __always_inline bool traced_task(struct task_struct *t)
+{
+	__u32 tgid = t->tgid;
+	return bpf_map_lookup_elem(&tgids, &tgid) != 0;
+}
+
+/* The user registers of a task that is off the CPU or about to be, as
+ * PTRACE_GETREGS (x86_64 user_regs_struct) or NT_PRSTATUS (arm64
+ * user_pt_regs) gives them: both are a prefix of struct pt_regs, x86_64 adds
+ * the FS/GS bases and the segment selectors kept in the task. */
+static __always_inline void save_user_regs(struct runner *r, struct task_struct *t)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+
+	__builtin_memset(r->regs, 0, sizeof(r->regs));
+#if defined(__TARGET_ARCH_arm64)
+	bpf_probe_read_kernel(r->regs, 34 * 8, regs);
+#else
+	bpf_probe_read_kernel(r->regs, 21 * 8, regs);
+	r->regs[21] = t->thread.fsbase;
+	r->regs[22] = t->thread.gsbase;
+	r->regs[23] = t->thread.ds;
+	r->regs[24] = t->thread.es;
+	r->regs[25] = t->thread.fsindex;
+	r->regs[26] = t->thread.gsindex;
+#endif
+}
+
+static __always_inline void emit_switch(struct runner *r)
+{
+	struct rp_rec_switch *s = bpf_ringbuf_reserve(&ring, sizeof(*s), 0);
+
+	r->pending = 0;
+	if (!s) {
+		COUNT(lost, 1);
+		return;
+	}
+	s->h.size = sizeof(*s);
+	s->h.type = RP_REC_SWITCH;
+	s->h.flags = 0;
+	s->tid = r->tid;
+	s->tgid = r->tgid;
+	s->seq = next_seq();
+	__builtin_memcpy(s->regs, r->regs, sizeof(s->regs));
+	bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
+	struct rp_bpf_counters *c = cnt();
+	if (c) {
+		c->records++;
+		c->bytes += sizeof(*s);
+		c->switches++;
+	}
+}
+
+/* Recorded thread t runs user code next (or is found to have run it): if
+ * another one ran user code last and stopped outside a syscall, that stop
+ * is a switch the replay must make at the same registers, ordered before
+ * anything t does. */
+static __always_inline struct runner *note_runner(struct task_struct *t)
+{
+	struct runner *r = runner();
+	__u32 tid = t->pid;
+
+	if (!r)
+		return 0;
+	if (r->tid != tid) {
+		if (r->pending)
+			emit_switch(r);
+		r->tid = tid;
+		r->tgid = t->tgid;
+	}
+	r->pending = 0; /* t resumes where it stopped: nothing to replay */
+	return r;
+}
+
+/* prev leaves the CPU. Outside a syscall (preempted, blocked in a page
+ * fault, or entering a ptrace stop) it stopped at a point in user code. */
+static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsigned int state)
+{
+	struct thread *th = bpf_task_storage_get(&threads, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!th || th->active || (prev->flags & PF_EXITING_))
+		return;
+	th->user_stop = 1;
+	struct runner *r = note_runner(prev);
+	if (!r)
+		return;
+	if (!preempt && (state & (TASK_TRACED_ | TASK_STOPPED_))) {
+		/* A signal stop: the supervisor records an event here, numbered
+		 * now (before any other thread runs), and resumes it elsewhere
+		 * (a handler) than these registers: no switch record. */
+		__u32 tid = prev->pid;
+		__u64 seq = next_seq();
+		bpf_map_update_elem(&stops, &tid, &seq, BPF_ANY);
+		return;
+	}
+	save_user_regs(r, prev);
+	r->pending = 1;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	if (!cfg_one_cpu)
+		return 0;
+	if (traced_task(prev))
+		on_stop(prev, preempt, prev_state);
+	if (traced_task(next)) {
+		struct thread *th = bpf_task_storage_get(&threads, next, 0, 0);
+		if (th && th->user_stop) {
+			th->user_stop = 0;
+			note_runner(next);
+		}
+	}
+	return 0;
 }
 
 /* ---- emitting one syscall: the buffer rules and the copying ---- */
@@ -307,6 +476,18 @@ static __noinline void put_exec_path(struct emit *e)
 	bpf_map_delete_elem(&exec_paths, &tid);
 }
 
+/* Stops the thread before it returns to user space; the supervisor pins it
+ * (and every thread of the recording) back on the recording's CPU. */
+static __always_inline void repin(__u32 tid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&repins, &tid, &one, BPF_ANY) == 0)
+		bpf_send_signal_thread(SIG_STOP);
+	else
+		COUNT(lost, 1);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 {
@@ -357,6 +538,9 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	 * orig_ax (-1) in the registers. */
 	__s64 reg = reg_nr(regs); /* loaded first: the verifier wants one pointer type per load */
 	__s64 nr = th && th->active ? th->nr : reg;
+	/* It returns to user code: a switch from the last runner comes first. */
+	if (cfg_one_cpu)
+		note_runner(task);
 	const struct bspec *s = spec_of(nr);
 	struct emit e;
 
@@ -394,6 +578,8 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	}
 	e.rec.seq = e.k.seq = next_seq();
 	e.rec.tseq = ++th->tseq;
+	if (cfg_one_cpu && nr == NR_OF(203, 122) && ret == 0)
+		repin(e.rec.tid); /* sched_setaffinity moved it off the recording's CPU */
 	if (s) {
 		/* After a successful execve the old mm (and its strings) is gone:
 		 * its path was copied at entry. */
@@ -472,6 +658,7 @@ int BPF_PROG(rp_exit, struct task_struct *task)
 	if (cfg_stall && traced()) {
 		__u64 seq = next_seq();
 		bpf_map_update_elem(&exits, &tid, &seq, BPF_ANY);
+		bpf_map_delete_elem(&stops, &tid);
 	}
 	/* Without a supervisor nobody else sees how the process ended. */
 	if (!cfg_stall && group_dead && traced())

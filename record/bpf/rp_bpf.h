@@ -17,6 +17,7 @@ struct rp_bpf_counters {
 	__u64 stalls;       /* threads stopped so user space could finish their record */
 	__u64 lost;         /* records that could not be kept at all: must stay 0 */
 	__u64 killed;       /* syscalls cut short by a fatal signal: never returned */
+	__u64 switches;     /* RP_REC_SWITCH records: threads switched in user code */
 };
 
 /* Payload bytes of the largest data record; larger buffers are split. */

@@ -217,5 +217,55 @@ TEST(RecordDecoder, KeepsTheLastExitStatusOfAProcess) {
   EXPECT_EQ(f.dec.stats().malformed, 1u);
 }
 
+std::string switch_rec(uint64_t seq, uint32_t tid, uint64_t first_reg) {
+  rp_rec_switch r{};
+  r.h.size = sizeof r;
+  r.h.type = RP_REC_SWITCH;
+  r.tid = tid;
+  r.tgid = tid - 1;
+  r.seq = seq;
+  for (int i = 0; i < RP_SWITCH_REGS; i++) r.regs[i] = first_reg + static_cast<uint64_t>(i);
+  return std::string(reinterpret_cast<const char*>(&r), sizeof r);
+}
+
+TEST(RecordDecoder, SwitchBecomesAPreemptionWithItsRegisters) {
+  Feeder f;
+  f.feed(switch_rec(33, 9, 0x1000));
+  ASSERT_EQ(f.out.size(), 1u);
+  const Event& e = f.out[0].event;
+  EXPECT_EQ(e.kind, EventKind::kPreempt);
+  EXPECT_EQ(e.seq, 33u);
+  EXPECT_EQ(e.tid, 9);
+  EXPECT_EQ(f.out[0].tgid, 8u);
+  EXPECT_TRUE(e.mem.empty());
+  SignalExtra x;
+  ASSERT_EQ(e.extra.size(), sizeof x);  // what replay's kPreempt path reads
+  std::memcpy(&x, e.extra.data(), sizeof x);
+  for (size_t i = 0; i < sizeof x.siginfo; i++) EXPECT_EQ(x.siginfo[i], 0) << i;
+  EXPECT_EQ(x.at_syscall, 0u);
+  uint64_t regs[RP_SWITCH_REGS];
+  std::memcpy(regs, x.regs, sizeof regs);
+  for (int i = 0; i < RP_SWITCH_REGS; i++) EXPECT_EQ(regs[i], 0x1000u + i) << i;
+  for (size_t i = sizeof regs; i < sizeof x.regs; i++) EXPECT_EQ(x.regs[i], 0) << i;
+  EXPECT_EQ(f.dec.stats().switches, 1u);
+  f.dec.finish();
+  EXPECT_EQ(f.dec.lost(), 0u);
+}
+
+TEST(RecordDecoder, RejectsATruncatedSwitch) {
+  Feeder f;
+  std::string rec = switch_rec(5, 9, 1);
+  // The header claims less than a whole switch record: nothing past it is read.
+  const uint32_t cut = sizeof(rp_rec_switch) - 8;
+  reinterpret_cast<rp_rec_hdr*>(rec.data())->size = cut;
+  f.dec.feed(rec.data(), cut, f.out);
+  // The header claims more than the producer holds.
+  std::string whole = switch_rec(6, 9, 1);
+  f.dec.feed(whole.data(), sizeof(rp_rec_hdr) + 8, f.out);
+  EXPECT_TRUE(f.out.empty());
+  EXPECT_EQ(f.dec.stats().malformed, 2u);
+  EXPECT_EQ(f.dec.stats().switches, 0u);
+}
+
 }  // namespace
 }  // namespace rp
