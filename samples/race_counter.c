@@ -1,4 +1,4 @@
-/* race_counter [ITERS] [escape]: a plain data race. 4 threads each add 1 to a
+/* race_counter [ITERS] [escape|rdtsc]: a plain data race. 4 threads each add 1 to a
  * shared counter ITERS times (default 5000) without a lock: each reads the
  * counter, computes for a while (an unrolled mixing function: the window in
  * which a switch loses updates), then writes back what it read plus one. The
@@ -8,6 +8,8 @@
  * iterations). With "escape", each thread first asks sched_setaffinity for
  * every CPU but the one it is on (prints whether the call succeeded): under
  * rp's kernel backends it must still run on the recording's one CPU.
+ * With "rdtsc", every 16th iteration also mixes in the time-stamp counter:
+ * rp traps rdtsc (a signal stop in user code) while threads switch.
  * The loop body is long straight-line code, as in alarm_loop: replay finds a
  * recorded switch by breaking at its instruction and comparing registers, so
  * its cost grows with how often that instruction ran (once per iteration). */
@@ -18,12 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#define TSC() __rdtsc()
+#else
+#define TSC() 0 /* rdtsc mode: x86_64 only */
+#endif
 
 #define NTHREADS 4
 
 static volatile long counter;
 static long iters = 5000;
-static int escape;
+static int escape, tsc;
 static unsigned long cpus_seen[NTHREADS];
 static int escaped[NTHREADS];
 
@@ -56,25 +64,30 @@ static void *worker(void *arg) {
         long v = counter;
         x = mix(x);
         counter = v + 1;
+        if (tsc && i % 16 == 0) x ^= TSC();
         if (i % 64 == 0) cpus_seen[id] |= 1ul << (sched_getcpu() & 63);
     }
     return (void *)(unsigned long)(x & 0xffff);
 }
 
+
 int main(int argc, char **argv) {
     if (argc > 1) iters = strtol(argv[1], NULL, 10);
     escape = argc > 2 && strcmp(argv[2], "escape") == 0;
+    tsc = argc > 2 && strcmp(argv[2], "rdtsc") == 0;
     pthread_t t[NTHREADS];
     for (long i = 0; i < NTHREADS; i++) pthread_create(&t[i], NULL, worker, (void *)i);
-    unsigned long cpus = 0;
+    unsigned long cpus = 0, state = 0;
     for (int i = 0; i < NTHREADS; i++) {
-        pthread_join(t[i], NULL);
+        void *r;
+        pthread_join(t[i], &r);
+        state = state * 65599 + (unsigned long)r;
         cpus |= cpus_seen[i];
     }
     if (escape)
         for (int i = 0; i < NTHREADS; i++) printf("thread %d: sched_setaffinity %s\n", i,
                                                   escaped[i] ? "succeeded" : "failed");
-    printf("count %ld of %ld\n", counter, NTHREADS * iters);
+    printf("count %ld of %ld, state %lx\n", counter, NTHREADS * iters, state);
     printf("cpus");
     for (int c = 0; c < 64; c++)
         if (cpus & (1ul << c)) printf(" %d", c);

@@ -42,6 +42,18 @@ assert_eq "$(grep '^cpus' "$TMP/race.rec")" "cpus $cpu" "race: CPUs the threads 
 note "race: $switches switches on CPU $cpu; $(head -1 "$TMP/race.rec")"
 replays_exactly race 3
 
+if [ "$(uname -m)" = x86_64 ]; then
+    # rp traps rdtsc: a signal stop in user code in the middle of the race.
+    # Its event must sort before what other threads did after the stop.
+    note "race_counter rdtsc: trapped instructions among the switches"
+    record_bpf tsc "$SAMPLES/sample_race_counter" 1000 rdtsc
+    assert_eq "$REC_STATUS" 0 "tsc: recording exit status"
+    assert_no_loss tsc
+    [ "$(sqlite3 "$TMP/tsc.db" "SELECT count(*) FROM events WHERE kind=5")" -gt 0 ] ||
+        fail "tsc: no trapped rdtsc recorded"
+    replays_exactly tsc 2
+fi
+
 if [ "$(nproc)" -lt 2 ]; then
     note "one CPU only: sched_setaffinity cannot move anything, its check is skipped"
     echo PASS
