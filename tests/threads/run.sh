@@ -7,7 +7,7 @@
 #   run.sh BACKEND [NAME...]     BACKEND: ptrace | bpf | kmod
 # Environment: RP (the rp binary), SAMPLES (the built samples), SRC (the
 # source tree: samples/race_counter.c is used once it exists there),
-# THREADS_TIMEOUT (seconds per step, default 120), THREADS_KEEP=1 keeps the
+# THREADS_TIMEOUT (seconds per step, default 60), THREADS_KEEP=1 keeps the
 # traces. known_failures.txt lists the expected failures (format and
 # semantics in tests/helpers/suite.sh).
 set -u -o pipefail
@@ -17,7 +17,7 @@ set -u -o pipefail
 backend=${1:?usage: run.sh BACKEND [NAME...]}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-limit=${THREADS_TIMEOUT:-120}
+limit=${THREADS_TIMEOUT:-60}
 known_failures=$here/known_failures.txt
 source "$here/../helpers/suite.sh"
 suite_workdir rp-threads "${THREADS_KEEP:-0}"
