@@ -285,6 +285,7 @@ int info_main(const std::string& path) {
             << "memory records: " << r.count("mem") << "\n"
             << "blobs:          " << r.count("blobs") << "\n"
             << "mappings:       " << r.count("mappings") << "\n"
+            << "switches:       " << switches_text(r) << "\n"
             << "lost records:   " << m("lost_records") << "\n";
   if (r.meta("unreadable_regions"))  // output buffers rp read from the stopped program
     std::cout << "memory reads:   " << m("unreadable_regions") << " unreadable regions, "

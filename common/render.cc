@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cinttypes>
+#include <cstddef>
 #include <cstring>
 
 #include "buffers.h"
@@ -73,7 +74,26 @@ std::string render_event(const Event& e) {
   return head + render_event_text(e);
 }
 
-std::string render_event_text(const Event& e) {
+std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch) {
+  // Word indexes in the raw register set: x86_64 user_regs_struct has rip at
+  // 16 and rsp at 19; arm64 user_pt_regs has x0..x30, then sp (31) and pc (32).
+  size_t ip_word, sp_word;
+  if (arch == "x86_64") {
+    ip_word = 16, sp_word = 19;
+  } else if (arch == "aarch64") {
+    ip_word = 32, sp_word = 31;
+  } else {
+    return std::nullopt;
+  }
+  const size_t regs_at = offsetof(SignalExtra, regs);
+  if (e.extra.size() < sizeof(SignalExtra)) return std::nullopt;
+  SwitchPoint p;
+  std::memcpy(&p.ip, e.extra.data() + regs_at + ip_word * 8, 8);
+  std::memcpy(&p.sp, e.extra.data() + regs_at + sp_word * 8, 8);
+  return p;
+}
+
+std::string render_event_text(const Event& e, std::string_view arch) {
   switch (e.kind) {
     case EventKind::kSyscall: return render_call(e);
     case EventKind::kSignal: {
@@ -87,7 +107,11 @@ std::string render_event_text(const Event& e) {
       return out + " ---";
     }
     case EventKind::kTaskExit: return "+++ " + render_wait_status(e.ret) + " +++";
-    case EventKind::kPreempt: return "--- preempted in user code ---";
+    case EventKind::kPreempt: {
+      auto p = switch_point(e, arch);
+      if (!p) return "--- switched out in user code (registers not readable) ---";
+      return "--- switched out in user code at ip=" + hex(p->ip) + " sp=" + hex(p->sp) + " ---";
+    }
     case EventKind::kInsn: {
       char b[160];
       snprintf(b, sizeof b, "%s = rax %#" PRIx64 " rdx %#" PRIx64 " rcx %#" PRIx64 " rbx %#" PRIx64,

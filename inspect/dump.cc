@@ -145,7 +145,7 @@ class LiveTasks {
   std::set<int32_t> live_;
 };
 
-std::string json_event(const Event& e, const decode::Options& dopt) {
+std::string json_event(const Event& e, const decode::Options& dopt, const std::string& arch) {
   char head[96];
   snprintf(head, sizeof head, "{\"seq\":%" PRIu64 ",\"tid\":%d,", e.seq, e.tid);
   std::string out = head;
@@ -173,7 +173,16 @@ std::string json_event(const Event& e, const decode::Options& dopt) {
       out += "\"type\":\"exit\",\"status\":" + std::to_string(e.ret) +
              ",\"text\":" + json::str(render_wait_status(e.ret));
       break;
-    case EventKind::kPreempt: out += "\"type\":\"preempt\""; break;
+    case EventKind::kPreempt:
+      out += "\"type\":\"preempt\"";
+      if (auto p = switch_point(e, arch)) {
+        char regs[64];  // hex strings, as raw_args: beyond what a JSON number holds exactly
+        snprintf(regs, sizeof regs, ",\"ip\":\"%#" PRIx64 "\",\"sp\":\"%#" PRIx64 "\"", p->ip,
+                 p->sp);
+        out += regs;
+      }
+      out += ",\"text\":" + json::str(render_event_text(e, arch));
+      break;
     case EventKind::kInsn:
       out += "\"type\":\"insn\",\"text\":" + json::str(render_event_text(e));
       break;
@@ -188,6 +197,7 @@ class Dumper {
     first_exec_.path = r.meta_or("exe_path", "?");
     first_exec_.env_vars = r.list("env").size();
     dopt_.string_limit = o.string_limit;
+    arch_ = r.meta_or("arch", "?");
   }
 
   void print(const Event& e) {
@@ -210,7 +220,7 @@ class Dumper {
     if (e.kind == EventKind::kSyscall && e.nr == SYS_execve) seen_exec_ = true;
     dopt_.first_exec = first_exec ? &first_exec_ : nullptr;
     if (o_.json) {
-      std::cout << json_event(e, dopt_) << "\n";
+      std::cout << json_event(e, dopt_, arch_) << "\n";
       return;
     }
     decode::Call call;
@@ -231,9 +241,9 @@ class Dumper {
     return pid;
   }
 
-  static std::string text(const Event& e, const decode::Call& call) {
+  std::string text(const Event& e, const decode::Call& call) const {
     if (e.kind == EventKind::kSyscall) return decode::call_text(call);
-    return render_event_text(e);
+    return render_event_text(e, arch_);
   }
 
   // Recorded bytes no decoded argument showed (or all with --data), and the
@@ -260,6 +270,7 @@ class Dumper {
   decode::Options dopt_;
   decode::FirstExec first_exec_;
   LiveTasks live_;
+  std::string arch_;  // the recording machine's: how preempt events hold registers
   bool seen_exec_ = false;
 };
 

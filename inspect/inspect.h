@@ -18,6 +18,11 @@ struct DumpOptions {
 };
 int dump_main(const DumpOptions& o);
 
+class TraceReader;
+// `rp info`'s switches line: the recorded thread switches in user code, and
+// where that number comes from (the trace's meta, or its preempt events).
+std::string switches_text(TraceReader& r);
+
 // `rp ls`: the traces (*.db) in a directory, one line each.
 int ls_main(const std::string& dir);
 

@@ -1,0 +1,91 @@
+# Shared by the record/replay suites that list expected failures
+# (tests/conformance/run.sh, tests/threads/run.sh): a time-limited runner for
+# one step, the known-failures lookup and the pass/xfail/XPASS tally.
+#
+# known_failures.txt lists "BACKEND NAME reason" lines (BACKEND may be *):
+# such a failure is reported as xfail; one that passes (XPASS) fails the run,
+# except for a reason starting with "flaky" (a race rp does not always win),
+# as does any failure not listed there.
+#
+# The sourcing script sets `backend`, `limit` (seconds per step) and
+# `known_failures` (the list's path), makes its TMP with suite_workdir, then
+# calls suite_verdict per program and suite_summary at the end (its status is
+# the suite's).
+
+suite_passed=0 suite_failed=0 suite_xfailed=0 suite_xpassed=0
+
+suite_workdir() { # PREFIX KEEP: sets TMP to a new directory, removed at exit unless KEEP is 1
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    if [ "$2" = 1 ]; then echo "traces kept in $TMP"; else trap 'rm -rf "$TMP"' EXIT; fi
+}
+
+known_reason() { # NAME: prints the reason if NAME is a known failure under $backend
+    awk -v b="$backend" -v n="$1" '
+        /^[ \t]*(#|$)/ { next }
+        ($1 == b || $1 == "*") && $2 == n { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }
+    ' "$known_failures"
+}
+
+# step OUT CMD...: runs CMD in a session of its own (the program may signal
+# its process group, which must not hit the suite) with a time limit.
+# stdout goes through a pipe that is read until every writer has gone, so a
+# daemon's late output is waited for. Sets STATUS (124 on timeout).
+step() {
+    local out=$1 reader waited=0
+    shift
+    rm -f "$out.pid" "$out.status"
+    ( setsid -w "$@" <"/dev/null" 2>"$out.err" &
+      echo $! >"$out.pid"
+      wait $!
+      echo $? >"$out.status" ) | cat >"$out" &
+    reader=$!
+    while kill -0 "$reader" 2>/dev/null && [ "$waited" -lt $((limit * 10)) ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if kill -0 "$reader" 2>/dev/null; then
+        # setsid did not fork (not a group leader), so its pid names the session's group.
+        kill -KILL -- "-$(cat "$out.pid")" 2>/dev/null
+        sleep 1
+        kill "$reader" 2>/dev/null
+        wait "$reader" 2>/dev/null
+        STATUS=124
+        echo "(timed out after ${limit}s)" >>"$out.err"
+        return
+    fi
+    wait "$reader" 2>/dev/null
+    STATUS=$(cat "$out.status" 2>/dev/null || echo 124)
+}
+
+suite_fail() { # NAME WHY: a failure that no list excuses (the program is missing, say)
+    echo "FAIL  $backend $1: $2"
+    suite_failed=$((suite_failed + 1))
+}
+
+suite_verdict() { # NAME OK WHY: OK is 0 when NAME recorded and replayed as it must
+    local name=$1 ok=$2 why=$3 reason
+    reason=$(known_reason "$name")
+    if [ "$ok" -eq 0 ]; then
+        if [ -n "$reason" ] && [ "${reason#flaky}" != "$reason" ]; then
+            echo "pass  $backend $name (listed as flaky: $reason)"
+            suite_passed=$((suite_passed + 1))
+        elif [ -n "$reason" ]; then
+            echo "XPASS $backend $name: listed as a known failure ($reason) but passes"
+            suite_xpassed=$((suite_xpassed + 1))
+        else
+            echo "pass  $backend $name"
+            suite_passed=$((suite_passed + 1))
+        fi
+    elif [ -n "$reason" ]; then
+        echo "xfail $backend $name: $why"
+        suite_xfailed=$((suite_xfailed + 1))
+    else
+        suite_fail "$name" "$why"
+    fi
+}
+
+suite_summary() {
+    echo "$backend: $suite_passed passed, $suite_failed failed, $suite_xfailed xfail," \
+         "$suite_xpassed unexpectedly passed"
+    [ "$suite_failed" -eq 0 ] && [ "$suite_xpassed" -eq 0 ]
+}
