@@ -78,9 +78,10 @@ enum Label { kMiss, kForced, kCount };
 
 // Relocates one instruction to the assembler's current address.
 bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
-              const std::vector<uint64_t>& copies) {
+              const std::vector<uint64_t>& copies, uint64_t entry) {
   auto inside = [&](uint64_t t) -> std::optional<uint64_t> {
     if (t < site.ip || t >= site.ip + site.length) return t;
+    if (t == site.ip) return entry;  // a loop back to the site: another pass, compared
     for (size_t i = 0; i < site.insns.size(); i++)
       if (site.ip + site.insns[i].offset == t && copies[i]) return copies[i];
     return std::nullopt;  // a backward branch inside the site whose copy is not known yet
@@ -261,7 +262,7 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
                                                   : in.bytes.size();
   }
   for (const auto& in : site.insns) {
-    if (!relocate(a, site, in, copies)) {
+    if (!relocate(a, site, in, copies, place.entry)) {
       *why = "a relocated instruction cannot reach its target from the trampoline";
       return std::nullopt;
     }

@@ -75,46 +75,63 @@ std::vector<std::pair<uint64_t, uint64_t>> own_gaps() {
   return gaps;
 }
 
-TEST(PointPatch, PatchedLoopRunsUnchangedAndCountsPasses) {
-  // count(n): xor %eax,%eax; 1: add $1,%rax; cmp %rdi,%rax; jne 1b; ret
-  const uint8_t fn[] = {0x31, 0xc0, 0x48, 0x83, 0xc0, 0x01, 0x48, 0x39, 0xf8, 0x75, 0xf7, 0xc3};
+// Copies `fn` to a fresh page, patches the instruction at `site_off` with
+// registers no pass has, calls fn(n) and returns {its result, passes counted}.
+std::pair<uint64_t, uint64_t> run_patched(const std::string& fn, uint32_t site_off, uint64_t n,
+                                          size_t want_insns, uint32_t want_interior) {
   void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  ASSERT_NE(page, MAP_FAILED);
-  std::memcpy(page, fn, sizeof fn);
-  const uint64_t base = reinterpret_cast<uint64_t>(page);
-  const uint64_t site_ip = base + 6;  // the cmp: 3 bytes, then the jne inside the jump
+  EXPECT_NE(page, MAP_FAILED);
+  std::memcpy(page, fn.data(), fn.size());
+  const uint64_t site_ip = reinterpret_cast<uint64_t>(page) + site_off;
   std::string why;
-  std::string code(reinterpret_cast<const char*>(page) + 6, 32 - 6);
-  code += std::string(32, '\x90');
-  auto site = plan_patch_site(code, site_ip, &why);
-  ASSERT_TRUE(site) << why;
-  ASSERT_EQ(site->insns.size(), 2u);
-  EXPECT_EQ(site->insns[1].kind, PatchSite::Insn::kCondJump);
+  auto site = plan_patch_site(fn.substr(site_off) + std::string(32, '\x90'), site_ip, &why);
+  EXPECT_TRUE(site) << why;
+  if (!site) return {0, 0};
+  EXPECT_EQ(site->insns.size(), want_insns);
   auto place = place_trampoline(*site, own_gaps());
-  ASSERT_TRUE(place);
+  EXPECT_TRUE(place);
+  if (!place) return {0, 0};
   void* t = mmap(reinterpret_cast<void*>(place->map), kPatchMapBytes,
                  PROT_READ | PROT_WRITE | PROT_EXEC,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-  ASSERT_EQ(reinterpret_cast<uint64_t>(t), place->map);
+  EXPECT_EQ(reinterpret_cast<uint64_t>(t), place->map);
   auto tramp = build_trampoline(*site, *place, &why);
-  ASSERT_TRUE(tramp) << why;
-  EXPECT_EQ(static_cast<uint8_t>(tramp->site_bytes[3]), 0xcc);  // the jne's first byte
-  ASSERT_EQ(tramp->interior.size(), 1u);
-  EXPECT_EQ(tramp->interior[0].first, site_ip + 3);
+  EXPECT_TRUE(tramp) << why;
+  if (!tramp) return {0, 0};
+  if (want_interior) {  // an instruction start inside the jump: an int3 there
+    EXPECT_EQ(static_cast<uint8_t>(tramp->site_bytes[want_interior]), 0xcc);
+    EXPECT_EQ(tramp->interior.at(0).first, site_ip + want_interior);
+  }
   Regs never{};  // registers no pass has: every pass misses
   std::string data = patch_data(never, uint64_t{1} << 40);
   std::memcpy(reinterpret_cast<void*>(place->entry), tramp->code.data(), tramp->code.size());
   std::memcpy(reinterpret_cast<void*>(tramp->data), data.data(), data.size());
   std::memcpy(reinterpret_cast<void*>(site_ip), tramp->site_bytes.data(), tramp->site_bytes.size());
   __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
-  auto count = reinterpret_cast<uint64_t (*)(uint64_t)>(page);
-  EXPECT_EQ(count(1000000), 1000000u);
-  uint64_t passes;
+  uint64_t result = reinterpret_cast<uint64_t (*)(uint64_t)>(page)(n), passes;
   std::memcpy(&passes, reinterpret_cast<void*>(tramp->data + kPatchPassesOffset), 8);
-  EXPECT_EQ(passes, 1000000u);
   munmap(t, kPatchMapBytes);
   munmap(page, 4096);
+  return {result, passes};
+}
+
+TEST(PointPatch, PatchedLoopRunsUnchangedAndCountsPasses) {
+  // count(n): xor %eax,%eax; 1: add $1,%rax; cmp %rdi,%rax; jne 1b; ret
+  // The site is the cmp: 3 bytes, then the jne starts inside the jump.
+  const std::string fn("\x31\xc0\x48\x83\xc0\x01\x48\x39\xf8\x75\xf7\xc3", 12);
+  auto [result, passes] = run_patched(fn, 6, 1000000, 2, 3);
+  EXPECT_EQ(result, 1000000u);
+  EXPECT_EQ(passes, 1000000u);
+}
+
+TEST(PointPatch, ABranchBackToTheSiteIsComparedAgain) {
+  // down(n): mov %rdi,%rax; 1: sub $1,%rdi; jne 1b; ret
+  // The site is the sub; the jne inside the patched bytes loops back to it.
+  const std::string fn("\x48\x89\xf8\x48\x83\xef\x01\x75\xfa\xc3", 10);
+  auto [result, passes] = run_patched(fn, 3, 1000, 2, 4);
+  EXPECT_EQ(result, 1000u);
+  EXPECT_EQ(passes, 1000u);  // every pass through the trampoline, not only the first
 }
 
 #else
