@@ -14,9 +14,11 @@ namespace {
 
 constexpr uint8_t kInt3 = 0xcc;
 constexpr uint32_t kJumpLen = 5;
-constexpr int64_t kRedZone = 128;          // skipped below rsp: the program may use it
-constexpr int64_t kStackUsed = kRedZone + 8;  // and pushfq
-constexpr uint64_t kCompareFlags = 0xcd5;  // CF PF AF ZF SF DF OF: RF/TF differ at traps
+// The flags as lahf (SF ZF AF PF CF, bit 1 set, in ah) and seto (OF, in al)
+// give them: RF/TF differ at traps, DF is compared at the stop.
+uint64_t lahf_seto(uint64_t eflags) {
+  return ((((eflags & 0xd5) | 2) << 8) | ((eflags >> 11) & 1));
+}
 
 // Registers compared by the trampoline, by hardware number (rsp apart).
 constexpr int kGprs[] = {0 /*rax*/, 3 /*rbx*/, 1 /*rcx*/, 2 /*rdx*/, 6 /*rsi*/, 7 /*rdi*/,
@@ -223,25 +225,29 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   t.data = place.map + 2 * 4096;
   auto slot = [&](int i) { return t.data + 8 * i; };
   Asm a(place.entry);
-  a.bytes({0x48, 0x8d, 0x64, 0x24, 0x80});  // lea -128(%rsp),%rsp: past the red zone
-  a.bytes({0x9c});                          // pushfq
+  // Flags and rax are kept below the red zone (the program may use the 128
+  // bytes under rsp), without moving rsp: lahf/sahf and seto are much
+  // cheaper than pushfq/popfq, and this runs on every pass.
+  a.bytes({0x48, 0x89, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff});  // mov %rax,-136(%rsp)
+  a.bytes({0x9f, 0x0f, 0x90, 0xc0});                          // lahf; seto %al
+  a.bytes({0x66, 0x89, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov %ax,-144(%rsp)
+  a.bytes({0x48, 0x8b, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff});  // mov -136(%rsp),%rax
   a.rel_to({0x48, 0xff, 0x05}, t.data + kPatchPassesOffset);  // incq passes(%rip)
-  for (int i = 0; i < 15; i++) {  // cmp %reg, want(%rip); jne miss
-    int r = kGprs[i];
+  for (int i = 0; i < 16; i++) {  // cmp %reg, want(%rip); jne miss
+    int r = i < 15 ? kGprs[i] : 4 /*rsp*/;
     a.rel_to({static_cast<uint8_t>(0x48 | (r >= 8 ? 4 : 0)), 0x39,
               static_cast<uint8_t>(((r & 7) << 3) | 5)},
              slot(i));
     a.rel_label({0x0f, 0x85}, kMiss);
   }
-  a.rel_to({0x48, 0x39, 0x25}, slot(kRspSlot));  // cmp %rsp, want_rsp - 136(%rip)
+  a.bytes({0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov -144(%rsp),%ax
+  a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));             // cmp %ax, want_flags(%rip)
   a.rel_label({0x0f, 0x85}, kMiss);
-  a.bytes({0x50, 0x48, 0x8b, 0x44, 0x24, 0x08});      // push %rax; mov 8(%rsp),%rax
-  a.bytes({0x25, 0xd5, 0x0c, 0x00, 0x00});            // and $0xcd5,%eax
-  a.rel_to({0x48, 0x39, 0x05}, slot(kFlagsSlot));     // cmp %rax, want_flags(%rip)
-  a.bytes({0x58});                                    // pop %rax
-  a.rel_label({0x0f, 0x85}, kMiss);
-  const std::initializer_list<uint8_t> restore = {0x9d, 0x48, 0x8d, 0xa4, 0x24,
-                                                  0x80, 0x00, 0x00, 0x00};  // popfq; lea 128(%rsp),%rsp
+  // Back to the program's flags (OF from al: 1 + 0x7f overflows) and rax.
+  const std::initializer_list<uint8_t> restore = {
+      0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff,  // mov -144(%rsp),%ax
+      0x04, 0x7f, 0x9e,                                // add $0x7f,%al; sahf
+      0x48, 0x8b, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff};  // mov -136(%rsp),%rax
   a.bytes(restore);
   t.hit = a.here();
   a.bytes({kInt3});
@@ -296,8 +302,8 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
 std::string patch_data(const Regs& target, uint64_t budget) {
   uint64_t w[19] = {};
   for (int i = 0; i < 15; i++) w[i] = gpr(target, kGprs[i]);
-  w[kRspSlot] = target.raw.rsp - kStackUsed;
-  w[kFlagsSlot] = target.raw.eflags & kCompareFlags;
+  w[kRspSlot] = target.raw.rsp;
+  w[kFlagsSlot] = lahf_seto(target.raw.eflags);
   w[kPatchPassesOffset / 8] = 0;
   w[kPatchBudgetOffset / 8] = budget;
   return std::string(reinterpret_cast<const char*>(w), sizeof w);

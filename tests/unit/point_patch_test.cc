@@ -134,6 +134,26 @@ TEST(PointPatch, ABranchBackToTheSiteIsComparedAgain) {
   EXPECT_EQ(passes, 1000u);  // every pass through the trampoline, not only the first
 }
 
+TEST(PointPatch, TheProgramsFlagsSurviveTheTrampoline) {
+  // flags(x): mov %rdi,%rax; add %rax,%rax; mov %rax,%rcx; mov %rcx,%rdx; pushfq; pop %rax; ret
+  // The site (the first mov) lies between the add and the read of its flags.
+  const std::string fn("\x48\x89\xf8\x48\x01\xc0\x48\x89\xc1\x48\x89\xca\x9c\x58\xc3", 15);
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  std::memcpy(page, fn.data(), fn.size());
+  auto native = reinterpret_cast<uint64_t (*)(uint64_t)>(page);
+  constexpr uint64_t kArith = 0x8d5;  // OF SF ZF AF PF CF
+  for (uint64_t x : {uint64_t{1}, uint64_t{0x4000000000000000}, uint64_t{0x8000000000000000},
+                     uint64_t{0xc000000000000008}, uint64_t{0}}) {
+    uint64_t want = native(x) & kArith;
+    auto [got, passes] = run_patched(fn, 6, x, 2, 3);
+    EXPECT_EQ(got & kArith, want) << std::hex << "x=" << x;
+    EXPECT_EQ(passes, 1u);
+  }
+  munmap(page, 4096);
+}
+
 #else
 
 TEST(PointPatch, RefusedOffX86) {
