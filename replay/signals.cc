@@ -222,10 +222,11 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
     if (passes < lim.max_passes &&
         search_patched(t, e, target, lim.max_passes, &passes, &why) == Search::kFound)
       return;
-    if (!warned_slow_search_ && passes < breakpoint_limit)
+    if (!warned_slow_search_ && passes < breakpoint_limit) {
       std::cerr << "rp: warning: event " << e.seq << ": searching an asynchronous point with a "
                 << "ptrace stop per pass (" << why << "); slow in tight loops\n";
-    warned_slow_search_ = true;
+      warned_slow_search_ = true;
+    }
   }
   if (passes < breakpoint_limit &&
       search_by_breakpoint(t, e, target, breakpoint_limit - passes, &passes) == Search::kFound)
