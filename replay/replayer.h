@@ -5,6 +5,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -143,6 +144,15 @@ class Replayer {
   void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
   void run_to_point(Task& t, const Event& e, const Regs& target);
 
+  // point_search.cc: finding an asynchronous point (the two searches run_to_point uses)
+  enum class Search { kFound, kNotFound, kUnavailable };
+  void stop_in_place(Task& t, const Event& e);
+  Search search_by_breakpoint(Task& t, const Event& e, const Regs& target, uint64_t max_passes,
+                              uint64_t* passes);
+  Search search_patched(Task& t, const Event& e, const Regs& target, uint64_t max_passes,
+                        uint64_t* passes, std::string* why);
+  int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);
+
   ReplayControl* control_ = nullptr;
   pid_t root_rec_ = 0;
   uint64_t seq_ = 0;
@@ -151,7 +161,7 @@ class Replayer {
   std::map<pid_t, Task> tasks_;  // by recorded tid
   OutputFds output_fds_;
   uint64_t events_ = 0;
-  bool warned_teleport_ = false;
+  bool warned_slow_search_ = false;  // said once: the breakpoint search is used
 };
 
 }  // namespace rp

@@ -3,6 +3,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
@@ -15,9 +17,29 @@
 namespace rp {
 namespace {
 
-// Passes over a recorded instruction before run_to_point stops searching
-// (about 20 µs each here: a few seconds).
+// Passes over a recorded instruction watched with the breakpoint before the
+// patched search takes over, and the most the breakpoint search makes when
+// the patched one is unavailable (about 20 µs each here: a few seconds).
+constexpr uint64_t kBreakpointFirst = 8;
 constexpr uint64_t kMaxBreakpointHits = 50000;
+
+struct PointSearchLimits {
+  uint64_t max_passes = 1000000000;  // the patched search's limit (~5 ns a pass)
+  bool breakpoint_only = false;
+};
+
+// Testing knobs (docs/design.md): RP_POINT_SEARCH=breakpoint leaves out the
+// patched search, RP_POINT_MAX_PASSES=N lowers the limit of both.
+PointSearchLimits point_search_limits() {
+  PointSearchLimits l;
+  if (const char* s = getenv("RP_POINT_SEARCH")) l.breakpoint_only = std::string(s) == "breakpoint";
+  if (const char* s = getenv("RP_POINT_MAX_PASSES")) {
+    char* end = nullptr;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (end != s && *end == '\0' && n > 0) l.max_passes = n;
+  }
+  return l;
+}
 
 bool sync_fault(int sig, const SignalExtra& x) {
   int32_t code;
@@ -164,25 +186,22 @@ void Replayer::replay_insn(Task& t, const Event& e) {
 }
 
 // Runs a thread until its registers equal `target` (a point in user code
-// where the recording delivered a signal or preempted it). Without a branch
-// counter: a hardware execution breakpoint at the recorded instruction (one
-// stop per pass, no code patching) and, at each hit, a comparison of every
-// register; a loop passes the instruction with other values until the
-// recorded iteration. Leaves the thread in the breakpoint's SIGTRAP stop.
+// where the recording delivered a signal or preempted it) and leaves it
+// there in a SIGTRAP stop. Without a branch counter, the point is known by
+// its instruction and registers only: a loop passes the instruction with
+// other values until the recorded iteration. The first passes are watched
+// with a hardware breakpoint (a ptrace stop each: cheap for a point reached
+// soon); then a conditional trap patched at the instruction compares the
+// registers inside the program, at native speed, and stops it once
+// (point_search.cc). Where it cannot be patched, the breakpoint goes on up
+// to a limit, and replay stops with a divergence past it.
 void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
   if (t.state != State::kHeld) diverge(e, "thread is not between events");
   Regs now = get_regs(t);
   if (now.same_user_state(target) && t.resume_sig == 0) {
     // Already there (e.g. a signal that was pending when a handler returned).
-    // Stop it in a SIGTRAP signal-delivery stop like the breakpoint would.
-    send_signal(t, SIGTRAP);
-    resume_request(t, PTRACE_SYSEMU, 0);
-    int status = wait(t);
-    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP) {
-      t.state = State::kHeld;
-      return;
-    }
-    diverge(e, "cannot stop the thread where it is");
+    stop_in_place(t, e);
+    return;
   }
 #if defined(__x86_64__)
   // A resume flag left set (by the last breakpoint, or restored by
@@ -192,47 +211,28 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
     set_regs(t, now);
   }
 #endif
-  if (!set_exec_breakpoint(t.real, target.ip()))
-    diverge(e, "cannot set a hardware breakpoint at " + target.describe());
-  uint64_t hits = 0;
-  const std::string too_early =
-      "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
-  for (;;) {
-    cont(t, t.resume_sig);
-    t.resume_sig = 0;
-    t.state = State::kRunning;
-    wait_signal_stop(t, e, SIGTRAP, too_early);
-    now = get_regs(t);
-    if (now.ip() != target.ip()) {
-      clear_exec_breakpoint(t.real);  // diverging anyway
-      diverge(e, "unexpected SIGTRAP at " + now.describe());
-    }
-    if (now.same_user_state(target)) break;
-    if (kExecBreakpointRefires) {  // arm64: step over it with the breakpoint off
-      if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
-      resume_request(t, PTRACE_SYSEMU_SINGLESTEP, 0);
-      t.state = State::kRunning;
-      wait_signal_stop(t, e, SIGTRAP, too_early);
-      if (!set_exec_breakpoint(t.real, target.ip()))
-        diverge(e, "cannot set a hardware breakpoint at " + target.describe());
-    }
-    if (++hits >= kMaxBreakpointHits) {
-      // A hot loop (a spin-wait on memory, a tight compute loop): searching
-      // pass by pass would take too long without a branch counter. At this
-      // instruction the loop differs from the recorded iteration only in
-      // registers, if it writes no memory per iteration: take the recorded
-      // registers. Said on stderr, since that premise is not verified.
-      now.raw = target.raw;
-      set_regs(t, now);
-      if (!warned_teleport_)
-        std::cerr << "rp: warning: event " << e.seq << ": recorded point reached by setting "
-                  << "registers after " << hits << " passes (see docs/design.md)\n";
-      warned_teleport_ = true;
-      break;
+  const PointSearchLimits lim = point_search_limits();
+  const uint64_t breakpoint_limit = std::min(lim.max_passes, kMaxBreakpointHits);
+  uint64_t passes = 0;
+  if (!lim.breakpoint_only) {
+    if (search_by_breakpoint(t, e, target, std::min(kBreakpointFirst, breakpoint_limit),
+                             &passes) == Search::kFound)
+      return;
+    std::string why;
+    if (passes < lim.max_passes &&
+        search_patched(t, e, target, lim.max_passes, &passes, &why) == Search::kFound)
+      return;
+    if (!warned_slow_search_ && passes < breakpoint_limit) {
+      std::cerr << "rp: warning: event " << e.seq << ": searching an asynchronous point with a "
+                << "ptrace stop per pass (" << why << "); slow in tight loops\n";
+      warned_slow_search_ = true;
     }
   }
-  if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
-  t.state = State::kHeld;
+  if (passes < breakpoint_limit &&
+      search_by_breakpoint(t, e, target, breakpoint_limit - passes, &passes) == Search::kFound)
+    return;
+  diverge(e, "cannot locate the recorded point (" + target.describe() + ") after " +
+                 std::to_string(passes) + " passes (see docs/design.md)");
 }
 
 void Replayer::observe_exit(Task& t, const Event& e) {

@@ -11,7 +11,7 @@
 # reason on the line above it (a line starting with "#").
 #
 # Experiments: nginx (+ nginx-100k, nginx-wrk), micro-getppid, micro-read64k, replay-micro
-# (+ replay-micro-read64k), replay-nginx, trace-size (+ trace-size-getppid/-read64k),
+# (+ replay-micro-read64k), replay-nginx, replay-async-point-{tight_loop,alarm_loop}, trace-size (+ trace-size-getppid/-read64k),
 # scaling-threads-T, scaling-read-SIZE.
 # Configs: base, bpf, ptrace, kmod, strace, perf, bpftrace.
 #
@@ -754,6 +754,48 @@ report_replay_micro() {
   table ""
 }
 
+# replay-async-point: samples whose signals land in user code inside loops (alarm_loop: a
+# long loop body; tight_loop: a 4-instruction loop run millions of times). Replay must find
+# each recorded point (instruction + registers) again; the time is replay / record of the same
+# trace (issue 15: at most 2x), with the number of points in the trace.
+exp_replay_async_points() {
+  table "## replay-async-point: replay time vs record time, signals in user code" ""
+  table "\`rp record -q -b C SAMPLE\`, then \`rp replay -q\` of that trace, each timed as a whole command (one run each)." ""
+  table "| sample | backend | points | record ms | replay ms | replay × record | note |" "|---|---|---|---|---|---|---|"
+  local sample c db tr tp n ratio why
+  for sample in tight_loop alarm_loop; do
+    for c in ptrace bpf; do
+      why=""
+      if ! avail "$c"; then
+        why=${NA_REASON[$c]}
+      else
+        db=$W/keep/async-$sample-$c.db
+        if ! timed "$RP" record -q -b "$c" -o "$db" -- "$S/sample_$sample" >/dev/null 2>"$W/async.err"; then
+          why="record failed: $(first_err "$W/async.err")"
+        else
+          tr=$ELAPSED_US
+          n=$("$RP" dump "$db" 2>/dev/null | grep -c 'in user code')
+          if ! timed "$RP" replay -q "$db" >/dev/null 2>"$W/async.err"; then
+            why="replay failed: $(first_err "$W/async.err")"
+          else
+            tp=$ELAPSED_US
+            ratio=$(calc_div "$tp" "$tr")
+            log "replay-async-point $sample $c: $n points, record $tr us, replay $tp us"
+          fi
+        fi
+      fi
+      if [ -n "$why" ]; then
+        table "| $sample | $c | NA | NA | NA | NA | $why |"
+        result "replay-async-point-$sample" "$c" NA x-record "$why"
+      else
+        table "| $sample | $c | $n | $(fmt %.1f "$(calc_div "$tr" 1000)") | $(fmt %.1f "$(calc_div "$tp" 1000)") | $(fmt %.2f "$ratio") | replay ok |"
+        result "replay-async-point-$sample" "$c" "$ratio" x-record
+      fi
+    done
+  done
+  table ""
+}
+
 # replay-nginx: record nginx from its start serving REPLAY_NGINX_N ab requests, then replay
 # the trace offline.
 exp_replay_nginx() {
@@ -1004,6 +1046,7 @@ if want replay; then
   replay_micro micro-read64k "$S/sample_read64k" "$BIGFILE" "$READ_N"
   report_replay_micro
   exp_replay_nginx
+  exp_replay_async_points
 fi
 want trace-size && exp_trace_size
 want scaling && exp_scaling

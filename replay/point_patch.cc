@@ -1,0 +1,330 @@
+// Code generation for the conditional trap at an asynchronous point
+// (point_patch.h). x86_64 only; elsewhere every site is refused.
+#include "point_patch.h"
+
+#include <capstone/capstone.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace rp {
+
+#if defined(__x86_64__)
+namespace {
+
+constexpr uint8_t kInt3 = 0xcc;
+constexpr uint32_t kJumpLen = 5;
+// The flags as lahf (SF ZF AF PF CF, bit 1 set, in ah) and seto (OF, in al)
+// give them: RF/TF differ at traps, DF is compared at the stop.
+uint64_t lahf_seto(uint64_t eflags) {
+  return ((((eflags & 0xd5) | 2) << 8) | ((eflags >> 11) & 1));
+}
+
+// Registers compared by the trampoline, by hardware number (rsp apart).
+constexpr int kGprs[] = {0 /*rax*/, 3 /*rbx*/, 1 /*rcx*/, 2 /*rdx*/, 6 /*rsi*/, 7 /*rdi*/,
+                         5 /*rbp*/, 8, 9, 10, 11, 12, 13, 14, 15};
+constexpr int kRspSlot = 15, kFlagsSlot = 16;
+
+uint64_t gpr(const Regs& r, int n) {
+  const auto& x = r.raw;
+  const unsigned long long v[16] = {x.rax, x.rcx, x.rdx, x.rbx, x.rsp, x.rbp, x.rsi, x.rdi,
+                                    x.r8,  x.r9,  x.r10, x.r11, x.r12, x.r13, x.r14, x.r15};
+  return v[n];
+}
+
+bool fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+void put32(std::string& s, size_t at, int32_t v) { std::memcpy(&s[at], &v, 4); }
+
+// A tiny assembler: bytes at a known address, rel32 fixups to labels bound later.
+class Asm {
+ public:
+  explicit Asm(uint64_t base) : base_(base) {}
+  uint64_t here() const { return base_ + code_.size(); }
+  void bytes(std::initializer_list<uint8_t> b) { code_.append(b.begin(), b.end()); }
+  void raw(const std::string& b) { code_ += b; }
+  // `op` followed by a rel32 to an address known now.
+  bool rel_to(std::initializer_list<uint8_t> op, uint64_t target, size_t tail = 0) {
+    bytes(op);
+    int64_t rel = static_cast<int64_t>(target - (here() + 4 + tail));
+    code_.append(4, '\0');
+    if (!fits32(rel)) return false;
+    put32(code_, code_.size() - 4, static_cast<int32_t>(rel));
+    return true;
+  }
+  // `op` followed by a rel32 to label `id`, bound later.
+  void rel_label(std::initializer_list<uint8_t> op, int id) {
+    bytes(op);
+    fixups_.push_back({code_.size(), id});
+    code_.append(4, '\0');
+  }
+  void bind(int id) {
+    if (labels_.size() <= static_cast<size_t>(id)) labels_.resize(id + 1);
+    labels_[id] = here();
+  }
+  uint64_t label(int id) const { return labels_[id]; }
+  std::string finish() {
+    for (auto [at, id] : fixups_)
+      put32(code_, at, static_cast<int32_t>(labels_[id] - (base_ + at + 4)));
+    return code_;
+  }
+
+ private:
+  uint64_t base_;
+  std::string code_;
+  std::vector<std::pair<size_t, int>> fixups_;
+  std::vector<uint64_t> labels_;
+};
+
+enum Label { kMiss, kForced, kCount };
+
+// Relocates one instruction to the assembler's current address.
+bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
+              const std::vector<uint64_t>& copies, uint64_t entry) {
+  auto inside = [&](uint64_t t) -> std::optional<uint64_t> {
+    if (t < site.ip || t >= site.ip + site.length) return t;
+    if (t == site.ip) return entry;  // a loop back to the site: another pass, compared
+    for (size_t i = 0; i < site.insns.size(); i++)
+      if (site.ip + site.insns[i].offset == t && copies[i]) return copies[i];
+    return std::nullopt;  // a backward branch inside the site whose copy is not known yet
+  };
+  switch (in.kind) {
+    case PatchSite::Insn::kPlain: a.raw(in.bytes); return true;
+    case PatchSite::Insn::kRipRelative: {
+      std::string b = in.bytes;
+      int32_t disp;
+      std::memcpy(&disp, &b[in.disp_offset], 4);
+      uint64_t abs = site.ip + in.offset + in.bytes.size() + disp;
+      int64_t nd = static_cast<int64_t>(abs - (a.here() + b.size()));
+      if (!fits32(nd)) return false;
+      put32(b, in.disp_offset, static_cast<int32_t>(nd));
+      a.raw(b);
+      return true;
+    }
+    case PatchSite::Insn::kJump: {
+      auto t = inside(in.target);
+      return t && a.rel_to({0xe9}, *t);
+    }
+    case PatchSite::Insn::kCondJump: {
+      auto t = inside(in.target);
+      return t && a.rel_to({0x0f, static_cast<uint8_t>(0x80 | in.cond)}, *t);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why) {
+  csh h;
+  if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+    *why = "capstone cannot decode x86_64";
+    return std::nullopt;
+  }
+  cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+  PatchSite s;
+  s.ip = ip;
+  std::optional<PatchSite> out;
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(code.data());
+  size_t left = code.size();
+  uint64_t addr = ip;
+  cs_insn* insn = cs_malloc(h);
+  while (s.length < kJumpLen) {
+    if (!cs_disasm_iter(h, &p, &left, &addr, insn)) {
+      *why = "undecodable instruction at the site";
+      break;
+    }
+    const cs_detail* d = insn->detail;
+    const cs_x86& x = d->x86;
+    auto in_group = [&](uint8_t g) {
+      for (int i = 0; i < d->groups_count; i++)
+        if (d->groups[i] == g) return true;
+      return false;
+    };
+    PatchSite::Insn in;
+    in.offset = s.length;
+    in.bytes.assign(reinterpret_cast<const char*>(insn->bytes), insn->size);
+    bool rel_branch = in_group(CS_GRP_BRANCH_RELATIVE);
+    bool riprel = false;
+    for (int i = 0; i < x.op_count; i++)
+      if (x.operands[i].type == X86_OP_MEM && x.operands[i].mem.base == X86_REG_RIP) riprel = true;
+    if (in_group(CS_GRP_CALL) || in_group(CS_GRP_INT) || in_group(CS_GRP_IRET) ||
+        in_group(CS_GRP_PRIVILEGE) || insn->id == X86_INS_SYSCALL ||
+        insn->id == X86_INS_SYSENTER || insn->id == X86_INS_INT3 || insn->id == X86_INS_UD2) {
+      *why = std::string("cannot relocate `") + insn->mnemonic + "`";
+      break;
+    }
+    if (rel_branch) {
+      uint8_t op0 = x.opcode[0], op1 = x.opcode[1];
+      in.target = static_cast<uint64_t>(x.operands[0].imm);
+      if (op0 == 0xe9 || op0 == 0xeb) {
+        in.kind = PatchSite::Insn::kJump;
+      } else if ((op0 & 0xf0) == 0x70) {
+        in.kind = PatchSite::Insn::kCondJump, in.cond = op0 & 0xf;
+      } else if (op0 == 0x0f && (op1 & 0xf0) == 0x80) {
+        in.kind = PatchSite::Insn::kCondJump, in.cond = op1 & 0xf;
+      } else {
+        *why = std::string("cannot relocate `") + insn->mnemonic + "`";  // loop, jrcxz
+        break;
+      }
+    } else if (riprel) {
+      if (x.encoding.disp_size != 4 || x.encoding.disp_offset == 0) {
+        *why = "unexpected rip-relative encoding";
+        break;
+      }
+      in.kind = PatchSite::Insn::kRipRelative;
+      in.disp_offset = x.encoding.disp_offset;
+    }
+    s.length += insn->size;
+    s.insns.push_back(std::move(in));
+  }
+  cs_free(insn, 1);
+  cs_close(&h);
+  if (s.length < kJumpLen) return std::nullopt;
+  // Instruction starts at bytes 1..4 fall inside the rel32: those bytes, and
+  // (simpler to search) every byte above the lowest of them, must be 0xcc.
+  int lowest = 4;
+  for (const auto& in : s.insns)
+    if (in.offset >= 1 && in.offset < kJumpLen) lowest = std::min<int>(lowest, in.offset - 1);
+  if (lowest < 4) {
+    uint64_t free_mask = (uint64_t{1} << (8 * lowest)) - 1;
+    s.rel_lo = static_cast<int32_t>(0xccccccccu & ~static_cast<uint32_t>(free_mask));
+    s.rel_hi = s.rel_lo + static_cast<int64_t>(free_mask);
+  } else {
+    s.rel_lo = INT32_MIN + (int64_t{1} << 24);  // margins for the rip-relative copies
+    s.rel_hi = INT32_MAX - (int64_t{1} << 24);
+  }
+  return s;
+}
+
+std::optional<PatchPlace> place_trampoline(const PatchSite& site,
+                                           const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
+  constexpr uint64_t kPage = 4096, kMargin = 1 << 20, kMinAddr = 1 << 20;
+  const uint64_t lo = site.ip + kJumpLen + site.rel_lo, hi = site.ip + kJumpLen + site.rel_hi;
+  auto dist = [&](uint64_t e) { return e > site.ip ? e - site.ip : site.ip - e; };
+  std::optional<PatchPlace> best;
+  for (auto [start, end] : gaps) {
+    // Keep a margin to the neighbours (a stack below which nothing may be mapped).
+    start = (std::max(start, kMinAddr) + kMargin + kPage - 1) & ~(kPage - 1);
+    if (end < start + kMargin + kPatchMapBytes) continue;
+    uint64_t last = (end - kMargin - kPatchMapBytes) & ~(kPage - 1);
+    // The mapping's first page must hold an entry in [lo, hi].
+    uint64_t m_lo = std::max(start, lo & ~(kPage - 1)), m_hi = std::min(last, hi & ~(kPage - 1));
+    if (m_lo > m_hi) continue;
+    uint64_t m = std::clamp(site.ip & ~(kPage - 1), m_lo, m_hi);  // nearest to the site
+    uint64_t entry = std::max(m, lo);
+    if (entry > hi || entry >= m + kPage) continue;
+    if (!best || dist(entry) < dist(best->entry)) best = PatchPlace{m, entry};
+  }
+  return best;
+}
+
+std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
+                                           std::string* why) {
+  Trampoline t;
+  t.data = place.map + 2 * 4096;
+  auto slot = [&](int i) { return t.data + 8 * i; };
+  Asm a(place.entry);
+  // Flags and rax are kept below the red zone (the program may use the 128
+  // bytes under rsp), without moving rsp: lahf/sahf and seto are much
+  // cheaper than pushfq/popfq, and this runs on every pass.
+  a.bytes({0x48, 0x89, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff});  // mov %rax,-136(%rsp)
+  a.bytes({0x9f, 0x0f, 0x90, 0xc0});                          // lahf; seto %al
+  a.bytes({0x66, 0x89, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov %ax,-144(%rsp)
+  a.bytes({0x48, 0x8b, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff});  // mov -136(%rsp),%rax
+  a.rel_to({0x48, 0xff, 0x05}, t.data + kPatchPassesOffset);  // incq passes(%rip)
+  for (int i = 0; i < 16; i++) {  // cmp %reg, want(%rip); jne miss
+    int r = i < 15 ? kGprs[i] : 4 /*rsp*/;
+    a.rel_to({static_cast<uint8_t>(0x48 | (r >= 8 ? 4 : 0)), 0x39,
+              static_cast<uint8_t>(((r & 7) << 3) | 5)},
+             slot(i));
+    a.rel_label({0x0f, 0x85}, kMiss);
+  }
+  a.bytes({0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov -144(%rsp),%ax
+  a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));             // cmp %ax, want_flags(%rip)
+  a.rel_label({0x0f, 0x85}, kMiss);
+  // Back to the program's flags (OF from al: 1 + 0x7f overflows) and rax.
+  const std::initializer_list<uint8_t> restore = {
+      0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff,  // mov -144(%rsp),%ax
+      0x04, 0x7f, 0x9e,                                // add $0x7f,%al; sahf
+      0x48, 0x8b, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff};  // mov -136(%rsp),%rax
+  a.bytes(restore);
+  t.hit = a.here();
+  a.bytes({kInt3});
+  a.bind(kMiss);
+  a.rel_to({0x48, 0xff, 0x0d}, t.data + kPatchBudgetOffset);  // decq budget(%rip)
+  a.rel_label({0x0f, 0x84}, kForced);                        // jz forced
+  a.bytes(restore);
+  t.body = a.here();
+  // Where each instruction's copy goes: sizes do not depend on targets
+  // (rel32 everywhere), so they are known before relocating (a branch inside
+  // the site may go forward).
+  std::vector<uint64_t> copies;
+  uint64_t at = a.here();
+  for (const auto& in : site.insns) {
+    copies.push_back(at);
+    at += in.kind == PatchSite::Insn::kJump       ? 5
+          : in.kind == PatchSite::Insn::kCondJump ? 6
+                                                  : in.bytes.size();
+  }
+  for (const auto& in : site.insns) {
+    if (!relocate(a, site, in, copies, place.entry)) {
+      *why = "a relocated instruction cannot reach its target from the trampoline";
+      return std::nullopt;
+    }
+  }
+  if (!a.rel_to({0xe9}, site.ip + site.length)) {
+    *why = "the trampoline cannot jump back";
+    return std::nullopt;
+  }
+  a.bind(kForced);
+  a.bytes(restore);
+  t.forced = a.here();
+  a.bytes({kInt3});
+  t.code = a.finish();
+  if (place.entry + t.code.size() > place.map + 2 * 4096) {
+    *why = "the trampoline does not fit its pages";
+    return std::nullopt;
+  }
+  int64_t rel = static_cast<int64_t>(place.entry - (site.ip + kJumpLen));
+  if (rel < site.rel_lo || rel > site.rel_hi) {
+    *why = "the trampoline is out of the jump's reach";
+    return std::nullopt;
+  }
+  t.site_bytes.assign(site.length, static_cast<char>(kInt3));
+  t.site_bytes[0] = static_cast<char>(0xe9);
+  put32(t.site_bytes, 1, static_cast<int32_t>(rel));
+  for (size_t i = 1; i < site.insns.size(); i++)
+    t.interior.push_back({site.ip + site.insns[i].offset, copies[i]});
+  return t;
+}
+
+std::string patch_data(const Regs& target, uint64_t budget) {
+  uint64_t w[19] = {};
+  for (int i = 0; i < 15; i++) w[i] = gpr(target, kGprs[i]);
+  w[kRspSlot] = target.raw.rsp;
+  w[kFlagsSlot] = lahf_seto(target.raw.eflags);
+  w[kPatchPassesOffset / 8] = 0;
+  w[kPatchBudgetOffset / 8] = budget;
+  return std::string(reinterpret_cast<const char*>(w), sizeof w);
+}
+
+#else  // not x86_64: no trampoline; replay searches with the breakpoint alone
+
+std::optional<PatchSite> plan_patch_site(const std::string&, uint64_t, std::string* why) {
+  *why = "the patched search is implemented for x86_64 only";
+  return std::nullopt;
+}
+std::optional<PatchPlace> place_trampoline(const PatchSite&,
+                                           const std::vector<std::pair<uint64_t, uint64_t>>&) {
+  return std::nullopt;
+}
+std::optional<Trampoline> build_trampoline(const PatchSite&, const PatchPlace&, std::string* why) {
+  *why = "the patched search is implemented for x86_64 only";
+  return std::nullopt;
+}
+std::string patch_data(const Regs&, uint64_t) { return {}; }
+
+#endif
+
+}  // namespace rp

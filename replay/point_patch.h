@@ -1,0 +1,78 @@
+// A conditional trap patched at a recorded asynchronous point (x86_64): the
+// recorded instruction jumps to a trampoline that counts the pass, compares
+// the general registers with the recorded ones and traps (int3) only when
+// they are equal; otherwise it runs relocated copies of the instructions the
+// jump replaced and jumps back. A search then costs one ptrace stop at the
+// match instead of one per pass (replay/point_search.cc).
+//
+// Pure code generation: nothing here touches a process.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "arch.h"
+
+namespace rp {
+
+// The instructions at the site that the 5-byte jump covers, and the range
+// the jump's rel32 may take. Every instruction start inside the jump must
+// land on an int3 (a branch into the middle of the patched bytes then traps
+// instead of running garbage): those bytes of rel32 are fixed to 0xcc.
+struct PatchSite {
+  struct Insn {
+    enum Kind { kPlain, kRipRelative, kJump, kCondJump } kind = kPlain;
+    uint32_t offset = 0;          // from the site
+    std::string bytes;
+    uint8_t disp_offset = 0;      // kRipRelative: where the disp32 is
+    int cond = 0;                 // kCondJump: the condition code (0-15)
+    uint64_t target = 0;          // kJump/kCondJump: absolute target
+  };
+  uint64_t ip = 0;
+  std::vector<Insn> insns;
+  uint32_t length = 0;          // bytes replaced (>= 5)
+  int64_t rel_lo = 0, rel_hi = 0;  // allowed rel32 of the jump (inclusive)
+};
+
+// Decodes the instructions at `ip` (`code` holds at least 32 bytes from ip).
+// Refuses (nullopt, *why says why) instructions whose effect depends on
+// where they run and cannot be relocated: calls, rel8-only branches
+// (loop, jrcxz), syscalls and traps.
+std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why);
+
+// Where the trampoline's mapping goes: kMapBytes at a page-aligned address
+// inside one of `gaps` (free [start, end) ranges of the address space), with
+// an entry point the jump can reach. nullopt when no gap fits.
+constexpr uint64_t kPatchMapBytes = 3 * 4096;
+struct PatchPlace {
+  uint64_t map = 0, entry = 0;
+};
+std::optional<PatchPlace> place_trampoline(const PatchSite& site,
+                                           const std::vector<std::pair<uint64_t, uint64_t>>& gaps);
+
+// The generated code and its landmarks. A thread stopped by one of the
+// int3s reports ip = landmark + 1.
+struct Trampoline {
+  std::string site_bytes;  // written at site.ip (jump + int3 filler)
+  std::string code;        // written at place.entry
+  uint64_t data = 0;       // the data block (recorded registers, counters)
+  uint64_t hit = 0;        // int3 when the registers match; the stack and flags are the program's
+  uint64_t forced = 0;     // int3 when the pass budget ran out (resume at `body`)
+  uint64_t body = 0;       // the relocated instructions (resume here after a false hit)
+  // Instruction starts inside the patched bytes (an int3 there), and their
+  // relocated copies.
+  std::vector<std::pair<uint64_t, uint64_t>> interior;
+};
+std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
+                                           std::string* why);
+
+// The data block for a search: the recorded registers and a pass budget;
+// passes counted so far are read back with read_passes / budget reset with
+// budget_bytes at their offsets.
+std::string patch_data(const Regs& target, uint64_t budget);
+constexpr uint64_t kPatchPassesOffset = 17 * 8;
+constexpr uint64_t kPatchBudgetOffset = 18 * 8;
+
+}  // namespace rp

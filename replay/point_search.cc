@@ -1,0 +1,230 @@
+// The two ways replay finds an asynchronous point (a thread at the recorded
+// instruction with the recorded registers; see run_to_point in signals.cc):
+// a hardware execution breakpoint that stops the thread on every pass, and
+// a conditional trap patched into the program (point_patch.h) that stops it
+// only where the registers match.
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "debugreg.h"
+#include "point_patch.h"
+#include "render.h"
+#include "replayer.h"
+#include "tracee_mem.h"
+
+namespace rp {
+namespace {
+
+// Free ranges of the thread's address space, from /proc/<tid>/maps.
+std::vector<std::pair<uint64_t, uint64_t>> address_gaps(pid_t tid) {
+  std::ifstream maps("/proc/" + std::to_string(tid) + "/maps");
+  std::vector<std::pair<uint64_t, uint64_t>> gaps;
+  constexpr uint64_t kUserTop = 0x7ffffffff000;  // 47-bit user space
+  uint64_t prev = 0;
+  std::string line;
+  while (std::getline(maps, line)) {
+    uint64_t start = 0, end = 0;
+    char dash;
+    std::istringstream in(line);
+    if (!(in >> std::hex >> start >> dash >> end) || start >= kUserTop) continue;
+    if (start > prev) gaps.push_back({prev, start});
+    prev = std::max(prev, end);
+  }
+  if (prev < kUserTop) gaps.push_back({prev, kUserTop});
+  return gaps;
+}
+
+}  // namespace
+
+// Stops a thread that is already at the point in a SIGTRAP signal-delivery
+// stop, as the searches leave it.
+void Replayer::stop_in_place(Task& t, const Event& e) {
+  send_signal(t, SIGTRAP);
+  resume_request(t, PTRACE_SYSEMU, 0);
+  int status = wait(t);
+  if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+    diverge(e, "cannot stop the thread where it is");
+  t.state = State::kHeld;
+}
+
+// Runs the thread over the recorded instruction at most max_passes times
+// with a hardware breakpoint on it (one ptrace stop per pass). Found: the
+// thread is at the point; not found: at the instruction, another pass; the
+// breakpoint is cleared either way.
+Replayer::Search Replayer::search_by_breakpoint(Task& t, const Event& e, const Regs& target,
+                                                uint64_t max_passes, uint64_t* passes) {
+  if (!set_exec_breakpoint(t.real, target.ip()))
+    diverge(e, "cannot set a hardware breakpoint at " + target.describe());
+  const std::string too_early =
+      "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
+  Search found = Search::kNotFound;
+  for (uint64_t n = 0; n < max_passes; n++) {
+    cont(t, t.resume_sig);
+    t.resume_sig = 0;
+    t.state = State::kRunning;
+    wait_signal_stop(t, e, SIGTRAP, too_early);
+    t.state = State::kHeld;
+    Regs now = get_regs(t);
+    if (now.ip() != target.ip()) {
+      clear_exec_breakpoint(t.real);  // diverging anyway
+      diverge(e, "unexpected SIGTRAP at " + now.describe());
+    }
+    ++*passes;
+    if (now.same_user_state(target)) {
+      found = Search::kFound;
+      break;
+    }
+    if (kExecBreakpointRefires && n + 1 < max_passes) {
+      // arm64: step over it with the breakpoint off
+      if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
+      resume_request(t, PTRACE_SYSEMU_SINGLESTEP, 0);
+      t.state = State::kRunning;
+      wait_signal_stop(t, e, SIGTRAP, too_early);
+      t.state = State::kHeld;
+      if (!set_exec_breakpoint(t.real, target.ip()))
+        diverge(e, "cannot set a hardware breakpoint at " + target.describe());
+    }
+  }
+  if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
+  return found;
+}
+
+// Runs a syscall in a thread held in a ptrace stop (through a syscall
+// instruction written over its current one for the time of the call) and
+// gives it back its registers. Leaves it in the call's exit stop.
+int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
+                                 std::initializer_list<uint64_t> args) {
+#if defined(__x86_64__)
+  Regs saved = get_regs(t);
+  const uint64_t at = saved.ip();
+  std::string original = read_mem(t.real, at, 2);
+  if (original.size() != 2 || !write_mem(t.real, at, std::string("\x0f\x05", 2)))
+    diverge(e, "cannot write a syscall instruction into the program");
+  Regs r = saved;
+  r.raw.rax = r.raw.orig_rax = static_cast<uint64_t>(nr);
+  unsigned long long* slots[] = {&r.raw.rdi, &r.raw.rsi, &r.raw.rdx,
+                                 &r.raw.r10, &r.raw.r8,  &r.raw.r9};
+  int i = 0;
+  for (uint64_t a : args) *slots[i++] = a;
+  set_regs(t, r);
+  int64_t keep_nr = t.nr;  // at_syscall_entry() overwrites them
+  uint64_t keep_args[6];
+  std::copy(t.args, t.args + 6, keep_args);
+  for (bool entry : {true, false}) {
+    resume_request(t, PTRACE_SYSCALL, 0);
+    int status = wait_syscall_stop(t, entry);
+    if (t.state == State::kGone || !is_syscall_stop(status))
+      diverge(e, "the program did not run rp's own syscall (" + std::to_string(nr) + ")");
+  }
+  int64_t ret = get_regs(t).ret();
+  t.nr = keep_nr;
+  std::copy(keep_args, keep_args + 6, t.args);
+  if (!write_mem(t.real, at, original)) diverge(e, "cannot restore the program's code");
+  saved.raw.orig_rax = ~0ULL;  // no syscall to restart on the way out
+  set_regs(t, saved);
+  t.mem.address_space_changed();
+  return ret;
+#else
+  (void)t, (void)e, (void)nr, (void)args;
+  return -ENOSYS;
+#endif
+}
+
+// With the thread at the recorded instruction (a breakpoint stop), patches a
+// conditional trap there and runs until it fires on the recorded registers.
+// Unavailable (nothing changed, *why says why) when the site cannot be
+// patched; found: the thread is at the point in a SIGTRAP stop, the program
+// as it was.
+Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& target,
+                                          uint64_t max_passes, uint64_t* passes,
+                                          std::string* why) {
+  if (t.step) {
+    *why = "a debugger single-steps the thread";
+    return Search::kUnavailable;
+  }
+  auto site = plan_patch_site(read_mem(t.real, target.ip(), 32), target.ip(), why);
+  if (!site) return Search::kUnavailable;
+  auto place = place_trampoline(*site, address_gaps(t.real));
+  if (!place) {
+    *why = "no free address within reach of the instruction";
+    return Search::kUnavailable;
+  }
+  auto tramp = build_trampoline(*site, *place, why);
+  if (!tramp) return Search::kUnavailable;
+  int64_t got = inject_syscall(
+      t, e, SYS_mmap,
+      {place->map, kPatchMapBytes, PROT_READ | PROT_WRITE | PROT_EXEC,
+       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, ~0ULL, 0});
+  if (got != static_cast<int64_t>(place->map)) {
+    *why = "cannot map the trampoline (mmap: " + std::to_string(got) + ")";
+    return Search::kUnavailable;
+  }
+  constexpr uint64_t kBudget = uint64_t{1} << 26;  // passes between checks of the limit
+  const std::string original = read_mem(t.real, site->ip, site->length);
+  if (original.size() != site->length || !write_mem(t.real, place->entry, tramp->code) ||
+      !write_mem(t.real, tramp->data, patch_data(target, std::min(kBudget, max_passes - *passes))) ||
+      !write_mem(t.real, site->ip, tramp->site_bytes))
+    diverge(e, "cannot write the conditional trap into the program");
+  auto unpatch = [&] { write_mem(t.real, site->ip, original); };
+  auto passes_so_far = [&] { return read_u64(t.real, tramp->data + kPatchPassesOffset).value_or(0); };
+  const std::string too_early =
+      "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
+  for (;;) {
+    cont(t, 0);
+    t.state = State::kRunning;
+    int status = wait(t);
+    if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
+    t.state = State::kHeld;
+    if (is_syscall_stop(status)) {
+      unpatch();
+      diverge(e, too_early);
+    }
+    if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || stop_event(status)) continue;
+    Regs now = get_regs(t);
+    uint64_t trap = now.ip() - 1;
+    if (trap == tramp->hit) {
+      now.set_ip(target.ip());
+      if (now.same_user_state(target)) break;
+      now.set_ip(tramp->body);  // equal general registers, another difference: go on
+      set_regs(t, now);
+    } else if (trap == tramp->forced) {
+      uint64_t n = passes_so_far();
+      if (*passes + n >= max_passes) {
+        unpatch();
+        diverge(e, "cannot locate the recorded point (" + target.describe() + ") after " +
+                       std::to_string(*passes + n) + " passes");
+      }
+      uint64_t budget = std::min(kBudget, max_passes - *passes - n);
+      write_mem(t.real, tramp->data + kPatchBudgetOffset,
+                std::string(reinterpret_cast<const char*>(&budget), 8));
+      now.set_ip(tramp->body);
+      set_regs(t, now);
+    } else {
+      bool interior = false;
+      for (auto [orig, copy] : tramp->interior)
+        if (trap == orig) now.set_ip(copy), interior = true;
+      if (interior) {
+        set_regs(t, now);  // a branch into the patched bytes: run the copy
+      } else if (!debug_trap(t, status)) {
+        unpatch();
+        diverge(e, "unexpected SIGTRAP at " + now.describe());
+      }
+    }
+  }
+  *passes += passes_so_far();
+  unpatch();
+  Regs at = get_regs(t);
+  at.set_ip(target.ip());
+  set_regs(t, at);
+  if (inject_syscall(t, e, SYS_munmap, {place->map, kPatchMapBytes}) != 0)
+    diverge(e, "cannot unmap the trampoline");
+  stop_in_place(t, e);
+  return Search::kFound;
+}
+
+}  // namespace rp

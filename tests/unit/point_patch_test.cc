@@ -1,0 +1,168 @@
+// The conditional trap of replay/point_patch.h: which sites it accepts, how
+// the jump is constrained, and (in this process) that the patched code runs
+// its loop exactly as before while the trampoline counts the passes.
+#include "point_patch.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace rp {
+namespace {
+
+#if defined(__x86_64__)
+
+std::string bytes(std::initializer_list<uint8_t> b) { return std::string(b.begin(), b.end()) + std::string(32, '\x90'); }
+
+TEST(PointPatch, RefusesWhatCannotRunElsewhere) {
+  std::string why;
+  EXPECT_FALSE(plan_patch_site(bytes({0xe8, 0, 0, 0, 0}), 0x401000, &why));  // call rel32
+  EXPECT_NE(why.find("call"), std::string::npos) << why;
+  EXPECT_FALSE(plan_patch_site(bytes({0x0f, 0x05}), 0x401000, &why));        // syscall
+  EXPECT_FALSE(plan_patch_site(bytes({0xe2, 0xfe}), 0x401000, &why));        // loop rel8
+  EXPECT_FALSE(plan_patch_site(bytes({0xcc}), 0x401000, &why));              // int3 (a debugger's)
+}
+
+TEST(PointPatch, InstructionStartsInsideTheJumpLandOnInt3) {
+  std::string why;
+  // add $1,%rax (4 bytes), then nop: byte 4 of the jump is an instruction start.
+  auto s = plan_patch_site(bytes({0x48, 0x83, 0xc0, 0x01}), 0x401000, &why);
+  ASSERT_TRUE(s) << why;
+  EXPECT_EQ(s->length, 5u);
+  EXPECT_EQ(s->rel_lo, static_cast<int32_t>(0xcc000000u));
+  EXPECT_EQ(s->rel_hi, static_cast<int32_t>(0xccffffffu));
+  // A 6-byte first instruction: no constraint.
+  auto wide = plan_patch_site(bytes({0x8b, 0x05, 0, 0x10, 0, 0}), 0x401000, &why);
+  ASSERT_TRUE(wide) << why;
+  EXPECT_EQ(wide->insns[0].kind, PatchSite::Insn::kRipRelative);
+  EXPECT_LT(wide->rel_lo, -(int64_t{1} << 30));
+  EXPECT_GT(wide->rel_hi, int64_t{1} << 30);
+}
+
+TEST(PointPatch, PlacesTheTrampolineInAFreeGapWithinReach) {
+  std::string why;
+  auto s = plan_patch_site(bytes({0x48, 0x39, 0xf8, 0x75, 0xf7}), 0x555555555193, &why);
+  ASSERT_TRUE(s) << why;
+  uint64_t lo = s->ip + 5 + s->rel_lo;
+  // Nothing free in reach: no place.
+  EXPECT_FALSE(place_trampoline(*s, {{0x10000, lo - (4 << 20)}}));
+  auto p = place_trampoline(*s, {{0x10000, 0x555555554000}});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->map % 4096, 0u);
+  int64_t rel = static_cast<int64_t>(p->entry - (s->ip + 5));
+  EXPECT_GE(rel, s->rel_lo);
+  EXPECT_LE(rel, s->rel_hi);
+  EXPECT_GE(p->entry, p->map);
+  EXPECT_LT(p->entry, p->map + 4096);
+}
+
+// Free ranges of this process, as point_search.cc reads them for a tracee.
+std::vector<std::pair<uint64_t, uint64_t>> own_gaps() {
+  std::ifstream maps("/proc/self/maps");
+  std::vector<std::pair<uint64_t, uint64_t>> gaps;
+  uint64_t prev = 1 << 20, start, end;
+  char dash;
+  std::string line;
+  while (std::getline(maps, line)) {
+    std::istringstream in(line);
+    if (!(in >> std::hex >> start >> dash >> end) || start >= 0x7ffffffff000) continue;
+    if (start > prev) gaps.push_back({prev, start});
+    prev = std::max(prev, end);
+  }
+  return gaps;
+}
+
+// Copies `fn` to a fresh page, patches the instruction at `site_off` with
+// registers no pass has, calls fn(n) and returns {its result, passes counted}.
+std::pair<uint64_t, uint64_t> run_patched(const std::string& fn, uint32_t site_off, uint64_t n,
+                                          size_t want_insns, uint32_t want_interior) {
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  EXPECT_NE(page, MAP_FAILED);
+  std::memcpy(page, fn.data(), fn.size());
+  const uint64_t site_ip = reinterpret_cast<uint64_t>(page) + site_off;
+  std::string why;
+  auto site = plan_patch_site(fn.substr(site_off) + std::string(32, '\x90'), site_ip, &why);
+  EXPECT_TRUE(site) << why;
+  if (!site) return {0, 0};
+  EXPECT_EQ(site->insns.size(), want_insns);
+  auto place = place_trampoline(*site, own_gaps());
+  EXPECT_TRUE(place);
+  if (!place) return {0, 0};
+  void* t = mmap(reinterpret_cast<void*>(place->map), kPatchMapBytes,
+                 PROT_READ | PROT_WRITE | PROT_EXEC,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  EXPECT_EQ(reinterpret_cast<uint64_t>(t), place->map);
+  auto tramp = build_trampoline(*site, *place, &why);
+  EXPECT_TRUE(tramp) << why;
+  if (!tramp) return {0, 0};
+  if (want_interior) {  // an instruction start inside the jump: an int3 there
+    EXPECT_EQ(static_cast<uint8_t>(tramp->site_bytes[want_interior]), 0xcc);
+    EXPECT_EQ(tramp->interior.at(0).first, site_ip + want_interior);
+  }
+  Regs never{};  // registers no pass has: every pass misses
+  std::string data = patch_data(never, uint64_t{1} << 40);
+  std::memcpy(reinterpret_cast<void*>(place->entry), tramp->code.data(), tramp->code.size());
+  std::memcpy(reinterpret_cast<void*>(tramp->data), data.data(), data.size());
+  std::memcpy(reinterpret_cast<void*>(site_ip), tramp->site_bytes.data(), tramp->site_bytes.size());
+  __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
+  uint64_t result = reinterpret_cast<uint64_t (*)(uint64_t)>(page)(n), passes;
+  std::memcpy(&passes, reinterpret_cast<void*>(tramp->data + kPatchPassesOffset), 8);
+  munmap(t, kPatchMapBytes);
+  munmap(page, 4096);
+  return {result, passes};
+}
+
+TEST(PointPatch, PatchedLoopRunsUnchangedAndCountsPasses) {
+  // count(n): xor %eax,%eax; 1: add $1,%rax; cmp %rdi,%rax; jne 1b; ret
+  // The site is the cmp: 3 bytes, then the jne starts inside the jump.
+  const std::string fn("\x31\xc0\x48\x83\xc0\x01\x48\x39\xf8\x75\xf7\xc3", 12);
+  auto [result, passes] = run_patched(fn, 6, 1000000, 2, 3);
+  EXPECT_EQ(result, 1000000u);
+  EXPECT_EQ(passes, 1000000u);
+}
+
+TEST(PointPatch, ABranchBackToTheSiteIsComparedAgain) {
+  // down(n): mov %rdi,%rax; 1: sub $1,%rdi; jne 1b; ret
+  // The site is the sub; the jne inside the patched bytes loops back to it.
+  const std::string fn("\x48\x89\xf8\x48\x83\xef\x01\x75\xfa\xc3", 10);
+  auto [result, passes] = run_patched(fn, 3, 1000, 2, 4);
+  EXPECT_EQ(result, 1000u);
+  EXPECT_EQ(passes, 1000u);  // every pass through the trampoline, not only the first
+}
+
+TEST(PointPatch, TheProgramsFlagsSurviveTheTrampoline) {
+  // flags(x): mov %rdi,%rax; add %rax,%rax; mov %rax,%rcx; mov %rcx,%rdx; pushfq; pop %rax; ret
+  // The site (the first mov) lies between the add and the read of its flags.
+  const std::string fn("\x48\x89\xf8\x48\x01\xc0\x48\x89\xc1\x48\x89\xca\x9c\x58\xc3", 15);
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  std::memcpy(page, fn.data(), fn.size());
+  auto native = reinterpret_cast<uint64_t (*)(uint64_t)>(page);
+  constexpr uint64_t kArith = 0x8d5;  // OF SF ZF AF PF CF
+  for (uint64_t x : {uint64_t{1}, uint64_t{0x4000000000000000}, uint64_t{0x8000000000000000},
+                     uint64_t{0xc000000000000008}, uint64_t{0}}) {
+    uint64_t want = native(x) & kArith;
+    auto [got, passes] = run_patched(fn, 6, x, 2, 3);
+    EXPECT_EQ(got & kArith, want) << std::hex << "x=" << x;
+    EXPECT_EQ(passes, 1u);
+  }
+  munmap(page, 4096);
+}
+
+#else
+
+TEST(PointPatch, RefusedOffX86) {
+  std::string why;
+  EXPECT_FALSE(plan_patch_site(std::string(64, '\0'), 0x400000, &why));
+  EXPECT_FALSE(why.empty());
+}
+
+#endif
+
+}  // namespace
+}  // namespace rp
