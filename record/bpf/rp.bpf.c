@@ -38,6 +38,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define TASK_STOPPED_ 0x4 /* __TASK_STOPPED, __TASK_TRACED: macros, not in BTF */
 #define TASK_TRACED_ 0x8
 #define PF_EXITING_ 0x4
+#define PF_SIGNALED_ 0x400       /* a fatal signal is being acted on (get_signal) */
+#define SIGNAL_GROUP_EXIT_ 0x4   /* signal_struct.flags: the thread group is exiting */
 
 /* ---- configuration: set by the loader before the program is loaded ---- */
 const volatile __u32 cfg_by_comm = 0;    /* 1: trace tasks whose comm is cfg_comm */
@@ -318,13 +320,22 @@ static __always_inline struct runner *note_runner(struct task_struct *t)
 	return r;
 }
 
+/* A thread on its way out never runs user code again: where it stopped is
+ * no point replay must reach (its death is an event of its own). */
+static __always_inline bool dying(struct task_struct *t)
+{
+	return (t->flags & (PF_EXITING_ | PF_SIGNALED_)) ||
+	       (t->pending.signal.sig[0] & (1ul << (SIG_KILL - 1))) ||
+	       (BPF_CORE_READ(t, signal, flags) & SIGNAL_GROUP_EXIT_);
+}
+
 /* prev leaves the CPU. Outside a syscall (preempted, blocked in a page
  * fault, or entering a ptrace stop) it stopped at a point in user code. */
 static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsigned int state)
 {
 	struct thread *th = bpf_task_storage_get(&threads, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	if (!th || th->active || (prev->flags & PF_EXITING_))
+	if (!th || th->active || dying(prev))
 		return;
 	th->user_stop = 1;
 	struct runner *r = note_runner(prev);
@@ -539,7 +550,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	__s64 reg = reg_nr(regs); /* loaded first: the verifier wants one pointer type per load */
 	__s64 nr = th && th->active ? th->nr : reg;
 	/* It returns to user code: a switch from the last runner comes first. */
-	if (cfg_one_cpu)
+	if (cfg_one_cpu && !dying(task))
 		note_runner(task);
 	const struct bspec *s = spec_of(nr);
 	struct emit e;
@@ -655,6 +666,9 @@ int BPF_PROG(rp_exit, struct task_struct *task)
 
 	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 
+	struct runner *r = runner();
+	if (r && r->tid == tid)
+		r->pending = 0; /* it will not be back: no switch to replay */
 	if (cfg_stall && traced()) {
 		__u64 seq = next_seq();
 		bpf_map_update_elem(&exits, &tid, &seq, BPF_ANY);
