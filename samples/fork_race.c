@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ROUNDS 50000000
+#define ROUNDS 20000000
 
 int main(void) {
     volatile unsigned long *counter =
