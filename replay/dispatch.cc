@@ -9,6 +9,17 @@
 #include "sysv_shm.h"
 
 namespace rp {
+namespace {
+
+// prctl forms emulated although prctl runs for real: seccomp filters are not
+// installed in replay (the seccomp syscall is emulated, and emulated calls
+// never reach a filter), so the forms that set or read the seccomp mode are
+// emulated too.
+bool emulated_prctl(uint64_t option) {
+  return option == 21 /* PR_GET_SECCOMP */ || option == 22 /* PR_SET_SECCOMP */;
+}
+
+}  // namespace
 
 // Brings a thread to the syscall entry the trace recorded (before the event
 // `now`). False if the thread does not exist yet.
@@ -47,6 +58,7 @@ void Replayer::dispatch(const Event& e) {
   switch (e.kind) {
     case EventKind::kSyscall:
       output_fds_.apply(e, 0);
+      if (e.nr == SYS_set_robust_list && e.ret == 0) robust_heads_[e.tid] = e.args[0];
       if (t.done_seq == e.seq) break;        // executed when it was entered
       if (t.state == State::kGone) break;    // an unfinished call of a reaped thread
       if (t.state != State::kAtSyscall) reach_syscall(t, e);
@@ -82,6 +94,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
   if (p == RP_POLICY_EXECVE && e.ret != 0) p = RP_POLICY_EMU;
   if (p == RP_POLICY_CLONE && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (is_sysv_attach_or_detach(e.nr) && syscall_failed(e.ret)) p = RP_POLICY_EMU;
+  if (e.nr == SYS_prctl && emulated_prctl(e.args[0])) p = RP_POLICY_EMU;
   switch (p) {
     case RP_POLICY_EXEC:
     case RP_POLICY_MMAP:

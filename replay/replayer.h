@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "entry_scheduler.h"
 #include "error.h"
+#include "file_maps.h"
 #include "launch.h"
 #include "output_fds.h"
 #include "replay_task.h"
@@ -130,6 +131,8 @@ class Replayer {
   void place_mapping(Task& t, const Event& e);
   void execute(Task& t, const Event& e);
   void execute_clone(Task& t, const Event& e);
+  pid_t recorded_child(const Task& t, const Event& e);
+  void track_file_maps(Task& t, const Event& e);
   void execute_exit(Task& t, const Event& e);
   void write_recorded_mem(Task& t, const Event& e);
   void echo_output(Task& t, const Event& e);
@@ -150,6 +153,9 @@ class Replayer {
   bool quiet_;
   std::map<pid_t, Task> tasks_;  // by recorded tid
   OutputFds output_fds_;
+  std::map<pid_t, FileMaps> file_maps_;     // by real tgid
+  std::map<pid_t, uint64_t> robust_heads_;  // set_robust_list, by recorded tid
+  std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
   uint64_t events_ = 0;
   bool warned_teleport_ = false;
 };

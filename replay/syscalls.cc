@@ -15,6 +15,7 @@
 #include "buffers.h"
 #include "render.h"
 #include "replayer.h"
+#include "robust_list.h"
 #include "syscall_table.h"
 #include "sysv_shm.h"
 #include "vdso.h"
@@ -243,6 +244,11 @@ void Replayer::execute(Task& t, const Event& e) {
     std::string why = redirect_sysv_call(t.real, e);
     if (!why.empty()) diverge(e, why);
   }
+  FileMaps& fmaps = file_maps_[t.real_tgid];
+  // MADV_DONTNEED_LOCKED (24) drops pages too.
+  bool drops_pages = e.nr == SYS_madvise && (e.args[2] == MADV_DONTNEED || e.args[2] == 24);
+  FileMaps::Saved saved;
+  if (drops_pages) saved = fmaps.save_shared(t.mem, e.args[0], e.args[1]);
   resume_request(t, PTRACE_SYSCALL, 0);
   for (;;) {
     int status = wait_syscall_stop(t, false);
@@ -261,6 +267,9 @@ void Replayer::execute(Task& t, const Event& e) {
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
   write_recorded_mem(t, e);
+  track_file_maps(t, e);
+  if (drops_pages && !fmaps.restore(t.mem, e.args[0], e.args[1], saved, trace_))
+    diverge(e, "cannot restore the file pages madvise dropped");
   if (s->policy == RP_POLICY_SIGRETURN && t.mask_after_sigreturn) {
     uint64_t m = *t.mask_after_sigreturn;
     ptrace(PTRACE_SETSIGMASK, t.real, sizeof m, &m);
@@ -277,6 +286,41 @@ void Replayer::execute(Task& t, const Event& e) {
   if (s->policy == RP_POLICY_EXECVE) notify(ReplayStop::kExec, t.rec);
 }
 
+// Which replayed ranges stand for file mappings (replay/file_maps.h).
+void Replayer::track_file_maps(Task& t, const Event& e) {
+  if (syscall_failed(e.ret)) return;
+  uint64_t flags = e.args[3];
+  if (e.nr == SYS_mmap && !(flags & MAP_ANONYMOUS))
+    file_maps_[t.real_tgid].on_file_mmap(static_cast<uint64_t>(e.ret), e.args[1],
+                                         flags & MAP_SHARED, e.seq);
+  else if (e.nr == SYS_mmap)
+    file_maps_[t.real_tgid].forget(static_cast<uint64_t>(e.ret), e.args[1]);
+  else if (e.nr == SYS_munmap || e.nr == SYS_mremap)
+    file_maps_[t.real_tgid].forget(e.args[0], e.args[1]);
+  else if (e.nr == SYS_execve || e.nr == SYS_execveat)
+    file_maps_.erase(t.real_tgid);
+}
+
+// The recorded tid of the task a clone made. Its result is that tid, except
+// in a child pid namespace, where the result is the namespace's number: the
+// trace then knows the task by its global tid, as the child of this thread
+// created last before the clone returned.
+pid_t Replayer::recorded_child(const Task& t, const Event& e) {
+  if (recorded_tasks_.empty()) recorded_tasks_ = trace_.tasks();
+  pid_t by_ret = static_cast<pid_t>(e.ret), best = 0;
+  uint64_t best_seq = 0;
+  for (const auto& ti : recorded_tasks_) {
+    if (ti.tid == by_ret && !tasks_.count(by_ret)) return by_ret;
+    // parent 0: adopted at its first stop, before the clone event named it.
+    if ((ti.parent == t.rec || ti.parent == 0) && ti.first_seq <= e.seq &&
+        ti.first_seq >= best_seq && !tasks_.count(ti.tid)) {
+      best = ti.tid;
+      best_seq = ti.first_seq;
+    }
+  }
+  return best ? best : by_ret;
+}
+
 void Replayer::execute_clone(Task& t, const Event& e) {
   reenter_syscall(t, e);
   resume_request(t, PTRACE_SYSCALL, 0);
@@ -290,8 +334,9 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   request(t, PTRACE_GETEVENTMSG, nullptr, &msg);
   uint64_t flags = e.nr == SYS_clone ? e.args[0] : 0;
   pid_t child = static_cast<pid_t>(msg);
-  Task& c = tasks_[static_cast<pid_t>(e.ret)] = Task(
-      static_cast<pid_t>(e.ret), child, (flags & CLONE_THREAD) ? t.real_tgid : child);
+  pid_t rec_child = recorded_child(t, e);
+  Task& c = tasks_[rec_child] =
+      Task(rec_child, child, (flags & CLONE_THREAD) ? t.real_tgid : child);
   output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES);
   // The child starts with a SIGSTOP, which is not delivered.
   int cs;
@@ -345,6 +390,9 @@ void Replayer::execute_exit(Task& t, const Event& e) {
     if (WIFSTOPPED(status) && stop_event(status) == PTRACE_EVENT_EXIT) break;
     resume_request(t, PTRACE_CONT, 0);
   }
+  auto head = robust_heads_.find(t.rec);
+  if (head != robust_heads_.end())  // the kernel's own walk looks for the real tid
+    mark_robust_futexes_dead(t.mem, head->second, static_cast<uint32_t>(t.rec));
   t.state = State::kExiting;
 }
 
