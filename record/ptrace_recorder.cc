@@ -501,6 +501,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       pid_t former = static_cast<pid_t>(msg);
       if (former != t.tid) {
         // A non-leader thread exec'd: it continues under the leader's tid.
+        if (kernel_) kernel_->note_thread_takeover(former, t.tid);
         auto it = tasks_.find(former);
         if (it != tasks_.end()) {
           Task moved = std::move(it->second);
