@@ -11,12 +11,20 @@
 namespace rp {
 namespace {
 
-// prctl forms emulated although prctl runs for real: seccomp filters are not
-// installed in replay (the seccomp syscall is emulated, and emulated calls
-// never reach a filter), so the forms that set or read the seccomp mode are
-// emulated too.
-bool emulated_prctl(uint64_t option) {
-  return option == 21 /* PR_GET_SECCOMP */ || option == 22 /* PR_SET_SECCOMP */;
+// prctl forms emulated although prctl runs for real. Seccomp filters are
+// not installed in replay (the seccomp syscall is emulated, and emulated
+// calls never reach a filter), so the forms that set or read the seccomp
+// mode are emulated too. The replay sandbox sets no_new_privs and empties
+// the capability sets: getters of those answer from the recording. They
+// only return a value, so emulating them changes nothing else.
+bool emulated_prctl(uint64_t option, uint64_t arg2) {
+  switch (option) {
+    case 21: case 22: return true;  // PR_GET_SECCOMP, PR_SET_SECCOMP
+    case 39: return true;           // PR_GET_NO_NEW_PRIVS
+    case 23: return true;           // PR_CAPBSET_READ
+    case 47: return arg2 == 1;      // PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET
+    default: return false;
+  }
 }
 
 }  // namespace
@@ -94,7 +102,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
   if (p == RP_POLICY_EXECVE && e.ret != 0) p = RP_POLICY_EMU;
   if (p == RP_POLICY_CLONE && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (is_sysv_attach_or_detach(e.nr) && syscall_failed(e.ret)) p = RP_POLICY_EMU;
-  if (e.nr == SYS_prctl && emulated_prctl(e.args[0])) p = RP_POLICY_EMU;
+  if (e.nr == SYS_prctl && emulated_prctl(e.args[0], e.args[1])) p = RP_POLICY_EMU;
   switch (p) {
     case RP_POLICY_EXEC:
     case RP_POLICY_MMAP:
