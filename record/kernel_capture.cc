@@ -16,6 +16,7 @@
 #include "error.h"
 #include "syscall_table.h"
 #include "shm_segment.h"
+#include "sysv_sem.h"
 #include "tracee.h"
 #include "unique_fd.h"
 
@@ -197,6 +198,12 @@ void RecordDecoder::complete(Pending& p, std::vector<Out>& out) {
   if (p.has_input) o.event.in_hash = hash64(p.input);
   const SyscallSpec* s = syscall_spec(p.sys.nr);
   if (!s) stats_.unknown_syscalls++;
+  // A producer that cannot size semctl GETALL's array (the kernel module:
+  // rp_put_semctl) leaves it out: the trace lacks bytes the kernel wrote.
+  bool getall = p.sys.nr == SYS_semctl && rp_semctl_is_getall(p.sys.args[2]);
+  if (getall && !syscall_failed(p.sys.ret) && p.sys.args[3] && o.event.mem.empty() &&
+      !(p.sys.h.flags & RP_SYSF_DATA_MISSING))
+    stats_.missing++;
   if (p.sys.nr == SYS_ioctl && !syscall_failed(p.sys.ret)) {
     bool known;
     ioctl_output_size(p.sys.args[1], &known);
@@ -290,7 +297,8 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionL
   EntryLens lens;
   lens.len[0] = r.entry_len[0];
   lens.len[1] = r.entry_len[1];
-  read_output_regions(mem, output_regions(*s, e.args, e.ret, lens, rd), e.mem, loss);
+  KernelFacts facts = tracee_kernel_facts(tid, &loss.unreadable);
+  read_output_regions(mem, output_regions(*s, e.args, e.ret, lens, rd, &facts), e.mem, loss);
   if (exec_ok) {
     // The kernel's 16 random bytes on the new stack; replay writes them back.
     if (auto r = at_random_region(tid)) read_output_regions(mem, {*r}, e.mem, loss);

@@ -173,6 +173,15 @@ TEST(RecordDecoder, MixedNumbersMakeTheLossUnknown) {
   EXPECT_FALSE(f.dec.lost().has_value());
 }
 
+// The kernel module cannot size semctl GETALL's array: a successful GETALL
+// with no bytes is data missing, not a call that wrote nothing.
+TEST(RecordDecoder, SemctlGetallWithoutItsArrayIsMissingData) {
+  Feeder f;
+  f.feed(sys(1, 7, 1, SYS_semctl, 0, 0, 0, {5, 0, 13, 0x1000}));
+  f.feed(sys(2, 7, 2, SYS_semctl, 0, 0, 0, {5, 0, 2 /* IPC_STAT */, 0}));
+  EXPECT_EQ(f.dec.stats().missing, 1u);
+}
+
 TEST(RecordDecoder, KilledCallNeverReturned) {
   Feeder f;
   f.feed(sys(50, 7, 1, SYS_futex, -512, 0, RP_SYSF_KILLED));
