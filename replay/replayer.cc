@@ -97,6 +97,7 @@ pid_t Replayer::launch(LaunchSpec& spec) {
 LaunchSpec Replayer::launch_spec() {
   LaunchSpec spec = replay_launch_spec(trace_);
   spec.sandbox = true;  // defence in depth: docs/security.md
+  spec.past_eof_file = true;
   if (auto rec = trace_.meta("cpuid")) {
     std::string diff = cpuid_first_difference(*rec, cpuid_snapshot());
     if (!diff.empty())

@@ -6,11 +6,13 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "exec_redirect.h"
+#include "launch.h"
 #include "blob.h"
 #include "buffers.h"
 #include "render.h"
@@ -43,6 +45,19 @@ unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
     case 11: return 0b11111;      // WAIT_REQUEUE_PI
     default: return all;
   }
+}
+
+uint64_t page_up(uint64_t n) {
+  uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return (n + page - 1) / page * page;
+}
+
+// How many bytes of a file mapping the recording could read (its file's
+// length past the offset, rounded up to a page by the kernel's zero fill).
+uint64_t recorded_mapping_bytes(const Event& e) {
+  for (const auto& m : e.mem)
+    if (!m.input && m.addr == static_cast<uint64_t>(e.ret)) return m.bytes.size();
+  return 0;
 }
 
 }  // namespace
@@ -215,15 +230,21 @@ void Replayer::reenter_syscall(Task& t, const Event& e) {
 }
 
 // mmap for real: the mapping goes where it was; a file mapping becomes
-// anonymous memory that receives the recorded bytes afterwards.
+// anonymous memory that receives the recorded bytes afterwards. If the
+// recording could read only part of it (the file ended), the mapping is
+// instead the end of the launcher's past-EOF file, placed so that what was
+// read falls inside that file and the rest past its end: touching it raises
+// SIGBUS, as it did.
 void Replayer::place_mapping(Task& t, const Event& e) {
   Regs m = get_regs(t);
   uint64_t flags = e.args[3];
   bool fixed = flags & MAP_FIXED;
   if (!(flags & MAP_ANONYMOUS)) {
-    flags = (flags & ~uint64_t{0x3}) | MAP_PRIVATE | MAP_ANONYMOUS;
-    m.set_arg(4, static_cast<uint64_t>(-1));
-    m.set_arg(5, 0);
+    uint64_t readable = page_up(recorded_mapping_bytes(e));
+    bool past_eof = readable < page_up(e.args[1]);
+    flags = (flags & ~uint64_t{0x3}) | MAP_PRIVATE | (past_eof ? 0 : MAP_ANONYMOUS);
+    m.set_arg(4, past_eof ? static_cast<uint64_t>(kPastEofFd) : static_cast<uint64_t>(-1));
+    m.set_arg(5, past_eof ? kPastEofFileSize - readable : 0);
   }
   if (!fixed) flags |= MAP_FIXED_NOREPLACE;
   m.set_arg(0, static_cast<uint64_t>(e.ret));
