@@ -69,6 +69,10 @@ void Replayer::dispatch(const Event& e) {
       if (e.nr == SYS_set_robust_list && e.ret == 0) robust_heads_[e.tid] = e.args[0];
       if (t.done_seq == e.seq) break;        // executed when it was entered
       if (t.state == State::kGone) break;    // an unfinished call of a reaped thread
+      if (Task* execer = exec_from_other_thread(t, e)) {
+        execute_exec_from_thread(t, *execer, e);
+        break;
+      }
       if (t.state != State::kAtSyscall) reach_syscall(t, e);
       check_call(t, e);
       if (e.extra == kNoReturn) break;  // it died in there: see observe_exit

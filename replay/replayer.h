@@ -132,6 +132,9 @@ class Replayer {
   void execute(Task& t, const Event& e);
   void execute_clone(Task& t, const Event& e);
   pid_t recorded_child(const Task& t, const Event& e);
+  // exec_from_thread.cc: an execve by a thread other than the leader
+  Task* exec_from_other_thread(Task& t, const Event& e);
+  void execute_exec_from_thread(Task& leader, Task& execer, const Event& e);
   void track_file_maps(Task& t, const Event& e);
   void execute_exit(Task& t, const Event& e);
   void write_recorded_mem(Task& t, const Event& e);
