@@ -139,6 +139,7 @@ class Replayer {
   void execute_exit(Task& t, const Event& e);
   void write_recorded_mem(Task& t, const Event& e);
   void echo_output(Task& t, const Event& e);
+  void write_to_shared_maps(Task& t, const Event& e);
 
   // signals.cc: signals, trapped instructions, preemption points, ends
   void deliver_signal(Task& t, const Event& e);

@@ -207,9 +207,36 @@ void Replayer::echo_output(Task& t, const Event& e) {
   fflush(out);
 }
 
+// An emulated write to a file reaches the process's shared mappings of that
+// file, as the kernel's page cache made it: at the call's offset, or for
+// write/writev where the file's offset was (OutputFds follows it; unknown,
+// the mapping is left as it is).
+void Replayer::write_to_shared_maps(Task& t, const Event& e) {
+  bool at_offset = e.nr == SYS_pwrite64 || e.nr == SYS_pwritev ||
+                   (e.nr == SYS_pwritev2 && e.args[3] != static_cast<uint64_t>(-1));
+  bool at_position = e.nr == SYS_write || e.nr == SYS_writev;
+  if (!(at_offset || at_position) || syscall_failed(e.ret) || e.ret == 0) return;
+  auto maps = file_maps_.find(t.real_tgid);
+  uint64_t file = output_fds_.file_id(e.tid, static_cast<int>(e.args[0]));
+  if (maps == file_maps_.end() || !file || !maps->second.maps_shared(file)) return;
+  uint64_t off = e.args[3];
+  if (at_position) {  // the offset after the write, applied already
+    auto after = output_fds_.position(e.tid, static_cast<int>(e.args[0]));
+    if (!after || *after < static_cast<uint64_t>(e.ret)) return;
+    off = *after - static_cast<uint64_t>(e.ret);
+  }
+  std::string data;
+  for (const auto& r : input_regions(*syscall_spec(e.nr), t.args, t.mem.word_reader()))
+    data += t.mem.read(r.addr, r.len);
+  data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
+  if (!maps->second.write_file(t.mem, file, off, data))
+    diverge(e, "cannot show the write in the file's shared mapping");
+}
+
 void Replayer::emulate(Task& t, const Event& e) {
   echo_output(t, e);
   write_recorded_mem(t, e);
+  write_to_shared_maps(t, e);
   t.regs.set_ret(e.ret);
   if (!t.regs.write(t.real)) diverge(e, "cannot set registers");
   t.state = State::kHeld;
@@ -311,13 +338,17 @@ void Replayer::execute(Task& t, const Event& e) {
 void Replayer::track_file_maps(Task& t, const Event& e) {
   if (syscall_failed(e.ret)) return;
   uint64_t flags = e.args[3];
+  uint64_t file = output_fds_.file_id(e.tid, static_cast<int>(e.args[4]));
   if (e.nr == SYS_mmap && !(flags & MAP_ANONYMOUS))
     file_maps_[t.real_tgid].on_file_mmap(static_cast<uint64_t>(e.ret), e.args[1],
-                                         flags & MAP_SHARED, e.seq);
+                                         flags & MAP_SHARED, e.seq, file, e.args[5]);
   else if (e.nr == SYS_mmap)
     file_maps_[t.real_tgid].forget(static_cast<uint64_t>(e.ret), e.args[1]);
-  else if (e.nr == SYS_munmap || e.nr == SYS_mremap)
+  else if (e.nr == SYS_munmap)
     file_maps_[t.real_tgid].forget(e.args[0], e.args[1]);
+  else if (e.nr == SYS_mremap)
+    file_maps_[t.real_tgid].on_mremap(e.args[0], e.args[1], e.args[2],
+                                      static_cast<uint64_t>(e.ret));
   else if (e.nr == SYS_execve || e.nr == SYS_execveat)
     file_maps_.erase(t.real_tgid);
 }
