@@ -131,6 +131,7 @@ class Replayer {
   void place_mapping(Task& t, const Event& e);
   void execute(Task& t, const Event& e);
   void execute_clone(Task& t, const Event& e);
+  void drop_namespace_flags(Task& t);
   pid_t recorded_child(const Task& t, const Event& e);
   // exec_from_thread.cc: an execve by a thread other than the leader
   Task* exec_from_other_thread(Task& t, const Event& e);

@@ -373,8 +373,22 @@ pid_t Replayer::recorded_child(const Task& t, const Event& e) {
   return best ? best : by_ret;
 }
 
+// A clone into new namespaces runs without them: every call that could see
+// a namespace is emulated in replay, and the sandbox, which has no
+// capabilities, would refuse to make them.
+void Replayer::drop_namespace_flags(Task& t) {
+  constexpr uint64_t kNamespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+                                   CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+  Regs r = get_regs(t);
+  if (r.arg(0) & kNamespaces) {
+    r.set_arg(0, r.arg(0) & ~kNamespaces);
+    set_regs(t, r);
+  }
+}
+
 void Replayer::execute_clone(Task& t, const Event& e) {
   reenter_syscall(t, e);
+  if (e.nr == SYS_clone) drop_namespace_flags(t);
   resume_request(t, PTRACE_SYSCALL, 0);
   int status = wait_syscall_stop(t, false);
   if (t.state == State::kGone) diverge(e, "the program died in " + render_call(e));
