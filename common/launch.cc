@@ -128,13 +128,22 @@ int enter_private_root(const LaunchSpec& spec) {
 }
 
 // In the child before exec (no allocation): the file at kPastEofFd, kept
-// across exec. Returns 0 or an errno.
+// across exec. Returns 0 or an errno. Under a hard descriptor limit at or
+// below kPastEofFd there is none: replay checks (Replayer::start).
 static int open_past_eof_file() {
   int fd = static_cast<int>(syscall(SYS_memfd_create, "rp-past-eof", 0));
   if (fd < 0) return errno;
+  // dup2 needs the soft descriptor limit above kPastEofFd; the descriptor
+  // stays when the program's limit is set back.
+  rlimit was{}, raised{};
+  getrlimit(RLIMIT_NOFILE, &was);
+  raised = was;
+  if (raised.rlim_cur <= static_cast<rlim_t>(kPastEofFd))
+    raised.rlim_cur = static_cast<rlim_t>(kPastEofFd) + 1;
   int err = 0;
-  if (ftruncate(fd, static_cast<off_t>(kPastEofFileSize)) != 0 || dup2(fd, kPastEofFd) < 0)
-    err = errno;
+  if (ftruncate(fd, static_cast<off_t>(kPastEofFileSize)) != 0) err = errno;
+  if (!err && setrlimit(RLIMIT_NOFILE, &raised) == 0) dup2(fd, kPastEofFd);
+  setrlimit(RLIMIT_NOFILE, &was);
   close(fd);
   return err;
 }

@@ -111,6 +111,12 @@ LaunchSpec Replayer::launch_spec() {
 // event), where the recording started.
 void Replayer::start(LaunchSpec& spec, const Event& e) {
   pid_t root = launch(spec);
+  past_eof_file_ = access(("/proc/" + std::to_string(root) + "/fd/" +
+                           std::to_string(kPastEofFd)).c_str(), F_OK) == 0;
+  if (!past_eof_file_)
+    std::cerr << "rp: warning: the descriptor limit leaves no room for fd " << kPastEofFd
+              << ": pages past the end of mapped files will read zeros instead of raising "
+              << "SIGBUS\n";
   Task& r = tasks_[e.tid] = Task(e.tid, root, root);
   request(r, PTRACE_SYSCALL, nullptr, nullptr);
   r.state = State::kRunning;

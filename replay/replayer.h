@@ -163,6 +163,7 @@ class Replayer {
   std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
   uint64_t events_ = 0;
   bool warned_teleport_ = false;
+  bool past_eof_file_ = false;  // the launcher's kPastEofFd is there (launch.h)
 };
 
 }  // namespace rp

@@ -268,7 +268,7 @@ void Replayer::place_mapping(Task& t, const Event& e) {
   bool fixed = flags & MAP_FIXED;
   if (!(flags & MAP_ANONYMOUS)) {
     uint64_t readable = page_up(recorded_mapping_bytes(e));
-    bool past_eof = readable < page_up(e.args[1]);
+    bool past_eof = past_eof_file_ && readable < page_up(e.args[1]);
     flags = (flags & ~uint64_t{0x3}) | MAP_PRIVATE | (past_eof ? 0 : MAP_ANONYMOUS);
     m.set_arg(4, past_eof ? static_cast<uint64_t>(kPastEofFd) : static_cast<uint64_t>(-1));
     m.set_arg(5, past_eof ? kPastEofFileSize - readable : 0);
