@@ -13,6 +13,7 @@ namespace {
 struct CppSink {
   std::vector<Region>* out;
   const WordReader* rd;
+  const KernelFacts* facts = nullptr;
 };
 
 bool rp_sink_read(CppSink* k, __u64 addr, int size, __u64* v) {
@@ -22,8 +23,15 @@ bool rp_sink_read(CppSink* k, __u64 addr, int size, __u64* v) {
 }
 void rp_sink_put(CppSink* k, __u64 addr, __u64 len) { k->out->push_back({addr, len}); }
 bool rp_sink_stopped(const CppSink*) { return false; }
+bool rp_sink_sem_nsems(CppSink* k, __u64 semid, __u64* n) {
+  if (!k->facts || !k->facts->sem_nsems) return false;
+  auto v = k->facts->sem_nsems(semid);
+  if (v) *n = *v;
+  return v.has_value();
+}
 
 #define RP_SINK CppSink
+#define RP_RULES_SEM_NSEMS
 #define RP_LOOP(n, fn, ctx)            \
   for (__u32 i_ = 0; i_ < (n); i_++) \
     if (fn(i_, ctx)) break
@@ -71,9 +79,10 @@ EntryLens entry_lens(const SyscallSpec& s, const uint64_t args[6], const WordRea
 }
 
 std::vector<Region> output_regions(const SyscallSpec& s, const uint64_t args[6], int64_t ret,
-                                   const EntryLens& lens, const WordReader& rd) {
+                                   const EntryLens& lens, const WordReader& rd,
+                                   const KernelFacts* facts) {
   std::vector<Region> out;
-  CppSink k{&out, &rd};
+  CppSink k{&out, &rd, facts};
   Args a(args);
   for (const auto& o : s.out)
     if (o.present()) rp_put_output(&k, o.kind, o.arg, o.p1, o.p2, a.v, ret, lens.len);

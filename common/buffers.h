@@ -27,9 +27,17 @@ struct EntryLens {
 
 EntryLens entry_lens(const SyscallSpec& s, const uint64_t args[6], const WordReader& rd);
 
+// What only the kernel knows about some outputs: how many semaphores a
+// System V set has (semctl GETALL). The recorder asks the kernel; without
+// it, such an output is left out.
+struct KernelFacts {
+  std::function<std::optional<uint64_t>(uint64_t semid)> sem_nsems;
+};
+
 // Regions the kernel wrote. Empty regions are omitted.
 std::vector<Region> output_regions(const SyscallSpec& s, const uint64_t args[6], int64_t ret,
-                                   const EntryLens& lens, const WordReader& rd);
+                                   const EntryLens& lens, const WordReader& rd,
+                                   const KernelFacts* facts = nullptr);
 
 // Regions the syscall read from (the data a write-like syscall sends).
 std::vector<Region> input_regions(const SyscallSpec& s, const uint64_t args[6],

@@ -77,9 +77,11 @@ std::vector<ExecFile> exec_files(pid_t tid, const std::string& path, const std::
     if (!seen.insert(abs).second) return nullptr;
     ExecFile f;
     f.path = abs;
-    // "/dev/fd/N" would name one of rp's own descriptors: read the program
-    // the kernel actually loaded instead.
-    std::string source = is_fd_exec_name(abs) ? "/proc/" + std::to_string(tid) + "/exe" : named;
+    // "/dev/fd/N" would name one of rp's own descriptors, "/proc/self/exe"
+    // rp itself: read the program the kernel actually loaded instead.
+    bool own = is_fd_exec_name(abs) || abs.rfind("/proc/self/", 0) == 0 ||
+               abs.rfind("/proc/thread-self/", 0) == 0;
+    std::string source = own ? "/proc/" + std::to_string(tid) + "/exe" : named;
     if (!read_file(source, f.bytes, f.mode)) return nullptr;
     out.push_back(std::move(f));
     return &out.back();

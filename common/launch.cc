@@ -9,6 +9,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,6 +127,27 @@ int enter_private_root(const LaunchSpec& spec) {
   return 0;
 }
 
+// In the child before exec (no allocation): the file at kPastEofFd, kept
+// across exec. Returns 0 or an errno. Under a hard descriptor limit at or
+// below kPastEofFd there is none: replay checks (Replayer::start).
+static int open_past_eof_file() {
+  int fd = static_cast<int>(syscall(SYS_memfd_create, "rp-past-eof", 0));
+  if (fd < 0) return errno;
+  // dup2 needs the soft descriptor limit above kPastEofFd; the descriptor
+  // stays when the program's limit is set back.
+  rlimit was{}, raised{};
+  getrlimit(RLIMIT_NOFILE, &was);
+  raised = was;
+  if (raised.rlim_cur <= static_cast<rlim_t>(kPastEofFd))
+    raised.rlim_cur = static_cast<rlim_t>(kPastEofFd) + 1;
+  int err = 0;
+  if (ftruncate(fd, static_cast<off_t>(kPastEofFileSize)) != 0) err = errno;
+  if (!err && setrlimit(RLIMIT_NOFILE, &raised) == 0) dup2(fd, kPastEofFd);
+  setrlimit(RLIMIT_NOFILE, &was);
+  close(fd);
+  return err;
+}
+
 pid_t launch_traced(const LaunchSpec& spec, long options) {
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) != 0) throw_errno("pipe");
@@ -159,6 +181,7 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     // setting survives exec and is inherited.
     if (!err) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
     if (!err && spec.refuse_enosys) err = install_filter(filter);
+    if (!err && spec.past_eof_file) err = open_past_eof_file();
     if (!err && spec.sandbox) err = confine_replay(host_root, !spec.root_files.empty());
     // Past the filter a failed execve could not be reported: check it now.
     if (!err && spec.sandbox && access(spec.exe_path.c_str(), X_OK) != 0) err = errno;

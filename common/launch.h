@@ -11,6 +11,14 @@
 
 namespace rp {
 
+// A file mapping that extends past the end of its file raises SIGBUS there.
+// Replay has no files: it maps the part the recording could read at the end
+// of this memfd (kPastEofFileSize bytes, all holes), so the pages after it
+// are past the memfd's end and raise SIGBUS too. Every fd call is emulated in
+// replay, so the program never sees this descriptor.
+constexpr int kPastEofFd = 1000;
+constexpr unsigned long long kPastEofFileSize = 1ULL << 47;
+
 struct LaunchSpec {
   std::string exe_path;  // given to execve as is
   std::vector<std::string> argv, envp;
@@ -26,6 +34,9 @@ struct LaunchSpec {
   std::string root_dir;  // an empty directory; required with root_files
   // Replay: confine the program (common/sandbox.h, docs/security.md).
   bool sandbox = false;
+  // Replay: give the program a sparse empty-tail file at kPastEofFd, which
+  // replay maps where the recording mapped a file past its end.
+  bool past_eof_file = false;
   // Record: the program leads a process group of its own, so that its
   // kill(0, sig), killpg and job-control stops of its group do not hit rp.
   bool own_process_group = false;

@@ -113,7 +113,15 @@ static inline __u64 rp_keyctl_out_size(__u64 cmd, __u64 ret, __u64 buflen)
 
 /* semctl: bytes written at args[3] for command cmd (IPC_STAT, SEM_STAT and
  * SEM_STAT_ANY a struct semid_ds; IPC_INFO and SEM_INFO a struct seminfo).
- * GETALL writes one u16 per semaphore, a count the call does not show. */
+ * GETALL writes one u16 per semaphore, a count the call does not show: see
+ * rp_put_semctl in rp_rules.h. */
+#define RP_SEM_GETALL 13
+#define RP_SEMMSL_MAX 32000 /* the kernel's limit on semaphores per set */
+static inline int rp_semctl_is_getall(__u64 cmd)
+{
+	return (cmd & 0xff) == RP_SEM_GETALL;
+}
+
 static inline __u64 rp_semctl_out_size(__u64 cmd)
 {
 	switch (cmd & 0xff) { /* IPC_64 (0x100) selects the same layout on 64-bit */

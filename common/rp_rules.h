@@ -23,6 +23,11 @@
  *   RP_RULES_DEFER_MMSGHDR   recvmmsg is too deep for the environment (BPF's
  *                            call depth): rp_sink_defer(k) hands it to user
  *                            space, which walks it with this same code.
+ *   RP_RULES_SEM_NSEMS       the environment can ask the kernel how many
+ *                            semaphores a set has (semctl GETALL's output):
+ *                            bool rp_sink_sem_nsems(RP_SINK *k, __u64 semid, __u64 *n)
+ *   RP_RULES_DEFER_SEM_GETALL  it cannot, but can hand the call to user space
+ *                            (rp_sink_defer), which can.
  * Plain C with fixed-width types; no loop is unbounded, no stack array is
  * indexed by a variable (the BPF verifier's conditions).
  */
@@ -110,6 +115,28 @@ RP_INLINE void rp_put(RP_SINK *k, __u64 addr, __u64 len)
 {
 	if (addr && len && !rp_sink_stopped(k))
 		rp_sink_put(k, addr, len);
+}
+
+/* semctl's output at p: by command, except GETALL, which writes one u16 per
+ * semaphore of set args[0], a count only the kernel knows. An environment
+ * that can neither ask it nor defer (the kernel module) records nothing for
+ * GETALL; user space counts that as missing data. */
+RP_INLINE void rp_put_semctl(RP_SINK *k, __u64 p, const __u64 *args)
+{
+#if defined(RP_RULES_SEM_NSEMS)
+	__u64 n = 0;
+#endif
+
+	if (!rp_semctl_is_getall(args[2])) {
+		rp_put(k, p, rp_semctl_out_size(args[2]));
+		return;
+	}
+#if defined(RP_RULES_SEM_NSEMS)
+	if (rp_sink_sem_nsems(k, args[0], &n))
+		rp_put(k, p, 2 * rp_min(n, RP_SEMMSL_MAX));
+#elif defined(RP_RULES_DEFER_SEM_GETALL)
+	rp_sink_defer(k);
+#endif
 }
 
 /* ---- iovec arrays ---- */
@@ -302,7 +329,7 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 		break;
 	case RP_SZ_SEMCTL:
 		if (!failed)
-			rp_put(k, p, rp_semctl_out_size(args[2]));
+			rp_put_semctl(k, p, args);
 		break;
 	case RP_SZ_FDSET:
 		if (!failed)

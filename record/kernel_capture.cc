@@ -16,6 +16,7 @@
 #include "error.h"
 #include "syscall_table.h"
 #include "shm_segment.h"
+#include "sysv_sem.h"
 #include "tracee.h"
 #include "unique_fd.h"
 
@@ -225,6 +226,12 @@ void RecordDecoder::complete(Pending& p, std::vector<Out>& out) {
   if (p.has_input) o.event.in_hash = hash64(p.input);
   const SyscallSpec* s = syscall_spec(p.sys.nr);
   if (!s) stats_.unknown_syscalls++;
+  // A producer that cannot size semctl GETALL's array (the kernel module:
+  // rp_put_semctl) leaves it out: the trace lacks bytes the kernel wrote.
+  bool getall = p.sys.nr == SYS_semctl && rp_semctl_is_getall(p.sys.args[2]);
+  if (getall && !syscall_failed(p.sys.ret) && p.sys.args[3] && o.event.mem.empty() &&
+      !(p.sys.h.flags & RP_SYSF_DATA_MISSING))
+    stats_.missing++;
   if (p.sys.nr == SYS_ioctl && !syscall_failed(p.sys.ret)) {
     bool known;
     ioctl_output_size(p.sys.args[1], &known);
@@ -243,14 +250,35 @@ void RecordDecoder::complete(Pending& p, std::vector<Out>& out) {
   out.push_back(std::move(o));
 }
 
+void RecordDecoder::thread_took_over(uint32_t former, uint32_t tid) {
+  std::lock_guard lk(takeover_mu_);
+  takeovers_[tid] = former;
+}
+
+// Per-thread numbers count up from 1 without holes, each thread its own. A
+// thread that exec'd from outside the leader carries its numbers on under
+// the leader's tid: its execve record starts that.
 void RecordDecoder::note_tseq(const rp_rec_syscall& r) {
+  if ((r.nr == SYS_execve || r.nr == SYS_execveat) && r.ret == 0) {
+    std::lock_guard lk(takeover_mu_);
+    auto it = takeovers_.find(r.tid);
+    if (it != takeovers_.end()) {
+      stats_.tseq_gaps += tseq_[r.tid].gaps();  // the old leader is gone
+      auto former = tseq_.find(it->second);
+      tseq_[r.tid] = former != tseq_.end() ? former->second : ThreadSeq{};
+      if (former != tseq_.end()) tseq_.erase(former);
+      takeovers_.erase(it);
+    }
+  }
   ThreadSeq& t = tseq_[r.tid];
   if (r.tseq == 1 && t.seen) {  // a new thread got a recycled tid
-    stats_.tseq_gaps += t.max - t.seen;
+    stats_.tseq_gaps += t.gaps();
     t = ThreadSeq{};
   }
   t.max = std::max<uint64_t>(t.max, r.tseq);
   t.seen++;
+  // More numbers than the highest: two threads' under one tid.
+  if (t.seen > t.max) stats_.tseq_mixed = true;
 }
 
 void RecordDecoder::completed_elsewhere(const rp_rec_syscall& r) {
@@ -267,7 +295,7 @@ void RecordDecoder::finish() {
       stats_.orphans++;
   }
   pending_.clear();
-  for (auto& [tid, t] : tseq_) stats_.tseq_gaps += t.max - t.seen;
+  for (auto& [tid, t] : tseq_) stats_.tseq_gaps += t.gaps();
   tseq_.clear();
 }
 
@@ -297,7 +325,8 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionL
   EntryLens lens;
   lens.len[0] = r.entry_len[0];
   lens.len[1] = r.entry_len[1];
-  read_output_regions(mem, output_regions(*s, e.args, e.ret, lens, rd), e.mem, loss);
+  KernelFacts facts = tracee_kernel_facts(tid, &loss.unreadable);
+  read_output_regions(mem, output_regions(*s, e.args, e.ret, lens, rd, &facts), e.mem, loss);
   if (exec_ok) {
     // The kernel's 16 random bytes on the new stack; replay writes them back.
     if (auto r = at_random_region(tid)) read_output_regions(mem, {*r}, e.mem, loss);
@@ -323,6 +352,13 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionL
 }
 
 // ---------------------------------------------------------------- capture
+
+void set_lost_meta(TraceWriter& w, std::optional<uint64_t> lost) {
+  if (lost)
+    w.set_meta("lost_records", static_cast<int64_t>(*lost));
+  else
+    w.set_meta("lost_records", "unknown");
+}
 
 KernelCapture::~KernelCapture() {
   try {
@@ -470,7 +506,8 @@ void KernelCapture::finish() {
   if (writer_.joinable()) writer_.join();
   dec_.finish();
   counters_ = p_.counters();
-  lost_ = counters_.lost + dec_.lost() + unresolved_ + tracee_loss_.total();
+  lost_ = dec_.lost();
+  if (lost_) *lost_ += counters_.lost + unresolved_ + tracee_loss_.total();
   if (!write_error_.empty()) throw Error(write_error_);
 }
 
@@ -478,7 +515,7 @@ void KernelCapture::write_meta() {
   const auto& c = counters_;
   const auto& d = dec_.stats();
   w_.set_meta("backend", p_.name());
-  w_.set_meta("lost_records", static_cast<int64_t>(lost_));
+  set_lost_meta(w_, lost_);
   w_.set_meta("kernel_records", static_cast<int64_t>(c.records));
   w_.set_meta("kernel_bytes", static_cast<int64_t>(c.bytes));
   w_.set_meta("kernel_ring_full", static_cast<int64_t>(c.ring_full));

@@ -138,6 +138,7 @@ class RecordDecoder {
     uint64_t missing = 0;     // syscall records marked RP_SYSF_DATA_MISSING
     uint64_t unknown_syscalls = 0, unknown_ioctls = 0;
     uint64_t switches = 0;    // RP_REC_SWITCH records turned into kPreempt events
+    bool tseq_mixed = false;  // a tid's numbers went back (not to 1): gaps unknown
   };
   void feed(const void* rec, size_t size, std::vector<Out>& out);
   // The syscall was completed elsewhere (user space read the stopped thread):
@@ -149,10 +150,17 @@ class RecordDecoder {
   // The wait status of process tgid's last exit record, if one came (the
   // kernel writes them where no ptrace supervisor sees exits: rp record -p).
   std::optional<int64_t> exit_status(uint32_t tgid) const;
-  // Records lost for good: malformed ones, gaps, incomplete syscalls, orphan data.
-  uint64_t lost() const {
+  // Records lost for good: malformed ones, gaps, incomplete syscalls, orphan
+  // data. None when the gaps cannot be counted: one tid's sequence numbers
+  // came from two threads that were not told apart (tseq_mixed).
+  std::optional<uint64_t> lost() const {
+    if (stats_.tseq_mixed) return std::nullopt;
     return stats_.malformed + stats_.incomplete + stats_.orphans + stats_.tseq_gaps;
   }
+  // Any thread: non-leader thread `former` exec'd and goes on under the
+  // leader's tid. Said before it leaves its exec stop, so before its execve
+  // record exists: from that record on, tid's numbers continue former's.
+  void thread_took_over(uint32_t former, uint32_t tid);
 
  private:
   struct Pending {
@@ -166,6 +174,7 @@ class RecordDecoder {
   };
   struct ThreadSeq {
     uint64_t max = 0, seen = 0;
+    uint64_t gaps() const { return max > seen ? max - seen : 0; }
   };
   void add_data(Pending& p, const rp_rec_data& d, const char* payload);
   void complete(Pending& p, std::vector<Out>& out);
@@ -173,6 +182,8 @@ class RecordDecoder {
   std::unordered_map<uint64_t, Pending> pending_;
   std::unordered_set<uint64_t> dropped_;
   std::unordered_map<uint32_t, ThreadSeq> tseq_;
+  std::mutex takeover_mu_;
+  std::unordered_map<uint32_t, uint32_t> takeovers_;  // leader tid -> former tid
   std::unordered_map<uint32_t, int64_t> exits_;  // tgid -> wait status
   Stats stats_;
 };
@@ -181,6 +192,9 @@ class RecordDecoder {
 // tid: the same regions as the ptrace backend (common/buffers.cc), plus the
 // AT_RANDOM bytes after execve and the contents of a file mapping.
 RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss);
+
+// Writes meta lost_records: the count, or "unknown" when it cannot be known.
+void set_lost_meta(TraceWriter& w, std::optional<uint64_t> lost);
 
 // What PtraceRecorder needs in events-only mode.
 class EventsOnlyHooks {
@@ -198,6 +212,9 @@ class EventsOnlyHooks {
   // (AT_EXECFN). The producer copies execve's path at entry without faulting
   // pages in and may have missed it; the syscall event then gets this name.
   virtual void note_exec_name(pid_t tid, const std::string& name) = 0;
+  // At the exec stop of a thread that was not the leader (former: its tid
+  // before; tid: the leader's, which it now has).
+  virtual void note_thread_takeover(pid_t former, pid_t tid) = 0;
   // Held by the tracer thread while it handles a stop: the TraceWriter is
   // shared with the writer thread.
   virtual std::unique_lock<std::mutex> lock_writer() = 0;
@@ -222,7 +239,8 @@ class KernelCapture : public EventsOnlyHooks {
   // After finish(): the backend and its counters as meta (lost_records,
   // kernel_*, unknown_syscalls, unknown_ioctls).
   void write_meta();
-  uint64_t lost() const { return lost_; }
+  // None: unknown (RecordDecoder::lost).
+  std::optional<uint64_t> lost() const { return lost_; }
   // Output regions the user-space completions could not read (in lost()).
   const RegionLoss& tracee_loss() const { return tracee_loss_; }
   // After finish(): how process tgid ended, if the kernel reported it.
@@ -243,6 +261,9 @@ class KernelCapture : public EventsOnlyHooks {
   std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
   bool on_stop_signal(pid_t tid) override;
   void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
+  void note_thread_takeover(pid_t former, pid_t tid) override {
+    dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
+  }
 
  private:
   void drain_loop();
@@ -252,7 +273,7 @@ class KernelCapture : public EventsOnlyHooks {
 
   KernelProducer& p_;
   TraceWriter& w_;
-  RecordDecoder dec_;  // drain thread only
+  RecordDecoder dec_;  // drain thread only (but thread_took_over)
   bool observe_ = false, finished_ = false;
   std::unordered_set<uint32_t> known_tids_;  // observe mode, drain thread
 
@@ -272,7 +293,8 @@ class KernelCapture : public EventsOnlyHooks {
 
   std::atomic<bool> stopping_{false};
   std::thread drain_, writer_;
-  uint64_t assisted_ = 0, unresolved_ = 0, lost_ = 0;
+  uint64_t assisted_ = 0, unresolved_ = 0;
+  std::optional<uint64_t> lost_ = 0;
   RegionLoss tracee_loss_;  // tracer thread
   KernelProducer::Counters counters_;
 };

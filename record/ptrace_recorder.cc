@@ -20,6 +20,7 @@
 
 #include "blob.h"
 #include "exec_files.h"
+#include "sysv_sem.h"
 #include "insn.h"
 #include "error.h"
 #include "syscall_table.h"
@@ -326,7 +327,9 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
     auto rd = t.mem.word_reader();
-    read_output_regions(t.mem, output_regions(*s, e.args, ret, t.lens, rd), e.mem, loss_);
+    KernelFacts facts = tracee_kernel_facts(t.tid, &loss_.unreadable);
+    read_output_regions(t.mem, output_regions(*s, e.args, ret, t.lens, rd, &facts), e.mem,
+                        loss_);
     if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
     if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e);
@@ -519,6 +522,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       pid_t former = static_cast<pid_t>(msg);
       if (former != t.tid) {
         // A non-leader thread exec'd: it continues under the leader's tid.
+        if (kernel_) kernel_->note_thread_takeover(former, t.tid);
         auto it = tasks_.find(former);
         if (it != tasks_.end()) {
           Task moved = std::move(it->second);

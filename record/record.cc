@@ -157,15 +157,16 @@ int record_main(const RecordOptions& opts) {
   w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
   w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
   RegionLoss loss = rec.region_loss();
-  uint64_t lost = loss.total();
+  std::optional<uint64_t> lost = loss.total();
   if (kc) {
     kc->write_meta();  // its counters replace the ptrace ones above
     loss += kc->tracee_loss();
-    lost += kc->lost();  // its tracee_loss() included
+    auto k = kc->lost();  // its tracee_loss() included
+    lost = k ? std::optional<uint64_t>(*lost + *k) : std::nullopt;
   }
   w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
   w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
-  w.set_meta("lost_records", static_cast<int64_t>(lost));
+  set_lost_meta(w, lost);
   w.finish();
   out.commit();
   return code;

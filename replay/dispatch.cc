@@ -9,6 +9,25 @@
 #include "sysv_shm.h"
 
 namespace rp {
+namespace {
+
+// prctl forms emulated although prctl runs for real. Seccomp filters are
+// not installed in replay (the seccomp syscall is emulated, and emulated
+// calls never reach a filter), so the forms that set or read the seccomp
+// mode are emulated too. The replay sandbox sets no_new_privs and empties
+// the capability sets: getters of those answer from the recording. They
+// only return a value, so emulating them changes nothing else.
+bool emulated_prctl(uint64_t option, uint64_t arg2) {
+  switch (option) {
+    case 21: case 22: return true;  // PR_GET_SECCOMP, PR_SET_SECCOMP
+    case 39: return true;           // PR_GET_NO_NEW_PRIVS
+    case 23: return true;           // PR_CAPBSET_READ
+    case 47: return arg2 == 1;      // PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET
+    default: return false;
+  }
+}
+
+}  // namespace
 
 // Brings a thread to the syscall entry the trace recorded (before the event
 // `now`). False if the thread does not exist yet.
@@ -47,8 +66,13 @@ void Replayer::dispatch(const Event& e) {
   switch (e.kind) {
     case EventKind::kSyscall:
       output_fds_.apply(e, 0);
+      if (e.nr == SYS_set_robust_list && e.ret == 0) robust_heads_[e.tid] = e.args[0];
       if (t.done_seq == e.seq) break;        // executed when it was entered
       if (t.state == State::kGone) break;    // an unfinished call of a reaped thread
+      if (Task* execer = exec_from_other_thread(t, e)) {
+        execute_exec_from_thread(t, *execer, e);
+        break;
+      }
       if (t.state != State::kAtSyscall) reach_syscall(t, e);
       check_call(t, e);
       if (e.extra == kNoReturn) break;  // it died in there: see observe_exit
@@ -82,6 +106,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
   if (p == RP_POLICY_EXECVE && e.ret != 0) p = RP_POLICY_EMU;
   if (p == RP_POLICY_CLONE && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (is_sysv_attach_or_detach(e.nr) && syscall_failed(e.ret)) p = RP_POLICY_EMU;
+  if (e.nr == SYS_prctl && emulated_prctl(e.args[0], e.args[1])) p = RP_POLICY_EMU;
   switch (p) {
     case RP_POLICY_EXEC:
     case RP_POLICY_MMAP:

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "buffers.h"
+#include "syscall_table.h"
 
 namespace rp {
 namespace {
@@ -36,11 +37,24 @@ const std::string* opened_path(const Event& e) {
   return nullptr;
 }
 
+// The flags of an open call (openat2's are in its struct open_how, which
+// the trace does not hold: taken as O_APPEND, an offset rp cannot follow).
+uint64_t opened_flags(const Event& e) {
+  if (e.nr == SYS_openat) return e.args[2];
+  if (e.nr == SYS_openat2) return O_APPEND;
+  return e.args[1];
+}
+
 }  // namespace
 
 OutputFds::OutputFds() : root_(std::make_shared<Table>(Table{{1, 1}, {2, 2}})) {}
 
 int OutputFds::target(pid_t tid, int fd) const {
+  uint64_t id = file_id(tid, fd);
+  return id <= 2 ? static_cast<int>(id) : 0;
+}
+
+uint64_t OutputFds::file_id(pid_t tid, int fd) const {
   auto it = by_tid_.find(tid);
   const Table& t = it == by_tid_.end() ? *root_ : *it->second;
   auto f = t.find(fd);
@@ -53,11 +67,44 @@ void OutputFds::on_new_task(pid_t parent, pid_t child, bool share) {
   by_tid_[child] = share ? table : std::make_shared<Table>(*table);
 }
 
+std::optional<uint64_t> OutputFds::position(pid_t tid, int fd) const {
+  auto p = pos_.find(file_id(tid, fd));
+  return p == pos_.end() ? std::nullopt : p->second;
+}
+
+// Offsets move by what read/write moved, lseek says where it went; any
+// other call on a file rp follows (sendfile, ...) makes its offset unknown.
+void OutputFds::follow_position(const Event& e, const Table& t) {
+  const SyscallSpec* s = syscall_spec(e.nr);
+  if (!s) return;
+  for (int i = 0; s->arg_kinds[i]; i++) {
+    if (s->arg_kinds[i] != 'f') continue;
+    auto f = t.find(static_cast<int>(e.args[i]));
+    if (f == t.end() || !pos_.count(f->second)) continue;
+    std::optional<uint64_t>& pos = pos_[f->second];
+    switch (e.nr) {
+      case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
+        if (pos && !syscall_failed(e.ret)) *pos += static_cast<uint64_t>(e.ret);
+        break;
+      case SYS_lseek:
+        if (!syscall_failed(e.ret)) pos = static_cast<uint64_t>(e.ret);
+        break;
+      case SYS_pread64: case SYS_pwrite64: case SYS_preadv: case SYS_pwritev:
+      case SYS_fstat: case SYS_mmap: case SYS_ftruncate: case SYS_fsync: case SYS_fdatasync:
+      case SYS_close: case SYS_dup: case SYS_dup3: case SYS_fcntl:
+        break;  // the offset stays
+      default: pos.reset();
+    }
+  }
+}
+
 void OutputFds::apply(const Event& e, pid_t) {
-  if (e.kind != EventKind::kSyscall || syscall_failed(e.ret)) return;
+  if (e.kind != EventKind::kSyscall) return;
   auto it = by_tid_.find(e.tid);
   if (it == by_tid_.end()) it = by_tid_.emplace(e.tid, root_).first;
   Table& t = *it->second;
+  follow_position(e, t);
+  if (syscall_failed(e.ret)) return;
   auto copy = [&](int from, int to) {
     auto f = t.find(from);
     if (f == t.end())
@@ -90,8 +137,8 @@ void OutputFds::apply(const Event& e, pid_t) {
         if (!m.input && m.bytes.size() == 8) {
           int fds[2];
           std::memcpy(fds, m.bytes.data(), 8);
-          t.erase(fds[0]);
-          t.erase(fds[1]);
+          t[fds[0]] = next_file_++;
+          t[fds[1]] = next_file_++;
         }
       return;
 #if defined(SYS_open)
@@ -106,7 +153,9 @@ void OutputFds::apply(const Event& e, pid_t) {
           return;
         }
       }
-      t.erase(static_cast<int>(e.ret));
+      t[static_cast<int>(e.ret)] = next_file_;
+      if (!(opened_flags(e) & O_APPEND)) pos_[next_file_] = 0;
+      next_file_++;
       return;
 #if defined(SYS_open)  // the legacy calls arm64 does not have
     case SYS_creat: case SYS_epoll_create: case SYS_eventfd:
@@ -117,7 +166,11 @@ void OutputFds::apply(const Event& e, pid_t) {
     case SYS_eventfd2: case SYS_signalfd4:
     case SYS_timerfd_create: case SYS_inotify_init1:
     case SYS_memfd_create: case SYS_pidfd_open: case SYS_userfaultfd:
-      t.erase(static_cast<int>(e.ret));
+#if defined(SYS_creat)
+      if (e.nr == SYS_creat) pos_[next_file_] = 0;
+#endif
+      if (e.nr == SYS_memfd_create) pos_[next_file_] = 0;
+      t[static_cast<int>(e.ret)] = next_file_++;
       return;
   }
 }

@@ -1,12 +1,14 @@
 // Which descriptors of each replayed process still refer to rp's stdout and
 // stderr, followed through dup/close/fork the way the kernel did it, so that
 // `rp replay` prints exactly the program's terminal output (and not what a
-// pipeline stage wrote into a pipe).
+// pipeline stage wrote into a pipe); and which refer to the same opened file
+// (replay/file_maps.h: a write reaches the file's shared mappings).
 #pragma once
 #include <sys/types.h>
 
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "trace.h"
 
@@ -18,6 +20,14 @@ class OutputFds {
   // Returns 1 or 2 if fd of the process running thread rec_tid is rp's
   // stdout or stderr, else 0.
   int target(pid_t rec_tid, int fd) const;
+  // Which opened file fd of that process refers to: the same number for
+  // descriptors dup'd or inherited from one open, 0 if unknown. (Opening
+  // the same path twice gives two numbers.)
+  uint64_t file_id(pid_t rec_tid, int fd) const;
+  // The file offset of fd after the events applied so far, if rp could
+  // follow it (open, read/write, lseek's result); none when a call rp does
+  // not follow used the file, or it was opened with O_APPEND.
+  std::optional<uint64_t> position(pid_t rec_tid, int fd) const;
   // Applies a completed syscall event (recorded result) to the tables.
   void apply(const Event& e, pid_t rec_tgid);
   // A new task: a thread (or CLONE_FILES child) shares its creator's table,
@@ -25,9 +35,13 @@ class OutputFds {
   void on_new_task(pid_t parent_tid, pid_t child_tid, bool share);
 
  private:
-  using Table = std::map<int, int>;  // fd -> 1 or 2
+  // fd -> 1 or 2 (rp's stdout, stderr), or a number > 2 for another file
+  using Table = std::map<int, uint64_t>;
   std::map<pid_t, std::shared_ptr<Table>> by_tid_;
   std::shared_ptr<Table> root_;
+  uint64_t next_file_ = 3;
+  std::map<uint64_t, std::optional<uint64_t>> pos_;  // by file id
+  void follow_position(const Event& e, const Table& t);
 };
 
 }  // namespace rp

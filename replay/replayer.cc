@@ -97,6 +97,7 @@ pid_t Replayer::launch(LaunchSpec& spec) {
 LaunchSpec Replayer::launch_spec() {
   LaunchSpec spec = replay_launch_spec(trace_);
   spec.sandbox = true;  // defence in depth: docs/security.md
+  spec.past_eof_file = true;
   if (auto rec = trace_.meta("cpuid")) {
     std::string diff = cpuid_first_difference(*rec, cpuid_snapshot());
     if (!diff.empty())
@@ -110,6 +111,12 @@ LaunchSpec Replayer::launch_spec() {
 // event), where the recording started.
 void Replayer::start(LaunchSpec& spec, const Event& e) {
   pid_t root = launch(spec);
+  past_eof_file_ = access(("/proc/" + std::to_string(root) + "/fd/" +
+                           std::to_string(kPastEofFd)).c_str(), F_OK) == 0;
+  if (!past_eof_file_)
+    std::cerr << "rp: warning: the descriptor limit leaves no room for fd " << kPastEofFd
+              << ": pages past the end of mapped files will read zeros instead of raising "
+              << "SIGBUS\n";
   Task& r = tasks_[e.tid] = Task(e.tid, root, root);
   request(r, PTRACE_SYSCALL, nullptr, nullptr);
   r.state = State::kRunning;

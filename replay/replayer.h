@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "entry_scheduler.h"
 #include "error.h"
+#include "file_maps.h"
 #include "launch.h"
 #include "output_fds.h"
 #include "replay_task.h"
@@ -131,9 +132,16 @@ class Replayer {
   void place_mapping(Task& t, const Event& e);
   void execute(Task& t, const Event& e);
   void execute_clone(Task& t, const Event& e);
+  void drop_namespace_flags(Task& t);
+  pid_t recorded_child(const Task& t, const Event& e);
+  // exec_from_thread.cc: an execve by a thread other than the leader
+  Task* exec_from_other_thread(Task& t, const Event& e);
+  void execute_exec_from_thread(Task& leader, Task& execer, const Event& e);
+  void track_file_maps(Task& t, const Event& e);
   void execute_exit(Task& t, const Event& e);
   void write_recorded_mem(Task& t, const Event& e);
   void echo_output(Task& t, const Event& e);
+  void write_to_shared_maps(Task& t, const Event& e);
 
   // signals.cc: signals, trapped instructions, preemption points, ends
   void deliver_signal(Task& t, const Event& e);
@@ -160,8 +168,12 @@ class Replayer {
   bool quiet_;
   std::map<pid_t, Task> tasks_;  // by recorded tid
   OutputFds output_fds_;
+  std::map<pid_t, FileMaps> file_maps_;     // by real tgid
+  std::map<pid_t, uint64_t> robust_heads_;  // set_robust_list, by recorded tid
+  std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
   uint64_t events_ = 0;
   bool warned_slow_search_ = false;  // said once: the breakpoint search is used
+  bool past_eof_file_ = false;  // the launcher's kPastEofFd is there (launch.h)
 };
 
 }  // namespace rp

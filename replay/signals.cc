@@ -264,12 +264,25 @@ void Replayer::observe_exit(Task& t, const Event& e) {
       }
     }
   }
+  bool sent = false;
   while (t.state != State::kGone) {
     int status = wait(t);
     if (t.state == State::kGone) break;
+    if (is_syscall_stop(status) && WIFSIGNALED(want) && !sent) {
+      // Killed entering a call no backend saw (a seccomp filter's kill runs
+      // before the syscall tracepoint and the ptrace stop): it dies there.
+      send_signal(t, WTERMSIG(want));
+      sent = true;
+      resume_request(t, PTRACE_SYSEMU, 0);
+      continue;
+    }
     if (is_syscall_stop(status))
       diverge(e, "the trace says the thread ended, the program made a syscall");
-    resume_request(t, PTRACE_CONT, 0);
+    // The fatal signal sent above stops here before it is delivered: let it
+    // through, suppress real-world others.
+    int sig = WIFSTOPPED(status) && !stop_event(status) ? WSTOPSIG(status) : 0;
+    bool fatal = WIFSIGNALED(want) && sig == WTERMSIG(want);
+    resume_request(t, PTRACE_CONT, fatal ? sig : 0);
   }
   int got = *t.exit_status;
   bool same = WIFEXITED(want) ? WIFEXITED(got) && WEXITSTATUS(got) == WEXITSTATUS(want)

@@ -6,15 +6,18 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "exec_redirect.h"
+#include "launch.h"
 #include "blob.h"
 #include "buffers.h"
 #include "render.h"
 #include "replayer.h"
+#include "robust_list.h"
 #include "syscall_table.h"
 #include "sysv_shm.h"
 #include "vdso.h"
@@ -42,6 +45,19 @@ unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
     case 11: return 0b11111;      // WAIT_REQUEUE_PI
     default: return all;
   }
+}
+
+uint64_t page_up(uint64_t n) {
+  uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return (n + page - 1) / page * page;
+}
+
+// How many bytes of a file mapping the recording could read (its file's
+// length past the offset, rounded up to a page by the kernel's zero fill).
+uint64_t recorded_mapping_bytes(const Event& e) {
+  for (const auto& m : e.mem)
+    if (!m.input && m.addr == static_cast<uint64_t>(e.ret)) return m.bytes.size();
+  return 0;
 }
 
 }  // namespace
@@ -191,9 +207,36 @@ void Replayer::echo_output(Task& t, const Event& e) {
   fflush(out);
 }
 
+// An emulated write to a file reaches the process's shared mappings of that
+// file, as the kernel's page cache made it: at the call's offset, or for
+// write/writev where the file's offset was (OutputFds follows it; unknown,
+// the mapping is left as it is).
+void Replayer::write_to_shared_maps(Task& t, const Event& e) {
+  bool at_offset = e.nr == SYS_pwrite64 || e.nr == SYS_pwritev ||
+                   (e.nr == SYS_pwritev2 && e.args[3] != static_cast<uint64_t>(-1));
+  bool at_position = e.nr == SYS_write || e.nr == SYS_writev;
+  if (!(at_offset || at_position) || syscall_failed(e.ret) || e.ret == 0) return;
+  auto maps = file_maps_.find(t.real_tgid);
+  uint64_t file = output_fds_.file_id(e.tid, static_cast<int>(e.args[0]));
+  if (maps == file_maps_.end() || !file || !maps->second.maps_shared(file)) return;
+  uint64_t off = e.args[3];
+  if (at_position) {  // the offset after the write, applied already
+    auto after = output_fds_.position(e.tid, static_cast<int>(e.args[0]));
+    if (!after || *after < static_cast<uint64_t>(e.ret)) return;
+    off = *after - static_cast<uint64_t>(e.ret);
+  }
+  std::string data;
+  for (const auto& r : input_regions(*syscall_spec(e.nr), t.args, t.mem.word_reader()))
+    data += t.mem.read(r.addr, r.len);
+  data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
+  if (!maps->second.write_file(t.mem, file, off, data))
+    diverge(e, "cannot show the write in the file's shared mapping");
+}
+
 void Replayer::emulate(Task& t, const Event& e) {
   echo_output(t, e);
   write_recorded_mem(t, e);
+  write_to_shared_maps(t, e);
   t.regs.set_ret(e.ret);
   if (!t.regs.write(t.real)) diverge(e, "cannot set registers");
   t.state = State::kHeld;
@@ -214,15 +257,21 @@ void Replayer::reenter_syscall(Task& t, const Event& e) {
 }
 
 // mmap for real: the mapping goes where it was; a file mapping becomes
-// anonymous memory that receives the recorded bytes afterwards.
+// anonymous memory that receives the recorded bytes afterwards. If the
+// recording could read only part of it (the file ended), the mapping is
+// instead the end of the launcher's past-EOF file, placed so that what was
+// read falls inside that file and the rest past its end: touching it raises
+// SIGBUS, as it did.
 void Replayer::place_mapping(Task& t, const Event& e) {
   Regs m = get_regs(t);
   uint64_t flags = e.args[3];
   bool fixed = flags & MAP_FIXED;
   if (!(flags & MAP_ANONYMOUS)) {
-    flags = (flags & ~uint64_t{0x3}) | MAP_PRIVATE | MAP_ANONYMOUS;
-    m.set_arg(4, static_cast<uint64_t>(-1));
-    m.set_arg(5, 0);
+    uint64_t readable = page_up(recorded_mapping_bytes(e));
+    bool past_eof = past_eof_file_ && readable < page_up(e.args[1]);
+    flags = (flags & ~uint64_t{0x3}) | MAP_PRIVATE | (past_eof ? 0 : MAP_ANONYMOUS);
+    m.set_arg(4, past_eof ? static_cast<uint64_t>(kPastEofFd) : static_cast<uint64_t>(-1));
+    m.set_arg(5, past_eof ? kPastEofFileSize - readable : 0);
   }
   if (!fixed) flags |= MAP_FIXED_NOREPLACE;
   m.set_arg(0, static_cast<uint64_t>(e.ret));
@@ -243,6 +292,11 @@ void Replayer::execute(Task& t, const Event& e) {
     std::string why = redirect_sysv_call(t.real, e);
     if (!why.empty()) diverge(e, why);
   }
+  FileMaps& fmaps = file_maps_[t.real_tgid];
+  // MADV_DONTNEED_LOCKED (24) drops pages too.
+  bool drops_pages = e.nr == SYS_madvise && (e.args[2] == MADV_DONTNEED || e.args[2] == 24);
+  FileMaps::Saved saved;
+  if (drops_pages) saved = fmaps.save_shared(t.mem, e.args[0], e.args[1]);
   resume_request(t, PTRACE_SYSCALL, 0);
   for (;;) {
     int status = wait_syscall_stop(t, false);
@@ -261,6 +315,9 @@ void Replayer::execute(Task& t, const Event& e) {
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
   write_recorded_mem(t, e);
+  track_file_maps(t, e);
+  if (drops_pages && !fmaps.restore(t.mem, e.args[0], e.args[1], saved, trace_))
+    diverge(e, "cannot restore the file pages madvise dropped");
   if (s->policy == RP_POLICY_SIGRETURN && t.mask_after_sigreturn) {
     uint64_t m = *t.mask_after_sigreturn;
     ptrace(PTRACE_SETSIGMASK, t.real, sizeof m, &m);
@@ -277,8 +334,61 @@ void Replayer::execute(Task& t, const Event& e) {
   if (s->policy == RP_POLICY_EXECVE) notify(ReplayStop::kExec, t.rec);
 }
 
+// Which replayed ranges stand for file mappings (replay/file_maps.h).
+void Replayer::track_file_maps(Task& t, const Event& e) {
+  if (syscall_failed(e.ret)) return;
+  uint64_t flags = e.args[3];
+  uint64_t file = output_fds_.file_id(e.tid, static_cast<int>(e.args[4]));
+  if (e.nr == SYS_mmap && !(flags & MAP_ANONYMOUS))
+    file_maps_[t.real_tgid].on_file_mmap(static_cast<uint64_t>(e.ret), e.args[1],
+                                         flags & MAP_SHARED, e.seq, file, e.args[5]);
+  else if (e.nr == SYS_mmap)
+    file_maps_[t.real_tgid].forget(static_cast<uint64_t>(e.ret), e.args[1]);
+  else if (e.nr == SYS_munmap)
+    file_maps_[t.real_tgid].forget(e.args[0], e.args[1]);
+  else if (e.nr == SYS_mremap)
+    file_maps_[t.real_tgid].on_mremap(e.args[0], e.args[1], e.args[2],
+                                      static_cast<uint64_t>(e.ret));
+  else if (e.nr == SYS_execve || e.nr == SYS_execveat)
+    file_maps_.erase(t.real_tgid);
+}
+
+// The recorded tid of the task a clone made. Its result is that tid, except
+// in a child pid namespace, where the result is the namespace's number: the
+// trace then knows the task by its global tid, as the child of this thread
+// created last before the clone returned.
+pid_t Replayer::recorded_child(const Task& t, const Event& e) {
+  if (recorded_tasks_.empty()) recorded_tasks_ = trace_.tasks();
+  pid_t by_ret = static_cast<pid_t>(e.ret), best = 0;
+  uint64_t best_seq = 0;
+  for (const auto& ti : recorded_tasks_) {
+    if (ti.tid == by_ret && !tasks_.count(by_ret)) return by_ret;
+    // parent 0: adopted at its first stop, before the clone event named it.
+    if ((ti.parent == t.rec || ti.parent == 0) && ti.first_seq <= e.seq &&
+        ti.first_seq >= best_seq && !tasks_.count(ti.tid)) {
+      best = ti.tid;
+      best_seq = ti.first_seq;
+    }
+  }
+  return best ? best : by_ret;
+}
+
+// A clone into new namespaces runs without them: every call that could see
+// a namespace is emulated in replay, and the sandbox, which has no
+// capabilities, would refuse to make them.
+void Replayer::drop_namespace_flags(Task& t) {
+  constexpr uint64_t kNamespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+                                   CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+  Regs r = get_regs(t);
+  if (r.arg(0) & kNamespaces) {
+    r.set_arg(0, r.arg(0) & ~kNamespaces);
+    set_regs(t, r);
+  }
+}
+
 void Replayer::execute_clone(Task& t, const Event& e) {
   reenter_syscall(t, e);
+  if (e.nr == SYS_clone) drop_namespace_flags(t);
   resume_request(t, PTRACE_SYSCALL, 0);
   int status = wait_syscall_stop(t, false);
   if (t.state == State::kGone) diverge(e, "the program died in " + render_call(e));
@@ -290,8 +400,9 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   request(t, PTRACE_GETEVENTMSG, nullptr, &msg);
   uint64_t flags = e.nr == SYS_clone ? e.args[0] : 0;
   pid_t child = static_cast<pid_t>(msg);
-  Task& c = tasks_[static_cast<pid_t>(e.ret)] = Task(
-      static_cast<pid_t>(e.ret), child, (flags & CLONE_THREAD) ? t.real_tgid : child);
+  pid_t rec_child = recorded_child(t, e);
+  Task& c = tasks_[rec_child] =
+      Task(rec_child, child, (flags & CLONE_THREAD) ? t.real_tgid : child);
   output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES);
   // The child starts with a SIGSTOP, which is not delivered.
   int cs;
@@ -345,6 +456,9 @@ void Replayer::execute_exit(Task& t, const Event& e) {
     if (WIFSTOPPED(status) && stop_event(status) == PTRACE_EVENT_EXIT) break;
     resume_request(t, PTRACE_CONT, 0);
   }
+  auto head = robust_heads_.find(t.rec);
+  if (head != robust_heads_.end())  // the kernel's own walk looks for the real tid
+    mark_robust_futexes_dead(t.mem, head->second, static_cast<uint32_t>(t.rec));
   t.state = State::kExiting;
 }
 

@@ -109,7 +109,8 @@ static __always_inline bool rp_sink_stopped(const struct sink *k)
 	return k->fail != 0;
 }
 
-/* recvmmsg would nest bpf_loop callbacks beyond the verifier's call depth. */
+/* recvmmsg would nest bpf_loop callbacks beyond the verifier's call depth;
+ * semctl GETALL's size is a semaphore set's, which user space asks for. */
 static __always_inline void rp_sink_defer(struct sink *k)
 {
 	k->fail |= FAIL_USER;
@@ -120,6 +121,7 @@ static __always_inline void rp_sink_defer(struct sink *k)
 #define RP_SUBPROG __noinline
 #define RP_INLINE static __always_inline
 #define RP_RULES_DEFER_MMSGHDR
+#define RP_RULES_DEFER_SEM_GETALL
 #include "rp_rules.h"
 
 /* Which buffer the next regions belong to. */

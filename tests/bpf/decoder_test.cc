@@ -149,6 +149,39 @@ TEST(RecordDecoder, RecycledTidStartsANewSequence) {
   EXPECT_EQ(f.dec.lost(), 0u);
 }
 
+// exec from a thread other than the leader: the exec'ing thread (tid 8, its
+// numbers 1..3) goes on under the leader's tid 7 (whose numbers were 1..5).
+TEST(RecordDecoder, ThreadTakingOverTheLeadersTidCarriesItsNumbers) {
+  Feeder f;
+  for (uint64_t n = 1; n <= 5; n++) f.feed(sys(n, 7, n, SYS_getpid, 7, 0));
+  for (uint64_t n = 1; n <= 2; n++) f.feed(sys(10 + n, 8, n, SYS_getpid, 7, 0));
+  f.dec.thread_took_over(8, 7);  // at the exec stop, before its execve record
+  f.feed(sys(20, 7, 3, SYS_execve, 0, 0));
+  f.feed(sys(21, 7, 4, SYS_getpid, 7, 0));
+  f.dec.finish();
+  ASSERT_TRUE(f.dec.lost().has_value());
+  EXPECT_EQ(*f.dec.lost(), 0u);
+}
+
+// Without being told, two threads' numbers under one tid cannot be counted:
+// the loss is unknown, never a wrapped-around number.
+TEST(RecordDecoder, MixedNumbersMakeTheLossUnknown) {
+  Feeder f;
+  for (uint64_t n = 1; n <= 3; n++) f.feed(sys(n, 7, n, SYS_getpid, 7, 0));
+  for (uint64_t n = 2; n <= 4; n++) f.feed(sys(10 + n, 7, n, SYS_getpid, 7, 0));
+  f.dec.finish();
+  EXPECT_FALSE(f.dec.lost().has_value());
+}
+
+// The kernel module cannot size semctl GETALL's array: a successful GETALL
+// with no bytes is data missing, not a call that wrote nothing.
+TEST(RecordDecoder, SemctlGetallWithoutItsArrayIsMissingData) {
+  Feeder f;
+  f.feed(sys(1, 7, 1, SYS_semctl, 0, 0, 0, {5, 0, 13, 0x1000}));
+  f.feed(sys(2, 7, 2, SYS_semctl, 0, 0, 0, {5, 0, 2 /* IPC_STAT */, 0}));
+  EXPECT_EQ(f.dec.stats().missing, 1u);
+}
+
 TEST(RecordDecoder, KilledCallNeverReturned) {
   Feeder f;
   f.feed(sys(50, 7, 1, SYS_futex, -512, 0, RP_SYSF_KILLED));

@@ -371,6 +371,30 @@ TEST_P(Buffers, SelectFdsetSizesFollowNfds) {
             (Regions{{0x1000, 24}, {0x4000, 16}}));
 }
 
+// semctl GETALL writes one u16 per semaphore: the set's size comes from the
+// kernel (user space asks it; BPF hands the call to user space; the kernel
+// module cannot, and records nothing: its decoder counts that as missing).
+TEST_P(Buffers, SemctlGetallIsSizedByTheSet) {
+  FakeMem m;
+  const uint64_t getall = 13, ipc_stat = 2;
+  EXPECT_EQ(outputs("semctl", {5, 0, ipc_stat, 0x1000}, 0, m), (Regions{{0x1000, 104}}));
+  uint64_t args[6] = {5, 0, getall | 0x100 /* IPC_64 */, 0x1000};
+  const SyscallSpec& s = spec("semctl");
+  if (g_walker == Walker::Cpp) {
+    KernelFacts three{[](uint64_t semid) -> std::optional<uint64_t> {
+      return semid == 5 ? std::optional<uint64_t>(3) : std::nullopt;
+    }};
+    EXPECT_EQ(flat(output_regions(s, args, 0, {}, m.reader(), &three)),
+              (Regions{{0x1000, 6}}));
+    args[0] = 6;  // a set the kernel does not know: nothing to record
+    EXPECT_EQ(flat(output_regions(s, args, 0, {}, m.reader(), &three)), Regions{});
+    return;
+  }
+  rules_result res = c_walk(s, args, 0, m, m);
+  EXPECT_EQ(res.deferred, g_walker == Walker::Bpf);
+  EXPECT_EQ(c_regions(res, false), Regions{});
+}
+
 TEST_P(Buffers, FcntlOnlyGetlkWrites) {
   FakeMem m;
   EXPECT_EQ(outputs("fcntl", {3, 5 /* F_GETLK */, 0x1000}, 0, m), (Regions{{0x1000, 32}}));

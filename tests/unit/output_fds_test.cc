@@ -221,5 +221,28 @@ TEST(OutputFds, OpeningAnotherPathOrAClosedStdoutIsNot) {
   EXPECT_EQ(o.target(P, 6), 0);
 }
 
+// Replay shows a write in the file's shared mappings at the file's offset:
+// followed through read/write/lseek, shared by dup, unknown once a call rp
+// does not follow used the file or it was opened for appending.
+TEST(OutputFds, FollowsFileOffsetsWhileItCan) {
+  OutputFds o;
+  o.apply(call(P, SYS_openat, {static_cast<uint64_t>(AT_FDCWD), 0x1000, O_RDWR}, 3), P);
+  EXPECT_EQ(o.position(P, 3), 0u);
+  o.apply(call(P, SYS_write, {3, 0x2000, 10}, 7), P);  // a short write moves by 7
+  o.apply(call(P, SYS_dup, {3}, 4), P);
+  EXPECT_EQ(o.file_id(P, 4), o.file_id(P, 3));
+  o.apply(call(P, SYS_read, {4, 0x2000, 10}, 2), P);  // the same open file
+  EXPECT_EQ(o.position(P, 3), 9u);
+  o.apply(call(P, SYS_pwrite64, {3, 0x2000, 5, 100}, 5), P);
+  EXPECT_EQ(o.position(P, 3), 9u);
+  o.apply(call(P, SYS_lseek, {3, 4096, SEEK_SET}, 4096), P);
+  EXPECT_EQ(o.position(P, 3), 4096u);
+  o.apply(call(P, SYS_sendfile, {5, 3, 0, 10}, 10), P);
+  EXPECT_EQ(o.position(P, 3), std::nullopt);
+  o.apply(call(P, SYS_openat, {static_cast<uint64_t>(AT_FDCWD), 0x1000, O_WRONLY | O_APPEND}, 6), P);
+  EXPECT_EQ(o.position(P, 6), std::nullopt);
+  EXPECT_NE(o.file_id(P, 6), o.file_id(P, 3));
+}
+
 }  // namespace
 }  // namespace rp

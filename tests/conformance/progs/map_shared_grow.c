@@ -1,5 +1,6 @@
 /* MAP_SHARED mappings written and grown: a file extended with ftruncate and
- * remapped larger, and a shared anonymous mapping written by a child. */
+ * remapped larger, written through the mapping and with pwrite/write, and a
+ * shared anonymous mapping written by a child. */
 #include "conf.h"
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -27,6 +28,9 @@ int main(void) {
     if (pid == 0) { anon[7] = 4242; _exit(0); }
     CHECK(waitpid(pid, NULL, 0) == pid && anon[7] == 4242);
     CHECK(pwrite(fd, "XY", 2, 4096) == 2 && m[4096] == 'X');
+    CHECK(lseek(fd, 2 * 4096 + 100, SEEK_SET) == 2 * 4096 + 100);
+    CHECK(write(fd, "ZW", 2) == 2 && write(fd, "V", 1) == 1);
+    CHECK(memcmp(m + 2 * 4096 + 100, "ZWV", 3) == 0);
     PASS();
     return 0;
 }

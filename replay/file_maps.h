@@ -1,0 +1,61 @@
+// Replay turns file mappings into anonymous memory holding the recorded
+// bytes. Two things then differ from the kernel, and this class remembers
+// which replayed ranges were file mappings (and of which file) to redo them:
+// - madvise(MADV_DONTNEED): on a private file mapping the kernel drops the
+//   program's changes and the file's bytes come back, on a shared one
+//   nothing changes; on anonymous memory both read as zeros.
+// - a write to the file at an explicit offset (pwrite, pwritev) shows in the
+//   process's shared mappings of that file; the write is emulated in replay.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "trace.h"
+#include "tracee.h"
+
+namespace rp {
+
+class FileMaps {
+ public:
+  struct Range {
+    uint64_t start = 0, end = 0;
+    bool shared = false;
+    uint64_t seq = 0;        // the mmap event (its memory holds the file's bytes)
+    uint64_t rec_addr = 0;   // where that event's record placed byte 0
+    uint64_t map_start = 0;  // where byte 0 of the mapping is now (mremap moves it)
+    uint64_t file = 0;       // OutputFds::file_id of the mapped file, 0: unknown
+    uint64_t file_off = 0;   // the file offset of byte 0
+  };
+  void on_file_mmap(uint64_t addr, uint64_t len, bool shared, uint64_t seq, uint64_t file = 0,
+                    uint64_t file_off = 0);
+  // munmap, a new mapping over it: no longer a file mapping.
+  void forget(uint64_t addr, uint64_t len);
+  // mremap from old to new_addr: the file ranges move along; a range that
+  // ended at the old end grows with the mapping (further into its file).
+  void on_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, uint64_t new_addr);
+  // The parts of [addr, addr+len) that are file mappings.
+  std::vector<Range> overlapping(uint64_t addr, uint64_t len) const;
+
+  // Around a replayed madvise(addr, len, MADV_DONTNEED) by a thread:
+  // before it, the current bytes of shared file ranges; after it, those are
+  // written back and private file ranges get the file's recorded bytes
+  // again. False if tracee memory could not be written.
+  using Saved = std::vector<std::pair<Range, std::string>>;
+  Saved save_shared(Tracee& mem, uint64_t addr, uint64_t len) const;
+  bool restore(Tracee& mem, uint64_t addr, uint64_t len, const Saved& saved,
+               TraceReader& trace) const;
+
+  // `data` was written to `file` at offset `off`: the shared ranges of that
+  // file show it. False if tracee memory could not be written.
+  bool write_file(Tracee& mem, uint64_t file, uint64_t off, const std::string& data) const;
+  // Whether some shared range maps `file` (before reading what was written).
+  bool maps_shared(uint64_t file) const;
+
+ private:
+  std::map<uint64_t, Range> by_start_;
+};
+
+}  // namespace rp
