@@ -102,6 +102,7 @@ class TraceWriter {
   void checkpoint();
   void finish();  // commits, writes counts, leaves a self-contained file
   uint64_t events_written() const { return events_; }
+  sql::Db& db() { return *db_; }  // for tables written elsewhere (snapshot.cc)
 
  private:
   void maybe_commit();

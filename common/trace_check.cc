@@ -6,6 +6,7 @@
 #include <set>
 
 #include "error.h"
+#include "snapshot.h"
 #include "sqlite.h"
 
 namespace rp {
@@ -61,8 +62,17 @@ std::string schema_problem(sql::Db& db) {
     return listing(fresh);
   }();
   auto got = listing(db);
+  // Traces written before attach existed have no snapshot tables; a trace
+  // has all of them or none.
+  size_t snapshot_present = 0;
+  for (const auto& [name, def] : want) {
+    if (name.rfind("snapshot", 0) != 0) continue;
+    snapshot_present += got.count(name);
+  }
+  bool optional_missing = snapshot_present == 0;
   for (const auto& [name, def] : want) {
     auto it = got.find(name);
+    if (it == got.end() && optional_missing && name.rfind("snapshot", 0) == 0) continue;
     if (it == got.end()) return "schema: '" + name + "' is missing";
     if (it->second != def) return "schema: '" + name + "' is not defined as rp defines it";
   }
@@ -198,7 +208,7 @@ void check_events(TraceReader& r, Collector& c) {
       c.add("events", std::string(x.what()).substr(r.path().size() + 2));
       continue;
     }
-    if (first && r.meta_or("replayable", "1") != "0" &&
+    if (first && r.meta_or("replayable", "1") != "0" && !has_snapshot(r) &&
         (e.kind != EventKind::kSyscall || e.ret != 0))
       c.add("events", "event " + num(static_cast<int64_t>(e.seq)) +
                           ": the first event is not the program's execve");
@@ -358,6 +368,8 @@ std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
   check_lists(r, c);
   check_tasks(r, c);
   check_files(r, c);
+  if (has_snapshot(r) || (r.meta_or("mode", "") == "attach" && r.meta_or("replayable", "0") == "1"))
+    for (auto& p : snapshot_problems(r)) c.add("snapshot", p);
   return c.take();
 }
 
