@@ -177,6 +177,21 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
     std::cerr << "rp: warning: cannot restore the vDSO of process " << p.pid << "\n";
 }
 
+pid_t parent_of(pid_t pid) {
+  std::ifstream f(proc(pid, "status"));
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
+  return 0;
+}
+
+// An ancestor of rp (the shell that started it) would be stopped while it
+// waits for rp: neither would ever go on.
+bool is_ancestor(pid_t pid) {
+  for (pid_t p = getppid(); p > 1; p = parent_of(p))
+    if (p == pid) return true;
+  return false;
+}
+
 std::string base_name(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -191,6 +206,9 @@ int record_attach(const RecordOptions& opts,
   throw Error("record: -p with the ptrace backend is implemented for x86_64 only");
 #endif
   if (pid == getpid()) throw Error("record: rp cannot record itself");
+  if (is_ancestor(pid))
+    throw Error("record: process " + std::to_string(pid) +
+                " started rp (it is rp's parent or its ancestor) and would wait for it forever");
   if (kill(pid, 0) != 0) throw Error("record: no process " + std::to_string(pid));
   LaunchSpec spec = spec_of(pid);
   bool named = !opts.output.empty();
