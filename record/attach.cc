@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -128,13 +129,38 @@ std::vector<pid_t> seize_all(pid_t pid) {
   return stopped;
 }
 
+// PTRACE_GET_RSEQ_CONFIGURATION's answer (linux/ptrace.h, which clashes with
+// <sys/ptrace.h>).
+struct RseqConfig {
+  uint64_t ptr = 0;
+  uint32_t size = 0, signature = 0, flags = 0, pad = 0;
+};
+constexpr int kRseqUnregister = 1;
+
 // What rp changes in the process, and how to undo it at detach.
 struct Patched {
   pid_t pid = 0;
   uint64_t vdso = 0;
   std::string vdso_bytes;  // as it was before rp's stubs
   uint64_t insn = 0;       // a syscall instruction in the stubs
+  std::map<pid_t, RseqConfig> rseq;  // threads whose rseq area rp unregistered
 };
+
+// A registered rseq area is written by the kernel whenever the thread is
+// scheduled (cpu_id, read by sched_getcpu): writes no trace holds. rp
+// unregisters it while recording (as it refuses rseq in programs it starts);
+// the kernel then marks the area unused and glibc asks getcpu instead.
+void unregister_rseq(Patched& p, pid_t tid) {
+  RseqConfig c;
+  if (ptrace(static_cast<__ptrace_request>(0x420f), tid, sizeof c, &c) <= 0 || !c.ptr) return;
+  SyscallInjector inj(tid, p.insn);
+  std::string why;
+  auto r = inj.call(SYS_rseq, {c.ptr, c.size, kRseqUnregister, c.signature}, &why);
+  if (!r || *r != 0 || !inj.restore(&why))
+    throw Error("record: cannot unregister the rseq area of thread " + std::to_string(tid) +
+                ": " + (r ? strerror(static_cast<int>(-*r)) : why));
+  p.rseq[tid] = c;
+}
 
 Patched patch_process(pid_t pid, const std::vector<pid_t>& tids) {
   Patched p;
@@ -154,6 +180,7 @@ Patched patch_process(pid_t pid, const std::vector<pid_t>& tids) {
     if (!r || *r != 0 || !inj.restore(&why))
       throw Error("record: cannot make rdtsc trap in thread " + std::to_string(tid) + ": " +
                   (r ? strerror(static_cast<int>(-*r)) : why));
+    unregister_rseq(p, tid);
   }
   return p;
 }
@@ -170,8 +197,17 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
     SyscallInjector inj(tid, p.insn);
     std::string why;
     auto r = inj.call(SYS_prctl, {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0}, &why);
-    if (!r || !inj.restore(&why, &back))
-      std::cerr << "rp: warning: thread " << tid << " keeps trapping rdtsc: " << why << "\n";
+    if (!r) std::cerr << "rp: warning: thread " << tid << " keeps trapping rdtsc: " << why << "\n";
+    auto it = p.rseq.find(tid);
+    if (it != p.rseq.end()) {
+      const RseqConfig& c = it->second;
+      auto q = inj.call(SYS_rseq, {c.ptr, c.size, 0, c.signature}, &why);
+      if (!q || *q != 0)
+        std::cerr << "rp: warning: cannot register the rseq area of thread " << tid
+                  << " again: " << (q ? strerror(static_cast<int>(-*q)) : why) << "\n";
+    }
+    if (!inj.restore(&why, &back))
+      std::cerr << "rp: warning: cannot put thread " << tid << " back: " << why << "\n";
   }
   if (p.vdso && !write_mem(p.pid, p.vdso, p.vdso_bytes))
     std::cerr << "rp: warning: cannot restore the vDSO of process " << p.pid << "\n";

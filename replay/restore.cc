@@ -103,17 +103,24 @@ void unmap_all_but(Restorer& r, pid_t pid, uint64_t keep) {
   }
 }
 
+// Writable while the contents are written (a shared mapping cannot be
+// written through /proc/PID/mem otherwise), then given its protection.
 void map_snapshot(Restorer& r, TraceReader& trace, const Snapshot& s) {
+  constexpr uint64_t kRW = PROT_READ | PROT_WRITE;
   for (const auto& m : s.maps) {
     uint64_t flags = (m.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED;
     if (m.path == "[stack]") flags |= MAP_GROWSDOWN;  // it may grow as in the recording
-    int64_t got = r.call("mmap", SYS_mmap, {m.addr, m.size, static_cast<uint64_t>(m.prot), flags,
-                                            static_cast<uint64_t>(-1), 0});
+    int64_t got = r.call("mmap", SYS_mmap, {m.addr, m.size, static_cast<uint64_t>(m.prot) | kRW,
+                                            flags, static_cast<uint64_t>(-1), 0});
     if (static_cast<uint64_t>(got) != m.addr)
       Restorer::fail("cannot map " + hex(m.addr) + " (" + m.path + "): mmap returned " +
                      std::to_string(got));
   }
   for (const auto& c : s.chunks) r.write(c.addr, trace.blob(c.blob), "memory at " + hex(c.addr));
+  for (const auto& m : s.maps)
+    if ((static_cast<uint64_t>(m.prot) | kRW) != static_cast<uint64_t>(m.prot) &&
+        r.call("mprotect", SYS_mprotect, {m.addr, m.size, static_cast<uint64_t>(m.prot)}) != 0)
+      Restorer::fail("cannot set the protection of " + hex(m.addr) + " (" + m.path + ")");
 }
 
 void restore_signals(Restorer& r, const Snapshot& s, uint64_t scratch) {

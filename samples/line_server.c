@@ -8,11 +8,15 @@
  *   count           -> "count N" (requests served so far)
  *   time            -> "time ok" (clock_gettime through the vDSO)
  *   tsc             -> "tsc ok" (rdtsc: must not trap once rp has detached)
+ *   cpu             -> "cpu N" (sched_getcpu: glibc reads it from its rseq area)
+ *   thread          -> "thread N" (a thread started and joined: N computed by it)
  *   vdso            -> "vdso HASH" (a hash of its vDSO image: rp puts it back at detach)
  *   quit            exit 0
- * Single-threaded. */
+ * Single-threaded but for `thread`. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,10 @@ __attribute__((noinline)) static void remove_entry(const char *key) {
     *link = e->next; /* e is NULL for a key never stored */
     free(e->value);
     free(e);
+}
+
+static void *worker(void *arg) {
+    return (void *)((long)arg * 2);
 }
 
 static unsigned long vdso_hash(void) {
@@ -91,6 +99,13 @@ static void handle(char *line) {
         volatile unsigned long long t = __rdtsc();
         (void)t;
         printf("tsc ok\n");
+    } else if (strcmp(cmd, "thread") == 0) {
+        pthread_t t;
+        void *r = NULL;
+        if (pthread_create(&t, NULL, worker, (void *)served) == 0) pthread_join(t, &r);
+        printf("thread %ld\n", (long)r);
+    } else if (strcmp(cmd, "cpu") == 0) {
+        printf("cpu %d\n", sched_getcpu());
     } else if (strcmp(cmd, "vdso") == 0) {
         printf("vdso %lx\n", vdso_hash());
     } else if (strcmp(cmd, "quit") == 0) {

@@ -13,7 +13,7 @@ start_server s
 send s "set a 1" "set b 2" "get a"
 before=$(wc -l <"$TMP/s.out")
 attach s
-send s "set c 3" "get b" "get c" "count" "time" "tsc"
+send s "set c 3" "get b" "get c" "count" "time" "tsc" "cpu" "thread"
 echo "del never-stored" >"$TMP/s.fifo"
 wait "$RP_PID"
 assert_eq "$?" 139 "rp record -p: exit status (the server's SIGSEGV)"
@@ -21,10 +21,17 @@ wait "$SERVER_PID"
 assert_eq "$?" 139 "the server's own status"
 tail -n "+$((before + 1))" "$TMP/s.out" >"$TMP/s.rec"
 assert_contains "$TMP/s.rec" "b=2" "the recorded answers"
+# A thread started after the attach: glibc registers rseq in it (and aborts
+# if that fails, since the process already uses rseq).
+assert_contains "$TMP/s.rec" "thread 22" "the recorded answers"
 REC_STATUS=139
 assert_replays_match s
 run "$TMP/check.out" "$TMP/check.err" "$RP" check "$TMP/s.db"
 assert_eq "$STATUS" 0 "rp check of the attach trace"
+# The kernel no longer writes the cpu number into glibc's rseq area (rp
+# unregistered it): sched_getcpu asked the kernel, and that is recorded.
+run "$TMP/dump.out" "$TMP/dump.err" "$RP" dump "$TMP/s.db"
+assert_contains "$TMP/dump.out" "getcpu(" "rp dump of the attach trace"
 
 # ---- attach, then Ctrl-C: the server runs on as before ----
 start_server d
@@ -32,7 +39,7 @@ send d "set k v" "vdso"
 vdso_before=$(tail -1 "$TMP/d.out")
 before=$(wc -l <"$TMP/d.out")
 attach d
-send d "count" "tsc" "time"
+send d "count" "tsc" "time" "cpu"
 kill -INT "$RP_PID"
 wait "$RP_PID"
 assert_eq "$?" 0 "rp record -p after Ctrl-C: exit status"
@@ -42,7 +49,7 @@ assert_eq "$tracer" 0 "TracerPid of the server after the detach"
 tail -n "+$((before + 1))" "$TMP/d.out" >"$TMP/d.rec"
 send d "get k" "tsc" "vdso" "count"
 tail -4 "$TMP/d.out" >"$TMP/d.after"
-printf 'k=v\ntsc ok\n%s\ncount 9\n' "$vdso_before" >"$TMP/d.want"
+printf 'k=v\ntsc ok\n%s\ncount 10\n' "$vdso_before" >"$TMP/d.want"
 assert_same_file "$TMP/d.after" "$TMP/d.want" "the server's answers after the detach"
 send d "quit"
 wait "$SERVER_PID"
