@@ -360,10 +360,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   regs.read(t.tid);
   int64_t ret = regs.ret();
   if (t.skip_enosys) {
-    // An attached process may use rseq already, and glibc then aborts if a
-    // new thread's registration fails: rseq is skipped but reported done, so
-    // the kernel still never writes the area.
-    ret = detach_on_ && t.nr == SYS_rseq ? 0 : -ENOSYS;
+    ret = -ENOSYS;
     regs.set_ret(ret);
     regs.write(t.tid);
   }
