@@ -13,7 +13,7 @@ start_server s
 send s "set a 1" "set b 2" "get a"
 before=$(wc -l <"$TMP/s.out")
 attach s
-send s "set c 3" "get b" "get c" "count" "time" "tsc" "cpu" "thread"
+send s "set c 3" "get b" "get c" "count" "time" "tsc" "cpu" "thread" "peek"
 echo "del never-stored" >"$TMP/s.fifo"
 wait "$RP_PID"
 assert_eq "$?" 139 "rp record -p: exit status (the server's SIGSEGV)"
@@ -24,6 +24,7 @@ assert_contains "$TMP/s.rec" "b=2" "the recorded answers"
 # A thread started after the attach (glibc does not register rseq in it
 # since rp unregistered the creating thread's: a failure would be fatal).
 assert_contains "$TMP/s.rec" "thread 22" "the recorded answers"
+assert_contains "$TMP/s.rec" "peek ELF" "the recorded answers"  # a shared read-only mapping
 REC_STATUS=139
 assert_replays_match s
 run "$TMP/check.out" "$TMP/check.err" "$RP" check "$TMP/s.db"
