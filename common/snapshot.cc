@@ -36,6 +36,7 @@ bool page_aligned(uint64_t v) { return (v & 4095) == 0; }
 
 void write_snapshot(TraceWriter& w, const Snapshot& s) {
   sql::Db& db = w.db();
+  db.exec(snapshot_schema());
   sql::Stmt kv(db, "INSERT OR REPLACE INTO snapshot VALUES(?,?)");
   for (const auto& [k, v] : s.values) kv.bind(1, k).bind(2, v).run();
   kv.bind(1, "auxv").bind_blob(2, s.auxv.data(), s.auxv.size()).run();

@@ -67,8 +67,9 @@ constexpr size_t kSigactionBytes = 32;  // handler, flags, restorer, mask (x86_6
 constexpr size_t kStackTBytes = 24;     // stack_t
 constexpr size_t kSnapshotRegsBytes = sizeof(RawRegs);
 
-// Writing: everything but the contents (those go through write_snapshot_chunk
-// as they are read, to keep a large process's memory out of rp's).
+// Writing: creates the snapshot tables and writes everything but the
+// contents, which go through write_snapshot_chunk afterwards as they are read
+// (to keep a large process's memory out of rp's).
 void write_snapshot(TraceWriter& w, const Snapshot& s);
 void write_snapshot_chunk(TraceWriter& w, uint64_t addr, const std::string& bytes);
 

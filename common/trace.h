@@ -25,6 +25,7 @@ enum class EventKind : int {
 };
 const char* event_kind_name(EventKind k);
 const char* trace_schema();  // the SQL that creates a trace's tables (kTraceVersion)
+const char* snapshot_schema();  // the snapshot tables, only in attach recordings (snapshot.h)
 
 struct MemRecord {
   uint64_t addr = 0;

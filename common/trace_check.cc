@@ -59,6 +59,7 @@ std::string schema_problem(sql::Db& db) {
   static const auto want = [&] {
     sql::Db fresh(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY);
     fresh.exec(trace_schema());
+    fresh.exec(snapshot_schema());
     return listing(fresh);
   }();
   auto got = listing(db);
