@@ -25,6 +25,7 @@ enum class EventKind : int {
 };
 const char* event_kind_name(EventKind k);
 const char* trace_schema();  // the SQL that creates a trace's tables (kTraceVersion)
+const char* snapshot_schema();  // the snapshot tables, only in attach recordings (snapshot.h)
 
 struct MemRecord {
   uint64_t addr = 0;
@@ -102,6 +103,7 @@ class TraceWriter {
   void checkpoint();
   void finish();  // commits, writes counts, leaves a self-contained file
   uint64_t events_written() const { return events_; }
+  sql::Db& db() { return *db_; }  // for tables written elsewhere (snapshot.cc)
 
  private:
   void maybe_commit();

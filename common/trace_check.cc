@@ -6,6 +6,7 @@
 #include <set>
 
 #include "error.h"
+#include "snapshot.h"
 #include "sqlite.h"
 
 namespace rp {
@@ -58,11 +59,21 @@ std::string schema_problem(sql::Db& db) {
   static const auto want = [&] {
     sql::Db fresh(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY);
     fresh.exec(trace_schema());
+    fresh.exec(snapshot_schema());
     return listing(fresh);
   }();
   auto got = listing(db);
+  // Traces written before attach existed have no snapshot tables; a trace
+  // has all of them or none.
+  size_t snapshot_present = 0;
+  for (const auto& [name, def] : want) {
+    if (name.rfind("snapshot", 0) != 0) continue;
+    snapshot_present += got.count(name);
+  }
+  bool optional_missing = snapshot_present == 0;
   for (const auto& [name, def] : want) {
     auto it = got.find(name);
+    if (it == got.end() && optional_missing && name.rfind("snapshot", 0) == 0) continue;
     if (it == got.end()) return "schema: '" + name + "' is missing";
     if (it->second != def) return "schema: '" + name + "' is not defined as rp defines it";
   }
@@ -88,7 +99,9 @@ const MetaRange kMetaRanges[] = {
     {"kernel_ring_full", 0, kI64Max}, {"kernel_copy_faults", 0, kI64Max},
     {"kernel_stalls", 0, kI64Max}, {"kernel_assisted", 0, kI64Max},
     {"kernel_data_missing", 0, kI64Max}, {"replayable", 0, 1},
-    {"attached_pid", 1, kMaxTid},
+    {"attached_pid", 1, kMaxTid}, {"detached", 0, 1},
+    {"snapshot_pause_us", 0, kI64Max}, {"snapshot_bytes_read", 0, kI64Max},
+    {"snapshot_bytes_stored", 0, kI64Max}, {"snapshot_unreadable_pages", 0, kI64Max},
     {"switches", 0, kI64Max},     {"cpu", 0, 4095},
 };
 
@@ -203,7 +216,7 @@ void check_events(TraceReader& r, Collector& c) {
       c.add("events", std::string(x.what()).substr(r.path().size() + 2));
       continue;
     }
-    if (first && r.meta_or("replayable", "1") != "0" &&
+    if (first && r.meta_or("replayable", "1") != "0" && !has_snapshot(r) &&
         (e.kind != EventKind::kSyscall || e.ret != 0))
       c.add("events", "event " + num(static_cast<int64_t>(e.seq)) +
                           ": the first event is not the program's execve");
@@ -363,6 +376,8 @@ std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
   check_lists(r, c);
   check_tasks(r, c);
   check_files(r, c);
+  if (has_snapshot(r) || (r.meta_or("mode", "") == "attach" && r.meta_or("replayable", "0") == "1"))
+    for (auto& p : snapshot_problems(r)) c.add("snapshot", p);
   return c.take();
 }
 

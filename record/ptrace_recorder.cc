@@ -175,12 +175,31 @@ int PtraceRecorder::run(pid_t root) {
     record_exec(t, e);
   }
   enter_kernel(t);
+  return loop();
+}
 
+int PtraceRecorder::run_attached(pid_t tgid, const std::vector<pid_t>& tids,
+                                 const sigset_t& detach_on, DetachHook before_detach) {
+  root_ = tgid;
+  detach_on_ = detach_on;
+  before_detach_ = std::move(before_detach);
+  groups_[tgid];
+  for (pid_t tid : tids) add_task(tid, tgid, 0);
+  // Each is held in its attach stop, with a syscall it was in rewound to be
+  // made again (inject.h): its entry is the thread's first recorded stop.
+  for (pid_t tid : tids) make_runnable(tasks_[tid], 0, false);
+  return loop();
+}
+
+int PtraceRecorder::loop() {
   // Stops are collected without blocking; between them rp sleeps in poll on
   // a signalfd for SIGCHLD, with a timeout for the scheduler's deadlines.
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
+  if (detach_on_)
+    for (int sig = 1; sig < NSIG; sig++)
+      if (sigismember(&*detach_on_, sig) == 1) sigaddset(&chld, sig);
   ScopedSignalMask block_chld(SIG_BLOCK, chld);
   unique_fd sigchld(signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigchld) throw_errno("signalfd");
@@ -210,12 +229,51 @@ int PtraceRecorder::run(pid_t root) {
     pollfd p{sigchld_fd_, POLLIN, 0};
     if (timeout_ms != 0) poll(&p, 1, timeout_ms);
     signalfd_siginfo si;
-    while (read(sigchld_fd_, &si, sizeof si) == sizeof si) {
+    bool detach = false;
+    while (read(sigchld_fd_, &si, sizeof si) == sizeof si)
+      if (detach_on_ && sigismember(&*detach_on_, static_cast<int>(si.ssi_signo)) == 1)
+        detach = true;
+    if (detach) {
+      detach_all();
+      break;
     }
     handle_timeouts();
   }
   sigchld_fd_ = -1;
   return root_status_;
+}
+
+void PtraceRecorder::detach_all() {
+  // Every thread to a stop: those rp holds already are; the others are
+  // interrupted and waited for (their first stop, whatever it is).
+  std::vector<pid_t> stopped;
+  std::vector<std::pair<pid_t, int>> signals;  // held back at a signal stop: sent again
+  for (auto& [tid, t] : tasks_) {
+    if (t.run == Run::kDying) continue;
+    if (t.run == Run::kRunnable) {
+      stopped.push_back(tid);
+      if (t.pending_sig) signals.emplace_back(tid, t.pending_sig);
+      continue;
+    }
+    ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+    int status;
+    pid_t r;
+    do r = waitpid(tid, &status, __WALL);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 || !WIFSTOPPED(status)) continue;  // it ended meanwhile
+    siginfo_t si;
+    int sig = WSTOPSIG(status);
+    if ((status >> 16) == 0 && sig != (SIGTRAP | 0x80) &&
+        ptrace(PTRACE_GETSIGINFO, tid, nullptr, &si) == 0)
+      signals.emplace_back(tid, sig);
+    stopped.push_back(tid);
+  }
+  if (before_detach_) before_detach_(stopped);
+  for (pid_t tid : stopped) ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+  for (auto [tid, sig] : signals) syscall(SYS_tkill, tid, sig);
+  tasks_.clear();
+  groups_.clear();
+  detached_ = true;
 }
 
 void PtraceRecorder::handle_stop(pid_t tid, int status) {

@@ -5,7 +5,10 @@
 #pragma once
 #include <sys/types.h>
 
+#include <signal.h>
+
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +39,15 @@ class PtraceRecorder {
   // Records the process tree rooted at `root` (stopped at its first exec)
   // until every task has exited; returns the root's wait status.
   int run(pid_t root);
+  // `rp record -p`: records the threads `tids` of process tgid, already
+  // traced (PTRACE_SEIZE) and held in a stop each, from their current state.
+  // One of `detach_on` arriving at rp ends the recording: every thread is
+  // stopped, `before_detach` gets their tids (for undoing what rp changed in
+  // the process) and rp detaches, leaving the process running.
+  using DetachHook = std::function<void(const std::vector<pid_t>& stopped)>;
+  int run_attached(pid_t tgid, const std::vector<pid_t>& tids, const sigset_t& detach_on,
+                   DetachHook before_detach);
+  bool detached() const { return detached_; }
   uint64_t unknown_syscalls() const { return unknown_syscalls_; }
   uint64_t unknown_ioctls() const { return unknown_ioctls_; }
   const RegionLoss& region_loss() const { return loss_; }
@@ -98,6 +110,8 @@ class PtraceRecorder {
   void flush_unfinished(Task& t);
   void resume(pid_t tid, int sig);
   Event new_event(const Task& t, EventKind kind);
+  int loop();
+  void detach_all();
 
   TraceWriter& w_;
   EventsOnlyHooks* kernel_ = nullptr;  // events-only mode
@@ -111,6 +125,9 @@ class PtraceRecorder {
   int root_status_ = 0;
   uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, preemptions_ = 0;
   RegionLoss loss_;
+  std::optional<sigset_t> detach_on_;
+  DetachHook before_detach_;
+  bool detached_ = false;
 };
 
 }  // namespace rp

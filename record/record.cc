@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "arch.h"
+#include "attach.h"
 #include "blob.h"
 #include "cpu_pin.h"
 #include "cpuid_snapshot.h"
@@ -68,6 +69,8 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
 }  // namespace
 
 int record_main(const RecordOptions& opts) {
+  if (opts.attach_pid > 0 && opts.backend == "ptrace")  // replayable: from a snapshot
+    return record_attach(opts, write_environment_meta);
   if (opts.attach_pid > 0 || !opts.comm.empty()) {  // running processes: kernel capture only
     std::string name = opts.attach_pid > 0 ? "pid" + std::to_string(opts.attach_pid) : opts.comm;
     bool named = !opts.output.empty();

@@ -23,6 +23,7 @@
 #include "launch.h"
 #include "render.h"
 #include "replay_spec.h"
+#include "snapshot.h"
 #include "vdso.h"
 
 namespace rp {
@@ -149,10 +150,14 @@ int Replayer::run() {
   LaunchSpec spec = launch_spec();
   int exit_code = static_cast<int>(trace_.meta_int("exit_code", 0, 0, 255));
   Event e;
-  if (!trace_.next(e) || e.kind != EventKind::kSyscall || e.nr != SYS_execve || e.ret != 0)
-    throw Error("trace does not start with the program's execve");
-  start(spec, e);
-  notify(ReplayStop::kStart, e.tid);
+  if (has_snapshot(trace_)) {
+    start_from_snapshot(spec);
+  } else {
+    if (!trace_.next(e) || e.kind != EventKind::kSyscall || e.nr != SYS_execve || e.ret != 0)
+      throw Error("trace does not start with the program's execve");
+    start(spec, e);
+  }
+  notify(ReplayStop::kStart, root_rec_);
 
   EntryScheduler entries([this](SyscallEntry& s) {
     return trace_.next_entry(s.entry_seq, s.tid, s.of);

@@ -99,6 +99,7 @@ class Replayer {
   LaunchSpec launch_spec();
   pid_t launch(LaunchSpec& spec);
   void start(LaunchSpec& spec, const Event& exec);
+  void start_from_snapshot(LaunchSpec& spec);  // restore.cc: an attach recording
   void kill_all();
   Task& task(pid_t rec_tid, const Event& e);
   [[noreturn]] void diverge(const Event& e, const std::string& why);

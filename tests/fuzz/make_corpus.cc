@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "snapshot.h"
 #include "trace.h"
 #include "trace_check.h"
 
@@ -38,9 +39,23 @@ void write_trace(const std::string& path, int variant) {
     w.add_task(TaskInfo{100, 100, 1, 1, std::nullopt});
     w.add_file("/bin/prog", "#!/lib/sh\necho hi\n", 0755);
     if (variant > 0) w.add_file("/lib/sh", std::string(600, 'x'), 0755);  // a blob
-    Event exec = syscall_event(1, 59, 0);
-    exec.mem.push_back({0x7ffff000, std::string(16, 'r'), false});
-    w.add_event(exec);
+    if (variant == 3) {  // an attach recording: a snapshot instead of the execve
+      w.set_meta("mode", "attach");
+      w.set_meta("replayable", int64_t{1});
+      Snapshot snap;
+      snap.maps.push_back(SnapMap{0x400000, 8192, 5, false, 0, "/bin/prog"});
+      snap.threads.push_back(SnapThread{100, std::string(kSnapshotRegsBytes, '\0'),
+                                        std::string(512, '\0'), 0, ""});
+      snap.sigactions.push_back(SnapSigaction{10, std::string(kSigactionBytes, '\1')});
+      for (size_t i = 0; i < kSnapshotAddrKeyCount; i++) snap.values[kSnapshotAddrKeys[i]] = 0x401000;
+      snap.auxv = std::string(32, '\0');
+      write_snapshot(w, snap);
+      write_snapshot_chunk(w, 0x400000, std::string(4096, 'x'));
+    } else {
+      Event exec = syscall_event(1, 59, 0);
+      exec.mem.push_back({0x7ffff000, std::string(16, 'r'), false});
+      w.add_event(exec);
+    }
     Event rd = syscall_event(3, 0, 4);
     rd.mem.push_back({0x1000, "abcd", false});
     if (variant > 0) rd.mem.push_back({0x2000, std::string(1000, 'z'), false});
@@ -91,6 +106,6 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s DIR\n", argv[0]);
     return 2;
   }
-  for (int v = 0; v < 3; v++) write_trace(std::string(argv[1]) + "/seed" + std::to_string(v), v);
+  for (int v = 0; v < 4; v++) write_trace(std::string(argv[1]) + "/seed" + std::to_string(v), v);
   return 0;
 }

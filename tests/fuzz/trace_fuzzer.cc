@@ -17,6 +17,7 @@
 #include "error.h"
 #include "private_root.h"
 #include "replay_spec.h"
+#include "snapshot.h"
 #include "trace.h"
 #include "trace_check.h"
 
@@ -89,6 +90,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     r.tasks();
     r.mappings();
+    if (rp::has_snapshot(r)) {  // what restore reads, blobs included
+      rp::Snapshot snap = rp::read_snapshot(r);
+      for (const auto& c : snap.chunks) r.blob(c.blob);
+    }
     fill_root(rp::replay_launch_spec(r));
   } catch (const rp::Error&) {
   }

@@ -1,0 +1,84 @@
+// A snapshot: the state of a running process at the moment `rp record -p`
+// attached to it, everything replay needs to rebuild that process before it
+// replays the events recorded after the attach (docs/design.md, "Attach:
+// snapshot and restore"; tables in docs/trace-format.md).
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "arch.h"
+
+namespace rp {
+
+class TraceWriter;
+class TraceReader;
+
+struct SnapMap {
+  uint64_t addr = 0, size = 0;
+  int64_t prot = 0;  // PROT_READ | PROT_WRITE | PROT_EXEC
+  bool shared = false;
+  uint64_t offset = 0;
+  std::string path;  // as /proc/PID/maps shows it ("[heap]", "" for anonymous)
+};
+
+// One piece of a mapping's contents; pages of zeros are not stored.
+struct SnapChunk {
+  uint64_t addr = 0, size = 0;
+  int64_t blob = 0;
+};
+
+struct SnapThread {
+  int32_t tid = 0;
+  std::string regs;      // the architecture's general registers (RawRegs), fs/gs base included
+  std::string xstate;    // FP/SSE/AVX state as PTRACE_GETREGSET NT_X86_XSTATE gives it
+  uint64_t sigmask = 0;  // blocked signals
+  std::string altstack;  // a stack_t, empty if the thread had none
+};
+
+struct SnapSigaction {
+  int32_t sig = 0;
+  std::string action;  // the kernel's struct sigaction (rt_sigaction's layout)
+};
+
+struct Snapshot {
+  std::vector<SnapMap> maps;  // sorted by address, no overlap
+  std::vector<SnapChunk> chunks;
+  std::vector<SnapThread> threads;
+  std::vector<SnapSigaction> sigactions;  // only the signals not at SIG_DFL
+  // Process-wide values (kSnapshotKeys): brk, code/data/stack/args bounds, vDSO...
+  std::map<std::string, int64_t> values;
+  std::string auxv;  // the process's auxiliary vector, as /proc/PID/auxv
+};
+
+// The keys of `values`, each an address in user space (or a count).
+extern const char* const kSnapshotAddrKeys[];
+extern const size_t kSnapshotAddrKeyCount;
+constexpr uint64_t kSnapChunkBytes = 1u << 20;  // contents are stored in pieces of this size
+constexpr size_t kMaxSnapMaps = 1u << 16;
+constexpr size_t kMaxSnapThreads = 4096;
+constexpr size_t kMaxXstateBytes = 64 * 1024;
+constexpr size_t kMaxAuxvBytes = 4096;
+constexpr size_t kSigactionBytes = 32;  // handler, flags, restorer, mask (x86_64, arm64)
+constexpr size_t kStackTBytes = 24;     // stack_t
+constexpr size_t kSnapshotRegsBytes = sizeof(RawRegs);
+
+// Writing: creates the snapshot tables and writes everything but the
+// contents, which go through write_snapshot_chunk afterwards as they are read
+// (to keep a large process's memory out of rp's).
+void write_snapshot(TraceWriter& w, const Snapshot& s);
+void write_snapshot_chunk(TraceWriter& w, uint64_t addr, const std::string& bytes);
+
+// Reading (a validated trace: TraceReader checked the tables on open).
+bool has_snapshot(TraceReader& r);
+Snapshot read_snapshot(TraceReader& r);
+
+// Every problem of the snapshot tables (rp check lists them; TraceReader
+// refuses a trace with any). Empty if valid or if there is no snapshot.
+std::vector<std::string> snapshot_problems(TraceReader& r);
+
+}  // namespace rp

@@ -1,0 +1,313 @@
+// `rp record -p PID --backend=ptrace`: attach to a running process, take its
+// snapshot, then record it like a process rp started, until it exits or rp
+// gets Ctrl-C (then rp detaches and the process runs on, as it was).
+#include "attach.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "error.h"
+#include "exec_files.h"
+#include "inject.h"
+#include "ptrace_recorder.h"
+#include "render.h"
+#include "take_snapshot.h"
+#include "tracee_mem.h"
+#include "trace_output.h"
+#include "vdso.h"
+
+namespace rp {
+namespace {
+
+std::string proc(pid_t pid, const char* what) {
+  return "/proc/" + std::to_string(pid) + "/" + what;
+}
+
+std::vector<std::string> nul_list(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<std::string> out;
+  for (std::string a; std::getline(f, a, '\0');) out.push_back(a);
+  return out;
+}
+
+std::string link_of(const std::string& path) {
+  char b[4096];
+  ssize_t n = readlink(path.c_str(), b, sizeof b - 1);
+  return n > 0 ? std::string(b, static_cast<size_t>(n)) : "";
+}
+
+long long stack_soft_limit(pid_t pid) {
+  std::ifstream f(proc(pid, "limits"));
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("Max stack size", 0) != 0) continue;
+    std::istringstream in(line.substr(14));
+    std::string soft;
+    in >> soft;
+    return soft == "unlimited" ? -1 : std::stoll(soft);
+  }
+  return -1;
+}
+
+// The command line, environment, cwd and stack limit the process has now:
+// what replay starts the program with before it turns it into the snapshot.
+LaunchSpec spec_of(pid_t pid) {
+  LaunchSpec spec;
+  spec.exe_path = link_of(proc(pid, "exe"));
+  spec.argv = nul_list(proc(pid, "cmdline"));
+  spec.envp = nul_list(proc(pid, "environ"));
+  spec.cwd = link_of(proc(pid, "cwd"));
+  spec.stack_limit_cur = stack_soft_limit(pid);
+  if (spec.exe_path.empty() || spec.argv.empty())
+    throw Error("record: cannot read process " + std::to_string(pid) +
+                "'s program and command line (is it yours?)");
+  return spec;
+}
+
+std::set<pid_t> threads_of(pid_t pid) {
+  std::set<pid_t> out;
+  DIR* d = opendir(proc(pid, "task").c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.') out.insert(static_cast<pid_t>(std::stol(e->d_name)));
+  closedir(d);
+  return out;
+}
+
+// PTRACE_SEIZE + PTRACE_INTERRUPT for every thread, again until no new one
+// shows up (a thread may clone while rp attaches; clones of seized threads
+// are traced by PTRACE_O_TRACECLONE and reported to rp, stopped).
+std::vector<pid_t> seize_all(pid_t pid) {
+  long options = PtraceRecorder::ptrace_options() & ~PTRACE_O_EXITKILL;  // rp may die, not it
+  std::set<pid_t> seized;
+  for (;;) {
+    bool added = false;
+    for (pid_t tid : threads_of(pid)) {
+      if (seized.count(tid)) continue;
+      if (ptrace(PTRACE_SEIZE, tid, nullptr, options) != 0) {
+        if (errno == ESRCH) continue;  // ended meanwhile
+        throw Error("record: cannot attach to process " + std::to_string(pid) + ": " +
+                    strerror(errno));
+      }
+      ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+      seized.insert(tid);
+      added = true;
+    }
+    if (!added) break;
+  }
+  if (seized.empty()) throw Error("record: no process " + std::to_string(pid));
+  std::vector<pid_t> stopped;
+  for (pid_t tid : seized) {
+    // The first stop of each: the interrupt (or a new clone's initial stop).
+    int status;
+    pid_t r;
+    do r = waitpid(tid, &status, __WALL);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 || !WIFSTOPPED(status)) continue;
+    if ((status >> 16) != PTRACE_EVENT_STOP)
+      throw Error("record: thread " + std::to_string(tid) + " stopped for " +
+                  render_wait_status(status) + " while rp attached; try again");
+    // A syscall the interrupt cut short is made again (inject.h).
+    Regs regs;
+    if (!regs.read(tid) || !restart_normalized(regs).write(tid))
+      throw Error("record: cannot set the registers of thread " + std::to_string(tid));
+    stopped.push_back(tid);
+  }
+  return stopped;
+}
+
+// PTRACE_GET_RSEQ_CONFIGURATION's answer (linux/ptrace.h, which clashes with
+// <sys/ptrace.h>).
+struct RseqConfig {
+  uint64_t ptr = 0;
+  uint32_t size = 0, signature = 0, flags = 0, pad = 0;
+};
+constexpr int kRseqUnregister = 1;
+
+// What rp changes in the process, and how to undo it at detach.
+struct Patched {
+  pid_t pid = 0;
+  uint64_t vdso = 0;
+  std::string vdso_bytes;  // as it was before rp's stubs
+  uint64_t insn = 0;       // a syscall instruction in the stubs
+  std::map<pid_t, RseqConfig> rseq;  // threads whose rseq area rp unregistered
+};
+
+// A registered rseq area is written by the kernel whenever the thread is
+// scheduled (cpu_id, read by sched_getcpu): writes no trace holds. rp
+// unregisters it while recording (as it refuses rseq in programs it starts);
+// the kernel then marks the area unused and glibc asks getcpu instead.
+void unregister_rseq(Patched& p, pid_t tid) {
+  RseqConfig c;
+  if (ptrace(static_cast<__ptrace_request>(0x420f), tid, sizeof c, &c) <= 0 || !c.ptr) return;
+  SyscallInjector inj(tid, p.insn);
+  std::string why;
+  auto r = inj.call(SYS_rseq, {c.ptr, c.size, kRseqUnregister, c.signature}, &why);
+  if (!r || *r != 0 || !inj.restore(&why))
+    throw Error("record: cannot unregister the rseq area of thread " + std::to_string(tid) +
+                ": " + (r ? strerror(static_cast<int>(-*r)) : why));
+  p.rseq[tid] = c;
+}
+
+Patched patch_process(pid_t pid, const std::vector<pid_t>& tids) {
+  Patched p;
+  p.pid = pid;
+  std::string why;
+  if (auto v = find_vdso(pid, &why)) {
+    p.vdso = v->addr;
+    p.vdso_bytes = read_mem(pid, v->addr, v->size);
+  }
+  if (!patch_vdso(pid, &why)) throw Error("record: " + why);
+  p.insn = vdso_syscall_insn(pid);
+  if (!p.insn) throw Error("record: attaching needs the process's vDSO (booted with vdso=0?)");
+  // rdtsc traps from now on (emulated and recorded), as for a program rp starts.
+  for (pid_t tid : tids) {
+    SyscallInjector inj(tid, p.insn);
+    auto r = inj.call(SYS_prctl, {PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0}, &why);
+    if (!r || *r != 0 || !inj.restore(&why))
+      throw Error("record: cannot make rdtsc trap in thread " + std::to_string(tid) + ": " +
+                  (r ? strerror(static_cast<int>(-*r)) : why));
+    unregister_rseq(p, tid);
+  }
+  return p;
+}
+
+// At detach: rdtsc untrapped in every thread and the vDSO as it was.
+void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
+  for (pid_t tid : stopped) {
+    Regs regs;
+    if (!regs.read(tid)) continue;
+    __ptrace_syscall_info info{};
+    ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info);
+    Regs back = info.op == PTRACE_SYSCALL_INFO_ENTRY ? entry_rewound(regs)
+                                                      : restart_normalized(regs);
+    SyscallInjector inj(tid, p.insn);
+    std::string why;
+    auto r = inj.call(SYS_prctl, {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0}, &why);
+    if (!r) std::cerr << "rp: warning: thread " << tid << " keeps trapping rdtsc: " << why << "\n";
+    auto it = p.rseq.find(tid);
+    if (it != p.rseq.end()) {
+      const RseqConfig& c = it->second;
+      auto q = inj.call(SYS_rseq, {c.ptr, c.size, 0, c.signature}, &why);
+      if (!q || *q != 0)
+        std::cerr << "rp: warning: cannot register the rseq area of thread " << tid
+                  << " again: " << (q ? strerror(static_cast<int>(-*q)) : why) << "\n";
+    }
+    if (!inj.restore(&why, &back))
+      std::cerr << "rp: warning: cannot put thread " << tid << " back: " << why << "\n";
+  }
+  if (p.vdso && !write_mem(p.pid, p.vdso, p.vdso_bytes))
+    std::cerr << "rp: warning: cannot restore the vDSO of process " << p.pid << "\n";
+}
+
+pid_t parent_of(pid_t pid) {
+  std::ifstream f(proc(pid, "status"));
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
+  return 0;
+}
+
+// An ancestor of rp (the shell that started it) would be stopped while it
+// waits for rp: neither would ever go on.
+bool is_ancestor(pid_t pid) {
+  for (pid_t p = getppid(); p > 1; p = parent_of(p))
+    if (p == pid) return true;
+  return false;
+}
+
+std::string base_name(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+int record_attach(const RecordOptions& opts,
+                  void (*write_environment)(TraceWriter&, const LaunchSpec&)) {
+  pid_t pid = opts.attach_pid;
+#if !defined(__x86_64__)
+  throw Error("record: -p with the ptrace backend is implemented for x86_64 only");
+#endif
+  if (pid == getpid()) throw Error("record: rp cannot record itself");
+  if (is_ancestor(pid))
+    throw Error("record: process " + std::to_string(pid) +
+                " started rp (it is rp's parent or its ancestor) and would wait for it forever");
+  if (kill(pid, 0) != 0) throw Error("record: no process " + std::to_string(pid));
+  LaunchSpec spec = spec_of(pid);
+  bool named = !opts.output.empty();
+  TraceOutput out(named ? opts.output : pick_output_name(base_name(spec.exe_path)),
+                  exec_file_paths(spec.exe_path), named, opts.share);
+  if (!named && !opts.quiet) std::cerr << "rp: recording to " << out.target() << "\n";
+  TraceWriter w(out.temp_path());
+  write_environment(w, spec);
+  w.set_meta("backend", "ptrace");
+  w.set_meta("mode", "attach");
+  w.set_meta("attached_pid", static_cast<int64_t>(pid));
+  w.set_meta("replayable", int64_t{1});
+  for (const auto& f : exec_files(pid, spec.exe_path, spec.cwd)) w.add_file(f.path, f.bytes, f.mode);
+
+  // Ctrl-C and SIGTERM end the recording (detach), even during the snapshot.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  ScopedSignalMask block_stop(SIG_BLOCK, stop);
+
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<pid_t> tids = seize_all(pid);
+  Patched patched = patch_process(pid, tids);
+  SnapshotStats st = take_snapshot(w, pid, tids, patched.insn);
+  auto pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - t0).count();
+  w.set_meta("snapshot_pause_us", static_cast<int64_t>(pause_us));
+  w.set_meta("snapshot_bytes_read", static_cast<int64_t>(st.bytes_read));
+  w.set_meta("snapshot_bytes_stored", static_cast<int64_t>(st.bytes_stored));
+  w.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(st.unreadable_pages));
+  w.checkpoint();
+  if (!opts.quiet)
+    std::cerr << "rp: attached to process " << pid << " (" << tids.size() << " thread"
+              << (tids.size() == 1 ? "" : "s") << "), snapshot of " << st.mappings
+              << " mappings, " << st.bytes_stored / 1024 << " KiB stored, paused "
+              << pause_us / 1000 << " ms; Ctrl-C detaches\n";
+
+  PtraceRecorder rec(w);
+  int status = rec.run_attached(pid, tids, stop, [&](const std::vector<pid_t>& stopped) {
+    unpatch_process(patched, stopped);
+  });
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - t0).count();
+  w.set_meta("duration_ms", static_cast<int64_t>(ms));
+  w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
+  w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
+  RegionLoss loss = rec.region_loss();
+  w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
+  w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
+  w.set_meta("lost_records", static_cast<int64_t>(loss.total()));
+  int code = 0;
+  if (rec.detached()) {
+    w.set_meta("detached", int64_t{1});
+    if (!opts.quiet) std::cerr << "rp: detached from process " << pid << "; it runs on\n";
+  } else {
+    code = exit_code_of(status);
+    w.set_meta("exit_status", static_cast<int64_t>(status));
+    w.set_meta("exit_code", static_cast<int64_t>(code));
+  }
+  w.finish();
+  out.commit();
+  return code;
+}
+
+}  // namespace rp

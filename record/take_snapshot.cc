@@ -1,0 +1,232 @@
+#include "take_snapshot.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "error.h"
+#include "inject.h"
+#include "snapshot.h"
+#include "tracee_mem.h"
+#include "unique_fd.h"
+#include "vdso.h"
+
+namespace rp {
+namespace {
+
+std::string proc(pid_t pid, const char* what) {
+  return "/proc/" + std::to_string(pid) + "/" + what;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// /proc/PID/maps, without what the kernel provides by itself at fixed or
+// special places and replay cannot map: [vvar*] (the kernel's clock data,
+// read only through the vDSO, whose clock entries rp patches) and [vsyscall].
+std::vector<SnapMap> read_maps(pid_t pid) {
+  std::vector<SnapMap> out;
+  std::istringstream in(slurp(proc(pid, "maps")));
+  for (std::string line; std::getline(in, line);) {
+    SnapMap m;
+    char perms[8] = {};
+    unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+    int path_at = 0;
+    if (sscanf(line.c_str(), "%llx-%llx %4s %llx %*s %llu %n", &start, &end, perms, &offset,
+               &inode, &path_at) < 5)
+      throw Error("attach: cannot parse " + proc(pid, "maps") + ": " + line);
+    m.path = line.substr(static_cast<size_t>(path_at));
+    if (m.path.rfind("[vvar", 0) == 0 || m.path == "[vsyscall]") continue;
+    m.addr = start;
+    m.size = end - start;
+    m.prot = (perms[0] == 'r' ? 1 : 0) | (perms[1] == 'w' ? 2 : 0) | (perms[2] == 'x' ? 4 : 0);
+    m.shared = perms[3] == 's';
+    m.offset = offset;
+    out.push_back(m);
+  }
+  return out;
+}
+
+bool all_zero(const char* p, size_t n) {
+  static const char zeros[4096] = {};
+  return n <= sizeof zeros && std::memcmp(p, zeros, n) == 0;
+}
+
+// The contents of every readable mapping, in pieces of at most
+// kSnapChunkBytes of consecutive pages; pages of zeros (most of a large,
+// lightly used heap) are left out, replay maps zeroed memory. Pages that
+// cannot be read (a file mapping past its file's end) are counted.
+void write_contents(TraceWriter& w, pid_t pid, const std::vector<SnapMap>& maps,
+                    SnapshotStats& st) {
+  unique_fd mem(open(proc(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!mem) throw_errno("attach: " + proc(pid, "mem"));
+  constexpr size_t kPage = 4096;
+  std::string buf(kSnapChunkBytes, '\0'), run;
+  uint64_t run_at = 0;
+  auto flush = [&] {
+    if (run.empty()) return;
+    write_snapshot_chunk(w, run_at, run);
+    st.bytes_stored += run.size();
+    run.clear();
+  };
+  for (const auto& m : maps) {
+    if (!(m.prot & 1)) continue;  // PROT_NONE guard and reserved ranges: nothing to read
+    for (uint64_t at = m.addr; at < m.addr + m.size; at += kSnapChunkBytes) {
+      size_t len = static_cast<size_t>(std::min<uint64_t>(kSnapChunkBytes, m.addr + m.size - at));
+      bool whole = pread(mem.get(), buf.data(), len, static_cast<off_t>(at)) ==
+                   static_cast<ssize_t>(len);
+      for (size_t off = 0; off < len; off += kPage) {
+        char* page = buf.data() + off;
+        if (!whole && pread(mem.get(), page, kPage, static_cast<off_t>(at + off)) !=
+                          static_cast<ssize_t>(kPage)) {
+          st.unreadable_pages++;
+          flush();
+          continue;
+        }
+        st.bytes_read += kPage;
+        if (all_zero(page, kPage)) {
+          flush();
+          continue;
+        }
+        if (run.empty()) run_at = at + off;
+        run.append(page, kPage);
+      }
+      flush();
+    }
+  }
+}
+
+// Fields of /proc/PID/stat, numbered as in proc(5) (after the command name,
+// which may hold spaces, field 3 comes first).
+std::vector<std::string> stat_fields(pid_t pid) {
+  std::string s = slurp(proc(pid, "stat"));
+  size_t close = s.rfind(')');
+  if (close == std::string::npos) throw Error("attach: cannot parse " + proc(pid, "stat"));
+  std::vector<std::string> out{"", "", ""};
+  std::istringstream in(s.substr(close + 1));
+  for (std::string f; in >> f;) out.push_back(f);
+  return out;
+}
+
+void read_values(Snapshot& s, pid_t pid) {
+  auto f = stat_fields(pid);
+  const std::pair<const char*, size_t> fields[] = {
+      {"start_code", 26}, {"end_code", 27},  {"start_stack", 28}, {"start_data", 45},
+      {"end_data", 46},   {"start_brk", 47}, {"arg_start", 48},   {"arg_end", 49},
+      {"env_start", 50},  {"env_end", 51},
+  };
+  for (auto [key, i] : fields) {
+    if (i >= f.size()) throw Error("attach: " + proc(pid, "stat") + " is too short");
+    s.values[key] = static_cast<int64_t>(std::stoull(f[i]));
+  }
+  if (auto v = find_vdso(pid, nullptr)) s.values["vdso"] = static_cast<int64_t>(v->addr);
+  s.auxv = slurp(proc(pid, "auxv"));
+}
+
+uint64_t sig_bits(pid_t pid, const char* key) {
+  std::istringstream in(slurp(proc(pid, "status")));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(key, 0) == 0) return std::stoull(line.substr(strlen(key)), nullptr, 16);
+  return 0;
+}
+
+// What only a syscall in the process tells: brk, the actions of the signals
+// that are not at their default, each thread's alternate signal stack. The
+// answers are written below the stack pointer (beyond the red zone), whose
+// bytes are put back afterwards.
+class Asker {
+ public:
+  Asker(pid_t tid, uint64_t insn) : inj_(tid, insn), tid_(tid) {
+    Regs r;
+    if (!r.read(tid)) throw Error("attach: cannot read the registers of thread " + std::to_string(tid));
+    scratch_ = (r.sp() - 4096) & ~uint64_t{63};
+    saved_ = read_mem(tid, scratch_, 64);
+  }
+  int64_t call(int64_t nr, std::initializer_list<uint64_t> args) {
+    std::string why;
+    auto r = inj_.call(nr, args, &why);
+    if (!r) throw Error("attach: " + why);
+    return *r;
+  }
+  std::string answer(size_t n) { return read_mem(tid_, scratch_, n); }
+  uint64_t scratch() const { return scratch_; }
+  void finish() {
+    std::string why;
+    if (!write_mem(tid_, scratch_, saved_) || !inj_.restore(&why))
+      throw Error("attach: cannot put thread " + std::to_string(tid_) + " back: " + why);
+  }
+
+ private:
+  SyscallInjector inj_;
+  pid_t tid_;
+  uint64_t scratch_ = 0;
+  std::string saved_;
+};
+
+void ask_process(Snapshot& s, pid_t tgid, uint64_t insn) {
+  Asker a(tgid, insn);
+  s.values["brk"] = a.call(SYS_brk, {0});
+  uint64_t set = sig_bits(tgid, "SigCgt:") | sig_bits(tgid, "SigIgn:");
+  for (int sig = 1; sig <= 64; sig++) {
+    if (!(set & (1ull << (sig - 1))) || sig == SIGKILL || sig == SIGSTOP) continue;
+    if (a.call(SYS_rt_sigaction, {static_cast<uint64_t>(sig), 0, a.scratch(), 8}) != 0) continue;
+    s.sigactions.push_back(SnapSigaction{sig, a.answer(kSigactionBytes)});
+  }
+  a.finish();
+}
+
+SnapThread thread_state(pid_t tid, uint64_t insn) {
+  SnapThread t;
+  t.tid = tid;
+  Regs regs;
+  if (!regs.read(tid)) throw Error("attach: cannot read the registers of thread " + std::to_string(tid));
+  t.regs.assign(reinterpret_cast<const char*>(&regs.raw), sizeof regs.raw);
+#if defined(__x86_64__)
+  std::string xs(kMaxXstateBytes, '\0');
+  iovec iov{xs.data(), xs.size()};
+  if (ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) != 0)
+    throw Error("attach: cannot read the FP/SSE/AVX state of thread " + std::to_string(tid));
+  t.xstate = xs.substr(0, iov.iov_len);
+#endif
+  if (ptrace(PTRACE_GETSIGMASK, tid, sizeof t.sigmask, &t.sigmask) != 0)
+    throw Error("attach: cannot read the signal mask of thread " + std::to_string(tid));
+  Asker a(tid, insn);
+  if (a.call(SYS_sigaltstack, {0, a.scratch()}) == 0) {
+    std::string ss = a.answer(kStackTBytes);
+    int flags;
+    std::memcpy(&flags, ss.data() + 8, sizeof flags);
+    if (!(flags & SS_DISABLE)) t.altstack = ss;
+  }
+  a.finish();
+  return t;
+}
+
+}  // namespace
+
+SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>& tids,
+                            uint64_t insn) {
+  Snapshot s;
+  ask_process(s, tgid, insn);
+  for (pid_t tid : tids) s.threads.push_back(thread_state(tid, insn));
+  read_values(s, tgid);
+  s.maps = read_maps(tgid);  // after the questions: they may not change the mappings
+  SnapshotStats st;
+  st.mappings = s.maps.size();
+  write_snapshot(w, s);
+  write_contents(w, tgid, s.maps, st);
+  return st;
+}
+
+}  // namespace rp

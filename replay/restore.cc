@@ -1,0 +1,222 @@
+// Replay of an attach recording: the recorded program is started as for any
+// replay (stopped after its execve), then turned into the snapshot
+// (common/snapshot.h) with syscalls rp runs in it: its own mappings go, the
+// snapshot's come at their addresses with their protection and contents,
+// then signal actions, alternate stack, brk and auxv, and last the
+// registers. The recorded events then replay from the attach point on.
+#include <elf.h>
+#include <linux/prctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "inject.h"
+#include "replayer.h"
+#include "snapshot.h"
+#include "tracee_mem.h"
+#include "vdso.h"
+
+namespace rp {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kScratchSize = 4 * kPage;  // code page + room for structures and the auxv
+
+// Runs the syscalls of the restore; any failure is a divergence: the
+// replayed process would not be the recorded one.
+class Restorer {
+ public:
+  Restorer(pid_t pid, uint64_t insn) : pid_(pid), inj_(std::make_unique<SyscallInjector>(pid, insn)) {}
+  int64_t call(const char* what, int64_t nr, std::initializer_list<uint64_t> args) {
+    std::string why;
+    auto r = inj_->call(nr, args, &why);
+    if (!r) fail(std::string(what) + ": " + why);
+    return *r;
+  }
+  void use_insn(uint64_t insn) { inj_ = std::make_unique<SyscallInjector>(pid_, insn); }
+  void write(uint64_t addr, const std::string& bytes, const std::string& what) {
+    if (!write_mem(pid_, addr, bytes)) fail("cannot write " + what);
+  }
+  [[noreturn]] static void fail(const std::string& why) {
+    throw Divergence("cannot restore the snapshot: " + why);
+  }
+
+ private:
+  pid_t pid_;
+  std::unique_ptr<SyscallInjector> inj_;
+};
+
+std::string hex(uint64_t v) {
+  char b[32];
+  snprintf(b, sizeof b, "%#llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+bool overlaps_snapshot(const Snapshot& s, uint64_t addr, uint64_t size) {
+  for (const auto& m : s.maps)
+    if (addr < m.addr + m.size && m.addr < addr + size) return true;
+  return false;
+}
+
+// A page for rp's syscall instruction and structures, where neither the
+// fresh process nor the snapshot has anything.
+uint64_t map_scratch(Restorer& r, const Snapshot& s) {
+  for (uint64_t at = 1ull << 40; at < 1ull << 46; at += 1ull << 36) {
+    if (overlaps_snapshot(s, at, kScratchSize)) continue;
+    int64_t got = r.call("mmap", SYS_mmap,
+                         {at, kScratchSize, PROT_READ | PROT_WRITE | PROT_EXEC,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                          static_cast<uint64_t>(-1), 0});
+    if (static_cast<uint64_t>(got) == at) return at;
+  }
+  Restorer::fail("no free address range for rp's scratch page");
+}
+
+struct Range {
+  uint64_t addr, size;
+};
+
+std::vector<Range> current_maps(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/maps");
+  std::vector<Range> out;
+  for (std::string line; std::getline(f, line);) {
+    unsigned long long start = 0, end = 0;
+    if (sscanf(line.c_str(), "%llx-%llx", &start, &end) != 2) continue;
+    if (line.find("[vsyscall]") != std::string::npos) continue;  // fixed, cannot go
+    out.push_back(Range{start, end - start});
+  }
+  return out;
+}
+
+void unmap_all_but(Restorer& r, pid_t pid, uint64_t keep) {
+  for (const auto& m : current_maps(pid)) {
+    if (m.addr == keep) continue;
+    if (r.call("munmap", SYS_munmap, {m.addr, m.size}) != 0)
+      Restorer::fail("cannot unmap " + hex(m.addr) + " of the started program");
+  }
+}
+
+// Writable while the contents are written (a shared mapping cannot be
+// written through /proc/PID/mem otherwise), then given its protection.
+void map_snapshot(Restorer& r, TraceReader& trace, const Snapshot& s) {
+  constexpr uint64_t kRW = PROT_READ | PROT_WRITE;
+  for (const auto& m : s.maps) {
+    uint64_t flags = (m.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED;
+    if (m.path == "[stack]") flags |= MAP_GROWSDOWN;  // it may grow as in the recording
+    int64_t got = r.call("mmap", SYS_mmap, {m.addr, m.size, static_cast<uint64_t>(m.prot) | kRW,
+                                            flags, static_cast<uint64_t>(-1), 0});
+    if (static_cast<uint64_t>(got) != m.addr)
+      Restorer::fail("cannot map " + hex(m.addr) + " (" + m.path + "): mmap returned " +
+                     std::to_string(got));
+  }
+  for (const auto& c : s.chunks) r.write(c.addr, trace.blob(c.blob), "memory at " + hex(c.addr));
+  for (const auto& m : s.maps)
+    if ((static_cast<uint64_t>(m.prot) | kRW) != static_cast<uint64_t>(m.prot) &&
+        r.call("mprotect", SYS_mprotect, {m.addr, m.size, static_cast<uint64_t>(m.prot)}) != 0)
+      Restorer::fail("cannot set the protection of " + hex(m.addr) + " (" + m.path + ")");
+}
+
+void restore_signals(Restorer& r, const Snapshot& s, uint64_t scratch) {
+  for (const auto& a : s.sigactions) {
+    r.write(scratch + kPage, a.action, "a signal action");
+    if (r.call("rt_sigaction", SYS_rt_sigaction,
+               {static_cast<uint64_t>(a.sig), scratch + kPage, 0, 8}) != 0)
+      Restorer::fail("cannot set the action of signal " + std::to_string(a.sig));
+  }
+  const SnapThread& t = s.threads[0];
+  if (!t.altstack.empty()) {
+    r.write(scratch + kPage, t.altstack, "the alternate signal stack");
+    if (r.call("sigaltstack", SYS_sigaltstack, {scratch + kPage, 0}) != 0)
+      Restorer::fail("cannot set the alternate signal stack");
+  }
+}
+
+// brk, the bounds /proc shows and the auxv (gdb reads it to find the
+// program's load address).
+void restore_mm(Restorer& r, const Snapshot& s, uint64_t scratch) {
+  auto v = [&](const char* k) -> uint64_t {
+    auto it = s.values.find(k);
+    return it == s.values.end() ? 0 : static_cast<uint64_t>(it->second);
+  };
+  prctl_mm_map m{};
+  m.start_code = v("start_code");
+  m.end_code = v("end_code");
+  m.start_data = v("start_data");
+  m.end_data = v("end_data");
+  m.start_brk = v("start_brk");
+  m.brk = v("brk");
+  m.start_stack = v("start_stack");
+  m.arg_start = v("arg_start");
+  m.arg_end = v("arg_end");
+  m.env_start = v("env_start");
+  m.env_end = v("env_end");
+  m.exe_fd = static_cast<uint32_t>(-1);
+  uint64_t auxv_at = scratch + 2 * kPage;
+  r.write(auxv_at, s.auxv, "the auxv");
+  m.auxv = reinterpret_cast<__u64*>(auxv_at);
+  m.auxv_size = static_cast<uint32_t>(s.auxv.size());
+  r.write(scratch + kPage, std::string(reinterpret_cast<const char*>(&m), sizeof m), "prctl_mm_map");
+  int64_t ret = r.call("prctl", SYS_prctl, {PR_SET_MM, PR_SET_MM_MAP, scratch + kPage, sizeof m, 0});
+  if (ret != 0)
+    Restorer::fail("cannot set brk, auxv and the memory bounds (prctl PR_SET_MM_MAP: " +
+                   std::string(strerror(static_cast<int>(-ret))) + ")");
+}
+
+void restore_thread(pid_t pid, const SnapThread& t) {
+  Regs regs;
+  std::memcpy(&regs.raw, t.regs.data(), sizeof regs.raw);
+  if (!regs.write(pid)) Restorer::fail("cannot set the registers");
+#if defined(__x86_64__)
+  if (!t.xstate.empty()) {
+    std::string xs = t.xstate;
+    iovec iov{xs.data(), xs.size()};
+    if (ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, &iov) != 0)
+      Restorer::fail("cannot set the FP/SSE/AVX state (" + std::string(strerror(errno)) + ")");
+  }
+#endif
+  uint64_t mask = t.sigmask;
+  if (ptrace(PTRACE_SETSIGMASK, pid, sizeof mask, &mask) != 0)
+    Restorer::fail("cannot set the signal mask");
+}
+
+}  // namespace
+
+void Replayer::start_from_snapshot(LaunchSpec& spec) {
+  Snapshot s = read_snapshot(trace_);
+  if (s.threads.size() != 1)
+    throw Error(trace_.path() + ": replay from a snapshot of " + std::to_string(s.threads.size()) +
+                " threads is not implemented yet (single-threaded processes only)");
+  pid_t rec = s.threads[0].tid;
+  pid_t root = launch(spec);
+  Task& t = tasks_[rec] = Task(rec, root, root);
+  request(t, PTRACE_SYSCALL, nullptr, nullptr);
+  t.state = State::kRunning;
+  wait_syscall_stop(t, false);  // execve's exit stop
+  if (t.state == State::kGone) throw Error("the program died while starting");
+  std::string why;
+  if (!patch_vdso(root, &why)) throw Error(why);
+  uint64_t insn = vdso_syscall_insn(root);
+  if (!insn) Restorer::fail("the started program has no vDSO to run syscalls from");
+  Restorer r(root, insn);
+  uint64_t scratch = map_scratch(r, s);
+  r.write(scratch, std::string("\x0f\x05\xcc", 3), "rp's scratch page");  // syscall; int3
+  r.use_insn(scratch);
+  unmap_all_but(r, root, scratch);
+  map_snapshot(r, trace_, s);
+  restore_signals(r, s, scratch);
+  restore_mm(r, s, scratch);
+  r.call("munmap", SYS_munmap, {scratch, kScratchSize});
+  restore_thread(root, s.threads[0]);
+  t.state = State::kHeld;
+  root_rec_ = rec;
+  seq_ = 0;
+}
+
+}  // namespace rp

@@ -1,0 +1,50 @@
+# Sourced by the attach tests (after lib.sh): a running samples/line_server
+# to attach to with `rp record -p`, requests sent to it through its FIFO, and
+# waits bounded by a generous time (the machine may be loaded), never sleeps
+# that a slow run could outlast.
+
+# start_server NAME: line_server reading $TMP/NAME.fifo, answering into
+# $TMP/NAME.out; SERVER_PID is its pid.
+start_server() {
+    mkfifo "$TMP/$1.fifo" || fail "mkfifo"
+    "$SAMPLES/sample_line_server" "$TMP/$1.fifo" >"$TMP/$1.out" 2>&1 </dev/null &
+    SERVER_PID=$!
+    BG_PIDS+=("$SERVER_PID")
+    wait_lines "$1" 1
+}
+
+# wait_lines NAME N: until $TMP/NAME.out has N lines (60 s at most).
+wait_lines() {
+    for _ in $(seq 1 600); do
+        [ "$(wc -l <"$TMP/$1.out")" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    show "$TMP/$1.out"
+    fail "$1: the server did not answer (expected $2 lines)"
+}
+
+# send NAME REQUEST...: each request, then waits for its one-line answer.
+send() {
+    local name=$1 n
+    shift
+    for req in "$@"; do
+        n=$(wc -l <"$TMP/$name.out")
+        echo "$req" >"$TMP/$name.fifo"
+        wait_lines "$name" $((n + 1))
+    done
+}
+
+# attach NAME: `rp record -p SERVER_PID --backend=ptrace -o $TMP/NAME.db` in
+# the background (RP_PID), once it says it has attached.
+attach() {
+    "$RP" record -p "$SERVER_PID" --backend=ptrace -o "$TMP/$1.db" 2>"$TMP/$1.rec.err" </dev/null &
+    RP_PID=$!
+    BG_PIDS+=("$RP_PID")
+    for _ in $(seq 1 600); do
+        grep -q "attached to process" "$TMP/$1.rec.err" && return 0
+        kill -0 "$RP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    show "$TMP/$1.rec.err"
+    fail "$1: rp record -p did not attach"
+}
