@@ -95,7 +95,9 @@ else
 fi
 if [ -n "$ROUNDS_ARG" ]; then   # more pairs: the nginx budget (and the total) grow with them
   B_TOTAL=$((B_TOTAL - B_NGINX))
-  B_NGINX=$((B_NGINX * ROUNDS_ARG / ROUNDS + 1))
+  per_round=$((B_NGINX / ROUNDS))
+  ((per_round < 60)) && per_round=60   # a round of all configs takes ~50 s with --quick
+  B_NGINX=$((per_round * ROUNDS_ARG))
   B_TOTAL=$((B_TOTAL + B_NGINX))
   ROUNDS=$ROUNDS_ARG
 fi
