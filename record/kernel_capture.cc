@@ -60,6 +60,10 @@ constexpr int kDrainTimeoutMs = 20;
 // compressing and SQLite take a CPU only when the program leaves one idle,
 // and catch up after it exits (issue 12; docs/performance.md).
 constexpr int kWriterNice = 19;
+// Past this backlog the writer gets its normal priority back: memory stays
+// bounded, and an attached capture (no stall path) does not reach the queue
+// limit, where the drain would stop and the ring would fill.
+constexpr size_t kBoostQueuedBytes = kMaxQueuedBytes / 4;
 // In the raw queue, in place of a record's length: a record the tracer
 // completed from memory follows (an rp_rec_syscall).
 constexpr uint32_t kDoneMark = 0xffffffff;
@@ -386,6 +390,7 @@ void KernelCapture::drain_loop() {
       std::unique_lock lk(q_mu_);
       q_space_cv_.wait(lk, [&] { return queued_bytes_ < kMaxQueuedBytes; });
       queued_bytes_ += chunk.size();
+      if (queued_bytes_ > kBoostQueuedBytes) writer_normal_priority();
       queue_.push_back(std::move(chunk));
       chunk.clear();
       // A buffer the writer is done with: its pages are mapped already (fresh
@@ -427,9 +432,15 @@ void KernelCapture::decode_chunk(const RawChunk& chunk, std::vector<RecordDecode
   }
 }
 
+// Best effort: without CAP_SYS_NICE the writer keeps its low priority.
+void KernelCapture::writer_normal_priority() {
+  if (pid_t t = writer_tid_.load())
+    setpriority(PRIO_PROCESS, static_cast<id_t>(t), getpriority(PRIO_PROCESS, 0));
+}
+
 void KernelCapture::writer_loop() {
   writer_tid_ = gettid();
-  setpriority(PRIO_PROCESS, static_cast<id_t>(writer_tid_.load()), kWriterNice);
+  if (!stopping_) setpriority(PRIO_PROCESS, static_cast<id_t>(writer_tid_.load()), kWriterNice);
   for (;;) {
     RawChunk chunk;
     {
@@ -488,10 +499,8 @@ void KernelCapture::finish() {
     std::lock_guard lk(done_mu_);
     done_elsewhere_.push_back(r);
   }
-  // The program is gone: the backlog is all that is left to wait for. (Best
-  // effort: without CAP_SYS_NICE the writer keeps its low priority.)
-  if (pid_t t = writer_tid_.load())
-    setpriority(PRIO_PROCESS, static_cast<id_t>(t), getpriority(PRIO_PROCESS, 0));
+  // The program is gone: the backlog is all that is left to wait for.
+  writer_normal_priority();
   stopping_ = true;
   if (drain_.joinable()) drain_.join();
   if (writer_.joinable()) writer_.join();

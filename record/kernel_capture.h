@@ -233,6 +233,7 @@ class KernelCapture : public EventsOnlyHooks {
  private:
   void drain_loop();
   void writer_loop();
+  void writer_normal_priority();
   void decode_chunk(const RawChunk& chunk, std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
