@@ -255,12 +255,18 @@ void Replayer::observe_exit(Task& t, const Event& e) {
   if (t.real == t.real_tgid) {
     for (auto& [rec, o] : tasks_) {
       if (&o == &t || o.real_tgid != t.real_tgid || o.state == State::kGone) continue;
-      if (o.state != State::kRunning) resume_request(o, PTRACE_CONT, 0);
+      // A signal it was given (a fault about to kill the group) goes with
+      // it: without it the thread would fault again, forever.
+      if (o.state != State::kRunning) resume_request(o, PTRACE_CONT, o.resume_sig);
+      o.resume_sig = 0;
       o.state = State::kRunning;
       // Traced threads stay zombies until reaped, and hold the leader's report.
       while (o.state != State::kGone) {
-        wait(o);
-        if (o.state != State::kGone) resume_request(o, PTRACE_CONT, 0);
+        int status = wait(o);
+        if (o.state == State::kGone) break;
+        bool signal_stop = WIFSTOPPED(status) && !is_syscall_stop(status) &&
+                           stop_event(status) == 0 && WSTOPSIG(status) != SIGTRAP;
+        resume_request(o, PTRACE_CONT, signal_stop ? WSTOPSIG(status) : 0);
       }
     }
   }
