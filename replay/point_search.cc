@@ -41,6 +41,15 @@ std::vector<std::pair<uint64_t, uint64_t>> address_gaps(pid_t tid) {
 
 }  // namespace
 
+// What a wait saw, for a divergence report.
+static std::string stop_description(int status) {
+  if (!WIFSTOPPED(status)) return render_wait_status(status);
+  if (is_syscall_stop(status)) return "a syscall stop";
+  std::string s = "stopped by " + render_signal(WSTOPSIG(status));
+  if (stop_event(status)) s += ", ptrace event " + std::to_string(stop_event(status));
+  return s;
+}
+
 // Stops a thread that is already at the point in a SIGTRAP signal-delivery
 // stop, as the searches leave it.
 void Replayer::stop_in_place(Task& t, const Event& e) {
@@ -48,7 +57,7 @@ void Replayer::stop_in_place(Task& t, const Event& e) {
   resume_request(t, PTRACE_SYSEMU, 0);
   int status = wait(t);
   if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
-    diverge(e, "cannot stop the thread where it is");
+    diverge(e, "cannot stop the thread where it is (" + stop_description(status) + ")");
   t.state = State::kHeld;
 }
 

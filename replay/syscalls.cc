@@ -279,6 +279,27 @@ void Replayer::place_mapping(Task& t, const Event& e) {
   set_regs(t, m);
 }
 
+// The registers a call was given stay as the program set them, as after the
+// real call: replay may have rewritten some for the call it ran instead (a
+// mapping's address, flags and descriptor; a clone's namespace flags), and a
+// switch recorded right after the call compares every register.
+void Replayer::restore_call_args(Task& t, Regs& after) {
+  Regs r = after;
+#if defined(__x86_64__)
+  r.raw.rdi = t.regs.raw.rdi;
+  r.raw.rsi = t.regs.raw.rsi;
+  r.raw.rdx = t.regs.raw.rdx;
+  r.raw.r10 = t.regs.raw.r10;
+  r.raw.r8 = t.regs.raw.r8;
+  r.raw.r9 = t.regs.raw.r9;
+#elif defined(__aarch64__)
+  for (int i = 1; i < 6; i++) r.raw.regs[i] = t.regs.raw.regs[i];  // x0 is the result
+#endif
+  if (std::memcmp(&r.raw, &after.raw, sizeof r.raw) == 0) return;
+  set_regs(t, r);
+  after = r;
+}
+
 void Replayer::execute(Task& t, const Event& e) {
   const SyscallSpec* s = syscall_spec(e.nr);
   reenter_syscall(t, e);
@@ -311,6 +332,8 @@ void Replayer::execute(Task& t, const Event& e) {
     after.set_ret(e.ret);
     set_regs(t, after);
   }
+  if (s->policy != RP_POLICY_EXECVE && s->policy != RP_POLICY_SIGRETURN)
+    restore_call_args(t, after);
   if (s->policy != RP_POLICY_SIGRETURN && after.ret() != e.ret)
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
@@ -439,6 +462,7 @@ void Replayer::finish_in_syscall(Task& t) {
   Regs after = get_regs(t);
   after.set_ret(t.fixup_ret);
   set_regs(t, after);
+  restore_call_args(t, after);
   t.regs = after;
   t.state = State::kHeld;
 }

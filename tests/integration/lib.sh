@@ -77,7 +77,8 @@ assert_native_runs_differ() { # NAME CMD...
 record() {
     local name=$1
     shift
-    run "$TMP/$name.rec" "$TMP/$name.rec.err" "$RP" record -q --backend="${RP_BACKEND:-auto}" \
+    # The program sees the same environment whichever backend records it.
+    run "$TMP/$name.rec" "$TMP/$name.rec.err" env -u RP_BACKEND "$RP" record -q --backend="${RP_BACKEND:-auto}" \
         -o "$TMP/$name.db" -- "$@"
     REC_STATUS=$STATUS
     [ -s "$TMP/$name.db" ] || { show "$TMP/$name.rec.err"; fail "$name: no trace written"; }
