@@ -319,16 +319,46 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	}
 }
 
+static bool rp_switches(void)
+{
+	return rp->cfg.flags & RP_KMOD_F_SWITCHES;
+}
+
+/* The thread goes back to user code: the last runner's pending stop, if
+ * another thread's, is ordered before it (and before its syscall record). */
+static void rp_resume_user(struct rp_thread *th)
+{
+	if (!rp_switches())
+		return;
+	rp_switch_flush();
+	if (!fatal_signal_pending(current))
+		rp_switch_resume(th, current, false);
+}
+
+/* The program moved a thread to other CPUs: it stops before running user
+ * code again, and rp's supervisor puts it back on the recording's CPU. The
+ * call itself is recorded as usual (what it asked for is in its input). */
+static void rp_stop_after_affinity(struct rp_thread *th, long ret)
+{
+	if (!rp_switches() || th->nr != __NR_sched_setaffinity || ret != 0)
+		return;
+	WRITE_ONCE(th->repin, 1);
+	send_sig(SIGSTOP, current, 1);  /* SI_KERNEL, like bpf_send_signal_thread */
+}
+
 static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 {
 	struct rp_rec_syscall rec;
 	struct rp_thread *th;
+	bool entered;
 
 	if (!READ_ONCE(rp->running))
 		return;
 	th = rp_current();
 	if (!th || rp_compat())
 		return;
+	entered = th->in_sys;
+	rp_resume_user(th);
 	if (th->in_sys) {
 		th->in_sys = false;
 		rp_fill_syscall(&rec, th);
@@ -366,6 +396,27 @@ static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 	rec.ret = ret;
 	rec.seq = rp_next_seq();
 	rp_emit_syscall(th, &rec);
+	if (entered && !(rec.h.flags & RP_SYSF_KILLED))
+		rp_stop_after_affinity(th, ret);
+}
+
+/* prev stops running, next starts: a stop in user code is kept; next,
+ * stopped in user code before, resumes it now. */
+static void rp_sched_switch(void *data, bool preempt, struct task_struct *prev,
+			    struct task_struct *next, unsigned int prev_state)
+{
+	struct rp_thread *th;
+
+	if (!READ_ONCE(rp->running))
+		return;
+	th = rp_find(prev);
+	if (th)
+		rp_switch_stop(th, prev, preempt, prev_state);
+	th = rp_find(next);
+	/* Unlocked peek: only the thread's own stop sets it and only its own
+	 * resumption clears it, both ordered before this switch-in. */
+	if (th && READ_ONCE(th->user_stop))
+		rp_switch_resume(th, next, true);
 }
 
 static bool rp_follows_fork(struct task_struct *parent, struct task_struct *child)
@@ -437,12 +488,37 @@ static void rp_sched_exec(void *data, struct task_struct *p, pid_t old_pid,
 				    ? strlen(th->exec_path) : 0;
 }
 
+/* RP_IOC_TAKE: what the module noted about thread vtid's current stop. */
+int rp_take(pid_t vtid, u32 what, u64 *value)
+{
+	struct task_struct *t;
+	struct rp_thread *th;
+	int err = 0;
+
+	*value = 0;
+	rcu_read_lock();
+	t = pid_task(find_vpid(vtid), PIDTYPE_PID);
+	th = t ? rp_find(t) : NULL;
+	if (!th)
+		err = -ESRCH;
+	else if (what == RP_TAKE_STOP_SEQ)
+		*value = xchg(&th->stop_seq, 0);
+	else if (what == RP_TAKE_REPIN)
+		*value = xchg(&th->repin, 0);
+	else
+		err = -EINVAL;
+	rcu_read_unlock();
+	return err;
+}
+
 /* ---- registration ---- */
 
 struct rp_tp {
 	const char *name;
 	void *probe;
+	u32 needs;          /* RP_KMOD_F_* without which it stays unregistered */
 	struct tracepoint *tp;
+	bool registered;
 };
 
 static struct rp_tp rp_tps[] = {
@@ -451,6 +527,8 @@ static struct rp_tp rp_tps[] = {
 	{ "sched_process_fork", rp_sched_fork },
 	{ "sched_process_exit", rp_sched_exit },
 	{ "sched_process_exec", rp_sched_exec },
+	/* Every context switch of the machine passes here: only when asked. */
+	{ "sched_switch", rp_sched_switch, RP_KMOD_F_SWITCHES },
 };
 
 static void rp_lookup_tp(struct tracepoint *tp, void *priv)
@@ -464,8 +542,11 @@ static void rp_lookup_tp(struct tracepoint *tp, void *priv)
 
 static void rp_unregister(size_t n)
 {
-	while (n--)
-		tracepoint_probe_unregister(rp_tps[n].tp, rp_tps[n].probe, NULL);
+	while (n--) {
+		if (rp_tps[n].registered)
+			tracepoint_probe_unregister(rp_tps[n].tp, rp_tps[n].probe, NULL);
+		rp_tps[n].registered = false;
+	}
 	/* No probe runs after this returns: the state they use may go. */
 	tracepoint_synchronize_unregister();
 }
@@ -497,12 +578,15 @@ int rp_probes_start(void)
 	if (rp->root_pid)
 		rp_add_root_threads();
 	for (i = 0; i < ARRAY_SIZE(rp_tps); i++) {
+		if ((rp->cfg.flags & rp_tps[i].needs) != rp_tps[i].needs)
+			continue;
 		err = tracepoint_probe_register(rp_tps[i].tp, rp_tps[i].probe, NULL);
 		if (err) {
 			rp_unregister(i);
 			rp_threads_clear();
 			return err;
 		}
+		rp_tps[i].registered = true;
 	}
 	/* Only now: a sys_enter seen before its sys_exit probe exists would
 	 * take a sequence number that no record carries. */
@@ -514,5 +598,6 @@ void rp_probes_stop(void)
 {
 	WRITE_ONCE(rp->running, false);
 	rp_unregister(ARRAY_SIZE(rp_tps));
+	rp_switch_reset();
 	rp_threads_clear();
 }

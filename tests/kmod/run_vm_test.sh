@@ -42,7 +42,7 @@ command -v cpio >/dev/null || skip "cpio not installed"
 [ -r "$bios" ] || skip "no $bios"
 [ -n "$busybox" ] && ldd "$busybox" 2>&1 | grep -q "not a dynamic" || skip "no static busybox (busybox-static)"
 [ -f "$module" ] || skip "no $module (linux-headers-$kver missing?)"
-for f in "$build/rp" "$build/kmod/kmod_selftest"; do [ -x "$f" ] || skip "$f not built"; done
+for f in "$build/rp" "$build/kmod/kmod_selftest" "$build/kmod/kmod_switch_test"; do [ -x "$f" ] || skip "$f not built"; done
 for s in $samples; do
   [ -x "$build/samples/sample_${s}_static" ] || skip "sample_${s}_static not built"
 done
@@ -53,7 +53,7 @@ root=$work/root
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,samples}
 cp "$busybox" "$root/bin/busybox"
 cp "$module" "$root/rp.ko"
-cp "$build/kmod/kmod_selftest" "$root/bin/"
+cp "$build/kmod/kmod_selftest" "$build/kmod/kmod_switch_test" "$root/bin/"
 for s in $samples; do cp "$build/samples/sample_${s}_static" "$root/samples/$s"; done
 # rp is dynamically linked: bring its libraries and loader along.
 cp "$build/rp" "$root/bin/rp"
@@ -89,6 +89,12 @@ check selftest test $rc = 0
 kmod_selftest 262144 > /tmp/st.out 2>&1; rc=$?
 cat /tmp/st.out
 check selftest_small_ring sh -c "test $rc = 0 && grep -q 'stalls=[1-9]' /tmp/st.out"
+# Switch records: four threads computing on one CPU; and none when not asked.
+for mode in on off; do
+  kmod_switch_test --$mode > /tmp/st.out 2>&1; rc=$?
+  cat /tmp/st.out
+  check switch_test_$mode test $rc = 0
+done
 echo "TIME selftests $(now) - $t0"
 
 if [ ! -e /selftest-only ]; then
@@ -156,7 +162,7 @@ tr -d '\r' < "$serial" | grep -E "^(PASS|FAIL|TIME|RP-VM|  )"
 [ $keep = 1 ] && echo "kept $work"
 nfail=$(tr -d '\r' < "$serial" | grep -c "^FAIL ")
 npass=$(tr -d '\r' < "$serial" | grep -c "^PASS ")
-expected=8
+expected=12  # checks, and the PASS line each self-test prints
 [ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + 1 + 3 * $(echo $samples | wc -w) ))
 if [ $qrc = 124 ]; then echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
 if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
