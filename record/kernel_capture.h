@@ -55,6 +55,7 @@ class KernelProducer {
     uint64_t copy_faults = 0;  // user copies that failed in kernel context
     uint64_t stalls = 0;       // threads stopped for user space to finish a record
     uint64_t lost = 0;         // records the producer could not keep at all
+    uint64_t switches = 0;     // RP_REC_SWITCH records (thread switches in user code)
   };
   virtual ~KernelProducer() = default;
   virtual std::string name() const = 0;  // the trace's meta "backend"
@@ -76,6 +77,13 @@ class KernelProducer {
   // supervisor numbers the exit when it reaps the thread, which is too late
   // when another thread waits in pthread_join (replay may then diverge).
   virtual uint64_t take_exit_seq(pid_t /*tid*/) { return 0; }
+  // The sequence number the kernel side took when thread tid entered the
+  // signal stop it is in now (its signal event's place among the switches),
+  // removed; 0: none. Tracer thread, after a ptrace request on the stop.
+  virtual uint64_t take_stop_seq(pid_t /*tid*/) { return 0; }
+  // True (once) if the producer stopped tid because its sched_setaffinity
+  // succeeded: the supervisor pins the recording back (record/cpu_pin.h).
+  virtual bool take_repin(pid_t /*tid*/) { return false; }
   // The path thread tid passed to the execve it is in (seen at sys_enter),
   // or "" if unknown. Tracer thread, at the exec stop.
   virtual std::string exec_path(pid_t /*tid*/) { return ""; }
