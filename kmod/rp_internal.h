@@ -41,6 +41,9 @@ void rp_ring_commit(struct rp_ring *r, void *rec, u16 type, u16 flags, u32 size)
  * wakeup there would take a run-queue lock already held). The drainer's
  * poll timeout or the next commit collects the record. */
 void rp_ring_commit_quiet(struct rp_ring *r, void *rec, u16 type, u16 flags, u32 size);
+/* Wakes the drainer if the ring is worth reading (never under a lock the
+ * scheduler's probes take: the wakeup takes a run-queue lock). */
+void rp_ring_wake(struct rp_ring *r);
 int rp_ring_consume(struct rp_ring *r, u64 new_tail);
 bool rp_ring_readable(struct rp_ring *r);
 void rp_ring_kill(struct rp_ring *r);

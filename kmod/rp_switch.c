@@ -20,7 +20,9 @@
  *   (a handler).
  *
  * The state is under one raw spinlock: sched_switch runs with the run queue
- * locked and interrupts off, where nothing may sleep or wake a task.
+ * locked and interrupts off, where nothing may sleep or wake a task; and
+ * nothing wakes a task while holding it (the wakeup would take a run-queue
+ * lock: the reverse order).
  */
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
@@ -74,7 +76,9 @@ static void rp_user_regs(struct task_struct *t, u64 *w)
 #endif
 }
 
-static bool rp_switch_write(const struct rp_rec_switch *rec, bool quiet)
+/* Under rp_switch_lock, so without waking the drainer: a wakeup takes a
+ * run-queue lock, and sched_switch holds one while it waits for this lock. */
+static bool rp_switch_write(const struct rp_rec_switch *rec)
 {
 	struct rp_rec_switch *p = rp_ring_reserve(&rp->ring, sizeof(*p));
 
@@ -82,17 +86,14 @@ static bool rp_switch_write(const struct rp_rec_switch *rec, bool quiet)
 		return false;
 	memcpy((u8 *)p + sizeof(p->h), (const u8 *)rec + sizeof(rec->h),
 	       sizeof(*rec) - sizeof(rec->h));
-	if (quiet)
-		rp_ring_commit_quiet(&rp->ring, p, RP_REC_SWITCH, 0, sizeof(*p));
-	else
-		rp_ring_commit(&rp->ring, p, RP_REC_SWITCH, 0, sizeof(*p));
+	rp_ring_commit_quiet(&rp->ring, p, RP_REC_SWITCH, 0, sizeof(*p));
 	atomic64_inc(&rp->st.records);
 	atomic64_add(sizeof(*p), &rp->st.bytes);
 	return true;
 }
 
 /* Under rp_switch_lock: the last runner's pending stop becomes a record. */
-static void rp_switch_emit(bool quiet)
+static void rp_switch_emit(void)
 {
 	struct rp_rec_switch rec;
 
@@ -102,7 +103,7 @@ static void rp_switch_emit(bool quiet)
 	rec.seq = rp_next_seq();
 	memcpy(rec.regs, rp_runner.regs, sizeof(rec.regs));
 	atomic64_inc(&rp->st.switches);
-	if (!rp_nbacklog && rp_switch_write(&rec, quiet))
+	if (!rp_nbacklog && rp_switch_write(&rec))
 		return;
 	if (rp_nbacklog == RP_SWITCH_BACKLOG) {
 		atomic64_inc(&rp->st.lost);  /* counted: the recording says it is incomplete */
@@ -112,18 +113,23 @@ static void rp_switch_emit(bool quiet)
 	rp_backlog[rp_nbacklog++] = rec;
 }
 
-/* Under rp_switch_lock: t runs user code next (or is found to have run it). */
-static void rp_note_runner(struct task_struct *t, bool quiet)
+/* Under rp_switch_lock: t runs user code next (or is found to have run it).
+ * True if a record was emitted. */
+static bool rp_note_runner(struct task_struct *t)
 {
 	pid_t tid = task_pid_nr(t);
+	bool emitted = false;
 
 	if (rp_runner.tid != tid) {
-		if (rp_runner.pending)
-			rp_switch_emit(quiet);
+		if (rp_runner.pending) {
+			rp_switch_emit();
+			emitted = true;
+		}
 		rp_runner.tid = tid;
 		rp_runner.tgid = task_tgid_nr(t);
 	}
 	rp_runner.pending = false;  /* it goes on from where it stopped */
+	return emitted;
 }
 
 void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
@@ -136,7 +142,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		return;
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = true;
-	rp_note_runner(t, true);
+	rp_note_runner(t);
 	if (!preempt && (state & (__TASK_STOPPED | __TASK_TRACED))) {
 		/* Numbered before any other thread runs. */
 		WRITE_ONCE(th->stop_seq, rp_next_seq());
@@ -150,11 +156,14 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool quiet)
 {
 	unsigned long flags;
+	bool emitted;
 
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = false;
-	rp_note_runner(t, quiet);
+	emitted = rp_note_runner(t);
 	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
+	if (emitted && !quiet)
+		rp_ring_wake(&rp->ring);
 }
 
 void rp_switch_flush(void)
@@ -165,7 +174,7 @@ void rp_switch_flush(void)
 	if (!READ_ONCE(rp_nbacklog))
 		return;
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
-	for (n = 0; n < rp_nbacklog && rp_switch_write(&rp_backlog[n], true); n++)
+	for (n = 0; n < rp_nbacklog && rp_switch_write(&rp_backlog[n]); n++)
 		;
 	for (i = n; i < rp_nbacklog; i++)
 		rp_backlog[i - n] = rp_backlog[i];
