@@ -26,7 +26,21 @@
 static DEFINE_HASHTABLE(rp_threads, 10);
 static DEFINE_SPINLOCK(rp_threads_lock);
 
+/* Exited threads' exit numbers until the supervisor reaps them (by tid). */
+struct rp_exit {
+	struct hlist_node node;
+	pid_t tid;
+	u64 seq;
+};
+static DEFINE_HASHTABLE(rp_exits, 8);
+static DEFINE_SPINLOCK(rp_exits_lock);
+
 static void rp_deferred_work(struct callback_head *cb);
+
+static bool rp_switches(void)
+{
+	return rp->cfg.flags & RP_KMOD_F_SWITCHES;
+}
 
 /* ---- per-thread state ---- */
 
@@ -319,11 +333,6 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	}
 }
 
-static bool rp_switches(void)
-{
-	return rp->cfg.flags & RP_KMOD_F_SWITCHES;
-}
-
 /* The thread goes back to user code: the last runner's pending stop, if
  * another thread's, is ordered before it (and before its syscall record). */
 static void rp_resume_user(struct rp_thread *th)
@@ -450,6 +459,56 @@ static void rp_sched_fork(void *data, struct task_struct *parent, struct task_st
 	rp_emit_task(pth, &rec);
 }
 
+/* The supervisor numbers the thread's exit event with seq (RP_IOC_TAKE):
+ * its own number, taken when it reaps the thread, comes after threads the
+ * exit woke (pthread_join) ran. Without memory it numbers it itself. */
+static void rp_note_exit(pid_t tid, u64 seq)
+{
+	struct rp_exit *e = kmalloc(sizeof(*e), GFP_ATOMIC | __GFP_NOWARN);
+
+	if (!e)
+		return;
+	e->tid = tid;
+	e->seq = seq;
+	spin_lock(&rp_exits_lock);
+	hash_add(rp_exits, &e->node, tid);
+	spin_unlock(&rp_exits_lock);
+}
+
+static u64 rp_take_exit(pid_t tid)
+{
+	struct rp_exit *e, *found = NULL;
+	u64 seq = 0;
+
+	spin_lock(&rp_exits_lock);
+	hash_for_each_possible(rp_exits, e, node, tid)
+		if (e->tid == tid) {
+			found = e;
+			hash_del(&e->node);
+			break;
+		}
+	spin_unlock(&rp_exits_lock);
+	if (found) {
+		seq = found->seq;
+		kfree(found);
+	}
+	return seq;
+}
+
+static void rp_exits_clear(void)
+{
+	struct rp_exit *e;
+	struct hlist_node *tmp;
+	int bkt;
+
+	spin_lock(&rp_exits_lock);
+	hash_for_each_safe(rp_exits, bkt, tmp, e, node) {
+		hash_del(&e->node);
+		kfree(e);
+	}
+	spin_unlock(&rp_exits_lock);
+}
+
 static void rp_sched_exit(void *data, struct task_struct *p)
 {
 	struct rp_rec_task rec = { .event = RP_TASK_EXIT };
@@ -464,6 +523,8 @@ static void rp_sched_exit(void *data, struct task_struct *p)
 		rec.seq = rp_next_seq();
 		/* Deferred work still runs: exit_task_work() comes later in do_exit. */
 		rp_emit_task(th, &rec);
+		if (rp_switches())
+			rp_note_exit(rec.tid, rec.seq);
 	}
 	rp_thread_remove(th);
 }
@@ -496,6 +557,11 @@ int rp_take(pid_t vtid, u32 what, u64 *value)
 	int err = 0;
 
 	*value = 0;
+	if (what == RP_TAKE_EXIT_SEQ) {
+		/* Reaped or about to be: by its number (the records' tids). */
+		*value = rp_take_exit(vtid);
+		return *value ? 0 : -ESRCH;
+	}
 	rcu_read_lock();
 	t = pid_task(find_vpid(vtid), PIDTYPE_PID);
 	th = t ? rp_find(t) : NULL;
@@ -600,4 +666,5 @@ void rp_probes_stop(void)
 	rp_unregister(ARRAY_SIZE(rp_tps));
 	rp_switch_reset();
 	rp_threads_clear();
+	rp_exits_clear();
 }

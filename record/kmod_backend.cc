@@ -42,6 +42,7 @@ class KmodProducer : public KernelProducer {
   std::vector<rp_rec_syscall> take_all_stalled() override { return {}; }
   uint64_t take_stop_seq(pid_t tid) override { return take(tid, RP_TAKE_STOP_SEQ); }
   bool take_repin(pid_t tid) override { return take(tid, RP_TAKE_REPIN) != 0; }
+  uint64_t take_exit_seq(pid_t tid) override { return take(tid, RP_TAKE_EXIT_SEQ); }
   void stop() override;
   Counters counters() override;
 
