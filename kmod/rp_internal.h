@@ -84,6 +84,7 @@ struct rp_thread {
 	bool user_stop;             /* off the CPU outside a syscall: resumes user code */
 	u64 stop_seq;               /* sequence number of its signal stop (RP_IOC_TAKE) */
 	u32 repin;                  /* 1: stopped after its sched_setaffinity (RP_IOC_TAKE) */
+	u64 exit_seq;               /* number of its exit, taken in do_exit (kprobe) */
 };
 
 /* ---- switch records (rp_switch.c) ---- */

@@ -13,6 +13,7 @@
 #include <linux/binfmts.h>
 #include <linux/compat.h>
 #include <linux/hashtable.h>
+#include <linux/kprobes.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -524,7 +525,7 @@ static void rp_sched_exit(void *data, struct task_struct *p)
 		/* Deferred work still runs: exit_task_work() comes later in do_exit. */
 		rp_emit_task(th, &rec);
 		if (rp_switches())
-			rp_note_exit(rec.tid, rec.seq);
+			rp_note_exit(rec.tid, th->exit_seq ? th->exit_seq : rec.seq);
 	}
 	rp_thread_remove(th);
 }
@@ -576,6 +577,26 @@ int rp_take(pid_t vtid, u32 what, u64 *value)
 	rcu_read_unlock();
 	return err;
 }
+
+/* do_exit is about to clear the thread's tid and wake pthread_join: the
+ * exact place of its exit among the recording's events. No tracepoint marks
+ * it in 6.1 (sched_process_exit comes after the wakeup, where the joiner may
+ * already have run); without this kprobe the exit record's number is used. */
+static int rp_exit_mm_release(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct rp_thread *th;
+
+	if (!READ_ONCE(rp->running) || !rp_switches())
+		return 0;
+	th = rp_find(current);
+	if (th)
+		th->exit_seq = rp_next_seq();
+	return 0;
+}
+
+static struct kprobe rp_exit_kp = { .symbol_name = "exit_mm_release",
+				    .pre_handler = rp_exit_mm_release };
+static bool rp_exit_kp_on;
 
 /* ---- registration ---- */
 
@@ -654,6 +675,11 @@ int rp_probes_start(void)
 		}
 		rp_tps[i].registered = true;
 	}
+	if (rp_switches()) {
+		rp_exit_kp_on = register_kprobe(&rp_exit_kp) == 0;
+		if (!rp_exit_kp_on)
+			pr_warn("rp: no kprobe on exit_mm_release: exits numbered at sched_process_exit\n");
+	}
 	/* Only now: a sys_enter seen before its sys_exit probe exists would
 	 * take a sequence number that no record carries. */
 	WRITE_ONCE(rp->running, true);
@@ -663,6 +689,14 @@ int rp_probes_start(void)
 void rp_probes_stop(void)
 {
 	WRITE_ONCE(rp->running, false);
+	if (rp_exit_kp_on) {
+		unregister_kprobe(&rp_exit_kp);
+		rp_exit_kp_on = false;
+		/* A kprobe cannot be registered twice: start afresh next time. */
+		memset(&rp_exit_kp, 0, sizeof(rp_exit_kp));
+		rp_exit_kp.symbol_name = "exit_mm_release";
+		rp_exit_kp.pre_handler = rp_exit_mm_release;
+	}
 	rp_unregister(ARRAY_SIZE(rp_tps));
 	rp_switch_reset();
 	rp_threads_clear();

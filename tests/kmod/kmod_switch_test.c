@@ -148,6 +148,28 @@ static uint64_t take(int fd, pid_t tid, uint32_t what)
 	return t.value;
 }
 
+/* The exit numbers the module kept for a supervisor: taken as rp would when
+ * reaping each thread, they are used sequence numbers too. */
+static void take_exits(int fd, pid_t child)
+{
+	unsigned long skip;
+	int tid;
+	FILE *f = fopen(REPORT, "r");
+
+	if (!f || fscanf(f, "%lx %lx %lx %lx", &skip, &skip, &skip, &skip) != 4) {
+		if (f) fclose(f);
+		return;
+	}
+	while (fscanf(f, "%d %lx %lx", &tid, &skip, &skip) == 3) {
+		if (tid == child) continue;
+		struct rp_kmod_take t = {.tid = tid, .what = RP_TAKE_EXIT_SEQ};
+		if (ioctl(fd, RP_IOC_TAKE, &t) == 0) use_seq(t.value);
+	}
+	fclose(f);
+	struct rp_kmod_take t = {.tid = child, .what = RP_TAKE_EXIT_SEQ};
+	if (ioctl(fd, RP_IOC_TAKE, &t) == 0) use_seq(t.value);
+}
+
 /* Every switch record against what the child reported about its threads. */
 static size_t check_switches(void)
 {
@@ -244,6 +266,7 @@ int main(int argc, char **argv)
 		if (ioctl(fd, RP_IOC_COUNTERS, &k)) return 1;
 		if (exited && k.threads == 0) break;
 	}
+	take_exits(fd, child);
 	ioctl(fd, RP_IOC_STOP);
 	do {
 		if (ioctl(fd, RP_IOC_COUNTERS, &k)) return 1;
