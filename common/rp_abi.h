@@ -239,7 +239,10 @@ struct rp_kmod_config {
 };
 #define RP_KMOD_F_ENOSYS 0x1 /* refuse ENOSYS-policy syscalls at sys_enter, as ptrace does */
 #define RP_KMOD_F_INPUTS 0x2 /* also capture input buffers and string arguments */
-#define RP_KMOD_F_SWITCHES 0x4 /* emit RP_REC_SWITCH records (replayable recordings) */
+#define RP_KMOD_F_SWITCHES 0x4 /* emit RP_REC_SWITCH records, SIGSTOP a thread whose
+                                * sched_setaffinity succeeded, keep stop and exit
+                                * numbers for RP_IOC_TAKE (replayable recordings:
+                                * their ptrace supervisor uses them) */
 
 struct rp_kmod_counters {
 	__u64 records;
@@ -256,6 +259,7 @@ struct rp_kmod_counters {
 	__u64 enosys;        /* syscalls refused with ENOSYS */
 	__u64 killed;        /* calls cut short by a fatal signal (RP_SYSF_KILLED) */
 	__u64 ring_full;     /* probe-context emissions that found no room (then deferred) */
+	__u64 switches;      /* RP_REC_SWITCH records emitted (RP_KMOD_F_SWITCHES) */
 };
 
 /* The first page of the /dev/rp mapping; records start at offset 4096 and
@@ -279,5 +283,21 @@ struct rp_kmod_ring_hdr {
 /* Hands out the next global sequence number, for events user space observes
  * itself (signals) so they sort among the kernel's records. */
 #define RP_IOC_SEQ _IOR(RP_IOC_MAGIC, 6, __u64)
+/* What the module noted about a traced thread, taken (read and cleared) by
+ * rp's supervisor (RP_KMOD_F_SWITCHES): RP_TAKE_STOP_SEQ the sequence number
+ * taken when it entered the signal stop it is in (0: none), RP_TAKE_REPIN 1
+ * if the module stopped it because its sched_setaffinity succeeded,
+ * RP_TAKE_EXIT_SEQ (when reaping it) the sequence number of its exit, taken
+ * in do_exit before threads it wakes (pthread_join) run. ESRCH: not a traced
+ * thread, or no exit noted. */
+struct rp_kmod_take {
+	__s32 tid;         /* in: thread id in the caller's pid namespace */
+	__u32 what;        /* in: RP_TAKE_* */
+	__u64 value;       /* out */
+};
+#define RP_TAKE_STOP_SEQ 1
+#define RP_TAKE_REPIN 2
+#define RP_TAKE_EXIT_SEQ 3
+#define RP_IOC_TAKE _IOWR(RP_IOC_MAGIC, 7, struct rp_kmod_take)
 
 #endif /* RP_ABI_H */

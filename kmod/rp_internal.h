@@ -37,6 +37,13 @@ void *rp_ring_reserve(struct rp_ring *r, u32 len);
 void *rp_ring_reserve_wait(struct rp_ring *r, u32 len);
 /* Publishes the record at rec: type becomes visible after its contents. */
 void rp_ring_commit(struct rp_ring *r, void *rec, u16 type, u16 flags, u32 size);
+/* The same without waking the drainer: for the scheduler's own context (a
+ * wakeup there would take a run-queue lock already held). The drainer's
+ * poll timeout or the next commit collects the record. */
+void rp_ring_commit_quiet(struct rp_ring *r, void *rec, u16 type, u16 flags, u32 size);
+/* Wakes the drainer if the ring is worth reading (never under a lock the
+ * scheduler's probes take: the wakeup takes a run-queue lock). */
+void rp_ring_wake(struct rp_ring *r);
 int rp_ring_consume(struct rp_ring *r, u64 new_tail);
 bool rp_ring_readable(struct rp_ring *r);
 void rp_ring_kill(struct rp_ring *r);
@@ -44,7 +51,7 @@ void rp_ring_kill(struct rp_ring *r);
 /* ---- counters ---- */
 struct rp_stats {
 	atomic64_t records, bytes, lost, stalls, copy_faults, deferred, enosys, killed, ring_full;
-	atomic64_t inflight, threads;
+	atomic64_t inflight, threads, switches;
 };
 
 /* ---- per-thread state (rp_probe.c) ---- */
@@ -73,7 +80,27 @@ struct rp_thread {
 	struct rp_rec_syscall pend_sys;
 	char *pend_exec_path;
 	u32 pend_exec_path_len;
+	/* Switch records (rp_switch.c). */
+	bool user_stop;             /* off the CPU outside a syscall: resumes user code */
+	u64 stop_seq;               /* sequence number of its signal stop (RP_IOC_TAKE) */
+	u32 repin;                  /* 1: stopped after its sched_setaffinity (RP_IOC_TAKE) */
+	u64 exit_seq;               /* number of its exit, taken in do_exit (kprobe) */
 };
+
+/* ---- switch records (rp_switch.c) ---- */
+/* Whether a traced task is a user thread that could be running user code
+ * (io_uring workers and exiting threads are not). */
+bool rp_switch_user_task(struct task_struct *t);
+/* sched_switch's prev: th (task t) stops running, outside a syscall or not. */
+void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
+		    unsigned int state);
+/* th (task t) resumes user code. quiet: in the scheduler, where the drainer
+ * must not be woken. */
+void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool quiet);
+/* Writes records that found the ring full earlier (probe context). */
+void rp_switch_flush(void);
+/* Recording stopped: forgets the last runner; backlog left is lost. */
+void rp_switch_reset(void);
 
 /* ---- capture (rp_capture.c) ---- */
 struct rp_kspec;
@@ -109,6 +136,7 @@ extern struct rp_state *rp;
 int rp_probes_start(void);
 void rp_probes_stop(void);
 void rp_threads_clear(void);
+int rp_take(pid_t vtid, u32 what, u64 *value);
 
 static inline u64 rp_next_seq(void)
 {

@@ -100,6 +100,7 @@ static void rp_counters(struct rp_kmod_counters *k)
 	k->enosys = atomic64_read(&rp->st.enosys);
 	k->killed = atomic64_read(&rp->st.killed);
 	k->ring_full = atomic64_read(&rp->st.ring_full);
+	k->switches = atomic64_read(&rp->st.switches);
 	k->seq = atomic64_read(&rp->seq);
 	if (rp->ring.area) {
 		spin_lock(&rp->ring.lock);
@@ -125,6 +126,16 @@ static long rp_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	if (cmd == RP_IOC_SEQ) {
 		v = rp_next_seq();
 		return put_user(v, (u64 __user *)arg);
+	}
+	if (cmd == RP_IOC_TAKE) {
+		struct rp_kmod_take tk;
+
+		if (copy_from_user(&tk, (void __user *)arg, sizeof(tk)))
+			return -EFAULT;
+		err = rp_take(tk.tid, tk.what, &tk.value);
+		if (!err && copy_to_user((void __user *)arg, &tk, sizeof(tk)))
+			err = -EFAULT;
+		return err;
 	}
 	mutex_lock(&rp_lock);
 	switch (cmd) {

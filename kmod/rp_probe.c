@@ -13,6 +13,7 @@
 #include <linux/binfmts.h>
 #include <linux/compat.h>
 #include <linux/hashtable.h>
+#include <linux/kprobes.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -26,7 +27,21 @@
 static DEFINE_HASHTABLE(rp_threads, 10);
 static DEFINE_SPINLOCK(rp_threads_lock);
 
+/* Exited threads' exit numbers until the supervisor reaps them (by tid). */
+struct rp_exit {
+	struct hlist_node node;
+	pid_t tid;
+	u64 seq;
+};
+static DEFINE_HASHTABLE(rp_exits, 8);
+static DEFINE_SPINLOCK(rp_exits_lock);
+
 static void rp_deferred_work(struct callback_head *cb);
+
+static bool rp_switches(void)
+{
+	return rp->cfg.flags & RP_KMOD_F_SWITCHES;
+}
 
 /* ---- per-thread state ---- */
 
@@ -319,16 +334,41 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	}
 }
 
+/* The thread goes back to user code: the last runner's pending stop, if
+ * another thread's, is ordered before it (and before its syscall record). */
+static void rp_resume_user(struct rp_thread *th)
+{
+	if (!rp_switches())
+		return;
+	rp_switch_flush();
+	if (!fatal_signal_pending(current))
+		rp_switch_resume(th, current, false);
+}
+
+/* The program moved a thread to other CPUs: it stops before running user
+ * code again, and rp's supervisor puts it back on the recording's CPU. The
+ * call itself is recorded as usual (what it asked for is in its input). */
+static void rp_stop_after_affinity(struct rp_thread *th, long ret)
+{
+	if (!rp_switches() || th->nr != __NR_sched_setaffinity || ret != 0)
+		return;
+	WRITE_ONCE(th->repin, 1);
+	send_sig(SIGSTOP, current, 1);  /* SI_KERNEL, like bpf_send_signal_thread */
+}
+
 static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 {
 	struct rp_rec_syscall rec;
 	struct rp_thread *th;
+	bool entered;
 
 	if (!READ_ONCE(rp->running))
 		return;
 	th = rp_current();
 	if (!th || rp_compat())
 		return;
+	entered = th->in_sys;
+	rp_resume_user(th);
 	if (th->in_sys) {
 		th->in_sys = false;
 		rp_fill_syscall(&rec, th);
@@ -366,6 +406,27 @@ static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 	rec.ret = ret;
 	rec.seq = rp_next_seq();
 	rp_emit_syscall(th, &rec);
+	if (entered && !(rec.h.flags & RP_SYSF_KILLED))
+		rp_stop_after_affinity(th, ret);
+}
+
+/* prev stops running, next starts: a stop in user code is kept; next,
+ * stopped in user code before, resumes it now. */
+static void rp_sched_switch(void *data, bool preempt, struct task_struct *prev,
+			    struct task_struct *next, unsigned int prev_state)
+{
+	struct rp_thread *th;
+
+	if (!READ_ONCE(rp->running))
+		return;
+	th = rp_find(prev);
+	if (th)
+		rp_switch_stop(th, prev, preempt, prev_state);
+	th = rp_find(next);
+	/* Unlocked peek: only the thread's own stop sets it and only its own
+	 * resumption clears it, both ordered before this switch-in. */
+	if (th && READ_ONCE(th->user_stop))
+		rp_switch_resume(th, next, true);
 }
 
 static bool rp_follows_fork(struct task_struct *parent, struct task_struct *child)
@@ -399,6 +460,56 @@ static void rp_sched_fork(void *data, struct task_struct *parent, struct task_st
 	rp_emit_task(pth, &rec);
 }
 
+/* The supervisor numbers the thread's exit event with seq (RP_IOC_TAKE):
+ * its own number, taken when it reaps the thread, comes after threads the
+ * exit woke (pthread_join) ran. Without memory it numbers it itself. */
+static void rp_note_exit(pid_t tid, u64 seq)
+{
+	struct rp_exit *e = kmalloc(sizeof(*e), GFP_ATOMIC | __GFP_NOWARN);
+
+	if (!e)
+		return;
+	e->tid = tid;
+	e->seq = seq;
+	spin_lock(&rp_exits_lock);
+	hash_add(rp_exits, &e->node, tid);
+	spin_unlock(&rp_exits_lock);
+}
+
+static u64 rp_take_exit(pid_t tid)
+{
+	struct rp_exit *e, *found = NULL;
+	u64 seq = 0;
+
+	spin_lock(&rp_exits_lock);
+	hash_for_each_possible(rp_exits, e, node, tid)
+		if (e->tid == tid) {
+			found = e;
+			hash_del(&e->node);
+			break;
+		}
+	spin_unlock(&rp_exits_lock);
+	if (found) {
+		seq = found->seq;
+		kfree(found);
+	}
+	return seq;
+}
+
+static void rp_exits_clear(void)
+{
+	struct rp_exit *e;
+	struct hlist_node *tmp;
+	int bkt;
+
+	spin_lock(&rp_exits_lock);
+	hash_for_each_safe(rp_exits, bkt, tmp, e, node) {
+		hash_del(&e->node);
+		kfree(e);
+	}
+	spin_unlock(&rp_exits_lock);
+}
+
 static void rp_sched_exit(void *data, struct task_struct *p)
 {
 	struct rp_rec_task rec = { .event = RP_TASK_EXIT };
@@ -413,6 +524,8 @@ static void rp_sched_exit(void *data, struct task_struct *p)
 		rec.seq = rp_next_seq();
 		/* Deferred work still runs: exit_task_work() comes later in do_exit. */
 		rp_emit_task(th, &rec);
+		if (rp_switches())
+			rp_note_exit(rec.tid, th->exit_seq ? th->exit_seq : rec.seq);
 	}
 	rp_thread_remove(th);
 }
@@ -437,12 +550,62 @@ static void rp_sched_exec(void *data, struct task_struct *p, pid_t old_pid,
 				    ? strlen(th->exec_path) : 0;
 }
 
+/* RP_IOC_TAKE: what the module noted about thread vtid's current stop. */
+int rp_take(pid_t vtid, u32 what, u64 *value)
+{
+	struct task_struct *t;
+	struct rp_thread *th;
+	int err = 0;
+
+	*value = 0;
+	if (what == RP_TAKE_EXIT_SEQ) {
+		/* Reaped or about to be: by its number (the records' tids). */
+		*value = rp_take_exit(vtid);
+		return *value ? 0 : -ESRCH;
+	}
+	rcu_read_lock();
+	t = pid_task(find_vpid(vtid), PIDTYPE_PID);
+	th = t ? rp_find(t) : NULL;
+	if (!th)
+		err = -ESRCH;
+	else if (what == RP_TAKE_STOP_SEQ)
+		*value = xchg(&th->stop_seq, 0);
+	else if (what == RP_TAKE_REPIN)
+		*value = xchg(&th->repin, 0);
+	else
+		err = -EINVAL;
+	rcu_read_unlock();
+	return err;
+}
+
+/* do_exit is about to clear the thread's tid and wake pthread_join: the
+ * exact place of its exit among the recording's events. No tracepoint marks
+ * it in 6.1 (sched_process_exit comes after the wakeup, where the joiner may
+ * already have run); without this kprobe the exit record's number is used. */
+static int rp_exit_mm_release(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct rp_thread *th;
+
+	if (!READ_ONCE(rp->running) || !rp_switches())
+		return 0;
+	th = rp_find(current);
+	if (th)
+		th->exit_seq = rp_next_seq();
+	return 0;
+}
+
+static struct kprobe rp_exit_kp = { .symbol_name = "exit_mm_release",
+				    .pre_handler = rp_exit_mm_release };
+static bool rp_exit_kp_on;
+
 /* ---- registration ---- */
 
 struct rp_tp {
 	const char *name;
 	void *probe;
+	u32 needs;          /* RP_KMOD_F_* without which it stays unregistered */
 	struct tracepoint *tp;
+	bool registered;
 };
 
 static struct rp_tp rp_tps[] = {
@@ -451,6 +614,8 @@ static struct rp_tp rp_tps[] = {
 	{ "sched_process_fork", rp_sched_fork },
 	{ "sched_process_exit", rp_sched_exit },
 	{ "sched_process_exec", rp_sched_exec },
+	/* Every context switch of the machine passes here: only when asked. */
+	{ "sched_switch", rp_sched_switch, RP_KMOD_F_SWITCHES },
 };
 
 static void rp_lookup_tp(struct tracepoint *tp, void *priv)
@@ -464,8 +629,11 @@ static void rp_lookup_tp(struct tracepoint *tp, void *priv)
 
 static void rp_unregister(size_t n)
 {
-	while (n--)
-		tracepoint_probe_unregister(rp_tps[n].tp, rp_tps[n].probe, NULL);
+	while (n--) {
+		if (rp_tps[n].registered)
+			tracepoint_probe_unregister(rp_tps[n].tp, rp_tps[n].probe, NULL);
+		rp_tps[n].registered = false;
+	}
 	/* No probe runs after this returns: the state they use may go. */
 	tracepoint_synchronize_unregister();
 }
@@ -497,12 +665,20 @@ int rp_probes_start(void)
 	if (rp->root_pid)
 		rp_add_root_threads();
 	for (i = 0; i < ARRAY_SIZE(rp_tps); i++) {
+		if ((rp->cfg.flags & rp_tps[i].needs) != rp_tps[i].needs)
+			continue;
 		err = tracepoint_probe_register(rp_tps[i].tp, rp_tps[i].probe, NULL);
 		if (err) {
 			rp_unregister(i);
 			rp_threads_clear();
 			return err;
 		}
+		rp_tps[i].registered = true;
+	}
+	if (rp_switches()) {
+		rp_exit_kp_on = register_kprobe(&rp_exit_kp) == 0;
+		if (!rp_exit_kp_on)
+			pr_warn("rp: no kprobe on exit_mm_release: exits numbered at sched_process_exit\n");
 	}
 	/* Only now: a sys_enter seen before its sys_exit probe exists would
 	 * take a sequence number that no record carries. */
@@ -513,6 +689,16 @@ int rp_probes_start(void)
 void rp_probes_stop(void)
 {
 	WRITE_ONCE(rp->running, false);
+	if (rp_exit_kp_on) {
+		unregister_kprobe(&rp_exit_kp);
+		rp_exit_kp_on = false;
+		/* A kprobe cannot be registered twice: start afresh next time. */
+		memset(&rp_exit_kp, 0, sizeof(rp_exit_kp));
+		rp_exit_kp.symbol_name = "exit_mm_release";
+		rp_exit_kp.pre_handler = rp_exit_mm_release;
+	}
 	rp_unregister(ARRAY_SIZE(rp_tps));
+	rp_switch_reset();
 	rp_threads_clear();
+	rp_exits_clear();
 }

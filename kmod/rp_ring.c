@@ -109,15 +109,25 @@ void *rp_ring_reserve_wait(struct rp_ring *r, u32 len)
 	return p;
 }
 
-void rp_ring_commit(struct rp_ring *r, void *rec, u16 type, u16 flags, u32 size)
+void rp_ring_commit_quiet(struct rp_ring *r, void *rec, u16 type, u16 flags, u32 size)
 {
 	struct rp_rec_hdr *h = rec;
 
 	h->flags = flags;
 	h->size = size;
 	smp_store_release(&h->type, type);
+}
+
+void rp_ring_wake(struct rp_ring *r)
+{
 	if (wq_has_sleeper(&r->readers) && rp_ring_readable(r))
 		wake_up_interruptible(&r->readers);
+}
+
+void rp_ring_commit(struct rp_ring *r, void *rec, u16 type, u16 flags, u32 size)
+{
+	rp_ring_commit_quiet(r, rec, type, flags, size);
+	rp_ring_wake(r);
 }
 
 int rp_ring_consume(struct rp_ring *r, u64 new_tail)

@@ -40,6 +40,9 @@ class KmodProducer : public KernelProducer {
   // The module completes every record itself (docs/kmod.md): nothing parks.
   std::optional<rp_rec_syscall> take_stalled(pid_t) override { return std::nullopt; }
   std::vector<rp_rec_syscall> take_all_stalled() override { return {}; }
+  uint64_t take_stop_seq(pid_t tid) override { return take(tid, RP_TAKE_STOP_SEQ); }
+  bool take_repin(pid_t tid) override { return take(tid, RP_TAKE_REPIN) != 0; }
+  uint64_t take_exit_seq(pid_t tid) override { return take(tid, RP_TAKE_EXIT_SEQ); }
   void stop() override;
   Counters counters() override;
 
@@ -47,6 +50,7 @@ class KmodProducer : public KernelProducer {
   void start(rp_kmod_config c);
   rp_kmod_counters raw_counters();
   void consume();
+  uint64_t take(pid_t tid, uint32_t what);
 
   KmodConfig cfg_;
   int fd_ = -1;
@@ -82,6 +86,7 @@ void KmodProducer::start(rp_kmod_config c) {
   // ENOSYS refusals are left to launch's seccomp filter: refusing rseq in a
   // process that already registered it (-p) would kill its new threads.
   c.flags = RP_KMOD_F_INPUTS;
+  if (cfg_.switches) c.flags |= RP_KMOD_F_SWITCHES;
   if (ioctl(fd_, RP_IOC_CONFIGURE, &c) != 0) fail("configure", errno);
   map_len_ = RP_KMOD_DATA_OFFSET + cfg_.ring_bytes;
   void* m = mmap(nullptr, map_len_, PROT_READ, MAP_SHARED, fd_, 0);
@@ -106,6 +111,17 @@ uint64_t KmodProducer::next_seq() {
   uint64_t v = 0;
   if (ioctl(fd_, RP_IOC_SEQ, &v) != 0) fail("sequence number", errno);
   return v;
+}
+
+uint64_t KmodProducer::take(pid_t tid, uint32_t what) {
+  rp_kmod_take t{};
+  t.tid = tid;
+  t.what = what;
+  if (ioctl(fd_, RP_IOC_TAKE, &t) != 0) {
+    if (errno == ESRCH) return 0;  // not (or no longer) traced: nothing noted
+    fail("stop state of thread " + std::to_string(tid), errno);
+  }
+  return t.value;
 }
 
 rp_kmod_counters KmodProducer::raw_counters() {
@@ -177,6 +193,7 @@ KernelProducer::Counters KmodProducer::counters() {
   c.copy_faults = k.copy_faults;
   c.stalls = k.stalls;
   c.lost = k.lost;
+  c.switches = k.switches;
   return c;
 }
 
@@ -186,11 +203,12 @@ std::unique_ptr<KernelProducer> make_kmod_producer(const KmodConfig& cfg) {
   return std::make_unique<KmodProducer>(cfg);
 }
 
-std::unique_ptr<KernelProducer> make_kmod_producer(size_t ring_bytes, bool /*stall*/,
+std::unique_ptr<KernelProducer> make_kmod_producer(size_t ring_bytes, bool stall,
                                                    const std::string& comm) {
   KmodConfig cfg;
   cfg.ring_bytes = ring_bytes;
   cfg.comm = comm;
+  cfg.switches = stall && comm.empty();  // rp record -- PROG, under its ptrace supervisor
   return make_kmod_producer(cfg);
 }
 

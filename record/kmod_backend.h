@@ -15,6 +15,10 @@ namespace rp {
 struct KmodConfig {
   uint64_t ring_bytes = uint64_t{64} << 20;  // power of two, 256 KiB .. 1 GiB
   std::string comm;  // non-empty: trace every task with this comm instead of a tree
+  // A replayable recording (a ptrace supervisor, all threads on one CPU): the
+  // module records thread switches in user code and stops a thread whose
+  // sched_setaffinity succeeded (RP_KMOD_F_SWITCHES). Not for -p / --name.
+  bool switches = false;
   std::string device = "/dev/rp";
 };
 

@@ -1,0 +1,297 @@
+/* kmod_switch_test: drives /dev/rp directly (no rp binary, no decoder) and
+ * checks the module's switch records (RP_KMOD_F_SWITCHES, rp_abi.h) on a
+ * child whose threads share one CPU and compute without syscalls:
+ *   - the child's own sched_setaffinity stops it (SIGSTOP) before it returns,
+ *     and RP_IOC_TAKE says so once (repin) and gives its stop's seq;
+ *   - switch records arrive, each for a thread of the child, never inside
+ *     one of that thread's syscalls, with registers as PTRACE_GETREGS shows
+ *     them: ip in the program's text (or the vDSO), cs/ss the user segments,
+ *     fs_base the thread's pthread_self(), rsp on the thread's stack;
+ *   - the counter matches, nothing is lost, sequence numbers have no gap.
+ * With --off (flag not set) the same child gets no switch record and no stop.
+ * Prints "PASS kmod_switch_test ..." or "FAIL ..." and exits 0/1.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rp_abi.h"
+
+#define NTHREADS 4
+#define MAX_REC 400000
+#define REPORT "/tmp/rp_switch_test.txt"
+/* x86_64 user_regs_struct word indexes */
+enum { R_IP = 16, R_CS = 17, R_FLAGS = 18, R_SP = 19, R_SS = 20, R_FS_BASE = 21 };
+
+static int failures;
+#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
+
+/* ---- the child: NTHREADS threads computing on one CPU ---- */
+
+struct worker { pid_t tid; uint64_t fs_base, stack; };
+static struct worker workers[NTHREADS];
+extern char __executable_start[], etext[];
+
+static void *spin(void *arg)
+{
+	struct worker *w = arg;
+	volatile uint64_t x = 0;
+	struct timespec t0, t;
+
+	w->tid = (pid_t)syscall(SYS_gettid);
+	w->fs_base = (uint64_t)pthread_self();
+	w->stack = (uint64_t)&x;
+	clock_gettime(CLOCK_MONOTONIC, &t0);  /* vDSO: no syscall */
+	do {
+		for (int i = 0; i < 1000000; i++) x += (uint64_t)i * 3 + 1;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 600);
+	return NULL;
+}
+
+static void child_work(void)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (sched_setaffinity(0, sizeof one, &one)) _exit(90);  /* stopped here when on */
+	pthread_t th[NTHREADS];
+	for (int i = 1; i < NTHREADS; i++) pthread_create(&th[i], NULL, spin, &workers[i]);
+	spin(&workers[0]);
+	for (int i = 1; i < NTHREADS; i++) pthread_join(th[i], NULL);
+	/* The vDSO's range: clock_gettime may be where a thread was preempted. */
+	uint64_t vlo = 0, vhi = 0;
+	char line[256];
+	FILE *maps = fopen("/proc/self/maps", "r");
+	while (maps && fgets(line, sizeof line, maps))
+		if (strstr(line, "[vdso]")) sscanf(line, "%lx-%lx", &vlo, &vhi);
+	FILE *f = fopen(REPORT, "w");
+	if (!f) _exit(91);
+	fprintf(f, "%lx %lx %lx %lx\n", (unsigned long)__executable_start, (unsigned long)etext,
+		(unsigned long)vlo, (unsigned long)vhi);
+	for (int i = 0; i < NTHREADS; i++)
+		fprintf(f, "%d %lx %lx\n", workers[i].tid, (unsigned long)workers[i].fs_base,
+			(unsigned long)workers[i].stack);
+	fclose(f);
+	_exit(0);
+}
+
+/* ---- the parent: drains /dev/rp and checks ---- */
+
+struct span { uint32_t tid; uint64_t entry, exit; };
+static struct span *calls;
+static struct rp_rec_switch *sws;
+static size_t ncalls, nsws;
+static unsigned char *seen;
+static uint64_t max_seq;
+
+static void use_seq(uint64_t s)
+{
+	CHECK(s > 0 && s < 8 * MAX_REC, "seq %llu out of range", (unsigned long long)s);
+	if (s == 0 || s >= 8 * MAX_REC) return;
+	CHECK(!seen[s], "seq %llu used twice", (unsigned long long)s);
+	seen[s] = 1;
+	if (s > max_seq) max_seq = s;
+}
+
+static void on_record(const struct rp_rec_hdr *h)
+{
+	if (h->type == RP_REC_SYSCALL) {
+		const struct rp_rec_syscall *r = (const void *)h;
+		use_seq(r->seq);
+		if (r->entry_seq) use_seq(r->entry_seq);
+		if (ncalls < MAX_REC) calls[ncalls++] = (struct span){r->tid, r->entry_seq, r->seq};
+	} else if (h->type == RP_REC_TASK) {
+		use_seq(((const struct rp_rec_task *)h)->seq);
+	} else if (h->type == RP_REC_SWITCH) {
+		CHECK(h->size == sizeof(struct rp_rec_switch), "switch record of %u bytes", h->size);
+		use_seq(((const struct rp_rec_switch *)h)->seq);
+		if (nsws < MAX_REC) memcpy(&sws[nsws++], h, sizeof *sws);
+	} else {
+		CHECK(h->type == RP_REC_DATA, "unknown record type %u", h->type);
+	}
+}
+
+static uint64_t drain(int fd, const uint8_t *data, uint64_t ring, uint64_t tail, int *busy)
+{
+	const volatile struct rp_kmod_ring_hdr *hdr = (const void *)(data - RP_KMOD_DATA_OFFSET);
+	uint64_t head = __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE);
+	*busy = 0;
+	while (tail < head) {
+		const struct rp_rec_hdr *h = (const void *)(data + (tail & (ring - 1)));
+		if (__atomic_load_n(&h->type, __ATOMIC_ACQUIRE) == 0) { *busy = 1; break; }
+		if (h->size < 8 || (h->size & 7)) { printf("FAIL: bad record size %u\n", h->size); exit(1); }
+		if (h->type != RP_REC_PAD) on_record(h);
+		tail += h->size;
+	}
+	if (ioctl(fd, RP_IOC_CONSUME, &tail)) { perror("RP_IOC_CONSUME"); exit(1); }
+	return tail;
+}
+
+static uint64_t take(int fd, pid_t tid, uint32_t what)
+{
+	struct rp_kmod_take t = {.tid = tid, .what = what};
+	CHECK(ioctl(fd, RP_IOC_TAKE, &t) == 0, "RP_IOC_TAKE(%d, %u)", tid, what);
+	return t.value;
+}
+
+/* The exit numbers the module kept for a supervisor: taken as rp would when
+ * reaping each thread, they are used sequence numbers too. */
+static void take_exits(int fd, pid_t child)
+{
+	unsigned long skip;
+	int tid;
+	FILE *f = fopen(REPORT, "r");
+
+	if (!f || fscanf(f, "%lx %lx %lx %lx", &skip, &skip, &skip, &skip) != 4) {
+		if (f) fclose(f);
+		return;
+	}
+	while (fscanf(f, "%d %lx %lx", &tid, &skip, &skip) == 3) {
+		if (tid == child) continue;
+		struct rp_kmod_take t = {.tid = tid, .what = RP_TAKE_EXIT_SEQ};
+		if (ioctl(fd, RP_IOC_TAKE, &t) == 0) use_seq(t.value);
+	}
+	fclose(f);
+	struct rp_kmod_take t = {.tid = child, .what = RP_TAKE_EXIT_SEQ};
+	if (ioctl(fd, RP_IOC_TAKE, &t) == 0) use_seq(t.value);
+}
+
+/* Every switch record against what the child reported about its threads. */
+static size_t check_switches(void)
+{
+	unsigned long text_lo, text_hi, vlo, vhi;
+	struct worker w[NTHREADS];
+	size_t in_text = 0;
+	FILE *f = fopen(REPORT, "r");
+
+	CHECK(f && fscanf(f, "%lx %lx %lx %lx", &text_lo, &text_hi, &vlo, &vhi) == 4, "no report");
+	if (!f) return 0;
+	for (int i = 0; i < NTHREADS; i++)
+		if (fscanf(f, "%d %lx %lx", &w[i].tid, &w[i].fs_base, &w[i].stack) != 3) w[i].tid = -1;
+	fclose(f);
+	for (size_t i = 0; i < nsws; i++) {
+		const struct rp_rec_switch *s = &sws[i];
+		const __u64 *r = s->regs;
+		int k = 0;
+		while (k < NTHREADS && w[k].tid != (pid_t)s->tid) k++;
+		if (k == NTHREADS) continue;  /* the main thread before spin() (rare) */
+		int ok_ip = (r[R_IP] >= text_lo && r[R_IP] < text_hi) || (r[R_IP] >= vlo && r[R_IP] < vhi);
+		in_text += r[R_IP] >= text_lo && r[R_IP] < text_hi;
+		uint64_t sp_off = r[R_SP] > w[k].stack ? r[R_SP] - w[k].stack : w[k].stack - r[R_SP];
+		CHECK(ok_ip && r[R_CS] == 0x33 && r[R_SS] == 0x2b && (r[R_FLAGS] & 0x202) == 0x202 &&
+		      r[R_FS_BASE] == w[k].fs_base && sp_off < 65536,
+		      "switch seq %llu tid %u: ip %#llx cs %#llx ss %#llx flags %#llx fs_base %#llx "
+		      "(thread's %#lx) sp %#llx (stack near %#lx)", (unsigned long long)s->seq, s->tid,
+		      (unsigned long long)r[R_IP], (unsigned long long)r[R_CS],
+		      (unsigned long long)r[R_SS], (unsigned long long)r[R_FLAGS],
+		      (unsigned long long)r[R_FS_BASE], w[k].fs_base, (unsigned long long)r[R_SP],
+		      w[k].stack);
+		for (size_t c = 0; c < ncalls; c++)
+			CHECK(!(calls[c].tid == s->tid && calls[c].entry && calls[c].entry < s->seq &&
+				s->seq < calls[c].exit),
+			      "switch seq %llu of tid %u inside its syscall %llu..%llu",
+			      (unsigned long long)s->seq, s->tid, (unsigned long long)calls[c].entry,
+			      (unsigned long long)calls[c].exit);
+	}
+	return in_text;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--child")) child_work();
+	int on = !(argc > 1 && !strcmp(argv[1], "--off"));
+	const uint32_t ring = 16u << 20;
+	calls = calloc(MAX_REC, sizeof *calls);
+	sws = calloc(MAX_REC, sizeof *sws);
+	seen = calloc(8 * MAX_REC, 1);
+	unlink(REPORT);
+
+	int go[2];
+	if (pipe(go)) return 1;
+	pid_t child = fork();
+	if (child == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1) _exit(89);
+		execl("/proc/self/exe", "kmod_switch_test", "--child", (char *)NULL);
+		_exit(88);
+	}
+	close(go[0]);
+	int fd = open("/dev/rp", O_RDWR | O_CLOEXEC);
+	if (fd < 0) { perror("open /dev/rp"); printf("FAIL kmod_switch_test: no /dev/rp\n"); return 1; }
+	struct rp_kmod_config cfg = {.ring_bytes = ring, .wake_bytes = ring / 4, .root_pid = child,
+				     .flags = RP_KMOD_F_INPUTS | (on ? RP_KMOD_F_SWITCHES : 0)};
+	if (ioctl(fd, RP_IOC_CONFIGURE, &cfg)) { perror("RP_IOC_CONFIGURE"); return 1; }
+	uint8_t *map = mmap(NULL, RP_KMOD_DATA_OFFSET + ring, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) { perror("mmap /dev/rp"); return 1; }
+	const uint8_t *data = map + RP_KMOD_DATA_OFFSET;
+	if (ioctl(fd, RP_IOC_START)) { perror("RP_IOC_START"); return 1; }
+	if (write(go[1], "g", 1) != 1) return 1;
+
+	uint64_t tail = 0, stop_seq = 0, repins = 0, extra_repins = 0;
+	int busy, status = 0, exited = 0, stops = 0;
+	struct rp_kmod_counters k;
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		poll(&p, 1, 50);
+		tail = drain(fd, data, ring, tail, &busy);
+		if (!exited && waitpid(child, &status, WNOHANG | WUNTRACED) == child) {
+			if (WIFSTOPPED(status)) {
+				/* The module's stop after sched_setaffinity: what rp's
+				 * supervisor would take, then re-pin and resume. */
+				stops++;
+				repins += take(fd, child, RP_TAKE_REPIN);
+				extra_repins += take(fd, child, RP_TAKE_REPIN);
+				stop_seq = take(fd, child, RP_TAKE_STOP_SEQ);
+				if (stop_seq) use_seq(stop_seq);
+				kill(child, SIGCONT);
+			} else {
+				exited = 1;
+			}
+		}
+		if (ioctl(fd, RP_IOC_COUNTERS, &k)) return 1;
+		if (exited && k.threads == 0) break;
+	}
+	take_exits(fd, child);
+	ioctl(fd, RP_IOC_STOP);
+	do {
+		if (ioctl(fd, RP_IOC_COUNTERS, &k)) return 1;
+		tail = drain(fd, data, ring, tail, &busy);
+	} while (k.inflight || busy || tail != k.head);
+
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	CHECK(k.lost == 0, "lost %llu", (unsigned long long)k.lost);
+	CHECK(k.switches == nsws, "counter says %llu switches, %zu records arrived",
+	      (unsigned long long)k.switches, nsws);
+	for (uint64_t s = 1; s <= max_seq; s++) CHECK(seen[s], "seq %llu missing", (unsigned long long)s);
+	size_t in_text = check_switches();
+	if (on) {
+		CHECK(stops == 1 && repins == 1 && extra_repins == 0 && stop_seq != 0,
+		      "affinity stop: %d stops, repin taken %llu (again %llu), stop seq %llu", stops,
+		      (unsigned long long)repins, (unsigned long long)extra_repins,
+		      (unsigned long long)stop_seq);
+		CHECK(nsws > 0 && in_text > 0, "%zu switch records, %zu in the program's text", nsws,
+		      in_text);
+	} else {
+		CHECK(stops == 0 && nsws == 0, "switches off: %d stops, %zu switch records", stops, nsws);
+	}
+	printf("%s kmod_switch_test %s switches=%zu in_text=%zu syscalls=%zu stops=%d stop_seq=%llu\n",
+	       failures ? "FAIL" : "PASS", on ? "on" : "off", nsws, in_text, ncalls, stops,
+	       (unsigned long long)stop_seq);
+	unlink(REPORT);
+	return failures ? 1 : 0;
+}
