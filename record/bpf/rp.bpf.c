@@ -345,6 +345,11 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		/* A signal stop: the supervisor records an event here, numbered
 		 * now (before any other thread runs), and resumes it elsewhere
 		 * (a handler) than these registers: no switch record. */
+		/* rp's own SIGSTOPs (a stall, a re-pin) become no event: a number
+		 * taken for them would be a hole in the global order. */
+		struct kernel_siginfo *si = BPF_CORE_READ(prev, last_siginfo);
+		if (si && BPF_CORE_READ(si, si_signo) == SIG_STOP)
+			return;
 		__u32 tid = prev->pid;
 		__u64 seq = next_seq();
 		bpf_map_update_elem(&stops, &tid, &seq, BPF_ANY);
