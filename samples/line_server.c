@@ -26,7 +26,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__)
 #include <x86intrin.h>
+#endif
 
 struct entry {
     char key[64];
@@ -99,7 +101,12 @@ static void handle(char *line) {
         struct timespec ts;
         printf(clock_gettime(CLOCK_MONOTONIC, &ts) == 0 ? "time ok\n" : "time failed\n");
     } else if (strcmp(cmd, "tsc") == 0) {
+#if defined(__x86_64__)
         volatile unsigned long long t = __rdtsc();
+#else  /* arm64: the virtual counter rp leaves untrapped there */
+        volatile unsigned long long t;
+        __asm__ volatile("mrs %0, cntvct_el0" : "=r"(t));
+#endif
         (void)t;
         printf("tsc ok\n");
     } else if (strcmp(cmd, "thread") == 0) {
