@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <iostream>
 
 #include "blob.h"
+#include "raw_chunk.h"
 #include "bpf_producer.h"
 #include "buffers.h"
 #include "error.h"
@@ -66,18 +68,29 @@ RecordDecoder::Out switch_event(const rp_rec_switch& s) {
   return o;
 }
 
-// Bytes held in the writer queue before the drain thread waits: past this the
-// ring fills and the producer's backpressure (stalls) slows the tracee.
+// Raw bytes held in the writer queue before the drain thread waits: past this
+// the ring fills and the producer's backpressure (stalls) slows the tracee.
 constexpr size_t kMaxQueuedBytes = size_t{512} << 20;
 constexpr int kDrainTimeoutMs = 20;
+// The writer's nice value while the program runs: decoding, hashing,
+// compressing and SQLite take a CPU only when the program leaves one idle,
+// and catch up after it exits (issue 12; docs/performance.md).
+constexpr int kWriterNice = 19;
+// Past this backlog the writer gets its normal priority back: memory stays
+// bounded, and an attached capture (no stall path) does not reach the queue
+// limit, where the drain would stop and the ring would fill.
+constexpr size_t kBoostQueuedBytes = kMaxQueuedBytes / 4;
+// In the raw queue, in place of a record's length: a record the tracer
+// completed from memory follows (an rp_rec_syscall).
+constexpr uint32_t kDoneMark = 0xffffffff;
+constexpr size_t kSpareChunks = 4;
+// A chunk goes to the writer when it holds this much, or at once if the writer
+// waits for work: a backlog is made of full chunks, not of one per wake-up.
+constexpr size_t kChunkFill = size_t{2} << 20;
 
-size_t out_bytes(const std::vector<RecordDecoder::Out>& v) {
-  size_t n = 0;
-  for (const auto& o : v) {
-    n += sizeof o;
-    for (const auto& m : o.event.mem) n += m.bytes.size();
-  }
-  return n;
+void append_raw(RawChunk& chunk, uint32_t n, const void* bytes, size_t size) {
+  chunk.append(&n, sizeof n);
+  chunk.append(bytes, size);
 }
 
 }  // namespace
@@ -376,6 +389,9 @@ void KernelCapture::start(bool observe) {
   ScopedSignalMask block_all(SIG_SETMASK, all);  // inherited by the threads
   drain_ = std::thread([this] { drain_loop(); });
   writer_ = std::thread([this] { writer_loop(); });
+  // Named for per-thread accounting (top -H, /proc/PID/task/*/comm, perf).
+  pthread_setname_np(drain_.native_handle(), "rp-drain");
+  pthread_setname_np(writer_.native_handle(), "rp-writer");
 }
 
 bool KernelCapture::on_stop_signal(pid_t tid) {
@@ -414,33 +430,41 @@ void KernelCapture::write(RecordDecoder::Out& o) {
   w_.add_event(o.event);
 }
 
+// Only what cannot wait: move the ring's records into memory as they are, so
+// the ring has room again. Decoding and writing are the writer's.
 void KernelCapture::drain_loop() {
-  std::vector<RecordDecoder::Out> batch;
-  RecordFn feed = [&](const void* rec, size_t size) { dec_.feed(rec, size, batch); };
+  RawChunk chunk;
+  RecordFn feed = [&](const void* rec, size_t size) {
+    append_raw(chunk, static_cast<uint32_t>(size), rec, size);
+  };
+  std::vector<rp_rec_syscall> done;
   for (;;) {
     // Stop once asked and a drain came back empty: the producer is stopped
     // first, so nothing arrives after that.
     bool last = stopping_.load();
-    size_t n = p_.drain(last ? 0 : kDrainTimeoutMs, feed);
     {
+      // Taken before the drain: a thread's earlier records were in the ring
+      // before it stopped, so they come first in the queue, and the decoder
+      // sees each thread's records in order (its tseq accounting needs that).
       std::lock_guard lk(done_mu_);
-      for (const auto& r : done_elsewhere_) dec_.completed_elsewhere(r);
-      done_elsewhere_.clear();
+      done.swap(done_elsewhere_);
     }
-    if (!batch.empty()) {
-      if (observe_) {
-        std::lock_guard wl(writer_mu_);
-        for (const auto& o : batch)
-          if (known_tids_.insert(static_cast<uint32_t>(o.event.tid)).second)
-            w_.add_task(TaskInfo{o.event.tid, static_cast<int32_t>(o.tgid), 0, o.event.seq,
-                                  std::nullopt});
-      }
-      size_t bytes = out_bytes(batch);
+    size_t n = p_.drain(last ? 0 : kDrainTimeoutMs, feed);
+    for (const auto& r : done) append_raw(chunk, kDoneMark, &r, sizeof r);
+    done.clear();
+    if (!chunk.empty() && (last || chunk.size() >= kChunkFill || writer_idle_.load())) {
       std::unique_lock lk(q_mu_);
       q_space_cv_.wait(lk, [&] { return queued_bytes_ < kMaxQueuedBytes; });
-      queued_bytes_ += bytes;
-      queue_.push_back(std::move(batch));
-      batch.clear();
+      queued_bytes_ += chunk.size();
+      if (queued_bytes_ > kBoostQueuedBytes) writer_normal_priority();
+      queue_.push_back(std::move(chunk));
+      chunk.clear();
+      // A buffer the writer is done with: its pages are mapped already (fresh
+      // large buffers cost a page fault per 4 KiB).
+      if (!spare_.empty()) {
+        chunk = std::move(spare_.back());
+        spare_.pop_back();
+      }
       q_cv_.notify_one();
     }
     if (last && n == 0) break;
@@ -450,25 +474,65 @@ void KernelCapture::drain_loop() {
   q_cv_.notify_one();
 }
 
+void KernelCapture::decode_chunk(const RawChunk& chunk, std::vector<RecordDecoder::Out>& out) {
+  for (size_t at = 0; at + sizeof(uint32_t) <= chunk.size();) {
+    uint32_t n;
+    std::memcpy(&n, chunk.data() + at, sizeof n);
+    at += sizeof n;
+    if (n == kDoneMark) {  // its pieces in the ring, before or after, are dropped by seq
+      rp_rec_syscall r;
+      std::memcpy(&r, chunk.data() + at, sizeof r);
+      dec_.completed_elsewhere(r);
+      at += sizeof r;
+      continue;
+    }
+    dec_.feed(chunk.data() + at, n, out);
+    at += n;
+  }
+  if (observe_ && !out.empty()) {
+    std::lock_guard wl(writer_mu_);
+    for (const auto& o : out)
+      if (known_tids_.insert(static_cast<uint32_t>(o.event.tid)).second)
+        w_.add_task(TaskInfo{o.event.tid, static_cast<int32_t>(o.tgid), 0, o.event.seq,
+                              std::nullopt});
+  }
+}
+
+// Best effort: without CAP_SYS_NICE the writer keeps its low priority.
+void KernelCapture::writer_normal_priority() {
+  if (pid_t t = writer_tid_.load())
+    setpriority(PRIO_PROCESS, static_cast<id_t>(t), getpriority(PRIO_PROCESS, 0));
+}
+
 void KernelCapture::writer_loop() {
+  writer_tid_ = gettid();
+  if (!stopping_) setpriority(PRIO_PROCESS, static_cast<id_t>(writer_tid_.load()), kWriterNice);
   for (;;) {
-    std::vector<RecordDecoder::Out> batch;
+    RawChunk chunk;
     {
       std::unique_lock lk(q_mu_);
+      writer_idle_ = queue_.empty();
       q_cv_.wait(lk, [&] { return !queue_.empty() || drained_; });
-      if (queue_.empty()) return;
-      batch = std::move(queue_.front());
+      writer_idle_ = false;
+      if (queue_.empty()) break;
+      chunk = std::move(queue_.front());
       queue_.pop_front();
-      queued_bytes_ -= out_bytes(batch);
+      queued_bytes_ -= chunk.size();
       q_space_cv_.notify_one();
     }
+    std::vector<RecordDecoder::Out> batch;
+    decode_chunk(chunk, batch);
     write_batch(batch);
+    chunk.clear();
+    std::lock_guard lk(q_mu_);
+    if (spare_.size() < kSpareChunks) spare_.push_back(std::move(chunk));
   }
 }
 
 void KernelCapture::write_batch(std::vector<RecordDecoder::Out>& batch) {
-  // In slices: the tracer needs the lock to finish a stalled thread's record.
-  constexpr size_t kSlice = 1024;
+  // In short slices: the tracer holds the lock while it handles a stop (a
+  // stalled thread waits for it), and this thread runs at a low priority.
+  constexpr size_t kSlice = 64;
   for (size_t i = 0; i < batch.size(); i += kSlice) {
     std::lock_guard wl(writer_mu_);
     if (!write_error_.empty()) return;  // keep draining, so nothing waits on the queue
@@ -501,6 +565,8 @@ void KernelCapture::finish() {
     std::lock_guard lk(done_mu_);
     done_elsewhere_.push_back(r);
   }
+  // The program is gone: the backlog is all that is left to wait for.
+  writer_normal_priority();
   stopping_ = true;
   if (drain_.joinable()) drain_.join();
   if (writer_.joinable()) writer_.join();

@@ -37,6 +37,7 @@
 
 #include "region_read.h"
 #include "rp_abi.h"
+#include "raw_chunk.h"
 #include "trace.h"
 
 namespace rp {
@@ -268,14 +269,16 @@ class KernelCapture : public EventsOnlyHooks {
  private:
   void drain_loop();
   void writer_loop();
+  void writer_normal_priority();
+  void decode_chunk(const RawChunk& chunk, std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
 
   KernelProducer& p_;
   TraceWriter& w_;
-  RecordDecoder dec_;  // drain thread only (but thread_took_over)
+  RecordDecoder dec_;  // writer thread only (until finish() joined it); thread_took_over locks
   bool observe_ = false, finished_ = false;
-  std::unordered_set<uint32_t> known_tids_;  // observe mode, drain thread
+  std::unordered_set<uint32_t> known_tids_;  // observe mode, writer thread
 
   std::mutex writer_mu_;
   std::unordered_map<pid_t, std::string> exec_names_;  // writer lock
@@ -284,7 +287,9 @@ class KernelCapture : public EventsOnlyHooks {
   std::function<void()> on_repin_;
   std::mutex q_mu_;
   std::condition_variable q_cv_, q_space_cv_;
-  std::deque<std::vector<RecordDecoder::Out>> queue_;
+  // Raw ring records, as drained: each a u32 length, then the record's bytes.
+  std::deque<RawChunk> queue_;
+  std::vector<RawChunk> spare_;  // emptied chunks, for the drain thread to reuse
   size_t queued_bytes_ = 0;
   bool drained_ = false;  // the drain thread is done: the writer exits when empty
 
@@ -292,6 +297,8 @@ class KernelCapture : public EventsOnlyHooks {
   std::vector<rp_rec_syscall> done_elsewhere_;  // tracer -> drain thread
 
   std::atomic<bool> stopping_{false};
+  std::atomic<pid_t> writer_tid_{0};  // for its priority
+  std::atomic<bool> writer_idle_{false};  // waiting for a chunk
   std::thread drain_, writer_;
   uint64_t assisted_ = 0, unresolved_ = 0;
   std::optional<uint64_t> lost_ = 0;

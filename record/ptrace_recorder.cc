@@ -656,10 +656,18 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   auto it = tasks_.find(tid);
   if (it == tasks_.end()) return;
   flush_unfinished(it->second);
-  Event e = new_event(it->second, EventKind::kTaskExit);
   // Events-only: threads run on while one dies; the kernel side numbered the
-  // exit where the tid is cleared for pthread_join.
-  if (uint64_t s = kernel_ ? kernel_->exit_seq(tid) : 0) e.seq = s;
+  // exit where the tid is cleared for pthread_join. (No number is taken then:
+  // every number handed out is in the trace, tests/bpf/zero_loss.sh.)
+  uint64_t kernel_seq = kernel_ ? kernel_->exit_seq(tid) : 0;
+  Event e;
+  if (kernel_seq) {
+    e.seq = kernel_seq;
+    e.tid = tid;
+    e.kind = EventKind::kTaskExit;
+  } else {
+    e = new_event(it->second, EventKind::kTaskExit);
+  }
   e.ret = status;
   w_.add_event(e);
   w_.set_task_exit(tid, status);

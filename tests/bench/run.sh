@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rp performance benchmark (issue 5).
 #
-#   tests/bench/run.sh [--quick] [--out FILE] [--keep]
+#   tests/bench/run.sh [--quick] [--rounds N] [--out FILE] [--keep]
 #
 # Installs what it needs (nginx, ab, wrk, strace, perf, bpftrace, sqlite3, gcc), builds rp
 # (or uses $RP_BUILD), runs the experiments below and prints one markdown table per
@@ -13,12 +13,16 @@
 # Experiments: nginx (+ nginx-100k, nginx-wrk), micro-getppid, micro-read64k, replay-micro
 # (+ replay-micro-read64k), replay-nginx, replay-async-point-{tight_loop,alarm_loop}, trace-size (+ trace-size-getppid/-read64k),
 # scaling-threads-T, scaling-read-SIZE.
-# Configs: base, bpf, ptrace, kmod, strace, perf, bpftrace.
+# Configs: base, count, bpf, ptrace, kmod, strace, perf, bpftrace. count is the floor (issue 12):
+# a tiny eBPF program of the benchmark's own (tests/bench/count.bpf.c) on the hooks rp's eBPF
+# backend uses, counting syscalls per number and nothing else.
 #
 # Everything runs on 127.0.0.1 only, every loop is bounded in count and time, and all
 # processes and temp files are removed on exit, including Ctrl-C.
 #
 # --quick  fewer rounds and smaller counts; finishes in under 3 minutes.
+# --rounds N  nginx pairs (base, X) per config (quick: 2, full: 5); the nginx time budget
+#          grows in proportion, so that a quick run can be made less noisy.
 # --out F  also write the tables and RESULT lines to F.
 # --keep   keep the temp dir (traces, tool outputs, raw data) and print its path.
 # --only L run only these parts, comma-separated: nginx, micro, replay, trace-size, scaling
@@ -36,14 +40,17 @@ QUICK=0
 OUT=""
 KEEP=0
 ONLY=""
+ROUNDS_ARG=""
 want() { [ -z "$ONLY" ] || [[ "$ONLY" == *",$1,"* ]]; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --out) OUT=${2:?--out needs a file}; shift ;;
     --keep) KEEP=1 ;;
+    --rounds) ROUNDS_ARG=${2:?--rounds needs a number}; shift
+      [[ "$ROUNDS_ARG" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds wants a positive number" >&2; exit 2; } ;;
     --only) ONLY=",${2:?--only needs a list},"; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -86,10 +93,18 @@ else
   B_NGINX=720 B_GETPPID=420 B_READ64K=150 B_REPLAY=150 B_SCALING=240
   B_TOTAL=1740
 fi
+if [ -n "$ROUNDS_ARG" ]; then   # more pairs: the nginx budget (and the total) grow with them
+  B_TOTAL=$((B_TOTAL - B_NGINX))
+  per_round=$((B_NGINX / ROUNDS))
+  ((per_round < 60)) && per_round=60   # a round of all configs takes ~50 s with --quick
+  B_NGINX=$((per_round * ROUNDS_ARG))
+  B_TOTAL=$((B_TOTAL + B_NGINX))
+  ROUNDS=$ROUNDS_ARG
+fi
 AB_C=100
 PERF_MMAP=4096   # perf trace -m (pages per CPU): the default loses events
 BT_PROG='tracepoint:raw_syscalls:sys_exit /pid == cpid/ { printf("%d %ld %ld\n", tid, args->id, args->ret); }'
-ALL_CONFIGS=(bpf ptrace kmod strace perf bpftrace)
+ALL_CONFIGS=(count bpf ptrace kmod strace perf bpftrace)
 RP_CONFIGS=(bpf ptrace kmod)
 
 # ---------------------------------------------------------------- temp dir, cleanup
@@ -247,6 +262,9 @@ build_rp() {
   fi
   RP=$B/rp
   S=$B/samples
+  # the counting floor; built with rp's eBPF backend (left out where that is)
+  COUNT=$B/tests/bench/rp_bench_count
+  [ -x "$COUNT" ] || cmake --build "$B" -j2 --target rp_bench_count >>"$W/build.log" 2>&1
   for f in "$RP" "$S/sample_getppid_loop" "$S/sample_read64k"; do
     [ -x "$f" ] || { echo "run.sh: $f missing (RP_BUILD=$B)" >&2; exit 1; }
   done
@@ -270,6 +288,11 @@ probe_configs() {
       fi
     fi
   done
+  if [ ! -x "$COUNT" ]; then
+    NA_REASON[count]="rp_bench_count not built (needs rp's eBPF build: clang, bpftool, libbpf-dev)"
+  elif ! out=$(timeout 60 "$COUNT" -o /dev/null -- /bin/true 2>&1); then
+    NA_REASON[count]="rp_bench_count fails: $(printf '%s' "$out" | head -1)"
+  fi
   command -v strace >/dev/null 2>&1 || NA_REASON[strace]="strace not installed"
   if ! command -v perf >/dev/null 2>&1; then
     NA_REASON[perf]="perf not installed"
@@ -298,6 +321,7 @@ traced_argv() {
   case "$c" in
     base|native) TARGV=("$@") ;;
     bpf|ptrace|kmod) TARGV=("$RP" record -q -b "$c" -o "$art.db" -- "$@") ;;
+    count) TARGV=("$COUNT" -o "$art.count" -- "$@") ;;
     strace) TARGV=(strace -f -o "$art.strace" "$@") ;;
     perf) TARGV=(perf trace -m "$PERF_MMAP" -o "$art.perf" -- "$@") ;;
     bpftrace) TARGV=(bpftrace -o "$art.bt" -c "$*" -e "$BT_PROG") ;;
@@ -306,6 +330,7 @@ traced_argv() {
 out_file() { # the file CONFIG writes for ARTIFACT-PREFIX
   case "$1" in
     bpf|ptrace|kmod) echo "$2.db" ;;
+    count) echo "$2.count" ;;
     strace) echo "$2.strace" ;;
     perf) echo "$2.perf" ;;
     bpftrace) echo "$2.bt" ;;
@@ -315,7 +340,9 @@ out_file() { # the file CONFIG writes for ARTIFACT-PREFIX
 lost_of() { # lost records/events of one traced run
   local f
   case "$1" in
-    bpf|ptrace|kmod) "$RP" info "$2.db" 2>/dev/null | awk -F: '/^lost records/ {gsub(/ /, "", $2); print $2; exit}' ;;
+    # the trace's own count (meta lost_records), never assumed; NA without it
+    bpf|ptrace|kmod) q "$2.db" "select value from meta where key = 'lost_records'" ;;
+    count) echo 0 ;;    # per-CPU counters: nothing to lose
     strace) echo 0 ;;   # strace stops the tracee; it cannot lose events
     perf) grep -ahoE 'LOST [0-9]+' "$2.perf" 2>/dev/null | awk '{s += $2} END {print s + 0}' ;;
     bpftrace)
@@ -583,6 +610,7 @@ report_nginx() {
           start) how="rp record --backend=$rc -- nginx (from its start; replayable trace)" ;;
           *) how="rp record --backend=$rc ($how)" ;;
         esac ;;
+      count) how="rp_bench_count -- nginx (tests/bench/count.bpf.c: counts syscalls per number on rp's hooks; the floor)" ;;
       strace) how="strace -f -o FILE nginx" ;;
       perf) how="perf trace -m $PERF_MMAP -o FILE -- nginx" ;;
       bpftrace) how="bpftrace printf on every sys_exit of the nginx pid → file" ;;
@@ -590,6 +618,7 @@ report_nginx() {
     table "| $c | $how | ${s[3]} | $(fmt %.0f "${s[0]}") ($(fmt %.0f "${s[1]}")–$(fmt %.0f "${s[2]}")) | $(fmt %.1f "$o") | $(fmt %.0f "$xb") | $(fmt %.1f "$ob") | $(fmt %.0f "$xw") | $(fmt %.1f "$ow") | $(fmt %.0f "$l") ($(fmt %.0f "$lmax")) | $(fmt %.0f "$bpr") |"
     local p=""
     [ "$ex" = nginx-from-start ] && p=-from-start
+    NGX_OVH[$c]=$o
     result "nginx$p" "$rc" "${s[0]}" req/s "no successful run"
     result "nginx$p" "$rc" "$o" overhead% "no successful pair"
     result "nginx$p" "$rc" "$l" lost "no successful run"
@@ -598,6 +627,22 @@ report_nginx() {
     result "nginx-wrk$p" "$rc" "$ow" overhead% "$WRK_WHY"
   done
   table ""
+  report_vs_count
+}
+# rp's throughput as % of the counting floor's, each relative to its paired base runs:
+# (1 - overhead_rp) / (1 - overhead_count) with the medians above.
+declare -A NGX_OVH=()
+report_vs_count() {
+  local c ex v oc=${NGX_OVH[count]:-NA}
+  for c in bpf kmod bpf-start kmod-start; do
+    [ -n "${NGX_OVH[$c]+set}" ] || continue   # not available, or not run
+    ex=nginx
+    [[ "$c" == *-start ]] && ex=nginx-from-start
+    v=NA
+    isnum "$oc" && isnum "${NGX_OVH[$c]:-}" && v=$(calc "(100 - ${NGX_OVH[$c]}) / (100 - $oc) * 100")
+    result "$ex" "${c%-start}" "$v" vs-count% "count or ${c} has no overhead (not run, failed, or out of time)"
+    isnum "$v" && table "$ex ${c%-start}: throughput $(fmt %.1f "$v") % of the counting floor's (goal ≥ 90)." ""
+  done
 }
 
 # ================================================================ micro benchmarks
