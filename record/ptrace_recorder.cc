@@ -652,6 +652,11 @@ void PtraceRecorder::task_dying(Task& t) {
   schedule(groups_[tgid]);
 }
 
+namespace {
+constexpr int kExitSeqPolls = 200;
+constexpr useconds_t kExitSeqPollUs = 100;  // at most 20 ms per thread exit
+}  // namespace
+
 void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   auto it = tasks_.find(tid);
   if (it == tasks_.end()) return;
@@ -660,6 +665,14 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   // exit where the tid is cleared for pthread_join. (No number is taken then:
   // every number handed out is in the trace, tests/bpf/zero_loss.sh.)
   uint64_t kernel_seq = kernel_ ? kernel_->exit_seq(tid) : 0;
+  // The kernel side may number the exit just after the death is reported
+  // (its exit tracepoint runs late in do_exit, on the program's CPU while rp
+  // runs on another): give it a moment before taking a number of our own,
+  // which would leave the kernel's unused (a hole in the global order).
+  for (int i = 0; kernel_ && kernel_seq == 0 && i < kExitSeqPolls; i++) {
+    usleep(kExitSeqPollUs);
+    kernel_seq = kernel_->exit_seq(tid);
+  }
   Event e;
   if (kernel_seq) {
     e.seq = kernel_seq;

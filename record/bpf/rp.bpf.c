@@ -35,6 +35,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define E_NOSYS 38
 #define SIG_KILL 9
 #define SIG_STOP 19
+#define SIG_TRAP 5
 #define TASK_STOPPED_ 0x4 /* __TASK_STOPPED, __TASK_TRACED: macros, not in BTF */
 #define TASK_TRACED_ 0x8
 #define PF_EXITING_ 0x4
@@ -349,6 +350,10 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		 * taken for them would be a hole in the global order. */
 		struct kernel_siginfo *si = BPF_CORE_READ(prev, last_siginfo);
 		if (si && BPF_CORE_READ(si, si_signo) == SIG_STOP)
+			return;
+		/* Nor do ptrace event stops (exit, clone, exec: SIGTRAP with the
+		 * event in si_code's second byte): no signal is delivered there. */
+		if (si && BPF_CORE_READ(si, si_signo) == SIG_TRAP && (BPF_CORE_READ(si, si_code) >> 8))
 			return;
 		__u32 tid = prev->pid;
 		__u64 seq = next_seq();
