@@ -407,21 +407,23 @@ bool KernelCapture::on_stop_signal(pid_t tid) {
   return true;
 }
 
+// A successful execve's path, where the producer has none: it sends no path
+// it could not copy at entry (its page was not present). The name comes
+// from the new program's AT_EXECFN, read at the exec stop; an unknown name
+// leaves the path out (replay then has none to compare), never "".
+void KernelCapture::add_exec_name(Event& e) {
+  auto name = exec_names_.find(e.tid);
+  if (name == exec_names_.end()) return;
+  std::string path = std::move(name->second);
+  exec_names_.erase(name);
+  for (auto& m : e.mem)
+    if (m.input && m.addr == e.args[0]) return;
+  if (!path.empty()) e.mem.push_back(MemRecord{e.args[0], std::move(path), true});
+}
+
 void KernelCapture::write(RecordDecoder::Out& o) {
-  if (o.event.kind == EventKind::kSyscall && o.event.nr == SYS_execve && o.event.ret == 0) {
-    auto name = exec_names_.find(o.event.tid);
-    if (name != exec_names_.end()) {
-      // A path the producer could not copy (its page was not present) is empty.
-      bool have = false;
-      for (auto& m : o.event.mem)
-        if (m.input && m.addr == o.event.args[0]) {
-          if (m.bytes.empty()) m.bytes = name->second;
-          have = true;
-        }
-      if (!have) o.event.mem.push_back(MemRecord{o.event.args[0], name->second, true});
-      exec_names_.erase(name);
-    }
-  }
+  if (o.event.kind == EventKind::kSyscall && o.event.nr == SYS_execve && o.event.ret == 0)
+    add_exec_name(o.event);
   if (o.mapping) {
     if (o.mapping_mem < o.event.mem.size())
       o.mapping->blob = w_.put_blob(o.event.mem[o.mapping_mem].bytes);

@@ -272,6 +272,7 @@ class KernelCapture : public EventsOnlyHooks {
   void writer_normal_priority();
   void decode_chunk(const RawChunk& chunk, std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held
+  void add_exec_name(Event& e);       // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
 
   KernelProducer& p_;

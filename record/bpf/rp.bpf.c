@@ -73,7 +73,8 @@ struct {
 struct exec_path {
 	__u64 addr;
 	__u32 len;
-	__u32 arg;
+	__u16 arg;
+	__u16 unread; /* the read at entry failed: the path is unknown, not empty */
 	char buf[STR_MAX];
 };
 
@@ -461,6 +462,9 @@ static __noinline void save_exec_path(struct thread *th, const struct bspec *s)
 	x->addr = th->args[arg & 1];
 	long n = x->addr ? bpf_probe_read_user_str(x->buf, STR_MAX, (void *)x->addr) : 0;
 	x->len = n > 0 ? n - 1 : 0;
+	/* Not present (no page faults here) is not an empty path: send none;
+	 * user space takes the name from the new program's AT_EXECFN. */
+	x->unread = n < 0;
 }
 
 /* execve's path from entry, as the string record of its argument. */
@@ -473,7 +477,7 @@ static __noinline void put_exec_path(struct emit *e)
 		return;
 	tid = e->rec.tid;
 	x = bpf_map_lookup_elem(&exec_paths, &tid);
-	if (!x)
+	if (!x || x->unread)
 		return;
 	struct rp_rec_data *d = bpf_ringbuf_reserve(&ring, DATA_HDR + STR_MAX, 0);
 	if (!d) {
@@ -625,6 +629,30 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	}
 done:
 	finish(&e, (__u32)pid_tgid);
+	return 0;
+}
+
+/* sys_enter could not read execve's path (its page was not present, common
+ * right after fork): the kernel's own copy is the string given, except where
+ * execveat made it /dev/fd/N/... from a directory fd. A thread other than the
+ * leader has taken the leader's tid by now: its copy moves with it. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(rp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 old = old_pid, tid = p->pid;
+	struct exec_path *x = bpf_map_lookup_elem(&exec_paths, &old);
+
+	if (!x)
+		return 0;
+	if (x->unread && x->arg == 0) {
+		long n = bpf_probe_read_kernel_str(x->buf, STR_MAX, bprm->filename);
+		if (n > 0) {
+			x->len = n - 1;
+			x->unread = 0;
+		}
+	}
+	if (old != tid && bpf_map_update_elem(&exec_paths, &tid, x, BPF_ANY) == 0)
+		bpf_map_delete_elem(&exec_paths, &old);
 	return 0;
 }
 

@@ -87,8 +87,14 @@ static long str_cb(__u32 i, void *ctx)
 		e->k.fail |= FAIL_RING;
 		return 1;
 	}
-	/* Unreadable counts as empty, as in user space. */
+	/* A page that is not present fails here (no faults in this context)
+	 * though the kernel could read it: the string is unknown, not empty,
+	 * so none is sent, as the module does (replay then has none to check). */
 	long n = bpf_probe_read_user_str(d + 1, STR_MAX, (void *)p);
+	if (n < 0) {
+		bpf_ringbuf_discard(d, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
 	__u32 len = n > 0 ? n - 1 : 0;
 	d->h.size = (DATA_HDR + len + 7) & ~7u;
 	d->h.type = RP_REC_DATA;

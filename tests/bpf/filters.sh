@@ -5,17 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 require_bpf
 
-# rp says "recording ..." once its programs are attached.
-wait_recording() { # STDERR_FILE
-    local i
-    for i in $(seq 300); do
-        grep -q '^rp: recording' "$1" && return 0
-        sleep 0.1
-    done
-    show "$1"
-    fail "rp record did not start recording in 30 s"
-}
-
 # A copy of pids under a unique command name, and an unrelated program.
 name=rpnm$$
 cp "$SAMPLES/sample_pids" "$TMP/$name"

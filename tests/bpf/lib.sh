@@ -36,3 +36,14 @@ assert_no_loss() { # NAME
     assert_eq "$(info_field "$1" backend)" bpf "$1: rp info backend"
     assert_eq "$(info_field "$1" 'lost records')" 0 "$1: lost records"
 }
+
+# rp says "recording ..." once its programs are attached.
+wait_recording() { # STDERR_FILE
+    local i
+    for i in $(seq 300); do
+        grep -q '^rp: recording' "$1" && return 0
+        sleep 0.1
+    done
+    show "$1"
+    fail "rp record did not start recording in 30 s"
+}
