@@ -132,7 +132,7 @@ class Replayer {
   void reenter_syscall(Task& t, const Event& e);
   void place_mapping(Task& t, const Event& e);
   void execute(Task& t, const Event& e);
-  void restore_call_args(Task& t, Regs& after);
+  void restore_call_args(Task& t, const Regs& entry, Regs& after);
   void execute_clone(Task& t, const Event& e);
   void drop_namespace_flags(Task& t);
   pid_t recorded_child(const Task& t, const Event& e);
