@@ -89,11 +89,7 @@ void Replayer::dispatch(const Event& e) {
       std::memcpy(&x, e.extra.data(), sizeof x);
       Regs target;
       std::memcpy(&target.raw, x.regs, sizeof target.raw);
-      // Already there (switched out right where its last syscall returned):
-      // it stays held where it is; nothing is delivered at a switch.
-      if (t.state == State::kHeld && t.resume_sig == 0 && get_regs(t).same_user_state(target))
-        break;
-      run_to_point(t, e, target);
+      run_to_point(t, e, target, AtPoint::kSwitch);
       t.resume_sig = 0;  // the breakpoint's SIGTRAP is not delivered
       break;
     }

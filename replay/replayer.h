@@ -132,7 +132,7 @@ class Replayer {
   void reenter_syscall(Task& t, const Event& e);
   void place_mapping(Task& t, const Event& e);
   void execute(Task& t, const Event& e);
-  void restore_call_args(Task& t, Regs& after);
+  void restore_call_args(Task& t, const Regs& entry, Regs& after);
   void execute_clone(Task& t, const Event& e);
   void drop_namespace_flags(Task& t);
   pid_t recorded_child(const Task& t, const Event& e);
@@ -152,7 +152,10 @@ class Replayer {
   void observe_exit(Task& t, const Event& e);
   void replay_insn(Task& t, const Event& e);
   void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
-  void run_to_point(Task& t, const Event& e, const Regs& target);
+  // What happens at the point run_to_point reaches: a recorded signal is
+  // delivered there, or the thread is switched out (nothing delivered).
+  enum class AtPoint { kDeliverSignal, kSwitch };
+  void run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then);
 
   // point_search.cc: finding an asynchronous point (the two searches run_to_point uses)
   enum class Search { kFound, kNotFound, kUnavailable };

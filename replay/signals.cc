@@ -73,7 +73,7 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
     // where its registers are exactly those recorded, then deliver there.
     Regs target;
     std::memcpy(&target.raw, x.regs, sizeof target.raw);
-    run_to_point(t, e, target);
+    run_to_point(t, e, target, AtPoint::kDeliverSignal);
     request(t, PTRACE_SETSIGINFO, nullptr, x.siginfo);
     t.resume_sig = sig;
     notify(ReplayStop::kSignal, t.rec, sig);
@@ -195,12 +195,16 @@ void Replayer::replay_insn(Task& t, const Event& e) {
 // registers inside the program, at native speed, and stops it once
 // (point_search.cc). Where it cannot be patched, the breakpoint goes on up
 // to a limit, and replay stops with a divergence past it.
-void Replayer::run_to_point(Task& t, const Event& e, const Regs& target) {
+// A thread already there (a signal that was pending when a handler
+// returned; a switch right where its last syscall returned) is stopped in
+// place only for a signal: PTRACE_SETSIGINFO and the signal given on resume
+// act in a signal-delivery stop. A switch delivers nothing: it stays held
+// where it is.
+void Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
   if (t.state != State::kHeld) diverge(e, "thread is not between events");
   Regs now = get_regs(t);
   if (now.same_user_state(target) && t.resume_sig == 0) {
-    // Already there (e.g. a signal that was pending when a handler returned).
-    stop_in_place(t, e);
+    if (then == AtPoint::kDeliverSignal) stop_in_place(t, e);
     return;
   }
 #if defined(__x86_64__)

@@ -279,21 +279,23 @@ void Replayer::place_mapping(Task& t, const Event& e) {
   set_regs(t, m);
 }
 
-// The registers a call was given stay as the program set them, as after the
-// real call: replay may have rewritten some for the call it ran instead (a
-// mapping's address, flags and descriptor; a clone's namespace flags), and a
-// switch recorded right after the call compares every register.
-void Replayer::restore_call_args(Task& t, Regs& after) {
+// The registers a call was given stay as the program set them (`entry`, at
+// the call's entry stop), as after the real call: replay may have rewritten
+// some for the call it ran instead (a mapping's address, flags and
+// descriptor; shmat and shmdt as mmap and munmap; a clone's namespace flags,
+// which its child inherits too), and a switch recorded right after the call
+// compares every register. `after` are t's registers after the call.
+void Replayer::restore_call_args(Task& t, const Regs& entry, Regs& after) {
   Regs r = after;
 #if defined(__x86_64__)
-  r.raw.rdi = t.regs.raw.rdi;
-  r.raw.rsi = t.regs.raw.rsi;
-  r.raw.rdx = t.regs.raw.rdx;
-  r.raw.r10 = t.regs.raw.r10;
-  r.raw.r8 = t.regs.raw.r8;
-  r.raw.r9 = t.regs.raw.r9;
+  r.raw.rdi = entry.raw.rdi;
+  r.raw.rsi = entry.raw.rsi;
+  r.raw.rdx = entry.raw.rdx;
+  r.raw.r10 = entry.raw.r10;
+  r.raw.r8 = entry.raw.r8;
+  r.raw.r9 = entry.raw.r9;
 #elif defined(__aarch64__)
-  for (int i = 1; i < 6; i++) r.raw.regs[i] = t.regs.raw.regs[i];  // x0 is the result
+  for (int i = 1; i < 6; i++) r.raw.regs[i] = entry.raw.regs[i];  // x0 is the result
 #endif
   if (std::memcmp(&r.raw, &after.raw, sizeof r.raw) == 0) return;
   set_regs(t, r);
@@ -333,7 +335,7 @@ void Replayer::execute(Task& t, const Event& e) {
     set_regs(t, after);
   }
   if (s->policy != RP_POLICY_EXECVE && s->policy != RP_POLICY_SIGRETURN)
-    restore_call_args(t, after);
+    restore_call_args(t, t.regs, after);
   if (s->policy != RP_POLICY_SIGRETURN && after.ret() != e.ret)
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
@@ -432,6 +434,8 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   while (waitpid(c.real, &cs, __WALL) < 0)
     if (errno != EINTR) diverge(e, std::string("cannot wait for the new task: ") + strerror(errno));
   c.state = State::kHeld;
+  Regs child_regs = get_regs(c);
+  restore_call_args(c, t.regs, child_regs);
   // The program must see the recorded tid wherever the kernel wrote the real one.
   uint32_t rec_tid = static_cast<uint32_t>(e.ret);
   std::string tid_bytes(reinterpret_cast<const char*>(&rec_tid), 4);
@@ -462,7 +466,7 @@ void Replayer::finish_in_syscall(Task& t) {
   Regs after = get_regs(t);
   after.set_ret(t.fixup_ret);
   set_regs(t, after);
-  restore_call_args(t, after);
+  restore_call_args(t, t.regs, after);
   t.regs = after;
   t.state = State::kHeld;
 }
