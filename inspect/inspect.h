@@ -26,7 +26,7 @@ std::string switches_text(TraceReader& r);
 // `rp ls`: the traces (*.db) in a directory, one line each.
 int ls_main(const std::string& dir);
 
-// `rp ps`: one line per process: pid, ppid, exit, command.
+// `rp ps`: one line per process: pid, ppid, exit, threads, command.
 int ps_main(const std::string& trace);
 
 // `rp timeline`: Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing).
