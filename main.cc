@@ -301,6 +301,7 @@ int info_main(const std::string& path) {
               << m("kernel_copy_faults") << "), " << m("kernel_assisted")
               << " completed from user space, " << m("kernel_data_missing")
               << " with data missing, " << m("kernel_malformed") << " malformed\n";
+  std::cout << snapshot_info_text(r);
   if (r.meta_or("replayable", "1") == "0")
     std::cout << "replayable:     no (recorded with -p/--name: no state from before)\n";
   if (problems.empty()) {
