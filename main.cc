@@ -29,7 +29,8 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  record [-o TRACE] [--backend B] [--] PROGRAM [ARGS...]   record a run\n"
-    "  record --backend bpf|kmod (-p PID | --name COMM)         capture only (not replayable)\n"
+    "  record -p PID --backend ptrace [-o TRACE]                replayable, from a snapshot\n"
+    "  record -p PID | --name COMM [--backend auto|bpf|kmod]    capture only (not replayable)\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
     "  replay -p PID | -f PID TRACE                             debug one process of it in gdb\n"
@@ -98,9 +99,11 @@ int cmd_record(const std::vector<std::string>& args) {
       "backend,b", po::value(&ro.backend)->default_value("auto"),
       "capture backend: auto, ptrace, bpf, kmod (docs/backends.md)")(
       "pid,p", po::value(&ro.attach_pid),
-      "record a running process instead (kernel backend; inspect only, not replayable)")(
+      "record a running process instead: with --backend=ptrace replayable (from a snapshot "
+      "taken at the attach); with a kernel backend (auto, bpf, kmod) inspect only")(
       "name", po::value(&ro.comm),
-      "record every process with this command name instead (as -p)")(
+      "record every process with this command name instead (kernel backends only; inspect "
+      "only, not replayable)")(
       "share", po::bool_switch(&ro.share),
       "create the trace readable by others (0666 minus umask; default 0600: it holds the "
       "environment and everything the program read)")(
@@ -298,6 +301,7 @@ int info_main(const std::string& path) {
               << m("kernel_copy_faults") << "), " << m("kernel_assisted")
               << " completed from user space, " << m("kernel_data_missing")
               << " with data missing, " << m("kernel_malformed") << " malformed\n";
+  std::cout << snapshot_info_text(r);
   if (r.meta_or("replayable", "1") == "0")
     std::cout << "replayable:     no (recorded with -p/--name: no state from before)\n";
   if (problems.empty()) {

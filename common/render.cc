@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstddef>
 #include <cstring>
@@ -74,7 +75,7 @@ std::string render_event(const Event& e) {
   return head + render_event_text(e);
 }
 
-std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch) {
+std::optional<SwitchPoint> regs_point(std::string_view raw, std::string_view arch) {
   // Word indexes in the raw register set: x86_64 user_regs_struct has rip at
   // 16 and rsp at 19; arm64 user_pt_regs has x0..x30, then sp (31) and pc (32).
   size_t ip_word, sp_word;
@@ -85,12 +86,17 @@ std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch) {
   } else {
     return std::nullopt;
   }
-  const size_t regs_at = offsetof(SignalExtra, regs);
-  if (e.extra.size() < sizeof(SignalExtra)) return std::nullopt;
+  if (raw.size() < (std::max(ip_word, sp_word) + 1) * 8) return std::nullopt;
   SwitchPoint p;
-  std::memcpy(&p.ip, e.extra.data() + regs_at + ip_word * 8, 8);
-  std::memcpy(&p.sp, e.extra.data() + regs_at + sp_word * 8, 8);
+  std::memcpy(&p.ip, raw.data() + ip_word * 8, 8);
+  std::memcpy(&p.sp, raw.data() + sp_word * 8, 8);
   return p;
+}
+
+std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch) {
+  if (e.extra.size() < sizeof(SignalExtra)) return std::nullopt;
+  const size_t regs_at = offsetof(SignalExtra, regs);
+  return regs_point(std::string_view(e.extra).substr(regs_at, sizeof(SignalExtra::regs)), arch);
 }
 
 std::string render_event_text(const Event& e, std::string_view arch) {

@@ -29,6 +29,8 @@ struct SwitchPoint {
   uint64_t ip = 0, sp = 0;
 };
 std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch);
+// The same two registers in a raw NT_PRSTATUS set of `arch` (a snapshot thread's).
+std::optional<SwitchPoint> regs_point(std::string_view raw, std::string_view arch);
 std::string quote(const std::string& s, size_t max = 64);   // C-escaped, quoted
 
 }  // namespace rp

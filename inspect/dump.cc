@@ -279,6 +279,12 @@ class Dumper {
 int dump_main(const DumpOptions& o) {
   TraceReader r(o.trace);
   Dumper d(o, r);
+  // The state replay starts from comes before the events that follow it.
+  if (o.json) {
+    if (auto s = snapshot_json(r); !s.empty()) std::cout << s << "\n";
+  } else {
+    std::cout << snapshot_dump_text(r);
+  }
   Progress progress("dump", static_cast<uint64_t>(r.count("events")));
   Event e;
   for (uint64_t n = 1; r.next(e); n++) {

@@ -23,10 +23,18 @@ class TraceReader;
 // where that number comes from (the trace's meta, or its preempt events).
 std::string switches_text(TraceReader& r);
 
+// The snapshot of an attach recording (`rp record -p PID --backend=ptrace`),
+// each "" for a trace without one: `rp info`'s "snapshot:" lines, and what
+// `rp dump` prints before the first event (a paragraph: counts, mappings as
+// /proc/PID/maps shows them, each thread's pc and sp; or one JSON object).
+std::string snapshot_info_text(TraceReader& r);
+std::string snapshot_dump_text(TraceReader& r);
+std::string snapshot_json(TraceReader& r);
+
 // `rp ls`: the traces (*.db) in a directory, one line each.
 int ls_main(const std::string& dir);
 
-// `rp ps`: one line per process: pid, ppid, exit, command.
+// `rp ps`: one line per process: pid, ppid, exit, threads, command.
 int ps_main(const std::string& trace);
 
 // `rp timeline`: Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing).

@@ -45,13 +45,17 @@ std::map<int32_t, std::string> exec_paths(TraceReader& r, const std::map<int32_t
 std::vector<ProcessInfo> trace_processes(TraceReader& r) {
   auto tasks = r.tasks();
   std::map<int32_t, int32_t> tgid;
-  for (const auto& t : tasks) tgid[t.tid] = t.tgid;
+  std::map<int32_t, size_t> threads;
+  for (const auto& t : tasks) {
+    tgid[t.tid] = t.tgid;
+    threads[t.tgid]++;
+  }
   auto cmds = exec_paths(r, tgid);
   std::map<int32_t, std::string> cmd_of;  // forked children run their parent's program
   std::vector<ProcessInfo> out;
   for (const auto& t : tasks) {
     if (t.tid != t.tgid) continue;  // threads belong to their process
-    ProcessInfo p{t.tid, t.parent, t.exit_status, "", false};
+    ProcessInfo p{t.tid, t.parent, t.exit_status, "", false, threads[t.tid]};
     if (auto pp = tgid.find(t.parent); pp != tgid.end()) p.ppid = pp->second;
     if (auto c = cmds.find(t.tid); c != cmds.end()) {
       p.command = c->second;

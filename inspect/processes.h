@@ -18,6 +18,7 @@ struct ProcessInfo {
   // that never exec'd (forked) its parent's command.
   std::string command;
   bool forked = false;
+  size_t threads = 1;  // its tasks over the whole trace, the leader included
 };
 
 // In the order the trace met them.

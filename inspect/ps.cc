@@ -1,4 +1,4 @@
-// `rp ps`: the processes of a trace, like rr ps: pid, parent, exit, command.
+// `rp ps`: the processes of a trace, like rr ps: pid, parent, exit, threads, command.
 #include <cstdio>
 
 #include "inspect/inspect.h"
@@ -22,10 +22,11 @@ std::string exit_text(const std::optional<int64_t>& status) {
 
 int ps_main(const std::string& path) {
   TraceReader r(path);
-  printf("%-8s %-8s %-8s %s\n", "PID", "PPID", "EXIT", "CMD");
+  printf("%-8s %-8s %-8s %-8s %s\n", "PID", "PPID", "EXIT", "THREADS", "CMD");
   for (const auto& p : trace_processes(r)) {
     std::string cmd = p.forked ? "(forked)" + (p.command.empty() ? "" : " " + p.command) : p.command;
-    printf("%-8d %-8d %-8s %s\n", p.pid, p.ppid, exit_text(p.exit_status).c_str(), cmd.c_str());
+    printf("%-8d %-8d %-8s %-8zu %s\n", p.pid, p.ppid, exit_text(p.exit_status).c_str(), p.threads,
+           cmd.c_str());
   }
   return 0;
 }

@@ -37,6 +37,19 @@ long PtraceRecorder::ptrace_options() {
          PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 }
 
+namespace {
+
+// The process a task belongs to, as the kernel says; `fallback` if it cannot
+// tell (the task is gone).
+pid_t tgid_of(pid_t tid, pid_t fallback) {
+  std::ifstream st("/proc/" + std::to_string(tid) + "/status");
+  for (std::string line; std::getline(st, line);)
+    if (line.rfind("Tgid:", 0) == 0) return std::stoi(line.substr(5));
+  return fallback;
+}
+
+}  // namespace
+
 std::vector<pid_t> PtraceRecorder::tids() const {
   std::vector<pid_t> v;
   for (const auto& [tid, t] : tasks_) v.push_back(tid);
@@ -286,11 +299,7 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
   if (it == tasks_.end()) {
     // A new child can report its first stop before its parent reports the
     // fork event; adopt it now.
-    pid_t tgid = tid;
-    std::ifstream st("/proc/" + std::to_string(tid) + "/status");
-    for (std::string line; std::getline(st, line);)
-      if (line.rfind("Tgid:", 0) == 0) tgid = std::stoi(line.substr(5));
-    Task& n = add_task(tid, tgid, 0);
+    Task& n = add_task(tid, tgid_of(tid, tid), 0);
     n.initial_stop_pending = true;
     it = tasks_.find(tid);
   }
@@ -571,7 +580,10 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       pid_t child = static_cast<pid_t>(msg);
       bool thread = event == PTRACE_EVENT_CLONE && (t.args[0] & CLONE_THREAD);
       if (!tasks_.count(child)) {
-        Task& c = add_task(child, thread ? t.tgid : child, t.tid);
+        // Events-only: no syscall entry stop filled t.args (the kernel side
+        // recorded the clone), so ask the kernel which process the child is in.
+        pid_t tgid = kernel_ ? tgid_of(child, child) : thread ? t.tgid : child;
+        Task& c = add_task(child, tgid, t.tid);
         c.initial_stop_pending = true;
       }
       break;
@@ -636,7 +648,7 @@ void PtraceRecorder::task_dying(Task& t) {
   t.run = Run::kDying;
   pid_t tid = t.tid, tgid = t.tgid;
   ptrace(PTRACE_CONT, tid, nullptr, 0);
-  if (tid != tgid) {
+  if (tid != tgid && !kernel_) {  // events-only: no other thread waits for a slot
     int status;
     for (;;) {
       pid_t r = waitpid(tid, &status, __WALL);

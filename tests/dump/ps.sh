@@ -1,4 +1,4 @@
-# rp ps lists every process of a trace (pid, parent, exit, command), rp ls
+# rp ps lists every process of a trace (pid, parent, exit, threads, command), rp ls
 # the traces of a directory, and rp replay -a (rr's "no debugger") replays
 # like rp replay.
 source "$(dirname "$0")/lib.sh"
@@ -8,17 +8,18 @@ record pipe sh -c 'echo hi | cat; exit 3'
 assert_eq "$REC_STATUS" 3 "recorded exit"
 run "$TMP/ps" "$TMP/ps.err" "$RP" ps "$TMP/pipe.db"
 assert_eq "$STATUS" 0 "rp ps"
-assert_eq "$(head -1 "$TMP/ps" | tr -s ' ')" "PID PPID EXIT CMD" "header"
+assert_eq "$(head -1 "$TMP/ps" | tr -s ' ')" "PID PPID EXIT THREADS CMD" "header"
 assert_eq "$(sed 1d "$TMP/ps" | wc -l)" 3 "processes"
-read -r sh_pid sh_ppid sh_exit sh_cmd < <(sed -n 2p "$TMP/ps")
+read -r sh_pid sh_ppid sh_exit sh_threads sh_cmd < <(sed -n 2p "$TMP/ps")
 assert_eq "$sh_exit" 3 "the shell's exit"
+assert_eq "$sh_threads" 1 "the shell's threads"
 assert_eq "$sh_cmd" "sh -c echo hi | cat; exit 3" "the shell's command line"
-sed 1,2d "$TMP/ps" | while read -r pid ppid exit cmd; do
+sed 1,2d "$TMP/ps" | while read -r pid ppid exit threads cmd; do
     assert_eq "$ppid" "$sh_pid" "parent of $pid"
     assert_eq "$exit" 0 "exit of $pid"
 done || exit 1
-grep -qE " 0 +(/usr)?/bin/cat$" "$TMP/ps" || { show "$TMP/ps"; fail "the exec'd cat"; }
-grep -qF " 0        (forked) sh -c" "$TMP/ps" || { show "$TMP/ps"; fail "the forked shell"; }
+grep -qE " 0 +1 +(/usr)?/bin/cat$" "$TMP/ps" || { show "$TMP/ps"; fail "the exec'd cat"; }
+grep -qF " 0        1        (forked) sh -c" "$TMP/ps" || { show "$TMP/ps"; fail "the forked shell"; }
 # Process ids come from the trace's task table: each is a thread group leader.
 tids=$(sqlite3 "$TMP/pipe.db" 'select tid from tasks where tid = tgid order by rowid' | tr '\n' ' ')
 assert_eq "$(sed 1d "$TMP/ps" | awk '{printf "%s ", $1}')" "$tids" "pids vs the trace's tasks"
@@ -28,6 +29,24 @@ record tcp "$SAMPLES/sample_tcp_loopback"
 "$RP" ps "$TMP/tcp.db" >"$TMP/ps" || fail "rp ps tcp"
 assert_eq "$(awk 'NR == 3 {print $3}' "$TMP/ps")" 7 "child's exit"
 assert_eq "$(awk 'NR == 3 {print $2}' "$TMP/ps")" "$(awk 'NR == 2 {print $1}' "$TMP/ps")" "child's parent"
+
+note "threads: one process with its threads counted, whichever backend recorded it"
+for backend in ptrace bpf; do
+    if [ "$backend" = bpf ] &&
+        ! "$RP" record -q --backend=bpf -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe.err" </dev/null; then
+        [ "${CI:-}" = true ] && { show "$TMP/probe.err"; fail "eBPF backend unavailable under CI=true"; }
+        note "bpf: unavailable here, not checked ($(head -1 "$TMP/probe.err"))"
+        continue
+    fi
+    RP_BACKEND=$backend record "thr_$backend" "$SAMPLES/sample_threads"
+    assert_eq "$REC_STATUS" 0 "$backend: sample_threads recorded"
+    run "$TMP/ps" "$TMP/ps.err" "$RP" ps "$TMP/thr_$backend.db"
+    assert_eq "$STATUS" 0 "$backend: rp ps of sample_threads"
+    # The leader and its 4 pthreads (samples/threads.c).
+    assert_eq "$(sed 1d "$TMP/ps" | awk '{print $3, $4}')" "0 5" "$backend: one process, exit 0, 5 threads"
+    assert_eq "$(sqlite3 "$TMP/thr_$backend.db" 'select count(distinct tgid) from tasks')" 1 \
+        "$backend: processes in the trace's task table"
+done
 
 note "rp ps errors"
 run "$TMP/out" "$TMP/err" "$RP" ps "$TMP/nonexistent.db"

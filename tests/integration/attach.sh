@@ -8,6 +8,73 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/attach_lib.sh"
 
+# check_snapshot_shown NAME PID: rp info's "snapshot:" lines and rp dump's
+# paragraph before the first event (text and --json) show the snapshot the
+# trace holds: its counts, every mapping, the thread's pc and sp.
+check_snapshot_shown() {
+    local db=$TMP/$1.db pid=$2 q
+    q() { sqlite3 "$db" "$1"; }
+    local maps read stored pause unreadable
+    maps=$(q 'select count(*) from snapshot_maps')
+    read=$(q "select value from meta where key = 'snapshot_bytes_read'")
+    stored=$(q "select value from meta where key = 'snapshot_bytes_stored'")
+    pause=$(q "select value from meta where key = 'snapshot_pause_us'")
+    unreadable=$(q "select value from meta where key = 'snapshot_unreadable_pages'")
+    [ "$maps" -gt 3 ] && [ "$read" -gt 0 ] || fail "$1: snapshot tables/meta missing ($maps maps, $read bytes)"
+    local counts
+    counts="$maps mappings, 1 thread, $read bytes read, $stored stored, paused"
+    counts+=" $((pause / 1000)).$(printf %03d $((pause % 1000))) ms, $unreadable unreadable pages"
+    run "$TMP/$1.info" "$TMP/$1.info.err" "$RP" info "$db"
+    assert_eq "$STATUS" 0 "$1: rp info"
+    grep -qxF "snapshot:       taken when rp attached to process $pid, before the first recorded event" \
+        "$TMP/$1.info" || { show "$TMP/$1.info"; fail "$1: rp info has no snapshot: line"; }
+    grep -qxF "                $counts" "$TMP/$1.info" ||
+        { show "$TMP/$1.info"; fail "$1: rp info snapshot counts (want '$counts')"; }
+
+    run "$TMP/$1.dump" "$TMP/$1.dump.err" "$RP" dump "$db"
+    assert_eq "$STATUS" 0 "$1: rp dump"
+    assert_eq "$(head -1 "$TMP/$1.dump")" \
+        "snapshot taken when rp attached to process $pid, before the first recorded event: $counts" \
+        "$1: rp dump's first line"
+    # The mappings as /proc/PID/maps has them, in the trace's order.
+    local want
+    want=$(q "select printf('  %012x-%012x %s%s%s%s %08x %s', addr, addr + size,
+                 iif(prot & 1, 'r', '-'), iif(prot & 2, 'w', '-'), iif(prot & 4, 'x', '-'),
+                 iif(shared, 's', 'p'), offset, path) from snapshot_maps order by addr")
+    assert_eq "$(sed -n "2,$((maps + 1))p" "$TMP/$1.dump" | sed 's/ *$//')" "$(sed 's/ *$//' <<<"$want")" \
+        "$1: rp dump's snapshot mappings"
+    local tline pc sp
+    tline=$(sed -n "$((maps + 2))p" "$TMP/$1.dump")
+    [[ $tline =~ ^\ \ thread\ $pid:\ pc\ 0x([0-9a-f]+)\ sp\ 0x([0-9a-f]+)$ ]] ||
+        { show "$TMP/$1.dump"; fail "$1: rp dump's snapshot thread line '$tline'"; }
+    pc=$((16#${BASH_REMATCH[1]})) sp=$((16#${BASH_REMATCH[2]}))
+    # pc in an executable mapping, sp in the stack: the registers decoded right.
+    assert_eq "$(q "select count(*) from snapshot_maps where prot & 4 and $pc >= addr and $pc < addr + size")" 1 \
+        "$1: the snapshot thread's pc is in an executable mapping"
+    assert_eq "$(q "select path from snapshot_maps where $sp >= addr and $sp < addr + size")" "[stack]" \
+        "$1: the snapshot thread's sp is in the stack"
+    [[ $(sed -n "$((maps + 3))p" "$TMP/$1.dump") =~ ^\ +[0-9]+\ +$pid\ \  ]] ||
+        { show "$TMP/$1.dump"; fail "$1: no event right after the snapshot paragraph"; }
+
+    run "$TMP/$1.json" "$TMP/$1.json.err" "$RP" dump --json "$db"
+    assert_eq "$STATUS" 0 "$1: rp dump --json"
+    python3 - "$TMP/$1.json" "$pid" "$maps" "$read" "$stored" "$pause" "$unreadable" "$pc" "$sp" <<'PY' ||
+import json, sys
+path, pid, maps, read, stored, pause, unreadable, pc, sp = sys.argv[1:]
+lines = open(path).read().splitlines()
+snap, first = json.loads(lines[0]), json.loads(lines[1])
+assert snap["type"] == "snapshot", snap["type"]
+assert snap["attached_pid"] == int(pid)
+assert (snap["bytes_read"], snap["bytes_stored"], snap["pause_us"], snap["unreadable_pages"]) == \
+    (int(read), int(stored), int(pause), int(unreadable))
+assert len(snap["mappings"]) == int(maps)
+assert [t["tid"] for t in snap["threads"]] == [int(pid)]
+assert int(snap["threads"][0]["pc"], 16) == int(pc) and int(snap["threads"][0]["sp"], 16) == int(sp)
+assert "seq" in first and not any("type" in json.loads(l) and json.loads(l)["type"] == "snapshot" for l in lines[1:])
+PY
+        { head -c 2000 "$TMP/$1.json"; fail "$1: rp dump --json's snapshot object"; }
+}
+
 # ---- attach, crash, replay ----
 start_server s
 send s "set a 1" "set b 2" "get a"
@@ -33,6 +100,7 @@ assert_eq "$STATUS" 0 "rp check of the attach trace"
 # unregistered it): sched_getcpu asked the kernel, and that is recorded.
 run "$TMP/dump.out" "$TMP/dump.err" "$RP" dump "$TMP/s.db"
 assert_contains "$TMP/dump.out" "getcpu(" "rp dump of the attach trace"
+check_snapshot_shown s "$SERVER_PID"
 
 # ---- attach, then Ctrl-C: the server runs on as before ----
 start_server d

@@ -1,0 +1,143 @@
+// The snapshot of an attach recording (`rp record -p PID --backend=ptrace`)
+// as `rp info` and `rp dump` show it: read with the same read_snapshot that
+// replay restores from, so what is shown is what replay starts from.
+#include <sys/mman.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <limits>
+
+#include "error.h"
+#include "inspect/inspect.h"
+#include "inspect/json.h"
+#include "render.h"
+#include "snapshot.h"
+#include "trace.h"
+#include "trace_check.h"
+
+namespace rp {
+namespace {
+
+std::string hex(uint64_t v) {
+  char b[24];
+  snprintf(b, sizeof b, "%#" PRIx64, v);
+  return b;
+}
+
+// A meta count the recorder wrote; nullopt if absent or not a count (rp info
+// reads traces that failed rp check: it says so on its own line).
+std::optional<int64_t> meta_count(TraceReader& r, const char* key) {
+  if (!r.meta(key)) return std::nullopt;
+  try {
+    return r.meta_int(key, 0, 0, std::numeric_limits<int64_t>::max());
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+std::string count_or_unknown(const std::optional<int64_t>& v) {
+  return v ? std::to_string(*v) : "?";
+}
+
+std::string pause_text(const std::optional<int64_t>& us) {
+  if (!us) return "?";
+  char b[48];
+  snprintf(b, sizeof b, "%" PRId64 ".%03" PRId64 " ms", *us / 1000, *us % 1000);
+  return b;
+}
+
+// As /proc/PID/maps writes them: "r-xp".
+std::string perms(const SnapMap& m) {
+  std::string p = "---p";
+  if (m.prot & PROT_READ) p[0] = 'r';
+  if (m.prot & PROT_WRITE) p[1] = 'w';
+  if (m.prot & PROT_EXEC) p[2] = 'x';
+  if (m.shared) p[3] = 's';
+  return p;
+}
+
+// When the snapshot was taken: at the attach, before anything recorded.
+std::string when_text(TraceReader& r) {
+  if (r.meta_or("mode", "") != "attach") return "when unknown";
+  return "taken when rp attached to process " + printable(r.meta_or("attached_pid", "?"), 32) +
+         ", before the first recorded event";
+}
+
+std::string counts_text(TraceReader& r, const Snapshot& s) {
+  size_t n = s.threads.size();
+  return std::to_string(s.maps.size()) + " mappings, " + std::to_string(n) +
+         (n == 1 ? " thread, " : " threads, ") +
+         count_or_unknown(meta_count(r, "snapshot_bytes_read")) + " bytes read, " +
+         count_or_unknown(meta_count(r, "snapshot_bytes_stored")) + " stored, paused " +
+         pause_text(meta_count(r, "snapshot_pause_us")) + ", " +
+         count_or_unknown(meta_count(r, "snapshot_unreadable_pages")) + " unreadable pages";
+}
+
+std::string pc_sp_text(const SnapThread& t, const std::string& arch) {
+  auto p = regs_point(t.regs, arch);
+  if (!p) return "registers not readable";
+  return "pc " + hex(p->ip) + " sp " + hex(p->sp);
+}
+
+}  // namespace
+
+std::string snapshot_info_text(TraceReader& r) {
+  const std::string damaged = "snapshot:       damaged (rp check)\n";
+  try {  // rp info reads traces rp check refuses: a table may even be missing
+    if (!has_snapshot(r)) return "";
+    if (!snapshot_problems(r).empty()) return damaged;
+    Snapshot s = read_snapshot(r);
+    return "snapshot:       " + when_text(r) + "\n                " + counts_text(r, s) + "\n";
+  } catch (const Error&) {
+    return damaged;
+  }
+}
+
+std::string snapshot_dump_text(TraceReader& r) {
+  if (!has_snapshot(r)) return "";
+  Snapshot s = read_snapshot(r);
+  std::string arch = r.meta_or("arch", "?");
+  std::string out = "snapshot " + when_text(r) + ": " + counts_text(r, s) + "\n";
+  char line[64];
+  for (const auto& m : s.maps) {
+    snprintf(line, sizeof line, "  %012" PRIx64 "-%012" PRIx64 " ", m.addr, m.addr + m.size);
+    out += line + perms(m);
+    snprintf(line, sizeof line, " %08" PRIx64 " ", m.offset);
+    out += line + printable(m.path, kMaxPathLen) + "\n";
+  }
+  for (const auto& t : s.threads)
+    out += "  thread " + std::to_string(t.tid) + ": " + pc_sp_text(t, arch) + "\n";
+  return out;
+}
+
+std::string snapshot_json(TraceReader& r) {
+  if (!has_snapshot(r)) return "";
+  Snapshot s = read_snapshot(r);
+  std::string arch = r.meta_or("arch", "?");
+  auto num = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; };
+  std::string out = "{\"type\":\"snapshot\",\"attached_pid\":" +
+                    num(meta_count(r, "attached_pid")) +
+                    ",\"bytes_read\":" + num(meta_count(r, "snapshot_bytes_read")) +
+                    ",\"bytes_stored\":" + num(meta_count(r, "snapshot_bytes_stored")) +
+                    ",\"pause_us\":" + num(meta_count(r, "snapshot_pause_us")) +
+                    ",\"unreadable_pages\":" + num(meta_count(r, "snapshot_unreadable_pages")) +
+                    ",\"mappings\":[";
+  // Addresses as hex strings, as dump's raw_args: beyond what a JSON number holds exactly.
+  for (size_t i = 0; i < s.maps.size(); i++) {
+    const SnapMap& m = s.maps[i];
+    out += std::string(i ? "," : "") + "{\"start\":" + json::str(hex(m.addr)) +
+           ",\"end\":" + json::str(hex(m.addr + m.size)) + ",\"perms\":" + json::str(perms(m)) +
+           ",\"offset\":" + json::str(hex(m.offset)) + ",\"path\":" + json::str(m.path) + "}";
+  }
+  out += "],\"threads\":[";
+  for (size_t i = 0; i < s.threads.size(); i++) {
+    const SnapThread& t = s.threads[i];
+    auto p = regs_point(t.regs, arch);
+    out += std::string(i ? "," : "") + "{\"tid\":" + std::to_string(t.tid);
+    if (p) out += ",\"pc\":" + json::str(hex(p->ip)) + ",\"sp\":" + json::str(hex(p->sp));
+    out += "}";
+  }
+  return out + "]}";
+}
+
+}  // namespace rp
