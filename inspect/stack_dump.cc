@@ -58,20 +58,18 @@ std::string inside_root(const std::string& maps_path, const std::string& prefix)
 }
 
 // A library the replay mapped as anonymous memory holding the recorded bytes
-// of its file (replay/file_maps.h): maps names no file, so rp reports it as
-// a module read from memory, named by this prefix.
-constexpr char kMemoryImage[] = "[image ";
-bool is_memory_image(const char* name) {
-  return strncmp(name, kMemoryImage, sizeof kMemoryImage - 1) == 0;
-}
+// of its file (replay/file_maps.h): rp reports it as a module read from
+// memory, named by the trace's mappings table; this tag in its userdata says so.
+char kMemoryImage;
 
 int find_elf_in_root(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_Addr base,
                      char** file_name, Elf** elfp) {
+  bool in_memory = *userdata == &kMemoryImage;
   // "[vdso: PID]": libdwfl reads it from the process's memory.
-  if (name[0] != '/' && !is_memory_image(name))
+  if (name[0] != '/' && !in_memory)
     return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
   if (!g_root) return -1;
-  if (is_memory_image(name)) {
+  if (in_memory) {
     // libdwfl rebuilds an ELF image from memory (its loaded segments: the
     // dynamic symbols and the CFI) for a name "[vdso: PID]".
     std::string vdso_form = "[vdso: " + std::to_string(g_root->pid) + "]";
@@ -117,13 +115,13 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-struct Mapping {
+struct MapsLine {
   uint64_t start = 0, end = 0;
   std::string name;  // a file's path, "[vdso]", "[heap]"...; empty: anonymous memory
 };
 
-std::vector<Mapping> parse_maps(const std::string& maps) {
-  std::vector<Mapping> out;
+std::vector<MapsLine> parse_maps(const std::string& maps) {
+  std::vector<MapsLine> out;
   size_t pos = 0;
   while (pos < maps.size()) {
     size_t eol = maps.find('\n', pos);
@@ -135,7 +133,7 @@ std::vector<Mapping> parse_maps(const std::string& maps) {
     if (sscanf(line.c_str(), "%llx-%llx %*s %*x %*x:%*x %*u %n", &start, &end, &name_at) < 2 ||
         name_at < 0)
       continue;
-    out.push_back(Mapping{start, end, line.substr(static_cast<size_t>(name_at))});
+    out.push_back(MapsLine{start, end, line.substr(static_cast<size_t>(name_at))});
   }
   return out;
 }
@@ -143,7 +141,7 @@ std::vector<Mapping> parse_maps(const std::string& maps) {
 // Replay maps a library as anonymous memory holding the recorded bytes of its
 // file, or over the tail of its past-EOF memfd (replay/file_maps.h,
 // common/launch.h): either way maps names no file of the program.
-bool replay_memory(const Mapping& m) {
+bool replay_memory(const MapsLine& m) {
   return m.name.empty() || m.name.rfind("/memfd:rp-past-eof", 0) == 0;
 }
 
@@ -158,11 +156,44 @@ bool starts_with_elf_header(int mem_fd, uint64_t addr) {
 // each replayed-memory mapping that starts with an ELF header (a library),
 // with the replayed-memory mappings right after it (its other segments and
 // bss), as an image libdwfl reads from memory.
-void report_modules(Dwfl* dwfl, pid_t pid, const std::string& maps) {
+// The files of the libraries, from the trace's mappings table (the file each
+// mmap mapped): replay maps them as memory, so only the trace can name them.
+class LibraryNames {
+ public:
+  explicit LibraryNames(TraceReader& trace) {
+    for (const TaskInfo& t : trace.tasks()) tgid_[t.tid] = t.tgid;
+    for (Mapping& m : trace.mappings())
+      if (m.offset == 0) at_[{tgid_of(m.tid), m.addr}].emplace(m.seq, std::move(m.path));
+  }
+  pid_t tgid_of(pid_t rec_tid) const {
+    auto it = tgid_.find(rec_tid);
+    return it == tgid_.end() ? rec_tid : it->second;
+  }
+  // The file the process mapped at addr (offset 0) last before event seq.
+  std::string at(pid_t rec_tgid, uint64_t addr, uint64_t seq) const {
+    auto it = at_.find({rec_tgid, addr});
+    if (it == at_.end()) return "";
+    auto before = it->second.lower_bound(seq);
+    return before == it->second.begin() ? "" : std::prev(before)->second;
+  }
+
+ private:
+  std::map<pid_t, pid_t> tgid_;
+  std::map<std::pair<pid_t, uint64_t>, std::map<uint64_t, std::string>> at_;
+};
+
+// Where the modules of the process being reported are named from.
+struct NameSource {
+  const LibraryNames& names;
+  pid_t rec_tgid;
+  uint64_t seq;
+};
+
+void report_modules(Dwfl* dwfl, pid_t pid, const std::string& maps, const NameSource& src) {
   unique_fd mem(open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
   auto ms = parse_maps(maps);
   for (size_t i = 0; i < ms.size(); i++) {
-    const Mapping& first = ms[i];
+    const MapsLine& first = ms[i];
     uint64_t end = first.end;
     std::string name;
     if (replay_memory(first)) {
@@ -170,7 +201,8 @@ void report_modules(Dwfl* dwfl, pid_t pid, const std::string& maps) {
       while (i + 1 < ms.size() && replay_memory(ms[i + 1]) && ms[i + 1].start == end &&
              !starts_with_elf_header(mem.get(), ms[i + 1].start))
         end = ms[++i].end;
-      name = kMemoryImage + hex(first.start) + "]";
+      name = src.names.at(src.rec_tgid, first.start, src.seq);
+      if (name.empty()) name = "[memory " + hex(first.start) + "]";
     } else if (first.name == "[vdso]") {
       name = "[vdso: " + std::to_string(pid) + "]";
     } else if (first.name[0] == '/') {
@@ -179,7 +211,12 @@ void report_modules(Dwfl* dwfl, pid_t pid, const std::string& maps) {
     } else {
       continue;
     }
-    dwfl_report_module(dwfl, name.c_str(), first.start, end);
+    Dwfl_Module* mod = dwfl_report_module(dwfl, name.c_str(), first.start, end);
+    void** userdata = nullptr;
+    if (mod && replay_memory(first)) {
+      dwfl_module_info(mod, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+      *userdata = &kMemoryImage;
+    }
   }
 }
 
@@ -234,14 +271,14 @@ int on_frame(Dwfl_Frame* frame, void* arg) {
 // process, rebuilt when its mappings change (mmap, exec).
 class Unwinder : public SyscallObserver {
  public:
-  explicit Unwinder(SyscallStacks& out) : out_(out) {}
+  Unwinder(SyscallStacks& out, const LibraryNames& names) : out_(out), names_(names) {}
   ~Unwinder() override {
     for (auto& [pid, p] : procs_) dwfl_end(p.dwfl);
   }
 
-  void at_syscall_entry(uint64_t seq, pid_t tid, pid_t tgid) override {
+  void at_syscall_entry(uint64_t seq, pid_t rec_tid, pid_t tid, pid_t tgid) override {
     std::string why;
-    Process* p = process(tgid, &why);
+    Process* p = process(tgid, NameSource{names_, names_.tgid_of(rec_tid), seq}, &why);
     std::vector<std::string> lines;
     if (p) {
       RootScope scope(&p->root);
@@ -262,7 +299,7 @@ class Unwinder : public SyscallObserver {
     ProcessRoot root;
   };
 
-  Process* process(pid_t tgid, std::string* why) {
+  Process* process(pid_t tgid, const NameSource& src, std::string* why) {
     std::string proc = "/proc/" + std::to_string(tgid);
     std::string maps = slurp(proc + "/maps");
     auto it = procs_.find(tgid);
@@ -290,7 +327,7 @@ class Unwinder : public SyscallObserver {
     }
     p.root.pid = tgid;
     dwfl_report_begin(p.dwfl);
-    report_modules(p.dwfl, tgid, p.maps);
+    report_modules(p.dwfl, tgid, p.maps, src);
     dwfl_report_end(p.dwfl, nullptr, nullptr);
     // The replay has every thread in a ptrace stop already: libdwfl must not attach.
     int rc = dwfl_linux_proc_attach(p.dwfl, tgid, /*assume_ptrace_stopped=*/true);
@@ -309,6 +346,7 @@ class Unwinder : public SyscallObserver {
   }
 
   SyscallStacks& out_;
+  const LibraryNames& names_;
   std::map<pid_t, Process> procs_;  // by real tgid
   std::unordered_map<std::string, uint32_t> ids_;
 };
@@ -330,7 +368,8 @@ SyscallStacks collect_syscall_stacks(const std::string& path) {
     throw Error("dump -k: trace was recorded on " + arch + ", this machine is " + kArchName +
                 ": stacks need a replay");
   SyscallStacks out;
-  Unwinder unwinder(out);
+  LibraryNames names(trace);
+  Unwinder unwinder(out, names);
   Replayer r(trace, /*quiet=*/true);
   r.set_syscall_observer(&unwinder);
   try {

@@ -74,7 +74,7 @@ class ReplayControl {
 class SyscallObserver {
  public:
   virtual ~SyscallObserver() = default;
-  virtual void at_syscall_entry(uint64_t seq, pid_t real_tid, pid_t real_tgid) = 0;
+  virtual void at_syscall_entry(uint64_t seq, pid_t rec_tid, pid_t real_tid, pid_t real_tgid) = 0;
 };
 
 struct DebugTask {
