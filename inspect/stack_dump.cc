@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <unordered_map>
@@ -65,10 +66,15 @@ std::string frame_line(Dwfl* dwfl, Dwarf_Addr pc, bool activation, const std::st
   return line;
 }
 
+// The frames of one stack, as ids of SyscallStacks::lines. The same return
+// addresses come back at call after call: each is symbolized once per
+// libdwfl session (`known`).
 struct Walk {
   Dwfl* dwfl;
   const std::string* prefix;
-  std::vector<std::string> lines;
+  std::map<std::pair<Dwarf_Addr, bool>, uint32_t>* known;
+  std::function<uint32_t(std::string)> intern;
+  std::vector<uint32_t> ids;
 };
 
 int on_frame(Dwfl_Frame* frame, void* arg) {
@@ -76,8 +82,10 @@ int on_frame(Dwfl_Frame* frame, void* arg) {
   Dwarf_Addr pc;
   bool activation;
   if (!dwfl_frame_pc(frame, &pc, &activation)) return DWARF_CB_ABORT;
-  w->lines.push_back(frame_line(w->dwfl, pc, activation, *w->prefix));
-  return w->lines.size() >= kMaxFrames ? DWARF_CB_ABORT : DWARF_CB_OK;
+  auto [it, added] = w->known->try_emplace({pc, activation}, 0);
+  if (added) it->second = w->intern(frame_line(w->dwfl, pc, activation, *w->prefix));
+  w->ids.push_back(it->second);
+  return w->ids.size() >= kMaxFrames ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
 // Unwinds each thread at its recorded syscalls. One libdwfl session per
@@ -92,18 +100,17 @@ class Unwinder : public SyscallObserver {
   void at_syscall_entry(uint64_t seq, pid_t rec_tid, pid_t tid, pid_t tgid) override {
     std::string why;
     Process* p = process(tgid, NameSource{names_, names_.tgid_of(rec_tid), seq}, &why);
-    std::vector<std::string> lines;
+    std::vector<uint32_t> ids;
     if (p) {
       RootScope scope(&p->root);
-      Walk w{p->dwfl, &p->root.prefix, {}};
-      if (dwfl_getthread_frames(p->dwfl, tid, on_frame, &w) != 0 && w.lines.empty())
+      Walk w{p->dwfl, &p->root.prefix, &p->known,
+             [this](std::string line) { return intern(std::move(line)); }, {}};
+      if (dwfl_getthread_frames(p->dwfl, tid, on_frame, &w) != 0 && w.ids.empty())
         why = dwfl_errmsg(-1);
-      lines = std::move(w.lines);
+      ids = std::move(w.ids);
     }
-    if (lines.empty()) lines.push_back(" > (no stack: " + why + ")");
-    auto& ids = out_.by_seq[seq];
-    ids.clear();  // a call reached once more (restarted): its last stack
-    for (auto& l : lines) ids.push_back(intern(std::move(l)));
+    if (ids.empty()) ids.push_back(intern(" > (no stack: " + why + ")"));
+    out_.by_seq[seq] = std::move(ids);  // a call reached once more (restarted): its last stack
   }
 
  private:
@@ -111,6 +118,7 @@ class Unwinder : public SyscallObserver {
     Dwfl* dwfl = nullptr;
     std::string maps;  // /proc/PID/maps when `dwfl` was built
     ProcessRoot root;
+    std::map<std::pair<Dwarf_Addr, bool>, uint32_t> known;  // frame lines by (pc, activation)
   };
 
   Process* process(pid_t tgid, const NameSource& src, std::string* why) {
