@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "snapshot.h"
 #include "trace.h"
 
 namespace rp {
@@ -22,6 +23,33 @@ thread_local const ProcessRoot* g_root = nullptr;  // set while libdwfl runs for
 // memory, named by the trace's mappings table; this tag in its userdata says so.
 char kMemoryImage;
 
+// A regular file beneath the root, or -1.
+int open_in_root(const ProcessRoot& root, const std::string& path) {
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(syscall(SYS_openat2, root.fd.get(), path.c_str(), &how, sizeof how));
+  if (fd < 0) return -1;
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // a device could block a read
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The first page of the file (ELF header, program headers, build id) is the
+// one loaded at addr.
+bool same_first_page(int fd, pid_t pid, uint64_t addr) {
+  constexpr size_t kPage = 4096;
+  std::string in_file(kPage, '\0'), in_memory(kPage, '\0');
+  ssize_t n = pread(fd, in_file.data(), kPage, 0);
+  unique_fd mem(open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+  return n > 0 && mem &&
+         pread(mem.get(), in_memory.data(), static_cast<size_t>(n), static_cast<off_t>(addr)) == n &&
+         in_file.compare(0, static_cast<size_t>(n), in_memory, 0, static_cast<size_t>(n)) == 0;
+}
+
 int find_elf_in_root(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_Addr base,
                      char** file_name, Elf** elfp) {
   bool in_memory = *userdata == &kMemoryImage;
@@ -29,25 +57,24 @@ int find_elf_in_root(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_
   if (name[0] != '/' && !in_memory)
     return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
   if (!g_root) return -1;
-  if (in_memory) {
-    // libdwfl rebuilds an ELF image from memory (its loaded segments: the
-    // dynamic symbols and the CFI) for a name "[vdso: PID]".
-    std::string vdso_form = "[vdso: " + std::to_string(g_root->pid) + "]";
-    return dwfl_linux_proc_find_elf(mod, userdata, vdso_form.c_str(), base, file_name, elfp);
-  }
   std::string path = inside_root(name, g_root->prefix);
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(syscall(SYS_openat2, g_root->fd.get(), path.c_str(), &how, sizeof how));
-  if (fd < 0) return -1;
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // a device could block a read
+  int fd = name[0] == '/' ? open_in_root(*g_root, path) : -1;
+  // A memory image whose file the trace stored (the program of an attach
+  // recording, restored from its snapshot) is read from that file, with its
+  // full symbol table and debug info, if the file is what was loaded.
+  if (fd >= 0 && in_memory && !same_first_page(fd, g_root->pid, base)) {
     close(fd);
-    return -1;
+    fd = -1;
   }
-  *file_name = strdup(path.c_str());
-  return fd;
+  if (fd >= 0) {
+    *file_name = strdup(path.c_str());
+    return fd;
+  }
+  if (!in_memory) return -1;
+  // libdwfl rebuilds an ELF image from memory (its loaded segments: the
+  // dynamic symbols and the CFI) for a name "[vdso: PID]".
+  std::string vdso_form = "[vdso: " + std::to_string(g_root->pid) + "]";
+  return dwfl_linux_proc_find_elf(mod, userdata, vdso_form.c_str(), base, file_name, elfp);
 }
 
 // Debug info from the stored files themselves only: separate debug files
@@ -122,6 +149,12 @@ LibraryNames::LibraryNames(TraceReader& trace) {
   for (const TaskInfo& t : trace.tasks()) tgid_[t.tid] = t.tgid;
   for (Mapping& m : trace.mappings())
     if (m.offset == 0) at_[{tgid_of(m.tid), m.addr}].emplace(m.seq, std::move(m.path));
+  // An attach recording: what was mapped before, in the attached process and
+  // (inherited) its children.
+  if (has_snapshot(trace))
+    for (SnapMap& m : read_snapshot(trace).maps)
+      if (m.offset == 0 && !m.path.empty() && m.path[0] == '/')
+        at_[{kAnyProcess, m.addr}].emplace(0, std::move(m.path));
 }
 
 pid_t LibraryNames::tgid_of(pid_t rec_tid) const {
@@ -130,10 +163,13 @@ pid_t LibraryNames::tgid_of(pid_t rec_tid) const {
 }
 
 std::string LibraryNames::at(pid_t rec_tgid, uint64_t addr, uint64_t seq) const {
-  auto it = at_.find({rec_tgid, addr});
-  if (it == at_.end()) return "";
-  auto before = it->second.lower_bound(seq);
-  return before == it->second.begin() ? "" : std::prev(before)->second;
+  for (pid_t p : {rec_tgid, kAnyProcess}) {
+    auto it = at_.find({p, addr});
+    if (it == at_.end()) continue;
+    auto before = it->second.lower_bound(seq);
+    if (before != it->second.begin()) return std::prev(before)->second;
+  }
+  return "";
 }
 
 void report_modules(Dwfl* dwfl, pid_t pid, const std::string& maps, const NameSource& src) {

@@ -51,6 +51,7 @@ class LibraryNames {
   std::string at(pid_t rec_tgid, uint64_t addr, uint64_t seq) const;
 
  private:
+  static constexpr pid_t kAnyProcess = 0;  // the snapshot's mappings (seq 0)
   std::map<pid_t, pid_t> tgid_;
   std::map<std::pair<pid_t, uint64_t>, std::map<uint64_t, std::string>> at_;
 };

@@ -1,8 +1,9 @@
 # rp dump -k (strace -k): the stack at each syscall, found by replaying the
 # trace. On the crash sample it names the program's own functions with their
 # source lines, the libc it mapped by the trace's path, in strace -k's format
-# (the same frame lines as strace -k of a native run); a divergence ends the
-# listing with replay's report; a trace that cannot be replayed is refused.
+# (the same frame lines as strace -k of a native run); an attach recording's
+# stacks are named too; a divergence ends the listing with replay's report; a
+# trace that cannot be replayed is refused.
 source "$(dirname "$0")/lib.sh"
 
 export RP_BACKEND=ptrace
@@ -51,6 +52,20 @@ if strace -k -o /dev/null true 2>/dev/null; then
 else
     note "strace -k unavailable: comparison skipped"
 fi
+
+note "an attach recording: the program and libc, restored from the snapshot, are named"
+source "$(dirname "$0")/../integration/attach_lib.sh"
+start_server s
+send s "set a 1"
+attach s
+send s "get a" "count"
+echo "del never-stored" >"$TMP/s.fifo"  # the server's crash ends the recording
+wait "$RP_PID"
+run "$TMP/s.k" "$TMP/s.k.err" "$RP" dump -k "$TMP/s.db"
+assert_eq "$STATUS" 0 "rp dump -k of the attach trace"
+grep -qE '^ > /.*/sample_line_server\([a-z_]+\+0x[0-9a-f]+\) \[0x[0-9a-f]+\] at .*line_server\.c:[0-9]+$' \
+    "$TMP/s.k" || { show "$TMP/s.k"; fail "no line_server.c frame in the attach trace's stacks"; }
+grep -qE '^ > /.*/libc\.so\.6\([a-z_]+\+0x' "$TMP/s.k" || { show "$TMP/s.k"; fail "libc not named"; }
 
 note "a replay that diverges: the events before it, then replay's report"
 cp "$db" "$TMP/diverge.db"
