@@ -8,6 +8,7 @@
 #include <cxxabi.h>
 #include <dwarf.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -129,6 +130,8 @@ class Unwinder : public SyscallObserver {
     if (it != procs_.end()) {
       dwfl_end(it->second.dwfl);
       procs_.erase(it);
+    } else {
+      forget_ended();
     }
     Process p;
     p.maps = std::move(maps);
@@ -159,6 +162,19 @@ class Unwinder : public SyscallObserver {
       return nullptr;
     }
     return &(procs_[tgid] = std::move(p));
+  }
+
+  // The sessions of processes that have ended (each holds descriptors: a
+  // fork-heavy run would run out).
+  void forget_ended() {
+    for (auto it = procs_.begin(); it != procs_.end();) {
+      if (access(("/proc/" + std::to_string(it->first) + "/maps").c_str(), F_OK) == 0) {
+        ++it;
+        continue;
+      }
+      dwfl_end(it->second.dwfl);
+      it = procs_.erase(it);
+    }
   }
 
   uint32_t intern(std::string line) {

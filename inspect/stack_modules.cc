@@ -146,7 +146,10 @@ std::string hex_addr(uint64_t v) {
 }
 
 LibraryNames::LibraryNames(TraceReader& trace) {
-  for (const TaskInfo& t : trace.tasks()) tgid_[t.tid] = t.tgid;
+  auto tasks = trace.tasks();
+  for (const TaskInfo& t : tasks) tgid_[t.tid] = t.tgid;
+  for (const TaskInfo& t : tasks)
+    if (t.tid == t.tgid && t.parent) parent_[t.tgid] = tgid_of(t.parent);
   for (Mapping& m : trace.mappings())
     if (m.offset == 0) at_[{tgid_of(m.tid), m.addr}].emplace(m.seq, std::move(m.path));
   // An attach recording: what was mapped before, in the attached process and
@@ -162,14 +165,23 @@ pid_t LibraryNames::tgid_of(pid_t rec_tid) const {
   return it == tgid_.end() ? rec_tid : it->second;
 }
 
+// A forked child has its parent's mappings: the process, then its ancestors
+// (a bounded walk: the tasks table is untrusted), then the snapshot's.
 std::string LibraryNames::at(pid_t rec_tgid, uint64_t addr, uint64_t seq) const {
-  for (pid_t p : {rec_tgid, kAnyProcess}) {
-    auto it = at_.find({p, addr});
-    if (it == at_.end()) continue;
-    auto before = it->second.lower_bound(seq);
-    if (before != it->second.begin()) return std::prev(before)->second;
+  pid_t p = rec_tgid;
+  for (int depth = 0; depth < 64 && p != kAnyProcess; depth++) {
+    if (std::string name = mapped_by(p, addr, seq); !name.empty()) return name;
+    auto parent = parent_.find(p);
+    p = parent == parent_.end() ? kAnyProcess : parent->second;
   }
-  return "";
+  return mapped_by(kAnyProcess, addr, seq);
+}
+
+std::string LibraryNames::mapped_by(pid_t rec_tgid, uint64_t addr, uint64_t seq) const {
+  auto it = at_.find({rec_tgid, addr});
+  if (it == at_.end()) return "";
+  auto before = it->second.lower_bound(seq);
+  return before == it->second.begin() ? "" : std::prev(before)->second;
 }
 
 void report_modules(Dwfl* dwfl, pid_t pid, const std::string& maps, const NameSource& src) {

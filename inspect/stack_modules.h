@@ -52,7 +52,9 @@ class LibraryNames {
 
  private:
   static constexpr pid_t kAnyProcess = 0;  // the snapshot's mappings (seq 0)
+  std::string mapped_by(pid_t rec_tgid, uint64_t addr, uint64_t seq) const;
   std::map<pid_t, pid_t> tgid_;
+  std::map<pid_t, pid_t> parent_;  // process -> its parent process
   std::map<std::pair<pid_t, uint64_t>, std::map<uint64_t, std::string>> at_;
 };
 

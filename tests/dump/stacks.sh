@@ -1,8 +1,8 @@
 # rp dump -k (strace -k): the stack at each syscall, found by replaying the
 # trace. On the crash sample it names the program's own functions with their
 # source lines, the libc it mapped by the trace's path, in strace -k's format
-# (the same frame lines as strace -k of a native run); an attach recording's
-# stacks are named too; a divergence ends the listing with replay's report; a
+# (the same frame lines as strace -k of a native run); a forked child's and
+# an attach recording's stacks are named too; a divergence ends the listing with replay's report; a
 # trace that cannot be replayed is refused.
 source "$(dirname "$0")/lib.sh"
 
@@ -52,6 +52,18 @@ if strace -k -o /dev/null true 2>/dev/null; then
 else
     note "strace -k unavailable: comparison skipped"
 fi
+
+note "a forked child: its own frames, its libc named (mapped by its parent)"
+record tcp "$SAMPLES/sample_tcp_loopback"
+run "$TMP/tcp.k" "$TMP/tcp.k.err" "$RP" dump -k "$TMP/tcp.db"
+assert_eq "$STATUS" 0 "rp dump -k of a forking program"
+child=$(sqlite3 "$TMP/tcp.db" "select tid from tasks where tid = tgid order by rowid limit 1 offset 1")
+[ -n "$child" ] || fail "no child process in the trace"
+awk -v child="$child" '/^ > / {if (on) print; next} {on = ($2 == child)}' "$TMP/tcp.k" >"$TMP/child.frames"
+grep -qE '/sample_tcp_loopback\([a-z_]+\+0x[0-9a-f]+\) .* at .*tcp_loopback\.c:[0-9]+$' "$TMP/child.frames" ||
+    { show "$TMP/child.frames"; fail "the child's own frames"; }
+grep -qE '^ > /.*/libc\.so\.6\(' "$TMP/child.frames" || { show "$TMP/child.frames"; fail "the child's libc"; }
+if grep -q '^ > \[memory ' "$TMP/tcp.k"; then show "$TMP/tcp.k"; fail "a library left unnamed"; fi
 
 note "an attach recording: the program and libc, restored from the snapshot, are named"
 source "$(dirname "$0")/../integration/attach_lib.sh"
