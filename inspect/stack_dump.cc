@@ -19,6 +19,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "inspect/progress.h"
 #include "inspect/stack_modules.h"
 #include "trace_check.h"
 #endif
@@ -93,7 +94,8 @@ int on_frame(Dwfl_Frame* frame, void* arg) {
 // process, rebuilt when its mappings change (mmap, exec).
 class Unwinder : public SyscallObserver {
  public:
-  Unwinder(SyscallStacks& out, const LibraryNames& names) : out_(out), names_(names) {}
+  Unwinder(SyscallStacks& out, const LibraryNames& names, uint64_t events)
+      : out_(out), names_(names), progress_("dump -k", events) {}
   ~Unwinder() override {
     for (auto& [pid, p] : procs_) dwfl_end(p.dwfl);
   }
@@ -112,6 +114,7 @@ class Unwinder : public SyscallObserver {
     }
     if (ids.empty()) ids.push_back(intern(" > (no stack: " + why + ")"));
     out_.by_seq[seq] = std::move(ids);  // a call reached once more (restarted): its last stack
+    progress_.step(++calls_);  // about one call per event: most events are syscalls
   }
 
  private:
@@ -187,6 +190,8 @@ class Unwinder : public SyscallObserver {
   const LibraryNames& names_;
   std::map<pid_t, Process> procs_;  // by real tgid
   std::unordered_map<std::string, uint32_t> ids_;
+  Progress progress_;  // the replay is most of -k's time
+  uint64_t calls_ = 0;
 };
 
 }  // namespace
@@ -207,7 +212,7 @@ SyscallStacks collect_syscall_stacks(const std::string& path) {
                 ": stacks need a replay");
   SyscallStacks out;
   LibraryNames names(trace);
-  Unwinder unwinder(out, names);
+  Unwinder unwinder(out, names, static_cast<uint64_t>(trace.count("events")));
   Replayer r(trace, /*quiet=*/true);
   r.set_syscall_observer(&unwinder);
   try {

@@ -79,6 +79,15 @@ grep -qE '^ > /.*/sample_line_server\([a-z_]+\+0x[0-9a-f]+\) \[0x[0-9a-f]+\] at 
     "$TMP/s.k" || { show "$TMP/s.k"; fail "no line_server.c frame in the attach trace's stacks"; }
 grep -qE '^ > /.*/libc\.so\.6\([a-z_]+\+0x' "$TMP/s.k" || { show "$TMP/s.k"; fail "libc not named"; }
 
+if command -v script >/dev/null; then
+    note "progress of the replay on a terminal (stdout to a file)"
+    record loop "$SAMPLES/sample_getppid_loop" 5000
+    script -qec "'$RP' dump -k '$TMP/loop.db' > '$TMP/loop.k'" "$TMP/tty.log" >/dev/null </dev/null ||
+        fail "rp dump -k under script"
+    grep -qE 'rp dump -k: [0-9]+%' "$TMP/tty.log" || { show "$TMP/tty.log"; fail "no progress"; }
+    grep -q '%' "$TMP/loop.k" && fail "progress in stdout"
+fi
+
 note "a replay that diverges: the events before it, then replay's report"
 cp "$db" "$TMP/diverge.db"
 sqlite3 "$TMP/diverge.db" \
