@@ -52,7 +52,9 @@ std::string frame_line(Dwfl* dwfl, Dwarf_Addr pc, bool activation, const std::st
   if (!mod) return " > ?() [" + hex_addr(pc) + "]";
   const char* modname = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr,
                                          nullptr, nullptr);
-  std::string line = " > " + printable(inside_root(modname ? modname : "?", prefix), 512) + "(";
+  std::string name = inside_root(modname ? modname : "?", prefix);
+  if (name.rfind("[vdso: ", 0) == 0) name = "[vdso]";  // libdwfl's name holds this run's pid
+  std::string line = " > " + printable(name, 512) + "(";
   GElf_Off off = 0;
   GElf_Sym sym;
   if (const char* fn = dwfl_module_addrinfo(mod, at, &off, &sym, nullptr, nullptr, nullptr))
