@@ -34,7 +34,7 @@ const char* kUsage =
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
     "  replay -p PID | -f PID TRACE                             debug one process of it in gdb\n"
-    "  dump [-f] [-e EXPR] [-s N] [--json] [-t TID] TRACE       list its events like strace\n"
+    "  dump [-f] [-k] [-e EXPR] [-s N] [--json] [-t TID] TRACE  list its events like strace\n"
     "  ps TRACE                                                 list its processes\n"
     "  ls [DIR]                                                 list the traces in a directory\n"
     "  timeline TRACE -o FILE.json                              Perfetto/Chrome trace of it\n"
@@ -187,6 +187,8 @@ int cmd_dump(const std::vector<std::string>& args) {
       "follow-forks,f", po::bool_switch(&o.strace_lines),
       "strace -f lines: \"[pid N]\" prefix once there are several tasks, no event numbers")(
       "json", po::bool_switch(&o.json), "one JSON object per event")(
+      "stack-trace,k", po::bool_switch(&o.stacks),
+      "strace -k: the stack at each syscall (function, file:line), found by replaying the trace")(
       "trace", po::value(&o.trace), "trace file");
   po::positional_options_description pos;
   pos.add("trace", 1);

@@ -14,6 +14,7 @@
 #include "inspect/inspect.h"
 #include "inspect/json.h"
 #include "inspect/progress.h"
+#include "inspect/stack_dump.h"
 #include "render.h"
 #include "syscall_table.h"
 #include "trace.h"
@@ -145,7 +146,14 @@ class LiveTasks {
   std::set<int32_t> live_;
 };
 
-std::string json_event(const Event& e, const decode::Options& dopt, const std::string& arch) {
+std::string json_stack(const std::vector<std::string>& frames) {
+  std::string out = ",\"stack\":[";
+  for (size_t i = 0; i < frames.size(); i++) out += (i ? "," : "") + json::str(frames[i]);
+  return out + "]";
+}
+
+std::string json_event(const Event& e, const decode::Options& dopt, const std::string& arch,
+                       const std::vector<std::string>* stack) {
   char head[96];
   snprintf(head, sizeof head, "{\"seq\":%" PRIu64 ",\"tid\":%d,", e.seq, e.tid);
   std::string out = head;
@@ -163,6 +171,7 @@ std::string json_event(const Event& e, const decode::Options& dopt, const std::s
       }
       out += "],\"ret\":" + std::to_string(e.ret) + ",\"result\":" + json::str(c.ret);
       if (e.entry_seq) out += ",\"entry_seq\":" + std::to_string(e.entry_seq);
+      if (stack) out += json_stack(*stack);
       break;
     }
     case EventKind::kSignal:
@@ -192,7 +201,8 @@ std::string json_event(const Event& e, const decode::Options& dopt, const std::s
 
 class Dumper {
  public:
-  Dumper(const DumpOptions& o, TraceReader& r) : o_(o), f_(parse_filter(o.exprs)) {
+  Dumper(const DumpOptions& o, TraceReader& r, const SyscallStacks* stacks)
+      : o_(o), f_(parse_filter(o.exprs)), stacks_(stacks) {
     first_exec_.argv = r.list("argv");
     first_exec_.path = r.meta_or("exe_path", "?");
     first_exec_.env_vars = r.list("env").size();
@@ -219,14 +229,27 @@ class Dumper {
         e.kind == EventKind::kSyscall && e.nr == SYS_execve && !e.entry_seq && !seen_exec_;
     if (e.kind == EventKind::kSyscall && e.nr == SYS_execve) seen_exec_ = true;
     dopt_.first_exec = first_exec ? &first_exec_ : nullptr;
+    std::vector<std::string> stack = stack_of(e);
     if (o_.json) {
-      std::cout << json_event(e, dopt_, arch_) << "\n";
+      std::cout << json_event(e, dopt_, arch_, stacks_ ? &stack : nullptr) << "\n";
       return;
     }
     decode::Call call;
     if (e.kind == EventKind::kSyscall) call = decode::decode_call(e, dopt_);
     std::cout << prefix(e) << text(e, call) << "\n";
+    for (const auto& frame : stack) std::cout << frame << "\n";
     if (e.kind == EventKind::kSyscall) buffers(e, call);
+  }
+
+  // -k: the frames the replay found at this syscall's entry (none for the
+  // first execve, where the recording starts, or a call never entered).
+  std::vector<std::string> stack_of(const Event& e) const {
+    std::vector<std::string> frames;
+    if (!stacks_ || e.kind != EventKind::kSyscall) return frames;
+    auto it = stacks_->by_seq.find(e.seq);
+    if (it == stacks_->by_seq.end()) return frames;
+    for (uint32_t id : it->second) frames.push_back(stacks_->lines[id]);
+    return frames;
   }
 
   std::string prefix(const Event& e) {
@@ -267,6 +290,7 @@ class Dumper {
 
   const DumpOptions& o_;
   Filter f_;
+  const SyscallStacks* stacks_;  // -k
   decode::Options dopt_;
   decode::FirstExec first_exec_;
   LiveTasks live_;
@@ -278,18 +302,29 @@ class Dumper {
 
 int dump_main(const DumpOptions& o) {
   TraceReader r(o.trace);
-  Dumper d(o, r);
+  parse_filter(o.exprs);  // a bad -e is said before a -k replay, not after
+  std::optional<SyscallStacks> stacks;
+  if (o.stacks) stacks = collect_syscall_stacks(o.trace);
+  Dumper d(o, r, stacks ? &*stacks : nullptr);
   // The state replay starts from comes before the events that follow it.
   if (o.json) {
-    if (auto s = snapshot_json(r); !s.empty()) std::cout << s << "\n";
+    if (auto s = snapshot_json(r); !s.empty()) std::cout << s << "
+";
   } else {
     std::cout << snapshot_dump_text(r);
   }
   Progress progress("dump", static_cast<uint64_t>(r.count("events")));
   Event e;
   for (uint64_t n = 1; r.next(e); n++) {
+    // -k after a divergence: the events replayed so far, then the report.
+    if (stacks && stacks->stopped_at && e.seq >= *stacks->stopped_at) break;
     d.print(e);
     progress.step(n);
+  }
+  if (stacks && stacks->stopped_at) {
+    std::cout.flush();
+    std::cerr << "rp: " << stacks->divergence << "\n";
+    return 125;
   }
   return 0;
 }

@@ -15,6 +15,7 @@ struct DumpOptions {
   std::vector<std::string> exprs;  // strace -e: trace=SET, read=FDS, write=FDS
   bool strace_lines = false;  // -f: "[pid N] call" lines, no event numbers
   bool json = false;          // one JSON object per event
+  bool stacks = false;        // strace -k: each syscall's stack, found by a replay
 };
 int dump_main(const DumpOptions& o);
 

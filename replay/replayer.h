@@ -67,6 +67,16 @@ class ReplayControl {
   virtual bool on_stop(Replayer& r, const ReplayStop& s) = 0;
 };
 
+// Sees each thread stopped at the entry of a recorded syscall, before the
+// replay emulates or runs it (`rp dump -k` unwinds the stack there). The
+// thread is in a ptrace stop of this process: its registers and memory can be
+// read; it must be left as it is.
+class SyscallObserver {
+ public:
+  virtual ~SyscallObserver() = default;
+  virtual void at_syscall_entry(uint64_t seq, pid_t rec_tid, pid_t real_tid, pid_t real_tgid) = 0;
+};
+
 struct DebugTask {
   pid_t rec = 0, real = 0, real_tgid = 0;
   bool stopped = false;  // in a ptrace stop: registers readable
@@ -85,6 +95,7 @@ class Replayer {
   // ---- for a debugger ----
   void set_control(ReplayControl* c) { control_ = c; }
   void set_quiet(bool q) { quiet_ = q; }
+  void set_syscall_observer(SyscallObserver* o) { syscall_observer_ = o; }
   std::vector<DebugTask> debug_tasks() const;  // tasks not yet gone
   pid_t root_tid() const { return root_rec_; }
   uint64_t current_seq() const { return seq_; }
@@ -167,6 +178,7 @@ class Replayer {
   int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);
 
   ReplayControl* control_ = nullptr;
+  SyscallObserver* syscall_observer_ = nullptr;
   pid_t root_rec_ = 0;
   uint64_t seq_ = 0;
   TraceReader& trace_;

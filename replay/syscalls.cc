@@ -124,6 +124,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       }
       t.regs = get_regs(t);
       t.state = State::kAtSyscall;
+      if (syscall_observer_) syscall_observer_->at_syscall_entry(e.seq, t.rec, t.real, t.real_tgid);
       return;
     }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {

@@ -1,0 +1,30 @@
+// `rp dump -k`: the stack at every recorded syscall, like strace -k. Only a
+// replay can know the stacks: the trace is replayed, and each thread is
+// unwound (elfutils libdwfl, with the CFI of the files stored in the trace)
+// when it stops at the entry of a recorded call.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rp {
+
+struct SyscallStacks {
+  // strace -k's lines (" > /lib/x.so(fn+0x1f) [0x2a1f]"), by event seq, for
+  // every syscall whose entry the replay reached; indices into `lines`,
+  // which holds each distinct line once (stacks repeat a lot).
+  std::map<uint64_t, std::vector<uint32_t>> by_seq;
+  std::vector<std::string> lines;
+  // Set when the replay diverged: the event it stopped at, and its report.
+  std::optional<uint64_t> stopped_at;
+  std::string divergence;
+};
+
+// Replays `trace` and unwinds each syscall's stack. Throws Error (one `rp:`
+// line, exit 125) if the trace cannot be replayed or this build of rp has no
+// unwinder; a divergence is returned in `stopped_at`.
+SyscallStacks collect_syscall_stacks(const std::string& trace);
+
+}  // namespace rp
