@@ -10,15 +10,10 @@
 # known_failures.txt lists the expected failures (format and semantics in
 # tests/helpers/suite.sh). Exit status 0 only when nothing failed.
 set -u -o pipefail
-: "${RP:?RP must be the path of the rp binary}"
 : "${CONF_BIN:?CONF_BIN must be the directory of the conformance programs}"
-backend=${1:?usage: run.sh BACKEND [NAME...]}
-shift
 here=$(cd "$(dirname "$0")" && pwd)
-limit=${CONF_TIMEOUT:-60}
-known_failures=$here/known_failures.txt
 source "$here/../helpers/suite.sh"
-suite_workdir rp-conf "${CONF_KEEP:-0}"
+suite_init rp-conf CONF "$@"
 
 WHY=
 check_one() { # NAME: returns 0 when the program records and replays identically
@@ -37,7 +32,7 @@ check_one() { # NAME: returns 0 when the program records and replays identically
     return 0
 }
 
-names=("$@")
+names=("${suite_names[@]}")
 if [ ${#names[@]} -eq 0 ]; then
     for f in "$here"/progs/*.c; do n=${f##*/}; names+=("${n%.c}"); done
 fi

@@ -7,16 +7,29 @@
 # except for a reason starting with "flaky" (a race rp does not always win),
 # as does any failure not listed there.
 #
-# The sourcing script sets `backend`, `limit` (seconds per step) and
-# `known_failures` (the list's path), makes its TMP with suite_workdir, then
-# calls suite_verdict per program and suite_summary at the end (its status is
-# the suite's).
+# The sourcing script sets `here` (its own directory, which holds its
+# known_failures.txt), calls suite_init with its arguments, then
+# suite_verdict per program and suite_summary at the end (its status is the
+# suite's).
 
 suite_passed=0 suite_failed=0 suite_xfailed=0 suite_xpassed=0
 
-suite_workdir() { # PREFIX KEEP: sets TMP to a new directory, removed at exit unless KEEP is 1
-    TMP=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
-    if [ "$2" = 1 ]; then echo "traces kept in $TMP"; else trap 'rm -rf "$TMP"' EXIT; fi
+# suite_init PREFIX ENV BACKEND [NAME...]: the suites' common opening (both
+# are run as `run.sh BACKEND [NAME...]`). Sets `backend`, `suite_names` (the
+# programs asked for, maybe none), `known_failures` ($here/known_failures.txt),
+# `limit` (seconds per step: $ENV_TIMEOUT, default 60) and TMP, a new
+# directory named after PREFIX, removed at exit unless $ENV_KEEP is 1.
+suite_init() {
+    local prefix=$1 timeout=${2}_TIMEOUT keep=${2}_KEEP
+    shift 2
+    : "${RP:?RP must be the path of the rp binary}"
+    backend=${1:?usage: run.sh BACKEND [NAME...]}
+    shift
+    suite_names=("$@")
+    limit=${!timeout:-60}
+    known_failures=$here/known_failures.txt
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+    if [ "${!keep:-0}" = 1 ]; then echo "traces kept in $TMP"; else trap 'rm -rf "$TMP"' EXIT; fi
 }
 
 known_reason() { # NAME: prints the reason if NAME is a known failure under $backend

@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "rp_abi.h"
+#include "kmod_client.h"
 
 #define MIB (1u << 20)
 #define FILE_BYTES (4 * MIB)
@@ -33,9 +33,6 @@
 #define THREADS 2
 #define THREAD_GETPIDS 5000
 #define MAX_SYS 200000
-
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
 
 
 struct sys {
@@ -50,8 +47,7 @@ static uint64_t read_off;
 
 static struct sys *sys_tab;
 static size_t nsys;
-static uint64_t max_seq;
-static unsigned char *seen;      /* by seq: 1 once used */
+static struct seq_tally seqs;
 static int forks, exits, exit_status_ok;
 static pid_t child_pid;
 
@@ -60,15 +56,6 @@ static pid_t child_pid;
 struct held { struct rp_rec_data *d; struct held *next; };
 static struct held *held;
 static size_t nheld;
-
-static void use_seq(uint64_t s)
-{
-	CHECK(s > 0 && s < 8 * MAX_SYS, "seq %llu out of range", (unsigned long long)s);
-	if (s == 0 || s >= 8 * MAX_SYS) return;
-	CHECK(!seen[s], "seq %llu used twice", (unsigned long long)s);
-	seen[s] = 1;
-	if (s > max_seq) max_seq = s;
-}
 
 static void on_data(struct sys *s, const struct rp_rec_data *d)
 {
@@ -121,8 +108,8 @@ static void on_record(const struct rp_rec_hdr *h)
 			s->file_off = read_off;
 			read_off += (uint64_t)r->ret;
 		}
-		use_seq(r->seq);
-		if (r->entry_seq) use_seq(r->entry_seq);
+		seq_use(&seqs, r->seq);
+		if (r->entry_seq) seq_use(&seqs, r->entry_seq);
 		take_held(s);
 	} else if (h->type == RP_REC_DATA) {
 		struct held *n = malloc(sizeof *n);
@@ -133,7 +120,7 @@ static void on_record(const struct rp_rec_hdr *h)
 		nheld++;
 	} else if (h->type == RP_REC_TASK) {
 		const struct rp_rec_task *t = (const void *)h;
-		use_seq(t->seq);
+		seq_use(&seqs, t->seq);
 		if (t->event == RP_TASK_FORK) forks++;
 		if (t->event == RP_TASK_EXIT) {
 			exits++;
@@ -142,24 +129,6 @@ static void on_record(const struct rp_rec_hdr *h)
 	} else {
 		CHECK(0, "unknown record type %u", h->type);
 	}
-}
-
-static uint64_t drain(int fd, const uint8_t *data, uint64_t ring, uint64_t tail, int *busy)
-{
-	const volatile struct rp_kmod_ring_hdr *hdr = (const void *)(data - RP_KMOD_DATA_OFFSET);
-	uint64_t head = __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE);
-	*busy = 0;
-	while (tail < head) {
-		const struct rp_rec_hdr *h = (const void *)(data + (tail & (ring - 1)));
-		uint16_t type = __atomic_load_n(&h->type, __ATOMIC_ACQUIRE);
-		if (type == 0) { *busy = 1; break; }
-		if (type != RP_REC_PAD) on_record(h);
-		CHECK(h->size >= 8 && (h->size & 7) == 0, "bad record size %u", h->size);
-		if (h->size < 8) exit(1);
-		tail += h->size;
-	}
-	if (ioctl(fd, RP_IOC_CONSUME, &tail)) { perror("RP_IOC_CONSUME"); exit(1); }
-	return tail;
 }
 
 static void *thread_work(void *arg)
@@ -198,7 +167,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--child")) child_work();
 	uint32_t ring = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 16 * MIB;
 	sys_tab = calloc(MAX_SYS, sizeof *sys_tab);
-	seen = calloc(8 * MAX_SYS, 1);
+	seq_tally_init(&seqs, 8 * MAX_SYS);
 	int f = open("/tmp/rp_selftest.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	pat = malloc(FILE_BYTES);
 	uint64_t x = 88172645463325252ull;  /* xorshift64: no period within the file */
@@ -209,46 +178,21 @@ int main(int argc, char **argv)
 	if (f < 0 || write(f, pat, FILE_BYTES) != FILE_BYTES) { perror("pattern file"); return 1; }
 	close(f);
 
-	int go[2];
-	if (pipe(go)) return 1;
-	child_pid = fork();
-	if (child_pid == 0) {
-		char c;
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1) _exit(90);
-		execl("/proc/self/exe", "kmod_selftest", "--child", (char *)NULL);
-		_exit(89);
-	}
-	close(go[0]);
+	struct kmod_client c = {.name = "kmod_selftest", .on_record = on_record};
+	child_pid = client_fork_child(&c);
+	if (client_start(&c, child_pid, ring, RP_KMOD_F_ENOSYS | RP_KMOD_F_INPUTS)) return 1;
 
-	int fd = open("/dev/rp", O_RDWR | O_CLOEXEC);
-	if (fd < 0) { perror("open /dev/rp"); printf("FAIL kmod_selftest: no /dev/rp\n"); return 1; }
-	struct rp_kmod_config cfg = {.ring_bytes = ring, .wake_bytes = ring / 4,
-				     .root_pid = child_pid,
-				     .flags = RP_KMOD_F_ENOSYS | RP_KMOD_F_INPUTS};
-	if (ioctl(fd, RP_IOC_CONFIGURE, &cfg)) { perror("RP_IOC_CONFIGURE"); return 1; }
-	uint8_t *map = mmap(NULL, RP_KMOD_DATA_OFFSET + ring, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) { perror("mmap /dev/rp"); return 1; }
-	const uint8_t *data = map + RP_KMOD_DATA_OFFSET;
-	if (ioctl(fd, RP_IOC_START)) { perror("RP_IOC_START"); return 1; }
-	if (write(go[1], "g", 1) != 1) return 1;
-
-	uint64_t tail = 0;
-	int busy, status = 0, exited = 0, wakeups = 0;
+	int status = 0, exited = 0, wakeups = 0;
 	struct rp_kmod_counters k;
 	for (;;) {
-		struct pollfd p = {fd, POLLIN, 0};
+		struct pollfd p = {c.fd, POLLIN, 0};
 		if (poll(&p, 1, 100) > 0) wakeups++;
-		tail = drain(fd, data, ring, tail, &busy);
+		client_drain(&c);
 		if (!exited && waitpid(child_pid, &status, WNOHANG) == child_pid) exited = 1;
-		if (ioctl(fd, RP_IOC_COUNTERS, &k)) return 1;
+		if (ioctl(c.fd, RP_IOC_COUNTERS, &k)) return 1;
 		if (exited && k.threads == 0) break;
 	}
-	ioctl(fd, RP_IOC_STOP);
-	do {
-		if (ioctl(fd, RP_IOC_COUNTERS, &k)) return 1;
-		tail = drain(fd, data, ring, tail, &busy);
-	} while (k.inflight || busy || tail != k.head);
+	if (client_stop(&c, &k)) return 1;
 
 	/* completeness */
 	CHECK(k.lost == 0, "lost %llu", (unsigned long long)k.lost);
@@ -279,8 +223,8 @@ int main(int argc, char **argv)
 			       s->data_ok ? "bytes match" : "bytes differ");
 	}
 	CHECK(nheld == 0, "%zu data records without their syscall record", nheld);
-	for (uint64_t s = 1; s <= max_seq; s++) {
-		if (!seen[s]) {
+	for (uint64_t s = 1; s <= seqs.max; s++) {
+		if (!seqs.seen[s]) {
 			CHECK(0, "seq %llu missing", (unsigned long long)s);
 			for (size_t i = 0; i < nsys; i++) {  /* what was around it */
 				const struct rp_rec_syscall *r = &sys_tab[i].r;

@@ -28,16 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rp_abi.h"
+#include "kmod_client.h"
 
 #define NTHREADS 4
 #define MAX_REC 400000
 #define REPORT "/tmp/rp_switch_test.txt"
 /* x86_64 user_regs_struct word indexes */
 enum { R_IP = 16, R_CS = 17, R_FLAGS = 18, R_SP = 19, R_SS = 20, R_FS_BASE = 21 };
-
-static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
 
 /* ---- the child: NTHREADS threads computing on one CPU ---- */
 
@@ -95,50 +92,24 @@ struct span { uint32_t tid; uint64_t entry, exit; };
 static struct span *calls;
 static struct rp_rec_switch *sws;
 static size_t ncalls, nsws;
-static unsigned char *seen;
-static uint64_t max_seq;
-
-static void use_seq(uint64_t s)
-{
-	CHECK(s > 0 && s < 8 * MAX_REC, "seq %llu out of range", (unsigned long long)s);
-	if (s == 0 || s >= 8 * MAX_REC) return;
-	CHECK(!seen[s], "seq %llu used twice", (unsigned long long)s);
-	seen[s] = 1;
-	if (s > max_seq) max_seq = s;
-}
+static struct seq_tally seqs;
 
 static void on_record(const struct rp_rec_hdr *h)
 {
 	if (h->type == RP_REC_SYSCALL) {
 		const struct rp_rec_syscall *r = (const void *)h;
-		use_seq(r->seq);
-		if (r->entry_seq) use_seq(r->entry_seq);
+		seq_use(&seqs, r->seq);
+		if (r->entry_seq) seq_use(&seqs, r->entry_seq);
 		if (ncalls < MAX_REC) calls[ncalls++] = (struct span){r->tid, r->entry_seq, r->seq};
 	} else if (h->type == RP_REC_TASK) {
-		use_seq(((const struct rp_rec_task *)h)->seq);
+		seq_use(&seqs, ((const struct rp_rec_task *)h)->seq);
 	} else if (h->type == RP_REC_SWITCH) {
 		CHECK(h->size == sizeof(struct rp_rec_switch), "switch record of %u bytes", h->size);
-		use_seq(((const struct rp_rec_switch *)h)->seq);
+		seq_use(&seqs, ((const struct rp_rec_switch *)h)->seq);
 		if (nsws < MAX_REC) memcpy(&sws[nsws++], h, sizeof *sws);
 	} else {
 		CHECK(h->type == RP_REC_DATA, "unknown record type %u", h->type);
 	}
-}
-
-static uint64_t drain(int fd, const uint8_t *data, uint64_t ring, uint64_t tail, int *busy)
-{
-	const volatile struct rp_kmod_ring_hdr *hdr = (const void *)(data - RP_KMOD_DATA_OFFSET);
-	uint64_t head = __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE);
-	*busy = 0;
-	while (tail < head) {
-		const struct rp_rec_hdr *h = (const void *)(data + (tail & (ring - 1)));
-		if (__atomic_load_n(&h->type, __ATOMIC_ACQUIRE) == 0) { *busy = 1; break; }
-		if (h->size < 8 || (h->size & 7)) { printf("FAIL: bad record size %u\n", h->size); exit(1); }
-		if (h->type != RP_REC_PAD) on_record(h);
-		tail += h->size;
-	}
-	if (ioctl(fd, RP_IOC_CONSUME, &tail)) { perror("RP_IOC_CONSUME"); exit(1); }
-	return tail;
 }
 
 static uint64_t take(int fd, pid_t tid, uint32_t what)
@@ -163,11 +134,11 @@ static void take_exits(int fd, pid_t child)
 	while (fscanf(f, "%d %lx %lx", &tid, &skip, &skip) == 3) {
 		if (tid == child) continue;
 		struct rp_kmod_take t = {.tid = tid, .what = RP_TAKE_EXIT_SEQ};
-		if (ioctl(fd, RP_IOC_TAKE, &t) == 0) use_seq(t.value);
+		if (ioctl(fd, RP_IOC_TAKE, &t) == 0) seq_use(&seqs, t.value);
 	}
 	fclose(f);
 	struct rp_kmod_take t = {.tid = child, .what = RP_TAKE_EXIT_SEQ};
-	if (ioctl(fd, RP_IOC_TAKE, &t) == 0) use_seq(t.value);
+	if (ioctl(fd, RP_IOC_TAKE, &t) == 0) seq_use(&seqs, t.value);
 }
 
 /* Every switch record against what the child reported about its threads. */
@@ -217,38 +188,21 @@ int main(int argc, char **argv)
 	const uint32_t ring = 16u << 20;
 	calls = calloc(MAX_REC, sizeof *calls);
 	sws = calloc(MAX_REC, sizeof *sws);
-	seen = calloc(8 * MAX_REC, 1);
+	seq_tally_init(&seqs, 8 * MAX_REC);
 	unlink(REPORT);
 
-	int go[2];
-	if (pipe(go)) return 1;
-	pid_t child = fork();
-	if (child == 0) {
-		char c;
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1) _exit(89);
-		execl("/proc/self/exe", "kmod_switch_test", "--child", (char *)NULL);
-		_exit(88);
-	}
-	close(go[0]);
-	int fd = open("/dev/rp", O_RDWR | O_CLOEXEC);
-	if (fd < 0) { perror("open /dev/rp"); printf("FAIL kmod_switch_test: no /dev/rp\n"); return 1; }
-	struct rp_kmod_config cfg = {.ring_bytes = ring, .wake_bytes = ring / 4, .root_pid = child,
-				     .flags = RP_KMOD_F_INPUTS | (on ? RP_KMOD_F_SWITCHES : 0)};
-	if (ioctl(fd, RP_IOC_CONFIGURE, &cfg)) { perror("RP_IOC_CONFIGURE"); return 1; }
-	uint8_t *map = mmap(NULL, RP_KMOD_DATA_OFFSET + ring, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) { perror("mmap /dev/rp"); return 1; }
-	const uint8_t *data = map + RP_KMOD_DATA_OFFSET;
-	if (ioctl(fd, RP_IOC_START)) { perror("RP_IOC_START"); return 1; }
-	if (write(go[1], "g", 1) != 1) return 1;
+	struct kmod_client c = {.name = "kmod_switch_test", .on_record = on_record};
+	pid_t child = client_fork_child(&c);
+	if (client_start(&c, child, ring, RP_KMOD_F_INPUTS | (on ? RP_KMOD_F_SWITCHES : 0))) return 1;
+	int fd = c.fd;
 
-	uint64_t tail = 0, stop_seq = 0, repins = 0, extra_repins = 0;
-	int busy, status = 0, exited = 0, stops = 0;
+	uint64_t stop_seq = 0, repins = 0, extra_repins = 0;
+	int status = 0, exited = 0, stops = 0;
 	struct rp_kmod_counters k;
 	for (;;) {
 		struct pollfd p = {fd, POLLIN, 0};
 		poll(&p, 1, 50);
-		tail = drain(fd, data, ring, tail, &busy);
+		client_drain(&c);
 		if (!exited && waitpid(child, &status, WNOHANG | WUNTRACED) == child) {
 			if (WIFSTOPPED(status)) {
 				/* The module's stop after sched_setaffinity: what rp's
@@ -257,7 +211,7 @@ int main(int argc, char **argv)
 				repins += take(fd, child, RP_TAKE_REPIN);
 				extra_repins += take(fd, child, RP_TAKE_REPIN);
 				stop_seq = take(fd, child, RP_TAKE_STOP_SEQ);
-				if (stop_seq) use_seq(stop_seq);
+				if (stop_seq) seq_use(&seqs, stop_seq);
 				kill(child, SIGCONT);
 			} else {
 				exited = 1;
@@ -267,17 +221,13 @@ int main(int argc, char **argv)
 		if (exited && k.threads == 0) break;
 	}
 	take_exits(fd, child);
-	ioctl(fd, RP_IOC_STOP);
-	do {
-		if (ioctl(fd, RP_IOC_COUNTERS, &k)) return 1;
-		tail = drain(fd, data, ring, tail, &busy);
-	} while (k.inflight || busy || tail != k.head);
+	if (client_stop(&c, &k)) return 1;
 
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
 	CHECK(k.lost == 0, "lost %llu", (unsigned long long)k.lost);
 	CHECK(k.switches == nsws, "counter says %llu switches, %zu records arrived",
 	      (unsigned long long)k.switches, nsws);
-	for (uint64_t s = 1; s <= max_seq; s++) CHECK(seen[s], "seq %llu missing", (unsigned long long)s);
+	for (uint64_t s = 1; s <= seqs.max; s++) CHECK(seqs.seen[s], "seq %llu missing", (unsigned long long)s);
 	size_t in_text = check_switches();
 	if (on) {
 		CHECK(stops == 1 && repins == 1 && extra_repins == 0 && stop_seq != 0,

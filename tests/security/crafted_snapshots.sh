@@ -5,6 +5,7 @@
 # 125 before starting anything, and `rp check` must name the problem.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../integration/attach_lib.sh"
+. "$(dirname "$0")/crafted_lib.sh"
 
 start_server s
 send s "set a 1"
@@ -14,20 +15,11 @@ kill -INT "$RP_PID"
 wait "$RP_PID"
 assert_eq "$?" 0 "rp record -p, then Ctrl-C"
 good="$TMP/s.db"
-q() { sqlite3 "$good" "$1" || fail "sqlite3: $1"; }
 [ "$(q 'select count(*) from snapshot_mem')" -gt 0 ] || fail "the attach trace has no snapshot contents"
 map=$(q 'select min(addr) from snapshot_maps')
 chunk=$(q 'select min(addr) from snapshot_mem')
 tid=$(q 'select tid from snapshot_threads')
 
-NAMES=()
-declare -A EXPECT
-crafted() {
-    cp "$good" "$TMP/$1.db"
-    sqlite3 "$TMP/$1.db" "$2" || fail "sqlite3 ($1): $2"
-    NAMES+=("$1")
-    EXPECT[$1]=$3
-}
 crafted map_unaligned "update snapshot_maps set addr=addr+1 where addr=$map" "not a page-aligned range"
 crafted map_kernel "update snapshot_maps set addr=-4096 where addr=$map" "not a page-aligned range"
 crafted map_overlap "insert into snapshot_maps select addr+4096,size,prot,shared,offset,path from snapshot_maps where addr=$map" "overlaps"

@@ -6,11 +6,11 @@
 # one "rp: ..." line and exit 125 without creating anything outside a fresh
 # temporary directory, and `rp check` must name each problem.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/crafted_lib.sh"
 
 record good "$SAMPLES/sample_random_bytes"
 assert_eq "$REC_STATUS" 0 "recorded exit status"
 good="$TMP/good.db"
-q() { sqlite3 "$good" "$1" || fail "sqlite3: $1"; }
 [ "$(q 'select count(*) from files')" -gt 0 ] || fail "the sample trace stores no files"
 exe=$(q "select value from meta where key='exe_path'")
 fblob=$(q "select blob from files where path='$exe'")
@@ -25,15 +25,6 @@ OUT="$TMP/out"
 mkdir -p "$AREA" "$OUT"
 marker="rp-sec-$$"
 
-# crafted NAME SQL EXPECTED-CHECK-TEXT: a copy of the good trace with SQL applied.
-NAMES=()
-declare -A EXPECT
-crafted() {
-    cp "$good" "$TMP/$1.db"
-    sqlite3 "$TMP/$1.db" "$2" || fail "sqlite3 ($1): $2"
-    NAMES+=("$1")
-    EXPECT[$1]=$3
-}
 row() { echo "insert into files values('$1',$fblob,493)"; }
 
 crafted traversal "$(row "/../../../../../..$AREA/escaped")" "'..' component"

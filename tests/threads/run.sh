@@ -11,16 +11,11 @@
 # traces. known_failures.txt lists the expected failures (format and
 # semantics in tests/helpers/suite.sh).
 set -u -o pipefail
-: "${RP:?RP must be the path of the rp binary}"
 : "${SAMPLES:?SAMPLES must be the directory of the built samples}"
 : "${SRC:?SRC must be the rp source tree}"
-backend=${1:?usage: run.sh BACKEND [NAME...]}
-shift
 here=$(cd "$(dirname "$0")" && pwd)
-limit=${THREADS_TIMEOUT:-60}
-known_failures=$here/known_failures.txt
 source "$here/../helpers/suite.sh"
-suite_workdir rp-threads "${THREADS_KEEP:-0}"
+suite_init rp-threads THREADS "$@"
 REPLAYS=3
 
 # A kernel backend this machine cannot use: skipped (exit 77), but a failure
@@ -76,7 +71,7 @@ check_one() { # NAME: returns 0 when NAME records and replays identically $REPLA
     return 0
 }
 
-names=("$@")
+names=("${suite_names[@]}")
 if [ ${#names[@]} -eq 0 ]; then
     names=(prod_cons thread_crash fork_race xz sort python_list)
     if [ -e "$SRC/samples/race_counter.c" ]; then
