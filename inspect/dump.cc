@@ -308,8 +308,7 @@ int dump_main(const DumpOptions& o) {
   Dumper d(o, r, stacks ? &*stacks : nullptr);
   // The state replay starts from comes before the events that follow it.
   if (o.json) {
-    if (auto s = snapshot_json(r); !s.empty()) std::cout << s << "
-";
+    if (auto s = snapshot_json(r); !s.empty()) std::cout << s << "\n";
   } else {
     std::cout << snapshot_dump_text(r);
   }
