@@ -47,7 +47,11 @@ Event event_of(const rp_rec_syscall& r) {
   std::memcpy(e.args, r.args, sizeof e.args);
   e.ret = r.ret;
   if (r.h.flags & RP_SYSF_KILLED) {  // it died in there, as ptrace records it
-    e.ret = 0;
+    // A clone killed on its way out (another thread's execve) made its child
+    // all the same: the child's tid stays, for replay to create it.
+    const SyscallSpec* s = syscall_spec(r.nr);
+    bool made_child = s && s->policy == RP_POLICY_CLONE && r.ret > 0;
+    if (!made_child) e.ret = 0;
     e.extra = kNoReturn;
   }
   return e;

@@ -51,13 +51,19 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   if (!clone && !exec) return true;
   Event ce = trace_.event_at(entry.of);
   bool ok = clone ? !syscall_failed(ce.ret) : ce.ret == 0;
-  if (ce.kind != EventKind::kSyscall || ce.extra == kNoReturn || !ok) return true;
+  // A clone cut short on its way out (by another thread's execve) still
+  // made its child (the recorder keeps its tid); other cut-short calls did
+  // nothing replay must do here.
+  bool cut_short = ce.extra == kNoReturn;
+  if (ce.kind != EventKind::kSyscall || !ok || (cut_short && !(clone && ce.ret > 0)))
+    return true;
   check_call(t, ce);
   if (clone)
     execute_clone(t, ce);
   else
     execute(t, ce);
   t.done_seq = entry.of;
+  t.cut_short = cut_short;
   return true;
 }
 

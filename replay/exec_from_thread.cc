@@ -20,8 +20,10 @@ namespace rp {
 // Of the group's other live threads, it is the one the trace never ends.
 Replayer::Task* Replayer::exec_from_other_thread(Task& t, const Event& e) {
   bool exec = (e.nr == SYS_execve || e.nr == SYS_execveat) && e.ret == 0;
-  if (!exec || t.real != t.real_tgid || t.state != State::kAtSyscall || t.nr == e.nr)
-    return nullptr;
+  // The leader is inside another call, or held after a clone that was cut
+  // short by this very execve (replay made the clone at its entry).
+  bool in_call = t.state == State::kAtSyscall || (t.state == State::kHeld && t.cut_short);
+  if (!exec || t.real != t.real_tgid || !in_call || t.nr == e.nr) return nullptr;
   if (recorded_tasks_.empty()) recorded_tasks_ = trace_.tasks();
   std::vector<Task*> found;
   for (auto& [rec, o] : tasks_) {

@@ -35,6 +35,7 @@ struct ReplayTask {
   uint64_t args[6] = {};
   int64_t fixup_ret = 0;  // kInSyscall: recorded result to set at the exit stop
   uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
+  bool cut_short = false;  // that clone never returned to user code (the thread was killed)
   std::optional<int> exit_status;
   bool step = false;      // a debugger single-steps it
   uint64_t ran_seq = 0;   // the event during whose replay it last ran user code

@@ -190,6 +190,19 @@ TEST(RecordDecoder, KilledCallNeverReturned) {
   EXPECT_EQ(f.out[0].event.ret, 0);
 }
 
+// A clone cut short on its way out (another thread's execve killed the
+// caller) made its child all the same: replay needs the child's tid.
+TEST(RecordDecoder, KilledCloneKeepsItsChild) {
+  Feeder f;
+  f.feed(sys(60, 7, 1, SYS_clone, 9, 0, RP_SYSF_KILLED));
+  f.feed(sys(62, 7, 2, SYS_clone, -11, 0, RP_SYSF_KILLED));
+  ASSERT_EQ(f.out.size(), 2u);
+  EXPECT_EQ(f.out[0].event.extra, kNoReturn);
+  EXPECT_EQ(f.out[0].event.ret, 9);
+  EXPECT_EQ(f.out[1].event.extra, kNoReturn);
+  EXPECT_EQ(f.out[1].event.ret, 0);  // failed: no child
+}
+
 TEST(RecordDecoder, FileMappingBecomesAMappingWithItsBytes) {
   Feeder f;
   uint64_t addr = 0x7f0000000000;
