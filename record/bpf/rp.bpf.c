@@ -37,8 +37,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define DATA_HDR sizeof(struct rp_rec_data)
 
 #define E_NOSYS 38
-#define SIG_KILL RP_SIG_KILL
-#define SIG_STOP RP_SIG_STOP
 
 /* ---- configuration: set by the loader before the program is loaded ---- */
 const volatile __u32 cfg_by_comm = 0;    /* 1: trace tasks whose comm is cfg_comm */
@@ -388,7 +386,7 @@ static __always_inline void finish(struct emit *e, __u32 tid)
 	if (cfg_stall) {
 		/* The supervisor completes it while the thread is stopped. */
 		if (bpf_map_update_elem(&stalls, &tid, &e->rec, BPF_ANY) == 0) {
-			bpf_send_signal_thread(SIG_STOP);
+			bpf_send_signal_thread(RP_SIG_STOP);
 			COUNT(stalls, 1);
 		} else {
 			COUNT(lost, 1);
@@ -476,7 +474,7 @@ static __always_inline void repin(__u32 tid)
 	__u8 one = 1;
 
 	if (bpf_map_update_elem(&repins, &tid, &one, BPF_ANY) == 0)
-		bpf_send_signal_thread(SIG_STOP);
+		bpf_send_signal_thread(RP_SIG_STOP);
 	else
 		COUNT(lost, 1);
 }
@@ -559,7 +557,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	}
 	/* A fatal signal is pending: the call never returns to user space, its
 	 * outputs do not matter (ptrace records it as never returning too). */
-	bool killed = task->pending.signal.sig[0] & (1ul << (SIG_KILL - 1));
+	bool killed = task->pending.signal.sig[0] & (1ul << (RP_SIG_KILL - 1));
 	if (killed) {
 		e.rec.h.flags |= RP_SYSF_KILLED;
 		COUNT(killed, 1);
