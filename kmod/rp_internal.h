@@ -89,14 +89,19 @@ struct rp_thread {
 
 /* ---- switch records (rp_switch.c) ---- */
 /* Whether a traced task is a user thread that could be running user code
- * (io_uring workers and exiting threads are not). */
+ * (io_uring workers are not). */
 bool rp_switch_user_task(struct task_struct *t);
+/* t will not run user code again (common/rp_switch_rules.h: rp_dying). */
+bool rp_switch_dying(struct task_struct *t);
 /* sched_switch's prev: th (task t) stops running, outside a syscall or not. */
 void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		    unsigned int state);
-/* th (task t) resumes user code. quiet: in the scheduler, where the drainer
- * must not be woken. */
-void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool quiet);
+/* th (task t) resumes user code: switched_in by the scheduler after a stop
+ * in user code (where the drainer must not be woken), else back from a
+ * syscall (sys_exit). */
+void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched_in);
+/* t exits: its stop, if it ran last, is no switch to replay. */
+void rp_switch_exit(struct task_struct *t);
 /* Writes records that found the ring full earlier (probe context). */
 void rp_switch_flush(void);
 /* Recording stopped: forgets the last runner; backlog left is lost. */

@@ -341,8 +341,7 @@ static void rp_resume_user(struct rp_thread *th)
 	if (!rp_switches())
 		return;
 	rp_switch_flush();
-	if (!fatal_signal_pending(current))
-		rp_switch_resume(th, current, false);
+	rp_switch_resume(th, current, false);  /* not if it is dying (the rules) */
 }
 
 /* The program moved a thread to other CPUs: it stops before running user
@@ -517,6 +516,8 @@ static void rp_sched_exit(void *data, struct task_struct *p)
 
 	if (!th)
 		return;
+	if (rp_switches())
+		rp_switch_exit(p);
 	if (READ_ONCE(rp->running)) {
 		rec.tid = task_pid_nr(p);
 		rec.tgid = task_tgid_nr(p);

@@ -1,23 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Switch records (RP_REC_SWITCH, see rp_abi.h): where the scheduler took a
  * recorded thread off user code and another recorded thread then ran user
- * code before it. With every thread of a recording on one CPU, these and the
- * syscall records are the whole interleaving of user code. The eBPF program
- * (record/bpf/rp.bpf.c) emits the same records by the same rules:
- *
- * - The last runner is the recorded thread that last ran user code. A thread
- *   that stops outside a syscall (preempted, blocked in a page fault) has run
- *   user code up to there: it becomes the last runner, stopped at these
- *   registers (pending), and it resumes user code when it is switched in.
- * - When a thread B resumes user code (at its sys_exit, or switched in after
- *   such a stop) and the last runner is another thread with a pending stop,
- *   that stop becomes a record with a fresh sequence number, ordered before
- *   anything B does; B is the last runner from then on. A thread that only
- *   ever runs alone emits nothing.
- * - A stop for a signal (ptrace or job control) is not pending: rp's
- *   supervisor records the signal as an event, with the sequence number
- *   taken here as it stopped (RP_IOC_TAKE), and the thread resumes elsewhere
- *   (a handler).
+ * code before it. The rules (when a stop is a switch, which stops take a
+ * sequence number, dying threads) are common/rp_switch_rules.h, shared with
+ * the eBPF program; this file keeps their state and gives them the task's
+ * facts. A signal stop's number is kept for the supervisor (RP_IOC_TAKE).
  *
  * The state is under one raw spinlock: sched_switch runs with the run queue
  * locked and interrupts off, where nothing may sleep or wake a task; and
@@ -25,28 +12,36 @@
  * lock: the reverse order).
  */
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/spinlock.h>
 #include <asm/ptrace.h>
 
 #include "rp_internal.h"
-
+#include "rp_switch_rules.h"
 /* Records that found the ring full in the scheduler, written at the next
  * probe that can: sequence numbers, not ring order, sort records. */
 #define RP_SWITCH_BACKLOG 16
 
 static DEFINE_RAW_SPINLOCK(rp_switch_lock);
-static struct {
-	pid_t tid, tgid;            /* 0: none yet */
-	bool pending;               /* stopped outside a syscall at regs */
-	u64 regs[RP_SWITCH_REGS];
-} rp_runner;
+static struct rp_runner rp_runner;
 static struct rp_rec_switch rp_backlog[RP_SWITCH_BACKLOG];
 static int rp_nbacklog;
 
+/* The rules read these as the kernel defines them. */
+static_assert(RP_TASK_STOPPED == __TASK_STOPPED && RP_TASK_TRACED == __TASK_TRACED);
+static_assert(RP_PF_EXITING == PF_EXITING && RP_PF_SIGNALED == PF_SIGNALED);
+static_assert(RP_SIGNAL_GROUP_EXIT == SIGNAL_GROUP_EXIT);
+static_assert(RP_SIG_TRAP == SIGTRAP && RP_SIG_KILL == SIGKILL && RP_SIG_STOP == SIGSTOP);
+
 bool rp_switch_user_task(struct task_struct *t)
 {
-	return !(t->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING));
+	return !(t->flags & (PF_KTHREAD | PF_IO_WORKER));
+}
+
+bool rp_switch_dying(struct task_struct *t)
+{
+	return rp_dying(t->flags, t->pending.signal.sig[0], READ_ONCE(t->signal->flags));
 }
 
 /* The registers PTRACE_GETREGS (x86_64 user_regs_struct) or NT_PRSTATUS
@@ -92,16 +87,16 @@ static bool rp_switch_write(const struct rp_rec_switch *rec)
 	return true;
 }
 
-/* Under rp_switch_lock: the last runner's pending stop becomes a record. */
-static void rp_switch_emit(void)
+/* The rules' sink, under rp_switch_lock: r's pending stop becomes a record. */
+static inline void rp_switch_emit(struct rp_runner *r)
 {
 	struct rp_rec_switch rec;
 
-	rp_runner.pending = false;
-	rec.tid = rp_runner.tid;
-	rec.tgid = rp_runner.tgid;
+	r->pending = 0;
+	rec.tid = r->tid;
+	rec.tgid = r->tgid;
 	rec.seq = rp_next_seq();
-	memcpy(rec.regs, rp_runner.regs, sizeof(rec.regs));
+	memcpy(rec.regs, r->regs, sizeof(rec.regs));
 	atomic64_inc(&rp->st.switches);
 	if (!rp_nbacklog && rp_switch_write(&rec))
 		return;
@@ -113,57 +108,62 @@ static void rp_switch_emit(void)
 	rp_backlog[rp_nbacklog++] = rec;
 }
 
-/* Under rp_switch_lock: t runs user code next (or is found to have run it).
- * True if a record was emitted. */
-static bool rp_note_runner(struct task_struct *t)
-{
-	pid_t tid = task_pid_nr(t);
-	bool emitted = false;
-
-	if (rp_runner.tid != tid) {
-		if (rp_runner.pending) {
-			rp_switch_emit();
-			emitted = true;
-		}
-		rp_runner.tid = tid;
-		rp_runner.tgid = task_tgid_nr(t);
-	}
-	rp_runner.pending = false;  /* it goes on from where it stopped */
-	return emitted;
-}
-
 void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		    unsigned int state)
 {
+	/* t is current, entering the scheduler: its siginfo is its own. */
+	const kernel_siginfo_t *si = t->last_siginfo;
+	struct rp_stop_facts f = {
+		.tid = task_pid_nr(t),
+		.tgid = task_tgid_nr(t),
+		.in_sys = th->in_sys,
+		.dying = rp_switch_dying(t),
+		.preempt = preempt,
+		.state = state,
+		.siginfo = si != NULL,
+		.si_signo = si ? si->si_signo : 0,
+		.si_code = si ? si->si_code : 0,
+	};
+	enum rp_stop_kind kind;
 	unsigned long flags;
 
-	/* A thread between sys_enter and sys_exit is ordered by its records. */
-	if (th->in_sys || !rp_switch_user_task(t))
+	kind = rp_stop_classify(&f);
+	if (kind == RP_STOP_NONE || !rp_switch_user_task(t))
 		return;
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = true;
-	rp_note_runner(t);
-	if (!preempt && (state & (__TASK_STOPPED | __TASK_TRACED))) {
-		/* Numbered before any other thread runs. */
-		WRITE_ONCE(th->stop_seq, rp_next_seq());
-	} else {
+	rp_runner_stopped(&rp_runner, f.tid, f.tgid, kind);
+	if (kind == RP_STOP_USER)
 		rp_user_regs(t, rp_runner.regs);
-		rp_runner.pending = true;
-	}
+	else if (kind == RP_STOP_SIGNAL)
+		WRITE_ONCE(th->stop_seq, rp_next_seq());  /* before any other thread runs */
 	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
 }
 
-void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool quiet)
+void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched_in)
 {
 	unsigned long flags;
 	bool emitted;
 
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = false;
-	emitted = rp_note_runner(t);
+	if (switched_in)
+		emitted = rp_note_runner(&rp_runner, task_pid_nr(t), task_tgid_nr(t));
+	else
+		emitted = rp_runner_sys_exit(&rp_runner, task_pid_nr(t), task_tgid_nr(t),
+					     rp_switch_dying(t));
 	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
-	if (emitted && !quiet)
+	if (emitted && !switched_in)
 		rp_ring_wake(&rp->ring);
+}
+
+void rp_switch_exit(struct task_struct *t)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rp_switch_lock, flags);
+	rp_runner_exit(&rp_runner, task_pid_nr(t));
+	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
 }
 
 void rp_switch_flush(void)

@@ -26,6 +26,10 @@
 #include "rp_abi.h"
 #include "rp_bpf.h"
 
+/* rp_switch_rules.h and rp_rules.h (via rp_rules_bpf.h), inlined. */
+#define RP_INLINE static __always_inline
+#include "rp_switch_rules.h"
+
 char LICENSE[] SEC("license") = "GPL";
 
 #define CHUNK RP_BPF_CHUNK
@@ -33,14 +37,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define DATA_HDR sizeof(struct rp_rec_data)
 
 #define E_NOSYS 38
-#define SIG_KILL 9
-#define SIG_STOP 19
-#define SIG_TRAP 5
-#define TASK_STOPPED_ 0x4 /* __TASK_STOPPED, __TASK_TRACED: macros, not in BTF */
-#define TASK_TRACED_ 0x8
-#define PF_EXITING_ 0x4
-#define PF_SIGNALED_ 0x400       /* a fatal signal is being acted on (get_signal) */
-#define SIGNAL_GROUP_EXIT_ 0x4   /* signal_struct.flags: the thread group is exiting */
 
 /* ---- configuration: set by the loader before the program is loaded ---- */
 const volatile __u32 cfg_by_comm = 0;    /* 1: trace tasks whose comm is cfg_comm */
@@ -135,23 +131,14 @@ struct {
 	__type(value, struct rp_bpf_counters);
 } counters SEC(".maps");
 
-/* The last recorded thread that ran user code and, when it then stopped
- * outside a syscall (pending), its user registers: the RP_REC_SWITCH to emit
- * if another recorded thread runs user code next. One for the recording: all
- * its threads run on one CPU. */
-struct runner {
-	__u32 tid;
-	__u32 tgid;
-	__u32 pending;
-	__u32 pad;
-	__u64 regs[RP_SWITCH_REGS];
-};
-
+/* The last recorded thread that ran user code (common/rp_switch_rules.h):
+ * the RP_REC_SWITCH to emit if another recorded thread runs user code next.
+ * One for the recording: all its threads run on one CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct runner);
+	__type(value, struct rp_runner);
 } last_runner SEC(".maps");
 
 /* A thread entering a ptrace stop (a signal) in user code, by tid: the
@@ -242,7 +229,10 @@ static __always_inline __s64 reg_nr(struct pt_regs *regs)
 }
 
 /* ---- thread switches in user code (RP_REC_SWITCH, rp_abi.h) ---- */
-static __always_inline struct runner *runner(void)
+/* The rules are common/rp_switch_rules.h's; this is their storage (the
+ * last_runner map, the threads' user_stop, the stops map) and the facts the
+ * scheduler gives them. */
+static __always_inline struct rp_runner *runner(void)
 {
 	__u32 zero = 0;
 	return bpf_map_lookup_elem(&last_runner, &zero);
@@ -258,7 +248,7 @@ static __always_inline bool traced_task(struct task_struct *t)
  * PTRACE_GETREGS (x86_64 user_regs_struct) or NT_PRSTATUS (arm64
  * user_pt_regs) gives them: both are a prefix of struct pt_regs, x86_64 adds
  * the FS/GS bases and the segment selectors kept in the task. */
-static __always_inline void save_user_regs(struct runner *r, struct task_struct *t)
+static __always_inline void save_user_regs(struct rp_runner *r, struct task_struct *t)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
 
@@ -276,7 +266,8 @@ static __always_inline void save_user_regs(struct runner *r, struct task_struct 
 #endif
 }
 
-static __always_inline void emit_switch(struct runner *r)
+/* The rules' sink: r's pending stop as a record. */
+static __always_inline void rp_switch_emit(struct rp_runner *r)
 {
 	struct rp_rec_switch *s = bpf_ringbuf_reserve(&ring, sizeof(*s), 0);
 
@@ -301,68 +292,46 @@ static __always_inline void emit_switch(struct runner *r)
 	}
 }
 
-/* Recorded thread t runs user code next (or is found to have run it): if
- * another one ran user code last and stopped outside a syscall, that stop
- * is a switch the replay must make at the same registers, ordered before
- * anything t does. */
-static __always_inline struct runner *note_runner(struct task_struct *t)
-{
-	struct runner *r = runner();
-	__u32 tid = t->pid;
-
-	if (!r)
-		return 0;
-	if (r->tid != tid) {
-		if (r->pending)
-			emit_switch(r);
-		r->tid = tid;
-		r->tgid = t->tgid;
-	}
-	r->pending = 0; /* t resumes where it stopped: nothing to replay */
-	return r;
-}
-
-/* A thread on its way out never runs user code again: where it stopped is
- * no point replay must reach (its death is an event of its own). */
 static __always_inline bool dying(struct task_struct *t)
 {
-	return (t->flags & (PF_EXITING_ | PF_SIGNALED_)) ||
-	       (t->pending.signal.sig[0] & (1ul << (SIG_KILL - 1))) ||
-	       (BPF_CORE_READ(t, signal, flags) & SIGNAL_GROUP_EXIT_);
+	return rp_dying(t->flags, t->pending.signal.sig[0], BPF_CORE_READ(t, signal, flags));
 }
 
-/* prev leaves the CPU. Outside a syscall (preempted, blocked in a page
- * fault, or entering a ptrace stop) it stopped at a point in user code. */
+/* prev leaves the CPU: where it stopped, by the rules. */
 static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsigned int state)
 {
 	struct thread *th = bpf_task_storage_get(&threads, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct rp_runner *r = runner();
 
-	if (!th || th->active || dying(prev))
+	if (!th || !r)
+		return;
+	struct kernel_siginfo *si = BPF_CORE_READ(prev, last_siginfo);
+	struct rp_stop_facts f = {
+		.tid = prev->pid,
+		.tgid = prev->tgid,
+		.in_sys = th->active,
+		.dying = dying(prev),
+		.preempt = preempt,
+		.state = state,
+		.siginfo = si != 0,
+		.si_signo = si ? BPF_CORE_READ(si, si_signo) : 0,
+		.si_code = si ? BPF_CORE_READ(si, si_code) : 0,
+	};
+	enum rp_stop_kind kind = rp_stop_classify(&f);
+
+	if (kind == RP_STOP_NONE)
 		return;
 	th->user_stop = 1;
-	struct runner *r = note_runner(prev);
-	if (!r)
-		return;
-	if (!preempt && (state & (TASK_TRACED_ | TASK_STOPPED_))) {
-		/* A signal stop: the supervisor records an event here, numbered
-		 * now (before any other thread runs), and resumes it elsewhere
-		 * (a handler) than these registers: no switch record. */
-		/* rp's own SIGSTOPs (a stall, a re-pin) become no event: a number
-		 * taken for them would be a hole in the global order. */
-		struct kernel_siginfo *si = BPF_CORE_READ(prev, last_siginfo);
-		if (si && BPF_CORE_READ(si, si_signo) == SIG_STOP)
-			return;
-		/* Nor do ptrace event stops (exit, clone, exec: SIGTRAP with the
-		 * event in si_code's second byte): no signal is delivered there. */
-		if (si && BPF_CORE_READ(si, si_signo) == SIG_TRAP && (BPF_CORE_READ(si, si_code) >> 8))
-			return;
+	rp_runner_stopped(r, f.tid, f.tgid, kind);
+	if (kind == RP_STOP_USER) {
+		save_user_regs(r, prev);
+	} else if (kind == RP_STOP_SIGNAL) {
+		/* The supervisor numbers the signal event with it (take_stop_seq):
+		 * taken before any other thread runs. */
 		__u32 tid = prev->pid;
 		__u64 seq = next_seq();
 		bpf_map_update_elem(&stops, &tid, &seq, BPF_ANY);
-		return;
 	}
-	save_user_regs(r, prev);
-	r->pending = 1;
 }
 
 SEC("tp_btf/sched_switch")
@@ -375,9 +344,10 @@ int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		on_stop(prev, preempt, prev_state);
 	if (traced_task(next)) {
 		struct thread *th = bpf_task_storage_get(&threads, next, 0, 0);
-		if (th && th->user_stop) {
+		struct rp_runner *r = runner();
+		if (th && th->user_stop && r) {
 			th->user_stop = 0;
-			note_runner(next);
+			rp_note_runner(r, next->pid, next->tgid);
 		}
 	}
 	return 0;
@@ -417,7 +387,7 @@ static __always_inline void finish(struct emit *e, __u32 tid)
 	if (cfg_stall) {
 		/* The supervisor completes it while the thread is stopped. */
 		if (bpf_map_update_elem(&stalls, &tid, &e->rec, BPF_ANY) == 0) {
-			bpf_send_signal_thread(SIG_STOP);
+			bpf_send_signal_thread(RP_SIG_STOP);
 			COUNT(stalls, 1);
 		} else {
 			COUNT(lost, 1);
@@ -508,7 +478,7 @@ static __always_inline void repin(__u32 tid)
 	__u8 one = 1;
 
 	if (bpf_map_update_elem(&repins, &tid, &one, BPF_ANY) == 0)
-		bpf_send_signal_thread(SIG_STOP);
+		bpf_send_signal_thread(RP_SIG_STOP);
 	else
 		COUNT(lost, 1);
 }
@@ -564,8 +534,9 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	__s64 reg = reg_nr(regs); /* loaded first: the verifier wants one pointer type per load */
 	__s64 nr = th && th->active ? th->nr : reg;
 	/* It returns to user code: a switch from the last runner comes first. */
-	if (cfg_one_cpu && !dying(task))
-		note_runner(task);
+	struct rp_runner *r = cfg_one_cpu ? runner() : 0;
+	if (r)
+		rp_runner_sys_exit(r, task->pid, task->tgid, dying(task));
 	const struct bspec *s = spec_of(nr);
 	struct emit e;
 
@@ -590,7 +561,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	}
 	/* A fatal signal is pending: the call never returns to user space, its
 	 * outputs do not matter (ptrace records it as never returning too). */
-	bool killed = task->pending.signal.sig[0] & (1ul << (SIG_KILL - 1));
+	bool killed = task->pending.signal.sig[0] & (1ul << (RP_SIG_KILL - 1));
 	if (killed) {
 		e.rec.h.flags |= RP_SYSF_KILLED;
 		COUNT(killed, 1);
@@ -704,9 +675,9 @@ int BPF_PROG(rp_exit, struct task_struct *task)
 
 	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 
-	struct runner *r = runner();
-	if (r && r->tid == tid)
-		r->pending = 0; /* it will not be back: no switch to replay */
+	struct rp_runner *r = runner();
+	if (r)
+		rp_runner_exit(r, tid);
 	if (cfg_stall && traced()) {
 		__u64 seq = next_seq();
 		bpf_map_update_elem(&exits, &tid, &seq, BPF_ANY);

@@ -9,6 +9,11 @@
  *     fs_base the thread's pthread_self(), rsp on the thread's stack;
  *   - the counter matches, nothing is lost, sequence numbers have no gap.
  * With --off (flag not set) the same child gets no switch record and no stop.
+ * With --ptrace the parent also traces the child as rp's supervisor does
+ * (PTRACE_SEIZE, clone/exit/exec events): stops that become no event in rp
+ * (the re-pin SIGSTOP, a new thread's first stop, a thread's exit event) must
+ * take no sequence number (RP_TAKE_STOP_SEQ gives 0): rp uses none, so one
+ * taken would be a hole in the global order (common/rp_switch_rules.h).
  * Prints "PASS kmod_switch_test ..." or "FAIL ..." and exits 0/1.
  */
 #define _GNU_SOURCE
@@ -23,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -181,10 +187,83 @@ static size_t check_switches(void)
 	return in_text;
 }
 
+/* What the parent saw of the child's stops. */
+struct stops {
+	int stops;                 /* the affinity stop (a SIGSTOP) */
+	uint64_t stop_seq, repins, extra_repins;
+	int quiet;                 /* ptrace: stops rp makes no event of */
+	int numbered_quiet;        /* ... that took a sequence number anyway */
+};
+
+/* Without ptrace: the module's stop after sched_setaffinity is a job-control
+ * stop, numbered like a signal rp would record. Returns 1 when the child exited. */
+static int watch_plain(int fd, pid_t child, int *status, struct stops *st)
+{
+	if (waitpid(child, status, WNOHANG | WUNTRACED) != child)
+		return 0;
+	if (!WIFSTOPPED(*status))
+		return 1;
+	/* What rp's supervisor would take, then re-pin and resume. */
+	st->stops++;
+	st->repins += take(fd, child, RP_TAKE_REPIN);
+	st->extra_repins += take(fd, child, RP_TAKE_REPIN);
+	st->stop_seq = take(fd, child, RP_TAKE_STOP_SEQ);
+	if (st->stop_seq) seq_use(&seqs, st->stop_seq);
+	kill(child, SIGCONT);
+	return 0;
+}
+
+/* A ptrace stop that rp's supervisor turns into no event: it takes the stop's
+ * number (as on_signal does at every stop) and uses none. */
+static void quiet_stop(int fd, pid_t tid, struct stops *st)
+{
+	uint64_t seq = take(fd, tid, RP_TAKE_STOP_SEQ);
+
+	st->quiet++;
+	CHECK(seq == 0, "tid %d: a stop rp makes no event of took seq %llu", tid,
+	      (unsigned long long)seq);
+	st->numbered_quiet += seq != 0;
+}
+
+/* With ptrace: every stop of every thread, as rp's supervisor sees them. */
+static int watch_ptrace(int fd, pid_t child, int *status, struct stops *st)
+{
+	int exited = 0, ws;
+	pid_t tid;
+
+	while ((tid = waitpid(-1, &ws, __WALL | WNOHANG)) > 0) {
+		if (!WIFSTOPPED(ws)) {
+			if (tid == child) {
+				*status = ws;
+				exited = 1;
+			}
+			continue;
+		}
+		int sig = WSTOPSIG(ws), deliver = 0;
+		if (ws >> 16) {
+			quiet_stop(fd, tid, st);  /* clone, exit, exec, a new thread's first stop */
+		} else if (sig == SIGSTOP) {
+			/* The module's re-pin stop: rp re-pins and suppresses it. */
+			st->stops++;
+			st->repins += take(fd, tid, RP_TAKE_REPIN);
+			st->extra_repins += take(fd, tid, RP_TAKE_REPIN);
+			quiet_stop(fd, tid, st);
+		} else {
+			uint64_t seq = take(fd, tid, RP_TAKE_STOP_SEQ);  /* a signal: an event */
+			CHECK(seq != 0, "tid %d: signal %d took no seq", tid, sig);
+			if (seq) seq_use(&seqs, seq);
+			deliver = sig;
+		}
+		ptrace(PTRACE_CONT, tid, 0, deliver);
+	}
+	return exited;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--child")) child_work();
 	int on = !(argc > 1 && !strcmp(argv[1], "--off"));
+	int traced = argc > 1 && !strcmp(argv[1], "--ptrace");
 	const uint32_t ring = 16u << 20;
 	calls = calloc(MAX_REC, sizeof *calls);
 	sws = calloc(MAX_REC, sizeof *sws);
@@ -193,30 +272,25 @@ int main(int argc, char **argv)
 
 	struct kmod_client c = {.name = "kmod_switch_test", .on_record = on_record};
 	pid_t child = client_fork_child(&c);
+	/* Traced as rp's supervisor traces (before the child execs). */
+	if (traced && ptrace(PTRACE_SEIZE, child, 0,
+			     PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC)) {
+		perror("PTRACE_SEIZE");
+		return 1;
+	}
 	if (client_start(&c, child, ring, RP_KMOD_F_INPUTS | (on ? RP_KMOD_F_SWITCHES : 0))) return 1;
 	int fd = c.fd;
 
-	uint64_t stop_seq = 0, repins = 0, extra_repins = 0;
-	int status = 0, exited = 0, stops = 0;
+	int status = 0, exited = 0;
+	struct stops st = {0};
 	struct rp_kmod_counters k;
 	for (;;) {
 		struct pollfd p = {fd, POLLIN, 0};
 		poll(&p, 1, 50);
 		client_drain(&c);
-		if (!exited && waitpid(child, &status, WNOHANG | WUNTRACED) == child) {
-			if (WIFSTOPPED(status)) {
-				/* The module's stop after sched_setaffinity: what rp's
-				 * supervisor would take, then re-pin and resume. */
-				stops++;
-				repins += take(fd, child, RP_TAKE_REPIN);
-				extra_repins += take(fd, child, RP_TAKE_REPIN);
-				stop_seq = take(fd, child, RP_TAKE_STOP_SEQ);
-				if (stop_seq) seq_use(&seqs, stop_seq);
-				kill(child, SIGCONT);
-			} else {
-				exited = 1;
-			}
-		}
+		if (!exited)
+			exited = traced ? watch_ptrace(fd, child, &status, &st)
+					: watch_plain(fd, child, &status, &st);
 		if (ioctl(fd, RP_IOC_COUNTERS, &k)) return 1;
 		if (exited && k.threads == 0) break;
 	}
@@ -230,18 +304,25 @@ int main(int argc, char **argv)
 	for (uint64_t s = 1; s <= seqs.max; s++) CHECK(seqs.seen[s], "seq %llu missing", (unsigned long long)s);
 	size_t in_text = check_switches();
 	if (on) {
-		CHECK(stops == 1 && repins == 1 && extra_repins == 0 && stop_seq != 0,
-		      "affinity stop: %d stops, repin taken %llu (again %llu), stop seq %llu", stops,
-		      (unsigned long long)repins, (unsigned long long)extra_repins,
-		      (unsigned long long)stop_seq);
+		/* Not traced, the stop is job control (no siginfo): numbered. */
+		CHECK(st.stops == 1 && st.repins == 1 && st.extra_repins == 0 &&
+		      (traced || st.stop_seq != 0),
+		      "affinity stop: %d stops, repin taken %llu (again %llu), stop seq %llu",
+		      st.stops, (unsigned long long)st.repins, (unsigned long long)st.extra_repins,
+		      (unsigned long long)st.stop_seq);
+		/* Traced: the re-pin, the new threads' first stops, their exits. */
+		CHECK(!traced || st.quiet >= 1 + 2 * (NTHREADS - 1),
+		      "ptrace: %d quiet stops, expected at least %d", st.quiet, 1 + 2 * (NTHREADS - 1));
 		CHECK(nsws > 0 && in_text > 0, "%zu switch records, %zu in the program's text", nsws,
 		      in_text);
 	} else {
-		CHECK(stops == 0 && nsws == 0, "switches off: %d stops, %zu switch records", stops, nsws);
+		CHECK(st.stops == 0 && nsws == 0, "switches off: %d stops, %zu switch records",
+		      st.stops, nsws);
 	}
-	printf("%s kmod_switch_test %s switches=%zu in_text=%zu syscalls=%zu stops=%d stop_seq=%llu\n",
-	       failures ? "FAIL" : "PASS", on ? "on" : "off", nsws, in_text, ncalls, stops,
-	       (unsigned long long)stop_seq);
+	printf("%s kmod_switch_test %s switches=%zu in_text=%zu syscalls=%zu stops=%d stop_seq=%llu "
+	       "quiet=%d numbered_quiet=%d\n",
+	       failures ? "FAIL" : "PASS", traced ? "ptrace" : on ? "on" : "off", nsws, in_text,
+	       ncalls, st.stops, (unsigned long long)st.stop_seq, st.quiet, st.numbered_quiet);
 	unlink(REPORT);
 	return failures ? 1 : 0;
 }

@@ -1,0 +1,166 @@
+/* rp_switch_rules.h — the one copy of the thread-switch rules: when a
+ * recorded thread's stop in user code becomes an RP_REC_SWITCH record
+ * (rp_abi.h) and which stops take a sequence number for the signal event the
+ * supervisor makes of them. Compiled as BPF C (record/bpf/rp.bpf.c), kernel C
+ * (kmod/rp_switch.c) and C++ (tests/unit/switch_rules_test.cc); each keeps
+ * its own state storage and reads the task facts these rules decide on.
+ *
+ * With every thread of a recording on one CPU, the switch records and the
+ * syscall records are the whole interleaving of user code:
+ * - The last runner is the recorded thread that last ran user code. A thread
+ *   that stops outside a syscall (preempted, blocked in a page fault) has run
+ *   user code up to there: it becomes the last runner, stopped at its
+ *   registers (pending), and it resumes user code when it is switched in.
+ * - When a thread B resumes user code (at its sys_exit, or switched in after
+ *   such a stop) and the last runner is another thread with a pending stop,
+ *   that stop becomes a record with a fresh sequence number, ordered before
+ *   anything B does; B is the last runner from then on. A thread that only
+ *   ever runs alone emits nothing.
+ * - A stop for a signal (ptrace or job control) is not pending: rp's
+ *   supervisor records the signal as an event, numbered as the thread
+ *   stopped, and the thread resumes elsewhere (a handler). rp's own SIGSTOPs
+ *   and ptrace event stops become no event, so they take no number (it would
+ *   be a hole in the global order).
+ * - A thread on its way out never runs user code again: where it stops is no
+ *   point replay must reach (its death is an event of its own).
+ *
+ * The environment defines, after including this header:
+ *   RP_INLINE void rp_switch_emit(struct rp_runner *r)
+ *       writes r's pending stop (tid, tgid, regs) as an RP_REC_SWITCH record
+ *       with a fresh sequence number.
+ * Plain C with fixed-width types (the BPF verifier's and the kernel's terms).
+ */
+#ifndef RP_SWITCH_RULES_H
+#define RP_SWITCH_RULES_H
+
+#include "rp_abi.h"
+
+#ifndef RP_INLINE
+#define RP_INLINE static inline
+#endif
+
+/* Kernel values the rules read (stable ABI of the scheduler; rp_switch.c
+ * checks them against the kernel's own at build time; BTF has no macros). */
+#define RP_TASK_STOPPED 0x4        /* __TASK_STOPPED */
+#define RP_TASK_TRACED 0x8         /* __TASK_TRACED */
+#define RP_PF_EXITING 0x4          /* task flags: in do_exit */
+#define RP_PF_SIGNALED 0x400       /* task flags: a fatal signal is being acted on */
+#define RP_SIGNAL_GROUP_EXIT 0x4   /* signal_struct.flags: the thread group is exiting */
+#define RP_SIG_TRAP 5
+#define RP_SIG_KILL 9
+#define RP_SIG_STOP 19
+
+/* The last recorded thread that ran user code and, when it then stopped
+ * outside a syscall (pending), its user registers. One per recording. */
+struct rp_runner {
+	__u32 tid;        /* 0: none yet */
+	__u32 tgid;
+	__u32 pending;
+	__u32 pad;
+	__u64 regs[RP_SWITCH_REGS];
+};
+
+/* What the scheduler knows of a thread leaving the CPU (sched_switch's prev). */
+struct rp_stop_facts {
+	__u32 tid, tgid;
+	__u32 in_sys;     /* between sys_enter and sys_exit: its records order it */
+	__u32 dying;      /* rp_dying() */
+	__u32 preempt;    /* preempted, not blocked */
+	__u32 state;      /* its task state (sched_switch's prev_state) */
+	__u32 siginfo;    /* 1: last_siginfo is set (a ptrace stop) and si_* are its */
+	__s32 si_signo, si_code;
+};
+
+enum rp_stop_kind {
+	RP_STOP_NONE,     /* no point in user code: nothing to note */
+	RP_STOP_USER,     /* preempted or blocked in user code: a pending switch */
+	RP_STOP_SIGNAL,   /* a signal stop the supervisor makes an event of: numbered now */
+	RP_STOP_QUIET,    /* a stop that becomes no event: rp's SIGSTOP, a ptrace event */
+};
+
+/* The environment's sink (see above). */
+RP_INLINE void rp_switch_emit(struct rp_runner *r);
+
+/* Task flags, its pending signals' first word and its thread group's flags:
+ * the thread will not run user code again. */
+RP_INLINE bool rp_dying(__u32 task_flags, __u64 pending_sig0, __u32 signal_flags)
+{
+	return (task_flags & (RP_PF_EXITING | RP_PF_SIGNALED)) ||
+	       (pending_sig0 & (1ull << (RP_SIG_KILL - 1))) ||
+	       (signal_flags & RP_SIGNAL_GROUP_EXIT);
+}
+
+/* A ptrace stop that rp's supervisor turns into no event: rp's own SIGSTOPs
+ * (a stall, a re-pin, a new thread's first stop) and ptrace event stops
+ * (exit, clone, exec, seccomp: SIGTRAP with the event in si_code's second
+ * byte, where no signal is delivered). A SIGTRAP sent by a program
+ * (SI_TKILL, SI_USER: si_code <= 0) is a signal like any other. */
+RP_INLINE bool rp_quiet_stop(__s32 si_signo, __s32 si_code)
+{
+	if (si_signo == RP_SIG_STOP)
+		return true;
+	return si_signo == RP_SIG_TRAP && si_code > 0 && (si_code >> 8) != 0;
+}
+
+/* How a thread's leaving the CPU counts. */
+RP_INLINE enum rp_stop_kind rp_stop_classify(const struct rp_stop_facts *f)
+{
+	if (f->in_sys || f->dying)
+		return RP_STOP_NONE;
+	if (f->preempt || !(f->state & (RP_TASK_STOPPED | RP_TASK_TRACED)))
+		return RP_STOP_USER;
+	if (f->siginfo && rp_quiet_stop(f->si_signo, f->si_code))
+		return RP_STOP_QUIET;
+	return RP_STOP_SIGNAL;
+}
+
+/* Thread tid of tgid runs user code next (or is found to have run it): the
+ * last runner's pending stop, if another thread's, is written first. True
+ * if a record was written. */
+RP_INLINE bool rp_note_runner(struct rp_runner *r, __u32 tid, __u32 tgid)
+{
+	bool emitted = false;
+
+	if (r->tid != tid) {
+		if (r->pending) {
+			rp_switch_emit(r);
+			emitted = true;
+		}
+		r->tid = tid;
+		r->tgid = tgid;
+	}
+	r->pending = 0; /* it goes on from where it stopped: nothing to replay */
+	return emitted;
+}
+
+/* Thread tid of tgid left the CPU, a stop of this kind (rp_stop_classify,
+ * not RP_STOP_NONE): it ran user code up to there, and resumes it when
+ * switched in. For RP_STOP_USER the stop is pending: the caller saves the
+ * thread's user registers in r->regs. For RP_STOP_SIGNAL the caller numbers
+ * the stop for the supervisor. */
+RP_INLINE void rp_runner_stopped(struct rp_runner *r, __u32 tid, __u32 tgid,
+				 enum rp_stop_kind kind)
+{
+	rp_note_runner(r, tid, tgid);
+	if (kind == RP_STOP_USER)
+		r->pending = 1;
+}
+
+/* Thread tid returns to user code from a syscall (sys_exit). A dying thread
+ * does not: the pending stop waits for a thread that does. */
+RP_INLINE bool rp_runner_sys_exit(struct rp_runner *r, __u32 tid, __u32 tgid, bool dying)
+{
+	if (dying)
+		return false;
+	return rp_note_runner(r, tid, tgid);
+}
+
+/* Thread tid exits: if it was the last runner, its stop is no switch to
+ * replay (it will not be back). */
+RP_INLINE void rp_runner_exit(struct rp_runner *r, __u32 tid)
+{
+	if (r->tid == tid)
+		r->pending = 0;
+}
+
+#endif /* RP_SWITCH_RULES_H */

@@ -1,0 +1,249 @@
+// The thread-switch rules (common/rp_switch_rules.h) decide which stops of a
+// recorded thread replay must reproduce and which take a number in the global
+// order; the eBPF program and the kernel module both run this very header.
+// A rule changed here changes what both backends record: each case pins one.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "rp_switch_rules.h"
+
+namespace {
+std::vector<rp_rec_switch> emitted;  // what the environment's sink wrote
+uint64_t seq;
+}  // namespace
+
+// The environment's sink, as the producers write it: r's pending stop with a
+// fresh number.
+static inline void rp_switch_emit(struct rp_runner *r) {
+  rp_rec_switch rec{};
+  r->pending = 0;
+  rec.tid = r->tid;
+  rec.tgid = r->tgid;
+  rec.seq = ++seq;
+  std::memcpy(rec.regs, r->regs, sizeof(rec.regs));
+  emitted.push_back(rec);
+}
+
+namespace rp {
+namespace {
+
+constexpr uint32_t kRunning = 0, kInterruptible = 1, kUninterruptible = 2;
+constexpr uint64_t kSigKillBit = 1ull << (9 - 1), kSigTermBit = 1ull << (15 - 1);
+constexpr int32_t kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6, kTrapBrkpt = 1;
+// (PTRACE_EVENT_x << 8) | SIGTRAP, as ptrace_notify sets si_code.
+constexpr int32_t kEventClone = 0x305, kEventExec = 0x405, kEventExit = 0x605,
+                  kEventSeccomp = 0x705, kEventStop = 0x8005;
+
+rp_stop_facts facts(uint32_t tid) {
+  rp_stop_facts f{};
+  f.tid = tid;
+  f.tgid = 100;
+  return f;
+}
+
+rp_stop_facts preempted(uint32_t tid) {
+  rp_stop_facts f = facts(tid);
+  f.preempt = 1;
+  f.state = kRunning;
+  return f;
+}
+
+rp_stop_facts ptrace_stop(uint32_t tid, int32_t signo, int32_t code) {
+  rp_stop_facts f = facts(tid);
+  f.state = RP_TASK_TRACED;
+  f.siginfo = 1;
+  f.si_signo = signo;
+  f.si_code = code;
+  return f;
+}
+
+TEST(SwitchRules, DyingIsExitingSignaledKilledOrGroupExit) {
+  EXPECT_FALSE(rp_dying(0, 0, 0));
+  EXPECT_TRUE(rp_dying(RP_PF_EXITING, 0, 0));
+  EXPECT_TRUE(rp_dying(RP_PF_SIGNALED, 0, 0));
+  EXPECT_TRUE(rp_dying(0, kSigKillBit, 0));
+  EXPECT_TRUE(rp_dying(0, 0, RP_SIGNAL_GROUP_EXIT));
+  // Other pending signals and flags leave it alive: a handler may run.
+  EXPECT_FALSE(rp_dying(0, kSigTermBit | (1ull << (RP_SIG_STOP - 1)), 0));
+  EXPECT_FALSE(rp_dying(0x40 /* PF_FORKNOEXEC */, 0, 0x1 /* SIGNAL_STOP_STOPPED */));
+}
+
+TEST(SwitchRules, RpsOwnSigstopsAndPtraceEventsAreQuiet) {
+  EXPECT_TRUE(rp_quiet_stop(RP_SIG_STOP, kSiKernel));  // a stall or re-pin
+  EXPECT_TRUE(rp_quiet_stop(RP_SIG_STOP, kSiUser));    // a new thread's first stop
+  for (int32_t code : {kEventClone, kEventExec, kEventExit, kEventSeccomp, kEventStop})
+    EXPECT_TRUE(rp_quiet_stop(RP_SIG_TRAP, code)) << code;
+}
+
+TEST(SwitchRules, SignalsDeliveredAreNotQuiet) {
+  // A SIGTRAP a program raises (tgkill: SI_TKILL), kill()s or gets from int3.
+  for (int32_t code : {kSiTkill, kSiUser, kSiKernel, kTrapBrkpt})
+    EXPECT_FALSE(rp_quiet_stop(RP_SIG_TRAP, code)) << code;
+  EXPECT_FALSE(rp_quiet_stop(11 /* SIGSEGV */, kSiKernel));
+  EXPECT_FALSE(rp_quiet_stop(10 /* SIGUSR1 */, kEventExit));  // only SIGTRAP carries events
+}
+
+TEST(SwitchRules, StopsInsideSyscallsOrOfDyingThreadsCountForNothing) {
+  rp_stop_facts f = preempted(1);
+  f.in_sys = 1;
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_NONE);
+  f = preempted(1);
+  f.dying = 1;
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_NONE);
+  f = ptrace_stop(1, 10, kSiUser);
+  f.dying = 1;
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_NONE);
+}
+
+TEST(SwitchRules, PreemptedOrBlockedInUserCodeIsPending) {
+  rp_stop_facts f = preempted(1);
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_USER);
+  // Preempted while already marked traced: the preemption is what counts.
+  f.state = RP_TASK_TRACED;
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_USER);
+  for (uint32_t state : {kInterruptible, kUninterruptible}) {  // a page fault
+    f = facts(1);
+    f.state = state;
+    EXPECT_EQ(rp_stop_classify(&f), RP_STOP_USER) << state;
+  }
+}
+
+TEST(SwitchRules, SignalStopsAreNumberedUnlessQuiet) {
+  rp_stop_facts f = ptrace_stop(1, 10, kSiUser);
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
+  f = ptrace_stop(1, RP_SIG_TRAP, kSiTkill);
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
+  f = ptrace_stop(1, RP_SIG_STOP, kSiKernel);
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_QUIET);
+  f = ptrace_stop(1, RP_SIG_TRAP, kEventExit);
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_QUIET);
+  // A job-control stop without ptrace has no siginfo: still a signal stop.
+  f = facts(1);
+  f.state = RP_TASK_STOPPED;
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
+}
+
+// Drives the rules as a producer does: stops (sched_switch's prev), returns
+// from syscalls, switch-ins after a user stop, exits.
+class SwitchRunner : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emitted.clear();
+    seq = 0;
+    r_ = rp_runner{};
+  }
+  // Returns the kind; a pending stop gets registers naming the thread.
+  rp_stop_kind stop(const rp_stop_facts& f) {
+    rp_stop_kind kind = rp_stop_classify(&f);
+    if (kind == RP_STOP_NONE) return kind;
+    rp_runner_stopped(&r_, f.tid, f.tgid, kind);
+    if (kind == RP_STOP_USER)
+      for (int i = 0; i < RP_SWITCH_REGS; i++) r_.regs[i] = f.tid * 1000 + i;
+    return kind;
+  }
+  bool sys_exit(uint32_t tid, bool dying = false) {
+    return rp_runner_sys_exit(&r_, tid, 100, dying);
+  }
+  bool switched_in(uint32_t tid) { return rp_note_runner(&r_, tid, 100); }
+
+  rp_runner r_;
+};
+
+TEST_F(SwitchRunner, AnotherThreadRunningAfterAUserStopEmitsItOnce) {
+  EXPECT_EQ(stop(preempted(1)), RP_STOP_USER);
+  EXPECT_TRUE(sys_exit(2));
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+  EXPECT_EQ(emitted[0].tgid, 100u);
+  EXPECT_EQ(emitted[0].regs[0], 1000u);
+  EXPECT_EQ(emitted[0].regs[RP_SWITCH_REGS - 1], 1000u + RP_SWITCH_REGS - 1);
+  EXPECT_FALSE(sys_exit(2));  // thread 2 runs on: nothing more
+  EXPECT_EQ(emitted.size(), 1u);
+}
+
+TEST_F(SwitchRunner, AThreadRunningAloneEmitsNothing) {
+  stop(preempted(1));
+  EXPECT_FALSE(switched_in(1));
+  stop(preempted(1));
+  EXPECT_FALSE(sys_exit(1));
+  EXPECT_FALSE(sys_exit(2));  // its stop was resumed: not pending any more
+  EXPECT_TRUE(emitted.empty());
+}
+
+TEST_F(SwitchRunner, SwitchInAfterAUserStopEmitsTheOtherThreadsStop) {
+  stop(preempted(1));
+  EXPECT_TRUE(switched_in(2));
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+}
+
+TEST_F(SwitchRunner, SignalAndQuietStopsAreNotPendingButEndTheOthersRun) {
+  stop(preempted(1));
+  // Thread 2 ran user code up to its signal stop: 1's switch comes first.
+  EXPECT_EQ(stop(ptrace_stop(2, 10, kSiUser)), RP_STOP_SIGNAL);
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+  EXPECT_FALSE(sys_exit(3));  // 2 resumes in a handler: no switch at its stop
+  EXPECT_EQ(stop(ptrace_stop(3, RP_SIG_STOP, kSiKernel)), RP_STOP_QUIET);
+  EXPECT_FALSE(sys_exit(1));
+  EXPECT_EQ(emitted.size(), 1u);
+}
+
+TEST_F(SwitchRunner, StopsInSyscallsAndOfDyingThreadsAreNoSwitch) {
+  stop(preempted(1));
+  rp_stop_facts f = preempted(2);
+  f.in_sys = 1;
+  EXPECT_EQ(stop(f), RP_STOP_NONE);
+  EXPECT_TRUE(emitted.empty());  // thread 2 is not found running user code
+  EXPECT_EQ(r_.tid, 1u);
+  f = preempted(1);
+  f.dying = 1;
+  EXPECT_EQ(stop(f), RP_STOP_NONE);  // thread 1 never runs user code again
+  EXPECT_EQ(r_.pending, 1u);         // its earlier stop stands
+  EXPECT_TRUE(sys_exit(3));
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+}
+
+TEST_F(SwitchRunner, ADyingThreadsStopIsNeverPending) {
+  rp_stop_facts f = preempted(1);
+  f.dying = 1;
+  stop(f);
+  EXPECT_FALSE(sys_exit(2));
+  EXPECT_TRUE(emitted.empty());
+}
+
+TEST_F(SwitchRunner, ADyingThreadLeavingASyscallLeavesThePendingStop) {
+  stop(preempted(1));
+  EXPECT_FALSE(sys_exit(2, /*dying=*/true));
+  EXPECT_TRUE(emitted.empty());
+  EXPECT_TRUE(sys_exit(3));  // the next thread to run user code emits it
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+}
+
+TEST_F(SwitchRunner, AnExitingLastRunnerLeavesNoSwitch) {
+  stop(preempted(1));
+  rp_runner_exit(&r_, 2);  // another thread's exit changes nothing
+  rp_runner_exit(&r_, 1);
+  EXPECT_FALSE(sys_exit(2));
+  EXPECT_TRUE(emitted.empty());
+}
+
+TEST_F(SwitchRunner, EachSwitchTakesTheNextNumber) {
+  stop(preempted(1));
+  sys_exit(2);
+  stop(preempted(2));
+  switched_in(1);
+  ASSERT_EQ(emitted.size(), 2u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+  EXPECT_EQ(emitted[1].tid, 2u);
+  EXPECT_LT(emitted[0].seq, emitted[1].seq);
+  EXPECT_EQ(r_.tid, 1u);
+  EXPECT_EQ(r_.pending, 0u);
+}
+
+}  // namespace
+}  // namespace rp
