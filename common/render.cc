@@ -15,13 +15,15 @@
 #include "syscall_table.h"
 
 namespace rp {
-namespace {
 
 std::string hex(uint64_t v) {
   char b[32];
   snprintf(b, sizeof b, "%#" PRIx64, v);
   return b;
 }
+
+namespace {
+
 
 std::string signame(int sig) { return decode::signal_name(sig); }
 

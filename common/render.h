@@ -16,6 +16,7 @@ std::string render_event(const Event& e);   // "seq tid " + call, signals, exits
 // registers of preempt events.
 std::string render_event_text(const Event& e, std::string_view arch = kArchName);
 std::string render_return(int64_t ret);     // "3", "-1 ENOENT (No such file or directory)"
+std::string hex(uint64_t v);  // "0x1f", "0"
 std::string render_bytes(const std::string& b, size_t max);  // "3f a2 ..." hex preview
 std::string render_wait_status(int64_t status);             // "exited with 0", "killed by SIGSEGV"
 // A wait status as a shell reports it: the exit code, or 128+N for signal N.

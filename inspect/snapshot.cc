@@ -18,11 +18,6 @@
 namespace rp {
 namespace {
 
-std::string hex(uint64_t v) {
-  char b[24];
-  snprintf(b, sizeof b, "%#" PRIx64, v);
-  return b;
-}
 
 // A meta count the recorder wrote; nullopt if absent or not a count (rp info
 // reads traces that failed rp check: it says so on its own line).

@@ -19,6 +19,7 @@
 
 #include "inject.h"
 #include "replayer.h"
+#include "render.h"
 #include "snapshot.h"
 #include "tracee_mem.h"
 #include "vdso.h"
@@ -52,12 +53,6 @@ class Restorer {
   pid_t pid_;
   std::unique_ptr<SyscallInjector> inj_;
 };
-
-std::string hex(uint64_t v) {
-  char b[32];
-  snprintf(b, sizeof b, "%#llx", static_cast<unsigned long long>(v));
-  return b;
-}
 
 bool overlaps_snapshot(const Snapshot& s, uint64_t addr, uint64_t size) {
   for (const auto& m : s.maps)

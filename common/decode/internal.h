@@ -8,6 +8,7 @@
 #include "buffers.h"
 #include "decode/args.h"
 #include "decode/decode.h"
+#include "render.h"
 
 namespace rp::decode {
 
@@ -33,7 +34,7 @@ T load(const std::string& b, size_t off = 0) {
   return v;
 }
 
-std::string hex(uint64_t v);
+using rp::hex;  // render.h
 std::string ptr(uint64_t v);  // "NULL" or hex
 std::string mode_text(uint64_t mode);  // "0644"
 // Decoders for arguments pointing to memory the kernel wrote (memory.cc);

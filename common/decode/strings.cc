@@ -7,11 +7,6 @@
 
 namespace rp::decode {
 
-std::string hex(uint64_t v) {
-  char b[32];
-  snprintf(b, sizeof b, "%#" PRIx64, v);
-  return b;
-}
 
 std::string ptr(uint64_t v) { return v ? hex(v) : "NULL"; }
 

@@ -7,15 +7,7 @@
 require_bpf
 
 prog=$(dirname "$RP")/tests/bpf/exec_after_fork
-mkfifo "$TMP/go"
-bash -c 'read -r _ <"$1"; "$0" >"$2"' "$prog" "$TMP/go" "$TMP/out" &
-target=$!
-"$RP" record -p "$target" -o "$TMP/t.db" 2>"$TMP/rec.err" &
-rec=$!
-BG_PIDS+=("$rec")
-wait_recording "$TMP/rec.err"
-echo go >"$TMP/go"
-wait "$rec" || { show "$TMP/rec.err"; fail "rp record exited $?"; }
+record_shell t '"$0" >"$1"' "$prog" "$TMP/out"
 assert_eq "$(cat "$TMP/out")" "child ran again" "the program's output"
 "$RP" dump "$TMP/t.db" >"$TMP/dump"
 grep -qE 'execve\("/proc/self/exe", ' "$TMP/dump" ||

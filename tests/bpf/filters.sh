@@ -34,16 +34,8 @@ assert_contains <("$RP" info "$TMP/name.db") "replayable:     no"
 note "-p"
 # A shell that waits for a go, then runs pids twice: its children are
 # recorded too.
-mkfifo "$TMP/go"
-bash -c 'read -r _ <"$2"; for i in 1 2; do "$0" >>"$1"; done' "$SAMPLES/sample_pids" \
-    "$TMP/p.out" "$TMP/go" &
-target=$!
-"$RP" record -p "$target" -o "$TMP/p.db" 2>"$TMP/p.err" &
-rec=$!
-BG_PIDS+=("$rec")
-wait_recording "$TMP/p.err"
-echo go >"$TMP/go"
-wait "$rec" || { show "$TMP/p.err"; fail "-p: rp record exited $?"; }
+record_shell p 'for i in 1 2; do "$0" >>"$1"; done' "$SAMPLES/sample_pids" "$TMP/p.out"
+target=$TARGET
 "$RP" dump "$TMP/p.db" >"$TMP/p.dump"
 for p in $(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$TMP/p.out"); do
     grep -qE "^ +[0-9]+ +$p +getpid\(\) = $p$" "$TMP/p.dump" ||

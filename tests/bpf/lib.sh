@@ -47,3 +47,21 @@ wait_recording() { # STDERR_FILE
     show "$1"
     fail "rp record did not start recording in 30 s"
 }
+
+# record_shell NAME SCRIPT [ARGS...]: runs SCRIPT in a bash (ARGS as $0, $1...)
+# once `rp record -p` has attached to that bash; waits for the recording to
+# end. The trace is $TMP/NAME.db, rp's stderr $TMP/NAME.err, the bash's pid
+# TARGET.
+record_shell() {
+    local name=$1 script=$2 go=$TMP/$1.go rec
+    shift 2
+    mkfifo "$go"
+    bash -c "read -r _ <'$go'; $script" "$@" &
+    TARGET=$!
+    "$RP" record -p "$TARGET" -o "$TMP/$name.db" 2>"$TMP/$name.err" &
+    rec=$!
+    BG_PIDS+=("$rec")
+    wait_recording "$TMP/$name.err"
+    echo go >"$go"
+    wait "$rec" || { show "$TMP/$name.err"; fail "$name: rp record -p exited $?"; }
+}
