@@ -31,13 +31,8 @@ assert_eq "$(awk 'NR == 3 {print $3}' "$TMP/ps")" 7 "child's exit"
 assert_eq "$(awk 'NR == 3 {print $2}' "$TMP/ps")" "$(awk 'NR == 2 {print $1}' "$TMP/ps")" "child's parent"
 
 note "threads: one process with its threads counted, whichever backend recorded it"
-for backend in ptrace bpf; do
-    if [ "$backend" = bpf ] &&
-        ! "$RP" record -q --backend=bpf -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe.err" </dev/null; then
-        [ "${CI:-}" = true ] && { show "$TMP/probe.err"; fail "eBPF backend unavailable under CI=true"; }
-        note "bpf: unavailable here, not checked ($(head -1 "$TMP/probe.err"))"
-        continue
-    fi
+find_backends
+for backend in "${backends[@]}"; do
     RP_BACKEND=$backend record "thr_$backend" "$SAMPLES/sample_threads"
     assert_eq "$REC_STATUS" 0 "$backend: sample_threads recorded"
     run "$TMP/ps" "$TMP/ps.err" "$RP" ps "$TMP/thr_$backend.db"

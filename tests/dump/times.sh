@@ -3,13 +3,8 @@
 # machine may be loaded.
 source "$(dirname "$0")/lib.sh"
 
-for backend in ptrace bpf; do
-    if [ "$backend" = bpf ] &&
-        ! "$RP" record -q --backend=bpf -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe.err" </dev/null; then
-        [ "${CI:-}" = true ] && { show "$TMP/probe.err"; fail "eBPF backend unavailable under CI=true"; }
-        note "bpf: unavailable here, not checked ($(head -1 "$TMP/probe.err"))"
-        continue
-    fi
+find_backends
+for backend in "${backends[@]}"; do
     note "$backend: sleep 0.2"
     before=$(date +%s.%N)
     "$RP" record -q --backend="$backend" -o "$TMP/$backend.db" -- sleep 0.2 </dev/null ||
