@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <ctime>
 #include <cstring>
 
 #include "blob.h"
@@ -29,8 +28,7 @@ CREATE TABLE tasks(tid INTEGER NOT NULL, tgid INTEGER NOT NULL, parent INTEGER N
                    first_seq INTEGER NOT NULL, exit_status INTEGER);
 CREATE TABLE events(seq INTEGER PRIMARY KEY, tid INTEGER NOT NULL, kind INTEGER NOT NULL,
                     nr INTEGER, a0 INTEGER, a1 INTEGER, a2 INTEGER, a3 INTEGER, a4 INTEGER,
-                    a5 INTEGER, ret INTEGER, in_hash INTEGER, extra BLOB, entry_seq INTEGER,
-                    t_entry INTEGER, t_exit INTEGER);
+                    a5 INTEGER, ret INTEGER, in_hash INTEGER, extra BLOB, entry_seq INTEGER);
 CREATE INDEX events_entry ON events(entry_seq) WHERE entry_seq IS NOT NULL;
 CREATE TABLE mem(seq INTEGER NOT NULL, addr INTEGER NOT NULL, size INTEGER NOT NULL,
                  input INTEGER NOT NULL DEFAULT 0, data BLOB, blob INTEGER);
@@ -52,11 +50,6 @@ CREATE VIEW listing AS
   LEFT JOIN syscall_names s ON s.nr = e.nr AND e.kind = 1;
 )sql";
 
-// The events table as version 1 (before times) created it.
-const char* kLegacyEvents = R"sql(CREATE TABLE events(seq INTEGER PRIMARY KEY, tid INTEGER NOT NULL, kind INTEGER NOT NULL,
-                    nr INTEGER, a0 INTEGER, a1 INTEGER, a2 INTEGER, a3 INTEGER, a4 INTEGER,
-                    a5 INTEGER, ret INTEGER, in_hash INTEGER, extra BLOB, entry_seq INTEGER))sql";
-
 // Only in attach recordings (snapshot.h): created with the snapshot, so
 // that other traces do not carry five empty tables (a 64 KiB page each).
 const char* kSnapshotSchema = R"sql(
@@ -71,14 +64,7 @@ CREATE TABLE snapshot_sigactions(sig INTEGER NOT NULL, action BLOB NOT NULL);
 
 }  // namespace
 
-int64_t clock_ns(clockid_t clock) {
-  struct timespec ts{};
-  ::clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 const char* trace_schema() { return kSchema; }
-const char* legacy_events_schema() { return kLegacyEvents; }
 const char* snapshot_schema() { return kSnapshotSchema; }
 
 const char* event_kind_name(EventKind k) {
@@ -116,7 +102,7 @@ TraceWriter::TraceWriter(const std::string& path) {
       if (syscall_nr(*p) >= 0) s.bind(1, syscall_nr(*p)).bind(2, p->name).run();
   }
   ins_event_ = std::make_unique<sql::Stmt>(
-      *db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      *db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   ins_mem_ = std::make_unique<sql::Stmt>(*db_, "INSERT INTO mem VALUES(?,?,?,?,?,?)");
   ins_blob_ = std::make_unique<sql::Stmt>(
       *db_, "INSERT INTO blobs(hash,size,codec,data) VALUES(?,?,'zstd',?)");
@@ -129,10 +115,6 @@ TraceWriter::TraceWriter(const std::string& path) {
   ins_meta_ = std::make_unique<sql::Stmt>(*db_, "INSERT OR REPLACE INTO meta VALUES(?,?)");
   set_meta("format_version", kTraceVersion);
   set_meta("complete", 0);
-  // One pair read together, so rp dump can turn CLOCK_MONOTONIC event times
-  // into wall-clock times (-t, -tt, -ttt).
-  set_meta("clock_realtime_ns", clock_ns(CLOCK_REALTIME));
-  set_meta("clock_monotonic_ns", clock_ns(CLOCK_MONOTONIC));
 }
 
 TraceWriter::~TraceWriter() {
@@ -197,14 +179,6 @@ void TraceWriter::add_event(const Event& e) {
     st.bind(14, static_cast<int64_t>(e.entry_seq));
   else
     st.bind_null(14);
-  if (e.t_entry)
-    st.bind(15, *e.t_entry);
-  else
-    st.bind_null(15);
-  if (e.t_exit)
-    st.bind(16, *e.t_exit);
-  else
-    st.bind_null(16);
   st.run();
   for (const auto& m : e.mem) {
     auto& ms = *ins_mem_;
@@ -468,20 +442,10 @@ std::string TraceReader::blob(int64_t id) {
   return bytes;
 }
 
-bool TraceReader::has_times() {
-  sql::Stmt st(*db_, "SELECT count(*) FROM pragma_table_info('events') WHERE name='t_entry'");
-  return st.step() && st.i64(0) == 1;
-}
-
-std::string TraceReader::event_columns() {
-  // Version 1 traces have no time columns: read them as NULL.
-  return std::string("seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq,") +
-         (has_times() ? "t_entry,t_exit" : "NULL,NULL");
-}
-
 void TraceReader::rewind() {
   events_ = std::make_unique<sql::Stmt>(
-      *db_, ("SELECT " + event_columns() + " FROM events ORDER BY seq").c_str());
+      *db_, "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
+      "ORDER BY seq");
   entries_ = std::make_unique<sql::Stmt>(
       *db_, "SELECT entry_seq,tid,seq FROM events WHERE entry_seq IS NOT NULL ORDER BY entry_seq");
   mem_ = std::make_unique<sql::Stmt>(
@@ -526,7 +490,8 @@ std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
   std::string in;
   for (int64_t nr : nrs) in += (in.empty() ? "" : ",") + std::to_string(nr);
   std::string q =
-      "SELECT " + event_columns() + " FROM events WHERE kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) + " AND nr IN (" + in +
+      "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
+      "WHERE kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) + " AND nr IN (" + in +
       ") ORDER BY seq";
   sql::Stmt st(*db_, q.c_str());
   std::vector<Event> out;
@@ -538,7 +503,9 @@ std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
 }
 
 Event TraceReader::event_at(uint64_t seq) {
-  sql::Stmt st(*db_, ("SELECT " + event_columns() + " FROM events WHERE seq=?").c_str());
+  sql::Stmt st(*db_,
+               "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
+               "WHERE seq=?");
   st.bind(1, static_cast<int64_t>(seq));
   if (!st.step()) fail("has no event " + std::to_string(seq));
   Event e;
@@ -573,12 +540,6 @@ void TraceReader::read_event_row(sql::Stmt& st, Event& e) {
     fail(at + x.what());
   }
   e.extra = st.blob(12);
-  try {
-    e.t_entry = opt_int_col(st, 14, "t_entry");
-    e.t_exit = opt_int_col(st, 15, "t_exit");
-  } catch (const Error& x) {
-    fail(at + x.what());
-  }
   std::string why = event_problem(e);
   if (!why.empty()) fail(at + why);
 }
