@@ -1,11 +1,39 @@
 #include "sqlite.h"
 
+#include <cctype>
+
 #include "error.h"
 
 namespace rp::sql {
 
+namespace {
+
+// A read-only database is opened as an immutable URI: SQLite then takes no
+// locks and creates no -journal, -wal or -shm file beside it. Without this a
+// trace whose header claims WAL mode makes even a read-only open create
+// t.db-wal and t.db-shm next to the trace, outside replay's sandbox.
+std::string immutable_uri(const std::string& path) {
+  static const char kHex[] = "0123456789ABCDEF";
+  // An absolute path gets an empty authority, so "//x" is not read as host x.
+  std::string uri = path.starts_with('/') ? "file://" : "file:";
+  for (unsigned char c : path) {
+    if (isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+}  // namespace
+
 Db::Db(const std::string& path, int flags) : path_(path) {
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  bool read_only = flags & SQLITE_OPEN_READONLY;
+  std::string name = read_only ? immutable_uri(path) : path;
+  int rc = sqlite3_open_v2(name.c_str(), &db_, read_only ? flags | SQLITE_OPEN_URI : flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
