@@ -10,27 +10,16 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/attach_lib.sh"
 
-# start_threads NAME: attach_threads reading $TMP/NAME.fifo, printing into
-# $TMP/NAME.out, once both workers have printed (SERVER_PID: its pid).
-start_threads() {
-    mkfifo "$TMP/$1.fifo" || fail "mkfifo"
-    "$SAMPLES/sample_attach_threads" "$TMP/$1.fifo" >"$TMP/$1.out" 2>&1 </dev/null &
-    SERVER_PID=$!
-    BG_PIDS+=("$SERVER_PID")
-    wait_lines "$1" 4
-}
-
-# attach_run NAME COMMAND STATUS: attach, let the workers print at least 6
-# more lines while recorded, send COMMAND, expect rp (and the program) to end
+# attach_run NAME COMMAND STATUS: attach, let the workers (both) print at
+# least 6 more lines while recorded, send COMMAND, expect rp (and the program) to end
 # with STATUS. $TMP/NAME.rec: the program's output after the attach, which
 # is the end of its output of which replay must print exactly as much: the
 # lines are random, so the same tail means the same run.
 attach_run() {
-    local name=$1 cmd=$2 want=$3 n
+    local name=$1 cmd=$2 want=$3
     start_threads "$name"
     attach "$name"
-    n=$(wc -l <"$TMP/$name.out")
-    wait_lines "$name" $((n + 6))
+    wait_workers "$name" 6
     echo "$cmd" >"$TMP/$name.fifo"
     wait "$RP_PID"
     assert_eq "$?" "$want" "$name: rp record -p's exit status"
