@@ -32,6 +32,13 @@ std::string hex(uint64_t v) {
 
 bool page_aligned(uint64_t v) { return (v & 4095) == 0; }
 
+bool has_table(TraceReader& r, const char* name) {
+  sql::Stmt st(r.db(), "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
+  st.bind(1, name);
+  st.step();
+  return st.i64(0) > 0;
+}
+
 }  // namespace
 
 void write_snapshot(TraceWriter& w, const Snapshot& s) {
@@ -49,6 +56,17 @@ void write_snapshot(TraceWriter& w, const Snapshot& s) {
     t.bind(1, x.tid).bind_blob(2, x.regs.data(), x.regs.size())
         .bind_blob(3, x.xstate.data(), x.xstate.size()).bind(4, static_cast<int64_t>(x.sigmask))
         .bind_blob(5, x.altstack.data(), x.altstack.size()).run();
+  sql::Stmt e(db, "INSERT INTO snapshot_thread_exit VALUES(?,?,?)");
+  for (const auto& x : s.threads) {
+    e.bind(1, x.tid);
+    auto opt = [&](int col, const std::optional<uint64_t>& v) {
+      if (v) e.bind(col, static_cast<int64_t>(*v));
+      else e.bind_null(col);
+    };
+    opt(2, x.clear_child_tid);
+    opt(3, x.robust_list);
+    e.run();
+  }
   sql::Stmt a(db, "INSERT INTO snapshot_sigactions VALUES(?,?)");
   for (const auto& x : s.sigactions)
     a.bind(1, x.sig).bind_blob(2, x.action.data(), x.action.size()).run();
@@ -62,10 +80,7 @@ void write_snapshot_chunk(TraceWriter& w, uint64_t addr, const std::string& byte
 }
 
 bool has_snapshot(TraceReader& r) {
-  sql::Stmt st(r.db(), "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='snapshot'");
-  st.step();
-  if (st.i64(0) == 0) return false;
-  return r.count("snapshot_threads") > 0;
+  return has_table(r, "snapshot") && r.count("snapshot_threads") > 0;
 }
 
 Snapshot read_snapshot(TraceReader& r) {
@@ -89,6 +104,15 @@ Snapshot read_snapshot(TraceReader& r) {
   while (t.step())
     s.threads.push_back(SnapThread{static_cast<int32_t>(t.i64(0)), t.blob(1), t.blob(2),
                                    static_cast<uint64_t>(t.i64(3)), t.blob(4)});
+  if (has_table(r, "snapshot_thread_exit")) {
+    sql::Stmt e(r.db(), "SELECT tid, clear_child_tid, robust_list FROM snapshot_thread_exit");
+    while (e.step())
+      for (auto& x : s.threads) {
+        if (x.tid != e.i64(0)) continue;
+        if (!e.is_null(1)) x.clear_child_tid = static_cast<uint64_t>(e.i64(1));
+        if (!e.is_null(2)) x.robust_list = static_cast<uint64_t>(e.i64(2));
+      }
+  }
   sql::Stmt a(r.db(), "SELECT sig, action FROM snapshot_sigactions ORDER BY sig");
   while (a.step()) s.sigactions.push_back(SnapSigaction{static_cast<int32_t>(a.i64(0)), a.blob(1)});
   return s;
@@ -221,6 +245,33 @@ void check_threads(TraceReader& r, std::vector<std::string>& out, size_t regs_si
   if (seen.size() > kMaxSnapThreads) out.push_back("snapshot_threads: too many threads");
 }
 
+// snapshot_thread_exit (absent in older traces): at most one row per thread
+// of snapshot_threads; its addresses in user space or NULL (not known).
+void check_thread_exit(TraceReader& r, std::vector<std::string>& out) {
+  if (!has_table(r, "snapshot_thread_exit")) return;
+  sql::Stmt e(r.db(),
+              "SELECT tid, clear_child_tid, robust_list, typeof(tid), typeof(clear_child_tid), "
+              "typeof(robust_list), (SELECT count(*) FROM snapshot_threads s WHERE s.tid = x.tid) "
+              "FROM snapshot_thread_exit x");
+  std::map<int64_t, int> seen;
+  while (e.step()) {
+    if (e.text(3) != "integer") {
+      out.push_back("snapshot_thread_exit: a tid that is not an integer");
+      continue;
+    }
+    std::string at = "snapshot_thread_exit row of tid " + num(static_cast<uint64_t>(e.i64(0))) + ": ";
+    if (seen[e.i64(0)]++) out.push_back(at + "a second row for this thread");
+    if (e.i64(6) != 1) out.push_back(at + "not a thread of snapshot_threads");
+    for (int col : {1, 2}) {
+      std::string type = e.text(col + 3);
+      if (type == "null") continue;
+      if (type != "integer" || e.i64(col) < 0 || static_cast<uint64_t>(e.i64(col)) >= kUserAddrEnd)
+        out.push_back(at + (col == 1 ? "clear_child_tid" : "robust_list") +
+                      " is not a user-space address");
+    }
+  }
+}
+
 void check_sigactions(TraceReader& r, std::vector<std::string>& out) {
   sql::Stmt a(r.db(), "SELECT sig, length(action) FROM snapshot_sigactions");
   std::map<int64_t, int> seen;
@@ -253,6 +304,7 @@ std::vector<std::string> snapshot_problems(TraceReader& r) {
   check_chunks(r, out);
   check_threads(r, out, kSnapshotRegsBytes);
   check_sigactions(r, out);
+  check_thread_exit(r, out);
   if (r.count("snapshot_threads") > 0 && r.meta_or("mode", "") != "attach")
     out.push_back("snapshot: the trace is not an attach recording");
   return out;

@@ -38,6 +38,10 @@ struct SnapThread {
   std::string xstate;    // FP/SSE/AVX state as PTRACE_GETREGSET NT_X86_XSTATE gives it
   uint64_t sigmask = 0;  // blocked signals
   std::string altstack;  // a stack_t, empty if the thread had none
+  // What the kernel uses when the thread exits (snapshot_thread_exit; absent
+  // in traces of older rp): the set_tid_address word it clears and wakes
+  // (pthread_join waits on it) and the robust futex list head (0: none).
+  std::optional<uint64_t> clear_child_tid, robust_list;
 };
 
 struct SnapSigaction {

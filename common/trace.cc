@@ -51,7 +51,7 @@ CREATE VIEW listing AS
 )sql";
 
 // Only in attach recordings (snapshot.h): created with the snapshot, so
-// that other traces do not carry five empty tables (a 64 KiB page each).
+// that other traces do not carry six empty tables (a 64 KiB page each).
 const char* kSnapshotSchema = R"sql(
 CREATE TABLE snapshot(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE snapshot_maps(addr INTEGER NOT NULL, size INTEGER NOT NULL, prot INTEGER NOT NULL,
@@ -60,6 +60,8 @@ CREATE TABLE snapshot_mem(addr INTEGER NOT NULL, size INTEGER NOT NULL, blob INT
 CREATE TABLE snapshot_threads(tid INTEGER NOT NULL, regs BLOB NOT NULL, xstate BLOB NOT NULL,
                               sigmask INTEGER NOT NULL, altstack BLOB NOT NULL);
 CREATE TABLE snapshot_sigactions(sig INTEGER NOT NULL, action BLOB NOT NULL);
+CREATE TABLE snapshot_thread_exit(tid INTEGER NOT NULL, clear_child_tid INTEGER,
+                                  robust_list INTEGER);
 )sql";
 
 }  // namespace

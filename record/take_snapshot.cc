@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -209,7 +210,18 @@ SnapThread thread_state(pid_t tid, uint64_t insn) {
     std::memcpy(&flags, ss.data() + 8, sizeof flags);
     if (!(flags & SS_DISABLE)) t.altstack = ss;
   }
+  // The word the kernel clears when the thread exits: only the thread
+  // itself can ask (a kernel without CONFIG_CHECKPOINT_RESTORE refuses:
+  // not known then, and replay refuses to restore several threads).
+  if (a.call(SYS_prctl, {PR_GET_TID_ADDRESS, a.scratch(), 0, 0, 0}) == 0) {
+    uint64_t addr = 0;
+    std::memcpy(&addr, a.answer(sizeof addr).data(), sizeof addr);
+    t.clear_child_tid = addr;
+  }
   a.finish();
+  uint64_t head = 0;
+  size_t len = 0;
+  if (syscall(SYS_get_robust_list, tid, &head, &len) == 0) t.robust_list = head;
   return t;
 }
 
@@ -220,6 +232,9 @@ SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>
   Snapshot s;
   ask_process(s, tgid, insn);
   for (pid_t tid : tids) s.threads.push_back(thread_state(tid, insn));
+  // The main thread first: replay restores the process in it, then clones the others.
+  std::stable_partition(s.threads.begin(), s.threads.end(),
+                        [&](const SnapThread& t) { return t.tid == tgid; });
   read_values(s, tgid);
   s.maps = read_maps(tgid);  // after the questions: they may not change the mappings
   SnapshotStats st;

@@ -259,7 +259,13 @@ void GdbServer::console(const std::string& text) {
 }
 
 GdbResume GdbServer::serve(const std::string& stop) {
-  if (waiting_) conn_.send(with_processes(stop));
+  if (waiting_) {
+    conn_.send(with_processes(stop));
+    // gdb takes the stopped thread as the one Hg selected (remote.c's
+    // record_currthread) and sends no Hg for it: registers read next are
+    // that thread's, not those of the thread gdb selected before.
+    g_thread_ = 0;
+  }
   waiting_ = false;
   last_stop_ = stop;
   for (;;) {

@@ -3,14 +3,19 @@
 // (common/snapshot.h) with syscalls rp runs in it: its own mappings go, the
 // snapshot's come at their addresses with their protection and contents,
 // then signal actions, alternate stack, brk and auxv, and last the
-// registers. The recorded events then replay from the attach point on.
+// registers. The other threads are then made by clones rp runs in the main
+// thread, each given its recorded registers, signal mask, alternate stack
+// and clear_child_tid. The recorded events then replay from the attach
+// point on, each thread's under its recorded tid.
 #include <elf.h>
+#include <sched.h>
 #include <linux/prctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <cstring>
 #include <fstream>
@@ -118,19 +123,46 @@ void map_snapshot(Restorer& r, TraceReader& trace, const Snapshot& s) {
       Restorer::fail("cannot set the protection of " + hex(m.addr) + " (" + m.path + ")");
 }
 
-void restore_signals(Restorer& r, const Snapshot& s, uint64_t scratch) {
+void restore_sigactions(Restorer& r, const Snapshot& s, uint64_t scratch) {
   for (const auto& a : s.sigactions) {
     r.write(scratch + kPage, a.action, "a signal action");
     if (r.call("rt_sigaction", SYS_rt_sigaction,
                {static_cast<uint64_t>(a.sig), scratch + kPage, 0, 8}) != 0)
       Restorer::fail("cannot set the action of signal " + std::to_string(a.sig));
   }
-  const SnapThread& t = s.threads[0];
+}
+
+// What only the thread itself can set, by syscalls it runs: its alternate
+// signal stack and the word the kernel clears (and wakes) when it exits,
+// which pthread_join waits on.
+void restore_thread_calls(Restorer& r, const SnapThread& t, uint64_t scratch) {
   if (!t.altstack.empty()) {
     r.write(scratch + kPage, t.altstack, "the alternate signal stack");
     if (r.call("sigaltstack", SYS_sigaltstack, {scratch + kPage, 0}) != 0)
-      Restorer::fail("cannot set the alternate signal stack");
+      Restorer::fail("cannot set the alternate signal stack of thread " + std::to_string(t.tid));
   }
+  if (t.clear_child_tid) r.call("set_tid_address", SYS_set_tid_address, {*t.clear_child_tid});
+}
+
+// A thread of the restored process, made as pthread_create makes one (its
+// stack and TLS come with the registers set afterwards; CLONE_SETTLS and
+// CLONE_CHILD_CLEARTID are not needed: fs base and clear_child_tid are set
+// from the snapshot). It starts stopped, traced (PTRACE_O_TRACECLONE), and
+// runs no code of the program before its registers are set. Returns its tid.
+pid_t clone_thread(Restorer& main, const SnapThread& t) {
+  constexpr uint64_t kFlags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                              CLONE_SYSVSEM;
+  int64_t tid = main.call("clone", SYS_clone, {kFlags, 0, 0, 0, 0});
+  if (tid <= 0)
+    Restorer::fail("cannot create thread " + std::to_string(t.tid) + ": clone returned " +
+                   std::to_string(tid));
+  int status;
+  pid_t got;
+  do got = waitpid(static_cast<pid_t>(tid), &status, __WALL);
+  while (got < 0 && errno == EINTR);
+  if (got != tid || !WIFSTOPPED(status))
+    Restorer::fail("thread " + std::to_string(t.tid) + " did not start stopped");
+  return static_cast<pid_t>(tid);
 }
 
 // brk, the bounds /proc shows and the auxv (gdb reads it to find the
@@ -181,13 +213,25 @@ void restore_thread(pid_t pid, const SnapThread& t) {
     Restorer::fail("cannot set the signal mask");
 }
 
+// Without its clear_child_tid a restored thread's exit would not wake a
+// pthread_join as in the recording: several threads are restored exactly
+// or not at all (a lone thread's exit ends the process: nothing waits).
+void require_exit_state(const TraceReader& trace, const Snapshot& s) {
+  if (s.threads.size() < 2) return;
+  for (const auto& t : s.threads)
+    if (!t.clear_child_tid)
+      throw Error(trace.path() + ": cannot restore a snapshot of " +
+                  std::to_string(s.threads.size()) + " threads: it does not hold thread " +
+                  std::to_string(t.tid) +
+                  "'s clear_child_tid (recorded by an older rp, or on a kernel without "
+                  "PR_GET_TID_ADDRESS)");
+}
+
 }  // namespace
 
 void Replayer::start_from_snapshot(LaunchSpec& spec) {
   Snapshot s = read_snapshot(trace_);
-  if (s.threads.size() != 1)
-    throw Error(trace_.path() + ": replay from a snapshot of " + std::to_string(s.threads.size()) +
-                " threads is not implemented yet (single-threaded processes only)");
+  require_exit_state(trace_, s);
   pid_t rec = s.threads[0].tid;
   pid_t root = launch(spec);
   Task& t = tasks_[rec] = Task(rec, root, root);
@@ -205,10 +249,24 @@ void Replayer::start_from_snapshot(LaunchSpec& spec) {
   r.use_insn(scratch);
   unmap_all_but(r, root, scratch);
   map_snapshot(r, trace_, s);
-  restore_signals(r, s, scratch);
+  restore_sigactions(r, s, scratch);
   restore_mm(r, s, scratch);
+  restore_thread_calls(r, s.threads[0], scratch);
+  for (size_t i = 1; i < s.threads.size(); i++) {
+    const SnapThread& st = s.threads[i];
+    pid_t real = clone_thread(r, st);
+    tasks_[st.tid] = Task(st.tid, real, root);
+    Restorer in_thread(real, scratch);
+    restore_thread_calls(in_thread, st, scratch);
+    restore_thread(real, st);
+    output_fds_.on_new_task(rec, st.tid, true);
+  }
   r.call("munmap", SYS_munmap, {scratch, kScratchSize});
   restore_thread(root, s.threads[0]);
+  // The kernel's own walk of a robust list at exit looks for this run's
+  // tids; rp marks the recorded ones (execute_exit), as after set_robust_list.
+  for (const auto& st : s.threads)
+    if (st.robust_list.value_or(0)) robust_heads_[st.tid] = *st.robust_list;
   t.state = State::kHeld;
   root_rec_ = rec;
   seq_ = 0;

@@ -46,7 +46,11 @@ class FakeProgram : public GdbBackend {
     return pid == 0x10;
   }
   pid_t current_thread() override { return 0x10; }
-  std::optional<std::string> read_registers(pid_t) override { return regs; }
+  std::vector<pid_t> reg_reads;  // the thread of each read_registers
+  std::optional<std::string> read_registers(pid_t tid) override {
+    reg_reads.push_back(tid);
+    return regs;
+  }
   bool write_registers(pid_t, const std::string& b) override {
     regs = b;
     return true;
@@ -228,6 +232,15 @@ TEST_F(Session, RegistersByNumber) {
   EXPECT_EQ(r[1], "OK");
   EXPECT_EQ(r[2], "0100000000000000");
   EXPECT_EQ(r[3], "E00");
+}
+
+// gdb takes the thread a stop reply names as selected for registers (it
+// sends no Hg for it): a thread selected with Hg before the stop no longer is.
+TEST_F(Session, AStopSelectsTheStoppedThreadForRegisters) {
+  exchange({"Hg2a", "g"});
+  send(frame("g") + frame("c"));
+  EXPECT_EQ(server_->serve("T05thread:10;").kind, GdbResume::kContinue);
+  EXPECT_EQ(program_.reg_reads, (std::vector<pid_t>{0x2a, 0x10}));
 }
 
 TEST_F(Session, BreakpointsWatchpointsAndMonitor) {

@@ -13,6 +13,31 @@ start_server() {
     wait_lines "$1" 1
 }
 
+# start_threads NAME: samples/attach_threads reading $TMP/NAME.fifo,
+# printing into $TMP/NAME.out, once its workers have printed (SERVER_PID).
+start_threads() {
+    mkfifo "$TMP/$1.fifo" || fail "mkfifo"
+    "$SAMPLES/sample_attach_threads" "$TMP/$1.fifo" >"$TMP/$1.out" 2>&1 </dev/null &
+    SERVER_PID=$!
+    BG_PIDS+=("$SERVER_PID")
+    wait_lines "$1" 4
+}
+
+# wait_workers NAME N: until both workers of attach_threads have printed
+# and $TMP/NAME.out has N lines more than it had (60 s at most).
+wait_workers() {
+    local n=$(($(wc -l <"$TMP/$1.out") + $2))
+    for _ in $(seq 1 600); do
+        local after
+        after=$(tail -n "+$((n - $2 + 1))" "$TMP/$1.out")
+        [ "$(wc -l <"$TMP/$1.out")" -ge "$n" ] && grep -q '^w0 ' <<<"$after" &&
+            grep -q '^w1 ' <<<"$after" && return 0
+        sleep 0.1
+    done
+    show "$TMP/$1.out"
+    fail "$1: the workers did not both print"
+}
+
 # wait_lines NAME N: until $TMP/NAME.out has N lines (60 s at most).
 wait_lines() {
     for _ in $(seq 1 600); do

@@ -38,6 +38,10 @@ crafted sigaction_size "insert into snapshot_sigactions values(10, zeroblob(8))"
 crafted auxv_size "update snapshot set value=x'0102' where key='auxv'" "auxv of 2 bytes"
 crafted value_kernel "update snapshot set value=-1 where key='brk'" "brk is not a user-space address"
 crafted value_unknown "insert into snapshot values('evil', 1)" "unknown key"
+crafted exit_kernel "update snapshot_thread_exit set clear_child_tid=-8" "clear_child_tid is not a user-space address"
+crafted exit_text "update snapshot_thread_exit set robust_list='x'" "robust_list is not a user-space address"
+crafted exit_stranger "update snapshot_thread_exit set tid=tid+1" "not a thread of snapshot_threads"
+crafted exit_twice "insert into snapshot_thread_exit select * from snapshot_thread_exit" "a second row"
 crafted table_missing "drop table snapshot_sigactions" "schema"
 
 failures=0
