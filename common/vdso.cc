@@ -6,11 +6,11 @@
 #include <cerrno>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include <llvm/Object/ELF.h>
 
 #include "arch.h"
+#include "proc_maps.h"
 #include "tracee_mem.h"
 
 namespace rp {
@@ -150,15 +150,10 @@ std::optional<VdsoRange> find_vdso(pid_t tid, std::string* error) {
   while (auxv.read(reinterpret_cast<char*>(kv), sizeof kv) && kv[0] != AT_NULL)
     if (kv[0] == AT_SYSINFO_EHDR) ehdr = kv[1];
   if (!ehdr) return std::nullopt;  // e.g. booted with vdso=0
-  std::ifstream maps(proc + "/maps");
-  for (std::string line; std::getline(maps, line);) {
-    if (line.size() < 6 || line.compare(line.size() - 6, 6, "[vdso]") != 0) continue;
-    uint64_t start = 0, end = 0;
-    char dash = 0;
-    std::istringstream in(line);
-    in >> std::hex >> start >> dash >> end;
-    if (start != ehdr || end <= start) break;
-    return VdsoRange{start, end - start};
+  for (const ProcMap& m : read_proc_maps(tid)) {
+    if (m.path != "[vdso]") continue;
+    if (m.start != ehdr || m.end <= m.start) break;
+    return VdsoRange{m.start, m.size()};
   }
   if (error) *error = "vDSO: AT_SYSINFO_EHDR names no [vdso] mapping in " + proc + "/maps";
   return std::nullopt;

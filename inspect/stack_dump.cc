@@ -13,14 +13,13 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <unordered_map>
 
 #include "inspect/progress.h"
 #include "inspect/stack_modules.h"
+#include "proc_maps.h"
 #include "trace_check.h"
 #endif
 
@@ -30,11 +29,6 @@ namespace rp {
 namespace {
 
 constexpr size_t kMaxFrames = 64;  // strace -k's limit too
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 std::string demangled(const char* name) {
   int status = 0;
@@ -129,7 +123,7 @@ class Unwinder : public SyscallObserver {
 
   Process* process(pid_t tgid, const NameSource& src, std::string* why) {
     std::string proc = "/proc/" + std::to_string(tgid);
-    std::string maps = slurp(proc + "/maps");
+    std::string maps = read_maps_text(tgid);
     auto it = procs_.find(tgid);
     if (it != procs_.end() && it->second.maps == maps) return &it->second;
     if (it != procs_.end()) {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "proc_maps.h"
 #include "snapshot.h"
 #include "trace.h"
 
@@ -84,34 +85,11 @@ int no_separate_debuginfo(Dwfl_Module*, void**, const char*, Dwarf_Addr, const c
   return -1;
 }
 
-struct MapsLine {
-  uint64_t start = 0, end = 0;
-  std::string name;  // a file's path, "[vdso]", "[heap]"...; empty: anonymous memory
-};
-
-std::vector<MapsLine> parse_maps(const std::string& maps) {
-  std::vector<MapsLine> out;
-  size_t pos = 0;
-  while (pos < maps.size()) {
-    size_t eol = maps.find('\n', pos);
-    if (eol == std::string::npos) eol = maps.size();
-    std::string line = maps.substr(pos, eol - pos);
-    pos = eol + 1;
-    unsigned long long start, end;
-    int name_at = -1;
-    if (sscanf(line.c_str(), "%llx-%llx %*s %*x %*x:%*x %*u %n", &start, &end, &name_at) < 2 ||
-        name_at < 0)
-      continue;
-    out.push_back(MapsLine{start, end, line.substr(static_cast<size_t>(name_at))});
-  }
-  return out;
-}
-
 // Replay maps a library as anonymous memory holding the recorded bytes of its
 // file, or over the tail of its past-EOF memfd (replay/file_maps.h,
 // common/launch.h): either way maps names no file of the program.
-bool replay_memory(const MapsLine& m) {
-  return m.name.empty() || m.name.rfind("/memfd:rp-past-eof", 0) == 0;
+bool replay_memory(const ProcMap& m) {
+  return m.path.empty() || m.path.rfind("/memfd:rp-past-eof", 0) == 0;
 }
 
 bool starts_with_elf_header(int mem_fd, uint64_t addr) {
@@ -188,7 +166,7 @@ void report_modules(Dwfl* dwfl, pid_t pid, const std::string& maps, const NameSo
   unique_fd mem(open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
   auto ms = parse_maps(maps);
   for (size_t i = 0; i < ms.size(); i++) {
-    const MapsLine& first = ms[i];
+    const ProcMap& first = ms[i];
     uint64_t end = first.end;
     std::string name;
     if (replay_memory(first)) {
@@ -198,11 +176,11 @@ void report_modules(Dwfl* dwfl, pid_t pid, const std::string& maps, const NameSo
         end = ms[++i].end;
       name = src.names.at(src.rec_tgid, first.start, src.seq);
       if (name.empty()) name = "[memory " + hex_addr(first.start) + "]";
-    } else if (first.name == "[vdso]") {
+    } else if (first.path == "[vdso]") {
       name = "[vdso: " + std::to_string(pid) + "]";
-    } else if (first.name[0] == '/') {
-      while (i + 1 < ms.size() && ms[i + 1].name == first.name) end = ms[++i].end;
-      name = first.name;
+    } else if (first.path[0] == '/') {
+      while (i + 1 < ms.size() && ms[i + 1].path == first.path) end = ms[++i].end;
+      name = first.path;
     } else {
       continue;
     }

@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "inject.h"
+#include "proc_maps.h"
 #include "snapshot.h"
 #include "tracee_mem.h"
 #include "unique_fd.h"
@@ -38,24 +39,20 @@ std::string slurp(const std::string& path) {
 // special places and replay cannot map: [vvar*] (the kernel's clock data,
 // read only through the vDSO, whose clock entries rp patches) and [vsyscall].
 std::vector<SnapMap> read_maps(pid_t pid) {
+  std::optional<std::string> bad_line;
+  std::vector<ProcMap> maps = read_proc_maps(pid, &bad_line);
+  if (bad_line) throw Error("attach: cannot parse " + proc(pid, "maps") + ": " + *bad_line);
   std::vector<SnapMap> out;
-  std::istringstream in(slurp(proc(pid, "maps")));
-  for (std::string line; std::getline(in, line);) {
+  for (ProcMap& pm : maps) {
+    if (pm.path.rfind("[vvar", 0) == 0 || pm.path == "[vsyscall]") continue;
     SnapMap m;
-    char perms[8] = {};
-    unsigned long long start = 0, end = 0, offset = 0, inode = 0;
-    int path_at = 0;
-    if (sscanf(line.c_str(), "%llx-%llx %4s %llx %*s %llu %n", &start, &end, perms, &offset,
-               &inode, &path_at) < 5)
-      throw Error("attach: cannot parse " + proc(pid, "maps") + ": " + line);
-    m.path = line.substr(static_cast<size_t>(path_at));
-    if (m.path.rfind("[vvar", 0) == 0 || m.path == "[vsyscall]") continue;
-    m.addr = start;
-    m.size = end - start;
-    m.prot = (perms[0] == 'r' ? 1 : 0) | (perms[1] == 'w' ? 2 : 0) | (perms[2] == 'x' ? 4 : 0);
-    m.shared = perms[3] == 's';
-    m.offset = offset;
-    out.push_back(m);
+    m.addr = pm.start;
+    m.size = pm.size();
+    m.prot = pm.prot();
+    m.shared = pm.shared();
+    m.offset = pm.offset;
+    m.path = std::move(pm.path);
+    out.push_back(std::move(m));
   }
   return out;
 }

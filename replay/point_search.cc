@@ -8,11 +8,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "debugreg.h"
 #include "point_patch.h"
+#include "proc_maps.h"
 #include "render.h"
 #include "replayer.h"
 #include "tracee_mem.h"
@@ -22,18 +20,13 @@ namespace {
 
 // Free ranges of the thread's address space, from /proc/<tid>/maps.
 std::vector<std::pair<uint64_t, uint64_t>> address_gaps(pid_t tid) {
-  std::ifstream maps("/proc/" + std::to_string(tid) + "/maps");
   std::vector<std::pair<uint64_t, uint64_t>> gaps;
   constexpr uint64_t kUserTop = 0x7ffffffff000;  // 47-bit user space
   uint64_t prev = 0;
-  std::string line;
-  while (std::getline(maps, line)) {
-    uint64_t start = 0, end = 0;
-    char dash;
-    std::istringstream in(line);
-    if (!(in >> std::hex >> start >> dash >> end) || start >= kUserTop) continue;
-    if (start > prev) gaps.push_back({prev, start});
-    prev = std::max(prev, end);
+  for (const ProcMap& m : read_proc_maps(tid)) {
+    if (m.start >= kUserTop) continue;
+    if (m.start > prev) gaps.push_back({prev, m.start});
+    prev = std::max(prev, m.end);
   }
   if (prev < kUserTop) gaps.push_back({prev, kUserTop});
   return gaps;

@@ -18,11 +18,10 @@
 #include <sys/wait.h>
 
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "inject.h"
+#include "proc_maps.h"
 #include "replayer.h"
 #include "render.h"
 #include "snapshot.h"
@@ -79,27 +78,11 @@ uint64_t map_scratch(Restorer& r, const Snapshot& s) {
   Restorer::fail("no free address range for rp's scratch page");
 }
 
-struct Range {
-  uint64_t addr, size;
-};
-
-std::vector<Range> current_maps(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/maps");
-  std::vector<Range> out;
-  for (std::string line; std::getline(f, line);) {
-    unsigned long long start = 0, end = 0;
-    if (sscanf(line.c_str(), "%llx-%llx", &start, &end) != 2) continue;
-    if (line.find("[vsyscall]") != std::string::npos) continue;  // fixed, cannot go
-    out.push_back(Range{start, end - start});
-  }
-  return out;
-}
-
 void unmap_all_but(Restorer& r, pid_t pid, uint64_t keep) {
-  for (const auto& m : current_maps(pid)) {
-    if (m.addr == keep) continue;
-    if (r.call("munmap", SYS_munmap, {m.addr, m.size}) != 0)
-      Restorer::fail("cannot unmap " + hex(m.addr) + " of the started program");
+  for (const ProcMap& m : read_proc_maps(pid)) {
+    if (m.start == keep || m.path == "[vsyscall]") continue;  // [vsyscall] is fixed, cannot go
+    if (r.call("munmap", SYS_munmap, {m.start, m.size()}) != 0)
+      Restorer::fail("cannot unmap " + hex(m.start) + " of the started program");
   }
 }
 
