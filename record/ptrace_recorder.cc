@@ -185,7 +185,7 @@ int PtraceRecorder::run(pid_t root) {
   groups_[root].holder = root;
   if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
     Event e;      // (the kernel side records the syscall and AT_RANDOM)
-    record_exec(t, e);
+    record_exec(t, e, exec_name(t.tid));
   }
   enter_kernel(t);
   return loop();
@@ -399,7 +399,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
                         loss_);
     if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
-    if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e);
+    if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e, exec_name(t.tid));
     if (t.nr == SYS_shmat && !syscall_failed(ret))  // replay attaches these bytes, not the segment
       if (auto seg = attached_segment(t.tid, static_cast<uint64_t>(ret)))
         e.mem.push_back(std::move(*seg));
@@ -440,7 +440,7 @@ void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
   if (!bytes.empty()) e.mem.push_back(MemRecord{addr, std::move(bytes), false});
 }
 
-void PtraceRecorder::record_exec(Task& t, Event& e) {
+void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
   // The kernel put 16 random bytes on the new stack (AT_RANDOM: stack
   // protector and pointer guard seeds); replay writes them back.
   if (auto r = at_random_region(t.tid)) {
@@ -449,7 +449,7 @@ void PtraceRecorder::record_exec(Task& t, Event& e) {
   t.tgid = t.tid;
   // The kernel's name for the program: the path as passed, or /dev/fd/N for
   // an exec through a descriptor (execveat, fexecve).
-  std::string path = exec_name(t.tid);
+  std::string path = name;
   if (path.empty()) {
     path = initial_exe_;
     for (const auto& m : e.mem)
@@ -605,12 +605,13 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       tasks_[t.tid].mem.address_space_changed();
       if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
         Event e;      // (the kernel side records the syscall and AT_RANDOM)
+        std::string name = exec_name(t.tid);
         std::string path = kernel_->exec_path(t.tid);
-        if (path.empty()) path = exec_name(t.tid);  // not copied at entry
-        kernel_->note_exec_name(t.tid, exec_name(t.tid));
+        if (path.empty()) path = name;  // not copied at entry
+        kernel_->note_exec_name(t.tid, name);
         e.args[0] = 1;  // where record_exec looks for the path string
         if (!path.empty()) e.mem.push_back(MemRecord{1, path, true});
-        record_exec(tasks_[t.tid], e);
+        record_exec(tasks_[t.tid], e, name);
       }
       break;
     }

@@ -82,7 +82,8 @@ class PtraceRecorder {
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
-  void record_exec(Task& t, Event& e);
+  // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
+  void record_exec(Task& t, Event& e, const std::string& name);
   void record_file_mapping(Task& t, Event& e);
   bool emulate_trapped_insn(Task& t);
   uint32_t disposition(pid_t tid, int sig);
