@@ -665,11 +665,6 @@ void PtraceRecorder::task_dying(Task& t) {
   schedule(groups_[tgid]);
 }
 
-namespace {
-constexpr int kExitSeqPolls = 200;
-constexpr useconds_t kExitSeqPollUs = 100;  // at most 20 ms per thread exit
-}  // namespace
-
 void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   auto it = tasks_.find(tid);
   if (it == tasks_.end()) return;
@@ -677,15 +672,12 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   // Events-only: threads run on while one dies; the kernel side numbered the
   // exit where the tid is cleared for pthread_join. (No number is taken then:
   // every number handed out is in the trace, tests/bpf/zero_loss.sh.)
+  // Read once, no waiting: both kernel sides take the number in the thread's
+  // own do_exit (sched_process_exit; the kmod's exit_mm_release kprobe)
+  // before exit_notify makes it a zombie, and waitpid reports it only after
+  // that (the two meet under tasklist_lock), so a number the kernel took is
+  // in its map already. 0: it took none (not traced, map full) and never will.
   uint64_t kernel_seq = kernel_ ? kernel_->exit_seq(tid) : 0;
-  // The kernel side may number the exit just after the death is reported
-  // (its exit tracepoint runs late in do_exit, on the program's CPU while rp
-  // runs on another): give it a moment before taking a number of our own,
-  // which would leave the kernel's unused (a hole in the global order).
-  for (int i = 0; kernel_ && kernel_seq == 0 && i < kExitSeqPolls; i++) {
-    usleep(kExitSeqPollUs);
-    kernel_seq = kernel_->exit_seq(tid);
-  }
   Event e;
   if (kernel_seq) {
     e.seq = kernel_seq;
