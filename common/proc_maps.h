@@ -1,7 +1,8 @@
 // /proc/PID/maps, parsed in one place: snapshots (record/take_snapshot.cc),
 // the restore of one (replay/restore.cc), the vDSO's place (common/vdso.cc),
-// free address ranges (replay/point_search.cc) and the modules rp dump -k
-// reports (inspect/stack_modules.cc) all read it through here.
+// free address ranges (replay/point_search.cc), SysV segments
+// (common/shm_segment.cc), gdb's breakpoints (replay/gdb_points.cc) and the
+// modules rp dump -k reports (inspect/stack_modules.cc) all read it here.
 #pragma once
 #include <sys/types.h>
 

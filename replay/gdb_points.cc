@@ -6,8 +6,8 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
 
+#include "proc_maps.h"
 #include "tracee_mem.h"
 
 namespace rp {
@@ -16,14 +16,8 @@ namespace {
 constexpr uint8_t kInt3 = 0xcc;
 
 bool executable(pid_t pid, uint64_t addr) {
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    unsigned long long lo, hi;
-    char perms[8] = {};
-    if (sscanf(line.c_str(), "%llx-%llx %7s", &lo, &hi, perms) != 3) continue;
-    if (addr >= lo && addr < hi) return perms[2] == 'x';
-  }
+  for (const ProcMap& m : read_proc_maps(pid))
+    if (addr >= m.start && addr < m.end) return m.perms[2] == 'x';
   return false;
 }
 

@@ -2,13 +2,13 @@
 // the jump is constrained, and (in this process) that the patched code runs
 // its loop exactly as before while the trampoline counts the passes.
 #include "point_patch.h"
+#include "proc_maps.h"
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace rp {
 namespace {
@@ -61,16 +61,12 @@ TEST(PointPatch, PlacesTheTrampolineInAFreeGapWithinReach) {
 
 // Free ranges of this process, as point_search.cc reads them for a tracee.
 std::vector<std::pair<uint64_t, uint64_t>> own_gaps() {
-  std::ifstream maps("/proc/self/maps");
   std::vector<std::pair<uint64_t, uint64_t>> gaps;
-  uint64_t prev = 1 << 20, start, end;
-  char dash;
-  std::string line;
-  while (std::getline(maps, line)) {
-    std::istringstream in(line);
-    if (!(in >> std::hex >> start >> dash >> end) || start >= 0x7ffffffff000) continue;
-    if (start > prev) gaps.push_back({prev, start});
-    prev = std::max(prev, end);
+  uint64_t prev = 1 << 20;
+  for (const ProcMap& m : read_proc_maps(getpid())) {
+    if (m.start >= 0x7ffffffff000) continue;
+    if (m.start > prev) gaps.push_back({prev, m.start});
+    prev = std::max(prev, m.end);
   }
   return gaps;
 }
