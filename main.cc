@@ -34,7 +34,8 @@ const char* kUsage =
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
     "  replay -p PID | -f PID TRACE                             debug one process of it in gdb\n"
-    "  dump [-f] [-k] [-e EXPR] [-s N] [--json] [-t TID] TRACE  list its events like strace\n"
+    "  dump [-f] [-k] [-t|-tt|-ttt] [-r] [-T] [-e EXPR] [-s N] [--json] [-p TID] TRACE\n"
+    "                          list its events like strace\n"
     "  ps TRACE                                                 list its processes\n"
     "  ls [DIR]                                                 list the traces in a directory\n"
     "  timeline TRACE -o FILE.json                              Perfetto/Chrome trace of it\n"
@@ -177,7 +178,11 @@ int cmd_dump(const std::vector<std::string>& args) {
   DumpOptions o;
   opts.add_options()("help,h", "show this help")(
       "data,d", po::bool_switch(&o.data), "show every byte of recorded buffers, in hex")(
-      "tid,t", po::value(&o.tid), "only this thread")(
+      "tid,p", po::value(&o.tid), "only this thread")(
+      "relative-timestamps,r", po::bool_switch(&o.relative),
+      "strace -r: time since the previous line's, before each line")(
+      "syscall-times,T", po::bool_switch(&o.durations),
+      "strace -T: time spent in each syscall, <s.us> at the end of its line")(
       "expr,e", po::value(&o.exprs)->composing(),
       "strace's -e: trace=SET (names and classes: %file %network %process %signal "
       "%desc %memory %ipc %creds %clock; !SET negates), read=FD,... (hex dump of the "
@@ -192,9 +197,18 @@ int cmd_dump(const std::vector<std::string>& args) {
       "trace", po::value(&o.trace), "trace file");
   po::positional_options_description pos;
   pos.add("trace", 1);
-  auto vm = parse(args, opts, pos);
+  // strace's -t, -tt, -ttt (a count, which the option parser cannot give).
+  std::vector<std::string> rest;
+  for (const auto& a : args) {
+    if (a == "-t" || a == "-tt" || a == "-ttt")
+      o.timestamps = std::min(3, o.timestamps + static_cast<int>(a.size()) - 1);
+    else
+      rest.push_back(a);
+  }
+  auto vm = parse(rest, opts, pos);
   if (vm.count("help")) {
-    std::cout << opts;
+    std::cout << opts << "  -t, -tt, -ttt           strace -t: wall-clock time of each call "
+                         "(hh:mm:ss; .us; seconds since the epoch.us)\n";
     return 0;
   }
   if (o.trace.empty()) throw UsageError("dump: no trace given (rp dump [options] TRACE)");

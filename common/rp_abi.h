@@ -176,6 +176,8 @@ struct rp_rec_syscall {
 	__u32 entry_len[2]; /* *(u32 *)lenptr at entry, for RP_SZ_LENPTR outputs */
 	__u32 pad;
 	__u64 entry_seq; /* global sequence number taken at sys_enter (0: not seen) */
+	__u64 t_entry;   /* CLOCK_MONOTONIC ns at sys_enter (0: not seen) */
+	__u64 t_exit;    /* CLOCK_MONOTONIC ns at sys_exit (at sys_enter for RP_SYSF_NO_EXIT) */
 };
 
 /* rp_rec_data.flags */

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <ctime>
 #include <cstring>
 
 #include "blob.h"
@@ -28,7 +29,8 @@ CREATE TABLE tasks(tid INTEGER NOT NULL, tgid INTEGER NOT NULL, parent INTEGER N
                    first_seq INTEGER NOT NULL, exit_status INTEGER);
 CREATE TABLE events(seq INTEGER PRIMARY KEY, tid INTEGER NOT NULL, kind INTEGER NOT NULL,
                     nr INTEGER, a0 INTEGER, a1 INTEGER, a2 INTEGER, a3 INTEGER, a4 INTEGER,
-                    a5 INTEGER, ret INTEGER, in_hash INTEGER, extra BLOB, entry_seq INTEGER);
+                    a5 INTEGER, ret INTEGER, in_hash INTEGER, extra BLOB, entry_seq INTEGER,
+                    t_entry INTEGER, t_exit INTEGER);
 CREATE INDEX events_entry ON events(entry_seq) WHERE entry_seq IS NOT NULL;
 CREATE TABLE mem(seq INTEGER NOT NULL, addr INTEGER NOT NULL, size INTEGER NOT NULL,
                  input INTEGER NOT NULL DEFAULT 0, data BLOB, blob INTEGER);
@@ -50,6 +52,11 @@ CREATE VIEW listing AS
   LEFT JOIN syscall_names s ON s.nr = e.nr AND e.kind = 1;
 )sql";
 
+// The events table as version 1 (before times) created it.
+const char* kLegacyEvents = R"sql(CREATE TABLE events(seq INTEGER PRIMARY KEY, tid INTEGER NOT NULL, kind INTEGER NOT NULL,
+                    nr INTEGER, a0 INTEGER, a1 INTEGER, a2 INTEGER, a3 INTEGER, a4 INTEGER,
+                    a5 INTEGER, ret INTEGER, in_hash INTEGER, extra BLOB, entry_seq INTEGER))sql";
+
 // Only in attach recordings (snapshot.h): created with the snapshot, so
 // that other traces do not carry six empty tables (a 64 KiB page each).
 const char* kSnapshotSchema = R"sql(
@@ -66,7 +73,14 @@ CREATE TABLE snapshot_thread_exit(tid INTEGER NOT NULL, clear_child_tid INTEGER,
 
 }  // namespace
 
+int64_t clock_ns(clockid_t clock) {
+  struct timespec ts{};
+  ::clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 const char* trace_schema() { return kSchema; }
+const char* legacy_events_schema() { return kLegacyEvents; }
 const char* snapshot_schema() { return kSnapshotSchema; }
 
 const char* event_kind_name(EventKind k) {
@@ -104,7 +118,7 @@ TraceWriter::TraceWriter(const std::string& path) {
       if (syscall_nr(*p) >= 0) s.bind(1, syscall_nr(*p)).bind(2, p->name).run();
   }
   ins_event_ = std::make_unique<sql::Stmt>(
-      *db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      *db_, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   ins_mem_ = std::make_unique<sql::Stmt>(*db_, "INSERT INTO mem VALUES(?,?,?,?,?,?)");
   ins_blob_ = std::make_unique<sql::Stmt>(
       *db_, "INSERT INTO blobs(hash,size,codec,data) VALUES(?,?,'zstd',?)");
@@ -117,6 +131,10 @@ TraceWriter::TraceWriter(const std::string& path) {
   ins_meta_ = std::make_unique<sql::Stmt>(*db_, "INSERT OR REPLACE INTO meta VALUES(?,?)");
   set_meta("format_version", kTraceVersion);
   set_meta("complete", 0);
+  // One pair read together, so rp dump can turn CLOCK_MONOTONIC event times
+  // into wall-clock times (-t, -tt, -ttt).
+  set_meta("clock_realtime_ns", clock_ns(CLOCK_REALTIME));
+  set_meta("clock_monotonic_ns", clock_ns(CLOCK_MONOTONIC));
 }
 
 TraceWriter::~TraceWriter() {
@@ -181,6 +199,14 @@ void TraceWriter::add_event(const Event& e) {
     st.bind(14, static_cast<int64_t>(e.entry_seq));
   else
     st.bind_null(14);
+  if (e.t_entry)
+    st.bind(15, *e.t_entry);
+  else
+    st.bind_null(15);
+  if (e.t_exit)
+    st.bind(16, *e.t_exit);
+  else
+    st.bind_null(16);
   st.run();
   for (const auto& m : e.mem) {
     auto& ms = *ins_mem_;
@@ -444,10 +470,20 @@ std::string TraceReader::blob(int64_t id) {
   return bytes;
 }
 
+bool TraceReader::has_times() {
+  sql::Stmt st(*db_, "SELECT count(*) FROM pragma_table_info('events') WHERE name='t_entry'");
+  return st.step() && st.i64(0) == 1;
+}
+
+std::string TraceReader::event_columns() {
+  // Version 1 traces have no time columns: read them as NULL.
+  return std::string("seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq,") +
+         (has_times() ? "t_entry,t_exit" : "NULL,NULL");
+}
+
 void TraceReader::rewind() {
   events_ = std::make_unique<sql::Stmt>(
-      *db_, "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
-      "ORDER BY seq");
+      *db_, ("SELECT " + event_columns() + " FROM events ORDER BY seq").c_str());
   entries_ = std::make_unique<sql::Stmt>(
       *db_, "SELECT entry_seq,tid,seq FROM events WHERE entry_seq IS NOT NULL ORDER BY entry_seq");
   mem_ = std::make_unique<sql::Stmt>(
@@ -492,8 +528,7 @@ std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
   std::string in;
   for (int64_t nr : nrs) in += (in.empty() ? "" : ",") + std::to_string(nr);
   std::string q =
-      "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
-      "WHERE kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) + " AND nr IN (" + in +
+      "SELECT " + event_columns() + " FROM events WHERE kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) + " AND nr IN (" + in +
       ") ORDER BY seq";
   sql::Stmt st(*db_, q.c_str());
   std::vector<Event> out;
@@ -505,9 +540,7 @@ std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
 }
 
 Event TraceReader::event_at(uint64_t seq) {
-  sql::Stmt st(*db_,
-               "SELECT seq,tid,kind,nr,a0,a1,a2,a3,a4,a5,ret,in_hash,extra,entry_seq FROM events "
-               "WHERE seq=?");
+  sql::Stmt st(*db_, ("SELECT " + event_columns() + " FROM events WHERE seq=?").c_str());
   st.bind(1, static_cast<int64_t>(seq));
   if (!st.step()) fail("has no event " + std::to_string(seq));
   Event e;
@@ -542,6 +575,12 @@ void TraceReader::read_event_row(sql::Stmt& st, Event& e) {
     fail(at + x.what());
   }
   e.extra = st.blob(12);
+  try {
+    e.t_entry = opt_int_col(st, 14, "t_entry");
+    e.t_exit = opt_int_col(st, 15, "t_exit");
+  } catch (const Error& x) {
+    fail(at + x.what());
+  }
   std::string why = event_problem(e);
   if (!why.empty()) fail(at + why);
 }

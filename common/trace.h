@@ -3,6 +3,7 @@
 // TraceReader streams events in global order with the memory they carry.
 #pragma once
 #include <cstdint>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,7 +15,10 @@
 
 namespace rp {
 
-constexpr int kTraceVersion = 1;
+// 2: events.t_entry/t_exit and meta clock_realtime/clock_monotonic (times).
+// Version 1 traces (no times) still open; they show no times.
+constexpr int kTraceVersion = 2;
+constexpr int kTraceVersionNoTimes = 1;
 
 enum class EventKind : int {
   kSyscall = 1,   // nr, args, ret; mem = bytes the kernel wrote (and input strings)
@@ -24,6 +28,8 @@ enum class EventKind : int {
   kInsn = 5,      // a trapped instruction (nr = TrappedInsn); args[0..3] = rax rdx rcx rbx
 };
 const char* event_kind_name(EventKind k);
+int64_t clock_ns(clockid_t clock);  // clock_gettime in ns (event times, meta)
+const char* legacy_events_schema();  // the events table of version 1 traces (no times)
 const char* trace_schema();  // the SQL that creates a trace's tables (kTraceVersion)
 const char* snapshot_schema();  // the snapshot tables, only in attach recordings (snapshot.h)
 
@@ -44,6 +50,9 @@ struct Event {
   std::optional<uint64_t> in_hash;  // hash of the bytes a write-like syscall sent
   std::string extra;                // kind-specific payload, see docs/trace-format.md
   std::vector<MemRecord> mem;
+  // CLOCK_MONOTONIC ns at the syscall's entry and exit (or the stop of other
+  // events); absent in traces without times and where a backend saw no entry.
+  std::optional<int64_t> t_entry, t_exit;
 };
 
 // extra of a syscall event the thread never returned from (it died in it).
@@ -148,9 +157,12 @@ class TraceReader {
   // The syscall events with these numbers, in order, without their memory:
   // a scan much cheaper than next() over a whole trace.
   std::vector<Event> syscalls_with(const std::vector<int64_t>& nrs);
+  // Whether the events table has the time columns (format version 2 on).
+  bool has_times();
   void rewind();
 
  private:
+  std::string event_columns();
   void resolve_mem(sql::Stmt& st, MemRecord& m);
   void read_event_row(sql::Stmt& st, Event& e);
   [[noreturn]] void fail(const std::string& what) const;

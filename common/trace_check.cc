@@ -77,6 +77,8 @@ std::string schema_problem(sql::Db& db) {
     // Added after the other snapshot tables: older attach traces lack it.
     if (it == got.end() && name == "snapshot_thread_exit") continue;
     if (it == got.end()) return "schema: '" + name + "' is missing";
+    if (name == "events" && it->second == "table|events|" + std::string(legacy_events_schema()))
+      continue;  // version 1: no time columns (check_trace_header matches the version)
     if (it->second != def) return "schema: '" + name + "' is not defined as rp defines it";
   }
   for (const auto& [name, def] : got)
@@ -105,6 +107,7 @@ const MetaRange kMetaRanges[] = {
     {"snapshot_pause_us", 0, kI64Max}, {"snapshot_bytes_read", 0, kI64Max},
     {"snapshot_bytes_stored", 0, kI64Max}, {"snapshot_unreadable_pages", 0, kI64Max},
     {"switches", 0, kI64Max},     {"cpu", 0, 4095},
+    {"clock_realtime_ns", 0, kI64Max}, {"clock_monotonic_ns", 0, kI64Max},
 };
 
 // Counts a recorder may not have been able to make: "unknown" then.
@@ -301,10 +304,22 @@ unsigned replay_file_mode(int64_t recorded_mode) {
   return (recorded_mode & 0100) ? 0500 : 0400;
 }
 
+// Times are shown by rp dump (-t, -T, -r): a negative one or an exit before
+// its entry would print nonsense.
+std::string times_problem(const Event& e) {
+  if (e.t_entry && *e.t_entry < 0) return "t_entry " + num(*e.t_entry) + " is negative";
+  if (e.t_exit && *e.t_exit < 0) return "t_exit " + num(*e.t_exit) + " is negative";
+  if (e.t_entry && e.t_exit && *e.t_exit < *e.t_entry)
+    return "t_exit " + num(*e.t_exit) + " is before t_entry " + num(*e.t_entry);
+  return "";
+}
+
 std::string event_problem(const Event& e) {
   if (e.seq == 0 || e.seq > static_cast<uint64_t>(kI64Max)) return "seq out of range";
   if (e.tid < 1 || e.tid > kMaxTid) return "tid " + num(e.tid) + " out of range";
   if (e.entry_seq > static_cast<uint64_t>(kI64Max)) return "entry_seq out of range";
+  std::string why = times_problem(e);
+  if (!why.empty()) return why;
   switch (e.kind) {
     case EventKind::kSyscall:
       // Any number: a program may call syscall(-1); replay compares it, and
@@ -367,9 +382,13 @@ std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
   if (!why.empty()) return {"not a usable rp trace (" + why + ")"};
   auto version = r.meta("format_version");
   if (!version) return {"not a usable rp trace (no format_version)"};
-  if (*version != std::to_string(kTraceVersion))
-    return {"trace format version " + printable(*version, 40) + ", this rp reads version " +
-            std::to_string(kTraceVersion)};
+  bool old = *version == std::to_string(kTraceVersionNoTimes);
+  if (*version != std::to_string(kTraceVersion) && !old)
+    return {"trace format version " + printable(*version, 40) + ", this rp reads versions " +
+            std::to_string(kTraceVersionNoTimes) + " and " + std::to_string(kTraceVersion)};
+  if (old == r.has_times())
+    return {"not a usable rp trace (schema: 'events' does not match format version " +
+            printable(*version, 40) + ")"};
   if (fatal) *fatal = false;
   Collector c;
   check_meta(r, c);

@@ -68,6 +68,7 @@ struct rp_thread {
 	long nr;
 	u64 args[6];
 	u64 entry_seq;
+	u64 t_entry;                /* ktime_get_ns() at sys_enter: CLOCK_MONOTONIC */
 	u32 entry_len[2];
 	char *exec_path;            /* execve's path, read at entry (the mm changes) */
 	u32 exec_path_len;

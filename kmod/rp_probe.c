@@ -264,6 +264,7 @@ static void rp_fill_syscall(struct rp_rec_syscall *rec, struct rp_thread *th)
 	rec->tid = task_pid_nr(current);
 	rec->tgid = task_tgid_nr(current);
 	rec->tseq = ++th->tseq;
+	rec->t_exit = ktime_get_ns();
 }
 
 static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
@@ -284,6 +285,7 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	th->nr = id;
 	syscall_get_arguments(current, regs, (unsigned long *)th->args);
 	th->entry_seq = rp_next_seq();
+	th->t_entry = ktime_get_ns();
 	th->in_sys = true;
 	th->entry_len[0] = th->entry_len[1] = 0;
 	th->exec_path_len = 0;
@@ -325,6 +327,7 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 		rec.nr = id;
 		memcpy(rec.args, th->args, sizeof(rec.args));
 		rec.entry_seq = th->entry_seq;
+		rec.t_entry = th->t_entry;
 		rec.seq = rp_next_seq();
 		rec.h.flags = RP_SYSF_NO_EXIT;
 		th->in_sys = false;
@@ -374,6 +377,7 @@ static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 		rec.nr = th->nr;
 		memcpy(rec.args, th->args, sizeof(rec.args));
 		rec.entry_seq = th->entry_seq;
+		rec.t_entry = th->t_entry;
 		rec.entry_len[0] = th->entry_len[0];
 		rec.entry_len[1] = th->entry_len[1];
 	} else {
@@ -394,6 +398,7 @@ static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 		} else {
 			syscall_get_arguments(current, regs, (unsigned long *)rec.args);
 			rec.entry_seq = rp_next_seq();
+			rec.t_entry = rec.t_exit;  /* refused before sys_enter: no time in it */
 		}
 	}
 	if (fatal_signal_pending(current)) {

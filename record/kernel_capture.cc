@@ -37,6 +37,15 @@ Mapping mapping_of(const Event& e) {
   return m;
 }
 
+// The backends' clocks are CLOCK_MONOTONIC, as ptrace's: 0 means not seen; a
+// value the trace cannot hold, or an entry after the exit, is left out.
+void set_times(Event& e, const rp_rec_syscall& r) {
+  constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
+  if (r.t_exit == 0 || r.t_exit > kMax) return;
+  e.t_exit = static_cast<int64_t>(r.t_exit);
+  if (r.t_entry != 0 && r.t_entry <= r.t_exit) e.t_entry = static_cast<int64_t>(r.t_entry);
+}
+
 Event event_of(const rp_rec_syscall& r) {
   Event e;
   e.seq = r.seq;
@@ -46,6 +55,7 @@ Event event_of(const rp_rec_syscall& r) {
   e.nr = r.nr;
   std::memcpy(e.args, r.args, sizeof e.args);
   e.ret = r.ret;
+  set_times(e, r);
   if (r.h.flags & RP_SYSF_KILLED) {  // it died in there, as ptrace records it
     // A clone killed on its way out (another thread's execve) made its child
     // all the same: the child's tid stays, for replay to create it.

@@ -73,6 +73,8 @@ Event PtraceRecorder::new_event(const Task& t, EventKind kind) {
   stop_seq_ = 0;
   e.tid = t.tid;
   e.kind = kind;
+  e.t_exit = clock_ns(CLOCK_MONOTONIC);  // this stop
+  if (kind == EventKind::kSyscall && t.entry_seq && t.t_entry) e.t_entry = std::min(t.t_entry, *e.t_exit);
   return e;
 }
 
@@ -331,6 +333,7 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
 void PtraceRecorder::on_syscall_entry(Task& t) {
   t.in_syscall = true;
   t.entry_seq = ++seq_;
+  t.t_entry = clock_ns(CLOCK_MONOTONIC);
   t.have_exit_regs = false;
   t.inputs.clear();
   t.in_hash.reset();
@@ -683,6 +686,7 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
     e.seq = kernel_seq;
     e.tid = tid;
     e.kind = EventKind::kTaskExit;
+    e.t_exit = clock_ns(CLOCK_MONOTONIC);
   } else {
     e = new_event(it->second, EventKind::kTaskExit);
   }

@@ -69,6 +69,7 @@ class PtraceRecorder {
     int64_t nr = -1;
     uint64_t args[6] = {};
     uint64_t entry_seq = 0;
+    int64_t t_entry = 0;  // CLOCK_MONOTONIC ns at the entry stop of the current syscall
     EntryLens lens;
     std::vector<MemRecord> inputs;
     std::optional<uint64_t> in_hash;

@@ -95,6 +95,7 @@ struct thread {
 	__u64 args[6];
 	__s64 nr;
 	__u64 entry_seq;
+	__u64 t_entry; /* bpf_ktime_get_ns() at sys_enter: CLOCK_MONOTONIC */
 	__u64 tseq;
 	__u32 entry_len[2];
 	__u32 active;
@@ -414,6 +415,7 @@ static __always_inline void init_rec(struct emit *e, __u64 pid_tgid, __s64 nr)
 	e->rec.tid = (__u32)pid_tgid;
 	e->rec.tgid = pid_tgid >> 32;
 	e->rec.nr = nr;
+	e->rec.t_exit = bpf_ktime_get_ns();
 }
 
 /* The path argument of execve/execveat, for the record at exit. */
@@ -498,6 +500,7 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	for (int i = 0; i < 6; i++)
 		th->args[i] = reg_arg(regs, i);
 	th->entry_seq = next_seq();
+	th->t_entry = bpf_ktime_get_ns();
 	th->active = 1;
 	const struct bspec *s = spec_of(id);
 	if (!s)
@@ -512,6 +515,7 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 		init_rec(&e, pid_tgid, id);
 		__builtin_memcpy(e.rec.args, th->args, sizeof(e.rec.args));
 		e.rec.entry_seq = th->entry_seq;
+		e.rec.t_entry = th->t_entry;
 		e.rec.seq = e.k.seq = next_seq();
 		e.rec.tseq = ++th->tseq;
 		e.rec.h.flags = RP_SYSF_NO_EXIT;
@@ -546,6 +550,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		th->active = 0;
 		__builtin_memcpy(e.rec.args, th->args, sizeof(e.rec.args));
 		e.rec.entry_seq = th->entry_seq;
+		e.rec.t_entry = th->t_entry;
 		e.rec.entry_len[0] = th->entry_len[0];
 		e.rec.entry_len[1] = th->entry_len[1];
 	} else if (s && s->policy == RP_POLICY_EXECVE && ret == 0) {
@@ -556,6 +561,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		for (int i = 0; i < 6; i++)
 			e.rec.args[i] = reg_arg(regs, i);
 		e.rec.entry_seq = next_seq();
+		e.rec.t_entry = e.rec.t_exit; /* refused before sys_enter: no time in it */
 	} else {
 		return 0; /* a new thread's return from clone, or tracing began mid-call */
 	}

@@ -75,6 +75,32 @@ TEST(RecordDecoder, DataFirstThenSyscallJoinsChunks) {
   EXPECT_EQ(f.dec.lost(), 0u);
 }
 
+// The record's CLOCK_MONOTONIC times become the event's; 0 (not seen) and an
+// entry after the exit are left out rather than stored wrong.
+TEST(RecordDecoder, TimesAreKeptWhenConsistent) {
+  auto timed = [](uint64_t seq, uint64_t t_entry, uint64_t t_exit) {
+    std::string r = sys(seq, 7, seq, SYS_getpid, 7, 0);
+    auto* p = reinterpret_cast<rp_rec_syscall*>(r.data());
+    p->t_entry = t_entry;
+    p->t_exit = t_exit;
+    return r;
+  };
+  Feeder f;
+  f.feed(timed(2, 1000, 5000));
+  f.feed(timed(3, 0, 6000));
+  f.feed(timed(4, 9000, 8000));
+  f.feed(timed(5, 0, 0));
+  ASSERT_EQ(f.out.size(), 4u);
+  EXPECT_EQ(f.out[0].event.t_entry, 1000);
+  EXPECT_EQ(f.out[0].event.t_exit, 5000);
+  EXPECT_FALSE(f.out[1].event.t_entry);
+  EXPECT_EQ(f.out[1].event.t_exit, 6000);
+  EXPECT_FALSE(f.out[2].event.t_entry);
+  EXPECT_EQ(f.out[2].event.t_exit, 8000);
+  EXPECT_FALSE(f.out[3].event.t_entry);
+  EXPECT_FALSE(f.out[3].event.t_exit);
+}
+
 TEST(RecordDecoder, SyscallFirstWaitsForItsData) {
   Feeder f;
   f.feed(sys(4, 7, 1, SYS_read, 2, 2));

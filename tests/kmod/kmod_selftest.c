@@ -104,6 +104,13 @@ static void on_record(const struct rp_rec_hdr *h)
 		memset(s, 0, sizeof *s);
 		s->r = *r;
 		s->data_ok = 1;
+		/* ktime_get_ns() at sys_exit, and at sys_enter when it was seen */
+		CHECK(r->t_exit != 0, "syscall seq %llu without t_exit", (unsigned long long)r->seq);
+		CHECK(!r->t_entry || r->t_exit >= r->t_entry, "syscall seq %llu: t_exit %llu < t_entry %llu",
+		      (unsigned long long)r->seq, (unsigned long long)r->t_exit,
+		      (unsigned long long)r->t_entry);
+		CHECK(!r->entry_seq || (r->h.flags & RP_SYSF_NO_ENTRY) || r->t_entry,
+		      "syscall seq %llu entered without t_entry", (unsigned long long)r->seq);
 		if ((r->nr == SYS_read || r->nr == SYS_readv) && r->ret >= 1000) { /* not the go pipe */
 			s->file_off = read_off;
 			read_off += (uint64_t)r->ret;

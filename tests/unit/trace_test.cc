@@ -137,6 +137,8 @@ TEST_F(TraceTest, EventsRoundTripEveryField) {
     a.args[2] = UINT64_MAX;
     a.args[5] = 1ull << 63;
     a.ret = 5;
+    a.t_entry = 1'000'000'000;
+    a.t_exit = INT64_MAX;
     a.mem.push_back({0x7fff0000, std::string("he\0lo", 5), false});
     a.mem.push_back({0x7fff1000, "/etc/passwd", true});
     a.mem.push_back({0x7fff2000, std::string(512, 'x'), false});  // inline limit
@@ -148,6 +150,7 @@ TEST_F(TraceTest, EventsRoundTripEveryField) {
     b.nr = 11;
     b.ret = -14;
     b.extra = std::string("\0\1\2\3siginfo\0", 12);
+    b.t_exit = 0;  // a stop's time only; 0 is a value, not absence
     Event c;
     c.seq = 3;
     c.entry_seq = 2;
@@ -185,6 +188,8 @@ TEST_F(TraceTest, EventsRoundTripEveryField) {
     EXPECT_EQ(e.ret, want.ret);
     EXPECT_EQ(e.in_hash, want.in_hash) << "seq " << e.seq;
     EXPECT_EQ(e.extra, want.extra);
+    EXPECT_EQ(e.t_entry, want.t_entry) << "seq " << e.seq;
+    EXPECT_EQ(e.t_exit, want.t_exit) << "seq " << e.seq;
     ASSERT_EQ(e.mem.size(), want.mem.size());
     for (size_t i = 0; i < e.mem.size(); i++) {
       EXPECT_EQ(e.mem[i].addr, want.mem[i].addr);
@@ -440,6 +445,26 @@ TEST_F(TraceTest, RejectsWrongFormatVersion) {
     EXPECT_NE(std::string(e.what()).find("version"), std::string::npos) << e.what();
   }
   sql_exec(p, "DELETE FROM meta WHERE key='format_version'");
+  EXPECT_THROW(TraceReader{p}, Error);
+}
+
+// Version 1 (before times): the same events table without t_entry/t_exit.
+TEST_F(TraceTest, OpensVersionOneWithoutTimes) {
+  std::string p = write_sample_trace("t.db");
+  sql_exec(p, "UPDATE meta SET value=2 WHERE key='format_version'");  // the events match: fine
+  EXPECT_NO_THROW(TraceReader{p});
+  sql_exec(p, "UPDATE meta SET value=1 WHERE key='format_version'");  // they do not
+  EXPECT_THROW(TraceReader{p}, Error);
+  sql_exec(p, "ALTER TABLE events DROP COLUMN t_exit; ALTER TABLE events DROP COLUMN t_entry");
+  {
+    TraceReader r(p);
+    EXPECT_FALSE(r.has_times());
+    Event e;
+    ASSERT_TRUE(r.next(e));
+    EXPECT_FALSE(e.t_entry);
+    EXPECT_FALSE(e.t_exit);
+  }
+  sql_exec(p, "UPDATE meta SET value=2 WHERE key='format_version'");  // no times in version 2
   EXPECT_THROW(TraceReader{p}, Error);
 }
 
