@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "error.h"
+#include "verifier_log.h"
 
 #ifdef RP_HAVE_BPF
 #include <bpf/bpf.h>
@@ -58,12 +59,31 @@ bool bpf_permitted(std::string* why) {
 
 namespace {
 
-// libbpf explains failures at length (verifier logs); rp reports one line.
-// RP_BPF_DEBUG=1 shows libbpf's messages.
+// Why the verifier refused a program during the last load (verifier_log.h).
+std::string& refusal() {
+  static std::string reason;
+  return reason;
+}
+
+// libbpf explains failures at length (verifier logs of megabytes); rp reports
+// the verifier's last lines. RP_BPF_DEBUG=1 shows all of libbpf's messages.
 int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list ap) {
   static const bool debug = getenv("RP_BPF_DEBUG") != nullptr;
-  if (!debug || level == LIBBPF_DEBUG) return 0;
-  return vfprintf(stderr, fmt, ap);
+  if (level == LIBBPF_DEBUG) return 0;
+  va_list copy;
+  va_copy(copy, ap);
+  int n = vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  if (n > 0) {
+    std::string text(static_cast<size_t>(n) + 1, '\0');
+    va_copy(copy, ap);
+    vsnprintf(text.data(), text.size(), fmt, copy);
+    va_end(copy);
+    text.pop_back();
+    std::string reason = verifier_reason(text);
+    if (!reason.empty()) refusal() = std::move(reason);
+  }
+  return debug ? vfprintf(stderr, fmt, ap) : 0;
 }
 
 class BpfProducer : public KernelProducer {
@@ -119,7 +139,11 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   }
   int err = bpf_map__set_max_entries(skel_->maps.ring, static_cast<uint32_t>(cfg.ring_bytes));
   if (err) fail("cannot size the ring", -err);
+  refusal().clear();
   err = rp_bpf__load(skel_.get());
+  if (err && !refusal().empty())  // root or not, EACCES is the verifier's "no" then
+    throw Error("record: backend bpf: the kernel refused the eBPF program (" +
+                std::string(strerror(-err)) + "), " + refusal());
   if (err) fail("the kernel refused the eBPF program", -err);
   err = rp_bpf__attach(skel_.get());
   if (err) fail("cannot attach to the syscall tracepoints", -err);
