@@ -357,6 +357,26 @@ int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct tas
 /* ---- emitting one syscall: the buffer rules and the copying ---- */
 #include "rp_regions.bpf.h"
 
+/* The syscall record being built. On the BPF stack it made the deepest call
+ * chain (sys_exit, out_cb, the rules' walkers, put_region, chunk_cb) too deep
+ * for 6.1's verifier, which allows 512 bytes for all frames together, each
+ * rounded up to 32 ("combined stack size of 7 calls is 544. Too large").
+ * One slot per program and CPU: a program runs to its end on its CPU (no
+ * migration) and the kernel does not start it again there before it ends. */
+enum { SLOT_SYS_ENTER, SLOT_SYS_EXIT, NSLOTS };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NSLOTS);
+	__type(key, __u32);
+	__type(value, struct emit);
+} emit_slots SEC(".maps");
+
+static __always_inline struct emit *emit_slot(__u32 slot)
+{
+	return bpf_map_lookup_elem(&emit_slots, &slot);
+}
+
 /* Writes the syscall record after its data, or hands it to user space. */
 static __always_inline void finish(struct emit *e, __u32 tid)
 {
@@ -510,17 +530,21 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 		save_exec_path(th, s);
 	if (s->policy == RP_POLICY_EXIT) {
 		/* exit and exit_group never return: record them now. */
-		struct emit e;
+		struct emit *e = emit_slot(SLOT_SYS_ENTER);
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		init_rec(&e, pid_tgid, id);
-		__builtin_memcpy(e.rec.args, th->args, sizeof(e.rec.args));
-		e.rec.entry_seq = th->entry_seq;
-		e.rec.t_entry = th->t_entry;
-		e.rec.seq = e.k.seq = next_seq();
-		e.rec.tseq = ++th->tseq;
-		e.rec.h.flags = RP_SYSF_NO_EXIT;
+		if (!e) {
+			COUNT(lost, 1);
+			return 0;
+		}
+		init_rec(e, pid_tgid, id);
+		__builtin_memcpy(e->rec.args, th->args, sizeof(e->rec.args));
+		e->rec.entry_seq = th->entry_seq;
+		e->rec.t_entry = th->t_entry;
+		e->rec.seq = e->k.seq = next_seq();
+		e->rec.tseq = ++th->tseq;
+		e->rec.h.flags = RP_SYSF_NO_EXIT;
 		th->active = 0;
-		finish(&e, (__u32)pid_tgid);
+		finish(e, (__u32)pid_tgid);
 	}
 	return 0;
 }
@@ -542,26 +566,30 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	if (r)
 		rp_runner_sys_exit(r, task->pid, task->tgid, dying(task));
 	const struct bspec *s = spec_of(nr);
-	struct emit e;
+	struct emit *e = emit_slot(SLOT_SYS_EXIT);
 
-	init_rec(&e, pid_tgid, nr);
-	e.rec.ret = ret;
+	if (!e) {
+		COUNT(lost, 1);
+		return 0;
+	}
+	init_rec(e, pid_tgid, nr);
+	e->rec.ret = ret;
 	if (th && th->active) {
 		th->active = 0;
-		__builtin_memcpy(e.rec.args, th->args, sizeof(e.rec.args));
-		e.rec.entry_seq = th->entry_seq;
-		e.rec.t_entry = th->t_entry;
-		e.rec.entry_len[0] = th->entry_len[0];
-		e.rec.entry_len[1] = th->entry_len[1];
+		__builtin_memcpy(e->rec.args, th->args, sizeof(e->rec.args));
+		e->rec.entry_seq = th->entry_seq;
+		e->rec.t_entry = th->t_entry;
+		e->rec.entry_len[0] = th->entry_len[0];
+		e->rec.entry_len[1] = th->entry_len[1];
 	} else if (s && s->policy == RP_POLICY_EXECVE && ret == 0) {
 		/* Tracing began inside this execve (the traced program's first). */
-		e.rec.h.flags |= RP_SYSF_NO_ENTRY;
+		e->rec.h.flags |= RP_SYSF_NO_ENTRY;
 	} else if (s && s->policy == RP_POLICY_ENOSYS && ret == -E_NOSYS) {
 		/* Refused by rp's seccomp filter, which runs before sys_enter. */
 		for (int i = 0; i < 6; i++)
-			e.rec.args[i] = reg_arg(regs, i);
-		e.rec.entry_seq = next_seq();
-		e.rec.t_entry = e.rec.t_exit; /* refused before sys_enter: no time in it */
+			e->rec.args[i] = reg_arg(regs, i);
+		e->rec.entry_seq = next_seq();
+		e->rec.t_entry = e->rec.t_exit; /* refused before sys_enter: no time in it */
 	} else {
 		return 0; /* a new thread's return from clone, or tracing began mid-call */
 	}
@@ -569,7 +597,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	 * outputs do not matter (ptrace records it as never returning too). */
 	bool killed = task->pending.signal.sig[0] & (1ul << (RP_SIG_KILL - 1));
 	if (killed) {
-		e.rec.h.flags |= RP_SYSF_KILLED;
+		e->rec.h.flags |= RP_SYSF_KILLED;
 		COUNT(killed, 1);
 	}
 	if (!th)
@@ -578,34 +606,36 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		COUNT(lost, 1);
 		return 0;
 	}
-	e.rec.seq = e.k.seq = next_seq();
-	e.rec.tseq = ++th->tseq;
+	e->rec.seq = e->k.seq = next_seq();
+	e->rec.tseq = ++th->tseq;
 	if (cfg_one_cpu && nr == NR_OF(203, 122) && ret == 0)
-		repin(e.rec.tid); /* sched_setaffinity moved it off the recording's CPU */
+		repin(e->rec.tid); /* sched_setaffinity moved it off the recording's CPU */
 	if (s) {
 		/* After a successful execve the old mm (and its strings) is gone:
 		 * its path was copied at entry. */
-		if (s->policy == RP_POLICY_EXECVE && ret == 0)
-			put_exec_path(&e);
-		else if (s->smask)
-			bpf_loop(6, str_cb, &e, 0);
+		if (s->policy == RP_POLICY_EXECVE && ret == 0) {
+			put_exec_path(e);
+		} else if (s->smask) {
+			struct emit_ref ref = { e };
+			bpf_loop(6, str_cb, &ref, 0);
+		}
 		if (s->policy == RP_POLICY_EXECVE)
-			bpf_map_delete_elem(&exec_paths, &e.rec.tid);
+			bpf_map_delete_elem(&exec_paths, &e->rec.tid);
 		/* A killed call never returns: its outputs do not matter. */
-		put_buffers(&e, s, !killed);
+		put_buffers(e, s, !killed);
 		if (killed)
 			goto done;
 		if (s->policy == RP_POLICY_EXECVE && ret == 0)
-			put_at_random(&e);
-		if (rp_is_file_mmap(s->policy, ret, e.rec.args))
+			put_at_random(e);
+		if (rp_is_file_mmap(s->policy, ret, e->rec.args))
 			/* Its pages are not present yet: user space reads them. */
-			e.k.fail |= FAIL_USER;
-		if (e.rec.nr == NR_OF(30, 196) && !rp_is_error(ret))
+			e->k.fail |= FAIL_USER;
+		if (e->rec.nr == NR_OF(30, 196) && !rp_is_error(ret))
 			/* shmat: user space keeps the segment's bytes (common/shm_segment.h). */
-			e.k.fail |= FAIL_USER;
+			e->k.fail |= FAIL_USER;
 	}
 done:
-	finish(&e, (__u32)pid_tgid);
+	finish(e, (__u32)pid_tgid);
 	return 0;
 }
 

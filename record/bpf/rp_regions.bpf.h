@@ -74,7 +74,7 @@ __noinline int put_region(struct sink *k, __u64 addr, __u64 len)
 /* Path argument i, without its NUL, like read_cstring() in user space. */
 static long str_cb(__u32 i, void *ctx)
 {
-	struct emit *e = ctx;
+	struct emit *e = ((struct emit_ref *)ctx)->e;
 	const struct bspec *s = spec_of(e->rec.nr);
 	__u64 p = rp_arg(e->rec.args, i);
 

@@ -79,6 +79,13 @@ struct emit {
 	struct sink k;
 };
 
+/* A bpf_loop callback's context must be on the BPF stack (6.1 verifier), but
+ * the syscall being emitted lives in a per-CPU map slot (rp.bpf.c): the
+ * callbacks get a pointer to it. */
+struct emit_ref {
+	struct emit *e;
+};
+
 /* Copies [addr, addr + len) into data records (rp_regions.bpf.h). */
 __noinline int put_region(struct sink *k, __u64 addr, __u64 len);
 
@@ -134,7 +141,7 @@ static __always_inline void at(struct sink *k, __u32 idx, __u32 flags)
 /* Output descriptor i of the syscall in e (a bpf_loop callback). */
 static long out_cb(__u32 i, void *ctx)
 {
-	struct emit *e = (struct emit *)ctx;
+	struct emit *e = ((struct emit_ref *)ctx)->e;
 	const struct bspec *s = spec_of(e->rec.nr);
 
 	if (!s || e->k.fail || i >= 4)
@@ -155,8 +162,10 @@ static __always_inline void put_buffers(struct emit *e, const struct bspec *s, b
 		at(&e->k, RP_DATA_IDX_INPUT, RP_DATAF_INPUT);
 		rp_put_input(&e->k, s->in.kind, s->in.arg, s->in.p1, e->rec.args);
 	}
-	if (outputs && (s->out[0].kind | s->out[1].kind | s->out[2].kind | s->out[3].kind))
-		bpf_loop(4, out_cb, e, 0);
+	if (outputs && (s->out[0].kind | s->out[1].kind | s->out[2].kind | s->out[3].kind)) {
+		struct emit_ref ref = { e };
+		bpf_loop(4, out_cb, &ref, 0);
+	}
 }
 
 /* Values some outputs need from entry (rp_entry_len), read at sys_enter. */
