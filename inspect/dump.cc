@@ -3,7 +3,6 @@
 
 #include <cinttypes>
 #include <cstring>
-#include <ctime>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -12,6 +11,7 @@
 #include "decode/decode.h"
 #include "decode/xlat.h"
 #include "error.h"
+#include "inspect/dump_times.h"
 #include "inspect/inspect.h"
 #include "inspect/json.h"
 #include "inspect/progress.h"
@@ -153,65 +153,6 @@ std::string json_stack(const std::vector<std::string>& frames) {
   return out + "]";
 }
 
-// Event times are CLOCK_MONOTONIC; the trace's meta holds one (realtime,
-// monotonic) pair read together at the start, which turns them into wall-clock.
-struct Clock {
-  bool known = false;
-  int64_t realtime0 = 0, monotonic0 = 0;
-  int64_t wall(int64_t mono) const { return realtime0 + (mono - monotonic0); }
-};
-
-Clock trace_clock(TraceReader& r) {
-  Clock c;
-  if (!r.has_times()) return c;
-  c.realtime0 = r.meta_int("clock_realtime_ns", -1, -1, INT64_MAX);
-  c.monotonic0 = r.meta_int("clock_monotonic_ns", -1, -1, INT64_MAX);
-  c.known = c.realtime0 >= 0 && c.monotonic0 >= 0;
-  return c;
-}
-
-// The time strace shows for a line: the call's start (its stop for other events).
-std::optional<int64_t> line_time(const Event& e) { return e.t_entry ? e.t_entry : e.t_exit; }
-
-// How long a syscall ran: none for one that never returned (exit, exit_group,
-// killed in it), as strace -T shows none.
-std::optional<int64_t> duration(const Event& e) {
-  if (e.kind != EventKind::kSyscall || !e.t_entry || !e.t_exit) return std::nullopt;
-  const SyscallSpec* s = syscall_spec(e.nr);
-  if (e.extra == kNoReturn || (s && s->policy == RP_POLICY_EXIT)) return std::nullopt;
-  return *e.t_exit - *e.t_entry;
-}
-
-// s.us, as strace prints times and durations (ns truncated to us; >= 0).
-std::string seconds_us(int64_t ns) {
-  char buf[48];
-  int64_t us = (ns < 0 ? 0 : ns) / 1000;
-  snprintf(buf, sizeof buf, "%" PRId64 ".%06" PRId64, us / 1000000, us % 1000000);
-  return buf;
-}
-
-// strace -t (hh:mm:ss), -tt (hh:mm:ss.us), -ttt (epoch s.us), local time.
-std::string wall_text(int64_t wall_ns, int level) {
-  if (level >= 3) return seconds_us(wall_ns);
-  time_t sec = static_cast<time_t>(wall_ns / 1000000000);
-  struct tm tm{};
-  localtime_r(&sec, &tm);
-  char buf[48];
-  strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  if (level == 1) return buf;
-  char us[16];
-  snprintf(us, sizeof us, ".%06" PRId64, (wall_ns % 1000000000) / 1000);
-  return buf + std::string(us);
-}
-
-std::string json_times(const Event& e, const Clock& clock) {
-  std::string out;
-  auto t = line_time(e);
-  if (clock.known && t) out += ",\"t\":" + seconds_us(clock.wall(*t));
-  if (auto d = duration(e)) out += ",\"dur\":" + seconds_us(*d);
-  return out;
-}
-
 std::string json_event(const Event& e, const decode::Options& dopt, const std::string& arch,
                        const std::vector<std::string>* stack, const Clock& clock) {
   char head[96];
@@ -262,13 +203,16 @@ std::string json_event(const Event& e, const decode::Options& dopt, const std::s
 class Dumper {
  public:
   Dumper(const DumpOptions& o, TraceReader& r, const SyscallStacks* stacks)
-      : o_(o), f_(parse_filter(o.exprs)), stacks_(stacks) {
+      : o_(o),
+        f_(parse_filter(o.exprs)),
+        stacks_(stacks),
+        clock_(trace_clock(r)),
+        times_(o, clock_) {
     first_exec_.argv = r.list("argv");
     first_exec_.path = r.meta_or("exe_path", "?");
     first_exec_.env_vars = r.list("env").size();
     dopt_.string_limit = o.string_limit;
     arch_ = r.meta_or("arch", "?");
-    clock_ = trace_clock(r);
   }
 
   void print(const Event& e) {
@@ -297,7 +241,7 @@ class Dumper {
     }
     decode::Call call;
     if (e.kind == EventKind::kSyscall) call = decode::decode_call(e, dopt_);
-    std::cout << prefix(e) << time_prefix(e) << text(e, call) << time_spent(e) << "\n";
+    std::cout << prefix(e) << times_.before(e) << text(e, call) << times_.after(e) << "\n";
     for (const auto& frame : stack) std::cout << frame << "\n";
     if (e.kind == EventKind::kSyscall) buffers(e, call);
   }
@@ -323,31 +267,6 @@ class Dumper {
     char pid[32];
     snprintf(pid, sizeof pid, "[pid %5d] ", e.tid);  // strace's width
     return pid;
-  }
-
-  // -t/-tt/-ttt and -r, as strace puts them after "[pid N] "; blank for an
-  // event recorded without a time.
-  std::string time_prefix(const Event& e) {
-    std::string out;
-    auto t = line_time(e);
-    if (o_.timestamps) {
-      std::string w = t ? wall_text(clock_.wall(*t), o_.timestamps) : "";
-      size_t width = o_.timestamps == 1 ? 8 : o_.timestamps == 2 ? 15 : 17;
-      out += w + std::string(w.size() < width ? width - w.size() : 0, ' ') + " ";
-    }
-    if (o_.relative) {
-      std::string rel = t ? seconds_us(last_time_ ? *t - *last_time_ : 0) : "";
-      out += std::string(rel.size() < 13 ? 13 - rel.size() : 0, ' ') + rel + " ";
-    }
-    if (t) last_time_ = t;
-    return out;
-  }
-
-  // -T: " <s.us>" after a syscall that returned (strace shows none otherwise).
-  std::string time_spent(const Event& e) const {
-    if (!o_.durations) return "";
-    auto d = duration(e);
-    return d ? " <" + seconds_us(*d) + ">" : "";
   }
 
   std::string text(const Event& e, const decode::Call& call) const {
@@ -382,19 +301,15 @@ class Dumper {
   LiveTasks live_;
   std::string arch_;  // the recording machine's: how preempt events hold registers
   bool seen_exec_ = false;
-  Clock clock_;                     // -t, --json "t"
-  std::optional<int64_t> last_time_;  // -r: the previous line's time
+  Clock clock_;        // --json "t"
+  TimeColumns times_;  // -t/-tt/-ttt, -r, -T
 };
 
 }  // namespace
 
 int dump_main(const DumpOptions& o) {
   TraceReader r(o.trace);
-  if ((o.timestamps || o.relative || o.durations) && !trace_clock(r).known)
-    throw Error(o.trace + ": recorded without times (trace format version " +
-                r.meta_or("format_version", "?") + "): -t, -tt, -ttt, -r and -T need a trace "
-                "recorded by an rp that records them (version " + std::to_string(kTraceVersion) +
-                ")");
+  check_times_recorded(o, r);
   parse_filter(o.exprs);  // a bad -e is said before a -k replay, not after
   std::optional<SyscallStacks> stacks;
   if (o.stacks) stacks = collect_syscall_stacks(o.trace);
