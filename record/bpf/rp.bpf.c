@@ -361,8 +361,10 @@ int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct tas
  * chain (sys_exit, out_cb, the rules' walkers, put_region, chunk_cb) too deep
  * for 6.1's verifier, which allows 512 bytes for all frames together, each
  * rounded up to 32 ("combined stack size of 7 calls is 544. Too large").
- * One slot per program and CPU: a program runs to its end on its CPU (no
- * migration) and the kernel does not start it again there before it ends. */
+ * One slot per program and CPU: a tracepoint program runs to its end with
+ * preemption off (syscall tracepoints, faultable since 6.14, still disable it
+ * around BPF probes), and the kernel's per-CPU recursion guard (prog->active)
+ * does not start the same program again there before it ends. */
 enum { SLOT_SYS_ENTER, SLOT_SYS_EXIT, NSLOTS };
 
 struct {

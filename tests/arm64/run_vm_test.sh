@@ -78,7 +78,7 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initramfs.cpio.gz"
 
 serial=$work/serial.txt
-limit=${RP_ARM64_VM_TIMEOUT:-900}
+limit=${RP_ARM64_VM_TIMEOUT:-1500}
 start=$(date +%s)
 timeout "$limit" qemu-system-aarch64 -M virt -cpu max -accel tcg -m 1G -smp 1 -nic none \
   -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
