@@ -507,6 +507,11 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	th->nr = id;
 	for (int i = 0; i < 6; i++)
 		th->args[i] = reg_arg(regs, i);
+	/* It ran user code up to here: a switch from the last runner comes
+	 * before its entry. */
+	struct rp_runner *r = cfg_one_cpu ? runner() : 0;
+	if (r)
+		rp_runner_sys_enter(r, task->pid, task->tgid);
 	th->entry_seq = next_seq();
 	th->active = 1;
 	const struct bspec *s = spec_of(id);
