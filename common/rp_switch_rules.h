@@ -155,6 +155,17 @@ RP_INLINE bool rp_runner_sys_exit(struct rp_runner *r, __u32 tid, __u32 tgid, bo
 	return rp_note_runner(r, tid, tgid);
 }
 
+/* Thread tid enters a syscall (sys_enter): it ran user code up to its
+ * syscall instruction, so another thread's pending stop came before. Said
+ * before the entry takes its number. Its switch-in usually said so already;
+ * this holds the order where that was missed (bpf.threads saw a switch
+ * numbered between another thread's getcpu entry and exit, which replay
+ * could not reach). */
+RP_INLINE bool rp_runner_sys_enter(struct rp_runner *r, __u32 tid, __u32 tgid)
+{
+	return rp_note_runner(r, tid, tgid);
+}
+
 /* Thread tid exits: if it was the last runner, its stop is no switch to
  * replay (it will not be back). */
 RP_INLINE void rp_runner_exit(struct rp_runner *r, __u32 tid)

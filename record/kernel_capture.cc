@@ -298,11 +298,16 @@ void RecordDecoder::note_tseq(const rp_rec_syscall& r) {
     }
   }
   ThreadSeq& t = tseq_[r.tid];
-  if (r.tseq == 1 && t.seen) {  // a new thread got a recycled tid
+  // A thread's first record may come after its later ones: completed from
+  // user space after a stall, it is queued when the drain thread next looks,
+  // and the resumed thread's next records may be in the ring before that.
+  // Numbered before them, it is no new thread.
+  if (r.tseq == 1 && t.seen && r.seq > t.last_seq) {  // after all of them: a recycled tid
     stats_.tseq_gaps += t.gaps();
     t = ThreadSeq{};
   }
   t.max = std::max<uint64_t>(t.max, r.tseq);
+  t.last_seq = std::max<uint64_t>(t.last_seq, r.seq);
   t.seen++;
   // More numbers than the highest: two threads' under one tid.
   if (t.seen > t.max) stats_.tseq_mixed = true;
@@ -576,8 +581,12 @@ void KernelCapture::finish() {
       std::lock_guard wl(writer_mu_);
       write(o);
     }
+    // A call that never returned has no outputs: its record is whole.
     bool needs_nothing = r.h.flags & (RP_SYSF_NO_EXIT | RP_SYSF_KILLED);
-    if (!needs_nothing) unresolved_++;
+    if (needs_nothing)
+      assisted_++;
+    else
+      unresolved_++;
     std::lock_guard lk(done_mu_);
     done_elsewhere_.push_back(r);
   }

@@ -175,6 +175,7 @@ class RecordDecoder {
   };
   struct ThreadSeq {
     uint64_t max = 0, seen = 0;
+    uint64_t last_seq = 0;    // the highest global number among its records
     uint64_t gaps() const { return max > seen ? max - seen : 0; }
   };
   void add_data(Pending& p, const rp_rec_data& d, const char* payload);

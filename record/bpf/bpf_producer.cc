@@ -133,6 +133,9 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   skel_->rodata->cfg_one_cpu = cfg.one_cpu ? 1 : 0;
   // Wake the drainer in batches, long before the ring is full.
   skel_->rodata->cfg_wake_bytes = std::min<uint64_t>(cfg.ring_bytes / 16, 2u << 20);
+  // Room for ~3500 switch records (or 430 in a 1 MiB ring) while the drainer
+  // waits for a CPU: records that can stall instead leave it free.
+  skel_->rodata->cfg_fill_limit = cfg.ring_bytes - std::min<uint64_t>(cfg.ring_bytes / 8, 1u << 20);
   if (!cfg.comm.empty()) {
     skel_->rodata->cfg_by_comm = 1;
     std::strncpy(skel_->rodata->cfg_comm, cfg.comm.c_str(), sizeof skel_->rodata->cfg_comm - 1);

@@ -43,6 +43,10 @@ const volatile __u32 cfg_by_comm = 0;    /* 1: trace tasks whose comm is cfg_com
 const volatile char cfg_comm[16] = {};
 const volatile __u32 cfg_stall = 1;      /* 0: no ptrace supervisor, never stop threads */
 const volatile __u64 cfg_wake_bytes = 1; /* wake the drainer at this much pending data */
+/* Records that have another way out (a stall, or a syscall record marked
+ * incomplete) leave the ring's last bytes to those that have none: thread
+ * switches, in a ring kept full while the drainer waits for a CPU. */
+const volatile __u64 cfg_fill_limit = -1;
 /* 1: the recording runs on one CPU (record/cpu_pin.h): emit RP_REC_SWITCH
  * records and stop a thread whose sched_setaffinity succeeded, so that the
  * supervisor pins it back. Replayable recordings only (needs the supervisor). */
@@ -162,6 +166,12 @@ struct {
 } repins SEC(".maps");
 
 /* ---- helpers ---- */
+/* A ring record of SIZE bytes (a constant) for a record that can go
+ * elsewhere when there is no room: none past cfg_fill_limit. */
+#define RESERVE_YIELDING(SIZE)                                                            \
+	(bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + (SIZE) > cfg_fill_limit ? 0          \
+		: bpf_ringbuf_reserve(&ring, (SIZE), 0))
+
 static __always_inline struct rp_bpf_counters *cnt(void)
 {
 	__u32 zero = 0;
@@ -383,7 +393,7 @@ static __always_inline struct emit *emit_slot(__u32 slot)
 static __always_inline void finish(struct emit *e, __u32 tid)
 {
 	if (!e->k.fail) {
-		struct rp_rec_syscall *r = bpf_ringbuf_reserve(&ring, sizeof(*r), 0);
+		struct rp_rec_syscall *r = RESERVE_YIELDING(sizeof(*r));
 		if (r) {
 			e->rec.ndata = e->k.ndata;
 			__builtin_memcpy(r, &e->rec, sizeof(*r));
@@ -473,7 +483,7 @@ static __noinline void put_exec_path(struct emit *e)
 	x = bpf_map_lookup_elem(&exec_paths, &tid);
 	if (!x || x->unread)
 		return;
-	struct rp_rec_data *d = bpf_ringbuf_reserve(&ring, DATA_HDR + STR_MAX, 0);
+	struct rp_rec_data *d = RESERVE_YIELDING(DATA_HDR + STR_MAX);
 	if (!d) {
 		e->k.fail |= FAIL_RING;
 	} else {
@@ -521,6 +531,11 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	th->nr = id;
 	for (int i = 0; i < 6; i++)
 		th->args[i] = reg_arg(regs, i);
+	/* It ran user code up to here: a switch from the last runner comes
+	 * before its entry. */
+	struct rp_runner *r = cfg_one_cpu ? runner() : 0;
+	if (r)
+		rp_runner_sys_enter(r, task->pid, task->tgid);
 	th->entry_seq = next_seq();
 	th->t_entry = bpf_ktime_get_ns();
 	th->active = 1;

@@ -15,7 +15,7 @@ struct chunk_ctx {
  * constant sizes, so records come in a few size classes. */
 #define PUT_CHUNK(CAP)                                                                 \
 	do {                                                                           \
-		struct rp_rec_data *d = bpf_ringbuf_reserve(&ring, DATA_HDR + (CAP), 0); \
+		struct rp_rec_data *d = RESERVE_YIELDING(DATA_HDR + (CAP));         \
 		if (!d) {                                                              \
 			c->k.fail |= FAIL_RING;                                        \
 			return 1;                                                      \
@@ -82,7 +82,7 @@ static long str_cb(__u32 i, void *ctx)
 		return 1;
 	if (!(s->smask & (1u << i)) || !p)
 		return 0;
-	struct rp_rec_data *d = bpf_ringbuf_reserve(&ring, DATA_HDR + STR_MAX, 0);
+	struct rp_rec_data *d = RESERVE_YIELDING(DATA_HDR + STR_MAX);
 	if (!d) {
 		e->k.fail |= FAIL_RING;
 		return 1;

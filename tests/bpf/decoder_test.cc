@@ -175,6 +175,23 @@ TEST(RecordDecoder, RecycledTidStartsANewSequence) {
   EXPECT_EQ(f.dec.lost(), 0u);
 }
 
+// A thread's first call stalled (completed from user space) while its next
+// calls went through the ring: the drain thread may queue those first.
+TEST(RecordDecoder, FirstRecordCompletedAfterLaterOnesIsNoNewThread) {
+  Feeder f;
+  f.feed(sys(5, 7, 2, SYS_getpid, 7, 0));
+  f.feed(sys(7, 7, 3, SYS_getpid, 7, 0));
+  rp_rec_syscall first{};
+  first.seq = 3;
+  first.tid = 7;
+  first.tseq = 1;
+  f.dec.completed_elsewhere(first);
+  f.feed(sys(9, 7, 4, SYS_getpid, 7, 0));
+  f.dec.finish();
+  ASSERT_TRUE(f.dec.lost().has_value());
+  EXPECT_EQ(*f.dec.lost(), 0u);
+}
+
 // exec from a thread other than the leader: the exec'ing thread (tid 8, its
 // numbers 1..3) goes on under the leader's tid 7 (whose numbers were 1..5).
 TEST(RecordDecoder, ThreadTakingOverTheLeadersTidCarriesItsNumbers) {

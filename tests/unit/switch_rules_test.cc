@@ -147,6 +147,7 @@ class SwitchRunner : public ::testing::Test {
     return rp_runner_sys_exit(&r_, tid, 100, dying);
   }
   bool switched_in(uint32_t tid) { return rp_note_runner(&r_, tid, 100); }
+  bool sys_enter(uint32_t tid) { return rp_runner_sys_enter(&r_, tid, 100); }
 
   rp_runner r_;
 };
@@ -177,6 +178,18 @@ TEST_F(SwitchRunner, SwitchInAfterAUserStopEmitsTheOtherThreadsStop) {
   EXPECT_TRUE(switched_in(2));
   ASSERT_EQ(emitted.size(), 1u);
   EXPECT_EQ(emitted[0].tid, 1u);
+}
+
+// Thread 2 ran user code up to a syscall: 1's stop is written before the
+// entry takes its number, even if 2's switch-in was not seen.
+TEST_F(SwitchRunner, SyscallEntryAfterAUserStopEmitsTheOtherThreadsStop) {
+  stop(preempted(1));
+  EXPECT_TRUE(sys_enter(2));
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+  EXPECT_FALSE(sys_exit(2));  // already written: not again at its exit
+  EXPECT_FALSE(sys_enter(2));
+  EXPECT_EQ(emitted.size(), 1u);
 }
 
 TEST_F(SwitchRunner, SignalAndQuietStopsAreNotPendingButEndTheOthersRun) {
