@@ -133,11 +133,15 @@ static __always_inline void at(struct sink *k, __u32 idx, __u32 flags)
 
 /* The rule walks below are global functions: the verifier checks each once,
  * with e's fields unknown, rather than once for every state rp_sys_exit
- * reaches them in (inlined, the output walk alone cost sys_exit ~350k
+ * reaches them in (inlined into a bpf_loop callback, which 6.18 re-verifies
+ * until its states converge, the output walk cost ~350k of sys_exit's 468k
  * verified instructions). A global function takes e as plain memory: it
- * checks e itself and looks the syscall up again. */
+ * checks e itself and looks the syscall up again. The caller calls them
+ * directly, not from a callback: Debian 6.1 counts every frame of the
+ * deepest chain (outputs -> msghdr -> iov -> region -> chunk) against 8
+ * frames and 512 bytes of stack. */
 
-/* Output descriptor i of the syscall in e; non-zero stops the loop. */
+/* Output descriptor i of the syscall in e; non-zero: stop (the walk failed). */
 __noinline int put_output(struct emit *e, __u32 i)
 {
 	const struct bspec *s;
@@ -171,19 +175,16 @@ __noinline int put_input(struct emit *e)
 	return 0;
 }
 
-/* Output descriptor i of the syscall in e (a bpf_loop callback). */
-static long out_cb(__u32 i, void *ctx)
-{
-	return put_output((struct emit *)ctx, i) ? 1 : 0;
-}
-
 /* The outputs and the input descriptor of the syscall in e (not its strings). */
 static __always_inline void put_buffers(struct emit *e, const struct bspec *s, bool outputs)
 {
 	if (s->in.kind != RP_SZ_NONE && s->in.arg >= 0)
 		put_input(e);
-	if (outputs && (s->out[0].kind | s->out[1].kind | s->out[2].kind | s->out[3].kind))
-		bpf_loop(4, out_cb, e, 0);
+	if (!outputs)
+		return;
+	for (__u32 i = 0; i < 4; i++)
+		if (s->out[i].kind != RP_SZ_NONE && put_output(e, i))
+			break;
 }
 
 /* Values some outputs need from entry (rp_entry_len), read at sys_enter. */
