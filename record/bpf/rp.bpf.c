@@ -368,7 +368,7 @@ int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct tas
 #include "rp_regions.bpf.h"
 
 /* The syscall record being built. On the BPF stack it made the deepest call
- * chain (sys_exit, out_cb, the rules' walkers, put_region, chunk_cb) too deep
+ * chain (sys_exit, the rules' walkers, put_region, chunk_cb) too deep
  * for 6.1's verifier, which allows 512 bytes for all frames together, each
  * rounded up to 32 ("combined stack size of 7 calls is 544. Too large").
  * One slot per program and CPU: a tracepoint program runs to its end with

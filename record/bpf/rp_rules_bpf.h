@@ -138,13 +138,25 @@ static __always_inline void at(struct sink *k, __u32 idx, __u32 flags)
 	k->flags = flags;
 }
 
-/* Output descriptor i of the syscall in e (a bpf_loop callback). */
-static long out_cb(__u32 i, void *ctx)
-{
-	struct emit *e = ((struct emit_ref *)ctx)->e;
-	const struct bspec *s = spec_of(e->rec.nr);
+/* The rule walks below are global functions: the verifier checks each once,
+ * with e's fields unknown, rather than once for every state rp_sys_exit
+ * reaches them in (inlined into a bpf_loop callback, which 6.18 re-verifies
+ * until its states converge, the output walk cost ~350k of sys_exit's 468k
+ * verified instructions). A global function takes e as plain memory: it
+ * checks e itself and looks the syscall up again. The caller calls them
+ * directly, not from a callback: Debian 6.1 counts every frame of the
+ * deepest chain (outputs -> msghdr -> iov -> region -> chunk) against 8
+ * frames and 512 bytes of stack. */
 
-	if (!s || e->k.fail || i >= 4)
+/* Output descriptor i of the syscall in e; non-zero: stop (the walk failed). */
+__noinline int put_output(struct emit *e, __u32 i)
+{
+	const struct bspec *s;
+
+	if (!e || e->k.fail || i >= 4)
+		return 1;
+	s = spec_of(e->rec.nr);
+	if (!s)
 		return 1;
 	const struct bout *o = &s->out[i & 3];
 	if (o->arg < 0 || o->kind == RP_SZ_NONE)
@@ -155,17 +167,31 @@ static long out_cb(__u32 i, void *ctx)
 	return e->k.fail ? 1 : 0;
 }
 
+/* The input descriptor of the syscall in e: the bytes a write-like call sends. */
+__noinline int put_input(struct emit *e)
+{
+	const struct bspec *s;
+
+	if (!e || e->k.fail)
+		return 0;
+	s = spec_of(e->rec.nr);
+	if (!s || s->in.kind == RP_SZ_NONE || s->in.arg < 0)
+		return 0;
+	at(&e->k, RP_DATA_IDX_INPUT, RP_DATAF_INPUT);
+	rp_put_input(&e->k, s->in.kind, s->in.arg, s->in.p1, e->rec.args);
+	return 0;
+}
+
 /* The outputs and the input descriptor of the syscall in e (not its strings). */
 static __always_inline void put_buffers(struct emit *e, const struct bspec *s, bool outputs)
 {
-	if (s->in.kind != RP_SZ_NONE && s->in.arg >= 0) {
-		at(&e->k, RP_DATA_IDX_INPUT, RP_DATAF_INPUT);
-		rp_put_input(&e->k, s->in.kind, s->in.arg, s->in.p1, e->rec.args);
-	}
-	if (outputs && (s->out[0].kind | s->out[1].kind | s->out[2].kind | s->out[3].kind)) {
-		struct emit_ref ref = { e };
-		bpf_loop(4, out_cb, &ref, 0);
-	}
+	if (s->in.kind != RP_SZ_NONE && s->in.arg >= 0)
+		put_input(e);
+	if (!outputs)
+		return;
+	for (__u32 i = 0; i < 4; i++)
+		if (s->out[i].kind != RP_SZ_NONE && put_output(e, i))
+			break;
 }
 
 /* Values some outputs need from entry (rp_entry_len), read at sys_enter. */
