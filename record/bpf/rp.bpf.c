@@ -37,6 +37,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define DATA_HDR sizeof(struct rp_rec_data)
 
 #define E_NOSYS 38
+#define SECCOMP_MODE_FILTER_ 2 /* linux/seccomp.h, not in vmlinux.h */
 
 /* ---- configuration: set by the loader before the program is loaded ---- */
 const volatile __u32 cfg_by_comm = 0;    /* 1: trace tasks whose comm is cfg_comm */
@@ -104,6 +105,9 @@ struct thread {
 	__u32 entry_len[2];
 	__u32 active;
 	__u32 user_stop; /* off the CPU outside a syscall: resumes in user code */
+	/* It came back from a syscall since tracing began: a later sys_exit
+	 * without its sys_enter is a call a seccomp filter answered. */
+	__u32 returned;
 };
 
 struct {
@@ -566,6 +570,22 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/* sys_exit without sys_enter: was the call answered by a seccomp filter
+ * (RET_ERRNO, RET_TRAP, RET_USER_NOTIF...)? The kernel runs the filters
+ * before the sys_enter tracepoint, and a call they answer skips it but
+ * still reaches sys_exit, with the filter's answer in ax (for RET_TRAP, ax
+ * rolled back to the number) and the number in orig_ax. rp's own filter
+ * refuses its ENOSYS calls so. Any thread's other entry-less sys_exits come
+ * before it first returned from a syscall while traced: a new thread's return
+ * from clone, tracing that began inside a call. */
+static __always_inline bool answered_by_seccomp(struct task_struct *task, struct thread *th,
+						const struct bspec *s, __s64 nr, long ret)
+{
+	if (s && s->policy == RP_POLICY_ENOSYS && ret == -E_NOSYS)
+		return true; /* refused by rp's filter: it never runs, whoever asks */
+	return nr >= 0 && th && th->returned && task->seccomp.mode == SECCOMP_MODE_FILTER_;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -601,14 +621,19 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	} else if (s && s->policy == RP_POLICY_EXECVE && ret == 0) {
 		/* Tracing began inside this execve (the traced program's first). */
 		e->rec.h.flags |= RP_SYSF_NO_ENTRY;
-	} else if (s && s->policy == RP_POLICY_ENOSYS && ret == -E_NOSYS) {
-		/* Refused by rp's seccomp filter, which runs before sys_enter. */
+	} else if (answered_by_seccomp(task, th, s, nr, ret)) {
 		for (int i = 0; i < 6; i++)
 			e->rec.args[i] = reg_arg(regs, i);
 		e->rec.entry_seq = next_seq();
-		e->rec.t_entry = e->rec.t_exit; /* refused before sys_enter: no time in it */
+		e->rec.t_entry = e->rec.t_exit; /* answered before sys_enter: no time in it */
 	} else {
-		return 0; /* a new thread's return from clone, or tracing began mid-call */
+		/* A new thread's return from clone, or tracing began mid-call:
+		 * its next entry-less sys_exit is a seccomp-answered call. */
+		if (!th)
+			th = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (th)
+			th->returned = 1;
+		return 0;
 	}
 	/* A fatal signal is pending: the call never returns to user space, its
 	 * outputs do not matter (ptrace records it as never returning too). */
@@ -623,6 +648,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		COUNT(lost, 1);
 		return 0;
 	}
+	th->returned = 1;
 	e->rec.seq = e->k.seq = next_seq();
 	e->rec.tseq = ++th->tseq;
 	if (cfg_one_cpu && nr == NR_OF(203, 122) && ret == 0)
