@@ -64,6 +64,7 @@ struct rp_thread {
 	struct task_struct *task;   /* identity only; never dereferenced after exit */
 	u64 tseq;
 	bool in_sys;                /* saw sys_enter, waiting for sys_exit */
+	bool returned;              /* came back from a syscall since tracing began */
 	bool work_queued;
 	long nr;
 	u64 args[6];
@@ -101,6 +102,8 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
  * in user code (where the drainer must not be woken), else back from a
  * syscall (sys_exit). */
 void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched_in);
+/* t (current) enters a syscall: it ran user code up to there. */
+void rp_switch_enter(struct task_struct *t);
 /* t exits: its stop, if it ran last, is no switch to replay. */
 void rp_switch_exit(struct task_struct *t);
 /* Writes records that found the ring full earlier (probe context). */

@@ -16,6 +16,7 @@
 #include <linux/kprobes.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
+#include <linux/seccomp.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/task_work.h>
@@ -281,6 +282,12 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 		atomic64_inc(&rp->st.lost);  /* 32-bit syscalls are not modelled */
 		return;
 	}
+	if (rp_switches()) {
+		/* It ran user code up to here: a switch from the last runner
+		 * comes before its entry (common/rp_switch_rules.h). */
+		rp_switch_flush();
+		rp_switch_enter(current);
+	}
 	s = rp_spec(id);
 	th->nr = id;
 	syscall_get_arguments(current, regs, (unsigned long *)th->args);
@@ -358,6 +365,25 @@ static void rp_stop_after_affinity(struct rp_thread *th, long ret)
 	send_sig(SIGSTOP, current, 1);  /* SI_KERNEL, like bpf_send_signal_thread */
 }
 
+/* A sys_exit without its sys_enter: was the call answered by a seccomp
+ * filter (RET_ERRNO, RET_TRAP, RET_USER_NOTIF...)? The kernel runs the
+ * filters before the sys_enter tracepoint; a call they answer skips it but
+ * still reaches sys_exit, the answer in the return register (for RET_TRAP
+ * rolled back to the number), the number in place. rp's own filter refuses
+ * its ENOSYS calls so. A thread's other entry-less exits come before it
+ * first returned from a syscall while traced (returned): a new thread's
+ * return from clone, tracing that began inside a call. */
+static bool rp_answered_by_seccomp(bool returned, long nr, int pol, long ret)
+{
+	if (pol == RP_POLICY_ENOSYS && ret == -ENOSYS)
+		return true;  /* refused by rp's filter: it never runs, whoever asks */
+#ifdef CONFIG_SECCOMP_FILTER
+	return returned && nr >= 0 && READ_ONCE(current->seccomp.mode) == SECCOMP_MODE_FILTER;
+#else
+	return false;
+#endif
+}
+
 static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 {
 	struct rp_rec_syscall rec;
@@ -383,24 +409,28 @@ static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 	} else {
 		/* An exit without its entry is recorded only where the other
 		 * backends record one too: the traced program's first execve
-		 * (tracing began inside it) and a call refused by a seccomp
-		 * filter (it runs before sys_enter). Otherwise it is a new
-		 * thread's return from clone or tracing began mid-call. */
+		 * (tracing began inside it) and a call a seccomp filter answered
+		 * (it runs before sys_enter). Otherwise it is a new thread's
+		 * return from clone or tracing began mid-call. */
 		long nr = syscall_get_nr(current, regs);
 		int pol = rp_spec_policy(rp_spec(nr));
+		bool exec = pol == RP_POLICY_EXECVE && ret == 0;
+		bool returned = th->returned;
 
-		if (!(pol == RP_POLICY_EXECVE && ret == 0) && !(pol == RP_POLICY_ENOSYS && ret == -ENOSYS))
+		th->returned = true;
+		if (!exec && !rp_answered_by_seccomp(returned, nr, pol, ret))
 			return;
 		rp_fill_syscall(&rec, th);
 		rec.nr = nr;
-		if (pol == RP_POLICY_EXECVE) {
+		if (exec) {
 			rec.h.flags = RP_SYSF_NO_ENTRY;
 		} else {
 			syscall_get_arguments(current, regs, (unsigned long *)rec.args);
 			rec.entry_seq = rp_next_seq();
-			rec.t_entry = rec.t_exit;  /* refused before sys_enter: no time in it */
+			rec.t_entry = rec.t_exit;  /* answered before sys_enter: no time in it */
 		}
 	}
+	th->returned = true;
 	if (fatal_signal_pending(current)) {
 		/* The call never returns to user space: no outputs (ptrace
 		 * records it the same way). */

@@ -157,6 +157,18 @@ void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched
 		rp_ring_wake(&rp->ring);
 }
 
+void rp_switch_enter(struct task_struct *t)
+{
+	unsigned long flags;
+	bool emitted;
+
+	raw_spin_lock_irqsave(&rp_switch_lock, flags);
+	emitted = rp_runner_sys_enter(&rp_runner, task_pid_nr(t), task_tgid_nr(t));
+	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
+	if (emitted)
+		rp_ring_wake(&rp->ring);
+}
+
 void rp_switch_exit(struct task_struct *t)
 {
 	unsigned long flags;

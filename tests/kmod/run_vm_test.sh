@@ -35,6 +35,8 @@ kernel=/boot/vmlinuz-$kver
 bios=/usr/share/qemu/qboot.rom
 busybox=$(command -v busybox || true)
 samples="random_bytes urandom pids clock file_reader sysv_msgq buffer_kinds crash_bug stress"
+# Conformance programs (tests/conformance/progs), built static in kmod/.
+conf="seccomp_filter"
 # Threads racing in user code replay exactly (issue 11): needs the recording's
 # one-CPU placement and the switch decoder (record/), and `rp info`'s
 # "switches:" line, not on main yet: RP_VM_RACE=1 adds it.
@@ -47,7 +49,7 @@ command -v cpio >/dev/null || skip "cpio not installed"
 [ -n "$busybox" ] && ldd "$busybox" 2>&1 | grep -q "not a dynamic" || skip "no static busybox (busybox-static)"
 [ -f "$module" ] || skip "no $module (linux-headers-$kver missing?)"
 for f in "$build/rp" "$build/kmod/kmod_selftest" "$build/kmod/kmod_switch_test" \
-         "$build/kmod/kmod_race_sample"; do [ -x "$f" ] || skip "$f not built"; done
+         "$build/kmod/kmod_race_sample" $(for c in $conf; do echo "$build/kmod/kmod_conf_$c"; done); do [ -x "$f" ] || skip "$f not built"; done
 for s in $samples; do
   [ -x "$build/samples/sample_${s}_static" ] || skip "sample_${s}_static not built"
 done
@@ -61,13 +63,14 @@ cp "$module" "$root/rp.ko"
 cp "$build/kmod/kmod_selftest" "$build/kmod/kmod_switch_test" "$root/bin/"
 cp "$build/kmod/kmod_race_sample" "$root/samples/race"
 for s in $samples; do cp "$build/samples/sample_${s}_static" "$root/samples/$s"; done
+for c in $conf; do cp "$build/kmod/kmod_conf_$c" "$root/samples/$c"; done
 # rp is dynamically linked: bring its libraries and loader along.
 cp "$build/rp" "$root/bin/rp"
 for lib in $(ldd "$build/rp" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"
 done
-echo "$samples" > "$root/samples.list"
+echo "$samples $conf" > "$root/samples.list"
 
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
@@ -191,7 +194,7 @@ tr -d '\r' < "$serial" | grep -E "^(PASS|FAIL|TIME|RP-VM|  )"
 nfail=$(tr -d '\r' < "$serial" | grep -c "^FAIL ")
 npass=$(tr -d '\r' < "$serial" | grep -c "^PASS ")
 expected=14  # checks, and the PASS line each self-test prints
-[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + 1 + 3 * $(echo $samples | wc -w) ))
+[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + 1 + 3 * $(echo $samples $conf | wc -w) ))
 [ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && expected=$(( expected + 5 ))
 if [ $qrc = 124 ]; then echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
 if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
