@@ -24,6 +24,16 @@ tr '\r' '\n' <"$TMP/tty.log" | grep -v '^Script \(started\|done\)' | grep -v '^$
 [ "$(tr '\r' '\n' <"$TMP/tty.log" | grep -v '^Script \(started\|done\)' | grep -v '^$' | tail -1)" = $'\e[K' ] ||
     { show "$TMP/tty.log"; fail "progress line not erased at the end"; }
 
+note "replay: no progress inside the program's unfinished stderr line"
+# The whole run is one stderr line written in two parts: the update due at the
+# 1024th event must wait for its end (else "\r" would overwrite "part ").
+record part sh -c 'printf "part " >&2; i=0; while [ $i -lt 2000 ]; do : >/dev/null; i=$((i+1)); done; echo end >&2'
+assert_eq "$REC_STATUS" 0 "record part"
+[ "$("$RP" dump "$TMP/part.db" | wc -l)" -gt 2048 ] || fail "part: too few events for an update"
+script -qec "'$RP' replay '$TMP/part.db' > '$TMP/part.out'" "$TMP/part.log" >/dev/null </dev/null ||
+    fail "rp replay part under script"
+grep -q 'part end' "$TMP/part.log" || { show "$TMP/part.log"; fail "progress inside the program's stderr line"; }
+
 note "replay, stdout on the terminal too: no progress"
 script -qec "'$RP' replay '$TMP/loop.db'" "$TMP/tty2.log" >/dev/null </dev/null || fail "rp replay under script (2)"
 assert_contains "$TMP/tty2.log" "n=200000" "replay to the terminal"
