@@ -14,7 +14,7 @@
 #include "inspect/dump_times.h"
 #include "inspect/inspect.h"
 #include "inspect/json.h"
-#include "inspect/progress.h"
+#include "progress.h"
 #include "inspect/stack_dump.h"
 #include "render.h"
 #include "syscall_table.h"

@@ -17,7 +17,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "inspect/progress.h"
+#include "progress.h"
 #include "inspect/stack_modules.h"
 #include "proc_maps.h"
 #include "trace_check.h"

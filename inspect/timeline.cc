@@ -16,7 +16,7 @@
 #include "inspect/inspect.h"
 #include "inspect/json.h"
 #include "inspect/processes.h"
-#include "inspect/progress.h"
+#include "progress.h"
 #include "render.h"
 #include "trace.h"
 

@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -16,6 +18,7 @@
 #include "bpf_producer.h"
 #include "buffers.h"
 #include "error.h"
+#include "progress.h"
 #include "syscall_table.h"
 #include "shm_segment.h"
 #include "sysv_sem.h"
@@ -449,6 +452,7 @@ void KernelCapture::write(RecordDecoder::Out& o) {
     w_.add_mapping(*o.mapping);
   }
   w_.add_event(o.event);
+  written_seq_ = std::max(written_seq_, o.event.seq);
 }
 
 // Only what cannot wait: move the ring's records into memory as they are, so
@@ -535,7 +539,11 @@ void KernelCapture::writer_loop() {
       writer_idle_ = queue_.empty();
       q_cv_.wait(lk, [&] { return !queue_.empty() || drained_; });
       writer_idle_ = false;
-      if (queue_.empty()) break;
+      if (queue_.empty()) {
+        writer_done_ = true;
+        writer_done_cv_.notify_all();
+        break;
+      }
       chunk = std::move(queue_.front());
       queue_.pop_front();
       queued_bytes_ -= chunk.size();
@@ -568,6 +576,26 @@ void KernelCapture::write_batch(std::vector<RecordDecoder::Out>& batch) {
   }
 }
 
+// The writer runs behind a program that makes syscalls fast (1,000,000
+// getppid calls: ~7 s of backlog after it exits), so say how far it is: the
+// sequence number of the latest event written out of the last one handed out
+// (syscall entries take numbers too: a count of events would reach ~50 %).
+void KernelCapture::wait_for_writer() {
+  if (!writer_.joinable()) return;
+  Progress progress("record: writing the trace", p_.last_seq(), /*every=*/1);
+  std::unique_lock lk(q_mu_);
+  while (!writer_done_cv_.wait_for(lk, std::chrono::milliseconds(100), [&] { return writer_done_; })) {
+    lk.unlock();
+    uint64_t written;
+    {
+      std::lock_guard wl(writer_mu_);
+      written = written_seq_;
+    }
+    progress.step(written);
+    lk.lock();
+  }
+}
+
 void KernelCapture::finish() {
   if (finished_) return;
   finished_ = true;
@@ -593,6 +621,7 @@ void KernelCapture::finish() {
   // The program is gone: the backlog is all that is left to wait for.
   writer_normal_priority();
   stopping_ = true;
+  wait_for_writer();
   if (drain_.joinable()) drain_.join();
   if (writer_.joinable()) writer_.join();
   dec_.finish();

@@ -275,6 +275,7 @@ class KernelCapture : public EventsOnlyHooks {
   void write(RecordDecoder::Out& o);  // writer lock held
   void add_exec_name(Event& e);       // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
+  void wait_for_writer();  // finish(), showing progress
 
   KernelProducer& p_;
   TraceWriter& w_;
@@ -284,16 +285,18 @@ class KernelCapture : public EventsOnlyHooks {
 
   std::mutex writer_mu_;
   std::unordered_map<pid_t, std::string> exec_names_;  // writer lock
+  uint64_t written_seq_ = 0;  // writer lock: the latest event written (for progress)
   std::string write_error_;  // writer lock; set once, then nothing more is written
   std::function<void()> on_write_error_;
   std::function<void()> on_repin_;
   std::mutex q_mu_;
-  std::condition_variable q_cv_, q_space_cv_;
+  std::condition_variable q_cv_, q_space_cv_, writer_done_cv_;
   // Raw ring records, as drained: each a u32 length, then the record's bytes.
   std::deque<RawChunk> queue_;
   std::vector<RawChunk> spare_;  // emptied chunks, for the drain thread to reuse
   size_t queued_bytes_ = 0;
   bool drained_ = false;  // the drain thread is done: the writer exits when empty
+  bool writer_done_ = false;  // the writer has written the whole queue
 
   std::mutex done_mu_;
   std::vector<rp_rec_syscall> done_elsewhere_;  // tracer -> drain thread

@@ -168,7 +168,9 @@ int Replayer::run() {
     notify(ReplayStop::kBeforeEvent, e.tid, 0, &e);
     entries.enter_before(e.seq, [&](const SyscallEntry& s) { return enter_syscall(s, e); });
     dispatch(e);
+    if (progress_) progress_->step(events_);
   }
+  if (progress_) progress_->clear();
   notify(ReplayStop::kEnd, 0);
   std::optional<int> root_status = tasks_[root_rec_].exit_status;  // before kill_all
   kill_all();  // the recording ended here; anything still running has no trace left
@@ -184,6 +186,8 @@ int replay_main(const ReplayOptions& opts) {
   if (arch != kArchName)
     throw Error("trace was recorded on " + arch + ", this machine is " + kArchName);
   Replayer r(trace, opts.quiet);
+  Progress progress("replay", static_cast<uint64_t>(trace.count("events")));
+  r.set_progress(&progress);
   return r.run();
 }
 

@@ -17,6 +17,7 @@
 #include "file_maps.h"
 #include "launch.h"
 #include "output_fds.h"
+#include "progress.h"
 #include "replay_task.h"
 #include "trace.h"
 
@@ -96,6 +97,8 @@ class Replayer {
   void set_control(ReplayControl* c) { control_ = c; }
   void set_quiet(bool q) { quiet_ = q; }
   void set_syscall_observer(SyscallObserver* o) { syscall_observer_ = o; }
+  // Stepped once per replayed event; erased before the program's stderr output.
+  void set_progress(Progress* p) { progress_ = p; }
   std::vector<DebugTask> debug_tasks() const;  // tasks not yet gone
   pid_t root_tid() const { return root_rec_; }
   uint64_t current_seq() const { return seq_; }
@@ -179,6 +182,7 @@ class Replayer {
 
   ReplayControl* control_ = nullptr;
   SyscallObserver* syscall_observer_ = nullptr;
+  Progress* progress_ = nullptr;
   pid_t root_rec_ = 0;
   uint64_t seq_ = 0;
   TraceReader& trace_;

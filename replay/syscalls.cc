@@ -204,6 +204,10 @@ void Replayer::echo_output(Task& t, const Event& e) {
     data += t.mem.read(r.addr, r.len);
   data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
   FILE* out = fd == 1 ? stdout : stderr;
+  if (progress_ && fd == 2 && !data.empty()) {  // never a progress line inside the program's own
+    progress_->clear();
+    progress_->hold(data.back() != '\n');
+  }
   fwrite(data.data(), 1, data.size(), out);
   fflush(out);
 }
