@@ -3,25 +3,22 @@
 # waits bounded by a generous time (the machine may be loaded), never sleeps
 # that a slow run could outlast.
 
-# start_server NAME: line_server reading $TMP/NAME.fifo, answering into
-# $TMP/NAME.out; SERVER_PID is its pid.
-start_server() {
+# start_sample NAME SAMPLE LINES: samples/SAMPLE reading $TMP/NAME.fifo,
+# writing into $TMP/NAME.out, once it has written LINES lines; SERVER_PID is
+# its pid.
+start_sample() {
     mkfifo "$TMP/$1.fifo" || fail "mkfifo"
-    "$SAMPLES/sample_line_server" "$TMP/$1.fifo" >"$TMP/$1.out" 2>&1 </dev/null &
+    "$SAMPLES/sample_$2" "$TMP/$1.fifo" >"$TMP/$1.out" 2>&1 </dev/null &
     SERVER_PID=$!
     BG_PIDS+=("$SERVER_PID")
-    wait_lines "$1" 1
+    wait_lines "$1" "$3"
 }
 
-# start_threads NAME: samples/attach_threads reading $TMP/NAME.fifo,
-# printing into $TMP/NAME.out, once its workers have printed (SERVER_PID).
-start_threads() {
-    mkfifo "$TMP/$1.fifo" || fail "mkfifo"
-    "$SAMPLES/sample_attach_threads" "$TMP/$1.fifo" >"$TMP/$1.out" 2>&1 </dev/null &
-    SERVER_PID=$!
-    BG_PIDS+=("$SERVER_PID")
-    wait_lines "$1" 4
-}
+# start_server NAME: line_server, answering into $TMP/NAME.out.
+start_server() { start_sample "$1" line_server 1; }
+
+# start_threads NAME: attach_threads, once its workers have printed.
+start_threads() { start_sample "$1" attach_threads 4; }
 
 # wait_workers NAME N: until both workers of attach_threads have printed
 # and $TMP/NAME.out has N lines more than it had (60 s at most).
