@@ -2,8 +2,9 @@
 // terminal and stdout is not (output to a file: nothing to overwrite; never in
 // pipes or tests' captured stderr): the first after `every` steps (1024: a
 // step per event), then at most five a second, erased when done. Used by rp
-// dump, timeline, dump -k, replay and record's end; a job that itself writes to the terminal (the replayed program's
-// stderr) erases the line first and holds it while its own line is unfinished.
+// dump, timeline, dump -k, replay and record's end. A job that itself writes
+// to the terminal (the replayed program's stderr) erases the line first and
+// holds it while its own line is unfinished.
 #pragma once
 #include <unistd.h>
 
@@ -18,7 +19,10 @@ namespace rp {
 class Progress {
  public:
   Progress(std::string what, uint64_t total, uint64_t every = 1024)
-      : what_(std::move(what)), total_(total), every_(every), on_(total > 0 && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)) {}
+      : what_(std::move(what)),
+        total_(total),
+        every_(every),
+        on_(total > 0 && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)) {}
   ~Progress() { clear(); }
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
