@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "blob.h"
+#include "clone_untraced.h"
 #include "exec_files.h"
 #include "sysv_sem.h"
 #include "insn.h"
@@ -368,6 +369,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   } else {
     unknown_syscalls_++;
   }
+  clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
   enter_kernel(t);
 }
 
@@ -621,9 +623,26 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
     case PTRACE_EVENT_EXIT:
       task_dying(t);
       return;
+    case PTRACE_EVENT_SECCOMP:  // kernel backends: launch's filter trapped a syscall
+      on_seccomp_stop(t, msg);
+      break;
     default: break;
   }
   resume(t.tid, 0);
+}
+
+void PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
+  if (data == kUntracedCloneTrap) {
+    clear_clone_untraced(t.tid, SYS_clone);
+    return;
+  }
+  // A RET_TRACE of the program's own filter: with no tracer of its own the
+  // kernel fails the call with ENOSYS, and so does rp (it skips the call).
+  Regs regs;
+  if (!regs.read(t.tid)) return;
+  Regs::set_syscall_nr(t.tid, regs, -1);
+  regs.set_ret(-ENOSYS);
+  regs.write(t.tid);
 }
 
 void PtraceRecorder::flush_unfinished(Task& t) {

@@ -83,6 +83,7 @@ class PtraceRecorder {
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
+  void on_seccomp_stop(Task& t, unsigned long data);
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
   void record_exec(Task& t, Event& e, const std::string& name);
   void record_file_mapping(Task& t, Event& e);
