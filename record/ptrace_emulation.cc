@@ -186,20 +186,36 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
 }
 
 bool PtraceRecorder::wait_matches(const Task& waiter, pid_t tracee) const {
+  if (waiter.nr == SYS_waitid) {
+    int idtype = static_cast<int>(waiter.args[0]);
+    if (idtype == P_PID) return static_cast<pid_t>(waiter.args[1]) == tracee;
+    return idtype == P_ALL || idtype == P_PGID;  // groups: taken as any (a pidfd: never)
+  }
   int pid = static_cast<int>(waiter.args[0]);
   return pid == -1 || pid == tracee || pid == 0 || pid < -1;  // groups: taken as any
 }
 
+// The waiter is at its wait4/waitid entry stop: the call is skipped and
+// returns the stop. The table's output rules record what rp wrote at the exit.
 void PtraceRecorder::answer_wait(Task& waiter, pid_t tracee, EmuTracee& et) {
-  et.reported = true;
-  if (waiter.args[1]) {
-    std::string st = bytes_of(&et.status, sizeof et.status);
-    waiter.mem.write(waiter.args[1], st);  // the table's output rule records it at the exit
+  if (waiter.nr == SYS_waitid) {
+    if (!(waiter.args[3] & WNOWAIT)) et.reported = true;
+    siginfo_t si{};
+    si.si_signo = SIGCHLD;
+    si.si_code = CLD_TRAPPED;
+    si.si_pid = tracee;
+    si.si_uid = getuid();
+    si.si_status = et.status >> 8;
+    if (waiter.args[2]) waiter.mem.write(waiter.args[2], bytes_of(&si, sizeof si));
+    skip_call(waiter, 0);
+    return;
   }
+  et.reported = true;
+  if (waiter.args[1]) waiter.mem.write(waiter.args[1], bytes_of(&et.status, sizeof et.status));
   skip_call(waiter, tracee);
 }
 
-// At a wait4 entry. True: the waiter is held until an emulated tracee stops
+// At a wait4 or waitid entry. True: the waiter is held until an emulated tracee stops
 // (or a real child of it ends).
 bool PtraceRecorder::emulate_wait(Task& t) {
   bool traces = false;
@@ -211,7 +227,8 @@ bool PtraceRecorder::emulate_wait(Task& t) {
       return false;
     }
   }
-  if (!traces || (t.args[2] & WNOHANG)) return false;  // the kernel answers
+  uint64_t options = t.args[t.nr == SYS_waitid ? 3 : 2];
+  if (!traces || (options & WNOHANG)) return false;  // the kernel answers
   t.wait_held = true;
   hold(t);
   return true;
@@ -228,10 +245,11 @@ void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
       enter_kernel(w);
       return;
     }
-  // A thread of the tracer already blocks in the kernel's wait4, which does
+  // A thread of the tracer already blocks in the kernel's wait, which does
   // not know of the stop: interrupt it; the call restarts, and rp answers it.
   for (auto& [tid, w] : tasks_)
-    if (w.tgid == et.tracer_tgid && w.in_syscall && w.nr == SYS_wait4 && !w.wait_held &&
+    if (w.tgid == et.tracer_tgid && w.in_syscall && (w.nr == SYS_wait4 || w.nr == SYS_waitid) &&
+        !w.wait_held &&
         !w.wait_kicked && wait_matches(w, tracee)) {
       w.wait_kicked = true;
       syscall(SYS_tgkill, w.tgid, tid, SIGSTOP);
@@ -239,7 +257,7 @@ void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
     }
 }
 
-// At a wait4 exit of a kicked thread: true if the call was interrupted and
+// At a wait exit of a kicked thread: true if the call was interrupted and
 // will restart (nothing recorded: the program sees one wait4).
 bool PtraceRecorder::kicked_wait_ended(Task& t, int64_t ret) {
   constexpr int64_t kRestartSys = 512;  // ERESTARTSYS, the kernel's own
@@ -340,13 +358,21 @@ void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid) {
   // A process ended: a held wait of its parent takes it from the kernel.
   if (tid != tgid) return;
   pid_t parent = -1;  // read only when someone waits
-  for (auto& [wtid, w] : tasks_)
-    if (w.wait_held && w.tgid == (parent < 0 ? parent = parent_of(tid) : parent) &&
-        wait_matches(w, tid)) {
-      w.wait_held = false;
-      enter_kernel(w);
-      return;
-    }
+  for (auto& [wtid, w] : tasks_) {
+    if (!w.wait_held || !wait_matches(w, tid)) continue;
+    if (parent < 0) parent = parent_of(tid);
+    if (w.tgid != parent) continue;
+    w.wait_held = false;
+    enter_kernel(w);
+    return;
+  }
+}
+
+void PtraceRecorder::trap_after_exec(Task& t) {
+  // A PTRACE_TRACEME'd (not seized) thread gets SIGTRAP after a successful
+  // execve; its tracer usually waits for that stop.
+  auto it = emu_.find(t.tid);
+  if (it != emu_.end() && !it->second.seized) syscall(SYS_tgkill, t.tgid, t.tid, SIGTRAP);
 }
 
 }  // namespace rp

@@ -370,7 +370,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   }
   clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
   if (!kernel_ && t.nr == SYS_ptrace) emulate_ptrace(t);
-  if (!kernel_ && t.nr == SYS_wait4 && emulate_wait(t)) return;
+  if (!kernel_ && (t.nr == SYS_wait4 || t.nr == SYS_waitid) && emulate_wait(t)) return;
   if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
   enter_kernel(t);
 }
@@ -407,7 +407,10 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
                         loss_);
     if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
-    if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e, exec_name(t.tid));
+    if (s->policy == RP_POLICY_EXECVE && ret == 0) {
+      record_exec(t, e, exec_name(t.tid));
+      if (!kernel_) trap_after_exec(t);
+    }
     if (t.nr == SYS_shmat && !syscall_failed(ret))  // replay attaches these bytes, not the segment
       if (auto seg = attached_segment(t.tid, static_cast<uint64_t>(ret)))
         e.mem.push_back(std::move(*seg));

@@ -70,8 +70,8 @@ class PtraceRecorder {
     // wait): its result, and bytes rp wrote for it into the thread's memory.
     std::optional<int64_t> forced_ret;
     std::vector<MemRecord> forced_mem;
-    bool wait_held = false;  // held at a wait4 entry until an emulated tracee stops
-    bool wait_kicked = false;  // rp's SIGSTOP brings it out of a blocking wait4
+    bool wait_held = false;  // held at a wait4/waitid entry until an emulated tracee stops
+    bool wait_kicked = false;  // rp's SIGSTOP brings it out of a blocking wait
     int64_t nr = -1;
     uint64_t args[6] = {};
     uint64_t entry_seq = 0;
@@ -134,6 +134,7 @@ class PtraceRecorder {
   void hold(Task& t);
   void skip_call(Task& t, int64_t ret);
   void emu_task_gone(pid_t tid, pid_t tgid);
+  void trap_after_exec(Task& t);
   void refuse_note(const std::string& what);
   int loop();
   void detach_all();
