@@ -2,6 +2,7 @@
 // (record/ptrace_emulation.h). Only the ptrace backend: it stops every
 // syscall, so the tracer's ptrace and wait4 calls can be skipped in the
 // kernel and answered by rp.
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -25,6 +26,28 @@ pid_t parent_of(pid_t tid) {
   for (std::string line; std::getline(st, line);)
     if (line.rfind("PPid:", 0) == 0) return std::stoi(line.substr(5));
   return 0;
+}
+
+// Whether a child of process `tgid` has ended and waits to be reaped: a
+// wait for any child must then get it from the kernel, not be held.
+bool has_ended_child(pid_t tgid) {
+  std::string dir = "/proc/" + std::to_string(tgid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return false;
+  bool ended = false;
+  while (dirent* ent = readdir(d)) {
+    if (ent->d_name[0] == '.') continue;
+    std::ifstream children(dir + "/" + ent->d_name + "/children");
+    for (pid_t child; !ended && children >> child;) {
+      std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      auto paren = line.rfind(')');
+      ended = paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+    }
+  }
+  closedir(d);
+  return ended;
 }
 
 int stop_status(EmuStop where, int sig, long options) {
@@ -228,7 +251,7 @@ bool PtraceRecorder::emulate_wait(Task& t) {
     }
   }
   uint64_t options = t.args[t.nr == SYS_waitid ? 3 : 2];
-  if (!traces || (options & WNOHANG)) return false;  // the kernel answers
+  if (!traces || (options & WNOHANG) || has_ended_child(t.tgid)) return false;  // the kernel answers
   t.wait_held = true;
   hold(t);
   return true;
