@@ -95,8 +95,14 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
   pid_t pid = static_cast<pid_t>(t.args[1]);
   int64_t ret = -EPERM;
   if (req == PTRACE_TRACEME) {
-    if (!emu_.count(t.tid)) {
-      emu_[t.tid].tracer_tgid = parent_of(t.tgid);
+    // Its parent must be recorded too (the recording's first process has rp).
+    pid_t parent = parent_of(t.tgid);
+    bool recorded = false;
+    for (const auto& [tid, other] : tasks_) recorded = recorded || other.tgid == parent;
+    if (!recorded) {
+      refuse_note("PTRACE_TRACEME with a parent outside the recording");
+    } else if (!emu_.count(t.tid)) {
+      emu_[t.tid].tracer_tgid = parent;
       ret = 0;
     }
   } else if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) {
