@@ -2,7 +2,6 @@
 // (record/ptrace_emulation.h). Only the ptrace backend: it stops every
 // syscall, so the tracer's ptrace and wait4 calls can be skipped in the
 // kernel and answered by rp.
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -26,28 +25,6 @@ pid_t parent_of(pid_t tid) {
   for (std::string line; std::getline(st, line);)
     if (line.rfind("PPid:", 0) == 0) return std::stoi(line.substr(5));
   return 0;
-}
-
-// Whether a child of process `tgid` has ended and waits to be reaped: a
-// wait for any child must then get it from the kernel, not be held.
-bool has_ended_child(pid_t tgid) {
-  std::string dir = "/proc/" + std::to_string(tgid) + "/task";
-  DIR* d = opendir(dir.c_str());
-  if (!d) return false;
-  bool ended = false;
-  while (dirent* ent = readdir(d)) {
-    if (ent->d_name[0] == '.') continue;
-    std::ifstream children(dir + "/" + ent->d_name + "/children");
-    for (pid_t child; !ended && children >> child;) {
-      std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-      std::string line;
-      std::getline(stat, line);
-      auto paren = line.rfind(')');
-      ended = paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
-    }
-  }
-  closedir(d);
-  return ended;
 }
 
 int stop_status(EmuStop where, int sig, long options) {
@@ -244,42 +221,27 @@ void PtraceRecorder::answer_wait(Task& waiter, pid_t tracee, EmuTracee& et) {
   skip_call(waiter, tracee);
 }
 
-// At a wait4 or waitid entry. True: the waiter is held until an emulated tracee stops
-// (or a real child of it ends).
-bool PtraceRecorder::emulate_wait(Task& t) {
-  bool traces = false;
-  for (auto& [tid, et] : emu_) {
-    if (et.tracer_tgid != t.tgid || !wait_matches(t, tid)) continue;
-    traces = true;
-    if (et.stop != EmuStop::kNone && !et.reported) {
+// At a wait4 or waitid entry: a stop of an emulated tracee the wait names
+// is its answer. Otherwise the kernel runs the wait; if it blocks there and a
+// tracee stops meanwhile, report_stop interrupts it.
+void PtraceRecorder::emulate_wait(Task& t) {
+  for (auto& [tid, et] : emu_)
+    if (et.tracer_tgid == t.tgid && wait_matches(t, tid) && et.stop != EmuStop::kNone &&
+        !et.reported) {
       answer_wait(t, tid, et);
-      return false;
+      return;
     }
-  }
-  uint64_t options = t.args[t.nr == SYS_waitid ? 3 : 2];
-  if (!traces || (options & WNOHANG) || has_ended_child(t.tgid)) return false;  // the kernel answers
-  t.wait_held = true;
-  hold(t);
-  return true;
 }
 
 void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
   et.stop = where;
   et.reported = false;
   et.status = stop_status(where, et.si.si_signo, et.options);
-  for (auto& [tid, w] : tasks_)
-    if (w.wait_held && w.tgid == et.tracer_tgid && wait_matches(w, tracee)) {
-      w.wait_held = false;
-      answer_wait(w, tracee, et);
-      enter_kernel(w);
-      return;
-    }
-  // A thread of the tracer already blocks in the kernel's wait, which does
-  // not know of the stop: interrupt it; the call restarts, and rp answers it.
+  // A thread of the tracer in the kernel's wait, which does not know of the
+  // stop: interrupt it; the call restarts, and rp answers it at its entry.
   for (auto& [tid, w] : tasks_)
     if (w.tgid == et.tracer_tgid && w.in_syscall && (w.nr == SYS_wait4 || w.nr == SYS_waitid) &&
-        !w.wait_held &&
-        !w.wait_kicked && wait_matches(w, tracee)) {
+        !w.forced_ret && !w.wait_kicked && wait_matches(w, tracee)) {
       w.wait_kicked = true;
       syscall(SYS_tgkill, w.tgid, tid, SIGSTOP);
       return;
@@ -383,17 +345,6 @@ void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid) {
       }
       resume_tracee(tracee, et, 0, true);
     }
-  }
-  // A process ended: a held wait of its parent takes it from the kernel.
-  if (tid != tgid) return;
-  pid_t parent = -1;  // read only when someone waits
-  for (auto& [wtid, w] : tasks_) {
-    if (!w.wait_held || !wait_matches(w, tid)) continue;
-    if (parent < 0) parent = parent_of(tid);
-    if (w.tgid != parent) continue;
-    w.wait_held = false;
-    enter_kernel(w);
-    return;
   }
 }
 

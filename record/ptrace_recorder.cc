@@ -370,7 +370,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   }
   clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
   if (!kernel_ && t.nr == SYS_ptrace) emulate_ptrace(t);
-  if (!kernel_ && (t.nr == SYS_wait4 || t.nr == SYS_waitid) && emulate_wait(t)) return;
+  if (!kernel_ && (t.nr == SYS_wait4 || t.nr == SYS_waitid)) emulate_wait(t);
   if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
   enter_kernel(t);
 }

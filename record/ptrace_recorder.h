@@ -70,7 +70,6 @@ class PtraceRecorder {
     // wait): its result, and bytes rp wrote for it into the thread's memory.
     std::optional<int64_t> forced_ret;
     std::vector<MemRecord> forced_mem;
-    bool wait_held = false;  // held at a wait4/waitid entry until an emulated tracee stops
     bool wait_kicked = false;  // rp's SIGSTOP brings it out of a blocking wait
     int64_t nr = -1;
     uint64_t args[6] = {};
@@ -123,7 +122,7 @@ class PtraceRecorder {
   // The program's own ptrace (record/ptrace_emulation.cc).
   void emulate_ptrace(Task& t);
   int64_t ptrace_request(Task& t, pid_t pid, EmuTracee& et);
-  bool emulate_wait(Task& t);
+  void emulate_wait(Task& t);
   bool wait_matches(const Task& waiter, pid_t tracee) const;
   void answer_wait(Task& waiter, pid_t tracee, EmuTracee& et);
   bool hold_for_tracer(Task& t, EmuStop where, int sig, const siginfo_t* si, bool at_syscall);
