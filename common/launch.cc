@@ -203,6 +203,8 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
   if (got == pid && !WIFSTOPPED(status)) child.reaped();
   if (got != pid || !WIFSTOPPED(status))
     throw Error("cannot start '" + spec.exe_path + "': it did not stop before its exec");
+  // The filter's CLONE_UNTRACED trap stops for the tracer only with this option.
+  if (spec.refuse_enosys) options |= PTRACE_O_TRACESECCOMP;
   if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, options) != 0)
     throw_errno("ptrace(PTRACE_SETOPTIONS)");
   ptrace(PTRACE_CONT, pid, nullptr, nullptr);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "clone_untraced.h"
 #include "error.h"
 #include "syscall_table.h"
 
@@ -113,6 +114,10 @@ std::vector<sock_filter> enosys_filter() {
   for (auto s = syscall_specs_begin(); s != syscall_specs_end(); ++s)
     if (s->policy == RP_POLICY_ENOSYS && syscall_nr(*s) >= 0)
       add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), syscall_nr(*s), s->name);
+  // The supervisor clears CLONE_UNTRACED at this stop (common/clone_untraced.h).
+  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kUntracedCloneTrap), SCMP_SYS(clone), 1,
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED)))
+    throw Error(std::string("seccomp rule for clone: ") + strerror(-rc));
   return export_program(ctx);
 }
 

@@ -13,7 +13,9 @@
 namespace rp {
 
 // Generated with libseccomp in the parent (no allocation needed in the child).
-std::vector<sock_filter> enosys_filter();  // ENOSYS-policy syscalls fail with ENOSYS
+// ENOSYS-policy syscalls fail with ENOSYS; a CLONE_UNTRACED clone stops for
+// the tracer (PTRACE_EVENT_SECCOMP, data kUntracedCloneTrap).
+std::vector<sock_filter> enosys_filter();
 std::vector<sock_filter> replay_filter();  // only what replay executes; else kill
 
 // In the child: installs a filter (setting no_new_privs if that is needed).

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "blob.h"
+#include "clone_untraced.h"
 #include "exec_files.h"
 #include "sysv_sem.h"
 #include "insn.h"
@@ -337,7 +338,8 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   t.have_exit_regs = false;
   t.inputs.clear();
   t.in_hash.reset();
-  t.skip_enosys = false;
+  t.forced_ret.reset();
+  t.forced_mem.clear();
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
     auto rd = t.mem.word_reader();
@@ -353,9 +355,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
     }
     if (s->policy == RP_POLICY_ENOSYS) {
       // Refused like rr does: replay then never has to model io_uring, rseq...
-      Regs regs;
-      if (regs.read(t.tid)) Regs::set_syscall_nr(t.tid, regs, -1);
-      t.skip_enosys = true;
+      skip_call(t, -ENOSYS);
     } else if (s->policy == RP_POLICY_EXIT) {
       // exit/exit_group never return: record them at entry.
       Event e = new_event(t, EventKind::kSyscall);
@@ -368,6 +368,10 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   } else {
     unknown_syscalls_++;
   }
+  clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
+  if (!kernel_ && t.nr == SYS_ptrace) emulate_ptrace(t);
+  if (!kernel_ && (t.nr == SYS_wait4 || t.nr == SYS_waitid)) emulate_wait(t);
+  if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
   enter_kernel(t);
 }
 
@@ -380,11 +384,12 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   Regs regs;
   regs.read(t.tid);
   int64_t ret = regs.ret();
-  if (t.skip_enosys) {
-    ret = -ENOSYS;
+  if (t.forced_ret) {
+    ret = *t.forced_ret;
     regs.set_ret(ret);
     regs.write(t.tid);
   }
+  if (kicked_wait_ended(t, ret)) return;
   Event e = new_event(t, EventKind::kSyscall);
   e.nr = t.nr;
   e.entry_seq = t.entry_seq;
@@ -402,7 +407,10 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
                         loss_);
     if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
-    if (s->policy == RP_POLICY_EXECVE && ret == 0) record_exec(t, e, exec_name(t.tid));
+    if (s->policy == RP_POLICY_EXECVE && ret == 0) {
+      record_exec(t, e, exec_name(t.tid));
+      if (!kernel_) trap_after_exec(t);
+    }
     if (t.nr == SYS_shmat && !syscall_failed(ret))  // replay attaches these bytes, not the segment
       if (auto seg = attached_segment(t.tid, static_cast<uint64_t>(ret)))
         e.mem.push_back(std::move(*seg));
@@ -412,9 +420,12 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
       if (!known) unknown_ioctls_++;
     }
   }
+  for (auto& m : t.forced_mem) e.mem.push_back(std::move(m));
+  t.forced_mem.clear();
   w_.add_event(e);
   t.exit_regs = regs;
   t.have_exit_regs = true;
+  if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.tgid];
   make_runnable(t, 0, g.holder == t.tid);
@@ -537,6 +548,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     return;
   }
   if (sig == SIGSEGV && si.si_code == SI_KERNEL && emulate_trapped_insn(t)) return;
+  if (kick_signal(t, sig, si)) return;
   if (t.preempt_requested && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's own preemption: the thread ran user code for a whole timeslice.
     t.preempt_requested = false;
@@ -552,6 +564,20 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     make_runnable(t, 0, false);
     return;
   }
+  Regs regs;
+  regs.read(t.tid);
+  // Delivered on the way back from the thread's last syscall when nothing ran
+  // in between: the registers are exactly those of that syscall's exit.
+  // Events-only mode has no exit registers: the kernel was entered by a
+  // syscall (not an interrupt or a fault) when it kept a syscall number.
+  bool at_syscall =
+      kernel_ ? kernel_syscall_nr(t.tid, regs) >= 0 : t.have_exit_regs && regs == t.exit_regs;
+  if (!kernel_ && hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
+  record_signal(t, sig, si, at_syscall);
+  make_runnable(t, sig, true);
+}
+
+void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, bool at_syscall) {
   Event e = new_event(t, EventKind::kSignal);
   e.nr = sig;
   SignalExtra x{};
@@ -560,17 +586,11 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   regs.read(t.tid);
   static_assert(sizeof(RawRegs) <= sizeof x.regs);
   std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
-  // Delivered on the way back from the thread's last syscall when nothing ran
-  // in between: the registers are exactly those of that syscall's exit.
-  // Events-only mode has no exit registers: the kernel was entered by a
-  // syscall (not an interrupt or a fault) when it kept a syscall number.
-  x.at_syscall =
-      kernel_ ? kernel_syscall_nr(t.tid, regs) >= 0 : t.have_exit_regs && regs == t.exit_regs;
+  x.at_syscall = at_syscall;
   x.disposition = disposition(t.tid, sig);
   e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
   w_.add_event(e);
   t.have_exit_regs = false;
-  make_runnable(t, sig, true);
 }
 
 void PtraceRecorder::on_ptrace_event(Task& t, int event) {
@@ -621,9 +641,26 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
     case PTRACE_EVENT_EXIT:
       task_dying(t);
       return;
+    case PTRACE_EVENT_SECCOMP:  // kernel backends: launch's filter trapped a syscall
+      on_seccomp_stop(t, msg);
+      break;
     default: break;
   }
   resume(t.tid, 0);
+}
+
+void PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
+  if (data == kUntracedCloneTrap) {
+    clear_clone_untraced(t.tid, SYS_clone);
+    return;
+  }
+  // A RET_TRACE of the program's own filter: with no tracer of its own the
+  // kernel fails the call with ENOSYS, and so does rp (it skips the call).
+  Regs regs;
+  if (!regs.read(t.tid)) return;
+  Regs::set_syscall_nr(t.tid, regs, -1);
+  regs.set_ret(-ENOSYS);
+  regs.write(t.tid);
 }
 
 void PtraceRecorder::flush_unfinished(Task& t) {
@@ -697,6 +734,7 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   pid_t tgid = it->second.tgid;
   release_slot(it->second);
   tasks_.erase(it);
+  if (!kernel_) emu_task_gone(tid, tgid);
   auto g = groups_.find(tgid);
   if (g != groups_.end()) schedule(g->second);
 }

@@ -16,6 +16,7 @@
 
 #include "arch.h"
 #include "buffers.h"
+#include "ptrace_emulation.h"
 #include "region_read.h"
 #include "tracee.h"
 #include "trace.h"
@@ -65,7 +66,11 @@ class PtraceRecorder {
     bool preempt_requested = false;
     bool in_syscall = false;
     bool initial_stop_pending = false;
-    bool skip_enosys = false;
+    // The call was skipped in the kernel (ENOSYS refusal, emulated ptrace or
+    // wait): its result, and bytes rp wrote for it into the thread's memory.
+    std::optional<int64_t> forced_ret;
+    std::vector<MemRecord> forced_mem;
+    bool wait_kicked = false;  // rp's SIGSTOP brings it out of a blocking wait
     int64_t nr = -1;
     uint64_t args[6] = {};
     uint64_t entry_seq = 0;
@@ -83,6 +88,7 @@ class PtraceRecorder {
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
+  void on_seccomp_stop(Task& t, unsigned long data);
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
   void record_exec(Task& t, Event& e, const std::string& name);
   void record_file_mapping(Task& t, Event& e);
@@ -112,6 +118,23 @@ class PtraceRecorder {
   void flush_unfinished(Task& t);
   void resume(pid_t tid, int sig);
   Event new_event(const Task& t, EventKind kind);
+  void record_signal(Task& t, int sig, const siginfo_t& si, bool at_syscall);
+  // The program's own ptrace (record/ptrace_emulation.cc).
+  void emulate_ptrace(Task& t);
+  int64_t ptrace_request(Task& t, pid_t pid, EmuTracee& et);
+  void emulate_wait(Task& t);
+  bool wait_matches(const Task& waiter, pid_t tracee) const;
+  void answer_wait(Task& waiter, pid_t tracee, EmuTracee& et);
+  bool hold_for_tracer(Task& t, EmuStop where, int sig, const siginfo_t* si, bool at_syscall);
+  void report_stop(pid_t tracee, EmuTracee& et, EmuStop where);
+  bool kicked_wait_ended(Task& t, int64_t ret);
+  bool kick_signal(Task& t, int sig, const siginfo_t& si);
+  void resume_tracee(pid_t tracee, EmuTracee& et, int sig, bool detach);
+  void hold(Task& t);
+  void skip_call(Task& t, int64_t ret);
+  void emu_task_gone(pid_t tid, pid_t tgid);
+  void trap_after_exec(Task& t);
+  void refuse_note(const std::string& what);
   int loop();
   void detach_all();
 
@@ -127,6 +150,8 @@ class PtraceRecorder {
   int root_status_ = 0;
   uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, preemptions_ = 0;
   RegionLoss loss_;
+  std::map<pid_t, EmuTracee> emu_;  // emulated tracees by tid
+  bool refused_noted_ = false;
   std::optional<sigset_t> detach_on_;
   DetachHook before_detach_;
   bool detached_ = false;

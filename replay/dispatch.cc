@@ -123,7 +123,10 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
       notify(ReplayStop::kExiting, t.rec, e.nr);
       execute_exit(t, e);
       break;
-    default: emulate(t, e); break;
+    default:
+      emulate(t, e);
+      apply_emulated_ptrace(t, e);
+      break;
   }
 }
 

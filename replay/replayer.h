@@ -134,6 +134,8 @@ class Replayer {
   bool enter_syscall(const SyscallEntry& entry, const Event& now);
   void dispatch(const Event& e);
   void replay_syscall(Task& t, const Event& e);
+  // ptrace_emulation.cc: the program's own ptrace requests that changed its tracee
+  void apply_emulated_ptrace(Task& tracer, const Event& e);
 
   // syscalls.cc: reaching, checking, emulating and executing syscalls
   void resume(Task& t);

@@ -14,6 +14,7 @@
 #include "exec_redirect.h"
 #include "launch.h"
 #include "blob.h"
+#include "clone_untraced.h"
 #include "buffers.h"
 #include "render.h"
 #include "replayer.h"
@@ -167,7 +168,7 @@ void Replayer::check_call(Task& t, const Event& e) {
   if (!s) return;
   unsigned mask = checked_args(e.nr, e.args, s->nargs());
   for (int i = 0; i < s->nargs(); i++)
-    if ((mask >> i & 1) && t.args[i] != e.args[i])
+    if ((mask >> i & 1) && compared_arg(e.nr, i, t.args[i]) != compared_arg(e.nr, i, e.args[i]))
       mismatch("argument " + std::to_string(i + 1) + " differs");
   for (const auto& m : e.mem) {
     if (!m.input) continue;
@@ -419,6 +420,9 @@ void Replayer::drop_namespace_flags(Task& t) {
 void Replayer::execute_clone(Task& t, const Event& e) {
   reenter_syscall(t, e);
   if (e.nr == SYS_clone) drop_namespace_flags(t);
+  // Its child must stay traced; the registers then show the flags the
+  // recorded clone ran with, which lacked it too (common/clone_untraced.h).
+  if (clear_clone_untraced(t.real, e.nr)) t.regs = get_regs(t);
   resume_request(t, PTRACE_SYSCALL, 0);
   int status = wait_syscall_stop(t, false);
   if (t.state == State::kGone) diverge(e, "the program died in " + render_call(e));

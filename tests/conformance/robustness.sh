@@ -4,6 +4,8 @@
 #    and replay runs the trace (left in its temporary file .NAME.rp-XXXXXX,
 #    record/trace_output.h) up to its last event, prints what the program
 #    printed until there, then stops with one "rp:" line saying so (status 125);
+#  - rp record killed (SIGKILL) or stopped (SIGTERM) while recording a tree
+#    of processes: none of them survives it;
 #  - a finished trace whose last events were deleted is refused as damaged;
 #  - a full disk while recording: one "rp:" line, status 125, the program
 #    stopped (rp removes its unfinished temporary file then, as for any
@@ -57,6 +59,33 @@ for _ in $(seq 100); do kill -0 "$prog" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$prog" 2>/dev/null && { fail "the recorded program (pid $prog) survived rp"; kill -KILL "$prog"; }
 [ -n "$part" ] || fail "killed recorder: no trace file"
 check_cut_replay "killed recorder" "$part" "$TMP/cut.out"
+
+# A process still running (a zombie is dead: its reaper may be slow or absent).
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# Every process of a tree (forks, a fork's fork, spinning or sleeping) dies
+# with rp, whether rp is killed outright or asked to stop (SIGTERM).
+TREE='d=$0; spin() { echo $BASHPID >>"$d"; while :; do :; done; }
+spin & (spin & sleep 1000 & echo $! >>"$d"; wait) & echo $$ >>"$d"; wait'
+for sig in KILL TERM; do
+    echo "-- rp record (a process tree) gets SIG$sig"
+    rm -f "$TMP/tree.pids"
+    "$RP" record -q -b "$backend" -o "$TMP/tree.db" -- bash -c "$TREE" "$TMP/tree.pids" \
+        >/dev/null 2>"$TMP/tree.err" </dev/null &
+    rp_pid=$!
+    for _ in $(seq 600); do
+        [ -f "$TMP/tree.pids" ] && [ "$(wc -l <"$TMP/tree.pids")" -ge 4 ] && break
+        sleep 0.1
+    done
+    [ "$(wc -l <"$TMP/tree.pids" 2>/dev/null)" -ge 4 ] || fail "SIG$sig: the tree did not start"
+    kill -"$sig" "$rp_pid"
+    wait "$rp_pid" 2>/dev/null
+    for p in $(cat "$TMP/tree.pids" 2>/dev/null); do
+        for _ in $(seq 100); do alive "$p" || break; sleep 0.1; done
+        alive "$p" && { fail "SIG$sig: process $p of the recorded tree survived rp"; kill -KILL "$p"; }
+    done
+    rm -f "$TMP/tree.db" "$TMP"/.tree.db.rp-*
+done
 
 echo "-- last events deleted"
 "$RP" record -q -b "$backend" -o "$TMP/full.db" -- sh -c 'echo one; echo two' >/dev/null 2>&1 </dev/null

@@ -1,0 +1,358 @@
+// The recorded program's own ptrace requests and waits, served by rp
+// (record/ptrace_emulation.h). Only the ptrace backend: it stops every
+// syscall, so the tracer's ptrace and wait4 calls can be skipped in the
+// kernel and answered by rp.
+#include <errno.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "ptrace_recorder.h"
+
+namespace rp {
+
+namespace {
+
+// The process that is `tid`'s parent, as the kernel says (0: gone).
+pid_t parent_of(pid_t tid) {
+  std::ifstream st("/proc/" + std::to_string(tid) + "/status");
+  for (std::string line; std::getline(st, line);)
+    if (line.rfind("PPid:", 0) == 0) return std::stoi(line.substr(5));
+  return 0;
+}
+
+int stop_status(EmuStop where, int sig, long options) {
+  int trap = SIGTRAP | ((options & PTRACE_O_TRACESYSGOOD) ? 0x80 : 0);
+  switch (where) {
+    case EmuStop::kSignal: return (sig << 8) | 0x7f;
+    case EmuStop::kVirtual: return ((SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
+    default: return (trap << 8) | 0x7f;
+  }
+}
+
+// Where replay holds the tracee exactly as rp holds it now, so writes to its
+// memory and registers land at the same point of its execution.
+bool exact_position(const EmuTracee& et) {
+  return et.stop == et.held && (et.held == EmuStop::kSyscallEntry ||
+                                et.held == EmuStop::kSyscallExit ||
+                                (et.held == EmuStop::kSignal && et.at_syscall));
+}
+
+std::string bytes_of(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
+
+}  // namespace
+
+void PtraceRecorder::skip_call(Task& t, int64_t ret) {
+  Regs regs;
+  if (regs.read(t.tid)) Regs::set_syscall_nr(t.tid, regs, -1);
+  t.forced_ret = ret;
+}
+
+void PtraceRecorder::hold(Task& t) {
+  release_slot(t);
+  t.run = Run::kInKernel;  // not runnable: only the tracer's request resumes it
+  schedule(groups_[t.tgid]);
+}
+
+void PtraceRecorder::refuse_note(const std::string& what) {
+  if (refused_noted_) return;
+  refused_noted_ = true;
+  std::cerr << "rp: note: the program's " << what
+            << " is not emulated; it failed (recorded, replays the same)\n";
+}
+
+void PtraceRecorder::emulate_ptrace(Task& t) {
+  long req = static_cast<long>(t.args[0]);
+  pid_t pid = static_cast<pid_t>(t.args[1]);
+  int64_t ret = -EPERM;
+  if (req == PTRACE_TRACEME) {
+    // Its parent must be recorded too (the recording's first process has rp).
+    pid_t parent = parent_of(t.tgid);
+    bool recorded = false;
+    for (const auto& [tid, other] : tasks_) recorded = recorded || other.tgid == parent;
+    if (!recorded) {
+      refuse_note("PTRACE_TRACEME with a parent outside the recording");
+    } else if (!emu_.count(t.tid)) {
+      emu_[t.tid].tracer_tgid = parent;
+      ret = 0;
+    }
+  } else if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) {
+    // Only the tracer's own children: their exit reaches it through its real wait.
+    bool child = tasks_.count(pid) && pid != t.tid && parent_of(tasks_[pid].tgid) == t.tgid;
+    if (child && !emu_.count(pid) && (req == PTRACE_ATTACH || t.args[2] == 0)) {
+      long options = req == PTRACE_SEIZE ? static_cast<long>(t.args[3]) : 0;
+      if (options & ~kEmuOptions) {
+        refuse_note("PTRACE_SEIZE options " + std::to_string(options));
+      } else {
+        EmuTracee& et = emu_[pid];
+        et.tracer_tgid = t.tgid;
+        et.seized = req == PTRACE_SEIZE;
+        et.options = options;
+        if (req == PTRACE_ATTACH) syscall(SYS_tgkill, tasks_[pid].tgid, pid, SIGSTOP);
+        ret = 0;
+      }
+    } else if (!child) {
+      refuse_note("ptrace attach to a process that is not its child");
+    }
+  } else {
+    auto it = emu_.find(pid);
+    ret = it == emu_.end() || it->second.tracer_tgid != t.tgid || !tasks_.count(pid)
+              ? -ESRCH
+              : ptrace_request(t, pid, it->second);
+  }
+  skip_call(t, ret);
+}
+
+// A request on an emulated tracee `pid` of t's process; returns its result.
+int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
+  long req = static_cast<long>(t.args[0]);
+  uint64_t addr = t.args[2], data = t.args[3];
+  Task& tracee = tasks_[pid];
+  auto out = [&](const std::string& bytes) -> int64_t {  // the kernel's write to *data
+    if (!t.mem.write(data, bytes)) return -EFAULT;
+    t.forced_mem.push_back(MemRecord{data, bytes, false});
+    return 0;
+  };
+  if (req == PTRACE_INTERRUPT) {
+    if (!et.seized) return -EIO;
+    if (et.stop == EmuStop::kNone) report_stop(pid, et, EmuStop::kVirtual);
+    return 0;
+  }
+  if (et.stop == EmuStop::kNone) return -ESRCH;  // not stopped
+  switch (req) {
+    case PTRACE_PEEKTEXT:
+    case PTRACE_PEEKDATA: {
+      std::string word = tracee.mem.read(addr, sizeof(long));
+      return word.size() == sizeof(long) ? out(word) : -EIO;
+    }
+    case PTRACE_POKETEXT:
+    case PTRACE_POKEDATA:
+      if (!exact_position(et)) break;
+      return tracee.mem.write(addr, bytes_of(&data, sizeof(long))) ? 0 : -EIO;
+#if defined(__x86_64__)
+    case PTRACE_GETREGS: {
+      if (et.held == EmuStop::kNone) break;
+      Regs r;
+      if (!r.read(pid)) return -ESRCH;
+      return out(bytes_of(&r.raw, sizeof r.raw));
+    }
+    case PTRACE_SETREGS: {
+      // At a syscall entry the new registers would change a call whose
+      // arguments are already recorded.
+      if (!exact_position(et) || et.held == EmuStop::kSyscallEntry) break;
+      std::string b = t.mem.read(data, sizeof(RawRegs));
+      if (b.size() != sizeof(RawRegs)) return -EFAULT;
+      Regs r;
+      std::memcpy(&r.raw, b.data(), sizeof r.raw);
+      if (!r.write(pid)) return -EIO;
+      if (et.held == EmuStop::kSyscallExit) tracee.exit_regs = r;  // a signal now is still at_syscall
+      return 0;
+    }
+#endif
+    case PTRACE_GETSIGINFO: {
+      if (et.stop == EmuStop::kVirtual) return -EINVAL;
+      siginfo_t si = et.si;
+      if (et.stop != EmuStop::kSignal) {  // a syscall stop
+        std::memset(&si, 0, sizeof si);
+        si.si_signo = SIGTRAP;
+        si.si_code = WSTOPSIG(et.status);
+        si.si_pid = pid;
+      }
+      return out(bytes_of(&si, sizeof si));
+    }
+    case PTRACE_GETEVENTMSG: {
+      unsigned long msg = 0;  // no PTRACE_EVENT_* option is emulated
+      return out(bytes_of(&msg, sizeof msg));
+    }
+    case PTRACE_SETOPTIONS:
+      if (static_cast<long>(data) & ~kEmuOptions) break;
+      et.options = static_cast<long>(data);
+      return 0;
+    case PTRACE_CONT:
+    case PTRACE_SYSCALL:
+    case PTRACE_DETACH: {
+      int sig = static_cast<int>(data);
+      if (sig < 0 || sig >= NSIG) return -EIO;
+      // A signal injected at a syscall stop is not emulated.
+      if (sig && et.held != EmuStop::kSignal && et.stop != EmuStop::kSignal) break;
+      et.syscall_stops = req == PTRACE_SYSCALL;
+      resume_tracee(pid, et, sig, req == PTRACE_DETACH);
+      return 0;
+    }
+    default: break;
+  }
+  refuse_note("ptrace request " + std::to_string(req) + " here");
+  return -EIO;
+}
+
+bool PtraceRecorder::wait_matches(const Task& waiter, pid_t tracee) const {
+  if (waiter.nr == SYS_waitid) {
+    int idtype = static_cast<int>(waiter.args[0]);
+    if (idtype == P_PID) return static_cast<pid_t>(waiter.args[1]) == tracee;
+    return idtype == P_ALL || idtype == P_PGID;  // groups: taken as any (a pidfd: never)
+  }
+  int pid = static_cast<int>(waiter.args[0]);
+  return pid == -1 || pid == tracee || pid == 0 || pid < -1;  // groups: taken as any
+}
+
+// The waiter is at its wait4/waitid entry stop: the call is skipped and
+// returns the stop. The table's output rules record what rp wrote at the exit.
+void PtraceRecorder::answer_wait(Task& waiter, pid_t tracee, EmuTracee& et) {
+  if (waiter.nr == SYS_waitid) {
+    if (!(waiter.args[3] & WNOWAIT)) et.reported = true;
+    siginfo_t si{};
+    si.si_signo = SIGCHLD;
+    si.si_code = CLD_TRAPPED;
+    si.si_pid = tracee;
+    si.si_uid = getuid();
+    si.si_status = et.status >> 8;
+    if (waiter.args[2]) waiter.mem.write(waiter.args[2], bytes_of(&si, sizeof si));
+    skip_call(waiter, 0);
+    return;
+  }
+  et.reported = true;
+  if (waiter.args[1]) waiter.mem.write(waiter.args[1], bytes_of(&et.status, sizeof et.status));
+  skip_call(waiter, tracee);
+}
+
+// At a wait4 or waitid entry: a stop of an emulated tracee the wait names
+// is its answer. Otherwise the kernel runs the wait; if it blocks there and a
+// tracee stops meanwhile, report_stop interrupts it.
+void PtraceRecorder::emulate_wait(Task& t) {
+  for (auto& [tid, et] : emu_)
+    if (et.tracer_tgid == t.tgid && wait_matches(t, tid) && et.stop != EmuStop::kNone &&
+        !et.reported) {
+      answer_wait(t, tid, et);
+      return;
+    }
+}
+
+void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
+  et.stop = where;
+  et.reported = false;
+  et.status = stop_status(where, et.si.si_signo, et.options);
+  // A thread of the tracer in the kernel's wait, which does not know of the
+  // stop: interrupt it; the call restarts, and rp answers it at its entry.
+  for (auto& [tid, w] : tasks_)
+    if (w.tgid == et.tracer_tgid && w.in_syscall && (w.nr == SYS_wait4 || w.nr == SYS_waitid) &&
+        !w.forced_ret && !w.wait_kicked && wait_matches(w, tracee)) {
+      w.wait_kicked = true;
+      syscall(SYS_tgkill, w.tgid, tid, SIGSTOP);
+      return;
+    }
+}
+
+// At a wait exit of a kicked thread: true if the call was interrupted and
+// will restart (nothing recorded: the program sees one wait4).
+bool PtraceRecorder::kicked_wait_ended(Task& t, int64_t ret) {
+  constexpr int64_t kRestartSys = 512;  // ERESTARTSYS, the kernel's own
+  if (!t.wait_kicked || ret != -kRestartSys) return false;
+  t.entry_seq = 0;
+  t.inputs.clear();
+  make_runnable(t, 0, true);
+  return true;
+}
+
+// rp's kick arriving: not delivered, not recorded.
+bool PtraceRecorder::kick_signal(Task& t, int sig, const siginfo_t& si) {
+  if (!t.wait_kicked || sig != SIGSTOP || si.si_pid != getpid()) return false;
+  t.wait_kicked = false;
+  make_runnable(t, 0, true);
+  return true;
+}
+
+// At a stop of t: true if t is an emulated tracee its tracer must see stop
+// here; rp then holds it.
+bool PtraceRecorder::hold_for_tracer(Task& t, EmuStop where, int sig, const siginfo_t* si,
+                                     bool at_syscall) {
+  auto it = emu_.find(t.tid);
+  if (it == emu_.end()) return false;
+  EmuTracee& et = it->second;
+  bool virtual_stop = et.stop == EmuStop::kVirtual;
+  if (where != EmuStop::kSignal && !et.syscall_stops && !virtual_stop) return false;
+  if (where == EmuStop::kSignal) {
+    et.si = *si;
+    et.si.si_signo = sig;
+    et.at_syscall = at_syscall;
+  }
+  et.held = where;
+  hold(t);
+  // Stopped by PTRACE_INTERRUPT already: reported when the tracer resumes it.
+  if (!virtual_stop) report_stop(t.tid, et, where);
+  return true;
+}
+
+void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detach) {
+  EmuStop held = et.held, was = et.stop;
+  bool at_syscall = et.at_syscall;
+  et.stop = et.held = EmuStop::kNone;
+  et.reported = false;
+  if (detach) {
+    et.syscall_stops = false;
+  } else if (was == EmuStop::kVirtual && held != EmuStop::kNone &&
+             (held == EmuStop::kSignal || et.syscall_stops)) {
+    // It reached a stop of its own while reported stopped: report that now.
+    et.held = held;
+    report_stop(pid, et, held);
+    return;
+  }
+  Task& t = tasks_[pid];
+  if (detach) emu_.erase(pid);  // et is gone from here on
+  switch (held) {
+    case EmuStop::kNone: break;  // never held (a PTRACE_INTERRUPT stop)
+    case EmuStop::kSyscallEntry: enter_kernel(t); break;
+    case EmuStop::kSyscallExit: make_runnable(t, 0, false); break;
+    default:
+      if (sig) {
+        siginfo_t si{};
+        ptrace(PTRACE_GETSIGINFO, pid, nullptr, &si);
+        if (sig != si.si_signo) {  // as the kernel rewrites it for an injected signal
+          std::memset(&si, 0, sizeof si);
+          si.si_signo = sig;
+          si.si_code = SI_USER;
+          ptrace(PTRACE_SETSIGINFO, pid, nullptr, &si);
+        }
+        record_signal(t, sig, si, at_syscall);
+      }
+      make_runnable(t, sig, true);
+      break;
+  }
+}
+
+void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid) {
+  emu_.erase(tid);
+  bool process_gone = !emu_.empty();
+  for (const auto& [other, t] : tasks_)
+    if (process_gone && t.tgid == tgid) process_gone = false;
+  if (process_gone) {
+    // Its tracees are detached and run on, as the kernel does (which drops
+    // a signal they were held for).
+    std::vector<pid_t> orphans;
+    for (auto& [tracee, et] : emu_)
+      if (et.tracer_tgid == tgid) orphans.push_back(tracee);
+    for (pid_t tracee : orphans) {
+      EmuTracee& et = emu_[tracee];
+      if (et.options & PTRACE_O_EXITKILL) {
+        syscall(SYS_tgkill, tasks_[tracee].tgid, tracee, SIGKILL);
+        emu_.erase(tracee);
+        continue;
+      }
+      resume_tracee(tracee, et, 0, true);
+    }
+  }
+}
+
+void PtraceRecorder::trap_after_exec(Task& t) {
+  // A PTRACE_TRACEME'd (not seized) thread gets SIGTRAP after a successful
+  // execve; its tracer usually waits for that stop.
+  auto it = emu_.find(t.tid);
+  if (it != emu_.end() && !it->second.seized) syscall(SYS_tgkill, t.tgid, t.tid, SIGTRAP);
+}
+
+}  // namespace rp

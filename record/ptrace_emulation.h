@@ -1,0 +1,46 @@
+// The recorded program's own ptrace, emulated (ptrace backend): rp is the
+// only real tracer, so a program's PTRACE_TRACEME / PTRACE_SEIZE /
+// PTRACE_ATTACH set up a relation rp keeps here, its tracee's stops are held
+// by rp and reported through the tracer's wait4, and its requests act on the
+// tracee through rp's own ptrace. The calls themselves are skipped in the
+// kernel; their results and outputs are recorded like any emulated syscall,
+// and replay applies what changed the tracee (replay/ptrace_emulation.cc).
+// docs/design.md, "Programs that use ptrace".
+#pragma once
+#include <sys/types.h>
+
+#include <signal.h>
+#include <sys/ptrace.h>
+
+#include <cstdint>
+
+namespace rp {
+
+// Where an emulated tracee is held for its tracer.
+enum class EmuStop {
+  kNone,          // running
+  kVirtual,       // PTRACE_INTERRUPT of a running thread: reported stopped, not held yet
+  kSignal,        // signal-delivery stop (the signal not delivered yet)
+  kSyscallEntry,  // PTRACE_SYSCALL stops
+  kSyscallExit,
+};
+
+struct EmuTracee {
+  pid_t tracer_tgid = 0;   // the tracing process (any of its threads may ask)
+  bool seized = false;
+  long options = 0;        // PTRACE_O_* the tracer set
+  bool syscall_stops = false;  // resumed by PTRACE_SYSCALL
+  EmuStop stop = EmuStop::kNone;
+  // Held at a rp stop while kVirtual: where, so the tracer's resume can
+  // continue from there (kNone: not held).
+  EmuStop held = EmuStop::kNone;
+  bool reported = false;   // the tracer's wait returned the current stop
+  int status = 0;          // the wait status of the current stop
+  siginfo_t si{};          // signal stops: the pending signal's siginfo
+  bool at_syscall = false; // signal stops: right after the thread's previous syscall
+};
+
+// PTRACE_O_* options the emulation implements (others are refused).
+constexpr long kEmuOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
+
+}  // namespace rp

@@ -1,0 +1,46 @@
+// Replay of the program's own ptrace (record/ptrace_emulation.h): its
+// requests and waits are emulated like any syscall (results and outputs from
+// the trace); the requests that changed the tracee are applied to the
+// replayed tracee here, at the same point of both processes' executions:
+// the recorder allowed them only where replay holds the tracee exactly where
+// it was held then (a syscall stop, or a signal stop right after a syscall).
+#include <errno.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+
+#include <cstring>
+
+#include "replayer.h"
+
+namespace rp {
+
+void Replayer::apply_emulated_ptrace(Task& tracer, const Event& e) {
+  if (e.nr != SYS_ptrace || e.ret != 0) return;
+  long req = static_cast<long>(e.args[0]);
+  bool pokes = req == PTRACE_POKETEXT || req == PTRACE_POKEDATA;
+#if defined(__x86_64__)
+  bool sets_regs = req == PTRACE_SETREGS;
+#else
+  bool sets_regs = false;
+#endif
+  if (!pokes && !sets_regs) return;
+  auto it = tasks_.find(static_cast<pid_t>(e.args[1]));
+  if (it == tasks_.end() || it->second.state == State::kGone)
+    diverge(e, "the program's ptrace names thread " + std::to_string(e.args[1]) +
+                   ", which does not exist in replay");
+  Task& tracee = it->second;
+  if (pokes) {
+    uint64_t word = e.args[3];
+    if (!tracee.mem.write(e.args[2], std::string(reinterpret_cast<const char*>(&word), sizeof word)))
+      diverge(e, "cannot write the tracee's memory as the program's PTRACE_POKEDATA did");
+    return;
+  }
+  std::string b = tracer.mem.read(e.args[3], sizeof(RawRegs));
+  if (b.size() != sizeof(RawRegs)) diverge(e, "cannot read the registers PTRACE_SETREGS sets");
+  Regs r;
+  std::memcpy(&r.raw, b.data(), sizeof r.raw);
+  set_regs(tracee, r);
+  tracee.regs = r;
+}
+
+}  // namespace rp
