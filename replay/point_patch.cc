@@ -113,7 +113,39 @@ bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
   return false;
 }
 
+// Registers (hardware numbers) a rep string instruction changes from one
+// iteration to the next, which the trampoline does not compare for equality.
+bool rep_advances(const RepString& rep, int r) {
+  return r == 1 || (r == 6 && rep.src) || (r == 7 && rep.dst) || (r == 0 && rep.loads_rax);
+}
+
+int log2_size(unsigned size) { return size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0; }
+
+// After the equal registers (rax compared, so free to clobber: the restore
+// reloads it): miss unless rcx >= the recorded rcx and, for rsi/rdi, their
+// invariant rsi +- (rcx << log2 size) equals the recorded one's.
+void emit_rep_compare(Asm& a, const PatchSite& site, uint64_t rcx_slot, uint64_t rsi_slot,
+                      uint64_t rdi_slot) {
+  const RepString& rep = *site.rep;
+  a.rel_to({0x48, 0x39, 0x0d}, rcx_slot);  // cmp %rcx, want_rcx(%rip)
+  a.rel_label({0x0f, 0x87}, kMiss);        // ja miss: recorded rcx above ours
+  for (int r : {6, 7}) {
+    if ((r == 6 && !rep.src) || (r == 7 && !rep.dst)) continue;
+    a.bytes({0x48, 0x89, 0xc8});  // mov %rcx,%rax
+    if (int s = log2_size(rep.elem_size)) a.bytes({0x48, 0xc1, 0xe0, static_cast<uint8_t>(s)});
+    if (site.rep_backward) a.bytes({0x48, 0xf7, 0xd8});              // neg %rax
+    a.bytes({0x48, 0x01, static_cast<uint8_t>(0xc0 | (r << 3))});  // add %rsi/%rdi,%rax
+    a.rel_to({0x48, 0x39, 0x05}, r == 6 ? rsi_slot : rdi_slot);     // cmp %rax, want(%rip)
+    a.rel_label({0x0f, 0x85}, kMiss);
+  }
+}
+
 }  // namespace
+
+void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target) {
+  site.rep = rep;
+  site.rep_backward = (target.raw.eflags & 0x400) != 0;  // DF
+}
 
 std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why) {
   csh h;
@@ -235,14 +267,18 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   a.rel_to({0x48, 0xff, 0x05}, t.data + kPatchPassesOffset);  // incq passes(%rip)
   for (int i = 0; i < 16; i++) {  // cmp %reg, want(%rip); jne miss
     int r = i < 15 ? kGprs[i] : 4 /*rsp*/;
+    if (site.rep && rep_advances(*site.rep, r)) continue;
     a.rel_to({static_cast<uint8_t>(0x48 | (r >= 8 ? 4 : 0)), 0x39,
               static_cast<uint8_t>(((r & 7) << 3) | 5)},
              slot(i));
     a.rel_label({0x0f, 0x85}, kMiss);
   }
-  a.bytes({0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov -144(%rsp),%ax
-  a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));             // cmp %ax, want_flags(%rip)
-  a.rel_label({0x0f, 0x85}, kMiss);
+  if (site.rep) emit_rep_compare(a, site, slot(2), slot(4), slot(5));
+  if (!site.rep || !site.rep->compares) {
+    a.bytes({0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov -144(%rsp),%ax
+    a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));             // cmp %ax, want_flags(%rip)
+    a.rel_label({0x0f, 0x85}, kMiss);
+  }
   // Back to the program's flags (OF from al: 1 + 0x7f overflows) and rax.
   const std::initializer_list<uint8_t> restore = {
       0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff,  // mov -144(%rsp),%ax
@@ -299,9 +335,15 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   return t;
 }
 
-std::string patch_data(const Regs& target, uint64_t budget) {
+std::string patch_data(const Regs& target, uint64_t budget, const RepString* rep) {
   uint64_t w[19] = {};
   for (int i = 0; i < 15; i++) w[i] = gpr(target, kGprs[i]);
+  if (rep) {  // slots 4 and 5: rsi and rdi (kGprs), as the rep compare computes them
+    uint64_t span = target.raw.rcx << log2_size(rep->elem_size);
+    if (target.raw.eflags & 0x400) span = 0 - span;
+    if (rep->src) w[4] = target.raw.rsi + span;
+    if (rep->dst) w[5] = target.raw.rdi + span;
+  }
   w[kRspSlot] = target.raw.rsp;
   w[kFlagsSlot] = lahf_seto(target.raw.eflags);
   w[kPatchPassesOffset / 8] = 0;
@@ -323,7 +365,8 @@ std::optional<Trampoline> build_trampoline(const PatchSite&, const PatchPlace&, 
   *why = "the patched search is implemented for x86_64 only";
   return std::nullopt;
 }
-std::string patch_data(const Regs&, uint64_t) { return {}; }
+void set_rep_compare(PatchSite&, const RepString&, const Regs&) {}
+std::string patch_data(const Regs&, uint64_t, const RepString*) { return {}; }
 
 #endif
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "point_rep.h"
 
 namespace rp {
 
@@ -34,6 +35,15 @@ struct PatchSite {
   std::vector<Insn> insns;
   uint32_t length = 0;          // bytes replaced (>= 5)
   int64_t rel_lo = 0, rel_hi = 0;  // allowed rel32 of the jump (inclusive)
+  // Set (set_rep_compare) when the site is a rep-prefixed string instruction
+  // whose recorded point may lie part-way through it: the trampoline then
+  // stops at its start when rcx is at least the recorded one and rsi/rdi
+  // are that many elements before the recorded ones (rsi + rcx * size is the
+  // same at every iteration), instead of requiring them equal; the arithmetic
+  // flags of cmps/scas and rax of lods are not compared. replay checks the
+  // stop exactly (rep_iterations) before running the iterations.
+  std::optional<RepString> rep;
+  bool rep_backward = false;  // the recorded direction flag: rsi/rdi walk down
 };
 
 // Decodes the instructions at `ip` (`code` holds at least 32 bytes from ip).
@@ -41,6 +51,10 @@ struct PatchSite {
 // where they run and cannot be relocated: calls, rel8-only branches
 // (loop, jrcxz), syscalls and traps.
 std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why);
+
+// Makes `site` (whose first instruction is `rep`) compare as above for a
+// point with registers `target`.
+void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target);
 
 // Where the trampoline's mapping goes: kMapBytes at a page-aligned address
 // inside one of `gaps` (free [start, end) ranges of the address space), with
@@ -70,8 +84,9 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
 
 // The data block for a search: the recorded registers and a pass budget;
 // passes counted so far are read back with read_passes / budget reset with
-// budget_bytes at their offsets.
-std::string patch_data(const Regs& target, uint64_t budget);
+// budget_bytes at their offsets. A site with a rep compare (`rep`, as in
+// its PatchSite) compares rsi/rdi through rsi/rdi + rcx * size.
+std::string patch_data(const Regs& target, uint64_t budget, const RepString* rep = nullptr);
 constexpr uint64_t kPatchPassesOffset = 17 * 8;
 constexpr uint64_t kPatchBudgetOffset = 18 * 8;
 
