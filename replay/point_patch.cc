@@ -3,6 +3,9 @@
 #include "point_patch.h"
 
 #include <capstone/capstone.h>
+#if defined(__x86_64__)
+#include <Zydis/Zydis.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -78,6 +81,17 @@ class Asm {
 
 enum Label { kMiss, kForced, kCount };
 
+// What a call pushes, without touching a register or the flags:
+// push $lo (sign-extended), then movl $hi, 4(%rsp).
+constexpr uint32_t kPushReturnLen = 5 + 8;
+void push_return_address(Asm& a, uint64_t ret) {
+  uint32_t lo = static_cast<uint32_t>(ret), hi = static_cast<uint32_t>(ret >> 32);
+  a.bytes({0x68, static_cast<uint8_t>(lo), static_cast<uint8_t>(lo >> 8),
+           static_cast<uint8_t>(lo >> 16), static_cast<uint8_t>(lo >> 24)});
+  a.bytes({0xc7, 0x44, 0x24, 0x04, static_cast<uint8_t>(hi), static_cast<uint8_t>(hi >> 8),
+           static_cast<uint8_t>(hi >> 16), static_cast<uint8_t>(hi >> 24)});
+}
+
 // Relocates one instruction to the assembler's current address.
 bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
               const std::vector<uint64_t>& copies, uint64_t entry) {
@@ -109,8 +123,38 @@ bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
       auto t = inside(in.target);
       return t && a.rel_to({0x0f, static_cast<uint8_t>(0x80 | in.cond)}, *t);
     }
+    case PatchSite::Insn::kCall: {
+      push_return_address(a, site.ip + in.offset + in.bytes.size());
+      auto t = inside(in.target);
+      return t && a.rel_to({0xe9}, *t);
+    }
+    case PatchSite::Insn::kCallIndirect: {
+      push_return_address(a, site.ip + in.offset + in.bytes.size());
+      std::string b = in.bytes;
+      b[in.modrm_offset] = static_cast<char>((b[in.modrm_offset] & ~0x38) | (4 << 3));  // jmp
+      if (in.disp_offset) {
+        PatchSite::Insn jmp = in;
+        jmp.bytes = b;
+        jmp.kind = PatchSite::Insn::kRipRelative;
+        return relocate(a, site, jmp, copies, entry);
+      }
+      a.raw(b);
+      return true;
+    }
   }
   return false;
+}
+
+// Bytes a relocated instruction takes in the trampoline (rel32 branches,
+// a call's push added): known before the targets are.
+uint32_t relocated_size(const PatchSite::Insn& in) {
+  switch (in.kind) {
+    case PatchSite::Insn::kJump: return 5;
+    case PatchSite::Insn::kCondJump: return 6;
+    case PatchSite::Insn::kCall: return kPushReturnLen + 5;
+    case PatchSite::Insn::kCallIndirect: return kPushReturnLen + in.bytes.size();
+    default: return in.bytes.size();
+  }
 }
 
 // Registers (hardware numbers) a rep string instruction changes from one
@@ -140,6 +184,61 @@ void emit_rep_compare(Asm& a, const PatchSite& site, uint64_t rcx_slot, uint64_t
   }
 }
 
+// A call the trampoline can make from elsewhere: `call rel32`, `call *%reg`
+// (not rsp: the push moves it) and `call *disp32(%rip)`.
+bool plan_call(const cs_insn* insn, PatchSite::Insn* in) {
+  const cs_x86& x = insn->detail->x86;
+  if (x.opcode[0] == 0xe8 && x.op_count == 1 && x.operands[0].type == X86_OP_IMM) {
+    in->kind = PatchSite::Insn::kCall;
+    in->target = static_cast<uint64_t>(x.operands[0].imm);
+    return true;
+  }
+  if (x.opcode[0] != 0xff || x.op_count != 1 || x.encoding.modrm_offset == 0) return false;
+  const cs_x86_op& op = x.operands[0];
+  const bool reg = op.type == X86_OP_REG && op.reg != X86_REG_RSP;
+  const bool rip = op.type == X86_OP_MEM && op.mem.base == X86_REG_RIP &&
+                   op.mem.index == X86_REG_INVALID && x.encoding.disp_size == 4;
+  if (!reg && !rip) return false;
+  in->kind = PatchSite::Insn::kCallIndirect;
+  in->modrm_offset = x.encoding.modrm_offset;
+  in->disp_offset = rip ? x.encoding.disp_offset : 0;
+  return true;
+}
+
+// Capstone 4 (Debian 12's) cannot decode some AVX-512 forms glibc's
+// string functions run in their loops (vpcmpeqb/vpcmpnequb into a mask
+// register, kmovd): Zydis decodes the instructions Capstone refuses. None of
+// those branches; accepted are position-independent ones and those with a
+// rip-relative disp32 (relocated like Capstone's).
+bool decode_with_zydis(const uint8_t* p, size_t left, PatchSite::Insn* in, std::string* why) {
+  ZydisDecoder dec;
+  ZydisDecodedInstruction zi;
+  if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, nullptr, p, left, &zi))) {
+    *why = "undecodable instruction at the site";
+    return false;
+  }
+  switch (zi.meta.category) {
+    case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR:
+    case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_INTERRUPT:
+    case ZYDIS_CATEGORY_SYSTEM:
+      *why = "cannot relocate a control transfer Capstone does not decode";
+      return false;
+    default: break;
+  }
+  in->bytes.assign(reinterpret_cast<const char*>(p), zi.length);
+  if (zi.attributes & ZYDIS_ATTRIB_IS_RELATIVE) {
+    const bool rip_disp = zi.raw.modrm.mod == 0 && zi.raw.modrm.rm == 5 && zi.raw.disp.size == 32;
+    if (!rip_disp || zi.raw.disp.offset == 0) {
+      *why = "unexpected rip-relative encoding";
+      return false;
+    }
+    in->kind = PatchSite::Insn::kRipRelative;
+    in->disp_offset = zi.raw.disp.offset;
+  }
+  return true;
+}
+
 }  // namespace
 
 void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target) {
@@ -163,8 +262,13 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
   cs_insn* insn = cs_malloc(h);
   while (s.length < kJumpLen) {
     if (!cs_disasm_iter(h, &p, &left, &addr, insn)) {
-      *why = "undecodable instruction at the site";
-      break;
+      PatchSite::Insn in;
+      in.offset = s.length;
+      if (!decode_with_zydis(p, left, &in, why)) break;
+      p += in.bytes.size(), left -= in.bytes.size(), addr += in.bytes.size();
+      s.length += in.bytes.size();
+      s.insns.push_back(std::move(in));
+      continue;
     }
     const cs_detail* d = insn->detail;
     const cs_x86& x = d->x86;
@@ -180,6 +284,12 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
     bool riprel = false;
     for (int i = 0; i < x.op_count; i++)
       if (x.operands[i].type == X86_OP_MEM && x.operands[i].mem.base == X86_REG_RIP) riprel = true;
+    // A call must end the patched bytes: its callee returns after them.
+    if (in_group(CS_GRP_CALL) && s.length + insn->size >= kJumpLen && plan_call(insn, &in)) {
+      s.length += insn->size;
+      s.insns.push_back(std::move(in));
+      continue;
+    }
     if (in_group(CS_GRP_CALL) || in_group(CS_GRP_INT) || in_group(CS_GRP_IRET) ||
         in_group(CS_GRP_PRIVILEGE) || insn->id == X86_INS_SYSCALL ||
         insn->id == X86_INS_SYSENTER || insn->id == X86_INS_INT3 || insn->id == X86_INS_UD2) {
@@ -299,9 +409,7 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   uint64_t at = a.here();
   for (const auto& in : site.insns) {
     copies.push_back(at);
-    at += in.kind == PatchSite::Insn::kJump       ? 5
-          : in.kind == PatchSite::Insn::kCondJump ? 6
-                                                  : in.bytes.size();
+    at += relocated_size(in);
   }
   for (const auto& in : site.insns) {
     if (!relocate(a, site, in, copies, place.entry)) {

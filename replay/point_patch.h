@@ -24,10 +24,14 @@ namespace rp {
 // instead of running garbage): those bytes of rel32 are fixed to 0xcc.
 struct PatchSite {
   struct Insn {
-    enum Kind { kPlain, kRipRelative, kJump, kCondJump } kind = kPlain;
+    // kCall (call rel32) and kCallIndirect (call through a register or a
+    // rip-relative pointer) are relocated as a push of the original return
+    // address and a jump: the callee sees the stack it would have seen.
+    enum Kind { kPlain, kRipRelative, kJump, kCondJump, kCall, kCallIndirect } kind = kPlain;
     uint32_t offset = 0;          // from the site
     std::string bytes;
-    uint8_t disp_offset = 0;      // kRipRelative: where the disp32 is
+    uint8_t disp_offset = 0;      // kRipRelative, kCallIndirect: where the disp32 is (0: none)
+    uint8_t modrm_offset = 0;     // kCallIndirect: the ModRM byte (its /2 becomes /4, jmp)
     int cond = 0;                 // kCondJump: the condition code (0-15)
     uint64_t target = 0;          // kJump/kCondJump: absolute target
   };
@@ -48,8 +52,10 @@ struct PatchSite {
 
 // Decodes the instructions at `ip` (`code` holds at least 32 bytes from ip).
 // Refuses (nullopt, *why says why) instructions whose effect depends on
-// where they run and cannot be relocated: calls, rel8-only branches
-// (loop, jrcxz), syscalls and traps.
+// where they run and cannot be relocated: calls through memory other than
+// a rip-relative pointer or a call that does not end the patched bytes (the
+// callee would return into them), rel8-only branches (loop, jrcxz),
+// syscalls and traps.
 std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why);
 
 // Makes `site` (whose first instruction is `rep`) compare as above for a

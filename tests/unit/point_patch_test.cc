@@ -19,11 +19,39 @@ std::string bytes(std::initializer_list<uint8_t> b) { return std::string(b.begin
 
 TEST(PointPatch, RefusesWhatCannotRunElsewhere) {
   std::string why;
-  EXPECT_FALSE(plan_patch_site(bytes({0xe8, 0, 0, 0, 0}), 0x401000, &why));  // call rel32
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0x10}), 0x401000, &why));  // call *(%rax)
   EXPECT_NE(why.find("call"), std::string::npos) << why;
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0xd4}), 0x401000, &why));  // call *%rsp
+  // call *%rdx, then 3 more bytes: the callee would return into the jump.
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0xd2, 0x48, 0x01, 0xc0}), 0x401000, &why));
   EXPECT_FALSE(plan_patch_site(bytes({0x0f, 0x05}), 0x401000, &why));        // syscall
   EXPECT_FALSE(plan_patch_site(bytes({0xe2, 0xfe}), 0x401000, &why));        // loop rel8
   EXPECT_FALSE(plan_patch_site(bytes({0xcc}), 0x401000, &why));              // int3 (a debugger's)
+}
+
+TEST(PointPatch, DecodesTheAvx512FormsCapstoneRefuses) {
+  // glibc's memcmp-evex: vpcmpnequb (%rdi),%ymm18,%k1{%k2}; kmovd %k1,%eax
+  // (Capstone 4 decodes neither; Zydis does).
+  std::string why;
+  auto s = plan_patch_site(bytes({0x62, 0xf3, 0x6d, 0x22, 0x3e, 0x0f, 0x04, 0xc5, 0xfb, 0x93, 0xc1}),
+                           0x7ffff7f3695a, &why);
+  ASSERT_TRUE(s) << why;
+  ASSERT_EQ(s->insns.size(), 1u);  // 7 bytes: the jump fits in the first
+  EXPECT_EQ(s->length, 7u);
+  EXPECT_EQ(s->insns[0].kind, PatchSite::Insn::kPlain);
+  // vpcmpeqb 0x1000(%rip),%ymm17,%k1{%k2}: its disp32 is relocated.
+  auto rip = plan_patch_site(bytes({0x62, 0xf3, 0x75, 0x22, 0x3f, 0x0d, 0, 0x10, 0, 0, 0}),
+                             0x401000, &why);
+  ASSERT_TRUE(rip) << why;
+  EXPECT_EQ(rip->insns[0].kind, PatchSite::Insn::kRipRelative);
+  EXPECT_EQ(rip->insns[0].disp_offset, 6u);
+  EXPECT_EQ(rip->insns[0].bytes.size(), 11u);
+  // kmovd first (4 bytes), then the compare: both decoded, two instructions.
+  auto two = plan_patch_site(bytes({0xc5, 0xfb, 0x93, 0xc1, 0x62, 0xf3, 0x6d, 0x22, 0x3e, 0x0f, 0x04}),
+                             0x401000, &why);
+  ASSERT_TRUE(two) << why;
+  EXPECT_EQ(two->insns.size(), 2u);
+  EXPECT_EQ(two->length, 11u);
 }
 
 TEST(PointPatch, InstructionStartsInsideTheJumpLandOnInt3) {
@@ -128,6 +156,24 @@ TEST(PointPatch, ABranchBackToTheSiteIsComparedAgain) {
   auto [result, passes] = run_patched(fn, 3, 1000, 2, 4);
   EXPECT_EQ(result, 1000u);
   EXPECT_EQ(passes, 1000u);  // every pass through the trampoline, not only the first
+}
+
+TEST(PointPatch, CallsAreMadeWithTheOriginalReturnAddress) {
+  // f(n) = 2 * (n + 7): mov %rdi,%rax; call 1f; add %rax,%rax; ret;
+  // 1: add $7,%rax; ret. The site is the call (5 bytes: alone).
+  const std::string direct("\x48\x89\xf8\xe8\x04\0\0\0\x48\x01\xc0\xc3"
+                           "\x48\x83\xc0\x07\xc3", 17);
+  auto [result, passes] = run_patched(direct, 3, 5, 1, 0);
+  EXPECT_EQ(result, 24u);
+  EXPECT_EQ(passes, 1u);
+  // The same through a register: lea 1f(%rip),%rdx; mov %rdi,%rax;
+  // call *%rdx; add %rax,%rax; ret; nop; 1: add $7,%rax; ret. The site is
+  // the mov (3 bytes) and the call ending the jump.
+  const std::string indirect("\x48\x8d\x15\x09\0\0\0\x48\x89\xf8\xff\xd2\x48\x01\xc0\xc3"
+                             "\x48\x83\xc0\x07\xc3", 21);
+  auto [result2, passes2] = run_patched(indirect, 7, 5, 2, 3);
+  EXPECT_EQ(result2, 24u);
+  EXPECT_EQ(passes2, 1u);
 }
 
 TEST(PointPatch, TheProgramsFlagsSurviveTheTrampoline) {
