@@ -342,7 +342,11 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
 std::optional<PatchPlace> place_trampoline(const PatchSite& site,
                                            const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
   constexpr uint64_t kPage = 4096, kMargin = 1 << 20, kMinAddr = 1 << 20;
-  const uint64_t lo = site.ip + kJumpLen + site.rel_lo, hi = site.ip + kJumpLen + site.rel_hi;
+  // Signed: a site in the low 2 GiB (a non-PIE program's text, python3's)
+  // would wrap lo around to the top of the address space.
+  const int64_t next = static_cast<int64_t>(site.ip + kJumpLen);
+  const uint64_t lo = static_cast<uint64_t>(std::max<int64_t>(0, next + site.rel_lo));
+  const uint64_t hi = static_cast<uint64_t>(std::max<int64_t>(0, next + site.rel_hi));
   auto dist = [&](uint64_t e) { return e > site.ip ? e - site.ip : site.ip - e; };
   std::optional<PatchPlace> best;
   for (auto [start, end] : gaps) {

@@ -87,6 +87,18 @@ TEST(PointPatch, PlacesTheTrampolineInAFreeGapWithinReach) {
   EXPECT_LT(p->entry, p->map + 4096);
 }
 
+TEST(PointPatch, PlacesTheTrampolineForASiteInTheLowTwoGigabytes) {
+  // python3 (non-PIE) at 0x52b569: lea 0x8(%r13,%rbp,8),%r13 (5 bytes).
+  std::string why;
+  auto s = plan_patch_site(bytes({0x4d, 0x8d, 0x6c, 0xed, 0x08}), 0x52b569, &why);
+  ASSERT_TRUE(s) << why;
+  auto p = place_trampoline(*s, {{0, 0x400000}, {0x2000000, 0x7ffff7000000}});
+  ASSERT_TRUE(p);
+  int64_t rel = static_cast<int64_t>(p->entry - (s->ip + 5));
+  EXPECT_GE(rel, s->rel_lo);
+  EXPECT_LE(rel, s->rel_hi);
+}
+
 // Free ranges of this process, as point_search.cc reads them for a tracee.
 std::vector<std::pair<uint64_t, uint64_t>> own_gaps() {
   std::vector<std::pair<uint64_t, uint64_t>> gaps;
