@@ -5,9 +5,12 @@
 #include "proc_maps.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 
 namespace rp {
@@ -206,6 +209,113 @@ TEST(PointPatch, TheProgramsFlagsSurviveTheTrampoline) {
     EXPECT_EQ(passes, 1u);
   }
   munmap(page, 4096);
+}
+
+// The rep compare, run in this process: int3s the trampoline executes come
+// to this SIGTRAP handler. The first `forced` stop (budget 6: the 6th pass)
+// captures the registers at the start of a call; the search is then set to a
+// point 100 iterations into that call, and the hits are recorded.
+struct RepRun {
+  Trampoline tramp;
+  RepString rep;
+  int forced = 0;
+  std::vector<std::array<uint64_t, 3>> hits;  // rax, rcx, rsi at each hit
+};
+RepRun* rep_run;
+
+void rep_trap(int, siginfo_t*, void* ctx) {
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  greg_t* g = uc->uc_mcontext.gregs;
+  const uint64_t trap = static_cast<uint64_t>(g[REG_RIP]) - 1;
+  if (trap == rep_run->tramp.forced && rep_run->forced++ == 0) {
+    Regs target{};
+    auto& r = target.raw;
+    r.rax = g[REG_RAX], r.rbx = g[REG_RBX], r.rcx = g[REG_RCX] - 100, r.rdx = g[REG_RDX];
+    r.rsi = g[REG_RSI] + 100, r.rdi = g[REG_RDI] + 100, r.rbp = g[REG_RBP], r.rsp = g[REG_RSP];
+    r.r8 = g[REG_R8], r.r9 = g[REG_R9], r.r10 = g[REG_R10], r.r11 = g[REG_R11];
+    r.r12 = g[REG_R12], r.r13 = g[REG_R13], r.r14 = g[REG_R14], r.r15 = g[REG_R15];
+    r.eflags = g[REG_EFL];
+    std::string data = patch_data(target, uint64_t{1} << 40, &rep_run->rep);
+    std::memcpy(reinterpret_cast<void*>(rep_run->tramp.data), data.data(), data.size());
+  } else if (trap == rep_run->tramp.hit) {
+    rep_run->hits.push_back({static_cast<uint64_t>(g[REG_RAX]), static_cast<uint64_t>(g[REG_RCX]),
+                             static_cast<uint64_t>(g[REG_RSI])});
+  } else if (trap != rep_run->tramp.forced) {
+    abort();
+  }
+  g[REG_RIP] = static_cast<greg_t>(rep_run->tramp.body);
+}
+
+TEST(PointPatch, ARepStringSiteStopsAtEveryStartThePointIsReachableFrom) {
+  // copy(dst, src, n, tag): saves the callee-saved registers, rax = tag,
+  // rcx = n, every other register but rsi/rdi/rsp zeroed, rep movsb (the
+  // site, at 46), nop, restores them and returns.
+  const std::string fn(
+      "\x53\x55\x41\x54\x41\x55\x41\x56\x41\x57\x48\x89\xc8\x48\x89\xd1"
+      "\x31\xdb\x31\xed\x31\xd2\x45\x31\xc0\x45\x31\xc9\x45\x31\xd2\x45\x31\xdb"
+      "\x45\x31\xe4\x45\x31\xed\x45\x31\xf6\x45\x31\xff\xf3\xa4\x0f\x1f\x44\x00\x00"
+      "\x41\x5f\x41\x5e\x41\x5d\x41\x5c\x5d\x5b\xc3",
+      66);
+  constexpr uint32_t kSite = 46;
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  std::memcpy(page, fn.data(), fn.size());
+  const uint64_t site_ip = reinterpret_cast<uint64_t>(page) + kSite;
+  std::string why;
+  auto site = plan_patch_site(fn.substr(kSite) + std::string(32, '\x90'), site_ip, &why);
+  ASSERT_TRUE(site) << why;
+  RepRun run;
+  run.rep = *decode_rep_string(fn.substr(kSite, 16), site_ip);
+  Regs forward{};
+  forward.raw.eflags = 0x246;  // DF clear
+  set_rep_compare(*site, run.rep, forward);
+  auto place = place_trampoline(*site, own_gaps());
+  ASSERT_TRUE(place);
+  void* t = mmap(reinterpret_cast<void*>(place->map), kPatchMapBytes,
+                 PROT_READ | PROT_WRITE | PROT_EXEC,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  ASSERT_EQ(reinterpret_cast<uint64_t>(t), place->map);
+  auto tramp = build_trampoline(*site, *place, &why);
+  ASSERT_TRUE(tramp) << why;
+  run.tramp = *tramp;
+  Regs never{};
+  std::string data = patch_data(never, 6, &run.rep);  // forced at the 6th pass
+  std::memcpy(reinterpret_cast<void*>(place->entry), tramp->code.data(), tramp->code.size());
+  std::memcpy(reinterpret_cast<void*>(tramp->data), data.data(), data.size());
+  std::memcpy(reinterpret_cast<void*>(site_ip), tramp->site_bytes.data(), tramp->site_bytes.size());
+  __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
+
+  rep_run = &run;
+  struct sigaction sa {}, old {};
+  sa.sa_sigaction = rep_trap;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGTRAP, &sa, &old);
+  static unsigned char src[4096], dst[4096];
+  auto copy = reinterpret_cast<void (*)(unsigned char*, const unsigned char*, uint64_t, uint64_t)>(page);
+  struct Call {
+    int64_t shift;  // src and dst moved by this many bytes, n grown by as many
+    uint64_t n, tag;
+    int src_skew;   // src alone moved: inconsistent with the point
+  };
+  // The 6th call (tag 5, n 1000 at +1000) is the one the point lies in.
+  const Call calls[] = {{0, 1000, 0, 0}, {0, 1000, 1, 0}, {0, 1000, 2, 0}, {0, 1000, 3, 0},
+                        {0, 1000, 4, 0}, {0, 1000, 5, 0},
+                        {0, 1000, 4, 0},    // another tag: rax differs
+                        {0, 1000, 5, 1},    // rsi one byte off
+                        {0, 50, 5, 0},      // rcx below the point's: it lies behind
+                        {-60, 1060, 5, 0},  // starts 60 bytes earlier: reaches it
+                        {0, 1000, 5, 0}};   // the recorded call again
+  for (const Call& c : calls)
+    copy(dst + 1000 + c.shift, src + 1000 + c.shift + c.src_skew, c.n, c.tag);
+  sigaction(SIGTRAP, &old, nullptr);
+  munmap(t, kPatchMapBytes);
+  munmap(page, 4096);
+  EXPECT_EQ(run.forced, 1);
+  ASSERT_EQ(run.hits.size(), 2u);
+  const uint64_t s = reinterpret_cast<uint64_t>(src);
+  EXPECT_EQ(run.hits[0], (std::array<uint64_t, 3>{5, 1060, s + 1000 - 60}));
+  EXPECT_EQ(run.hits[1], (std::array<uint64_t, 3>{5, 1000, s + 1000}));
 }
 
 #else
