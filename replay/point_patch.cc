@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 namespace rp {
 
@@ -156,6 +157,21 @@ uint32_t relocated_size(const PatchSite::Insn& in) {
     default: return in.bytes.size();
   }
 }
+
+// The rel32 the jump may take with `filler` in its fixed bytes (inclusive).
+std::pair<int64_t, int64_t> jump_range(const PatchSite& site, uint8_t filler) {
+  if (site.fixed_from >= 4)  // margins for the rip-relative copies
+    return {INT32_MIN + (int64_t{1} << 24), INT32_MAX - (int64_t{1} << 24)};
+  const uint32_t free_mask = (uint32_t{1} << (8 * site.fixed_from)) - 1;
+  const int64_t lo = static_cast<int32_t>(filler * 0x01010101u & ~free_mask);
+  return {lo, lo + free_mask};
+}
+
+// int3 first; then invalid opcodes (#UD in 64-bit mode): forward reach
+// (push/pop of segment registers, daa, das, aaa, aas, pusha, popa), then
+// backward (into, aam, aad, salc).
+constexpr uint8_t kFillers[] = {kInt3, 0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f,
+                                0x37, 0x3f, 0x60, 0x61, 0xce, 0xd4, 0xd5, 0xd6};
 
 // Registers (hardware numbers) a rep string instruction changes from one
 // iteration to the next, which the trampoline does not compare for equality.
@@ -324,29 +340,24 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
   cs_close(&h);
   if (s.length < kJumpLen) return std::nullopt;
   // Instruction starts at bytes 1..4 fall inside the rel32: those bytes, and
-  // (simpler to search) every byte above the lowest of them, must be 0xcc.
-  int lowest = 4;
+  // (simpler to search) every byte above the lowest of them, must be filler.
   for (const auto& in : s.insns)
-    if (in.offset >= 1 && in.offset < kJumpLen) lowest = std::min<int>(lowest, in.offset - 1);
-  if (lowest < 4) {
-    uint64_t free_mask = (uint64_t{1} << (8 * lowest)) - 1;
-    s.rel_lo = static_cast<int32_t>(0xccccccccu & ~static_cast<uint32_t>(free_mask));
-    s.rel_hi = s.rel_lo + static_cast<int64_t>(free_mask);
-  } else {
-    s.rel_lo = INT32_MIN + (int64_t{1} << 24);  // margins for the rip-relative copies
-    s.rel_hi = INT32_MAX - (int64_t{1} << 24);
-  }
+    if (in.offset >= 1 && in.offset < kJumpLen) s.fixed_from = std::min<int>(s.fixed_from, in.offset - 1);
+  std::tie(s.rel_lo, s.rel_hi) = jump_range(s, kInt3);
   return s;
 }
 
-std::optional<PatchPlace> place_trampoline(const PatchSite& site,
-                                           const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
+namespace {
+
+std::optional<PatchPlace> place_with(const PatchSite& site, uint8_t filler,
+                                     const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
   constexpr uint64_t kPage = 4096, kMargin = 1 << 20, kMinAddr = 1 << 20;
   // Signed: a site in the low 2 GiB (a non-PIE program's text, python3's)
   // would wrap lo around to the top of the address space.
+  const auto [rel_lo, rel_hi] = jump_range(site, filler);
   const int64_t next = static_cast<int64_t>(site.ip + kJumpLen);
-  const uint64_t lo = static_cast<uint64_t>(std::max<int64_t>(0, next + site.rel_lo));
-  const uint64_t hi = static_cast<uint64_t>(std::max<int64_t>(0, next + site.rel_hi));
+  const uint64_t lo = static_cast<uint64_t>(std::max<int64_t>(0, next + rel_lo));
+  const uint64_t hi = static_cast<uint64_t>(std::max<int64_t>(0, next + rel_hi));
   auto dist = [&](uint64_t e) { return e > site.ip ? e - site.ip : site.ip - e; };
   std::optional<PatchPlace> best;
   for (auto [start, end] : gaps) {
@@ -360,9 +371,20 @@ std::optional<PatchPlace> place_trampoline(const PatchSite& site,
     uint64_t m = std::clamp(site.ip & ~(kPage - 1), m_lo, m_hi);  // nearest to the site
     uint64_t entry = std::max(m, lo);
     if (entry > hi || entry >= m + kPage) continue;
-    if (!best || dist(entry) < dist(best->entry)) best = PatchPlace{m, entry};
+    if (!best || dist(entry) < dist(best->entry)) best = PatchPlace{m, entry, filler};
   }
   return best;
+}
+
+}  // namespace
+
+std::optional<PatchPlace> place_trampoline(const PatchSite& site,
+                                           const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
+  for (uint8_t filler : kFillers) {
+    if (auto p = place_with(site, filler, gaps)) return p;
+    if (site.fixed_from >= 4) break;  // no fixed byte: the filler changes nothing
+  }
+  return std::nullopt;
 }
 
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
@@ -435,11 +457,13 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
     return std::nullopt;
   }
   int64_t rel = static_cast<int64_t>(place.entry - (site.ip + kJumpLen));
-  if (rel < site.rel_lo || rel > site.rel_hi) {
+  const auto [rel_lo, rel_hi] = jump_range(site, place.filler);
+  if (rel < rel_lo || rel > rel_hi) {
     *why = "the trampoline is out of the jump's reach";
     return std::nullopt;
   }
-  t.site_bytes.assign(site.length, static_cast<char>(kInt3));
+  t.filler = place.filler;
+  t.site_bytes.assign(site.length, static_cast<char>(place.filler));
   t.site_bytes[0] = static_cast<char>(0xe9);
   put32(t.site_bytes, 1, static_cast<int32_t>(rel));
   for (size_t i = 1; i < site.insns.size(); i++)

@@ -38,7 +38,8 @@ struct PatchSite {
   uint64_t ip = 0;
   std::vector<Insn> insns;
   uint32_t length = 0;          // bytes replaced (>= 5)
-  int64_t rel_lo = 0, rel_hi = 0;  // allowed rel32 of the jump (inclusive)
+  int64_t rel_lo = 0, rel_hi = 0;  // allowed rel32 of the jump (inclusive), int3 filler
+  int fixed_from = 4;  // the rel32's bytes from this one up are filler (4: none)
   // Set (set_rep_compare) when the site is a rep-prefixed string instruction
   // whose recorded point may lie part-way through it: the trampoline then
   // stops at its start when rcx is at least the recorded one and rsi/rdi
@@ -65,9 +66,15 @@ void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target);
 // Where the trampoline's mapping goes: kMapBytes at a page-aligned address
 // inside one of `gaps` (free [start, end) ranges of the address space), with
 // an entry point the jump can reach. nullopt when no gap fits.
+// The filler of bytes where an instruction starts inside the patched ones
+// is int3 (0xcc) where the jump can reach a free place with it, else a byte
+// that is an invalid opcode in 64-bit mode (#UD, SIGILL at its address):
+// those below 0x80 let the jump go forward, which a site in the low 2 GiB
+// (a non-PIE program's text) needs.
 constexpr uint64_t kPatchMapBytes = 3 * 4096;
 struct PatchPlace {
   uint64_t map = 0, entry = 0;
+  uint8_t filler = 0xcc;
 };
 std::optional<PatchPlace> place_trampoline(const PatchSite& site,
                                            const std::vector<std::pair<uint64_t, uint64_t>>& gaps);
@@ -81,8 +88,9 @@ struct Trampoline {
   uint64_t hit = 0;        // int3 when the registers match; the stack and flags are the program's
   uint64_t forced = 0;     // int3 when the pass budget ran out (resume at `body`)
   uint64_t body = 0;       // the relocated instructions (resume here after a false hit)
-  // Instruction starts inside the patched bytes (an int3 there), and their
-  // relocated copies.
+  uint8_t filler = 0xcc;   // PatchPlace's: 0xcc stops with SIGTRAP after it, others SIGILL at it
+  // Instruction starts inside the patched bytes (the filler there), and
+  // their relocated copies.
   std::vector<std::pair<uint64_t, uint64_t>> interior;
 };
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,

@@ -140,6 +140,20 @@ int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
 #endif
 }
 
+// A thread that branched into the patched bytes stops at the filler of an
+// instruction start there (`after`: 1 past it for int3, 0 for an invalid
+// opcode): moved to that instruction's relocated copy. False: not there.
+bool Replayer::to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after) {
+  Regs now = get_regs(t);
+  for (auto [orig, copy] : tramp.interior) {
+    if (now.ip() - after != orig) continue;
+    now.set_ip(copy);
+    set_regs(t, now);
+    return true;
+  }
+  return false;
+}
+
 // Whether a thread stopped at the recorded instruction with registers `now`
 // (rip aside: the instruction, or its relocated copy, is at insn_at) is at
 // the recorded point. For a rep string instruction `now` may be its start:
@@ -238,6 +252,9 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
       unpatch();
       diverge(e, too_early);
     }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL && !stop_event(status) &&
+        tramp->filler != 0xcc && to_interior_copy(t, *tramp, 0))
+      continue;  // an invalid-opcode filler: the SIGILL is not delivered
     if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || stop_event(status)) continue;
     Regs now = get_regs(t);
     uint64_t trap = now.ip() - 1;
@@ -258,13 +275,8 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
                 std::string(reinterpret_cast<const char*>(&budget), 8));
       now.set_ip(tramp->body);
       set_regs(t, now);
-    } else {
-      bool interior = false;
-      for (auto [orig, copy] : tramp->interior)
-        if (trap == orig) now.set_ip(copy), interior = true;
-      if (interior) {
-        set_regs(t, now);  // a branch into the patched bytes: run the copy
-      } else if (!debug_trap(t, status)) {
+    } else if (tramp->filler != 0xcc || !to_interior_copy(t, *tramp, 1)) {
+      if (!debug_trap(t, status)) {
         unpatch();
         diverge(e, "unexpected SIGTRAP at " + now.describe());
       }

@@ -17,7 +17,7 @@
 #include "file_maps.h"
 #include "launch.h"
 #include "output_fds.h"
-#include "point_rep.h"
+#include "point_patch.h"
 #include "progress.h"
 #include "replay_task.h"
 #include "trace.h"
@@ -184,6 +184,7 @@ class Replayer {
                         uint64_t* passes, std::string* why);
   bool arrived(Task& t, const Event& e, const Regs& target, const std::optional<RepString>& rep,
                const Regs& now, uint64_t insn_at);
+  bool to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after);
   int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);
 
   ReplayControl* control_ = nullptr;

@@ -102,6 +102,37 @@ TEST(PointPatch, PlacesTheTrampolineForASiteInTheLowTwoGigabytes) {
   EXPECT_LE(rel, s->rel_hi);
 }
 
+TEST(PointPatch, AnInvalidOpcodeFillsTheJumpWhereInt3CannotReach) {
+  // python3 at 0x52b56e: mov %rax,-0x8(%r13) (4 bytes), then an instruction
+  // starting at byte 4 of the jump. With int3 there the jump could only go
+  // ~820 MiB down, below address 0: the filler is an invalid opcode below
+  // 0x80 instead, and the jump goes up.
+  std::string why;
+  auto s = plan_patch_site(bytes({0x49, 0x89, 0x45, 0xf8, 0x41, 0x0f, 0xb7, 0x47, 0x0c}),
+                           0x52b56e, &why);
+  ASSERT_TRUE(s) << why;
+  EXPECT_EQ(s->fixed_from, 3);
+  const std::vector<std::pair<uint64_t, uint64_t>> gaps = {{0, 0x400000},
+                                                           {0x2000000, 0x7ffff7000000}};
+  auto p = place_trampoline(*s, gaps);
+  ASSERT_TRUE(p);
+  EXPECT_NE(p->filler, 0xcc);
+  EXPECT_LT(p->filler, 0x80);
+  EXPECT_GT(p->entry, s->ip);
+  auto t = build_trampoline(*s, *p, &why);
+  ASSERT_TRUE(t) << why;
+  EXPECT_EQ(t->filler, p->filler);
+  EXPECT_EQ(static_cast<uint8_t>(t->site_bytes[4]), p->filler);  // the rel32's top byte
+  EXPECT_EQ(t->interior.at(0).first, s->ip + 4);
+  // The same code high up (a PIE program's) keeps int3.
+  auto high = plan_patch_site(bytes({0x49, 0x89, 0x45, 0xf8, 0x41, 0x0f, 0xb7, 0x47, 0x0c}),
+                              0x555555555000, &why);
+  ASSERT_TRUE(high) << why;
+  auto hp = place_trampoline(*high, gaps);
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->filler, 0xcc);
+}
+
 // Free ranges of this process, as point_search.cc reads them for a tracee.
 std::vector<std::pair<uint64_t, uint64_t>> own_gaps() {
   std::vector<std::pair<uint64_t, uint64_t>> gaps;
