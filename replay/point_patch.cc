@@ -200,8 +200,9 @@ void emit_rep_compare(Asm& a, const PatchSite& site, uint64_t rcx_slot, uint64_t
   }
 }
 
-// A call the trampoline can make from elsewhere: `call rel32`, `call *%reg`
-// (not rsp: the push moves it) and `call *disp32(%rip)`.
+// A call the trampoline can make from elsewhere: `call rel32`, and calls
+// through a register or memory whose address does not depend on rsp (the
+// push moves it) nor, other than as `disp32(%rip)`, on rip.
 bool plan_call(const cs_insn* insn, PatchSite::Insn* in) {
   const cs_x86& x = insn->detail->x86;
   if (x.opcode[0] == 0xe8 && x.op_count == 1 && x.operands[0].type == X86_OP_IMM) {
@@ -214,7 +215,9 @@ bool plan_call(const cs_insn* insn, PatchSite::Insn* in) {
   const bool reg = op.type == X86_OP_REG && op.reg != X86_REG_RSP;
   const bool rip = op.type == X86_OP_MEM && op.mem.base == X86_REG_RIP &&
                    op.mem.index == X86_REG_INVALID && x.encoding.disp_size == 4;
-  if (!reg && !rip) return false;
+  const bool mem = op.type == X86_OP_MEM && op.mem.base != X86_REG_RIP &&
+                   op.mem.base != X86_REG_RSP && op.mem.index != X86_REG_RSP;
+  if (!reg && !rip && !mem) return false;
   in->kind = PatchSite::Insn::kCallIndirect;
   in->modrm_offset = x.encoding.modrm_offset;
   in->disp_offset = rip ? x.encoding.disp_offset : 0;

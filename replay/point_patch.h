@@ -53,10 +53,9 @@ struct PatchSite {
 
 // Decodes the instructions at `ip` (`code` holds at least 32 bytes from ip).
 // Refuses (nullopt, *why says why) instructions whose effect depends on
-// where they run and cannot be relocated: calls through memory other than
-// a rip-relative pointer or a call that does not end the patched bytes (the
-// callee would return into them), rel8-only branches (loop, jrcxz),
-// syscalls and traps.
+// where they run and cannot be relocated: calls through memory addressed
+// from rsp, a call that does not end the patched bytes (the callee would
+// return into them), rel8-only branches (loop, jrcxz), syscalls and traps.
 std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why);
 
 // Makes `site` (whose first instruction is `rep`) compare as above for a

@@ -22,7 +22,7 @@ std::string bytes(std::initializer_list<uint8_t> b) { return std::string(b.begin
 
 TEST(PointPatch, RefusesWhatCannotRunElsewhere) {
   std::string why;
-  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0x10}), 0x401000, &why));  // call *(%rax)
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0x54, 0x24, 0x08}), 0x401000, &why));  // call *8(%rsp)
   EXPECT_NE(why.find("call"), std::string::npos) << why;
   EXPECT_FALSE(plan_patch_site(bytes({0xff, 0xd4}), 0x401000, &why));  // call *%rsp
   // call *%rdx, then 3 more bytes: the callee would return into the jump.
@@ -220,6 +220,26 @@ TEST(PointPatch, CallsAreMadeWithTheOriginalReturnAddress) {
   auto [result2, passes2] = run_patched(indirect, 7, 5, 2, 3);
   EXPECT_EQ(result2, 24u);
   EXPECT_EQ(passes2, 1u);
+}
+
+TEST(PointPatch, CallsThroughATableBecomeJumpsThroughIt) {
+  // python3's dispatch: call *0x73ae00(,%r9,8): a push, then the same
+  // operand with /4 (jmp) for /2.
+  std::string why;
+  auto s = plan_patch_site(bytes({0x42, 0xff, 0x14, 0xcd, 0x00, 0xae, 0x73, 0x00}), 0x52c985, &why);
+  ASSERT_TRUE(s) << why;
+  ASSERT_EQ(s->insns.size(), 1u);
+  EXPECT_EQ(s->insns[0].kind, PatchSite::Insn::kCallIndirect);
+  auto p = place_trampoline(*s, {{0, 0x400000}, {0x2000000, 0x7ffff7000000}});
+  ASSERT_TRUE(p);
+  auto t = build_trampoline(*s, *p, &why);
+  ASSERT_TRUE(t) << why;
+  const std::string jmp("\x42\xff\x24\xcd\x00\xae\x73\x00", 8);
+  const size_t at = t->code.find(jmp);
+  ASSERT_NE(at, std::string::npos);
+  // Right before it: push $0x52c98d; movl $0,4(%rsp) (the return address).
+  EXPECT_EQ(t->code.substr(at - 13, 13),
+            std::string("\x68\x8d\xc9\x52\x00\xc7\x44\x24\x04\x00\x00\x00\x00", 13));
 }
 
 TEST(PointPatch, TheProgramsFlagsSurviveTheTrampoline) {
