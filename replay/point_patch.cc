@@ -210,7 +210,10 @@ bool plan_call(const cs_insn* insn, PatchSite::Insn* in) {
     in->target = static_cast<uint64_t>(x.operands[0].imm);
     return true;
   }
-  if (x.opcode[0] != 0xff || x.op_count != 1 || x.encoding.modrm_offset == 0) return false;
+  // ff /2 only (ff /3 is a far call, lcall)
+  if (insn->id != X86_INS_CALL || x.opcode[0] != 0xff || x.op_count != 1 ||
+      x.encoding.modrm_offset == 0)
+    return false;
   const cs_x86_op& op = x.operands[0];
   const bool reg = op.type == X86_OP_REG && op.reg != X86_REG_RSP;
   const bool rip = op.type == X86_OP_MEM && op.mem.base == X86_REG_RIP &&

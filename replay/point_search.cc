@@ -239,8 +239,10 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
   }
   constexpr uint64_t kBudget = uint64_t{1} << 26;  // passes between checks of the limit
   const std::string original = read_mem(t.real, site->ip, site->length);
+  const std::string data =
+      patch_data(target, std::min(kBudget, max_passes - *passes), rep ? &*rep : nullptr);
   if (original.size() != site->length || !write_mem(t.real, place->entry, tramp->code) ||
-      !write_mem(t.real, tramp->data, patch_data(target, std::min(kBudget, max_passes - *passes), rep ? &*rep : nullptr)) ||
+      !write_mem(t.real, tramp->data, data) ||
       !write_mem(t.real, site->ip, tramp->site_bytes))
     diverge(e, "cannot write the conditional trap into the program");
   auto unpatch = [&] { write_mem(t.real, site->ip, original); };

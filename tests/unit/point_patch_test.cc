@@ -25,6 +25,7 @@ TEST(PointPatch, RefusesWhatCannotRunElsewhere) {
   EXPECT_FALSE(plan_patch_site(bytes({0xff, 0x54, 0x24, 0x08}), 0x401000, &why));  // call *8(%rsp)
   EXPECT_NE(why.find("call"), std::string::npos) << why;
   EXPECT_FALSE(plan_patch_site(bytes({0xff, 0xd4}), 0x401000, &why));  // call *%rsp
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0x18, 0x90, 0x90, 0x90}), 0x401000, &why));  // lcall *(%rax)
   // call *%rdx, then 3 more bytes: the callee would return into the jump.
   EXPECT_FALSE(plan_patch_site(bytes({0xff, 0xd2, 0x48, 0x01, 0xc0}), 0x401000, &why));
   EXPECT_FALSE(plan_patch_site(bytes({0x0f, 0x05}), 0x401000, &why));        // syscall
