@@ -3,9 +3,13 @@
 #include "point_patch.h"
 
 #include <capstone/capstone.h>
+#if defined(__x86_64__)
+#include <Zydis/Zydis.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 namespace rp {
 
@@ -78,6 +82,17 @@ class Asm {
 
 enum Label { kMiss, kForced, kCount };
 
+// What a call pushes, without touching a register or the flags:
+// push $lo (sign-extended), then movl $hi, 4(%rsp).
+constexpr uint32_t kPushReturnLen = 5 + 8;
+void push_return_address(Asm& a, uint64_t ret) {
+  uint32_t lo = static_cast<uint32_t>(ret), hi = static_cast<uint32_t>(ret >> 32);
+  a.bytes({0x68, static_cast<uint8_t>(lo), static_cast<uint8_t>(lo >> 8),
+           static_cast<uint8_t>(lo >> 16), static_cast<uint8_t>(lo >> 24)});
+  a.bytes({0xc7, 0x44, 0x24, 0x04, static_cast<uint8_t>(hi), static_cast<uint8_t>(hi >> 8),
+           static_cast<uint8_t>(hi >> 16), static_cast<uint8_t>(hi >> 24)});
+}
+
 // Relocates one instruction to the assembler's current address.
 bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
               const std::vector<uint64_t>& copies, uint64_t entry) {
@@ -109,11 +124,149 @@ bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
       auto t = inside(in.target);
       return t && a.rel_to({0x0f, static_cast<uint8_t>(0x80 | in.cond)}, *t);
     }
+    case PatchSite::Insn::kCall: {
+      push_return_address(a, site.ip + in.offset + in.bytes.size());
+      auto t = inside(in.target);
+      return t && a.rel_to({0xe9}, *t);
+    }
+    case PatchSite::Insn::kCallIndirect: {
+      push_return_address(a, site.ip + in.offset + in.bytes.size());
+      std::string b = in.bytes;
+      b[in.modrm_offset] = static_cast<char>((b[in.modrm_offset] & ~0x38) | (4 << 3));  // jmp
+      if (in.disp_offset) {
+        PatchSite::Insn jmp = in;
+        jmp.bytes = b;
+        jmp.kind = PatchSite::Insn::kRipRelative;
+        return relocate(a, site, jmp, copies, entry);
+      }
+      a.raw(b);
+      return true;
+    }
   }
   return false;
 }
 
+// Bytes a relocated instruction takes in the trampoline (rel32 branches,
+// a call's push added): known before the targets are.
+uint32_t relocated_size(const PatchSite::Insn& in) {
+  switch (in.kind) {
+    case PatchSite::Insn::kJump: return 5;
+    case PatchSite::Insn::kCondJump: return 6;
+    case PatchSite::Insn::kCall: return kPushReturnLen + 5;
+    case PatchSite::Insn::kCallIndirect: return kPushReturnLen + in.bytes.size();
+    default: return in.bytes.size();
+  }
+}
+
+// The rel32 the jump may take with `filler` in its fixed bytes (inclusive).
+std::pair<int64_t, int64_t> jump_range(const PatchSite& site, uint8_t filler) {
+  if (site.fixed_from >= 4)  // margins for the rip-relative copies
+    return {INT32_MIN + (int64_t{1} << 24), INT32_MAX - (int64_t{1} << 24)};
+  const uint32_t free_mask = (uint32_t{1} << (8 * site.fixed_from)) - 1;
+  const int64_t lo = static_cast<int32_t>(filler * 0x01010101u & ~free_mask);
+  return {lo, lo + free_mask};
+}
+
+// int3 first; then invalid opcodes (#UD in 64-bit mode): forward reach
+// (push/pop of segment registers, daa, das, aaa, aas, pusha, popa), then
+// backward (into, aam, aad, salc).
+constexpr uint8_t kFillers[] = {kInt3, 0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f,
+                                0x37, 0x3f, 0x60, 0x61, 0xce, 0xd4, 0xd5, 0xd6};
+
+// Registers (hardware numbers) a rep string instruction changes from one
+// iteration to the next, which the trampoline does not compare for equality.
+bool rep_advances(const RepString& rep, int r) {
+  return r == 1 || (r == 6 && rep.src) || (r == 7 && rep.dst) || (r == 0 && rep.loads_rax);
+}
+
+int log2_size(unsigned size) { return size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0; }
+
+// After the equal registers (rax compared, so free to clobber: the restore
+// reloads it): miss unless rcx >= the recorded rcx and, for rsi/rdi, their
+// invariant rsi +- (rcx << log2 size) equals the recorded one's.
+void emit_rep_compare(Asm& a, const PatchSite& site, uint64_t rcx_slot, uint64_t rsi_slot,
+                      uint64_t rdi_slot) {
+  const RepString& rep = *site.rep;
+  a.rel_to({0x48, 0x39, 0x0d}, rcx_slot);  // cmp %rcx, want_rcx(%rip)
+  a.rel_label({0x0f, 0x87}, kMiss);        // ja miss: recorded rcx above ours
+  for (int r : {6, 7}) {
+    if ((r == 6 && !rep.src) || (r == 7 && !rep.dst)) continue;
+    a.bytes({0x48, 0x89, 0xc8});  // mov %rcx,%rax
+    if (int s = log2_size(rep.elem_size)) a.bytes({0x48, 0xc1, 0xe0, static_cast<uint8_t>(s)});
+    if (site.rep_backward) a.bytes({0x48, 0xf7, 0xd8});              // neg %rax
+    a.bytes({0x48, 0x01, static_cast<uint8_t>(0xc0 | (r << 3))});  // add %rsi/%rdi,%rax
+    a.rel_to({0x48, 0x39, 0x05}, r == 6 ? rsi_slot : rdi_slot);     // cmp %rax, want(%rip)
+    a.rel_label({0x0f, 0x85}, kMiss);
+  }
+}
+
+// A call the trampoline can make from elsewhere: `call rel32`, and calls
+// through a register or memory whose address does not depend on rsp (the
+// push moves it) nor, other than as `disp32(%rip)`, on rip.
+bool plan_call(const cs_insn* insn, PatchSite::Insn* in) {
+  const cs_x86& x = insn->detail->x86;
+  if (x.opcode[0] == 0xe8 && x.op_count == 1 && x.operands[0].type == X86_OP_IMM) {
+    in->kind = PatchSite::Insn::kCall;
+    in->target = static_cast<uint64_t>(x.operands[0].imm);
+    return true;
+  }
+  // ff /2 only (ff /3 is a far call, lcall)
+  if (insn->id != X86_INS_CALL || x.opcode[0] != 0xff || x.op_count != 1 ||
+      x.encoding.modrm_offset == 0)
+    return false;
+  const cs_x86_op& op = x.operands[0];
+  const bool reg = op.type == X86_OP_REG && op.reg != X86_REG_RSP;
+  const bool rip = op.type == X86_OP_MEM && op.mem.base == X86_REG_RIP &&
+                   op.mem.index == X86_REG_INVALID && x.encoding.disp_size == 4;
+  const bool mem = op.type == X86_OP_MEM && op.mem.base != X86_REG_RIP &&
+                   op.mem.base != X86_REG_RSP && op.mem.index != X86_REG_RSP;
+  if (!reg && !rip && !mem) return false;
+  in->kind = PatchSite::Insn::kCallIndirect;
+  in->modrm_offset = x.encoding.modrm_offset;
+  in->disp_offset = rip ? x.encoding.disp_offset : 0;
+  return true;
+}
+
+// Capstone 4 (Debian 12's) cannot decode some AVX-512 forms glibc's
+// string functions run in their loops (vpcmpeqb/vpcmpnequb into a mask
+// register, kmovd): Zydis decodes the instructions Capstone refuses. None of
+// those branches; accepted are position-independent ones and those with a
+// rip-relative disp32 (relocated like Capstone's).
+bool decode_with_zydis(const uint8_t* p, size_t left, PatchSite::Insn* in, std::string* why) {
+  ZydisDecoder dec;
+  ZydisDecodedInstruction zi;
+  if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      !ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, nullptr, p, left, &zi))) {
+    *why = "undecodable instruction at the site";
+    return false;
+  }
+  switch (zi.meta.category) {
+    case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR:
+    case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_INTERRUPT:
+    case ZYDIS_CATEGORY_SYSTEM:
+      *why = "cannot relocate a control transfer Capstone does not decode";
+      return false;
+    default: break;
+  }
+  in->bytes.assign(reinterpret_cast<const char*>(p), zi.length);
+  if (zi.attributes & ZYDIS_ATTRIB_IS_RELATIVE) {
+    const bool rip_disp = zi.raw.modrm.mod == 0 && zi.raw.modrm.rm == 5 && zi.raw.disp.size == 32;
+    if (!rip_disp || zi.raw.disp.offset == 0) {
+      *why = "unexpected rip-relative encoding";
+      return false;
+    }
+    in->kind = PatchSite::Insn::kRipRelative;
+    in->disp_offset = zi.raw.disp.offset;
+  }
+  return true;
+}
+
 }  // namespace
+
+void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target) {
+  site.rep = rep;
+  site.rep_backward = (target.raw.eflags & 0x400) != 0;  // DF
+}
 
 std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why) {
   csh h;
@@ -131,8 +284,13 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
   cs_insn* insn = cs_malloc(h);
   while (s.length < kJumpLen) {
     if (!cs_disasm_iter(h, &p, &left, &addr, insn)) {
-      *why = "undecodable instruction at the site";
-      break;
+      PatchSite::Insn in;
+      in.offset = s.length;
+      if (!decode_with_zydis(p, left, &in, why)) break;
+      p += in.bytes.size(), left -= in.bytes.size(), addr += in.bytes.size();
+      s.length += in.bytes.size();
+      s.insns.push_back(std::move(in));
+      continue;
     }
     const cs_detail* d = insn->detail;
     const cs_x86& x = d->x86;
@@ -148,6 +306,12 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
     bool riprel = false;
     for (int i = 0; i < x.op_count; i++)
       if (x.operands[i].type == X86_OP_MEM && x.operands[i].mem.base == X86_REG_RIP) riprel = true;
+    // A call must end the patched bytes: its callee returns after them.
+    if (in_group(CS_GRP_CALL) && s.length + insn->size >= kJumpLen && plan_call(insn, &in)) {
+      s.length += insn->size;
+      s.insns.push_back(std::move(in));
+      continue;
+    }
     if (in_group(CS_GRP_CALL) || in_group(CS_GRP_INT) || in_group(CS_GRP_IRET) ||
         in_group(CS_GRP_PRIVILEGE) || insn->id == X86_INS_SYSCALL ||
         insn->id == X86_INS_SYSENTER || insn->id == X86_INS_INT3 || insn->id == X86_INS_UD2) {
@@ -182,25 +346,24 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
   cs_close(&h);
   if (s.length < kJumpLen) return std::nullopt;
   // Instruction starts at bytes 1..4 fall inside the rel32: those bytes, and
-  // (simpler to search) every byte above the lowest of them, must be 0xcc.
-  int lowest = 4;
+  // (simpler to search) every byte above the lowest of them, must be filler.
   for (const auto& in : s.insns)
-    if (in.offset >= 1 && in.offset < kJumpLen) lowest = std::min<int>(lowest, in.offset - 1);
-  if (lowest < 4) {
-    uint64_t free_mask = (uint64_t{1} << (8 * lowest)) - 1;
-    s.rel_lo = static_cast<int32_t>(0xccccccccu & ~static_cast<uint32_t>(free_mask));
-    s.rel_hi = s.rel_lo + static_cast<int64_t>(free_mask);
-  } else {
-    s.rel_lo = INT32_MIN + (int64_t{1} << 24);  // margins for the rip-relative copies
-    s.rel_hi = INT32_MAX - (int64_t{1} << 24);
-  }
+    if (in.offset >= 1 && in.offset < kJumpLen) s.fixed_from = std::min<int>(s.fixed_from, in.offset - 1);
+  std::tie(s.rel_lo, s.rel_hi) = jump_range(s, kInt3);
   return s;
 }
 
-std::optional<PatchPlace> place_trampoline(const PatchSite& site,
-                                           const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
+namespace {
+
+std::optional<PatchPlace> place_with(const PatchSite& site, uint8_t filler,
+                                     const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
   constexpr uint64_t kPage = 4096, kMargin = 1 << 20, kMinAddr = 1 << 20;
-  const uint64_t lo = site.ip + kJumpLen + site.rel_lo, hi = site.ip + kJumpLen + site.rel_hi;
+  // Signed: a site in the low 2 GiB (a non-PIE program's text, python3's)
+  // would wrap lo around to the top of the address space.
+  const auto [rel_lo, rel_hi] = jump_range(site, filler);
+  const int64_t next = static_cast<int64_t>(site.ip + kJumpLen);
+  const uint64_t lo = static_cast<uint64_t>(std::max<int64_t>(0, next + rel_lo));
+  const uint64_t hi = static_cast<uint64_t>(std::max<int64_t>(0, next + rel_hi));
   auto dist = [&](uint64_t e) { return e > site.ip ? e - site.ip : site.ip - e; };
   std::optional<PatchPlace> best;
   for (auto [start, end] : gaps) {
@@ -214,9 +377,20 @@ std::optional<PatchPlace> place_trampoline(const PatchSite& site,
     uint64_t m = std::clamp(site.ip & ~(kPage - 1), m_lo, m_hi);  // nearest to the site
     uint64_t entry = std::max(m, lo);
     if (entry > hi || entry >= m + kPage) continue;
-    if (!best || dist(entry) < dist(best->entry)) best = PatchPlace{m, entry};
+    if (!best || dist(entry) < dist(best->entry)) best = PatchPlace{m, entry, filler};
   }
   return best;
+}
+
+}  // namespace
+
+std::optional<PatchPlace> place_trampoline(const PatchSite& site,
+                                           const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
+  for (uint8_t filler : kFillers) {
+    if (auto p = place_with(site, filler, gaps)) return p;
+    if (site.fixed_from >= 4) break;  // no fixed byte: the filler changes nothing
+  }
+  return std::nullopt;
 }
 
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
@@ -235,14 +409,18 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   a.rel_to({0x48, 0xff, 0x05}, t.data + kPatchPassesOffset);  // incq passes(%rip)
   for (int i = 0; i < 16; i++) {  // cmp %reg, want(%rip); jne miss
     int r = i < 15 ? kGprs[i] : 4 /*rsp*/;
+    if (site.rep && rep_advances(*site.rep, r)) continue;
     a.rel_to({static_cast<uint8_t>(0x48 | (r >= 8 ? 4 : 0)), 0x39,
               static_cast<uint8_t>(((r & 7) << 3) | 5)},
              slot(i));
     a.rel_label({0x0f, 0x85}, kMiss);
   }
-  a.bytes({0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov -144(%rsp),%ax
-  a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));             // cmp %ax, want_flags(%rip)
-  a.rel_label({0x0f, 0x85}, kMiss);
+  if (site.rep) emit_rep_compare(a, site, slot(2), slot(4), slot(5));
+  if (!site.rep || !site.rep->compares) {
+    a.bytes({0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov -144(%rsp),%ax
+    a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));             // cmp %ax, want_flags(%rip)
+    a.rel_label({0x0f, 0x85}, kMiss);
+  }
   // Back to the program's flags (OF from al: 1 + 0x7f overflows) and rax.
   const std::initializer_list<uint8_t> restore = {
       0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff,  // mov -144(%rsp),%ax
@@ -263,9 +441,7 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   uint64_t at = a.here();
   for (const auto& in : site.insns) {
     copies.push_back(at);
-    at += in.kind == PatchSite::Insn::kJump       ? 5
-          : in.kind == PatchSite::Insn::kCondJump ? 6
-                                                  : in.bytes.size();
+    at += relocated_size(in);
   }
   for (const auto& in : site.insns) {
     if (!relocate(a, site, in, copies, place.entry)) {
@@ -287,11 +463,13 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
     return std::nullopt;
   }
   int64_t rel = static_cast<int64_t>(place.entry - (site.ip + kJumpLen));
-  if (rel < site.rel_lo || rel > site.rel_hi) {
+  const auto [rel_lo, rel_hi] = jump_range(site, place.filler);
+  if (rel < rel_lo || rel > rel_hi) {
     *why = "the trampoline is out of the jump's reach";
     return std::nullopt;
   }
-  t.site_bytes.assign(site.length, static_cast<char>(kInt3));
+  t.filler = place.filler;
+  t.site_bytes.assign(site.length, static_cast<char>(place.filler));
   t.site_bytes[0] = static_cast<char>(0xe9);
   put32(t.site_bytes, 1, static_cast<int32_t>(rel));
   for (size_t i = 1; i < site.insns.size(); i++)
@@ -299,9 +477,15 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   return t;
 }
 
-std::string patch_data(const Regs& target, uint64_t budget) {
+std::string patch_data(const Regs& target, uint64_t budget, const RepString* rep) {
   uint64_t w[19] = {};
   for (int i = 0; i < 15; i++) w[i] = gpr(target, kGprs[i]);
+  if (rep) {  // slots 4 and 5: rsi and rdi (kGprs), as the rep compare computes them
+    uint64_t span = target.raw.rcx << log2_size(rep->elem_size);
+    if (target.raw.eflags & 0x400) span = 0 - span;
+    if (rep->src) w[4] = target.raw.rsi + span;
+    if (rep->dst) w[5] = target.raw.rdi + span;
+  }
   w[kRspSlot] = target.raw.rsp;
   w[kFlagsSlot] = lahf_seto(target.raw.eflags);
   w[kPatchPassesOffset / 8] = 0;
@@ -323,7 +507,8 @@ std::optional<Trampoline> build_trampoline(const PatchSite&, const PatchPlace&, 
   *why = "the patched search is implemented for x86_64 only";
   return std::nullopt;
 }
-std::string patch_data(const Regs&, uint64_t) { return {}; }
+void set_rep_compare(PatchSite&, const RepString&, const Regs&) {}
+std::string patch_data(const Regs&, uint64_t, const RepString*) { return {}; }
 
 #endif
 

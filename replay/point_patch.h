@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "point_rep.h"
 
 namespace rp {
 
@@ -23,31 +24,56 @@ namespace rp {
 // instead of running garbage): those bytes of rel32 are fixed to 0xcc.
 struct PatchSite {
   struct Insn {
-    enum Kind { kPlain, kRipRelative, kJump, kCondJump } kind = kPlain;
+    // kCall (call rel32) and kCallIndirect (call through a register or a
+    // rip-relative pointer) are relocated as a push of the original return
+    // address and a jump: the callee sees the stack it would have seen.
+    enum Kind { kPlain, kRipRelative, kJump, kCondJump, kCall, kCallIndirect } kind = kPlain;
     uint32_t offset = 0;          // from the site
     std::string bytes;
-    uint8_t disp_offset = 0;      // kRipRelative: where the disp32 is
+    uint8_t disp_offset = 0;      // kRipRelative, kCallIndirect: where the disp32 is (0: none)
+    uint8_t modrm_offset = 0;     // kCallIndirect: the ModRM byte (its /2 becomes /4, jmp)
     int cond = 0;                 // kCondJump: the condition code (0-15)
     uint64_t target = 0;          // kJump/kCondJump: absolute target
   };
   uint64_t ip = 0;
   std::vector<Insn> insns;
   uint32_t length = 0;          // bytes replaced (>= 5)
-  int64_t rel_lo = 0, rel_hi = 0;  // allowed rel32 of the jump (inclusive)
+  int64_t rel_lo = 0, rel_hi = 0;  // allowed rel32 of the jump (inclusive), int3 filler
+  int fixed_from = 4;  // the rel32's bytes from this one up are filler (4: none)
+  // Set (set_rep_compare) when the site is a rep-prefixed string instruction
+  // whose recorded point may lie part-way through it: the trampoline then
+  // stops at its start when rcx is at least the recorded one and rsi/rdi
+  // are that many elements before the recorded ones (rsi + rcx * size is the
+  // same at every iteration), instead of requiring them equal; the arithmetic
+  // flags of cmps/scas and rax of lods are not compared. replay checks the
+  // stop exactly (rep_iterations) before running the iterations.
+  std::optional<RepString> rep;
+  bool rep_backward = false;  // the recorded direction flag: rsi/rdi walk down
 };
 
 // Decodes the instructions at `ip` (`code` holds at least 32 bytes from ip).
 // Refuses (nullopt, *why says why) instructions whose effect depends on
-// where they run and cannot be relocated: calls, rel8-only branches
-// (loop, jrcxz), syscalls and traps.
+// where they run and cannot be relocated: calls through memory addressed
+// from rsp, a call that does not end the patched bytes (the callee would
+// return into them), rel8-only branches (loop, jrcxz), syscalls and traps.
 std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why);
+
+// Makes `site` (whose first instruction is `rep`) compare as above for a
+// point with registers `target`.
+void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target);
 
 // Where the trampoline's mapping goes: kMapBytes at a page-aligned address
 // inside one of `gaps` (free [start, end) ranges of the address space), with
 // an entry point the jump can reach. nullopt when no gap fits.
+// The filler of bytes where an instruction starts inside the patched ones
+// is int3 (0xcc) where the jump can reach a free place with it, else a byte
+// that is an invalid opcode in 64-bit mode (#UD, SIGILL at its address):
+// those below 0x80 let the jump go forward, which a site in the low 2 GiB
+// (a non-PIE program's text) needs.
 constexpr uint64_t kPatchMapBytes = 3 * 4096;
 struct PatchPlace {
   uint64_t map = 0, entry = 0;
+  uint8_t filler = 0xcc;
 };
 std::optional<PatchPlace> place_trampoline(const PatchSite& site,
                                            const std::vector<std::pair<uint64_t, uint64_t>>& gaps);
@@ -61,8 +87,9 @@ struct Trampoline {
   uint64_t hit = 0;        // int3 when the registers match; the stack and flags are the program's
   uint64_t forced = 0;     // int3 when the pass budget ran out (resume at `body`)
   uint64_t body = 0;       // the relocated instructions (resume here after a false hit)
-  // Instruction starts inside the patched bytes (an int3 there), and their
-  // relocated copies.
+  uint8_t filler = 0xcc;   // PatchPlace's: 0xcc stops with SIGTRAP after it, others SIGILL at it
+  // Instruction starts inside the patched bytes (the filler there), and
+  // their relocated copies.
   std::vector<std::pair<uint64_t, uint64_t>> interior;
 };
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
@@ -70,8 +97,9 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
 
 // The data block for a search: the recorded registers and a pass budget;
 // passes counted so far are read back with read_passes / budget reset with
-// budget_bytes at their offsets.
-std::string patch_data(const Regs& target, uint64_t budget);
+// budget_bytes at their offsets. A site with a rep compare (`rep`, as in
+// its PatchSite) compares rsi/rdi through rsi/rdi + rcx * size.
+std::string patch_data(const Regs& target, uint64_t budget, const RepString* rep = nullptr);
 constexpr uint64_t kPatchPassesOffset = 17 * 8;
 constexpr uint64_t kPatchBudgetOffset = 18 * 8;
 

@@ -59,6 +59,7 @@ void Replayer::stop_in_place(Task& t, const Event& e) {
 // thread is at the point; not found: at the instruction, another pass; the
 // breakpoint is cleared either way.
 Replayer::Search Replayer::search_by_breakpoint(Task& t, const Event& e, const Regs& target,
+                                                const std::optional<RepString>& rep,
                                                 uint64_t max_passes, uint64_t* passes) {
   if (!set_exec_breakpoint(t.real, target.ip()))
     diverge(e, "cannot set a hardware breakpoint at " + target.describe());
@@ -77,10 +78,12 @@ Replayer::Search Replayer::search_by_breakpoint(Task& t, const Event& e, const R
       diverge(e, "unexpected SIGTRAP at " + now.describe());
     }
     ++*passes;
-    if (now.same_user_state(target)) {
+    if (arrived(t, e, target, rep, now, target.ip())) {
       found = Search::kFound;
       break;
     }
+    if (rep && !set_exec_breakpoint(t.real, target.ip()))  // arrived() used the slot
+      diverge(e, "cannot set a hardware breakpoint at " + target.describe());
     if (kExecBreakpointRefires && n + 1 < max_passes) {
       // arm64: step over it with the breakpoint off
       if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
@@ -137,12 +140,79 @@ int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
 #endif
 }
 
+// A thread that branched into the patched bytes stops at the filler of an
+// instruction start there (`after`: 1 past it for int3, 0 for an invalid
+// opcode): moved to that instruction's relocated copy. False: not there.
+bool Replayer::to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after) {
+  Regs now = get_regs(t);
+  for (auto [orig, copy] : tramp.interior) {
+    if (now.ip() - after != orig) continue;
+    now.set_ip(copy);
+    set_regs(t, now);
+    return true;
+  }
+  return false;
+}
+
+// Whether a thread stopped at the recorded instruction with registers `now`
+// (rip aside: the instruction, or its relocated copy, is at insn_at) is at
+// the recorded point. For a rep string instruction `now` may be its start:
+// then it runs the iterations the recorded registers say are missing, on
+// the CPU (rcx set to their number, up to a breakpoint after the
+// instruction), and checks every register. True: the thread holds the
+// recorded registers, rip the recorded one. False: it holds `now` again;
+// a divergence if iterations that wrote memory must be taken back.
+bool Replayer::arrived(Task& t, const Event& e, const Regs& target,
+                       const std::optional<RepString>& rep, const Regs& now, uint64_t insn_at) {
+  Regs there = now;
+  there.set_ip(target.ip());
+  if (!rep) return there.same_user_state(target);
+#if defined(__x86_64__)
+  auto k = rep_iterations(*rep, there, target);
+  if (!k) return false;
+  if (*k == 0) return there.same_user_state(target);
+  Regs run = now;
+  run.raw.rcx = *k;
+  run.set_ip(insn_at);
+  const uint64_t next = insn_at + rep->length;
+  set_regs(t, run);
+  if (!set_exec_breakpoint(t.real, next))
+    diverge(e, "cannot set a hardware breakpoint after the string instruction");
+  cont(t, 0);
+  t.state = State::kRunning;
+  wait_signal_stop(t, e, SIGTRAP, "the program made a syscall in a string instruction");
+  t.state = State::kHeld;
+  Regs after = get_regs(t);
+  if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
+  if (after.ip() != next) diverge(e, "unexpected SIGTRAP at " + after.describe());
+  // repe/repne end early where an element decides: then the recorded point
+  // (iterations left to run) is not in this pass.
+  const bool ran_all = after.raw.rcx == 0;
+  after.raw.rcx = target.raw.rcx;
+  after.set_ip(target.ip());
+  after.raw.eflags &= ~0x10000ULL;  // RF from the breakpoint
+  if (ran_all && after.same_user_state(target)) {
+    set_regs(t, after);
+    return true;
+  }
+  if (rep->writes_memory)
+    diverge(e, "ran " + std::to_string(*k) + " iterations of the string instruction at " +
+                   target.describe() + " and the registers differ from the recorded ones");
+  set_regs(t, now);
+  return false;
+#else
+  (void)insn_at;
+  return false;  // no rep string instructions elsewhere (decode_rep_string says none)
+#endif
+}
+
 // With the thread at the recorded instruction (a breakpoint stop), patches a
 // conditional trap there and runs until it fires on the recorded registers.
 // Unavailable (nothing changed, *why says why) when the site cannot be
 // patched; found: the thread is at the point in a SIGTRAP stop, the program
 // as it was.
 Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& target,
+                                          const std::optional<RepString>& rep,
                                           uint64_t max_passes, uint64_t* passes,
                                           std::string* why) {
   if (t.step) {
@@ -151,6 +221,7 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
   }
   auto site = plan_patch_site(read_mem(t.real, target.ip(), 32), target.ip(), why);
   if (!site) return Search::kUnavailable;
+  if (rep) set_rep_compare(*site, *rep, target);
   auto place = place_trampoline(*site, address_gaps(t.real));
   if (!place) {
     *why = "no free address within reach of the instruction";
@@ -168,8 +239,10 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
   }
   constexpr uint64_t kBudget = uint64_t{1} << 26;  // passes between checks of the limit
   const std::string original = read_mem(t.real, site->ip, site->length);
+  const std::string data =
+      patch_data(target, std::min(kBudget, max_passes - *passes), rep ? &*rep : nullptr);
   if (original.size() != site->length || !write_mem(t.real, place->entry, tramp->code) ||
-      !write_mem(t.real, tramp->data, patch_data(target, std::min(kBudget, max_passes - *passes))) ||
+      !write_mem(t.real, tramp->data, data) ||
       !write_mem(t.real, site->ip, tramp->site_bytes))
     diverge(e, "cannot write the conditional trap into the program");
   auto unpatch = [&] { write_mem(t.real, site->ip, original); };
@@ -186,12 +259,15 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
       unpatch();
       diverge(e, too_early);
     }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL && !stop_event(status) &&
+        tramp->filler != 0xcc && to_interior_copy(t, *tramp, 0))
+      continue;  // an invalid-opcode filler: the SIGILL is not delivered
     if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || stop_event(status)) continue;
     Regs now = get_regs(t);
     uint64_t trap = now.ip() - 1;
     if (trap == tramp->hit) {
-      now.set_ip(target.ip());
-      if (now.same_user_state(target)) break;
+      // The relocated instruction (a rep string one runs there) is at body.
+      if (arrived(t, e, target, rep, now, tramp->body)) break;
       now.set_ip(tramp->body);  // equal general registers, another difference: go on
       set_regs(t, now);
     } else if (trap == tramp->forced) {
@@ -206,13 +282,8 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
                 std::string(reinterpret_cast<const char*>(&budget), 8));
       now.set_ip(tramp->body);
       set_regs(t, now);
-    } else {
-      bool interior = false;
-      for (auto [orig, copy] : tramp->interior)
-        if (trap == orig) now.set_ip(copy), interior = true;
-      if (interior) {
-        set_regs(t, now);  // a branch into the patched bytes: run the copy
-      } else if (!debug_trap(t, status)) {
+    } else if (tramp->filler != 0xcc || !to_interior_copy(t, *tramp, 1)) {
+      if (!debug_trap(t, status)) {
         unpatch();
         diverge(e, "unexpected SIGTRAP at " + now.describe());
       }

@@ -17,6 +17,7 @@
 #include "file_maps.h"
 #include "launch.h"
 #include "output_fds.h"
+#include "point_patch.h"
 #include "progress.h"
 #include "replay_task.h"
 #include "trace.h"
@@ -176,10 +177,16 @@ class Replayer {
   // point_search.cc: finding an asynchronous point (the two searches run_to_point uses)
   enum class Search { kFound, kNotFound, kUnavailable };
   void stop_in_place(Task& t, const Event& e);
-  Search search_by_breakpoint(Task& t, const Event& e, const Regs& target, uint64_t max_passes,
+  // `rep`: the recorded instruction is a rep string one (point_rep.h).
+  Search search_by_breakpoint(Task& t, const Event& e, const Regs& target,
+                              const std::optional<RepString>& rep, uint64_t max_passes,
                               uint64_t* passes);
-  Search search_patched(Task& t, const Event& e, const Regs& target, uint64_t max_passes,
+  Search search_patched(Task& t, const Event& e, const Regs& target,
+                        const std::optional<RepString>& rep, uint64_t max_passes,
                         uint64_t* passes, std::string* why);
+  bool arrived(Task& t, const Event& e, const Regs& target, const std::optional<RepString>& rep,
+               const Regs& now, uint64_t insn_at);
+  bool to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after);
   int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);
 
   ReplayControl* control_ = nullptr;

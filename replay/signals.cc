@@ -215,16 +215,18 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint
     set_regs(t, now);
   }
 #endif
+  // A point part-way through a rep string instruction: searched at its start.
+  const auto rep = decode_rep_string(read_mem(t.real, target.ip(), 16), target.ip());
   const PointSearchLimits lim = point_search_limits();
   const uint64_t breakpoint_limit = std::min(lim.max_passes, kMaxBreakpointHits);
   uint64_t passes = 0;
   if (!lim.breakpoint_only) {
-    if (search_by_breakpoint(t, e, target, std::min(kBreakpointFirst, breakpoint_limit),
+    if (search_by_breakpoint(t, e, target, rep, std::min(kBreakpointFirst, breakpoint_limit),
                              &passes) == Search::kFound)
       return;
     std::string why;
     if (passes < lim.max_passes &&
-        search_patched(t, e, target, lim.max_passes, &passes, &why) == Search::kFound)
+        search_patched(t, e, target, rep, lim.max_passes, &passes, &why) == Search::kFound)
       return;
     if (!warned_slow_search_ && passes < breakpoint_limit) {
       std::cerr << "rp: warning: event " << e.seq << ": searching an asynchronous point with a "
@@ -233,7 +235,8 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint
     }
   }
   if (passes < breakpoint_limit &&
-      search_by_breakpoint(t, e, target, breakpoint_limit - passes, &passes) == Search::kFound)
+      search_by_breakpoint(t, e, target, rep, breakpoint_limit - passes, &passes) ==
+          Search::kFound)
     return;
   diverge(e, "cannot locate the recorded point (" + target.describe() + ") after " +
                  std::to_string(passes) + " passes (see docs/design.md)");

@@ -39,7 +39,7 @@ awk 'BEGIN { srand(11); for (i = 0; i < 400000; i++) printf "%08x %d\n", int(ran
 # command_of NAME: sets CMD to the command line of acceptance program NAME.
 command_of() {
     case $1 in
-        race_counter | prod_cons | thread_crash | fork_race) CMD=("$SAMPLES/sample_$1") ;;
+        race_counter | prod_cons | thread_crash | fork_race | rep_copy) CMD=("$SAMPLES/sample_$1") ;;
         # Blocks of 128 KiB, not -1's 3 MiB: both threads compress a 400 kB input.
         xz) CMD=(sh -c 'head -c 400000 /dev/urandom | xz -T2 -1 --block-size=131072 | wc -c') ;;
         sort) CMD=(sh -c "sort --parallel=2 $TMP/sort.in | cksum") ;;
@@ -73,7 +73,7 @@ check_one() { # NAME: returns 0 when NAME records and replays identically $REPLA
 
 names=("${suite_names[@]}")
 if [ ${#names[@]} -eq 0 ]; then
-    names=(prod_cons thread_crash fork_race xz sort python_list)
+    names=(prod_cons thread_crash fork_race rep_copy xz sort python_list)
     if [ -e "$SRC/samples/race_counter.c" ]; then
         names=(race_counter "${names[@]}")
     else

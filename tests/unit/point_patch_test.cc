@@ -5,9 +5,12 @@
 #include "proc_maps.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 
 namespace rp {
@@ -19,11 +22,40 @@ std::string bytes(std::initializer_list<uint8_t> b) { return std::string(b.begin
 
 TEST(PointPatch, RefusesWhatCannotRunElsewhere) {
   std::string why;
-  EXPECT_FALSE(plan_patch_site(bytes({0xe8, 0, 0, 0, 0}), 0x401000, &why));  // call rel32
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0x54, 0x24, 0x08}), 0x401000, &why));  // call *8(%rsp)
   EXPECT_NE(why.find("call"), std::string::npos) << why;
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0xd4}), 0x401000, &why));  // call *%rsp
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0x18, 0x90, 0x90, 0x90}), 0x401000, &why));  // lcall *(%rax)
+  // call *%rdx, then 3 more bytes: the callee would return into the jump.
+  EXPECT_FALSE(plan_patch_site(bytes({0xff, 0xd2, 0x48, 0x01, 0xc0}), 0x401000, &why));
   EXPECT_FALSE(plan_patch_site(bytes({0x0f, 0x05}), 0x401000, &why));        // syscall
   EXPECT_FALSE(plan_patch_site(bytes({0xe2, 0xfe}), 0x401000, &why));        // loop rel8
   EXPECT_FALSE(plan_patch_site(bytes({0xcc}), 0x401000, &why));              // int3 (a debugger's)
+}
+
+TEST(PointPatch, DecodesTheAvx512FormsCapstoneRefuses) {
+  // glibc's memcmp-evex: vpcmpnequb (%rdi),%ymm18,%k1{%k2}; kmovd %k1,%eax
+  // (Capstone 4 decodes neither; Zydis does).
+  std::string why;
+  auto s = plan_patch_site(bytes({0x62, 0xf3, 0x6d, 0x22, 0x3e, 0x0f, 0x04, 0xc5, 0xfb, 0x93, 0xc1}),
+                           0x7ffff7f3695a, &why);
+  ASSERT_TRUE(s) << why;
+  ASSERT_EQ(s->insns.size(), 1u);  // 7 bytes: the jump fits in the first
+  EXPECT_EQ(s->length, 7u);
+  EXPECT_EQ(s->insns[0].kind, PatchSite::Insn::kPlain);
+  // vpcmpeqb 0x1000(%rip),%ymm17,%k1{%k2}: its disp32 is relocated.
+  auto rip = plan_patch_site(bytes({0x62, 0xf3, 0x75, 0x22, 0x3f, 0x0d, 0, 0x10, 0, 0, 0}),
+                             0x401000, &why);
+  ASSERT_TRUE(rip) << why;
+  EXPECT_EQ(rip->insns[0].kind, PatchSite::Insn::kRipRelative);
+  EXPECT_EQ(rip->insns[0].disp_offset, 6u);
+  EXPECT_EQ(rip->insns[0].bytes.size(), 11u);
+  // kmovd first (4 bytes), then the compare: both decoded, two instructions.
+  auto two = plan_patch_site(bytes({0xc5, 0xfb, 0x93, 0xc1, 0x62, 0xf3, 0x6d, 0x22, 0x3e, 0x0f, 0x04}),
+                             0x401000, &why);
+  ASSERT_TRUE(two) << why;
+  EXPECT_EQ(two->insns.size(), 2u);
+  EXPECT_EQ(two->length, 11u);
 }
 
 TEST(PointPatch, InstructionStartsInsideTheJumpLandOnInt3) {
@@ -57,6 +89,49 @@ TEST(PointPatch, PlacesTheTrampolineInAFreeGapWithinReach) {
   EXPECT_LE(rel, s->rel_hi);
   EXPECT_GE(p->entry, p->map);
   EXPECT_LT(p->entry, p->map + 4096);
+}
+
+TEST(PointPatch, PlacesTheTrampolineForASiteInTheLowTwoGigabytes) {
+  // python3 (non-PIE) at 0x52b569: lea 0x8(%r13,%rbp,8),%r13 (5 bytes).
+  std::string why;
+  auto s = plan_patch_site(bytes({0x4d, 0x8d, 0x6c, 0xed, 0x08}), 0x52b569, &why);
+  ASSERT_TRUE(s) << why;
+  auto p = place_trampoline(*s, {{0, 0x400000}, {0x2000000, 0x7ffff7000000}});
+  ASSERT_TRUE(p);
+  int64_t rel = static_cast<int64_t>(p->entry - (s->ip + 5));
+  EXPECT_GE(rel, s->rel_lo);
+  EXPECT_LE(rel, s->rel_hi);
+}
+
+TEST(PointPatch, AnInvalidOpcodeFillsTheJumpWhereInt3CannotReach) {
+  // python3 at 0x52b56e: mov %rax,-0x8(%r13) (4 bytes), then an instruction
+  // starting at byte 4 of the jump. With int3 there the jump could only go
+  // ~820 MiB down, below address 0: the filler is an invalid opcode below
+  // 0x80 instead, and the jump goes up.
+  std::string why;
+  auto s = plan_patch_site(bytes({0x49, 0x89, 0x45, 0xf8, 0x41, 0x0f, 0xb7, 0x47, 0x0c}),
+                           0x52b56e, &why);
+  ASSERT_TRUE(s) << why;
+  EXPECT_EQ(s->fixed_from, 3);
+  const std::vector<std::pair<uint64_t, uint64_t>> gaps = {{0, 0x400000},
+                                                           {0x2000000, 0x7ffff7000000}};
+  auto p = place_trampoline(*s, gaps);
+  ASSERT_TRUE(p);
+  EXPECT_NE(p->filler, 0xcc);
+  EXPECT_LT(p->filler, 0x80);
+  EXPECT_GT(p->entry, s->ip);
+  auto t = build_trampoline(*s, *p, &why);
+  ASSERT_TRUE(t) << why;
+  EXPECT_EQ(t->filler, p->filler);
+  EXPECT_EQ(static_cast<uint8_t>(t->site_bytes[4]), p->filler);  // the rel32's top byte
+  EXPECT_EQ(t->interior.at(0).first, s->ip + 4);
+  // The same code high up (a PIE program's) keeps int3.
+  auto high = plan_patch_site(bytes({0x49, 0x89, 0x45, 0xf8, 0x41, 0x0f, 0xb7, 0x47, 0x0c}),
+                              0x555555555000, &why);
+  ASSERT_TRUE(high) << why;
+  auto hp = place_trampoline(*high, gaps);
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->filler, 0xcc);
 }
 
 // Free ranges of this process, as point_search.cc reads them for a tracee.
@@ -130,6 +205,44 @@ TEST(PointPatch, ABranchBackToTheSiteIsComparedAgain) {
   EXPECT_EQ(passes, 1000u);  // every pass through the trampoline, not only the first
 }
 
+TEST(PointPatch, CallsAreMadeWithTheOriginalReturnAddress) {
+  // f(n) = 2 * (n + 7): mov %rdi,%rax; call 1f; add %rax,%rax; ret;
+  // 1: add $7,%rax; ret. The site is the call (5 bytes: alone).
+  const std::string direct("\x48\x89\xf8\xe8\x04\0\0\0\x48\x01\xc0\xc3"
+                           "\x48\x83\xc0\x07\xc3", 17);
+  auto [result, passes] = run_patched(direct, 3, 5, 1, 0);
+  EXPECT_EQ(result, 24u);
+  EXPECT_EQ(passes, 1u);
+  // The same through a register: lea 1f(%rip),%rdx; mov %rdi,%rax;
+  // call *%rdx; add %rax,%rax; ret; nop; 1: add $7,%rax; ret. The site is
+  // the mov (3 bytes) and the call ending the jump.
+  const std::string indirect("\x48\x8d\x15\x09\0\0\0\x48\x89\xf8\xff\xd2\x48\x01\xc0\xc3"
+                             "\x48\x83\xc0\x07\xc3", 21);
+  auto [result2, passes2] = run_patched(indirect, 7, 5, 2, 3);
+  EXPECT_EQ(result2, 24u);
+  EXPECT_EQ(passes2, 1u);
+}
+
+TEST(PointPatch, CallsThroughATableBecomeJumpsThroughIt) {
+  // python3's dispatch: call *0x73ae00(,%r9,8): a push, then the same
+  // operand with /4 (jmp) for /2.
+  std::string why;
+  auto s = plan_patch_site(bytes({0x42, 0xff, 0x14, 0xcd, 0x00, 0xae, 0x73, 0x00}), 0x52c985, &why);
+  ASSERT_TRUE(s) << why;
+  ASSERT_EQ(s->insns.size(), 1u);
+  EXPECT_EQ(s->insns[0].kind, PatchSite::Insn::kCallIndirect);
+  auto p = place_trampoline(*s, {{0, 0x400000}, {0x2000000, 0x7ffff7000000}});
+  ASSERT_TRUE(p);
+  auto t = build_trampoline(*s, *p, &why);
+  ASSERT_TRUE(t) << why;
+  const std::string jmp("\x42\xff\x24\xcd\x00\xae\x73\x00", 8);
+  const size_t at = t->code.find(jmp);
+  ASSERT_NE(at, std::string::npos);
+  // Right before it: push $0x52c98d; movl $0,4(%rsp) (the return address).
+  EXPECT_EQ(t->code.substr(at - 13, 13),
+            std::string("\x68\x8d\xc9\x52\x00\xc7\x44\x24\x04\x00\x00\x00\x00", 13));
+}
+
 TEST(PointPatch, TheProgramsFlagsSurviveTheTrampoline) {
   // flags(x): mov %rdi,%rax; add %rax,%rax; mov %rax,%rcx; mov %rcx,%rdx; pushfq; pop %rax; ret
   // The site (the first mov) lies between the add and the read of its flags.
@@ -148,6 +261,113 @@ TEST(PointPatch, TheProgramsFlagsSurviveTheTrampoline) {
     EXPECT_EQ(passes, 1u);
   }
   munmap(page, 4096);
+}
+
+// The rep compare, run in this process: int3s the trampoline executes come
+// to this SIGTRAP handler. The first `forced` stop (budget 6: the 6th pass)
+// captures the registers at the start of a call; the search is then set to a
+// point 100 iterations into that call, and the hits are recorded.
+struct RepRun {
+  Trampoline tramp;
+  RepString rep;
+  int forced = 0;
+  std::vector<std::array<uint64_t, 3>> hits;  // rax, rcx, rsi at each hit
+};
+RepRun* rep_run;
+
+void rep_trap(int, siginfo_t*, void* ctx) {
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  greg_t* g = uc->uc_mcontext.gregs;
+  const uint64_t trap = static_cast<uint64_t>(g[REG_RIP]) - 1;
+  if (trap == rep_run->tramp.forced && rep_run->forced++ == 0) {
+    Regs target{};
+    auto& r = target.raw;
+    r.rax = g[REG_RAX], r.rbx = g[REG_RBX], r.rcx = g[REG_RCX] - 100, r.rdx = g[REG_RDX];
+    r.rsi = g[REG_RSI] + 100, r.rdi = g[REG_RDI] + 100, r.rbp = g[REG_RBP], r.rsp = g[REG_RSP];
+    r.r8 = g[REG_R8], r.r9 = g[REG_R9], r.r10 = g[REG_R10], r.r11 = g[REG_R11];
+    r.r12 = g[REG_R12], r.r13 = g[REG_R13], r.r14 = g[REG_R14], r.r15 = g[REG_R15];
+    r.eflags = g[REG_EFL];
+    std::string data = patch_data(target, uint64_t{1} << 40, &rep_run->rep);
+    std::memcpy(reinterpret_cast<void*>(rep_run->tramp.data), data.data(), data.size());
+  } else if (trap == rep_run->tramp.hit) {
+    rep_run->hits.push_back({static_cast<uint64_t>(g[REG_RAX]), static_cast<uint64_t>(g[REG_RCX]),
+                             static_cast<uint64_t>(g[REG_RSI])});
+  } else if (trap != rep_run->tramp.forced) {
+    abort();
+  }
+  g[REG_RIP] = static_cast<greg_t>(rep_run->tramp.body);
+}
+
+TEST(PointPatch, ARepStringSiteStopsAtEveryStartThePointIsReachableFrom) {
+  // copy(dst, src, n, tag): saves the callee-saved registers, rax = tag,
+  // rcx = n, every other register but rsi/rdi/rsp zeroed, rep movsb (the
+  // site, at 46), nop, restores them and returns.
+  const std::string fn(
+      "\x53\x55\x41\x54\x41\x55\x41\x56\x41\x57\x48\x89\xc8\x48\x89\xd1"
+      "\x31\xdb\x31\xed\x31\xd2\x45\x31\xc0\x45\x31\xc9\x45\x31\xd2\x45\x31\xdb"
+      "\x45\x31\xe4\x45\x31\xed\x45\x31\xf6\x45\x31\xff\xf3\xa4\x0f\x1f\x44\x00\x00"
+      "\x41\x5f\x41\x5e\x41\x5d\x41\x5c\x5d\x5b\xc3",
+      66);
+  constexpr uint32_t kSite = 46;
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  std::memcpy(page, fn.data(), fn.size());
+  const uint64_t site_ip = reinterpret_cast<uint64_t>(page) + kSite;
+  std::string why;
+  auto site = plan_patch_site(fn.substr(kSite) + std::string(32, '\x90'), site_ip, &why);
+  ASSERT_TRUE(site) << why;
+  RepRun run;
+  run.rep = *decode_rep_string(fn.substr(kSite, 16), site_ip);
+  Regs forward{};
+  forward.raw.eflags = 0x246;  // DF clear
+  set_rep_compare(*site, run.rep, forward);
+  auto place = place_trampoline(*site, own_gaps());
+  ASSERT_TRUE(place);
+  void* t = mmap(reinterpret_cast<void*>(place->map), kPatchMapBytes,
+                 PROT_READ | PROT_WRITE | PROT_EXEC,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  ASSERT_EQ(reinterpret_cast<uint64_t>(t), place->map);
+  auto tramp = build_trampoline(*site, *place, &why);
+  ASSERT_TRUE(tramp) << why;
+  run.tramp = *tramp;
+  Regs never{};
+  std::string data = patch_data(never, 6, &run.rep);  // forced at the 6th pass
+  std::memcpy(reinterpret_cast<void*>(place->entry), tramp->code.data(), tramp->code.size());
+  std::memcpy(reinterpret_cast<void*>(tramp->data), data.data(), data.size());
+  std::memcpy(reinterpret_cast<void*>(site_ip), tramp->site_bytes.data(), tramp->site_bytes.size());
+  __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
+
+  rep_run = &run;
+  struct sigaction sa {}, old {};
+  sa.sa_sigaction = rep_trap;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGTRAP, &sa, &old);
+  static unsigned char src[4096], dst[4096];
+  auto copy = reinterpret_cast<void (*)(unsigned char*, const unsigned char*, uint64_t, uint64_t)>(page);
+  struct Call {
+    int64_t shift;  // src and dst moved by this many bytes, n grown by as many
+    uint64_t n, tag;
+    int src_skew;   // src alone moved: inconsistent with the point
+  };
+  // The 6th call (tag 5, n 1000 at +1000) is the one the point lies in.
+  const Call calls[] = {{0, 1000, 0, 0}, {0, 1000, 1, 0}, {0, 1000, 2, 0}, {0, 1000, 3, 0},
+                        {0, 1000, 4, 0}, {0, 1000, 5, 0},
+                        {0, 1000, 4, 0},    // another tag: rax differs
+                        {0, 1000, 5, 1},    // rsi one byte off
+                        {0, 50, 5, 0},      // rcx below the point's: it lies behind
+                        {-60, 1060, 5, 0},  // starts 60 bytes earlier: reaches it
+                        {0, 1000, 5, 0}};   // the recorded call again
+  for (const Call& c : calls)
+    copy(dst + 1000 + c.shift, src + 1000 + c.shift + c.src_skew, c.n, c.tag);
+  sigaction(SIGTRAP, &old, nullptr);
+  munmap(t, kPatchMapBytes);
+  munmap(page, 4096);
+  EXPECT_EQ(run.forced, 1);
+  ASSERT_EQ(run.hits.size(), 2u);
+  const uint64_t s = reinterpret_cast<uint64_t>(src);
+  EXPECT_EQ(run.hits[0], (std::array<uint64_t, 3>{5, 1060, s + 1000 - 60}));
+  EXPECT_EQ(run.hits[1], (std::array<uint64_t, 3>{5, 1000, s + 1000}));
 }
 
 #else
