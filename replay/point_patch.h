@@ -23,7 +23,8 @@ namespace rp {
 // instead of running garbage): those bytes of rel32 are fixed to 0xcc.
 struct PatchSite {
   struct Insn {
-    enum Kind { kPlain, kRipRelative, kJump, kCondJump } kind = kPlain;
+    // kSyscall: the syscall a replay-agent site replaces (only as the first).
+    enum Kind { kPlain, kRipRelative, kJump, kCondJump, kSyscall } kind = kPlain;
     uint32_t offset = 0;          // from the site
     std::string bytes;
     uint8_t disp_offset = 0;      // kRipRelative: where the disp32 is
@@ -39,8 +40,18 @@ struct PatchSite {
 // Decodes the instructions at `ip` (`code` holds at least 32 bytes from ip).
 // Refuses (nullopt, *why says why) instructions whose effect depends on
 // where they run and cannot be relocated: calls, rel8-only branches
-// (loop, jrcxz), syscalls and traps.
-std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why);
+// (loop, jrcxz), syscalls and traps. syscall_first: the first instruction
+// must be a `syscall` that the patch replaces (the replay agent's sites,
+// replay/agent/); it is kept as kSyscall and never relocated.
+std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why,
+                                         bool syscall_first = false);
+
+// Copies of site.insns[first..] made to run at `at`, followed by a jump back
+// to the end of the site (the one relocation both patch kinds use). A branch
+// back to site.ip goes to `loop_to`; (*copies)[i] is where insn i went.
+std::optional<std::string> relocate_tail(const PatchSite& site, size_t first, uint64_t at,
+                                         uint64_t loop_to, std::vector<uint64_t>* copies,
+                                         std::string* why);
 
 // Where the trampoline's mapping goes: kMapBytes at a page-aligned address
 // inside one of `gaps` (free [start, end) ranges of the address space), with

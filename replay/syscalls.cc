@@ -27,10 +27,7 @@
 #endif
 
 namespace rp {
-namespace {
 
-// Which arguments the kernel reads, as a bit mask: the others may hold
-// whatever was left in the registers and must not be compared.
 unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
   unsigned all = (1u << nargs) - 1;
   if (nr != SYS_futex) return all;
@@ -46,6 +43,8 @@ unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
     default: return all;
   }
 }
+
+namespace {
 
 uint64_t page_up(uint64_t n) {
   uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
@@ -110,10 +109,15 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
   // Its last call was interrupted and no signal of its own followed (another
   // thread took a group signal, or a stop): the kernel restarted it.
   restart_interrupted_call(t);
-  if (t.state == State::kHeld) resume(t);
+  if (t.state == State::kHeld) {
+    agent_arm(t, e);
+    resume(t);
+  }
   if (t.state != State::kRunning) diverge(e, "thread " + std::to_string(t.rec) + " has exited");
+  uint64_t by_agent = 0;  // calls the agent answered before this stop
   for (;;) {
     int status = wait(t);
+    by_agent += agent_drain(t);
     if (t.state == State::kGone)
       diverge(e, "the program " + render_wait_status(status) + ", the trace expects " +
                      render_call(e, false));
@@ -124,6 +128,8 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       }
       t.regs = get_regs(t);
       t.state = State::kAtSyscall;
+      if (by_agent) return agent_rewind(t);  // this call is replayed in its turn
+      agent_patch_site(t, e);
       if (syscall_observer_) syscall_observer_->at_syscall_entry(e.seq, t.rec, t.real, t.real_tgid);
       return;
     }
@@ -133,7 +139,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       cont(t, 0);
       continue;
     }
-    if (debug_trap(t, status)) {
+    if (agent_interior_trap(t, status) || debug_trap(t, status)) {
       cont(t, 0);
       continue;
     }
@@ -355,6 +361,7 @@ void Replayer::execute(Task& t, const Event& e) {
   if (s->policy == RP_POLICY_SIGRETURN || e.nr == SYS_rt_sigprocmask)
     t.mask_after_sigreturn.reset();  // restored, or the program set its own mask
   if (s->policy == RP_POLICY_EXECVE) {
+    agent_on_exec(t.real_tgid, t.real);
     t.real_tgid = t.real;
     std::string why;  // patched at the same stop as in the recording
     if (!patch_vdso(t.real, &why)) diverge(e, why);
@@ -434,6 +441,11 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   Task& c = tasks_[rec_child] =
       Task(rec_child, child, (flags & CLONE_THREAD) ? t.real_tgid : child);
   output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES);
+  bool copies_memory = e.nr == SYS_clone && !(flags & CLONE_VM);  // else: shared, or unknown
+#if defined(SYS_fork)
+  copies_memory = copies_memory || e.nr == SYS_fork;
+#endif
+  agent_on_clone(t, c, !copies_memory);
   // The child starts with a SIGSTOP, which is not delivered.
   int cs;
   while (waitpid(c.real, &cs, __WALL) < 0)
