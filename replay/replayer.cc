@@ -53,7 +53,10 @@ const char* request_name(int req) {
 // ---- start and end ----
 
 Replayer::Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {}
-Replayer::~Replayer() { kill_all(); }
+Replayer::~Replayer() {
+  kill_all();
+  agent_report();  // also after a divergence (RP_AGENT_STATS)
+}
 
 // Kills every task not yet gone and collects its end, so that no zombie
 // outlives the replay (a debugger re-runs it many times). Threads first: a
@@ -179,7 +182,6 @@ int Replayer::run() {
   entries_ = nullptr;
   current_ = nullptr;
   if (progress_) progress_->clear();
-  agent_report();
   notify(ReplayStop::kEnd, 0);
   std::optional<int> root_status = tasks_[root_rec_].exit_status;  // before kill_all
   kill_all();  // the recording ended here; anything still running has no trace left

@@ -157,7 +157,8 @@ void Replayer::agent_setup() {
 }
 
 void Replayer::agent_report() {
-  if (!agent_ || !agent_->stats) return;
+  if (!agent_ || !agent_->stats || agent_->reported) return;
+  agent_->reported = true;
   const AgentState& st = *agent_;
   std::cerr << "rp: agent: " << (st.on ? "on" : "off") << ", answered " << st.n_answered
             << " of " << st.n_syscalls << " syscalls in the program; " << st.n_patched
@@ -330,6 +331,8 @@ void Replayer::agent_patch_site(Task& t, const Event& e) {
   AgentSpace& sp = agent_space(t);
   const uint64_t site = t.regs.ip() - kSyscallInsnLen;
   if (sp.unusable || sp.decided.count(site)) return;
+  // A stub's own syscall (the agent did not answer) is never patched again.
+  if (sp.pages.count(site & ~(kPage - 1))) return;
   auto refuse = [&] {
     sp.decided.insert(site);
     st.n_refused++;

@@ -30,6 +30,7 @@ struct AgentSpace {
 struct AgentState {
   bool on = false;
   bool stats = false;  // RP_AGENT_STATS: a summary on stderr at the end
+  bool reported = false;
   // Address ranges the recording mapped, unmapped or otherwise named: the
   // agent and its stubs never go there.
   std::vector<std::pair<uint64_t, uint64_t>> avoid;
