@@ -277,6 +277,13 @@ void Replayer::agent_rewind(Task& t) {
 #if defined(__x86_64__)
   r.raw.rax = r.raw.orig_rax;
 #endif
+  // At a stub's own syscall every register is as at the site (the stub
+  // restored them): resume at the stub's entry, so that the agent is asked.
+  auto sp = agent_->spaces.find(t.real_tgid);
+  if (sp != agent_->spaces.end() && sp->second) {
+    auto it = sp->second->stub_entry.find(r.ip());
+    if (it != sp->second->stub_entry.end()) r.set_ip(it->second);
+  }
   set_regs(t, r);
   t.regs = r;
   t.state = State::kHeld;
@@ -379,6 +386,7 @@ void Replayer::agent_patch_site(Task& t, const Event& e) {
   if (!t.mem.write(at, stub->code) || !t.mem.write(site, stub->site_bytes)) return refuse();
   sp.slots[at] = at + len;
   for (auto [orig, copy] : stub->interior) sp.interior[orig] = copy;
+  sp.stub_entry[stub->syscall_ip] = at;
   sp.decided.insert(site);
   sp.patched++;
   st.n_patched++;

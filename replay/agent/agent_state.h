@@ -24,6 +24,7 @@ struct AgentSpace {
   std::map<uint64_t, uint64_t> slots;  // stub bytes in use, [start, end)
   std::set<uint64_t> decided;          // syscall sites patched or refused for good
   std::map<uint64_t, uint64_t> interior;  // an int3 inside patched bytes -> its copy
+  std::map<uint64_t, uint64_t> stub_entry;  // a stub's own syscall -> the stub's entry
   size_t patched = 0;
 };
 
