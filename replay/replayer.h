@@ -196,6 +196,8 @@ class Replayer {
   void agent_report();
   bool agent_answered(uint64_t seq);   // e was answered in the program: passes it
   bool agent_will_answer(uint64_t seq) const;
+  // The event a thread is at after the agent answered `answered` calls from e on.
+  const Event& agent_due(const Event& e, uint64_t answered) const;
   AgentSpace& agent_space(const Task& t);
   void agent_on_clone(const Task& parent, const Task& child, bool shares_memory);
   void agent_on_exec(pid_t old_tgid, pid_t new_tgid);

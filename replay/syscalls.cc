@@ -118,9 +118,10 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
   for (;;) {
     int status = wait(t);
     by_agent += agent_drain(t);
+    const Event& due = agent_due(e, by_agent);  // what it is expected to do now
     if (t.state == State::kGone)
-      diverge(e, "the program " + render_wait_status(status) + ", the trace expects " +
-                     render_call(e, false));
+      diverge(due, "the program " + render_wait_status(status) + ", the trace expects " +
+                       render_call(due, false));
     if (is_syscall_stop(status)) {
       if (!at_syscall_entry(t)) {
         cont(t, 0);
@@ -135,7 +136,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {
       if (stop_event(status) == PTRACE_EVENT_EXIT)
-        diverge(e, "the program is exiting, the trace expects " + render_call(e, false));
+        diverge(due, "the program is exiting, the trace expects " + render_call(due, false));
       cont(t, 0);
       continue;
     }
@@ -150,8 +151,8 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) == -1 && errno != EINVAL)
       fail(t, std::string("PTRACE_GETSIGINFO failed: ") + strerror(errno));
     if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si.si_code > 0)
-      diverge(e, "the program got " + render_signal(sig) + " (" +
-                     get_regs(t).describe() + "), the trace expects " + render_call(e, false));
+      diverge(due, "the program got " + render_signal(sig) + " (" +
+                       get_regs(t).describe() + "), the trace expects " + render_call(due, false));
     cont(t, 0);  // suppress real-world signals
   }
 }

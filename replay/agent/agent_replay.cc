@@ -175,6 +175,11 @@ bool Replayer::agent_will_answer(uint64_t seq) const {
   return agent_ && !agent_->answered.empty() && agent_->answered.front() == seq;
 }
 
+const Event& Replayer::agent_due(const Event& e, uint64_t answered) const {
+  // The window starts at the current event and goes on with the peeked ones.
+  return answered && answered <= ahead_.size() ? ahead_[answered - 1] : e;
+}
+
 AgentSpace& Replayer::agent_space(const Task& t) {
   auto& p = agent_->spaces[t.real_tgid];
   if (!p) p = std::make_shared<AgentSpace>();

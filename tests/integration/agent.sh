@@ -46,4 +46,13 @@ assert_contains "$TMP/bad.err" "replay diverged at event" "modified trace"
 assert_contains "$TMP/bad.err" "argument 1 differs" "modified trace"
 n=$(answered "$TMP/bad.err")
 [ -n "$n" ] && [ "$n" -ge 150 ] || { show "$TMP/bad.err"; fail "modified trace: the agent answered '${n}' calls before it"; }
+note "outputs the program cannot take: a divergence at that event"
+cp "$TMP/pread.db" "$TMP/badmem.db"
+seq=$(sqlite3 "$TMP/badmem.db" "select seq from events where nr = 17 order by seq limit 1 offset 200")
+sqlite3 "$TMP/badmem.db" "update mem set addr = 4096 where seq = $seq" || fail "sqlite3 update"
+RP_AGENT_STATS=1 run "$TMP/badmem.out" "$TMP/badmem.err" "$RP" replay -q "$TMP/badmem.db"
+[ "$STATUS" -ne 0 ] || fail "unwritable output: replay exited 0"
+assert_contains "$TMP/badmem.err" "replay diverged at event $seq " "unwritable output"
+n=$(answered "$TMP/badmem.err")
+[ -n "$n" ] && [ "$n" -ge 150 ] || { show "$TMP/badmem.err"; fail "unwritable output: the agent answered '${n}' calls before it"; }
 echo PASS
