@@ -539,6 +539,19 @@ std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
   return out;
 }
 
+std::vector<Event> TraceReader::events_of_kinds(const std::vector<EventKind>& kinds) {
+  std::string in;
+  for (EventKind k : kinds) in += (in.empty() ? "" : ",") + std::to_string(static_cast<int>(k));
+  std::string q = "SELECT " + event_columns() + " FROM events WHERE kind IN (" + in + ") ORDER BY seq";
+  sql::Stmt st(*db_, q.c_str());
+  std::vector<Event> out;
+  while (st.step()) {
+    out.emplace_back();
+    read_event_row(st, out.back());
+  }
+  return out;
+}
+
 Event TraceReader::event_at(uint64_t seq) {
   sql::Stmt st(*db_, ("SELECT " + event_columns() + " FROM events WHERE seq=?").c_str());
   st.bind(1, static_cast<int64_t>(seq));

@@ -157,6 +157,8 @@ class TraceReader {
   // The syscall events with these numbers, in order, without their memory:
   // a scan much cheaper than next() over a whole trace.
   std::vector<Event> syscalls_with(const std::vector<int64_t>& nrs);
+  // The events of these kinds (signals, preemptions...), likewise.
+  std::vector<Event> events_of_kinds(const std::vector<EventKind>& kinds);
   // Whether the events table has the time columns (format version 2 on).
   bool has_times();
   void rewind();

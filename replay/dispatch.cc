@@ -36,9 +36,11 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   if (it == tasks_.end()) return false;
   Task& t = it->second;
   if (t.state == State::kAtSyscall || entry.of < now.seq) return true;
+  if (agent_will_answer(entry.of)) return true;  // the agent ran it already
   Event placeholder = now;
   placeholder.seq = entry.of;
   reach_syscall(t, placeholder);
+  if (t.state != State::kAtSyscall) return true;  // the agent answered it
   // A fork's child may act before its parent's fork returns (always, for
   // vfork): create the child as soon as the parent enters the call. And a
   // vfork parent resumes inside its child's execve, before that execve
@@ -74,12 +76,14 @@ void Replayer::dispatch(const Event& e) {
       output_fds_.apply(e, 0);
       if (e.nr == SYS_set_robust_list && e.ret == 0) robust_heads_[e.tid] = e.args[0];
       if (t.done_seq == e.seq) break;        // executed when it was entered
+      if (agent_answered(e.seq)) break;      // answered in the program by the agent
       if (t.state == State::kGone) break;    // an unfinished call of a reaped thread
       if (Task* execer = exec_from_other_thread(t, e)) {
         execute_exec_from_thread(t, *execer, e);
         break;
       }
       if (t.state != State::kAtSyscall) reach_syscall(t, e);
+      if (agent_answered(e.seq)) break;
       check_call(t, e);
       if (e.extra == kNoReturn) break;  // it died in there: see observe_exit
       replay_syscall(t, e);

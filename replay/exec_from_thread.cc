@@ -66,6 +66,7 @@ void Replayer::execute_exec_from_thread(Task& leader, Task& execer, const Event&
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
   write_recorded_mem(leader, e);
+  agent_on_exec(leader.real_tgid, leader.real);  // a new address space: no agent yet
   std::string why;  // patched at the same stop as in the recording
   if (!patch_vdso(leader.real, &why)) diverge(e, why);
   leader.regs = after;

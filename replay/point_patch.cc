@@ -142,6 +142,7 @@ bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
       a.raw(b);
       return true;
     }
+    case PatchSite::Insn::kSyscall: return false;  // the agent's stub runs it
   }
   return false;
 }
@@ -268,7 +269,35 @@ void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target) 
   site.rep_backward = (target.raw.eflags & 0x400) != 0;  // DF
 }
 
-std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why) {
+std::optional<std::string> relocate_tail(const PatchSite& site, size_t first, uint64_t at,
+                                         uint64_t loop_to, std::vector<uint64_t>* copies,
+                                         std::string* why) {
+  // Where each instruction's copy goes: sizes do not depend on targets
+  // (rel32 everywhere), so they are known before relocating (a branch inside
+  // the site may go forward).
+  copies->assign(site.insns.size(), 0);
+  uint64_t next = at;
+  for (size_t i = first; i < site.insns.size(); i++) {
+    (*copies)[i] = next;
+    next += relocated_size(site.insns[i]);
+  }
+  Asm a(at);
+  for (size_t i = first; i < site.insns.size(); i++) {
+    if (site.insns[i].kind == PatchSite::Insn::kSyscall ||
+        !relocate(a, site, site.insns[i], *copies, loop_to)) {
+      *why = "a relocated instruction cannot reach its target from the trampoline";
+      return std::nullopt;
+    }
+  }
+  if (!a.rel_to({0xe9}, site.ip + site.length)) {
+    *why = "the trampoline cannot jump back";
+    return std::nullopt;
+  }
+  return a.finish();
+}
+
+std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why,
+                                         bool syscall_first) {
   csh h;
   if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
     *why = "capstone cannot decode x86_64";
@@ -306,13 +335,22 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
     bool riprel = false;
     for (int i = 0; i < x.op_count; i++)
       if (x.operands[i].type == X86_OP_MEM && x.operands[i].mem.base == X86_REG_RIP) riprel = true;
-    // A call must end the patched bytes: its callee returns after them.
-    if (in_group(CS_GRP_CALL) && s.length + insn->size >= kJumpLen && plan_call(insn, &in)) {
+    // The in-process agent's sites (replay/agent/) replace the syscall
+    // itself: its stub runs the call, so only the instructions after it move.
+    bool replaced_syscall = syscall_first && s.insns.empty() && insn->id == X86_INS_SYSCALL;
+    if (syscall_first && s.insns.empty() && !replaced_syscall) {
+      *why = "no syscall instruction at the site";
+      break;
+    }
+    if (replaced_syscall) {
+      in.kind = PatchSite::Insn::kSyscall;
+    } else if (in_group(CS_GRP_CALL) && s.length + insn->size >= kJumpLen &&
+               plan_call(insn, &in)) {
+      // A call must end the patched bytes: its callee returns after them.
       s.length += insn->size;
       s.insns.push_back(std::move(in));
       continue;
-    }
-    if (in_group(CS_GRP_CALL) || in_group(CS_GRP_INT) || in_group(CS_GRP_IRET) ||
+    } else if (in_group(CS_GRP_CALL) || in_group(CS_GRP_INT) || in_group(CS_GRP_IRET) ||
         in_group(CS_GRP_PRIVILEGE) || insn->id == X86_INS_SYSCALL ||
         insn->id == X86_INS_SYSENTER || insn->id == X86_INS_INT3 || insn->id == X86_INS_UD2) {
       *why = std::string("cannot relocate `") + insn->mnemonic + "`";
@@ -438,21 +476,9 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   // (rel32 everywhere), so they are known before relocating (a branch inside
   // the site may go forward).
   std::vector<uint64_t> copies;
-  uint64_t at = a.here();
-  for (const auto& in : site.insns) {
-    copies.push_back(at);
-    at += relocated_size(in);
-  }
-  for (const auto& in : site.insns) {
-    if (!relocate(a, site, in, copies, place.entry)) {
-      *why = "a relocated instruction cannot reach its target from the trampoline";
-      return std::nullopt;
-    }
-  }
-  if (!a.rel_to({0xe9}, site.ip + site.length)) {
-    *why = "the trampoline cannot jump back";
-    return std::nullopt;
-  }
+  auto tail = relocate_tail(site, 0, a.here(), place.entry, &copies, why);
+  if (!tail) return std::nullopt;
+  a.raw(*tail);
   a.bind(kForced);
   a.bytes(restore);
   t.forced = a.here();
@@ -495,7 +521,7 @@ std::string patch_data(const Regs& target, uint64_t budget, const RepString* rep
 
 #else  // not x86_64: no trampoline; replay searches with the breakpoint alone
 
-std::optional<PatchSite> plan_patch_site(const std::string&, uint64_t, std::string* why) {
+std::optional<PatchSite> plan_patch_site(const std::string&, uint64_t, std::string* why, bool) {
   *why = "the patched search is implemented for x86_64 only";
   return std::nullopt;
 }
@@ -509,6 +535,11 @@ std::optional<Trampoline> build_trampoline(const PatchSite&, const PatchPlace&, 
 }
 void set_rep_compare(PatchSite&, const RepString&, const Regs&) {}
 std::string patch_data(const Regs&, uint64_t, const RepString*) { return {}; }
+std::optional<std::string> relocate_tail(const PatchSite&, size_t, uint64_t, uint64_t,
+                                         std::vector<uint64_t>*, std::string* why) {
+  *why = "relocation is implemented for x86_64 only";
+  return std::nullopt;
+}
 
 #endif
 

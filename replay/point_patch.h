@@ -27,7 +27,9 @@ struct PatchSite {
     // kCall (call rel32) and kCallIndirect (call through a register or a
     // rip-relative pointer) are relocated as a push of the original return
     // address and a jump: the callee sees the stack it would have seen.
-    enum Kind { kPlain, kRipRelative, kJump, kCondJump, kCall, kCallIndirect } kind = kPlain;
+    // kSyscall: the syscall a replay-agent site replaces (only as the first).
+    enum Kind { kPlain, kRipRelative, kJump, kCondJump, kCall, kCallIndirect, kSyscall } kind =
+        kPlain;
     uint32_t offset = 0;          // from the site
     std::string bytes;
     uint8_t disp_offset = 0;      // kRipRelative, kCallIndirect: where the disp32 is (0: none)
@@ -56,7 +58,18 @@ struct PatchSite {
 // where they run and cannot be relocated: calls through memory addressed
 // from rsp, a call that does not end the patched bytes (the callee would
 // return into them), rel8-only branches (loop, jrcxz), syscalls and traps.
-std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why);
+// syscall_first: the first instruction must be a `syscall` that the patch
+// replaces (the replay agent's sites, replay/agent/); it is kept as
+// kSyscall and never relocated.
+std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why,
+                                         bool syscall_first = false);
+
+// Copies of site.insns[first..] made to run at `at`, followed by a jump back
+// to the end of the site (the one relocation both patch kinds use). A branch
+// back to site.ip goes to `loop_to`; (*copies)[i] is where insn i went.
+std::optional<std::string> relocate_tail(const PatchSite& site, size_t first, uint64_t at,
+                                         uint64_t loop_to, std::vector<uint64_t>* copies,
+                                         std::string* why);
 
 // Makes `site` (whose first instruction is `rep`) compare as above for a
 // point with registers `target`.

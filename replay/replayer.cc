@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent_state.h"
 #include "cpuid_snapshot.h"
 #include "launch.h"
 #include "render.h"
@@ -51,7 +52,11 @@ const char* request_name(int req) {
 
 // ---- start and end ----
 
-Replayer::~Replayer() { kill_all(); }
+Replayer::Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {}
+Replayer::~Replayer() {
+  kill_all();
+  agent_report();  // also after a divergence (RP_AGENT_STATS)
+}
 
 // Kills every task not yet gone and collects its end, so that no zombie
 // outlives the replay (a debugger re-runs it many times). Threads first: a
@@ -162,14 +167,20 @@ int Replayer::run() {
   EntryScheduler entries([this](SyscallEntry& s) {
     return trace_.next_entry(s.entry_seq, s.tid, s.of);
   });
-  while (trace_.next(e)) {
+  entries_ = &entries;
+  current_ = &e;
+  agent_setup();
+  while (next_event(e)) {
     events_++;
     seq_ = e.seq;
     notify(ReplayStop::kBeforeEvent, e.tid, 0, &e);
     entries.enter_before(e.seq, [&](const SyscallEntry& s) { return enter_syscall(s, e); });
+    if (e.kind == EventKind::kSyscall) agent_->n_syscalls++;
     dispatch(e);
     if (progress_) progress_->step(events_);
   }
+  entries_ = nullptr;
+  current_ = nullptr;
   if (progress_) progress_->clear();
   notify(ReplayStop::kEnd, 0);
   std::optional<int> root_status = tasks_[root_rec_].exit_status;  // before kill_all

@@ -5,8 +5,10 @@
 #pragma once
 #include <sys/types.h>
 
+#include <deque>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +32,13 @@ struct ReplayOptions {
 };
 
 int replay_main(const ReplayOptions& opts);
+
+// Which arguments of a call the kernel reads, as a bit mask (syscalls.cc):
+// the others may hold anything and are not compared.
+unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs);
+
+struct AgentState;
+struct AgentSpace;
 
 // Thrown when the replayed program stops following the trace.
 class Divergence : public Error {
@@ -88,7 +97,7 @@ struct DebugTask {
 
 class Replayer {
  public:
-  Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {}
+  Replayer(TraceReader& trace, bool quiet);
   // Runs the whole trace; returns the exit code the recorded run had.
   int run();
   // Kills and reaps whatever of the program is left.
@@ -189,6 +198,26 @@ class Replayer {
   bool to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after);
   int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);
 
+  // agent/agent_replay.cc: the in-process replay agent (RP_AGENT=0: off)
+  bool next_event(Event& e);           // the main loop's events, after any peeked
+  const Event* peek_event(size_t i);   // the i-th event after the current one
+  void agent_setup();
+  void agent_report();
+  bool agent_answered(uint64_t seq);   // e was answered in the program: passes it
+  bool agent_will_answer(uint64_t seq) const;
+  // The event a thread is at after the agent answered `answered` calls from e on.
+  const Event& agent_due(const Event& e, uint64_t answered) const;
+  AgentSpace& agent_space(const Task& t);
+  void agent_on_clone(const Task& parent, const Task& child, bool shares_memory);
+  void agent_on_exec(pid_t old_tgid, pid_t new_tgid);
+  void agent_arm(Task& t, const Event& e);
+  uint64_t agent_drain(Task& t);
+  void agent_rewind(Task& t);
+  bool agent_interior_trap(Task& t, int status);
+  bool agent_map(Task& t, const Event& e, uint64_t addr, uint64_t len, int prot);
+  bool agent_others_clear(const Task& t, const AgentSpace& sp, uint64_t site, uint64_t len);
+  void agent_patch_site(Task& t, const Event& e);
+
   ReplayControl* control_ = nullptr;
   SyscallObserver* syscall_observer_ = nullptr;
   Progress* progress_ = nullptr;
@@ -201,6 +230,10 @@ class Replayer {
   std::map<pid_t, FileMaps> file_maps_;     // by real tgid
   std::map<pid_t, uint64_t> robust_heads_;  // set_robust_list, by recorded tid
   std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
+  std::unique_ptr<AgentState> agent_;
+  std::deque<Event> ahead_;                 // events peeked, not yet dispatched
+  const Event* current_ = nullptr;          // the event the main loop dispatches
+  EntryScheduler* entries_ = nullptr;       // the main loop's
   uint64_t events_ = 0;
   bool warned_slow_search_ = false;  // said once: the breakpoint search is used
   bool past_eof_file_ = false;  // the launcher's kPastEofFd is there (launch.h)

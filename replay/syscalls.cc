@@ -28,10 +28,7 @@
 #endif
 
 namespace rp {
-namespace {
 
-// Which arguments the kernel reads, as a bit mask: the others may hold
-// whatever was left in the registers and must not be compared.
 unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
   unsigned all = (1u << nargs) - 1;
   if (nr != SYS_futex) return all;
@@ -47,6 +44,8 @@ unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
     default: return all;
   }
 }
+
+namespace {
 
 uint64_t page_up(uint64_t n) {
   uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
@@ -111,13 +110,19 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
   // Its last call was interrupted and no signal of its own followed (another
   // thread took a group signal, or a stop): the kernel restarted it.
   restart_interrupted_call(t);
-  if (t.state == State::kHeld) resume(t);
+  if (t.state == State::kHeld) {
+    agent_arm(t, e);
+    resume(t);
+  }
   if (t.state != State::kRunning) diverge(e, "thread " + std::to_string(t.rec) + " has exited");
+  uint64_t by_agent = 0;  // calls the agent answered before this stop
   for (;;) {
     int status = wait(t);
+    by_agent += agent_drain(t);
+    const Event& due = agent_due(e, by_agent);  // what it is expected to do now
     if (t.state == State::kGone)
-      diverge(e, "the program " + render_wait_status(status) + ", the trace expects " +
-                     render_call(e, false));
+      diverge(due, "the program " + render_wait_status(status) + ", the trace expects " +
+                       render_call(due, false));
     if (is_syscall_stop(status)) {
       if (!at_syscall_entry(t)) {
         cont(t, 0);
@@ -125,16 +130,18 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       }
       t.regs = get_regs(t);
       t.state = State::kAtSyscall;
+      if (by_agent) return agent_rewind(t);  // this call is replayed in its turn
+      agent_patch_site(t, e);
       if (syscall_observer_) syscall_observer_->at_syscall_entry(e.seq, t.rec, t.real, t.real_tgid);
       return;
     }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {
       if (stop_event(status) == PTRACE_EVENT_EXIT)
-        diverge(e, "the program is exiting, the trace expects " + render_call(e, false));
+        diverge(due, "the program is exiting, the trace expects " + render_call(due, false));
       cont(t, 0);
       continue;
     }
-    if (debug_trap(t, status)) {
+    if (agent_interior_trap(t, status) || debug_trap(t, status)) {
       cont(t, 0);
       continue;
     }
@@ -145,8 +152,8 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) == -1 && errno != EINVAL)
       fail(t, std::string("PTRACE_GETSIGINFO failed: ") + strerror(errno));
     if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si.si_code > 0)
-      diverge(e, "the program got " + render_signal(sig) + " (" +
-                     get_regs(t).describe() + "), the trace expects " + render_call(e, false));
+      diverge(due, "the program got " + render_signal(sig) + " (" +
+                       get_regs(t).describe() + "), the trace expects " + render_call(due, false));
     cont(t, 0);  // suppress real-world signals
   }
 }
@@ -356,6 +363,7 @@ void Replayer::execute(Task& t, const Event& e) {
   if (s->policy == RP_POLICY_SIGRETURN || e.nr == SYS_rt_sigprocmask)
     t.mask_after_sigreturn.reset();  // restored, or the program set its own mask
   if (s->policy == RP_POLICY_EXECVE) {
+    agent_on_exec(t.real_tgid, t.real);
     t.real_tgid = t.real;
     std::string why;  // patched at the same stop as in the recording
     if (!patch_vdso(t.real, &why)) diverge(e, why);
@@ -438,6 +446,11 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   Task& c = tasks_[rec_child] =
       Task(rec_child, child, (flags & CLONE_THREAD) ? t.real_tgid : child);
   output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES);
+  bool copies_memory = e.nr == SYS_clone && !(flags & CLONE_VM);  // else: shared, or unknown
+#if defined(SYS_fork)
+  copies_memory = copies_memory || e.nr == SYS_fork;
+#endif
+  agent_on_clone(t, c, !copies_memory);
   // The child starts with a SIGSTOP, which is not delivered.
   int cs;
   while (waitpid(c.real, &cs, __WALL) < 0)

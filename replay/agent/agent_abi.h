@@ -1,0 +1,30 @@
+/* The layout the replay agent (agent_blob.S) and the replayer
+ * (agent_code.cc) share: one mapping per replayed address space holds the
+ * agent's code in its first page and the window after it. Plain #defines:
+ * this file is included from assembly too. */
+#ifndef RP_REPLAY_AGENT_ABI_H
+#define RP_REPLAY_AGENT_ABI_H
+
+#define RP_AGENT_WINDOW_OFFSET 4096
+#define RP_AGENT_WINDOW_BYTES (512 << 10)
+#define RP_AGENT_MAP_BYTES (RP_AGENT_WINDOW_OFFSET + RP_AGENT_WINDOW_BYTES)
+
+/* Window header: entries [next, count) are still to be answered; the next
+ * one starts at byte `off` of the window. */
+#define RP_AGENT_H_COUNT 0
+#define RP_AGENT_H_NEXT 8
+#define RP_AGENT_H_OFF 16
+#define RP_AGENT_H_BYTES 32
+
+/* One entry: the recorded call (number, arguments, which arguments to
+ * compare), its result, its output records ({addr, len, bytes padded to 8})
+ * and the entry's whole size. */
+#define RP_AGENT_E_NR 0
+#define RP_AGENT_E_ARGS 8
+#define RP_AGENT_E_MASK 56
+#define RP_AGENT_E_RET 64
+#define RP_AGENT_E_NOUT 72
+#define RP_AGENT_E_SIZE 80
+#define RP_AGENT_E_OUT 88
+
+#endif

@@ -1,0 +1,90 @@
+/* The in-process replay agent (x86_64): answers a syscall from the window
+ * the replayer filled (agent_abi.h) without entering the kernel.
+ *
+ * Called by a site's stub (agent_code.cc) with the program's registers as
+ * at its `syscall` (rax: number, rdi rsi rdx r10 r8 r9: arguments), the
+ * program's flags pushed just above the return address, and rcx, r11 free
+ * (the syscall clobbers them anyway). Returns rcx = 1 when it answered: rax
+ * is the recorded result and r11 the flags, as the syscall leaves them.
+ * rcx = 0: no entry, or the call differs from it; every register but rcx
+ * and r11 is as it was, and the stub runs the real syscall, which the
+ * ptrace replayer then handles (and reports divergences) as without agent.
+ *
+ * Assembled into rp's read-only data as bytes (rp_agent_blob_begin..end)
+ * and copied into the program: position-independent, no relocations. */
+#include "agent_abi.h"
+
+#if defined(__x86_64__)
+  .section .rodata.rp_agent, "a"
+  .globl rp_agent_blob_begin
+  .globl rp_agent_blob_end
+rp_agent_blob_begin:
+  push %rsi
+  push %rdi
+  push %rdx
+  lea rp_agent_blob_begin+RP_AGENT_WINDOW_OFFSET(%rip), %r11
+  mov RP_AGENT_H_NEXT(%r11), %rcx
+  cmp RP_AGENT_H_COUNT(%r11), %rcx
+  jae 9f
+  mov RP_AGENT_H_OFF(%r11), %rcx
+  add %r11, %rcx
+  cmp RP_AGENT_E_NR(%rcx), %rax
+  jne 9f
+  testb $1, RP_AGENT_E_MASK(%rcx)
+  jz 1f
+  cmp RP_AGENT_E_ARGS+0(%rcx), %rdi
+  jne 9f
+1:testb $2, RP_AGENT_E_MASK(%rcx)
+  jz 1f
+  cmp RP_AGENT_E_ARGS+8(%rcx), %rsi
+  jne 9f
+1:testb $4, RP_AGENT_E_MASK(%rcx)
+  jz 1f
+  cmp RP_AGENT_E_ARGS+16(%rcx), %rdx
+  jne 9f
+1:testb $8, RP_AGENT_E_MASK(%rcx)
+  jz 1f
+  cmp RP_AGENT_E_ARGS+24(%rcx), %r10
+  jne 9f
+1:testb $16, RP_AGENT_E_MASK(%rcx)
+  jz 1f
+  cmp RP_AGENT_E_ARGS+32(%rcx), %r8
+  jne 9f
+1:testb $32, RP_AGENT_E_MASK(%rcx)
+  jz 1f
+  cmp RP_AGENT_E_ARGS+40(%rcx), %r9
+  jne 9f
+1:/* A match: copy the outputs (the stub restores the program's flags, DF too). */
+  cld
+  mov RP_AGENT_E_NOUT(%rcx), %rdx
+  lea RP_AGENT_E_OUT(%rcx), %rsi
+2:test %rdx, %rdx
+  jz 3f
+  mov 0(%rsi), %rdi
+  mov 8(%rsi), %rcx
+  add $16, %rsi
+  rep movsb
+  add $7, %rsi
+  and $-8, %rsi
+  dec %rdx
+  jmp 2b
+3:mov RP_AGENT_H_OFF(%r11), %rcx
+  add %r11, %rcx
+  mov RP_AGENT_E_RET(%rcx), %rax
+  mov RP_AGENT_E_SIZE(%rcx), %rdx
+  add %rdx, RP_AGENT_H_OFF(%r11)
+  incq RP_AGENT_H_NEXT(%r11)
+  mov 32(%rsp), %r11 /* the flags the stub pushed: rdx rdi rsi, return address, flags */
+  pop %rdx
+  pop %rdi
+  pop %rsi
+  mov $1, %ecx
+  ret
+9:pop %rdx
+  pop %rdi
+  pop %rsi
+  xor %ecx, %ecx
+  ret
+rp_agent_blob_end:
+#endif
+  .section .note.GNU-stack, "", @progbits

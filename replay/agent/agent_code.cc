@@ -1,0 +1,130 @@
+#include "agent_code.h"
+
+#include <cstring>
+
+#include "agent_abi.h"
+
+#if defined(__x86_64__)
+extern "C" const char rp_agent_blob_begin[], rp_agent_blob_end[];
+#endif
+
+namespace rp {
+namespace {
+
+void put64(std::string& s, uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
+
+// The stub's code before the relocated instructions: see agent_blob.S for
+// the agent's side of the convention.
+//   lea -128(%rsp),%rsp       skip the red zone the program may use
+//   pushfq                    the agent's compares change the flags
+//   movabs $agent,%r11; call *%r11
+//   jrcxz real                (flags untouched)
+//   popfq; lea 128(%rsp),%rsp; movabs $site+2,%rcx; jmp tail
+// real:
+//   popfq; lea 128(%rsp),%rsp; syscall; movabs $site+2,%rcx
+// tail:
+constexpr size_t kHeadBytes = 5 + 1 + 10 + 3 + 2 + (1 + 8 + 10 + 2) + (1 + 8 + 2 + 10);
+constexpr size_t kSyscallOffset = kHeadBytes - 12;
+
+std::string stub_head(uint64_t agent, uint64_t back) {
+  std::string h;
+  const std::string lea_down("\x48\x8d\x64\x24\x80", 5), lea_up("\x48\x8d\xa4\x24\x80\x00\x00\x00", 8);
+  const std::string movabs_rcx("\x48\xb9", 2);
+  h += lea_down;
+  h += '\x9c';
+  h += std::string("\x49\xbb", 2);
+  put64(h, agent);
+  h += std::string("\x41\xff\xd3", 3);
+  h += std::string("\xe3\x15", 2);  // jrcxz +21: over the answered path
+  h += '\x9d' + lea_up + movabs_rcx;
+  put64(h, back);
+  h += std::string("\xeb\x15", 2);  // jmp +21: over the real syscall
+  h += '\x9d' + lea_up + std::string("\x0f\x05", 2) + movabs_rcx;
+  put64(h, back);
+  return h;
+}
+
+}  // namespace
+
+#if defined(__x86_64__)
+std::string agent_blob() {
+  return std::string(rp_agent_blob_begin, static_cast<size_t>(rp_agent_blob_end - rp_agent_blob_begin));
+}
+#else
+std::string agent_blob() { return {}; }
+#endif
+
+uint64_t agent_stub_bytes(const PatchSite& site) {
+  uint64_t n = kHeadBytes + 5;  // + the jump back
+  for (size_t i = 1; i < site.insns.size(); i++) {
+    const auto& in = site.insns[i];
+    n += in.kind == PatchSite::Insn::kJump       ? 5
+         : in.kind == PatchSite::Insn::kCondJump ? 6
+                                                 : in.bytes.size();
+  }
+  return n;
+}
+
+std::optional<AgentStub> build_agent_stub(const PatchSite& site, uint64_t entry, uint64_t agent,
+                                          std::string* why) {
+  if (site.insns.empty() || site.insns[0].kind != PatchSite::Insn::kSyscall) {
+    *why = "not a syscall site";
+    return std::nullopt;
+  }
+  AgentStub s;
+  s.code = stub_head(agent, site.ip + site.insns[0].bytes.size());
+  std::vector<uint64_t> copies;
+  auto tail = relocate_tail(site, 1, entry + kHeadBytes, entry, &copies, why);
+  if (!tail) return std::nullopt;
+  s.code += *tail;
+  s.syscall_ip = entry + kSyscallOffset;
+  int64_t rel = static_cast<int64_t>(entry - (site.ip + 5));
+  if (rel < site.rel_lo || rel > site.rel_hi) {
+    *why = "the stub is out of the jump's reach";
+    return std::nullopt;
+  }
+  s.site_bytes.assign(site.length, '\xcc');
+  s.site_bytes[0] = '\xe9';
+  int32_t rel32 = static_cast<int32_t>(rel);
+  std::memcpy(&s.site_bytes[1], &rel32, 4);
+  for (size_t i = 1; i < site.insns.size(); i++)
+    s.interior.push_back({site.ip + site.insns[i].offset, copies[i]});
+  return s;
+}
+
+void AgentWindow::clear() {
+  buf_.clear();
+  count_ = 0;
+  put64(buf_, 0);  // count, set as entries are added
+  put64(buf_, 0);
+  put64(buf_, RP_AGENT_H_BYTES);
+  buf_.resize(RP_AGENT_H_BYTES, '\0');
+}
+
+bool AgentWindow::add(const Event& e, unsigned arg_mask) {
+  uint64_t size = RP_AGENT_E_OUT, nout = 0;
+  for (const auto& m : e.mem)
+    if (!m.input) size += 16 + (m.bytes.size() + 7) / 8 * 8, nout++;
+  if (buf_.size() + size > RP_AGENT_WINDOW_BYTES) return false;
+  put64(buf_, static_cast<uint64_t>(e.nr));
+  for (uint64_t a : e.args) put64(buf_, a);
+  put64(buf_, arg_mask);
+  put64(buf_, static_cast<uint64_t>(e.ret));
+  put64(buf_, nout);
+  put64(buf_, size);
+  for (const auto& m : e.mem) {
+    if (m.input) continue;
+    put64(buf_, m.addr);
+    put64(buf_, m.bytes.size());
+    buf_ += m.bytes;
+    buf_.append((8 - m.bytes.size() % 8) % 8, '\0');
+  }
+  count_++;
+  uint64_t n = count_;
+  std::memcpy(&buf_[RP_AGENT_H_COUNT], &n, 8);
+  return true;
+}
+
+std::string AgentWindow::empty() { return AgentWindow().bytes(); }
+
+}  // namespace rp

@@ -1,0 +1,55 @@
+// Code generation for the in-process replay agent (x86_64): the agent blob
+// copied into the program, the per-site stubs that send a patched `syscall`
+// to it, and the window of recorded answers (agent_abi.h). Pure: nothing
+// here touches a process (replay/agent/agent_replay.cc does).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "point_patch.h"
+#include "trace.h"
+
+namespace rp {
+
+// The agent's code (empty where there is none: not x86_64).
+std::string agent_blob();
+
+// A syscall site patched to jump to its stub. The stub calls the agent;
+// answered, it sets rcx as the syscall would and runs the relocated
+// instructions that followed the syscall; otherwise it runs the real
+// syscall at `syscall_ip` (then sets rcx likewise) and the same copies.
+struct AgentStub {
+  std::string site_bytes;  // written at site.ip: jmp rel32, int3 filler
+  std::string code;        // written at the stub's entry
+  uint64_t syscall_ip = 0; // the stub's own `syscall`
+  // Instruction starts inside the patched bytes (an int3 there) and their copies.
+  std::vector<std::pair<uint64_t, uint64_t>> interior;
+};
+// Bytes a stub for `site` takes (its length does not depend on where it goes).
+uint64_t agent_stub_bytes(const PatchSite& site);
+// `site` from plan_patch_site(..., syscall_first = true); `entry` must be
+// within the site's jump range; `agent` is the blob's address.
+std::optional<AgentStub> build_agent_stub(const PatchSite& site, uint64_t entry, uint64_t agent,
+                                          std::string* why);
+
+// The window's bytes: a header and the entries added, in order. Kept and
+// reused (clear()): a window is megabytes, built again for every run.
+class AgentWindow {
+ public:
+  AgentWindow() { clear(); }
+  void clear();
+  // False (nothing added) when the entry does not fit.
+  bool add(const Event& e, unsigned arg_mask);
+  size_t count() const { return count_; }
+  const std::string& bytes() const { return buf_; }  // header + entries
+  static std::string empty();  // a header with nothing to answer
+
+ private:
+  std::string buf_;
+  size_t count_ = 0;
+};
+
+}  // namespace rp

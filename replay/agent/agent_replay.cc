@@ -1,0 +1,402 @@
+// The in-process replay agent, the replayer's side (docs/design.md, "The
+// replay agent"): patching syscall sites to the agent's stubs, filling the
+// window with the upcoming recorded calls of the thread about to run, and
+// accounting for the calls it answered when the replayer regains control.
+//
+// The window holds only calls whose whole replay is their result and the
+// bytes they wrote, of the one thread replay resumes, with nothing else due
+// in between (no other thread's event or syscall entry, no signal, no
+// preemption), and only when the recorded event after each of them is the
+// same thread's next syscall: the thread then never runs user code the
+// replay would not have let it run. A call the agent does not answer runs
+// a real syscall from the stub and the ptrace replay takes it as before.
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "agent_abi.h"
+#include "agent_code.h"
+#include "agent_state.h"
+#include "buffers.h"
+#include "point_patch.h"
+#include "proc_maps.h"
+#include "replayer.h"
+#include "snapshot.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
+#include "sysv_shm.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+namespace rp {
+namespace {
+
+constexpr size_t kMaxWindowEvents = 4096;
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kUserTop = 0x7ffffffff000;
+constexpr uint64_t kMinAddr = 1 << 28;      // leave the low addresses to the program
+constexpr uint64_t kMargin = 1 << 20;       // to any mapping
+constexpr uint64_t kStackRoom = 256 << 20;  // below the stack, which grows down
+constexpr uint64_t kMaxLen = uint64_t{1} << 47;
+
+uint64_t clamp_len(uint64_t n) { return std::min(n, kMaxLen); }
+
+// Whether [a, a+n) meets any of the ranges.
+bool meets(const std::vector<std::pair<uint64_t, uint64_t>>& ranges, uint64_t a, uint64_t n) {
+  for (auto [s, e] : ranges)
+    if (a < e && s < a + n) return true;
+  return false;
+}
+
+// What the process has now, widened by the margins, plus what the recording touched.
+std::vector<std::pair<uint64_t, uint64_t>> blocked(pid_t tid, const AgentState& st) {
+  auto out = st.avoid;
+  for (const ProcMap& m : read_proc_maps(tid)) {
+    uint64_t lo = m.start > kMargin ? m.start - kMargin : 0;
+    if (m.path == "[stack]") lo = m.start > kStackRoom ? m.start - kStackRoom : 0;
+    out.push_back({lo, m.end + kMargin});
+  }
+  return out;
+}
+
+// A free, page-aligned place for n bytes, as high as possible.
+std::optional<uint64_t> free_place(const std::vector<std::pair<uint64_t, uint64_t>>& b, uint64_t n) {
+  std::vector<uint64_t> candidates = {(kUserTop - n) & ~(kPage - 1)};
+  for (auto [s, e] : b)
+    if (s > n) candidates.push_back((s - n) & ~(kPage - 1));
+  std::sort(candidates.rbegin(), candidates.rend());
+  for (uint64_t c : candidates)
+    if (c >= kMinAddr && c + n <= kUserTop && !meets(b, c, n)) return c;
+  return std::nullopt;
+}
+
+bool is_write_call(int64_t nr) {
+  return nr == SYS_write || nr == SYS_writev || nr == SYS_pwrite64 || nr == SYS_pwritev ||
+         nr == SYS_pwritev2;
+}
+
+}  // namespace
+
+// ---- setup, stepping the main loop ----
+
+bool Replayer::next_event(Event& e) {
+  if (ahead_.empty()) return trace_.next(e);
+  e = std::move(ahead_.front());
+  ahead_.pop_front();
+  return true;
+}
+
+const Event* Replayer::peek_event(size_t i) {
+  while (ahead_.size() <= i) {
+    Event x;
+    if (!trace_.next(x)) return nullptr;
+    ahead_.push_back(std::move(x));
+  }
+  return &ahead_[i];
+}
+
+void Replayer::agent_setup() {
+  agent_ = std::make_unique<AgentState>();
+  AgentState& st = *agent_;
+  const char* env = getenv("RP_AGENT");
+  st.stats = getenv("RP_AGENT_STATS") != nullptr;
+  st.on = agent_blob().size() > 0 && !(env && std::string(env) == "0") && !control_ &&
+          !syscall_observer_ && !has_snapshot(trace_);
+  if (!st.on) return;
+  uint64_t brk_lo = ~0ULL, brk_hi = 0, shm_max = 0;
+  for (const Event& e : trace_.syscalls_with({SYS_shmget}))
+    shm_max = std::max(shm_max, clamp_len(e.args[1]));
+  shm_max = std::max(shm_max, uint64_t{1} << 30);
+  auto add = [&](uint64_t a, uint64_t n) {
+    if (n) st.avoid.push_back({a, a + clamp_len(n)});
+  };
+  for (const Event& e : trace_.syscalls_with(
+           {SYS_mmap, SYS_munmap, SYS_mremap, SYS_mprotect, SYS_madvise, SYS_brk, SYS_shmat,
+            SYS_shmdt, SYS_pkey_mprotect, SYS_mlock, SYS_munlock, SYS_mlock2, SYS_msync,
+            SYS_remap_file_pages, SYS_mincore, SYS_process_madvise})) {
+    bool ok = !syscall_failed(e.ret);
+    uint64_t ret = static_cast<uint64_t>(e.ret);
+    switch (e.nr) {
+      case SYS_mmap:
+        if (ok) add(ret, e.args[1]);
+        if (e.args[0]) add(e.args[0], e.args[1]);
+        break;
+      case SYS_mremap:
+        add(e.args[0], e.args[1]);
+        if (ok) add(ret, e.args[2]);
+        if (e.args[4]) add(e.args[4], e.args[2]);
+        break;
+      case SYS_brk:
+        for (uint64_t v : {e.args[0], ret})
+          if (v) brk_lo = std::min(brk_lo, v), brk_hi = std::max(brk_hi, v);
+        break;
+      case SYS_shmat:
+        if (ok) add(ret, shm_max);
+        if (e.args[1]) add(e.args[1], shm_max);
+        break;
+      case SYS_shmdt: add(e.args[0], shm_max); break;
+      case SYS_process_madvise: break;  // ranges in an iovec: nothing of the agent's is named there
+      default: add(e.args[0], e.args[1]); break;
+    }
+  }
+  if (brk_lo < brk_hi) add(brk_lo, brk_hi - brk_lo);
+  for (const Event& e : trace_.events_of_kinds({EventKind::kSignal, EventKind::kPreempt})) {
+    SignalExtra x{};
+    if (e.extra.size() < sizeof x) continue;
+    std::memcpy(&x, e.extra.data(), sizeof x);
+    Regs r;
+    std::memcpy(&r.raw, x.regs, sizeof r.raw);
+    st.point_ips.insert(r.ip());
+  }
+}
+
+void Replayer::agent_report() {
+  if (!agent_ || !agent_->stats || agent_->reported) return;
+  agent_->reported = true;
+  const AgentState& st = *agent_;
+  std::cerr << "rp: agent: " << (st.on ? "on" : "off") << ", answered " << st.n_answered
+            << " of " << st.n_syscalls << " syscalls in the program; " << st.n_patched
+            << " sites patched, " << st.n_refused << " refused\n";
+}
+
+bool Replayer::agent_answered(uint64_t seq) {
+  if (!agent_ || agent_->answered.empty() || agent_->answered.front() != seq) return false;
+  agent_->answered.pop_front();
+  return true;
+}
+
+bool Replayer::agent_will_answer(uint64_t seq) const {
+  return agent_ && !agent_->answered.empty() && agent_->answered.front() == seq;
+}
+
+const Event& Replayer::agent_due(const Event& e, uint64_t answered) const {
+  // The window starts at the current event and goes on with the peeked ones.
+  return answered && answered <= ahead_.size() ? ahead_[answered - 1] : e;
+}
+
+AgentSpace& Replayer::agent_space(const Task& t) {
+  auto& p = agent_->spaces[t.real_tgid];
+  if (!p) p = std::make_shared<AgentSpace>();
+  return *p;
+}
+
+void Replayer::agent_on_clone(const Task& parent, const Task& child, bool shares_memory) {
+  if (!agent_ || !agent_->on) return;
+  auto it = agent_->spaces.find(parent.real_tgid);
+  if (it == agent_->spaces.end() || !it->second) return;
+  if (child.real_tgid == parent.real_tgid) return;
+  agent_->spaces[child.real_tgid] =
+      shares_memory ? it->second : std::make_shared<AgentSpace>(*it->second);
+}
+
+void Replayer::agent_on_exec(pid_t old_tgid, pid_t new_tgid) {
+  if (!agent_) return;
+  agent_->spaces.erase(old_tgid);  // a new pointer: a vfork parent keeps the old space
+  agent_->spaces.erase(new_tgid);
+}
+
+// ---- the window ----
+
+// Whether the agent may answer e alone: its replay is its result and its
+// output bytes (emulated, nothing echoed or tracked beyond what dispatch
+// does for every call, no input to hash, no restart).
+static bool answerable(const Event& e, unsigned* mask) {
+  if (e.kind != EventKind::kSyscall || e.extra == kNoReturn || e.in_hash) return false;
+  const SyscallSpec* s = syscall_spec(e.nr);
+  if (!s || s->policy != RP_POLICY_EMU || is_write_call(e.nr) || e.nr == SYS_prctl ||
+      e.nr == SYS_set_robust_list || is_sysv_attach_or_detach(e.nr))
+    return false;
+  if (e.ret <= -512 && e.ret >= -516) return false;  // ERESTART*: the kernel restarts it
+  for (const auto& m : e.mem)
+    if (m.input) return false;
+  for (int i = 0; s->arg_kinds[i]; i++)
+    if (s->arg_kinds[i] == 's') return false;  // strings are compared by the ptrace path
+  *mask = checked_args(e.nr, e.args, s->nargs());
+  return true;
+}
+
+// Nothing recorded between a and b but b's own entry.
+static bool follows(const Event& a, const Event& b) {
+  if (b.entry_seq) return b.entry_seq == a.seq + 1 && b.seq == b.entry_seq + 1;
+  return b.seq == a.seq + 1;
+}
+
+void Replayer::agent_arm(Task& t, const Event& e) {
+  if (!agent_ || !agent_->on || !current_ || e.seq != current_->seq || current_->tid != t.rec ||
+      t.state != State::kHeld || t.resume_sig || t.step || !entries_ || entries_->waiting())
+    return;
+  AgentState& st = *agent_;
+  auto sp = st.spaces.find(t.real_tgid);
+  if (sp == st.spaces.end() || !sp->second || !sp->second->patched) return;
+  const Event& first = *current_;
+  if (first.entry_seq && first.seq != first.entry_seq + 1) return;
+  AgentWindow& w = st.window;
+  w.clear();
+  std::vector<uint64_t> seqs;
+  const Event* cur = &first;
+  for (size_t i = 0; seqs.size() < kMaxWindowEvents; i++) {
+    unsigned mask = 0;
+    if (!answerable(*cur, &mask)) break;
+    const Event* next = peek_event(i);
+    // After it, the thread runs to its next syscall: it must be the next event.
+    if (!next || next->kind != EventKind::kSyscall || next->tid != t.rec || !follows(*cur, *next))
+      break;
+    if (!w.add(*cur, mask)) break;
+    seqs.push_back(cur->seq);
+    cur = next;
+  }
+  if (seqs.empty()) return;
+  uint64_t window = sp->second->base + RP_AGENT_WINDOW_OFFSET;
+  if (!t.mem.write(window, w.bytes())) return;
+  st.armed = std::move(seqs);
+  st.armed_window = window;
+  st.armed_tid = t.real;
+}
+
+// At the armed thread's first stop: how many calls the agent answered.
+// They are marked answered, the window disarmed.
+uint64_t Replayer::agent_drain(Task& t) {
+  if (!agent_ || agent_->armed.empty()) return 0;
+  AgentState& st = *agent_;
+  uint64_t n = 0;
+  if (auto v = read_u64(st.armed_tid, st.armed_window + RP_AGENT_H_NEXT))
+    n = std::min<uint64_t>(*v, st.armed.size());
+  if (t.state != State::kGone) write_mem(st.armed_tid, st.armed_window, AgentWindow::empty());
+  st.answered.insert(st.answered.end(), st.armed.begin(), st.armed.begin() + n);
+  st.n_answered += n;
+  st.armed.clear();
+  return n;
+}
+
+// The thread stopped at the entry of the call after those the agent
+// answered: back to before it, held, so that it is replayed in its turn.
+void Replayer::agent_rewind(Task& t) {
+  Regs r = t.regs;
+  r.set_ip(r.ip() - kSyscallInsnLen);
+#if defined(__x86_64__)
+  r.raw.rax = r.raw.orig_rax;
+#endif
+  // At a stub's own syscall every register is as at the site (the stub
+  // restored them): resume at the stub's entry, so that the agent is asked.
+  auto sp = agent_->spaces.find(t.real_tgid);
+  if (sp != agent_->spaces.end() && sp->second) {
+    auto it = sp->second->stub_entry.find(r.ip());
+    if (it != sp->second->stub_entry.end()) r.set_ip(it->second);
+  }
+  set_regs(t, r);
+  t.regs = r;
+  t.state = State::kHeld;
+}
+
+// A SIGTRAP at an int3 inside patched bytes (a branch into them): the
+// thread goes on in the instruction's copy.
+bool Replayer::agent_interior_trap(Task& t, int status) {
+  if (!agent_ || !agent_->on || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
+      stop_event(status))
+    return false;
+  auto sp = agent_->spaces.find(t.real_tgid);
+  if (sp == agent_->spaces.end() || !sp->second) return false;
+  Regs r = get_regs(t);
+  auto it = sp->second->interior.find(r.ip() - 1);
+  if (it == sp->second->interior.end()) return false;
+  r.set_ip(it->second);
+  set_regs(t, r);
+  return true;
+}
+
+// ---- patching ----
+
+bool Replayer::agent_map(Task& t, const Event& e, uint64_t addr, uint64_t len, int prot) {
+  int64_t got = inject_syscall(t, e, SYS_mmap,
+                               {addr, len, static_cast<uint64_t>(prot),
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, ~0ULL, 0});
+  return got == static_cast<int64_t>(addr);
+}
+
+// Whether every other thread of this address space is held where the patch
+// cannot hurt it (not inside the patched bytes, not running).
+bool Replayer::agent_others_clear(const Task& t, const AgentSpace& sp, uint64_t site, uint64_t len) {
+  for (auto& [rec, o] : tasks_) {
+    if (&o == &t || o.state == State::kGone || o.state == State::kExiting) continue;
+    auto it = agent_->spaces.find(o.real_tgid);
+    if (it == agent_->spaces.end() || it->second.get() != &sp) continue;
+    if (o.state == State::kRunning || o.state == State::kInSyscall) return false;
+    Regs r;
+    if (!r.read(o.real)) return false;
+    if (r.ip() > site && r.ip() < site + len) return false;
+  }
+  return true;
+}
+
+// At a syscall-entry stop of t (not yet emulated or executed): patches the
+// site, so that its later calls go to the agent. The thread itself is
+// moved to the stub's copy of what follows the syscall.
+void Replayer::agent_patch_site(Task& t, const Event& e) {
+  if (!agent_ || !agent_->on || t.step) return;
+  AgentState& st = *agent_;
+  AgentSpace& sp = agent_space(t);
+  const uint64_t site = t.regs.ip() - kSyscallInsnLen;
+  if (sp.unusable || sp.decided.count(site)) return;
+  // A stub's own syscall (the agent did not answer) is never patched again.
+  if (sp.pages.count(site & ~(kPage - 1))) return;
+  auto refuse = [&] {
+    sp.decided.insert(site);
+    st.n_refused++;
+  };
+  std::string why;
+  auto plan = plan_patch_site(t.mem.read(site, 32), site, &why, /*syscall_first=*/true);
+  if (!plan) return refuse();
+  auto p = st.point_ips.lower_bound(site);
+  if (p != st.point_ips.end() && *p < site + plan->length) return refuse();
+  int64_t lo = static_cast<int64_t>(site) + 5 + plan->rel_lo;
+  int64_t hi = static_cast<int64_t>(site) + 5 + plan->rel_hi;
+  const uint64_t len = agent_stub_bytes(*plan);
+  if (lo < static_cast<int64_t>(kMinAddr)) return refuse();  // e.g. a non-PIE program
+  if (!agent_others_clear(t, sp, site, plan->length)) return;  // another time
+  auto b = blocked(t.real, st);
+  if (!sp.base) {
+    auto place = free_place(b, RP_AGENT_MAP_BYTES);
+    if (!place || !agent_map(t, e, *place, RP_AGENT_MAP_BYTES, PROT_READ | PROT_WRITE | PROT_EXEC) ||
+        !t.mem.write(*place, agent_blob()) ||
+        !t.mem.write(*place + RP_AGENT_WINDOW_OFFSET, AgentWindow::empty())) {
+      sp.unusable = true;
+      return;
+    }
+    sp.base = *place;
+    b.push_back({sp.base, sp.base + RP_AGENT_MAP_BYTES});
+  }
+  // The first free slot in [lo, hi] (the stub must start there).
+  uint64_t at = static_cast<uint64_t>(lo);
+  for (bool moved = true; moved && at <= static_cast<uint64_t>(hi);) {
+    moved = false;
+    for (auto [s0, e0] : sp.slots)
+      if (at < e0 && s0 < at + len) at = e0, moved = true;
+  }
+  if (at > static_cast<uint64_t>(hi)) return refuse();
+  for (uint64_t pg = at & ~(kPage - 1); pg < at + len; pg += kPage) {
+    if (sp.pages.count(pg)) continue;
+    if (meets(st.avoid, pg, kPage) || !agent_map(t, e, pg, kPage, PROT_READ | PROT_EXEC))
+      return refuse();
+    sp.pages.insert(pg);
+  }
+  auto stub = build_agent_stub(*plan, at, sp.base, &why);
+  if (!stub) return refuse();
+  // The stub first: a site is never patched to a stub that is not there.
+  if (!t.mem.write(at, stub->code) || !t.mem.write(site, stub->site_bytes)) return refuse();
+  sp.slots[at] = at + len;
+  for (auto [orig, copy] : stub->interior) sp.interior[orig] = copy;
+  sp.stub_entry[stub->syscall_ip] = at;
+  sp.decided.insert(site);
+  sp.patched++;
+  st.n_patched++;
+  t.regs.set_ip(stub->syscall_ip + kSyscallInsnLen);
+  set_regs(t, t.regs);
+}
+
+}  // namespace rp

@@ -1,0 +1,50 @@
+// What the replayer keeps about the in-process agent (agent_replay.cc).
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "agent_code.h"
+
+namespace rp {
+
+// One replayed address space: where its agent and stubs are, which
+// syscall sites are patched or refused. Threads share it; a fork's child
+// gets a copy (its memory is a copy), a CLONE_VM child the same one.
+struct AgentSpace {
+  uint64_t base = 0;        // the agent's mapping (code, then window); 0: none yet
+  bool unusable = false;    // no place for it: every syscall takes the ptrace path
+  std::set<uint64_t> pages;            // stub pages mapped
+  std::map<uint64_t, uint64_t> slots;  // stub bytes in use, [start, end)
+  std::set<uint64_t> decided;          // syscall sites patched or refused for good
+  std::map<uint64_t, uint64_t> interior;  // an int3 inside patched bytes -> its copy
+  std::map<uint64_t, uint64_t> stub_entry;  // a stub's own syscall -> the stub's entry
+  size_t patched = 0;
+};
+
+struct AgentState {
+  bool on = false;
+  bool stats = false;  // RP_AGENT_STATS: a summary on stderr at the end
+  bool reported = false;
+  // Address ranges the recording mapped, unmapped or otherwise named: the
+  // agent and its stubs never go there.
+  std::vector<std::pair<uint64_t, uint64_t>> avoid;
+  std::set<uint64_t> point_ips;  // recorded asynchronous points (never inside a patch)
+  std::map<pid_t, std::shared_ptr<AgentSpace>> spaces;  // by real tgid
+  // The window armed now: its events' seqs and where it is.
+  AgentWindow window;  // reused: its buffer keeps its capacity
+  std::vector<uint64_t> armed;
+  uint64_t armed_window = 0;
+  pid_t armed_tid = 0;
+  // Events the agent answered that the main loop has not passed yet.
+  std::deque<uint64_t> answered;
+  uint64_t n_answered = 0, n_syscalls = 0, n_patched = 0, n_refused = 0;
+};
+
+}  // namespace rp

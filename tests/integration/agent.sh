@@ -1,0 +1,58 @@
+#!/bin/bash
+# The in-process replay agent (replay/agent/, docs/design.md "The replay
+# agent"): most syscalls of a getppid loop and of a pread loop are answered
+# inside the program (RP_AGENT_STATS counts them), the output is the
+# recording's, RP_AGENT=0 replays the same without it, and a call that
+# differs from the recording inside the answered stretch is still reported
+# as a divergence.
+source "$(dirname "$0")/lib.sh"
+[ "$(uname -m)" = x86_64 ] || { echo "SKIP: the agent is x86_64 only"; exit 0; }
+export RP_BACKEND=ptrace  # syscalls in one order the agent can follow (as the benchmark)
+
+# answered FILE: the number of calls the agent answered, from its statistics line.
+answered() { sed -n 's/^rp: agent: on, answered \([0-9]*\) of.*/\1/p' "$1"; }
+
+replay_with_agent() { # NAME
+    local name=$1
+    RP_AGENT_STATS=1 run "$TMP/$name.on" "$TMP/$name.on.err" "$RP" replay -q "$TMP/$name.db"
+    [ "$STATUS" -eq 0 ] || { show "$TMP/$name.on.err"; fail "$name: replay with the agent exited $STATUS"; }
+    RP_AGENT_STATS=1 run "$TMP/$name.out" "$TMP/$name.out.err" "$RP" replay "$TMP/$name.db"
+    assert_same_file "$TMP/$name.rec" "$TMP/$name.out" "$name: replay stdout vs recording"
+    RP_AGENT=0 RP_AGENT_STATS=1 run "$TMP/$name.off" "$TMP/$name.off.err" "$RP" replay "$TMP/$name.db"
+    assert_same_file "$TMP/$name.rec" "$TMP/$name.off" "$name: replay without the agent vs recording"
+    assert_contains "$TMP/$name.off.err" "rp: agent: off, answered 0" "$name: RP_AGENT=0"
+}
+
+note "getppid loop: answered in the program"
+record getppid "$SAMPLES/sample_getppid_loop" 3000
+replay_with_agent getppid
+n=$(answered "$TMP/getppid.on.err")
+[ -n "$n" ] && [ "$n" -ge 2900 ] || { show "$TMP/getppid.on.err"; fail "getppid: the agent answered '${n}' of 3000 calls"; }
+
+note "pread loop: 64 KiB outputs written by the agent"
+head -c $((1024 * 1024)) /dev/urandom >"$TMP/data.bin"
+record pread "$SAMPLES/sample_read64k" "$TMP/data.bin" 300
+replay_with_agent pread
+n=$(answered "$TMP/pread.on.err")
+[ -n "$n" ] && [ "$n" -ge 250 ] || { show "$TMP/pread.on.err"; fail "pread: the agent answered '${n}' of 300 calls"; }
+
+note "a call that differs inside the answered stretch is a divergence"
+cp "$TMP/pread.db" "$TMP/bad.db"
+sqlite3 "$TMP/bad.db" "update events set a0 = a0 + 1 where seq = (select seq from events
+    where nr = 17 order by seq limit 1 offset 200)" || fail "sqlite3 update"
+RP_AGENT_STATS=1 run "$TMP/bad.out" "$TMP/bad.err" "$RP" replay -q "$TMP/bad.db"
+[ "$STATUS" -ne 0 ] || fail "modified trace: replay exited 0"
+assert_contains "$TMP/bad.err" "replay diverged at event" "modified trace"
+assert_contains "$TMP/bad.err" "argument 1 differs" "modified trace"
+n=$(answered "$TMP/bad.err")
+[ -n "$n" ] && [ "$n" -ge 150 ] || { show "$TMP/bad.err"; fail "modified trace: the agent answered '${n}' calls before it"; }
+note "outputs the program cannot take: a divergence at that event"
+cp "$TMP/pread.db" "$TMP/badmem.db"
+seq=$(sqlite3 "$TMP/badmem.db" "select seq from events where nr = 17 order by seq limit 1 offset 200")
+sqlite3 "$TMP/badmem.db" "update mem set addr = 4096 where seq = $seq" || fail "sqlite3 update"
+RP_AGENT_STATS=1 run "$TMP/badmem.out" "$TMP/badmem.err" "$RP" replay -q "$TMP/badmem.db"
+[ "$STATUS" -ne 0 ] || fail "unwritable output: replay exited 0"
+assert_contains "$TMP/badmem.err" "replay diverged at event $seq " "unwritable output"
+n=$(answered "$TMP/badmem.err")
+[ -n "$n" ] && [ "$n" -ge 150 ] || { show "$TMP/badmem.err"; fail "unwritable output: the agent answered '${n}' calls before it"; }
+echo PASS

@@ -1,0 +1,165 @@
+// The replay agent's code generation (replay/agent/agent_code.h): which
+// syscall sites it plans, and (in this process, no ptrace) that a patched
+// site answers from the window without entering the kernel, writes the
+// recorded outputs, and runs the real syscall when the call differs or the
+// window is empty.
+#include "agent_code.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "agent_abi.h"
+#include "point_patch.h"
+
+namespace rp {
+namespace {
+
+#if defined(__x86_64__)
+
+std::string code(std::initializer_list<uint8_t> b) {
+  return std::string(b.begin(), b.end()) + std::string(32, '\x90');
+}
+
+TEST(AgentSites, PlansASyscallFollowedByRelocatableInstructions) {
+  std::string why;
+  // syscall; cmp $-4095,%rax; jae +5
+  auto s = plan_patch_site(code({0x0f, 0x05, 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff, 0x73, 0x05}),
+                           0x7f0000001000, &why, /*syscall_first=*/true);
+  ASSERT_TRUE(s) << why;
+  EXPECT_EQ(s->insns[0].kind, PatchSite::Insn::kSyscall);
+  EXPECT_EQ(s->length, 8u);  // the syscall and the cmp: 5 bytes covered
+  // The instruction after the syscall starts inside the jump: int3 there.
+  EXPECT_EQ(s->rel_lo, static_cast<int32_t>(0xcccccc00u));
+  EXPECT_EQ(s->rel_hi, static_cast<int32_t>(0xccccccffu));
+  // Without the agent's permission a syscall is refused as before.
+  EXPECT_FALSE(plan_patch_site(code({0x0f, 0x05, 0x90, 0x90, 0x90}), 0x7f0000001000, &why));
+  // The agent's sites start with the syscall.
+  EXPECT_FALSE(plan_patch_site(code({0x90, 0x0f, 0x05}), 0x7f0000001000, &why, true));
+  // A call right after the syscall cannot move.
+  EXPECT_FALSE(plan_patch_site(code({0x0f, 0x05, 0xe8, 0, 0, 0, 0}), 0x7f0000001000, &why, true));
+  EXPECT_NE(why.find("call"), std::string::npos) << why;
+}
+
+TEST(AgentSites, StubJumpsWithinTheSitesRange) {
+  std::string why;
+  auto s = plan_patch_site(code({0x0f, 0x05, 0x48, 0x89, 0xc7}), 0x7f0000001000, &why, true);
+  ASSERT_TRUE(s) << why;
+  uint64_t entry = s->ip + 5 + s->rel_lo + 16;
+  auto stub = build_agent_stub(*s, entry, 0x600000000000, &why);
+  ASSERT_TRUE(stub) << why;
+  EXPECT_EQ(stub->site_bytes.size(), s->length);
+  EXPECT_EQ(static_cast<uint8_t>(stub->site_bytes[0]), 0xe9);
+  EXPECT_EQ(stub->site_bytes.substr(2), std::string(3, '\xcc'));  // int3 at the mov's start
+  EXPECT_EQ(stub->code.size(), agent_stub_bytes(*s));
+  EXPECT_EQ(stub->code.substr(stub->syscall_ip - entry, 2), std::string("\x0f\x05", 2));
+  ASSERT_EQ(stub->interior.size(), 1u);
+  EXPECT_EQ(stub->interior[0].first, s->ip + 2);
+  EXPECT_FALSE(build_agent_stub(*s, entry + 4096, 0x600000000000, &why));  // out of reach
+}
+
+// A function made of `mov %rdi,%rax; syscall; mov %rax,%rax; ret` at a fixed
+// address, its syscall site patched to a stub that calls the agent.
+class PatchedSite : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kCode = 0x5a0000000000;
+  void SetUp() override {
+    agent_ = map(0, RP_AGENT_MAP_BYTES);
+    ASSERT_NE(agent_, nullptr);
+    std::string blob = agent_blob();
+    ASSERT_FALSE(blob.empty());
+    std::memcpy(agent_, blob.data(), blob.size());
+    window_ = static_cast<char*>(agent_) + RP_AGENT_WINDOW_OFFSET;
+    set_window(AgentWindow::empty());
+    fn_ = static_cast<char*>(map(kCode, 4096));
+    ASSERT_EQ(fn_, reinterpret_cast<char*>(kCode));
+    const uint8_t f[] = {0x48, 0x89, 0xf8, 0x0f, 0x05, 0x48, 0x89, 0xc0, 0xc3};
+    std::memcpy(fn_, f, sizeof f);
+    std::string why;
+    auto site = plan_patch_site(std::string(fn_ + 3, 32), kCode + 3, &why, true);
+    ASSERT_TRUE(site) << why;
+    uint64_t entry = site->ip + 5 + site->rel_lo;
+    stub_page_ = map(entry & ~uint64_t{4095}, 8192);
+    ASSERT_NE(stub_page_, nullptr);
+    auto stub = build_agent_stub(*site, entry, reinterpret_cast<uint64_t>(agent_), &why);
+    ASSERT_TRUE(stub) << why;
+    std::memcpy(reinterpret_cast<void*>(entry), stub->code.data(), stub->code.size());
+    std::memcpy(fn_ + 3, stub->site_bytes.data(), stub->site_bytes.size());
+  }
+  void TearDown() override {
+    if (agent_) munmap(agent_, RP_AGENT_MAP_BYTES);
+    if (fn_) munmap(fn_, 4096);
+    if (stub_page_) munmap(stub_page_, 8192);
+  }
+  static void* map(uint64_t at, size_t len) {
+    void* p = mmap(reinterpret_cast<void*>(at), len, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED_NOREPLACE : 0), -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+  }
+  void set_window(const std::string& w) { std::memcpy(window_, w.data(), w.size()); }
+  uint64_t answered() {
+    uint64_t n;
+    std::memcpy(&n, window_ + RP_AGENT_H_NEXT, 8);
+    return n;
+  }
+  long call(long nr) { return reinterpret_cast<long (*)(long)>(fn_)(nr); }
+
+  void* agent_ = nullptr;
+  char* window_ = nullptr;
+  char* fn_ = nullptr;
+  void* stub_page_ = nullptr;
+};
+
+TEST_F(PatchedSite, AnswersFromTheWindowThenRunsTheRealSyscall) {
+  uint64_t out = 0;
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getppid;
+  e.ret = 4242;
+  e.mem.push_back(MemRecord{reinterpret_cast<uint64_t>(&out), std::string("recorded", 8), false});
+  AgentWindow w;
+  ASSERT_TRUE(w.add(e, 0));
+  e.ret = 77;
+  e.mem.clear();
+  ASSERT_TRUE(w.add(e, 0));
+  set_window(w.bytes());
+  EXPECT_EQ(call(SYS_getppid), 4242);
+  EXPECT_EQ(std::memcmp(&out, "recorded", 8), 0);
+  EXPECT_EQ(call(SYS_getppid), 77);
+  EXPECT_EQ(answered(), 2u);
+  EXPECT_EQ(call(SYS_getppid), getppid());  // nothing left: the kernel answers
+  EXPECT_EQ(answered(), 2u);
+}
+
+TEST_F(PatchedSite, ADifferentCallGoesToTheKernel) {
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getpid;
+  e.ret = 4242;
+  AgentWindow w;
+  ASSERT_TRUE(w.add(e, 0));
+  set_window(w.bytes());
+  EXPECT_EQ(call(SYS_getppid), getppid());
+  EXPECT_EQ(answered(), 0u);
+  // An argument compared (rdi holds the number here) that differs.
+  e.nr = SYS_getppid;
+  e.args[0] = SYS_getpid;
+  w.clear();
+  ASSERT_TRUE(w.add(e, 1));
+  set_window(w.bytes());
+  EXPECT_EQ(call(SYS_getppid), getppid());
+  EXPECT_EQ(answered(), 0u);
+  e.args[0] = SYS_getppid;
+  w.clear();
+  ASSERT_TRUE(w.add(e, 1));
+  set_window(w.bytes());
+  EXPECT_EQ(call(SYS_getppid), 4242);
+}
+
+#endif
+
+}  // namespace
+}  // namespace rp
