@@ -70,13 +70,19 @@ enum { FAIL_RING = 1, FAIL_COPY = 2, FAIL_USER = 4 };
 struct sink {
 	__u64 seq;
 	__u32 idx, flags; /* out_index and flags of the next data records */
-	__u32 ndata;      /* data records emitted */
+	__u32 ndata;      /* data records emitted, packed or not */
 	__u32 fail;       /* FAIL_*: the syscall goes to user space (stalls map) */
+	__u32 slot;       /* the emit slot this sink is part of (rp.bpf.c) */
+	__u32 packed;     /* bytes of data records packed after rec */
+	__u32 npacked;    /* how many */
+	__u32 pad;
 };
 
+/* rec last: in rp.bpf.c the bytes after it are the data records packed into
+ * the syscall's ring record (rp_abi.h). */
 struct emit {
-	struct rp_rec_syscall rec;
 	struct sink k;
+	struct rp_rec_syscall rec;
 };
 
 /* A bpf_loop callback's context must be on the BPF stack (6.1 verifier), but
