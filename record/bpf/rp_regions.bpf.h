@@ -13,7 +13,6 @@
 struct chunk_ctx {
 	__u64 addr, len;
 	struct sink *k;
-	struct slot *sl; /* where k's packed data records go */
 };
 
 /* Where a data record of up to MAX payload bytes goes after those packed so
@@ -50,7 +49,7 @@ static __always_inline void pack_commit(struct sink *k, struct rp_rec_data *d, _
  * fault), -1 it does not fit. */
 static __always_inline int pack_chunk(struct chunk_ctx *c, __u64 off, __u64 left)
 {
-	struct rp_rec_data *d = pack_room(c->k, c->sl, left);
+	struct rp_rec_data *d = pack_room(c->k, slot_of(c->k->slot), left);
 
 	if (!d)
 		return -1;
@@ -123,7 +122,7 @@ __noinline int put_region(struct sink *k, __u64 addr, __u64 len)
 {
 	if (!k || !addr || !len || k->fail)
 		return 0;
-	struct chunk_ctx c = { .addr = addr, .len = len, .k = k, .sl = slot_of(k->slot) };
+	struct chunk_ctx c = { .addr = addr, .len = len, .k = k };
 	bpf_loop(rp_min(len / CHUNK + 1, 1 << 22), chunk_cb, &c, 0);
 	return 0;
 }
