@@ -132,10 +132,14 @@ static inline __u64 rp_semctl_out_size(__u64 cmd)
 }
 
 /* ---- kernel backend ring records ----
- * A kernel backend emits, per completed syscall, one rp_rec_syscall followed by
+ * A kernel backend emits, per completed syscall, one rp_rec_syscall and
  * rp_rec_data records carrying the bytes of its buffers (split into chunks when
- * large). Every record starts with rp_rec_hdr; size covers header + payload and
- * is a multiple of 8. */
+ * large), matched by seq. Every record starts with rp_rec_hdr; size covers
+ * header + payload and is a multiple of 8. A syscall record may carry some of
+ * its data records inside it (the eBPF program packs small ones so that a
+ * syscall costs one ring record): its h.size then exceeds
+ * sizeof(struct rp_rec_syscall) and the bytes after it are whole rp_rec_data
+ * records of the same seq, counted in ndata like the others. */
 enum rp_rec_type {
 	RP_REC_SYSCALL = 1,  /* struct rp_rec_syscall */
 	RP_REC_DATA = 2,     /* struct rp_rec_data + payload */
@@ -172,7 +176,7 @@ struct rp_rec_syscall {
 	__s64 nr;
 	__u64 args[6];   /* saved at sys_enter: arm64 overwrites x0 with the return value */
 	__s64 ret;
-	__u32 ndata;     /* rp_rec_data records that follow for this seq */
+	__u32 ndata;     /* rp_rec_data records of this seq, packed inside or not */
 	__u32 entry_len[2]; /* *(u32 *)lenptr at entry, for RP_SZ_LENPTR outputs */
 	__u32 pad;
 	__u64 entry_seq; /* global sequence number taken at sys_enter (0: not seen) */

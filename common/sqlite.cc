@@ -31,6 +31,9 @@ std::string immutable_uri(const std::string& path) {
 }  // namespace
 
 Db::Db(const std::string& path, int flags) : path_(path) {
+  // No allocation statistics (nothing reads them): without them SQLite's
+  // malloc takes no global mutex. Only possible before its first use.
+  static const int no_memstatus [[maybe_unused]] = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   bool read_only = flags & SQLITE_OPEN_READONLY;
   std::string name = read_only ? immutable_uri(path) : path;
   int rc = sqlite3_open_v2(name.c_str(), &db_, read_only ? flags | SQLITE_OPEN_URI : flags, nullptr);

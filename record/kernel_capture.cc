@@ -172,6 +172,10 @@ void RecordDecoder::feed(const void* rec, size_t size, std::vector<Out>& out) {
       if (dropped_.count(r.seq)) return;
       if (r.h.flags & RP_SYSF_DATA_MISSING) stats_.missing++;
       Pending& p = pending_[r.seq];
+      if (!add_packed(p, r, static_cast<const char*>(rec))) {
+        stats_.malformed++;
+        return;
+      }
       p.have_sys = true;
       p.sys = r;
       if (p.ndata >= r.ndata) complete(p, out);
@@ -225,6 +229,24 @@ std::optional<int64_t> RecordDecoder::exit_status(uint32_t tgid) const {
   auto it = exits_.find(tgid);
   if (it == exits_.end()) return std::nullopt;
   return it->second;
+}
+
+// Adds the data records packed inside syscall record r (rp_abi.h); false, and
+// adds none, unless each is whole and of r's seq.
+bool RecordDecoder::add_packed(Pending& p, const rp_rec_syscall& r, const char* rec) {
+  for (int pass = 0; pass < 2; pass++) {  // check all, then add
+    for (size_t at = sizeof r; at < r.h.size;) {
+      rp_rec_data d;
+      if (r.h.size - at < sizeof d) return false;
+      std::memcpy(&d, rec + at, sizeof d);
+      if (d.h.type != RP_REC_DATA || d.h.size < sizeof d || d.h.size > r.h.size - at ||
+          sizeof d + d.len > d.h.size || d.seq != r.seq)
+        return false;
+      if (pass == 1) add_data(p, d, rec + at + sizeof d);
+      at += d.h.size;
+    }
+  }
+  return true;
 }
 
 void RecordDecoder::add_data(Pending& p, const rp_rec_data& d, const char* payload) {
@@ -460,6 +482,13 @@ void KernelCapture::write(RecordDecoder::Out& o) {
 void KernelCapture::drain_loop() {
   RawChunk chunk;
   RecordFn feed = [&](const void* rec, size_t size) {
+    // A ring record is reserved in size classes: copy only what its header
+    // says it holds (the decoder checks that again).
+    rp_rec_hdr h;
+    if (size >= sizeof h) {
+      std::memcpy(&h, rec, sizeof h);
+      if (h.size >= sizeof h && h.size < size) size = h.size;
+    }
     append_raw(chunk, static_cast<uint32_t>(size), rec, size);
   };
   std::vector<rp_rec_syscall> done;

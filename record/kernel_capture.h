@@ -178,6 +178,7 @@ class RecordDecoder {
     uint64_t last_seq = 0;    // the highest global number among its records
     uint64_t gaps() const { return max > seen ? max - seen : 0; }
   };
+  bool add_packed(Pending& p, const rp_rec_syscall& r, const char* rec);
   void add_data(Pending& p, const rp_rec_data& d, const char* payload);
   void complete(Pending& p, std::vector<Out>& out);
   void note_tseq(const rp_rec_syscall& r);

@@ -369,8 +369,6 @@ int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct tas
 }
 
 /* ---- emitting one syscall: the buffer rules and the copying ---- */
-#include "rp_regions.bpf.h"
-
 /* The syscall record being built. On the BPF stack it made the deepest call
  * chain (sys_exit, the rules' walkers, put_region, chunk_cb) too deep
  * for 6.1's verifier, which allows 512 bytes for all frames together, each
@@ -381,33 +379,77 @@ int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct tas
  * does not start the same program again there before it ends. */
 enum { SLOT_SYS_ENTER, SLOT_SYS_EXIT, NSLOTS };
 
+/* Data records of up to PACK_ROOM bytes in all are packed after the syscall
+ * record and leave with it as one ring record (rp_abi.h): one reserve and
+ * submit per syscall instead of one per buffer, each a locked update of the
+ * ring. Larger ones get ring records of their own. The area is twice the room
+ * so that the verifier sees every write at a bounded offset (used <= room)
+ * of bounded length (<= room) inside it. */
+#define PACK_ROOM 8192
+
+#include "rp_rules_bpf.h" /* struct emit */
+
+struct slot {
+	struct emit e; /* e.rec last: the packed data records follow it */
+	__u8 data[2 * PACK_ROOM + DATA_HDR];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NSLOTS);
 	__type(key, __u32);
-	__type(value, struct emit);
+	__type(value, struct slot);
 } emit_slots SEC(".maps");
 
-static __always_inline struct emit *emit_slot(__u32 slot)
+static __always_inline struct slot *slot_of(__u32 slot)
 {
 	return bpf_map_lookup_elem(&emit_slots, &slot);
 }
 
-/* Writes the syscall record after its data, or hands it to user space. */
+static __always_inline struct emit *emit_slot(__u32 slot)
+{
+	struct slot *s = slot_of(slot);
+
+	return s ? &s->e : 0;
+}
+
+#include "rp_regions.bpf.h"
+
+/* The syscall record with the data records packed after it, as one ring
+ * record; false if the ring has no room for it. One query of the ring's fill
+ * serves both the room left for records without a way out (cfg_fill_limit)
+ * and the drainer's wake-up threshold. */
+static __always_inline bool output_packed(struct emit *e)
+{
+	struct slot *sl = slot_of(e->k.slot); /* e is sl->e */
+	__u32 packed = e->k.packed;
+
+	if (!sl)
+		return false;
+	barrier_var(packed);
+	if (packed > PACK_ROOM)
+		return false;
+	__u64 size = sizeof(e->rec) + packed;
+	__u64 pending = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + size;
+	if (pending > cfg_fill_limit)
+		return false;
+	e->rec.h.size = size;
+	e->rec.ndata = e->k.ndata;
+	return bpf_ringbuf_output(&ring, &sl->e.rec, size,
+				  pending >= cfg_wake_bytes ? BPF_RB_FORCE_WAKEUP
+							    : BPF_RB_NO_WAKEUP) == 0;
+}
+
+/* Writes the syscall record (after its unpacked data), or hands it to user
+ * space. */
 static __always_inline void finish(struct emit *e, __u32 tid)
 {
 	if (!e->k.fail) {
-		struct rp_rec_syscall *r = RESERVE_YIELDING(sizeof(*r));
-		if (r) {
-			e->rec.ndata = e->k.ndata;
-			__builtin_memcpy(r, &e->rec, sizeof(*r));
-			__u64 pending = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA);
-			bpf_ringbuf_submit(r, pending >= cfg_wake_bytes ? BPF_RB_FORCE_WAKEUP
-								    : BPF_RB_NO_WAKEUP);
+		if (output_packed(e)) {
 			struct rp_bpf_counters *c = cnt();
 			if (c) {
 				c->records += e->k.ndata + 1;
-				c->bytes += sizeof(*r);
+				c->bytes += e->rec.h.size;
 			}
 			return;
 		}
@@ -419,6 +461,7 @@ static __always_inline void finish(struct emit *e, __u32 tid)
 		COUNT(copy_faults, 1);
 	if (e->k.fail & FAIL_USER)
 		COUNT(user_assist, 1);
+	e->rec.h.size = sizeof(e->rec);
 	e->rec.h.flags |= RP_SYSF_DATA_MISSING;
 	e->rec.ndata = 0;
 	if (cfg_stall) {
@@ -431,21 +474,23 @@ static __always_inline void finish(struct emit *e, __u32 tid)
 		}
 		return;
 	}
-	/* Nobody can stop the thread: keep the record, marked incomplete. */
+	/* Nobody can stop the thread: keep the record, marked incomplete, with
+	 * the data records already in the ring (the packed ones are not). */
 	struct rp_rec_syscall *r = bpf_ringbuf_reserve(&ring, sizeof(*r), 0);
 	if (!r) {
 		COUNT(lost, 1);
 		return;
 	}
-	e->rec.ndata = e->k.ndata;
+	e->rec.ndata = e->k.ndata - e->k.npacked;
 	__builtin_memcpy(r, &e->rec, sizeof(*r));
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
-	COUNT(records, e->k.ndata + 1);
+	COUNT(records, e->rec.ndata + 1);
 }
 
-static __always_inline void init_rec(struct emit *e, __u64 pid_tgid, __s64 nr)
+static __always_inline void init_rec(struct emit *e, __u32 slot, __u64 pid_tgid, __s64 nr)
 {
 	__builtin_memset(e, 0, sizeof(*e));
+	e->k.slot = slot;
 	e->rec.h.size = sizeof(e->rec);
 	e->rec.h.type = RP_REC_SYSCALL;
 	e->rec.tid = (__u32)pid_tgid;
@@ -557,7 +602,7 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 			COUNT(lost, 1);
 			return 0;
 		}
-		init_rec(e, pid_tgid, id);
+		init_rec(e, SLOT_SYS_ENTER, pid_tgid, id);
 		__builtin_memcpy(e->rec.args, th->args, sizeof(e->rec.args));
 		e->rec.entry_seq = th->entry_seq;
 		e->rec.t_entry = th->t_entry;
@@ -609,7 +654,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		COUNT(lost, 1);
 		return 0;
 	}
-	init_rec(e, pid_tgid, nr);
+	init_rec(e, SLOT_SYS_EXIT, pid_tgid, nr);
 	e->rec.ret = ret;
 	if (th && th->active) {
 		th->active = 0;

@@ -15,6 +15,56 @@ struct chunk_ctx {
 	struct sink *k;
 };
 
+/* Where a data record of up to MAX payload bytes goes after those packed so
+ * far (rp.bpf.c, PACK_ROOM), or 0: it then gets a ring record of its own. */
+static __always_inline struct rp_rec_data *pack_room(struct sink *k, struct slot *sl, __u64 max)
+{
+	__u32 used = k->packed;
+
+	if (!sl || max > PACK_ROOM || used + DATA_HDR + max > PACK_ROOM)
+		return 0;
+	barrier_var(used);
+	if (used > PACK_ROOM)
+		return 0;
+	return (struct rp_rec_data *)(sl->data + used);
+}
+
+/* d, filled with LEN payload bytes from ADDR, becomes a packed data record. */
+static __always_inline void pack_commit(struct sink *k, struct rp_rec_data *d, __u32 len,
+					__u32 idx, __u32 flags, __u64 addr)
+{
+	d->h.size = (DATA_HDR + len + 7) & ~7u;
+	d->h.type = RP_REC_DATA;
+	d->h.flags = flags;
+	d->len = len;
+	d->out_index = idx;
+	d->seq = k->seq;
+	d->addr = addr;
+	k->packed += d->h.size;
+	k->ndata++;
+	k->npacked++;
+}
+
+/* The chunk at OFF, of LEFT bytes, packed if it fits: 0 packed, 1 failed (a
+ * fault), -1 it does not fit. */
+static __always_inline int pack_chunk(struct chunk_ctx *c, __u64 off, __u64 left)
+{
+	struct rp_rec_data *d = pack_room(c->k, slot_of(c->k->slot), left);
+
+	if (!d)
+		return -1;
+	__u32 n = left;
+	barrier_var(n);
+	if (n > PACK_ROOM)
+		return -1;
+	if (bpf_probe_read_user(d + 1, n, (void *)(c->addr + off))) {
+		c->k->fail |= FAIL_COPY;
+		return 1;
+	}
+	pack_commit(c->k, d, n, c->k->idx, c->k->flags, c->addr + off);
+	return 0;
+}
+
 /* One data record of at most CAP payload bytes: the ring only reserves
  * constant sizes, so records come in a few size classes. */
 #define PUT_CHUNK(CAP)                                                                 \
@@ -56,6 +106,9 @@ static long chunk_cb(__u32 i, void *ctx)
 	if (c->k->fail || off >= c->len)
 		return 1;
 	__u64 left = c->len - off;
+	int packed = left <= PACK_ROOM ? pack_chunk(c, off, left) : -1;
+	if (packed >= 0)
+		return packed;
 	if (left <= 128)
 		PUT_CHUNK(128);
 	if (left <= 1024)
@@ -85,7 +138,10 @@ static long str_cb(__u32 i, void *ctx)
 		return 1;
 	if (!(s->smask & (1u << i)) || !p)
 		return 0;
-	struct rp_rec_data *d = RESERVE_YIELDING(DATA_HDR + STR_MAX);
+	struct rp_rec_data *d = pack_room(&e->k, slot_of(e->k.slot), STR_MAX);
+	bool packed = d != 0;
+	if (!packed)
+		d = RESERVE_YIELDING(DATA_HDR + STR_MAX);
 	if (!d) {
 		e->k.fail |= FAIL_RING;
 		return 1;
@@ -95,10 +151,15 @@ static long str_cb(__u32 i, void *ctx)
 	 * so none is sent, as the module does (replay then has none to check). */
 	long n = bpf_probe_read_user_str(d + 1, STR_MAX, (void *)p);
 	if (n < 0) {
-		bpf_ringbuf_discard(d, BPF_RB_NO_WAKEUP);
+		if (!packed)
+			bpf_ringbuf_discard(d, BPF_RB_NO_WAKEUP);
 		return 0;
 	}
 	__u32 len = n > 0 ? n - 1 : 0;
+	if (packed) {
+		pack_commit(&e->k, d, len, RP_DATA_IDX_STR(i), RP_DATAF_INPUT, p);
+		return 0;
+	}
 	d->h.size = (DATA_HDR + len + 7) & ~7u;
 	d->h.type = RP_REC_DATA;
 	d->h.flags = RP_DATAF_INPUT;

@@ -67,16 +67,24 @@ enum { FAIL_RING = 1, FAIL_COPY = 2, FAIL_USER = 4 };
 /* Where data records go. The walkers are global functions, which the
  * verifier checks once each instead of once per call site; bpf_loop
  * callbacks get their context on the subprogram's own stack. */
+/* 24 bytes: the walkers copy it into their bpf_loop contexts, and each frame
+ * of the deepest call chain counts against the 512 bytes of stack (below). */
 struct sink {
 	__u64 seq;
-	__u32 idx, flags; /* out_index and flags of the next data records */
-	__u32 ndata;      /* data records emitted */
-	__u32 fail;       /* FAIL_*: the syscall goes to user space (stalls map) */
+	__u32 ndata;      /* data records emitted, packed or not */
+	__u16 idx, flags; /* out_index and flags of the next data records */
+	__u16 packed;     /* bytes of data records packed after rec (rp.bpf.c) */
+	__u16 npacked;    /* how many */
+	__u8 fail;        /* FAIL_*: the syscall goes to user space (stalls map) */
+	__u8 slot;        /* the emit slot this sink is part of (rp.bpf.c) */
+	__u16 pad;
 };
 
+/* rec last: in rp.bpf.c the bytes after it are the data records packed into
+ * the syscall's ring record (rp_abi.h). */
 struct emit {
-	struct rp_rec_syscall rec;
 	struct sink k;
+	struct rp_rec_syscall rec;
 };
 
 /* A bpf_loop callback's context must be on the BPF stack (6.1 verifier), but

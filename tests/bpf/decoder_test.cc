@@ -279,6 +279,53 @@ TEST(RecordDecoder, RejectsMalformedRecords) {
   EXPECT_TRUE(f.out.empty());
 }
 
+// A syscall record with data records packed inside it (rp_abi.h), as the eBPF
+// program writes small ones.
+std::string packed(std::string sys_rec, const std::vector<std::string>& inside) {
+  for (const auto& d : inside) sys_rec += d;
+  reinterpret_cast<rp_rec_hdr*>(sys_rec.data())->size = static_cast<uint32_t>(sys_rec.size());
+  return sys_rec;
+}
+
+TEST(RecordDecoder, PackedDataCountsWithDataOfTheirOwn) {
+  Feeder f;
+  f.feed(data(80, 0, 0x2000, "abc"));  // too large to pack: a ring record of its own
+  f.feed(packed(sys(80, 7, 1, SYS_read, 6, 3, 0, {3, 0x2000, 6}),
+                {data(80, 0, 0x2003, "def"), data(80, 1, 0x3000, "xy")}));
+  ASSERT_EQ(f.out.size(), 1u);
+  const Event& e = f.out[0].event;
+  ASSERT_EQ(e.mem.size(), 2u);
+  EXPECT_EQ(e.mem[0].addr, 0x2000u);
+  EXPECT_EQ(e.mem[0].bytes, "abcdef");
+  EXPECT_EQ(e.mem[1].addr, 0x3000u);
+  EXPECT_EQ(e.mem[1].bytes, "xy");
+  // All packed: complete at once.
+  f.feed(packed(sys(81, 7, 2, SYS_read, 2, 1, 0, {3, 0x4000, 2}), {data(81, 0, 0x4000, "zz")}));
+  ASSERT_EQ(f.out.size(), 2u);
+  EXPECT_EQ(f.out[1].event.mem.at(0).bytes, "zz");
+  f.dec.finish();
+  EXPECT_EQ(f.dec.lost(), 0u);
+  EXPECT_EQ(f.dec.stats().malformed, 0u);
+}
+
+// Packed data of another syscall, cut short or not data at all: the record is
+// malformed and none of its data is taken.
+TEST(RecordDecoder, RejectsMalformedPackedData) {
+  Feeder f;
+  f.feed(packed(sys(90, 7, 1, SYS_read, 2, 2, 0, {3, 0x10, 2}),
+                {data(90, 0, 0x10, "ab"), data(91, 0, 0x10, "cd")}));
+  std::string cut = packed(sys(92, 7, 2, SYS_read, 2, 1, 0, {3, 0x10, 2}),
+                           {data(92, 0, 0x10, "ab")});
+  reinterpret_cast<rp_rec_hdr*>(cut.data())->size -= 8;  // the data record's end is outside
+  f.feed(cut);
+  std::string notdata = packed(sys(93, 7, 3, SYS_read, 2, 1, 0, {3, 0x10, 2}),
+                               {data(93, 0, 0x10, "ab")});
+  reinterpret_cast<rp_rec_hdr*>(notdata.data() + sizeof(rp_rec_syscall))->type = RP_REC_SYSCALL;
+  f.feed(notdata);
+  EXPECT_EQ(f.dec.stats().malformed, 3u);
+  EXPECT_TRUE(f.out.empty());
+}
+
 std::string task_exit(uint32_t tid, uint32_t tgid, int64_t status) {
   rp_rec_task t{};
   t.h.size = sizeof t;
