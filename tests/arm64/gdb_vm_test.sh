@@ -2,7 +2,8 @@
 # gdb on an arm64 replay: boots the arm64 VM (as run_vm_test.sh does) with a
 # user-mode network; the guest (guest_gdb.sh) records check_secret and runs
 # `rp replay --gdb-port`, reached from the host through a QEMU hostfwd.
-# gdb-multiarch on the host breaks in check(), prints the secret, shows the
+# gdb-multiarch on the host single-steps at the start, breaks in check(),
+# goes back to the start and forward again, prints the secret, shows the
 # backtrace, single-steps, continues to the end of the recording, goes back
 # with reverse-continue to the same breakpoint and the same secret, and lets
 # the replay finish. Needs its own boot (~1-3 min under TCG), not the whole
@@ -81,7 +82,10 @@ set width 0
 set sysroot
 file $sample
 target remote 127.0.0.1:$port
+stepi
 break check
+continue
+reverse-continue
 continue
 print secret
 bt
@@ -121,6 +125,8 @@ assert_in_order() {
 status=$(guest | sed -n 's/^RP-GDB-RECORD status \([0-9]*\).*/\1/p')
 assert_in_order "$work/gdb.out" \
   "^Breakpoint 1, check \(secret=$secret\)" \
+  "^No more reverse-execution history" \
+  "^Breakpoint 1, check \(secret=$secret\)" \
   "^\\\$1 = $secret\$" \
   "^#1 .* in main \(\) at .*check_secret.c" \
   "=> 0x[0-9a-f]+ <check\+[0-9]+>:" \
@@ -134,5 +140,8 @@ assert_in_order "$work/gdb.out" \
   "exited with code $(printf '0%o' "$status")\]"
 guest | grep -q "^RP-GDB-REPLAY status $status output secret=$secret\$" ||
   fail "the replay's status and output differ from the recording's ($status, secret=$secret)"
+# Going back from the breakpoint (reached after a step from the start) must
+# find that position again in the re-run, not fall back to the start.
+guest | grep -q "lost the current position" && fail "reverse execution lost its position"
 [ $gdb_rc = 0 ] || fail "gdb-multiarch exited with $gdb_rc"
 echo "PASS $TEST (${elapsed} s)"
