@@ -6,7 +6,6 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -25,8 +24,7 @@ struct TrapCause {
   } kind = kOther;
   uint64_t break_addr = 0;  // kBreakInsn: the instruction's address
   bool step = false;        // kDebug: a single step finished
-  uint32_t watch_slots = 0;             // kDebug: bit i = watch slot i fired (x86_64)
-  std::optional<uint64_t> watch_addr;   // kDebug: the data address that fired (arm64)
+  uint32_t watch_slots = 0;  // kDebug: bit i = watch slot i fired
 };
 // A stopped thread's SIGTRAP (its siginfo and registers) decoded.
 TrapCause decode_trap(pid_t tid, const siginfo_t& si, const Regs& regs);

@@ -20,10 +20,8 @@ TrapCause decode_trap(pid_t, const siginfo_t& si, const Regs& regs) {
       c.kind = TrapCause::kDebug;
       c.step = true;
       break;
-    case TRAP_HWBKPT:  // si_addr: the address the watchpoint saw accessed
-      c.kind = TrapCause::kDebug;
-      c.watch_addr = reinterpret_cast<uint64_t>(si.si_addr);
-      break;
+    // TRAP_HWBKPT: the replay's own breakpoint (common/debugreg.h); gdb
+    // gets no hardware watchpoints here (below).
     default: break;
   }
   return c;

@@ -174,14 +174,10 @@ bool Watchpoints::arm(pid_t tid, bool on) const {
   return arm_hw_watches(tid, regs);
 }
 
-// x86_64 says which slot fired, arm64 which address was accessed.
 std::optional<std::string> Watchpoints::hit(const TrapCause& cause) const {
   auto s = slots();
   for (size_t i = 0; i < s.size(); i++) {
-    bool fired = cause.watch_addr ? *cause.watch_addr >= s[i].addr &&
-                                        *cause.watch_addr < s[i].addr + static_cast<uint64_t>(s[i].len)
-                                  : (cause.watch_slots >> i) & 1;
-    if (!fired) continue;
+    if (!((cause.watch_slots >> i) & 1)) continue;
     const Watch& w = watches_[s[i].watch];
     char b[48];
     snprintf(b, sizeof b, "%s:%llx;", w.type == 2 ? "watch" : "awatch",
