@@ -4,7 +4,7 @@
 # `rp replay --gdb-port`, reached from the host through a QEMU hostfwd.
 # gdb-multiarch on the host single-steps at the start, breaks in check(),
 # goes back to the start and forward again, prints the secret, shows the
-# backtrace, single-steps, continues to the end of the recording, goes back
+# backtrace, single-steps forwards and back, continues to the end of the recording, goes back
 # with reverse-continue to the same breakpoint and the same secret, and lets
 # the replay finish. Needs its own boot (~1-3 min under TCG), not the whole
 # arm64_vm run.
@@ -91,6 +91,8 @@ print secret
 bt
 stepi
 x/i \$pc
+reverse-stepi
+x/i \$pc
 continue
 reverse-continue
 print secret
@@ -129,7 +131,8 @@ assert_in_order "$work/gdb.out" \
   "^Breakpoint 1, check \(secret=$secret\)" \
   "^\\\$1 = $secret\$" \
   "^#1 .* in main \(\) at .*check_secret.c" \
-  "=> 0x[0-9a-f]+ <check\+[0-9]+>:" \
+  "=> 0x[0-9a-f]+ <check\+4>:" \
+  "=> 0x[0-9a-f]+ <check>:" \
   "^rp: end of the recording; the recorded program then exited with $status " \
   "^No more reverse-execution history" \
   "^Breakpoint 1, check \(secret=$secret\)" \
