@@ -10,7 +10,7 @@
 
 namespace rp {
 
-// A <flags> type of one-bit fields, `size` bytes.
+// A 4-byte <flags> type of one-bit fields.
 inline std::string flags_type(const char* id,
                               std::initializer_list<std::pair<const char*, int>> bits) {
   std::string s = std::string("<flags id=\"") + id + "\" size=\"4\">";

@@ -53,18 +53,32 @@ cp "$here/guest_gdb.sh" "$root/init"
 chmod +x "$root/init"
 pack_root "$root" "$work/initramfs.cpio.gz"
 
-# A free port on the host's loopback for the forward.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 serial=$work/serial.txt
-: > "$serial"
 limit=${RP_ARM64_GDB_TIMEOUT:-900}
 start=$(date +%s)
-timeout "$limit" qemu-system-aarch64 -M virt -cpu max -accel tcg -m 1G -smp 1 \
-  -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:2345" -device virtio-net-device,netdev=n0 \
-  -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
-  -append "console=ttyAMA0 panic=-1 rdinit=/init quiet loglevel=4" \
-  -nographic -no-reboot -monitor none -serial "file:$serial" > "$work/qemu.log" 2>&1 &
-qpid=$!
+# boot_vm: QEMU in the background (qpid), its forward on a free port of the
+# host's loopback (port). Another process may take the port between the pick
+# and QEMU's bind: QEMU then fails at once, and boot_vm picks another.
+boot_vm() {
+  local try
+  for try in 1 2 3; do
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    : > "$serial"
+    timeout "$limit" qemu-system-aarch64 -M virt -cpu max -accel tcg -m 1G -smp 1 \
+      -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:2345" -device virtio-net-device,netdev=n0 \
+      -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+      -append "console=ttyAMA0 panic=-1 rdinit=/init quiet loglevel=4" \
+      -nographic -no-reboot -monitor none -serial "file:$serial" > "$work/qemu.log" 2>&1 &
+    qpid=$!
+    # QEMU sets the forward up before it runs the guest, which prints at once.
+    until [ -s "$serial" ] || ! kill -0 "$qpid" 2>/dev/null; do sleep 1; done
+    grep -q "forwarding" "$work/qemu.log" || return 0
+    wait "$qpid"
+  done
+  cat "$work/qemu.log"
+  fail "QEMU could not forward a port"
+}
+boot_vm
 
 guest() { tr -d '\r' < "$serial"; }
 # The guest says when rp listens; no fixed delay (TCG speed varies with load).
