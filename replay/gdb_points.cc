@@ -1,19 +1,14 @@
 #include "gdb_points.h"
 
-#include <stddef.h>
-#include <sys/ptrace.h>
-#include <sys/user.h>
-
-#include <cerrno>
 #include <cstdio>
+#include <set>
 
+#include "gdb_hw.h"
 #include "proc_maps.h"
 #include "tracee_mem.h"
 
 namespace rp {
 namespace {
-
-constexpr uint8_t kInt3 = 0xcc;
 
 bool executable(pid_t pid, uint64_t addr) {
   for (const ProcMap& m : read_proc_maps(pid))
@@ -21,9 +16,7 @@ bool executable(pid_t pid, uint64_t addr) {
   return false;
 }
 
-#if defined(__x86_64__)
-long dr_offset(int i) { return static_cast<long>(offsetof(struct user, u_debugreg) + i * 8); }
-#endif
+std::string break_insn() { return std::string(gdb_break_insn()); }
 
 }  // namespace
 
@@ -40,16 +33,16 @@ bool SoftBreakpoints::inserted_at(uint64_t addr) const {
 }
 
 bool SoftBreakpoints::insert(pid_t pid, uint64_t addr, Bp& bp) {
-  std::string orig = read_mem(pid, addr, 1);
-  if (orig.size() != 1 || !write_mem(pid, addr, std::string(1, static_cast<char>(kInt3))))
-    return false;
-  bp.orig = static_cast<uint8_t>(orig[0]);
+  std::string insn = break_insn();
+  std::string orig = read_mem(pid, addr, insn.size());
+  if (orig.size() != insn.size() || !write_mem(pid, addr, insn)) return false;
+  bp.orig = orig;
   bp.inserted = true;
   return true;
 }
 
 void SoftBreakpoints::remove(pid_t pid, uint64_t addr, Bp& bp) {
-  if (bp.inserted) write_mem(pid, addr, std::string(1, static_cast<char>(bp.orig)));
+  if (bp.inserted) write_mem(pid, addr, bp.orig);
   bp.inserted = false;
 }
 
@@ -81,10 +74,7 @@ void SoftBreakpoints::sync(pid_t pid, bool users, bool marker) {
   for (auto it = bps_.begin(); it != bps_.end();) {
     auto& [addr, bp] = *it;
     bool want = (bp.user && users) || (marker && addr == marker_);
-    if (bp.inserted) {
-      std::string now = read_mem(pid, addr, 1);
-      if (now.size() != 1 || static_cast<uint8_t>(now[0]) != kInt3) bp.inserted = false;
-    }
+    if (bp.inserted && read_mem(pid, addr, bp.orig.size()) != break_insn()) bp.inserted = false;
     // Only in executable code: the dynamic loader first maps a whole
     // library read-only, then maps its code over it.
     if (want && !bp.inserted && executable(pid, addr)) insert(pid, addr, bp);
@@ -105,23 +95,36 @@ void SoftBreakpoints::forget_inserted() {
   for (auto& [addr, bp] : bps_) bp.inserted = false;
 }
 
+// Calls f(index in the range, breakpoint, index in its instruction) for each
+// byte of an inserted breakpoint instruction inside [addr, addr+len).
+template <typename F>
+void SoftBreakpoints::overlapping(uint64_t addr, size_t len, F f) const {
+  uint64_t end = addr + len, n = gdb_break_insn().size();
+  for (auto it = bps_.lower_bound(addr >= n ? addr - n + 1 : 0); it != bps_.end() && it->first < end;
+       ++it) {
+    if (!it->second.inserted) continue;
+    for (uint64_t i = 0; i < n; i++)
+      if (it->first + i >= addr && it->first + i < end) f(it->first + i - addr, it->first, i);
+  }
+}
+
 void SoftBreakpoints::hide(uint64_t addr, std::string& bytes) const {
-  for (auto it = bps_.lower_bound(addr); it != bps_.end() && it->first < addr + bytes.size(); ++it)
-    if (it->second.inserted) bytes[it->first - addr] = static_cast<char>(it->second.orig);
+  overlapping(addr, bytes.size(),
+              [&](uint64_t at, uint64_t bp, uint64_t i) { bytes[at] = bps_.at(bp).orig[i]; });
 }
 
 void SoftBreakpoints::written(pid_t pid, uint64_t addr, const std::string& bytes) {
-  uint64_t end = addr + bytes.size();
-  for (auto it = bps_.lower_bound(addr); it != bps_.end() && it->first < end; ++it) {
-    if (!it->second.inserted) continue;
-    it->second.orig = static_cast<uint8_t>(bytes[it->first - addr]);
-    write_mem(pid, it->first, std::string(1, static_cast<char>(kInt3)));
-  }
+  std::set<uint64_t> touched;
+  overlapping(addr, bytes.size(), [&](uint64_t at, uint64_t bp, uint64_t i) {
+    bps_.at(bp).orig[i] = bytes[at];
+    touched.insert(bp);
+  });
+  for (uint64_t bp : touched) write_mem(pid, bp, break_insn());
 }
 
 void SoftBreakpoints::restore_in(pid_t pid) const {
   for (const auto& [addr, bp] : bps_)
-    if (bp.inserted) write_mem(pid, addr, std::string(1, static_cast<char>(bp.orig)));
+    if (bp.inserted) write_mem(pid, addr, bp.orig);
 }
 
 // ---- watchpoints ----
@@ -129,7 +132,7 @@ void SoftBreakpoints::restore_in(pid_t pid) const {
 bool Watchpoints::add(int type, uint64_t addr, int len) {
   if (len <= 0 || (type != 2 && type != 4)) return false;
   watches_.push_back(Watch{type, addr, len});
-  if (slots().size() <= 3) {
+  if (slots().size() <= static_cast<size_t>(hw_watch_slots())) {
     gen_++;
     return true;
   }
@@ -164,35 +167,17 @@ std::vector<Watchpoints::Slot> Watchpoints::slots() const {
 }
 
 bool Watchpoints::arm(pid_t tid, bool on) const {
-#if defined(__x86_64__)
-  constexpr unsigned long kOurBits = 0xfff000fc;  // L1-3, G1-3, RW/LEN 1-3
-  errno = 0;
-  long peeked = ptrace(PTRACE_PEEKUSER, tid, dr_offset(7), nullptr);
-  unsigned long dr7 = static_cast<unsigned long>(peeked);
-  if (errno) return false;
-  dr7 &= ~kOurBits;
-  if (ptrace(PTRACE_POKEUSER, tid, dr_offset(7), dr7) != 0) return false;
-  if (!on) return true;
-  auto s = slots();
-  for (size_t i = 0; i < s.size(); i++) {
-    int reg = static_cast<int>(i) + 1;
-    if (ptrace(PTRACE_POKEUSER, tid, dr_offset(reg), s[i].addr) != 0) return false;
-    unsigned long rw = watches_[s[i].watch].type == 2 ? 1 : 3;  // write / read-write
-    unsigned long len = s[i].len == 1 ? 0 : s[i].len == 2 ? 1 : s[i].len == 8 ? 2 : 3;
-    dr7 |= 1UL << (2 * reg);
-    dr7 |= (rw | len << 2) << (16 + 4 * reg);
-  }
-  return ptrace(PTRACE_POKEUSER, tid, dr_offset(7), dr7) == 0;
-#else
-  (void)tid;
-  return !on;
-#endif
+  std::vector<HwWatch> regs;
+  if (on)
+    for (const Slot& s : slots())
+      regs.push_back(HwWatch{s.addr, s.len, watches_[s.watch].type == 2});
+  return arm_hw_watches(tid, regs);
 }
 
-std::optional<std::string> Watchpoints::hit(uint64_t dr6) const {
+std::optional<std::string> Watchpoints::hit(const TrapCause& cause) const {
   auto s = slots();
   for (size_t i = 0; i < s.size(); i++) {
-    if (!(dr6 & (1ULL << (i + 1)))) continue;
+    if (!((cause.watch_slots >> i) & 1)) continue;
     const Watch& w = watches_[s[i].watch];
     char b[48];
     snprintf(b, sizeof b, "%s:%llx;", w.type == 2 ? "watch" : "awatch",
@@ -201,17 +186,5 @@ std::optional<std::string> Watchpoints::hit(uint64_t dr6) const {
   }
   return std::nullopt;
 }
-
-#if defined(__x86_64__)
-uint64_t read_dr6(pid_t tid) {
-  errno = 0;
-  long v = ptrace(PTRACE_PEEKUSER, tid, dr_offset(6), nullptr);
-  return errno ? 0 : static_cast<uint64_t>(v);
-}
-#else
-// arm64 has no DR6: a debug exception's cause comes with its siginfo. Not
-// wired up yet (gdb on arm64 replays is not supported, docs/design.md).
-uint64_t read_dr6(pid_t) { return 0; }
-#endif
 
 }  // namespace rp

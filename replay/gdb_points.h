@@ -1,7 +1,7 @@
 // Breakpoints and watchpoints a debugger puts in the replayed program.
-// Software breakpoints are int3 bytes written through /proc/pid/mem and
-// hidden from memory reads; watchpoints use debug registers DR1-DR3 (DR0 is
-// the replay's own, see common/debugreg.h).
+// Software breakpoints are the architecture's breakpoint instruction (int3,
+// brk #0: gdb_hw.h) written through /proc/pid/mem and hidden from memory
+// reads; watchpoints use the watch registers gdb_hw.h programs.
 #pragma once
 #include <sys/types.h>
 
@@ -11,40 +11,44 @@
 #include <string>
 #include <vector>
 
+#include "gdb_hw.h"
+
 namespace rp {
 
 class SoftBreakpoints {
  public:
   bool is_user(uint64_t addr) const;
   bool inserted_at(uint64_t addr) const;
-  // gdb's Z0: false (and not set) if the address cannot hold an int3.
+  // gdb's Z0: false (and not set) if the address cannot hold a breakpoint.
   bool add_user(pid_t pid, uint64_t addr);
   void remove_user(pid_t pid, uint64_t addr);
   // An internal breakpoint (reverse execution's "stop here" mark); 0: none.
   void set_marker(uint64_t addr);
-  // Makes memory hold int3 exactly where wanted: gdb's breakpoints if
+  // Makes memory hold breakpoints exactly where wanted: gdb's breakpoints if
   // `users`, the marker if `marker`, where the code is mapped executable.
-  // Also notices int3s that a remapping wiped out.
+  // Also notices breakpoints that a remapping wiped out.
   void sync(pid_t pid, bool users, bool marker);
   void lift(pid_t pid, uint64_t addr);  // takes one out (to step over it)
   void forget_inserted();               // a new process: nothing is in memory
   // An exec replaced the program: gdb inserts its breakpoints anew (and
   // never removes the old ones).
   void forget_all() { bps_.clear(); }
-  // Memory as the program sees it (original bytes under the int3s).
+  // Memory as the program sees it (original bytes under the breakpoints).
   void hide(uint64_t addr, std::string& bytes) const;
-  // gdb wrote memory: int3s under it stay, their original bytes change.
+  // gdb wrote memory: breakpoints under it stay, their original bytes change.
   void written(pid_t pid, uint64_t addr, const std::string& bytes);
-  // A forked child inherited the int3s: gives it back the original code.
+  // A forked child inherited the breakpoints: gives it back the original code.
   void restore_in(pid_t pid) const;
 
  private:
   struct Bp {
     bool user = false, inserted = false;
-    uint8_t orig = 0;
+    std::string orig;  // the bytes under the breakpoint instruction
   };
   bool insert(pid_t pid, uint64_t addr, Bp& bp);
   void remove(pid_t pid, uint64_t addr, Bp& bp);
+  template <typename F>
+  void overlapping(uint64_t addr, size_t len, F f) const;
   std::map<uint64_t, Bp> bps_;
   uint64_t marker_ = 0;
 };
@@ -52,13 +56,13 @@ class SoftBreakpoints {
 class Watchpoints {
  public:
   // gdb's Z2 (write) / Z4 (access) on [addr, addr+len): split into aligned
-  // 1/2/4/8-byte slots. False if they do not fit in the three slots.
+  // 1/2/4/8-byte slots. False if they do not fit in the watch registers.
   bool add(int type, uint64_t addr, int len);
   bool remove(int type, uint64_t addr, int len);
-  // Programs DR1-DR3 and their DR7 bits in one thread (none if !on).
+  // Programs the watch registers of one thread (none if !on).
   bool arm(pid_t tid, bool on) const;
-  // The stop-reply reason for a trap whose DR6 shows a slot hit.
-  std::optional<std::string> hit(uint64_t dr6) const;
+  // The stop-reply reason for a debug trap a watchpoint caused.
+  std::optional<std::string> hit(const TrapCause& cause) const;
   uint64_t generation() const { return gen_; }
 
  private:
@@ -76,7 +80,5 @@ class Watchpoints {
   std::vector<Watch> watches_;
   uint64_t gen_ = 1;
 };
-
-uint64_t read_dr6(pid_t tid);
 
 }  // namespace rp

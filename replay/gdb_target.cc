@@ -73,8 +73,6 @@ struct Trap {
   Regs regs;  // the thread's, after the breakpoint's pc adjustment
 };
 
-constexpr uint64_t kDr6Step = 0x4000, kDr6Watch = 0xe;  // BS; B1-B3
-
 class ReplayTarget final : public ReplayControl, public GdbBackend {
  public:
   ReplayTarget(const ReplayOptions& ro, const GdbOptions& go) : ro_(ro), go_(go) {}
@@ -206,7 +204,6 @@ int ReplayTarget::run() {
     std::string arch = t.meta_or("arch", "?");
     if (arch != kArchName)
       throw Error("trace was recorded on " + arch + ", this machine is " + kArchName);
-    if (arch != "x86_64") throw Error("debugging a replay with gdb needs x86_64");
     exe_path_ = t.meta_or("exe_path", "");
     exit_status_ = std::stoi(t.meta_or("exit_status", "0"));
     for (const auto& x : t.tasks()) {
@@ -444,7 +441,7 @@ void ReplayTarget::at_exec(pid_t tid) {
   report(stop_reply(SIGTRAP, tid, reason), position(Position::kExec, tid));
 }
 
-// A debugged process forked: the child must not keep the int3s it
+// A debugged process forked: the child must not keep the breakpoints it
 // inherited; gdb (with fork events) decides whether to follow it.
 void ReplayTarget::at_fork(pid_t tid, pid_t child) {
   auto t = task(tid);
@@ -615,7 +612,7 @@ void ReplayTarget::detach() {
     r_->set_stepping(t.rec, false);
   }
   bps_.set_marker(0);
-  bps_.sync(mem_pid(), false, false);  // takes every int3 out
+  bps_.sync(mem_pid(), false, false);  // takes every breakpoint out
   mode_ = Mode::kDetached;
   r_->set_quiet(ro_.quiet);
 }
@@ -749,29 +746,31 @@ bool ReplayTarget::stepping(pid_t rec) const {
 
 Trap ReplayTarget::classify(const DebugTask& t) {
   siginfo_t si{};
-  if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) != 0 || si.si_code <= 0) return {};
+  if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) != 0) return {};
   Regs regs;
   regs.read(t.real);
-  if (si.si_code == SI_KERNEL) {  // int3
-    uint64_t at = regs.ip() - 1;
+  TrapCause cause = decode_trap(t.real, si, regs);
+  if (cause.kind == TrapCause::kBreakInsn) {
+    uint64_t at = cause.break_addr;
     if (!bps_.inserted_at(at)) return {};
-    regs.set_ip(at);
-    regs.write(t.real);
+    if (regs.ip() != at) {  // x86_64: back onto the int3
+      regs.set_ip(at);
+      regs.write(t.real);
+    }
     if (in_root(t)) return Trap{TrapKind::kBreakpoint, "swbreak:;", regs};
     bps_.restore_in(t.real);  // a forked child: not debugged
     return Trap{TrapKind::kSilent};
   }
-  // The kernel rewrites DR6 at every debug exception: no stale bits to clear.
-  uint64_t dr6 = read_dr6(t.real);
+  if (cause.kind != TrapCause::kDebug) return {};
   Trap r;
   r.regs = regs;
-  if ((dr6 & kDr6Watch) && in_root(t)) {
-    if (auto why = watches_.hit(dr6)) {
+  if (in_root(t)) {
+    if (auto why = watches_.hit(cause)) {
       r.kind = TrapKind::kWatch;
       r.reason = *why;
     }
   }
-  if (r.kind == TrapKind::kNone && (dr6 & kDr6Step) && stepping(t.rec)) r.kind = TrapKind::kStep;
+  if (r.kind == TrapKind::kNone && cause.step && stepping(t.rec)) r.kind = TrapKind::kStep;
   return r;
 }
 
@@ -835,6 +834,7 @@ bool ReplayTarget::write_memory(uint64_t addr, const std::string& bytes) {
 int ReplayTarget::insert_point(int type, uint64_t addr, int len) {
   if (type == 0) return bps_.add_user(mem_pid(), addr) ? 1 : -1;
   if (type != 2 && type != 4) return 0;  // gdb emulates read watchpoints with access ones
+  if (hw_watch_slots() == 0) return 0;   // none: gdb watches in software
   if (!watches_.add(type, addr, len)) return -1;
   prepare(false);
   return 1;
@@ -923,9 +923,6 @@ void on_sigint(int) {}
 }  // namespace
 
 int gdb_replay_main(const ReplayOptions& ro, const GdbOptions& go) {
-  if (!kGdbRegistersSupported)
-    throw Error(std::string("debugging a replay with gdb is not supported on ") + kArchName +
-                " yet (docs/design.md, Architectures)");
   if (go.spawn) {
     // Ctrl-C goes to gdb, which interrupts the replay through the protocol.
     struct sigaction sa {};

@@ -24,32 +24,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-skip() {
-  if [ "${CI:-}" = true ]; then echo "FAIL arm64_vm: cannot run: $*"; exit 1; fi
-  echo "SKIP arm64_vm: $*"
-  exit 77
-}
+TEST=arm64_vm
+. "$here/vm_lib.sh"
 [ -d "$build" ] || skip "no build directory given (--build)"
-for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ cpio apt-get dpkg-deb; do
-  command -v $tool >/dev/null || skip "$tool not installed (build.sh installs it)"
-done
+need_tools qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ cpio apt-get dpkg-deb
 build=$(cd "$build" && pwd)
-
-"$here/make_sysroot.sh" "$build/arm64-sysroot" || { echo "FAIL arm64_vm: sysroot"; exit 1; }
-sysroot=$build/arm64-sysroot/sysroot
-xbuild=$build/arm64-build
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-# CI=true would make configure fail over the module, which is never
-# cross-built (cmake/aarch64-linux-gnu.cmake); the eBPF backend is checked below.
-if ! { env -u CI cmake -S "$src" -B "$xbuild" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/aarch64-linux-gnu.cmake" \
-         -DRP_ARM64_SYSROOT="$sysroot" -DRP_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-         "${launcher[@]}" > "$build/arm64-configure.log" 2>&1 &&
-       nice cmake --build "$xbuild" -j2 > "$build/arm64-build.log" 2>&1; }; then
-  tail -n 30 "$build/arm64-configure.log" "$build/arm64-build.log"
-  echo "FAIL arm64_vm: the cross build failed (logs in $build/arm64-*.log)"
-  exit 1
-fi
+cross_build "$build"
 
 samples=$(sed -n 's/^  \([a-z0-9_]*\)$/\1/p' "$src/samples/CMakeLists.txt" | tr '\n' ' ')
 all_samples=$samples
@@ -64,10 +44,7 @@ kernel=$(ls "$sysroot"/boot/vmlinuz-* | head -1)
 work=$(mktemp -d /tmp/rp-arm64-vm.XXXXXX)
 [ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
 root=$work/root
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,samples}
-cp "$sysroot/bin/busybox" "$root/bin/busybox"
-cp "$xbuild/rp" "$root/bin/rp"  # static: no libraries to bring along
-aarch64-linux-gnu-strip "$root/bin/rp"
+make_root "$root"
 for s in $samples; do cp "$xbuild/samples/sample_${s}_static" "$root/samples/$s"; done
 echo "$samples" > "$root/samples.list"
 echo "$backends" > "$root/backends.list"
@@ -75,7 +52,7 @@ echo "$backends" > "$root/backends.list"
 sed -n 's/^skip \([a-z0-9_]*\).*/\1/p' "$here/known_failures.txt" > "$root/skip.list"
 cp "$here/guest_init.sh" "$root/init"
 chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initramfs.cpio.gz"
+pack_root "$root" "$work/initramfs.cpio.gz"
 
 serial=$work/serial.txt
 limit=${RP_ARM64_VM_TIMEOUT:-1500}

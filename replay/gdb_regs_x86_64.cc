@@ -1,3 +1,5 @@
+// The x86-64 half of gdb_regs.h (replay/gdb_regs_aarch64.cc is the other).
+#if defined(__x86_64__)
 #include "gdb_regs.h"
 
 #include <sys/ptrace.h>
@@ -5,6 +7,8 @@
 
 #include <cstdint>
 #include <cstring>
+
+#include "gdb_regs_util.h"
 
 namespace rp {
 namespace {
@@ -54,14 +58,6 @@ constexpr RegDef kRegs[] = {
 };
 constexpr int kNumRegs = sizeof kRegs / sizeof kRegs[0];
 
-std::string flags_type(const char* id, std::initializer_list<std::pair<const char*, int>> bits) {
-  std::string s = std::string("<flags id=\"") + id + "\" size=\"4\">";
-  for (const auto& [name, bit] : bits)
-    s += std::string("<field name=\"") + name + "\" start=\"" + std::to_string(bit) +
-         "\" end=\"" + std::to_string(bit) + "\"/>";
-  return s + "</flags>";
-}
-
 std::string feature_types(Feature f) {
   if (f == kCore)
     return flags_type("rp_eflags", {{"CF", 0}, {"PF", 2}, {"AF", 4}, {"ZF", 6},
@@ -89,18 +85,6 @@ std::string feature_types(Feature f) {
                                      {"OM", 10}, {"UM", 11}, {"PM", 12}, {"FZ", 15}});
 }
 
-void put(std::string& out, uint64_t v, size_t n) {
-  out.append(reinterpret_cast<const char*>(&v), n);  // little endian
-}
-
-uint64_t get(const std::string& in, size_t& at, size_t n) {
-  uint64_t v = 0;
-  std::memcpy(&v, in.data() + at, n);
-  at += n;
-  return v;
-}
-
-#if defined(__x86_64__)
 // fxsave keeps one "valid" bit per physical x87 register; gdb wants the
 // full two-bit tags, derived from each register's contents.
 uint32_t full_tag(const user_fpregs_struct& f) {
@@ -126,7 +110,6 @@ uint32_t full_tag(const user_fpregs_struct& f) {
   }
   return tag;
 }
-#endif
 
 }  // namespace
 
@@ -163,8 +146,6 @@ std::optional<GdbRegSlot> gdb_reg_slot(int regno) {
   for (int i = 0; i < regno; i++) off += static_cast<size_t>(kRegs[i].bits / 8);
   return GdbRegSlot{off, static_cast<size_t>(kRegs[regno].bits / 8)};
 }
-
-#if defined(__x86_64__)
 
 std::optional<std::string> read_gdb_regs(pid_t tid) {
   user_regs_struct r{};
@@ -227,11 +208,5 @@ bool write_gdb_regs(pid_t tid, const std::string& in) {
          ptrace(PTRACE_SETFPREGS, tid, nullptr, &f) == 0;
 }
 
-#else
-
-std::optional<std::string> read_gdb_regs(pid_t) { return std::nullopt; }
-bool write_gdb_regs(pid_t, const std::string&) { return false; }
-
-#endif
-
 }  // namespace rp
+#endif
