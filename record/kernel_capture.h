@@ -224,6 +224,9 @@ class EventsOnlyHooks {
   // the thread to have a record completed; done now, the signal must be
   // suppressed.
   virtual bool on_stop_signal(pid_t tid) = 0;
+  // rp record -p is about to detach: the producer records nothing more (what
+  // rp injects to undo its changes is no part of the program's run).
+  virtual void stop_producer() = 0;
 };
 
 // The user-space side of a kernel capture: drain and writer threads, stall
@@ -262,6 +265,7 @@ class KernelCapture : public EventsOnlyHooks {
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
   std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
   bool on_stop_signal(pid_t tid) override;
+  void stop_producer() override;
   void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));

@@ -114,6 +114,9 @@ class PtraceRecorder {
   Event new_event(const Task& t, EventKind kind);
   int loop();
   void detach_all();
+  // Interrupts running thread tid and waits for its stop; false if it ended.
+  // *resend: the signal it stopped for, to send again once detached.
+  bool stop_for_detach(pid_t tid, int* resend);
 
   TraceWriter& w_;
   EventsOnlyHooks* kernel_ = nullptr;  // events-only mode
