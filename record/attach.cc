@@ -261,8 +261,12 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
     std::string why;
     auto r = inj.call(SYS_prctl, {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0}, &why);
     if (!r) std::cerr << "rp: warning: thread " << tid << " keeps trapping rdtsc: " << why << "\n";
-    if (auto pe = p.personality.find(tid); pe != p.personality.end())
-      inj.call(SYS_personality, {pe->second}, &why);
+    // Threads and children made while recorded inherited rp's change.
+    if (!p.personality.empty()) {
+      auto pe = p.personality.find(tid);
+      inj.call(SYS_personality,
+               {(pe != p.personality.end() ? pe : p.personality.begin())->second}, &why);
+    }
     auto it = p.rseq.find(tid);
     if (it != p.rseq.end()) {
       const RseqConfig& c = it->second;

@@ -110,8 +110,9 @@ std::unique_ptr<KernelProducer> open_backend(const std::string& want, bool stall
                                              const std::string& comm, bool quiet,
                                              std::string* chosen);
 
-// `rp record -p PID` / `--name COMM`: kernel capture only, no ptrace, until
-// the process exits or rp gets SIGINT/SIGTERM. The trace holds syscalls and
+// `rp record --name COMM` (pid 0) or a process (pid): kernel capture only,
+// no ptrace, until the process exits or rp gets SIGINT/SIGTERM (`rp record
+// -p` itself is record/attach.cc, replayable). The trace holds syscalls and
 // their data but not the process's state before it, so it can be inspected
 // (rp dump, rp info) but not replayed.
 int record_observe(const std::string& out, const std::string& backend, pid_t pid,
