@@ -24,8 +24,8 @@ done
 assert_contains "$out" "TRACE" "rp info --help"
 run "$out" "$err" "$RP" record --help
 assert_contains "$out" "--output" "rp record --help"
-tr -s ' \n' ' ' <"$out" | grep -qF -- "-p [ --pid ] arg record a running process instead: with --backend=ptrace replayable" ||
-    { show "$out"; fail "rp record --help: -p does not say ptrace records are replayable"; }
+tr -s ' \n' ' ' <"$out" | grep -qF -- "-p [ --pid ] arg record a running process instead (and its new threads and children), with any backend: replayable" ||
+    { show "$out"; fail "rp record --help: -p does not say its records are replayable with any backend"; }
 
 note "bad commands"
 run "$out" "$err" "$RP" bogus
