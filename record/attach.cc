@@ -421,7 +421,9 @@ int record_attach(const RecordOptions& opts,
     // interrupted is made again: its sys_enter comes again).
     producer->trace_tgid(pid);
     kc = std::make_unique<KernelCapture>(*producer, w);
-    kc->set_on_write_error([pid] { kill(pid, SIGKILL); });
+    // The trace cannot grow (disk full): detach (as Ctrl-C does), leaving
+    // the process running; finish() then reports the error.
+    kc->set_on_write_error([] { kill(getpid(), SIGTERM); });
     kc->set_on_repin([&rec, cpu = pinned.cpu] { repin_threads(rec.tids(), cpu); });
     kc->start();
     rec.set_events_only(kc.get());
