@@ -233,7 +233,10 @@ tr -d '\r' < "$serial" | grep -E "^(PASS|FAIL|TIME|RP-VM|  )"
 nfail=$(tr -d '\r' < "$serial" | grep -c "^FAIL ")
 npass=$(tr -d '\r' < "$serial" | grep -c "^PASS ")
 expected=14  # checks, and the PASS line each self-test prints
-[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + 1 + 3 * $(echo $samples $conf | wc -w) + 3 ))
+# Three per sample and conformance program, crash_bug_caught, three for the attach.
+caught=0
+case " $samples " in *" crash_bug "*) caught=1 ;; esac
+[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + caught + 3 * $(echo $samples $conf | wc -w) + 3 ))
 [ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && expected=$(( expected + 5 ))
 if [ $qrc = 124 ]; then echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
 if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
