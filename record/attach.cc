@@ -153,6 +153,7 @@ struct Patched {
   uint64_t insn = 0;       // a syscall instruction in the stubs
   std::map<pid_t, RseqConfig> rseq;  // threads whose rseq area rp unregistered
   std::map<pid_t, uint64_t> personality;  // threads whose personality rp changed: as it was
+  bool enosys_filter = false;  // rp's seccomp filter is in (it refuses rseq for good)
 };
 
 constexpr uint64_t kAddrNoRandomize = 0x0040000;  // <sys/personality.h>
@@ -219,7 +220,8 @@ Patched patch_process(pid_t pid, const std::vector<pid_t>& tids) {
 // through the stopped thread tid. A filter cannot be removed: it stays after
 // the detach (docs/user-guide.md). Without CAP_SYS_ADMIN a process needs
 // no_new_privs for it, which rp does not impose on a running process.
-void refuse_enosys_calls(pid_t tid, uint64_t insn) {
+void refuse_enosys_calls(Patched& p, pid_t tid) {
+  const uint64_t insn = p.insn;
   std::vector<sock_filter> filter = enosys_filter();
   sock_fprog prog{static_cast<unsigned short>(filter.size()), nullptr};
   size_t bytes = sizeof prog + filter.size() * sizeof(sock_filter);
@@ -245,6 +247,7 @@ void refuse_enosys_calls(pid_t tid, uint64_t insn) {
     fail("it lacks CAP_SYS_ADMIN and no_new_privs (record it with --backend=ptrace)");
   if (*r > 0) fail("its thread " + std::to_string(*r) + " has another seccomp state");
   if (*r < 0) fail(strerror(static_cast<int>(-*r)));
+  p.enosys_filter = true;
   if (!inj.restore(&why)) fail(why);
 }
 
@@ -267,7 +270,9 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
       inj.call(SYS_personality,
                {(pe != p.personality.end() ? pe : p.personality.begin())->second}, &why);
     }
-    auto it = p.rseq.find(tid);
+    // Under rp's seccomp filter rseq stays refused: the process runs on
+    // without it, as glibc does on kernels that have none.
+    auto it = p.enosys_filter ? p.rseq.end() : p.rseq.find(tid);
     if (it != p.rseq.end()) {
       const RseqConfig& c = it->second;
       auto q = inj.call(SYS_rseq, {c.ptr, c.size, 0, c.signature}, &why);
@@ -393,7 +398,7 @@ int record_attach(const RecordOptions& opts,
   auto t0 = std::chrono::steady_clock::now();
   std::vector<pid_t> tids = seize_all(pid);
   Patched patched = patch_process(pid, tids);
-  if (producer) refuse_enosys_calls(tids.front(), patched.insn);
+  if (producer) refuse_enosys_calls(patched, tids.front());
   SnapshotStats st = take_snapshot(w, pid, tids, patched.insn);
   auto pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - t0).count();

@@ -6,7 +6,8 @@
 # futex) and its main thread waits for a FIFO (in openat): both calls are
 # made again after the snapshot, so they are each thread's first event. Then
 # every sequence number is present, every read whole, lost_records 0, and
-# the trace replays the program's output.
+# the trace replays the program's output. Then the same with a detach
+# (Ctrl-C) in the middle of the reading.
 . "$(dirname "$0")/lib.sh"
 require_bpf
 PROG=$(dirname "$RP")/tests/bpf/many_readers
@@ -80,4 +81,40 @@ run "$TMP/zl.rep" "$TMP/zl.rep.err" "$RP" replay "$db"
 assert_eq "$STATUS" 0 "zero_loss_attach: replay's exit status"
 grep '^bytes read' "$TMP/zl.out" >"$TMP/zl.want"
 assert_same_file "$TMP/zl.rep" "$TMP/zl.want" "zero_loss_attach: replayed output"
+# Ctrl-C while the readers run: rp stops the producer, takes the stalls in
+# flight (a SIGSTOP of the producer's, reported or still pending, must not
+# reach the process after rp left) and detaches; the program runs on to its
+# end, unstopped. (A 1 MiB read of /dev/zero the detach interrupts returns
+# short, as for any signal: the total is not checked.)
+mkfifo "$TMP/go2" || fail "mkfifo"
+"$PROG" $THREADS 300 "$TMP/go2" >"$TMP/d.out" 2>&1 </dev/null &
+PROG_PID=$!
+BG_PIDS+=("$PROG_PID")
+for _ in $(seq 1 600); do grep -q '^ready$' "$TMP/d.out" && break; sleep 0.1; done
+RP_RING_MB=1 "$RP" record -p "$PROG_PID" --backend=bpf -o "$TMP/d.db" 2>"$TMP/d.rec.err" </dev/null &
+RP_PID=$!
+BG_PIDS+=("$RP_PID")
+for _ in $(seq 1 600); do
+    grep -q "attached to process" "$TMP/d.rec.err" && break
+    kill -0 "$RP_PID" 2>/dev/null || break
+    sleep 0.1
+done
+grep -q "attached to process" "$TMP/d.rec.err" || { show "$TMP/d.rec.err"; fail "detach: rp did not attach"; }
+echo go >"$TMP/go2"
+sleep 0.5  # a moment of recorded reading (the checks hold however long it is)
+kill -INT "$RP_PID"
+wait "$RP_PID"
+assert_eq "$?" 0 "detach: rp record -p's exit status"
+assert_contains "$TMP/d.rec.err" "detached from process $PROG_PID" "detach: rp's message"
+for _ in $(seq 1 600); do
+    kill -0 "$PROG_PID" 2>/dev/null || break
+    grep -qE '^State:\s+[tT]' "/proc/$PROG_PID/status" 2>/dev/null &&
+        { grep State "/proc/$PROG_PID/status"; fail "detach: the program was left stopped"; }
+    sleep 0.1
+done
+wait "$PROG_PID"
+assert_eq "$?" 0 "detach: the program's exit status"
+assert_contains "$TMP/d.out" "bytes read "
+assert_eq "$(sqlite3 "$TMP/d.db" "select value from meta where key = 'lost_records'")" 0 \
+    "detach: meta lost_records"
 echo PASS
