@@ -311,6 +311,10 @@ bool PtraceRecorder::stop_for_detach(pid_t tid, int* resend) {
     do r = waitpid(tid, &status, __WALL);
     while (r < 0 && errno == EINTR);
     if (r < 0 || !WIFSTOPPED(status)) return false;
+    if ((status >> 16) == PTRACE_EVENT_EXIT) {  // on its way out: nothing to undo in it
+      ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+      return false;
+    }
     int sig = WSTOPSIG(status);
     bool signal_stop = (status >> 16) == 0 && sig != (SIGTRAP | 0x80);
     if (kernel_ && signal_stop && sig == SIGSTOP) {

@@ -114,7 +114,8 @@ class PtraceRecorder {
   Event new_event(const Task& t, EventKind kind);
   int loop();
   void detach_all();
-  // Interrupts running thread tid and waits for its stop; false if it ended.
+  // Interrupts running thread tid and waits for its stop; false if it ended
+  // (or is ending: then it is detached already).
   // *resend: the signal it stopped for, to send again once detached.
   bool stop_for_detach(pid_t tid, int* resend);
 
