@@ -29,8 +29,8 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  record [-o TRACE] [--backend B] [--] PROGRAM [ARGS...]   record a run\n"
-    "  record -p PID --backend ptrace [-o TRACE]                replayable, from a snapshot\n"
-    "  record -p PID | --name COMM [--backend auto|bpf|kmod]    capture only (not replayable)\n"
+    "  record -p PID [--backend B] [-o TRACE]                   attach: replayable, from a snapshot\n"
+    "  record --name COMM [--backend auto|bpf|kmod]             capture only (not replayable)\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
     "  replay -p PID | -f PID TRACE                             debug one process of it in gdb\n"
@@ -100,8 +100,8 @@ int cmd_record(const std::vector<std::string>& args) {
       "backend,b", po::value(&ro.backend)->default_value("auto"),
       "capture backend: auto, ptrace, bpf, kmod (docs/backends.md)")(
       "pid,p", po::value(&ro.attach_pid),
-      "record a running process instead: with --backend=ptrace replayable (from a snapshot "
-      "taken at the attach); with a kernel backend (auto, bpf, kmod) inspect only")(
+      "record a running process instead (and its new threads and children), with any "
+      "backend: replayable from a snapshot taken at the attach; Ctrl-C detaches")(
       "name", po::value(&ro.comm),
       "record every process with this command name instead (kernel backends only; inspect "
       "only, not replayable)")(
@@ -319,7 +319,7 @@ int info_main(const std::string& path) {
               << " with data missing, " << m("kernel_malformed") << " malformed\n";
   std::cout << snapshot_info_text(r);
   if (r.meta_or("replayable", "1") == "0")
-    std::cout << "replayable:     no (recorded with -p/--name: no state from before)\n";
+    std::cout << "replayable:     no (recorded with --name, or -p by an older rp: no state from before)\n";
   if (problems.empty()) {
     std::cout << "healthy:        yes\n";
     return 0;

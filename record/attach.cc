@@ -1,10 +1,15 @@
-// `rp record -p PID --backend=ptrace`: attach to a running process, take its
-// snapshot, then record it like a process rp started, until it exits or rp
-// gets Ctrl-C (then rp detaches and the process runs on, as it was).
+// `rp record -p PID`: attach to a running process, take its snapshot, then
+// record it like a process rp started (with ptrace, or with a kernel backend
+// under the same ptrace supervisor), until it exits or rp gets Ctrl-C (then
+// rp detaches and the process runs on, as it was).
 #include "attach.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -20,11 +25,14 @@
 #include <set>
 #include <sstream>
 
+#include "cpu_pin.h"
 #include "error.h"
 #include "exec_files.h"
 #include "inject.h"
+#include "kernel_capture.h"
 #include "ptrace_recorder.h"
 #include "render.h"
+#include "sandbox.h"
 #include "take_snapshot.h"
 #include "tracee_mem.h"
 #include "trace_output.h"
@@ -144,7 +152,26 @@ struct Patched {
   std::string vdso_bytes;  // as it was before rp's stubs
   uint64_t insn = 0;       // a syscall instruction in the stubs
   std::map<pid_t, RseqConfig> rseq;  // threads whose rseq area rp unregistered
+  std::map<pid_t, uint64_t> personality;  // threads whose personality rp changed: as it was
+  bool enosys_filter = false;  // rp's seccomp filter is in (it refuses rseq for good)
 };
+
+constexpr uint64_t kAddrNoRandomize = 0x0040000;  // <sys/personality.h>
+
+// A program the process runs after the attach is laid out without
+// randomization, as every program rp starts is and as replay runs it: its
+// stack (where the kernel's AT_RANDOM bytes lie) is where replay expects it.
+void fix_layout(Patched& p, pid_t tid) {
+  SyscallInjector inj(tid, p.insn);
+  std::string why;
+  auto old = inj.call(SYS_personality, {0xffffffff}, &why);
+  if (old && *old >= 0 && !(*old & kAddrNoRandomize)) {
+    auto r = inj.call(SYS_personality, {static_cast<uint64_t>(*old) | kAddrNoRandomize}, &why);
+    if (r && *r >= 0) p.personality[tid] = static_cast<uint64_t>(*old);
+  }
+  if (!old || !inj.restore(&why))
+    throw Error("record: cannot set the personality of thread " + std::to_string(tid) + ": " + why);
+}
 
 // A registered rseq area is written by the kernel whenever the thread is
 // scheduled (cpu_id, read by sched_getcpu): writes no trace holds. rp
@@ -181,8 +208,47 @@ Patched patch_process(pid_t pid, const std::vector<pid_t>& tids) {
       throw Error("record: cannot make rdtsc trap in thread " + std::to_string(tid) + ": " +
                   (r ? strerror(static_cast<int>(-*r)) : why));
     unregister_rseq(p, tid);
+    fix_layout(p, tid);
   }
   return p;
+}
+
+// Kernel backends: the calls rp refuses (clone3, rseq, io_uring...: the
+// ENOSYS policy of common/syscalls.def) answered with ENOSYS by a seccomp
+// filter, as in a program rp starts; the kernel side records the answers
+// (glibc then makes threads with clone). Installed in every thread (TSYNC)
+// through the stopped thread tid. A filter cannot be removed: it stays after
+// the detach (docs/user-guide.md). Without CAP_SYS_ADMIN a process needs
+// no_new_privs for it, which rp does not impose on a running process.
+void refuse_enosys_calls(Patched& p, pid_t tid) {
+  const uint64_t insn = p.insn;
+  std::vector<sock_filter> filter = enosys_filter();
+  sock_fprog prog{static_cast<unsigned short>(filter.size()), nullptr};
+  size_t bytes = sizeof prog + filter.size() * sizeof(sock_filter);
+  SyscallInjector inj(tid, insn);
+  std::string why;
+  auto fail = [&](const std::string& what) {
+    inj.restore(&why);
+    throw Error("record: cannot install rp's seccomp filter in process " + std::to_string(tid) +
+                ": " + what);
+  };
+  auto area = inj.call(SYS_mmap, {0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                                  static_cast<uint64_t>(-1), 0}, &why);
+  if (!area || *area < 0) fail(area ? strerror(static_cast<int>(-*area)) : why);
+  uint64_t at = static_cast<uint64_t>(*area);
+  prog.filter = reinterpret_cast<sock_filter*>(at + sizeof prog);
+  std::string image(reinterpret_cast<const char*>(&prog), sizeof prog);
+  image.append(reinterpret_cast<const char*>(filter.data()), filter.size() * sizeof(sock_filter));
+  if (!write_mem(tid, at, image)) fail("cannot write the filter into it");
+  auto r = inj.call(SYS_seccomp, {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, at}, &why);
+  inj.call(SYS_munmap, {at, bytes}, &why);
+  if (!r) fail(why);
+  if (*r == -EACCES)
+    fail("it lacks CAP_SYS_ADMIN and no_new_privs (record it with --backend=ptrace)");
+  if (*r > 0) fail("its thread " + std::to_string(*r) + " has another seccomp state");
+  if (*r < 0) fail(strerror(static_cast<int>(-*r)));
+  p.enosys_filter = true;
+  if (!inj.restore(&why)) fail(why);
 }
 
 // At detach: rdtsc untrapped in every thread and the vDSO as it was.
@@ -198,7 +264,15 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
     std::string why;
     auto r = inj.call(SYS_prctl, {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0}, &why);
     if (!r) std::cerr << "rp: warning: thread " << tid << " keeps trapping rdtsc: " << why << "\n";
-    auto it = p.rseq.find(tid);
+    // Threads and children made while recorded inherited rp's change.
+    if (!p.personality.empty()) {
+      auto pe = p.personality.find(tid);
+      inj.call(SYS_personality,
+               {(pe != p.personality.end() ? pe : p.personality.begin())->second}, &why);
+    }
+    // Under rp's seccomp filter rseq stays refused: the process runs on
+    // without it, as glibc does on kernels that have none.
+    auto it = p.enosys_filter ? p.rseq.end() : p.rseq.find(tid);
     if (it != p.rseq.end()) {
       const RseqConfig& c = it->second;
       auto q = inj.call(SYS_rseq, {c.ptr, c.size, 0, c.signature}, &why);
@@ -211,6 +285,41 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
   }
   if (p.vdso && !write_mem(p.pid, p.vdso, p.vdso_bytes))
     std::cerr << "rp: warning: cannot restore the vDSO of process " << p.pid << "\n";
+}
+
+// Kernel backends: every thread on one CPU while recorded (record/cpu_pin.h),
+// each back on its own CPUs at detach.
+struct Pinned {
+  int cpu = -1;
+  std::map<pid_t, cpu_set_t> was;  // the attached threads' affinities
+};
+
+Pinned pin_threads(const std::vector<pid_t>& tids) {
+  Pinned p;
+  for (pid_t tid : tids) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(tid, sizeof set, &set) != 0)
+      throw Error("record: cannot read the CPU affinity of thread " + std::to_string(tid) + ": " +
+                  strerror(errno));
+    p.was[tid] = set;
+  }
+  p.cpu = choose_recording_cpu();
+  for (pid_t tid : tids) pin_to_cpu(tid, p.cpu);
+  return p;
+}
+
+// Threads and processes that began while recorded get the affinity the
+// process had (its first thread's).
+void unpin_threads(const Pinned& p, const std::vector<pid_t>& stopped) {
+  if (p.cpu < 0 || p.was.empty()) return;
+  for (pid_t tid : stopped) {
+    auto it = p.was.find(tid);
+    const cpu_set_t& set = it != p.was.end() ? it->second : p.was.begin()->second;
+    if (sched_setaffinity(tid, sizeof set, &set) != 0)
+      std::cerr << "rp: warning: thread " << tid << " stays on CPU " << p.cpu << ": "
+                << strerror(errno) << "\n";
+  }
 }
 
 pid_t parent_of(pid_t pid) {
@@ -235,11 +344,27 @@ std::string base_name(const std::string& path) {
 
 }  // namespace
 
+void write_capture_meta(TraceWriter& w, const PtraceRecorder& rec, KernelCapture* kc) {
+  w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
+  w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
+  RegionLoss loss = rec.region_loss();
+  std::optional<uint64_t> lost = loss.total();
+  if (kc) {
+    kc->write_meta();  // its counters replace the ptrace ones above
+    loss += kc->tracee_loss();
+    auto k = kc->lost();  // its tracee_loss() included
+    lost = k ? std::optional<uint64_t>(*lost + *k) : std::nullopt;
+  }
+  w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
+  w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
+  set_lost_meta(w, lost);
+}
+
 int record_attach(const RecordOptions& opts,
                   void (*write_environment)(TraceWriter&, const LaunchSpec&)) {
   pid_t pid = opts.attach_pid;
 #if !defined(__x86_64__)
-  throw Error("record: -p with the ptrace backend is implemented for x86_64 only");
+  throw Error("record: -p is implemented for x86_64 only");
 #endif
   if (pid == getpid()) throw Error("record: rp cannot record itself");
   if (is_ancestor(pid))
@@ -247,13 +372,17 @@ int record_attach(const RecordOptions& opts,
                 " started rp (it is rp's parent or its ancestor) and would wait for it forever");
   if (kill(pid, 0) != 0) throw Error("record: no process " + std::to_string(pid));
   LaunchSpec spec = spec_of(pid);
+  // Loaded before the process is stopped (the verifier takes a while); it
+  // records nothing until the process is added (trace_tgid).
+  std::string backend;
+  auto producer = open_backend(opts.backend, /*stall=*/true, "", opts.quiet, &backend);
   bool named = !opts.output.empty();
   TraceOutput out(named ? opts.output : pick_output_name(base_name(spec.exe_path)),
                   exec_file_paths(spec.exe_path), named, opts.share);
   if (!named && !opts.quiet) std::cerr << "rp: recording to " << out.target() << "\n";
   TraceWriter w(out.temp_path());
   write_environment(w, spec);
-  w.set_meta("backend", "ptrace");
+  w.set_meta("backend", backend);
   w.set_meta("mode", "attach");
   w.set_meta("attached_pid", static_cast<int64_t>(pid));
   w.set_meta("replayable", int64_t{1});
@@ -269,6 +398,7 @@ int record_attach(const RecordOptions& opts,
   auto t0 = std::chrono::steady_clock::now();
   std::vector<pid_t> tids = seize_all(pid);
   Patched patched = patch_process(pid, tids);
+  if (producer) refuse_enosys_calls(patched, tids.front());
   SnapshotStats st = take_snapshot(w, pid, tids, patched.insn);
   auto pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - t0).count();
@@ -276,6 +406,11 @@ int record_attach(const RecordOptions& opts,
   w.set_meta("snapshot_bytes_read", static_cast<int64_t>(st.bytes_read));
   w.set_meta("snapshot_bytes_stored", static_cast<int64_t>(st.bytes_stored));
   w.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(st.unreadable_pages));
+  Pinned pinned;
+  if (producer) {
+    pinned = pin_threads(tids);
+    w.set_meta("cpu", static_cast<int64_t>(pinned.cpu));
+  }
   w.checkpoint();
   if (!opts.quiet)
     std::cerr << "rp: attached to process " << pid << " (" << tids.size() << " thread"
@@ -284,18 +419,29 @@ int record_attach(const RecordOptions& opts,
               << pause_us / 1000 << " ms; Ctrl-C detaches\n";
 
   PtraceRecorder rec(w);
+  std::unique_ptr<KernelCapture> kc;
+  if (producer) {
+    // Armed while every thread is still stopped: the first record is the
+    // first thing a thread does after the snapshot (a syscall the attach
+    // interrupted is made again: its sys_enter comes again).
+    producer->trace_tgid(pid);
+    kc = std::make_unique<KernelCapture>(*producer, w);
+    // The trace cannot grow (disk full): detach (as Ctrl-C does), leaving
+    // the process running; finish() then reports the error.
+    kc->set_on_write_error([] { kill(getpid(), SIGTERM); });
+    kc->set_on_repin([&rec, cpu = pinned.cpu] { repin_threads(rec.tids(), cpu); });
+    kc->start();
+    rec.set_events_only(kc.get());
+  }
   int status = rec.run_attached(pid, tids, stop, [&](const std::vector<pid_t>& stopped) {
     unpatch_process(patched, stopped);
+    unpin_threads(pinned, stopped);
   });
+  if (kc) kc->finish();  // the writer thread is done: w is ours again
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - t0).count();
   w.set_meta("duration_ms", static_cast<int64_t>(ms));
-  w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
-  w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
-  RegionLoss loss = rec.region_loss();
-  w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
-  w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
-  w.set_meta("lost_records", static_cast<int64_t>(loss.total()));
+  write_capture_meta(w, rec, kc.get());
   int code = 0;
   if (rec.detached()) {
     w.set_meta("detached", int64_t{1});

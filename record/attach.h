@@ -1,4 +1,4 @@
-// `rp record -p PID --backend=ptrace` (record/attach.cc).
+// `rp record -p PID` (record/attach.cc).
 #pragma once
 #include "launch.h"
 #include "record.h"
@@ -6,11 +6,19 @@
 
 namespace rp {
 
-// Attaches, snapshots, records until the process exits (returns its exit
+class KernelCapture;
+class PtraceRecorder;
+
+// Attaches, snapshots, records (with ptrace, or a kernel backend and the
+// ptrace supervisor, as opts.backend says) until the process exits (returns its exit
 // code, as for a started program) or rp gets SIGINT/SIGTERM (detaches,
 // returns 0). `write_environment` writes the metadata of a recording
 // (record.cc) for the process's command line and environment.
 int record_attach(const RecordOptions& opts,
                   void (*write_environment)(TraceWriter&, const LaunchSpec&));
+
+// The meta every replayable recording ends with: the supervisor's counts
+// and, with a kernel backend, the finished capture's (kc, else null).
+void write_capture_meta(TraceWriter& w, const PtraceRecorder& rec, KernelCapture* kc);
 
 }  // namespace rp

@@ -451,6 +451,14 @@ bool KernelCapture::on_stop_signal(pid_t tid) {
   return true;
 }
 
+void KernelCapture::stop_producer() {
+  try {
+    p_.stop();
+  } catch (const std::exception& e) {  // finish() stops it again and reports it
+    std::cerr << "rp: warning: " << e.what() << "\n";
+  }
+}
+
 // A successful execve's path, where the producer has none: it sends no path
 // it could not copy at entry (its page was not present). The name comes
 // from the new program's AT_EXECFN, read at the exec stop; an unknown name

@@ -110,8 +110,9 @@ std::unique_ptr<KernelProducer> open_backend(const std::string& want, bool stall
                                              const std::string& comm, bool quiet,
                                              std::string* chosen);
 
-// `rp record -p PID` / `--name COMM`: kernel capture only, no ptrace, until
-// the process exits or rp gets SIGINT/SIGTERM. The trace holds syscalls and
+// `rp record --name COMM` (pid 0) or a process (pid): kernel capture only,
+// no ptrace, until the process exits or rp gets SIGINT/SIGTERM (`rp record
+// -p` itself is record/attach.cc, replayable). The trace holds syscalls and
 // their data but not the process's state before it, so it can be inspected
 // (rp dump, rp info) but not replayed.
 int record_observe(const std::string& out, const std::string& backend, pid_t pid,
@@ -225,6 +226,9 @@ class EventsOnlyHooks {
   // the thread to have a record completed; done now, the signal must be
   // suppressed.
   virtual bool on_stop_signal(pid_t tid) = 0;
+  // rp record -p is about to detach: the producer records nothing more (what
+  // rp injects to undo its changes is no part of the program's run).
+  virtual void stop_producer() = 0;
 };
 
 // The user-space side of a kernel capture: drain and writer threads, stall
@@ -263,6 +267,7 @@ class KernelCapture : public EventsOnlyHooks {
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
   std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
   bool on_stop_signal(pid_t tid) override;
+  void stop_producer() override;
   void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));

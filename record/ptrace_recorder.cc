@@ -260,6 +260,7 @@ int PtraceRecorder::loop() {
 }
 
 void PtraceRecorder::detach_all() {
+  if (kernel_) kernel_->stop_producer();
   // Every thread to a stop: those rp holds already are; the others are
   // interrupted and waited for (their first stop, whatever it is).
   std::vector<pid_t> stopped;
@@ -271,17 +272,9 @@ void PtraceRecorder::detach_all() {
       if (t.pending_sig) signals.emplace_back(tid, t.pending_sig);
       continue;
     }
-    ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
-    int status;
-    pid_t r;
-    do r = waitpid(tid, &status, __WALL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0 || !WIFSTOPPED(status)) continue;  // it ended meanwhile
-    siginfo_t si;
-    int sig = WSTOPSIG(status);
-    if ((status >> 16) == 0 && sig != (SIGTRAP | 0x80) &&
-        ptrace(PTRACE_GETSIGINFO, tid, nullptr, &si) == 0)
-      signals.emplace_back(tid, sig);
+    int resend = 0;
+    if (!stop_for_detach(tid, &resend)) continue;  // it ended meanwhile
+    if (resend) signals.emplace_back(tid, resend);
     stopped.push_back(tid);
   }
   if (before_detach_) before_detach_(stopped);
@@ -290,6 +283,53 @@ void PtraceRecorder::detach_all() {
   tasks_.clear();
   groups_.clear();
   detached_ = true;
+}
+
+namespace {
+
+// SIGSTOP is pending for thread tid (its own or its process's).
+bool sigstop_pending(pid_t tid) {
+  std::ifstream st("/proc/" + std::to_string(tid) + "/status");
+  const uint64_t bit = uint64_t{1} << (SIGSTOP - 1);
+  for (std::string line; std::getline(st, line);)
+    if (line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0)
+      if (std::stoull(line.substr(7), nullptr, 16) & bit) return true;
+  return false;
+}
+
+}  // namespace
+
+bool PtraceRecorder::stop_for_detach(pid_t tid, int* resend) {
+  *resend = 0;
+  ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+  // Events-only: a SIGSTOP of the producer's (a stall) is taken here, its
+  // record completed, and not passed on: it would stop the process after rp
+  // left. One still pending behind the interrupt is let in first (a bounded
+  // number of times: a thread may also be dying meanwhile).
+  for (int tries = 0;; tries++) {
+    int status;
+    pid_t r;
+    do r = waitpid(tid, &status, __WALL);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 || !WIFSTOPPED(status)) return false;
+    if ((status >> 16) == PTRACE_EVENT_EXIT) {  // on its way out: nothing to undo in it
+      ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+      return false;
+    }
+    int sig = WSTOPSIG(status);
+    bool signal_stop = (status >> 16) == 0 && sig != (SIGTRAP | 0x80);
+    if (kernel_ && signal_stop && sig == SIGSTOP) {
+      auto lk = kernel_->lock_writer();
+      if (kernel_->on_stop_signal(tid)) return true;
+    }
+    if (kernel_ && !signal_stop && tries < 8 && sigstop_pending(tid)) {
+      ptrace(PTRACE_CONT, tid, nullptr, 0);
+      continue;
+    }
+    siginfo_t si;
+    if (signal_stop && ptrace(PTRACE_GETSIGINFO, tid, nullptr, &si) == 0) *resend = sig;
+    return true;
+  }
 }
 
 void PtraceRecorder::handle_stop(pid_t tid, int status) {
@@ -638,6 +678,12 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       }
       break;
     }
+    case PTRACE_EVENT_STOP:
+      // A child of a process rp attached to (PTRACE_SEIZE) starts with this
+      // stop, not with SIGSTOP: a SIGSTOP that comes later is a real one (or
+      // the kernel capture's stall), not the initial stop.
+      t.initial_stop_pending = false;
+      break;
     case PTRACE_EVENT_EXIT:
       task_dying(t);
       return;

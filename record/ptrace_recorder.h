@@ -137,6 +137,10 @@ class PtraceRecorder {
   void refuse_note(const std::string& what);
   int loop();
   void detach_all();
+  // Interrupts running thread tid and waits for its stop; false if it ended
+  // (or is ending: then it is detached already).
+  // *resend: the signal it stopped for, to send again once detached.
+  bool stop_for_detach(pid_t tid, int* resend);
 
   TraceWriter& w_;
   EventsOnlyHooks* kernel_ = nullptr;  // events-only mode

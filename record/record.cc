@@ -69,14 +69,12 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
 }  // namespace
 
 int record_main(const RecordOptions& opts) {
-  if (opts.attach_pid > 0 && opts.backend == "ptrace")  // replayable: from a snapshot
+  if (opts.attach_pid > 0)  // replayable: from a snapshot
     return record_attach(opts, write_environment_meta);
-  if (opts.attach_pid > 0 || !opts.comm.empty()) {  // running processes: kernel capture only
-    std::string name = opts.attach_pid > 0 ? "pid" + std::to_string(opts.attach_pid) : opts.comm;
+  if (!opts.comm.empty()) {  // processes by name: kernel capture only
     bool named = !opts.output.empty();
-    TraceOutput out(named ? opts.output : pick_output_name(name), {}, named, opts.share);
-    int code = record_observe(out.temp_path(), opts.backend, opts.attach_pid, opts.comm,
-                              opts.quiet);
+    TraceOutput out(named ? opts.output : pick_output_name(opts.comm), {}, named, opts.share);
+    int code = record_observe(out.temp_path(), opts.backend, 0, opts.comm, opts.quiet);
     out.commit();
     return code;
   }
@@ -157,19 +155,7 @@ int record_main(const RecordOptions& opts) {
   w.set_meta("exit_status", static_cast<int64_t>(status));
   w.set_meta("exit_code", static_cast<int64_t>(code));
   w.set_meta("duration_ms", static_cast<int64_t>(ms));
-  w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
-  w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
-  RegionLoss loss = rec.region_loss();
-  std::optional<uint64_t> lost = loss.total();
-  if (kc) {
-    kc->write_meta();  // its counters replace the ptrace ones above
-    loss += kc->tracee_loss();
-    auto k = kc->lost();  // its tracee_loss() included
-    lost = k ? std::optional<uint64_t>(*lost + *k) : std::nullopt;
-  }
-  w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
-  w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
-  set_lost_meta(w, lost);
+  write_capture_meta(w, rec, kc.get());
   w.finish();
   out.commit();
   return code;

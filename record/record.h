@@ -11,8 +11,9 @@ struct RecordOptions {
   std::string backend = "auto";    // auto | ptrace | bpf | kmod
   bool quiet = false;
   bool share = false;              // trace mode 0666 minus umask instead of 0600
-  // Instead of a program: a running process (-p) or every process with this
-  // command name (--name), recorded by a kernel backend only; not replayable.
+  // Instead of a program: a running process (-p, replayable from a snapshot
+  // taken at the attach) or every process with this command name (--name,
+  // a kernel backend only; not replayable).
   int attach_pid = 0;
   std::string comm;
 };

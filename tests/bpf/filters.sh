@@ -1,7 +1,8 @@
 #!/bin/bash
 # The prototype's filters at the kernel level: --name records every process
-# with that command name and nothing else; -p records a running process (and
-# its new children) until it exits. Neither trace is replayable, and rp says so.
+# with that command name and nothing else (not replayable, and rp says so);
+# -p records a running process (and its new children) until it exits, from
+# a snapshot: replayable.
 . "$(dirname "$0")/lib.sh"
 require_bpf
 
@@ -43,8 +44,13 @@ for p in $(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$TMP/p.out"); do
 done
 grep -qE " $target +wait4\(" "$TMP/p.dump" || fail "-p: the shell's own wait4 not recorded"
 run "$TMP/p.rep" "$TMP/p.rep.err" "$RP" replay "$TMP/p.db"
-assert_rp_error "$TMP/p.rep.err" "$STATUS" "replaying a -p trace"
+# The children exec'd after the attach: laid out as replay lays them out, and
+# every record of theirs kept (a seized process's children start with an
+# event stop, so their first stall's SIGSTOP is not taken for their start).
+assert_eq "$STATUS" 0 "-p: replay's exit status"
+assert_eq "$(info_field p 'lost records')" 0 "-p: lost records"
 assert_eq "$(info_field p exit)" "exited with 0" "-p: exit status"
+assert_eq "$(info_field p backend)" bpf "-p: rp info backend"
 
 # attach_sleeper NAME: rp record -p on a new sleep into $TMP/NAME.db; sets
 # VICTIM (the sleep) and REC (rp), once rp says it is recording.
@@ -61,7 +67,8 @@ attach_sleeper() {
 note "-p: a process killed by a signal is recorded as such, not as exit 0"
 attach_sleeper k
 kill -TERM "$VICTIM"
-wait "$REC" || { show "$TMP/k.err"; fail "-p (killed): rp record exited $?"; }
+wait "$REC"
+assert_eq "$?" 143 "-p (killed): rp record's exit status (the process's)"
 assert_eq "$(info_field k exit)" "killed by SIGTERM" "-p: exit status of a killed process"
 
 note "-p: stopped with Ctrl-C before the process ended: its exit status is unknown"
@@ -73,6 +80,8 @@ assert_eq "$(info_field i exit)" "unknown (not observed)" "-p: exit status not o
 note "errors"
 run "$TMP/e.out" "$TMP/e.err" "$RP" record -p 999999999 -o "$TMP/e.db"
 assert_rp_error "$TMP/e.err" "$STATUS" "-p of a missing process"
-run "$TMP/e.out" "$TMP/e.err" "$RP" record --backend=ptrace -p $$ -o "$TMP/e.db"
-assert_rp_error "$TMP/e.err" "$STATUS" "-p with ptrace"
+run "$TMP/e.out" "$TMP/e.err" "$RP" record --backend=bpf -p $$ -o "$TMP/e.db"
+assert_rp_error "$TMP/e.err" "$STATUS" "-p of rp's own ancestor"
+run "$TMP/e.out" "$TMP/e.err" "$RP" record --backend=ptrace --name "$name" -o "$TMP/e.db"
+assert_rp_error "$TMP/e.err" "$STATUS" "--name with ptrace"
 echo PASS

@@ -37,11 +37,12 @@ assert_no_loss() { # NAME
     assert_eq "$(info_field "$1" 'lost records')" 0 "$1: lost records"
 }
 
-# rp says "recording ..." once its programs are attached.
+# rp says "recording ..." once its programs are attached (--name), or
+# "attached to process ..." once it has taken the snapshot (-p).
 wait_recording() { # STDERR_FILE
     local i
     for i in $(seq 300); do
-        grep -q '^rp: recording' "$1" && return 0
+        grep -qE '^rp: (recording|attached to process)' "$1" && return 0
         sleep 0.1
     done
     show "$1"
@@ -49,8 +50,8 @@ wait_recording() { # STDERR_FILE
 }
 
 # record_shell NAME SCRIPT [ARGS...]: runs SCRIPT in a bash (ARGS as $0, $1...)
-# once `rp record -p` has attached to that bash; waits for the recording to
-# end. The trace is $TMP/NAME.db, rp's stderr $TMP/NAME.err, the bash's pid
+# once `rp record -p` has attached to that bash (blocked opening a FIFO);
+# waits for the recording to end. The trace is $TMP/NAME.db, rp's stderr $TMP/NAME.err, the bash's pid
 # TARGET.
 record_shell() {
     local name=$1 script=$2 go=$TMP/$1.go rec

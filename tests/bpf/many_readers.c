@@ -2,7 +2,12 @@
  * 1 MiB read and one 192 KiB read from /dev/zero into a buffer it then marks,
  * with 64 getpid calls between rounds. With a small ring the eBPF producer
  * cannot take most of this: the records must go through the stop-and-read path
- * (tests/bpf/zero_loss.sh). Prints the total bytes read. */
+ * (tests/bpf/zero_loss.sh). Prints the total bytes read.
+ *
+ * many_readers THREADS READS GO_FIFO: the threads are made first and wait (in
+ * futex, on a barrier) while the main thread prints "ready" and waits (in
+ * read) for a line on GO_FIFO: rp record -p attaches meanwhile, with every
+ * thread inside a blocking syscall (tests/bpf/zero_loss_attach.sh). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,6 +17,8 @@
 #include <unistd.h>
 
 static int reads;
+static pthread_barrier_t start;
+static int wait_for_go;
 
 static void *reader(void *arg)
 {
@@ -21,6 +28,8 @@ static void *reader(void *arg)
 	int fd = open("/dev/zero", O_RDONLY);
 	if (!buf || fd < 0)
 		return (void *)-1L;
+	if (wait_for_go)
+		pthread_barrier_wait(&start);
 	for (int i = 0; i < reads; i++) {
 		for (int k = 0; k < 2; k++) {
 			ssize_t n = read(fd, buf, sizes[k]);
@@ -39,18 +48,30 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: many_readers THREADS READS\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: many_readers THREADS READS [GO_FIFO]\n");
 		return 2;
 	}
 	int n = atoi(argv[1]);
 	reads = atoi(argv[2]);
 	if (n < 1 || n > 64 || reads < 0)
 		return 2;
+	wait_for_go = argc == 4;
+	if (wait_for_go && pthread_barrier_init(&start, NULL, (unsigned)n + 1))
+		return 1;
 	pthread_t t[64];
 	for (long i = 0; i < n; i++)
 		if (pthread_create(&t[i], NULL, reader, (void *)i))
 			return 1;
+	if (wait_for_go) {
+		printf("ready\n");
+		fflush(stdout);
+		int go = open(argv[3], O_RDONLY);
+		char c;
+		if (go < 0 || read(go, &c, 1) != 1)
+			return 1;
+		pthread_barrier_wait(&start);
+	}
 	long total = 0;
 	for (int i = 0; i < n; i++) {
 		void *r;

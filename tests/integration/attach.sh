@@ -1,5 +1,6 @@
 #!/bin/bash
-# `rp record -p PID --backend=ptrace` (issue 14): a server that has served
+# `rp record -p PID --backend=$ATTACH_BACKEND` (issue 14; ptrace, and bpf as
+# ctest's bpf.attach): a server that has served
 # requests and holds state in memory is attached to; it serves more, then
 # crashes on one request. Replay starts from the snapshot taken at the attach:
 # the same answers (which need the state from before the attach) and the same
@@ -107,14 +108,23 @@ start_server d
 send d "set k v" "vdso"
 vdso_before=$(tail -1 "$TMP/d.out")
 before=$(wc -l <"$TMP/d.out")
+cpus() { sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$SERVER_PID/status"; }
+personality_before=$(cat "/proc/$SERVER_PID/personality")
+cpus_before=$(cpus)
 attach d
 send d "count" "tsc" "time" "cpu"
 kill -INT "$RP_PID"
 wait "$RP_PID"
 assert_eq "$?" 0 "rp record -p after Ctrl-C: exit status"
 assert_contains "$TMP/d.rec.err" "detached from process $SERVER_PID" "rp's message"
+# Everything rp changed is undone without a complaint (under a kernel
+# backend's seccomp filter rseq stays unregistered: rp does not try).
+! grep -q "warning" "$TMP/d.rec.err" || { show "$TMP/d.rec.err"; fail "rp warned at the detach"; }
 tracer=$(sed -n 's/^TracerPid:\s*//p' "/proc/$SERVER_PID/status")
 assert_eq "$tracer" 0 "TracerPid of the server after the detach"
+# Programs it runs are randomized again; kernel backends: its CPUs are its own.
+assert_eq "$(cat "/proc/$SERVER_PID/personality")" "$personality_before" "the server's personality after the detach"
+assert_eq "$(cpus)" "$cpus_before" "the server's CPU affinity after the detach"
 tail -n "+$((before + 1))" "$TMP/d.out" >"$TMP/d.rec"
 send d "get k" "tsc" "vdso" "count"
 tail -4 "$TMP/d.out" >"$TMP/d.after"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# `rp record -p PID --backend=ptrace` of a multithreaded process (issue 14):
+# `rp record -p PID --backend=$ATTACH_BACKEND` of a multithreaded process
+# (issue 14; ptrace, and bpf as ctest's bpf.attach_threads):
 # samples/attach_threads (a main thread reading commands from a FIFO, two
 # workers printing random bytes in a loop) is attached to while its workers
 # run; they go on printing, then either stop and are joined (pthread_join

@@ -11,10 +11,11 @@ grep -qE '^rp [0-9]+\.[0-9]+' "$out" || { show "$out"; fail "rp --version prints
 run "$out" "$err" "$RP" --help
 assert_eq "$STATUS" 0 "rp --help"
 for c in record replay dump info; do assert_contains "$out" "$c" "rp --help"; done
-# -p with the ptrace backend is replayable (a snapshot), with a kernel backend capture only.
-grep -qE -- '-p PID --backend ptrace .* replayable, from a snapshot' "$out" ||
-    { show "$out"; fail "rp --help: -p --backend ptrace not said to be replayable"; }
-grep -E 'capture only' "$out" | grep -q ptrace && { show "$out"; fail "rp --help: ptrace listed as capture only"; }
+# -p is replayable (a snapshot) with every backend; --name is capture only.
+grep -qE -- '-p PID \[--backend B\] .* replayable, from a snapshot' "$out" ||
+    { show "$out"; fail "rp --help: -p not said to be replayable"; }
+grep -E 'capture only' "$out" | grep -qE 'ptrace|-p PID' && { show "$out"; fail "rp --help: -p or ptrace listed as capture only"; }
+grep -E 'capture only' "$out" | grep -q -- '--name COMM' || { show "$out"; fail "rp --help: --name not said to be capture only"; }
 for c in record replay dump info; do
     run "$out" "$err" "$RP" "$c" --help
     assert_eq "$STATUS" 0 "rp $c --help"
@@ -23,8 +24,8 @@ done
 assert_contains "$out" "TRACE" "rp info --help"
 run "$out" "$err" "$RP" record --help
 assert_contains "$out" "--output" "rp record --help"
-tr -s ' \n' ' ' <"$out" | grep -qF -- "-p [ --pid ] arg record a running process instead: with --backend=ptrace replayable" ||
-    { show "$out"; fail "rp record --help: -p does not say ptrace records are replayable"; }
+tr -s ' \n' ' ' <"$out" | grep -qF -- "-p [ --pid ] arg record a running process instead (and its new threads and children), with any backend: replayable" ||
+    { show "$out"; fail "rp record --help: -p does not say its records are replayable with any backend"; }
 
 note "bad commands"
 run "$out" "$err" "$RP" bogus

@@ -34,9 +34,11 @@ skip() {
 kernel=/boot/vmlinuz-$kver
 bios=/usr/share/qemu/qboot.rom
 busybox=$(command -v busybox || true)
-samples="random_bytes urandom pids clock file_reader sysv_msgq buffer_kinds crash_bug stress"
+# RP_VM_SAMPLES / RP_VM_CONF: fewer samples (or conformance programs) for a
+# quicker run while working on one case (the attach case always runs).
+samples=${RP_VM_SAMPLES-"random_bytes urandom pids clock file_reader sysv_msgq buffer_kinds crash_bug stress"}
 # Conformance programs (tests/conformance/progs), built static in kmod/.
-conf="seccomp_filter"
+conf=${RP_VM_CONF-"seccomp_filter"}
 # Threads racing in user code replay exactly (issue 11): needs the recording's
 # one-CPU placement and the switch decoder (record/), and `rp info`'s
 # "switches:" line, not on main yet: RP_VM_RACE=1 adds it.
@@ -50,7 +52,7 @@ command -v cpio >/dev/null || skip "cpio not installed"
 [ -f "$module" ] || skip "no $module (linux-headers-$kver missing?)"
 for f in "$build/rp" "$build/kmod/kmod_selftest" "$build/kmod/kmod_switch_test" \
          "$build/kmod/kmod_race_sample" $(for c in $conf; do echo "$build/kmod/kmod_conf_$c"; done); do [ -x "$f" ] || skip "$f not built"; done
-for s in $samples; do
+for s in $samples line_server; do
   [ -x "$build/samples/sample_${s}_static" ] || skip "sample_${s}_static not built"
 done
 
@@ -63,6 +65,7 @@ cp "$module" "$root/rp.ko"
 cp "$build/kmod/kmod_selftest" "$build/kmod/kmod_switch_test" "$root/bin/"
 cp "$build/kmod/kmod_race_sample" "$root/samples/race"
 for s in $samples; do cp "$build/samples/sample_${s}_static" "$root/samples/$s"; done
+cp "$build/samples/sample_line_server_static" "$root/samples/line_server"
 for c in $conf; do cp "$build/kmod/kmod_conf_$c" "$root/samples/$c"; done
 # rp is dynamically linked: bring its libraries and loader along.
 cp "$build/rp" "$root/bin/rp"
@@ -147,6 +150,42 @@ if [ ! -e /selftest-only ]; then
   done
 fi
 
+if [ ! -e /selftest-only ]; then
+  # rp record -p with the module's producer: a server that has served a
+  # request is attached to, answers more (which need the state from before),
+  # then crashes on one; replay from the snapshot prints the same and crashes.
+  t0=$(now)
+  waitl() {  # waitl N: until /tmp/ls.out has N lines (60 s at most)
+    i=0
+    while [ "$(wc -l < /tmp/ls.out)" -lt "$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  }
+  mkfifo /tmp/ls.fifo
+  /samples/line_server /tmp/ls.fifo > /tmp/ls.out 2>&1 &
+  pid=$!
+  waitl 1
+  echo "set a 1" > /tmp/ls.fifo; waitl 2
+  rp record -p $pid --backend=kmod -o /tmp/at.db 2> /tmp/at.err &
+  rpid=$!
+  i=0
+  while ! grep -q "attached to process" /tmp/at.err && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  before=$(wc -l < /tmp/ls.out)
+  echo "get a" > /tmp/ls.fifo; waitl $((before + 1))
+  echo "count" > /tmp/ls.fifo; waitl $((before + 2))
+  echo "del never-stored" > /tmp/ls.fifo
+  wait $rpid; rc=$?
+  tail -n +$((before + 1)) /tmp/ls.out > /tmp/at.rec
+  check attach_record sh -c "test $rc = 139 && grep -q a=1 /tmp/at.rec"
+  taskset 1 rp replay /tmp/at.db > /tmp/at.rep 2> /tmp/at.rep.err; rrc=$?
+  check attach_replay sh -c "test $rrc = 139 && cmp -s /tmp/at.rec /tmp/at.rep"
+  rp info /tmp/at.db > /tmp/at.info 2>&1
+  check attach_lost sh -c "grep -q '^lost records: *0$' /tmp/at.info && grep -q '^backend: *kmod$' /tmp/at.info"
+  if [ $rc != 139 ] || [ $rrc != 139 ] || ! cmp -s /tmp/at.rec /tmp/at.rep; then
+    echo "  record exit $rc, replay exit $rrc"; show /tmp/at.err; show /tmp/at.rec; show /tmp/at.rep
+    show /tmp/at.rep.err; show /tmp/at.info
+  fi
+  echo "TIME attach $(now) - $t0"
+fi
+
 if [ -e /race ]; then
   # Natively the count differs from run to run; every replay must print the
   # recorded one, with the recorded switches.
@@ -194,7 +233,10 @@ tr -d '\r' < "$serial" | grep -E "^(PASS|FAIL|TIME|RP-VM|  )"
 nfail=$(tr -d '\r' < "$serial" | grep -c "^FAIL ")
 npass=$(tr -d '\r' < "$serial" | grep -c "^PASS ")
 expected=14  # checks, and the PASS line each self-test prints
-[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + 1 + 3 * $(echo $samples $conf | wc -w) ))
+# Three per sample and conformance program, crash_bug_caught, three for the attach.
+caught=0
+case " $samples " in *" crash_bug "*) caught=1 ;; esac
+[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + caught + 3 * $(echo $samples $conf | wc -w) + 3 ))
 [ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && expected=$(( expected + 5 ))
 if [ $qrc = 124 ]; then echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
 if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
