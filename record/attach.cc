@@ -446,6 +446,10 @@ int record_attach(const RecordOptions& opts,
   if (rec.detached()) {
     w.set_meta("detached", int64_t{1});
     if (!opts.quiet) std::cerr << "rp: detached from process " << pid << "; it runs on\n";
+    // A seccomp filter cannot be removed: say what stays (docs/user-guide.md).
+    if (!opts.quiet && patched.enosys_filter)
+      std::cerr << "rp: note: process " << pid << " keeps rp's seccomp filter: clone3, rseq, "
+                << "io_uring and the other calls rp refuses still fail with ENOSYS there\n";
   } else {
     code = exit_code_of(status);
     w.set_meta("exit_status", static_cast<int64_t>(status));

@@ -120,6 +120,12 @@ assert_contains "$TMP/d.rec.err" "detached from process $SERVER_PID" "rp's messa
 # Everything rp changed is undone without a complaint (under a kernel
 # backend's seccomp filter rseq stays unregistered: rp does not try).
 ! grep -q "warning" "$TMP/d.rec.err" || { show "$TMP/d.rec.err"; fail "rp warned at the detach"; }
+# What a kernel backend cannot undo (its seccomp filter) is said, once.
+if [ "$ATTACH_BACKEND" = ptrace ]; then
+    ! grep -q "keeps rp's seccomp filter" "$TMP/d.rec.err" || fail "ptrace: a seccomp note at the detach"
+else
+    assert_contains "$TMP/d.rec.err" "keeps rp's seccomp filter" "the note on the filter left behind"
+fi
 tracer=$(sed -n 's/^TracerPid:\s*//p' "/proc/$SERVER_PID/status")
 assert_eq "$tracer" 0 "TracerPid of the server after the detach"
 # Programs it runs are randomized again; kernel backends: its CPUs are its own.
