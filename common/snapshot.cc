@@ -305,8 +305,10 @@ std::vector<std::string> snapshot_problems(TraceReader& r) {
   check_threads(r, out, kSnapshotRegsBytes);
   check_sigactions(r, out);
   check_thread_exit(r, out);
-  if (r.count("snapshot_threads") > 0 && r.meta_or("mode", "") != "attach")
-    out.push_back("snapshot: the trace is not an attach recording");
+  // Snapshots come from an attach or from the flight recorder (--ring).
+  if (r.count("snapshot_threads") > 0 && r.meta_or("mode", "") != "attach" &&
+      !r.meta("ring_bytes"))
+    out.push_back("snapshot: the trace is neither an attach nor a --ring recording");
   return out;
 }
 

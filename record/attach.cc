@@ -25,6 +25,7 @@
 #include "inject.h"
 #include "ptrace_recorder.h"
 #include "render.h"
+#include "ring.h"
 #include "take_snapshot.h"
 #include "tracee_mem.h"
 #include "trace_output.h"
@@ -284,6 +285,11 @@ int record_attach(const RecordOptions& opts,
               << pause_us / 1000 << " ms; Ctrl-C detaches\n";
 
   PtraceRecorder rec(w);
+  std::unique_ptr<Ring> ring;
+  if (opts.ring_bytes) {
+    ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);
+    rec.set_ring(ring.get(), [&] { ring->save_next_to(out.target()); });
+  }
   int status = rec.run_attached(pid, tids, stop, [&](const std::vector<pid_t>& stopped) {
     unpatch_process(patched, stopped);
   });
@@ -305,7 +311,11 @@ int record_attach(const RecordOptions& opts,
     w.set_meta("exit_status", static_cast<int64_t>(status));
     w.set_meta("exit_code", static_cast<int64_t>(code));
   }
+  if (ring) ring->write_meta();
   w.finish();
+  if (ring && !keep_trace(*parse_save_on(opts.save_on.empty() ? "crash" : opts.save_on), status,
+                          rec.detached(), opts.quiet))
+    return code;  // `out` removes the trace
   out.commit();
   return code;
 }

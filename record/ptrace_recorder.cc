@@ -19,6 +19,8 @@
 #include <sstream>
 
 #include "blob.h"
+#include "inject.h"
+#include "ring.h"
 #include "exec_files.h"
 #include "sysv_sem.h"
 #include "insn.h"
@@ -215,6 +217,7 @@ int PtraceRecorder::loop() {
   if (detach_on_)
     for (int sig = 1; sig < NSIG; sig++)
       if (sigismember(&*detach_on_, sig) == 1) sigaddset(&chld, sig);
+  if (save_) sigaddset(&chld, SIGUSR2);
   ScopedSignalMask block_chld(SIG_BLOCK, chld);
   unique_fd sigchld(signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigchld) throw_errno("signalfd");
@@ -244,10 +247,13 @@ int PtraceRecorder::loop() {
     pollfd p{sigchld_fd_, POLLIN, 0};
     if (timeout_ms != 0) poll(&p, 1, timeout_ms);
     signalfd_siginfo si;
-    bool detach = false;
-    while (read(sigchld_fd_, &si, sizeof si) == sizeof si)
+    bool detach = false, save = false;
+    while (read(sigchld_fd_, &si, sizeof si) == sizeof si) {
       if (detach_on_ && sigismember(&*detach_on_, static_cast<int>(si.ssi_signo)) == 1)
         detach = true;
+      if (save_ && si.ssi_signo == SIGUSR2) save = true;
+    }
+    if (save) save_();
     if (detach) {
       detach_all();
       break;
@@ -415,9 +421,28 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   w_.add_event(e);
   t.exit_regs = regs;
   t.have_exit_regs = true;
+  if (ring_ && ring_->due()) ring_snapshot(t, regs, e.seq);
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.tgid];
   make_runnable(t, 0, g.holder == t.tid);
+}
+
+// The thread is at the exit of its syscall, event `seq` recorded: with no
+// other thread or process to hold still, the process is at a point replay can
+// start from (the snapshot), right before whatever comes next.
+void PtraceRecorder::ring_snapshot(Task& t, const Regs& regs, uint64_t seq) {
+  if (tasks_.size() != 1) {
+    bool processes = false;
+    for (const auto& [tid, other] : tasks_) processes |= other.tgid != t.tgid;
+    ring_->cannot_snapshot(processes ? "the program runs a second process"
+                                     : "the program runs several threads");
+    return;
+  }
+  Regs normalized = restart_normalized(regs);
+  if (normalized.ip() != regs.ip()) return;  // a call the kernel restarts: next time
+  if (!normalized.write(t.tid)) return;      // it is gone: its exit comes next
+  ring_->snapshot(t.tgid, {t.tid}, seq);
+  t.have_exit_regs = false;  // nothing before the snapshot is "its last syscall" in replay
 }
 
 void PtraceRecorder::record_file_mapping(Task& t, Event& e) {

@@ -23,6 +23,7 @@
 #include "launch.h"
 #include "ptrace_recorder.h"
 #include "render.h"
+#include "ring.h"
 #include "kernel_capture.h"
 #include "terminal.h"
 #include "trace.h"
@@ -68,7 +69,12 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
 
 }  // namespace
 
-int record_main(const RecordOptions& opts) {
+int record_main(const RecordOptions& given) {
+  RecordOptions opts = given;
+  if (opts.ring_bytes) {
+    opts.backend = ring_backend(opts.backend, !opts.comm.empty());
+    ignore_save_requests_until_recording();
+  }
   if (opts.attach_pid > 0 && opts.backend == "ptrace")  // replayable: from a snapshot
     return record_attach(opts, write_environment_meta);
   if (opts.attach_pid > 0 || !opts.comm.empty()) {  // running processes: kernel capture only
@@ -137,6 +143,11 @@ int record_main(const RecordOptions& opts) {
   TerminalHandoff terminal(root);
   PtraceRecorder rec(w);
   rec.set_initial_exe(spec.exe_path);
+  std::unique_ptr<Ring> ring;
+  if (opts.ring_bytes) {
+    ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);
+    rec.set_ring(ring.get(), [&] { ring->save_next_to(out.target()); });
+  }
   std::unique_ptr<KernelCapture> kc;
   if (producer) {
     producer->trace_tgid(root);  // before its execve returns: that is the first record
@@ -170,7 +181,11 @@ int record_main(const RecordOptions& opts) {
   w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
   w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
   set_lost_meta(w, lost);
+  if (ring) ring->write_meta();
   w.finish();
+  if (ring && !keep_trace(*parse_save_on(opts.save_on.empty() ? "crash" : opts.save_on), status,
+                          false, opts.quiet))
+    return code;  // `out` removes the trace
   out.commit();
   return code;
 }
