@@ -311,7 +311,7 @@ int record_attach(const RecordOptions& opts,
     w.set_meta("exit_status", static_cast<int64_t>(status));
     w.set_meta("exit_code", static_cast<int64_t>(code));
   }
-  if (ring) ring->write_meta();
+  if (ring) ring->finish();
   w.finish();
   if (ring && !keep_trace(*parse_save_on(opts.save_on.empty() ? "crash" : opts.save_on), status,
                           rec.detached(), opts.quiet))

@@ -181,7 +181,7 @@ int record_main(const RecordOptions& given) {
   w.set_meta("unreadable_regions", static_cast<int64_t>(loss.unreadable));
   w.set_meta("short_reads", static_cast<int64_t>(loss.short_reads));
   set_lost_meta(w, lost);
-  if (ring) ring->write_meta();
+  if (ring) ring->finish();
   w.finish();
   if (ring && !keep_trace(*parse_save_on(opts.save_on.empty() ? "crash" : opts.save_on), status,
                           false, opts.quiet))

@@ -14,17 +14,22 @@
 #include "error.h"
 #include "render.h"
 #include "inject.h"
+#include "snapshot.h"
 #include "sqlite.h"
 #include "take_snapshot.h"
 
 namespace rp {
 namespace {
 
-// Only the latest snapshot is kept: its tables are dropped and written anew
-// (write_snapshot creates them).
 const char* const kSnapshotTables[] = {"snapshot",           "snapshot_maps",
                                        "snapshot_mem",       "snapshot_threads",
                                        "snapshot_sigactions", "snapshot_thread_exit"};
+const char* const kNext = "next_";  // the newest snapshot's tables (write_snapshot)
+
+void drop_tables(sql::Db& db, const std::string& prefix) {
+  for (const char* t : kSnapshotTables)
+    db.exec(("DROP TABLE IF EXISTS " + prefix + t).c_str());
+}
 
 int64_t pragma(sql::Db& db, const char* name) {
   sql::Stmt st(db, (std::string("PRAGMA ") + name).c_str());
@@ -118,23 +123,45 @@ void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq) {
   auto t0 = std::chrono::steady_clock::now();
   uint64_t insn = vdso_syscall_insn(tgid);
   if (!insn) throw Error("record: --ring needs the process's vDSO to take a snapshot");
-  sql::Db& db = w_.db();
-  for (const char* t : kSnapshotTables) db.exec((std::string("DROP TABLE IF EXISTS ") + t).c_str());
-  SnapshotStats st = take_snapshot(w_, tgid, tids, insn);
-  drop_before(seq);
-  auto pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - t0).count();
+  if (next_) promote_next();
+  Pending p;
+  p.seq = seq;
+  p.time_ns = clock_ns(CLOCK_MONOTONIC);
+  p.stats = take_snapshot(w_, tgid, tids, insn, kNext);
+  p.pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now() - t0).count();
+  next_ = p;
   snapshots_++;
-  w_.set_meta("snapshot_seq", static_cast<int64_t>(seq));
-  w_.set_meta("snapshot_time_ns", clock_ns(CLOCK_MONOTONIC));
-  w_.set_meta("snapshot_pause_us", static_cast<int64_t>(pause_us));
-  w_.set_meta("snapshot_bytes_read", static_cast<int64_t>(st.bytes_read));
-  w_.set_meta("snapshot_bytes_stored", static_cast<int64_t>(st.bytes_stored));
-  w_.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(st.unreadable_pages));
   write_meta();
   w_.checkpoint();
   used_at_snapshot_ = used_bytes();
   max_file_bytes_ = std::max(max_file_bytes_, file_size(path_));
+}
+
+// The newest snapshot becomes the one the trace starts from: the one before
+// it and every event up to it go. Its rows move between tables; its contents
+// (blobs) stay where they are.
+void Ring::promote_next() {
+  sql::Db& db = w_.db();
+  drop_tables(db, "");
+  db.exec(snapshot_schema());
+  for (const char* t : kSnapshotTables)
+    db.exec(("INSERT INTO " + std::string(t) + " SELECT * FROM " + kNext + t).c_str());
+  drop_tables(db, kNext);
+  drop_before(next_->seq);
+  w_.set_meta("snapshot_seq", static_cast<int64_t>(next_->seq));
+  w_.set_meta("snapshot_time_ns", next_->time_ns);
+  w_.set_meta("snapshot_pause_us", next_->pause_us);
+  w_.set_meta("snapshot_bytes_read", static_cast<int64_t>(next_->stats.bytes_read));
+  w_.set_meta("snapshot_bytes_stored", static_cast<int64_t>(next_->stats.bytes_stored));
+  w_.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(next_->stats.unreadable_pages));
+  next_.reset();
+}
+
+void Ring::finish() {
+  drop_tables(w_.db(), kNext);  // only the snapshot the trace starts from is kept
+  next_.reset();
+  write_meta();
 }
 
 // Everything up to event `seq` goes: the snapshot stands for it. Tasks that
@@ -151,7 +178,7 @@ void Ring::drop_before(uint64_t seq) {
   db.exec(
       "DELETE FROM blobs WHERE id NOT IN (SELECT blob FROM mem WHERE blob IS NOT NULL "
       "UNION SELECT blob FROM mappings WHERE blob IS NOT NULL UNION SELECT blob FROM files "
-      "UNION SELECT blob FROM snapshot_mem)");
+      "UNION SELECT blob FROM snapshot_mem)");  // next_snapshot_mem: none now
   dropped_events_ += static_cast<uint64_t>(n);
   w_.events_dropped(static_cast<uint64_t>(n));
 }
@@ -190,6 +217,7 @@ void Ring::save_copy(const std::string& path) {
   // The copy is a finished trace of the window: it ends while the process
   // still runs, as a trace rp detached from does.
   sql::Db copy(path, SQLITE_OPEN_READWRITE);
+  drop_tables(copy, kNext);
   copy.exec(
       "INSERT OR REPLACE INTO meta VALUES('event_count', (SELECT count(*) FROM events));"
       "INSERT OR REPLACE INTO meta VALUES('complete', 1);"

@@ -1,10 +1,10 @@
 // The flight recorder (`rp record --ring SIZE`, docs/design.md "Flight
 // recorder"): the trace keeps a snapshot of the process and the events after
-// it. Whenever the events written since the latest snapshot reach half the
+// it. Whenever the events written since the newest snapshot reach half the
 // ring, the recorder holds the process still and takes a new snapshot
-// (take_snapshot.h); the snapshot before it and every event up to it are then
-// deleted, so the trace always starts at a snapshot and holds between half
-// and all of SIZE bytes of events after it.
+// (take_snapshot.h); the trace then starts from the one before it (everything
+// older is deleted), so it holds between half and all of SIZE bytes of
+// events after the snapshot it starts from.
 #pragma once
 #include <sys/types.h>
 
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "take_snapshot.h"
 #include "trace.h"
 
 namespace rp {
@@ -58,11 +59,19 @@ class Ring {
   // On request (SIGUSR2, rp save): save_copy to TARGET-saved-N.db next to
   // the trace's target (the first N free), and say where on stderr.
   void save_next_to(const std::string& target);
-  void write_meta();  // counters, before TraceWriter::finish
+  void write_meta();  // counters
+  void finish();      // before TraceWriter::finish: the newest snapshot goes
 
  private:
+  struct Pending {  // the newest snapshot, in the next_snapshot* tables
+    uint64_t seq = 0;
+    int64_t time_ns = 0, pause_us = 0;
+    SnapshotStats stats;
+  };
   uint64_t used_bytes();
+  void promote_next();
   void drop_before(uint64_t seq);
+  std::optional<Pending> next_;
   TraceWriter& w_;
   std::string path_;
   uint64_t bytes_;
