@@ -135,6 +135,7 @@ void PtraceRecorder::release_slot(Task& t) {
 }
 
 void PtraceRecorder::schedule(Group& g) {
+  if (holding_) return;  // a snapshot is being taken (ring_snapshot)
   while (g.holder == 0 && !g.runnable.empty()) {
     pid_t tid = g.runnable.front();
     g.runnable.erase(g.runnable.begin());
@@ -427,22 +428,95 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   make_runnable(t, 0, g.holder == t.tid);
 }
 
-// The thread is at the exit of its syscall, event `seq` recorded: with no
-// other thread or process to hold still, the process is at a point replay can
-// start from (the snapshot), right before whatever comes next.
+// The thread is at the exit of its syscall, event `seq` recorded. Every
+// other thread of the process is held still too (none may run user code
+// now; one inside a syscall is interrupted: a call the interrupt cut short is
+// rewound to be made again, its entry forgotten, as at an attach), and the
+// snapshot is taken there: replay starts from it, right before whatever comes
+// next. Whatever the attempt meets that a snapshot cannot hold (a pending
+// signal, a thread being born or dying) puts it off to the next due().
 void PtraceRecorder::ring_snapshot(Task& t, const Regs& regs, uint64_t seq) {
-  if (tasks_.size() != 1) {
-    bool processes = false;
-    for (const auto& [tid, other] : tasks_) processes |= other.tgid != t.tgid;
-    ring_->cannot_snapshot(processes ? "the program runs a second process"
-                                     : "the program runs several threads");
-    return;
+  for (const auto& [tid, o] : tasks_)
+    if (o.tgid != t.tgid) {
+      ring_->cannot_snapshot("the program runs a second process");
+      return;
+    }
+  if (!snapshot_possible(t)) return;
+  holding_ = true;  // stops are handled, nothing is resumed (schedule)
+  struct Release {
+    PtraceRecorder& r;
+    pid_t tgid;
+    ~Release() {
+      r.holding_ = false;
+      r.schedule(r.groups_[tgid]);
+    }
+  } release{*this, t.tgid};
+  std::vector<pid_t> in_kernel;
+  for (auto& [tid, o] : tasks_)
+    if (tid != t.tid && o.run == Run::kInKernel) in_kernel.push_back(tid);
+  for (pid_t tid : in_kernel) hold_in_kernel(tid);
+  if (!tasks_.count(t.tid) || !snapshot_possible(t)) return;
+  std::vector<std::pair<pid_t, Regs>> normalized;
+  for (auto& [tid, o] : tasks_) {
+    Regs now;
+    if (tid == t.tid) now = regs;
+    else if (!now.read(tid)) return;
+    Regs n = restart_normalized(now);
+    if (n.ip() != now.ip()) return;  // a recorded result the kernel will restart: later
+    normalized.emplace_back(tid, n);
   }
-  Regs normalized = restart_normalized(regs);
-  if (normalized.ip() != regs.ip()) return;  // a call the kernel restarts: next time
-  if (!normalized.write(t.tid)) return;      // it is gone: its exit comes next
-  ring_->snapshot(t.tgid, {t.tid}, seq);
-  t.have_exit_regs = false;  // nothing before the snapshot is "its last syscall" in replay
+  for (auto& [tid, n] : normalized)
+    if (!n.write(tid)) return;
+  std::vector<pid_t> all;
+  for (auto& [tid, o] : tasks_) {
+    all.push_back(tid);
+    o.have_exit_regs = false;  // nothing before the snapshot is "its last syscall" in replay
+  }
+  ring_->snapshot(t.tgid, all, std::max(seq, seq_));
+}
+
+// Every thread but `t` is held by rp at a stop it can be snapshot at.
+bool PtraceRecorder::snapshot_possible(const Task& t) {
+  for (const auto& [tid, o] : tasks_) {
+    if (tid == t.tid) continue;
+    if (o.run == Run::kRunning || o.run == Run::kDying || o.pending_sig ||
+        o.initial_stop_pending)
+      return false;
+  }
+  return true;
+}
+
+// A thread inside a syscall, stopped for a snapshot: PTRACE_INTERRUPT, then
+// its next stop. Cut short (-ERESTART*): rewound to make the call again, its
+// entry forgotten, held runnable. Anything else (the call completed, a
+// signal, its end) is handled as usual, and held too if it stops.
+void PtraceRecorder::hold_in_kernel(pid_t tid) {
+  ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+  for (;;) {
+    int status;
+    pid_t r = waitpid(tid, &status, __WALL);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return;
+    auto it = tasks_.find(tid);
+    __ptrace_syscall_info info{};
+    Regs regs;
+    if (it != tasks_.end() && WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80) &&
+        ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+        info.op == PTRACE_SYSCALL_INFO_EXIT && regs.read(tid) &&
+        restart_normalized(regs).ip() != regs.ip() && it->second.in_syscall) {
+      Task& o = it->second;
+      if (!restart_normalized(regs).write(tid)) return;
+      o.in_syscall = false;  // made again after the snapshot, recorded then
+      o.entry_seq = 0;
+      o.inputs.clear();
+      make_runnable(o, 0, false);
+      return;
+    }
+    handle_stop(tid, status);
+    it = tasks_.find(tid);  // still on its way to a stop (an event stop resumed it)?
+    if (it == tasks_.end() || (it->second.run != Run::kRunning && it->second.run != Run::kInKernel))
+      return;
+  }
 }
 
 void PtraceRecorder::record_file_mapping(Task& t, Event& e) {

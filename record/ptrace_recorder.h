@@ -88,6 +88,8 @@ class PtraceRecorder {
   void on_syscall_entry(Task& t);
   void on_syscall_exit(Task& t);
   void ring_snapshot(Task& t, const Regs& regs, uint64_t seq);
+  bool snapshot_possible(const Task& t);
+  void hold_in_kernel(pid_t tid);
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
@@ -139,6 +141,7 @@ class PtraceRecorder {
   DetachHook before_detach_;
   bool detached_ = false;
   Ring* ring_ = nullptr;
+  bool holding_ = false;  // ring_snapshot: no thread is resumed
   std::function<void()> save_;
 };
 

@@ -1,6 +1,6 @@
 /* http_server: a small single-process, single-threaded HTTP/1.0 server for
  * the flight recorder (`rp record --ring`), driven by `ab` or curl.
- * Usage: http_server PORT [MIB]  (PORT 0: any free port). Prints
+ * Usage: http_server PORT [MIB [logger]]  (PORT 0: any free port). Prints
  * "listening on PORT" once it accepts, then one line per request on stdout:
  *   GET /key?name=NAME   -> 200, body "NAME: N\n" (N, 8 digits: how often NAME was asked)
  *   GET /count           -> 200, body "served N\n"
@@ -8,10 +8,13 @@
  * BUG: /key?name= (an empty name) looks up a slot that is never filled and
  * dereferences NULL (SIGSEGV), after any number of good requests.
  * MIB: allocate that many MiB at start and fill them (not zeros): a large
- * resident process, for measuring the snapshot's pause and size. */
+ * resident process, for measuring the snapshot's pause and size.
+ * "logger" after MIB: the request lines go through a pipe to a second
+ * thread, which writes them to stdout (a thread mostly blocked in read). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,17 @@ struct slot {
 
 static struct slot *slots[SLOTS];
 static long served;
+static int log_pipe[2] = {-1, -1};
+
+static void *logger(void *arg) {
+    (void)arg;
+    char buf[512];
+    for (;;) {
+        ssize_t n = read(log_pipe[0], buf, sizeof buf);
+        if (n <= 0) return NULL;
+        if (write(1, buf, (size_t)n) < 0) return NULL;
+    }
+}
 
 static unsigned hash(const char *s) {
     unsigned h = 5381;
@@ -81,14 +95,15 @@ static void serve(int c) {
         code = 404;
         snprintf(body, sizeof body, "no such page\n");
     }
-    printf("%ld GET %s -> %d\n", served, path, code);
-    fflush(stdout);
+    char line[320];
+    int n = snprintf(line, sizeof line, "%ld GET %s -> %d\n", served, path, code);
+    if (write(log_pipe[1] >= 0 ? log_pipe[1] : 1, line, (size_t)n) < 0) return;
     reply(c, code, body);
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: http_server PORT [MIB]\n");
+        fprintf(stderr, "usage: http_server PORT [MIB [logger]]\n");
         return 2;
     }
     if (argc > 2) {
@@ -96,6 +111,10 @@ int main(int argc, char **argv) {
         char *big = malloc(bytes);
         if (!big) return 3;
         for (size_t i = 0; i < bytes; i += 64) big[i] = (char)(i >> 12 | 1);
+    }
+    if (argc > 3 && strcmp(argv[3], "logger") == 0) {
+        pthread_t t;
+        if (pipe(log_pipe) != 0 || pthread_create(&t, NULL, logger, NULL) != 0) return 4;
     }
     int s = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;

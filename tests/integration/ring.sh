@@ -11,11 +11,14 @@ RING_BYTES=$((4 << 20))
 
 # serve NAME [RP OPTIONS...]: the HTTP server recorded with --ring into
 # $TMP/NAME.db, in the background (RP_PID), once it listens (PORT).
+# SERVER_ARGS: more arguments for it.
+SERVER_ARGS=()
 serve() {
     local name=$1
     shift
     "$RP" record --backend=ptrace --ring "$RING" "$@" -o "$TMP/$name.db" -- \
-        "$SAMPLES/sample_http_server" 0 >"$TMP/$name.out" 2>"$TMP/$name.rec.err" </dev/null &
+        "$SAMPLES/sample_http_server" 0 "${SERVER_ARGS[@]}" >"$TMP/$name.out" \
+        2>"$TMP/$name.rec.err" </dev/null &
     RP_PID=$!
     BG_PIDS+=("$RP_PID")
     for _ in $(seq 1 600); do
@@ -96,6 +99,54 @@ n=$(wc -l <"$TMP/c.rep")
 tail -n "$n" "$TMP/c.out" >"$TMP/c.rec"
 assert_same_file "$TMP/c.rec" "$TMP/c.rep" "c: replay stdout vs the recording's last $n lines"
 grep -q "GET /key?name=defgh -> 200$" "$TMP/c.rep" || fail "c: the replay misses the last requests"
+
+# ---- two threads: the request lines go through a pipe to a logger thread,
+# mostly blocked in read when a snapshot is due (interrupted, made again) ----
+SERVER_ARGS=(0 logger)
+RING=1M
+serve t
+load 3000 abc
+crash t
+SERVER_ARGS=()
+RING=4M
+[ "$(meta "$TMP/t.db" ring_snapshots)" -ge 2 ] || fail "t: fewer than 2 snapshots"
+assert_eq "$(sqlite3 "$TMP/t.db" 'select count(*) from snapshot_threads')" 2 "t: threads in the snapshot"
+[ -n "$(meta "$TMP/t.db" snapshot_seq)" ] || fail "t: the trace does not start at a periodic snapshot"
+run "$TMP/t.rep" "$TMP/t.rep.err" "$RP" replay "$TMP/t.db"
+assert_eq "$STATUS" 139 "t: replay's status"
+n=$(wc -l <"$TMP/t.rep")
+[ "$n" -gt 10 ] || { show "$TMP/t.rep.err"; fail "t: the replay printed $n lines"; }
+tail -n "$n" "$TMP/t.out" >"$TMP/t.rec"
+assert_same_file "$TMP/t.rec" "$TMP/t.rep" "t: replay stdout vs the recording's last $n lines"
+
+# ---- -p: attached to a server that has served already; the trace starts
+# from a periodic snapshot, not the attach's ----
+"$SAMPLES/sample_http_server" 0 >"$TMP/p.out" 2>&1 </dev/null &
+SERVER_PID=$!
+BG_PIDS+=("$SERVER_PID")
+for _ in $(seq 1 600); do
+    PORT=$(sed -n 's/^listening on //p' "$TMP/p.out")
+    [ -n "$PORT" ] && break
+    sleep 0.1
+done
+load 50 before
+"$RP" record --ring 1M -p "$SERVER_PID" -o "$TMP/p.db" 2>"$TMP/p.rec.err" </dev/null &
+RP_PID=$!
+BG_PIDS+=("$RP_PID")
+for _ in $(seq 1 600); do
+    grep -q "attached to process" "$TMP/p.rec.err" && break
+    sleep 0.1
+done
+load 3000 abc
+crash p
+[ "$(meta "$TMP/p.db" ring_snapshots)" -ge 2 ] || fail "p: fewer than 2 snapshots"
+[ -n "$(meta "$TMP/p.db" snapshot_seq)" ] || fail "p: the trace does not start at a periodic snapshot"
+run "$TMP/p.rep" "$TMP/p.rep.err" "$RP" replay "$TMP/p.db"
+assert_eq "$STATUS" 139 "p: replay's status"
+n=$(wc -l <"$TMP/p.rep")
+[ "$n" -gt 10 ] || { show "$TMP/p.rep.err"; fail "p: the replay printed $n lines"; }
+tail -n "$n" "$TMP/p.out" >"$TMP/p.rec"
+assert_same_file "$TMP/p.rec" "$TMP/p.rep" "p: replay stdout vs the recording's last $n lines"
 
 # ---- --save-on crash (the default) keeps no trace of a normal exit ----
 run "$TMP/n.out" "$TMP/n.err" "$RP" record --backend=ptrace --ring "$RING" -o "$TMP/n.db" -- \
