@@ -422,7 +422,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   w_.add_event(e);
   t.exit_regs = regs;
   t.have_exit_regs = true;
-  if (ring_ && ring_->due()) ring_snapshot(t, regs, e.seq);
+  if (ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, e.seq);
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.tgid];
   make_runnable(t, 0, g.holder == t.tid);
@@ -430,7 +430,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
 
 // The thread is at the exit of its syscall, event `seq` recorded. Every
 // other thread of the process is held still too (none may run user code
-// now; one inside a syscall is interrupted: a call the interrupt cut short is
+// now; one inside a syscall is stopped: a call the stop cut short is
 // rewound to be made again, its entry forgotten, as at an attach), and the
 // snapshot is taken there: replay starts from it, right before whatever comes
 // next. Whatever the attempt meets that a snapshot cannot hold (a pending
@@ -486,12 +486,17 @@ bool PtraceRecorder::snapshot_possible(const Task& t) {
   return true;
 }
 
-// A thread inside a syscall, stopped for a snapshot: PTRACE_INTERRUPT, then
-// its next stop. Cut short (-ERESTART*): rewound to make the call again, its
+// A thread inside a syscall, stopped for a snapshot: a SIGSTOP from rp (a
+// program rp started is not PTRACE_SEIZEd: no PTRACE_INTERRUPT), then its
+// next stop. Cut short (-ERESTART*): rewound to make the call again, its
 // entry forgotten, held runnable. Anything else (the call completed, a
-// signal, its end) is handled as usual, and held too if it stops.
+// signal, its end) is handled as usual, and held too if it stops. The
+// SIGSTOP itself is dropped when it comes (on_signal).
 void PtraceRecorder::hold_in_kernel(pid_t tid) {
-  ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+  auto it0 = tasks_.find(tid);
+  if (it0 == tasks_.end()) return;
+  it0->second.snapshot_stop = true;
+  syscall(SYS_tgkill, it0->second.tgid, tid, SIGSTOP);
   for (;;) {
     int status;
     pid_t r = waitpid(tid, &status, __WALL);
@@ -636,6 +641,13 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     return;
   }
   if (sig == SIGSEGV && si.si_code == SI_KERNEL && emulate_trapped_insn(t)) return;
+  if (t.snapshot_stop && sig == SIGSTOP && si.si_pid == getpid()) {
+    // rp's stop for a snapshot (hold_in_kernel): not the program's, dropped.
+    t.snapshot_stop = false;
+    t.preempt_requested = false;  // one SIGSTOP pending stood for both
+    make_runnable(t, 0, true);
+    return;
+  }
   if (t.preempt_requested && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's own preemption: the thread ran user code for a whole timeslice.
     t.preempt_requested = false;

@@ -70,6 +70,7 @@ class PtraceRecorder {
     Run run = Run::kInKernel;
     int pending_sig = 0;
     bool preempt_requested = false;
+    bool snapshot_stop = false;  // rp sent SIGSTOP for a snapshot (hold_in_kernel)
     bool in_syscall = false;
     bool initial_stop_pending = false;
     bool skip_enosys = false;
