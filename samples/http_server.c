@@ -10,7 +10,9 @@
  * MIB: allocate that many MiB at start and fill them (not zeros): a large
  * resident process, for measuring the snapshot's pause and size.
  * "logger" after MIB: the request lines go through a pipe to a second
- * thread, which writes them to stdout (a thread mostly blocked in read). */
+ * thread, which writes them to stdout and acknowledges each write before the
+ * request is answered (so the logger is mostly blocked in read), and a
+ * third thread waits forever in a read nothing answers. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,7 +32,17 @@ struct slot {
 
 static struct slot *slots[SLOTS];
 static long served;
-static int log_pipe[2] = {-1, -1};
+static int log_pipe[2] = {-1, -1}, ack_pipe[2] = {-1, -1};
+
+/* Waits for a line on a pipe nobody writes: a thread blocked for good. */
+static void *idle(void *arg) {
+    (void)arg;
+    int never[2];
+    char c;
+    if (pipe(never) != 0) return NULL;
+    ssize_t n = read(never[0], &c, 1);
+    return (void *)n;
+}
 
 static void *logger(void *arg) {
     (void)arg;
@@ -38,7 +50,7 @@ static void *logger(void *arg) {
     for (;;) {
         ssize_t n = read(log_pipe[0], buf, sizeof buf);
         if (n <= 0) return NULL;
-        if (write(1, buf, (size_t)n) < 0) return NULL;
+        if (write(1, buf, (size_t)n) < 0 || write(ack_pipe[1], "", 1) != 1) return NULL;
     }
 }
 
@@ -98,6 +110,8 @@ static void serve(int c) {
     char line[320];
     int n = snprintf(line, sizeof line, "%ld GET %s -> %d\n", served, path, code);
     if (write(log_pipe[1] >= 0 ? log_pipe[1] : 1, line, (size_t)n) < 0) return;
+    char ack;
+    if (log_pipe[1] >= 0 && read(ack_pipe[0], &ack, 1) != 1) return;
     reply(c, code, body);
 }
 
@@ -113,8 +127,10 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < bytes; i += 64) big[i] = (char)(i >> 12 | 1);
     }
     if (argc > 3 && strcmp(argv[3], "logger") == 0) {
-        pthread_t t;
-        if (pipe(log_pipe) != 0 || pthread_create(&t, NULL, logger, NULL) != 0) return 4;
+        pthread_t t, u;
+        if (pipe(log_pipe) != 0 || pipe(ack_pipe) != 0 ||
+            pthread_create(&t, NULL, logger, NULL) != 0 || pthread_create(&u, NULL, idle, NULL) != 0)
+            return 4;
     }
     int s = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;

@@ -101,8 +101,10 @@ tail -c "$(stat -c %s "$TMP/c.rep")" "$TMP/c.out" >"$TMP/c.rec"
 assert_same_file "$TMP/c.rec" "$TMP/c.rep" "c: replay stdout vs the end of the recording's"
 grep -q "GET /key?name=defgh -> 200$" "$TMP/c.rep" || fail "c: the replay misses the last requests"
 
-# ---- two threads: the request lines go through a pipe to a logger thread,
-# mostly blocked in read when a snapshot is due (interrupted, made again) ----
+# ---- three threads: the request lines go through a pipe to a logger thread,
+# often blocked in read when a snapshot is due, and a third one is always
+# blocked in read: each is stopped, and makes its read again after the
+# snapshot ----
 SERVER_ARGS=(0 logger)
 RING=1M
 serve t
@@ -111,7 +113,7 @@ crash t
 SERVER_ARGS=()
 RING=4M
 [ "$(meta "$TMP/t.db" ring_snapshots)" -ge 2 ] || fail "t: fewer than 2 snapshots"
-assert_eq "$(sqlite3 "$TMP/t.db" 'select count(*) from snapshot_threads')" 2 "t: threads in the snapshot"
+assert_eq "$(sqlite3 "$TMP/t.db" 'select count(*) from snapshot_threads')" 3 "t: threads in the snapshot"
 [ -n "$(meta "$TMP/t.db" snapshot_seq)" ] || fail "t: the trace does not start at a periodic snapshot"
 run "$TMP/t.rep" "$TMP/t.rep.err" "$RP" replay "$TMP/t.db"
 assert_eq "$STATUS" 139 "t: replay's status"
