@@ -164,6 +164,8 @@ run "$TMP/e.out" "$TMP/e.err" "$RP" record --backend=ptrace --ring "$RING" --sav
     -o "$TMP/e.db" -- "$SAMPLES/sample_pids"
 assert_eq "$STATUS" 0 "e: rp record's status"
 [ -f "$TMP/e.db" ] || fail "e: --save-on exit kept no trace"
+run "$TMP/b.out" "$TMP/b.err" "$RP" record --ring 12X -- /bin/true
+assert_rp_error "$TMP/b.err" "$STATUS" "--ring 12X"
 # The kernel backends do not have it yet: one line, exit 125.
 run "$TMP/k.out" "$TMP/k.err" "$RP" record --backend=bpf --ring "$RING" -o "$TMP/k.db" -- /bin/true
 assert_rp_error "$TMP/k.err" "$STATUS" "--ring with --backend=bpf"
@@ -181,6 +183,17 @@ saved=$(sed -n 's/^rp: saved the current window ([0-9]* events) to //p' "$TMP/u.
 assert_eq "$saved" "$TMP/u-saved-1.db" "u: the saved window's name"
 lines_at_save=$(wc -l <"$TMP/u.out")
 load 200 xyz  # still recording: the server answers
+# rp save does the same, and only to an rp process.
+run "$TMP/s.out" "$TMP/s.err" "$RP" save "$RP_PID"
+assert_eq "$STATUS" 0 "rp save"
+for _ in $(seq 1 600); do
+    grep -q "to $TMP/u-saved-2.db$" "$TMP/u.rec.err" && break
+    sleep 0.1
+done
+[ -f "$TMP/u-saved-2.db" ] || { show "$TMP/u.rec.err"; fail "u: rp save wrote no second window"; }
+run "$TMP/s.out" "$TMP/s.err" "$RP" save "$$"
+assert_rp_error "$TMP/s.err" "$STATUS" "rp save to a process that is not rp"
+load 100 xyz
 crash u
 [ ! -e "$TMP/u.db" ] || fail "u: --save-on never kept the trace"
 assert_contains "$TMP/u.rec.err" "--save-on never keeps no trace" "u: rp says so"
