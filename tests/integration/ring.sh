@@ -153,6 +153,21 @@ n=$(wc -l <"$TMP/p.rep")
 tail -c "$(stat -c %s "$TMP/p.rep")" "$TMP/p.out" >"$TMP/p.rec"
 assert_same_file "$TMP/p.rec" "$TMP/p.rep" "p: replay stdout vs the end of the recording's"
 
+# ---- a program that forks: no snapshot while a child runs (said on stderr
+# and in the meta, nothing dropped meanwhile), snapshots again once alone ----
+run "$TMP/f.out" "$TMP/f.err" "$RP" record --backend=ptrace --ring 64K --save-on exit \
+    -o "$TMP/f.db" -- /bin/bash -c 'for i in $(seq 1 150); do /bin/echo $i; done'
+assert_eq "$STATUS" 0 "f: rp record's status"
+assert_contains "$TMP/f.err" "rp: --ring: the program runs a second process: no snapshot can be taken" \
+    "f: rp says why it keeps every event"
+assert_eq "$(meta "$TMP/f.db" ring_unpruned)" "the program runs a second process" "f: meta ring_unpruned"
+[ "$(meta "$TMP/f.db" ring_snapshots)" -ge 2 ] || fail "f: no snapshots between the children"
+run "$TMP/f.rep" "$TMP/f.rep.err" "$RP" replay "$TMP/f.db"
+assert_eq "$STATUS" 0 "f: replay's status"
+[ -s "$TMP/f.rep" ] || { show "$TMP/f.rep.err"; fail "f: the replay printed nothing"; }
+tail -c "$(stat -c %s "$TMP/f.rep")" "$TMP/f.out" >"$TMP/f.rec"
+assert_same_file "$TMP/f.rec" "$TMP/f.rep" "f: replay stdout vs the end of the recording's"
+
 # ---- --save-on crash (the default) keeps no trace of a normal exit ----
 run "$TMP/n.out" "$TMP/n.err" "$RP" record --backend=ptrace --ring "$RING" -o "$TMP/n.db" -- \
     "$SAMPLES/sample_pids"
