@@ -366,7 +366,8 @@ int save_main(const std::vector<std::string>& args) {
   if (name != "rp")
     throw Error("save: process " + args[0] + " is not rp" +
                 (name.empty() ? std::string(" (no such process)") : " (it is " + name + ")"));
-  if (kill(pid, SIGUSR2) != 0) throw Error("save: cannot signal process " + args[0] + ": " + strerror(errno));
+  if (kill(pid, SIGUSR2) != 0)
+    throw Error("save: cannot signal process " + args[0] + ": " + strerror(errno));
   std::cerr << "rp: asked rp " << pid << " to save its window (it prints the file name)\n";
   return 0;
 }

@@ -519,8 +519,8 @@ void PtraceRecorder::hold_in_kernel(pid_t tid) {
     }
     handle_stop(tid, status);
     it = tasks_.find(tid);  // still on its way to a stop (an event stop resumed it)?
-    if (it == tasks_.end() || (it->second.run != Run::kRunning && it->second.run != Run::kInKernel))
-      return;
+    if (it == tasks_.end()) return;
+    if (it->second.run != Run::kRunning && it->second.run != Run::kInKernel) return;
   }
 }
 
