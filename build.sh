@@ -15,7 +15,7 @@ PACKAGES=(
   llvm-14-dev libcapstone-dev libzydis-dev libseccomp-dev libdw-dev
   clang libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev
   linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
-  gdb gdb-multiarch lldb-14 strace python3 xz-utils
+  gdb gdb-multiarch lldb-14 strace python3 xz-utils apache2-utils
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-system-arm
 )
 

@@ -1,8 +1,10 @@
 // rp: record a program's syscalls into one SQLite file, replay them exactly.
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <boost/program_options.hpp>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "error.h"
@@ -13,6 +15,7 @@
 #include "record.h"
 #include "render.h"
 #include "replayer.h"
+#include "ring.h"
 #include "trace.h"
 #include "trace_check.h"
 
@@ -31,6 +34,10 @@ const char* kUsage =
     "  record [-o TRACE] [--backend B] [--] PROGRAM [ARGS...]   record a run\n"
     "  record -p PID [--backend B] [-o TRACE]                   attach: replayable, from a snapshot\n"
     "  record --name COMM [--backend auto|bpf|kmod]             capture only (not replayable)\n"
+    "  record --ring SIZE [--save-on crash|exit|never] (-p PID | -- PROGRAM...)\n"
+    "                          flight recorder: keep the last SIZE of events (ptrace only)\n"
+    "  save RP_PID                                              a --ring recording writes its\n"
+    "                          current window next to its trace (as kill -USR2 RP_PID)\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
     "  replay -g [-x FILE] [--goto N] TRACE                     debug the replay in gdb\n"
     "  replay -p PID | -f PID TRACE                             debug one process of it in gdb\n"
@@ -108,6 +115,12 @@ int cmd_record(const std::vector<std::string>& args) {
       "share", po::bool_switch(&ro.share),
       "create the trace readable by others (0666 minus umask; default 0600: it holds the "
       "environment and everything the program read)")(
+      "ring", po::value<std::string>(),
+      "flight recorder: keep about the last SIZE bytes of events (e.g. 64M), from periodic "
+      "snapshots; ptrace backend only for now (bpf/kmod: refused)")(
+      "save-on", po::value(&ro.save_on),
+      "with --ring, when the trace is kept: crash (default: the program was killed by a "
+      "signal), exit (always), never (only windows saved with SIGUSR2 / rp save)")(
       "quiet,q", po::bool_switch(&ro.quiet), "no messages from rp");
   // rp's options come from `opts` alone (which take a value, bundles like
   // -qo, --opt=value); they end at "--" or at the program: its own options
@@ -123,6 +136,17 @@ int cmd_record(const std::vector<std::string>& args) {
   }
   ro.argv = po::collect_unrecognized(parsed.options, po::include_positional);
   check_what_to_record(vm, ro);
+  if (vm.count("ring")) {
+    auto bytes = parse_size(vm["ring"].as<std::string>());
+    if (!bytes || *bytes < (64u << 10))
+      throw UsageError("record: --ring needs a size of at least 64K (e.g. 64M), not '" +
+                       vm["ring"].as<std::string>() + "'");
+    ro.ring_bytes = *bytes;
+  }
+  if (vm.count("save-on") && !parse_save_on(ro.save_on))
+    throw UsageError("record: --save-on is crash, exit or never, not '" + ro.save_on + "'");
+  if (vm.count("save-on") && !ro.ring_bytes)
+    throw UsageError("record: --save-on goes with --ring (without it the trace is always kept)");
   return record_main(ro);
 }
 
@@ -330,6 +354,24 @@ int info_main(const std::string& path) {
   return 1;
 }
 
+// rp save RP_PID: only to an rp process (its comm), which saves on SIGUSR2.
+int save_main(const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0].find_first_not_of("0123456789") != std::string::npos ||
+      args[0].size() > 9 || std::stol(args[0]) <= 0)
+    throw UsageError("save: give the process id of a running `rp record --ring` (rp save RP_PID)");
+  pid_t pid = static_cast<pid_t>(std::stol(args[0]));
+  std::ifstream comm("/proc/" + args[0] + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  if (name != "rp")
+    throw Error("save: process " + args[0] + " is not rp" +
+                (name.empty() ? std::string(" (no such process)") : " (it is " + name + ")"));
+  if (kill(pid, SIGUSR2) != 0)
+    throw Error("save: cannot signal process " + args[0] + ": " + strerror(errno));
+  std::cerr << "rp: asked rp " << pid << " to save its window (it prints the file name)\n";
+  return 0;
+}
+
 // rp check: every problem of a trace, one line each (trace_check.h).
 int check_main(const std::string& path) {
   auto problems = check_trace(path);  // throws (exit 125) if it is not SQLite at all
@@ -369,6 +411,7 @@ int main(int argc, char** argv) {
                             "\n125 if it cannot be read at all.\n");
     if (cmd == "ps") return cmd_trace_only(args, "rp ps TRACE", ps_main);
     if (cmd == "ls") return cmd_ls(args);
+    if (cmd == "save") return save_main(args);
     if (cmd == "timeline") return cmd_timeline(args);
     // Internal, run by the gdb that `rp replay -g` starts (replay/gdb_server.h).
     if (cmd == "gdb-handoff" && args.size() == 1) return gdb_handoff_main(std::stoi(args[0]));

@@ -41,22 +41,30 @@ bool has_table(TraceReader& r, const char* name) {
 
 }  // namespace
 
-void write_snapshot(TraceWriter& w, const Snapshot& s) {
+std::string snapshot_schema_named(const std::string& prefix) {
+  std::string out = snapshot_schema();
+  const std::string table = "CREATE TABLE snapshot";
+  for (size_t at = out.find(table); at != std::string::npos; at = out.find(table, at + 1))
+    out.insert(at + table.size() - 8, prefix);
+  return out;
+}
+
+void write_snapshot(TraceWriter& w, const Snapshot& s, const std::string& prefix) {
   sql::Db& db = w.db();
-  db.exec(snapshot_schema());
-  sql::Stmt kv(db, "INSERT OR REPLACE INTO snapshot VALUES(?,?)");
+  db.exec(snapshot_schema_named(prefix).c_str());
+  sql::Stmt kv(db, ("INSERT OR REPLACE INTO " + prefix + "snapshot VALUES(?,?)").c_str());
   for (const auto& [k, v] : s.values) kv.bind(1, k).bind(2, v).run();
   kv.bind(1, "auxv").bind_blob(2, s.auxv.data(), s.auxv.size()).run();
-  sql::Stmt m(db, "INSERT INTO snapshot_maps VALUES(?,?,?,?,?,?)");
+  sql::Stmt m(db, ("INSERT INTO " + prefix + "snapshot_maps VALUES(?,?,?,?,?,?)").c_str());
   for (const auto& x : s.maps)
     m.bind(1, static_cast<int64_t>(x.addr)).bind(2, static_cast<int64_t>(x.size)).bind(3, x.prot)
         .bind(4, x.shared ? 1 : 0).bind(5, static_cast<int64_t>(x.offset)).bind(6, x.path).run();
-  sql::Stmt t(db, "INSERT INTO snapshot_threads VALUES(?,?,?,?,?)");
+  sql::Stmt t(db, ("INSERT INTO " + prefix + "snapshot_threads VALUES(?,?,?,?,?)").c_str());
   for (const auto& x : s.threads)
     t.bind(1, x.tid).bind_blob(2, x.regs.data(), x.regs.size())
         .bind_blob(3, x.xstate.data(), x.xstate.size()).bind(4, static_cast<int64_t>(x.sigmask))
         .bind_blob(5, x.altstack.data(), x.altstack.size()).run();
-  sql::Stmt e(db, "INSERT INTO snapshot_thread_exit VALUES(?,?,?)");
+  sql::Stmt e(db, ("INSERT INTO " + prefix + "snapshot_thread_exit VALUES(?,?,?)").c_str());
   for (const auto& x : s.threads) {
     e.bind(1, x.tid);
     auto opt = [&](int col, const std::optional<uint64_t>& v) {
@@ -67,14 +75,15 @@ void write_snapshot(TraceWriter& w, const Snapshot& s) {
     opt(3, x.robust_list);
     e.run();
   }
-  sql::Stmt a(db, "INSERT INTO snapshot_sigactions VALUES(?,?)");
+  sql::Stmt a(db, ("INSERT INTO " + prefix + "snapshot_sigactions VALUES(?,?)").c_str());
   for (const auto& x : s.sigactions)
     a.bind(1, x.sig).bind_blob(2, x.action.data(), x.action.size()).run();
 }
 
-void write_snapshot_chunk(TraceWriter& w, uint64_t addr, const std::string& bytes) {
+void write_snapshot_chunk(TraceWriter& w, uint64_t addr, const std::string& bytes,
+                          const std::string& prefix) {
   int64_t id = w.put_blob(bytes);
-  sql::Stmt st(w.db(), "INSERT INTO snapshot_mem VALUES(?,?,?)");
+  sql::Stmt st(w.db(), ("INSERT INTO " + prefix + "snapshot_mem VALUES(?,?,?)").c_str());
   st.bind(1, static_cast<int64_t>(addr)).bind(2, static_cast<int64_t>(bytes.size())).bind(3, id)
       .run();
 }
@@ -305,8 +314,10 @@ std::vector<std::string> snapshot_problems(TraceReader& r) {
   check_threads(r, out, kSnapshotRegsBytes);
   check_sigactions(r, out);
   check_thread_exit(r, out);
-  if (r.count("snapshot_threads") > 0 && r.meta_or("mode", "") != "attach")
-    out.push_back("snapshot: the trace is not an attach recording");
+  // Snapshots come from an attach or from the flight recorder (--ring).
+  if (r.count("snapshot_threads") > 0 && r.meta_or("mode", "") != "attach" &&
+      !r.meta("ring_bytes"))
+    out.push_back("snapshot: the trace is neither an attach nor a --ring recording");
   return out;
 }
 

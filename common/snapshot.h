@@ -74,8 +74,14 @@ constexpr size_t kSnapshotRegsBytes = sizeof(RawRegs);
 // Writing: creates the snapshot tables and writes everything but the
 // contents, which go through write_snapshot_chunk afterwards as they are read
 // (to keep a large process's memory out of rp's).
-void write_snapshot(TraceWriter& w, const Snapshot& s);
-void write_snapshot_chunk(TraceWriter& w, uint64_t addr, const std::string& bytes);
+// `prefix` names other tables: the flight recorder (record/ring.h) writes
+// its newest snapshot as next_snapshot*, moved to snapshot* once the one
+// before it is dropped; only snapshot* is ever in a finished trace.
+void write_snapshot(TraceWriter& w, const Snapshot& s, const std::string& prefix = "");
+void write_snapshot_chunk(TraceWriter& w, uint64_t addr, const std::string& bytes,
+                          const std::string& prefix = "");
+// The snapshot tables' schema with their names prefixed.
+std::string snapshot_schema_named(const std::string& prefix);
 
 // Reading (a validated trace: TraceReader checked the tables on open).
 bool has_snapshot(TraceReader& r);

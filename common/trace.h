@@ -112,6 +112,9 @@ class TraceWriter {
   void checkpoint();
   void finish();  // commits, writes counts, leaves a self-contained file
   uint64_t events_written() const { return events_; }
+  // The flight recorder (record/ring.h) deleted `n` events: the count
+  // finish() writes is of the events the trace still holds.
+  void events_dropped(uint64_t n) { events_ -= n; }
   sql::Db& db() { return *db_; }  // for tables written elsewhere (snapshot.cc)
 
  private:

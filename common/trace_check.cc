@@ -107,6 +107,10 @@ const MetaRange kMetaRanges[] = {
     {"snapshot_pause_us", 0, kI64Max}, {"snapshot_bytes_read", 0, kI64Max},
     {"snapshot_bytes_stored", 0, kI64Max}, {"snapshot_unreadable_pages", 0, kI64Max},
     {"switches", 0, kI64Max},     {"cpu", 0, 4095},
+    {"ring_bytes", 1, kI64Max},   {"ring_snapshots", 0, kI64Max},
+    {"ring_dropped_events", 0, kI64Max}, {"ring_max_file_bytes", 0, kI64Max},
+    {"snapshot_seq", 0, kI64Max}, {"snapshot_time_ns", 0, kI64Max},
+    {"saved_on_request", 0, 1},
     {"clock_realtime_ns", 0, kI64Max}, {"clock_monotonic_ns", 0, kI64Max},
 };
 
@@ -206,6 +210,14 @@ void check_files(TraceReader& r, Collector& c) {
                            "' is stored as a file, not a directory");
 }
 
+uint64_t snapshot_seq(TraceReader& r) {
+  try {
+    return static_cast<uint64_t>(r.meta_int("snapshot_seq", 0, 0, kI64Max));
+  } catch (const Error&) {
+    return 0;  // reported by check_meta
+  }
+}
+
 void check_events(TraceReader& r, Collector& c) {
   Event e;
   bool first = true;
@@ -225,6 +237,11 @@ void check_events(TraceReader& r, Collector& c) {
         (e.kind != EventKind::kSyscall || e.ret != 0))
       c.add("events", "event " + num(static_cast<int64_t>(e.seq)) +
                           ": the first event is not the program's execve");
+    // A flight recorder's snapshot stands for every event up to snapshot_seq.
+    if (first && has_snapshot(r) && e.seq <= snapshot_seq(r))
+      c.add("events", "event " + num(static_cast<int64_t>(e.seq)) +
+                          ": comes before the snapshot (meta snapshot_seq " +
+                          num(static_cast<int64_t>(snapshot_seq(r))) + ")");
     first = false;
   }
   try {

@@ -51,8 +51,17 @@ std::string perms(const SnapMap& m) {
   return p;
 }
 
-// When the snapshot was taken: at the attach, before anything recorded.
+// When the snapshot was taken: a flight recorder's (--ring) after the event
+// it stands for, with the others before it; otherwise at the attach, before
+// anything recorded.
 std::string when_text(TraceReader& r) {
+  if (auto seq = meta_count(r, "snapshot_seq")) {
+    std::string out = "taken after event " + std::to_string(*seq) + " (--ring)";
+    auto at = meta_count(r, "snapshot_time_ns"), start = meta_count(r, "clock_monotonic_ns");
+    if (at && start && *at >= *start)
+      out += ", " + std::to_string((*at - *start) / 1000000) + " ms into the recording";
+    return out;
+  }
   if (r.meta_or("mode", "") != "attach") return "when unknown";
   return "taken when rp attached to process " + printable(r.meta_or("attached_pid", "?"), 32) +
          ", before the first recorded event";
@@ -76,15 +85,33 @@ std::string pc_sp_text(const SnapThread& t, const std::string& arch) {
 
 }  // namespace
 
+// The flight recorder's line: what it kept and dropped.
+std::string ring_info_text(TraceReader& r) {
+  auto bytes = meta_count(r, "ring_bytes");
+  if (!bytes) return "";
+  std::string out = "ring:           " + std::to_string(*bytes) + " bytes, " +
+                    count_or_unknown(meta_count(r, "ring_snapshots")) + " snapshots, " +
+                    count_or_unknown(meta_count(r, "ring_dropped_events")) +
+                    " events dropped, file at most " +
+                    count_or_unknown(meta_count(r, "ring_max_file_bytes")) + " bytes\n";
+  if (auto why = r.meta("ring_unpruned"))
+    out += "                not pruned while " + printable(*why, 200) + "\n";
+  if (r.meta_or("saved_on_request", "0") == "1")
+    out += "                saved on request (SIGUSR2, rp save) while recording\n";
+  return out;
+}
+
 std::string snapshot_info_text(TraceReader& r) {
   const std::string damaged = "snapshot:       damaged (rp check)\n";
+  std::string ring = ring_info_text(r);
   try {  // rp info reads traces rp check refuses: a table may even be missing
-    if (!has_snapshot(r)) return "";
-    if (!snapshot_problems(r).empty()) return damaged;
+    if (!has_snapshot(r)) return ring;
+    if (!snapshot_problems(r).empty()) return ring + damaged;
     Snapshot s = read_snapshot(r);
-    return "snapshot:       " + when_text(r) + "\n                " + counts_text(r, s) + "\n";
+    return ring + "snapshot:       " + when_text(r) + "\n                " + counts_text(r, s) +
+           "\n";
   } catch (const Error&) {
-    return damaged;
+    return ring + damaged;
   }
 }
 
@@ -112,6 +139,7 @@ std::string snapshot_json(TraceReader& r) {
   auto num = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; };
   std::string out = "{\"type\":\"snapshot\",\"attached_pid\":" +
                     num(meta_count(r, "attached_pid")) +
+                    ",\"after_seq\":" + num(meta_count(r, "snapshot_seq")) +
                     ",\"bytes_read\":" + num(meta_count(r, "snapshot_bytes_read")) +
                     ",\"bytes_stored\":" + num(meta_count(r, "snapshot_bytes_stored")) +
                     ",\"pause_us\":" + num(meta_count(r, "snapshot_pause_us")) +

@@ -33,6 +33,7 @@
 #include "ptrace_recorder.h"
 #include "render.h"
 #include "sandbox.h"
+#include "ring.h"
 #include "take_snapshot.h"
 #include "tracee_mem.h"
 #include "trace_output.h"
@@ -433,6 +434,11 @@ int record_attach(const RecordOptions& opts,
     kc->start();
     rec.set_events_only(kc.get());
   }
+  std::unique_ptr<Ring> ring;
+  if (opts.ring_bytes) {
+    ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);
+    rec.set_ring(ring.get(), [&] { ring->save_next_to(out.target()); });
+  }
   int status = rec.run_attached(pid, tids, stop, [&](const std::vector<pid_t>& stopped) {
     unpatch_process(patched, stopped);
     unpin_threads(pinned, stopped);
@@ -455,7 +461,11 @@ int record_attach(const RecordOptions& opts,
     w.set_meta("exit_status", static_cast<int64_t>(status));
     w.set_meta("exit_code", static_cast<int64_t>(code));
   }
+  if (ring) ring->finish();
   w.finish();
+  if (ring && !keep_trace(*parse_save_on(opts.save_on.empty() ? "crash" : opts.save_on), status,
+                          rec.detached(), opts.quiet))
+    return code;  // `out` removes the trace
   out.commit();
   return code;
 }

@@ -20,6 +20,8 @@
 
 #include "blob.h"
 #include "clone_untraced.h"
+#include "inject.h"
+#include "ring.h"
 #include "exec_files.h"
 #include "sysv_sem.h"
 #include "insn.h"
@@ -134,6 +136,7 @@ void PtraceRecorder::release_slot(Task& t) {
 }
 
 void PtraceRecorder::schedule(Group& g) {
+  if (holding_) return;  // a snapshot is being taken (ring_snapshot)
   while (g.holder == 0 && !g.runnable.empty()) {
     pid_t tid = g.runnable.front();
     g.runnable.erase(g.runnable.begin());
@@ -216,6 +219,7 @@ int PtraceRecorder::loop() {
   if (detach_on_)
     for (int sig = 1; sig < NSIG; sig++)
       if (sigismember(&*detach_on_, sig) == 1) sigaddset(&chld, sig);
+  if (save_) sigaddset(&chld, SIGUSR2);
   ScopedSignalMask block_chld(SIG_BLOCK, chld);
   unique_fd sigchld(signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigchld) throw_errno("signalfd");
@@ -245,10 +249,13 @@ int PtraceRecorder::loop() {
     pollfd p{sigchld_fd_, POLLIN, 0};
     if (timeout_ms != 0) poll(&p, 1, timeout_ms);
     signalfd_siginfo si;
-    bool detach = false;
-    while (read(sigchld_fd_, &si, sizeof si) == sizeof si)
+    bool detach = false, save = false;
+    while (read(sigchld_fd_, &si, sizeof si) == sizeof si) {
       if (detach_on_ && sigismember(&*detach_on_, static_cast<int>(si.ssi_signo)) == 1)
         detach = true;
+      if (save_ && si.ssi_signo == SIGUSR2) save = true;
+    }
+    if (save) save_();
     if (detach) {
       detach_all();
       break;
@@ -466,9 +473,106 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   t.exit_regs = regs;
   t.have_exit_regs = true;
   if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
+  if (ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, e.seq);
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.tgid];
   make_runnable(t, 0, g.holder == t.tid);
+}
+
+// The thread is at the exit of its syscall, event `seq` recorded. Every
+// other thread of the process is held still too (none may run user code
+// now; one inside a syscall is stopped: a call the stop cut short is
+// rewound to be made again, its entry forgotten, as at an attach), and the
+// snapshot is taken there: replay starts from it, right before whatever comes
+// next. Whatever the attempt meets that a snapshot cannot hold (a pending
+// signal, a thread being born or dying) puts it off to the next due().
+void PtraceRecorder::ring_snapshot(Task& t, const Regs& regs, uint64_t seq) {
+  for (const auto& [tid, o] : tasks_)
+    if (o.tgid != t.tgid) {
+      ring_->cannot_snapshot("the program runs a second process");
+      return;
+    }
+  if (!snapshot_possible(t)) return;
+  holding_ = true;  // stops are handled, nothing is resumed (schedule)
+  struct Release {
+    PtraceRecorder& r;
+    pid_t tgid;
+    ~Release() {
+      r.holding_ = false;
+      r.schedule(r.groups_[tgid]);
+    }
+  } release{*this, t.tgid};
+  std::vector<pid_t> in_kernel;
+  for (auto& [tid, o] : tasks_)
+    if (tid != t.tid && o.run == Run::kInKernel) in_kernel.push_back(tid);
+  for (pid_t tid : in_kernel) hold_in_kernel(tid);
+  if (!tasks_.count(t.tid) || !snapshot_possible(t)) return;
+  std::vector<std::pair<pid_t, Regs>> normalized;
+  for (auto& [tid, o] : tasks_) {
+    Regs now;
+    if (tid == t.tid) now = regs;
+    else if (!now.read(tid)) return;
+    Regs n = restart_normalized(now);
+    if (n.ip() != now.ip()) return;  // a recorded result the kernel will restart: later
+    normalized.emplace_back(tid, n);
+  }
+  for (auto& [tid, n] : normalized)
+    if (!n.write(tid)) return;
+  std::vector<pid_t> all;
+  for (auto& [tid, o] : tasks_) {
+    all.push_back(tid);
+    o.have_exit_regs = false;  // nothing before the snapshot is "its last syscall" in replay
+  }
+  ring_->snapshot(t.tgid, all, std::max(seq, seq_));
+}
+
+// Every thread but `t` is held by rp at a stop it can be snapshot at.
+bool PtraceRecorder::snapshot_possible(const Task& t) {
+  for (const auto& [tid, o] : tasks_) {
+    if (tid == t.tid) continue;
+    if (o.run == Run::kRunning || o.run == Run::kDying || o.pending_sig ||
+        o.initial_stop_pending)
+      return false;
+  }
+  return true;
+}
+
+// A thread inside a syscall, stopped for a snapshot: a SIGSTOP from rp (a
+// program rp started is not PTRACE_SEIZEd: no PTRACE_INTERRUPT), then its
+// next stop. Cut short (-ERESTART*): rewound to make the call again, its
+// entry forgotten, held runnable. Anything else (the call completed, a
+// signal, its end) is handled as usual, and held too if it stops. The
+// SIGSTOP itself is dropped when it comes (on_signal).
+void PtraceRecorder::hold_in_kernel(pid_t tid) {
+  auto it0 = tasks_.find(tid);
+  if (it0 == tasks_.end()) return;
+  it0->second.snapshot_stop = true;
+  syscall(SYS_tgkill, it0->second.tgid, tid, SIGSTOP);
+  for (;;) {
+    int status;
+    pid_t r = waitpid(tid, &status, __WALL);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return;
+    auto it = tasks_.find(tid);
+    __ptrace_syscall_info info{};
+    Regs regs;
+    if (it != tasks_.end() && WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80) &&
+        ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+        info.op == PTRACE_SYSCALL_INFO_EXIT && regs.read(tid) &&
+        restart_normalized(regs).ip() != regs.ip() && it->second.in_syscall) {
+      Task& o = it->second;
+      if (!restart_normalized(regs).write(tid)) return;
+      o.in_syscall = false;  // made again after the snapshot, recorded then
+      o.entry_seq = 0;
+      o.inputs.clear();
+      make_runnable(o, 0, false);
+      return;
+    }
+    handle_stop(tid, status);
+    it = tasks_.find(tid);  // still on its way to a stop (an event stop resumed it)?
+    if (it == tasks_.end()) return;
+    if (it->second.run != Run::kRunning && it->second.run != Run::kInKernel) return;
+  }
 }
 
 void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
@@ -588,6 +692,13 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     return;
   }
   if (sig == SIGSEGV && si.si_code == SI_KERNEL && emulate_trapped_insn(t)) return;
+  if (t.snapshot_stop && sig == SIGSTOP && si.si_pid == getpid()) {
+    // rp's stop for a snapshot (hold_in_kernel): not the program's, dropped.
+    t.snapshot_stop = false;
+    t.preempt_requested = false;  // one SIGSTOP pending stood for both
+    make_runnable(t, 0, true);
+    return;
+  }
   if (kick_signal(t, sig, si)) return;
   if (t.preempt_requested && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's own preemption: the thread ran user code for a whole timeslice.

@@ -24,6 +24,7 @@
 namespace rp {
 
 class EventsOnlyHooks;  // record/kernel_capture.h
+class Ring;             // record/ring.h
 
 class PtraceRecorder {
  public:
@@ -35,6 +36,12 @@ class PtraceRecorder {
   // sequence counter.
   void set_events_only(EventsOnlyHooks* k) { kernel_ = k; }
   static long ptrace_options();
+  // The flight recorder (--ring): periodic snapshots at syscall exits, and
+  // `save` called whenever SIGUSR2 reaches rp.
+  void set_ring(Ring* ring, std::function<void()> save) {
+    ring_ = ring;
+    save_ = std::move(save);
+  }
   // The path the first execve was given (its input string is not recorded).
   void set_initial_exe(const std::string& path) { initial_exe_ = path; }
   // Records the process tree rooted at `root` (stopped at its first exec)
@@ -64,6 +71,7 @@ class PtraceRecorder {
     Run run = Run::kInKernel;
     int pending_sig = 0;
     bool preempt_requested = false;
+    bool snapshot_stop = false;  // rp sent SIGSTOP for a snapshot (hold_in_kernel)
     bool in_syscall = false;
     bool initial_stop_pending = false;
     // The call was skipped in the kernel (ENOSYS refusal, emulated ptrace or
@@ -85,6 +93,9 @@ class PtraceRecorder {
   Task& add_task(pid_t tid, pid_t tgid, pid_t parent);
   void on_syscall_entry(Task& t);
   void on_syscall_exit(Task& t);
+  void ring_snapshot(Task& t, const Regs& regs, uint64_t seq);
+  bool snapshot_possible(const Task& t);
+  void hold_in_kernel(pid_t tid);
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
@@ -159,6 +170,9 @@ class PtraceRecorder {
   std::optional<sigset_t> detach_on_;
   DetachHook before_detach_;
   bool detached_ = false;
+  Ring* ring_ = nullptr;
+  bool holding_ = false;  // ring_snapshot: no thread is resumed
+  std::function<void()> save_;
 };
 
 }  // namespace rp

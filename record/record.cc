@@ -23,6 +23,7 @@
 #include "launch.h"
 #include "ptrace_recorder.h"
 #include "render.h"
+#include "ring.h"
 #include "kernel_capture.h"
 #include "terminal.h"
 #include "trace.h"
@@ -68,7 +69,12 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
 
 }  // namespace
 
-int record_main(const RecordOptions& opts) {
+int record_main(const RecordOptions& given) {
+  RecordOptions opts = given;
+  if (opts.ring_bytes) {
+    opts.backend = ring_backend(opts.backend, !opts.comm.empty());
+    ignore_save_requests_until_recording();
+  }
   if (opts.attach_pid > 0)  // replayable: from a snapshot
     return record_attach(opts, write_environment_meta);
   if (!opts.comm.empty()) {  // processes by name: kernel capture only
@@ -135,6 +141,11 @@ int record_main(const RecordOptions& opts) {
   TerminalHandoff terminal(root);
   PtraceRecorder rec(w);
   rec.set_initial_exe(spec.exe_path);
+  std::unique_ptr<Ring> ring;
+  if (opts.ring_bytes) {
+    ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);
+    rec.set_ring(ring.get(), [&] { ring->save_next_to(out.target()); });
+  }
   std::unique_ptr<KernelCapture> kc;
   if (producer) {
     producer->trace_tgid(root);  // before its execve returns: that is the first record
@@ -156,7 +167,11 @@ int record_main(const RecordOptions& opts) {
   w.set_meta("exit_code", static_cast<int64_t>(code));
   w.set_meta("duration_ms", static_cast<int64_t>(ms));
   write_capture_meta(w, rec, kc.get());
+  if (ring) ring->finish();
   w.finish();
+  if (ring && !keep_trace(*parse_save_on(opts.save_on.empty() ? "crash" : opts.save_on), status,
+                          false, opts.quiet))
+    return code;  // `out` removes the trace
   out.commit();
   return code;
 }

@@ -16,6 +16,10 @@ struct RecordOptions {
   // a kernel backend only; not replayable).
   int attach_pid = 0;
   std::string comm;
+  // The flight recorder (record/ring.h), ptrace backend only: keep about the
+  // last ring_bytes of events (0: everything); when the trace is kept.
+  uint64_t ring_bytes = 0;
+  std::string save_on;  // crash | exit | never (empty: crash)
 };
 
 // Returns the exit code for rp: the program's status (128+N if signal N

@@ -67,7 +67,7 @@ bool all_zero(const char* p, size_t n) {
 // lightly used heap) are left out, replay maps zeroed memory. Pages that
 // cannot be read (a file mapping past its file's end) are counted.
 void write_contents(TraceWriter& w, pid_t pid, const std::vector<SnapMap>& maps,
-                    SnapshotStats& st) {
+                    SnapshotStats& st, const std::string& tables) {
   unique_fd mem(open(proc(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC));
   if (!mem) throw_errno("attach: " + proc(pid, "mem"));
   constexpr size_t kPage = 4096;
@@ -75,7 +75,7 @@ void write_contents(TraceWriter& w, pid_t pid, const std::vector<SnapMap>& maps,
   uint64_t run_at = 0;
   auto flush = [&] {
     if (run.empty()) return;
-    write_snapshot_chunk(w, run_at, run);
+    write_snapshot_chunk(w, run_at, run, tables);
     st.bytes_stored += run.size();
     run.clear();
   };
@@ -225,7 +225,7 @@ SnapThread thread_state(pid_t tid, uint64_t insn) {
 }  // namespace
 
 SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>& tids,
-                            uint64_t insn) {
+                            uint64_t insn, const std::string& tables) {
   Snapshot s;
   ask_process(s, tgid, insn);
   for (pid_t tid : tids) s.threads.push_back(thread_state(tid, insn));
@@ -236,8 +236,8 @@ SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>
   s.maps = read_maps(tgid);  // after the questions: they may not change the mappings
   SnapshotStats st;
   st.mappings = s.maps.size();
-  write_snapshot(w, s);
-  write_contents(w, tgid, s.maps, st);
+  write_snapshot(w, s, tables);
+  write_contents(w, tgid, s.maps, st, tables);
   return st;
 }
 

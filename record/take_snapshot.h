@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "trace.h"
@@ -20,8 +21,9 @@ struct SnapshotStats {
 // Writes the snapshot of process tgid (threads `tids`, each stopped with its
 // registers already restart-normalized, inject.h) into the trace. `insn`: a
 // syscall instruction in the process, for the state only a syscall reveals
-// (signal actions, brk, alternate stacks). Throws rp::Error.
+// (signal actions, brk, alternate stacks). `tables`: a prefix of the
+// snapshot tables' names (write_snapshot). Throws rp::Error.
 SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>& tids,
-                            uint64_t insn);
+                            uint64_t insn, const std::string& tables = "");
 
 }  // namespace rp

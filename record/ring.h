@@ -1,0 +1,86 @@
+// The flight recorder (`rp record --ring SIZE`, docs/design.md "Flight
+// recorder"): the trace keeps a snapshot of the process and the events after
+// it. Whenever the events written since the newest snapshot reach half the
+// ring, the recorder holds the process still and takes a new snapshot
+// (take_snapshot.h); the trace then starts from the one before it (everything
+// older is deleted), so it holds between half and all of SIZE bytes of
+// events after the snapshot it starts from.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "take_snapshot.h"
+#include "trace.h"
+
+namespace rp {
+
+enum class SaveOn { kCrash, kExit, kNever };
+// "crash" | "exit" | "never"; nullopt for anything else.
+std::optional<SaveOn> parse_save_on(const std::string& s);
+// "256M", "1G", "65536" -> bytes; nullopt if not a size.
+std::optional<uint64_t> parse_size(const std::string& s);
+
+// The backend a --ring recording uses: ptrace (also for "auto"). Throws
+// rp::Error for the kernel backends and --name (`by_name`): not yet.
+std::string ring_backend(const std::string& requested, bool by_name);
+// SIGUSR2 asks for a save (Ring::save_next_to): until the recorder's loop
+// takes it, it must not end rp (its default action).
+void ignore_save_requests_until_recording();
+
+// Whether --save-on keeps the trace of a recording that ended with wait
+// status `status` (`detached`: rp let go of a process it attached to).
+// crash: the program was killed by a signal. Says why on stderr if not.
+bool keep_trace(SaveOn on, int status, bool detached, bool quiet);
+
+class Ring {
+ public:
+  // `trace_path`: the file `w` writes (its size is sampled for meta
+  // ring_max_file_bytes). `quiet`: no messages on stderr.
+  Ring(TraceWriter& w, std::string trace_path, uint64_t bytes, bool quiet);
+  // Whether a new snapshot is due: the trace's used pages grew by half the
+  // ring since the latest one. Cheap (asks only every few calls).
+  bool due();
+  // Takes the snapshot of process tgid, whose threads `tids` are all held in
+  // a stop at a point the events after event `seq` continue from (registers
+  // restart-normalized), then deletes what came before. Throws rp::Error.
+  void snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq);
+  // A due snapshot cannot be taken now (`why`: a second process...): no
+  // event is dropped until one can; said once on stderr and in the meta
+  // (ring_unpruned: the latest reason), tried again at the next due().
+  void cannot_snapshot(const std::string& why);
+  // Writes the trace as it is now (the current window) to `path`, complete
+  // and replayable up to its last event; the recording goes on.
+  void save_copy(const std::string& path);
+  // On request (SIGUSR2, rp save): save_copy to TARGET-saved-N.db next to
+  // the trace's target (the first N free), and say where on stderr.
+  void save_next_to(const std::string& target);
+  void write_meta();  // counters
+  void finish();      // before TraceWriter::finish: the newest snapshot goes
+
+ private:
+  struct Pending {  // the newest snapshot, in the next_snapshot* tables
+    uint64_t seq = 0;
+    int64_t time_ns = 0, pause_us = 0;
+    SnapshotStats stats;
+  };
+  uint64_t used_bytes();
+  void promote_next();
+  void drop_before(uint64_t seq);
+  std::optional<Pending> next_;
+  TraceWriter& w_;
+  std::string path_;
+  uint64_t bytes_;
+  bool quiet_;
+  uint64_t used_at_snapshot_ = 0;
+  uint64_t calls_ = 0;
+  int saves_ = 0;
+  uint64_t snapshots_ = 0, dropped_events_ = 0, max_file_bytes_ = 0;
+  std::set<std::string> told_;  // reasons cannot_snapshot gave on stderr
+};
+
+}  // namespace rp
