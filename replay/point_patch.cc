@@ -147,18 +147,6 @@ bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
   return false;
 }
 
-// Bytes a relocated instruction takes in the trampoline (rel32 branches,
-// a call's push added): known before the targets are.
-uint32_t relocated_size(const PatchSite::Insn& in) {
-  switch (in.kind) {
-    case PatchSite::Insn::kJump: return 5;
-    case PatchSite::Insn::kCondJump: return 6;
-    case PatchSite::Insn::kCall: return kPushReturnLen + 5;
-    case PatchSite::Insn::kCallIndirect: return kPushReturnLen + in.bytes.size();
-    default: return in.bytes.size();
-  }
-}
-
 // The rel32 the jump may take with `filler` in its fixed bytes (inclusive).
 std::pair<int64_t, int64_t> jump_range(const PatchSite& site, uint8_t filler) {
   if (site.fixed_from >= 4)  // margins for the rip-relative copies
@@ -263,6 +251,16 @@ bool decode_with_zydis(const uint8_t* p, size_t left, PatchSite::Insn* in, std::
 }
 
 }  // namespace
+
+uint32_t relocated_size(const PatchSite::Insn& in) {
+  switch (in.kind) {
+    case PatchSite::Insn::kJump: return 5;
+    case PatchSite::Insn::kCondJump: return 6;
+    case PatchSite::Insn::kCall: return kPushReturnLen + 5;
+    case PatchSite::Insn::kCallIndirect: return kPushReturnLen + in.bytes.size();
+    default: return in.bytes.size();
+  }
+}
 
 void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target) {
   site.rep = rep;
@@ -534,6 +532,7 @@ std::optional<Trampoline> build_trampoline(const PatchSite&, const PatchPlace&, 
   return std::nullopt;
 }
 void set_rep_compare(PatchSite&, const RepString&, const Regs&) {}
+uint32_t relocated_size(const PatchSite::Insn& in) { return in.bytes.size(); }
 std::string patch_data(const Regs&, uint64_t, const RepString*) { return {}; }
 std::optional<std::string> relocate_tail(const PatchSite&, size_t, uint64_t, uint64_t,
                                          std::vector<uint64_t>*, std::string* why) {

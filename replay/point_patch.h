@@ -71,6 +71,10 @@ std::optional<std::string> relocate_tail(const PatchSite& site, size_t first, ui
                                          uint64_t loop_to, std::vector<uint64_t>* copies,
                                          std::string* why);
 
+// Bytes the relocated copy of `in` takes (rel32 branches, a call's push
+// added): known before the targets are.
+uint32_t relocated_size(const PatchSite::Insn& in);
+
 // Makes `site` (whose first instruction is `rep`) compare as above for a
 // point with registers `target`.
 void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target);

@@ -56,12 +56,7 @@ std::string agent_blob() { return {}; }
 
 uint64_t agent_stub_bytes(const PatchSite& site) {
   uint64_t n = kHeadBytes + 5;  // + the jump back
-  for (size_t i = 1; i < site.insns.size(); i++) {
-    const auto& in = site.insns[i];
-    n += in.kind == PatchSite::Insn::kJump       ? 5
-         : in.kind == PatchSite::Insn::kCondJump ? 6
-                                                 : in.bytes.size();
-  }
+  for (size_t i = 1; i < site.insns.size(); i++) n += relocated_size(site.insns[i]);
   return n;
 }
 
