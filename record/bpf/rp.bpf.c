@@ -389,7 +389,7 @@ enum { SLOT_SYS_ENTER, SLOT_SYS_EXIT, NSLOTS };
 
 #include "rp_rules_bpf.h" /* struct emit */
 
-struct slot {
+struct emit_slot {
 	struct emit e; /* e.rec last: the packed data records follow it */
 	__u8 data[2 * PACK_ROOM + DATA_HDR];
 };
@@ -398,17 +398,17 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NSLOTS);
 	__type(key, __u32);
-	__type(value, struct slot);
+	__type(value, struct emit_slot);
 } emit_slots SEC(".maps");
 
-static __always_inline struct slot *slot_of(__u32 slot)
+static __always_inline struct emit_slot *slot_of(__u32 slot)
 {
 	return bpf_map_lookup_elem(&emit_slots, &slot);
 }
 
 static __always_inline struct emit *emit_slot(__u32 slot)
 {
-	struct slot *s = slot_of(slot);
+	struct emit_slot *s = slot_of(slot);
 
 	return s ? &s->e : 0;
 }
@@ -421,7 +421,7 @@ static __always_inline struct emit *emit_slot(__u32 slot)
  * and the drainer's wake-up threshold. */
 static __always_inline bool output_packed(struct emit *e)
 {
-	struct slot *sl = slot_of(e->k.slot); /* e is sl->e */
+	struct emit_slot *sl = slot_of(e->k.slot); /* e is sl->e */
 	__u32 packed = e->k.packed;
 
 	if (!sl)

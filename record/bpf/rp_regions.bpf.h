@@ -17,7 +17,7 @@ struct chunk_ctx {
 
 /* Where a data record of up to MAX payload bytes goes after those packed so
  * far (rp.bpf.c, PACK_ROOM), or 0: it then gets a ring record of its own. */
-static __always_inline struct rp_rec_data *pack_room(struct sink *k, struct slot *sl, __u64 max)
+static __always_inline struct rp_rec_data *pack_room(struct sink *k, struct emit_slot *sl, __u64 max)
 {
 	__u32 used = k->packed;
 

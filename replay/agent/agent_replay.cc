@@ -106,8 +106,12 @@ void Replayer::agent_setup() {
   AgentState& st = *agent_;
   const char* env = getenv("RP_AGENT");
   st.stats = getenv("RP_AGENT_STATS") != nullptr;
+  // Off, too, for programs that use ptrace themselves (replay/ptrace_emulation.cc):
+  // with the agent on, a tracee has been seen to read memory its emulated
+  // tracer's PTRACE_POKEDATA had not yet written in replay (conformance
+  // ptrace_traceme, ptrace_peek_poke: an exit status differing).
   st.on = agent_blob().size() > 0 && !(env && std::string(env) == "0") && !control_ &&
-          !syscall_observer_ && !has_snapshot(trace_);
+          !syscall_observer_ && !has_snapshot(trace_) && trace_.syscalls_with({SYS_ptrace}).empty();
   if (!st.on) return;
   uint64_t brk_lo = ~0ULL, brk_hi = 0, shm_max = 0;
   for (const Event& e : trace_.syscalls_with({SYS_shmget}))
