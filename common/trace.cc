@@ -528,12 +528,20 @@ bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
   return true;
 }
 
-std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
+namespace {
+
+// "a,b,c" of the numbers, for an SQL IN list.
+template <typename T, typename F>
+std::string sql_list(const std::vector<T>& xs, F number) {
   std::string in;
-  for (int64_t nr : nrs) in += (in.empty() ? "" : ",") + std::to_string(nr);
-  std::string q =
-      "SELECT " + event_columns() + " FROM events WHERE kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) + " AND nr IN (" + in +
-      ") ORDER BY seq";
+  for (const T& x : xs) in += (in.empty() ? "" : ",") + std::to_string(number(x));
+  return in;
+}
+
+}  // namespace
+
+std::vector<Event> TraceReader::events_where(const std::string& condition) {
+  std::string q = "SELECT " + event_columns() + " FROM events WHERE " + condition + " ORDER BY seq";
   sql::Stmt st(*db_, q.c_str());
   std::vector<Event> out;
   while (st.step()) {
@@ -543,17 +551,14 @@ std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
   return out;
 }
 
+std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
+  return events_where("kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) +
+                      " AND nr IN (" + sql_list(nrs, [](int64_t nr) { return nr; }) + ")");
+}
+
 std::vector<Event> TraceReader::events_of_kinds(const std::vector<EventKind>& kinds) {
-  std::string in;
-  for (EventKind k : kinds) in += (in.empty() ? "" : ",") + std::to_string(static_cast<int>(k));
-  std::string q = "SELECT " + event_columns() + " FROM events WHERE kind IN (" + in + ") ORDER BY seq";
-  sql::Stmt st(*db_, q.c_str());
-  std::vector<Event> out;
-  while (st.step()) {
-    out.emplace_back();
-    read_event_row(st, out.back());
-  }
-  return out;
+  return events_where("kind IN (" +
+                      sql_list(kinds, [](EventKind k) { return static_cast<int>(k); }) + ")");
 }
 
 Event TraceReader::event_at(uint64_t seq) {

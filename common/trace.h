@@ -168,6 +168,9 @@ class TraceReader {
 
  private:
   std::string event_columns();
+  // The events matching an SQL condition on the events table, in seq order,
+  // without their memory.
+  std::vector<Event> events_where(const std::string& condition);
   void resolve_mem(sql::Stmt& st, MemRecord& m);
   void read_event_row(sql::Stmt& st, Event& e);
   [[noreturn]] void fail(const std::string& what) const;

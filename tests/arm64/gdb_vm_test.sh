@@ -14,16 +14,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-build="" keep=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) build=$2; shift 2 ;;
-    --keep) keep=1; shift ;;
-    *) echo "usage: $0 --build DIR [--keep]" >&2; exit 2 ;;
-  esac
-done
 TEST=arm64_gdb_vm
 . "$here/vm_lib.sh"
+parse_vm_args "$@"
 [ -d "$build" ] || skip "no build directory given (--build)"
 need_tools qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ cpio apt-get dpkg-deb \
   gdb-multiarch python3

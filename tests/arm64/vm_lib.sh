@@ -2,6 +2,18 @@
 # for the tools, the arm64 sysroot and the cross build of rp and the samples.
 # The caller sets TEST (its name in PASS/FAIL/SKIP lines), src and here.
 
+# parse_vm_args ARGS...: --build DIR (sets build) and --keep (sets keep=1).
+parse_vm_args() {
+  build="" keep=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --build) build=$2; shift 2 ;;
+      --keep) keep=1; shift ;;
+      *) echo "usage: $0 --build DIR [--keep]" >&2; exit 2 ;;
+    esac
+  done
+}
+
 # Exit 77 (skipped) if something is missing, unless CI=true: then a failure.
 skip() {
   if [ "${CI:-}" = true ]; then echo "FAIL $TEST: cannot run: $*"; exit 1; fi

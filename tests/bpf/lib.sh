@@ -66,3 +66,42 @@ record_shell() {
     echo go >"$go"
     wait "$rec" || { show "$TMP/$name.err"; fail "$name: rp record -p exited $?"; }
 }
+
+# assert_many_readers_lossless DB NAME THREADS ROUNDS: the trace of
+# many_readers (1 MiB ring) lost nothing: lost_records 0, a stall for every
+# 1 MiB read and each completed from user space, every sequence number of
+# 1..max present (as some event's seq or entry_seq), every read stored whole.
+assert_many_readers_lossless() {
+    local db=$1 name=$2 threads=$3 rounds=$4 stalls have top bad big read_nr
+    assert_eq "$(sqlite3 "$db" "select value from meta where key = 'lost_records'")" 0 \
+        "$name: meta lost_records"
+    stalls=$(sqlite3 "$db" "select value from meta where key = 'kernel_stalls'")
+    [ "${stalls:-0}" -ge $((threads * rounds)) ] ||
+        fail "$name: expected >= $((threads * rounds)) stalls (every 1 MiB read), got '$stalls'"
+    assert_eq "$(sqlite3 "$db" "select value from meta where key = 'kernel_assisted'")" "$stalls" \
+        "$name: every stall completed from user space"
+    read -r have top < <(sqlite3 -separator ' ' "$db" \
+        "select count(*), max(s) from (select seq as s from events union
+                                       select entry_seq from events where entry_seq is not null)")
+    assert_eq "$have" "$top" "$name: sequence numbers present of 1..$top"
+    read_nr=$(sqlite3 "$db" "select nr from syscall_names where name = 'read'")
+    bad=$(sqlite3 "$db" "select count(*) from events e where e.kind = 1 and e.nr = $read_nr and e.ret > 0
+        and (select coalesce(sum(size), 0) from mem m where m.seq = e.seq and m.input = 0) != e.ret")
+    assert_eq "$bad" 0 "$name: reads not stored whole"
+    big=$(sqlite3 "$db" "select count(*) from events where kind = 1 and ret = 1048576 and nr = $read_nr")
+    assert_eq "$big" $((threads * rounds)) "$name: 1 MiB reads in the trace"
+}
+
+# attach_bpf NAME PID: `RP_RING_MB=1 rp record -p PID --backend=bpf` in the
+# background (RP_PID), trace $TMP/NAME.db, stderr $TMP/NAME.rec.err; returns
+# once rp has attached (or ended).
+attach_bpf() {
+    RP_RING_MB=1 "$RP" record -p "$2" --backend=bpf -o "$TMP/$1.db" 2>"$TMP/$1.rec.err" </dev/null &
+    RP_PID=$!
+    BG_PIDS+=("$RP_PID")
+    for _ in $(seq 1 600); do
+        grep -q "attached to process" "$TMP/$1.rec.err" && break
+        kill -0 "$RP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+}

@@ -27,14 +27,7 @@ done
 grep -q '^ready$' "$TMP/zl.out" && [ "$(cut -d' ' -f1 "/proc/$PROG_PID/syscall")" = 257 ] ||
     { show "$TMP/zl.out"; fail "many_readers did not get ready"; }
 
-RP_RING_MB=1 "$RP" record -p "$PROG_PID" --backend=bpf -o "$TMP/zl.db" 2>"$TMP/zl.rec.err" </dev/null &
-RP_PID=$!
-BG_PIDS+=("$RP_PID")
-for _ in $(seq 1 600); do
-    grep -q "attached to process" "$TMP/zl.rec.err" && break
-    kill -0 "$RP_PID" 2>/dev/null || break
-    sleep 0.1
-done
+attach_bpf zl "$PROG_PID"
 grep -q "attached to process $PROG_PID ($((THREADS + 1)) threads)" "$TMP/zl.rec.err" ||
     { show "$TMP/zl.rec.err"; fail "rp record -p did not attach to the $((THREADS + 1)) threads"; }
 echo go >"$TMP/go"
@@ -48,24 +41,7 @@ db=$TMP/zl.db
 meta() { sqlite3 "$db" "select value from meta where key = '$1'"; }
 assert_eq "$(meta backend)" bpf "zero_loss_attach: meta backend"
 assert_eq "$(meta mode)" attach "zero_loss_attach: meta mode"
-assert_eq "$(meta lost_records)" 0 "zero_loss_attach: meta lost_records"
-stalls=$(meta kernel_stalls)
-[ "${stalls:-0}" -ge $((THREADS * ROUNDS)) ] ||
-    fail "zero_loss_attach: expected >= $((THREADS * ROUNDS)) stalls (every 1 MiB read), got '$stalls'"
-assert_eq "$(meta kernel_assisted)" "$stalls" "zero_loss_attach: every stall completed from user space"
-
-# Every number in 1..max(seq) is some event's seq or entry_seq.
-read -r have top < <(sqlite3 -separator ' ' "$db" \
-    "select count(*), max(s) from (select seq as s from events union
-                                   select entry_seq from events where entry_seq is not null)")
-assert_eq "$have" "$top" "zero_loss_attach: sequence numbers present of 1..$top"
-
-nr() { sqlite3 "$db" "select nr from syscall_names where name = '$1'"; }
-bad=$(sqlite3 "$db" "select count(*) from events e where e.kind = 1 and e.nr = $(nr read) and e.ret > 0
-                     and (select coalesce(sum(size), 0) from mem m where m.seq = e.seq and m.input = 0) != e.ret")
-assert_eq "$bad" 0 "zero_loss_attach: reads not stored whole"
-big=$(sqlite3 "$db" "select count(*) from events where kind = 1 and ret = 1048576 and nr = $(nr read)")
-assert_eq "$big" $((THREADS * ROUNDS)) "zero_loss_attach: 1 MiB reads in the trace"
+assert_many_readers_lossless "$db" zero_loss_attach $THREADS $ROUNDS
 
 # The calls the attach interrupted were made again: each thread's first event.
 first() { # TID: the syscall name of its first event
@@ -91,14 +67,7 @@ mkfifo "$TMP/go2" || fail "mkfifo"
 PROG_PID=$!
 BG_PIDS+=("$PROG_PID")
 for _ in $(seq 1 600); do grep -q '^ready$' "$TMP/d.out" && break; sleep 0.1; done
-RP_RING_MB=1 "$RP" record -p "$PROG_PID" --backend=bpf -o "$TMP/d.db" 2>"$TMP/d.rec.err" </dev/null &
-RP_PID=$!
-BG_PIDS+=("$RP_PID")
-for _ in $(seq 1 600); do
-    grep -q "attached to process" "$TMP/d.rec.err" && break
-    kill -0 "$RP_PID" 2>/dev/null || break
-    sleep 0.1
-done
+attach_bpf d "$PROG_PID"
 grep -q "attached to process" "$TMP/d.rec.err" || { show "$TMP/d.rec.err"; fail "detach: rp did not attach"; }
 echo go >"$TMP/go2"
 sleep 0.5  # a moment of recorded reading (the checks hold however long it is)

@@ -48,6 +48,20 @@ crash() {
 
 meta() { sqlite3 "$1" "select value from meta where key = '$2'"; }
 
+# replays_the_crash NAME: NAME.db replays to the same SIGSEGV, printing the
+# end of what the recording printed (NAME.out).
+replays_the_crash() {
+    local n=$1
+    run "$TMP/$n.rep" "$TMP/$n.rep.err" "$RP" replay "$TMP/$n.db"
+    assert_eq "$STATUS" 139 "$n: replay's status"
+    local lines
+    lines=$(wc -l <"$TMP/$n.rep")
+    [ "$lines" -gt 10 ] || { show "$TMP/$n.rep.err"; fail "$n: the replay printed $lines lines"; }
+    # (bytes, not lines: the logger thread may have written half a line last)
+    tail -c "$(stat -c %s "$TMP/$n.rep")" "$TMP/$n.out" >"$TMP/$n.rec"
+    assert_same_file "$TMP/$n.rec" "$TMP/$n.rep" "$n: replay stdout vs the end of the recording's"
+}
+
 # The temporary trace (.NAME.db.rp-XXXXXX) while rp writes it: its largest size.
 sample_size() { # NAME -> MAX_SIZE (runs until RP_PID ends)
     local max=0 f s
@@ -92,13 +106,7 @@ run "$TMP/c.chk" "$TMP/c.chk.err" "$RP" check "$TMP/c.db"
 assert_eq "$STATUS" 0 "c: rp check"
 # Replay starts at the snapshot: its output is the recording's last lines,
 # up to the crash, and it dies of the same SIGSEGV.
-run "$TMP/c.rep" "$TMP/c.rep.err" "$RP" replay "$TMP/c.db"
-assert_eq "$STATUS" 139 "c: replay's status"
-n=$(wc -l <"$TMP/c.rep")
-[ "$n" -gt 10 ] || { show "$TMP/c.rep.err"; fail "c: the replay printed $n lines"; }
-# (bytes, not lines: the logger thread may have written half a line last)
-tail -c "$(stat -c %s "$TMP/c.rep")" "$TMP/c.out" >"$TMP/c.rec"
-assert_same_file "$TMP/c.rec" "$TMP/c.rep" "c: replay stdout vs the end of the recording's"
+replays_the_crash c
 grep -q "GET /key?name=defgh -> 200$" "$TMP/c.rep" || fail "c: the replay misses the last requests"
 
 # ---- three threads: the request lines go through a pipe to a logger thread,
@@ -115,13 +123,7 @@ RING=4M
 [ "$(meta "$TMP/t.db" ring_snapshots)" -ge 2 ] || fail "t: fewer than 2 snapshots"
 assert_eq "$(sqlite3 "$TMP/t.db" 'select count(*) from snapshot_threads')" 3 "t: threads in the snapshot"
 [ -n "$(meta "$TMP/t.db" snapshot_seq)" ] || fail "t: the trace does not start at a periodic snapshot"
-run "$TMP/t.rep" "$TMP/t.rep.err" "$RP" replay "$TMP/t.db"
-assert_eq "$STATUS" 139 "t: replay's status"
-n=$(wc -l <"$TMP/t.rep")
-[ "$n" -gt 10 ] || { show "$TMP/t.rep.err"; fail "t: the replay printed $n lines"; }
-# (bytes, not lines: the logger thread may have written half a line last)
-tail -c "$(stat -c %s "$TMP/t.rep")" "$TMP/t.out" >"$TMP/t.rec"
-assert_same_file "$TMP/t.rec" "$TMP/t.rep" "t: replay stdout vs the end of the recording's"
+replays_the_crash t
 
 # ---- -p: attached to a server that has served already; the trace starts
 # from a periodic snapshot, not the attach's ----
@@ -145,13 +147,7 @@ load 3000 abc
 crash p
 [ "$(meta "$TMP/p.db" ring_snapshots)" -ge 2 ] || fail "p: fewer than 2 snapshots"
 [ -n "$(meta "$TMP/p.db" snapshot_seq)" ] || fail "p: the trace does not start at a periodic snapshot"
-run "$TMP/p.rep" "$TMP/p.rep.err" "$RP" replay "$TMP/p.db"
-assert_eq "$STATUS" 139 "p: replay's status"
-n=$(wc -l <"$TMP/p.rep")
-[ "$n" -gt 10 ] || { show "$TMP/p.rep.err"; fail "p: the replay printed $n lines"; }
-# (bytes, not lines: the logger thread may have written half a line last)
-tail -c "$(stat -c %s "$TMP/p.rep")" "$TMP/p.out" >"$TMP/p.rec"
-assert_same_file "$TMP/p.rec" "$TMP/p.rep" "p: replay stdout vs the end of the recording's"
+replays_the_crash p
 
 # ---- a program that forks: no snapshot while a child runs (said on stderr
 # and in the meta, nothing dropped meanwhile), snapshots again once alone ----
