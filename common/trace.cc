@@ -20,6 +20,8 @@ namespace {
 constexpr size_t kInlineMax = 512;
 // Events per transaction: large enough that commits do not show in the profile.
 constexpr uint64_t kEventsPerCommit = 20000;
+// ... or after this many bytes of data (pages held in memory until then).
+constexpr uint64_t kBytesPerCommit = 32 << 20;
 
 const char* kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -109,7 +111,12 @@ TraceWriter::TraceWriter(const std::string& path) {
                                             SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX);
   // The trace is rewritten from scratch if recording fails, so durability per
   // transaction buys nothing; a rollback journal in memory keeps one file.
-  db_->exec("PRAGMA page_size=65536; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;");
+  // No cache spill: a transaction's pages reach the file only at its COMMIT,
+  // so a recorder killed between commits leaves the file as of the last one
+  // (a trace cut short, still readable: replay runs it up to there). With
+  // spills, pages written mid-transaction made such a file malformed.
+  db_->exec("PRAGMA page_size=65536; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; "
+            "PRAGMA cache_spill=OFF;");
   db_->exec(kSchema);
   db_->exec("BEGIN");
   {
@@ -176,6 +183,7 @@ int64_t TraceWriter::put_blob(const std::string& bytes) {
   }
   find_blob_->reset();
   std::string packed = zstd_compress(bytes);
+  bytes_since_commit_ += packed.size();
   ins_blob_->bind_blob(1, h.data(), h.size())
       .bind(2, static_cast<int64_t>(bytes.size()))
       .bind_blob(3, packed.data(), packed.size())
@@ -219,6 +227,7 @@ void TraceWriter::add_event(const Event& e) {
         .bind(3, static_cast<int64_t>(m.bytes.size()))
         .bind(4, m.input ? 1 : 0);
     if (m.bytes.size() <= kInlineMax) {
+      bytes_since_commit_ += m.bytes.size();
       ms.bind_blob(5, m.bytes.data(), m.bytes.size()).bind_null(6);
     } else {
       int64_t id = put_blob(m.bytes);
@@ -263,13 +272,12 @@ void TraceWriter::add_file(const std::string& path, const std::string& bytes, in
 }
 
 void TraceWriter::maybe_commit() {
-  if (++since_commit_ < kEventsPerCommit) return;
-  since_commit_ = 0;
-  db_->exec("COMMIT; BEGIN");
+  if (++since_commit_ < kEventsPerCommit && bytes_since_commit_ < kBytesPerCommit) return;
+  checkpoint();
 }
 
 void TraceWriter::checkpoint() {
-  since_commit_ = 0;
+  since_commit_ = bytes_since_commit_ = 0;
   db_->exec("COMMIT; BEGIN");
 }
 

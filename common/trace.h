@@ -122,7 +122,7 @@ class TraceWriter {
   std::unique_ptr<sql::Db> db_;
   std::unique_ptr<sql::Stmt> ins_event_, ins_mem_, ins_blob_, find_blob_, ins_map_, ins_task_,
       upd_task_, ins_meta_;
-  uint64_t events_ = 0, since_commit_ = 0;
+  uint64_t events_ = 0, since_commit_ = 0, bytes_since_commit_ = 0;
   bool finished_ = false;
   std::set<std::string> files_;
 };
