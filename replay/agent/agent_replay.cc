@@ -11,6 +11,7 @@
 // replay would not have let it run. A call the agent does not answer runs
 // a real syscall from the stub and the ptrace replay takes it as before.
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
@@ -146,6 +147,10 @@ void Replayer::agent_setup() {
     }
   }
   if (brk_lo < brk_hi) add(brk_lo, brk_hi - brk_lo);
+  for (const Event& e : trace_.syscalls_with({SYS_ptrace}))
+    if (emulated_ptrace_changes_tracee(e) &&
+        (e.args[0] == PTRACE_POKETEXT || e.args[0] == PTRACE_POKEDATA))
+      st.poked.push_back({e.args[2], e.args[2] + sizeof(uint64_t)});
   for (const Event& e : trace_.events_of_kinds({EventKind::kSignal, EventKind::kPreempt})) {
     SignalExtra x{};
     if (e.extra.size() < sizeof x) continue;
@@ -357,6 +362,7 @@ void Replayer::agent_patch_site(Task& t, const Event& e) {
   if (!plan) return refuse();
   auto p = st.point_ips.lower_bound(site);
   if (p != st.point_ips.end() && *p < site + plan->length) return refuse();
+  if (meets(st.poked, site, plan->length)) return refuse();
   int64_t lo = static_cast<int64_t>(site) + 5 + plan->rel_lo;
   int64_t hi = static_cast<int64_t>(site) + 5 + plan->rel_hi;
   const uint64_t len = agent_stub_bytes(*plan);

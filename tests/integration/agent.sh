@@ -5,7 +5,8 @@
 # recording's, RP_AGENT=0 replays the same without it, and a call that
 # differs from the recording inside the answered stretch is still reported
 # as a divergence. Programs that use ptrace keep the agent: their tracer's
-# POKEDATA and SETREGS still reach the tracee (the agent does not answer them).
+# POKEDATA and SETREGS still reach the tracee (the agent does not answer them),
+# and a POKETEXT into the tracee's code never cuts through a patched site.
 source "$(dirname "$0")/lib.sh"
 [ "$(uname -m)" = x86_64 ] || { echo "SKIP: the agent is x86_64 only"; exit 0; }
 export RP_BACKEND=ptrace  # syscalls in one order the agent can follow (as the benchmark)
@@ -60,7 +61,7 @@ note "programs that use ptrace: the tracer's POKE/SETREGS reach the tracee"
 # Whether the tracer's POKE came right before another of its calls (then the
 # agent could take it) depends on the recording's order: several recordings.
 [ -n "${CONF_BIN:-}" ] || fail "CONF_BIN is not set"
-for prog in ptrace_traceme ptrace_peek_poke; do
+for prog in ptrace_traceme ptrace_peek_poke ptrace_poke_text; do
     for i in 1 2 3 4 5; do
         record "$prog$i" "$CONF_BIN/$prog"
         [ "$REC_STATUS" -eq 0 ] || { show "$TMP/$prog$i.rec.err"; fail "$prog: recording exited $REC_STATUS"; }
