@@ -14,16 +14,19 @@
 
 namespace rp {
 
+bool emulated_ptrace_changes_tracee(const Event& e) {
+  if (e.nr != SYS_ptrace || e.ret != 0) return false;
+  long req = static_cast<long>(e.args[0]);
+#if defined(__x86_64__)
+  if (req == PTRACE_SETREGS) return true;
+#endif
+  return req == PTRACE_POKETEXT || req == PTRACE_POKEDATA;
+}
+
 void Replayer::apply_emulated_ptrace(Task& tracer, const Event& e) {
-  if (e.nr != SYS_ptrace || e.ret != 0) return;
+  if (!emulated_ptrace_changes_tracee(e)) return;
   long req = static_cast<long>(e.args[0]);
   bool pokes = req == PTRACE_POKETEXT || req == PTRACE_POKEDATA;
-#if defined(__x86_64__)
-  bool sets_regs = req == PTRACE_SETREGS;
-#else
-  bool sets_regs = false;
-#endif
-  if (!pokes && !sets_regs) return;
   auto it = tasks_.find(static_cast<pid_t>(e.args[1]));
   if (it == tasks_.end() || it->second.state == State::kGone)
     diverge(e, "the program's ptrace names thread " + std::to_string(e.args[1]) +

@@ -37,6 +37,10 @@ int replay_main(const ReplayOptions& opts);
 // the others may hold anything and are not compared.
 unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs);
 
+// Whether replaying this emulated call of the program's own ptrace changes
+// its tracee (POKE, SETREGS: ptrace_emulation.cc), beyond the call's result.
+bool emulated_ptrace_changes_tracee(const Event& e);
+
 struct AgentState;
 struct AgentSpace;
 

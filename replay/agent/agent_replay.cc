@@ -11,6 +11,7 @@
 // replay would not have let it run. A call the agent does not answer runs
 // a real syscall from the stub and the ptrace replay takes it as before.
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
@@ -106,12 +107,8 @@ void Replayer::agent_setup() {
   AgentState& st = *agent_;
   const char* env = getenv("RP_AGENT");
   st.stats = getenv("RP_AGENT_STATS") != nullptr;
-  // Off, too, for programs that use ptrace themselves (replay/ptrace_emulation.cc):
-  // with the agent on, a tracee has been seen to read memory its emulated
-  // tracer's PTRACE_POKEDATA had not yet written in replay (conformance
-  // ptrace_traceme, ptrace_peek_poke: an exit status differing).
   st.on = agent_blob().size() > 0 && !(env && std::string(env) == "0") && !control_ &&
-          !syscall_observer_ && !has_snapshot(trace_) && trace_.syscalls_with({SYS_ptrace}).empty();
+          !syscall_observer_ && !has_snapshot(trace_);
   if (!st.on) return;
   uint64_t brk_lo = ~0ULL, brk_hi = 0, shm_max = 0;
   for (const Event& e : trace_.syscalls_with({SYS_shmget}))
@@ -150,6 +147,10 @@ void Replayer::agent_setup() {
     }
   }
   if (brk_lo < brk_hi) add(brk_lo, brk_hi - brk_lo);
+  for (const Event& e : trace_.syscalls_with({SYS_ptrace}))
+    if (emulated_ptrace_changes_tracee(e) &&
+        (e.args[0] == PTRACE_POKETEXT || e.args[0] == PTRACE_POKEDATA))
+      st.poked.push_back({e.args[2], e.args[2] + sizeof(uint64_t)});
   for (const Event& e : trace_.events_of_kinds({EventKind::kSignal, EventKind::kPreempt})) {
     SignalExtra x{};
     if (e.extra.size() < sizeof x) continue;
@@ -209,12 +210,15 @@ void Replayer::agent_on_exec(pid_t old_tgid, pid_t new_tgid) {
 
 // Whether the agent may answer e alone: its replay is its result and its
 // output bytes (emulated, nothing echoed or tracked beyond what dispatch
-// does for every call, no input to hash, no restart).
+// does for every call, no input to hash, no restart). Not the program's
+// ptrace requests that change its tracee: replay applies those to the
+// tracee when it replays the call, which an answered call skips.
 static bool answerable(const Event& e, unsigned* mask) {
   if (e.kind != EventKind::kSyscall || e.extra == kNoReturn || e.in_hash) return false;
   const SyscallSpec* s = syscall_spec(e.nr);
   if (!s || s->policy != RP_POLICY_EMU || is_write_call(e.nr) || e.nr == SYS_prctl ||
-      e.nr == SYS_set_robust_list || is_sysv_attach_or_detach(e.nr))
+      e.nr == SYS_set_robust_list || is_sysv_attach_or_detach(e.nr) ||
+      emulated_ptrace_changes_tracee(e))
     return false;
   if (e.ret <= -512 && e.ret >= -516) return false;  // ERESTART*: the kernel restarts it
   for (const auto& m : e.mem)
@@ -358,6 +362,7 @@ void Replayer::agent_patch_site(Task& t, const Event& e) {
   if (!plan) return refuse();
   auto p = st.point_ips.lower_bound(site);
   if (p != st.point_ips.end() && *p < site + plan->length) return refuse();
+  if (meets(st.poked, site, plan->length)) return refuse();
   int64_t lo = static_cast<int64_t>(site) + 5 + plan->rel_lo;
   int64_t hi = static_cast<int64_t>(site) + 5 + plan->rel_hi;
   const uint64_t len = agent_stub_bytes(*plan);

@@ -36,6 +36,9 @@ struct AgentState {
   // agent and its stubs never go there.
   std::vector<std::pair<uint64_t, uint64_t>> avoid;
   std::set<uint64_t> point_ips;  // recorded asynchronous points (never inside a patch)
+  // Words the program's own ptrace wrote (POKETEXT/DATA) in any process: a
+  // site there is never patched, the write would cut through the patch.
+  std::vector<std::pair<uint64_t, uint64_t>> poked;
   std::map<pid_t, std::shared_ptr<AgentSpace>> spaces;  // by real tgid
   // The window armed now: its events' seqs and where it is.
   AgentWindow window;  // reused: its buffer keeps its capacity
