@@ -1,10 +1,10 @@
 #!/bin/bash
 # The in-process replay agent (replay/agent/, docs/design.md "The replay
-# agent"): most syscalls of a getppid loop and of a pread loop are answered
-# inside the program (RP_AGENT_STATS counts them), the output is the
-# recording's, RP_AGENT=0 replays the same without it, and a call that
-# differs from the recording inside the answered stretch is still reported
-# as a divergence.
+# agent"): most syscalls of a getppid loop (dynamic, and static: non-PIE,
+# its text in the low 2 GiB) and of a pread loop are answered inside the
+# program (RP_AGENT_STATS counts them), the output is the recording's,
+# RP_AGENT=0 replays the same without it, and a call that differs from the
+# recording inside the answered stretch is still reported as a divergence.
 source "$(dirname "$0")/lib.sh"
 [ "$(uname -m)" = x86_64 ] || { echo "SKIP: the agent is x86_64 only"; exit 0; }
 export RP_BACKEND=ptrace  # syscalls in one order the agent can follow (as the benchmark)
@@ -28,6 +28,26 @@ record getppid "$SAMPLES/sample_getppid_loop" 3000
 replay_with_agent getppid
 n=$(answered "$TMP/getppid.on.err")
 [ -n "$n" ] && [ "$n" -ge 2900 ] || { show "$TMP/getppid.on.err"; fail "getppid: the agent answered '${n}' of 3000 calls"; }
+
+note "static (non-PIE) getppid loop: stubs above the low text, reached over an invalid-opcode filler"
+record static "$SAMPLES/sample_getppid_loop_static" 3000
+replay_with_agent static
+n=$(answered "$TMP/static.on.err")
+[ -n "$n" ] && [ "$n" -ge 2900 ] || { show "$TMP/static.on.err"; fail "static: the agent answered '${n}' of 3000 calls"; }
+! grep -q "replay agent not used" "$TMP/static.out.err" || { show "$TMP/static.out.err"; fail "static: rp said the agent was not used"; }
+
+note "a program the agent is not used for: one line on stderr says why, none with -q"
+prog=$CONF_BIN/ptrace_traceme
+[ -x "$prog" ] || fail "no $prog (CONF_BIN)"
+record traceme "$prog"
+run "$TMP/traceme.out" "$TMP/traceme.err" "$RP" replay "$TMP/traceme.db"
+[ "$STATUS" -eq 0 ] || { show "$TMP/traceme.err"; fail "traceme: replay exited $STATUS"; }
+assert_same_file "$TMP/traceme.rec" "$TMP/traceme.out" "traceme: replay stdout vs recording"
+assert_eq "$(grep -c "^rp: replay agent not used: the program uses ptrace; " "$TMP/traceme.err")" 1 \
+    "traceme: the line saying the agent is not used"
+run "$TMP/traceme.q" "$TMP/traceme.q.err" "$RP" replay -q "$TMP/traceme.db"
+[ "$STATUS" -eq 0 ] || { show "$TMP/traceme.q.err"; fail "traceme: replay -q exited $STATUS"; }
+! grep -q "replay agent not used" "$TMP/traceme.q.err" || fail "traceme: replay -q said it"
 
 note "pread loop: 64 KiB outputs written by the agent"
 head -c $((1024 * 1024)) /dev/urandom >"$TMP/data.bin"
