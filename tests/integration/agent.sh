@@ -36,6 +36,14 @@ n=$(answered "$TMP/static.on.err")
 [ -n "$n" ] && [ "$n" -ge 2900 ] || { show "$TMP/static.on.err"; fail "static: the agent answered '${n}' of 3000 calls"; }
 ! grep -q "replay agent not used" "$TMP/static.out.err" || { show "$TMP/static.out.err"; fail "static: rp said the agent was not used"; }
 
+note "a branch into patched bytes (int3 filler, and static: invalid opcode, SIGILL) goes to the copy"
+for v in "" _static; do
+    record reentry$v "$SAMPLES/sample_syscall_reentry$v" 2000
+    replay_with_agent reentry$v
+    n=$(answered "$TMP/reentry$v.on.err")
+    [ -n "$n" ] && [ "$n" -ge 1900 ] || { show "$TMP/reentry$v.on.err"; fail "reentry$v: the agent answered '${n}' of 2000 calls"; }
+done
+
 note "a program the agent is not used for: one line on stderr says why, none with -q"
 prog=$CONF_BIN/ptrace_traceme
 [ -x "$prog" ] || fail "no $prog (CONF_BIN)"
