@@ -107,6 +107,7 @@ std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
     bool ok = true;
     for (uint64_t pg = at & ~(kPage - 1); ok && pg < at + len; pg += kPage) ok = usable(pg);
     if (ok) return std::pair{at, filler};
+    if (site.fixed_from >= 4) break;  // no fixed byte: the filler changes nothing
   }
   return std::nullopt;
 }
