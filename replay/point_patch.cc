@@ -159,8 +159,6 @@ std::pair<int64_t, int64_t> jump_range(const PatchSite& site, uint8_t filler) {
 // int3 first; then invalid opcodes (#UD in 64-bit mode): forward reach
 // (push/pop of segment registers, daa, das, aaa, aas, pusha, popa), then
 // backward (into, aam, aad, salc).
-constexpr uint8_t kFillers[] = {kInt3, 0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f,
-                                0x37, 0x3f, 0x60, 0x61, 0xce, 0xd4, 0xd5, 0xd6};
 
 // Registers (hardware numbers) a rep string instruction changes from one
 // iteration to the next, which the trampoline does not compare for equality.
@@ -389,17 +387,30 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
   return s;
 }
 
+// int3 first; then invalid opcodes (#UD in 64-bit mode): forward reach
+// (push/pop of segment registers, daa, das, aaa, aas, pusha, popa), then
+// backward (into, aam, aad, salc).
+const std::vector<uint8_t> kPatchFillers = {kInt3, 0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27,
+                                            0x2f, 0x37, 0x3f, 0x60, 0x61, 0xce, 0xd4, 0xd5, 0xd6};
+
+std::optional<std::pair<uint64_t, uint64_t>> jump_entries(const PatchSite& site, uint8_t filler) {
+  // Signed: a site in the low 2 GiB (a non-PIE program's text, python3's)
+  // would wrap lo around to the top of the address space.
+  const auto [rel_lo, rel_hi] = jump_range(site, filler);
+  const int64_t next = static_cast<int64_t>(site.ip + kJumpLen);
+  if (next + rel_hi < 0) return std::nullopt;
+  return std::pair{static_cast<uint64_t>(std::max<int64_t>(0, next + rel_lo)),
+                   static_cast<uint64_t>(next + rel_hi)};
+}
+
 namespace {
 
 std::optional<PatchPlace> place_with(const PatchSite& site, uint8_t filler,
                                      const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
   constexpr uint64_t kPage = 4096, kMargin = 1 << 20, kMinAddr = 1 << 20;
-  // Signed: a site in the low 2 GiB (a non-PIE program's text, python3's)
-  // would wrap lo around to the top of the address space.
-  const auto [rel_lo, rel_hi] = jump_range(site, filler);
-  const int64_t next = static_cast<int64_t>(site.ip + kJumpLen);
-  const uint64_t lo = static_cast<uint64_t>(std::max<int64_t>(0, next + rel_lo));
-  const uint64_t hi = static_cast<uint64_t>(std::max<int64_t>(0, next + rel_hi));
+  const auto range = jump_entries(site, filler);
+  if (!range) return std::nullopt;
+  const auto [lo, hi] = *range;
   auto dist = [&](uint64_t e) { return e > site.ip ? e - site.ip : site.ip - e; };
   std::optional<PatchPlace> best;
   for (auto [start, end] : gaps) {
@@ -422,7 +433,7 @@ std::optional<PatchPlace> place_with(const PatchSite& site, uint8_t filler,
 
 std::optional<PatchPlace> place_trampoline(const PatchSite& site,
                                            const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
-  for (uint8_t filler : kFillers) {
+  for (uint8_t filler : kPatchFillers) {
     if (auto p = place_with(site, filler, gaps)) return p;
     if (site.fixed_from >= 4) break;  // no fixed byte: the filler changes nothing
   }
@@ -518,6 +529,11 @@ std::string patch_data(const Regs& target, uint64_t budget, const RepString* rep
 }
 
 #else  // not x86_64: no trampoline; replay searches with the breakpoint alone
+
+const std::vector<uint8_t> kPatchFillers = {0xcc};
+std::optional<std::pair<uint64_t, uint64_t>> jump_entries(const PatchSite&, uint8_t) {
+  return std::nullopt;
+}
 
 std::optional<PatchSite> plan_patch_site(const std::string&, uint64_t, std::string* why, bool) {
   *why = "the patched search is implemented for x86_64 only";

@@ -88,6 +88,12 @@ void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target);
 // those below 0x80 let the jump go forward, which a site in the low 2 GiB
 // (a non-PIE program's text) needs.
 constexpr uint64_t kPatchMapBytes = 3 * 4096;
+// The fillers in order of preference: int3, then the invalid opcodes.
+extern const std::vector<uint8_t> kPatchFillers;
+// Where an entry point the site's jump reaches with `filler` in its fixed
+// bytes may be, [lo, hi] (inclusive); nullopt when that is below address 0.
+// Without fixed bytes every filler gives the same (wide) range.
+std::optional<std::pair<uint64_t, uint64_t>> jump_entries(const PatchSite& site, uint8_t filler);
 struct PatchPlace {
   uint64_t map = 0, entry = 0;
   uint8_t filler = 0xcc;

@@ -221,6 +221,9 @@ class Replayer {
   bool agent_map(Task& t, const Event& e, uint64_t addr, uint64_t len, int prot);
   bool agent_others_clear(const Task& t, const AgentSpace& sp, uint64_t site, uint64_t len);
   void agent_patch_site(Task& t, const Event& e);
+  std::optional<std::pair<uint64_t, uint8_t>> agent_stub_place(Task& t, const Event& e,
+                                                               const PatchSite& site, uint64_t len);
+  void agent_unusable(const std::string& why);
 
   ReplayControl* control_ = nullptr;
   SyscallObserver* syscall_observer_ = nullptr;

@@ -118,6 +118,12 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
   uint64_t by_agent = 0;  // calls the agent answered before this stop
   for (;;) {
     int status = wait(t);
+    // A branch into patched bytes: the thread goes on in the same run, the
+    // window stays armed (draining it here would end the agent's answers).
+    if (agent_interior_trap(t, status)) {
+      cont(t, 0);
+      continue;
+    }
     by_agent += agent_drain(t);
     const Event& due = agent_due(e, by_agent);  // what it is expected to do now
     if (t.state == State::kGone)
@@ -141,7 +147,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       cont(t, 0);
       continue;
     }
-    if (agent_interior_trap(t, status) || debug_trap(t, status)) {
+    if (debug_trap(t, status)) {
       cont(t, 0);
       continue;
     }

@@ -1,5 +1,6 @@
 #include "agent_code.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "agent_abi.h"
@@ -61,7 +62,7 @@ uint64_t agent_stub_bytes(const PatchSite& site) {
 }
 
 std::optional<AgentStub> build_agent_stub(const PatchSite& site, uint64_t entry, uint64_t agent,
-                                          std::string* why) {
+                                          std::string* why, uint8_t filler) {
   if (site.insns.empty() || site.insns[0].kind != PatchSite::Insn::kSyscall) {
     *why = "not a syscall site";
     return std::nullopt;
@@ -73,18 +74,42 @@ std::optional<AgentStub> build_agent_stub(const PatchSite& site, uint64_t entry,
   if (!tail) return std::nullopt;
   s.code += *tail;
   s.syscall_ip = entry + kSyscallOffset;
-  int64_t rel = static_cast<int64_t>(entry - (site.ip + 5));
-  if (rel < site.rel_lo || rel > site.rel_hi) {
+  auto reach = jump_entries(site, filler);
+  if (!reach || entry < reach->first || entry > reach->second) {
     *why = "the stub is out of the jump's reach";
     return std::nullopt;
   }
-  s.site_bytes.assign(site.length, '\xcc');
+  int64_t rel = static_cast<int64_t>(entry - (site.ip + 5));
+  s.filler = filler;
+  s.site_bytes.assign(site.length, static_cast<char>(filler));
   s.site_bytes[0] = '\xe9';
   int32_t rel32 = static_cast<int32_t>(rel);
   std::memcpy(&s.site_bytes[1], &rel32, 4);
   for (size_t i = 1; i < site.insns.size(); i++)
     s.interior.push_back({site.ip + site.insns[i].offset, copies[i]});
   return s;
+}
+
+std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
+    const PatchSite& site, uint64_t len, const std::map<uint64_t, uint64_t>& slots,
+    uint64_t min_addr, const std::function<bool(uint64_t page)>& usable) {
+  constexpr uint64_t kPage = 4096;
+  for (uint8_t filler : kPatchFillers) {
+    auto reach = jump_entries(site, filler);
+    if (!reach) continue;
+    uint64_t at = std::max(reach->first, min_addr);
+    for (bool moved = true; moved && at <= reach->second;) {
+      moved = false;
+      for (auto [start, end] : slots)
+        if (at < end && start < at + len) at = end, moved = true;
+    }
+    if (at > reach->second) continue;
+    bool ok = true;
+    for (uint64_t pg = at & ~(kPage - 1); ok && pg < at + len; pg += kPage) ok = usable(pg);
+    if (ok) return std::pair{at, filler};
+    if (site.fixed_from >= 4) break;  // no fixed byte: the filler changes nothing
+  }
+  return std::nullopt;
 }
 
 void AgentWindow::clear() {

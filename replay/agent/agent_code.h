@@ -4,6 +4,8 @@
 // here touches a process (replay/agent/agent_replay.cc does).
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,18 +24,30 @@ std::string agent_blob();
 // instructions that followed the syscall; otherwise it runs the real
 // syscall at `syscall_ip` (then sets rcx likewise) and the same copies.
 struct AgentStub {
-  std::string site_bytes;  // written at site.ip: jmp rel32, int3 filler
+  std::string site_bytes;  // written at site.ip: jmp rel32, filler
   std::string code;        // written at the stub's entry
   uint64_t syscall_ip = 0; // the stub's own `syscall`
-  // Instruction starts inside the patched bytes (an int3 there) and their copies.
+  uint8_t filler = 0xcc;   // 0xcc traps (SIGTRAP after it), the others fault (SIGILL at it)
+  // Instruction starts inside the patched bytes (the filler there) and their copies.
   std::vector<std::pair<uint64_t, uint64_t>> interior;
 };
 // Bytes a stub for `site` takes (its length does not depend on where it goes).
 uint64_t agent_stub_bytes(const PatchSite& site);
 // `site` from plan_patch_site(..., syscall_first = true); `entry` must be
-// within the site's jump range; `agent` is the blob's address.
+// within jump_entries(site, filler) (point_patch.h); `agent` is the blob's
+// address.
 std::optional<AgentStub> build_agent_stub(const PatchSite& site, uint64_t entry, uint64_t agent,
-                                          std::string* why);
+                                          std::string* why, uint8_t filler = 0xcc);
+
+// Where a stub of `len` bytes for `site` goes, and the filler that lets the
+// site's jump reach it: the fillers in kPatchFillers' order (int3 first;
+// forward-reaching invalid opcodes let a site in the low 2 GiB, a static or
+// non-PIE program's, jump up), at each the first address in reach, at or
+// above min_addr, clear of the `slots` already taken ([start, end)), whose
+// pages `usable` accepts. nullopt: none.
+std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
+    const PatchSite& site, uint64_t len, const std::map<uint64_t, uint64_t>& slots,
+    uint64_t min_addr, const std::function<bool(uint64_t page)>& usable);
 
 // The window's bytes: a header and the entries added, in order. Kept and
 // reused (clear()): a window is megabytes, built again for every run.

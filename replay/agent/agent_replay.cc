@@ -55,10 +55,16 @@ bool meets(const std::vector<std::pair<uint64_t, uint64_t>>& ranges, uint64_t a,
   return false;
 }
 
-// What the process has now, widened by the margins, plus what the recording touched.
-std::vector<std::pair<uint64_t, uint64_t>> blocked(pid_t tid, const AgentState& st) {
+// What the process has now, widened by the margins, plus what the recording
+// touched. Mappings made only of `own` pages (the agent's stub pages) are
+// not counted: stubs pack next to each other.
+std::vector<std::pair<uint64_t, uint64_t>> blocked(pid_t tid, const AgentState& st,
+                                                   const std::set<uint64_t>& own = {}) {
   auto out = st.avoid;
   for (const ProcMap& m : read_proc_maps(tid)) {
+    bool mine = true;
+    for (uint64_t pg = m.start; mine && pg < m.end; pg += kPage) mine = own.count(pg);
+    if (mine) continue;
     uint64_t lo = m.start > kMargin ? m.start - kMargin : 0;
     if (m.path == "[stack]") lo = m.start > kStackRoom ? m.start - kStackRoom : 0;
     out.push_back({lo, m.end + kMargin});
@@ -107,9 +113,13 @@ void Replayer::agent_setup() {
   AgentState& st = *agent_;
   const char* env = getenv("RP_AGENT");
   st.stats = getenv("RP_AGENT_STATS") != nullptr;
-  st.on = agent_blob().size() > 0 && !(env && std::string(env) == "0") && !control_ &&
-          !syscall_observer_ && !has_snapshot(trace_);
-  if (!st.on) return;
+  // Turned off by the user (RP_AGENT=0, a debugger, rp dump -k): nothing to
+  // say. arm64 has no agent at all (docs/design.md).
+  if (agent_blob().empty() || (env && std::string(env) == "0") || control_ || syscall_observer_)
+    return;
+  if (has_snapshot(trace_))
+    return agent_unusable("the trace starts from a snapshot (rp record -p)");
+  st.on = true;
   uint64_t brk_lo = ~0ULL, brk_hi = 0, shm_max = 0;
   for (const Event& e : trace_.syscalls_with({SYS_shmget}))
     shm_max = std::max(shm_max, clamp_len(e.args[1]));
@@ -161,7 +171,18 @@ void Replayer::agent_setup() {
   }
 }
 
+void Replayer::agent_unusable(const std::string& why) {
+  AgentState& st = *agent_;
+  if (st.said_unusable || quiet_) return;
+  st.said_unusable = true;
+  std::cerr << "rp: replay agent not used: " << why
+            << "; syscalls are replayed with a ptrace stop each (slower)\n";
+}
+
 void Replayer::agent_report() {
+  if (agent_ && agent_->on && !agent_->n_patched && agent_->n_refused)
+    agent_unusable("no syscall site of the program could be patched (the first: " +
+                   agent_->first_refusal + ")");
   if (!agent_ || !agent_->stats || agent_->reported) return;
   agent_->reported = true;
   const AgentState& st = *agent_;
@@ -302,18 +323,21 @@ void Replayer::agent_rewind(Task& t) {
   t.state = State::kHeld;
 }
 
-// A SIGTRAP at an int3 inside patched bytes (a branch into them): the
-// thread goes on in the instruction's copy.
+// A SIGTRAP at an int3, or a SIGILL at an invalid-opcode filler, inside
+// patched bytes (a branch into them): the thread goes on in the
+// instruction's copy, the signal is not delivered.
 bool Replayer::agent_interior_trap(Task& t, int status) {
-  if (!agent_ || !agent_->on || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
-      stop_event(status))
+  if (!agent_ || !agent_->on || !WIFSTOPPED(status) ||
+      (WSTOPSIG(status) != SIGTRAP && WSTOPSIG(status) != SIGILL) || stop_event(status))
     return false;
   auto sp = agent_->spaces.find(t.real_tgid);
   if (sp == agent_->spaces.end() || !sp->second) return false;
   Regs r = get_regs(t);
-  auto it = sp->second->interior.find(r.ip() - 1);
-  if (it == sp->second->interior.end()) return false;
-  r.set_ip(it->second);
+  // int3 traps (ip after it); an invalid-opcode filler faults (ip at it).
+  const bool trap = WSTOPSIG(status) == SIGTRAP;
+  auto it = sp->second->interior.find(trap ? r.ip() - 1 : r.ip());
+  if (it == sp->second->interior.end() || (it->second.second == 0xcc) != trap) return false;
+  r.set_ip(it->second.first);
   set_regs(t, r);
   return true;
 }
@@ -342,6 +366,27 @@ bool Replayer::agent_others_clear(const Task& t, const AgentSpace& sp, uint64_t 
   return true;
 }
 
+// A place for a stub of `len` bytes that the site's jump reaches, and its
+// filler (place_agent_stub): in a page already the space's, or in a new one
+// (mapped here) that the recording never named and that keeps the margins
+// to the program's mappings.
+std::optional<std::pair<uint64_t, uint8_t>> Replayer::agent_stub_place(Task& t, const Event& e,
+                                                                      const PatchSite& site,
+                                                                      uint64_t len) {
+  AgentSpace& sp = agent_space(t);
+  const auto b = blocked(t.real, *agent_, sp.pages);
+  auto place = place_agent_stub(site, len, sp.slots, kMinAddr, [&](uint64_t pg) {
+    return sp.pages.count(pg) || !meets(b, pg, kPage);
+  });
+  if (!place) return std::nullopt;
+  for (uint64_t pg = place->first & ~(kPage - 1); pg < place->first + len; pg += kPage) {
+    if (sp.pages.count(pg)) continue;
+    if (!agent_map(t, e, pg, kPage, PROT_READ | PROT_EXEC)) return std::nullopt;
+    sp.pages.insert(pg);
+  }
+  return place;
+}
+
 // At a syscall-entry stop of t (not yet emulated or executed): patches the
 // site, so that its later calls go to the agent. The thread itself is
 // moved to the stub's copy of what follows the syscall.
@@ -353,53 +398,40 @@ void Replayer::agent_patch_site(Task& t, const Event& e) {
   if (sp.unusable || sp.decided.count(site)) return;
   // A stub's own syscall (the agent did not answer) is never patched again.
   if (sp.pages.count(site & ~(kPage - 1))) return;
-  auto refuse = [&] {
-    sp.decided.insert(site);
-    st.n_refused++;
-  };
   std::string why;
+  auto refuse = [&](const std::string& reason) {
+    sp.decided.insert(site);
+    if (!st.n_refused++) st.first_refusal = reason;
+  };
   auto plan = plan_patch_site(t.mem.read(site, 32), site, &why, /*syscall_first=*/true);
-  if (!plan) return refuse();
+  if (!plan) return refuse(why);
   auto p = st.point_ips.lower_bound(site);
-  if (p != st.point_ips.end() && *p < site + plan->length) return refuse();
-  if (meets(st.poked, site, plan->length)) return refuse();
-  int64_t lo = static_cast<int64_t>(site) + 5 + plan->rel_lo;
-  int64_t hi = static_cast<int64_t>(site) + 5 + plan->rel_hi;
-  const uint64_t len = agent_stub_bytes(*plan);
-  if (lo < static_cast<int64_t>(kMinAddr)) return refuse();  // e.g. a non-PIE program
+  if (p != st.point_ips.end() && *p < site + plan->length)
+    return refuse("a recorded signal or preemption is inside the bytes to patch");
+  if (meets(st.poked, site, plan->length))
+    return refuse("a recorded PTRACE_POKETEXT writes into the bytes to patch");
   if (!agent_others_clear(t, sp, site, plan->length)) return;  // another time
-  auto b = blocked(t.real, st);
   if (!sp.base) {
-    auto place = free_place(b, RP_AGENT_MAP_BYTES);
+    auto place = free_place(blocked(t.real, st), RP_AGENT_MAP_BYTES);
     if (!place || !agent_map(t, e, *place, RP_AGENT_MAP_BYTES, PROT_READ | PROT_WRITE | PROT_EXEC) ||
         !t.mem.write(*place, agent_blob()) ||
         !t.mem.write(*place + RP_AGENT_WINDOW_OFFSET, AgentWindow::empty())) {
       sp.unusable = true;
-      return;
+      return agent_unusable("no free address range for it in process " + std::to_string(t.rec));
     }
     sp.base = *place;
-    b.push_back({sp.base, sp.base + RP_AGENT_MAP_BYTES});
   }
-  // The first free slot in [lo, hi] (the stub must start there).
-  uint64_t at = static_cast<uint64_t>(lo);
-  for (bool moved = true; moved && at <= static_cast<uint64_t>(hi);) {
-    moved = false;
-    for (auto [s0, e0] : sp.slots)
-      if (at < e0 && s0 < at + len) at = e0, moved = true;
-  }
-  if (at > static_cast<uint64_t>(hi)) return refuse();
-  for (uint64_t pg = at & ~(kPage - 1); pg < at + len; pg += kPage) {
-    if (sp.pages.count(pg)) continue;
-    if (meets(st.avoid, pg, kPage) || !agent_map(t, e, pg, kPage, PROT_READ | PROT_EXEC))
-      return refuse();
-    sp.pages.insert(pg);
-  }
-  auto stub = build_agent_stub(*plan, at, sp.base, &why);
-  if (!stub) return refuse();
+  const uint64_t len = agent_stub_bytes(*plan);
+  auto place = agent_stub_place(t, e, *plan, len);
+  if (!place) return refuse("no free address within the jump's reach of the site");
+  const uint64_t at = place->first;
+  auto stub = build_agent_stub(*plan, at, sp.base, &why, place->second);
+  if (!stub) return refuse(why);
   // The stub first: a site is never patched to a stub that is not there.
-  if (!t.mem.write(at, stub->code) || !t.mem.write(site, stub->site_bytes)) return refuse();
+  if (!t.mem.write(at, stub->code) || !t.mem.write(site, stub->site_bytes))
+    return refuse("cannot write the stub or the site");
   sp.slots[at] = at + len;
-  for (auto [orig, copy] : stub->interior) sp.interior[orig] = copy;
+  for (auto [orig, copy] : stub->interior) sp.interior[orig] = {copy, stub->filler};
   sp.stub_entry[stub->syscall_ip] = at;
   sp.decided.insert(site);
   sp.patched++;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -23,7 +24,8 @@ struct AgentSpace {
   std::set<uint64_t> pages;            // stub pages mapped
   std::map<uint64_t, uint64_t> slots;  // stub bytes in use, [start, end)
   std::set<uint64_t> decided;          // syscall sites patched or refused for good
-  std::map<uint64_t, uint64_t> interior;  // an int3 inside patched bytes -> its copy
+  // An instruction start inside patched bytes -> its copy and the filler there.
+  std::map<uint64_t, std::pair<uint64_t, uint8_t>> interior;
   std::map<uint64_t, uint64_t> stub_entry;  // a stub's own syscall -> the stub's entry
   size_t patched = 0;
 };
@@ -32,6 +34,11 @@ struct AgentState {
   bool on = false;
   bool stats = false;  // RP_AGENT_STATS: a summary on stderr at the end
   bool reported = false;
+  // Why the agent cannot be used for this replay (said once on stderr, not
+  // with -q); empty while it can, and when the user turned it off.
+  std::string unusable_why;
+  bool said_unusable = false;
+  std::string first_refusal;  // why the first syscall site was not patched
   // Address ranges the recording mapped, unmapped or otherwise named: the
   // agent and its stubs never go there.
   std::vector<std::pair<uint64_t, uint64_t>> avoid;

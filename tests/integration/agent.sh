@@ -1,12 +1,13 @@
 #!/bin/bash
 # The in-process replay agent (replay/agent/, docs/design.md "The replay
-# agent"): most syscalls of a getppid loop and of a pread loop are answered
-# inside the program (RP_AGENT_STATS counts them), the output is the
-# recording's, RP_AGENT=0 replays the same without it, and a call that
-# differs from the recording inside the answered stretch is still reported
-# as a divergence. Programs that use ptrace keep the agent: their tracer's
-# POKEDATA and SETREGS still reach the tracee (the agent does not answer them),
-# and a POKETEXT into the tracee's code never cuts through a patched site.
+# agent"): most syscalls of a getppid loop (dynamic, and static: non-PIE,
+# its text in the low 2 GiB) and of a pread loop are answered inside the
+# program (RP_AGENT_STATS counts them), the output is the recording's,
+# RP_AGENT=0 replays the same without it, and a call that differs from the
+# recording inside the answered stretch is still reported as a divergence. Programs that use ptrace
+# keep the agent: their tracer's POKEDATA and SETREGS still reach the tracee
+# (the agent does not answer them), and a POKETEXT into the tracee's code
+# never cuts through a patched site.
 source "$(dirname "$0")/lib.sh"
 [ "$(uname -m)" = x86_64 ] || { echo "SKIP: the agent is x86_64 only"; exit 0; }
 export RP_BACKEND=ptrace  # syscalls in one order the agent can follow (as the benchmark)
@@ -30,6 +31,46 @@ record getppid "$SAMPLES/sample_getppid_loop" 3000
 replay_with_agent getppid
 n=$(answered "$TMP/getppid.on.err")
 [ -n "$n" ] && [ "$n" -ge 2900 ] || { show "$TMP/getppid.on.err"; fail "getppid: the agent answered '${n}' of 3000 calls"; }
+
+note "static (non-PIE) getppid loop: stubs above the low text, reached over an invalid-opcode filler"
+record static "$SAMPLES/sample_getppid_loop_static" 3000
+replay_with_agent static
+n=$(answered "$TMP/static.on.err")
+[ -n "$n" ] && [ "$n" -ge 2900 ] || { show "$TMP/static.on.err"; fail "static: the agent answered '${n}' of 3000 calls"; }
+! grep -q "replay agent not used" "$TMP/static.out.err" || { show "$TMP/static.out.err"; fail "static: rp said the agent was not used"; }
+
+note "a branch into patched bytes (int3 filler, and static: invalid opcode, SIGILL) goes to the copy"
+for v in "" _static; do
+    record reentry$v "$SAMPLES/sample_syscall_reentry$v" 2000
+    replay_with_agent reentry$v
+    n=$(answered "$TMP/reentry$v.on.err")
+    [ -n "$n" ] && [ "$n" -ge 1900 ] || { show "$TMP/reentry$v.on.err"; fail "reentry$v: the agent answered '${n}' of 2000 calls"; }
+done
+
+note "a trace the agent is not used for (an attach's): one line on stderr says why, none with -q"
+mkfifo "$TMP/go" || fail "mkfifo"
+bash -c "read -r _ <'$TMP/go'; echo after the attach" >"$TMP/snap.prog" 2>&1 </dev/null &
+sh_pid=$!
+BG_PIDS+=("$sh_pid")
+"$RP" record -p "$sh_pid" --backend=ptrace -o "$TMP/snap.db" 2>"$TMP/snap.rec.err" </dev/null &
+rp_pid=$!
+BG_PIDS+=("$rp_pid")
+for _ in $(seq 600); do
+    grep -q "attached to process" "$TMP/snap.rec.err" && break
+    kill -0 "$rp_pid" 2>/dev/null || break
+    sleep 0.1
+done
+grep -q "attached to process" "$TMP/snap.rec.err" || { show "$TMP/snap.rec.err"; fail "snap: rp did not attach"; }
+echo go >"$TMP/go"
+wait "$rp_pid" || { show "$TMP/snap.rec.err"; fail "snap: rp record -p failed"; }
+run "$TMP/snap.out" "$TMP/snap.err" "$RP" replay "$TMP/snap.db"
+[ "$STATUS" -eq 0 ] || { show "$TMP/snap.err"; fail "snap: replay exited $STATUS"; }
+assert_same_file "$TMP/snap.prog" "$TMP/snap.out" "snap: replay stdout vs recording"
+assert_eq "$(grep -c "^rp: replay agent not used: the trace starts from a snapshot" "$TMP/snap.err")" 1 \
+    "snap: the line saying the agent is not used"
+run "$TMP/snap.q" "$TMP/snap.q.err" "$RP" replay -q "$TMP/snap.db"
+[ "$STATUS" -eq 0 ] || { show "$TMP/snap.q.err"; fail "snap: replay -q exited $STATUS"; }
+! grep -q "replay agent not used" "$TMP/snap.q.err" || fail "snap: replay -q said it"
 
 note "pread loop: 64 KiB outputs written by the agent"
 head -c $((1024 * 1024)) /dev/urandom >"$TMP/data.bin"

@@ -67,12 +67,61 @@ TEST(AgentSites, StubJumpsWithinTheSitesRange) {
   EXPECT_FALSE(build_agent_stub(*s, entry + 4096, 0x600000000000, &why));  // out of reach
 }
 
+TEST(AgentSites, ALowSiteJumpsForwardOverAnInvalidOpcodeFiller) {
+  std::string why;
+  // A static program's syscall wrapper at 0x401000: int3 in the rel32 would
+  // put the stub ~819 MiB below address 0.
+  auto s = plan_patch_site(code({0x0f, 0x05, 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff}), 0x401000, &why,
+                           true);
+  ASSERT_TRUE(s) << why;
+  EXPECT_FALSE(jump_entries(*s, 0xcc));
+  const uint64_t len = agent_stub_bytes(*s);
+  auto any = [](uint64_t) { return true; };
+  auto p = place_agent_stub(*s, len, {}, 1 << 28, any);
+  ASSERT_TRUE(p);
+  auto [at, filler] = *p;
+  EXPECT_NE(filler, 0xcc);
+  EXPECT_LT(filler, 0x80);  // forward
+  EXPECT_GE(at, uint64_t{1} << 28);
+  auto reach = jump_entries(*s, filler);
+  ASSERT_TRUE(reach);
+  EXPECT_GE(at, reach->first);
+  EXPECT_LE(at, reach->second);
+  auto stub = build_agent_stub(*s, at, 0x600000000000, &why, filler);
+  ASSERT_TRUE(stub) << why;
+  EXPECT_EQ(stub->filler, filler);
+  // The cmp starts at the rel32's second byte: the filler there and after.
+  EXPECT_EQ(stub->site_bytes.substr(2), std::string(s->length - 2, static_cast<char>(filler)));
+  int32_t rel;
+  std::memcpy(&rel, &stub->site_bytes[1], 4);
+  EXPECT_EQ(s->ip + 5 + rel, at);
+  EXPECT_FALSE(build_agent_stub(*s, at, 0x600000000000, &why));  // int3 cannot reach it
+  // That place's page refused: the next filler's.
+  auto q = place_agent_stub(*s, len, {}, 1 << 28, [&](uint64_t pg) { return pg != (at & ~4095ull); });
+  ASSERT_TRUE(q);
+  EXPECT_NE(q->second, filler);
+  // Its slot taken: the next stub goes right after it, with the same filler.
+  auto r = place_agent_stub(*s, len, {{at, at + len}}, 1 << 28, any);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first, at + len);
+  EXPECT_EQ(r->second, filler);
+  // A site high in the address space keeps int3.
+  auto high = plan_patch_site(code({0x0f, 0x05, 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff}),
+                              0x7f0000001000, &why, true);
+  ASSERT_TRUE(high) << why;
+  auto h = place_agent_stub(*high, len, {}, 1 << 28, any);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->second, 0xcc);
+  EXPECT_FALSE(place_agent_stub(*s, len, {}, 1 << 28, [](uint64_t) { return false; }));
+}
+
 // A function made of `mov %rdi,%rax; syscall; mov %rax,%rax; ret` at a fixed
 // address, its syscall site patched to a stub that calls the agent.
 class PatchedSite : public ::testing::Test {
  protected:
-  static constexpr uint64_t kCode = 0x5a0000000000;
+  virtual uint64_t code_at() const { return 0x5a0000000000; }
   void SetUp() override {
+    const uint64_t kCode = code_at();
     agent_ = map(0, RP_AGENT_MAP_BYTES);
     ASSERT_NE(agent_, nullptr);
     std::string blob = agent_blob();
@@ -87,10 +136,14 @@ class PatchedSite : public ::testing::Test {
     std::string why;
     auto site = plan_patch_site(std::string(fn_ + 3, 32), kCode + 3, &why, true);
     ASSERT_TRUE(site) << why;
-    uint64_t entry = site->ip + 5 + site->rel_lo;
+    auto place = place_agent_stub(*site, agent_stub_bytes(*site), {}, 1 << 20,
+                                  [](uint64_t) { return true; });
+    ASSERT_TRUE(place);
+    const uint64_t entry = place->first;
     stub_page_ = map(entry & ~uint64_t{4095}, 8192);
     ASSERT_NE(stub_page_, nullptr);
-    auto stub = build_agent_stub(*site, entry, reinterpret_cast<uint64_t>(agent_), &why);
+    auto stub = build_agent_stub(*site, entry, reinterpret_cast<uint64_t>(agent_), &why,
+                                 place->second);
     ASSERT_TRUE(stub) << why;
     std::memcpy(reinterpret_cast<void*>(entry), stub->code.data(), stub->code.size());
     std::memcpy(fn_ + 3, stub->site_bytes.data(), stub->site_bytes.size());
@@ -163,6 +216,28 @@ TEST_F(PatchedSite, ADifferentCallGoesToTheKernel) {
   ASSERT_TRUE(w.add(e, 1));
   set_window(w.bytes());
   EXPECT_EQ(call(SYS_getppid), 4242);
+}
+
+// The same function in the low 2 GiB (where a non-PIE program's text is):
+// its stub is above it, reached over an invalid-opcode filler.
+class PatchedLowSite : public PatchedSite {
+ protected:
+  uint64_t code_at() const override { return 0x30000000; }
+};
+
+TEST_F(PatchedLowSite, AnswersFromTheWindow) {
+  EXPECT_LT(static_cast<uint8_t>(fn_[3 + 4]), 0x80);  // the rel32's top byte: a forward filler
+  EXPECT_NE(static_cast<uint8_t>(fn_[3 + 4]), 0xcc);
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getppid;
+  e.ret = 4242;
+  AgentWindow w;
+  ASSERT_TRUE(w.add(e, 0));
+  set_window(w.bytes());
+  EXPECT_EQ(call(SYS_getppid), 4242);
+  EXPECT_EQ(answered(), 1u);
+  EXPECT_EQ(call(SYS_getppid), getppid());
 }
 
 #endif
