@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 namespace rp {
 
@@ -92,6 +93,13 @@ std::optional<uint64_t> Tracee::read_word(uint64_t addr, int size) {
 
 WordReader Tracee::word_reader() {
   return [this](uint64_t addr, int size) { return read_word(addr, size); };
+}
+
+pid_t parent_of(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
+  return 0;
 }
 
 }  // namespace rp

@@ -47,4 +47,8 @@ class Tracee {
   unique_fd mem_;
 };
 
+// The parent of process (or thread) `pid`, as /proc/PID/status says; 0 when
+// it is gone.
+pid_t parent_of(pid_t pid);
+
 }  // namespace rp

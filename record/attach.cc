@@ -35,6 +35,7 @@
 #include "sandbox.h"
 #include "ring.h"
 #include "take_snapshot.h"
+#include "tracee.h"
 #include "tracee_mem.h"
 #include "trace_output.h"
 #include "vdso.h"
@@ -321,13 +322,6 @@ void unpin_threads(const Pinned& p, const std::vector<pid_t>& stopped) {
       std::cerr << "rp: warning: thread " << tid << " stays on CPU " << p.cpu << ": "
                 << strerror(errno) << "\n";
   }
-}
-
-pid_t parent_of(pid_t pid) {
-  std::ifstream f(proc(pid, "status"));
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
-  return 0;
 }
 
 // An ancestor of rp (the shell that started it) would be stopped while it

@@ -10,22 +10,14 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
 #include <iostream>
 
 #include "ptrace_recorder.h"
+#include "tracee.h"
 
 namespace rp {
 
 namespace {
-
-// The process that is `tid`'s parent, as the kernel says (0: gone).
-pid_t parent_of(pid_t tid) {
-  std::ifstream st("/proc/" + std::to_string(tid) + "/status");
-  for (std::string line; std::getline(st, line);)
-    if (line.rfind("PPid:", 0) == 0) return std::stoi(line.substr(5));
-  return 0;
-}
 
 int stop_status(EmuStop where, int sig, long options) {
   int trap = SIGTRAP | ((options & PTRACE_O_TRACESYSGOOD) ? 0x80 : 0);
