@@ -45,6 +45,10 @@ class Stmt {
   bool is_null(int col) const;
   bool is_integer(int col) const;  // stored as INTEGER (a trace is untrusted: types are checked)
   int64_t i64(int col) const;
+  // The column's storage class (SQLITE_INTEGER, SQLITE_NULL...) and, for an
+  // integer, its value in *v: one API call instead of two for readers that
+  // check every column's type (a trace's events).
+  int typed_i64(int col, int64_t* v) const;
   std::string text(int col) const;
   std::string blob(int col) const;
 

@@ -304,12 +304,16 @@ namespace {
 
 // A column the schema declares INTEGER: SQLite would silently read text as 0.
 int64_t int_col(sql::Stmt& st, int c, const char* what) {
-  if (!st.is_integer(c)) throw Error(std::string(what) + " is not an integer");
-  return st.i64(c);
+  int64_t v = 0;
+  if (st.typed_i64(c, &v) != SQLITE_INTEGER) throw Error(std::string(what) + " is not an integer");
+  return v;
 }
 std::optional<int64_t> opt_int_col(sql::Stmt& st, int c, const char* what) {
-  if (st.is_null(c)) return std::nullopt;
-  return int_col(st, c, what);
+  int64_t v = 0;
+  int type = st.typed_i64(c, &v);
+  if (type == SQLITE_NULL) return std::nullopt;
+  if (type != SQLITE_INTEGER) throw Error(std::string(what) + " is not an integer");
+  return v;
 }
 
 const char* const kCutShort = "trace is incomplete (recording was cut short)";
@@ -324,6 +328,9 @@ TraceReader::TraceReader(const std::string& path, bool validate, bool allow_cut)
   } catch (const Error& e) {
     throw Error(path + ": not a usable rp trace (" + e.what() + ")");
   }
+  // Replay walks three cursors (events, entries, memory) through the file at
+  // once: a page cache that holds their working set reads each page once.
+  db_->exec("PRAGMA cache_size=-32768");
   if (validate) {
     auto problems = check_trace_header(*this);
     cut_short_ = meta_or("complete", "0") != "1";
@@ -482,6 +489,29 @@ std::string TraceReader::blob(int64_t id) {
   return bytes;
 }
 
+// Memory records name their blob by id, and the recorder stores equal bytes
+// once: a program reading the same data again (a file read twice, the same
+// page of a buffer) refers to one blob many times. Decompressing and hashing
+// it once is enough: the trace is opened immutable, so the id keeps naming
+// the same checked bytes. Bounded; emptied when full (no eviction order to
+// keep).
+const std::string& TraceReader::cached_blob(int64_t id) {
+  auto it = blob_cache_.find(id);
+  if (it != blob_cache_.end()) return it->second;
+  std::string bytes = blob(id);
+  blobs_decoded_++;
+  if (bytes.size() > kBlobCacheBytes) {
+    blob_uncached_ = std::move(bytes);
+    return blob_uncached_;
+  }
+  if (blob_cache_bytes_ + bytes.size() > kBlobCacheBytes) {
+    blob_cache_.clear();
+    blob_cache_bytes_ = 0;
+  }
+  blob_cache_bytes_ += bytes.size();
+  return blob_cache_.emplace(id, std::move(bytes)).first->second;
+}
+
 bool TraceReader::has_times() {
   sql::Stmt st(*db_, "SELECT count(*) FROM pragma_table_info('events') WHERE name='t_entry'");
   return st.step() && st.i64(0) == 1;
@@ -504,7 +534,7 @@ void TraceReader::rewind() {
 }
 
 void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
-  std::string at = "memory record of event " + std::to_string(st.i64(0)) + ": ";
+  auto at = [&] { return "memory record of event " + std::to_string(st.i64(0)) + ": "; };
   int64_t size = 0;
   std::optional<int64_t> blob_id;
   try {
@@ -514,12 +544,12 @@ void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
     m.input = int_col(st, 3, "input") != 0;
     blob_id = opt_int_col(st, 5, "blob");
   } catch (const Error& e) {
-    fail(at + e.what());
+    fail(at() + e.what());
   }
   std::string why = mem_problem(m.addr, size);
-  if (!why.empty()) fail(at + why);
-  m.bytes = blob_id ? blob(*blob_id) : st.blob(4);
-  if (m.bytes.size() != static_cast<uint64_t>(size)) fail(at + "damaged (size mismatch)");
+  if (!why.empty()) fail(at() + why);
+  m.bytes = blob_id ? cached_blob(*blob_id) : st.blob(4);
+  if (m.bytes.size() != static_cast<uint64_t>(size)) fail(at() + "damaged (size mismatch)");
 }
 
 bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
@@ -588,7 +618,8 @@ Event TraceReader::event_at(uint64_t seq) {
 void TraceReader::read_event_row(sql::Stmt& st, Event& e) {
   e = Event{};
   e.seq = static_cast<uint64_t>(st.i64(0));
-  std::string at = "event " + std::to_string(st.i64(0)) + ": ";
+  // Built only on failure: this runs once per recorded event in replay.
+  auto at = [&] { return "event " + std::to_string(st.i64(0)) + ": "; };
   try {
     int64_t tid = int_col(st, 1, "tid");
     if (tid != static_cast<int32_t>(tid)) throw Error("tid out of range");
@@ -602,17 +633,17 @@ void TraceReader::read_event_row(sql::Stmt& st, Event& e) {
     if (auto h = opt_int_col(st, 11, "in_hash")) e.in_hash = static_cast<uint64_t>(*h);
     e.entry_seq = static_cast<uint64_t>(opt_int_col(st, 13, "entry_seq").value_or(0));
   } catch (const Error& x) {
-    fail(at + x.what());
+    fail(at() + x.what());
   }
   e.extra = st.blob(12);
   try {
     e.t_entry = opt_int_col(st, 14, "t_entry");
     e.t_exit = opt_int_col(st, 15, "t_exit");
   } catch (const Error& x) {
-    fail(at + x.what());
+    fail(at() + x.what());
   }
   std::string why = event_problem(e);
-  if (!why.empty()) fail(at + why);
+  if (!why.empty()) fail(at() + why);
 }
 
 bool TraceReader::next(Event& e) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sqlite.h"
@@ -165,8 +166,13 @@ class TraceReader {
   // Whether the events table has the time columns (format version 2 on).
   bool has_times();
   void rewind();
+  // How many blobs next() and event_at() decompressed and checked (each
+  // distinct blob once while it stays in the cache).
+  uint64_t blobs_decoded() const { return blobs_decoded_; }
 
  private:
+  static constexpr size_t kBlobCacheBytes = 64 << 20;
+  const std::string& cached_blob(int64_t id);
   std::string event_columns();
   // The events matching an SQL condition on the events table, in seq order,
   // without their memory.
@@ -178,6 +184,10 @@ class TraceReader {
   std::unique_ptr<sql::Db> db_;
   std::unique_ptr<sql::Stmt> events_, mem_, entries_;
   bool mem_pending_ = false;
+  std::unordered_map<int64_t, std::string> blob_cache_;  // id -> its checked bytes
+  size_t blob_cache_bytes_ = 0;
+  std::string blob_uncached_;  // a blob larger than the whole cache
+  uint64_t blobs_decoded_ = 0;
   bool cut_short_ = false;
 };
 

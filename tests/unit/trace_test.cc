@@ -246,6 +246,44 @@ TEST_F(TraceTest, LargeMemoryBecomesOneDeduplicatedBlob) {
   EXPECT_FALSE(r.next(e));
 }
 
+// A program reading the same bytes again (the replay benchmark's pread of one
+// 64 KiB block) refers to one blob many times: it is decompressed and
+// checked once, and every event still gets its bytes.
+TEST_F(TraceTest, BlobSharedByManyEventsIsDecodedOnce) {
+  std::string p = path("t.db");
+  std::string big = random_bytes(64 << 10, 3);
+  {
+    TraceWriter w(p);
+    for (uint64_t s = 1; s <= 5; s++) {
+      Event e;
+      e.seq = s;
+      e.tid = 1;
+      e.mem.push_back({0x10000 * s, big, false});
+      w.add_event(e);
+    }
+    w.finish();
+  }
+  TraceReader r(p);
+  Event e;
+  for (uint64_t s = 1; s <= 5; s++) {
+    ASSERT_TRUE(r.next(e));
+    ASSERT_EQ(e.mem.size(), 1u);
+    EXPECT_EQ(e.mem[0].addr, 0x10000 * s);
+    EXPECT_TRUE(e.mem[0].bytes == big);
+  }
+  EXPECT_FALSE(r.next(e));
+  EXPECT_EQ(r.blobs_decoded(), 1u);
+  EXPECT_TRUE(r.event_at(3).mem.at(0).bytes == big);
+  EXPECT_EQ(r.blobs_decoded(), 1u);
+}
+
+// A reader is used by one thread: its connection has no mutex to take on
+// every column read (the cost replay paid per event).
+TEST_F(TraceTest, ReaderConnectionTakesNoMutex) {
+  TraceReader r(write_sample_trace("t.db", 3));
+  EXPECT_EQ(sqlite3_db_mutex(r.db().get()), nullptr);
+}
+
 TEST_F(TraceTest, MappingsTasksAndBlobsRoundTrip) {
   std::string p = path("t.db");
   std::string lib = random_bytes(70000, 3);
