@@ -1,7 +1,7 @@
 /* mem_writer MODE PID ADDR: writes 4 bytes into process PID at ADDR (hex),
  * MODE saying how: vm (process_vm_writev), mem (/proc/PID/mem), oddpath
  * (/proc/./PID/mem, a path replay cannot tie to a process). The
- * cross-process write test (tests/integration/xproc_outside.sh) records it
+ * cross-process write test (tests/integration/xproc_writes.sh) records it
  * writing into a process outside the recording: replay must stop with a
  * divergence report, as it cannot make that write. */
 #define _GNU_SOURCE
