@@ -180,7 +180,16 @@ void OutputFds::apply(const Event& e, pid_t) {
           copy(fd, static_cast<int>(e.ret));
           return;
         }
+        // Relative to a /proc directory the program opened (openat(dirfd, "mem")).
+        int dirfd = static_cast<int>(e.args[0]);
+        bool at_dir = (e.nr == SYS_openat || e.nr == SYS_openat2) && dirfd != AT_FDCWD;
+        if (at_dir && !path.empty() && path[0] != '/') {
+          auto dir = t.find(dirfd);
+          auto dir_path = dir == t.end() ? proc_paths_.end() : proc_paths_.find(dir->second);
+          if (dir_path != proc_paths_.end()) path = dir_path->second + "/" + path;
+        }
         if (auto owner = mem_path_owner(path, e.tid)) mem_files_[next_file_] = *owner;
+        if (path.rfind("/proc/", 0) == 0) proc_paths_[next_file_] = path;
       }
       t[static_cast<int>(e.ret)] = next_file_;
       if (!(opened_flags(e) & O_APPEND)) pos_[next_file_] = 0;

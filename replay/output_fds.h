@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <string>
 #include <memory>
 #include <optional>
 
@@ -29,7 +30,8 @@ class OutputFds {
   // not follow used the file, or it was opened with O_APPEND.
   std::optional<uint64_t> position(pid_t rec_tid, int fd) const;
   // Whose memory fd's file is, when the program opened a process's mem file
-  // by path (/proc/N/mem, /proc/self/mem, /proc/N/task/M/mem): the recorded
+  // by path (/proc/N/mem, /proc/self/mem, /proc/N/task/M/mem, or "mem"
+  // relative to such a /proc directory it opened): the recorded
   // tid named there (the opener's for self), or 0 for a /proc mem path rp
   // cannot tie to a process. None for any other file.
   std::optional<pid_t> mem_file_owner(pid_t rec_tid, int fd) const;
@@ -47,6 +49,7 @@ class OutputFds {
   uint64_t next_file_ = 3;
   std::map<uint64_t, std::optional<uint64_t>> pos_;  // by file id
   std::map<uint64_t, pid_t> mem_files_;              // by file id: mem_file_owner
+  std::map<uint64_t, std::string> proc_paths_;       // by file id: opened under /proc
   void follow_position(const Event& e, const Table& t);
 };
 

@@ -275,5 +275,23 @@ TEST(OutputFds, TiesProcMemFilesToTheirProcess) {
   EXPECT_EQ(o.mem_file_owner(200, 12), std::nullopt);
 }
 
+// openat(dirfd, "mem") with dirfd a /proc directory the program opened.
+TEST(OutputFds, TiesProcMemFilesOpenedInAProcDirectory) {
+  OutputFds o;
+  o.apply(open_call(P, "/proc/123", 3), P);
+  o.apply(open_call(P, "/tmp", 4), P);
+  auto open_at = [](pid_t tid, int dirfd, const std::string& path, int ret) {
+    Event e = call(tid, SYS_openat, {static_cast<uint64_t>(dirfd), 0x2000, 2}, ret);
+    e.mem.push_back({0x2000, path + std::string(1, '\0'), true});
+    return e;
+  };
+  o.apply(open_at(P, 3, "mem", 5), P);
+  o.apply(open_at(P, 3, "task/124/mem", 6), P);
+  o.apply(open_at(P, 4, "mem", 7), P);
+  EXPECT_EQ(o.mem_file_owner(P, 5), 123);
+  EXPECT_EQ(o.mem_file_owner(P, 6), 124);
+  EXPECT_EQ(o.mem_file_owner(P, 7), std::nullopt);
+}
+
 }  // namespace
 }  // namespace rp
