@@ -196,6 +196,10 @@ bool PtraceRecorder::wait_matches(const Task& waiter, pid_t tracee) const {
 // The waiter is at its wait4/waitid entry stop: the call is skipped and
 // returns the stop. The table's output rules record what rp wrote at the exit.
 void PtraceRecorder::answer_wait(Task& waiter, pid_t tracee, EmuTracee& et) {
+  if (et.sigchld_deferred) {  // pending at the wait's exit: delivered after it returned
+    et.sigchld_deferred = false;
+    notify_tracer(tracee, et);
+  }
   if (waiter.nr == SYS_waitid) {
     if (!(waiter.args[3] & WNOWAIT)) et.reported = true;
     siginfo_t si{};
@@ -235,9 +239,60 @@ void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
     if (w.tgid == et.tracer_tgid && w.in_syscall && (w.nr == SYS_wait4 || w.nr == SYS_waitid) &&
         !w.forced_ret && !w.wait_kicked && wait_matches(w, tracee)) {
       w.wait_kicked = true;
+      et.sigchld_deferred = true;
       syscall(SYS_tgkill, w.tgid, tid, SIGSTOP);
       return;
     }
+  notify_tracer(tracee, et);
+}
+
+// The kernel sends the tracer SIGCHLD (CLD_TRAPPED) at each ptrace stop,
+// unless its action is the default or ignore, or has SA_NOCLDSTOP. rp can
+// only send a plain SIGCHLD to another process: it gets the kernel's siginfo
+// at its delivery stop (sigchld_arrived), and is recorded with it there like
+// any signal, so replay delivers it the same. Like the kernel, one SIGCHLD
+// pending at a time (a second merges with it).
+void PtraceRecorder::notify_tracer(pid_t tracee, EmuTracee& et) {
+  pid_t tracer = et.tracer_tgid;
+  if (sigchld_sent_.count(tracer) || nocldstop_[tracer]) return;
+  if (disposition(tracer, SIGCHLD) != kSigCaught) return;
+  siginfo_t si{};
+  si.si_signo = SIGCHLD;
+  si.si_code = CLD_TRAPPED;
+  si.si_pid = tracee;
+  si.si_uid = getuid();
+  si.si_status = (et.status >> 8) & 0x7f;  // the kernel's exit_code & 0x7f
+  if (syscall(SYS_kill, tracer, SIGCHLD) == 0) sigchld_sent_[tracer] = si;
+}
+
+// At a SIGCHLD delivery stop of a tracer rp sent one: rp's own becomes the
+// kernel's CLD_TRAPPED one; a kernel's SIGCHLD it merged with stays as it is.
+void PtraceRecorder::sigchld_arrived(Task& t, int sig, siginfo_t& si) {
+  if (sig != SIGCHLD) return;
+  auto it = sigchld_sent_.find(t.tgid);
+  if (it == sigchld_sent_.end()) return;
+  if (si.si_code == SI_USER && si.si_pid == getpid()) {
+    si = it->second;
+    ptrace(PTRACE_SETSIGINFO, t.tid, nullptr, &si);
+  }
+  sigchld_sent_.erase(it);
+}
+
+// Follows SA_NOCLDSTOP of each process's SIGCHLD action: read at the
+// rt_sigaction entry, kept if the call succeeded. (A forked child inherits
+// its parent's; an execve resets a caught action to the default, which
+// notify_tracer sees in /proc.)
+void PtraceRecorder::note_sigchld_action(Task& t, bool at_entry, int64_t ret) {
+  if (t.nr != SYS_rt_sigaction || t.args[0] != SIGCHLD) return;
+  if (at_entry) {
+    t.sigchld_nocldstop.reset();
+    // struct kernel_sigaction starts with the handler, then the flags word.
+    if (auto flags = t.args[1] ? t.mem.read_u64(t.args[1] + 8) : std::nullopt)
+      t.sigchld_nocldstop = (*flags & SA_NOCLDSTOP) != 0;
+    return;
+  }
+  if (t.sigchld_nocldstop && ret == 0) nocldstop_[t.tgid] = *t.sigchld_nocldstop;
+  t.sigchld_nocldstop.reset();
 }
 
 // At a wait exit of a kicked thread: true if the call was interrupted and
@@ -319,6 +374,12 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
 
 void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid) {
   emu_.erase(tid);
+  bool last = true;
+  for (const auto& [other, t] : tasks_) last = last && t.tgid != tgid;
+  if (last) {
+    sigchld_sent_.erase(tgid);
+    nocldstop_.erase(tgid);
+  }
   bool process_gone = !emu_.empty();
   for (const auto& [other, t] : tasks_)
     if (process_gone && t.tgid == tgid) process_gone = false;

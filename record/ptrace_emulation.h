@@ -38,6 +38,9 @@ struct EmuTracee {
   int status = 0;          // the wait status of the current stop
   siginfo_t si{};          // signal stops: the pending signal's siginfo
   bool at_syscall = false; // signal stops: right after the thread's previous syscall
+  // The stop's SIGCHLD to the tracer waits for the tracer's wait that rp
+  // interrupted for it (the kernel's wait returns before the signal).
+  bool sigchld_deferred = false;
 };
 
 // PTRACE_O_* options the emulation implements (others are refused).

@@ -64,6 +64,9 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
   t.tid = tid;
   t.tgid = tgid;
   t.mem = Tracee(tid);
+  auto creator = tasks_.find(parent);  // a new process inherits its parent's SIGCHLD action
+  if (tid == tgid && creator != tasks_.end() && nocldstop_.count(creator->second.tgid))
+    nocldstop_[tgid] = nocldstop_[creator->second.tgid];
   w_.add_task(TaskInfo{tid, tgid, parent, (kernel_ ? kernel_->last_seq() : seq_) + 1,
                        std::nullopt});
   return t;
@@ -416,6 +419,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
     unknown_syscalls_++;
   }
   clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
+  if (!kernel_) note_sigchld_action(t, true, 0);
   if (!kernel_ && t.nr == SYS_ptrace) emulate_ptrace(t);
   if (!kernel_ && (t.nr == SYS_wait4 || t.nr == SYS_waitid)) emulate_wait(t);
   if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
@@ -437,6 +441,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
     regs.write(t.tid);
   }
   if (kicked_wait_ended(t, ret)) return;
+  if (!kernel_) note_sigchld_action(t, false, ret);
   Event e = new_event(t, EventKind::kSyscall);
   e.nr = t.nr;
   e.entry_seq = t.entry_seq;
@@ -700,6 +705,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     return;
   }
   if (kick_signal(t, sig, si)) return;
+  if (!kernel_) sigchld_arrived(t, sig, si);
   if (t.preempt_requested && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's own preemption: the thread ran user code for a whole timeslice.
     t.preempt_requested = false;

@@ -79,6 +79,8 @@ class PtraceRecorder {
     std::optional<int64_t> forced_ret;
     std::vector<MemRecord> forced_mem;
     bool wait_kicked = false;  // rp's SIGSTOP brings it out of a blocking wait
+    // rt_sigaction(SIGCHLD, act) at its entry: whether act sets SA_NOCLDSTOP.
+    std::optional<bool> sigchld_nocldstop;
     int64_t nr = -1;
     uint64_t args[6] = {};
     uint64_t entry_seq = 0;
@@ -145,6 +147,10 @@ class PtraceRecorder {
   void skip_call(Task& t, int64_t ret);
   void emu_task_gone(pid_t tid, pid_t tgid);
   void trap_after_exec(Task& t);
+  // SIGCHLD to the tracer for an emulated tracee's stop, as the kernel sends it.
+  void notify_tracer(pid_t tracee, EmuTracee& et);
+  void sigchld_arrived(Task& t, int sig, siginfo_t& si);
+  void note_sigchld_action(Task& t, bool at_entry, int64_t ret);
   void refuse_note(const std::string& what);
   int loop();
   void detach_all();
@@ -166,6 +172,8 @@ class PtraceRecorder {
   uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, preemptions_ = 0;
   RegionLoss loss_;
   std::map<pid_t, EmuTracee> emu_;  // emulated tracees by tid
+  std::map<pid_t, siginfo_t> sigchld_sent_;  // by tracer tgid: rp's SIGCHLD, not delivered yet
+  std::map<pid_t, bool> nocldstop_;           // by tgid: SIGCHLD's action has SA_NOCLDSTOP
   bool refused_noted_ = false;
   std::optional<sigset_t> detach_on_;
   DetachHook before_detach_;

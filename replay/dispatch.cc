@@ -130,6 +130,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
     default:
       emulate(t, e);
       apply_emulated_ptrace(t, e);
+      apply_memory_write(t, e);
       break;
   }
 }

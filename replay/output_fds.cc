@@ -29,6 +29,29 @@ int reopened_fd(const std::string& path, pid_t tid) {
   return std::atoi(rest.c_str());
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.size() <= 9 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// For a path ending in /mem under /proc: the tid whose memory it is (the
+// opener's for self and thread-self), or 0 when the path has another shape
+// (replay cannot tell whose memory a write there changed).
+std::optional<pid_t> mem_path_owner(const std::string& path, pid_t opener) {
+  const std::string proc = "/proc/", mem = "/mem";
+  if (path.rfind(proc, 0) != 0 || path.size() < proc.size() + mem.size() ||
+      path.compare(path.size() - mem.size(), mem.size(), mem) != 0)
+    return std::nullopt;
+  std::string who = path.substr(proc.size(), path.size() - proc.size() - mem.size());
+  size_t task = who.find("/task/");
+  if (task != std::string::npos) {  // N/task/M or self/task/M: thread M
+    std::string head = who.substr(0, task);
+    if (head != "self" && !all_digits(head)) return 0;
+    who = who.substr(task + 6);
+  }
+  if (who == "self" || who == "thread-self") return opener;
+  return all_digits(who) ? static_cast<pid_t>(std::atoi(who.c_str())) : 0;
+}
+
 // The path argument of an open call, as recorded (an input memory record).
 const std::string* opened_path(const Event& e) {
   uint64_t addr = e.nr == SYS_openat || e.nr == SYS_openat2 ? e.args[1] : e.args[0];
@@ -70,6 +93,11 @@ void OutputFds::on_new_task(pid_t parent, pid_t child, bool share) {
 std::optional<uint64_t> OutputFds::position(pid_t tid, int fd) const {
   auto p = pos_.find(file_id(tid, fd));
   return p == pos_.end() ? std::nullopt : p->second;
+}
+
+std::optional<pid_t> OutputFds::mem_file_owner(pid_t tid, int fd) const {
+  auto m = mem_files_.find(file_id(tid, fd));
+  return m == mem_files_.end() ? std::nullopt : std::optional<pid_t>(m->second);
 }
 
 // Offsets move by what read/write moved, lseek says where it went; any
@@ -152,6 +180,16 @@ void OutputFds::apply(const Event& e, pid_t) {
           copy(fd, static_cast<int>(e.ret));
           return;
         }
+        // Relative to a /proc directory the program opened (openat(dirfd, "mem")).
+        int dirfd = static_cast<int>(e.args[0]);
+        bool at_dir = (e.nr == SYS_openat || e.nr == SYS_openat2) && dirfd != AT_FDCWD;
+        if (at_dir && !path.empty() && path[0] != '/') {
+          auto dir = t.find(dirfd);
+          auto dir_path = dir == t.end() ? proc_paths_.end() : proc_paths_.find(dir->second);
+          if (dir_path != proc_paths_.end()) path = dir_path->second + "/" + path;
+        }
+        if (auto owner = mem_path_owner(path, e.tid)) mem_files_[next_file_] = *owner;
+        if (path.rfind("/proc/", 0) == 0) proc_paths_[next_file_] = path;
       }
       t[static_cast<int>(e.ret)] = next_file_;
       if (!(opened_flags(e) & O_APPEND)) pos_[next_file_] = 0;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <string>
 #include <memory>
 #include <optional>
 
@@ -28,6 +29,12 @@ class OutputFds {
   // follow it (open, read/write, lseek's result); none when a call rp does
   // not follow used the file, or it was opened with O_APPEND.
   std::optional<uint64_t> position(pid_t rec_tid, int fd) const;
+  // Whose memory fd's file is, when the program opened a process's mem file
+  // by path (/proc/N/mem, /proc/self/mem, /proc/N/task/M/mem, or "mem"
+  // relative to such a /proc directory it opened): the recorded
+  // tid named there (the opener's for self), or 0 for a /proc mem path rp
+  // cannot tie to a process. None for any other file.
+  std::optional<pid_t> mem_file_owner(pid_t rec_tid, int fd) const;
   // Applies a completed syscall event (recorded result) to the tables.
   void apply(const Event& e, pid_t rec_tgid);
   // A new task: a thread (or CLONE_FILES child) shares its creator's table,
@@ -41,6 +48,8 @@ class OutputFds {
   std::shared_ptr<Table> root_;
   uint64_t next_file_ = 3;
   std::map<uint64_t, std::optional<uint64_t>> pos_;  // by file id
+  std::map<uint64_t, pid_t> mem_files_;              // by file id: mem_file_owner
+  std::map<uint64_t, std::string> proc_paths_;       // by file id: opened under /proc
   void follow_position(const Event& e, const Table& t);
 };
 

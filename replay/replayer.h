@@ -150,6 +150,13 @@ class Replayer {
   void replay_syscall(Task& t, const Event& e);
   // ptrace_emulation.cc: the program's own ptrace requests that changed its tracee
   void apply_emulated_ptrace(Task& tracer, const Event& e);
+  // memory_writes.cc: process_vm_writev and /proc/PID/mem writes reach their target
+  void apply_memory_write(Task& writer, const Event& e);
+  void apply_vm_writev(Task& writer, const Event& e);
+  std::string written_bytes(Task& writer, const Event& e);
+  ReplayTask* live_task_of_process(pid_t rec);
+  void write_process_memory(pid_t rec, const std::vector<Region>& pieces, const std::string& data,
+                            const Event& e, const std::string& what);
 
   // syscalls.cc: reaching, checking, emulating and executing syscalls
   void resume(Task& t);

@@ -244,5 +244,54 @@ TEST(OutputFds, FollowsFileOffsetsWhileItCan) {
   EXPECT_NE(o.file_id(P, 6), o.file_id(P, 3));
 }
 
+// Replay writes a write to a process's mem file into that process
+// (replay/memory_writes.cc): the file must be tied to the recorded tid its
+// path names, through dup and fork; a /proc mem path of another shape is
+// known as one but tied to no process (0: a divergence if written).
+TEST(OutputFds, TiesProcMemFilesToTheirProcess) {
+  OutputFds o;
+  o.apply(open_call(P, "/proc/123/mem", 3), P);
+  o.apply(open_call(P, "/proc/self/mem", 4), P);
+  o.apply(open_call(P, "/proc/thread-self/mem", 5), P);
+  o.apply(open_call(P, "/proc/123/task/124/mem", 6), P);
+  o.apply(open_call(P, "/proc/self/task/101/mem", 7), P);
+  o.apply(open_call(P, "/proc/./123/mem", 8), P);
+  o.apply(open_call(P, "/proc/123/maps", 9), P);
+  o.apply(open_call(P, "/tmp/mem", 10), P);
+  EXPECT_EQ(o.mem_file_owner(P, 3), 123);
+  EXPECT_EQ(o.mem_file_owner(P, 4), P);
+  EXPECT_EQ(o.mem_file_owner(P, 5), P);
+  EXPECT_EQ(o.mem_file_owner(P, 6), 124);
+  EXPECT_EQ(o.mem_file_owner(P, 7), 101);
+  EXPECT_EQ(o.mem_file_owner(P, 8), 0);
+  EXPECT_EQ(o.mem_file_owner(P, 9), std::nullopt);
+  EXPECT_EQ(o.mem_file_owner(P, 10), std::nullopt);
+  EXPECT_EQ(o.mem_file_owner(P, 11), std::nullopt);
+  o.apply(call(P, SYS_dup, {3}, 12), P);
+  o.on_new_task(P, 200, false);
+  EXPECT_EQ(o.mem_file_owner(200, 12), 123);
+  EXPECT_EQ(o.mem_file_owner(200, 4), P);  // the opener's memory, not the child's
+  o.apply(call(200, SYS_close, {12}, 0), 200);
+  EXPECT_EQ(o.mem_file_owner(200, 12), std::nullopt);
+}
+
+// openat(dirfd, "mem") with dirfd a /proc directory the program opened.
+TEST(OutputFds, TiesProcMemFilesOpenedInAProcDirectory) {
+  OutputFds o;
+  o.apply(open_call(P, "/proc/123", 3), P);
+  o.apply(open_call(P, "/tmp", 4), P);
+  auto open_at = [](pid_t tid, int dirfd, const std::string& path, int ret) {
+    Event e = call(tid, SYS_openat, {static_cast<uint64_t>(dirfd), 0x2000, 2}, ret);
+    e.mem.push_back({0x2000, path + std::string(1, '\0'), true});
+    return e;
+  };
+  o.apply(open_at(P, 3, "mem", 5), P);
+  o.apply(open_at(P, 3, "task/124/mem", 6), P);
+  o.apply(open_at(P, 4, "mem", 7), P);
+  EXPECT_EQ(o.mem_file_owner(P, 5), 123);
+  EXPECT_EQ(o.mem_file_owner(P, 6), 124);
+  EXPECT_EQ(o.mem_file_owner(P, 7), std::nullopt);
+}
+
 }  // namespace
 }  // namespace rp
