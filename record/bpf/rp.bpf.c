@@ -108,6 +108,10 @@ struct thread {
 	/* It came back from a syscall since tracing began: a later sys_exit
 	 * without its sys_enter is a call a seccomp filter answered. */
 	__u32 returned;
+	/* In exit or exit_group (recorded at sys_enter, no longer active): it
+	 * never runs user code again, though PF_EXITING comes only later, after
+	 * the PTRACE_EVENT_EXIT stop. */
+	__u32 exiting;
 };
 
 struct {
@@ -326,7 +330,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		.tid = prev->pid,
 		.tgid = prev->tgid,
 		.in_sys = th->active,
-		.dying = dying(prev),
+		.dying = th->exiting || dying(prev),
 		.preempt = preempt,
 		.state = state,
 		.siginfo = si != 0,
@@ -596,7 +600,11 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	if (s->policy == RP_POLICY_EXECVE)
 		save_exec_path(th, s);
 	if (s->policy == RP_POLICY_EXIT) {
-		/* exit and exit_group never return: record them now. */
+		/* exit and exit_group never return: record them now. A
+		 * preemption on the way to PF_EXITING is no stop in user code
+		 * (arm64 6.1 recorded such a switch after the thread's exit,
+		 * which replay could not reach). */
+		th->exiting = 1;
 		struct emit *e = emit_slot(SLOT_SYS_ENTER);
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 		if (!e) {
@@ -792,10 +800,10 @@ static __always_inline void number_exit(bool late)
 		COUNT(late_exits, 1);
 }
 
-/* Attached by the loader, not by the skeleton: attaching needs kprobes
- * (CONFIG_KPROBE_EVENTS), which some kernels lack (the 6.18 host's). fentry
- * would not do: it needs ftrace direct calls, on arm64 only from 6.4, and the
- * host refuses to load it. */
+/* Attached by the loader, not by the skeleton: it needs kprobes, which some
+ * kernels lack (the 6.18 host: CONFIG_KPROBES is not set). fentry would not
+ * do: it needs ftrace direct calls, on arm64 only from 6.4, and the host
+ * refuses to load it (EPERM). */
 SEC("kprobe/exit_mm_release")
 int rp_exit_mm_release(struct pt_regs *ctx)
 {
