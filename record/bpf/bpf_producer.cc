@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <memory>
 #include <vector>
 
@@ -100,7 +101,7 @@ class BpfProducer : public KernelProducer {
   uint64_t take_stop_seq(pid_t tid) override { return take_u64(skel_->maps.stops, tid); }
   bool take_repin(pid_t tid) override;
   std::string exec_path(pid_t tid) override;
-  void stop() override { rp_bpf__detach(skel_.get()); }
+  void stop() override;
   Counters counters() override;
 
  private:
@@ -114,7 +115,10 @@ class BpfProducer : public KernelProducer {
   std::unique_ptr<rp_bpf, decltype(&rp_bpf__destroy)> skel_{nullptr, rp_bpf__destroy};
   std::unique_ptr<ring_buffer, decltype(&ring_buffer__free)> rb_{nullptr, ring_buffer__free};
   const RecordFn* fn_ = nullptr;
+  bool late_reported_ = false;
   uint64_t take_u64(bpf_map* m, pid_t tid);
+  void attach_exit_probe();
+  std::vector<rp_bpf_counters> per_cpu_counters();
 };
 
 [[noreturn]] void fail(const std::string& what, int err) {
@@ -142,6 +146,8 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   }
   int err = bpf_map__set_max_entries(skel_->maps.ring, static_cast<uint32_t>(cfg.ring_bytes));
   if (err) fail("cannot size the ring", -err);
+  // Attached below, where failing to is no failure of the recording.
+  bpf_program__set_autoattach(skel_->progs.rp_exit_mm_release, false);
   refusal().clear();
   err = rp_bpf__load(skel_.get());
   if (err && !refusal().empty())  // root or not, EACCES is the verifier's "no" then
@@ -150,6 +156,7 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   if (err) fail("the kernel refused the eBPF program", -err);
   err = rp_bpf__attach(skel_.get());
   if (err) fail("cannot attach to the syscall tracepoints", -err);
+  if (cfg.stall) attach_exit_probe();
   rb_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.ring), on_record, this, nullptr));
   if (!rb_) fail("cannot map the ring", errno);
 }
@@ -197,7 +204,34 @@ uint64_t BpfProducer::take_u64(bpf_map* m, pid_t tid) {
   return v;
 }
 
-uint64_t BpfProducer::take_exit_seq(pid_t tid) { return take_u64(skel_->maps.exits, tid); }
+// The kprobe that numbers a thread's exit before pthread_join can see it gone
+// (rp.bpf.c, number_exit). Without it sched_process_exit numbers exits: in
+// time on kernels that fire it before exit_mm() (6.18), late on those that
+// fire it after (6.1), which stop() then reports.
+void BpfProducer::attach_exit_probe() {
+  // In the skeleton's links: it detaches it.
+  skel_->links.rp_exit_mm_release = bpf_program__attach(skel_->progs.rp_exit_mm_release);
+}
+
+void BpfProducer::stop() {
+  rp_bpf__detach(skel_.get());
+  if (late_reported_) return;
+  late_reported_ = true;
+  uint64_t late = 0;
+  for (const auto& c : per_cpu_counters()) late += c.late_exits;
+  if (late)
+    std::cerr << "rp: warning: backend bpf: " << late << " thread exit(s) numbered after exit_mm() "
+              << "had woken their joiner (no kprobe on exit_mm_release): replay may diverge at "
+              << "a pthread_join or vfork\n";
+}
+
+uint64_t BpfProducer::take_exit_seq(pid_t tid) {
+  uint32_t key = static_cast<uint32_t>(tid);
+  rp_bpf_exit e{};
+  if (bpf_map__lookup_and_delete_elem(skel_->maps.exits, &key, sizeof key, &e, sizeof e, 0))
+    return 0;
+  return e.seq;
+}
 
 bool BpfProducer::take_repin(pid_t tid) {
   uint32_t key = static_cast<uint32_t>(tid);
@@ -221,15 +255,21 @@ std::string BpfProducer::exec_path(pid_t tid) {
   return std::string(x->buf, std::min<size_t>(x->len, sizeof x->buf));
 }
 
-KernelProducer::Counters BpfProducer::counters() {
+// The program's per-CPU counters, one entry per possible CPU (none if the
+// map cannot be read).
+std::vector<rp_bpf_counters> BpfProducer::per_cpu_counters() {
   int ncpu = libbpf_num_possible_cpus();
   std::vector<rp_bpf_counters> v(ncpu > 0 ? static_cast<size_t>(ncpu) : 1);
   uint32_t zero = 0;
-  Counters c;
   if (bpf_map__lookup_elem(skel_->maps.counters, &zero, sizeof zero, v.data(),
                            v.size() * sizeof v[0], 0))
-    return c;
-  for (const auto& x : v) {
+    v.clear();
+  return v;
+}
+
+KernelProducer::Counters BpfProducer::counters() {
+  Counters c;
+  for (const auto& x : per_cpu_counters()) {
     c.records += x.records;
     c.bytes += x.bytes;
     c.ring_full += x.ring_full;

@@ -108,6 +108,10 @@ struct thread {
 	/* It came back from a syscall since tracing began: a later sys_exit
 	 * without its sys_enter is a call a seccomp filter answered. */
 	__u32 returned;
+	/* In exit or exit_group (recorded at sys_enter, no longer active): it
+	 * never runs user code again, though PF_EXITING comes only later, after
+	 * the PTRACE_EVENT_EXIT stop. */
+	__u32 exiting;
 };
 
 struct {
@@ -125,12 +129,13 @@ struct {
 	__type(value, struct rp_rec_syscall);
 } stalls SEC(".maps");
 
-/* Where each thread's exit falls in the global order, by tid: see rp_exit. */
+/* Where each thread's exit falls in the global order, by tid: see
+ * number_exit. Preallocated: the kprobe program uses it too. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct rp_bpf_exit);
 } exits SEC(".maps");
 
 struct {
@@ -325,7 +330,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		.tid = prev->pid,
 		.tgid = prev->tgid,
 		.in_sys = th->active,
-		.dying = dying(prev),
+		.dying = th->exiting || dying(prev),
 		.preempt = preempt,
 		.state = state,
 		.siginfo = si != 0,
@@ -595,7 +600,11 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	if (s->policy == RP_POLICY_EXECVE)
 		save_exec_path(th, s);
 	if (s->policy == RP_POLICY_EXIT) {
-		/* exit and exit_group never return: record them now. */
+		/* exit and exit_group never return: record them now. A
+		 * preemption on the way to PF_EXITING is no stop in user code
+		 * (arm64 6.1 recorded such a switch after the thread's exit,
+		 * which replay could not reach). */
+		th->exiting = 1;
 		struct emit *e = emit_slot(SLOT_SYS_ENTER);
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 		if (!e) {
@@ -762,13 +771,47 @@ int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* A thread exits (in its own context). On recent kernels (6.18 here: the
- * task still has its mm) this fires before exit_mm(), where the kernel clears
- * the thread's tid and wakes pthread_join (or its vfork parent): numbering
- * the exit here puts it after what saw the thread alive and before the
- * threads it wakes. The supervisor
- * takes the number from `exits` when it reaps the thread; a ptrace stop at
- * PTRACE_EVENT_EXIT would be too early, other threads run meanwhile. */
+/* A traced thread exits (in its own context): its place in the global order
+ * is just before do_exit's exit_mm() -> exit_mm_release() clears the
+ * thread's tid and wakes pthread_join (or its vfork parent): after what saw
+ * the thread alive, before the threads it wakes. Two hooks get there:
+ * - the kprobe on exit_mm_release() (rp_exit_mm_release): 6.1 has no
+ *   tracepoint there and fires sched_process_exit only after exit_mm(), when
+ *   the joiner may already have made its next call;
+ * - sched_process_exit (rp_exit), which newer kernels (6.18 here) fire
+ *   before exit_mm(), and the only one when the kprobe cannot be attached.
+ * Whichever runs first numbers the exit, the other keeps that number (as the
+ * module does, kmod/rp_probe.c); `late`: the first is after exit_mm(), which
+ * the loader reports (late_exits). The supervisor takes the number from
+ * `exits` when it reaps the thread; a ptrace stop at PTRACE_EVENT_EXIT would
+ * be too early, other threads run meanwhile. */
+static __always_inline void number_exit(bool late)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct rp_bpf_exit e = { .start = BPF_CORE_READ(task, start_time) };
+	struct rp_bpf_exit *old = bpf_map_lookup_elem(&exits, &tid);
+
+	if (old && old->start == e.start)
+		return;
+	e.seq = next_seq();
+	bpf_map_update_elem(&exits, &tid, &e, BPF_ANY);
+	if (late)
+		COUNT(late_exits, 1);
+}
+
+/* Attached by the loader, not by the skeleton: it needs kprobes, which some
+ * kernels lack (the 6.18 host: CONFIG_KPROBES is not set). fentry would not
+ * do: it needs ftrace direct calls, on arm64 only from 6.4, and the host
+ * refuses to load it (EPERM). */
+SEC("kprobe/exit_mm_release")
+int rp_exit_mm_release(struct pt_regs *ctx)
+{
+	if (cfg_stall && traced())
+		number_exit(false);
+	return 0;
+}
+
 /* The wait status of a process whose last thread exits (do_exit has set
  * exit_code by now): rp record -p stores it as the trace's exit status. */
 static __always_inline void emit_group_exit(struct task_struct *task)
@@ -803,8 +846,7 @@ int BPF_PROG(rp_exit, struct task_struct *task)
 	if (r)
 		rp_runner_exit(r, tid);
 	if (cfg_stall && traced()) {
-		__u64 seq = next_seq();
-		bpf_map_update_elem(&exits, &tid, &seq, BPF_ANY);
+		number_exit(!task->mm);
 		bpf_map_delete_elem(&stops, &tid);
 	}
 	/* Without a supervisor nobody else sees how the process ended. */

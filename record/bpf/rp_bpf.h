@@ -18,6 +18,16 @@ struct rp_bpf_counters {
 	__u64 lost;         /* records that could not be kept at all: must stay 0 */
 	__u64 killed;       /* syscalls cut short by a fatal signal: never returned */
 	__u64 switches;     /* RP_REC_SWITCH records: threads switched in user code */
+	__u64 late_exits;   /* exits numbered after exit_mm() woke their joiner */
+};
+
+/* A thread's exit in the global order (the `exits` map, by tid). start is the
+ * task's start_time: the second of the exit's two hooks (rp.bpf.c,
+ * number_exit) tells the number the first took from an entry an earlier
+ * thread with the same tid left behind. */
+struct rp_bpf_exit {
+	__u64 seq;
+	__u64 start;
 };
 
 /* Payload bytes of the largest data record; larger buffers are split. */

@@ -44,8 +44,12 @@ for b in $(cat /backends.list); do
     t1=$(now)
     [ $s = file_reader ] && echo "changed afterwards" > /tmp/fr.txt
     # rp's own failures are 125 and 127; anything else is the program's status.
-    check "record_${b}_$s" test -s /tmp/$s.db -a $rc != 125 -a $rc != 127
-    [ $rc != 125 ] && [ $rc != 127 ] || show /tmp/$s.rec.err
+    # A thread exit numbered after it woke its joiner (record/bpf/rp.bpf.c,
+    # number_exit: 6.1 needs the exit_mm_release kprobe) fails it too.
+    late=0
+    grep -q "numbered after exit_mm" /tmp/$s.rec.err && late=1
+    check "record_${b}_$s" test -s /tmp/$s.db -a $rc != 125 -a $rc != 127 -a $late = 0
+    [ $rc != 125 ] && [ $rc != 127 ] && [ $late = 0 ] || show /tmp/$s.rec.err
     timeout 120 rp replay /tmp/$s.db < /dev/null > /tmp/$s.rep 2> /tmp/$s.rep.err
     rrc=$?
     t2=$(now)
