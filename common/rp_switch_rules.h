@@ -69,6 +69,7 @@ struct rp_stop_facts {
 	__u32 state;      /* its task state (sched_switch's prev_state) */
 	__u32 siginfo;    /* 1: last_siginfo is set (a ptrace stop) and si_* are its */
 	__s32 si_signo, si_code;
+	__u32 moving;     /* its sched_setaffinity succeeded, rp has not pinned it back yet */
 };
 
 enum rp_stop_kind {
@@ -76,6 +77,7 @@ enum rp_stop_kind {
 	RP_STOP_USER,     /* preempted or blocked in user code: a pending switch */
 	RP_STOP_SIGNAL,   /* a signal stop the supervisor makes an event of: numbered now */
 	RP_STOP_QUIET,    /* a stop that becomes no event: rp's SIGSTOP, a ptrace event */
+	RP_STOP_AWAY,     /* moving: touches no runner state, resumes user code when back */
 };
 
 /* The environment's sink (see above). */
@@ -105,6 +107,12 @@ RP_INLINE bool rp_quiet_stop(__s32 si_signo, __s32 si_code)
 /* How a thread's leaving the CPU counts. */
 RP_INLINE enum rp_stop_kind rp_stop_classify(const struct rp_stop_facts *f)
 {
+	/* Between a successful sched_setaffinity's return and rp's re-pin the
+	 * thread may run kernel code on another CPU, at the same time as the
+	 * recording's CPU runs the others: it runs no user code there, and an
+	 * unlocked producer (eBPF) must not let it write the runner then. */
+	if (f->moving)
+		return RP_STOP_AWAY;
 	if (f->in_sys || f->dying)
 		return RP_STOP_NONE;
 	if (f->preempt || !(f->state & (RP_TASK_STOPPED | RP_TASK_TRACED)))
@@ -147,7 +155,8 @@ RP_INLINE void rp_runner_stopped(struct rp_runner *r, __u32 tid, __u32 tgid,
 }
 
 /* Thread tid returns to user code from a syscall (sys_exit). A dying thread
- * does not: the pending stop waits for a thread that does. */
+ * does not, nor one about to stop for its re-pin (moving: it comes back
+ * through a switch-in): the pending stop waits for a thread that does. */
 RP_INLINE bool rp_runner_sys_exit(struct rp_runner *r, __u32 tid, __u32 tgid, bool dying)
 {
 	if (dying)

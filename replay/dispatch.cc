@@ -99,6 +99,9 @@ void Replayer::dispatch(const Event& e) {
       std::memcpy(&x, e.extra.data(), sizeof x);
       Regs target;
       std::memcpy(&target.raw, x.regs, sizeof target.raw);
+      // No registers: no point a thread can be at (the eBPF recorder once
+      // wrote such records in a race, docs/backends.md "moving").
+      if (target.ip() == 0 && target.sp() == 0) diverge(e, "damaged preemption record: no registers");
       run_to_point(t, e, target, AtPoint::kSwitch);
       t.resume_sig = 0;  // the breakpoint's SIGTRAP is not delivered
       break;

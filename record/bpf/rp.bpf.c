@@ -264,6 +264,17 @@ static __always_inline bool traced_task(struct task_struct *t)
 	return bpf_map_lookup_elem(&tgids, &tgid) != 0;
 }
 
+/* A thread whose sched_setaffinity succeeded, until rp's supervisor has
+ * pinned it back (its tid leaves `repins` at that stop): it may run kernel
+ * code on another CPU while the recording's CPU runs the other threads
+ * (RP_STOP_AWAY). Its writes to last_runner then (unlocked) raced with
+ * theirs: a switch record with torn, even all-zero, registers that no
+ * replay can reach (bpf.threads' escape case, 1 recording in 40). */
+static __always_inline bool moving(__u32 tid)
+{
+	return bpf_map_lookup_elem(&repins, &tid) != 0;
+}
+
 /* The user registers of a task that is off the CPU or about to be, as
  * PTRACE_GETREGS (x86_64 user_regs_struct) or NT_PRSTATUS (arm64
  * user_pt_regs) gives them: both are a prefix of struct pt_regs, x86_64 adds
@@ -336,12 +347,15 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		.siginfo = si != 0,
 		.si_signo = si ? BPF_CORE_READ(si, si_signo) : 0,
 		.si_code = si ? BPF_CORE_READ(si, si_code) : 0,
+		.moving = moving(prev->pid),
 	};
 	enum rp_stop_kind kind = rp_stop_classify(&f);
 
 	if (kind == RP_STOP_NONE)
 		return;
 	th->user_stop = 1;
+	if (kind == RP_STOP_AWAY)
+		return;
 	rp_runner_stopped(r, f.tid, f.tgid, kind);
 	if (kind == RP_STOP_USER) {
 		save_user_regs(r, prev);
@@ -365,7 +379,7 @@ int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	if (traced_task(next)) {
 		struct thread *th = bpf_task_storage_get(&threads, next, 0, 0);
 		struct rp_runner *r = runner();
-		if (th && th->user_stop && r) {
+		if (th && th->user_stop && r && !moving(next->pid)) {
 			th->user_stop = 0;
 			rp_note_runner(r, next->pid, next->tgid);
 		}
@@ -652,10 +666,13 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	 * orig_ax (-1) in the registers. */
 	__s64 reg = reg_nr(regs); /* loaded first: the verifier wants one pointer type per load */
 	__s64 nr = th && th->active ? th->nr : reg;
-	/* It returns to user code: a switch from the last runner comes first. */
+	/* It returns to user code: a switch from the last runner comes first.
+	 * Not after a sched_setaffinity that moved it: it stops for the re-pin
+	 * first (repin below) and comes back through sched_switch. */
+	const bool repinned = cfg_one_cpu && nr == NR_OF(203, 122) && ret == 0;
 	struct rp_runner *r = cfg_one_cpu ? runner() : 0;
 	if (r)
-		rp_runner_sys_exit(r, task->pid, task->tgid, dying(task));
+		rp_runner_sys_exit(r, task->pid, task->tgid, dying(task) || repinned);
 	const struct bspec *s = spec_of(nr);
 	struct emit *e = emit_slot(SLOT_SYS_EXIT);
 
@@ -705,7 +722,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	th->returned = 1;
 	e->rec.seq = e->k.seq = next_seq();
 	e->rec.tseq = ++th->tseq;
-	if (cfg_one_cpu && nr == NR_OF(203, 122) && ret == 0)
+	if (repinned)
 		repin(e->rec.tid); /* sched_setaffinity moved it off the recording's CPU */
 	if (s) {
 		/* After a successful execve the old mm (and its strings) is gone:

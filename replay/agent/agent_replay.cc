@@ -119,12 +119,6 @@ void Replayer::agent_setup() {
     return;
   if (has_snapshot(trace_))
     return agent_unusable("the trace starts from a snapshot (rp record -p)");
-  // Recorded thread switches in user code: with the agent on, bpf.threads
-  // (race_counter, threads asking for other CPUs) diverged in 2 of 28 runs
-  // ("made a syscall before reaching the recorded point"), none of 16 with
-  // it off; not yet understood, so these traces keep their ptrace stops (as
-  // the agent cannot hand over between threads yet anyway).
-  if (!trace_.events_of_kinds({EventKind::kPreempt}).empty()) return;
   st.on = true;
   uint64_t brk_lo = ~0ULL, brk_hi = 0, shm_max = 0;
   for (const Event& e : trace_.syscalls_with({SYS_shmget}))

@@ -7,7 +7,8 @@
 # recording inside the answered stretch is still reported as a divergence. Programs that use ptrace
 # keep the agent: their tracer's POKEDATA and SETREGS still reach the tracee
 # (the agent does not answer them), and a POKETEXT into the tracee's code
-# never cuts through a patched site.
+# never cuts through a patched site. A program with a recorded thread switch
+# keeps it too.
 source "$(dirname "$0")/lib.sh"
 [ "$(uname -m)" = x86_64 ] || { echo "SKIP: the agent is x86_64 only"; exit 0; }
 export RP_BACKEND=ptrace  # syscalls in one order the agent can follow (as the benchmark)
@@ -98,6 +99,22 @@ RP_AGENT_STATS=1 run "$TMP/badmem.out" "$TMP/badmem.err" "$RP" replay -q "$TMP/b
 assert_contains "$TMP/badmem.err" "replay diverged at event $seq " "unwritable output"
 n=$(answered "$TMP/badmem.err")
 [ -n "$n" ] && [ "$n" -ge 150 ] || { show "$TMP/badmem.err"; fail "unwritable output: the agent answered '${n}' calls before it"; }
+note "a recorded thread switch: spin_wait's spinner is preempted in user code"
+# The agent was off for traces with switches while a bpf.threads divergence
+# was blamed on it (a torn switch record, docs/backends.md); bpf.threads
+# replays race_counter's many switches with it.
+record spin "$SAMPLES/sample_spin_wait"
+[ "$REC_STATUS" -eq 0 ] || { show "$TMP/spin.rec.err"; fail "spin: recording exited $REC_STATUS"; }
+[ "$(sqlite3 "$TMP/spin.db" "SELECT count(*) FROM events WHERE kind = 4")" -gt 0 ] ||
+    fail "spin: no recorded switch"
+for r in 1 2; do
+    RP_AGENT_STATS=1 run "$TMP/spin.$r" "$TMP/spin.$r.err" "$RP" replay "$TMP/spin.db"
+    [ "$STATUS" -eq 0 ] || { show "$TMP/spin.$r.err"; fail "spin: replay $r exited $STATUS"; }
+    assert_same_file "$TMP/spin.rec" "$TMP/spin.$r" "spin: replay $r stdout vs recording"
+    n=$(answered "$TMP/spin.$r.err")
+    [ -n "$n" ] && [ "$n" -ge 1 ] || { show "$TMP/spin.$r.err"; fail "spin: the agent answered '${n}' calls"; }
+done
+
 note "programs that use ptrace: the tracer's POKE/SETREGS reach the tracee"
 # Whether the tracer's POKE came right before another of its calls (then the
 # agent could take it) depends on the recording's order: several recordings.

@@ -97,6 +97,17 @@ TEST(SwitchRules, StopsInsideSyscallsOrOfDyingThreadsCountForNothing) {
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_NONE);
 }
 
+// Its sched_setaffinity succeeded and rp has not pinned it back: it may be
+// on another CPU, in kernel code, while the recording's CPU runs the others.
+TEST(SwitchRules, StopsOfAMovingThreadAreAway) {
+  rp_stop_facts preempt = preempted(1), blocked = facts(1), repin_stop = ptrace_stop(1, 19, kSiUser);
+  blocked.state = kUninterruptible;
+  for (rp_stop_facts f : {preempt, blocked, repin_stop}) {
+    f.moving = 1;
+    EXPECT_EQ(rp_stop_classify(&f), RP_STOP_AWAY) << f.state;
+  }
+}
+
 TEST(SwitchRules, PreemptedOrBlockedInUserCodeIsPending) {
   rp_stop_facts f = preempted(1);
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_USER);
@@ -137,7 +148,7 @@ class SwitchRunner : public ::testing::Test {
   // Returns the kind; a pending stop gets registers naming the thread.
   rp_stop_kind stop(const rp_stop_facts& f) {
     rp_stop_kind kind = rp_stop_classify(&f);
-    if (kind == RP_STOP_NONE) return kind;
+    if (kind == RP_STOP_NONE || kind == RP_STOP_AWAY) return kind;
     rp_runner_stopped(&r_, f.tid, f.tgid, kind);
     if (kind == RP_STOP_USER)
       for (int i = 0; i < RP_SWITCH_REGS; i++) r_.regs[i] = f.tid * 1000 + i;
@@ -235,6 +246,29 @@ TEST_F(SwitchRunner, ADyingThreadLeavingASyscallLeavesThePendingStop) {
   EXPECT_TRUE(sys_exit(3));  // the next thread to run user code emits it
   ASSERT_EQ(emitted.size(), 1u);
   EXPECT_EQ(emitted[0].tid, 1u);
+}
+
+// bpf.threads' escape case: thread 2's sched_setaffinity moved it to another
+// CPU; its sys_exit, its stops there (a preemption, rp's SIGSTOP for the
+// re-pin) ran while thread 1's stop was being saved on the recording's CPU.
+// None of them may touch the runner: 1's stop is written whole, once, when
+// 2 is back and runs user code.
+TEST_F(SwitchRunner, AMovingThreadLeavesTheRunnerAlone) {
+  stop(preempted(1));
+  EXPECT_FALSE(sys_exit(2, /*dying or moving=*/true));
+  rp_stop_facts f = preempted(2);
+  f.moving = 1;
+  EXPECT_EQ(stop(f), RP_STOP_AWAY);
+  f = ptrace_stop(2, 19, kSiUser);
+  f.moving = 1;
+  EXPECT_EQ(stop(f), RP_STOP_AWAY);
+  EXPECT_TRUE(emitted.empty());
+  EXPECT_EQ(r_.tid, 1u);
+  EXPECT_EQ(r_.pending, 1u);
+  EXPECT_TRUE(switched_in(2));  // pinned back
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+  EXPECT_EQ(emitted[0].regs[0], 1000u);
 }
 
 TEST_F(SwitchRunner, AnExitingLastRunnerLeavesNoSwitch) {
