@@ -527,6 +527,7 @@ void KernelCapture::drain_loop() {
       done.swap(done_elsewhere_);
     }
     bool flush_wanted = flush != flush_queued_;
+    size_t before = chunk.size();
     size_t n = p_.drain(last || flush_wanted ? 0 : kDrainTimeoutMs, feed);
     for (const auto& r : done) append_raw(chunk, kDoneMark, &r, sizeof r);
     done.clear();
@@ -537,6 +538,7 @@ void KernelCapture::drain_loop() {
       append_raw(chunk, kFlushMark, &flush, sizeof flush);
       flush_queued_ = flush;
     }
+    unwritten_ += chunk.size() - before;
     if (!chunk.empty() &&
         (last || flushing || chunk.size() >= kChunkFill || writer_idle_.load())) {
       std::unique_lock lk(q_mu_);
@@ -619,6 +621,7 @@ void KernelCapture::writer_loop() {
     std::vector<RecordDecoder::Out> batch;
     decode_chunk(chunk, batch);
     write_batch(batch);
+    unwritten_ -= chunk.size();
     chunk.clear();
     std::lock_guard lk(q_mu_);
     if (flush_decoded_ > flush_written_) {

@@ -233,7 +233,8 @@ class EventsOnlyHooks {
   // every record the producer made before the call is decoded and its event
   // written. Tracer thread, writer lock not held.
   virtual void wait_written() = 0;
-  // Bytes of records drained but not written yet (the writer's backlog).
+  // Bytes of records drained but not written yet (the writer's backlog,
+  // and what the drain thread gathers into a chunk for it).
   virtual uint64_t unwritten_bytes() = 0;
 };
 
@@ -275,10 +276,7 @@ class KernelCapture : public EventsOnlyHooks {
   bool on_stop_signal(pid_t tid) override;
   void stop_producer() override;
   void wait_written() override;
-  uint64_t unwritten_bytes() override {
-    std::lock_guard lk(q_mu_);
-    return queued_bytes_;
-  }
+  uint64_t unwritten_bytes() override { return unwritten_.load(); }
   void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
@@ -321,6 +319,9 @@ class KernelCapture : public EventsOnlyHooks {
   uint64_t flush_decoded_ = 0;     // writer thread: a mark in the chunk it decoded
   uint64_t flush_written_ = 0;     // q_mu_
   std::condition_variable flush_cv_;
+  // Raw bytes drained (in the drain thread's chunk or the queue) or being
+  // decoded, not written yet.
+  std::atomic<uint64_t> unwritten_{0};
 
   std::mutex done_mu_;
   std::vector<rp_rec_syscall> done_elsewhere_;  // tracer -> drain thread
