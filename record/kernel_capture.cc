@@ -463,6 +463,16 @@ void KernelCapture::wait_written() {
   if (pid_t t = writer_tid_.load()) setpriority(PRIO_PROCESS, static_cast<id_t>(t), kWriterNice);
 }
 
+std::optional<uint64_t> KernelCapture::lost_so_far() {
+  std::optional<uint64_t> lost;
+  {
+    std::lock_guard lk(q_mu_);
+    lost = decoded_lost_;
+  }
+  if (lost) *lost += p_.counters().lost + tracee_loss_.total();
+  return lost;
+}
+
 void KernelCapture::stop_producer() {
   try {
     p_.stop();
@@ -624,6 +634,7 @@ void KernelCapture::writer_loop() {
     unwritten_ -= chunk.size();
     chunk.clear();
     std::lock_guard lk(q_mu_);
+    decoded_lost_ = dec_.lost();
     if (flush_decoded_ > flush_written_) {
       flush_written_ = flush_decoded_;
       flush_cv_.notify_all();

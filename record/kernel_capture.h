@@ -233,6 +233,9 @@ class EventsOnlyHooks {
   // every record the producer made before the call is decoded and its event
   // written. Tracer thread, writer lock not held.
   virtual void wait_written() = 0;
+  // Records lost so far (as lost(), for the events written by now; nullopt:
+  // unknown), for a window saved while recording goes on.
+  virtual std::optional<uint64_t> lost_so_far() = 0;
   // Bytes of records drained but not written yet (the writer's backlog,
   // and what the drain thread gathers into a chunk for it).
   virtual uint64_t unwritten_bytes() = 0;
@@ -277,6 +280,7 @@ class KernelCapture : public EventsOnlyHooks {
   void stop_producer() override;
   void wait_written() override;
   uint64_t unwritten_bytes() override { return unwritten_.load(); }
+  std::optional<uint64_t> lost_so_far() override;
   void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
@@ -322,6 +326,7 @@ class KernelCapture : public EventsOnlyHooks {
   // Raw bytes drained (in the drain thread's chunk or the queue) or being
   // decoded, not written yet.
   std::atomic<uint64_t> unwritten_{0};
+  std::optional<uint64_t> decoded_lost_ = 0;  // q_mu_: dec_.lost() after the latest chunk
 
   std::mutex done_mu_;
   std::vector<rp_rec_syscall> done_elsewhere_;  // tracer -> drain thread

@@ -64,6 +64,11 @@ void PtraceRecorder::kernel_ring_tick() {
   kernel_->wait_written();
   auto lk = kernel_->lock_writer();
   save_pending_ = false;
+  // The window's losses as far as known now (the final trace has them at
+  // its end): a saved window that lost records says so.
+  auto lost = kernel_->lost_so_far();
+  if (lost) *lost += loss_.total();
+  set_lost_meta(w_, lost);
   save_();
 }
 

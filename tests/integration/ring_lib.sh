@@ -136,6 +136,8 @@ saves_on_request() {
     assert_contains "$TMP/u.rec.err" "--save-on never keeps no trace" "u: rp says so"
     run "$TMP/u.chk" "$TMP/u.chk.err" "$RP" check "$saved"
     assert_eq "$STATUS" 0 "u: rp check of the saved window"
+    # A kernel backend's window says what it lost (nothing, with the stall path).
+    [ "$RING_BACKEND" = ptrace ] || assert_eq "$(meta "$saved" lost_records)" 0 "u: saved lost_records"
     run "$TMP/u.rep" "$TMP/u.rep.err" "$RP" replay "$saved"
     n=$(wc -l <"$TMP/u.rep")
     [ "$n" -gt 0 ] || { show "$TMP/u.rep.err"; fail "u: the saved window's replay printed nothing"; }
