@@ -35,7 +35,7 @@ const char* kUsage =
     "  record -p PID [--backend B] [-o TRACE]                   attach: replayable, from a snapshot\n"
     "  record --name COMM [--backend auto|bpf|kmod]             capture only (not replayable)\n"
     "  record --ring SIZE [--save-on crash|exit|never] (-p PID | -- PROGRAM...)\n"
-    "                          flight recorder: keep the last SIZE of events (ptrace only)\n"
+    "                          flight recorder: keep the last SIZE of events (any backend)\n"
     "  save RP_PID                                              a --ring recording writes its\n"
     "                          current window next to its trace (as kill -USR2 RP_PID)\n"
     "  replay [-q] TRACE                                        replay it exactly\n"
@@ -117,7 +117,8 @@ int cmd_record(const std::vector<std::string>& args) {
       "environment and everything the program read)")(
       "ring", po::value<std::string>(),
       "flight recorder: keep about the last SIZE bytes of events (e.g. 64M), from periodic "
-      "snapshots; ptrace backend only for now (bpf/kmod: refused)")(
+      "snapshots; with -p or a program, any backend (--backend=bpf is the cheap one; auto "
+      "means ptrace here)")(
       "save-on", po::value(&ro.save_on),
       "with --ring, when the trace is kept: crash (default: the program was killed by a "
       "signal), exit (always), never (only windows saved with SIGUSR2 / rp save)")(

@@ -414,6 +414,11 @@ int record_attach(const RecordOptions& opts,
               << pause_us / 1000 << " ms; Ctrl-C detaches\n";
 
   PtraceRecorder rec(w);
+  std::unique_ptr<Ring> ring;  // before the capture's writer thread shares w
+  if (opts.ring_bytes) {
+    ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);
+    rec.set_ring(ring.get(), [&] { ring->save_next_to(out.target()); });
+  }
   std::unique_ptr<KernelCapture> kc;
   if (producer) {
     // Armed while every thread is still stopped: the first record is the
@@ -427,11 +432,6 @@ int record_attach(const RecordOptions& opts,
     kc->set_on_repin([&rec, cpu = pinned.cpu] { repin_threads(rec.tids(), cpu); });
     kc->start();
     rec.set_events_only(kc.get());
-  }
-  std::unique_ptr<Ring> ring;
-  if (opts.ring_bytes) {
-    ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);
-    rec.set_ring(ring.get(), [&] { ring->save_next_to(out.target()); });
   }
   int status = rec.run_attached(pid, tids, stop, [&](const std::vector<pid_t>& stopped) {
     unpatch_process(patched, stopped);

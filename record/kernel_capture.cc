@@ -100,6 +100,9 @@ constexpr size_t kBoostQueuedBytes = kMaxQueuedBytes / 4;
 // In the raw queue, in place of a record's length: a record the tracer
 // completed from memory follows (an rp_rec_syscall).
 constexpr uint32_t kDoneMark = 0xffffffff;
+// In place of a record's length: a wait_written request follows (a u64), every
+// record drained before it is ahead of it in the queue.
+constexpr uint32_t kFlushMark = 0xfffffffe;
 constexpr size_t kSpareChunks = 4;
 // A chunk goes to the writer when it holds this much, or at once if the writer
 // waits for work: a backlog is made of full chunks, not of one per wake-up.
@@ -451,6 +454,25 @@ bool KernelCapture::on_stop_signal(pid_t tid) {
   return true;
 }
 
+void KernelCapture::wait_written() {
+  uint64_t want = ++flush_asked_;
+  writer_normal_priority();  // the program is stopped: nothing to leave the CPU to
+  std::unique_lock lk(q_mu_);
+  flush_cv_.wait(lk, [&] { return flush_written_ >= want || writer_done_; });
+  if (queued_bytes_ > kBoostQueuedBytes) return;  // a backlog: it keeps its boost
+  if (pid_t t = writer_tid_.load()) setpriority(PRIO_PROCESS, static_cast<id_t>(t), kWriterNice);
+}
+
+std::optional<uint64_t> KernelCapture::lost_so_far() {
+  std::optional<uint64_t> lost;
+  {
+    std::lock_guard lk(q_mu_);
+    lost = decoded_lost_;
+  }
+  if (lost) *lost += p_.counters().lost + tracee_loss_.total();
+  return lost;
+}
+
 void KernelCapture::stop_producer() {
   try {
     p_.stop();
@@ -504,6 +526,9 @@ void KernelCapture::drain_loop() {
     // Stop once asked and a drain came back empty: the producer is stopped
     // first, so nothing arrives after that.
     bool last = stopping_.load();
+    // Read before the drain: the records of a wait_written request were all
+    // in the ring when it was made (every thread stopped before).
+    uint64_t flush = flush_asked_.load();
     {
       // Taken before the drain: a thread's earlier records were in the ring
       // before it stopped, so they come first in the queue, and the decoder
@@ -511,10 +536,21 @@ void KernelCapture::drain_loop() {
       std::lock_guard lk(done_mu_);
       done.swap(done_elsewhere_);
     }
-    size_t n = p_.drain(last ? 0 : kDrainTimeoutMs, feed);
+    bool flush_wanted = flush != flush_queued_;
+    size_t before = chunk.size();
+    size_t n = p_.drain(last || flush_wanted ? 0 : kDrainTimeoutMs, feed);
     for (const auto& r : done) append_raw(chunk, kDoneMark, &r, sizeof r);
     done.clear();
-    if (!chunk.empty() && (last || chunk.size() >= kChunkFill || writer_idle_.load())) {
+    // The ring came back empty: what it held at the request is in `chunk` or
+    // queued already.
+    bool flushing = flush_wanted && n == 0;
+    if (flushing) {
+      append_raw(chunk, kFlushMark, &flush, sizeof flush);
+      flush_queued_ = flush;
+    }
+    unwritten_ += chunk.size() - before;
+    if (!chunk.empty() &&
+        (last || flushing || chunk.size() >= kChunkFill || writer_idle_.load())) {
       std::unique_lock lk(q_mu_);
       q_space_cv_.wait(lk, [&] { return queued_bytes_ < kMaxQueuedBytes; });
       queued_bytes_ += chunk.size();
@@ -541,6 +577,11 @@ void KernelCapture::decode_chunk(const RawChunk& chunk, std::vector<RecordDecode
     uint32_t n;
     std::memcpy(&n, chunk.data() + at, sizeof n);
     at += sizeof n;
+    if (n == kFlushMark) {  // written with the rest of this chunk (writer_loop)
+      std::memcpy(&flush_decoded_, chunk.data() + at, sizeof flush_decoded_);
+      at += sizeof flush_decoded_;
+      continue;
+    }
     if (n == kDoneMark) {  // its pieces in the ring, before or after, are dropped by seq
       rp_rec_syscall r;
       std::memcpy(&r, chunk.data() + at, sizeof r);
@@ -579,6 +620,7 @@ void KernelCapture::writer_loop() {
       if (queue_.empty()) {
         writer_done_ = true;
         writer_done_cv_.notify_all();
+        flush_cv_.notify_all();
         break;
       }
       chunk = std::move(queue_.front());
@@ -589,8 +631,14 @@ void KernelCapture::writer_loop() {
     std::vector<RecordDecoder::Out> batch;
     decode_chunk(chunk, batch);
     write_batch(batch);
+    unwritten_ -= chunk.size();
     chunk.clear();
     std::lock_guard lk(q_mu_);
+    decoded_lost_ = dec_.lost();
+    if (flush_decoded_ > flush_written_) {
+      flush_written_ = flush_decoded_;
+      flush_cv_.notify_all();
+    }
     if (spare_.size() < kSpareChunks) spare_.push_back(std::move(chunk));
   }
 }

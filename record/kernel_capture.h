@@ -229,6 +229,16 @@ class EventsOnlyHooks {
   // rp record -p is about to detach: the producer records nothing more (what
   // rp injects to undo its changes is no part of the program's run).
   virtual void stop_producer() = 0;
+  // Every traced thread is held in a stop (the flight recorder): returns once
+  // every record the producer made before the call is decoded and its event
+  // written. Tracer thread, writer lock not held.
+  virtual void wait_written() = 0;
+  // Records lost so far (as lost(), for the events written by now; nullopt:
+  // unknown), for a window saved while recording goes on.
+  virtual std::optional<uint64_t> lost_so_far() = 0;
+  // Bytes of records drained but not written yet (the writer's backlog,
+  // and what the drain thread gathers into a chunk for it).
+  virtual uint64_t unwritten_bytes() = 0;
 };
 
 // The user-space side of a kernel capture: drain and writer threads, stall
@@ -268,6 +278,9 @@ class KernelCapture : public EventsOnlyHooks {
   std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
   bool on_stop_signal(pid_t tid) override;
   void stop_producer() override;
+  void wait_written() override;
+  uint64_t unwritten_bytes() override { return unwritten_.load(); }
+  std::optional<uint64_t> lost_so_far() override;
   void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
@@ -303,6 +316,17 @@ class KernelCapture : public EventsOnlyHooks {
   size_t queued_bytes_ = 0;
   bool drained_ = false;  // the drain thread is done: the writer exits when empty
   bool writer_done_ = false;  // the writer has written the whole queue
+  // wait_written: asked (tracer), marked in the queue (drain thread), and
+  // written (writer; q_mu_), each a count of requests.
+  std::atomic<uint64_t> flush_asked_{0};
+  uint64_t flush_queued_ = 0;      // drain thread
+  uint64_t flush_decoded_ = 0;     // writer thread: a mark in the chunk it decoded
+  uint64_t flush_written_ = 0;     // q_mu_
+  std::condition_variable flush_cv_;
+  // Raw bytes drained (in the drain thread's chunk or the queue) or being
+  // decoded, not written yet.
+  std::atomic<uint64_t> unwritten_{0};
+  std::optional<uint64_t> decoded_lost_ = 0;  // q_mu_: dec_.lost() after the latest chunk
 
   std::mutex done_mu_;
   std::vector<rp_rec_syscall> done_elsewhere_;  // tracer -> drain thread

@@ -92,6 +92,7 @@ void PtraceRecorder::resume(pid_t tid, int sig) {
 
 namespace {
 
+constexpr int kRingTickMs = 50;
 constexpr int64_t kGraceUs = 1000;       // a syscall holding its process's slot
 constexpr int64_t kTimesliceUs = 50000;  // user code before preemption, if others wait
 
@@ -115,6 +116,11 @@ void PtraceRecorder::enter_kernel(Task& t) {
 
 void PtraceRecorder::make_runnable(Task& t, int sig, bool front) {
   if (kernel_) {  // events-only: no serialization, every stop resumes at once
+    if (holding_) {  // ... but not while the flight recorder holds them (hold_all)
+      t.run = Run::kRunnable;
+      t.pending_sig = sig;
+      return;
+    }
     t.run = Run::kRunning;
     resume(t.tid, sig);
     return;
@@ -249,6 +255,8 @@ int PtraceRecorder::loop() {
       int64_t left = deadline - now_us();
       timeout_ms = left <= 0 ? 0 : static_cast<int>((left + 999) / 1000);
     }
+    // A kernel backend's flight recorder looks at the trace's size on a timer.
+    if (kernel_ && ring_ && (timeout_ms < 0 || timeout_ms > kRingTickMs)) timeout_ms = kRingTickMs;
     pollfd p{sigchld_fd_, POLLIN, 0};
     if (timeout_ms != 0) poll(&p, 1, timeout_ms);
     signalfd_siginfo si;
@@ -258,12 +266,14 @@ int PtraceRecorder::loop() {
         detach = true;
       if (save_ && si.ssi_signo == SIGUSR2) save = true;
     }
-    if (save) save_();
+    if (save && kernel_) save_pending_ = true;  // kernel_ring_tick, every thread held
+    else if (save) save_();
     if (detach) {
       detach_all();
       break;
     }
     handle_timeouts();
+    if (kernel_ && ring_) kernel_ring_tick();
   }
   sigchld_fd_ = -1;
   return root_status_;

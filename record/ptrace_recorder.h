@@ -97,6 +97,12 @@ class PtraceRecorder {
   void on_syscall_exit(Task& t);
   void ring_snapshot(Task& t, const Regs& regs, uint64_t seq);
   bool snapshot_possible(const Task& t);
+  // The flight recorder under a kernel backend (record/ring_kernel.cc).
+  void kernel_ring_tick();
+  void kernel_ring_snapshot();
+  bool hold_all();
+  bool held(pid_t tid);
+  void release_held();
   void hold_in_kernel(pid_t tid);
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
@@ -181,6 +187,7 @@ class PtraceRecorder {
   Ring* ring_ = nullptr;
   bool holding_ = false;  // ring_snapshot: no thread is resumed
   std::function<void()> save_;
+  bool save_pending_ = false;  // kernel backend: a save waits for every thread held
 };
 
 }  // namespace rp

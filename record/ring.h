@@ -25,8 +25,9 @@ std::optional<SaveOn> parse_save_on(const std::string& s);
 // "256M", "1G", "65536" -> bytes; nullopt if not a size.
 std::optional<uint64_t> parse_size(const std::string& s);
 
-// The backend a --ring recording uses: ptrace (also for "auto"). Throws
-// rp::Error for the kernel backends and --name (`by_name`): not yet.
+// The backend a --ring recording uses: ptrace for "auto", else the one asked
+// for (bpf, kmod: record/ring_kernel.cc). Throws rp::Error for --name
+// (`by_name`).
 std::string ring_backend(const std::string& requested, bool by_name);
 // SIGUSR2 asks for a save (Ring::save_next_to): until the recorder's loop
 // takes it, it must not end rp (its default action).
@@ -45,10 +46,19 @@ class Ring {
   // Whether a new snapshot is due: the trace's used pages grew by half the
   // ring since the latest one. Cheap (asks only every few calls).
   bool due();
+  // The same, asked now (a kernel backend's recorder asks on a timer), with
+  // `unwritten` bytes of events on their way to the trace counted in.
+  bool due_now(uint64_t unwritten = 0);
   // Takes the snapshot of process tgid, whose threads `tids` are all held in
   // a stop at a point the events after event `seq` continue from (registers
   // restart-normalized), then deletes what came before. Throws rp::Error.
   void snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq);
+  // Under a kernel backend, after snapshot(): the calls take_snapshot
+  // injected were recorded too, numbered after `seq` and up to `upto` (every
+  // thread still held, nothing else ran). They are no part of the program's
+  // run: deleted, and the snapshot stands after `upto`. `pause_us`: how long
+  // the program was held, from the first stop to now.
+  void forget_injected(uint64_t upto, int64_t pause_us);
   // A due snapshot cannot be taken now (`why`: a second process...): no
   // event is dropped until one can; said once on stderr and in the meta
   // (ring_unpruned: the latest reason), tried again at the next due().
