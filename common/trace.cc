@@ -122,8 +122,10 @@ TraceWriter::TraceWriter(const std::string& path) {
   // and a failed recording is redone anyway.
   db_->exec("PRAGMA page_size=65536; PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; "
             "PRAGMA cache_spill=OFF;");
-  db_->exec(kSchema);
+  // The schema in the first transaction: a recorder killed at its start
+  // leaves an empty file or a whole schema, never a part of one.
   db_->exec("BEGIN");
+  db_->exec(kSchema);
   {
     sql::Stmt k(*db_, "INSERT INTO event_kinds VALUES(?,?)");
     for (auto kind : {EventKind::kSyscall, EventKind::kSignal, EventKind::kTaskExit,
