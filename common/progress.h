@@ -2,7 +2,7 @@
 // terminal and stdout is not (output to a file: nothing to overwrite; never in
 // pipes or tests' captured stderr): the first after `every` steps (1024: a
 // step per event), then at most five a second, erased when done. Used by rp
-// dump, timeline, dump -k, replay and record's end. A job that itself writes
+// dump, timeline, dump -k, replay, record's end and gdb's reverse execution. A job that itself writes
 // to the terminal (the replayed program's stderr) erases the line first and
 // holds it while its own line is unfinished.
 #pragma once
@@ -18,11 +18,14 @@ namespace rp {
 
 class Progress {
  public:
-  Progress(std::string what, uint64_t total, uint64_t every = 1024)
+  // `stdout_unused`: the job writes nothing to stdout meanwhile (gdb's
+  // reverse execution re-runs the replay quietly), so a terminal there does
+  // not turn progress off.
+  Progress(std::string what, uint64_t total, uint64_t every = 1024, bool stdout_unused = false)
       : what_(std::move(what)),
         total_(total),
         every_(every),
-        on_(total > 0 && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)) {}
+        on_(total > 0 && isatty(STDERR_FILENO) && (stdout_unused || !isatty(STDOUT_FILENO))) {}
   ~Progress() { clear(); }
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;

@@ -30,22 +30,23 @@ std::string immutable_uri(const std::string& path) {
 
 }  // namespace
 
-Db::Db(const std::string& path, int flags) : path_(path) {
+Db::Db(const std::string& path, int flags, const std::string& name)
+    : path_(name.empty() ? path : name) {
   // No allocation statistics (nothing reads them): without them SQLite's
   // malloc takes no global mutex. Only possible before its first use.
   static const int no_memstatus [[maybe_unused]] = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   bool read_only = flags & SQLITE_OPEN_READONLY;
-  std::string name = read_only ? immutable_uri(path) : path;
+  std::string uri = read_only ? immutable_uri(path) : path;
   // A reader is used by one thread at a time (rp replay, dump, gdb): without
   // the connection's mutex every sqlite3_column_* call is cheaper, which is
   // most of reading an event (replay reads one per recorded event).
   if (read_only) flags |= SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(name.c_str(), &db_, read_only ? flags | SQLITE_OPEN_URI : flags, nullptr);
+  int rc = sqlite3_open_v2(uri.c_str(), &db_, read_only ? flags | SQLITE_OPEN_URI : flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error(path + ": " + msg);
+    throw Error(path_ + ": " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
   if (flags & SQLITE_OPEN_READONLY) {

@@ -13,7 +13,8 @@ class Db {
   // A database opened read-only is treated as untrusted input: defensive
   // mode, no trusted schema (no functions with side effects from views or
   // triggers), bounded value lengths.
-  Db(const std::string& path, int flags);
+  // `name`: the file as messages call it (default: `path`).
+  Db(const std::string& path, int flags, const std::string& name = "");
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "syscall_table.h"
 #include "trace_check.h"
+#include "trace_recover.h"
 
 namespace rp {
 namespace {
@@ -109,16 +110,22 @@ TraceWriter::TraceWriter(const std::string& path) {
   // (record/kernel_capture.h, writer_mu_).
   db_ = std::make_unique<sql::Db>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                             SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX);
-  // The trace is rewritten from scratch if recording fails, so durability per
-  // transaction buys nothing; a rollback journal in memory keeps one file.
-  // No cache spill: a transaction's pages reach the file only at its COMMIT,
-  // so a recorder killed between commits leaves the file as of the last one
-  // (a trace cut short, still readable: replay runs it up to there). With
-  // spills, pages written mid-transaction made such a file malformed.
-  db_->exec("PRAGMA page_size=65536; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; "
+  // A recorder killed at any moment must leave a trace cut short, readable up
+  // to its last COMMIT (replay runs it up to there). No cache spill: a
+  // transaction's pages reach the file only at its COMMIT, so a kill between
+  // commits leaves the file as of the last one. A kill during a COMMIT's page
+  // writes tears the file; the rollback journal on disk (TRACE-journal, gone
+  // once the COMMIT is done) then holds the pages the transaction changed,
+  // and the reader rolls a private copy back with it (trace_recover.h).
+  // Appended pages are not journaled, so the journal stays small. No fsync
+  // (synchronous=OFF): this is about the recorder dying, not the machine,
+  // and a failed recording is redone anyway.
+  db_->exec("PRAGMA page_size=65536; PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; "
             "PRAGMA cache_spill=OFF;");
-  db_->exec(kSchema);
+  // The schema in the first transaction: a recorder killed at its start
+  // leaves an empty file or a whole schema, never a part of one.
   db_->exec("BEGIN");
+  db_->exec(kSchema);
   {
     sql::Stmt k(*db_, "INSERT INTO event_kinds VALUES(?,?)");
     for (auto kind : {EventKind::kSyscall, EventKind::kSignal, EventKind::kTaskExit,
@@ -322,7 +329,10 @@ const char* const kCutShort = "trace is incomplete (recording was cut short)";
 
 TraceReader::TraceReader(const std::string& path, bool validate, bool allow_cut) : path_(path) {
   if (::access(path.c_str(), R_OK) != 0) throw_errno(path);
-  db_ = std::make_unique<sql::Db>(path, SQLITE_OPEN_READONLY);
+  // Opened, the copy a torn trace is rolled back into is no longer needed
+  // by name (trace_recover.h).
+  RecoveredTrace source(path);
+  db_ = std::make_unique<sql::Db>(source.path(), SQLITE_OPEN_READONLY, path);
   try {
     db_->exec("PRAGMA quick_check");
   } catch (const Error& e) {

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 namespace rp {
 
@@ -95,11 +97,36 @@ WordReader Tracee::word_reader() {
   return [this](uint64_t addr, int size) { return read_word(addr, size); };
 }
 
+std::optional<uint64_t> status_field(std::string_view status, std::string_view name, int base) {
+  while (!status.empty()) {
+    size_t eol = status.find('\n');
+    std::string_view line = status.substr(0, eol);
+    status = eol == std::string_view::npos ? std::string_view{} : status.substr(eol + 1);
+    if (!line.starts_with(name) || line.substr(name.size(), 1) != ":") continue;
+    line.remove_prefix(name.size() + 1);
+    line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), v, base);
+    if (ec != std::errc() || end == line.data() || end != line.data() + line.size())
+      return std::nullopt;
+    return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/status", tid);
+  unique_fd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  return status_field(text, name, base);
+}
+
 pid_t parent_of(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
-  return 0;
+  return static_cast<pid_t>(proc_status_field(pid, "PPid", 10).value_or(0));
 }
 
 }  // namespace rp

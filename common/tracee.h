@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "buffers.h"
 #include "unique_fd.h"
@@ -46,6 +47,15 @@ class Tracee {
   pid_t tid_ = 0;
   unique_fd mem_;
 };
+
+// Field `name` of a /proc/TID/status text ("Tgid", "SigCgt": the line
+// "Name:<blanks>VALUE"), read as a number in `base` (10 for ids, 16 for the
+// signal masks). nullopt if there is no such line or its value is not one
+// number. Split from the read below for its unit test.
+std::optional<uint64_t> status_field(std::string_view status, std::string_view name, int base);
+// The same field of /proc/TID/status as it is now; nullopt if the task is gone.
+// The one reader of that file for every caller (tgid, parent, signal masks).
+std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base);
 
 // The parent of process (or thread) `pid`, as /proc/PID/status says; 0 when
 // it is gone.

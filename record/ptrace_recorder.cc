@@ -15,8 +15,6 @@
 #if defined(__x86_64__)
 #include <x86intrin.h>
 #endif
-#include <fstream>
-#include <sstream>
 
 #include "blob.h"
 #include "clone_untraced.h"
@@ -45,10 +43,7 @@ namespace {
 // The process a task belongs to, as the kernel says; `fallback` if it cannot
 // tell (the task is gone).
 pid_t tgid_of(pid_t tid, pid_t fallback) {
-  std::ifstream st("/proc/" + std::to_string(tid) + "/status");
-  for (std::string line; std::getline(st, line);)
-    if (line.rfind("Tgid:", 0) == 0) return std::stoi(line.substr(5));
-  return fallback;
+  return static_cast<pid_t>(proc_status_field(tid, "Tgid", 10).value_or(fallback));
 }
 
 }  // namespace
@@ -309,11 +304,9 @@ namespace {
 
 // SIGSTOP is pending for thread tid (its own or its process's).
 bool sigstop_pending(pid_t tid) {
-  std::ifstream st("/proc/" + std::to_string(tid) + "/status");
   const uint64_t bit = uint64_t{1} << (SIGSTOP - 1);
-  for (std::string line; std::getline(st, line);)
-    if (line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0)
-      if (std::stoull(line.substr(7), nullptr, 16) & bit) return true;
+  for (const char* field : {"SigPnd", "ShdPnd"})
+    if (proc_status_field(tid, field, 16).value_or(0) & bit) return true;
   return false;
 }
 
@@ -669,12 +662,8 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
 }
 
 uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
-  std::ifstream st("/proc/" + std::to_string(tid) + "/status");
-  uint64_t ign = 0, cgt = 0;
-  for (std::string line; std::getline(st, line);) {
-    if (line.rfind("SigIgn:", 0) == 0) ign = std::stoull(line.substr(7), nullptr, 16);
-    if (line.rfind("SigCgt:", 0) == 0) cgt = std::stoull(line.substr(7), nullptr, 16);
-  }
+  uint64_t ign = proc_status_field(tid, "SigIgn", 16).value_or(0);
+  uint64_t cgt = proc_status_field(tid, "SigCgt", 16).value_or(0);
   uint64_t bit = 1ull << (sig - 1);
   if (cgt & bit) return kSigCaught;
   if (ign & bit) return kSigIgnored;

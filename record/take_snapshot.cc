@@ -17,6 +17,7 @@
 #include "inject.h"
 #include "proc_maps.h"
 #include "snapshot.h"
+#include "tracee.h"
 #include "tracee_mem.h"
 #include "unique_fd.h"
 #include "vdso.h"
@@ -133,13 +134,6 @@ void read_values(Snapshot& s, pid_t pid) {
   s.auxv = slurp(proc(pid, "auxv"));
 }
 
-uint64_t sig_bits(pid_t pid, const char* key) {
-  std::istringstream in(slurp(proc(pid, "status")));
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(key, 0) == 0) return std::stoull(line.substr(strlen(key)), nullptr, 16);
-  return 0;
-}
-
 // What only a syscall in the process tells: brk, the actions of the signals
 // that are not at their default, each thread's alternate signal stack. The
 // answers are written below the stack pointer (beyond the red zone), whose
@@ -176,7 +170,8 @@ class Asker {
 void ask_process(Snapshot& s, pid_t tgid, uint64_t insn) {
   Asker a(tgid, insn);
   s.values["brk"] = a.call(SYS_brk, {0});
-  uint64_t set = sig_bits(tgid, "SigCgt:") | sig_bits(tgid, "SigIgn:");
+  uint64_t set = proc_status_field(tgid, "SigCgt", 16).value_or(0) |
+                 proc_status_field(tgid, "SigIgn", 16).value_or(0);
   for (int sig = 1; sig <= 64; sig++) {
     if (!(set & (1ull << (sig - 1))) || sig == SIGKILL || sig == SIGSTOP) continue;
     if (a.call(SYS_rt_sigaction, {static_cast<uint64_t>(sig), 0, a.scratch(), 8}) != 0) continue;

@@ -103,7 +103,9 @@ TraceOutput::TraceOutput(std::string target, const std::vector<std::string>& pro
 }
 
 TraceOutput::~TraceOutput() {
-  if (!committed_ && !temp_.empty()) unlink(temp_.c_str());
+  if (committed_ || temp_.empty()) return;
+  unlink(temp_.c_str());
+  unlink((temp_ + "-journal").c_str());  // the writer's, if it did not finish
 }
 
 void TraceOutput::check_target() const {

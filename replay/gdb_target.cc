@@ -177,6 +177,12 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   SoftBreakpoints bps_;
   Watchpoints watches_;
   std::map<pid_t, uint64_t> armed_;  // real tid -> watchpoint generation in its DRs
+  // Reverse execution replays from the start up to where gdb was: the
+  // event it was at, and the progress shown on the way (progress.h).
+  uint64_t seek_end_ = 0;
+  std::unique_ptr<Progress> seek_progress_;
+  void show_seek_progress(Replayer& r, TraceReader& trace, bool rerun);
+  void end_seek_progress();
 };
 
 // ---- the runs ----
@@ -228,6 +234,7 @@ int ReplayTarget::run() {
     r->set_control(this);
     r_ = r.get();
     start_run(rerun);
+    show_seek_progress(*r, trace, rerun);
     bool quit = false;
     try {
       int code = r->run();
@@ -236,6 +243,11 @@ int ReplayTarget::run() {
     } catch (const Restart& x) {
       goal_ = x.goal;
       rerun = true;
+      // A counting run goes up to `from`; the run after it stops before
+      // there (its goal has no `from` of its own). A run to the start
+      // stops at once.
+      if (goal_.from.kind != Position::kNone) seek_end_ = goal_.from.seq;
+      if (goal_.kind == Goal::kStart) seek_end_ = 0;
     } catch (const Quit&) {
       quit = true;
     } catch (const Divergence& d) {
@@ -246,6 +258,7 @@ int ReplayTarget::run() {
       finish(0, true);
       throw;
     }
+    end_seek_progress();
     r.reset();  // kills and reaps the abandoned run's tasks
     r_ = nullptr;
     if (quit) return finish(0, true);
@@ -563,7 +576,26 @@ void ReplayTarget::end_step_over() {
 
 // ---- stops shown to gdb ----
 
+// Only re-runs (reverse execution), which are quiet: the program's output
+// was shown by the run that first went there.
+void ReplayTarget::show_seek_progress(Replayer& r, TraceReader& trace, bool rerun) {
+  if (!rerun || !seek_end_) return;
+  // Progress counts events replayed; seq numbers may have gaps.
+  sql::Stmt n(trace.db(), "SELECT count(*) FROM events WHERE seq <= ?");
+  n.bind(1, static_cast<int64_t>(seek_end_));
+  uint64_t events = n.step() ? static_cast<uint64_t>(n.i64(0)) : 0;
+  seek_progress_ = std::make_unique<Progress>("reverse execution", events, 1024,
+                                              /*stdout_unused=*/true);
+  r.set_progress(seek_progress_.get());
+}
+
+void ReplayTarget::end_seek_progress() {
+  if (r_) r_->set_progress(nullptr);
+  seek_progress_.reset();  // erases the line before gdb shows the stop
+}
+
 void ReplayTarget::go_live(const std::string& reply, const Position& at) {
+  end_seek_progress();
   if (counting_steps()) r_->set_stepping(goal_.tid, false);
   end_step_over();
   mode_ = Mode::kLive;

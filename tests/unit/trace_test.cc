@@ -91,6 +91,50 @@ class TraceTest : public ::testing::Test {
   std::string big_;
 };
 
+std::string slurp_file(const std::string& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// A recorder killed during a COMMIT: the file holds the transaction's pages,
+// its journal the pages as of the last COMMIT. Made here by saving the
+// journal before the COMMIT and putting it back after.
+TEST_F(TraceTest, ATornTraceReadsAsOfItsLastCommitAndIsNotWritten) {
+  std::string p = write_sample_trace("torn.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; BEGIN; "
+                         "DELETE FROM mem; DELETE FROM events; DELETE FROM blobs;",
+                         nullptr, nullptr, nullptr), SQLITE_OK);
+  std::string journal = slurp_file(p + "-journal");
+  ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  ASSERT_EQ(sql_int(p, "SELECT count(*) FROM events"), 0);
+  write_file(p + "-journal", journal);
+  std::string before = slurp_file(p);
+  {
+    TraceReader r(p, true, true);
+    EXPECT_EQ(r.count("events"), 50);
+    r.verify_blobs();
+  }
+  EXPECT_EQ(slurp_file(p), before);
+  EXPECT_EQ(slurp_file(p + "-journal"), journal);
+}
+
+// SQLite deletes the super-journal a journal names once it has played it
+// back: a trace's journal must not make rp delete a file.
+TEST_F(TraceTest, AJournalNamingASuperJournalIsRefused) {
+  std::string p = write_sample_trace("super.db");
+  const std::string magic("\xd9\xd5\x05\xf9\x20\xa1\x63\xd7", 8);
+  write_file(p + "-journal", magic + std::string(4096, '\0') + magic);
+  try {
+    TraceReader r(p);
+    FAIL() << "opened";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("names another file"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(TraceTest, MetaAndListsRoundTrip) {
   std::string p = path("t.db");
   {

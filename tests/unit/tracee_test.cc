@@ -1,6 +1,7 @@
 // A Tracee reads and writes like a debugger, through one /proc/pid/mem
 // descriptor kept per task. Tested on this process's own memory.
 #include <dirent.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -104,6 +105,41 @@ TEST(ScopedSignalMask, RestoresTheMaskOnUnwinding) {
   }
   pthread_sigmask(SIG_SETMASK, nullptr, &now);
   EXPECT_FALSE(sigismember(&now, SIGUSR1));
+}
+
+// The one /proc/TID/status reader: a named field, decimal or hex, no prefix
+// matches ("Sig" is not "SigPnd"), nothing for a missing or garbled value.
+TEST(StatusField, ReadsTheNamedField) {
+  const char* text =
+      "Name:\tcat\nTgid:\t4242\nPid:\t4243\nPPid:\t17\nTracerPid:\t9\n"
+      "ShdPnd:\t0000000000000000\nSigPnd:\t0000000000040000\nSigCgt:\t0000000180004002\n"
+      "Bad:\t12x\n";
+  EXPECT_EQ(status_field(text, "Tgid", 10), 4242u);
+  EXPECT_EQ(status_field(text, "Pid", 10), 4243u);    // not PPid's or TracerPid's line
+  EXPECT_EQ(status_field(text, "PPid", 10), 17u);
+  EXPECT_EQ(status_field(text, "SigPnd", 16), 0x40000u);
+  EXPECT_EQ(status_field(text, "SigCgt", 16), 0x180004002u);
+  EXPECT_EQ(status_field(text, "Sig", 16), std::nullopt);
+  EXPECT_EQ(status_field(text, "Bad", 10), std::nullopt);
+  EXPECT_EQ(status_field(text, "Missing", 10), std::nullopt);
+  EXPECT_EQ(status_field("", "Tgid", 10), std::nullopt);
+}
+
+TEST(StatusField, ReadsThisProcess) {
+  EXPECT_EQ(proc_status_field(getpid(), "Tgid", 10), static_cast<uint64_t>(getpid()));
+  EXPECT_EQ(parent_of(getpid()), getppid());
+  sigset_t usr2, old;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &usr2, &old);
+  raise(SIGUSR2);
+  uint64_t pending = proc_status_field(gettid(), "SigPnd", 16).value_or(0) |
+                     proc_status_field(gettid(), "ShdPnd", 16).value_or(0);
+  EXPECT_TRUE(pending & (uint64_t{1} << (SIGUSR2 - 1)));
+  signal(SIGUSR2, SIG_IGN);  // discards the pending one
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  signal(SIGUSR2, SIG_DFL);
+  EXPECT_EQ(proc_status_field(1 << 30, "Tgid", 10), std::nullopt);  // no such task
 }
 
 }  // namespace
