@@ -7,13 +7,21 @@
 // thread's next recorded event is its own (a syscall or a trapped
 // instruction), the recorded pass is between the one found and that event,
 // so running a copy of the thread there tells: another pass with the same
-// registers first means the point is ambiguous.
+// registers first means the point is ambiguous. (The copy runs alone, as the
+// thread did from its previous event up to the recorded pass: a pass it
+// reaches with the same registers is one the recording could have had.)
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "agent/agent_state.h"
 #include "point_patch.h"
@@ -28,6 +36,9 @@ namespace {
 // How far ahead the thread's next event is looked for (events of other
 // threads in between are only read, not replayed).
 constexpr size_t kMaxPeek = 4096;
+
+// CPU seconds a copy of the thread may run (its way to the next syscall).
+constexpr double kCopyCpuSeconds = 2;
 
 // A copy of the thread made by fork shares the MAP_SHARED memory with the
 // program: running it there would write the program's (or another
@@ -45,6 +56,39 @@ uint64_t resume_after_trap(const Trampoline& tramp, uint64_t trap) {
   for (auto [orig, copy] : tramp.interior)
     if (trap == orig) return copy;
   return 0;
+}
+
+// CPU seconds the copy has run, from /proc/PID/stat (utime + stime).
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const size_t paren = line.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream rest(line.substr(paren + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; i++) {  // fields 3.. after "(comm)"
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Waits for the copy's next stop. False (the copy still running) once its
+// CPU time passes kCopyCpuSeconds, or on an error.
+bool wait_copy(pid_t copy, int* status) {
+  for (unsigned polls = 0;; polls++) {
+    const pid_t r = waitpid(copy, status, __WALL | WNOHANG);
+    if (r == copy) return true;
+    if (r < 0 && errno != EINTR) return false;
+    if (polls % 64 == 63 && cpu_seconds(copy) > kCopyCpuSeconds) return false;
+    if (polls < 16) {
+      sched_yield();
+    } else {
+      usleep(1000);
+    }
+  }
 }
 
 // Ends the copy and waits until it is gone (as rp's tracee, it may stop
@@ -93,6 +137,10 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
   if (waitpid(static_cast<pid_t>(copy), &status, __WALL) != copy || !WIFSTOPPED(status))
     diverge(e, "the thread's copy did not stop");
   pid_t c = static_cast<pid_t>(copy);
+  // Other threads run after the switch, and the thread's real way to its
+  // next event may depend on what they write: the copy, which runs alone,
+  // may instead wait for them forever, away from the site (a spin-wait).
+  // Its CPU time is bounded (wait_copy): past it the point is not checked.
   // The copy was made with the injected syscall instruction in place.
   Regs r = at_match;
   r.set_ip(tramp.body);
@@ -103,7 +151,7 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
                       std::string(reinterpret_cast<const char*>(&first_budget), 8));
   uint64_t found = 0;
   while (ok) {
-    if (ptrace(PTRACE_SYSEMU, c, nullptr, nullptr) != 0 || waitpid(c, &status, __WALL) != c ||
+    if (ptrace(PTRACE_SYSEMU, c, nullptr, nullptr) != 0 || !wait_copy(c, &status) ||
         !WIFSTOPPED(status) || (status >> 16) != 0)
       break;  // ended, or at an event (none is expected before a syscall)
     const int sig = WSTOPSIG(status);

@@ -4,6 +4,8 @@
 # memory) cannot be told from them: replay must stop at that switch with an
 # "ambiguous" divergence, not deliver it at the first pass and diverge later
 # on the printed count (docs/design.md "Preemption", replay/point_unique.cc).
+# Then a switch that is not ambiguous but whose thread, run on alone, never
+# reaches its next syscall: the check must give up and replay go on.
 #   ambiguous_point.sh BACKEND    (bpf; exit 77 when the backend is unavailable)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
@@ -33,3 +35,14 @@ seq=$(sed -n 's/^rp: replay diverged at event \([0-9]*\) .*/\1/p' "$TMP/rep.err"
 grep -E "^ *$seq +[0-9]+ +--- switched out in user code" "$TMP/dump" >/dev/null ||
     { show "$TMP/rep.err"; fail "the divergence is not at a recorded switch (event $seq)"; }
 echo "ok: $(head -1 "$TMP/rep.err" | cut -c1-160)"
+
+# An unambiguous switch (registers counting) whose thread, run on alone,
+# would spin forever (the flag is set after the switch): the check gives up
+# after its CPU bound, and replay reproduces the program exactly.
+"$RP" record -q -b "$backend" -o "$TMP/w.db" -- "$SAMPLES/sample_spin_flag" 300000000 \
+    >"$TMP/wrec" 2>"$TMP/wrec.err" || { show "$TMP/wrec.err"; fail "recording (work) failed"; }
+timeout 100 "$RP" replay "$TMP/w.db" >"$TMP/wrep" 2>"$TMP/wrep.err"
+status=$?
+[ "$status" -eq 0 ] || { show "$TMP/wrep.err"; fail "replay (work) exited $status"; }
+assert_same_file "$TMP/wrep" "$TMP/wrec" "replay (work) output"
+echo "ok: the unambiguous switch replayed: $(cat "$TMP/wrep")"
