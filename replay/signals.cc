@@ -49,6 +49,13 @@ bool sync_fault(int sig, const SignalExtra& x) {
   return fault_sig && code > 0;  // raised by the CPU/kernel, not sent
 }
 
+// Whether the thread is in a syscall stop (rather than a signal stop).
+bool at_syscall_stop(pid_t tid) {
+  __ptrace_syscall_info info{};
+  return ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+         info.op != PTRACE_SYSCALL_INFO_NONE;
+}
+
 // Signals whose default action is to do nothing.
 bool default_ignored(int sig) {
   return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
@@ -209,7 +216,11 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint
   const bool check = then == AtPoint::kSwitch && !lim.breakpoint_only;
   if (now.same_user_state(target) && t.resume_sig == 0) {
     if (then == AtPoint::kDeliverSignal) stop_in_place(t, e);
-    if (check && !decode_rep_string(read_mem(t.real, target.ip(), 16), target.ip())) {
+    // Held where its syscall returned: another pass with these registers
+    // would almost always need that syscall again, the thread's next event;
+    // not checked (the trampoline's injections do not start from there).
+    if (check && !at_syscall_stop(t.real) &&
+        !decode_rep_string(read_mem(t.real, target.ip(), 16), target.ip())) {
       uint64_t passes = 0;
       std::string why;
       search_patched(t, e, target, std::nullopt, lim.max_passes, &passes, &why, true, true);
