@@ -203,10 +203,16 @@ class Replayer {
                               uint64_t* passes);
   Search search_patched(Task& t, const Event& e, const Regs& target,
                         const std::optional<RepString>& rep, uint64_t max_passes,
-                        uint64_t* passes, std::string* why);
+                        uint64_t* passes, std::string* why, bool check_unique,
+                        bool at_point);
   bool arrived(Task& t, const Event& e, const Regs& target, const std::optional<RepString>& rep,
                const Regs& now, uint64_t insn_at);
   bool to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after);
+  // point_unique.cc: whether a switch point found is the only pass with its registers
+  bool next_event_is_own_stop(const Task& t);
+  bool can_check_point(Task& t);
+  uint64_t passes_to_recurrence(Task& t, const Event& e, const Regs& target,
+                                const Trampoline& tramp, const Regs& at_match, uint64_t max_passes);
   int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);
 
   // agent/agent_replay.cc: the in-process replay agent (RP_AGENT=0: off)
