@@ -806,10 +806,13 @@ static __always_inline void number_exit(bool late)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct rp_bpf_exit e = { .start = BPF_CORE_READ(task, start_time) };
+	struct rp_bpf_exit e = {
+		.start = BPF_CORE_READ(task, start_time),
+		.task = (__u64)task,
+	};
 	struct rp_bpf_exit *old = bpf_map_lookup_elem(&exits, &tid);
 
-	if (old && old->start == e.start)
+	if (old && old->start == e.start && old->task == e.task)
 		return;
 	e.seq = next_seq();
 	bpf_map_update_elem(&exits, &tid, &e, BPF_ANY);

@@ -21,13 +21,16 @@ struct rp_bpf_counters {
 	__u64 late_exits;   /* exits numbered after exit_mm() woke their joiner */
 };
 
-/* A thread's exit in the global order (the `exits` map, by tid). start is the
- * task's start_time: the second of the exit's two hooks (rp.bpf.c,
- * number_exit) tells the number the first took from an entry an earlier
- * thread with the same tid left behind. */
+/* A thread's exit in the global order (the `exits` map, by tid). start and
+ * task (the task's start_time and task_struct address) let the second of the
+ * exit's two hooks (rp.bpf.c, number_exit) tell the number the first took
+ * from an entry an earlier thread with the same tid left behind. Both: a
+ * thread that calls execve takes over its leader's tid and start_time
+ * (de_thread), and the leader's exit entry is still there. */
 struct rp_bpf_exit {
 	__u64 seq;
 	__u64 start;
+	__u64 task;
 };
 
 /* Payload bytes of the largest data record; larger buffers are split. */
