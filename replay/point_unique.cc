@@ -23,7 +23,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/agent_state.h"
 #include "point_patch.h"
 #include "proc_maps.h"
 #include "replayer.h"
@@ -148,7 +147,8 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
   bool ok = original.size() == 2 && write_mem(c, at, original) && r.write(c) &&
             write_mem(c, tramp.data + kPatchPassesOffset, std::string(8, '\0')) &&
             write_mem(c, tramp.data + kPatchBudgetOffset,
-                      std::string(reinterpret_cast<const char*>(&first_budget), 8));
+                      std::string(reinterpret_cast<const char*>(&first_budget), 8)) &&
+            agent_empty_window_of_copy(c, t.real_tgid);
   uint64_t found = 0;
   while (ok) {
     if (ptrace(PTRACE_SYSEMU, c, nullptr, nullptr) != 0 || !wait_copy(c, &status) ||
@@ -186,10 +186,8 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
 }
 
 // Whether the ambiguity can be checked here: the thread's next event is its
-// own stop, running a copy cannot touch shared memory, and the replay agent
-// (code answering syscalls inside the program) is not in the way.
+// own stop, and running a copy cannot touch shared memory.
 bool Replayer::can_check_point(Task& t) {
-  if (agent_ && agent_->on) return false;
   if (parent_of(t.real_tgid) != getpid()) return false;
   return next_event_is_own_stop(t) && !has_writable_shared_memory(t.real);
 }
