@@ -541,6 +541,7 @@ void TraceReader::rewind() {
   mem_ = std::make_unique<sql::Stmt>(
       *db_, "SELECT seq,addr,size,input,data,blob FROM mem ORDER BY seq, rowid");
   mem_pending_ = mem_->step();
+  events_done_ = entries_done_ = false;
 }
 
 void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
@@ -563,7 +564,7 @@ void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
 }
 
 bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
-  if (!entries_->step()) return false;
+  if (entries_done_ || !entries_->step()) return entries_done_ = true, false;
   try {
     entry_seq = static_cast<uint64_t>(int_col(*entries_, 0, "entry_seq"));
     int64_t t = int_col(*entries_, 1, "tid");
@@ -657,7 +658,9 @@ void TraceReader::read_event_row(sql::Stmt& st, Event& e) {
 }
 
 bool TraceReader::next(Event& e) {
-  if (!events_->step()) return false;
+  // Stepped again after its end, an SQLite statement starts over: the reader
+  // stays at the end instead (replay peeks past the end of a cut trace).
+  if (events_done_ || !events_->step()) return events_done_ = true, false;
   read_event_row(*events_, e);
   while (mem_pending_) {
     auto seq = static_cast<uint64_t>(mem_->i64(0));

@@ -184,6 +184,7 @@ class TraceReader {
   std::unique_ptr<sql::Db> db_;
   std::unique_ptr<sql::Stmt> events_, mem_, entries_;
   bool mem_pending_ = false;
+  bool events_done_ = false, entries_done_ = false;  // next / next_entry reached the end
   std::unordered_map<int64_t, std::string> blob_cache_;  // id -> its checked bytes
   size_t blob_cache_bytes_ = 0;
   std::string blob_uncached_;  // a blob larger than the whole cache

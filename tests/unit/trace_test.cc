@@ -417,8 +417,13 @@ TEST_F(TraceTest, NextEntryFollowsEntryOrderIndependentlyOfNext) {
   uint64_t entry, seq;
   int32_t tid;
   EXPECT_FALSE(r.next_entry(entry, tid, seq));
+  EXPECT_FALSE(r.next_entry(entry, tid, seq));  // stays at the end, does not start over
   ASSERT_TRUE(r.next(e));
   EXPECT_EQ(e.seq, 2u);
+  for (int i = 0; i < 4; i++) ASSERT_TRUE(r.next(e));
+  EXPECT_EQ(e.seq, 6u);
+  EXPECT_FALSE(r.next(e));
+  EXPECT_FALSE(r.next(e));  // replay peeks past the end of a cut trace
   r.rewind();
   ASSERT_TRUE(r.next(e));
   EXPECT_EQ(e.seq, 1u);
