@@ -48,11 +48,23 @@ const char* request_name(int req) {
   }
 }
 
+// Records a kernel backend lost (rp info's `lost records`) may be outputs
+// the program read: replay would give it other bytes without noticing.
+// ("unknown", a recording cut short, replays up to the cut.)
+void refuse_lost_records(TraceReader& trace) {
+  const std::string lost = trace.meta_or("lost_records", "0");
+  if (lost != "0" && lost != "unknown")
+    throw Error("the recording lost " + lost +
+                " record(s) (rp info: lost records): replay cannot be exact");
+}
+
 }  // namespace
 
 // ---- start and end ----
 
-Replayer::Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {}
+Replayer::Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {
+  refuse_lost_records(trace);
+}
 Replayer::~Replayer() {
   kill_all();
   agent_report();  // also after a divergence (RP_AGENT_STATS)

@@ -76,4 +76,18 @@ run "$TMP/spin.out" "$TMP/spin.err" "$RP" replay -q "$TMP/spin.db"
 assert_eq "$STATUS" 125 "switch without registers: replay exit status"
 assert_contains "$TMP/spin.err" "replay diverged at event $sw (tid" "switch without registers"
 assert_contains "$TMP/spin.err" "damaged preemption record: no registers" "switch without registers"
+
+# Records the recorder lost (meta lost_records, set by the kernel backends)
+# may be outputs the program read: replay refuses rather than give it other
+# bytes (gdb's replay too); "unknown" (a cut recording) replays to the cut.
+cp "$TMP/good.db" "$TMP/lost.db"
+sqlite3 "$TMP/lost.db" "insert or replace into meta(key, value) values('lost_records', 3)" ||
+    fail "sqlite3 insert"
+run "$TMP/lost.out" "$TMP/lost.err" "$RP" replay -q "$TMP/lost.db"
+assert_rp_error "$TMP/lost.err" "$STATUS" "lost records: replay"
+assert_contains "$TMP/lost.err" "the recording lost 3 record(s)" "lost records: replay"
+sqlite3 "$TMP/lost.db" "update meta set value = 'unknown' where key = 'lost_records'" ||
+    fail "sqlite3 update"
+run "$TMP/lost.out" "$TMP/lost.err" "$RP" replay -q "$TMP/lost.db"
+assert_eq "$STATUS" 0 "lost records unknown: replay exit status"
 echo PASS
