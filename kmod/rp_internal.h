@@ -65,6 +65,7 @@ struct rp_thread {
 	u64 tseq;
 	bool in_sys;                /* saw sys_enter, waiting for sys_exit */
 	bool returned;              /* came back from a syscall since tracing began */
+	bool exiting;               /* in exit or exit_group: never runs user code again */
 	bool work_queued;
 	long nr;
 	u64 args[6];

@@ -338,6 +338,10 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 		rec.seq = rp_next_seq();
 		rec.h.flags = RP_SYSF_NO_EXIT;
 		th->in_sys = false;
+		/* PF_EXITING comes only after the PTRACE_EVENT_EXIT stop: a
+		 * preemption before it is no stop in user code (a switch
+		 * record after the exit call, which replay cannot reach). */
+		th->exiting = true;
 		rp_emit_syscall(th, &rec);
 		break;
 	}
