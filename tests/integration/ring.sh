@@ -39,22 +39,7 @@ replays_the_crash t
 
 # ---- -p: attached to a server that has served already; the trace starts
 # from a periodic snapshot, not the attach's ----
-"$SAMPLES/sample_http_server" 0 >"$TMP/p.out" 2>&1 </dev/null &
-SERVER_PID=$!
-BG_PIDS+=("$SERVER_PID")
-for _ in $(seq 1 600); do
-    PORT=$(sed -n 's/^listening on //p' "$TMP/p.out")
-    [ -n "$PORT" ] && break
-    sleep 0.1
-done
-load 50 before
-"$RP" record --ring 1M -p "$SERVER_PID" -o "$TMP/p.db" 2>"$TMP/p.rec.err" </dev/null &
-RP_PID=$!
-BG_PIDS+=("$RP_PID")
-for _ in $(seq 1 600); do
-    grep -q "attached to process" "$TMP/p.rec.err" && break
-    sleep 0.1
-done
+RING=1M attach_after_load p 50
 load 3000 abc
 crash p
 [ "$(meta "$TMP/p.db" ring_snapshots)" -ge 2 ] || fail "p: fewer than 2 snapshots"

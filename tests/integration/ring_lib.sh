@@ -27,6 +27,35 @@ serve() {
     fail "$name: the server did not start"
 }
 
+# attach_after_load NAME N [RP OPTIONS...]: the HTTP server started alone
+# (not under rp), N requests answered, then rp record --ring -p attached to
+# it into $TMP/NAME.db, in the background (RP_PID), once it has attached.
+attach_after_load() {
+    local name=$1 n=$2
+    shift 2
+    "$SAMPLES/sample_http_server" 0 >"$TMP/$name.out" 2>&1 </dev/null &
+    SERVER_PID=$!
+    BG_PIDS+=("$SERVER_PID")
+    for _ in $(seq 1 600); do
+        PORT=$(sed -n 's/^listening on //p' "$TMP/$name.out")
+        [ -n "$PORT" ] && break
+        sleep 0.1
+    done
+    [ -n "$PORT" ] || fail "$name: the server did not start"
+    load "$n" before
+    "$RP" record --backend="$RING_BACKEND" --ring "$RING" "$@" -p "$SERVER_PID" \
+        -o "$TMP/$name.db" 2>"$TMP/$name.rec.err" </dev/null &
+    RP_PID=$!
+    BG_PIDS+=("$RP_PID")
+    for _ in $(seq 1 600); do
+        grep -q "attached to process" "$TMP/$name.rec.err" && return 0
+        kill -0 "$RP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    show "$TMP/$name.rec.err"
+    fail "$name: rp did not attach"
+}
+
 # load N NAME: N requests, one at a time (ab -c 1), all answered.
 load() {
     ab -q -n "$1" -c 1 "http://127.0.0.1:$PORT/key?name=$2" >"$TMP/ab.out" 2>&1 ||
