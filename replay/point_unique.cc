@@ -151,8 +151,8 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
             agent_empty_window_of_copy(c, t.real_tgid);
   uint64_t found = 0;
   while (ok) {
-    if (ptrace(PTRACE_SYSEMU, c, nullptr, nullptr) != 0 || !wait_copy(c, &status) ||
-        !WIFSTOPPED(status) || (status >> 16) != 0)
+    if (ptrace(static_cast<__ptrace_request>(PTRACE_SYSEMU), c, nullptr, nullptr) != 0 ||
+        !wait_copy(c, &status) || !WIFSTOPPED(status) || (status >> 16) != 0)
       break;  // ended, or at an event (none is expected before a syscall)
     const int sig = WSTOPSIG(status);
     if (sig != SIGTRAP && sig != SIGILL) break;  // a syscall (SIGTRAP|0x80) or a fault
