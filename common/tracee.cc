@@ -114,15 +114,19 @@ std::optional<uint64_t> status_field(std::string_view status, std::string_view n
   return std::nullopt;
 }
 
-std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base) {
+std::string proc_status(pid_t tid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/status", tid);
   unique_fd fd(open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
   std::string text;
+  if (!fd) return text;
   char buf[4096];
   for (ssize_t n; (n = read(fd.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  return status_field(text, name, base);
+  return text;
+}
+
+std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base) {
+  return status_field(proc_status(tid), name, base);
 }
 
 pid_t parent_of(pid_t pid) {

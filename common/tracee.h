@@ -53,8 +53,11 @@ class Tracee {
 // signal masks). nullopt if there is no such line or its value is not one
 // number. Split from the read below for its unit test.
 std::optional<uint64_t> status_field(std::string_view status, std::string_view name, int base);
-// The same field of /proc/TID/status as it is now; nullopt if the task is gone.
-// The one reader of that file for every caller (tgid, parent, signal masks).
+// /proc/TID/status as it is now; empty if the task is gone. The one reader of
+// that file for every caller (tgid, parent, signal masks): read it once for
+// several fields of one moment.
+std::string proc_status(pid_t tid);
+// One field of it (status_field above); nullopt if the task is gone.
 std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base);
 
 // The parent of process (or thread) `pid`, as /proc/PID/status says; 0 when

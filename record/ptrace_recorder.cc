@@ -305,8 +305,9 @@ namespace {
 // SIGSTOP is pending for thread tid (its own or its process's).
 bool sigstop_pending(pid_t tid) {
   const uint64_t bit = uint64_t{1} << (SIGSTOP - 1);
+  const std::string status = proc_status(tid);
   for (const char* field : {"SigPnd", "ShdPnd"})
-    if (proc_status_field(tid, field, 16).value_or(0) & bit) return true;
+    if (status_field(status, field, 16).value_or(0) & bit) return true;
   return false;
 }
 
@@ -662,8 +663,9 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
 }
 
 uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
-  uint64_t ign = proc_status_field(tid, "SigIgn", 16).value_or(0);
-  uint64_t cgt = proc_status_field(tid, "SigCgt", 16).value_or(0);
+  const std::string status = proc_status(tid);
+  uint64_t ign = status_field(status, "SigIgn", 16).value_or(0);
+  uint64_t cgt = status_field(status, "SigCgt", 16).value_or(0);
   uint64_t bit = 1ull << (sig - 1);
   if (cgt & bit) return kSigCaught;
   if (ign & bit) return kSigIgnored;

@@ -170,8 +170,9 @@ class Asker {
 void ask_process(Snapshot& s, pid_t tgid, uint64_t insn) {
   Asker a(tgid, insn);
   s.values["brk"] = a.call(SYS_brk, {0});
-  uint64_t set = proc_status_field(tgid, "SigCgt", 16).value_or(0) |
-                 proc_status_field(tgid, "SigIgn", 16).value_or(0);
+  const std::string status = proc_status(tgid);
+  uint64_t set = status_field(status, "SigCgt", 16).value_or(0) |
+                 status_field(status, "SigIgn", 16).value_or(0);
   for (int sig = 1; sig <= 64; sig++) {
     if (!(set & (1ull << (sig - 1))) || sig == SIGKILL || sig == SIGSTOP) continue;
     if (a.call(SYS_rt_sigaction, {static_cast<uint64_t>(sig), 0, a.scratch(), 8}) != 0) continue;
