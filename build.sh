@@ -12,7 +12,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libsqlite3-dev sqlite3 libzstd-dev libxxhash-dev
   libboost-program-options-dev libgtest-dev googletest
-  llvm-14-dev libcapstone-dev libzydis-dev libseccomp-dev libdw-dev
+  llvm-14-dev libcapstone-dev libzydis-dev libseccomp-dev libdw-dev libc6-dbg
   clang libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev
   linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
   gdb gdb-multiarch lldb-14 strace python3 xz-utils apache2-utils

@@ -219,6 +219,9 @@ int cmd_dump(const std::vector<std::string>& args) {
       "json", po::bool_switch(&o.json), "one JSON object per event")(
       "stack-trace,k", po::bool_switch(&o.stacks),
       "strace -k: the stack at each syscall (function, file:line), found by replaying the trace")(
+      "debug-dir", po::value(&o.debug_dirs)->composing(),
+      "with -k: a directory of separate debug files (by build id, like gdb's "
+      "debug-file-directory); repeatable; default /usr/lib/debug")(
       "trace", po::value(&o.trace), "trace file");
   po::positional_options_description pos;
   pos.add("trace", 1);
@@ -237,6 +240,7 @@ int cmd_dump(const std::vector<std::string>& args) {
     return 0;
   }
   if (o.trace.empty()) throw UsageError("dump: no trace given (rp dump [options] TRACE)");
+  if (!o.debug_dirs.empty() && !o.stacks) throw UsageError("dump: --debug-dir needs -k");
   return dump_main(o);
 }
 

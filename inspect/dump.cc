@@ -312,7 +312,7 @@ int dump_main(const DumpOptions& o) {
   check_times_recorded(o, r);
   parse_filter(o.exprs);  // a bad -e is said before a -k replay, not after
   std::optional<SyscallStacks> stacks;
-  if (o.stacks) stacks = collect_syscall_stacks(o.trace);
+  if (o.stacks) stacks = collect_syscall_stacks(o.trace, o.debug_dirs);
   Dumper d(o, r, stacks ? &*stacks : nullptr);
   // The state replay starts from comes before the events that follow it.
   if (o.json) {

@@ -16,6 +16,7 @@ struct DumpOptions {
   bool strace_lines = false;  // -f: "[pid N] call" lines, no event numbers
   bool json = false;          // one JSON object per event
   bool stacks = false;        // strace -k: each syscall's stack, found by a replay
+  std::vector<std::string> debug_dirs;  // -k: where libraries' debug files are (gdb's debug-file-directory)
   int timestamps = 0;         // strace -t (1), -tt (2), -ttt (3): wall-clock time of each line
   bool relative = false;      // strace -r: time since the previous line
   bool durations = false;     // strace -T: <time spent in the call>

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "progress.h"
+#include "inspect/stack_debuginfo.h"
 #include "inspect/stack_modules.h"
 #include "proc_maps.h"
 #include "trace_check.h"
@@ -193,9 +194,11 @@ class Unwinder : public SyscallObserver {
 }  // namespace
 #endif  // RP_HAVE_LIBDW
 
-SyscallStacks collect_syscall_stacks(const std::string& path) {
+SyscallStacks collect_syscall_stacks(const std::string& path,
+                                     const std::vector<std::string>& debug_dirs) {
 #if !RP_HAVE_LIBDW
   (void)path;
+  (void)debug_dirs;
   throw Error("dump -k: this build of rp has no stack unwinder (built without elfutils libdw)");
 #else
   TraceReader trace(path, /*validate=*/true, /*allow_cut=*/true);
@@ -206,6 +209,8 @@ SyscallStacks collect_syscall_stacks(const std::string& path) {
   if (arch != kArchName)
     throw Error("dump -k: trace was recorded on " + arch + ", this machine is " + kArchName +
                 ": stacks need a replay");
+  DebugDirs dirs(debug_dirs);
+  DebugDirsScope dirs_scope(&dirs);
   SyscallStacks out;
   LibraryNames names(trace);
   Unwinder unwinder(out, names, static_cast<uint64_t>(trace.count("events")));

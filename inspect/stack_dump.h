@@ -22,9 +22,12 @@ struct SyscallStacks {
   std::string divergence;
 };
 
-// Replays `trace` and unwinds each syscall's stack. Throws Error (one `rp:`
-// line, exit 125) if the trace cannot be replayed or this build of rp has no
-// unwinder; a divergence is returned in `stopped_at`.
-SyscallStacks collect_syscall_stacks(const std::string& trace);
+// Replays `trace` and unwinds each syscall's stack; the libraries' separate
+// debug files are looked up in `debug_dirs` (none: /usr/lib/debug). Throws
+// Error (one `rp:` line, exit 125) if the trace cannot be replayed, a debug
+// directory cannot be opened or this build of rp has no unwinder; a
+// divergence is returned in `stopped_at`.
+SyscallStacks collect_syscall_stacks(const std::string& trace,
+                                     const std::vector<std::string>& debug_dirs);
 
 }  // namespace rp

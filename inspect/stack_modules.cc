@@ -2,14 +2,14 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cinttypes>
 #include <cstring>
 #include <vector>
 
+#include "inspect/debug_paths.h"
+#include "inspect/stack_debuginfo.h"
 #include "proc_maps.h"
 #include "snapshot.h"
 #include "trace.h"
@@ -26,17 +26,7 @@ char kMemoryImage;
 
 // A regular file beneath the root, or -1.
 int open_in_root(const ProcessRoot& root, const std::string& path) {
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(syscall(SYS_openat2, root.fd.get(), path.c_str(), &how, sizeof how));
-  if (fd < 0) return -1;
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // a device could block a read
-    close(fd);
-    return -1;
-  }
-  return fd;
+  return open_regular_beneath(root.fd.get(), path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 // The first page of the file (ELF header, program headers, build id) is the
@@ -78,13 +68,6 @@ int find_elf_in_root(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_
   return dwfl_linux_proc_find_elf(mod, userdata, vdso_form.c_str(), base, file_name, elfp);
 }
 
-// Debug info from the stored files themselves only: separate debug files
-// (debuglink, build-id) would be looked up on this machine, outside the sandbox.
-int no_separate_debuginfo(Dwfl_Module*, void**, const char*, Dwarf_Addr, const char*, const char*,
-                          GElf_Word, char**) {
-  return -1;
-}
-
 // Replay maps a library as anonymous memory holding the recorded bytes of its
 // file, or over the tail of its past-EOF memfd (replay/file_maps.h,
 // common/launch.h): either way maps names no file of the program.
@@ -105,7 +88,7 @@ RootScope::~RootScope() { g_root = nullptr; }
 
 const Dwfl_Callbacks kModuleCallbacks = {
     .find_elf = find_elf_in_root,
-    .find_debuginfo = no_separate_debuginfo,
+    .find_debuginfo = find_separate_debuginfo,  // the host's debug directories
     .section_address = nullptr,
     .debuginfo_path = nullptr,
 };

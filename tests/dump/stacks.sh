@@ -1,6 +1,8 @@
 # rp dump -k (strace -k): the stack at each syscall, found by replaying the
 # trace. On the crash sample it names the program's own functions with their
-# source lines, the libc it mapped by the trace's path, in strace -k's format
+# source lines, the libc it mapped by the trace's path with libc's source
+# lines from libc6-dbg's debug file (only from the debug directory, only if
+# its build id is libc's), in strace -k's format
 # (the same frame lines as strace -k of a native run); a forked child's and
 # an attach recording's stacks are named too; a divergence ends the listing with replay's report; a
 # trace that cannot be replayed is refused.
@@ -13,13 +15,64 @@ db=$TMP/crash.db
 note "rp dump -k of the crash sample"
 run "$TMP/k" "$TMP/k.err" "$RP" dump -k "$db"
 assert_eq "$STATUS" 0 "rp dump -k"
-# The frames after the first getrandom line (the program's own call).
-awk '/ getrandom\(/ {if (on) exit; on = 1; next} on && /^ > / {print; next} on {exit}' "$TMP/k" >"$TMP/frames"
-[ -s "$TMP/frames" ] || { show "$TMP/k"; fail "no stack after getrandom"; }
+# The frames after the first getrandom line of LISTING (the program's own call).
+getrandom_frames() {
+    awk '/ getrandom\(/ {if (on) exit; on = 1; next} on && /^ > / {print; next} on {exit}' "$1" >"$2"
+    [ -s "$2" ] || { show "$1"; fail "no stack after getrandom"; }
+}
+getrandom_frames "$TMP/k" "$TMP/frames"
 grep -qE '^ > /.*/sample_crash_bug\(main\+0x[0-9a-f]+\) \[0x[0-9a-f]+\] at .*crash_bug\.c:[0-9]+$' \
     "$TMP/frames" || { show "$TMP/frames"; fail "main (crash_bug.c) is not in getrandom's stack"; }
-grep -qE '^ > /.*/libc\.so\.6\(getrandom\+0x[0-9a-f]+\) \[0x[0-9a-f]+\]$' "$TMP/frames" ||
-    { show "$TMP/frames"; fail "libc's getrandom is not the first frame"; }
+
+note "libc's frames have file:line from libc6-dbg's file in /usr/lib/debug/.build-id"
+libc=$(head -1 "$TMP/frames" | sed -nE 's/^ > (\/.*\/libc\.so\.6)\(.*/\1/p')
+[ -n "$libc" ] || { show "$TMP/frames"; fail "libc is not the first frame"; }
+id=$(readelf -n "$libc" | awk '/Build ID:/ {print $3}')
+debug=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+[ -n "$id" ] && [ -f "$debug" ] || fail "no $debug for $libc: libc6-dbg is not installed (build.sh installs it)"
+with_line='^ > /.*/libc\.so\.6\(getrandom\+0x[0-9a-f]+\) \[0x[0-9a-f]+\] at [^ ]*/getrandom\.c:[0-9]+$'
+symbol_only='^ > /.*/libc\.so\.6\(getrandom\+0x[0-9a-f]+\) \[0x[0-9a-f]+\]$'
+head -1 "$TMP/frames" | grep -qE "$with_line" || { show "$TMP/frames"; fail "libc's getrandom has no getrandom.c line"; }
+
+# Stacks of the crash sample with debug files from DIR (rp dump -k --debug-dir DIR).
+frames_with_debug_dir() {
+    run "$TMP/$2.k" "$TMP/$2.err" env RP_DEBUG=1 "$RP" dump -k --debug-dir "$1" "$db"
+    assert_eq "$STATUS" 0 "rp dump -k --debug-dir $1"
+    getrandom_frames "$TMP/$2.k" "$TMP/$2.frames"
+}
+note "--debug-dir of an empty directory: libc's symbols only"
+mkdir -p "$TMP/nodebug"
+frames_with_debug_dir "$TMP/nodebug" nodebug
+head -1 "$TMP/nodebug.frames" | grep -qE "$symbol_only" ||
+    { show "$TMP/nodebug.frames"; fail "libc's getrandom, symbol only, is not the first frame"; }
+if grep '^ > .*libc\.so\.6(.* at ' "$TMP/nodebug.k"; then fail "a libc line without libc's debug file"; fi
+
+note "a debug file linked from .build-id inside the directory is used"
+mkdir -p "$TMP/linked/.build-id/${id:0:2}" "$TMP/linked/files"
+cp "$debug" "$TMP/linked/files/libc.debug"
+ln -s "../../files/libc.debug" "$TMP/linked/.build-id/${id:0:2}/${id:2}.debug"
+frames_with_debug_dir "$TMP/linked" linked
+head -1 "$TMP/linked.frames" | grep -qE "$with_line" || { show "$TMP/linked.frames"; fail "linked debug file"; }
+
+note "a link out of the debug directory is not followed"
+mkdir -p "$TMP/escape/.build-id/${id:0:2}"
+ln -s "$debug" "$TMP/escape/.build-id/${id:0:2}/${id:2}.debug"
+frames_with_debug_dir "$TMP/escape" escape
+head -1 "$TMP/escape.frames" | grep -qE "$symbol_only" || { show "$TMP/escape.frames"; fail "followed a link out"; }
+
+note "a debug file of another build id is ignored (RP_DEBUG says so)"
+other=$(find /usr/lib/debug/.build-id -name '*.debug' ! -path "$debug" | head -1)
+mkdir -p "$TMP/wrong/.build-id/${id:0:2}"
+cp "$other" "$TMP/wrong/.build-id/${id:0:2}/${id:2}.debug"
+frames_with_debug_dir "$TMP/wrong" wrong
+head -1 "$TMP/wrong.frames" | grep -qE "$symbol_only" || { show "$TMP/wrong.frames"; fail "used a wrong debug file"; }
+assert_contains "$TMP/wrong.err" "not the build id of" "RP_DEBUG's report of the ignored file"
+
+note "--debug-dir: a missing directory, and without -k, are refused"
+run "$TMP/missing" "$TMP/missing.err" "$RP" dump -k --debug-dir "$TMP/none" "$db"
+assert_rp_error "$TMP/missing.err" "$STATUS" "a missing --debug-dir"
+run "$TMP/nok" "$TMP/nok.err" "$RP" dump --debug-dir "$TMP/nodebug" "$db"
+assert_rp_error "$TMP/nok.err" "$STATUS" "--debug-dir without -k"
 # Every frame line has strace -k's form; at most 64 frames per call.
 bad=$(grep '^ > ' "$TMP/k" | grep -cvE '^ > [^ ].*\(.*\) \[0x[0-9a-f]+\]( at .+:[0-9]+)?$')
 assert_eq "$bad" 0 "frame lines not in strace -k's form"
