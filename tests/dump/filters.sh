@@ -1,5 +1,5 @@
 # rp dump's strace options: -e trace= (names, classes, negation), -e read=FD
-# hex dumps, -s, -f pid prefixes, --json, and errors for bad expressions.
+# hex dumps and -e write=FD, -s, -f pid prefixes, --json, and errors for bad expressions.
 source "$(dirname "$0")/lib.sh"
 
 mkdir "$TMP/run" && cd "$TMP/run" || exit 1
@@ -34,6 +34,14 @@ grep -A1 -F 'read(3, "a\tb' "$TMP/out" | grep -qF ' | 00000 61 09 62 01 02 37 0a
     { show "$TMP/out"; fail "read=3 hex dump of the bytes read"; }
 d -e trace=read -e read=9
 grep -q ' | 00000' "$TMP/out" && fail "read=9 dumps fd 3's data"
+
+note "-e write=FD: the count written (the trace keeps only a hash of written bytes)"
+d -e trace=write -e write=3
+grep -A1 -F 'write(3, ' "$TMP/out" | grep -qF ' | (7 bytes written: rp stores only their hash' ||
+    { show "$TMP/out"; fail "write=3 report of the bytes written"; }
+assert_eq "$(grep -c ' | (' "$TMP/out")" 1 "reports with write=3 (the pipe's write is not fd 3)"
+d -e trace=write -e read=3
+grep -q ' | ' "$TMP/out" && { show "$TMP/out"; fail "read=3 reports the data written to fd 3"; }
 
 note "-s N"
 d -s 2 -e trace=read
