@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -70,8 +71,7 @@ class OpenBeneath : public ::testing::Test {
   }
   void TearDown() override {
     close(fd_);
-    std::string rm = "rm -rf '" + top_ + "'";
-    EXPECT_EQ(system(rm.c_str()), 0);
+    std::filesystem::remove_all(top_);
   }
   int open_rel(const std::string& rel) {
     int fd = open_regular_beneath(fd_, rel, debug_dir_resolve());
