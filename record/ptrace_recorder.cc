@@ -62,6 +62,7 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
   auto creator = tasks_.find(parent);  // a new process inherits its parent's SIGCHLD action
   if (tid == tgid && creator != tasks_.end() && nocldstop_.count(creator->second.tgid))
     nocldstop_[tgid] = nocldstop_[creator->second.tgid];
+  auto lk = q_.lock_writer();
   w_.add_task(TaskInfo{tid, tgid, parent, (kernel_ ? kernel_->last_seq() : seq_) + 1,
                        std::nullopt});
   return t;
@@ -228,10 +229,13 @@ int PtraceRecorder::loop() {
   unique_fd sigchld(signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigchld) throw_errno("signalfd");
   sigchld_fd_ = sigchld.get();
+  // The flight recorder and a kernel backend's writer thread use the
+  // TraceWriter directly: events are written at once then.
+  if (!kernel_ && !ring_) q_.start();
 
   while (!tasks_.empty()) {
     int status;
-    pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+    pid_t tid = waitpid(-1, &status, __WALL | (may_block_in_wait() ? 0 : WNOHANG));
     if (tid < 0) {
       if (errno == EINTR) continue;
       if (errno == ECHILD) break;
@@ -271,7 +275,16 @@ int PtraceRecorder::loop() {
     if (kernel_ && ring_) kernel_ring_tick();
   }
   sigchld_fd_ = -1;
+  q_.finish();  // the caller's TraceWriter again
   return root_status_;
+}
+
+// Nothing but a stop can need rp: no deadline, no signal but SIGCHLD watched,
+// no kernel side to serve. Then rp sleeps in waitpid itself, as strace does,
+// instead of waitpid + poll + read of the signalfd per stop. A SIGCHLD left
+// pending in the signalfd meanwhile only makes a later poll return at once.
+bool PtraceRecorder::may_block_in_wait() {
+  return !kernel_ && !detach_on_ && !save_ && next_deadline_us() < 0;
 }
 
 void PtraceRecorder::detach_all() {
@@ -416,7 +429,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
       e.nr = t.nr;
       e.entry_seq = t.entry_seq;
       std::memcpy(e.args, t.args, sizeof e.args);
-      w_.add_event(e);
+      q_.add(std::move(e));
       t.in_syscall = false;
     }
   } else {
@@ -478,11 +491,12 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   }
   for (auto& m : t.forced_mem) e.mem.push_back(std::move(m));
   t.forced_mem.clear();
-  w_.add_event(e);
+  uint64_t seq = e.seq;
+  q_.add(std::move(e));
   t.exit_regs = regs;
   t.have_exit_regs = true;
   if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
-  if (ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, e.seq);
+  if (ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, seq);
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.tgid];
   make_runnable(t, 0, g.holder == t.tid);
@@ -602,8 +616,11 @@ void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
   std::string fdpath = "/proc/" + std::to_string(t.tid) + "/fd/" + std::to_string(e.args[4]);
   ssize_t n = readlink(fdpath.c_str(), link, sizeof link - 1);
   if (n > 0) m.path.assign(link, static_cast<size_t>(n));
-  if (!bytes.empty()) m.blob = w_.put_blob(bytes);
-  w_.add_mapping(m);
+  {
+    auto lk = q_.lock_writer();
+    if (!bytes.empty()) m.blob = w_.put_blob(bytes);
+    w_.add_mapping(m);
+  }
   if (!bytes.empty()) e.mem.push_back(MemRecord{addr, std::move(bytes), false});
 }
 
@@ -626,7 +643,10 @@ void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
   char cwd[4096];
   ssize_t n = readlink(("/proc/" + std::to_string(t.tid) + "/cwd").c_str(), cwd, sizeof cwd - 1);
   std::string dir = n > 0 ? std::string(cwd, static_cast<size_t>(n)) : "/";
-  for (const auto& f : exec_files(t.tid, path, dir)) w_.add_file(f.path, f.bytes, f.mode);
+  for (const auto& f : exec_files(t.tid, path, dir)) {
+    auto lk = q_.lock_writer();
+    w_.add_file(f.path, f.bytes, f.mode);
+  }
   // Before the new program runs, so its vDSO clock reads become syscalls;
   // replay patches at this same stop.
   std::string why;
@@ -653,7 +673,7 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
   e.args[1] = regs.raw.rdx;
   e.args[2] = regs.raw.rcx;
   e.args[3] = regs.raw.rbx;
-  w_.add_event(e);
+  q_.add(std::move(e));
   t.have_exit_regs = false;
   make_runnable(t, 0, true);  // the SIGSEGV is not delivered
   return true;
@@ -717,7 +737,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     regs.read(t.tid);
     std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
     e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
-    w_.add_event(e);
+    q_.add(std::move(e));
     t.have_exit_regs = false;
     make_runnable(t, 0, false);
     return;
@@ -747,7 +767,7 @@ void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, bool a
   x.at_syscall = at_syscall;
   x.disposition = disposition(t.tid, sig);
   e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
-  w_.add_event(e);
+  q_.add(std::move(e));
   t.have_exit_regs = false;
 }
 
@@ -841,7 +861,7 @@ void PtraceRecorder::flush_unfinished(Task& t) {
   e.in_hash = t.in_hash;
   e.mem = std::move(t.inputs);
   e.extra = kNoReturn;
-  w_.add_event(e);
+  q_.add(std::move(e));
 }
 
 void PtraceRecorder::task_dying(Task& t) {
@@ -892,8 +912,11 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
     e = new_event(it->second, EventKind::kTaskExit);
   }
   e.ret = status;
-  w_.add_event(e);
-  w_.set_task_exit(tid, status);
+  q_.add(std::move(e));
+  {
+    auto lk = q_.lock_writer();
+    w_.set_task_exit(tid, status);
+  }
   if (tid == root_) root_status_ = status;
   pid_t tgid = it->second.tgid;
   release_slot(it->second);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "event_queue.h"
 #include "buffers.h"
 #include "ptrace_emulation.h"
 #include "region_read.h"
@@ -28,7 +29,7 @@ class Ring;             // record/ring.h
 
 class PtraceRecorder {
  public:
-  explicit PtraceRecorder(TraceWriter& w) : w_(w) {}
+  explicit PtraceRecorder(TraceWriter& w) : w_(w), q_(w) {}
   // Events-only mode, for a kernel capture backend (record/kernel_capture.h):
   // syscalls are recorded in the kernel, so no syscall stops and no
   // serialization (threads run in parallel); ptrace records forks, execs,
@@ -159,6 +160,7 @@ class PtraceRecorder {
   void note_sigchld_action(Task& t, bool at_entry, int64_t ret);
   void refuse_note(const std::string& what);
   int loop();
+  bool may_block_in_wait();
   void detach_all();
   // Interrupts running thread tid and waits for its stop; false if it ended
   // (or is ending: then it is detached already).
@@ -166,6 +168,7 @@ class PtraceRecorder {
   bool stop_for_detach(pid_t tid, int* resend);
 
   TraceWriter& w_;
+  EventQueue q_;  // events to w_ (record/event_queue.h)
   EventsOnlyHooks* kernel_ = nullptr;  // events-only mode
   std::map<pid_t, Task> tasks_;
   std::map<pid_t, Group> groups_;  // by tgid
