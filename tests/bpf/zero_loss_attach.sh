@@ -46,8 +46,9 @@ assert_many_readers_lossless "$db" zero_loss_attach $THREADS $ROUNDS
 # The calls the attach interrupted were made again: each thread's first
 # syscall. Before it a thread may have been switched out (all nine share one
 # CPU, and a loaded machine preempts a resumed thread before it reaches its
-# syscall instruction: seen in 2 of 40 runs): then only at the registers of
-# the snapshot (rp dump's "thread TID: pc" line), as nothing ran in between.
+# syscall instruction: seen in 2 of 40 runs): then only at the snapshot's pc
+# and sp (rp dump's "thread TID: pc" line), as nothing ran in between (replay
+# below compares every register there).
 "$RP" dump "$db" >"$TMP/zl.dump" 2>"$TMP/zl.dump.err" || { show "$TMP/zl.dump.err"; fail "rp dump"; }
 first_call() { # TID: the syscall name of its first syscall event
     sqlite3 "$db" "select n.name from events e join syscall_names n on n.nr = e.nr
@@ -59,14 +60,14 @@ before_first_call() { # TID: its events before its first syscall, as rp dump sho
     awk -v tid="$1" -v at="$at" '$1 ~ /^[0-9]+$/ && $1 < at && $2 == tid' "$TMP/zl.dump"
 }
 check_first() { # TID SYSCALL
-    local pc before bad
+    local at before bad
     assert_eq "$(first_call "$1")" "$2" "zero_loss_attach: thread $1's first syscall"
-    pc=$(sed -n "s/^  thread $1: pc \(0x[0-9a-f]*\) .*/\1/p" "$TMP/zl.dump")
-    [ -n "$pc" ] || { show "$TMP/zl.dump"; fail "zero_loss_attach: no snapshot pc for thread $1"; }
+    at=$(sed -n "s/^  thread $1: pc \(0x[0-9a-f]*\) sp \(0x[0-9a-f]*\)$/ip=\1 sp=\2/p" "$TMP/zl.dump")
+    [ -n "$at" ] || { show "$TMP/zl.dump"; fail "zero_loss_attach: no snapshot pc and sp for thread $1"; }
     before=$(before_first_call "$1")
     [ -z "$before" ] || note "thread $1 was switched out before its first syscall"
-    bad=$(grep -v -- "--- switched out in user code at ip=$pc " <<<"$before")
-    [ -z "$bad" ] || fail "zero_loss_attach: thread $1 (snapshot pc $pc) before its first syscall: $bad"
+    bad=$(grep -v -- "--- switched out in user code at $at ---" <<<"$before")
+    [ -z "$bad" ] || fail "zero_loss_attach: thread $1 (snapshot $at) before its first syscall: $bad"
 }
 check_first "$PROG_PID" openat
 for tid in $(sqlite3 "$db" "select tid from snapshot_threads where tid != $PROG_PID"); do
