@@ -9,9 +9,17 @@ set -u -o pipefail
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rp-it.XXXXXX")
 BG_PIDS=()
 
+# A failed test's traces and rp's stderr are what explains a failure seen
+# once in many runs: its temp dir is kept (moved, never copied) under
+# $RP_KEEP_FAILED (default: the temp dir's parent) and its path printed.
 cleanup() {
-    local p
+    local status=$? p kept
     for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
+        kept=${RP_KEEP_FAILED:-$(dirname "$TMP")}/rp-failed.$(basename "$0" .sh).${TMP##*.}
+        mkdir -p "${kept%/*}" && mv "$TMP" "$kept" 2>/dev/null &&
+            { echo "kept for study: $kept" >&2; return; }
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
