@@ -170,13 +170,15 @@ void Ring::promote_next() {
   for (const char* t : kSnapshotTables)
     db.exec(("INSERT INTO " + std::string(t) + " SELECT * FROM " + kNext + t).c_str());
   drop_tables(db, kNext);
-  drop_before(next_->seq);
+  // The meta first: a trace cut short between two of drop_before's steps
+  // then has events before snapshot_seq, which rp check refuses.
   w_.set_meta("snapshot_seq", static_cast<int64_t>(next_->seq));
   w_.set_meta("snapshot_time_ns", next_->time_ns);
   w_.set_meta("snapshot_pause_us", next_->pause_us);
   w_.set_meta("snapshot_bytes_read", static_cast<int64_t>(next_->stats.bytes_read));
   w_.set_meta("snapshot_bytes_stored", static_cast<int64_t>(next_->stats.bytes_stored));
   w_.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(next_->stats.unreadable_pages));
+  drop_before(next_->seq);
   next_.reset();
 }
 
@@ -192,8 +194,8 @@ void Ring::finish() {
 // blobs go in steps, each committed: the rollback journal holds a copy of
 // every page a transaction changes, and deleting half a ring at once put up
 // to half a ring more on disk beside the trace (docs/performance.md). A
-// trace between two steps is no trace anyone sees: a --ring trace is written
-// under a temporary name until it is kept.
+// --ring trace is written under a temporary name until it is kept; one cut
+// short between two steps (rp killed) is refused by rp check.
 void Ring::drop_before(uint64_t seq) {
   sql::Db& db = w_.db();
   auto s = static_cast<int64_t>(seq);
