@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <iostream>
@@ -169,13 +170,15 @@ void Ring::promote_next() {
   for (const char* t : kSnapshotTables)
     db.exec(("INSERT INTO " + std::string(t) + " SELECT * FROM " + kNext + t).c_str());
   drop_tables(db, kNext);
-  drop_before(next_->seq);
+  // The meta first: a trace cut short between two of drop_before's steps
+  // then has events before snapshot_seq, which rp check refuses.
   w_.set_meta("snapshot_seq", static_cast<int64_t>(next_->seq));
   w_.set_meta("snapshot_time_ns", next_->time_ns);
   w_.set_meta("snapshot_pause_us", next_->pause_us);
   w_.set_meta("snapshot_bytes_read", static_cast<int64_t>(next_->stats.bytes_read));
   w_.set_meta("snapshot_bytes_stored", static_cast<int64_t>(next_->stats.bytes_stored));
   w_.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(next_->stats.unreadable_pages));
+  drop_before(next_->seq);
   next_.reset();
 }
 
@@ -187,23 +190,70 @@ void Ring::finish() {
 
 // Everything up to event `seq` goes: the snapshot stands for it. Tasks that
 // ended by then, file mappings made by then, and the blobs nothing refers to
-// any more; SQLite reuses the pages freed for what comes next.
+// any more; SQLite reuses the pages freed for what comes next. Events and
+// blobs go in steps, each committed: the rollback journal holds a copy of
+// every page a transaction changes, and deleting half a ring at once put up
+// to half a ring more on disk beside the trace (docs/performance.md). A
+// --ring trace is written under a temporary name until it is kept; one cut
+// short between two steps (rp killed) is refused by rp check.
 void Ring::drop_before(uint64_t seq) {
   sql::Db& db = w_.db();
   auto s = static_cast<int64_t>(seq);
   int64_t n = one(db, "SELECT count(*) FROM events WHERE seq <= ?", s);
-  run(db, "DELETE FROM mem WHERE seq <= ?", s);
-  run(db, "DELETE FROM events WHERE seq <= ?", s);
-  run(db, "DELETE FROM mappings WHERE seq <= ?", s);
+  w_.checkpoint();
+  for (int64_t from = one(db, "SELECT coalesce(min(seq), 0) - 1 FROM events WHERE seq <= ?", s);
+       from < s;) {
+    int64_t to = s;
+    {  // an event's own row: ~100 bytes
+      sql::Stmt st(db, "SELECT seq FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 1 OFFSET ?");
+      st.bind(1, from).bind(2, s).bind(3, static_cast<int64_t>(prune_step_bytes() / 128));
+      if (st.step()) to = st.i64(0);
+    }
+    to = step_end("SELECT seq, size FROM mem WHERE seq > ? AND seq <= ? ORDER BY seq", from, to);
+    for (const char* table : {"mem", "events", "mappings"}) {
+      sql::Stmt st(db, (std::string("DELETE FROM ") + table + " WHERE seq > ? AND seq <= ?").c_str());
+      st.bind(1, from).bind(2, to).run();
+    }
+    w_.checkpoint();
+    from = to;
+  }
+  for (const char* table : {"mem", "mappings"})  // any before the first event (the attach's)
+    run(db, (std::string("DELETE FROM ") + table + " WHERE seq <= ?").c_str(), s);
   // (Threads born after the snapshot stay: their first event is after it.)
   run(db, "DELETE FROM tasks WHERE first_seq <= ? AND tid NOT IN (SELECT tid FROM snapshot_threads)",
       s);
-  db.exec(
-      "DELETE FROM blobs WHERE id NOT IN (SELECT blob FROM mem WHERE blob IS NOT NULL "
-      "UNION SELECT blob FROM mappings WHERE blob IS NOT NULL UNION SELECT blob FROM files "
-      "UNION SELECT blob FROM snapshot_mem)");  // next_snapshot_mem: none now
+  int64_t last = one(db, "SELECT coalesce(max(id), 0) FROM blobs WHERE id > ?", 0);
+  for (int64_t from = 0; from < last;) {
+    int64_t to = step_end("SELECT id, size FROM blobs WHERE id > ? AND id <= ? ORDER BY id", from, last);
+    sql::Stmt st(db,
+                 "DELETE FROM blobs WHERE id > ? AND id <= ? AND id NOT IN ("
+                 "SELECT blob FROM mem WHERE blob IS NOT NULL UNION SELECT blob FROM mappings "
+                 "WHERE blob IS NOT NULL UNION SELECT blob FROM files UNION SELECT blob FROM "
+                 "snapshot_mem)");  // next_snapshot_mem: none now
+    st.bind(1, from).bind(2, to).run();
+    w_.checkpoint();
+    from = to;
+  }
   dropped_events_ += static_cast<uint64_t>(n);
   w_.events_dropped(static_cast<uint64_t>(n));
+}
+
+// A step of drop_before: about a sixteenth of the ring.
+uint64_t Ring::prune_step_bytes() const {
+  return std::clamp<uint64_t>(bytes_ / 16, 64 << 10, 4 << 20);
+}
+
+// `sized_rows` gives (key, bytes) rows with keys in (?, ?], in key order:
+// the key where the rows after `from` reach a step's bytes, else `upto`.
+int64_t Ring::step_end(const char* sized_rows, int64_t from, int64_t upto) {
+  sql::Stmt st(w_.db(), sized_rows);
+  st.bind(1, from).bind(2, upto);
+  uint64_t bytes = 0;
+  while (st.step()) {
+    bytes += static_cast<uint64_t>(st.i64(1)) + 64;
+    if (bytes >= prune_step_bytes()) return st.i64(0);
+  }
+  return upto;
 }
 
 void Ring::cannot_snapshot(const std::string& why) {

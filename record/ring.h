@@ -81,6 +81,8 @@ class Ring {
   uint64_t used_bytes();
   void promote_next();
   void drop_before(uint64_t seq);
+  uint64_t prune_step_bytes() const;
+  int64_t step_end(const char* sized_rows, int64_t from, int64_t upto);
   std::optional<Pending> next_;
   TraceWriter& w_;
   std::string path_;

@@ -68,18 +68,21 @@ send() {
     done
 }
 
-# attach NAME: `rp record -p SERVER_PID --backend=$ATTACH_BACKEND -o
-# $TMP/NAME.db` in the background (RP_PID), once it says it has attached.
+# attach NAME [RP OPTIONS...]: `rp record -p SERVER_PID
+# --backend=$ATTACH_BACKEND -o $TMP/NAME.db` in the background (RP_PID), once
+# it says it has attached.
 attach() {
-    "$RP" record -p "$SERVER_PID" --backend="$ATTACH_BACKEND" -o "$TMP/$1.db" \
-        2>"$TMP/$1.rec.err" </dev/null &
+    local name=$1
+    shift
+    "$RP" record -p "$SERVER_PID" --backend="$ATTACH_BACKEND" "$@" -o "$TMP/$name.db" \
+        2>"$TMP/$name.rec.err" </dev/null &
     RP_PID=$!
     BG_PIDS+=("$RP_PID")
     for _ in $(seq 1 600); do
-        grep -q "attached to process" "$TMP/$1.rec.err" && return 0
+        grep -q "attached to process" "$TMP/$name.rec.err" && return 0
         kill -0 "$RP_PID" 2>/dev/null || break
         sleep 0.1
     done
-    show "$TMP/$1.rec.err"
-    fail "$1: rp record -p did not attach"
+    show "$TMP/$name.rec.err"
+    fail "$name: rp record -p did not attach"
 }

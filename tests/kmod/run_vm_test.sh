@@ -155,9 +155,9 @@ if [ ! -e /selftest-only ]; then
   # request is attached to, answers more (which need the state from before),
   # then crashes on one; replay from the snapshot prints the same and crashes.
   t0=$(now)
-  waitl() {  # waitl N: until /tmp/ls.out has N lines (60 s at most)
+  waitl() {  # waitl N [FILE]: until FILE (/tmp/ls.out) has N lines (120 s at most)
     i=0
-    while [ "$(wc -l < /tmp/ls.out)" -lt "$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+    while [ "$(wc -l < "${2:-/tmp/ls.out}")" -lt "$1" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
   }
   mkfifo /tmp/ls.fifo
   /samples/line_server /tmp/ls.fifo > /tmp/ls.out 2>&1 &
@@ -184,6 +184,38 @@ if [ ! -e /selftest-only ]; then
     show /tmp/at.rep.err; show /tmp/at.info
   fi
   echo "TIME attach $(now) - $t0"
+
+  # The flight recorder with the module's producer: the server recorded with
+  # --ring under far more requests than the ring keeps, then the crash; the
+  # trace kept starts at a periodic snapshot and replays the end of the
+  # output and the crash. 256K, not more: with 1M, the 20000 requests it
+  # takes to fill the ring a few times took 400 s under TCG. In bursts: rp
+  # looks at the trace's size on a timer, and a burst may fit between looks.
+  t0=$(now)
+  mkfifo /tmp/rg.fifo
+  rp record --ring 256K --backend=kmod -o /tmp/rg.db -- /samples/line_server /tmp/rg.fifo \
+    > /tmp/rg.out 2> /tmp/rg.err &
+  rpid=$!
+  waitl 1 /tmp/rg.out
+  for b in 0 1 2 3 4 5 6 7 8 9; do
+    seq $((b * 500 + 1)) $((b * 500 + 500)) |
+      sed 's/.*/get key-&-abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz/' > /tmp/rg.fifo
+    waitl $((b * 500 + 501)) /tmp/rg.out
+  done
+  echo "del never-stored" > /tmp/rg.fifo
+  wait $rpid; rc=$?
+  check ring_record sh -c "test $rc = 139 && test -s /tmp/rg.db"
+  taskset 1 rp replay /tmp/rg.db > /tmp/rg.rep 2> /tmp/rg.rep.err; rrc=$?
+  tail -c "$(wc -c < /tmp/rg.rep)" /tmp/rg.out > /tmp/rg.rec
+  check ring_replay sh -c "test $rrc = 139 && test $(wc -l < /tmp/rg.rep) -gt 100 && cmp -s /tmp/rg.rec /tmp/rg.rep"
+  rp info /tmp/rg.db > /tmp/rg.info 2>&1
+  check ring_info sh -c "grep -q '^lost records: *0$' /tmp/rg.info && grep -q '^backend: *kmod$' /tmp/rg.info &&
+    grep -qE '^ring: .*, ([2-9]|[1-9][0-9]+) snapshots,' /tmp/rg.info && grep -q '^snapshot: *taken after event' /tmp/rg.info"
+  grep -E "^(events|lost records|ring|snapshot)" /tmp/rg.info | sed "s/^/  ring: /"
+  if [ $rc != 139 ] || [ $rrc != 139 ] || ! cmp -s /tmp/rg.rec /tmp/rg.rep; then
+    echo "  record exit $rc, replay exit $rrc"; show /tmp/rg.err; show /tmp/rg.rep.err
+  fi
+  echo "TIME ring $(now) - $t0"
 fi
 
 if [ -e /race ]; then
@@ -233,10 +265,11 @@ tr -d '\r' < "$serial" | grep -E "^(PASS|FAIL|TIME|RP-VM|  )"
 nfail=$(tr -d '\r' < "$serial" | grep -c "^FAIL ")
 npass=$(tr -d '\r' < "$serial" | grep -c "^PASS ")
 expected=14  # checks, and the PASS line each self-test prints
-# Three per sample and conformance program, crash_bug_caught, three for the attach.
+# Three per sample and conformance program, crash_bug_caught, three for the
+# attach, three for the ring.
 caught=0
 case " $samples " in *" crash_bug "*) caught=1 ;; esac
-[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + caught + 3 * $(echo $samples $conf | wc -w) + 3 ))
+[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + caught + 3 * $(echo $samples $conf | wc -w) + 6 ))
 [ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && expected=$(( expected + 5 ))
 if [ $qrc = 124 ]; then echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
 if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
