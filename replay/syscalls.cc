@@ -451,7 +451,7 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   pid_t rec_child = recorded_child(t, e);
   Task& c = tasks_[rec_child] =
       Task(rec_child, child, (flags & CLONE_THREAD) ? t.real_tgid : child);
-  output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES);
+  output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES, flags & CLONE_FS);
   bool copies_memory = e.nr == SYS_clone && !(flags & CLONE_VM);  // else: shared, or unknown
 #if defined(SYS_fork)
   copies_memory = copies_memory || e.nr == SYS_fork;
