@@ -1,4 +1,7 @@
-/* copy_file_range and sendfile between files, with and without offsets. */
+/* copy_file_range and sendfile between files, with and without offsets.
+ * rp refuses copy_file_range (ENOSYS) while recording: its bytes would not
+ * pass through memory, so a copy to the terminal could not be printed in
+ * replay; the program then copies with pread/pwrite, as coreutils does. */
 #include "conf.h"
 #include <fcntl.h>
 #include <sys/sendfile.h>
@@ -15,7 +18,14 @@ int main(void) {
     CHECK(src >= 0 && dst >= 0 && third >= 0);
     CHECK(write(src, "0123456789abcdef", 16) == 16);
     loff_t in = 4, out = 0;
-    CHECK(copy_file_range(src, &in, dst, &out, 8, 0) == 8 && in == 12 && out == 8);
+    ssize_t copied = copy_file_range(src, &in, dst, &out, 8, 0);
+    if (copied < 0 && errno == ENOSYS) {
+        char tmp[8];
+        CHECK(pread(src, tmp, 8, in) == 8 && pwrite(dst, tmp, 8, out) == 8);
+        in += 8, out += 8, copied = 8;
+        printf("copy_file_range refused, ");
+    }
+    CHECK(copied == 8 && in == 12 && out == 8);
     CHECK(lseek(src, 0, SEEK_SET) == 0);
     CHECK(sendfile(third, src, NULL, 6) == 6);
     off_t o = 10;
