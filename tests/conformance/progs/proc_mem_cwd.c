@@ -6,6 +6,7 @@
 #include "conf.h"
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 static char own[16] = "own before";
@@ -19,30 +20,32 @@ static int poke(const char *path, const char *what, void *where) {
     return close(fd) == 0 && ok ? 0 : -1;
 }
 
+/* The child: pokes its own memory, lets the parent poke it, prints what it has. */
+static int child(int sock) {
+    char c;
+    if (chdir("/proc") != 0 || poke("self/mem", "own after", own) != 0) return 2;
+    if (send(sock, "r", 1, 0) != 1 || recv(sock, &c, 1, 0) != 1) return 2;
+    printf("child sees: %s / %s / %s\n", own, from_parent, from_dir);
+    fflush(stdout);
+    int all = !strcmp(own, "own after") && !strcmp(from_parent, "parent after") &&
+              !strcmp(from_dir, "dir after");
+    return all ? 0 : 3;
+}
+
 int main(void) {
-    int to_child[2], to_parent[2];
-    CHECK(pipe(to_child) == 0 && pipe(to_parent) == 0);
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
     pid_t pid = fork();
     CHECK(pid >= 0);
-    if (pid == 0) {
-        char c;
-        if (chdir("/proc") != 0 || poke("self/mem", "own after", own) != 0) _exit(2);
-        if (write(to_parent[1], "r", 1) != 1 || read(to_child[0], &c, 1) != 1) _exit(2);
-        printf("child sees: %s / %s / %s\n", own, from_parent, from_dir);
-        fflush(stdout);
-        _exit(strcmp(own, "own after") == 0 && strcmp(from_parent, "parent after") == 0 &&
-                      strcmp(from_dir, "dir after") == 0
-                  ? 0
-                  : 3);
-    }
+    if (pid == 0) _exit(child(sv[1]));
     char c, rel[32];
-    CHECK(read(to_parent[0], &c, 1) == 1);
+    CHECK(recv(sv[0], &c, 1, 0) == 1);
     CHECK(chdir("/proc") == 0);
     snprintf(rel, sizeof rel, "%d/mem", (int)pid);
     CHECK(poke(rel, "parent after", from_parent) == 0);
     snprintf(rel, sizeof rel, "./%d/", (int)pid);
     CHECK(chdir(rel) == 0 && poke("mem", "dir after", from_dir) == 0);
-    CHECK(write(to_child[1], "w", 1) == 1);
+    CHECK(send(sv[0], "w", 1, 0) == 1);
     int st;
     CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     PASS();
