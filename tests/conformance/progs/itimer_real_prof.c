@@ -1,5 +1,8 @@
 /* setitimer ITIMER_REAL (SIGALRM, while paused) and ITIMER_PROF (SIGPROF,
- * while spinning): the handlers count the signals. */
+ * while spinning): the handlers count the signals. The spin count is not
+ * printed: the loop keeps it in memory only, so its registers repeat and
+ * replay may deliver a SIGPROF at an earlier pass (docs/design.md, "The
+ * match is ambiguous"); with the count printed, 2 of 10 replays diverged. */
 #include "conf.h"
 #include <signal.h>
 #include <sys/time.h>
@@ -20,7 +23,8 @@ int main(void) {
     while (prof < 3) spin++;
     struct itimerval off = {{0, 0}, {0, 0}};
     CHECK(setitimer(ITIMER_PROF, &off, NULL) == 0);
-    printf("alarms %d, profs %d, spins %lu\n", (int)alrm, (int)prof, spin);
+    CHECK(spin > 0);
+    printf("alarms %d, profs %d\n", (int)alrm, (int)prof);
     PASS();
     return 0;
 }
