@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "buffers.h"
 #include "syscall_table.h"
@@ -52,12 +56,47 @@ std::optional<pid_t> mem_path_owner(const std::string& path, pid_t opener) {
   return all_digits(who) ? static_cast<pid_t>(std::atoi(who.c_str())) : 0;
 }
 
-// The path argument of an open call, as recorded (an input memory record).
-const std::string* opened_path(const Event& e) {
+// The path argument of an open or chdir call, as recorded (an input memory
+// record), without the NUL the recorded string may keep.
+std::optional<std::string> path_arg(const Event& e) {
   uint64_t addr = e.nr == SYS_openat || e.nr == SYS_openat2 ? e.args[1] : e.args[0];
   for (const auto& m : e.mem)
-    if (m.input && m.addr == addr) return &m.bytes;
-  return nullptr;
+    if (m.input && m.addr == addr) return std::string(m.bytes.c_str());
+  return std::nullopt;
+}
+
+// `path` below the absolute directory `base`, with empty and "." components
+// dropped and /proc/self and /proc/thread-self pinned to the caller `tid`
+// (the kernel follows those links when the call is made: a working
+// directory there stays the caller's after a fork). ".." stays: lexical
+// removal would be wrong after a symbolic link.
+std::string normalized(const std::string& base, const std::string& path, pid_t tid) {
+  std::vector<std::string> parts;
+  std::string joined = path[0] == '/' ? path : base + "/" + path;
+  for (size_t at = 0; at <= joined.size();) {
+    size_t end = std::min(joined.find('/', at), joined.size());
+    std::string part = joined.substr(at, end - at);
+    if (!part.empty() && part != ".") parts.push_back(part);
+    at = end + 1;
+  }
+  if (parts.size() >= 2 && parts[0] == "proc" && (parts[1] == "self" || parts[1] == "thread-self"))
+    parts[1] = std::to_string(tid);
+  std::string out;
+  for (const std::string& part : parts) out += "/" + part;
+  return out.empty() ? "/" : out;
+}
+
+// fd `to` becomes what `from` is (dup2's effect on the table).
+void copy_fd(std::map<int, uint64_t>& t, int from, int to) {
+  auto f = t.find(from);
+  if (f == t.end())
+    t.erase(to);
+  else
+    t[to] = f->second;
+}
+
+bool is_named_mem(const std::string& path) {
+  return path == "mem" || (path.size() >= 4 && path.compare(path.size() - 4, 4, "/mem") == 0);
 }
 
 // The flags of an open call (openat2's are in its struct open_how, which
@@ -70,7 +109,68 @@ uint64_t opened_flags(const Event& e) {
 
 }  // namespace
 
-OutputFds::OutputFds() : root_(std::make_shared<Table>(Table{{1, 1}, {2, 2}})) {}
+OutputFds::OutputFds()
+    : root_(std::make_shared<Table>(Table{{1, 1}, {2, 2}})), root_cwd_(std::make_shared<Cwd>()) {}
+
+void OutputFds::set_start_cwd(const std::string& cwd) {
+  if (!cwd.empty() && cwd[0] == '/') *root_cwd_ = normalized("/", cwd, 0);
+}
+
+std::shared_ptr<OutputFds::Cwd>& OutputFds::cwd_of(pid_t tid) {
+  auto it = cwd_by_tid_.find(tid);
+  return it != cwd_by_tid_.end() ? it->second : cwd_by_tid_.emplace(tid, root_cwd_).first->second;
+}
+
+// The absolute path a call named relative to dirfd (AT_FDCWD: the working
+// directory), or none when rp does not know that directory.
+OutputFds::Cwd OutputFds::resolve(pid_t tid, const Table& t, int dirfd, const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  if (path[0] == '/') return normalized("/", path, tid);
+  if (dirfd == AT_FDCWD) {
+    const Cwd& cwd = *cwd_of(tid);
+    return cwd ? Cwd(normalized(*cwd, path, tid)) : std::nullopt;
+  }
+  auto dir = t.find(dirfd);
+  auto dir_path = dir == t.end() ? dir_paths_.end() : dir_paths_.find(dir->second);
+  if (dir_path == dir_paths_.end()) return std::nullopt;
+  return normalized(dir_path->second, path, tid);
+}
+
+void OutputFds::apply_open(const Event& e, Table& t) {
+  auto named = path_arg(e);
+  bool at = e.nr == SYS_openat || e.nr == SYS_openat2;
+  Cwd path = named ? resolve(e.tid, t, at ? static_cast<int>(e.args[0]) : AT_FDCWD, *named)
+                   : std::nullopt;
+  int reopened = path ? reopened_fd(*path, e.tid) : -1;
+  if (reopened >= 0) {
+    copy_fd(t, reopened, static_cast<int>(e.ret));
+    return;
+  }
+  uint64_t id = next_file_++, flags = opened_flags(e);
+  if (path && path->find("/../") == std::string::npos && !path->ends_with("/..")) {
+    if (auto owner = mem_path_owner(*path, e.tid)) mem_files_[id] = *owner;
+    // What may be a directory (opened read-only or O_PATH), for openat and fchdir.
+    bool may_be_dir = (flags & (O_DIRECTORY | O_PATH)) ||
+                      ((flags & O_ACCMODE) == O_RDONLY && !(flags & O_CREAT));
+    if (path->starts_with("/proc/") || may_be_dir) dir_paths_[id] = *path;
+  } else if (named && is_named_mem(path ? *path : *named)) {
+    mem_files_[id] = 0;  // may be a mem file: a write there is a divergence, not ignored
+  }
+  t[static_cast<int>(e.ret)] = id;
+  if (!(flags & O_APPEND)) pos_[id] = 0;
+}
+
+void OutputFds::apply_chdir(const Event& e, const Table& t) {
+  Cwd to;
+  if (e.nr == SYS_fchdir) {
+    auto f = t.find(static_cast<int>(e.args[0]));
+    auto dir = f == t.end() ? dir_paths_.end() : dir_paths_.find(f->second);
+    if (dir != dir_paths_.end()) to = dir->second;
+  } else if (auto named = path_arg(e)) {
+    to = resolve(e.tid, t, AT_FDCWD, *named);
+  }
+  *cwd_of(e.tid) = to;
+}
 
 int OutputFds::target(pid_t tid, int fd) const {
   uint64_t id = file_id(tid, fd);
@@ -84,10 +184,12 @@ uint64_t OutputFds::file_id(pid_t tid, int fd) const {
   return f == t.end() ? 0 : f->second;
 }
 
-void OutputFds::on_new_task(pid_t parent, pid_t child, bool share) {
+void OutputFds::on_new_task(pid_t parent, pid_t child, bool share, bool share_fs) {
   auto it = by_tid_.find(parent);
   auto table = it == by_tid_.end() ? root_ : it->second;
   by_tid_[child] = share ? table : std::make_shared<Table>(*table);
+  std::shared_ptr<Cwd> cwd = cwd_of(parent);
+  cwd_by_tid_[child] = share_fs ? cwd : std::make_shared<Cwd>(*cwd);
 }
 
 std::optional<uint64_t> OutputFds::position(pid_t tid, int fd) const {
@@ -133,13 +235,7 @@ void OutputFds::apply(const Event& e, pid_t) {
   Table& t = *it->second;
   follow_position(e, t);
   if (syscall_failed(e.ret)) return;
-  auto copy = [&](int from, int to) {
-    auto f = t.find(from);
-    if (f == t.end())
-      t.erase(to);
-    else
-      t[to] = f->second;
-  };
+  auto copy = [&](int from, int to) { copy_fd(t, from, to); };
   int a0 = static_cast<int>(e.args[0]);
   switch (e.nr) {
     case SYS_close: t.erase(a0); return;
@@ -173,27 +269,13 @@ void OutputFds::apply(const Event& e, pid_t) {
     case SYS_open:
 #endif
     case SYS_openat: case SYS_openat2:
-      if (const std::string* p = opened_path(e)) {
-        std::string path(p->c_str());  // the recorded string may keep its NUL
-        int fd = reopened_fd(path, e.tid);
-        if (fd >= 0) {
-          copy(fd, static_cast<int>(e.ret));
-          return;
-        }
-        // Relative to a /proc directory the program opened (openat(dirfd, "mem")).
-        int dirfd = static_cast<int>(e.args[0]);
-        bool at_dir = (e.nr == SYS_openat || e.nr == SYS_openat2) && dirfd != AT_FDCWD;
-        if (at_dir && !path.empty() && path[0] != '/') {
-          auto dir = t.find(dirfd);
-          auto dir_path = dir == t.end() ? proc_paths_.end() : proc_paths_.find(dir->second);
-          if (dir_path != proc_paths_.end()) path = dir_path->second + "/" + path;
-        }
-        if (auto owner = mem_path_owner(path, e.tid)) mem_files_[next_file_] = *owner;
-        if (path.rfind("/proc/", 0) == 0) proc_paths_[next_file_] = path;
-      }
-      t[static_cast<int>(e.ret)] = next_file_;
-      if (!(opened_flags(e) & O_APPEND)) pos_[next_file_] = 0;
-      next_file_++;
+      apply_open(e, t);
+      return;
+    case SYS_chdir: case SYS_fchdir:
+      apply_chdir(e, t);
+      return;
+    case SYS_unshare:  // CLONE_FS: the working directory is the thread's own from now on
+      if (e.args[0] & CLONE_FS) cwd_of(e.tid) = std::make_shared<Cwd>(*cwd_of(e.tid));
       return;
 #if defined(SYS_open)  // the legacy calls arm64 does not have
     case SYS_creat: case SYS_epoll_create: case SYS_eventfd:

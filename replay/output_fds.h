@@ -18,6 +18,9 @@ namespace rp {
 class OutputFds {
  public:
   OutputFds();
+  // The working directory the recorded program started in (the trace's
+  // meta cwd; empty: unknown), against which relative paths are resolved.
+  void set_start_cwd(const std::string& cwd);
   // Returns 1 or 2 if fd of the process running thread rec_tid is rp's
   // stdout or stderr, else 0.
   int target(pid_t rec_tid, int fd) const;
@@ -30,27 +33,36 @@ class OutputFds {
   // not follow used the file, or it was opened with O_APPEND.
   std::optional<uint64_t> position(pid_t rec_tid, int fd) const;
   // Whose memory fd's file is, when the program opened a process's mem file
-  // by path (/proc/N/mem, /proc/self/mem, /proc/N/task/M/mem, or "mem"
-  // relative to such a /proc directory it opened): the recorded
-  // tid named there (the opener's for self), or 0 for a /proc mem path rp
-  // cannot tie to a process. None for any other file.
+  // by path (/proc/N/mem, /proc/self/mem, /proc/N/task/M/mem, or relative
+  // to a /proc directory it opened or made its working directory): the
+  // recorded tid named there (the opener's for self), or 0 for a mem file
+  // rp cannot tie to a process (a /proc path of another shape, one with
+  // "..", or a relative one whose directory rp does not know). None for
+  // any other file.
   std::optional<pid_t> mem_file_owner(pid_t rec_tid, int fd) const;
   // Applies a completed syscall event (recorded result) to the tables.
   void apply(const Event& e, pid_t rec_tgid);
   // A new task: a thread (or CLONE_FILES child) shares its creator's table,
-  // a process gets a copy.
-  void on_new_task(pid_t parent_tid, pid_t child_tid, bool share);
+  // a process gets a copy; likewise the working directory with CLONE_FS.
+  void on_new_task(pid_t parent_tid, pid_t child_tid, bool share, bool share_fs);
 
  private:
   // fd -> 1 or 2 (rp's stdout, stderr), or a number > 2 for another file
   using Table = std::map<int, uint64_t>;
+  using Cwd = std::optional<std::string>;  // none: unknown
   std::map<pid_t, std::shared_ptr<Table>> by_tid_;
   std::shared_ptr<Table> root_;
   uint64_t next_file_ = 3;
   std::map<uint64_t, std::optional<uint64_t>> pos_;  // by file id
   std::map<uint64_t, pid_t> mem_files_;              // by file id: mem_file_owner
-  std::map<uint64_t, std::string> proc_paths_;       // by file id: opened under /proc
+  std::map<uint64_t, std::string> dir_paths_;  // by file id: what may be a directory
+  std::map<pid_t, std::shared_ptr<Cwd>> cwd_by_tid_;
+  std::shared_ptr<Cwd> root_cwd_;
   void follow_position(const Event& e, const Table& t);
+  std::shared_ptr<Cwd>& cwd_of(pid_t tid);
+  Cwd resolve(pid_t tid, const Table& t, int dirfd, const std::string& path);
+  void apply_open(const Event& e, Table& t);
+  void apply_chdir(const Event& e, const Table& t);
 };
 
 }  // namespace rp

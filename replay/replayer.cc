@@ -64,6 +64,7 @@ void refuse_lost_records(TraceReader& trace) {
 
 Replayer::Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {
   refuse_lost_records(trace);
+  output_fds_.set_start_cwd(trace.meta_or("cwd", ""));
 }
 Replayer::~Replayer() {
   kill_all();

@@ -242,7 +242,7 @@ void Replayer::start_from_snapshot(LaunchSpec& spec) {
     Restorer in_thread(real, scratch);
     restore_thread_calls(in_thread, st, scratch);
     restore_thread(real, st);
-    output_fds_.on_new_task(rec, st.tid, true);
+    output_fds_.on_new_task(rec, st.tid, true, true);
   }
   r.call("munmap", SYS_munmap, {scratch, kScratchSize});
   restore_thread(root, s.threads[0]);

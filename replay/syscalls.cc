@@ -207,8 +207,24 @@ void Replayer::write_recorded_mem(Task& t, const Event& e) {
   }
 }
 
+// The output fd argument of a call that moves bytes between files inside
+// the kernel (they never pass through the program's memory), or -1.
+static int kernel_copy_output_arg(int64_t nr) {
+  switch (nr) {
+    case SYS_sendfile: return 0;
+    case SYS_tee: return 1;
+    case SYS_splice: case SYS_copy_file_range: return 2;
+    default: return -1;
+  }
+}
+
 void Replayer::echo_output(Task& t, const Event& e) {
   if (quiet_ || syscall_failed(e.ret)) return;
+  int copy_out = kernel_copy_output_arg(e.nr);
+  if (copy_out >= 0 && e.ret > 0 && output_fds_.target(e.tid, static_cast<int>(e.args[copy_out])))
+    diverge(e, "the program's output through " + std::string(syscall_spec(e.nr)->name) +
+                   " came from a file inside the kernel: the trace does not hold it, replay "
+                   "cannot print it");
   if (e.nr != SYS_write && e.nr != SYS_writev && e.nr != SYS_pwrite64) return;
   int fd = output_fds_.target(e.tid, static_cast<int>(e.args[0]));
   if (fd == 0) return;
@@ -451,7 +467,7 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   pid_t rec_child = recorded_child(t, e);
   Task& c = tasks_[rec_child] =
       Task(rec_child, child, (flags & CLONE_THREAD) ? t.real_tgid : child);
-  output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES);
+  output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES, flags & CLONE_FS);
   bool copies_memory = e.nr == SYS_clone && !(flags & CLONE_VM);  // else: shared, or unknown
 #if defined(SYS_fork)
   copies_memory = copies_memory || e.nr == SYS_fork;

@@ -83,9 +83,12 @@ std::optional<uint64_t> free_place(const std::vector<std::pair<uint64_t, uint64_
   return std::nullopt;
 }
 
+// Calls that write a file (and may write rp's stdout): replay echoes them,
+// or stops when it cannot (sendfile and the like: echo_output).
 bool is_write_call(int64_t nr) {
   return nr == SYS_write || nr == SYS_writev || nr == SYS_pwrite64 || nr == SYS_pwritev ||
-         nr == SYS_pwritev2;
+         nr == SYS_pwritev2 || nr == SYS_sendfile || nr == SYS_splice || nr == SYS_tee ||
+         nr == SYS_copy_file_range;
 }
 
 }  // namespace

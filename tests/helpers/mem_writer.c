@@ -1,6 +1,7 @@
 /* mem_writer MODE PID ADDR: writes 4 bytes into process PID at ADDR (hex),
  * MODE saying how: vm (process_vm_writev), mem (/proc/PID/mem), oddpath
- * (/proc/./PID/mem, a path replay cannot tie to a process). The
+ * (/proc/PID/task/../mem, a path replay cannot tie to a process: it does
+ * not resolve ".."). The
  * cross-process write test (tests/integration/xproc_writes.sh) records it
  * writing into a process outside the recording: replay must stop with a
  * divergence report, as it cannot make that write. */
@@ -23,7 +24,7 @@ int main(int argc, char **argv) {
         n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
     } else {
         char path[64];
-        snprintf(path, sizeof path, strcmp(argv[1], "mem") == 0 ? "/proc/%d/mem" : "/proc/./%d/mem",
+        snprintf(path, sizeof path, strcmp(argv[1], "mem") == 0 ? "/proc/%d/mem" : "/proc/%d/task/../mem",
                  (int)pid);
         int fd = open(path, O_RDWR);
         if (fd < 0) { perror(path); return 1; }

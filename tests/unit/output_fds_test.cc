@@ -104,8 +104,8 @@ TEST(OutputFds, PipelineChildWritesIntoThePipe) {
   o.apply(pipe_call(P, 3, 4), P);
   EXPECT_EQ(o.target(P, 3), 0);
   EXPECT_EQ(o.target(P, 4), 0);
-  o.on_new_task(P, a, false);
-  o.on_new_task(P, b, false);
+  o.on_new_task(P, a, false, false);
+  o.on_new_task(P, b, false, false);
   o.apply(call(a, SYS_dup2, {4, 1}, 1), a);
   o.apply(call(a, SYS_close, {4}, 0), a);
   o.apply(call(a, SYS_close, {3}, 0), a);
@@ -143,7 +143,7 @@ TEST(OutputFds, ForkedChildGetsACopy) {
   OutputFds o;
   const pid_t c = 200;
   o.apply(call(P, SYS_getpid, {}, P), P);
-  o.on_new_task(P, c, false);
+  o.on_new_task(P, c, false, false);
   EXPECT_EQ(o.target(c, 1), 1);
   o.apply(call(c, SYS_close, {2}, 0), c);
   EXPECT_EQ(o.target(c, 2), 0);
@@ -155,9 +155,9 @@ TEST(OutputFds, ForkedChildGetsACopy) {
 TEST(OutputFds, ForkCopiesTheStateAtForkTime) {
   OutputFds o;
   o.apply(call(P, SYS_dup2, {1, 7}, 7), P);
-  o.on_new_task(P, 300, false);
+  o.on_new_task(P, 300, false, false);
   EXPECT_EQ(o.target(300, 7), 1);
-  o.on_new_task(300, 301, false);  // grandchild
+  o.on_new_task(300, 301, false, false);  // grandchild
   EXPECT_EQ(o.target(301, 7), 1);
 }
 
@@ -165,7 +165,7 @@ TEST(OutputFds, ThreadsShareOneTable) {
   OutputFds o;
   const pid_t t = 101;
   o.apply(call(P, SYS_getpid, {}, P), P);
-  o.on_new_task(P, t, true);
+  o.on_new_task(P, t, true, true);
   o.apply(call(t, SYS_close, {1}, 0), t);
   EXPECT_EQ(o.target(P, 1), 0);
   o.apply(call(P, SYS_dup2, {2, 1}, 1), P);
@@ -174,7 +174,7 @@ TEST(OutputFds, ThreadsShareOneTable) {
 
 TEST(OutputFds, ChildOfATaskWithoutSyscallsCopiesTheInitialTable) {
   OutputFds o;
-  o.on_new_task(P, 400, false);
+  o.on_new_task(P, 400, false, false);
   o.apply(call(400, SYS_close, {1}, 0), 400);
   EXPECT_EQ(o.target(400, 1), 0);
   EXPECT_EQ(o.target(P, 1), 1);
@@ -255,7 +255,7 @@ TEST(OutputFds, TiesProcMemFilesToTheirProcess) {
   o.apply(open_call(P, "/proc/thread-self/mem", 5), P);
   o.apply(open_call(P, "/proc/123/task/124/mem", 6), P);
   o.apply(open_call(P, "/proc/self/task/101/mem", 7), P);
-  o.apply(open_call(P, "/proc/./123/mem", 8), P);
+  o.apply(open_call(P, "/proc/./123//mem", 8), P);
   o.apply(open_call(P, "/proc/123/maps", 9), P);
   o.apply(open_call(P, "/tmp/mem", 10), P);
   EXPECT_EQ(o.mem_file_owner(P, 3), 123);
@@ -263,12 +263,12 @@ TEST(OutputFds, TiesProcMemFilesToTheirProcess) {
   EXPECT_EQ(o.mem_file_owner(P, 5), P);
   EXPECT_EQ(o.mem_file_owner(P, 6), 124);
   EXPECT_EQ(o.mem_file_owner(P, 7), 101);
-  EXPECT_EQ(o.mem_file_owner(P, 8), 0);
+  EXPECT_EQ(o.mem_file_owner(P, 8), 123);  // "." dropped
   EXPECT_EQ(o.mem_file_owner(P, 9), std::nullopt);
   EXPECT_EQ(o.mem_file_owner(P, 10), std::nullopt);
   EXPECT_EQ(o.mem_file_owner(P, 11), std::nullopt);
   o.apply(call(P, SYS_dup, {3}, 12), P);
-  o.on_new_task(P, 200, false);
+  o.on_new_task(P, 200, false, false);
   EXPECT_EQ(o.mem_file_owner(200, 12), 123);
   EXPECT_EQ(o.mem_file_owner(200, 4), P);  // the opener's memory, not the child's
   o.apply(call(200, SYS_close, {12}, 0), 200);
@@ -279,7 +279,13 @@ TEST(OutputFds, TiesProcMemFilesToTheirProcess) {
 TEST(OutputFds, TiesProcMemFilesOpenedInAProcDirectory) {
   OutputFds o;
   o.apply(open_call(P, "/proc/123", 3), P);
-  o.apply(open_call(P, "/tmp", 4), P);
+  Event tmp = open_call(P, "/tmp", 4);
+  tmp.args[2] = O_RDONLY;
+  o.apply(tmp, P);
+  o.apply(open_call(P, "/tmp/file", 8), P);  // written (flags 1): not a directory, unknown
+  Event at_file = call(P, SYS_openat, {8, 0x2000, 2}, 9);
+  at_file.mem.push_back({0x2000, std::string("mem", 4), true});
+  o.apply(at_file, P);
   auto open_at = [](pid_t tid, int dirfd, const std::string& path, int ret) {
     Event e = call(tid, SYS_openat, {static_cast<uint64_t>(dirfd), 0x2000, 2}, ret);
     e.mem.push_back({0x2000, path + std::string(1, '\0'), true});
@@ -291,6 +297,60 @@ TEST(OutputFds, TiesProcMemFilesOpenedInAProcDirectory) {
   EXPECT_EQ(o.mem_file_owner(P, 5), 123);
   EXPECT_EQ(o.mem_file_owner(P, 6), 124);
   EXPECT_EQ(o.mem_file_owner(P, 7), std::nullopt);
+  EXPECT_EQ(o.mem_file_owner(P, 9), 0);  // relative to what rp cannot tell: a divergence if written
+}
+
+// Session 7's silent case: a mem file opened relative to the working
+// directory (chdir("/proc"), then "self/mem" or "N/mem"), also after fchdir
+// and in a child, which inherits its parent's directory with self pinned.
+TEST(OutputFds, TiesProcMemFilesOpenedRelativeToTheWorkingDirectory) {
+  OutputFds o;
+  o.set_start_cwd("/home/u");
+  auto chdir_call = [](pid_t tid, const std::string& path) {
+    Event e = call(tid, SYS_chdir, {0x3000}, 0);
+    e.mem.push_back({0x3000, path + std::string(1, '\0'), true});
+    return e;
+  };
+  o.apply(open_call(P, "mem", 3), P);
+  o.apply(chdir_call(P, "/proc"), P);
+  o.apply(open_call(P, "self/mem", 4), P);
+  o.apply(open_call(P, "123/mem", 5), P);
+  o.apply(open_call(P, "self/fd/1", 6), P);
+  o.apply(chdir_call(P, "self"), P);
+  o.on_new_task(P, 200, false, false);
+  o.apply(open_call(200, "mem", 7), 200);  // the parent's: chdir followed the link then
+  o.apply(call(P, SYS_openat, {static_cast<uint64_t>(AT_FDCWD), 0x1000, O_DIRECTORY}, 8), P);
+  o.apply(chdir_call(200, "/"), 200);
+  o.apply(call(200, SYS_fchdir, {8}, 0), 200);  // fd 8 is not open in the child: unknown
+  o.apply(open_call(200, "mem", 9), 200);
+  o.apply(open_call(200, "/proc/124/../123/mem", 10), 200);
+  o.apply(open_call(200, "notes", 11), 200);
+  EXPECT_EQ(o.mem_file_owner(P, 3), std::nullopt);  // /home/u/mem
+  EXPECT_EQ(o.mem_file_owner(P, 4), P);
+  EXPECT_EQ(o.mem_file_owner(P, 5), 123);
+  EXPECT_EQ(o.target(P, 6), 1);
+  EXPECT_EQ(o.mem_file_owner(200, 7), P);
+  EXPECT_EQ(o.mem_file_owner(200, 9), 0);   // directory unknown: a divergence if written
+  EXPECT_EQ(o.mem_file_owner(200, 10), 0);  // "..": not resolved lexically
+  EXPECT_EQ(o.mem_file_owner(200, 11), std::nullopt);
+}
+
+// fchdir to a directory the program opened; threads (CLONE_FS) share the
+// working directory, a process made with unshare(CLONE_FS) stops sharing.
+TEST(OutputFds, WorkingDirectoryFollowsFchdirAndCloneFs) {
+  OutputFds o;
+  o.set_start_cwd("/");
+  Event dir = open_call(P, "/proc/123", 3);
+  dir.args[2] = O_RDONLY | O_DIRECTORY;
+  o.apply(dir, P);
+  o.on_new_task(P, 101, true, true);
+  o.on_new_task(P, 102, true, true);
+  o.apply(call(102, SYS_unshare, {CLONE_FS}, 0), 102);
+  o.apply(call(101, SYS_fchdir, {3}, 0), 101);
+  o.apply(open_call(P, "mem", 4), P);
+  o.apply(open_call(102, "mem", 5), 102);
+  EXPECT_EQ(o.mem_file_owner(P, 4), 123);
+  EXPECT_EQ(o.mem_file_owner(P, 5), std::nullopt);  // /mem
 }
 
 }  // namespace
