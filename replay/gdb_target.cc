@@ -820,7 +820,9 @@ Trap ReplayTarget::classify(const DebugTask& t) {
       // that the replay goes on and every run counts the hit at the same
       // place, after the access as on x86_64.
       if (kWatchStopsBeforeAccess && mode_ == Mode::kSeek) {
-        if (!step_over_access(t.real)) return {};
+        // A faulting access would trap again and again: stop instead.
+        if (!step_over_access(t.real))
+          throw Divergence("a watched access did not complete in one step at " + regs.describe());
         r.regs.read(t.real);
       }
     }
