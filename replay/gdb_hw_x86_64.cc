@@ -43,11 +43,11 @@ TrapCause decode_trap(pid_t tid, const siginfo_t& si, const Regs& regs) {
   return c;
 }
 
-int hw_watch_slots() { return 3; }
+int hw_watch_slots(pid_t) { return 3; }
 
 bool arm_hw_watches(pid_t tid, const std::vector<HwWatch>& watches) {
   constexpr unsigned long kOurBits = 0xfff000fc;  // L1-3, G1-3, RW/LEN 1-3
-  if (watches.size() > static_cast<size_t>(hw_watch_slots())) return false;
+  if (watches.size() > static_cast<size_t>(hw_watch_slots(tid))) return false;
   errno = 0;
   long peeked = ptrace(PTRACE_PEEKUSER, tid, dr_offset(7), nullptr);
   unsigned long dr7 = static_cast<unsigned long>(peeked);

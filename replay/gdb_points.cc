@@ -129,10 +129,10 @@ void SoftBreakpoints::restore_in(pid_t pid) const {
 
 // ---- watchpoints ----
 
-bool Watchpoints::add(int type, uint64_t addr, int len) {
+bool Watchpoints::add(int type, uint64_t addr, int len, int max_slots) {
   if (len <= 0 || (type != 2 && type != 4)) return false;
   watches_.push_back(Watch{type, addr, len});
-  if (slots().size() <= static_cast<size_t>(hw_watch_slots())) {
+  if (slots().size() <= static_cast<size_t>(max_slots)) {
     gen_++;
     return true;
   }

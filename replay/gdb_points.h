@@ -56,8 +56,9 @@ class SoftBreakpoints {
 class Watchpoints {
  public:
   // gdb's Z2 (write) / Z4 (access) on [addr, addr+len): split into aligned
-  // 1/2/4/8-byte slots. False if they do not fit in the watch registers.
-  bool add(int type, uint64_t addr, int len);
+  // 1/2/4/8-byte slots. False if they do not fit in the `max_slots` watch
+  // registers.
+  bool add(int type, uint64_t addr, int len, int max_slots);
   bool remove(int type, uint64_t addr, int len);
   // Programs the watch registers of one thread (none if !on).
   bool arm(pid_t tid, bool on) const;

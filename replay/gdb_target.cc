@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -134,6 +135,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   bool counting_hits() const;
   bool counting_steps() const;
   void prepare(bool sync_breakpoints);
+  bool step_over_access(pid_t real);
   void begin_step_over(pid_t tid, uint64_t addr);
   void end_step_over();
 
@@ -546,7 +548,8 @@ void ReplayTarget::found_from() {
     next.n = count_;
   } else if (count_) {
     next = Goal{Goal::kHit, {}, count_};
-    next.step_back = last_watch_;
+    // arm64: gdb steps back over the access itself (gdb_hw.h).
+    next.step_back = last_watch_ && !kWatchStopsBeforeAccess;
   } else {
     next = Goal{Goal::kStart};
     next.reason = "replaylog:begin;";
@@ -559,6 +562,19 @@ void ReplayTarget::lost() {
   Goal g{Goal::kStart};
   g.reason = "replaylog:begin;";
   throw Restart{g};
+}
+
+// One instruction of a thread held at a watchpoint trap, with its watch
+// registers off: the access the watchpoint stopped before.
+bool ReplayTarget::step_over_access(pid_t real) {
+  if (!watches_.arm(real, false)) return false;
+  int st = 0;
+  pid_t w = -1;
+  if (ptrace(PTRACE_SINGLESTEP, real, nullptr, nullptr) == 0)
+    while ((w = waitpid(real, &st, __WALL)) < 0 && errno == EINTR) {
+    }
+  bool stepped = w == real && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTRAP;
+  return watches_.arm(real, true) && stepped;
 }
 
 void ReplayTarget::begin_step_over(pid_t tid, uint64_t addr) {
@@ -800,6 +816,15 @@ Trap ReplayTarget::classify(const DebugTask& t) {
     if (auto why = watches_.hit(cause)) {
       r.kind = TrapKind::kWatch;
       r.reason = *why;
+      // Live, gdb steps over an arm64 hit (gdb_hw.h); seeking, rp does, so
+      // that the replay goes on and every run counts the hit at the same
+      // place, after the access as on x86_64.
+      if (kWatchStopsBeforeAccess && mode_ == Mode::kSeek) {
+        // A faulting access would trap again and again: stop instead.
+        if (!step_over_access(t.real))
+          throw Divergence("a watched access did not complete in one step at " + regs.describe());
+        r.regs.read(t.real);
+      }
     }
   }
   if (r.kind == TrapKind::kNone && cause.step && stepping(t.rec)) r.kind = TrapKind::kStep;
@@ -866,8 +891,9 @@ bool ReplayTarget::write_memory(uint64_t addr, const std::string& bytes) {
 int ReplayTarget::insert_point(int type, uint64_t addr, int len) {
   if (type == 0) return bps_.add_user(mem_pid(), addr) ? 1 : -1;
   if (type != 2 && type != 4) return 0;  // gdb emulates read watchpoints with access ones
-  if (hw_watch_slots() == 0) return 0;   // none: gdb watches in software
-  if (!watches_.add(type, addr, len)) return -1;
+  int slots = hw_watch_slots(mem_pid());
+  if (slots == 0) return 0;  // none: gdb watches in software
+  if (!watches_.add(type, addr, len, slots)) return -1;
   prepare(false);
   return 1;
 }

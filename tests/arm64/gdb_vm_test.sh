@@ -5,9 +5,12 @@
 # gdb-multiarch on the host single-steps at the start, breaks in check(),
 # goes back to the start and forward again, prints the secret, shows the
 # backtrace, single-steps forwards and back, continues to the end of the recording, goes back
-# with reverse-continue to the same breakpoint and the same secret, and lets
-# the replay finish. Needs its own boot (~1-3 min under TCG), not the whole
-# arm64_vm run.
+# with reverse-continue to the same breakpoint and the same secret, watches
+# the global check_secret writes (a hardware watchpoint, NT_ARM_HW_WATCH):
+# reverse-continue to the write seen backwards (stopped on the store, the old
+# value back), continue through it forwards, a read watchpoint on the read in
+# main, and lets the replay finish. Needs its own boot (~1-3 min under TCG),
+# not the whole arm64_vm run.
 #
 # usage: gdb_vm_test.sh --build HOST_BUILD_DIR [--keep]
 # Exit 77 (skipped) if a tool is missing, unless CI=true: then 1.
@@ -105,6 +108,16 @@ reverse-continue
 print secret
 info registers pc
 print \$v0.d.u[0] == \$v0.d.u[0]
+watch last_secret
+reverse-continue
+print last_secret
+x/i \$pc
+continue
+print last_secret
+continue
+rwatch last_secret
+continue
+delete
 continue
 continue
 GDB
@@ -131,6 +144,8 @@ assert_in_order() {
     after=$((after + n))
   done
 }
+# Without rp's Z2/Z3/Z4 gdb cannot insert them (it does not fall back).
+grep -q "Could not insert hardware" "$work/gdb.out" && fail "gdb could not insert a hardware watchpoint"
 status=$(guest | sed -n 's/^RP-GDB-RECORD status \([0-9]*\).*/\1/p')
 assert_in_order "$work/gdb.out" \
   "^Breakpoint 1, check \(secret=$secret\)" \
@@ -146,6 +161,20 @@ assert_in_order "$work/gdb.out" \
   "^\\\$2 = $secret\$" \
   "^pc +0x[0-9a-f]+ +0x[0-9a-f]+ <check(\+[0-9]+)?>" \
   "^\\\$3 = 1\$" \
+  "^Hardware watchpoint 2: last_secret" \
+  "^Hardware watchpoint 2: last_secret" \
+  "^Old value = $secret\$" \
+  "^New value = 0\$" \
+  "^\\\$4 = 0\$" \
+  "=> 0x[0-9a-f]+ <main\+[0-9]+>:[[:space:]]+st(l|u)?r[[:space:]]" \
+  "^Hardware watchpoint 2: last_secret" \
+  "^Old value = 0\$" \
+  "^New value = $secret\$" \
+  "^\\\$5 = $secret\$" \
+  "^Breakpoint 1, check \(secret=$secret\)" \
+  "^Hardware read watchpoint 3: last_secret" \
+  "^Hardware read watchpoint 3: last_secret" \
+  "^Value = $secret\$" \
   "^No more reverse-execution history" \
   "exited with code $(printf '0%o' "$status")\]"
 guest | grep -q "^RP-GDB-REPLAY status $status output secret=$secret\$" ||
