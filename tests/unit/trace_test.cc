@@ -382,26 +382,30 @@ TEST_F(TraceTest, MappingsTasksAndBlobsRoundTrip) {
   EXPECT_EQ(tasks[3].exit_status, 3 << 8);
 }
 
+// Events with only seq, entry_seq and tid set: the entry cursor's input.
+struct EntryRow {
+  uint64_t seq, entry;
+  int32_t tid;
+};
+template <size_t N>
+void write_entry_rows(const std::string& p, const EntryRow (&rows)[N]) {
+  TraceWriter w(p);
+  for (const auto& r : rows) {
+    Event e;
+    e.seq = r.seq;
+    e.entry_seq = r.entry;
+    e.tid = r.tid;
+    w.add_event(e);
+  }
+  w.finish();
+}
+
 // Replay brings threads into their syscalls in entry order, which differs from
 // completion order when calls overlap; events without an entry are skipped.
 TEST_F(TraceTest, NextEntryFollowsEntryOrderIndependentlyOfNext) {
   std::string p = path("t.db");
-  struct Row {
-    uint64_t seq, entry;
-    int32_t tid;
-  };
-  const Row rows[] = {{1, 2, 10}, {2, 1, 11}, {3, 0, 10}, {4, 5, 12}, {5, 3, 10}, {6, 4, 11}};
-  {
-    TraceWriter w(p);
-    for (const auto& r : rows) {
-      Event e;
-      e.seq = r.seq;
-      e.entry_seq = r.entry;
-      e.tid = r.tid;
-      w.add_event(e);
-    }
-    w.finish();
-  }
+  const EntryRow rows[] = {{1, 2, 10}, {2, 1, 11}, {3, 0, 10}, {4, 5, 12}, {5, 3, 10}, {6, 4, 11}};
+  write_entry_rows(p, rows);
   TraceReader r(p);
   // Not {1, 11, 2}: event 2's own entry, right before it (the next test).
   const std::tuple<uint64_t, int32_t, uint64_t> want[] = {
@@ -439,23 +443,9 @@ TEST_F(TraceTest, NextEntryFollowsEntryOrderIndependentlyOfNext) {
 // it does not look up each one's row; the others it still yields, in order.
 TEST_F(TraceTest, NextEntryLeavesOutEntriesRightBeforeTheirEvent) {
   std::string p = path("t.db");
-  struct Row {
-    uint64_t seq, entry;
-    int32_t tid;
-  };
   // Thread 11 enters at 3 and returns at 8, while thread 10 makes its calls.
-  const Row rows[] = {{2, 1, 10}, {5, 4, 10}, {7, 6, 10}, {8, 3, 11}, {9, 0, 10}, {11, 10, 10}};
-  {
-    TraceWriter w(p);
-    for (const auto& r : rows) {
-      Event e;
-      e.seq = r.seq;
-      e.entry_seq = r.entry;
-      e.tid = r.tid;
-      w.add_event(e);
-    }
-    w.finish();
-  }
+  const EntryRow rows[] = {{2, 1, 10}, {5, 4, 10}, {7, 6, 10}, {8, 3, 11}, {9, 0, 10}, {11, 10, 10}};
+  write_entry_rows(p, rows);
   TraceReader r(p);
   uint64_t entry = 0, seq = 0;
   int32_t tid = 0;
