@@ -333,8 +333,14 @@ TraceReader::TraceReader(const std::string& path, bool validate, bool allow_cut)
   // by name (trace_recover.h).
   RecoveredTrace source(path);
   db_ = std::make_unique<sql::Db>(source.path(), SQLITE_OPEN_READONLY, path);
+  // Not PRAGMA quick_check, which walks the whole file (as long as reading
+  // the events): SQLite checks each page it reads as it loads it (with
+  // cell_size_check, every cell's extent too) and fails the read, and the
+  // reader validates every field it uses (docs/security.md). rp check runs
+  // quick_check (structure_problems). Reading the schema here makes a file
+  // that is not SQLite fail at open.
   try {
-    db_->exec("PRAGMA quick_check");
+    db_->exec("PRAGMA cell_size_check=ON; SELECT count(*) FROM sqlite_schema");
   } catch (const Error& e) {
     throw Error(path + ": not a usable rp trace (" + e.what() + ")");
   }
@@ -452,6 +458,15 @@ std::vector<Mapping> TraceReader::mappings() {
   return out;
 }
 
+std::vector<std::string> TraceReader::structure_problems() {
+  // Its findings are result rows, not errors: "ok", or one row per problem.
+  sql::Stmt st(*db_, "PRAGMA quick_check(10)");
+  std::vector<std::string> out;
+  while (st.step())
+    if (std::string row = st.text(0); row != "ok") out.push_back("SQLite: " + printable(row, 200));
+  return out;
+}
+
 void TraceReader::verify_blobs() {
   sql::Stmt st(*db_, "SELECT id FROM blobs");
   while (st.step()) blob(st.i64(0));
@@ -536,8 +551,13 @@ std::string TraceReader::event_columns() {
 void TraceReader::rewind() {
   events_ = std::make_unique<sql::Stmt>(
       *db_, ("SELECT " + event_columns() + " FROM events ORDER BY seq").c_str());
+  // Not the entries right before their own event (entry_is_own): those come
+  // with the event. The condition reads only the index (entry_seq, and seq,
+  // the rowid), so SQLite looks up a row's tid in the table only for the
+  // entries it yields: for one thread's calls, none.
   entries_ = std::make_unique<sql::Stmt>(
-      *db_, "SELECT entry_seq,tid,seq FROM events WHERE entry_seq IS NOT NULL ORDER BY entry_seq");
+      *db_, "SELECT entry_seq,tid,seq FROM events WHERE entry_seq IS NOT NULL"
+            " AND (entry_seq <> seq - 1 OR entry_seq = 0) ORDER BY entry_seq");
   mem_ = std::make_unique<sql::Stmt>(
       *db_, "SELECT seq,addr,size,input,data,blob FROM mem ORDER BY seq, rowid");
   mem_pending_ = mem_->step();
@@ -601,12 +621,18 @@ std::vector<Event> TraceReader::events_where(const std::string& condition) {
 }
 
 std::vector<Event> TraceReader::syscalls_with(const std::vector<int64_t>& nrs) {
-  return events_where("kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) +
-                      " AND nr IN (" + sql_list(nrs, [](int64_t nr) { return nr; }) + ")");
+  return syscalls_with_or_kinds(nrs, {});
 }
 
 std::vector<Event> TraceReader::events_of_kinds(const std::vector<EventKind>& kinds) {
-  return events_where("kind IN (" +
+  return syscalls_with_or_kinds({}, kinds);
+}
+
+std::vector<Event> TraceReader::syscalls_with_or_kinds(const std::vector<int64_t>& nrs,
+                                                       const std::vector<EventKind>& kinds) {
+  return events_where("(kind=" + std::to_string(static_cast<int>(EventKind::kSyscall)) +
+                      " AND nr IN (" + sql_list(nrs, [](int64_t nr) { return nr; }) +
+                      ")) OR kind IN (" +
                       sql_list(kinds, [](EventKind k) { return static_cast<int>(k); }) + ")");
 }
 

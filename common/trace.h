@@ -128,6 +128,11 @@ class TraceWriter {
   std::set<std::string> files_;
 };
 
+// Whether e's syscall entry is the position right before e (nothing was
+// recorded in between): TraceReader::next_entry leaves such entries out, and
+// the event carries it (entry_seq, tid, seq).
+inline bool entry_is_own(const Event& e) { return e.entry_seq && e.entry_seq + 1 == e.seq; }
+
 class TraceReader {
  public:
   // Throws rp::Error with a one-line reason if the file is not a usable trace:
@@ -150,11 +155,17 @@ class TraceReader {
   std::vector<StoredFile> files();
   std::string blob(int64_t id);
   void verify_blobs();  // throws if any blob's bytes do not match its hash
+  // What SQLite's PRAGMA quick_check finds in the file's structure (pages,
+  // cells, row order, NOT NULL), one line each; empty if nothing. A walk of
+  // the whole file: rp check's, not every open's.
+  std::vector<std::string> structure_problems();
   int64_t count(const char* table);
   // Streams events in seq order; false at the end.
   bool next(Event& e);
   // Streams syscall entries in entry_seq order (a second, independent cursor):
-  // replay brings threads into their syscalls in this order.
+  // replay brings threads into their syscalls in this order. Except the
+  // entries right before their own event (entry_is_own), which are read
+  // with the event instead: most calls of most programs.
   bool next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq);
   // One event by seq, with its memory (random access, independent of next()).
   Event event_at(uint64_t seq);
@@ -163,6 +174,10 @@ class TraceReader {
   std::vector<Event> syscalls_with(const std::vector<int64_t>& nrs);
   // The events of these kinds (signals, preemptions...), likewise.
   std::vector<Event> events_of_kinds(const std::vector<EventKind>& kinds);
+  // Both in one scan (each scan of a large trace costs about as much as the
+  // other reads of the replay's start together).
+  std::vector<Event> syscalls_with_or_kinds(const std::vector<int64_t>& nrs,
+                                            const std::vector<EventKind>& kinds);
   // Whether the events table has the time columns (format version 2 on).
   bool has_times();
   void rewind();

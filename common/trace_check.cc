@@ -435,6 +435,7 @@ std::vector<std::string> check_trace(const std::string& path, bool* fatal) {
   auto problems = check_trace_header(r, &header_fatal);
   if (fatal) *fatal = header_fatal;
   if (header_fatal) return problems;
+  for (auto& p : r.structure_problems()) problems.push_back(std::move(p));
   for (auto& p : check_trace_rows(r)) problems.push_back(std::move(p));
   return problems;
 }

@@ -37,9 +37,13 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   Task& t = it->second;
   if (t.state == State::kAtSyscall || entry.of < now.seq) return true;
   if (agent_will_answer(entry.of)) return true;  // the agent ran it already
-  Event placeholder = now;
-  placeholder.seq = entry.of;
-  reach_syscall(t, placeholder);
+  if (entry.of == now.seq) {
+    reach_syscall(t, now);  // its own entry: no copy of the event's bytes
+  } else {
+    Event placeholder = now;
+    placeholder.seq = entry.of;
+    reach_syscall(t, placeholder);
+  }
   if (t.state != State::kAtSyscall) return true;  // the agent answered it
   // A fork's child may act before its parent's fork returns (always, for
   // vfork): create the child as soon as the parent enters the call. And a

@@ -26,9 +26,11 @@ class EntryScheduler {
 
   explicit EntryScheduler(Source next);
   // Before the event `seq`: first the entries that waited for their thread,
-  // then those recorded before `seq`, in order. An entry whose thread does
-  // not exist yet waits for a later call.
-  void enter_before(uint64_t seq, const EntryFn& enter);
+  // then those recorded before `seq`, in order, then `own`, the event's own
+  // entry when the source leaves it out (it is right before the event, so
+  // after all the others). An entry whose thread does not exist yet waits
+  // for a later call.
+  void enter_before(uint64_t seq, const EntryFn& enter, const SyscallEntry* own = nullptr);
   size_t waiting() const { return deferred_.size(); }
 
  private:

@@ -183,11 +183,13 @@ int Replayer::run() {
   entries_ = &entries;
   current_ = &e;
   agent_setup();
+  const EntryScheduler::EntryFn enter = [&](const SyscallEntry& s) { return enter_syscall(s, e); };
   while (next_event(e)) {
     events_++;
     seq_ = e.seq;
     notify(ReplayStop::kBeforeEvent, e.tid, 0, &e);
-    entries.enter_before(e.seq, [&](const SyscallEntry& s) { return enter_syscall(s, e); });
+    const SyscallEntry own{e.entry_seq, e.tid, e.seq};
+    entries.enter_before(e.seq, enter, entry_is_own(e) ? &own : nullptr);
     if (e.kind == EventKind::kSyscall) agent_->n_syscalls++;
     dispatch(e);
     if (progress_) progress_->step(events_);

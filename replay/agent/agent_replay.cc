@@ -91,6 +91,61 @@ bool is_write_call(int64_t nr) {
          nr == SYS_copy_file_range;
 }
 
+// The address ranges the recording named, the words its ptrace poked and its
+// asynchronous points: never places for the agent or a patch.
+void note_recorded_places(const std::vector<Event>& events, AgentState& st) {
+  uint64_t brk_lo = ~0ULL, brk_hi = 0, shm_max = 0;
+  for (const Event& e : events)
+    if (e.kind == EventKind::kSyscall && e.nr == SYS_shmget)
+      shm_max = std::max(shm_max, clamp_len(e.args[1]));
+  shm_max = std::max(shm_max, uint64_t{1} << 30);
+  auto add = [&](uint64_t a, uint64_t n) {
+    if (n) st.avoid.push_back({a, a + clamp_len(n)});
+  };
+  for (const Event& e : events) {
+    if (e.kind != EventKind::kSyscall) {
+      SignalExtra x{};
+      if (e.extra.size() < sizeof x) continue;
+      std::memcpy(&x, e.extra.data(), sizeof x);
+      Regs r;
+      std::memcpy(&r.raw, x.regs, sizeof r.raw);
+      st.point_ips.insert(r.ip());
+      continue;
+    }
+    bool ok = !syscall_failed(e.ret);
+    uint64_t ret = static_cast<uint64_t>(e.ret);
+    switch (e.nr) {
+      case SYS_shmget: break;
+      case SYS_ptrace:
+        if (emulated_ptrace_changes_tracee(e) &&
+            (e.args[0] == PTRACE_POKETEXT || e.args[0] == PTRACE_POKEDATA))
+          st.poked.push_back({e.args[2], e.args[2] + sizeof(uint64_t)});
+        break;
+      case SYS_mmap:
+        if (ok) add(ret, e.args[1]);
+        if (e.args[0]) add(e.args[0], e.args[1]);
+        break;
+      case SYS_mremap:
+        add(e.args[0], e.args[1]);
+        if (ok) add(ret, e.args[2]);
+        if (e.args[4]) add(e.args[4], e.args[2]);
+        break;
+      case SYS_brk:
+        for (uint64_t v : {e.args[0], ret})
+          if (v) brk_lo = std::min(brk_lo, v), brk_hi = std::max(brk_hi, v);
+        break;
+      case SYS_shmat:
+        if (ok) add(ret, shm_max);
+        if (e.args[1]) add(e.args[1], shm_max);
+        break;
+      case SYS_shmdt: add(e.args[0], shm_max); break;
+      case SYS_process_madvise: break;  // ranges in an iovec: nothing of the agent's is named there
+      default: add(e.args[0], e.args[1]); break;
+    }
+  }
+  if (brk_lo < brk_hi) add(brk_lo, brk_hi - brk_lo);
+}
+
 }  // namespace
 
 // ---- setup, stepping the main loop ----
@@ -123,55 +178,14 @@ void Replayer::agent_setup() {
   if (has_snapshot(trace_))
     return agent_unusable("the trace starts from a snapshot (rp record -p)");
   st.on = true;
-  uint64_t brk_lo = ~0ULL, brk_hi = 0, shm_max = 0;
-  for (const Event& e : trace_.syscalls_with({SYS_shmget}))
-    shm_max = std::max(shm_max, clamp_len(e.args[1]));
-  shm_max = std::max(shm_max, uint64_t{1} << 30);
-  auto add = [&](uint64_t a, uint64_t n) {
-    if (n) st.avoid.push_back({a, a + clamp_len(n)});
-  };
-  for (const Event& e : trace_.syscalls_with(
-           {SYS_mmap, SYS_munmap, SYS_mremap, SYS_mprotect, SYS_madvise, SYS_brk, SYS_shmat,
-            SYS_shmdt, SYS_pkey_mprotect, SYS_mlock, SYS_munlock, SYS_mlock2, SYS_msync,
-            SYS_remap_file_pages, SYS_mincore, SYS_process_madvise})) {
-    bool ok = !syscall_failed(e.ret);
-    uint64_t ret = static_cast<uint64_t>(e.ret);
-    switch (e.nr) {
-      case SYS_mmap:
-        if (ok) add(ret, e.args[1]);
-        if (e.args[0]) add(e.args[0], e.args[1]);
-        break;
-      case SYS_mremap:
-        add(e.args[0], e.args[1]);
-        if (ok) add(ret, e.args[2]);
-        if (e.args[4]) add(e.args[4], e.args[2]);
-        break;
-      case SYS_brk:
-        for (uint64_t v : {e.args[0], ret})
-          if (v) brk_lo = std::min(brk_lo, v), brk_hi = std::max(brk_hi, v);
-        break;
-      case SYS_shmat:
-        if (ok) add(ret, shm_max);
-        if (e.args[1]) add(e.args[1], shm_max);
-        break;
-      case SYS_shmdt: add(e.args[0], shm_max); break;
-      case SYS_process_madvise: break;  // ranges in an iovec: nothing of the agent's is named there
-      default: add(e.args[0], e.args[1]); break;
-    }
-  }
-  if (brk_lo < brk_hi) add(brk_lo, brk_hi - brk_lo);
-  for (const Event& e : trace_.syscalls_with({SYS_ptrace}))
-    if (emulated_ptrace_changes_tracee(e) &&
-        (e.args[0] == PTRACE_POKETEXT || e.args[0] == PTRACE_POKEDATA))
-      st.poked.push_back({e.args[2], e.args[2] + sizeof(uint64_t)});
-  for (const Event& e : trace_.events_of_kinds({EventKind::kSignal, EventKind::kPreempt})) {
-    SignalExtra x{};
-    if (e.extra.size() < sizeof x) continue;
-    std::memcpy(&x, e.extra.data(), sizeof x);
-    Regs r;
-    std::memcpy(&r.raw, x.regs, sizeof r.raw);
-    st.point_ips.insert(r.ip());
-  }
+  // One scan of the events for all the calls and points the agent avoids.
+  note_recorded_places(
+      trace_.syscalls_with_or_kinds(
+          {SYS_shmget, SYS_ptrace, SYS_mmap, SYS_munmap, SYS_mremap, SYS_mprotect, SYS_madvise,
+           SYS_brk, SYS_shmat, SYS_shmdt, SYS_pkey_mprotect, SYS_mlock, SYS_munlock, SYS_mlock2,
+           SYS_msync, SYS_remap_file_pages, SYS_mincore, SYS_process_madvise},
+          {EventKind::kSignal, EventKind::kPreempt}),
+      st);
 }
 
 void Replayer::agent_unusable(const std::string& why) {

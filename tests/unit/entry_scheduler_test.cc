@@ -78,5 +78,21 @@ TEST(EntryScheduler, AThreadCreatedByAnEarlierEntryOfTheSameBatchIsEnteredAtOnce
   EXPECT_EQ(s.waiting(), 0u);
 }
 
+TEST(EntryScheduler, TheEventsOwnEntryGoesLastAndWaitsLikeTheOthers) {
+  // Event 5's own entry (4) is not in the source: it comes with the event.
+  EntryScheduler s(from({{1, 10, 9}, {3, 11, 8}}));
+  Log log{{10}, {}};
+  const SyscallEntry own{4, 12, 5};
+  s.enter_before(5, log.fn(), &own);
+  EXPECT_EQ(log.entered, (std::vector<uint64_t>{9}));
+  EXPECT_EQ(s.waiting(), 2u);  // 11's and 12's threads do not exist yet
+  log.threads.insert(11);
+  log.threads.insert(12);
+  const SyscallEntry own2{6, 10, 7};
+  s.enter_before(7, log.fn(), &own2);
+  EXPECT_EQ(log.entered, (std::vector<uint64_t>{9, 8, 5, 7}));
+  EXPECT_EQ(s.waiting(), 0u);
+}
+
 }  // namespace
 }  // namespace rp

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -12,6 +13,7 @@
 #include "blob.h"
 #include "error.h"
 #include "trace.h"
+#include "trace_check.h"
 
 namespace fs = std::filesystem;
 
@@ -380,29 +382,34 @@ TEST_F(TraceTest, MappingsTasksAndBlobsRoundTrip) {
   EXPECT_EQ(tasks[3].exit_status, 3 << 8);
 }
 
+// Events with only seq, entry_seq and tid set: the entry cursor's input.
+struct EntryRow {
+  uint64_t seq, entry;
+  int32_t tid;
+};
+template <size_t N>
+void write_entry_rows(const std::string& p, const EntryRow (&rows)[N]) {
+  TraceWriter w(p);
+  for (const auto& r : rows) {
+    Event e;
+    e.seq = r.seq;
+    e.entry_seq = r.entry;
+    e.tid = r.tid;
+    w.add_event(e);
+  }
+  w.finish();
+}
+
 // Replay brings threads into their syscalls in entry order, which differs from
 // completion order when calls overlap; events without an entry are skipped.
 TEST_F(TraceTest, NextEntryFollowsEntryOrderIndependentlyOfNext) {
   std::string p = path("t.db");
-  struct Row {
-    uint64_t seq, entry;
-    int32_t tid;
-  };
-  const Row rows[] = {{1, 2, 10}, {2, 1, 11}, {3, 0, 10}, {4, 5, 12}, {5, 3, 10}, {6, 4, 11}};
-  {
-    TraceWriter w(p);
-    for (const auto& r : rows) {
-      Event e;
-      e.seq = r.seq;
-      e.entry_seq = r.entry;
-      e.tid = r.tid;
-      w.add_event(e);
-    }
-    w.finish();
-  }
+  const EntryRow rows[] = {{1, 2, 10}, {2, 1, 11}, {3, 0, 10}, {4, 5, 12}, {5, 3, 10}, {6, 4, 11}};
+  write_entry_rows(p, rows);
   TraceReader r(p);
+  // Not {1, 11, 2}: event 2's own entry, right before it (the next test).
   const std::tuple<uint64_t, int32_t, uint64_t> want[] = {
-      {1, 11, 2}, {2, 10, 1}, {3, 10, 5}, {4, 11, 6}, {5, 12, 4}};
+      {2, 10, 1}, {3, 10, 5}, {4, 11, 6}, {5, 12, 4}};
   Event e;
   ASSERT_TRUE(r.next(e));  // the event cursor does not disturb the entry cursor
   EXPECT_EQ(e.seq, 1u);
@@ -428,7 +435,30 @@ TEST_F(TraceTest, NextEntryFollowsEntryOrderIndependentlyOfNext) {
   ASSERT_TRUE(r.next(e));
   EXPECT_EQ(e.seq, 1u);
   ASSERT_TRUE(r.next_entry(entry, tid, seq));
-  EXPECT_EQ(entry, 1u);
+  EXPECT_EQ(entry, 2u);
+}
+
+// One thread's calls: each entry is right before its event. The entry cursor
+// leaves those out (replay takes them from the event, entry_is_own), so that
+// it does not look up each one's row; the others it still yields, in order.
+TEST_F(TraceTest, NextEntryLeavesOutEntriesRightBeforeTheirEvent) {
+  std::string p = path("t.db");
+  // Thread 11 enters at 3 and returns at 8, while thread 10 makes its calls.
+  const EntryRow rows[] = {{2, 1, 10}, {5, 4, 10}, {7, 6, 10}, {8, 3, 11}, {9, 0, 10}, {11, 10, 10}};
+  write_entry_rows(p, rows);
+  TraceReader r(p);
+  uint64_t entry = 0, seq = 0;
+  int32_t tid = 0;
+  ASSERT_TRUE(r.next_entry(entry, tid, seq));
+  EXPECT_EQ(entry, 3u);
+  EXPECT_EQ(tid, 11);
+  EXPECT_EQ(seq, 8u);
+  EXPECT_FALSE(r.next_entry(entry, tid, seq));
+  std::vector<uint64_t> own;
+  Event e;
+  while (r.next(e))
+    if (entry_is_own(e)) own.push_back(e.seq);
+  EXPECT_EQ(own, (std::vector<uint64_t>{2, 5, 7, 11}));  // not 8 (entered at 3) nor 9 (no entry)
 }
 
 TEST_F(TraceTest, WriterReplacesAnExistingFile) {
@@ -519,6 +549,28 @@ TEST_F(TraceTest, TruncatedTraceNeverReadsAsValid) {
         Error)
         << "cut to " << frac;
   }
+}
+
+// Damage only a walk of the whole file finds (here a NULL in a NOT NULL
+// column of a table replay never reads): rp check lists what SQLite's
+// quick_check reports. Opening stays cheap: replay does not walk the file.
+TEST_F(TraceTest, CheckListsWhatSqliteQuickCheckFinds) {
+  std::string p = write_sample_trace("t.db");
+  const std::string want = "SQLite: NULL value in event_kinds.name";
+  auto before = check_trace(p);  // (the sample lacks a real recording's meta)
+  EXPECT_EQ(std::count(before.begin(), before.end(), want), 0);
+  const std::string def = "CREATE TABLE event_kinds(kind INTEGER PRIMARY KEY, name TEXT NOT NULL)";
+  auto set_def = [&](const std::string& sql) {
+    sql_exec(p, "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql='" + sql +
+                    "' WHERE name='event_kinds'");
+  };
+  set_def("CREATE TABLE event_kinds(kind INTEGER PRIMARY KEY, name TEXT)");
+  sql_exec(p, "UPDATE event_kinds SET name=NULL WHERE kind=3");
+  set_def(def);
+  ASSERT_NO_THROW(TraceReader{p});
+  auto after = check_trace(p);
+  EXPECT_EQ(std::count(after.begin(), after.end(), want), 1);
+  EXPECT_EQ(after.size(), before.size() + 1);
 }
 
 TEST_F(TraceTest, RejectsWrongFormatVersion) {
