@@ -3,7 +3,8 @@
 # the parent (gdb's default), the child is detached and runs without the
 # breakpoints, which gdb puts back at `vforkdone`: a breakpoint in the
 # parent after the vfork stops there. Following the child, gdb follows its
-# exec into the new program and stops in exec_child() by name.
+# exec into the new program and stops in exec_child() by name; the parent,
+# detached then, runs on without the breakpoint gdb set in after_vfork.
 . "$(dirname "$0")/gdb_lib.sh"
 
 record vf "$SAMPLES/sample_vfork_exec"
@@ -30,6 +31,7 @@ assert_absent "$TMP/vf.gdb.out" "exec_child|SIGTRAP|SIGSTOP|rp: replay diverged"
 cat >"$TMP/child.gdb" <<'EOF2'
 set follow-fork-mode child
 break exec_child
+break after_vfork
 continue
 bt
 info inferiors
