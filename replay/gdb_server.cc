@@ -291,7 +291,7 @@ std::string GdbServer::thread_id(pid_t tid) {
   return b;
 }
 
-// "T05...;thread:TID;" -> "...thread:pPID.TID;" (and fork:), for multiprocess.
+// "T05...;thread:TID;" -> "...thread:pPID.TID;" (and fork:, vfork:), for multiprocess.
 std::string GdbServer::with_processes(const std::string& reply) {
   if (!multiprocess_ || reply.empty() || reply[0] != 'T') return reply;
   std::string out = reply.substr(0, 3);
@@ -303,7 +303,7 @@ std::string GdbServer::with_processes(const std::string& reply) {
       break;
     }
     std::string key = reply.substr(at, colon - at), value = reply.substr(colon + 1, end - colon - 1);
-    if (key == "thread" || key == "fork") value = thread_id(static_cast<pid_t>(parse_hex(value)));
+    if (key == "thread" || key == "fork" || key == "vfork") value = thread_id(static_cast<pid_t>(parse_hex(value)));
     out += key + ":" + value + ";";
     at = end + 1;
   }
@@ -313,7 +313,7 @@ std::string GdbServer::with_processes(const std::string& reply) {
 // A Z/z packet for a process gdb does not debug here (a fork child it
 // detaches): that process runs without breakpoints anyway.
 bool GdbServer::other_process(pid_t tid) {
-  return multiprocess_ && tid > 0 && b_.process_of(tid) != b_.process_of(b_.current_thread());
+  return multiprocess_ && tid > 0 && !b_.in_debugged_memory(tid);
 }
 
 std::optional<GdbResume> GdbServer::handle(const std::string& p) {
@@ -436,10 +436,12 @@ std::string GdbServer::query_packet(const std::string& p) {
     fork_events_ = offer_fork_events_ && p.find("fork-events+") != std::string::npos &&
                    p.find("multiprocess+") != std::string::npos;
     multiprocess_ = fork_events_;
+    vfork_events_ = fork_events_ && p.find("vfork-events+") != std::string::npos;
     return std::string("PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;"
                        "qXfer:exec-file:read+;qXfer:siginfo:read+;swbreak+;vContSupported+;"
                        "ReverseContinue+;ReverseStep+;QPassSignals+") +
-           (fork_events_ ? ";multiprocess+;fork-events+" : "");
+           (fork_events_ ? ";multiprocess+;fork-events+" : "") +
+           (vfork_events_ ? ";vfork-events+" : "");
   }
   if (p == "qC") return "QC" + thread_id(b_.current_thread());
   if (p == "qfThreadInfo") {

@@ -80,6 +80,11 @@ class GdbBackend {
   // process (a fork child it follows) or PID was not the debugged one.
   virtual pid_t process_of(pid_t tid) { return tid; }
   virtual bool detach_process(pid_t) { return true; }
+  // Z/z for thread `tid` change the memory debugged here: its process is
+  // the debugged one (or a vfork child, which shares its memory).
+  virtual bool in_debugged_memory(pid_t tid) {
+    return process_of(tid) == process_of(current_thread());
+  }
 };
 
 class GdbServer {
@@ -94,6 +99,8 @@ class GdbServer {
   bool passes(int sig) const { return pass_signals_.count(sig) != 0; }  // a host signal
   // gdb asked for fork events (and thread ids with processes, pPID.TID).
   bool fork_events() const { return fork_events_; }
+  // ... and vfork events (`vfork:` then `vforkdone:` stop replies).
+  bool vfork_events() const { return vfork_events_; }
   // Whether to offer them: with them gdb also reads /proc/PID files of the
   // recorded pids on this machine and warns that it cannot, so rp offers
   // them only for traces with more than one process.
@@ -117,10 +124,11 @@ class GdbServer {
   std::string last_stop_;
   pid_t g_thread_ = 0, c_thread_ = 0;  // Hg / Hc (0: any)
   std::set<int> pass_signals_;
-  bool multiprocess_ = false, fork_events_ = false, offer_fork_events_ = true;
+  bool multiprocess_ = false, fork_events_ = false, vfork_events_ = false;
+  bool offer_fork_events_ = true;
 };
 
-// Stop replies. Thread ids in `thread:` and `fork:` are tids; serve() adds
+// Stop replies. Thread ids in `thread:`, `fork:` and `vfork:` are tids; serve() adds
 // the process (pPID.TID) when gdb uses multiprocess ids.
 std::string stop_reply(int sig, pid_t tid, const std::string& reason = "");
 std::string exit_reply(int wait_status);

@@ -34,7 +34,8 @@ namespace {
 // A point of the replay that a later run can find again: by its event,
 // thread and (in user code) registers.
 struct Position {
-  enum Kind { kNone, kStart, kBefore, kTrap, kSignal, kExiting, kExec, kFork } kind = kNone;
+  enum Kind { kNone, kStart, kBefore, kTrap, kSignal, kExiting, kExec, kFork, kVforkDone };
+  Kind kind = kNone;
   uint64_t seq = 0;
   pid_t tid = 0;
   Regs regs;             // kTrap
@@ -98,6 +99,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   std::string monitor(const std::string& command) override;
   pid_t process_of(pid_t tid) override;
   bool detach_process(pid_t pid) override;
+  bool in_debugged_memory(pid_t tid) override;
 
  private:
   enum class Mode { kSeek, kLive, kDetached };
@@ -110,6 +112,9 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   void at_exit(pid_t tid, int64_t nr);
   void at_exec(pid_t tid);
   void at_fork(pid_t tid, pid_t child);
+  void at_vfork(pid_t tid, pid_t child);
+  void at_vfork_done(pid_t tid);
+  void follow_child(pid_t child);
   void at_end(int status);
   void seek_trap(pid_t tid, const Trap& trap);
   void seek_check(Position::Kind k, pid_t tid);
@@ -125,7 +130,11 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   int finish(int code, bool quit);
 
   std::optional<DebugTask> task(pid_t rec);
-  bool in_root(const DebugTask& t) const { return t.real_tgid == root_tgid_; }
+  // The debugged process; while gdb has not chosen a side of a vfork, also
+  // the child, which shares the parent's memory (gdb follows either).
+  bool in_root(const DebugTask& t) const {
+    return t.real_tgid == root_tgid_ || (vfork_.tgid && t.real_tgid == vfork_.tgid);
+  }
   int live_root_tasks();
   pid_t mem_pid();
   Position position(Position::Kind k, pid_t tid, const Regs* regs = nullptr);
@@ -173,6 +182,11 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   pid_t process_ = 0;       // the recorded process gdb debugs (0: the first)
   bool on_fork_ = false;    // attach where process_ is forked
   pid_t fork_child_ = 0;    // the last fork event's child, for gdb to follow
+  struct {
+    pid_t parent = 0, child = 0;  // recorded tids
+    pid_t tgid = 0;               // the child's real tgid (in_root)
+    pid_t done_tid = 0;           // gdb follows the parent: `vforkdone` for it
+  } vfork_;                       // a vfork gdb was told of, until the child execs or exits
   std::map<pid_t, int> exit_statuses_;  // recorded process -> wait status
   bool forks_ = false;      // the trace has more than one process
   std::map<pid_t, pid_t> rec_tgid_;  // recorded tid -> its process
@@ -191,6 +205,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
 
 void ReplayTarget::start_run(bool rerun) {
   mode_ = Mode::kSeek;
+  vfork_ = {};
   count_ = 0;
   last_watch_ = false;
   prev_ = {};
@@ -344,6 +359,8 @@ bool ReplayTarget::on_stop(Replayer& r, const ReplayStop& s) {
     case ReplayStop::kExiting: at_exit(s.tid, s.value); break;
     case ReplayStop::kExec: at_exec(s.tid); break;
     case ReplayStop::kFork: at_fork(s.tid, static_cast<pid_t>(s.value)); break;
+    case ReplayStop::kVfork: at_vfork(s.tid, static_cast<pid_t>(s.value)); break;
+    case ReplayStop::kVforkDone: at_vfork_done(s.tid); break;
     case ReplayStop::kTaskGone:
       if (attached_ && live_root_tasks() == 0) at_end(static_cast<int>(s.value));
       break;
@@ -450,6 +467,10 @@ void ReplayTarget::at_exec(pid_t tid) {
     seek_check(Position::kExec, tid);
     return;
   }
+  // A vfork child gdb follows leaves the memory it shared: the parent's
+  // copy keeps the original code (gdb then detaches the parent).
+  auto parent = vfork_.child == tid ? task(vfork_.parent) : std::nullopt;
+  if (parent) bps_.restore_in(parent->real);
   bps_.forget_all();
   prepare(false);
   std::string reason = "exec:" + to_hex(exec_files_.path_for(t->real)) + ";";
@@ -473,6 +494,38 @@ void ReplayTarget::at_fork(pid_t tid, pid_t child) {
   snprintf(reason, sizeof reason, "fork:%x;", static_cast<unsigned>(child));
   report(stop_reply(SIGTRAP, tid, reason), position(Position::kFork, tid));
   fork_child_ = 0;
+}
+
+// A debugged process vforks: gdb (with vfork events) either detaches the
+// child at once and waits for `vforkdone` before it puts its breakpoints
+// back (it takes them out of the shared memory first), or follows the child
+// and detaches the parent when the child execs. rp removes nothing itself:
+// the memory is shared, gdb's Z/z packets say what it holds.
+void ReplayTarget::at_vfork(pid_t tid, pid_t child) {
+  auto t = task(tid);
+  auto c = task(child);
+  if (!t || !c || !in_root(*t)) return;
+  if (mode_ == Mode::kSeek) {
+    seek_check(Position::kFork, tid);
+    return;
+  }
+  if (!server_ || !server_->vfork_events()) return;
+  vfork_ = {tid, child, c->real_tgid, 0};
+  char reason[32];
+  snprintf(reason, sizeof reason, "vfork:%x;", static_cast<unsigned>(child));
+  report(stop_reply(SIGTRAP, tid, reason), position(Position::kFork, tid));
+}
+
+// The vfork parent gdb follows is back from the kernel, before it runs any
+// of its own code again.
+void ReplayTarget::at_vfork_done(pid_t tid) {
+  if (mode_ == Mode::kSeek) {
+    seek_check(Position::kVforkDone, tid);
+    return;
+  }
+  if (tid != vfork_.done_tid) return;
+  vfork_ = {};
+  report(stop_reply(SIGTRAP, tid, "vforkdone:;"), position(Position::kVforkDone, tid));
 }
 
 void ReplayTarget::at_end(int status) {
@@ -955,25 +1008,40 @@ pid_t ReplayTarget::process_of(pid_t tid) {
 }
 
 // gdb detaches one process after a fork event: the child (it runs on
-// without breakpoints), or the parent when it follows the child. From then
+// without breakpoints), or the parent when it follows the child (after a
+// vfork: once the child has exec'd). From then
 // on the child is the debugged process, also for runs from the start: they
 // attach where it is forked.
 bool ReplayTarget::detach_process(pid_t pid) {
+  if (vfork_.child && pid == process_of(vfork_.child)) {  // gdb follows the vfork parent
+    vfork_ = {vfork_.parent, 0, 0, vfork_.parent};
+    return false;
+  }
   if (pid != process_of(root_tid_)) return false;
-  auto c = fork_child_ ? task(fork_child_) : std::nullopt;
-  if (!c) return true;
+  pid_t child = fork_child_ ? fork_child_ : vfork_.child;
+  if (!child || !task(child)) return true;
+  follow_child(child);
+  return false;
+}
+
+void ReplayTarget::follow_child(pid_t child) {
   for (const auto& t : r_->debug_tasks()) {
     if (t.stopped && in_root(t)) watches_.arm(t.real, false);
     armed_.erase(t.real);
   }
-  process_ = fork_child_;
+  process_ = child;
   on_fork_ = true;
   wait_exec_ = false;
-  root_tid_ = fork_child_;
-  root_tgid_ = c->real_tgid;
-  here_ = position(Position::kStart, fork_child_);
+  root_tid_ = child;
+  root_tgid_ = task(child)->real_tgid;
+  vfork_ = {};
+  here_ = position(Position::kStart, child);
   prepare(true);
-  return false;
+}
+
+bool ReplayTarget::in_debugged_memory(pid_t tid) {
+  auto t = task(tid);
+  return t && in_root(*t);
 }
 
 void on_sigint(int) {}

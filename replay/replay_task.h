@@ -34,6 +34,7 @@ struct ReplayTask {
   int64_t nr = -1;      // at kAtSyscall
   uint64_t args[6] = {};
   int64_t fixup_ret = 0;  // kInSyscall: recorded result to set at the exit stop
+  bool in_vfork = false;  // kInSyscall in a vfork: its exit stop is the vfork's end
   uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
   bool cut_short = false;  // that clone never returned to user code (the thread was killed)
   std::optional<int> exit_status;

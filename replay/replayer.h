@@ -63,6 +63,9 @@ struct ReplayStop {
     kExiting,      // `tid` is at the entry of exit or exit_group (`value`: nr)
     kExec,         // `tid` has just exec'd a new program (after the first)
     kFork,         // `tid` has just forked (not vfork) process `value`
+    kVfork,        // `tid` is vforking process `value` (at its ptrace event stop; the
+                   // child has not run yet)
+    kVforkDone,    // `tid`, a vfork parent, is back from the kernel (its child exec'd or left)
     kTaskGone,     // `tid` has ended (`value`: its wait status)
     kEnd,          // no event is left
   };

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "exec_redirect.h"
 #include "launch.h"
@@ -487,14 +488,17 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   if ((flags & CLONE_CHILD_SETTID) && e.args[kCloneChildTidArg])
     c.mem.write(e.args[kCloneChildTidArg], tid_bytes);
   t.fixup_ret = e.ret;
-  resume_request(t, PTRACE_SYSCALL, 0);
-  t.state = State::kInSyscall;
   // A vfork parent stays in the kernel until the child execs or exits, so
-  // its exit stop is collected when its next event comes.
+  // its exit stop is collected when its next event comes. A debugger sees
+  // the vfork here, the last stop where the parent's registers are readable.
   bool vfork = flags & CLONE_VFORK;
 #if defined(SYS_vfork)
   vfork = vfork || e.nr == SYS_vfork;
 #endif
+  if (vfork) notify(ReplayStop::kVfork, t.rec, c.rec);
+  resume_request(t, PTRACE_SYSCALL, 0);
+  t.state = State::kInSyscall;
+  t.in_vfork = vfork;
   if (vfork) return;
   finish_in_syscall(t);
   if (!(flags & CLONE_THREAD) && t.state == State::kHeld) notify(ReplayStop::kFork, t.rec, c.rec);
@@ -513,6 +517,7 @@ void Replayer::finish_in_syscall(Task& t) {
   restore_call_args(t, t.regs, after);
   t.regs = after;
   t.state = State::kHeld;
+  if (std::exchange(t.in_vfork, false)) notify(ReplayStop::kVforkDone, t.rec);
 }
 
 void Replayer::execute_exit(Task& t, const Event& e) {

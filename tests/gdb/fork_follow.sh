@@ -29,10 +29,7 @@ assert_in_order "$TMP/tcp.gdb.out" \
     "^Breakpoint 1, .*close " \
     "^#1 .* in main \(\) at .*tcp_loopback.c" \
     "exited normally\]"
-if grep -E -q "child \(|Thread 2\.|SIGTRAP" "$TMP/tcp.gdb.out"; then
-    show "$TMP/tcp.gdb.out"
-    fail "the detached child stopped"
-fi
+assert_absent "$TMP/tcp.gdb.out" "child \(|Thread 2\.|SIGTRAP" "the detached child stopped"
 
 cat >"$TMP/child.gdb" <<'EOF2'
 set follow-fork-mode child

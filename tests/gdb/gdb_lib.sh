@@ -36,6 +36,14 @@ assert_in_order() {
     done
 }
 
+# assert_absent FILE REGEX MESSAGE: no line of FILE matches the extended regex.
+assert_absent() {
+    if grep -E -q -- "$2" "$1"; then
+        show "$1"
+        fail "$3"
+    fi
+}
+
 # gdb shows exit codes in octal with a leading 0: "exited with code 0112".
 gdb_exit_code() { printf '0%o' "$1"; }
 

@@ -162,7 +162,7 @@ TEST_F(Session, ForkEventsUseProcessIds) {
   auto r = replies();
   ASSERT_EQ(r.size(), 9u);
   EXPECT_NE(r[0].find(";multiprocess+;fork-events+"), std::string::npos) << r[0];
-  EXPECT_EQ(r[0].find("vfork-events+"), std::string::npos) << r[0];
+  EXPECT_NE(r[0].find(";vfork-events+"), std::string::npos) << r[0];
   EXPECT_EQ(r[1], "QCp10.10");
   EXPECT_EQ(r[2], "T05thread:p10.10;");
   EXPECT_EQ(r[3], "mp10.10,p10.2a");
@@ -176,6 +176,17 @@ TEST_F(Session, ForkEventsUseProcessIds) {
   send(frame("c"));
   server_->serve("T05fork:30;thread:2a;");
   EXPECT_NE(received().find(frame("T05fork:p30.30;thread:p10.2a;")), std::string::npos);
+  send(frame("c"));
+  server_->serve("T05vfork:30;thread:2a;");
+  EXPECT_NE(received().find(frame("T05vfork:p30.30;thread:p10.2a;")), std::string::npos);
+}
+
+TEST_F(Session, VforkEventsOnlyWhenAsked) {
+  exchange({"qSupported:multiprocess+;fork-events+"});
+  auto r = replies();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_NE(r[0].find(";fork-events+"), std::string::npos) << r[0];
+  EXPECT_EQ(r[0].find("vfork-events+"), std::string::npos) << r[0];
 }
 
 TEST_F(Session, DetachingTheDebuggedProcessEndsTheSession) {
