@@ -785,7 +785,11 @@ report_replay_micro() {
       fi
       local why
       why=$(awk -v c="$c" '$1 == "FAIL" && $2 == c {$1 = ""; $2 = ""; print; exit}' "$f" 2>/dev/null)
-      grep -q "^NOTRACE $c" "$f" 2>/dev/null && why="recording failed, nothing to replay"
+      [ -n "$why" ] && why="replay failed: $why"
+      if grep -q "^NOTRACE $c" "$f" 2>/dev/null; then
+        # --only replay without micro: there was no recording to replay.
+        if want micro; then why="recording failed, nothing to replay"; else why="not run: add micro to --only"; fi
+      fi
       local tn tr rec ratio rr
       tn=$(awk -v c="$c" '$2 == c && $1 ~ /^[0-9]+$/ {print $3}' "$f" | median)
       tr=$(awk -v c="$c" '$2 == c && $1 ~ /^[0-9]+$/ {print $4}' "$f" | median)
@@ -793,7 +797,7 @@ report_replay_micro() {
       rec=$(awk -v c="$c" '$2 == c && $4 != "NA" {print $4}' "$W/data/$exp.tsv" | median)
       rr=$(awk -v c="$c" '$2 == c && $4 != "NA" && $3 > 0 {print $4 / $3}' "$W/data/$exp.tsv" | median)
       table "| $exp | $c | $(awk -v c="$c" '$2 == c && $1 ~ /^[0-9]+$/' "$f" | wc -l) | $(fmt %.1f "$(calc_div "$tn" 1000)") | $(fmt %.1f "$(calc_div "$rec" 1000)") | $(fmt %.1f "$(calc_div "$tr" 1000)") | $(fmt %.1f "$rr") | $(fmt %.1f "$ratio") | ${why:-replay ok} |"
-      result "$name" "$c" "$ratio" x-native "replay failed: ${why:-?}"
+      result "$name" "$c" "$ratio" x-native "${why:-replay failed}"
     done
   done
   table ""
