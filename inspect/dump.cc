@@ -318,15 +318,11 @@ struct Replayed {
   ReplayEnd end;
 };
 
-// -e write= without a replay (the trace cannot be replayed here) keeps the
-// count written; -k cannot do without one.
-void replay_for_dump(const DumpOptions& o, const Filter& f, Replayed& out) {
-  bool want_written = !f.write_fds.empty() && !o.json;  // --json has no data dumps
-  if (!o.stacks && !want_written) return;
+// Throws Error when the trace cannot be replayed here.
+void replay_for_dump(const DumpOptions& o, const Filter& f, bool want_written, Replayed& out) {
   TraceReader trace(o.trace, /*validate=*/true, /*allow_cut=*/true);
-  std::string why = why_not_replayable(trace);
-  if (o.stacks && !why.empty()) throw Error("dump -k: " + why + ": stacks need a replay");
-  if (!why.empty()) return;
+  if (std::string why = why_not_replayable(trace); !why.empty())
+    throw Error(o.stacks ? "dump -k: " + why + ": stacks need a replay" : why);
   std::vector<SyscallObserver*> observers;
   std::unique_ptr<SyscallObserver> unwinder;
   if (o.stacks) {
@@ -338,14 +334,30 @@ void replay_for_dump(const DumpOptions& o, const Filter& f, Replayed& out) {
   out.end = replay_observed(trace, observers, o.stacks ? "dump -k" : "dump -e write");
 }
 
+// -k cannot do without a replay; -e write= without one (the trace cannot be
+// replayed here, or the replay failed) says so and keeps the count written.
+Replayed replay_if_needed(const DumpOptions& o, const Filter& f) {
+  Replayed out;
+  bool want_written = !f.write_fds.empty() && !o.json;  // --json has no data dumps
+  if (!o.stacks && !want_written) return out;
+  try {
+    replay_for_dump(o, f, want_written, out);
+  } catch (const Error& e) {
+    if (o.stacks) throw;
+    std::cerr << "rp: dump -e write=: " << e.what()
+              << ": without a replay, only the count written is shown\n";
+    return Replayed{};  // data read before a failure was not checked against its hash
+  }
+  return out;
+}
+
 }  // namespace
 
 int dump_main(const DumpOptions& o) {
   TraceReader r(o.trace);
   check_times_recorded(o, r);
   Filter f = parse_filter(o.exprs);  // a bad -e is said before a replay, not after
-  Replayed replayed;
-  replay_for_dump(o, f, replayed);
+  Replayed replayed = replay_if_needed(o, f);
   const std::optional<uint64_t>& stopped_at = replayed.end.stopped_at;
   Dumper d(o, r, replayed.stacks ? &*replayed.stacks : nullptr,
            replayed.written ? &*replayed.written : nullptr);

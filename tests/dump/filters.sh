@@ -60,6 +60,17 @@ sqlite3 "$TMP/noreplay.db" "INSERT OR REPLACE INTO meta VALUES ('replayable', '0
     { show "$TMP/err"; fail "rp dump -e write=3 of a trace that cannot be replayed"; }
 grep -A1 -F 'write(3, ' "$TMP/out" | grep -qF ' | (7 bytes written: rp stores only their hash' ||
     { show "$TMP/out"; fail "write=3 without a replay: the count written"; }
+assert_contains "$TMP/err" "rp: dump -e write=: $TMP/noreplay.db was captured without replay support" \
+    "why there is no replay"
+
+note "-e write=FD when the replay refuses the trace: the count written"
+cp "$db" "$TMP/lost.db"
+sqlite3 "$TMP/lost.db" "INSERT OR REPLACE INTO meta VALUES ('lost_records', '3')"
+"$RP" dump -f -e trace=write -e write=3 "$TMP/lost.db" >"$TMP/out" 2>"$TMP/err" ||
+    { show "$TMP/err"; fail "rp dump -e write=3 of a trace the replay refuses"; }
+grep -A1 -F 'write(3, ' "$TMP/out" | grep -qF ' | (7 bytes written: rp stores only their hash' ||
+    { show "$TMP/out"; fail "write=3 when the replay refuses: the count written"; }
+assert_contains "$TMP/err" "rp: dump -e write=: the recording lost 3 record(s)" "why there is no replay"
 d -e trace=write -e read=3
 grep -q ' | ' "$TMP/out" && { show "$TMP/out"; fail "read=3 reports the data written to fd 3"; }
 
