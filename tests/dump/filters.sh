@@ -53,24 +53,24 @@ assert_contains "$TMP/err" "rp: " "the divergence report"
 assert_contains "$TMP/err" "the data it sends differs from the recording" "the divergence report"
 grep -q ' | 00000' "$TMP/out" && { show "$TMP/out"; fail "bytes shown that differ from the recording"; }
 
-note "-e write=FD without a replay: the count written"
-cp "$db" "$TMP/noreplay.db"
-sqlite3 "$TMP/noreplay.db" "INSERT OR REPLACE INTO meta VALUES ('replayable', '0')"
-"$RP" dump -f -e trace=write -e write=3 "$TMP/noreplay.db" >"$TMP/out" 2>"$TMP/err" ||
-    { show "$TMP/err"; fail "rp dump -e write=3 of a trace that cannot be replayed"; }
-grep -A1 -F 'write(3, ' "$TMP/out" | grep -qF ' | (7 bytes written: rp stores only their hash' ||
-    { show "$TMP/out"; fail "write=3 without a replay: the count written"; }
-assert_contains "$TMP/err" "rp: dump -e write=: $TMP/noreplay.db was captured without replay support" \
-    "why there is no replay"
+# -e write=3 of a copy of the trace with meta KEY=VALUE, which takes its
+# replay away: the count written, and WHY on stderr.
+without_replay() {
+    local copy=$TMP/$1.db
+    cp "$db" "$copy"
+    sqlite3 "$copy" "INSERT OR REPLACE INTO meta VALUES ('$1', '$2')"
+    "$RP" dump -f -e trace=write -e write=3 "$copy" >"$TMP/out" 2>"$TMP/err" ||
+        { show "$TMP/err"; fail "rp dump -e write=3 with $1=$2"; }
+    grep -A1 -F 'write(3, ' "$TMP/out" | grep -qF ' | (7 bytes written: rp stores only their hash' ||
+        { show "$TMP/out"; fail "write=3 with $1=$2: the count written"; }
+    assert_contains "$TMP/err" "rp: dump -e write=: ${3//COPY/$copy}" "why there is no replay"
+}
 
+note "-e write=FD without a replay: the count written"
+without_replay replayable 0 "COPY was captured without replay support"
 note "-e write=FD when the replay refuses the trace: the count written"
-cp "$db" "$TMP/lost.db"
-sqlite3 "$TMP/lost.db" "INSERT OR REPLACE INTO meta VALUES ('lost_records', '3')"
-"$RP" dump -f -e trace=write -e write=3 "$TMP/lost.db" >"$TMP/out" 2>"$TMP/err" ||
-    { show "$TMP/err"; fail "rp dump -e write=3 of a trace the replay refuses"; }
-grep -A1 -F 'write(3, ' "$TMP/out" | grep -qF ' | (7 bytes written: rp stores only their hash' ||
-    { show "$TMP/out"; fail "write=3 when the replay refuses: the count written"; }
-assert_contains "$TMP/err" "rp: dump -e write=: the recording lost 3 record(s)" "why there is no replay"
+without_replay lost_records 3 "the recording lost 3 record(s)"
+
 d -e trace=write -e read=3
 grep -q ' | ' "$TMP/out" && { show "$TMP/out"; fail "read=3 reports the data written to fd 3"; }
 
