@@ -15,7 +15,9 @@
 #include "inspect/inspect.h"
 #include "inspect/json.h"
 #include "progress.h"
+#include "inspect/replay_observe.h"
 #include "inspect/stack_dump.h"
+#include "inspect/written_bytes.h"
 #include "render.h"
 #include "syscall_table.h"
 #include "trace.h"
@@ -98,15 +100,6 @@ bool is_read_like(int64_t nr) {
   switch (nr) {
     case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2:
     case SYS_recvfrom: case SYS_recvmsg:
-      return true;
-  }
-  return false;
-}
-
-bool is_write_like(int64_t nr) {
-  switch (nr) {
-    case SYS_write: case SYS_pwrite64: case SYS_writev: case SYS_pwritev: case SYS_pwritev2:
-    case SYS_sendto: case SYS_sendmsg:
       return true;
   }
   return false;
@@ -202,10 +195,12 @@ std::string json_event(const Event& e, const decode::Options& dopt, const std::s
 
 class Dumper {
  public:
-  Dumper(const DumpOptions& o, TraceReader& r, const SyscallStacks* stacks)
+  Dumper(const DumpOptions& o, TraceReader& r, const SyscallStacks* stacks,
+         const WrittenBytes* written)
       : o_(o),
         f_(parse_filter(o.exprs)),
         stacks_(stacks),
+        written_(written),
         clock_(trace_clock(r)),
         times_(o, clock_) {
     first_exec_.argv = r.list("argv");
@@ -288,14 +283,25 @@ class Dumper {
     const auto fd = static_cast<int64_t>(static_cast<int32_t>(e.args[0]));
     if (e.ret > 0 && is_read_like(e.nr) && f_.read_fds.count(fd))
       std::cout << decode::hexdump(received(e));
-    if (e.ret > 0 && is_write_like(e.nr) && f_.write_fds.count(fd))
-      std::cout << " | (" << e.ret
-                << " bytes written: rp stores only their hash, the bytes are not in the trace)\n";
+    if (e.ret > 0 && sends_to_fd(e.nr) && f_.write_fds.count(fd)) written(e);
+  }
+
+  // strace -e write=: the bytes the call wrote (its result says how many of
+  // those it was handed), as the replay found them.
+  void written(const Event& e) {
+    const std::string* sent = written_ ? written_->sent(e.seq) : nullptr;
+    if (sent) {
+      std::cout << decode::hexdump(sent->substr(0, static_cast<size_t>(e.ret)));
+      return;
+    }
+    std::cout << " | (" << e.ret
+              << " bytes written: rp stores only their hash, the bytes are not in the trace)\n";
   }
 
   const DumpOptions& o_;
   Filter f_;
   const SyscallStacks* stacks_;  // -k
+  const WrittenBytes* written_;  // -e write=, when the trace could be replayed
   decode::Options dopt_;
   decode::FirstExec first_exec_;
   LiveTasks live_;
@@ -305,15 +311,56 @@ class Dumper {
   TimeColumns times_;  // -t/-tt/-ttt, -r, -T
 };
 
+// What only a replay finds: -k's stacks, -e write='s bytes.
+struct Replayed {
+  std::optional<SyscallStacks> stacks;
+  std::optional<WrittenBytes> written;
+  ReplayEnd end;
+};
+
+// Throws Error when the trace cannot be replayed here.
+void replay_for_dump(const DumpOptions& o, const Filter& f, bool want_written, Replayed& out) {
+  TraceReader trace(o.trace, /*validate=*/true, /*allow_cut=*/true);
+  if (std::string why = why_not_replayable(trace); !why.empty())
+    throw Error(o.stacks ? "dump -k: " + why + ": stacks need a replay" : why);
+  std::vector<SyscallObserver*> observers;
+  std::unique_ptr<SyscallObserver> unwinder;
+  if (o.stacks) {
+    out.stacks.emplace();
+    unwinder = stack_observer(*out.stacks, trace, o.debug_dirs);
+    observers.push_back(unwinder.get());
+  }
+  if (want_written) observers.push_back(&out.written.emplace(f.write_fds));
+  out.end = replay_observed(trace, observers, o.stacks ? "dump -k" : "dump -e write");
+}
+
+// -k cannot do without a replay; -e write= without one (the trace cannot be
+// replayed here, or the replay failed) says so and keeps the count written.
+Replayed replay_if_needed(const DumpOptions& o, const Filter& f) {
+  Replayed out;
+  bool want_written = !f.write_fds.empty() && !o.json;  // --json has no data dumps
+  if (!o.stacks && !want_written) return out;
+  try {
+    replay_for_dump(o, f, want_written, out);
+  } catch (const Error& e) {
+    if (o.stacks) throw;
+    std::cerr << "rp: dump -e write=: " << e.what()
+              << ": without a replay, only the count written is shown\n";
+    return Replayed{};  // data read before a failure was not checked against its hash
+  }
+  return out;
+}
+
 }  // namespace
 
 int dump_main(const DumpOptions& o) {
   TraceReader r(o.trace);
   check_times_recorded(o, r);
-  parse_filter(o.exprs);  // a bad -e is said before a -k replay, not after
-  std::optional<SyscallStacks> stacks;
-  if (o.stacks) stacks = collect_syscall_stacks(o.trace, o.debug_dirs);
-  Dumper d(o, r, stacks ? &*stacks : nullptr);
+  Filter f = parse_filter(o.exprs);  // a bad -e is said before a replay, not after
+  Replayed replayed = replay_if_needed(o, f);
+  const std::optional<uint64_t>& stopped_at = replayed.end.stopped_at;
+  Dumper d(o, r, replayed.stacks ? &*replayed.stacks : nullptr,
+           replayed.written ? &*replayed.written : nullptr);
   // The state replay starts from comes before the events that follow it.
   if (o.json) {
     if (auto s = snapshot_json(r); !s.empty()) std::cout << s << "\n";
@@ -323,14 +370,14 @@ int dump_main(const DumpOptions& o) {
   Progress progress("dump", static_cast<uint64_t>(r.count("events")));
   Event e;
   for (uint64_t n = 1; r.next(e); n++) {
-    // -k after a divergence: the events replayed so far, then the report.
-    if (stacks && stacks->stopped_at && e.seq >= *stacks->stopped_at) break;
+    // After a divergence: the events replayed so far, then the report.
+    if (stopped_at && e.seq >= *stopped_at) break;
     d.print(e);
     progress.step(n);
   }
-  if (stacks && stacks->stopped_at) {
+  if (stopped_at) {
     std::cout.flush();
-    std::cerr << "rp: " << stacks->divergence << "\n";
+    std::cerr << "rp: " << replayed.end.divergence << "\n";
     return 125;
   }
   return 0;

@@ -17,7 +17,6 @@
 #include <memory>
 #include <unordered_map>
 
-#include "progress.h"
 #include "inspect/stack_debuginfo.h"
 #include "inspect/stack_modules.h"
 #include "proc_maps.h"
@@ -91,27 +90,26 @@ int on_frame(Dwfl_Frame* frame, void* arg) {
 // process, rebuilt when its mappings change (mmap, exec).
 class Unwinder : public SyscallObserver {
  public:
-  Unwinder(SyscallStacks& out, const LibraryNames& names, uint64_t events)
-      : out_(out), names_(names), progress_("dump -k", events) {}
+  Unwinder(SyscallStacks& out, TraceReader& trace, const std::vector<std::string>& debug_dirs)
+      : out_(out), dirs_(debug_dirs), dirs_scope_(&dirs_), names_(trace) {}
   ~Unwinder() override {
     for (auto& [pid, p] : procs_) dwfl_end(p.dwfl);
   }
 
-  void at_syscall_entry(uint64_t seq, pid_t rec_tid, pid_t tid, pid_t tgid) override {
+  void at_syscall_entry(const SyscallEntryStop& s) override {
     std::string why;
-    Process* p = process(tgid, NameSource{names_, names_.tgid_of(rec_tid), seq}, &why);
+    Process* p = process(s.real_tgid, NameSource{names_, names_.tgid_of(s.rec_tid), s.seq}, &why);
     std::vector<uint32_t> ids;
     if (p) {
       RootScope scope(&p->root);
       Walk w{p->dwfl, &p->root.prefix, &p->known,
              [this](std::string line) { return intern(std::move(line)); }, {}};
-      if (dwfl_getthread_frames(p->dwfl, tid, on_frame, &w) != 0 && w.ids.empty())
+      if (dwfl_getthread_frames(p->dwfl, s.real_tid, on_frame, &w) != 0 && w.ids.empty())
         why = dwfl_errmsg(-1);
       ids = std::move(w.ids);
     }
     if (ids.empty()) ids.push_back(intern(" > (no stack: " + why + ")"));
-    out_.by_seq[seq] = std::move(ids);  // a call reached once more (restarted): its last stack
-    progress_.step(++calls_);  // about one call per event: most events are syscalls
+    out_.by_seq[s.seq] = std::move(ids);  // a call reached once more (restarted): its last stack
   }
 
  private:
@@ -184,45 +182,25 @@ class Unwinder : public SyscallObserver {
   }
 
   SyscallStacks& out_;
-  const LibraryNames& names_;
+  DebugDirs dirs_;
+  DebugDirsScope dirs_scope_;  // libdwfl's callbacks find the debug directories there
+  LibraryNames names_;
   std::map<pid_t, Process> procs_;  // by real tgid
   std::unordered_map<std::string, uint32_t> ids_;
-  Progress progress_;  // the replay is most of -k's time
-  uint64_t calls_ = 0;
 };
 
 }  // namespace
 #endif  // RP_HAVE_LIBDW
 
-SyscallStacks collect_syscall_stacks(const std::string& path,
-                                     const std::vector<std::string>& debug_dirs) {
+std::unique_ptr<SyscallObserver> stack_observer(SyscallStacks& out, TraceReader& trace,
+                                                const std::vector<std::string>& debug_dirs) {
 #if !RP_HAVE_LIBDW
-  (void)path;
+  (void)out;
+  (void)trace;
   (void)debug_dirs;
   throw Error("dump -k: this build of rp has no stack unwinder (built without elfutils libdw)");
 #else
-  TraceReader trace(path, /*validate=*/true, /*allow_cut=*/true);
-  if (trace.meta_or("replayable", "1") == "0")
-    throw Error("dump -k: " + path + " was captured without replay support (rp record -p/--name "
-                "with a kernel backend): stacks need a replay");
-  std::string arch = trace.meta_or("arch", "?");
-  if (arch != kArchName)
-    throw Error("dump -k: trace was recorded on " + arch + ", this machine is " + kArchName +
-                ": stacks need a replay");
-  DebugDirs dirs(debug_dirs);
-  DebugDirsScope dirs_scope(&dirs);
-  SyscallStacks out;
-  LibraryNames names(trace);
-  Unwinder unwinder(out, names, static_cast<uint64_t>(trace.count("events")));
-  Replayer r(trace, /*quiet=*/true);
-  r.set_syscall_observer(&unwinder);
-  try {
-    r.run();
-  } catch (const Divergence& d) {
-    out.stopped_at = r.current_seq();
-    out.divergence = d.what();
-  }
-  return out;
+  return std::make_unique<Unwinder>(out, trace, debug_dirs);
 #endif
 }
 

@@ -5,11 +5,15 @@
 #pragma once
 #include <cstdint>
 #include <map>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "replayer.h"
+
 namespace rp {
+
+class TraceReader;
 
 struct SyscallStacks {
   // strace -k's lines (" > /lib/x.so(fn+0x1f) [0x2a1f]"), by event seq, for
@@ -17,17 +21,14 @@ struct SyscallStacks {
   // which holds each distinct line once (stacks repeat a lot).
   std::map<uint64_t, std::vector<uint32_t>> by_seq;
   std::vector<std::string> lines;
-  // Set when the replay diverged: the event it stopped at, and its report.
-  std::optional<uint64_t> stopped_at;
-  std::string divergence;
 };
 
-// Replays `trace` and unwinds each syscall's stack; the libraries' separate
+// An observer of the replay of `trace` (inspect/replay_observe.h) that
+// unwinds each thread at its syscalls into `out`; the libraries' separate
 // debug files are looked up in `debug_dirs` (none: /usr/lib/debug). Throws
-// Error (one `rp:` line, exit 125) if the trace cannot be replayed, a debug
-// directory cannot be opened or this build of rp has no unwinder; a
-// divergence is returned in `stopped_at`.
-SyscallStacks collect_syscall_stacks(const std::string& trace,
-                                     const std::vector<std::string>& debug_dirs);
+// Error (one `rp:` line, exit 125) if a debug directory cannot be opened or
+// this build of rp has no unwinder.
+std::unique_ptr<SyscallObserver> stack_observer(SyscallStacks& out, TraceReader& trace,
+                                                const std::vector<std::string>& debug_dirs);
 
 }  // namespace rp

@@ -85,14 +85,25 @@ class ReplayControl {
   virtual bool on_stop(Replayer& r, const ReplayStop& s) = 0;
 };
 
+// A thread stopped at the entry of recorded call `seq`: the call and its
+// arguments as its registers hold them, which the replay compares with the
+// trace (and the data it sends with the recorded hash) right after the
+// observer has seen them: a call that differs ends the replay in a divergence.
+struct SyscallEntryStop {
+  uint64_t seq = 0;
+  pid_t rec_tid = 0, real_tid = 0, real_tgid = 0;
+  int64_t nr = -1;
+  const uint64_t* args = nullptr;  // 6
+};
+
 // Sees each thread stopped at the entry of a recorded syscall, before the
-// replay emulates or runs it (`rp dump -k` unwinds the stack there). The
-// thread is in a ptrace stop of this process: its registers and memory can be
-// read; it must be left as it is.
+// replay emulates or runs it (`rp dump -k` unwinds the stack there, `rp dump
+// -e write=FD` reads the data sent). The thread is in a ptrace stop of this
+// process: its registers and memory can be read; it must be left as it is.
 class SyscallObserver {
  public:
   virtual ~SyscallObserver() = default;
-  virtual void at_syscall_entry(uint64_t seq, pid_t rec_tid, pid_t real_tid, pid_t real_tgid) = 0;
+  virtual void at_syscall_entry(const SyscallEntryStop& s) = 0;
 };
 
 struct DebugTask {

@@ -139,7 +139,8 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       t.state = State::kAtSyscall;
       if (by_agent) return agent_rewind(t);  // this call is replayed in its turn
       agent_patch_site(t, e);
-      if (syscall_observer_) syscall_observer_->at_syscall_entry(e.seq, t.rec, t.real, t.real_tgid);
+      if (syscall_observer_)
+        syscall_observer_->at_syscall_entry({e.seq, t.rec, t.real, t.real_tgid, t.nr, t.args});
       return;
     }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {

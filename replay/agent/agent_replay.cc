@@ -171,7 +171,7 @@ void Replayer::agent_setup() {
   AgentState& st = *agent_;
   const char* env = getenv("RP_AGENT");
   st.stats = getenv("RP_AGENT_STATS") != nullptr;
-  // Turned off by the user (RP_AGENT=0, a debugger, rp dump -k): nothing to
+  // Turned off by the user (RP_AGENT=0, a debugger, rp dump -k and -e write=): nothing to
   // say. arm64 has no agent at all (docs/design.md).
   if (agent_blob().empty() || (env && std::string(env) == "0") || control_ || syscall_observer_)
     return;

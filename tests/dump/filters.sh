@@ -1,5 +1,6 @@
 # rp dump's strace options: -e trace= (names, classes, negation), -e read=FD
-# hex dumps and -e write=FD, -s, -f pid prefixes, --json, and errors for bad expressions.
+# and -e write=FD hex dumps (write= by a replay, its divergence, its fallback
+# without one), -s, -f pid prefixes, --json, and errors for bad expressions.
 source "$(dirname "$0")/lib.sh"
 
 mkdir "$TMP/run" && cd "$TMP/run" || exit 1
@@ -35,11 +36,41 @@ grep -A1 -F 'read(3, "a\tb' "$TMP/out" | grep -qF ' | 00000 61 09 62 01 02 37 0a
 d -e trace=read -e read=9
 grep -q ' | 00000' "$TMP/out" && fail "read=9 dumps fd 3's data"
 
-note "-e write=FD: the count written (the trace keeps only a hash of written bytes)"
+note "-e write=FD: the bytes written, read from the replayed program's memory"
 d -e trace=write -e write=3
-grep -A1 -F 'write(3, ' "$TMP/out" | grep -qF ' | (7 bytes written: rp stores only their hash' ||
-    { show "$TMP/out"; fail "write=3 report of the bytes written"; }
-assert_eq "$(grep -c ' | (' "$TMP/out")" 1 "reports with write=3 (the pipe's write is not fd 3)"
+hexdump=' | 00000 61 09 62 01 02 37 0a                              a.b..7.          |'
+grep -A1 -F 'write(3, ' "$TMP/out" | tail -1 | grep -qxF "$hexdump" ||
+    { show "$TMP/out"; fail "write=3 hex+ASCII dump of the bytes written"; }
+assert_eq "$(grep -c ' | 00000' "$TMP/out")" 1 "dumps with write=3 (the pipe's write is not fd 3)"
+grep -q 'bytes written: rp stores only their hash' "$TMP/out" && fail "write=3 without its bytes"
+
+note "-e write=FD: data that differs from the recorded hash is a divergence"
+cp "$db" "$TMP/bad.db"
+sqlite3 "$TMP/bad.db" "UPDATE events SET in_hash = in_hash + 1 WHERE seq = (SELECT seq FROM listing WHERE what = 'write' AND a0 = 3)"
+run "$TMP/out" "$TMP/err" "$RP" dump -f -e trace=write -e write=3 "$TMP/bad.db"
+assert_eq "$STATUS" 125 "rp dump -e write=3 of a trace whose write hash differs"
+assert_contains "$TMP/err" "rp: " "the divergence report"
+assert_contains "$TMP/err" "the data it sends differs from the recording" "the divergence report"
+grep -q ' | 00000' "$TMP/out" && { show "$TMP/out"; fail "bytes shown that differ from the recording"; }
+
+# -e write=3 of a copy of the trace with meta KEY=VALUE, which takes its
+# replay away: the count written, and WHY on stderr.
+without_replay() {
+    local copy=$TMP/$1.db
+    cp "$db" "$copy"
+    sqlite3 "$copy" "INSERT OR REPLACE INTO meta VALUES ('$1', '$2')"
+    "$RP" dump -f -e trace=write -e write=3 "$copy" >"$TMP/out" 2>"$TMP/err" ||
+        { show "$TMP/err"; fail "rp dump -e write=3 with $1=$2"; }
+    grep -A1 -F 'write(3, ' "$TMP/out" | grep -qF ' | (7 bytes written: rp stores only their hash' ||
+        { show "$TMP/out"; fail "write=3 with $1=$2: the count written"; }
+    assert_contains "$TMP/err" "rp: dump -e write=: ${3//COPY/$copy}" "why there is no replay"
+}
+
+note "-e write=FD without a replay: the count written"
+without_replay replayable 0 "COPY was captured without replay support"
+note "-e write=FD when the replay refuses the trace: the count written"
+without_replay lost_records 3 "the recording lost 3 record(s)"
+
 d -e trace=write -e read=3
 grep -q ' | ' "$TMP/out" && { show "$TMP/out"; fail "read=3 reports the data written to fd 3"; }
 

@@ -4,7 +4,8 @@
 # lines from libc6-dbg's debug file (only from the debug directory, only if
 # its build id is libc's), in strace -k's format
 # (the same frame lines as strace -k of a native run); a forked child's and
-# an attach recording's stacks are named too; a divergence ends the listing with replay's report; a
+# an attach recording's stacks are named too; with -e write=FD the same replay
+# also dumps the bytes written; a divergence ends the listing with replay's report; a
 # trace that cannot be replayed is refused.
 source "$(dirname "$0")/lib.sh"
 
@@ -140,6 +141,16 @@ if command -v script >/dev/null; then
     grep -qE 'rp dump -k: [0-9]+%' "$TMP/tty.log" || { show "$TMP/tty.log"; fail "no progress"; }
     grep -q '%' "$TMP/loop.k" && fail "progress in stdout"
 fi
+
+note "-k with -e write=FD: one replay gives each write its stack, then the bytes written"
+run "$TMP/kw" "$TMP/kw.err" "$RP" dump -k -e trace=write -e write=1 "$db"
+assert_eq "$STATUS" 0 "rp dump -k -e write=1"
+grep -A1 -E '^ +[0-9]+ +[0-9]+  write\(1, ' "$TMP/kw" | grep -q '^ > ' || { show "$TMP/kw"; fail "no stack after write(1, ...)"; }
+# The first line after the first write's frames: its bytes ("byte=N\n", N
+# random: 8 or 9 bytes, and hexdump's gap after the 8th).
+awk '/  write\(1, / {on = 1; next} on && /^ > / {next} on {print; exit}' "$TMP/kw" |
+    grep -qE '^ \| 00000 62 79 74 65 3d ([0-9a-f]{2} +)+byte=[0-9]+\. +\|$' ||
+    { show "$TMP/kw"; fail "no hex+ASCII dump of the bytes written after the stack"; }
 
 note "a replay that diverges: the events before it, then replay's report"
 cp "$db" "$TMP/diverge.db"
