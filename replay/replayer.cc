@@ -21,6 +21,7 @@
 
 #include "agent_state.h"
 #include "cpuid_snapshot.h"
+#include "cpu_pin.h"
 #include "launch.h"
 #include "render.h"
 #include "replay_spec.h"
@@ -93,7 +94,34 @@ void Replayer::kill_all() {
   }
 }
 
+// A kernel backend records a program on one CPU (meta "cpu"), and so does
+// replay: CPUID reports the CPU it runs on (the APIC id in leaf 1's ebx,
+// leaf 0xb's edx), so a preemption recorded right after a CPUID has
+// registers that only that CPU reproduces. Threads and children inherit it.
+void Replayer::pin_like_recording(pid_t root) {
+  if (!trace_.meta("cpu")) return;  // ptrace recordings run anywhere
+  int cpu = static_cast<int>(trace_.meta_int("cpu", 0, 0, 4095));
+  if (!cpu_allowed(cpu)) {
+    std::cerr << "rp: warning: the recording ran on CPU " << cpu << ", which this replay cannot "
+              << "use: a point recorded after a CPUID instruction may not be found\n";
+    return;
+  }
+  pin_to_cpu(root, cpu);
+}
+
 pid_t Replayer::launch(LaunchSpec& spec) {
+  pid_t pid = launch_in_root(spec);
+  try {
+    pin_like_recording(pid);
+  } catch (...) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, __WALL);
+    throw;
+  }
+  return pid;
+}
+
+pid_t Replayer::launch_in_root(LaunchSpec& spec) {
   if (spec.root_files.empty()) return launch_traced(spec, kOptions);  // an older trace
   char dir[] = "/tmp/rp-root-XXXXXX";
   if (!mkdtemp(dir)) throw_errno("mkdtemp");

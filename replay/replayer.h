@@ -140,6 +140,8 @@ class Replayer {
   // replayer.cc: start, end, lookup, debugger hooks, checked ptrace
   LaunchSpec launch_spec();
   pid_t launch(LaunchSpec& spec);
+  pid_t launch_in_root(LaunchSpec& spec);
+  void pin_like_recording(pid_t root);
   void start(LaunchSpec& spec, const Event& exec);
   void start_from_snapshot(LaunchSpec& spec);  // restore.cc: an attach recording
   void kill_all();

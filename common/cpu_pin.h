@@ -17,6 +17,9 @@ int choose_recording_cpu();
 // Sets thread tid's affinity to exactly `cpu`. Throws rp::Error on failure.
 void pin_to_cpu(pid_t tid, int cpu);
 
+// Whether rp's own affinity lets it put a thread on `cpu`.
+bool cpu_allowed(int cpu);
+
 // Pins every thread of `tids` whose affinity differs from `cpu` back on it
 // (threads that are gone are skipped); returns how many it moved.
 int repin_threads(const std::vector<pid_t>& tids, int cpu);

@@ -65,8 +65,15 @@ void pin_to_cpu(pid_t tid, int cpu) {
   CPU_ZERO(&one);
   CPU_SET(cpu, &one);
   if (sched_setaffinity(tid, sizeof one, &one) != 0)
-    throw Error("record: cannot pin thread " + std::to_string(tid) + " on CPU " +
+    throw Error("cannot pin thread " + std::to_string(tid) + " on CPU " +
                 std::to_string(cpu) + ": " + strerror(errno));
+}
+
+bool cpu_allowed(int cpu) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  return cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof allowed, &allowed) == 0 &&
+         CPU_ISSET(cpu, &allowed);
 }
 
 int repin_threads(const std::vector<pid_t>& tids, int cpu) {
