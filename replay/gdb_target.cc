@@ -869,8 +869,13 @@ void ReplayTarget::prepare(bool sync_breakpoints) {
     uint64_t& have = armed_[t.real];
     if (have != want && watches_.arm(t.real, watch_on)) have = want;
   }
-  if (sync_breakpoints)
-    bps_.sync(mem_pid(), mode_ == Mode::kLive || counting_hits(),
+  // No task to read the memory through (a vfork parent in the kernel, its
+  // child not debugged): the breakpoints stay as they are. A sync through
+  // no process would take them for wiped out and later "insert" them again
+  // over themselves, keeping the breakpoint instruction as the original code.
+  pid_t pid = sync_breakpoints ? mem_pid() : 0;
+  if (pid)
+    bps_.sync(pid, mode_ == Mode::kLive || counting_hits(),
               mode_ == Mode::kSeek && goal_.kind == Goal::kCountHits);
 }
 
