@@ -518,6 +518,10 @@ void ReplayTarget::at_vfork(pid_t tid, pid_t child) {
 // of its own code again.
 void ReplayTarget::at_vfork_done(pid_t tid) {
   if (mode_ == Mode::kSeek) {
+    // A breakpoint the child hit in the memory it shared was taken out
+    // (classify); the parent must meet it again, as it does live once gdb
+    // puts its breakpoints back at vforkdone.
+    prepare(true);
     seek_check(Position::kVforkDone, tid);
     return;
   }

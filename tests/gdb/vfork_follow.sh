@@ -62,6 +62,30 @@ assert_in_order "$TMP/vf.gdb.out" \
 assert_absent "$TMP/vf.gdb.out" "SIGTRAP|SIGSTOP|rp: replay diverged" \
     "going back across the vfork diverged or stopped where gdb did not ask"
 
+# A breakpoint both sides of the vfork run (the line after it): live, gdb
+# takes it out of the child's way; in the replay that counts the hits for
+# reverse-continue the child meets it first, and the parent must still count.
+line=$(grep -n 'if (kid < 0)' "$(dirname "$0")/../../samples/vfork_exec.c" | cut -d: -f1)
+[ -n "$line" ] || fail "no 'if (kid < 0)' line in samples/vfork_exec.c"
+cat >"$TMP/both.gdb" <<EOF2
+break vfork_exec.c:$line
+continue
+continue
+reverse-continue
+bt
+continue
+continue
+EOF2
+gdb_session vf "$TMP/both.gdb"
+assert_in_order "$TMP/vf.gdb.out" \
+    "^Breakpoint 1, main \(" \
+    "^rp: end of the recording" \
+    "^Breakpoint 1, main \(" \
+    "^#0 .*main \(.*\) at .*vfork_exec.c:$line" \
+    "exited with code 06\]"
+assert_absent "$TMP/vf.gdb.out" "SIGTRAP|SIGSTOP|rp: replay diverged" \
+    "a stop gdb did not ask for while going back to the line after the vfork"
+
 cat >"$TMP/child.gdb" <<'EOF2'
 set follow-fork-mode child
 break exec_child
