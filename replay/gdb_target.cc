@@ -520,6 +520,10 @@ void ReplayTarget::at_vfork(pid_t tid, pid_t child) {
 // of its own code again.
 void ReplayTarget::at_vfork_done(pid_t tid) {
   if (mode_ == Mode::kSeek) {
+    // A breakpoint the child hit in the memory it shared was taken out
+    // (classify); the parent must meet it again, as it does live once gdb
+    // puts its breakpoints back at vforkdone.
+    prepare(true);
     seek_check(Position::kVforkDone, tid);
     return;
   }
@@ -894,8 +898,13 @@ void ReplayTarget::prepare(bool sync_breakpoints) {
     uint64_t& have = armed_[t.real];
     if (have != want && watches_.arm(t.real, watch_on)) have = want;
   }
-  if (sync_breakpoints)
-    bps_.sync(mem_pid(), mode_ == Mode::kLive || counting_hits(),
+  // No task to read the memory through (a vfork parent in the kernel, its
+  // child not debugged): the breakpoints stay as they are. A sync through
+  // no process would take them for wiped out and later "insert" them again
+  // over themselves, keeping the breakpoint instruction as the original code.
+  pid_t pid = sync_breakpoints ? mem_pid() : 0;
+  if (pid)
+    bps_.sync(pid, mode_ == Mode::kLive || counting_hits(),
               mode_ == Mode::kSeek && goal_.kind == Goal::kCountHits);
 }
 
