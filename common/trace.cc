@@ -362,8 +362,21 @@ TraceReader::TraceReader(const std::string& path, bool validate, bool allow_cut)
     if (!cut_short_ && expected && std::to_string(count("events")) != *expected)
       throw Error(path + ": trace is damaged (" + *expected + " events recorded, " +
                   std::to_string(count("events")) + " present)");
+    if (cut_short_) cut_after_ = first_hole();
     rewind();  // the schema is rp's: the cursors' queries are valid
   }
+}
+
+// The last number before the first one missing from the events and their
+// entries (a finished recording numbers them without holes), if any.
+std::optional<uint64_t> TraceReader::first_hole() {
+  sql::Stmt st(*db_,
+               "WITH s(seq) AS (SELECT seq FROM events UNION"
+               " SELECT entry_seq FROM events WHERE entry_seq IS NOT NULL),"
+               " g AS (SELECT seq, LEAD(seq) OVER (ORDER BY seq) AS nxt FROM s)"
+               " SELECT min(seq) FROM g WHERE nxt > seq + 1");
+  if (!st.step() || !st.is_integer(0)) return std::nullopt;
+  return static_cast<uint64_t>(st.i64(0));
 }
 
 void TraceReader::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
@@ -587,6 +600,7 @@ bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
   if (entries_done_ || !entries_->step()) return entries_done_ = true, false;
   try {
     entry_seq = static_cast<uint64_t>(int_col(*entries_, 0, "entry_seq"));
+    if (cut_after_ && entry_seq > *cut_after_) return entries_done_ = true, false;
     int64_t t = int_col(*entries_, 1, "tid");
     seq = static_cast<uint64_t>(int_col(*entries_, 2, "seq"));
     if (t < 1 || t > kMaxTid) throw Error("tid out of range");
@@ -688,6 +702,7 @@ bool TraceReader::next(Event& e) {
   // stays at the end instead (replay peeks past the end of a cut trace).
   if (events_done_ || !events_->step()) return events_done_ = true, false;
   read_event_row(*events_, e);
+  if (cut_after_ && e.seq > *cut_after_) return events_done_ = true, false;
   while (mem_pending_) {
     auto seq = static_cast<uint64_t>(mem_->i64(0));
     if (seq < e.seq) fail("has memory for a missing event " + std::to_string(mem_->i64(0)));

@@ -195,6 +195,7 @@ class TraceReader {
   void resolve_mem(sql::Stmt& st, MemRecord& m);
   void read_event_row(sql::Stmt& st, Event& e);
   [[noreturn]] void fail(const std::string& what) const;
+  std::optional<uint64_t> first_hole();
   std::string path_;
   std::unique_ptr<sql::Db> db_;
   std::unique_ptr<sql::Stmt> events_, mem_, entries_;
@@ -205,6 +206,10 @@ class TraceReader {
   std::string blob_uncached_;  // a blob larger than the whole cache
   uint64_t blobs_decoded_ = 0;
   bool cut_short_ = false;
+  // A cut trace ends at its first hole in the sequence numbers: a recorder
+  // killed with a backlog can leave later records (an exit) without the ones
+  // before them, which replay would take for a different run.
+  std::optional<uint64_t> cut_after_;
 };
 
 }  // namespace rp

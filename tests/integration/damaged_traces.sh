@@ -90,4 +90,18 @@ sqlite3 "$TMP/lost.db" "update meta set value = 'unknown' where key = 'lost_reco
     fail "sqlite3 update"
 run "$TMP/lost.out" "$TMP/lost.err" "$RP" replay -q "$TMP/lost.db"
 assert_eq "$STATUS" 0 "lost records unknown: replay exit status"
+
+# A cut trace with a hole in its numbers (a recorder killed with a backlog
+# wrote a later exit without the calls before it): replay ends at the hole,
+# as cut short, instead of running on into records of another run.
+cp "$TMP/good.db" "$TMP/hole.db"
+mid=$(sqlite3 "$TMP/hole.db" "select seq from events where kind = 1 order by seq limit 1 offset 20")
+lo=$(sqlite3 "$TMP/hole.db" "select coalesce(entry_seq, seq) from events where seq = $mid")
+sqlite3 "$TMP/hole.db" "delete from mem where seq = $mid; delete from events where seq = $mid;
+    update meta set value = 0 where key = 'complete'" || fail "sqlite3 delete"
+before=$(sqlite3 "$TMP/hole.db" "select max(s) from (select seq s from events where seq < $lo
+    union select entry_seq from events where entry_seq < $lo)")
+run "$TMP/hole.out" "$TMP/hole.err" "$RP" replay -q "$TMP/hole.db"
+assert_rp_error "$TMP/hole.err" "$STATUS" "cut trace with a hole: replay"
+assert_contains "$TMP/hole.err" "the recording was cut short after event $before " "cut trace with a hole"
 echo PASS
