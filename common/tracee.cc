@@ -97,6 +97,12 @@ WordReader Tracee::word_reader() {
   return [this](uint64_t addr, int size) { return read_word(addr, size); };
 }
 
+std::string Tracee::input_bytes(const SyscallSpec& s, const uint64_t args[6]) {
+  std::string data;
+  for (const auto& r : input_regions(s, args, word_reader())) data += read(r.addr, r.len);
+  return data;
+}
+
 std::optional<uint64_t> status_field(std::string_view status, std::string_view name, int base) {
   while (!status.empty()) {
     size_t eol = status.find('\n');

@@ -36,6 +36,9 @@ class Tracee {
   std::optional<uint64_t> read_word(uint64_t addr, int size);
   // The memory as the buffer rules (buffers.h) read it; valid while *this is.
   WordReader word_reader();
+  // The bytes a call sends: its input buffers (buffers.h) in order, as far
+  // as they are readable.
+  std::string input_bytes(const SyscallSpec& s, const uint64_t args[6]);
 
   // The descriptor stays bound to the address space it was opened on: after
   // an exec it must be opened again, and after the task's end it is useless.

@@ -1,6 +1,5 @@
 #include "inspect/written_bytes.h"
 
-#include "buffers.h"
 #include "syscall_table.h"
 #include "tracee.h"
 
@@ -14,11 +13,8 @@ bool sends_to_fd(int64_t nr) {
 void WrittenBytes::at_syscall_entry(const SyscallEntryStop& s) {
   // The fd as the kernel reads it: an int.
   if (!sends_to_fd(s.nr) || !fds_.count(static_cast<int32_t>(s.args[0]))) return;
-  Tracee mem(s.real_tid);
-  std::string data;
-  for (const auto& r : input_regions(*syscall_spec(s.nr), s.args, mem.word_reader()))
-    data += mem.read(r.addr, r.len);
-  by_seq_[s.seq] = std::move(data);  // a call reached once more (restarted): its last data
+  // A call reached once more (restarted): its last data.
+  by_seq_[s.seq] = Tracee(s.real_tid).input_bytes(*syscall_spec(s.nr), s.args);
 }
 
 const std::string* WrittenBytes::sent(uint64_t seq) const {

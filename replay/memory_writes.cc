@@ -71,9 +71,7 @@ void Replayer::apply_vm_writev(Task& writer, const Event& e) {
 // The first `ret` bytes the call sent: its input buffers in the replayed
 // writer, which check_call compared with the recorded hash.
 std::string Replayer::written_bytes(Task& writer, const Event& e) {
-  std::string data;
-  for (const auto& r : input_regions(*syscall_spec(e.nr), writer.args, writer.mem.word_reader()))
-    data += writer.mem.read(r.addr, r.len);
+  std::string data = writer.mem.input_bytes(*syscall_spec(e.nr), writer.args);
   if (data.size() < static_cast<uint64_t>(e.ret))
     diverge(e, "cannot read the " + std::to_string(e.ret) + " bytes the call sent");
   data.resize(static_cast<size_t>(e.ret));

@@ -65,4 +65,8 @@ class OutputFds {
   void apply_chdir(const Event& e, const Table& t);
 };
 
+// The output fd argument of a call that moves bytes between files inside
+// the kernel (they never pass through the program's memory), or -1.
+int kernel_copy_output_arg(int64_t nr);
+
 }  // namespace rp

@@ -193,10 +193,8 @@ void Replayer::check_call(Task& t, const Event& e) {
     if (!same) mismatch("a string argument differs");
   }
   if (e.in_hash) {
-    std::string data;
-    for (const auto& r : input_regions(*s, t.args, t.mem.word_reader()))
-      data += t.mem.read(r.addr, r.len);
-    if (hash64(data) != *e.in_hash) mismatch("the data it sends differs from the recording");
+    if (hash64(t.mem.input_bytes(*s, t.args)) != *e.in_hash)
+      mismatch("the data it sends differs from the recording");
   }
 }
 
@@ -206,17 +204,6 @@ void Replayer::write_recorded_mem(Task& t, const Event& e) {
     if (!t.mem.write(m.addr, m.bytes))
       diverge(e, "cannot write the recorded " + std::to_string(m.bytes.size()) +
                      " bytes at " + std::to_string(m.addr) + " (memory layout differs)");
-  }
-}
-
-// The output fd argument of a call that moves bytes between files inside
-// the kernel (they never pass through the program's memory), or -1.
-static int kernel_copy_output_arg(int64_t nr) {
-  switch (nr) {
-    case SYS_sendfile: return 0;
-    case SYS_tee: return 1;
-    case SYS_splice: case SYS_copy_file_range: return 2;
-    default: return -1;
   }
 }
 
@@ -230,10 +217,7 @@ void Replayer::echo_output(Task& t, const Event& e) {
   if (e.nr != SYS_write && e.nr != SYS_writev && e.nr != SYS_pwrite64) return;
   int fd = output_fds_.target(e.tid, static_cast<int>(e.args[0]));
   if (fd == 0) return;
-  const SyscallSpec* s = syscall_spec(e.nr);
-  std::string data;
-  for (const auto& r : input_regions(*s, t.args, t.mem.word_reader()))
-    data += t.mem.read(r.addr, r.len);
+  std::string data = t.mem.input_bytes(*syscall_spec(e.nr), t.args);
   data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
   FILE* out = fd == 1 ? stdout : stderr;
   if (progress_ && fd == 2 && !data.empty()) {  // never a progress line inside the program's own
@@ -262,9 +246,7 @@ void Replayer::write_to_shared_maps(Task& t, const Event& e) {
     if (!after || *after < static_cast<uint64_t>(e.ret)) return;
     off = *after - static_cast<uint64_t>(e.ret);
   }
-  std::string data;
-  for (const auto& r : input_regions(*syscall_spec(e.nr), t.args, t.mem.word_reader()))
-    data += t.mem.read(r.addr, r.len);
+  std::string data = t.mem.input_bytes(*syscall_spec(e.nr), t.args);
   data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
   if (!maps->second.write_file(t.mem, file, off, data))
     diverge(e, "cannot show the write in the file's shared mapping");

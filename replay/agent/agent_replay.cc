@@ -22,6 +22,7 @@
 #include "agent_abi.h"
 #include "agent_code.h"
 #include "agent_state.h"
+#include "output_fds.h"
 #include "buffers.h"
 #include "point_patch.h"
 #include "proc_maps.h"
@@ -87,8 +88,7 @@ std::optional<uint64_t> free_place(const std::vector<std::pair<uint64_t, uint64_
 // or stops when it cannot (sendfile and the like: echo_output).
 bool is_write_call(int64_t nr) {
   return nr == SYS_write || nr == SYS_writev || nr == SYS_pwrite64 || nr == SYS_pwritev ||
-         nr == SYS_pwritev2 || nr == SYS_sendfile || nr == SYS_splice || nr == SYS_tee ||
-         nr == SYS_copy_file_range;
+         nr == SYS_pwritev2 || kernel_copy_output_arg(nr) >= 0;
 }
 
 // The address ranges the recording named, the words its ptrace poked and its
