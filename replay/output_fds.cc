@@ -161,14 +161,11 @@ void OutputFds::apply_open(const Event& e, Table& t) {
 }
 
 void OutputFds::apply_chdir(const Event& e, const Table& t) {
-  Cwd to;
-  if (e.nr == SYS_fchdir) {
-    auto f = t.find(static_cast<int>(e.args[0]));
-    auto dir = f == t.end() ? dir_paths_.end() : dir_paths_.find(f->second);
-    if (dir != dir_paths_.end()) to = dir->second;
-  } else if (auto named = path_arg(e)) {
+  Cwd to;  // fchdir(fd): the directory fd names, as openat(fd, ".") would
+  if (e.nr == SYS_fchdir)
+    to = resolve(e.tid, t, static_cast<int>(e.args[0]), ".");
+  else if (auto named = path_arg(e))
     to = resolve(e.tid, t, AT_FDCWD, *named);
-  }
   *cwd_of(e.tid) = to;
 }
 
