@@ -31,12 +31,24 @@ std::map<int, unsigned long long> idle_ticks() {
   return idle;
 }
 
+cpu_set_t only(int cpu) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  return one;
+}
+
+// The CPUs rp itself may run on; false if it cannot tell.
+bool own_cpus(cpu_set_t& allowed) {
+  CPU_ZERO(&allowed);
+  return sched_getaffinity(0, sizeof allowed, &allowed) == 0;
+}
+
 }  // namespace
 
 int choose_recording_cpu() {
   cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+  if (!own_cpus(allowed))
     throw Error(std::string("record: cannot read rp's CPU affinity: ") + strerror(errno));
   auto before = idle_ticks();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -61,9 +73,7 @@ int choose_recording_cpu() {
 }
 
 void pin_to_cpu(pid_t tid, int cpu) {
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(cpu, &one);
+  cpu_set_t one = only(cpu);
   if (sched_setaffinity(tid, sizeof one, &one) != 0)
     throw Error("cannot pin thread " + std::to_string(tid) + " on CPU " +
                 std::to_string(cpu) + ": " + strerror(errno));
@@ -71,9 +81,7 @@ void pin_to_cpu(pid_t tid, int cpu) {
 
 bool cpu_allowed(int cpu) {
   cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  return cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof allowed, &allowed) == 0 &&
-         CPU_ISSET(cpu, &allowed);
+  return cpu >= 0 && cpu < CPU_SETSIZE && own_cpus(allowed) && CPU_ISSET(cpu, &allowed);
 }
 
 int repin_threads(const std::vector<pid_t>& tids, int cpu) {
@@ -83,9 +91,7 @@ int repin_threads(const std::vector<pid_t>& tids, int cpu) {
     CPU_ZERO(&now);
     if (sched_getaffinity(tid, sizeof now, &now) != 0) continue;  // gone
     if (CPU_COUNT(&now) == 1 && CPU_ISSET(cpu, &now)) continue;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
+    cpu_set_t one = only(cpu);
     if (sched_setaffinity(tid, sizeof one, &one) == 0) moved++;
   }
   return moved;
