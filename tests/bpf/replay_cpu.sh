@@ -12,7 +12,7 @@ cpu=$(sqlite3 "$TMP/pin.db" "SELECT value FROM meta WHERE key = 'cpu'")
 [ -n "$cpu" ] || fail "pin: the trace names no recording CPU"
 # gdb's parent is rp replay; the replayed program is rp's other child.
 cat >"$TMP/s.gdb" <<'GDB'
-shell pgrep -P "$(ps -o ppid= $PPID)" -x sample_random_b | while read p; do grep Cpus_allowed_list /proc/$p/status; done
+shell pgrep -P "$(ps -o ppid= $PPID | tr -d " ")" -x sample_random_b | while read p; do grep Cpus_allowed_list /proc/$p/status; done
 continue
 GDB
 command -v gdb >/dev/null || fail "gdb is needed"
