@@ -67,6 +67,15 @@ std::string when_text(TraceReader& r) {
          ", before the first recorded event";
 }
 
+// How the private contents were read (meta snapshot_copy; absent in traces
+// of older rp, which always read them while the process was stopped).
+std::string copy_text(TraceReader& r) {
+  auto copy = r.meta("snapshot_copy");
+  if (!copy) return "";
+  if (*copy == "fork") return ", contents read from a frozen copy (fork) after the pause";
+  return ", contents read while " + printable(*copy, 200);
+}
+
 std::string counts_text(TraceReader& r, const Snapshot& s) {
   size_t n = s.threads.size();
   return std::to_string(s.maps.size()) + " mappings, " + std::to_string(n) +
@@ -74,7 +83,8 @@ std::string counts_text(TraceReader& r, const Snapshot& s) {
          count_or_unknown(meta_count(r, "snapshot_bytes_read")) + " bytes read, " +
          count_or_unknown(meta_count(r, "snapshot_bytes_stored")) + " stored, paused " +
          pause_text(meta_count(r, "snapshot_pause_us")) + ", " +
-         count_or_unknown(meta_count(r, "snapshot_unreadable_pages")) + " unreadable pages";
+         count_or_unknown(meta_count(r, "snapshot_unreadable_pages")) + " unreadable pages" +
+         copy_text(r);
 }
 
 std::string pc_sp_text(const SnapThread& t, const std::string& arch) {

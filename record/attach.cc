@@ -25,6 +25,7 @@
 #include <set>
 #include <sstream>
 
+#include "cow_copy.h"
 #include "cpu_pin.h"
 #include "error.h"
 #include "exec_files.h"
@@ -265,6 +266,7 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
     SyscallInjector inj(tid, p.insn);
     std::string why;
     auto r = inj.call(SYS_prctl, {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0}, &why);
+    if (tid == p.pid) reap_copies(p.pid, inj);  // a snapshot's frozen copy, a zombie now
     if (!r) std::cerr << "rp: warning: thread " << tid << " keeps trapping rdtsc: " << why << "\n";
     // Threads and children made while recorded inherited rp's change.
     if (!p.personality.empty()) {
@@ -394,13 +396,15 @@ int record_attach(const RecordOptions& opts,
   std::vector<pid_t> tids = seize_all(pid);
   Patched patched = patch_process(pid, tids);
   if (producer) refuse_enosys_calls(patched, tids.front());
-  SnapshotStats st = take_snapshot(w, pid, tids, patched.insn);
+  // The contents are read from a frozen copy once the process runs on;
+  // not its shared mappings (the copy shares them: read now).
+  std::unique_ptr<CowCopy> copy;
+  SnapshotStats st =
+      take_snapshot(w, pid, tids, patched.insn, "", &copy, out.temp_path() + "-snap0");
   auto pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - t0).count();
   w.set_meta("snapshot_pause_us", static_cast<int64_t>(pause_us));
-  w.set_meta("snapshot_bytes_read", static_cast<int64_t>(st.bytes_read));
-  w.set_meta("snapshot_bytes_stored", static_cast<int64_t>(st.bytes_stored));
-  w.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(st.unreadable_pages));
+  write_snapshot_counts(w.db(), st);  // those read now; with the copy's at the end
   Pinned pinned;
   if (producer) {
     pinned = pin_threads(tids);
@@ -410,13 +414,15 @@ int record_attach(const RecordOptions& opts,
   if (!opts.quiet)
     std::cerr << "rp: attached to process " << pid << " (" << tids.size() << " thread"
               << (tids.size() == 1 ? "" : "s") << "), snapshot of " << st.mappings
-              << " mappings, " << st.bytes_stored / 1024 << " KiB stored, paused "
+              << " mappings, " << st.bytes_stored / 1024 << " KiB stored"
+              << (copy ? " (the rest is read from a frozen copy)" : "") << ", paused "
               << pause_us / 1000 << " ms; Ctrl-C detaches\n";
 
   PtraceRecorder rec(w);
   std::unique_ptr<Ring> ring;  // before the capture's writer thread shares w
   if (opts.ring_bytes) {
     ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);
+    ring->adopt_attach_copy(std::move(copy), st);
     rec.set_ring(ring.get(), [&] { ring->save_next_to(out.target()); });
   }
   std::unique_ptr<KernelCapture> kc;
@@ -434,6 +440,8 @@ int record_attach(const RecordOptions& opts,
     rec.set_events_only(kc.get());
   }
   int status = rec.run_attached(pid, tids, stop, [&](const std::vector<pid_t>& stopped) {
+    if (copy) copy->join();
+    if (ring) ring->join_copies();
     unpatch_process(patched, stopped);
     unpin_threads(pinned, stopped);
   });
@@ -456,6 +464,11 @@ int record_attach(const RecordOptions& opts,
     w.set_meta("exit_code", static_cast<int64_t>(code));
   }
   if (ring) ring->finish();
+  if (copy) {
+    st += copy->import_into(w.db(), "");
+    write_snapshot_counts(w.db(), st);
+    copy.reset();
+  }
   w.finish();
   if (ring && !keep_trace(*parse_save_on(opts.save_on.empty() ? "crash" : opts.save_on), status,
                           rec.detached(), opts.quiet))

@@ -123,7 +123,8 @@ bool Ring::due_now(uint64_t unwritten) {
   return used_bytes() + unwritten >= used_at_snapshot_ + bytes_ / 2;
 }
 
-void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq) {
+void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
+                    const std::string& copy_reason) {
   auto t0 = std::chrono::steady_clock::now();
   uint64_t insn = vdso_syscall_insn(tgid);
   if (!insn) throw Error("record: --ring needs the process's vDSO to take a snapshot");
@@ -131,7 +132,10 @@ void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq) {
   Pending p;
   p.seq = seq;
   p.time_ns = clock_ns(CLOCK_MONOTONIC);
-  p.stats = take_snapshot(w_, tgid, tids, insn, kNext);
+  std::string side = path_ + "-snap" + std::to_string(snapshots_ + 1);
+  p.stats = take_snapshot(w_, tgid, tids, insn, kNext, copy_reason.empty() ? &next_copy_ : nullptr,
+                          side);
+  if (!copy_reason.empty()) p.stats.copy = "stopped: " + copy_reason;
   p.pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::steady_clock::now() - t0).count();
   next_ = p;
@@ -178,13 +182,38 @@ void Ring::promote_next() {
   w_.set_meta("snapshot_bytes_read", static_cast<int64_t>(next_->stats.bytes_read));
   w_.set_meta("snapshot_bytes_stored", static_cast<int64_t>(next_->stats.bytes_stored));
   w_.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(next_->stats.unreadable_pages));
+  w_.set_meta("snapshot_copy", next_->stats.copy);
+  current_copy_ = std::move(next_copy_);
+  current_stats_ = next_->stats;
   drop_before(next_->seq);
   next_.reset();
+}
+
+void Ring::adopt_attach_copy(std::unique_ptr<CowCopy> copy, const SnapshotStats& stats) {
+  current_copy_ = std::move(copy);
+  current_stats_ = stats;
+}
+
+// The contents the frozen copy of the snapshot the trace starts from holds,
+// into db (the trace, or a saved copy of it), with the meta that counts them.
+void Ring::import_current(sql::Db& db) {
+  if (!current_copy_) return;
+  SnapshotStats st = current_stats_;
+  st += current_copy_->import_into(db, "");
+  write_snapshot_counts(db, st);
+}
+
+void Ring::join_copies() {
+  for (auto* c : {&current_copy_, &next_copy_})
+    if (*c) (*c)->join();
 }
 
 void Ring::finish() {
   drop_tables(w_.db(), kNext);  // only the snapshot the trace starts from is kept
   next_.reset();
+  next_copy_.reset();
+  import_current(w_.db());
+  current_copy_.reset();
   write_meta();
 }
 
@@ -291,6 +320,7 @@ void Ring::save_copy(const std::string& path) {
   // still runs, as a trace rp detached from does.
   sql::Db copy(path, SQLITE_OPEN_READWRITE);
   drop_tables(copy, kNext);
+  import_current(copy);
   copy.exec(
       "INSERT OR REPLACE INTO meta VALUES('event_count', (SELECT count(*) FROM events));"
       "INSERT OR REPLACE INTO meta VALUES('complete', 1);"

@@ -9,11 +9,13 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "cow_copy.h"
 #include "take_snapshot.h"
 #include "trace.h"
 
@@ -52,7 +54,14 @@ class Ring {
   // Takes the snapshot of process tgid, whose threads `tids` are all held in
   // a stop at a point the events after event `seq` continue from (registers
   // restart-normalized), then deletes what came before. Throws rp::Error.
-  void snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq);
+  // `copy_reason` empty: the contents are read from a frozen copy after the
+  // pause (cow_copy.h); else they are read while held, and the meta
+  // snapshot_copy says "stopped: " and the reason.
+  void snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
+                const std::string& copy_reason = "");
+  // `rp record -p --ring`: the attach's snapshot (in the snapshot* tables)
+  // has its contents in the frozen copy `copy` (null: all in the tables).
+  void adopt_attach_copy(std::unique_ptr<CowCopy> copy, const SnapshotStats& stats);
   // Under a kernel backend, after snapshot(): the calls take_snapshot
   // injected were recorded too, numbered after `seq` and up to `upto` (every
   // thread still held, nothing else ran). They are no part of the program's
@@ -71,6 +80,9 @@ class Ring {
   void save_next_to(const std::string& target);
   void write_meta();  // counters
   void finish();      // before TraceWriter::finish: the newest snapshot goes
+  // Before a detach: the frozen copies read and ended (reap_copies then
+  // reaps those that are the process's zombies).
+  void join_copies();
 
  private:
   struct Pending {  // the newest snapshot, in the next_snapshot* tables
@@ -82,8 +94,13 @@ class Ring {
   void promote_next();
   void drop_before(uint64_t seq);
   uint64_t prune_step_bytes() const;
+  void import_current(sql::Db& db);
   int64_t step_end(const char* sized_rows, int64_t from, int64_t upto);
   std::optional<Pending> next_;
+  // Contents still in a frozen copy: of the snapshot the trace starts from
+  // (written into it by finish and save_copy) and of the newest one.
+  std::unique_ptr<CowCopy> current_copy_, next_copy_;
+  SnapshotStats current_stats_;  // what was read of it while the process was held
   TraceWriter& w_;
   std::string path_;
   uint64_t bytes_;

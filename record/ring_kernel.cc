@@ -100,7 +100,9 @@ void PtraceRecorder::kernel_ring_snapshot() {
       if (n.ip() != now.ip() && !n.write(tid)) return;
       all.push_back(tid);
     }
-    ring_->snapshot(tgid, all, boundary);
+    // No frozen copy here: the kernel side would trace it as a child of the
+    // process, and its end would take a number no event of the trace holds.
+    ring_->snapshot(tgid, all, boundary, "a kernel backend would record the copy");
   }
   kernel_->wait_written();  // the injected calls' events
   uint64_t upto = kernel_->last_seq();

@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "cow_copy.h"
 #include "error.h"
 #include "inject.h"
 #include "proc_maps.h"
@@ -63,48 +65,23 @@ bool all_zero(const char* p, size_t n) {
   return n <= sizeof zeros && std::memcmp(p, zeros, n) == 0;
 }
 
-// The contents of every readable mapping, in pieces of at most
-// kSnapChunkBytes of consecutive pages; pages of zeros (most of a large,
-// lightly used heap) are left out, replay maps zeroed memory. Pages that
-// cannot be read (a file mapping past its file's end) are counted.
-void write_contents(TraceWriter& w, pid_t pid, const std::vector<SnapMap>& maps,
-                    SnapshotStats& st, const std::string& tables) {
-  unique_fd mem(open(proc(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!mem) throw_errno("attach: " + proc(pid, "mem"));
-  constexpr size_t kPage = 4096;
-  std::string buf(kSnapChunkBytes, '\0'), run;
-  uint64_t run_at = 0;
-  auto flush = [&] {
-    if (run.empty()) return;
-    write_snapshot_chunk(w, run_at, run, tables);
-    st.bytes_stored += run.size();
-    run.clear();
-  };
-  for (const auto& m : maps) {
-    if (!(m.prot & 1)) continue;  // PROT_NONE guard and reserved ranges: nothing to read
-    for (uint64_t at = m.addr; at < m.addr + m.size; at += kSnapChunkBytes) {
-      size_t len = static_cast<size_t>(std::min<uint64_t>(kSnapChunkBytes, m.addr + m.size - at));
-      bool whole = pread(mem.get(), buf.data(), len, static_cast<off_t>(at)) ==
-                   static_cast<ssize_t>(len);
-      for (size_t off = 0; off < len; off += kPage) {
-        char* page = buf.data() + off;
-        if (!whole && pread(mem.get(), page, kPage, static_cast<off_t>(at + off)) !=
-                          static_cast<ssize_t>(kPage)) {
-          st.unreadable_pages++;
-          flush();
-          continue;
-        }
-        st.bytes_read += kPage;
-        if (all_zero(page, kPage)) {
-          flush();
-          continue;
-        }
-        if (run.empty()) run_at = at + off;
-        run.append(page, kPage);
-      }
-      flush();
+// The start addresses of the mappings a fork does not copy as they are:
+// VmFlags "dc" (MADV_DONTFORK: absent in the child) and "wf"
+// (MADV_WIPEONFORK: zeroes there), from /proc/PID/smaps.
+std::set<uint64_t> not_copied_on_fork(pid_t pid) {
+  std::ifstream f(proc(pid, "smaps"));
+  std::set<uint64_t> out;
+  uint64_t start = 0;
+  for (std::string line; std::getline(f, line);) {
+    if (auto m = parse_maps_line(line)) {
+      start = m->start;
+    } else if (line.rfind("VmFlags:", 0) == 0) {
+      std::istringstream in(line.substr(8));
+      for (std::string flag; in >> flag;)
+        if (flag == "dc" || flag == "wf") out.insert(start);
     }
   }
+  return out;
 }
 
 // Fields of /proc/PID/stat, numbered as in proc(5) (after the command name,
@@ -220,9 +197,60 @@ SnapThread thread_state(pid_t tid, uint64_t insn) {
 
 }  // namespace
 
+SnapshotStats& SnapshotStats::operator+=(const SnapshotStats& o) {
+  mappings += o.mappings;
+  bytes_read += o.bytes_read;
+  bytes_stored += o.bytes_stored;
+  unreadable_pages += o.unreadable_pages;
+  return *this;
+}
+
+void read_contents(pid_t pid, const std::vector<SnapMap>& maps, SnapshotStats& st,
+                   const ChunkSink& sink, const std::function<bool()>& stop) {
+  unique_fd mem(open(proc(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!mem) throw_errno("attach: " + proc(pid, "mem"));
+  constexpr size_t kPage = 4096;
+  std::string buf(kSnapChunkBytes, '\0'), run;
+  uint64_t run_at = 0;
+  auto flush = [&] {
+    if (run.empty()) return;
+    sink(run_at, run);
+    st.bytes_stored += run.size();
+    run.clear();
+  };
+  for (const auto& m : maps) {
+    if (!(m.prot & 1)) continue;  // PROT_NONE guard and reserved ranges: nothing to read
+    for (uint64_t at = m.addr; at < m.addr + m.size; at += kSnapChunkBytes) {
+      if (stop && stop()) return;
+      size_t len = static_cast<size_t>(std::min<uint64_t>(kSnapChunkBytes, m.addr + m.size - at));
+      bool whole = pread(mem.get(), buf.data(), len, static_cast<off_t>(at)) ==
+                   static_cast<ssize_t>(len);
+      for (size_t off = 0; off < len; off += kPage) {
+        char* page = buf.data() + off;
+        if (!whole && pread(mem.get(), page, kPage, static_cast<off_t>(at + off)) !=
+                          static_cast<ssize_t>(kPage)) {
+          st.unreadable_pages++;
+          flush();
+          continue;
+        }
+        st.bytes_read += kPage;
+        if (all_zero(page, kPage)) {
+          flush();
+          continue;
+        }
+        if (run.empty()) run_at = at + off;
+        run.append(page, kPage);
+      }
+      flush();
+    }
+  }
+}
+
 SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>& tids,
-                            uint64_t insn, const std::string& tables) {
+                            uint64_t insn, const std::string& tables,
+                            std::unique_ptr<CowCopy>* cow, const std::string& side_path) {
   Snapshot s;
+  reap_copies(tgid, insn);  // an earlier snapshot's copy, if the process is its parent
   ask_process(s, tgid, insn);
   for (pid_t tid : tids) s.threads.push_back(thread_state(tid, insn));
   // The main thread first: replay restores the process in it, then clones the others.
@@ -232,8 +260,27 @@ SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>
   s.maps = read_maps(tgid);  // after the questions: they may not change the mappings
   SnapshotStats st;
   st.mappings = s.maps.size();
+  std::vector<SnapMap> now = s.maps, later;
+  st.copy = "stopped: no copy asked for";
+  if (cow) {
+    // Last: the copy is the process as the snapshot's other parts show it.
+    *cow = CowCopy::fork(tgid, insn, side_path, &st.copy);
+    if (*cow) {
+      st.copy = "fork";
+      std::set<uint64_t> not_copied = not_copied_on_fork(tgid);
+      now.clear();
+      for (const SnapMap& m : s.maps)
+        (m.shared || not_copied.count(m.addr) ? now : later).push_back(m);
+    } else {
+      st.copy = "stopped: " + st.copy;
+    }
+  }
+  if (cow && *cow) (*cow)->start(std::move(later));
   write_snapshot(w, s, tables);
-  write_contents(w, tgid, s.maps, st, tables);
+  read_contents(tgid, now, st,
+                [&](uint64_t addr, const std::string& bytes) {
+                  write_snapshot_chunk(w, addr, bytes, tables);
+                });
   return st;
 }
 
