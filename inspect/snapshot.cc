@@ -68,12 +68,13 @@ std::string when_text(TraceReader& r) {
 }
 
 // How the private contents were read (meta snapshot_copy; absent in traces
-// of older rp, which always read them while the process was stopped).
+// of older rp, which always read them while the process was stopped): a
+// line of rp info's.
 std::string copy_text(TraceReader& r) {
   auto copy = r.meta("snapshot_copy");
   if (!copy) return "";
-  if (*copy == "fork") return ", contents read from a frozen copy (fork) after the pause";
-  return ", contents read while " + printable(*copy, 200);
+  if (*copy == "fork") return "                contents read from a frozen copy (fork) after the pause\n";
+  return "                contents read while " + printable(*copy, 200) + "\n";
 }
 
 std::string counts_text(TraceReader& r, const Snapshot& s) {
@@ -83,8 +84,7 @@ std::string counts_text(TraceReader& r, const Snapshot& s) {
          count_or_unknown(meta_count(r, "snapshot_bytes_read")) + " bytes read, " +
          count_or_unknown(meta_count(r, "snapshot_bytes_stored")) + " stored, paused " +
          pause_text(meta_count(r, "snapshot_pause_us")) + ", " +
-         count_or_unknown(meta_count(r, "snapshot_unreadable_pages")) + " unreadable pages" +
-         copy_text(r);
+         count_or_unknown(meta_count(r, "snapshot_unreadable_pages")) + " unreadable pages";
 }
 
 std::string pc_sp_text(const SnapThread& t, const std::string& arch) {
@@ -119,7 +119,7 @@ std::string snapshot_info_text(TraceReader& r) {
     if (!snapshot_problems(r).empty()) return ring + damaged;
     Snapshot s = read_snapshot(r);
     return ring + "snapshot:       " + when_text(r) + "\n                " + counts_text(r, s) +
-           "\n";
+           "\n" + copy_text(r);
   } catch (const Error&) {
     return ring + damaged;
   }
