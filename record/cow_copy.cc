@@ -17,6 +17,7 @@
 #include "inject.h"
 #include "sqlite.h"
 #include "tracee.h"
+#include "unique_fd.h"
 
 namespace rp {
 namespace {
@@ -86,6 +87,11 @@ std::unique_ptr<CowCopy> CowCopy::fork(pid_t tgid, uint64_t insn, std::string si
 }
 
 void CowCopy::start(std::vector<SnapMap> maps) {
+  // Every signal blocked in the reader (it inherits the mask): a SIGCHLD
+  // taken there would never reach the recorder's signalfd.
+  sigset_t all;
+  sigfillset(&all);
+  ScopedSignalMask block(SIG_BLOCK, all);
   reader_ = std::thread([this, m = std::move(maps)]() mutable { read_all(std::move(m)); });
 }
 
