@@ -30,6 +30,26 @@ tail -c "$(stat -c %s "$TMP/r.rep")" "$TMP/r.out" >"$TMP/r.rec"
 assert_same_file "$TMP/r.rec" "$TMP/r.rep" "r: replay stdout vs the end of the recording's"
 ls -A "$TMP" | grep -q -- '-snap' && fail "r: a side file of a frozen copy was left: $(ls -A "$TMP")"
 
+# ---- a process that cannot fork (RLIMIT_NPROC of 1 for a user without
+# CAP_SYS_RESOURCE): read while held, as before, and said so ----
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v prlimit >/dev/null; then
+    run "$TMP/n.out" "$TMP/n.err" "$RP" record --backend=ptrace --ring 64K --save-on exit \
+        -o "$TMP/n.db" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
+        prlimit --nproc=1 "$SAMPLES/sample_cow_mutator" 16 100
+    assert_eq "$STATUS" 0 "n: rp record's status"
+    assert_eq "$(meta "$TMP/n.db" snapshot_copy)" \
+        "stopped: the process cannot fork (clone: Resource temporarily unavailable)" \
+        "n: meta snapshot_copy"
+    run "$TMP/n.info" "$TMP/n.info.err" "$RP" info "$TMP/n.db"
+    assert_contains "$TMP/n.info" "contents read while stopped: the process cannot fork" "n: rp info"
+    run "$TMP/n.rep" "$TMP/n.rep.err" "$RP" replay "$TMP/n.db"
+    assert_eq "$STATUS" 0 "n: replay's status"
+    tail -c "$(stat -c %s "$TMP/n.rep")" "$TMP/n.out" >"$TMP/n.rec"
+    assert_same_file "$TMP/n.rec" "$TMP/n.rep" "n: replay stdout vs the end of the recording's"
+else
+    note "n: skipped (needs root, setpriv and prlimit)"
+fi
+
 # ---- -p: the copy is the process's child (a zombie once read), reaped by
 # rp in the process at the detach; never a SIGCHLD ----
 "$SAMPLES/sample_cow_mutator" 32 250 20 >"$TMP/p.out" 2>&1 </dev/null &
