@@ -1,5 +1,6 @@
 #include "cow_copy.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -97,8 +98,12 @@ void CowCopy::start(std::vector<SnapMap> maps) {
 
 void CowCopy::read_all(std::vector<SnapMap> maps) {
   try {
+    // The process's memory: readable by its owner alone, as the trace (0600).
     unlink(side_.c_str());
-    sql::Db side(side_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int fd = open(side_.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) throw_errno("cannot create " + side_);
+    close(fd);
+    sql::Db side(side_, SQLITE_OPEN_READWRITE);
     side.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF");
     side.exec(kSideSchema);
     side.exec("BEGIN");
