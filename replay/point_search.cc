@@ -13,6 +13,7 @@
 #include "proc_maps.h"
 #include "render.h"
 #include "replayer.h"
+#include "tracee.h"
 #include "tracee_mem.h"
 
 namespace rp {
@@ -44,13 +45,34 @@ static std::string stop_description(int status) {
 }
 
 // Stops a thread that is already at the point in a SIGTRAP signal-delivery
-// stop, as the searches leave it.
+// stop, as the searches leave it. The thread may block SIGTRAP there (a new
+// thread runs with every signal blocked until glibc's start_thread unblocks
+// them; CI's bpf.attach had a switch at one's first instruction): it is
+// unblocked for the time of this stop, else the thread would run on from the
+// point. One of the program's own pending behind the mask would be taken
+// with rp's: a divergence instead.
 void Replayer::stop_in_place(Task& t, const Event& e) {
+  const uint64_t trap = uint64_t{1} << (SIGTRAP - 1);
+  uint64_t mask = 0;
+  if (ptrace(PTRACE_GETSIGMASK, t.real, sizeof mask, &mask) != 0)
+    diverge(e, "cannot read the thread's signal mask");
+  const bool blocked = mask & trap;
+  if (blocked) {
+    const std::string status = proc_status(t.real);
+    if ((status_field(status, "SigPnd", 16).value_or(0) |
+         status_field(status, "ShdPnd", 16).value_or(0)) & trap)
+      diverge(e, "cannot stop the thread where it is: the program has a blocked SIGTRAP pending");
+    const uint64_t open = mask & ~trap;
+    if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof open, &open) != 0)
+      diverge(e, "cannot unblock SIGTRAP in the thread");
+  }
   send_signal(t, SIGTRAP);
   resume_request(t, PTRACE_SYSEMU, 0);
   int status = wait(t);
   if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
     diverge(e, "cannot stop the thread where it is (" + stop_description(status) + ")");
+  if (blocked && ptrace(PTRACE_SETSIGMASK, t.real, sizeof mask, &mask) != 0)
+    diverge(e, "cannot give the thread its signal mask back");
   t.state = State::kHeld;
 }
 
