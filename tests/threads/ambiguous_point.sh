@@ -9,13 +9,7 @@
 #   ambiguous_point.sh BACKEND    (bpf; exit 77 when the backend is unavailable)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
-backend=${1:-bpf}
-
-if ! "$RP" record -q -b "$backend" -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe.err" </dev/null; then
-    echo "backend $backend unavailable: $(head -1 "$TMP/probe.err")"
-    [ "${CI:-}" = true ] && fail "backend $backend unavailable under CI=true"
-    exit 77
-fi
+source "$here/backend.sh" "$@"
 
 "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_spin_flag" >"$TMP/rec" 2>"$TMP/rec.err" ||
     { show "$TMP/rec.err"; fail "recording failed"; }

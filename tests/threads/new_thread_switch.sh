@@ -8,13 +8,7 @@
 #   new_thread_switch.sh BACKEND    (bpf; exit 77 when the backend is unavailable)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
-backend=${1:-bpf}
-
-if ! "$RP" record -q -b "$backend" -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe.err" </dev/null; then
-    echo "backend $backend unavailable: $(head -1 "$TMP/probe.err")"
-    [ "${CI:-}" = true ] && fail "backend $backend unavailable under CI=true"
-    exit 77
-fi
+source "$here/backend.sh" "$@"
 
 # first_instruction_switches DUMP: how many threads' first event is a
 # switch with the stack pointer their clone gave them (their first
