@@ -39,6 +39,14 @@ constexpr size_t kMaxPeek = 4096;
 // CPU seconds a copy of the thread may run (its way to the next syscall).
 constexpr double kCopyCpuSeconds = 2;
 
+// Stops of the copy rp handles at most. A loop that branches into the
+// patched bytes stops the copy on every pass (an interior trap), and those
+// round trips cost rp's time more than the copy's CPU: on a loaded machine
+// the CPU bound alone took minutes (sample_spin_flag's spin loop starts
+// inside the patch when the switch is at the work loop's last branch). Past
+// it the point is not checked, as past the CPU bound.
+constexpr unsigned kCopyMaxStops = 20000;
+
 // A copy of the thread made by fork shares the MAP_SHARED memory with the
 // program: running it there would write the program's (or another
 // process's) memory.
@@ -150,7 +158,7 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
                       std::string(reinterpret_cast<const char*>(&first_budget), 8)) &&
             agent_empty_window_of_copy(c, t.real_tgid);
   uint64_t found = 0;
-  while (ok) {
+  for (unsigned stops = 0; ok && stops < kCopyMaxStops; stops++) {
     if (ptrace(static_cast<__ptrace_request>(PTRACE_SYSEMU), c, nullptr, nullptr) != 0 ||
         !wait_copy(c, &status) || !WIFSTOPPED(status) || (status >> 16) != 0)
       break;  // ended, or at an event (none is expected before a syscall)
