@@ -13,6 +13,7 @@
 #include "proc_maps.h"
 #include "render.h"
 #include "replayer.h"
+#include "tracee.h"
 #include "tracee_mem.h"
 
 namespace rp {
@@ -44,13 +45,34 @@ static std::string stop_description(int status) {
 }
 
 // Stops a thread that is already at the point in a SIGTRAP signal-delivery
-// stop, as the searches leave it.
+// stop, as the searches leave it. The thread may block SIGTRAP there (a new
+// thread runs with every signal blocked until glibc's start_thread unblocks
+// them; CI's bpf.attach had a switch at one's first instruction): it is
+// unblocked for the time of this stop, else the thread would run on from the
+// point. One of the program's own pending behind the mask would be taken
+// with rp's: a divergence instead.
 void Replayer::stop_in_place(Task& t, const Event& e) {
+  const uint64_t trap = uint64_t{1} << (SIGTRAP - 1);
+  uint64_t mask = 0;
+  if (ptrace(PTRACE_GETSIGMASK, t.real, sizeof mask, &mask) != 0)
+    diverge(e, "cannot read the thread's signal mask");
+  const bool blocked = mask & trap;
+  if (blocked) {
+    const std::string status = proc_status(t.real);
+    if ((status_field(status, "SigPnd", 16).value_or(0) |
+         status_field(status, "ShdPnd", 16).value_or(0)) & trap)
+      diverge(e, "cannot stop the thread where it is: the program has a blocked SIGTRAP pending");
+    const uint64_t open = mask & ~trap;
+    if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof open, &open) != 0)
+      diverge(e, "cannot unblock SIGTRAP in the thread");
+  }
   send_signal(t, SIGTRAP);
   resume_request(t, PTRACE_SYSEMU, 0);
   int status = wait(t);
   if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
     diverge(e, "cannot stop the thread where it is (" + stop_description(status) + ")");
+  if (blocked && ptrace(PTRACE_SETSIGMASK, t.real, sizeof mask, &mask) != 0)
+    diverge(e, "cannot give the thread its signal mask back");
   t.state = State::kHeld;
 }
 
@@ -123,6 +145,11 @@ int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
   for (bool entry : {true, false}) {
     resume_request(t, PTRACE_SYSCALL, 0);
     int status = wait_syscall_stop(t, entry);
+    while (!entry && t.state != State::kGone && WIFSTOPPED(status) &&
+           stop_event(status) == PTRACE_EVENT_CLONE) {  // rp's own clone (point_unique.cc)
+      resume_request(t, PTRACE_SYSCALL, 0);
+      status = wait_syscall_stop(t, false);
+    }
     if (t.state == State::kGone || !is_syscall_stop(status))
       diverge(e, "the program did not run rp's own syscall (" + std::to_string(nr) + ")");
   }
@@ -207,14 +234,18 @@ bool Replayer::arrived(Task& t, const Event& e, const Regs& target,
 }
 
 // With the thread at the recorded instruction (a breakpoint stop), patches a
-// conditional trap there and runs until it fires on the recorded registers.
+// conditional trap there and runs until it fires on the recorded registers
+// (at_point: the thread is already at the point, only the check is made).
+// check_unique: then makes sure no later pass before the thread's next
+// event has the same registers (point_unique.cc), a divergence if one has.
 // Unavailable (nothing changed, *why says why) when the site cannot be
 // patched; found: the thread is at the point in a SIGTRAP stop, the program
 // as it was.
 Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& target,
                                           const std::optional<RepString>& rep,
                                           uint64_t max_passes, uint64_t* passes,
-                                          std::string* why) {
+                                          std::string* why, bool check_unique,
+                                          bool at_point) {
   if (t.step) {
     *why = "a debugger single-steps the thread";
     return Search::kUnavailable;
@@ -249,7 +280,9 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
   auto passes_so_far = [&] { return read_u64(t.real, tramp->data + kPatchPassesOffset).value_or(0); };
   const std::string too_early =
       "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
-  for (;;) {
+  Regs match = get_regs(t);  // at_point: at the site, with the recorded registers
+  uint64_t found_at = *passes;
+  while (!at_point) {
     cont(t, 0);
     t.state = State::kRunning;
     int status = wait(t);
@@ -267,7 +300,11 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     uint64_t trap = now.ip() - 1;
     if (trap == tramp->hit) {
       // The relocated instruction (a rep string one runs there) is at body.
-      if (arrived(t, e, target, rep, now, tramp->body)) break;
+      if (arrived(t, e, target, rep, now, tramp->body)) {
+        match = now;
+        found_at = *passes + passes_so_far();
+        break;
+      }
       now.set_ip(tramp->body);  // equal general registers, another difference: go on
       set_regs(t, now);
     } else if (trap == tramp->forced) {
@@ -290,6 +327,19 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     }
   }
   *passes += passes_so_far();
+  if (check_unique && !rep && can_check_point(t)) {
+    const uint64_t again = passes_to_recurrence(t, e, target, *tramp, match,
+                                                max_passes - std::min(max_passes, found_at));
+    if (again) {
+      unpatch();
+      const std::string first =
+          found_at ? "at pass " + std::to_string(found_at) : "where it already is";
+      diverge(e, "the recorded point (" + target.describe() + ") is ambiguous: the thread " +
+                     "has these registers " + first + " and again " + std::to_string(again) +
+                     " passes later, before its next event; replay cannot tell which pass " +
+                     "was recorded (docs/design.md, Preemption)");
+    }
+  }
   unpatch();
   Regs at = get_regs(t);
   at.set_ip(target.ip());

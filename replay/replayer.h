@@ -219,10 +219,16 @@ class Replayer {
                               uint64_t* passes);
   Search search_patched(Task& t, const Event& e, const Regs& target,
                         const std::optional<RepString>& rep, uint64_t max_passes,
-                        uint64_t* passes, std::string* why);
+                        uint64_t* passes, std::string* why, bool check_unique,
+                        bool at_point);
   bool arrived(Task& t, const Event& e, const Regs& target, const std::optional<RepString>& rep,
                const Regs& now, uint64_t insn_at);
   bool to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after);
+  // point_unique.cc: whether a switch point found is the only pass with its registers
+  bool next_event_is_own_stop(const Task& t);
+  bool can_check_point(Task& t);
+  uint64_t passes_to_recurrence(Task& t, const Event& e, const Regs& target,
+                                const Trampoline& tramp, const Regs& at_match, uint64_t max_passes);
   int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);
 
   // agent/agent_replay.cc: the in-process replay agent (RP_AGENT=0: off)
@@ -239,6 +245,7 @@ class Replayer {
   void agent_on_exec(pid_t old_tgid, pid_t new_tgid);
   void agent_arm(Task& t, const Event& e);
   uint64_t agent_drain(Task& t);
+  bool agent_empty_window_of_copy(pid_t copy, pid_t tgid);
   void agent_rewind(Task& t);
   bool agent_interior_trap(Task& t, int status);
   bool agent_map(Task& t, const Event& e, uint64_t addr, uint64_t len, int prot);

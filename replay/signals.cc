@@ -49,6 +49,13 @@ bool sync_fault(int sig, const SignalExtra& x) {
   return fault_sig && code > 0;  // raised by the CPU/kernel, not sent
 }
 
+// Whether the thread is in a syscall stop (rather than a signal stop).
+bool at_syscall_stop(pid_t tid) {
+  __ptrace_syscall_info info{};
+  return ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+         info.op != PTRACE_SYSCALL_INFO_NONE;
+}
+
 // Signals whose default action is to do nothing.
 bool default_ignored(int sig) {
   return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
@@ -203,8 +210,21 @@ void Replayer::replay_insn(Task& t, const Event& e) {
 void Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
   if (t.state != State::kHeld) diverge(e, "thread is not between events");
   Regs now = get_regs(t);
+  const PointSearchLimits lim = point_search_limits();
+  // Only switches are checked for a later pass with the same registers
+  // (point_unique.cc): after a signal the recorded path is the handler's.
+  const bool check = then == AtPoint::kSwitch && !lim.breakpoint_only;
   if (now.same_user_state(target) && t.resume_sig == 0) {
     if (then == AtPoint::kDeliverSignal) stop_in_place(t, e);
+    // Held where its syscall returned: another pass with these registers
+    // would almost always need that syscall again, the thread's next event;
+    // not checked (the trampoline's injections do not start from there).
+    if (check && !at_syscall_stop(t.real) &&
+        !decode_rep_string(read_mem(t.real, target.ip(), 16), target.ip())) {
+      uint64_t passes = 0;
+      std::string why;
+      search_patched(t, e, target, std::nullopt, lim.max_passes, &passes, &why, true, true);
+    }
     return;
   }
 #if defined(__x86_64__)
@@ -217,16 +237,18 @@ void Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint
 #endif
   // A point part-way through a rep string instruction: searched at its start.
   const auto rep = decode_rep_string(read_mem(t.real, target.ip(), 16), target.ip());
-  const PointSearchLimits lim = point_search_limits();
   const uint64_t breakpoint_limit = std::min(lim.max_passes, kMaxBreakpointHits);
   uint64_t passes = 0;
   if (!lim.breakpoint_only) {
-    if (search_by_breakpoint(t, e, target, rep, std::min(kBreakpointFirst, breakpoint_limit),
-                             &passes) == Search::kFound)
-      return;
     std::string why;
+    if (search_by_breakpoint(t, e, target, rep, std::min(kBreakpointFirst, breakpoint_limit),
+                             &passes) == Search::kFound) {
+      if (check) search_patched(t, e, target, rep, lim.max_passes, &passes, &why, true, true);
+      return;
+    }
     if (passes < lim.max_passes &&
-        search_patched(t, e, target, rep, lim.max_passes, &passes, &why) == Search::kFound)
+        search_patched(t, e, target, rep, lim.max_passes, &passes, &why, check, false) ==
+            Search::kFound)
       return;
     if (!warned_slow_search_ && passes < breakpoint_limit) {
       std::cerr << "rp: warning: event " << e.seq << ": searching an asynchronous point with a "

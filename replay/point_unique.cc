@@ -1,0 +1,203 @@
+// Whether a recorded switch point found at one pass of its instruction is
+// the only pass with those registers. Without a branch counter a loop that
+// keeps its state in memory (an interpreter's bytecode loop, `while (!flag)`)
+// passes the instruction with identical registers again and again; replay
+// stops at the first such pass, which may be earlier than the recorded one
+// (tests/threads python_list, docs/design.md "Preemption"). When the
+// thread's next recorded event is its own (a syscall or a trapped
+// instruction), the recorded pass is between the one found and that event,
+// so running a copy of the thread there tells: another pass with the same
+// registers first means the point is ambiguous. (The copy runs alone, as the
+// thread did from its previous event up to the recorded pass: a pass it
+// reaches with the same registers is one the recording could have had.)
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "point_patch.h"
+#include "proc_maps.h"
+#include "replayer.h"
+#include "tracee.h"
+#include "tracee_mem.h"
+
+namespace rp {
+namespace {
+
+// How far ahead the thread's next event is looked for (events of other
+// threads in between are only read, not replayed).
+constexpr size_t kMaxPeek = 4096;
+
+// CPU seconds a copy of the thread may run (its way to the next syscall).
+constexpr double kCopyCpuSeconds = 2;
+
+// Stops of the copy rp handles at most. A loop that branches into the
+// patched bytes stops the copy on every pass (an interior trap), and those
+// round trips cost rp's time more than the copy's CPU: on a loaded machine
+// the CPU bound alone took minutes (sample_spin_flag's spin loop starts
+// inside the patch when the switch is at the work loop's last branch). Past
+// it the point is not checked, as past the CPU bound.
+constexpr unsigned kCopyMaxStops = 20000;
+
+// A copy of the thread made by fork shares the MAP_SHARED memory with the
+// program: running it there would write the program's (or another
+// process's) memory.
+bool has_writable_shared_memory(pid_t tid) {
+  for (const ProcMap& m : read_proc_maps(tid))
+    if (m.perms.size() == 4 && m.perms[1] == 'w' && m.perms[3] == 's') return true;
+  return false;
+}
+
+// The copy stopped after the relocated instruction's trap `tramp` knows of
+// (`trap` = rip - 1 for int3): where it resumes, or 0 if not one of them.
+uint64_t resume_after_trap(const Trampoline& tramp, uint64_t trap) {
+  if (trap == tramp.forced) return tramp.body;
+  for (auto [orig, copy] : tramp.interior)
+    if (trap == orig) return copy;
+  return 0;
+}
+
+// CPU seconds the copy has run, from /proc/PID/stat (utime + stime).
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const size_t paren = line.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream rest(line.substr(paren + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; i++) {  // fields 3.. after "(comm)"
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Waits for the copy's next stop. False (the copy still running) once its
+// CPU time passes kCopyCpuSeconds, or on an error.
+bool wait_copy(pid_t copy, int* status) {
+  for (unsigned polls = 0;; polls++) {
+    const pid_t r = waitpid(copy, status, __WALL | WNOHANG);
+    if (r == copy) return true;
+    if (r < 0 && errno != EINTR) return false;
+    if (polls % 64 == 63 && cpu_seconds(copy) > kCopyCpuSeconds) return false;
+    if (polls < 16) {
+      sched_yield();
+    } else {
+      usleep(1000);
+    }
+  }
+}
+
+// Ends the copy and waits until it is gone (as rp's tracee, it may stop
+// once more at its exit event).
+void end_copy(pid_t copy) {
+  kill(copy, SIGKILL);
+  int status;
+  while (waitpid(copy, &status, __WALL) == copy && !WIFEXITED(status) && !WIFSIGNALED(status))
+    ptrace(PTRACE_CONT, copy, nullptr, nullptr);
+}
+
+}  // namespace
+
+// Whether the thread's next event in the trace is its own stop in its own
+// code path (a syscall or a trapped instruction), which the thread reaches
+// from the recorded point without another thread running user code.
+bool Replayer::next_event_is_own_stop(const Task& t) {
+  for (size_t i = 0; i < kMaxPeek; i++) {
+    const Event* next = peek_event(i);
+    if (!next) return false;
+    if (next->tid != t.rec) continue;
+    return next->kind == EventKind::kSyscall || next->kind == EventKind::kInsn;
+  }
+  return false;
+}
+
+// The thread is held at a match for `target` (`at_match`: its registers,
+// rip after the int3 at tramp.hit, or the site's when it was already there)
+// with the trampoline in place. Forks it (a process holding a copy of this
+// thread only) and runs the copy on from the relocated instructions up to its
+// next syscall or signal, at most max_passes passes: the number of passes to
+// the next one with the recorded registers, or 0 for none (or not checked:
+// no copy, or no decision within max_passes, which a trace whose next event
+// is the thread's own stop does not lead to). The program's own memory and
+// registers are left as they were.
+uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& target,
+                                        const Trampoline& tramp, const Regs& at_match,
+                                        uint64_t max_passes) {
+  const uint64_t at = at_match.ip();
+  const std::string original = read_mem(t.real, at, 2);
+  // A sibling of the program (CLONE_PARENT): rp, its parent, reaps it, and
+  // nothing tells the program about it.
+  const int64_t copy = inject_syscall(t, e, SYS_clone, {CLONE_PARENT, 0, 0, 0, 0});
+  if (copy <= 0) return 0;  // not checked, as before this check existed
+  int status;
+  if (waitpid(static_cast<pid_t>(copy), &status, __WALL) != copy || !WIFSTOPPED(status))
+    diverge(e, "the thread's copy did not stop");
+  pid_t c = static_cast<pid_t>(copy);
+  // Other threads run after the switch, and the thread's real way to its
+  // next event may depend on what they write: the copy, which runs alone,
+  // may instead wait for them forever, away from the site (a spin-wait).
+  // Its CPU time is bounded (wait_copy): past it the point is not checked.
+  // The copy was made with the injected syscall instruction in place.
+  Regs r = at_match;
+  r.set_ip(tramp.body);
+  const uint64_t first_budget = std::min<uint64_t>(uint64_t{1} << 26, max_passes);
+  bool ok = original.size() == 2 && write_mem(c, at, original) && r.write(c) &&
+            write_mem(c, tramp.data + kPatchPassesOffset, std::string(8, '\0')) &&
+            write_mem(c, tramp.data + kPatchBudgetOffset,
+                      std::string(reinterpret_cast<const char*>(&first_budget), 8)) &&
+            agent_empty_window_of_copy(c, t.real_tgid);
+  uint64_t found = 0;
+  for (unsigned stops = 0; ok && stops < kCopyMaxStops; stops++) {
+    if (ptrace(static_cast<__ptrace_request>(PTRACE_SYSEMU), c, nullptr, nullptr) != 0 ||
+        !wait_copy(c, &status) || !WIFSTOPPED(status) || (status >> 16) != 0)
+      break;  // ended, or at an event (none is expected before a syscall)
+    const int sig = WSTOPSIG(status);
+    if (sig != SIGTRAP && sig != SIGILL) break;  // a syscall (SIGTRAP|0x80) or a fault
+    Regs now;
+    if (!now.read(c)) break;
+    const uint64_t trap = sig == SIGTRAP ? now.ip() - 1 : now.ip();
+    const uint64_t counted = read_u64(c, tramp.data + kPatchPassesOffset).value_or(0);
+    if (sig == SIGTRAP && trap == tramp.hit) {
+      Regs there = now;
+      there.set_ip(target.ip());
+      if (there.same_user_state(target)) {
+        found = counted;
+        break;
+      }
+      now.set_ip(tramp.body);
+    } else if (uint64_t to = resume_after_trap(tramp, trap); to != 0) {
+      if (trap == tramp.forced) {
+        if (counted >= max_passes) break;
+        const uint64_t budget = std::min<uint64_t>(uint64_t{1} << 26, max_passes - counted);
+        write_mem(c, tramp.data + kPatchBudgetOffset,
+                  std::string(reinterpret_cast<const char*>(&budget), 8));
+      }
+      now.set_ip(to);
+    } else {
+      break;  // the program's own trap or fault: the thread stops there
+    }
+    ok = now.write(c);
+  }
+  end_copy(c);
+  return found;
+}
+
+// Whether the ambiguity can be checked here: the thread's next event is its
+// own stop, and running a copy cannot touch shared memory.
+bool Replayer::can_check_point(Task& t) {
+  if (parent_of(t.real_tgid) != getpid()) return false;
+  return next_event_is_own_stop(t) && !has_writable_shared_memory(t.real);
+}
+
+}  // namespace rp
