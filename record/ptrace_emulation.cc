@@ -320,7 +320,7 @@ bool PtraceRecorder::take_kick(Task& t) {
   if (!t.wait_kicked) return false;
   t.wait_kicked = false;
   auto it = emu_.find(t.tid);
-  if (it != emu_.end() && it->second.stop == EmuStop::kVirtual &&
+  if (kernel_ && it != emu_.end() && it->second.stop == EmuStop::kVirtual &&
       it->second.held == EmuStop::kNone) {
     it->second.held = EmuStop::kVirtual;
     hold(t);

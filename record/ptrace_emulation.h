@@ -1,5 +1,5 @@
-// The recorded program's own ptrace, emulated (ptrace backend): rp is the
-// only real tracer, so a program's PTRACE_TRACEME / PTRACE_SEIZE /
+// The recorded program's own ptrace, emulated (every backend; under a kernel
+// backend by its ptrace supervisor): rp is the only real tracer, so a program's PTRACE_TRACEME / PTRACE_SEIZE /
 // PTRACE_ATTACH set up a relation rp keeps here, its tracee's stops are held
 // by rp and reported through the tracer's wait4, and its requests act on the
 // tracee through rp's own ptrace. The calls themselves are skipped in the
