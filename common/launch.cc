@@ -154,7 +154,8 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
   auto argv = cstrings(spec.argv);
   auto envp = cstrings(spec.envp);
   // Filters are built before fork: no allocation in the child for them.
-  auto filter = spec.refuse_enosys ? enosys_filter() : std::vector<sock_filter>{};
+  auto filter = spec.refuse_enosys ? enosys_filter(/*emulate_ptrace=*/true)
+                                    : std::vector<sock_filter>{};
   auto replay_only = spec.sandbox ? replay_filter() : std::vector<sock_filter>{};
   bool host_root = geteuid() == 0;
   pid_t pid = fork();

@@ -93,13 +93,17 @@ RP_INLINE bool rp_dying(__u32 task_flags, __u64 pending_sig0, __u32 signal_flags
 }
 
 /* A ptrace stop that rp's supervisor turns into no event: rp's own SIGSTOPs
- * (a stall, a re-pin, a new thread's first stop) and ptrace event stops
+ * (a stall, a re-pin, a new thread's first stop), ptrace event stops
  * (exit, clone, exec, seccomp: SIGTRAP with the event in si_code's second
- * byte, where no signal is delivered). A SIGTRAP sent by a program
- * (SI_TKILL, SI_USER: si_code <= 0) is a signal like any other. */
+ * byte, where no signal is delivered) and syscall stops (SIGTRAP | 0x80:
+ * taken only for the program's emulated ptrace, at a syscall's entry or exit).
+ * A SIGTRAP sent by a program (SI_TKILL, SI_USER: si_code <= 0) is a signal
+ * like any other. */
 RP_INLINE bool rp_quiet_stop(__s32 si_signo, __s32 si_code)
 {
 	if (si_signo == RP_SIG_STOP)
+		return true;
+	if (si_signo == RP_SIG_TRAP && si_code == (RP_SIG_TRAP | 0x80))
 		return true;
 	return si_signo == RP_SIG_TRAP && si_code > 0 && (si_code >> 8) != 0;
 }

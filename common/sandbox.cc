@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -108,7 +109,7 @@ int enter_namespaces() {
 
 }  // namespace
 
-std::vector<sock_filter> enosys_filter() {
+std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
   auto ctx = new_filter(SCMP_ACT_ALLOW);
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);  // other ABIs: untouched
   for (auto s = syscall_specs_begin(); s != syscall_specs_end(); ++s)
@@ -118,6 +119,13 @@ std::vector<sock_filter> enosys_filter() {
   if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kUntracedCloneTrap), SCMP_SYS(clone), 1,
                                 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED)))
     throw Error(std::string("seccomp rule for clone: ") + strerror(-rc));
+  if (!emulate_ptrace) return export_program(ctx);
+  add_rule(ctx, SCMP_ACT_TRACE(kPtraceTrap), SCMP_SYS(ptrace), "ptrace");
+  // Only a change of SIGCHLD's action: SA_NOCLDSTOP decides the tracer's SIGCHLD.
+  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSigchldActionTrap),
+                                SCMP_SYS(rt_sigaction), 2, SCMP_A0(SCMP_CMP_EQ, SIGCHLD),
+                                SCMP_A1(SCMP_CMP_NE, 0)))
+    throw Error(std::string("seccomp rule for rt_sigaction: ") + strerror(-rc));
   return export_program(ctx);
 }
 

@@ -8,14 +8,20 @@
 #pragma once
 #include <linux/filter.h>
 
+#include <cstdint>
 #include <vector>
 
 namespace rp {
 
 // Generated with libseccomp in the parent (no allocation needed in the child).
 // ENOSYS-policy syscalls fail with ENOSYS; a CLONE_UNTRACED clone stops for
-// the tracer (PTRACE_EVENT_SECCOMP, data kUntracedCloneTrap).
-std::vector<sock_filter> enosys_filter();
+// the tracer (PTRACE_EVENT_SECCOMP, data kUntracedCloneTrap). emulate_ptrace:
+// the program's own ptrace and its sigaction(SIGCHLD, act) stop for the
+// tracer too (kPtraceTrap, kSigchldActionTrap), which emulates its ptrace
+// (docs/design.md, "Programs that use ptrace"); not for a process rp attaches
+// to, which keeps the filter after rp is gone.
+std::vector<sock_filter> enosys_filter(bool emulate_ptrace);
+constexpr uint16_t kPtraceTrap = 0x7271, kSigchldActionTrap = 0x7272;
 std::vector<sock_filter> replay_filter();  // only what replay executes; else kill
 
 // In the child: installs a filter (setting no_new_privs if that is needed).

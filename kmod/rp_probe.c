@@ -273,7 +273,9 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	const struct rp_kspec *s;
 	struct rp_thread *th;
 
-	if (!READ_ONCE(rp->running))
+	/* No call: the ptrace supervisor skipped it at its entry stop and
+	 * records it itself (the program's own ptrace, emulated). */
+	if (id < 0 || !READ_ONCE(rp->running))
 		return;
 	th = rp_current();
 	if (!th)

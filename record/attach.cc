@@ -225,7 +225,7 @@ Patched patch_process(pid_t pid, const std::vector<pid_t>& tids) {
 // no_new_privs for it, which rp does not impose on a running process.
 void refuse_enosys_calls(Patched& p, pid_t tid) {
   const uint64_t insn = p.insn;
-  std::vector<sock_filter> filter = enosys_filter();
+  std::vector<sock_filter> filter = enosys_filter(/*emulate_ptrace=*/false);
   sock_fprog prog{static_cast<unsigned short>(filter.size()), nullptr};
   size_t bytes = sizeof prog + filter.size() * sizeof(sock_filter);
   SyscallInjector inj(tid, insn);

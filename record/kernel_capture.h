@@ -219,6 +219,13 @@ class EventsOnlyHooks {
   // At the exec stop of a thread that was not the leader (former: its tid
   // before; tid: the leader's, which it now has).
   virtual void note_thread_takeover(pid_t former, pid_t tid) = 0;
+  // Writer lock held: tid is held at a syscall's entry stop for the
+  // program's emulated tracer (record/ptrace_emulation.cc), whose requests
+  // must sort after the entry; the kernel side numbers the entry only when
+  // the call goes on. Its next syscall event takes `seq` (this stop's
+  // number) as its entry's. forget: it died there.
+  virtual void note_entry_seq(pid_t tid, uint64_t seq) = 0;
+  virtual void forget_entry_seq(pid_t tid) = 0;
   // Held by the tracer thread while it handles a stop: the TraceWriter is
   // shared with the writer thread.
   virtual std::unique_lock<std::mutex> lock_writer() = 0;
@@ -285,6 +292,8 @@ class KernelCapture : public EventsOnlyHooks {
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
   }
+  void note_entry_seq(pid_t tid, uint64_t seq) override { entry_seqs_[tid].push_back(seq); }
+  void forget_entry_seq(pid_t tid) override;
 
  private:
   void drain_loop();
@@ -293,6 +302,7 @@ class KernelCapture : public EventsOnlyHooks {
   void decode_chunk(const RawChunk& chunk, std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held
   void add_exec_name(Event& e);       // writer lock held
+  void take_entry_seq(Event& e);      // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
   void wait_for_writer();  // finish(), showing progress
 
@@ -304,6 +314,9 @@ class KernelCapture : public EventsOnlyHooks {
 
   std::mutex writer_mu_;
   std::unordered_map<pid_t, std::string> exec_names_;  // writer lock
+  // Writer lock (note_entry_seq): the entries a held thread's next calls take,
+  // oldest first (the writer may lag behind several).
+  std::unordered_map<pid_t, std::deque<uint64_t>> entry_seqs_;
   uint64_t written_seq_ = 0;  // writer lock: the latest event written (for progress)
   std::string write_error_;  // writer lock; set once, then nothing more is written
   std::function<void()> on_write_error_;

@@ -1,7 +1,8 @@
 // The recorded program's own ptrace requests and waits, served by rp
-// (record/ptrace_emulation.h). Only the ptrace backend: it stops every
-// syscall, so the tracer's ptrace and wait4 calls can be skipped in the
-// kernel and answered by rp.
+// (record/ptrace_emulation.h). The ptrace backend stops every syscall, so
+// the tracer's ptrace and wait4 calls can be skipped in the kernel and
+// answered by rp. Under a kernel backend (events-only mode) the same code
+// runs at the stops emulation_stops asks for.
 #include <errno.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -12,7 +13,9 @@
 #include <cstring>
 #include <iostream>
 
+#include "kernel_capture.h"
 #include "ptrace_recorder.h"
+#include "syscall_table.h"
 #include "tracee.h"
 
 namespace rp {
@@ -72,6 +75,7 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
       refuse_note("PTRACE_TRACEME with a parent outside the recording");
     } else if (!emu_.count(t.tid)) {
       emu_[t.tid].tracer_tgid = parent;
+      kick_tracer(parent, t.tid);
       ret = 0;
     }
   } else if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) {
@@ -87,6 +91,7 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
         et.seized = req == PTRACE_SEIZE;
         et.options = options;
         if (req == PTRACE_ATTACH) syscall(SYS_tgkill, tasks_[pid].tgid, pid, SIGSTOP);
+        kick_tracer(t.tgid, t.tid);
         ret = 0;
       }
     } else if (!child) {
@@ -113,7 +118,10 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
   };
   if (req == PTRACE_INTERRUPT) {
     if (!et.seized) return -EIO;
-    if (et.stop == EmuStop::kNone) report_stop(pid, et, EmuStop::kVirtual);
+    if (et.stop != EmuStop::kNone) return 0;
+    report_stop(pid, et, EmuStop::kVirtual);
+    // Events-only: nothing else would stop it before its next syscall's end.
+    if (kernel_) kick(tracee);
     return 0;
   }
   if (et.stop == EmuStop::kNone) return -ESRCH;  // not stopped
@@ -306,10 +314,18 @@ bool PtraceRecorder::kicked_wait_ended(Task& t, int64_t ret) {
   return true;
 }
 
-// rp's kick arriving: not delivered, not recorded.
-bool PtraceRecorder::kick_signal(Task& t, int sig, const siginfo_t& si) {
-  if (!t.wait_kicked || sig != SIGSTOP || si.si_pid != getpid()) return false;
+// rp's kick arriving (its SIGSTOP's stop): not delivered, not recorded. A
+// PTRACE_INTERRUPT'ed tracee (events-only) is held here.
+bool PtraceRecorder::take_kick(Task& t) {
+  if (!t.wait_kicked) return false;
   t.wait_kicked = false;
+  auto it = emu_.find(t.tid);
+  if (kernel_ && it != emu_.end() && it->second.stop == EmuStop::kVirtual &&
+      it->second.held == EmuStop::kNone) {
+    it->second.held = EmuStop::kVirtual;
+    hold(t);
+    return true;
+  }
   make_runnable(t, 0, true);
   return true;
 }
@@ -342,7 +358,7 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
   et.reported = false;
   if (detach) {
     et.syscall_stops = false;
-  } else if (was == EmuStop::kVirtual && held != EmuStop::kNone &&
+  } else if (was == EmuStop::kVirtual && held != EmuStop::kNone && held != EmuStop::kVirtual &&
              (held == EmuStop::kSignal || et.syscall_stops)) {
     // It reached a stop of its own while reported stopped: report that now.
     et.held = held;
@@ -350,9 +366,13 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
     return;
   }
   Task& t = tasks_[pid];
+  bool syscall_stops = et.syscall_stops;
   if (detach) emu_.erase(pid);  // et is gone from here on
   switch (held) {
-    case EmuStop::kNone: break;  // never held (a PTRACE_INTERRUPT stop)
+    case EmuStop::kNone:  // never held (a PTRACE_INTERRUPT stop)
+      if (kernel_ && syscall_stops) kick(t);  // its syscall stops start at the kick's stop
+      break;
+    case EmuStop::kVirtual: make_runnable(t, 0, true); break;  // held at rp's kick
     case EmuStop::kSyscallEntry: enter_kernel(t); break;
     case EmuStop::kSyscallExit: make_runnable(t, 0, false); break;
     default:
@@ -406,6 +426,83 @@ void PtraceRecorder::trap_after_exec(Task& t) {
   // execve; its tracer usually waits for that stop.
   auto it = emu_.find(t.tid);
   if (it != emu_.end() && !it->second.seized) syscall(SYS_tgkill, t.tgid, t.tid, SIGTRAP);
+}
+
+// Events-only mode (kernel backends): rp runs the threads without syscall
+// stops; the program's ptrace and sigaction(SIGCHLD, act) stop at rp's
+// seccomp filter (common/sandbox.h). Syscall stops, for these threads only:
+// a call rp answers or watches (its exit), the threads of a process that has
+// emulated tracees (their waits), an emulated tracee resumed by PTRACE_SYSCALL.
+bool PtraceRecorder::emulation_stops(const Task& t) const {
+  if (t.in_syscall && (t.forced_ret || t.sigchld_nocldstop)) return true;
+  auto it = emu_.find(t.tid);
+  if (it != emu_.end() && it->second.syscall_stops) return true;
+  for (const auto& [tid, et] : emu_)
+    if (et.tracer_tgid == t.tgid) return true;
+  return false;
+}
+
+// Events-only: an entry (or seccomp) stop emulation_stops asked for. A call
+// rp answers is skipped in the kernel, so the kernel side records nothing of
+// it: rp numbers and records it, its entry here and its exit at the exit stop.
+void PtraceRecorder::emulation_entry(Task& t) {
+  t.in_syscall = true;
+  t.entry_seq = 0;
+  t.have_exit_regs = false;
+  t.inputs.clear();
+  t.in_hash.reset();
+  t.forced_ret.reset();
+  t.forced_mem.clear();
+  note_sigchld_action(t, true, 0);
+  auto number_entry = [&] {
+    t.entry_seq = kernel_->next_seq();
+    t.t_entry = clock_ns(CLOCK_MONOTONIC);
+    if (const SyscallSpec* s = syscall_spec(t.nr)) read_entry(t, *s);
+  };
+  if (t.nr == SYS_ptrace) {
+    number_entry();  // before what the request records (a signal it lets through)
+    emulate_ptrace(t);
+  } else if (t.nr == SYS_wait4 || t.nr == SYS_waitid) {
+    emulate_wait(t);
+    if (t.forced_ret) number_entry();
+  }
+  if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) {
+    // The kernel side numbers its entry only once it goes on; its place is here.
+    if (!t.forced_ret) kernel_->note_entry_seq(t.tid, kernel_->next_seq());
+    return;
+  }
+  enter_kernel(t);
+}
+
+// Events-only, at an exit stop: true if the kernel side recorded the call
+// (rp let it run); false for a call rp answered, which on_syscall_exit records.
+bool PtraceRecorder::emulation_exit(Task& t) {
+  if (t.forced_ret) return false;
+  t.in_syscall = false;
+  Regs regs;
+  note_sigchld_action(t, false, regs.read(t.tid) ? regs.ret() : -EFAULT);
+  if (!hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) make_runnable(t, 0, true);
+  return true;
+}
+
+// Events-only: rp's SIGSTOP brings a running thread to a stop (out of a
+// blocking call, which the kernel restarts), from where it runs with the
+// syscall stops emulation_stops gives it.
+void PtraceRecorder::kick(Task& t) {
+  if (t.wait_kicked) return;
+  t.wait_kicked = true;
+  syscall(SYS_tgkill, t.tgid, t.tid, SIGSTOP);
+}
+
+// Process tgid got its first emulated tracee: its threads (but `except`, at
+// a stop now) are kicked, so that its waits stop from now on.
+void PtraceRecorder::kick_tracer(pid_t tgid, pid_t except) {
+  if (!kernel_) return;
+  int tracees = 0;
+  for (const auto& [tid, et] : emu_) tracees += et.tracer_tgid == tgid;
+  if (tracees != 1) return;
+  for (auto& [tid, t] : tasks_)
+    if (t.tgid == tgid && tid != except) kick(t);
 }
 
 }  // namespace rp

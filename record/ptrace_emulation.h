@@ -1,11 +1,12 @@
-// The recorded program's own ptrace, emulated (ptrace backend): rp is the
-// only real tracer, so a program's PTRACE_TRACEME / PTRACE_SEIZE /
-// PTRACE_ATTACH set up a relation rp keeps here, its tracee's stops are held
-// by rp and reported through the tracer's wait4, and its requests act on the
-// tracee through rp's own ptrace. The calls themselves are skipped in the
-// kernel; their results and outputs are recorded like any emulated syscall,
-// and replay applies what changed the tracee (replay/ptrace_emulation.cc).
-// docs/design.md, "Programs that use ptrace".
+// The recorded program's own ptrace, emulated (every backend; under a kernel
+// backend by its ptrace supervisor): rp is the only real tracer, so a
+// program's PTRACE_TRACEME / PTRACE_SEIZE / PTRACE_ATTACH set up a relation
+// rp keeps here, its tracee's stops are held by rp and reported through the
+// tracer's wait4, and its requests act on the tracee through rp's own ptrace.
+// The calls themselves are skipped in the kernel; their results and outputs
+// are recorded like any emulated syscall, and replay applies what changed
+// the tracee (replay/ptrace_emulation.cc). docs/design.md, "Programs that
+// use ptrace".
 #pragma once
 #include <sys/types.h>
 

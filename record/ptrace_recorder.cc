@@ -30,6 +30,7 @@
 #include "unique_fd.h"
 #include "vdso.h"
 #include "kernel_capture.h"  // events-only mode
+#include "sandbox.h"
 
 namespace rp {
 
@@ -81,9 +82,13 @@ Event PtraceRecorder::new_event(const Task& t, EventKind kind) {
 }
 
 void PtraceRecorder::resume(pid_t tid, int sig) {
+  // Events-only: syscall stops only where the emulated ptrace needs them.
+  auto it = tasks_.find(tid);
+  bool stops = !kernel_ || (it != tasks_.end() && emulation_stops(it->second));
+  if (!stops && it != tasks_.end()) it->second.in_syscall = false;  // no exit stop will say so
   // ESRCH: the task was killed meanwhile (e.g. by another thread's
   // exit_group); its exit is reported by waitpid.
-  ptrace(kernel_ ? PTRACE_CONT : PTRACE_SYSCALL, tid, nullptr, sig);
+  ptrace(stops ? PTRACE_SYSCALL : PTRACE_CONT, tid, nullptr, sig);
 }
 
 namespace {
@@ -398,7 +403,26 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
   }
 }
 
+// The path strings, entry lengths and input hash of t's call (t.nr, t.args).
+void PtraceRecorder::read_entry(Task& t, const SyscallSpec& s) {
+  auto rd = t.mem.word_reader();
+  for (int i = 0; s.arg_kinds[i]; i++)
+    if (s.arg_kinds[i] == 's' && t.args[i])
+      t.inputs.push_back(MemRecord{t.args[i], t.mem.read_cstring(t.args[i]), true});
+  t.lens = entry_lens(s, t.args, rd);
+  auto in = input_regions(s, t.args, rd);
+  if (!in.empty()) {
+    std::string data;
+    for (const auto& r : in) data += t.mem.read(r.addr, r.len);
+    t.in_hash = hash64(data);
+  }
+}
+
 void PtraceRecorder::on_syscall_entry(Task& t) {
+  if (kernel_) {  // events-only: a stop the emulated ptrace asked for
+    emulation_entry(t);
+    return;
+  }
   t.in_syscall = true;
   t.entry_seq = ++seq_;
   t.t_entry = clock_ns(CLOCK_MONOTONIC);
@@ -409,17 +433,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   t.forced_mem.clear();
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
-    auto rd = t.mem.word_reader();
-    for (int i = 0; s->arg_kinds[i]; i++)
-      if (s->arg_kinds[i] == 's' && t.args[i])
-        t.inputs.push_back(MemRecord{t.args[i], t.mem.read_cstring(t.args[i]), true});
-    t.lens = entry_lens(*s, t.args, rd);
-    auto in = input_regions(*s, t.args, rd);
-    if (!in.empty()) {
-      std::string data;
-      for (const auto& r : in) data += t.mem.read(r.addr, r.len);
-      t.in_hash = hash64(data);
-    }
+    read_entry(t, *s);
     if (s->policy == RP_POLICY_ENOSYS) {
       // Refused like rr does: replay then never has to model io_uring, rseq...
       skip_call(t, -ENOSYS);
@@ -436,10 +450,10 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
     unknown_syscalls_++;
   }
   clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
-  if (!kernel_) note_sigchld_action(t, true, 0);
-  if (!kernel_ && t.nr == SYS_ptrace) emulate_ptrace(t);
-  if (!kernel_ && (t.nr == SYS_wait4 || t.nr == SYS_waitid)) emulate_wait(t);
-  if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
+  note_sigchld_action(t, true, 0);
+  if (t.nr == SYS_ptrace) emulate_ptrace(t);
+  if (t.nr == SYS_wait4 || t.nr == SYS_waitid) emulate_wait(t);
+  if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
   enter_kernel(t);
 }
 
@@ -448,6 +462,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
     make_runnable(t, 0, true);
     return;
   }
+  if (kernel_ && emulation_exit(t)) return;
   t.in_syscall = false;
   Regs regs;
   regs.read(t.tid);
@@ -458,7 +473,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
     regs.write(t.tid);
   }
   if (kicked_wait_ended(t, ret)) return;
-  if (!kernel_) note_sigchld_action(t, false, ret);
+  note_sigchld_action(t, false, ret);
   Event e = new_event(t, EventKind::kSyscall);
   e.nr = t.nr;
   e.entry_seq = t.entry_seq;
@@ -495,8 +510,8 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   q_.add(std::move(e));
   t.exit_regs = regs;
   t.have_exit_regs = true;
-  if (!kernel_ && hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
-  if (ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, seq);
+  if (hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
+  if (!kernel_ && ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, seq);
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.tgid];
   make_runnable(t, 0, g.holder == t.tid);
@@ -714,7 +729,8 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     return;
   }
   if (kernel_ && sig == SIGSTOP && kernel_->on_stop_signal(t.tid)) {
-    make_runnable(t, 0, true);  // the kernel capture stopped it to finish a record
+    // The kernel capture stopped it to finish a record (a kick of rp's merged with it).
+    if (!take_kick(t)) make_runnable(t, 0, true);
     return;
   }
   if (sig == SIGSEGV && si.si_code == SI_KERNEL && emulate_trapped_insn(t)) return;
@@ -725,8 +741,8 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     make_runnable(t, 0, true);
     return;
   }
-  if (kick_signal(t, sig, si)) return;
-  if (!kernel_) sigchld_arrived(t, sig, si);
+  if (sig == SIGSTOP && si.si_pid == getpid() && take_kick(t)) return;  // not delivered
+  sigchld_arrived(t, sig, si);
   if (t.preempt_requested && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's own preemption: the thread ran user code for a whole timeslice.
     t.preempt_requested = false;
@@ -750,7 +766,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   // syscall (not an interrupt or a fault) when it kept a syscall number.
   bool at_syscall =
       kernel_ ? kernel_syscall_nr(t.tid, regs) >= 0 : t.have_exit_regs && regs == t.exit_regs;
-  if (!kernel_ && hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
+  if (hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
   record_signal(t, sig, si, at_syscall);
   make_runnable(t, sig, true);
 }
@@ -813,6 +829,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         e.args[0] = 1;  // where record_exec looks for the path string
         if (!path.empty()) e.mem.push_back(MemRecord{1, path, true});
         record_exec(tasks_[t.tid], e, name);
+        trap_after_exec(tasks_[t.tid]);
       }
       break;
     }
@@ -826,25 +843,35 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       task_dying(t);
       return;
     case PTRACE_EVENT_SECCOMP:  // kernel backends: launch's filter trapped a syscall
-      on_seccomp_stop(t, msg);
+      if (on_seccomp_stop(t, msg)) return;
       break;
     default: break;
   }
   resume(t.tid, 0);
 }
 
-void PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
+bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
   if (data == kUntracedCloneTrap) {
     clear_clone_untraced(t.tid, SYS_clone);
-    return;
+    return false;
+  }
+  __ptrace_syscall_info info{};
+  if (kernel_ && (data == kPtraceTrap || data == kSigchldActionTrap) &&
+      ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof info, &info) > 0 &&
+      info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+    t.nr = static_cast<int64_t>(info.seccomp.nr);
+    for (int i = 0; i < 6; i++) t.args[i] = info.seccomp.args[i];
+    emulation_entry(t);  // the emulated ptrace's
+    return true;
   }
   // A RET_TRACE of the program's own filter: with no tracer of its own the
   // kernel fails the call with ENOSYS, and so does rp (it skips the call).
   Regs regs;
-  if (!regs.read(t.tid)) return;
+  if (!regs.read(t.tid)) return false;
   Regs::set_syscall_nr(t.tid, regs, -1);
   regs.set_ret(-ENOSYS);
   regs.write(t.tid);
+  return false;
 }
 
 void PtraceRecorder::flush_unfinished(Task& t) {
@@ -921,7 +948,10 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   pid_t tgid = it->second.tgid;
   release_slot(it->second);
   tasks_.erase(it);
-  if (!kernel_) emu_task_gone(tid, tgid);
+  auto et = emu_.find(tid);
+  if (kernel_ && et != emu_.end() && et->second.held == EmuStop::kSyscallEntry)
+    kernel_->forget_entry_seq(tid);  // it died held: no call takes that number
+  emu_task_gone(tid, tgid);
   auto g = groups_.find(tgid);
   if (g != groups_.end()) schedule(g->second);
 }

@@ -79,7 +79,9 @@ class PtraceRecorder {
     // wait): its result, and bytes rp wrote for it into the thread's memory.
     std::optional<int64_t> forced_ret;
     std::vector<MemRecord> forced_mem;
-    bool wait_kicked = false;  // rp's SIGSTOP brings it out of a blocking wait
+    // rp's SIGSTOP brings it out of a blocking wait, or (events-only) to a
+    // stop from which it runs with syscall stops (emulation_stops).
+    bool wait_kicked = false;
     // rt_sigaction(SIGCHLD, act) at its entry: whether act sets SA_NOCLDSTOP.
     std::optional<bool> sigchld_nocldstop;
     int64_t nr = -1;
@@ -95,6 +97,7 @@ class PtraceRecorder {
 
   Task& add_task(pid_t tid, pid_t tgid, pid_t parent);
   void on_syscall_entry(Task& t);
+  void read_entry(Task& t, const SyscallSpec& s);
   void on_syscall_exit(Task& t);
   void ring_snapshot(Task& t, const Regs& regs, uint64_t seq);
   bool snapshot_possible(const Task& t);
@@ -108,7 +111,8 @@ class PtraceRecorder {
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
-  void on_seccomp_stop(Task& t, unsigned long data);
+  // True if it resumed or held t itself.
+  bool on_seccomp_stop(Task& t, unsigned long data);
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
   void record_exec(Task& t, Event& e, const std::string& name);
   void record_file_mapping(Task& t, Event& e);
@@ -141,6 +145,14 @@ class PtraceRecorder {
   void record_signal(Task& t, int sig, const siginfo_t& si, bool at_syscall);
   // The program's own ptrace (record/ptrace_emulation.cc).
   void emulate_ptrace(Task& t);
+  // Events-only mode: the syscall stops the emulation needs, and only those
+  // threads pay for them (record/ptrace_emulation.cc).
+  bool emulation_stops(const Task& t) const;
+  void emulation_entry(Task& t);
+  bool emulation_exit(Task& t);
+  void kick(Task& t);
+  void kick_tracer(pid_t tgid, pid_t except);
+  bool take_kick(Task& t);
   int64_t ptrace_request(Task& t, pid_t pid, EmuTracee& et);
   void emulate_wait(Task& t);
   bool wait_matches(const Task& waiter, pid_t tracee) const;
@@ -148,7 +160,6 @@ class PtraceRecorder {
   bool hold_for_tracer(Task& t, EmuStop where, int sig, const siginfo_t* si, bool at_syscall);
   void report_stop(pid_t tracee, EmuTracee& et, EmuStop where);
   bool kicked_wait_ended(Task& t, int64_t ret);
-  bool kick_signal(Task& t, int sig, const siginfo_t& si);
   void resume_tracee(pid_t tracee, EmuTracee& et, int sig, bool detach);
   void hold(Task& t);
   void skip_call(Task& t, int64_t ret);

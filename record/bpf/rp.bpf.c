@@ -588,7 +588,9 @@ static __always_inline void repin(__u32 tid)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 {
-	if (!traced())
+	/* No call: the ptrace supervisor skipped it at its entry stop and
+	 * records it itself (the program's own ptrace, emulated). */
+	if (id < 0 || !traced())
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct thread *th = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -61,7 +61,7 @@ TEST(ReplayFilter, AllowsWhatReplayExecutes) {
 }
 
 TEST(EnosysFilter, RefusesWithEnosysAndAllowsTheRest) {
-  int status = run_filtered(enosys_filter(), [] {
+  int status = run_filtered(enosys_filter(false), [] {
     long r = syscall(SYS_io_setup, 1, nullptr);
     if (r != -1 || errno != ENOSYS) return 1;
     return syscall(SYS_getpid) > 0 ? 42 : 2;

@@ -75,6 +75,8 @@ TEST(SwitchRules, RpsOwnSigstopsAndPtraceEventsAreQuiet) {
   EXPECT_TRUE(rp_quiet_stop(RP_SIG_STOP, kSiUser));    // a new thread's first stop
   for (int32_t code : {kEventClone, kEventExec, kEventExit, kEventSeccomp, kEventStop})
     EXPECT_TRUE(rp_quiet_stop(RP_SIG_TRAP, code)) << code;
+  // A syscall stop (PTRACE_O_TRACESYSGOOD), for the program's emulated ptrace.
+  EXPECT_TRUE(rp_quiet_stop(RP_SIG_TRAP, RP_SIG_TRAP | 0x80));
 }
 
 TEST(SwitchRules, SignalsDeliveredAreNotQuiet) {
