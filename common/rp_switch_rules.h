@@ -70,6 +70,8 @@ struct rp_stop_facts {
 	__u32 siginfo;    /* 1: last_siginfo is set (a ptrace stop) and si_* are its */
 	__s32 si_signo, si_code;
 	__u32 moving;     /* its sched_setaffinity succeeded, rp has not pinned it back yet */
+	__u32 restarting; /* its last syscall returned a restart code (rp_restart_code) and no
+			   * signal stop has come since: it goes on in the kernel, not in user code */
 };
 
 enum rp_stop_kind {
@@ -108,6 +110,17 @@ RP_INLINE bool rp_quiet_stop(__s32 si_signo, __s32 si_code)
 	return si_signo == RP_SIG_TRAP && si_code > 0 && (si_code >> 8) != 0;
 }
 
+/* A syscall's return value that the kernel never hands to user code: the
+ * call is interrupted by a signal and, on the way out, either restarted or
+ * turned into EINTR when a handler runs (ERESTARTSYS .. ERESTART_RESTARTBLOCK).
+ * Between that sys_exit and the signal stop (or the restart's sys_enter) the
+ * thread runs no user code; its registers there (the code in the return
+ * register) are no point replay can reach. */
+RP_INLINE bool rp_restart_code(__s64 ret)
+{
+	return ret >= -516 && ret <= -512;
+}
+
 /* How a thread's leaving the CPU counts. */
 RP_INLINE enum rp_stop_kind rp_stop_classify(const struct rp_stop_facts *f)
 {
@@ -120,7 +133,7 @@ RP_INLINE enum rp_stop_kind rp_stop_classify(const struct rp_stop_facts *f)
 	if (f->in_sys || f->dying)
 		return RP_STOP_NONE;
 	if (f->preempt || !(f->state & (RP_TASK_STOPPED | RP_TASK_TRACED)))
-		return RP_STOP_USER;
+		return f->restarting ? RP_STOP_NONE : RP_STOP_USER;
 	if (f->siginfo && rp_quiet_stop(f->si_signo, f->si_code))
 		return RP_STOP_QUIET;
 	return RP_STOP_SIGNAL;

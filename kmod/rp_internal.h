@@ -65,6 +65,7 @@ struct rp_thread {
 	u64 tseq;
 	bool in_sys;                /* saw sys_enter, waiting for sys_exit */
 	bool returned;              /* came back from a syscall since tracing began */
+	bool restarting;            /* last call returned a restart code (rp_switch_rules.h) */
 	bool exiting;               /* in exit or exit_group: never runs user code again */
 	bool work_queued;
 	long nr;
@@ -99,6 +100,9 @@ bool rp_switch_dying(struct task_struct *t);
 /* sched_switch's prev: th (task t) stops running, outside a syscall or not. */
 void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		    unsigned int state);
+/* th's syscall returned ret (a restart code: it runs no user code before
+ * its signal stop or the restart). */
+void rp_switch_returned(struct rp_thread *th, long ret);
 /* th (task t) resumes user code: switched_in by the scheduler after a stop
  * in user code (where the drainer must not be woken), else back from a
  * syscall (sys_exit). */

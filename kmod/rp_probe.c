@@ -296,6 +296,7 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	th->entry_seq = rp_next_seq();
 	th->t_entry = ktime_get_ns();
 	th->in_sys = true;
+	th->restarting = false;
 	th->entry_len[0] = th->entry_len[1] = 0;
 	th->exec_path_len = 0;
 	if (!s)
@@ -403,6 +404,7 @@ static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 		return;
 	entered = th->in_sys;
 	rp_resume_user(th);
+	rp_switch_returned(th, ret);
 	if (th->in_sys) {
 		th->in_sys = false;
 		rp_fill_syscall(&rec, th);

@@ -123,6 +123,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		.siginfo = si != NULL,
 		.si_signo = si ? si->si_signo : 0,
 		.si_code = si ? si->si_code : 0,
+		.restarting = th->restarting,
 	};
 	enum rp_stop_kind kind;
 	unsigned long flags;
@@ -135,9 +136,16 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	rp_runner_stopped(&rp_runner, f.tid, f.tgid, kind);
 	if (kind == RP_STOP_USER)
 		rp_user_regs(t, rp_runner.regs);
-	else if (kind == RP_STOP_SIGNAL)
+	else if (kind == RP_STOP_SIGNAL) {
 		WRITE_ONCE(th->stop_seq, rp_next_seq());  /* before any other thread runs */
+		th->restarting = false;  /* a handler or the restart comes next */
+	}
 	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
+}
+
+void rp_switch_returned(struct rp_thread *th, long ret)
+{
+	th->restarting = rp_restart_code(ret);
 }
 
 void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched_in)

@@ -112,6 +112,9 @@ struct thread {
 	 * never runs user code again, though PF_EXITING comes only later, after
 	 * the PTRACE_EVENT_EXIT stop. */
 	__u32 exiting;
+	/* Its last call returned a restart code; cleared by its next entry or
+	 * signal stop (rp_restart_code). */
+	__u32 restarting;
 };
 
 struct {
@@ -348,6 +351,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		.si_signo = si ? BPF_CORE_READ(si, si_signo) : 0,
 		.si_code = si ? BPF_CORE_READ(si, si_code) : 0,
 		.moving = moving(prev->pid),
+		.restarting = th->restarting,
 	};
 	enum rp_stop_kind kind = rp_stop_classify(&f);
 
@@ -360,6 +364,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 	if (kind == RP_STOP_USER) {
 		save_user_regs(r, prev);
 	} else if (kind == RP_STOP_SIGNAL) {
+		th->restarting = 0; /* a handler or the restart comes next */
 		/* The supervisor numbers the signal event with it (take_stop_seq):
 		 * taken before any other thread runs. */
 		__u32 tid = prev->pid;
@@ -609,6 +614,7 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	th->entry_seq = next_seq();
 	th->t_entry = bpf_ktime_get_ns();
 	th->active = 1;
+	th->restarting = 0;
 	const struct bspec *s = spec_of(id);
 	if (!s)
 		return 0;
@@ -675,6 +681,8 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	struct rp_runner *r = cfg_one_cpu ? runner() : 0;
 	if (r)
 		rp_runner_sys_exit(r, task->pid, task->tgid, dying(task) || repinned);
+	if (th)
+		th->restarting = rp_restart_code(ret);
 	const struct bspec *s = spec_of(nr);
 	struct emit *e = emit_slot(SLOT_SYS_EXIT);
 

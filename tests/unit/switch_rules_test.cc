@@ -123,6 +123,28 @@ TEST(SwitchRules, PreemptedOrBlockedInUserCodeIsPending) {
   }
 }
 
+// Its call returned a restart code (rp_restart_code): until its signal stop
+// or the restart's entry it runs kernel code only, and its registers there
+// (the code in the return register) are no point replay reaches. Its signal
+// stop is still numbered. (ptrace_signal_inject under bpf: a preemption after
+// wait4's -ERESTARTSYS for rp's SIGSTOP became a switch replay never reached.)
+TEST(SwitchRules, StopsOnTheWayToARestartAreNoPoint) {
+  for (int64_t ret = -516; ret <= -512; ret++) EXPECT_TRUE(rp_restart_code(ret)) << ret;
+  for (int64_t ret : {-517, -511, -4 /* EINTR */, 0, 512}) EXPECT_FALSE(rp_restart_code(ret)) << ret;
+  rp_stop_facts f = preempted(1), blocked = facts(1);
+  blocked.state = kUninterruptible;
+  for (rp_stop_facts g : {f, blocked}) {
+    g.restarting = 1;
+    EXPECT_EQ(rp_stop_classify(&g), RP_STOP_NONE) << g.state;
+  }
+  f = ptrace_stop(1, 10, kSiUser);
+  f.restarting = 1;
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
+  f = ptrace_stop(1, RP_SIG_STOP, kSiKernel);
+  f.restarting = 1;
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_QUIET);
+}
+
 TEST(SwitchRules, SignalStopsAreNumberedUnlessQuiet) {
   rp_stop_facts f = ptrace_stop(1, 10, kSiUser);
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
