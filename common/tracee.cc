@@ -76,8 +76,21 @@ std::string Tracee::read_cstring(uint64_t addr, size_t max) {
 }
 
 bool Tracee::write(uint64_t addr, const std::string& bytes) {
-  if (mem_fd() < 0) return false;
+  // process_vm_writev copies once, straight into the target's pages;
+  // /proc/pid/mem copies each page twice through a kernel bounce page (most
+  // of the replay agent's window writes went there). It stops at the first
+  // page it may not write (read-only code, patches): the rest goes through
+  // /proc/pid/mem, which writes like a debugger.
   size_t done = 0;
+  while (done < bytes.size()) {
+    iovec local{const_cast<char*>(bytes.data()) + done, bytes.size() - done};
+    iovec remote{reinterpret_cast<void*>(addr + done), bytes.size() - done};
+    ssize_t n = process_vm_writev(tid_, &local, 1, &remote, 1, 0);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  if (done == bytes.size()) return true;
+  if (mem_fd() < 0) return false;
   while (done < bytes.size()) {
     ssize_t n = pwrite(mem_.get(), bytes.data() + done, bytes.size() - done,
                        static_cast<off_t>(addr + done));

@@ -1,7 +1,8 @@
 // One traced thread as record and replay both see it: its tid and its
-// memory. The memory is read with process_vm_readv and, for what that cannot
-// reach (pages without PROT_READ) and for writes, through /proc/<tid>/mem,
-// which is opened once per task rather than per access.
+// memory. The memory is read with process_vm_readv and written with
+// process_vm_writev; what those cannot reach (pages without PROT_READ or
+// PROT_WRITE) goes through /proc/<tid>/mem, which is opened once per task
+// rather than per access.
 #pragma once
 #include <sys/types.h>
 

@@ -6,7 +6,7 @@
 #define RP_REPLAY_AGENT_ABI_H
 
 #define RP_AGENT_WINDOW_OFFSET 4096
-#define RP_AGENT_WINDOW_BYTES (512 << 10)
+#define RP_AGENT_WINDOW_BYTES (1024 << 10)
 #define RP_AGENT_MAP_BYTES (RP_AGENT_WINDOW_OFFSET + RP_AGENT_WINDOW_BYTES)
 
 /* Window header: entries [next, count) are still to be answered; the next

@@ -1,6 +1,9 @@
 #include "agent_code.h"
 
+#include <sys/uio.h>
+
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "agent_abi.h"
@@ -112,36 +115,92 @@ std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
   return std::nullopt;
 }
 
+// Outputs this large are referred to, smaller ones copied with the fields:
+// a piece costs an iovec, and small outputs (stat buffers, a few bytes) are most.
+constexpr size_t kReferBytes = 1024;
+
+void AgentWindow::meta(const char* p, size_t n) {
+  if (!n) return;
+  if (pieces_.empty() || pieces_.back().data) pieces_.push_back({nullptr, meta_.size(), 0});
+  meta_.append(p, n);
+  pieces_.back().len += n;
+  size_ += n;
+}
+
+void AgentWindow::put(uint64_t v) { meta(reinterpret_cast<const char*>(&v), 8); }
+
 void AgentWindow::clear() {
-  buf_.clear();
-  count_ = 0;
-  put64(buf_, 0);  // count, set as entries are added
-  put64(buf_, 0);
-  put64(buf_, RP_AGENT_H_BYTES);
-  buf_.resize(RP_AGENT_H_BYTES, '\0');
+  meta_.clear();
+  pieces_.clear();
+  size_ = count_ = 0;
+  put(0);  // count, set as entries are added
+  put(0);
+  put(RP_AGENT_H_BYTES);
+  while (size_ < RP_AGENT_H_BYTES) put(0);
 }
 
 bool AgentWindow::add(const Event& e, unsigned arg_mask) {
   uint64_t size = RP_AGENT_E_OUT, nout = 0;
   for (const auto& m : e.mem)
     if (!m.input) size += 16 + (m.bytes.size() + 7) / 8 * 8, nout++;
-  if (buf_.size() + size > RP_AGENT_WINDOW_BYTES) return false;
-  put64(buf_, static_cast<uint64_t>(e.nr));
-  for (uint64_t a : e.args) put64(buf_, a);
-  put64(buf_, arg_mask);
-  put64(buf_, static_cast<uint64_t>(e.ret));
-  put64(buf_, nout);
-  put64(buf_, size);
+  if (size_ + size > RP_AGENT_WINDOW_BYTES) return false;
+  put(static_cast<uint64_t>(e.nr));
+  for (uint64_t a : e.args) put(a);
+  put(arg_mask);
+  put(static_cast<uint64_t>(e.ret));
+  put(nout);
+  put(size);
   for (const auto& m : e.mem) {
     if (m.input) continue;
-    put64(buf_, m.addr);
-    put64(buf_, m.bytes.size());
-    buf_ += m.bytes;
-    buf_.append((8 - m.bytes.size() % 8) % 8, '\0');
+    put(m.addr);
+    put(m.bytes.size());
+    const size_t n = m.bytes.size();
+    if (n >= kReferBytes) {
+      pieces_.push_back({m.bytes.data(), 0, n});
+      size_ += n;
+    } else {
+      meta(m.bytes.data(), n);
+    }
+    static const char kZeros[8] = {};
+    meta(kZeros, (8 - n % 8) % 8);
   }
   count_++;
-  uint64_t n = count_;
-  std::memcpy(&buf_[RP_AGENT_H_COUNT], &n, 8);
+  uint64_t c = count_;
+  std::memcpy(&meta_[RP_AGENT_H_COUNT], &c, 8);
+  return true;
+}
+
+std::vector<std::pair<const char*, size_t>> AgentWindow::pieces() const {
+  std::vector<std::pair<const char*, size_t>> out;
+  out.reserve(pieces_.size());
+  for (const Piece& p : pieces_) out.push_back({p.data ? p.data : meta_.data() + p.off, p.len});
+  return out;
+}
+
+std::string AgentWindow::bytes() const {
+  std::string out;
+  out.reserve(size_);
+  for (auto [p, n] : pieces()) out.append(p, n);
+  return out;
+}
+
+bool AgentWindow::write_to(Tracee& mem, uint64_t at) const {
+  const auto all = pieces();
+  std::vector<iovec> local;
+  size_t done = 0;
+  for (size_t i = 0; i < all.size();) {  // at most IOV_MAX pieces a call
+    local.clear();
+    size_t len = 0;
+    for (; i < all.size() && local.size() < IOV_MAX; i++) {
+      local.push_back({const_cast<char*>(all[i].first), all[i].second});
+      len += all[i].second;
+    }
+    iovec remote{reinterpret_cast<void*>(at + done), len};
+    if (process_vm_writev(mem.tid(), local.data(), local.size(), &remote, 1, 0) !=
+        static_cast<ssize_t>(len))
+      return mem.write(at, bytes());
+    done += len;
+  }
   return true;
 }
 

@@ -1,7 +1,8 @@
 // Code generation for the in-process replay agent (x86_64): the agent blob
 // copied into the program, the per-site stubs that send a patched `syscall`
-// to it, and the window of recorded answers (agent_abi.h). Pure: nothing
-// here touches a process (replay/agent/agent_replay.cc does).
+// to it, and the window of recorded answers (agent_abi.h). Nothing here
+// touches a process but AgentWindow::write_to (replay/agent/agent_replay.cc
+// does the rest).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -13,6 +14,7 @@
 
 #include "point_patch.h"
 #include "trace.h"
+#include "tracee.h"
 
 namespace rp {
 
@@ -49,21 +51,38 @@ std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
     const PatchSite& site, uint64_t len, const std::map<uint64_t, uint64_t>& slots,
     uint64_t min_addr, const std::function<bool(uint64_t page)>& usable);
 
-// The window's bytes: a header and the entries added, in order. Kept and
-// reused (clear()): a window is megabytes, built again for every run.
+// The window's bytes: a header and the entries added, in order. Large
+// outputs are not copied here: the window refers to the event's own bytes
+// (pieces()), so they are copied once, by the write into the program, which
+// is most of a large read's replay. Kept and reused (clear()).
 class AgentWindow {
  public:
   AgentWindow() { clear(); }
   void clear();
-  // False (nothing added) when the entry does not fit.
+  // False (nothing added) when the entry does not fit. e's output bytes
+  // must stay where they are until the window is written or cleared.
   bool add(const Event& e, unsigned arg_mask);
   size_t count() const { return count_; }
-  const std::string& bytes() const { return buf_; }  // header + entries
+  size_t size() const { return size_; }
+  // The window in order, as pieces to gather (valid until the next add or clear).
+  std::vector<std::pair<const char*, size_t>> pieces() const;
+  std::string bytes() const;  // the pieces joined: header + entries
+  // Writes the window at `at` in mem's process: gathered from the pieces by
+  // process_vm_writev, or joined and written by mem.write if that fails.
+  bool write_to(Tracee& mem, uint64_t at) const;
   static std::string empty();  // a header with nothing to answer
 
  private:
-  std::string buf_;
-  size_t count_ = 0;
+  void meta(const char* p, size_t n);  // appended to meta_, as its piece
+  void put(uint64_t v);
+  std::string meta_;  // the header, the entries' fields, small outputs, padding
+  // In order: (nullptr, offset into meta_) or (an event's bytes, 0), and a length.
+  struct Piece {
+    const char* data;
+    size_t off, len;
+  };
+  std::vector<Piece> pieces_;
+  size_t size_ = 0, count_ = 0;
 };
 
 }  // namespace rp

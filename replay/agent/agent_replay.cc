@@ -204,7 +204,8 @@ void Replayer::agent_report() {
   agent_->reported = true;
   const AgentState& st = *agent_;
   std::cerr << "rp: agent: " << (st.on ? "on" : "off") << ", answered " << st.n_answered
-            << " of " << st.n_syscalls << " syscalls in the program; " << st.n_patched
+            << " of " << st.n_syscalls << " syscalls in the program (" << st.n_windows
+            << " windows); " << st.n_patched
             << " sites patched, " << st.n_refused << " refused\n";
 }
 
@@ -300,7 +301,7 @@ void Replayer::agent_arm(Task& t, const Event& e) {
   }
   if (seqs.empty()) return;
   uint64_t window = sp->second->base + RP_AGENT_WINDOW_OFFSET;
-  if (!t.mem.write(window, w.bytes())) return;
+  if (!w.write_to(t.mem, window)) return;
   st.armed = std::move(seqs);
   st.armed_window = window;
   st.armed_tid = t.real;
@@ -328,6 +329,7 @@ uint64_t Replayer::agent_drain(Task& t) {
   if (t.state != State::kGone) write_mem(st.armed_tid, st.armed_window, AgentWindow::empty());
   st.answered.insert(st.answered.end(), st.armed.begin(), st.armed.begin() + n);
   st.n_answered += n;
+  st.n_windows += n > 0;
   st.armed.clear();
   return n;
 }

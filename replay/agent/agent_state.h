@@ -55,6 +55,7 @@ struct AgentState {
   // Events the agent answered that the main loop has not passed yet.
   std::deque<uint64_t> answered;
   uint64_t n_answered = 0, n_syscalls = 0, n_patched = 0, n_refused = 0;
+  uint64_t n_windows = 0;  // windows that answered calls: each ends with one ptrace stop
 };
 
 }  // namespace rp

@@ -2,7 +2,7 @@
 # The in-process replay agent (replay/agent/, docs/design.md "The replay
 # agent"): most syscalls of a getppid loop (dynamic, and static: non-PIE,
 # its text in the low 2 GiB) and of a pread loop are answered inside the
-# program (RP_AGENT_STATS counts them), the output is the recording's,
+# program (RP_AGENT_STATS counts them; 64 KiB reads 15 to a window), the output is the recording's,
 # RP_AGENT=0 replays the same without it, and a call that differs from the
 # recording inside the answered stretch is still reported as a divergence. Programs that use ptrace
 # keep the agent: their tracer's POKEDATA and SETREGS still reach the tracee
@@ -15,6 +15,8 @@ export RP_BACKEND=ptrace  # syscalls in one order the agent can follow (as the b
 
 # answered FILE: the number of calls the agent answered, from its statistics line.
 answered() { sed -n 's/^rp: agent: on, answered \([0-9]*\) of.*/\1/p' "$1"; }
+# windows FILE: how many windows the agent answered them from (one ptrace stop each).
+windows() { sed -n 's/^rp: agent: on, answered [0-9]* of [0-9]* syscalls in the program (\([0-9]*\) windows).*/\1/p' "$1"; }
 
 replay_with_agent() { # NAME
     local name=$1
@@ -79,6 +81,10 @@ record pread "$SAMPLES/sample_read64k" "$TMP/data.bin" 300
 replay_with_agent pread
 n=$(answered "$TMP/pread.on.err")
 [ -n "$n" ] && [ "$n" -ge 250 ] || { show "$TMP/pread.on.err"; fail "pread: the agent answered '${n}' of 300 calls"; }
+# A 1 MiB window holds 15 of these reads: one ptrace stop per 15 reads, not per 7 (512 KiB).
+w=$(windows "$TMP/pread.on.err")
+[ -n "$w" ] && [ "$w" -gt 0 ] && [ $((n / w)) -ge 12 ] ||
+    { show "$TMP/pread.on.err"; fail "pread: ${n} calls answered from '${w}' windows (fewer than 12 a window)"; }
 
 note "a call that differs inside the answered stretch is a divergence"
 cp "$TMP/pread.db" "$TMP/bad.db"

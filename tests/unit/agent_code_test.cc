@@ -10,7 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstring>
+#include <vector>
 
 #include "agent_abi.h"
 #include "point_patch.h"
@@ -115,6 +117,65 @@ TEST(AgentSites, ALowSiteJumpsForwardOverAnInvalidOpcodeFiller) {
   EXPECT_FALSE(place_agent_stub(*s, len, {}, 1 << 28, [](uint64_t) { return false; }));
 }
 
+// The window's layout (agent_abi.h), byte by byte, for an entry with a
+// large output (referred to: the window does not copy it) and a small one
+// (copied with the fields); and the same bytes written into a process.
+TEST(AgentWindowTest, LayoutAndLargeOutputsReferredTo) {
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_pread64;
+  for (int i = 0; i < 6; i++) e.args[i] = 100 + i;
+  e.ret = 65536;
+  e.mem.push_back(MemRecord{0x1000, std::string(65536, 'L'), false});
+  e.mem.push_back(MemRecord{0x9000, "path", true});  // an input: not in the window
+  e.mem.push_back(MemRecord{0x2000, std::string(100, 's'), false});
+  AgentWindow w;
+  ASSERT_TRUE(w.add(e, 5));
+  std::string want;
+  auto put = [&](uint64_t v) { want.append(reinterpret_cast<const char*>(&v), 8); };
+  put(1), put(0), put(RP_AGENT_H_BYTES), put(0);
+  const uint64_t size = RP_AGENT_E_OUT + 16 + 65536 + 16 + 104;
+  put(SYS_pread64);
+  for (int i = 0; i < 6; i++) put(100 + i);
+  put(5), put(65536), put(2), put(size);
+  put(0x1000), put(65536), want += std::string(65536, 'L');
+  put(0x2000), put(100), want += std::string(100, 's') + std::string(4, '\0');
+  EXPECT_EQ(w.size(), want.size());
+  EXPECT_TRUE(w.bytes() == want);
+  bool referred = false;
+  for (auto [p, n] : w.pieces()) {
+    referred = referred || (p == e.mem[0].bytes.data() && n == 65536);
+    EXPECT_FALSE(p == e.mem[2].bytes.data()) << "a small output is copied, not referred to";
+  }
+  EXPECT_TRUE(referred) << "the 64 KiB output was copied into the window";
+  std::string out(want.size(), '\0');
+  Tracee self(getpid());
+  ASSERT_TRUE(w.write_to(self, reinterpret_cast<uint64_t>(out.data())));
+  EXPECT_TRUE(out == want);
+}
+
+// More pieces than one process_vm_writev takes (IOV_MAX): written in order.
+TEST(AgentWindowTest, WritesMorePiecesThanOneCallTakes) {
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_read;
+  e.ret = 2048;
+  e.mem.push_back(MemRecord{0x1000, std::string(1024, 'a'), false});
+  e.mem.push_back(MemRecord{0x2000, std::string(1024, 'b'), false});
+  AgentWindow w;
+  std::vector<Event> events(400, e);
+  for (size_t i = 0; i < events.size(); i++) {
+    events[i].mem[0].bytes[i % 1024] = 'x';
+    ASSERT_TRUE(w.add(events[i], 0));
+  }
+  ASSERT_GT(w.pieces().size(), static_cast<size_t>(IOV_MAX));
+  std::string out(w.size(), '\0');
+  Tracee self(getpid());
+  ASSERT_TRUE(w.write_to(self, reinterpret_cast<uint64_t>(out.data())));
+  EXPECT_TRUE(out == w.bytes());
+  EXPECT_EQ(w.count(), 400u);
+}
+
 // A function made of `mov %rdi,%rax; syscall; mov %rax,%rax; ret` at a fixed
 // address, its syscall site patched to a stub that calls the agent.
 class PatchedSite : public ::testing::Test {
@@ -216,6 +277,28 @@ TEST_F(PatchedSite, ADifferentCallGoesToTheKernel) {
   ASSERT_TRUE(w.add(e, 1));
   set_window(w.bytes());
   EXPECT_EQ(call(SYS_getppid), 4242);
+}
+
+TEST_F(PatchedSite, AnswersA64KiBOutputFromAWindowWrittenByGather) {
+  std::string got(64 << 10, '\0');
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getppid;
+  e.ret = 65536;
+  std::string data(64 << 10, '\0');
+  for (size_t i = 0; i < data.size(); i++) data[i] = static_cast<char>(i * 7 + i / 4096);
+  e.mem.push_back(MemRecord{reinterpret_cast<uint64_t>(got.data()), data, false});
+  AgentWindow w;
+  ASSERT_TRUE(w.add(e, 0));
+  ASSERT_TRUE(w.add(e, 0));
+  Tracee self(getpid());
+  ASSERT_TRUE(w.write_to(self, reinterpret_cast<uint64_t>(window_)));
+  EXPECT_EQ(call(SYS_getppid), 65536);
+  EXPECT_TRUE(got == data);
+  got.assign(got.size(), '\0');
+  EXPECT_EQ(call(SYS_getppid), 65536);
+  EXPECT_TRUE(got == data);
+  EXPECT_EQ(answered(), 2u);
 }
 
 // The same function in the low 2 GiB (where a non-PIE program's text is):

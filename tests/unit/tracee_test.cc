@@ -47,6 +47,7 @@ TEST(Tracee, ReadsAndWritesPagesTheProgramCannot) {
 
 TEST(Tracee, KeepsOneDescriptorUntilTheAddressSpaceChanges) {
   Page pg;
+  ASSERT_EQ(mprotect(pg.p, 4096, PROT_READ), 0);  // writes need /proc/PID/mem
   int before = open_fds();
   Tracee t(getpid());
   EXPECT_EQ(open_fds(), before);  // opened at the first access that needs it
@@ -57,6 +58,26 @@ TEST(Tracee, KeepsOneDescriptorUntilTheAddressSpaceChanges) {
   ASSERT_TRUE(t.write(pg.addr(), "y"));  // opened again
   EXPECT_EQ(pg.p[0], 'y');
   EXPECT_EQ(open_fds(), before + 1);
+}
+
+// Writable pages are written by process_vm_writev (one copy, no descriptor);
+// a write that runs from a writable page into a read-only one is finished
+// through /proc/PID/mem.
+TEST(Tracee, WritesWritablePagesWithoutTheMemFile) {
+  char* p = static_cast<char*>(
+      mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(p, MAP_FAILED);
+  const uint64_t a = reinterpret_cast<uint64_t>(p);
+  int before = open_fds();
+  Tracee t(getpid());
+  ASSERT_TRUE(t.write(a + 10, std::string(5000, 'w')));
+  EXPECT_EQ(open_fds(), before);
+  EXPECT_EQ(std::string(p + 10, 5000), std::string(5000, 'w'));
+  ASSERT_EQ(mprotect(p + 4096, 4096, PROT_READ), 0);
+  ASSERT_TRUE(t.write(a + 4090, "0123456789"));
+  EXPECT_EQ(std::string(p + 4090, 10), "0123456789");
+  EXPECT_EQ(open_fds(), before + 1);
+  munmap(p, 8192);
 }
 
 TEST(Tracee, ShortReadAtTheEndOfTheMapping) {
