@@ -59,11 +59,10 @@ struct PatchSite {
 // The code plan_patch_site reads: from ip - kPatchCodeBefore (arm64 looks
 // back for a load-exclusive) to kPatchCodeAfter bytes after ip.
 #if defined(__x86_64__)
-constexpr uint64_t kPatchCodeBefore = 0;
+constexpr uint64_t kPatchCodeBefore = 0, kPatchCodeAfter = 32;
 #else
-constexpr uint64_t kPatchCodeBefore = a64::kCodeBefore;
+constexpr uint64_t kPatchCodeBefore = a64::kCodeBefore, kPatchCodeAfter = a64::kCodeAfter;
 #endif
-constexpr uint64_t kPatchCodeAfter = 64;
 
 // Decodes the instructions at `ip` (`code` holds the bytes from
 // ip - kPatchCodeBefore, at least 32 from ip).

@@ -28,8 +28,9 @@ struct Site {
   uint64_t target = 0;  // branch target, adr/adrp result or literal address
 };
 
-// Bytes of code read before the site (the exclusive-monitor check looks back).
-constexpr uint64_t kCodeBefore = 64;
+// Bytes of code read before and from the site (the exclusive-monitor check
+// looks 16 instructions each way).
+constexpr uint64_t kCodeBefore = 64, kCodeAfter = 64;
 
 // Plans the patch of the instruction at `ip`; `code` holds the bytes from
 // ip - kCodeBefore (at least through ip + 4; more lets the exclusive check

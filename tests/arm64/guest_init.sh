@@ -5,6 +5,7 @@
 # command gets 120 s: a hang fails its check instead of the whole VM.
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/tmp
+for v in $(cat /guest.env); do export "$v"; done  # RP_ARM64_GUEST_ENV of run_vm_test.sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
