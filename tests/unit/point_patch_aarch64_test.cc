@@ -95,6 +95,8 @@ TEST(PointPatchA64, RefusesSitesInsideAnExclusiveSequence) {
   EXPECT_FALSE(plan({ldxr}, {add, stxr, cbnz}, &why));
   EXPECT_NE(why.find("exclusive"), std::string::npos) << why;
   EXPECT_FALSE(plan({ldxr, add}, {stxr, cbnz}, &why));
+  // The store past a branch forward scanning stops at: the load behind tells.
+  EXPECT_FALSE(plan({ldxr}, {add, 0x14000002 /*b .+8*/, stxr}, &why));
   // A site far past the load (a long sequence) is still caught by the store ahead.
   EXPECT_FALSE(plan({}, {add, add, stxr}, &why));
   EXPECT_TRUE(plan({}, {ldxr, add, stxr, cbnz}, &why)) << why;  // before it: nothing to break
