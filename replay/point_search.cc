@@ -227,6 +227,12 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     *why = "a debugger single-steps the thread";
     return Search::kUnavailable;
   }
+#if defined(__aarch64__)
+  if (target.sp() % 16) {  // the stub's spill below sp would fault (SP alignment check)
+    *why = "sp is not 16-byte aligned at the point";
+    return Search::kUnavailable;
+  }
+#endif
   auto site = plan_patch_site(read_mem(t.real, target.ip() - kPatchCodeBefore,
                                        kPatchCodeBefore + kPatchCodeAfter),
                               target.ip(), why);
@@ -272,6 +278,16 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL && !stop_event(status) &&
         tramp->filler != 0xcc && to_interior_copy(t, *tramp, 0))
       continue;  // an invalid-opcode filler: the SIGILL is not delivered
+    if (WIFSTOPPED(status) && !stop_event(status) &&
+        (WSTOPSIG(status) == SIGSEGV || WSTOPSIG(status) == SIGBUS)) {
+      // Suppressed, a fault in the trap's own code would repeat forever.
+      Regs now = get_regs(t);
+      if (now.ip() >= place->map && now.ip() < place->map + kPatchMapBytes) {
+        unpatch();
+        diverge(e, "the conditional trap faulted (" + stop_description(status) + ") at " +
+                       now.describe());
+      }
+    }
     if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || stop_event(status)) continue;
     Regs now = get_regs(t);
     uint64_t trap = now.ip() - kPatchTrapAfter;
