@@ -1,5 +1,5 @@
 // Code generation for the conditional trap at an asynchronous point
-// (point_patch.h). x86_64 only; elsewhere every site is refused.
+// (point_patch.h): x86_64 here, arm64's stub in point_patch_aarch64.cc.
 #include "point_patch.h"
 
 #include <capstone/capstone.h>
@@ -403,43 +403,6 @@ std::optional<std::pair<uint64_t, uint64_t>> jump_entries(const PatchSite& site,
                    static_cast<uint64_t>(next + rel_hi)};
 }
 
-namespace {
-
-std::optional<PatchPlace> place_with(const PatchSite& site, uint8_t filler,
-                                     const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
-  constexpr uint64_t kPage = 4096, kMargin = 1 << 20, kMinAddr = 1 << 20;
-  const auto range = jump_entries(site, filler);
-  if (!range) return std::nullopt;
-  const auto [lo, hi] = *range;
-  auto dist = [&](uint64_t e) { return e > site.ip ? e - site.ip : site.ip - e; };
-  std::optional<PatchPlace> best;
-  for (auto [start, end] : gaps) {
-    // Keep a margin to the neighbours (a stack below which nothing may be mapped).
-    start = (std::max(start, kMinAddr) + kMargin + kPage - 1) & ~(kPage - 1);
-    if (end < start + kMargin + kPatchMapBytes) continue;
-    uint64_t last = (end - kMargin - kPatchMapBytes) & ~(kPage - 1);
-    // The mapping's first page must hold an entry in [lo, hi].
-    uint64_t m_lo = std::max(start, lo & ~(kPage - 1)), m_hi = std::min(last, hi & ~(kPage - 1));
-    if (m_lo > m_hi) continue;
-    uint64_t m = std::clamp(site.ip & ~(kPage - 1), m_lo, m_hi);  // nearest to the site
-    uint64_t entry = std::max(m, lo);
-    if (entry > hi || entry >= m + kPage) continue;
-    if (!best || dist(entry) < dist(best->entry)) best = PatchPlace{m, entry, filler};
-  }
-  return best;
-}
-
-}  // namespace
-
-std::optional<PatchPlace> place_trampoline(const PatchSite& site,
-                                           const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
-  for (uint8_t filler : kPatchFillers) {
-    if (auto p = place_with(site, filler, gaps)) return p;
-    if (site.fixed_from >= 4) break;  // no fixed byte: the filler changes nothing
-  }
-  return std::nullopt;
-}
-
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
                                            std::string* why) {
   Trampoline t;
@@ -528,34 +491,107 @@ std::string patch_data(const Regs& target, uint64_t budget, const RepString* rep
   return std::string(reinterpret_cast<const char*>(w), sizeof w);
 }
 
-#else  // not x86_64: no trampoline; replay searches with the breakpoint alone
+#else  // arm64: the stub comes from point_patch_aarch64.cc
 
-const std::vector<uint8_t> kPatchFillers = {0xcc};
-std::optional<std::pair<uint64_t, uint64_t>> jump_entries(const PatchSite&, uint8_t) {
-  return std::nullopt;
+const std::vector<uint8_t> kPatchFillers = {0xcc};  // no instruction starts inside a `b`
+
+std::optional<std::pair<uint64_t, uint64_t>> jump_entries(const PatchSite& site, uint8_t) {
+  // A margin within the `b`'s reach, for branches the relocated copy makes.
+  constexpr int64_t kReach = a64::kBranchReach - (int64_t{1} << 20);
+  const int64_t ip = static_cast<int64_t>(site.ip);
+  return std::pair{static_cast<uint64_t>(std::max<int64_t>(0, ip - kReach)),
+                   static_cast<uint64_t>(ip + kReach)};
 }
 
-std::optional<PatchSite> plan_patch_site(const std::string&, uint64_t, std::string* why, bool) {
-  *why = "the patched search is implemented for x86_64 only";
-  return std::nullopt;
+std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, std::string* why,
+                                         bool syscall_first) {
+  if (syscall_first) {
+    *why = "the replay agent's sites are x86_64 only";
+    return std::nullopt;
+  }
+  auto a = a64::plan_site(code, ip, why);
+  if (!a) return std::nullopt;
+  PatchSite s;
+  s.ip = ip;
+  s.length = 4;
+  s.arm = *a;
+  return s;
 }
-std::optional<PatchPlace> place_trampoline(const PatchSite&,
-                                           const std::vector<std::pair<uint64_t, uint64_t>>&) {
-  return std::nullopt;
+
+std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
+                                           std::string* why) {
+  Trampoline t;
+  t.data = place.map + 2 * 4096;
+  auto stub = a64::build_stub(site.arm, place.entry, t.data, why);
+  if (!stub) return std::nullopt;
+  if (place.entry + stub->code.size() > t.data) {
+    *why = "the stub does not fit its pages";
+    return std::nullopt;
+  }
+  t.site_bytes = stub->site_word;
+  t.code = stub->code;
+  t.hit = stub->hit, t.forced = stub->forced, t.body = stub->body;
+  t.filler = place.filler;
+  return t;
 }
-std::optional<Trampoline> build_trampoline(const PatchSite&, const PatchPlace&, std::string* why) {
-  *why = "the patched search is implemented for x86_64 only";
-  return std::nullopt;
-}
-void set_rep_compare(PatchSite&, const RepString&, const Regs&) {}
+
+void set_rep_compare(PatchSite&, const RepString&, const Regs&) {}  // no rep strings on arm64
 uint32_t relocated_size(const PatchSite::Insn& in) { return in.bytes.size(); }
-std::string patch_data(const Regs&, uint64_t, const RepString*) { return {}; }
+
+std::string patch_data(const Regs& target, uint64_t budget, const RepString*) {
+#if defined(__aarch64__)
+  uint64_t x[31];
+  for (int i = 0; i < 31; i++) x[i] = target.raw.regs[i];
+  return a64::stub_data(x, target.raw.sp, target.raw.pstate, budget);
+#else
+  (void)target, (void)budget;
+  return {};
+#endif
+}
+
 std::optional<std::string> relocate_tail(const PatchSite&, size_t, uint64_t, uint64_t,
                                          std::vector<uint64_t>*, std::string* why) {
-  *why = "relocation is implemented for x86_64 only";
+  *why = "the replay agent's relocation is x86_64 only";
   return std::nullopt;
 }
 
 #endif
+
+namespace {
+
+std::optional<PatchPlace> place_with(const PatchSite& site, uint8_t filler,
+                                     const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
+  constexpr uint64_t kPage = 4096, kMargin = 1 << 20, kMinAddr = 1 << 20;
+  const auto range = jump_entries(site, filler);
+  if (!range) return std::nullopt;
+  const auto [lo, hi] = *range;
+  auto dist = [&](uint64_t e) { return e > site.ip ? e - site.ip : site.ip - e; };
+  std::optional<PatchPlace> best;
+  for (auto [start, end] : gaps) {
+    // Keep a margin to the neighbours (a stack below which nothing may be mapped).
+    start = (std::max(start, kMinAddr) + kMargin + kPage - 1) & ~(kPage - 1);
+    if (end < start + kMargin + kPatchMapBytes) continue;
+    uint64_t last = (end - kMargin - kPatchMapBytes) & ~(kPage - 1);
+    // The mapping's first page must hold an entry in [lo, hi].
+    uint64_t m_lo = std::max(start, lo & ~(kPage - 1)), m_hi = std::min(last, hi & ~(kPage - 1));
+    if (m_lo > m_hi) continue;
+    uint64_t m = std::clamp(site.ip & ~(kPage - 1), m_lo, m_hi);  // nearest to the site
+    uint64_t entry = std::max(m, lo);
+    if (entry > hi || entry >= m + kPage) continue;
+    if (!best || dist(entry) < dist(best->entry)) best = PatchPlace{m, entry, filler};
+  }
+  return best;
+}
+
+}  // namespace
+
+std::optional<PatchPlace> place_trampoline(const PatchSite& site,
+                                           const std::vector<std::pair<uint64_t, uint64_t>>& gaps) {
+  for (uint8_t filler : kPatchFillers) {
+    if (auto p = place_with(site, filler, gaps)) return p;
+    if (site.fixed_from >= 4) break;  // no fixed byte: the filler changes nothing
+  }
+  return std::nullopt;
+}
 
 }  // namespace rp

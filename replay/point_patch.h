@@ -1,9 +1,10 @@
-// A conditional trap patched at a recorded asynchronous point (x86_64): the
+// A conditional trap patched at a recorded asynchronous point. x86_64: the
 // recorded instruction jumps to a trampoline that counts the pass, compares
 // the general registers with the recorded ones and traps (int3) only when
 // they are equal; otherwise it runs relocated copies of the instructions the
 // jump replaced and jumps back. A search then costs one ptrace stop at the
-// match instead of one per pass (replay/point_search.cc).
+// match instead of one per pass (replay/point_search.cc). arm64: the same
+// with a `b` to a stub (point_patch_aarch64.h), kept in `PatchSite::arm`.
 //
 // Pure code generation: nothing here touches a process.
 #pragma once
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "point_patch_aarch64.h"
 #include "point_rep.h"
 
 namespace rp {
@@ -51,9 +53,19 @@ struct PatchSite {
   // stop exactly (rep_iterations) before running the iterations.
   std::optional<RepString> rep;
   bool rep_backward = false;  // the recorded direction flag: rsi/rdi walk down
+  a64::Site arm;  // arm64: the one instruction a `b` replaces, and how it moves
 };
 
-// Decodes the instructions at `ip` (`code` holds at least 32 bytes from ip).
+// The code plan_patch_site reads: from ip - kPatchCodeBefore (arm64 looks
+// back for a load-exclusive) to kPatchCodeAfter bytes after ip.
+#if defined(__x86_64__)
+constexpr uint64_t kPatchCodeBefore = 0, kPatchCodeAfter = 32;
+#else
+constexpr uint64_t kPatchCodeBefore = a64::kCodeBefore, kPatchCodeAfter = a64::kCodeAfter;
+#endif
+
+// Decodes the instructions at `ip` (`code` holds the bytes from
+// ip - kPatchCodeBefore, at least 32 from ip).
 // Refuses (nullopt, *why says why) instructions whose effect depends on
 // where they run and cannot be relocated: calls through memory addressed
 // from rsp, a call that does not end the patched bytes (the callee would
@@ -102,7 +114,7 @@ std::optional<PatchPlace> place_trampoline(const PatchSite& site,
                                            const std::vector<std::pair<uint64_t, uint64_t>>& gaps);
 
 // The generated code and its landmarks. A thread stopped by one of the
-// int3s reports ip = landmark + 1.
+// traps reports ip = landmark + kPatchTrapAfter (past an int3; at a brk).
 struct Trampoline {
   std::string site_bytes;  // written at site.ip (jump + int3 filler)
   std::string code;        // written at place.entry
@@ -123,7 +135,14 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
 // budget_bytes at their offsets. A site with a rep compare (`rep`, as in
 // its PatchSite) compares rsi/rdi through rsi/rdi + rcx * size.
 std::string patch_data(const Regs& target, uint64_t budget, const RepString* rep = nullptr);
+#if defined(__x86_64__)
+constexpr uint64_t kPatchTrapAfter = 1;
 constexpr uint64_t kPatchPassesOffset = 17 * 8;
 constexpr uint64_t kPatchBudgetOffset = 18 * 8;
+#else
+constexpr uint64_t kPatchTrapAfter = 0;
+constexpr uint64_t kPatchPassesOffset = a64::kPassesSlot * 8;
+constexpr uint64_t kPatchBudgetOffset = a64::kBudgetSlot * 8;
+#endif
 
 }  // namespace rp

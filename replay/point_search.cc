@@ -126,18 +126,24 @@ Replayer::Search Replayer::search_by_breakpoint(Task& t, const Event& e, const R
 // gives it back its registers. Leaves it in the call's exit stop.
 int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
                                  std::initializer_list<uint64_t> args) {
-#if defined(__x86_64__)
   Regs saved = get_regs(t);
   const uint64_t at = saved.ip();
-  std::string original = read_mem(t.real, at, 2);
-  if (original.size() != 2 || !write_mem(t.real, at, std::string("\x0f\x05", 2)))
+#if defined(__x86_64__)
+  const std::string insn("\x0f\x05", 2);  // syscall
+#else
+  const std::string insn("\x01\x00\x00\xd4", 4);  // svc #0
+#endif
+  std::string original = read_mem(t.real, at, insn.size());
+  if (original.size() != insn.size() || !write_mem(t.real, at, insn))
     diverge(e, "cannot write a syscall instruction into the program");
   Regs r = saved;
+#if defined(__x86_64__)
   r.raw.rax = r.raw.orig_rax = static_cast<uint64_t>(nr);
-  unsigned long long* slots[] = {&r.raw.rdi, &r.raw.rsi, &r.raw.rdx,
-                                 &r.raw.r10, &r.raw.r8,  &r.raw.r9};
+#else
+  r.raw.regs[8] = static_cast<uint64_t>(nr);
+#endif
   int i = 0;
-  for (uint64_t a : args) *slots[i++] = a;
+  for (uint64_t a : args) r.set_arg(i++, a);
   set_regs(t, r);
   int64_t keep_nr = t.nr;  // at_syscall_entry() overwrites them
   uint64_t keep_args[6];
@@ -157,14 +163,16 @@ int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
   t.nr = keep_nr;
   std::copy(keep_args, keep_args + 6, t.args);
   if (!write_mem(t.real, at, original)) diverge(e, "cannot restore the program's code");
-  saved.raw.orig_rax = ~0ULL;  // no syscall to restart on the way out
+  // No syscall to restart on the way out.
+#if defined(__x86_64__)
+  saved.raw.orig_rax = ~0ULL;
+#else
+  Regs nr_reg = saved;
+  if (!Regs::set_syscall_nr(t.real, nr_reg, -1)) diverge(e, "cannot clear rp's own syscall");
+#endif
   set_regs(t, saved);
   t.mem.address_space_changed();
   return ret;
-#else
-  (void)t, (void)e, (void)nr, (void)args;
-  return -ENOSYS;
-#endif
 }
 
 // A thread that branched into the patched bytes stops at the filler of an
@@ -250,7 +258,15 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     *why = "a debugger single-steps the thread";
     return Search::kUnavailable;
   }
-  auto site = plan_patch_site(read_mem(t.real, target.ip(), 32), target.ip(), why);
+#if defined(__aarch64__)
+  if (target.sp() % 16) {  // the stub's spill below sp would fault (SP alignment check)
+    *why = "sp is not 16-byte aligned at the point";
+    return Search::kUnavailable;
+  }
+#endif
+  auto site = plan_patch_site(read_mem(t.real, target.ip() - kPatchCodeBefore,
+                                       kPatchCodeBefore + kPatchCodeAfter),
+                              target.ip(), why);
   if (!site) return Search::kUnavailable;
   if (rep) set_rep_compare(*site, *rep, target);
   auto place = place_trampoline(*site, address_gaps(t.real));
@@ -295,9 +311,19 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL && !stop_event(status) &&
         tramp->filler != 0xcc && to_interior_copy(t, *tramp, 0))
       continue;  // an invalid-opcode filler: the SIGILL is not delivered
+    if (WIFSTOPPED(status) && !stop_event(status) &&
+        (WSTOPSIG(status) == SIGSEGV || WSTOPSIG(status) == SIGBUS)) {
+      // Suppressed, a fault in the trap's own code would repeat forever.
+      Regs now = get_regs(t);
+      if (now.ip() >= place->map && now.ip() < place->map + kPatchMapBytes) {
+        unpatch();
+        diverge(e, "the conditional trap faulted (" + stop_description(status) + ") at " +
+                       now.describe());
+      }
+    }
     if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || stop_event(status)) continue;
     Regs now = get_regs(t);
-    uint64_t trap = now.ip() - 1;
+    uint64_t trap = now.ip() - kPatchTrapAfter;
     if (trap == tramp->hit) {
       // The relocated instruction (a rep string one runs there) is at body.
       if (arrived(t, e, target, rep, now, tramp->body)) {

@@ -5,6 +5,7 @@
 # command gets 120 s: a hang fails its check instead of the whole VM.
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/tmp
+for v in $(cat /guest.env); do export "$v"; done  # RP_ARM64_GUEST_ENV of run_vm_test.sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -60,6 +61,8 @@ for b in $(cat /backends.list); do
     fi
     # Signals delivered in user code: their replay needs the hardware breakpoint.
     [ $s = alarm_loop ] && echo "INFO $b alarm_loop: $(rp dump /tmp/$s.db | grep -c 'in user code') signals in user code"
+    # A point searched with a ptrace stop per pass (the patched trap refused it).
+    grep -m1 "ptrace stop per pass" /tmp/$s.rep.err | sed "s/^/INFO $b $s: /"
     rp info /tmp/$s.db > /tmp/$s.info 2>&1
     check "lost_${b}_$s" grep -q "^lost records: *0$" /tmp/$s.info
     echo "TIME $b $s record $t1 - $t0 ($tries runs) replay $t2 - $t1"

@@ -45,6 +45,9 @@ make_root "$root"
 for s in $samples; do cp "$xbuild/samples/sample_${s}_static" "$root/samples/$s"; done
 echo "$samples" > "$root/samples.list"
 echo "$backends" > "$root/backends.list"
+# RP_ARM64_GUEST_ENV="VAR=value ...": exported in the guest before every run
+# (e.g. RP_POINT_SEARCH=breakpoint to time the search without the patched trap).
+echo "${RP_ARM64_GUEST_ENV:-}" > "$root/guest.env"
 # Runs the guest does not even try (too slow under TCG): "skip BACKEND_SAMPLE".
 sed -n 's/^skip \([a-z0-9_]*\).*/\1/p' "$here/known_failures.txt" > "$root/skip.list"
 cp "$here/guest_init.sh" "$root/init"
