@@ -292,13 +292,4 @@ void OutputFds::apply(const Event& e, pid_t) {
   }
 }
 
-int kernel_copy_output_arg(int64_t nr) {
-  switch (nr) {
-    case SYS_sendfile: return 0;
-    case SYS_tee: return 1;
-    case SYS_splice: case SYS_copy_file_range: return 2;
-    default: return -1;
-  }
-}
-
 }  // namespace rp

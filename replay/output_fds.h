@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "kernel_copy.h"  // kernel_copy_output_arg, for its users here
 #include "trace.h"
 
 namespace rp {
@@ -64,9 +65,5 @@ class OutputFds {
   void apply_open(const Event& e, Table& t);
   void apply_chdir(const Event& e, const Table& t);
 };
-
-// The output fd argument of a call that moves bytes between files inside
-// the kernel (they never pass through the program's memory), or -1.
-int kernel_copy_output_arg(int64_t nr);
 
 }  // namespace rp
