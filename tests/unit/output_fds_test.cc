@@ -335,14 +335,20 @@ TEST(OutputFds, TiesProcMemFilesOpenedRelativeToTheWorkingDirectory) {
   EXPECT_EQ(o.mem_file_owner(200, 11), std::nullopt);
 }
 
+// Started in /, with /proc/123 open as directory `fd`.
+OutputFds with_proc_dir_open(int fd) {
+  OutputFds o;
+  o.set_start_cwd("/");
+  Event dir = open_call(P, "/proc/123", fd);
+  dir.args[2] = O_RDONLY | O_DIRECTORY;
+  o.apply(dir, P);
+  return o;
+}
+
 // fchdir to a directory the program opened; threads (CLONE_FS) share the
 // working directory, a process made with unshare(CLONE_FS) stops sharing.
 TEST(OutputFds, WorkingDirectoryFollowsFchdirAndCloneFs) {
-  OutputFds o;
-  o.set_start_cwd("/");
-  Event dir = open_call(P, "/proc/123", 3);
-  dir.args[2] = O_RDONLY | O_DIRECTORY;
-  o.apply(dir, P);
+  OutputFds o = with_proc_dir_open(3);
   o.on_new_task(P, 101, true, true);
   o.on_new_task(P, 102, true, true);
   o.apply(call(102, SYS_unshare, {CLONE_FS}, 0), 102);
@@ -353,21 +359,11 @@ TEST(OutputFds, WorkingDirectoryFollowsFchdirAndCloneFs) {
   EXPECT_EQ(o.mem_file_owner(P, 5), std::nullopt);  // /mem
 }
 
-}  // namespace
-}  // namespace rp
-
-namespace rp {
-namespace {
-
 // A program that opens and closes files all its life (a read-only open is
 // kept as a possible directory, every open keeps an offset): what rp keeps
 // is bounded by the descriptors still open, while the facts of those stay.
 TEST(OutputFds, OpenCloseLoopKeepsNoMoreThanTheOpenFiles) {
-  OutputFds o;
-  o.set_start_cwd("/");
-  Event dir = open_call(P, "/proc/123", 3);
-  dir.args[2] = O_RDONLY | O_DIRECTORY;
-  o.apply(dir, P);
+  OutputFds o = with_proc_dir_open(3);
   o.on_new_task(P, 101, false, false);  // a process that keeps its copy of fd 3
   o.apply(call(P, SYS_close, {3}, 0), P);
   Event rw = open_call(P, "/tmp/data", 4);
