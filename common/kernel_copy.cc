@@ -54,8 +54,11 @@ std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event
     return std::nullopt;
   bool sendfile = e.nr == SYS_sendfile;  // (out, in, &off); the others (in, &off_in, out, ...)
   uint64_t src = e.args[sendfile ? 1 : 0], off_ptr = e.args[sendfile ? 2 : 1];
-  // O_NONBLOCK: the fd may have become a pipe since; only a regular file is read.
-  unique_fd f(open(fd_path(tid, "fd", src).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  // Only a regular file is opened (opening a device may do something), and
+  // checked again once open: another thread may have replaced the fd.
+  std::string src_path = fd_path(tid, "fd", src);
+  if (stat(src_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  unique_fd f(open(src_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (!f || fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   auto end = offset_after(tid, mem, src, off_ptr);
   uint64_t n = static_cast<uint64_t>(e.ret);
