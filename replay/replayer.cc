@@ -236,8 +236,8 @@ int Replayer::run() {
 
 std::string why_not_replayable(TraceReader& trace) {
   if (trace.meta_or("replayable", "1") == "0")
-    return trace.path() + " was captured without replay support (rp record -p/--name with a "
-           "kernel backend)";
+    return trace.path() + " was captured without replay support (rp record --name, or -p by "
+           "an older rp): it holds no state to start from";
   std::string arch = trace.meta_or("arch", "?");
   if (arch != kArchName) return "trace was recorded on " + arch + ", this machine is " + kArchName;
   return "";
