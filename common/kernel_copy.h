@@ -14,21 +14,18 @@
 #include <string>
 #include <string_view>
 
+#include "rp_abi.h"
 #include "trace.h"
 
 namespace rp {
 
 class Tracee;
 
+static_assert(RP_NR_SENDFILE == SYS_sendfile && RP_NR_SPLICE == SYS_splice &&
+              RP_NR_TEE == SYS_tee && RP_NR_COPY_FILE_RANGE == SYS_copy_file_range);
+
 // The output fd argument of a kernel-copy call, or -1 for any other call.
-inline int kernel_copy_output_arg(int64_t nr) {
-  switch (nr) {
-    case SYS_sendfile: return 0;
-    case SYS_tee: return 1;
-    case SYS_splice: case SYS_copy_file_range: return 2;
-    default: return -1;
-  }
-}
+inline int kernel_copy_output_arg(int64_t nr) { return rp_kernel_copy_out_arg(nr); }
 
 // A syscall event's extra holding the bytes a kernel-copy call sent: this
 // prefix, then exactly `ret` bytes (docs/trace-format.md).

@@ -661,24 +661,13 @@ static __always_inline bool answered_by_seccomp(struct task_struct *task, struct
 	return nr >= 0 && th && th->returned && task->seccomp.mode == SECCOMP_MODE_FILTER_;
 }
 
-/* The output fd argument of the kernel-copy calls whose bytes user space can
- * read back from a file (common/kernel_copy.h: sendfile, splice,
- * copy_file_range; tee copies from a pipe), -1 for other calls. */
-static __always_inline int copy_out_arg(__s64 nr)
-{
-	if (nr == NR_OF(40, 71))
-		return 0;
-	if (nr == NR_OF(275, 76) || nr == NR_OF(326, 285))
-		return 2;
-	return -1;
-}
-
 /* A successful kernel-copy call whose output fd is the program's stdout or
  * stderr (the file, not the fd number: as the recorder's rule). */
 static __always_inline bool copies_to_output(struct task_struct *task, __s64 nr, long ret,
 					     const __u64 *args)
 {
-	int arg = copy_out_arg(nr);
+	/* tee copies from a pipe: nothing can read its bytes back */
+	int arg = nr == RP_NR_TEE ? -1 : rp_kernel_copy_out_arg(nr);
 
 	if (arg < 0 || ret <= 0 || (!rp_out_ino[0] && !rp_out_ino[1]))
 		return false;
