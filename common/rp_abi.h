@@ -131,6 +131,31 @@ static inline __u64 rp_semctl_out_size(__u64 cmd)
 	return 0;
 }
 
+/* The calls that copy bytes between files inside the kernel, never through
+ * the program's memory (common/kernel_copy.h): the index of their output fd
+ * argument, -1 for any other call. Numbers as in syscalls.def (checked
+ * there by kernel_copy.h). */
+#if defined(__aarch64__) || defined(__TARGET_ARCH_arm64)
+#define RP_NR_SENDFILE 71
+#define RP_NR_SPLICE 76
+#define RP_NR_TEE 77
+#define RP_NR_COPY_FILE_RANGE 285
+#else
+#define RP_NR_SENDFILE 40
+#define RP_NR_SPLICE 275
+#define RP_NR_TEE 276
+#define RP_NR_COPY_FILE_RANGE 326
+#endif
+static inline int rp_kernel_copy_out_arg(__s64 nr)
+{
+	switch (nr) {
+	case RP_NR_SENDFILE: return 0;
+	case RP_NR_TEE: return 1;
+	case RP_NR_SPLICE: case RP_NR_COPY_FILE_RANGE: return 2;
+	}
+	return -1;
+}
+
 /* ---- kernel backend ring records ----
  * A kernel backend emits, per completed syscall, one rp_rec_syscall and
  * rp_rec_data records carrying the bytes of its buffers (split into chunks when

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "error.h"
+#include "kernel_copy.h"
 #include "snapshot.h"
 #include "sqlite.h"
 
@@ -341,6 +342,12 @@ std::string event_problem(const Event& e) {
     case EventKind::kSyscall:
       // Any number: a program may call syscall(-1); replay compares it, and
       // the table lookup is bounds-checked.
+      if (auto copied = copied_bytes(e)) {  // kernel_copy.h
+        if (kernel_copy_output_arg(e.nr) < 0) return "copied bytes on a call that copies none";
+        if (e.ret <= 0 || static_cast<uint64_t>(e.ret) != copied->size())
+          return "copied bytes of another size than the result";
+        return "";
+      }
       if (!e.extra.empty() && e.extra != kNoReturn) return "unknown extra of a syscall";
       return "";
     case EventKind::kSignal:

@@ -20,15 +20,6 @@ class Observers : public SyscallObserver {
 
 }  // namespace
 
-std::string why_not_replayable(TraceReader& trace) {
-  if (trace.meta_or("replayable", "1") == "0")
-    return trace.path() + " was captured without replay support (rp record -p/--name with a "
-           "kernel backend)";
-  std::string arch = trace.meta_or("arch", "?");
-  if (arch != kArchName) return "trace was recorded on " + arch + ", this machine is " + kArchName;
-  return "";
-}
-
 ReplayEnd replay_observed(TraceReader& trace, const std::vector<SyscallObserver*>& observers,
                           const std::string& what) {
   Observers all(observers);

@@ -19,9 +19,6 @@ struct ReplayEnd {
   std::string divergence;
 };
 
-// Why this machine cannot replay `trace`; "" when it can.
-std::string why_not_replayable(TraceReader& trace);
-
 // Replays `trace` (opened for replay: validated, a cut trace allowed) and
 // shows every observer each syscall entry; progress on a terminal is called
 // `what`. A divergence is returned; anything else that stops the replay is

@@ -361,7 +361,8 @@ void RecordDecoder::finish() {
 
 // ---------------------------------------------------------------- stalls
 
-RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss) {
+RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss,
+                                     const OutputFiles& out) {
   RecordDecoder::Out o;
   Event& e = o.event;
   e = event_of(r);
@@ -394,6 +395,8 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionL
   if (r.nr == SYS_shmat && !syscall_failed(r.ret))  // replay attaches these bytes, not the segment
     if (auto seg = attached_segment(tid, static_cast<uint64_t>(r.ret)))
       e.mem.push_back(std::move(*seg));
+  if (auto copied = read_copied_bytes(tid, mem, e, out))  // replay echoes them
+    e.extra = std::string(kCopiedPrefix) + *copied;
   if (is_file_mmap(s, e.args, e.ret)) {
     // Replay has no file: keep what the mapping shows now (zero fill past EOF
     // included), before the program can write to it.
@@ -446,7 +449,7 @@ bool KernelCapture::on_stop_signal(pid_t tid) {
   if (repin && on_repin_) on_repin_();
   auto r = p_.take_stalled(tid);
   if (!r) return repin;
-  RecordDecoder::Out o = event_from_tracee(*r, tid, tracee_loss_);
+  RecordDecoder::Out o = event_from_tracee(*r, tid, tracee_loss_, outputs_);
   write(o);  // the tracer holds the writer lock while it handles a stop
   assisted_++;
   std::lock_guard lk(done_mu_);

@@ -35,6 +35,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "kernel_copy.h"
 #include "region_read.h"
 #include "rp_abi.h"
 #include "raw_chunk.h"
@@ -88,6 +89,10 @@ class KernelProducer {
   // The path thread tid passed to the execve it is in (seen at sys_enter),
   // or "" if unknown. Tracer thread, at the exec stop.
   virtual std::string exec_path(pid_t /*tid*/) { return ""; }
+  // The program's stdout and stderr: a producer that can hands a kernel-copy
+  // call into them to user space (common/kernel_copy.h). Tracer thread, before
+  // the program runs.
+  virtual void set_outputs(const OutputFiles& /*out*/) {}
   // No record is produced once this returns (records already made stay
   // drainable).
   virtual void stop() = 0;
@@ -195,7 +200,8 @@ class RecordDecoder {
 // Builds a syscall event from a parked record by reading the stopped thread
 // tid: the same regions as the ptrace backend (common/buffers.cc), plus the
 // AT_RANDOM bytes after execve and the contents of a file mapping.
-RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss);
+RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss,
+                                     const OutputFiles& out);
 
 // Writes meta lost_records: the count, or "unknown" when it cannot be known.
 void set_lost_meta(TraceWriter& w, std::optional<uint64_t> lost);
@@ -233,6 +239,8 @@ class EventsOnlyHooks {
   // the thread to have a record completed; done now, the signal must be
   // suppressed.
   virtual bool on_stop_signal(pid_t tid) = 0;
+  // The program's stdout and stderr, before it runs (common/kernel_copy.h).
+  virtual void set_outputs(const OutputFiles& out) = 0;
   // rp record -p is about to detach: the producer records nothing more (what
   // rp injects to undo its changes is no part of the program's run).
   virtual void stop_producer() = 0;
@@ -284,6 +292,10 @@ class KernelCapture : public EventsOnlyHooks {
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
   std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
   bool on_stop_signal(pid_t tid) override;
+  void set_outputs(const OutputFiles& out) override {
+    outputs_ = out;
+    p_.set_outputs(out);
+  }
   void stop_producer() override;
   void wait_written() override;
   uint64_t unwritten_bytes() override { return unwritten_.load(); }
@@ -351,6 +363,7 @@ class KernelCapture : public EventsOnlyHooks {
   uint64_t assisted_ = 0, unresolved_ = 0;
   std::optional<uint64_t> lost_ = 0;
   RegionLoss tracee_loss_;  // tracer thread
+  OutputFiles outputs_;     // tracer thread
   KernelProducer::Counters counters_;
 };
 

@@ -193,6 +193,8 @@ void PtraceRecorder::handle_timeouts() {
 
 int PtraceRecorder::run(pid_t root) {
   root_ = root;
+  outputs_ = output_files_of(root);
+  if (kernel_) kernel_->set_outputs(outputs_);
   Task& t = add_task(root, root, getpid());
   // The root is stopped at PTRACE_EVENT_EXEC of its first execve; its exit
   // stop is the trace's first event.
@@ -210,6 +212,8 @@ int PtraceRecorder::run(pid_t root) {
 int PtraceRecorder::run_attached(pid_t tgid, const std::vector<pid_t>& tids,
                                  const sigset_t& detach_on, DetachHook before_detach) {
   root_ = tgid;
+  outputs_ = output_files_of(tgid);
+  if (kernel_) kernel_->set_outputs(outputs_);
   detach_on_ = detach_on;
   before_detach_ = std::move(before_detach);
   groups_[tgid];
@@ -498,6 +502,8 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
     if (t.nr == SYS_shmat && !syscall_failed(ret))  // replay attaches these bytes, not the segment
       if (auto seg = attached_segment(t.tid, static_cast<uint64_t>(ret)))
         e.mem.push_back(std::move(*seg));
+    if (auto copied = read_copied_bytes(t.tid, t.mem, e, outputs_))  // replay echoes them
+      e.extra = std::string(kCopiedPrefix) + *copied;
     if (t.nr == SYS_ioctl && !syscall_failed(ret)) {
       bool known;
       ioctl_output_size(e.args[1], &known);

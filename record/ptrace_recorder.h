@@ -20,6 +20,7 @@
 #include "ptrace_emulation.h"
 #include "region_read.h"
 #include "tracee.h"
+#include "kernel_copy.h"
 #include "trace.h"
 
 namespace rp {
@@ -188,6 +189,7 @@ class PtraceRecorder {
   uint64_t seq_ = 0;
   uint64_t stop_seq_ = 0;  // events-only: the number of the signal stop being handled
   pid_t root_ = 0;
+  OutputFiles outputs_;  // the root's stdout and stderr at the start (kernel_copy.h)
   int root_status_ = 0;
   uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, preemptions_ = 0;
   RegionLoss loss_;

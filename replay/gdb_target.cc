@@ -224,9 +224,7 @@ void ReplayTarget::start_run(bool rerun) {
 int ReplayTarget::run() {
   {
     TraceReader t(ro_.trace);
-    std::string arch = t.meta_or("arch", "?");
-    if (arch != kArchName)
-      throw Error("trace was recorded on " + arch + ", this machine is " + kArchName);
+    if (std::string why = why_not_replayable(t); !why.empty()) throw Error(why);
     exe_path_ = t.meta_or("exe_path", "");
     exit_status_ = std::stoi(t.meta_or("exit_status", "0"));
     for (const auto& x : t.tasks()) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -225,8 +226,29 @@ void OutputFds::follow_position(const Event& e, const Table& t) {
   }
 }
 
+// Facts about a file are asked through a descriptor, so those no table
+// refers to any more are dropped; the tables are swept when the facts have
+// doubled since the last sweep (amortized: a long open/close loop stays small).
+void OutputFds::forget_closed_files() {
+  if (files_kept() < 2 * kept_after_sweep_ + 64) return;
+  std::set<uint64_t> open;
+  auto add = [&](const Table& t) {
+    for (const auto& [fd, id] : t) open.insert(id);
+  };
+  add(*root_);
+  for (const auto& [tid, t] : by_tid_) add(*t);
+  auto sweep = [&](auto& by_file) {
+    std::erase_if(by_file, [&](const auto& f) { return !open.count(f.first); });
+  };
+  sweep(pos_);
+  sweep(mem_files_);
+  sweep(dir_paths_);
+  kept_after_sweep_ = files_kept();
+}
+
 void OutputFds::apply(const Event& e, pid_t) {
   if (e.kind != EventKind::kSyscall) return;
+  forget_closed_files();
   auto it = by_tid_.find(e.tid);
   if (it == by_tid_.end()) it = by_tid_.emplace(e.tid, root_).first;
   Table& t = *it->second;
@@ -289,15 +311,6 @@ void OutputFds::apply(const Event& e, pid_t) {
       if (e.nr == SYS_memfd_create) pos_[next_file_] = 0;
       t[static_cast<int>(e.ret)] = next_file_++;
       return;
-  }
-}
-
-int kernel_copy_output_arg(int64_t nr) {
-  switch (nr) {
-    case SYS_sendfile: return 0;
-    case SYS_tee: return 1;
-    case SYS_splice: case SYS_copy_file_range: return 2;
-    default: return -1;
   }
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "kernel_copy.h"  // kernel_copy_output_arg, for its users here
 #include "trace.h"
 
 namespace rp {
@@ -45,6 +46,9 @@ class OutputFds {
   // A new task: a thread (or CLONE_FILES child) shares its creator's table,
   // a process gets a copy; likewise the working directory with CLONE_FS.
   void on_new_task(pid_t parent_tid, pid_t child_tid, bool share, bool share_fs);
+  // How many opened files rp keeps facts about (offset, directory path, mem
+  // owner): bounded by the descriptors still open, not by the opens so far.
+  size_t files_kept() const { return pos_.size() + mem_files_.size() + dir_paths_.size(); }
 
  private:
   // fd -> 1 or 2 (rp's stdout, stderr), or a number > 2 for another file
@@ -58,15 +62,13 @@ class OutputFds {
   std::map<uint64_t, std::string> dir_paths_;  // by file id: what may be a directory
   std::map<pid_t, std::shared_ptr<Cwd>> cwd_by_tid_;
   std::shared_ptr<Cwd> root_cwd_;
+  size_t kept_after_sweep_ = 0;
+  void forget_closed_files();
   void follow_position(const Event& e, const Table& t);
   std::shared_ptr<Cwd>& cwd_of(pid_t tid);
   Cwd resolve(pid_t tid, const Table& t, int dirfd, const std::string& path);
   void apply_open(const Event& e, Table& t);
   void apply_chdir(const Event& e, const Table& t);
 };
-
-// The output fd argument of a call that moves bytes between files inside
-// the kernel (they never pass through the program's memory), or -1.
-int kernel_copy_output_arg(int64_t nr);
 
 }  // namespace rp

@@ -234,11 +234,18 @@ int Replayer::run() {
   return replayed_exit_code(root_status, exit_code);
 }
 
+std::string why_not_replayable(TraceReader& trace) {
+  if (trace.meta_or("replayable", "1") == "0")
+    return trace.path() + " was captured without replay support (rp record --name, or -p by "
+           "an older rp): it holds no state to start from";
+  std::string arch = trace.meta_or("arch", "?");
+  if (arch != kArchName) return "trace was recorded on " + arch + ", this machine is " + kArchName;
+  return "";
+}
+
 int replay_main(const ReplayOptions& opts) {
   TraceReader trace(opts.trace, /*validate=*/true, /*allow_cut=*/true);
-  std::string arch = trace.meta_or("arch", "?");
-  if (arch != kArchName)
-    throw Error("trace was recorded on " + arch + ", this machine is " + kArchName);
+  if (std::string why = why_not_replayable(trace); !why.empty()) throw Error(why);
   Replayer r(trace, opts.quiet);
   Progress progress("replay", static_cast<uint64_t>(trace.count("events")));
   r.set_progress(&progress);

@@ -33,6 +33,11 @@ struct ReplayOptions {
 
 int replay_main(const ReplayOptions& opts);
 
+// Why this machine cannot replay `trace` (its meta says it holds no state to
+// start from, or another architecture recorded it); "" when it can. Every
+// command that replays (replay, replay -g, dump -k / -e write=) asks this.
+std::string why_not_replayable(TraceReader& trace);
+
 // Which arguments of a call the kernel reads, as a bit mask (syscalls.cc):
 // the others may hold anything and are not compared.
 unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs);

@@ -210,14 +210,20 @@ void Replayer::write_recorded_mem(Task& t, const Event& e) {
 void Replayer::echo_output(Task& t, const Event& e) {
   if (quiet_ || syscall_failed(e.ret)) return;
   int copy_out = kernel_copy_output_arg(e.nr);
-  if (copy_out >= 0 && e.ret > 0 && output_fds_.target(e.tid, static_cast<int>(e.args[copy_out])))
+  bool write = e.nr == SYS_write || e.nr == SYS_writev || e.nr == SYS_pwrite64;
+  if (!write && copy_out < 0) return;
+  int fd = output_fds_.target(e.tid, static_cast<int>(e.args[write ? 0 : copy_out]));
+  if (fd == 0 || e.ret == 0) return;
+  std::string data;
+  if (write) {
+    data = t.mem.input_bytes(*syscall_spec(e.nr), t.args);
+  } else if (auto copied = copied_bytes(e)) {  // the recorder read them back (kernel_copy.h)
+    data = *copied;
+  } else {
     diverge(e, "the program's output through " + std::string(syscall_spec(e.nr)->name) +
                    " came from a file inside the kernel: the trace does not hold it, replay "
                    "cannot print it");
-  if (e.nr != SYS_write && e.nr != SYS_writev && e.nr != SYS_pwrite64) return;
-  int fd = output_fds_.target(e.tid, static_cast<int>(e.args[0]));
-  if (fd == 0) return;
-  std::string data = t.mem.input_bytes(*syscall_spec(e.nr), t.args);
+  }
   data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
   FILE* out = fd == 1 ? stdout : stderr;
   if (progress_ && fd == 2 && !data.empty()) {  // never a progress line inside the program's own

@@ -57,6 +57,13 @@ const volatile __u32 cfg_one_cpu = 0;
  * atomically too (signals, exits): one order for kernel and ptrace events. */
 __u64 rp_seq = 0;
 
+/* The recorded program's stdout and stderr when recording began (inode, and
+ * device as the kernel numbers it; 0: none), set by user space through the
+ * mmapped .bss: a kernel-copy call into one of them is handed to user space,
+ * which reads back the bytes it sent (common/kernel_copy.h). */
+__u64 rp_out_ino[2] = {};
+__u32 rp_out_dev[2] = {};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 20); /* the loader sets the real size */
@@ -662,6 +669,30 @@ static __always_inline bool answered_by_seccomp(struct task_struct *task, struct
 	return nr >= 0 && th && th->returned && task->seccomp.mode == SECCOMP_MODE_FILTER_;
 }
 
+/* A successful kernel-copy call whose output fd is the program's stdout or
+ * stderr (the file, not the fd number: as the recorder's rule). */
+static __always_inline bool copies_to_output(struct task_struct *task, __s64 nr, long ret,
+					     const __u64 *args)
+{
+	/* tee copies from a pipe: nothing can read its bytes back */
+	int arg = nr == RP_NR_TEE ? -1 : rp_kernel_copy_out_arg(nr);
+
+	if (arg < 0 || ret <= 0 || (!rp_out_ino[0] && !rp_out_ino[1]))
+		return false;
+	__u64 fd = arg == 0 ? args[0] : args[2];
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = 0;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return false;
+	__u64 ino = BPF_CORE_READ(f, f_inode, i_ino);
+	__u32 dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	return (ino == rp_out_ino[0] && dev == rp_out_dev[0]) ||
+	       (ino == rp_out_ino[1] && dev == rp_out_dev[1]);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -751,6 +782,9 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 			goto done;
 		if (s->policy == RP_POLICY_EXECVE && ret == 0)
 			put_at_random(e);
+		if (copies_to_output(task, nr, ret, e->rec.args))
+			/* Bytes sent to stdout from a file: user space reads them back. */
+			e->k.fail |= FAIL_USER;
 		if (rp_is_file_mmap(s->policy, ret, e->rec.args))
 			/* Its pages are not present yet: user space reads them. */
 			e->k.fail |= FAIL_USER;

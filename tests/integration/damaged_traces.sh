@@ -91,6 +91,19 @@ sqlite3 "$TMP/lost.db" "update meta set value = 'unknown' where key = 'lost_reco
 run "$TMP/lost.out" "$TMP/lost.err" "$RP" replay -q "$TMP/lost.db"
 assert_eq "$STATUS" 0 "lost records unknown: replay exit status"
 
+# A trace whose meta says it holds no state to start from (rp record --name
+# with a kernel backend): replay and gdb's replay refuse it, as rp dump -k
+# does, instead of starting the command afresh (a /bin/true trace exits 0).
+record true /bin/true
+cp "$TMP/true.db" "$TMP/capture.db"
+sqlite3 "$TMP/capture.db" "insert or replace into meta(key, value) values('replayable', 0)" ||
+    fail "sqlite3 insert"
+for how in "replay" "replay -q" "replay -g"; do
+    RP_GDB=/bin/false run "$TMP/cap.out" "$TMP/cap.err" "$RP" $how "$TMP/capture.db"
+    assert_rp_error "$TMP/cap.err" "$STATUS" "not replayable: rp $how"
+    assert_contains "$TMP/cap.err" "captured without replay support" "not replayable: rp $how"
+done
+
 # A cut trace with a hole in its numbers (a recorder killed with a backlog
 # wrote a later exit without the calls before it): replay ends at the hole,
 # as cut short, instead of running on into records of another run.

@@ -42,7 +42,7 @@ if [ "${RP_BACKEND:-auto}" = ptrace ]; then
     check spin_wait "$SAMPLES/sample_spin_wait"
 fi
 
-note "cat of a regular file (coreutils would use copy_file_range: refused, it falls back to read/write)"
+note "cat of a regular file (copy_file_range into stdout, a file: the recorder reads the bytes back)"
 head -c 300 /dev/urandom | od -An -tx1 >"$TMP/cat.in"
 record cat_file cat "$TMP/cat.in"
 assert_same_file "$TMP/cat_file.rec" "$TMP/cat.in" "cat while recording"

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "private_root.h"
+#include "kernel_copy.h"
 #include "trace_check.h"
 
 namespace fs = std::filesystem;
@@ -132,6 +133,27 @@ TEST(TraceCheck, MemoryRanges) {
   EXPECT_NE(mem_problem(0x1000, static_cast<int64_t>(kMaxBytes) + 1), "");
   EXPECT_NE(mem_problem(UINT64_MAX - 10, 100), "");  // wraps around
   EXPECT_NE(mem_problem(0xffff800000000000ull, 8), "");  // kernel address
+}
+
+// The bytes a kernel-copy call sent to the terminal (kernel_copy.h) are
+// untrusted like any: only on such a call, exactly `ret` of them.
+TEST(TraceCheck, CopiedBytes) {
+  Event e;
+  e.seq = 5;
+  e.tid = 100;
+  e.nr = SYS_sendfile;
+  e.ret = 3;
+  e.extra = std::string(kCopiedPrefix) + "abc";
+  EXPECT_EQ(event_problem(e), "");
+  e.extra += "d";
+  EXPECT_NE(event_problem(e), "");
+  e.extra = std::string(kCopiedPrefix);
+  e.ret = 0;
+  EXPECT_NE(event_problem(e), "");
+  e.nr = SYS_write;
+  e.ret = 3;
+  e.extra = std::string(kCopiedPrefix) + "abc";
+  EXPECT_NE(event_problem(e), "");
 }
 
 }  // namespace

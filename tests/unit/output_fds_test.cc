@@ -335,14 +335,20 @@ TEST(OutputFds, TiesProcMemFilesOpenedRelativeToTheWorkingDirectory) {
   EXPECT_EQ(o.mem_file_owner(200, 11), std::nullopt);
 }
 
+// Started in /, with /proc/123 open as directory `fd`.
+OutputFds with_proc_dir_open(int fd) {
+  OutputFds o;
+  o.set_start_cwd("/");
+  Event dir = open_call(P, "/proc/123", fd);
+  dir.args[2] = O_RDONLY | O_DIRECTORY;
+  o.apply(dir, P);
+  return o;
+}
+
 // fchdir to a directory the program opened; threads (CLONE_FS) share the
 // working directory, a process made with unshare(CLONE_FS) stops sharing.
 TEST(OutputFds, WorkingDirectoryFollowsFchdirAndCloneFs) {
-  OutputFds o;
-  o.set_start_cwd("/");
-  Event dir = open_call(P, "/proc/123", 3);
-  dir.args[2] = O_RDONLY | O_DIRECTORY;
-  o.apply(dir, P);
+  OutputFds o = with_proc_dir_open(3);
   o.on_new_task(P, 101, true, true);
   o.on_new_task(P, 102, true, true);
   o.apply(call(102, SYS_unshare, {CLONE_FS}, 0), 102);
@@ -351,6 +357,31 @@ TEST(OutputFds, WorkingDirectoryFollowsFchdirAndCloneFs) {
   o.apply(open_call(102, "mem", 5), 102);
   EXPECT_EQ(o.mem_file_owner(P, 4), 123);
   EXPECT_EQ(o.mem_file_owner(P, 5), std::nullopt);  // /mem
+}
+
+// A program that opens and closes files all its life (a read-only open is
+// kept as a possible directory, every open keeps an offset): what rp keeps
+// is bounded by the descriptors still open, while the facts of those stay.
+TEST(OutputFds, OpenCloseLoopKeepsNoMoreThanTheOpenFiles) {
+  OutputFds o = with_proc_dir_open(3);
+  o.on_new_task(P, 101, false, false);  // a process that keeps its copy of fd 3
+  o.apply(call(P, SYS_close, {3}, 0), P);
+  Event rw = open_call(P, "/tmp/data", 4);
+  rw.args[2] = O_RDWR;
+  o.apply(rw, P);
+  o.apply(call(P, SYS_lseek, {4, 4096, SEEK_SET}, 4096), P);
+  for (int i = 0; i < 100000; i++) {
+    Event read_only = open_call(P, "/etc/file" + std::to_string(i), 5);
+    read_only.args[2] = O_RDONLY;  // kept as a possible directory while open
+    o.apply(read_only, P);
+    o.apply(call(P, SYS_close, {5}, 0), P);
+  }
+  EXPECT_LT(o.files_kept(), 200u);
+  EXPECT_EQ(o.position(P, 4), 4096u);
+  Event mem = call(101, SYS_openat, {3, 0x2000, O_RDONLY}, 8);
+  mem.mem.push_back({0x2000, std::string("mem") + '\0', true});
+  o.apply(mem, 101);
+  EXPECT_EQ(o.mem_file_owner(101, 8), 123);  // relative to the child's fd 3
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 /* copy_file_range and sendfile between files, with and without offsets.
- * rp refuses copy_file_range (ENOSYS) while recording: its bytes would not
- * pass through memory, so a copy to the terminal could not be printed in
- * replay; the program then copies with pread/pwrite, as coreutils does. */
+ * Where copy_file_range is refused (ENOSYS: rp did so before it could read
+ * back a copy to the terminal, common/kernel_copy.h) the program copies with
+ * pread/pwrite, as coreutils does. */
 #include "conf.h"
 #include <fcntl.h>
 #include <sys/sendfile.h>
