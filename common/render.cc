@@ -122,6 +122,12 @@ std::string render_event_text(const Event& e, std::string_view arch) {
     }
     case EventKind::kInsn: {
       char b[160];
+      auto kind = static_cast<TrappedInsn>(e.nr);
+      if (kind == TrappedInsn::kCntvct || kind == TrappedInsn::kCntvctss) {
+        snprintf(b, sizeof b, "%s = %#" PRIx64 " into x%" PRIu64 " at pc %#" PRIx64,
+                 trapped_insn_name(kind), e.args[0], e.args[2], e.args[1]);
+        return b;
+      }
       snprintf(b, sizeof b, "%s = rax %#" PRIx64 " rdx %#" PRIx64 " rcx %#" PRIx64 " rbx %#" PRIx64,
                trapped_insn_name(static_cast<TrappedInsn>(e.nr)), e.args[0], e.args[1], e.args[2],
                e.args[3]);

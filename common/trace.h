@@ -26,7 +26,8 @@ enum class EventKind : int {
   kSignal = 2,    // nr = signo; extra = SignalExtra
   kTaskExit = 3,  // ret = wait status of the task; no mem
   kPreempt = 4,   // rp switched threads in user code; extra = SignalExtra (regs)
-  kInsn = 5,      // a trapped instruction (nr = TrappedInsn); args[0..3] = rax rdx rcx rbx
+  kInsn = 5,      // a trapped instruction (nr = TrappedInsn); x86_64: args[0..3] = rax rdx rcx
+                  // rbx; arm64 counter read: args[0..2] = value, pc, Xt
 };
 const char* event_kind_name(EventKind k);
 int64_t clock_ns(clockid_t clock);  // clock_gettime in ns (event times, meta)

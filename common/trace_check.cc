@@ -6,6 +6,7 @@
 #include <set>
 
 #include "error.h"
+#include "insn.h"
 #include "kernel_copy.h"
 #include "snapshot.h"
 #include "sqlite.h"
@@ -360,7 +361,9 @@ std::string event_problem(const Event& e) {
     case EventKind::kPreempt:
       return "";
     case EventKind::kInsn:
-      if (e.nr < 1 || e.nr > 3) return "unknown trapped instruction " + num(e.nr);
+      if (e.nr < 1 || e.nr > kMaxTrappedInsn) return "unknown trapped instruction " + num(e.nr);
+      if (e.nr >= static_cast<int64_t>(TrappedInsn::kCntvct) && e.args[2] > 31)
+        return "counter read into register " + num(static_cast<int64_t>(e.args[2]));
       return e.extra.empty() ? "" : "extra on an insn event";
   }
   return "unknown kind";

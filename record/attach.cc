@@ -25,6 +25,7 @@
 #include <set>
 #include <sstream>
 
+#include "counter_patch.h"
 #include "cow_copy.h"
 #include "cpu_pin.h"
 #include "error.h"
@@ -286,6 +287,8 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
     }
     if (!inj.restore(&why, &back))
       std::cerr << "rp: warning: cannot put thread " << tid << " back: " << why << "\n";
+    if (!unpatch_counter_reads(tid, &why))  // patched by an exec while recorded
+      std::cerr << "rp: warning: " << why << "\n";
   }
   if (p.vdso && !write_mem(p.pid, p.vdso, p.vdso_bytes))
     std::cerr << "rp: warning: cannot restore the vDSO of process " << p.pid << "\n";

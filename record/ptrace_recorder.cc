@@ -28,7 +28,7 @@
 #include "shm_segment.h"
 #include "tracee.h"
 #include "unique_fd.h"
-#include "vdso.h"
+#include "counter_patch.h"
 #include "kernel_capture.h"  // events-only mode
 #include "sandbox.h"
 
@@ -668,39 +668,75 @@ void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
     auto lk = q_.lock_writer();
     w_.add_file(f.path, f.bytes, f.mode);
   }
-  // Before the new program runs, so its vDSO clock reads become syscalls;
-  // replay patches at this same stop.
+  // Before the new program runs, so its vDSO clock reads become syscalls
+  // and its arm64 counter reads trap; replay patches at this same stop.
   std::string why;
-  if (!patch_vdso(t.tid, &why)) throw Error(why);
+  if (!patch_exec_image(t.tid, &why)) throw Error(why);
 }
 
-bool PtraceRecorder::emulate_trapped_insn(Task& t) {
-  Regs regs;
-  if (!regs.read(t.tid)) return false;
+namespace {
+
+#if defined(__aarch64__)
+// The recorder's own read of the counter the program's brk stands for: the
+// virtual counter's offset (CNTVOFF_EL2) is the hypervisor's, one per VM,
+// not per process, so rp and the program read the same counter.
+uint64_t read_counter() {
+  uint64_t v;
+  __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+  return v;
+}
+#endif
+
+// Executes the trapped instruction for the program: its result registers,
+// for the event's args. False if the word at ip is not one rp traps.
+bool execute_trapped(Regs& regs, const std::string& code, TrappedInsn* kind_out,
+                     uint64_t args[4]) {
   int len = 0;
-  TrappedInsn kind = decode_trapped(t.mem.read(regs.ip(), 16), regs.ip(), &len);
-  if (kind != TrappedInsn::kRdtsc && kind != TrappedInsn::kRdtscp) return false;
+  TrappedInsn kind = decode_trapped(code, regs.ip(), &len);
+  *kind_out = kind;
 #if defined(__x86_64__)
+  if (kind != TrappedInsn::kRdtsc && kind != TrappedInsn::kRdtscp) return false;
   unsigned aux = 0;
   uint64_t tsc = kind == TrappedInsn::kRdtscp ? __rdtscp(&aux) : __rdtsc();
   regs.raw.rax = tsc & 0xffffffff;
   regs.raw.rdx = tsc >> 32;
   if (kind == TrappedInsn::kRdtscp) regs.raw.rcx = aux;
+  args[0] = regs.raw.rax;
+  args[1] = regs.raw.rdx;
+  args[2] = regs.raw.rcx;
+  args[3] = regs.raw.rbx;
+#else
+  // cntvctss_el0 is the self-synchronised form: isb + cntvct_el0 gives the same.
+  if (kind != TrappedInsn::kCntvct && kind != TrappedInsn::kCntvctss) return false;
+  uint32_t word = 0;
+  std::memcpy(&word, code.data(), sizeof word);
+  int rt = decode_counter_trap(word)->rt;
+  uint64_t v = read_counter();
+  if (rt != 31) regs.raw.regs[rt] = v;  // 31: xzr, the value is dropped
+  args[0] = v;
+  args[1] = regs.ip();
+  args[2] = static_cast<uint64_t>(rt);
+#endif
   regs.set_ip(regs.ip() + static_cast<uint64_t>(len));
+  return true;
+}
+
+}  // namespace
+
+bool PtraceRecorder::emulate_trapped_insn(Task& t) {
+  Regs regs;
+  if (!regs.read(t.tid)) return false;
+  TrappedInsn kind;
+  uint64_t args[4] = {};
+  if (!execute_trapped(regs, t.mem.read(regs.ip(), 16), &kind, args)) return false;
   regs.write(t.tid);
   Event e = new_event(t, EventKind::kInsn);
   e.nr = static_cast<int64_t>(kind);
-  e.args[0] = regs.raw.rax;
-  e.args[1] = regs.raw.rdx;
-  e.args[2] = regs.raw.rcx;
-  e.args[3] = regs.raw.rbx;
+  std::copy(args, args + 4, e.args);
   q_.add(std::move(e));
   t.have_exit_regs = false;
-  make_runnable(t, 0, true);  // the SIGSEGV is not delivered
+  make_runnable(t, 0, true);  // the trap's signal is not delivered
   return true;
-#else
-  return false;
-#endif
 }
 
 uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
@@ -739,7 +775,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     if (!take_kick(t)) make_runnable(t, 0, true);
     return;
   }
-  if (sig == SIGSEGV && si.si_code == SI_KERNEL && emulate_trapped_insn(t)) return;
+  if (is_trapped_insn_siginfo(sig, si.si_code) && emulate_trapped_insn(t)) return;
   if (t.snapshot_stop && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's stop for a snapshot (hold_in_kernel): not the program's, dropped.
     t.snapshot_stop = false;

@@ -11,7 +11,7 @@
 
 #include "render.h"
 #include "replayer.h"
-#include "vdso.h"
+#include "counter_patch.h"
 
 namespace rp {
 
@@ -68,7 +68,7 @@ void Replayer::execute_exec_from_thread(Task& leader, Task& execer, const Event&
   write_recorded_mem(leader, e);
   agent_on_exec(leader.real_tgid, leader.real);  // a new address space: no agent yet
   std::string why;  // patched at the same stop as in the recording
-  if (!patch_vdso(leader.real, &why)) diverge(e, why);
+  if (!patch_exec_image(leader.real, &why)) diverge(e, why);
   leader.regs = after;
   leader.state = State::kHeld;
   notify(ReplayStop::kExec, leader.rec);

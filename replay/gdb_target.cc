@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "buffers.h"
+#include "counter_patch.h"
 #include "gdb_exec_file.h"
 #include "gdb_points.h"
 #include "gdb_regs.h"
@@ -938,6 +939,9 @@ std::string ReplayTarget::read_memory(uint64_t addr, size_t len) {
   if (!pid) return "";
   std::string data = read_mem(pid, addr, len);
   bps_.hide(addr, data);
+#if defined(__aarch64__)
+  show_counter_reads(addr, data);  // rp's own brk words (counter_patch.h)
+#endif
   return data;
 }
 

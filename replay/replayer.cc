@@ -26,7 +26,7 @@
 #include "render.h"
 #include "replay_spec.h"
 #include "snapshot.h"
-#include "vdso.h"
+#include "counter_patch.h"
 
 namespace rp {
 namespace {
@@ -171,7 +171,7 @@ void Replayer::start(LaunchSpec& spec, const Event& e) {
   if (r.state == State::kGone) throw Error("the program died while starting");
   write_recorded_mem(r, e);
   std::string why;  // patched at the same stop as in the recording
-  if (!patch_vdso(root, &why)) throw Error(why);
+  if (!patch_exec_image(root, &why)) throw Error(why);
   r.state = State::kHeld;
   root_rec_ = e.tid;
   seq_ = e.seq;

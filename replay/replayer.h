@@ -210,6 +210,9 @@ class Replayer {
   void observe_exit(Task& t, const Event& e);
   void replay_insn(Task& t, const Event& e);
   void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
+  // A stop at a trapped instruction where the trace has something else
+  // (`expected`): the program took another path. Diverges; else returns.
+  void check_stray_insn_trap(Task& t, const Event& e, int status, const std::string& expected);
   // What happens at the point run_to_point reaches: a recorded signal is
   // delivered there, or the thread is switched out (nothing delivered).
   enum class AtPoint { kDeliverSignal, kSwitch };

@@ -165,18 +165,38 @@ void Replayer::wait_signal_stop(Task& t, const Event& e, int sig,
       continue;
     }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == sig && !stop_event(status)) return;
+    check_stray_insn_trap(t, e, status, "a " + render_signal(sig));
     cont(t, 0);  // a real-world signal: suppressed
   }
+}
+
+void Replayer::check_stray_insn_trap(Task& t, const Event& e, int status,
+                                     const std::string& expected) {
+  if (!WIFSTOPPED(status) || WSTOPSIG(status) != trapped_insn_signal() || stop_event(status))
+    return;
+  siginfo_t si{};
+  if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) != 0 ||
+      !is_trapped_insn_siginfo(WSTOPSIG(status), si.si_code))
+    return;
+  Regs r = get_regs(t);
+  int len = 0;
+  auto kind = decode_trapped(t.mem.read(r.ip(), 16), r.ip(), &len);
+  if (kind == TrappedInsn::kNone) return;
+  // Resumed, it would trap again at once: a trapped instruction is only
+  // ever consumed by replay_insn.
+  diverge(e, std::string("the program executed ") + trapped_insn_name(kind) + " at " +
+                 r.describe() + ", the trace expects " + expected);
 }
 
 void Replayer::replay_insn(Task& t, const Event& e) {
   if (t.state != State::kHeld) diverge(e, "thread is not where the instruction ran");
   resume(t);
-  wait_signal_stop(t, e, SIGSEGV,
+  wait_signal_stop(t, e, trapped_insn_signal(),
                    "the trace expects a trapped instruction, the program made a syscall");
   Regs r = get_regs(t);
   int len = 0;
-  auto kind = decode_trapped(t.mem.read(r.ip(), 16), r.ip(), &len);
+  const std::string code = t.mem.read(r.ip(), 16);
+  auto kind = decode_trapped(code, r.ip(), &len);
   if (static_cast<int64_t>(kind) != e.nr)
     diverge(e, std::string("the program faulted at ") + r.describe() + ", the trace expects " +
                    trapped_insn_name(static_cast<TrappedInsn>(e.nr)));
@@ -185,10 +205,18 @@ void Replayer::replay_insn(Task& t, const Event& e) {
   r.raw.rdx = e.args[1];
   if (kind == TrappedInsn::kRdtscp || kind == TrappedInsn::kCpuid) r.raw.rcx = e.args[2];
   if (kind == TrappedInsn::kCpuid) r.raw.rbx = e.args[3];
+#else
+  uint32_t word;
+  std::memcpy(&word, code.data(), sizeof word);  // decode_trapped found 4 bytes
+  auto rt = static_cast<uint64_t>(decode_counter_trap(word)->rt);
+  if (r.ip() != e.args[1] || rt != e.args[2])
+    diverge(e, "the program read the counter into x" + std::to_string(rt) + " at " + hex(r.ip()) +
+                   ", the trace expects x" + std::to_string(e.args[2]) + " at " + hex(e.args[1]));
+  if (rt != 31) r.raw.regs[rt] = e.args[0];
 #endif
   r.set_ip(r.ip() + static_cast<uint64_t>(len));
   set_regs(t, r);
-  t.resume_sig = 0;  // the SIGSEGV is not delivered
+  t.resume_sig = 0;  // the trap's signal is not delivered
   t.state = State::kHeld;
 }
 

@@ -22,7 +22,7 @@
 #include "robust_list.h"
 #include "syscall_table.h"
 #include "sysv_shm.h"
-#include "vdso.h"
+#include "counter_patch.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -162,6 +162,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si.si_code > 0)
       diverge(due, "the program got " + render_signal(sig) + " (" +
                        get_regs(t).describe() + "), the trace expects " + render_call(due, false));
+    check_stray_insn_trap(t, due, status, render_call(due, false));
     cont(t, 0);  // suppress real-world signals
   }
 }
@@ -378,7 +379,7 @@ void Replayer::execute(Task& t, const Event& e) {
     agent_on_exec(t.real_tgid, t.real);
     t.real_tgid = t.real;
     std::string why;  // patched at the same stop as in the recording
-    if (!patch_vdso(t.real, &why)) diverge(e, why);
+    if (!patch_exec_image(t.real, &why)) diverge(e, why);
   }
   t.regs = after;
   t.state = State::kHeld;

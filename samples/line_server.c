@@ -103,7 +103,7 @@ static void handle(char *line) {
     } else if (strcmp(cmd, "tsc") == 0) {
 #if defined(__x86_64__)
         volatile unsigned long long t = __rdtsc();
-#else  /* arm64: the virtual counter rp leaves untrapped there */
+#else  /* arm64: the virtual counter, whose reads rp patches to trap */
         volatile unsigned long long t;
         __asm__ volatile("mrs %0, cntvct_el0" : "=r"(t));
 #endif
