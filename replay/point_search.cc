@@ -45,35 +45,71 @@ static std::string stop_description(int status) {
 }
 
 // Stops a thread that is already at the point in a SIGTRAP signal-delivery
-// stop, as the searches leave it. The thread may block SIGTRAP there (a new
-// thread runs with every signal blocked until glibc's start_thread unblocks
-// them; CI's bpf.attach had a switch at one's first instruction): it is
-// unblocked for the time of this stop, else the thread would run on from the
-// point. One of the program's own pending behind the mask would be taken
-// with rp's: a divergence instead.
+// stop, as the searches leave it (SIGTRAP unblocked: see open_sigtrap).
 void Replayer::stop_in_place(Task& t, const Event& e) {
-  const uint64_t trap = uint64_t{1} << (SIGTRAP - 1);
-  uint64_t mask = 0;
-  if (ptrace(PTRACE_GETSIGMASK, t.real, sizeof mask, &mask) != 0)
-    diverge(e, "cannot read the thread's signal mask");
-  const bool blocked = mask & trap;
-  if (blocked) {
-    const std::string status = proc_status(t.real);
-    if ((status_field(status, "SigPnd", 16).value_or(0) |
-         status_field(status, "ShdPnd", 16).value_or(0)) & trap)
-      diverge(e, "cannot stop the thread where it is: the program has a blocked SIGTRAP pending");
-    const uint64_t open = mask & ~trap;
-    if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof open, &open) != 0)
-      diverge(e, "cannot unblock SIGTRAP in the thread");
-  }
   send_signal(t, SIGTRAP);
   resume_request(t, PTRACE_SYSEMU, 0);
   int status = wait(t);
   if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
     diverge(e, "cannot stop the thread where it is (" + stop_description(status) + ")");
-  if (blocked && ptrace(PTRACE_SETSIGMASK, t.real, sizeof mask, &mask) != 0)
-    diverge(e, "cannot give the thread its signal mask back");
   t.state = State::kHeld;
+}
+
+// The kernel raises the traps of a search (hardware breakpoint, single-step,
+// the patched int3/brk) with force_sig: where the thread blocks SIGTRAP or
+// ignores it, it unblocks it in the thread's mask and resets its handler to
+// SIG_DFL, program state the recording never had. And a stop in place would
+// not stop a thread that blocks it (a new thread runs with every signal
+// blocked until glibc's start_thread unblocks them). So a search runs with
+// SIGTRAP unblocked, and close_sigtrap gives the thread its mask back and
+// ignores SIGTRAP again if a trap reset it. One read of /proc/TID/status per
+// point, none per pass. One of the program's own SIGTRAPs pending behind the
+// mask would be taken with rp's: a divergence instead.
+Replayer::SigtrapState Replayer::open_sigtrap(Task& t, const Event& e) {
+  constexpr uint64_t trap = uint64_t{1} << (SIGTRAP - 1);
+  const std::string status = proc_status(t.real);
+  auto blk = status_field(status, "SigBlk", 16), ign = status_field(status, "SigIgn", 16);
+  if (!blk || !ign) diverge(e, "cannot read the thread's signal state");
+  SigtrapState s{*blk, (*blk & trap) != 0, (*ign & trap) != 0};
+  if (!s.blocked) return s;
+  if ((status_field(status, "SigPnd", 16).value_or(0) |
+       status_field(status, "ShdPnd", 16).value_or(0)) & trap)
+    diverge(e, "cannot search the recorded point: the program has a blocked SIGTRAP pending");
+  const uint64_t open = s.mask & ~trap;
+  if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof open, &open) != 0)
+    diverge(e, "cannot unblock SIGTRAP in the thread");
+  return s;
+}
+
+void Replayer::close_sigtrap(Task& t, const Event& e, const SigtrapState& s) {
+  constexpr uint64_t trap = uint64_t{1} << (SIGTRAP - 1);
+  if (s.ignored && !(proc_status_field(t.real, "SigIgn", 16).value_or(0) & trap)) {
+    ignore_sigtrap_again(t, e);
+    stop_in_place(t, e);  // the injections left it in a syscall stop
+  }
+  if (s.blocked && ptrace(PTRACE_SETSIGMASK, t.real, sizeof s.mask, &s.mask) != 0)
+    diverge(e, "cannot give the thread its signal mask back");
+}
+
+// A trap reset an ignored SIGTRAP to SIG_DFL (its flags and mask as they
+// were): the program's rt_sigaction, run by rp, ignores it again. The
+// kernel's struct sigaction goes through a scratch below the stack's red
+// zone, its bytes given back after.
+void Replayer::ignore_sigtrap_again(Task& t, const Event& e) {
+  constexpr uint64_t kActBytes = 32;  // handler, flags, restorer, mask
+  const uint64_t scratch = (get_regs(t).sp() - 256 - kActBytes) & ~uint64_t{15};
+  const std::string saved = read_mem(t.real, scratch, kActBytes);
+  if (saved.size() != kActBytes) diverge(e, "cannot restore the program's SIGTRAP disposition");
+  if (inject_syscall(t, e, SYS_rt_sigaction, {SIGTRAP, 0, scratch, 8}) != 0)
+    diverge(e, "cannot read the program's SIGTRAP disposition");
+  std::string act = read_mem(t.real, scratch, kActBytes);
+  const uint64_t ign = reinterpret_cast<uint64_t>(SIG_IGN);
+  if (act.size() != kActBytes) diverge(e, "cannot restore the program's SIGTRAP disposition");
+  act.replace(0, 8, reinterpret_cast<const char*>(&ign), 8);
+  if (!write_mem(t.real, scratch, act) ||
+      inject_syscall(t, e, SYS_rt_sigaction, {SIGTRAP, scratch, 0, 8}) != 0 ||
+      !write_mem(t.real, scratch, saved))
+    diverge(e, "cannot restore the program's SIGTRAP disposition");
 }
 
 // Runs the thread over the recorded instruction at most max_passes times

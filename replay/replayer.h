@@ -217,10 +217,19 @@ class Replayer {
   // delivered there, or the thread is switched out (nothing delivered).
   enum class AtPoint { kDeliverSignal, kSwitch };
   void run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then);
+  void search_point(Task& t, const Event& e, const Regs& target, AtPoint then);
 
   // point_search.cc: finding an asynchronous point (the two searches run_to_point uses)
   enum class Search { kFound, kNotFound, kUnavailable };
   void stop_in_place(Task& t, const Event& e);
+  // The thread's SIGTRAP state before a search (open_sigtrap).
+  struct SigtrapState {
+    uint64_t mask;  // blocked signals
+    bool blocked, ignored;
+  };
+  SigtrapState open_sigtrap(Task& t, const Event& e);
+  void close_sigtrap(Task& t, const Event& e, const SigtrapState& s);
+  void ignore_sigtrap_again(Task& t, const Event& e);
   // `rep`: the recorded instruction is a rep string one (point_rep.h).
   Search search_by_breakpoint(Task& t, const Event& e, const Regs& target,
                               const std::optional<RepString>& rep, uint64_t max_passes,

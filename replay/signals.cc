@@ -235,8 +235,15 @@ void Replayer::replay_insn(Task& t, const Event& e) {
 // place only for a signal: PTRACE_SETSIGINFO and the signal given on resume
 // act in a signal-delivery stop. A switch delivers nothing: it stays held
 // where it is.
+// SIGTRAP is unblocked for the time of it (point_search.cc, open_sigtrap).
 void Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
   if (t.state != State::kHeld) diverge(e, "thread is not between events");
+  const SigtrapState s = open_sigtrap(t, e);
+  search_point(t, e, target, then);
+  close_sigtrap(t, e, s);
+}
+
+void Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
   Regs now = get_regs(t);
   const PointSearchLimits lim = point_search_limits();
   // Only switches are checked for a later pass with the same registers

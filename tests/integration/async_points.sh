@@ -48,3 +48,22 @@ note "breakpoint search only, default limit: divergence, said once on stderr"
 run "$TMP/bpd.out" "$TMP/bpd.err" env RP_POINT_SEARCH=breakpoint "$RP" replay "$TMP/$name.db"
 [ "$STATUS" -ne 0 ] || fail "breakpoint search of millions of passes: exit 0"
 assert_contains "$TMP/bpd.err" "after 50000 passes" "breakpoint search, default limit"
+
+# Replay's own traps (the breakpoint passes, then the patched trap) are
+# raised with the kernel's force_sig, which unblocks a blocked SIGTRAP and
+# resets a blocked or ignored one to SIG_DFL: the program's SIGTRAP state at
+# its end must be the recorded one (replay/point_search.cc, open_sigtrap).
+for mode in handler ignore; do
+    name=trap_state_$mode
+    note "$name: SIGTRAP state after replay's searches"
+    for attempt in 1 2 3; do
+        record "$name" "$SAMPLES/sample_trap_state" "$mode"
+        "$RP" dump "$TMP/$name.db" >"$TMP/$name.dump"
+        grep -q 'SIGALRM.*in user code' "$TMP/$name.dump" && break
+        [ "$attempt" = 3 ] && fail "$name: no signal landed in user code in 3 recordings"
+    done
+    want="SIGTRAP blocked, handler"
+    [ "$mode" = ignore ] && want="SIGTRAP unblocked, ignored"
+    assert_contains "$TMP/$name.rec" "$want" "$name: recording"
+    assert_replays_match "$name"
+done
