@@ -18,7 +18,7 @@ done
 # No breakpoint: gdb's own would be a trap too.
 cat >"$TMP/s.gdb" <<'GDB'
 continue
-shell sh -c 'p=$(pgrep -P "$(ps -o ppid= $PPID)" -x sample_trap_sta); s=$(sed -n "s/^SigIgn:\t//p" /proc/$p/status); echo "SIGTRAP ignored: $(( 0x$s >> 4 & 1 ))"'
+shell sh -c 'p=$(pgrep -P $(ps -o ppid= -p $PPID) -x sample_trap_sta); s=$(sed -n "s/^SigIgn:\t//p" /proc/$p/status); echo "SIGTRAP ignored: $(( 0x$s >> 4 & 1 ))"'
 GDB
 gdb_session ts "$TMP/s.gdb"
 assert_in_order "$TMP/ts.gdb.out" "^rp: end of the recording" "^SIGTRAP ignored: 1\$"
