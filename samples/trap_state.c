@@ -33,6 +33,12 @@ static __attribute__((noinline)) unsigned long spin(void) {
     return n;
 }
 
+/* A SIGALRM every `usec` microseconds; 0: none. */
+static void interval_timer(long usec) {
+    struct itimerval it = {{0, usec}, {0, usec}};
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
 int main(int argc, char** argv) {
     const int ignore = argc > 1 && strcmp(argv[1], "ignore") == 0;
     sigset_t trap;
@@ -46,11 +52,9 @@ int main(int argc, char** argv) {
     sa.sa_sigaction = on_alarm;
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGALRM, &sa, NULL);
-    struct itimerval it = {{0, 1000}, {0, 1000}};
-    setitimer(ITIMER_REAL, &it, NULL);
+    interval_timer(1000);
     unsigned long n = spin();
-    struct itimerval off = {{0, 0}, {0, 0}};
-    setitimer(ITIMER_REAL, &off, NULL);
+    interval_timer(0);
     if (!ignore) {
         raise(SIGTRAP);  /* pending until unblocked: then its handler runs */
         sigprocmask(SIG_UNBLOCK, &trap, NULL);
