@@ -156,6 +156,30 @@ static inline int rp_kernel_copy_out_arg(__s64 nr)
 	return -1;
 }
 
+/* The program's stdout and stderr as files (0: that fd was closed), for the
+ * kernel backends' rule below; dev in the kernel's numbering (major << 20 |
+ * minor, common/kernel_copy.h kernel_dev). */
+struct rp_output_files {
+	__u64 ino[2];
+	__u32 dev[2];
+};
+
+/* The output fd argument of a call whose copied bytes user space must read
+ * back (a successful sendfile, splice or copy_file_range: tee copies from a
+ * pipe, nothing can read its bytes back), -1 otherwise. */
+static inline int rp_copy_to_check(__s64 nr, __s64 ret)
+{
+	return nr == RP_NR_TEE || ret <= 0 ? -1 : rp_kernel_copy_out_arg(nr);
+}
+
+/* Whether the file (ino, dev) that call wrote to is the program's stdout or
+ * stderr: the file, not the fd number, as the recorder's rule. */
+static inline int rp_is_output_file(const struct rp_output_files *o, __u64 ino, __u32 dev)
+{
+	return ino && ((ino == o->ino[0] && dev == o->dev[0]) ||
+		       (ino == o->ino[1] && dev == o->dev[1]));
+}
+
 /* ---- kernel backend ring records ----
  * A kernel backend emits, per completed syscall, one rp_rec_syscall and
  * rp_rec_data records carrying the bytes of its buffers (split into chunks when
