@@ -303,7 +303,7 @@ struct rp_kmod_counters {
 	__u64 records;
 	__u64 bytes;
 	__u64 lost;          /* records that could not be written (must stay 0) */
-	__u64 stalls;        /* times a thread was stopped for lack of ring space */
+	__u64 stalls;        /* threads stopped for ring space, or for RP_IOC_TAKE_STALLED */
 	__u64 copy_faults;   /* user copies that failed in probe context */
 	__u64 head;          /* producer position (bytes) */
 	__u64 tail;          /* consumer position (bytes) */
@@ -354,5 +354,19 @@ struct rp_kmod_take {
 #define RP_TAKE_REPIN 2
 #define RP_TAKE_EXIT_SEQ 3
 #define RP_IOC_TAKE _IOWR(RP_IOC_MAGIC, 7, struct rp_kmod_take)
+/* The program's stdout and stderr (RP_KMOD_F_SWITCHES): a successful
+ * kernel-copy call into either (rp_copy_to_check, rp_is_output_file) is not
+ * written to the ring. The module parks its record and stops the thread with
+ * SIGSTOP (SI_KERNEL) before it returns to user space; rp's supervisor takes
+ * the record with RP_IOC_TAKE_STALLED at that stop and completes it from the
+ * stopped thread (record/kernel_capture.h event_from_tracee), as it does for
+ * the eBPF backend's stalls. ENOENT: the thread has no parked record. */
+#define RP_IOC_OUTPUTS _IOW(RP_IOC_MAGIC, 8, struct rp_output_files)
+struct rp_kmod_stalled {
+	__s32 tid;         /* in: thread id in the caller's pid namespace */
+	__u32 pad;
+	struct rp_rec_syscall rec; /* out */
+};
+#define RP_IOC_TAKE_STALLED _IOWR(RP_IOC_MAGIC, 9, struct rp_kmod_stalled)
 
 #endif /* RP_ABI_H */
