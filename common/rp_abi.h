@@ -158,7 +158,7 @@ static inline int rp_kernel_copy_out_arg(__s64 nr)
 
 /* The program's stdout and stderr as files (0: that fd was closed), for the
  * kernel backends' rule below; dev in the kernel's numbering (major << 20 |
- * minor, common/kernel_copy.h kernel_dev). */
+ * minor: common/kernel_copy.h kernel_output_files). */
 struct rp_output_files {
 	__u64 ino[2];
 	__u32 dev[2];
