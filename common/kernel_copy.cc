@@ -1,6 +1,7 @@
 #include "kernel_copy.h"
 
 #include <fcntl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -42,6 +43,17 @@ OutputFiles output_files_of(pid_t pid) {
     if (stat(fd_path(pid, "fd", fd).c_str(), &st) == 0) out.file[fd - 1] = {st.st_dev, st.st_ino};
   }
   return out;
+}
+
+rp_output_files kernel_output_files(const OutputFiles& out) {
+  rp_output_files k{};
+  for (int i = 0; i < 2; i++) {
+    if (!out.file[i]) continue;
+    dev_t d = out.file[i]->first;
+    k.dev[i] = static_cast<uint32_t>(major(d) << 20 | minor(d));
+    k.ino[i] = out.file[i]->second;
+  }
+  return k;
 }
 
 std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event& e,

@@ -50,6 +50,10 @@ struct OutputFiles {
 };
 OutputFiles output_files_of(pid_t pid);
 
+// The same for a kernel backend's rule (rp_abi.h rp_is_output_file): devices
+// in the kernel's own numbering (MKDEV: major << 20 | minor).
+rp_output_files kernel_output_files(const OutputFiles& out);
+
 // Called at the exit of a successful kernel-copy call of thread `tid`, still
 // stopped there, whose event `e` has its arguments and result: when its
 // destination is one of `out` and its source a regular file, the bytes it

@@ -156,6 +156,30 @@ static inline int rp_kernel_copy_out_arg(__s64 nr)
 	return -1;
 }
 
+/* The program's stdout and stderr as files (0: that fd was closed), for the
+ * kernel backends' rule below; dev in the kernel's numbering (major << 20 |
+ * minor: common/kernel_copy.h kernel_output_files). */
+struct rp_output_files {
+	__u64 ino[2];
+	__u32 dev[2];
+};
+
+/* The output fd argument of a call whose copied bytes user space must read
+ * back (a successful sendfile, splice or copy_file_range: tee copies from a
+ * pipe, nothing can read its bytes back), -1 otherwise. */
+static inline int rp_copy_to_check(__s64 nr, __s64 ret)
+{
+	return nr == RP_NR_TEE || ret <= 0 ? -1 : rp_kernel_copy_out_arg(nr);
+}
+
+/* Whether the file (ino, dev) that call wrote to is the program's stdout or
+ * stderr: the file, not the fd number, as the recorder's rule. */
+static inline int rp_is_output_file(const struct rp_output_files *o, __u64 ino, __u32 dev)
+{
+	return ino && ((ino == o->ino[0] && dev == o->dev[0]) ||
+		       (ino == o->ino[1] && dev == o->dev[1]));
+}
+
 /* ---- kernel backend ring records ----
  * A kernel backend emits, per completed syscall, one rp_rec_syscall and
  * rp_rec_data records carrying the bytes of its buffers (split into chunks when
@@ -279,7 +303,7 @@ struct rp_kmod_counters {
 	__u64 records;
 	__u64 bytes;
 	__u64 lost;          /* records that could not be written (must stay 0) */
-	__u64 stalls;        /* times a thread was stopped for lack of ring space */
+	__u64 stalls;        /* threads stopped for ring space, or for RP_IOC_TAKE_STALLED */
 	__u64 copy_faults;   /* user copies that failed in probe context */
 	__u64 head;          /* producer position (bytes) */
 	__u64 tail;          /* consumer position (bytes) */
@@ -330,5 +354,19 @@ struct rp_kmod_take {
 #define RP_TAKE_REPIN 2
 #define RP_TAKE_EXIT_SEQ 3
 #define RP_IOC_TAKE _IOWR(RP_IOC_MAGIC, 7, struct rp_kmod_take)
+/* The program's stdout and stderr (RP_KMOD_F_SWITCHES): a successful
+ * kernel-copy call into either (rp_copy_to_check, rp_is_output_file) is not
+ * written to the ring. The module parks its record and stops the thread with
+ * SIGSTOP (SI_KERNEL) before it returns to user space; rp's supervisor takes
+ * the record with RP_IOC_TAKE_STALLED at that stop and completes it from the
+ * stopped thread (record/kernel_capture.h event_from_tracee), as it does for
+ * the eBPF backend's stalls. ENOENT: the thread has no parked record. */
+#define RP_IOC_OUTPUTS _IOW(RP_IOC_MAGIC, 8, struct rp_output_files)
+struct rp_kmod_stalled {
+	__s32 tid;         /* in: thread id in the caller's pid namespace */
+	__u32 pad;
+	struct rp_rec_syscall rec; /* out */
+};
+#define RP_IOC_TAKE_STALLED _IOWR(RP_IOC_MAGIC, 9, struct rp_kmod_stalled)
 
 #endif /* RP_ABI_H */

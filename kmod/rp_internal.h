@@ -89,6 +89,10 @@ struct rp_thread {
 	u64 stop_seq;               /* sequence number of its signal stop (RP_IOC_TAKE) */
 	u32 repin;                  /* 1: stopped after its sched_setaffinity (RP_IOC_TAKE) */
 	u64 exit_seq;               /* number of its exit, taken in do_exit (kprobe) */
+	/* A kernel copy into stdout/stderr, parked for rp's supervisor
+	 * (RP_IOC_TAKE_STALLED): stalled is set after stalled_rec is written. */
+	bool stalled;
+	struct rp_rec_syscall stalled_rec;
 };
 
 /* ---- switch records (rp_switch.c) ---- */
@@ -138,6 +142,7 @@ struct rp_state {
 	struct rp_ring ring;
 	struct rp_stats st;
 	struct rp_kmod_config cfg;
+	struct rp_output_files outputs; /* RP_IOC_OUTPUTS; read by the sys_exit probe */
 	atomic64_t seq;
 	bool configured;
 	bool running;               /* probes registered and accepting new records */
@@ -151,6 +156,7 @@ int rp_probes_start(void);
 void rp_probes_stop(void);
 void rp_threads_clear(void);
 int rp_take(pid_t vtid, u32 what, u64 *value);
+int rp_take_stalled(pid_t vtid, struct rp_rec_syscall *rec);
 
 static inline u64 rp_next_seq(void)
 {

@@ -116,6 +116,19 @@ static void rp_reset_stats(void)
 	atomic64_set(&rp->seq, 0);
 }
 
+static long rp_ioctl_take_stalled(struct rp_kmod_stalled __user *arg)
+{
+	struct rp_kmod_stalled st;
+	long err;
+
+	if (copy_from_user(&st, arg, sizeof(st)))
+		return -EFAULT;
+	err = rp_take_stalled(st.tid, &st.rec);
+	if (!err && copy_to_user(arg, &st, sizeof(st)))
+		err = -EFAULT;
+	return err;
+}
+
 static long rp_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct rp_kmod_counters k;
@@ -137,8 +150,15 @@ static long rp_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 			err = -EFAULT;
 		return err;
 	}
+	if (cmd == RP_IOC_TAKE_STALLED)
+		return rp_ioctl_take_stalled((struct rp_kmod_stalled __user *)arg);
 	mutex_lock(&rp_lock);
 	switch (cmd) {
+	case RP_IOC_OUTPUTS:
+		/* Before the program runs (its root is held at its exec stop). */
+		if (copy_from_user(&rp->outputs, (void __user *)arg, sizeof(rp->outputs)))
+			err = -EFAULT;
+		break;
 	case RP_IOC_CONFIGURE:
 		err = rp_configure((struct rp_kmod_config __user *)arg);
 		break;
@@ -214,6 +234,7 @@ static int rp_open(struct inode *inode, struct file *f)
 		return -EBUSY;
 	/* One session per open: sequence numbers may be taken before START. */
 	rp_reset_stats();
+	memset(&rp->outputs, 0, sizeof(rp->outputs));
 	rp->self_tgid = task_tgid_nr(current);
 	return 0;
 }

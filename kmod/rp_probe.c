@@ -12,6 +12,8 @@
  */
 #include <linux/binfmts.h>
 #include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/kprobes.h>
 #include <linux/pid.h>
@@ -372,6 +374,40 @@ static void rp_stop_after_affinity(struct rp_thread *th, long ret)
 	send_sig(SIGSTOP, current, 1);  /* SI_KERNEL, like bpf_send_signal_thread */
 }
 
+/* A successful kernel copy into the program's stdout or stderr: its bytes
+ * never passed through the program's memory, and replay echoes them. The
+ * module does not read files, so the record is parked and the thread stopped
+ * before it returns to user space; rp's supervisor reads the bytes back from
+ * the source file at that stop (RP_IOC_TAKE_STALLED, common/kernel_copy.h).
+ * Only for replayable recordings: they have that supervisor. */
+static bool rp_stall_kernel_copy(struct rp_thread *th, const struct rp_rec_syscall *rec)
+{
+	int arg = rp_copy_to_check(rec->nr, rec->ret);
+	struct file *f;
+	bool out;
+
+	if (arg < 0 || !rp_switches() || rec->args[arg] > INT_MAX)
+		return false;
+	f = fget((unsigned int)rec->args[arg]);
+	if (!f)
+		return false;
+	out = rp_is_output_file(&rp->outputs, file_inode(f)->i_ino,
+				(u32)file_inode(f)->i_sb->s_dev);
+	fput(f);
+	if (!out)
+		return false;
+	if (READ_ONCE(th->stalled)) {
+		/* Cannot happen: the thread stops before its next call. */
+		atomic64_inc(&rp->st.lost);
+		return true;
+	}
+	th->stalled_rec = *rec;
+	smp_store_release(&th->stalled, true);
+	atomic64_inc(&rp->st.stalls);
+	send_sig(SIGSTOP, current, 1);  /* SI_KERNEL: one of rp's own stops */
+	return true;
+}
+
 /* A sys_exit without its sys_enter: was the call answered by a seccomp
  * filter (RET_ERRNO, RET_TRAP, RET_USER_NOTIF...)? The kernel runs the
  * filters before the sys_enter tracepoint; a call they answer skips it but
@@ -447,6 +483,8 @@ static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 	}
 	rec.ret = ret;
 	rec.seq = rp_next_seq();
+	if (entered && !(rec.h.flags & RP_SYSF_KILLED) && rp_stall_kernel_copy(th, &rec))
+		return;
 	rp_emit_syscall(th, &rec);
 	if (entered && !(rec.h.flags & RP_SYSF_KILLED))
 		rp_stop_after_affinity(th, ret);
@@ -618,6 +656,27 @@ int rp_take(pid_t vtid, u32 what, u64 *value)
 		*value = xchg(&th->repin, 0);
 	else
 		err = -EINVAL;
+	rcu_read_unlock();
+	return err;
+}
+
+/* RP_IOC_TAKE_STALLED: thread vtid's parked kernel-copy record, taken. */
+int rp_take_stalled(pid_t vtid, struct rp_rec_syscall *rec)
+{
+	struct task_struct *t;
+	struct rp_thread *th;
+	int err = -ENOENT;
+
+	rcu_read_lock();
+	t = pid_task(find_vpid(vtid), PIDTYPE_PID);
+	th = t ? rp_find(t) : NULL;
+	if (!th) {
+		err = -ESRCH;
+	} else if (smp_load_acquire(&th->stalled)) {
+		*rec = th->stalled_rec;
+		WRITE_ONCE(th->stalled, false);
+		err = 0;
+	}
 	rcu_read_unlock();
 	return err;
 }

@@ -37,9 +37,13 @@ class KmodProducer : public KernelProducer {
   uint64_t next_seq() override;
   uint64_t last_seq() override { return raw_counters().seq; }
   size_t drain(int timeout_ms, const RecordFn& fn) override;
-  // The module completes every record itself (docs/kmod.md): nothing parks.
-  std::optional<rp_rec_syscall> take_stalled(pid_t) override { return std::nullopt; }
+  // The module completes every record itself except a kernel copy into the
+  // program's stdout or stderr, parked at the thread's stop (docs/kmod.md).
+  std::optional<rp_rec_syscall> take_stalled(pid_t tid) override;
+  // A parked thread always reaches its stop (or dies, and its record is lost
+  // and counted by the decoder): nothing is left to take at the end.
   std::vector<rp_rec_syscall> take_all_stalled() override { return {}; }
+  void set_outputs(const OutputFiles& out) override;
   uint64_t take_stop_seq(pid_t tid) override { return take(tid, RP_TAKE_STOP_SEQ); }
   bool take_repin(pid_t tid) override { return take(tid, RP_TAKE_REPIN) != 0; }
   uint64_t take_exit_seq(pid_t tid) override { return take(tid, RP_TAKE_EXIT_SEQ); }
@@ -122,6 +126,21 @@ uint64_t KmodProducer::take(pid_t tid, uint32_t what) {
     fail("stop state of thread " + std::to_string(tid), errno);
   }
   return t.value;
+}
+
+void KmodProducer::set_outputs(const OutputFiles& out) {
+  // Only a replayable recording has a supervisor to complete such calls.
+  if (!cfg_.switches) return;
+  rp_output_files k = kernel_output_files(out);
+  if (ioctl(fd_, RP_IOC_OUTPUTS, &k) != 0) fail("output files", errno);
+}
+
+std::optional<rp_rec_syscall> KmodProducer::take_stalled(pid_t tid) {
+  rp_kmod_stalled st{};
+  st.tid = tid;
+  if (ioctl(fd_, RP_IOC_TAKE_STALLED, &st) == 0) return st.rec;
+  if (errno == ENOENT || errno == ESRCH) return std::nullopt;  // not parked, or not traced
+  fail("parked record of thread " + std::to_string(tid), errno);
 }
 
 rp_kmod_counters KmodProducer::raw_counters() {

@@ -1,4 +1,3 @@
-#include <sys/sysmacros.h>
 #include "bpf_producer.h"
 
 #include <linux/capability.h>
@@ -94,12 +93,8 @@ class BpfProducer : public KernelProducer {
   std::string name() const override { return "bpf"; }
   void trace_tgid(pid_t tgid) override;
   void set_outputs(const OutputFiles& out) override {
-    for (int i = 0; i < 2; i++) {
-      if (!out.file[i]) continue;
-      dev_t d = out.file[i]->first;  // the kernel's numbering: MKDEV
-      skel_->bss->rp_out_dev[i] = static_cast<uint32_t>(major(d) << 20 | minor(d));
-      skel_->bss->rp_out_ino[i] = out.file[i]->second;
-    }
+    rp_output_files k = kernel_output_files(out);
+    std::memcpy(&skel_->bss->rp_outputs, &k, sizeof k);
   }
   uint64_t next_seq() override { return __atomic_add_fetch(&skel_->bss->rp_seq, 1, __ATOMIC_SEQ_CST); }
   uint64_t last_seq() override { return __atomic_load_n(&skel_->bss->rp_seq, __ATOMIC_SEQ_CST); }

@@ -61,8 +61,7 @@ __u64 rp_seq = 0;
  * device as the kernel numbers it; 0: none), set by user space through the
  * mmapped .bss: a kernel-copy call into one of them is handed to user space,
  * which reads back the bytes it sent (common/kernel_copy.h). */
-__u64 rp_out_ino[2] = {};
-__u32 rp_out_dev[2] = {};
+struct rp_output_files rp_outputs = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -674,10 +673,9 @@ static __always_inline bool answered_by_seccomp(struct task_struct *task, struct
 static __always_inline bool copies_to_output(struct task_struct *task, __s64 nr, long ret,
 					     const __u64 *args)
 {
-	/* tee copies from a pipe: nothing can read its bytes back */
-	int arg = nr == RP_NR_TEE ? -1 : rp_kernel_copy_out_arg(nr);
+	int arg = rp_copy_to_check(nr, ret);
 
-	if (arg < 0 || ret <= 0 || (!rp_out_ino[0] && !rp_out_ino[1]))
+	if (arg < 0 || (!rp_outputs.ino[0] && !rp_outputs.ino[1]))
 		return false;
 	__u64 fd = arg == 0 ? args[0] : args[2];
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -689,8 +687,7 @@ static __always_inline bool copies_to_output(struct task_struct *task, __s64 nr,
 		return false;
 	__u64 ino = BPF_CORE_READ(f, f_inode, i_ino);
 	__u32 dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-	return (ino == rp_out_ino[0] && dev == rp_out_dev[0]) ||
-	       (ino == rp_out_ino[1] && dev == rp_out_dev[1]);
+	return rp_is_output_file(&rp_outputs, ino, dev);
 }
 
 SEC("tp_btf/sys_exit")

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp_abi.h" /* types of the skeleton's globals */
 #include "rp.skel.h"
 
 enum { MAX_PROGS = 32, LOG_SIZE = 4096 };
