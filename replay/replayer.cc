@@ -199,8 +199,14 @@ int Replayer::run() {
   if (has_snapshot(trace_)) {
     start_from_snapshot(spec);
   } else {
-    if (!trace_.next(e) || e.kind != EventKind::kSyscall || e.nr != SYS_execve || e.ret != 0)
+    if (!trace_.next(e) || e.kind != EventKind::kSyscall || e.nr != SYS_execve || e.ret != 0) {
+      // Killed early, a bpf recorder can leave the supervisor's first
+      // events without the writer's execve before them (a hole at the start).
+      if (trace_.cut_short())
+        throw Error("the recording was cut short before the program's first event (rp record "
+                    "was killed or ran out of space): nothing to replay");
       throw Error("trace does not start with the program's execve");
+    }
     start(spec, e);
   }
   notify(ReplayStop::kStart, root_rec_);

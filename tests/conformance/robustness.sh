@@ -45,11 +45,15 @@ echo "-- rp record killed"
 "$RP" record -q -b "$backend" -o "$TMP/cut.db" -- sh -c "$LOOP" "$TMP/prog.pid" \
     >"$TMP/cut.out" 2>"$TMP/cut.err" </dev/null &
 rp_pid=$!
-# Wait (without a fixed sleep) until some events are committed to the file.
-part=
+# Wait (without a fixed sleep) until some events are committed to the file:
+# past the exec'd files (about 4 MB), then 1 MB more of the loop's events
+# (the files alone can be there before the writer's first commit).
+part= size0=
 for _ in $(seq 600); do
     part=$(ls "$TMP"/.cut.db.rp-* 2>/dev/null | head -1)
-    [ -n "$part" ] && [ "$(stat -c %s "$part")" -gt 4000000 ] && break
+    size=$( [ -n "$part" ] && stat -c %s "$part" 2>/dev/null || echo 0)
+    [ -z "$size0" ] && [ "$size" -gt 4000000 ] && size0=$size
+    [ -n "$size0" ] && [ "$size" -gt $((size0 + 1000000)) ] && break
     sleep 0.1
 done
 kill -KILL "$rp_pid"

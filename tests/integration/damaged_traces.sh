@@ -117,4 +117,14 @@ before=$(sqlite3 "$TMP/hole.db" "select max(s) from (select seq s from events wh
 run "$TMP/hole.out" "$TMP/hole.err" "$RP" replay -q "$TMP/hole.db"
 assert_rp_error "$TMP/hole.err" "$STATUS" "cut trace with a hole: replay"
 assert_contains "$TMP/hole.err" "the recording was cut short after event $before " "cut trace with a hole"
+# A cut trace whose first committed events come after a hole at the start (a
+# bpf recorder killed before its writer committed the execve): cut short
+# before anything to replay, not a trace of another shape.
+cp "$TMP/good.db" "$TMP/noexec.db"
+first=$(sqlite3 "$TMP/noexec.db" "select min(seq) from events")
+sqlite3 "$TMP/noexec.db" "delete from mem where seq = $first; delete from events where seq = $first;
+    update meta set value = 0 where key = 'complete'" || fail "sqlite3 delete"
+run "$TMP/noexec.out" "$TMP/noexec.err" "$RP" replay -q "$TMP/noexec.db"
+assert_rp_error "$TMP/noexec.err" "$STATUS" "cut before the execve: replay"
+assert_contains "$TMP/noexec.err" "cut short before the program's first event" "cut before the execve"
 echo PASS
