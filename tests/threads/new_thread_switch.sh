@@ -24,11 +24,19 @@ first_instruction_switches() {
         END { print n + 0 }' "$1"
 }
 
-# Such a switch is up to the scheduler: record until one has it (about half
-# the recordings of 2000 threads do; 12 misses in a row would be a change
-# worth a look).
+# Such a switch is up to the scheduler: record until one has it. It needs
+# another runnable task on the recording's CPU when a thread starts: on a
+# quiet machine (CI93) 12 recordings had none, so a busy loop per CPU gives
+# the scheduler something else to run. 30 misses in a row would be a change
+# worth a look.
+hogs=()
+for cpu in $(seq 0 $(($(nproc) - 1))); do
+    taskset -c "$cpu" sh -c 'while :; do :; done' &
+    hogs+=($!)
+done
+trap 'kill "${hogs[@]}" 2>/dev/null; cleanup' EXIT  # lib.sh's cleanup too
 found=0
-for attempt in $(seq 1 12); do
+for attempt in $(seq 1 30); do
     "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_thread_churn" 2000 \
         >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }
     "$RP" dump "$TMP/t.db" >"$TMP/dump" 2>&1 || fail "rp dump failed"
@@ -36,7 +44,8 @@ for attempt in $(seq 1 12); do
     [ "$found" -gt 0 ] && break
     rm -f "$TMP/t.db"
 done
-[ "$found" -gt 0 ] || fail "no recording of 12 had a thread switched out at its first instruction"
+kill "${hogs[@]}" 2>/dev/null
+[ "$found" -gt 0 ] || fail "no recording of 30 had a thread switched out at its first instruction"
 
 "$RP" replay "$TMP/t.db" >"$TMP/rep" 2>"$TMP/rep.err"
 status=$?
