@@ -14,11 +14,21 @@ for attempt in 1 2 3; do
     grep -q 'SIGALRM.*in user code' "$TMP/ts.dump" && break
     [ "$attempt" = 3 ] && fail "no signal landed in user code in 3 recordings"
 done
-# The shell's parent is gdb, gdb's is rp, the program is rp's other child.
-# No breakpoint: gdb's own would be a trap too.
-cat >"$TMP/s.gdb" <<'GDB'
+# The program is a child of rp, which is an ancestor of gdb's shell (how
+# many shells lie between depends on $SHELL: bash execs a -c command, dash
+# does not), so walk up to rp. No breakpoint: gdb's own would be a trap too.
+cat >"$TMP/sigign.sh" <<'SH'
+a=$$
+while [ "$a" -gt 1 ] && [ "$(ps -o comm= -p "$a")" != rp ]; do
+    a=$(ps -o ppid= -p "$a" | tr -d ' ')
+done
+p=$(pgrep -P "$a" -x sample_trap_sta)
+s=$(sed -n "s/^SigIgn:\t//p" "/proc/$p/status")
+echo "SIGTRAP ignored: $(( 0x$s >> 4 & 1 ))"
+SH
+cat >"$TMP/s.gdb" <<GDB
 continue
-shell sh -c 'p=$(pgrep -P $(ps -o ppid= -p $PPID) -x sample_trap_sta); s=$(sed -n "s/^SigIgn:\t//p" /proc/$p/status); echo "SIGTRAP ignored: $(( 0x$s >> 4 & 1 ))"'
+shell sh $TMP/sigign.sh
 GDB
 gdb_session ts "$TMP/s.gdb"
 assert_in_order "$TMP/ts.gdb.out" "^rp: end of the recording" "^SIGTRAP ignored: 1\$"
