@@ -15,12 +15,14 @@ start_server r
 send r "set a 1"
 attach r --ring 64K
 # Far more events than the ring keeps, in bursts: a kernel backend's
-# recorder looks at the trace's size on a timer, and one burst may fit
-# between two looks.
+# recorder looks at the trace's size on a timer (every 50 ms), so the bursts
+# are spaced wider than that. Unspaced, all ten could pass between three
+# looks, and the window from the attach would still hold the crash.
 for b in $(seq 0 9); do
     n=$(wc -l <"$TMP/r.out")
     for i in $(seq $((b * 300 + 1)) $((b * 300 + 300))); do echo "set k$i v$i"; done >"$TMP/r.fifo"
     wait_lines r $((n + 300))
+    sleep 0.12
 done
 send r "get a" "count"
 echo "del missing-key" >"$TMP/r.fifo"
