@@ -179,10 +179,7 @@ void Ring::promote_next() {
   w_.set_meta("snapshot_seq", static_cast<int64_t>(next_->seq));
   w_.set_meta("snapshot_time_ns", next_->time_ns);
   w_.set_meta("snapshot_pause_us", next_->pause_us);
-  w_.set_meta("snapshot_bytes_read", static_cast<int64_t>(next_->stats.bytes_read));
-  w_.set_meta("snapshot_bytes_stored", static_cast<int64_t>(next_->stats.bytes_stored));
-  w_.set_meta("snapshot_unreadable_pages", static_cast<int64_t>(next_->stats.unreadable_pages));
-  w_.set_meta("snapshot_copy", next_->stats.copy);
+  write_snapshot_counts(db, next_->stats);
   current_copy_ = std::move(next_copy_);
   current_stats_ = next_->stats;
   drop_before(next_->seq);
