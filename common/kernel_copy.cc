@@ -6,7 +6,6 @@
 
 #include <fstream>
 
-#include "buffers.h"
 #include "tracee.h"
 #include "unique_fd.h"
 
@@ -58,9 +57,9 @@ rp_output_files kernel_output_files(const OutputFiles& out) {
 
 std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event& e,
                                              const OutputFiles& out) {
-  int dst = kernel_copy_output_arg(e.nr);
-  if (dst < 0 || e.nr == SYS_tee || syscall_failed(e.ret) || e.ret == 0 || e.ret > kMaxCopiedBytes)
-    return std::nullopt;
+  // The kernel backends' rule (rp_abi.h): a successful copy, not tee's.
+  int dst = rp_copy_to_check(e.nr, e.ret);
+  if (dst < 0 || e.ret > kMaxCopiedBytes) return std::nullopt;
   struct stat st;
   if (stat(fd_path(tid, "fd", e.args[dst]).c_str(), &st) != 0 || !out.is_output(st))
     return std::nullopt;
