@@ -1,6 +1,7 @@
 #include "arch.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
@@ -48,6 +49,10 @@ bool Regs::set_syscall_nr(pid_t tid, Regs& regs, int64_t nr) {
 
 int64_t kernel_syscall_nr(pid_t, const Regs& regs) { return regs.syscall_nr(); }
 
+bool Regs::entering_syscall() const {
+  return static_cast<int64_t>(raw.orig_rax) >= 0 && static_cast<int64_t>(raw.rax) == -ENOSYS;
+}
+
 bool Regs::same_user_state(const Regs& o) const {
   RawRegs a = raw, b = o.raw;
   a.orig_rax = b.orig_rax = 0;
@@ -92,6 +97,8 @@ int64_t kernel_syscall_nr(pid_t tid, const Regs&) {
   if (ptrace(PTRACE_GETREGSET, tid, NT_ARM_SYSTEM_CALL, &iov) != 0) return -1;
   return nr;
 }
+
+bool Regs::entering_syscall() const { return false; }
 
 bool Regs::same_user_state(const Regs& o) const {
   return std::memcmp(raw.regs, o.raw.regs, sizeof raw.regs) == 0 && raw.sp == o.raw.sp &&

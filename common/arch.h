@@ -64,6 +64,11 @@ class Regs {
   // Same user-visible state: every general register, flags but the trap and
   // resume bits a debugger stop may change, not the syscall number slot.
   bool same_user_state(const Regs& o) const;
+  // The registers of a thread that has executed its syscall instruction and
+  // not yet started the call: x86_64 keeps the number in orig_rax (-1 after
+  // any other way into the kernel) and presets rax to -ENOSYS. arm64's user
+  // registers do not tell (the kernel's syscallno is not among them): false.
+  bool entering_syscall() const;
   std::string describe() const;  // one line: ip, sp, a few registers
 };
 

@@ -12,12 +12,14 @@
 // The sweep cannot tell an instruction from a data word in an executable
 // segment (a literal pool, .rodata in a segment shared with .text): a data
 // word equal to such an mrs would be overwritten (identically in record and
-// replay). Libraries mapped later (ld.so's mmap of libc, dlopen) are not
-// swept: the kernel backends have no stop there.
+// replay). Libraries mapped later (ld.so's mmap of libc, dlopen) are swept
+// at the exit of the call that made them executable (exec_map_range), in
+// record and in replay at the same event.
 #pragma once
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +50,37 @@ bool unpatch_counter_reads(pid_t tid, std::string* error);
 // gdb's view of arm64 memory (rp replay -g): each whole, aligned
 // counter-read brk in `bytes` (read at addr) shown as the mrs it stands for.
 void show_counter_reads(uint64_t addr, std::string& bytes);
+
+// The memory a successful call made executable: a private file mmap with
+// PROT_EXEC (the new mapping), an mprotect or pkey_mprotect adding PROT_EXEC
+// (its range). nullopt for any other call. A shared mapping is left out: a
+// write there would reach the file.
+struct CodeRange {
+  uint64_t addr = 0, len = 0;
+};
+// The recorders do, on arm64, and say so in the trace's meta
+// `counter_reads_mapped` (not under `rp record -p` with a kernel backend,
+// whose filter cannot stop mmap): replay patches only where that says so, so
+// traces of an older rp replay as they were recorded.
+#if defined(__aarch64__)
+constexpr bool kPatchesMappedCounterReads = true;
+#else
+constexpr bool kPatchesMappedCounterReads = false;
+#endif
+std::optional<CodeRange> exec_map_range(int64_t nr, const uint64_t args[6], int64_t ret);
+
+// The counter reads in `ranges` of tid's memory patched (arm64; nothing to
+// do elsewhere). A range only partly readable (a file mapping past its
+// file's end) is swept as far as it reads. False with *error set if a site
+// cannot be written.
+bool patch_counter_reads_in(pid_t tid, const std::vector<CodeRange>& ranges, std::string* error);
+
+// The recorder's sweep at the exit of any call (record and replay call this
+// same rule; replay knows its file mappings from the trace instead of
+// /proc/PID/maps): the parts of exec_map_range that tid's maps show as
+// private file mappings.
+bool patch_mapped_code(pid_t tid, int64_t nr, const uint64_t args[6], int64_t ret,
+                       std::string* error);
 
 // What record and replay patch into a program at its execve exit stop: the
 // vDSO's stubs (vdso.h), then its counter reads.

@@ -9,10 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+
+#include "tracer_tsc.h"  // replay's thread may trap rdtsc
 
 namespace rp {
 
@@ -32,8 +33,8 @@ class Progress {
 
   void step(uint64_t done) {
     if (!on_ || ++calls_ % every_ || held_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(200)) return;
+    int64_t now = tracer_clock_ns(CLOCK_MONOTONIC);
+    if (now - last_ < 200'000'000) return;
     last_ = now;
     shown_ = true;
     fprintf(stderr, "\r\033[Krp %s: %llu%%", what_.c_str(),
@@ -52,7 +53,7 @@ class Progress {
   std::string what_;
   uint64_t total_, every_, calls_ = 0;
   bool on_, shown_ = false, held_ = false;
-  std::chrono::steady_clock::time_point last_{};  // the first update is due at once
+  int64_t last_ = INT64_MIN / 2;  // ns; the first update is due at once
 };
 
 }  // namespace rp

@@ -1,5 +1,7 @@
 #include "render.h"
 
+#include <errno.h>
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -92,6 +94,12 @@ std::optional<SwitchPoint> regs_point(std::string_view raw, std::string_view arc
   SwitchPoint p;
   std::memcpy(&p.ip, raw.data() + ip_word * 8, 8);
   std::memcpy(&p.sp, raw.data() + sp_word * 8, 8);
+  if (arch == "x86_64") {  // orig_rax at 15, rax at 10
+    int64_t orig_rax, rax;
+    std::memcpy(&orig_rax, raw.data() + 15 * 8, 8);
+    std::memcpy(&rax, raw.data() + 10 * 8, 8);
+    p.entering_syscall = orig_rax >= 0 && rax == -ENOSYS;
+  }
   return p;
 }
 
@@ -118,7 +126,9 @@ std::string render_event_text(const Event& e, std::string_view arch) {
     case EventKind::kPreempt: {
       auto p = switch_point(e, arch);
       if (!p) return "--- switched out in user code (registers not readable) ---";
-      return "--- switched out in user code at ip=" + hex(p->ip) + " sp=" + hex(p->sp) + " ---";
+      return std::string("--- switched out ") +
+             (p->entering_syscall ? "entering a syscall" : "in user code") + " at ip=" +
+             hex(p->ip) + " sp=" + hex(p->sp) + " ---";
     }
     case EventKind::kInsn: {
       char b[160];

@@ -28,6 +28,9 @@ std::string render_signal(int sig);                         // "SIGUSR1", realti
 // short to hold them or the architecture is not one rp knows.
 struct SwitchPoint {
   uint64_t ip = 0, sp = 0;
+  // Preempted after its syscall instruction, before the call started
+  // (Regs::entering_syscall; x86_64 only, arm64's registers do not tell).
+  bool entering_syscall = false;
 };
 std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch);
 // The same two registers in a raw NT_PRSTATUS set of `arch` (a snapshot thread's).

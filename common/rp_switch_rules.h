@@ -46,6 +46,7 @@
 #define RP_PF_EXITING 0x4          /* task flags: in do_exit */
 #define RP_PF_SIGNALED 0x400       /* task flags: a fatal signal is being acted on */
 #define RP_SIGNAL_GROUP_EXIT 0x4   /* signal_struct.flags: the thread group is exiting */
+#define RP_SECCOMP_MODE_DEAD 3     /* task seccomp.mode: a filter killed it (kernel/seccomp.c) */
 #define RP_SIG_TRAP 5
 #define RP_SIG_KILL 9
 #define RP_SIG_STOP 19
@@ -92,6 +93,18 @@ RP_INLINE bool rp_dying(__u32 task_flags, __u64 pending_sig0, __u32 signal_flags
 	return (task_flags & (RP_PF_EXITING | RP_PF_SIGNALED)) ||
 	       (pending_sig0 & (1ull << (RP_SIG_KILL - 1))) ||
 	       (signal_flags & RP_SIGNAL_GROUP_EXIT);
+}
+
+/* The thread's seccomp mode: a filter's KILL_THREAD or KILL_PROCESS marks the
+ * thread dead at the entry of the vetoed call (before the sys_enter tracepoint)
+ * and sends it a forced SIGSYS; until get_signal sets PF_SIGNALED it may be
+ * preempted, with its registers rolled back onto the call (the instruction
+ * after `syscall`, the call's number in the return register). Replay cannot
+ * stop there: it reaches the call first (conformance seccomp_kill, bpf: 5 of
+ * 30 replays diverged at such a switch). */
+RP_INLINE bool rp_seccomp_dead(__s32 seccomp_mode)
+{
+	return seccomp_mode == RP_SECCOMP_MODE_DEAD;
 }
 
 /* A ptrace stop that rp's supervisor turns into no event: rp's own SIGSTOPs

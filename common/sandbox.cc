@@ -107,6 +107,18 @@ int enter_namespaces() {
   return 0;
 }
 
+// arm64 only: x86_64 makes rdtsc trap for the whole process (PR_SET_TSC).
+void add_exec_map_rules([[maybe_unused]] FilterCtx& ctx) {
+#if defined(__aarch64__)
+  auto exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
+  int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kExecMapTrap), SCMP_SYS(mmap), 2, exec,
+                            SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0));
+  for (int nr : {SCMP_SYS(mprotect), SCMP_SYS(pkey_mprotect)})
+    if (rc == 0) rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kExecMapTrap), nr, 1, exec);
+  if (rc) throw Error(std::string("seccomp rule for mmap/mprotect: ") + strerror(-rc));
+#endif
+}
+
 }  // namespace
 
 std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
@@ -126,6 +138,7 @@ std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
                                 SCMP_SYS(rt_sigaction), 2, SCMP_A0(SCMP_CMP_EQ, SIGCHLD),
                                 SCMP_A1(SCMP_CMP_NE, 0)))
     throw Error(std::string("seccomp rule for rt_sigaction: ") + strerror(-rc));
+  add_exec_map_rules(ctx);
   return export_program(ctx);
 }
 

@@ -19,9 +19,12 @@ namespace rp {
 // the program's own ptrace and its sigaction(SIGCHLD, act) stop for the
 // tracer too (kPtraceTrap, kSigchldActionTrap), which emulates its ptrace
 // (docs/design.md, "Programs that use ptrace"); not for a process rp attaches
-// to, which keeps the filter after rp is gone.
+// to, which keeps the filter after rp is gone. On arm64, emulate_ptrace also
+// stops a private file mmap, mprotect or pkey_mprotect with PROT_EXEC
+// (kExecMapTrap): the tracer patches the new code's counter reads at its
+// exit (common/counter_patch.h).
 std::vector<sock_filter> enosys_filter(bool emulate_ptrace);
-constexpr uint16_t kPtraceTrap = 0x7271, kSigchldActionTrap = 0x7272;
+constexpr uint16_t kPtraceTrap = 0x7271, kSigchldActionTrap = 0x7272, kExecMapTrap = 0x7273;
 std::vector<sock_filter> replay_filter();  // only what replay executes; else kill
 
 // In the child: installs a filter (setting no_new_privs if that is needed).

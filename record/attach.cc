@@ -384,6 +384,7 @@ int record_attach(const RecordOptions& opts,
   write_environment(w, spec);
   w.set_meta("backend", backend);
   w.set_meta("mode", "attach");
+  if (kPatchesMappedCounterReads && !producer) w.set_meta("counter_reads_mapped", int64_t{1});
   w.set_meta("attached_pid", static_cast<int64_t>(pid));
   w.set_meta("replayable", int64_t{1});
   for (const auto& f : exec_files(pid, spec.exe_path, spec.cwd)) w.add_file(f.path, f.bytes, f.mode);
@@ -399,6 +400,14 @@ int record_attach(const RecordOptions& opts,
   std::vector<pid_t> tids = seize_all(pid);
   Patched patched = patch_process(pid, tids);
   if (producer) refuse_enosys_calls(patched, tids.front());
+#if defined(__aarch64__)
+  // Its filter stays after rp detaches, so it cannot stop mmap for rp
+  // (common/sandbox.h, kExecMapTrap): say what is then not recorded.
+  if (producer && !opts.quiet)
+    std::cerr << "rp: note: with a kernel backend, libraries process " << pid
+              << " maps after an exec while recorded keep their cntvct_el0 reads unrecorded "
+              << "(--backend=ptrace records them)\n";
+#endif
   // The contents are read from a frozen copy once the process runs on;
   // not its shared mappings (the copy shares them: read now).
   std::unique_ptr<CowCopy> copy;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -462,7 +463,30 @@ void KernelCapture::wait_written() {
   writer_normal_priority();  // the program is stopped: nothing to leave the CPU to
   std::unique_lock lk(q_mu_);
   flush_cv_.wait(lk, [&] { return flush_written_ >= want || writer_done_; });
-  if (queued_bytes_ > kBoostQueuedBytes) return;  // a backlog: it keeps its boost
+  lk.unlock();
+  writer_low_priority();
+}
+
+// The writer holds the lock while it writes, at nice 19: on a loaded machine
+// it may not run again for hundreds of ms (measured up to 315 ms), and the
+// tracer waiting on it puts off stalls and the flight recorder's snapshots
+// (the trace grows meanwhile). It gets the tracer's priority while the
+// tracer waits.
+std::unique_lock<std::mutex> KernelCapture::lock_writer() {
+  std::unique_lock lk(writer_mu_, std::try_to_lock);
+  if (lk) return lk;
+  writer_normal_priority();
+  lk.lock();
+  writer_low_priority();
+  return lk;
+}
+
+void KernelCapture::writer_low_priority() {
+  if (stopping_) return;  // finish(): it writes the rest at full speed
+  {
+    std::lock_guard lk(q_mu_);
+    if (queued_bytes_ > kBoostQueuedBytes) return;  // a backlog: it keeps its boost
+  }
   if (pid_t t = writer_tid_.load()) setpriority(PRIO_PROCESS, static_cast<id_t>(t), kWriterNice);
 }
 
@@ -570,6 +594,11 @@ void KernelCapture::drain_loop() {
       flush_queued_ = flush;
     }
     unwritten_ += chunk.size() - before;
+    if ((drained_total_ += chunk.size() - before) >= wake_at_.load() &&
+        wake_at_.exchange(UINT64_MAX) != UINT64_MAX) {
+      uint64_t one = 1;
+      (void)!::write(wake_fd_.get(), &one, sizeof one);
+    }
     if (!chunk.empty() &&
         (last || flushing || chunk.size() >= kChunkFill || writer_idle_.load())) {
       std::unique_lock lk(q_mu_);
@@ -620,6 +649,21 @@ void KernelCapture::decode_chunk(const RawChunk& chunk, std::vector<RecordDecode
         w_.add_task(TaskInfo{o.event.tid, static_cast<int32_t>(o.tgid), 0, o.event.seq,
                               std::nullopt});
   }
+}
+
+int KernelCapture::wake_after(uint64_t bytes) {
+  if (!wake_fd_) {
+    wake_fd_ = unique_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake_fd_) throw_errno("eventfd");
+  }
+  uint64_t n;
+  while (read(wake_fd_.get(), &n, sizeof n) == sizeof n) {
+  }
+  // Not sooner than this: a recorder that cannot snapshot (0 left) would
+  // wake at every chunk.
+  constexpr uint64_t kMinWakeBytes = 64 << 10;
+  wake_at_ = drained_total_.load() + std::max(bytes, kMinWakeBytes);
+  return wake_fd_.get();
 }
 
 // Best effort: without CAP_SYS_NICE the writer keeps its low priority.

@@ -40,6 +40,7 @@
 #include "rp_abi.h"
 #include "raw_chunk.h"
 #include "trace.h"
+#include "unique_fd.h"
 
 namespace rp {
 
@@ -254,6 +255,10 @@ class EventsOnlyHooks {
   // Bytes of records drained but not written yet (the writer's backlog,
   // and what the drain thread gathers into a chunk for it).
   virtual uint64_t unwritten_bytes() = 0;
+  // An eventfd the drain thread makes readable once `bytes` more have been
+  // drained after this call (the flight recorder's snapshot coming due
+  // between its timer's ticks). Tracer thread.
+  virtual int wake_after(uint64_t bytes) = 0;
 };
 
 // The user-space side of a kernel capture: drain and writer threads, stall
@@ -290,7 +295,7 @@ class KernelCapture : public EventsOnlyHooks {
   uint64_t exit_seq(pid_t tid) override { return p_.take_exit_seq(tid); }
   uint64_t stop_seq(pid_t tid) override { return p_.take_stop_seq(tid); }
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
-  std::unique_lock<std::mutex> lock_writer() override { return std::unique_lock(writer_mu_); }
+  std::unique_lock<std::mutex> lock_writer() override;
   bool on_stop_signal(pid_t tid) override;
   void set_outputs(const OutputFiles& out) override {
     outputs_ = out;
@@ -299,6 +304,7 @@ class KernelCapture : public EventsOnlyHooks {
   void stop_producer() override;
   void wait_written() override;
   uint64_t unwritten_bytes() override { return unwritten_.load(); }
+  int wake_after(uint64_t bytes) override;
   std::optional<uint64_t> lost_so_far() override;
   void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
   void note_thread_takeover(pid_t former, pid_t tid) override {
@@ -311,6 +317,7 @@ class KernelCapture : public EventsOnlyHooks {
   void drain_loop();
   void writer_loop();
   void writer_normal_priority();
+  void writer_low_priority();
   void decode_chunk(const RawChunk& chunk, std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held
   void add_exec_name(Event& e);       // writer lock held
@@ -351,6 +358,11 @@ class KernelCapture : public EventsOnlyHooks {
   // Raw bytes drained (in the drain thread's chunk or the queue) or being
   // decoded, not written yet.
   std::atomic<uint64_t> unwritten_{0};
+  // Raw bytes drained in all (drain thread), and the count at which it
+  // writes wake_fd_ (wake_after; UINT64_MAX: none asked).
+  std::atomic<uint64_t> drained_total_{0};
+  std::atomic<uint64_t> wake_at_{UINT64_MAX};
+  unique_fd wake_fd_;
   std::optional<uint64_t> decoded_lost_ = 0;  // q_mu_: dec_.lost() after the latest chunk
 
   std::mutex done_mu_;

@@ -456,7 +456,7 @@ void PtraceRecorder::emulation_entry(Task& t) {
   note_sigchld_action(t, true, 0);
   auto number_entry = [&] {
     t.entry_seq = kernel_->next_seq();
-    t.t_entry = clock_ns(CLOCK_MONOTONIC);
+    t.t_entry = stop_ns();
     if (const SyscallSpec* s = syscall_spec(t.nr)) read_entry(t, *s);
   };
   if (t.nr == SYS_ptrace) {

@@ -12,9 +12,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 
 #include "blob.h"
 #include "clone_untraced.h"
@@ -31,6 +28,7 @@
 #include "counter_patch.h"
 #include "kernel_capture.h"  // events-only mode
 #include "sandbox.h"
+#include "tracer_tsc.h"
 
 namespace rp {
 
@@ -76,7 +74,7 @@ Event PtraceRecorder::new_event(const Task& t, EventKind kind) {
   stop_seq_ = 0;
   e.tid = t.tid;
   e.kind = kind;
-  e.t_exit = clock_ns(CLOCK_MONOTONIC);  // this stop
+  e.t_exit = stop_ns();  // this stop
   if (kind == EventKind::kSyscall && t.entry_seq && t.t_entry) e.t_entry = std::min(t.t_entry, *e.t_exit);
   return e;
 }
@@ -94,14 +92,11 @@ void PtraceRecorder::resume(pid_t tid, int sig) {
 namespace {
 
 constexpr int kRingTickMs = 50;
+constexpr int kRingRetryMs = 2;
 constexpr int64_t kGraceUs = 1000;       // a syscall holding its process's slot
 constexpr int64_t kTimesliceUs = 50000;  // user code before preemption, if others wait
 
-int64_t now_us() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+int64_t now_us() { return tracer_clock_ns(CLOCK_MONOTONIC) / 1000; }
 
 }  // namespace
 
@@ -110,7 +105,13 @@ void PtraceRecorder::enter_kernel(Task& t) {
   Group& g = groups_[t.tgid];
   if (g.holder == t.tid) {
     g.holder_in_kernel = true;
-    g.since_us = now_us();
+    // No grace period ends an exit: between its entry and PTRACE_EVENT_EXIT
+    // nothing records where the kernel will clear the tid and wake
+    // pthread_join, so a sibling running user code meanwhile would see the
+    // tid either set or cleared by timing alone (replay: the cleared one).
+    const SyscallSpec* s = syscall_spec(t.nr);
+    g.holder_exiting = s && s->policy == RP_POLICY_EXIT;
+    g.since_us = stop_ns() / 1000;
   }
   resume(t.tid, 0);
 }
@@ -142,6 +143,7 @@ void PtraceRecorder::release_slot(Task& t) {
   if (g.holder == t.tid) {
     g.holder = 0;
     g.holder_in_kernel = false;
+    g.holder_exiting = false;
   }
 }
 
@@ -155,7 +157,8 @@ void PtraceRecorder::schedule(Group& g) {
     Task& t = it->second;
     g.holder = tid;
     g.holder_in_kernel = false;
-    g.since_us = now_us();
+    g.holder_exiting = false;
+    g.since_us = stop_ns() / 1000;
     t.run = Run::kRunning;
     resume(tid, t.pending_sig);
     t.pending_sig = 0;
@@ -165,7 +168,7 @@ void PtraceRecorder::schedule(Group& g) {
 int64_t PtraceRecorder::next_deadline_us() {
   int64_t best = -1;
   for (auto& [tgid, g] : groups_) {
-    if (!g.holder || g.runnable.empty()) continue;
+    if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
     int64_t d = g.since_us + (g.holder_in_kernel ? kGraceUs : kTimesliceUs);
     if (best < 0 || d < best) best = d;
   }
@@ -175,7 +178,7 @@ int64_t PtraceRecorder::next_deadline_us() {
 void PtraceRecorder::handle_timeouts() {
   int64_t now = now_us();
   for (auto& [tgid, g] : groups_) {
-    if (!g.holder || g.runnable.empty()) continue;
+    if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
     if (g.holder_in_kernel && now >= g.since_us + kGraceUs) {
       // The syscall blocks: let another thread of the process run meanwhile.
       g.holder = 0;
@@ -241,6 +244,11 @@ int PtraceRecorder::loop() {
   // The flight recorder and a kernel backend's writer thread use the
   // TraceWriter directly: events are written at once then.
   if (!kernel_ && !ring_) q_.start();
+  // The ptrace backend's stops: this thread traps rdtsc like the program, so
+  // switching between them costs no CR4 write (tracer_tsc.h). After q_.start:
+  // the writer thread would inherit it.
+  std::optional<TracerTsc> tsc;
+  if (!kernel_) tsc.emplace();
 
   while (!tasks_.empty()) {
     int status;
@@ -251,6 +259,7 @@ int PtraceRecorder::loop() {
       throw_errno("waitpid");
     }
     if (tid > 0) {
+      if (tsc) tsc->rearm();
       // Events-only: the kernel capture's writer thread shares the TraceWriter.
       std::unique_lock<std::mutex> lk;
       if (kernel_) lk = kernel_->lock_writer();
@@ -264,9 +273,12 @@ int PtraceRecorder::loop() {
       timeout_ms = left <= 0 ? 0 : static_cast<int>((left + 999) / 1000);
     }
     // A kernel backend's flight recorder looks at the trace's size on a timer.
-    if (kernel_ && ring_ && (timeout_ms < 0 || timeout_ms > kRingTickMs)) timeout_ms = kRingTickMs;
-    pollfd p{sigchld_fd_, POLLIN, 0};
-    if (timeout_ms != 0) poll(&p, 1, timeout_ms);
+    // Between ticks, the drain thread wakes it when a snapshot comes due; one
+    // put off (a thread not holdable) is tried again soon.
+    int tick_ms = ring_retry_ ? kRingRetryMs : kRingTickMs;
+    if (kernel_ && ring_ && (timeout_ms < 0 || timeout_ms > tick_ms)) timeout_ms = tick_ms;
+    pollfd p[2] = {{sigchld_fd_, POLLIN, 0}, {ring_wake_fd_, POLLIN, 0}};
+    if (timeout_ms != 0) poll(p, ring_wake_fd_ >= 0 && !ring_retry_ ? 2 : 1, timeout_ms);
     signalfd_siginfo si;
     bool detach = false, save = false;
     while (read(sigchld_fd_, &si, sizeof si) == sizeof si) {
@@ -368,7 +380,17 @@ bool PtraceRecorder::stop_for_detach(pid_t tid, int* resend) {
   }
 }
 
+int64_t PtraceRecorder::stop_ns() {
+  if (!stop_ns_) stop_ns_ = tracer_clock_ns(CLOCK_MONOTONIC);
+  return stop_ns_;
+}
+
 void PtraceRecorder::handle_stop(pid_t tid, int status) {
+  struct StopTime {  // read once per stop, fresh outside stops
+    int64_t& ns;
+    explicit StopTime(int64_t& n) : ns(n) { ns = 0; }
+    ~StopTime() { ns = 0; }
+  } stop_time(stop_ns_);
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     on_task_gone(tid, status);
     return;
@@ -396,6 +418,7 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
       for (int i = 0; i < 6; i++) task.args[i] = info.entry.args[i];
       on_syscall_entry(task);
     } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+      if (task.sweep_at_exit) sweep_mapped_code(task, info.exit.rval);
       on_syscall_exit(task);
     } else {
       make_runnable(task, 0, true);
@@ -429,7 +452,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   }
   t.in_syscall = true;
   t.entry_seq = ++seq_;
-  t.t_entry = clock_ns(CLOCK_MONOTONIC);
+  t.t_entry = stop_ns();
   t.have_exit_regs = false;
   t.inputs.clear();
   t.in_hash.reset();
@@ -495,6 +518,8 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
                         loss_);
     if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
+    std::string why;  // replay patches at this same exit (events-only: at sweep_at_exit's)
+    if (!kernel_ && !patch_mapped_code(t.tid, e.nr, e.args, ret, &why)) throw Error(why);
     if (s->policy == RP_POLICY_EXECVE && ret == 0) {
       record_exec(t, e, exec_name(t.tid));
       if (!kernel_) trap_after_exec(t);
@@ -697,7 +722,7 @@ bool execute_trapped(Regs& regs, const std::string& code, TrappedInsn* kind_out,
 #if defined(__x86_64__)
   if (kind != TrappedInsn::kRdtsc && kind != TrappedInsn::kRdtscp) return false;
   unsigned aux = 0;
-  uint64_t tsc = kind == TrappedInsn::kRdtscp ? __rdtscp(&aux) : __rdtsc();
+  uint64_t tsc = read_tsc(kind == TrappedInsn::kRdtscp, &aux);
   regs.raw.rax = tsc & 0xffffffff;
   regs.raw.rdx = tsc >> 32;
   if (kind == TrappedInsn::kRdtscp) regs.raw.rcx = aux;
@@ -898,6 +923,15 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
     return false;
   }
   __ptrace_syscall_info info{};
+  if (kernel_ && data == kExecMapTrap &&
+      ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof info, &info) > 0 &&
+      info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+    t.sweep_at_exit = true;
+    t.sweep_nr = static_cast<int64_t>(info.seccomp.nr);
+    for (int i = 0; i < 6; i++) t.sweep_args[i] = info.seccomp.args[i];
+    ptrace(PTRACE_SYSCALL, t.tid, nullptr, 0);  // to its exit stop
+    return true;
+  }
   if (kernel_ && (data == kPtraceTrap || data == kSigchldActionTrap) &&
       ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof info, &info) > 0 &&
       info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
@@ -914,6 +948,14 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
   regs.set_ret(-ENOSYS);
   regs.write(t.tid);
   return false;
+}
+
+// The exit stop kExecMapTrap asked for: the kernel side has recorded the
+// call; its new code is patched before the thread runs it.
+void PtraceRecorder::sweep_mapped_code(Task& t, int64_t ret) {
+  t.sweep_at_exit = false;
+  std::string why;
+  if (!patch_mapped_code(t.tid, t.sweep_nr, t.sweep_args, ret, &why)) throw Error(why);
 }
 
 void PtraceRecorder::flush_unfinished(Task& t) {
@@ -976,7 +1018,7 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
     e.seq = kernel_seq;
     e.tid = tid;
     e.kind = EventKind::kTaskExit;
-    e.t_exit = clock_ns(CLOCK_MONOTONIC);
+    e.t_exit = stop_ns();
   } else {
     e = new_event(it->second, EventKind::kTaskExit);
   }

@@ -75,6 +75,12 @@ class PtraceRecorder {
     bool preempt_requested = false;
     bool snapshot_stop = false;  // rp sent SIGSTOP for a snapshot (hold_in_kernel)
     bool in_syscall = false;
+    // Events-only: stopped by launch's filter at a call that may make file
+    // code executable (kExecMapTrap); its counter reads are patched at the
+    // exit stop asked for (counter_patch.h).
+    bool sweep_at_exit = false;
+    int64_t sweep_nr = 0;
+    uint64_t sweep_args[6] = {};
     bool initial_stop_pending = false;
     // The call was skipped in the kernel (ENOSYS refusal, emulated ptrace or
     // wait): its result, and bytes rp wrote for it into the thread's memory.
@@ -104,7 +110,7 @@ class PtraceRecorder {
   bool snapshot_possible(const Task& t);
   // The flight recorder under a kernel backend (record/ring_kernel.cc).
   void kernel_ring_tick();
-  void kernel_ring_snapshot();
+  bool kernel_ring_snapshot();
   bool hold_all();
   bool held(pid_t tid);
   void release_held();
@@ -114,6 +120,7 @@ class PtraceRecorder {
   void on_task_gone(pid_t tid, int status);
   // True if it resumed or held t itself.
   bool on_seccomp_stop(Task& t, unsigned long data);
+  void sweep_mapped_code(Task& t, int64_t ret);
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
   void record_exec(Task& t, Event& e, const std::string& name);
   void record_file_mapping(Task& t, Event& e);
@@ -129,6 +136,9 @@ class PtraceRecorder {
   struct Group {
     pid_t holder = 0;
     bool holder_in_kernel = false;
+    // The holder is in exit/exit_group: it keeps the slot, whatever the
+    // time, until its PTRACE_EVENT_EXIT (task_dying) or its death.
+    bool holder_exiting = false;
     int64_t since_us = 0;
     std::vector<pid_t> runnable;  // front = next
   };
@@ -143,6 +153,8 @@ class PtraceRecorder {
   void flush_unfinished(Task& t);
   void resume(pid_t tid, int sig);
   Event new_event(const Task& t, EventKind kind);
+  // CLOCK_MONOTONIC ns, read at most once per stop (a syscall: tracer_tsc.h).
+  int64_t stop_ns();
   void record_signal(Task& t, int sig, const siginfo_t& si, bool at_syscall);
   // The program's own ptrace (record/ptrace_emulation.cc).
   void emulate_ptrace(Task& t);
@@ -187,7 +199,8 @@ class PtraceRecorder {
   int sigchld_fd_ = -1;
   std::string initial_exe_;
   uint64_t seq_ = 0;
-  uint64_t stop_seq_ = 0;  // events-only: the number of the signal stop being handled
+  uint64_t stop_seq_ = 0;
+  int64_t stop_ns_ = 0;  // stop_ns() of the stop being handled, 0 outside one  // events-only: the number of the signal stop being handled
   pid_t root_ = 0;
   OutputFiles outputs_;  // the root's stdout and stderr at the start (kernel_copy.h)
   int root_status_ = 0;
@@ -203,6 +216,10 @@ class PtraceRecorder {
   Ring* ring_ = nullptr;
   bool holding_ = false;  // ring_snapshot: no thread is resumed
   std::function<void()> save_;
+  // Kernel backend's flight recorder: a due snapshot put off (tried again
+  // in kRingRetryMs), and the drain thread's wake-up when the next comes due.
+  bool ring_retry_ = false;
+  int ring_wake_fd_ = -1;
   bool save_pending_ = false;  // kernel backend: a save waits for every thread held
 };
 

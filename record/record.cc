@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "blob.h"
 #include "cpu_pin.h"
+#include "counter_patch.h"
 #include "cpuid_snapshot.h"
 #include "error.h"
 #include "hex.h"
@@ -53,6 +54,7 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   uname(&u);
   w.set_meta("rp_version", RP_VERSION_STRING);
   w.set_meta("arch", kArchName);
+  if (kPatchesMappedCounterReads) w.set_meta("counter_reads_mapped", int64_t{1});
   w.set_meta("host", u.nodename);
   w.set_meta("kernel", std::string(u.sysname) + " " + u.release + " " + u.version);
   w.set_meta("start_time", iso_now());

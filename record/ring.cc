@@ -123,6 +123,11 @@ bool Ring::due_now(uint64_t unwritten) {
   return used_bytes() + unwritten >= used_at_snapshot_ + bytes_ / 2;
 }
 
+uint64_t Ring::bytes_until_due(uint64_t unwritten) {
+  uint64_t at = used_bytes() + unwritten, due_at = used_at_snapshot_ + bytes_ / 2;
+  return at >= due_at ? 0 : due_at - at;
+}
+
 void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
                     const std::string& copy_reason) {
   auto t0 = std::chrono::steady_clock::now();

@@ -51,6 +51,9 @@ class Ring {
   // The same, asked now (a kernel backend's recorder asks on a timer), with
   // `unwritten` bytes of events on their way to the trace counted in.
   bool due_now(uint64_t unwritten = 0);
+  // Bytes the trace may still grow by, `unwritten` counted in, before a
+  // snapshot is due (0: due).
+  uint64_t bytes_until_due(uint64_t unwritten);
   // Takes the snapshot of process tgid, whose threads `tids` are all held in
   // a stop at a point the events after event `seq` continue from (registers
   // restart-normalized), then deletes what came before. Throws rp::Error.

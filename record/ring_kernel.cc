@@ -53,7 +53,13 @@ void PtraceRecorder::kernel_ring_tick() {
     // counts too, or a loaded machine would put every snapshot off.
     due = ring_->due_now(kernel_->unwritten_bytes());
   }
-  if (due) kernel_ring_snapshot();
+  ring_retry_ = due && !kernel_ring_snapshot();
+  if (!ring_retry_) {
+    auto lk = kernel_->lock_writer();
+    // Half the way left: the trace's pages grow faster than the raw bytes
+    // drained, so the next look comes before the snapshot is due.
+    ring_wake_fd_ = kernel_->wake_after(ring_->bytes_until_due(kernel_->unwritten_bytes()) / 2);
+  }
   if (!save_pending_) return;
   // A saved window ends where every thread was held: all it holds is written.
   struct Release {
@@ -72,22 +78,22 @@ void PtraceRecorder::kernel_ring_tick() {
   save_();
 }
 
-void PtraceRecorder::kernel_ring_snapshot() {
+bool PtraceRecorder::kernel_ring_snapshot() {
   pid_t tgid = tasks_.empty() ? 0 : tasks_.begin()->second.tgid;
   for (const auto& [tid, o] : tasks_)
     if (o.tgid != tgid) {
       auto lk = kernel_->lock_writer();
       ring_->cannot_snapshot("the program runs a second process");
-      return;
+      return true;  // none to retry
     }
   auto t0 = std::chrono::steady_clock::now();
   struct Release {
     PtraceRecorder& r;
     ~Release() { r.release_held(); }
   } release{*this};
-  if (!hold_all()) return;  // a signal to deliver, a thread being born: next time
+  if (!hold_all()) return false;  // a signal to deliver, a thread being born: soon again
   for (const auto& [tid, o] : tasks_)
-    if (o.tgid != tgid) return;
+    if (o.tgid != tgid) return false;
   kernel_->wait_written();
   uint64_t boundary = kernel_->last_seq();
   std::vector<pid_t> all;
@@ -95,9 +101,9 @@ void PtraceRecorder::kernel_ring_snapshot() {
     auto lk = kernel_->lock_writer();
     for (auto& [tid, o] : tasks_) {
       Regs now;
-      if (!now.read(tid)) return;
+      if (!now.read(tid)) return false;
       Regs n = restart_normalized(now);
-      if (n.ip() != now.ip() && !n.write(tid)) return;
+      if (n.ip() != now.ip() && !n.write(tid)) return false;
       all.push_back(tid);
     }
     // No frozen copy here: the kernel side would trace it as a child of the
@@ -109,6 +115,7 @@ void PtraceRecorder::kernel_ring_snapshot() {
   auto lk = kernel_->lock_writer();
   ring_->forget_injected(upto, std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - t0).count());
+  return true;
 }
 
 // Every thread to a stop rp holds it in (make_runnable keeps it while

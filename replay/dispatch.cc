@@ -87,6 +87,7 @@ void Replayer::dispatch(const Event& e) {
         break;
       }
       if (t.state != State::kAtSyscall) reach_syscall(t, e);
+      else if (t.entry_unseen) observe_entry(t, e.seq);
       if (agent_answered(e.seq)) break;
       check_call(t, e);
       if (e.extra == kNoReturn) break;  // it died in there: see observe_exit
@@ -106,8 +107,8 @@ void Replayer::dispatch(const Event& e) {
       // No registers: no point a thread can be at (the eBPF recorder once
       // wrote such records in a race, docs/backends.md "moving").
       if (target.ip() == 0 && target.sp() == 0) diverge(e, "damaged preemption record: no registers");
-      run_to_point(t, e, target, AtPoint::kSwitch);
-      t.resume_sig = 0;  // the breakpoint's SIGTRAP is not delivered
+      // The breakpoint's SIGTRAP is not delivered; a signal it stayed with is.
+      if (!run_to_point(t, e, target, AtPoint::kSwitch)) t.resume_sig = 0;
       break;
     }
     case EventKind::kInsn: replay_insn(t, e); break;

@@ -28,6 +28,7 @@
 #include "gdb_server.h"
 #include "render.h"
 #include "tracee_mem.h"
+#include "tracer_tsc.h"
 
 namespace rp {
 namespace {
@@ -744,6 +745,7 @@ void ReplayTarget::spawn_gdb() {
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
     signal(SIGINT, SIG_DFL);
+    untrap_tsc_in_child();  // forked from the replay loop (tracer_tsc.h)
     fcntl(handoff_[1], F_SETFD, 0);  // for gdb's pipe command, and only for gdb
     execvp(argv[0], argv.data());
     fprintf(stderr, "rp: cannot run %s: %s\n", argv[0], strerror(errno));

@@ -157,6 +157,33 @@ Replayer::Search Replayer::search_by_breakpoint(Task& t, const Event& e, const R
   return found;
 }
 
+// A switch the kernel backends recorded between a thread's syscall
+// instruction and the call's sys_enter tracepoint (an interrupt preempted it
+// on its way in): it ran user code up to that call, so the point is its next
+// syscall-entry stop, where ptrace shows the registers the recorder saw. No
+// pass can repeat before it. The thread waits there for its call's turn.
+void Replayer::reach_entry_point(Task& t, const Event& e, const Regs& target) {
+  for (int sig = t.resume_sig;; sig = 0) {
+    cont(t, sig);
+    t.resume_sig = 0;
+    t.state = State::kRunning;
+    int status = wait(t);
+    if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
+    t.state = State::kHeld;
+    if (is_syscall_stop(status) && at_syscall_entry(t)) {
+      t.regs = get_regs(t);
+      t.state = State::kAtSyscall;
+      t.entry_unseen = true;
+      if (!t.regs.same_user_state(target))
+        diverge(e, "the program made a syscall before reaching the recorded point (" +
+                       target.describe() + ")");
+      return;
+    }
+    if (!agent_interior_trap(t, status) && !debug_trap(t, status))
+      check_stray_insn_trap(t, e, status, "a syscall");  // else a real-world signal: suppressed
+  }
+}
+
 // Runs a syscall in a thread held in a ptrace stop (through a syscall
 // instruction written over its current one for the time of the call) and
 // gives it back its registers. Leaves it in the call's exit stop.
@@ -344,6 +371,7 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
       unpatch();
       diverge(e, too_early);
     }
+    if (agent_interior_trap(t, status)) continue;  // see wait_signal_stop
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL && !stop_event(status) &&
         tramp->filler != 0xcc && to_interior_copy(t, *tramp, 0))
       continue;  // an invalid-opcode filler: the SIGILL is not delivered

@@ -40,6 +40,7 @@ struct ReplayTask {
   std::optional<int> exit_status;
   bool step = false;      // a debugger single-steps it
   uint64_t ran_seq = 0;   // the event during whose replay it last ran user code
+  bool entry_unseen = false;  // kAtSyscall reached as a switch point: observer not told yet
   // The mask a signal delivered under a call's temporary mask (sigsuspend,
   // ppoll, ...) saved in the recording's frame: set again after its sigreturn.
   std::optional<uint64_t> mask_after_sigreturn;

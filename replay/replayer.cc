@@ -26,6 +26,7 @@
 #include "render.h"
 #include "replay_spec.h"
 #include "snapshot.h"
+#include "tracer_tsc.h"
 #include "counter_patch.h"
 
 namespace rp {
@@ -85,11 +86,11 @@ void Replayer::kill_all() {
     t.mem.address_space_changed();
   }
   // Bounded: a task that cannot be reaped (not ours any more) must not hang rp.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int64_t deadline = tracer_clock_ns(CLOCK_MONOTONIC) + 5'000'000'000;
   for (pid_t real : left) {
     int st;
     while (waitpid(real, &st, __WALL | WNOHANG) == 0 &&
-           std::chrono::steady_clock::now() < deadline)
+           tracer_clock_ns(CLOCK_MONOTONIC) < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
@@ -209,6 +210,10 @@ int Replayer::run() {
     }
     start(spec, e);
   }
+  // Each ptrace stop switches between this thread and the program, which
+  // traps rdtsc: trapping here too spares a CR4 write per switch (tracer_tsc.h).
+  TracerTsc tsc;
+  const uint64_t tsc_faults = TracerTsc::faults();
   notify(ReplayStop::kStart, root_rec_);
 
   EntryScheduler entries([this](SyscallEntry& s) {
@@ -227,7 +232,10 @@ int Replayer::run() {
     if (e.kind == EventKind::kSyscall) agent_->n_syscalls++;
     dispatch(e);
     if (progress_) progress_->step(events_);
+    tsc.rearm();
   }
+  tsc_faults_ = TracerTsc::faults() - tsc_faults;
+  tsc_trapping_ = TracerTsc::trapping();
   entries_ = nullptr;
   current_ = nullptr;
   if (progress_) progress_->clear();

@@ -198,6 +198,7 @@ class Replayer {
   Task* exec_from_other_thread(Task& t, const Event& e);
   void execute_exec_from_thread(Task& leader, Task& execer, const Event& e);
   void track_file_maps(Task& t, const Event& e);
+  void sweep_mapped_code(Task& t, const Event& e);
   void execute_exit(Task& t, const Event& e);
   void write_recorded_mem(Task& t, const Event& e);
   void echo_output(Task& t, const Event& e);
@@ -208,6 +209,7 @@ class Replayer {
   void restart_interrupted_call(Task& t);
   void adopt_call_sigmask(Task& t, int sig);
   void observe_exit(Task& t, const Event& e);
+  void let_die(Task& o);
   void replay_insn(Task& t, const Event& e);
   void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
   // A stop at a trapped instruction where the trace has something else
@@ -216,8 +218,12 @@ class Replayer {
   // What happens at the point run_to_point reaches: a recorded signal is
   // delivered there, or the thread is switched out (nothing delivered).
   enum class AtPoint { kDeliverSignal, kSwitch };
-  void run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then);
-  void search_point(Task& t, const Event& e, const Regs& target, AtPoint then);
+  // True if the thread stayed at a signal stop, its signal still to deliver.
+  bool run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then);
+  bool search_point(Task& t, const Event& e, const Regs& target, AtPoint then);
+  void reach_entry_point(Task& t, const Event& e, const Regs& target);
+  // Tells the syscall observer, if any, that t is at the entry of event seq.
+  void observe_entry(Task& t, uint64_t seq);
 
   // point_search.cc: finding an asynchronous point (the two searches run_to_point uses)
   enum class Search { kFound, kNotFound, kUnavailable };
@@ -289,7 +295,12 @@ class Replayer {
   const Event* current_ = nullptr;          // the event the main loop dispatches
   EntryScheduler* entries_ = nullptr;       // the main loop's
   uint64_t events_ = 0;
+  // After the run loop (RP_AGENT_STATS): rp's rdtsc faults during it, and
+  // whether its thread still trapped rdtsc at the end (tracer_tsc.h).
+  std::optional<uint64_t> tsc_faults_;
+  bool tsc_trapping_ = false;
   bool warned_slow_search_ = false;  // said once: the breakpoint search is used
+  std::optional<bool> sweeps_mapped_;  // the trace's meta counter_reads_mapped
   bool past_eof_file_ = false;  // the launcher's kPastEofFd is there (launch.h)
 };
 

@@ -160,7 +160,9 @@ void Replayer::wait_signal_stop(Task& t, const Event& e, int sig,
       clear_exec_breakpoint(t.real);  // run_to_point's, if set; diverging anyway
       diverge(e, syscall_instead);
     }
-    if (debug_trap(t, status)) {
+    // A branch into an agent-patched syscall site (a fork's parent going
+    // past the child's set_robust_list to its return): on in the copy.
+    if (agent_interior_trap(t, status) || debug_trap(t, status)) {
       cont(t, 0);
       continue;
     }
@@ -236,20 +238,38 @@ void Replayer::replay_insn(Task& t, const Event& e) {
 // act in a signal-delivery stop. A switch delivers nothing: it stays held
 // where it is.
 // SIGTRAP is unblocked for the time of it (point_search.cc, open_sigtrap).
-void Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
+bool Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
   if (t.state != State::kHeld) diverge(e, "thread is not between events");
+  // Held where its call returned a restart code, no signal of its own since:
+  // the kernel rewinds it onto the call before it runs user code again, so a
+  // point recorded before the restart's entry is there (bpf.ring: a thread
+  // rp's snapshot had rewound was switched out at its syscall instruction).
+  // The ptrace backend records its own stop there, before the rewind, at the
+  // registers the thread holds now: that point is reached by staying.
+  // Only while it is still where that call left it (t.regs: its last
+  // syscall stop), not after a handler or a search has moved it on.
+  const Regs now = get_regs(t);
+  if (!now.same_user_state(target) && now.same_user_state(t.regs)) restart_interrupted_call(t);
   const SigtrapState s = open_sigtrap(t, e);
-  search_point(t, e, target, then);
+  const bool stayed = search_point(t, e, target, then);
   close_sigtrap(t, e, s);
+  return stayed;
 }
 
-void Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
+bool Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
   Regs now = get_regs(t);
   const PointSearchLimits lim = point_search_limits();
   // Only switches are checked for a later pass with the same registers
   // (point_unique.cc): after a signal the recorded path is the handler's.
   const bool check = then == AtPoint::kSwitch && !lim.breakpoint_only;
-  if (now.same_user_state(target) && t.resume_sig == 0) {
+  // Held at a signal stop, its signal still to deliver, at the registers of a
+  // switch: the recording's thread was preempted once resumed, before the
+  // signal's delivery (any later point is past its handler's rt_sigreturn,
+  // an event). It stays, the signal kept for its next run (bpf
+  // ptrace_signal_inject: a tracee continued with its signal by its tracer).
+  const bool before_delivery = then == AtPoint::kSwitch && t.resume_sig != 0;
+  if (now.same_user_state(target) && (t.resume_sig == 0 || before_delivery)) {
+    if (before_delivery) return true;
     if (then == AtPoint::kDeliverSignal) stop_in_place(t, e);
     // Held where its syscall returned: another pass with these registers
     // would almost always need that syscall again, the thread's next event;
@@ -260,7 +280,11 @@ void Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint
       std::string why;
       search_patched(t, e, target, std::nullopt, lim.max_passes, &passes, &why, true, true);
     }
-    return;
+    return false;
+  }
+  if (then == AtPoint::kSwitch && target.entering_syscall()) {
+    reach_entry_point(t, e, target);
+    return false;
   }
 #if defined(__x86_64__)
   // A resume flag left set (by the last breakpoint, or restored by
@@ -279,12 +303,12 @@ void Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint
     if (search_by_breakpoint(t, e, target, rep, std::min(kBreakpointFirst, breakpoint_limit),
                              &passes) == Search::kFound) {
       if (check) search_patched(t, e, target, rep, lim.max_passes, &passes, &why, true, true);
-      return;
+      return false;
     }
     if (passes < lim.max_passes &&
         search_patched(t, e, target, rep, lim.max_passes, &passes, &why, check, false) ==
             Search::kFound)
-      return;
+      return false;
     if (!warned_slow_search_ && passes < breakpoint_limit) {
       std::cerr << "rp: warning: event " << e.seq << ": searching an asynchronous point with a "
                 << "ptrace stop per pass (" << why << "); slow in tight loops\n";
@@ -294,9 +318,26 @@ void Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint
   if (passes < breakpoint_limit &&
       search_by_breakpoint(t, e, target, rep, breakpoint_limit - passes, &passes) ==
           Search::kFound)
-    return;
+    return false;
   diverge(e, "cannot locate the recorded point (" + target.describe() + ") after " +
                  std::to_string(passes) + " passes (see docs/design.md)");
+}
+
+// Lets thread o of a group whose leader's end is being observed go its way
+// out: traced threads stay zombies until reaped, and hold the leader's report.
+void Replayer::let_die(Task& o) {
+  // A signal it was given goes with it: without it the thread would fault
+  // again, forever.
+  if (o.state != State::kRunning) resume_request(o, PTRACE_CONT, o.resume_sig);
+  o.resume_sig = 0;
+  o.state = State::kRunning;
+  while (o.state != State::kGone) {
+    int status = wait(o);
+    if (o.state == State::kGone) break;
+    bool signal_stop = WIFSTOPPED(status) && !is_syscall_stop(status) &&
+                       stop_event(status) == 0 && WSTOPSIG(status) != SIGTRAP;
+    resume_request(o, PTRACE_CONT, signal_stop ? WSTOPSIG(status) : 0);
+  }
 }
 
 void Replayer::observe_exit(Task& t, const Event& e) {
@@ -317,22 +358,16 @@ void Replayer::observe_exit(Task& t, const Event& e) {
   // group exit is killing must be let go first (their own ends, recorded
   // later, then just find them gone).
   if (t.real == t.real_tgid) {
-    for (auto& [rec, o] : tasks_) {
-      if (&o == &t || o.real_tgid != t.real_tgid || o.state == State::kGone) continue;
-      // A signal it was given (a fault about to kill the group) goes with
-      // it: without it the thread would fault again, forever.
-      if (o.state != State::kRunning) resume_request(o, PTRACE_CONT, o.resume_sig);
-      o.resume_sig = 0;
-      o.state = State::kRunning;
-      // Traced threads stay zombies until reaped, and hold the leader's report.
-      while (o.state != State::kGone) {
-        int status = wait(o);
-        if (o.state == State::kGone) break;
-        bool signal_stop = WIFSTOPPED(status) && !is_syscall_stop(status) &&
-                           stop_event(status) == 0 && WSTOPSIG(status) != SIGTRAP;
-        resume_request(o, PTRACE_CONT, signal_stop ? WSTOPSIG(status) : 0);
-      }
-    }
+    // Those given a signal (a fault about to kill the group) go first: a
+    // thread held in user code and let go before the group dies runs on to
+    // its next syscall, which the replay filter kills with SIGSYS
+    // (bpf.attach_threads: a worker switched out after its poll, let go
+    // before the other worker's SIGSEGV).
+    for (bool with_signal : {true, false})
+      for (auto& [rec, o] : tasks_)
+        if (&o != &t && o.real_tgid == t.real_tgid && o.state != State::kGone &&
+            (o.resume_sig != 0) == with_signal)
+          let_die(o);
   }
   bool sent = false;
   while (t.state != State::kGone) {

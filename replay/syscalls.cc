@@ -139,8 +139,7 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
       t.state = State::kAtSyscall;
       if (by_agent) return agent_rewind(t);  // this call is replayed in its turn
       agent_patch_site(t, e);
-      if (syscall_observer_)
-        syscall_observer_->at_syscall_entry({e.seq, t.rec, t.real, t.real_tgid, t.nr, t.args});
+      observe_entry(t, e.seq);
       return;
     }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && stop_event(status)) {
@@ -165,6 +164,12 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     check_stray_insn_trap(t, due, status, render_call(due, false));
     cont(t, 0);  // suppress real-world signals
   }
+}
+
+void Replayer::observe_entry(Task& t, uint64_t seq) {
+  t.entry_unseen = false;
+  if (syscall_observer_)
+    syscall_observer_->at_syscall_entry({seq, t.rec, t.real, t.real_tgid, t.nr, t.args});
 }
 
 void Replayer::check_call(Task& t, const Event& e) {
@@ -367,6 +372,7 @@ void Replayer::execute(Task& t, const Event& e) {
                    render_call(e));
   write_recorded_mem(t, e);
   track_file_maps(t, e);
+  sweep_mapped_code(t, e);
   if (drops_pages && !fmaps.restore(t.mem, e.args[0], e.args[1], saved, trace_))
     diverge(e, "cannot restore the file pages madvise dropped");
   if (s->policy == RP_POLICY_SIGRETURN && t.mask_after_sigreturn) {
@@ -403,6 +409,24 @@ void Replayer::track_file_maps(Task& t, const Event& e) {
                                       static_cast<uint64_t>(e.ret));
   else if (e.nr == SYS_execve || e.nr == SYS_execveat)
     file_maps_.erase(t.real_tgid);
+}
+
+// The recorder patched the counter reads of the private file code this call
+// made executable (counter_patch.h): the same words here. The exec'd images
+// are files in replay too (/proc/PID/maps); mmap'ed files are anonymous
+// memory that file_maps_ knows.
+void Replayer::sweep_mapped_code(Task& t, const Event& e) {
+  auto r = exec_map_range(e.nr, e.args, e.ret);
+  if (!r) return;
+  if (!sweeps_mapped_) sweeps_mapped_ = trace_.meta("counter_reads_mapped").has_value();
+  if (!*sweeps_mapped_) return;  // recorded by an rp that did not patch them
+  std::vector<CodeRange> mapped;
+  for (const FileMaps::Range& f : file_maps_[t.real_tgid].overlapping(r->addr, r->len))
+    if (!f.shared) mapped.push_back(CodeRange{f.start, f.end - f.start});
+  std::string why;
+  if (!patch_mapped_code(t.real, e.nr, e.args, e.ret, &why) ||
+      !patch_counter_reads_in(t.real, mapped, &why))
+    diverge(e, why);
 }
 
 // The recorded tid of the task a clone made. Its result is that tid, except

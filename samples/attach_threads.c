@@ -8,7 +8,12 @@
  *           "joined", exits 3
  *   crash   close the pipe: worker 1 dereferences NULL (SIGSEGV), worker 0 returns
  * Whether a worker stops is decided by its poll's result (a syscall), never
- * by a racy read of memory, so the run is the same under any schedule. */
+ * by a racy read of memory, so the run is the same under any schedule.
+ * The workers' writes to stdout take turns (out_lock): two writes in the
+ * kernel at once land in the file in an order no recorder sees (the ptrace
+ * backend numbers their ends as it sees them, and one preempted inside its
+ * write ended after the other's; replay then printed the two lines swapped,
+ * 1 run of 20 on a loaded machine). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -21,6 +26,7 @@
 
 static int stop_pipe[2];
 static volatile int crash_requested;  /* written before the pipe closes */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *worker(void *arg) {
   int id = (int)(intptr_t)arg;
@@ -31,7 +37,9 @@ static void *worker(void *arg) {
     if (read(fd, &v, sizeof v) != sizeof v) abort();
     char line[64];
     int n = snprintf(line, sizeof line, "w%d %d %016llx\n", id, i, (unsigned long long)v);
+    pthread_mutex_lock(&out_lock);
     if (write(1, line, (size_t)n) != n) abort();
+    pthread_mutex_unlock(&out_lock);
     struct pollfd p = {.fd = stop_pipe[0], .events = POLLIN};
     if (poll(&p, 1, 10) > 0) break;
   }

@@ -332,9 +332,12 @@ static __always_inline void rp_switch_emit(struct rp_runner *r)
 	}
 }
 
+/* Plain loads through the task's trusted pointer, not probe-read helper calls:
+ * sys_exit asks this for every traced syscall. */
 static __always_inline bool dying(struct task_struct *t)
 {
-	return rp_dying(t->flags, t->pending.signal.sig[0], BPF_CORE_READ(t, signal, flags));
+	return rp_dying(t->flags, t->pending.signal.sig[0], t->signal->flags) ||
+	       rp_seccomp_dead(t->seccomp.mode);
 }
 
 /* prev leaves the CPU: where it stopped, by the rules. */
@@ -449,6 +452,22 @@ static __always_inline struct emit *emit_slot(__u32 slot)
  * record; false if the ring has no room for it. One query of the ring's fill
  * serves both the room left for records without a way out (cfg_fill_limit)
  * and the drainer's wake-up threshold. */
+/* Wake the drainer once this much is pending (cfg_wake_bytes), not per record. */
+static __always_inline __u64 wake_flag(__u64 pending)
+{
+	return pending >= cfg_wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void count_out(__u64 records, __u64 bytes)
+{
+	struct rp_bpf_counters *c = cnt();
+
+	if (c) {
+		c->records += records;
+		c->bytes += bytes;
+	}
+}
+
 static __always_inline bool output_packed(struct emit *e)
 {
 	struct emit_slot *sl = slot_of(e->k.slot); /* e is sl->e */
@@ -465,9 +484,7 @@ static __always_inline bool output_packed(struct emit *e)
 		return false;
 	e->rec.h.size = size;
 	e->rec.ndata = e->k.ndata;
-	return bpf_ringbuf_output(&ring, &sl->e.rec, size,
-				  pending >= cfg_wake_bytes ? BPF_RB_FORCE_WAKEUP
-							    : BPF_RB_NO_WAKEUP) == 0;
+	return bpf_ringbuf_output(&ring, &sl->e.rec, size, wake_flag(pending)) == 0;
 }
 
 /* Writes the syscall record (after its unpacked data), or hands it to user
@@ -476,11 +493,7 @@ static __always_inline void finish(struct emit *e, __u32 tid)
 {
 	if (!e->k.fail) {
 		if (output_packed(e)) {
-			struct rp_bpf_counters *c = cnt();
-			if (c) {
-				c->records += e->k.ndata + 1;
-				c->bytes += e->rec.h.size;
-			}
+			count_out(e->k.ndata + 1, e->rec.h.size);
 			return;
 		}
 		e->k.fail |= FAIL_RING;
@@ -690,6 +703,68 @@ static __always_inline bool copies_to_output(struct task_struct *task, __s64 nr,
 	return rp_is_output_file(&rp_outputs, ino, dev);
 }
 
+/* What user space reads itself (FAIL_USER) for a call that returned. */
+static __always_inline bool user_reads(struct task_struct *task, const struct bspec *s, __s64 nr,
+				       long ret, const __u64 *args)
+{
+	/* Bytes sent to stdout from a file: user space reads them back. */
+	return copies_to_output(task, nr, ret, args) ||
+	       /* Its pages are not present yet: user space reads them. */
+	       rp_is_file_mmap(s->policy, ret, args) ||
+	       /* shmat: user space keeps the segment's bytes (common/shm_segment.h). */
+	       (nr == NR_OF(30, 196) && !rp_is_error(ret));
+}
+
+/* The call has nothing but its record: nothing in its table entry to copy,
+ * nothing user space reads (the work of rp_sys_exit's `if (s)` block). */
+static __always_inline bool record_only(struct task_struct *task, const struct bspec *s, __s64 nr,
+					long ret, const __u64 *args)
+{
+	return !s || (spec_record_only(s) && !user_reads(task, s, nr, ret, args));
+}
+
+/* A call seen at entry that has nothing but its record (most calls) is built
+ * in place in its ring record: no emit slot to clear, fill and copy. The same
+ * record as the general path's; false: that path takes the call (and, if
+ * the ring has no room, the stall). */
+static __always_inline bool put_plain(struct task_struct *task, struct thread *th,
+				      const struct bspec *s, long ret, bool killed)
+{
+	if (!record_only(task, s, th->nr, ret, th->args))
+		return false;
+	__u64 pending = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + sizeof(struct rp_rec_syscall);
+	if (pending > cfg_fill_limit)
+		return false;
+	struct rp_rec_syscall *r = bpf_ringbuf_reserve(&ring, sizeof(*r), 0);
+	if (!r)
+		return false;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	r->h.size = sizeof(*r);
+	r->h.type = RP_REC_SYSCALL;
+	r->h.flags = killed ? RP_SYSF_KILLED : 0;
+	r->tid = (__u32)pid_tgid;
+	r->tgid = pid_tgid >> 32;
+	r->nr = th->nr;
+	__builtin_memcpy(r->args, th->args, sizeof(r->args));
+	r->ret = ret;
+	r->ndata = 0;
+	r->entry_len[0] = th->entry_len[0];
+	r->entry_len[1] = th->entry_len[1];
+	r->pad = 0;
+	r->entry_seq = th->entry_seq;
+	r->t_entry = th->t_entry;
+	r->t_exit = bpf_ktime_get_ns();
+	th->active = 0;
+	th->returned = 1;
+	r->seq = next_seq();
+	r->tseq = ++th->tseq;
+	bpf_ringbuf_submit(r, wake_flag(pending));
+	count_out(1, sizeof(*r));
+	if (killed)
+		COUNT(killed, 1);
+	return true;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -712,6 +787,11 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	if (th)
 		th->restarting = rp_restart_code(ret);
 	const struct bspec *s = spec_of(nr);
+	/* A fatal signal is pending: the call never returns to user space, its
+	 * outputs do not matter (ptrace records it as never returning too). */
+	bool killed = task->pending.signal.sig[0] & (1ul << (RP_SIG_KILL - 1));
+	if (th && th->active && !repinned && put_plain(task, th, s, ret, killed))
+		return 0;
 	struct emit *e = emit_slot(SLOT_SYS_EXIT);
 
 	if (!e) {
@@ -744,9 +824,6 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 			th->returned = 1;
 		return 0;
 	}
-	/* A fatal signal is pending: the call never returns to user space, its
-	 * outputs do not matter (ptrace records it as never returning too). */
-	bool killed = task->pending.signal.sig[0] & (1ul << (RP_SIG_KILL - 1));
 	if (killed) {
 		e->rec.h.flags |= RP_SYSF_KILLED;
 		COUNT(killed, 1);
@@ -779,14 +856,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 			goto done;
 		if (s->policy == RP_POLICY_EXECVE && ret == 0)
 			put_at_random(e);
-		if (copies_to_output(task, nr, ret, e->rec.args))
-			/* Bytes sent to stdout from a file: user space reads them back. */
-			e->k.fail |= FAIL_USER;
-		if (rp_is_file_mmap(s->policy, ret, e->rec.args))
-			/* Its pages are not present yet: user space reads them. */
-			e->k.fail |= FAIL_USER;
-		if (e->rec.nr == NR_OF(30, 196) && !rp_is_error(ret))
-			/* shmat: user space keeps the segment's bytes (common/shm_segment.h). */
+		if (user_reads(task, s, nr, ret, e->rec.args))
 			e->k.fail |= FAIL_USER;
 	}
 done:

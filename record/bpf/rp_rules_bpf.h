@@ -202,6 +202,18 @@ static __always_inline void put_buffers(struct emit *e, const struct bspec *s, b
 			break;
 }
 
+/* The syscall's table entry gives it nothing to copy at exit: no path
+ * argument, no input or output descriptor, not execve (its path and
+ * AT_RANDOM). rp.bpf.c writes such a call's record straight into the ring
+ * (put_plain) unless a rule hands it to user space. Conservative: an output
+ * whose argument is absent (put_output skips it) still counts. */
+static __always_inline bool spec_record_only(const struct bspec *s)
+{
+	return !(s->smask || s->policy == RP_POLICY_EXECVE || s->in.kind != RP_SZ_NONE ||
+		 s->out[0].kind != RP_SZ_NONE || s->out[1].kind != RP_SZ_NONE ||
+		 s->out[2].kind != RP_SZ_NONE || s->out[3].kind != RP_SZ_NONE);
+}
+
 /* Values some outputs need from entry (rp_entry_len), read at sys_enter. */
 static __always_inline void save_entry_lens(const struct bspec *s, const __u64 *args,
 					    __u32 len[2])

@@ -10,6 +10,7 @@
 // same thread's next syscall: the thread then never runs user code the
 // replay would not have let it run. A call the agent does not answer runs
 // a real syscall from the stub and the ptrace replay takes it as before.
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -207,6 +208,9 @@ void Replayer::agent_report() {
             << " of " << st.n_syscalls << " syscalls in the program (" << st.n_windows
             << " windows); " << st.n_patched
             << " sites patched, " << st.n_refused << " refused\n";
+  if (tsc_faults_)
+    std::cerr << "rp: replay loop: rdtsc " << (tsc_trapping_ ? "trapped" : "not trapped")
+              << " in rp's thread, " << *tsc_faults_ << " rdtsc faults\n";
 }
 
 bool Replayer::agent_answered(uint64_t seq) {
@@ -368,6 +372,12 @@ bool Replayer::agent_interior_trap(Task& t, int status) {
   const bool trap = WSTOPSIG(status) == SIGTRAP;
   auto it = sp->second->interior.find(trap ? r.ip() - 1 : r.ip());
   if (it == sp->second->interior.end() || (it->second.second == 0xcc) != trap) return false;
+  // Only the filler's own trap or fault: a hardware breakpoint or a step
+  // stopping right after an interior instruction start is not one.
+  siginfo_t si{};
+  if (ptrace(PTRACE_GETSIGINFO, t.real, nullptr, &si) != 0 ||
+      si.si_code != (trap ? static_cast<int>(SI_KERNEL) : static_cast<int>(ILL_ILLOPN)))
+    return false;
   r.set_ip(it->second.first);
   set_regs(t, r);
   return true;

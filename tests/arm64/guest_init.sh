@@ -61,6 +61,8 @@ for b in $(cat /backends.list); do
     fi
     # Signals delivered in user code: their replay needs the hardware breakpoint.
     [ $s = alarm_loop ] && echo "INFO $b alarm_loop: $(rp dump /tmp/$s.db | grep -c 'in user code') signals in user code"
+    # Reads in libraries mapped after exec, recorded (10: 5 in each library).
+    [ $s = counter_lib ] && echo "INFO $b counter_lib: $(rp dump /tmp/$s.db | grep -c 'cntvct_el0 = ') counter reads recorded"
     # A point searched with a ptrace stop per pass (the patched trap refused it).
     grep -m1 "ptrace stop per pass" /tmp/$s.rep.err | sed "s/^/INFO $b $s: /"
     rp info /tmp/$s.db > /tmp/$s.info 2>&1

@@ -1,5 +1,6 @@
 #!/bin/bash
-# arm64 end to end: cross-builds rp and the static samples for aarch64
+# arm64 end to end: cross-builds rp and the samples (static; counter_lib
+# dynamic, with its libraries) for aarch64
 # (cmake/aarch64-linux-gnu.cmake over the sysroot tests/arm64/make_sysroot.sh
 # makes), boots Debian's arm64 kernel under qemu-system-aarch64 (TCG) with an
 # initramfs of busybox, rp and the samples, and inside records and replays
@@ -25,6 +26,10 @@ build=$(cd "$build" && pwd)
 cross_build "$build"
 
 samples=$(sed -n 's/^  \([a-z0-9_]*\)$/\1/p' "$src/samples/CMakeLists.txt" | tr '\n' ' ')
+# Dynamically linked samples (with their libraries and the loader and libc
+# of the cross compiler): counter reads in code mapped after exec.
+dynamic_samples="counter_lib"
+samples="$samples $dynamic_samples"
 all_samples=$samples
 # RP_ARM64_SAMPLES="a b": only those (for a quick look; the test then fails).
 samples=${RP_ARM64_SAMPLES:-$samples}
@@ -42,7 +47,17 @@ work=$(mktemp -d /tmp/rp-arm64-vm.XXXXXX)
 [ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
 root=$work/root
 make_root "$root"
-for s in $samples; do cp "$xbuild/samples/sample_${s}_static" "$root/samples/$s"; done
+for s in $samples; do
+  if echo " $dynamic_samples " | grep -q " $s "; then
+    cp "$xbuild/samples/sample_$s" "$root/samples/$s"
+  else
+    cp "$xbuild/samples/sample_${s}_static" "$root/samples/$s"
+  fi
+done
+cp "$xbuild"/samples/lib*.so "$root/samples/"
+mkdir -p "$root/lib/aarch64-linux-gnu"
+cp /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 "$root/lib/"
+cp /usr/aarch64-linux-gnu/lib/libc.so.6 "$root/lib/aarch64-linux-gnu/"
 echo "$samples" > "$root/samples.list"
 echo "$backends" > "$root/backends.list"
 # RP_ARM64_GUEST_ENV="VAR=value ...": exported in the guest before every run

@@ -17,6 +17,7 @@
 set -u -o pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$HERE/bpf_progs.sh"
 B=${RP_BUILD:-$HERE/../../build}
 CONFIG=bpf N=5000 PERF=0
 while [ $# -gt 0 ]; do
@@ -69,16 +70,7 @@ done
 NGINX_PID=$(cat "$W/nginx.pid")
 TICK=$(getconf CLK_TCK)
 
-progs() { # name run_time_ns run_cnt, of the programs the tracer loaded (not other rp's)
-  local ids
-  ids=$(grep -h '^prog_id:' /proc/"$TRACER"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ,)
-  bpftool prog show -j | python3 -c '
-import json, sys
-ids = set(sys.argv[1].split(","))
-for p in json.load(sys.stdin):
-    if str(p.get("id")) in ids:
-        print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))' "$ids" | sort
-}
+progs() { tracer_progs "$TRACER"; }
 threads() { # tid comm cpu-ms, for every thread of PID $1 (and nginx)
   local t
   for t in /proc/"$1"/task/*; do

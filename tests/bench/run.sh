@@ -27,6 +27,8 @@
 # --keep   keep the temp dir (traces, tool outputs, raw data) and print its path.
 # --only L run only these parts, comma-separated: nginx, micro, replay, trace-size, scaling
 #          (replay-micro and trace-size use the traces of micro and replay-nginx).
+# --configs L  run only these configs, comma-separated (e.g. ptrace,strace); the others
+#          print NA "not selected". base always runs.
 #
 # Environment: RP_BUILD=DIR  use an existing build dir (rp + samples) instead of building
 #              /tmp/build-bench.
@@ -40,6 +42,7 @@ QUICK=0
 OUT=""
 KEEP=0
 ONLY=""
+CONFIGS=""
 ROUNDS_ARG=""
 want() { [ -z "$ONLY" ] || [[ "$ONLY" == *",$1,"* ]]; }
 while [ $# -gt 0 ]; do
@@ -50,7 +53,8 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS_ARG=${2:?--rounds needs a number}; shift
       [[ "$ROUNDS_ARG" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds wants a positive number" >&2; exit 2; } ;;
     --only) ONLY=",${2:?--only needs a list},"; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    --configs) CONFIGS=",${2:?--configs needs a list},"; shift ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -304,6 +308,10 @@ probe_configs() {
   elif ! out=$(timeout 60 bpftrace -e 'BEGIN { exit(); }' 2>&1 >/dev/null); then
     NA_REASON[bpftrace]="bpftrace fails: $(printf '%s' "$out" | grep -v RLIMIT_MEMLOCK | head -1)"
   fi
+  local c
+  for c in "${ALL_CONFIGS[@]}"; do
+    [ -z "$CONFIGS" ] || [[ "$CONFIGS" == *",$c,"* ]] || NA_REASON[$c]="not selected (--configs)"
+  done
   HAVE_WRK=0
   command -v wrk >/dev/null 2>&1 && HAVE_WRK=1
   # Attach to a running process? (another engineer adds "rp record -p PID")

@@ -34,6 +34,12 @@ record getppid "$SAMPLES/sample_getppid_loop" 3000
 replay_with_agent getppid
 n=$(answered "$TMP/getppid.on.err")
 [ -n "$n" ] && [ "$n" -ge 2900 ] || { show "$TMP/getppid.on.err"; fail "getppid: the agent answered '${n}' of 3000 calls"; }
+# A ptrace stop costs two CR4 writes unless rp's thread traps rdtsc like the
+# program (common/tracer_tsc.h); a clock read by the vDSO in its loop would fault.
+for v in on off; do
+    assert_contains "$TMP/getppid.$v.err" "rp: replay loop: rdtsc trapped in rp's thread, 0 rdtsc faults" \
+        "getppid (agent $v): the replay loop traps rdtsc without faults"
+done
 
 note "static (non-PIE) getppid loop: stubs above the low text, reached over an invalid-opcode filler"
 record static "$SAMPLES/sample_getppid_loop_static" 3000

@@ -9,6 +9,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
 source "$here/backend.sh" "$@"
+source "$here/record_until.sh"
 
 # first_instruction_switches DUMP: how many threads' first event is a
 # switch with the stack pointer their clone gave them (their first
@@ -24,31 +25,7 @@ first_instruction_switches() {
         END { print n + 0 }' "$1"
 }
 
-# Such a switch is up to the scheduler: record until one has it. It needs
-# another runnable task on the recording's CPU when a thread starts: on a
-# quiet machine (CI93) 12 recordings had none, so a busy loop per CPU gives
-# the scheduler something else to run. 30 misses in a row would be a change
-# worth a look.
-hogs=()
-for cpu in $(seq 0 $(($(nproc) - 1))); do
-    taskset -c "$cpu" sh -c 'while :; do :; done' &
-    hogs+=($!)
-done
-trap 'kill "${hogs[@]}" 2>/dev/null; cleanup' EXIT  # lib.sh's cleanup too
-found=0
-for attempt in $(seq 1 30); do
-    "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_thread_churn" 2000 \
-        >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }
-    "$RP" dump "$TMP/t.db" >"$TMP/dump" 2>&1 || fail "rp dump failed"
-    found=$(first_instruction_switches "$TMP/dump")
-    [ "$found" -gt 0 ] && break
-    rm -f "$TMP/t.db"
-done
-kill "${hogs[@]}" 2>/dev/null
-[ "$found" -gt 0 ] || fail "no recording of 30 had a thread switched out at its first instruction"
-
-"$RP" replay "$TMP/t.db" >"$TMP/rep" 2>"$TMP/rep.err"
-status=$?
-[ "$status" -eq 0 ] || { show "$TMP/rep.err"; fail "replay exited $status"; }
-assert_same_file "$TMP/rep" "$TMP/rec" "replay output"
+record_until first_instruction_switches "a thread switched out at its first instruction" \
+    "$SAMPLES/sample_thread_churn" 2000
+replay_matches
 echo "ok: recording $attempt had $found threads switched out at their first instruction; replayed: $(cat "$TMP/rep")"

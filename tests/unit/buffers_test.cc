@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <map>
+#include <string_view>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -483,6 +485,27 @@ TEST(BufferRules, AtRandomRegionOfThisProcess) {
 }
 
 // Every size kind of syscalls.def has a case above (the syscall named here).
+// rp.bpf.c writes the record of a call its table gives nothing to copy
+// without walking the rules (put_plain): that must be exactly the calls whose
+// C++ spec has no path argument, no input, no output and is not execve.
+TEST(BufferRules, BpfRecordOnlyCallsHaveNothingToCopy) {
+  int record_only = 0;
+  for (const SyscallSpec* s = syscall_specs_begin(); s != syscall_specs_end(); s++) {
+    int64_t nr = syscall_nr(*s);
+    if (nr < 0) continue;  // not on this architecture
+    bool nothing = std::string_view(s->arg_kinds).find('s') == std::string_view::npos &&
+                   s->policy != RP_POLICY_EXECVE && s->input.kind == RP_SZ_NONE &&
+                   std::all_of(std::begin(s->out), std::end(s->out),
+                               [](const BufferSpec& o) { return o.kind == RP_SZ_NONE; });
+    EXPECT_EQ(rules_bpf_record_only(nr), nothing) << s->name;
+    record_only += nothing;
+  }
+  EXPECT_TRUE(rules_bpf_record_only(syscall_nr(spec("getppid"))));
+  EXPECT_FALSE(rules_bpf_record_only(syscall_nr(spec("read"))));
+  EXPECT_FALSE(rules_bpf_record_only(syscall_nr(spec("openat"))));  // a path
+  EXPECT_GT(record_only, 20);
+}
+
 TEST(BufferRules, EveryKindHasACase) {
   const std::pair<rp_size, const char*> cases[] = {
       {RP_SZ_FIXED, "fstat"},        {RP_SZ_RET, "read"},

@@ -5,6 +5,10 @@
 #include <capstone.h>
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -130,6 +134,39 @@ TEST(CounterEvent, DumpedAndChecked) {
   EXPECT_EQ(event_problem(counter_event(5, 1, 0x400104, 31)), "");
   EXPECT_NE(event_problem(counter_event(4, 1, 0x400104, 32)), "");
   EXPECT_NE(event_problem(counter_event(6, 1, 0x400104, 3)), "");
+}
+
+// Which calls make code executable that the sweep must look at after they
+// return: ld.so's mmap of a library's text, a dlopen's, an mprotect to exec.
+TEST(ExecMapRange, FileCodeMappings) {
+  uint64_t text[6] = {0, 5000, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_DENYWRITE, 3, 0};
+  auto r = exec_map_range(SYS_mmap, text, 0x7f0000000000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->addr, 0x7f0000000000u);
+  EXPECT_EQ(r->len, 8192u);  // whole pages: the tail of the last one is mapped too
+  uint64_t prot[6] = {0x400000, 4096, PROT_READ | PROT_EXEC, 0, 0, 0};
+  for (long nr : {long{SYS_mprotect}, long{SYS_pkey_mprotect}}) {
+    auto p = exec_map_range(nr, prot, 0);
+    ASSERT_TRUE(p) << nr;
+    EXPECT_EQ(p->addr, 0x400000u);
+    EXPECT_EQ(p->len, 4096u);
+  }
+}
+
+TEST(ExecMapRange, LeavesOtherCallsAlone) {
+  uint64_t data[6] = {0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, 3, 0};
+  EXPECT_FALSE(exec_map_range(SYS_mmap, data, 0x7f0000000000));  // not executable
+  uint64_t anon[6] = {0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, ~0ull, 0};
+  EXPECT_FALSE(exec_map_range(SYS_mmap, anon, 0x7f0000000000));  // no file bytes yet
+  uint64_t shared[6] = {0, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, 3, 0};
+  EXPECT_FALSE(exec_map_range(SYS_mmap, shared, 0x7f0000000000));  // a write reaches the file
+  uint64_t text[6] = {0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, 3, 0};
+  EXPECT_FALSE(exec_map_range(SYS_mmap, text, -ENOMEM));  // failed
+  uint64_t prot[6] = {0x400000, 4096, PROT_READ, 0, 0, 0};
+  EXPECT_FALSE(exec_map_range(SYS_mprotect, prot, 0));
+  prot[2] = PROT_READ | PROT_EXEC;
+  EXPECT_FALSE(exec_map_range(SYS_mprotect, prot, -EACCES));
+  EXPECT_FALSE(exec_map_range(SYS_munmap, prot, 0));
 }
 
 }  // namespace

@@ -62,3 +62,10 @@ void rules_bpf_walk(long nr, const uint64_t args[6], int64_t ret, const struct r
 	put_buffers(&e, s, true);
 	res->deferred = e.k.fail != 0;
 }
+
+bool rules_bpf_record_only(long nr)
+{
+	const struct bspec *s = spec_of(nr);
+
+	return s && spec_record_only(s);
+}

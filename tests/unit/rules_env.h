@@ -33,6 +33,9 @@ struct rules_result {
  * walked over `exit` memory, input descriptor first, then the outputs. */
 void rules_bpf_walk(long nr, const uint64_t args[6], int64_t ret, const struct rules_mem *entry,
 		    const struct rules_mem *exit, struct rules_result *res);
+/* rp.bpf.c writes the call's record alone, without walking its rules
+ * (spec_record_only): it must have nothing to copy. */
+bool rules_bpf_record_only(long nr);
 void rules_kmod_walk(long nr, const uint64_t args[6], int64_t ret, const struct rules_mem *entry,
 		     const struct rules_mem *exit, struct rules_result *res);
 

@@ -70,6 +70,16 @@ TEST(SwitchRules, DyingIsExitingSignaledKilledOrGroupExit) {
   EXPECT_FALSE(rp_dying(0x40 /* PF_FORKNOEXEC */, 0, 0x1 /* SIGNAL_STOP_STOPPED */));
 }
 
+TEST(SwitchRules, ASeccompKilledThreadIsDead) {
+  // Modes 0-2 (disabled, strict, filter) run user code again; 3 is the
+  // kernel's SECCOMP_MODE_DEAD, set as a filter kills the thread.
+  EXPECT_FALSE(rp_seccomp_dead(0));
+  EXPECT_FALSE(rp_seccomp_dead(1));
+  EXPECT_FALSE(rp_seccomp_dead(2));
+  EXPECT_TRUE(rp_seccomp_dead(RP_SECCOMP_MODE_DEAD));
+  EXPECT_EQ(RP_SECCOMP_MODE_DEAD, 3);
+}
+
 TEST(SwitchRules, RpsOwnSigstopsAndPtraceEventsAreQuiet) {
   EXPECT_TRUE(rp_quiet_stop(RP_SIG_STOP, kSiKernel));  // a stall or re-pin
   EXPECT_TRUE(rp_quiet_stop(RP_SIG_STOP, kSiUser));    // a new thread's first stop

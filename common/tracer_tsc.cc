@@ -1,0 +1,114 @@
+#include "tracer_tsc.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "trace.h"  // clock_ns
+#if defined(__x86_64__)
+#include <ucontext.h>
+#include <x86intrin.h>
+#endif
+
+namespace rp {
+namespace {
+
+// Whether this thread's rdtsc traps because of TracerTsc (the handler clears it).
+thread_local bool tl_trapping = false;
+std::atomic<uint64_t> g_faults{0};
+
+#if defined(__x86_64__)
+struct sigaction g_previous;  // SIGSEGV's action before rp's handler
+
+bool set_tsc(int mode) { return prctl(PR_SET_TSC, mode, 0, 0, 0) == 0; }
+
+// rdtsc (0f 31) or rdtscp (0f 01 f9).
+bool at_rdtsc(const unsigned char* ip) {
+  return ip[0] == 0x0f && (ip[1] == 0x31 || (ip[1] == 0x01 && ip[2] == 0xf9));
+}
+
+// Only syscalls here (async-signal-safe). A fault that is not an rdtsc this
+// thread traps goes to the previous action: it is put back and the faulting
+// instruction runs again.
+void on_segv(int, siginfo_t* si, void* ctx) {
+  auto* uc = static_cast<ucontext_t*>(ctx);
+  auto* ip = reinterpret_cast<const unsigned char*>(uc->uc_mcontext.gregs[REG_RIP]);
+  int mode = 0;
+  if (si->si_code == SI_KERNEL && at_rdtsc(ip) && prctl(PR_GET_TSC, &mode, 0, 0, 0) == 0 &&
+      mode == PR_TSC_SIGSEGV && set_tsc(PR_TSC_ENABLE)) {
+    tl_trapping = false;
+    g_faults.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  sigaction(SIGSEGV, &g_previous, nullptr);
+}
+
+void install_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_previous);
+  });
+}
+#endif
+
+}  // namespace
+
+TracerTsc::TracerTsc() {
+#if defined(__x86_64__)
+  install_handler();
+  armed_ = set_tsc(PR_TSC_SIGSEGV);
+  tl_trapping = armed_;
+#endif
+}
+
+TracerTsc::~TracerTsc() {
+#if defined(__x86_64__)
+  if (armed_) set_tsc(PR_TSC_ENABLE);
+  tl_trapping = false;
+#endif
+}
+
+void TracerTsc::rearm() {
+#if defined(__x86_64__)
+  stops_++;
+  if (!armed_ || tl_trapping || faults() * kStopsPerFault > stops_) return;
+  tl_trapping = set_tsc(PR_TSC_SIGSEGV);
+#endif
+}
+
+uint64_t TracerTsc::faults() { return g_faults.load(std::memory_order_relaxed); }
+
+bool TracerTsc::trapping() { return tl_trapping; }
+
+int64_t tracer_clock_ns(clockid_t clock) {
+  if (!tl_trapping) return clock_ns(clock);
+  timespec ts{};
+  syscall(SYS_clock_gettime, clock, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+#if defined(__x86_64__)
+uint64_t read_tsc(bool rdtscp, unsigned* aux) {
+  bool trapped = tl_trapping;
+  if (trapped) set_tsc(PR_TSC_ENABLE);
+  uint64_t v = rdtscp ? __rdtscp(aux) : __rdtsc();
+  if (trapped) set_tsc(PR_TSC_SIGSEGV);
+  return v;
+}
+#endif
+
+void untrap_tsc_in_child() {
+#if defined(__x86_64__)
+  if (tl_trapping) set_tsc(PR_TSC_ENABLE);
+#endif
+}
+
+}  // namespace rp

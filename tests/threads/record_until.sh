@@ -1,0 +1,40 @@
+# Sourced by the threads tests whose shape is up to the scheduler (after
+# integration/lib.sh and backend.sh).
+#
+# record_until COUNT WHAT PROGRAM [ARGS...]: records PROGRAM with $backend
+# into $TMP/t.db (its output in $TMP/rec, the dump in $TMP/dump) until the
+# function COUNT, given the dump, prints a count above 0; up to 30 tries,
+# with a busy loop per CPU so that the scheduler has something else to run
+# (on a quiet machine, CI93, 12 recordings in a row had no switch). Sets
+# `found` (that count) and `attempt`; fails naming WHAT after 30 misses,
+# which would be a change worth a look.
+record_until() {
+    local count=$1 what=$2 hogs=() cpu
+    shift 2
+    for cpu in $(seq 0 $(($(nproc) - 1))); do
+        taskset -c "$cpu" sh -c 'while :; do :; done' &
+        hogs+=($!)
+    done
+    trap 'kill '"${hogs[*]}"' 2>/dev/null; cleanup' EXIT  # lib.sh's cleanup too
+    found=0
+    for attempt in $(seq 1 30); do
+        "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$@" >"$TMP/rec" 2>"$TMP/rec.err" ||
+            { show "$TMP/rec.err"; fail "recording failed"; }
+        "$RP" dump "$TMP/t.db" >"$TMP/dump" 2>&1 || fail "rp dump failed"
+        found=$("$count" "$TMP/dump")
+        [ "$found" -gt 0 ] && break
+        rm -f "$TMP/t.db"
+    done
+    kill "${hogs[@]}" 2>/dev/null
+    trap cleanup EXIT
+    [ "$found" -gt 0 ] || fail "no recording of 30 had $what"
+}
+
+# replay_matches: $TMP/t.db replays to the end with the recorded output,
+# within 2 minutes (a search that never ends fails, exit 124).
+replay_matches() {
+    timeout 120 "$RP" replay "$TMP/t.db" >"$TMP/rep" 2>"$TMP/rep.err"
+    local status=$?
+    [ "$status" -eq 0 ] || { show "$TMP/rep.err"; fail "replay exited $status"; }
+    assert_same_file "$TMP/rep" "$TMP/rec" "replay output"
+}
