@@ -27,6 +27,13 @@ bool SoftBreakpoints::is_user(uint64_t addr) const {
   return it != bps_.end() && it->second.user;
 }
 
+std::vector<uint64_t> SoftBreakpoints::user_addrs() const {
+  std::vector<uint64_t> out;
+  for (const auto& [addr, bp] : bps_)
+    if (bp.user) out.push_back(addr);
+  return out;
+}
+
 bool SoftBreakpoints::inserted_at(uint64_t addr) const {
   auto it = bps_.find(addr);
   return it != bps_.end() && it->second.inserted;
@@ -149,6 +156,16 @@ bool Watchpoints::remove(int type, uint64_t addr, int len) {
     }
   }
   return false;
+}
+
+std::string Watchpoints::key() const {
+  std::string out;
+  char b[64];
+  for (const Watch& w : watches_) {
+    snprintf(b, sizeof b, "%d:%llx:%d;", w.type, static_cast<unsigned long long>(w.addr), w.len);
+    out += b;
+  }
+  return out;
 }
 
 std::vector<Watchpoints::Slot> Watchpoints::slots() const {

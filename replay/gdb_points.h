@@ -18,6 +18,8 @@ namespace rp {
 class SoftBreakpoints {
  public:
   bool is_user(uint64_t addr) const;
+  // gdb's breakpoints, in address order: what a count of hits depends on.
+  std::vector<uint64_t> user_addrs() const;
   bool inserted_at(uint64_t addr) const;
   // gdb's Z0: false (and not set) if the address cannot hold a breakpoint.
   bool add_user(pid_t pid, uint64_t addr);
@@ -65,6 +67,10 @@ class Watchpoints {
   // The stop-reply reason for a debug trap a watchpoint caused.
   std::optional<std::string> hit(const TrapCause& cause) const;
   uint64_t generation() const { return gen_; }
+  // The watchpoints as gdb set them, in order (`hit` reports the first
+  // matching one): equal keys count the same hits. The generation cannot
+  // tell, gdb removes and re-inserts its points around every stop.
+  std::string key() const;
 
  private:
   struct Watch {

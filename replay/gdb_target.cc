@@ -68,6 +68,16 @@ struct Goal {
 struct Restart {
   Goal goal;
 };
+
+// What a stop at hit n of a run knows (issue 15): hits 1..n-1 came before
+// it, counted with these breakpoints and watchpoints. A reverse-continue
+// from exactly there, with the same points, goes to hit n-1 in one run
+// instead of counting them again first.
+struct AfterHits {
+  Position at;
+  std::string points;       // ReplayTarget::points_key() when counted
+  std::vector<bool> watch;  // watch[i]: hit i+1 was a watchpoint's
+};
 struct Quit {};
 
 enum class TrapKind { kNone, kSilent, kBreakpoint, kWatch, kStep };
@@ -121,6 +131,9 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   void seek_trap(pid_t tid, const Trap& trap);
   void seek_check(Position::Kind k, pid_t tid);
   [[noreturn]] void found_from();
+  Goal reverse_continue(const Position& at, const std::optional<AfterHits>& known);
+  std::string points_key() const;
+  static bool same_position(const Position& a, const Position& b);
   [[noreturn]] void lost();
   void go_live(const std::string& reply, const Position& at);
   void report(std::string reply, const Position& at);
@@ -166,6 +179,8 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   Mode mode_ = Mode::kSeek;
   Goal goal_;
   uint64_t count_ = 0;     // hits or steps seen in this run
+  std::vector<bool> hits_;  // this run's hits so far: a watchpoint's?
+  std::optional<AfterHits> after_hits_;  // about here_, if it was a hit
   bool last_watch_ = false;
   Position here_;          // where gdb sees the program
   pid_t root_tgid_ = 0, root_tid_ = 0;
@@ -198,6 +213,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   // Reverse execution replays from the start up to where gdb was: the
   // event it was at, and the progress shown on the way (progress.h).
   uint64_t seek_end_ = 0;
+  uint64_t runs_ = 0;  // replay runs started, the first one included (`monitor runs`)
   std::unique_ptr<Progress> seek_progress_;
   void show_seek_progress(Replayer& r, TraceReader& trace, bool rerun);
   void end_seek_progress();
@@ -209,6 +225,7 @@ void ReplayTarget::start_run(bool rerun) {
   mode_ = Mode::kSeek;
   vfork_ = {};
   count_ = 0;
+  hits_.clear();
   last_watch_ = false;
   prev_ = {};
   step_over_ = {};
@@ -250,6 +267,7 @@ int ReplayTarget::run() {
     auto r = std::make_unique<Replayer>(trace, ro_.quiet);
     r->set_control(this);
     r_ = r.get();
+    runs_++;
     start_run(rerun);
     show_seek_progress(*r, trace, rerun);
     bool quit = false;
@@ -585,10 +603,13 @@ void ReplayTarget::seek_trap(pid_t tid, const Trap& trap) {
   if (hit && counting_hits()) {
     count_++;
     last_watch_ = trap.kind == TrapKind::kWatch;
+    hits_.push_back(last_watch_);
     if (goal_.kind == Goal::kHit && count_ == goal_.n) {
       // Going backwards, a write is met before it happens: one step back.
+      // (Not remembered: that stop is one step before a hit, not at one.)
       if (goal_.step_back)
         throw Restart{Goal{Goal::kCountSteps, p, 0, p.stretch, tid, trap.reason}};
+      after_hits_ = AfterHits{p, points_key(), {hits_.begin(), hits_.end() - 1}};
       go_live(stop_reply(SIGTRAP, tid, trap.reason), p);
       return;
     }
@@ -612,6 +633,34 @@ void ReplayTarget::found_from() {
     next.reason = "replaylog:begin;";
   }
   throw Restart{next};
+}
+
+// The goal of a reverse-continue from `at`: count the hits before it, unless
+// the run that stopped there counted them with the same points. The cached
+// goal is what found_from would make of that count.
+Goal ReplayTarget::reverse_continue(const Position& at, const std::optional<AfterHits>& known) {
+  if (!known || !same_position(known->at, at) || known->points != points_key())
+    return Goal{Goal::kCountHits, at};
+  uint64_t n = known->watch.size();
+  Goal g{n ? Goal::kHit : Goal::kStart, at, n};
+  if (n) g.step_back = known->watch.back() && !kWatchStopsBeforeAccess;
+  else g.reason = "replaylog:begin;";
+  // `from` only tells the progress line where gdb was (seek_end_).
+  return g;
+}
+
+// What the hit count depends on besides the position: gdb's breakpoints and
+// watchpoints, and which process is debugged (in_root decides whose traps
+// are hits).
+std::string ReplayTarget::points_key() const {
+  std::string k = std::to_string(process_) + (on_fork_ ? "f|" : "|");
+  for (uint64_t a : bps_.user_addrs()) k += std::to_string(a) + ",";
+  return k + "|" + watches_.key();
+}
+
+bool ReplayTarget::same_position(const Position& a, const Position& b) {
+  return a.kind == b.kind && a.seq == b.seq && a.tid == b.tid && a.stretch == b.stretch &&
+         (a.kind != Position::kTrap || a.regs.same_user_state(b.regs));
 }
 
 void ReplayTarget::lost() {
@@ -685,6 +734,9 @@ void ReplayTarget::report(std::string reply, const Position& at) {
     step_tid_ = 0;
     here_ = at;
     GdbResume a = server_->serve(reply);
+    // Whatever gdb does next moves away from `at`: only a reverse-continue
+    // from it may use what is known about it, and only once.
+    std::optional<AfterHits> known = std::exchange(after_hits_, std::nullopt);
     switch (a.kind) {
       case GdbResume::kContinue: return;
       case GdbResume::kStep:
@@ -692,7 +744,7 @@ void ReplayTarget::report(std::string reply, const Position& at) {
         r_->set_stepping(step_tid_, true);
         return;
       case GdbResume::kReverseContinue:
-        if (at.kind != Position::kStart) throw Restart{Goal{Goal::kCountHits, at}};
+        if (at.kind != Position::kStart) throw Restart{reverse_continue(at, known)};
         break;
       case GdbResume::kReverseStep:
         // Steps back the thread gdb last saw stop (also when another is selected).
@@ -932,6 +984,7 @@ std::optional<std::string> ReplayTarget::read_registers(pid_t tid) {
 }
 
 bool ReplayTarget::write_registers(pid_t tid, const std::string& bytes) {
+  after_hits_.reset();
   auto t = task(tid);
   return t && t->stopped && in_root(*t) && write_gdb_regs(t->real, bytes);
 }
@@ -948,6 +1001,7 @@ std::string ReplayTarget::read_memory(uint64_t addr, size_t len) {
 }
 
 bool ReplayTarget::write_memory(uint64_t addr, const std::string& bytes) {
+  after_hits_.reset();  // a re-run does not redo gdb's writes: stay on the safe side
   pid_t pid = mem_pid();
   if (!pid || !write_mem(pid, addr, bytes)) return false;
   bps_.written(pid, addr, bytes);
@@ -1004,9 +1058,12 @@ std::string ReplayTarget::monitor(const std::string& command) {
   while (!c.empty() && isspace(static_cast<unsigned char>(c.back()))) c.pop_back();
   if (c == "when")
     return "Current event: " + std::to_string(r_->current_seq()) + "\n";
+  if (c == "runs")
+    return "Replay runs: " + std::to_string(runs_) + "\n";
   if (c == "help" || c.empty())
     return "rp monitor commands:\n"
-           "  when   the event the replay is at (see rp dump; rp replay --goto N stops there)\n";
+           "  when   the event the replay is at (see rp dump; rp replay --goto N stops there)\n"
+           "  runs   how many times the replay ran from the start (reverse execution re-runs it)\n";
   return "rp: unknown monitor command '" + c + "' (monitor help)\n";
 }
 
@@ -1038,6 +1095,7 @@ bool ReplayTarget::detach_process(pid_t pid) {
 }
 
 void ReplayTarget::follow_child(pid_t child) {
+  after_hits_.reset();  // the position and the debugged process change
   for (const auto& t : r_->debug_tasks()) {
     if (t.stopped && in_root(t)) watches_.arm(t.real, false);
     armed_.erase(t.real);
