@@ -77,6 +77,8 @@ struct AfterHits {
   Position at;
   std::string points;       // ReplayTarget::points_key() when counted
   std::vector<bool> watch;  // watch[i]: hit i+1 was a watchpoint's
+  std::vector<uint64_t> bps;  // the breakpoints in `points`
+  bool watched = false;       // and whether it has watchpoints
 };
 struct Quit {};
 
@@ -133,6 +135,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   [[noreturn]] void found_from();
   Goal reverse_continue(const Position& at, const std::optional<AfterHits>& known);
   std::string points_key() const;
+  std::optional<AfterHits> stepped_back(const Position& p);
   static bool same_position(const Position& a, const Position& b);
   [[noreturn]] void lost();
   void go_live(const std::string& reply, const Position& at);
@@ -181,6 +184,7 @@ class ReplayTarget final : public ReplayControl, public GdbBackend {
   uint64_t count_ = 0;     // hits or steps seen in this run
   std::vector<bool> hits_;  // this run's hits so far: a watchpoint's?
   std::optional<AfterHits> after_hits_;  // about here_, if it was a hit
+  std::optional<AfterHits> carry_;       // about where a reverse step started
   bool last_watch_ = false;
   Position here_;          // where gdb sees the program
   pid_t root_tgid_ = 0, root_tid_ = 0;
@@ -592,6 +596,7 @@ void ReplayTarget::seek_trap(pid_t tid, const Trap& trap) {
       if (at(goal_.from, Position::kTrap, tid, &p.regs)) found_from();
       count_++;
     } else if (++count_ == goal_.n) {
+      after_hits_ = stepped_back(p);
       go_live(stop_reply(SIGTRAP, tid, goal_.reason), p);
     }
     return;
@@ -609,7 +614,8 @@ void ReplayTarget::seek_trap(pid_t tid, const Trap& trap) {
       // (Not remembered: that stop is one step before a hit, not at one.)
       if (goal_.step_back)
         throw Restart{Goal{Goal::kCountSteps, p, 0, p.stretch, tid, trap.reason}};
-      after_hits_ = AfterHits{p, points_key(), {hits_.begin(), hits_.end() - 1}};
+      after_hits_ = AfterHits{p, points_key(), {hits_.begin(), hits_.end() - 1},
+                              bps_.user_addrs(), !watches_.key().empty()};
       go_live(stop_reply(SIGTRAP, tid, trap.reason), p);
       return;
     }
@@ -656,6 +662,22 @@ std::string ReplayTarget::points_key() const {
   std::string k = std::to_string(process_) + (on_fork_ ? "f|" : "|");
   for (uint64_t a : bps_.user_addrs()) k += std::to_string(a) + ",";
   return k + "|" + watches_.key();
+}
+
+// gdb steps back over its own breakpoints (the dynamic loader's event
+// breakpoint, a breakpoint whose condition failed) before it reverse-
+// continues. From a remembered hit stop such a step lands one instruction
+// earlier in the same stretch, with no event between: the same hits came
+// before it. Not if that instruction holds a breakpoint (its hit is at the
+// new position, not before it) or a watchpoint may have fired on its access.
+std::optional<AfterHits> ReplayTarget::stepped_back(const Position& p) {
+  std::optional<AfterHits> c = std::exchange(carry_, std::nullopt);
+  if (!c || c->watched || p.seq != c->at.seq || p.tid != c->at.tid ||
+      p.stretch != c->at.stretch || p.kind != Position::kTrap ||
+      std::find(c->bps.begin(), c->bps.end(), p.regs.ip()) != c->bps.end())
+    return std::nullopt;
+  c->at = p;
+  return c;
 }
 
 bool ReplayTarget::same_position(const Position& a, const Position& b) {
@@ -737,6 +759,7 @@ void ReplayTarget::report(std::string reply, const Position& at) {
     // Whatever gdb does next moves away from `at`: only a reverse-continue
     // from it may use what is known about it, and only once.
     std::optional<AfterHits> known = std::exchange(after_hits_, std::nullopt);
+    carry_.reset();
     switch (a.kind) {
       case GdbResume::kContinue: return;
       case GdbResume::kStep:
@@ -748,8 +771,10 @@ void ReplayTarget::report(std::string reply, const Position& at) {
         break;
       case GdbResume::kReverseStep:
         // Steps back the thread gdb last saw stop (also when another is selected).
-        if (at.kind != Position::kStart && at.stretch)
+        if (at.kind != Position::kStart && at.stretch) {
+          if (known && same_position(known->at, at)) carry_ = known;
           throw Restart{Goal{Goal::kCountSteps, at, 0, at.stretch, at.tid}};
+        }
         break;
       case GdbResume::kDetach: detach(); return;
       case GdbResume::kGone:

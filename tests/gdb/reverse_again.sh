@@ -74,4 +74,36 @@ assert_in_order "$TMP/loop.gdb.out" \
     'No more reverse-execution history' \
     '^Replay runs: 15$'
 assert_absent "$TMP/loop.gdb.out" 'lost the current position|diverge' "reverse execution lost its way"
+
+note "a condition that fails: gdb steps back over the breakpoint, then reverse-continues"
+# Going back from the end, hits i = 4, 3, 2 fail `i == 1`; after each gdb
+# takes a reverse step off the breakpoint (2 runs, the step back keeps the
+# hits known) and reverse-continues (1 run): 1 + 2 + 3 * 3 = 12, then 4 more
+# to the start (hit i = 0 fails too).
+cat >"$TMP/c.gdb" <<'GDB'
+set confirm off
+set style enabled off
+break getppid_loop.c:13 if i == 1
+continue
+print i
+disable 1
+continue
+enable 1
+reverse-continue
+print i
+monitor runs
+reverse-continue
+monitor runs
+kill
+quit
+GDB
+gdb_session loop "$TMP/c.gdb"
+assert_in_order "$TMP/loop.gdb.out" \
+    '^\$1 = 1$' \
+    'rp: end of the recording' \
+    '^Breakpoint 1, main' '^\$2 = 1$' \
+    '^Replay runs: 12$' \
+    'No more reverse-execution history' \
+    '^Replay runs: 16$'
+assert_absent "$TMP/loop.gdb.out" 'lost the current position|diverge' "reverse execution lost its way"
 echo PASS
