@@ -228,7 +228,8 @@ std::string missing_copy_message(const Event& e) {
                               : "the recorder could not read them back from the source file";
   return "the program's output through " + name + " (" + std::to_string(e.ret) +
          " bytes to fd " + std::to_string(static_cast<int>(e.args[kernel_copy_output_arg(e.nr)])) +
-         ") came from a file inside the kernel: the trace does not hold it (" + why +
+         ") was copied inside the kernel, never through its memory: the trace does not hold it (" +
+         why +
          "), replay cannot print it; `rp replay -q` replays without printing";
 }
 

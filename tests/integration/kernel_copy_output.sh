@@ -60,6 +60,10 @@ for backend in "${backends[@]}"; do
             splice_pipe_dup) if [ "$backend" = ptrace ]; then replays "$name"; else diverges "$name" splice; fi ;;
             *) replays "$name" ;;
         esac
+        if [ "$mode" = tee ]; then  # dump shows the bytes read back under the call
+            "$RP" dump "$TMP/$name.db" >"$TMP/$name.dump" 2>&1 || fail "$name: rp dump failed"
+            assert_contains "$TMP/$name.dump" "=> output [18 bytes] 62 79 74 65 73" "$name: dump"
+        fi
     done
 done
 echo "PASS kernel_copy_output"
