@@ -82,16 +82,26 @@ bool is_pipe(pid_t tid, uint64_t fd) {
   return stat(fd_path(tid, "fd", fd).c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
+// Whether fd `name` of /proc/PID/fd (`dir`) is the pipe: an anonymous pipe
+// by its link text alone ("pipe:[INO]", no stat: cheaper on a scan of every
+// process), a named FIFO by stat.
+bool is_that_pipe(int dir, const char* name, ino_t ino, const std::string& anon_link) {
+  if (!anon_link.empty()) {
+    char link[64];
+    ssize_t n = readlinkat(dir, name, link, sizeof link);
+    return n == static_cast<ssize_t>(anon_link.size()) && anon_link.compare(0, n, link, n) == 0;
+  }
+  struct stat st;
+  return fstatat(dir, name, &st, 0) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == ino;
+}
+
 // Whether process `pid` holds pipe `ino` open for reading.
-bool process_reads_pipe(pid_t pid, ino_t ino) {
+bool process_reads_pipe(pid_t pid, ino_t ino, const std::string& anon_link) {
   std::string dir = "/proc/" + std::to_string(pid) + "/fd";
   std::unique_ptr<DIR, int (*)(DIR*)> fds(opendir(dir.c_str()), closedir);
   if (!fds) return false;  // gone, or a kernel thread
   while (dirent* d = readdir(fds.get())) {
-    if (d->d_name[0] == '.') continue;
-    struct stat st;
-    if (stat((dir + "/" + d->d_name).c_str(), &st) != 0 || !S_ISFIFO(st.st_mode) ||
-        st.st_ino != ino)
+    if (d->d_name[0] == '.' || !is_that_pipe(dirfd(fds.get()), d->d_name, ino, anon_link))
       continue;
     std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + d->d_name);
     std::string key, value;
@@ -103,10 +113,10 @@ bool process_reads_pipe(pid_t pid, ino_t ino) {
 }
 
 // Whether a thread other than `tid` (stopped) may have read from the pipe
-// `ino` since the call: another thread of its process (they share its fds),
+// `ino` (its fd `fd`) since the call: another thread of its process (they share its fds),
 // or another process holding the pipe open for reading. rp's own peek is not
 // one (`self`). Scans /proc: tee into the output is rare.
-bool pipe_may_have_other_reader(pid_t tid, ino_t ino, pid_t self) {
+bool pipe_may_have_other_reader(pid_t tid, uint64_t fd, ino_t ino, pid_t self) {
   std::ifstream status("/proc/" + std::to_string(tid) + "/status");
   std::string line;
   pid_t tgid = 0;
@@ -115,12 +125,18 @@ bool pipe_may_have_other_reader(pid_t tid, ino_t ino, pid_t self) {
     if (line.starts_with("Threads:") && std::atoi(line.c_str() + 8) != 1) return true;
   }
   if (tgid == 0) return true;
+  // An anonymous pipe's fds all link to this text; a named FIFO's to a path.
+  std::string anon_link = "pipe:[" + std::to_string(ino) + "]";
+  char link[64];
+  ssize_t n = readlink(fd_path(tid, "fd", fd).c_str(), link, sizeof link);
+  if (n != static_cast<ssize_t>(anon_link.size()) || anon_link.compare(0, n, link, n) != 0)
+    anon_link.clear();
   std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
   if (!proc) return true;
   while (dirent* p = readdir(proc.get())) {
     pid_t pid = std::atoi(p->d_name);
     if (pid <= 0 || pid == tgid || pid == self) continue;
-    if (process_reads_pipe(pid, ino)) return true;
+    if (process_reads_pipe(pid, ino, anon_link)) return true;
   }
   return false;
 }
@@ -179,7 +195,7 @@ std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event
     // Still at the head of the source pipe, unless someone read them since:
     // then they are unknown, never guessed.
     if (stat(fd_path(tid, "fd", src).c_str(), &st) != 0 ||
-        pipe_may_have_other_reader(tid, st.st_ino, getpid()))
+        pipe_may_have_other_reader(tid, src, st.st_ino, getpid()))
       return std::nullopt;
     return peek_pipe(tid, src, n);
   }
@@ -190,7 +206,7 @@ std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event
     if (peek) {
       bool same_call = peek->fd_in == src && peek->fd_out == e.args[dst] && peek->len == e.args[4];
       if (!same_call || peek->bytes.size() < n || stat(fd_path(tid, "fd", src).c_str(), &st) != 0 ||
-          pipe_may_have_other_reader(tid, st.st_ino, getpid()))
+          pipe_may_have_other_reader(tid, src, st.st_ino, getpid()))
         return std::nullopt;
       return peek->bytes.substr(0, n);
     }
