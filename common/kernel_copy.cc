@@ -1,10 +1,15 @@
 #include "kernel_copy.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <memory>
 
 #include "tracee.h"
 #include "unique_fd.h"
@@ -55,29 +60,163 @@ rp_output_files kernel_output_files(const OutputFiles& out) {
   return k;
 }
 
+namespace {
+
+// The bytes [end - n, end) of regular file `fd` of thread `tid`. Only a
+// regular file is opened (opening a device may do something), and checked
+// again once open: another thread may have replaced the fd.
+std::optional<std::string> read_file_before(pid_t tid, uint64_t fd, uint64_t end, uint64_t n) {
+  std::string path = fd_path(tid, "fd", fd);
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || end < n) return std::nullopt;
+  unique_fd f(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!f || fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  std::string bytes(n, '\0');
+  if (pread(f.get(), bytes.data(), n, static_cast<off_t>(end - n)) != static_cast<ssize_t>(n))
+    return std::nullopt;
+  return bytes;
+}
+
+bool is_pipe(pid_t tid, uint64_t fd) {
+  struct stat st;
+  return stat(fd_path(tid, "fd", fd).c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+// Whether fd `name` of /proc/PID/fd (`dir`) is the pipe: an anonymous pipe
+// by its link text alone ("pipe:[INO]", no stat: cheaper on a scan of every
+// process), a named FIFO by stat.
+bool is_that_pipe(int dir, const char* name, ino_t ino, const std::string& anon_link) {
+  if (!anon_link.empty()) {
+    char link[64];
+    ssize_t n = readlinkat(dir, name, link, sizeof link);
+    return n == static_cast<ssize_t>(anon_link.size()) && anon_link.compare(0, n, link, n) == 0;
+  }
+  struct stat st;
+  return fstatat(dir, name, &st, 0) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == ino;
+}
+
+// Whether process `pid` holds pipe `ino` open for reading.
+bool process_reads_pipe(pid_t pid, ino_t ino, const std::string& anon_link) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  std::unique_ptr<DIR, int (*)(DIR*)> fds(opendir(dir.c_str()), closedir);
+  if (!fds) return false;  // gone, or a kernel thread
+  while (dirent* d = readdir(fds.get())) {
+    if (d->d_name[0] == '.' || !is_that_pipe(dirfd(fds.get()), d->d_name, ino, anon_link))
+      continue;
+    std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + d->d_name);
+    std::string key, value;
+    while (info >> key >> value)
+      if (key == "flags:") return (std::strtoul(value.c_str(), nullptr, 8) & O_ACCMODE) != O_WRONLY;
+    return true;  // flags unknown: may read
+  }
+  return false;
+}
+
+// Whether a thread other than `tid` (stopped) may have read from the pipe
+// `ino` (its fd `fd`) since the call: another thread of its process (they share its fds),
+// or another process holding the pipe open for reading. rp's own peek is not
+// one (`self`). Scans /proc: tee into the output is rare.
+bool pipe_may_have_other_reader(pid_t tid, uint64_t fd, ino_t ino, pid_t self) {
+  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  pid_t tgid = 0;
+  while (std::getline(status, line)) {
+    if (line.starts_with("Tgid:")) tgid = std::atoi(line.c_str() + 5);
+    if (line.starts_with("Threads:") && std::atoi(line.c_str() + 8) != 1) return true;
+  }
+  if (tgid == 0) return true;
+  // An anonymous pipe's fds all link to this text; a named FIFO's to a path.
+  std::string anon_link = "pipe:[" + std::to_string(ino) + "]";
+  char link[64];
+  ssize_t n = readlink(fd_path(tid, "fd", fd).c_str(), link, sizeof link);
+  if (n != static_cast<ssize_t>(anon_link.size()) || anon_link.compare(0, n, link, n) != 0)
+    anon_link.clear();
+  std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
+  if (!proc) return true;
+  while (dirent* p = readdir(proc.get())) {
+    pid_t pid = std::atoi(p->d_name);
+    if (pid <= 0 || pid == tgid || pid == self) continue;
+    if (process_reads_pipe(pid, ino, anon_link)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> peek_pipe(pid_t tid, uint64_t fd, uint64_t n) {
+  std::string path = fd_path(tid, "fd", fd);
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) return std::nullopt;
+  // A reader of its own on the same pipe (opening a pipe's /proc link opens
+  // the pipe, as a FIFO); tee copies without consuming.
+  unique_fd in(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!in || fstat(in.get(), &st) != 0 || !S_ISFIFO(st.st_mode)) return std::nullopt;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) return std::nullopt;
+  unique_fd r(p[0]), w(p[1]);
+  if (n > 65536 && fcntl(w.get(), F_SETPIPE_SZ, static_cast<int>(n)) < static_cast<int>(n))
+    return std::nullopt;  // more than a pipe of ours holds
+  ssize_t got = tee(in.get(), w.get(), n, SPLICE_F_NONBLOCK);
+  if (got != static_cast<ssize_t>(n)) return std::nullopt;
+  std::string bytes(n, '\0');
+  if (read(r.get(), bytes.data(), n) != static_cast<ssize_t>(n)) return std::nullopt;
+  return bytes;
+}
+
+std::optional<EntryPeek> peek_splice_source(pid_t tid, int64_t nr, const uint64_t* args,
+                                            const OutputFiles& out) {
+  if (nr != SYS_splice || !is_pipe(tid, args[0])) return std::nullopt;
+  struct stat st;
+  if (stat(fd_path(tid, "fd", args[2]).c_str(), &st) != 0 || !out.is_output(st) ||
+      S_ISREG(st.st_mode))
+    return std::nullopt;  // not the output, or a file read back at the exit
+  unique_fd in(open(fd_path(tid, "fd", args[0]).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  int waiting = 0;
+  if (!in || ioctl(in.get(), FIONREAD, &waiting) != 0 || waiting <= 0) return std::nullopt;
+  uint64_t n = std::min<uint64_t>({static_cast<uint64_t>(waiting), args[4],
+                                   static_cast<uint64_t>(kMaxCopiedBytes)});
+  auto bytes = peek_pipe(tid, args[0], n);
+  if (!bytes) return std::nullopt;
+  return EntryPeek{args[0], args[2], args[4], std::move(*bytes)};
+}
+
 std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event& e,
-                                             const OutputFiles& out) {
-  // The kernel backends' rule (rp_abi.h): a successful copy, not tee's.
+                                             const OutputFiles& out, const EntryPeek* peek) {
+  // The kernel backends' rule (rp_abi.h): a successful copy.
   int dst = rp_copy_to_check(e.nr, e.ret);
   if (dst < 0 || e.ret > kMaxCopiedBytes) return std::nullopt;
   struct stat st;
   if (stat(fd_path(tid, "fd", e.args[dst]).c_str(), &st) != 0 || !out.is_output(st))
     return std::nullopt;
+  uint64_t n = static_cast<uint64_t>(e.ret);
   bool sendfile = e.nr == SYS_sendfile;  // (out, in, &off); the others (in, &off_in, out, ...)
   uint64_t src = e.args[sendfile ? 1 : 0], off_ptr = e.args[sendfile ? 2 : 1];
-  // Only a regular file is opened (opening a device may do something), and
-  // checked again once open: another thread may have replaced the fd.
-  std::string src_path = fd_path(tid, "fd", src);
-  if (stat(src_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  unique_fd f(open(src_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (!f || fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  if (e.nr == SYS_tee) {
+    // Still at the head of the source pipe, unless someone read them since:
+    // then they are unknown, never guessed.
+    if (stat(fd_path(tid, "fd", src).c_str(), &st) != 0 ||
+        pipe_may_have_other_reader(tid, src, st.st_ino, getpid()))
+      return std::nullopt;
+    return peek_pipe(tid, src, n);
+  }
+  if (e.nr == SYS_splice && is_pipe(tid, src)) {
+    // Out of a pipe, they are gone: peeked at the entry, unless the output
+    // is a regular file; there they are just before the offset the call left
+    // (splice refuses O_APPEND files).
+    if (peek) {
+      bool same_call = peek->fd_in == src && peek->fd_out == e.args[dst] && peek->len == e.args[4];
+      if (!same_call || peek->bytes.size() < n || stat(fd_path(tid, "fd", src).c_str(), &st) != 0 ||
+          pipe_may_have_other_reader(tid, src, st.st_ino, getpid()))
+        return std::nullopt;
+      return peek->bytes.substr(0, n);
+    }
+    auto end = offset_after(tid, mem, e.args[dst], e.args[3]);
+    if (!end) return std::nullopt;
+    return read_file_before(tid, e.args[dst], *end, n);
+  }
   auto end = offset_after(tid, mem, src, off_ptr);
-  uint64_t n = static_cast<uint64_t>(e.ret);
-  if (!end || *end < n) return std::nullopt;
-  std::string bytes(n, '\0');
-  if (pread(f.get(), bytes.data(), n, static_cast<off_t>(*end - n)) != static_cast<ssize_t>(n))
-    return std::nullopt;
-  return bytes;
+  if (!end) return std::nullopt;
+  return read_file_before(tid, src, *end, n);
 }
 
 }  // namespace rp

@@ -3,7 +3,8 @@
 // so when the destination is the program's stdout or stderr (which replay
 // echoes, replay/output_fds.h) the recorder keeps them in the event's extra,
 // as far as it can read them back (a regular file's bytes at the offset the
-// call read from; what came out of a pipe is gone).
+// call read from or wrote to, the head of the pipe tee read without consuming
+// it; what splice took out of a pipe into a pipe or terminal is gone).
 #pragma once
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -56,9 +57,42 @@ rp_output_files kernel_output_files(const OutputFiles& out);
 
 // Called at the exit of a successful kernel-copy call of thread `tid`, still
 // stopped there, whose event `e` has its arguments and result: when its
-// destination is one of `out` and its source a regular file, the bytes it
-// copied, read back from the file. None otherwise (or when they cannot be read).
+// destination is one of `out`, the bytes it copied, read back
+//  - from its source, a regular file, before the offset the call left;
+//  - for splice from a pipe into a regular file (the output), from that file
+//    before the offset the call left;
+//  - for tee, from the head of its source pipe, which tee did not consume
+//    (peek_pipe). Only when nobody else can have read the pipe in between:
+//    the thread's process has no other thread and no other process holds the
+//    pipe open for reading (a scan of /proc). Otherwise the bytes are unknown.
+//  - for splice out of a pipe into a pipe or terminal, where the bytes are
+//    gone at the exit, from `peek` (peek_splice_source at the call's entry):
+//    its first `ret` bytes, under the same condition as tee's.
+// None otherwise, or when they cannot be read: replay then reports a
+// divergence if it has to print them, never other bytes.
+// What splice out of a pipe into an output that is no regular file (a pipe,
+// a terminal) will take: the bytes waiting at the head of its source pipe,
+// peeked at the call's entry (peek_splice_source). The call's own arguments
+// come with them, so that they are never taken for another call's.
+struct EntryPeek {
+  uint64_t fd_in = 0, fd_out = 0, len = 0;
+  std::string bytes;
+};
+
 std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event& e,
-                                             const OutputFiles& out);
+                                             const OutputFiles& out,
+                                             const EntryPeek* peek = nullptr);
+
+// At the entry of call (nr, args) of thread `tid`, stopped there: for splice
+// out of a pipe into one of `out` that is no regular file, the bytes waiting
+// in the pipe, up to the call's length. None for any other call. Splice takes
+// them from the head of the pipe; read_copied_bytes keeps the first `ret` at
+// the exit when nobody else can have read the pipe in between (as for tee).
+std::optional<EntryPeek> peek_splice_source(pid_t tid, int64_t nr, const uint64_t* args,
+                                            const OutputFiles& out);
+
+// The first `n` bytes waiting in pipe `fd` of thread `tid`, without consuming
+// them (a tee of rp's own into a private pipe); none if fewer are there.
+std::optional<std::string> peek_pipe(pid_t tid, uint64_t fd, uint64_t n);
 
 }  // namespace rp

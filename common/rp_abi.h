@@ -165,11 +165,13 @@ struct rp_output_files {
 };
 
 /* The output fd argument of a call whose copied bytes user space must read
- * back (a successful sendfile, splice or copy_file_range: tee copies from a
- * pipe, nothing can read its bytes back), -1 otherwise. */
+ * back (a successful sendfile, splice, tee or copy_file_range: tee's bytes are
+ * still at the head of its source pipe, common/kernel_copy.h), -1 otherwise.
+ * The kernel backends stop the thread after such a call into the program's
+ * output, and that argument is the one they check. */
 static inline int rp_copy_to_check(__s64 nr, __s64 ret)
 {
-	return nr == RP_NR_TEE || ret <= 0 ? -1 : rp_kernel_copy_out_arg(nr);
+	return ret <= 0 ? -1 : rp_kernel_copy_out_arg(nr);
 }
 
 /* Whether the file (ino, dev) that call wrote to is the program's stdout or

@@ -138,6 +138,10 @@ std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
                                 SCMP_SYS(rt_sigaction), 2, SCMP_A0(SCMP_CMP_EQ, SIGCHLD),
                                 SCMP_A1(SCMP_CMP_NE, 0)))
     throw Error(std::string("seccomp rule for rt_sigaction: ") + strerror(-rc));
+  for (int fd : {1, 2})
+    if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSpliceTrap), SCMP_SYS(splice), 1,
+                                  SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffff, static_cast<scmp_datum_t>(fd))))
+      throw Error(std::string("seccomp rule for splice: ") + strerror(-rc));
   add_exec_map_rules(ctx);
   return export_program(ctx);
 }

@@ -25,6 +25,12 @@ namespace rp {
 // exit (common/counter_patch.h).
 std::vector<sock_filter> enosys_filter(bool emulate_ptrace);
 constexpr uint16_t kPtraceTrap = 0x7271, kSigchldActionTrap = 0x7272, kExecMapTrap = 0x7273;
+// emulate_ptrace also stops splice into fd 1 or 2 (kSpliceTrap): a kernel
+// backend's tracer peeks at its source pipe there, since out of a pipe into a
+// pipe or terminal the bytes are gone at the exit (common/kernel_copy.h).
+// Only those fds, to keep the stops off a program's other splices; an output
+// dup'ed elsewhere is not peeked (replay reports that call's bytes missing).
+constexpr uint16_t kSpliceTrap = 0x7274;
 std::vector<sock_filter> replay_filter();  // only what replay executes; else kill
 
 // In the child: installs a filter (setting no_new_privs if that is needed).

@@ -18,6 +18,7 @@
 #include "inspect/replay_observe.h"
 #include "inspect/stack_dump.h"
 #include "inspect/written_bytes.h"
+#include "kernel_copy.h"
 #include "render.h"
 #include "syscall_table.h"
 #include "trace.h"
@@ -279,6 +280,12 @@ class Dumper {
       snprintf(head, sizeof head, "%16s <- %#llx [%zu bytes] ", "",
                static_cast<unsigned long long>(m.addr), m.bytes.size());
       std::cout << head << render_bytes(m.bytes, o_.data ? m.bytes.size() : 16) << "\n";
+    }
+    if (auto copied = copied_bytes(e)) {  // what the recorder read back (kernel_copy.h)
+      char head[64];
+      snprintf(head, sizeof head, "%16s => output [%zu bytes] ", "", copied->size());
+      std::cout << head << render_bytes(std::string(*copied), o_.data ? copied->size() : 16)
+                << "\n";
     }
     const auto fd = static_cast<int64_t>(static_cast<int32_t>(e.args[0]));
     if (e.ret > 0 && is_read_like(e.nr) && f_.read_fds.count(fd))

@@ -363,7 +363,7 @@ void RecordDecoder::finish() {
 // ---------------------------------------------------------------- stalls
 
 RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss,
-                                     const OutputFiles& out) {
+                                     const OutputFiles& out, const EntryPeek* peek) {
   RecordDecoder::Out o;
   Event& e = o.event;
   e = event_of(r);
@@ -396,7 +396,7 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionL
   if (r.nr == SYS_shmat && !syscall_failed(r.ret))  // replay attaches these bytes, not the segment
     if (auto seg = attached_segment(tid, static_cast<uint64_t>(r.ret)))
       e.mem.push_back(std::move(*seg));
-  if (auto copied = read_copied_bytes(tid, mem, e, out))  // replay echoes them
+  if (auto copied = read_copied_bytes(tid, mem, e, out, peek))  // replay echoes them
     e.extra = std::string(kCopiedPrefix) + *copied;
   if (is_file_mmap(s, e.args, e.ret)) {
     // Replay has no file: keep what the mapping shows now (zero fill past EOF
@@ -450,12 +450,21 @@ bool KernelCapture::on_stop_signal(pid_t tid) {
   if (repin && on_repin_) on_repin_();
   auto r = p_.take_stalled(tid);
   if (!r) return repin;
-  RecordDecoder::Out o = event_from_tracee(*r, tid, tracee_loss_, outputs_);
+  auto peek = copy_peeks_.extract(tid);  // taken: never another call's
+  RecordDecoder::Out o =
+      event_from_tracee(*r, tid, tracee_loss_, outputs_, peek ? &peek.mapped() : nullptr);
   write(o);  // the tracer holds the writer lock while it handles a stop
   assisted_++;
   std::lock_guard lk(done_mu_);
   done_elsewhere_.push_back(*r);
   return true;
+}
+
+void KernelCapture::note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) {
+  if (peek)
+    copy_peeks_[tid] = std::move(*peek);
+  else
+    copy_peeks_.erase(tid);
 }
 
 void KernelCapture::wait_written() {

@@ -202,7 +202,7 @@ class RecordDecoder {
 // tid: the same regions as the ptrace backend (common/buffers.cc), plus the
 // AT_RANDOM bytes after execve and the contents of a file mapping.
 RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionLoss& loss,
-                                     const OutputFiles& out);
+                                     const OutputFiles& out, const EntryPeek* peek = nullptr);
 
 // Writes meta lost_records: the count, or "unknown" when it cannot be known.
 void set_lost_meta(TraceWriter& w, std::optional<uint64_t> lost);
@@ -232,6 +232,10 @@ class EventsOnlyHooks {
   // the call goes on. Its next syscall event takes `seq` (this stop's
   // number) as its entry's. forget: it died there.
   virtual void note_entry_seq(pid_t tid, uint64_t seq) = 0;
+  // At tid's seccomp stop in splice (kSpliceTrap): what its source pipe held
+  // (kernel_copy.h peek_splice_source), for the stall at its exit; none
+  // forgets an earlier call's.
+  virtual void note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) = 0;
   virtual void forget_entry_seq(pid_t tid) = 0;
   // Held by the tracer thread while it handles a stop: the TraceWriter is
   // shared with the writer thread.
@@ -311,6 +315,7 @@ class KernelCapture : public EventsOnlyHooks {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
   }
   void note_entry_seq(pid_t tid, uint64_t seq) override { entry_seqs_[tid].push_back(seq); }
+  void note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) override;
   void forget_entry_seq(pid_t tid) override;
 
  private:
@@ -376,6 +381,7 @@ class KernelCapture : public EventsOnlyHooks {
   std::optional<uint64_t> lost_ = 0;
   RegionLoss tracee_loss_;  // tracer thread
   OutputFiles outputs_;     // tracer thread
+  std::unordered_map<pid_t, EntryPeek> copy_peeks_;  // tracer thread (note_copy_peek)
   KernelProducer::Counters counters_;
 };
 

@@ -458,6 +458,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   t.in_hash.reset();
   t.forced_ret.reset();
   t.forced_mem.clear();
+  t.copy_peek = peek_splice_source(t.tid, t.nr, t.args, outputs_);  // gone at the exit
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
     read_entry(t, *s);
@@ -527,7 +528,8 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
     if (t.nr == SYS_shmat && !syscall_failed(ret))  // replay attaches these bytes, not the segment
       if (auto seg = attached_segment(t.tid, static_cast<uint64_t>(ret)))
         e.mem.push_back(std::move(*seg));
-    if (auto copied = read_copied_bytes(t.tid, t.mem, e, outputs_))  // replay echoes them
+    const EntryPeek* peek = t.copy_peek ? &*t.copy_peek : nullptr;
+    if (auto copied = read_copied_bytes(t.tid, t.mem, e, outputs_, peek))  // replay echoes them
       e.extra = std::string(kCopiedPrefix) + *copied;
     if (t.nr == SYS_ioctl && !syscall_failed(ret)) {
       bool known;
@@ -923,6 +925,16 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
     return false;
   }
   __ptrace_syscall_info info{};
+  if (data == kSpliceTrap) {  // the ptrace backend peeks at its entry stop
+    if (kernel_ && ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof info, &info) > 0 &&
+        info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+      uint64_t args[6];
+      for (int i = 0; i < 6; i++) args[i] = info.seccomp.args[i];
+      kernel_->note_copy_peek(
+          t.tid, peek_splice_source(t.tid, static_cast<int64_t>(info.seccomp.nr), args, outputs_));
+    }
+    return false;
+  }
   if (kernel_ && data == kExecMapTrap &&
       ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof info, &info) > 0 &&
       info.op == PTRACE_SYSCALL_INFO_SECCOMP) {

@@ -98,6 +98,9 @@ class PtraceRecorder {
     EntryLens lens;
     std::vector<MemRecord> inputs;
     std::optional<uint64_t> in_hash;
+    // splice out of a pipe into the output: the pipe's head at the entry
+    // (kernel_copy.h peek_splice_source), for the exit's read-back.
+    std::optional<EntryPeek> copy_peek;
     bool have_exit_regs = false;
     Regs exit_regs;
   };

@@ -213,6 +213,28 @@ void Replayer::write_recorded_mem(Task& t, const Event& e) {
   }
 }
 
+namespace {
+
+// Why a kernel copy into the output has no bytes in the trace, and what to do.
+std::string missing_copy_message(const Event& e) {
+  std::string name = syscall_spec(e.nr)->name;
+  std::string why =
+      e.ret > kMaxCopiedBytes ? "more than the recorder keeps"
+      : e.nr == SYS_tee       ? "the recorder could not peek at the source pipe (another thread "
+                                "or process could read it first, or it was drained)"
+      : e.nr == SYS_splice    ? "out of a pipe into a pipe or terminal, they were gone when the "
+                                "recorder looked (only a regular file or an output file can be "
+                                "read back)"
+                              : "the recorder could not read them back from the source file";
+  return "the program's output through " + name + " (" + std::to_string(e.ret) +
+         " bytes to fd " + std::to_string(static_cast<int>(e.args[kernel_copy_output_arg(e.nr)])) +
+         ") was copied inside the kernel, never through its memory: the trace does not hold it (" +
+         why +
+         "), replay cannot print it; `rp replay -q` replays without printing";
+}
+
+}  // namespace
+
 void Replayer::echo_output(Task& t, const Event& e) {
   if (quiet_ || syscall_failed(e.ret)) return;
   int copy_out = kernel_copy_output_arg(e.nr);
@@ -226,9 +248,7 @@ void Replayer::echo_output(Task& t, const Event& e) {
   } else if (auto copied = copied_bytes(e)) {  // the recorder read them back (kernel_copy.h)
     data = *copied;
   } else {
-    diverge(e, "the program's output through " + std::string(syscall_spec(e.nr)->name) +
-                   " came from a file inside the kernel: the trace does not hold it, replay "
-                   "cannot print it");
+    diverge(e, missing_copy_message(e));
   }
   data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
   FILE* out = fd == 1 ? stdout : stderr;

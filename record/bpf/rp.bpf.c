@@ -690,7 +690,8 @@ static __always_inline bool copies_to_output(struct task_struct *task, __s64 nr,
 
 	if (arg < 0 || (!rp_outputs.ino[0] && !rp_outputs.ino[1]))
 		return false;
-	__u64 fd = arg == 0 ? args[0] : args[2];
+	/* The argument the rule names: tee's output is its second. */
+	__u64 fd = arg == 0 ? args[0] : arg == 1 ? args[1] : args[2];
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
 		return false;
