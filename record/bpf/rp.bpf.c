@@ -210,11 +210,21 @@ static __always_inline __u64 next_seq(void)
 	return __sync_fetch_and_add(&rp_seq, 1) + 1;
 }
 
+/* Tgid t's word of the traced set. clang merges range checks of two tgids
+ * into one of (a | b), which the verifier cannot follow, and then drops the
+ * index's mask as redundant: barrier_var hides t's range from clang, so the
+ * mask stays and bounds the index for the verifier. */
+static __always_inline __u64 *tgid_word(__u32 t)
+{
+	barrier_var(t);
+	return &rp_tgid_bits[RP_TGID_WORD(t)];
+}
+
 static __always_inline bool tgid_traced(__u32 tgid)
 {
 	if (tgid >= RP_TGID_LIMIT) /* above any pid_max: never handed out */
 		return false;
-	return rp_tgid_bits[RP_TGID_WORD(tgid)] & RP_TGID_MASK(tgid);
+	return *tgid_word(tgid) & RP_TGID_MASK(tgid);
 }
 
 static __always_inline bool traced(void)
@@ -904,14 +914,14 @@ int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 	if (cfg_by_comm || ptgid == ctgid || ctgid >= RP_TGID_LIMIT)
 		return 0;
 	if (tgid_traced(ptgid))
-		__sync_fetch_and_or(&rp_tgid_bits[RP_TGID_WORD(ctgid)], RP_TGID_MASK(ctgid));
+		__sync_fetch_and_or(tgid_word(ctgid), RP_TGID_MASK(ctgid));
 	/* A new process of an untraced parent is untraced, whatever its pid's
 	 * bit says: every process starts here, so a bit its pid's last owner
 	 * left set (its exit missed, rp's trace_tgid racing a SIGKILL) is gone
 	 * before the process runs. sched_process_exit's clear is the rule; this
 	 * makes a miss of it harmless. */
 	else if (tgid_traced(ctgid))
-		__sync_fetch_and_and(&rp_tgid_bits[RP_TGID_WORD(ctgid)], ~RP_TGID_MASK(ctgid));
+		__sync_fetch_and_and(tgid_word(ctgid), ~RP_TGID_MASK(ctgid));
 	return 0;
 }
 
@@ -1004,6 +1014,6 @@ int BPF_PROG(rp_exit, struct task_struct *task)
 	 * reaped, so its pid is still taken: cleared before it can be reused. An
 	 * untraced process's bit is clear already: only a test, no write. */
 	if (group_dead && tgid_traced(tgid))
-		__sync_fetch_and_and(&rp_tgid_bits[RP_TGID_WORD(tgid)], ~RP_TGID_MASK(tgid));
+		__sync_fetch_and_and(tgid_word(tgid), ~RP_TGID_MASK(tgid));
 	return 0;
 }

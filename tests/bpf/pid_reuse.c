@@ -28,7 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -164,35 +165,39 @@ static int reuse(pid_t pid)
 
 #define TGID_BYTES (1u << 19) /* RP_TGID_LIMIT bits (record/bpf/rp_bpf.h) */
 
-static long bpf(int cmd, union bpf_attr *a)
+/* Where rp_tgid_bits lies in the .bss map ID (its offset, by the map's BTF),
+ * -1 if ID is another map; *fd is then the map's fd, *size its value's size. */
+static long tgid_offset(unsigned id, int *fd, unsigned *size)
 {
-	return syscall(SYS_bpf, cmd, a, sizeof(*a));
-}
-
-/* An fd of the map if map ID is a traced set: one 512 KiB value in a
- * section named .bss.tgids (libbpf names it "<object prefix>.bss.tgids"). */
-static int tgid_map(unsigned id)
-{
-	union bpf_attr a;
 	struct bpf_map_info info;
-	int fd;
+	__u32 len = sizeof(info);
+	long off = -1;
 
-	memset(&a, 0, sizeof(a));
-	a.map_id = id;
-	fd = (int)bpf(BPF_MAP_GET_FD_BY_ID, &a);
-	if (fd < 0)
+	*fd = bpf_map_get_fd_by_id(id);
+	if (*fd < 0)
 		return -1;
 	memset(&info, 0, sizeof(info));
-	memset(&a, 0, sizeof(a));
-	a.info.bpf_fd = fd;
-	a.info.info_len = sizeof(info);
-	a.info.info = (uintptr_t)&info;
 	size_t n;
-	if (bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0 && info.value_size == TGID_BYTES &&
-	    (n = strnlen(info.name, sizeof(info.name))) >= 10 && !strcmp(info.name + n - 10, ".bss.tgids"))
-		return fd;
-	close(fd);
-	return -1;
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || !info.btf_id ||
+	    (n = strnlen(info.name, sizeof(info.name))) < 4 || strcmp(info.name + n - 4, ".bss"))
+		goto out;
+	struct btf *btf = btf__load_from_kernel_by_id(info.btf_id);
+	const struct btf_type *t = btf ? btf__type_by_id(btf, info.btf_value_type_id) : NULL;
+	if (t && btf_is_datasec(t)) {
+		const struct btf_var_secinfo *v = btf_var_secinfos(t);
+		for (int i = 0; i < btf_vlen(t); i++, v++) {
+			const struct btf_type *var = btf__type_by_id(btf, v->type);
+			if (var && !strcmp(btf__name_by_offset(btf, var->name_off), "rp_tgid_bits") &&
+			    v->size == TGID_BYTES)
+				off = v->offset;
+		}
+	}
+	btf__free(btf);
+	*size = info.value_size;
+out:
+	if (off < 0)
+		close(*fd);
+	return off;
 }
 
 /* rp RP_PID's traced set, mapped; exits if there is none. */
@@ -207,20 +212,21 @@ static uint64_t *tgid_bits(const char *rp_pid)
 	while (dp && (d = readdir(dp))) {
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		FILE *f = fopen(path, "r");
-		unsigned id;
+		unsigned id, size = 0;
+		long off = -1;
 		int fd = -1;
-		while (f && fd < 0 && fgets(line, sizeof(line), f))
+		while (f && off < 0 && fgets(line, sizeof(line), f))
 			if (sscanf(line, "map_id: %u", &id) == 1)
-				fd = tgid_map(id);
+				off = tgid_offset(id, &fd, &size);
 		if (f)
 			fclose(f);
-		if (fd >= 0) {
-			void *p = mmap(NULL, TGID_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (off >= 0) {
+			char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			if (p == MAP_FAILED) {
 				perror("mmap");
 				exit(1);
 			}
-			return p;
+			return (uint64_t *)(p + off);
 		}
 	}
 	fprintf(stderr, "pid_reuse: process %s holds no traced set\n", rp_pid);

@@ -21,11 +21,11 @@ H=$(dirname "$RP")/tests/bpf/pid_reuse
 rec=$!
 BG_PIDS+=("$rec")
 for _ in $(seq 600); do
-    [ "$(wc -l <"$TMP/pids" 2>/dev/null)" = 4 ] && break
+    [ "$(wc -l 2>/dev/null <"$TMP/pids")" = 4 ] && break
     kill -0 "$rec" 2>/dev/null || break
     sleep 0.1
 done
-[ "$(wc -l <"$TMP/pids" 2>/dev/null)" = 4 ] || { show "$TMP/rec.err"; fail "the recorded children did not all end"; }
+[ "$(wc -l 2>/dev/null <"$TMP/pids")" = 4 ] || { show "$TMP/rec.err"; fail "the recorded children did not all end"; }
 pids=$(cat "$TMP/pids")
 
 "$H" bits "$rec" $pids >"$TMP/bits1" 2>&1
