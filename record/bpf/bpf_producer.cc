@@ -165,11 +165,15 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   if (!rb_) fail("cannot map the ring", errno);
 }
 
+// Sets the process's bit in the program's mapped bitmap (rp_bpf.h): an
+// atomic or, as the program's fork hook sets its neighbours' bits in the
+// same word.
 void BpfProducer::trace_tgid(pid_t tgid) {
-  uint32_t key = static_cast<uint32_t>(tgid);
-  uint8_t one = 1;
-  int err = bpf_map__update_elem(skel_->maps.tgids, &key, sizeof key, &one, sizeof one, BPF_ANY);
-  if (err) fail("cannot add process " + std::to_string(tgid), -err);
+  if (tgid <= 0 || static_cast<uint32_t>(tgid) >= RP_TGID_LIMIT)
+    throw Error("record: backend bpf: cannot add process " + std::to_string(tgid) +
+                ": above the largest pid the kernel hands out");
+  __u64* word = &skel_->bss->rp_tgid_bits[RP_TGID_WORD(static_cast<uint32_t>(tgid))];
+  __atomic_fetch_or(word, RP_TGID_MASK(static_cast<uint32_t>(tgid)), __ATOMIC_SEQ_CST);
 }
 
 size_t BpfProducer::drain(int timeout_ms, const RecordFn& fn) {

@@ -55,7 +55,7 @@ const volatile __u32 cfg_one_cpu = 0;
 
 /* The global sequence number. In .bss, which user space mmaps and increments
  * atomically too (signals, exits): one order for kernel and ptrace events. */
-__u64 rp_seq = 0;
+__u64 rp_seq __attribute__((aligned(64))) = 0;
 
 /* The recorded program's stdout and stderr when recording began (inode, and
  * device as the kernel numbers it; 0: none), set by user space through the
@@ -68,13 +68,16 @@ struct {
 	__uint(max_entries, 64 << 20); /* the loader sets the real size */
 } ring SEC(".maps");
 
-/* Traced processes. Children are added at fork, before they run. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u8);
-} tgids SEC(".maps");
+/* Traced processes: bit t set if tgid t is traced (rp_bpf.h). Every program
+ * asks it first, for every task on the machine: a load and a test, where a
+ * hash map cost a helper call, a hash and a bucket walk. User space sets the
+ * first process's bit (trace_tgid), sched_process_fork its children's before
+ * they run, sched_process_exit clears a process's bit when its last thread
+ * exits, before its pid can be freed and reused. In .bss (the libbpf of
+ * Debian 12 has no .bss.* sections of their own), cache-line aligned as
+ * rp_seq is: rp_seq is written by every traced event, these words are read by
+ * every task and written at fork and exit only. */
+__u64 rp_tgid_bits[RP_TGID_WORDS] __attribute__((aligned(64)));
 
 /* execve's path, copied at entry: at exit the old mm is gone. By tid. */
 struct exec_path {
@@ -207,6 +210,23 @@ static __always_inline __u64 next_seq(void)
 	return __sync_fetch_and_add(&rp_seq, 1) + 1;
 }
 
+/* Tgid t's word of the traced set. clang merges range checks of two tgids
+ * into one of (a | b), which the verifier cannot follow, and then drops the
+ * index's mask as redundant: barrier_var hides t's range from clang, so the
+ * mask stays and bounds the index for the verifier. */
+static __always_inline __u64 *tgid_word(__u32 t)
+{
+	barrier_var(t);
+	return &rp_tgid_bits[RP_TGID_WORD(t)];
+}
+
+static __always_inline bool tgid_traced(__u32 tgid)
+{
+	if (tgid >= RP_TGID_LIMIT) /* above any pid_max: never handed out */
+		return false;
+	return *tgid_word(tgid) & RP_TGID_MASK(tgid);
+}
+
 static __always_inline bool traced(void)
 {
 	if (cfg_by_comm) {
@@ -220,8 +240,7 @@ static __always_inline bool traced(void)
 		}
 		return true;
 	}
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	return bpf_map_lookup_elem(&tgids, &tgid) != 0;
+	return tgid_traced(bpf_get_current_pid_tgid() >> 32);
 }
 
 /* tp_btf hands over trusted pointers: plain loads, no probe-read helper. */
@@ -269,8 +288,7 @@ static __always_inline struct rp_runner *runner(void)
 
 static __always_inline bool traced_task(struct task_struct *t)
 {
-	__u32 tgid = t->tgid;
-	return bpf_map_lookup_elem(&tgids, &tgid) != 0;
+	return tgid_traced(t->tgid);
 }
 
 /* A thread whose sched_setaffinity succeeded, until rp's supervisor has
@@ -893,10 +911,18 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	__u8 one = 1;
 
-	if (!cfg_by_comm && ptgid != ctgid && bpf_map_lookup_elem(&tgids, &ptgid))
-		bpf_map_update_elem(&tgids, &ctgid, &one, BPF_NOEXIST);
+	if (cfg_by_comm || ptgid == ctgid || ctgid >= RP_TGID_LIMIT)
+		return 0;
+	if (tgid_traced(ptgid))
+		__sync_fetch_and_or(tgid_word(ctgid), RP_TGID_MASK(ctgid));
+	/* A new process of an untraced parent is untraced, whatever its pid's
+	 * bit says: every process starts here, so a bit its pid's last owner
+	 * left set (its exit missed, rp's trace_tgid racing a SIGKILL) is gone
+	 * before the process runs. sched_process_exit's clear is the rule; this
+	 * makes a miss of it harmless. */
+	else if (tgid_traced(ctgid))
+		__sync_fetch_and_and(tgid_word(ctgid), ~RP_TGID_MASK(ctgid));
 	return 0;
 }
 
@@ -984,8 +1010,11 @@ int BPF_PROG(rp_exit, struct task_struct *task)
 	/* Without a supervisor nobody else sees how the process ended. */
 	if (!cfg_stall && group_dead && traced())
 		emit_group_exit(task);
-	/* The last thread (older kernels pass no group_dead: signal->live is 0). */
-	if (group_dead)
-		bpf_map_delete_elem(&tgids, &tgid);
+	/* The last thread (older kernels pass no group_dead: signal->live is 0).
+	 * Every thread has passed exit_signals() and the group is not yet
+	 * reaped, so its pid is still taken: cleared before it can be reused. An
+	 * untraced process's bit is clear already: only a test, no write. */
+	if (group_dead && tgid_traced(tgid))
+		__sync_fetch_and_and(tgid_word(tgid), ~RP_TGID_MASK(tgid));
 	return 0;
 }

@@ -33,6 +33,19 @@ struct rp_bpf_exit {
 	__u64 task;
 };
 
+/* The traced processes: one bit per tgid, rp_tgid_bits in the program's
+ * .bss, which user space maps (the skeleton's bss). pid_max is at
+ * most PID_MAX_LIMIT, 4M on 64-bit kernels (include/linux/threads.h), so every
+ * tgid the kernel hands out is below RP_TGID_LIMIT: 4194304 bits, 512 KiB.
+ * Bit t is word RP_TGID_WORD(t), mask RP_TGID_MASK(t). Both sides update
+ * words with atomic or/and: 64 processes share a word. The word's index is
+ * masked, not only checked against the limit, for the verifier (rp.bpf.c,
+ * tgid_word). */
+#define RP_TGID_LIMIT (1u << 22)
+#define RP_TGID_WORDS (RP_TGID_LIMIT / 64)
+#define RP_TGID_WORD(t) (((t) >> 6) & (RP_TGID_WORDS - 1))
+#define RP_TGID_MASK(t) (1ull << ((t) & 63))
+
 /* Payload bytes of the largest data record; larger buffers are split. */
 #define RP_BPF_CHUNK 65536
 

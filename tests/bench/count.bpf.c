@@ -7,16 +7,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "rp_bpf.h" /* RP_TGID_*: the traced set's layout, as rp's */
+
 char LICENSE[] SEC("license") = "GPL";
 
 #define COUNT_NR 1024 /* syscall numbers counted; larger ones land in the last slot */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u8);
-} tgids SEC(".maps");
+/* The traced set, a bit per tgid, as rp.bpf.c's (count.c sets the first). */
+__u64 rp_tgid_bits[RP_TGID_WORDS] __attribute__((aligned(64)));
 
 /* [0, COUNT_NR): entries by number, [COUNT_NR, 2 * COUNT_NR): exits */
 struct {
@@ -26,10 +24,20 @@ struct {
 	__type(value, __u64);
 } counts SEC(".maps");
 
+static __always_inline __u64 *tgid_word(__u32 t)
+{
+	barrier_var(t); /* keeps the index's mask for the verifier (rp.bpf.c) */
+	return &rp_tgid_bits[RP_TGID_WORD(t)];
+}
+
+static __always_inline bool tgid_traced(__u32 tgid)
+{
+	return tgid < RP_TGID_LIMIT && (*tgid_word(tgid) & RP_TGID_MASK(tgid));
+}
+
 static __always_inline bool traced(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	return bpf_map_lookup_elem(&tgids, &tgid) != 0;
+	return tgid_traced(bpf_get_current_pid_tgid() >> 32);
 }
 
 static __always_inline void count(long nr, __u32 base)
@@ -65,8 +73,12 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(count_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	__u8 one = 1;
-	if (ptgid != ctgid && bpf_map_lookup_elem(&tgids, &ptgid))
-		bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
+
+	if (ptgid == ctgid || ctgid >= RP_TGID_LIMIT)
+		return 0;
+	if (tgid_traced(ptgid))
+		__sync_fetch_and_or(tgid_word(ctgid), RP_TGID_MASK(ctgid));
+	else if (tgid_traced(ctgid)) /* a pid reused: no exit hook here clears it */
+		__sync_fetch_and_and(tgid_word(ctgid), ~RP_TGID_MASK(ctgid));
 	return 0;
 }

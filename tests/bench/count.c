@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "count.skel.h"
+#include "rp_bpf.h" /* RP_TGID_*: the traced set count.bpf.c shares with rp */
 
 #define COUNT_NR 1024
 
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 	child = fork();
 	if (child < 0)
 		return 125;
-	if (child == 0) {  // waits until its tgid is in the map
+	if (child == 0) {  // waits until its tgid is in the traced set
 		char c;
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
@@ -103,10 +104,13 @@ int main(int argc, char **argv)
 	signal(SIGINT, forward);
 	signal(SIGTERM, forward);
 	signal(SIGQUIT, forward);
-	__u32 key = (__u32)child;
-	__u8 one = 1;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tgids), &key, &one, BPF_ANY) ||
-	    write(go[1], "g", 1) != 1) {
+	__u32 t = (__u32)child;
+	if (t >= RP_TGID_LIMIT) {
+		kill(child, SIGKILL);
+		return 125;
+	}
+	__atomic_fetch_or(&skel->bss->rp_tgid_bits[RP_TGID_WORD(t)], RP_TGID_MASK(t), __ATOMIC_SEQ_CST);
+	if (write(go[1], "g", 1) != 1) {
 		kill(child, SIGKILL);
 		return 125;
 	}
