@@ -499,6 +499,16 @@ void KernelCapture::hand_over(RecordDecoder::Out&& o, const rp_rec_syscall* done
   if (done) handoff_.push_back(Handoff{false, *done});
 }
 
+void KernelCapture::append_handoff(RawChunk& chunk, std::vector<Handoff>& items) {
+  for (const auto& h : items) {
+    if (h.event)
+      chunk.append(&kEventMark, sizeof kEventMark);
+    else
+      append_raw(chunk, kDoneMark, &h.done, sizeof h.done);
+  }
+  items.clear();
+}
+
 void KernelCapture::wait_room() {
   std::unique_lock lk(done_mu_);
   if (handed_bytes_ < kMaxHandedBytes) return;
@@ -634,13 +644,16 @@ void KernelCapture::drain_loop() {
     bool flush_wanted = flush != flush_queued_;
     size_t before = chunk.size();
     size_t n = p_.drain(last || flush_wanted ? 0 : kDrainTimeoutMs, feed);
-    for (const auto& h : done) {
-      if (h.event)
-        chunk.append(&kEventMark, sizeof kEventMark);
-      else
-        append_raw(chunk, kDoneMark, &h.done, sizeof h.done);
+    append_handoff(chunk, done);
+    // And what was handed over during the drain: a thread resumed after its
+    // event (a trapped rdtsc) may have records in this chunk already, and the
+    // event must sort before them in the same batch, not come in the next
+    // one (a kill in between would leave a hole in the file).
+    {
+      std::lock_guard lk(done_mu_);
+      done.swap(handoff_);
     }
-    done.clear();
+    append_handoff(chunk, done);
     // The ring came back empty: what it held at the request is in `chunk` or
     // queued already.
     bool flushing = flush_wanted && n == 0;

@@ -386,6 +386,7 @@ class KernelCapture : public EventsOnlyHooks {
     rp_rec_syscall done{};
   };
   void hand_over(RecordDecoder::Out&& o, const rp_rec_syscall* done);
+  static void append_handoff(RawChunk& chunk, std::vector<Handoff>& items);  // marks, in order
   std::mutex done_mu_;
   std::vector<Handoff> handoff_;           // done_mu_: not yet in the raw queue
   std::deque<RecordDecoder::Out> handed_;  // done_mu_: not yet taken by the writer
