@@ -55,8 +55,8 @@ sql() {
 # ---- 1. SIGKILL: a prefix.
 record_bg k bpf
 rp_pid=$RP_PID
-wait_lines "$TMP/k.out" 300000 "$rp_pid" ||
-    { show "$TMP/k.rec.err"; fail "killed: the program did not reach 300000 lines while recorded"; }
+wait_lines "$TMP/k.out" 100000 "$rp_pid" ||
+    { show "$TMP/k.rec.err"; fail "killed: the program did not reach 100000 lines while recorded"; }
 sleep 1 # the writer commits some of what it caught up with
 kill -KILL "$rp_pid"
 wait "$rp_pid" 2>/dev/null
@@ -110,7 +110,7 @@ term() {
     assert_same_file "$TMP/$name.replay" "$TMP/$name.out" "$name: replay's output"
     note "$name: $backend, SIG$sig after $(wc -l <"$TMP/$name.out") lines: finished trace, replay identical"
 }
-term term_bpf bpf TERM 200000
-term int_bpf bpf INT 200000
-term term_ptrace ptrace TERM 20000
+term term_bpf bpf TERM 50000
+term int_bpf bpf INT 50000
+term term_ptrace ptrace TERM 10000
 echo PASS
