@@ -104,6 +104,12 @@ constexpr uint32_t kDoneMark = 0xffffffff;
 // In place of a record's length: a wait_written request follows (a u64), every
 // record drained before it is ahead of it in the queue.
 constexpr uint32_t kFlushMark = 0xfffffffe;
+// In place of a record's length, with nothing after it: the supervisor's next
+// event (KernelCapture::handed_) goes here.
+constexpr uint32_t kEventMark = 0xfffffffd;
+// The supervisor's events not written yet, at most (their memory and
+// registers): past it the tracer waits for the writer before the next stop.
+constexpr size_t kMaxHandedBytes = size_t{64} << 20;
 constexpr size_t kSpareChunks = 4;
 // A chunk goes to the writer when it holds this much, or at once if the writer
 // waits for work: a backlog is made of full chunks, not of one per wake-up.
@@ -112,6 +118,25 @@ constexpr size_t kChunkFill = size_t{2} << 20;
 void append_raw(RawChunk& chunk, uint32_t n, const void* bytes, size_t size) {
   chunk.append(&n, sizeof n);
   chunk.append(bytes, size);
+}
+
+size_t held_bytes(const RecordDecoder::Out& o) {
+  size_t n = sizeof o + o.event.extra.size();
+  for (const auto& m : o.event.mem) n += sizeof m + m.bytes.size();
+  return n;
+}
+
+// Events in sequence order. A chunk holds them in the order their last record
+// was drained: a syscall's exit record races other threads' records into the
+// ring, and the supervisor's events come after the ring records drained with
+// them. Each chunk is written in one go, so sorting it keeps what reaches
+// the file a prefix of the sequence.
+void sort_by_seq(std::vector<RecordDecoder::Out>& out) {
+  auto by_seq = [](const RecordDecoder::Out& a, const RecordDecoder::Out& b) {
+    return a.event.seq < b.event.seq;
+  };
+  if (!std::is_sorted(out.begin(), out.end(), by_seq))
+    std::stable_sort(out.begin(), out.end(), by_seq);
 }
 
 }  // namespace
@@ -453,10 +478,8 @@ bool KernelCapture::on_stop_signal(pid_t tid) {
   auto peek = copy_peeks_.extract(tid);  // taken: never another call's
   RecordDecoder::Out o =
       event_from_tracee(*r, tid, tracee_loss_, outputs_, peek ? &peek.mapped() : nullptr);
-  write(o);  // the tracer holds the writer lock while it handles a stop
+  hand_over(std::move(o), &*r);
   assisted_++;
-  std::lock_guard lk(done_mu_);
-  done_elsewhere_.push_back(*r);
   return true;
 }
 
@@ -465,6 +488,43 @@ void KernelCapture::note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) {
     copy_peeks_[tid] = std::move(*peek);
   else
     copy_peeks_.erase(tid);
+}
+
+void KernelCapture::add_event(Event&& e) {
+  RecordDecoder::Out o;
+  o.event = std::move(e);
+  hand_over(std::move(o), nullptr);
+}
+
+void KernelCapture::hand_over(RecordDecoder::Out&& o, const rp_rec_syscall* done) {
+  if (!writer_.joinable()) {  // no writer thread (yet, or any more): nothing to race
+    write(o);
+    return;
+  }
+  std::lock_guard lk(done_mu_);
+  handed_bytes_ += held_bytes(o);
+  handed_.push_back(std::move(o));
+  handoff_.push_back(Handoff{true, {}});
+  if (done) handoff_.push_back(Handoff{false, *done});
+}
+
+void KernelCapture::append_handoff(RawChunk& chunk, std::vector<Handoff>& items) {
+  for (const auto& h : items) {
+    if (h.event)
+      chunk.append(&kEventMark, sizeof kEventMark);
+    else
+      append_raw(chunk, kDoneMark, &h.done, sizeof h.done);
+  }
+  items.clear();
+}
+
+void KernelCapture::wait_room() {
+  std::unique_lock lk(done_mu_);
+  if (handed_bytes_ < kMaxHandedBytes) return;
+  writer_normal_priority();  // the program waits for it now
+  handed_space_cv_.wait(lk, [&] { return handed_bytes_ < kMaxHandedBytes; });
+  lk.unlock();
+  writer_low_priority();
 }
 
 void KernelCapture::wait_written() {
@@ -575,7 +635,7 @@ void KernelCapture::drain_loop() {
     }
     append_raw(chunk, static_cast<uint32_t>(size), rec, size);
   };
-  std::vector<rp_rec_syscall> done;
+  std::vector<Handoff> done;
   for (;;) {
     // Stop once asked and a drain came back empty: the producer is stopped
     // first, so nothing arrives after that.
@@ -588,13 +648,21 @@ void KernelCapture::drain_loop() {
       // before it stopped, so they come first in the queue, and the decoder
       // sees each thread's records in order (its tseq accounting needs that).
       std::lock_guard lk(done_mu_);
-      done.swap(done_elsewhere_);
+      done.swap(handoff_);
     }
     bool flush_wanted = flush != flush_queued_;
     size_t before = chunk.size();
     size_t n = p_.drain(last || flush_wanted ? 0 : kDrainTimeoutMs, feed);
-    for (const auto& r : done) append_raw(chunk, kDoneMark, &r, sizeof r);
-    done.clear();
+    append_handoff(chunk, done);
+    // And what was handed over during the drain: a thread resumed after its
+    // event (a trapped rdtsc) may have records in this chunk already, and the
+    // event must sort before them in the same batch, not come in the next
+    // one (a kill in between would leave a hole in the file).
+    {
+      std::lock_guard lk(done_mu_);
+      done.swap(handoff_);
+    }
+    append_handoff(chunk, done);
     // The ring came back empty: what it held at the request is in `chunk` or
     // queued already.
     bool flushing = flush_wanted && n == 0;
@@ -641,6 +709,14 @@ void KernelCapture::decode_chunk(const RawChunk& chunk, std::vector<RecordDecode
       at += sizeof flush_decoded_;
       continue;
     }
+    if (n == kEventMark) {
+      std::lock_guard lk(done_mu_);
+      handed_bytes_ -= held_bytes(handed_.front());
+      out.push_back(std::move(handed_.front()));
+      handed_.pop_front();
+      handed_space_cv_.notify_one();
+      continue;
+    }
     if (n == kDoneMark) {  // its pieces in the ring, before or after, are dropped by seq
       rp_rec_syscall r;
       std::memcpy(&r, chunk.data() + at, sizeof r);
@@ -651,6 +727,7 @@ void KernelCapture::decode_chunk(const RawChunk& chunk, std::vector<RecordDecode
     dec_.feed(chunk.data() + at, n, out);
     at += n;
   }
+  sort_by_seq(out);
   if (observe_ && !out.empty()) {
     std::lock_guard wl(writer_mu_);
     for (const auto& o : out)
@@ -764,18 +841,13 @@ void KernelCapture::finish() {
   for (const auto& r : p_.take_all_stalled()) {
     RecordDecoder::Out o;
     o.event = event_of(r);
-    {
-      std::lock_guard wl(writer_mu_);
-      write(o);
-    }
     // A call that never returned has no outputs: its record is whole.
     bool needs_nothing = r.h.flags & (RP_SYSF_NO_EXIT | RP_SYSF_KILLED);
     if (needs_nothing)
       assisted_++;
     else
       unresolved_++;
-    std::lock_guard lk(done_mu_);
-    done_elsewhere_.push_back(r);
+    hand_over(std::move(o), &r);  // behind the records drained before
   }
   // The program is gone: the backlog is all that is left to wait for.
   writer_normal_priority();

@@ -240,6 +240,16 @@ class EventsOnlyHooks {
   // Held by the tracer thread while it handles a stop: the TraceWriter is
   // shared with the writer thread.
   virtual std::unique_lock<std::mutex> lock_writer() = 0;
+  // An event of the supervisor's own (signal, exec, trapped instruction,
+  // thread exit). It joins the kernel's records on their way to the trace,
+  // so the writer writes both in sequence order: a recorder killed at any
+  // moment leaves a trace whose events are a prefix of the sequence, not one
+  // with holes that a cut replay would stop at (issue 13). Tracer thread.
+  virtual void add_event(Event&& e) = 0;
+  // Tracer thread, writer lock not held: waits while the supervisor's events
+  // not written yet hold more than their bound (kMaxHandedBytes), so a
+  // program that traps very often cannot grow rp's memory without limit.
+  virtual void wait_room() = 0;
   // A SIGSTOP stop of tid (writer lock held): true if the producer stopped
   // the thread to have a record completed; done now, the signal must be
   // suppressed.
@@ -300,6 +310,8 @@ class KernelCapture : public EventsOnlyHooks {
   uint64_t stop_seq(pid_t tid) override { return p_.take_stop_seq(tid); }
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
   std::unique_lock<std::mutex> lock_writer() override;
+  void add_event(Event&& e) override;
+  void wait_room() override;
   bool on_stop_signal(pid_t tid) override;
   void set_outputs(const OutputFiles& out) override {
     outputs_ = out;
@@ -370,8 +382,21 @@ class KernelCapture : public EventsOnlyHooks {
   unique_fd wake_fd_;
   std::optional<uint64_t> decoded_lost_ = 0;  // q_mu_: dec_.lost() after the latest chunk
 
+  // Tracer -> drain thread -> writer, in the order the tracer made them:
+  // events of its own (their marks go into the raw queue in this order, the
+  // writer takes the events from handed_ as it meets the marks) and records
+  // it completed from memory (their ring pieces are dropped).
+  struct Handoff {
+    bool event = false;  // else `done`
+    rp_rec_syscall done{};
+  };
+  void hand_over(RecordDecoder::Out&& o, const rp_rec_syscall* done);
+  static void append_handoff(RawChunk& chunk, std::vector<Handoff>& items);  // marks, in order
   std::mutex done_mu_;
-  std::vector<rp_rec_syscall> done_elsewhere_;  // tracer -> drain thread
+  std::vector<Handoff> handoff_;           // done_mu_: not yet in the raw queue
+  std::deque<RecordDecoder::Out> handed_;  // done_mu_: not yet taken by the writer
+  size_t handed_bytes_ = 0;                // done_mu_: what handed_ holds
+  std::condition_variable handed_space_cv_;
 
   std::atomic<bool> stopping_{false};
   std::atomic<pid_t> writer_tid_{0};  // for its priority

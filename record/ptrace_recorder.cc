@@ -262,7 +262,10 @@ int PtraceRecorder::loop() {
       if (tsc) tsc->rearm();
       // Events-only: the kernel capture's writer thread shares the TraceWriter.
       std::unique_lock<std::mutex> lk;
-      if (kernel_) lk = kernel_->lock_writer();
+      if (kernel_) {
+        kernel_->wait_room();  // before the lock: the writer needs it to make room
+        lk = kernel_->lock_writer();
+      }
       handle_stop(tid, status);
       continue;
     }
@@ -380,6 +383,13 @@ bool PtraceRecorder::stop_for_detach(pid_t tid, int* resend) {
   }
 }
 
+void PtraceRecorder::emit(Event&& e) {
+  if (kernel_)
+    kernel_->add_event(std::move(e));
+  else
+    q_.add(std::move(e));
+}
+
 int64_t PtraceRecorder::stop_ns() {
   if (!stop_ns_) stop_ns_ = tracer_clock_ns(CLOCK_MONOTONIC);
   return stop_ns_;
@@ -471,7 +481,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
       e.nr = t.nr;
       e.entry_seq = t.entry_seq;
       std::memcpy(e.args, t.args, sizeof e.args);
-      q_.add(std::move(e));
+      emit(std::move(e));
       t.in_syscall = false;
     }
   } else {
@@ -540,7 +550,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   for (auto& m : t.forced_mem) e.mem.push_back(std::move(m));
   t.forced_mem.clear();
   uint64_t seq = e.seq;
-  q_.add(std::move(e));
+  emit(std::move(e));
   t.exit_regs = regs;
   t.have_exit_regs = true;
   if (hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
@@ -760,7 +770,7 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
   Event e = new_event(t, EventKind::kInsn);
   e.nr = static_cast<int64_t>(kind);
   std::copy(args, args + 4, e.args);
-  q_.add(std::move(e));
+  emit(std::move(e));
   t.have_exit_regs = false;
   make_runnable(t, 0, true);  // the trap's signal is not delivered
   return true;
@@ -822,7 +832,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     regs.read(t.tid);
     std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
     e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
-    q_.add(std::move(e));
+    emit(std::move(e));
     t.have_exit_regs = false;
     make_runnable(t, 0, false);
     return;
@@ -852,7 +862,7 @@ void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, bool a
   x.at_syscall = at_syscall;
   x.disposition = disposition(t.tid, sig);
   e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
-  q_.add(std::move(e));
+  emit(std::move(e));
   t.have_exit_regs = false;
 }
 
@@ -984,7 +994,7 @@ void PtraceRecorder::flush_unfinished(Task& t) {
   e.in_hash = t.in_hash;
   e.mem = std::move(t.inputs);
   e.extra = kNoReturn;
-  q_.add(std::move(e));
+  emit(std::move(e));
 }
 
 void PtraceRecorder::task_dying(Task& t) {
@@ -1035,7 +1045,7 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
     e = new_event(it->second, EventKind::kTaskExit);
   }
   e.ret = status;
-  q_.add(std::move(e));
+  emit(std::move(e));
   {
     auto lk = q_.lock_writer();
     w_.set_task_exit(tid, status);

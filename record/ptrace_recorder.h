@@ -159,6 +159,9 @@ class PtraceRecorder {
   // CLOCK_MONOTONIC ns, read at most once per stop (a syscall: tracer_tsc.h).
   int64_t stop_ns();
   void record_signal(Task& t, int sig, const siginfo_t& si, bool at_syscall);
+  // To the trace: through the kernel capture's queue in events-only mode (in
+  // sequence order with the kernel's records), else through q_.
+  void emit(Event&& e);
   // The program's own ptrace (record/ptrace_emulation.cc).
   void emulate_ptrace(Task& t);
   // Events-only mode: the syscall stops the emulation needs, and only those

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -67,6 +68,31 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   w.set_meta("cpuid", cpuid_snapshot());
   w.set_list("argv", spec.argv);
   w.set_list("env", spec.envp);
+}
+
+// The recorded program's process group while it runs (0: none). Read by the
+// signal handler below.
+volatile sig_atomic_t g_program_group = 0;
+
+void forward_to_program(int sig) {
+  int saved = errno;
+  if (g_program_group > 0) kill(-static_cast<pid_t>(g_program_group), sig);
+  errno = saved;
+}
+
+// SIGTERM, SIGINT or SIGHUP sent to rp (a service manager or a CI timeout
+// stopping it, `kill -INT`, a terminal hanging up) is meant for the run as a
+// whole: rp passes it on to the program's process group and stays to record
+// how the program ends and to finish the trace, under every backend. Killed
+// instead, rp would leave no finished trace (a kernel backend's a cut one).
+// Ctrl-C at a terminal goes to the program's group directly (TerminalHandoff).
+void forward_stop_signals(pid_t program) {
+  g_program_group = program;
+  struct sigaction sa {};
+  sa.sa_handler = forward_to_program;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
 }  // namespace
@@ -160,7 +186,9 @@ int record_main(const RecordOptions& given) {
     kc->start();
     rec.set_events_only(kc.get());
   }
+  forward_stop_signals(root);
   int status = rec.run(root);
+  g_program_group = 0;  // gone: its number may be reused; rp finishes the trace
   if (kc) kc->finish();  // the writer thread is done: w is ours again
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - t0).count();
