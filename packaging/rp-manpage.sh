@@ -4,6 +4,9 @@
 # usage: rp-manpage.sh RP_BINARY USER_GUIDE VERSION
 set -eu
 rp=$1 guide=$2 version=$3
+# The pipelines below cannot see rp fail (no pipefail in dash): a binary that
+# does not run here (a cross build) would make a page with empty sections.
+"$rp" --help >/dev/null 2>&1 || { echo "rp-manpage.sh: cannot run $rp" >&2; exit 1; }
 
 # Text as roff: backslashes escaped, lines that start with . or ' protected.
 roff_text() { sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/"; }

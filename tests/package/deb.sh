@@ -2,6 +2,7 @@
 # as dependencies) and contents, unpacks them into an empty directory tree and
 # runs the unpacked rp (--version, a record and a replay, the man page) and
 # builds the kernel module from the unpacked DKMS sources.
+SRC_ROOT=$(cd "$(dirname "$0")/../.." && pwd)  # before lib.sh changes directory
 source "$(dirname "$0")/../integration/lib.sh"
 : "${BUILD_DIR:?}"
 
@@ -58,6 +59,13 @@ if command -v man >/dev/null; then
     man --warnings -l "$TMP/rp.1" >/dev/null 2>"$TMP/man.err"
     [ -s "$TMP/man.err" ] && { show "$TMP/man.err"; fail "man page warnings"; }
 fi
+# A binary that does not run here (e.g. cross-built) must fail the page, not
+# make one with empty sections.
+printf '\177ELF not a program\n' >"$TMP/notrp"; chmod +x "$TMP/notrp"
+if sh "$SRC_ROOT/packaging/rp-manpage.sh" "$TMP/notrp" /dev/null 0 >"$TMP/bad.1" 2>"$TMP/bad.err"; then
+    fail "rp-manpage.sh made a page from a binary that does not run"
+fi
+assert_contains "$TMP/bad.err" "rp-manpage.sh: cannot run" "rp-manpage.sh says why"
 bash -c "source '$root/usr/share/bash-completion/completions/rp'
 COMP_WORDS=(rp ti); COMP_CWORD=1; _rp; echo \${COMPREPLY[*]}" >"$TMP/comp" || fail "completion script"
 assert_eq "$(cat "$TMP/comp")" "timeline" "completion of 'rp ti'"
