@@ -50,6 +50,8 @@
 #define RP_SIG_TRAP 5
 #define RP_SIG_KILL 9
 #define RP_SIG_STOP 19
+#define RP_PTRACE_EVENT_SECCOMP 7
+#define RP_PTRACE_EVENTMSG_SYSCALL_ENTRY 1 /* task ptrace_message at a syscall-entry stop */
 
 /* The last recorded thread that ran user code and, when it then stopped
  * outside a syscall (pending), its user registers. One per recording. */
@@ -70,9 +72,12 @@ struct rp_stop_facts {
 	__u32 state;      /* its task state (sched_switch's prev_state) */
 	__u32 siginfo;    /* 1: last_siginfo is set (a ptrace stop) and si_* are its */
 	__s32 si_signo, si_code;
+	__u64 ptrace_message; /* the task's ptrace_message (what PTRACE_GETEVENTMSG reads) */
 	__u32 moving;     /* its sched_setaffinity succeeded, rp has not pinned it back yet */
 	__u32 restarting; /* its last syscall returned a restart code (rp_restart_code) and no
 			   * signal stop has come since: it goes on in the kernel, not in user code */
+	__u32 entering;   /* it made a seccomp stop (rp_stop_enters_call) and has not reached
+			   * that call's sys_enter or sys_exit since */
 };
 
 enum rp_stop_kind {
@@ -123,6 +128,26 @@ RP_INLINE bool rp_quiet_stop(__s32 si_signo, __s32 si_code)
 	return si_signo == RP_SIG_TRAP && si_code > 0 && (si_code >> 8) != 0;
 }
 
+/* A stop at a syscall's entry, before sys_enter: a seccomp stop
+ * (PTRACE_EVENT_SECCOMP, a call rp's filter traps) or a syscall-entry stop
+ * (PTRACE_SYSCALL, taken by a thread that uses the program's emulated ptrace;
+ * the kernel's ptrace_message tells it from the exit stop). The thread is past
+ * its user code (the stop is quiet: the last runner, nothing pending). rp's
+ * supervisor answers the call there (the program's own ptrace: number -1,
+ * then no sys_enter, only sys_exit) or lets it go on. Until that sys_enter or
+ * sys_exit it runs kernel code only: a preemption meanwhile is no point in
+ * user code. (bpf ptrace_emulated: a tracer preempted after its skipped
+ * ptrace call became a switch inside that call, which replay could not reach;
+ * in CI, and 1 in 60 runs beside short-sleeping CPU hogs.) */
+RP_INLINE bool rp_stop_enters_call(const struct rp_stop_facts *f)
+{
+	if (!f->siginfo || f->si_signo != RP_SIG_TRAP)
+		return false;
+	if (f->si_code == (RP_SIG_TRAP | 0x80))
+		return f->ptrace_message == RP_PTRACE_EVENTMSG_SYSCALL_ENTRY;
+	return (f->si_code >> 8) == RP_PTRACE_EVENT_SECCOMP;
+}
+
 /* A syscall's return value that the kernel never hands to user code: the
  * call is interrupted by a signal and, on the way out, either restarted or
  * turned into EINTR when a handler runs (ERESTARTSYS .. ERESTART_RESTARTBLOCK).
@@ -143,7 +168,7 @@ RP_INLINE enum rp_stop_kind rp_stop_classify(const struct rp_stop_facts *f)
 	 * unlocked producer (eBPF) must not let it write the runner then. */
 	if (f->moving)
 		return RP_STOP_AWAY;
-	if (f->in_sys || f->dying)
+	if (f->in_sys || f->entering || f->dying)
 		return RP_STOP_NONE;
 	if (f->preempt || !(f->state & (RP_TASK_STOPPED | RP_TASK_TRACED)))
 		return f->restarting ? RP_STOP_NONE : RP_STOP_USER;

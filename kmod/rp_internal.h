@@ -66,6 +66,8 @@ struct rp_thread {
 	bool in_sys;                /* saw sys_enter, waiting for sys_exit */
 	bool returned;              /* came back from a syscall since tracing began */
 	bool restarting;            /* last call returned a restart code (rp_switch_rules.h) */
+	bool entering;              /* its seccomp stop came, not yet that call's sys_enter
+				     * or sys_exit (rp_stop_enters_call) */
 	bool exiting;               /* in exit or exit_group: never runs user code again */
 	bool work_queued;
 	long nr;

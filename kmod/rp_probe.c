@@ -299,6 +299,7 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	th->t_entry = ktime_get_ns();
 	th->in_sys = true;
 	th->restarting = false;
+	th->entering = false;
 	th->entry_len[0] = th->entry_len[1] = 0;
 	th->exec_path_len = 0;
 	if (!s)

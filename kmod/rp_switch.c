@@ -123,7 +123,9 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		.siginfo = si != NULL,
 		.si_signo = si ? si->si_signo : 0,
 		.si_code = si ? si->si_code : 0,
+		.ptrace_message = t->ptrace_message,
 		.restarting = th->restarting,
+		.entering = th->entering,
 	};
 	enum rp_stop_kind kind;
 	unsigned long flags;
@@ -131,6 +133,8 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	kind = rp_stop_classify(&f);
 	if (kind == RP_STOP_NONE || !rp_switch_user_task(t))
 		return;
+	if (kind == RP_STOP_QUIET && rp_stop_enters_call(&f))
+		th->entering = true;
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = true;
 	rp_runner_stopped(&rp_runner, f.tid, f.tgid, kind);
@@ -146,6 +150,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 void rp_switch_returned(struct rp_thread *th, long ret)
 {
 	th->restarting = rp_restart_code(ret);
+	th->entering = false;
 }
 
 void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched_in)

@@ -124,6 +124,9 @@ struct thread {
 	/* Its last call returned a restart code; cleared by its next entry or
 	 * signal stop (rp_restart_code). */
 	__u32 restarting;
+	/* Its seccomp stop came and that call's sys_enter or sys_exit has
+	 * not (rp_stop_enters_call). */
+	__u32 entering;
 };
 
 struct {
@@ -377,13 +380,17 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		.siginfo = si != 0,
 		.si_signo = si ? BPF_CORE_READ(si, si_signo) : 0,
 		.si_code = si ? BPF_CORE_READ(si, si_code) : 0,
+		.ptrace_message = prev->ptrace_message,
 		.moving = moving(prev->pid),
 		.restarting = th->restarting,
+		.entering = th->entering,
 	};
 	enum rp_stop_kind kind = rp_stop_classify(&f);
 
 	if (kind == RP_STOP_NONE)
 		return;
+	if (kind == RP_STOP_QUIET && rp_stop_enters_call(&f))
+		th->entering = 1;
 	th->user_stop = 1;
 	if (kind == RP_STOP_AWAY)
 		return;
@@ -652,6 +659,7 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	th->t_entry = bpf_ktime_get_ns();
 	th->active = 1;
 	th->restarting = 0;
+	th->entering = 0;
 	const struct bspec *s = spec_of(id);
 	if (!s)
 		return 0;
@@ -803,8 +811,10 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	struct rp_runner *r = cfg_one_cpu ? runner() : 0;
 	if (r)
 		rp_runner_sys_exit(r, task->pid, task->tgid, dying(task) || repinned);
-	if (th)
+	if (th) {
 		th->restarting = rp_restart_code(ret);
+		th->entering = 0;
+	}
 	const struct bspec *s = spec_of(nr);
 	/* A fatal signal is pending: the call never returns to user space, its
 	 * outputs do not matter (ptrace records it as never returning too). */

@@ -155,6 +155,37 @@ TEST(SwitchRules, StopsOnTheWayToARestartAreNoPoint) {
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_QUIET);
 }
 
+// A seccomp or syscall-entry stop starts the call: until its sys_enter, or
+// its sys_exit when rp's supervisor skipped it (the program's own ptrace,
+// emulated), a preemption is no point in user code (bpf ptrace_emulated: a
+// tracer preempted after its skipped ptrace call).
+TEST(SwitchRules, AfterASeccompStopItsCallHasBegun) {
+  rp_stop_facts stop = ptrace_stop(1, RP_SIG_TRAP, kEventSeccomp);
+  EXPECT_EQ(rp_stop_classify(&stop), RP_STOP_QUIET);
+  EXPECT_TRUE(rp_stop_enters_call(&stop));
+  // A syscall-entry stop (PTRACE_EVENTMSG_SYSCALL_ENTRY), not an exit stop (2).
+  rp_stop_facts entry = ptrace_stop(1, RP_SIG_TRAP, RP_SIG_TRAP | 0x80);
+  entry.ptrace_message = 1;
+  EXPECT_EQ(rp_stop_classify(&entry), RP_STOP_QUIET);
+  EXPECT_TRUE(rp_stop_enters_call(&entry));
+  entry.ptrace_message = 2;
+  EXPECT_FALSE(rp_stop_enters_call(&entry));
+  for (int32_t code : {kEventClone, kEventExec, kEventExit, kEventStop}) {
+    rp_stop_facts other = ptrace_stop(1, RP_SIG_TRAP, code);
+    other.ptrace_message = 1;  // a pid, or an exit status
+    EXPECT_FALSE(rp_stop_enters_call(&other)) << code;
+  }
+  rp_stop_facts sigusr = ptrace_stop(1, 10, kEventSeccomp);  // not SIGTRAP: a signal
+  EXPECT_FALSE(rp_stop_enters_call(&sigusr));
+  rp_stop_facts f = preempted(1), blocked = facts(1);
+  blocked.state = kUninterruptible;
+  for (rp_stop_facts g : {f, blocked}) {
+    EXPECT_EQ(rp_stop_classify(&g), RP_STOP_USER) << g.state;
+    g.entering = 1;
+    EXPECT_EQ(rp_stop_classify(&g), RP_STOP_NONE) << g.state;
+  }
+}
+
 TEST(SwitchRules, SignalStopsAreNumberedUnlessQuiet) {
   rp_stop_facts f = ptrace_stop(1, 10, kSiUser);
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
