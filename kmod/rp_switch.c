@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/spinlock.h>
+#include <linux/ptrace.h>
 #include <asm/ptrace.h>
 
 #include "rp_internal.h"
@@ -33,6 +34,8 @@ static_assert(RP_TASK_STOPPED == __TASK_STOPPED && RP_TASK_TRACED == __TASK_TRAC
 static_assert(RP_PF_EXITING == PF_EXITING && RP_PF_SIGNALED == PF_SIGNALED);
 static_assert(RP_SIGNAL_GROUP_EXIT == SIGNAL_GROUP_EXIT);
 static_assert(RP_SIG_TRAP == SIGTRAP && RP_SIG_KILL == SIGKILL && RP_SIG_STOP == SIGSTOP);
+static_assert(RP_PTRACE_EVENT_SECCOMP == PTRACE_EVENT_SECCOMP &&
+	      RP_PTRACE_EVENTMSG_SYSCALL_ENTRY == PTRACE_EVENTMSG_SYSCALL_ENTRY);
 
 bool rp_switch_user_task(struct task_struct *t)
 {
