@@ -91,15 +91,6 @@ enum rp_stop_kind {
 /* The environment's sink (see above). */
 RP_INLINE void rp_switch_emit(struct rp_runner *r);
 
-/* Task flags, its pending signals' first word and its thread group's flags:
- * the thread will not run user code again. */
-RP_INLINE bool rp_dying(__u32 task_flags, __u64 pending_sig0, __u32 signal_flags)
-{
-	return (task_flags & (RP_PF_EXITING | RP_PF_SIGNALED)) ||
-	       (pending_sig0 & (1ull << (RP_SIG_KILL - 1))) ||
-	       (signal_flags & RP_SIGNAL_GROUP_EXIT);
-}
-
 /* The thread's seccomp mode: a filter's KILL_THREAD or KILL_PROCESS marks the
  * thread dead at the entry of the vetoed call (before the sys_enter tracepoint)
  * and sends it a forced SIGSYS; until get_signal sets PF_SIGNALED it may be
@@ -110,6 +101,16 @@ RP_INLINE bool rp_dying(__u32 task_flags, __u64 pending_sig0, __u32 signal_flags
 RP_INLINE bool rp_seccomp_dead(__s32 seccomp_mode)
 {
 	return seccomp_mode == RP_SECCOMP_MODE_DEAD;
+}
+
+/* Task flags, its pending signals' first word, its thread group's flags and
+ * its seccomp mode: the thread will not run user code again. */
+RP_INLINE bool rp_dying(__u32 task_flags, __u64 pending_sig0, __u32 signal_flags,
+			__s32 seccomp_mode)
+{
+	return (task_flags & (RP_PF_EXITING | RP_PF_SIGNALED)) ||
+	       (pending_sig0 & (1ull << (RP_SIG_KILL - 1))) ||
+	       (signal_flags & RP_SIGNAL_GROUP_EXIT) || rp_seccomp_dead(seccomp_mode);
 }
 
 /* A ptrace stop that rp's supervisor turns into no event: rp's own SIGSTOPs

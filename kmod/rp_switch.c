@@ -44,7 +44,14 @@ bool rp_switch_user_task(struct task_struct *t)
 
 bool rp_switch_dying(struct task_struct *t)
 {
-	return rp_dying(t->flags, t->pending.signal.sig[0], READ_ONCE(t->signal->flags));
+#ifdef CONFIG_SECCOMP
+	const int seccomp_mode = READ_ONCE(t->seccomp.mode);
+#else
+	const int seccomp_mode = 0;
+#endif
+
+	return rp_dying(t->flags, t->pending.signal.sig[0], READ_ONCE(t->signal->flags),
+			seccomp_mode);
 }
 
 /* The registers PTRACE_GETREGS (x86_64 user_regs_struct) or NT_PRSTATUS

@@ -357,8 +357,7 @@ static __always_inline void rp_switch_emit(struct rp_runner *r)
  * sys_exit asks this for every traced syscall. */
 static __always_inline bool dying(struct task_struct *t)
 {
-	return rp_dying(t->flags, t->pending.signal.sig[0], t->signal->flags) ||
-	       rp_seccomp_dead(t->seccomp.mode);
+	return rp_dying(t->flags, t->pending.signal.sig[0], t->signal->flags, t->seccomp.mode);
 }
 
 /* prev leaves the CPU: where it stopped, by the rules. */

@@ -60,14 +60,14 @@ rp_stop_facts ptrace_stop(uint32_t tid, int32_t signo, int32_t code) {
 }
 
 TEST(SwitchRules, DyingIsExitingSignaledKilledOrGroupExit) {
-  EXPECT_FALSE(rp_dying(0, 0, 0));
-  EXPECT_TRUE(rp_dying(RP_PF_EXITING, 0, 0));
-  EXPECT_TRUE(rp_dying(RP_PF_SIGNALED, 0, 0));
-  EXPECT_TRUE(rp_dying(0, kSigKillBit, 0));
-  EXPECT_TRUE(rp_dying(0, 0, RP_SIGNAL_GROUP_EXIT));
+  EXPECT_FALSE(rp_dying(0, 0, 0, 0));
+  EXPECT_TRUE(rp_dying(RP_PF_EXITING, 0, 0, 0));
+  EXPECT_TRUE(rp_dying(RP_PF_SIGNALED, 0, 0, 0));
+  EXPECT_TRUE(rp_dying(0, kSigKillBit, 0, 0));
+  EXPECT_TRUE(rp_dying(0, 0, RP_SIGNAL_GROUP_EXIT, 0));
   // Other pending signals and flags leave it alive: a handler may run.
-  EXPECT_FALSE(rp_dying(0, kSigTermBit | (1ull << (RP_SIG_STOP - 1)), 0));
-  EXPECT_FALSE(rp_dying(0x40 /* PF_FORKNOEXEC */, 0, 0x1 /* SIGNAL_STOP_STOPPED */));
+  EXPECT_FALSE(rp_dying(0, kSigTermBit | (1ull << (RP_SIG_STOP - 1)), 0, 0));
+  EXPECT_FALSE(rp_dying(0x40 /* PF_FORKNOEXEC */, 0, 0x1 /* SIGNAL_STOP_STOPPED */, 0));
 }
 
 TEST(SwitchRules, ASeccompKilledThreadIsDead) {
@@ -78,6 +78,9 @@ TEST(SwitchRules, ASeccompKilledThreadIsDead) {
   EXPECT_FALSE(rp_seccomp_dead(2));
   EXPECT_TRUE(rp_seccomp_dead(RP_SECCOMP_MODE_DEAD));
   EXPECT_EQ(RP_SECCOMP_MODE_DEAD, 3);
+  // Both backends ask rp_dying, which asks this (the module did not).
+  EXPECT_TRUE(rp_dying(0, 0, 0, RP_SECCOMP_MODE_DEAD));
+  EXPECT_FALSE(rp_dying(0, 0, 0, 2));
 }
 
 TEST(SwitchRules, RpsOwnSigstopsAndPtraceEventsAreQuiet) {
