@@ -863,7 +863,12 @@ void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, bool a
   x.disposition = disposition(t.tid, sig);
   e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
   emit(std::move(e));
-  t.have_exit_regs = false;
+  // Only a handler takes the thread out of the kernel's signal loop. A signal
+  // with none (ignored, SIGCONT, a stop) leaves it on its way back from the
+  // same call: the next signal it dequeues there, with the exit registers
+  // still unchanged, is at that syscall's return too (job_control: SIGCONT
+  // then SIGTSTP after an interrupted clock_nanosleep, before its restart).
+  if (x.disposition == kSigCaught) t.have_exit_regs = false;
 }
 
 void PtraceRecorder::on_ptrace_event(Task& t, int event) {

@@ -22,6 +22,8 @@ namespace {
 // the patched one is unavailable (about 20 µs each here: a few seconds).
 constexpr uint64_t kBreakpointFirst = 8;
 constexpr uint64_t kMaxBreakpointHits = 50000;
+// Events looked ahead for a thread's next one (other threads' in between).
+constexpr size_t kMaxSignalPeek = 4096;
 
 struct PointSearchLimits {
   uint64_t max_passes = 1000000000;  // the patched search's limit (~5 ns a pass)
@@ -69,8 +71,11 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   if (e.extra.size() < sizeof x) diverge(e, "damaged signal record");
   std::memcpy(&x, e.extra.data(), sizeof x);
   if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && default_ignored(sig))) {
-    restart_interrupted_call(t);  // no handler ran: the kernel restarted the call
-    return;                       // and delivering it changed nothing else
+    // No handler ran: the kernel restarted the call, unless it dequeued
+    // another signal first, still at the call's return; that one (sent for
+    // real, the restart code still in place) decides, as in the kernel.
+    if (!next_own_signal_at_syscall(t)) restart_interrupted_call(t);
+    return;  // delivering it changed nothing else
   }
   if (t.state == State::kInSyscall) finish_in_syscall(t);
   bool fault = sync_fault(sig, x);
@@ -95,6 +100,22 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   t.resume_sig = sig;
   t.state = State::kHeld;
   notify(ReplayStop::kSignal, t.rec, sig);
+}
+
+// Whether the thread's own next event is a signal recorded at its syscall's
+// return: taken in the same pass through the kernel's signal code as the one
+// before it (sig_pending_pair, job_control_pending).
+bool Replayer::next_own_signal_at_syscall(const Task& t) {
+  for (size_t i = 0; i < kMaxSignalPeek; i++) {
+    const Event* next = peek_event(i);
+    if (!next) return false;
+    if (next->tid != t.rec) continue;
+    SignalExtra x{};
+    if (next->kind != EventKind::kSignal || next->extra.size() < sizeof x) return false;
+    std::memcpy(&x, next->extra.data(), sizeof x);
+    return x.at_syscall;
+  }
+  return false;
 }
 
 // A call the signal interrupted (its recorded result, now in the thread's
