@@ -103,8 +103,11 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
 }
 
 // Whether the thread's own next event is a signal recorded at its syscall's
-// return: taken in the same pass through the kernel's signal code as the one
-// before it (sig_pending_pair, job_control_pending).
+// return with the registers it holds now, the restart code still in them:
+// taken in the same pass through the kernel's signal code as the one before
+// it (sig_pending_pair, job_control_pending). One recorded after the kernel
+// rewound the call (a kernel backend's at_syscall: the number is kept) has
+// the rewound registers, and the restart is made first as before.
 bool Replayer::next_own_signal_at_syscall(const Task& t) {
   for (size_t i = 0; i < kMaxSignalPeek; i++) {
     const Event* next = peek_event(i);
@@ -113,7 +116,9 @@ bool Replayer::next_own_signal_at_syscall(const Task& t) {
     SignalExtra x{};
     if (next->kind != EventKind::kSignal || next->extra.size() < sizeof x) return false;
     std::memcpy(&x, next->extra.data(), sizeof x);
-    return x.at_syscall;
+    Regs recorded;
+    std::memcpy(&recorded.raw, x.regs, sizeof recorded.raw);
+    return x.at_syscall && recorded.same_user_state(t.regs);
   }
   return false;
 }
