@@ -825,11 +825,20 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   if (t.preempt_requested && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's own preemption: the thread ran user code for a whole timeslice.
     t.preempt_requested = false;
+    Regs regs;
+    regs.read(t.tid);
+    if (t.have_exit_regs && regs == t.exit_regs) {
+      // Stopped before its first instruction after a syscall (it got no CPU
+      // after the exit stop): no user code to order, and its next chunk ends
+      // at its next event anyway. A switch event here would only make replay
+      // leave that syscall site unpatched for the agent (one ptrace stop per
+      // call: conformance sched_yield's replay took a minute under load).
+      make_runnable(t, 0, false);
+      return;
+    }
     preemptions_++;
     Event e = new_event(t, EventKind::kPreempt);
     SignalExtra x{};
-    Regs regs;
-    regs.read(t.tid);
     std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
     e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
     emit(std::move(e));
