@@ -112,21 +112,20 @@ bool process_reads_pipe(pid_t pid, ino_t ino, const std::string& anon_link) {
   return false;
 }
 
-// Whether a thread other than `tid` (stopped) may have read from the pipe
-// `ino` (its fd `fd`) since the call: another thread of its process (they share its fds),
+// Whether a thread other than `tid` (stopped) may have read from its pipe
+// `fd` since the call: another thread of its process (they share its fds),
 // or another process holding the pipe open for reading. rp's own peek is not
-// one (`self`). Scans /proc: tee into the output is rare.
-bool pipe_may_have_other_reader(pid_t tid, uint64_t fd, ino_t ino, pid_t self) {
-  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
-  std::string line;
-  pid_t tgid = 0;
-  while (std::getline(status, line)) {
-    if (line.starts_with("Tgid:")) tgid = std::atoi(line.c_str() + 5);
-    if (line.starts_with("Threads:") && std::atoi(line.c_str() + 8) != 1) return true;
-  }
-  if (tgid == 0) return true;
+// one (`self`). Scans /proc: tee into the output is rare. True when the pipe
+// is gone from that fd.
+bool pipe_may_have_other_reader(pid_t tid, uint64_t fd, pid_t self) {
+  struct stat st;
+  if (stat(fd_path(tid, "fd", fd).c_str(), &st) != 0) return true;
+  auto threads = proc_status_field(tid, "Threads", 10);
+  if (threads && *threads != 1) return true;
+  auto tgid = proc_status_field(tid, "Tgid", 10);
+  if (!tgid || *tgid == 0) return true;
   // An anonymous pipe's fds all link to this text; a named FIFO's to a path.
-  std::string anon_link = "pipe:[" + std::to_string(ino) + "]";
+  std::string anon_link = "pipe:[" + std::to_string(st.st_ino) + "]";
   char link[64];
   ssize_t n = readlink(fd_path(tid, "fd", fd).c_str(), link, sizeof link);
   if (n != static_cast<ssize_t>(anon_link.size()) || anon_link.compare(0, n, link, n) != 0)
@@ -135,47 +134,61 @@ bool pipe_may_have_other_reader(pid_t tid, uint64_t fd, ino_t ino, pid_t self) {
   if (!proc) return true;
   while (dirent* p = readdir(proc.get())) {
     pid_t pid = std::atoi(p->d_name);
-    if (pid <= 0 || pid == tgid || pid == self) continue;
-    if (process_reads_pipe(pid, ino, anon_link)) return true;
+    if (pid <= 0 || static_cast<uint64_t>(pid) == *tgid || pid == self) continue;
+    if (process_reads_pipe(pid, st.st_ino, anon_link)) return true;
   }
   return false;
 }
 
-}  // namespace
-
-std::optional<std::string> peek_pipe(pid_t tid, uint64_t fd, uint64_t n) {
+// Pipe `fd` of thread `tid`, opened for reading through its /proc link: a
+// reader of rp's own on the same pipe (opening a pipe's link opens the pipe,
+// as a FIFO). Only a FIFO is opened (opening a device may do something), and
+// checked again once open: another thread may have replaced the fd.
+unique_fd open_pipe(pid_t tid, uint64_t fd) {
   std::string path = fd_path(tid, "fd", fd);
   struct stat st;
-  if (stat(path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) return std::nullopt;
-  // A reader of its own on the same pipe (opening a pipe's /proc link opens
-  // the pipe, as a FIFO); tee copies without consuming.
+  if (stat(path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) return unique_fd();
   unique_fd in(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!in || fstat(in.get(), &st) != 0 || !S_ISFIFO(st.st_mode)) return std::nullopt;
+  if (!in || fstat(in.get(), &st) != 0 || !S_ISFIFO(st.st_mode)) return unique_fd();
+  return in;
+}
+
+// The first `n` bytes waiting in pipe `in`, without consuming them: tee
+// copies them into a private pipe. None if fewer are there.
+std::optional<std::string> peek_open_pipe(int in, uint64_t n) {
   int p[2];
   if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) return std::nullopt;
   unique_fd r(p[0]), w(p[1]);
   if (n > 65536 && fcntl(w.get(), F_SETPIPE_SZ, static_cast<int>(n)) < static_cast<int>(n))
     return std::nullopt;  // more than a pipe of ours holds
-  ssize_t got = tee(in.get(), w.get(), n, SPLICE_F_NONBLOCK);
+  ssize_t got = tee(in, w.get(), n, SPLICE_F_NONBLOCK);
   if (got != static_cast<ssize_t>(n)) return std::nullopt;
   std::string bytes(n, '\0');
   if (read(r.get(), bytes.data(), n) != static_cast<ssize_t>(n)) return std::nullopt;
   return bytes;
 }
 
+}  // namespace
+
+std::optional<std::string> peek_pipe(pid_t tid, uint64_t fd, uint64_t n) {
+  unique_fd in = open_pipe(tid, fd);
+  if (!in) return std::nullopt;
+  return peek_open_pipe(in.get(), n);
+}
+
 std::optional<EntryPeek> peek_splice_source(pid_t tid, int64_t nr, const uint64_t* args,
                                             const OutputFiles& out) {
-  if (nr != SYS_splice || !is_pipe(tid, args[0])) return std::nullopt;
+  if (nr != SYS_splice) return std::nullopt;
   struct stat st;
   if (stat(fd_path(tid, "fd", args[2]).c_str(), &st) != 0 || !out.is_output(st) ||
       S_ISREG(st.st_mode))
     return std::nullopt;  // not the output, or a file read back at the exit
-  unique_fd in(open(fd_path(tid, "fd", args[0]).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  unique_fd in = open_pipe(tid, args[0]);
   int waiting = 0;
   if (!in || ioctl(in.get(), FIONREAD, &waiting) != 0 || waiting <= 0) return std::nullopt;
   uint64_t n = std::min<uint64_t>({static_cast<uint64_t>(waiting), args[4],
                                    static_cast<uint64_t>(kMaxCopiedBytes)});
-  auto bytes = peek_pipe(tid, args[0], n);
+  auto bytes = peek_open_pipe(in.get(), n);
   if (!bytes) return std::nullopt;
   return EntryPeek{args[0], args[2], args[4], std::move(*bytes)};
 }
@@ -194,9 +207,7 @@ std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event
   if (e.nr == SYS_tee) {
     // Still at the head of the source pipe, unless someone read them since:
     // then they are unknown, never guessed.
-    if (stat(fd_path(tid, "fd", src).c_str(), &st) != 0 ||
-        pipe_may_have_other_reader(tid, src, st.st_ino, getpid()))
-      return std::nullopt;
+    if (pipe_may_have_other_reader(tid, src, getpid())) return std::nullopt;
     return peek_pipe(tid, src, n);
   }
   if (e.nr == SYS_splice && is_pipe(tid, src)) {
@@ -205,8 +216,7 @@ std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event
     // (splice refuses O_APPEND files).
     if (peek) {
       bool same_call = peek->fd_in == src && peek->fd_out == e.args[dst] && peek->len == e.args[4];
-      if (!same_call || peek->bytes.size() < n || stat(fd_path(tid, "fd", src).c_str(), &st) != 0 ||
-          pipe_may_have_other_reader(tid, src, st.st_ino, getpid()))
+      if (!same_call || peek->bytes.size() < n || pipe_may_have_other_reader(tid, src, getpid()))
         return std::nullopt;
       return peek->bytes.substr(0, n);
     }
