@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "blob.h"
@@ -943,38 +944,53 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
   resume(t.tid, 0);
 }
 
+namespace {
+
+// The call a seccomp stop of rp's own filter holds, as the kernel reports it.
+struct TrappedCall {
+  int64_t nr = 0;
+  uint64_t args[6] = {};
+};
+
+std::optional<TrappedCall> trapped_call(pid_t tid) {
+  __ptrace_syscall_info info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_SECCOMP)
+    return std::nullopt;
+  TrappedCall c;
+  c.nr = static_cast<int64_t>(info.seccomp.nr);
+  for (int i = 0; i < 6; i++) c.args[i] = info.seccomp.args[i];
+  return c;
+}
+
+}  // namespace
+
 bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
   if (data == kUntracedCloneTrap) {
     clear_clone_untraced(t.tid, SYS_clone);
     return false;
   }
-  __ptrace_syscall_info info{};
   if (data == kSpliceTrap) {  // the ptrace backend peeks at its entry stop
-    if (kernel_ && ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof info, &info) > 0 &&
-        info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
-      uint64_t args[6];
-      for (int i = 0; i < 6; i++) args[i] = info.seccomp.args[i];
-      kernel_->note_copy_peek(
-          t.tid, peek_splice_source(t.tid, static_cast<int64_t>(info.seccomp.nr), args, outputs_));
-    }
+    if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt)
+      kernel_->note_copy_peek(t.tid, peek_splice_source(t.tid, c->nr, c->args, outputs_));
     return false;
   }
-  if (kernel_ && data == kExecMapTrap &&
-      ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof info, &info) > 0 &&
-      info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
-    t.sweep_at_exit = true;
-    t.sweep_nr = static_cast<int64_t>(info.seccomp.nr);
-    for (int i = 0; i < 6; i++) t.sweep_args[i] = info.seccomp.args[i];
-    ptrace(PTRACE_SYSCALL, t.tid, nullptr, 0);  // to its exit stop
-    return true;
+  if (data == kExecMapTrap) {
+    if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt) {
+      t.sweep_at_exit = true;
+      t.sweep_nr = c->nr;
+      std::copy(c->args, c->args + 6, t.sweep_args);
+      ptrace(PTRACE_SYSCALL, t.tid, nullptr, 0);  // to its exit stop
+      return true;
+    }
   }
-  if (kernel_ && (data == kPtraceTrap || data == kSigchldActionTrap) &&
-      ptrace(PTRACE_GET_SYSCALL_INFO, t.tid, sizeof info, &info) > 0 &&
-      info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
-    t.nr = static_cast<int64_t>(info.seccomp.nr);
-    for (int i = 0; i < 6; i++) t.args[i] = info.seccomp.args[i];
-    emulation_entry(t);  // the emulated ptrace's
-    return true;
+  if (data == kPtraceTrap || data == kSigchldActionTrap) {
+    if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt) {
+      t.nr = c->nr;
+      std::copy(c->args, c->args + 6, t.args);
+      emulation_entry(t);  // the emulated ptrace's
+      return true;
+    }
   }
   // A RET_TRACE of the program's own filter: with no tracer of its own the
   // kernel fails the call with ENOSYS, and so does rp (it skips the call).
