@@ -140,9 +140,9 @@ RP_INLINE bool rp_quiet_stop(__s32 si_signo, __s32 si_code)
  * user code. (bpf ptrace_emulated: a tracer preempted after its skipped
  * ptrace call became a switch inside that call, which replay could not reach;
  * in CI, and 1 in 60 runs beside short-sleeping CPU hogs.) */
-RP_INLINE bool rp_stop_enters_call(const struct rp_stop_facts *f)
+RP_INLINE bool rp_stop_enters_call(const struct rp_stop_facts *f, enum rp_stop_kind kind)
 {
-	if (!f->siginfo || f->si_signo != RP_SIG_TRAP)
+	if (kind != RP_STOP_QUIET || !f->siginfo || f->si_signo != RP_SIG_TRAP)
 		return false;
 	if (f->si_code == (RP_SIG_TRAP | 0x80))
 		return f->ptrace_message == RP_PTRACE_EVENTMSG_SYSCALL_ENTRY;

@@ -143,7 +143,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	kind = rp_stop_classify(&f);
 	if (kind == RP_STOP_NONE || !rp_switch_user_task(t))
 		return;
-	if (kind == RP_STOP_QUIET && rp_stop_enters_call(&f))
+	if (rp_stop_enters_call(&f, kind))
 		th->entering = true;
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = true;

@@ -388,7 +388,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 
 	if (kind == RP_STOP_NONE)
 		return;
-	if (kind == RP_STOP_QUIET && rp_stop_enters_call(&f))
+	if (rp_stop_enters_call(&f, kind))
 		th->entering = 1;
 	th->user_stop = 1;
 	if (kind == RP_STOP_AWAY)

@@ -165,21 +165,25 @@ TEST(SwitchRules, StopsOnTheWayToARestartAreNoPoint) {
 TEST(SwitchRules, AfterASeccompStopItsCallHasBegun) {
   rp_stop_facts stop = ptrace_stop(1, RP_SIG_TRAP, kEventSeccomp);
   EXPECT_EQ(rp_stop_classify(&stop), RP_STOP_QUIET);
-  EXPECT_TRUE(rp_stop_enters_call(&stop));
+  EXPECT_TRUE(rp_stop_enters_call(&stop, rp_stop_classify(&stop)));
+  // Only as a quiet stop: preempted while marked traced, it is a user stop.
+  rp_stop_facts preempted_stop = stop;
+  preempted_stop.preempt = 1;
+  EXPECT_FALSE(rp_stop_enters_call(&preempted_stop, rp_stop_classify(&preempted_stop)));
   // A syscall-entry stop (PTRACE_EVENTMSG_SYSCALL_ENTRY), not an exit stop (2).
   rp_stop_facts entry = ptrace_stop(1, RP_SIG_TRAP, RP_SIG_TRAP | 0x80);
   entry.ptrace_message = 1;
   EXPECT_EQ(rp_stop_classify(&entry), RP_STOP_QUIET);
-  EXPECT_TRUE(rp_stop_enters_call(&entry));
+  EXPECT_TRUE(rp_stop_enters_call(&entry, rp_stop_classify(&entry)));
   entry.ptrace_message = 2;
-  EXPECT_FALSE(rp_stop_enters_call(&entry));
+  EXPECT_FALSE(rp_stop_enters_call(&entry, rp_stop_classify(&entry)));
   for (int32_t code : {kEventClone, kEventExec, kEventExit, kEventStop}) {
     rp_stop_facts other = ptrace_stop(1, RP_SIG_TRAP, code);
     other.ptrace_message = 1;  // a pid, or an exit status
-    EXPECT_FALSE(rp_stop_enters_call(&other)) << code;
+    EXPECT_FALSE(rp_stop_enters_call(&other, rp_stop_classify(&other))) << code;
   }
   rp_stop_facts sigusr = ptrace_stop(1, 10, kEventSeccomp);  // not SIGTRAP: a signal
-  EXPECT_FALSE(rp_stop_enters_call(&sigusr));
+  EXPECT_FALSE(rp_stop_enters_call(&sigusr, rp_stop_classify(&sigusr)));
   rp_stop_facts f = preempted(1), blocked = facts(1);
   blocked.state = kUninterruptible;
   for (rp_stop_facts g : {f, blocked}) {
