@@ -114,11 +114,9 @@ std::string render_event_text(const Event& e, std::string_view arch) {
     case EventKind::kSyscall: return render_call(e);
     case EventKind::kSignal: {
       std::string out = "--- " + signame(static_cast<int>(e.nr));
-      if (e.extra.size() >= sizeof(SignalExtra)) {
-        SignalExtra x;
-        std::memcpy(&x, e.extra.data(), sizeof x);
-        out += " " + decode::siginfo_text(static_cast<int>(e.nr), x.siginfo);
-        out += x.at_syscall ? " at syscall return" : " in user code";
+      if (std::optional<SignalExtra> x = signal_extra(e)) {
+        out += " " + decode::siginfo_text(static_cast<int>(e.nr), x->siginfo);
+        out += x->at_syscall ? " at syscall return" : " in user code";
       }
       return out + " ---";
     }

@@ -3,6 +3,7 @@
 // TraceReader streams events in global order with the memory they carry.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -133,6 +134,15 @@ class TraceWriter {
 // recorded in between): TraceReader::next_entry leaves such entries out, and
 // the event carries it (entry_seq, tid, seq).
 inline bool entry_is_own(const Event& e) { return e.entry_seq && e.entry_seq + 1 == e.seq; }
+
+// The SignalExtra of a kSignal or kPreempt event; nullopt when its extra is
+// too short to hold one (a damaged record: each caller decides what that means).
+inline std::optional<SignalExtra> signal_extra(const Event& e) {
+  if (e.extra.size() < sizeof(SignalExtra)) return std::nullopt;
+  SignalExtra x;
+  std::memcpy(&x, e.extra.data(), sizeof x);
+  return x;
+}
 
 class TraceReader {
  public:

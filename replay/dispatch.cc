@@ -99,11 +99,9 @@ void Replayer::dispatch(const Event& e) {
       notify(ReplayStop::kTaskGone, t.rec, e.ret);
       break;
     case EventKind::kPreempt: {
-      SignalExtra x{};
-      if (e.extra.size() < sizeof x) diverge(e, "damaged preemption record");
-      std::memcpy(&x, e.extra.data(), sizeof x);
-      Regs target;
-      std::memcpy(&target.raw, x.regs, sizeof target.raw);
+      std::optional<SignalExtra> x = signal_extra(e);
+      if (!x) diverge(e, "damaged preemption record");
+      Regs target = recorded_regs(*x);
       // No registers: no point a thread can be at (the eBPF recorder once
       // wrote such records in a race, docs/backends.md "moving").
       if (target.ip() == 0 && target.sp() == 0) diverge(e, "damaged preemption record: no registers");

@@ -33,6 +33,15 @@ struct ReplayOptions {
 
 int replay_main(const ReplayOptions& opts);
 
+// The registers a signal or preemption record holds (the raw set the
+// recorder stored, zero padded).
+inline Regs recorded_regs(const SignalExtra& x) {
+  static_assert(sizeof(RawRegs) <= sizeof x.regs);
+  Regs r;
+  std::memcpy(&r.raw, x.regs, sizeof r.raw);
+  return r;
+}
+
 // Why this machine cannot replay `trace` (its meta says it holds no state to
 // start from, or another architecture recorded it); "" when it can. Every
 // command that replays (replay, replay -g, dump -k / -e write=) asks this.

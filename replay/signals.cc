@@ -67,9 +67,9 @@ bool default_ignored(int sig) {
 
 void Replayer::deliver_signal(Task& t, const Event& e) {
   int sig = static_cast<int>(e.nr);
-  SignalExtra x{};
-  if (e.extra.size() < sizeof x) diverge(e, "damaged signal record");
-  std::memcpy(&x, e.extra.data(), sizeof x);
+  std::optional<SignalExtra> parsed = signal_extra(e);
+  if (!parsed) diverge(e, "damaged signal record");
+  SignalExtra& x = *parsed;  // PTRACE_SETSIGINFO takes a non-const pointer
   if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && default_ignored(sig))) {
     // No handler ran: the kernel restarted the call, unless it dequeued
     // another signal first, still at the call's return; that one (sent for
@@ -83,9 +83,7 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   if (!fault && !x.at_syscall) {
     // Asynchronous, in user code: without a branch counter, stop the thread
     // where its registers are exactly those recorded, then deliver there.
-    Regs target;
-    std::memcpy(&target.raw, x.regs, sizeof target.raw);
-    run_to_point(t, e, target, AtPoint::kDeliverSignal);
+    run_to_point(t, e, recorded_regs(x), AtPoint::kDeliverSignal);
     request(t, PTRACE_SETSIGINFO, nullptr, x.siginfo);
     t.resume_sig = sig;
     notify(ReplayStop::kSignal, t.rec, sig);
@@ -113,12 +111,9 @@ bool Replayer::next_own_signal_at_syscall(const Task& t) {
     const Event* next = peek_event(i);
     if (!next) return false;
     if (next->tid != t.rec) continue;
-    SignalExtra x{};
-    if (next->kind != EventKind::kSignal || next->extra.size() < sizeof x) return false;
-    std::memcpy(&x, next->extra.data(), sizeof x);
-    Regs recorded;
-    std::memcpy(&recorded.raw, x.regs, sizeof recorded.raw);
-    return x.at_syscall && recorded.same_user_state(t.regs);
+    std::optional<SignalExtra> x;
+    if (next->kind == EventKind::kSignal) x = signal_extra(*next);
+    return x && x->at_syscall && recorded_regs(*x).same_user_state(t.regs);
   }
   return false;
 }

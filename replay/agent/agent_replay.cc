@@ -105,12 +105,7 @@ void note_recorded_places(const std::vector<Event>& events, AgentState& st) {
   };
   for (const Event& e : events) {
     if (e.kind != EventKind::kSyscall) {
-      SignalExtra x{};
-      if (e.extra.size() < sizeof x) continue;
-      std::memcpy(&x, e.extra.data(), sizeof x);
-      Regs r;
-      std::memcpy(&r.raw, x.regs, sizeof r.raw);
-      st.point_ips.insert(r.ip());
+      if (std::optional<SignalExtra> x = signal_extra(e)) st.point_ips.insert(recorded_regs(*x).ip());
       continue;
     }
     bool ok = !syscall_failed(e.ret);
