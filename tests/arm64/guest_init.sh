@@ -58,6 +58,13 @@ for b in $(cat /backends.list); do
     if [ $rrc != $rc ] || ! cmp -s /tmp/$s.rec /tmp/$s.rep; then
       echo "  record exit $rc, replay exit $rrc"; show /tmp/$s.rep.err
       echo "  recorded output:"; show /tmp/$s.rec; echo "  replayed output:"; show /tmp/$s.rep
+      # RP_ARM64_GUEST_ENV="RP_SHOW_FAILED=1": all of both outputs and the trace.
+      if [ "${RP_SHOW_FAILED:-}" = 1 ]; then
+        echo "  full recorded:"; sed 's/^/  < /' /tmp/$s.rec
+        echo "  full replayed:"; sed 's/^/  > /' /tmp/$s.rep
+        echo "  replay stderr:"; sed 's/^/  ! /' /tmp/$s.rep.err
+        echo "  trace:"; rp dump /tmp/$s.db 2>&1 | sed 's/^/  # /'
+      fi
     fi
     # Signals delivered in user code: their replay needs the hardware breakpoint.
     [ $s = alarm_loop ] && echo "INFO $b alarm_loop: $(rp dump /tmp/$s.db | grep -c 'in user code') signals in user code"
