@@ -148,6 +148,24 @@ std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int 
   return status_field(proc_status(tid), name, base);
 }
 
+char stat_state(std::string_view stat) {
+  // The name in parentheses may hold anything, ')' too: the state follows the last one.
+  size_t close = stat.rfind(')');
+  return close != std::string_view::npos && close + 2 < stat.size() && stat[close + 1] == ' '
+             ? stat[close + 2]
+             : '?';
+}
+
+char proc_task_state(pid_t tid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", tid);
+  unique_fd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return '?';
+  char buf[512];  // pid, (name of at most 64 bytes), state: well inside
+  ssize_t n = read(fd.get(), buf, sizeof buf);
+  return n > 0 ? stat_state(std::string_view(buf, static_cast<size_t>(n))) : '?';
+}
+
 pid_t parent_of(pid_t pid) {
   return static_cast<pid_t>(proc_status_field(pid, "PPid", 10).value_or(0));
 }

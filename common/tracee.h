@@ -64,6 +64,12 @@ std::string proc_status(pid_t tid);
 // One field of it (status_field above); nullopt if the task is gone.
 std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base);
 
+// The scheduler state letter of a thread, as /proc/TID/stat gives it: 'R'
+// running or waiting for a CPU, 'S'/'D' asleep, 't' in a ptrace stop, ...;
+// '?' if the thread is gone. Split from the read for its unit test.
+char stat_state(std::string_view stat);
+char proc_task_state(pid_t tid);
+
 // The parent of process (or thread) `pid`, as /proc/PID/status says; 0 when
 // it is gone.
 pid_t parent_of(pid_t pid);

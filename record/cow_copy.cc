@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -30,14 +29,6 @@ std::map<pid_t, std::vector<pid_t>> zombies;  // by process
 const char* const kSideSchema =
     "CREATE TABLE mem(addr INTEGER NOT NULL, size INTEGER NOT NULL, hash BLOB NOT NULL, "
     "data BLOB NOT NULL)";
-
-// The copy's state letter in /proc/PID/stat ('t': held in a ptrace stop).
-char state_of(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  size_t close = s.rfind(')');
-  return close != std::string::npos && close + 2 < s.size() ? s[close + 2] : '?';
-}
 
 }  // namespace
 
@@ -118,7 +109,7 @@ void CowCopy::read_all(std::vector<SnapMap> maps) {
         [&] { return stop_.load(); });
     side.exec("COMMIT");
     // Read from the copy, not from what replaced it: still held where it stopped.
-    if (state_of(pid_) != 't') error_ = "the frozen copy ended before it was read";
+    if (proc_task_state(pid_) != 't') error_ = "the frozen copy ended before it was read";
   } catch (const Error& e) {
     error_ = e.what();
   }

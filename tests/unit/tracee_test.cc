@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -161,6 +162,30 @@ TEST(StatusField, ReadsThisProcess) {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   signal(SIGUSR2, SIG_DFL);
   EXPECT_EQ(proc_status_field(1 << 30, "Tgid", 10), std::nullopt);  // no such task
+}
+
+TEST(StatState, TheLetterAfterTheLastParenthesis) {
+  EXPECT_EQ(stat_state("42 (sh) S 1 42 42 0"), 'S');
+  EXPECT_EQ(stat_state("42 (a) b) (c) R 1 42"), 'R');  // a name may hold ") ("
+  EXPECT_EQ(stat_state("42 (t) t 1"), 't');
+  EXPECT_EQ(stat_state("42 (cut"), '?');
+  EXPECT_EQ(stat_state("42 (x)"), '?');
+  EXPECT_EQ(stat_state(""), '?');
+}
+
+TEST(StatState, ThisThreadRunsAndAStoppedChildIsStopped) {
+  EXPECT_EQ(proc_task_state(gettid()), 'R');  // it is reading its own state
+  pid_t child = fork();
+  if (child == 0) {
+    raise(SIGSTOP);
+    _exit(0);
+  }
+  int status;
+  ASSERT_EQ(waitpid(child, &status, WUNTRACED), child);
+  EXPECT_EQ(proc_task_state(child), 'T');
+  kill(child, SIGKILL);
+  waitpid(child, &status, 0);
+  EXPECT_EQ(proc_task_state(child), '?');
 }
 
 }  // namespace
