@@ -176,12 +176,32 @@ int64_t PtraceRecorder::next_deadline_us() {
   return best;
 }
 
+// Whether the slot's holder is in a call that sends bytes (a write: replay
+// prints those to the program's outputs in the recorded order) and is not
+// asleep in the kernel: still running, waiting for a CPU ('R'), or at its
+// exit stop not yet collected ('t'). A sibling let run meanwhile could make
+// its own writes after this one's and have them numbered first (the single
+// CPU arm64 VM, samples/threads: replayed lines in another order, no
+// divergence). Any other call gives the slot up after the grace period: its
+// order against a sibling's user code is the order of its numbered return,
+// and a holder starved of CPU (tests/integration/starved_return.sh) must not
+// stop its siblings.
+bool PtraceRecorder::sends_bytes_busy(pid_t holder) const {
+  auto it = tasks_.find(holder);
+  if (it == tasks_.end() || !it->second.in_hash) return false;
+  char state = proc_task_state(holder);
+  return state == 'R' || state == 't';
+}
+
 void PtraceRecorder::handle_timeouts() {
   int64_t now = now_us();
   for (auto& [tgid, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
     if (g.holder_in_kernel && now >= g.since_us + kGraceUs) {
-      // The syscall blocks: let another thread of the process run meanwhile.
+      if (sends_bytes_busy(g.holder)) {  // look again a grace later
+        g.since_us = now;
+        continue;
+      }
       g.holder = 0;
       g.holder_in_kernel = false;
       schedule(g);

@@ -151,6 +151,7 @@ class PtraceRecorder {
   void schedule(Group& g);
   int64_t next_deadline_us();
   void handle_timeouts();
+  bool sends_bytes_busy(pid_t holder) const;
   void handle_stop(pid_t tid, int status);
   void task_dying(Task& t);
   void flush_unfinished(Task& t);
