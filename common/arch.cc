@@ -53,6 +53,8 @@ bool Regs::entering_syscall() const {
   return static_cast<int64_t>(raw.orig_rax) >= 0 && static_cast<int64_t>(raw.rax) == -ENOSYS;
 }
 
+Regs Regs::as_at_syscall_stop(const Regs&) const { return *this; }
+
 bool Regs::same_user_state(const Regs& o) const {
   RawRegs a = raw, b = o.raw;
   a.orig_rax = b.orig_rax = 0;
@@ -99,6 +101,12 @@ int64_t kernel_syscall_nr(pid_t tid, const Regs&) {
 }
 
 bool Regs::entering_syscall() const { return false; }
+
+Regs Regs::as_at_syscall_stop(const Regs& stop) const {
+  Regs r = *this;
+  r.raw.regs[7] = stop.raw.regs[7];
+  return r;
+}
 
 bool Regs::same_user_state(const Regs& o) const {
   return std::memcmp(raw.regs, o.raw.regs, sizeof raw.regs) == 0 && raw.sp == o.raw.sp &&

@@ -69,6 +69,12 @@ class Regs {
   // any other way into the kernel) and presets rax to -ENOSYS. arm64's user
   // registers do not tell (the kernel's syscallno is not among them): false.
   bool entering_syscall() const;
+  // These registers as a syscall stop would show them, for comparing real
+  // ones (read at a signal or breakpoint stop) with `stop`'s, read at a
+  // syscall stop: arm64's syscall stops show x7 as 0 (entry) or 1 (exit)
+  // and the kernel puts the real value back after the stop, so x7 is taken
+  // from `stop`. x86_64's show every register as it is: a copy.
+  Regs as_at_syscall_stop(const Regs& stop) const;
   std::string describe() const;  // one line: ip, sp, a few registers
 };
 

@@ -113,7 +113,7 @@ bool Replayer::next_own_signal_at_syscall(const Task& t) {
     if (next->tid != t.rec) continue;
     std::optional<SignalExtra> x;
     if (next->kind == EventKind::kSignal) x = signal_extra(*next);
-    return x && x->at_syscall && recorded_regs(*x).same_user_state(t.regs);
+    return x && x->at_syscall && recorded_regs(*x).as_at_syscall_stop(t.regs).same_user_state(t.regs);
   }
   return false;
 }
