@@ -4,7 +4,9 @@
 # (cmake/aarch64-linux-gnu.cmake over the sysroot tests/arm64/make_sysroot.sh
 # makes), boots Debian's arm64 kernel under qemu-system-aarch64 (TCG) with an
 # initramfs of busybox, rp and the samples, and inside records and replays
-# every sample with each backend: same output and exit status, 0 lost records.
+# every sample with each backend (ptrace, bpf and, with rp.ko cross-built
+# against the guest kernel's headers, kmod): same output and exit status, 0
+# lost records.
 # The guest prints one PASS/FAIL line per check. tests/arm64/known_failures.txt
 # lists, each with its reason, the checks that fail on arm64 ("fails": a pass
 # means the list is stale and fails the test), those seen failing sometimes
@@ -37,6 +39,14 @@ backends="ptrace"
 [ -f "$xbuild/record/bpf/rp.skel.h" ] && backends="ptrace bpf"  # the eBPF backend was built
 [ "$backends" = ptrace ] && [ "${CI:-}" = true ] &&
   { echo "FAIL arm64_vm: CI=true, but the arm64 eBPF backend was not built"; exit 1; }
+# rp.ko, built against the guest kernel's headers (make_sysroot.sh fetches
+# them), and the module's own selftest client.
+module=$xbuild/kmod/module/rp.ko
+if [ -f "$module" ] && [ -x "$xbuild/kmod/kmod_selftest" ]; then
+  backends="$backends kmod"
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL arm64_vm: CI=true, but the arm64 rp.ko (or kmod_selftest) was not built"; exit 1
+fi
 all_backends=$backends
 # RP_ARM64_BACKENDS="bpf": only those (with RP_ARM64_SAMPLES="threads threads"
 # to run one sample again and again; the test then fails).
@@ -47,6 +57,11 @@ work=$(mktemp -d /tmp/rp-arm64-vm.XXXXXX)
 [ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
 root=$work/root
 make_root "$root"
+if echo " $backends " | grep -q " kmod "; then
+  cp "$module" "$root/rp.ko"
+  cp "$xbuild/kmod/kmod_selftest" "$root/bin/"
+  aarch64-linux-gnu-strip "$root/bin/kmod_selftest"
+fi
 for s in $samples; do
   if echo " $dynamic_samples " | grep -q " $s "; then
     cp "$xbuild/samples/sample_$s" "$root/samples/$s"
@@ -109,6 +124,8 @@ done
 nsamples=$(echo $all_samples | wc -w)
 nbackends=$(echo $all_backends | wc -w)
 expected=$(( 3 * nsamples * nbackends ))
+# With the module: kmod_insmod, kmod_selftest, kmod_rmmod and kmod_dmesg too.
+echo " $backends " | grep -q " kmod " && expected=$((expected + 4))
 total=$((npass + nfail + nknown + nskip))
 echo "arm64_vm: $npass passed, $nfail failed, $nknown known failures, $nskip not run (${elapsed} s, backends: $backends)"
 if [ $nfail != 0 ] || [ $total != $expected ]; then
