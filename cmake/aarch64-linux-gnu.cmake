@@ -59,5 +59,6 @@ if(_rp_kheaders)
   set(RP_KDIR "${_rp_kdir}" CACHE PATH "" FORCE)
 else()
   set(RP_KVER "none-cross-arm64" CACHE STRING "" FORCE)
+  unset(RP_KDIR CACHE)  # a sysroot without headers: no tree from before
 endif()
 set(RP_KMOD_MAKE_ARGS ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CACHE STRING "" FORCE)
