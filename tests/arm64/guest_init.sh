@@ -2,7 +2,8 @@
 # /init of the arm64 test VM (tests/arm64/run_vm_test.sh): records and replays
 # every sample with every backend; one PASS/FAIL line per check, named
 # record_BACKEND_SAMPLE, replay_BACKEND_SAMPLE and lost_BACKEND_SAMPLE (and,
-# with the kmod backend, kmod_insmod, kmod_selftest, kmod_rmmod, kmod_dmesg).
+# with the kmod backend, kmod_insmod, kmod_selftest, kmod_switch_test_MODE,
+# kmod_rmmod, kmod_dmesg).
 # Each command gets 120 s: a hang fails its check instead of the whole VM.
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/tmp
@@ -22,7 +23,7 @@ check() {  # check NAME COMMAND...
 show() { sed 's/^/  | /' "$@" 2>/dev/null | tail -n 8; }
 echo "RP-VM-START kernel $(uname -r) $(uname -m)"
 # The kmod backend: rp.ko (cross-built against this kernel's headers) loaded,
-# and the module's selftest client (tests/kmod/kmod_selftest.c) run first.
+# and the module's own test clients (tests/kmod/) run first.
 if grep -qw kmod /backends.list; then
   check kmod_insmod insmod /rp.ko
   t0=$(now)
@@ -30,7 +31,14 @@ if grep -qw kmod /backends.list; then
   rc=$?
   check kmod_selftest test $rc = 0
   [ $rc = 0 ] || show /tmp/st.out
-  echo "TIME kmod selftest $(now) - $t0"
+  # Switch records (tests/kmod/kmod_switch_test.c): on, off, and under ptrace.
+  for mode in on off ptrace; do
+    timeout 120 kmod_switch_test --$mode > /tmp/st.out 2>&1
+    rc=$?
+    check kmod_switch_test_$mode test $rc = 0
+    [ $rc = 0 ] && tail -n 1 /tmp/st.out | sed 's/^/  /' || show /tmp/st.out
+  done
+  echo "TIME kmod selftests $(now) - $t0"
 fi
 cd /tmp
 for b in $(cat /backends.list); do

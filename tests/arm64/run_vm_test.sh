@@ -40,12 +40,12 @@ backends="ptrace"
 [ "$backends" = ptrace ] && [ "${CI:-}" = true ] &&
   { echo "FAIL arm64_vm: CI=true, but the arm64 eBPF backend was not built"; exit 1; }
 # rp.ko, built against the guest kernel's headers (make_sysroot.sh fetches
-# them), and the module's own selftest client.
+# them), and the module's own test clients.
 module=$xbuild/kmod/module/rp.ko
-if [ -f "$module" ] && [ -x "$xbuild/kmod/kmod_selftest" ]; then
+if [ -f "$module" ] && [ -x "$xbuild/kmod/kmod_selftest" ] && [ -x "$xbuild/kmod/kmod_switch_test" ]; then
   backends="$backends kmod"
 elif [ "${CI:-}" = true ]; then
-  echo "FAIL arm64_vm: CI=true, but the arm64 rp.ko (or kmod_selftest) was not built"; exit 1
+  echo "FAIL arm64_vm: CI=true, but the arm64 rp.ko (or its test clients) was not built"; exit 1
 fi
 all_backends=$backends
 # RP_ARM64_BACKENDS="bpf": only those (with RP_ARM64_SAMPLES="threads threads"
@@ -59,8 +59,8 @@ root=$work/root
 make_root "$root"
 if echo " $backends " | grep -q " kmod "; then
   cp "$module" "$root/rp.ko"
-  cp "$xbuild/kmod/kmod_selftest" "$root/bin/"
-  aarch64-linux-gnu-strip "$root/bin/kmod_selftest"
+  cp "$xbuild/kmod/kmod_selftest" "$xbuild/kmod/kmod_switch_test" "$root/bin/"
+  aarch64-linux-gnu-strip "$root/bin/kmod_selftest" "$root/bin/kmod_switch_test"
 fi
 for s in $samples; do
   if echo " $dynamic_samples " | grep -q " $s "; then
@@ -124,8 +124,9 @@ done
 nsamples=$(echo $all_samples | wc -w)
 nbackends=$(echo $all_backends | wc -w)
 expected=$(( 3 * nsamples * nbackends ))
-# With the module: kmod_insmod, kmod_selftest, kmod_rmmod and kmod_dmesg too.
-echo " $backends " | grep -q " kmod " && expected=$((expected + 4))
+# With the module: kmod_insmod, kmod_selftest, kmod_switch_test_{on,off,ptrace},
+# kmod_rmmod and kmod_dmesg too.
+echo " $backends " | grep -q " kmod " && expected=$((expected + 7))
 total=$((npass + nfail + nknown + nskip))
 echo "arm64_vm: $npass passed, $nfail failed, $nknown known failures, $nskip not run (${elapsed} s, backends: $backends)"
 if [ $nfail != 0 ] || [ $total != $expected ]; then
