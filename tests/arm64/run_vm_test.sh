@@ -85,7 +85,7 @@ chmod +x "$root/init"
 pack_root "$root" "$work/initramfs.cpio.gz"
 
 serial=$work/serial.txt
-limit=${RP_ARM64_VM_TIMEOUT:-2100}  # three backends: kmod adds 177-455 s under TCG (docs/design.md)
+limit=${RP_ARM64_VM_TIMEOUT:-2100}  # three backends: kmod adds 160-455 s under TCG (docs/design.md)
 start=$(date +%s)
 timeout "$limit" qemu-system-aarch64 -M virt -cpu max -accel tcg -m 1G -smp 1 -nic none \
   -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
