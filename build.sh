@@ -17,6 +17,7 @@ PACKAGES=(
   linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
   gdb gdb-multiarch lldb-14 strace python3 xz-utils apache2-utils
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-system-arm
+  linux-kbuild-6.1  # also builds rp.ko against the arm64 headers (tests/arm64)
 )
 
 install_missing() {

@@ -47,6 +47,18 @@ set(LLVM_DIR ${CMAKE_CURRENT_LIST_DIR}/llvm-aarch64 CACHE PATH "" FORCE)
 # The eBPF program is compiled against the arm64 kernel's BTF (make_sysroot.sh
 # extracts it next to the kernel image).
 set(RP_VMLINUX_BTF ${RP_ARM64_SYSROOT}/boot/vmlinux.btf CACHE FILEPATH "" FORCE)
-# rp.ko is not cross-built: Debian's linux-headers-*-arm64 ship kbuild tools
-# compiled for arm64. Naming no kernel release leaves kmod/ out.
-set(RP_KVER "none-cross-arm64" CACHE STRING "" FORCE)
+# rp.ko is built against the arm64 kernel's headers in the sysroot, whose
+# kbuild tools make_sysroot.sh points at the host's (amd64) linux-kbuild, with
+# the cross compiler of the same major version as Debian's kernel build
+# (gcc-12). No headers there: kmod/ leaves the module out.
+file(GLOB _rp_kheaders LIST_DIRECTORIES true "${RP_ARM64_SYSROOT}/usr/src/linux-headers-*-arm64")
+if(_rp_kheaders)
+  list(GET _rp_kheaders 0 _rp_kdir)
+  string(REGEX REPLACE ".*/linux-headers-" "" _rp_kver "${_rp_kdir}")
+  set(RP_KVER "${_rp_kver}" CACHE STRING "" FORCE)
+  set(RP_KDIR "${_rp_kdir}" CACHE PATH "" FORCE)
+else()
+  set(RP_KVER "none-cross-arm64" CACHE STRING "" FORCE)
+  unset(RP_KDIR CACHE)  # a sysroot without headers: no tree from before
+endif()
+set(RP_KMOD_MAKE_ARGS ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CACHE STRING "" FORCE)

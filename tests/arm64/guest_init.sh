@@ -1,8 +1,10 @@
 #!/bin/busybox sh
 # /init of the arm64 test VM (tests/arm64/run_vm_test.sh): records and replays
 # every sample with every backend; one PASS/FAIL line per check, named
-# record_BACKEND_SAMPLE, replay_BACKEND_SAMPLE and lost_BACKEND_SAMPLE. Each
-# command gets 120 s: a hang fails its check instead of the whole VM.
+# record_BACKEND_SAMPLE, replay_BACKEND_SAMPLE and lost_BACKEND_SAMPLE (and,
+# with the kmod backend, kmod_insmod, kmod_selftest, kmod_switch_test_MODE,
+# kmod_rmmod, kmod_dmesg).
+# Each command gets 120 s: a hang fails its check instead of the whole VM.
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/tmp
 for v in $(cat /guest.env); do export "$v"; done  # RP_ARM64_GUEST_ENV of run_vm_test.sh
@@ -20,6 +22,24 @@ check() {  # check NAME COMMAND...
 }
 show() { sed 's/^/  | /' "$@" 2>/dev/null | tail -n 8; }
 echo "RP-VM-START kernel $(uname -r) $(uname -m)"
+# The kmod backend: rp.ko (cross-built against this kernel's headers) loaded,
+# and the module's own test clients (tests/kmod/) run first.
+if grep -qw kmod /backends.list; then
+  check kmod_insmod insmod /rp.ko
+  t0=$(now)
+  timeout 120 kmod_selftest > /tmp/st.out 2>&1
+  rc=$?
+  check kmod_selftest test $rc = 0
+  [ $rc = 0 ] || show /tmp/st.out
+  # Switch records (tests/kmod/kmod_switch_test.c): on, off, and under ptrace.
+  for mode in on off ptrace; do
+    timeout 120 kmod_switch_test --$mode > /tmp/st.out 2>&1
+    rc=$?
+    check kmod_switch_test_$mode test $rc = 0
+    [ $rc = 0 ] && tail -n 1 /tmp/st.out | sed 's/^/  /' || show /tmp/st.out
+  done
+  echo "TIME kmod selftests $(now) - $t0"
+fi
 cd /tmp
 for b in $(cat /backends.list); do
   for s in $(cat /samples.list); do
@@ -78,5 +98,10 @@ for b in $(cat /backends.list); do
     rm -f /tmp/$s.db
   done
 done
+if grep -qw kmod /backends.list; then
+  check kmod_rmmod rmmod rp
+  dmesg | grep -iE "rp:|BUG|WARNING|Oops|rcu.*stall" | head -n 20 | sed 's/^/  dmesg | /'
+  check kmod_dmesg sh -c "! dmesg | grep -qE 'BUG|WARNING|Oops|stall'"
+fi
 echo "RP-VM-DONE"
 poweroff -f

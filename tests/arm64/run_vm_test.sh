@@ -4,7 +4,9 @@
 # (cmake/aarch64-linux-gnu.cmake over the sysroot tests/arm64/make_sysroot.sh
 # makes), boots Debian's arm64 kernel under qemu-system-aarch64 (TCG) with an
 # initramfs of busybox, rp and the samples, and inside records and replays
-# every sample with each backend: same output and exit status, 0 lost records.
+# every sample with each backend (ptrace, bpf and, with rp.ko cross-built
+# against the guest kernel's headers, kmod): same output and exit status, 0
+# lost records.
 # The guest prints one PASS/FAIL line per check. tests/arm64/known_failures.txt
 # lists, each with its reason, the checks that fail on arm64 ("fails": a pass
 # means the list is stale and fails the test), those seen failing sometimes
@@ -37,6 +39,14 @@ backends="ptrace"
 [ -f "$xbuild/record/bpf/rp.skel.h" ] && backends="ptrace bpf"  # the eBPF backend was built
 [ "$backends" = ptrace ] && [ "${CI:-}" = true ] &&
   { echo "FAIL arm64_vm: CI=true, but the arm64 eBPF backend was not built"; exit 1; }
+# rp.ko, built against the guest kernel's headers (make_sysroot.sh fetches
+# them), and the module's own test clients.
+module=$xbuild/kmod/module/rp.ko
+if [ -f "$module" ] && [ -x "$xbuild/kmod/kmod_selftest" ] && [ -x "$xbuild/kmod/kmod_switch_test" ]; then
+  backends="$backends kmod"
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL arm64_vm: CI=true, but the arm64 rp.ko (or its test clients) was not built"; exit 1
+fi
 all_backends=$backends
 # RP_ARM64_BACKENDS="bpf": only those (with RP_ARM64_SAMPLES="threads threads"
 # to run one sample again and again; the test then fails).
@@ -47,6 +57,11 @@ work=$(mktemp -d /tmp/rp-arm64-vm.XXXXXX)
 [ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
 root=$work/root
 make_root "$root"
+if echo " $backends " | grep -q " kmod "; then
+  cp "$module" "$root/rp.ko"
+  cp "$xbuild/kmod/kmod_selftest" "$xbuild/kmod/kmod_switch_test" "$root/bin/"
+  aarch64-linux-gnu-strip "$root/bin/kmod_selftest" "$root/bin/kmod_switch_test"
+fi
 for s in $samples; do
   if echo " $dynamic_samples " | grep -q " $s "; then
     cp "$xbuild/samples/sample_$s" "$root/samples/$s"
@@ -70,7 +85,7 @@ chmod +x "$root/init"
 pack_root "$root" "$work/initramfs.cpio.gz"
 
 serial=$work/serial.txt
-limit=${RP_ARM64_VM_TIMEOUT:-1500}
+limit=${RP_ARM64_VM_TIMEOUT:-2100}  # three backends: kmod adds 160-455 s under TCG (docs/design.md)
 start=$(date +%s)
 timeout "$limit" qemu-system-aarch64 -M virt -cpu max -accel tcg -m 1G -smp 1 -nic none \
   -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
@@ -109,6 +124,9 @@ done
 nsamples=$(echo $all_samples | wc -w)
 nbackends=$(echo $all_backends | wc -w)
 expected=$(( 3 * nsamples * nbackends ))
+# With the module: kmod_insmod, kmod_selftest, kmod_switch_test_{on,off,ptrace},
+# kmod_rmmod and kmod_dmesg too.
+echo " $backends " | grep -q " kmod " && expected=$((expected + 7))
 total=$((npass + nfail + nknown + nskip))
 echo "arm64_vm: $npass passed, $nfail failed, $nknown known failures, $nskip not run (${elapsed} s, backends: $backends)"
 if [ $nfail != 0 ] || [ $total != $expected ]; then

@@ -6,7 +6,8 @@
  *   - switch records arrive, each for a thread of the child, never inside
  *     one of that thread's syscalls, with registers as PTRACE_GETREGS shows
  *     them: ip in the program's text (or the vDSO), cs/ss the user segments,
- *     fs_base the thread's pthread_self(), rsp on the thread's stack;
+ *     fs_base the thread's pthread_self(), rsp on the thread's stack (arm64:
+ *     pc likewise, pstate EL0 with interrupts unmasked, sp on the stack);
  *   - the counter matches, nothing is lost, sequence numbers have no gap.
  * With --off (flag not set) the same child gets no switch record and no stop.
  * With --ptrace the parent also traces the child as rp's supervisor does
@@ -39,8 +40,15 @@
 #define NTHREADS 4
 #define MAX_REC 400000
 #define REPORT "/tmp/rp_switch_test.txt"
+#if defined(__x86_64__)
 /* x86_64 user_regs_struct word indexes */
 enum { R_IP = 16, R_CS = 17, R_FLAGS = 18, R_SP = 19, R_SS = 20, R_FS_BASE = 21 };
+#elif defined(__aarch64__)
+/* arm64 user_pt_regs word indexes (x0..x30 first) */
+enum { R_SP = 31, R_IP = 32, R_PSTATE = 33 };
+#else
+#error "kmod_switch_test: this architecture's user register layout"
+#endif
 
 /* ---- the child: NTHREADS threads computing on one CPU ---- */
 
@@ -169,6 +177,7 @@ static size_t check_switches(void)
 		int ok_ip = (r[R_IP] >= text_lo && r[R_IP] < text_hi) || (r[R_IP] >= vlo && r[R_IP] < vhi);
 		in_text += r[R_IP] >= text_lo && r[R_IP] < text_hi;
 		uint64_t sp_off = r[R_SP] > w[k].stack ? r[R_SP] - w[k].stack : w[k].stack - r[R_SP];
+#if defined(__x86_64__)
 		CHECK(ok_ip && r[R_CS] == 0x33 && r[R_SS] == 0x2b && (r[R_FLAGS] & 0x202) == 0x202 &&
 		      r[R_FS_BASE] == w[k].fs_base && sp_off < 65536,
 		      "switch seq %llu tid %u: ip %#llx cs %#llx ss %#llx flags %#llx fs_base %#llx "
@@ -177,6 +186,14 @@ static size_t check_switches(void)
 		      (unsigned long long)r[R_SS], (unsigned long long)r[R_FLAGS],
 		      (unsigned long long)r[R_FS_BASE], w[k].fs_base, (unsigned long long)r[R_SP],
 		      w[k].stack);
+#else
+		/* pstate: EL0t in AArch64 state (M[4:0] = 0), IRQ and FIQ unmasked
+		 * (I, F clear) as user code runs. user_pt_regs has no tpidr_el0. */
+		CHECK(ok_ip && (r[R_PSTATE] & 0x1f) == 0 && (r[R_PSTATE] & 0xc0) == 0 && sp_off < 65536,
+		      "switch seq %llu tid %u: pc %#llx pstate %#llx sp %#llx (stack near %#lx)",
+		      (unsigned long long)s->seq, s->tid, (unsigned long long)r[R_IP],
+		      (unsigned long long)r[R_PSTATE], (unsigned long long)r[R_SP], w[k].stack);
+#endif
 		for (size_t c = 0; c < ncalls; c++)
 			CHECK(!(calls[c].tid == s->tid && calls[c].entry && calls[c].entry < s->seq &&
 				s->seq < calls[c].exit),
