@@ -118,16 +118,18 @@ bool process_reads_pipe(pid_t pid, ino_t ino, const std::string& anon_link) {
 // one (`self`). Scans /proc: tee into the output is rare. True when the pipe
 // is gone from that fd.
 bool pipe_may_have_other_reader(pid_t tid, uint64_t fd, pid_t self) {
+  const std::string path = fd_path(tid, "fd", fd);
   struct stat st;
-  if (stat(fd_path(tid, "fd", fd).c_str(), &st) != 0) return true;
-  auto threads = proc_status_field(tid, "Threads", 10);
+  if (stat(path.c_str(), &st) != 0) return true;
+  const std::string status = proc_status(tid);  // both fields of one moment
+  auto threads = status_field(status, "Threads", 10);
   if (threads && *threads != 1) return true;
-  auto tgid = proc_status_field(tid, "Tgid", 10);
+  auto tgid = status_field(status, "Tgid", 10);
   if (!tgid || *tgid == 0) return true;
   // An anonymous pipe's fds all link to this text; a named FIFO's to a path.
   std::string anon_link = "pipe:[" + std::to_string(st.st_ino) + "]";
   char link[64];
-  ssize_t n = readlink(fd_path(tid, "fd", fd).c_str(), link, sizeof link);
+  ssize_t n = readlink(path.c_str(), link, sizeof link);
   if (n != static_cast<ssize_t>(anon_link.size()) || anon_link.compare(0, n, link, n) != 0)
     anon_link.clear();
   std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
