@@ -807,6 +807,12 @@ uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
   return kSigDefault;
 }
 
+// Whether `regs` (read at a signal stop) are those t's last syscall exit
+// stop showed: the thread has run no user code since.
+bool PtraceRecorder::still_at_exit(const Task& t, const Regs& regs) {
+  return t.have_exit_regs && regs.as_at_syscall_stop(t.exit_regs) == t.exit_regs;
+}
+
 void PtraceRecorder::on_signal(Task& t, int sig) {
   siginfo_t si;
   bool have_si = ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &si) == 0;
@@ -848,7 +854,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     t.preempt_requested = false;
     Regs regs;
     regs.read(t.tid);
-    if (t.have_exit_regs && regs.as_at_syscall_stop(t.exit_regs) == t.exit_regs) {
+    if (still_at_exit(t, regs)) {
       // Stopped before its first instruction after a syscall (it got no CPU
       // after the exit stop): no user code to order, and its next chunk ends
       // at its next event anyway. A switch event here would only make replay
@@ -876,8 +882,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   // (arm64: the exit stop showed x7 as 1. Taken as "in user code", a signal
   // there was replayed by a breakpoint search, and samples/alarm_loop's
   // signals pending at rt_sigreturn's return all were, in the arm64 VM.)
-  bool at_syscall = kernel_ ? kernel_syscall_nr(t.tid, regs) >= 0
-                            : t.have_exit_regs && regs.as_at_syscall_stop(t.exit_regs) == t.exit_regs;
+  bool at_syscall = kernel_ ? kernel_syscall_nr(t.tid, regs) >= 0 : still_at_exit(t, regs);
   if (hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
   record_signal(t, sig, si, at_syscall);
   make_runnable(t, sig, true);
