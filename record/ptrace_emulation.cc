@@ -52,7 +52,7 @@ void PtraceRecorder::skip_call(Task& t, int64_t ret) {
 void PtraceRecorder::hold(Task& t) {
   release_slot(t);
   t.run = Run::kInKernel;  // not runnable: only the tracer's request resumes it
-  schedule(groups_[t.tgid]);
+  schedule(groups_[t.slot]);
 }
 
 void PtraceRecorder::refuse_note(const std::string& what) {

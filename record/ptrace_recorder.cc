@@ -27,6 +27,7 @@
 #include "tracee.h"
 #include "unique_fd.h"
 #include "counter_patch.h"
+#include "proc_maps.h"
 #include "kernel_capture.h"  // events-only mode
 #include "sandbox.h"
 #include "tracer_tsc.h"
@@ -42,6 +43,14 @@ namespace {
 
 // The process a task belongs to, as the kernel says; `fallback` if it cannot
 // tell (the task is gone).
+// Whether the process maps memory MAP_SHARED and writable. Read in a new
+// child, before it runs: what it inherited (not MADV_DONTFORK ranges).
+bool maps_shared_writable(pid_t tid) {
+  for (const ProcMap& m : read_proc_maps(tid))
+    if (m.shared() && (m.prot() & PROT_WRITE)) return true;
+  return false;
+}
+
 pid_t tgid_of(pid_t tid, pid_t fallback) {
   return static_cast<pid_t>(proc_status_field(tid, "Tgid", 10).value_or(fallback));
 }
@@ -58,6 +67,7 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
   Task& t = tasks_[tid];
   t.tid = tid;
   t.tgid = tgid;
+  t.slot = tgid;
   t.mem = Tracee(tid);
   auto creator = tasks_.find(parent);  // a new process inherits its parent's SIGCHLD action
   if (tid == tgid && creator != tasks_.end() && nocldstop_.count(creator->second.tgid))
@@ -103,7 +113,7 @@ int64_t now_us() { return tracer_clock_ns(CLOCK_MONOTONIC) / 1000; }
 
 void PtraceRecorder::enter_kernel(Task& t) {
   t.run = Run::kInKernel;
-  Group& g = groups_[t.tgid];
+  Group& g = groups_[t.slot];
   if (g.holder == t.tid) {
     g.holder_in_kernel = true;
     // No grace period ends an exit: between its entry and PTRACE_EVENT_EXIT
@@ -131,7 +141,7 @@ void PtraceRecorder::make_runnable(Task& t, int sig, bool front) {
   release_slot(t);
   t.run = Run::kRunnable;
   t.pending_sig = sig;
-  Group& g = groups_[t.tgid];
+  Group& g = groups_[t.slot];
   if (front)
     g.runnable.insert(g.runnable.begin(), t.tid);
   else
@@ -140,7 +150,7 @@ void PtraceRecorder::make_runnable(Task& t, int sig, bool front) {
 }
 
 void PtraceRecorder::release_slot(Task& t) {
-  Group& g = groups_[t.tgid];
+  Group& g = groups_[t.slot];
   if (g.holder == t.tid) {
     g.holder = 0;
     g.holder_in_kernel = false;
@@ -166,9 +176,49 @@ void PtraceRecorder::schedule(Group& g) {
   }
 }
 
+// A new thread runs in its creator's group. A new process has a group of
+// its own unless it shares writable memory with its parent: all of it
+// (CLONE_VM; not with CLONE_VFORK, where the parent runs no user code until
+// the child execs or exits), or a MAP_SHARED writable mapping it inherited
+// (a process-shared mutex, a shared counter: futex_procs_threads). Memory
+// shared only later (both map one file or SysV segment after the fork) does
+// not join their groups; docs/backends.md.
+pid_t PtraceRecorder::slot_for_child(const Task& parent, int event, pid_t child) const {
+  if (event == PTRACE_EVENT_VFORK) return child;
+  if (event == PTRACE_EVENT_CLONE) {
+    if (parent.args[0] & CLONE_THREAD) return parent.slot;
+    if (parent.args[0] & CLONE_VFORK) return child;
+    if (parent.args[0] & CLONE_VM) return parent.slot;
+  }
+  return maps_shared_writable(child) ? parent.slot : child;
+}
+
+// A child that stopped before its parent's fork event (the clone's flags
+// unknown): a thread runs in its process's group; a process in its parent's
+// when it inherited a writable shared mapping.
+pid_t PtraceRecorder::slot_for_adopted(const Task& t) const {
+  for (const auto& [tid, o] : tasks_)
+    if (tid != t.tid && o.tgid == t.tgid) return o.slot;
+  pid_t parent = static_cast<pid_t>(proc_status_field(t.tid, "PPid", 10).value_or(0));
+  for (const auto& [tid, o] : tasks_)
+    if (o.tgid == parent && maps_shared_writable(t.tid)) return o.slot;
+  return t.tgid;
+}
+
+// At an exec's return: a process that ran in another process's group for
+// the memory they shared has none of it now; it gets a group of its own.
+// (The group's key process stays in it: the others' key is its tgid.)
+void PtraceRecorder::leave_shared_slot(Task& t) {
+  if (kernel_ || t.slot == t.tgid) return;
+  release_slot(t);
+  Group& old = groups_[t.slot];
+  t.slot = t.tgid;
+  schedule(old);
+}
+
 int64_t PtraceRecorder::next_deadline_us() {
   int64_t best = -1;
-  for (auto& [tgid, g] : groups_) {
+  for (auto& [slot, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
     int64_t d = g.since_us + (g.holder_in_kernel ? kGraceUs : kTimesliceUs);
     if (best < 0 || d < best) best = d;
@@ -195,7 +245,7 @@ bool PtraceRecorder::sends_bytes_busy(pid_t holder) const {
 
 void PtraceRecorder::handle_timeouts() {
   int64_t now = now_us();
-  for (auto& [tgid, g] : groups_) {
+  for (auto& [slot, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
     if (g.holder_in_kernel && now >= g.since_us + kGraceUs) {
       if (sends_bytes_busy(g.holder)) {  // look again a grace later
@@ -209,7 +259,7 @@ void PtraceRecorder::handle_timeouts() {
       auto it = tasks_.find(g.holder);
       if (it != tasks_.end() && !it->second.preempt_requested) {
         it->second.preempt_requested = true;
-        syscall(SYS_tgkill, tgid, g.holder, SIGSTOP);
+        syscall(SYS_tgkill, it->second.tgid, g.holder, SIGSTOP);
       }
     }
   }
@@ -433,6 +483,7 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
     // fork event; adopt it now.
     Task& n = add_task(tid, tgid_of(tid, tid), 0);
     n.initial_stop_pending = true;
+    if (!kernel_) n.slot = slot_for_adopted(n);
     it = tasks_.find(tid);
   }
   Task& task = it->second;
@@ -577,7 +628,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   if (hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
   if (!kernel_ && ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, seq);
   // A call that returned within the grace period keeps the slot: continue it.
-  Group& g = groups_[t.tgid];
+  Group& g = groups_[t.slot];
   make_runnable(t, 0, g.holder == t.tid);
 }
 
@@ -598,12 +649,12 @@ void PtraceRecorder::ring_snapshot(Task& t, const Regs& regs, uint64_t seq) {
   holding_ = true;  // stops are handled, nothing is resumed (schedule)
   struct Release {
     PtraceRecorder& r;
-    pid_t tgid;
+    pid_t slot;
     ~Release() {
       r.holding_ = false;
-      r.schedule(r.groups_[tgid]);
+      r.schedule(r.groups_[slot]);
     }
-  } release{*this, t.tgid};
+  } release{*this, t.slot};
   std::vector<pid_t> in_kernel;
   for (auto& [tid, o] : tasks_)
     if (tid != t.tid && o.run == Run::kInKernel) in_kernel.push_back(tid);
@@ -710,6 +761,7 @@ void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
     read_output_regions(t.mem, {*r}, e.mem, loss_);
   }
   t.tgid = t.tid;
+  leave_shared_slot(t);
   // The kernel's name for the program: the path as passed, or /dev/fd/N for
   // an exec through a descriptor (execveat, fexecve).
   std::string path = name;
@@ -924,6 +976,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         pid_t tgid = kernel_ ? tgid_of(child, child) : thread ? t.tgid : child;
         Task& c = add_task(child, tgid, t.tid);
         c.initial_stop_pending = true;
+        if (!kernel_) c.slot = slot_for_child(t, event, child);
       }
       break;
     }
@@ -1062,7 +1115,7 @@ void PtraceRecorder::task_dying(Task& t) {
   flush_unfinished(t);
   release_slot(t);
   t.run = Run::kDying;
-  pid_t tid = t.tid, tgid = t.tgid;
+  pid_t tid = t.tid, tgid = t.tgid, slot = t.slot;
   ptrace(PTRACE_CONT, tid, nullptr, 0);
   if (tid != tgid && !kernel_) {  // events-only: no other thread waits for a slot
     int status;
@@ -1077,7 +1130,7 @@ void PtraceRecorder::task_dying(Task& t) {
       ptrace(PTRACE_CONT, tid, nullptr, 0);
     }
   }
-  schedule(groups_[tgid]);
+  schedule(groups_[slot]);
 }
 
 void PtraceRecorder::on_task_gone(pid_t tid, int status) {
@@ -1109,14 +1162,14 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
     w_.set_task_exit(tid, status);
   }
   if (tid == root_) root_status_ = status;
-  pid_t tgid = it->second.tgid;
+  pid_t tgid = it->second.tgid, slot = it->second.slot;
   release_slot(it->second);
   tasks_.erase(it);
   auto et = emu_.find(tid);
   if (kernel_ && et != emu_.end() && et->second.held == EmuStop::kSyscallEntry)
     kernel_->forget_entry_seq(tid);  // it died held: no call takes that number
   emu_task_gone(tid, tgid);
-  auto g = groups_.find(tgid);
+  auto g = groups_.find(slot);
   if (g != groups_.end()) schedule(g->second);
 }
 

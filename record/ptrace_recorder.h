@@ -69,6 +69,10 @@ class PtraceRecorder {
   enum class Run { kRunnable, kRunning, kInKernel, kDying };
   struct Task {
     pid_t tid = 0, tgid = 0;
+    // Its slot group's key (groups_): its process's tgid, or the key of the
+    // process it was forked from when the two share writable memory
+    // (slot_for_child).
+    pid_t slot = 0;
     Tracee mem;  // the thread's memory (tid)
     Run run = Run::kInKernel;
     int pending_sig = 0;
@@ -136,6 +140,9 @@ class PtraceRecorder {
   // then reach files and pipes in the recorded order); a blocking one gives
   // it up. A thread that runs user code for a whole timeslice while others
   // wait is preempted (recorded as a preemption event).
+  // Processes that share writable memory (a MAP_SHARED mapping inherited
+  // at fork, CLONE_VM) share one slot, as threads do: their races in that
+  // memory are then ordered by recorded stops too.
   struct Group {
     pid_t holder = 0;
     bool holder_in_kernel = false;
@@ -149,6 +156,9 @@ class PtraceRecorder {
   void make_runnable(Task& t, int sig, bool front);
   void release_slot(Task& t);
   void schedule(Group& g);
+  pid_t slot_for_child(const Task& parent, int event, pid_t child) const;
+  pid_t slot_for_adopted(const Task& t) const;
+  void leave_shared_slot(Task& t);
   int64_t next_deadline_us();
   void handle_timeouts();
   bool sends_bytes_busy(pid_t holder) const;
@@ -203,7 +213,7 @@ class PtraceRecorder {
   EventQueue q_;  // events to w_ (record/event_queue.h)
   EventsOnlyHooks* kernel_ = nullptr;  // events-only mode
   std::map<pid_t, Task> tasks_;
-  std::map<pid_t, Group> groups_;  // by tgid
+  std::map<pid_t, Group> groups_;  // by Task::slot
   int sigchld_fd_ = -1;
   std::string initial_exe_;
   uint64_t seq_ = 0;
