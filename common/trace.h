@@ -144,6 +144,19 @@ inline std::optional<SignalExtra> signal_extra(const Event& e) {
   return x;
 }
 
+// The writer's side of signal_extra: a SignalExtra holding a raw register
+// set (its other fields zero), and the extra bytes of an event holding x.
+template <class RawRegSet>
+SignalExtra signal_extra_with_regs(const RawRegSet& regs) {
+  static_assert(sizeof regs <= sizeof(SignalExtra::regs));
+  SignalExtra x{};
+  std::memcpy(x.regs, &regs, sizeof regs);
+  return x;
+}
+inline void set_signal_extra(Event& e, const SignalExtra& x) {
+  e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
+}
+
 class TraceReader {
  public:
   // Throws rp::Error with a one-line reason if the file is not a usable trace:

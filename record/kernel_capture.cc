@@ -79,10 +79,7 @@ RecordDecoder::Out switch_event(const rp_rec_switch& s) {
   o.event.tid = static_cast<int32_t>(s.tid);
   o.event.kind = EventKind::kPreempt;
   o.tgid = s.tgid;
-  SignalExtra x{};
-  static_assert(sizeof s.regs <= sizeof x.regs);
-  std::memcpy(x.regs, s.regs, sizeof s.regs);
-  o.event.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
+  set_signal_extra(o.event, signal_extra_with_regs(s.regs));
   return o;
 }
 

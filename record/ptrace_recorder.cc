@@ -917,9 +917,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     }
     preemptions_++;
     Event e = new_event(t, EventKind::kPreempt);
-    SignalExtra x{};
-    std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
-    e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
+    set_signal_extra(e, signal_extra_with_regs(regs.raw));
     emit(std::move(e));
     t.have_exit_regs = false;
     make_runnable(t, 0, false);
@@ -943,15 +941,13 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
 void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, bool at_syscall) {
   Event e = new_event(t, EventKind::kSignal);
   e.nr = sig;
-  SignalExtra x{};
-  std::memcpy(x.siginfo, &si, sizeof x.siginfo);
   Regs regs;
   regs.read(t.tid);
-  static_assert(sizeof(RawRegs) <= sizeof x.regs);
-  std::memcpy(x.regs, &regs.raw, sizeof regs.raw);
+  SignalExtra x = signal_extra_with_regs(regs.raw);
+  std::memcpy(x.siginfo, &si, sizeof x.siginfo);
   x.at_syscall = at_syscall;
   x.disposition = disposition(t.tid, sig);
-  e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
+  set_signal_extra(e, x);
   emit(std::move(e));
   // Only a handler takes the thread out of the kernel's signal loop. A signal
   // with none (ignored, SIGCONT, a stop) leaves it on its way back from the
