@@ -33,7 +33,7 @@ const char* const kSideSchema =
 }  // namespace
 
 std::unique_ptr<CowCopy> CowCopy::fork(pid_t tgid, uint64_t insn, std::string side_path,
-                                       std::string* why) {
+                                       std::string* why, const ForgetCopy& forget) {
 #if defined(__x86_64__)
   // A child of rp's own (the process is rp's child: CLONE_PARENT) is reaped
   // by rp entirely; a child of the process is a zombie there until the
@@ -65,6 +65,13 @@ std::unique_ptr<CowCopy> CowCopy::fork(pid_t tgid, uint64_t insn, std::string si
     *why = "the copy did not stop";
     return nullptr;
   }
+  if (forget && !forget(pid)) {
+    kill(pid, SIGKILL);
+    do w = waitpid(pid, &status, __WALL);
+    while (w < 0 && errno == EINTR);
+    *why = "the kernel backend cannot leave the copy out of the trace";
+    return nullptr;
+  }
   // Killed with rp if rp dies: it must never run the program's code. No
   // other option: its end reports no stop the recorder would take for a task.
   ptrace(PTRACE_SETOPTIONS, pid, nullptr, PTRACE_O_EXITKILL);
@@ -72,7 +79,7 @@ std::unique_ptr<CowCopy> CowCopy::fork(pid_t tgid, uint64_t insn, std::string si
   if (!ours) c->parent_ = tgid;
   return c;
 #else
-  (void)tgid, (void)insn, (void)side_path;
+  (void)tgid, (void)insn, (void)side_path, (void)forget;
   *why = "not implemented on this architecture";
   return nullptr;
 #endif

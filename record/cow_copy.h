@@ -32,7 +32,7 @@ class CowCopy {
   // with *why set when the kernel refuses (RLIMIT_NPROC, seccomp, memory
   // cgroup...): the caller reads the contents while the process is held.
   static std::unique_ptr<CowCopy> fork(pid_t tgid, uint64_t insn, std::string side_path,
-                                       std::string* why);
+                                       std::string* why, const ForgetCopy& forget = nullptr);
   ~CowCopy();  // stops the reader, kills the copy, removes the side file
   CowCopy(const CowCopy&) = delete;
   CowCopy& operator=(const CowCopy&) = delete;

@@ -84,6 +84,14 @@ class KernelProducer {
   // signal stop it is in now (its signal event's place among the switches),
   // removed; 0: none. Tracer thread, after a ptrace request on the stop.
   virtual uint64_t take_stop_seq(pid_t /*tid*/) { return 0; }
+  // Process tgid was forked from a traced one for rp's own use (a
+  // snapshot's frozen copy, record/cow_copy.h) and is held in its first
+  // stop: captured no more, so that its death takes no number and leaves no
+  // state behind (the number its first stop took, if any, is one of the
+  // snapshot's injected calls'). False: this producer cannot (the copy would
+  // then be recorded; the caller reads the process while it is held).
+  virtual bool forget_process(pid_t /*tgid*/) { return false; }
+  virtual bool can_forget_process() const { return false; }
   // True (once) if the producer stopped tid because its sched_setaffinity
   // succeeded: the supervisor pins the recording back (record/cpu_pin.h).
   virtual bool take_repin(pid_t /*tid*/) { return false; }
@@ -237,6 +245,9 @@ class EventsOnlyHooks {
   // forgets an earlier call's.
   virtual void note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) = 0;
   virtual void forget_entry_seq(pid_t tid) = 0;
+  // KernelProducer::forget_process and can_forget_process.
+  virtual bool forget_process(pid_t tgid) = 0;
+  virtual bool can_forget_process() const = 0;
   // Held by the tracer thread while it handles a stop: the TraceWriter is
   // shared with the writer thread.
   virtual std::unique_lock<std::mutex> lock_writer() = 0;
@@ -329,6 +340,8 @@ class KernelCapture : public EventsOnlyHooks {
   void note_entry_seq(pid_t tid, uint64_t seq) override { entry_seqs_[tid].push_back(seq); }
   void note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) override;
   void forget_entry_seq(pid_t tid) override;
+  bool forget_process(pid_t tgid) override { return p_.forget_process(tgid); }
+  bool can_forget_process() const override { return p_.can_forget_process(); }
 
  private:
   void drain_loop();

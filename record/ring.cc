@@ -129,7 +129,7 @@ uint64_t Ring::bytes_until_due(uint64_t unwritten) {
 }
 
 void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
-                    const std::string& copy_reason) {
+                    const std::string& copy_reason, const ForgetCopy& forget) {
   auto t0 = std::chrono::steady_clock::now();
   uint64_t insn = vdso_syscall_insn(tgid);
   if (!insn) throw Error("record: --ring needs the process's vDSO to take a snapshot");
@@ -139,7 +139,7 @@ void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
   p.time_ns = clock_ns(CLOCK_MONOTONIC);
   std::string side = path_ + "-snap" + std::to_string(snapshots_ + 1);
   p.stats = take_snapshot(w_, tgid, tids, insn, kNext, copy_reason.empty() ? &next_copy_ : nullptr,
-                          side);
+                          side, forget);
   if (!copy_reason.empty()) p.stats.copy = "stopped: " + copy_reason;
   p.pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::steady_clock::now() - t0).count();

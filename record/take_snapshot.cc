@@ -248,7 +248,8 @@ void read_contents(pid_t pid, const std::vector<SnapMap>& maps, SnapshotStats& s
 
 SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>& tids,
                             uint64_t insn, const std::string& tables,
-                            std::unique_ptr<CowCopy>* cow, const std::string& side_path) {
+                            std::unique_ptr<CowCopy>* cow, const std::string& side_path,
+                            const ForgetCopy& forget) {
   Snapshot s;
   reap_copies(tgid, insn);  // an earlier snapshot's copy, if the process is its parent
   ask_process(s, tgid, insn);
@@ -264,7 +265,7 @@ SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>
   st.copy = "stopped: no copy asked for";
   if (cow) {
     // Last: the copy is the process as the snapshot's other parts show it.
-    *cow = CowCopy::fork(tgid, insn, side_path, &st.copy);
+    *cow = CowCopy::fork(tgid, insn, side_path, &st.copy, forget);
     if (*cow) {
       st.copy = "fork";
       std::set<uint64_t> not_copied = not_copied_on_fork(tgid);

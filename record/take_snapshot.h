@@ -16,6 +16,11 @@ namespace rp {
 
 class CowCopy;  // record/cow_copy.h
 
+// Given a snapshot's frozen copy's pid once it is held in its first stop: a
+// kernel backend that captures the process's children stops capturing it
+// (KernelProducer::forget_process). False: it could not; no copy then.
+using ForgetCopy = std::function<bool(pid_t)>;
+
 struct SnapshotStats {
   uint64_t mappings = 0;
   uint64_t bytes_read = 0;    // contents read from the process
@@ -47,9 +52,11 @@ void read_contents(pid_t pid, const std::vector<SnapMap>& maps, SnapshotStats& s
 // too); only what the copy does not share or lacks (MAP_SHARED,
 // MADV_DONTFORK, MADV_WIPEONFORK) is read now. If the process cannot fork,
 // *cow stays null and everything is read now (the stats' `copy` says why).
+// `forget`: for CowCopy::fork, under a kernel backend.
 SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>& tids,
                             uint64_t insn, const std::string& tables = "",
                             std::unique_ptr<CowCopy>* cow = nullptr,
-                            const std::string& side_path = "");
+                            const std::string& side_path = "",
+                            const ForgetCopy& forget = nullptr);
 
 }  // namespace rp

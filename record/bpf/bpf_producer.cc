@@ -104,6 +104,8 @@ class BpfProducer : public KernelProducer {
   uint64_t take_exit_seq(pid_t tid) override;
   uint64_t take_stop_seq(pid_t tid) override { return take_u64(skel_->maps.stops, tid); }
   bool take_repin(pid_t tid) override;
+  bool forget_process(pid_t tgid) override;
+  bool can_forget_process() const override { return true; }
   std::string exec_path(pid_t tid) override;
   void stop() override;
   Counters counters() override;
@@ -174,6 +176,17 @@ void BpfProducer::trace_tgid(pid_t tgid) {
                 ": above the largest pid the kernel hands out");
   __u64* word = &skel_->bss->rp_tgid_bits[RP_TGID_WORD(static_cast<uint32_t>(tgid))];
   __atomic_fetch_or(word, RP_TGID_MASK(static_cast<uint32_t>(tgid)), __ATOMIC_SEQ_CST);
+}
+
+// Clears the process's bit (rp_fork set it: its parent is traced). A copy
+// held in its first stop took at most that stop's number, kept in `stops`
+// for a supervisor that never asks: dropped, as a reused tid would find it.
+bool BpfProducer::forget_process(pid_t tgid) {
+  if (tgid <= 0 || static_cast<uint32_t>(tgid) >= RP_TGID_LIMIT) return false;
+  __u64* word = &skel_->bss->rp_tgid_bits[RP_TGID_WORD(static_cast<uint32_t>(tgid))];
+  __atomic_fetch_and(word, ~RP_TGID_MASK(static_cast<uint32_t>(tgid)), __ATOMIC_SEQ_CST);
+  take_u64(skel_->maps.stops, tgid);
+  return true;
 }
 
 size_t BpfProducer::drain(int timeout_ms, const RecordFn& fn) {

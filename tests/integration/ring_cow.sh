@@ -8,27 +8,40 @@
 
 meta() { sqlite3 "$1" "select value from meta where key = '$2'"; }
 
-# ---- --ring, a program rp started: the copy is rp's child, never the program's ----
-run "$TMP/r.out" "$TMP/r.err" "$RP" record --backend=ptrace --ring 64K --save-on exit \
-    -o "$TMP/r.db" -- "$SAMPLES/sample_cow_mutator" 16 100
-assert_eq "$STATUS" 0 "r: rp record's status"
-[ "$(meta "$TMP/r.db" ring_snapshots)" -ge 3 ] || fail "r: fewer than 3 snapshots"
-[ -n "$(meta "$TMP/r.db" snapshot_seq)" ] || fail "r: the trace does not start at a periodic snapshot"
-assert_eq "$(meta "$TMP/r.db" snapshot_copy)" fork "r: meta snapshot_copy"
-assert_eq "$(tail -1 "$TMP/r.out")" "sigchld 0 children 0 at the end 0" \
-    "r: what the program saw of the copies"
-[ "$(sqlite3 "$TMP/r.db" 'select count(*) from snapshot_mem')" -ge 16 ] ||
-    fail "r: the snapshot's contents are not in the trace"
-run "$TMP/r.info" "$TMP/r.info.err" "$RP" info "$TMP/r.db"
-assert_contains "$TMP/r.info" "contents read from a frozen copy (fork) after the pause" "r: rp info"
-run "$TMP/r.chk" "$TMP/r.chk.err" "$RP" check "$TMP/r.db"
-assert_eq "$STATUS" 0 "r: rp check's status"
-run "$TMP/r.rep" "$TMP/r.rep.err" "$RP" replay "$TMP/r.db"
-assert_eq "$STATUS" 0 "r: replay's status"
-[ "$(wc -l <"$TMP/r.rep")" -gt 3 ] || { show "$TMP/r.rep.err"; fail "r: the replay printed too little"; }
-tail -c "$(stat -c %s "$TMP/r.rep")" "$TMP/r.out" >"$TMP/r.rec"
-assert_same_file "$TMP/r.rec" "$TMP/r.rep" "r: replay stdout vs the end of the recording's"
-ls -A "$TMP" | grep -q -- '-snap' && fail "r: a side file of a frozen copy was left: $(ls -A "$TMP")"
+# ---- --ring, a program rp started: the copy is rp's child, never the
+# program's. Under bpf the copy is a child of a traced process, which the
+# kernel side traces from its fork: it is forgotten there once held, so
+# nothing of it enters the trace and its death takes no number ----
+find_backends
+for backend in "${backends[@]}"; do
+    r=r_$backend
+    # bpf's records are smaller: rounds 5 ms apart fill the ring as often.
+    args=(16 100)
+    [ "$backend" = bpf ] && args=(16 200 5)
+    run "$TMP/$r.out" "$TMP/$r.err" "$RP" record --backend="$backend" --ring 64K --save-on exit \
+        -o "$TMP/$r.db" -- "$SAMPLES/sample_cow_mutator" "${args[@]}"
+    assert_eq "$STATUS" 0 "$r: rp record's status"
+    [ "$(meta "$TMP/$r.db" ring_snapshots)" -ge 3 ] || fail "$r: fewer than 3 snapshots"
+    [ -n "$(meta "$TMP/$r.db" snapshot_seq)" ] || fail "$r: the trace does not start at a periodic snapshot"
+    assert_eq "$(meta "$TMP/$r.db" snapshot_copy)" fork "$r: meta snapshot_copy"
+    assert_eq "$(meta "$TMP/$r.db" lost_records)" 0 "$r: meta lost_records"
+    assert_eq "$(tail -1 "$TMP/$r.out")" "sigchld 0 children 0 at the end 0" \
+        "$r: what the program saw of the copies"
+    assert_eq "$(sqlite3 "$TMP/$r.db" 'select count(distinct tid) from events')" 1 \
+        "$r: threads with events (the copies must have none)"
+    [ "$(sqlite3 "$TMP/$r.db" 'select count(*) from snapshot_mem')" -ge 16 ] ||
+        fail "$r: the snapshot's contents are not in the trace"
+    run "$TMP/$r.info" "$TMP/$r.info.err" "$RP" info "$TMP/$r.db"
+    assert_contains "$TMP/$r.info" "contents read from a frozen copy (fork) after the pause" "$r: rp info"
+    run "$TMP/$r.chk" "$TMP/$r.chk.err" "$RP" check "$TMP/$r.db"
+    assert_eq "$STATUS" 0 "$r: rp check's status"
+    run "$TMP/$r.rep" "$TMP/$r.rep.err" "$RP" replay "$TMP/$r.db"
+    assert_eq "$STATUS" 0 "$r: replay's status"
+    [ "$(wc -l <"$TMP/$r.rep")" -gt 3 ] || { show "$TMP/$r.rep.err"; fail "$r: the replay printed too little"; }
+    tail -c "$(stat -c %s "$TMP/$r.rep")" "$TMP/$r.out" >"$TMP/$r.rec"
+    assert_same_file "$TMP/$r.rec" "$TMP/$r.rep" "$r: replay stdout vs the end of the recording's"
+    ls -A "$TMP" | grep -q -- '-snap' && fail "$r: a side file of a frozen copy was left: $(ls -A "$TMP")"
+done
 
 # ---- a process that cannot fork (RLIMIT_NPROC of 1 for a user without
 # CAP_SYS_RESOURCE): read while held, as before, and said so ----
