@@ -345,8 +345,11 @@ struct rp_kmod_ring_hdr {
  * taken when it entered the signal stop it is in (0: none), RP_TAKE_REPIN 1
  * if the module stopped it because its sched_setaffinity succeeded,
  * RP_TAKE_EXIT_SEQ (when reaping it) the sequence number of its exit, taken
- * in do_exit before threads it wakes (pthread_join) run. ESRCH: not a traced
- * thread, or no exit noted. */
+ * in do_exit before threads it wakes (pthread_join) run; RP_TAKE_FORGET
+ * stops tracing the thread (a snapshot's frozen copy, held in its first
+ * stop: forked from a traced process, it is no part of the program) and
+ * drops what was noted about it. ESRCH: not a traced thread, or no exit
+ * noted. */
 struct rp_kmod_take {
 	__s32 tid;         /* in: thread id in the caller's pid namespace */
 	__u32 what;        /* in: RP_TAKE_* */
@@ -355,6 +358,7 @@ struct rp_kmod_take {
 #define RP_TAKE_STOP_SEQ 1
 #define RP_TAKE_REPIN 2
 #define RP_TAKE_EXIT_SEQ 3
+#define RP_TAKE_FORGET 4
 #define RP_IOC_TAKE _IOWR(RP_IOC_MAGIC, 7, struct rp_kmod_take)
 /* The program's stdout and stderr (RP_KMOD_F_SWITCHES): a successful
  * kernel-copy call into either (rp_copy_to_check, rp_is_output_file) is not

@@ -655,6 +655,8 @@ int rp_take(pid_t vtid, u32 what, u64 *value)
 		*value = xchg(&th->stop_seq, 0);
 	else if (what == RP_TAKE_REPIN)
 		*value = xchg(&th->repin, 0);
+	else if (what == RP_TAKE_FORGET)
+		rp_thread_remove(th); /* its exit is then neither numbered nor noted */
 	else
 		err = -EINVAL;
 	rcu_read_unlock();

@@ -47,6 +47,8 @@ class KmodProducer : public KernelProducer {
   uint64_t take_stop_seq(pid_t tid) override { return take(tid, RP_TAKE_STOP_SEQ); }
   bool take_repin(pid_t tid) override { return take(tid, RP_TAKE_REPIN) != 0; }
   uint64_t take_exit_seq(pid_t tid) override { return take(tid, RP_TAKE_EXIT_SEQ); }
+  bool forget_process(pid_t tgid) override;
+  bool can_forget_process() const override { return true; }
   void stop() override;
   Counters counters() override;
 
@@ -126,6 +128,15 @@ uint64_t KmodProducer::take(pid_t tid, uint32_t what) {
     fail("stop state of thread " + std::to_string(tid), errno);
   }
   return t.value;
+}
+
+// The copy is one thread (its tid is its tgid). Not traced (ESRCH): nothing
+// to forget. A module older than RP_TAKE_FORGET says EINVAL: false.
+bool KmodProducer::forget_process(pid_t tgid) {
+  rp_kmod_take t{};
+  t.tid = tgid;
+  t.what = RP_TAKE_FORGET;
+  return ioctl(fd_, RP_IOC_TAKE, &t) == 0 || errno == ESRCH;
 }
 
 void KmodProducer::set_outputs(const OutputFiles& out) {

@@ -211,7 +211,10 @@ if [ ! -e /selftest-only ]; then
   rp info /tmp/rg.db > /tmp/rg.info 2>&1
   check ring_info sh -c "grep -q '^lost records: *0$' /tmp/rg.info && grep -q '^backend: *kmod$' /tmp/rg.info &&
     grep -qE '^ring: .*, ([2-9]|[1-9][0-9]+) snapshots,' /tmp/rg.info && grep -q '^snapshot: *taken after event' /tmp/rg.info"
-  grep -E "^(events|lost records|ring|snapshot)" /tmp/rg.info | sed "s/^/  ring: /"
+  # Its snapshots are read from a frozen copy, which the module stops
+  # tracing once it is held (RP_TAKE_FORGET); before, read while held.
+  check ring_copy grep -q 'contents read from a frozen copy (fork) after the pause' /tmp/rg.info
+  grep -E "^(events|lost records|ring|snapshot| *contents)" /tmp/rg.info | sed "s/^/  ring: /"
   if [ $rc != 139 ] || [ $rrc != 139 ] || ! cmp -s /tmp/rg.rec /tmp/rg.rep; then
     echo "  record exit $rc, replay exit $rrc"; show /tmp/rg.err; show /tmp/rg.rep.err
   fi
@@ -266,10 +269,10 @@ nfail=$(tr -d '\r' < "$serial" | grep -c "^FAIL ")
 npass=$(tr -d '\r' < "$serial" | grep -c "^PASS ")
 expected=14  # checks, and the PASS line each self-test prints
 # Three per sample and conformance program, crash_bug_caught, three for the
-# attach, three for the ring.
+# attach, four for the ring.
 caught=0
 case " $samples " in *" crash_bug "*) caught=1 ;; esac
-[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + caught + 3 * $(echo $samples $conf | wc -w) + 6 ))
+[ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + caught + 3 * $(echo $samples $conf | wc -w) + 7 ))
 [ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && expected=$(( expected + 5 ))
 if [ $qrc = 124 ]; then echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
 if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
