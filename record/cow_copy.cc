@@ -65,18 +65,15 @@ std::unique_ptr<CowCopy> CowCopy::fork(pid_t tgid, uint64_t insn, std::string si
     *why = "the copy did not stop";
     return nullptr;
   }
-  if (forget && !forget(pid)) {
-    kill(pid, SIGKILL);
-    do w = waitpid(pid, &status, __WALL);
-    while (w < 0 && errno == EINTR);
-    *why = "the kernel backend cannot leave the copy out of the trace";
-    return nullptr;
-  }
   // Killed with rp if rp dies: it must never run the program's code. No
   // other option: its end reports no stop the recorder would take for a task.
   ptrace(PTRACE_SETOPTIONS, pid, nullptr, PTRACE_O_EXITKILL);
   std::unique_ptr<CowCopy> c(new CowCopy(pid, std::move(side_path)));
   if (!ours) c->parent_ = tgid;
+  if (forget && !forget(pid)) {  // ended as any copy is (end_copy), never read
+    *why = "the kernel backend cannot leave the copy out of the trace";
+    return nullptr;
+  }
   return c;
 #else
   (void)tgid, (void)insn, (void)side_path, (void)forget;
