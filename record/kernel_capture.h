@@ -89,9 +89,8 @@ class KernelProducer {
   // stop: captured no more, so that its death takes no number and leaves no
   // state behind (the number its first stop took, if any, is one of the
   // snapshot's injected calls'). False: this producer cannot (the copy would
-  // then be recorded; the caller reads the process while it is held).
+  // then be recorded: it is ended unread, and the process read while held).
   virtual bool forget_process(pid_t /*tgid*/) { return false; }
-  virtual bool can_forget_process() const { return false; }
   // True (once) if the producer stopped tid because its sched_setaffinity
   // succeeded: the supervisor pins the recording back (record/cpu_pin.h).
   virtual bool take_repin(pid_t /*tid*/) { return false; }
@@ -245,9 +244,8 @@ class EventsOnlyHooks {
   // forgets an earlier call's.
   virtual void note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) = 0;
   virtual void forget_entry_seq(pid_t tid) = 0;
-  // KernelProducer::forget_process and can_forget_process.
+  // KernelProducer::forget_process.
   virtual bool forget_process(pid_t tgid) = 0;
-  virtual bool can_forget_process() const = 0;
   // Held by the tracer thread while it handles a stop: the TraceWriter is
   // shared with the writer thread.
   virtual std::unique_lock<std::mutex> lock_writer() = 0;
@@ -341,7 +339,6 @@ class KernelCapture : public EventsOnlyHooks {
   void note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) override;
   void forget_entry_seq(pid_t tid) override;
   bool forget_process(pid_t tgid) override { return p_.forget_process(tgid); }
-  bool can_forget_process() const override { return p_.can_forget_process(); }
 
  private:
   void drain_loop();

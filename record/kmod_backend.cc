@@ -48,7 +48,6 @@ class KmodProducer : public KernelProducer {
   bool take_repin(pid_t tid) override { return take(tid, RP_TAKE_REPIN) != 0; }
   uint64_t take_exit_seq(pid_t tid) override { return take(tid, RP_TAKE_EXIT_SEQ); }
   bool forget_process(pid_t tgid) override;
-  bool can_forget_process() const override { return true; }
   void stop() override;
   Counters counters() override;
 

@@ -109,11 +109,8 @@ bool PtraceRecorder::kernel_ring_snapshot() {
     // The frozen copy is a child of a traced process: the kernel side traces
     // it from its fork, so it is forgotten there once held (its death would
     // take a number no event holds).
-    if (kernel_->can_forget_process())
-      ring_->snapshot(tgid, all, boundary, "",
-                      [this](pid_t copy) { return kernel_->forget_process(copy); });
-    else
-      ring_->snapshot(tgid, all, boundary, "the kernel backend would record the copy");
+    ring_->snapshot(tgid, all, boundary, "",
+                    [this](pid_t copy) { return kernel_->forget_process(copy); });
   }
   kernel_->wait_written();  // the injected calls' events
   uint64_t upto = kernel_->last_seq();

@@ -105,7 +105,6 @@ class BpfProducer : public KernelProducer {
   uint64_t take_stop_seq(pid_t tid) override { return take_u64(skel_->maps.stops, tid); }
   bool take_repin(pid_t tid) override;
   bool forget_process(pid_t tgid) override;
-  bool can_forget_process() const override { return true; }
   std::string exec_path(pid_t tid) override;
   void stop() override;
   Counters counters() override;
