@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 
+#include <algorithm>
+
 #include "proc_maps.h"
 #include "ptrace_recorder.h"
 #include "tracee.h"
@@ -49,9 +51,9 @@ pid_t PtraceRecorder::slot_for_adopted(const Task& t) const {
   for (const auto& [tid, o] : tasks_)
     if (tid != t.tid && o.tgid == t.tgid) return o.slot;
   pid_t parent = static_cast<pid_t>(proc_status_field(t.tid, "PPid", 10).value_or(0));
-  for (const auto& [tid, o] : tasks_)
-    if (o.tgid == parent && maps_shared_writable(t.tid)) return o.slot;
-  return t.tgid;
+  auto p = std::find_if(tasks_.begin(), tasks_.end(),
+                        [parent](const auto& kv) { return kv.second.tgid == parent; });
+  return p != tasks_.end() && maps_shared_writable(t.tid) ? p->second.slot : t.tgid;
 }
 
 // At an exec's return: a process that ran in another process's group for
