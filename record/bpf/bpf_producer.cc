@@ -122,6 +122,7 @@ class BpfProducer : public KernelProducer {
   const RecordFn* fn_ = nullptr;
   bool late_reported_ = false;
   uint64_t take_u64(bpf_map* m, pid_t tid);
+  __u64* tgid_word(pid_t tgid);
   void attach_exit_probe();
   std::vector<rp_bpf_counters> per_cpu_counters();
 };
@@ -170,19 +171,25 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
 // atomic or, as the program's fork hook sets its neighbours' bits in the
 // same word.
 void BpfProducer::trace_tgid(pid_t tgid) {
-  if (tgid <= 0 || static_cast<uint32_t>(tgid) >= RP_TGID_LIMIT)
+  __u64* word = tgid_word(tgid);
+  if (!word)
     throw Error("record: backend bpf: cannot add process " + std::to_string(tgid) +
                 ": above the largest pid the kernel hands out");
-  __u64* word = &skel_->bss->rp_tgid_bits[RP_TGID_WORD(static_cast<uint32_t>(tgid))];
   __atomic_fetch_or(word, RP_TGID_MASK(static_cast<uint32_t>(tgid)), __ATOMIC_SEQ_CST);
+}
+
+// The bitmap word holding tgid's bit; null if no pid can be tgid.
+__u64* BpfProducer::tgid_word(pid_t tgid) {
+  if (tgid <= 0 || static_cast<uint32_t>(tgid) >= RP_TGID_LIMIT) return nullptr;
+  return &skel_->bss->rp_tgid_bits[RP_TGID_WORD(static_cast<uint32_t>(tgid))];
 }
 
 // Clears the process's bit (rp_fork set it: its parent is traced). A copy
 // held in its first stop took at most that stop's number, kept in `stops`
 // for a supervisor that never asks: dropped, as a reused tid would find it.
 bool BpfProducer::forget_process(pid_t tgid) {
-  if (tgid <= 0 || static_cast<uint32_t>(tgid) >= RP_TGID_LIMIT) return false;
-  __u64* word = &skel_->bss->rp_tgid_bits[RP_TGID_WORD(static_cast<uint32_t>(tgid))];
+  __u64* word = tgid_word(tgid);
+  if (!word) return false;
   __atomic_fetch_and(word, ~RP_TGID_MASK(static_cast<uint32_t>(tgid)), __ATOMIC_SEQ_CST);
   take_u64(skel_->maps.stops, tgid);
   return true;
