@@ -56,6 +56,7 @@ class KmodProducer : public KernelProducer {
   rp_kmod_counters raw_counters();
   void consume();
   uint64_t take(pid_t tid, uint32_t what);
+  int take_raw(pid_t tid, uint32_t what, uint64_t* value);
 
   KmodConfig cfg_;
   int fd_ = -1;
@@ -118,24 +119,30 @@ uint64_t KmodProducer::next_seq() {
   return v;
 }
 
-uint64_t KmodProducer::take(pid_t tid, uint32_t what) {
+// RP_IOC_TAKE: 0, or the errno it failed with.
+int KmodProducer::take_raw(pid_t tid, uint32_t what, uint64_t* value) {
   rp_kmod_take t{};
   t.tid = tid;
   t.what = what;
-  if (ioctl(fd_, RP_IOC_TAKE, &t) != 0) {
-    if (errno == ESRCH) return 0;  // not (or no longer) traced: nothing noted
-    fail("stop state of thread " + std::to_string(tid), errno);
-  }
-  return t.value;
+  if (ioctl(fd_, RP_IOC_TAKE, &t) != 0) return errno;
+  *value = t.value;
+  return 0;
+}
+
+uint64_t KmodProducer::take(pid_t tid, uint32_t what) {
+  uint64_t v = 0;
+  int err = take_raw(tid, what, &v);
+  if (err == ESRCH) return 0;  // not (or no longer) traced: nothing noted
+  if (err) fail("stop state of thread " + std::to_string(tid), err);
+  return v;
 }
 
 // The copy is one thread (its tid is its tgid). Not traced (ESRCH): nothing
 // to forget. A module older than RP_TAKE_FORGET says EINVAL: false.
 bool KmodProducer::forget_process(pid_t tgid) {
-  rp_kmod_take t{};
-  t.tid = tgid;
-  t.what = RP_TAKE_FORGET;
-  return ioctl(fd_, RP_IOC_TAKE, &t) == 0 || errno == ESRCH;
+  uint64_t unused;
+  int err = take_raw(tgid, RP_TAKE_FORGET, &unused);
+  return err == 0 || err == ESRCH;
 }
 
 void KmodProducer::set_outputs(const OutputFiles& out) {
