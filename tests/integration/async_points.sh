@@ -38,6 +38,16 @@ assert_rp_error "$TMP/bp.err" "$STATUS" "breakpoint search past its limit"
 assert_contains "$TMP/bp.err" "cannot locate the recorded point" "breakpoint search past its limit"
 assert_contains "$TMP/bp.err" "after 1000 passes" "breakpoint search past its limit"
 
+# Where the hardware's breakpoints do not fire (common/debugreg.h), a trap
+# written over the instruction stands in: it must stop the thread on every
+# pass too (a breakpoint that never fired would run it on to its next
+# syscall, a different divergence).
+note "software breakpoints, breakpoint search only, 1000 passes at most: divergence"
+run "$TMP/sw.out" "$TMP/sw.err" env RP_BREAKPOINTS=software RP_POINT_SEARCH=breakpoint \
+    RP_POINT_MAX_PASSES=1000 "$RP" replay "$TMP/$name.db"
+assert_rp_error "$TMP/sw.err" "$STATUS" "software breakpoint search past its limit"
+assert_contains "$TMP/sw.err" "after 1000 passes" "software breakpoint search past its limit"
+
 note "patched search, 1000 passes at most: divergence"
 run "$TMP/pt.out" "$TMP/pt.err" env RP_POINT_MAX_PASSES=1000 "$RP" replay "$TMP/$name.db"
 assert_rp_error "$TMP/pt.err" "$STATUS" "patched search past its limit"
@@ -66,3 +76,5 @@ done
 assert_contains "$TMP/$name.rec" " 1 SIGTRAPs handled" "$name: recording"
 grep -q '^0 SIGALRMs' "$TMP/$name.rec" && fail "$name: no SIGALRM saw SIGTRAP blocked"
 assert_replays_match "$name"
+note "$name: the same with software breakpoints (their SIGTRAPs are replay's too)"
+RP_BREAKPOINTS=software assert_replays_match "$name"
