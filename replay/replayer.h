@@ -222,6 +222,9 @@ class Replayer {
   void let_die(Task& o);
   void replay_insn(Task& t, const Event& e);
   void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
+  // For a divergence at a syscall stop that came instead of a point: the
+  // call's name and where the thread made it.
+  std::string call_made_instead(Task& t);
   // A stop at a trapped instruction where the trace has something else
   // (`expected`): the program took another path. Diverges; else returns.
   void check_stray_insn_trap(Task& t, const Event& e, int status, const std::string& expected);

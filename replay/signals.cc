@@ -12,6 +12,7 @@
 #include "insn.h"
 #include "render.h"
 #include "replayer.h"
+#include "syscall_table.h"
 #include "tracee_mem.h"
 
 namespace rp {
@@ -179,7 +180,7 @@ void Replayer::wait_signal_stop(Task& t, const Event& e, int sig,
     if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
     if (is_syscall_stop(status)) {
       clear_exec_breakpoint(t.real);  // run_to_point's, if set; diverging anyway
-      diverge(e, syscall_instead);
+      diverge(e, syscall_instead + call_made_instead(t));
     }
     // A branch into an agent-patched syscall site (a fork's parent going
     // past the child's set_robust_list to its return): on in the copy.
@@ -191,6 +192,15 @@ void Replayer::wait_signal_stop(Task& t, const Event& e, int sig,
     check_stray_insn_trap(t, e, status, "a " + render_signal(sig));
     cont(t, 0);  // a real-world signal: suppressed
   }
+}
+
+std::string Replayer::call_made_instead(Task& t) {
+  const Regs r = get_regs(t);
+  const SyscallSpec* spec = syscall_spec(r.syscall_nr());
+  char ip[32];
+  snprintf(ip, sizeof ip, "%#llx", static_cast<unsigned long long>(r.ip()));
+  return std::string(": it made ") +
+         (spec ? spec->name : "syscall " + std::to_string(r.syscall_nr())) + " at ip=" + ip;
 }
 
 void Replayer::check_stray_insn_trap(Task& t, const Event& e, int status,
