@@ -2,7 +2,9 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -108,6 +110,29 @@ uint64_t read_tsc(bool rdtscp, unsigned* aux) {
 void untrap_tsc_in_child() {
 #if defined(__x86_64__)
   if (tl_trapping) set_tsc(PR_TSC_ENABLE);
+#endif
+}
+
+bool rdtsc_traps() {
+#if defined(__x86_64__)
+  static std::once_flag once;
+  static bool traps = false;
+  std::call_once(once, [] {
+    const pid_t child = fork();
+    if (child == 0) {
+      const rlimit no_core{0, 0};
+      setrlimit(RLIMIT_CORE, &no_core);  // the fault is the answer, not a crash to keep
+      signal(SIGSEGV, SIG_DFL);
+      if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) == 0) (void)__rdtsc();
+      _exit(0);
+    }
+    int status = 0;
+    traps = child > 0 && waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
+            WTERMSIG(status) == SIGSEGV;
+  });
+  return traps;
+#else
+  return false;
 #endif
 }
 

@@ -57,6 +57,12 @@ int64_t tracer_clock_ns(clockid_t clock);
 uint64_t read_tsc(bool rdtscp, unsigned* aux);
 #endif
 
+// Whether rdtsc really faults in a thread that asked PR_SET_TSC to trap it
+// (probed once, in a child). Some hypervisors accept the request and let
+// rdtsc run (seen on a Firecracker guest of an AMD EPYC host): a recording
+// there cannot see the program's reads. False on other architectures.
+bool rdtsc_traps();
+
 // In a child forked from a thread that traps rdtsc, before it execs a program
 // that is not the traced one (gdb): that program reads clocks with rdtsc.
 // Async-signal-safe.

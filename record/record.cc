@@ -30,6 +30,7 @@
 #include "terminal.h"
 #include "trace.h"
 #include "trace_output.h"
+#include "tracer_tsc.h"
 
 extern char** environ;
 
@@ -50,6 +51,25 @@ std::string iso_now() {
   return b;
 }
 
+// x86_64: whether the program's rdtsc reads reach the recorder (meta
+// rdtsc_trapped; rp info and replay repeat the warning when they do not).
+void note_rdtsc_trapping([[maybe_unused]] TraceWriter& w) {
+#if defined(__x86_64__)
+  w.set_meta("rdtsc_trapped", int64_t{rdtsc_traps()});
+#endif
+}
+
+void warn_of_untrapped_rdtsc(bool quiet) {
+#if defined(__x86_64__)
+  if (!quiet && !rdtsc_traps())
+    std::cerr << "rp: warning: rdtsc does not trap on this machine (PR_SET_TSC is accepted and "
+                 "has no effect): the program's rdtsc/rdtscp reads are not recorded, and a replay "
+                 "diverges where their values matter\n";
+#else
+  (void)quiet;
+#endif
+}
+
 void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   utsname u;
   uname(&u);
@@ -66,6 +86,7 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   w.set_meta("gid", static_cast<int64_t>(getgid()));
   w.set_meta("stack_limit", spec.stack_limit_cur);
   w.set_meta("cpuid", cpuid_snapshot());
+  note_rdtsc_trapping(w);
   w.set_list("argv", spec.argv);
   w.set_list("env", spec.envp);
 }
@@ -99,6 +120,7 @@ void forward_stop_signals(pid_t program) {
 
 int record_main(const RecordOptions& given) {
   RecordOptions opts = given;
+  if (opts.comm.empty()) warn_of_untrapped_rdtsc(opts.quiet);  // --name records no rdtsc anyway
   if (opts.ring_bytes) {
     opts.backend = ring_backend(opts.backend, !opts.comm.empty());
     ignore_save_requests_until_recording();

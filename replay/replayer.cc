@@ -257,13 +257,31 @@ std::string why_not_replayable(TraceReader& trace) {
   return "";
 }
 
+// x86_64: rdtsc that did not trap while recording was not recorded; one
+// that does not trap here cannot be given its recorded value. Either may be
+// why a replay diverged: said with the divergence (rp info shows the first).
+std::string untrapped_rdtsc_hint([[maybe_unused]] TraceReader& trace) {
+#if defined(__x86_64__)
+  if (trace.meta_or("rdtsc_trapped", "1") == "0")
+    return " (rdtsc did not trap on the recording machine: the program's rdtsc reads were not "
+           "recorded)";
+  if (!rdtsc_traps())
+    return " (rdtsc does not trap on this machine: a recorded rdtsc read cannot be replayed here)";
+#endif
+  return "";
+}
+
 int replay_main(const ReplayOptions& opts) {
   TraceReader trace(opts.trace, /*validate=*/true, /*allow_cut=*/true);
   if (std::string why = why_not_replayable(trace); !why.empty()) throw Error(why);
   Replayer r(trace, opts.quiet);
   Progress progress("replay", static_cast<uint64_t>(trace.count("events")));
   r.set_progress(&progress);
-  return r.run();
+  try {
+    return r.run();
+  } catch (const Divergence& d) {
+    throw Divergence(d.what() + untrapped_rdtsc_hint(trace));
+  }
 }
 
 // ---- lookup and failures ----

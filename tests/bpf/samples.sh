@@ -12,6 +12,7 @@ check() { # NAME CMD...
     record_bpf "$name" "$@"
     [ -s "$TMP/$name.rec" ] || { show "$TMP/$name.rec.err"; fail "$name: recording printed nothing"; }
     assert_no_loss "$name"
+    if [ "$name" = rdtsc ] && rdtsc_untrapped "$name"; then return; fi
     assert_replays_match "$name"
 }
 for s in random_bytes urandom pids clock vdso_time rdtsc tcp_loopback threads; do

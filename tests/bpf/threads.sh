@@ -55,9 +55,13 @@ if [ "$(uname -m)" = x86_64 ]; then
     record_bpf tsc "$SAMPLES/sample_race_counter" 1000 rdtsc
     assert_eq "$REC_STATUS" 0 "tsc: recording exit status"
     assert_no_loss tsc
-    [ "$(sqlite3 "$TMP/tsc.db" "SELECT count(*) FROM events WHERE kind=5")" -gt 0 ] ||
-        fail "tsc: no trapped rdtsc recorded"
-    replays_exactly tsc 2
+    if [ "$(meta tsc rdtsc_trapped)" = 0 ]; then
+        note "tsc: rdtsc does not trap on this machine: no trapped instruction to order"
+    else
+        [ "$(sqlite3 "$TMP/tsc.db" "SELECT count(*) FROM events WHERE kind=5")" -gt 0 ] ||
+            fail "tsc: no trapped rdtsc recorded"
+        replays_exactly tsc 2
+    fi
 fi
 
 if [ "$(nproc)" -lt 2 ]; then

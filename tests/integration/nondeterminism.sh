@@ -14,9 +14,14 @@ check() { # NAME CMD...: differs natively, replays byte for byte twice
     assert_replays_match "$name"
 }
 
-check rdtsc "$SAMPLES/sample_rdtsc"
-"$RP" dump "$TMP/rdtsc.db" >"$TMP/rdtsc.dump"
-assert_contains "$TMP/rdtsc.dump" " rdtsc = rax" "rdtsc event in the trace"
+note rdtsc
+assert_native_runs_differ rdtsc "$SAMPLES/sample_rdtsc"
+record rdtsc "$SAMPLES/sample_rdtsc"
+if ! rdtsc_untrapped rdtsc; then
+    assert_replays_match rdtsc
+    "$RP" dump "$TMP/rdtsc.db" >"$TMP/rdtsc.dump"
+    assert_contains "$TMP/rdtsc.dump" " rdtsc = rax" "rdtsc event in the trace"
+fi
 
 # The point of this case is a signal that interrupts user code (replay must
 # find its instruction): a recording without one proves nothing, so it fails.
