@@ -382,6 +382,7 @@ int record_attach(const RecordOptions& opts,
   if (!named && !opts.quiet) std::cerr << "rp: recording to " << out.target() << "\n";
   TraceWriter w(out.temp_path());
   write_environment(w, spec);
+  warn_of_untrapped_rdtsc(opts.quiet);
   w.set_meta("backend", backend);
   w.set_meta("mode", "attach");
   if (kPatchesMappedCounterReads && !producer) w.set_meta("counter_reads_mapped", int64_t{1});

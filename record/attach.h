@@ -14,6 +14,10 @@ class PtraceRecorder;
 // code, as for a started program) or rp gets SIGINT/SIGTERM (detaches,
 // returns 0). `write_environment` writes the metadata of a recording
 // (record.cc) for the process's command line and environment.
+// Where rdtsc cannot be trapped (tracer_tsc.h, rdtsc_traps), the warning a
+// recording starts with unless quiet (record.cc).
+void warn_of_untrapped_rdtsc(bool quiet);
+
 int record_attach(const RecordOptions& opts,
                   void (*write_environment)(TraceWriter&, const LaunchSpec&));
 

@@ -59,17 +59,6 @@ void note_rdtsc_trapping([[maybe_unused]] TraceWriter& w) {
 #endif
 }
 
-void warn_of_untrapped_rdtsc(bool quiet) {
-#if defined(__x86_64__)
-  if (!quiet && !rdtsc_traps())
-    std::cerr << "rp: warning: rdtsc does not trap on this machine (PR_SET_TSC is accepted and "
-                 "has no effect): the program's rdtsc/rdtscp reads are not recorded, and a replay "
-                 "diverges where their values matter\n";
-#else
-  (void)quiet;
-#endif
-}
-
 void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   utsname u;
   uname(&u);
@@ -120,7 +109,6 @@ void forward_stop_signals(pid_t program) {
 
 int record_main(const RecordOptions& given) {
   RecordOptions opts = given;
-  if (opts.comm.empty()) warn_of_untrapped_rdtsc(opts.quiet);  // --name records no rdtsc anyway
   if (opts.ring_bytes) {
     opts.backend = ring_backend(opts.backend, !opts.comm.empty());
     ignore_save_requests_until_recording();
@@ -158,6 +146,7 @@ int record_main(const RecordOptions& given) {
   if (!named && !opts.quiet) std::cerr << "rp: recording to " << out.target() << "\n";
   TraceWriter w(out.temp_path());
   write_environment_meta(w, spec);
+  warn_of_untrapped_rdtsc(opts.quiet);
   w.set_meta("backend", backend);
   w.checkpoint();  // the metadata survives a recording that is cut short
 
@@ -226,6 +215,17 @@ int record_main(const RecordOptions& given) {
     return code;  // `out` removes the trace
   out.commit();
   return code;
+}
+
+void warn_of_untrapped_rdtsc(bool quiet) {
+#if defined(__x86_64__)
+  if (!quiet && !rdtsc_traps())
+    std::cerr << "rp: warning: rdtsc does not trap on this machine (PR_SET_TSC is accepted and "
+                 "has no effect): the program's rdtsc/rdtscp reads are not recorded, and a replay "
+                 "diverges where their values matter\n";
+#else
+  (void)quiet;
+#endif
 }
 
 }  // namespace rp

@@ -98,7 +98,7 @@ assert_eq "$?" 0 "detach: rp record -p's exit status"
 assert_contains "$TMP/d.rec.err" "detached from process $PROG_PID" "detach: rp's message"
 # Nothing rp undoes fails (a thread that finished its rounds and is exiting
 # is let go as it is).
-! grep -q "warning" "$TMP/d.rec.err" || { show "$TMP/d.rec.err"; fail "detach: rp warned"; }
+! grep -v "rdtsc does not trap on this machine" "$TMP/d.rec.err" | grep -q "warning" || { show "$TMP/d.rec.err"; fail "detach: rp warned"; }
 for _ in $(seq 1 600); do
     kill -0 "$PROG_PID" 2>/dev/null || break
     grep -qE '^State:\s+[tT]' "/proc/$PROG_PID/status" 2>/dev/null &&

@@ -119,7 +119,7 @@ assert_eq "$?" 0 "rp record -p after Ctrl-C: exit status"
 assert_contains "$TMP/d.rec.err" "detached from process $SERVER_PID" "rp's message"
 # Everything rp changed is undone without a complaint (under a kernel
 # backend's seccomp filter rseq stays unregistered: rp does not try).
-! grep -q "warning" "$TMP/d.rec.err" || { show "$TMP/d.rec.err"; fail "rp warned at the detach"; }
+! grep -v "rdtsc does not trap on this machine" "$TMP/d.rec.err" | grep -q "warning" || { show "$TMP/d.rec.err"; fail "rp warned at the detach"; }
 # What a kernel backend cannot undo (its seccomp filter) is said, once.
 if [ "$ATTACH_BACKEND" = ptrace ]; then
     ! grep -q "keeps rp's seccomp filter" "$TMP/d.rec.err" || fail "ptrace: a seccomp note at the detach"
