@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "arch.h"
 #include "tracee_mem.h"
 
 #if defined(__aarch64__)
@@ -49,6 +50,7 @@ bool clear_hardware(pid_t tid) {
 }
 
 const std::string kTrapInsn("\xcc", 1);  // int3
+constexpr bool kTrapStopsAfter = true;     // its SIGTRAP comes with rip past it
 
 #elif defined(__aarch64__)
 
@@ -73,6 +75,7 @@ bool set_hardware(pid_t tid, uint64_t addr) {
 bool clear_hardware(pid_t tid) { return write_slot0(tid, 0, 0); }
 
 const std::string kTrapInsn("\x00\x00\x20\xd4", 4);  // brk #0
+constexpr bool kTrapStopsAfter = false;                 // its SIGTRAP leaves pc on it
 
 #endif
 
@@ -155,7 +158,7 @@ bool exec_breakpoint_refires() {
 }
 
 bool rewind_to_exec_breakpoint(pid_t tid) {
-#if defined(__x86_64__)
+  if (!kTrapStopsAfter) return true;
   uint64_t addr = 0;
   {
     std::lock_guard<std::mutex> g(soft_lock);
@@ -163,15 +166,11 @@ bool rewind_to_exec_breakpoint(pid_t tid) {
     if (it == soft.end()) return true;
     addr = it->second.addr;
   }
-  user_regs_struct r{};
-  if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) != 0) return false;
-  if (r.rip != addr + kTrapInsn.size()) return true;  // stopped elsewhere: the caller tells
-  r.rip = addr;
-  return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
-#else
-  (void)tid;
-  return true;
-#endif
+  Regs r;
+  if (!r.read(tid)) return false;
+  if (r.ip() != addr + kTrapInsn.size()) return true;  // stopped elsewhere: the caller tells
+  r.set_ip(addr);
+  return r.write(tid);
 }
 
 }  // namespace rp
