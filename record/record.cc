@@ -52,7 +52,8 @@ std::string iso_now() {
 }
 
 // x86_64: whether the program's rdtsc reads reach the recorder (meta
-// rdtsc_trapped; rp info and replay repeat the warning when they do not).
+// rdtsc_trapped; where they do not, rp info says so and a replay's
+// divergence names it as a possible cause).
 void note_rdtsc_trapping([[maybe_unused]] TraceWriter& w) {
 #if defined(__x86_64__)
   w.set_meta("rdtsc_trapped", int64_t{rdtsc_traps()});
