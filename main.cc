@@ -340,7 +340,10 @@ int info_main(const std::string& path) {
               << m("short_reads") << " short reads\n";
   std::cout << "unknown syscalls: " << m("unknown_syscalls")
             << ", unknown ioctls: " << m("unknown_ioctls") << "\n";
-  if (r.meta_or("rdtsc_trapped", "1") == "0")
+  if (r.meta_or("rdtsc_patched", "0") == "1")
+    std::cout << "rdtsc:          not trapped on the recording machine; patched in the program's "
+                 "code (reads in code generated at run time were not recorded)\n";
+  else if (r.meta_or("rdtsc_trapped", "1") == "0")
     std::cout << "rdtsc:          not trapped on the recording machine (its reads were not recorded)\n";
   if (r.meta("kernel_records"))  // kernel backends (docs/backends.md)
     std::cout << "kernel capture: " << m("kernel_records") << " records, " << m("kernel_stalls")

@@ -47,7 +47,6 @@ std::optional<CodeRange> exec_map_range(int64_t nr, const uint64_t args[6], int6
   return std::nullopt;
 }
 
-#if defined(__aarch64__)
 namespace {
 
 // The program's own code: executable, private and backed by a file (not
@@ -56,9 +55,57 @@ bool is_program_code(const ProcMap& m) {
   return m.perms[2] == 'x' && !m.shared() && !m.path.empty() && m.path[0] == '/';
 }
 
+struct CodeEdit {
+  uint64_t addr = 0;
+  std::string bytes;
+};
+
+#if defined(__aarch64__)
+// The brk words for the counter reads in `code` (or, restoring, the mrs
+// words for the brks).
+std::vector<CodeEdit> counter_edits(std::string_view code, uint64_t base, bool restore) {
+  std::vector<CodeEdit> out;
+  auto word_bytes = [](uint32_t w) { return std::string(reinterpret_cast<const char*>(&w), 4); };
+  if (!restore) {
+    for (const CounterSite& s : find_counter_reads(code, base))
+      out.push_back(CodeEdit{s.addr, word_bytes(encode_counter_trap(s.read))});
+    return out;
+  }
+  std::string shown(code);
+  show_counter_reads(base, shown);
+  for (size_t i = 0; i + 4 <= code.size(); i += 4)  // mappings are page aligned
+    if (code.compare(i, 4, shown, i, 4) != 0) out.push_back(CodeEdit{base + i, shown.substr(i, 4)});
+  return out;
+}
+#elif defined(__x86_64__)
+std::vector<CodeEdit> counter_edits(std::string_view code, uint64_t base, bool restore) {
+  std::vector<CodeEdit> out;
+  for (const TscSite& s : restore ? find_tsc_traps(code, base) : find_tsc_reads(code, base))
+    out.push_back(CodeEdit{s.addr, restore ? encode_tsc_read(s.kind) : encode_tsc_trap(s.kind)});
+  return out;
+}
+#else
+std::vector<CodeEdit> counter_edits(std::string_view, uint64_t, bool) { return {}; }
+#endif
+
+bool apply_edits(pid_t tid, std::string_view code, uint64_t base, bool restore) {
+  for (const CodeEdit& e : counter_edits(code, base, restore))
+    if (!write_mem(tid, e.addr, e.bytes)) return false;
+  return true;
+}
+
 }  // namespace
 
+bool patches_counter_reads() {
+#if defined(__aarch64__)
+  return true;
+#else
+  return rdtsc_patched();
+#endif
+}
+
 bool patch_counter_reads(pid_t tid, std::string* error) {
+  if (!patches_counter_reads()) return true;
   std::vector<CodeRange> code;
   for (const ProcMap& m : read_proc_maps(tid))
     if (is_program_code(m)) code.push_back(CodeRange{m.start, m.size()});
@@ -66,13 +113,11 @@ bool patch_counter_reads(pid_t tid, std::string* error) {
 }
 
 bool patch_counter_reads_in(pid_t tid, const std::vector<CodeRange>& ranges, std::string* error) {
+  if (!patches_counter_reads()) return true;
   for (const CodeRange& r : ranges) {
-    for (const CounterSite& s : find_counter_reads(read_mem(tid, r.addr, r.len), r.addr)) {
-      uint32_t trap = encode_counter_trap(s.read);
-      if (!write_mem(tid, s.addr, std::string(reinterpret_cast<const char*>(&trap), sizeof trap))) {
-        if (error) *error = "counter reads: cannot patch the code mapped in thread " + std::to_string(tid);
-        return false;
-      }
+    if (!apply_edits(tid, read_mem(tid, r.addr, r.len), r.addr, /*restore=*/false)) {
+      if (error) *error = "counter reads: cannot patch the code mapped in thread " + std::to_string(tid);
+      return false;
     }
   }
   return true;
@@ -80,6 +125,7 @@ bool patch_counter_reads_in(pid_t tid, const std::vector<CodeRange>& ranges, std
 
 bool patch_mapped_code(pid_t tid, int64_t nr, const uint64_t args[6], int64_t ret,
                        std::string* error) {
+  if (!patches_counter_reads()) return true;
   auto r = exec_map_range(nr, args, ret);
   if (!r) return true;
   std::vector<CodeRange> parts;
@@ -91,26 +137,16 @@ bool patch_mapped_code(pid_t tid, int64_t nr, const uint64_t args[6], int64_t re
 }
 
 bool unpatch_counter_reads(pid_t tid, std::string* error) {
+  if (!patches_counter_reads()) return true;
   for (const ProcMap& m : read_proc_maps(tid)) {
     if (!is_program_code(m)) continue;
-    std::string code = read_mem(tid, m.start, m.size()), shown = code;
-    show_counter_reads(m.start, shown);
-    for (size_t i = 0; i + 4 <= code.size(); i += 4) {  // mappings are page aligned
-      if (code.compare(i, 4, shown, i, 4) == 0) continue;
-      if (!write_mem(tid, m.start + i, shown.substr(i, 4))) {
-        if (error) *error = "counter reads: cannot restore " + m.path + " in thread " + std::to_string(tid);
-        return false;
-      }
+    if (!apply_edits(tid, read_mem(tid, m.start, m.size()), m.start, /*restore=*/true)) {
+      if (error) *error = "counter reads: cannot restore " + m.path + " in thread " + std::to_string(tid);
+      return false;
     }
   }
   return true;
 }
-#else
-bool patch_counter_reads(pid_t, std::string*) { return true; }  // x86_64 traps rdtsc instead
-bool patch_counter_reads_in(pid_t, const std::vector<CodeRange>&, std::string*) { return true; }
-bool patch_mapped_code(pid_t, int64_t, const uint64_t*, int64_t, std::string*) { return true; }
-bool unpatch_counter_reads(pid_t, std::string*) { return true; }
-#endif
 
 bool patch_exec_image(pid_t tid, std::string* error) {
   return patch_vdso(tid, error) && patch_counter_reads(tid, error);

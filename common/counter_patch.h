@@ -1,4 +1,6 @@
-// Making arm64 counter reads (`mrs Xt, cntvct_el0`) visible to ptrace.
+// Making counter reads visible to ptrace where the kernel cannot trap them:
+// arm64's `mrs Xt, cntvct_el0` always, x86_64's rdtsc/rdtscp where a
+// hypervisor lets rdtsc run despite PR_SET_TSC (insn.h).
 //
 // arm64 Linux has no PR_SET_TSC: the counter is readable by every task
 // (docs/design.md, Architectures). After every exec, record and replay
@@ -36,8 +38,23 @@ struct CounterSite {
 // Every 4-byte aligned counter read in `code`, mapped at `base`.
 std::vector<CounterSite> find_counter_reads(std::string_view code, uint64_t base);
 
+#if defined(__x86_64__)
+// x86_64's instructions have no alignment, so a linear sweep (tsc_sweep.cc,
+// Zydis) finds them: every rdtsc/rdtscp in `code` mapped at `base`, and
+// every patched one (insn.h, encode_tsc_trap) for a detach to restore. A
+// byte pair 0f 31 inside another instruction is not one. The sweep cannot
+// tell data in an executable segment from code: an rdtsc decoded there
+// would be patched, identically in record and replay.
+struct TscSite {
+  uint64_t addr = 0;
+  TrappedInsn kind = TrappedInsn::kNone;
+};
+std::vector<TscSite> find_tsc_reads(std::string_view code, uint64_t base);
+std::vector<TscSite> find_tsc_traps(std::string_view code, uint64_t base);
+#endif
+
 // Patches the counter reads of the stopped tracee tid's executable file
-// mappings (arm64; nothing to do elsewhere). False with *error set if a
+// mappings (nothing to do unless patches_counter_reads()). False with *error set if a
 // mapping cannot be read or a site cannot be written.
 bool patch_counter_reads(pid_t tid, std::string* error);
 
@@ -49,6 +66,8 @@ bool unpatch_counter_reads(pid_t tid, std::string* error);
 
 // gdb's view of arm64 memory (rp replay -g): each whole, aligned
 // counter-read brk in `bytes` (read at addr) shown as the mrs it stands for.
+// (x86_64's patched rdtsc shows as the int it is: its sites are known by a
+// sweep of the whole mapping, not by the bytes gdb asks for.)
 void show_counter_reads(uint64_t addr, std::string& bytes);
 
 // The memory a successful call made executable: a private file mmap with
@@ -58,19 +77,17 @@ void show_counter_reads(uint64_t addr, std::string& bytes);
 struct CodeRange {
   uint64_t addr = 0, len = 0;
 };
-// The recorders do, on arm64, and say so in the trace's meta
-// `counter_reads_mapped` (not under `rp record -p` with a kernel backend,
-// whose filter cannot stop mmap): replay patches only where that says so, so
-// traces of an older rp replay as they were recorded.
-#if defined(__aarch64__)
-constexpr bool kPatchesMappedCounterReads = true;
-#else
-constexpr bool kPatchesMappedCounterReads = false;
-#endif
+// Whether record and replay patch counter reads: always on arm64; on x86_64
+// only where rdtsc cannot trap (insn.h, set_rdtsc_patched). The recorders
+// say so in the trace's meta `counter_reads_mapped` (not under `rp record -p`
+// with a kernel backend, whose filter cannot stop mmap): replay sweeps mapped
+// code only where that says so, so traces of an older rp replay as they were
+// recorded.
+bool patches_counter_reads();
 std::optional<CodeRange> exec_map_range(int64_t nr, const uint64_t args[6], int64_t ret);
 
-// The counter reads in `ranges` of tid's memory patched (arm64; nothing to
-// do elsewhere). A range only partly readable (a file mapping past its
+// The counter reads in `ranges` of tid's memory patched (nothing to do
+// unless patches_counter_reads()). A range only partly readable (a file mapping past its
 // file's end) is swept as far as it reads. False with *error set if a site
 // cannot be written.
 bool patch_counter_reads_in(pid_t tid, const std::vector<CodeRange>& ranges, std::string* error);

@@ -9,6 +9,8 @@ namespace rp {
 
 namespace {
 
+bool g_rdtsc_patched = false;
+
 #if defined(__x86_64__)
 TrappedInsn decode_x86(const std::string& code, uint64_t ip, int* length) {
   csh h;
@@ -39,8 +41,36 @@ constexpr uint32_t kBrk = 0xd4200000;  // brk #imm16: imm16 in bits 5..20
 
 }  // namespace
 
+void set_rdtsc_patched(bool on) { g_rdtsc_patched = on; }
+bool rdtsc_patched() { return g_rdtsc_patched; }
+
+std::string encode_tsc_trap(TrappedInsn kind) {
+  if (kind == TrappedInsn::kRdtscp) return {char(kIntOpcode), char(kRdtscpTrapVector), char(0x90)};
+  return {char(kIntOpcode), char(kRdtscTrapVector)};
+}
+
+std::string encode_tsc_read(TrappedInsn kind) {
+  return kind == TrappedInsn::kRdtscp ? std::string("\x0f\x01\xf9") : std::string("\x0f\x31");
+}
+
+TrappedInsn decode_tsc_trap(std::string_view code, int* length) {
+  if (code.size() >= 2 && code.substr(0, 2) == encode_tsc_trap(TrappedInsn::kRdtsc)) {
+    *length = 2;
+    return TrappedInsn::kRdtsc;
+  }
+  if (code.size() >= 3 && code.substr(0, 3) == encode_tsc_trap(TrappedInsn::kRdtscp)) {
+    *length = 3;
+    return TrappedInsn::kRdtscp;
+  }
+  return TrappedInsn::kNone;
+}
+
 TrappedInsn decode_trapped(const std::string& code, uint64_t ip, int* length) {
 #if defined(__x86_64__)
+  if (g_rdtsc_patched) {
+    TrappedInsn patched = decode_tsc_trap(code, length);
+    if (patched != TrappedInsn::kNone) return patched;
+  }
   return decode_x86(code, ip, length);
 #else
   (void)ip;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rp {
 
@@ -25,6 +26,26 @@ constexpr int64_t kMaxTrappedInsn = 5;
 
 // Decodes the instruction at the start of `code` (read at address ip).
 TrappedInsn decode_trapped(const std::string& code, uint64_t ip, int* length);
+
+// ---- x86_64 rdtsc where it cannot trap ----
+// Some hypervisors accept PR_SET_TSC and let rdtsc run (tracer_tsc.h,
+// rdtsc_traps). There rp overwrites each rdtsc (0f 31) in the program's code
+// with `int $0x72` (cd 72) and each rdtscp (0f 01 f9) with `int $0x73; nop`
+// (cd 73 90): the same lengths, so a sweep of patched code finds the same
+// instruction boundaries. Linux's gates for those vectors are kernel-only,
+// so the int faults (#GP) and the program gets SIGSEGV SI_KERNEL at the int,
+// the signal a trapped rdtsc raises. decode_trapped takes them for rdtsc and
+// rdtscp only while set_rdtsc_patched(true) (record decides, replay follows
+// the trace's meta rdtsc_patched): elsewhere an `int $0x72` stays the crash
+// it is natively.
+constexpr uint8_t kIntOpcode = 0xcd, kRdtscTrapVector = 0x72, kRdtscpTrapVector = 0x73;
+void set_rdtsc_patched(bool on);
+bool rdtsc_patched();
+// The bytes that stand for rdtsc or rdtscp, and back (kNone if `code` does
+// not start with either); the instruction's own bytes.
+std::string encode_tsc_trap(TrappedInsn kind);
+std::string encode_tsc_read(TrappedInsn kind);
+TrappedInsn decode_tsc_trap(std::string_view code, int* length);
 const char* trapped_insn_name(TrappedInsn k);
 
 // The signal a trapped instruction raises in the tracee: SIGSEGV (si_code

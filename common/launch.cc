@@ -180,7 +180,7 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     }
     // rdtsc/rdtscp then fault, so rp can record and replay their values; the
     // setting survives exec and is inherited.
-    if (!err) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+    if (!err && spec.trap_rdtsc) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
     if (!err && spec.refuse_enosys) err = install_filter(filter);
     if (!err && spec.past_eof_file) err = open_past_eof_file();
     if (!err && spec.sandbox) err = confine_replay(host_root, !spec.root_files.empty());

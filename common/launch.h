@@ -40,6 +40,10 @@ struct LaunchSpec {
   // Record: the program leads a process group of its own, so that its
   // kill(0, sig), killpg and job-control stops of its group do not hit rp.
   bool own_process_group = false;
+  // rdtsc/rdtscp fault (PR_SET_TSC) so that rp sees them. Off only where rp
+  // patches them instead and was asked to act as if the machine could not
+  // trap them (RP_RDTSC=patch, record/record.cc).
+  bool trap_rdtsc = true;
 };
 
 // Finds a program like execvp would; an absolute path is returned as is, a

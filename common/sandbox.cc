@@ -20,6 +20,7 @@
 #include <string>
 
 #include "clone_untraced.h"
+#include "counter_patch.h"
 #include "error.h"
 #include "syscall_table.h"
 
@@ -107,16 +108,15 @@ int enter_namespaces() {
   return 0;
 }
 
-// arm64 only: x86_64 makes rdtsc trap for the whole process (PR_SET_TSC).
-void add_exec_map_rules([[maybe_unused]] FilterCtx& ctx) {
-#if defined(__aarch64__)
+// Where counter reads are patched (arm64; x86_64 where rdtsc cannot trap).
+void add_exec_map_rules(FilterCtx& ctx) {
+  if (!patches_counter_reads()) return;
   auto exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
   int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kExecMapTrap), SCMP_SYS(mmap), 2, exec,
                             SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0));
   for (int nr : {SCMP_SYS(mprotect), SCMP_SYS(pkey_mprotect)})
     if (rc == 0) rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kExecMapTrap), nr, 1, exec);
   if (rc) throw Error(std::string("seccomp rule for mmap/mprotect: ") + strerror(-rc));
-#endif
 }
 
 }  // namespace

@@ -19,10 +19,11 @@ namespace rp {
 // the program's own ptrace and its sigaction(SIGCHLD, act) stop for the
 // tracer too (kPtraceTrap, kSigchldActionTrap), which emulates its ptrace
 // (docs/design.md, "Programs that use ptrace"); not for a process rp attaches
-// to, which keeps the filter after rp is gone. On arm64, emulate_ptrace also
-// stops a private file mmap, mprotect or pkey_mprotect with PROT_EXEC
-// (kExecMapTrap): the tracer patches the new code's counter reads at its
-// exit (common/counter_patch.h).
+// to, which keeps the filter after rp is gone. Where counter reads are
+// patched (arm64; x86_64 where rdtsc cannot trap: patches_counter_reads()),
+// emulate_ptrace also stops a private file mmap, mprotect or pkey_mprotect
+// with PROT_EXEC (kExecMapTrap): the tracer patches the new code's counter
+// reads at its exit (common/counter_patch.h).
 std::vector<sock_filter> enosys_filter(bool emulate_ptrace);
 constexpr uint16_t kPtraceTrap = 0x7271, kSigchldActionTrap = 0x7272, kExecMapTrap = 0x7273;
 // emulate_ptrace also stops splice into fd 1 or 2 (kSpliceTrap): a kernel

@@ -51,12 +51,28 @@ std::string iso_now() {
   return b;
 }
 
-// x86_64: whether the program's rdtsc reads reach the recorder (meta
-// rdtsc_trapped; where they do not, rp info says so and a replay's
-// divergence names it as a possible cause).
-void note_rdtsc_trapping([[maybe_unused]] TraceWriter& w) {
+// x86_64: how the program's rdtsc reads reach the recorder: by trapping
+// (meta rdtsc_trapped), or where they cannot trap by patching the program's
+// code (meta rdtsc_patched, insn.h). Where neither, rp info says so and a
+// replay's divergence names it as a possible cause.
+void note_rdtsc_capture([[maybe_unused]] TraceWriter& w, [[maybe_unused]] const LaunchSpec& spec) {
 #if defined(__x86_64__)
-  w.set_meta("rdtsc_trapped", int64_t{rdtsc_traps()});
+  w.set_meta("rdtsc_trapped", int64_t{spec.trap_rdtsc && rdtsc_traps()});
+  if (rdtsc_patched()) w.set_meta("rdtsc_patched", int64_t{1});
+#endif
+}
+
+// x86_64: where rdtsc cannot trap, the program's code is patched (insn.h);
+// RP_RDTSC=patch does so on any machine and leaves rdtsc untrapped, as such
+// a machine would (what the tests of the patching run on).
+void choose_rdtsc_capture([[maybe_unused]] LaunchSpec& spec) {
+#if defined(__x86_64__)
+  const char* env = getenv("RP_RDTSC");
+  const bool forced = env && *env;
+  if (forced && std::string(env) != "patch")
+    throw Error("RP_RDTSC='" + std::string(env) + "': the only setting is 'patch'");
+  set_rdtsc_patched(forced || !rdtsc_traps());
+  spec.trap_rdtsc = !forced;
 #endif
 }
 
@@ -65,7 +81,7 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   uname(&u);
   w.set_meta("rp_version", RP_VERSION_STRING);
   w.set_meta("arch", kArchName);
-  if (kPatchesMappedCounterReads) w.set_meta("counter_reads_mapped", int64_t{1});
+  if (patches_counter_reads()) w.set_meta("counter_reads_mapped", int64_t{1});
   w.set_meta("host", u.nodename);
   w.set_meta("kernel", std::string(u.sysname) + " " + u.release + " " + u.version);
   w.set_meta("start_time", iso_now());
@@ -76,7 +92,7 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   w.set_meta("gid", static_cast<int64_t>(getgid()));
   w.set_meta("stack_limit", spec.stack_limit_cur);
   w.set_meta("cpuid", cpuid_snapshot());
-  note_rdtsc_trapping(w);
+  note_rdtsc_capture(w, spec);
   w.set_list("argv", spec.argv);
   w.set_list("env", spec.envp);
 }
@@ -140,6 +156,7 @@ int record_main(const RecordOptions& given) {
   spec.stack_limit_cur = rl.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(rl.rlim_cur);
   spec.refuse_enosys = producer != nullptr;
   spec.own_process_group = true;
+  choose_rdtsc_capture(spec);
 
   bool named = !opts.output.empty();
   TraceOutput out(named ? opts.output : pick_output_name(opts.argv[0]),
@@ -220,7 +237,12 @@ int record_main(const RecordOptions& given) {
 
 void warn_of_untrapped_rdtsc(bool quiet) {
 #if defined(__x86_64__)
-  if (!quiet && !rdtsc_traps())
+  if (quiet || rdtsc_traps()) return;
+  if (rdtsc_patched())
+    std::cerr << "rp: warning: rdtsc does not trap on this machine (PR_SET_TSC is accepted and "
+                 "has no effect): rp patches the rdtsc/rdtscp instructions of the program's code "
+                 "instead; reads in code generated at run time are not recorded\n";
+  else
     std::cerr << "rp: warning: rdtsc does not trap on this machine (PR_SET_TSC is accepted and "
                  "has no effect): the program's rdtsc/rdtscp reads are not recorded, and a replay "
                  "diverges where their values matter\n";

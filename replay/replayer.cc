@@ -67,6 +67,9 @@ void refuse_lost_records(TraceReader& trace) {
 Replayer::Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {
   refuse_lost_records(trace);
   output_fds_.set_start_cwd(trace.meta_or("cwd", ""));
+  // The recorder patched rdtsc where it could not trap (insn.h): the same
+  // sites here, and their ints taken for the reads they stand for.
+  set_rdtsc_patched(trace.meta_or("rdtsc_patched", "0") == "1");
 }
 Replayer::~Replayer() {
   kill_all();
@@ -262,6 +265,9 @@ std::string why_not_replayable(TraceReader& trace) {
 // why a replay diverged: said with the divergence (rp info shows the first).
 std::string untrapped_rdtsc_hint([[maybe_unused]] TraceReader& trace) {
 #if defined(__x86_64__)
+  if (trace.meta_or("rdtsc_patched", "0") == "1")
+    return " (rdtsc did not trap on the recording machine: rp patched the program's code, and "
+           "reads in code generated at run time were not recorded)";
   if (trace.meta_or("rdtsc_trapped", "1") == "0")
     return " (rdtsc did not trap on the recording machine: the program's rdtsc reads were not "
            "recorded)";

@@ -30,14 +30,6 @@ done
 cp "$SAMPLES/sample_check_secret" "$TMP/prog"
 cd "$TMP"
 record sh sh -c './prog; true'
-if "$RP" info "$TMP/sh.db" | grep -q "^rdtsc: *not trapped"; then
-    # Where rdtsc does not trap, ld.so's startup rdtsc reads differ in every
-    # replay and reverse execution loses its position (docs/design.md,
-    # rdtsc): the same case with a static program, which has no ld.so.
-    note "rdtsc does not trap on this machine: the exec'd program is a static one"
-    cp "$SAMPLES/sample_check_secret_static" "$TMP/prog"
-    record sh sh -c './prog; true'
-fi
 SECRET=$(sed -n 's/^secret=//p' "$TMP/sh.rec")
 "$RP" ps "$TMP/sh.db" >"$TMP/sh.ps"
 prog=$(awk '$NF == "./prog" {print $1}' "$TMP/sh.ps")

@@ -104,15 +104,17 @@ assert_replays_match() { # NAME
     done
 }
 
-# rdtsc_untrapped NAME: true when NAME was recorded on a machine that does
-# not trap rdtsc (some hypervisors accept PR_SET_TSC and ignore it; rp info
-# says so). Then a replay of a program whose output shows the values must
+# rdtsc_untrapped NAME: true when NAME's rdtsc reads were not recorded: a
+# machine that does not trap rdtsc (some hypervisors accept PR_SET_TSC and
+# ignore it) where rp did not patch the program's code either (rp info says
+# so). Then a replay of a program whose output shows the values must
 # diverge, saying why, never print other values as the recorded ones; that is
-# checked here. (A machine that traps rdtsc gives false.)
+# checked here. (Where rdtsc traps, or rp patched it, false.)
 rdtsc_untrapped() { # NAME
     local name=$1
     "$RP" info "$TMP/$name.db" >"$TMP/$name.info" 2>&1
-    grep -q "^rdtsc: *not trapped on the recording machine" "$TMP/$name.info" || return 1
+    grep -q "^rdtsc: *not trapped on the recording machine (its reads were not recorded)" \
+        "$TMP/$name.info" || return 1
     note "$name: rdtsc does not trap on this machine: checking that replay says so"
     run "$TMP/$name.rep1" "$TMP/$name.rep1.err" "$RP" replay "$TMP/$name.db"
     assert_eq "$STATUS" 125 "$name: replay exit status (a divergence)"

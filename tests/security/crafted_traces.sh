@@ -49,6 +49,7 @@ crafted meta_negative "update meta set value=-5 where key='stack_limit'" "meta s
 crafted meta_overflow "update meta set value='99999999999999999999999' where key='exit_status'" "meta exit_status"
 crafted meta_float "update meta set value=1.5 where key='exit_code'" "meta exit_code"
 crafted meta_flag "insert or replace into meta values('rdtsc_trapped', 2)" "meta rdtsc_trapped"
+crafted meta_patched "insert or replace into meta values('rdtsc_patched', 7)" "meta rdtsc_patched"
 crafted meta_escape "update meta set value='vm'||char(27)||'[2J' where key='host'" "meta host holds control characters"
 crafted meta_long "update meta set value=hex(zeroblob(40000)) where key='kernel'" "meta kernel is longer than"
 crafted version_text "update meta set value='1abc' where key='format_version'" "format version"
