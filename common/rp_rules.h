@@ -83,10 +83,14 @@ RP_INLINE __u64 rp_min(__u64 a, __u64 b)
 	return a < b ? a : b;
 }
 
-/* Output size of an ioctl request: the legacy tty requests rp knows, else
+/* Output size of an ioctl request: the requests without _IOC encoding that
+ * rp knows (legacy tty and file requests, the socket requests 0x89xx), else
  * _IOC_SIZE when the direction has _IOC_READ. *known is false for requests
  * without _IOC encoding that rp does not know (they may write memory rp cannot
  * see: user space counts them). The request is an unsigned int. */
+#define RP_SIZEOF_IFREQ 40
+#define RP_SIOCGIFCONF 0x8912
+#define RP_FS_IOC_FIEMAP 0xC020660B
 RP_INLINE __u64 rp_ioctl_size(__u64 req, bool *known)
 {
 	__u64 dir = (req >> 30) & 3, size = (req >> 16) & 0x3fff;
@@ -101,9 +105,36 @@ RP_INLINE __u64 rp_ioctl_size(__u64 req, bool *known)
 	case 0x5411: return 4;       /* TIOCOUTQ */
 	case 0x5413: return 8;       /* TIOCGWINSZ */
 	case 0x5415: return 4;       /* TIOCMGET */
+	case 0x5419: return 4;       /* TIOCGSOFTCAR */
 	case 0x541B: return 4;       /* FIONREAD */
+	case 0x541E: return 72;      /* TIOCGSERIAL: struct serial_struct */
+	case 0x5424: return 4;       /* TIOCGETD: the line discipline */
 	case 0x5429: return 4;       /* TIOCGSID */
+	case 0x5456: return 36;      /* TIOCGLCKTRMIOS: struct termios */
+	case 0x545D: return 80;      /* TIOCGICOUNT: struct serial_icounter_struct */
+	case 0x5460: return 8;       /* FIOQSIZE: loff_t */
 	case 0x802C542A: return 44;  /* TCGETS2 */
+	case 0x8903: return 4;       /* FIOGETOWN */
+	case 0x8904: return 4;       /* SIOCGPGRP */
+	case 0x8905: return 4;       /* SIOCATMARK */
+	case 0x8906: return 16;      /* SIOCGSTAMP: struct timeval (64-bit) */
+	case 0x8907: return 16;      /* SIOCGSTAMPNS: struct timespec */
+	case 0x8910:                 /* SIOCGIFNAME ... */
+	case 0x8913:                 /* SIOCGIFFLAGS */
+	case 0x8915:                 /* SIOCGIFADDR */
+	case 0x8917:                 /* SIOCGIFDSTADDR */
+	case 0x8919:                 /* SIOCGIFBRDADDR */
+	case 0x891B:                 /* SIOCGIFNETMASK */
+	case 0x891D:                 /* SIOCGIFMETRIC */
+	case 0x8921:                 /* SIOCGIFMTU */
+	case 0x8927:                 /* SIOCGIFHWADDR */
+	case 0x8933:                 /* SIOCGIFINDEX */
+	case 0x8935:                 /* SIOCGIFPFLAGS */
+	case 0x8942:                 /* SIOCGIFTXQLEN */
+	case 0x8970:                 /* ... SIOCGIFMAP: the struct ifreq, written back */
+		return RP_SIZEOF_IFREQ;
+	case RP_SIOCGIFCONF: return 16; /* struct ifconf; its buffer: rp_put_ioctl */
+	case 0x894B: return 4;       /* SIOCOUTQNSD */
 	}
 	if (dir & 2)
 		return size;
@@ -115,6 +146,26 @@ RP_INLINE void rp_put(RP_SINK *k, __u64 addr, __u64 len)
 {
 	if (addr && len && !rp_sink_stopped(k))
 		rp_sink_put(k, addr, len);
+}
+
+/* An ioctl's output at p: rp_ioctl_size's bytes, and what two requests
+ * write beyond their struct: FS_IOC_FIEMAP its extents after the header
+ * (fm_mapped_extents of them, at most fm_extent_count, 56 bytes each),
+ * SIOCGIFCONF ifc_len bytes at ifc_buf (both read after the call). */
+#define RP_FIEMAP_EXTENT 56
+#define RP_FIEMAP_MAX_EXTENTS 65536
+#define RP_IFCONF_MAX (1 << 20)
+RP_INLINE void rp_put_ioctl(RP_SINK *k, __u64 p, __u64 req, bool *known)
+{
+	__u64 n = 0, cap = 0, buf = 0;
+
+	rp_put(k, p, rp_ioctl_size(req, known));
+	if ((req & 0xffffffff) == RP_FS_IOC_FIEMAP && rp_sink_read(k, p + 20, 4, &n) &&
+	    rp_sink_read(k, p + 24, 4, &cap))
+		rp_put(k, p + 32, RP_FIEMAP_EXTENT * rp_min(rp_min(n, cap), RP_FIEMAP_MAX_EXTENTS));
+	if ((req & 0xffffffff) == RP_SIOCGIFCONF && rp_sink_read(k, p, 4, &n) &&
+	    rp_sink_read(k, p + 8, 8, &buf))
+		rp_put(k, buf, rp_min(n & 0x7fffffff, RP_IFCONF_MAX));
 }
 
 /* semctl's output at p: by command, except GETALL, which writes one u16 per
@@ -317,7 +368,7 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 		break;
 	case RP_SZ_IOCTL:
 		if (!failed)
-			rp_put(k, p, rp_ioctl_size(args[1], &known));
+			rp_put_ioctl(k, p, args[1], &known);
 		break;
 	case RP_SZ_FCNTL:
 		if (!failed)

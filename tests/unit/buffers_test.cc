@@ -349,6 +349,20 @@ TEST(IoctlRules, Sizes) {
   known = true;
   EXPECT_EQ(ioctl_output_size(0x1234, &known), 0u);
   EXPECT_FALSE(known);
+  // Requests without _IOC encoding rp knows: legacy tty/file, sockets (0x89xx).
+  for (auto [req, size] : std::vector<std::pair<uint64_t, uint64_t>>{
+           {0x5424, 4},     // TIOCGETD
+           {0x5456, 36},    // TIOCGLCKTRMIOS
+           {0x5460, 8},     // FIOQSIZE
+           {0x8905, 4},     // SIOCATMARK
+           {0x8906, 16},    // SIOCGSTAMP
+           {0x8910, 40},    // SIOCGIFNAME: struct ifreq
+           {0x8933, 40},    // SIOCGIFINDEX
+           {0x8912, 16}}) { // SIOCGIFCONF: struct ifconf (its buffer below)
+    known = false;
+    EXPECT_EQ(ioctl_output_size(req, &known), size) << std::hex << req;
+    EXPECT_TRUE(known) << std::hex << req;
+  }
 }
 
 TEST_P(Buffers, IoctlOutputRegions) {
@@ -358,6 +372,26 @@ TEST_P(Buffers, IoctlOutputRegions) {
   uint64_t ior = (2ull << 30) | (24ull << 16) | ('x' << 8) | 7;
   EXPECT_EQ(outputs("ioctl", {1, ior, 0x7000}, 0, m), (Regions{{0x7000, 24}}));
   EXPECT_EQ(outputs("ioctl", {1, 0x5414 /* TIOCSWINSZ */, 0x7000}, 0, m), Regions{});
+}
+
+// Two requests write past their struct, by counts the struct holds after
+// the call: FS_IOC_FIEMAP's extents (56 bytes each, at most fm_extent_count
+// of them), SIOCGIFCONF's ifc_len bytes at ifc_buf.
+TEST_P(Buffers, IoctlOutputsBeyondTheStruct) {
+  const uint64_t fiemap = 0xC020660B, ifconf = 0x8912;
+  FakeMem m;
+  m.put32(0x7000 + 20, 3);  // fm_mapped_extents
+  m.put32(0x7000 + 24, 8);  // fm_extent_count
+  EXPECT_EQ(outputs("ioctl", {3, fiemap, 0x7000}, 0, m),
+            (Regions{{0x7000, 32}, {0x7020, 3 * 56}}));
+  m.put32(0x7000 + 24, 2);  // more mapped than room: the kernel writes only the room
+  EXPECT_EQ(outputs("ioctl", {3, fiemap, 0x7000}, 0, m),
+            (Regions{{0x7000, 32}, {0x7020, 2 * 56}}));
+  m.put32(0x8000, 80);  // ifc_len
+  m.put64(0x8008, 0x9000);  // ifc_buf
+  EXPECT_EQ(outputs("ioctl", {3, ifconf, 0x8000}, 0, m), (Regions{{0x8000, 16}, {0x9000, 80}}));
+  m.put64(0x8008, 0);  // no buffer: the kernel only says the length it needs
+  EXPECT_EQ(outputs("ioctl", {3, ifconf, 0x8000}, 0, m), (Regions{{0x8000, 16}}));
 }
 
 TEST_P(Buffers, SelectFdsetSizesFollowNfds) {
