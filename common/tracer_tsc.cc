@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <string>
 #include <mutex>
 
+#include "error.h"
 #include "trace.h"  // clock_ns
 #if defined(__x86_64__)
 #include <ucontext.h>
@@ -106,6 +109,14 @@ uint64_t read_tsc(bool rdtscp, unsigned* aux) {
   return v;
 }
 #endif
+
+bool rdtsc_patch_forced() {
+  const char* env = getenv("RP_RDTSC");
+  if (!env || !*env) return false;
+  if (std::string(env) != "patch")
+    throw Error("RP_RDTSC='" + std::string(env) + "': the only setting is 'patch'");
+  return true;
+}
 
 void untrap_tsc_in_child() {
 #if defined(__x86_64__)

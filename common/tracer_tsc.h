@@ -63,6 +63,12 @@ uint64_t read_tsc(bool rdtscp, unsigned* aux);
 // there cannot see the program's reads. False on other architectures.
 bool rdtsc_traps();
 
+// RP_RDTSC=patch: act as if rdtsc could not trap on this machine, where rp
+// record and rp replay patch the program's rdtsc instead (insn.h), so that
+// the tests exercise that path on any machine. Throws rp::Error for any
+// other non-empty value.
+bool rdtsc_patch_forced();
+
 // In a child forked from a thread that traps rdtsc, before it execs a program
 // that is not the traced one (gdb): that program reads clocks with rdtsc.
 // Async-signal-safe.

@@ -67,10 +67,7 @@ void note_rdtsc_capture([[maybe_unused]] TraceWriter& w, [[maybe_unused]] const 
 // a machine would (what the tests of the patching run on).
 void choose_rdtsc_capture([[maybe_unused]] LaunchSpec& spec) {
 #if defined(__x86_64__)
-  const char* env = getenv("RP_RDTSC");
-  const bool forced = env && *env;
-  if (forced && std::string(env) != "patch")
-    throw Error("RP_RDTSC='" + std::string(env) + "': the only setting is 'patch'");
+  const bool forced = rdtsc_patch_forced();
   set_rdtsc_patched(forced || !rdtsc_traps());
   spec.trap_rdtsc = !forced;
 #endif

@@ -67,9 +67,22 @@ void refuse_lost_records(TraceReader& trace) {
 Replayer::Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet) {
   refuse_lost_records(trace);
   output_fds_.set_start_cwd(trace.meta_or("cwd", ""));
-  // The recorder patched rdtsc where it could not trap (insn.h): the same
-  // sites here, and their ints taken for the reads they stand for.
-  set_rdtsc_patched(trace.meta_or("rdtsc_patched", "0") == "1");
+  choose_rdtsc_replay();
+}
+
+// x86_64: rdtsc patched into ints that fault (insn.h) where the recorder
+// patched it, and also where the recording trapped it but this machine
+// cannot: the reads must still stop here to be given their values. A
+// recording whose reads went unrecorded (rdtsc_trapped 0, not patched)
+// replays them natively, as they ran.
+void Replayer::choose_rdtsc_replay() {
+#if defined(__x86_64__)
+  const bool forced = rdtsc_patch_forced();
+  const bool untrapped_here = forced || !rdtsc_traps();
+  set_rdtsc_patched(trace_.meta_or("rdtsc_patched", "0") == "1" ||
+                    (untrapped_here && trace_.meta_or("rdtsc_trapped", "1") != "0"));
+  trap_rdtsc_ = !forced;
+#endif
 }
 Replayer::~Replayer() {
   kill_all();
@@ -147,6 +160,7 @@ pid_t Replayer::launch_in_root(LaunchSpec& spec) {
 // (replay_spec.h: the same code runs in the fuzz target).
 LaunchSpec Replayer::launch_spec() {
   LaunchSpec spec = replay_launch_spec(trace_);
+  spec.trap_rdtsc = trap_rdtsc_;
   spec.sandbox = true;  // defence in depth: docs/security.md
   spec.past_eof_file = true;
   if (auto rec = trace_.meta("cpuid")) {
@@ -260,19 +274,17 @@ std::string why_not_replayable(TraceReader& trace) {
   return "";
 }
 
-// x86_64: rdtsc that did not trap while recording was not recorded; one
-// that does not trap here cannot be given its recorded value. Either may be
-// why a replay diverged: said with the divergence (rp info shows the first).
+// x86_64: rdtsc that did not trap while recording, where rp did not patch
+// it either (rp record -p), was not recorded: maybe why a replay diverged,
+// said with the divergence (rp info says it too). Patched reads replay on
+// any machine (choose_rdtsc_replay); what the patching leaves out (code
+// generated at run time) is rarely the cause and not appended to every
+// divergence.
 std::string untrapped_rdtsc_hint([[maybe_unused]] TraceReader& trace) {
 #if defined(__x86_64__)
-  if (trace.meta_or("rdtsc_patched", "0") == "1")
-    return " (rdtsc did not trap on the recording machine: rp patched the program's code, and "
-           "reads in code generated at run time were not recorded)";
-  if (trace.meta_or("rdtsc_trapped", "1") == "0")
+  if (trace.meta_or("rdtsc_patched", "0") != "1" && trace.meta_or("rdtsc_trapped", "1") == "0")
     return " (rdtsc did not trap on the recording machine: the program's rdtsc reads were not "
            "recorded)";
-  if (!rdtsc_traps())
-    return " (rdtsc does not trap on this machine: a recorded rdtsc read cannot be replayed here)";
 #endif
   return "";
 }

@@ -153,6 +153,7 @@ class Replayer {
 
   // replayer.cc: start, end, lookup, debugger hooks, checked ptrace
   LaunchSpec launch_spec();
+  void choose_rdtsc_replay();  // x86_64: whether to patch rdtsc here (insn.h)
   pid_t launch(LaunchSpec& spec);
   pid_t launch_in_root(LaunchSpec& spec);
   void pin_like_recording(pid_t root);
@@ -313,7 +314,8 @@ class Replayer {
   std::optional<uint64_t> tsc_faults_;
   bool tsc_trapping_ = false;
   bool warned_slow_search_ = false;  // said once: the breakpoint search is used
-  std::optional<bool> sweeps_mapped_;  // the trace's meta counter_reads_mapped
+  std::optional<bool> sweeps_mapped_;  // the trace's meta counter_reads_mapped, or rdtsc patched here
+  bool trap_rdtsc_ = true;  // PR_SET_TSC in the replayed program (not under RP_RDTSC=patch)
   bool past_eof_file_ = false;  // the launcher's kPastEofFd is there (launch.h)
 };
 

@@ -438,7 +438,8 @@ void Replayer::track_file_maps(Task& t, const Event& e) {
 void Replayer::sweep_mapped_code(Task& t, const Event& e) {
   auto r = exec_map_range(e.nr, e.args, e.ret);
   if (!r) return;
-  if (!sweeps_mapped_) sweeps_mapped_ = trace_.meta("counter_reads_mapped").has_value();
+  if (!sweeps_mapped_)
+    sweeps_mapped_ = trace_.meta("counter_reads_mapped").has_value() || rdtsc_patched();
   if (!*sweeps_mapped_) return;  // recorded by an rp that did not patch them
   std::vector<CodeRange> mapped;
   for (const FileMaps::Range& f : file_maps_[t.real_tgid].overlapping(r->addr, r->len))

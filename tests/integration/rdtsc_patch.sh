@@ -13,6 +13,9 @@
 #   plugin (swept at the mmap that maps them: at the ptrace backend's exit
 #   stop, or the kernel backends' seccomp stop).
 # Each trace holds the reads and replays exactly, twice.
+# Then replay's side: a trace recorded as this machine does (reads trapped
+# where rdtsc traps) replayed with RP_RDTSC=patch, as on a machine where it
+# cannot trap: replay patches the reads itself so they still stop there.
 . "$(dirname "$0")/lib.sh"
 
 run "$TMP/bad.out" "$TMP/bad.err" env RP_RDTSC=sometimes "$RP" record -q -o "$TMP/bad.db" -- /bin/true
@@ -43,4 +46,18 @@ for backend in "${backends[@]}"; do
         done
     done
 done
+
+note "replay: RP_RDTSC=patch"
+for backend in "${backends[@]}"; do
+    name=replay-$backend
+    run "$TMP/$name.rec" "$TMP/$name.rec.err" "$RP" record -q --backend="$backend" \
+        -o "$TMP/$name.db" -- "$SAMPLES/sample_counter_lib"
+    [ "$STATUS" -eq 0 ] || { show "$TMP/$name.rec.err"; fail "$name: recording exited $STATUS"; }
+    note "$name: recorded with rdtsc_trapped=$(meta "$name" rdtsc_trapped) rdtsc_patched=$(meta "$name" rdtsc_patched)"
+    run "$TMP/$name.rep" "$TMP/$name.rep.err" env RP_RDTSC=patch "$RP" replay "$TMP/$name.db"
+    [ "$STATUS" -eq 0 ] || { show "$TMP/$name.rep.err"; fail "$name: replay exited $STATUS"; }
+    assert_same_file "$TMP/$name.rec" "$TMP/$name.rep" "$name: replay vs recording"
+done
+run "$TMP/bad.out" "$TMP/bad.err" env RP_RDTSC=1 "$RP" replay "$TMP/replay-ptrace.db"
+assert_rp_error "$TMP/bad.err" "$STATUS" "replay with RP_RDTSC=1"
 echo PASS
