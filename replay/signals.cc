@@ -373,9 +373,15 @@ void Replayer::let_die(Task& o) {
 
 void Replayer::observe_exit(Task& t, const Event& e) {
   int want = static_cast<int>(e.ret);
-  if (t.state == State::kAtSyscall && WIFSIGNALED(want)) {
+  if (WIFSIGNALED(want) && (t.state == State::kAtSyscall || WTERMSIG(want) == SIGKILL)) {
     // Killed in a syscall that never returned (e.g. kill(getpid(), SIGKILL)):
-    // the same signal, for real, ends the same way.
+    // the same signal, for real, ends the same way. SIGKILL in user code
+    // stops at no tracer, so the trace has no point for it: the thread is
+    // where its last event left it, which is where it died. It ran no
+    // further: a thread sharing memory with another ran only in turns the
+    // trace holds (one slot, or one CPU with recorded switches), and one
+    // that shares none left nothing another could see. Resumed instead, a
+    // thread spinning in user code would never stop (a hang).
     send_signal(t, WTERMSIG(want));
   }
   if (t.state == State::kHeld || t.state == State::kExiting || t.state == State::kAtSyscall) {
