@@ -40,6 +40,9 @@ struct ReplayTask {
   std::optional<int> exit_status;
   bool step = false;      // a debugger single-steps it
   uint64_t ran_seq = 0;   // the event during whose replay it last ran user code
+  // CLOCK_MONOTONIC ns of its last event in the recording (bounds how long
+  // it ran user code before its next one: search_point's pass limit).
+  std::optional<int64_t> last_event_ns;
   bool entry_unseen = false;  // kAtSyscall reached as a switch point: observer not told yet
   // The mask a signal delivered under a call's temporary mask (sigsuspend,
   // ppoll, ...) saved in the recording's frame: set again after its sigreturn.

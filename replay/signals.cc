@@ -31,10 +31,20 @@ struct PointSearchLimits {
   bool breakpoint_only = false;
 };
 
+// A pass over an instruction takes at least one cycle: no CPU of today runs
+// more than this many passes in a ns of the recording's clock.
+constexpr uint64_t kMaxPassesPerNs = 8;
+
 // Testing knobs (docs/design.md): RP_POINT_SEARCH=breakpoint leaves out the
-// patched search, RP_POINT_MAX_PASSES=N lowers the limit of both.
-PointSearchLimits point_search_limits() {
+// patched search, RP_POINT_MAX_PASSES=N sets the limit of both. Otherwise
+// the limit is 10^9 passes, or what the thread could have run in the time
+// the recording took from its last event to the point (ran_ns), if more: a
+// loop of 3*10^9 passes before a SIGXCPU is reachable, a point that is not
+// is reported after a bounded search.
+PointSearchLimits point_search_limits(std::optional<int64_t> ran_ns) {
   PointSearchLimits l;
+  if (ran_ns && *ran_ns > 0)
+    l.max_passes = std::max(l.max_passes, static_cast<uint64_t>(*ran_ns) * kMaxPassesPerNs);
   if (const char* s = getenv("RP_POINT_SEARCH")) l.breakpoint_only = std::string(s) == "breakpoint";
   if (const char* s = getenv("RP_POINT_MAX_PASSES")) {
     char* end = nullptr;
@@ -289,7 +299,10 @@ bool Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint
 
 bool Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
   Regs now = get_regs(t);
-  const PointSearchLimits lim = point_search_limits();
+  std::optional<int64_t> ran_ns;
+  if (auto at = e.t_exit ? e.t_exit : e.t_entry; at && t.last_event_ns)
+    ran_ns = *at - *t.last_event_ns;
+  const PointSearchLimits lim = point_search_limits(ran_ns);
   // Only switches are checked for a later pass with the same registers
   // (point_unique.cc): after a signal the recorded path is the handler's.
   const bool check = then == AtPoint::kSwitch && !lim.breakpoint_only;

@@ -1,0 +1,31 @@
+/* SIGXCPU after RLIMIT_CPU's 2 s of user-code spinning: the signal arrives
+ * in a loop billions of passes after the thread's last syscall (the loop
+ * counts in a register, so the pass is known by its registers). Replay must
+ * find that pass, beyond the search's fixed 10^9 passes, since the
+ * recording shows the thread ran that long. The count differs from run to
+ * run. */
+#include "conf.h"
+#include <signal.h>
+#include <sys/resource.h>
+
+static volatile sig_atomic_t got;
+
+static void on_xcpu(int sig) { got = sig; }
+
+int main(void) {
+    struct sigaction sa = {0};
+    sa.sa_handler = on_xcpu;
+    CHECK(sigaction(SIGXCPU, &sa, NULL) == 0);
+    struct rlimit rl = {2, RLIM_INFINITY};
+    CHECK(setrlimit(RLIMIT_CPU, &rl) == 0);
+    unsigned long passes = 0;
+    while (!got) {
+        passes++;
+        __asm__ volatile("" : "+r"(passes)); /* in a register at every pass */
+    }
+    CHECK(got == SIGXCPU);
+    printf("SIGXCPU after %lu passes (more than 10^9: %s)\n", passes,
+           passes > 1000000000UL ? "yes" : "no");
+    PASS();
+    return 0;
+}
