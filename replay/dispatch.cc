@@ -55,6 +55,14 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
 #endif
   bool exec = t.nr == SYS_execve || t.nr == SYS_execveat;
   if (!clone && !exec) return true;
+  // Not an execve of a thread with others in its group: they run on until
+  // the execve's SIGKILL reaches them, and their events between its entry
+  // and its end come first (it runs at its end, exec_from_thread.cc).
+  if (exec)
+    for (const auto& [rec, o] : tasks_)
+      if (&o != &t && o.real_tgid == t.real_tgid && o.state != State::kGone &&
+          o.state != State::kExiting)
+        return true;
   Event ce = trace_.event_at(entry.of);
   bool ok = clone ? !syscall_failed(ce.ret) : ce.ret == 0;
   // A clone cut short on its way out (by another thread's execve) still

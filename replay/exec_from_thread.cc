@@ -40,11 +40,30 @@ Replayer::Task* Replayer::exec_from_other_thread(Task& t, const Event& e) {
   return found[0];
 }
 
+// With execer's execve resumed (one the recording saw succeed): the
+// group's other threads, which it ends, held in their stops (those whose
+// ends the trace has already, observe_exit left there; the others are
+// between events). The execve's SIGKILL takes each out of its stop; each
+// then stops at its exit, and the exec goes on once they are gone. Not
+// resumed before: a thread let go too early would run to its next syscall,
+// which the replay filter kills (SIGSYS, the whole group). The old leader,
+// when another thread execs, is left to execute_exec_from_thread.
+void Replayer::let_exec_end_others(const Task& execer) {
+  for (auto& [rec, o] : tasks_) {
+    if (&o == &execer || o.real_tgid != execer.real_tgid || o.real == o.real_tgid) continue;
+    while (o.state != State::kGone) {
+      wait(o);
+      if (o.state != State::kGone) resume_request(o, PTRACE_CONT, 0);
+    }
+  }
+}
+
 void Replayer::execute_exec_from_thread(Task& leader, Task& execer, const Event& e) {
   if (execer.state != State::kAtSyscall) reach_syscall(execer, e);
   check_call(execer, e);
   reenter_syscall(execer, e);
   resume_request(execer, PTRACE_SYSCALL, 0);
+  let_exec_end_others(execer);
   // From here the kernel reports under the leader's tid: the old leader's
   // exit (when it stops there), then the exec, then the execve's exit stop.
   bool exec_seen = false;

@@ -221,6 +221,7 @@ class Replayer {
   void adopt_call_sigmask(Task& t, int sig);
   void observe_exit(Task& t, const Event& e);
   void let_die(Task& o);
+  void let_exec_end_others(const Task& execer);
   void replay_insn(Task& t, const Event& e);
   void wait_signal_stop(Task& t, const Event& e, int sig, const std::string& syscall_instead);
   // For a divergence at a syscall stop that came instead of a point: the
@@ -263,6 +264,7 @@ class Replayer {
   bool to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after);
   // point_unique.cc: whether a switch point found is the only pass with its registers
   bool next_event_is_own_stop(const Task& t);
+  bool leader_execs_next(pid_t leader);
   bool can_check_point(Task& t);
   uint64_t passes_to_recurrence(Task& t, const Event& e, const Regs& target,
                                 const Trampoline& tramp, const Regs& at_match, uint64_t max_passes);

@@ -384,8 +384,37 @@ void Replayer::let_die(Task& o) {
   }
 }
 
+// Whether the group's leader (recorded tid `leader`) next makes a
+// successful execve (its own, or another thread's under its tid), which ends
+// the other threads (de_thread). The leader's own call that execve cut
+// short may come first.
+bool Replayer::leader_execs_next(pid_t leader) {
+  for (size_t i = 0; i < kMaxSignalPeek; i++) {
+    const Event* next = peek_event(i);
+    if (!next) return false;
+    if (next->tid != leader) continue;
+    if (next->kind != EventKind::kSyscall) return false;
+    if (next->extra == kNoReturn) continue;
+    return (next->nr == SYS_execve || next->nr == SYS_execveat) && next->ret == 0;
+  }
+  return false;
+}
+
 void Replayer::observe_exit(Task& t, const Event& e) {
   int want = static_cast<int>(e.ret);
+  // A thread ended by no signal of its own (in a call it never returned
+  // from, or in user code) while another thread's execve is next for the
+  // group: that execve ended it, and the trace has the end first (the
+  // execve completes after the others are gone). It dies when replay
+  // executes the execve; resumed now, it would run on (exec_from_thread.cc).
+  if ((t.state == State::kAtSyscall || t.state == State::kHeld) && !WIFSIGNALED(want) &&
+      t.real != t.real_tgid) {
+    for (auto& [rec, o] : tasks_)
+      if (o.real == t.real_tgid && o.state != State::kGone && leader_execs_next(rec)) {
+        t.state = State::kExiting;
+        return;
+      }
+  }
   if (WIFSIGNALED(want) && (t.state == State::kAtSyscall || WTERMSIG(want) == SIGKILL)) {
     // Killed in a syscall that never returned (e.g. kill(getpid(), SIGKILL)):
     // the same signal, for real, ends the same way. SIGKILL in user code

@@ -372,6 +372,7 @@ void Replayer::execute(Task& t, const Event& e) {
   FileMaps::Saved saved;
   if (drops_pages) saved = fmaps.save_shared(t.mem, e.args[0], e.args[1]);
   resume_request(t, PTRACE_SYSCALL, 0);
+  if (s->policy == RP_POLICY_EXECVE && e.ret == 0) let_exec_end_others(t);
   for (;;) {
     int status = wait_syscall_stop(t, false);
     if (t.state == State::kGone) diverge(e, "the program died executing " + render_call(e));
