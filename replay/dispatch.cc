@@ -129,6 +129,11 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
   rp_policy p = s ? s->policy : RP_POLICY_EMU;
   if (p == RP_POLICY_MMAP && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (p == RP_POLICY_EXECVE && e.ret != 0) p = RP_POLICY_EMU;
+  // A brk the kernel refused (it returns the old break: RLIMIT_AS, RLIMIT_DATA,
+  // a mapping in the way) changed nothing; run for real under replay's
+  // limits (setrlimit is emulated) it could succeed.
+  if (e.nr == SYS_brk && e.args[0] != 0 && static_cast<uint64_t>(e.ret) != e.args[0])
+    p = RP_POLICY_EMU;
   if (p == RP_POLICY_CLONE && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (is_sysv_attach_or_detach(e.nr) && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (e.nr == SYS_prctl && emulated_prctl(e.args[0], e.args[1])) p = RP_POLICY_EMU;
