@@ -18,6 +18,15 @@
         }                                                                    \
     } while (0)
 
+/* A new temporary file under /tmp, already unlinked: its descriptor. */
+static inline int conf_temp_file(void) {
+    char path[] = "/tmp/rp-conf-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    unlink(path);
+    return fd;
+}
+
 /* The fixed success line the runner looks for. */
 #define PASS() do { printf("PASS %s\n", CONF_NAME); fflush(stdout); } while (0)
 #endif

@@ -14,10 +14,7 @@ int main(void) {
     CHECK(fcntl(p[0], F_GETOWN_EX, &got) == 0);
     CHECK(got.type == F_OWNER_TID && got.pid == getpid());
     CHECK(fcntl(p[0], F_GETPIPE_SZ) > 0);
-    char path[] = "/tmp/rp-conf-fcntl-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    unlink(path);
+    int fd = conf_temp_file();
     uint64_t hint = RWH_WRITE_LIFE_SHORT;
     CHECK(fcntl(fd, F_SET_RW_HINT, &hint) == 0);
     uint64_t back = 0xdead;

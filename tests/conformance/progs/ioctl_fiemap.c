@@ -10,10 +10,7 @@
 #include <sys/ioctl.h>
 
 int main(void) {
-    char path[] = "/tmp/rp-conf-fiemap-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    unlink(path);
+    int fd = conf_temp_file();
     char b[4096];
     memset(b, 'q', sizeof b);
     CHECK(pwrite(fd, b, sizeof b, 0) == (ssize_t)sizeof b);

@@ -11,10 +11,7 @@ int main(void) {
     CHECK(write(p[1], "abc", 3) == 3);
     int n = -1;
     CHECK(ioctl(p[0], FIONREAD, &n) == 0 && n == 3);
-    char path[] = "/tmp/rp-conf-ioctl-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    unlink(path);
+    int fd = conf_temp_file();
     int bsz = 0;
     CHECK(ioctl(fd, FIGETBSZ, &bsz) == 0 && bsz > 0);
     long flags = 0x5a5a5a5a; /* left as is when the filesystem refuses */

@@ -23,10 +23,7 @@ int main(void) {
     printf("line discipline %d, softcar %d %d, locked termios %d %x\n", disc, r, soft, r2,
            (unsigned)lck.c_cflag);
 
-    char path[] = "/tmp/rp-conf-fioqsize-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    unlink(path);
+    int fd = conf_temp_file();
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     char block[4096];

@@ -10,10 +10,7 @@ int main(void) {
     memset(a, 0xab, 4 * pg);
     CHECK(madvise(a + pg, 2 * pg, MADV_DONTNEED) == 0);
     CHECK(a[0] == 0xab && a[pg] == 0 && a[3 * pg - 1] == 0 && a[3 * pg] == 0xab);
-    char path[] = "/tmp/rp-conf-madv-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    unlink(path);
+    int fd = conf_temp_file();
     char page[4096];
     memset(page, 'F', sizeof page);
     CHECK(write(fd, page, sizeof page) == (ssize_t)sizeof page);

@@ -6,10 +6,7 @@
 #include <sys/wait.h>
 
 int main(void) {
-    char path[] = "/tmp/rp-conf-shared-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    unlink(path);
+    int fd = conf_temp_file();
     CHECK(ftruncate(fd, 4096) == 0);
     char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     CHECK(m != MAP_FAILED);

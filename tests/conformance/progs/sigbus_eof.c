@@ -10,10 +10,7 @@ static volatile int buses;
 static void on_bus(int s) { (void)s; buses++; siglongjmp(back, 1); }
 
 int main(void) {
-    char path[] = "/tmp/rp-conf-bus-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    unlink(path);
+    int fd = conf_temp_file();
     CHECK(write(fd, "short", 5) == 5);
     volatile char *m = mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, fd, 0);
     CHECK(m != MAP_FAILED);
