@@ -55,9 +55,9 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
 #endif
   bool exec = t.nr == SYS_execve || t.nr == SYS_execveat;
   if (!clone && !exec) return true;
-  // Not an execve of a thread with others in its group: they run on until
-  // the execve's SIGKILL reaches them, and their events between its entry
-  // and its end come first (it runs at its end, exec_from_thread.cc).
+  // An execve of a thread with others in its group runs at its end, not
+  // here: the others run on until its SIGKILL reaches them, and their events
+  // between its entry and its end come first (exec_from_thread.cc).
   if (exec)
     for (const auto& [rec, o] : tasks_)
       if (&o != &t && o.real_tgid == t.real_tgid && o.state != State::kGone &&

@@ -43,8 +43,12 @@ constexpr uint64_t kMaxPassesPerNs = 8;
 // is reported after a bounded search.
 PointSearchLimits point_search_limits(std::optional<int64_t> ran_ns) {
   PointSearchLimits l;
+  // The times come from the trace (untrusted): a product past 2^64 would
+  // wrap to a small limit, so the time is capped first.
+  constexpr uint64_t kMaxRanNs = UINT64_MAX / kMaxPassesPerNs;
   if (ran_ns && *ran_ns > 0)
-    l.max_passes = std::max(l.max_passes, static_cast<uint64_t>(*ran_ns) * kMaxPassesPerNs);
+    l.max_passes = std::max(l.max_passes,
+                            std::min(static_cast<uint64_t>(*ran_ns), kMaxRanNs) * kMaxPassesPerNs);
   if (const char* s = getenv("RP_POINT_SEARCH")) l.breakpoint_only = std::string(s) == "breakpoint";
   if (const char* s = getenv("RP_POINT_MAX_PASSES")) {
     char* end = nullptr;
