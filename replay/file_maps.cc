@@ -11,9 +11,10 @@ uint64_t page_up(uint64_t v) { return (v + 4095) & ~uint64_t{4095}; }
 }  // namespace
 
 void FileMaps::on_file_mmap(uint64_t addr, uint64_t len, bool shared, uint64_t seq,
-                            uint64_t file, uint64_t file_off) {
+                            uint64_t file, uint64_t file_off, bool in_window) {
   forget(addr, len);
-  by_start_[addr] = Range{addr, addr + page_up(len), shared, seq, addr, addr, file, file_off};
+  by_start_[addr] =
+      Range{addr, addr + page_up(len), shared, seq, addr, addr, file, file_off, in_window};
 }
 
 void FileMaps::on_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len,
@@ -33,7 +34,7 @@ void FileMaps::on_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len,
 
 bool FileMaps::maps_shared(uint64_t file) const {
   for (const auto& [start, r] : by_start_)
-    if (r.shared && r.file == file) return true;
+    if (r.shared && !r.in_window && r.file == file) return true;
   return false;
 }
 
@@ -41,7 +42,7 @@ bool FileMaps::write_file(Tracee& mem, uint64_t file, uint64_t off,
                           const std::string& data) const {
   if (!file) return true;
   for (const auto& [start, r] : by_start_) {
-    if (!r.shared || r.file != file) continue;
+    if (!r.shared || r.in_window || r.file != file) continue;
     // The file offsets this range shows, and where they meet the write.
     uint64_t lo = r.file_off + (r.start - r.map_start), hi = lo + (r.end - r.start);
     uint64_t from = std::max(lo, off), to = std::min(hi, off + data.size());
@@ -89,7 +90,8 @@ std::vector<FileMaps::Range> FileMaps::overlapping(uint64_t addr, uint64_t len) 
 FileMaps::Saved FileMaps::save_shared(Tracee& mem, uint64_t addr, uint64_t len) const {
   Saved out;
   for (const auto& r : overlapping(addr, len))
-    if (r.shared) out.emplace_back(r, mem.read(r.start, r.end - r.start));
+    if (r.shared && !r.in_window)  // a window keeps its bytes
+      out.emplace_back(r, mem.read(r.start, r.end - r.start));
   return out;
 }
 
@@ -98,7 +100,7 @@ bool FileMaps::restore(Tracee& mem, uint64_t addr, uint64_t len, const Saved& sa
   for (const auto& [r, bytes] : saved)
     if (!mem.write(r.start, bytes)) return false;
   for (const auto& r : overlapping(addr, len)) {
-    if (r.shared) continue;
+    if (r.shared || r.in_window) continue;  // a window's pages come back from the memfd
     Event m = trace.event_at(r.seq);
     for (const auto& rec : m.mem) {
       if (rec.input || rec.addr != r.rec_addr) continue;

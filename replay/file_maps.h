@@ -1,11 +1,13 @@
 // Replay turns file mappings into anonymous memory holding the recorded
-// bytes. Two things then differ from the kernel, and this class remembers
-// which replayed ranges were file mappings (and of which file) to redo them:
+// bytes, or into a window of its memfd (shared_files.h). For the anonymous
+// ones two things differ from the kernel, and this class remembers which
+// replayed ranges were file mappings (and of which file) to redo them:
 // - madvise(MADV_DONTNEED): on a private file mapping the kernel drops the
 //   program's changes and the file's bytes come back, on a shared one
 //   nothing changes; on anonymous memory both read as zeros.
 // - a write to the file at an explicit offset (pwrite, pwritev) shows in the
 //   process's shared mappings of that file; the write is emulated in replay.
+// A window behaves as the kernel does by itself: it is a file.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -26,11 +28,12 @@ class FileMaps {
     uint64_t seq = 0;        // the mmap event (its memory holds the file's bytes)
     uint64_t rec_addr = 0;   // where that event's record placed byte 0
     uint64_t map_start = 0;  // where byte 0 of the mapping is now (mremap moves it)
-    uint64_t file = 0;       // OutputFds::file_id of the mapped file, 0: unknown
+    uint64_t file = 0;       // OutputFds::object_id of the mapped file, 0: unknown
     uint64_t file_off = 0;   // the file offset of byte 0
+    bool in_window = false;  // placed in the file's window (shared_files.h)
   };
   void on_file_mmap(uint64_t addr, uint64_t len, bool shared, uint64_t seq, uint64_t file = 0,
-                    uint64_t file_off = 0);
+                    uint64_t file_off = 0, bool in_window = false);
   // munmap, a new mapping over it: no longer a file mapping.
   void forget(uint64_t addr, uint64_t len);
   // mremap from old to new_addr: the file ranges move along; a range that
@@ -49,9 +52,10 @@ class FileMaps {
                TraceReader& trace) const;
 
   // `data` was written to `file` at offset `off`: the shared ranges of that
-  // file show it. False if tracee memory could not be written.
+  // file show it (those in a window have it already). False if tracee memory
+  // could not be written.
   bool write_file(Tracee& mem, uint64_t file, uint64_t off, const std::string& data) const;
-  // Whether some shared range maps `file` (before reading what was written).
+  // Whether some shared range outside a window maps `file`.
   bool maps_shared(uint64_t file) const;
 
  private:

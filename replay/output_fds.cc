@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cstdio>  // RENAME_EXCHANGE
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -159,6 +160,54 @@ void OutputFds::apply_open(const Event& e, Table& t) {
   }
   t[static_cast<int>(e.ret)] = id;
   if (!(flags & O_APPEND)) pos_[id] = 0;
+  bool unnamed = (flags & O_TMPFILE) == O_TMPFILE;
+  bool created = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+  objects_[id] = unnamed ? names_.unnamed() : names_.opened(path, created);
+  if ((flags & O_ACCMODE) != O_RDONLY) writable_.insert(id);
+}
+
+// The absolute path argument `path_arg` of e names, relative to the
+// directory descriptor in argument `dirfd_arg` (-1: the working directory).
+OutputFds::Cwd OutputFds::path_at(const Event& e, const Table& t, int dirfd_arg, int path_arg) {
+  for (const auto& m : e.mem) {
+    if (!m.input || m.addr != e.args[path_arg]) continue;
+    int dirfd = dirfd_arg < 0 ? AT_FDCWD : static_cast<int>(e.args[dirfd_arg]);
+    return resolve(e.tid, t, dirfd, std::string(m.bytes.c_str()));
+  }
+  return std::nullopt;
+}
+
+// Calls that move a file's names (file_objects.h); a name rp cannot resolve
+// is not followed, so a later open of it counts as a new file.
+void OutputFds::apply_names(const Event& e, const Table& t) {
+  auto two = [&](int from_dir, int from, int to_dir, int to) {
+    return std::pair(path_at(e, t, from_dir, from), path_at(e, t, to_dir, to));
+  };
+  std::pair<Cwd, Cwd> names;
+  bool exchange = false, link = false;
+  switch (e.nr) {
+#if defined(SYS_unlink)
+    case SYS_unlink: case SYS_rmdir:
+      if (auto p = path_at(e, t, -1, 0)) names_.unlinked(*p);
+      return;
+    case SYS_rename: names = two(-1, 0, -1, 1); break;
+    case SYS_link: names = two(-1, 0, -1, 1); link = true; break;
+#endif
+    case SYS_unlinkat:
+      if (auto p = path_at(e, t, 0, 1)) names_.unlinked(*p);
+      return;
+    case SYS_renameat: names = two(0, 1, 2, 3); break;
+    case SYS_renameat2: names = two(0, 1, 2, 3); exchange = e.args[4] & RENAME_EXCHANGE; break;
+    case SYS_linkat: names = two(0, 1, 2, 3); link = true; break;
+    default: return;
+  }
+  auto& [from, to] = names;
+  if (to && !from) names_.unlinked(*to);  // replaced by a file rp cannot name
+  if (!from || !to) return;
+  if (link)
+    names_.linked(*from, *to);
+  else
+    names_.renamed(*from, *to, exchange);
 }
 
 void OutputFds::apply_chdir(const Event& e, const Table& t) {
@@ -173,6 +222,11 @@ void OutputFds::apply_chdir(const Event& e, const Table& t) {
 int OutputFds::target(pid_t tid, int fd) const {
   uint64_t id = file_id(tid, fd);
   return id <= 2 ? static_cast<int>(id) : 0;
+}
+
+uint64_t OutputFds::object_id(pid_t tid, int fd) const {
+  auto o = objects_.find(file_id(tid, fd));
+  return o == objects_.end() ? 0 : o->second;
 }
 
 uint64_t OutputFds::file_id(pid_t tid, int fd) const {
@@ -243,6 +297,12 @@ void OutputFds::forget_closed_files() {
   sweep(pos_);
   sweep(mem_files_);
   sweep(dir_paths_);
+  std::set<uint64_t> open_objects;
+  for (const auto& [file, object] : objects_)
+    if (open.count(file)) open_objects.insert(object);
+  sweep(objects_);
+  std::erase_if(writable_, [&](uint64_t id) { return !open.count(id); });
+  names_.keep_only(open_objects);
   kept_after_sweep_ = files_kept();
 }
 
@@ -293,6 +353,12 @@ void OutputFds::apply(const Event& e, pid_t) {
     case SYS_chdir: case SYS_fchdir:
       apply_chdir(e, t);
       return;
+#if defined(SYS_unlink)
+    case SYS_unlink: case SYS_rmdir: case SYS_rename: case SYS_link:
+#endif
+    case SYS_unlinkat: case SYS_renameat: case SYS_renameat2: case SYS_linkat:
+      apply_names(e, t);
+      return;
     case SYS_unshare:  // CLONE_FS: the working directory is the thread's own from now on
       if (e.args[0] & CLONE_FS) cwd_of(e.tid) = std::make_shared<Cwd>(*cwd_of(e.tid));
       return;
@@ -309,6 +375,12 @@ void OutputFds::apply(const Event& e, pid_t) {
       if (e.nr == SYS_creat) pos_[next_file_] = 0;
 #endif
       if (e.nr == SYS_memfd_create) pos_[next_file_] = 0;
+#if defined(SYS_creat)
+      if (e.nr == SYS_creat) objects_[next_file_] = names_.opened(path_at(e, t, -1, 0), false);
+      if (e.nr == SYS_creat) writable_.insert(next_file_);
+#endif
+      if (e.nr == SYS_memfd_create) objects_[next_file_] = names_.unnamed();
+      if (e.nr == SYS_memfd_create) writable_.insert(next_file_);
       t[static_cast<int>(e.ret)] = next_file_++;
       return;
   }

@@ -10,7 +10,9 @@
 #include <string>
 #include <memory>
 #include <optional>
+#include <set>
 
+#include "file_objects.h"
 #include "kernel_copy.h"  // kernel_copy_output_arg, for its users here
 #include "trace.h"
 
@@ -29,6 +31,13 @@ class OutputFds {
   // descriptors dup'd or inherited from one open, 0 if unknown. (Opening
   // the same path twice gives two numbers.)
   uint64_t file_id(pid_t rec_tid, int fd) const;
+  // Which file (inode) fd of that process is, as far as replay can tell
+  // (replay/file_objects.h): 0 for a device or a descriptor rp does not know.
+  uint64_t object_id(pid_t rec_tid, int fd) const;
+  // Whether fd was opened for writing (O_WRONLY, O_RDWR; memfd_create).
+  bool writable(pid_t rec_tid, int fd) const { return writable_.count(file_id(rec_tid, fd)) != 0; }
+  // That file was mapped shared: its names stay tied to it.
+  void pin_object(uint64_t object) { names_.pin(object); }
   // The file offset of fd after the events applied so far, if rp could
   // follow it (open, read/write, lseek's result); none when a call rp does
   // not follow used the file, or it was opened with O_APPEND.
@@ -48,7 +57,10 @@ class OutputFds {
   void on_new_task(pid_t parent_tid, pid_t child_tid, bool share, bool share_fs);
   // How many opened files rp keeps facts about (offset, directory path, mem
   // owner): bounded by the descriptors still open, not by the opens so far.
-  size_t files_kept() const { return pos_.size() + mem_files_.size() + dir_paths_.size(); }
+  size_t files_kept() const {
+    return pos_.size() + mem_files_.size() + dir_paths_.size() + objects_.size() +
+           writable_.size() + names_.names();
+  }
 
  private:
   // fd -> 1 or 2 (rp's stdout, stderr), or a number > 2 for another file
@@ -60,6 +72,9 @@ class OutputFds {
   std::map<uint64_t, std::optional<uint64_t>> pos_;  // by file id
   std::map<uint64_t, pid_t> mem_files_;              // by file id: mem_file_owner
   std::map<uint64_t, std::string> dir_paths_;  // by file id: what may be a directory
+  std::map<uint64_t, uint64_t> objects_;       // by file id: object_id
+  std::set<uint64_t> writable_;                // file ids opened for writing
+  FileObjects names_;
   std::map<pid_t, std::shared_ptr<Cwd>> cwd_by_tid_;
   std::shared_ptr<Cwd> root_cwd_;
   size_t kept_after_sweep_ = 0;
@@ -69,6 +84,8 @@ class OutputFds {
   Cwd resolve(pid_t tid, const Table& t, int dirfd, const std::string& path);
   void apply_open(const Event& e, Table& t);
   void apply_chdir(const Event& e, const Table& t);
+  Cwd path_at(const Event& e, const Table& t, int dirfd_arg, int path_arg);
+  void apply_names(const Event& e, const Table& t);
 };
 
 }  // namespace rp

@@ -178,10 +178,10 @@ void Replayer::start(LaunchSpec& spec, const Event& e) {
   pid_t root = launch(spec);
   past_eof_file_ = access(("/proc/" + std::to_string(root) + "/fd/" +
                            std::to_string(kPastEofFd)).c_str(), F_OK) == 0;
-  if (!past_eof_file_)
+  if (!past_eof_file_ || !shared_files_.attach(root))
     std::cerr << "rp: warning: the descriptor limit leaves no room for fd " << kPastEofFd
               << ": pages past the end of mapped files will read zeros instead of raising "
-              << "SIGBUS\n";
+              << "SIGBUS, and shared file mappings will be private copies\n";
   Task& r = tasks_[e.tid] = Task(e.tid, root, root);
   request(r, PTRACE_SYSCALL, nullptr, nullptr);
   r.state = State::kRunning;

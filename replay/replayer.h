@@ -17,6 +17,7 @@
 #include "entry_scheduler.h"
 #include "error.h"
 #include "file_maps.h"
+#include "shared_files.h"
 #include "launch.h"
 #include "output_fds.h"
 #include "point_patch.h"
@@ -199,6 +200,16 @@ class Replayer {
   void emulate(Task& t, const Event& e);
   void reenter_syscall(Task& t, const Event& e);
   void place_mapping(Task& t, const Event& e);
+  // A mapping's window in the replay's memfd: the file (object), the file
+  // offset of the mapping's byte 0, and where that is in the memfd.
+  struct Window {
+    uint64_t object = 0, file_off = 0, at = 0;
+  };
+  static constexpr uint64_t kSysvObjects = 1ULL << 63;  // | shmid: a segment's object
+  std::optional<Window> file_window(const Event& e);
+  bool maps_past_eof(const Event& e) const;
+  void write_mapped_bytes(Task& t, const Event& e);
+  void truncate_shared_file(const Event& e);
   void execute(Task& t, const Event& e);
   void restore_call_args(Task& t, const Regs& entry, Regs& after);
   void execute_clone(Task& t, const Event& e);
@@ -304,6 +315,7 @@ class Replayer {
   std::map<pid_t, Task> tasks_;  // by recorded tid
   OutputFds output_fds_;
   std::map<pid_t, FileMaps> file_maps_;     // by real tgid
+  SharedFiles shared_files_;                // the windows of shared file mappings
   std::map<pid_t, uint64_t> robust_heads_;  // set_robust_list, by recorded tid
   std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
   std::unique_ptr<AgentState> agent_;

@@ -2,6 +2,7 @@
 // the call against the recording, then emulating it (the recorded result
 // and memory) or executing it for real (what shapes the tracee itself).
 #include <sched.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -260,34 +261,57 @@ void Replayer::echo_output(Task& t, const Event& e) {
   fflush(out);
 }
 
-// An emulated write to a file reaches the process's shared mappings of that
-// file, as the kernel's page cache made it: at the call's offset, or for
-// write/writev where the file's offset was (OutputFds follows it; unknown,
-// the mapping is left as it is).
+// An emulated write to a file reaches the file's shared mappings, as the
+// kernel's page cache made it: at the call's offset, or for write/writev
+// where the file's offset was (OutputFds follows it; unknown, the mappings
+// are left as they are). Those in the replay's memfd get it there, for every
+// process; the others (per process) through this process's memory.
 void Replayer::write_to_shared_maps(Task& t, const Event& e) {
   bool at_offset = e.nr == SYS_pwrite64 || e.nr == SYS_pwritev ||
                    (e.nr == SYS_pwritev2 && e.args[3] != static_cast<uint64_t>(-1));
   bool at_position = e.nr == SYS_write || e.nr == SYS_writev;
   if (!(at_offset || at_position) || syscall_failed(e.ret) || e.ret == 0) return;
+  int fd = static_cast<int>(e.args[0]);
   auto maps = file_maps_.find(t.real_tgid);
-  uint64_t file = output_fds_.file_id(e.tid, static_cast<int>(e.args[0]));
-  if (maps == file_maps_.end() || !file || !maps->second.maps_shared(file)) return;
+  uint64_t file = output_fds_.object_id(e.tid, fd);
+  bool in_maps = maps != file_maps_.end() && file && maps->second.maps_shared(file);
+  if (!in_maps && !shared_files_.has(file)) return;
   uint64_t off = e.args[3];
   if (at_position) {  // the offset after the write, applied already
-    auto after = output_fds_.position(e.tid, static_cast<int>(e.args[0]));
+    auto after = output_fds_.position(e.tid, fd);
     if (!after || *after < static_cast<uint64_t>(e.ret)) return;
     off = *after - static_cast<uint64_t>(e.ret);
   }
   std::string data = t.mem.input_bytes(*syscall_spec(e.nr), t.args);
   data.resize(std::min<size_t>(data.size(), static_cast<size_t>(e.ret)));
-  if (!maps->second.write_file(t.mem, file, off, data))
+  if (!shared_files_.write(file, off, data) ||
+      (in_maps && !maps->second.write_file(t.mem, file, off, data)))
     diverge(e, "cannot show the write in the file's shared mapping");
+}
+
+// A file truncated (ftruncate, an open with O_TRUNC) reads zeros past its
+// new end in its shared mappings, until written again.
+void Replayer::truncate_shared_file(const Event& e) {
+  if (syscall_failed(e.ret)) return;
+  bool opened = e.nr == SYS_openat;
+  uint64_t flags = e.nr == SYS_openat ? e.args[2] : e.args[1];
+#if defined(SYS_open)
+  opened = opened || e.nr == SYS_open || e.nr == SYS_creat;
+  if (e.nr == SYS_creat) flags = O_TRUNC;
+#endif
+  if (opened && !(flags & O_TRUNC)) return;
+  if (!opened && e.nr != SYS_ftruncate) return;
+  int fd = static_cast<int>(opened ? e.ret : static_cast<int64_t>(e.args[0]));
+  uint64_t len = opened ? 0 : e.args[1];
+  if (!shared_files_.truncate(output_fds_.object_id(e.tid, fd), len))
+    diverge(e, "cannot truncate the file's shared mapping");
 }
 
 void Replayer::emulate(Task& t, const Event& e) {
   echo_output(t, e);
   write_recorded_mem(t, e);
   write_to_shared_maps(t, e);
+  truncate_shared_file(e);
   t.regs.set_ret(e.ret);
   if (!t.regs.write(t.real)) diverge(e, "cannot set registers");
   t.state = State::kHeld;
@@ -307,27 +331,88 @@ void Replayer::reenter_syscall(Task& t, const Event& e) {
   if (t.state == State::kGone) diverge(e, "the program died executing " + render_call(e));
 }
 
-// mmap for real: the mapping goes where it was; a file mapping becomes
-// anonymous memory that receives the recorded bytes afterwards. If the
-// recording could read only part of it (the file ended), the mapping is
-// instead the end of the launcher's past-EOF file, placed so that what was
-// read falls inside that file and the rest past its end: touching it raises
-// SIGBUS, as it did.
+// Where a file mapping's bytes are in the replay's memfd (shared_files.h),
+// if it has a window there: a shared mapping, or a private one of a file the
+// program could write (opened for writing, or mapped shared already), whose
+// pages it has not written show the file's later changes. None for a
+// mapping past its file's end (a private past-EOF copy instead), a device's,
+// or a private one of a file opened read only (private anonymous memory).
+// A System V segment attached is its own file: every attach of one shmid
+// shares it, as the kernel's segment.
+std::optional<Replayer::Window> Replayer::file_window(const Event& e) {
+  if (syscall_failed(e.ret)) return std::nullopt;
+  Window w;
+  uint64_t len = 0;
+  if (e.nr == SYS_shmat) {
+    w.object = kSysvObjects | static_cast<uint32_t>(e.args[0]);
+    len = recorded_mapping_bytes(e);
+    if (!len) return std::nullopt;  // no bytes recorded: redirect_sysv_call refuses it
+  } else {
+    uint64_t flags = e.args[3];
+    if (e.nr != SYS_mmap || (flags & MAP_ANONYMOUS) || maps_past_eof(e)) return std::nullopt;
+    int fd = static_cast<int>(e.args[4]);
+    w.object = output_fds_.object_id(e.tid, fd);
+    if (!(flags & MAP_SHARED) && !shared_files_.has(w.object) && !output_fds_.writable(e.tid, fd))
+      return std::nullopt;
+    w.file_off = e.args[5];
+    len = e.args[1];
+  }
+  auto at = shared_files_.place(w.object, w.file_off, len);
+  if (!at) return std::nullopt;
+  output_fds_.pin_object(w.object);
+  w.at = *at;
+  return w;
+}
+
+bool Replayer::maps_past_eof(const Event& e) const {
+  return past_eof_file_ && page_up(recorded_mapping_bytes(e)) < page_up(e.args[1]);
+}
+
+// mmap for real: the mapping goes where it was. A file mapping becomes:
+// - its file's window of the replay's memfd (file_window), mapped shared or
+//   private as the program's was; the recorded bytes go into the window;
+// - else anonymous memory (shared for a device mapped shared and writable:
+//   /dev/zero) that receives them;
+// - read only in part by the recording (the file ended): the end of the
+//   launcher's past-EOF memfd, placed so that what was read falls inside it
+//   and the rest past its end: touching that raises SIGBUS, as it did.
 void Replayer::place_mapping(Task& t, const Event& e) {
   Regs m = get_regs(t);
   uint64_t flags = e.args[3];
   bool fixed = flags & MAP_FIXED;
   if (!(flags & MAP_ANONYMOUS)) {
     uint64_t readable = page_up(recorded_mapping_bytes(e));
-    bool past_eof = past_eof_file_ && readable < page_up(e.args[1]);
-    flags = (flags & ~uint64_t{0x3}) | MAP_PRIVATE | (past_eof ? 0 : MAP_ANONYMOUS);
-    m.set_arg(4, past_eof ? static_cast<uint64_t>(kPastEofFd) : static_cast<uint64_t>(-1));
-    m.set_arg(5, past_eof ? kPastEofFileSize - readable : 0);
+    bool past_eof = maps_past_eof(e);
+    auto window = file_window(e);
+    bool shared = flags & MAP_SHARED;
+    // Read only, a device's mapping stays private: its recorded bytes are
+    // written through memory, which a read-only shared mapping refuses.
+    bool shared_anon = !window && !past_eof && shared && (e.args[2] & PROT_WRITE);
+    uint64_t share = (window && shared) || shared_anon ? MAP_SHARED : MAP_PRIVATE;
+    flags = (flags & ~uint64_t{0x3}) | share | (past_eof || window ? 0 : MAP_ANONYMOUS);
+    bool memfd = past_eof || window;
+    m.set_arg(4, memfd ? static_cast<uint64_t>(kPastEofFd) : static_cast<uint64_t>(-1));
+    m.set_arg(5, window ? window->at : past_eof ? kPastEofFileSize - readable : 0);
   }
   if (!fixed) flags |= MAP_FIXED_NOREPLACE;
   m.set_arg(0, static_cast<uint64_t>(e.ret));
   m.set_arg(3, flags);
   set_regs(t, m);
+}
+
+// The recorded bytes of a mapping placed in its file's window go into the
+// window: a read-only shared mapping cannot be written through memory, and
+// a private one would no longer show the file's changes.
+void Replayer::write_mapped_bytes(Task& t, const Event& e) {
+  auto window = file_window(e);
+  if (!window) return write_recorded_mem(t, e);
+  for (const auto& m : e.mem) {
+    if (m.input) continue;
+    bool ok = m.addr == static_cast<uint64_t>(e.ret)
+                  ? shared_files_.write(window->object, window->file_off, m.bytes)
+                  : t.mem.write(m.addr, m.bytes);
+    if (!ok) diverge(e, "cannot write the recorded bytes of the shared mapping");
+  }
 }
 
 // The registers a call was given stay as the program set them (`entry`, at
@@ -363,7 +448,8 @@ void Replayer::execute(Task& t, const Event& e) {
     if (!why.empty()) diverge(e, why);
   }
   if (is_sysv_attach_or_detach(e.nr)) {  // never the host's segment
-    std::string why = redirect_sysv_call(t.real, e);
+    auto window = file_window(e);
+    std::string why = redirect_sysv_call(t.real, e, window ? std::optional(window->at) : std::nullopt);
     if (!why.empty()) diverge(e, why);
   }
   FileMaps& fmaps = file_maps_[t.real_tgid];
@@ -391,7 +477,10 @@ void Replayer::execute(Task& t, const Event& e) {
   if (s->policy != RP_POLICY_SIGRETURN && after.ret() != e.ret)
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
-  write_recorded_mem(t, e);
+  if (s->policy == RP_POLICY_MMAP || e.nr == SYS_shmat)
+    write_mapped_bytes(t, e);
+  else
+    write_recorded_mem(t, e);
   track_file_maps(t, e);
   sweep_mapped_code(t, e);
   if (drops_pages && !fmaps.restore(t.mem, e.args[0], e.args[1], saved, trace_))
@@ -417,10 +506,11 @@ void Replayer::execute(Task& t, const Event& e) {
 void Replayer::track_file_maps(Task& t, const Event& e) {
   if (syscall_failed(e.ret)) return;
   uint64_t flags = e.args[3];
-  uint64_t file = output_fds_.file_id(e.tid, static_cast<int>(e.args[4]));
+  uint64_t file = output_fds_.object_id(e.tid, static_cast<int>(e.args[4]));
   if (e.nr == SYS_mmap && !(flags & MAP_ANONYMOUS))
     file_maps_[t.real_tgid].on_file_mmap(static_cast<uint64_t>(e.ret), e.args[1],
-                                         flags & MAP_SHARED, e.seq, file, e.args[5]);
+                                         flags & MAP_SHARED, e.seq, file, e.args[5],
+                                         file_window(e).has_value());
   else if (e.nr == SYS_mmap)
     file_maps_[t.real_tgid].forget(static_cast<uint64_t>(e.ret), e.args[1]);
   else if (e.nr == SYS_munmap)

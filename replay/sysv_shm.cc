@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "launch.h"
 #include "shm_segment.h"
 
 namespace rp {
@@ -28,7 +29,7 @@ const MemRecord* recorded_segment(const Event& e) {
   return nullptr;
 }
 
-std::string redirect_attach(pid_t real, const Event& e, Regs& r) {
+std::string redirect_attach(pid_t real, const Event& e, Regs& r, std::optional<uint64_t> window) {
   const MemRecord* seg = recorded_segment(e);
   if (!seg)
     return "shmat: the trace holds no contents for this System V segment (its backend did "
@@ -37,13 +38,14 @@ std::string redirect_attach(pid_t real, const Event& e, Regs& r) {
   uint64_t prot = (flg & SHM_RDONLY) ? PROT_READ : PROT_READ | PROT_WRITE;
   if (flg & SHM_EXEC) prot |= PROT_EXEC;
   // Shared: a child forked after the attach shares the segment, as in the recording.
-  uint64_t flags = MAP_SHARED | MAP_ANONYMOUS | ((flg & SHM_REMAP) ? MAP_FIXED : MAP_FIXED_NOREPLACE);
+  uint64_t flags = MAP_SHARED | (window ? 0 : MAP_ANONYMOUS) |
+                   ((flg & SHM_REMAP) ? MAP_FIXED : MAP_FIXED_NOREPLACE);
   r.set_arg(0, static_cast<uint64_t>(e.ret));
   r.set_arg(1, page_up(seg->bytes.size()));
   r.set_arg(2, prot);
   r.set_arg(3, flags);
-  r.set_arg(4, static_cast<uint64_t>(-1));
-  r.set_arg(5, 0);
+  r.set_arg(4, window ? static_cast<uint64_t>(kPastEofFd) : static_cast<uint64_t>(-1));
+  r.set_arg(5, window ? *window : 0);
   return change_call(real, r, SYS_mmap);
 }
 
@@ -58,10 +60,10 @@ std::string redirect_detach(pid_t real, const Event& e, Regs& r) {
 
 bool is_sysv_attach_or_detach(int64_t nr) { return nr == SYS_shmat || nr == SYS_shmdt; }
 
-std::string redirect_sysv_call(pid_t real, const Event& e) {
+std::string redirect_sysv_call(pid_t real, const Event& e, std::optional<uint64_t> window) {
   Regs r;
   if (!r.read(real)) return "cannot read registers";
-  return e.nr == SYS_shmat ? redirect_attach(real, e, r) : redirect_detach(real, e, r);
+  return e.nr == SYS_shmat ? redirect_attach(real, e, r, window) : redirect_detach(real, e, r);
 }
 
 }  // namespace rp
