@@ -100,6 +100,14 @@ void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target);
 // those below 0x80 let the jump go forward, which a site in the low 2 GiB
 // (a non-PIE program's text) needs.
 constexpr uint64_t kPatchMapBytes = 3 * 4096;
+// The bytes under the stack pointer a trampoline spills flags and registers
+// into on every pass: [sp - kPatchSpillLow, sp - kPatchSpillHigh). x86_64
+// keeps the 128-byte red zone; arm64 has none.
+#if defined(__x86_64__)
+constexpr uint64_t kPatchSpillLow = 144, kPatchSpillHigh = 128;
+#else
+constexpr uint64_t kPatchSpillLow = 32, kPatchSpillHigh = 0;
+#endif
 // The fillers in order of preference: int3, then the invalid opcodes.
 extern const std::vector<uint8_t> kPatchFillers;
 // Where an entry point the site's jump reaches with `filler` in its fixed

@@ -10,7 +10,9 @@
 // registers first means the point is ambiguous. (The copy runs alone, as the
 // thread did from its previous event up to the recorded pass: a pass it
 // reaches with the same registers is one the recording could have had.)
+#include <elf.h>  // NT_X86_XSTATE, NT_PRFPREG
 #include <sys/ptrace.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -22,6 +24,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "point_patch.h"
 #include "proc_maps.h"
@@ -98,6 +101,53 @@ bool wait_copy(pid_t copy, int* status) {
   }
 }
 
+// The thread's vector and FPU state (x86 XSAVE area, arm64 NT_PRFPREG).
+std::string fp_state(pid_t tid) {
+#if defined(__x86_64__)
+  constexpr unsigned kSet = NT_X86_XSTATE;
+#else
+  constexpr unsigned kSet = NT_PRFPREG;
+#endif
+  std::string buf(8192, '\0');
+  iovec iov{buf.data(), buf.size()};
+  if (ptrace(PTRACE_GETREGSET, tid, kSet, &iov) != 0) return {};
+  buf.resize(iov.iov_len);
+  return buf;
+}
+
+// Whether the copy, at a pass with the recorded registers, is in the state
+// the thread was in at the match: the same vector registers and the same
+// bytes in every writable mapping but rp's own (those holding an address of
+// `own`: the trampoline's data, the agent's window) and the trampoline's
+// spill slots under the stack pointer `sp` (written on every pass). Such a
+// loop is at a fixed point: the copy ran alone and deterministically from
+// that state, so every later pass is that state again, and the recorded
+// pass, whichever it was, is indistinguishable from the first.
+bool same_state(pid_t real, pid_t copy, uint64_t sp, const std::vector<uint64_t>& own) {
+  std::string fp = fp_state(real);
+  if (fp.empty() || fp != fp_state(copy)) return false;
+  constexpr uint64_t kChunk = 1 << 20;
+  uint64_t budget = uint64_t{512} << 20;  // bytes compared at most: past it, not shown the same
+  const uint64_t spill_lo = sp - kPatchSpillLow, spill_hi = sp - kPatchSpillHigh;
+  for (const ProcMap& m : read_proc_maps(copy)) {
+    if (m.perms.size() != 4 || m.perms[1] != 'w') continue;
+    bool mine = false;
+    for (uint64_t a : own) mine = mine || (a >= m.start && a < m.end);
+    if (mine) continue;
+    for (uint64_t at = m.start; at < m.end; at += kChunk) {
+      uint64_t n = std::min(kChunk, m.end - at);
+      if (n > budget) return false;
+      budget -= n;
+      std::string a = read_mem(real, at, n), b = read_mem(copy, at, n);
+      if (a.size() != n || b.size() != n) return false;
+      for (uint64_t x = std::max(at, spill_lo); x < std::min(at + n, spill_hi); x++)
+        a[x - at] = b[x - at] = 0;
+      if (a != b) return false;
+    }
+  }
+  return true;
+}
+
 // Ends the copy and waits until it is gone (as rp's tracee, it may stop
 // once more at its exit event).
 void end_copy(pid_t copy) {
@@ -129,8 +179,9 @@ bool Replayer::next_event_is_own_stop(const Task& t) {
 // next syscall or signal, at most max_passes passes: the number of passes to
 // the next one with the recorded registers, or 0 for none (or not checked:
 // no copy, or no decision within max_passes, which a trace whose next event
-// is the thread's own stop does not lead to). The program's own memory and
-// registers are left as they were.
+// is the thread's own stop does not lead to; or a pass in the very state of
+// the match: same_state). The program's own memory and registers are left as
+// they were.
 uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& target,
                                         const Trampoline& tramp, const Regs& at_match,
                                         uint64_t max_passes) {
@@ -172,7 +223,8 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
       Regs there = now;
       there.set_ip(target.ip());
       if (there.same_user_state(target)) {
-        found = counted;
+        if (!same_state(t.real, c, target.sp(), {tramp.data, agent_base(t.real_tgid)}))
+          found = counted;
         break;
       }
       now.set_ip(tramp.body);

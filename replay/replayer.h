@@ -296,6 +296,7 @@ class Replayer {
   void agent_arm(Task& t, const Event& e);
   uint64_t agent_drain(Task& t);
   bool agent_empty_window_of_copy(pid_t copy, pid_t tgid);
+  uint64_t agent_base(pid_t tgid) const;  // the agent's mapping in that process, 0: none
   void agent_rewind(Task& t);
   bool agent_interior_trap(Task& t, int status);
   bool agent_map(Task& t, const Event& e, uint64_t addr, uint64_t len, int prot);

@@ -311,6 +311,12 @@ void Replayer::agent_arm(Task& t, const Event& e) {
 // window: emptied there, every call of the copy reaches the kernel (the
 // copy's syscall stop) instead of being answered from the real thread's
 // events, so the copy stops at its next syscall as it would without the agent.
+uint64_t Replayer::agent_base(pid_t tgid) const {
+  if (!agent_) return 0;
+  auto sp = agent_->spaces.find(tgid);
+  return sp == agent_->spaces.end() || !sp->second ? 0 : sp->second->base;
+}
+
 bool Replayer::agent_empty_window_of_copy(pid_t copy, pid_t tgid) {
   if (!agent_ || !agent_->on) return true;
   auto sp = agent_->spaces.find(tgid);
