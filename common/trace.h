@@ -2,6 +2,7 @@
 // checked on open. TraceWriter batches inserts in large transactions;
 // TraceReader streams events in global order with the memory they carry.
 #pragma once
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -18,9 +19,12 @@
 namespace rp {
 
 // 2: events.t_entry/t_exit and meta clock_realtime/clock_monotonic (times).
-// Version 1 traces (no times) still open; they show no times.
-constexpr int kTraceVersion = 2;
+// 3: a signal's at_syscall may be kAtSyscallRestarted (an older rp would
+// not restart that call in replay). Versions 1 (no times: they show none)
+// and 2 (never a restarted signal) still open.
+constexpr int kTraceVersion = 3;
 constexpr int kTraceVersionNoTimes = 1;
+constexpr int kTraceVersionNoRestarts = 2;
 
 enum class EventKind : int {
   kSyscall = 1,   // nr, args, ret; mem = bytes the kernel wrote (and input strings)
@@ -62,11 +66,21 @@ struct Event {
 inline constexpr const char* kNoReturn = "noreturn";
 
 enum SignalDisposition : uint32_t { kSigDefault = 0, kSigIgnored = 1, kSigCaught = 2 };
+// Signals whose default action is to do nothing (SIGCONT's continuing is
+// done when it is sent, not when it is delivered).
+inline bool ignored_by_default(int sig) {
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+// SignalExtra::at_syscall: delivered on return from the thread's previous
+// syscall, which returned EINTR only because rp traces the thread (the
+// kernel queues ignored signals for a tracer), and which the recorder then
+// restarted, as the kernel restarts calls for a signal without a handler.
+constexpr uint32_t kAtSyscallRestarted = 2;
 
 // extra of a kSignal event.
 struct SignalExtra {
   uint8_t siginfo[128];
-  uint32_t at_syscall;   // 1: delivered on return from the thread's previous syscall
+  uint32_t at_syscall;   // 1: delivered on return from the thread's previous syscall; or kAtSyscallRestarted
   uint32_t disposition;  // kSigDefault, kSigIgnored or kSigCaught when it was delivered
   uint8_t regs[27 * 8 * 2];  // raw register set at delivery (arch-specific, zero padded)
 };

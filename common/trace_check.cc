@@ -410,9 +410,10 @@ std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
   auto version = r.meta("format_version");
   if (!version) return {"not a usable rp trace (no format_version)"};
   bool old = *version == std::to_string(kTraceVersionNoTimes);
-  if (*version != std::to_string(kTraceVersion) && !old)
+  if (*version != std::to_string(kTraceVersion) && !old &&
+      *version != std::to_string(kTraceVersionNoRestarts))
     return {"trace format version " + printable(*version, 40) + ", this rp reads versions " +
-            std::to_string(kTraceVersionNoTimes) + " and " + std::to_string(kTraceVersion)};
+            std::to_string(kTraceVersionNoTimes) + " to " + std::to_string(kTraceVersion)};
   if (old == r.has_times())
     return {"not a usable rp trace (schema: 'events' does not match format version " +
             printable(*version, 40) + ")"};

@@ -16,6 +16,7 @@
 
 #include "blob.h"
 #include "clone_untraced.h"
+#include "ignored_restart.h"
 #include "inject.h"
 #include "ring.h"
 #include "exec_files.h"
@@ -885,11 +886,18 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   // signals pending at rt_sigreturn's return all were, in the arm64 VM.)
   bool at_syscall = kernel_ ? kernel_syscall_nr(t.tid, regs) >= 0 : still_at_exit(t, regs);
   if (hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
-  record_signal(t, sig, si, at_syscall);
+#if defined(__aarch64__)
+  bool knows_arg0 = !kernel_;  // events-only: no entry stop gave the call's x0 for its restart
+#else
+  bool knows_arg0 = true;
+#endif
+  bool restart = at_syscall && knows_arg0 && interrupted_only_by_ignored(t.tid, sig, regs);
+  record_signal(t, sig, si, restart ? kAtSyscallRestarted : at_syscall);
+  if (restart && rewind_call(t.tid, regs, t.args[0])) t.have_exit_regs = false;
   make_runnable(t, sig, true);
 }
 
-void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, bool at_syscall) {
+void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall) {
   Event e = new_event(t, EventKind::kSignal);
   e.nr = sig;
   Regs regs;

@@ -170,7 +170,7 @@ class PtraceRecorder {
   Event new_event(const Task& t, EventKind kind);
   // CLOCK_MONOTONIC ns, read at most once per stop (a syscall: tracer_tsc.h).
   int64_t stop_ns();
-  void record_signal(Task& t, int sig, const siginfo_t& si, bool at_syscall);
+  void record_signal(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall);
   // To the trace: through the kernel capture's queue in events-only mode (in
   // sequence order with the kernel's records), else through q_.
   void emit(Event&& e);

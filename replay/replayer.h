@@ -227,7 +227,7 @@ class Replayer {
 
   // signals.cc: signals, trapped instructions, preemption points, ends
   void deliver_signal(Task& t, const Event& e);
-  void restart_interrupted_call(Task& t);
+  void restart_interrupted_call(Task& t, bool eintr_too = false);
   bool next_own_signal_at_syscall(const Task& t);
   void adopt_call_sigmask(Task& t, int sig);
   void observe_exit(Task& t, const Event& e);

@@ -73,11 +73,6 @@ bool at_syscall_stop(pid_t tid) {
          info.op != PTRACE_SYSCALL_INFO_NONE;
 }
 
-// Signals whose default action is to do nothing.
-bool default_ignored(int sig) {
-  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
-}
-
 }  // namespace
 
 void Replayer::deliver_signal(Task& t, const Event& e) {
@@ -85,11 +80,13 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   std::optional<SignalExtra> parsed = signal_extra(e);
   if (!parsed) diverge(e, "damaged signal record");
   SignalExtra& x = *parsed;  // PTRACE_SETSIGINFO takes a non-const pointer
-  if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && default_ignored(sig))) {
+  if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && ignored_by_default(sig))) {
     // No handler ran: the kernel restarted the call, unless it dequeued
     // another signal first, still at the call's return; that one (sent for
     // real, the restart code still in place) decides, as in the kernel.
-    if (!next_own_signal_at_syscall(t)) restart_interrupted_call(t);
+    // The recorder restarted an EINTR the tracing alone caused (ignored_restart.h).
+    bool eintr = x.at_syscall == kAtSyscallRestarted;
+    if (!next_own_signal_at_syscall(t)) restart_interrupted_call(t, eintr);
     return;  // delivering it changed nothing else
   }
   if (t.state == State::kInSyscall) finish_in_syscall(t);
@@ -138,13 +135,15 @@ bool Replayer::next_own_signal_at_syscall(const Task& t) {
 // handler runs, as the kernel's signal code does: back over the syscall
 // instruction with the call's number again (restart_syscall for a call
 // with a restart block). The restarted call is the thread's next event.
-void Replayer::restart_interrupted_call(Task& t) {
+// `eintr_too`: an EINTR result is restarted too (kAtSyscallRestarted).
+void Replayer::restart_interrupted_call(Task& t, bool eintr_too) {
   // A signal already set up for delivery decides the restart in the kernel.
   if (t.state != State::kHeld || t.resume_sig != 0) return;
   int64_t r = t.regs.ret();
   constexpr int64_t kRestartSys = -512, kRestartNoIntr = -513, kRestartNoHand = -514,
                     kRestartBlock = -516;
-  if (r != kRestartSys && r != kRestartNoIntr && r != kRestartNoHand && r != kRestartBlock)
+  if (r != kRestartSys && r != kRestartNoIntr && r != kRestartNoHand && r != kRestartBlock &&
+      !(eintr_too && r == -EINTR))
     return;
   t.regs.set_ip(t.regs.ip() - kSyscallInsnLen);
 #if defined(__x86_64__)

@@ -261,6 +261,7 @@ static bool answerable(const Event& e, unsigned* mask) {
       emulated_ptrace_changes_tracee(e))
     return false;
   if (e.ret <= -512 && e.ret >= -516) return false;  // ERESTART*: the kernel restarts it
+  if (e.ret == -EINTR) return false;  // a signal may follow that restarts it (ignored_restart.h)
   for (const auto& m : e.mem)
     if (m.input) return false;
   for (int i = 0; s->arg_kinds[i]; i++)

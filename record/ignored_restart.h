@@ -1,0 +1,29 @@
+// A traced thread is sent the signals it ignores too (the kernel queues them
+// for the tracer), and one of them wakes a blocking call that returns EINTR
+// on any pending signal (epoll_wait, rt_sigtimedwait, semtimedop...), where
+// the program, untraced, would have gone on waiting: a recording artefact
+// the program would then see and act on. The recorder restarts such a call
+// at the signal's delivery stop, as the kernel restarts a call that returned
+// ERESTARTNOHAND when no handler runs, and records the signal with
+// at_syscall = kAtSyscallRestarted so that replay restarts it too.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+
+#include "arch.h"
+
+namespace rp {
+
+// Whether `sig`, delivered to tid at the return of its call (registers
+// `regs`), is ignored and is what made that call return EINTR: no other
+// signal tid could take is pending, or every one is ignored too.
+bool interrupted_only_by_ignored(pid_t tid, int sig, const Regs& regs);
+
+// Sets tid back over its syscall instruction with the call's number (and,
+// on arm64, its first argument `arg0`, which x0 lost to the result) so that
+// it makes the call again when resumed. False if the registers could not be
+// written.
+bool rewind_call(pid_t tid, Regs regs, uint64_t arg0);
+
+}  // namespace rp
