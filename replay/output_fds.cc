@@ -375,12 +375,16 @@ void OutputFds::apply(const Event& e, pid_t) {
       if (e.nr == SYS_creat) pos_[next_file_] = 0;
 #endif
       if (e.nr == SYS_memfd_create) pos_[next_file_] = 0;
+      if (e.nr == SYS_memfd_create) {
+        objects_[next_file_] = names_.unnamed();
+        writable_.insert(next_file_);
+      }
 #if defined(SYS_creat)
-      if (e.nr == SYS_creat) objects_[next_file_] = names_.opened(path_at(e, t, -1, 0), false);
-      if (e.nr == SYS_creat) writable_.insert(next_file_);
+      if (e.nr == SYS_creat) {
+        objects_[next_file_] = names_.opened(path_at(e, t, -1, 0), false);
+        writable_.insert(next_file_);
+      }
 #endif
-      if (e.nr == SYS_memfd_create) objects_[next_file_] = names_.unnamed();
-      if (e.nr == SYS_memfd_create) writable_.insert(next_file_);
       t[static_cast<int>(e.ret)] = next_file_++;
       return;
   }

@@ -308,21 +308,20 @@ void Replayer::agent_arm(Task& t, const Event& e) {
   st.armed_tid = t.real;
 }
 
-// A fork of a replayed thread (point_unique.cc's copy) holds a copy of the
-// window: emptied there, every call of the copy reaches the kernel (the
-// copy's syscall stop) instead of being answered from the real thread's
-// events, so the copy stops at its next syscall as it would without the agent.
 uint64_t Replayer::agent_base(pid_t tgid) const {
   if (!agent_) return 0;
   auto sp = agent_->spaces.find(tgid);
   return sp == agent_->spaces.end() || !sp->second ? 0 : sp->second->base;
 }
 
+// A fork of a replayed thread (point_unique.cc's copy) holds a copy of the
+// window: emptied there, every call of the copy reaches the kernel (the
+// copy's syscall stop) instead of being answered from the real thread's
+// events, so the copy stops at its next syscall as it would without the agent.
 bool Replayer::agent_empty_window_of_copy(pid_t copy, pid_t tgid) {
   if (!agent_ || !agent_->on) return true;
-  auto sp = agent_->spaces.find(tgid);
-  if (sp == agent_->spaces.end() || !sp->second || !sp->second->base) return true;
-  return write_mem(copy, sp->second->base + RP_AGENT_WINDOW_OFFSET, AgentWindow::empty());
+  uint64_t base = agent_base(tgid);
+  return !base || write_mem(copy, base + RP_AGENT_WINDOW_OFFSET, AgentWindow::empty());
 }
 
 // At the armed thread's first stop: how many calls the agent answered.
