@@ -4,6 +4,8 @@
 #include <csignal>
 #include <string>
 
+#include <sys/syscall.h>
+
 #include "trace.h"
 #include "tracee.h"
 
@@ -17,8 +19,15 @@ bool ignored(int sig, uint64_t ign, uint64_t cgt) {
 
 }  // namespace
 
-bool interrupted_only_by_ignored(pid_t tid, int sig, const Regs& regs) {
+bool interrupted_only_by_ignored(pid_t tid, int64_t nr, int sig, const Regs& regs) {
   if (regs.ret() != -EINTR || sig < 1 || sig > 64) return false;
+  // rt_sigreturn "returns" the registers a handler interrupted: an EINTR
+  // there is an earlier call's, which a caught signal ended for good (the
+  // kernel forgot its number). Rewinding would run syscall -1: ENOSYS.
+  if (nr == SYS_rt_sigreturn) return false;
+#if defined(__x86_64__)
+  if (static_cast<int64_t>(regs.raw.orig_rax) != nr) return false;
+#endif
   const std::string status = proc_status(tid);
   auto field = [&](const char* name) { return status_field(status, name, 16); };
   auto ign = field("SigIgn"), cgt = field("SigCgt"), blk = field("SigBlk");

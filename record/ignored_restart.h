@@ -15,10 +15,10 @@
 
 namespace rp {
 
-// Whether `sig`, delivered to tid at the return of its call (registers
+// Whether `sig`, delivered to tid at the return of its call `nr` (registers
 // `regs`), is ignored and is what made that call return EINTR: no other
 // signal tid could take is pending, or every one is ignored too.
-bool interrupted_only_by_ignored(pid_t tid, int sig, const Regs& regs);
+bool interrupted_only_by_ignored(pid_t tid, int64_t nr, int sig, const Regs& regs);
 
 // Sets tid back over its syscall instruction with the call's number (and,
 // on arm64, its first argument `arg0`, which x0 lost to the result) so that

@@ -884,14 +884,15 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   // (arm64: the exit stop showed x7 as 1. Taken as "in user code", a signal
   // there was replayed by a breakpoint search, and samples/alarm_loop's
   // signals pending at rt_sigreturn's return all were, in the arm64 VM.)
-  bool at_syscall = kernel_ ? kernel_syscall_nr(t.tid, regs) >= 0 : still_at_exit(t, regs);
+  int64_t nr = kernel_ ? kernel_syscall_nr(t.tid, regs) : t.nr;
+  bool at_syscall = kernel_ ? nr >= 0 : still_at_exit(t, regs);
   if (hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
 #if defined(__aarch64__)
   bool knows_arg0 = !kernel_;  // events-only: no entry stop gave the call's x0 for its restart
 #else
   bool knows_arg0 = true;
 #endif
-  bool restart = at_syscall && knows_arg0 && interrupted_only_by_ignored(t.tid, sig, regs);
+  bool restart = at_syscall && knows_arg0 && interrupted_only_by_ignored(t.tid, nr, sig, regs);
   record_signal(t, sig, si, restart ? kAtSyscallRestarted : at_syscall);
   if (restart && rewind_call(t.tid, regs, t.args[0])) t.have_exit_regs = false;
   make_runnable(t, sig, true);
