@@ -24,6 +24,7 @@ void FileMaps::on_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len,
   forget(old_addr, old_len);
   for (Range r : moved) {
     bool last = r.end == old_end;
+    if (r.cut_at != UINT64_MAX) r.cut_at = std::max(r.cut_at, r.start) - old_addr + new_addr;
     r.start = r.start - old_addr + new_addr;
     r.end = r.end - old_addr + new_addr;
     r.map_start = r.map_start - old_addr + new_addr;
@@ -50,6 +51,24 @@ bool FileMaps::write_file(Tracee& mem, uint64_t file, uint64_t off,
     if (!mem.write(r.start + (from - lo), data.substr(from - off, to - from))) return false;
   }
   return true;
+}
+
+std::vector<FileMaps::Remap> FileMaps::on_truncate(uint64_t file, uint64_t len) {
+  std::vector<Remap> out;
+  if (!file) return out;
+  for (auto& [start, r] : by_start_) {
+    if (!r.in_window || r.file != file) continue;
+    uint64_t lo = r.file_off + (r.start - r.map_start);  // the file offset at r.start
+    uint64_t eof = page_up(len);
+    uint64_t now = eof <= lo ? r.start : std::min(r.end, r.start + (eof - lo));
+    uint64_t was = std::clamp(r.cut_at, r.start, r.end);
+    if (now != was) {
+      uint64_t from = std::min(now, was), to = std::max(now, was);
+      out.push_back(Remap{from, to, now < was, r.shared, lo + (from - r.start)});
+    }
+    r.cut_at = now;
+  }
+  return out;
 }
 
 void FileMaps::forget(uint64_t addr, uint64_t len) {

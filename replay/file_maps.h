@@ -31,6 +31,7 @@ class FileMaps {
     uint64_t file = 0;       // OutputFds::object_id of the mapped file, 0: unknown
     uint64_t file_off = 0;   // the file offset of byte 0
     bool in_window = false;  // placed in the file's window (shared_files.h)
+    uint64_t cut_at = UINT64_MAX;  // from here on mapped to raise SIGBUS (the file ended)
   };
   void on_file_mmap(uint64_t addr, uint64_t len, bool shared, uint64_t seq, uint64_t file = 0,
                     uint64_t file_off = 0, bool in_window = false);
@@ -55,6 +56,17 @@ class FileMaps {
   // file show it (those in a window have it already). False if tracee memory
   // could not be written.
   bool write_file(Tracee& mem, uint64_t file, uint64_t off, const std::string& data) const;
+  // `file` was truncated or grown to `len` bytes. The kernel makes a
+  // mapping's pages past a file's end raise SIGBUS, private copies included,
+  // and maps them to the file again once it has grown back over them: the
+  // parts of window ranges to map so (`cut`), or back from the window.
+  struct Remap {
+    uint64_t start = 0, end = 0;
+    bool cut = false;
+    bool shared = false;
+    uint64_t file_off = 0;  // the file offset at start
+  };
+  std::vector<Remap> on_truncate(uint64_t file, uint64_t len);
   // Whether some shared range outside a window maps `file`.
   bool maps_shared(uint64_t file) const;
 

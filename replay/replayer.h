@@ -209,7 +209,8 @@ class Replayer {
   std::optional<Window> file_window(const Event& e);
   bool maps_past_eof(const Event& e) const;
   void write_mapped_bytes(Task& t, const Event& e);
-  void truncate_shared_file(const Event& e);
+  void truncate_shared_file(Task& t, const Event& e);
+  void remap_past_end(Task& t, const Event& e, uint64_t object, uint64_t len);
   void execute(Task& t, const Event& e);
   void restore_call_args(Task& t, const Regs& entry, Regs& after);
   void execute_clone(Task& t, const Event& e);

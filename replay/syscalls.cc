@@ -15,6 +15,7 @@
 
 #include "exec_redirect.h"
 #include "launch.h"
+#include "proc_maps.h"
 #include "blob.h"
 #include "clone_untraced.h"
 #include "buffers.h"
@@ -290,8 +291,9 @@ void Replayer::write_to_shared_maps(Task& t, const Event& e) {
 }
 
 // A file truncated (ftruncate, an open with O_TRUNC) reads zeros past its
-// new end in its shared mappings, until written again.
-void Replayer::truncate_shared_file(const Event& e) {
+// new end in its window, until written again; the truncating process's
+// mappings of it raise SIGBUS there (remap_past_end).
+void Replayer::truncate_shared_file(Task& t, const Event& e) {
   if (syscall_failed(e.ret)) return;
   bool opened = e.nr == SYS_openat;
   uint64_t flags = e.nr == SYS_openat ? e.args[2] : e.args[1];
@@ -303,15 +305,42 @@ void Replayer::truncate_shared_file(const Event& e) {
   if (!opened && e.nr != SYS_ftruncate) return;
   int fd = static_cast<int>(opened ? e.ret : static_cast<int64_t>(e.args[0]));
   uint64_t len = opened ? 0 : e.args[1];
-  if (!shared_files_.truncate(output_fds_.object_id(e.tid, fd), len))
-    diverge(e, "cannot truncate the file's shared mapping");
+  uint64_t object = output_fds_.object_id(e.tid, fd);
+  if (!shared_files_.truncate(object, len)) diverge(e, "cannot truncate the file's shared mapping");
+  remap_past_end(t, e, object, len);
+}
+
+// The pages of t's mappings of `object` past its new end `len` are mapped
+// past the end of the memfd, so that touching them raises SIGBUS as in the
+// recording; those cut before and now inside the file again are mapped from
+// its window again (each with the protection its pages have now). Another
+// process's mappings keep reading zeros there: touching one diverges.
+void Replayer::remap_past_end(Task& t, const Event& e, uint64_t object, uint64_t len) {
+  auto maps = file_maps_.find(t.real_tgid);
+  if (maps == file_maps_.end()) return;
+  auto remaps = maps->second.on_truncate(object, len);
+  if (remaps.empty()) return;
+  auto now = read_proc_maps(t.real);
+  for (const auto& r : remaps) {
+    for (const auto& m : now) {
+      uint64_t from = std::max(m.start, r.start), to = std::min(m.end, r.end);
+      if (from >= to) continue;
+      std::optional<uint64_t> at = kPastEofFileSize;
+      if (!r.cut) at = shared_files_.place(object, r.file_off + (from - r.start), to - from);
+      uint64_t share = r.shared && !r.cut ? MAP_SHARED : MAP_PRIVATE;
+      if (!at || inject_syscall(t, e, SYS_mmap, {from, to - from, static_cast<uint64_t>(m.prot()),
+                                                 MAP_FIXED | share, kPastEofFd, *at}) !=
+                     static_cast<int64_t>(from))
+        diverge(e, "cannot map the truncated file's pages as the recording had them");
+    }
+  }
 }
 
 void Replayer::emulate(Task& t, const Event& e) {
   echo_output(t, e);
   write_recorded_mem(t, e);
   write_to_shared_maps(t, e);
-  truncate_shared_file(e);
+  truncate_shared_file(t, e);
   t.regs.set_ret(e.ret);
   if (!t.regs.write(t.real)) diverge(e, "cannot set registers");
   t.state = State::kHeld;

@@ -75,5 +75,49 @@ TEST(FileMaps, AWriteToTheFileShowsInItsSharedRanges) {
   EXPECT_EQ(other[10], 0);
 }
 
+TEST(FileMaps, TruncationCutsWindowRangesAndGrowthBringsThemBack) {
+  FileMaps f;
+  // File 5 mapped from offset 0x1000, 4 pages, in its window; file 6 too.
+  f.on_file_mmap(0x40000, 0x4000, true, 1, 5, 0x1000, true);
+  f.on_file_mmap(0x50000, 0x1000, false, 2, 6, 0, true);
+  auto cut = f.on_truncate(5, 0x2800);  // ends inside the mapping's 2nd page
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_TRUE(cut[0].cut);
+  EXPECT_EQ(cut[0].start, 0x42000u);  // the page holding 0x2800 stays
+  EXPECT_EQ(cut[0].end, 0x44000u);
+  EXPECT_EQ(cut[0].file_off, 0x3000u);
+  EXPECT_TRUE(cut[0].shared);
+  EXPECT_TRUE(f.on_truncate(5, 0x2900).empty());  // same page: nothing to do
+  auto back = f.on_truncate(5, 0x4000);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_FALSE(back[0].cut);
+  EXPECT_EQ(back[0].start, 0x42000u);
+  EXPECT_EQ(back[0].end, 0x43000u);
+  EXPECT_EQ(back[0].file_off, 0x3000u);
+  auto all = f.on_truncate(5, 0);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].start, 0x40000u);
+  EXPECT_EQ(all[0].end, 0x43000u);
+}
+
+TEST(FileMaps, TruncationLeavesRangesOutsideAWindowAndOtherFiles) {
+  FileMaps f;
+  f.on_file_mmap(0x40000, 0x2000, true, 1, 5, 0, false);  // a private copy: no window
+  f.on_file_mmap(0x50000, 0x2000, true, 2, 6, 0, true);
+  EXPECT_TRUE(f.on_truncate(5, 0).empty());
+  EXPECT_TRUE(f.on_truncate(0, 0).empty());
+}
+
+TEST(FileMaps, ACutMovesWithMremap) {
+  FileMaps f;
+  f.on_file_mmap(0x40000, 0x3000, true, 1, 5, 0, true);
+  ASSERT_EQ(f.on_truncate(5, 0x1000).size(), 1u);
+  f.on_mremap(0x40000, 0x3000, 0x3000, 0x80000);
+  auto back = f.on_truncate(5, 0x3000);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].start, 0x81000u);
+  EXPECT_EQ(back[0].end, 0x83000u);
+}
+
 }  // namespace
 }  // namespace rp
