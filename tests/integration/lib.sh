@@ -92,6 +92,20 @@ record() {
     [ -s "$TMP/$name.db" ] || { show "$TMP/$name.rec.err"; fail "$name: no trace written"; }
 }
 
+# record_switch NAME CMD...: records CMD as record does until the trace holds
+# a thread switch (events of kind 4), up to 3 times: spin_wait's spinner is
+# preempted only when the other thread has not already run, and on a loaded
+# CPU the kernel sometimes runs that one first (no switch to replay).
+record_switch() {
+    local name=$1 try
+    for try in 1 2 3; do
+        record "$@"
+        [ "$REC_STATUS" -eq 0 ] || { show "$TMP/$name.rec.err"; fail "$name: recording exited $REC_STATUS"; }
+        [ "$(sqlite3 "$TMP/$name.db" "SELECT count(*) FROM events WHERE kind = 4")" -gt 0 ] && return 0
+    done
+    fail "$name: no recorded switch in 3 recordings"
+}
+
 # Replays $TMP/NAME.db twice; each must print exactly the recorded stdout and
 # exit with the recorded status.
 assert_replays_match() { # NAME
