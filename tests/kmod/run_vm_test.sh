@@ -84,6 +84,24 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs -o size=400m tmp /tmp
 now() { cut -d' ' -f1 /proc/uptime; }
+# A guest that hangs (seen twice in CI, never reproduced) would only hit the
+# host's timeout and leave nothing to debug: before that, say what every
+# process is waiting in, with the kernel's stacks of all tasks, and stop.
+(
+  sleep $(cat /watchdog)
+  echo "RP-VM-WATCHDOG: still running after $(cat /watchdog) s"
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' < $p/cmdline 2>/dev/null)
+    [ -n "$cmd" ] || continue  # a kernel thread
+    echo "  $p state=$(grep '^State' $p/status 2>/dev/null | cut -f2) wchan=$(cat $p/wchan 2>/dev/null) $cmd"
+  done
+  # The kernel's stacks of the user tasks (kernel threads' children of pid 2 left out).
+  echo t > /proc/sysrq-trigger
+  dmesg | awk '/ task:/ { keep = ($0 !~ / pid:2 / && $0 !~ / ppid:2 /) } keep' | tail -n 300 |
+    sed 's/^/  dmesg | /'
+  echo "RP-VM-WATCHDOG-END"
+  poweroff -f
+) &
 check() {  # check NAME COMMAND...: one PASS/FAIL line
   name=$1; shift
   if "$@"; then echo "PASS $name"; else echo "FAIL $name"; fi
@@ -254,6 +272,7 @@ poweroff -f
 INIT
 chmod +x "$root/init"
 [ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] && touch "$root/selftest-only"
+echo "${RP_VM_WATCHDOG:-480}" > "$root/watchdog"  # seconds; a small value tests the watchdog
 [ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && touch "$root/race"
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initramfs.cpio.gz"
@@ -281,7 +300,11 @@ case " $samples " in *" crash_bug "*) caught=1 ;; esac
 case " $samples " in *" rdtsc "*) caught=$((caught + 1)) ;; esac
 [ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + caught + 3 * $(echo $samples $conf | wc -w) + 7 ))
 [ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && expected=$(( expected + 5 ))
-if [ $qrc = 124 ]; then echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
+if tr -d '\r' < "$serial" | grep -q "^RP-VM-WATCHDOG"; then
+  echo "FAIL kmod_vm: the guest hung (its watchdog's report above)"
+  exit 1
+fi
+if [ $qrc = 124 ]; then tail -n 60 "$serial"; echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
 if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
   tail -n 40 "$serial"
   echo "FAIL kmod_vm: the guest stopped early (qemu exit $qrc)"
