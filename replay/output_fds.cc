@@ -273,7 +273,12 @@ void OutputFds::follow_position(const Event& e, const Table& t) {
         break;
       case SYS_pread64: case SYS_pwrite64: case SYS_preadv: case SYS_pwritev:
       case SYS_fstat: case SYS_mmap: case SYS_ftruncate: case SYS_fsync: case SYS_fdatasync:
-      case SYS_close: case SYS_dup: case SYS_dup3: case SYS_fcntl:
+      case SYS_close: case SYS_dup: case SYS_dup3: case SYS_fcntl: case SYS_flock:
+      case SYS_fchmod: case SYS_fchown: case SYS_fstatfs: case SYS_fadvise64:
+      case SYS_fallocate: case SYS_fgetxattr: case SYS_fsetxattr: case SYS_statx:
+#if defined(SYS_dup2)
+      case SYS_dup2:
+#endif
         break;  // the offset stays
       default: pos.reset();
     }

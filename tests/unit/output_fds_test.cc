@@ -3,6 +3,7 @@
 // sequences a shell pipeline performs.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 
 #include <cerrno>
@@ -242,6 +243,22 @@ TEST(OutputFds, FollowsFileOffsetsWhileItCan) {
   o.apply(call(P, SYS_openat, {static_cast<uint64_t>(AT_FDCWD), 0x1000, O_WRONLY | O_APPEND}, 6), P);
   EXPECT_EQ(o.position(P, 6), std::nullopt);
   EXPECT_NE(o.file_id(P, 6), o.file_id(P, 3));
+}
+
+// A shell's redirection (`1<>file`) and dd's output are dup2 copies: the
+// offset goes on through the copy, and through calls that do not move it.
+TEST(OutputFds, Dup2AndCallsThatLeaveTheOffsetKeepIt) {
+  OutputFds o;
+  o.apply(call(P, SYS_openat, {static_cast<uint64_t>(AT_FDCWD), 0x1000, O_RDWR}, 3), P);
+  o.apply(call(P, SYS_write, {3, 0x2000, 10}, 10), P);
+  o.apply(call(P, SYS_dup2, {3, 5}, 5), P);
+  EXPECT_EQ(o.position(P, 5), 10u);
+  o.apply(call(P, SYS_fallocate, {5, 0, 0, 8192}, 0), P);
+  o.apply(call(P, SYS_flock, {5, LOCK_EX}, 0), P);
+  o.apply(call(P, SYS_write, {5, 0x2000, 6}, 6), P);
+  EXPECT_EQ(o.position(P, 3), 16u);
+  o.apply(call(P, SYS_getdents64, {5, 0x2000, 100}, 0), P);  // any other call: unknown
+  EXPECT_EQ(o.position(P, 3), std::nullopt);
 }
 
 // Replay writes a write to a process's mem file into that process

@@ -1,0 +1,23 @@
+/* Writes through a dup2 copy of a file's descriptor (a shell's `1<>file`)
+ * show in the file's shared mapping, after an flock and an fallocate that
+ * leave the offset where it was. */
+#include "conf.h"
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+
+int main(void) {
+    int fd = conf_temp_file();
+    CHECK(ftruncate(fd, 4096) == 0);
+    const char *m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK(m != MAP_FAILED);
+    CHECK(write(fd, "abc", 3) == 3);
+    CHECK(dup2(fd, 5) == 5);
+    CHECK(flock(5, LOCK_EX) == 0);
+    CHECK(fallocate(5, FALLOC_FL_KEEP_SIZE, 0, 4096) == 0);
+    CHECK(write(5, "hello", 5) == 5);
+    CHECK(memcmp(m, "abchello", 8) == 0);
+    printf("%.8s\n", m);
+    PASS();
+    return 0;
+}
