@@ -210,6 +210,7 @@ class Replayer {
   bool maps_past_eof(const Event& e) const;
   void write_mapped_bytes(Task& t, const Event& e);
   void truncate_shared_file(Task& t, const Event& e);
+  void zero_shared_range(const Event& e);
   void remap_past_end(Task& t, const Event& e, uint64_t object, uint64_t len);
   void execute(Task& t, const Event& e);
   void restore_call_args(Task& t, const Regs& entry, Regs& after);

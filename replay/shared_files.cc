@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "launch.h"
 
 namespace rp {
@@ -39,12 +41,14 @@ bool SharedFiles::write(uint64_t object, uint64_t off, const std::string& data) 
   return true;
 }
 
-bool SharedFiles::truncate(uint64_t object, uint64_t len) {
+bool SharedFiles::truncate(uint64_t object, uint64_t len) { return zero(object, len, kWindowSize); }
+
+bool SharedFiles::zero(uint64_t object, uint64_t off, uint64_t len) {
   auto w = window_of_.find(object);
-  if (w == window_of_.end() || len >= kWindowSize) return true;
+  if (w == window_of_.end() || off >= kWindowSize || !len) return true;
+  len = std::min(len, kWindowSize - off);
   return fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                   static_cast<off_t>(w->second + len),
-                   static_cast<off_t>(kWindowSize - len)) == 0;
+                   static_cast<off_t>(w->second + off), static_cast<off_t>(len)) == 0;
 }
 
 }  // namespace rp

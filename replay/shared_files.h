@@ -36,6 +36,9 @@ class SharedFiles {
   // The file was truncated to `len`: its window reads zeros from there, as a
   // file grown again after it would.
   bool truncate(uint64_t object, uint64_t len);
+  // Bytes [off, off+len) of the file read zeros (a hole punched, a range
+  // zeroed); true, nothing done, if it has no window.
+  bool zero(uint64_t object, uint64_t off, uint64_t len);
 
  private:
   unique_fd fd_;

@@ -310,6 +310,17 @@ void Replayer::truncate_shared_file(Task& t, const Event& e) {
   remap_past_end(t, e, object, len);
 }
 
+// fallocate punching a hole in a file or zeroing a range: its mappings read
+// zeros there. (Collapsing or inserting a range, which moves the bytes after
+// it, is not followed: a mapping that reads them diverges.)
+void Replayer::zero_shared_range(const Event& e) {
+  if (e.nr != SYS_fallocate || syscall_failed(e.ret)) return;
+  if (!(e.args[1] & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) return;
+  uint64_t object = output_fds_.object_id(e.tid, static_cast<int>(e.args[0]));
+  if (!shared_files_.zero(object, e.args[2], e.args[3]))
+    diverge(e, "cannot zero the range in the file's shared mapping");
+}
+
 // The pages of t's mappings of `object` past its new end `len` are mapped
 // past the end of the memfd, so that touching them raises SIGBUS as in the
 // recording; those cut before and now inside the file again are mapped from
@@ -341,6 +352,7 @@ void Replayer::emulate(Task& t, const Event& e) {
   write_recorded_mem(t, e);
   write_to_shared_maps(t, e);
   truncate_shared_file(t, e);
+  zero_shared_range(e);
   t.regs.set_ret(e.ret);
   if (!t.regs.write(t.real)) diverge(e, "cannot set registers");
   t.state = State::kHeld;

@@ -58,6 +58,16 @@ TEST_F(SharedFilesTest, WritesLandInTheWindowAndTruncateZeroes) {
   EXPECT_TRUE(files.write(4, 0, "no window, nothing done"));
 }
 
+TEST_F(SharedFilesTest, ZeroPunchesOnlyTheRange) {
+  auto a = files.place(3, 0, 8192);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(files.write(3, 4000, std::string(200, 'x')));
+  ASSERT_TRUE(files.zero(3, 4090, 20));
+  EXPECT_EQ(read_at(*a + 4088, 24), "xx" + std::string(20, '\0') + "xx");
+  EXPECT_TRUE(files.zero(3, kWindowSize + 1, 10));  // past the window: nothing
+  EXPECT_TRUE(files.zero(4, 0, 10));               // no window: nothing
+}
+
 TEST_F(SharedFilesTest, WindowsStopBelowThePastEofTails) {
   uint64_t placed = 0;
   for (uint64_t object = 1; object < 5000; object++)
