@@ -199,6 +199,7 @@ int64_t TraceWriter::put_blob(const std::string& bytes) {
 }
 
 void TraceWriter::add_event(const Event& e) {
+  if (e.kind == EventKind::kSyscall) refused_.count(e.nr, e.ret);
   auto& st = *ins_event_;
   st.bind(1, static_cast<int64_t>(e.seq))
       .bind(2, e.tid)
@@ -291,6 +292,7 @@ void TraceWriter::checkpoint() {
 void TraceWriter::finish() {
   if (finished_) return;
   set_meta("event_count", static_cast<int64_t>(events_));
+  if (!refused_.empty()) set_meta("refused_calls", refused_.meta());
   set_meta("complete", 1);
   db_->exec("COMMIT");
   finished_ = true;

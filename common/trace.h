@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "refused_calls.h"
 #include "sqlite.h"
 
 namespace rp {
@@ -129,6 +130,7 @@ class TraceWriter {
   void checkpoint();
   void finish();  // commits, writes counts, leaves a self-contained file
   uint64_t events_written() const { return events_; }
+  const RefusedCalls& refused_calls() const { return refused_; }
   // The flight recorder (record/ring.h) deleted `n` events: the count
   // finish() writes is of the events the trace still holds.
   void events_dropped(uint64_t n) { events_ -= n; }
@@ -142,6 +144,7 @@ class TraceWriter {
   uint64_t events_ = 0, since_commit_ = 0, bytes_since_commit_ = 0;
   bool finished_ = false;
   std::set<std::string> files_;
+  RefusedCalls refused_;
 };
 
 // Whether e's syscall entry is the position right before e (nothing was

@@ -139,6 +139,9 @@ void check_meta(TraceReader& r, Collector& c) {
     else if (key != "exe_path" && key != "cwd" && printable(value, value.size()) != value)
       c.add("meta", "meta " + printable(key, 40) + " holds control characters");
   }
+  auto refused = r.meta("refused_calls");
+  if (refused && !RefusedCalls::parse(*refused))
+    c.add("meta", "meta refused_calls is not a list of refused calls and counts");
   auto exe = r.meta_or("exe_path", "");
   if (exe.size() > kMaxPathLen || exe.find('\0') != std::string::npos)
     c.add("meta", "meta exe_path is not a usable path");

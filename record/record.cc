@@ -224,6 +224,10 @@ int record_main(const RecordOptions& given) {
   w.set_meta("duration_ms", static_cast<int64_t>(ms));
   write_capture_meta(w, rec, kc.get());
   if (ring) ring->finish();
+  if (!opts.quiet && !w.refused_calls().empty())
+    std::cerr << "rp: warning: rp refused " << w.refused_calls().text()
+              << " with ENOSYS while recording: the program took that failure, which it would "
+                 "not have untraced (docs/user-guide.md, \"Calls rp refuses\")\n";
   w.finish();
   if (ring && !keep_trace(*parse_save_on(opts.save_on.empty() ? "crash" : opts.save_on), status,
                           false, opts.quiet))

@@ -135,6 +135,20 @@ assert_eq "$events" "$(sqlite3 "$t" 'select count(*) from events')" "rp info eve
 assert_contains "$out" "sample_random_bytes" "rp info command"
 grep -qE '^exit: +exited with 0$' "$out" || { show "$out"; fail "rp info: exit status"; }
 
+note "calls rp refuses are named, when recording and by rp info"
+grep -q "refused" "$out" && { show "$out"; fail "rp info: refused calls listed for a program that made none"; }
+[ -n "${CONF_BIN:-}" ] || fail "CONF_BIN is not set"
+for b in ptrace "${RP_BACKEND:-auto}"; do
+    run "$TMP/uring.out" "$err" "$RP" record --backend="$b" -o "$TMP/uring.db" "$CONF_BIN/io_uring_nop"
+    assert_eq "$STATUS" 0 "record io_uring_nop ($b)"
+    assert_contains "$err" "rp: warning: rp refused io_uring_setup (1 call) with ENOSYS" "record io_uring_nop ($b)"
+    run "$TMP/uring.info" "$err" "$RP" info "$TMP/uring.db"
+    grep -qE '^refused calls: +io_uring_setup \(1 call\)' "$TMP/uring.info" ||
+        { show "$TMP/uring.info"; fail "rp info: io_uring_setup not listed as refused ($b)"; }
+done
+run "$TMP/uring.out" "$err" "$RP" record -q -o "$TMP/uring.db" "$CONF_BIN/io_uring_nop"
+[ -s "$err" ] && { show "$err"; fail "record -q warned"; }
+
 note "dump"
 run "$out" "$err" "$RP" dump --data "$t"
 assert_eq "$STATUS" 0 "rp dump --data"

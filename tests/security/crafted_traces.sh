@@ -50,6 +50,8 @@ crafted meta_overflow "update meta set value='99999999999999999999999' where key
 crafted meta_float "update meta set value=1.5 where key='exit_code'" "meta exit_code"
 crafted meta_flag "insert or replace into meta values('rdtsc_trapped', 2)" "meta rdtsc_trapped"
 crafted meta_patched "insert or replace into meta values('rdtsc_patched', 7)" "meta rdtsc_patched"
+crafted meta_refused "insert or replace into meta values('refused_calls', 'rseq=1')" "meta refused_calls"
+crafted meta_refused_count "insert or replace into meta values('refused_calls', 'io_setup=0')" "meta refused_calls"
 crafted meta_escape "update meta set value='vm'||char(27)||'[2J' where key='host'" "meta host holds control characters"
 crafted meta_long "update meta set value=hex(zeroblob(40000)) where key='kernel'" "meta kernel is longer than"
 crafted version_text "update meta set value='1abc' where key='format_version'" "format version"
