@@ -30,8 +30,13 @@ bool rp_sink_sem_nsems(CppSink* k, __u64 semid, __u64* n) {
   return v.has_value();
 }
 
+bool rp_sink_fd_reads(CppSink* k, __u64 fd) {
+  return k->facts && k->facts->fd_reads && k->facts->fd_reads(fd);
+}
+
 #define RP_SINK CppSink
 #define RP_RULES_SEM_NSEMS
+#define RP_RULES_FD_READS
 #define RP_LOOP(n, fn, ctx)            \
   for (__u32 i_ = 0; i_ < (n); i_++) \
     if (fn(i_, ctx)) break

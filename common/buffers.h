@@ -28,10 +28,12 @@ struct EntryLens {
 EntryLens entry_lens(const SyscallSpec& s, const uint64_t args[6], const WordReader& rd);
 
 // What only the kernel knows about some outputs: how many semaphores a
-// System V set has (semctl GETALL). The recorder asks the kernel; without
+// System V set has (semctl GETALL), which way a descriptor goes (vmsplice). The recorder asks the kernel; without
 // it, such an output is left out.
 struct KernelFacts {
   std::function<std::optional<uint64_t>(uint64_t semid)> sem_nsems;
+  // Whether the thread's fd is open for reading (vmsplice's direction).
+  std::function<bool(uint64_t fd)> fd_reads;
 };
 
 // Regions the kernel wrote. Empty regions are omitted.

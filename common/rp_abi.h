@@ -49,6 +49,7 @@ enum rp_size {
 	RP_SZ_HANDLE,
 	RP_SZ_KEYCTL,  /* keyctl: buffer args[2] of length args[3], per sub-command */
 	RP_SZ_SEMCTL,  /* semctl: struct semid_ds / seminfo at args[3], per sub-command */
+	RP_SZ_VMSPLICE, /* vmsplice: IOV when fd args[0] is open for reading */
 };
 
 /* Sizes of kernel ABI structs named by the table. They differ by architecture,

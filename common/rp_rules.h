@@ -28,6 +28,10 @@
  *                            bool rp_sink_sem_nsems(RP_SINK *k, __u64 semid, __u64 *n)
  *   RP_RULES_DEFER_SEM_GETALL  it cannot, but can hand the call to user space
  *                            (rp_sink_defer), which can.
+ *   RP_RULES_FD_READS        the environment can tell whether one of the
+ *                            thread's fds is open for reading (vmsplice):
+ *                            bool rp_sink_fd_reads(RP_SINK *k, __u64 fd)
+ *   RP_RULES_DEFER_FD_READS  it cannot, but can hand the call to user space.
  * Plain C with fixed-width types; no loop is unbounded, no stack array is
  * indexed by a variable (the BPF verifier's conditions).
  */
@@ -229,6 +233,21 @@ RP_SUBPROG int rp_put_iov(RP_SINK *k, __u64 iov, __u64 n, __u64 limit)
 	return 0;
 }
 
+/* vmsplice from a pipe's read end fills the iovecs as readv does; into a
+ * write end the kernel only reads them. */
+RP_INLINE void rp_put_vmsplice(RP_SINK *k, __u64 iov, const __u64 *args, __u64 uret)
+{
+#if defined(RP_RULES_FD_READS)
+	if (rp_sink_fd_reads(k, args[0]))
+		rp_put_iov(k, iov, args[2], uret);
+#elif defined(RP_RULES_DEFER_FD_READS)
+	(void)iov; (void)args; (void)uret;
+	rp_sink_defer(k);
+#else
+	(void)k; (void)iov; (void)args; (void)uret;
+#endif
+}
+
 /* ---- struct msghdr: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 ---- */
 
 /* recvmsg-style msghdr at m after the call; name_cap and ctl_cap are the
@@ -381,6 +400,10 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 	case RP_SZ_SEMCTL:
 		if (!failed)
 			rp_put_semctl(k, p, args);
+		break;
+	case RP_SZ_VMSPLICE:
+		if (!failed && uret)
+			rp_put_vmsplice(k, p, args, uret);
 		break;
 	case RP_SZ_FDSET:
 		if (!failed)

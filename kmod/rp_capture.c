@@ -7,12 +7,31 @@
  * served, and an unreadable page ends its region like process_vm_readv).
  */
 #include <linux/auxvec.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 
 #include "rp_internal.h"
+
+/* vmsplice's direction (rp_rules.h): fget and fput may run in the probe's
+ * atomic context. */
+static bool rp_fd_reads(u64 fd)
+{
+	struct file *f;
+	bool reads;
+
+	if (fd > INT_MAX)
+		return false;
+	f = fget((unsigned int)fd);
+	if (!f)
+		return false;
+	reads = f->f_mode & FMODE_READ;
+	fput(f);
+	return reads;
+}
 
 #include "rp_rules_kmod.h"
 

@@ -6,7 +6,8 @@
  * space against stand-ins for those (rules_kmod_env.c).
  *
  * The includer provides u8..u64/s64, bool, __user, copy_from_user,
- * copy_from_user_nofault and ARRAY_SIZE. */
+ * copy_from_user_nofault, ARRAY_SIZE and bool rp_fd_reads(u64 fd) (whether
+ * the current task's fd is open for reading). */
 #ifndef RP_RULES_KMOD_H
 #define RP_RULES_KMOD_H
 
@@ -125,7 +126,14 @@ static bool rp_sink_stopped(const struct rp_ksink *k)
 	return k->w->abort;
 }
 
+static bool rp_sink_fd_reads(struct rp_ksink *k, u64 fd)
+{
+	(void)k;
+	return rp_fd_reads(fd);
+}
+
 #define RP_SINK struct rp_ksink
+#define RP_RULES_FD_READS
 #define RP_LOOP(n, fn, ctx)                                  \
 	do {                                                 \
 		u32 i_;                                      \

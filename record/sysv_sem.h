@@ -16,7 +16,8 @@ namespace rp {
 // kernel does not say (the set is gone, no permission).
 std::optional<uint64_t> sem_set_size(pid_t tid, uint64_t semid);
 
-// KernelFacts for outputs of thread tid; sizes it cannot learn are counted in
+// KernelFacts for outputs of thread tid (set sizes, and which way its fds go
+// for vmsplice, from /proc/TID/fdinfo); sizes it cannot learn are counted in
 // *unsized (the region is then missing from the trace).
 KernelFacts tracee_kernel_facts(pid_t tid, uint64_t* unsized);
 

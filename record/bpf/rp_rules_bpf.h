@@ -125,7 +125,8 @@ static __always_inline bool rp_sink_stopped(const struct sink *k)
 }
 
 /* recvmmsg would nest bpf_loop callbacks beyond the verifier's call depth;
- * semctl GETALL's size is a semaphore set's, which user space asks for. */
+ * semctl GETALL's size is a semaphore set's, which user space asks for, and
+ * vmsplice's direction its fd's mode, which user space reads. */
 static __always_inline void rp_sink_defer(struct sink *k)
 {
 	k->fail |= FAIL_USER;
@@ -137,6 +138,7 @@ static __always_inline void rp_sink_defer(struct sink *k)
 #define RP_INLINE static __always_inline
 #define RP_RULES_DEFER_MMSGHDR
 #define RP_RULES_DEFER_SEM_GETALL
+#define RP_RULES_DEFER_FD_READS
 #include "rp_rules.h"
 
 /* Which buffer the next regions belong to. */

@@ -38,7 +38,7 @@ busybox=$(command -v busybox || true)
 # quicker run while working on one case (the attach case always runs).
 samples=${RP_VM_SAMPLES-"random_bytes urandom pids clock file_reader sysv_msgq buffer_kinds crash_bug stress rdtsc"}
 # Conformance programs (tests/conformance/progs), built static in kmod/.
-conf=${RP_VM_CONF-"seccomp_filter seccomp_kill ptrace_peek_poke kcopy_stdout pipe_tee_stdout"}
+conf=${RP_VM_CONF-"seccomp_filter seccomp_kill ptrace_peek_poke kcopy_stdout pipe_tee_stdout vmsplice_read"}
 # Threads racing in user code replay exactly (issue 11): needs the recording's
 # one-CPU placement and the switch decoder (record/), and `rp info`'s
 # "switches:" line, not on main yet: RP_VM_RACE=1 adds it.

@@ -431,6 +431,34 @@ TEST_P(Buffers, SemctlGetallIsSizedByTheSet) {
   EXPECT_EQ(c_regions(res, false), Regions{});
 }
 
+// vmsplice from a pipe's read end fills the iovecs as readv does; into a
+// write end it only reads them. Which one the fd is: the kernel says (user
+// space from fdinfo, the module from the file; BPF hands the call to user
+// space); without that, nothing is recorded.
+TEST_P(Buffers, VmspliceWritesTheIovecsOnlyFromAReadEnd) {
+  FakeMem m;
+  m.iov(0x1000, {{0x2000, 10}, {0x3000, 20}});
+  uint64_t args[6] = {RULES_READ_FD, 0x1000, 2, 0};
+  const SyscallSpec& s = spec("vmsplice");
+  const Regions filled{{0x2000, 10}, {0x3000, 5}};
+  if (g_walker == Walker::Cpp) {
+    KernelFacts facts;
+    facts.fd_reads = [](uint64_t fd) { return fd == RULES_READ_FD; };
+    EXPECT_EQ(flat(output_regions(s, args, 15, {}, m.reader(), &facts)), filled);
+    EXPECT_EQ(flat(output_regions(s, args, 15, {}, m.reader())), Regions{});
+    EXPECT_EQ(flat(output_regions(s, args, -EAGAIN, {}, m.reader(), &facts)), Regions{});
+    args[0] = RULES_READ_FD + 1;  // a write end
+    EXPECT_EQ(flat(output_regions(s, args, 15, {}, m.reader(), &facts)), Regions{});
+    return;
+  }
+  rules_result res = c_walk(s, args, 15, m, m);
+  EXPECT_EQ(res.deferred, g_walker == Walker::Bpf);
+  EXPECT_EQ(c_regions(res, false), g_walker == Walker::Bpf ? Regions{} : filled);
+  args[0] = RULES_READ_FD + 1;
+  res = c_walk(s, args, 15, m, m);
+  EXPECT_EQ(c_regions(res, false), Regions{});
+}
+
 TEST_P(Buffers, FcntlOnlyGetlkWrites) {
   FakeMem m;
   EXPECT_EQ(outputs("fcntl", {3, 5 /* F_GETLK */, 0x1000}, 0, m), (Regions{{0x1000, 32}}));

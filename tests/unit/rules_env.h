@@ -11,6 +11,9 @@
 extern "C" {
 #endif
 
+/* The one fd the stand-ins say is open for reading (vmsplice's direction). */
+#define RULES_READ_FD 3
+
 /* Tracee memory: copies len bytes at addr, false if any is unmapped. */
 struct rules_mem {
 	bool (*read)(void *ctx, uint64_t addr, void *dst, uint64_t len);

@@ -28,6 +28,11 @@ static long copy_from_user_nofault(void *dst, const void *src, size_t n)
 	return cur_mem->read(cur_mem->ctx, (uint64_t)(uintptr_t)src, dst, n) ? 0 : -14;
 }
 
+static bool rp_fd_reads(u64 fd)
+{
+	return fd == RULES_READ_FD;
+}
+
 #include "rp_rules_kmod.h"
 
 static bool collect(struct rp_walk *w, const struct rp_region *rg)
