@@ -37,6 +37,9 @@ struct ReplayTask {
   bool in_vfork = false;  // kInSyscall in a vfork: its exit stop is the vfork's end
   uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
   bool cut_short = false;  // that clone never returned to user code (the thread was killed)
+  // A group leader whose own thread ended (exit, not exit_group) while
+  // others of its group run on: reaped with the group's last thread.
+  bool leader_thread_ended = false;
   std::optional<int> exit_status;
   bool step = false;      // a debugger single-steps it
   uint64_t ran_seq = 0;   // the event during whose replay it last ran user code

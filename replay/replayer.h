@@ -233,6 +233,8 @@ class Replayer {
   bool next_own_signal_at_syscall(const Task& t);
   void adopt_call_sigmask(Task& t, int sig);
   void observe_exit(Task& t, const Event& e);
+  bool group_lives_on(const Task& t) const;
+  void reap_ended_leader(const Task& t);
   void let_die(Task& o);
   void let_exec_end_others(const Task& execer);
   void replay_insn(Task& t, const Event& e);

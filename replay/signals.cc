@@ -391,6 +391,19 @@ void Replayer::let_die(Task& o) {
 // successful execve (its own, or another thread's under its tid), which ends
 // the other threads (de_thread). The leader's own call that execve cut
 // short may come first.
+// t is gone: if it was the last thread of a group whose leader ended its
+// own thread before, the leader's end (the group's status) is due now.
+void Replayer::reap_ended_leader(const Task& t) {
+  if (t.real == t.real_tgid) return;
+  for (auto& [rec, o] : tasks_)
+    if (o.real == t.real_tgid && o.leader_thread_ended && o.state != State::kGone &&
+        !group_lives_on(o))
+      while (o.state != State::kGone) {
+        wait(o);
+        if (o.state != State::kGone) resume_request(o, PTRACE_CONT, 0);
+      }
+}
+
 bool Replayer::leader_execs_next(pid_t leader) {
   for (size_t i = 0; i < kMaxSignalPeek; i++) {
     const Event* next = peek_event(i);
@@ -403,8 +416,28 @@ bool Replayer::leader_execs_next(pid_t leader) {
   return false;
 }
 
+// Whether a thread of t's group other than t is not gone yet.
+bool Replayer::group_lives_on(const Task& t) const {
+  for (const auto& [rec, o] : tasks_)
+    if (&o != &t && o.real_tgid == t.real_tgid && o.state != State::kGone &&
+        !o.leader_thread_ended)
+      return true;
+  return false;
+}
+
 void Replayer::observe_exit(Task& t, const Event& e) {
   int want = static_cast<int>(e.ret);
+  // A leader that ended its own thread (exit) while others of its group run
+  // on: the kernel reports it only after the last of them, a zombie until
+  // then. The kernel backends record its end when it happened (ptrace when
+  // waitpid said so); the others must not be let go, as at a group exit.
+  if (t.real == t.real_tgid && t.state == State::kExiting && t.nr == SYS_exit &&
+      !WIFSIGNALED(want) && group_lives_on(t)) {
+    resume_request(t, PTRACE_CONT, 0);
+    t.state = State::kRunning;
+    t.leader_thread_ended = true;
+    return;
+  }
   // A thread ended by no signal of its own (in a call it never returned
   // from, or in user code) while another thread's execve is next for the
   // group: that execve ended it, and the trace has the end first (the
@@ -471,6 +504,7 @@ void Replayer::observe_exit(Task& t, const Event& e) {
     bool fatal = WIFSIGNALED(want) && sig == WTERMSIG(want);
     resume_request(t, PTRACE_CONT, fatal ? sig : 0);
   }
+  reap_ended_leader(t);
   int got = *t.exit_status;
   bool same = WIFEXITED(want) ? WIFEXITED(got) && WEXITSTATUS(got) == WEXITSTATUS(want)
                               : WIFSIGNALED(got) && WTERMSIG(got) == WTERMSIG(want);
