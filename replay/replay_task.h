@@ -35,6 +35,7 @@ struct ReplayTask {
   uint64_t args[6] = {};
   int64_t fixup_ret = 0;  // kInSyscall: recorded result to set at the exit stop
   bool in_vfork = false;  // kInSyscall in a vfork: its exit stop is the vfork's end
+  pid_t vfork_parent = 0;  // recorded tid of the parent a vfork made this task for
   uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
   bool cut_short = false;  // that clone never returned to user code (the thread was killed)
   // A group leader whose own thread ended (exit, not exit_group) while

@@ -663,6 +663,7 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   vfork = vfork || e.nr == SYS_vfork;
 #endif
   if (vfork) notify(ReplayStop::kVfork, t.rec, c.rec);
+  if (vfork) c.vfork_parent = t.rec;
   resume_request(t, PTRACE_SYSCALL, 0);
   t.state = State::kInSyscall;
   t.in_vfork = vfork;
@@ -704,6 +705,15 @@ void Replayer::execute_exit(Task& t, const Event& e) {
   if (head != robust_heads_.end())  // the kernel's own walk looks for the real tid
     mark_robust_futexes_dead(t.mem, head->second, static_cast<uint32_t>(t.rec));
   t.state = State::kExiting;
+  // A vfork child releases its parent only further on (exit_mm), and the
+  // parent's return from vfork may be recorded before the child's end: held
+  // here, the child would keep the parent in the kernel for good. No thread
+  // shares its tid word, so nothing needs it held.
+  auto parent = tasks_.find(t.vfork_parent);
+  if (t.vfork_parent && parent != tasks_.end() && parent->second.in_vfork) {
+    resume_request(t, PTRACE_CONT, 0);
+    t.state = State::kRunning;
+  }
 }
 
 }  // namespace rp
