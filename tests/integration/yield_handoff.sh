@@ -1,0 +1,19 @@
+#!/bin/bash
+# sched_yield under the ptrace recorder, which runs one thread of a process
+# at a time: the yielding thread gives the slot to a waiting one at once.
+# Before, it kept the slot for the grace period of a call in the kernel,
+# and conformance yield_turns' two threads taking 500 turns by yielding
+# made 1.2 million calls in 100 s (or a few thousand, by luck). One turn
+# needs a handful of calls; 20 per turn is a wide margin.
+. "$(dirname "$0")/lib.sh"
+
+[ -n "${CONF_BIN:-}" ] || fail "CONF_BIN is not set"
+turns=500
+for attempt in 1 2 3; do
+    name=y$attempt
+    RP_BACKEND=ptrace record "$name" "$CONF_BIN/yield_turns"
+    assert_eq "$REC_STATUS" 0 "$name: recording exit status"
+    n=$("$RP" dump "$TMP/$name.db" | grep -c ' sched_yield(')
+    [ "$n" -le $((20 * turns)) ] || fail "$name: $n sched_yield calls for $turns turns"
+    assert_replays_match "$name"
+done
