@@ -98,6 +98,7 @@ constexpr int kRingTickMs = 50;
 constexpr int kRingRetryMs = 2;
 constexpr int64_t kGraceUs = 1000;       // a syscall holding its process's slot
 constexpr int64_t kTimesliceUs = 50000;  // user code before preemption, if others wait
+constexpr int64_t kStopPollUs = 5000;    // a stopped thread's SIGCONT looked for
 
 int64_t now_us() { return tracer_clock_ns(CLOCK_MONOTONIC) / 1000; }
 
@@ -160,6 +161,42 @@ void PtraceRecorder::release_slot(Task& t) {
   }
 }
 
+// A thread in a group-stop stays stopped, as it would untraced: resumed, it
+// ran on while its parent's waitpid said it was stopped. rp started it with
+// PTRACE_TRACEME, so PTRACE_LISTEN is not there to hold it and learn of the
+// SIGCONT; the SIGCONT stays pending for a traced thread that the kernel
+// does not wake, and continue_stopped looks for it every kStopPollUs.
+void PtraceRecorder::hold_stopped(Task& t) {
+  // A thread late to report a stop its process was continued from since
+  // (SIGCONT taken by a sibling): it goes on.
+  if (!stopping_.count(t.tgid)) return make_runnable(t, 0, true);
+  release_slot(t);
+  t.run = Run::kStopped;
+  schedule(groups_[t.slot]);
+}
+
+void PtraceRecorder::continue_stopped() {
+  // A stop signal pending stands for a SIGCONT too: sending one discards a
+  // SIGCONT still pending (the parent may continue and stop it again within
+  // a poll), and let go, the thread takes it and stops again. (SIGKILL wakes
+  // it by itself: its end comes to waitpid, as does that of a thread gone
+  // meanwhile, whose status is unreadable.)
+  auto bit = [](int sig) { return uint64_t{1} << (sig - 1); };
+  const uint64_t wakes = bit(SIGCONT) | bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
+  // Stops and continues are the whole process's: the first of its threads to
+  // take a SIGCONT takes it from the others, so all go at once.
+  std::set<pid_t> woken;
+  for (auto& [tid, t] : tasks_) {
+    if (t.run != Run::kStopped || woken.count(t.tgid)) continue;
+    const std::string status = proc_status(tid);
+    auto pnd = status_field(status, "SigPnd", 16), shd = status_field(status, "ShdPnd", 16);
+    if (pnd && shd && ((*pnd | *shd) & wakes)) woken.insert(t.tgid);
+  }
+  for (pid_t tgid : woken) stopping_.erase(tgid);
+  for (auto& [tid, t] : tasks_)
+    if (t.run == Run::kStopped && woken.count(t.tgid)) make_runnable(t, 0, true);
+}
+
 void PtraceRecorder::schedule(Group& g) {
   if (holding_) return;  // a snapshot is being taken (ring_snapshot)
   while (g.holder == 0 && !g.runnable.empty()) {
@@ -180,6 +217,11 @@ void PtraceRecorder::schedule(Group& g) {
 
 int64_t PtraceRecorder::next_deadline_us() {
   int64_t best = -1;
+  for (const auto& [tid, t] : tasks_)
+    if (t.run == Run::kStopped) {
+      best = now_us() + kStopPollUs;
+      break;
+    }
   for (auto& [slot, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
     int64_t d = g.since_us + (g.holder_in_kernel ? kGraceUs : kTimesliceUs);
@@ -206,6 +248,7 @@ bool PtraceRecorder::sends_bytes_busy(pid_t holder) const {
 }
 
 void PtraceRecorder::handle_timeouts() {
+  continue_stopped();
   int64_t now = now_us();
   for (auto& [slot, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
@@ -352,7 +395,7 @@ void PtraceRecorder::detach_all() {
   std::vector<std::pair<pid_t, int>> signals;  // held back at a signal stop: sent again
   for (auto& [tid, t] : tasks_) {
     if (t.run == Run::kDying) continue;
-    if (t.run == Run::kRunnable) {
+    if (t.run == Run::kRunnable || t.run == Run::kStopped) {  // left stopped if it was
       stopped.push_back(tid);
       if (t.pending_sig) signals.emplace_back(tid, t.pending_sig);
       continue;
@@ -839,8 +882,8 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     uint64_t& s;
     ~ClearStopSeq() { s = 0; }
   } clear{stop_seq_};
-  if (!have_si) {
-    make_runnable(t, 0, true);  // group-stop: nothing is delivered
+  if (!have_si) {  // a group-stop: nothing is delivered
+    hold_stopped(t);
     return;
   }
   if (t.initial_stop_pending && sig == SIGSTOP) {
@@ -905,6 +948,8 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   bool restart = at_syscall && knows_arg0 && interrupted_only_by_ignored(t.tid, nr, sig, regs);
   record_signal(t, sig, si, restart ? kAtSyscallRestarted : at_syscall);
   if (restart && rewind_call(t.tid, regs, t.args[0])) t.have_exit_regs = false;
+  if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+    stopping_.insert(t.tgid);  // its group-stops are held (hold_stopped)
   make_runnable(t, sig, true);
 }
 

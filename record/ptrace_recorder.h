@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,7 +67,9 @@ class PtraceRecorder {
   std::vector<pid_t> tids() const;
 
  private:
-  enum class Run { kRunnable, kRunning, kInKernel, kDying };
+  // kStopped: in a group-stop (SIGSTOP, SIGTSTP...), held there until a
+  // SIGCONT is pending for it (continue_stopped).
+  enum class Run { kRunnable, kRunning, kInKernel, kDying, kStopped };
   struct Task {
     pid_t tid = 0, tgid = 0;
     // Its slot group's key (groups_): its process's tgid, or the key of the
@@ -155,6 +158,8 @@ class PtraceRecorder {
   void enter_kernel(Task& t);
   void make_runnable(Task& t, int sig, bool front);
   void release_slot(Task& t);
+  void hold_stopped(Task& t);
+  void continue_stopped();
   void schedule(Group& g);
   pid_t slot_for_child(const Task& parent, int event, pid_t child) const;
   pid_t slot_for_adopted(const Task& t) const;
@@ -214,6 +219,7 @@ class PtraceRecorder {
   EventsOnlyHooks* kernel_ = nullptr;  // events-only mode
   std::map<pid_t, Task> tasks_;
   std::map<pid_t, Group> groups_;  // by Task::slot
+  std::set<pid_t> stopping_;       // processes a stop signal was delivered to, not continued since
   int sigchld_fd_ = -1;
   std::string initial_exe_;
   uint64_t seq_ = 0;
