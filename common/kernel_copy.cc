@@ -103,11 +103,8 @@ bool process_reads_pipe(pid_t pid, ino_t ino, const std::string& anon_link) {
   while (dirent* d = readdir(fds.get())) {
     if (d->d_name[0] == '.' || !is_that_pipe(dirfd(fds.get()), d->d_name, ino, anon_link))
       continue;
-    std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + d->d_name);
-    std::string key, value;
-    while (info >> key >> value)
-      if (key == "flags:") return (std::strtoul(value.c_str(), nullptr, 8) & O_ACCMODE) != O_WRONLY;
-    return true;  // flags unknown: may read
+    auto mode = fd_access_mode(pid, std::strtoull(d->d_name, nullptr, 10));
+    return !mode || *mode != O_WRONLY;  // flags unknown: may read
   }
   return false;
 }

@@ -133,9 +133,8 @@ std::optional<uint64_t> status_field(std::string_view status, std::string_view n
   return std::nullopt;
 }
 
-std::string proc_status(pid_t tid) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/status", tid);
+// A small /proc file's text; empty if it cannot be opened.
+static std::string read_proc_text(const char* path) {
   unique_fd fd(open(path, O_RDONLY | O_CLOEXEC));
   std::string text;
   if (!fd) return text;
@@ -144,8 +143,22 @@ std::string proc_status(pid_t tid) {
   return text;
 }
 
+std::string proc_status(pid_t tid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/status", tid);
+  return read_proc_text(path);
+}
+
 std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base) {
   return status_field(proc_status(tid), name, base);
+}
+
+std::optional<int> fd_access_mode(pid_t pid, uint64_t fd) {
+  char path[80];
+  snprintf(path, sizeof path, "/proc/%d/fdinfo/%llu", pid, static_cast<unsigned long long>(fd));
+  auto flags = status_field(read_proc_text(path), "flags", 8);
+  if (!flags) return std::nullopt;
+  return static_cast<int>(*flags & O_ACCMODE);
 }
 
 char stat_state(std::string_view stat) {

@@ -63,6 +63,10 @@ std::optional<uint64_t> status_field(std::string_view status, std::string_view n
 std::string proc_status(pid_t tid);
 // One field of it (status_field above); nullopt if the task is gone.
 std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base);
+// The access mode (O_RDONLY, O_WRONLY or O_RDWR) of process pid's fd, from
+// the octal "flags" of /proc/PID/fdinfo/FD (status_field's format too);
+// nullopt if it cannot be read.
+std::optional<int> fd_access_mode(pid_t pid, uint64_t fd);
 
 // The scheduler state letter of a thread, as /proc/TID/stat gives it: 'R'
 // running or waiting for a CPU, 'S'/'D' asleep, 't' in a ptrace stop, ...;

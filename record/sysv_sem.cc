@@ -6,11 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <limits>
 #include <string>
 #include <thread>
 
+#include "tracee.h"
 #include "unique_fd.h"
 
 namespace rp {
@@ -46,22 +45,6 @@ std::optional<uint64_t> sem_set_size(pid_t tid, uint64_t semid) {
   return n;
 }
 
-// The access mode in /proc/TID/fdinfo/FD's "flags:" line (octal).
-static bool fd_open_for_reading(pid_t tid, uint64_t fd) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/fdinfo/" + std::to_string(fd));
-  std::string key;
-  while (in >> key) {
-    if (key != "flags:") {
-      in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
-      continue;
-    }
-    unsigned long flags = 0;
-    in >> std::oct >> flags;
-    return in && (flags & O_ACCMODE) != O_WRONLY;
-  }
-  return false;
-}
-
 KernelFacts tracee_kernel_facts(pid_t tid, uint64_t* unsized) {
   KernelFacts f;
   f.sem_nsems = [tid, unsized](uint64_t semid) {
@@ -69,7 +52,10 @@ KernelFacts tracee_kernel_facts(pid_t tid, uint64_t* unsized) {
     if (!n) ++*unsized;
     return n;
   };
-  f.fd_reads = [tid](uint64_t fd) { return fd_open_for_reading(tid, fd); };
+  f.fd_reads = [tid](uint64_t fd) {
+    auto mode = fd_access_mode(tid, fd);
+    return mode && *mode != O_WRONLY;
+  };
   return f;
 }
 

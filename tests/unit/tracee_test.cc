@@ -164,6 +164,16 @@ TEST(StatusField, ReadsThisProcess) {
   EXPECT_EQ(proc_status_field(1 << 30, "Tgid", 10), std::nullopt);  // no such task
 }
 
+TEST(FdAccessMode, ReadsThisProcessesDescriptors) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  EXPECT_EQ(fd_access_mode(getpid(), p[0]), O_RDONLY);
+  EXPECT_EQ(fd_access_mode(getpid(), p[1]), O_WRONLY);
+  close(p[0]);
+  close(p[1]);
+  EXPECT_EQ(fd_access_mode(getpid(), p[0]), std::nullopt);  // closed
+}
+
 TEST(StatState, TheLetterAfterTheLastParenthesis) {
   EXPECT_EQ(stat_state("42 (sh) S 1 42 42 0"), 'S');
   EXPECT_EQ(stat_state("42 (a) b) (c) R 1 42"), 'R');  // a name may hold ") ("
