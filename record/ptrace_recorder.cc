@@ -121,8 +121,7 @@ void PtraceRecorder::enter_kernel(Task& t) {
       // not a grace period later (two threads taking turns by yielding made
       // thousands of calls per turn, a recording of seconds for 200 turns).
       resume(t.tid, 0);
-      g.holder = 0;
-      g.holder_in_kernel = false;
+      release_slot(t);
       schedule(g);
       return;
     }
@@ -176,6 +175,10 @@ void PtraceRecorder::hold_stopped(Task& t) {
 }
 
 void PtraceRecorder::continue_stopped() {
+  // Only processes a stop signal was delivered to have threads held stopped
+  // (hold_stopped), and /proc is read once a kStopPollUs.
+  if (stopping_.empty() || now_us() < stop_poll_at_us_) return;
+  stop_poll_at_us_ = now_us() + kStopPollUs;
   // A stop signal pending stands for a SIGCONT too: sending one discards a
   // SIGCONT still pending (the parent may continue and stop it again within
   // a poll), and let go, the thread takes it and stops again. (SIGKILL wakes
@@ -185,14 +188,15 @@ void PtraceRecorder::continue_stopped() {
   const uint64_t wakes = bit(SIGCONT) | bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
   // Stops and continues are the whole process's: the first of its threads to
   // take a SIGCONT takes it from the others, so all go at once.
-  std::set<pid_t> woken;
+  std::set<pid_t> woken, alive;
   for (auto& [tid, t] : tasks_) {
+    alive.insert(t.tgid);
     if (t.run != Run::kStopped || woken.count(t.tgid)) continue;
     const std::string status = proc_status(tid);
     auto pnd = status_field(status, "SigPnd", 16), shd = status_field(status, "ShdPnd", 16);
     if (pnd && shd && ((*pnd | *shd) & wakes)) woken.insert(t.tgid);
   }
-  for (pid_t tgid : woken) stopping_.erase(tgid);
+  std::erase_if(stopping_, [&](pid_t tgid) { return woken.count(tgid) || !alive.count(tgid); });
   for (auto& [tid, t] : tasks_)
     if (t.run == Run::kStopped && woken.count(t.tgid)) make_runnable(t, 0, true);
 }
@@ -216,12 +220,7 @@ void PtraceRecorder::schedule(Group& g) {
 }
 
 int64_t PtraceRecorder::next_deadline_us() {
-  int64_t best = -1;
-  for (const auto& [tid, t] : tasks_)
-    if (t.run == Run::kStopped) {
-      best = now_us() + kStopPollUs;
-      break;
-    }
+  int64_t best = stopping_.empty() ? -1 : std::max(stop_poll_at_us_, now_us());
   for (auto& [slot, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
     int64_t d = g.since_us + (g.holder_in_kernel ? kGraceUs : kTimesliceUs);

@@ -220,6 +220,7 @@ class PtraceRecorder {
   std::map<pid_t, Task> tasks_;
   std::map<pid_t, Group> groups_;  // by Task::slot
   std::set<pid_t> stopping_;       // processes a stop signal was delivered to, not continued since
+  int64_t stop_poll_at_us_ = 0;    // when continue_stopped next reads /proc
   int sigchld_fd_ = -1;
   std::string initial_exe_;
   uint64_t seq_ = 0;

@@ -391,19 +391,6 @@ void Replayer::let_die(Task& o) {
 // successful execve (its own, or another thread's under its tid), which ends
 // the other threads (de_thread). The leader's own call that execve cut
 // short may come first.
-// t is gone: if it was the last thread of a group whose leader ended its
-// own thread before, the leader's end (the group's status) is due now.
-void Replayer::reap_ended_leader(const Task& t) {
-  if (t.real == t.real_tgid) return;
-  for (auto& [rec, o] : tasks_)
-    if (o.real == t.real_tgid && o.leader_thread_ended && o.state != State::kGone &&
-        !group_lives_on(o))
-      while (o.state != State::kGone) {
-        wait(o);
-        if (o.state != State::kGone) resume_request(o, PTRACE_CONT, 0);
-      }
-}
-
 bool Replayer::leader_execs_next(pid_t leader) {
   for (size_t i = 0; i < kMaxSignalPeek; i++) {
     const Event* next = peek_event(i);
@@ -414,6 +401,16 @@ bool Replayer::leader_execs_next(pid_t leader) {
     return (next->nr == SYS_execve || next->nr == SYS_execveat) && next->ret == 0;
   }
   return false;
+}
+
+// t is gone: if it was the last thread of a group whose leader ended its
+// own thread before, the leader's end (the group's status) is due now.
+void Replayer::reap_ended_leader(const Task& t) {
+  if (t.real == t.real_tgid) return;
+  for (auto& [rec, o] : tasks_)
+    if (o.real == t.real_tgid && o.leader_thread_ended && o.state != State::kGone &&
+        !group_lives_on(o))
+      let_die(o);  // let go already (observe_exit): its report is due
 }
 
 // Whether a thread of t's group other than t is not gone yet.
