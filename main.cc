@@ -341,7 +341,8 @@ int info_main(const std::string& path) {
   std::cout << "unknown syscalls: " << m("unknown_syscalls")
             << ", unknown ioctls: " << m("unknown_ioctls") << "\n";
   if (auto refused = RefusedCalls::parse(r.meta_or("refused_calls", "")))  // common/refused_calls.h
-    std::cout << "refused calls:  " << refused->text() << " (rp answers them ENOSYS while recording)\n";
+    std::cout << "refused calls:  " << refused->text()
+              << " (rp answers them ENOSYS while recording)\n";
   if (r.meta_or("rdtsc_patched", "0") == "1")
     std::cout << "rdtsc:          not trapped on the recording machine; patched in the program's "
                  "code (reads in code generated at run time were not recorded)\n";

@@ -28,8 +28,8 @@ struct EntryLens {
 EntryLens entry_lens(const SyscallSpec& s, const uint64_t args[6], const WordReader& rd);
 
 // What only the kernel knows about some outputs: how many semaphores a
-// System V set has (semctl GETALL), which way a descriptor goes (vmsplice). The recorder asks the kernel; without
-// it, such an output is left out.
+// System V set has (semctl GETALL), which way a descriptor goes (vmsplice).
+// The recorder asks the kernel; without it, such an output is left out.
 struct KernelFacts {
   std::function<std::optional<uint64_t>(uint64_t semid)> sem_nsems;
   // Whether the thread's fd is open for reading (vmsplice's direction).
