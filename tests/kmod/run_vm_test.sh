@@ -283,7 +283,7 @@ start=$(date +%s)
 vm_timeout=600  # a safety net: 280 s was passed on a loaded 2-CPU machine
 timeout $vm_timeout qemu-system-x86_64 -accel tcg -cpu max -m 1536M -smp 2 -nic none -bios "$bios" \
   -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
-  -append "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=4" \
+  -append "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=5 softlockup_all_cpu_backtrace=1" \
   -nographic -no-reboot -monitor none -serial "file:$serial" > "$work/qemu.log" 2>&1
 qrc=$?
 elapsed=$(( $(date +%s) - start ))
