@@ -277,12 +277,26 @@ struct rp_rec_task {
  * registers (see replay/signals.cc run_to_point). seq sorts it among the
  * syscall records: taken when the other thread resumed user code. */
 #define RP_SWITCH_REGS 34 /* words: x86_64 user_regs_struct is 27, arm64 user_pt_regs 34 */
+
+/* What tells apart two passes of a switch point that hold the same registers
+ * (a loop that keeps its state in memory: an interpreter's bytecode loop):
+ * for each general register that holds a user address, a hash of the bytes it
+ * points to, taken where the thread stopped. Which registers, which bytes and
+ * the hash are common/rp_digest_rules.h's. */
+#define RP_DIGEST_REGS 32 /* x86_64 uses 16 (rax..r15, rsp), arm64 32 (x0..x30, sp) */
+struct rp_point_digest {
+	__u32 mask;  /* bit i: sum[i] is digest register i's window (read at the stop) */
+	__u32 pad;
+	__u32 sum[RP_DIGEST_REGS];
+};
+
 struct rp_rec_switch {
 	struct rp_rec_hdr h;
 	__u32 tid;
 	__u32 tgid;
 	__u64 seq;
 	__u64 regs[RP_SWITCH_REGS]; /* as PTRACE_GETREGS / NT_PRSTATUS returns them, zero padded */
+	struct rp_point_digest digest;
 };
 
 /* ---- /dev/rp (kmod) ---- */

@@ -26,7 +26,7 @@
  *
  * The environment defines, after including this header:
  *   RP_INLINE void rp_switch_emit(struct rp_runner *r)
- *       writes r's pending stop (tid, tgid, regs) as an RP_REC_SWITCH record
+ *       writes r's pending stop (tid, tgid, regs, digest) as an RP_REC_SWITCH record
  *       with a fresh sequence number.
  * Plain C with fixed-width types (the BPF verifier's and the kernel's terms).
  */
@@ -61,6 +61,7 @@ struct rp_runner {
 	__u32 pending;
 	__u32 pad;
 	__u64 regs[RP_SWITCH_REGS];
+	struct rp_point_digest digest; /* of the pending stop (rp_digest_rules.h) */
 };
 
 /* What the scheduler knows of a thread leaving the CPU (sched_switch's prev). */
@@ -200,8 +201,8 @@ RP_INLINE bool rp_note_runner(struct rp_runner *r, __u32 tid, __u32 tgid)
 /* Thread tid of tgid left the CPU, a stop of this kind (rp_stop_classify,
  * not RP_STOP_NONE): it ran user code up to there, and resumes it when
  * switched in. For RP_STOP_USER the stop is pending: the caller saves the
- * thread's user registers in r->regs. For RP_STOP_SIGNAL the caller numbers
- * the stop for the supervisor. */
+ * thread's user registers in r->regs and their digest in r->digest. For
+ * RP_STOP_SIGNAL the caller numbers the stop for the supervisor. */
 RP_INLINE void rp_runner_stopped(struct rp_runner *r, __u32 tid, __u32 tgid,
 				 enum rp_stop_kind kind)
 {

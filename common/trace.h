@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "refused_calls.h"
+#include "rp_abi.h"
 #include "sqlite.h"
 
 namespace rp {
@@ -172,6 +173,20 @@ SignalExtra signal_extra_with_regs(const RawRegSet& regs) {
 }
 inline void set_signal_extra(Event& e, const SignalExtra& x) {
   e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
+}
+
+// A kPreempt event's extra: its SignalExtra, then the point's memory digest
+// (rp_abi.h; none in a trace recorded before rp took it).
+inline void set_preempt_extra(Event& e, const SignalExtra& x, const rp_point_digest& d) {
+  set_signal_extra(e, x);
+  e.extra.append(reinterpret_cast<const char*>(&d), sizeof d);
+}
+inline std::optional<rp_point_digest> point_digest(const Event& e) {
+  if (e.kind != EventKind::kPreempt || e.extra.size() != sizeof(SignalExtra) + sizeof(rp_point_digest))
+    return std::nullopt;
+  rp_point_digest d;
+  std::memcpy(&d, e.extra.data() + sizeof(SignalExtra), sizeof d);
+  return d;
 }
 
 class TraceReader {

@@ -362,6 +362,10 @@ std::string event_problem(const Event& e) {
       if (!is_wait_status(e.ret)) return "exit status " + num(e.ret) + " out of range";
       return e.extra.empty() ? "" : "extra on an exit event";
     case EventKind::kPreempt:
+      // Its registers, then (since rp took it) the point's memory digest.
+      if (e.extra.size() != sizeof(SignalExtra) &&
+          e.extra.size() != sizeof(SignalExtra) + sizeof(rp_point_digest))
+        return "switch record of " + num(static_cast<int64_t>(e.extra.size())) + " bytes";
       return "";
     case EventKind::kInsn:
       if (e.nr < 1 || e.nr > kMaxTrappedInsn) return "unknown trapped instruction " + num(e.nr);

@@ -15,11 +15,13 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/ptrace.h>
 #include <asm/ptrace.h>
 
 #include "rp_internal.h"
 #include "rp_switch_rules.h"
+#include "rp_digest_rules.h"
 /* Records that found the ring full in the scheduler, written at the next
  * probe that can: sequence numbers, not ring order, sort records. */
 #define RP_SWITCH_BACKLOG 16
@@ -81,6 +83,30 @@ static void rp_user_regs(struct task_struct *t, u64 *w)
 #endif
 }
 
+/* The digest of the memory t's user registers w point to (rp_digest_rules.h).
+ * t is current, entering the scheduler: its memory is the one mapped, and a
+ * page that is not resident is left out rather than faulted in. */
+static void rp_point_digest(const u64 *w, struct rp_point_digest *d)
+{
+	u64 window[RP_DIGEST_WINDOW / 8];
+	u32 i;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < RP_DIGEST_REGS; i++) {
+		int k = rp_digest_reg(i);
+		u64 start = 0;
+		u32 len;
+
+		if (k < 0)
+			break;
+		len = rp_digest_window(w[k], w[RP_DIGEST_SP], &start);
+		if (!len || copy_from_user_nofault(window, (const void __user *)start, len))
+			continue;
+		d->sum[i] = rp_digest_words(window, len / 8);
+		d->mask |= 1u << i;
+	}
+}
+
 /* Under rp_switch_lock, so without waking the drainer: a wakeup takes a
  * run-queue lock, and sched_switch holds one while it waits for this lock. */
 static bool rp_switch_write(const struct rp_rec_switch *rec)
@@ -107,6 +133,7 @@ static inline void rp_switch_emit(struct rp_runner *r)
 	rec.tgid = r->tgid;
 	rec.seq = rp_next_seq();
 	memcpy(rec.regs, r->regs, sizeof(rec.regs));
+	rec.digest = r->digest;
 	atomic64_inc(&rp->st.switches);
 	if (!rp_nbacklog && rp_switch_write(&rec))
 		return;
@@ -148,9 +175,10 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = true;
 	rp_runner_stopped(&rp_runner, f.tid, f.tgid, kind);
-	if (kind == RP_STOP_USER)
+	if (kind == RP_STOP_USER) {
 		rp_user_regs(t, rp_runner.regs);
-	else if (kind == RP_STOP_SIGNAL) {
+		rp_point_digest(rp_runner.regs, &rp_runner.digest);
+	} else if (kind == RP_STOP_SIGNAL) {
 		WRITE_ONCE(th->stop_seq, rp_next_seq());  /* before any other thread runs */
 		th->restarting = false;  /* a handler or the restart comes next */
 	}

@@ -17,6 +17,7 @@
 #include "blob.h"
 #include "clone_untraced.h"
 #include "ignored_restart.h"
+#include "point_digest.h"
 #include "inject.h"
 #include "ring.h"
 #include "exec_files.h"
@@ -921,7 +922,10 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     }
     preemptions_++;
     Event e = new_event(t, EventKind::kPreempt);
-    set_signal_extra(e, signal_extra_with_regs(regs.raw));
+    uint64_t words[sizeof regs.raw / 8];
+    std::memcpy(words, &regs.raw, sizeof words);
+    set_preempt_extra(e, signal_extra_with_regs(regs.raw),
+                      read_point_digest(t.tid, words, sizeof words / 8));
     emit(std::move(e));
     t.have_exit_regs = false;
     make_runnable(t, 0, false);

@@ -267,11 +267,12 @@ bool Replayer::arrived(Task& t, const Event& e, const Regs& target,
                        const std::optional<RepString>& rep, const Regs& now, uint64_t insn_at) {
   Regs there = now;
   there.set_ip(target.ip());
-  if (!rep) return there.same_user_state(target);
-#if defined(__x86_64__)
-  auto k = rep_iterations(*rep, there, target);
+  const std::optional<uint64_t> k = rep ? rep_iterations(*rep, there, target) : 0;
   if (!k) return false;
-  if (*k == 0) return there.same_user_state(target);
+  if (*k == 0)  // and a switch's memory digest, if it has one
+    return there.same_user_state(target) &&
+           memory_matches(t, t.real, e, there, {agent_base(t.real_tgid)});
+#if defined(__x86_64__)
   Regs run = now;
   run.raw.rcx = *k;
   run.set_ip(insn_at);
@@ -303,7 +304,7 @@ bool Replayer::arrived(Task& t, const Event& e, const Regs& target,
   set_regs(t, now);
   return false;
 #else
-  (void)t, (void)e, (void)insn_at;  // used only by the x86_64 rep string check
+  (void)insn_at;  // used only by the x86_64 rep string check
   return false;  // no rep string instructions elsewhere (decode_rep_string says none)
 #endif
 }

@@ -26,6 +26,7 @@
 #include <sstream>
 #include <vector>
 
+#include "point_digest.h"
 #include "point_patch.h"
 #include "proc_maps.h"
 #include "replayer.h"
@@ -222,9 +223,9 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
     if (sig == SIGTRAP && trap == tramp.hit) {
       Regs there = now;
       there.set_ip(target.ip());
-      if (there.same_user_state(target)) {
-        if (!same_state(t.real, c, target.sp(), {tramp.data, agent_base(t.real_tgid)}))
-          found = counted;
+      const std::vector<uint64_t> own{tramp.data, agent_base(t.real_tgid)};
+      if (there.same_user_state(target) && memory_matches(t, c, e, there, own)) {
+        if (!same_state(t.real, c, target.sp(), own)) found = counted;
         break;
       }
       now.set_ip(tramp.body);
@@ -243,6 +244,58 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
   }
   end_copy(c);
   return found;
+}
+
+// The part of a thread's stack mapping `m` (the one holding its sp) where
+// replay's bytes may differ from the recording's: where its stack grows, up
+// to its thread pointer when that is in the same mapping (a glibc thread's
+// TCB, at the top of its stack, above the stack itself; x86_64 only: arm64's
+// is not among the registers read here).
+static std::pair<uint64_t, uint64_t> stack_part(const ProcMap& m, const Regs& r) {
+#if defined(__x86_64__)
+  const uint64_t tp = r.raw.fs_base;
+  if (tp > r.sp() && tp < m.end) return {m.start, tp};
+#else
+  (void)r;
+#endif
+  return {m.start, m.end};
+}
+
+// Whether thread t (or `pid`, a copy of it), at the recorded registers `at`,
+// has the memory the switch e recorded a digest of (common/point_digest.h; a
+// trace without one: yes). Only windows in the program's writable memory are
+// compared: code and rp's own mappings (those holding an address of `own`)
+// hold rp's patches in replay, not what the recording read. So are the
+// threads' stacks: replay's injected calls, the agent and the trampolines
+// write under a thread's stack pointer, which the recorded kernel did not,
+// and a later, deeper frame's slots the program never writes still hold those
+// bytes.
+bool Replayer::memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at,
+                              const std::vector<uint64_t>& own) {
+  const std::optional<rp_point_digest> d = point_digest(e);
+  if (!d || !d->mask) return true;
+  const std::vector<ProcMap> maps = read_proc_maps(pid);
+  std::vector<std::pair<uint64_t, uint64_t>> stacks;
+  for (auto& [rec, o] : tasks_) {
+    Regs r;
+    if (o.real_tgid != t.real_tgid || o.state == State::kGone || !r.read(o.real)) continue;
+    for (const ProcMap& m : maps)
+      if (r.sp() >= m.start && r.sp() < m.end) stacks.push_back(stack_part(m, r));
+  }
+  auto compared = [&](uint64_t start, uint32_t len) {
+    for (auto [lo, hi] : stacks)
+      if (start < hi && start + len > lo) return false;
+    for (const ProcMap& m : maps) {
+      if (start < m.start || start + len > m.end) continue;  // a window is in one page
+      bool mine = false;
+      for (uint64_t a : own) mine = mine || (a >= m.start && a < m.end);
+      return !mine && m.perms.size() == 4 && m.perms[1] == 'w';
+    }
+    return false;
+  };
+  uint64_t words[sizeof at.raw / 8];
+  std::memcpy(words, &at.raw, sizeof words);
+  return point_digest_matches(pid, *d, words, sizeof words / 8, compared);
 }
 
 // Whether the ambiguity can be checked here: the thread's next event is its

@@ -29,6 +29,7 @@
 /* rp_switch_rules.h and rp_rules.h (via rp_rules_bpf.h), inlined. */
 #define RP_INLINE static __always_inline
 #include "rp_switch_rules.h"
+#include "rp_digest_rules.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -169,6 +170,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rp_runner);
 } last_runner SEC(".maps");
+
+/* Where a window of a switch point's digest is read (rp_digest_rules.h). */
+struct digest_window {
+	__u64 w[RP_DIGEST_WINDOW / 8];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct digest_window);
+} digest_buf SEC(".maps");
 
 /* A thread entering a ptrace stop (a signal) in user code, by tid: the
  * number its signal event gets, taken before any other thread runs. The
@@ -327,6 +339,34 @@ static __always_inline void save_user_regs(struct rp_runner *r, struct task_stru
 #endif
 }
 
+/* The digest of the memory r's saved registers point to (rp_digest_rules.h),
+ * read from the current task's memory: prev, in sched_switch. */
+static __always_inline void save_point_digest(struct rp_runner *r)
+{
+	__u32 zero = 0;
+	struct digest_window *b = bpf_map_lookup_elem(&digest_buf, &zero);
+	__u64 sp = r->regs[RP_DIGEST_SP];
+
+	r->digest.mask = 0;
+	if (!b)
+		return;
+	for (__u32 i = 0; i < RP_DIGEST_REGS; i++) {
+		int k = rp_digest_reg(i);
+		__u64 start = 0;
+		__u32 len;
+
+		if (k < 0 || k >= RP_SWITCH_REGS)
+			break;
+		len = rp_digest_window(r->regs[k], sp, &start);
+		if (len < 8 || len > RP_DIGEST_WINDOW)
+			continue;
+		if (bpf_probe_read_user(b->w, len, (const void *)start))
+			continue;  /* not resident: left out, as replay is told */
+		r->digest.sum[i] = rp_digest_words(b->w, len / 8);
+		r->digest.mask |= 1u << i;
+	}
+}
+
 /* The rules' sink: r's pending stop as a record. */
 static __always_inline void rp_switch_emit(struct rp_runner *r)
 {
@@ -344,6 +384,7 @@ static __always_inline void rp_switch_emit(struct rp_runner *r)
 	s->tgid = r->tgid;
 	s->seq = next_seq();
 	__builtin_memcpy(s->regs, r->regs, sizeof(s->regs));
+	__builtin_memcpy(&s->digest, &r->digest, sizeof(s->digest));
 	bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
 	struct rp_bpf_counters *c = cnt();
 	if (c) {
@@ -396,6 +437,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 	rp_runner_stopped(r, f.tid, f.tgid, kind);
 	if (kind == RP_STOP_USER) {
 		save_user_regs(r, prev);
+		save_point_digest(r);
 	} else if (kind == RP_STOP_SIGNAL) {
 		th->restarting = 0; /* a handler or the restart comes next */
 		/* The supervisor numbers the signal event with it (take_stop_seq):

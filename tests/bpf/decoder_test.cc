@@ -361,6 +361,8 @@ std::string switch_rec(uint64_t seq, uint32_t tid, uint64_t first_reg) {
   r.tgid = tid - 1;
   r.seq = seq;
   for (int i = 0; i < RP_SWITCH_REGS; i++) r.regs[i] = first_reg + static_cast<uint64_t>(i);
+  r.digest.mask = 0x80000001u;
+  r.digest.sum[31] = static_cast<uint32_t>(seq);
   return std::string(reinterpret_cast<const char*>(&r), sizeof r);
 }
 
@@ -375,7 +377,10 @@ TEST(RecordDecoder, SwitchBecomesAPreemptionWithItsRegisters) {
   EXPECT_EQ(f.out[0].tgid, 8u);
   EXPECT_TRUE(e.mem.empty());
   SignalExtra x;
-  ASSERT_EQ(e.extra.size(), sizeof x);  // what replay's kPreempt path reads
+  ASSERT_EQ(e.extra.size(), sizeof x + sizeof(rp_point_digest));  // what replay's kPreempt path reads
+  ASSERT_TRUE(point_digest(e).has_value());
+  EXPECT_EQ(point_digest(e)->mask, 0x80000001u);
+  EXPECT_EQ(point_digest(e)->sum[31], 33u);
   std::memcpy(&x, e.extra.data(), sizeof x);
   for (size_t i = 0; i < sizeof x.siginfo; i++) EXPECT_EQ(x.siginfo[i], 0) << i;
   EXPECT_EQ(x.at_syscall, 0u);

@@ -214,6 +214,10 @@ TEST_F(TraceTest, EventsRoundTripEveryField) {
     f.tid = 4242;
     f.kind = EventKind::kPreempt;
     f.in_hash = 0;  // a zero hash is a value, not absence
+    rp_point_digest digest{};
+    digest.mask = 3;
+    digest.sum[1] = 0xfeedu;
+    set_preempt_extra(f, SignalExtra{}, digest);
     written = {a, b, c, d, f};
     TraceWriter w(p);
     for (const auto& e : written) w.add_event(e);

@@ -1,0 +1,57 @@
+#include "point_digest.h"
+
+#include <cstring>
+#include <optional>
+
+#include "rp_digest_rules.h"
+#include "tracee_mem.h"
+
+namespace rp {
+namespace {
+
+// Calls f(i, start, len) for each digest register i of the set that has a window.
+template <class F>
+void for_each_window(const uint64_t* regs, size_t nregs, F f) {
+  const uint64_t sp = RP_DIGEST_SP < nregs ? regs[RP_DIGEST_SP] : 0;
+  for (uint32_t i = 0; i < RP_DIGEST_REGS; i++) {
+    const int k = rp_digest_reg(i);
+    if (k < 0 || static_cast<size_t>(k) >= nregs) break;
+    __u64 start = 0;
+    const uint32_t len = rp_digest_window(regs[k], sp, &start);
+    if (len) f(i, start, len);
+  }
+}
+
+// The hash of a window, or nullopt if any of it cannot be read.
+std::optional<uint32_t> window_sum(pid_t tid, uint64_t start, uint32_t len) {
+  const std::string bytes = read_mem(tid, start, len);
+  if (bytes.size() != len) return std::nullopt;
+  __u64 words[RP_DIGEST_WINDOW / 8];
+  std::memcpy(words, bytes.data(), len);
+  return rp_digest_words(words, len / 8);
+}
+
+}  // namespace
+
+rp_point_digest read_point_digest(pid_t tid, const uint64_t* regs, size_t nregs) {
+  rp_point_digest d{};
+  for_each_window(regs, nregs, [&](uint32_t i, uint64_t start, uint32_t len) {
+    if (std::optional<uint32_t> sum = window_sum(tid, start, len)) {
+      d.sum[i] = *sum;
+      d.mask |= 1u << i;
+    }
+  });
+  return d;
+}
+
+bool point_digest_matches(pid_t tid, const rp_point_digest& d, const uint64_t* regs,
+                          size_t nregs, const std::function<bool(uint64_t, uint32_t)>& compared) {
+  bool same = true;
+  for_each_window(regs, nregs, [&](uint32_t i, uint64_t start, uint32_t len) {
+    if (!same || !(d.mask & (1u << i)) || !compared(start, len)) return;
+    same = window_sum(tid, start, len) == d.sum[i];
+  });
+  return same;
+}
+
+}  // namespace rp

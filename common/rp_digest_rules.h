@@ -1,0 +1,87 @@
+/* rp_digest_rules.h — the one copy of the rules of a switch point's memory
+ * digest (struct rp_point_digest, rp_abi.h). Compiled as BPF C
+ * (record/bpf/rp.bpf.c), kernel C (kmod/rp_switch.c) and C++
+ * (common/point_digest.cc, for the ptrace recorder and replay).
+ *
+ * Without a branch counter, a loop whose state is in memory passes an
+ * instruction with the same registers again and again; a switch recorded
+ * there matches several passes (docs/design.md, "Checking a switch point").
+ * Registers that hold addresses usually point at that state: a frame's
+ * locals, a counter's object, a queue's head. So each general register whose
+ * value is a user address, other than one into the dead stack under sp, gets
+ * its window hashed: the 8-byte aligned bytes from its value on, up to
+ * RP_DIGEST_WINDOW and never past a 4 KiB boundary (one page, one read that
+ * cannot half-fail). A window the kernel cannot read without a fault (not
+ * resident when the eBPF program or the module looks) is left out of the
+ * mask; replay compares only the windows the mask names.
+ *
+ * Plain C with fixed-width types (the BPF verifier's and the kernel's terms).
+ */
+#ifndef RP_DIGEST_RULES_H
+#define RP_DIGEST_RULES_H
+
+#include "rp_abi.h"
+
+#ifndef RP_INLINE
+#define RP_INLINE static inline
+#endif
+
+#define RP_DIGEST_WINDOW 128        /* bytes hashed per register, at most */
+#define RP_DIGEST_PAGE 4096         /* a window never crosses a multiple of this */
+#define RP_DIGEST_DEAD_STACK 65536  /* under sp, this far: not the thread's memory now */
+#define RP_DIGEST_USER_TOP (1ull << 48)
+
+#if defined(__aarch64__) || defined(__TARGET_ARCH_arm64)
+#define RP_DIGEST_SP 31 /* user_pt_regs: regs[0..30], sp, pc, pstate */
+/* The register set's index of digest register i (x0..x30, sp), -1 past them. */
+RP_INLINE int rp_digest_reg(__u32 i)
+{
+	return i < 32 ? (int)i : -1;
+}
+#else
+#define RP_DIGEST_SP 19 /* user_regs_struct: r15 .. rdi are 0..14, rsp 19 */
+/* The register set's index of digest register i (r15 .. rdi, rsp), -1 past them. */
+RP_INLINE int rp_digest_reg(__u32 i)
+{
+	if (i < 15)
+		return (int)i;
+	return i == 15 ? RP_DIGEST_SP : -1;
+}
+#endif
+
+/* The window of a register holding v, with the stack pointer at sp: its
+ * length in bytes (a multiple of 8, at most RP_DIGEST_WINDOW), 0 for none,
+ * and its start in *start. */
+RP_INLINE __u32 rp_digest_window(__u64 v, __u64 sp, __u64 *start)
+{
+	__u64 room;
+
+	if (v < RP_DIGEST_PAGE || v >= RP_DIGEST_USER_TOP)
+		return 0;
+	/* Replay's own stops write under sp (a trampoline's spill, an injected
+	 * call's scratch): bytes there are not the program's. */
+	if (v < sp && sp - v <= RP_DIGEST_DEAD_STACK)
+		return 0;
+	*start = v & ~7ull;
+	room = RP_DIGEST_PAGE - (*start & (RP_DIGEST_PAGE - 1));
+	return room < RP_DIGEST_WINDOW ? (__u32)room : RP_DIGEST_WINDOW;
+}
+
+/* The hash of a window's n words (n <= RP_DIGEST_WINDOW / 8): 64-bit FNV-1a
+ * over words with an xorshift per step, folded to 32 bits. */
+RP_INLINE __u32 rp_digest_words(const __u64 *w, __u32 n)
+{
+	__u64 h = 0xcbf29ce484222325ull;
+	__u32 i;
+
+	for (i = 0; i < RP_DIGEST_WINDOW / 8; i++) {
+		if (i >= n)
+			break;
+		h ^= w[i];
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	return (__u32)(h ^ (h >> 32));
+}
+
+#endif /* RP_DIGEST_RULES_H */

@@ -1,0 +1,72 @@
+/* memory_loop: a thread runs a long loop body whose registers are the same on
+ * every pass: each step adds one to a counter in memory through a pointer
+ * and clears the register it used, so only the counter tells one pass from
+ * the next. The main thread stops it after a short sleep: to run, it must
+ * switch the thread out part-way through the body, and under a kernel backend
+ * (or rp's own preemption under ptrace) that switch is recorded. Replay finds
+ * the recorded pass by the memory digest recorded with the switch (the
+ * counter is in the window of the pointer's register: docs/design.md,
+ * "Checking a switch point"); without it the point is ambiguous. Prints the
+ * counter, which differs from run to run: replay must print the same.
+ * On stderr, where the loop's body is (x86_64).
+ * (tests/threads/memory_point.sh) */
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+    volatile unsigned long count;
+    volatile int stop;
+} state;
+static int started[2];
+#if defined(__x86_64__)
+extern const char memory_loop_body[], memory_loop_end[]; /* in run's asm */
+#endif
+
+static void* run(void* arg) {
+    (void)arg;
+    if (write(started[1], "s", 1) != 1) return NULL;
+#if defined(__x86_64__)
+    /* kSteps steps of 16 instructions; at the first and at the 12 nops rax
+     * is 0: mov, lea and nop set no flags, so those sites see the same
+     * registers on every pass of the outer loop. */
+    __asm__ volatile(".globl memory_loop_body\n\t.hidden memory_loop_body\n"
+                     "memory_loop_body:\n\t"
+                     ".rept 1024\n\t"
+                     "movq (%0), %%rax\n\t"
+                     "leaq 1(%%rax), %%rax\n\t"
+                     "movq %%rax, (%0)\n\t"
+                     "movl $0, %%eax\n\t"
+                     ".rept 12\n\tnop\n\t.endr\n\t"
+                     ".endr\n\t"
+                     ".globl memory_loop_end\n\t.hidden memory_loop_end\n"
+                     "memory_loop_end:\n\t"
+                     "cmpl $0, 8(%0)\n\t"
+                     "je memory_loop_body"
+                     :
+                     : "r"(&state)
+                     : "rax", "cc", "memory");
+#else
+    while (!state.stop) state.count++;
+#endif
+    return NULL;
+}
+
+int main(void) {
+    pthread_t t;
+    char c;
+#if defined(__x86_64__)
+    /* Where the loop is, for tests/threads/memory_point.sh: 1024 steps. */
+    fprintf(stderr, "body %p end %p\n", (const void*)memory_loop_body,
+            (const void*)memory_loop_end);
+#endif
+    if (pipe(started) != 0 || pthread_create(&t, NULL, run, NULL) != 0) return 1;
+    if (read(started[0], &c, 1) != 1) return 1; /* the loop is about to start */
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    state.stop = 1;
+    pthread_join(t, NULL);
+    printf("%lu steps\n", (unsigned long)state.count);
+    return 0;
+}

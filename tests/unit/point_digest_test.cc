@@ -1,0 +1,130 @@
+// A switch point's memory digest: the rules (common/rp_digest_rules.h) and
+// their reading of a thread's memory (common/point_digest.h), tested on this
+// process's own memory.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "point_digest.h"
+#include "rp_digest_rules.h"
+#include "trace.h"
+
+namespace rp {
+namespace {
+
+constexpr size_t kRegs = RP_SWITCH_REGS;
+
+TEST(DigestRules, WindowStartsAlignedAndStopsAtThePage) {
+  __u64 start = 0;
+  EXPECT_EQ(rp_digest_window(0x10003, 0x7fff0000, &start), 128u);
+  EXPECT_EQ(start, 0x10000u);
+  EXPECT_EQ(rp_digest_window(0x10fc1, 0x7fff0000, &start), 64u);  // 0x10fc0 .. the page's end
+  EXPECT_EQ(start, 0x10fc0u);
+  EXPECT_EQ(rp_digest_window(0x10ff8, 0x7fff0000, &start), 8u);
+}
+
+TEST(DigestRules, NoWindowForSmallNumbersKernelAddressesOrTheDeadStack) {
+  __u64 start = 0;
+  EXPECT_EQ(rp_digest_window(0, 0x7fff0000, &start), 0u);
+  EXPECT_EQ(rp_digest_window(4095, 0x7fff0000, &start), 0u);
+  EXPECT_EQ(rp_digest_window(0xffffffffff600000ull, 0x7fff0000, &start), 0u);
+  const __u64 sp = 0x7fff0800;
+  EXPECT_EQ(rp_digest_window(sp - 8, sp, &start), 0u);  // under sp
+  EXPECT_EQ(rp_digest_window(sp - RP_DIGEST_DEAD_STACK, sp, &start), 0u);
+  EXPECT_EQ(rp_digest_window(sp - RP_DIGEST_DEAD_STACK - 256, sp, &start), 128u);
+  EXPECT_EQ(rp_digest_window(sp, sp, &start), 128u);  // sp itself: live
+}
+
+TEST(DigestRules, EveryWordAndTheLengthChangeTheSum) {
+  __u64 w[16] = {};
+  const __u32 base = rp_digest_words(w, 16);
+  for (int i = 0; i < 16; i++)
+    for (int bit : {0, 31, 32, 63}) {
+      __u64 v[16] = {};
+      v[i] = 1ull << bit;
+      EXPECT_NE(rp_digest_words(v, 16), base) << "word " << i << " bit " << bit;
+    }
+  EXPECT_NE(rp_digest_words(w, 15), base);
+}
+
+#if defined(__x86_64__)
+TEST(DigestRules, X86DigestsTheGeneralRegistersAndRsp) {
+  for (__u32 i = 0; i < 15; i++) EXPECT_EQ(rp_digest_reg(i), static_cast<int>(i));
+  EXPECT_EQ(rp_digest_reg(15), 19);  // rsp, after orig_rax, rip, cs, eflags
+  EXPECT_EQ(rp_digest_reg(16), -1);
+}
+#endif
+
+struct Page {
+  Page() {
+    p = static_cast<char*>(
+        mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  }
+  ~Page() { munmap(p, 4096); }
+  char* p;
+};
+
+bool any_window(uint64_t, uint32_t) { return true; }
+
+TEST(PointDigest, ReadsTheWindowsOfRegistersThatPointToMemory) {
+  Page page;
+  uint64_t regs[kRegs] = {};
+  regs[rp_digest_reg(3)] = reinterpret_cast<uint64_t>(page.p + 16);
+  regs[rp_digest_reg(4)] = 7;  // not an address
+  const rp_point_digest d = read_point_digest(getpid(), regs, kRegs);
+  EXPECT_EQ(d.mask, 1u << 3);
+  __u64 words[16];
+  std::memcpy(words, page.p + 16, sizeof words);
+  EXPECT_EQ(d.sum[3], rp_digest_words(words, 16));
+}
+
+TEST(PointDigest, MatchesOnlyTheSameBytesInTheComparedWindows) {
+  Page page;
+  uint64_t regs[kRegs] = {};
+  regs[rp_digest_reg(0)] = reinterpret_cast<uint64_t>(page.p);
+  const rp_point_digest d = read_point_digest(getpid(), regs, kRegs);
+  ASSERT_EQ(d.mask, 1u);
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+  page.p[127] = 1;  // the window's last byte
+  EXPECT_FALSE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, kRegs,
+                                   [](uint64_t, uint32_t) { return false; }));
+  page.p[127] = 0;
+  page.p[128] = 1;  // past it
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+}
+
+TEST(PointDigest, AWindowNotReadableNowDoesNotMatch) {
+  uint64_t regs[kRegs] = {};
+  rp_point_digest d;
+  {
+    Page page;
+    regs[rp_digest_reg(0)] = reinterpret_cast<uint64_t>(page.p);
+    d = read_point_digest(getpid(), regs, kRegs);
+  }
+  ASSERT_EQ(d.mask, 1u);
+  EXPECT_FALSE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+  d.mask = 0;  // not read when recorded: not compared
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+}
+
+TEST(PointDigest, TravelsAfterASwitchEventsRegisters) {
+  Event e;
+  e.kind = EventKind::kPreempt;
+  SignalExtra x{};
+  x.regs[0] = 42;
+  rp_point_digest d{};
+  d.mask = 5;
+  d.sum[2] = 0xabcdef;
+  set_preempt_extra(e, x, d);
+  ASSERT_TRUE(point_digest(e).has_value());
+  EXPECT_EQ(point_digest(e)->sum[2], 0xabcdefu);
+  EXPECT_EQ(signal_extra(e)->regs[0], 42);
+  set_signal_extra(e, x);  // a trace from before digests
+  EXPECT_FALSE(point_digest(e).has_value());
+}
+
+}  // namespace
+}  // namespace rp
