@@ -175,15 +175,16 @@ inline void set_signal_extra(Event& e, const SignalExtra& x) {
   e.extra.assign(reinterpret_cast<const char*>(&x), sizeof x);
 }
 
-// A kPreempt event's extra: its SignalExtra, then the point's memory digest
+// The extra of an event at an asynchronous point (a kPreempt, a kSignal
+// delivered in user code): its SignalExtra, then the point's memory digest
 // (rp_abi.h; none in a trace recorded before rp took it).
-inline void set_preempt_extra(Event& e, const SignalExtra& x, const rp_point_digest& d) {
+inline void set_point_extra(Event& e, const SignalExtra& x, const rp_point_digest& d) {
   set_signal_extra(e, x);
   e.extra.append(reinterpret_cast<const char*>(&d), sizeof d);
 }
 inline std::optional<rp_point_digest> point_digest(const Event& e) {
-  if (e.kind != EventKind::kPreempt || e.extra.size() != sizeof(SignalExtra) + sizeof(rp_point_digest))
-    return std::nullopt;
+  if (e.kind != EventKind::kPreempt && e.kind != EventKind::kSignal) return std::nullopt;
+  if (e.extra.size() != sizeof(SignalExtra) + sizeof(rp_point_digest)) return std::nullopt;
   rp_point_digest d;
   std::memcpy(&d, e.extra.data() + sizeof(SignalExtra), sizeof d);
   return d;

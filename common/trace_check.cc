@@ -22,6 +22,15 @@ constexpr size_t kMaxPerKind = 20;
 
 std::string num(int64_t v) { return std::to_string(v); }
 
+// A signal's or switch's extra: its registers (SignalExtra), then, since rp
+// took it, the point's memory digest.
+std::string point_extra_problem(const Event& e, const char* what) {
+  if (e.extra.size() == sizeof(SignalExtra) ||
+      e.extra.size() == sizeof(SignalExtra) + sizeof(rp_point_digest))
+    return "";
+  return std::string(what) + " record of " + num(static_cast<int64_t>(e.extra.size())) + " bytes";
+}
+
 std::string octal(int64_t v) {
   char b[32];
   snprintf(b, sizeof b, "0%llo", static_cast<unsigned long long>(v));
@@ -355,18 +364,13 @@ std::string event_problem(const Event& e) {
       if (!e.extra.empty() && e.extra != kNoReturn) return "unknown extra of a syscall";
       return "";
     case EventKind::kSignal:
-      // A SignalExtra of the wrong size is a divergence when replay reaches it.
       if (e.nr < 1 || e.nr > kMaxSignal) return "signal number " + num(e.nr) + " out of range";
-      return "";
+      return point_extra_problem(e, "signal");
     case EventKind::kTaskExit:
       if (!is_wait_status(e.ret)) return "exit status " + num(e.ret) + " out of range";
       return e.extra.empty() ? "" : "extra on an exit event";
     case EventKind::kPreempt:
-      // Its registers, then (since rp took it) the point's memory digest.
-      if (e.extra.size() != sizeof(SignalExtra) &&
-          e.extra.size() != sizeof(SignalExtra) + sizeof(rp_point_digest))
-        return "switch record of " + num(static_cast<int64_t>(e.extra.size())) + " bytes";
-      return "";
+      return point_extra_problem(e, "switch");
     case EventKind::kInsn:
       if (e.nr < 1 || e.nr > kMaxTrappedInsn) return "unknown trapped instruction " + num(e.nr);
       if (e.nr >= static_cast<int64_t>(TrappedInsn::kCntvct) && e.args[2] > 31)

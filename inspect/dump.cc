@@ -147,6 +147,16 @@ std::string json_stack(const std::vector<std::string>& frames) {
   return out + "]";
 }
 
+// ,"ip":...,"sp":... of an event at an asynchronous point (a switch, a signal
+// in user code): hex strings, as raw_args, beyond what a JSON number holds exactly.
+std::string point_json(const Event& e, const std::string& arch) {
+  std::optional<SwitchPoint> p = switch_point(e, arch);
+  if (!p) return "";
+  char regs[64];
+  snprintf(regs, sizeof regs, ",\"ip\":\"%#" PRIx64 "\",\"sp\":\"%#" PRIx64 "\"", p->ip, p->sp);
+  return regs;
+}
+
 std::string json_event(const Event& e, const decode::Options& dopt, const std::string& arch,
                        const std::vector<std::string>* stack, const Clock& clock) {
   char head[96];
@@ -169,22 +179,20 @@ std::string json_event(const Event& e, const decode::Options& dopt, const std::s
       if (stack) out += json_stack(*stack);
       break;
     }
-    case EventKind::kSignal:
+    case EventKind::kSignal: {
       out += "\"type\":\"signal\",\"signal\":" + json::str(decode::signal_name(e.nr)) +
-             ",\"signo\":" + std::to_string(e.nr) + ",\"text\":" + json::str(render_event_text(e));
+             ",\"signo\":" + std::to_string(e.nr);
+      std::optional<SignalExtra> x = signal_extra(e);
+      if (x && !x->at_syscall) out += point_json(e, arch);  // where in user code
+      out += ",\"text\":" + json::str(render_event_text(e));
       break;
+    }
     case EventKind::kTaskExit:
       out += "\"type\":\"exit\",\"status\":" + std::to_string(e.ret) +
              ",\"text\":" + json::str(render_wait_status(e.ret));
       break;
     case EventKind::kPreempt:
-      out += "\"type\":\"preempt\"";
-      if (auto p = switch_point(e, arch)) {
-        char regs[64];  // hex strings, as raw_args: beyond what a JSON number holds exactly
-        snprintf(regs, sizeof regs, ",\"ip\":\"%#" PRIx64 "\",\"sp\":\"%#" PRIx64 "\"", p->ip,
-                 p->sp);
-        out += regs;
-      }
+      out += "\"type\":\"preempt\"" + point_json(e, arch);
       out += ",\"text\":" + json::str(render_event_text(e, arch));
       break;
     case EventKind::kInsn:

@@ -79,7 +79,7 @@ RecordDecoder::Out switch_event(const rp_rec_switch& s) {
   o.event.tid = static_cast<int32_t>(s.tid);
   o.event.kind = EventKind::kPreempt;
   o.tgid = s.tgid;
-  set_preempt_extra(o.event, signal_extra_with_regs(s.regs), s.digest);
+  set_point_extra(o.event, signal_extra_with_regs(s.regs), s.digest);
   return o;
 }
 

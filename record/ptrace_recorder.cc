@@ -922,10 +922,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     }
     preemptions_++;
     Event e = new_event(t, EventKind::kPreempt);
-    uint64_t words[sizeof regs.raw / 8];
-    std::memcpy(words, &regs.raw, sizeof words);
-    set_preempt_extra(e, signal_extra_with_regs(regs.raw),
-                      read_point_digest(t.tid, words, sizeof words / 8));
+    set_point_extra(e, signal_extra_with_regs(regs.raw), point_digest_at(t.tid, regs));
     emit(std::move(e));
     t.have_exit_regs = false;
     make_runnable(t, 0, false);
@@ -965,7 +962,13 @@ void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, uint32
   std::memcpy(x.siginfo, &si, sizeof x.siginfo);
   x.at_syscall = at_syscall;
   x.disposition = disposition(t.tid, sig);
-  set_signal_extra(e, x);
+  // In user code, replay searches the point as a switch's: by registers and
+  // the memory they point to.
+  if (at_syscall) {
+    set_signal_extra(e, x);
+  } else {
+    set_point_extra(e, x, point_digest_at(t.tid, regs));
+  }
   emit(std::move(e));
   // Only a handler takes the thread out of the kernel's signal loop. A signal
   // with none (ignored, SIGCONT, a stop) leaves it on its way back from the

@@ -315,10 +315,10 @@ bool Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint
   // an event). It stays, the signal kept for its next run (bpf
   // ptrace_signal_inject: a tracee continued with its signal by its tracer).
   const bool before_delivery = then == AtPoint::kSwitch && t.resume_sig != 0;
-  // A switch's point holds its recorded memory digest too: a thread at its
+  // The point holds its recorded memory digest too: a thread at its
   // registers with other memory is at an earlier pass of a loop.
   const bool here = now.same_user_state(target) &&
-                    (then != AtPoint::kSwitch || before_delivery ||
+                    (before_delivery ||
                      memory_matches(t, t.real, e, now, {agent_base(t.real_tgid)}));
   if (here && (t.resume_sig == 0 || before_delivery)) {
     if (before_delivery) return true;

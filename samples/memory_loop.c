@@ -8,10 +8,15 @@
  * counter is in the window of the pointer's register: docs/design.md,
  * "Checking a switch point"); without it the point is ambiguous. Prints the
  * counter, which differs from run to run: replay must print the same.
+ * With the argument "signal" the main thread runs the loop and a timer's
+ * SIGALRM stops it: replay must deliver the signal at the recorded pass.
  * On stderr, where the loop's body is (x86_64).
  * (tests/threads/memory_point.sh) */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,13 +29,19 @@ static int started[2];
 extern const char memory_loop_body[], memory_loop_end[]; /* in run's asm */
 #endif
 
+static void on_alarm(int sig) {
+    (void)sig;
+    state.stop = 1;
+}
+
+/* arg NULL: a thread, which tells the main thread it starts. */
 static void* run(void* arg) {
-    (void)arg;
-    if (write(started[1], "s", 1) != 1) return NULL;
+    if (!arg && write(started[1], "s", 1) != 1) return NULL;
 #if defined(__x86_64__)
-    /* kSteps steps of 16 instructions; at the first and at the 12 nops rax
+    /* 1024 steps of 48 instructions; at the first and at the 44 nops rax
      * is 0: mov, lea and nop set no flags, so those sites see the same
-     * registers on every pass of the outer loop. */
+     * registers on every pass of the outer loop (most of them: a timer's
+     * interrupt lands after a memory access more often than elsewhere). */
     __asm__ volatile(".globl memory_loop_body\n\t.hidden memory_loop_body\n"
                      "memory_loop_body:\n\t"
                      ".rept 1024\n\t"
@@ -38,7 +49,7 @@ static void* run(void* arg) {
                      "leaq 1(%%rax), %%rax\n\t"
                      "movq %%rax, (%0)\n\t"
                      "movl $0, %%eax\n\t"
-                     ".rept 12\n\tnop\n\t.endr\n\t"
+                     ".rept 44\n\tnop\n\t.endr\n\t"
                      ".endr\n\t"
                      ".globl memory_loop_end\n\t.hidden memory_loop_end\n"
                      "memory_loop_end:\n\t"
@@ -53,14 +64,25 @@ static void* run(void* arg) {
     return NULL;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
     pthread_t t;
     char c;
+    const int by_signal = argc > 1 && strcmp(argv[1], "signal") == 0;
 #if defined(__x86_64__)
     /* Where the loop is, for tests/threads/memory_point.sh: 1024 steps. */
     fprintf(stderr, "body %p end %p\n", (const void*)memory_loop_body,
             (const void*)memory_loop_end);
 #endif
+    if (by_signal) {  /* the main thread loops until a timer's SIGALRM stops it */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_alarm;
+        struct itimerval it = {{0, 0}, {0, 20 * 1000}};
+        if (sigaction(SIGALRM, &sa, NULL) != 0 || setitimer(ITIMER_REAL, &it, NULL) != 0) return 1;
+        run(&state);
+        printf("%lu steps\n", (unsigned long)state.count);
+        return 0;
+    }
     if (pipe(started) != 0 || pthread_create(&t, NULL, run, NULL) != 0) return 1;
     if (read(started[0], &c, 1) != 1) return 1; /* the loop is about to start */
     struct timespec ts = {0, 20 * 1000 * 1000};

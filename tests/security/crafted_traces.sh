@@ -65,6 +65,8 @@ crafted t_exit_first "update events set t_entry=2000, t_exit=1000 where seq=$las
 crafted t_text "update events set t_exit='soon' where seq=$last_seq" "t_exit is not an integer"
 crafted clock_meta "update meta set value=-1 where key='clock_monotonic_ns'" "clock_monotonic_ns"
 crafted signal "update events set kind=2, nr=999 where seq=$last_seq" "signal number 999"
+crafted signal_size "update events set kind=2, nr=14, extra=zeroblob(600) where seq=$last_seq" \
+    "signal record of 600 bytes"
 crafted preempt_size "update events set kind=4, extra=zeroblob(600) where seq=$last_seq" \
     "switch record of 600 bytes"
 crafted task "update tasks set tid=0" "task 0: tid out of range"

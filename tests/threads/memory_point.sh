@@ -5,37 +5,47 @@
 # same count, where registers alone make the point ambiguous (docs/design.md
 # "Checking a switch point", common/rp_digest_rules.h). The recording is
 # retried until the loop thread was switched out at one of the sites whose
-# registers repeat.
+# registers repeat. Then the same for a SIGALRM that stops the loop
+# (`sample_memory_loop signal`): delivered at the recorded pass, not the first
+# with those registers.
 #   memory_point.sh BACKEND    (bpf or ptrace; exit 77 when unavailable)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
 source "$here/backend.sh" "$@"
 
-# Whether trace $1 holds a switch at a site of the body [$2, $3) whose
-# registers repeat: a step's first instruction or one of its 12 nops.
-switched_at_repeating_site() {
+# Whether trace $1 holds an event of type $4 (preempt, signal) at a site of
+# the body [$2, $3) whose registers repeat: a step's first instruction or one
+# of its 44 nops.
+at_repeating_site() {
     local body=$(($2)) end=$(($3)) step ip off
     step=$(((end - body) / 1024))
-    for ip in $("$RP" dump --json "$1" | sed -n 's/.*"type":"preempt","ip":"\(0x[0-9a-f]*\)".*/\1/p'); do
+    for ip in $("$RP" dump --json "$1" | sed -n "s/.*\"type\":\"$4\".*\"ip\":\"\(0x[0-9a-f]*\)\".*/\1/p"); do
         ((ip >= body && ip < end)) || continue
         off=$(((ip - body) % step))
-        ((off == 0 || off >= step - 12)) && return 0
+        ((off == 0 || off >= step - 44)) && return 0
     done
     return 1
 }
 
-found=
-for try in 1 2 3 4 5 6; do
-    "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" \
-        >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }
-    read -r _ body _ end <"$TMP/rec.err"
-    [ -n "$end" ] || { show "$TMP/rec.err"; fail "the sample did not say where its loop is"; }
-    if switched_at_repeating_site "$TMP/t.db" "$body" "$end"; then found=$try; break; fi
-done
-[ -n "$found" ] || fail "no recording switched the loop out where its registers repeat ($try tries)"
+# record_at_repeating_site TYPE [ARG]: records the sample (with ARG) until
+# its TYPE event is at a repeating site; replays it; the same output.
+record_at_repeating_site() {
+    local type=$1 found= try body end
+    shift
+    for try in $(seq 10); do
+        "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" "$@" \
+            >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }
+        read -r _ body _ end <"$TMP/rec.err"
+        [ -n "$end" ] || { show "$TMP/rec.err"; fail "the sample did not say where its loop is"; }
+        if at_repeating_site "$TMP/t.db" "$body" "$end" "$type"; then found=$try; break; fi
+    done
+    [ -n "$found" ] || fail "no recording had a $type where the loop's registers repeat ($try tries)"
+    timeout 200 "$RP" replay "$TMP/t.db" >"$TMP/rep" 2>"$TMP/rep.err"
+    local status=$?
+    [ "$status" -eq 0 ] || { show "$TMP/rep.err"; fail "replay ($type) exited $status"; }
+    assert_same_file "$TMP/rep" "$TMP/rec" "replay output ($type)"
+    echo "ok: recording $found had a $type where the loop's registers repeat; replay printed $(cat "$TMP/rep")"
+}
 
-timeout 200 "$RP" replay "$TMP/t.db" >"$TMP/rep" 2>"$TMP/rep.err"
-status=$?
-[ "$status" -eq 0 ] || { show "$TMP/rep.err"; fail "replay exited $status"; }
-assert_same_file "$TMP/rep" "$TMP/rec" "replay output"
-echo "ok: recording $found switched the loop out where its registers repeat; replay printed $(cat "$TMP/rep")"
+record_at_repeating_site preempt
+record_at_repeating_site signal signal

@@ -118,7 +118,7 @@ TEST(PointDigest, TravelsAfterASwitchEventsRegisters) {
   rp_point_digest d{};
   d.mask = 5;
   d.sum[2] = 0xabcdef;
-  set_preempt_extra(e, x, d);
+  set_point_extra(e, x, d);
   ASSERT_TRUE(point_digest(e).has_value());
   EXPECT_EQ(point_digest(e)->sum[2], 0xabcdefu);
   EXPECT_EQ(signal_extra(e)->regs[0], 42);

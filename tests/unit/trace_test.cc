@@ -195,7 +195,10 @@ TEST_F(TraceTest, EventsRoundTripEveryField) {
     b.kind = EventKind::kSignal;
     b.nr = 11;
     b.ret = -14;
-    b.extra = std::string("\0\1\2\3siginfo\0", 12);
+    SignalExtra sx{};
+    std::memcpy(sx.siginfo, "\0\1\2\3siginfo\0", 12);
+    sx.at_syscall = 1;
+    set_signal_extra(b, sx);
     b.t_exit = 0;  // a stop's time only; 0 is a value, not absence
     Event c;
     c.seq = 3;
@@ -217,7 +220,7 @@ TEST_F(TraceTest, EventsRoundTripEveryField) {
     rp_point_digest digest{};
     digest.mask = 3;
     digest.sum[1] = 0xfeedu;
-    set_preempt_extra(f, SignalExtra{}, digest);
+    set_point_extra(f, SignalExtra{}, digest);
     written = {a, b, c, d, f};
     TraceWriter w(p);
     for (const auto& e : written) w.add_event(e);
