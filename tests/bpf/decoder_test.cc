@@ -377,7 +377,8 @@ TEST(RecordDecoder, SwitchBecomesAPreemptionWithItsRegisters) {
   EXPECT_EQ(f.out[0].tgid, 8u);
   EXPECT_TRUE(e.mem.empty());
   SignalExtra x;
-  ASSERT_EQ(e.extra.size(), sizeof x + sizeof(rp_point_digest));  // what replay's kPreempt path reads
+  // What replay's kPreempt path reads: the registers, then the digest.
+  ASSERT_EQ(e.extra.size(), sizeof x + sizeof(rp_point_digest));
   ASSERT_TRUE(point_digest(e).has_value());
   EXPECT_EQ(point_digest(e)->mask, 0x80000001u);
   EXPECT_EQ(point_digest(e)->sum[31], 33u);

@@ -39,10 +39,9 @@ busybox=$(command -v busybox || true)
 samples=${RP_VM_SAMPLES-"random_bytes urandom pids clock file_reader sysv_msgq buffer_kinds crash_bug stress rdtsc"}
 # Conformance programs (tests/conformance/progs), built static in kmod/.
 conf=${RP_VM_CONF-"seccomp_filter seccomp_kill ptrace_peek_poke kcopy_stdout pipe_tee_stdout vmsplice_read"}
-# Threads racing in user code replay exactly (issue 11): needs the recording's
-# one-CPU placement and the switch decoder (record/), and `rp info`'s
-# "switches:" line, not on main yet: RP_VM_RACE=1 adds it.
-race=${RP_VM_RACE:-0}
+# Threads racing in user code, and a loop whose registers repeat (switched
+# out, then signalled), replay exactly (issue 11); RP_VM_RACE=0 leaves them out.
+race=${RP_VM_RACE:-1}
 [ -d "$build" ] || skip "no build directory given (--build)"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 command -v cpio >/dev/null || skip "cpio not installed"
@@ -51,7 +50,7 @@ command -v cpio >/dev/null || skip "cpio not installed"
 [ -n "$busybox" ] && ldd "$busybox" 2>&1 | grep -q "not a dynamic" || skip "no static busybox (busybox-static)"
 [ -f "$module" ] || skip "no $module (linux-headers-$kver missing?)"
 for f in "$build/rp" "$build/kmod/kmod_selftest" "$build/kmod/kmod_switch_test" \
-         "$build/kmod/kmod_race_sample" $(for c in $conf; do echo "$build/kmod/kmod_conf_$c"; done); do [ -x "$f" ] || skip "$f not built"; done
+         "$build/kmod/kmod_race_sample" "$build/kmod/kmod_memory_loop" $(for c in $conf; do echo "$build/kmod/kmod_conf_$c"; done); do [ -x "$f" ] || skip "$f not built"; done
 for s in $samples line_server; do
   [ -x "$build/samples/sample_${s}_static" ] || skip "sample_${s}_static not built"
 done
@@ -64,6 +63,7 @@ cp "$busybox" "$root/bin/busybox"
 cp "$module" "$root/rp.ko"
 cp "$build/kmod/kmod_selftest" "$build/kmod/kmod_switch_test" "$root/bin/"
 cp "$build/kmod/kmod_race_sample" "$root/samples/race"
+cp "$build/kmod/kmod_memory_loop" "$root/samples/memory_loop"
 for s in $samples; do cp "$build/samples/sample_${s}_static" "$root/samples/$s"; done
 cp "$build/samples/sample_line_server_static" "$root/samples/line_server"
 for c in $conf; do cp "$build/kmod/kmod_conf_$c" "$root/samples/$c"; done
@@ -262,6 +262,18 @@ if [ -e /race ]; then
     cmp -s /tmp/race.rec /tmp/race.rep || { show /tmp/race.rec; show /tmp/race.rep; show /tmp/race.rep.err; }
   done
   echo "TIME race record+3 replays $(now) - $t0"
+  # The module's digest: where the registers repeat on every pass, replay
+  # finds the recorded one by it (or says the point is ambiguous).
+  t0=$(now)
+  for mode in thread signal; do
+    rp record --backend=kmod -o /tmp/ml.db -- /samples/memory_loop $mode > /tmp/ml.rec 2> /tmp/ml.rec.err
+    rc=$?
+    taskset 1 rp replay /tmp/ml.db > /tmp/ml.rep 2> /tmp/ml.rep.err
+    rrc=$?
+    check memory_loop_$mode sh -c "test $rc = 0 && test $rrc = 0 && test -s /tmp/ml.rec && cmp -s /tmp/ml.rec /tmp/ml.rep"
+    [ $rrc = 0 ] && cmp -s /tmp/ml.rec /tmp/ml.rep || { show /tmp/ml.rec.err; show /tmp/ml.rep; show /tmp/ml.rep.err; }
+  done
+  echo "TIME memory_loop record+replay x2 $(now) - $t0"
 fi
 
 check rmmod rmmod rp
@@ -299,7 +311,7 @@ caught=0
 case " $samples " in *" crash_bug "*) caught=1 ;; esac
 case " $samples " in *" rdtsc "*) caught=$((caught + 1)) ;; esac
 [ "${RP_VM_SELFTEST_ONLY:-0}" = 1 ] || expected=$(( expected + caught + 3 * $(echo $samples $conf | wc -w) + 7 ))
-[ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && expected=$(( expected + 5 ))
+[ "${RP_VM_SELFTEST_ONLY:-0}" != 1 ] && [ "$race" = 1 ] && expected=$(( expected + 7 ))
 if tr -d '\r' < "$serial" | grep -q "^RP-VM-WATCHDOG"; then
   echo "FAIL kmod_vm: the guest hung (its watchdog's report above)"
   exit 1

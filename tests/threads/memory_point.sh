@@ -19,7 +19,9 @@ source "$here/backend.sh" "$@"
 at_repeating_site() {
     local body=$(($2)) end=$(($3)) step ip off
     step=$(((end - body) / 1024))
-    for ip in $("$RP" dump --json "$1" | sed -n "s/.*\"type\":\"$4\".*\"ip\":\"\(0x[0-9a-f]*\)\".*/\1/p"); do
+    local ips
+    ips=$("$RP" dump --json "$1" | sed -n "s/.*\"type\":\"$4\".*\"ip\":\"\(0x[0-9a-f]*\)\".*/\1/p")
+    for ip in $ips; do
         ((ip >= body && ip < end)) || continue
         off=$(((ip - body) % step))
         ((off == 0 || off >= step - 44)) && return 0
@@ -39,12 +41,14 @@ record_at_repeating_site() {
         [ -n "$end" ] || { show "$TMP/rec.err"; fail "the sample did not say where its loop is"; }
         if at_repeating_site "$TMP/t.db" "$body" "$end" "$type"; then found=$try; break; fi
     done
-    [ -n "$found" ] || fail "no recording had a $type where the loop's registers repeat ($try tries)"
+    [ -n "$found" ] ||
+        fail "no recording had a $type where the loop's registers repeat ($try tries)"
     timeout 200 "$RP" replay "$TMP/t.db" >"$TMP/rep" 2>"$TMP/rep.err"
     local status=$?
     [ "$status" -eq 0 ] || { show "$TMP/rep.err"; fail "replay ($type) exited $status"; }
     assert_same_file "$TMP/rep" "$TMP/rec" "replay output ($type)"
-    echo "ok: recording $found had a $type where the loop's registers repeat; replay printed $(cat "$TMP/rep")"
+    echo "ok: recording $found had a $type where the loop's registers repeat;" \
+        "replay printed $(cat "$TMP/rep")"
 }
 
 record_at_repeating_site preempt
