@@ -9,9 +9,14 @@
 namespace rp {
 namespace {
 
-// Calls f(i, start, len) for each digest register i of the set that has a window.
+// Calls f(i, start, len) for each digest register i of the set that has a
+// window. The rules index the raw register set (PTRACE_GETREGS / NT_PRSTATUS
+// order) as words.
 template <class F>
-void for_each_window(const uint64_t* regs, size_t nregs, F f) {
+void for_each_window(const Regs& r, F f) {
+  constexpr size_t nregs = sizeof r.raw / 8;
+  uint64_t regs[nregs];
+  std::memcpy(regs, &r.raw, sizeof regs);
   const uint64_t sp = RP_DIGEST_SP < nregs ? regs[RP_DIGEST_SP] : 0;
   for (uint32_t i = 0; i < RP_DIGEST_REGS; i++) {
     const int k = rp_digest_reg(i);
@@ -33,9 +38,9 @@ std::optional<uint32_t> window_sum(pid_t tid, uint64_t start, uint32_t len) {
 
 }  // namespace
 
-rp_point_digest read_point_digest(pid_t tid, const uint64_t* regs, size_t nregs) {
+rp_point_digest read_point_digest(pid_t tid, const Regs& regs) {
   rp_point_digest d{};
-  for_each_window(regs, nregs, [&](uint32_t i, uint64_t start, uint32_t len) {
+  for_each_window(regs, [&](uint32_t i, uint64_t start, uint32_t len) {
     if (std::optional<uint32_t> sum = window_sum(tid, start, len)) {
       d.sum[i] = *sum;
       d.mask |= 1u << i;
@@ -44,10 +49,10 @@ rp_point_digest read_point_digest(pid_t tid, const uint64_t* regs, size_t nregs)
   return d;
 }
 
-bool point_digest_matches(pid_t tid, const rp_point_digest& d, const uint64_t* regs,
-                          size_t nregs, const std::function<bool(uint64_t, uint32_t)>& compared) {
+bool point_digest_matches(pid_t tid, const rp_point_digest& d, const Regs& regs,
+                          const std::function<bool(uint64_t, uint32_t)>& compared) {
   bool same = true;
-  for_each_window(regs, nregs, [&](uint32_t i, uint64_t start, uint32_t len) {
+  for_each_window(regs, [&](uint32_t i, uint64_t start, uint32_t len) {
     if (!same || !(d.mask & (1u << i)) || !compared(start, len)) return;
     same = window_sum(tid, start, len) == d.sum[i];
   });

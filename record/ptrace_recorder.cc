@@ -922,7 +922,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     }
     preemptions_++;
     Event e = new_event(t, EventKind::kPreempt);
-    set_point_extra(e, signal_extra_with_regs(regs.raw), point_digest_at(t.tid, regs));
+    set_point_extra(e, signal_extra_with_regs(regs.raw), read_point_digest(t.tid, regs));
     emit(std::move(e));
     t.have_exit_regs = false;
     make_runnable(t, 0, false);
@@ -967,7 +967,7 @@ void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, uint32
   if (at_syscall) {
     set_signal_extra(e, x);
   } else {
-    set_point_extra(e, x, point_digest_at(t.tid, regs));
+    set_point_extra(e, x, read_point_digest(t.tid, regs));
   }
   emit(std::move(e));
   // Only a handler takes the thread out of the kernel's signal loop. A signal

@@ -116,6 +116,16 @@ std::string fp_state(pid_t tid) {
   return buf;
 }
 
+// Whether m is writable memory of the program's, not one of rp's own mappings
+// (those holding an address of `own`: the trampoline's data, the agent's
+// window).
+bool program_writable(const ProcMap& m, const std::vector<uint64_t>& own) {
+  if (m.perms.size() != 4 || m.perms[1] != 'w') return false;
+  for (uint64_t a : own)
+    if (a >= m.start && a < m.end) return false;
+  return true;
+}
+
 // Whether the copy, at a pass with the recorded registers, is in the state
 // the thread was in at the match: the same vector registers and the same
 // bytes in every writable mapping but rp's own (those holding an address of
@@ -131,10 +141,7 @@ bool same_state(pid_t real, pid_t copy, uint64_t sp, const std::vector<uint64_t>
   uint64_t budget = uint64_t{512} << 20;  // bytes compared at most: past it, not shown the same
   const uint64_t spill_lo = sp - kPatchSpillLow, spill_hi = sp - kPatchSpillHigh;
   for (const ProcMap& m : read_proc_maps(copy)) {
-    if (m.perms.size() != 4 || m.perms[1] != 'w') continue;
-    bool mine = false;
-    for (uint64_t a : own) mine = mine || (a >= m.start && a < m.end);
-    if (mine) continue;
+    if (!program_writable(m, own)) continue;
     for (uint64_t at = m.start; at < m.end; at += kChunk) {
       uint64_t n = std::min(kChunk, m.end - at);
       if (n > budget) return false;
@@ -287,15 +294,11 @@ bool Replayer::memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at
       if (start < hi && start + len > lo) return false;
     for (const ProcMap& m : maps) {
       if (start < m.start || start + len > m.end) continue;  // a window is in one page
-      bool mine = false;
-      for (uint64_t a : own) mine = mine || (a >= m.start && a < m.end);
-      return !mine && m.perms.size() == 4 && m.perms[1] == 'w';
+      return program_writable(m, own);
     }
     return false;
   };
-  uint64_t words[sizeof at.raw / 8];
-  std::memcpy(words, &at.raw, sizeof words);
-  return point_digest_matches(pid, *d, words, sizeof words / 8, compared);
+  return point_digest_matches(pid, *d, at, compared);
 }
 
 // Whether the ambiguity can be checked here: the thread's next event is its

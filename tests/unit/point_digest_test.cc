@@ -14,7 +14,10 @@
 namespace rp {
 namespace {
 
-constexpr size_t kRegs = RP_SWITCH_REGS;
+// Sets digest register i of r (its word of the raw register set) to v.
+void set_digest_reg(Regs& r, uint32_t i, uint64_t v) {
+  std::memcpy(reinterpret_cast<char*>(&r.raw) + 8 * rp_digest_reg(i), &v, 8);
+}
 
 TEST(DigestRules, WindowStartsAlignedAndStopsAtThePage) {
   __u64 start = 0;
@@ -70,10 +73,10 @@ bool any_window(uint64_t, uint32_t) { return true; }
 
 TEST(PointDigest, ReadsTheWindowsOfRegistersThatPointToMemory) {
   Page page;
-  uint64_t regs[kRegs] = {};
-  regs[rp_digest_reg(3)] = reinterpret_cast<uint64_t>(page.p + 16);
-  regs[rp_digest_reg(4)] = 7;  // not an address
-  const rp_point_digest d = read_point_digest(getpid(), regs, kRegs);
+  Regs regs;
+  set_digest_reg(regs, 3, reinterpret_cast<uint64_t>(page.p + 16));
+  set_digest_reg(regs, 4, 7);  // not an address
+  const rp_point_digest d = read_point_digest(getpid(), regs);
   EXPECT_EQ(d.mask, 1u << 3);
   __u64 words[16];
   std::memcpy(words, page.p + 16, sizeof words);
@@ -82,32 +85,32 @@ TEST(PointDigest, ReadsTheWindowsOfRegistersThatPointToMemory) {
 
 TEST(PointDigest, MatchesOnlyTheSameBytesInTheComparedWindows) {
   Page page;
-  uint64_t regs[kRegs] = {};
-  regs[rp_digest_reg(0)] = reinterpret_cast<uint64_t>(page.p);
-  const rp_point_digest d = read_point_digest(getpid(), regs, kRegs);
+  Regs regs;
+  set_digest_reg(regs, 0, reinterpret_cast<uint64_t>(page.p));
+  const rp_point_digest d = read_point_digest(getpid(), regs);
   ASSERT_EQ(d.mask, 1u);
-  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, any_window));
   page.p[127] = 1;  // the window's last byte
-  EXPECT_FALSE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
-  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, kRegs,
+  EXPECT_FALSE(point_digest_matches(getpid(), d, regs, any_window));
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs,
                                    [](uint64_t, uint32_t) { return false; }));
   page.p[127] = 0;
   page.p[128] = 1;  // past it
-  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, any_window));
 }
 
 TEST(PointDigest, AWindowNotReadableNowDoesNotMatch) {
-  uint64_t regs[kRegs] = {};
+  Regs regs;
   rp_point_digest d;
   {
     Page page;
-    regs[rp_digest_reg(0)] = reinterpret_cast<uint64_t>(page.p);
-    d = read_point_digest(getpid(), regs, kRegs);
+    set_digest_reg(regs, 0, reinterpret_cast<uint64_t>(page.p));
+    d = read_point_digest(getpid(), regs);
   }
   ASSERT_EQ(d.mask, 1u);
-  EXPECT_FALSE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+  EXPECT_FALSE(point_digest_matches(getpid(), d, regs, any_window));
   d.mask = 0;  // not read when recorded: not compared
-  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, kRegs, any_window));
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, any_window));
 }
 
 TEST(PointDigest, TravelsAfterASwitchEventsRegisters) {
