@@ -14,16 +14,12 @@ namespace {
 // order) as words.
 template <class F>
 void for_each_window(const Regs& r, F f) {
-  constexpr size_t nregs = sizeof r.raw / 8;
-  uint64_t regs[nregs];
+  constexpr uint32_t nregs = sizeof r.raw / 8;
+  __u64 regs[nregs];
   std::memcpy(regs, &r.raw, sizeof regs);
-  const uint64_t sp = RP_DIGEST_SP < nregs ? regs[RP_DIGEST_SP] : 0;
   for (uint32_t i = 0; i < RP_DIGEST_REGS; i++) {
-    const int k = rp_digest_reg(i);
-    if (k < 0 || static_cast<size_t>(k) >= nregs) break;
     __u64 start = 0;
-    const uint32_t len = rp_digest_window(regs[k], sp, &start);
-    if (len) f(i, start, len);
+    if (const uint32_t len = rp_digest_register_window(regs, nregs, i, &start)) f(i, start, len);
   }
 }
 

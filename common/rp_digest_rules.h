@@ -67,6 +67,20 @@ RP_INLINE __u32 rp_digest_window(__u64 v, __u64 sp, __u64 *start)
 	return room < RP_DIGEST_WINDOW ? (__u32)room : RP_DIGEST_WINDOW;
 }
 
+/* The window of digest register i in the register set regs (nregs words,
+ * PTRACE_GETREGS / pt_regs order): as rp_digest_window, 0 for none or for
+ * an i past the architecture's digest registers. The producers' loops are
+ * "for each i: this, read the window, rp_digest_words". */
+RP_INLINE __u32 rp_digest_register_window(const __u64 *regs, __u32 nregs, __u32 i,
+					   __u64 *start)
+{
+	int k = rp_digest_reg(i);
+
+	if (k < 0 || (__u32)k >= nregs || RP_DIGEST_SP >= nregs)
+		return 0;
+	return rp_digest_window(regs[k], regs[RP_DIGEST_SP], start);
+}
+
 /* The hash of a window's n words (n <= RP_DIGEST_WINDOW / 8): 64-bit FNV-1a
  * over words with an xorshift per step, folded to 32 bits. */
 RP_INLINE __u32 rp_digest_words(const __u64 *w, __u32 n)

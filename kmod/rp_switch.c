@@ -93,13 +93,9 @@ static void rp_point_digest(const u64 *w, struct rp_point_digest *d)
 
 	memset(d, 0, sizeof(*d));
 	for (i = 0; i < RP_DIGEST_REGS; i++) {
-		int k = rp_digest_reg(i);
 		u64 start = 0;
-		u32 len;
+		u32 len = rp_digest_register_window(w, RP_SWITCH_REGS, i, &start);
 
-		if (k < 0)
-			break;
-		len = rp_digest_window(w[k], w[RP_DIGEST_SP], &start);
 		if (!len || copy_from_user_nofault(window, (const void __user *)start, len))
 			continue;
 		d->sum[i] = rp_digest_words(window, len / 8);

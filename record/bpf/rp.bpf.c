@@ -345,19 +345,15 @@ static __always_inline void save_point_digest(struct rp_runner *r)
 {
 	__u32 zero = 0;
 	struct digest_window *b = bpf_map_lookup_elem(&digest_buf, &zero);
-	__u64 sp = r->regs[RP_DIGEST_SP];
 
 	r->digest.mask = 0;
 	if (!b)
 		return;
 	for (__u32 i = 0; i < RP_DIGEST_REGS; i++) {
-		int k = rp_digest_reg(i);
 		__u64 start = 0;
-		__u32 len;
+		__u32 len = rp_digest_register_window(r->regs, RP_SWITCH_REGS, i, &start);
 
-		if (k < 0 || k >= RP_SWITCH_REGS)
-			break;
-		len = rp_digest_window(r->regs[k], sp, &start);
+		/* the verifier's bounds on the read's size */
 		if (len < 8 || len > RP_DIGEST_WINDOW)
 			continue;
 		if (bpf_probe_read_user(b->w, len, (const void *)start))

@@ -60,6 +60,22 @@ TEST(DigestRules, X86DigestsTheGeneralRegistersAndRsp) {
 }
 #endif
 
+TEST(DigestRules, ARegisterWindowNeedsTheRegisterAndSpInTheSet) {
+  __u64 regs[RP_SWITCH_REGS] = {};
+  const __u32 i = 2;
+  regs[rp_digest_reg(i)] = 0x10000;
+  regs[RP_DIGEST_SP] = 0x7fff0000;
+  __u64 start = 0;
+  EXPECT_EQ(rp_digest_register_window(regs, RP_SWITCH_REGS, i, &start), 128u);
+  EXPECT_EQ(start, 0x10000u);
+  // The register, or sp that decides the dead stack, past the words given: none.
+  EXPECT_EQ(rp_digest_register_window(regs, rp_digest_reg(i), i, &start), 0u);
+  EXPECT_EQ(rp_digest_register_window(regs, RP_DIGEST_SP, i, &start), 0u);
+  EXPECT_EQ(rp_digest_register_window(regs, RP_SWITCH_REGS, RP_DIGEST_REGS, &start), 0u);
+  regs[rp_digest_reg(i)] = regs[RP_DIGEST_SP] - 64;  // the dead stack
+  EXPECT_EQ(rp_digest_register_window(regs, RP_SWITCH_REGS, i, &start), 0u);
+}
+
 struct Page {
   Page() {
     p = static_cast<char*>(
