@@ -162,18 +162,26 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	};
 	enum rp_stop_kind kind;
 	unsigned long flags;
+	u64 regs[RP_SWITCH_REGS];
+	struct rp_point_digest digest;
 
 	kind = rp_stop_classify(&f);
 	if (kind == RP_STOP_NONE || !rp_switch_user_task(t))
 		return;
 	if (rp_stop_enters_call(&f, kind))
 		th->entering = true;
+	/* The registers and the digest's reads are t's own: taken before the
+	 * lock every recorded thread's switch waits for. */
+	if (kind == RP_STOP_USER) {
+		rp_user_regs(t, regs);
+		rp_point_digest(regs, &digest);
+	}
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = true;
 	rp_runner_stopped(&rp_runner, f.tid, f.tgid, kind);
 	if (kind == RP_STOP_USER) {
-		rp_user_regs(t, rp_runner.regs);
-		rp_point_digest(rp_runner.regs, &rp_runner.digest);
+		memcpy(rp_runner.regs, regs, sizeof(regs));
+		rp_runner.digest = digest;
 	} else if (kind == RP_STOP_SIGNAL) {
 		WRITE_ONCE(th->stop_seq, rp_next_seq());  /* before any other thread runs */
 		th->restarting = false;  /* a handler or the restart comes next */
