@@ -1,5 +1,7 @@
 #include "buffers.h"
 
+#include <sys/syscall.h>
+
 #include <fstream>
 #include <string>
 
@@ -81,6 +83,27 @@ EntryLens entry_lens(const SyscallSpec& s, const uint64_t args[6], const WordRea
   for (const auto& o : s.out)
     if (o.present()) rp_entry_len(&k, o.kind, o.arg, o.p1, a.v, l.len);
   return l;
+}
+
+int64_t buffers_nr(int64_t nr, const uint64_t args[6]) {
+  static_assert(RP_NR_RESTART_SYSCALL == SYS_restart_syscall);
+  Args a(args);
+  return rp_buffers_nr(nr, a.v);
+}
+
+void restart_note(rp_restart& r, int64_t nr, const uint64_t args[6], int64_t ret) {
+  Args a(args);
+  rp_restart_note(&r, nr, a.v, ret);
+}
+
+void restart_args(const rp_restart& r, uint64_t args[6]) {
+  __u64 v[6];
+  rp_restart_args(&r, v);
+  for (int i = 0; i < 6; i++) args[i] = v[i];
+}
+
+const SyscallSpec* buffers_spec(int64_t nr, const uint64_t args[6]) {
+  return syscall_spec(buffers_nr(nr, args));
 }
 
 std::vector<Region> output_regions(const SyscallSpec& s, const uint64_t args[6], int64_t ret,

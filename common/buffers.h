@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "rp_abi.h"
 #include "syscall_table.h"
 
 namespace rp {
@@ -35,6 +36,14 @@ struct KernelFacts {
   // Whether the thread's fd is open for reading (vmsplice's direction).
   std::function<bool(uint64_t fd)> fd_reads;
 };
+
+// The table entry that describes a recorded call's buffers: its own, or for
+// a restart_syscall the call it continued (rp_buffers_nr, rp_abi.h).
+int64_t buffers_nr(int64_t nr, const uint64_t args[6]);
+// rp_restart_note and rp_restart_args (rp_abi.h) on the recorder's words.
+void restart_note(rp_restart& r, int64_t nr, const uint64_t args[6], int64_t ret);
+void restart_args(const rp_restart& r, uint64_t args[6]);
+const SyscallSpec* buffers_spec(int64_t nr, const uint64_t args[6]);
 
 // Regions the kernel wrote. Empty regions are omitted.
 std::vector<Region> output_regions(const SyscallSpec& s, const uint64_t args[6], int64_t ret,

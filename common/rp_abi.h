@@ -157,6 +157,56 @@ static inline int rp_kernel_copy_out_arg(__s64 nr)
 	return -1;
 }
 
+/* restart_syscall continues a call that returned -ERESTART_RESTARTBLOCK
+ * (nanosleep, clock_nanosleep, poll, futex waits) after a stop or a signal
+ * that ran no handler, and writes that call's outputs (the time left, poll's
+ * revents) at that call's addresses. So each recorder keeps a thread's last
+ * such call (rp_restart_note at every sys_exit), gives a restart_syscall's
+ * record that call's arguments with its number in args[5] (rp_restart_args
+ * at entry; none of these calls has an output a sixth argument places or
+ * sizes), and walks the record's buffers by that call's table entry
+ * (rp_buffers_nr). Number as in syscalls.def (checked in buffers.cc). */
+#if defined(__aarch64__) || defined(__TARGET_ARCH_arm64)
+#define RP_NR_RESTART_SYSCALL 128
+#else
+#define RP_NR_RESTART_SYSCALL 219
+#endif
+#define RP_ERESTART_RESTARTBLOCK 516
+
+struct rp_restart {
+	__u64 args[5];
+	__s64 nr; /* 0: none to continue */
+};
+
+static inline void rp_restart_note(struct rp_restart *r, __s64 nr, const __u64 *args, __s64 ret)
+{
+	int i;
+
+	if (ret == -RP_ERESTART_RESTARTBLOCK && nr != RP_NR_RESTART_SYSCALL) {
+		for (i = 0; i < 5; i++)
+			r->args[i] = args[i];
+		r->nr = nr;
+	} else if (nr == RP_NR_RESTART_SYSCALL && ret != -RP_ERESTART_RESTARTBLOCK) {
+		r->nr = 0; /* the call it continued is over */
+	}
+}
+
+/* A restart_syscall's arguments (it takes none): the continued call's. */
+static inline void rp_restart_args(const struct rp_restart *r, __u64 *args)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		args[i] = r->nr ? r->args[i] : 0;
+	args[5] = (__u64)r->nr;
+}
+
+/* The syscall whose table entry describes a record's buffers. */
+static inline __s64 rp_buffers_nr(__s64 nr, const __u64 *args)
+{
+	return nr == RP_NR_RESTART_SYSCALL && args[5] ? (__s64)args[5] : nr;
+}
+
 /* The program's stdout and stderr as files (0: that fd was closed), for the
  * kernel backends' rule below; dev in the kernel's numbering (major << 20 |
  * minor: common/kernel_copy.h kernel_output_files). */

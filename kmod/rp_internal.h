@@ -72,6 +72,7 @@ struct rp_thread {
 	bool work_queued;
 	long nr;
 	u64 args[6];
+	struct rp_restart restart;  /* the last call restart_syscall may continue (rp_abi.h) */
 	u64 entry_seq;
 	u64 t_entry;                /* ktime_get_ns() at sys_enter: CLOCK_MONOTONIC */
 	u32 entry_len[2];

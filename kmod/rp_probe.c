@@ -174,10 +174,11 @@ static void rp_emit_task(struct rp_thread *th, struct rp_rec_task *rec)
 	rp_defer(th);
 }
 
-/* The table entry whose buffers a record carries: none for a killed call. */
+/* The table entry whose buffers a record carries (a restart_syscall's: the
+ * call it continues): none for a killed call. */
 static const struct rp_kspec *rp_rec_spec(const struct rp_rec_syscall *rec)
 {
-	return rec->h.flags & RP_SYSF_KILLED ? NULL : rp_spec(rec->nr);
+	return rec->h.flags & RP_SYSF_KILLED ? NULL : rp_spec(rp_buffers_nr(rec->nr, rec->args));
 }
 
 static void rp_emit_syscall(struct rp_thread *th, struct rp_rec_syscall *rec)
@@ -295,6 +296,8 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	s = rp_spec(id);
 	th->nr = id;
 	syscall_get_arguments(current, regs, (unsigned long *)th->args);
+	if (id == RP_NR_RESTART_SYSCALL)
+		rp_restart_args(&th->restart, th->args);
 	th->entry_seq = rp_next_seq();
 	th->t_entry = ktime_get_ns();
 	th->in_sys = true;
@@ -444,6 +447,7 @@ static void rp_sys_exit(void *data, struct pt_regs *regs, long ret)
 	rp_switch_returned(th, ret);
 	if (th->in_sys) {
 		th->in_sys = false;
+		rp_restart_note(&th->restart, th->nr, th->args, ret);
 		rp_fill_syscall(&rec, th);
 		rec.nr = th->nr;
 		memcpy(rec.args, th->args, sizeof(rec.args));

@@ -410,7 +410,8 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionL
   lens.len[0] = r.entry_len[0];
   lens.len[1] = r.entry_len[1];
   KernelFacts facts = tracee_kernel_facts(tid, &loss.unreadable);
-  read_output_regions(mem, output_regions(*s, e.args, e.ret, lens, rd, &facts), e.mem, loss);
+  if (const SyscallSpec* b = buffers_spec(r.nr, e.args))
+    read_output_regions(mem, output_regions(*b, e.args, e.ret, lens, rd, &facts), e.mem, loss);
   if (exec_ok) {
     // The kernel's 16 random bytes on the new stack; replay writes them back.
     if (auto r = at_random_region(tid)) read_output_regions(mem, {*r}, e.mem, loss);

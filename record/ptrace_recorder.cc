@@ -503,6 +503,7 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
     if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
       task.nr = static_cast<int64_t>(info.entry.nr);
       for (int i = 0; i < 6; i++) task.args[i] = info.entry.args[i];
+      if (task.nr == RP_NR_RESTART_SYSCALL) restart_args(task.restart, task.args);
       on_syscall_entry(task);
     } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
       if (task.sweep_at_exit) sweep_mapped_code(task, info.exit.rval);
@@ -598,12 +599,14 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   e.in_hash = t.in_hash;
   e.mem = std::move(t.inputs);
   t.inputs.clear();
+  restart_note(t.restart, t.nr, t.args, ret);
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
     auto rd = t.mem.word_reader();
     KernelFacts facts = tracee_kernel_facts(t.tid, &loss_.unreadable);
-    read_output_regions(t.mem, output_regions(*s, e.args, ret, t.lens, rd, &facts), e.mem,
-                        loss_);
+    if (const SyscallSpec* b = buffers_spec(t.nr, e.args))
+      read_output_regions(t.mem, output_regions(*b, e.args, ret, t.lens, rd, &facts), e.mem,
+                          loss_);
     if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
     std::string why;  // replay patches at this same exit (events-only: at sweep_at_exit's)

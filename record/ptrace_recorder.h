@@ -100,6 +100,8 @@ class PtraceRecorder {
     std::optional<bool> sigchld_nocldstop;
     int64_t nr = -1;
     uint64_t args[6] = {};
+    // The last call it made that restart_syscall may continue (rp_abi.h).
+    rp_restart restart{};
     uint64_t entry_seq = 0;
     int64_t t_entry = 0;  // CLOCK_MONOTONIC ns at the entry stop of the current syscall
     EntryLens lens;

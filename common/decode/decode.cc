@@ -239,7 +239,24 @@ const std::string* Ctx::in(uint64_t addr) const {
   return nullptr;
 }
 
+// A restart_syscall shown as what it continues (its record carries that
+// call's arguments: rp_restart_args, rp_abi.h), as strace shows it.
+Call decode_restart(const Event& e, const Options& o, int64_t continued) {
+  Event inner = e;
+  inner.nr = continued;
+  Call c = decode_call(inner, o);
+  Call call;
+  call.known = true;
+  call.name = syscall_spec(e.nr)->name;
+  call.args = {"<... resuming interrupted " + call_text(c, false) + " ...>"};
+  call.ret = c.ret;
+  call.mem_shown = std::move(c.mem_shown);
+  return call;
+}
+
 Call decode_call(const Event& e, const Options& o) {
+  if (int64_t continued = buffers_nr(e.nr, e.args); continued != e.nr)
+    return decode_restart(e, o, continued);
   Call call;
   call.mem_shown.assign(e.mem.size(), false);
   Ctx c{e, o, call.mem_shown};

@@ -125,6 +125,8 @@ struct thread {
 	/* Its last call returned a restart code; cleared by its next entry or
 	 * signal stop (rp_restart_code). */
 	__u32 restarting;
+	/* The last call restart_syscall may continue (rp_abi.h). */
+	struct rp_restart restart;
 	/* Its seccomp stop came and that call's sys_enter or sys_exit has
 	 * not (rp_stop_enters_call). */
 	__u32 entering;
@@ -687,6 +689,8 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	th->nr = id;
 	for (int i = 0; i < 6; i++)
 		th->args[i] = reg_arg(regs, i);
+	if (id == RP_NR_RESTART_SYSCALL)
+		rp_restart_args(&th->restart, th->args);
 	/* It ran user code up to here: a switch from the last runner comes
 	 * before its entry. */
 	struct rp_runner *r = cfg_one_cpu ? runner() : 0;
@@ -851,8 +855,12 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	if (th) {
 		th->restarting = rp_restart_code(ret);
 		th->entering = 0;
+		if (th->active)
+			rp_restart_note(&th->restart, nr, th->args, ret);
 	}
-	const struct bspec *s = spec_of(nr);
+	/* The table entry of its buffers (a restart_syscall's: the call it
+	 * continues), also for its policy: the same for both. */
+	const struct bspec *s = spec_of(th && th->active ? rp_buffers_nr(nr, th->args) : nr);
 	/* A fatal signal is pending: the call never returns to user space, its
 	 * outputs do not matter (ptrace records it as never returning too). */
 	bool killed = task->pending.signal.sig[0] & (1ul << (RP_SIG_KILL - 1));

@@ -165,7 +165,7 @@ __noinline int put_output(struct emit *e, __u32 i)
 
 	if (!e || e->k.fail || i >= 4)
 		return 1;
-	s = spec_of(e->rec.nr);
+	s = spec_of(rp_buffers_nr(e->rec.nr, e->rec.args));
 	if (!s)
 		return 1;
 	const struct bout *o = &s->out[i & 3];
@@ -184,7 +184,7 @@ __noinline int put_input(struct emit *e)
 
 	if (!e || e->k.fail)
 		return 0;
-	s = spec_of(e->rec.nr);
+	s = spec_of(rp_buffers_nr(e->rec.nr, e->rec.args));
 	if (!s || s->in.kind == RP_SZ_NONE || s->in.arg < 0)
 		return 0;
 	at(&e->k, RP_DATA_IDX_INPUT, RP_DATAF_INPUT);

@@ -127,7 +127,7 @@ Regions outputs(const char* name, std::vector<uint64_t> a, int64_t ret, const Fa
     if (!(g_walker == Walker::Bpf && res.deferred)) return c_regions(res, false);
   }
   EntryLens lens = entry_lens(s, args, in.reader());
-  return flat(output_regions(s, args, ret, lens, exit.reader()));
+  return flat(output_regions(*buffers_spec(syscall_nr(s), args), args, ret, lens, exit.reader()));
 }
 
 Regions inputs(const char* name, std::vector<uint64_t> a, const FakeMem& m) {
@@ -195,6 +195,24 @@ TEST_P(Buffers, FailedCallsWriteNoLengthDependentBuffers) {
 
 // FIXED outputs stay recorded on failure: nanosleep reports the remaining
 // time on EINTR, and an unwritten buffer merely records unchanged bytes.
+// restart_syscall writes the outputs of the call it continues, whose
+// arguments its record carries, that call's number in args[5] (rp_abi.h).
+TEST_P(Buffers, RestartSyscallWritesTheContinuedCallsOutputs) {
+  FakeMem m;
+  const int64_t eintr = -EINTR, again = -RP_ERESTART_RESTARTBLOCK;
+  const uint64_t nanosleep_nr = SYS_nanosleep;
+  EXPECT_EQ(outputs("restart_syscall", {0x1000, 0x2000, 0, 0, 0, nanosleep_nr}, eintr, m),
+            (Regions{{0x2000, RP_SIZEOF_TIMESPEC}}));
+  EXPECT_EQ(outputs("restart_syscall", {0x1000, 0x2000, 0, 0, 0, nanosleep_nr}, again, m),
+            (Regions{{0x2000, RP_SIZEOF_TIMESPEC}}));
+#ifdef SYS_poll
+  const uint64_t poll_nr = SYS_poll;
+  EXPECT_EQ(outputs("restart_syscall", {0x3000, 2, 100, 0, 0, poll_nr}, 1, m),
+            (Regions{{0x3000, 16}}));
+#endif
+  EXPECT_EQ(outputs("restart_syscall", {0, 0, 0, 0, 0, 0}, 0, m), Regions{});
+}
+
 TEST_P(Buffers, FixedOutputsSurviveFailure) {
   FakeMem m;
   EXPECT_EQ(outputs("nanosleep", {0x1000, 0x2000}, -EINTR, m), (Regions{{0x2000, 16}}));
@@ -566,6 +584,31 @@ TEST(BufferRules, BpfRecordOnlyCallsHaveNothingToCopy) {
   EXPECT_FALSE(rules_bpf_record_only(syscall_nr(spec("read"))));
   EXPECT_FALSE(rules_bpf_record_only(syscall_nr(spec("openat"))));  // a path
   EXPECT_GT(record_only, 20);
+}
+
+// A thread's last call that returned -ERESTART_RESTARTBLOCK is what its
+// restart_syscall continues, until a restart_syscall ends it.
+TEST(BufferRules, RestartSyscallContinuesTheLastRestartableCall) {
+  rp_restart r{};
+  uint64_t none[6], got[6];
+  restart_args(r, none);
+  EXPECT_EQ(std::vector<uint64_t>(none, none + 6), std::vector<uint64_t>(6, 0));
+  const uint64_t sleep[6] = {0x1000, 0x2000, 7, 7, 7, 7};
+  restart_note(r, SYS_write, sleep, 5);  // not restartable: nothing kept
+  restart_args(r, got);
+  EXPECT_EQ(got[5], 0u);
+  restart_note(r, SYS_nanosleep, sleep, -RP_ERESTART_RESTARTBLOCK);
+  restart_args(r, got);
+  EXPECT_EQ(std::vector<uint64_t>(got, got + 6),
+            (std::vector<uint64_t>{0x1000, 0x2000, 7, 7, 7, SYS_nanosleep}));
+  EXPECT_EQ(buffers_nr(SYS_restart_syscall, got), SYS_nanosleep);
+  EXPECT_EQ(buffers_nr(SYS_write, got), SYS_write);  // only restart_syscall's args[5]
+  restart_note(r, SYS_restart_syscall, got, -RP_ERESTART_RESTARTBLOCK);  // stopped again
+  restart_args(r, got);
+  EXPECT_EQ(got[5], static_cast<uint64_t>(SYS_nanosleep));
+  restart_note(r, SYS_restart_syscall, got, -EINTR);  // over
+  restart_args(r, got);
+  EXPECT_EQ(std::vector<uint64_t>(got, got + 6), std::vector<uint64_t>(6, 0));
 }
 
 TEST(BufferRules, EveryKindHasACase) {

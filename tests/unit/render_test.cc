@@ -91,6 +91,20 @@ TEST(Render, StringArgumentIsEscaped) {
   EXPECT_EQ(render_call(e), "unlink(\"we\\\"ird\\nname\") = 0");
 }
 
+TEST(Render, RestartSyscallShowsTheCallItContinues) {
+  Event e = syscall(SYS_restart_syscall, {0x5000, 0x6000, 0, 0, 0, SYS_nanosleep}, -EINTR);
+  std::string rem(16, '\0');
+  rem[0] = 3;
+  e.mem.push_back({0x6000, rem, false});
+  EXPECT_EQ(render_call(e),
+            "restart_syscall(<... resuming interrupted nanosleep(0x5000, {tv_sec=3, tv_nsec=0}) "
+            "...>) = -1 EINTR (Interrupted system call)");
+  // A trace naming restart_syscall itself, or nothing, as continued: the plain call.
+  EXPECT_EQ(render_call(syscall(SYS_restart_syscall, {0, 0, 0, 0, 0, SYS_restart_syscall}, 0)),
+            "restart_syscall() = 0");
+  EXPECT_EQ(render_call(syscall(SYS_restart_syscall, {}, 0)), "restart_syscall() = 0");
+}
+
 TEST(Render, ArgumentKinds) {
   EXPECT_EQ(render_call(syscall(SYS_read, {3, 0x7ffd1000, 4096}, 17)),
             "read(3, 0x7ffd1000, 4096) = 17");

@@ -49,7 +49,7 @@ __noinline int put_region(struct sink *k, __u64 addr, __u64 len)
 void rules_bpf_walk(long nr, const uint64_t args[6], int64_t ret, const struct rules_mem *entry,
 		    const struct rules_mem *exit, struct rules_result *res)
 {
-	const struct bspec *s = spec_of(nr);
+	const struct bspec *s = spec_of(rp_buffers_nr(nr, (const __u64 *)args));
 	struct emit e = {};
 
 	rules_begin(res, &e.rec, nr, args, ret);

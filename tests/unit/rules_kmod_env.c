@@ -56,7 +56,7 @@ static const struct rp_kspec *spec_by_nr(long nr)
 void rules_kmod_walk(long nr, const uint64_t args[6], int64_t ret, const struct rules_mem *entry,
 		     const struct rules_mem *exit, struct rules_result *res)
 {
-	const struct rp_kspec *s = spec_by_nr(nr);
+	const struct rp_kspec *s = spec_by_nr(rp_buffers_nr(nr, (const __u64 *)args));
 	struct rp_rec_syscall rec;
 	struct rp_walk w;
 	int i;
