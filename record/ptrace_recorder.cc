@@ -525,12 +525,16 @@ void PtraceRecorder::read_entry(Task& t, const SyscallSpec& s) {
     if (s.arg_kinds[i] == 's' && t.args[i])
       t.inputs.push_back(MemRecord{t.args[i], t.mem.read_cstring(t.args[i]), true});
   t.lens = entry_lens(s, t.args, rd);
-  auto in = input_regions(s, t.args, rd);
-  if (!in.empty()) {
-    std::string data;
-    for (const auto& r : in) data += t.mem.read(r.addr, r.len);
-    t.in_hash = hash64(data);
-  }
+  t.in_hash = input_hash(t, s);
+}
+
+// The hash of the bytes t's call sends (its input descriptor), or none.
+std::optional<uint64_t> PtraceRecorder::input_hash(Task& t, const SyscallSpec& s) {
+  auto in = input_regions(s, t.args, t.mem.word_reader());
+  if (in.empty()) return std::nullopt;
+  std::string data;
+  for (const auto& r : in) data += t.mem.read(r.addr, r.len);
+  return hash64(data);
 }
 
 void PtraceRecorder::on_syscall_entry(Task& t) {
@@ -596,6 +600,13 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   t.entry_seq = 0;
   std::memcpy(e.args, t.args, sizeof e.args);
   e.ret = ret;
+  // Hashed again now: the kernel may copy the bytes while the call blocks
+  // (a pipe that drains), as other threads change them, and replay compares
+  // at the call's exit, after their earlier events (the kernel backends
+  // hash at sys_exit too). The entry's hash stays for a call that never
+  // returns.
+  if (t.in_hash)
+    if (const SyscallSpec* in = syscall_spec(t.nr)) t.in_hash = input_hash(t, *in);
   e.in_hash = t.in_hash;
   e.mem = std::move(t.inputs);
   t.inputs.clear();

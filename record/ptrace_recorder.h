@@ -117,6 +117,7 @@ class PtraceRecorder {
   Task& add_task(pid_t tid, pid_t tgid, pid_t parent);
   void on_syscall_entry(Task& t);
   void read_entry(Task& t, const SyscallSpec& s);
+  std::optional<uint64_t> input_hash(Task& t, const SyscallSpec& s);
   void on_syscall_exit(Task& t);
   void ring_snapshot(Task& t, const Regs& regs, uint64_t seq);
   bool snapshot_possible(const Task& t);
