@@ -297,11 +297,21 @@ struct rp_rec_syscall {
 #define RP_DATA_IDX_EXTRA 5      /* kernel-chosen bytes: AT_RANDOM after execve,
                                   * the contents of a fresh file mapping (mmap) */
 #define RP_DATA_IDX_STR(i) (8 + (i)) /* string argument i ('s'), no NUL (flag INPUT) */
+/* out_index's upper 16 bits: the record's place among its call's data records
+ * (mod 2^16), in the order of the call's buffers. The eBPF program packs small
+ * records into the syscall's own ring record and sends larger ones ahead of
+ * it, so they arrive out of that order; user space restores it, which the
+ * input hash (iovecs in order) and overlapping outputs depend on. */
+#define RP_DATA_IDX_MASK 0xffffu
+#define RP_DATA_ORDINAL_SHIFT 16
+#define RP_DATA_INDEX(idx, ordinal) \
+	((__u32)(idx) | ((__u32)(ordinal) << RP_DATA_ORDINAL_SHIFT))
 
 struct rp_rec_data {
 	struct rp_rec_hdr h;
 	__u32 len;       /* payload bytes that follow this header (before padding) */
-	__u32 out_index; /* which descriptor of the table entry (0..3, or 4 for input) */
+	__u32 out_index; /* which descriptor of the table entry (0..3, or 4 for input),
+	                  * and the record's ordinal (RP_DATA_INDEX) */
 	__u64 seq;       /* the syscall record it belongs to */
 	__u64 addr;      /* tracee address of the first payload byte */
 	/* payload */

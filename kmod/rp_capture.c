@@ -204,7 +204,7 @@ static void rp_fill_data_hdr(struct rp_rec_data *d, const struct rp_walk *w,
 			     const struct rp_region *rg, u64 off, u32 len)
 {
 	d->len = len;
-	d->out_index = rg->idx;
+	d->out_index = RP_DATA_INDEX(rg->idx, w->nrec);
 	d->seq = w->rec->seq;
 	d->addr = rg->addr + off;
 }

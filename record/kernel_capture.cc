@@ -275,8 +275,29 @@ bool RecordDecoder::add_packed(Pending& p, const rp_rec_syscall& r, const char* 
   return true;
 }
 
+// Takes data records in their ordinal's order (RP_DATA_INDEX): one that comes
+// early waits in p.early until those before it are taken.
 void RecordDecoder::add_data(Pending& p, const rp_rec_data& d, const char* payload) {
   p.ndata++;
+  const uint32_t ordinal = d.out_index >> RP_DATA_ORDINAL_SHIFT;
+  if (ordinal != (p.next_ordinal & RP_DATA_IDX_MASK)) {
+    if (!p.early.emplace(ordinal, EarlyData{d, std::string(payload, d.len)}).second)
+      stats_.malformed++;
+    return;
+  }
+  take_data(p, d, payload);
+  p.next_ordinal++;
+  for (auto it = p.early.find(p.next_ordinal & RP_DATA_IDX_MASK); it != p.early.end();
+       it = p.early.find(p.next_ordinal & RP_DATA_IDX_MASK)) {
+    take_data(p, it->second.d, it->second.payload.data());
+    p.early.erase(it);
+    p.next_ordinal++;
+  }
+}
+
+void RecordDecoder::take_data(Pending& p, const rp_rec_data& raw, const char* payload) {
+  rp_rec_data d = raw;
+  d.out_index &= RP_DATA_IDX_MASK;
   const bool input = d.h.flags & RP_DATAF_INPUT;
   if (d.out_index == RP_DATA_IDX_INPUT) {  // hashed, not stored (like ptrace)
     p.has_input = true;
@@ -297,6 +318,10 @@ void RecordDecoder::add_data(Pending& p, const rp_rec_data& d, const char* paylo
 }
 
 void RecordDecoder::complete(Pending& p, std::vector<Out>& out) {
+  // Records missing before these (packed ones of a call the eBPF program
+  // could not finish in the ring) leave gaps: the rest in order.
+  for (auto& [ordinal, e] : p.early) take_data(p, e.d, e.payload.data());
+  p.early.clear();
   Out o;
   o.event = event_of(p.sys);
   o.tgid = p.sys.tgid;

@@ -178,12 +178,19 @@ class RecordDecoder {
   void thread_took_over(uint32_t former, uint32_t tid);
 
  private:
+  // A data record that arrived before those of lower ordinal (RP_DATA_INDEX).
+  struct EarlyData {
+    rp_rec_data d;
+    std::string payload;
+  };
   struct Pending {
     bool have_sys = false;
     rp_rec_syscall sys{};
     uint32_t ndata = 0;
+    uint32_t next_ordinal = 0;  // of the next data record to take, mod 2^16
+    std::map<uint32_t, EarlyData> early;  // by ordinal
     std::vector<MemRecord> mem;
-    std::vector<uint32_t> mem_idx;  // out_index of each mem record
+    std::vector<uint32_t> mem_idx;  // descriptor (out_index's low bits) of each mem record
     std::string input;
     bool has_input = false;
   };
@@ -194,6 +201,7 @@ class RecordDecoder {
   };
   bool add_packed(Pending& p, const rp_rec_syscall& r, const char* rec);
   void add_data(Pending& p, const rp_rec_data& d, const char* payload);
+  void take_data(Pending& p, const rp_rec_data& d, const char* payload);
   void complete(Pending& p, std::vector<Out>& out);
   void note_tseq(const rp_rec_syscall& r);
   std::unordered_map<uint64_t, Pending> pending_;

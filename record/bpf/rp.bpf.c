@@ -652,7 +652,7 @@ static __noinline void put_exec_path(struct emit *e)
 		d->h.type = RP_REC_DATA;
 		d->h.flags = RP_DATAF_INPUT;
 		d->len = len;
-		d->out_index = RP_DATA_IDX_STR(x->arg);
+		d->out_index = RP_DATA_INDEX(RP_DATA_IDX_STR(x->arg), e->k.ndata);
 		d->seq = e->rec.seq;
 		d->addr = x->addr;
 		bpf_ringbuf_submit(d, BPF_RB_NO_WAKEUP);

@@ -37,7 +37,7 @@ static __always_inline void pack_commit(struct sink *k, struct rp_rec_data *d, _
 	d->h.type = RP_REC_DATA;
 	d->h.flags = flags;
 	d->len = len;
-	d->out_index = idx;
+	d->out_index = RP_DATA_INDEX(idx, k->ndata);
 	d->seq = k->seq;
 	d->addr = addr;
 	k->packed += d->h.size;
@@ -87,7 +87,7 @@ static __always_inline int pack_chunk(struct chunk_ctx *c, __u64 off, __u64 left
 		d->h.type = RP_REC_DATA;                                               \
 		d->h.flags = c->k->flags;                                              \
 		d->len = n;                                                            \
-		d->out_index = c->k->idx;                                              \
+		d->out_index = RP_DATA_INDEX(c->k->idx, c->k->ndata);                  \
 		d->seq = c->k->seq;                                                    \
 		d->addr = c->addr + off;                                               \
 		bpf_ringbuf_submit(d, BPF_RB_NO_WAKEUP);                               \
@@ -164,7 +164,7 @@ static long str_cb(__u32 i, void *ctx)
 	d->h.type = RP_REC_DATA;
 	d->h.flags = RP_DATAF_INPUT;
 	d->len = len;
-	d->out_index = RP_DATA_IDX_STR(i);
+	d->out_index = RP_DATA_INDEX(RP_DATA_IDX_STR(i), e->k.ndata);
 	d->seq = e->rec.seq;
 	d->addr = p;
 	bpf_ringbuf_submit(d, BPF_RB_NO_WAKEUP);

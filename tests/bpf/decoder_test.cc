@@ -1,6 +1,8 @@
 // RecordDecoder: rp_rec_* records (as the eBPF program or the kernel module
 // write them) into trace events.
 #include <gtest/gtest.h>
+
+#include <map>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -13,7 +15,12 @@
 namespace rp {
 namespace {
 
+// The next data record's ordinal (RP_DATA_INDEX) for each seq: a test's data
+// records are numbered in the order it builds them, as the producer does.
+std::map<uint64_t, uint32_t> g_ordinals;
+
 struct Feeder {
+  Feeder() { g_ordinals.clear(); }
   RecordDecoder dec;
   std::vector<RecordDecoder::Out> out;
   void feed(const std::string& rec) { dec.feed(rec.data(), rec.size(), out); }
@@ -40,6 +47,7 @@ std::string sys(uint64_t seq, uint32_t tid, uint64_t tseq, int64_t nr, int64_t r
 std::string data(uint64_t seq, uint32_t idx, uint64_t addr, const std::string& bytes,
                  uint16_t flags = 0) {
   rp_rec_data d{};
+  idx = RP_DATA_INDEX(idx, g_ordinals[seq]++);
   d.h.size = static_cast<uint32_t>((sizeof d + bytes.size() + 7) & ~size_t{7});
   d.h.type = RP_REC_DATA;
   d.h.flags = flags;
@@ -305,6 +313,29 @@ TEST(RecordDecoder, PackedDataCountsWithDataOfTheirOwn) {
   EXPECT_EQ(f.out[1].event.mem.at(0).bytes, "zz");
   f.dec.finish();
   EXPECT_EQ(f.dec.lost(), 0u);
+  EXPECT_EQ(f.dec.stats().malformed, 0u);
+}
+
+// The eBPF program sends a record too large to pack ahead of the syscall
+// record that holds the packed ones: the input is hashed in the buffers'
+// order all the same (writev's iovecs), and outputs are applied in it.
+TEST(RecordDecoder, DataRecordsAreTakenInTheirOrdinalsOrder) {
+  Feeder f;
+  std::string first = data(6, RP_DATA_IDX_INPUT, 0x100, "AAA", RP_DATAF_INPUT);
+  std::string second = data(6, RP_DATA_IDX_INPUT, 0x900, "BBB", RP_DATAF_INPUT);
+  std::string third = data(6, RP_DATA_IDX_INPUT, 0x200, "CCC", RP_DATAF_INPUT);
+  f.feed(second);
+  f.feed(packed(sys(6, 7, 1, SYS_writev, 9, 3), {first, third}));
+  ASSERT_EQ(f.out.size(), 1u);
+  ASSERT_TRUE(f.out[0].event.in_hash.has_value());
+  EXPECT_EQ(*f.out[0].event.in_hash, hash64("AAABBBCCC"));
+  std::string a = data(8, 0, 0x100, "old"), b = data(8, 1, 0x100, "new");
+  f.feed(b);
+  f.feed(packed(sys(8, 7, 2, SYS_readv, 6, 2), {a}));
+  ASSERT_EQ(f.out.size(), 2u);
+  ASSERT_EQ(f.out[1].event.mem.size(), 2u);
+  EXPECT_EQ(f.out[1].event.mem[1].bytes, "new");  // the later iovec's bytes win
+  f.dec.finish();
   EXPECT_EQ(f.dec.stats().malformed, 0u);
 }
 

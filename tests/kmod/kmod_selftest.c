@@ -59,14 +59,18 @@ static size_t nheld;
 
 static void on_data(struct sys *s, const struct rp_rec_data *d)
 {
+	const uint32_t idx = d->out_index & RP_DATA_IDX_MASK;
+	/* The module sends a call's data records in their order: the ordinal
+	 * counts them (RP_DATA_INDEX). */
+	if (d->out_index >> RP_DATA_ORDINAL_SHIFT != (s->got & RP_DATA_IDX_MASK)) s->data_ok = 0;
 	s->got++;
-	if (d->out_index < 6) s->bytes[d->out_index] += d->len;
+	if (idx < 6) s->bytes[idx] += d->len;
 	/* Reads of the pattern file are sequential, so each buffer's file
 	 * offset is known: compare every byte. */
 	const uint8_t *p = (const uint8_t *)(d + 1);
-	if (((s->r.nr == SYS_read || s->r.nr == SYS_readv) && d->out_index == 0) ||
-	    (s->r.nr == SYS_mmap && d->out_index == RP_DATA_IDX_EXTRA)) {
-		uint64_t off = s->file_off + s->bytes[d->out_index] - d->len;
+	if (((s->r.nr == SYS_read || s->r.nr == SYS_readv) && idx == 0) ||
+	    (s->r.nr == SYS_mmap && idx == RP_DATA_IDX_EXTRA)) {
+		uint64_t off = s->file_off + s->bytes[idx] - d->len;
 		if (off + d->len > FILE_BYTES || memcmp(p, pat + off, d->len)) s->data_ok = 0;
 	}
 }
