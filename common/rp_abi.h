@@ -350,6 +350,19 @@ struct rp_point_digest {
 	__u32 sum[RP_DIGEST_REGS];
 };
 
+/* A signal stop, as the kernel side saw it when the thread entered it: the
+ * number its signal event takes (before any other thread runs) and, for a
+ * stop in user code, its memory digest then (has_digest). The supervisor
+ * reads the stop later, while other threads may already run and write that
+ * memory. The eBPF program's `stops` map value; the module's
+ * RP_TAKE_STOP_POINT. */
+struct rp_stop_point {
+	__u64 seq;
+	__u32 has_digest;
+	__u32 pad;
+	struct rp_point_digest digest;
+};
+
 struct rp_rec_switch {
 	struct rp_rec_hdr h;
 	__u32 tid;
@@ -449,5 +462,15 @@ struct rp_kmod_stalled {
 	struct rp_rec_syscall rec; /* out */
 };
 #define RP_IOC_TAKE_STALLED _IOWR(RP_IOC_MAGIC, 9, struct rp_kmod_stalled)
+
+/* RP_TAKE_STOP_SEQ with the memory digest the module took when the thread
+ * entered its signal stop (struct rp_stop_point), taken. A module older than
+ * it answers ENOTTY: take the number alone. */
+struct rp_kmod_stop_point {
+	__s32 tid;         /* in: thread id in the caller's pid namespace */
+	__u32 pad;
+	struct rp_stop_point point; /* out (seq 0: none) */
+};
+#define RP_IOC_TAKE_STOP_POINT _IOWR(RP_IOC_MAGIC, 10, struct rp_kmod_stop_point)
 
 #endif /* RP_ABI_H */

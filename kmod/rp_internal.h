@@ -90,6 +90,7 @@ struct rp_thread {
 	/* Switch records (rp_switch.c). */
 	bool user_stop;             /* off the CPU outside a syscall: resumes user code */
 	u64 stop_seq;               /* sequence number of its signal stop (RP_IOC_TAKE) */
+	struct rp_point_digest stop_digest; /* its memory digest then (RP_IOC_TAKE_STOP_POINT) */
 	u32 repin;                  /* 1: stopped after its sched_setaffinity (RP_IOC_TAKE) */
 	u64 exit_seq;               /* number of its exit, taken in do_exit (kprobe) */
 	/* A kernel copy into stdout/stderr, parked for rp's supervisor
@@ -160,6 +161,7 @@ void rp_probes_stop(void);
 void rp_threads_clear(void);
 int rp_take(pid_t vtid, u32 what, u64 *value);
 int rp_take_stalled(pid_t vtid, struct rp_rec_syscall *rec);
+int rp_take_stop_point(pid_t vtid, struct rp_stop_point *p);
 
 static inline u64 rp_next_seq(void)
 {

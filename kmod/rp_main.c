@@ -129,6 +129,19 @@ static long rp_ioctl_take_stalled(struct rp_kmod_stalled __user *arg)
 	return err;
 }
 
+static long rp_ioctl_take_stop_point(struct rp_kmod_stop_point __user *arg)
+{
+	struct rp_kmod_stop_point sp;
+	long err;
+
+	if (copy_from_user(&sp, arg, sizeof(sp)))
+		return -EFAULT;
+	err = rp_take_stop_point(sp.tid, &sp.point);
+	if (!err && copy_to_user(arg, &sp, sizeof(sp)))
+		err = -EFAULT;
+	return err;
+}
+
 static long rp_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct rp_kmod_counters k;
@@ -152,6 +165,8 @@ static long rp_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 	if (cmd == RP_IOC_TAKE_STALLED)
 		return rp_ioctl_take_stalled((struct rp_kmod_stalled __user *)arg);
+	if (cmd == RP_IOC_TAKE_STOP_POINT)
+		return rp_ioctl_take_stop_point((struct rp_kmod_stop_point __user *)arg);
 	mutex_lock(&rp_lock);
 	switch (cmd) {
 	case RP_IOC_OUTPUTS:

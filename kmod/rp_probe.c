@@ -667,6 +667,30 @@ int rp_take(pid_t vtid, u32 what, u64 *value)
 	return err;
 }
 
+/* RP_IOC_TAKE_STOP_POINT: the number and memory digest of thread vtid's
+ * signal stop, taken (seq 0: none). The thread is stopped: its stop_digest
+ * was written before its stop_seq and does not change. */
+int rp_take_stop_point(pid_t vtid, struct rp_stop_point *p)
+{
+	struct task_struct *t;
+	struct rp_thread *th;
+	int err = 0;
+
+	memset(p, 0, sizeof(*p));
+	rcu_read_lock();
+	t = pid_task(find_vpid(vtid), PIDTYPE_PID);
+	th = t ? rp_find(t) : NULL;
+	if (!th) {
+		err = -ESRCH;
+	} else {
+		p->seq = xchg(&th->stop_seq, 0);
+		p->has_digest = p->seq != 0;
+		p->digest = th->stop_digest;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
 /* RP_IOC_TAKE_STALLED: thread vtid's parked kernel-copy record, taken. */
 int rp_take_stalled(pid_t vtid, struct rp_rec_syscall *rec)
 {

@@ -171,8 +171,10 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	if (rp_stop_enters_call(&f, kind))
 		th->entering = true;
 	/* The registers and the digest's reads are t's own: taken before the
-	 * lock every recorded thread's switch waits for. */
-	if (kind == RP_STOP_USER) {
+	 * lock every recorded thread's switch waits for. A signal stop's digest
+	 * goes with its number to the supervisor, which reads the stop after
+	 * other threads may have run (RP_IOC_TAKE_STOP_POINT). */
+	if (kind == RP_STOP_USER || kind == RP_STOP_SIGNAL) {
 		rp_user_regs(t, regs);
 		rp_point_digest(regs, &digest);
 	}
@@ -183,6 +185,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		memcpy(rp_runner.regs, regs, sizeof(regs));
 		rp_runner.digest = digest;
 	} else if (kind == RP_STOP_SIGNAL) {
+		th->stop_digest = digest;
 		WRITE_ONCE(th->stop_seq, rp_next_seq());  /* before any other thread runs */
 		th->restarting = false;  /* a handler or the restart comes next */
 	}

@@ -82,8 +82,9 @@ class KernelProducer {
   virtual uint64_t take_exit_seq(pid_t /*tid*/) { return 0; }
   // The sequence number the kernel side took when thread tid entered the
   // signal stop it is in now (its signal event's place among the switches),
-  // removed; 0: none. Tracer thread, after a ptrace request on the stop.
-  virtual uint64_t take_stop_seq(pid_t /*tid*/) { return 0; }
+  // and the memory digest it took then, removed; seq 0: none. Tracer thread,
+  // after a ptrace request on the stop.
+  virtual rp_stop_point take_stop(pid_t /*tid*/) { return {}; }
   // Process tgid was forked from a traced one for rp's own use (a
   // snapshot's frozen copy, record/cow_copy.h) and is held in its first
   // stop: captured no more, so that its death takes no number and leaves no
@@ -230,8 +231,9 @@ class EventsOnlyHooks {
   virtual uint64_t last_seq() = 0;
   // The number of tid's exit (0: take a new one when it is reaped).
   virtual uint64_t exit_seq(pid_t tid) = 0;
-  // The number of the signal stop tid is in (0: take a new one).
-  virtual uint64_t stop_seq(pid_t tid) = 0;
+  // The number of the signal stop tid is in (seq 0: take a new one), and
+  // its memory digest when the kernel side took one.
+  virtual rp_stop_point stop_point(pid_t tid) = 0;
   // The path of the execve tid is stopped in (PTRACE_EVENT_EXEC), or "".
   virtual std::string exec_path(pid_t tid) = 0;
   // At tid's exec stop (writer lock held): the kernel's name for the program
@@ -324,7 +326,7 @@ class KernelCapture : public EventsOnlyHooks {
   uint64_t next_seq() override { return p_.next_seq(); }
   uint64_t last_seq() override { return p_.last_seq(); }
   uint64_t exit_seq(pid_t tid) override { return p_.take_exit_seq(tid); }
-  uint64_t stop_seq(pid_t tid) override { return p_.take_stop_seq(tid); }
+  rp_stop_point stop_point(pid_t tid) override { return p_.take_stop(tid); }
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
   std::unique_lock<std::mutex> lock_writer() override;
   void add_event(Event&& e) override;

@@ -44,7 +44,7 @@ class KmodProducer : public KernelProducer {
   // and counted by the decoder): nothing is left to take at the end.
   std::vector<rp_rec_syscall> take_all_stalled() override { return {}; }
   void set_outputs(const OutputFiles& out) override;
-  uint64_t take_stop_seq(pid_t tid) override { return take(tid, RP_TAKE_STOP_SEQ); }
+  rp_stop_point take_stop(pid_t tid) override;
   bool take_repin(pid_t tid) override { return take(tid, RP_TAKE_REPIN) != 0; }
   uint64_t take_exit_seq(pid_t tid) override { return take(tid, RP_TAKE_EXIT_SEQ); }
   bool forget_process(pid_t tgid) override;
@@ -135,6 +135,19 @@ uint64_t KmodProducer::take(pid_t tid, uint32_t what) {
   if (err == ESRCH) return 0;  // not (or no longer) traced: nothing noted
   if (err) fail("stop state of thread " + std::to_string(tid), err);
   return v;
+}
+
+// The module's number and digest of tid's signal stop; a module older than
+// RP_IOC_TAKE_STOP_POINT (ENOTTY): the number alone.
+rp_stop_point KmodProducer::take_stop(pid_t tid) {
+  rp_kmod_stop_point sp{};
+  sp.tid = tid;
+  if (ioctl(fd_, RP_IOC_TAKE_STOP_POINT, &sp) == 0) return sp.point;
+  if (errno == ESRCH) return {};
+  if (errno != ENOTTY) fail("stop state of thread " + std::to_string(tid), errno);
+  rp_stop_point p{};
+  p.seq = take(tid, RP_TAKE_STOP_SEQ);
+  return p;
 }
 
 // The copy is one thread (its tid is its tgid). Not traced (ESRCH): nothing

@@ -891,11 +891,14 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   // kernel side gave this stop, so that the event sorts before what other
   // threads did meanwhile (thread switches). Taken at every stop, used by
   // the event this stop makes, if any.
-  stop_seq_ = kernel_ ? kernel_->stop_seq(t.tid) : 0;
+  const rp_stop_point stop = kernel_ ? kernel_->stop_point(t.tid) : rp_stop_point{};
+  stop_seq_ = stop.seq;
+  if (stop.has_digest) stop_digest_ = stop.digest;
   struct ClearStopSeq {
     uint64_t& s;
-    ~ClearStopSeq() { s = 0; }
-  } clear{stop_seq_};
+    std::optional<rp_point_digest>& d;
+    ~ClearStopSeq() { s = 0, d.reset(); }
+  } clear{stop_seq_, stop_digest_};
   if (!have_si) {  // a group-stop: nothing is delivered
     hold_stopped(t);
     return;
@@ -977,11 +980,12 @@ void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, uint32
   x.at_syscall = at_syscall;
   x.disposition = disposition(t.tid, sig);
   // In user code, replay searches the point as a switch's: by registers and
-  // the memory they point to.
+  // the memory they point to, as the kernel side saw it when the thread
+  // stopped (other threads may have run and written it since).
   if (at_syscall) {
     set_signal_extra(e, x);
   } else {
-    set_point_extra(e, x, read_point_digest(t.tid, regs));
+    set_point_extra(e, x, stop_digest_ ? *stop_digest_ : read_point_digest(t.tid, regs));
   }
   emit(std::move(e));
   // Only a handler takes the thread out of the kernel's signal loop. A signal

@@ -228,6 +228,7 @@ class PtraceRecorder {
   std::string initial_exe_;
   uint64_t seq_ = 0;
   uint64_t stop_seq_ = 0;
+  std::optional<rp_point_digest> stop_digest_;  // the kernel side's, with stop_seq_
   int64_t stop_ns_ = 0;  // stop_ns() of the stop being handled, 0 outside one  // events-only: the number of the signal stop being handled
   pid_t root_ = 0;
   OutputFiles outputs_;  // the root's stdout and stderr at the start (kernel_copy.h)

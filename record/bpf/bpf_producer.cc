@@ -102,7 +102,7 @@ class BpfProducer : public KernelProducer {
   std::optional<rp_rec_syscall> take_stalled(pid_t tid) override;
   std::vector<rp_rec_syscall> take_all_stalled() override;
   uint64_t take_exit_seq(pid_t tid) override;
-  uint64_t take_stop_seq(pid_t tid) override { return take_u64(skel_->maps.stops, tid); }
+  rp_stop_point take_stop(pid_t tid) override;
   bool take_repin(pid_t tid) override;
   bool forget_process(pid_t tgid) override;
   std::string exec_path(pid_t tid) override;
@@ -121,7 +121,6 @@ class BpfProducer : public KernelProducer {
   std::unique_ptr<ring_buffer, decltype(&ring_buffer__free)> rb_{nullptr, ring_buffer__free};
   const RecordFn* fn_ = nullptr;
   bool late_reported_ = false;
-  uint64_t take_u64(bpf_map* m, pid_t tid);
   __u64* tgid_word(pid_t tgid);
   void attach_exit_probe();
   std::vector<rp_bpf_counters> per_cpu_counters();
@@ -191,8 +190,16 @@ bool BpfProducer::forget_process(pid_t tgid) {
   __u64* word = tgid_word(tgid);
   if (!word) return false;
   __atomic_fetch_and(word, ~RP_TGID_MASK(static_cast<uint32_t>(tgid)), __ATOMIC_SEQ_CST);
-  take_u64(skel_->maps.stops, tgid);
+  take_stop(tgid);
   return true;
+}
+
+rp_stop_point BpfProducer::take_stop(pid_t tid) {
+  uint32_t key = static_cast<uint32_t>(tid);
+  rp_stop_point v{};
+  if (bpf_map__lookup_and_delete_elem(skel_->maps.stops, &key, sizeof key, &v, sizeof v, 0))
+    return {};
+  return v;
 }
 
 size_t BpfProducer::drain(int timeout_ms, const RecordFn& fn) {
@@ -222,13 +229,6 @@ std::vector<rp_rec_syscall> BpfProducer::take_all_stalled() {
     out.push_back(*r);
   }
   return out;
-}
-
-uint64_t BpfProducer::take_u64(bpf_map* m, pid_t tid) {
-  uint32_t key = static_cast<uint32_t>(tid);
-  uint64_t v = 0;
-  if (bpf_map__lookup_and_delete_elem(m, &key, sizeof key, &v, sizeof v, 0)) return 0;
-  return v;
 }
 
 // The kprobe that numbers a thread's exit before pthread_join can see it gone

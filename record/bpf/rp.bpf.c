@@ -185,14 +185,22 @@ struct {
 } digest_buf SEC(".maps");
 
 /* A thread entering a ptrace stop (a signal) in user code, by tid: the
- * number its signal event gets, taken before any other thread runs. The
- * supervisor numbers the event with it (take_stop_seq). */
+ * number its signal event gets and its memory digest, taken before any other
+ * thread runs. The supervisor records the event with them (take_stop). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct rp_stop_point);
 } stops SEC(".maps");
+
+/* Where a stops value is built (too large for the stack with the rest). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rp_stop_point);
+} stop_scratch SEC(".maps");
 
 /* Threads stopped because their sched_setaffinity succeeded: the supervisor
  * pins the recording back on its CPU at that stop. By tid. */
@@ -438,11 +446,19 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		save_point_digest(r);
 	} else if (kind == RP_STOP_SIGNAL) {
 		th->restarting = 0; /* a handler or the restart comes next */
-		/* The supervisor numbers the signal event with it (take_stop_seq):
-		 * taken before any other thread runs. */
+		/* The supervisor records the signal event with it (take_stop):
+		 * taken before any other thread runs. The runner's registers
+		 * are free (rp_runner_stopped left nothing pending). */
 		__u32 tid = prev->pid;
-		__u64 seq = next_seq();
-		bpf_map_update_elem(&stops, &tid, &seq, BPF_ANY);
+		struct rp_stop_point *sp = bpf_map_lookup_elem(&stop_scratch, &(__u32){0});
+		if (!sp)
+			return;
+		save_user_regs(r, prev);
+		save_point_digest(r);
+		sp->seq = next_seq();
+		sp->has_digest = 1;
+		__builtin_memcpy(&sp->digest, &r->digest, sizeof(sp->digest));
+		bpf_map_update_elem(&stops, &tid, sp, BPF_ANY);
 	}
 }
 
