@@ -637,10 +637,18 @@ static void rp_sched_exec(void *data, struct task_struct *p, pid_t old_pid,
 				    ? strlen(th->exec_path) : 0;
 }
 
+/* The traced thread whose tid is vtid in the caller's pid namespace, or
+ * NULL. Under rcu_read_lock. */
+static struct rp_thread *rp_find_vtid(pid_t vtid)
+{
+	struct task_struct *t = pid_task(find_vpid(vtid), PIDTYPE_PID);
+
+	return t ? rp_find(t) : NULL;
+}
+
 /* RP_IOC_TAKE: what the module noted about thread vtid's current stop. */
 int rp_take(pid_t vtid, u32 what, u64 *value)
 {
-	struct task_struct *t;
 	struct rp_thread *th;
 	int err = 0;
 
@@ -651,8 +659,7 @@ int rp_take(pid_t vtid, u32 what, u64 *value)
 		return *value ? 0 : -ESRCH;
 	}
 	rcu_read_lock();
-	t = pid_task(find_vpid(vtid), PIDTYPE_PID);
-	th = t ? rp_find(t) : NULL;
+	th = rp_find_vtid(vtid);
 	if (!th)
 		err = -ESRCH;
 	else if (what == RP_TAKE_STOP_SEQ)
@@ -672,14 +679,12 @@ int rp_take(pid_t vtid, u32 what, u64 *value)
  * was written before its stop_seq and does not change. */
 int rp_take_stop_point(pid_t vtid, struct rp_stop_point *p)
 {
-	struct task_struct *t;
 	struct rp_thread *th;
 	int err = 0;
 
 	memset(p, 0, sizeof(*p));
 	rcu_read_lock();
-	t = pid_task(find_vpid(vtid), PIDTYPE_PID);
-	th = t ? rp_find(t) : NULL;
+	th = rp_find_vtid(vtid);
 	if (!th) {
 		err = -ESRCH;
 	} else {
@@ -694,13 +699,11 @@ int rp_take_stop_point(pid_t vtid, struct rp_stop_point *p)
 /* RP_IOC_TAKE_STALLED: thread vtid's parked kernel-copy record, taken. */
 int rp_take_stalled(pid_t vtid, struct rp_rec_syscall *rec)
 {
-	struct task_struct *t;
 	struct rp_thread *th;
 	int err = -ENOENT;
 
 	rcu_read_lock();
-	t = pid_task(find_vpid(vtid), PIDTYPE_PID);
-	th = t ? rp_find(t) : NULL;
+	th = rp_find_vtid(vtid);
 	if (!th) {
 		err = -ESRCH;
 	} else if (smp_load_acquire(&th->stalled)) {

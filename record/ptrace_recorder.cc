@@ -605,13 +605,12 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   // at the call's exit, after their earlier events (the kernel backends
   // hash at sys_exit too). The entry's hash stays for a call that never
   // returns.
-  if (t.in_hash)
-    if (const SyscallSpec* in = syscall_spec(t.nr)) t.in_hash = input_hash(t, *in);
+  const SyscallSpec* s = syscall_spec(t.nr);
+  if (t.in_hash && s) t.in_hash = input_hash(t, *s);
   e.in_hash = t.in_hash;
   e.mem = std::move(t.inputs);
   t.inputs.clear();
   restart_note(t.restart, t.nr, t.args, ret);
-  const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
     auto rd = t.mem.word_reader();
     KernelFacts facts = tracee_kernel_facts(t.tid, &loss_.unreadable);
