@@ -276,10 +276,17 @@ bool RecordDecoder::add_packed(Pending& p, const rp_rec_syscall& r, const char* 
 }
 
 // Takes data records in their ordinal's order (RP_DATA_INDEX): one that comes
-// early waits in p.early until those before it are taken.
+// early waits in p.early until those before it are taken. A record numbered 0
+// after others comes from a producer that numbers none (a module built before
+// RP_DATA_INDEX, still loaded after an upgrade), which sends them in order.
 void RecordDecoder::add_data(Pending& p, const rp_rec_data& d, const char* payload) {
   p.ndata++;
   const uint32_t ordinal = d.out_index >> RP_DATA_ORDINAL_SHIFT;
+  const bool unnumbered = ordinal == 0 && p.next_ordinal != 0 && p.early.empty();
+  if (unnumbered) {
+    take_data(p, d, payload);
+    return;
+  }
   if (ordinal != (p.next_ordinal & RP_DATA_IDX_MASK)) {
     if (!p.early.emplace(ordinal, EarlyData{d, std::string(payload, d.len)}).second)
       stats_.malformed++;

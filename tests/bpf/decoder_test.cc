@@ -339,6 +339,26 @@ TEST(RecordDecoder, DataRecordsAreTakenInTheirOrdinalsOrder) {
   EXPECT_EQ(f.dec.stats().malformed, 0u);
 }
 
+// A module built before RP_DATA_INDEX numbers no record (every ordinal 0)
+// and sends a call's records in order: taken as they come, none dropped.
+TEST(RecordDecoder, RecordsOfAProducerThatNumbersNoneAreTakenInArrivalOrder) {
+  Feeder f;
+  auto unnumbered = [](uint32_t idx, uint64_t addr, const std::string& bytes, uint16_t flags) {
+    std::string r = data(12, 0, addr, bytes, flags);
+    reinterpret_cast<rp_rec_data*>(r.data())->out_index = idx;
+    return r;
+  };
+  f.feed(unnumbered(RP_DATA_IDX_INPUT, 0x100, "one ", RP_DATAF_INPUT));
+  f.feed(unnumbered(RP_DATA_IDX_INPUT, 0x900, "two ", RP_DATAF_INPUT));
+  f.feed(unnumbered(RP_DATA_IDX_INPUT, 0x200, "three", RP_DATAF_INPUT));
+  f.feed(sys(12, 7, 1, SYS_writev, 13, 3));
+  ASSERT_EQ(f.out.size(), 1u);
+  ASSERT_TRUE(f.out[0].event.in_hash.has_value());
+  EXPECT_EQ(*f.out[0].event.in_hash, hash64("one two three"));
+  f.dec.finish();
+  EXPECT_EQ(f.dec.stats().malformed, 0u);
+}
+
 // Packed data of another syscall, cut short or not data at all: the record is
 // malformed and none of its data is taken.
 TEST(RecordDecoder, RejectsMalformedPackedData) {
