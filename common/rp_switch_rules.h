@@ -79,6 +79,10 @@ struct rp_stop_facts {
 			   * signal stop has come since: it goes on in the kernel, not in user code */
 	__u32 entering;   /* it made a seccomp stop (rp_stop_enters_call) and has not reached
 			   * that call's sys_enter or sys_exit since */
+	__u32 unborn;     /* a new task that has not returned from its clone (sys_exit): it
+			   * runs kernel code only, its user registers are clone's return
+			   * state, and its memory may still lack what the kernel writes
+			   * there (schedule_tail's CLONE_CHILD_SETTID tid) */
 };
 
 enum rp_stop_kind {
@@ -170,7 +174,7 @@ RP_INLINE enum rp_stop_kind rp_stop_classify(const struct rp_stop_facts *f)
 	 * unlocked producer (eBPF) must not let it write the runner then. */
 	if (f->moving)
 		return RP_STOP_AWAY;
-	if (f->in_sys || f->entering || f->dying)
+	if (f->in_sys || f->entering || f->unborn || f->dying)
 		return RP_STOP_NONE;
 	if (f->preempt || !(f->state & (RP_TASK_STOPPED | RP_TASK_TRACED)))
 		return f->restarting ? RP_STOP_NONE : RP_STOP_USER;

@@ -69,6 +69,7 @@ struct rp_thread {
 	bool entering;              /* its seccomp stop came, not yet that call's sys_enter
 				     * or sys_exit (rp_stop_enters_call) */
 	bool exiting;               /* in exit or exit_group: never runs user code again */
+	bool unborn;                /* made by a clone it has not returned from yet */
 	bool work_queued;
 	long nr;
 	u64 args[6];

@@ -538,6 +538,7 @@ static void rp_sched_fork(void *data, struct task_struct *parent, struct task_st
 	cth = rp_thread_add(child, GFP_ATOMIC);
 	if (!cth)
 		return;
+	cth->unborn = true;  /* until its return from this clone (rp_switch_rules.h) */
 	rec.tid = task_pid_nr(child);
 	rec.tgid = task_tgid_nr(child);
 	rec.parent_tid = task_pid_nr(parent);

@@ -159,6 +159,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		.ptrace_message = t->ptrace_message,
 		.restarting = th->restarting,
 		.entering = th->entering,
+		.unborn = th->unborn,
 	};
 	enum rp_stop_kind kind;
 	unsigned long flags;
@@ -196,6 +197,7 @@ void rp_switch_returned(struct rp_thread *th, long ret)
 {
 	th->restarting = rp_restart_code(ret);
 	th->entering = false;
+	th->unborn = false;
 }
 
 void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched_in)

@@ -130,6 +130,8 @@ struct thread {
 	/* Its seccomp stop came and that call's sys_enter or sys_exit has
 	 * not (rp_stop_enters_call). */
 	__u32 entering;
+	/* Made by a clone it has not returned from yet (rp_switch_rules.h). */
+	__u32 unborn;
 };
 
 struct {
@@ -430,6 +432,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		.moving = moving(prev->pid),
 		.restarting = th->restarting,
 		.entering = th->entering,
+		.unborn = th->unborn,
 	};
 	enum rp_stop_kind kind = rp_stop_classify(&f);
 
@@ -871,6 +874,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	if (th) {
 		th->restarting = rp_restart_code(ret);
 		th->entering = 0;
+		th->unborn = 0;
 		if (th->active)
 			rp_restart_note(&th->restart, nr, th->args, ret);
 	}
@@ -983,6 +987,14 @@ int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 
+	/* Its preemptions before its return from clone are none in user code:
+	 * it has run none yet (rp_switch_rules.h). Before the child can run. */
+	if (cfg_one_cpu && traced_task(parent)) {
+		struct thread *th =
+			bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (th)
+			th->unborn = 1;
+	}
 	if (cfg_by_comm || ptgid == ctgid || ctgid >= RP_TGID_LIMIT)
 		return 0;
 	if (tgid_traced(ptgid))
