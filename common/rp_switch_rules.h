@@ -236,6 +236,20 @@ RP_INLINE bool rp_runner_sys_enter(struct rp_runner *r, __u32 tid, __u32 tgid)
 	return rp_note_runner(r, tid, tgid);
 }
 
+/* An exiting thread's exit is numbered just before do_exit clears its tid
+ * (its CLONE_CHILD_CLEARTID word, set_tid_address) and wakes pthread_join,
+ * but it may leave the CPU in between (futex_exit_release's mutex, a page
+ * fault in exit_robust_list, a preemption): the threads that run meanwhile
+ * still see it alive, and their calls come after its number. A thread that
+ * leaves the CPU with its exit numbered and its word not cleared yet
+ * (clear_child_tid still set: the kernel resets it after the clear; the
+ * word nonzero, or unreadable) has its exit numbered again when it is back. */
+RP_INLINE bool rp_exit_renumber(bool exit_numbered, __u64 clear_child_tid, bool word_read,
+				__u32 word)
+{
+	return exit_numbered && clear_child_tid && (!word_read || word != 0);
+}
+
 /* Thread tid exits: if it was the last runner, its stop is no switch to
  * replay (it will not be back). */
 RP_INLINE void rp_runner_exit(struct rp_runner *r, __u32 tid)

@@ -94,6 +94,7 @@ struct rp_thread {
 	struct rp_point_digest stop_digest; /* its memory digest then (RP_IOC_TAKE_STOP_POINT) */
 	u32 repin;                  /* 1: stopped after its sched_setaffinity (RP_IOC_TAKE) */
 	u64 exit_seq;               /* number of its exit, taken in do_exit (kprobe) */
+	bool exit_renumber;         /* left the CPU before its tid's clear (rp_exit_renumber) */
 	/* A kernel copy into stdout/stderr, parked for rp's supervisor
 	 * (RP_IOC_TAKE_STALLED): stalled is set after stalled_rec is written. */
 	bool stalled;
@@ -109,6 +110,9 @@ bool rp_switch_dying(struct task_struct *t);
 /* sched_switch's prev: th (task t) stops running, outside a syscall or not. */
 void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		    unsigned int state);
+/* sched_switch's prev: th (task t, exiting) may have numbered its exit
+ * before its tid's clear; then it is numbered again at its switch-in. */
+void rp_switch_exit_left(struct rp_thread *th, struct task_struct *t);
 /* th's syscall returned ret (a restart code: it runs no user code before
  * its signal stop or the restart). */
 void rp_switch_returned(struct rp_thread *th, long ret);

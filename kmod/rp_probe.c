@@ -505,9 +505,15 @@ static void rp_sched_switch(void *data, bool preempt, struct task_struct *prev,
 	if (!READ_ONCE(rp->running))
 		return;
 	th = rp_find(prev);
-	if (th)
+	if (th) {
+		rp_switch_exit_left(th, prev);
 		rp_switch_stop(th, prev, preempt, prev_state);
+	}
 	th = rp_find(next);
+	if (th && th->exit_renumber) {
+		th->exit_renumber = false;
+		WRITE_ONCE(th->exit_seq, rp_next_seq());
+	}
 	/* Unlocked peek: only the thread's own stop sets it and only its own
 	 * resumption clears it, both ordered before this switch-in. */
 	if (th && READ_ONCE(th->user_stop))

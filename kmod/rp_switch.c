@@ -193,6 +193,22 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
 }
 
+/* t (current) leaves the CPU: if it numbered its exit and has not cleared
+ * its tid yet, its exit takes a new number when it is back (rp_exit_renumber). */
+void rp_switch_exit_left(struct rp_thread *th, struct task_struct *t)
+{
+	u64 addr;
+	u32 word = 0;
+	bool read;
+
+	if (!(t->flags & PF_EXITING) || !READ_ONCE(th->exit_seq))
+		return;
+	addr = (u64)(unsigned long)t->clear_child_tid;
+	read = addr && !copy_from_user_nofault(&word, (const void __user *)(unsigned long)addr,
+					       sizeof(word));
+	th->exit_renumber = rp_exit_renumber(true, addr, read, word);
+}
+
 void rp_switch_returned(struct rp_thread *th, long ret)
 {
 	th->restarting = rp_restart_code(ret);

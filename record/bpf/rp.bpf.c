@@ -132,6 +132,9 @@ struct thread {
 	__u32 entering;
 	/* Made by a clone it has not returned from yet (rp_switch_rules.h). */
 	__u32 unborn;
+	/* It left the CPU between its exit's number and its tid's clear
+	 * (rp_exit_renumber): numbered again when it is back. */
+	__u32 exit_renumber;
 };
 
 struct {
@@ -465,17 +468,49 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 	}
 }
 
+/* t (current) leaves the CPU exiting: whether its exit, numbered, is to be
+ * numbered again (rp_exit_renumber). */
+static __always_inline void note_exit_left(struct task_struct *t)
+{
+	if (!(t->flags & RP_PF_EXITING))
+		return;
+	__u32 tid = t->pid;
+	struct rp_bpf_exit *e = bpf_map_lookup_elem(&exits, &tid);
+	struct thread *th = bpf_task_storage_get(&threads, t, 0, 0);
+	if (!e || e->task != (__u64)t || !th)
+		return;
+	__u64 addr = (__u64)t->clear_child_tid;
+	__u32 word = 0;
+	bool read = addr && bpf_probe_read_user(&word, sizeof(word), (void *)addr) == 0;
+	th->exit_renumber = rp_exit_renumber(true, addr, read, word);
+}
+
+/* t is back on the CPU after note_exit_left said so: its exit's new number. */
+static __always_inline void renumber_exit(struct task_struct *t)
+{
+	__u32 tid = t->pid;
+	struct rp_bpf_exit *e = bpf_map_lookup_elem(&exits, &tid);
+	if (e && e->task == (__u64)t)
+		e->seq = next_seq();
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
 	if (!cfg_one_cpu)
 		return 0;
-	if (traced_task(prev))
+	if (traced_task(prev)) {
+		note_exit_left(prev);
 		on_stop(prev, preempt, prev_state);
+	}
 	if (traced_task(next)) {
 		struct thread *th = bpf_task_storage_get(&threads, next, 0, 0);
 		struct rp_runner *r = runner();
+		if (th && th->exit_renumber) {
+			th->exit_renumber = 0;
+			renumber_exit(next);
+		}
 		if (th && th->user_stop && r && !moving(next->pid)) {
 			th->user_stop = 0;
 			rp_note_runner(r, next->pid, next->tgid);

@@ -208,6 +208,18 @@ TEST(SwitchRules, ANewTaskBeforeItsReturnFromCloneIsAtNoPoint) {
   }
 }
 
+// An exit numbered before the kernel cleared the thread's tid word: if the
+// thread leaves the CPU before the clear, others run seeing it alive, and the
+// exit is numbered again when it is back (conformance exit_before_clear).
+TEST(SwitchRules, AnExitLeftBeforeItsTidsClearIsNumberedAgain) {
+  const uint64_t word_at = 0x7f0000001000;
+  EXPECT_TRUE(rp_exit_renumber(true, word_at, true, 4242));   // not cleared yet
+  EXPECT_TRUE(rp_exit_renumber(true, word_at, false, 0));     // unreadable: not known cleared
+  EXPECT_FALSE(rp_exit_renumber(true, word_at, true, 0));     // cleared: joiners may have run
+  EXPECT_FALSE(rp_exit_renumber(true, 0, false, 0));          // cleared and reset, or none
+  EXPECT_FALSE(rp_exit_renumber(false, word_at, true, 4242)); // not numbered yet
+}
+
 TEST(SwitchRules, SignalStopsAreNumberedUnlessQuiet) {
   rp_stop_facts f = ptrace_stop(1, 10, kSiUser);
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
