@@ -281,7 +281,9 @@ bool Replayer::memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at
                               const std::vector<uint64_t>& own) {
   const std::optional<rp_point_digest> d = point_digest(e);
   if (!d || !d->mask) return true;
-  const std::vector<ProcMap> maps = read_proc_maps(pid);
+  if (!search_maps_ || search_maps_->seq != e.seq || search_maps_->pid != pid)
+    search_maps_ = SearchMaps{e.seq, pid, read_proc_maps(pid)};
+  const std::vector<ProcMap>& maps = search_maps_->maps;
   std::vector<std::pair<uint64_t, uint64_t>> stacks;
   for (auto& [rec, o] : tasks_) {
     Regs r;

@@ -21,6 +21,7 @@
 #include "launch.h"
 #include "output_fds.h"
 #include "point_patch.h"
+#include "proc_maps.h"
 #include "progress.h"
 #include "replay_task.h"
 #include "trace.h"
@@ -335,6 +336,15 @@ class Replayer {
   std::optional<uint64_t> tsc_faults_;
   bool tsc_trapping_ = false;
   bool warned_slow_search_ = false;  // said once: the breakpoint search is used
+  // The maps memory_matches read for this event's search in this process (or
+  // copy): a search runs user code only, which maps nothing; rp's own
+  // mappings made meanwhile (a trampoline) hold no compared window either way.
+  struct SearchMaps {
+    uint64_t seq = 0;
+    pid_t pid = 0;
+    std::vector<ProcMap> maps;
+  };
+  std::optional<SearchMaps> search_maps_;
   std::optional<bool> sweeps_mapped_;  // the trace's meta counter_reads_mapped, or rdtsc patched here
   bool trap_rdtsc_ = true;  // PR_SET_TSC in the replayed program (not under RP_RDTSC=patch)
   bool past_eof_file_ = false;  // the launcher's kPastEofFd is there (launch.h)
