@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <iostream>
+
 #include "debugreg.h"
 #include "point_patch.h"
 #include "proc_maps.h"
@@ -17,6 +19,7 @@
 #include "replayer.h"
 #include "tracee.h"
 #include "tracee_mem.h"
+#include "tracer_tsc.h"
 
 namespace rp {
 namespace {
@@ -309,6 +312,23 @@ bool Replayer::arrived(Task& t, const Event& e, const Regs& target,
 #endif
 }
 
+// Said once a replay, when a search has stopped the thread at `stops` passes
+// with the recorded registers (only the memory digest told them apart, one
+// ptrace stop each) for kSlowMemorySearchNs: such a search can take minutes,
+// during which the replay would look hung.
+void Replayer::say_slow_memory_search(const Task& t, const Event& e, int64_t since,
+                                      uint64_t stops) {
+  constexpr int64_t kSlowMemorySearchNs = 5'000'000'000;
+  const int64_t took = tracer_clock_ns(CLOCK_MONOTONIC) - since;
+  if (warned_slow_memory_search_ || took < kSlowMemorySearchNs) return;
+  warned_slow_memory_search_ = true;
+  std::cerr << "rp: warning: event " << e.seq << " (thread " << t.rec
+            << "): the recorded point is in a loop whose registers repeat at every pass and "
+            << "only its memory tells the passes apart, one ptrace stop each (" << stops
+            << " in " << took / 1'000'000'000 << " s so far); this can take minutes "
+            << "(docs/performance.md, Asynchronous points)\n";
+}
+
 // With the thread at the recorded instruction (a breakpoint stop), patches a
 // conditional trap there and runs until it fires on the recorded registers
 // (at_point: the thread is already at the point, only the check is made).
@@ -366,6 +386,8 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
       "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
   Regs match = get_regs(t);  // at_point: at the site, with the recorded registers
   uint64_t found_at = *passes;
+  const int64_t searching_since = tracer_clock_ns(CLOCK_MONOTONIC);
+  uint64_t register_matches = 0;  // passes with the registers, not the memory
   while (!at_point) {
     cont(t, 0);
     t.state = State::kRunning;
@@ -402,6 +424,7 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
       }
       now.set_ip(tramp->body);  // equal general registers, another difference: go on
       set_regs(t, now);
+      if (++register_matches % 64 == 0) say_slow_memory_search(t, e, searching_since, register_matches);
     } else if (trap == tramp->forced) {
       uint64_t n = passes_so_far();
       if (*passes + n >= max_passes) {

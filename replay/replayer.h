@@ -271,6 +271,7 @@ class Replayer {
   Search search_by_breakpoint(Task& t, const Event& e, const Regs& target,
                               const std::optional<RepString>& rep, uint64_t max_passes,
                               uint64_t* passes);
+  void say_slow_memory_search(const Task& t, const Event& e, int64_t since, uint64_t stops);
   Search search_patched(Task& t, const Event& e, const Regs& target,
                         const std::optional<RepString>& rep, uint64_t max_passes,
                         uint64_t* passes, std::string* why, bool check_unique,
@@ -336,6 +337,7 @@ class Replayer {
   std::optional<uint64_t> tsc_faults_;
   bool tsc_trapping_ = false;
   bool warned_slow_search_ = false;  // said once: the breakpoint search is used
+  bool warned_slow_memory_search_ = false;  // said once: say_slow_memory_search
   // The maps memory_matches read for this event's search in this process (or
   // copy): a search runs user code only, which maps nothing; rp's own
   // mappings made meanwhile (a trampoline) hold no compared window either way.

@@ -11,7 +11,10 @@
  * With the argument "signal" the main thread runs the loop and a timer's
  * SIGALRM stops it: replay must deliver the signal at the recorded pass.
  * On stderr, where the loop's body is (x86_64).
- * (tests/threads/memory_point.sh) */
+ * (tests/threads/memory_point.sh) With "tight" the thread's loop is three
+ * instructions, whose registers repeat at every pass: a switch there is some
+ * ten million passes in, which replay finds one ptrace stop a pass
+ * (tests/threads/slow_memory_search.sh). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +30,7 @@ static struct {
 static int started[2];
 #if defined(__x86_64__)
 extern const char memory_loop_body[], memory_loop_end[]; /* in run's asm */
+extern const char memory_loop_tight[], memory_loop_tight_end[]; /* in run_tight's */
 #endif
 
 static void on_alarm(int sig) {
@@ -34,9 +38,33 @@ static void on_alarm(int sig) {
     state.stop = 1;
 }
 
+static int tight;
+
+/* Adds one to the counter through a pointer until told to stop. */
+static void run_tight(void) {
+#if defined(__x86_64__)
+    __asm__ volatile(".globl memory_loop_tight\n\t.hidden memory_loop_tight\n"
+                     "memory_loop_tight:\n\t"
+                     "incq (%0)\n\t"
+                     "cmpl $0, 8(%0)\n\t"
+                     "je memory_loop_tight\n\t"
+                     ".globl memory_loop_tight_end\n\t.hidden memory_loop_tight_end\n"
+                     "memory_loop_tight_end:"
+                     :
+                     : "r"(&state)
+                     : "cc", "memory");
+#else
+    while (!state.stop) state.count++;
+#endif
+}
+
 /* arg NULL: a thread, which tells the main thread it starts. */
 static void* run(void* arg) {
     if (!arg && write(started[1], "s", 1) != 1) return NULL;
+    if (tight) {
+        run_tight();
+        return NULL;
+    }
 #if defined(__x86_64__)
     /* 1024 steps of 48 instructions; at the first and at the 44 nops rax
      * is 0: mov, lea and nop set no flags, so those sites see the same
@@ -68,10 +96,12 @@ int main(int argc, char** argv) {
     pthread_t t;
     char c;
     const int by_signal = argc > 1 && strcmp(argv[1], "signal") == 0;
+    tight = argc > 1 && strcmp(argv[1], "tight") == 0;
 #if defined(__x86_64__)
     /* Where the loop is, for tests/threads/memory_point.sh: 1024 steps. */
-    fprintf(stderr, "body %p end %p\n", (const void*)memory_loop_body,
-            (const void*)memory_loop_end);
+    fprintf(stderr, "body %p end %p\n",
+            (const void*)(tight ? memory_loop_tight : memory_loop_body),
+            (const void*)(tight ? memory_loop_tight_end : memory_loop_end));
 #endif
     if (by_signal) {  /* the main thread loops until a timer's SIGALRM stops it */
         struct sigaction sa;
