@@ -405,6 +405,7 @@ struct rp_kmod_counters {
 	__u64 killed;        /* calls cut short by a fatal signal (RP_SYSF_KILLED) */
 	__u64 ring_full;     /* probe-context emissions that found no room (then deferred) */
 	__u64 switches;      /* RP_REC_SWITCH records emitted (RP_KMOD_F_SWITCHES) */
+	__u64 exits_renumbered; /* exit numbers given up (rp_exit_renumber): a hole each in seq */
 };
 
 /* The first page of the /dev/rp mapping; records start at offset 4096 and

@@ -51,7 +51,7 @@ void rp_ring_kill(struct rp_ring *r);
 /* ---- counters ---- */
 struct rp_stats {
 	atomic64_t records, bytes, lost, stalls, copy_faults, deferred, enosys, killed, ring_full;
-	atomic64_t inflight, threads, switches;
+	atomic64_t inflight, threads, switches, exits_renumbered;
 };
 
 /* ---- per-thread state (rp_probe.c) ---- */

@@ -101,6 +101,7 @@ static void rp_counters(struct rp_kmod_counters *k)
 	k->killed = atomic64_read(&rp->st.killed);
 	k->ring_full = atomic64_read(&rp->st.ring_full);
 	k->switches = atomic64_read(&rp->st.switches);
+	k->exits_renumbered = atomic64_read(&rp->st.exits_renumbered);
 	k->seq = atomic64_read(&rp->seq);
 	if (rp->ring.area) {
 		spin_lock(&rp->ring.lock);

@@ -513,6 +513,7 @@ static void rp_sched_switch(void *data, bool preempt, struct task_struct *prev,
 	if (th && th->exit_renumber) {
 		th->exit_renumber = false;
 		WRITE_ONCE(th->exit_seq, rp_next_seq());
+		atomic64_inc(&rp->st.exits_renumbered);
 	}
 	/* Unlocked peek: only the thread's own stop sets it and only its own
 	 * resumption clears it, both ordered before this switch-in. */

@@ -44,6 +44,18 @@ static void seq_use(struct seq_tally *t, uint64_t s)
 	if (s > t->max) t->max = s;
 }
 
+/* The numbers in 1..max never used, each printed. */
+static inline uint64_t seq_holes(const struct seq_tally *t)
+{
+	uint64_t holes = 0;
+	for (uint64_t s = 1; s <= t->max; s++)
+		if (!t->seen[s]) {
+			printf("  seq %llu missing\n", (unsigned long long)s);
+			holes++;
+		}
+	return holes;
+}
+
 /* One traced child and the module's ring, as the client reads it. */
 struct kmod_client {
 	const char *name;  /* the program's, for messages and the child's argv[0] */
