@@ -24,7 +24,7 @@ void for_each_window(const Regs& r, F f) {
 }
 
 // The hash of a window, or nullopt if any of it cannot be read.
-std::optional<uint32_t> window_sum(pid_t tid, uint64_t start, uint32_t len) {
+std::optional<uint64_t> window_sum(pid_t tid, uint64_t start, uint32_t len) {
   const std::string bytes = read_mem(tid, start, len);
   if (bytes.size() != len) return std::nullopt;
   __u64 words[RP_DIGEST_WINDOW / 8];
@@ -37,7 +37,7 @@ std::optional<uint32_t> window_sum(pid_t tid, uint64_t start, uint32_t len) {
 rp_point_digest read_point_digest(pid_t tid, const Regs& regs) {
   rp_point_digest d{};
   for_each_window(regs, [&](uint32_t i, uint64_t start, uint32_t len) {
-    if (std::optional<uint32_t> sum = window_sum(tid, start, len)) {
+    if (std::optional<uint64_t> sum = window_sum(tid, start, len)) {
       d.sum[i] = *sum;
       d.mask |= 1u << i;
     }
@@ -50,7 +50,8 @@ bool point_digest_matches(pid_t tid, const rp_point_digest& d, const Regs& regs,
   bool same = true;
   for_each_window(regs, [&](uint32_t i, uint64_t start, uint32_t len) {
     if (!same || !(d.mask & (1u << i)) || !compared(start, len)) return;
-    same = window_sum(tid, start, len) == d.sum[i];
+    const std::optional<uint64_t> sum = window_sum(tid, start, len);
+    same = sum && rp_digest_sum_matches(&d, i, *sum);
   });
   return same;
 }

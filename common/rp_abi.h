@@ -345,9 +345,10 @@ struct rp_rec_task {
  * the hash are common/rp_digest_rules.h's. */
 #define RP_DIGEST_REGS 32 /* x86_64 uses 16 (rax..r15, rsp), arm64 32 (x0..x30, sp) */
 struct rp_point_digest {
-	__u32 mask;  /* bit i: sum[i] is digest register i's window (read at the stop) */
-	__u32 pad;
-	__u32 sum[RP_DIGEST_REGS];
+	__u32 mask;    /* bit i: sum[i] is digest register i's window (read at the stop) */
+	__u32 narrow;  /* 0 (what rp takes); 1: each sum is the 32-bit fold an older rp
+			* kept (rp_digest_fold32), read from its trace */
+	__u64 sum[RP_DIGEST_REGS];
 };
 
 /* A signal stop, as the kernel side saw it when the thread entered it: the

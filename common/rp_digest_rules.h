@@ -82,8 +82,9 @@ RP_INLINE __u32 rp_digest_register_window(const __u64 *regs, __u32 nregs, __u32 
 }
 
 /* The hash of a window's n words (n <= RP_DIGEST_WINDOW / 8): 64-bit FNV-1a
- * over words with an xorshift per step, folded to 32 bits. */
-RP_INLINE __u32 rp_digest_words(const __u64 *w, __u32 n)
+ * over words with an xorshift per step. All 64 bits are kept: a search
+ * through tens of millions of passes of a loop meets 32-bit collisions. */
+RP_INLINE __u64 rp_digest_words(const __u64 *w, __u32 n)
 {
 	__u64 h = 0xcbf29ce484222325ull;
 	__u32 i;
@@ -95,7 +96,19 @@ RP_INLINE __u32 rp_digest_words(const __u64 *w, __u32 n)
 		h *= 0x100000001b3ull;
 		h ^= h >> 29;
 	}
+	return h;
+}
+
+/* What traces from before rp kept 64 bits held for a window's hash h. */
+RP_INLINE __u32 rp_digest_fold32(__u64 h)
+{
 	return (__u32)(h ^ (h >> 32));
+}
+
+/* Whether a window hashing to h has digest d's sum for register i. */
+RP_INLINE bool rp_digest_sum_matches(const struct rp_point_digest *d, __u32 i, __u64 h)
+{
+	return d->narrow ? rp_digest_fold32(h) == d->sum[i] : h == d->sum[i];
 }
 
 #endif /* RP_DIGEST_RULES_H */

@@ -717,4 +717,21 @@ bool TraceReader::next(Event& e) {
   return true;
 }
 
+std::optional<rp_point_digest> point_digest(const Event& e) {
+  if (e.kind != EventKind::kPreempt && e.kind != EventKind::kSignal) return std::nullopt;
+  const char* p = e.extra.data() + sizeof(SignalExtra);
+  rp_point_digest d{};
+  if (e.extra.size() == sizeof(SignalExtra) + sizeof d) {
+    std::memcpy(&d, p, sizeof d);
+    return d;
+  }
+  if (e.extra.size() != sizeof(SignalExtra) + sizeof(NarrowPointDigest)) return std::nullopt;
+  NarrowPointDigest n;
+  std::memcpy(&n, p, sizeof n);
+  d.mask = n.mask;
+  d.narrow = 1;
+  for (uint32_t i = 0; i < RP_DIGEST_REGS; i++) d.sum[i] = n.sum[i];
+  return d;
+}
+
 }  // namespace rp

@@ -24,9 +24,12 @@ namespace rp {
 // 3: a signal's at_syscall may be kAtSyscallRestarted (an older rp would
 // not restart that call in replay). Versions 1 (no times: they show none)
 // and 2 (never a restarted signal) still open.
-constexpr int kTraceVersion = 3;
+// 4: a switch point's memory digest holds 64-bit sums (version 3's 32-bit
+// ones, still read, collide in long searches).
+constexpr int kTraceVersion = 4;
 constexpr int kTraceVersionNoTimes = 1;
 constexpr int kTraceVersionNoRestarts = 2;
+constexpr int kTraceVersionNarrowDigest = 3;
 
 enum class EventKind : int {
   kSyscall = 1,   // nr, args, ret; mem = bytes the kernel wrote (and input strings)
@@ -182,13 +185,16 @@ inline void set_point_extra(Event& e, const SignalExtra& x, const rp_point_diges
   set_signal_extra(e, x);
   e.extra.append(reinterpret_cast<const char*>(&d), sizeof d);
 }
-inline std::optional<rp_point_digest> point_digest(const Event& e) {
-  if (e.kind != EventKind::kPreempt && e.kind != EventKind::kSignal) return std::nullopt;
-  if (e.extra.size() != sizeof(SignalExtra) + sizeof(rp_point_digest)) return std::nullopt;
-  rp_point_digest d;
-  std::memcpy(&d, e.extra.data() + sizeof(SignalExtra), sizeof d);
-  return d;
-}
+
+// The digest as rp wrote it before it kept 64-bit sums (format version 3).
+struct NarrowPointDigest {
+  uint32_t mask, pad;
+  uint32_t sum[RP_DIGEST_REGS];
+};
+
+// e's digest; an old trace's narrow one widened with `narrow` set. nullopt:
+// none (a trace from before rp took it, or an event at no point).
+std::optional<rp_point_digest> point_digest(const Event& e);
 
 class TraceReader {
  public:

@@ -23,12 +23,15 @@ constexpr size_t kMaxPerKind = 20;
 std::string num(int64_t v) { return std::to_string(v); }
 
 // A signal's or switch's extra: its registers (SignalExtra), then, since rp
-// took it, the point's memory digest.
+// took it, the point's memory digest (32-bit sums in format version 3).
 std::string point_extra_problem(const Event& e, const char* what) {
-  if (e.extra.size() == sizeof(SignalExtra) ||
-      e.extra.size() == sizeof(SignalExtra) + sizeof(rp_point_digest))
+  const size_t size = e.extra.size();
+  if (size == sizeof(SignalExtra) || size == sizeof(SignalExtra) + sizeof(NarrowPointDigest))
     return "";
-  return std::string(what) + " record of " + num(static_cast<int64_t>(e.extra.size())) + " bytes";
+  if (size != sizeof(SignalExtra) + sizeof(rp_point_digest))
+    return std::string(what) + " record of " + num(static_cast<int64_t>(size)) + " bytes";
+  const std::optional<rp_point_digest> d = point_digest(e);
+  return d && d->narrow ? std::string(what) + " digest marked narrow" : "";
 }
 
 std::string octal(int64_t v) {
@@ -422,7 +425,8 @@ std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
   if (!version) return {"not a usable rp trace (no format_version)"};
   bool old = *version == std::to_string(kTraceVersionNoTimes);
   if (*version != std::to_string(kTraceVersion) && !old &&
-      *version != std::to_string(kTraceVersionNoRestarts))
+      *version != std::to_string(kTraceVersionNoRestarts) &&
+      *version != std::to_string(kTraceVersionNarrowDigest))
     return {"trace format version " + printable(*version, 40) + ", this rp reads versions " +
             std::to_string(kTraceVersionNoTimes) + " to " + std::to_string(kTraceVersion)};
   if (old == r.has_times())

@@ -362,6 +362,7 @@ static __always_inline void save_point_digest(struct rp_runner *r)
 	struct digest_window *b = bpf_map_lookup_elem(&digest_buf, &zero);
 
 	r->digest.mask = 0;
+	r->digest.narrow = 0;
 	if (!b)
 		return;
 	for (__u32 i = 0; i < RP_DIGEST_REGS; i++) {

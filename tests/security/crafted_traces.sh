@@ -69,6 +69,10 @@ crafted signal_size "update events set kind=2, nr=14, extra=zeroblob(600) where 
     "signal record of 600 bytes"
 crafted preempt_size "update events set kind=4, extra=zeroblob(600) where seq=$last_seq" \
     "switch record of 600 bytes"
+# A 64-bit digest (format 4) that says its sums are version 3's 32-bit folds.
+narrow_digest="$(printf '%01136d' 0)0000000001000000$(printf '%0512d' 0)"
+crafted preempt_narrow "update events set kind=4, extra=x'$narrow_digest' where seq=$last_seq" \
+    "switch digest marked narrow"
 crafted task "update tasks set tid=0" "task 0: tid out of range"
 crafted argv_nul "update lists set value=x'61006200' where kind='argv' and idx=0" "NUL byte"
 crafted schema_view "create view evil as select 1" "schema"

@@ -42,7 +42,7 @@ TEST(DigestRules, NoWindowForSmallNumbersKernelAddressesOrTheDeadStack) {
 
 TEST(DigestRules, EveryWordAndTheLengthChangeTheSum) {
   __u64 w[16] = {};
-  const __u32 base = rp_digest_words(w, 16);
+  const __u64 base = rp_digest_words(w, 16);
   for (int i = 0; i < 16; i++)
     for (int bit : {0, 31, 32, 63}) {
       __u64 v[16] = {};
@@ -50,6 +50,14 @@ TEST(DigestRules, EveryWordAndTheLengthChangeTheSum) {
       EXPECT_NE(rp_digest_words(v, 16), base) << "word " << i << " bit " << bit;
     }
   EXPECT_NE(rp_digest_words(w, 15), base);
+}
+
+// A counter in a window's first word at 38186 and at 97555: the same 32-bit
+// fold (what format version 3 kept), different sums.
+TEST(DigestRules, KeepsTheBitsThatTellApartWhatTheOldFoldConfused) {
+  __u64 a[16] = {38186}, b[16] = {97555};
+  EXPECT_EQ(rp_digest_fold32(rp_digest_words(a, 16)), rp_digest_fold32(rp_digest_words(b, 16)));
+  EXPECT_NE(rp_digest_words(a, 16), rp_digest_words(b, 16));
 }
 
 #if defined(__x86_64__)
@@ -115,6 +123,23 @@ TEST(PointDigest, MatchesOnlyTheSameBytesInTheComparedWindows) {
   EXPECT_TRUE(point_digest_matches(getpid(), d, regs, any_window));
 }
 
+TEST(PointDigest, TellsApartPassesTheOldFoldConfused) {
+  Page page;
+  Regs regs;
+  set_digest_reg(regs, 0, reinterpret_cast<uint64_t>(page.p));
+  uint64_t counter = 38186;
+  std::memcpy(page.p, &counter, 8);
+  rp_point_digest d = read_point_digest(getpid(), regs);
+  counter = 97555;  // a later pass, the registers the same
+  std::memcpy(page.p, &counter, 8);
+  EXPECT_FALSE(point_digest_matches(getpid(), d, regs, any_window));
+  d.narrow = 1;  // a version 3 trace's fold cannot tell them apart
+  d.sum[0] = rp_digest_fold32(d.sum[0]);
+  EXPECT_TRUE(point_digest_matches(getpid(), d, regs, any_window));
+  d.sum[0] ^= 1;
+  EXPECT_FALSE(point_digest_matches(getpid(), d, regs, any_window));
+}
+
 TEST(PointDigest, AWindowNotReadableNowDoesNotMatch) {
   Regs regs;
   rp_point_digest d;
@@ -136,12 +161,31 @@ TEST(PointDigest, TravelsAfterASwitchEventsRegisters) {
   x.regs[0] = 42;
   rp_point_digest d{};
   d.mask = 5;
-  d.sum[2] = 0xabcdef;
+  d.sum[2] = 0xabcdef0012345678ull;
   set_point_extra(e, x, d);
   ASSERT_TRUE(point_digest(e).has_value());
-  EXPECT_EQ(point_digest(e)->sum[2], 0xabcdefu);
+  EXPECT_EQ(point_digest(e)->sum[2], 0xabcdef0012345678ull);
+  EXPECT_EQ(point_digest(e)->narrow, 0u);
   EXPECT_EQ(signal_extra(e)->regs[0], 42);
   set_signal_extra(e, x);  // a trace from before digests
+  EXPECT_FALSE(point_digest(e).has_value());
+}
+
+// Format version 3 kept 32-bit sums: read as such, and marked so.
+TEST(PointDigest, ReadsAVersionThreeTracesNarrowDigest) {
+  Event e;
+  e.kind = EventKind::kSignal;
+  set_signal_extra(e, SignalExtra{});
+  NarrowPointDigest n{};
+  n.mask = 1u << 31;
+  n.sum[31] = 0xfedcba98u;
+  e.extra.append(reinterpret_cast<const char*>(&n), sizeof n);
+  const std::optional<rp_point_digest> d = point_digest(e);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->narrow, 1u);
+  EXPECT_EQ(d->mask, 1u << 31);
+  EXPECT_EQ(d->sum[31], 0xfedcba98u);
+  e.extra.append(1, '\0');  // neither width
   EXPECT_FALSE(point_digest(e).has_value());
 }
 
