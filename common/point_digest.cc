@@ -45,15 +45,27 @@ rp_point_digest read_point_digest(pid_t tid, const Regs& regs) {
   return d;
 }
 
+std::vector<DigestWindow> point_digest_windows(
+    const rp_point_digest& d, const Regs& regs,
+    const std::function<bool(uint64_t, uint32_t)>& compared) {
+  std::vector<DigestWindow> windows;
+  for_each_window(regs, [&](uint32_t i, uint64_t start, uint32_t len) {
+    if ((d.mask & (1u << i)) && compared(start, len))
+      windows.push_back(DigestWindow{start, len / 8, d.sum[i], d.narrow != 0});
+  });
+  return windows;
+}
+
+bool digest_window_holds(pid_t tid, const DigestWindow& w) {
+  const std::optional<uint64_t> sum = window_sum(tid, w.start, w.words * 8);
+  return sum && rp_digest_sum_matches(w.narrow, w.sum, *sum);
+}
+
 bool point_digest_matches(pid_t tid, const rp_point_digest& d, const Regs& regs,
                           const std::function<bool(uint64_t, uint32_t)>& compared) {
-  bool same = true;
-  for_each_window(regs, [&](uint32_t i, uint64_t start, uint32_t len) {
-    if (!same || !(d.mask & (1u << i)) || !compared(start, len)) return;
-    const std::optional<uint64_t> sum = window_sum(tid, start, len);
-    same = sum && rp_digest_sum_matches(&d, i, *sum);
-  });
-  return same;
+  for (const DigestWindow& w : point_digest_windows(d, regs, compared))
+    if (!digest_window_holds(tid, w)) return false;
+  return true;
 }
 
 }  // namespace rp

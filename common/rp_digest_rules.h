@@ -105,10 +105,11 @@ RP_INLINE __u32 rp_digest_fold32(__u64 h)
 	return (__u32)(h ^ (h >> 32));
 }
 
-/* Whether a window hashing to h has digest d's sum for register i. */
-RP_INLINE bool rp_digest_sum_matches(const struct rp_point_digest *d, __u32 i, __u64 h)
+/* Whether a window hashing to h has the recorded sum (a narrow digest's:
+ * struct rp_point_digest). */
+RP_INLINE bool rp_digest_sum_matches(bool narrow, __u64 recorded, __u64 h)
 {
-	return d->narrow ? rp_digest_fold32(h) == d->sum[i] : h == d->sum[i];
+	return narrow ? rp_digest_fold32(h) == recorded : h == recorded;
 }
 
 #endif /* RP_DIGEST_RULES_H */

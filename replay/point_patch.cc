@@ -28,6 +28,8 @@ uint64_t lahf_seto(uint64_t eflags) {
 constexpr int kGprs[] = {0 /*rax*/, 3 /*rbx*/, 1 /*rcx*/, 2 /*rdx*/, 6 /*rsi*/, 7 /*rdi*/,
                          5 /*rbp*/, 8, 9, 10, 11, 12, 13, 14, 15};
 constexpr int kRspSlot = 15, kFlagsSlot = 16;
+// Where the memory check keeps rcx, rdx and rsi (past the passes and budget).
+constexpr int kSpillSlot = 20;
 
 uint64_t gpr(const Regs& r, int n) {
   const auto& x = r.raw;
@@ -46,6 +48,8 @@ class Asm {
   explicit Asm(uint64_t base) : base_(base) {}
   uint64_t here() const { return base_ + code_.size(); }
   void bytes(std::initializer_list<uint8_t> b) { code_.append(b.begin(), b.end()); }
+  void imm32(uint32_t v) { code_.append(reinterpret_cast<const char*>(&v), 4); }
+  void imm64(uint64_t v) { code_.append(reinterpret_cast<const char*>(&v), 8); }
   void raw(const std::string& b) { code_ += b; }
   // `op` followed by a rel32 to an address known now.
   bool rel_to(std::initializer_list<uint8_t> op, uint64_t target, size_t tail = 0) {
@@ -80,7 +84,7 @@ class Asm {
   std::vector<uint64_t> labels_;
 };
 
-enum Label { kMiss, kForced, kCount };
+enum Label { kMiss, kForced, kMemoryMiss, kCount };
 
 // What a call pushes, without touching a register or the flags:
 // push $lo (sign-extended), then movl $hi, 4(%rsp).
@@ -403,8 +407,51 @@ std::optional<std::pair<uint64_t, uint64_t>> jump_entries(const PatchSite& site,
                    static_cast<uint64_t>(next + rel_hi)};
 }
 
+// rcx, rdx and rsi to the data block's spill slots (save) or back (!save).
+void spill_scratch(Asm& a, uint64_t spill, bool save) {
+  const uint8_t op = save ? 0x89 : 0x8b;  // mov %reg,disp(%rip) / mov disp(%rip),%reg
+  a.rel_to({0x48, op, 0x0d}, spill);       // rcx
+  a.rel_to({0x48, op, 0x15}, spill + 8);   // rdx
+  a.rel_to({0x48, op, 0x35}, spill + 16);  // rsi
+}
+
+// At a pass with the recorded registers (rax and the flags saved under the
+// red zone): hashes each window as rp_digest_words does and goes to
+// kMemoryMiss unless every one has its recorded 64-bit sum (never a narrow
+// one: search_patched leaves those to rp). Its addresses are
+// constants: at a register match the registers, and so the windows, are the
+// recorded ones.
+void emit_window_checks(Asm& a, const std::vector<DigestWindow>& windows, uint64_t spill) {
+  spill_scratch(a, spill, true);
+  for (const DigestWindow& w : windows) {
+    a.bytes({0x48, 0xb8});
+    a.imm64(0xcbf29ce484222325ull);  // movabs $basis,%rax
+    a.bytes({0x48, 0xbe});
+    a.imm64(w.start);  // movabs $start,%rsi
+    a.bytes({0xb9});
+    a.imm32(w.words);  // mov $words,%ecx
+    const uint64_t word = a.here();
+    a.bytes({0x48, 0x33, 0x06});  // xor (%rsi),%rax
+    a.bytes({0x48, 0xba});
+    a.imm64(0x100000001b3ull);                // movabs $prime,%rdx
+    a.bytes({0x48, 0x0f, 0xaf, 0xc2});        // imul %rdx,%rax
+    a.bytes({0x48, 0x89, 0xc2});              // mov %rax,%rdx
+    a.bytes({0x48, 0xc1, 0xea, 29});          // shr $29,%rdx
+    a.bytes({0x48, 0x31, 0xd0});              // xor %rdx,%rax
+    a.bytes({0x48, 0x83, 0xc6, 0x08});        // add $8,%rsi
+    a.bytes({0xff, 0xc9});                    // dec %ecx
+    a.rel_to({0x0f, 0x85}, word);             // jnz word
+    a.bytes({0x48, 0xba});
+    a.imm64(w.sum);                           // movabs $sum,%rdx
+    a.bytes({0x48, 0x39, 0xd0});              // cmp %rdx,%rax
+    a.rel_label({0x0f, 0x85}, kMemoryMiss);   // jne memory_miss
+  }
+  spill_scratch(a, spill, false);
+}
+
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
-                                           std::string* why) {
+                                           std::string* why,
+                                           const std::vector<DigestWindow>& windows) {
   Trampoline t;
   t.data = place.map + 2 * 4096;
   auto slot = [&](int i) { return t.data + 8 * i; };
@@ -431,6 +478,7 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
     a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));             // cmp %ax, want_flags(%rip)
     a.rel_label({0x0f, 0x85}, kMiss);
   }
+  if (!windows.empty()) emit_window_checks(a, windows, slot(kSpillSlot));
   // Back to the program's flags (OF from al: 1 + 0x7f overflows) and rax.
   const std::initializer_list<uint8_t> restore = {
       0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff,  // mov -144(%rsp),%ax
@@ -439,6 +487,8 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   a.bytes(restore);
   t.hit = a.here();
   a.bytes({kInt3});
+  a.bind(kMemoryMiss);
+  if (!windows.empty()) spill_scratch(a, slot(kSpillSlot), false);
   a.bind(kMiss);
   a.rel_to({0x48, 0xff, 0x0d}, t.data + kPatchBudgetOffset);  // decq budget(%rip)
   a.rel_label({0x0f, 0x84}, kForced);                        // jz forced
@@ -519,7 +569,7 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
 }
 
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
-                                           std::string* why) {
+                                           std::string* why, const std::vector<DigestWindow>&) {
   Trampoline t;
   t.data = place.map + 2 * 4096;
   auto stub = a64::build_stub(site.arm, place.entry, t.data, why);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "point_digest.h"
 #include "point_patch_aarch64.h"
 #include "point_rep.h"
 
@@ -135,8 +136,14 @@ struct Trampoline {
   // their relocated copies.
   std::vector<std::pair<uint64_t, uint64_t>> interior;
 };
+// `windows`: the memory a pass with the recorded registers must hold too
+// (the point's digest windows, replay/point_unique.cc), hashed in the
+// trampoline so a loop whose registers repeat stops only at passes whose
+// memory matches. x86_64; arm64's stub ignores them (it stops at every pass
+// with the registers, and replay compares the memory).
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
-                                           std::string* why);
+                                           std::string* why,
+                                           const std::vector<DigestWindow>& windows = {});
 
 // The data block for a search: the recorded registers and a pass budget;
 // passes counted so far are read back with read_passes / budget reset with

@@ -38,6 +38,14 @@ std::vector<std::pair<uint64_t, uint64_t>> address_gaps(pid_t tid) {
   return gaps;
 }
 
+// Testing knob (docs/design.md): RP_POINT_SEARCH=registers leaves the memory
+// check out of the trampoline; replay then compares the memory at each stop
+// with the recorded registers, as on arm64.
+bool trampoline_checks_memory() {
+  const char* s = getenv("RP_POINT_SEARCH");
+  return !s || std::string(s) != "registers";
+}
+
 }  // namespace
 
 // What a wait saw, for a divergence report.
@@ -362,7 +370,16 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     *why = "no free address within reach of the instruction";
     return Search::kUnavailable;
   }
-  auto tramp = build_trampoline(*site, *place, why);
+  // The memory a pass must hold too, checked in the trampoline: in a loop
+  // whose registers repeat, a stop at every pass would cost a ptrace stop
+  // each. Not at a rep string site, whose registers are not the recorded
+  // ones where it stops. Nor a version 3 trace's 32-bit sums: rp compares
+  // those at each stop.
+  std::vector<DigestWindow> windows;
+  if (!rep && trampoline_checks_memory())
+    windows = compared_windows(t, t.real, e, target, {agent_base(t.real_tgid)});
+  if (!windows.empty() && windows.front().narrow) windows.clear();
+  auto tramp = build_trampoline(*site, *place, why, windows);
   if (!tramp) return Search::kUnavailable;
   int64_t got = inject_syscall(
       t, e, SYS_mmap,

@@ -279,15 +279,28 @@ static std::pair<uint64_t, uint64_t> stack_part(const ProcMap& m, const Regs& r)
 // bytes.
 bool Replayer::memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at,
                               const std::vector<uint64_t>& own) {
+  for (const DigestWindow& w : compared_windows(t, pid, e, at, own))
+    if (!digest_window_holds(pid, w)) return false;
+  return true;
+}
+
+// The windows of e's digest memory_matches compares at registers `at` (none
+// for a trace without a digest). t's own stack is the one at `at`: the
+// thread is there, or about to be searched there (the trampoline's check).
+std::vector<DigestWindow> Replayer::compared_windows(Task& t, pid_t pid, const Event& e,
+                                                     const Regs& at,
+                                                     const std::vector<uint64_t>& own) {
   const std::optional<rp_point_digest> d = point_digest(e);
-  if (!d || !d->mask) return true;
+  if (!d || !d->mask) return {};
   if (!search_maps_ || search_maps_->seq != e.seq || search_maps_->pid != pid)
     search_maps_ = SearchMaps{e.seq, pid, read_proc_maps(pid)};
   const std::vector<ProcMap>& maps = search_maps_->maps;
   std::vector<std::pair<uint64_t, uint64_t>> stacks;
   for (auto& [rec, o] : tasks_) {
-    Regs r;
-    if (o.real_tgid != t.real_tgid || o.state == State::kGone || !r.read(o.real)) continue;
+    Regs r = at;
+    if (o.real_tgid != t.real_tgid || o.state == State::kGone ||
+        (o.real != t.real && !r.read(o.real)))
+      continue;
     for (const ProcMap& m : maps)
       if (r.sp() >= m.start && r.sp() < m.end) stacks.push_back(stack_part(m, r));
   }
@@ -300,7 +313,7 @@ bool Replayer::memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at
     }
     return false;
   };
-  return point_digest_matches(pid, *d, at, compared);
+  return point_digest_windows(*d, at, compared);
 }
 
 // Whether the ambiguity can be checked here: the thread's next event is its

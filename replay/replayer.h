@@ -285,6 +285,8 @@ class Replayer {
   bool can_check_point(Task& t);
   bool memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at,
                       const std::vector<uint64_t>& own);
+  std::vector<DigestWindow> compared_windows(Task& t, pid_t pid, const Event& e, const Regs& at,
+                                             const std::vector<uint64_t>& own);
   uint64_t passes_to_recurrence(Task& t, const Event& e, const Regs& target,
                                 const Trampoline& tramp, const Regs& at_match, uint64_t max_passes);
   int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);

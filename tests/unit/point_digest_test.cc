@@ -140,6 +140,31 @@ TEST(PointDigest, TellsApartPassesTheOldFoldConfused) {
   EXPECT_FALSE(point_digest_matches(getpid(), d, regs, any_window));
 }
 
+// What the trampoline hashes (replay/point_patch.cc): each recorded window
+// the caller compares, at its address, with its word count and recorded sum.
+TEST(PointDigest, ListsTheComparedWindowsWithTheirRecordedSums) {
+  Page page;
+  Regs regs;
+  set_digest_reg(regs, 1, reinterpret_cast<uint64_t>(page.p + 4096 - 40));  // 40 bytes to the page's end
+  set_digest_reg(regs, 5, reinterpret_cast<uint64_t>(page.p + 8));
+  const rp_point_digest d = read_point_digest(getpid(), regs);
+  ASSERT_EQ(d.mask, (1u << 1) | (1u << 5));
+  std::vector<DigestWindow> w = point_digest_windows(d, regs, any_window);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].start, reinterpret_cast<uint64_t>(page.p + 4096 - 40));
+  EXPECT_EQ(w[0].words, 5u);
+  EXPECT_EQ(w[0].sum, d.sum[1]);
+  EXPECT_EQ(w[1].words, 16u);
+  EXPECT_EQ(w[1].sum, d.sum[5]);
+  EXPECT_TRUE(digest_window_holds(getpid(), w[1]));
+  page.p[8] = 1;
+  EXPECT_FALSE(digest_window_holds(getpid(), w[1]));
+  const uint64_t skip = w[0].start;
+  w = point_digest_windows(d, regs, [&](uint64_t start, uint32_t) { return start != skip; });
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].sum, d.sum[5]);
+}
+
 TEST(PointDigest, AWindowNotReadableNowDoesNotMatch) {
   Regs regs;
   rp_point_digest d;

@@ -3,6 +3,7 @@
 // its loop exactly as before while the trampoline counts the passes.
 #include "point_patch.h"
 #include "proc_maps.h"
+#include "rp_digest_rules.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -368,6 +369,95 @@ TEST(PointPatch, ARepStringSiteStopsAtEveryStartThePointIsReachableFrom) {
   const uint64_t s = reinterpret_cast<uint64_t>(src);
   EXPECT_EQ(run.hits[0], (std::array<uint64_t, 3>{5, 1060, s + 1000 - 60}));
   EXPECT_EQ(run.hits[1], (std::array<uint64_t, 3>{5, 1000, s + 1000}));
+}
+
+// The memory check, run in this process: a loop whose registers repeat at
+// every pass and whose count is in memory. The 6th pass is forced and gives
+// the registers; from then on the trampoline traps only at passes whose
+// window (the count) hashes to the given sum.
+struct WindowRun {
+  Trampoline tramp;
+  const uint64_t* count = nullptr;
+  std::vector<uint64_t> hits;  // the count at each
+};
+WindowRun* window_run;
+
+void window_trap(int, siginfo_t*, void* ctx) {
+  greg_t* g = static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs;
+  const uint64_t trap = static_cast<uint64_t>(g[REG_RIP]) - 1;
+  if (trap == window_run->tramp.forced) {
+    Regs target{};
+    auto& r = target.raw;
+    r.rax = g[REG_RAX], r.rbx = g[REG_RBX], r.rcx = g[REG_RCX], r.rdx = g[REG_RDX];
+    r.rsi = g[REG_RSI], r.rdi = g[REG_RDI], r.rbp = g[REG_RBP], r.rsp = g[REG_RSP];
+    r.r8 = g[REG_R8], r.r9 = g[REG_R9], r.r10 = g[REG_R10], r.r11 = g[REG_R11];
+    r.r12 = g[REG_R12], r.r13 = g[REG_R13], r.r14 = g[REG_R14], r.r15 = g[REG_R15];
+    r.eflags = g[REG_EFL];
+    std::string data = patch_data(target, uint64_t{1} << 40);
+    std::memcpy(reinterpret_cast<void*>(window_run->tramp.data), data.data(), data.size());
+  } else if (trap == window_run->tramp.hit) {
+    window_run->hits.push_back(*window_run->count);
+  } else {
+    abort();
+  }
+  g[REG_RIP] = static_cast<greg_t>(window_run->tramp.body);
+}
+
+// The counts at which the loop trapped, its windows those given.
+std::vector<uint64_t> run_window_loop(const std::vector<DigestWindow>& windows, uint64_t* count) {
+  // count_to(p, n): 1: incq (%rdi); cmp %rsi,(%rdi); jne 1b; ret. The site is
+  // the incq; the registers are the same at every pass, and the flags at
+  // every pass whose count has the 5th's parity and low nibble borrow.
+  const std::string fn("\x48\xff\x07\x48\x39\x37\x75\xf8\xc3", 9);
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  EXPECT_NE(page, MAP_FAILED);
+  std::memcpy(page, fn.data(), fn.size());
+  const uint64_t site_ip = reinterpret_cast<uint64_t>(page);
+  std::string why;
+  auto site = plan_patch_site(fn + std::string(32, '\x90'), site_ip, &why);
+  auto place = site ? place_trampoline(*site, own_gaps()) : std::nullopt;
+  EXPECT_TRUE(place) << why;
+  if (!place) return {};
+  void* t = mmap(reinterpret_cast<void*>(place->map), kPatchMapBytes,
+                 PROT_READ | PROT_WRITE | PROT_EXEC,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  EXPECT_EQ(reinterpret_cast<uint64_t>(t), place->map);
+  auto tramp = build_trampoline(*site, *place, &why, windows);
+  EXPECT_TRUE(tramp) << why;
+  if (!tramp) return {};
+  WindowRun run;
+  run.tramp = *tramp;
+  run.count = count;
+  std::string data = patch_data(Regs{}, 6);  // forced at the 6th pass
+  std::memcpy(reinterpret_cast<void*>(place->entry), tramp->code.data(), tramp->code.size());
+  std::memcpy(reinterpret_cast<void*>(tramp->data), data.data(), data.size());
+  std::memcpy(reinterpret_cast<void*>(site_ip), tramp->site_bytes.data(), tramp->site_bytes.size());
+  __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
+  window_run = &run;
+  struct sigaction sa {}, old {};
+  sa.sa_sigaction = window_trap;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGTRAP, &sa, &old);
+  *count = 0;
+  reinterpret_cast<void (*)(uint64_t*, uint64_t)>(page)(count, 1 << 20);
+  sigaction(SIGTRAP, &old, nullptr);
+  munmap(t, kPatchMapBytes);
+  munmap(page, 4096);
+  return run.hits;
+}
+
+TEST(PointPatch, TheTrampolineTrapsOnlyWhereTheMemoryHashesToTheRecordedSum) {
+  static uint64_t count[2];
+  const uint64_t start = reinterpret_cast<uint64_t>(count);
+  const __u64 at1000[2] = {1000, 0}, never[2] = {~0ull, 0};  // 1000: the 5th's parity
+  EXPECT_EQ(run_window_loop({{start, 2, rp_digest_words(at1000, 2)}}, count),
+            std::vector<uint64_t>{1000});
+  EXPECT_EQ(run_window_loop({{start, 2, rp_digest_words(at1000, 2)},
+                             {start + 8, 1, rp_digest_words(never, 1)}},
+                            count),
+            std::vector<uint64_t>{});  // every window must hold
+  EXPECT_GT(run_window_loop({}, count).size(), 1000u);  // registers alone: many passes
 }
 
 #else
