@@ -569,10 +569,13 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
 }
 
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
-                                           std::string* why, const std::vector<DigestWindow>&) {
+                                           std::string* why,
+                                           const std::vector<DigestWindow>& windows) {
   Trampoline t;
   t.data = place.map + 2 * 4096;
-  auto stub = a64::build_stub(site.arm, place.entry, t.data, why);
+  std::vector<a64::Window> checked;
+  for (const DigestWindow& w : windows) checked.push_back({w.start, w.words, w.sum});
+  auto stub = a64::build_stub(site.arm, place.entry, t.data, why, checked);
   if (!stub) return std::nullopt;
   if (place.entry + stub->code.size() > t.data) {
     *why = "the stub does not fit its pages";

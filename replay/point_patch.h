@@ -139,8 +139,7 @@ struct Trampoline {
 // `windows`: the memory a pass with the recorded registers must hold too
 // (the point's digest windows, replay/point_unique.cc), hashed in the
 // trampoline so a loop whose registers repeat stops only at passes whose
-// memory matches. x86_64; arm64's stub ignores them (it stops at every pass
-// with the registers, and replay compares the memory).
+// memory matches (x86_64: emit_window_checks; arm64: a64::build_stub).
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
                                            std::string* why,
                                            const std::vector<DigestWindow>& windows = {});

@@ -168,7 +168,37 @@ void relocate(Asm& a, const Site& s, uint64_t entry) {
   a.rel(b_op(), next, 26);
 }
 
-enum Label { kMiss, kForced };
+enum Label { kMiss, kForced, kMemoryMiss };
+
+// x0-x3 under the spills of x16, x17 and NZCV: stp/ldp x0, x1, [sp, #-64];
+// stp/ldp x2, x3, [sp, #-48].
+constexpr uint32_t kSpillLow[] = {0xa93c07e0, 0xa93d0fe2};
+constexpr uint32_t kUnspillLow[] = {0xa97c07e0, 0xa97d0fe2};
+constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
+
+// Each window hashed as rp_digest_words does (x16 the hash, x17 the address,
+// x0 the words left, x1 the prime, x3 a word); a sum not recorded goes to
+// kMemoryMiss, which reloads x0-x3.
+void window_checks(Asm& a, const std::vector<Window>& windows) {
+  for (uint32_t w : kSpillLow) a.put(w);
+  a.ldr_value(1, kFnvPrime);
+  for (const Window& w : windows) {
+    a.ldr_value(kX16, kFnvBasis);
+    a.ldr_value(kX17, w.start);
+    a.put(0xd2800000 | ((w.words & 0xffff) << 5));  // movz x0, #words
+    const uint64_t word = a.here();
+    a.put(0xf8408623);  // ldr x3, [x17], #8
+    a.put(0xca030210);  // eor x16, x16, x3
+    a.put(0x9b017e10);  // mul x16, x16, x1
+    a.put(0xca507610);  // eor x16, x16, x16, lsr #29
+    a.put(0xf1000400);  // subs x0, x0, #1
+    a.rel(b_ne(), word, 19);
+    a.ldr_value(3, w.sum);
+    a.put(cmp(kX16, 3));
+    a.rel_label(b_ne(), kMemoryMiss, 19);
+  }
+  for (uint32_t w : kUnspillLow) a.put(w);
+}
 
 }  // namespace
 
@@ -244,7 +274,8 @@ std::string stub_data(const uint64_t x[31], uint64_t sp, uint64_t pstate, uint64
   return std::string(reinterpret_cast<const char*>(w), sizeof w);
 }
 
-std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, std::string* why) {
+std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, std::string* why,
+                               const std::vector<Window>& windows) {
   auto slot = [&](uint64_t i) { return data + 8 * i; };
   Asm a(entry);
   Stub st;
@@ -268,9 +299,18 @@ std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, 
     a.put(cmp(kX17, kX16));
     a.rel_label(b_ne(), kMiss, 19);
   }
+  for (const Window& w : windows)
+    if (w.words < 1 || w.words > 16) {
+      *why = "a memory window of " + std::to_string(w.words) + " words";
+      return std::nullopt;
+    }
+  if (!windows.empty()) window_checks(a, windows);
   restore(a);
   st.hit = a.here();
   a.put(kBrk);
+  a.bind(kMemoryMiss);
+  if (!windows.empty())
+    for (uint32_t w : kUnspillLow) a.put(w);
   a.bind(kMiss);
   bump(a, slot(kBudgetSlot), true);
   a.rel_label(b_eq(), kForced, 19);

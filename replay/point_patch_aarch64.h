@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rp::a64 {
 
@@ -53,6 +54,14 @@ bool in_exclusive_sequence(const std::string& code, uint64_t code_addr, uint64_t
 constexpr uint64_t kSpSlot = 31, kNzcvSlot = 32, kPassesSlot = 33, kBudgetSlot = 34;
 std::string stub_data(const uint64_t x[31], uint64_t sp, uint64_t pstate, uint64_t budget);
 
+// Memory a pass with the recorded registers must hold too: `words` 8-byte
+// words from `start` hash (rp_digest_words, common/rp_digest_rules.h) to `sum`.
+struct Window {
+  uint64_t start = 0;
+  uint32_t words = 0;  // 1 .. 16
+  uint64_t sum = 0;
+};
+
 // A `b` at `from` reaches [from - 128 MiB, from + 128 MiB - 4].
 constexpr int64_t kBranchReach = int64_t{1} << 27;
 
@@ -64,6 +73,9 @@ struct Stub {
   uint64_t body = 0;      // the relocated instruction (resume here after a false hit)
 };
 // `data`: the data block's address, within 1 MiB of the code (ldr literal).
-std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, std::string* why);
+// With `windows`, a pass whose registers match stops only if every window
+// holds its sum too (x0-x3 kept under the other spills meanwhile).
+std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, std::string* why,
+                               const std::vector<Window>& windows = {});
 
 }  // namespace rp::a64

@@ -14,7 +14,9 @@
  * (tests/threads/memory_point.sh) With "tight" the thread's loop is three
  * instructions, whose registers repeat at every pass: a switch there is some
  * ten million passes in, which replay finds one ptrace stop a pass
- * (tests/threads/slow_memory_search.sh). */
+ * (tests/threads/slow_memory_search.sh) unless the trampoline checks the
+ * memory too. On arm64 most of its instructions see repeating registers
+ * (tests/arm64/guest_init.sh, memory_search). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +55,20 @@ static void run_tight(void) {
                      :
                      : "r"(&state)
                      : "cc", "memory");
+#elif defined(__aarch64__)
+    /* x9 holds the count only between its load and the stop flag's: at the
+     * loop's head (where TCG takes interrupts: a block's start) and at the
+     * nops it is 0 on every pass but the first. */
+    __asm__ volatile("1:\n\t"
+                     "ldr x9, [%0]\n\t"
+                     "add x9, x9, #1\n\t"
+                     "str x9, [%0]\n\t"
+                     "ldr w9, [%0, #8]\n\t"
+                     "nop\n\tnop\n\tnop\n\tnop\n\t"
+                     "cbz w9, 1b"
+                     :
+                     : "r"(&state)
+                     : "x9", "cc", "memory");
 #else
     while (!state.stop) state.count++;
 #endif

@@ -98,6 +98,39 @@ for b in $(cat /backends.list); do
     rm -f /tmp/$s.db
   done
 done
+# A switch in memory_loop tight's loop, whose registers repeat at every pass:
+# the stub hashes the memory too and stops the search once. With registers
+# only every pass is a ptrace stop and rp says so after 5 s of it
+# (Replayer::say_slow_memory_search): a recording where it does is one whose
+# switch only the memory check finds in time.
+notice="one ptrace stop each"
+memory_search() {
+  for try in 1 2 3; do
+    timeout 120 rp record --backend=$1 -o /tmp/ms.db -- /samples/memory_loop tight \
+      < /dev/null > /tmp/ms.rec 2> /tmp/ms.rec.err || { show /tmp/ms.rec.err; continue; }
+    RP_POINT_SEARCH=registers timeout 60 rp replay /tmp/ms.db < /dev/null > /dev/null 2> /tmp/ms.slow &
+    pid=$! i=0
+    while [ $i -lt 600 ] && kill -0 $pid 2> /dev/null; do
+      grep -q "$notice" /tmp/ms.slow && { kill $pid; break; }
+      sleep 0.1
+      i=$((i + 1))
+    done
+    wait $pid
+    grep -q "$notice" /tmp/ms.slow || { echo "  try $try: found in seconds with registers only"; continue; }
+    t0=$(now)
+    timeout 120 rp replay /tmp/ms.db < /dev/null > /tmp/ms.rep 2> /tmp/ms.err
+    rc=$?
+    echo "  try $try: $(grep -o '([0-9]* in [0-9]* s so far)' /tmp/ms.slow) with registers only;" \
+      "with the memory check: exit $rc in $(now) - $t0 s, printed $(cat /tmp/ms.rep)"
+    [ $rc = 0 ] && cmp -s /tmp/ms.rec /tmp/ms.rep && ! grep -q "$notice" /tmp/ms.err && return 0
+    show /tmp/ms.err
+    return 1
+  done
+  return 1
+}
+if grep -qw bpf /backends.list; then
+  check memory_search_bpf memory_search bpf
+fi
 if grep -qw kmod /backends.list; then
   check kmod_rmmod rmmod rp
   dmesg | grep -iE "rp:|BUG|WARNING|Oops|rcu.*stall" | head -n 20 | sed 's/^/  dmesg | /'

@@ -7,6 +7,7 @@
 #include <capstone/capstone.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -213,6 +214,61 @@ TEST(PointPatchA64, StubComparesEveryRegister) {
   EXPECT_EQ(u64_at(d, 8 * kNzcvSlot), 0x60000000u);  // NZCV only
   EXPECT_EQ(u64_at(d, 8 * kPassesSlot), 0u);
   EXPECT_EQ(u64_at(d, 8 * kBudgetSlot), 5u);
+}
+
+// The value an `ldr xN, #addr` (literal) line of the stub loads.
+uint64_t literal(const std::string& code, const std::string& line) {
+  const uint64_t addr = std::stoull(line.substr(line.find('#') + 1), nullptr, 16);
+  return u64_at(code, addr - kEntry);
+}
+
+TEST(PointPatchA64, StubHashesTheWindowsAfterARegisterMatch) {
+  std::string why;
+  auto s = plan({}, {0xaa0103e0}, &why);
+  ASSERT_TRUE(s);
+  const std::vector<Window> windows = {{0x7000, 16, 0x1122334455667788}, {0x9008, 3, 42}};
+  auto st = build_stub(*s, kEntry, kData, &why, windows);
+  ASSERT_TRUE(st) << why;
+  const std::string& code = st->code;
+  auto text = disasm(code, kEntry, (st->forced - kEntry) / 4 + 1);
+  for (const auto& line : text) EXPECT_NE(line, "(bad)");
+  size_t i = std::find(text.begin(), text.end(), "stp x0, x1, [sp, #-0x40]") - text.begin();
+  ASSERT_LT(i, text.size());
+  EXPECT_EQ(text[i + 1], "stp x2, x3, [sp, #-0x30]");
+  ASSERT_EQ(text[i + 2].rfind("ldr x1, #", 0), 0u) << text[i + 2];
+  EXPECT_EQ(literal(code, text[i + 2]), 0x100000001b3u);  // the FNV prime
+  i += 3;
+  for (const Window& w : windows) {
+    EXPECT_EQ(literal(code, text[i]), 0xcbf29ce484222325u) << text[i];  // ldr x16: the basis
+    EXPECT_EQ(text[i].rfind("ldr x16, #", 0), 0u);
+    EXPECT_EQ(text[i + 1].rfind("ldr x17, #", 0), 0u);
+    EXPECT_EQ(literal(code, text[i + 1]), w.start);
+    char words[32];
+    snprintf(words, sizeof words, "movz x0, #0x%x", w.words);
+    EXPECT_EQ(text[i + 2], words);
+    char loop[32];
+    snprintf(loop, sizeof loop, "b.ne #0x%llx", static_cast<unsigned long long>(kEntry + 4 * (i + 3)));
+    const std::vector<std::string> hash = {"ldr x3, [x17], #8", "eor x16, x16, x3",
+                                           "mul x16, x16, x1", "eor x16, x16, x16, lsr #29",
+                                           "subs x0, x0, #1", loop};
+    for (size_t k = 0; k < hash.size(); k++) EXPECT_EQ(text[i + 3 + k], hash[k]);
+    EXPECT_EQ(text[i + 9].rfind("ldr x3, #", 0), 0u);
+    EXPECT_EQ(literal(code, text[i + 9]), w.sum);
+    EXPECT_EQ(text[i + 10], "cmp x16, x3");
+    EXPECT_EQ(text[i + 11].rfind("b.ne #", 0), 0u);
+    i += 12;
+  }
+  EXPECT_EQ(text[i], "ldp x0, x1, [sp, #-0x40]");
+  EXPECT_EQ(text[i + 1], "ldp x2, x3, [sp, #-0x30]");
+  // A sum that differs: x0-x3 back, then the miss path (the budget).
+  const size_t hit = (st->hit - kEntry) / 4;
+  EXPECT_EQ(text[hit], "brk #0");
+  char miss[32];
+  snprintf(miss, sizeof miss, "b.ne #0x%llx", static_cast<unsigned long long>(st->hit + 4));
+  EXPECT_EQ(text[i - 1], miss);
+  EXPECT_EQ(text[hit + 1], "ldp x0, x1, [sp, #-0x40]");
+  EXPECT_EQ(text[hit + 2], "ldp x2, x3, [sp, #-0x30]");
+  EXPECT_FALSE(build_stub(*s, kEntry, kData, &why, {{0x7000, 17, 0}}));
 }
 
 }  // namespace
