@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "debugreg.h"
@@ -337,6 +338,30 @@ void Replayer::say_slow_memory_search(const Task& t, const Event& e, int64_t sin
             << "(docs/performance.md, Asynchronous points)\n";
 }
 
+// The memory a pass must hold too, checked in the trampoline: in a loop whose
+// registers repeat, a stop at every pass would cost a ptrace stop each. Not
+// at a rep string site, whose registers are not the recorded ones where it
+// stops. Nor a version 3 trace's 32-bit sums: rp compares those at each stop.
+std::vector<DigestWindow> Replayer::trampoline_windows(Task& t, const Event& e,
+                                                       const Regs& target,
+                                                       const std::optional<RepString>& rep) {
+  if (rep || !trampoline_checks_memory()) return {};
+  const std::vector<uint64_t> own{agent_base(t.real_tgid)};
+  std::vector<DigestWindow> windows = compared_windows(t, t.real, e, target, own);
+  if (!windows.empty() && windows.front().narrow) windows.clear();
+  if (compare_stacks_ && !windows.empty()) {
+    // The stacks' windows first: every pass searched again matched the rest.
+    compare_stacks_ = false;
+    const std::vector<DigestWindow> rest = compared_windows(t, t.real, e, target, own);
+    compare_stacks_ = true;
+    std::stable_partition(windows.begin(), windows.end(), [&](const DigestWindow& w) {
+      return std::none_of(rest.begin(), rest.end(),
+                          [&](const DigestWindow& r) { return r.start == w.start; });
+    });
+  }
+  return windows;
+}
+
 // With the thread at the recorded instruction (a breakpoint stop), patches a
 // conditional trap there and runs until it fires on the recorded registers
 // (at_point: the thread is already at the point, only the check is made).
@@ -370,16 +395,7 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     *why = "no free address within reach of the instruction";
     return Search::kUnavailable;
   }
-  // The memory a pass must hold too, checked in the trampoline: in a loop
-  // whose registers repeat, a stop at every pass would cost a ptrace stop
-  // each. Not at a rep string site, whose registers are not the recorded
-  // ones where it stops. Nor a version 3 trace's 32-bit sums: rp compares
-  // those at each stop.
-  std::vector<DigestWindow> windows;
-  if (!rep && trampoline_checks_memory())
-    windows = compared_windows(t, t.real, e, target, {agent_base(t.real_tgid)});
-  if (!windows.empty() && windows.front().narrow) windows.clear();
-  auto tramp = build_trampoline(*site, *place, why, windows);
+  auto tramp = build_trampoline(*site, *place, why, trampoline_windows(t, e, target, rep));
   if (!tramp) return Search::kUnavailable;
   int64_t got = inject_syscall(
       t, e, SYS_mmap,
@@ -405,76 +421,101 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
   uint64_t found_at = *passes;
   const int64_t searching_since = tracer_clock_ns(CLOCK_MONOTONIC);
   uint64_t register_matches = 0;  // passes with the registers, not the memory
-  while (!at_point) {
-    cont(t, 0);
-    t.state = State::kRunning;
-    int status = wait(t);
-    if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
-    t.state = State::kHeld;
-    if (is_syscall_stop(status)) {
-      unpatch();
-      diverge(e, too_early + call_made_instead(t));
-    }
-    if (agent_interior_trap(t, status)) continue;  // see wait_signal_stop
-    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL && !stop_event(status) &&
-        tramp->filler != 0xcc && to_interior_copy(t, *tramp, 0))
-      continue;  // an invalid-opcode filler: the SIGILL is not delivered
-    if (WIFSTOPPED(status) && !stop_event(status) &&
-        (WSTOPSIG(status) == SIGSEGV || WSTOPSIG(status) == SIGBUS)) {
-      // Suppressed, a fault in the trap's own code would repeat forever.
+  // Searched again with the stacks compared too when the registers and the
+  // rest of the memory leave the point ambiguous (compare_stacks_, off
+  // again however this search ends).
+  struct StacksOff {
+    bool& on;
+    ~StacksOff() { on = false; }
+  } stacks_off{compare_stacks_};
+  for (;;) {
+    while (!at_point) {
+      cont(t, 0);
+      t.state = State::kRunning;
+      int status = wait(t);
+      if (t.state == State::kGone) diverge(e, "the program " + render_wait_status(status));
+      t.state = State::kHeld;
+      if (is_syscall_stop(status)) {
+        unpatch();
+        diverge(e, too_early + call_made_instead(t));
+      }
+      if (agent_interior_trap(t, status)) continue;  // see wait_signal_stop
+      if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGILL && !stop_event(status) &&
+          tramp->filler != 0xcc && to_interior_copy(t, *tramp, 0))
+        continue;  // an invalid-opcode filler: the SIGILL is not delivered
+      if (WIFSTOPPED(status) && !stop_event(status) &&
+          (WSTOPSIG(status) == SIGSEGV || WSTOPSIG(status) == SIGBUS)) {
+        // Suppressed, a fault in the trap's own code would repeat forever.
+        Regs now = get_regs(t);
+        if (now.ip() >= place->map && now.ip() < place->map + kPatchMapBytes) {
+          unpatch();
+          diverge(e, "the conditional trap faulted (" + stop_description(status) + ") at " +
+                         now.describe());
+        }
+      }
+      if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || stop_event(status)) continue;
       Regs now = get_regs(t);
-      if (now.ip() >= place->map && now.ip() < place->map + kPatchMapBytes) {
-        unpatch();
-        diverge(e, "the conditional trap faulted (" + stop_description(status) + ") at " +
-                       now.describe());
+      uint64_t trap = now.ip() - kPatchTrapAfter;
+      if (trap == tramp->hit) {
+        // The relocated instruction (a rep string one runs there) is at body.
+        if (arrived(t, e, target, rep, now, tramp->body)) {
+          match = now;
+          found_at = *passes + passes_so_far();
+          break;
+        }
+        now.set_ip(tramp->body);  // equal general registers, another difference: go on
+        set_regs(t, now);
+        if (++register_matches % 64 == 0) say_slow_memory_search(t, e, searching_since, register_matches);
+      } else if (trap == tramp->forced) {
+        uint64_t n = passes_so_far();
+        if (*passes + n >= max_passes) {
+          unpatch();
+          diverge(e, "cannot locate the recorded point (" + target.describe() + ") after " +
+                         std::to_string(*passes + n) + " passes");
+        }
+        uint64_t budget = std::min(kBudget, max_passes - *passes - n);
+        write_mem(t.real, tramp->data + kPatchBudgetOffset,
+                  std::string(reinterpret_cast<const char*>(&budget), 8));
+        now.set_ip(tramp->body);
+        set_regs(t, now);
+      } else if (tramp->filler != 0xcc || !to_interior_copy(t, *tramp, 1)) {
+        if (!debug_trap(t, status)) {
+          unpatch();
+          diverge(e, "unexpected SIGTRAP at " + now.describe());
+        }
       }
     }
-    if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || stop_event(status)) continue;
-    Regs now = get_regs(t);
-    uint64_t trap = now.ip() - kPatchTrapAfter;
-    if (trap == tramp->hit) {
-      // The relocated instruction (a rep string one runs there) is at body.
-      if (arrived(t, e, target, rep, now, tramp->body)) {
-        match = now;
-        found_at = *passes + passes_so_far();
-        break;
-      }
-      now.set_ip(tramp->body);  // equal general registers, another difference: go on
-      set_regs(t, now);
-      if (++register_matches % 64 == 0) say_slow_memory_search(t, e, searching_since, register_matches);
-    } else if (trap == tramp->forced) {
-      uint64_t n = passes_so_far();
-      if (*passes + n >= max_passes) {
-        unpatch();
-        diverge(e, "cannot locate the recorded point (" + target.describe() + ") after " +
-                       std::to_string(*passes + n) + " passes");
-      }
-      uint64_t budget = std::min(kBudget, max_passes - *passes - n);
-      write_mem(t.real, tramp->data + kPatchBudgetOffset,
-                std::string(reinterpret_cast<const char*>(&budget), 8));
-      now.set_ip(tramp->body);
-      set_regs(t, now);
-    } else if (tramp->filler != 0xcc || !to_interior_copy(t, *tramp, 1)) {
-      if (!debug_trap(t, status)) {
-        unpatch();
-        diverge(e, "unexpected SIGTRAP at " + now.describe());
-      }
+    if (!check_unique || rep || !can_check_point(t)) break;
+    const uint64_t budget = max_passes - std::min(max_passes, found_at);
+    const uint64_t again = passes_to_recurrence(t, e, target, *tramp, match, budget);
+    if (!again) break;
+    // The trampoline again, its memory check with the stacks (ask_stacks).
+    auto rearm = [&] {
+      auto with_stacks = build_trampoline(*site, *place, why, trampoline_windows(t, e, target, rep));
+      if (!with_stacks || !write_mem(t.real, place->entry, with_stacks->code)) return false;
+      tramp = with_stacks;
+      return true;
+    };
+    const StackVerdict stacks =
+        compare_stacks_ ? StackVerdict::kNone
+                        : ask_stacks(t, e, target, tramp, rearm, match, budget);
+    if (stacks == StackVerdict::kHere) break;
+    if (stacks == StackVerdict::kFurther) {
+      at_point = false;  // on to the pass whose stack matches, checked again there
+      Regs on = match;
+      on.set_ip(tramp->body);
+      set_regs(t, on);
+      continue;
     }
+    unpatch();
+    const std::string first =
+        found_at ? "at pass " + std::to_string(found_at) : "where it already is";
+    diverge(e, "the recorded point (" + target.describe() + ") is ambiguous: the thread " +
+                   "has these registers " + first + " and again " + std::to_string(again) +
+                   " passes later, before its next event; replay cannot tell which pass " +
+                   "was recorded (docs/design.md, Preemption)");
   }
   *passes += passes_so_far();
-  if (check_unique && !rep && can_check_point(t)) {
-    const uint64_t again = passes_to_recurrence(t, e, target, *tramp, match,
-                                                max_passes - std::min(max_passes, found_at));
-    if (again) {
-      unpatch();
-      const std::string first =
-          found_at ? "at pass " + std::to_string(found_at) : "where it already is";
-      diverge(e, "the recorded point (" + target.describe() + ") is ambiguous: the thread " +
-                     "has these registers " + first + " and again " + std::to_string(again) +
-                     " passes later, before its next event; replay cannot tell which pass " +
-                     "was recorded (docs/design.md, Preemption)");
-    }
-  }
   unpatch();
   Regs at = get_regs(t);
   at.set_ip(target.ip());

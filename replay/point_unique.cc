@@ -23,6 +23,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <vector>
 
@@ -276,7 +277,9 @@ static std::pair<uint64_t, uint64_t> stack_part(const ProcMap& m, const Regs& r)
 // threads' stacks: replay's injected calls, the agent and the trampolines
 // write under a thread's stack pointer, which the recorded kernel did not,
 // and a later, deeper frame's slots the program never writes still hold those
-// bytes.
+// bytes: unless compare_stacks_, when passes they leave alike differ only
+// there (a count kept in a stack slot), and a pass whose stack holds the
+// recorded bytes, if there is only one, is the recorded one.
 bool Replayer::memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at,
                               const std::vector<uint64_t>& own) {
   for (const DigestWindow& w : compared_windows(t, pid, e, at, own))
@@ -298,7 +301,7 @@ std::vector<DigestWindow> Replayer::compared_windows(Task& t, pid_t pid, const E
   std::vector<std::pair<uint64_t, uint64_t>> stacks;
   for (auto& [rec, o] : tasks_) {
     Regs r = at;
-    if (o.real_tgid != t.real_tgid || o.state == State::kGone ||
+    if (compare_stacks_ || o.real_tgid != t.real_tgid || o.state == State::kGone ||
         (o.real != t.real && !r.read(o.real)))
       continue;
     for (const ProcMap& m : maps)
@@ -314,6 +317,34 @@ std::vector<DigestWindow> Replayer::compared_windows(Task& t, pid_t pid, const E
     return false;
   };
   return point_digest_windows(*d, at, compared);
+}
+
+// The point is ambiguous at `match` by its registers and the digest's
+// windows outside the stacks: whether its windows in the stacks pick out one
+// pass. Here: the thread's pass has the recorded stack bytes and no later one
+// does. Further: its pass has not (the search goes on to one that has, then
+// checks that no pass after it has them too). compare_stacks_ is left
+// set unless the answer is none; `rearm` rewrites the search's trampoline
+// (`tramp`) with the windows compared now, so that the copy, and the search
+// after it, stop only at passes whose stacks match too.
+Replayer::StackVerdict Replayer::ask_stacks(Task& t, const Event& e, const Regs& target,
+                                            const std::optional<Trampoline>& tramp,
+                                            const std::function<bool()>& rearm,
+                                            const Regs& match, uint64_t max_passes) {
+  Regs there = match;
+  there.set_ip(target.ip());
+  const std::vector<uint64_t> own{agent_base(t.real_tgid)};
+  const size_t outside = compared_windows(t, t.real, e, there, own).size();
+  compare_stacks_ = true;
+  if (compared_windows(t, t.real, e, there, own).size() > outside && rearm()) {
+    // Not here: the search goes on through what may be millions of passes,
+    // which the copy's CPU bound would cut short; if none matches, it ends
+    // at the thread's next syscall, a divergence.
+    if (!memory_matches(t, t.real, e, there, own)) return StackVerdict::kFurther;
+    if (!passes_to_recurrence(t, e, target, *tramp, match, max_passes)) return StackVerdict::kHere;
+  }
+  compare_stacks_ = false;
+  return StackVerdict::kNone;
 }
 
 // Whether the ambiguity can be checked here: the thread's next event is its

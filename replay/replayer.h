@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <deque>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -287,6 +288,13 @@ class Replayer {
                       const std::vector<uint64_t>& own);
   std::vector<DigestWindow> compared_windows(Task& t, pid_t pid, const Event& e, const Regs& at,
                                              const std::vector<uint64_t>& own);
+  enum class StackVerdict { kNone, kHere, kFurther };
+  StackVerdict ask_stacks(Task& t, const Event& e, const Regs& target,
+                          const std::optional<Trampoline>& tramp,
+                          const std::function<bool()>& rearm, const Regs& match,
+                          uint64_t max_passes);
+  std::vector<DigestWindow> trampoline_windows(Task& t, const Event& e, const Regs& target,
+                                               const std::optional<RepString>& rep);
   uint64_t passes_to_recurrence(Task& t, const Event& e, const Regs& target,
                                 const Trampoline& tramp, const Regs& at_match, uint64_t max_passes);
   int64_t inject_syscall(Task& t, const Event& e, long nr, std::initializer_list<uint64_t> args);
@@ -340,6 +348,10 @@ class Replayer {
   bool tsc_trapping_ = false;
   bool warned_slow_search_ = false;  // said once: the breakpoint search is used
   bool warned_slow_memory_search_ = false;  // said once: say_slow_memory_search
+  // memory_matches compares the digest's windows in the threads' stacks too:
+  // set while a point the rest leaves ambiguous is searched again
+  // (search_patched; point_unique.cc says why they are left out otherwise).
+  bool compare_stacks_ = false;
   // The maps memory_matches read for this event's search in this process (or
   // copy): a search runs user code only, which maps nothing; rp's own
   // mappings made meanwhile (a trampoline) hold no compared window either way.

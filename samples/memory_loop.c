@@ -33,6 +33,7 @@ static int started[2];
 #if defined(__x86_64__)
 extern const char memory_loop_body[], memory_loop_end[]; /* in run's asm */
 extern const char memory_loop_tight[], memory_loop_tight_end[]; /* in run_tight's */
+extern const char memory_loop_stack[], memory_loop_stack_end[]; /* in run_on_stack's */
 #endif
 
 static void on_alarm(int sig) {
@@ -40,7 +41,7 @@ static void on_alarm(int sig) {
     state.stop = 1;
 }
 
-static int tight;
+static int tight, on_stack;
 
 /* Adds one to the counter through a pointer until told to stop. */
 static void run_tight(void) {
@@ -74,11 +75,41 @@ static void run_tight(void) {
 #endif
 }
 
+/* Counts in a slot at the stack pointer, below the red zone: only the
+ * memory at sp (its digest window, which replay compares only to tell
+ * passes apart that are otherwise the same) tells the passes apart. */
+static void run_on_stack(void) {
+#if defined(__x86_64__)
+    unsigned long n;
+    __asm__ volatile("lea -256(%%rsp), %%rsp\n\t"
+                     "movq $0, (%%rsp)\n\t"
+                     ".globl memory_loop_stack\n\t.hidden memory_loop_stack\n"
+                     "memory_loop_stack:\n\t"
+                     "incq (%%rsp)\n\t"
+                     "cmpl $0, 8(%1)\n\t"
+                     "je memory_loop_stack\n\t"
+                     ".globl memory_loop_stack_end\n\t.hidden memory_loop_stack_end\n"
+                     "memory_loop_stack_end:\n\t"
+                     "movq (%%rsp), %0\n\t"
+                     "lea 256(%%rsp), %%rsp"
+                     : "=r"(n)
+                     : "r"(&state)
+                     : "cc", "memory");
+    state.count = n;
+#else
+    run_tight();
+#endif
+}
+
 /* arg NULL: a thread, which tells the main thread it starts. */
 static void* run(void* arg) {
     if (!arg && write(started[1], "s", 1) != 1) return NULL;
     if (tight) {
         run_tight();
+        return NULL;
+    }
+    if (on_stack) {
+        run_on_stack();
         return NULL;
     }
 #if defined(__x86_64__)
@@ -113,11 +144,13 @@ int main(int argc, char** argv) {
     char c;
     const int by_signal = argc > 1 && strcmp(argv[1], "signal") == 0;
     tight = argc > 1 && strcmp(argv[1], "tight") == 0;
+    on_stack = argc > 1 && strcmp(argv[1], "stack") == 0;
 #if defined(__x86_64__)
     /* Where the loop is, for tests/threads/memory_point.sh: 1024 steps. */
     fprintf(stderr, "body %p end %p\n",
-            (const void*)(tight ? memory_loop_tight : memory_loop_body),
-            (const void*)(tight ? memory_loop_tight_end : memory_loop_end));
+            (const void*)(tight ? memory_loop_tight : on_stack ? memory_loop_stack : memory_loop_body),
+            (const void*)(tight ? memory_loop_tight_end
+                                : on_stack ? memory_loop_stack_end : memory_loop_end));
 #endif
     if (by_signal) {  /* the main thread loops until a timer's SIGALRM stops it */
         struct sigaction sa;

@@ -1,0 +1,35 @@
+#!/bin/bash
+# A switch in a loop that counts in a stack slot at the stack pointer
+# (`sample_memory_loop stack`): the registers and every digest window outside
+# the stacks are the same at every pass, so they leave the point ambiguous.
+# The digest's window at rsp, which replay compares only then, holds the count:
+# replay must find the one pass with the recorded stack bytes and print the
+# same count (docs/design.md, "The memory digest of a switch").
+#   stack_point.sh BACKEND    (bpf or ptrace; exit 77 when unavailable)
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../integration/lib.sh"
+source "$here/backend.sh" "$@"
+
+# Whether trace $1 has a preemption in [$2, $3).
+switched_in_loop() {
+    local ip
+    for ip in $("$RP" dump --json "$1" | sed -n 's/.*"type":"preempt".*"ip":"\(0x[0-9a-f]*\)".*/\1/p'); do
+        ((ip >= $2 && ip < $3)) && return 0
+    done
+    return 1
+}
+
+for try in $(seq 10); do
+    "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" stack \
+        >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }
+    read -r _ body _ end <"$TMP/rec.err"
+    [ -n "$end" ] || { show "$TMP/rec.err"; fail "the sample did not say where its loop is"; }
+    switched_in_loop "$TMP/t.db" "$body" "$end" || continue
+    timeout 200 "$RP" replay "$TMP/t.db" >"$TMP/rep" 2>"$TMP/rep.err"
+    status=$?
+    [ "$status" -eq 0 ] || { show "$TMP/rep.err"; fail "replay exited $status"; }
+    assert_same_file "$TMP/rep" "$TMP/rec" "replay output"
+    echo "ok: recording $try was switched out in the loop; replay printed $(cat "$TMP/rep")"
+    exit 0
+done
+fail "no recording was switched out in the loop ($try tries)"
