@@ -103,11 +103,12 @@ void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target);
 constexpr uint64_t kPatchMapBytes = 3 * 4096;
 // The bytes under the stack pointer a trampoline spills flags and registers
 // into on every pass: [sp - kPatchSpillLow, sp - kPatchSpillHigh). x86_64
-// keeps the 128-byte red zone; arm64 has none.
+// keeps the 128-byte red zone; arm64 has none (x16, x17 and NZCV in the top
+// 32 bytes, x0-x3 under them when the stub checks memory).
 #if defined(__x86_64__)
 constexpr uint64_t kPatchSpillLow = 144, kPatchSpillHigh = 128;
 #else
-constexpr uint64_t kPatchSpillLow = 32, kPatchSpillHigh = 0;
+constexpr uint64_t kPatchSpillLow = 64, kPatchSpillHigh = 0;
 #endif
 // The fillers in order of preference: int3, then the invalid opcodes.
 extern const std::vector<uint8_t> kPatchFillers;
