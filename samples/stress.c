@@ -1,7 +1,9 @@
 /* stress: many cheap syscalls plus bulk data. 200000 raw getpid syscalls, then
  * 64 x 1 MiB reads from /dev/urandom; prints FNV-1a 64 checksum and call count.
  * A test records it and checks replay reproduces the checksum (exercises the
- * recorder's throughput and large-buffer storage). */
+ * recorder's throughput and large-buffer storage).
+ * `stress CALLS MIBS`: other counts (the arm64 VM, where every ptrace stop
+ * and every emulated instruction is slow, runs fewer). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -12,9 +14,11 @@
 
 #define MIB (1024 * 1024)
 
-int main(void) {
+int main(int argc, char **argv) {
     long calls = 0, pid = 0;
-    for (int i = 0; i < 200000; i++) {
+    const long ncalls = argc > 1 ? atol(argv[1]) : 200000;
+    const int mibs = argc > 2 ? atoi(argv[2]) : 64;
+    for (long i = 0; i < ncalls; i++) {
         pid = syscall(SYS_getpid);
         calls++;
     }
@@ -23,7 +27,7 @@ int main(void) {
     int fd = open("/dev/urandom", O_RDONLY);
     if (fd < 0) { perror("open /dev/urandom"); return 1; }
     uint64_t h = 1469598103934665603ULL; /* FNV-1a 64 offset basis */
-    for (int m = 0; m < 64; m++) {
+    for (int m = 0; m < mibs; m++) {
         size_t got = 0;
         while (got < MIB) { /* one read per MiB unless it comes back short */
             ssize_t n = read(fd, buf + got, MIB - got);

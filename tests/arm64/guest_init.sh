@@ -52,6 +52,7 @@ for b in $(cat /backends.list); do
     # The benchmarks, shortened: every ptrace stop is slow under TCG.
     [ $s = getppid_loop ] && args=1000
     [ $s = read64k ] && args="/bin/rp 50"
+    [ $s = stress ] && args="5000 4"
     t0=$(now)
     tries=0
     while :; do
