@@ -30,6 +30,11 @@
 #define RP_DIGEST_PAGE 4096         /* a window never crosses a multiple of this */
 #define RP_DIGEST_DEAD_STACK 65536  /* under sp, this far: not the thread's memory now */
 #define RP_DIGEST_USER_TOP (1ull << 48)
+/* rp_digest_words' FNV-1a basis, prime and xorshift: the replay trampolines
+ * (replay/point_patch*.cc) hash with them too. */
+#define RP_DIGEST_BASIS 0xcbf29ce484222325ull
+#define RP_DIGEST_PRIME 0x100000001b3ull
+#define RP_DIGEST_SHIFT 29
 
 #if defined(__aarch64__) || defined(__TARGET_ARCH_arm64)
 #define RP_DIGEST_SP 31 /* user_pt_regs: regs[0..30], sp, pc, pstate */
@@ -86,15 +91,15 @@ RP_INLINE __u32 rp_digest_register_window(const __u64 *regs, __u32 nregs, __u32 
  * through tens of millions of passes of a loop meets 32-bit collisions. */
 RP_INLINE __u64 rp_digest_words(const __u64 *w, __u32 n)
 {
-	__u64 h = 0xcbf29ce484222325ull;
+	__u64 h = RP_DIGEST_BASIS;
 	__u32 i;
 
 	for (i = 0; i < RP_DIGEST_WINDOW / 8; i++) {
 		if (i >= n)
 			break;
 		h ^= w[i];
-		h *= 0x100000001b3ull;
-		h ^= h >> 29;
+		h *= RP_DIGEST_PRIME;
+		h ^= h >> RP_DIGEST_SHIFT;
 	}
 	return h;
 }

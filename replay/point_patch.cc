@@ -11,6 +11,8 @@
 #include <cstring>
 #include <tuple>
 
+#include "rp_digest_rules.h"
+
 namespace rp {
 
 #if defined(__x86_64__)
@@ -425,7 +427,7 @@ void emit_window_checks(Asm& a, const std::vector<DigestWindow>& windows, uint64
   spill_scratch(a, spill, true);
   for (const DigestWindow& w : windows) {
     a.bytes({0x48, 0xb8});
-    a.imm64(0xcbf29ce484222325ull);  // movabs $basis,%rax
+    a.imm64(RP_DIGEST_BASIS);  // movabs $basis,%rax
     a.bytes({0x48, 0xbe});
     a.imm64(w.start);  // movabs $start,%rsi
     a.bytes({0xb9});
@@ -433,10 +435,10 @@ void emit_window_checks(Asm& a, const std::vector<DigestWindow>& windows, uint64
     const uint64_t word = a.here();
     a.bytes({0x48, 0x33, 0x06});  // xor (%rsi),%rax
     a.bytes({0x48, 0xba});
-    a.imm64(0x100000001b3ull);                // movabs $prime,%rdx
+    a.imm64(RP_DIGEST_PRIME);                 // movabs $prime,%rdx
     a.bytes({0x48, 0x0f, 0xaf, 0xc2});        // imul %rdx,%rax
     a.bytes({0x48, 0x89, 0xc2});              // mov %rax,%rdx
-    a.bytes({0x48, 0xc1, 0xea, 29});          // shr $29,%rdx
+    a.bytes({0x48, 0xc1, 0xea, RP_DIGEST_SHIFT});  // shr $29,%rdx
     a.bytes({0x48, 0x31, 0xd0});              // xor %rdx,%rax
     a.bytes({0x48, 0x83, 0xc6, 0x08});        // add $8,%rsi
     a.bytes({0xff, 0xc9});                    // dec %ecx

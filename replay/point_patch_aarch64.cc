@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "rp_digest_rules.h"
+
 namespace rp::a64 {
 namespace {
 
@@ -174,23 +176,22 @@ enum Label { kMiss, kForced, kMemoryMiss };
 // stp/ldp x2, x3, [sp, #-48].
 constexpr uint32_t kSpillLow[] = {0xa93c07e0, 0xa93d0fe2};
 constexpr uint32_t kUnspillLow[] = {0xa97c07e0, 0xa97d0fe2};
-constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
 
 // Each window hashed as rp_digest_words does (x16 the hash, x17 the address,
 // x0 the words left, x1 the prime, x3 a word); a sum not recorded goes to
 // kMemoryMiss, which reloads x0-x3.
 void window_checks(Asm& a, const std::vector<Window>& windows) {
   for (uint32_t w : kSpillLow) a.put(w);
-  a.ldr_value(1, kFnvPrime);
+  a.ldr_value(1, RP_DIGEST_PRIME);
   for (const Window& w : windows) {
-    a.ldr_value(kX16, kFnvBasis);
+    a.ldr_value(kX16, RP_DIGEST_BASIS);
     a.ldr_value(kX17, w.start);
     a.put(0xd2800000 | ((w.words & 0xffff) << 5));  // movz x0, #words
     const uint64_t word = a.here();
     a.put(0xf8408623);  // ldr x3, [x17], #8
     a.put(0xca030210);  // eor x16, x16, x3
     a.put(0x9b017e10);  // mul x16, x16, x1
-    a.put(0xca507610);  // eor x16, x16, x16, lsr #29
+    a.put(0xca500210 | (RP_DIGEST_SHIFT << 10));  // eor x16, x16, x16, lsr #29
     a.put(0xf1000400);  // subs x0, x0, #1
     a.rel(b_ne(), word, 19);
     a.ldr_value(3, w.sum);
