@@ -7,3 +7,12 @@ if ! "$RP" record -q -b "$backend" -o "$TMP/probe.db" -- /bin/true 2>"$TMP/probe
     [ "${CI:-}" = true ] && fail "backend $backend unavailable under CI=true"
     exit 77
 fi
+
+# Whether trace $1 has a preemption in [$2, $3).
+switched_in_loop() {
+    local ip
+    for ip in $("$RP" dump --json "$1" | sed -n 's/.*"type":"preempt".*"ip":"\(0x[0-9a-f]*\)".*/\1/p'); do
+        ((ip >= $2 && ip < $3)) && return 0
+    done
+    return 1
+}

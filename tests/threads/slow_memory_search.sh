@@ -12,15 +12,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
 source "$here/backend.sh" "$@"
 
-# Whether trace $1 has a preemption in [$2, $3).
-switched_in_loop() {
-    local ip
-    for ip in $("$RP" dump --json "$1" | sed -n 's/.*"type":"preempt".*"ip":"\(0x[0-9a-f]*\)".*/\1/p'); do
-        ((ip >= $2 && ip < $3)) && return 0
-    done
-    return 1
-}
-
 # replay_until_notice: replays $TMP/t.db with the registers-only trampoline
 # until it says its search is slow (then stops it), or ends; its status.
 replay_until_notice() {

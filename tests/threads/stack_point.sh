@@ -10,15 +10,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
 source "$here/backend.sh" "$@"
 
-# Whether trace $1 has a preemption in [$2, $3).
-switched_in_loop() {
-    local ip
-    for ip in $("$RP" dump --json "$1" | sed -n 's/.*"type":"preempt".*"ip":"\(0x[0-9a-f]*\)".*/\1/p'); do
-        ((ip >= $2 && ip < $3)) && return 0
-    done
-    return 1
-}
-
 for try in $(seq 10); do
     "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" stack \
         >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }

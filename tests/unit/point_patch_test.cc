@@ -147,6 +147,28 @@ std::vector<std::pair<uint64_t, uint64_t>> own_gaps() {
   return gaps;
 }
 
+// Writes the trampoline at `entry`, its data block and the jump at `site_ip`
+// in the code page `page`.
+void install(const Trampoline& tramp, uint64_t entry, uint64_t site_ip, const std::string& data,
+             void* page) {
+  std::memcpy(reinterpret_cast<void*>(entry), tramp.code.data(), tramp.code.size());
+  std::memcpy(reinterpret_cast<void*>(tramp.data), data.data(), data.size());
+  std::memcpy(reinterpret_cast<void*>(site_ip), tramp.site_bytes.data(), tramp.site_bytes.size());
+  __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
+}
+
+// The general registers and flags a signal handler's context holds.
+Regs regs_of(const greg_t* g) {
+  Regs regs{};
+  auto& r = regs.raw;
+  r.rax = g[REG_RAX], r.rbx = g[REG_RBX], r.rcx = g[REG_RCX], r.rdx = g[REG_RDX];
+  r.rsi = g[REG_RSI], r.rdi = g[REG_RDI], r.rbp = g[REG_RBP], r.rsp = g[REG_RSP];
+  r.r8 = g[REG_R8], r.r9 = g[REG_R9], r.r10 = g[REG_R10], r.r11 = g[REG_R11];
+  r.r12 = g[REG_R12], r.r13 = g[REG_R13], r.r14 = g[REG_R14], r.r15 = g[REG_R15];
+  r.eflags = g[REG_EFL];
+  return regs;
+}
+
 // Copies `fn` to a fresh page, patches the instruction at `site_off` with
 // registers no pass has, calls fn(n) and returns {its result, passes counted}.
 std::pair<uint64_t, uint64_t> run_patched(const std::string& fn, uint32_t site_off, uint64_t n,
@@ -177,10 +199,7 @@ std::pair<uint64_t, uint64_t> run_patched(const std::string& fn, uint32_t site_o
   }
   Regs never{};  // registers no pass has: every pass misses
   std::string data = patch_data(never, uint64_t{1} << 40);
-  std::memcpy(reinterpret_cast<void*>(place->entry), tramp->code.data(), tramp->code.size());
-  std::memcpy(reinterpret_cast<void*>(tramp->data), data.data(), data.size());
-  std::memcpy(reinterpret_cast<void*>(site_ip), tramp->site_bytes.data(), tramp->site_bytes.size());
-  __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
+  install(*tramp, place->entry, site_ip, data, page);
   uint64_t result = reinterpret_cast<uint64_t (*)(uint64_t)>(page)(n), passes;
   std::memcpy(&passes, reinterpret_cast<void*>(tramp->data + kPatchPassesOffset), 8);
   munmap(t, kPatchMapBytes);
@@ -281,13 +300,8 @@ void rep_trap(int, siginfo_t*, void* ctx) {
   greg_t* g = uc->uc_mcontext.gregs;
   const uint64_t trap = static_cast<uint64_t>(g[REG_RIP]) - 1;
   if (trap == rep_run->tramp.forced && rep_run->forced++ == 0) {
-    Regs target{};
-    auto& r = target.raw;
-    r.rax = g[REG_RAX], r.rbx = g[REG_RBX], r.rcx = g[REG_RCX] - 100, r.rdx = g[REG_RDX];
-    r.rsi = g[REG_RSI] + 100, r.rdi = g[REG_RDI] + 100, r.rbp = g[REG_RBP], r.rsp = g[REG_RSP];
-    r.r8 = g[REG_R8], r.r9 = g[REG_R9], r.r10 = g[REG_R10], r.r11 = g[REG_R11];
-    r.r12 = g[REG_R12], r.r13 = g[REG_R13], r.r14 = g[REG_R14], r.r15 = g[REG_R15];
-    r.eflags = g[REG_EFL];
+    Regs target = regs_of(g);
+    target.raw.rcx -= 100, target.raw.rsi += 100, target.raw.rdi += 100;
     std::string data = patch_data(target, uint64_t{1} << 40, &rep_run->rep);
     std::memcpy(reinterpret_cast<void*>(rep_run->tramp.data), data.data(), data.size());
   } else if (trap == rep_run->tramp.hit) {
@@ -334,10 +348,7 @@ TEST(PointPatch, ARepStringSiteStopsAtEveryStartThePointIsReachableFrom) {
   run.tramp = *tramp;
   Regs never{};
   std::string data = patch_data(never, 6, &run.rep);  // forced at the 6th pass
-  std::memcpy(reinterpret_cast<void*>(place->entry), tramp->code.data(), tramp->code.size());
-  std::memcpy(reinterpret_cast<void*>(tramp->data), data.data(), data.size());
-  std::memcpy(reinterpret_cast<void*>(site_ip), tramp->site_bytes.data(), tramp->site_bytes.size());
-  __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
+  install(*tramp, place->entry, site_ip, data, page);
 
   rep_run = &run;
   struct sigaction sa {}, old {};
@@ -386,14 +397,7 @@ void window_trap(int, siginfo_t*, void* ctx) {
   greg_t* g = static_cast<ucontext_t*>(ctx)->uc_mcontext.gregs;
   const uint64_t trap = static_cast<uint64_t>(g[REG_RIP]) - 1;
   if (trap == window_run->tramp.forced) {
-    Regs target{};
-    auto& r = target.raw;
-    r.rax = g[REG_RAX], r.rbx = g[REG_RBX], r.rcx = g[REG_RCX], r.rdx = g[REG_RDX];
-    r.rsi = g[REG_RSI], r.rdi = g[REG_RDI], r.rbp = g[REG_RBP], r.rsp = g[REG_RSP];
-    r.r8 = g[REG_R8], r.r9 = g[REG_R9], r.r10 = g[REG_R10], r.r11 = g[REG_R11];
-    r.r12 = g[REG_R12], r.r13 = g[REG_R13], r.r14 = g[REG_R14], r.r15 = g[REG_R15];
-    r.eflags = g[REG_EFL];
-    std::string data = patch_data(target, uint64_t{1} << 40);
+    std::string data = patch_data(regs_of(g), uint64_t{1} << 40);
     std::memcpy(reinterpret_cast<void*>(window_run->tramp.data), data.data(), data.size());
   } else if (trap == window_run->tramp.hit) {
     window_run->hits.push_back(*window_run->count);
@@ -430,10 +434,7 @@ std::vector<uint64_t> run_window_loop(const std::vector<DigestWindow>& windows, 
   run.tramp = *tramp;
   run.count = count;
   std::string data = patch_data(Regs{}, 6);  // forced at the 6th pass
-  std::memcpy(reinterpret_cast<void*>(place->entry), tramp->code.data(), tramp->code.size());
-  std::memcpy(reinterpret_cast<void*>(tramp->data), data.data(), data.size());
-  std::memcpy(reinterpret_cast<void*>(site_ip), tramp->site_bytes.data(), tramp->site_bytes.size());
-  __builtin___clear_cache(static_cast<char*>(page), static_cast<char*>(page) + 4096);
+  install(*tramp, place->entry, site_ip, data, page);
   window_run = &run;
   struct sigaction sa {}, old {};
   sa.sa_sigaction = window_trap;
