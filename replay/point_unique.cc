@@ -195,7 +195,7 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
                                         const Trampoline& tramp, const Regs& at_match,
                                         uint64_t max_passes) {
   const uint64_t at = at_match.ip();
-  const std::string original = read_mem(t.real, at, 2);
+  const std::string original = read_mem(t.real, at, static_cast<size_t>(kSyscallInsnLen));
   // A sibling of the program (CLONE_PARENT): rp, its parent, reaps it, and
   // nothing tells the program about it.
   const int64_t copy = inject_syscall(t, e, SYS_clone, {CLONE_PARENT, 0, 0, 0, 0});
@@ -212,7 +212,7 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
   Regs r = at_match;
   r.set_ip(tramp.body);
   const uint64_t first_budget = std::min<uint64_t>(uint64_t{1} << 26, max_passes);
-  bool ok = original.size() == 2 && write_mem(c, at, original) && r.write(c) &&
+  bool ok = original.size() == static_cast<size_t>(kSyscallInsnLen) && write_mem(c, at, original) && r.write(c) &&
             write_mem(c, tramp.data + kPatchPassesOffset, std::string(8, '\0')) &&
             write_mem(c, tramp.data + kPatchBudgetOffset,
                       std::string(reinterpret_cast<const char*>(&first_budget), 8)) &&
@@ -226,7 +226,8 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
     if (sig != SIGTRAP && sig != SIGILL) break;  // a syscall (SIGTRAP|0x80) or a fault
     Regs now;
     if (!now.read(c)) break;
-    const uint64_t trap = sig == SIGTRAP ? now.ip() - 1 : now.ip();
+    // An int3 leaves the ip past it, arm64's brk at it; SIGILL (an x86 filler) at it.
+    const uint64_t trap = sig == SIGTRAP ? now.ip() - kPatchTrapAfter : now.ip();
     const uint64_t counted = read_u64(c, tramp.data + kPatchPassesOffset).value_or(0);
     if (sig == SIGTRAP && trap == tramp.hit) {
       Regs there = now;

@@ -129,8 +129,31 @@ memory_search() {
   done
   return 1
 }
+# A switch in spin_flag's loop, whose passes differ only in memory no
+# register points to: replay must stop there as ambiguous, not take the
+# first pass (tests/threads/ambiguous_point.sh). Recorded again while the
+# switch is not in the loop (the spinner may be switched out elsewhere).
+ambiguous() {
+  for try in 1 2 3 4 5; do
+    timeout 120 rp record --backend=$1 -o /tmp/am.db -- /samples/spin_flag \
+      < /dev/null > /tmp/am.rec 2> /tmp/am.rec.err || { show /tmp/am.rec.err; continue; }
+    timeout 120 rp replay /tmp/am.db < /dev/null > /tmp/am.rep 2> /tmp/am.err
+    rc=$?
+    grep -q "is ambiguous: the thread has these registers" /tmp/am.err && [ $rc = 125 ] && {
+      echo "  try $try: $(head -1 /tmp/am.err | cut -c1-120)"
+      return 0
+    }
+    echo "  try $try: replay exit $rc, recorded $(cat /tmp/am.rec), replayed $(cat /tmp/am.rep)"
+    [ $rc = 0 ] && cmp -s /tmp/am.rec /tmp/am.rep && continue  # no switch in the loop
+    show /tmp/am.err
+    rp dump /tmp/am.db | grep -A1 "switched out" | sed 's/^/  # /'
+    return 1
+  done
+  return 1
+}
 if grep -qw bpf /backends.list; then
   check memory_search_bpf memory_search bpf
+  check ambiguous_bpf ambiguous bpf
 fi
 if grep -qw kmod /backends.list; then
   check kmod_rmmod rmmod rp

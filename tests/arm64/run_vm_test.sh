@@ -72,6 +72,8 @@ done
 cp "$xbuild"/samples/lib*.so "$root/samples/"
 # The memory check of the stub (guest_init.sh, memory_search): dynamic.
 cp "$xbuild/samples/sample_memory_loop" "$root/samples/memory_loop"
+# The ambiguous switch (guest_init.sh, ambiguous): dynamic too.
+cp "$xbuild/samples/sample_spin_flag" "$root/samples/spin_flag"
 mkdir -p "$root/lib/aarch64-linux-gnu"
 cp /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 "$root/lib/"
 cp /usr/aarch64-linux-gnu/lib/libc.so.6 "$root/lib/aarch64-linux-gnu/"
@@ -129,8 +131,8 @@ expected=$(( 3 * nsamples * nbackends ))
 # With the module: kmod_insmod, kmod_selftest, kmod_switch_test_{on,off,ptrace},
 # kmod_rmmod and kmod_dmesg too.
 echo " $backends " | grep -q " kmod " && expected=$((expected + 7))
-# With bpf: memory_search_bpf (the stub's memory check).
-echo " $backends " | grep -q " bpf " && expected=$((expected + 1))
+# With bpf: memory_search_bpf (the stub's memory check) and ambiguous_bpf.
+echo " $backends " | grep -q " bpf " && expected=$((expected + 2))
 total=$((npass + nfail + nknown + nskip))
 echo "arm64_vm: $npass passed, $nfail failed, $nknown known failures, $nskip not run (${elapsed} s, backends: $backends)"
 if [ $nfail != 0 ] || [ $total != $expected ]; then
