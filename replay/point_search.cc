@@ -512,7 +512,7 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
         found_at ? "at pass " + std::to_string(found_at) : "where it already is";
     diverge(e, "the recorded point (" + target.describe() + ") is ambiguous: the thread " +
                    "has these registers " + first + " and again " + std::to_string(again) +
-                   " passes later, before its next event; replay cannot tell which pass " +
+                   " passes later, before its next syscall; replay cannot tell which pass " +
                    "was recorded (docs/design.md, Preemption)");
   }
   *passes += passes_so_far();

@@ -10,6 +10,10 @@
 // registers first means the point is ambiguous. (The copy runs alone, as the
 // thread did from its previous event up to the recorded pass: a pass it
 // reaches with the same registers is one the recording could have had.)
+// When the thread was switched out again before that stop, the recorded pass
+// is before the next switch, which may look like every pass too (its
+// registers repeat): then a recurrence anywhere on the way to the stop makes
+// the point ambiguous, found over a shorter run (kThroughSwitchesPasses).
 #include <elf.h>  // NT_X86_XSTATE, NT_PRFPREG
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -43,6 +47,14 @@ constexpr size_t kMaxPeek = 4096;
 
 // CPU seconds a copy of the thread may run (its way to the next syscall).
 constexpr double kCopyCpuSeconds = 2;
+
+// A switch whose thread was switched out again before its next syscall is
+// checked over a shorter run: the passes that look alike in a loop come one
+// to a few passes apart (a spin on a global, CPython's bytecode loop), and a
+// thread computing for seconds between syscalls, switched out every few ms,
+// would otherwise run a copy for up to kCopyCpuSeconds at each switch.
+constexpr uint64_t kThroughSwitchesPasses = 4096;
+constexpr double kThroughSwitchesCpuSeconds = 0.25;
 
 // Stops of the copy rp handles at most. A loop that branches into the
 // patched bytes stops the copy on every pass (an interior trap), and those
@@ -88,13 +100,13 @@ double cpu_seconds(pid_t pid) {
 }
 
 // Waits for the copy's next stop. False (the copy still running) once its
-// CPU time passes kCopyCpuSeconds, or on an error.
-bool wait_copy(pid_t copy, int* status) {
+// CPU time passes cpu_bound seconds, or on an error.
+bool wait_copy(pid_t copy, int* status, double cpu_bound) {
   for (unsigned polls = 0;; polls++) {
     const pid_t r = waitpid(copy, status, __WALL | WNOHANG);
     if (r == copy) return true;
     if (r < 0 && errno != EINTR) return false;
-    if (polls % 64 == 63 && cpu_seconds(copy) > kCopyCpuSeconds) return false;
+    if (polls % 64 == 63 && cpu_seconds(copy) > cpu_bound) return false;
     if (polls < 16) {
       sched_yield();
     } else {
@@ -168,17 +180,17 @@ void end_copy(pid_t copy) {
 
 }  // namespace
 
-// Whether the thread's next event in the trace is its own stop in its own
-// code path (a syscall or a trapped instruction), which the thread reaches
-// from the recorded point without another thread running user code.
-bool Replayer::next_event_is_own_stop(const Task& t) {
+Replayer::OwnWay Replayer::way_to_own_stop(const Task& t) {
+  OwnWay way = OwnWay::kNext;
   for (size_t i = 0; i < kMaxPeek; i++) {
     const Event* next = peek_event(i);
-    if (!next) return false;
+    if (!next) return OwnWay::kNone;
     if (next->tid != t.rec) continue;
-    return next->kind == EventKind::kSyscall || next->kind == EventKind::kInsn;
+    if (next->kind == EventKind::kSyscall || next->kind == EventKind::kInsn) return way;
+    if (next->kind != EventKind::kPreempt) return OwnWay::kNone;
+    way = OwnWay::kThroughSwitches;
   }
-  return false;
+  return OwnWay::kNone;
 }
 
 // The thread is held at a match for `target` (`at_match`: its registers,
@@ -194,6 +206,11 @@ bool Replayer::next_event_is_own_stop(const Task& t) {
 uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& target,
                                         const Trampoline& tramp, const Regs& at_match,
                                         uint64_t max_passes) {
+  double cpu_bound = kCopyCpuSeconds;
+  if (way_to_own_stop(t) == OwnWay::kThroughSwitches) {
+    max_passes = std::min(max_passes, kThroughSwitchesPasses);
+    cpu_bound = kThroughSwitchesCpuSeconds;
+  }
   const uint64_t at = at_match.ip();
   const std::string original = read_mem(t.real, at, static_cast<size_t>(kSyscallInsnLen));
   // A sibling of the program (CLONE_PARENT): rp, its parent, reaps it, and
@@ -220,7 +237,7 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
   uint64_t found = 0;
   for (unsigned stops = 0; ok && stops < kCopyMaxStops; stops++) {
     if (ptrace(static_cast<__ptrace_request>(PTRACE_SYSEMU), c, nullptr, nullptr) != 0 ||
-        !wait_copy(c, &status) || !WIFSTOPPED(status) || (status >> 16) != 0)
+        !wait_copy(c, &status, cpu_bound) || !WIFSTOPPED(status) || (status >> 16) != 0)
       break;  // ended, or at an event (none is expected before a syscall)
     const int sig = WSTOPSIG(status);
     if (sig != SIGTRAP && sig != SIGILL) break;  // a syscall (SIGTRAP|0x80) or a fault
@@ -348,11 +365,12 @@ Replayer::StackVerdict Replayer::ask_stacks(Task& t, const Event& e, const Regs&
   return StackVerdict::kNone;
 }
 
-// Whether the ambiguity can be checked here: the thread's next event is its
-// own stop, and running a copy cannot touch shared memory.
+// Whether the ambiguity can be checked here: the thread's next own stop
+// follows (at most after switches of its own), and running a copy cannot
+// touch shared memory.
 bool Replayer::can_check_point(Task& t) {
   if (parent_of(t.real_tgid) != getpid()) return false;
-  return next_event_is_own_stop(t) && !has_writable_shared_memory(t.real);
+  return way_to_own_stop(t) != OwnWay::kNone && !has_writable_shared_memory(t.real);
 }
 
 }  // namespace rp

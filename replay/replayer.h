@@ -281,7 +281,11 @@ class Replayer {
                const Regs& now, uint64_t insn_at);
   bool to_interior_copy(Task& t, const Trampoline& tramp, uint64_t after);
   // point_unique.cc: whether a switch point found is the only pass with its registers
-  bool next_event_is_own_stop(const Task& t);
+  // The thread's way from the current event to its next stop in its own code
+  // path (a syscall or a trapped instruction): next, after switches of its
+  // own only (other threads ran between them), or none in reach.
+  enum class OwnWay { kNone, kNext, kThroughSwitches };
+  OwnWay way_to_own_stop(const Task& t);
   bool leader_execs_next(pid_t leader);
   bool can_check_point(Task& t);
   bool memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at,

@@ -1,4 +1,4 @@
-/* spin_flag [WORK]: a thread spins until the main thread sets a flag, counting its
+/* spin_flag [WORK [NAPS]]: a thread spins until the main thread sets a flag, counting its
  * passes in memory (`lock incq`), so its registers are the same on every
  * pass of the loop. The main thread sets the flag after a short sleep: to
  * run, it must switch the spinner out part-way through the loop, and under
@@ -10,7 +10,10 @@
  * different) and the main thread sets the flag while it does: the switch is
  * then unambiguous, and the thread's way on from it, run alone, spins
  * forever (the flag is set after the switch): replay must bound that check
- * and replay the program exactly. */
+ * and replay the program exactly.
+ * NAPS (default 1): the main thread sleeps that many times before it sets
+ * the flag; each wake-up switches the spinner out in its loop, so all but
+ * the last of its switches are followed by another switch, not a syscall. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,11 +58,12 @@ static void* spin(void* arg) {
 int main(int argc, char** argv) {
     pthread_t t;
     if (argc > 1) work = strtoul(argv[1], NULL, 10);
+    int naps = argc > 2 ? atoi(argv[2]) : 1;
     char c;
     if (pipe(started) != 0 || pthread_create(&t, NULL, spin, NULL) != 0) return 1;
     if (read(started[0], &c, 1) != 1) return 1;  /* the spinner is about to spin */
     struct timespec ts = {0, (work ? 5 : 20) * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    for (int i = 0; i < naps; i++) nanosleep(&ts, NULL);
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
     pthread_join(t, NULL);
     printf("%lu passes\n", (unsigned long)passes);

@@ -40,3 +40,28 @@ status=$?
 [ "$status" -eq 0 ] || { show "$TMP/wrep.err"; fail "replay (work) exited $status"; }
 assert_same_file "$TMP/wrep" "$TMP/wrec" "replay (work) output"
 echo "ok: the unambiguous switch replayed: $(cat "$TMP/wrep")"
+
+# Switched out in the loop again and again (the main thread wakes up four
+# times before it sets the flag): each switch but the last is followed by
+# another switch of the spinner, not by a syscall, and the first one is
+# already ambiguous. Replay must stop there, not take its first pass and
+# stop only at the last switch (or, had the count decided what the program
+# does next, hang or diverge further on).
+for try in 1 2 3; do
+  "$RP" record -q -b "$backend" -o "$TMP/n.db" -- "$SAMPLES/sample_spin_flag" 0 4 \
+      >"$TMP/nrec" 2>"$TMP/nrec.err" || { show "$TMP/nrec.err"; fail "recording (naps) failed"; }
+  "$RP" dump "$TMP/n.db" >"$TMP/ndump" 2>&1 || fail "rp dump (naps) failed"
+  [ "$(grep -c -- "--- switched out in user code" "$TMP/ndump")" -ge 2 ] && break
+  echo "try $try: fewer than 2 switches recorded"
+done
+"$RP" replay "$TMP/n.db" >/dev/null 2>"$TMP/nrep.err"
+status=$?
+assert_eq "$status" 125 "replay (naps) exit status"
+grep -q "is ambiguous: the thread has these registers" "$TMP/nrep.err" ||
+    { show "$TMP/nrep.err"; fail "replay (naps) did not report the ambiguous switch point"; }
+seq=$(sed -n 's/^rp: replay diverged at event \([0-9]*\) (tid \([0-9]*\)).*/\1 \2/p' "$TMP/nrep.err" | head -1)
+read -r seq tid <<<"$seq"
+awk -v seq="$seq" -v tid="$tid" '$1 > seq && $2 == tid && /switched out in user code/ { found = 1 }
+    END { exit !found }' "$TMP/ndump" ||
+    { show "$TMP/nrep.err"; grep -- "switched out" "$TMP/ndump"; fail "the divergence (event $seq) is not at a switch followed by another of its thread"; }
+echo "ok: ambiguous at event $seq, before the thread's later switches"
