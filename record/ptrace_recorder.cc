@@ -103,6 +103,21 @@ constexpr int64_t kStopPollUs = 5000;    // a stopped thread's SIGCONT looked fo
 
 int64_t now_us() { return tracer_clock_ns(CLOCK_MONOTONIC) / 1000; }
 
+// A fork copies the process's memory during the call, mapping by mapping
+// (page tables: tens of ms for a large one), and a sibling running then puts
+// its writes in the child or not by timing alone, where replay makes the
+// fork at its entry (conformance fork_sibling_writes). It waits for nothing
+// a sibling in user code could hold, so it keeps the slot to its return.
+// Not CLONE_VM (the memory is shared, not copied) nor CLONE_VFORK: the
+// parent waits in the call for its child, which may need the slot (a child
+// that shares MAP_SHARED memory with it is in its slot group).
+bool copies_memory(int64_t nr, uint64_t flags) {
+#if defined(SYS_fork)
+  if (nr == SYS_fork) return true;
+#endif
+  return nr == SYS_clone && !(flags & (CLONE_VM | CLONE_VFORK));
+}
+
 }  // namespace
 
 void PtraceRecorder::enter_kernel(Task& t) {
@@ -114,8 +129,9 @@ void PtraceRecorder::enter_kernel(Task& t) {
     // nothing records where the kernel will clear the tid and wake
     // pthread_join, so a sibling running user code meanwhile would see the
     // tid either set or cleared by timing alone (replay: the cleared one).
+    // Nor a fork (copies_memory).
     const SyscallSpec* s = syscall_spec(t.nr);
-    g.holder_exiting = s && s->policy == RP_POLICY_EXIT;
+    g.holder_keeps = (s && s->policy == RP_POLICY_EXIT) || copies_memory(t.nr, t.args[0]);
     g.since_us = stop_ns() / 1000;
     if (t.nr == SYS_sched_yield && !g.runnable.empty()) {
       // It asks for another thread to run: one waiting gets the slot now,
@@ -157,7 +173,7 @@ void PtraceRecorder::release_slot(Task& t) {
   if (g.holder == t.tid) {
     g.holder = 0;
     g.holder_in_kernel = false;
-    g.holder_exiting = false;
+    g.holder_keeps = false;
   }
 }
 
@@ -212,7 +228,7 @@ void PtraceRecorder::schedule(Group& g) {
     Task& t = it->second;
     g.holder = tid;
     g.holder_in_kernel = false;
-    g.holder_exiting = false;
+    g.holder_keeps = false;
     g.since_us = stop_ns() / 1000;
     t.run = Run::kRunning;
     resume(tid, t.pending_sig);
@@ -223,7 +239,7 @@ void PtraceRecorder::schedule(Group& g) {
 int64_t PtraceRecorder::next_deadline_us() {
   int64_t best = stopping_.empty() ? -1 : std::max(stop_poll_at_us_, now_us());
   for (auto& [slot, g] : groups_) {
-    if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
+    if (!g.holder || g.runnable.empty() || g.holder_keeps) continue;
     int64_t d = g.since_us + (g.holder_in_kernel ? kGraceUs : kTimesliceUs);
     if (best < 0 || d < best) best = d;
   }
@@ -251,7 +267,7 @@ void PtraceRecorder::handle_timeouts() {
   continue_stopped();
   int64_t now = now_us();
   for (auto& [slot, g] : groups_) {
-    if (!g.holder || g.runnable.empty() || g.holder_exiting) continue;
+    if (!g.holder || g.runnable.empty() || g.holder_keeps) continue;
     if (g.holder_in_kernel && now >= g.since_us + kGraceUs) {
       if (sends_bytes_busy(g.holder)) {  // look again a grace later
         g.since_us = now;

@@ -152,9 +152,10 @@ class PtraceRecorder {
   struct Group {
     pid_t holder = 0;
     bool holder_in_kernel = false;
-    // The holder is in exit/exit_group: it keeps the slot, whatever the
-    // time, until its PTRACE_EVENT_EXIT (task_dying) or its death.
-    bool holder_exiting = false;
+    // The holder keeps the slot, whatever the time: in exit/exit_group until
+    // its PTRACE_EVENT_EXIT (task_dying) or its death; in a fork until it
+    // returns (copies_memory in ptrace_recorder.cc).
+    bool holder_keeps = false;
     int64_t since_us = 0;
     std::vector<pid_t> runnable;  // front = next
   };
