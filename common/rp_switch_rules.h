@@ -236,6 +236,17 @@ RP_INLINE bool rp_runner_sys_enter(struct rp_runner *r, __u32 tid, __u32 tgid)
 	return rp_note_runner(r, tid, tgid);
 }
 
+/* Thread tid's fork has copied its process's memory for a new process
+ * (sched_process_fork), which the copy's number then places in the order
+ * (common/fork_copy.h). Threads that ran user code while it was in the
+ * kernel wrote before the copy's end: another thread's pending stop is
+ * numbered first, as when tid resumes user code (their numbers are otherwise
+ * taken when a thread does, after the copy's). */
+RP_INLINE bool rp_runner_fork_copied(struct rp_runner *r, __u32 tid, __u32 tgid)
+{
+	return rp_note_runner(r, tid, tgid);
+}
+
 /* An exiting thread's exit is numbered just before do_exit clears its tid
  * (its CLONE_CHILD_CLEARTID word, set_tid_address) and wakes pthread_join,
  * but it may leave the CPU in between (futex_exit_release's mutex, a page

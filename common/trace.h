@@ -26,10 +26,13 @@ namespace rp {
 // and 2 (never a restarted signal) still open.
 // 4: a switch point's memory digest holds 64-bit sums (version 3's 32-bit
 // ones, still read, collide in long searches).
-constexpr int kTraceVersion = 4;
+// 5: a fork's syscall event may carry where the kernel had copied the
+// memory (fork_copy.h: extra 'forkcopy:N'), which an older rp refuses.
+constexpr int kTraceVersion = 5;
 constexpr int kTraceVersionNoTimes = 1;
 constexpr int kTraceVersionNoRestarts = 2;
 constexpr int kTraceVersionNarrowDigest = 3;
+constexpr int kTraceVersionNoForkCopy = 4;
 
 enum class EventKind : int {
   kSyscall = 1,   // nr, args, ret; mem = bytes the kernel wrote (and input strings)

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "error.h"
+#include "fork_copy.h"
 #include "insn.h"
 #include "kernel_copy.h"
 #include "snapshot.h"
@@ -364,6 +365,14 @@ std::string event_problem(const Event& e) {
           return "copied bytes of another size than the result";
         return "";
       }
+      if (e.extra.starts_with(kForkCopyPrefix)) {  // fork_copy.h
+        auto copy = fork_copy_seq(e);
+        if (!copy) return "a fork's copy number is not a number";
+        if (!fork_copies_memory(e.nr, e.args[0])) return "a copy number on a call that copies no memory";
+        if (e.entry_seq == 0 || *copy <= e.entry_seq || *copy >= e.seq)
+          return "a fork's copy number " + num(*copy) + " outside its call";
+        return "";
+      }
       if (!e.extra.empty() && e.extra != kNoReturn) return "unknown extra of a syscall";
       return "";
     case EventKind::kSignal:
@@ -426,7 +435,8 @@ std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
   bool old = *version == std::to_string(kTraceVersionNoTimes);
   if (*version != std::to_string(kTraceVersion) && !old &&
       *version != std::to_string(kTraceVersionNoRestarts) &&
-      *version != std::to_string(kTraceVersionNarrowDigest))
+      *version != std::to_string(kTraceVersionNarrowDigest) &&
+      *version != std::to_string(kTraceVersionNoForkCopy))
     return {"trace format version " + printable(*version, 40) + ", this rp reads versions " +
             std::to_string(kTraceVersionNoTimes) + " to " + std::to_string(kTraceVersion)};
   if (old == r.has_times())

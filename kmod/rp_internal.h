@@ -122,6 +122,7 @@ void rp_switch_returned(struct rp_thread *th, long ret);
 void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched_in);
 /* t (current) enters a syscall: it ran user code up to there. */
 void rp_switch_enter(struct task_struct *t);
+void rp_switch_fork_copied(struct task_struct *t);
 /* t exits: its stop, if it ran last, is no switch to replay. */
 void rp_switch_exit(struct task_struct *t);
 /* Writes records that found the ring full earlier (probe context). */

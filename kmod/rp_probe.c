@@ -549,6 +549,12 @@ static void rp_sched_fork(void *data, struct task_struct *parent, struct task_st
 	rec.tid = task_pid_nr(child);
 	rec.tgid = task_tgid_nr(child);
 	rec.parent_tid = task_pid_nr(parent);
+	/* A new process's copy of the memory is done: threads that ran user
+	 * code meanwhile are numbered before it (common/fork_copy.h). */
+	if (rp_switches() && task_tgid_nr(child) != task_tgid_nr(parent)) {
+		rp_switch_flush();
+		rp_switch_fork_copied(parent);
+	}
 	rec.seq = rp_next_seq();
 	rp_emit_task(pth, &rec);
 }

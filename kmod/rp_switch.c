@@ -233,16 +233,29 @@ void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched
 		rp_ring_wake(&rp->ring);
 }
 
-void rp_switch_enter(struct task_struct *t)
+/* Applies one of the rules by which t is found to have run user code (its
+ * syscall entry, its fork's copy) under the runner's lock. */
+static void rp_switch_note(struct task_struct *t,
+			   bool (*rule)(struct rp_runner *r, __u32 tid, __u32 tgid))
 {
 	unsigned long flags;
 	bool emitted;
 
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
-	emitted = rp_runner_sys_enter(&rp_runner, task_pid_nr(t), task_tgid_nr(t));
+	emitted = rule(&rp_runner, task_pid_nr(t), task_tgid_nr(t));
 	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
 	if (emitted)
 		rp_ring_wake(&rp->ring);
+}
+
+void rp_switch_enter(struct task_struct *t)
+{
+	rp_switch_note(t, rp_runner_sys_enter);
+}
+
+void rp_switch_fork_copied(struct task_struct *t)
+{
+	rp_switch_note(t, rp_runner_fork_copied);
 }
 
 void rp_switch_exit(struct task_struct *t)

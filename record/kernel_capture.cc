@@ -19,6 +19,7 @@
 #include "bpf_producer.h"
 #include "buffers.h"
 #include "error.h"
+#include "fork_copy.h"
 #include "progress.h"
 #include "syscall_table.h"
 #include "shm_segment.h"
@@ -232,6 +233,7 @@ void RecordDecoder::feed(const void* rec, size_t size, std::vector<Out>& out) {
       }
       std::memcpy(&t, rec, sizeof t);
       if (t.event == RP_TASK_EXIT) exits_[t.tgid] = t.status;  // the last thread's counts
+      if (t.event == RP_TASK_FORK) fork_copies_[t.parent_tid] = t.seq;  // before its call's record
       return;
     }
     case RP_REC_SWITCH: {
@@ -331,6 +333,7 @@ void RecordDecoder::complete(Pending& p, std::vector<Out>& out) {
   p.early.clear();
   Out o;
   o.event = event_of(p.sys);
+  note_fork_copy(o.event);
   o.tgid = p.sys.tgid;
   o.event.mem = std::move(p.mem);
   if (p.has_input) o.event.in_hash = hash64(p.input);
@@ -358,6 +361,19 @@ void RecordDecoder::complete(Pending& p, std::vector<Out>& out) {
   pending_.erase(seq);
   stats_.events++;
   out.push_back(std::move(o));
+}
+
+// A fork's event takes the number its thread's fork record got where the
+// kernel had copied the memory (fork_copy.h), when that is inside the call.
+// The record is the thread's last before that call's own (taken in it).
+void RecordDecoder::note_fork_copy(Event& e) {
+  auto it = fork_copies_.find(static_cast<uint32_t>(e.tid));
+  if (it == fork_copies_.end()) return;
+  const uint64_t copy = it->second;
+  fork_copies_.erase(it);
+  if (fork_copies_memory(e.nr, e.args[0]) && e.extra.empty() && e.entry_seq != 0 &&
+      e.entry_seq < copy && copy < e.seq)
+    e.extra = fork_copy_extra(copy);
 }
 
 void RecordDecoder::thread_took_over(uint32_t former, uint32_t tid) {

@@ -204,6 +204,7 @@ class RecordDecoder {
   void add_data(Pending& p, const rp_rec_data& d, const char* payload);
   void take_data(Pending& p, const rp_rec_data& d, const char* payload);
   void complete(Pending& p, std::vector<Out>& out);
+  void note_fork_copy(Event& e);
   void note_tseq(const rp_rec_syscall& r);
   std::unordered_map<uint64_t, Pending> pending_;
   std::unordered_set<uint64_t> dropped_;
@@ -211,6 +212,7 @@ class RecordDecoder {
   std::mutex takeover_mu_;
   std::unordered_map<uint32_t, uint32_t> takeovers_;  // leader tid -> former tid
   std::unordered_map<uint32_t, int64_t> exits_;  // tgid -> wait status
+  std::unordered_map<uint32_t, uint64_t> fork_copies_;  // forking tid -> RP_TASK_FORK's seq
   Stats stats_;
 };
 

@@ -21,6 +21,7 @@
 #include "inject.h"
 #include "ring.h"
 #include "exec_files.h"
+#include "fork_copy.h"
 #include "sysv_sem.h"
 #include "insn.h"
 #include "error.h"
@@ -103,20 +104,6 @@ constexpr int64_t kStopPollUs = 5000;    // a stopped thread's SIGCONT looked fo
 
 int64_t now_us() { return tracer_clock_ns(CLOCK_MONOTONIC) / 1000; }
 
-// A fork copies the process's memory during the call, mapping by mapping
-// (page tables: tens of ms for a large one), and a sibling running then puts
-// its writes in the child or not by timing alone, where replay makes the
-// fork at its entry (conformance fork_sibling_writes). It waits for nothing
-// a sibling in user code could hold, so it keeps the slot to its return.
-// Not CLONE_VM (the memory is shared, not copied) nor CLONE_VFORK: the
-// parent waits in the call for its child, which may need the slot (a child
-// that shares MAP_SHARED memory with it is in its slot group).
-bool copies_memory(int64_t nr, uint64_t flags) {
-#if defined(SYS_fork)
-  if (nr == SYS_fork) return true;
-#endif
-  return nr == SYS_clone && !(flags & (CLONE_VM | CLONE_VFORK));
-}
 
 }  // namespace
 
@@ -129,9 +116,13 @@ void PtraceRecorder::enter_kernel(Task& t) {
     // nothing records where the kernel will clear the tid and wake
     // pthread_join, so a sibling running user code meanwhile would see the
     // tid either set or cleared by timing alone (replay: the cleared one).
-    // Nor a fork (copies_memory).
+    // Nor a fork that copies the process's memory: a sibling running then
+    // would put its writes in the child or not by timing alone, where replay
+    // makes the fork at its entry (conformance fork_sibling_writes). It waits
+    // for nothing a sibling in user code could hold (vfork, which waits for
+    // its child, is not one).
     const SyscallSpec* s = syscall_spec(t.nr);
-    g.holder_keeps = (s && s->policy == RP_POLICY_EXIT) || copies_memory(t.nr, t.args[0]);
+    g.holder_keeps = (s && s->policy == RP_POLICY_EXIT) || fork_copies_memory(t.nr, t.args[0]);
     g.since_us = stop_ns() / 1000;
     if (t.nr == SYS_sched_yield && !g.runnable.empty()) {
       // It asks for another thread to run: one waiting gets the slot now,

@@ -1,9 +1,11 @@
 // What the replay does for one recorded syscall entry and one event.
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "buffers.h"
+#include "fork_copy.h"
 #include "replayer.h"
 #include "syscall_table.h"
 #include "sysv_shm.h"
@@ -72,6 +74,12 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   if (ce.kind != EventKind::kSyscall || !ok || (cut_short && !(clone && ce.ret > 0)))
     return true;
   check_call(t, ce);
+  if (auto copy = clone ? fork_copy_seq(ce) : std::nullopt) {
+    // Other threads ran while the kernel copied the memory: the copy is made
+    // after their events numbered before its end, not at the entry.
+    pending_forks_.push_back({t.rec, entry.of, *copy});
+    return true;
+  }
   if (clone)
     execute_clone(t, ce);
   else
@@ -79,6 +87,23 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   t.done_seq = entry.of;
   t.cut_short = cut_short;
   return true;
+}
+
+void Replayer::run_forks_due(uint64_t seq,
+                             const std::function<bool(const SyscallEntry&)>& enter) {
+  for (;;) {
+    auto due = std::min_element(pending_forks_.begin(), pending_forks_.end(),
+                                [](const PendingFork& a, const PendingFork& b) {
+                                  return a.copy < b.copy;
+                                });
+    if (due == pending_forks_.end() || due->copy >= seq) return;
+    const PendingFork f = *due;
+    pending_forks_.erase(due);
+    entries_->enter_before(f.copy, enter);  // those entered before the copy's end
+    Task& t = task(f.tid, trace_.event_at(f.of));
+    execute_clone(t, trace_.event_at(f.of));
+    t.done_seq = f.of;
+  }
 }
 
 void Replayer::dispatch(const Event& e) {

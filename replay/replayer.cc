@@ -245,7 +245,9 @@ int Replayer::run() {
     seq_ = e.seq;
     notify(ReplayStop::kBeforeEvent, e.tid, 0, &e);
     const SyscallEntry own{e.entry_seq, e.tid, e.seq};
+    run_forks_due(e.seq, enter);
     entries.enter_before(e.seq, enter, entry_is_own(e) ? &own : nullptr);
+    run_forks_due(e.seq, enter);  // one entered just now (its copy is before e)
     if (e.kind == EventKind::kSyscall) agent_->n_syscalls++;
     dispatch(e);
     if (progress_) progress_->step(events_);

@@ -180,6 +180,14 @@ class Replayer {
 
   // dispatch.cc: what one entry or event does
   bool enter_syscall(const SyscallEntry& entry, const Event& now);
+  // A fork entered whose memory copy the trace numbered (fork_copy.h): made
+  // once the entries and events before that number are (run_forks_due).
+  struct PendingFork {
+    int32_t tid = 0;
+    uint64_t of = 0, copy = 0;  // its syscall event; the copy's number
+  };
+  std::vector<PendingFork> pending_forks_;
+  void run_forks_due(uint64_t seq, const std::function<bool(const SyscallEntry&)>& enter);
   void dispatch(const Event& e);
   void replay_syscall(Task& t, const Event& e);
   // ptrace_emulation.cc: the program's own ptrace requests that changed its tracee

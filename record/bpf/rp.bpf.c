@@ -1018,6 +1018,29 @@ int BPF_PROG(rp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
+/* A task record (fork or exit) with a fresh number. */
+static __always_inline void emit_task(__u32 event, __u32 tid, __u32 tgid, __u32 parent_tid,
+				      __s64 status, __u64 wake)
+{
+	struct rp_rec_task *r = bpf_ringbuf_reserve(&ring, sizeof(*r), 0);
+
+	if (!r) {
+		COUNT(lost, 1);
+		return;
+	}
+	r->h.size = sizeof(*r);
+	r->h.type = RP_REC_TASK;
+	r->h.flags = 0;
+	r->event = event;
+	r->tid = tid;
+	r->tgid = tgid;
+	r->parent_tid = parent_tid;
+	r->seq = next_seq();
+	r->status = status;
+	bpf_ringbuf_submit(r, wake);
+	COUNT(records, 1);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -1030,6 +1053,15 @@ int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 			bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (th)
 			th->unborn = 1;
+		struct rp_runner *r = runner();
+		if (ptgid != ctgid) {
+			if (r)
+				rp_runner_fork_copied(r, parent->pid, ptgid);
+			/* The copy of the memory is done: its place in the
+			 * order (common/fork_copy.h). */
+			emit_task(RP_TASK_FORK, child->pid, ctgid, parent->pid, 0,
+				  BPF_RB_NO_WAKEUP);
+		}
 	}
 	if (cfg_by_comm || ptgid == ctgid || ctgid >= RP_TGID_LIMIT)
 		return 0;
@@ -1093,23 +1125,7 @@ int rp_exit_mm_release(struct pt_regs *ctx)
  * exit_code by now): rp record -p stores it as the trace's exit status. */
 static __always_inline void emit_group_exit(struct task_struct *task)
 {
-	struct rp_rec_task *r = bpf_ringbuf_reserve(&ring, sizeof(*r), 0);
-
-	if (!r) {
-		COUNT(lost, 1);
-		return;
-	}
-	r->h.size = sizeof(*r);
-	r->h.type = RP_REC_TASK;
-	r->h.flags = 0;
-	r->event = RP_TASK_EXIT;
-	r->tid = task->pid;
-	r->tgid = task->tgid;
-	r->parent_tid = 0;
-	r->seq = next_seq();
-	r->status = task->exit_code;
-	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
-	COUNT(records, 1);
+	emit_task(RP_TASK_EXIT, task->pid, task->tgid, 0, task->exit_code, BPF_RB_FORCE_WAKEUP);
 }
 
 SEC("tp_btf/sched_process_exit")

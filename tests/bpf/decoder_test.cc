@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -107,6 +108,44 @@ TEST(RecordDecoder, TimesAreKeptWhenConsistent) {
   EXPECT_EQ(f.out[2].event.t_exit, 8000);
   EXPECT_FALSE(f.out[3].event.t_entry);
   EXPECT_FALSE(f.out[3].event.t_exit);
+}
+
+std::string fork_rec(uint64_t seq, uint32_t parent, uint32_t child) {
+  rp_rec_task t{};
+  t.h.size = sizeof t;
+  t.h.type = RP_REC_TASK;
+  t.event = RP_TASK_FORK;
+  t.tid = t.tgid = child;
+  t.parent_tid = parent;
+  t.seq = seq;
+  return std::string(reinterpret_cast<const char*>(&t), sizeof t);
+}
+
+// A fork's record, numbered where the kernel had copied the memory, gives
+// the fork's event that number (fork_copy.h): only a fork that copies
+// memory, only a number inside its call, and only for the thread's next call.
+TEST(RecordDecoder, AForkTakesTheNumberOfItsCopy) {
+  Feeder f;
+  auto clone_rec = [](uint64_t entry, uint64_t seq, uint32_t tid, uint64_t tseq,
+                      uint64_t flags, int64_t ret) {
+    std::string r = sys(seq, tid, tseq, SYS_clone, ret, 0, 0, {flags});
+    reinterpret_cast<rp_rec_syscall*>(r.data())->entry_seq = entry;
+    return r;
+  };
+  f.feed(fork_rec(12, 7, 50));
+  f.feed(clone_rec(10, 14, 7, 1, SIGCHLD, 50));            // a fork: copied at 12
+  f.feed(fork_rec(22, 7, 51));
+  f.feed(clone_rec(20, 24, 7, 2, CLONE_VM | CLONE_VFORK | SIGCHLD, 51));  // shares it
+  f.feed(fork_rec(29, 7, 52));
+  f.feed(clone_rec(30, 34, 7, 3, SIGCHLD, 52));            // a number before its entry
+  f.feed(sys(41, 7, 4, SYS_getpid, 7, 0));                 // none pending any more
+  f.feed(clone_rec(42, 44, 7, 5, SIGCHLD, 53));
+  ASSERT_EQ(f.out.size(), 5u);
+  EXPECT_EQ(f.out[0].event.extra, "forkcopy:12");
+  EXPECT_EQ(f.out[1].event.extra, "");
+  EXPECT_EQ(f.out[2].event.extra, "");
+  EXPECT_EQ(f.out[3].event.extra, "");
+  EXPECT_EQ(f.out[4].event.extra, "");
 }
 
 TEST(RecordDecoder, SyscallFirstWaitsForItsData) {

@@ -302,6 +302,18 @@ TEST_F(SwitchRunner, SyscallEntryAfterAUserStopEmitsTheOtherThreadsStop) {
   EXPECT_EQ(emitted.size(), 1u);
 }
 
+// Thread 2, in fork, had its memory copied while thread 1 ran user code and
+// stopped there: 1's stop is numbered before the copy (fork_copy.h), not
+// when a thread next resumes user code (2's return from fork, after it).
+TEST_F(SwitchRunner, AForksCopyComesAfterTheStopOfAThreadThatRanDuringIt) {
+  stop(preempted(1));
+  EXPECT_TRUE(rp_runner_fork_copied(&r_, 2, 100));
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+  EXPECT_FALSE(sys_exit(2));  // numbered already: not again at the fork's return
+  EXPECT_EQ(emitted.size(), 1u);
+}
+
 TEST_F(SwitchRunner, SignalAndQuietStopsAreNotPendingButEndTheOthersRun) {
   stop(preempted(1));
   // Thread 2 ran user code up to its signal stop: 1's switch comes first.
