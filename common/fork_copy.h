@@ -5,7 +5,8 @@
 // is in the kernel) wrote before or after that copy. The eBPF program and the
 // module number the copy's end (sched_process_fork); replay makes the real
 // fork there, after the other threads' events numbered before it, instead of
-// at the call's entry (docs/design.md "Forks and threads").
+// at the call's entry (docs/design.md, Threads: "A fork while other threads
+// run").
 #pragma once
 #include <sched.h>  // CLONE_VM, CLONE_VFORK
 #include <sys/syscall.h>

@@ -368,7 +368,8 @@ std::string event_problem(const Event& e) {
       if (e.extra.starts_with(kForkCopyPrefix)) {  // fork_copy.h
         auto copy = fork_copy_seq(e);
         if (!copy) return "a fork's copy number is not a number";
-        if (!fork_copies_memory(e.nr, e.args[0])) return "a copy number on a call that copies no memory";
+        if (!fork_copies_memory(e.nr, e.args[0]))
+          return "a copy number on a call that copies no memory";
         if (e.entry_seq == 0 || *copy <= e.entry_seq || *copy >= e.seq)
           return "a fork's copy number " + num(*copy) + " outside its call";
         return "";

@@ -212,7 +212,8 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
     cpu_bound = kThroughSwitchesCpuSeconds;
   }
   const uint64_t at = at_match.ip();
-  const std::string original = read_mem(t.real, at, static_cast<size_t>(kSyscallInsnLen));
+  constexpr size_t kInjected = kSyscallInsnLen;  // the injected syscall's bytes, put back
+  const std::string original = read_mem(t.real, at, kInjected);
   // A sibling of the program (CLONE_PARENT): rp, its parent, reaps it, and
   // nothing tells the program about it.
   const int64_t copy = inject_syscall(t, e, SYS_clone, {CLONE_PARENT, 0, 0, 0, 0});
@@ -229,7 +230,7 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
   Regs r = at_match;
   r.set_ip(tramp.body);
   const uint64_t first_budget = std::min<uint64_t>(uint64_t{1} << 26, max_passes);
-  bool ok = original.size() == static_cast<size_t>(kSyscallInsnLen) && write_mem(c, at, original) && r.write(c) &&
+  bool ok = original.size() == kInjected && write_mem(c, at, original) && r.write(c) &&
             write_mem(c, tramp.data + kPatchPassesOffset, std::string(8, '\0')) &&
             write_mem(c, tramp.data + kPatchBudgetOffset,
                       std::string(reinterpret_cast<const char*>(&first_budget), 8)) &&

@@ -74,11 +74,14 @@ narrow_digest="$(printf '%01136d' 0)0000000001000000$(printf '%0512d' 0)"
 crafted preempt_narrow "update events set kind=4, extra=x'$narrow_digest' where seq=$last_seq" \
     "switch digest marked narrow"
 # A fork's copy number (format 5) must lie inside its call, on a fork.
-crafted fork_copy_outside "update events set kind=1, nr=56, a0=17, entry_seq=$((last_seq - 2)), extra='forkcopy:$last_seq' where seq=$last_seq" \
+fork_row() {  # fork_row FLAGS EXTRA: the last event as a clone (x86_64's 56) with that extra
+    echo "update events set kind=1, nr=56, a0=$1, entry_seq=$((last_seq - 2)), extra='$2'" \
+        "where seq=$last_seq"
+}
+crafted fork_copy_outside "$(fork_row 17 "forkcopy:$last_seq")" \
     "a fork's copy number $last_seq outside its call"
-crafted fork_copy_text "update events set kind=1, nr=56, a0=17, entry_seq=$((last_seq - 2)), extra='forkcopy:1x' where seq=$last_seq" \
-    "a fork's copy number is not a number"
-crafted fork_copy_thread "update events set kind=1, nr=56, a0=256, entry_seq=$((last_seq - 2)), extra='forkcopy:$((last_seq - 1))' where seq=$last_seq" \
+crafted fork_copy_text "$(fork_row 17 forkcopy:1x)" "a fork's copy number is not a number"
+crafted fork_copy_thread "$(fork_row 256 "forkcopy:$((last_seq - 1))")" \
     "a copy number on a call that copies no memory"
 crafted task "update tasks set tid=0" "task 0: tid out of range"
 crafted argv_nul "update lists set value=x'61006200' where kind='argv' and idx=0" "NUL byte"

@@ -59,9 +59,10 @@ status=$?
 assert_eq "$status" 125 "replay (naps) exit status"
 grep -q "is ambiguous: the thread has these registers" "$TMP/nrep.err" ||
     { show "$TMP/nrep.err"; fail "replay (naps) did not report the ambiguous switch point"; }
-seq=$(sed -n 's/^rp: replay diverged at event \([0-9]*\) (tid \([0-9]*\)).*/\1 \2/p' "$TMP/nrep.err" | head -1)
-read -r seq tid <<<"$seq"
+at='s/^rp: replay diverged at event \([0-9]*\) (tid \([0-9]*\)).*/\1 \2/p'
+read -r seq tid <<<"$(sed -n "$at" "$TMP/nrep.err" | head -1)"
 awk -v seq="$seq" -v tid="$tid" '$1 > seq && $2 == tid && /switched out in user code/ { found = 1 }
     END { exit !found }' "$TMP/ndump" ||
-    { show "$TMP/nrep.err"; grep -- "switched out" "$TMP/ndump"; fail "the divergence (event $seq) is not at a switch followed by another of its thread"; }
+    { show "$TMP/nrep.err"; grep -- "switched out" "$TMP/ndump"
+      fail "the divergence (event $seq) is not at a switch followed by another of its thread"; }
 echo "ok: ambiguous at event $seq, before the thread's later switches"
