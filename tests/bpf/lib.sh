@@ -67,10 +67,17 @@ record_shell() {
     wait "$rec" || { show "$TMP/$name.err"; fail "$name: rp record -p exited $?"; }
 }
 
+# Every number the producers hand out that a trace holds: events' seq and
+# entry_seq, and a fork's copy number (extra 'forkcopy:N', common/fork_copy.h).
+TRACE_NUMBERS_SQL="select seq as s from events union
+    select entry_seq from events where entry_seq is not null union
+    select cast(substr(cast(extra as text), 10) as integer) from events
+        where kind = 1 and cast(extra as text) like 'forkcopy:%'"
+
 # assert_many_readers_lossless DB NAME THREADS ROUNDS: the trace of
 # many_readers (1 MiB ring) lost nothing: lost_records 0, a stall for every
 # 1 MiB read and each completed from user space, every sequence number of
-# 1..max present (as some event's seq or entry_seq), every read stored whole.
+# 1..max present (TRACE_NUMBERS_SQL), every read stored whole.
 assert_many_readers_lossless() {
     local db=$1 name=$2 threads=$3 rounds=$4 stalls have top bad big read_nr
     assert_eq "$(sqlite3 "$db" "select value from meta where key = 'lost_records'")" 0 \
@@ -81,8 +88,7 @@ assert_many_readers_lossless() {
     assert_eq "$(sqlite3 "$db" "select value from meta where key = 'kernel_assisted'")" "$stalls" \
         "$name: every stall completed from user space"
     read -r have top < <(sqlite3 -separator ' ' "$db" \
-        "select count(*), max(s) from (select seq as s from events union
-                                       select entry_seq from events where entry_seq is not null)")
+        "select count(*), max(s) from ($TRACE_NUMBERS_SQL)")
     assert_eq "$have" "$top" "$name: sequence numbers present of 1..$top"
     read_nr=$(sqlite3 "$db" "select nr from syscall_names where name = 'read'")
     bad=$(sqlite3 "$db" "select count(*) from events e where e.kind = 1 and e.nr = $read_nr and e.ret > 0

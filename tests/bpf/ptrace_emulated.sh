@@ -34,8 +34,7 @@ assert_eq "$peeks" "1 1 1" "ptrace_emulated: the tracer's PEEKDATA at each getpp
 # Every number handed out is in the trace (the syscall stops rp asks for take
 # none), but for the kernel side's own entry numbers of the 4 calls held at
 # their entry (3 getppid, exit_group), which take their stop's number instead.
-holes=$(q "with s(n) as (select seq from events union
-    select entry_seq from events where entry_seq is not null)
+holes=$(q "with s(n) as ($TRACE_NUMBERS_SQL)
     select (select max(n) from s) - (select count(distinct n) from s)")
 assert_eq "$holes" 4 "ptrace_emulated: sequence numbers missing from the trace"
 run "$TMP/pp.rep" "$TMP/pp.rep.err" "$RP" replay "$db"
