@@ -89,8 +89,7 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   return true;
 }
 
-void Replayer::run_forks_due(uint64_t seq,
-                             const std::function<bool(const SyscallEntry&)>& enter) {
+void Replayer::run_forks_due(uint64_t seq, const EntryScheduler::EntryFn& enter) {
   for (;;) {
     auto due = std::min_element(pending_forks_.begin(), pending_forks_.end(),
                                 [](const PendingFork& a, const PendingFork& b) {

@@ -187,7 +187,7 @@ class Replayer {
     uint64_t of = 0, copy = 0;  // its syscall event; the copy's number
   };
   std::vector<PendingFork> pending_forks_;
-  void run_forks_due(uint64_t seq, const std::function<bool(const SyscallEntry&)>& enter);
+  void run_forks_due(uint64_t seq, const EntryScheduler::EntryFn& enter);
   void dispatch(const Event& e);
   void replay_syscall(Task& t, const Event& e);
   // ptrace_emulation.cc: the program's own ptrace requests that changed its tracee

@@ -1053,8 +1053,9 @@ int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 			bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (th)
 			th->unborn = 1;
-		struct rp_runner *r = runner();
 		if (ptgid != ctgid) {
+			struct rp_runner *r = runner();
+
 			if (r)
 				rp_runner_fork_copied(r, parent->pid, ptgid);
 			/* The copy of the memory is done: its place in the
