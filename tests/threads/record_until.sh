@@ -3,16 +3,23 @@
 #
 # record_until COUNT WHAT PROGRAM [ARGS...]: records PROGRAM with $backend
 # into $TMP/t.db (its output in $TMP/rec, the dump in $TMP/dump) until the
-# function COUNT, given the dump, prints a count above 0; up to 30 tries,
-# with a busy loop per CPU so that the scheduler has something else to run
-# (on a quiet machine, CI93, 12 recordings in a row had no switch). Sets
-# `found` (that count) and `attempt`; fails naming WHAT after 30 misses,
-# which would be a change worth a look.
+# function COUNT, given the dump, prints a count above 0; up to 30 tries.
+# Each CPU gets a busy loop, so that the scheduler has something else to run
+# (on a quiet machine, CI93, 12 recordings in a row had no switch), and a
+# real-time thread that preempts it every 50 us ($PREEMPTER), so that rare
+# points are hit too (a new thread's first instruction: 0 or 1 a recording
+# with the loops alone, none in 30 under CI's QEMU load; 15 to 37 with
+# it, 7 to 10 with three more busy loops). Sets `found` (that count) and
+# `attempt`; fails naming WHAT after 30 misses, which would be a change
+# worth a look.
 record_until() {
     local count=$1 what=$2 hogs=() cpu
     shift 2
+    [ -x "${PREEMPTER:-}" ] || fail "PREEMPTER must be the path of rp_test_preempter"
     for cpu in $(seq 0 $(($(nproc) - 1))); do
         taskset -c "$cpu" sh -c 'while :; do :; done' &
+        hogs+=($!)
+        "$PREEMPTER" "$cpu" 50 &
         hogs+=($!)
     done
     trap 'kill '"${hogs[*]}"' 2>/dev/null; cleanup' EXIT  # lib.sh's cleanup too
