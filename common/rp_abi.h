@@ -343,7 +343,7 @@ struct rp_rec_task {
  * for each general register that holds a user address, a hash of the bytes it
  * points to, taken where the thread stopped. Which registers, which bytes and
  * the hash are common/rp_digest_rules.h's. */
-#define RP_DIGEST_REGS 32 /* x86_64 uses 16 (rax..r15, rsp), arm64 32 (x0..x30, sp) */
+#define RP_DIGEST_REGS 32 /* x86_64 uses 17 (rax..r15, rsp, the red zone), arm64 32 (x0..x30, sp) */
 struct rp_point_digest {
 	__u32 mask;    /* bit i: sum[i] is digest register i's window (read at the stop) */
 	__u32 narrow;  /* 0 (what rp takes); 1: each sum is the 32-bit fold an older rp
@@ -371,6 +371,8 @@ struct rp_rec_switch {
 	__u64 seq;
 	__u64 regs[RP_SWITCH_REGS]; /* as PTRACE_GETREGS / NT_PRSTATUS returns them, zero padded */
 	struct rp_point_digest digest;
+	__u64 t_ns; /* CLOCK_MONOTONIC ns when it stopped (0: not taken): how long replay
+		     * may search for the point */
 };
 
 /* ---- /dev/rp (kmod) ---- */

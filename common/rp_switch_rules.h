@@ -62,6 +62,7 @@ struct rp_runner {
 	__u32 pad;
 	__u64 regs[RP_SWITCH_REGS];
 	struct rp_point_digest digest; /* of the pending stop (rp_digest_rules.h) */
+	__u64 t_ns;                    /* when it stopped (CLOCK_MONOTONIC) */
 };
 
 /* What the scheduler knows of a thread leaving the CPU (sched_switch's prev). */
@@ -205,7 +206,8 @@ RP_INLINE bool rp_note_runner(struct rp_runner *r, __u32 tid, __u32 tgid)
 /* Thread tid of tgid left the CPU, a stop of this kind (rp_stop_classify,
  * not RP_STOP_NONE): it ran user code up to there, and resumes it when
  * switched in. For RP_STOP_USER the stop is pending: the caller saves the
- * thread's user registers in r->regs and their digest in r->digest. For
+ * thread's user registers in r->regs, their digest in r->digest and the
+ * time in r->t_ns. For
  * RP_STOP_SIGNAL the caller numbers the stop for the supervisor. */
 RP_INLINE void rp_runner_stopped(struct rp_runner *r, __u32 tid, __u32 tgid,
 				 enum rp_stop_kind kind)

@@ -130,6 +130,7 @@ static inline void rp_switch_emit(struct rp_runner *r)
 	rec.seq = rp_next_seq();
 	memcpy(rec.regs, r->regs, sizeof(rec.regs));
 	rec.digest = r->digest;
+	rec.t_ns = r->t_ns;
 	atomic64_inc(&rp->st.switches);
 	if (!rp_nbacklog && rp_switch_write(&rec))
 		return;
@@ -185,6 +186,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	if (kind == RP_STOP_USER) {
 		memcpy(rp_runner.regs, regs, sizeof(regs));
 		rp_runner.digest = digest;
+		rp_runner.t_ns = ktime_get_ns();
 	} else if (kind == RP_STOP_SIGNAL) {
 		th->stop_digest = digest;
 		WRITE_ONCE(th->stop_seq, rp_next_seq());  /* before any other thread runs */

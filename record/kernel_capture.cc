@@ -79,6 +79,9 @@ RecordDecoder::Out switch_event(const rp_rec_switch& s) {
   o.event.seq = s.seq;
   o.event.tid = static_cast<int32_t>(s.tid);
   o.event.kind = EventKind::kPreempt;
+  // When it stopped: replay searches as many passes as that time allows.
+  if (s.t_ns != 0 && s.t_ns <= static_cast<uint64_t>(INT64_MAX))
+    o.event.t_exit = static_cast<int64_t>(s.t_ns);
   o.tgid = s.tgid;
   set_point_extra(o.event, signal_extra_with_regs(s.regs), s.digest);
   return o;

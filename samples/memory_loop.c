@@ -16,7 +16,10 @@
  * ten million passes in, which replay finds one ptrace stop a pass
  * (tests/threads/slow_memory_search.sh) unless the trampoline checks the
  * memory too. On arm64 most of its instructions see repeating registers
- * (tests/arm64/guest_init.sh, memory_search). */
+ * (tests/arm64/guest_init.sh, memory_search).
+ * With "redzone" it counts at -8(%rsp), in the red zone a leaf function
+ * keeps locals in without moving rsp: only the digest's red zone window
+ * tells its passes apart (tests/threads/stack_point.sh). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +37,7 @@ static int started[2];
 extern const char memory_loop_body[], memory_loop_end[]; /* in run's asm */
 extern const char memory_loop_tight[], memory_loop_tight_end[]; /* in run_tight's */
 extern const char memory_loop_stack[], memory_loop_stack_end[]; /* in run_on_stack's */
+extern const char memory_loop_red[], memory_loop_red_end[]; /* in run_in_red_zone's */
 #endif
 
 static void on_alarm(int sig) {
@@ -41,7 +45,7 @@ static void on_alarm(int sig) {
     state.stop = 1;
 }
 
-static int tight, on_stack;
+static int tight, on_stack, in_red_zone;
 
 /* Adds one to the counter through a pointer until told to stop. */
 static void run_tight(void) {
@@ -101,6 +105,31 @@ static void run_on_stack(void) {
 #endif
 }
 
+/* Counts at -8(%rsp), rsp moved down first so that no byte of the
+ * compiler's own red zone is touched: under rsp, where no register points. */
+static void run_in_red_zone(void) {
+#if defined(__x86_64__)
+    unsigned long n;
+    __asm__ volatile("lea -256(%%rsp), %%rsp\n\t"
+                     "movq $0, -8(%%rsp)\n\t"
+                     ".globl memory_loop_red\n\t.hidden memory_loop_red\n"
+                     "memory_loop_red:\n\t"
+                     "incq -8(%%rsp)\n\t"
+                     "cmpl $0, 8(%1)\n\t"
+                     "je memory_loop_red\n\t"
+                     ".globl memory_loop_red_end\n\t.hidden memory_loop_red_end\n"
+                     "memory_loop_red_end:\n\t"
+                     "movq -8(%%rsp), %0\n\t"
+                     "lea 256(%%rsp), %%rsp"
+                     : "=r"(n)
+                     : "r"(&state)
+                     : "cc", "memory");
+    state.count = n;
+#else
+    run_tight();
+#endif
+}
+
 /* arg NULL: a thread, which tells the main thread it starts. */
 static void* run(void* arg) {
     if (!arg && write(started[1], "s", 1) != 1) return NULL;
@@ -110,6 +139,10 @@ static void* run(void* arg) {
     }
     if (on_stack) {
         run_on_stack();
+        return NULL;
+    }
+    if (in_red_zone) {
+        run_in_red_zone();
         return NULL;
     }
 #if defined(__x86_64__)
@@ -145,12 +178,14 @@ int main(int argc, char** argv) {
     const int by_signal = argc > 1 && strcmp(argv[1], "signal") == 0;
     tight = argc > 1 && strcmp(argv[1], "tight") == 0;
     on_stack = argc > 1 && strcmp(argv[1], "stack") == 0;
+    in_red_zone = argc > 1 && strcmp(argv[1], "redzone") == 0;
 #if defined(__x86_64__)
     /* Where the loop is, for tests/threads/memory_point.sh: 1024 steps. */
-    fprintf(stderr, "body %p end %p\n",
-            (const void*)(tight ? memory_loop_tight : on_stack ? memory_loop_stack : memory_loop_body),
-            (const void*)(tight ? memory_loop_tight_end
-                                : on_stack ? memory_loop_stack_end : memory_loop_end));
+    const char *body = tight ? memory_loop_tight : on_stack ? memory_loop_stack
+                     : in_red_zone ? memory_loop_red : memory_loop_body;
+    const char *end = tight ? memory_loop_tight_end : on_stack ? memory_loop_stack_end
+                    : in_red_zone ? memory_loop_red_end : memory_loop_end;
+    fprintf(stderr, "body %p end %p\n", (const void*)body, (const void*)end);
 #endif
     if (by_signal) {  /* the main thread loops until a timer's SIGALRM stops it */
         struct sigaction sa;

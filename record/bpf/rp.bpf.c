@@ -397,6 +397,7 @@ static __always_inline void rp_switch_emit(struct rp_runner *r)
 	s->seq = next_seq();
 	__builtin_memcpy(s->regs, r->regs, sizeof(s->regs));
 	__builtin_memcpy(&s->digest, &r->digest, sizeof(s->digest));
+	s->t_ns = r->t_ns;
 	bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
 	struct rp_bpf_counters *c = cnt();
 	if (c) {
@@ -451,6 +452,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 	if (kind == RP_STOP_USER) {
 		save_user_regs(r, prev);
 		save_point_digest(r);
+		r->t_ns = bpf_ktime_get_ns();
 	} else if (kind == RP_STOP_SIGNAL) {
 		th->restarting = 0; /* a handler or the restart comes next */
 		/* The supervisor records the signal event with it (take_stop):

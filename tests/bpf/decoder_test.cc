@@ -484,6 +484,26 @@ TEST(RecordDecoder, SwitchBecomesAPreemptionWithItsRegisters) {
   EXPECT_EQ(f.dec.lost(), 0u);
 }
 
+// Replay's search for the point may make as many passes as the time since
+// the thread's last event allows (replay/signals.cc, point_search_limits).
+TEST(RecordDecoder, SwitchKeepsTheTimeItStopped) {
+  Feeder f;
+  std::string rec = switch_rec(7, 9, 1);
+  const uint64_t t_ns = 123456789;
+  std::memcpy(rec.data() + offsetof(rp_rec_switch, t_ns), &t_ns, 8);
+  f.feed(rec);
+  f.feed(switch_rec(8, 9, 1));  // 0: not taken
+  const uint64_t huge = uint64_t{1} << 63;  // past what the trace holds
+  rec = switch_rec(9, 9, 1);
+  std::memcpy(rec.data() + offsetof(rp_rec_switch, t_ns), &huge, 8);
+  f.feed(rec);
+  ASSERT_EQ(f.out.size(), 3u);
+  EXPECT_EQ(f.out[0].event.t_exit, std::optional<int64_t>(123456789));
+  EXPECT_FALSE(f.out[0].event.t_entry.has_value());
+  EXPECT_FALSE(f.out[1].event.t_exit.has_value());
+  EXPECT_FALSE(f.out[2].event.t_exit.has_value());
+}
+
 TEST(RecordDecoder, RejectsATruncatedSwitch) {
   Feeder f;
   std::string rec = switch_rec(5, 9, 1);

@@ -5,13 +5,19 @@
 # The digest's window at rsp, which replay compares only then, holds the count:
 # replay must find the one pass with the recorded stack bytes and print the
 # same count (docs/design.md, "The memory digest of a switch").
-#   stack_point.sh BACKEND    (bpf or ptrace; exit 77 when unavailable)
+# With MODE redzone (`sample_memory_loop redzone`) the count is at -8(%rsp),
+# in the red zone under the stack pointer: only the digest's red zone window
+# holds it (common/rp_digest_rules.h); without that window replay stopped
+# with "is ambiguous".
+#   stack_point.sh BACKEND [MODE]   (bpf or ptrace; stack (default) or
+#                                   redzone; exit 77 when unavailable)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
-source "$here/backend.sh" "$@"
+mode=${2:-stack}
+source "$here/backend.sh" "$1"
 
 for try in $(seq 10); do
-    "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" stack \
+    "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" "$mode" \
         >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }
     read -r _ body _ end <"$TMP/rec.err"
     [ -n "$end" ] || { show "$TMP/rec.err"; fail "the sample did not say where its loop is"; }

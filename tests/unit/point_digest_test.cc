@@ -66,6 +66,27 @@ TEST(DigestRules, X86DigestsTheGeneralRegistersAndRsp) {
   EXPECT_EQ(rp_digest_reg(15), 19);  // rsp, after orig_rax, rip, cs, eflags
   EXPECT_EQ(rp_digest_reg(16), -1);
 }
+
+TEST(DigestRules, X86RedZoneIsTheWindowUnderRsp) {
+  static_assert(RP_DIGEST_RED_ZONE_BYTES == 64);
+  __u64 regs[RP_SWITCH_REGS] = {};
+  __u64 start = 0;
+  regs[RP_DIGEST_SP] = 0x7fff1230;
+  EXPECT_EQ(rp_digest_register_window(regs, RP_SWITCH_REGS, RP_DIGEST_RED_ZONE, &start), 64u);
+  EXPECT_EQ(start, 0x7fff11f0u);
+  regs[RP_DIGEST_SP] = 0x7fff1237;  // rounded down to a word
+  EXPECT_EQ(rp_digest_register_window(regs, RP_SWITCH_REGS, RP_DIGEST_RED_ZONE, &start), 64u);
+  EXPECT_EQ(start, 0x7fff11f0u);
+  regs[RP_DIGEST_SP] = 0x7fff1020;  // across a page boundary: the part next to rsp
+  EXPECT_EQ(rp_digest_register_window(regs, RP_SWITCH_REGS, RP_DIGEST_RED_ZONE, &start), 32u);
+  EXPECT_EQ(start, 0x7fff1000u);
+  regs[RP_DIGEST_SP] = 0x7fff1000;  // at one: all of it in the page below
+  EXPECT_EQ(rp_digest_register_window(regs, RP_SWITCH_REGS, RP_DIGEST_RED_ZONE, &start), 64u);
+  EXPECT_EQ(start, 0x7fff0fc0u);
+  regs[RP_DIGEST_SP] = 0x1000;  // no user page under it
+  EXPECT_EQ(rp_digest_register_window(regs, RP_SWITCH_REGS, RP_DIGEST_RED_ZONE, &start), 0u);
+  EXPECT_EQ(rp_digest_register_window(regs, RP_DIGEST_SP, RP_DIGEST_RED_ZONE, &start), 0u);
+}
 #endif
 
 TEST(DigestRules, ARegisterWindowNeedsTheRegisterAndSpInTheSet) {
