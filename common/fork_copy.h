@@ -3,7 +3,8 @@
 // during the call; another thread of the parent that ran meanwhile (the
 // kernel backends let it run on the recording's CPU while the forking thread
 // is in the kernel) wrote before or after that copy. The eBPF program and the
-// module number the copy's end (sched_process_fork); replay makes the real
+// module number the copy's end (the end of dup_mmap, else sched_process_fork:
+// rp.bpf.c, copy_done; kmod/rp_probe.c, rp_copy_end); replay makes the real
 // fork there, after the other threads' events numbered before it, instead of
 // at the call's entry (docs/design.md, Threads: "A fork while other threads
 // run").
@@ -17,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "rp_abi.h"
 #include "trace.h"
 
 namespace rp {
@@ -27,6 +29,11 @@ inline constexpr std::string_view kForkCopyPrefix = "forkcopy:";
 // Whether a call with these number and first argument copies the caller's
 // memory for a new process: fork, or clone without CLONE_VM (whose child
 // shares it) or CLONE_VFORK.
+// The kernel producers' numbers of the calls that may copy (rp_call_forks).
+static_assert(RP_NR_CLONE == SYS_clone && RP_NR_CLONE3 == SYS_clone3);
+#if defined(SYS_fork) || defined(RP_NR_FORK)
+static_assert(RP_NR_FORK == SYS_fork);
+#endif
 inline bool fork_copies_memory(int64_t nr, uint64_t flags) {
 #if defined(SYS_fork)
   if (nr == SYS_fork) return true;

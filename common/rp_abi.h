@@ -173,6 +173,17 @@ static inline int rp_kernel_copy_out_arg(__s64 nr)
 #endif
 #define RP_ERESTART_RESTARTBLOCK 516
 
+/* The calls in which the kernel may copy the caller's memory for a new
+ * process (dup_mmap): where the eBPF program and the module look for the
+ * copy's end (rp_call_forks, common/fork_copy.h). arm64 has no fork. */
+#if defined(__aarch64__) || defined(__TARGET_ARCH_arm64)
+#define RP_NR_CLONE 220
+#else
+#define RP_NR_CLONE 56
+#define RP_NR_FORK 57
+#endif
+#define RP_NR_CLONE3 435
+
 struct rp_restart {
 	__u64 args[5];
 	__s64 nr; /* 0: none to continue */

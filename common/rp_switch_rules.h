@@ -238,9 +238,22 @@ RP_INLINE bool rp_runner_sys_enter(struct rp_runner *r, __u32 tid, __u32 tgid)
 	return rp_note_runner(r, tid, tgid);
 }
 
-/* Thread tid's fork has copied its process's memory for a new process
- * (sched_process_fork), which the copy's number then places in the order
- * (common/fork_copy.h). Threads that ran user code while it was in the
+/* Whether syscall nr may copy its caller's memory for a new process: only in
+ * one of these does the end of dup_mmap (the caller's mm unlocked for
+ * writing) mean the copy's end. */
+RP_INLINE bool rp_call_forks(__s64 nr)
+{
+#ifdef RP_NR_FORK
+	if (nr == RP_NR_FORK)
+		return true;
+#endif
+	return nr == RP_NR_CLONE || nr == RP_NR_CLONE3;
+}
+
+/* Thread tid's fork has copied its process's memory for a new process (the
+ * end of dup_mmap where the producer can see it, else sched_process_fork,
+ * which comes after the rest of copy_process), which the copy's number then
+ * places in the order (common/fork_copy.h). Threads that ran user code while it was in the
  * kernel wrote before the copy's end: another thread's pending stop is
  * numbered first, as when tid resumes user code (their numbers are otherwise
  * taken when a thread does, after the copy's). */

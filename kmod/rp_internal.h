@@ -76,6 +76,7 @@ struct rp_thread {
 	struct rp_restart restart;  /* the last call restart_syscall may continue (rp_abi.h) */
 	u64 entry_seq;
 	u64 t_entry;                /* ktime_get_ns() at sys_enter: CLOCK_MONOTONIC */
+	u64 copy_seq;               /* its fork's copy's number (rp_copy_end); 0: none */
 	u32 entry_len[2];
 	char *exec_path;            /* execve's path, read at entry (the mm changes) */
 	u32 exec_path_len;
@@ -123,6 +124,9 @@ void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched
 /* t (current) enters a syscall: it ran user code up to there. */
 void rp_switch_enter(struct task_struct *t);
 void rp_switch_fork_copied(struct task_struct *t);
+/* t (current, th's task) is at the end of a fork's copy of its memory, in
+ * dup_mmap: the copy's number, after the switches before it (copy_seq). */
+void rp_switch_copy_end(struct rp_thread *th, struct task_struct *t);
 /* t exits: its stop, if it ran last, is no switch to replay. */
 void rp_switch_exit(struct task_struct *t);
 /* Writes records that found the ring full earlier (probe context). */

@@ -300,6 +300,7 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 		rp_restart_args(&th->restart, th->args);
 	th->entry_seq = rp_next_seq();
 	th->t_entry = ktime_get_ns();
+	th->copy_seq = 0;
 	th->in_sys = true;
 	th->restarting = false;
 	th->entering = false;
@@ -550,12 +551,16 @@ static void rp_sched_fork(void *data, struct task_struct *parent, struct task_st
 	rec.tgid = task_tgid_nr(child);
 	rec.parent_tid = task_pid_nr(parent);
 	/* A new process's copy of the memory is done: threads that ran user
-	 * code meanwhile are numbered before it (common/fork_copy.h). */
-	if (rp_switches() && task_tgid_nr(child) != task_tgid_nr(parent)) {
+	 * code meanwhile are numbered before it (common/fork_copy.h), at the
+	 * copy's end if rp_copy_end saw it, else now. */
+	rec.seq = pth->copy_seq;
+	pth->copy_seq = 0;
+	if (!rec.seq && rp_switches() && task_tgid_nr(child) != task_tgid_nr(parent)) {
 		rp_switch_flush();
 		rp_switch_fork_copied(parent);
 	}
-	rec.seq = rp_next_seq();
+	if (!rec.seq)
+		rec.seq = rp_next_seq();
 	rp_emit_task(pth, &rec);
 }
 
@@ -745,9 +750,66 @@ static int rp_exit_mm_release(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe rp_exit_kp = { .symbol_name = "exit_mm_release",
-				    .pre_handler = rp_exit_mm_release };
-static bool rp_exit_kp_on;
+/* dup_mmap has copied the caller's memory for a new process and unlocked
+ * it: the copy's place among the recording's events (common/fork_copy.h;
+ * rp.bpf.c's copy_done says why here and not at sched_process_fork). A fork
+ * that fails after it leaves the number unused. */
+static int rp_copy_end(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct rp_thread *th;
+
+	if (!READ_ONCE(rp->running) || !rp_switches())
+		return 0;
+	th = rp_find(current);
+	if (th)
+		rp_switch_copy_end(th, current);
+	return 0;
+}
+
+/* Registered when switches are recorded; a kernel without kprobes (or
+ * without the function) gets the later numbering `fallback` names. */
+struct rp_kp {
+	struct kprobe kp;
+	const char *symbol;
+	kprobe_pre_handler_t handler;
+	const char *fallback;
+	bool on;
+};
+
+static struct rp_kp rp_kps[] = {
+	{ .symbol = "exit_mm_release", .handler = rp_exit_mm_release,
+	  .fallback = "exits numbered at sched_process_exit" },
+	{ .symbol = "uprobe_end_dup_mmap", .handler = rp_copy_end,
+	  .fallback = "fork copies numbered at sched_process_fork" },
+};
+
+static void rp_kprobes_start(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rp_kps); i++) {
+		struct rp_kp *k = &rp_kps[i];
+
+		/* A kprobe cannot be registered twice: a fresh one each time. */
+		memset(&k->kp, 0, sizeof(k->kp));
+		k->kp.symbol_name = k->symbol;
+		k->kp.pre_handler = k->handler;
+		k->on = register_kprobe(&k->kp) == 0;
+		if (!k->on)
+			pr_warn("rp: no kprobe on %s: %s\n", k->symbol, k->fallback);
+	}
+}
+
+static void rp_kprobes_stop(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rp_kps); i++)
+		if (rp_kps[i].on) {
+			unregister_kprobe(&rp_kps[i].kp);
+			rp_kps[i].on = false;
+		}
+}
 
 /* ---- registration ---- */
 
@@ -826,11 +888,8 @@ int rp_probes_start(void)
 		}
 		rp_tps[i].registered = true;
 	}
-	if (rp_switches()) {
-		rp_exit_kp_on = register_kprobe(&rp_exit_kp) == 0;
-		if (!rp_exit_kp_on)
-			pr_warn("rp: no kprobe on exit_mm_release: exits numbered at sched_process_exit\n");
-	}
+	if (rp_switches())
+		rp_kprobes_start();
 	/* Only now: a sys_enter seen before its sys_exit probe exists would
 	 * take a sequence number that no record carries. */
 	WRITE_ONCE(rp->running, true);
@@ -840,14 +899,7 @@ int rp_probes_start(void)
 void rp_probes_stop(void)
 {
 	WRITE_ONCE(rp->running, false);
-	if (rp_exit_kp_on) {
-		unregister_kprobe(&rp_exit_kp);
-		rp_exit_kp_on = false;
-		/* A kprobe cannot be registered twice: start afresh next time. */
-		memset(&rp_exit_kp, 0, sizeof(rp_exit_kp));
-		rp_exit_kp.symbol_name = "exit_mm_release";
-		rp_exit_kp.pre_handler = rp_exit_mm_release;
-	}
+	rp_kprobes_stop();
 	rp_unregister(ARRAY_SIZE(rp_tps));
 	rp_switch_reset();
 	rp_threads_clear();

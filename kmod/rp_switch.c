@@ -260,6 +260,15 @@ void rp_switch_fork_copied(struct task_struct *t)
 	rp_switch_note(t, rp_runner_fork_copied);
 }
 
+void rp_switch_copy_end(struct rp_thread *th, struct task_struct *t)
+{
+	if (!th->in_sys || th->copy_seq || !rp_call_forks(th->nr))
+		return;
+	rp_switch_flush();
+	rp_switch_fork_copied(t);
+	th->copy_seq = rp_next_seq();
+}
+
 void rp_switch_exit(struct task_struct *t)
 {
 	unsigned long flags;

@@ -123,8 +123,19 @@ class BpfProducer : public KernelProducer {
   bool late_reported_ = false;
   __u64* tgid_word(pid_t tgid);
   void attach_exit_probe();
+  void attach_copy_end();
   std::vector<rp_bpf_counters> per_cpu_counters();
 };
+
+// Whether the kernel has the mmap_lock_released tracepoint (tracefs, or the
+// older debugfs mount of it): a tp_btf program for an event the kernel lacks
+// would fail the whole load. Not mounted: not loaded (the kprobe does).
+bool has_mmap_lock_event() {
+  for (const char* d : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
+    if (access((std::string(d) + "/events/mmap_lock/mmap_lock_released").c_str(), F_OK) == 0)
+      return true;
+  return false;
+}
 
 [[noreturn]] void fail(const std::string& what, int err) {
   std::string why = strerror(err);
@@ -153,6 +164,9 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   if (err) fail("cannot size the ring", -err);
   // Attached below, where failing to is no failure of the recording.
   bpf_program__set_autoattach(skel_->progs.rp_exit_mm_release, false);
+  bpf_program__set_autoattach(skel_->progs.rp_copy_end_kprobe, false);
+  bpf_program__set_autoattach(skel_->progs.rp_copy_end_tp, false);
+  bpf_program__set_autoload(skel_->progs.rp_copy_end_tp, cfg.one_cpu && has_mmap_lock_event());
   refusal().clear();
   err = rp_bpf__load(skel_.get());
   if (err && !refusal().empty())  // root or not, EACCES is the verifier's "no" then
@@ -162,6 +176,7 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   err = rp_bpf__attach(skel_.get());
   if (err) fail("cannot attach to the syscall tracepoints", -err);
   if (cfg.stall) attach_exit_probe();
+  if (cfg.one_cpu) attach_copy_end();
   rb_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.ring), on_record, this, nullptr));
   if (!rb_) fail("cannot map the ring", errno);
 }
@@ -238,6 +253,22 @@ std::vector<rp_rec_syscall> BpfProducer::take_all_stalled() {
 void BpfProducer::attach_exit_probe() {
   // In the skeleton's links: it detaches it.
   skel_->links.rp_exit_mm_release = bpf_program__attach(skel_->progs.rp_exit_mm_release);
+}
+
+// The hook at the end of a fork's copy of the memory (rp.bpf.c, copy_done):
+// the kprobe, cheap, where the kernel has kprobes; else the mmap lock's
+// tracepoint, which runs at every unlock of any process's mm (on 6.1 it
+// also formats the memcg's path each time: the kprobe is preferred there).
+// Without either, copies are numbered at sched_process_fork, later.
+void BpfProducer::attach_copy_end() {
+  skel_->links.rp_copy_end_kprobe = bpf_program__attach(skel_->progs.rp_copy_end_kprobe);
+  if (skel_->links.rp_copy_end_kprobe) return;
+  if (bpf_program__autoload(skel_->progs.rp_copy_end_tp))
+    skel_->links.rp_copy_end_tp = bpf_program__attach(skel_->progs.rp_copy_end_tp);
+  if (!skel_->links.rp_copy_end_tp)
+    std::cerr << "rp: warning: backend bpf: no hook at the end of a fork's memory copy (no kprobe "
+              << "on uprobe_end_dup_mmap, no mmap_lock_released tracepoint): a thread that runs "
+              << "while a fork finishes may replay as a divergence\n";
 }
 
 void BpfProducer::stop() {

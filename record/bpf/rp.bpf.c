@@ -135,6 +135,9 @@ struct thread {
 	/* It left the CPU between its exit's number and its tid's clear
 	 * (rp_exit_renumber): numbered again when it is back. */
 	__u32 exit_renumber;
+	/* The number its fork's copy of the memory took at the copy's end
+	 * (copy_done), for the fork record; 0: none in this call. */
+	__u64 copy_seq;
 };
 
 struct {
@@ -755,6 +758,7 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 		rp_runner_sys_enter(r, task->pid, task->tgid);
 	th->entry_seq = next_seq();
 	th->t_entry = bpf_ktime_get_ns();
+	th->copy_seq = 0;
 	th->active = 1;
 	th->restarting = 0;
 	th->entering = 0;
@@ -1021,8 +1025,9 @@ int BPF_PROG(rp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 }
 
 /* A task record (fork or exit) with a fresh number. */
+/* seq: the number it takes (0: the next one). */
 static __always_inline void emit_task(__u32 event, __u32 tid, __u32 tgid, __u32 parent_tid,
-				      __s64 status, __u64 wake)
+				      __s64 status, __u64 seq, __u64 wake)
 {
 	struct rp_rec_task *r = bpf_ringbuf_reserve(&ring, sizeof(*r), 0);
 
@@ -1037,7 +1042,7 @@ static __always_inline void emit_task(__u32 event, __u32 tid, __u32 tgid, __u32 
 	r->tid = tid;
 	r->tgid = tgid;
 	r->parent_tid = parent_tid;
-	r->seq = next_seq();
+	r->seq = seq ? seq : next_seq();
 	r->status = status;
 	bpf_ringbuf_submit(r, wake);
 	COUNT(records, 1);
@@ -1056,13 +1061,18 @@ int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 		if (th)
 			th->unborn = 1;
 		if (ptgid != ctgid) {
-			struct rp_runner *r = runner();
+			/* The copy of the memory is done: its place in the
+			 * order (common/fork_copy.h), taken at its end if a
+			 * hook there ran (copy_done), else now. */
+			struct thread *pth = bpf_task_storage_get(&threads, parent, 0, 0);
+			__u64 seq = pth ? pth->copy_seq : 0;
+			struct rp_runner *r = seq ? 0 : runner();
 
+			if (pth)
+				pth->copy_seq = 0;
 			if (r)
 				rp_runner_fork_copied(r, parent->pid, ptgid);
-			/* The copy of the memory is done: its place in the
-			 * order (common/fork_copy.h). */
-			emit_task(RP_TASK_FORK, child->pid, ctgid, parent->pid, 0,
+			emit_task(RP_TASK_FORK, child->pid, ctgid, parent->pid, 0, seq,
 				  BPF_RB_NO_WAKEUP);
 		}
 	}
@@ -1077,6 +1087,69 @@ int BPF_PROG(rp_fork, struct task_struct *parent, struct task_struct *child)
 	 * makes a miss of it harmless. */
 	else if (tgid_traced(ctgid))
 		__sync_fetch_and_and(tgid_word(ctgid), ~RP_TGID_MASK(ctgid));
+	return 0;
+}
+
+/* ---- the end of a fork's copy of the memory (common/fork_copy.h) ----
+ * dup_mmap copies the caller's memory with its mm locked for writing, and
+ * unlocks it at the end: a sibling thread that faults on a page already
+ * copied waits until then, one that writes a page not copied yet changes the
+ * copy. Its writes up to the unlock are the copy's; sched_process_fork comes
+ * only after the rest of copy_process, in which siblings may run and write
+ * what the copy does not hold (fork_sibling_writes, under QEMU). So the
+ * copy's number is taken at the end of dup_mmap, where a hook can see it:
+ * the kprobe on uprobe_end_dup_mmap (called there, after the unlock), or,
+ * where kprobes are missing (this 6.18 host), the mmap_lock_released
+ * tracepoint for the caller's mm. The loader attaches one of them, for a
+ * one-CPU recording only. A fork that fails after its copy leaves its number
+ * unused: no record holds it. */
+static __always_inline void copy_done(struct task_struct *task)
+{
+	struct thread *th = bpf_task_storage_get(&threads, task, 0, 0);
+	struct rp_runner *r;
+
+	if (!th || !th->active || th->copy_seq || !rp_call_forks(th->nr))
+		return;
+	r = runner();
+	if (r)
+		rp_runner_fork_copied(r, task->pid, task->tgid);
+	th->copy_seq = next_seq();
+}
+
+SEC("kprobe/uprobe_end_dup_mmap")
+int rp_copy_end_kprobe(struct pt_regs *ctx)
+{
+	if (cfg_one_cpu && traced())
+		copy_done(bpf_get_current_task_btf());
+	return 0;
+}
+
+/* The event's arguments: (mm, write) on newer kernels (6.18 here), (mm,
+ * memcg_path, write) on older ones (6.1), whose records the memcg_id field
+ * tells apart. */
+struct trace_event_raw_mmap_lock___memcg_id {
+	__u64 memcg_id;
+} __attribute__((preserve_access_index));
+
+SEC("tp_btf/mmap_lock_released")
+int rp_copy_end_tp(__u64 *ctx)
+{
+	struct task_struct *task;
+
+	if (!cfg_one_cpu)
+		return 0;
+	/* Two branches, not a select: the verifier never sees the argument
+	 * the running kernel's event does not have. */
+	if (bpf_core_field_exists(struct trace_event_raw_mmap_lock___memcg_id, memcg_id)) {
+		if (!(__u8)ctx[1])
+			return 0;
+	} else if (!(__u8)ctx[2]) {
+		return 0;
+	}
+	task = bpf_get_current_task_btf();
+	if (ctx[0] != (__u64)task->mm || !traced())
+		return 0;
+	copy_done(task);
 	return 0;
 }
 
@@ -1128,7 +1201,7 @@ int rp_exit_mm_release(struct pt_regs *ctx)
  * exit_code by now): rp record -p stores it as the trace's exit status. */
 static __always_inline void emit_group_exit(struct task_struct *task)
 {
-	emit_task(RP_TASK_EXIT, task->pid, task->tgid, 0, task->exit_code, BPF_RB_FORCE_WAKEUP);
+	emit_task(RP_TASK_EXIT, task->pid, task->tgid, 0, task->exit_code, 0, BPF_RB_FORCE_WAKEUP);
 }
 
 SEC("tp_btf/sched_process_exit")

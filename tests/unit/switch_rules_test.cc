@@ -4,6 +4,8 @@
 // A rule changed here changes what both backends record: each case pins one.
 #include <gtest/gtest.h>
 
+#include <sys/syscall.h>
+
 #include <cstring>
 #include <vector>
 
@@ -312,6 +314,21 @@ TEST_F(SwitchRunner, AForksCopyComesAfterTheStopOfAThreadThatRanDuringIt) {
   EXPECT_EQ(emitted[0].tid, 1u);
   EXPECT_FALSE(sys_exit(2));  // numbered already: not again at the fork's return
   EXPECT_EQ(emitted.size(), 1u);
+}
+
+// Only in these calls does the end of dup_mmap mean a fork's copy (the
+// eBPF program's tracepoint fallback sees every write unlock of the mm).
+TEST(SwitchRules, OnlyForkCallsCopyMemory) {
+  EXPECT_TRUE(rp_call_forks(SYS_clone));
+  EXPECT_TRUE(rp_call_forks(SYS_clone3));
+#if defined(SYS_fork)
+  EXPECT_TRUE(rp_call_forks(SYS_fork));
+  EXPECT_FALSE(rp_call_forks(SYS_vfork));  // shares the memory
+#endif
+  EXPECT_FALSE(rp_call_forks(SYS_mmap));
+  EXPECT_FALSE(rp_call_forks(SYS_munmap));
+  EXPECT_FALSE(rp_call_forks(SYS_mprotect));
+  EXPECT_FALSE(rp_call_forks(-1));
 }
 
 TEST_F(SwitchRunner, SignalAndQuietStopsAreNotPendingButEndTheOthersRun) {
