@@ -267,13 +267,13 @@ RP_INLINE bool rp_runner_fork_copied(struct rp_runner *r, __u32 tid, __u32 tgid)
  * but it may leave the CPU in between (futex_exit_release's mutex, a page
  * fault in exit_robust_list, a preemption): the threads that run meanwhile
  * still see it alive, and their calls come after its number. A thread that
- * leaves the CPU with its exit numbered and its word not cleared yet
- * (clear_child_tid still set: the kernel resets it after the clear; the
- * word nonzero, or unreadable) has its exit numbered again when it is back. */
-RP_INLINE bool rp_exit_renumber(bool exit_numbered, __u64 clear_child_tid, bool word_read,
-				__u32 word)
+ * leaves the CPU with its exit numbered (the producers ask only then) and
+ * its word not cleared yet (clear_child_tid still set: the kernel resets it
+ * after the clear; the word nonzero, or unreadable) has its exit numbered
+ * again when it is back. */
+RP_INLINE bool rp_exit_renumber(__u64 clear_child_tid, bool word_read, __u32 word)
 {
-	return exit_numbered && clear_child_tid && (!word_read || word != 0);
+	return clear_child_tid && (!word_read || word != 0);
 }
 
 /* Thread tid exits: if it was the last runner, its stop is no switch to

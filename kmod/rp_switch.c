@@ -208,7 +208,7 @@ void rp_switch_exit_left(struct rp_thread *th, struct task_struct *t)
 	addr = (u64)(unsigned long)t->clear_child_tid;
 	read = addr && !copy_from_user_nofault(&word, (const void __user *)(unsigned long)addr,
 					       sizeof(word));
-	th->exit_renumber = rp_exit_renumber(true, addr, read, word);
+	th->exit_renumber = rp_exit_renumber(addr, read, word);
 }
 
 void rp_switch_returned(struct rp_thread *th, long ret)

@@ -488,7 +488,7 @@ static __always_inline void note_exit_left(struct task_struct *t)
 	__u64 addr = (__u64)t->clear_child_tid;
 	__u32 word = 0;
 	bool read = addr && bpf_probe_read_user(&word, sizeof(word), (void *)addr) == 0;
-	th->exit_renumber = rp_exit_renumber(true, addr, read, word);
+	th->exit_renumber = rp_exit_renumber(addr, read, word);
 }
 
 /* t is back on the CPU after note_exit_left said so: its exit's new number. */

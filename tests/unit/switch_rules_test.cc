@@ -215,11 +215,10 @@ TEST(SwitchRules, ANewTaskBeforeItsReturnFromCloneIsAtNoPoint) {
 // exit is numbered again when it is back (conformance exit_before_clear).
 TEST(SwitchRules, AnExitLeftBeforeItsTidsClearIsNumberedAgain) {
   const uint64_t word_at = 0x7f0000001000;
-  EXPECT_TRUE(rp_exit_renumber(true, word_at, true, 4242));   // not cleared yet
-  EXPECT_TRUE(rp_exit_renumber(true, word_at, false, 0));     // unreadable: not known cleared
-  EXPECT_FALSE(rp_exit_renumber(true, word_at, true, 0));     // cleared: joiners may have run
-  EXPECT_FALSE(rp_exit_renumber(true, 0, false, 0));          // cleared and reset, or none
-  EXPECT_FALSE(rp_exit_renumber(false, word_at, true, 4242)); // not numbered yet
+  EXPECT_TRUE(rp_exit_renumber(word_at, true, 4242));  // not cleared yet
+  EXPECT_TRUE(rp_exit_renumber(word_at, false, 0));    // unreadable: not known cleared
+  EXPECT_FALSE(rp_exit_renumber(word_at, true, 0));    // cleared: joiners may have run
+  EXPECT_FALSE(rp_exit_renumber(0, false, 0));         // cleared and reset, or none
 }
 
 TEST(SwitchRules, SignalStopsAreNumberedUnlessQuiet) {
