@@ -250,6 +250,15 @@ RP_INLINE bool rp_call_forks(__s64 nr)
 	return nr == RP_NR_CLONE || nr == RP_NR_CLONE3;
 }
 
+/* A thread reaches the end of dup_mmap (a hook there, or the caller's mm
+ * unlocked for writing): whether that is its fork's copy's end, to be
+ * numbered now. in_sys: it is in syscall nr; copy_seq: the number this call
+ * took for it already (0: none), which a second unlock must not replace. */
+RP_INLINE bool rp_fork_copy_ends(bool in_sys, __u64 copy_seq, __s64 nr)
+{
+	return in_sys && !copy_seq && rp_call_forks(nr);
+}
+
 /* Thread tid's fork has copied its process's memory for a new process (the
  * end of dup_mmap where the producer can see it, else sched_process_fork,
  * which comes after the rest of copy_process), which the copy's number then

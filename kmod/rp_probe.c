@@ -555,12 +555,13 @@ static void rp_sched_fork(void *data, struct task_struct *parent, struct task_st
 	 * copy's end if rp_copy_end saw it, else now. */
 	rec.seq = pth->copy_seq;
 	pth->copy_seq = 0;
-	if (!rec.seq && rp_switches() && task_tgid_nr(child) != task_tgid_nr(parent)) {
-		rp_switch_flush();
-		rp_switch_fork_copied(parent);
-	}
-	if (!rec.seq)
+	if (!rec.seq) {
+		if (rp_switches() && task_tgid_nr(child) != task_tgid_nr(parent)) {
+			rp_switch_flush();
+			rp_switch_fork_copied(parent);
+		}
 		rec.seq = rp_next_seq();
+	}
 	rp_emit_task(pth, &rec);
 }
 

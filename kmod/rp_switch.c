@@ -262,7 +262,7 @@ void rp_switch_fork_copied(struct task_struct *t)
 
 void rp_switch_copy_end(struct rp_thread *th, struct task_struct *t)
 {
-	if (!th->in_sys || th->copy_seq || !rp_call_forks(th->nr))
+	if (!rp_fork_copy_ends(th->in_sys, th->copy_seq, th->nr))
 		return;
 	rp_switch_flush();
 	rp_switch_fork_copied(t);

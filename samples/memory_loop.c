@@ -79,23 +79,30 @@ static void run_tight(void) {
 #endif
 }
 
+#if defined(__x86_64__)
+/* Moves rsp 256 bytes down (past the compiler's own red zone), counts in the
+ * stack slot SLOT (an operand relative to the moved rsp) until the stop flag
+ * (8 bytes after `state`, in %1) is set, and puts the count in %0. LABEL and
+ * LABEL_end mark the loop for tests/threads/stack_point.sh. */
+#define STACK_COUNT_LOOP(label, slot)                                   \
+    "lea -256(%%rsp), %%rsp\n\t"                                        \
+    "movq $0, " slot "\n\t"                                             \
+    ".globl " label "\n\t.hidden " label "\n" label ":\n\t"            \
+    "incq " slot "\n\t"                                                 \
+    "cmpl $0, 8(%1)\n\t"                                                \
+    "je " label "\n\t"                                                  \
+    ".globl " label "_end\n\t.hidden " label "_end\n" label "_end:\n\t" \
+    "movq " slot ", %0\n\t"                                             \
+    "lea 256(%%rsp), %%rsp"
+#endif
+
 /* Counts in a slot at the stack pointer, below the red zone: only the
  * memory at sp (its digest window, which replay compares only to tell
  * passes apart that are otherwise the same) tells the passes apart. */
 static void run_on_stack(void) {
 #if defined(__x86_64__)
     unsigned long n;
-    __asm__ volatile("lea -256(%%rsp), %%rsp\n\t"
-                     "movq $0, (%%rsp)\n\t"
-                     ".globl memory_loop_stack\n\t.hidden memory_loop_stack\n"
-                     "memory_loop_stack:\n\t"
-                     "incq (%%rsp)\n\t"
-                     "cmpl $0, 8(%1)\n\t"
-                     "je memory_loop_stack\n\t"
-                     ".globl memory_loop_stack_end\n\t.hidden memory_loop_stack_end\n"
-                     "memory_loop_stack_end:\n\t"
-                     "movq (%%rsp), %0\n\t"
-                     "lea 256(%%rsp), %%rsp"
+    __asm__ volatile(STACK_COUNT_LOOP("memory_loop_stack", "(%%rsp)")
                      : "=r"(n)
                      : "r"(&state)
                      : "cc", "memory");
@@ -105,22 +112,11 @@ static void run_on_stack(void) {
 #endif
 }
 
-/* Counts at -8(%rsp), rsp moved down first so that no byte of the
- * compiler's own red zone is touched: under rsp, where no register points. */
+/* Counts at -8(%rsp), in the red zone: under rsp, where no register points. */
 static void run_in_red_zone(void) {
 #if defined(__x86_64__)
     unsigned long n;
-    __asm__ volatile("lea -256(%%rsp), %%rsp\n\t"
-                     "movq $0, -8(%%rsp)\n\t"
-                     ".globl memory_loop_red\n\t.hidden memory_loop_red\n"
-                     "memory_loop_red:\n\t"
-                     "incq -8(%%rsp)\n\t"
-                     "cmpl $0, 8(%1)\n\t"
-                     "je memory_loop_red\n\t"
-                     ".globl memory_loop_red_end\n\t.hidden memory_loop_red_end\n"
-                     "memory_loop_red_end:\n\t"
-                     "movq -8(%%rsp), %0\n\t"
-                     "lea 256(%%rsp), %%rsp"
+    __asm__ volatile(STACK_COUNT_LOOP("memory_loop_red", "-8(%%rsp)")
                      : "=r"(n)
                      : "r"(&state)
                      : "cc", "memory");

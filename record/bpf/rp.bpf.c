@@ -1024,8 +1024,7 @@ int BPF_PROG(rp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
-/* A task record (fork or exit) with a fresh number. */
-/* seq: the number it takes (0: the next one). */
+/* A task record (fork or exit) numbered seq, or with a fresh number if 0. */
 static __always_inline void emit_task(__u32 event, __u32 tid, __u32 tgid, __u32 parent_tid,
 				      __s64 status, __u64 seq, __u64 wake)
 {
@@ -1108,7 +1107,7 @@ static __always_inline void copy_done(struct task_struct *task)
 	struct thread *th = bpf_task_storage_get(&threads, task, 0, 0);
 	struct rp_runner *r;
 
-	if (!th || !th->active || th->copy_seq || !rp_call_forks(th->nr))
+	if (!th || !rp_fork_copy_ends(th->active, th->copy_seq, th->nr))
 		return;
 	r = runner();
 	if (r)

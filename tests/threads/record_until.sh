@@ -13,7 +13,7 @@
 # `attempt`; fails naming WHAT after 30 misses, which would be a change
 # worth a look.
 record_until() {
-    local count=$1 what=$2 hogs=() cpu
+    local count=$1 what=$2 hogs=() cpu pid
     shift 2
     [ -x "${PREEMPTER:-}" ] || fail "PREEMPTER must be the path of rp_test_preempter"
     for cpu in $(seq 0 $(($(nproc) - 1))); do
@@ -23,6 +23,10 @@ record_until() {
         hogs+=($!)
     done
     trap 'kill '"${hogs[*]}"' 2>/dev/null; cleanup' EXIT  # lib.sh's cleanup too
+    sleep 0.2  # a preempter that cannot be real-time (no root) has exited by now
+    for pid in "${hogs[@]}"; do
+        kill -0 "$pid" 2>/dev/null || fail "a CPU hog or preempter did not start"
+    done
     found=0
     for attempt in $(seq 1 30); do
         "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$@" >"$TMP/rec" 2>"$TMP/rec.err" ||

@@ -330,6 +330,15 @@ TEST(SwitchRules, OnlyForkCallsCopyMemory) {
   EXPECT_FALSE(rp_call_forks(-1));
 }
 
+// The first end of dup_mmap in a fork call numbers its copy; one outside a
+// call, in another call, or after the copy has its number, does not.
+TEST(SwitchRules, AForkCopyEndsOncePerCall) {
+  EXPECT_TRUE(rp_fork_copy_ends(true, 0, SYS_clone));
+  EXPECT_FALSE(rp_fork_copy_ends(true, 57, SYS_clone));
+  EXPECT_FALSE(rp_fork_copy_ends(false, 0, SYS_clone));
+  EXPECT_FALSE(rp_fork_copy_ends(true, 0, SYS_mmap));
+}
+
 TEST_F(SwitchRunner, SignalAndQuietStopsAreNotPendingButEndTheOthersRun) {
   stop(preempted(1));
   // Thread 2 ran user code up to its signal stop: 1's switch comes first.
