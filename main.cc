@@ -353,7 +353,8 @@ int info_main(const std::string& path) {
               << " stalls (ring full " << m("kernel_ring_full") << ", copy faults "
               << m("kernel_copy_faults") << "), " << m("kernel_assisted")
               << " completed from user space, " << m("kernel_data_missing")
-              << " with data missing, " << m("kernel_malformed") << " malformed\n";
+              << " with data missing, " << m("kernel_malformed") << " malformed, "
+              << m("kernel_spilled_bytes") << " bytes through the spill file\n";
   std::cout << snapshot_info_text(r);
   if (r.meta_or("replayable", "1") == "0")
     std::cout << "replayable:     no (recorded with --name, or -p by an older rp: no state from before)\n";

@@ -449,6 +449,7 @@ int record_attach(const RecordOptions& opts,
     // the process running; finish() then reports the error.
     kc->set_on_write_error([] { kill(getpid(), SIGTERM); });
     kc->set_on_repin([&rec, cpu = pinned.cpu] { repin_threads(rec.tids(), cpu); });
+    kc->set_spill_dir(out.dir());
     kc->start();
     rec.set_events_only(kc.get());
   }

@@ -112,6 +112,9 @@ constexpr uint32_t kEventMark = 0xfffffffd;
 // registers): past it the tracer waits for the writer before the next stop.
 constexpr size_t kMaxHandedBytes = size_t{64} << 20;
 constexpr size_t kSpareChunks = 4;
+// In-memory pieces in the writer's queue, at most, when there is a spill file:
+// past them the drain appends to it (KernelCapture::queue_piece).
+constexpr size_t kMemChunks = 4;
 // A chunk goes to the writer when it holds this much, or at once if the writer
 // waits for work: a backlog is made of full chunks, not of one per wake-up.
 constexpr size_t kChunkFill = size_t{2} << 20;
@@ -683,7 +686,12 @@ void KernelCapture::drain_loop() {
       if (h.size >= sizeof h && h.size < size) size = h.size;
     }
     append_raw(chunk, static_cast<uint32_t>(size), rec, size);
+    // A drain takes all the ring holds, and a program that writes as fast
+    // goes on adding: the piece's full parts go to the file, so the chunk
+    // stays the size of its reused pages.
+    if (chunk.size() >= kChunkFill) spill_part(chunk);
   };
+  auto held = [&] { return piece_spilled_ + chunk.size(); };
   std::vector<Handoff> done;
   for (;;) {
     // Stop once asked and a drain came back empty: the producer is stopped
@@ -700,7 +708,7 @@ void KernelCapture::drain_loop() {
       done.swap(handoff_);
     }
     bool flush_wanted = flush != flush_queued_;
-    size_t before = chunk.size();
+    size_t before = held();
     size_t n = p_.drain(last || flush_wanted ? 0 : kDrainTimeoutMs, feed);
     append_handoff(chunk, done);
     // And what was handed over during the drain: a thread resumed after its
@@ -719,28 +727,14 @@ void KernelCapture::drain_loop() {
       append_raw(chunk, kFlushMark, &flush, sizeof flush);
       flush_queued_ = flush;
     }
-    unwritten_ += chunk.size() - before;
-    if ((drained_total_ += chunk.size() - before) >= wake_at_.load() &&
+    unwritten_ += held() - before;
+    if ((drained_total_ += held() - before) >= wake_at_.load() &&
         wake_at_.exchange(UINT64_MAX) != UINT64_MAX) {
       uint64_t one = 1;
       (void)!::write(wake_fd_.get(), &one, sizeof one);
     }
-    if (!chunk.empty() &&
-        (last || flushing || chunk.size() >= kChunkFill || writer_idle_.load())) {
-      std::unique_lock lk(q_mu_);
-      q_space_cv_.wait(lk, [&] { return queued_bytes_ < kMaxQueuedBytes; });
-      queued_bytes_ += chunk.size();
-      if (queued_bytes_ > kBoostQueuedBytes) writer_normal_priority();
-      queue_.push_back(std::move(chunk));
-      chunk.clear();
-      // A buffer the writer is done with: its pages are mapped already (fresh
-      // large buffers cost a page fault per 4 KiB).
-      if (!spare_.empty()) {
-        chunk = std::move(spare_.back());
-        spare_.pop_back();
-      }
-      q_cv_.notify_one();
-    }
+    if (held() && (last || flushing || held() >= kChunkFill || writer_idle_.load()))
+      queue_piece(chunk);
     if (last && n == 0) break;
   }
   std::lock_guard lk(q_mu_);
@@ -748,34 +742,120 @@ void KernelCapture::drain_loop() {
   q_cv_.notify_one();
 }
 
-void KernelCapture::decode_chunk(const RawChunk& chunk, std::vector<RecordDecoder::Out>& out) {
-  for (size_t at = 0; at + sizeof(uint32_t) <= chunk.size();) {
-    uint32_t n;
-    std::memcpy(&n, chunk.data() + at, sizeof n);
-    at += sizeof n;
-    if (n == kFlushMark) {  // written with the rest of this chunk (writer_loop)
-      std::memcpy(&flush_decoded_, chunk.data() + at, sizeof flush_decoded_);
-      at += sizeof flush_decoded_;
-      continue;
+void KernelCapture::set_spill_dir(const std::string& dir) {
+  spill_ = std::make_unique<SpillFile>(dir);
+  if (!spill_->ok()) spill_.reset();
+}
+
+// The chunk's bytes onto the end of the piece's part in the spill file,
+// leaving the chunk empty; where the file cannot take them (none, or a full
+// disk) they stay in the chunk, in memory.
+void KernelCapture::spill_part(RawChunk& chunk) {
+  std::optional<uint64_t> at = spill_ ? spill_->append(chunk.data(), chunk.size()) : std::nullopt;
+  if (!at || chunk.empty()) return;
+  if (!piece_spilled_) piece_off_ = *at;  // only this thread appends: the parts follow each other
+  piece_spilled_ += chunk.size();
+  spilled_bytes_ += chunk.size();
+  chunk.clear();
+}
+
+// Hands the piece drained so far (its spilled part and `chunk`) to the
+// writer and leaves `chunk` empty. An in-memory piece keeps its chunk; past
+// kMemChunks of those, or when part of it is in the file already, it goes to
+// the spill file, and the same chunk, its pages mapped, takes the next
+// records: fresh memory costs a page fault per 4 KiB (docs/performance.md).
+void KernelCapture::queue_piece(RawChunk& chunk) {
+  size_t n = piece_spilled_ + chunk.size();
+  bool to_file;
+  {
+    std::unique_lock lk(q_mu_);
+    q_space_cv_.wait(lk, [&] { return queued_bytes_ < kMaxQueuedBytes; });
+    to_file = piece_spilled_ || mem_queued_ >= kMemChunks;
+  }
+  if (to_file) spill_part(chunk);  // outside the lock: only this thread adds
+  std::lock_guard lk(q_mu_);
+  queued_bytes_ += n;
+  if (queued_bytes_ > kBoostQueuedBytes) writer_normal_priority();
+  Queued q{RawChunk(), piece_off_, piece_spilled_};
+  piece_spilled_ = 0;
+  if (!chunk.empty()) {
+    q.mem = std::move(chunk);
+    mem_queued_++;
+    chunk.clear();
+    // A buffer the writer is done with: its pages are mapped already.
+    if (!spare_.empty()) {
+      chunk = std::move(spare_.back());
+      spare_.pop_back();
     }
-    if (n == kEventMark) {
+  }
+  queue_.push_back(std::move(q));
+  q_cv_.notify_one();
+}
+
+// The whole items at the start of [p, p + size): what they take from it.
+size_t KernelCapture::decode_records(const char* p, size_t size,
+                                     std::vector<RecordDecoder::Out>& out) {
+  size_t at = 0;
+  for (;;) {
+    uint32_t n;
+    if (at + sizeof n > size) return at;
+    std::memcpy(&n, p + at, sizeof n);
+    size_t body = n == kFlushMark  ? sizeof flush_decoded_
+                  : n == kEventMark ? 0
+                  : n == kDoneMark  ? sizeof(rp_rec_syscall)
+                                    : n;
+    if (at + sizeof n + body > size) return at;
+    const char* item = p + at + sizeof n;
+    at += sizeof n + body;
+    if (n == kFlushMark) {  // written with the rest of this piece (writer_loop)
+      std::memcpy(&flush_decoded_, item, sizeof flush_decoded_);
+    } else if (n == kEventMark) {
       std::lock_guard lk(done_mu_);
       handed_bytes_ -= held_bytes(handed_.front());
       out.push_back(std::move(handed_.front()));
       handed_.pop_front();
       handed_space_cv_.notify_one();
-      continue;
-    }
-    if (n == kDoneMark) {  // its pieces in the ring, before or after, are dropped by seq
+    } else if (n == kDoneMark) {  // its pieces in the ring, before or after, are dropped by seq
       rp_rec_syscall r;
-      std::memcpy(&r, chunk.data() + at, sizeof r);
+      std::memcpy(&r, item, sizeof r);
       dec_.completed_elsewhere(r);
-      at += sizeof r;
-      continue;
+    } else {
+      dec_.feed(item, n, out);
     }
-    dec_.feed(chunk.data() + at, n, out);
-    at += n;
   }
+}
+
+// A queued piece into events: its spilled part read back in slices into one
+// reused buffer, then its in-memory part. False when the file could not be
+// read back (the recording then fails, as when the trace cannot be written).
+bool KernelCapture::decode_piece(Queued& piece, std::vector<RecordDecoder::Out>& out) {
+  constexpr size_t kSlice = size_t{4} << 20;
+  RawChunk* bytes = &readback_;
+  if (!piece.spill_len) {
+    bytes = &piece.mem;
+  } else {
+    readback_.clear();
+    try {
+      for (size_t done = 0; done < piece.spill_len;) {
+        size_t n = std::min(kSlice, piece.spill_len - done);
+        spill_->take(piece.spill_off + done, n, readback_);
+        done += n;
+        readback_.drop_front(decode_records(readback_.data(), readback_.size(), out));
+      }
+    } catch (const std::exception& ex) {
+      std::lock_guard wl(writer_mu_);
+      fail_writing(ex.what());
+      return false;
+    }
+    readback_.append(piece.mem.data(), piece.mem.size());
+  }
+  decode_records(bytes->data(), bytes->size(), out);
+  finish_batch(out);
+  return true;
+}
+
+// Sorted, and in observe mode each thread's first event adds its task.
+void KernelCapture::finish_batch(std::vector<RecordDecoder::Out>& out) {
   sort_by_seq(out);
   if (observe_ && !out.empty()) {
     std::lock_guard wl(writer_mu_);
@@ -811,7 +891,7 @@ void KernelCapture::writer_loop() {
   writer_tid_ = gettid();
   if (!stopping_) setpriority(PRIO_PROCESS, static_cast<id_t>(writer_tid_.load()), kWriterNice);
   for (;;) {
-    RawChunk chunk;
+    Queued piece;
     {
       std::unique_lock lk(q_mu_);
       writer_idle_ = queue_.empty();
@@ -823,24 +903,35 @@ void KernelCapture::writer_loop() {
         flush_cv_.notify_all();
         break;
       }
-      chunk = std::move(queue_.front());
+      piece = std::move(queue_.front());
       queue_.pop_front();
-      queued_bytes_ -= chunk.size();
+      queued_bytes_ -= piece.bytes();
       q_space_cv_.notify_one();
     }
+    size_t n = piece.bytes();
     std::vector<RecordDecoder::Out> batch;
-    decode_chunk(chunk, batch);
-    write_batch(batch);
-    unwritten_ -= chunk.size();
-    chunk.clear();
+    if (decode_piece(piece, batch)) write_batch(batch);
+    unwritten_ -= n;
     std::lock_guard lk(q_mu_);
     decoded_lost_ = dec_.lost();
     if (flush_decoded_ > flush_written_) {
       flush_written_ = flush_decoded_;
       flush_cv_.notify_all();
     }
-    if (spare_.size() < kSpareChunks) spare_.push_back(std::move(chunk));
+    if (!piece.mem.empty()) {
+      mem_queued_--;
+      piece.mem.clear();
+      if (spare_.size() < kSpareChunks) spare_.push_back(std::move(piece.mem));
+    }
   }
+}
+
+// The trace cannot go on (writer lock held): what was committed stays a
+// usable trace, finish() reports `what`.
+void KernelCapture::fail_writing(const std::string& what) {
+  if (!write_error_.empty()) return;
+  write_error_ = what;
+  if (on_write_error_) on_write_error_();
 }
 
 void KernelCapture::write_batch(std::vector<RecordDecoder::Out>& batch) {
@@ -853,9 +944,7 @@ void KernelCapture::write_batch(std::vector<RecordDecoder::Out>& batch) {
     try {
       for (size_t j = i; j < std::min(batch.size(), i + kSlice); j++) write(batch[j]);
     } catch (const std::exception& ex) {
-      // Out of space, most likely: what was committed stays a usable trace.
-      write_error_ = ex.what();
-      if (on_write_error_) on_write_error_();
+      fail_writing(ex.what());  // out of space, most likely
       return;
     }
   }
@@ -924,6 +1013,7 @@ void KernelCapture::write_meta() {
   w_.set_meta("kernel_assisted", static_cast<int64_t>(assisted_));
   w_.set_meta("kernel_data_missing", static_cast<int64_t>(d.missing));
   w_.set_meta("kernel_malformed", static_cast<int64_t>(d.malformed));
+  w_.set_meta("kernel_spilled_bytes", static_cast<int64_t>(spilled_bytes_));
   w_.set_meta("switches", static_cast<int64_t>(d.switches));
   w_.set_meta("unknown_syscalls", static_cast<int64_t>(d.unknown_syscalls));
   w_.set_meta("unknown_ioctls", static_cast<int64_t>(d.unknown_ioctls));

@@ -39,6 +39,7 @@
 #include "region_read.h"
 #include "rp_abi.h"
 #include "raw_chunk.h"
+#include "spill_file.h"
 #include "trace.h"
 #include "unique_fd.h"
 
@@ -324,6 +325,9 @@ class KernelCapture : public EventsOnlyHooks {
   // Called (tracer thread, at the stop) when a thread's sched_setaffinity
   // succeeded: puts the recording back on its CPU.
   void set_on_repin(std::function<void()> f) { on_repin_ = std::move(f); }
+  // Before start(): where a backlog of raw records goes when the writer is
+  // behind (record/spill_file.h); without it, it stays in memory.
+  void set_spill_dir(const std::string& dir);
 
   uint64_t next_seq() override { return p_.next_seq(); }
   uint64_t last_seq() override { return p_.last_seq(); }
@@ -357,11 +361,14 @@ class KernelCapture : public EventsOnlyHooks {
   void writer_loop();
   void writer_normal_priority();
   void writer_low_priority();
-  void decode_chunk(const RawChunk& chunk, std::vector<RecordDecoder::Out>& out);
+  size_t decode_records(const char* p, size_t size, std::vector<RecordDecoder::Out>& out);
+  void finish_batch(std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held
   void add_exec_name(Event& e);       // writer lock held
   void take_entry_seq(Event& e);      // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
+  void queue_piece(RawChunk& chunk);                         // drain thread
+  void fail_writing(const std::string& what);                // writer lock held
   void wait_for_writer();  // finish(), showing progress
 
   KernelProducer& p_;
@@ -382,9 +389,25 @@ class KernelCapture : public EventsOnlyHooks {
   std::mutex q_mu_;
   std::condition_variable q_cv_, q_space_cv_, writer_done_cv_;
   // Raw ring records, as drained: each a u32 length, then the record's bytes.
-  std::deque<RawChunk> queue_;
+  // A piece is in memory, or, when kMemChunks are queued already, in spill_
+  // (its bytes at spill_off): the backlog then costs no fresh memory.
+  struct Queued {
+    RawChunk mem;
+    uint64_t spill_off = 0;
+    size_t spill_len = 0;
+    size_t bytes() const { return spill_len ? spill_len : mem.size(); }
+  };
+  std::deque<Queued> queue_;
   std::vector<RawChunk> spare_;  // emptied chunks, for the drain thread to reuse
   size_t queued_bytes_ = 0;
+  size_t mem_queued_ = 0;  // in-memory pieces in queue_ or being decoded
+  std::unique_ptr<SpillFile> spill_;  // set before start(); none: all in memory
+  RawChunk readback_;                 // writer thread: a spilled piece, read back
+  bool decode_piece(Queued& piece, std::vector<RecordDecoder::Out>& out);  // writer
+  uint64_t piece_off_ = 0;      // drain thread: where the piece's spilled part starts
+  size_t piece_spilled_ = 0;    // drain thread: how much of it is spilled
+  uint64_t spilled_bytes_ = 0;  // drain thread (read after finish()): in all, for meta
+  void spill_part(RawChunk& chunk);  // drain thread
   bool drained_ = false;  // the drain thread is done: the writer exits when empty
   bool writer_done_ = false;  // the writer has written the whole queue
   // wait_written: asked (tracer), marked in the queue (drain thread), and

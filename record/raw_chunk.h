@@ -32,10 +32,20 @@ class RawChunk {
     std::memcpy(data_ + size_, bytes, n);
     size_ += n;
   }
+  // n more bytes at the end, for the caller to fill (a read into the chunk).
+  char* extend(size_t n) {
+    if (size_ + n > cap_) grow(size_ + n);
+    size_ += n;
+    return data_ + size_ - n;
+  }
   const char* data() const { return data_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   void clear() { size_ = 0; }  // keeps the memory (and its mapped pages)
+  void drop_front(size_t n) {
+    std::memmove(data_, data_ + n, size_ - n);
+    size_ -= n;
+  }
 
  private:
   void swap(RawChunk& o) noexcept {

@@ -209,6 +209,7 @@ int record_main(const RecordOptions& given) {
     // The program's own sched_setaffinity succeeded (the kernel side stopped
     // it before it returned): every thread goes back on the recording's CPU.
     kc->set_on_repin([&rec, cpu] { repin_threads(rec.tids(), cpu); });
+    kc->set_spill_dir(out.dir());
     kc->start();
     rec.set_events_only(kc.get());
   }

@@ -125,6 +125,8 @@ void TraceOutput::check_target() const {
   }
 }
 
+std::string TraceOutput::dir() const { return dir_of(temp_); }
+
 void TraceOutput::commit() {
   // Keep the finished trace whatever happens: the run cannot be repeated.
   committed_ = true;

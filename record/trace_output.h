@@ -24,6 +24,7 @@ class TraceOutput {
 
   const std::string& temp_path() const { return temp_; }
   const std::string& target() const { return target_; }
+  std::string dir() const;  // where both files are
   // Re-checks the target and renames the finished trace onto it.
   void commit();
 
