@@ -148,7 +148,7 @@ void sort_by_seq(std::vector<RecordDecoder::Out>& out) {
 std::unique_ptr<KernelProducer> open_backend(const std::string& want, bool stall,
                                              const std::string& comm, bool quiet,
                                              std::string* chosen) {
-  uint64_t mb = 64;
+  uint64_t mb = kDefaultRingMiB;
   if (const char* v = getenv("RP_RING_MB")) mb = strtoull(v, nullptr, 10);
   BpfConfig cfg;
   cfg.ring_bytes = mb << 20;

@@ -49,6 +49,17 @@ namespace rp {
 // what the producer holds for it (>= hdr.size).
 using RecordFn = std::function<void(const void* rec, size_t size)>;
 
+// The kernel backends' ring, unless RP_RING_MB says otherwise. Not larger:
+// on the VMs measured, the producer's copies into a 64 MiB ring ran at half
+// the speed of copies into 16 MiB (64 KiB reads: docs/performance.md).
+constexpr uint64_t kDefaultRingMiB = 16;
+// How much the ring holds before the producer wakes the drain thread: in
+// batches, long before the ring is full (1/8 of it), and at most 2 MiB, which
+// the drain thread hands on as one chunk.
+constexpr uint64_t ring_wake_bytes(uint64_t ring_bytes) {
+  return ring_bytes / 8 < (uint64_t{2} << 20) ? ring_bytes / 8 : uint64_t{2} << 20;
+}
+
 // What a kernel-side producer provides. The kernel-module producer (/dev/rp)
 // implements the same interface; see make_kmod_producer.
 class KernelProducer {
@@ -119,7 +130,7 @@ std::unique_ptr<KernelProducer> make_kmod_producer(size_t ring_bytes, bool stall
 // the kernel module when /dev/rp exists, else eBPF when permitted (root, or
 // CAP_BPF and CAP_PERFMON), else ptrace; *chosen says which. stall: a ptrace
 // supervisor completes parked records; comm: trace by command name. The ring
-// size is RP_RING_MB (MiB, default 64). Throws rp::Error for unknown names
+// size is RP_RING_MB (MiB, default kDefaultRingMiB). Throws rp::Error for unknown names
 // and for an explicit backend that cannot be used.
 std::unique_ptr<KernelProducer> open_backend(const std::string& want, bool stall,
                                              const std::string& comm, bool quiet,

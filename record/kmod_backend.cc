@@ -88,7 +88,7 @@ KmodProducer::~KmodProducer() {
 void KmodProducer::start(rp_kmod_config c) {
   c.ring_bytes = static_cast<uint32_t>(cfg_.ring_bytes);
   // Wake the drainer in batches, long before the ring is full.
-  c.wake_bytes = static_cast<uint32_t>(std::min<uint64_t>(cfg_.ring_bytes / 16, 2u << 20));
+  c.wake_bytes = static_cast<uint32_t>(ring_wake_bytes(cfg_.ring_bytes));
   // ENOSYS refusals are left to launch's seccomp filter: refusing rseq in a
   // process that already registered it (-p) would kill its new threads.
   c.flags = RP_KMOD_F_INPUTS;

@@ -152,7 +152,7 @@ BpfProducer::BpfProducer(const BpfConfig& cfg) {
   skel_->rodata->cfg_stall = cfg.stall ? 1 : 0;
   skel_->rodata->cfg_one_cpu = cfg.one_cpu ? 1 : 0;
   // Wake the drainer in batches, long before the ring is full.
-  skel_->rodata->cfg_wake_bytes = std::min<uint64_t>(cfg.ring_bytes / 16, 2u << 20);
+  skel_->rodata->cfg_wake_bytes = ring_wake_bytes(cfg.ring_bytes);
   // Room for ~3500 switch records (or 430 in a 1 MiB ring) while the drainer
   // waits for a CPU: records that can stall instead leave it free.
   skel_->rodata->cfg_fill_limit = cfg.ring_bytes - std::min<uint64_t>(cfg.ring_bytes / 8, 1u << 20);

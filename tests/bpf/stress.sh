@@ -17,14 +17,14 @@ stress_check() { # NAME
     assert_replays_match "$name"
 }
 
-note "64 MiB ring"
+note "default ring (16 MiB)"
 record_bpf stress "$SAMPLES/sample_stress"
 stress_check stress
 # A drain that gathers more than a chunk (2 MiB: half a 1 MiB read's
 # neighbours) sends it through the spill file (record/spill_file.h): the
 # replay above read those bytes back from it.
 spilled=$("$RP" info "$TMP/stress.db" | sed -n 's/.* \([0-9]*\) bytes through the spill file.*/\1/p')
-[ "${spilled:-0}" -ge $((8 << 20)) ] || fail "64 MiB ring: expected >= 8 MiB through the spill file, got '${spilled}'"
+[ "${spilled:-0}" -ge $((8 << 20)) ] || fail "default ring: expected >= 8 MiB through the spill file, got '${spilled}'"
 
 note "1 MiB ring: every read goes through user space"
 BPF_ENV=RP_RING_MB=1 record_bpf small "$SAMPLES/sample_stress"
