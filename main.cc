@@ -293,6 +293,14 @@ int cmd_timeline(const std::vector<std::string>& args) {
   return timeline_main(path, output);
 }
 
+// What rp took after the program's exit to finish the trace, where the
+// trace says (older traces count it in duration_ms).
+std::string finish_text(TraceReader& r) {
+  auto ms = r.meta("finish_ms");
+  if (!ms) return " (including writing the trace)";
+  return ", then " + printable(*ms, 32) + " ms to finish writing the trace";
+}
+
 // Traces of rp record -p may not know how the process ended: never say 0 then.
 std::string exit_text(TraceReader& r) {
   auto st = r.meta("exit_status");
@@ -323,7 +331,7 @@ int info_main(const std::string& path) {
             << "executable:     " << m("exe_path") << " (xxh128 " << m("exe_hash") << ")\n"
             << "cwd:            " << m("cwd") << "\n"
             << "recorded:       " << m("start_time") << " on " << m("host") << ", "
-            << m("duration_ms") << " ms\n"
+            << m("duration_ms") << " ms" << finish_text(r) << "\n"
             << "kernel:         " << m("kernel") << "\n"
             << "arch:           " << m("arch") << "\n"
             << "backend:        " << m("backend") << "\n"

@@ -109,7 +109,7 @@ struct MetaRange {
 // Every integer meta key rp reads or shows, with the values it may have.
 const MetaRange kMetaRanges[] = {
     {"complete", 0, 1},           {"event_count", 0, kI64Max},
-    {"duration_ms", 0, kI64Max},  {"uid", 0, kU32Max},
+    {"duration_ms", 0, kI64Max},  {"finish_ms", 0, kI64Max},  {"uid", 0, kU32Max},
     {"gid", 0, kU32Max},          {"stack_limit", -1, kI64Max},
     {"exit_status", 0, kWaitStatusMax}, {"exit_code", 0, 255},
     {"unknown_syscalls", 0, kI64Max}, {"unknown_ioctls", 0, kI64Max},

@@ -344,6 +344,15 @@ std::string base_name(const std::string& path) {
 
 }  // namespace
 
+void write_duration_meta(TraceWriter& w, std::chrono::steady_clock::time_point t0,
+                         std::chrono::steady_clock::time_point ended) {
+  auto ms = [](auto d) {
+    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  w.set_meta("duration_ms", ms(ended - t0));
+  w.set_meta("finish_ms", ms(std::chrono::steady_clock::now() - ended));
+}
+
 void write_capture_meta(TraceWriter& w, const PtraceRecorder& rec, KernelCapture* kc) {
   w.set_meta("unknown_syscalls", static_cast<int64_t>(rec.unknown_syscalls()));
   w.set_meta("unknown_ioctls", static_cast<int64_t>(rec.unknown_ioctls()));
@@ -459,10 +468,9 @@ int record_attach(const RecordOptions& opts,
     unpatch_process(patched, stopped);
     unpin_threads(pinned, stopped);
   });
+  auto ended = std::chrono::steady_clock::now();
   if (kc) kc->finish();  // the writer thread is done: w is ours again
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
-  w.set_meta("duration_ms", static_cast<int64_t>(ms));
+  write_duration_meta(w, t0, ended);
   write_capture_meta(w, rec, kc.get());
   int code = 0;
   if (rec.detached()) {

@@ -1,5 +1,7 @@
 // `rp record -p PID` (record/attach.cc).
 #pragma once
+#include <chrono>
+
 #include "launch.h"
 #include "record.h"
 #include "trace.h"
@@ -24,5 +26,10 @@ int record_attach(const RecordOptions& opts,
 // The meta every replayable recording ends with: the supervisor's counts
 // and, with a kernel backend, the finished capture's (kc, else null).
 void write_capture_meta(TraceWriter& w, const PtraceRecorder& rec, KernelCapture* kc);
+
+// meta duration_ms: from t0 to `ended` (the program's exit, the detach);
+// finish_ms: from `ended` to now, writing out what the capture still held.
+void write_duration_meta(TraceWriter& w, std::chrono::steady_clock::time_point t0,
+                         std::chrono::steady_clock::time_point ended);
 
 }  // namespace rp

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "arch.h"
+#include "attach.h"
 #include "error.h"
 #include "kernel_capture.h"
 #include "render.h"
@@ -99,11 +100,10 @@ int record_observe(const std::string& out, const std::string& backend, pid_t pid
       if (poll(&p, 1, 0) > 0) break;  // it exited
     }
   }
+  auto ended = std::chrono::steady_clock::now();
   kc.finish();
   kc.write_meta();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
-  w.set_meta("duration_ms", static_cast<int64_t>(ms));
+  write_duration_meta(w, t0, ended);
   // Only what the kernel reported: a process still running at Ctrl-C, or
   // --name's many processes, have no exit status (rp info: unknown).
   if (auto st = pid > 0 ? kc.exit_status(static_cast<uint32_t>(pid)) : std::nullopt) {

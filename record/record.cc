@@ -216,13 +216,12 @@ int record_main(const RecordOptions& given) {
   forward_stop_signals(root);
   int status = rec.run(root);
   g_program_group = 0;  // gone: its number may be reused; rp finishes the trace
+  auto ended = std::chrono::steady_clock::now();
   if (kc) kc->finish();  // the writer thread is done: w is ours again
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
   int code = exit_code_of(status);
   w.set_meta("exit_status", static_cast<int64_t>(status));
   w.set_meta("exit_code", static_cast<int64_t>(code));
-  w.set_meta("duration_ms", static_cast<int64_t>(ms));
+  write_duration_meta(w, t0, ended);
   write_capture_meta(w, rec, kc.get());
   if (ring) ring->finish();
   if (!opts.quiet && !w.refused_calls().empty())

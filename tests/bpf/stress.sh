@@ -24,6 +24,8 @@ stress_check stress
 # neighbours) sends it through the spill file (record/spill_file.h): the
 # replay above read those bytes back from it.
 spilled=$("$RP" info "$TMP/stress.db" | sed -n 's/.* \([0-9]*\) bytes through the spill file.*/\1/p')
+fin=$(sqlite3 "$TMP/stress.db" "select value from meta where key = 'finish_ms'")
+[[ "$fin" =~ ^[0-9]+$ ]] || fail "meta finish_ms: expected a count of ms, got '$fin'"
 [ "${spilled:-0}" -ge $((8 << 20)) ] || fail "default ring: expected >= 8 MiB through the spill file, got '${spilled}'"
 
 note "1 MiB ring: every read goes through user space"

@@ -29,4 +29,11 @@ assert_eq "$STATUS" 3 "replay of a trace claiming exit 0: the observed status"
 assert_eq "$(wc -l <"$TMP/claim.rep.err")" 1 "replay with a different status: one line on stderr"
 grep -q '^rp: the replayed program exited with 3, the trace says 0' "$TMP/claim.rep.err" ||
     { show "$TMP/claim.rep.err"; fail "replay with a different status: no 'rp:' line"; }
+
+# duration_ms is the program's run; what rp took after its exit to finish the
+# trace (a kernel backend's writer runs behind) is finish_ms, said apart.
+fin=$(sqlite3 "$TMP/claim.db" "select value from meta where key = 'finish_ms'")
+[[ "$fin" =~ ^[0-9]+$ ]] || fail "meta finish_ms: expected a count of ms, got '$fin'"
+"$RP" info "$TMP/claim.db" >"$TMP/claim.info" 2>&1
+assert_contains "$TMP/claim.info" "ms to finish writing the trace" "rp info: the time after the exit"
 echo PASS
