@@ -118,6 +118,7 @@ const MetaRange kMetaRanges[] = {
     {"kernel_ring_full", 0, kI64Max}, {"kernel_copy_faults", 0, kI64Max},
     {"kernel_stalls", 0, kI64Max}, {"kernel_assisted", 0, kI64Max},
     {"kernel_data_missing", 0, kI64Max}, {"kernel_spilled_bytes", 0, kI64Max},
+    {"kernel_wakeups", 0, kI64Max},
     {"replayable", 0, 1},
     {"attached_pid", 1, kMaxTid}, {"detached", 0, 1}, {"rdtsc_trapped", 0, 1}, {"rdtsc_patched", 0, 1},
     {"snapshot_pause_us", 0, kI64Max}, {"snapshot_bytes_read", 0, kI64Max},

@@ -1014,6 +1014,7 @@ void KernelCapture::write_meta() {
   w_.set_meta("kernel_data_missing", static_cast<int64_t>(d.missing));
   w_.set_meta("kernel_malformed", static_cast<int64_t>(d.malformed));
   w_.set_meta("kernel_spilled_bytes", static_cast<int64_t>(spilled_bytes_));
+  if (c.wakeups) w_.set_meta("kernel_wakeups", static_cast<int64_t>(*c.wakeups));
   w_.set_meta("switches", static_cast<int64_t>(d.switches));
   w_.set_meta("unknown_syscalls", static_cast<int64_t>(d.unknown_syscalls));
   w_.set_meta("unknown_ioctls", static_cast<int64_t>(d.unknown_ioctls));

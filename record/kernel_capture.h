@@ -71,6 +71,9 @@ class KernelProducer {
     uint64_t stalls = 0;       // threads stopped for user space to finish a record
     uint64_t lost = 0;         // records the producer could not keep at all
     uint64_t switches = 0;     // RP_REC_SWITCH records (thread switches in user code)
+    // Wake-ups of the drain thread the producer forced (batched: about one
+    // per ring_wake_bytes); none: the producer does not count them.
+    std::optional<uint64_t> wakeups;
   };
   virtual ~KernelProducer() = default;
   virtual std::string name() const = 0;  // the trace's meta "backend"

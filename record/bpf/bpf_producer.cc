@@ -335,6 +335,7 @@ KernelProducer::Counters BpfProducer::counters() {
     c.stalls += x.stalls;
     c.lost += x.lost;
     c.switches += x.switches;
+    c.wakeups = c.wakeups.value_or(0) + x.wakeups;
   }
   return c;
 }

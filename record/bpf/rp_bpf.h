@@ -19,6 +19,7 @@ struct rp_bpf_counters {
 	__u64 killed;       /* syscalls cut short by a fatal signal: never returned */
 	__u64 switches;     /* RP_REC_SWITCH records: threads switched in user code */
 	__u64 late_exits;   /* exits numbered after exit_mm() woke their joiner */
+	__u64 wakeups;      /* forced wake-ups of the drainer (rp.bpf.c, wake_flag) */
 };
 
 /* A thread's exit in the global order (the `exits` map, by tid). start and
