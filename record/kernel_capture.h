@@ -409,7 +409,8 @@ class KernelCapture : public EventsOnlyHooks {
     RawChunk mem;
     uint64_t spill_off = 0;
     size_t spill_len = 0;
-    size_t bytes() const { return spill_len ? spill_len : mem.size(); }
+    // Both parts: a piece whose spilling failed part-way (a full disk) has both.
+    size_t bytes() const { return spill_len + mem.size(); }
   };
   std::deque<Queued> queue_;
   std::vector<RawChunk> spare_;  // emptied chunks, for the drain thread to reuse
