@@ -1,6 +1,7 @@
 #include "spill_file.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,6 +32,10 @@ SpillFile::SpillFile(const std::string& dir) : fd_(dir.empty() ? -1 : open_unnam
 
 std::optional<uint64_t> SpillFile::append(const char* bytes, size_t n) {
   if (!ok()) return std::nullopt;
+  struct statvfs fs;
+  if (fstatvfs(fd_.get(), &fs) != 0 ||
+      static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < n + kRoomForTrace)
+    return std::nullopt;  // asked again next time: the writer frees space as it reads
   uint64_t at = end_;
   for (size_t done = 0; done < n;) {
     ssize_t w = pwrite(fd_.get(), bytes + done, n - done, static_cast<off_t>(at + done));

@@ -22,13 +22,17 @@ class SpillFile {
   explicit SpillFile(const std::string& dir);
   // Whether append() may be tried. Drain thread only.
   bool ok() const { return fd_ && !full_; }
-  // Appends n bytes; their offset, or none when the file cannot take them
-  // (full disk): appending is then given up, the caller keeps the bytes.
-  // Drain thread only.
+  // Appends n bytes; their offset, or none when the file cannot take them:
+  // the caller keeps the bytes. The file never takes the last kRoomForTrace
+  // bytes of its filesystem, which the trace beside it needs (without that a
+  // spill could fill the disk and fail a recording that would have fit);
+  // a write that fails all the same (a full disk) ends appending. Drain
+  // thread only.
   std::optional<uint64_t> append(const char* bytes, size_t n);
   // Appends to `into` the n bytes at `off`, then frees them on disk. Writer
   // thread only. Throws rp::Error when they cannot be read back.
   void take(uint64_t off, size_t n, RawChunk& into);
+  static constexpr uint64_t kRoomForTrace = uint64_t{64} << 20;
 
  private:
   unique_fd fd_;

@@ -3,6 +3,7 @@
 // of what was read is given back; the file leaves no name behind.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -72,6 +73,23 @@ TEST_F(SpillFileTest, NoDirectoryNoFile) {
   SpillFile f(dir_ + "/missing");
   EXPECT_FALSE(f.ok());
   EXPECT_FALSE(f.append("x", 1));
+}
+
+// The trace beside the file needs the disk's last bytes: a small
+// filesystem (a 16 MiB tmpfs, where root may mount one) takes nothing.
+TEST_F(SpillFileTest, LeavesTheTraceItsRoom) {
+  std::string small = dir_ + "/small";
+  ASSERT_TRUE(fs::create_directory(small));
+  if (mount("tmpfs", small.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    if (getenv("CI") && std::string(getenv("CI")) == "true") FAIL() << "cannot mount a tmpfs";
+    GTEST_SKIP() << "cannot mount a tmpfs (not root?)";
+  }
+  {
+    SpillFile f(small);
+    EXPECT_TRUE(f.ok());
+    EXPECT_FALSE(f.append("x", 1)) << "16 MiB free is less than kRoomForTrace";
+  }
+  umount(small.c_str());
 }
 
 TEST_F(SpillFileTest, ReadingPastTheEndFails) {
