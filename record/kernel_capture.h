@@ -382,6 +382,7 @@ class KernelCapture : public EventsOnlyHooks {
   void take_entry_seq(Event& e);      // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
   void queue_piece(RawChunk& chunk);                         // drain thread
+  void spill_part(RawChunk& chunk);                          // drain thread
   void fail_writing(const std::string& what);                // writer lock held
   void wait_for_writer();  // finish(), showing progress
 
@@ -403,13 +404,13 @@ class KernelCapture : public EventsOnlyHooks {
   std::mutex q_mu_;
   std::condition_variable q_cv_, q_space_cv_, writer_done_cv_;
   // Raw ring records, as drained: each a u32 length, then the record's bytes.
-  // A piece is in memory, or, when kMemChunks are queued already, in spill_
-  // (its bytes at spill_off): the backlog then costs no fresh memory.
+  // A piece is in memory, or in spill_ at spill_off (a drain's parts past
+  // kChunkFill, or a piece past kMemChunks in memory): the backlog then costs
+  // no fresh memory. Both when spilling failed part-way.
   struct Queued {
     RawChunk mem;
     uint64_t spill_off = 0;
     size_t spill_len = 0;
-    // Both parts: a piece whose spilling failed part-way (a full disk) has both.
     size_t bytes() const { return spill_len + mem.size(); }
   };
   std::deque<Queued> queue_;
@@ -418,11 +419,11 @@ class KernelCapture : public EventsOnlyHooks {
   size_t mem_queued_ = 0;  // in-memory pieces in queue_ or being decoded
   std::unique_ptr<SpillFile> spill_;  // set before start(); none: all in memory
   RawChunk readback_;                 // writer thread: a spilled piece, read back
-  bool decode_piece(Queued& piece, std::vector<RecordDecoder::Out>& out);  // writer
   uint64_t piece_off_ = 0;      // drain thread: where the piece's spilled part starts
   size_t piece_spilled_ = 0;    // drain thread: how much of it is spilled
   uint64_t spilled_bytes_ = 0;  // drain thread (read after finish()): in all, for meta
-  void spill_part(RawChunk& chunk);  // drain thread
+  // Declared after Queued, which it takes.
+  bool decode_piece(Queued& piece, std::vector<RecordDecoder::Out>& out);  // writer thread
   bool drained_ = false;  // the drain thread is done: the writer exits when empty
   bool writer_done_ = false;  // the writer has written the whole queue
   // wait_written: asked (tracer), marked in the queue (drain thread), and

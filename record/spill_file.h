@@ -17,8 +17,8 @@ namespace rp {
 class SpillFile {
  public:
   // An unnamed file in `dir` (the trace's directory: the user chose that
-  // disk for the trace). Without one (no directory, no room, no O_TMPFILE
-  // and no mkstemp), ok() is false and nothing is spilled.
+  // disk for the trace). Without one (no directory, or neither O_TMPFILE
+  // nor mkstemp works there), ok() is false and nothing is spilled.
   explicit SpillFile(const std::string& dir);
   // Whether append() may be tried. Drain thread only.
   bool ok() const { return fd_ && !full_; }
