@@ -262,6 +262,21 @@ static void rp_arch_skip_syscall(struct pt_regs *regs)
 #endif
 }
 
+/* A negative number at entry is either the program's own (syscall(-1),
+ * which the kernel fails with ENOSYS: a call like any other) or a call the
+ * ptrace supervisor skipped at its syscall-entry stop (the program's own
+ * ptrace, emulated), which it records itself. Only the latter's thread runs
+ * with syscall-entry stops (PTRACE_SYSCALL; the supervisor resumes the
+ * others with PTRACE_CONT). */
+static bool rp_skipped_at_entry_stop(void)
+{
+#ifdef CONFIG_GENERIC_ENTRY
+	return test_syscall_work(SYSCALL_TRACE);
+#else
+	return test_thread_flag(TIF_SYSCALL_TRACE);
+#endif
+}
+
 static void rp_fill_syscall(struct rp_rec_syscall *rec, struct rp_thread *th)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -276,9 +291,9 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	const struct rp_kspec *s;
 	struct rp_thread *th;
 
-	/* No call: the ptrace supervisor skipped it at its entry stop and
-	 * records it itself (the program's own ptrace, emulated). */
-	if (id < 0 || !READ_ONCE(rp->running))
+	if (!READ_ONCE(rp->running))
+		return;
+	if (id < 0 && rp_skipped_at_entry_stop())
 		return;
 	th = rp_current();
 	if (!th)

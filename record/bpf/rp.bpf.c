@@ -750,14 +750,30 @@ static __always_inline void repin(__u32 tid)
 		COUNT(lost, 1);
 }
 
+/* A negative number at entry is either the program's own (syscall(-1),
+ * which the kernel fails with ENOSYS: a call like any other) or a call the
+ * ptrace supervisor skipped at its syscall-entry stop (the program's own
+ * ptrace, emulated), which it records itself. Only the latter's thread runs
+ * with syscall-entry stops (PTRACE_SYSCALL; kernel backends resume the
+ * others with PTRACE_CONT). */
+static __always_inline bool skipped_at_entry_stop(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(task, thread_info.flags) & (1ul << 8 /* TIF_SYSCALL_TRACE */);
+#else
+	return BPF_CORE_READ(task, thread_info.syscall_work) &
+	       (1ul << bpf_core_enum_value(enum syscall_work_bit, SYSCALL_WORK_BIT_SYSCALL_TRACE));
+#endif
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 {
-	/* No call: the ptrace supervisor skipped it at its entry stop and
-	 * records it itself (the program's own ptrace, emulated). */
-	if (id < 0 || !traced())
+	if (!traced())
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
+	if (id < 0 && skipped_at_entry_stop(task))
+		return 0;
 	struct thread *th = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!th) {
 		COUNT(lost, 1);
