@@ -50,6 +50,7 @@ enum rp_size {
 	RP_SZ_KEYCTL,  /* keyctl: buffer args[2] of length args[3], per sub-command */
 	RP_SZ_SEMCTL,  /* semctl: struct semid_ds / seminfo at args[3], per sub-command */
 	RP_SZ_VMSPLICE, /* vmsplice: IOV when fd args[0] is open for reading */
+	RP_SZ_CAPDATA, /* capget: cap data structs at args[1], by the header's version */
 };
 
 /* Sizes of kernel ABI structs named by the table. They differ by architecture,
@@ -96,6 +97,19 @@ static inline __u64 rp_fcntl_out_size(__u64 cmd)
 	case 5: case 36: return RP_SIZEOF_FLOCK; /* F_GETLK, F_OFD_GETLK */
 	case 16: return 8;                       /* F_GETOWN_EX */
 	case 1035: case 1037: return 8;          /* F_GET_RW_HINT, F_GET_FILE_RW_HINT */
+	}
+	return 0;
+}
+
+/* capget: bytes written at args[1], one struct __user_cap_data_struct (12
+ * bytes) for _LINUX_CAPABILITY_VERSION_1, two for versions 2 and 3: the
+ * version in the header at args[0] after the call (with any other the call
+ * fails, writing only the header). */
+static inline __u64 rp_capget_out_size(__u32 version)
+{
+	switch (version) {
+	case 0x19980330: return 12;
+	case 0x20071026: case 0x20080522: return 24;
 	}
 	return 0;
 }

@@ -401,6 +401,10 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 		if (!failed)
 			rp_put_semctl(k, p, args);
 		break;
+	case RP_SZ_CAPDATA:
+		if (!failed && rp_sink_read(k, args[0], 4, &v))
+			rp_put(k, p, rp_capget_out_size((__u32)v));
+		break;
 	case RP_SZ_VMSPLICE:
 		if (!failed && uret)
 			rp_put_vmsplice(k, p, args, uret);

@@ -539,6 +539,22 @@ TEST_P(Buffers, FileHandleSizeFromItsHeader) {
             (Regions{{0x2000, 136}}));
 }
 
+// capget writes one data struct for version 1, two for versions 2 and 3, and
+// only the header for any other version (rr's capget test puts version 1's
+// 12 bytes just before an unmapped page: a fixed 24 faulted there).
+TEST_P(Buffers, CapgetDataSizeFollowsTheHeadersVersion) {
+  FakeMem m;
+  m.put32(0x1000, 0x19980330);
+  EXPECT_EQ(outputs("capget", {0x1000, 0x2000}, 0, m), (Regions{{0x2000, 12}, {0x1000, 8}}));
+  m.put32(0x1000, 0x20080522);
+  EXPECT_EQ(outputs("capget", {0x1000, 0x2000}, 0, m), (Regions{{0x2000, 24}, {0x1000, 8}}));
+  m.put32(0x1000, 0x20071026);
+  EXPECT_EQ(outputs("capget", {0x1000, 0x2000}, 0, m), (Regions{{0x2000, 24}, {0x1000, 8}}));
+  EXPECT_EQ(outputs("capget", {0x1000, 0}, 0, m), (Regions{{0x1000, 8}}));
+  m.put32(0x1000, 0x12345678);  // an unknown version: the kernel rewrites only the header
+  EXPECT_EQ(outputs("capget", {0x1000, 0x2000}, -EINVAL, m), (Regions{{0x1000, 8}}));
+}
+
 // In probe context nothing may fault: the BPF walker hands a syscall to user
 // space exactly when a word it needs is unreadable, or for recvmmsg (too
 // deep for the verifier), and never otherwise.
