@@ -3,13 +3,16 @@
 // the tracer's ptrace and wait4 calls can be skipped in the kernel and
 // answered by rp. Under a kernel backend (events-only mode) the same code
 // runs at the stops emulation_stops asks for.
+#include <elf.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 
@@ -41,7 +44,24 @@ bool exact_position(const EmuTracee& et) {
 
 std::string bytes_of(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
 
+// New registers at a syscall entry would change a call whose arguments are
+// recorded already; elsewhere replay must hold the tracee where rp does.
+bool may_set_regs(const EmuTracee& et) {
+  return exact_position(et) && et.held != EmuStop::kSyscallEntry;
+}
+
 }  // namespace
+
+// PTRACE_SETREGS or SETREGSET's general registers `b` into the held tracee.
+int64_t PtraceRecorder::set_tracee_regs(pid_t pid, Task& tracee, EmuTracee& et,
+                                        const std::string& b) {
+  if (b.size() != sizeof(RawRegs)) return -EFAULT;
+  Regs r;
+  std::memcpy(&r.raw, b.data(), sizeof r.raw);
+  if (!r.write(pid)) return -EIO;
+  if (et.held == EmuStop::kSyscallExit) tracee.exit_regs = r;  // a signal now is still at_syscall
+  return 0;
+}
 
 void PtraceRecorder::skip_call(Task& t, int64_t ret) {
   Regs regs;
@@ -111,10 +131,13 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
   long req = static_cast<long>(t.args[0]);
   uint64_t addr = t.args[2], data = t.args[3];
   Task& tracee = tasks_[pid];
+  auto write_out = [&](uint64_t at, const std::string& bytes) {  // a write of the kernel's
+    if (!t.mem.write(at, bytes)) return false;
+    t.forced_mem.push_back(MemRecord{at, bytes, false});
+    return true;
+  };
   auto out = [&](const std::string& bytes) -> int64_t {  // the kernel's write to *data
-    if (!t.mem.write(data, bytes)) return -EFAULT;
-    t.forced_mem.push_back(MemRecord{data, bytes, false});
-    return 0;
+    return write_out(data, bytes) ? 0 : -EFAULT;
   };
   if (req == PTRACE_INTERRUPT) {
     if (!et.seized) return -EIO;
@@ -142,19 +165,33 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       if (!r.read(pid)) return -ESRCH;
       return out(bytes_of(&r.raw, sizeof r.raw));
     }
-    case PTRACE_SETREGS: {
-      // At a syscall entry the new registers would change a call whose
-      // arguments are already recorded.
-      if (!exact_position(et) || et.held == EmuStop::kSyscallEntry) break;
-      std::string b = t.mem.read(data, sizeof(RawRegs));
-      if (b.size() != sizeof(RawRegs)) return -EFAULT;
-      Regs r;
-      std::memcpy(&r.raw, b.data(), sizeof r.raw);
-      if (!r.write(pid)) return -EIO;
-      if (et.held == EmuStop::kSyscallExit) tracee.exit_regs = r;  // a signal now is still at_syscall
-      return 0;
-    }
+    case PTRACE_SETREGS:
+      if (!may_set_regs(et)) break;
+      return set_tracee_regs(pid, tracee, et, t.mem.read(data, sizeof(RawRegs)));
 #endif
+    case PTRACE_GETREGSET:
+    case PTRACE_SETREGSET: {
+      // The general registers (NT_PRSTATUS) only, as GETREGS and SETREGS.
+      if (addr != NT_PRSTATUS) break;
+      iovec v{};
+      std::string iov = t.mem.read(data, sizeof v);
+      if (iov.size() != sizeof v) return -EFAULT;
+      std::memcpy(&v, iov.data(), sizeof v);
+      size_t n = std::min(v.iov_len, sizeof(RawRegs));
+      uint64_t base = reinterpret_cast<uint64_t>(v.iov_base);
+      if (req == PTRACE_SETREGSET) {
+        // Only the whole set: a part would need the rest read back.
+        if (!may_set_regs(et) || n != sizeof(RawRegs)) break;
+        if (int64_t r = set_tracee_regs(pid, tracee, et, t.mem.read(base, n))) return r;
+      } else {
+        if (et.held == EmuStop::kNone) break;
+        Regs r;
+        if (!r.read(pid)) return -ESRCH;
+        if (!write_out(base, bytes_of(&r.raw, n))) return -EFAULT;
+      }
+      v.iov_len = n;  // the kernel writes back the length it used
+      return write_out(data, bytes_of(&v, sizeof v)) ? 0 : -EFAULT;
+    }
     case PTRACE_GETSIGINFO: {
       if (et.stop == EmuStop::kVirtual) return -EINVAL;
       siginfo_t si = et.si;

@@ -194,6 +194,7 @@ class PtraceRecorder {
   void kick_tracer(pid_t tgid, pid_t except);
   bool take_kick(Task& t);
   int64_t ptrace_request(Task& t, pid_t pid, EmuTracee& et);
+  int64_t set_tracee_regs(pid_t pid, Task& tracee, EmuTracee& et, const std::string& b);
   void emulate_wait(Task& t);
   bool wait_matches(const Task& waiter, pid_t tracee) const;
   void answer_wait(Task& waiter, pid_t tracee, EmuTracee& et);

@@ -4,9 +4,11 @@
 // replayed tracee here, at the same point of both processes' executions:
 // the recorder allowed them only where replay holds the tracee exactly where
 // it was held then (a syscall stop, or a signal stop right after a syscall).
+#include <elf.h>
 #include <errno.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include <cstring>
 
@@ -20,6 +22,7 @@ bool emulated_ptrace_changes_tracee(const Event& e) {
 #if defined(__x86_64__)
   if (req == PTRACE_SETREGS) return true;
 #endif
+  if (req == PTRACE_SETREGSET) return e.args[2] == NT_PRSTATUS;
   return req == PTRACE_POKETEXT || req == PTRACE_POKEDATA;
 }
 
@@ -38,8 +41,16 @@ void Replayer::apply_emulated_ptrace(Task& tracer, const Event& e) {
       diverge(e, "cannot write the tracee's memory as the program's PTRACE_POKEDATA did");
     return;
   }
-  std::string b = tracer.mem.read(e.args[3], sizeof(RawRegs));
-  if (b.size() != sizeof(RawRegs)) diverge(e, "cannot read the registers PTRACE_SETREGS sets");
+  uint64_t at = e.args[3];  // SETREGS: the registers; SETREGSET: an iovec naming them
+  if (req == PTRACE_SETREGSET) {
+    iovec v{};
+    std::string iov = tracer.mem.read(at, sizeof v);
+    if (iov.size() != sizeof v) diverge(e, "cannot read the iovec PTRACE_SETREGSET names");
+    std::memcpy(&v, iov.data(), sizeof v);
+    at = reinterpret_cast<uint64_t>(v.iov_base);
+  }
+  std::string b = tracer.mem.read(at, sizeof(RawRegs));
+  if (b.size() != sizeof(RawRegs)) diverge(e, "cannot read the registers the program's ptrace sets");
   Regs r;
   std::memcpy(&r.raw, b.data(), sizeof r.raw);
   set_regs(tracee, r);
