@@ -36,9 +36,14 @@ bool rp_sink_fd_reads(CppSink* k, __u64 fd) {
   return k->facts && k->facts->fd_reads && k->facts->fd_reads(fd);
 }
 
+__u64 rp_sink_file_end(CppSink* k, __u64 addr) {
+  return k->facts && k->facts->file_end ? k->facts->file_end(addr) : 0;
+}
+
 #define RP_SINK CppSink
 #define RP_RULES_SEM_NSEMS
 #define RP_RULES_FD_READS
+#define RP_RULES_FILE_MAPPED
 #define RP_LOOP(n, fn, ctx)            \
   for (__u32 i_ = 0; i_ < (n); i_++) \
     if (fn(i_, ctx)) break

@@ -35,6 +35,9 @@ struct KernelFacts {
   std::function<std::optional<uint64_t>(uint64_t semid)> sem_nsems;
   // Whether the thread's fd is open for reading (vmsplice's direction).
   std::function<bool(uint64_t fd)> fd_reads;
+  // Where the file's bytes end in the thread's mapping at addr, 0 if it maps
+  // no file (a grown mremap's bytes).
+  std::function<uint64_t(uint64_t addr)> file_end;
 };
 
 // The table entry that describes a recorded call's buffers: its own, or for

@@ -51,6 +51,7 @@ enum rp_size {
 	RP_SZ_SEMCTL,  /* semctl: struct semid_ds / seminfo at args[3], per sub-command */
 	RP_SZ_VMSPLICE, /* vmsplice: IOV when fd args[0] is open for reading */
 	RP_SZ_CAPDATA, /* capget: cap data structs at args[1], by the header's version */
+	RP_SZ_MREMAP,  /* mremap: the part a file mapping grew by, from ret */
 };
 
 /* Sizes of kernel ABI structs named by the table. They differ by architecture,

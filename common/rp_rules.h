@@ -32,6 +32,11 @@
  *                            thread's fds is open for reading (vmsplice):
  *                            bool rp_sink_fd_reads(RP_SINK *k, __u64 fd)
  *   RP_RULES_DEFER_FD_READS  it cannot, but can hand the call to user space.
+ *   RP_RULES_FILE_MAPPED     the environment can tell where the file's bytes
+ *                            end in the mapping at an address (mremap), 0 if
+ *                            it maps no file:
+ *                            __u64 rp_sink_file_end(RP_SINK *k, __u64 addr)
+ *   RP_RULES_DEFER_FILE_MAPPED  it cannot, but can hand the call to user space.
  * Plain C with fixed-width types; no loop is unbounded, no stack array is
  * indexed by a variable (the BPF verifier's conditions).
  */
@@ -248,6 +253,28 @@ RP_INLINE void rp_put_vmsplice(RP_SINK *k, __u64 iov, const __u64 *args, __u64 u
 #endif
 }
 
+/* mremap's output: a file mapping grown from old_len to new_len bytes, now
+ * at addr, shows the file's next bytes in its new part, which replay (where
+ * the mapping is anonymous memory holding the recorded bytes) must write, up
+ * to the file's end (a page past it raises SIGBUS: there is no byte to read).
+ * Anonymous memory grows with zeros there too: nothing to record. */
+RP_INLINE void rp_put_mremap(RP_SINK *k, __u64 addr, __u64 old_len, __u64 new_len)
+{
+	if (new_len <= old_len)
+		return;
+#if defined(RP_RULES_FILE_MAPPED)
+	__u64 end = rp_min(rp_sink_file_end(k, addr), addr + new_len);
+
+	if (end > addr + old_len)
+		rp_put(k, addr + old_len, end - (addr + old_len));
+#elif defined(RP_RULES_DEFER_FILE_MAPPED)
+	(void)addr;
+	rp_sink_defer(k);
+#else
+	(void)k; (void)addr;
+#endif
+}
+
 /* ---- struct msghdr: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 ---- */
 
 /* recvmsg-style msghdr at m after the call; name_cap and ctl_cap are the
@@ -400,6 +427,10 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 	case RP_SZ_SEMCTL:
 		if (!failed)
 			rp_put_semctl(k, p, args);
+		break;
+	case RP_SZ_MREMAP:
+		if (!failed)
+			rp_put_mremap(k, uret, args[1], args[2]);
 		break;
 	case RP_SZ_CAPDATA:
 		if (!failed && rp_sink_read(k, args[0], 4, &v))

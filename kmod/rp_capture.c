@@ -33,6 +33,31 @@ static bool rp_fd_reads(u64 fd)
 	return reads;
 }
 
+/* Where the file's bytes end in the current task's mapping at addr, 0 if it
+ * maps no file (a grown mremap's new bytes, rp_rules.h): pages past the
+ * file's end raise SIGBUS. The probe may not sleep on mmap_lock: if another
+ * thread holds it, the whole range is taken (a grown anonymous mapping's
+ * zeros, which replay writes over its own; past a file's end the walk stops
+ * at the first unreadable page). */
+static u64 rp_file_end(u64 addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	u64 end = 0, pages;
+
+	if (!mm || !mmap_read_trylock(mm))
+		return ~0ull;
+	vma = find_vma(mm, addr);
+	if (vma && vma->vm_start <= addr && vma->vm_file) {
+		pages = (i_size_read(file_inode(vma->vm_file)) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		end = vma->vm_start;
+		if (pages > vma->vm_pgoff)
+			end = min_t(u64, vma->vm_end, vma->vm_start + ((pages - vma->vm_pgoff) << PAGE_SHIFT));
+	}
+	mmap_read_unlock(mm);
+	return end;
+}
+
 #include "rp_rules_kmod.h"
 
 #define RP_MAX_NR 512

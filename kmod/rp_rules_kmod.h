@@ -6,8 +6,9 @@
  * space against stand-ins for those (rules_kmod_env.c).
  *
  * The includer provides u8..u64/s64, bool, __user, copy_from_user,
- * copy_from_user_nofault, ARRAY_SIZE and bool rp_fd_reads(u64 fd) (whether
- * the current task's fd is open for reading). */
+ * copy_from_user_nofault, ARRAY_SIZE, bool rp_fd_reads(u64 fd) (whether
+ * the current task's fd is open for reading) and u64 rp_file_end(u64 addr)
+ * (where the file's bytes end in its mapping there, 0 for no file). */
 #ifndef RP_RULES_KMOD_H
 #define RP_RULES_KMOD_H
 
@@ -132,8 +133,15 @@ static bool rp_sink_fd_reads(struct rp_ksink *k, u64 fd)
 	return rp_fd_reads(fd);
 }
 
+static u64 rp_sink_file_end(struct rp_ksink *k, u64 addr)
+{
+	(void)k;
+	return rp_file_end(addr);
+}
+
 #define RP_SINK struct rp_ksink
 #define RP_RULES_FD_READS
+#define RP_RULES_FILE_MAPPED
 #define RP_LOOP(n, fn, ctx)                                  \
 	do {                                                 \
 		u32 i_;                                      \

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "proc_maps.h"
 #include "tracee.h"
 #include "unique_fd.h"
 
@@ -45,6 +46,26 @@ std::optional<uint64_t> sem_set_size(pid_t tid, uint64_t semid) {
   return n;
 }
 
+uint64_t file_end_in_mapping(pid_t tid, uint64_t addr) {
+  for (const ProcMap& m : read_proc_maps(tid)) {
+    if (addr < m.start || addr >= m.end) continue;
+    if (m.inode == 0) return 0;
+    // The file's pages come first, then those past its end, which cannot be
+    // read: the first unreadable page, found by halving, is the end.
+    Tracee mem(tid);
+    uint64_t lo = 0, hi = m.size() / 4096;  // pages [0, lo) readable, [hi, ...) not
+    while (lo < hi) {
+      uint64_t mid = lo + (hi - lo) / 2;
+      if (mem.read(m.start + mid * 4096, 1).size() == 1)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return m.start + lo * 4096;
+  }
+  return 0;
+}
+
 KernelFacts tracee_kernel_facts(pid_t tid, uint64_t* unsized) {
   KernelFacts f;
   f.sem_nsems = [tid, unsized](uint64_t semid) {
@@ -56,6 +77,7 @@ KernelFacts tracee_kernel_facts(pid_t tid, uint64_t* unsized) {
     auto mode = fd_access_mode(tid, fd);
     return mode && *mode != O_WRONLY;
   };
+  f.file_end = [tid](uint64_t addr) { return file_end_in_mapping(tid, addr); };
   return f;
 }
 

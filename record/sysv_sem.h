@@ -1,6 +1,7 @@
-// The size of a System V semaphore set, asked of the kernel at record time:
-// semctl(GETALL) writes one u16 per semaphore, a count the call does not
-// show (common/rp_rules.h, rp_put_semctl).
+// What the buffer rules ask the kernel at record time (KernelFacts): the
+// size of a System V semaphore set (semctl(GETALL) writes one u16 per
+// semaphore, a count the call does not show: common/rp_rules.h,
+// rp_put_semctl), an fd's direction, where a mapped file ends.
 #pragma once
 #include <sys/types.h>
 
@@ -15,6 +16,10 @@ namespace rp {
 // (rp enters it on a helper thread when it is not rp's own). None if the
 // kernel does not say (the set is gone, no permission).
 std::optional<uint64_t> sem_set_size(pid_t tid, uint64_t semid);
+
+// Where the file's bytes end in thread tid's mapping at addr (pages past a
+// file's end raise SIGBUS and cannot be read); 0 if it maps no file.
+uint64_t file_end_in_mapping(pid_t tid, uint64_t addr);
 
 // KernelFacts for outputs of thread tid (set sizes, and which way its fds go
 // for vmsplice, from /proc/TID/fdinfo); sizes it cannot learn are counted in

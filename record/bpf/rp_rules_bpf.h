@@ -139,6 +139,7 @@ static __always_inline void rp_sink_defer(struct sink *k)
 #define RP_RULES_DEFER_MMSGHDR
 #define RP_RULES_DEFER_SEM_GETALL
 #define RP_RULES_DEFER_FD_READS
+#define RP_RULES_DEFER_FILE_MAPPED
 #include "rp_rules.h"
 
 /* Which buffer the next regions belong to. */

@@ -477,6 +477,38 @@ TEST_P(Buffers, VmspliceWritesTheIovecsOnlyFromAReadEnd) {
   EXPECT_EQ(c_regions(res, false), Regions{});
 }
 
+// mremap growing a file mapping records the new part, whose file bytes replay
+// has no file for; anonymous memory grows with zeros in replay too. The BPF
+// walker cannot tell and hands a growing mremap to user space.
+TEST_P(Buffers, MremapRecordsWhatAGrownFileMappingGained) {
+  FakeMem m;
+  const SyscallSpec& s = spec("mremap");
+  uint64_t args[6] = {0x500000, 0x1000, 0x3000, 1 /* MREMAP_MAYMOVE */, 0};
+  // Up to the file's end: the page past it would raise SIGBUS.
+  const Regions gained{{RULES_FILE_MAP + 0x1000, RULES_FILE_MAP_END - RULES_FILE_MAP - 0x1000}};
+  if (g_walker == Walker::Cpp) {
+    KernelFacts facts;
+    facts.file_end = [](uint64_t addr) -> uint64_t {
+      return addr == RULES_FILE_MAP ? RULES_FILE_MAP_END : 0;
+    };
+    EXPECT_EQ(flat(output_regions(s, args, RULES_FILE_MAP, {}, m.reader(), &facts)), gained);
+    EXPECT_EQ(flat(output_regions(s, args, 0x900000, {}, m.reader(), &facts)), Regions{});
+    EXPECT_EQ(flat(output_regions(s, args, -ENOMEM, {}, m.reader(), &facts)), Regions{});
+    args[2] = 0x800;  // shrunk: nothing new
+    EXPECT_EQ(flat(output_regions(s, args, RULES_FILE_MAP, {}, m.reader(), &facts)), Regions{});
+    return;
+  }
+  rules_result res = c_walk(s, args, RULES_FILE_MAP, m, m);
+  EXPECT_EQ(res.deferred, g_walker == Walker::Bpf);
+  EXPECT_EQ(c_regions(res, false), g_walker == Walker::Bpf ? Regions{} : gained);
+  res = c_walk(s, args, 0x900000, m, m);
+  EXPECT_EQ(c_regions(res, false), Regions{});
+  args[2] = 0x800;
+  res = c_walk(s, args, RULES_FILE_MAP, m, m);
+  EXPECT_FALSE(res.deferred);
+  EXPECT_EQ(c_regions(res, false), Regions{});
+}
+
 TEST_P(Buffers, FcntlOnlyGetlkWrites) {
   FakeMem m;
   EXPECT_EQ(outputs("fcntl", {3, 5 /* F_GETLK */, 0x1000}, 0, m), (Regions{{0x1000, 32}}));

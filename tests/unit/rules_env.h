@@ -13,6 +13,10 @@ extern "C" {
 
 /* The one fd the stand-ins say is open for reading (vmsplice's direction). */
 #define RULES_READ_FD 3
+/* The rules walkers' stand-in for the one file mapping (mremap): its start,
+ * and where its file's bytes end. */
+#define RULES_FILE_MAP 0x700000
+#define RULES_FILE_MAP_END 0x702800
 
 /* Tracee memory: copies len bytes at addr, false if any is unmapped. */
 struct rules_mem {

@@ -33,6 +33,11 @@ static bool rp_fd_reads(u64 fd)
 	return fd == RULES_READ_FD;
 }
 
+static u64 rp_file_end(u64 addr)
+{
+	return addr == RULES_FILE_MAP ? RULES_FILE_MAP_END : 0;
+}
+
 #include "rp_rules_kmod.h"
 
 static bool collect(struct rp_walk *w, const struct rp_region *rg)
