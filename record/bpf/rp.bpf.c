@@ -546,6 +546,45 @@ enum { SLOT_SYS_ENTER, SLOT_SYS_EXIT, NSLOTS };
 
 #include "rp_rules_bpf.h" /* struct emit */
 
+/* file_end (rp_rules_bpf.h): the kmod's rp_file_end, by bpf_find_vma. A
+ * grown mremap's new bytes are recorded up to it; anonymous memory needs
+ * nothing, so a growing realloc costs no stop (handing each to user space,
+ * which finds the end itself, cost ~55 us). */
+struct file_end_ctx {
+	__u64 end;
+};
+
+static long file_end_of_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct file_end_ctx *c = data;
+	struct file *f = vma->vm_file;
+
+	(void)task;
+	c->end = 0;
+	if (!f)
+		return 0;
+	__u64 pages = (BPF_CORE_READ(f, f_inode, i_size) + 4095) >> 12;
+	__u64 first = vma->vm_pgoff;
+	c->end = vma->vm_start;
+	if (pages > first) {
+		__u64 end = vma->vm_start + ((pages - first) << 12);
+		c->end = end < vma->vm_end ? end : vma->vm_end;
+	}
+	return 0;
+}
+
+static __u64 file_end(__u64 addr)
+{
+	struct file_end_ctx c = {0};
+
+	/* -ENOENT (no mapping there) leaves 0; -EBUSY (mmap_lock contended)
+	 * takes the whole range: past a file's end the copy faults, and user
+	 * space, which finds the end itself, completes the call. */
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, file_end_of_vma, &c, 0) == -16)
+		return ~0ull;
+	return c.end;
+}
+
 struct emit_slot {
 	struct emit e; /* e.rec last: the packed data records follow it */
 	__u8 data[2 * PACK_ROOM + DATA_HDR];

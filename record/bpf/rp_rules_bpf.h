@@ -4,7 +4,7 @@
  * put_region() (the ring, in rp_regions.bpf.h), so tests/unit compiles this
  * very file in user space against stand-ins for those (rules_bpf_env.c).
  *
- * The includer defines put_region() and provides bpf_probe_read_user,
+ * The includer defines put_region() and file_end() and provides bpf_probe_read_user,
  * bpf_loop, __always_inline, __noinline and the __u* types. */
 #ifndef RP_RULES_BPF_H
 #define RP_RULES_BPF_H
@@ -96,6 +96,9 @@ struct emit_ref {
 
 /* Copies [addr, addr + len) into data records (rp_regions.bpf.h). */
 __noinline int put_region(struct sink *k, __u64 addr, __u64 len);
+/* Where the file's bytes end in the current task's mapping at addr, 0 if it
+ * maps no file (rp.bpf.c). */
+static __u64 file_end(__u64 addr);
 
 /* Probe context cannot fault pages in: an unreadable word hands the whole
  * syscall to user space, which reads it with the same rules. */
@@ -132,6 +135,12 @@ static __always_inline void rp_sink_defer(struct sink *k)
 	k->fail |= FAIL_USER;
 }
 
+static __always_inline __u64 rp_sink_file_end(struct sink *k, __u64 addr)
+{
+	(void)k;
+	return file_end(addr);
+}
+
 #define RP_SINK struct sink
 #define RP_LOOP(n, fn, ctx) bpf_loop(n, fn, ctx, 0)
 #define RP_SUBPROG __noinline
@@ -139,7 +148,7 @@ static __always_inline void rp_sink_defer(struct sink *k)
 #define RP_RULES_DEFER_MMSGHDR
 #define RP_RULES_DEFER_SEM_GETALL
 #define RP_RULES_DEFER_FD_READS
-#define RP_RULES_DEFER_FILE_MAPPED
+#define RP_RULES_FILE_MAPPED
 #include "rp_rules.h"
 
 /* Which buffer the next regions belong to. */

@@ -39,6 +39,11 @@ static long bpf_loop(__u32 n, long (*fn)(__u32, void *), void *ctx, __u64 flags)
 
 #include "rp_rules_bpf.h"
 
+static __u64 file_end(__u64 addr)
+{
+	return addr == RULES_FILE_MAP ? RULES_FILE_MAP_END : 0;
+}
+
 __noinline int put_region(struct sink *k, __u64 addr, __u64 len)
 {
 	if (k && addr && len && !k->fail && rules_add(cur_res, addr, len, k->idx, k->flags))
