@@ -148,7 +148,32 @@ static int open_past_eof_file() {
   return err;
 }
 
+// A child that leads a new process group, for the program to join: a
+// group outlives its leader while it has members. 0 if fork fails.
+static pid_t start_group_leader() {
+  pid_t leader = fork();
+  if (leader == 0) {
+    setpgid(0, 0);
+    for (;;) pause();
+  }
+  if (leader < 0) return 0;
+  setpgid(leader, leader);  // either call may run first
+  return leader;
+}
+
+static void end_group_leader(pid_t leader) {
+  if (!leader) return;
+  kill(leader, SIGKILL);
+  waitpid(leader, nullptr, 0);
+}
+
 pid_t launch_traced(const LaunchSpec& spec, long options) {
+  pid_t group = spec.own_process_group ? start_group_leader() : 0;
+  if (spec.own_process_group && !group) throw_errno("fork");
+  struct EndLeader {
+    pid_t pid;
+    ~EndLeader() { end_group_leader(pid); }
+  } end_leader{group};
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) != 0) throw_errno("pipe");
   auto argv = cstrings(spec.argv);
@@ -166,7 +191,7 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     // Ctrl-C belongs to the program; the recorder ignores it to finish the trace.
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
-    if (spec.own_process_group && setpgid(0, 0) != 0) err = errno;
+    if (group && setpgid(0, group) != 0) err = errno;
     if (!err && ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) err = errno;
     if (!err && personality(ADDR_NO_RANDOMIZE) == -1) err = errno;
     if (!err && !spec.root_files.empty()) err = enter_private_root(spec);
@@ -197,6 +222,7 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     _exit(127);
   }
   close(pfd[1]);
+  if (group) setpgid(pid, group);  // either call may run first
   unique_fd exec_error(pfd[0]);  // the child writes errno here if it cannot exec
   KillOnUnwind child(pid);
   int status;

@@ -37,8 +37,10 @@ struct LaunchSpec {
   // Replay: give the program a sparse empty-tail file at kPastEofFd, which
   // replay maps where the recording mapped a file past its end.
   bool past_eof_file = false;
-  // Record: the program leads a process group of its own, so that its
+  // Record: the program runs in a process group of its own, so that its
   // kill(0, sig), killpg and job-control stops of its group do not hit rp.
+  // It does not lead it (a short-lived helper did), as when a script starts
+  // a program: its own setsid() then succeeds, as it would there.
   bool own_process_group = false;
   // rdtsc/rdtscp fault (PR_SET_TSC) so that rp sees them. Off only where rp
   // patches them instead and was asked to act as if the machine could not

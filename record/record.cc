@@ -110,8 +110,8 @@ void forward_to_program(int sig) {
 // how the program ends and to finish the trace, under every backend. Killed
 // instead, rp would leave no finished trace (a kernel backend's a cut one).
 // Ctrl-C at a terminal goes to the program's group directly (TerminalHandoff).
-void forward_stop_signals(pid_t program) {
-  g_program_group = program;
+void forward_stop_signals(pid_t group) {
+  g_program_group = group;
   struct sigaction sa {};
   sa.sa_handler = forward_to_program;
   sa.sa_flags = SA_RESTART;
@@ -192,7 +192,8 @@ int record_main(const RecordOptions& given) {
     }
     w.set_meta("cpu", static_cast<int64_t>(cpu));
   }
-  TerminalHandoff terminal(root);
+  pid_t group = getpgid(root);  // the program's own (launch.h), which it does not lead
+  TerminalHandoff terminal(group);
   PtraceRecorder rec(w);
   rec.set_initial_exe(spec.exe_path);
   std::unique_ptr<Ring> ring;
@@ -205,7 +206,7 @@ int record_main(const RecordOptions& given) {
     producer->trace_tgid(root);  // before its execve returns: that is the first record
     kc = std::make_unique<KernelCapture>(*producer, w);
     // The trace cannot grow (disk full): stop the program, its process group.
-    kc->set_on_write_error([root] { kill(-root, SIGKILL); });
+    kc->set_on_write_error([group] { kill(-group, SIGKILL); });
     // The program's own sched_setaffinity succeeded (the kernel side stopped
     // it before it returned): every thread goes back on the recording's CPU.
     kc->set_on_repin([&rec, cpu] { repin_threads(rec.tids(), cpu); });
@@ -213,7 +214,7 @@ int record_main(const RecordOptions& given) {
     kc->start();
     rec.set_events_only(kc.get());
   }
-  forward_stop_signals(root);
+  forward_stop_signals(group);
   int status = rec.run(root);
   g_program_group = 0;  // gone: its number may be reused; rp finishes the trace
   auto ended = std::chrono::steady_clock::now();
