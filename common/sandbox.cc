@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -152,6 +153,12 @@ std::vector<sock_filter> replay_filter() {
   for (auto s = syscall_specs_begin(); s != syscall_specs_end(); ++s)
     if (replay_executes(*s) && syscall_nr(*s) >= 0)
       add_rule(ctx, SCMP_ACT_ALLOW, syscall_nr(*s), s->name);
+  // Replay's own prlimit64 in the program: the stack limit it set, which
+  // decides where its stack stops growing (replay/stack_limit.cc).
+  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 3,
+                                SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A1(SCMP_CMP_EQ, RLIMIT_STACK),
+                                SCMP_A3(SCMP_CMP_EQ, 0)))
+    throw Error(std::string("seccomp rule for prlimit64: ") + strerror(-rc));
   return export_program(ctx);
 }
 

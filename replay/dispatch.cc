@@ -175,6 +175,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
       emulate(t, e);
       apply_emulated_ptrace(t, e);
       apply_memory_write(t, e);
+      apply_stack_limit(t, e);
       break;
   }
 }

@@ -57,6 +57,9 @@ unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs);
 // Whether replaying this emulated call of the program's own ptrace changes
 // its tracee (POKE, SETREGS: ptrace_emulation.cc), beyond the call's result.
 bool emulated_ptrace_changes_tracee(const Event& e);
+// A successful setrlimit/prlimit64 of the program's own stack limit, which
+// replay applies for real (stack_limit.cc).
+bool sets_stack_limit(const Event& e);
 
 struct AgentState;
 struct AgentSpace;
@@ -192,6 +195,8 @@ class Replayer {
   void replay_syscall(Task& t, const Event& e);
   // ptrace_emulation.cc: the program's own ptrace requests that changed its tracee
   void apply_emulated_ptrace(Task& tracer, const Event& e);
+  // stack_limit.cc: a new RLIMIT_STACK the program set applies for real
+  void apply_stack_limit(Task& t, const Event& e);
   // memory_writes.cc: process_vm_writev and /proc/PID/mem writes reach their target
   void apply_memory_write(Task& writer, const Event& e);
   void apply_vm_writev(Task& writer, const Event& e);
