@@ -130,6 +130,18 @@ bool relocate(Asm& a, const PatchSite& site, const PatchSite::Insn& in,
       auto t = inside(in.target);
       return t && a.rel_to({0x0f, static_cast<uint8_t>(0x80 | in.cond)}, *t);
     }
+    case PatchSite::Insn::kLoop: {  // rel8 only: rcx - 1 without touching the flags, as loop
+      auto t = inside(in.target);
+      if (!t) return false;
+      a.raw(std::string("\x48\x8d\x49\xff\xe3\x05", 6));  // lea -1(%rcx),%rcx; jrcxz over the jmp
+      return a.rel_to({0xe9}, *t);
+    }
+    case PatchSite::Insn::kJrcxz: {
+      auto t = inside(in.target);
+      if (!t) return false;
+      a.raw(std::string("\xe3\x02\xeb\x05", 4));  // jrcxz to the jmp; else over it
+      return a.rel_to({0xe9}, *t);
+    }
     case PatchSite::Insn::kCall: {
       push_return_address(a, site.ip + in.offset + in.bytes.size());
       auto t = inside(in.target);
@@ -260,6 +272,8 @@ uint32_t relocated_size(const PatchSite::Insn& in) {
   switch (in.kind) {
     case PatchSite::Insn::kJump: return 5;
     case PatchSite::Insn::kCondJump: return 6;
+    case PatchSite::Insn::kLoop: return 11;
+    case PatchSite::Insn::kJrcxz: return 9;
     case PatchSite::Insn::kCall: return kPushReturnLen + 5;
     case PatchSite::Insn::kCallIndirect: return kPushReturnLen + in.bytes.size();
     default: return in.bytes.size();
@@ -367,8 +381,10 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
         in.kind = PatchSite::Insn::kCondJump, in.cond = op0 & 0xf;
       } else if (op0 == 0x0f && (op1 & 0xf0) == 0x80) {
         in.kind = PatchSite::Insn::kCondJump, in.cond = op1 & 0xf;
+      } else if ((op0 == 0xe2 || op0 == 0xe3) && x.prefix[3] != 0x67) {  // rcx, not ecx
+        in.kind = op0 == 0xe2 ? PatchSite::Insn::kLoop : PatchSite::Insn::kJrcxz;
       } else {
-        *why = std::string("cannot relocate `") + insn->mnemonic + "`";  // loop, jrcxz
+        *why = std::string("cannot relocate `") + insn->mnemonic + "`";  // loope/loopne, ecx forms
         break;
       }
     } else if (riprel) {

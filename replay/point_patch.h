@@ -31,14 +31,17 @@ struct PatchSite {
     // rip-relative pointer) are relocated as a push of the original return
     // address and a jump: the callee sees the stack it would have seen.
     // kSyscall: the syscall a replay-agent site replaces (only as the first).
-    enum Kind { kPlain, kRipRelative, kJump, kCondJump, kCall, kCallIndirect, kSyscall } kind =
-        kPlain;
+    enum Kind {
+      kPlain, kRipRelative, kJump, kCondJump, kCall, kCallIndirect, kSyscall,
+      kLoop,   // loop rel8: rcx decremented, taken while it is not 0
+      kJrcxz,  // jrcxz rel8: taken when rcx is 0
+    } kind = kPlain;
     uint32_t offset = 0;          // from the site
     std::string bytes;
     uint8_t disp_offset = 0;      // kRipRelative, kCallIndirect: where the disp32 is (0: none)
     uint8_t modrm_offset = 0;     // kCallIndirect: the ModRM byte (its /2 becomes /4, jmp)
     int cond = 0;                 // kCondJump: the condition code (0-15)
-    uint64_t target = 0;          // kJump/kCondJump: absolute target
+    uint64_t target = 0;          // kJump/kCondJump/kLoop/kJrcxz: absolute target
   };
   uint64_t ip = 0;
   std::vector<Insn> insns;
@@ -70,7 +73,7 @@ constexpr uint64_t kPatchCodeBefore = a64::kCodeBefore, kPatchCodeAfter = a64::k
 // Refuses (nullopt, *why says why) instructions whose effect depends on
 // where they run and cannot be relocated: calls through memory addressed
 // from rsp, a call that does not end the patched bytes (the callee would
-// return into them), rel8-only branches (loop, jrcxz), syscalls and traps.
+// return into them), loope/loopne and 32-bit-address loop/jrcxz, syscalls and traps.
 // syscall_first: the first instruction must be a `syscall` that the patch
 // replaces (the replay agent's sites, replay/agent/); it is kept as
 // kSyscall and never relocated.

@@ -30,7 +30,8 @@ TEST(PointPatch, RefusesWhatCannotRunElsewhere) {
   // call *%rdx, then 3 more bytes: the callee would return into the jump.
   EXPECT_FALSE(plan_patch_site(bytes({0xff, 0xd2, 0x48, 0x01, 0xc0}), 0x401000, &why));
   EXPECT_FALSE(plan_patch_site(bytes({0x0f, 0x05}), 0x401000, &why));        // syscall
-  EXPECT_FALSE(plan_patch_site(bytes({0xe2, 0xfe}), 0x401000, &why));        // loop rel8
+  EXPECT_FALSE(plan_patch_site(bytes({0xe1, 0xfe}), 0x401000, &why));        // loope rel8
+  EXPECT_FALSE(plan_patch_site(bytes({0x67, 0xe2, 0xfd}), 0x401000, &why));  // loop on ecx
   EXPECT_FALSE(plan_patch_site(bytes({0xcc}), 0x401000, &why));              // int3 (a debugger's)
 }
 
@@ -223,6 +224,26 @@ TEST(PointPatch, ABranchBackToTheSiteIsComparedAgain) {
   auto [result, passes] = run_patched(fn, 3, 1000, 2, 4);
   EXPECT_EQ(result, 1000u);
   EXPECT_EQ(passes, 1000u);  // every pass through the trampoline, not only the first
+}
+
+TEST(PointPatch, ALoopInstructionIsRelocatedWithItsCountAndFlags) {
+  // count(n): mov %rdi,%rcx; xor %eax,%eax; 1: add $1,%rax; loop 1b; ret
+  // The site is the add and the loop (rel8 only, so relocated as lea and
+  // jrcxz around a jmp), which goes back to the site: n passes.
+  const std::string fn("\x48\x89\xf9\x31\xc0\x48\x83\xc0\x01\xe2\xfa\xc3", 12);
+  auto [result, passes] = run_patched(fn, 5, 100000, 2, 4);
+  EXPECT_EQ(result, 100000u);
+  EXPECT_EQ(passes, 100000u);
+}
+
+TEST(PointPatch, AJrcxzIsRelocated) {
+  // count(n): mov %rdi,%rcx; xor %eax,%eax; 1: jrcxz 2f; add $1,%rax;
+  // dec %rcx; jmp 1b; 2: ret. The site is the jrcxz and the add: n + 1 passes.
+  const std::string fn("\x48\x89\xf9\x31\xc0\xe3\x09\x48\x83\xc0\x01\x48\xff\xc9\xeb\xf5\xc3",
+                       17);
+  auto [result, passes] = run_patched(fn, 5, 1000, 2, 2);
+  EXPECT_EQ(result, 1000u);
+  EXPECT_EQ(passes, 1001u);
 }
 
 TEST(PointPatch, CallsAreMadeWithTheOriginalReturnAddress) {
