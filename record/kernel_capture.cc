@@ -20,6 +20,7 @@
 #include "buffers.h"
 #include "error.h"
 #include "fork_copy.h"
+#include "mapped_file.h"
 #include "progress.h"
 #include "syscall_table.h"
 #include "shm_segment.h"
@@ -478,16 +479,12 @@ RecordDecoder::Out event_from_tracee(const rp_rec_syscall& r, pid_t tid, RegionL
   if (is_file_mmap(s, e.args, e.ret)) {
     // Replay has no file: keep what the mapping shows now (zero fill past EOF
     // included), before the program can write to it.
-    std::string bytes = mem.read(static_cast<uint64_t>(e.ret), e.args[1]);
+    uint64_t addr = static_cast<uint64_t>(e.ret);
+    MappedFile file = read_mapped_file(mem, tid, static_cast<int>(e.args[4]), addr, e.args[1], e.args[5]);
     o.mapping = mapping_of(e);
-    char link[4096];
-    std::string fd = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(e.args[4]);
-    ssize_t n = readlink(fd.c_str(), link, sizeof link - 1);
-    if (n > 0) o.mapping->path.assign(link, static_cast<size_t>(n));
-    if (!bytes.empty()) {
-      o.mapping_mem = e.mem.size();
-      e.mem.push_back(MemRecord{static_cast<uint64_t>(e.ret), std::move(bytes), false});
-    }
+    o.mapping->path = file.path;
+    if (!file.pieces.empty() && file.pieces[0].addr == addr) o.mapping_mem = e.mem.size();
+    for (auto& p : file.pieces) e.mem.push_back(std::move(p));
   }
   return o;
 }

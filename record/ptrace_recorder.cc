@@ -22,6 +22,7 @@
 #include "ring.h"
 #include "exec_files.h"
 #include "fork_copy.h"
+#include "mapped_file.h"
 #include "sysv_sem.h"
 #include "insn.h"
 #include "error.h"
@@ -758,7 +759,7 @@ void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
   // tracee's memory gives exactly what it sees (zero fill past EOF included,
   // nothing for pages past the file's end).
   uint64_t addr = static_cast<uint64_t>(e.ret), len = e.args[1];
-  std::string bytes = t.mem.read(addr, len);
+  MappedFile file = read_mapped_file(t.mem, t.tid, static_cast<int>(e.args[4]), addr, len, e.args[5]);
   Mapping m;
   m.seq = e.seq;
   m.tid = t.tid;
@@ -767,16 +768,14 @@ void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
   m.prot = static_cast<int64_t>(e.args[2]);
   m.flags = static_cast<int64_t>(e.args[3]);
   m.offset = e.args[5];
-  char link[4096];
-  std::string fdpath = "/proc/" + std::to_string(t.tid) + "/fd/" + std::to_string(e.args[4]);
-  ssize_t n = readlink(fdpath.c_str(), link, sizeof link - 1);
-  if (n > 0) m.path.assign(link, static_cast<size_t>(n));
+  m.path = file.path;
+  bool head = !file.pieces.empty() && file.pieces[0].addr == addr;  // the file's bytes from its start
   {
     auto lk = q_.lock_writer();
-    if (!bytes.empty()) m.blob = w_.put_blob(bytes);
+    if (head) m.blob = w_.put_blob(file.pieces[0].bytes);
     w_.add_mapping(m);
   }
-  if (!bytes.empty()) e.mem.push_back(MemRecord{addr, std::move(bytes), false});
+  for (auto& p : file.pieces) e.mem.push_back(std::move(p));
 }
 
 void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {

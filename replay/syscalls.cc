@@ -57,10 +57,21 @@ uint64_t page_up(uint64_t n) {
 
 // How many bytes of a file mapping the recording could read (its file's
 // length past the offset, rounded up to a page by the kernel's zero fill).
+// Whether a record of a file mmap or shmat is the mapping's content: an
+// mmap's pieces lie in it (record/mapped_file.h: holes in between are left
+// out), shmat's segment is one record at its address.
+bool maps_content(const Event& e, const MemRecord& m) {
+  uint64_t start = static_cast<uint64_t>(e.ret);
+  uint64_t len = e.nr == SYS_mmap ? e.args[1] : 1;
+  return !m.input && m.addr >= start && m.addr - start < len;
+}
+
+// How far the mapping was readable: where its last recorded piece ends.
 uint64_t recorded_mapping_bytes(const Event& e) {
+  uint64_t start = static_cast<uint64_t>(e.ret), end = start;
   for (const auto& m : e.mem)
-    if (!m.input && m.addr == static_cast<uint64_t>(e.ret)) return m.bytes.size();
-  return 0;
+    if (maps_content(e, m)) end = std::max(end, m.addr + m.bytes.size());
+  return end - start;
 }
 
 }  // namespace
@@ -431,6 +442,10 @@ void Replayer::place_mapping(Task& t, const Event& e) {
     bool shared_anon = !window && !past_eof && shared && (e.args[2] & PROT_WRITE);
     uint64_t share = (window && shared) || shared_anon ? MAP_SHARED : MAP_PRIVATE;
     flags = (flags & ~uint64_t{0x3}) | share | (past_eof || window ? 0 : MAP_ANONYMOUS);
+    // Shared memory in place of a file's pages: the kernel does not count a
+    // shared file mapping against the commit limit, so neither here (a
+    // sparse 100 GiB file mapped shared would fail with ENOMEM).
+    if (shared_anon) flags |= MAP_NORESERVE;
     bool memfd = past_eof || window;
     m.set_arg(4, memfd ? static_cast<uint64_t>(kPastEofFd) : static_cast<uint64_t>(-1));
     m.set_arg(5, window ? window->at : past_eof ? kPastEofFileSize - readable : 0);
@@ -447,10 +462,11 @@ void Replayer::place_mapping(Task& t, const Event& e) {
 void Replayer::write_mapped_bytes(Task& t, const Event& e) {
   auto window = file_window(e);
   if (!window) return write_recorded_mem(t, e);
-  for (const auto& m : e.mem) {
+  const uint64_t start = static_cast<uint64_t>(e.ret);
+  for (const auto& m : e.mem) {  // the file's pieces (record/mapped_file.h)
     if (m.input) continue;
-    bool ok = m.addr == static_cast<uint64_t>(e.ret)
-                  ? shared_files_.write(window->object, window->file_off, m.bytes)
+    bool ok = maps_content(e, m)
+                  ? shared_files_.write(window->object, window->file_off + (m.addr - start), m.bytes)
                   : t.mem.write(m.addr, m.bytes);
     if (!ok) diverge(e, "cannot write the recorded bytes of the shared mapping");
   }
