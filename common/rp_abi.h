@@ -52,6 +52,7 @@ enum rp_size {
 	RP_SZ_VMSPLICE, /* vmsplice: IOV when fd args[0] is open for reading */
 	RP_SZ_CAPDATA, /* capget: cap data structs at args[1], by the header's version */
 	RP_SZ_MREMAP,  /* mremap: the part a file mapping grew by, from ret */
+	RP_SZ_PIDFD,   /* clone: the pidfd CLONE_PIDFD stores at args[2], in the parent */
 };
 
 /* Sizes of kernel ABI structs named by the table. They differ by architecture,

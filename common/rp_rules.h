@@ -57,6 +57,7 @@
 #define RP_AT_RANDOM 25      /* auxv key of the kernel's 16 random bytes */
 #define RP_AT_RANDOM_LEN 16
 #define RP_MAP_ANONYMOUS 0x20
+#define RP_CLONE_PIDFD 0x1000
 #define RP_F_GETLK 5
 #define RP_F_OFD_GETLK 36
 
@@ -427,6 +428,10 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 	case RP_SZ_SEMCTL:
 		if (!failed)
 			rp_put_semctl(k, p, args);
+		break;
+	case RP_SZ_PIDFD:
+		if (!failed && uret && (args[0] & RP_CLONE_PIDFD))  /* the parent: ret is the child */
+			rp_put(k, p, 4);
 		break;
 	case RP_SZ_MREMAP:
 		if (!failed)

@@ -673,6 +673,10 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   if ((flags & CLONE_PARENT_SETTID) && e.args[2]) t.mem.write(e.args[2], tid_bytes);
   if ((flags & CLONE_CHILD_SETTID) && e.args[kCloneChildTidArg])
     c.mem.write(e.args[kCloneChildTidArg], tid_bytes);
+  if (flags & CLONE_PIDFD)  // the recorded descriptor's number, not this run's
+    for (const auto& m : e.mem)
+      if (!m.input && m.addr == e.args[2] && !t.mem.write(m.addr, m.bytes))
+        diverge(e, "cannot write the recorded pidfd where the clone stored it");
   t.fixup_ret = e.ret;
   // A vfork parent stays in the kernel until the child execs or exits, so
   // its exit stop is collected when its next event comes. A debugger sees

@@ -508,6 +508,17 @@ TEST_P(Buffers, MremapRecordsWhatAGrownFileMappingGained) {
   EXPECT_EQ(c_regions(res, false), Regions{});
 }
 
+// clone with CLONE_PIDFD stores the new descriptor at args[2] in the parent
+// (ret: the child's tid), nothing in the child (ret 0) or without the flag.
+TEST_P(Buffers, ClonePidfdIsRecordedInTheParent) {
+  FakeMem m;
+  const uint64_t pidfd_vfork = 0x1000 | 0x4000 | 17;  // CLONE_PIDFD | CLONE_VFORK | SIGCHLD
+  EXPECT_EQ(outputs("clone", {pidfd_vfork, 0x7000, 0x2000, 0, 0}, 1234, m), (Regions{{0x2000, 4}}));
+  EXPECT_EQ(outputs("clone", {pidfd_vfork, 0x7000, 0x2000, 0, 0}, 0, m), Regions{});
+  EXPECT_EQ(outputs("clone", {17, 0x7000, 0x2000, 0, 0}, 1234, m), Regions{});
+  EXPECT_EQ(outputs("clone", {pidfd_vfork, 0x7000, 0x2000, 0, 0}, -EINVAL, m), Regions{});
+}
+
 TEST_P(Buffers, FcntlOnlyGetlkWrites) {
   FakeMem m;
   EXPECT_EQ(outputs("fcntl", {3, 5 /* F_GETLK */, 0x1000}, 0, m), (Regions{{0x1000, 32}}));
