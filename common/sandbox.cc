@@ -143,6 +143,9 @@ std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
     if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSpliceTrap), SCMP_SYS(splice), 1,
                                   SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffff, static_cast<scmp_datum_t>(fd))))
       throw Error(std::string("seccomp rule for splice: ") + strerror(-rc));
+  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSeccompModeTrap), SCMP_SYS(prctl), 1,
+                                SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP)))
+    throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
   add_exec_map_rules(ctx);
   return export_program(ctx);
 }

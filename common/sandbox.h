@@ -32,6 +32,9 @@ constexpr uint16_t kPtraceTrap = 0x7271, kSigchldActionTrap = 0x7272, kExecMapTr
 // Only those fds, to keep the stops off a program's other splices; an output
 // dup'ed elsewhere is not peeked (replay reports that call's bytes missing).
 constexpr uint16_t kSpliceTrap = 0x7274;
+// emulate_ptrace also stops prctl(PR_GET_SECCOMP) (kSeccompModeTrap): while
+// rp's filter is the thread's only one, the program gets 0, as without rp.
+constexpr uint16_t kSeccompModeTrap = 0x7275;
 std::vector<sock_filter> replay_filter();  // only what replay executes; else kill
 
 // In the child: installs a filter (setting no_new_privs if that is needed).

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 #include "blob.h"
 #include "clone_untraced.h"
@@ -1073,6 +1074,15 @@ struct TrappedCall {
   uint64_t args[6] = {};
 };
 
+// Whether rp's filter is the only one on thread tid (/proc's Seccomp_filters).
+bool only_rps_filter(pid_t tid) {
+  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("Seccomp_filters:", 0) == 0) return std::stoi(line.substr(16)) == 1;
+  return false;
+}
+
 std::optional<TrappedCall> trapped_call(pid_t tid) {
   __ptrace_syscall_info info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
@@ -1085,6 +1095,24 @@ std::optional<TrappedCall> trapped_call(pid_t tid) {
 }
 
 }  // namespace
+
+// prctl(PR_GET_SECCOMP) while rp's filter is the thread's only one: the
+// program's answer is 0, the mode it has without rp. The call is skipped in
+// the kernel, whose side then records nothing of it (a skipped call), and
+// recorded here at its exit stop like any call rp answers.
+void PtraceRecorder::answer_seccomp_mode(Task& t, int64_t nr, const uint64_t args[6]) {
+  t.in_syscall = true;
+  t.have_exit_regs = false;
+  t.inputs.clear();
+  t.in_hash.reset();
+  t.forced_mem.clear();
+  t.nr = nr;
+  std::copy(args, args + 6, t.args);
+  t.entry_seq = kernel_->next_seq();
+  t.t_entry = stop_ns();
+  skip_call(t, 0);
+  enter_kernel(t);
+}
 
 bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
   if (data == kUntracedCloneTrap) {
@@ -1104,6 +1132,13 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
       ptrace(PTRACE_SYSCALL, t.tid, nullptr, 0);  // to its exit stop
       return true;
     }
+  }
+  if (data == kSeccompModeTrap) {
+    if (auto c = kernel_ && only_rps_filter(t.tid) ? trapped_call(t.tid) : std::nullopt) {
+      answer_seccomp_mode(t, c->nr, c->args);
+      return true;
+    }
+    return false;  // the program's own filter is there too: the kernel says 2
   }
   if (data == kPtraceTrap || data == kSigchldActionTrap) {
     if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt) {

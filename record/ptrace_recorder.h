@@ -133,6 +133,7 @@ class PtraceRecorder {
   void on_task_gone(pid_t tid, int status);
   // True if it resumed or held t itself.
   bool on_seccomp_stop(Task& t, unsigned long data);
+  void answer_seccomp_mode(Task& t, int64_t nr, const uint64_t args[6]);
   void sweep_mapped_code(Task& t, int64_t ret);
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
   void record_exec(Task& t, Event& e, const std::string& name);
