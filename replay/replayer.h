@@ -228,6 +228,7 @@ class Replayer {
   void zero_shared_range(const Event& e);
   void remap_past_end(Task& t, const Event& e, uint64_t object, uint64_t len);
   void execute(Task& t, const Event& e);
+  bool write_grown_window(const FileMaps& fmaps, const Event& e);
   void restore_call_args(Task& t, const Regs& entry, Regs& after);
   void execute_clone(Task& t, const Event& e);
   void drop_namespace_flags(Task& t);

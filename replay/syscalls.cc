@@ -495,6 +495,22 @@ void Replayer::restore_call_args(Task& t, const Regs& entry, Regs& after) {
   after = r;
 }
 
+// An mremap that grew a mapping in its file's window: the new part shows the
+// window, so the bytes the recording saw there go into the window, at their
+// file offsets (a read-only shared mapping cannot be written through memory,
+// and the window may not hold them: the file was written before it had one).
+bool Replayer::write_grown_window(const FileMaps& fmaps, const Event& e) {
+  if (e.nr != SYS_mremap || syscall_failed(e.ret)) return false;
+  auto ranges = fmaps.overlapping(e.args[0], 1);
+  if (ranges.empty() || !ranges[0].in_window) return false;
+  const FileMaps::Range& r = ranges[0];
+  const uint64_t off = r.file_off + (e.args[0] - r.map_start);  // the file offset at args[0]
+  for (const auto& m : e.mem)
+    if (!m.input && !shared_files_.write(r.file, off + (m.addr - static_cast<uint64_t>(e.ret)), m.bytes))
+      diverge(e, "cannot write the recorded bytes of the grown shared mapping");
+  return true;
+}
+
 void Replayer::execute(Task& t, const Event& e) {
   const SyscallSpec* s = syscall_spec(e.nr);
   reenter_syscall(t, e);
@@ -536,7 +552,7 @@ void Replayer::execute(Task& t, const Event& e) {
                    render_call(e));
   if (s->policy == RP_POLICY_MMAP || e.nr == SYS_shmat)
     write_mapped_bytes(t, e);
-  else
+  else if (!write_grown_window(fmaps, e))
     write_recorded_mem(t, e);
   track_file_maps(t, e);
   sweep_mapped_code(t, e);
