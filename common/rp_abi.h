@@ -116,6 +116,22 @@ static inline __u64 rp_capget_out_size(__u32 version)
 	return 0;
 }
 
+/* Where a file's bytes end in a mapping [start, end) of it from file page
+ * pgoff on, the file `size` bytes long: after the page that holds its last
+ * byte (a page past it raises SIGBUS), never past the mapping. The eBPF
+ * program and the module compute a grown mremap's recorded part with it
+ * from the VMA (rp_sink_file_end, rp_rules.h). */
+static inline __u64 rp_file_map_end(__u64 start, __u64 end, __u64 pgoff, __u64 size,
+				    unsigned page_shift)
+{
+	__u64 pages = (size + (1ull << page_shift) - 1) >> page_shift, stop;
+
+	if (pages <= pgoff)
+		return start;
+	stop = start + ((pages - pgoff) << page_shift);
+	return stop < end ? stop : end;
+}
+
 /* keyctl: bytes written at args[2] (a buffer of args[3] bytes) by
  * KEYCTL_DESCRIBE, KEYCTL_READ, KEYCTL_GET_SECURITY and KEYCTL_DH_COMPUTE; the
  * call returns the full length, of which at most the buffer is written. */

@@ -43,17 +43,14 @@ static u64 rp_file_end(u64 addr)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
-	u64 end = 0, pages;
+	u64 end = 0;
 
 	if (!mm || !mmap_read_trylock(mm))
 		return ~0ull;
 	vma = find_vma(mm, addr);
-	if (vma && vma->vm_start <= addr && vma->vm_file) {
-		pages = (i_size_read(file_inode(vma->vm_file)) + PAGE_SIZE - 1) >> PAGE_SHIFT;
-		end = vma->vm_start;
-		if (pages > vma->vm_pgoff)
-			end = min_t(u64, vma->vm_end, vma->vm_start + ((pages - vma->vm_pgoff) << PAGE_SHIFT));
-	}
+	if (vma && vma->vm_start <= addr && vma->vm_file)
+		end = rp_file_map_end(vma->vm_start, vma->vm_end, vma->vm_pgoff,
+				      i_size_read(file_inode(vma->vm_file)), PAGE_SHIFT);
 	mmap_read_unlock(mm);
 	return end;
 }

@@ -560,16 +560,9 @@ static long file_end_of_vma(struct task_struct *task, struct vm_area_struct *vma
 	struct file *f = vma->vm_file;
 
 	(void)task;
-	c->end = 0;
-	if (!f)
-		return 0;
-	__u64 pages = (BPF_CORE_READ(f, f_inode, i_size) + 4095) >> 12;
-	__u64 first = vma->vm_pgoff;
-	c->end = vma->vm_start;
-	if (pages > first) {
-		__u64 end = vma->vm_start + ((pages - first) << 12);
-		c->end = end < vma->vm_end ? end : vma->vm_end;
-	}
+	c->end = f ? rp_file_map_end(vma->vm_start, vma->vm_end, vma->vm_pgoff,
+				     BPF_CORE_READ(f, f_inode, i_size), 12)
+		   : 0;
 	return 0;
 }
 

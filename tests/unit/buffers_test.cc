@@ -519,6 +519,15 @@ TEST_P(Buffers, ClonePidfdIsRecordedInTheParent) {
   EXPECT_EQ(outputs("clone", {pidfd_vfork, 0x7000, 0x2000, 0, 0}, -EINVAL, m), Regions{});
 }
 
+// The eBPF program's and the module's file end in a mapping, from its VMA.
+TEST(BufferRules, FileMapEndIsThePageAfterTheFilesLastByte) {
+  EXPECT_EQ(rp_file_map_end(0x10000, 0x15000, 0, 1, 12), 0x11000u);
+  EXPECT_EQ(rp_file_map_end(0x10000, 0x15000, 0, 0, 12), 0x10000u);       // an empty file
+  EXPECT_EQ(rp_file_map_end(0x10000, 0x15000, 2, 3 * 4096 + 1, 12), 0x12000u);  // from page 2 on
+  EXPECT_EQ(rp_file_map_end(0x10000, 0x15000, 5, 3 * 4096, 12), 0x10000u);      // mapped past its end
+  EXPECT_EQ(rp_file_map_end(0x10000, 0x15000, 0, uint64_t{1} << 40, 12), 0x15000u);  // never past the mapping
+}
+
 TEST_P(Buffers, FcntlOnlyGetlkWrites) {
   FakeMem m;
   EXPECT_EQ(outputs("fcntl", {3, 5 /* F_GETLK */, 0x1000}, 0, m), (Regions{{0x1000, 32}}));
