@@ -479,10 +479,9 @@ bool PtraceRecorder::emulation_stops(const Task& t) const {
   return false;
 }
 
-// Events-only: an entry (or seccomp) stop emulation_stops asked for. A call
-// rp answers is skipped in the kernel, so the kernel side records nothing of
-// it: rp numbers and records it, its entry here and its exit at the exit stop.
-void PtraceRecorder::emulation_entry(Task& t) {
+// Events-only: a call held at an entry or seccomp stop starts here, none of
+// the thread's previous call's state kept.
+void PtraceRecorder::begin_stopped_call(Task& t) {
   t.in_syscall = true;
   t.entry_seq = 0;
   t.have_exit_regs = false;
@@ -490,18 +489,28 @@ void PtraceRecorder::emulation_entry(Task& t) {
   t.in_hash.reset();
   t.forced_ret.reset();
   t.forced_mem.clear();
+}
+
+// Events-only: the entry of a call rp answers is numbered here (the kernel
+// side sees no entry of a call skipped in the kernel).
+void PtraceRecorder::number_entry(Task& t) {
+  t.entry_seq = kernel_->next_seq();
+  t.t_entry = stop_ns();
+  if (const SyscallSpec* s = syscall_spec(t.nr)) read_entry(t, *s);
+}
+
+// Events-only: an entry (or seccomp) stop emulation_stops asked for. A call
+// rp answers is skipped in the kernel, so the kernel side records nothing of
+// it: rp numbers and records it, its entry here and its exit at the exit stop.
+void PtraceRecorder::emulation_entry(Task& t) {
+  begin_stopped_call(t);
   note_sigchld_action(t, true, 0);
-  auto number_entry = [&] {
-    t.entry_seq = kernel_->next_seq();
-    t.t_entry = stop_ns();
-    if (const SyscallSpec* s = syscall_spec(t.nr)) read_entry(t, *s);
-  };
   if (t.nr == SYS_ptrace) {
-    number_entry();  // before what the request records (a signal it lets through)
+    number_entry(t);  // before what the request records (a signal it lets through)
     emulate_ptrace(t);
   } else if (t.nr == SYS_wait4 || t.nr == SYS_waitid) {
     emulate_wait(t);
-    if (t.forced_ret) number_entry();
+    if (t.forced_ret) number_entry(t);
   }
   if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) {
     // The kernel side numbers its entry only once it goes on; its place is here.

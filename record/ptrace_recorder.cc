@@ -1101,15 +1101,10 @@ std::optional<TrappedCall> trapped_call(pid_t tid) {
 // the kernel, whose side then records nothing of it (a skipped call), and
 // recorded here at its exit stop like any call rp answers.
 void PtraceRecorder::answer_seccomp_mode(Task& t, int64_t nr, const uint64_t args[6]) {
-  t.in_syscall = true;
-  t.have_exit_regs = false;
-  t.inputs.clear();
-  t.in_hash.reset();
-  t.forced_mem.clear();
+  begin_stopped_call(t);
   t.nr = nr;
   std::copy(args, args + 6, t.args);
-  t.entry_seq = kernel_->next_seq();
-  t.t_entry = stop_ns();
+  number_entry(t);
   skip_call(t, 0);
   enter_kernel(t);
 }

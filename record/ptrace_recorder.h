@@ -190,6 +190,8 @@ class PtraceRecorder {
   // threads pay for them (record/ptrace_emulation.cc).
   bool emulation_stops(const Task& t) const;
   void emulation_entry(Task& t);
+  void begin_stopped_call(Task& t);
+  void number_entry(Task& t);
   bool emulation_exit(Task& t);
   void kick(Task& t);
   void kick_tracer(pid_t tgid, pid_t except);
