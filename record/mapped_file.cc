@@ -17,11 +17,8 @@ using Extents = std::vector<std::pair<uint64_t, uint64_t>>;  // file offsets [fr
 
 // The file's data in [from, to), holes shorter than kMappedHoleSkip merged
 // in, a short hole at the start too (the first piece then starts at `from`);
-// nullopt where the file cannot say (not a regular file, such as /dev/zero,
-// whose lseek ignores SEEK_DATA; no SEEK_DATA: read it all).
+// nullopt where the file cannot say (no SEEK_DATA: read it all).
 std::optional<Extents> data_extents(int fd, uint64_t from, uint64_t to) {
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   Extents out;
   uint64_t pos = from;
   while (pos < to) {
@@ -48,10 +45,8 @@ std::optional<Extents> data_extents(int fd, uint64_t from, uint64_t to) {
 // The extents end where the mapping stops being readable (the page with the
 // file's last byte): replay tells a mapping past the file's end by where its
 // last piece ends, so a trailing hole gets a piece of its last byte.
-void end_at_readable(Extents& e, int fd, uint64_t from, uint64_t to) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) return;
-  uint64_t size_end = (static_cast<uint64_t>(st.st_size) + 4095) & ~uint64_t{4095};
+void end_at_readable(Extents& e, uint64_t size, uint64_t from, uint64_t to) {
+  uint64_t size_end = (size + 4095) & ~uint64_t{4095};
   uint64_t readable = std::min(to, size_end);
   if (readable <= from) return;
   if (!e.empty() && readable - e.back().second < kMappedHoleSkip)
@@ -71,8 +66,12 @@ MappedFile read_mapped_file(Tracee& mem, pid_t tid, int fd, uint64_t addr, uint6
   if (n > 0) m.path.assign(link, static_cast<size_t>(n));
   unique_fd file(open(fdpath.c_str(), O_RDONLY | O_CLOEXEC));
   std::optional<Extents> extents;
-  if (file) extents = data_extents(file.get(), file_off, file_off + len);
-  if (extents) end_at_readable(*extents, file.get(), file_off, file_off + len);
+  // Only a regular file's extents: /dev/zero's lseek, say, ignores SEEK_DATA.
+  struct stat st;
+  if (file && fstat(file.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+    extents = data_extents(file.get(), file_off, file_off + len);
+    if (extents) end_at_readable(*extents, static_cast<uint64_t>(st.st_size), file_off, file_off + len);
+  }
   if (!extents) extents = Extents{{file_off, file_off + len}};
   for (const auto& [from, to] : *extents) {
     uint64_t at = addr + (from - file_off);

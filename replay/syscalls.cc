@@ -55,8 +55,6 @@ uint64_t page_up(uint64_t n) {
   return (n + page - 1) / page * page;
 }
 
-// How many bytes of a file mapping the recording could read (its file's
-// length past the offset, rounded up to a page by the kernel's zero fill).
 // Whether a record of a file mmap or shmat is the mapping's content: an
 // mmap's pieces lie in it (record/mapped_file.h: holes in between are left
 // out), shmat's segment is one record at its address.
@@ -66,7 +64,9 @@ bool maps_content(const Event& e, const MemRecord& m) {
   return !m.input && m.addr >= start && m.addr - start < len;
 }
 
-// How far the mapping was readable: where its last recorded piece ends.
+// How many bytes of a file mapping the recording could read (its file's
+// length past the offset, rounded up to a page by the kernel's zero fill):
+// where its last recorded piece ends.
 uint64_t recorded_mapping_bytes(const Event& e) {
   uint64_t start = static_cast<uint64_t>(e.ret), end = start;
   for (const auto& m : e.mem)
