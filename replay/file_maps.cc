@@ -53,7 +53,7 @@ bool FileMaps::write_file(Tracee& mem, uint64_t file, uint64_t off,
   return true;
 }
 
-std::vector<FileMaps::Remap> FileMaps::on_truncate(uint64_t file, uint64_t len) {
+std::vector<FileMaps::Remap> FileMaps::on_truncate(uint64_t file, uint64_t len, bool grow_only) {
   std::vector<Remap> out;
   if (!file) return out;
   for (auto& [start, r] : by_start_) {
@@ -62,6 +62,7 @@ std::vector<FileMaps::Remap> FileMaps::on_truncate(uint64_t file, uint64_t len) 
     uint64_t eof = page_up(len);
     uint64_t now = eof <= lo ? r.start : std::min(r.end, r.start + (eof - lo));
     uint64_t was = std::clamp(r.cut_at, r.start, r.end);
+    if (grow_only && now < was) continue;
     if (now != was) {
       uint64_t from = std::min(now, was), to = std::max(now, was);
       out.push_back(Remap{from, to, now < was, r.shared, lo + (from - r.start)});

@@ -66,7 +66,8 @@ class FileMaps {
     bool shared = false;
     uint64_t file_off = 0;  // the file offset at start
   };
-  std::vector<Remap> on_truncate(uint64_t file, uint64_t len);
+  // `grow_only`: a write ended at `len`; the file may be longer.
+  std::vector<Remap> on_truncate(uint64_t file, uint64_t len, bool grow_only = false);
   // Whether some shared range outside a window maps `file`.
   bool maps_shared(uint64_t file) const;
 

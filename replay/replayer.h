@@ -223,10 +223,12 @@ class Replayer {
   static constexpr uint64_t kSysvObjects = 1ULL << 63;  // | shmid: a segment's object
   std::optional<Window> file_window(const Event& e);
   bool maps_past_eof(const Event& e) const;
+  void cut_past_eof(Task& t, const Event& e);
   void write_mapped_bytes(Task& t, const Event& e);
   void truncate_shared_file(Task& t, const Event& e);
   void zero_shared_range(const Event& e);
-  void remap_past_end(Task& t, const Event& e, uint64_t object, uint64_t len);
+  void remap_past_end(Task& t, const Event& e, uint64_t object, uint64_t len,
+                      bool grow_only = false);
   void execute(Task& t, const Event& e);
   bool write_grown_window(const FileMaps& fmaps, const Event& e);
   void restore_call_args(Task& t, const Regs& entry, Regs& after);

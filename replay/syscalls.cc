@@ -299,6 +299,7 @@ void Replayer::write_to_shared_maps(Task& t, const Event& e) {
   if (!shared_files_.write(file, off, data) ||
       (in_maps && !maps->second.write_file(t.mem, file, off, data)))
     diverge(e, "cannot show the write in the file's shared mapping");
+  remap_past_end(t, e, file, off + data.size(), true);  // a write past the end grows the file
 }
 
 // A file truncated (ftruncate, an open with O_TRUNC) reads zeros past its
@@ -332,15 +333,17 @@ void Replayer::zero_shared_range(const Event& e) {
     diverge(e, "cannot zero the range in the file's shared mapping");
 }
 
-// The pages of t's mappings of `object` past its new end `len` are mapped
+// The pages of t's mappings of `object` past its new end `len` (with
+// `grow_only`, a write's end: the file is at least that long) are mapped
 // past the end of the memfd, so that touching them raises SIGBUS as in the
 // recording; those cut before and now inside the file again are mapped from
 // its window again (each with the protection its pages have now). Another
 // process's mappings keep reading zeros there: touching one diverges.
-void Replayer::remap_past_end(Task& t, const Event& e, uint64_t object, uint64_t len) {
+void Replayer::remap_past_end(Task& t, const Event& e, uint64_t object, uint64_t len,
+                              bool grow_only) {
   auto maps = file_maps_.find(t.real_tgid);
   if (maps == file_maps_.end()) return;
-  auto remaps = maps->second.on_truncate(object, len);
+  auto remaps = maps->second.on_truncate(object, len, grow_only);
   if (remaps.empty()) return;
   auto now = read_proc_maps(t.real);
   for (const auto& r : remaps) {
@@ -386,9 +389,10 @@ void Replayer::reenter_syscall(Task& t, const Event& e) {
 // Where a file mapping's bytes are in the replay's memfd (shared_files.h),
 // if it has a window there: a shared mapping, or a private one of a file the
 // program could write (opened for writing, or mapped shared already), whose
-// pages it has not written show the file's later changes. None for a
-// mapping past its file's end (a private past-EOF copy instead), a device's,
-// or a private one of a file opened read only (private anonymous memory).
+// pages it has not written show the file's later changes (its pages past the
+// file's end then raise SIGBUS until the file grows: cut_past_eof). None for
+// a device's mapping, or a private one of a file opened read only (private
+// anonymous memory, or the past-EOF memfd's end if it reaches past the file's).
 // A System V segment attached is its own file: every attach of one shmid
 // shares it, as the kernel's segment.
 std::optional<Replayer::Window> Replayer::file_window(const Event& e) {
@@ -401,7 +405,7 @@ std::optional<Replayer::Window> Replayer::file_window(const Event& e) {
     if (!len) return std::nullopt;  // no bytes recorded: redirect_sysv_call refuses it
   } else {
     uint64_t flags = e.args[3];
-    if (e.nr != SYS_mmap || (flags & MAP_ANONYMOUS) || maps_past_eof(e)) return std::nullopt;
+    if (e.nr != SYS_mmap || (flags & MAP_ANONYMOUS)) return std::nullopt;
     int fd = static_cast<int>(e.args[4]);
     w.object = output_fds_.object_id(e.tid, fd);
     if (!(flags & MAP_SHARED) && !shared_files_.has(w.object) && !output_fds_.writable(e.tid, fd))
@@ -425,8 +429,8 @@ bool Replayer::maps_past_eof(const Event& e) const {
 //   private as the program's was; the recorded bytes go into the window;
 // - else anonymous memory (shared for a device mapped shared and writable:
 //   /dev/zero) that receives them;
-// - read only in part by the recording (the file ended): the end of the
-//   launcher's past-EOF memfd, placed so that what was read falls inside it
+// - read only in part by the recording (the file ended), with no window:
+//   the end of the launcher's past-EOF memfd, placed so that what was read falls inside it
 //   and the rest past its end: touching that raises SIGBUS, as it did.
 void Replayer::place_mapping(Task& t, const Event& e) {
   Regs m = get_regs(t);
@@ -555,6 +559,7 @@ void Replayer::execute(Task& t, const Event& e) {
   else if (!write_grown_window(fmaps, e))
     write_recorded_mem(t, e);
   track_file_maps(t, e);
+  cut_past_eof(t, e);
   sweep_mapped_code(t, e);
   if (drops_pages && !fmaps.restore(t.mem, e.args[0], e.args[1], saved, trace_))
     diverge(e, "cannot restore the file pages madvise dropped");
@@ -593,6 +598,33 @@ void Replayer::track_file_maps(Task& t, const Event& e) {
                                       static_cast<uint64_t>(e.ret));
   else if (e.nr == SYS_execve || e.nr == SYS_execveat)
     file_maps_.erase(t.real_tgid);
+}
+
+// A mapping placed in its file's window, or grown by mremap in it, that
+// reaches past the file's end (the recording read less than the call
+// mapped: the file ended there): its pages past the end raise SIGBUS as the
+// recording's did, until the file grows over them (remap_past_end maps them
+// from the window again then).
+void Replayer::cut_past_eof(Task& t, const Event& e) {
+  if (syscall_failed(e.ret)) return;
+  const uint64_t start = static_cast<uint64_t>(e.ret);
+  uint64_t from = start, end = start;  // the part the call mapped
+  if (e.nr == SYS_mmap && !(e.args[3] & MAP_ANONYMOUS)) {
+    end = start + page_up(e.args[1]);
+  } else if (e.nr == SYS_mremap && e.args[2] > e.args[1]) {
+    from = start + page_up(e.args[1]);
+    end = start + page_up(e.args[2]);
+  }
+  if (from >= end || !past_eof_file_) return;
+  auto ranges = file_maps_[t.real_tgid].overlapping(from, 1);
+  // Cut before `from` already: the pages past it extend the past-EOF mapping.
+  if (ranges.empty() || !ranges[0].in_window || ranges[0].cut_at < from) return;
+  uint64_t file_end = from;  // where the recorded bytes of that part end
+  for (const auto& m : e.mem)
+    if (!m.input && m.addr >= from && m.addr < end) file_end = std::max(file_end, m.addr + m.bytes.size());
+  if (page_up(file_end) >= end) return;
+  const FileMaps::Range& r = ranges[0];
+  remap_past_end(t, e, r.file, r.file_off + (file_end - r.map_start));
 }
 
 // The recorder patched the counter reads of the private file code this call
