@@ -60,6 +60,7 @@ void end_at_readable(Extents& e, uint64_t size, uint64_t from, uint64_t to) {
 MappedFile read_mapped_file(Tracee& mem, pid_t tid, int fd, uint64_t addr, uint64_t len,
                             uint64_t file_off) {
   MappedFile m;
+  len = (len + 4095) & ~uint64_t{4095};  // the mapping shows whole pages of the file
   std::string fdpath = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
   char link[4096];
   ssize_t n = readlink(fdpath.c_str(), link, sizeof link - 1);

@@ -29,7 +29,8 @@ struct MappedFile {
   std::string path;  // the fd's target, as /proc shows it
 };
 
-// The mapping mmap(addr, len, ..., fd, file_off) of thread tid just made.
+// The mapping mmap(addr, len, ..., fd, file_off) of thread tid just made
+// (the whole pages it maps: a len of 2 shows the page's 4096 bytes).
 MappedFile read_mapped_file(Tracee& mem, pid_t tid, int fd, uint64_t addr, uint64_t len,
                             uint64_t file_off);
 

@@ -199,22 +199,29 @@ void Replayer::reach_entry_point(Task& t, const Event& e, const Regs& target) {
   }
 }
 
-// Runs a syscall in a thread held in a ptrace stop (through a syscall
-// instruction written over its current one for the time of the call) and
-// gives it back its registers. Leaves it in the call's exit stop.
+// Runs a syscall in a thread held in a ptrace stop and gives it back its
+// registers; leaves it in the call's exit stop. At a syscall stop the
+// instruction before the thread's ip is the one it ran, which runs rp's call
+// too: code in a read-only shared mapping cannot be written. Elsewhere a
+// syscall instruction is written over the current one for the time of the call.
 int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
                                  std::initializer_list<uint64_t> args) {
   Regs saved = get_regs(t);
-  const uint64_t at = saved.ip();
 #if defined(__x86_64__)
   const std::string insn("\x0f\x05", 2);  // syscall
 #else
   const std::string insn("\x01\x00\x00\xd4", 4);  // svc #0
 #endif
+  uint64_t at = saved.ip() - insn.size();
   std::string original = read_mem(t.real, at, insn.size());
-  if (original.size() != insn.size() || !write_mem(t.real, at, insn))
-    diverge(e, "cannot write a syscall instruction into the program");
+  if (original != insn || at / 4096 != saved.ip() / 4096) {  // the page before may not run
+    at = saved.ip();
+    original = read_mem(t.real, at, insn.size());
+    if (original.size() != insn.size() || !write_mem(t.real, at, insn))
+      diverge(e, "cannot write a syscall instruction into the program");
+  }
   Regs r = saved;
+  r.set_ip(at);
 #if defined(__x86_64__)
   r.raw.rax = r.raw.orig_rax = static_cast<uint64_t>(nr);
 #else
@@ -240,7 +247,8 @@ int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
   int64_t ret = get_regs(t).ret();
   t.nr = keep_nr;
   std::copy(keep_args, keep_args + 6, t.args);
-  if (!write_mem(t.real, at, original)) diverge(e, "cannot restore the program's code");
+  if (at == saved.ip() && !write_mem(t.real, at, original))
+    diverge(e, "cannot restore the program's code");
   // No syscall to restart on the way out.
 #if defined(__x86_64__)
   saved.raw.orig_rax = ~0ULL;
