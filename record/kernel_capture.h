@@ -288,7 +288,8 @@ class EventsOnlyHooks {
   virtual void wait_room() = 0;
   // A SIGSTOP stop of tid (writer lock held): true if the producer stopped
   // the thread to have a record completed; done now, the signal must be
-  // suppressed.
+  // suppressed. Also called at tid's PTRACE_EVENT_EXIT stop, where its
+  // SIGSTOP will never come.
   virtual bool on_stop_signal(pid_t tid) = 0;
   // The program's stdout and stderr, before it runs (common/kernel_copy.h).
   virtual void set_outputs(const OutputFiles& out) = 0;

@@ -1179,6 +1179,11 @@ void PtraceRecorder::flush_unfinished(Task& t) {
 }
 
 void PtraceRecorder::task_dying(Task& t) {
+  // Events-only: a record the producer parked for this thread is completed
+  // here, its memory still there: a fatal signal (SIGPIPE from the write
+  // that stalled) is delivered before the producer's SIGSTOP, which the
+  // thread never reaches.
+  if (kernel_) kernel_->on_stop_signal(t.tid);
   // A dying thread has no user code left, but the kernel still writes its
   // memory (clear_child_tid, robust futexes) and pthread_join looks there:
   // let a non-leader thread finish dying before any other thread runs.
