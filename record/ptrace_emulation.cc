@@ -30,6 +30,7 @@ int stop_status(EmuStop where, int sig, long options) {
   switch (where) {
     case EmuStop::kSignal: return (sig << 8) | 0x7f;
     case EmuStop::kVirtual: return ((SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
+    case EmuStop::kExitEvent: return ((SIGTRAP | (PTRACE_EVENT_EXIT << 8)) << 8) | 0x7f;
     default: return (trap << 8) | 0x7f;
   }
 }
@@ -195,16 +196,16 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
     case PTRACE_GETSIGINFO: {
       if (et.stop == EmuStop::kVirtual) return -EINVAL;
       siginfo_t si = et.si;
-      if (et.stop != EmuStop::kSignal) {  // a syscall stop
+      if (et.stop != EmuStop::kSignal) {  // a syscall or event stop
         std::memset(&si, 0, sizeof si);
         si.si_signo = SIGTRAP;
-        si.si_code = WSTOPSIG(et.status);
+        si.si_code = (et.status >> 8) & 0xffff;  // SIGTRAP, | 0x80, | the event << 8
         si.si_pid = pid;
       }
       return out(bytes_of(&si, sizeof si));
     }
     case PTRACE_GETEVENTMSG: {
-      unsigned long msg = 0;  // no PTRACE_EVENT_* option is emulated
+      unsigned long msg = et.stop == EmuStop::kExitEvent ? et.event_msg : 0;
       return out(bytes_of(&msg, sizeof msg));
     }
     case PTRACE_SETOPTIONS:
@@ -388,6 +389,24 @@ bool PtraceRecorder::hold_for_tracer(Task& t, EmuStop where, int sig, const sigi
   return true;
 }
 
+// At t's PTRACE_EVENT_EXIT: an emulated tracee whose tracer set
+// PTRACE_O_TRACEEXIT stops there for it, the exit status as the event's
+// message; it dies on (task_dying) when the tracer resumes or leaves it.
+bool PtraceRecorder::hold_at_exit_event(Task& t) {
+  auto it = emu_.find(t.tid);
+  if (it == emu_.end() || !(it->second.options & PTRACE_O_TRACEEXIT)) return false;
+  EmuTracee& et = it->second;
+  unsigned long msg = 0;
+  ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+  et.event_msg = msg;
+  bool virtual_stop = et.stop == EmuStop::kVirtual;
+  et.held = EmuStop::kExitEvent;
+  hold(t);
+  // Stopped by PTRACE_INTERRUPT already: reported when the tracer resumes it.
+  if (!virtual_stop) report_stop(t.tid, et, EmuStop::kExitEvent);
+  return true;
+}
+
 void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detach) {
   EmuStop held = et.held, was = et.stop;
   bool at_syscall = et.at_syscall;
@@ -396,7 +415,7 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
   if (detach) {
     et.syscall_stops = false;
   } else if (was == EmuStop::kVirtual && held != EmuStop::kNone && held != EmuStop::kVirtual &&
-             (held == EmuStop::kSignal || et.syscall_stops)) {
+             (held == EmuStop::kSignal || held == EmuStop::kExitEvent || et.syscall_stops)) {
     // It reached a stop of its own while reported stopped: report that now.
     et.held = held;
     report_stop(pid, et, held);
@@ -412,6 +431,7 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
     case EmuStop::kVirtual: make_runnable(t, 0, true); break;  // held at rp's kick
     case EmuStop::kSyscallEntry: enter_kernel(t); break;
     case EmuStop::kSyscallExit: make_runnable(t, 0, false); break;
+    case EmuStop::kExitEvent: task_dying(t); break;  // a signal given here is dropped
     default:
       if (sig) {
         siginfo_t si{};

@@ -24,6 +24,7 @@ enum class EmuStop {
   kSignal,        // signal-delivery stop (the signal not delivered yet)
   kSyscallEntry,  // PTRACE_SYSCALL stops
   kSyscallExit,
+  kExitEvent,     // PTRACE_EVENT_EXIT (PTRACE_O_TRACEEXIT): the thread is exiting
 };
 
 struct EmuTracee {
@@ -38,6 +39,7 @@ struct EmuTracee {
   bool reported = false;   // the tracer's wait returned the current stop
   int status = 0;          // the wait status of the current stop
   siginfo_t si{};          // signal stops: the pending signal's siginfo
+  unsigned long event_msg = 0;  // PTRACE_GETEVENTMSG at an event stop (the exit status)
   bool at_syscall = false; // signal stops: right after the thread's previous syscall
   // The stop's SIGCHLD to the tracer waits for the tracer's wait that rp
   // interrupted for it (the kernel's wait returns before the signal).
@@ -45,6 +47,6 @@ struct EmuTracee {
 };
 
 // PTRACE_O_* options the emulation implements (others are refused).
-constexpr long kEmuOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
+constexpr long kEmuOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT;
 
 }  // namespace rp

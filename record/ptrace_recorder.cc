@@ -1056,7 +1056,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       t.initial_stop_pending = false;
       break;
     case PTRACE_EVENT_EXIT:
-      task_dying(t);
+      if (!hold_at_exit_event(t)) task_dying(t);
       return;
     case PTRACE_EVENT_SECCOMP:  // kernel backends: launch's filter trapped a syscall
       if (on_seccomp_stop(t, msg)) return;

@@ -202,6 +202,7 @@ class PtraceRecorder {
   bool wait_matches(const Task& waiter, pid_t tracee) const;
   void answer_wait(Task& waiter, pid_t tracee, EmuTracee& et);
   bool hold_for_tracer(Task& t, EmuStop where, int sig, const siginfo_t* si, bool at_syscall);
+  bool hold_at_exit_event(Task& t);
   void report_stop(pid_t tracee, EmuTracee& et, EmuStop where);
   bool kicked_wait_ended(Task& t, int64_t ret);
   void resume_tracee(pid_t tracee, EmuTracee& et, int sig, bool detach);
