@@ -7,6 +7,8 @@
 
 #include "arch.h"
 #include "launch.h"
+#include "proc_maps.h"
+#include "shared_files.h"
 #include "shm_segment.h"
 
 namespace rp {
@@ -49,10 +51,50 @@ std::string redirect_attach(pid_t real, const Event& e, Regs& r, std::optional<u
   return change_call(real, r, SYS_mmap);
 }
 
+// What shmdt(addr) detaches, as the kernel finds it: the shared mappings of
+// one file (the segment's window of the memfd, or its shared anonymous
+// memory) whose file offsets put the segment's byte 0 at addr, windows being
+// kWindowSize apart. The program may have unmapped parts of it, its first
+// page too. {0, 0}: none; `*foreign`: another mapping lies between two parts.
+std::pair<uint64_t, uint64_t> attached_span(pid_t real, uint64_t addr, bool* foreign) {
+  std::vector<ProcMap> maps = read_proc_maps(real);
+  const ProcMap* first = nullptr;
+  uint64_t base = 0, end = 0;
+  *foreign = false;
+  auto base_of = [addr](const ProcMap& v) -> std::optional<uint64_t> {
+    if (v.start < addr || v.offset < v.start - addr) return std::nullopt;
+    return v.offset - (v.start - addr);  // the file offset at addr
+  };
+  for (const ProcMap& v : maps) {
+    if (v.end <= addr || v.start - addr >= kWindowSize) continue;
+    auto b = base_of(v);
+    if (!first) {
+      if (!v.shared() || !v.inode || !b || *b % kWindowSize) continue;
+      first = &v, base = *b, end = v.end;
+      continue;
+    }
+    if (v.inode == first->inode && v.dev_major == first->dev_major &&
+        v.dev_minor == first->dev_minor && b == base) {
+      end = v.end;  // past a gap the program unmapped, maybe
+    }
+  }
+  if (!first) return {0, 0};
+  for (const ProcMap& v : maps)  // mappings of something else inside the span
+    if (v.start >= first->start && v.end <= end &&
+        !(v.inode == first->inode && base_of(v) == base))
+      *foreign = true;
+  return {first->start, end};
+}
+
 std::string redirect_detach(pid_t real, const Event& e, Regs& r) {
-  uint64_t len = mapping_length_at(real, e.args[0]);
-  if (!len) return "shmdt: no attached segment at this address in the replay";
-  r.set_arg(1, len);
+  bool foreign = false;
+  auto [start, end] = attached_span(real, e.args[0], &foreign);
+  if (start == end) return "shmdt: no attached segment at this address in the replay";
+  if (foreign)
+    return "shmdt: another mapping lies between parts of the segment in the replay; "
+           "detaching it would take that mapping too";
+  r.set_arg(0, start);
+  r.set_arg(1, end - start);
   return change_call(real, r, SYS_munmap);
 }
 
