@@ -874,6 +874,27 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
   return true;
 }
 
+namespace {
+
+// Whether the process is the init of a pid namespace (its own number there
+// is 1: the last of /proc's NSpid). The kernel marks it SIGNAL_UNKILLABLE.
+bool pid_namespace_init(const std::string& status) {
+  size_t at = status.find("\nNSpid:");
+  if (at == std::string::npos) return false;
+  size_t end = status.find('\n', at + 1);
+  std::string line = status.substr(at + 1, end == std::string::npos ? end : end - at - 1);
+  size_t last = line.find_last_of(" \t");
+  return last != std::string::npos && line.substr(last + 1) == "1" &&
+         line.find_first_of("0123456789") != line.size() - 1;  // not the host's own init
+}
+
+}  // namespace
+
+// What the thread's delivery of sig does: a handler runs, nothing, or the
+// default action. A pid namespace's init skips every default action but
+// SIGKILL's and SIGSTOP's (the kernel's get_signal, SIGNAL_UNKILLABLE; a
+// traced init even for a fault), so such a signal is recorded as ignored:
+// in replay the process is no init, and the default action would kill it.
 uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
   const std::string status = proc_status(tid);
   uint64_t ign = status_field(status, "SigIgn", 16).value_or(0);
@@ -881,6 +902,7 @@ uint32_t PtraceRecorder::disposition(pid_t tid, int sig) {
   uint64_t bit = 1ull << (sig - 1);
   if (cgt & bit) return kSigCaught;
   if (ign & bit) return kSigIgnored;
+  if (sig != SIGKILL && sig != SIGSTOP && pid_namespace_init(status)) return kSigIgnored;
   return kSigDefault;
 }
 
