@@ -17,14 +17,18 @@ namespace {
 // not installed in replay (the seccomp syscall is emulated, and emulated
 // calls never reach a filter), so the forms that set or read the seccomp
 // mode are emulated too. The replay sandbox sets no_new_privs and empties
-// the capability sets: getters of those answer from the recording. They
-// only return a value, so emulating them changes nothing else.
-bool emulated_prctl(uint64_t option, uint64_t arg2) {
+// the capability sets: getters of those answer from the recording, and the
+// setters, which need privileges the sandbox lacks (CAP_SETPCAP), take the
+// recorded result too. None writes memory, so emulating them changes
+// nothing else (the replayed program's capabilities decide nothing: every
+// call that could depend on them is emulated or compared).
+bool emulated_prctl(uint64_t option) {
   switch (option) {
     case 21: case 22: return true;  // PR_GET_SECCOMP, PR_SET_SECCOMP
     case 39: return true;           // PR_GET_NO_NEW_PRIVS
-    case 23: return true;           // PR_CAPBSET_READ
-    case 47: return arg2 == 1;      // PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET
+    case 23: case 24: return true;  // PR_CAPBSET_READ, PR_CAPBSET_DROP
+    case 27: case 28: return true;  // PR_GET_SECUREBITS, PR_SET_SECUREBITS
+    case 47: return true;           // PR_CAP_AMBIENT: every sub-command
     default: return false;
   }
 }
@@ -160,7 +164,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
     p = RP_POLICY_EMU;
   if (p == RP_POLICY_CLONE && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (is_sysv_attach_or_detach(e.nr) && syscall_failed(e.ret)) p = RP_POLICY_EMU;
-  if (e.nr == SYS_prctl && emulated_prctl(e.args[0], e.args[1])) p = RP_POLICY_EMU;
+  if (e.nr == SYS_prctl && emulated_prctl(e.args[0])) p = RP_POLICY_EMU;
   switch (p) {
     case RP_POLICY_EXEC:
     case RP_POLICY_MMAP:
