@@ -25,12 +25,16 @@ namespace rp {
 
 namespace {
 
-int stop_status(EmuStop where, int sig, long options) {
-  int trap = SIGTRAP | ((options & PTRACE_O_TRACESYSGOOD) ? 0x80 : 0);
+int stop_status(EmuStop where, const EmuTracee& et) {
+  int trap = SIGTRAP | ((et.options & PTRACE_O_TRACESYSGOOD) ? 0x80 : 0);
+  const int event_stop = ((SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
   switch (where) {
-    case EmuStop::kSignal: return (sig << 8) | 0x7f;
-    case EmuStop::kVirtual: return ((SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
-    case EmuStop::kExitEvent: return ((SIGTRAP | (PTRACE_EVENT_EXIT << 8)) << 8) | 0x7f;
+    case EmuStop::kSignal: return (et.si.si_signo << 8) | 0x7f;
+    case EmuStop::kVirtual: return event_stop;
+    case EmuStop::kEvent: return ((SIGTRAP | (et.event << 8)) << 8) | 0x7f;
+    // A seized tracer's new child starts in a PTRACE_EVENT_STOP, another's
+    // with SIGSTOP.
+    case EmuStop::kNewChild: return et.seized ? event_stop : (SIGSTOP << 8) | 0x7f;
     default: return (trap << 8) | 0x7f;
   }
 }
@@ -194,9 +198,13 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       return write_out(data, bytes_of(&v, sizeof v)) ? 0 : -EFAULT;
     }
     case PTRACE_GETSIGINFO: {
-      if (et.stop == EmuStop::kVirtual) return -EINVAL;
+      bool group_stop_like = et.stop == EmuStop::kNewChild && et.seized;
+      if (et.stop == EmuStop::kVirtual || group_stop_like) return -EINVAL;
       siginfo_t si = et.si;
-      if (et.stop != EmuStop::kSignal) {  // a syscall or event stop
+      if (et.stop == EmuStop::kNewChild) {  // the kernel's SIGSTOP, no sender
+        std::memset(&si, 0, sizeof si);
+        si.si_signo = SIGSTOP;
+      } else if (et.stop != EmuStop::kSignal) {  // a syscall or event stop
         std::memset(&si, 0, sizeof si);
         si.si_signo = SIGTRAP;
         si.si_code = (et.status >> 8) & 0xffff;  // SIGTRAP, | 0x80, | the event << 8
@@ -205,7 +213,7 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       return out(bytes_of(&si, sizeof si));
     }
     case PTRACE_GETEVENTMSG: {
-      unsigned long msg = et.stop == EmuStop::kExitEvent ? et.event_msg : 0;
+      unsigned long msg = et.stop == EmuStop::kEvent ? et.event_msg : 0;
       return out(bytes_of(&msg, sizeof msg));
     }
     case PTRACE_SETOPTIONS:
@@ -246,21 +254,38 @@ void PtraceRecorder::answer_wait(Task& waiter, pid_t tracee, EmuTracee& et) {
     et.sigchld_deferred = false;
     notify_tracer(tracee, et);
   }
+  bool consumed = waiter.nr != SYS_waitid || !(waiter.args[3] & WNOWAIT);
   if (waiter.nr == SYS_waitid) {
-    if (!(waiter.args[3] & WNOWAIT)) et.reported = true;
-    siginfo_t si{};
-    si.si_signo = SIGCHLD;
-    si.si_code = CLD_TRAPPED;
-    si.si_pid = tracee;
-    si.si_uid = getuid();
-    si.si_status = et.status >> 8;
+    siginfo_t si = child_siginfo(tracee, et);
     if (waiter.args[2]) waiter.mem.write(waiter.args[2], bytes_of(&si, sizeof si));
     skip_call(waiter, 0);
-    return;
+  } else {
+    if (waiter.args[1]) waiter.mem.write(waiter.args[1], bytes_of(&et.status, sizeof et.status));
+    skip_call(waiter, tracee);
   }
+  if (!consumed) return;
   et.reported = true;
-  if (waiter.args[1]) waiter.mem.write(waiter.args[1], bytes_of(&et.status, sizeof et.status));
-  skip_call(waiter, tracee);
+  if (et.stop == EmuStop::kExited) emu_.erase(tracee);  // reaped, as far as its tracer goes
+}
+
+// The SIGCHLD siginfo of a tracee's stop or exit, as waitid and the
+// kernel's signal to the tracer give it.
+siginfo_t PtraceRecorder::child_siginfo(pid_t tracee, const EmuTracee& et) const {
+  siginfo_t si{};
+  si.si_signo = SIGCHLD;
+  si.si_pid = tracee;
+  si.si_uid = getuid();
+  if (et.stop != EmuStop::kExited) {
+    si.si_code = CLD_TRAPPED;
+    si.si_status = et.status >> 8;  // the kernel's exit_code, whole for waitid
+  } else if (WIFEXITED(et.status)) {
+    si.si_code = CLD_EXITED;
+    si.si_status = WEXITSTATUS(et.status);
+  } else {
+    si.si_code = WCOREDUMP(et.status) ? CLD_DUMPED : CLD_KILLED;
+    si.si_status = WTERMSIG(et.status);
+  }
+  return si;
 }
 
 // At a wait4 or waitid entry: a stop of an emulated tracee the wait names
@@ -273,12 +298,70 @@ void PtraceRecorder::emulate_wait(Task& t) {
       answer_wait(t, tid, et);
       return;
     }
+  // A wait that names a tracee that is not the waiter's child: the kernel
+  // makes the tracer's wait for it block until it stops or ends, where its
+  // parent's would fail with ECHILD. rp holds the waiter (announce answers
+  // it), or answers 0 at once for WNOHANG.
+  bool waitid = t.nr == SYS_waitid;
+  if (waitid && t.args[0] != P_PID) return;
+  pid_t named = static_cast<pid_t>(waitid ? t.args[1] : t.args[0]);
+  auto it = emu_.find(named);
+  if (named <= 0 || it == emu_.end() || it->second.tracer_tgid != t.tgid ||
+      !tasks_.count(named) || (named == tasks_[named].tgid && parent_of(named) == t.tgid))
+    return;
+  if (t.args[waitid ? 3 : 2] & WNOHANG) {
+    if (waitid && t.args[2]) {
+      const std::string none(24, '\0');  // what the kernel clears: signo to status
+      if (t.mem.write(t.args[2], none)) t.forced_mem.push_back(MemRecord{t.args[2], none, false});
+    }
+    skip_call(t, 0);
+    return;
+  }
+  t.wait_held = true;
+}
+
+// A thread held in such a wait that this report answers: answered, and on
+// its way to the call's exit. False if none.
+bool PtraceRecorder::answer_held_wait(pid_t tracee, EmuTracee& et) {
+  for (auto& [tid, w] : tasks_) {
+    if (!w.wait_held || w.tgid != et.tracer_tgid || !wait_matches(w, tracee)) continue;
+    w.wait_held = false;
+    notify_tracer(tracee, et);  // pending as the wait returns, as the kernel's
+    if (kernel_) number_entry(w);
+    answer_wait(w, tracee, et);  // may forget et (an exit)
+    enter_kernel(w);
+    return true;
+  }
+  return false;
 }
 
 void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
   et.stop = where;
   et.reported = false;
-  et.status = stop_status(where, et.si.si_signo, et.options);
+  et.status = stop_status(where, et);
+  announce(tracee, et);
+}
+
+// A tracee that is not its tracer's child ended (`status` as waitpid gave it
+// to rp): the kernel reports that to the tracer first, through its wait and
+// a SIGCHLD, as it reports stops. (A child's end reaches it through its own
+// wait, from the kernel.)
+bool PtraceRecorder::report_exit(pid_t tracee, pid_t tgid, int status) {
+  auto it = emu_.find(tracee);
+  if (it == emu_.end()) return false;
+  EmuTracee& et = it->second;
+  if (tracee == tgid && parent_of(tgid) == et.tracer_tgid) return false;
+  et.stop = et.held = EmuStop::kExited;
+  et.reported = false;
+  et.status = status;
+  announce(tracee, et);
+  return true;
+}
+
+// Tells the tracer of a new stop or exit: its thread blocked in a matching
+// wait is interrupted to be answered, or it gets SIGCHLD.
+void PtraceRecorder::announce(pid_t tracee, EmuTracee& et) {
+  if (answer_held_wait(tracee, et)) return;
   // A thread of the tracer in the kernel's wait, which does not know of the
   // stop: interrupt it; the call restarts, and rp answers it at its entry.
   for (auto& [tid, w] : tasks_)
@@ -300,14 +383,11 @@ void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
 // pending at a time (a second merges with it).
 void PtraceRecorder::notify_tracer(pid_t tracee, EmuTracee& et) {
   pid_t tracer = et.tracer_tgid;
-  if (sigchld_sent_.count(tracer) || nocldstop_[tracer]) return;
+  bool exit = et.stop == EmuStop::kExited;  // SA_NOCLDSTOP is about stops only
+  if (sigchld_sent_.count(tracer) || (nocldstop_[tracer] && !exit)) return;
   if (disposition(tracer, SIGCHLD) != kSigCaught) return;
-  siginfo_t si{};
-  si.si_signo = SIGCHLD;
-  si.si_code = CLD_TRAPPED;
-  si.si_pid = tracee;
-  si.si_uid = getuid();
-  si.si_status = (et.status >> 8) & 0x7f;  // the kernel's exit_code & 0x7f
+  siginfo_t si = child_siginfo(tracee, et);
+  if (!exit) si.si_status &= 0x7f;  // the kernel's exit_code & 0x7f
   if (syscall(SYS_kill, tracer, SIGCHLD) == 0) sigchld_sent_[tracer] = si;
 }
 
@@ -389,33 +469,76 @@ bool PtraceRecorder::hold_for_tracer(Task& t, EmuStop where, int sig, const sigi
   return true;
 }
 
-// At t's PTRACE_EVENT_EXIT: an emulated tracee whose tracer set
-// PTRACE_O_TRACEEXIT stops there for it, the exit status as the event's
-// message; it dies on (task_dying) when the tracer resumes or leaves it.
-bool PtraceRecorder::hold_at_exit_event(Task& t) {
+// At t's PTRACE_EVENT_* stop: an emulated tracee whose tracer set that
+// event's option stops there for it (the event's message as the kernel
+// gives it: the exit status, the new child's pid, the former tid after an
+// exec from another thread); resumed, it goes on from there (an exiting one
+// dies on: task_dying). A new child it made is traced by the same tracer
+// (adopt_new_tracee).
+bool PtraceRecorder::hold_at_event(Task& t, int event, unsigned long msg) {
   auto it = emu_.find(t.tid);
-  if (it == emu_.end() || !(it->second.options & PTRACE_O_TRACEEXIT)) return false;
+  if (it == emu_.end() || !(it->second.options & event_option(event))) return false;
   EmuTracee& et = it->second;
-  unsigned long msg = 0;
-  ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+  if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE)
+    adopt_new_tracee(et, static_cast<pid_t>(msg));
+  et.event = event;
   et.event_msg = msg;
   bool virtual_stop = et.stop == EmuStop::kVirtual;
-  et.held = EmuStop::kExitEvent;
+  et.held = EmuStop::kEvent;
   hold(t);
   // Stopped by PTRACE_INTERRUPT already: reported when the tracer resumes it.
-  if (!virtual_stop) report_stop(t.tid, et, EmuStop::kExitEvent);
+  if (!virtual_stop) report_stop(t.tid, et, EmuStop::kEvent);
   return true;
+}
+
+// `child`, new, is the tracee of its creator's tracer, with its options
+// (the kernel's auto-attach). Its first stop is held for that tracer
+// (hold_new_tracee), now if it came first.
+void PtraceRecorder::adopt_new_tracee(const EmuTracee& creator, pid_t child) {
+  if (emu_.count(child)) return;
+  EmuTracee& et = emu_[child];
+  et.tracer_tgid = creator.tracer_tgid;
+  et.seized = creator.seized;
+  et.options = creator.options;
+  et.first_stop_pending = true;
+  auto c = tasks_.find(child);
+  if (c != tasks_.end() && c->second.initial_stop_deferred) {
+    c->second.initial_stop_deferred = false;
+    if (!hold_new_tracee(c->second)) make_runnable(c->second, 0, false);
+  }
+}
+
+// A new thread's first stop: held if it is an emulated tracee from its start.
+bool PtraceRecorder::hold_new_tracee(Task& t) {
+  auto it = emu_.find(t.tid);
+  if (it == emu_.end() || !it->second.first_stop_pending) return false;
+  it->second.first_stop_pending = false;
+  it->second.held = EmuStop::kNewChild;
+  hold(t);
+  report_stop(t.tid, it->second, EmuStop::kNewChild);
+  return true;
+}
+
+// Whether a new thread whose creator is not known yet (its first stop came
+// before the creator's fork event) must wait for that event: some emulated
+// tracer traces its tracees' children.
+bool PtraceRecorder::new_tracees_possible() const {
+  for (const auto& [tid, et] : emu_)
+    if (et.options & kEmuChildOptions) return true;
+  return false;
 }
 
 void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detach) {
   EmuStop held = et.held, was = et.stop;
+  int held_event = et.event;
   bool at_syscall = et.at_syscall;
   et.stop = et.held = EmuStop::kNone;
   et.reported = false;
   if (detach) {
     et.syscall_stops = false;
   } else if (was == EmuStop::kVirtual && held != EmuStop::kNone && held != EmuStop::kVirtual &&
-             (held == EmuStop::kSignal || held == EmuStop::kExitEvent || et.syscall_stops)) {
+             (held == EmuStop::kSignal || held == EmuStop::kEvent || held == EmuStop::kNewChild ||
+              et.syscall_stops)) {
     // It reached a stop of its own while reported stopped: report that now.
     et.held = held;
     report_stop(pid, et, held);
@@ -431,7 +554,10 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
     case EmuStop::kVirtual: make_runnable(t, 0, true); break;  // held at rp's kick
     case EmuStop::kSyscallEntry: enter_kernel(t); break;
     case EmuStop::kSyscallExit: make_runnable(t, 0, false); break;
-    case EmuStop::kExitEvent: task_dying(t); break;  // a signal given here is dropped
+    case EmuStop::kEvent:  // inside its call, but the exit's
+      if (held_event == PTRACE_EVENT_EXIT) task_dying(t); else enter_kernel(t);
+      break;
+    case EmuStop::kNewChild: make_runnable(t, 0, false); break;  // before its first instruction
     default:
       if (sig) {
         siginfo_t si{};
@@ -449,8 +575,8 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
   }
 }
 
-void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid) {
-  emu_.erase(tid);
+void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid, int status) {
+  if (!report_exit(tid, tgid, status)) emu_.erase(tid);
   bool last = true;
   for (const auto& [other, t] : tasks_) last = last && t.tgid != tgid;
   if (last) {
@@ -468,6 +594,10 @@ void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid) {
       if (et.tracer_tgid == tgid) orphans.push_back(tracee);
     for (pid_t tracee : orphans) {
       EmuTracee& et = emu_[tracee];
+      if (et.stop == EmuStop::kExited || !tasks_.count(tracee)) {  // nobody waits for it now
+        emu_.erase(tracee);
+        continue;
+      }
       if (et.options & PTRACE_O_EXITKILL) {
         syscall(SYS_tgkill, tasks_[tracee].tgid, tracee, SIGKILL);
         emu_.erase(tracee);
@@ -479,10 +609,12 @@ void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid) {
 }
 
 void PtraceRecorder::trap_after_exec(Task& t) {
-  // A PTRACE_TRACEME'd (not seized) thread gets SIGTRAP after a successful
-  // execve; its tracer usually waits for that stop.
+  // A PTRACE_TRACEME'd or attached (not seized) thread gets SIGTRAP after a
+  // successful execve, unless its tracer asked for the exec event instead;
+  // its tracer usually waits for that stop.
   auto it = emu_.find(t.tid);
-  if (it != emu_.end() && !it->second.seized) syscall(SYS_tgkill, t.tgid, t.tid, SIGTRAP);
+  if (it != emu_.end() && !it->second.seized && !(it->second.options & PTRACE_O_TRACEEXEC))
+    syscall(SYS_tgkill, t.tgid, t.tid, SIGTRAP);
 }
 
 // Events-only mode (kernel backends): rp runs the threads without syscall
@@ -530,6 +662,10 @@ void PtraceRecorder::emulation_entry(Task& t) {
     emulate_ptrace(t);
   } else if (t.nr == SYS_wait4 || t.nr == SYS_waitid) {
     emulate_wait(t);
+    if (t.wait_held) {  // numbered when answered
+      hold(t);
+      return;
+    }
     if (t.forced_ret) number_entry(t);
   }
   if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) {

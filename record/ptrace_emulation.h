@@ -24,7 +24,9 @@ enum class EmuStop {
   kSignal,        // signal-delivery stop (the signal not delivered yet)
   kSyscallEntry,  // PTRACE_SYSCALL stops
   kSyscallExit,
-  kExitEvent,     // PTRACE_EVENT_EXIT (PTRACE_O_TRACEEXIT): the thread is exiting
+  kEvent,         // a PTRACE_EVENT_* stop its tracer asked for (event, event_msg)
+  kNewChild,      // a child it made, traced from its start: its first stop
+  kExited,        // gone; its tracer, not its parent, has not waited for it yet
 };
 
 struct EmuTracee {
@@ -39,7 +41,9 @@ struct EmuTracee {
   bool reported = false;   // the tracer's wait returned the current stop
   int status = 0;          // the wait status of the current stop
   siginfo_t si{};          // signal stops: the pending signal's siginfo
-  unsigned long event_msg = 0;  // PTRACE_GETEVENTMSG at an event stop (the exit status)
+  bool first_stop_pending = false;  // auto-attached: its first stop is its tracer's
+  int event = 0;                // kEvent: PTRACE_EVENT_EXIT, _FORK, _VFORK, _CLONE, _EXEC
+  unsigned long event_msg = 0;  // its PTRACE_GETEVENTMSG: the exit status, new pid, former tid
   bool at_syscall = false; // signal stops: right after the thread's previous syscall
   // The stop's SIGCHLD to the tracer waits for the tracer's wait that rp
   // interrupted for it (the kernel's wait returns before the signal).
@@ -47,6 +51,12 @@ struct EmuTracee {
 };
 
 // PTRACE_O_* options the emulation implements (others are refused).
-constexpr long kEmuOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT;
+constexpr long kEmuOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT |
+                             PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+                             PTRACE_O_TRACEEXEC;
+// The PTRACE_O_* option that asks for a PTRACE_EVENT_* stop.
+constexpr long event_option(int event) { return event > 0 && event < 8 ? 1L << event : 0; }
+// The options under which a new child of a tracee is traced too.
+constexpr long kEmuChildOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
 
 }  // namespace rp

@@ -60,6 +60,10 @@ std::vector<pid_t> PtraceRecorder::tids() const {
 }
 
 PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t parent) {
+  // The tid of a tracee that ended unwaited for by its emulated tracer, used
+  // again (where the kernel would keep it a zombie until then): a new task.
+  if (auto gone = emu_.find(tid); gone != emu_.end() && gone->second.stop == EmuStop::kExited)
+    emu_.erase(gone);
   Task& t = tasks_[tid];
   t.tid = tid;
   t.tgid = tgid;
@@ -497,6 +501,7 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
     // fork event; adopt it now.
     Task& n = add_task(tid, tgid_of(tid, tid), 0);
     n.initial_stop_pending = true;
+    n.adopted_early = true;
     if (!kernel_) n.slot = slot_for_adopted(n);
     it = tasks_.find(tid);
   }
@@ -582,6 +587,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   note_sigchld_action(t, true, 0);
   if (t.nr == SYS_ptrace) emulate_ptrace(t);
   if (t.nr == SYS_wait4 || t.nr == SYS_waitid) emulate_wait(t);
+  if (t.wait_held) return hold(t);  // answered when its tracee stops or ends
   if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
   enter_kernel(t);
 }
@@ -933,6 +939,11 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   }
   if (t.initial_stop_pending && sig == SIGSTOP) {
     t.initial_stop_pending = false;  // the stop every new child starts with
+    if (hold_new_tracee(t)) return;
+    if (t.adopted_early && new_tracees_possible()) {
+      t.initial_stop_deferred = true;  // its creator's fork event decides
+      return;
+    }
     make_runnable(t, 0, false);
     return;
   }
@@ -1041,6 +1052,11 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         c.initial_stop_pending = true;
         if (!kernel_) c.slot = slot_for_child(t, event, child);
       }
+      if (hold_at_event(t, event, msg)) return;  // the emulated tracer's event
+      if (auto c = tasks_.find(child); c != tasks_.end() && c->second.initial_stop_deferred) {
+        c->second.initial_stop_deferred = false;  // no emulated tracer for it
+        make_runnable(c->second, 0, false);
+      }
       break;
     }
     case PTRACE_EVENT_EXEC: {
@@ -1069,6 +1085,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         record_exec(tasks_[t.tid], e, name);
         trap_after_exec(tasks_[t.tid]);
       }
+      if (hold_at_event(tasks_[t.tid], event, msg)) return;  // the emulated tracer's event
       break;
     }
     case PTRACE_EVENT_STOP:
@@ -1078,7 +1095,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       t.initial_stop_pending = false;
       break;
     case PTRACE_EVENT_EXIT:
-      if (!hold_at_exit_event(t)) task_dying(t);
+      if (!hold_at_event(t, event, msg)) task_dying(t);
       return;
     case PTRACE_EVENT_SECCOMP:  // kernel backends: launch's filter trapped a syscall
       if (on_seccomp_stop(t, msg)) return;
@@ -1265,7 +1282,7 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   auto et = emu_.find(tid);
   if (kernel_ && et != emu_.end() && et->second.held == EmuStop::kSyscallEntry)
     kernel_->forget_entry_seq(tid);  // it died held: no call takes that number
-  emu_task_gone(tid, tgid);
+  emu_task_gone(tid, tgid, status);
   auto g = groups_.find(slot);
   if (g != groups_.end()) schedule(g->second);
 }

@@ -89,6 +89,10 @@ class PtraceRecorder {
     int64_t sweep_nr = 0;
     uint64_t sweep_args[6] = {};
     bool initial_stop_pending = false;
+    // Its first stop came before its creator's fork event and is kept until
+    // that event says whether an emulated tracer traces it (adopt_new_tracee).
+    bool adopted_early = false;
+    bool initial_stop_deferred = false;
     // The call was skipped in the kernel (ENOSYS refusal, emulated ptrace or
     // wait): its result, and bytes rp wrote for it into the thread's memory.
     std::optional<int64_t> forced_ret;
@@ -96,6 +100,9 @@ class PtraceRecorder {
     // rp's SIGSTOP brings it out of a blocking wait, or (events-only) to a
     // stop from which it runs with syscall stops (emulation_stops).
     bool wait_kicked = false;
+    // Held at the entry of a wait for an emulated tracee that is not its
+    // child, until that tracee stops or ends (emulate_wait).
+    bool wait_held = false;
     // rt_sigaction(SIGCHLD, act) at its entry: whether act sets SA_NOCLDSTOP.
     std::optional<bool> sigchld_nocldstop;
     int64_t nr = -1;
@@ -202,13 +209,20 @@ class PtraceRecorder {
   bool wait_matches(const Task& waiter, pid_t tracee) const;
   void answer_wait(Task& waiter, pid_t tracee, EmuTracee& et);
   bool hold_for_tracer(Task& t, EmuStop where, int sig, const siginfo_t* si, bool at_syscall);
-  bool hold_at_exit_event(Task& t);
+  bool hold_at_event(Task& t, int event, unsigned long msg);
+  void adopt_new_tracee(const EmuTracee& creator, pid_t child);
+  bool hold_new_tracee(Task& t);
+  bool new_tracees_possible() const;
   void report_stop(pid_t tracee, EmuTracee& et, EmuStop where);
   bool kicked_wait_ended(Task& t, int64_t ret);
   void resume_tracee(pid_t tracee, EmuTracee& et, int sig, bool detach);
   void hold(Task& t);
   void skip_call(Task& t, int64_t ret);
-  void emu_task_gone(pid_t tid, pid_t tgid);
+  void emu_task_gone(pid_t tid, pid_t tgid, int status);
+  bool report_exit(pid_t tracee, pid_t tgid, int status);
+  void announce(pid_t tracee, EmuTracee& et);
+  bool answer_held_wait(pid_t tracee, EmuTracee& et);
+  siginfo_t child_siginfo(pid_t tracee, const EmuTracee& et) const;
   void trap_after_exec(Task& t);
   // SIGCHLD to the tracer for an emulated tracee's stop, as the kernel sends it.
   void notify_tracer(pid_t tracee, EmuTracee& et);
