@@ -35,6 +35,8 @@ int stop_status(EmuStop where, const EmuTracee& et) {
     // A seized tracer's new child starts in a PTRACE_EVENT_STOP, another's
     // with SIGSTOP.
     case EmuStop::kNewChild: return et.seized ? event_stop : (SIGSTOP << 8) | 0x7f;
+    case EmuStop::kGroupStop:  // (the stop signal is taken as SIGSTOP)
+      return et.seized ? ((SIGSTOP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f : (SIGSTOP << 8) | 0x7f;
     default: return (trap << 8) | 0x7f;
   }
 }
@@ -117,6 +119,11 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
         et.options = options;
         if (req == PTRACE_ATTACH) syscall(SYS_tgkill, tasks_[pid].tgid, pid, SIGSTOP);
         kick_tracer(t.tgid, t.tid);
+        // Seized in a group-stop: the kernel makes it trap again, and its
+        // tracer sees that stop at once. (Attached, it takes the SIGSTOP
+        // sent, which wakes it from rp's hold: continue_stopped.) One that
+        // stops later is reported then (hold_stopped).
+        if (req == PTRACE_SEIZE) report_group_stop(tasks_[pid]);
         ret = 0;
       }
     } else if (!child) {
@@ -198,7 +205,7 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       return write_out(data, bytes_of(&v, sizeof v)) ? 0 : -EFAULT;
     }
     case PTRACE_GETSIGINFO: {
-      bool group_stop_like = et.stop == EmuStop::kNewChild && et.seized;
+      bool group_stop_like = (et.stop == EmuStop::kNewChild && et.seized) || et.stop == EmuStop::kGroupStop;
       if (et.stop == EmuStop::kVirtual || group_stop_like) return -EINVAL;
       siginfo_t si = et.si;
       if (et.stop == EmuStop::kNewChild) {  // the kernel's SIGSTOP, no sender
@@ -469,6 +476,15 @@ bool PtraceRecorder::hold_for_tracer(Task& t, EmuStop where, int sig, const sigi
   return true;
 }
 
+// t, held by rp in a group-stop (hold_stopped), or seized there: an emulated
+// tracee's tracer sees that stop, as the kernel reports it to a tracer.
+void PtraceRecorder::report_group_stop(Task& t) {
+  auto it = emu_.find(t.tid);
+  if (t.run != Run::kStopped || it == emu_.end() || it->second.stop != EmuStop::kNone) return;
+  it->second.held = EmuStop::kGroupStop;
+  report_stop(t.tid, it->second, EmuStop::kGroupStop);
+}
+
 // At t's PTRACE_EVENT_* stop: an emulated tracee whose tracer set that
 // event's option stops there for it (the event's message as the kernel
 // gives it: the exit status, the new child's pid, the former tid after an
@@ -558,6 +574,7 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
       if (held_event == PTRACE_EVENT_EXIT) task_dying(t); else enter_kernel(t);
       break;
     case EmuStop::kNewChild: make_runnable(t, 0, false); break;  // before its first instruction
+    case EmuStop::kGroupStop: make_runnable(t, 0, true); break;  // resumed out of the group-stop
     default:
       if (sig) {
         siginfo_t si{};

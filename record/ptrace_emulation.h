@@ -27,6 +27,7 @@ enum class EmuStop {
   kEvent,         // a PTRACE_EVENT_* stop its tracer asked for (event, event_msg)
   kNewChild,      // a child it made, traced from its start: its first stop
   kExited,        // gone; its tracer, not its parent, has not waited for it yet
+  kGroupStop,     // seized while in a group-stop (rp holds it there: hold_stopped)
 };
 
 struct EmuTracee {

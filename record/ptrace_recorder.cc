@@ -186,6 +186,7 @@ void PtraceRecorder::hold_stopped(Task& t) {
   release_slot(t);
   t.run = Run::kStopped;
   schedule(groups_[t.slot]);
+  report_group_stop(t);
 }
 
 void PtraceRecorder::continue_stopped() {
