@@ -43,7 +43,7 @@ struct EmuTracee {
   int status = 0;          // the wait status of the current stop
   siginfo_t si{};          // signal stops: the pending signal's siginfo
   bool first_stop_pending = false;  // auto-attached: its first stop is its tracer's
-  int event = 0;                // kEvent: PTRACE_EVENT_EXIT, _FORK, _VFORK, _CLONE, _EXEC
+  int event = 0;                // kEvent: PTRACE_EVENT_EXIT, _FORK, _VFORK, _CLONE, _EXEC, _VFORK_DONE
   unsigned long event_msg = 0;  // its PTRACE_GETEVENTMSG: the exit status, new pid, former tid
   bool at_syscall = false; // signal stops: right after the thread's previous syscall
   // The stop's SIGCHLD to the tracer waits for the tracer's wait that rp
@@ -54,7 +54,7 @@ struct EmuTracee {
 // PTRACE_O_* options the emulation implements (others are refused).
 constexpr long kEmuOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT |
                              PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-                             PTRACE_O_TRACEEXEC;
+                             PTRACE_O_TRACEEXEC | PTRACE_O_TRACEVFORKDONE;
 // The PTRACE_O_* option that asks for a PTRACE_EVENT_* stop.
 constexpr long event_option(int event) { return event > 0 && event < 8 ? 1L << event : 0; }
 // The options under which a new child of a tracee is traced too.

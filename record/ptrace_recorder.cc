@@ -38,9 +38,12 @@
 
 namespace rp {
 
+// VFORKDONE only for a program's own tracer that asks for it (hold_at_event):
+// a stop per vfork, which rp itself does not need.
 long PtraceRecorder::ptrace_options() {
   return PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-         PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+         PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACEEXEC |
+         PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 }
 
 namespace {
@@ -1098,6 +1101,9 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
     case PTRACE_EVENT_EXIT:
       if (!hold_at_event(t, event, msg)) task_dying(t);
       return;
+    case PTRACE_EVENT_VFORK_DONE:
+      if (hold_at_event(t, event, msg)) return;
+      break;
     case PTRACE_EVENT_SECCOMP:  // kernel backends: launch's filter trapped a syscall
       if (on_seccomp_stop(t, msg)) return;
       break;
