@@ -30,7 +30,8 @@ int stop_status(EmuStop where, const EmuTracee& et) {
   const int event_stop = ((SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
   switch (where) {
     case EmuStop::kSignal: return (et.si.si_signo << 8) | 0x7f;
-    case EmuStop::kVirtual: return event_stop;
+    // The group-stop's signal while the process is stopped, else SIGTRAP.
+    case EmuStop::kVirtual: return et.group_stopped ? ((SIGSTOP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f : event_stop;
     case EmuStop::kEvent: return ((SIGTRAP | (et.event << 8)) << 8) | 0x7f;
     // A seized tracer's new child starts in a PTRACE_EVENT_STOP, another's
     // with SIGSTOP.
@@ -154,6 +155,7 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
   if (req == PTRACE_INTERRUPT) {
     if (!et.seized) return -EIO;
     if (et.stop != EmuStop::kNone) return 0;
+    et.group_stopped = stopping_.count(tracee.tgid) != 0;
     report_stop(pid, et, EmuStop::kVirtual);
     // Events-only: nothing else would stop it before its next syscall's end.
     if (kernel_) kick(tracee);
@@ -587,6 +589,8 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
         }
         record_signal(t, sig, si, at_syscall);
       }
+      if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+        stopping_.insert(t.tgid);  // its group-stop is held (hold_stopped) and reported
       make_runnable(t, sig, true);
       break;
   }

@@ -43,6 +43,7 @@ struct EmuTracee {
   int status = 0;          // the wait status of the current stop
   siginfo_t si{};          // signal stops: the pending signal's siginfo
   bool first_stop_pending = false;  // auto-attached: its first stop is its tracer's
+  bool group_stopped = false;  // kVirtual: its process is in a group-stop (SIGSTOP reported)
   int event = 0;                // kEvent: PTRACE_EVENT_EXIT, _FORK, _VFORK, _CLONE, _EXEC, _VFORK_DONE
   unsigned long event_msg = 0;  // its PTRACE_GETEVENTMSG: the exit status, new pid, former tid
   bool at_syscall = false; // signal stops: right after the thread's previous syscall
