@@ -52,6 +52,7 @@ int main(void) {
     int st = next_stop(grandchild, __WALL);
     CHECK(st >> 8 == (SIGTRAP | (PTRACE_EVENT_STOP << 8)));
     CHECK(waitpid(child, &st, WNOHANG) == 0);  /* reported already, held */
+    CHECK(waitpid(grandchild, &st, WNOHANG | __WALL) == 0);  /* likewise, and no child */
     CHECK(ptrace(PTRACE_CONT, grandchild, NULL, NULL) == 0);
     st = next_stop(grandchild, __WALL);  /* its end, before its parent reaps it */
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 66);
