@@ -118,7 +118,12 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
         et.tracer_tgid = t.tgid;
         et.seized = req == PTRACE_SEIZE;
         et.options = options;
-        if (req == PTRACE_ATTACH) syscall(SYS_tgkill, tasks_[pid].tgid, pid, SIGSTOP);
+        // A child whose first stop (its own SIGSTOP, rp's) has not come yet
+        // would merge a second SIGSTOP into it: that stop is the attach's.
+        if (req == PTRACE_ATTACH && tasks_[pid].initial_stop_pending)
+          et.first_stop_pending = true;  // held and reported: hold_new_tracee
+        else if (req == PTRACE_ATTACH)
+          syscall(SYS_tgkill, tasks_[pid].tgid, pid, SIGSTOP);
         kick_tracer(t.tgid, t.tid);
         // Seized in a group-stop: the kernel makes it trap again, and its
         // tracer sees that stop at once. (Attached, it takes the SIGSTOP
