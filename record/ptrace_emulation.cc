@@ -28,16 +28,16 @@ namespace {
 int stop_status(EmuStop where, const EmuTracee& et) {
   int trap = SIGTRAP | ((et.options & PTRACE_O_TRACESYSGOOD) ? 0x80 : 0);
   const int event_stop = ((SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
+  // A PTRACE_EVENT_STOP in a group-stop carries its stop signal (taken as SIGSTOP).
+  const int group_event_stop = ((SIGSTOP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
   switch (where) {
     case EmuStop::kSignal: return (et.si.si_signo << 8) | 0x7f;
-    // The group-stop's signal while the process is stopped, else SIGTRAP.
-    case EmuStop::kVirtual: return et.group_stopped ? ((SIGSTOP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f : event_stop;
+    case EmuStop::kVirtual: return et.group_stopped ? group_event_stop : event_stop;
     case EmuStop::kEvent: return ((SIGTRAP | (et.event << 8)) << 8) | 0x7f;
     // A seized tracer's new child starts in a PTRACE_EVENT_STOP, another's
     // with SIGSTOP.
     case EmuStop::kNewChild: return et.seized ? event_stop : (SIGSTOP << 8) | 0x7f;
-    case EmuStop::kGroupStop:  // (the stop signal is taken as SIGSTOP)
-      return et.seized ? ((SIGSTOP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f : (SIGSTOP << 8) | 0x7f;
+    case EmuStop::kGroupStop: return et.seized ? group_event_stop : (SIGSTOP << 8) | 0x7f;
     default: return (trap << 8) | 0x7f;
   }
 }
@@ -49,6 +49,10 @@ bool exact_position(const EmuTracee& et) {
                                 et.held == EmuStop::kSyscallExit ||
                                 (et.held == EmuStop::kSignal && et.at_syscall));
 }
+
+// Whether thread tid (of process tgid) is a child process of process `parent`:
+// the kernel reports its end to that parent's own wait.
+bool child_process(pid_t tid, pid_t tgid, pid_t parent) { return tid == tgid && parent_of(tgid) == parent; }
 
 std::string bytes_of(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
 
@@ -321,7 +325,7 @@ void PtraceRecorder::emulate_wait(Task& t) {
   pid_t named = static_cast<pid_t>(waitid ? t.args[1] : t.args[0]);
   auto it = emu_.find(named);
   if (named <= 0 || it == emu_.end() || it->second.tracer_tgid != t.tgid ||
-      !tasks_.count(named) || (named == tasks_[named].tgid && parent_of(named) == t.tgid))
+      !tasks_.count(named) || child_process(named, tasks_[named].tgid, t.tgid))
     return;
   if (t.args[waitid ? 3 : 2] & WNOHANG) {
     if (waitid && t.args[2]) {
@@ -364,7 +368,7 @@ bool PtraceRecorder::report_exit(pid_t tracee, pid_t tgid, int status) {
   auto it = emu_.find(tracee);
   if (it == emu_.end()) return false;
   EmuTracee& et = it->second;
-  if (tracee == tgid && parent_of(tgid) == et.tracer_tgid) return false;
+  if (child_process(tracee, tgid, et.tracer_tgid)) return false;
   et.stop = et.held = EmuStop::kExited;
   et.reported = false;
   et.status = status;
@@ -476,11 +480,18 @@ bool PtraceRecorder::hold_for_tracer(Task& t, EmuStop where, int sig, const sigi
     et.si.si_signo = sig;
     et.at_syscall = at_syscall;
   }
+  hold_and_report(t, et, where);
+  return true;
+}
+
+// Holds emulated tracee t at `where` for its tracer and reports the stop,
+// unless PTRACE_INTERRUPT stopped it already: then the tracer learns of it
+// when it resumes it (resume_tracee).
+void PtraceRecorder::hold_and_report(Task& t, EmuTracee& et, EmuStop where) {
+  bool virtual_stop = et.stop == EmuStop::kVirtual;
   et.held = where;
   hold(t);
-  // Stopped by PTRACE_INTERRUPT already: reported when the tracer resumes it.
   if (!virtual_stop) report_stop(t.tid, et, where);
-  return true;
 }
 
 // t, held by rp in a group-stop (hold_stopped), or seized there: an emulated
@@ -506,11 +517,7 @@ bool PtraceRecorder::hold_at_event(Task& t, int event, unsigned long msg) {
     adopt_new_tracee(et, static_cast<pid_t>(msg));
   et.event = event;
   et.event_msg = msg;
-  bool virtual_stop = et.stop == EmuStop::kVirtual;
-  et.held = EmuStop::kEvent;
-  hold(t);
-  // Stopped by PTRACE_INTERRUPT already: reported when the tracer resumes it.
-  if (!virtual_stop) report_stop(t.tid, et, EmuStop::kEvent);
+  hold_and_report(t, et, EmuStop::kEvent);
   return true;
 }
 

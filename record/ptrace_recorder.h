@@ -210,6 +210,7 @@ class PtraceRecorder {
   void answer_wait(Task& waiter, pid_t tracee, EmuTracee& et);
   bool hold_for_tracer(Task& t, EmuStop where, int sig, const siginfo_t* si, bool at_syscall);
   bool hold_at_event(Task& t, int event, unsigned long msg);
+  void hold_and_report(Task& t, EmuTracee& et, EmuStop where);
   void report_group_stop(Task& t);
   void adopt_new_tracee(const EmuTracee& creator, pid_t child);
   bool hold_new_tracee(Task& t);
