@@ -302,6 +302,7 @@ void OutputFds::forget_closed_files() {
   sweep(pos_);
   sweep(mem_files_);
   sweep(dir_paths_);
+  sweep(pidfds_);
   std::set<uint64_t> open_objects;
   for (const auto& [file, object] : objects_)
     if (open.count(file)) open_objects.insert(object);
@@ -309,6 +310,24 @@ void OutputFds::forget_closed_files() {
   std::erase_if(writable_, [&](uint64_t id) { return !open.count(id); });
   names_.keep_only(open_objects);
   kept_after_sweep_ = files_kept();
+}
+
+// pidfd_getfd(pidfd, fd): a copy of descriptor fd of the process the pidfd
+// names (pidfd_open's recorded pid), as dup would make it there.
+void OutputFds::apply_pidfd_getfd(const Event& e, Table& t) {
+  int to = static_cast<int>(e.ret);
+  auto f = t.find(static_cast<int>(e.args[0]));
+  auto pid = f == t.end() ? pidfds_.end() : pidfds_.find(f->second);
+  auto owner = pid == pidfds_.end() ? by_tid_.end() : by_tid_.find(pid->second);
+  if (owner == by_tid_.end()) {
+    t.erase(to);  // a process rp does not know: an unknown file
+    return;
+  }
+  auto from = owner->second->find(static_cast<int>(e.args[1]));
+  if (from == owner->second->end())
+    t.erase(to);
+  else
+    t[to] = from->second;
 }
 
 void OutputFds::apply(const Event& e, pid_t) {
@@ -364,8 +383,12 @@ void OutputFds::apply(const Event& e, pid_t) {
     case SYS_unlinkat: case SYS_renameat: case SYS_renameat2: case SYS_linkat:
       apply_names(e, t);
       return;
-    case SYS_unshare:  // CLONE_FS: the working directory is the thread's own from now on
+    case SYS_unshare:  // the working directory, the descriptors: the thread's own from now on
       if (e.args[0] & CLONE_FS) cwd_of(e.tid) = std::make_shared<Cwd>(*cwd_of(e.tid));
+      if (e.args[0] & CLONE_FILES) it->second = std::make_shared<Table>(t);
+      return;
+    case SYS_pidfd_getfd:
+      apply_pidfd_getfd(e, t);
       return;
 #if defined(SYS_open)  // the legacy calls arm64 does not have
     case SYS_creat: case SYS_epoll_create: case SYS_eventfd:
@@ -380,6 +403,7 @@ void OutputFds::apply(const Event& e, pid_t) {
       if (e.nr == SYS_creat) pos_[next_file_] = 0;
 #endif
       if (e.nr == SYS_memfd_create) pos_[next_file_] = 0;
+      if (e.nr == SYS_pidfd_open) pidfds_[next_file_] = static_cast<pid_t>(e.args[0]);
       if (e.nr == SYS_memfd_create) {
         objects_[next_file_] = names_.unnamed();
         writable_.insert(next_file_);

@@ -58,7 +58,7 @@ class OutputFds {
   // How many opened files rp keeps facts about (offset, directory path, mem
   // owner): bounded by the descriptors still open, not by the opens so far.
   size_t files_kept() const {
-    return pos_.size() + mem_files_.size() + dir_paths_.size() + objects_.size() +
+    return pos_.size() + mem_files_.size() + dir_paths_.size() + pidfds_.size() + objects_.size() +
            writable_.size() + names_.names();
   }
 
@@ -72,6 +72,7 @@ class OutputFds {
   std::map<uint64_t, std::optional<uint64_t>> pos_;  // by file id
   std::map<uint64_t, pid_t> mem_files_;              // by file id: mem_file_owner
   std::map<uint64_t, std::string> dir_paths_;  // by file id: what may be a directory
+  std::map<uint64_t, pid_t> pidfds_;           // by file id: the recorded pid a pidfd names
   std::map<uint64_t, uint64_t> objects_;       // by file id: object_id
   std::set<uint64_t> writable_;                // file ids opened for writing
   FileObjects names_;
@@ -83,6 +84,7 @@ class OutputFds {
   std::shared_ptr<Cwd>& cwd_of(pid_t tid);
   Cwd resolve(pid_t tid, const Table& t, int dirfd, const std::string& path);
   void apply_open(const Event& e, Table& t);
+  void apply_pidfd_getfd(const Event& e, Table& t);
   void apply_chdir(const Event& e, const Table& t);
   Cwd path_at(const Event& e, const Table& t, int dirfd_arg, int path_arg);
   void apply_names(const Event& e, const Table& t);

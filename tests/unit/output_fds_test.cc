@@ -3,6 +3,7 @@
 // sequences a shell pipeline performs.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <sys/syscall.h>
 
@@ -171,6 +172,35 @@ TEST(OutputFds, ThreadsShareOneTable) {
   EXPECT_EQ(o.target(P, 1), 0);
   o.apply(call(P, SYS_dup2, {2, 1}, 1), P);
   EXPECT_EQ(o.target(t, 1), 2);
+}
+
+TEST(OutputFds, UnshareFilesGivesTheThreadItsOwnTable) {
+  OutputFds o;
+  const pid_t t = 101;
+  o.apply(call(P, SYS_getpid, {}, P), P);
+  o.on_new_task(P, t, true, true);
+  o.apply(call(t, SYS_unshare, {CLONE_FILES}, 0), t);
+  o.apply(call(t, SYS_close, {1}, 0), t);
+  EXPECT_EQ(o.target(t, 1), 0);
+  EXPECT_EQ(o.target(P, 1), 1);  // the process's table keeps its stdout
+  o.apply(call(P, SYS_close, {2}, 0), P);
+  EXPECT_EQ(o.target(t, 2), 2);
+}
+
+TEST(OutputFds, PidfdGetfdCopiesTheOtherProcesssDescriptor) {
+  OutputFds o;
+  const pid_t c = 200;
+  o.apply(call(P, SYS_getpid, {}, P), P);
+  o.on_new_task(P, c, false, false);
+  o.apply(call(c, SYS_dup2, {2, 5}, 5), c);  // only the child has it as 5
+  o.apply(call(P, SYS_pidfd_open, {c, 0}, 4), P);
+  o.apply(call(P, SYS_pidfd_getfd, {4, 5, 0}, 6), P);
+  EXPECT_EQ(o.target(P, 6), 2);
+  o.apply(call(P, SYS_dup2, {1, 7}, 7), P);
+  o.apply(call(P, SYS_pidfd_getfd, {4, 9, 0}, -EBADF), P);  // not open there
+  EXPECT_EQ(o.target(P, 7), 1);
+  o.apply(call(P, SYS_pidfd_getfd, {3, 1, 0}, 7), P);  // fd 3 is not a pidfd rp knows
+  EXPECT_EQ(o.target(P, 7), 0);
 }
 
 TEST(OutputFds, ChildOfATaskWithoutSyscallsCopiesTheInitialTable) {
