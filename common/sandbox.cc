@@ -146,8 +146,23 @@ std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
   if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSeccompModeTrap), SCMP_SYS(prctl), 1,
                                 SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP)))
     throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
+#if defined(__x86_64__)
+  for (int option : {PR_GET_TSC, PR_SET_TSC})
+    if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTscModeTrap), SCMP_SYS(prctl), 1,
+                                  SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(option))))
+      throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
+#endif
   add_exec_map_rules(ctx);
   return export_program(ctx);
+}
+
+bool is_tsc_mode_call(int64_t nr, const uint64_t args[6]) {
+#if defined(__x86_64__)
+  return nr == SYS_prctl && (args[0] == PR_GET_TSC || args[0] == PR_SET_TSC);
+#else
+  (void)nr, (void)args;
+  return false;  // no PR_SET_TSC: nothing of rp's to hide
+#endif
 }
 
 std::vector<sock_filter> replay_filter() {

@@ -35,6 +35,10 @@ constexpr uint16_t kSpliceTrap = 0x7274;
 // emulate_ptrace also stops prctl(PR_GET_SECCOMP) (kSeccompModeTrap): while
 // rp's filter is the thread's only one, the program gets 0, as without rp.
 constexpr uint16_t kSeccompModeTrap = 0x7275;
+// And prctl(PR_GET_TSC / PR_SET_TSC) where rp makes rdtsc trap (x86_64,
+// kTscModeTrap): the program sees PR_TSC_ENABLE, the mode it has without rp.
+constexpr uint16_t kTscModeTrap = 0x7276;
+bool is_tsc_mode_call(int64_t nr, const uint64_t args[6]);
 std::vector<sock_filter> replay_filter();  // only what replay executes; else kill
 
 // In the child: installs a filter (setting no_new_privs if that is needed).

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -590,6 +591,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
   note_sigchld_action(t, true, 0);
   if (t.nr == SYS_ptrace) emulate_ptrace(t);
+  if (is_tsc_mode_call(t.nr, t.args)) answer_tsc_mode(t);
   if (t.nr == SYS_wait4 || t.nr == SYS_waitid) emulate_wait(t);
   if (t.wait_held) return hold(t);  // answered when its tracee stops or ends
   if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
@@ -1114,12 +1116,6 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
 
 namespace {
 
-// The call a seccomp stop of rp's own filter holds, as the kernel reports it.
-struct TrappedCall {
-  int64_t nr = 0;
-  uint64_t args[6] = {};
-};
-
 // Whether rp's filter is the only one on thread tid (/proc's Seccomp_filters).
 bool only_rps_filter(pid_t tid) {
   std::ifstream status("/proc/" + std::to_string(tid) + "/status");
@@ -1142,17 +1138,43 @@ std::optional<TrappedCall> trapped_call(pid_t tid) {
 
 }  // namespace
 
-// prctl(PR_GET_SECCOMP) while rp's filter is the thread's only one: the
-// program's answer is 0, the mode it has without rp. The call is skipped in
-// the kernel, whose side then records nothing of it (a skipped call), and
-// recorded here at its exit stop like any call rp answers.
-void PtraceRecorder::answer_seccomp_mode(Task& t, int64_t nr, const uint64_t args[6]) {
+// A call rp answers at its seccomp stop (events-only): skipped in the
+// kernel, whose side then records nothing of it (a skipped call), and
+// recorded here at its exit stop like any call rp answers. prctl(PR_GET_SECCOMP)
+// while rp's filter is the thread's only one: the program's answer is 0, the
+// mode it has without rp.
+void PtraceRecorder::answer_trapped_call(Task& t, const TrappedCall& c) {
   begin_stopped_call(t);
-  t.nr = nr;
-  std::copy(args, args + 6, t.args);
+  t.nr = c.nr;
+  std::copy(c.args, c.args + 6, t.args);
   number_entry(t);
-  skip_call(t, 0);
+  if (is_tsc_mode_call(t.nr, t.args))
+    answer_tsc_mode(t);
+  else
+    skip_call(t, 0);
   enter_kernel(t);
+}
+
+// prctl(PR_GET_TSC / PR_SET_TSC): rp makes every recorded thread's rdtsc
+// trap (common/tracer_tsc.h), and the program must see the mode it has
+// without rp, PR_TSC_ENABLE, which setting again changes nothing.
+// PR_TSC_SIGSEGV would need rp to turn the reads it traps into the
+// program's SIGSEGV: refused (EINVAL) with a note. Replay emulates both
+// (replay/dispatch.cc).
+void PtraceRecorder::answer_tsc_mode(Task& t) {
+  int64_t ret = 0;
+  if (t.args[0] == PR_GET_TSC) {
+    const int mode = PR_TSC_ENABLE;
+    std::string bytes(reinterpret_cast<const char*>(&mode), sizeof mode);
+    if (t.mem.write(t.args[1], bytes))
+      t.forced_mem.push_back(MemRecord{t.args[1], bytes, false});
+    else
+      ret = -EFAULT;
+  } else if (t.args[1] != PR_TSC_ENABLE) {
+    if (t.args[1] == PR_TSC_SIGSEGV) refuse_note("prctl(PR_SET_TSC, PR_TSC_SIGSEGV)");
+    ret = -EINVAL;
+  }
+  skip_call(t, ret);
 }
 
 bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
@@ -1176,10 +1198,17 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
   }
   if (data == kSeccompModeTrap) {
     if (auto c = kernel_ && only_rps_filter(t.tid) ? trapped_call(t.tid) : std::nullopt) {
-      answer_seccomp_mode(t, c->nr, c->args);
+      answer_trapped_call(t, *c);
       return true;
     }
     return false;  // the program's own filter is there too: the kernel says 2
+  }
+  if (data == kTscModeTrap) {
+    if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt) {
+      answer_trapped_call(t, *c);
+      return true;
+    }
+    return false;  // the ptrace backend answers at the entry stop
   }
   if (data == kPtraceTrap || data == kSigchldActionTrap) {
     if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt) {

@@ -29,6 +29,12 @@ namespace rp {
 class EventsOnlyHooks;  // record/kernel_capture.h
 class Ring;             // record/ring.h
 
+// The call a seccomp stop of rp's own filter holds, as the kernel reports it.
+struct TrappedCall {
+  int64_t nr = 0;
+  uint64_t args[6] = {};
+};
+
 class PtraceRecorder {
  public:
   explicit PtraceRecorder(TraceWriter& w) : w_(w), q_(w) {}
@@ -140,7 +146,8 @@ class PtraceRecorder {
   void on_task_gone(pid_t tid, int status);
   // True if it resumed or held t itself.
   bool on_seccomp_stop(Task& t, unsigned long data);
-  void answer_seccomp_mode(Task& t, int64_t nr, const uint64_t args[6]);
+  void answer_trapped_call(Task& t, const TrappedCall& c);
+  void answer_tsc_mode(Task& t);
   void sweep_mapped_code(Task& t, int64_t ret);
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
   void record_exec(Task& t, Event& e, const std::string& name);

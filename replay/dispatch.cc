@@ -19,12 +19,15 @@ namespace {
 // mode are emulated too. The replay sandbox sets no_new_privs and empties
 // the capability sets: getters of those answer from the recording, and the
 // setters, which need privileges the sandbox lacks (CAP_SETPCAP), take the
-// recorded result too. None writes memory, so emulating them changes
+// recorded result too. The recorder answers the TSC mode calls itself
+// (record/ptrace_recorder.cc, answer_tsc_mode), since rp traps rdtsc. None
+// writes memory but PR_GET_TSC's int, recorded, so emulating them changes
 // nothing else (the replayed program's capabilities decide nothing: every
 // call that could depend on them is emulated or compared).
 bool emulated_prctl(uint64_t option) {
   switch (option) {
     case 21: case 22: return true;  // PR_GET_SECCOMP, PR_SET_SECCOMP
+    case 25: case 26: return true;  // PR_GET_TSC, PR_SET_TSC: as rp answered them
     case 39: return true;           // PR_GET_NO_NEW_PRIVS
     case 23: case 24: return true;  // PR_CAPBSET_READ, PR_CAPBSET_DROP
     case 27: case 28: return true;  // PR_GET_SECUREBITS, PR_SET_SECUREBITS
