@@ -431,6 +431,7 @@ bool Replayer::group_lives_on(const Task& t) const {
 
 void Replayer::observe_exit(Task& t, const Event& e) {
   int want = static_cast<int>(e.ret);
+  mark_robust_dead(t);  // however it ends: killed, or by another thread's exit_group or execve
   // A leader that ended its own thread (exit) while others of its group run
   // on: the kernel reports it only after the last of them, a zombie until
   // then. The kernel backends record its end when it happened (ptrace when

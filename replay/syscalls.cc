@@ -759,6 +759,17 @@ void Replayer::finish_in_syscall(Task& t) {
   if (std::exchange(t.in_vfork, false)) notify(ReplayStop::kVforkDone, t.rec);
 }
 
+// The kernel's walk of a dying thread's robust list looks for this run's
+// tid, the futex words hold the recorded one: rp marks them (robust_list.h)
+// while the thread's memory is still there. Once: a thread killed later
+// stops at no PTRACE_EVENT_EXIT, so the walk is done before it dies.
+void Replayer::mark_robust_dead(Task& t) {
+  auto head = robust_heads_.find(t.rec);
+  if (head == robust_heads_.end()) return;
+  mark_robust_futexes_dead(t.mem, head->second, static_cast<uint32_t>(t.rec));
+  robust_heads_.erase(head);
+}
+
 void Replayer::execute_exit(Task& t, const Event& e) {
   // Run it into the kernel's exit path and hold it at PTRACE_EVENT_EXIT,
   // before the kernel clears its tid for pthread_join: other threads' user
@@ -772,9 +783,7 @@ void Replayer::execute_exit(Task& t, const Event& e) {
     if (WIFSTOPPED(status) && stop_event(status) == PTRACE_EVENT_EXIT) break;
     resume_request(t, PTRACE_CONT, 0);
   }
-  auto head = robust_heads_.find(t.rec);
-  if (head != robust_heads_.end())  // the kernel's own walk looks for the real tid
-    mark_robust_futexes_dead(t.mem, head->second, static_cast<uint32_t>(t.rec));
+  mark_robust_dead(t);
   t.state = State::kExiting;
   // A vfork child releases its parent only further on (exit_mm), and the
   // parent's return from vfork may be recorded before the child's end: held
