@@ -53,6 +53,7 @@ enum rp_size {
 	RP_SZ_CAPDATA, /* capget: cap data structs at args[1], by the header's version */
 	RP_SZ_MREMAP,  /* mremap: the part a file mapping grew by, from ret */
 	RP_SZ_PIDFD,   /* clone: the pidfd CLONE_PIDFD stores at args[2], in the parent */
+	RP_SZ_FUTEX,   /* futex: the word an operation writes, args[p1] (rp_futex_out_size) */
 };
 
 /* Sizes of kernel ABI structs named by the table. They differ by architecture,
@@ -140,6 +141,22 @@ static inline __u64 rp_keyctl_out_size(__u64 cmd, __u64 ret, __u64 buflen)
 	switch (cmd) {
 	case 6: case 11: case 17: case 23:
 		return ret < buflen ? ret : buflen;
+	}
+	return 0;
+}
+
+/* futex: bytes the operation op writes at its argument `slot` (0: uaddr,
+ * 4: uaddr2), a futex word the kernel changes in user memory. WAKE_OP
+ * applies its operation to *uaddr2; the PI operations store the owner's tid
+ * and the waiters bit in *uaddr, the requeue-PI ones in *uaddr2. The other
+ * operations only read the words. */
+static inline __u64 rp_futex_out_size(__u64 op, __u64 slot)
+{
+	switch (op & 127) { /* without FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+	case 5: case 11: case 12: /* WAKE_OP, WAIT_REQUEUE_PI, CMP_REQUEUE_PI */
+		return slot == 4 ? 4 : 0;
+	case 6: case 7: case 8: case 13: /* LOCK_PI, UNLOCK_PI, TRYLOCK_PI, LOCK_PI2 */
+		return slot == 0 ? 4 : 0;
 	}
 	return 0;
 }

@@ -429,6 +429,10 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 		if (!failed)
 			rp_put_semctl(k, p, args);
 		break;
+	case RP_SZ_FUTEX:
+		if (!failed)
+			rp_put(k, p, rp_futex_out_size(args[1], p1));
+		break;
 	case RP_SZ_PIDFD:
 		if (!failed && uret && (args[0] & RP_CLONE_PIDFD))  /* the parent: ret is the child */
 			rp_put(k, p, 4);

@@ -535,6 +535,20 @@ TEST_P(Buffers, FcntlOnlyGetlkWrites) {
   EXPECT_EQ(outputs("fcntl", {3, 1 /* F_GETFD */, 0}, 1, m), Regions{});
 }
 
+TEST_P(Buffers, FutexWritesTheWordItsOperationChanges) {
+  FakeMem m;
+  const uint64_t private_flag = 128;
+  EXPECT_EQ(outputs("futex", {0x1000, 5 | private_flag /* WAKE_OP */, 1, 0, 0x2000, 0}, 1, m),
+            (Regions{{0x2000, 4}}));
+  EXPECT_EQ(outputs("futex", {0x1000, 6 /* LOCK_PI */, 0, 0, 0, 0}, 0, m),
+            (Regions{{0x1000, 4}}));
+  EXPECT_EQ(outputs("futex", {0x1000, 12 /* CMP_REQUEUE_PI */, 1, 1, 0x2000, 0}, 1, m),
+            (Regions{{0x2000, 4}}));
+  EXPECT_EQ(outputs("futex", {0x1000, 0 /* WAIT */, 0, 0, 0, 0}, 0, m), Regions{});
+  EXPECT_EQ(outputs("futex", {0x1000, 1 /* WAKE */, 1, 0, 0x2000, 0}, 1, m), Regions{});
+  EXPECT_EQ(outputs("futex", {0x1000, 6, 0, 0, 0, 0}, -ETIMEDOUT, m), Regions{});
+}
+
 TEST_P(Buffers, ArgSizedAndMultipliedOutputs) {
   FakeMem m;
   EXPECT_EQ(outputs("rt_sigpending", {0x1000, 8}, 0, m), (Regions{{0x1000, 8}}));
