@@ -98,32 +98,32 @@ Replayer::SigtrapState Replayer::open_sigtrap(Task& t, const Event& e) {
 void Replayer::close_sigtrap(Task& t, const Event& e, const SigtrapState& s) {
   constexpr uint64_t trap = uint64_t{1} << (SIGTRAP - 1);
   if (s.ignored && !(proc_status_field(t.real, "SigIgn", 16).value_or(0) & trap)) {
-    ignore_sigtrap_again(t, e);
+    set_signal_handler(t, e, SIGTRAP, reinterpret_cast<uint64_t>(SIG_IGN));  // a trap reset it
     stop_in_place(t, e);  // the injections left it in a syscall stop
   }
   if (s.blocked && ptrace(PTRACE_SETSIGMASK, t.real, sizeof s.mask, &s.mask) != 0)
     diverge(e, "cannot give the thread its signal mask back");
 }
 
-// A trap reset an ignored SIGTRAP to SIG_DFL (its flags and mask as they
-// were): the program's rt_sigaction, run by rp, ignores it again. The
-// kernel's struct sigaction goes through a scratch below the stack's red
-// zone, its bytes given back after.
-void Replayer::ignore_sigtrap_again(Task& t, const Event& e) {
+// The program's rt_sigaction, run by rp: sig's handler becomes `handler`,
+// its flags and mask as they were. The kernel's struct sigaction goes
+// through a scratch below the stack's red zone, its bytes given back after.
+// The injections leave the thread in a syscall exit stop.
+void Replayer::set_signal_handler(Task& t, const Event& e, int sig, uint64_t handler) {
   constexpr uint64_t kActBytes = 32;  // handler, flags, restorer, mask
   const uint64_t scratch = (get_regs(t).sp() - 256 - kActBytes) & ~uint64_t{15};
+  const std::string why = "cannot set the program's " + render_signal(sig) + " disposition";
   const std::string saved = read_mem(t.real, scratch, kActBytes);
-  if (saved.size() != kActBytes) diverge(e, "cannot restore the program's SIGTRAP disposition");
-  if (inject_syscall(t, e, SYS_rt_sigaction, {SIGTRAP, 0, scratch, 8}) != 0)
-    diverge(e, "cannot read the program's SIGTRAP disposition");
+  if (saved.size() != kActBytes) diverge(e, why);
+  if (inject_syscall(t, e, SYS_rt_sigaction, {static_cast<uint64_t>(sig), 0, scratch, 8}) != 0)
+    diverge(e, why);
   std::string act = read_mem(t.real, scratch, kActBytes);
-  const uint64_t ign = reinterpret_cast<uint64_t>(SIG_IGN);
-  if (act.size() != kActBytes) diverge(e, "cannot restore the program's SIGTRAP disposition");
-  act.replace(0, 8, reinterpret_cast<const char*>(&ign), 8);
+  if (act.size() != kActBytes) diverge(e, why);
+  act.replace(0, 8, reinterpret_cast<const char*>(&handler), 8);
   if (!write_mem(t.real, scratch, act) ||
-      inject_syscall(t, e, SYS_rt_sigaction, {SIGTRAP, scratch, 0, 8}) != 0 ||
+      inject_syscall(t, e, SYS_rt_sigaction, {static_cast<uint64_t>(sig), scratch, 0, 8}) != 0 ||
       !write_mem(t.real, scratch, saved))
-    diverge(e, "cannot restore the program's SIGTRAP disposition");
+    diverge(e, why);
 }
 
 // Runs the thread over the recorded instruction at most max_passes times

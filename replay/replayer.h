@@ -283,7 +283,8 @@ class Replayer {
   };
   SigtrapState open_sigtrap(Task& t, const Event& e);
   void close_sigtrap(Task& t, const Event& e, const SigtrapState& s);
-  void ignore_sigtrap_again(Task& t, const Event& e);
+  void set_signal_handler(Task& t, const Event& e, int sig, uint64_t handler);
+  void force_signal(Task& t, const Event& e, int sig);
   // `rep`: the recorded instruction is a rep string one (point_rep.h).
   Search search_by_breakpoint(Task& t, const Event& e, const Regs& target,
                               const std::optional<RepString>& rep, uint64_t max_passes,

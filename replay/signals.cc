@@ -68,6 +68,16 @@ bool sync_fault(int sig, const SignalExtra& x) {
   return fault_sig && code > 0;  // raised by the CPU/kernel, not sent
 }
 
+// A signal the kernel forced on the thread (force_sig) that replay raises
+// itself: a seccomp filter's SIGSYS (SECCOMP_RET_TRAP; filters are not
+// installed in replay). Faults the CPU raises again in replay are forced
+// by the kernel there.
+bool forced_by_kernel(int sig, const SignalExtra& x) {
+  int32_t code;
+  std::memcpy(&code, x.siginfo + 8, 4);
+  return sig == SIGSYS && code == 1;  // SYS_SECCOMP
+}
+
 // Whether the thread is in a syscall stop (rather than a signal stop).
 bool at_syscall_stop(pid_t tid) {
   __ptrace_syscall_info info{};
@@ -104,6 +114,7 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
     return;
   }
   if (!fault) adopt_call_sigmask(t, sig);
+  if (forced_by_kernel(sig, x)) force_signal(t, e, sig);
   if (!fault) send_signal(t, sig);
   resume(t);
   wait_signal_stop(t, e, sig, "the trace expects " + render_signal(sig) +
@@ -112,6 +123,21 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   t.resume_sig = sig;
   t.state = State::kHeld;
   notify(ReplayStop::kSignal, t.rec, sig);
+}
+
+// As force_sig does: a signal the thread blocks or ignores is unblocked
+// and its action reset to SIG_DFL (which then kills it), program state the
+// recording had too. Else it is taken as any other.
+void Replayer::force_signal(Task& t, const Event& e, int sig) {
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  const std::string status = proc_status(t.real);
+  auto blk = status_field(status, "SigBlk", 16), ign = status_field(status, "SigIgn", 16);
+  if (!blk || !ign) diverge(e, "cannot read the thread's signal state");
+  if (!((*blk | *ign) & bit)) return;
+  set_signal_handler(t, e, sig, reinterpret_cast<uint64_t>(SIG_DFL));
+  const uint64_t open = *blk & ~bit;
+  if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof open, &open) != 0)
+    diverge(e, "cannot unblock " + render_signal(sig) + " in the thread");
 }
 
 // Whether the thread's own next event is a signal recorded at its syscall's
