@@ -94,7 +94,8 @@ RP_INLINE __u64 rp_min(__u64 a, __u64 b)
 }
 
 /* Output size of an ioctl request: the requests without _IOC encoding that
- * rp knows (legacy tty and file requests, the socket requests 0x89xx), else
+ * rp knows (legacy tty, console and file requests, the socket requests
+ * 0x89xx), those whose encoding is wrong (tun's ifreq ones), else
  * _IOC_SIZE when the direction has _IOC_READ. *known is false for requests
  * without _IOC encoding that rp does not know (they may write memory rp cannot
  * see: user space counts them). The request is an unsigned int. */
@@ -122,7 +123,20 @@ RP_INLINE __u64 rp_ioctl_size(__u64 req, bool *known)
 	case 0x5429: return 4;       /* TIOCGSID */
 	case 0x5456: return 36;      /* TIOCGLCKTRMIOS: struct termios */
 	case 0x545D: return 80;      /* TIOCGICOUNT: struct serial_icounter_struct */
+	case 0x5459: return 4;       /* TIOCSERGETLSR */
 	case 0x5460: return 8;       /* FIOQSIZE: loff_t */
+	case 0x4B31: return 1;       /* KDGETLED */
+	case 0x4B33: return 1;       /* KDGKBTYPE */
+	case 0x4B3B: return 4;       /* KDGETMODE */
+	case 0x4B44: return 4;       /* KDGKBMODE */
+	case 0x4B62: return 4;       /* KDGKBMETA */
+	case 0x4B64: return 1;       /* KDGKBLED */
+	case 0x5600: return 4;       /* VT_OPENQRY */
+	case 0x5601: return 8;       /* VT_GETMODE: struct vt_mode */
+	case 0x5603: return 6;       /* VT_GETSTATE: struct vt_stat */
+	case 0x400454CA:             /* TUNSETIFF (_IOW, yet writes the name back) */
+	case 0x800454D2:             /* TUNGETIFF (_IOR of an int, writes an ifreq) */
+		return RP_SIZEOF_IFREQ;
 	case 0x802C542A: return 44;  /* TCGETS2 */
 	case 0x8903: return 4;       /* FIOGETOWN */
 	case 0x8904: return 4;       /* SIOCGPGRP */

@@ -367,7 +367,8 @@ TEST(IoctlRules, Sizes) {
   known = true;
   EXPECT_EQ(ioctl_output_size(0x1234, &known), 0u);
   EXPECT_FALSE(known);
-  // Requests without _IOC encoding rp knows: legacy tty/file, sockets (0x89xx).
+  // Requests without _IOC encoding rp knows: legacy tty/console/file, sockets
+  // (0x89xx); and tun's, whose encoding is wrong.
   for (auto [req, size] : std::vector<std::pair<uint64_t, uint64_t>>{
            {0x5424, 4},     // TIOCGETD
            {0x5456, 36},    // TIOCGLCKTRMIOS
@@ -376,7 +377,13 @@ TEST(IoctlRules, Sizes) {
            {0x8906, 16},    // SIOCGSTAMP
            {0x8910, 40},    // SIOCGIFNAME: struct ifreq
            {0x8933, 40},    // SIOCGIFINDEX
-           {0x8912, 16}}) { // SIOCGIFCONF: struct ifconf (its buffer below)
+           {0x8912, 16},    // SIOCGIFCONF: struct ifconf (its buffer below)
+           {0x5459, 4},     // TIOCSERGETLSR
+           {0x5603, 6},     // VT_GETSTATE: struct vt_stat
+           {0x4B44, 4},     // KDGKBMODE
+           {0x4B33, 1},     // KDGKBTYPE
+           {0x400454CA, 40},  // TUNSETIFF: _IOW, yet the ifreq comes back named
+           {0x800454D2, 40}}) { // TUNGETIFF: _IOR of 4 bytes, yet an ifreq
     known = false;
     EXPECT_EQ(ioctl_output_size(req, &known), size) << std::hex << req;
     EXPECT_TRUE(known) << std::hex << req;
