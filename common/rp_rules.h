@@ -102,6 +102,7 @@ RP_INLINE __u64 rp_min(__u64 a, __u64 b)
 #define RP_SIZEOF_IFREQ 40
 #define RP_SIOCGIFCONF 0x8912
 #define RP_FS_IOC_FIEMAP 0xC020660B
+#define RP_SIOCGIFBR 0x8940
 RP_INLINE __u64 rp_ioctl_size(__u64 req, bool *known)
 {
 	__u64 dir = (req >> 30) & 3, size = (req >> 16) & 0x3fff;
@@ -159,6 +160,7 @@ RP_INLINE __u64 rp_ioctl_size(__u64 req, bool *known)
 		return RP_SIZEOF_IFREQ;
 	case RP_SIOCGIFCONF: return 16; /* struct ifconf; its buffer: rp_put_ioctl */
 	case 0x894B: return 4;       /* SIOCOUTQNSD */
+	case RP_SIOCGIFBR: return 0; /* its array of 3 longs is read; rp_put_ioctl */
 	}
 	if (dir & 2)
 		return size;
@@ -172,14 +174,18 @@ RP_INLINE void rp_put(RP_SINK *k, __u64 addr, __u64 len)
 		rp_sink_put(k, addr, len);
 }
 
-/* An ioctl's output at p: rp_ioctl_size's bytes, and what two requests
+/* An ioctl's output at p: rp_ioctl_size's bytes, and what three requests
  * write beyond their struct: FS_IOC_FIEMAP its extents after the header
  * (fm_mapped_extents of them, at most fm_extent_count, 56 bytes each),
- * SIOCGIFCONF ifc_len bytes at ifc_buf (both read after the call). */
+ * SIOCGIFCONF ifc_len bytes at ifc_buf (both read after the call), the
+ * bridge's SIOCGIFBR with BRCTL_GET_BRIDGES one int per bridge (the result)
+ * at the array's second long. */
 #define RP_FIEMAP_EXTENT 56
 #define RP_FIEMAP_MAX_EXTENTS 65536
 #define RP_IFCONF_MAX (1 << 20)
-RP_INLINE void rp_put_ioctl(RP_SINK *k, __u64 p, __u64 req, bool *known)
+#define RP_BRCTL_GET_BRIDGES 1
+#define RP_BRIDGES_MAX 1024
+RP_INLINE void rp_put_ioctl(RP_SINK *k, __u64 p, __u64 req, __u64 ret, bool *known)
 {
 	__u64 n = 0, cap = 0, buf = 0;
 
@@ -190,6 +196,9 @@ RP_INLINE void rp_put_ioctl(RP_SINK *k, __u64 p, __u64 req, bool *known)
 	if ((req & 0xffffffff) == RP_SIOCGIFCONF && rp_sink_read(k, p, 4, &n) &&
 	    rp_sink_read(k, p + 8, 8, &buf))
 		rp_put(k, buf, rp_min(n & 0x7fffffff, RP_IFCONF_MAX));
+	if ((req & 0xffffffff) == RP_SIOCGIFBR && rp_sink_read(k, p, 8, &n) &&
+	    n == RP_BRCTL_GET_BRIDGES && rp_sink_read(k, p + 8, 8, &buf))
+		rp_put(k, buf, 4 * rp_min(ret, RP_BRIDGES_MAX));
 }
 
 /* semctl's output at p: by command, except GETALL, which writes one u16 per
@@ -429,7 +438,7 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 		break;
 	case RP_SZ_IOCTL:
 		if (!failed)
-			rp_put_ioctl(k, p, args[1], &known);
+			rp_put_ioctl(k, p, args[1], uret, &known);
 		break;
 	case RP_SZ_FCNTL:
 		if (!failed)

@@ -399,9 +399,10 @@ TEST_P(Buffers, IoctlOutputRegions) {
   EXPECT_EQ(outputs("ioctl", {1, 0x5414 /* TIOCSWINSZ */, 0x7000}, 0, m), Regions{});
 }
 
-// Two requests write past their struct, by counts the struct holds after
+// Three requests write past their struct, by counts the struct holds after
 // the call: FS_IOC_FIEMAP's extents (56 bytes each, at most fm_extent_count
-// of them), SIOCGIFCONF's ifc_len bytes at ifc_buf.
+// of them), SIOCGIFCONF's ifc_len bytes at ifc_buf; SIOCGIFBR's bridge list
+// by its result.
 TEST_P(Buffers, IoctlOutputsBeyondTheStruct) {
   const uint64_t fiemap = 0xC020660B, ifconf = 0x8912;
   FakeMem m;
@@ -417,6 +418,12 @@ TEST_P(Buffers, IoctlOutputsBeyondTheStruct) {
   EXPECT_EQ(outputs("ioctl", {3, ifconf, 0x8000}, 0, m), (Regions{{0x8000, 16}, {0x9000, 80}}));
   m.put64(0x8008, 0);  // no buffer: the kernel only says the length it needs
   EXPECT_EQ(outputs("ioctl", {3, ifconf, 0x8000}, 0, m), (Regions{{0x8000, 16}}));
+  m.put64(0x6000, 1);  // SIOCGIFBR's {BRCTL_GET_BRIDGES, buffer, room}: one int per bridge
+  m.put64(0x6008, 0xa000);
+  m.put64(0x6010, 1024);
+  EXPECT_EQ(outputs("ioctl", {3, 0x8940, 0x6000}, 3, m), (Regions{{0xa000, 12}}));
+  m.put64(0x6000, 0);  // BRCTL_GET_VERSION: only a result
+  EXPECT_EQ(outputs("ioctl", {3, 0x8940, 0x6000}, 2, m), Regions{});
 }
 
 TEST_P(Buffers, SelectFdsetSizesFollowNfds) {

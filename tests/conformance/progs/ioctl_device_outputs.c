@@ -1,16 +1,19 @@
 /* Device ioctls whose output size their request number does not give:
- * console (KDGKBMODE, VT_GETSTATE), serial (TIOCSERGETLSR) and tun
+ * console (KDGKBMODE, VT_GETSTATE), serial (TIOCSERGETLSR), tun
  * (TUNSETIFF writes the interface name back, TUNGETIFF an ifreq under an
- * int's encoding). Each output is printed; a device that cannot be opened
- * here is said so. */
+ * int's encoding) and the bridge's SIOCGIFBR (BRCTL_GET_BRIDGES fills an
+ * array its argument points to). Each output is printed; a device that
+ * cannot be opened here is said so. */
 #include "conf.h"
 #include <fcntl.h>
 #include <linux/if.h>
+#include <linux/if_bridge.h>
 #include <linux/if_tun.h>
 #include <linux/kd.h>
 #include <linux/vt.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 
 static void console(void) {
@@ -40,7 +43,7 @@ static void serial(void) {
 
 static void tun(void) {
     int fd = open("/dev/net/tun", O_RDWR);
-    if (fd < 0 || unshare(CLONE_NEWNET) != 0) {
+    if (fd < 0) {
         printf("no tun\n");
         return;
     }
@@ -58,10 +61,41 @@ static void tun(void) {
     close(fd);
 }
 
+/* A bridge added and listed by the old ioctls. */
+static void bridges(void) {
+    int sk = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(sk >= 0);
+    unsigned long args[3] = {BRCTL_ADD_BRIDGE, (unsigned long)"rpbr0", 0};
+    if (ioctl(sk, SIOCGIFBR, args) != 0) {
+        printf("no bridge\n");
+        close(sk);
+        return;
+    }
+    int list[64];
+    memset(list, 0xa5, sizeof list);
+    args[0] = BRCTL_GET_BRIDGES;
+    args[1] = (unsigned long)list;
+    args[2] = 64;
+    int n = ioctl(sk, SIOCGIFBR, args);
+    printf("%d bridges:", n);
+    for (int i = 0; i < n; i++) printf(" %d", list[i]);
+    printf("\n");
+    CHECK(n >= 1);
+    args[0] = BRCTL_DEL_BRIDGE;
+    args[1] = (unsigned long)"rpbr0";
+    CHECK(ioctl(sk, SIOCGIFBR, args) == 0);
+    close(sk);
+}
+
 int main(void) {
     console();
     serial();
-    tun();
+    if (unshare(CLONE_NEWNET) == 0) {  /* the interfaces made stay in it */
+        tun();
+        bridges();
+    } else {
+        printf("no network namespace\n");
+    }
     PASS();
     return 0;
 }
