@@ -40,7 +40,16 @@ __u64 rp_sink_file_end(CppSink* k, __u64 addr) {
   return k->facts && k->facts->file_end ? k->facts->file_end(addr) : 0;
 }
 
+bool rp_sink_bpf_map(CppSink* k, __u64 fd, __u64* key, __u64* value) {
+  uint64_t kb = 0, vb = 0;
+  if (!k->facts || !k->facts->bpf_map || !k->facts->bpf_map(fd, &kb, &vb)) return false;
+  *key = kb;
+  *value = vb;
+  return true;
+}
+
 #define RP_SINK CppSink
+#define RP_RULES_BPF_MAP
 #define RP_RULES_SEM_NSEMS
 #define RP_RULES_FD_READS
 #define RP_RULES_FILE_MAPPED

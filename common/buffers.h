@@ -38,6 +38,9 @@ struct KernelFacts {
   // Where the file's bytes end in the thread's mapping at addr, 0 if it maps
   // no file (a grown mremap's bytes).
   std::function<uint64_t(uint64_t addr)> file_end;
+  // The key and value bytes of the thread's bpf map fd (a lookup's output);
+  // false if fd is no map.
+  std::function<bool(uint64_t fd, uint64_t* key, uint64_t* value)> bpf_map;
 };
 
 // The table entry that describes a recorded call's buffers: its own, or for

@@ -54,6 +54,7 @@ enum rp_size {
 	RP_SZ_MREMAP,  /* mremap: the part a file mapping grew by, from ret */
 	RP_SZ_PIDFD,   /* clone: the pidfd CLONE_PIDFD stores at args[2], in the parent */
 	RP_SZ_FUTEX,   /* futex: the word an operation writes, args[p1] (rp_futex_out_size) */
+	RP_SZ_BPF,     /* bpf: attr written back, the buffers its command fills (rp_put_bpf) */
 };
 
 /* Sizes of kernel ABI structs named by the table. They differ by architecture,
@@ -159,6 +160,25 @@ static inline __u64 rp_futex_out_size(__u64 op, __u64 slot)
 		return slot == 0 ? 4 : 0;
 	}
 	return 0;
+}
+
+/* bpf(cmd, attr, size): the commands rp_put_bpf (rp_rules.h) knows. */
+#define RP_BPF_MAP_LOOKUP_ELEM 1
+#define RP_BPF_MAP_GET_NEXT_KEY 4
+#define RP_BPF_PROG_LOAD 5
+#define RP_BPF_OBJ_GET_INFO_BY_FD 15
+#define RP_BPF_PROG_QUERY 16
+#define RP_BPF_BTF_LOAD 18
+#define RP_BPF_MAP_LOOKUP_AND_DELETE_ELEM 21
+/* A map's value as a lookup copies it out: per-CPU maps give one value,
+ * rounded up to 8 bytes, for each possible CPU. */
+static inline __u64 rp_bpf_value_bytes(__u64 map_type, __u64 value_size, __u64 cpus)
+{
+	switch (map_type) {
+	case 5: case 6: case 10: case 21: /* PERCPU_HASH, _ARRAY, LRU_PERCPU_HASH, PERCPU_CGROUP_STORAGE */
+		return ((value_size + 7) & ~7ull) * cpus;
+	}
+	return value_size;
 }
 
 /* semctl: bytes written at args[3] for command cmd (IPC_STAT, SEM_STAT and

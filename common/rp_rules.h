@@ -28,6 +28,11 @@
  *                            bool rp_sink_sem_nsems(RP_SINK *k, __u64 semid, __u64 *n)
  *   RP_RULES_DEFER_SEM_GETALL  it cannot, but can hand the call to user space
  *                            (rp_sink_defer), which can.
+ *   RP_RULES_BPF_MAP         the environment can tell a bpf map's key and
+ *                            value bytes from its fd (bpf's lookups):
+ *                            bool rp_sink_bpf_map(RP_SINK *k, __u64 fd,
+ *                                                 __u64 *key, __u64 *value)
+ *   RP_RULES_DEFER_BPF_MAP   it cannot, but can hand the call to user space.
  *   RP_RULES_FD_READS        the environment can tell whether one of the
  *                            thread's fds is open for reading (vmsplice):
  *                            bool rp_sink_fd_reads(RP_SINK *k, __u64 fd)
@@ -277,6 +282,63 @@ RP_INLINE void rp_put_vmsplice(RP_SINK *k, __u64 iov, const __u64 *args, __u64 u
 #endif
 }
 
+/* bpf(cmd, attr, size): what the kernel writes in attr itself (lengths,
+ * counts, ids: recorded whole, at most RP_BPF_ATTR_MAX bytes) and in the
+ * buffers attr names: a lookup's value and GET_NEXT_KEY's key (their sizes
+ * are the map's: rp_sink_bpf_map), OBJ_GET_INFO_BY_FD's info (info_len
+ * bytes, as the kernel set it), PROG_QUERY's prog ids (prog_cnt of them),
+ * and the verifier's log of PROG_LOAD and BTF_LOAD (log_size bytes), which
+ * a failed load writes too. */
+#define RP_BPF_ATTR_MAX 256
+#define RP_BPF_LOG_MAX (1 << 20)
+#define RP_BPF_QUERY_MAX 1024
+RP_INLINE void rp_put_bpf_map_elem(RP_SINK *k, __u64 attr, __u64 cmd)
+{
+#if defined(RP_RULES_BPF_MAP)
+	__u64 fd = 0, key = 0, value = 0, buf = 0;
+
+	if (rp_sink_read(k, attr, 4, &fd) && rp_sink_read(k, attr + 16, 8, &buf) &&
+	    rp_sink_bpf_map(k, fd, &key, &value))
+		rp_put(k, buf, cmd == RP_BPF_MAP_GET_NEXT_KEY ? key : value);
+#elif defined(RP_RULES_DEFER_BPF_MAP)
+	(void)attr; (void)cmd;
+	rp_sink_defer(k);
+#else
+	(void)k; (void)attr; (void)cmd;
+#endif
+}
+
+RP_INLINE void rp_put_bpf(RP_SINK *k, __u64 attr, const __u64 *args, bool failed)
+{
+	__u64 cmd = args[0], level = 0, n = 0, buf = 0;
+
+	/* log_level is at 24 in both; PROG_LOAD's log_size and log_buf at 28
+	 * and 32, BTF_LOAD's btf_log_size and btf_log_buf at 20 and 8. */
+	if ((cmd == RP_BPF_PROG_LOAD || cmd == RP_BPF_BTF_LOAD) &&
+	    rp_sink_read(k, attr + 24, 4, &level) && level &&
+	    rp_sink_read(k, attr + (cmd == RP_BPF_PROG_LOAD ? 28 : 20), 4, &n) &&
+	    rp_sink_read(k, attr + (cmd == RP_BPF_PROG_LOAD ? 32 : 8), 8, &buf))
+		rp_put(k, buf, rp_min(n, RP_BPF_LOG_MAX));
+	if (failed)
+		return;
+	rp_put(k, attr, rp_min(args[2], RP_BPF_ATTR_MAX));
+	switch (cmd) {
+	case RP_BPF_MAP_LOOKUP_ELEM:
+	case RP_BPF_MAP_LOOKUP_AND_DELETE_ELEM:
+	case RP_BPF_MAP_GET_NEXT_KEY:
+		rp_put_bpf_map_elem(k, attr, cmd);
+		break;
+	case RP_BPF_OBJ_GET_INFO_BY_FD:
+		if (rp_sink_read(k, attr + 4, 4, &n) && rp_sink_read(k, attr + 8, 8, &buf))
+			rp_put(k, buf, n);
+		break;
+	case RP_BPF_PROG_QUERY:
+		if (rp_sink_read(k, attr + 24, 4, &n) && rp_sink_read(k, attr + 16, 8, &buf))
+			rp_put(k, buf, 4 * rp_min(n, RP_BPF_QUERY_MAX));
+		break;
+	}
+}
+
 /* mremap's output: a file mapping grown from old_len to new_len bytes, now
  * at addr, shows the file's next bytes in its new part, which replay (where
  * the mapping is anonymous memory holding the recorded bytes) must write, up
@@ -451,6 +513,9 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 	case RP_SZ_SEMCTL:
 		if (!failed)
 			rp_put_semctl(k, p, args);
+		break;
+	case RP_SZ_BPF:
+		rp_put_bpf(k, p, args, failed);
 		break;
 	case RP_SZ_FUTEX:
 		if (!failed)

@@ -133,8 +133,7 @@ std::optional<uint64_t> status_field(std::string_view status, std::string_view n
   return std::nullopt;
 }
 
-// A small /proc file's text; empty if it cannot be opened.
-static std::string read_proc_text(const char* path) {
+std::string read_proc_text(const char* path) {
   unique_fd fd(open(path, O_RDONLY | O_CLOEXEC));
   std::string text;
   if (!fd) return text;

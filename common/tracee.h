@@ -57,6 +57,8 @@ class Tracee {
 // signal masks). nullopt if there is no such line or its value is not one
 // number. Split from the read below for its unit test.
 std::optional<uint64_t> status_field(std::string_view status, std::string_view name, int base);
+// A small /proc or /sys file's text; empty if it cannot be opened.
+std::string read_proc_text(const char* path);
 // /proc/TID/status as it is now; empty if the task is gone. The one reader of
 // that file for every caller (tgid, parent, signal masks): read it once for
 // several fields of one moment.

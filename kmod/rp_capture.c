@@ -7,6 +7,7 @@
  * served, and an unreadable page ends its region like process_vm_readv).
  */
 #include <linux/auxvec.h>
+#include <linux/bpf.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -15,6 +16,30 @@
 #include <linux/uaccess.h>
 
 #include "rp_internal.h"
+
+/* A bpf map's key and value bytes (bpf's lookups, rp_rules.h): the file of
+ * a map fd is an anonymous inode named "bpf-map" whose private data is the
+ * map (kernel/bpf/syscall.c); fget and fput may run in atomic context. */
+static bool rp_bpf_map(u64 fd, u64 *key, u64 *value)
+{
+	const struct bpf_map *map;
+	struct file *f;
+	bool is_map;
+
+	if (fd > INT_MAX)
+		return false;
+	f = fget((unsigned int)fd);
+	if (!f)
+		return false;
+	is_map = strcmp(f->f_path.dentry->d_name.name, "bpf-map") == 0 && f->private_data;
+	if (is_map) {
+		map = f->private_data;
+		*key = map->key_size;
+		*value = rp_bpf_value_bytes(map->map_type, map->value_size, num_possible_cpus());
+	}
+	fput(f);
+	return is_map;
+}
 
 /* vmsplice's direction (rp_rules.h): fget and fput may run in the probe's
  * atomic context. */

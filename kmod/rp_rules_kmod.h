@@ -7,8 +7,9 @@
  *
  * The includer provides u8..u64/s64, bool, __user, copy_from_user,
  * copy_from_user_nofault, ARRAY_SIZE, bool rp_fd_reads(u64 fd) (whether
- * the current task's fd is open for reading) and u64 rp_file_end(u64 addr)
- * (where the file's bytes end in its mapping there, 0 for no file). */
+ * the current task's fd is open for reading), u64 rp_file_end(u64 addr)
+ * (where the file's bytes end in its mapping there, 0 for no file) and
+ * bool rp_bpf_map(u64 fd, u64 *key, u64 *value) (a bpf map's sizes). */
 #ifndef RP_RULES_KMOD_H
 #define RP_RULES_KMOD_H
 
@@ -139,7 +140,14 @@ static u64 rp_sink_file_end(struct rp_ksink *k, u64 addr)
 	return rp_file_end(addr);
 }
 
+static bool rp_sink_bpf_map(struct rp_ksink *k, u64 fd, u64 *key, u64 *value)
+{
+	(void)k;
+	return rp_bpf_map(fd, key, value);
+}
+
 #define RP_SINK struct rp_ksink
+#define RP_RULES_BPF_MAP
 #define RP_RULES_FD_READS
 #define RP_RULES_FILE_MAPPED
 #define RP_LOOP(n, fn, ctx)                                  \

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "proc_maps.h"
+#include "rp_abi.h"
 #include "tracee.h"
 #include "unique_fd.h"
 
@@ -27,6 +28,25 @@ bool same_file(int a, int b) {
   struct stat sa, sb;
   return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
          sa.st_ino == sb.st_ino;
+}
+
+// The kernel's count of possible CPUs (/sys/devices/system/cpu/possible,
+// "0-3" or "0,2-5"), as libbpf counts them for per-CPU map values.
+uint64_t possible_cpus() {
+  static const uint64_t n = [] {
+    std::string text = read_proc_text("/sys/devices/system/cpu/possible");
+    uint64_t count = 0;
+    for (size_t at = 0; at < text.size();) {
+      char* end = nullptr;
+      unsigned long lo = std::strtoul(text.c_str() + at, &end, 10), hi = lo;
+      if (end == text.c_str() + at) break;
+      if (*end == '-') hi = std::strtoul(end + 1, &end, 10);
+      count += hi >= lo ? hi - lo + 1 : 0;
+      at = static_cast<size_t>(end - text.c_str()) + 1;
+    }
+    return count ? count : 1;
+  }();
+  return n;
 }
 
 }  // namespace
@@ -66,6 +86,18 @@ uint64_t file_end_in_mapping(pid_t tid, uint64_t addr) {
   return 0;
 }
 
+bool bpf_map_sizes(pid_t tid, uint64_t fd, uint64_t* key, uint64_t* value) {
+  char path[80];
+  snprintf(path, sizeof path, "/proc/%d/fdinfo/%llu", tid, static_cast<unsigned long long>(fd));
+  const std::string info = read_proc_text(path);
+  auto type = status_field(info, "map_type", 10), k = status_field(info, "key_size", 10),
+       v = status_field(info, "value_size", 10);
+  if (!type || !k || !v) return false;
+  *key = *k;
+  *value = rp_bpf_value_bytes(*type, *v, possible_cpus());
+  return true;
+}
+
 KernelFacts tracee_kernel_facts(pid_t tid, uint64_t* unsized) {
   KernelFacts f;
   f.sem_nsems = [tid, unsized](uint64_t semid) {
@@ -78,6 +110,11 @@ KernelFacts tracee_kernel_facts(pid_t tid, uint64_t* unsized) {
     return mode && *mode != O_WRONLY;
   };
   f.file_end = [tid](uint64_t addr) { return file_end_in_mapping(tid, addr); };
+  f.bpf_map = [tid, unsized](uint64_t fd, uint64_t* key, uint64_t* value) {
+    if (bpf_map_sizes(tid, fd, key, value)) return true;
+    ++*unsized;  // a lookup's bytes the trace lacks (or fd is no map: the call failed)
+    return false;
+  };
   return f;
 }
 

@@ -128,8 +128,9 @@ static __always_inline bool rp_sink_stopped(const struct sink *k)
 }
 
 /* recvmmsg would nest bpf_loop callbacks beyond the verifier's call depth;
- * semctl GETALL's size is a semaphore set's, which user space asks for, and
- * vmsplice's direction its fd's mode, which user space reads. */
+ * semctl GETALL's size is a semaphore set's, which user space asks for,
+ * vmsplice's direction its fd's mode and a bpf map lookup's size the map's,
+ * which user space reads. */
 static __always_inline void rp_sink_defer(struct sink *k)
 {
 	k->fail |= FAIL_USER;
@@ -148,6 +149,7 @@ static __always_inline __u64 rp_sink_file_end(struct sink *k, __u64 addr)
 #define RP_RULES_DEFER_MMSGHDR
 #define RP_RULES_DEFER_SEM_GETALL
 #define RP_RULES_DEFER_FD_READS
+#define RP_RULES_DEFER_BPF_MAP
 #define RP_RULES_FILE_MAPPED
 #include "rp_rules.h"
 

@@ -491,6 +491,51 @@ TEST_P(Buffers, VmspliceWritesTheIovecsOnlyFromAReadEnd) {
   EXPECT_EQ(c_regions(res, false), Regions{});
 }
 
+// bpf(cmd, attr, size): attr as the kernel left it, and the buffers attr
+// names: a lookup's value and GET_NEXT_KEY's key in the map's sizes (the
+// kernel says them: user space from fdinfo, the module from the map; BPF
+// hands the call to user space), an object's info (info_len bytes), a
+// query's ids; a load's verifier log even when it failed.
+TEST_P(Buffers, BpfWritesAttrAndTheBuffersItNames) {
+  FakeMem m;
+  m.put32(0x1000, RULES_BPF_MAP_FD);  // map_fd
+  m.put64(0x1008, 0x2000);            // key
+  m.put64(0x1010, 0x3000);            // value / next_key
+  const SyscallSpec& s = spec("bpf");
+  KernelFacts facts;
+  facts.bpf_map = [](uint64_t fd, uint64_t* key, uint64_t* value) {
+    *key = RULES_BPF_MAP_KEY;
+    *value = RULES_BPF_MAP_VALUE;
+    return fd == RULES_BPF_MAP_FD;
+  };
+  for (uint64_t cmd : {1 /* LOOKUP_ELEM */, 4 /* GET_NEXT_KEY */}) {
+    uint64_t args[6] = {cmd, 0x1000, 72};
+    const Regions want{{0x1000, 72}, {0x3000, cmd == 1 ? RULES_BPF_MAP_VALUE : RULES_BPF_MAP_KEY}};
+    if (g_walker == Walker::Cpp) {
+      EXPECT_EQ(flat(output_regions(s, args, 0, {}, m.reader(), &facts)), want);
+      continue;
+    }
+    rules_result res = c_walk(s, args, 0, m, m);
+    EXPECT_EQ(res.deferred, g_walker == Walker::Bpf);
+    if (g_walker == Walker::Kmod) EXPECT_EQ(c_regions(res, false), want);
+  }
+  m.put32(0x1004, 40);      // info_len, as the kernel set it
+  m.put64(0x1008, 0x4000);  // info
+  EXPECT_EQ(outputs("bpf", {15 /* OBJ_GET_INFO_BY_FD */, 0x1000, 16}, 0, m),
+            (Regions{{0x1000, 16}, {0x4000, 40}}));
+  m.put64(0x1010, 0x5000);  // prog_ids
+  m.put32(0x1018, 3);       // prog_cnt
+  EXPECT_EQ(outputs("bpf", {16 /* PROG_QUERY */, 0x1000, 40}, 0, m),
+            (Regions{{0x1000, 40}, {0x5000, 12}}));
+  m.put32(0x1018, 1);       // log_level
+  m.put32(0x101c, 4096);    // log_size
+  m.put64(0x1020, 0x6000);  // log_buf
+  EXPECT_EQ(outputs("bpf", {5 /* PROG_LOAD */, 0x1000, 116}, -EACCES, m),
+            (Regions{{0x6000, 4096}}));
+  EXPECT_EQ(outputs("bpf", {2 /* UPDATE_ELEM */, 0x1000, 72}, -ENOENT, m), Regions{});
+  EXPECT_EQ(outputs("bpf", {2, 0x1000, 4096}, 0, m), (Regions{{0x1000, 256}}));
+}
+
 // mremap growing a file mapping records the new part, whose file bytes replay
 // has no file for; anonymous memory grows with zeros in replay too.
 TEST_P(Buffers, MremapRecordsWhatAGrownFileMappingGained) {

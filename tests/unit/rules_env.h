@@ -13,6 +13,10 @@ extern "C" {
 
 /* The one fd the stand-ins say is open for reading (vmsplice's direction). */
 #define RULES_READ_FD 3
+/* The one bpf map fd the stand-ins know, and its key and value bytes. */
+#define RULES_BPF_MAP_FD 7
+#define RULES_BPF_MAP_KEY 4
+#define RULES_BPF_MAP_VALUE 24
 /* The rules walkers' stand-in for the one file mapping (mremap): its start,
  * and where its file's bytes end. */
 #define RULES_FILE_MAP 0x700000

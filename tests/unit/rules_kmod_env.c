@@ -33,6 +33,15 @@ static bool rp_fd_reads(u64 fd)
 	return fd == RULES_READ_FD;
 }
 
+static bool rp_bpf_map(u64 fd, u64 *key, u64 *value)
+{
+	if (fd != RULES_BPF_MAP_FD)
+		return false;
+	*key = RULES_BPF_MAP_KEY;
+	*value = RULES_BPF_MAP_VALUE;
+	return true;
+}
+
 static u64 rp_file_end(u64 addr)
 {
 	return addr == RULES_FILE_MAP ? RULES_FILE_MAP_END : 0;
