@@ -81,7 +81,10 @@ std::vector<ExecFile> exec_files(pid_t tid, const std::string& path, const std::
     // rp itself: read the program the kernel actually loaded instead.
     bool own = is_fd_exec_name(abs) || abs.rfind("/proc/self/", 0) == 0 ||
                abs.rfind("/proc/thread-self/", 0) == 0;
-    std::string source = own ? "/proc/" + std::to_string(tid) + "/exe" : named;
+    // Else the file as the program sees it: through /proc/PID/root, in its
+    // mount namespace and under its root (a tmpfs it mounted, a chroot).
+    const std::string proc = "/proc/" + std::to_string(tid);
+    std::string source = own ? proc + "/exe" : proc + "/root" + (named[0] == '/' ? "" : "/") + named;
     if (!read_file(source, f.bytes, f.mode)) return nullptr;
     out.push_back(std::move(f));
     return &out.back();
