@@ -43,11 +43,13 @@ out=$work/results-$backend.txt
 for n in "${names[@]}"; do
   [ -x "$work/bin/$n" ] || continue
   d=$work/run/$backend/$n
-  rm -rf "$d"; mkdir -p "$d/w"; cd "$d/w"
+  # Each run in a directory of its own: some programs leave files behind.
+  rm -rf "$d"; mkdir -p "$d/nat" "$d/w"; cd "$d/nat"
   timeout -k 2 10 "$work/bin/$n" > ../nat.out 2> ../nat.err < /dev/null; ns=$?
   if [ $ns -ne 0 ] || ! grep -q EXIT-SUCCESS ../nat.out; then
     echo "$n SKIP native=$ns" >> "$out"; continue
   fi
+  cd "$d/w"
   timeout -k 2 60 "$rp" record -q -b "$backend" -o "$d/t.db" -- "$work/bin/$n" \
     > ../rec.out 2> ../rec.err < /dev/null; rs=$?
   cd "$d"
