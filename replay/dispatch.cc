@@ -1,4 +1,5 @@
 // What the replay does for one recorded syscall entry and one event.
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "replayer.h"
 #include "syscall_table.h"
 #include "sysv_shm.h"
+#include "tracee_mem.h"
 
 namespace rp {
 namespace {
@@ -112,6 +114,15 @@ void Replayer::run_forks_due(uint64_t seq, const EntryScheduler::EntryFn& enter)
   }
 }
 
+// The descriptors a sendmsg passes, read from the program's memory at the
+// call (the trace keeps only a hash of what it sends): a recvmsg at the other
+// end gets them (output_fds.h).
+void Replayer::note_sent_fds(Task& t, const Event& e) {
+  auto read = [&](uint64_t addr, size_t len) { return read_mem(t.real, addr, len); };
+  std::vector<int> fds = sent_fds(read(e.args[1], sizeof(msghdr)), read);
+  if (!fds.empty()) output_fds_.note_sent(e.tid, static_cast<int>(e.args[0]), fds);
+}
+
 void Replayer::dispatch(const Event& e) {
   Task& t = task(e.tid, e);
   switch (e.kind) {
@@ -129,6 +140,7 @@ void Replayer::dispatch(const Event& e) {
       else if (t.entry_unseen) observe_entry(t, e.seq);
       if (agent_answered(e.seq)) break;
       check_call(t, e);
+      if (e.nr == SYS_sendmsg && !syscall_failed(e.ret)) note_sent_fds(t, e);
       if (e.extra == kNoReturn) break;  // it died in there: see observe_exit
       replay_syscall(t, e);
       break;

@@ -296,6 +296,8 @@ void OutputFds::forget_closed_files() {
   };
   add(*root_);
   for (const auto& [tid, t] : by_tid_) add(*t);
+  for (const auto& [sock, queue] : in_flight_)  // passed: open in no table, yet kept
+    for (const auto& ids : queue) open.insert(ids.begin(), ids.end());
   auto sweep = [&](auto& by_file) {
     std::erase_if(by_file, [&](const auto& f) { return !open.count(f.first); });
   };
@@ -303,6 +305,8 @@ void OutputFds::forget_closed_files() {
   sweep(mem_files_);
   sweep(dir_paths_);
   sweep(pidfds_);
+  sweep(peers_);
+  sweep(in_flight_);
   std::set<uint64_t> open_objects;
   for (const auto& [file, object] : objects_)
     if (open.count(file)) open_objects.insert(object);
@@ -366,7 +370,14 @@ void OutputFds::apply(const Event& e, pid_t) {
           std::memcpy(fds, m.bytes.data(), 8);
           t[fds[0]] = next_file_++;
           t[fds[1]] = next_file_++;
+          if (e.nr == SYS_socketpair) {
+            peers_[t[fds[0]]] = t[fds[1]];
+            peers_[t[fds[1]]] = t[fds[0]];
+          }
         }
+      return;
+    case SYS_recvmsg:
+      apply_received(e, t);
       return;
 #if defined(SYS_open)
     case SYS_open:

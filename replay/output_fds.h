@@ -6,17 +6,25 @@
 #pragma once
 #include <sys/types.h>
 
+#include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <memory>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "file_objects.h"
 #include "kernel_copy.h"  // kernel_copy_output_arg, for its users here
 #include "trace.h"
 
 namespace rp {
+
+// The descriptors a sendmsg passes (SCM_RIGHTS), from its msghdr's bytes and
+// a reader of the program's memory (its control buffer).
+std::vector<int> sent_fds(const std::string& msghdr_bytes,
+                          const std::function<std::string(uint64_t, size_t)>& read);
 
 class OutputFds {
  public:
@@ -52,13 +60,20 @@ class OutputFds {
   std::optional<pid_t> mem_file_owner(pid_t rec_tid, int fd) const;
   // Applies a completed syscall event (recorded result) to the tables.
   void apply(const Event& e, pid_t rec_tgid);
+  // Descriptors passed through a socket (SCM_RIGHTS, replay/fd_passing.cc):
+  // sendmsg of `fds` by rec_tid on socket `sock`, as replay reads them from
+  // the program's msghdr at the call. A later recvmsg on the socket's peer
+  // (a socketpair's other end) gets them, in order, under the numbers its
+  // recorded control message gives; unmatched ones are files rp does not know.
+  void note_sent(pid_t rec_tid, int sock, const std::vector<int>& fds);
   // A new task: a thread (or CLONE_FILES child) shares its creator's table,
   // a process gets a copy; likewise the working directory with CLONE_FS.
   void on_new_task(pid_t parent_tid, pid_t child_tid, bool share, bool share_fs);
   // How many opened files rp keeps facts about (offset, directory path, mem
   // owner): bounded by the descriptors still open, not by the opens so far.
   size_t files_kept() const {
-    return pos_.size() + mem_files_.size() + dir_paths_.size() + pidfds_.size() + objects_.size() +
+    return pos_.size() + mem_files_.size() + dir_paths_.size() + pidfds_.size() + peers_.size() +
+           in_flight_.size() + objects_.size() +
            writable_.size() + names_.names();
   }
 
@@ -73,6 +88,8 @@ class OutputFds {
   std::map<uint64_t, pid_t> mem_files_;              // by file id: mem_file_owner
   std::map<uint64_t, std::string> dir_paths_;  // by file id: what may be a directory
   std::map<uint64_t, pid_t> pidfds_;           // by file id: the recorded pid a pidfd names
+  std::map<uint64_t, uint64_t> peers_;         // socketpair ends, by file id: the other end
+  std::map<uint64_t, std::deque<std::vector<uint64_t>>> in_flight_;  // by receiving socket
   std::map<uint64_t, uint64_t> objects_;       // by file id: object_id
   std::set<uint64_t> writable_;                // file ids opened for writing
   FileObjects names_;
@@ -85,6 +102,7 @@ class OutputFds {
   Cwd resolve(pid_t tid, const Table& t, int dirfd, const std::string& path);
   void apply_open(const Event& e, Table& t);
   void apply_pidfd_getfd(const Event& e, Table& t);
+  void apply_received(const Event& e, Table& t);
   void apply_chdir(const Event& e, const Table& t);
   Cwd path_at(const Event& e, const Table& t, int dirfd_arg, int path_arg);
   void apply_names(const Event& e, const Table& t);

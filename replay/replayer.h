@@ -358,6 +358,7 @@ class Replayer {
   SharedFiles shared_files_;                // the windows of shared file mappings
   std::map<pid_t, uint64_t> robust_heads_;  // set_robust_list, by recorded tid
   void mark_robust_dead(Task& t);
+  void note_sent_fds(Task& t, const Event& e);
   std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
   std::unique_ptr<AgentState> agent_;
   std::deque<Event> ahead_;                 // events peeked, not yet dispatched

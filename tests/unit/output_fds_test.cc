@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <cerrno>
@@ -201,6 +202,41 @@ TEST(OutputFds, PidfdGetfdCopiesTheOtherProcesssDescriptor) {
   EXPECT_EQ(o.target(P, 7), 1);
   o.apply(call(P, SYS_pidfd_getfd, {3, 1, 0}, 7), P);  // fd 3 is not a pidfd rp knows
   EXPECT_EQ(o.target(P, 7), 0);
+}
+
+// recvmsg's recorded msghdr at 0x1000 and control buffer at 0x2000
+// carrying `fds` (SCM_RIGHTS); it returned `newfds` there.
+Event recvmsg_call(pid_t tid, int sock, const std::vector<int>& newfds) {
+  Event e = call(tid, SYS_recvmsg, {static_cast<uint64_t>(sock), 0x1000, 0}, 1);
+  std::string ctl(CMSG_SPACE(newfds.size() * sizeof(int)), '\0');
+  auto* c = reinterpret_cast<cmsghdr*>(ctl.data());
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(newfds.size() * sizeof(int));
+  std::memcpy(CMSG_DATA(c), newfds.data(), newfds.size() * sizeof(int));
+  msghdr m{};
+  m.msg_control = reinterpret_cast<void*>(0x2000);
+  m.msg_controllen = ctl.size();
+  e.mem.push_back({0x1000, std::string(reinterpret_cast<char*>(&m), sizeof m), false});
+  e.mem.push_back({0x2000, ctl, false});
+  return e;
+}
+
+TEST(OutputFds, DescriptorsPassedThroughASocketpairKeepTheirFile) {
+  OutputFds o;
+  Event sp = call(P, SYS_socketpair, {1, 1, 0, 0x3000}, 0);
+  int ends[2] = {3, 4};
+  sp.mem.push_back({0x3000, std::string(reinterpret_cast<char*>(ends), 8), false});
+  o.apply(sp, P);
+  o.note_sent(P, 3, {2, 1});
+  o.apply(recvmsg_call(P, 4, {7, 8}), P);
+  EXPECT_EQ(o.target(P, 7), 2);
+  EXPECT_EQ(o.target(P, 8), 1);
+  o.apply(recvmsg_call(P, 4, {9}), P);  // nothing sent for it: an unknown file
+  EXPECT_EQ(o.target(P, 9), 0);
+  o.note_sent(P, 5, {1});  // fd 5 is no socketpair end: nothing to match
+  o.apply(recvmsg_call(P, 3, {10}), P);
+  EXPECT_EQ(o.target(P, 10), 0);
 }
 
 TEST(OutputFds, ChildOfATaskWithoutSyscallsCopiesTheInitialTable) {

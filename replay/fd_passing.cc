@@ -1,0 +1,88 @@
+// Descriptors passed through a socket (SCM_RIGHTS): the receiver's new
+// numbers refer to the sender's files, so what replay knows of those (rp's
+// stdout, a /proc/PID/mem file, a file's offset) follows them. Only between
+// the two ends of a socketpair, whose peers replay knows.
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "output_fds.h"
+
+namespace rp {
+namespace {
+
+// The descriptors in a control buffer's SCM_RIGHTS messages, in order.
+std::vector<int> scm_rights_fds(std::string control) {
+  std::vector<int> fds;
+  msghdr m{};
+  m.msg_control = control.data();
+  m.msg_controllen = control.size();
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
+      continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < n; i++) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      fds.push_back(fd);
+    }
+  }
+  return fds;
+}
+
+const MemRecord* recorded_at(const Event& e, uint64_t addr, size_t min_bytes) {
+  for (const auto& m : e.mem)
+    if (!m.input && m.addr == addr && m.bytes.size() >= min_bytes) return &m;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<int> sent_fds(const std::string& msghdr_bytes,
+                          const std::function<std::string(uint64_t, size_t)>& read) {
+  if (msghdr_bytes.size() < sizeof(msghdr)) return {};
+  msghdr m;
+  std::memcpy(&m, msghdr_bytes.data(), sizeof m);
+  if (!m.msg_control || m.msg_controllen < sizeof(cmsghdr) || m.msg_controllen > 4096) return {};
+  return scm_rights_fds(read(reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen));
+}
+
+void OutputFds::note_sent(pid_t rec_tid, int sock, const std::vector<int>& fds) {
+  auto it = by_tid_.find(rec_tid);
+  const Table& t = it == by_tid_.end() ? *root_ : *it->second;
+  auto s = t.find(sock);
+  auto peer = s == t.end() ? peers_.end() : peers_.find(s->second);
+  if (peer == peers_.end() || fds.empty()) return;
+  std::vector<uint64_t> ids;
+  for (int fd : fds) {
+    auto f = t.find(fd);
+    ids.push_back(f == t.end() ? 0 : f->second);  // 0: a file rp does not know
+  }
+  in_flight_[peer->second].push_back(std::move(ids));
+}
+
+// recvmsg's recorded msghdr (written back by the kernel) names its control
+// buffer, recorded too: the descriptors it received, under their new numbers.
+void OutputFds::apply_received(const Event& e, Table& t) {
+  const MemRecord* hdr = recorded_at(e, e.args[1], sizeof(msghdr));
+  if (!hdr) return;
+  msghdr m;
+  std::memcpy(&m, hdr->bytes.data(), sizeof m);
+  const MemRecord* ctl = recorded_at(e, reinterpret_cast<uint64_t>(m.msg_control), 0);
+  if (!ctl || !m.msg_controllen) return;
+  std::vector<int> got = scm_rights_fds(ctl->bytes.substr(0, m.msg_controllen));
+  if (got.empty()) return;
+  auto s = t.find(static_cast<int>(e.args[0]));
+  auto queue = s == t.end() ? in_flight_.end() : in_flight_.find(s->second);
+  std::vector<uint64_t> ids;
+  if (queue != in_flight_.end() && !queue->second.empty()) {
+    ids = std::move(queue->second.front());
+    queue->second.pop_front();
+  }
+  for (size_t i = 0; i < got.size(); i++) {
+    uint64_t id = i < ids.size() && ids.size() == got.size() ? ids[i] : 0;
+    t[got[i]] = id ? id : next_file_++;
+  }
+}
+
+}  // namespace rp
