@@ -78,6 +78,16 @@ bool forced_by_kernel(int sig, const SignalExtra& x) {
   return sig == SIGSYS && code == 1;  // SYS_SECCOMP
 }
 
+// Whether a stop of the thread with stop signal sig is the group-stop a stop
+// signal given to it earlier entered (the kernel reports it as a stop with
+// that signal, with no siginfo: PTRACE_GETSIGINFO fails with EINVAL), not
+// the delivery stop of the one just sent.
+bool group_stop_report(pid_t real, int sig) {
+  if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) return false;
+  siginfo_t si{};
+  return ptrace(PTRACE_GETSIGINFO, real, nullptr, &si) != 0 && errno == EINVAL;
+}
+
 // Whether the thread is in a syscall stop (rather than a signal stop).
 bool at_syscall_stop(pid_t tid) {
   __ptrace_syscall_info info{};
@@ -229,7 +239,11 @@ void Replayer::wait_signal_stop(Task& t, const Event& e, int sig,
       cont(t, 0);
       continue;
     }
-    if (WIFSTOPPED(status) && WSTOPSIG(status) == sig && !stop_event(status)) return;
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == sig && !stop_event(status)) {
+      if (!group_stop_report(t.real, sig)) return;
+      cont(t, 0);  // a stop signal delivered before: its group-stop, reported late
+      continue;
+    }
     check_stray_insn_trap(t, e, status, "a " + render_signal(sig));
     cont(t, 0);  // a real-world signal: suppressed
   }
