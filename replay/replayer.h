@@ -359,6 +359,7 @@ class Replayer {
   std::map<pid_t, uint64_t> robust_heads_;  // set_robust_list, by recorded tid
   void mark_robust_dead(Task& t);
   void note_sent_fds(Task& t, const Event& e);
+  void mark_pi_waiter(Task& t);
   std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
   std::unique_ptr<AgentState> agent_;
   std::deque<Event> ahead_;                 // events peeked, not yet dispatched

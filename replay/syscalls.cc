@@ -3,6 +3,7 @@
 // and memory) or executing it for real (what shapes the tracee itself).
 #include <sched.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -181,8 +182,28 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
 
 void Replayer::observe_entry(Task& t, uint64_t seq) {
   t.entry_unseen = false;
+  mark_pi_waiter(t);
   if (syscall_observer_)
     syscall_observer_->at_syscall_entry({seq, t.rec, t.real, t.real_tgid, t.nr, t.args});
+}
+
+// What FUTEX_LOCK_PI does as it enters, before it blocks: a word another
+// thread owns gets FUTEX_WAITERS, so that the owner's unlock goes to the
+// kernel instead of freeing the word in user space. The emulated call does
+// not, and replay reaches a blocking call's entry in its recorded turn,
+// before the owner's unlock: the bit is set there. (A free word is taken
+// without blocking: the call's recorded output gives the word.)
+void Replayer::mark_pi_waiter(Task& t) {
+  const uint64_t op = t.args[1] & 127;  // without FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME
+  if (t.nr != SYS_futex || (op != FUTEX_LOCK_PI && op != FUTEX_LOCK_PI2)) return;
+  std::string w = t.mem.read(t.args[0], 4);
+  if (w.size() != 4) return;  // the call faults: EFAULT, recorded
+  uint32_t word;
+  std::memcpy(&word, w.data(), 4);
+  const uint32_t owner = word & FUTEX_TID_MASK;
+  if (!owner || owner == static_cast<uint32_t>(t.rec) || (word & FUTEX_WAITERS)) return;
+  word |= FUTEX_WAITERS;
+  t.mem.write(t.args[0], std::string(reinterpret_cast<const char*>(&word), 4));
 }
 
 void Replayer::check_call(Task& t, const Event& e) {
