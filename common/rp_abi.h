@@ -55,6 +55,7 @@ enum rp_size {
 	RP_SZ_PIDFD,   /* clone: the pidfd CLONE_PIDFD stores at args[2], in the parent */
 	RP_SZ_FUTEX,   /* futex: the word an operation writes, args[p1] (rp_futex_out_size) */
 	RP_SZ_BPF,     /* bpf: attr written back, the buffers its command fills (rp_put_bpf) */
+	RP_SZ_SETSOCKOPT, /* setsockopt: what an option writes back (rp_put_setsockopt) */
 };
 
 /* Sizes of kernel ABI structs named by the table. They differ by architecture,

@@ -339,6 +339,24 @@ RP_INLINE void rp_put_bpf(RP_SINK *k, __u64 attr, const __u64 *args, bool failed
 	}
 }
 
+/* setsockopt(fd, level, name, optval, optlen) writes one thing back: an
+ * iptables or ip6tables IPT_SO_SET_REPLACE (name 64 at SOL_IP or SOL_IPV6)
+ * copies the replaced table's counters, num_counters (at optval + 84) of 16
+ * bytes each, to the counters pointer (at optval + 88) of its struct
+ * ipt_replace / ip6t_replace. */
+#define RP_SO_SET_REPLACE 64
+#define RP_XT_REPLACE_BYTES 96
+#define RP_XT_COUNTERS_MAX 65536
+RP_INLINE void rp_put_setsockopt(RP_SINK *k, __u64 optval, const __u64 *args)
+{
+	__u64 n = 0, counters = 0;
+
+	if ((args[1] == 0 || args[1] == 41) && args[2] == RP_SO_SET_REPLACE &&
+	    args[4] >= RP_XT_REPLACE_BYTES && rp_sink_read(k, optval + 84, 4, &n) &&
+	    rp_sink_read(k, optval + 88, 8, &counters))
+		rp_put(k, counters, 16 * rp_min(n, RP_XT_COUNTERS_MAX));
+}
+
 /* mremap's output: a file mapping grown from old_len to new_len bytes, now
  * at addr, shows the file's next bytes in its new part, which replay (where
  * the mapping is anonymous memory holding the recorded bytes) must write, up
@@ -513,6 +531,10 @@ RP_INLINE void rp_put_output(RP_SINK *k, int kind, int arg, __s64 p1, __s64 p2,
 	case RP_SZ_SEMCTL:
 		if (!failed)
 			rp_put_semctl(k, p, args);
+		break;
+	case RP_SZ_SETSOCKOPT:
+		if (!failed)
+			rp_put_setsockopt(k, p, args);
 		break;
 	case RP_SZ_BPF:
 		rp_put_bpf(k, p, args, failed);

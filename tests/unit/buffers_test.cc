@@ -608,6 +608,21 @@ TEST_P(Buffers, FutexWritesTheWordItsOperationChanges) {
   EXPECT_EQ(outputs("futex", {0x1000, 6, 0, 0, 0, 0}, -ETIMEDOUT, m), Regions{});
 }
 
+// setsockopt writes back only iptables' replaced counters (SOL_IP or
+// SOL_IPV6, IPT_SO_SET_REPLACE): num_counters of 16 bytes at the struct's
+// counters pointer.
+TEST_P(Buffers, SetsockoptWritesOnlyReplacedCounters) {
+  FakeMem m;
+  m.put32(0x1000 + 84, 3);       // num_counters
+  m.put64(0x1000 + 88, 0x5000);  // counters
+  EXPECT_EQ(outputs("setsockopt", {3, 0 /* SOL_IP */, 64, 0x1000, 200}, 0, m),
+            (Regions{{0x5000, 48}}));
+  EXPECT_EQ(outputs("setsockopt", {3, 41 /* SOL_IPV6 */, 64, 0x1000, 200}, 0, m),
+            (Regions{{0x5000, 48}}));
+  EXPECT_EQ(outputs("setsockopt", {3, 1 /* SOL_SOCKET */, 64, 0x1000, 200}, 0, m), Regions{});
+  EXPECT_EQ(outputs("setsockopt", {3, 0, 64, 0x1000, 200}, -EPERM, m), Regions{});
+}
+
 TEST_P(Buffers, ArgSizedAndMultipliedOutputs) {
   FakeMem m;
   EXPECT_EQ(outputs("rt_sigpending", {0x1000, 8}, 0, m), (Regions{{0x1000, 8}}));
