@@ -119,7 +119,7 @@ void Replayer::run_forks_due(uint64_t seq, const EntryScheduler::EntryFn& enter)
 // end gets them (output_fds.h).
 void Replayer::note_sent_fds(Task& t, const Event& e) {
   auto read = [&](uint64_t addr, size_t len) { return read_mem(t.real, addr, len); };
-  std::vector<int> fds = sent_fds(read(e.args[1], sizeof(msghdr)), read);
+  std::vector<int> fds = sent_fds(e, read);
   if (!fds.empty()) output_fds_.note_sent(e.tid, static_cast<int>(e.args[0]), fds);
 }
 
@@ -140,7 +140,8 @@ void Replayer::dispatch(const Event& e) {
       else if (t.entry_unseen) observe_entry(t, e.seq);
       if (agent_answered(e.seq)) break;
       check_call(t, e);
-      if (e.nr == SYS_sendmsg && !syscall_failed(e.ret)) note_sent_fds(t, e);
+      if ((e.nr == SYS_sendmsg || e.nr == SYS_sendmmsg) && !syscall_failed(e.ret))
+        note_sent_fds(t, e);
       if (e.extra == kNoReturn) break;  // it died in there: see observe_exit
       replay_syscall(t, e);
       break;

@@ -1,8 +1,10 @@
 // Descriptors passed through a socket (SCM_RIGHTS): the receiver's new
 // numbers refer to the sender's files, so what replay knows of those (rp's
 // stdout, a /proc/PID/mem file, a file's offset) follows them. Only between
-// the two ends of a socketpair, whose peers replay knows.
+// the two ends of a socketpair, whose peers replay knows. A sendmmsg's
+// messages are taken together, as one sendmsg's.
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <cstring>
 
@@ -38,8 +40,17 @@ const MemRecord* recorded_at(const Event& e, uint64_t addr, size_t min_bytes) {
 
 }  // namespace
 
-std::vector<int> sent_fds(const std::string& msghdr_bytes,
-                          const std::function<std::string(uint64_t, size_t)>& read) {
+std::vector<int> sent_fds(const Event& e, const std::function<std::string(uint64_t, size_t)>& read) {
+  std::vector<int> fds;
+  const uint64_t n = e.nr == SYS_sendmmsg ? static_cast<uint64_t>(e.ret) : 1;
+  for (uint64_t i = 0; i < n && i < 1024; i++)
+    for (int fd : message_fds(read(e.args[1] + i * sizeof(mmsghdr), sizeof(msghdr)), read))
+      fds.push_back(fd);
+  return fds;
+}
+
+std::vector<int> message_fds(const std::string& msghdr_bytes,
+                             const std::function<std::string(uint64_t, size_t)>& read) {
   if (msghdr_bytes.size() < sizeof(msghdr)) return {};
   msghdr m;
   std::memcpy(&m, msghdr_bytes.data(), sizeof m);
@@ -61,16 +72,24 @@ void OutputFds::note_sent(pid_t rec_tid, int sock, const std::vector<int>& fds) 
   in_flight_[peer->second].push_back(std::move(ids));
 }
 
-// recvmsg's recorded msghdr (written back by the kernel) names its control
-// buffer, recorded too: the descriptors it received, under their new numbers.
+// recvmsg's recorded msghdr (written back by the kernel), or each of
+// recvmmsg's, names its control buffer, recorded too: the descriptors it
+// received, under their new numbers.
 void OutputFds::apply_received(const Event& e, Table& t) {
-  const MemRecord* hdr = recorded_at(e, e.args[1], sizeof(msghdr));
-  if (!hdr) return;
-  msghdr m;
-  std::memcpy(&m, hdr->bytes.data(), sizeof m);
-  const MemRecord* ctl = recorded_at(e, reinterpret_cast<uint64_t>(m.msg_control), 0);
-  if (!ctl || !m.msg_controllen) return;
-  std::vector<int> got = scm_rights_fds(ctl->bytes.substr(0, m.msg_controllen));
+  const bool vector = e.nr == SYS_recvmmsg;
+  const uint64_t n = vector ? static_cast<uint64_t>(e.ret) : 1;
+  for (uint64_t i = 0; i < n && i < 1024; i++) {
+    const MemRecord* hdr = recorded_at(e, e.args[1] + i * sizeof(mmsghdr), sizeof(msghdr));
+    if (!hdr) continue;
+    msghdr m;
+    std::memcpy(&m, hdr->bytes.data(), sizeof m);
+    const MemRecord* ctl = recorded_at(e, reinterpret_cast<uint64_t>(m.msg_control), 0);
+    if (ctl && m.msg_controllen)
+      take_received(e, t, scm_rights_fds(ctl->bytes.substr(0, m.msg_controllen)));
+  }
+}
+
+void OutputFds::take_received(const Event& e, Table& t, const std::vector<int>& got) {
   if (got.empty()) return;
   auto s = t.find(static_cast<int>(e.args[0]));
   auto queue = s == t.end() ? in_flight_.end() : in_flight_.find(s->second);

@@ -376,7 +376,7 @@ void OutputFds::apply(const Event& e, pid_t) {
           }
         }
       return;
-    case SYS_recvmsg:
+    case SYS_recvmsg: case SYS_recvmmsg:
       apply_received(e, t);
       return;
 #if defined(SYS_open)

@@ -21,10 +21,12 @@
 
 namespace rp {
 
-// The descriptors a sendmsg passes (SCM_RIGHTS), from its msghdr's bytes and
-// a reader of the program's memory (its control buffer).
-std::vector<int> sent_fds(const std::string& msghdr_bytes,
-                          const std::function<std::string(uint64_t, size_t)>& read);
+// The descriptors a sendmsg or sendmmsg passes (SCM_RIGHTS), read from the
+// program's memory (its msghdrs and their control buffers) at the call.
+std::vector<int> sent_fds(const Event& e, const std::function<std::string(uint64_t, size_t)>& read);
+// The descriptors in one msghdr's control buffer (msghdr_bytes: the struct).
+std::vector<int> message_fds(const std::string& msghdr_bytes,
+                             const std::function<std::string(uint64_t, size_t)>& read);
 
 class OutputFds {
  public:
@@ -61,8 +63,9 @@ class OutputFds {
   // Applies a completed syscall event (recorded result) to the tables.
   void apply(const Event& e, pid_t rec_tgid);
   // Descriptors passed through a socket (SCM_RIGHTS, replay/fd_passing.cc):
-  // sendmsg of `fds` by rec_tid on socket `sock`, as replay reads them from
-  // the program's msghdr at the call. A later recvmsg on the socket's peer
+  // sendmsg (or sendmmsg) of `fds` by rec_tid on socket `sock`, as replay
+  // reads them from the program's msghdr at the call. A later recvmsg or
+  // recvmmsg on the socket's peer
   // (a socketpair's other end) gets them, in order, under the numbers its
   // recorded control message gives; unmatched ones are files rp does not know.
   void note_sent(pid_t rec_tid, int sock, const std::vector<int>& fds);
@@ -103,6 +106,7 @@ class OutputFds {
   void apply_open(const Event& e, Table& t);
   void apply_pidfd_getfd(const Event& e, Table& t);
   void apply_received(const Event& e, Table& t);
+  void take_received(const Event& e, Table& t, const std::vector<int>& got);
   void apply_chdir(const Event& e, const Table& t);
   Cwd path_at(const Event& e, const Table& t, int dirfd_arg, int path_arg);
   void apply_names(const Event& e, const Table& t);

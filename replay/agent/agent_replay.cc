@@ -257,6 +257,7 @@ static bool answerable(const Event& e, unsigned* mask) {
   if (!s || s->policy != RP_POLICY_EMU || is_write_call(e.nr) || e.nr == SYS_prctl ||
       e.nr == SYS_set_robust_list || is_sysv_attach_or_detach(e.nr) ||
       e.nr == SYS_process_vm_writev ||  // replay writes its target (memory_writes.cc)
+      e.nr == SYS_sendmmsg ||  // replay reads the descriptors it passes (fd_passing.cc)
       sets_stack_limit(e) ||             // replay applies it (stack_limit.cc)
       // replay zeroes the file's window (shared_files.h)
       e.nr == SYS_ftruncate || e.nr == SYS_fallocate ||

@@ -237,6 +237,13 @@ TEST(OutputFds, DescriptorsPassedThroughASocketpairKeepTheirFile) {
   o.note_sent(P, 5, {1});  // fd 5 is no socketpair end: nothing to match
   o.apply(recvmsg_call(P, 3, {10}), P);
   EXPECT_EQ(o.target(P, 10), 0);
+  o.note_sent(P, 3, {2});  // recvmmsg: its first mmsghdr is recvmsg's msghdr and msg_len
+  Event mm = recvmsg_call(P, 4, {11});
+  mm.nr = SYS_recvmmsg;
+  mm.args[2] = 1;
+  mm.mem[0].bytes.resize(sizeof(mmsghdr));
+  o.apply(mm, P);
+  EXPECT_EQ(o.target(P, 11), 2);
 }
 
 TEST(OutputFds, ChildOfATaskWithoutSyscallsCopiesTheInitialTable) {
