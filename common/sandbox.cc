@@ -120,6 +120,17 @@ void add_exec_map_rules(FilterCtx& ctx) {
   if (rc) throw Error(std::string("seccomp rule for mmap/mprotect: ") + strerror(-rc));
 }
 
+// mlock and friends run for real in replay (they decide what madvise may
+// drop), and without CAP_IPC_LOCK the locked bytes count against
+// RLIMIT_MEMLOCK: raised while rp still may, so that what the recording
+// locked (as root) locks here too. The program's own getrlimit is emulated.
+void raise_memlock_limit() {
+  rlimit r{RLIM_INFINITY, RLIM_INFINITY};
+  if (setrlimit(RLIMIT_MEMLOCK, &r) == 0 || getrlimit(RLIMIT_MEMLOCK, &r) != 0) return;
+  r.rlim_cur = r.rlim_max;
+  setrlimit(RLIMIT_MEMLOCK, &r);
+}
+
 }  // namespace
 
 std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
@@ -188,21 +199,6 @@ int install_filter(std::vector<sock_filter>& f) {
   if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
   return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0 ? 0 : errno;
 }
-
-namespace {
-
-// mlock and friends run for real in replay (they decide what madvise may
-// drop), and without CAP_IPC_LOCK the locked bytes count against
-// RLIMIT_MEMLOCK: raised while rp still may, so that what the recording
-// locked (as root) locks here too. The program's own getrlimit is emulated.
-void raise_memlock_limit() {
-  rlimit r{RLIM_INFINITY, RLIM_INFINITY};
-  if (setrlimit(RLIMIT_MEMLOCK, &r) == 0 || getrlimit(RLIMIT_MEMLOCK, &r) != 0) return;
-  r.rlim_cur = r.rlim_max;
-  setrlimit(RLIMIT_MEMLOCK, &r);
-}
-
-}  // namespace
 
 int confine_replay(bool host_root, bool private_root) {
   raise_memlock_limit();

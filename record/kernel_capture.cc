@@ -24,7 +24,7 @@
 #include "progress.h"
 #include "syscall_table.h"
 #include "shm_segment.h"
-#include "sysv_sem.h"
+#include "kernel_facts.h"
 #include "tracee.h"
 #include "unique_fd.h"
 

@@ -25,7 +25,7 @@
 #include "exec_files.h"
 #include "fork_copy.h"
 #include "mapped_file.h"
-#include "sysv_sem.h"
+#include "kernel_facts.h"
 #include "insn.h"
 #include "error.h"
 #include "syscall_table.h"

@@ -1,4 +1,4 @@
-#include "sysv_sem.h"
+#include "kernel_facts.h"
 
 #include <fcntl.h>
 #include <sched.h>
