@@ -161,6 +161,12 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
   auto out = [&](const std::string& bytes) -> int64_t {  // the kernel's write to *data
     return write_out(data, bytes) ? 0 : -EFAULT;
   };
+  if (req == PTRACE_KILL) {
+    // Since Linux 5.19 it sends SIGKILL, stopped or not; the end is recorded
+    // as the tracee's, and replay sends the same signal at that end.
+    syscall(SYS_tgkill, tracee.tgid, pid, SIGKILL);
+    return 0;
+  }
   if (req == PTRACE_INTERRUPT) {
     if (!et.seized) return -EIO;
     if (et.stop != EmuStop::kNone) return 0;
