@@ -111,6 +111,7 @@ constexpr int kRingRetryMs = 2;
 constexpr int64_t kGraceUs = 1000;       // a syscall holding its process's slot
 constexpr int64_t kTimesliceUs = 50000;  // user code before preemption, if others wait
 constexpr int64_t kStopPollUs = 5000;    // a stopped thread's SIGCONT looked for
+constexpr int64_t kDyingInitPollUs = 2000;  // a detached init's end looked for
 
 int64_t now_us() { return tracer_clock_ns(CLOCK_MONOTONIC) / 1000; }
 
@@ -240,6 +241,10 @@ void PtraceRecorder::schedule(Group& g) {
 
 int64_t PtraceRecorder::next_deadline_us() {
   int64_t best = stopping_.empty() ? -1 : std::max(stop_poll_at_us_, now_us());
+  if (!dying_inits_.empty()) {  // looked at every few ms until they are gone
+    int64_t d = now_us() + kDyingInitPollUs;
+    if (best < 0 || d < best) best = d;
+  }
   for (auto& [slot, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_keeps) continue;
     int64_t d = g.since_us + (g.holder_in_kernel ? kGraceUs : kTimesliceUs);
@@ -354,6 +359,7 @@ int PtraceRecorder::loop() {
     }
     if (tid > 0) {
       if (tsc) tsc->rearm();
+      reap_dying_inits();  // their ends come before what their parents see of them
       // Events-only: the kernel capture's writer thread shares the TraceWriter.
       std::unique_lock<std::mutex> lk;
       if (kernel_) {
@@ -389,6 +395,7 @@ int PtraceRecorder::loop() {
       detach_all();
       break;
     }
+    reap_dying_inits();
     handle_timeouts();
     if (kernel_ && ring_) kernel_ring_tick();
   }
@@ -886,8 +893,6 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
   return true;
 }
 
-namespace {
-
 // Whether the process is the init of a pid namespace (its own number there
 // is 1: the last of /proc's NSpid). The kernel marks it SIGNAL_UNKILLABLE.
 bool pid_namespace_init(const std::string& status) {
@@ -899,8 +904,6 @@ bool pid_namespace_init(const std::string& status) {
   return last != std::string::npos && line.substr(last + 1) == "1" &&
          line.find_first_of("0123456789") != line.size() - 1;  // not the host's own init
 }
-
-}  // namespace
 
 // What the thread's delivery of sig does: a handler runs, nothing, or the
 // default action. A pid namespace's init skips every default action but
@@ -1002,6 +1005,10 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   int64_t nr = kernel_ ? kernel_syscall_nr(t.tid, regs) : t.nr;
   bool at_syscall = kernel_ ? nr >= 0 : still_at_exit(t, regs);
   if (hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
+  if (init_dies_of(t, sig, si)) {
+    let_init_die(t, sig, si, at_syscall);
+    return;
+  }
 #if defined(__aarch64__)
   bool knows_arg0 = !kernel_;  // events-only: no entry stop gave the call's x0 for its restart
 #else
@@ -1015,7 +1022,8 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   make_runnable(t, sig, true);
 }
 
-void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall) {
+void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall,
+                                   std::optional<uint32_t> disposition) {
   Event e = new_event(t, EventKind::kSignal);
   e.nr = sig;
   Regs regs;
@@ -1023,7 +1031,7 @@ void PtraceRecorder::record_signal(Task& t, int sig, const siginfo_t& si, uint32
   SignalExtra x = signal_extra_with_regs(regs.raw);
   std::memcpy(x.siginfo, &si, sizeof x.siginfo);
   x.at_syscall = at_syscall;
-  x.disposition = disposition(t.tid, sig);
+  x.disposition = disposition ? *disposition : this->disposition(t.tid, sig);
   // In user code, replay searches the point as a switch's: by registers and
   // the memory they point to, as the kernel side saw it when the thread
   // stopped (other threads may have run and written it since).

@@ -23,6 +23,7 @@
 #include "tracee.h"
 #include "kernel_copy.h"
 #include "trace.h"
+#include "unique_fd.h"
 
 namespace rp {
 
@@ -194,7 +195,19 @@ class PtraceRecorder {
   Event new_event(const Task& t, EventKind kind);
   // CLOCK_MONOTONIC ns, read at most once per stop (a syscall: tracer_tsc.h).
   int64_t stop_ns();
-  void record_signal(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall);
+  // disposition: what the delivery does, when it is not the thread's own
+  // (a dying pid-namespace init's fault: the default action).
+  void record_signal(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall,
+                     std::optional<uint32_t> disposition = std::nullopt);
+  // A pid-namespace init that a fault kills (record/dying_init.cc).
+  bool init_dies_of(const Task& t, int sig, const siginfo_t& si);
+  void let_init_die(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall);
+  void reap_dying_inits();
+  struct DyingInit {
+    unique_fd pidfd;
+    int sig = 0;
+  };
+  std::map<pid_t, DyingInit> dying_inits_;
   // To the trace: through the kernel capture's queue in events-only mode (in
   // sequence order with the kernel's records), else through q_.
   void emit(Event&& e);
