@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 #include <cstring>
 
@@ -178,6 +179,11 @@ void TraceWriter::set_list(const std::string& kind, const std::vector<std::strin
   for (size_t i = 0; i < values.size(); i++)
     st.bind(1, kind).bind(2, static_cast<int64_t>(i)).bind_blob(3, values[i].data(),
                                                                    values[i].size()).run();
+}
+
+void TraceWriter::add_list_item(const std::string& kind, const std::string& value) {
+  sql::Stmt st(*db_, "INSERT INTO lists VALUES(?,?,?)");
+  st.bind(1, kind).bind(2, list_next_[kind]++).bind_blob(3, value.data(), value.size()).run();
 }
 
 int64_t TraceWriter::put_blob(const std::string& bytes) {
@@ -419,6 +425,19 @@ std::vector<std::string> TraceReader::list(const std::string& kind) {
   st.bind(1, kind);
   std::vector<std::string> out;
   while (st.step()) out.push_back(st.blob(0));
+  return out;
+}
+
+std::map<int32_t, int32_t> TraceReader::namespace_tids() {
+  std::map<int32_t, int32_t> out;
+  for (const std::string& item : list(kNamespaceTids)) {
+    long long tid = 0, ns = 0;
+    char rest = 0;
+    if (std::sscanf(item.c_str(), "%lld %lld %c", &tid, &ns, &rest) != 2 || tid < 1 ||
+        tid > kMaxTid || ns < 1 || ns > kMaxTid)
+      fail("damaged namespace tid list item '" + item.substr(0, 40) + "'");
+    out[static_cast<int32_t>(tid)] = static_cast<int32_t>(ns);
+  }
   return out;
 }
 

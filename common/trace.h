@@ -110,6 +110,9 @@ struct StoredFile {
   int64_t mode = 0755;
 };
 
+// The list kind of namespace_tids.
+constexpr const char* kNamespaceTids = "namespace_tids";
+
 struct TaskInfo {
   int32_t tid = 0, tgid = 0, parent = 0;
   uint64_t first_seq = 0;
@@ -124,6 +127,8 @@ class TraceWriter {
   void set_meta(const std::string& key, const std::string& value);
   void set_meta(const std::string& key, int64_t value);
   void set_list(const std::string& kind, const std::vector<std::string>& values);
+  // One more item of a list kind no set_list writes (its index: the next).
+  void add_list_item(const std::string& kind, const std::string& value);
   void add_event(const Event& e);
   void add_mapping(const Mapping& m);
   void add_task(const TaskInfo& t);
@@ -151,6 +156,7 @@ class TraceWriter {
   uint64_t events_ = 0, since_commit_ = 0, bytes_since_commit_ = 0;
   bool finished_ = false;
   std::set<std::string> files_;
+  std::map<std::string, int64_t> list_next_;  // add_list_item's next index, by kind
   RefusedCalls refused_;
 };
 
@@ -217,6 +223,10 @@ class TraceReader {
   int64_t meta_int(const std::string& key, int64_t dflt, int64_t lo, int64_t hi);
   std::vector<std::string> list(const std::string& kind);
   std::vector<TaskInfo> tasks();
+  // The tid each task had in its own pid namespace, for the tasks recorded
+  // in another namespace than rp's (list kind kNamespaceTids: "TID NSTID"):
+  // by recorded tid. Throws for an item that is not two tids.
+  std::map<int32_t, int32_t> namespace_tids();
   std::vector<Mapping> mappings();
   std::vector<StoredFile> files();
   std::string blob(int64_t id);

@@ -357,6 +357,7 @@ class Replayer {
   std::map<pid_t, FileMaps> file_maps_;     // by real tgid
   SharedFiles shared_files_;                // the windows of shared file mappings
   std::map<pid_t, uint64_t> robust_heads_;  // set_robust_list, by recorded tid
+  std::optional<std::map<int32_t, int32_t>> namespace_tids_;  // read at the first clone
   void mark_robust_dead(Task& t);
   void note_sent_fds(Task& t, const Event& e);
   void mark_pi_waiter(Task& t);

@@ -736,12 +736,19 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   c.state = State::kHeld;
   Regs child_regs = get_regs(c);
   restore_call_args(c, t.regs, child_regs);
-  // The program must see the recorded tid wherever the kernel wrote the real one.
+  // The program must see the recorded tid wherever the kernel wrote the real
+  // one: the parent's view of it (the clone's result) for the parent, the
+  // child's own (its number in its own pid namespace, if it has one) for it.
   uint32_t rec_tid = static_cast<uint32_t>(e.ret);
   std::string tid_bytes(reinterpret_cast<const char*>(&rec_tid), 4);
   if ((flags & CLONE_PARENT_SETTID) && e.args[2]) t.mem.write(e.args[2], tid_bytes);
-  if ((flags & CLONE_CHILD_SETTID) && e.args[kCloneChildTidArg])
-    c.mem.write(e.args[kCloneChildTidArg], tid_bytes);
+  if ((flags & CLONE_CHILD_SETTID) && e.args[kCloneChildTidArg]) {
+    if (!namespace_tids_) namespace_tids_ = trace_.namespace_tids();
+    auto own = namespace_tids_->find(rec_child);
+    uint32_t child_view = own != namespace_tids_->end() ? static_cast<uint32_t>(own->second) : rec_tid;
+    c.mem.write(e.args[kCloneChildTidArg],
+                std::string(reinterpret_cast<const char*>(&child_view), 4));
+  }
   if (flags & CLONE_PIDFD)  // the recorded descriptor's number, not this run's
     for (const auto& m : e.mem)
       if (!m.input && m.addr == e.args[2] && !t.mem.write(m.addr, m.bytes))

@@ -2,6 +2,8 @@
 // a round trip bit for bit, and every kind of damage must surface as rp::Error
 // (a one-line message for the user), never as a crash or as silently wrong data.
 #include <gtest/gtest.h>
+
+#include <cstring>
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -165,6 +167,29 @@ TEST_F(TraceTest, MetaAndListsRoundTrip) {
   EXPECT_TRUE(r.list("nothing").empty());
   Event e;
   EXPECT_FALSE(r.next(e));
+}
+
+// The tids tasks had in their own pid namespaces: one item each, as the
+// recorder adds them; a trace is untrusted input, so an item that is not two
+// tids in range is refused.
+TEST_F(TraceTest, NamespaceTidsRoundTripAndDamageIsRefused) {
+  std::string p = path("t.db");
+  {
+    TraceWriter w(p);
+    w.add_list_item(kNamespaceTids, "884 1");
+    w.add_list_item(kNamespaceTids, "900 2");
+    w.finish();
+  }
+  EXPECT_EQ(TraceReader(p).namespace_tids(), (std::map<int32_t, int32_t>{{884, 1}, {900, 2}}));
+  for (const char* bad : {"884", "884 0", "x 1", "884 1 2", "99999999 1", "-5 1"}) {
+    std::string q = path(std::string("bad") + std::to_string(std::strlen(bad)) + ".db");
+    {
+      TraceWriter w(q);
+      w.add_list_item(kNamespaceTids, bad);
+      w.finish();
+    }
+    EXPECT_THROW(TraceReader(q).namespace_tids(), Error) << bad;
+  }
 }
 
 TEST_F(TraceTest, EventsRoundTripEveryField) {
