@@ -11,7 +11,10 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 
+#include <mutex>
+
 #include "ptrace_recorder.h"
+#include "kernel_capture.h"
 #include "tracee.h"
 
 namespace rp {
@@ -45,7 +48,9 @@ void PtraceRecorder::let_init_die(Task& t, int sig, const siginfo_t& si, uint32_
 }
 
 // Those gone by now (their pidfd readable: no longer running; the kernel
-// sides numbered their exit in do_exit) get their end recorded.
+// sides numbered their exit in do_exit) get their end recorded. Called
+// where the loop holds no lock: a kernel backend's writer thread shares the
+// trace, so its lock is taken here, as the loop takes it for a stop.
 void PtraceRecorder::reap_dying_inits() {
   for (auto it = dying_inits_.begin(); it != dying_inits_.end();) {
     pollfd p{it->second.pidfd.get(), POLLIN, 0};
@@ -56,6 +61,11 @@ void PtraceRecorder::reap_dying_inits() {
     const pid_t tid = it->first;
     const int sig = it->second.sig;
     it = dying_inits_.erase(it);
+    std::unique_lock<std::mutex> lk;
+    if (kernel_) {
+      kernel_->wait_room();  // before the lock: the writer needs it to make room
+      lk = kernel_->lock_writer();
+    }
     on_task_gone(tid, sig);  // killed by sig (whether it dumped core is not known here)
   }
 }
