@@ -152,12 +152,39 @@ std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int 
   return status_field(proc_status(tid), name, base);
 }
 
-std::optional<int> fd_access_mode(pid_t pid, uint64_t fd) {
+std::string fdinfo_text(pid_t pid, uint64_t fd) {
   char path[80];
   snprintf(path, sizeof path, "/proc/%d/fdinfo/%llu", pid, static_cast<unsigned long long>(fd));
-  auto flags = status_field(read_proc_text(path), "flags", 8);
+  return read_proc_text(path);
+}
+
+std::optional<int> fd_access_mode(pid_t pid, uint64_t fd) {
+  auto flags = status_field(fdinfo_text(pid, fd), "flags", 8);
   if (!flags) return std::nullopt;
   return static_cast<int>(*flags & O_ACCMODE);
+}
+
+std::vector<pid_t> namespace_pids(std::string_view status) {
+  std::vector<pid_t> pids;
+  size_t at = status.find("\nNSpid:");
+  if (at == std::string_view::npos) return pids;
+  size_t end = std::min(status.find('\n', at + 1), status.size());
+  for (size_t i = at + 7; i < end;) {
+    if (status[i] < '0' || status[i] > '9') {
+      i++;
+      continue;
+    }
+    pid_t v = 0;
+    auto r = std::from_chars(status.data() + i, status.data() + end, v);
+    pids.push_back(v);
+    i = static_cast<size_t>(r.ptr - status.data());
+  }
+  return pids;
+}
+
+bool pid_namespace_init(std::string_view status) {
+  const std::vector<pid_t> pids = namespace_pids(status);
+  return pids.size() > 1 && pids.back() == 1;  // not the reader's own init
 }
 
 char stat_state(std::string_view stat) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "buffers.h"
 #include "unique_fd.h"
@@ -69,6 +70,15 @@ std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int 
 // the octal "flags" of /proc/PID/fdinfo/FD (status_field's format too);
 // nullopt if it cannot be read.
 std::optional<int> fd_access_mode(pid_t pid, uint64_t fd);
+// /proc/PID/fdinfo/FD's text (status_field reads its fields); empty if it
+// cannot be read.
+std::string fdinfo_text(pid_t pid, uint64_t fd);
+// A status text's NSpid: the task's pid in each pid namespace from the
+// reader's down to its own (one number outside any other); empty if none.
+std::vector<pid_t> namespace_pids(std::string_view status);
+// Whether the task is the init of a pid namespace below the reader's (its
+// own number there is 1). The kernel marks it SIGNAL_UNKILLABLE.
+bool pid_namespace_init(std::string_view status);
 
 // The scheduler state letter of a thread, as /proc/TID/stat gives it: 'R'
 // running or waiting for a CPU, 'S'/'D' asleep, 't' in a ptrace stop, ...;

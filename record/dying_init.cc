@@ -19,8 +19,6 @@
 
 namespace rp {
 
-bool pid_namespace_init(const std::string& status);  // ptrace_recorder.cc
-
 // A fault the kernel raised (not sent), whose default action kills: no
 // handler can take it (none, or the signal is blocked, which the kernel
 // forces open resetting the handler), in a single-threaded init (the

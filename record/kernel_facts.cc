@@ -87,9 +87,7 @@ uint64_t file_end_in_mapping(pid_t tid, uint64_t addr) {
 }
 
 bool bpf_map_sizes(pid_t tid, uint64_t fd, uint64_t* key, uint64_t* value) {
-  char path[80];
-  snprintf(path, sizeof path, "/proc/%d/fdinfo/%llu", tid, static_cast<unsigned long long>(fd));
-  const std::string info = read_proc_text(path);
+  const std::string info = fdinfo_text(tid, fd);
   auto type = status_field(info, "map_type", 10), k = status_field(info, "key_size", 10),
        v = status_field(info, "value_size", 10);
   if (!type || !k || !v) return false;

@@ -63,8 +63,6 @@ std::vector<pid_t> PtraceRecorder::tids() const {
   return v;
 }
 
-pid_t own_namespace_tid(const std::string& status);  // below
-
 PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t parent) {
   // The tid of a tracee that ended unwaited for by its emulated tracer, used
   // again (where the kernel would keep it a zombie until then): a new task.
@@ -84,8 +82,9 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
   // In a pid namespace of its own the kernel wrote that namespace's number at
   // a new process's CLONE_CHILD_SETTID pointer (glibc caches it as its tid),
   // not the one its creator's clone returned: replay writes this one.
-  if (pid_t own = own_namespace_tid(proc_status(tid)); own > 0 && own != tid)
-    w_.add_list_item(kNamespaceTids, std::to_string(tid) + " " + std::to_string(own));
+  const std::vector<pid_t> pids = namespace_pids(proc_status(tid));
+  if (!pids.empty() && pids.back() != tid)
+    w_.add_list_item(kNamespaceTids, std::to_string(tid) + " " + std::to_string(pids.back()));
   return t;
 }
 
@@ -898,28 +897,6 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
   t.have_exit_regs = false;
   make_runnable(t, 0, true);  // the trap's signal is not delivered
   return true;
-}
-
-// A task's number in its own pid namespace (the last of /proc's NSpid), 0
-// if the status has none.
-pid_t own_namespace_tid(const std::string& status) {
-  size_t at = status.find("\nNSpid:");
-  if (at == std::string::npos) return 0;
-  size_t end = status.find('\n', at + 1);
-  std::string line = status.substr(at + 1, end == std::string::npos ? end : end - at - 1);
-  size_t last = line.find_last_of(" \t");
-  return last == std::string::npos ? 0 : static_cast<pid_t>(std::atoi(line.c_str() + last + 1));
-}
-
-// Whether the process is the init of a pid namespace (its own number there
-// is 1). The kernel marks it SIGNAL_UNKILLABLE.
-bool pid_namespace_init(const std::string& status) {
-  size_t at = status.find("\nNSpid:");
-  if (at == std::string::npos) return false;
-  size_t end = status.find('\n', at + 1);
-  std::string line = status.substr(at + 1, end == std::string::npos ? end : end - at - 1);
-  return own_namespace_tid(status) == 1 &&
-         line.find_first_of("0123456789") != line.find_last_of("0123456789");  // not the host's init
 }
 
 // What the thread's delivery of sig does: a handler runs, nothing, or the

@@ -147,6 +147,18 @@ TEST(StatusField, ReadsTheNamedField) {
   EXPECT_EQ(status_field("", "Tgid", 10), std::nullopt);
 }
 
+// NSpid: the pids from the reader's namespace down to the task's own; the
+// init of a namespace below is 1 there, the reader's own init is not one.
+TEST(StatusField, NamespacePids) {
+  EXPECT_EQ(namespace_pids("Name:\tx\nNSpid:\t884\t12\t1\nNStgid:\t884\n"),
+            (std::vector<pid_t>{884, 12, 1}));
+  EXPECT_EQ(namespace_pids("Name:\tx\nNSpid:\t4243\n"), (std::vector<pid_t>{4243}));
+  EXPECT_TRUE(namespace_pids("Name:\tx\nPid:\t4243\n").empty());
+  EXPECT_TRUE(pid_namespace_init("Name:\tx\nNSpid:\t884\t1\n"));
+  EXPECT_FALSE(pid_namespace_init("Name:\tinit\nNSpid:\t1\n"));
+  EXPECT_FALSE(pid_namespace_init("Name:\tx\nNSpid:\t884\t2\n"));
+}
+
 TEST(StatusField, ReadsThisProcess) {
   EXPECT_EQ(proc_status_field(getpid(), "Tgid", 10), static_cast<uint64_t>(getpid()));
   EXPECT_EQ(parent_of(getpid()), getppid());
