@@ -79,23 +79,36 @@ void Replayer::stop_in_place(Task& t, const Event& e) {
 // ignores SIGTRAP again if a trap reset it. One read of /proc/TID/status per
 // point, none per pass. One of the program's own SIGTRAPs pending behind the
 // mask would be taken with rp's: a divergence instead.
-Replayer::SigtrapState Replayer::open_sigtrap(Task& t, const Event& e) {
+Replayer::SignalState Replayer::open_sigtrap(Task& t, const Event& e) {
   constexpr uint64_t trap = uint64_t{1} << (SIGTRAP - 1);
-  const std::string status = proc_status(t.real);
-  auto blk = status_field(status, "SigBlk", 16), ign = status_field(status, "SigIgn", 16);
-  if (!blk || !ign) diverge(e, "cannot read the thread's signal state");
-  SigtrapState s{*blk, (*blk & trap) != 0, (*ign & trap) != 0};
+  std::string status;
+  const SignalState s = signal_state(t, e, SIGTRAP, &status);
   if (!s.blocked) return s;
   if ((status_field(status, "SigPnd", 16).value_or(0) |
        status_field(status, "ShdPnd", 16).value_or(0)) & trap)
     diverge(e, "cannot search the recorded point: the program has a blocked SIGTRAP pending");
-  const uint64_t open = s.mask & ~trap;
-  if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof open, &open) != 0)
-    diverge(e, "cannot unblock SIGTRAP in the thread");
+  unblock_signal(t, e, s, SIGTRAP);
   return s;
 }
 
-void Replayer::close_sigtrap(Task& t, const Event& e, const SigtrapState& s) {
+Replayer::SignalState Replayer::signal_state(Task& t, const Event& e, int sig,
+                                             std::string* status) {
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  std::string text = proc_status(t.real);
+  auto blk = status_field(text, "SigBlk", 16), ign = status_field(text, "SigIgn", 16);
+  if (!blk || !ign) diverge(e, "cannot read the thread's signal state");
+  if (status) *status = std::move(text);
+  return SignalState{*blk, (*blk & bit) != 0, (*ign & bit) != 0};
+}
+
+// The thread's mask (s.mask, read just before) without sig.
+void Replayer::unblock_signal(Task& t, const Event& e, const SignalState& s, int sig) {
+  const uint64_t open = s.mask & ~(uint64_t{1} << (sig - 1));
+  if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof open, &open) != 0)
+    diverge(e, "cannot unblock " + render_signal(sig) + " in the thread");
+}
+
+void Replayer::close_sigtrap(Task& t, const Event& e, const SignalState& s) {
   constexpr uint64_t trap = uint64_t{1} << (SIGTRAP - 1);
   if (s.ignored && !(proc_status_field(t.real, "SigIgn", 16).value_or(0) & trap)) {
     set_signal_handler(t, e, SIGTRAP, reinterpret_cast<uint64_t>(SIG_IGN));  // a trap reset it

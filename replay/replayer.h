@@ -276,13 +276,17 @@ class Replayer {
   // point_search.cc: finding an asynchronous point (the two searches run_to_point uses)
   enum class Search { kFound, kNotFound, kUnavailable };
   void stop_in_place(Task& t, const Event& e);
-  // The thread's SIGTRAP state before a search (open_sigtrap).
-  struct SigtrapState {
+  // The thread's mask, and whether it blocks and ignores one signal (from
+  // its /proc status, given back in *status if asked): SIGTRAP's before a
+  // search (open_sigtrap), a forced signal's (force_signal).
+  struct SignalState {
     uint64_t mask;  // blocked signals
     bool blocked, ignored;
   };
-  SigtrapState open_sigtrap(Task& t, const Event& e);
-  void close_sigtrap(Task& t, const Event& e, const SigtrapState& s);
+  SignalState signal_state(Task& t, const Event& e, int sig, std::string* status = nullptr);
+  void unblock_signal(Task& t, const Event& e, const SignalState& s, int sig);
+  SignalState open_sigtrap(Task& t, const Event& e);
+  void close_sigtrap(Task& t, const Event& e, const SignalState& s);
   void set_signal_handler(Task& t, const Event& e, int sig, uint64_t handler);
   void force_signal(Task& t, const Event& e, int sig);
   // `rep`: the recorded instruction is a rep string one (point_rep.h).

@@ -60,9 +60,15 @@ PointSearchLimits point_search_limits(std::optional<int64_t> ran_ns) {
   return l;
 }
 
-bool sync_fault(int sig, const SignalExtra& x) {
+// The recorded siginfo's si_code.
+int32_t signal_code(const SignalExtra& x) {
   int32_t code;
   std::memcpy(&code, x.siginfo + 8, 4);
+  return code;
+}
+
+bool sync_fault(int sig, const SignalExtra& x) {
+  const int32_t code = signal_code(x);
   bool fault_sig = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
                    sig == SIGTRAP;
   return fault_sig && code > 0;  // raised by the CPU/kernel, not sent
@@ -73,9 +79,7 @@ bool sync_fault(int sig, const SignalExtra& x) {
 // installed in replay). Faults the CPU raises again in replay are forced
 // by the kernel there.
 bool forced_by_kernel(int sig, const SignalExtra& x) {
-  int32_t code;
-  std::memcpy(&code, x.siginfo + 8, 4);
-  return sig == SIGSYS && code == 1;  // SYS_SECCOMP
+  return sig == SIGSYS && signal_code(x) == 1;  // SYS_SECCOMP
 }
 
 // Whether a stop of the thread with stop signal sig is the group-stop a stop
@@ -139,15 +143,10 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
 // and its action reset to SIG_DFL (which then kills it), program state the
 // recording had too. Else it is taken as any other.
 void Replayer::force_signal(Task& t, const Event& e, int sig) {
-  const uint64_t bit = uint64_t{1} << (sig - 1);
-  const std::string status = proc_status(t.real);
-  auto blk = status_field(status, "SigBlk", 16), ign = status_field(status, "SigIgn", 16);
-  if (!blk || !ign) diverge(e, "cannot read the thread's signal state");
-  if (!((*blk | *ign) & bit)) return;
+  const SignalState s = signal_state(t, e, sig);
+  if (!s.blocked && !s.ignored) return;
   set_signal_handler(t, e, sig, reinterpret_cast<uint64_t>(SIG_DFL));
-  const uint64_t open = *blk & ~bit;
-  if (ptrace(PTRACE_SETSIGMASK, t.real, sizeof open, &open) != 0)
-    diverge(e, "cannot unblock " + render_signal(sig) + " in the thread");
+  if (s.blocked) unblock_signal(t, e, s, sig);
 }
 
 // Whether the thread's own next event is a signal recorded at its syscall's
@@ -336,7 +335,7 @@ bool Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint
   // syscall stop), not after a handler or a search has moved it on.
   const Regs now = get_regs(t);
   if (!now.same_user_state(target) && now.same_user_state(t.regs)) restart_interrupted_call(t);
-  const SigtrapState s = open_sigtrap(t, e);
+  const SignalState s = open_sigtrap(t, e);
   const bool stayed = search_point(t, e, target, then);
   close_sigtrap(t, e, s);
   return stayed;
