@@ -32,10 +32,21 @@ std::vector<int> scm_rights_fds(std::string control) {
   return fds;
 }
 
-const MemRecord* recorded_at(const Event& e, uint64_t addr, size_t min_bytes) {
+const MemRecord* recorded_at(const Event& e, uint64_t addr) {
   for (const auto& m : e.mem)
-    if (!m.input && m.addr == addr && m.bytes.size() >= min_bytes) return &m;
+    if (!m.input && m.addr == addr) return &m;
   return nullptr;
+}
+
+// The descriptors in one msghdr's control buffer (msghdr_bytes: the struct;
+// `read`: the program's memory at a sendmsg, a recvmsg's recorded outputs).
+std::vector<int> message_fds(const std::string& msghdr_bytes,
+                             const std::function<std::string(uint64_t, size_t)>& read) {
+  if (msghdr_bytes.size() < sizeof(msghdr)) return {};
+  msghdr m;
+  std::memcpy(&m, msghdr_bytes.data(), sizeof m);
+  if (!m.msg_control || m.msg_controllen < sizeof(cmsghdr) || m.msg_controllen > 4096) return {};
+  return scm_rights_fds(read(reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen));
 }
 
 }  // namespace
@@ -47,15 +58,6 @@ std::vector<int> sent_fds(const Event& e, const std::function<std::string(uint64
     for (int fd : message_fds(read(e.args[1] + i * sizeof(mmsghdr), sizeof(msghdr)), read))
       fds.push_back(fd);
   return fds;
-}
-
-std::vector<int> message_fds(const std::string& msghdr_bytes,
-                             const std::function<std::string(uint64_t, size_t)>& read) {
-  if (msghdr_bytes.size() < sizeof(msghdr)) return {};
-  msghdr m;
-  std::memcpy(&m, msghdr_bytes.data(), sizeof m);
-  if (!m.msg_control || m.msg_controllen < sizeof(cmsghdr) || m.msg_controllen > 4096) return {};
-  return scm_rights_fds(read(reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen));
 }
 
 void OutputFds::note_sent(pid_t rec_tid, int sock, const std::vector<int>& fds) {
@@ -76,17 +78,14 @@ void OutputFds::note_sent(pid_t rec_tid, int sock, const std::vector<int>& fds) 
 // recvmmsg's, names its control buffer, recorded too: the descriptors it
 // received, under their new numbers.
 void OutputFds::apply_received(const Event& e, Table& t) {
-  const bool vector = e.nr == SYS_recvmmsg;
-  const uint64_t n = vector ? static_cast<uint64_t>(e.ret) : 1;
-  for (uint64_t i = 0; i < n && i < 1024; i++) {
-    const MemRecord* hdr = recorded_at(e, e.args[1] + i * sizeof(mmsghdr), sizeof(msghdr));
-    if (!hdr) continue;
-    msghdr m;
-    std::memcpy(&m, hdr->bytes.data(), sizeof m);
-    const MemRecord* ctl = recorded_at(e, reinterpret_cast<uint64_t>(m.msg_control), 0);
-    if (ctl && m.msg_controllen)
-      take_received(e, t, scm_rights_fds(ctl->bytes.substr(0, m.msg_controllen)));
-  }
+  auto recorded = [&](uint64_t addr, size_t len) {
+    const MemRecord* m = recorded_at(e, addr);
+    return m ? m->bytes.substr(0, len) : std::string();
+  };
+  const uint64_t n = e.nr == SYS_recvmmsg ? static_cast<uint64_t>(e.ret) : 1;
+  for (uint64_t i = 0; i < n && i < 1024; i++)
+    take_received(e, t, message_fds(recorded(e.args[1] + i * sizeof(mmsghdr), sizeof(msghdr)),
+                                    recorded));
 }
 
 void OutputFds::take_received(const Event& e, Table& t, const std::vector<int>& got) {

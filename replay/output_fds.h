@@ -24,9 +24,6 @@ namespace rp {
 // The descriptors a sendmsg or sendmmsg passes (SCM_RIGHTS), read from the
 // program's memory (its msghdrs and their control buffers) at the call.
 std::vector<int> sent_fds(const Event& e, const std::function<std::string(uint64_t, size_t)>& read);
-// The descriptors in one msghdr's control buffer (msghdr_bytes: the struct).
-std::vector<int> message_fds(const std::string& msghdr_bytes,
-                             const std::function<std::string(uint64_t, size_t)>& read);
 
 class OutputFds {
  public:
