@@ -1,5 +1,8 @@
 /* FUTEX_CMP_REQUEUE moves waiters from one futex to another; a priority-
- * inheritance mutex (FUTEX_LOCK_PI/UNLOCK_PI) is contended by threads. */
+ * inheritance mutex (FUTEX_LOCK_PI/UNLOCK_PI) is contended by threads, held
+ * first while they block on it: a contender's FUTEX_LOCK_PI sets the
+ * waiters bit in the word as it blocks, which sends the owner's unlock to
+ * the kernel (FUTEX_UNLOCK_PI) instead of the user-space fast path. */
 #include "conf.h"
 #include <linux/futex.h>
 #include <pthread.h>
@@ -43,10 +46,15 @@ int main(void) {
     pthread_mutexattr_init(&a);
     pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
     CHECK(pthread_mutex_init(&pi, &a) == 0);
+    CHECK(pthread_mutex_lock(&pi) == 0);
     pthread_t u[3];
     for (int i = 0; i < 3; i++) CHECK(pthread_create(&u[i], NULL, pi_user, NULL) == 0);
+    usleep(20000);  /* the contenders block in FUTEX_LOCK_PI */
+    printf("waiters bit while held: %d\n", (*(int *)&pi & FUTEX_WAITERS) != 0);
+    CHECK(pthread_mutex_unlock(&pi) == 0);
+    pi_user(NULL);
     for (int i = 0; i < 3; i++) CHECK(pthread_join(u[i], NULL) == 0);
-    CHECK(counter == 600);
+    CHECK(counter == 800);
     PASS();
     return 0;
 }
