@@ -58,6 +58,12 @@ attach_sleeper() {
     sleep 600 &
     VICTIM=$!
     BG_PIDS+=("$VICTIM")
+    # Attached while the child is still exec'ing sleep, rp could not read its
+    # program (/proc/PID/exe): under CI load "cannot read process N's program".
+    for _ in $(seq 100); do
+        [[ "$(readlink "/proc/$VICTIM/exe")" == */sleep ]] && break
+        sleep 0.05
+    done
     "$RP" record -p "$VICTIM" -o "$TMP/$1.db" 2>"$TMP/$1.err" &
     REC=$!
     BG_PIDS+=("$REC")
