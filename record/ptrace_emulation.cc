@@ -5,6 +5,7 @@
 // runs at the stops emulation_stops asks for.
 #include <elf.h>
 #include <errno.h>
+#include <linux/audit.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 #include <iostream>
 
 #include "kernel_capture.h"
@@ -56,10 +58,50 @@ bool child_process(pid_t tid, pid_t tgid, pid_t parent) { return tid == tgid && 
 
 std::string bytes_of(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
 
-// New registers at a syscall entry would change a call whose arguments are
-// recorded already; elsewhere replay must hold the tracee where rp does.
-bool may_set_regs(const EmuTracee& et) {
-  return exact_position(et) && et.held != EmuStop::kSyscallEntry;
+// Replay must hold the tracee where rp does.
+bool may_set_regs(const EmuTracee& et) { return exact_position(et); }
+
+// A held call its tracer may change: not one rp answered (its result is
+// decided) or recorded at its entry (an exit), nor one it holds.
+bool entry_changeable(bool answered, bool waiting, int64_t nr) {
+  const SyscallSpec* s = syscall_spec(nr);
+  return !answered && !waiting && !(s && s->policy == RP_POLICY_EXIT);
+}
+
+// Calls rp emulates or records at their entry cannot be made at a resume.
+bool call_changeable_to(int64_t nr) {
+  const SyscallSpec* s = syscall_spec(nr);
+  return nr != SYS_ptrace && nr != SYS_wait4 && nr != SYS_waitid &&
+         !(s && s->policy == RP_POLICY_EXIT);
+}
+
+// PTRACE_GET_SYSCALL_INFO of a tracee held at `stop`, as the kernel fills
+// it from the registers it has now (after any SETREGS of its tracer); the
+// size of the kernel's whole answer.
+size_t syscall_info(pid_t pid, EmuStop stop, const Regs& r, __ptrace_syscall_info* info) {
+  *info = {};
+#if defined(__x86_64__)
+  info->arch = AUDIT_ARCH_X86_64;
+#else
+  info->arch = AUDIT_ARCH_AARCH64;
+#endif
+  info->instruction_pointer = r.ip();
+  info->stack_pointer = r.sp();
+  const size_t head = offsetof(__ptrace_syscall_info, entry);
+  if (stop == EmuStop::kSyscallEntry) {
+    info->op = PTRACE_SYSCALL_INFO_ENTRY;
+    info->entry.nr = static_cast<uint64_t>(kernel_syscall_nr(pid, r));
+    for (int i = 0; i < 6; i++) info->entry.args[i] = r.arg(i);
+    return head + sizeof info->entry;
+  }
+  if (stop == EmuStop::kSyscallExit) {
+    info->op = PTRACE_SYSCALL_INFO_EXIT;
+    info->exit.rval = r.ret();
+    info->exit.is_error = r.ret() < 0 && r.ret() >= -4095;
+    return head + sizeof info->exit.rval + sizeof info->exit.is_error;
+  }
+  info->op = PTRACE_SYSCALL_INFO_NONE;  // signal, event and group stops
+  return head;
 }
 
 }  // namespace
@@ -68,9 +110,17 @@ bool may_set_regs(const EmuTracee& et) {
 int64_t PtraceRecorder::set_tracee_regs(pid_t pid, Task& tracee, EmuTracee& et,
                                         const std::string& b) {
   if (b.size() != sizeof(RawRegs)) return -EFAULT;
-  Regs r;
+  Regs r, was;
   std::memcpy(&r.raw, b.data(), sizeof r.raw);
-  if (!r.write(pid)) return -EIO;
+  if (et.held == EmuStop::kSyscallEntry && 
+      !entry_changeable(tracee.forced_ret.has_value(), tracee.wait_held, tracee.nr))
+    return -EIO;
+  if (!was.read(pid) || !r.write(pid)) return -EIO;
+  if (et.held == EmuStop::kSyscallEntry && !call_changeable_to(kernel_syscall_nr(pid, r))) {
+    was.write(pid);
+    refuse_note("change of a held call into ptrace, a wait or an exit");
+    return -EIO;
+  }
   if (et.held == EmuStop::kSyscallExit) tracee.exit_regs = r;  // a signal now is still at_syscall
   return 0;
 }
@@ -220,6 +270,16 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       }
       v.iov_len = n;  // the kernel writes back the length it used
       return write_out(data, bytes_of(&v, sizeof v)) ? 0 : -EFAULT;
+    }
+    case PTRACE_GET_SYSCALL_INFO: {
+      if (et.held == EmuStop::kNone) break;
+      Regs r;
+      if (!r.read(pid)) return -ESRCH;
+      __ptrace_syscall_info info;
+      size_t whole = syscall_info(pid, et.stop, r, &info);
+      size_t n = std::min<size_t>(addr, whole);  // the kernel writes at most `addr` bytes
+      if (n && !write_out(data, bytes_of(&info, n))) return -EFAULT;
+      return static_cast<int64_t>(whole);
     }
     case PTRACE_GETSIGINFO: {
       bool group_stop_like = (et.stop == EmuStop::kNewChild && et.seized) || et.stop == EmuStop::kGroupStop;
@@ -588,7 +648,11 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
       if (kernel_ && syscall_stops) kick(t);  // its syscall stops start at the kick's stop
       break;
     case EmuStop::kVirtual: make_runnable(t, 0, true); break;  // held at rp's kick
-    case EmuStop::kSyscallEntry: enter_kernel(t); break;
+    case EmuStop::kSyscallEntry:
+      take_tracer_skipped_call(t);
+      reread_held_call(t);
+      enter_kernel(t);
+      break;
     case EmuStop::kSyscallExit: make_runnable(t, 0, false); break;
     case EmuStop::kEvent:  // inside its call, but the exit's
       if (held_event == PTRACE_EVENT_EXIT) task_dying(t); else enter_kernel(t);
@@ -709,10 +773,31 @@ void PtraceRecorder::emulation_entry(Task& t) {
   }
   if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) {
     // The kernel side numbers its entry only once it goes on; its place is here.
-    if (!t.forced_ret) kernel_->note_entry_seq(t.tid, kernel_->next_seq());
+    if (!t.forced_ret) {
+      t.held_entry_seq = kernel_->next_seq();
+      kernel_->note_entry_seq(t.tid, t.held_entry_seq);
+    }
     return;
   }
   enter_kernel(t);
+}
+
+// Events-only, as a tracee held at a syscall-entry stop goes on: a call its
+// tracer skipped there (number -1, as syscall emulators do) has no entry
+// the kernel side records (rp.bpf.c, skipped_at_entry_stop), so rp records
+// it, as a call it answers, under the entry number kept for it: its result
+// is what the tracer left in the return register.
+void PtraceRecorder::take_tracer_skipped_call(Task& t) {
+  const uint64_t kept = std::exchange(t.held_entry_seq, 0);
+  if (!kernel_ || !kept || t.forced_ret) return;
+  Regs regs;
+  if (!regs.read(t.tid) || kernel_syscall_nr(t.tid, regs) != -1) return;
+  kernel_->forget_entry_seq(t.tid);
+  t.entry_seq = kept;
+  t.t_entry = stop_ns();
+  t.nr = -1;
+  for (int i = 0; i < 6; i++) t.args[i] = regs.arg(i);
+  t.forced_ret = regs.ret();
 }
 
 // Events-only, at an exit stop: true if the kernel side recorded the call

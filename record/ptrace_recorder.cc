@@ -577,6 +577,19 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   t.in_syscall = true;
   t.entry_seq = ++seq_;
   t.t_entry = stop_ns();
+  read_call(t);
+  note_sigchld_action(t, true, 0);
+  if (t.nr == SYS_ptrace) emulate_ptrace(t);
+  if (is_tsc_mode_call(t.nr, t.args)) answer_tsc_mode(t);
+  if (t.nr == SYS_wait4 || t.nr == SYS_waitid) emulate_wait(t);
+  if (t.wait_held) return hold(t);  // answered when its tracee stops or ends
+  if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
+  enter_kernel(t);
+}
+
+// What rp takes of the call t.nr, t.args at its entry (ptrace backend): its
+// inputs, and its refusal or its record if it is one of those.
+void PtraceRecorder::read_call(Task& t) {
   t.have_exit_regs = false;
   t.inputs.clear();
   t.in_hash.reset();
@@ -602,13 +615,22 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
     unknown_syscalls_++;
   }
   clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
-  note_sigchld_action(t, true, 0);
-  if (t.nr == SYS_ptrace) emulate_ptrace(t);
-  if (is_tsc_mode_call(t.nr, t.args)) answer_tsc_mode(t);
-  if (t.nr == SYS_wait4 || t.nr == SYS_waitid) emulate_wait(t);
-  if (t.wait_held) return hold(t);  // answered when its tracee stops or ends
-  if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
-  enter_kernel(t);
+}
+
+// ptrace backend, as a tracee held at a syscall-entry stop goes on: its
+// tracer may have changed the call there (PTRACE_SETREGS: another call, or
+// -1 to skip it, as syscall emulators do). The call recorded is the one the
+// registers name now, under the same entry number.
+void PtraceRecorder::reread_held_call(Task& t) {
+  Regs regs;
+  if (kernel_ || !regs.read(t.tid)) return;
+  int64_t nr = kernel_syscall_nr(t.tid, regs);
+  uint64_t args[6];
+  for (int i = 0; i < 6; i++) args[i] = regs.arg(i);
+  if (nr == t.nr && std::equal(args, args + 6, t.args)) return;
+  t.nr = nr;
+  std::copy(args, args + 6, t.args);
+  read_call(t);
 }
 
 void PtraceRecorder::on_syscall_exit(Task& t) {

@@ -117,6 +117,9 @@ class PtraceRecorder {
     // The last call it made that restart_syscall may continue (rp_abi.h).
     rp_restart restart{};
     uint64_t entry_seq = 0;
+    // Events-only, held at a syscall-entry stop for its emulated tracer: the
+    // entry number kept for the call (KernelCapture::note_entry_seq).
+    uint64_t held_entry_seq = 0;
     int64_t t_entry = 0;  // CLOCK_MONOTONIC ns at the entry stop of the current syscall
     EntryLens lens;
     std::vector<MemRecord> inputs;
@@ -219,6 +222,9 @@ class PtraceRecorder {
   void emulation_entry(Task& t);
   void begin_stopped_call(Task& t);
   void number_entry(Task& t);
+  void take_tracer_skipped_call(Task& t);
+  void read_call(Task& t);
+  void reread_held_call(Task& t);
   bool emulation_exit(Task& t);
   void kick(Task& t);
   void kick_tracer(pid_t tgid, pid_t except);

@@ -55,6 +55,13 @@ void Replayer::apply_emulated_ptrace(Task& tracer, const Event& e) {
   std::memcpy(&r.raw, b.data(), sizeof r.raw);
   set_regs(tracee, r);
   tracee.regs = r;
+  // At a syscall entry, the call the tracee makes is now the one the new
+  // registers name: the recording has that one (the kernel backends' hooks
+  // run after the tracer's stop; the ptrace backend reads them again).
+  if (tracee.state == State::kAtSyscall) {
+    tracee.nr = kernel_syscall_nr(tracee.real, r);
+    for (int i = 0; i < 6; i++) tracee.args[i] = r.arg(i);
+  }
 }
 
 }  // namespace rp
