@@ -265,9 +265,10 @@ static void rp_arch_skip_syscall(struct pt_regs *regs)
 /* A negative number at entry is either the program's own (syscall(-1),
  * which the kernel fails with ENOSYS: a call like any other) or a call the
  * ptrace supervisor skipped at its syscall-entry stop (the program's own
- * ptrace, emulated), which it records itself. Only the latter's thread runs
- * with syscall-entry stops (PTRACE_SYSCALL; the supervisor resumes the
- * others with PTRACE_CONT). */
+ * ptrace, emulated), which it records itself. Only a thread that runs with
+ * syscall-entry stops (PTRACE_SYSCALL; the supervisor resumes the others
+ * with PTRACE_CONT) can be at such a stop, and the supervisor records every
+ * -1 there, the program's own too (emulation_entry). */
 static bool rp_skipped_at_entry_stop(void)
 {
 #ifdef CONFIG_GENERIC_ENTRY

@@ -770,6 +770,13 @@ void PtraceRecorder::emulation_entry(Task& t) {
       return;
     }
     if (t.forced_ret) number_entry(t);
+  } else if (t.nr == -1) {
+    // The program's own syscall(-1) (rr's tests mark points so): at an
+    // entry stop the kernel side takes a -1 for a call rp skipped and
+    // records nothing (skipped_at_entry_stop), so rp records it. It fails
+    // with ENOSYS, as without a tracer.
+    number_entry(t);
+    t.forced_ret = -ENOSYS;
   }
   if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) {
     // The kernel side numbers its entry only once it goes on; its place is here.

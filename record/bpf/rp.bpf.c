@@ -785,9 +785,10 @@ static __always_inline void repin(__u32 tid)
 /* A negative number at entry is either the program's own (syscall(-1),
  * which the kernel fails with ENOSYS: a call like any other) or a call the
  * ptrace supervisor skipped at its syscall-entry stop (the program's own
- * ptrace, emulated), which it records itself. Only the latter's thread runs
- * with syscall-entry stops (PTRACE_SYSCALL; kernel backends resume the
- * others with PTRACE_CONT). */
+ * ptrace, emulated), which it records itself. Only a thread that runs with
+ * syscall-entry stops (PTRACE_SYSCALL; kernel backends resume the others
+ * with PTRACE_CONT) can be at such a stop, and the supervisor records every
+ * -1 there, the program's own too (emulation_entry). */
 static __always_inline bool skipped_at_entry_stop(struct task_struct *task)
 {
 #if defined(__TARGET_ARCH_arm64)
