@@ -28,11 +28,14 @@ namespace rp {
 // ones, still read, collide in long searches).
 // 5: a fork's syscall event may carry where the kernel had copied the
 // memory (fork_copy.h: extra 'forkcopy:N'), which an older rp refuses.
-constexpr int kTraceVersion = 5;
+// 6: a signal event's disposition may be kSigHeld (an older rp would
+// deliver the signal there).
+constexpr int kTraceVersion = 6;
 constexpr int kTraceVersionNoTimes = 1;
 constexpr int kTraceVersionNoRestarts = 2;
 constexpr int kTraceVersionNarrowDigest = 3;
 constexpr int kTraceVersionNoForkCopy = 4;
+constexpr int kTraceVersionNoHeldFaults = 5;
 
 enum class EventKind : int {
   kSyscall = 1,   // nr, args, ret; mem = bytes the kernel wrote (and input strings)
@@ -73,7 +76,15 @@ struct Event {
 // extra of a syscall event the thread never returned from (it died in it).
 inline constexpr const char* kNoReturn = "noreturn";
 
-enum SignalDisposition : uint32_t { kSigDefault = 0, kSigIgnored = 1, kSigCaught = 2 };
+// kSigHeld: not a delivery. The thread stopped with a fault of its own
+// there, held for its tracer (the program's own, emulated ptrace), which
+// decides later; replay brings it to that fault and holds it there.
+enum SignalDisposition : uint32_t {
+  kSigDefault = 0,
+  kSigIgnored = 1,
+  kSigCaught = 2,
+  kSigHeld = 3,
+};
 // Signals whose default action is to do nothing (SIGCONT's continuing is
 // done when it is sent, not when it is delivered).
 inline bool ignored_by_default(int sig) {

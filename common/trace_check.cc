@@ -439,7 +439,8 @@ std::vector<std::string> check_trace_header(TraceReader& r, bool* fatal) {
   if (*version != std::to_string(kTraceVersion) && !old &&
       *version != std::to_string(kTraceVersionNoRestarts) &&
       *version != std::to_string(kTraceVersionNarrowDigest) &&
-      *version != std::to_string(kTraceVersionNoForkCopy))
+      *version != std::to_string(kTraceVersionNoForkCopy) &&
+      *version != std::to_string(kTraceVersionNoHeldFaults))
     return {"trace format version " + printable(*version, 40) + ", this rp reads versions " +
             std::to_string(kTraceVersionNoTimes) + " to " + std::to_string(kTraceVersion)};
   if (old == r.has_times())

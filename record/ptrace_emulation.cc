@@ -49,7 +49,7 @@ int stop_status(EmuStop where, const EmuTracee& et) {
 bool exact_position(const EmuTracee& et) {
   return et.stop == et.held && (et.held == EmuStop::kSyscallEntry ||
                                 et.held == EmuStop::kSyscallExit ||
-                                (et.held == EmuStop::kSignal && et.at_syscall));
+                                (et.held == EmuStop::kSignal && (et.at_syscall || et.at_fault)));
 }
 
 // Whether thread tid (of process tgid) is a child process of process `parent`:
@@ -57,6 +57,14 @@ bool exact_position(const EmuTracee& et) {
 bool child_process(pid_t tid, pid_t tgid, pid_t parent) { return tid == tgid && parent_of(tgid) == parent; }
 
 std::string bytes_of(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
+
+// A fault the thread's own instruction raised (the CPU, through the
+// kernel), which it raises again when run to the same instruction.
+bool own_fault(int sig, const siginfo_t& si) {
+  bool fault_sig = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+                   sig == SIGTRAP;
+  return fault_sig && si.si_code > 0;
+}
 
 // Replay must hold the tracee where rp does.
 bool may_set_regs(const EmuTracee& et) { return exact_position(et); }
@@ -545,6 +553,12 @@ bool PtraceRecorder::hold_for_tracer(Task& t, EmuStop where, int sig, const sigi
     et.si = *si;
     et.si.si_signo = sig;
     et.at_syscall = at_syscall;
+    // A fault in user code: its tracer reads and writes the thread there
+    // (a debugger at its breakpoint), and other processes see the memory it
+    // wrote up to there. Replay must bring it there before the tracer's
+    // wait returns: an event says where (nothing is delivered).
+    et.at_fault = !at_syscall && own_fault(sig, *si);
+    if (et.at_fault) record_signal(t, sig, *si, 0, kSigHeld);
   }
   hold_and_report(t, et, where);
   return true;

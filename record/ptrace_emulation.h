@@ -47,6 +47,9 @@ struct EmuTracee {
   int event = 0;                // kEvent: PTRACE_EVENT_EXIT, _FORK, _VFORK, _CLONE, _EXEC, _VFORK_DONE
   unsigned long event_msg = 0;  // its PTRACE_GETEVENTMSG: the exit status, new pid, former tid
   bool at_syscall = false; // signal stops: right after the thread's previous syscall
+  // Signal stops: at a fault of its own in user code, recorded there
+  // (kSigHeld), so replay holds it at the very same instruction.
+  bool at_fault = false;
   // The stop's SIGCHLD to the tracer waits for the tracer's wait that rp
   // interrupted for it (the kernel's wait returns before the signal).
   bool sigchld_deferred = false;

@@ -30,6 +30,9 @@ struct ReplayTask {
   Tracee mem;                              // the thread's memory (tid `real`)
   TaskState state = TaskState::kHeld;
   int resume_sig = 0;
+  // Stopped at a fault of its own for its tracer (kSigHeld), not delivered:
+  // that signal, until it is resumed.
+  int held_fault = 0;
   Regs regs;            // at kAtSyscall
   int64_t nr = -1;      // at kAtSyscall
   uint64_t args[6] = {};

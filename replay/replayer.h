@@ -247,6 +247,8 @@ class Replayer {
 
   // signals.cc: signals, trapped instructions, preemption points, ends
   void deliver_signal(Task& t, const Event& e);
+  void hold_at_fault(Task& t, const Event& e, int sig, const SignalExtra& x);
+  bool deliver_at_held_fault(Task& t, int sig, SignalExtra& x);
   void restart_interrupted_call(Task& t, bool eintr_too = false);
   bool next_own_signal_at_syscall(const Task& t);
   void adopt_call_sigmask(Task& t, int sig);

@@ -106,6 +106,8 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   std::optional<SignalExtra> parsed = signal_extra(e);
   if (!parsed) diverge(e, "damaged signal record");
   SignalExtra& x = *parsed;  // PTRACE_SETSIGINFO takes a non-const pointer
+  if (x.disposition == kSigHeld) return hold_at_fault(t, e, sig, x);
+  if (deliver_at_held_fault(t, sig, x)) return;
   if (x.disposition == kSigIgnored || (x.disposition == kSigDefault && ignored_by_default(sig))) {
     // No handler ran: the kernel restarted the call, unless it dequeued
     // another signal first, still at the call's return; that one (sent for
@@ -137,6 +139,40 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
   t.resume_sig = sig;
   t.state = State::kHeld;
   notify(ReplayStop::kSignal, t.rec, sig);
+}
+
+// The thread stopped at a fault of its own for its tracer (the program's
+// emulated ptrace): run it to that fault and hold it there, in its
+// signal-delivery stop, nothing delivered. Its tracer's requests then act
+// on it there, as they did (POKE, SETREGS at a breakpoint); its tracer
+// decides later whether the signal is delivered (the next signal event
+// here) or not (resumed without it, it runs the instruction again).
+void Replayer::hold_at_fault(Task& t, const Event& e, int sig, const SignalExtra& x) {
+  if (!sync_fault(sig, x) || x.at_syscall)
+    diverge(e, "damaged signal record: a held signal that is not a fault in user code");
+  if (t.state == State::kInSyscall) finish_in_syscall(t);
+  if (t.state != State::kHeld) diverge(e, "thread is not where it stopped for its tracer");
+  resume(t);
+  wait_signal_stop(t, e, sig, "the trace expects " + render_signal(sig) +
+                                  ", the program made a syscall instead");
+  t.state = State::kHeld;
+  t.regs = get_regs(t);
+  if (!recorded_regs(x).same_user_state(t.regs))
+    diverge(e, "the thread stopped with " + render_signal(sig) +
+                   " elsewhere than recorded (its registers differ)");
+  t.held_fault = sig;
+}
+
+// A signal its tracer gives a thread held at a fault (hold_at_fault), at
+// that very point: delivered there (the same signal, or another the tracer
+// chose), not by running to it again (an int3 does not trap twice).
+bool Replayer::deliver_at_held_fault(Task& t, int sig, SignalExtra& x) {
+  if (!t.held_fault || t.state != State::kHeld || x.at_syscall) return false;
+  if (!recorded_regs(x).same_user_state(t.regs)) return false;
+  request(t, PTRACE_SETSIGINFO, nullptr, x.siginfo);
+  t.resume_sig = sig;
+  notify(ReplayStop::kSignal, t.rec, sig);
+  return true;
 }
 
 // As force_sig does: a signal the thread blocks or ignores is unblocked

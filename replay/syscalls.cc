@@ -80,6 +80,7 @@ uint64_t recorded_mapping_bytes(const Event& e) {
 void Replayer::resume(Task& t) {
   cont(t, t.resume_sig);
   t.resume_sig = 0;
+  t.held_fault = 0;
   t.state = State::kRunning;
 }
 
