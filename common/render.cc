@@ -117,6 +117,7 @@ std::string render_event_text(const Event& e, std::string_view arch) {
       if (std::optional<SignalExtra> x = signal_extra(e)) {
         out += " " + decode::siginfo_text(static_cast<int>(e.nr), x->siginfo);
         out += x->at_syscall ? " at syscall return" : " in user code";
+        if (x->disposition == kSigHeld) out += ", stopped for its tracer (not delivered)";
       }
       return out + " ---";
     }

@@ -147,6 +147,11 @@ TEST(Render, Events) {
   EXPECT_NE(r.find("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} in user code ---"),
             std::string::npos)
       << r;
+  extra.disposition = kSigHeld;  // a fault stop held for the thread's tracer
+  sig.extra.assign(reinterpret_cast<const char*>(&extra), sizeof extra);
+  r = render_event(sig);
+  EXPECT_NE(r.find("in user code, stopped for its tracer (not delivered) ---"), std::string::npos)
+      << r;
   sig.extra.clear();  // short or missing extra must not be read
   EXPECT_NE(render_event(sig).find("--- SIGSEGV ---"), std::string::npos) << render_event(sig);
 }
