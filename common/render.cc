@@ -109,9 +109,13 @@ std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch) {
   return regs_point(std::string_view(e.extra).substr(regs_at, sizeof(SignalExtra::regs)), arch);
 }
 
+std::string made_by_tracer_note(const Event& e) {
+  return e.extra == kEmulatedByTracer ? " <made by its tracer (PTRACE_SYSEMU)>" : "";
+}
+
 std::string render_event_text(const Event& e, std::string_view arch) {
   switch (e.kind) {
-    case EventKind::kSyscall: return render_call(e);
+    case EventKind::kSyscall: return render_call(e) + made_by_tracer_note(e);
     case EventKind::kSignal: {
       std::string out = "--- " + signame(static_cast<int>(e.nr));
       if (std::optional<SignalExtra> x = signal_extra(e)) {

@@ -75,6 +75,10 @@ struct Event {
 
 // extra of a syscall event the thread never returned from (it died in it).
 inline constexpr const char* kNoReturn = "noreturn";
+// A call its tracer (the program's own, emulated ptrace) made in its place
+// (PTRACE_SYSEMU): skipped in the kernel, its result the tracer's. Replay
+// emulates it, whatever the call's policy.
+inline constexpr const char* kEmulatedByTracer = "tracer-emulated";
 
 // kSigHeld: not a delivery. The thread stopped with a fault of its own
 // there, held for its tracer (the program's own, emulated ptrace), which

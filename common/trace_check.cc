@@ -376,7 +376,8 @@ std::string event_problem(const Event& e) {
           return "a fork's copy number " + num(*copy) + " outside its call";
         return "";
       }
-      if (!e.extra.empty() && e.extra != kNoReturn) return "unknown extra of a syscall";
+      if (!e.extra.empty() && e.extra != kNoReturn && e.extra != kEmulatedByTracer)
+        return "unknown extra of a syscall";
       return "";
     case EventKind::kSignal:
       if (e.nr < 1 || e.nr > kMaxSignal) return "signal number " + num(e.nr) + " out of range";

@@ -314,12 +314,14 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       return 0;
     case PTRACE_CONT:
     case PTRACE_SYSCALL:
+    case PTRACE_SYSEMU:
     case PTRACE_DETACH: {
       int sig = static_cast<int>(data);
       if (sig < 0 || sig >= NSIG) return -EIO;
       // A signal injected at a syscall stop is not emulated.
       if (sig && et.held != EmuStop::kSignal && et.stop != EmuStop::kSignal) break;
-      et.syscall_stops = req == PTRACE_SYSCALL;
+      et.syscall_stops = req == PTRACE_SYSCALL || req == PTRACE_SYSEMU;
+      et.sysemu = req == PTRACE_SYSEMU;
       resume_tracee(pid, et, sig, req == PTRACE_DETACH);
       return 0;
     }
@@ -549,6 +551,9 @@ bool PtraceRecorder::hold_for_tracer(Task& t, EmuStop where, int sig, const sigi
   EmuTracee& et = it->second;
   bool virtual_stop = et.stop == EmuStop::kVirtual;
   if (where != EmuStop::kSignal && !et.syscall_stops && !virtual_stop) return false;
+  // Resumed by PTRACE_SYSEMU, a thread stops at syscall entries only.
+  if (where == EmuStop::kSyscallExit && et.sysemu && !virtual_stop) return false;
+  if (where == EmuStop::kSyscallEntry) et.entry_emulated = et.sysemu;
   if (where == EmuStop::kSignal) {
     et.si = *si;
     et.si.si_signo = sig;
@@ -640,6 +645,7 @@ bool PtraceRecorder::new_tracees_possible() const {
 
 void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detach) {
   EmuStop held = et.held, was = et.stop;
+  const bool emulated = held == EmuStop::kSyscallEntry && std::exchange(et.entry_emulated, false);
   int held_event = et.event;
   bool at_syscall = et.at_syscall;
   et.stop = et.held = EmuStop::kNone;
@@ -663,8 +669,8 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
       break;
     case EmuStop::kVirtual: make_runnable(t, 0, true); break;  // held at rp's kick
     case EmuStop::kSyscallEntry:
-      take_tracer_skipped_call(t);
       reread_held_call(t);
+      take_tracer_skipped_call(t, emulated);
       enter_kernel(t);
       break;
     case EmuStop::kSyscallExit: make_runnable(t, 0, false); break;
@@ -752,6 +758,7 @@ bool PtraceRecorder::emulation_stops(const Task& t) const {
 // the thread's previous call's state kept.
 void PtraceRecorder::begin_stopped_call(Task& t) {
   t.in_syscall = true;
+  t.emulated_by_tracer = false;
   t.entry_seq = 0;
   t.have_exit_regs = false;
   t.inputs.clear();
@@ -803,21 +810,32 @@ void PtraceRecorder::emulation_entry(Task& t) {
   enter_kernel(t);
 }
 
-// Events-only, as a tracee held at a syscall-entry stop goes on: a call its
-// tracer skipped there (number -1, as syscall emulators do) has no entry
-// the kernel side records (rp.bpf.c, skipped_at_entry_stop), so rp records
-// it, as a call it answers, under the entry number kept for it: its result
-// is what the tracer left in the return register.
-void PtraceRecorder::take_tracer_skipped_call(Task& t) {
+// As a tracee held at a syscall-entry stop goes on: a call its tracer
+// skipped there (number -1, as syscall emulators do), or made in its place
+// (PTRACE_SYSEMU: rp skips it now), is recorded by rp as a call it answers,
+// its result what the tracer left in the return register. Under a kernel
+// backend the kernel side records no -1 at an entry stop (rp.bpf.c,
+// skipped_at_entry_stop): rp takes the entry number kept for the call.
+void PtraceRecorder::take_tracer_skipped_call(Task& t, bool emulated) {
   const uint64_t kept = std::exchange(t.held_entry_seq, 0);
-  if (!kernel_ || !kept || t.forced_ret) return;
   Regs regs;
-  if (!regs.read(t.tid) || kernel_syscall_nr(t.tid, regs) != -1) return;
-  kernel_->forget_entry_seq(t.tid);
-  t.entry_seq = kept;
-  t.t_entry = stop_ns();
-  t.nr = -1;
-  for (int i = 0; i < 6; i++) t.args[i] = regs.arg(i);
+  if (t.forced_ret || !regs.read(t.tid)) return;
+  const int64_t nr = kernel_syscall_nr(t.tid, regs);
+  if (nr != -1 && !emulated) return;
+  if (kernel_) {
+    if (!kept) return;
+    kernel_->forget_entry_seq(t.tid);
+    t.entry_seq = kept;
+    t.t_entry = stop_ns();
+    t.nr = nr;
+    for (int i = 0; i < 6; i++) t.args[i] = regs.arg(i);
+  }
+  if (nr != -1) {
+    t.emulated_by_tracer = true;
+    t.inputs.clear();  // no input was read: the tracer made the call
+    t.in_hash.reset();
+    Regs::set_syscall_nr(t.tid, regs, -1);
+  }
   t.forced_ret = regs.ret();
 }
 

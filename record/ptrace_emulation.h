@@ -34,7 +34,9 @@ struct EmuTracee {
   pid_t tracer_tgid = 0;   // the tracing process (any of its threads may ask)
   bool seized = false;
   long options = 0;        // PTRACE_O_* the tracer set
-  bool syscall_stops = false;  // resumed by PTRACE_SYSCALL
+  bool syscall_stops = false;  // resumed by PTRACE_SYSCALL or PTRACE_SYSEMU
+  bool sysemu = false;         // resumed by PTRACE_SYSEMU: its next call is its tracer's to make
+  bool entry_emulated = false; // held at the entry of such a call: skipped however resumed
   EmuStop stop = EmuStop::kNone;
   // Held at a rp stop while kVirtual: where, so the tracer's resume can
   // continue from there (kNone: not held).

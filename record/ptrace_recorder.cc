@@ -591,6 +591,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
 // inputs, and its refusal or its record if it is one of those.
 void PtraceRecorder::read_call(Task& t) {
   t.have_exit_regs = false;
+  t.emulated_by_tracer = false;
   t.inputs.clear();
   t.in_hash.reset();
   t.forced_ret.reset();
@@ -661,7 +662,9 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   // at the call's exit, after their earlier events (the kernel backends
   // hash at sys_exit too). The entry's hash stays for a call that never
   // returns.
-  const SyscallSpec* s = syscall_spec(t.nr);
+  const SyscallSpec* s = t.emulated_by_tracer ? nullptr : syscall_spec(t.nr);
+  if (t.emulated_by_tracer) e.extra = kEmulatedByTracer;
+  t.emulated_by_tracer = false;
   if (t.in_hash && s) t.in_hash = input_hash(t, *s);
   e.in_hash = t.in_hash;
   e.mem = std::move(t.inputs);

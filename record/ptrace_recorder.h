@@ -120,6 +120,9 @@ class PtraceRecorder {
     // Events-only, held at a syscall-entry stop for its emulated tracer: the
     // entry number kept for the call (KernelCapture::note_entry_seq).
     uint64_t held_entry_seq = 0;
+    // The current call is its tracer's (PTRACE_SYSEMU): skipped, recorded
+    // as kEmulatedByTracer, no outputs read.
+    bool emulated_by_tracer = false;
     int64_t t_entry = 0;  // CLOCK_MONOTONIC ns at the entry stop of the current syscall
     EntryLens lens;
     std::vector<MemRecord> inputs;
@@ -222,7 +225,7 @@ class PtraceRecorder {
   void emulation_entry(Task& t);
   void begin_stopped_call(Task& t);
   void number_entry(Task& t);
-  void take_tracer_skipped_call(Task& t);
+  void take_tracer_skipped_call(Task& t, bool emulated);
   void read_call(Task& t);
   void reread_held_call(Task& t);
   bool emulation_exit(Task& t);

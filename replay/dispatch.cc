@@ -80,7 +80,8 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   // made its child (the recorder keeps its tid); other cut-short calls did
   // nothing replay must do here.
   bool cut_short = ce.extra == kNoReturn;
-  if (ce.kind != EventKind::kSyscall || !ok || (cut_short && !(clone && ce.ret > 0)))
+  if (ce.kind != EventKind::kSyscall || !ok || (cut_short && !(clone && ce.ret > 0)) ||
+      ce.extra == kEmulatedByTracer)
     return true;
   check_call(t, ce);
   if (auto copy = clone ? fork_copy_seq(ce) : std::nullopt) {
@@ -127,7 +128,7 @@ void Replayer::dispatch(const Event& e) {
   Task& t = task(e.tid, e);
   switch (e.kind) {
     case EventKind::kSyscall:
-      output_fds_.apply(e, 0);
+      if (e.extra != kEmulatedByTracer) output_fds_.apply(e, 0);  // the kernel did nothing
       if (e.nr == SYS_set_robust_list && e.ret == 0) robust_heads_[e.tid] = e.args[0];
       if (t.done_seq == e.seq) break;        // executed when it was entered
       if (agent_answered(e.seq)) break;      // answered in the program by the agent
@@ -181,6 +182,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
   if (p == RP_POLICY_CLONE && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (is_sysv_attach_or_detach(e.nr) && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (e.nr == SYS_prctl && emulated_prctl(e.args[0])) p = RP_POLICY_EMU;
+  if (e.extra == kEmulatedByTracer) p = RP_POLICY_EMU;  // made by its tracer, not the kernel
   switch (p) {
     case RP_POLICY_EXEC:
     case RP_POLICY_MMAP:

@@ -271,7 +271,8 @@ std::string missing_copy_message(const Event& e) {
 }  // namespace
 
 void Replayer::echo_output(Task& t, const Event& e) {
-  if (quiet_ || syscall_failed(e.ret)) return;
+  // Nor a call its tracer made in its place: the kernel wrote nothing.
+  if (quiet_ || syscall_failed(e.ret) || e.extra == kEmulatedByTracer) return;
   int copy_out = kernel_copy_output_arg(e.nr);
   bool write = e.nr == SYS_write || e.nr == SYS_writev || e.nr == SYS_pwrite64;
   if (!write && copy_out < 0) return;

@@ -126,6 +126,12 @@ TEST(Render, Events) {
   EXPECT_NE(s.find("7"), std::string::npos);
   EXPECT_NE(s.find("1234"), std::string::npos);
   EXPECT_NE(s.find("getpid() = 5"), std::string::npos) << s;
+  Event made = syscall(SYS_getpid, {}, 5);
+  made.extra = kEmulatedByTracer;  // PTRACE_SYSEMU: its tracer's result, not the kernel's
+  EXPECT_NE(render_event(made).find("getpid() = 5 <made by its tracer (PTRACE_SYSEMU)>"),
+            std::string::npos)
+      << render_event(made);
+  EXPECT_EQ(s.find("made by its tracer"), std::string::npos) << s;
 
   Event x;
   x.seq = 9;
