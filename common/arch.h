@@ -23,12 +23,14 @@ namespace rp {
 constexpr const char* kArchName = "x86_64";
 constexpr bool kArg0ClobberedByReturn = false;
 constexpr int kSyscallInsnLen = 2;  // 0f 05
+inline const std::string kSyscallInsn("\x0f\x05", 2);  // syscall
 constexpr int kCloneChildTidArg = 3;  // clone(flags, stack, parent_tid, child_tid, tls)
 using RawRegs = user_regs_struct;
 #elif defined(__aarch64__)
 constexpr const char* kArchName = "aarch64";
 constexpr bool kArg0ClobberedByReturn = true;
 constexpr int kSyscallInsnLen = 4;  // svc #0
+inline const std::string kSyscallInsn("\x01\x00\x00\xd4", 4);  // svc #0
 constexpr int kCloneChildTidArg = 4;  // clone(flags, stack, parent_tid, tls, child_tid)
 using RawRegs = user_pt_regs;
 #else

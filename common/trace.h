@@ -104,9 +104,16 @@ constexpr uint32_t kAtSyscallRestarted = 2;
 struct SignalExtra {
   uint8_t siginfo[128];
   uint32_t at_syscall;   // 1: delivered on return from the thread's previous syscall; or kAtSyscallRestarted
-  uint32_t disposition;  // kSigDefault, kSigIgnored or kSigCaught when it was delivered
+  uint32_t disposition;  // kSigDefault, kSigIgnored or kSigCaught when it was delivered; or kSigHeld
   uint8_t regs[27 * 8 * 2];  // raw register set at delivery (arch-specific, zero padded)
 };
+
+// The recorded siginfo's si_code.
+inline int32_t signal_code(const SignalExtra& x) {
+  int32_t code;
+  std::memcpy(&code, x.siginfo + 8, 4);
+  return code;
+}
 
 struct Mapping {
   uint64_t seq = 0;

@@ -22,6 +22,7 @@
 #include "ptrace_recorder.h"
 #include "syscall_table.h"
 #include "tracee.h"
+#include "tracee_mem.h"
 
 namespace rp {
 
@@ -57,6 +58,12 @@ bool exact_position(const EmuTracee& et) {
 bool child_process(pid_t tid, pid_t tgid, pid_t parent) { return tid == tgid && parent_of(tgid) == parent; }
 
 std::string bytes_of(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
+
+// Whether thread tid's next instruction is a syscall instruction.
+bool at_syscall_insn(pid_t tid) {
+  Regs r;
+  return r.read(tid) && read_mem(tid, r.ip(), kSyscallInsn.size()) == kSyscallInsn;
+}
 
 // A fault the thread's own instruction raised (the CPU, through the
 // kernel), which it raises again when run to the same instruction.
@@ -312,6 +319,23 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       if (static_cast<long>(data) & ~kEmuOptions) break;
       et.options = static_cast<long>(data);
       return 0;
+    case PTRACE_SINGLESTEP:
+    case PTRACE_SYSEMU_SINGLESTEP: {
+      // From a signal stop or a syscall's exit only: rp steps it for real,
+      // and the step's trap is a fault stop of its own (recorded: kSigHeld).
+      if (et.held != EmuStop::kSignal && et.held != EmuStop::kSyscallExit) break;
+      if (data != 0) break;  // a signal given with the step is not emulated
+      const bool sysemu = req == PTRACE_SYSEMU_SINGLESTEP;
+      // At a syscall instruction a step would run the call unseen by rp:
+      // SYSEMU's stops at its entry (rp's own), a plain step is refused.
+      const bool at_call = at_syscall_insn(pid);
+      if (at_call && !sysemu) break;
+      et.syscall_stops = sysemu;
+      et.sysemu = sysemu;
+      tracee.step_next = !at_call;
+      resume_tracee(pid, et, 0, false);
+      return 0;
+    }
     case PTRACE_CONT:
     case PTRACE_SYSCALL:
     case PTRACE_SYSEMU:

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 #include "blob.h"
 #include "clone_untraced.h"
@@ -105,9 +106,11 @@ void PtraceRecorder::resume(pid_t tid, int sig) {
   auto it = tasks_.find(tid);
   bool stops = !kernel_ || (it != tasks_.end() && emulation_stops(it->second));
   if (!stops && it != tasks_.end()) it->second.in_syscall = false;  // no exit stop will say so
+  __ptrace_request req = stops ? PTRACE_SYSCALL : PTRACE_CONT;
+  if (it != tasks_.end() && std::exchange(it->second.step_next, false)) req = PTRACE_SINGLESTEP;
   // ESRCH: the task was killed meanwhile (e.g. by another thread's
   // exit_group); its exit is reported by waitpid.
-  ptrace(stops ? PTRACE_SYSCALL : PTRACE_CONT, tid, nullptr, sig);
+  ptrace(req, tid, nullptr, sig);
 }
 
 namespace {

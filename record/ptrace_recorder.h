@@ -123,6 +123,9 @@ class PtraceRecorder {
     // The current call is its tracer's (PTRACE_SYSEMU): skipped, recorded
     // as kEmulatedByTracer, no outputs read.
     bool emulated_by_tracer = false;
+    // Its tracer single-steps it (PTRACE_SINGLESTEP, SYSEMU_SINGLESTEP): the
+    // next resume is a real step.
+    bool step_next = false;
     int64_t t_entry = 0;  // CLOCK_MONOTONIC ns at the entry stop of the current syscall
     EntryLens lens;
     std::vector<MemRecord> inputs;

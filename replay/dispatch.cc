@@ -158,6 +158,9 @@ void Replayer::dispatch(const Event& e) {
       // No registers: no point a thread can be at (the eBPF recorder once
       // wrote such records in a race, docs/backends.md "moving").
       if (target.ip() == 0 && target.sp() == 0) diverge(e, "damaged preemption record: no registers");
+      // Switched out as its tracer's single step resumed it, before the
+      // instruction ran: it is there already, held at its last step's trap.
+      if (t.held_fault && t.state == State::kHeld && target.same_user_state(t.regs)) break;
       // The breakpoint's SIGTRAP is not delivered; a signal it stayed with is.
       if (!run_to_point(t, e, target, AtPoint::kSwitch)) t.resume_sig = 0;
       break;

@@ -220,11 +220,7 @@ void Replayer::reach_entry_point(Task& t, const Event& e, const Regs& target) {
 int64_t Replayer::inject_syscall(Task& t, const Event& e, long nr,
                                  std::initializer_list<uint64_t> args) {
   Regs saved = get_regs(t);
-#if defined(__x86_64__)
-  const std::string insn("\x0f\x05", 2);  // syscall
-#else
-  const std::string insn("\x01\x00\x00\xd4", 4);  // svc #0
-#endif
+  const std::string& insn = kSyscallInsn;
   uint64_t at = saved.ip() - insn.size();
   std::string original = read_mem(t.real, at, insn.size());
   if (original != insn || at / 4096 != saved.ip() / 4096) {  // the page before may not run

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <iostream>
 
 #include "debugreg.h"
@@ -58,13 +59,6 @@ PointSearchLimits point_search_limits(std::optional<int64_t> ran_ns) {
     if (end != s && *end == '\0' && n > 0) l.max_passes = n;
   }
   return l;
-}
-
-// The recorded siginfo's si_code.
-int32_t signal_code(const SignalExtra& x) {
-  int32_t code;
-  std::memcpy(&code, x.siginfo + 8, 4);
-  return code;
 }
 
 bool sync_fault(int sig, const SignalExtra& x) {
@@ -152,7 +146,18 @@ void Replayer::hold_at_fault(Task& t, const Event& e, int sig, const SignalExtra
     diverge(e, "damaged signal record: a held signal that is not a fault in user code");
   if (t.state == State::kInSyscall) finish_in_syscall(t);
   if (t.state != State::kHeld) diverge(e, "thread is not where it stopped for its tracer");
+  // A single step's trap (its tracer's PTRACE_SINGLESTEP): one instruction.
+  const bool step = sig == SIGTRAP && signal_code(x) == TRAP_TRACE;
+  // Switched out between the stepped instruction and its trap (a
+  // preemption event brought it here): it is at the trap's point already.
+  if (step && recorded_regs(x).same_user_state(get_regs(t))) {
+    t.regs = get_regs(t);
+    t.held_fault = sig;
+    return;
+  }
+  const bool stepping = std::exchange(t.step, t.step || step);
   resume(t);
+  t.step = stepping;
   wait_signal_stop(t, e, sig, "the trace expects " + render_signal(sig) +
                                   ", the program made a syscall instead");
   t.state = State::kHeld;

@@ -105,7 +105,11 @@ void note_recorded_places(const std::vector<Event>& events, AgentState& st) {
   };
   for (const Event& e : events) {
     if (e.kind != EventKind::kSyscall) {
-      if (std::optional<SignalExtra> x = signal_extra(e)) st.point_ips.insert(recorded_regs(*x).ip());
+      if (std::optional<SignalExtra> x = signal_extra(e)) {
+        st.point_ips.insert(recorded_regs(*x).ip());
+        st.single_steps |= x->disposition == kSigHeld && e.nr == SIGTRAP &&
+                           signal_code(*x) == TRAP_TRACE;
+      }
       continue;
     }
     bool ok = !syscall_failed(e.ret);
@@ -182,6 +186,12 @@ void Replayer::agent_setup() {
            SYS_msync, SYS_remap_file_pages, SYS_mincore, SYS_process_madvise},
           {EventKind::kSignal, EventKind::kPreempt}),
       st);
+  // Stepped through by its tracer, a thread meets patched sites anywhere:
+  // the instructions it steps would be the stub's, not the program's.
+  if (st.single_steps) {
+    st.on = false;
+    agent_unusable("the program single-steps a thread (its own ptrace)");
+  }
 }
 
 void Replayer::agent_unusable(const std::string& why) {

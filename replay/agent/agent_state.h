@@ -32,6 +32,7 @@ struct AgentSpace {
 
 struct AgentState {
   bool on = false;
+  bool single_steps = false;  // the trace has a tracer's single steps (kSigHeld traps)
   bool stats = false;  // RP_AGENT_STATS: a summary on stderr at the end
   bool reported = false;
   // Why the agent cannot be used for this replay (said once on stderr, not
