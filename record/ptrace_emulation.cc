@@ -127,7 +127,7 @@ int64_t PtraceRecorder::set_tracee_regs(pid_t pid, Task& tracee, EmuTracee& et,
   if (b.size() != sizeof(RawRegs)) return -EFAULT;
   Regs r, was;
   std::memcpy(&r.raw, b.data(), sizeof r.raw);
-  if (et.held == EmuStop::kSyscallEntry && 
+  if (et.held == EmuStop::kSyscallEntry &&
       !entry_changeable(tracee.forced_ret.has_value(), tracee.wait_held, tracee.nr))
     return -EIO;
   if (!was.read(pid) || !r.write(pid)) return -EIO;
