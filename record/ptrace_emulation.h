@@ -14,6 +14,7 @@
 #include <sys/ptrace.h>
 
 #include <cstdint>
+#include <string>
 
 namespace rp {
 
@@ -56,6 +57,9 @@ struct EmuTracee {
   // interrupted for it (the kernel's wait returns before the signal).
   bool sigchld_deferred = false;
 };
+
+// The n bytes at p, as the kernel copies them out to the caller.
+inline std::string bytes_of(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
 
 // PTRACE_O_* options the emulation implements (others are refused).
 constexpr long kEmuOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT |
