@@ -94,6 +94,14 @@ enum SignalDisposition : uint32_t {
 inline bool ignored_by_default(int sig) {
   return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
+// A fault of the thread's own instruction (si_code > 0: raised by the CPU
+// through the kernel, not sent), which it raises again when run to the
+// same instruction.
+inline bool own_fault(int sig, int32_t si_code) {
+  const bool fault_sig = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+                         sig == SIGTRAP;
+  return fault_sig && si_code > 0;
+}
 // SignalExtra::at_syscall: delivered on return from the thread's previous
 // syscall, which returned EINTR only because rp traces the thread (the
 // kernel queues ignored signals for a tracer), and which the recorder then

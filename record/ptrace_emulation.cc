@@ -46,13 +46,6 @@ int stop_status(EmuStop where, const EmuTracee& et) {
 bool child_process(pid_t tid, pid_t tgid, pid_t parent) { return tid == tgid && parent_of(tgid) == parent; }
 
 
-// A fault the thread's own instruction raised (the CPU, through the
-// kernel), which it raises again when run to the same instruction.
-bool own_fault(int sig, const siginfo_t& si) {
-  bool fault_sig = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-                   sig == SIGTRAP;
-  return fault_sig && si.si_code > 0;
-}
 
 }  // namespace
 
@@ -306,7 +299,7 @@ bool PtraceRecorder::hold_for_tracer(Task& t, EmuStop where, int sig, const sigi
     // (a debugger at its breakpoint), and other processes see the memory it
     // wrote up to there. Replay must bring it there before the tracer's
     // wait returns: an event says where (nothing is delivered).
-    et.at_fault = !at_syscall && own_fault(sig, *si);
+    et.at_fault = !at_syscall && own_fault(sig, si->si_code);
     if (et.at_fault) record_signal(t, sig, *si, 0, kSigHeld);
   }
   hold_and_report(t, et, where);
@@ -413,8 +406,7 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
       break;
     case EmuStop::kVirtual: make_runnable(t, 0, true); break;  // held at rp's kick
     case EmuStop::kSyscallEntry:
-      reread_held_call(t);
-      take_tracer_skipped_call(t, emulated);
+      take_held_call(t, emulated);
       enter_kernel(t);
       break;
     case EmuStop::kSyscallExit: make_runnable(t, 0, false); break;
@@ -554,25 +546,36 @@ void PtraceRecorder::emulation_entry(Task& t) {
   enter_kernel(t);
 }
 
-// As a tracee held at a syscall-entry stop goes on: a call its tracer
-// skipped there (number -1, as syscall emulators do), or made in its place
-// (PTRACE_SYSEMU: rp skips it now), is recorded by rp as a call it answers,
-// its result what the tracer left in the return register. Under a kernel
-// backend the kernel side records no -1 at an entry stop (rp.bpf.c,
-// skipped_at_entry_stop): rp takes the entry number kept for the call.
-void PtraceRecorder::take_tracer_skipped_call(Task& t, bool emulated) {
+// As a tracee held at a syscall-entry stop goes on, the call it makes is the
+// one its registers name now: its tracer may have changed it there
+// (PTRACE_SETREGS: another call, or -1 to skip it, as syscall emulators do)
+// or made it in its place (PTRACE_SYSEMU: rp skips it now). The kernel
+// backends' entry hooks run after the stop and see the change; the ptrace
+// backend reads the call again, under the same entry number. A skipped or
+// emulated call is recorded by rp as a call it answers, its result what
+// the tracer left in the return register; under a kernel backend, whose
+// side records no -1 at an entry stop (rp.bpf.c, skipped_at_entry_stop),
+// under the entry number kept for it.
+void PtraceRecorder::take_held_call(Task& t, bool emulated) {
   const uint64_t kept = std::exchange(t.held_entry_seq, 0);
   Regs regs;
-  if (t.forced_ret || !regs.read(t.tid)) return;
+  if (!regs.read(t.tid)) return;
   const int64_t nr = kernel_syscall_nr(t.tid, regs);
-  if (nr != -1 && !emulated) return;
+  uint64_t args[6];
+  for (int i = 0; i < 6; i++) args[i] = regs.arg(i);
+  if (!kernel_ && (nr != t.nr || !std::equal(args, args + 6, t.args))) {
+    t.nr = nr;
+    std::copy(args, args + 6, t.args);
+    read_call(t);
+  }
+  if (t.forced_ret || (nr != -1 && !emulated)) return;
   if (kernel_) {
     if (!kept) return;
     kernel_->forget_entry_seq(t.tid);
     t.entry_seq = kept;
     t.t_entry = stop_ns();
     t.nr = nr;
-    for (int i = 0; i < 6; i++) t.args[i] = regs.arg(i);
+    std::copy(args, args + 6, t.args);
   }
   if (nr != -1) {
     t.emulated_by_tracer = true;

@@ -621,22 +621,6 @@ void PtraceRecorder::read_call(Task& t) {
   clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
 }
 
-// ptrace backend, as a tracee held at a syscall-entry stop goes on: its
-// tracer may have changed the call there (PTRACE_SETREGS: another call, or
-// -1 to skip it, as syscall emulators do). The call recorded is the one the
-// registers name now, under the same entry number.
-void PtraceRecorder::reread_held_call(Task& t) {
-  Regs regs;
-  if (kernel_ || !regs.read(t.tid)) return;
-  int64_t nr = kernel_syscall_nr(t.tid, regs);
-  uint64_t args[6];
-  for (int i = 0; i < 6; i++) args[i] = regs.arg(i);
-  if (nr == t.nr && std::equal(args, args + 6, t.args)) return;
-  t.nr = nr;
-  std::copy(args, args + 6, t.args);
-  read_call(t);
-}
-
 void PtraceRecorder::on_syscall_exit(Task& t) {
   if (!t.in_syscall) {  // e.g. the exit stop of a syscall we saw no entry of
     make_runnable(t, 0, true);

@@ -228,9 +228,8 @@ class PtraceRecorder {
   void emulation_entry(Task& t);
   void begin_stopped_call(Task& t);
   void number_entry(Task& t);
-  void take_tracer_skipped_call(Task& t, bool emulated);
+  void take_held_call(Task& t, bool emulated);
   void read_call(Task& t);
-  void reread_held_call(Task& t);
   bool emulation_exit(Task& t);
   void kick(Task& t);
   void kick_tracer(pid_t tgid, pid_t except);

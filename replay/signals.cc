@@ -61,12 +61,7 @@ PointSearchLimits point_search_limits(std::optional<int64_t> ran_ns) {
   return l;
 }
 
-bool sync_fault(int sig, const SignalExtra& x) {
-  const int32_t code = signal_code(x);
-  bool fault_sig = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-                   sig == SIGTRAP;
-  return fault_sig && code > 0;  // raised by the CPU/kernel, not sent
-}
+bool sync_fault(int sig, const SignalExtra& x) { return own_fault(sig, signal_code(x)); }
 
 // A signal the kernel forced on the thread (force_sig) that replay raises
 // itself: a seccomp filter's SIGSYS (SECCOMP_RET_TRAP; filters are not
@@ -148,23 +143,23 @@ void Replayer::hold_at_fault(Task& t, const Event& e, int sig, const SignalExtra
   if (t.state != State::kHeld) diverge(e, "thread is not where it stopped for its tracer");
   // A single step's trap (its tracer's PTRACE_SINGLESTEP): one instruction.
   const bool step = sig == SIGTRAP && signal_code(x) == TRAP_TRACE;
-  // Switched out between the stepped instruction and its trap (a
+  const Regs target = recorded_regs(x);
+  Regs now = get_regs(t);
+  // Unless switched out between the stepped instruction and its trap (a
   // preemption event brought it here): it is at the trap's point already.
-  if (step && recorded_regs(x).same_user_state(get_regs(t))) {
-    t.regs = get_regs(t);
-    t.held_fault = sig;
-    return;
+  if (!step || !target.same_user_state(now)) {
+    const bool stepping = std::exchange(t.step, t.step || step);
+    resume(t);
+    t.step = stepping;
+    wait_signal_stop(t, e, sig, "the trace expects " + render_signal(sig) +
+                                    ", the program made a syscall instead");
+    t.state = State::kHeld;
+    now = get_regs(t);
+    if (!target.same_user_state(now))
+      diverge(e, "the thread stopped with " + render_signal(sig) +
+                     " elsewhere than recorded (its registers differ)");
   }
-  const bool stepping = std::exchange(t.step, t.step || step);
-  resume(t);
-  t.step = stepping;
-  wait_signal_stop(t, e, sig, "the trace expects " + render_signal(sig) +
-                                  ", the program made a syscall instead");
-  t.state = State::kHeld;
-  t.regs = get_regs(t);
-  if (!recorded_regs(x).same_user_state(t.regs))
-    diverge(e, "the thread stopped with " + render_signal(sig) +
-                   " elsewhere than recorded (its registers differ)");
+  t.regs = now;
   t.held_fault = sig;
 }
 
