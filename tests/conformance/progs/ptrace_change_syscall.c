@@ -4,7 +4,7 @@
  * its exit stop. It asks PTRACE_GET_SYSCALL_INFO at the stops, as strace
  * does. The tracer prints what the changed call returned; the child's
  * status says what its calls returned. */
-#include "conf.h"
+#include "conf_ptrace.h"
 #include <signal.h>
 #include <stddef.h>
 #include <sys/ptrace.h>
@@ -20,25 +20,19 @@
 #endif
 
 static void to_next_stop(pid_t pid) {
-    int st;
     CHECK(ptrace(PTRACE_SYSCALL, pid, NULL, NULL) == 0);
-    CHECK(waitpid(pid, &st, 0) == pid);
-    CHECK(WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80));
+    CHECK(conf_stop_signal(pid) == (SIGTRAP | 0x80));
 }
 
 int main(void) {
 #if defined(__x86_64__)
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = conf_traced_child();
     if (pid == 0) {
-        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) _exit(90);
-        raise(SIGSTOP);
         long changed = syscall(SYS_geteuid);
         long skipped = syscall(SYS_getuid);
         _exit(changed == getpid() && skipped == EMULATED_RESULT ? 0 : 91);
     }
     int st;
-    CHECK(waitpid(pid, &st, 0) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
     CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACESYSGOOD) == 0);
 
     struct user_regs_struct regs;

@@ -5,7 +5,7 @@
  * which writes shared memory and restores the default action, and the
  * fault, made again, kills it. Replay must bring the tracee to each fault
  * before the tracer's wait returns. */
-#include "conf.h"
+#include "conf_ptrace.h"
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
@@ -21,22 +21,12 @@ static void on_segv(int sig) {
     signal(SIGSEGV, SIG_DFL);
 }
 
-static int stop_signal(pid_t pid) {
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid);
-    CHECK(WIFSTOPPED(st));
-    return WSTOPSIG(st);
-}
-
 int main(void) {
 #if defined(__x86_64__)
     shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     CHECK(shared != MAP_FAILED);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = conf_traced_child();
     if (pid == 0) {
-        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) _exit(90);
-        raise(SIGSTOP);
         shared[0] = 77;
         __asm__ volatile("int3");
         if (poked != 4242) _exit(91);
@@ -44,10 +34,9 @@ int main(void) {
         shared[2] = *(volatile char *)(long)shared[3];  /* shared[3] is 0: a null read */
         _exit(92);
     }
-    CHECK(stop_signal(pid) == SIGSTOP);
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
 
-    CHECK(stop_signal(pid) == SIGTRAP);
+    CHECK(conf_stop_signal(pid) == SIGTRAP);
     CHECK(shared[0] == 77);
     struct user_regs_struct regs;
     CHECK(ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0);
@@ -57,10 +46,10 @@ int main(void) {
     CHECK(ptrace(PTRACE_POKEDATA, pid, (void *)&poked, (void *)4242L) == 0);
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
 
-    CHECK(stop_signal(pid) == SIGSEGV);
+    CHECK(conf_stop_signal(pid) == SIGSEGV);
     CHECK(shared[1] == 0);
     CHECK(ptrace(PTRACE_CONT, pid, NULL, (void *)SIGSEGV) == 0);
-    CHECK(stop_signal(pid) == SIGSEGV); /* the handler ran; the same read again */
+    CHECK(conf_stop_signal(pid) == SIGSEGV); /* the handler ran; the same read again */
     printf("the handler ran before the second fault: %s\n", shared[1] == 78 ? "yes" : "no");
     CHECK(ptrace(PTRACE_CONT, pid, NULL, (void *)SIGSEGV) == 0);
     int st;

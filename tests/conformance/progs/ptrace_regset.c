@@ -3,7 +3,7 @@
  * stop, checks the syscall number and the iovec length the kernel writes
  * back, and changes one result with PTRACE_SETREGSET. The child prints what
  * it got. */
-#include "conf.h"
+#include "conf_ptrace.h"
 #include <elf.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -25,17 +25,13 @@ typedef struct user_pt_regs regs_t;
 #define CHANGED_RESULT 4242
 
 int main(void) {
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = conf_traced_child();
     if (pid == 0) {
-        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) _exit(90);
-        raise(SIGSTOP);
         long first = syscall(SYS_getppid), second = syscall(SYS_getppid);
         /* Only the tracer's write to stdout shows it: the child's is traced too. */
         _exit(second == CHANGED_RESULT && first != CHANGED_RESULT ? 0 : 91);
     }
     int st;
-    CHECK(waitpid(pid, &st, 0) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
     CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACESYSGOOD) == 0);
     int stops = 0;
     for (;;) {

@@ -2,7 +2,7 @@
  * PTRACE_SINGLESTEP a fixed number of instructions (each a SIGTRAP stop),
  * then PTRACE_SYSEMU_SINGLESTEP until the child's next syscall, whose
  * result it makes up. It prints how many steps that took. */
-#include "conf.h"
+#include "conf_ptrace.h"
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -11,32 +11,21 @@
 
 static volatile long sink;
 
-static int stop(pid_t pid) {
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid);
-    CHECK(WIFSTOPPED(st));
-    return WSTOPSIG(st);
-}
-
 int main(void) {
 #if defined(__x86_64__)
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = conf_traced_child();
     if (pid == 0) {
-        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) _exit(90);
-        raise(SIGSTOP);
         for (int i = 0; i < 40; i++) sink += i * 3;
         long uid = syscall(SYS_getuid);
         _exit(sink == 2340 && uid == 4321 ? 0 : 91);
     }
-    CHECK(stop(pid) == SIGSTOP);
     CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACESYSGOOD) == 0);
     struct user_regs_struct regs;
     unsigned long long last_ip = 0;
     int moved = 0;
     for (int i = 0; i < 30; i++) {
         CHECK(ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) == 0);
-        CHECK(stop(pid) == SIGTRAP);
+        CHECK(conf_stop_signal(pid) == SIGTRAP);
         CHECK(ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0);
         moved += regs.rip != last_ip;
         last_ip = regs.rip;
@@ -45,7 +34,7 @@ int main(void) {
     int steps = 0;
     for (;;) {
         CHECK(ptrace(PTRACE_SYSEMU_SINGLESTEP, pid, NULL, NULL) == 0);
-        int sig = stop(pid);
+        int sig = conf_stop_signal(pid);
         if (sig == (SIGTRAP | 0x80)) break; /* getuid's entry: not made */
         CHECK(sig == SIGTRAP);
         steps++;

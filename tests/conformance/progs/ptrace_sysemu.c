@@ -4,19 +4,12 @@
  * A write the tracer "makes" never reaches stdout. Resumed with
  * PTRACE_SYSCALL from such an entry, the child still stops at the (skipped)
  * call's exit; resumed with PTRACE_SYSEMU, it does not. */
-#include "conf.h"
+#include "conf_ptrace.h"
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
-
-static int stop(pid_t pid) {
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid);
-    CHECK(WIFSTOPPED(st));
-    return WSTOPSIG(st);
-}
 
 static struct user_regs_struct regs_of(pid_t pid) {
     struct user_regs_struct r;
@@ -34,11 +27,8 @@ static void answer(pid_t pid, long nr, long result) {
 
 int main(void) {
 #if defined(__x86_64__)
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = conf_traced_child();
     if (pid == 0) {
-        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) _exit(90);
-        raise(SIGSTOP);
         long ppid = syscall(SYS_getppid);
         long wrote = syscall(SYS_write, 1, "never written\n", 14);
         long uid = syscall(SYS_getuid);
@@ -46,21 +36,20 @@ int main(void) {
         fflush(stdout);
         _exit(ppid == 1234 && wrote == 14 && uid == 4321 ? 0 : 91);
     }
-    CHECK(stop(pid) == SIGSTOP);
     CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACESYSGOOD) == 0);
     const int syscall_stop = SIGTRAP | 0x80;
 
     CHECK(ptrace(PTRACE_SYSEMU, pid, NULL, NULL) == 0);
-    CHECK(stop(pid) == syscall_stop); /* getppid's entry */
+    CHECK(conf_stop_signal(pid) == syscall_stop); /* getppid's entry */
     answer(pid, SYS_getppid, 1234);
     CHECK(ptrace(PTRACE_SYSEMU, pid, NULL, NULL) == 0);
-    CHECK(stop(pid) == syscall_stop); /* write's entry: no exit stop for getppid */
+    CHECK(conf_stop_signal(pid) == syscall_stop); /* write's entry: no exit stop for getppid */
     answer(pid, SYS_write, 14);
     CHECK(ptrace(PTRACE_SYSEMU, pid, NULL, NULL) == 0);
-    CHECK(stop(pid) == syscall_stop); /* getuid's entry */
+    CHECK(conf_stop_signal(pid) == syscall_stop); /* getuid's entry */
     answer(pid, SYS_getuid, 4321);
     CHECK(ptrace(PTRACE_SYSCALL, pid, NULL, NULL) == 0);
-    CHECK(stop(pid) == syscall_stop); /* its exit, the call skipped */
+    CHECK(conf_stop_signal(pid) == syscall_stop); /* its exit, the call skipped */
     CHECK((long)regs_of(pid).rax == 4321);
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
     int st;

@@ -1,6 +1,6 @@
 /* A program that debugs its child: PTRACE_TRACEME, a stop, PEEKDATA of a
  * known variable, POKEDATA, then continue. */
-#include "conf.h"
+#include "conf_ptrace.h"
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -8,15 +8,11 @@
 static long marker = 0x1234567;
 
 int main(void) {
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = conf_traced_child();
     if (pid == 0) {
-        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) _exit(90);
-        raise(SIGSTOP);
         _exit(marker == 0x7654321 ? 0 : 91);
     }
     int st;
-    CHECK(waitpid(pid, &st, 0) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
     errno = 0;
     long v = ptrace(PTRACE_PEEKDATA, pid, &marker, NULL);
     CHECK(errno == 0 && v == 0x1234567);
