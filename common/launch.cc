@@ -179,8 +179,9 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
   auto argv = cstrings(spec.argv);
   auto envp = cstrings(spec.envp);
   // Filters are built before fork: no allocation in the child for them.
-  auto filter = spec.refuse_enosys ? enosys_filter(/*emulate_ptrace=*/true)
-                                    : std::vector<sock_filter>{};
+  auto filter = spec.refuse_enosys    ? enosys_filter(/*emulate_ptrace=*/true)
+                : spec.trap_vsyscalls ? ptrace_backend_filter()
+                                      : std::vector<sock_filter>{};
   auto replay_only = spec.sandbox ? replay_filter() : std::vector<sock_filter>{};
   bool host_root = geteuid() == 0;
   pid_t pid = fork();
@@ -206,7 +207,7 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
     // rdtsc/rdtscp then fault, so rp can record and replay their values; the
     // setting survives exec and is inherited.
     if (!err && spec.trap_rdtsc) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
-    if (!err && spec.refuse_enosys) err = install_filter(filter);
+    if (!err && !filter.empty()) err = install_filter(filter);
     if (!err && spec.past_eof_file) err = open_past_eof_file();
     if (!err && spec.sandbox) err = confine_replay(host_root, !spec.root_files.empty());
     // Past the filter a failed execve could not be reported: check it now.
@@ -230,8 +231,9 @@ pid_t launch_traced(const LaunchSpec& spec, long options) {
   if (got == pid && !WIFSTOPPED(status)) child.reaped();
   if (got != pid || !WIFSTOPPED(status))
     throw Error("cannot start '" + spec.exe_path + "': it did not stop before its exec");
-  // The filter's CLONE_UNTRACED trap stops for the tracer only with this option.
-  if (spec.refuse_enosys) options |= PTRACE_O_TRACESECCOMP;
+  // The filter's traps (CLONE_UNTRACED, the vsyscall page) stop for the
+  // tracer only with this option.
+  if (!filter.empty() || !replay_only.empty()) options |= PTRACE_O_TRACESECCOMP;
   if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, options) != 0)
     throw_errno("ptrace(PTRACE_SETOPTIONS)");
   ptrace(PTRACE_CONT, pid, nullptr, nullptr);

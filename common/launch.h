@@ -28,6 +28,9 @@ struct LaunchSpec {
   // with ENOSYS without running: kernel capture backends cannot refuse them
   // at entry the way ptrace does.
   bool refuse_enosys = false;
+  // Record, ptrace backend: a filter that stops calls into x86_64's vsyscall
+  // page (ptrace_backend_filter, common/sandbox.h; the refusing one does too).
+  bool trap_vsyscalls = false;
   // Replay: run in a private root (tmpfs, mounted on root_dir in a new mount
   // namespace) holding only these files — what the kernel opens at execve.
   std::vector<ExecFile> root_files;

@@ -16,6 +16,8 @@
 #include <linux/seccomp.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <iterator>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -54,6 +56,25 @@ std::vector<sock_filter> export_program(const FilterCtx& ctx) {
   }
   close(fd);
   if (prog.empty()) throw Error("cannot generate the seccomp filter");
+  return prog;
+}
+
+// Put before libseccomp's program, which cannot compare the instruction
+// pointer: a call from the vsyscall page stops for the tracer (sandbox.h),
+// anything else goes on to the program.
+std::vector<sock_filter> with_vsyscall_trap(std::vector<sock_filter> prog) {
+#if defined(__x86_64__)
+  constexpr uint32_t ip = offsetof(seccomp_data, instruction_pointer);
+  const sock_filter trap[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip + 4),  // the high half
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kVsyscallPage >> 32), 0, 4),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip),
+      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xfffff000),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(kVsyscallPage), 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | kVsyscallTrap),
+  };
+  prog.insert(prog.begin(), std::begin(trap), std::end(trap));
+#endif
   return prog;
 }
 
@@ -164,7 +185,20 @@ std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
       throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
 #endif
   add_exec_map_rules(ctx);
-  return export_program(ctx);
+  return with_vsyscall_trap(export_program(ctx));
+}
+
+std::vector<sock_filter> ptrace_backend_filter() {
+#if defined(__x86_64__)
+  auto ctx = new_filter(SCMP_ACT_ALLOW);
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSeccompModeTrap), SCMP_SYS(prctl), 1,
+                                SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP)))
+    throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
+  return with_vsyscall_trap(export_program(ctx));
+#else
+  return {};
+#endif
 }
 
 bool is_tsc_mode_call(int64_t nr, const uint64_t args[6]) {
@@ -188,7 +222,7 @@ std::vector<sock_filter> replay_filter() {
                                 SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A1(SCMP_CMP_EQ, RLIMIT_STACK),
                                 SCMP_A3(SCMP_CMP_EQ, 0)))
     throw Error(std::string("seccomp rule for prlimit64: ") + strerror(-rc));
-  return export_program(ctx);
+  return with_vsyscall_trap(export_program(ctx));
 }
 
 int install_filter(std::vector<sock_filter>& f) {

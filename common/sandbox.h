@@ -41,6 +41,22 @@ constexpr uint16_t kTscModeTrap = 0x7276;
 bool is_tsc_mode_call(int64_t nr, const uint64_t args[6]);
 std::vector<sock_filter> replay_filter();  // only what replay executes; else kill
 
+// x86_64's legacy vsyscall page: a call into it (gettimeofday, time, getcpu)
+// is run by the kernel's page-fault path, past every syscall hook but
+// seccomp, which sees the page's address as the instruction pointer. The
+// recording filters (enosys_filter with emulate_ptrace, ptrace_backend_filter) and
+// replay_filter stop such a call for the tracer (kVsyscallTrap), which
+// answers it at that stop: it skips the call (orig_rax -1, the result in
+// rax) and the kernel returns to the caller. It must not change the call or
+// the ip there: the kernel kills the process for that. Empty filter, and
+// never trapped, elsewhere.
+constexpr uint16_t kVsyscallTrap = 0x7277;
+constexpr uint64_t kVsyscallPage = 0xffffffffff600000ull;
+inline bool in_vsyscall_page(uint64_t ip) { return (ip & ~0xfffull) == kVsyscallPage; }
+// The ptrace backend's filter, which refuses nothing (its entry stops do):
+// calls into the vsyscall page stop, and prctl(PR_GET_SECCOMP) (kSeccompModeTrap).
+std::vector<sock_filter> ptrace_backend_filter();
+
 // In the child: installs a filter (setting no_new_privs if that is needed).
 // Returns 0 or an errno.
 int install_filter(std::vector<sock_filter>& f);

@@ -689,7 +689,9 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   emit(std::move(e));
   t.exit_regs = regs;
   t.have_exit_regs = true;
-  if (hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
+  if (!std::exchange(t.at_vsyscall, false) &&
+      hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false))
+    return;
   if (!kernel_ && ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, seq);
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.slot];
@@ -1139,6 +1141,9 @@ bool only_rps_filter(pid_t tid) {
   return false;
 }
 
+
+}  // namespace
+
 std::optional<TrappedCall> trapped_call(pid_t tid) {
   __ptrace_syscall_info info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
@@ -1149,8 +1154,6 @@ std::optional<TrappedCall> trapped_call(pid_t tid) {
   for (int i = 0; i < 6; i++) c.args[i] = info.seccomp.args[i];
   return c;
 }
-
-}  // namespace
 
 // A call rp answers at its seccomp stop (events-only): skipped in the
 // kernel, whose side then records nothing of it (a skipped call), and
@@ -1196,6 +1199,7 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
     clear_clone_untraced(t.tid, SYS_clone);
     return false;
   }
+  if (data == kVsyscallTrap && answer_vsyscall(t)) return true;
   if (data == kSpliceTrap) {  // the ptrace backend peeks at its entry stop
     if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt)
       kernel_->note_copy_peek(t.tid, peek_splice_source(t.tid, c->nr, c->args, outputs_));
@@ -1211,11 +1215,16 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
     }
   }
   if (data == kSeccompModeTrap) {
-    if (auto c = kernel_ && only_rps_filter(t.tid) ? trapped_call(t.tid) : std::nullopt) {
+    if (!only_rps_filter(t.tid)) return false;  // the program's own is there too: the kernel says 2
+    if (!kernel_) {
+      skip_call(t, 0);  // after its entry stop: the exit stop records the answer
+      return false;
+    }
+    if (auto c = trapped_call(t.tid)) {
       answer_trapped_call(t, *c);
       return true;
     }
-    return false;  // the program's own filter is there too: the kernel says 2
+    return false;
   }
   if (data == kTscModeTrap) {
     if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt) {

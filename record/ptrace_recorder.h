@@ -35,6 +35,7 @@ struct TrappedCall {
   int64_t nr = 0;
   uint64_t args[6] = {};
 };
+std::optional<TrappedCall> trapped_call(pid_t tid);  // none if tid is at no seccomp stop
 
 class PtraceRecorder {
  public:
@@ -135,6 +136,9 @@ class PtraceRecorder {
     std::optional<EntryPeek> copy_peek;
     bool have_exit_regs = false;
     Regs exit_regs;
+    // Its call is one into the vsyscall page (answer_vsyscall), which has
+    // no syscall stops: none for its tracer either.
+    bool at_vsyscall = false;
   };
 
   Task& add_task(pid_t tid, pid_t tgid, pid_t parent);
@@ -157,6 +161,7 @@ class PtraceRecorder {
   // True if it resumed or held t itself.
   bool on_seccomp_stop(Task& t, unsigned long data);
   void answer_trapped_call(Task& t, const TrappedCall& c);
+  bool answer_vsyscall(Task& t);  // record/vsyscall.cc
   void answer_tsc_mode(Task& t);
   void sweep_mapped_code(Task& t, int64_t ret);
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.

@@ -152,6 +152,7 @@ int record_main(const RecordOptions& given) {
   getrlimit(RLIMIT_STACK, &rl);
   spec.stack_limit_cur = rl.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(rl.rlim_cur);
   spec.refuse_enosys = producer != nullptr;
+  spec.trap_vsyscalls = true;
   spec.own_process_group = true;
   choose_rdtsc_capture(spec);
 

@@ -174,6 +174,7 @@ class Replayer {
   Regs get_regs(Task& t);
   void set_regs(Task& t, const Regs& r);
   bool at_syscall_entry(Task& t);
+  bool at_vsyscall(Task& t, int status);
   void send_signal(Task& t, int sig);
   // Debugger hooks: cont() resumes user code (stepping if asked);
   // debug_trap() offers a SIGTRAP stop to the control.

@@ -22,6 +22,7 @@
 #include "buffers.h"
 #include "render.h"
 #include "replayer.h"
+#include "sandbox.h"
 #include "robust_list.h"
 #include "syscall_table.h"
 #include "sysv_shm.h"
@@ -145,6 +146,18 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     if (t.state == State::kGone)
       diverge(due, "the program " + render_wait_status(status) + ", the trace expects " +
                        render_call(due, false));
+    if (at_vsyscall(t, status)) {
+      // Held at this stop until its turn, if that is later: it cannot back
+      // up to make the call again (the kernel kills a process whose ip
+      // changes here).
+      t.state = State::kAtSyscall;
+      if (by_agent) {
+        t.entry_unseen = true;
+        return;
+      }
+      observe_entry(t, e.seq);
+      return;
+    }
     if (is_syscall_stop(status)) {
       if (!at_syscall_entry(t)) {
         cont(t, 0);
@@ -179,6 +192,24 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
     check_stray_insn_trap(t, due, status, render_call(due, false));
     cont(t, 0);  // suppress real-world signals
   }
+}
+
+// A call into x86_64's vsyscall page, stopped by replay's filter
+// (common/sandbox.h): its call in t.nr, t.args, and in t.regs the skip
+// (orig_rax -1) that makes the kernel return to the caller with the result
+// that replay puts in rax, as at a PTRACE_SYSEMU entry stop.
+bool Replayer::at_vsyscall(Task& t, int status) {
+  if (!WIFSTOPPED(status) || stop_event(status) != PTRACE_EVENT_SECCOMP) return false;
+  unsigned long data = 0;
+  __ptrace_syscall_info info{};
+  if (ptrace(PTRACE_GETEVENTMSG, t.real, nullptr, &data) != 0 || data != kVsyscallTrap ||
+      ptrace(PTRACE_GET_SYSCALL_INFO, t.real, sizeof info, &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_SECCOMP)
+    return false;
+  t.nr = static_cast<int64_t>(info.seccomp.nr);
+  for (int i = 0; i < 6; i++) t.args[i] = info.seccomp.args[i];
+  t.regs = get_regs(t);
+  return Regs::set_syscall_nr(t.real, t.regs, -1);
 }
 
 void Replayer::observe_entry(Task& t, uint64_t seq) {
@@ -272,7 +303,7 @@ std::string missing_copy_message(const Event& e) {
 
 void Replayer::echo_output(Task& t, const Event& e) {
   // Nor a call its tracer made in its place: the kernel wrote nothing.
-  if (quiet_ || syscall_failed(e.ret) || e.extra == kEmulatedByTracer) return;
+  if (quiet_ || syscall_failed(e.ret) || made_by_tracer(e)) return;
   int copy_out = kernel_copy_output_arg(e.nr);
   bool write = e.nr == SYS_write || e.nr == SYS_writev || e.nr == SYS_pwrite64;
   if (!write && copy_out < 0) return;
