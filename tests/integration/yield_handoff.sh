@@ -4,7 +4,10 @@
 # Before, it kept the slot for the grace period of a call in the kernel,
 # and conformance yield_turns' two threads taking 500 turns by yielding
 # made 1.2 million calls in 100 s (or a few thousand, by luck). One turn
-# needs a handful of calls; 20 per turn is a wide margin.
+# needs a handful of calls on a quiet machine; beside other heavy work (a
+# full sweep on the same 2 CPUs) 12,000-19,000 calls were seen, since a
+# thread the kernel has not yet woken cannot take its turn. 100 per turn
+# passes that and still fails the old behaviour by a factor of 20.
 . "$(dirname "$0")/lib.sh"
 
 [ -n "${CONF_BIN:-}" ] || fail "CONF_BIN is not set"
@@ -14,6 +17,6 @@ for attempt in 1 2 3; do
     RP_BACKEND=ptrace record "$name" "$CONF_BIN/yield_turns"
     assert_eq "$REC_STATUS" 0 "$name: recording exit status"
     n=$("$RP" dump "$TMP/$name.db" | grep -c ' sched_yield(')
-    [ "$n" -le $((20 * turns)) ] || fail "$name: $n sched_yield calls for $turns turns"
+    [ "$n" -le $((100 * turns)) ] || fail "$name: $n sched_yield calls for $turns turns"
     assert_replays_match "$name"
 done
