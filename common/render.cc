@@ -110,7 +110,7 @@ std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch) {
 }
 
 std::string made_by_tracer_note(const Event& e) {
-  return e.extra == kEmulatedByTracer ? " <made by its tracer (PTRACE_SYSEMU)>" : "";
+  return made_by_tracer(e) ? " <made by its tracer (PTRACE_SYSEMU)>" : "";
 }
 
 std::string render_event_text(const Event& e, std::string_view arch) {

@@ -79,6 +79,9 @@ inline constexpr const char* kNoReturn = "noreturn";
 // (PTRACE_SYSEMU): skipped in the kernel, its result the tracer's. Replay
 // emulates it, whatever the call's policy.
 inline constexpr const char* kEmulatedByTracer = "tracer-emulated";
+// Whether e is such a call: the kernel did nothing of it (no descriptor made,
+// no output echoed, no clone or exec to run), whatever its number says.
+inline bool made_by_tracer(const Event& e) { return e.extra == kEmulatedByTracer; }
 
 // kSigHeld: not a delivery. The thread stopped with a fault of its own
 // there, held for its tracer (the program's own, emulated ptrace), which

@@ -81,7 +81,7 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   // nothing replay must do here.
   bool cut_short = ce.extra == kNoReturn;
   if (ce.kind != EventKind::kSyscall || !ok || (cut_short && !(clone && ce.ret > 0)) ||
-      ce.extra == kEmulatedByTracer)
+      made_by_tracer(ce))
     return true;
   check_call(t, ce);
   if (auto copy = clone ? fork_copy_seq(ce) : std::nullopt) {
@@ -128,7 +128,7 @@ void Replayer::dispatch(const Event& e) {
   Task& t = task(e.tid, e);
   switch (e.kind) {
     case EventKind::kSyscall:
-      if (e.extra != kEmulatedByTracer) output_fds_.apply(e, 0);  // the kernel did nothing
+      if (!made_by_tracer(e)) output_fds_.apply(e, 0);  // the kernel did nothing
       if (e.nr == SYS_set_robust_list && e.ret == 0) robust_heads_[e.tid] = e.args[0];
       if (t.done_seq == e.seq) break;        // executed when it was entered
       if (agent_answered(e.seq)) break;      // answered in the program by the agent
@@ -185,7 +185,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
   if (p == RP_POLICY_CLONE && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (is_sysv_attach_or_detach(e.nr) && syscall_failed(e.ret)) p = RP_POLICY_EMU;
   if (e.nr == SYS_prctl && emulated_prctl(e.args[0])) p = RP_POLICY_EMU;
-  if (e.extra == kEmulatedByTracer) p = RP_POLICY_EMU;  // made by its tracer, not the kernel
+  if (made_by_tracer(e)) p = RP_POLICY_EMU;  // made by its tracer, not the kernel
   switch (p) {
     case RP_POLICY_EXEC:
     case RP_POLICY_MMAP:
