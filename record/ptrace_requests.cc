@@ -1,11 +1,13 @@
 // The recorded program's own ptrace requests, served by rp
-// (record/ptrace_emulation.h): PTRACE_TRACEME, attaching its own children,
+// (record/ptrace_emulation.h): PTRACE_TRACEME, attaching its own children
+// (any recorded process with CAP_SYS_PTRACE),
 // and the requests on a held tracee (reads, the writes replay can apply at
 // the same point, resumes). The stops and waits they act on are in
 // ptrace_emulation.cc.
 #include <elf.h>
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -14,6 +16,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "ptrace_recorder.h"
 #include "syscall_table.h"
@@ -104,6 +107,26 @@ int64_t PtraceRecorder::set_tracee_regs(pid_t pid, Task& tracee, EmuTracee& et,
   return 0;
 }
 
+namespace {
+
+std::string user_namespace(pid_t tid) {
+  char link[64] = {};
+  std::string path = "/proc/" + std::to_string(tid) + "/ns/user";
+  ssize_t n = readlink(path.c_str(), link, sizeof link - 1);
+  return n > 0 ? std::string(link, static_cast<size_t>(n)) : "";
+}
+
+// Whether thread `tracer` has CAP_SYS_PTRACE in effect where `tracee` is
+// (the same user namespace; across namespaces rp does not tell).
+bool may_trace_any(pid_t tracer, pid_t tracee) {
+  auto caps = proc_status_field(tracer, "CapEff", 16);
+  if (!caps || !(*caps >> CAP_SYS_PTRACE & 1)) return false;
+  const std::string ns = user_namespace(tracer);
+  return !ns.empty() && ns == user_namespace(tracee);
+}
+
+}  // namespace
+
 void PtraceRecorder::emulate_ptrace(Task& t) {
   long req = static_cast<long>(t.args[0]);
   pid_t pid = static_cast<pid_t>(t.args[1]);
@@ -121,9 +144,15 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
       ret = 0;
     }
   } else if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) {
-    // Only the tracer's own children: their exit reaches it through its real wait.
-    bool child = tasks_.count(pid) && pid != t.tid && parent_of(tasks_[pid].tgid) == t.tgid;
-    if (child && !emu_.count(pid) && (req == PTRACE_ATTACH || t.args[2] == 0)) {
+    // A recorded thread of another process: the tracer's child, or any with
+    // CAP_SYS_PTRACE, as the kernel allows (a non-child's stops and end
+    // reach the tracer through its emulated wait: report_exit). Without it
+    // the kernel's answer depends on uids, dumpability, YAMA's scope and the
+    // target's PR_SET_PTRACER, which rp does not follow: refused, with a note.
+    bool other = tasks_.count(pid) && tasks_[pid].tgid != t.tgid;
+    bool child = other && parent_of(tasks_[pid].tgid) == t.tgid;
+    bool allowed = child || (other && may_trace_any(t.tid, pid));
+    if (allowed && !emu_.count(pid) && (req == PTRACE_ATTACH || t.args[2] == 0)) {
       long options = req == PTRACE_SEIZE ? static_cast<long>(t.args[3]) : 0;
       if (options & ~kEmuOptions) {
         refuse_note("PTRACE_SEIZE options " + std::to_string(options));
@@ -146,8 +175,8 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
         if (req == PTRACE_SEIZE) report_group_stop(tasks_[pid]);
         ret = 0;
       }
-    } else if (!child) {
-      refuse_note("ptrace attach to a process that is not its child");
+    } else if (!allowed) {
+      refuse_note("ptrace attach to a process that is not its child, without CAP_SYS_PTRACE");
     }
   } else {
     auto it = emu_.find(pid);
