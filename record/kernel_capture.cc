@@ -626,18 +626,23 @@ void KernelCapture::stop_producer() {
   }
 }
 
-// A successful execve's path, where the producer has none: it sends no path
-// it could not copy at entry (its page was not present). The name comes
-// from the new program's AT_EXECFN, read at the exec stop; an unknown name
-// leaves the path out (replay then has none to compare), never "".
-void KernelCapture::add_exec_name(Event& e) {
-  auto name = exec_names_.find(e.tid);
-  if (name == exec_names_.end()) return;
-  std::string path = std::move(name->second);
-  exec_names_.erase(name);
+// What the exec stop noted of a successful execve (its thread's oldest
+// note: the events come in the order of its execs). Its path, where the
+// producer has none: it sends no path it could not copy at entry (its page
+// was not present). The name comes from the new program's AT_EXECFN, read at
+// the exec stop; an unknown name leaves the path out (replay then has none
+// to compare), never "". And the stack words replay writes back.
+void KernelCapture::add_exec_notes(Event& e) {
+  auto notes = exec_notes_.find(e.tid);
+  if (notes == exec_notes_.end()) return;
+  ExecNote note = std::move(notes->second.front());
+  notes->second.pop_front();
+  if (notes->second.empty()) exec_notes_.erase(notes);
+  for (auto& m : note.outputs) e.mem.push_back(std::move(m));
+  if (e.nr != SYS_execve) return;  // execveat: its path is relative to a descriptor
   for (auto& m : e.mem)
     if (m.input && m.addr == e.args[0]) return;
-  if (!path.empty()) e.mem.push_back(MemRecord{e.args[0], std::move(path), true});
+  if (!note.name.empty()) e.mem.push_back(MemRecord{e.args[0], std::move(note.name), true});
 }
 
 void KernelCapture::take_entry_seq(Event& e) {
@@ -658,8 +663,9 @@ void KernelCapture::forget_entry_seq(pid_t tid) {
 }
 
 void KernelCapture::write(RecordDecoder::Out& o) {
-  if (o.event.kind == EventKind::kSyscall && o.event.nr == SYS_execve && o.event.ret == 0)
-    add_exec_name(o.event);
+  if (o.event.kind == EventKind::kSyscall &&
+      (o.event.nr == SYS_execve || o.event.nr == SYS_execveat) && o.event.ret == 0)
+    add_exec_notes(o.event);
   if (o.event.kind == EventKind::kSyscall && !entry_seqs_.empty()) take_entry_seq(o.event);
   if (o.mapping) {
     if (o.mapping_mem < o.event.mem.size())

@@ -253,10 +253,13 @@ class EventsOnlyHooks {
   virtual rp_stop_point stop_point(pid_t tid) = 0;
   // The path of the execve tid is stopped in (PTRACE_EVENT_EXEC), or "".
   virtual std::string exec_path(pid_t tid) = 0;
-  // At tid's exec stop (writer lock held): the kernel's name for the program
-  // (AT_EXECFN). The producer copies execve's path at entry without faulting
-  // pages in and may have missed it; the syscall event then gets this name.
-  virtual void note_exec_name(pid_t tid, const std::string& name) = 0;
+  // At each exec stop of tid (writer lock held), for its successful execve's
+  // event, which the writer meets later, maybe after the next exec's stop:
+  // the kernel's name for the program (AT_EXECFN; "": none), since the
+  // producer copies execve's path at entry without faulting pages in and may
+  // have missed it; and what replay must put back on the new stack (its
+  // auxv's identity words, record/exec_identity.h).
+  virtual void note_exec(pid_t tid, const std::string& name, std::vector<MemRecord> outputs) = 0;
   // At the exec stop of a thread that was not the leader (former: its tid
   // before; tid: the leader's, which it now has).
   virtual void note_thread_takeover(pid_t former, pid_t tid) = 0;
@@ -362,7 +365,9 @@ class KernelCapture : public EventsOnlyHooks {
   uint64_t unwritten_bytes() override { return unwritten_.load(); }
   int wake_after(uint64_t bytes) override;
   std::optional<uint64_t> lost_so_far() override;
-  void note_exec_name(pid_t tid, const std::string& name) override { exec_names_[tid] = name; }
+  void note_exec(pid_t tid, const std::string& name, std::vector<MemRecord> outputs) override {
+    exec_notes_[tid].push_back(ExecNote{name, std::move(outputs)});
+  }
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
   }
@@ -379,7 +384,7 @@ class KernelCapture : public EventsOnlyHooks {
   size_t decode_records(const char* p, size_t size, std::vector<RecordDecoder::Out>& out);
   void finish_batch(std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held
-  void add_exec_name(Event& e);       // writer lock held
+  void add_exec_notes(Event& e);      // writer lock held
   void take_entry_seq(Event& e);      // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
   void queue_piece(RawChunk& chunk);                         // drain thread
@@ -394,7 +399,12 @@ class KernelCapture : public EventsOnlyHooks {
   std::unordered_set<uint32_t> known_tids_;  // observe mode, writer thread
 
   std::mutex writer_mu_;
-  std::unordered_map<pid_t, std::string> exec_names_;  // writer lock
+  struct ExecNote {
+    std::string name;
+    std::vector<MemRecord> outputs;
+  };
+  // Per thread, in the order of its exec stops (writer lock).
+  std::unordered_map<pid_t, std::deque<ExecNote>> exec_notes_;
   // Writer lock (note_entry_seq): the entries a held thread's next calls take,
   // oldest first (the writer may lag behind several).
   std::unordered_map<pid_t, std::deque<uint64_t>> entry_seqs_;

@@ -24,6 +24,7 @@
 #include "inject.h"
 #include "ring.h"
 #include "exec_files.h"
+#include "exec_identity.h"
 #include "fork_copy.h"
 #include "mapped_file.h"
 #include "kernel_facts.h"
@@ -315,6 +316,7 @@ int PtraceRecorder::run(pid_t root) {
   if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
     Event e;      // (the kernel side records the syscall and AT_RANDOM)
     record_exec(t, e, exec_name(t.tid));
+    kernel_->note_exec(t.tid, "", exec_identity(t));  // its path is the trace's exe_path
   }
   enter_kernel(t);
   return loop();
@@ -818,12 +820,26 @@ void PtraceRecorder::record_file_mapping(Task& t, Event& e) {
   for (auto& p : file.pieces) e.mem.push_back(std::move(p));
 }
 
+// The words of t's new auxv that replay puts back (exec_identity.h), as
+// outputs of its execve.
+std::vector<MemRecord> PtraceRecorder::exec_identity(Task& t) {
+  std::vector<MemRecord> out;
+  Regs regs;
+  if (regs.read(t.tid))
+    read_output_regions(t.mem, auxv_identity_regions(t.mem, regs.sp()), out, loss_);
+  return out;
+}
+
 void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
   // The kernel put 16 random bytes on the new stack (AT_RANDOM: stack
   // protector and pointer guard seeds); replay writes them back.
   if (auto r = at_random_region(t.tid)) {
     read_output_regions(t.mem, {*r}, e.mem, loss_);
   }
+  // Events-only, `e` is not the execve's event: the kernel side's gets
+  // these through note_exec.
+  if (!kernel_)
+    for (auto& m : exec_identity(t)) e.mem.push_back(std::move(m));
   t.tgid = t.tid;
   leave_shared_slot(t);
   // The kernel's name for the program: the path as passed, or /dev/fd/N for
@@ -1101,10 +1117,10 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         std::string name = exec_name(t.tid);
         std::string path = kernel_->exec_path(t.tid);
         if (path.empty()) path = name;  // not copied at entry
-        kernel_->note_exec_name(t.tid, name);
         e.args[0] = 1;  // where record_exec looks for the path string
         if (!path.empty()) e.mem.push_back(MemRecord{1, path, true});
         record_exec(tasks_[t.tid], e, name);
+        kernel_->note_exec(t.tid, name, exec_identity(tasks_[t.tid]));
         trap_after_exec(tasks_[t.tid]);
       }
       if (hold_at_event(tasks_[t.tid], event, msg)) return;  // the emulated tracer's event

@@ -162,6 +162,7 @@ class PtraceRecorder {
   bool on_seccomp_stop(Task& t, unsigned long data);
   void answer_trapped_call(Task& t, const TrappedCall& c);
   bool answer_vsyscall(Task& t);  // record/vsyscall.cc
+  std::vector<MemRecord> exec_identity(Task& t);
   void answer_tsc_mode(Task& t);
   void sweep_mapped_code(Task& t, int64_t ret);
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
