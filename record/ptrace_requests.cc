@@ -236,6 +236,17 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
     case PTRACE_SETREGS:
       if (!may_set_regs(et)) break;
       return set_tracee_regs(pid, tracee, et, t.mem.read(data, sizeof(RawRegs)));
+    case PTRACE_PEEKUSER: {
+      // A word of struct user, as the kernel reads it: the registers GETREGS
+      // gives, the debug registers (which no emulated tracer can set: POKEUSER
+      // there is refused), 0 elsewhere, EIO past the end or misaligned. rp
+      // holds the thread in a ptrace stop of its own: it asks the kernel.
+      if (et.held == EmuStop::kNone) break;
+      errno = 0;
+      long word = ptrace(PTRACE_PEEKUSER, pid, addr, nullptr);
+      if (errno) return -errno;
+      return out(bytes_of(&word, sizeof word));
+    }
 #endif
     case PTRACE_GETREGSET:
     case PTRACE_SETREGSET: {
