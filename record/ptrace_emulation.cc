@@ -177,11 +177,11 @@ void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
 // to rp): the kernel reports that to the tracer first, through its wait and
 // a SIGCHLD, as it reports stops. (A child's end reaches it through its own
 // wait, from the kernel.)
-bool PtraceRecorder::report_exit(pid_t tracee, pid_t tgid, int status) {
+bool PtraceRecorder::report_exit(pid_t tracee, int status) {
   auto it = emu_.find(tracee);
   if (it == emu_.end()) return false;
   EmuTracee& et = it->second;
-  if (child_process(tracee, tgid, et.tracer_tgid)) return false;
+  if (et.tracers_child) return false;
   et.stop = et.held = EmuStop::kExited;
   et.reported = false;
   et.status = status;
@@ -435,7 +435,7 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
 }
 
 void PtraceRecorder::emu_task_gone(pid_t tid, pid_t tgid, int status) {
-  if (!report_exit(tid, tgid, status)) emu_.erase(tid);
+  if (!report_exit(tid, status)) emu_.erase(tid);
   bool last = true;
   for (const auto& [other, t] : tasks_) last = last && t.tgid != tgid;
   if (last) {

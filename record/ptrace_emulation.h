@@ -33,6 +33,10 @@ enum class EmuStop {
 
 struct EmuTracee {
   pid_t tracer_tgid = 0;   // the tracing process (any of its threads may ask)
+  // It leads a child process of its tracer, whose end the kernel reports to
+  // the tracer's own wait (report_exit leaves it to the kernel). Known when
+  // it is attached: at its end /proc may no longer say (the tracer reaped it).
+  bool tracers_child = false;
   bool seized = false;
   long options = 0;        // PTRACE_O_* the tracer set
   bool syscall_stops = false;  // resumed by PTRACE_SYSCALL or PTRACE_SYSEMU
@@ -47,6 +51,9 @@ struct EmuTracee {
   siginfo_t si{};          // signal stops: the pending signal's siginfo
   bool first_stop_pending = false;  // auto-attached: its first stop is its tracer's
   bool group_stopped = false;  // kVirtual: its process is in a group-stop (SIGSTOP reported)
+  // PTRACE_LISTEN at its group-stop: still held there, no stop to report,
+  // until a SIGCONT ends the group-stop (continue_stopped reports that).
+  bool listening = false;
   int event = 0;                // kEvent: PTRACE_EVENT_EXIT, _FORK, _VFORK, _CLONE, _EXEC, _VFORK_DONE
   unsigned long event_msg = 0;  // its PTRACE_GETEVENTMSG: the exit status, new pid, former tid
   bool at_syscall = false; // signal stops: right after the thread's previous syscall

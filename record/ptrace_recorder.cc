@@ -129,6 +129,7 @@ int64_t now_us() { return tracer_clock_ns(CLOCK_MONOTONIC) / 1000; }
 }  // namespace
 
 void PtraceRecorder::enter_kernel(Task& t) {
+  if (std::exchange(t.skip_at_enter, false)) skip_call(t, *t.forced_ret);
   t.run = Run::kInKernel;
   Group& g = groups_[t.slot];
   if (g.holder == t.tid) {
@@ -227,8 +228,19 @@ void PtraceRecorder::continue_stopped() {
     if (pnd && shd && ((*pnd | *shd) & wakes)) woken.insert(t.tgid);
   }
   std::erase_if(stopping_, [&](pid_t tgid) { return woken.count(tgid) || !alive.count(tgid); });
-  for (auto& [tid, t] : tasks_)
-    if (t.run == Run::kStopped && woken.count(t.tgid)) make_runnable(t, 0, true);
+  for (auto& [tid, t] : tasks_) {
+    if (t.run != Run::kStopped || !woken.count(t.tgid)) continue;
+    auto et = emu_.find(tid);
+    if (et != emu_.end() && std::exchange(et->second.listening, false)) {
+      // Its tracer listens: the group-stop's end is a stop for it.
+      hold(t);
+      et->second.group_stopped = false;
+      et->second.held = EmuStop::kVirtual;  // resumed, it runs (and takes the SIGCONT)
+      report_stop(tid, et->second, EmuStop::kVirtual);
+      continue;
+    }
+    make_runnable(t, 0, true);
+  }
 }
 
 void PtraceRecorder::schedule(Group& g) {
@@ -601,13 +613,18 @@ void PtraceRecorder::read_call(Task& t) {
   t.in_hash.reset();
   t.forced_ret.reset();
   t.forced_mem.clear();
+  t.skip_at_enter = false;
   t.copy_peek = peek_splice_source(t.tid, t.nr, t.args, outputs_);  // gone at the exit
   const SyscallSpec* s = syscall_spec(t.nr);
   if (s) {
     read_entry(t, *s);
     if (s->policy == RP_POLICY_ENOSYS) {
       // Refused like rr does: replay then never has to model io_uring, rseq...
-      skip_call(t, -ENOSYS);
+      // Skipped as it goes on (enter_kernel): an emulated tracer's entry stop
+      // shows the call, as the kernel backends' filter, which runs after
+      // that stop, leaves it (strace -f prints rseq(...) = -1 ENOSYS).
+      t.forced_ret = -ENOSYS;
+      t.skip_at_enter = true;
     } else if (s->policy == RP_POLICY_EXIT) {
       // exit/exit_group never return: record them at entry.
       Event e = new_event(t, EventKind::kSyscall);
@@ -1250,6 +1267,10 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
     return false;  // the ptrace backend answers at the entry stop
   }
   if (data == kPtraceTrap || data == kSigchldActionTrap) {
+    // A thread that runs with syscall stops (an emulated tracee under
+    // PTRACE_SYSCALL) had this call's entry stop already, which took it:
+    // a second entry would put its tracer's stops out of step.
+    if (t.in_syscall) return false;
     if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt) {
       t.nr = c->nr;
       std::copy(c->args, c->args + 6, t.args);

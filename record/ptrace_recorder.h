@@ -105,6 +105,9 @@ class PtraceRecorder {
     // wait): its result, and bytes rp wrote for it into the thread's memory.
     std::optional<int64_t> forced_ret;
     std::vector<MemRecord> forced_mem;
+    // ptrace backend: a refused call (ENOSYS policy) is skipped in the kernel
+    // only as it goes on from its entry stop (enter_kernel).
+    bool skip_at_enter = false;
     // rp's SIGSTOP brings it out of a blocking wait, or (events-only) to a
     // stop from which it runs with syscall stops (emulation_stops).
     bool wait_kicked = false;
@@ -258,7 +261,7 @@ class PtraceRecorder {
   void hold(Task& t);
   void skip_call(Task& t, int64_t ret);
   void emu_task_gone(pid_t tid, pid_t tgid, int status);
-  bool report_exit(pid_t tracee, pid_t tgid, int status);
+  bool report_exit(pid_t tracee, int status);
   void announce(pid_t tracee, EmuTracee& et);
   bool answer_held_wait(pid_t tracee, EmuTracee& et);
   siginfo_t child_siginfo(pid_t tracee, const EmuTracee& et) const;

@@ -140,6 +140,7 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
       refuse_note("PTRACE_TRACEME with a parent outside the recording");
     } else if (!emu_.count(t.tid)) {
       emu_[t.tid].tracer_tgid = parent;
+      emu_[t.tid].tracers_child = t.tid == t.tgid;
       kick_tracer(parent, t.tid);
       ret = 0;
     }
@@ -159,6 +160,7 @@ void PtraceRecorder::emulate_ptrace(Task& t) {
       } else {
         EmuTracee& et = emu_[pid];
         et.tracer_tgid = t.tgid;
+        et.tracers_child = child && pid == tasks_[pid].tgid;
         et.seized = req == PTRACE_SEIZE;
         et.options = options;
         // A child whose first stop (its own SIGSTOP, rp's) has not come yet
@@ -321,6 +323,15 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       resume_tracee(pid, et, 0, false);
       return 0;
     }
+    case PTRACE_LISTEN:
+      // Seized, in a group-stop (strace -f's start): it stays stopped, its
+      // tracer's requests fail with ESRCH and its wait blocks until a SIGCONT
+      // ends the group-stop, which is a PTRACE_EVENT_STOP carrying SIGTRAP
+      // (continue_stopped). Its other PTRACE_EVENT_STOPs are not emulated here.
+      if (!et.seized || et.held != EmuStop::kGroupStop) break;
+      et.listening = true;
+      et.stop = EmuStop::kNone;
+      return 0;
     case PTRACE_CONT:
     case PTRACE_SYSCALL:
     case PTRACE_SYSEMU:
