@@ -48,34 +48,32 @@ unsigned node_of(unsigned cpu) {
   return node;
 }
 
-template <typename T>
-std::string bytes_of_value(const T& v) {
-  return std::string(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
 // Writes what the call returns through its pointers (none for a null one)
 // and gives its result; none where a write fails: the kernel then makes the
 // call, which faults (SIGSEGV, as without rp; replay reports that call missing).
 std::optional<int64_t> run_vsyscall(pid_t tid, Tracee& mem, int64_t nr, const uint64_t args[6]) {
-  auto put = [&](uint64_t addr, const std::string& bytes) { return !addr || mem.write(addr, bytes); };
+  auto put = [&](uint64_t addr, const std::string& bytes) {
+    return !addr || mem.write(addr, bytes);
+  };
   switch (nr) {
     case SYS_gettimeofday: {
       timeval tv{};
       struct timezone tz{};
       gettimeofday(&tv, &tz);
-      if (!put(args[0], bytes_of_value(tv)) || !put(args[1], bytes_of_value(tz))) return std::nullopt;
+      if (!put(args[0], bytes_of(&tv, sizeof tv)) || !put(args[1], bytes_of(&tz, sizeof tz)))
+        return std::nullopt;
       return 0;
     }
     case SYS_time: {
       const time_t now = time(nullptr);
-      if (!put(args[0], bytes_of_value(now))) return std::nullopt;
+      if (!put(args[0], bytes_of(&now, sizeof now))) return std::nullopt;
       return now;
     }
     case SYS_getcpu: {
-      auto cpu = last_cpu(tid);
-      if (!cpu) return std::nullopt;
-      const unsigned node = node_of(*cpu);
-      if (!put(args[0], bytes_of_value(*cpu)) || !put(args[1], bytes_of_value(node)))
+      auto last = last_cpu(tid);
+      if (!last) return std::nullopt;
+      const unsigned cpu = *last, node = node_of(cpu);
+      if (!put(args[0], bytes_of(&cpu, sizeof cpu)) || !put(args[1], bytes_of(&node, sizeof node)))
         return std::nullopt;
       return 0;
     }
