@@ -322,7 +322,9 @@ void PtraceRecorder::report_group_stop(Task& t) {
   auto it = emu_.find(t.tid);
   if (t.run != Run::kStopped || it == emu_.end() || it->second.stop != EmuStop::kNone) return;
   it->second.held = EmuStop::kGroupStop;
-  report_stop(t.tid, it->second, EmuStop::kGroupStop);
+  // Listening already (PTRACE_LISTEN at the interrupt stop that reported
+  // this group-stop): held, nothing new for its tracer until it ends.
+  if (!it->second.listening) report_stop(t.tid, it->second, EmuStop::kGroupStop);
 }
 
 // At t's PTRACE_EVENT_* stop: an emulated tracee whose tracer set that
@@ -414,7 +416,10 @@ void PtraceRecorder::resume_tracee(pid_t pid, EmuTracee& et, int sig, bool detac
       if (held_event == PTRACE_EVENT_EXIT) task_dying(t); else enter_kernel(t);
       break;
     case EmuStop::kNewChild: make_runnable(t, 0, false); break;  // before its first instruction
-    case EmuStop::kGroupStop: make_runnable(t, 0, true); break;  // resumed out of the group-stop
+    case EmuStop::kGroupStop:  // resumed out of the group-stop
+      if (auto it = emu_.find(pid); it != emu_.end()) it->second.continued = false;
+      make_runnable(t, 0, true);
+      break;
     default:
       if (sig) {
         siginfo_t si{};

@@ -54,6 +54,10 @@ struct EmuTracee {
   // PTRACE_LISTEN at its group-stop: still held there, no stop to report,
   // until a SIGCONT ends the group-stop (continue_stopped reports that).
   bool listening = false;
+  // Held at its group-stop (kGroupStop) when a SIGCONT ended that: it stays
+  // held for its tracer, as the kernel keeps a tracee in its trap; a LISTEN
+  // then reports the end at once.
+  bool continued = false;
   int event = 0;                // kEvent: PTRACE_EVENT_EXIT, _FORK, _VFORK, _CLONE, _EXEC, _VFORK_DONE
   unsigned long event_msg = 0;  // its PTRACE_GETEVENTMSG: the exit status, new pid, former tid
   bool at_syscall = false; // signal stops: right after the thread's previous syscall

@@ -231,16 +231,26 @@ void PtraceRecorder::continue_stopped() {
   for (auto& [tid, t] : tasks_) {
     if (t.run != Run::kStopped || !woken.count(t.tgid)) continue;
     auto et = emu_.find(tid);
-    if (et != emu_.end() && std::exchange(et->second.listening, false)) {
-      // Its tracer listens: the group-stop's end is a stop for it.
-      hold(t);
-      et->second.group_stopped = false;
-      et->second.held = EmuStop::kVirtual;  // resumed, it runs (and takes the SIGCONT)
-      report_stop(tid, et->second, EmuStop::kVirtual);
+    if (et != emu_.end() && et->second.listening) {
+      report_group_stop_end(t, et->second);
+      continue;
+    }
+    if (et != emu_.end() && et->second.held == EmuStop::kGroupStop) {
+      et->second.continued = true;  // only its tracer's resume or LISTEN lets it go
       continue;
     }
     make_runnable(t, 0, true);
   }
+}
+
+// A SIGCONT ended the group-stop t's tracer listens through: a
+// PTRACE_EVENT_STOP carrying SIGTRAP, as the kernel reports it.
+void PtraceRecorder::report_group_stop_end(Task& t, EmuTracee& et) {
+  et.listening = et.continued = false;
+  hold(t);
+  et.group_stopped = false;
+  et.held = EmuStop::kVirtual;  // resumed, it runs (and takes the SIGCONT)
+  report_stop(t.tid, et, EmuStop::kVirtual);
 }
 
 void PtraceRecorder::schedule(Group& g) {

@@ -252,6 +252,7 @@ class PtraceRecorder {
   bool hold_at_event(Task& t, int event, unsigned long msg);
   void hold_and_report(Task& t, EmuTracee& et, EmuStop where);
   void report_group_stop(Task& t);
+  void report_group_stop_end(Task& t, EmuTracee& et);
   void adopt_new_tracee(const EmuTracee& creator, pid_t child);
   bool hold_new_tracee(Task& t);
   bool new_tracees_possible() const;

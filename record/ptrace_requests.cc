@@ -328,9 +328,15 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       // tracer's requests fail with ESRCH and its wait blocks until a SIGCONT
       // ends the group-stop, which is a PTRACE_EVENT_STOP carrying SIGTRAP
       // (continue_stopped). Its other PTRACE_EVENT_STOPs are not emulated here.
-      if (!et.seized || et.held != EmuStop::kGroupStop) break;
+      // Also at the PTRACE_INTERRUPT stop reported for it while its process
+      // stops (strace seizes, interrupts, then sends SIGCONT), if rp had not
+      // yet taken the group-stop then (report_group_stop then only holds it).
+      if (!et.seized || (et.held != EmuStop::kGroupStop &&
+                         !(et.stop == EmuStop::kVirtual && et.group_stopped)))
+        break;
       et.listening = true;
       et.stop = EmuStop::kNone;
+      if (et.continued) report_group_stop_end(tracee, et);  // SIGCONT came first
       return 0;
     case PTRACE_CONT:
     case PTRACE_SYSCALL:

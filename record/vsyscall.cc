@@ -64,11 +64,13 @@ std::optional<int64_t> run_vsyscall(pid_t tid, Tracee& mem, int64_t nr, const ui
         return std::nullopt;
       return 0;
     }
+#if defined(SYS_time)  // x86_64's; arm64 has neither it nor the page
     case SYS_time: {
       const time_t now = time(nullptr);
       if (!put(args[0], bytes_of(&now, sizeof now))) return std::nullopt;
       return now;
     }
+#endif
     case SYS_getcpu: {
       auto last = last_cpu(tid);
       if (!last) return std::nullopt;
