@@ -524,6 +524,11 @@ void PtraceRecorder::emulation_entry(Task& t) {
   note_sigchld_action(t, true, 0);
   if (t.nr == SYS_ptrace) {
     number_entry(t);  // before what the request records (a signal it lets through)
+    // Its event's number too, before the request lets a tracee run: what
+    // the tracee does then (a switch the kernel side numbers at once) comes
+    // after the resume in replay, which makes it at this event. Not for a
+    // tracer traced in turn, which its own tracer may hold at this entry.
+    if (!emu_.count(t.tid)) t.exit_seq = kernel_->next_seq();
     emulate_ptrace(t);
   } else if (t.nr == SYS_wait4 || t.nr == SYS_waitid) {
     emulate_wait(t);

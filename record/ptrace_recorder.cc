@@ -93,7 +93,8 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
 Event PtraceRecorder::new_event(const Task& t, EventKind kind) {
   Event e;
   // A signal stop the kernel side numbered when it began keeps that number.
-  e.seq = stop_seq_ ? stop_seq_ : kernel_ ? kernel_->next_seq() : ++seq_;
+  const uint64_t taken = kind == EventKind::kSyscall ? t.exit_seq : 0;
+  e.seq = stop_seq_ ? stop_seq_ : taken ? taken : kernel_ ? kernel_->next_seq() : ++seq_;
   stop_seq_ = 0;
   e.tid = t.tid;
   e.kind = kind;
@@ -668,6 +669,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   if (kicked_wait_ended(t, ret)) return;
   note_sigchld_action(t, false, ret);
   Event e = new_event(t, EventKind::kSyscall);
+  t.exit_seq = 0;
   e.nr = t.nr;
   e.entry_seq = t.entry_seq;
   t.entry_seq = 0;
@@ -1313,6 +1315,7 @@ void PtraceRecorder::flush_unfinished(Task& t) {
   if (!t.in_syscall || t.entry_seq == 0) return;
   t.in_syscall = false;
   Event e = new_event(t, EventKind::kSyscall);
+  t.exit_seq = 0;
   e.nr = t.nr;
   e.entry_seq = t.entry_seq;
   t.entry_seq = 0;

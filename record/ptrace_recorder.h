@@ -121,6 +121,9 @@ class PtraceRecorder {
     // The last call it made that restart_syscall may continue (rp_abi.h).
     rp_restart restart{};
     uint64_t entry_seq = 0;
+    // Events-only: the number its current call's event takes, when taken
+    // early (an emulated ptrace request, emulation_entry); 0: at its exit.
+    uint64_t exit_seq = 0;
     // Events-only, held at a syscall-entry stop for its emulated tracer: the
     // entry number kept for the call (KernelCapture::note_entry_seq).
     uint64_t held_entry_seq = 0;
