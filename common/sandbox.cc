@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -17,8 +18,8 @@
 
 #include <cerrno>
 #include <cstddef>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -223,6 +224,17 @@ std::vector<sock_filter> replay_filter() {
                                 SCMP_A3(SCMP_CMP_EQ, 0)))
     throw Error(std::string("seccomp rule for prlimit64: ") + strerror(-rc));
   return with_vsyscall_trap(export_program(ctx));
+}
+
+std::optional<TrappedCall> trapped_call(pid_t tid) {
+  __ptrace_syscall_info info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_SECCOMP)
+    return std::nullopt;
+  TrappedCall c;
+  c.nr = static_cast<int64_t>(info.seccomp.nr);
+  for (int i = 0; i < 6; i++) c.args[i] = info.seccomp.args[i];
+  return c;
 }
 
 int install_filter(std::vector<sock_filter>& f) {

@@ -7,8 +7,10 @@
 // past syscall emulation still reaches nothing of the host.
 #pragma once
 #include <linux/filter.h>
+#include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace rp {
@@ -53,6 +55,13 @@ std::vector<sock_filter> replay_filter();  // only what replay executes; else ki
 constexpr uint16_t kVsyscallTrap = 0x7277;
 constexpr uint64_t kVsyscallPage = 0xffffffffff600000ull;
 inline bool in_vsyscall_page(uint64_t ip) { return (ip & ~0xfffull) == kVsyscallPage; }
+// The call a seccomp stop of rp's own filter holds, as the kernel reports it
+// (PTRACE_GET_SYSCALL_INFO); none if thread tid is at no seccomp stop.
+struct TrappedCall {
+  int64_t nr = 0;
+  uint64_t args[6] = {};
+};
+std::optional<TrappedCall> trapped_call(pid_t tid);
 // The ptrace backend's filter, which refuses nothing (its entry stops do):
 // calls into the vsyscall page stop, and prctl(PR_GET_SECCOMP) (kSeccompModeTrap).
 std::vector<sock_filter> ptrace_backend_filter();

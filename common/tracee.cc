@@ -142,6 +142,13 @@ std::string read_proc_text(const char* path) {
   return text;
 }
 
+std::string proc_link(pid_t pid, const std::string& name) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  char b[4096];
+  ssize_t n = readlink(path.c_str(), b, sizeof b - 1);
+  return n > 0 ? std::string(b, static_cast<size_t>(n)) : "";
+}
+
 std::string proc_status(pid_t tid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/status", tid);

@@ -66,6 +66,9 @@ std::string read_proc_text(const char* path);
 std::string proc_status(pid_t tid);
 // One field of it (status_field above); nullopt if the task is gone.
 std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int base);
+// Where the link /proc/PID/NAME points (exe, cwd, fd/N, ns/user...); empty
+// if it cannot be read.
+std::string proc_link(pid_t pid, const std::string& name);
 // The access mode (O_RDONLY, O_WRONLY or O_RDWR) of process pid's fd, from
 // the octal "flags" of /proc/PID/fdinfo/FD (status_field's format too);
 // nullopt if it cannot be read.

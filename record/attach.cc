@@ -56,12 +56,6 @@ std::vector<std::string> nul_list(const std::string& path) {
   return out;
 }
 
-std::string link_of(const std::string& path) {
-  char b[4096];
-  ssize_t n = readlink(path.c_str(), b, sizeof b - 1);
-  return n > 0 ? std::string(b, static_cast<size_t>(n)) : "";
-}
-
 long long stack_soft_limit(pid_t pid) {
   std::ifstream f(proc(pid, "limits"));
   for (std::string line; std::getline(f, line);) {
@@ -78,10 +72,10 @@ long long stack_soft_limit(pid_t pid) {
 // what replay starts the program with before it turns it into the snapshot.
 LaunchSpec spec_of(pid_t pid) {
   LaunchSpec spec;
-  spec.exe_path = link_of(proc(pid, "exe"));
+  spec.exe_path = proc_link(pid, "exe");
   spec.argv = nul_list(proc(pid, "cmdline"));
   spec.envp = nul_list(proc(pid, "environ"));
-  spec.cwd = link_of(proc(pid, "cwd"));
+  spec.cwd = proc_link(pid, "cwd");
   spec.stack_limit_cur = stack_soft_limit(pid);
   if (spec.exe_path.empty() || spec.argv.empty())
     throw Error("record: cannot read process " + std::to_string(pid) +

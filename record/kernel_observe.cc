@@ -22,6 +22,7 @@
 #include "error.h"
 #include "kernel_capture.h"
 #include "render.h"
+#include "tracee.h"
 #include "unique_fd.h"
 
 namespace rp {
@@ -68,9 +69,8 @@ int record_observe(const std::string& out, const std::string& backend, pid_t pid
   if (pid > 0) {
     w.set_meta("mode", "attach");
     w.set_meta("attached_pid", static_cast<int64_t>(pid));
-    char exe[4096];
-    ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof exe - 1);
-    if (n > 0) w.set_meta("exe_path", std::string(exe, static_cast<size_t>(n)));
+    std::string exe = proc_link(pid, "exe");
+    if (!exe.empty()) w.set_meta("exe_path", exe);
     w.set_list("argv", cmdline_of(pid));
     producer->trace_tgid(pid);
   } else {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "tracee.h"
 #include "unique_fd.h"
 
 namespace rp {
@@ -62,9 +63,7 @@ MappedFile read_mapped_file(Tracee& mem, pid_t tid, int fd, uint64_t addr, uint6
   MappedFile m;
   len = (len + 4095) & ~uint64_t{4095};  // the mapping shows whole pages of the file
   std::string fdpath = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
-  char link[4096];
-  ssize_t n = readlink(fdpath.c_str(), link, sizeof link - 1);
-  if (n > 0) m.path.assign(link, static_cast<size_t>(n));
+  m.path = proc_link(tid, "fd/" + std::to_string(fd));
   unique_fd file(open(fdpath.c_str(), O_RDONLY | O_CLOEXEC));
   std::optional<Extents> extents;
   // Only a regular file's extents: /dev/zero's lseek, say, ignores SEEK_DATA.

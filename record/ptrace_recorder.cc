@@ -880,9 +880,8 @@ void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
       if (m.input && m.addr == e.args[0]) path = m.bytes;
   }
   initial_exe_.clear();
-  char cwd[4096];
-  ssize_t n = readlink(("/proc/" + std::to_string(t.tid) + "/cwd").c_str(), cwd, sizeof cwd - 1);
-  std::string dir = n > 0 ? std::string(cwd, static_cast<size_t>(n)) : "/";
+  std::string dir = proc_link(t.tid, "cwd");
+  if (dir.empty()) dir = "/";
   for (const auto& f : exec_files(t.tid, path, dir)) {
     auto lk = q_.lock_writer();
     w_.add_file(f.path, f.bytes, f.mode);
@@ -1186,19 +1185,7 @@ bool only_rps_filter(pid_t tid) {
   return false;
 }
 
-
 }  // namespace
-
-std::optional<TrappedCall> trapped_call(pid_t tid) {
-  __ptrace_syscall_info info{};
-  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
-      info.op != PTRACE_SYSCALL_INFO_SECCOMP)
-    return std::nullopt;
-  TrappedCall c;
-  c.nr = static_cast<int64_t>(info.seccomp.nr);
-  for (int i = 0; i < 6; i++) c.args[i] = info.seccomp.args[i];
-  return c;
-}
 
 // A call rp answers at its seccomp stop (events-only): skipped in the
 // kernel, whose side then records nothing of it (a skipped call), and

@@ -20,6 +20,7 @@
 #include "buffers.h"
 #include "ptrace_emulation.h"
 #include "region_read.h"
+#include "sandbox.h"
 #include "tracee.h"
 #include "kernel_copy.h"
 #include "trace.h"
@@ -30,12 +31,6 @@ namespace rp {
 class EventsOnlyHooks;  // record/kernel_capture.h
 class Ring;             // record/ring.h
 
-// The call a seccomp stop of rp's own filter holds, as the kernel reports it.
-struct TrappedCall {
-  int64_t nr = 0;
-  uint64_t args[6] = {};
-};
-std::optional<TrappedCall> trapped_call(pid_t tid);  // none if tid is at no seccomp stop
 
 class PtraceRecorder {
  public:

@@ -109,20 +109,13 @@ int64_t PtraceRecorder::set_tracee_regs(pid_t pid, Task& tracee, EmuTracee& et,
 
 namespace {
 
-std::string user_namespace(pid_t tid) {
-  char link[64] = {};
-  std::string path = "/proc/" + std::to_string(tid) + "/ns/user";
-  ssize_t n = readlink(path.c_str(), link, sizeof link - 1);
-  return n > 0 ? std::string(link, static_cast<size_t>(n)) : "";
-}
-
 // Whether thread `tracer` has CAP_SYS_PTRACE in effect where `tracee` is
 // (the same user namespace; across namespaces rp does not tell).
 bool may_trace_any(pid_t tracer, pid_t tracee) {
   auto caps = proc_status_field(tracer, "CapEff", 16);
   if (!caps || !(*caps >> CAP_SYS_PTRACE & 1)) return false;
-  const std::string ns = user_namespace(tracer);
-  return !ns.empty() && ns == user_namespace(tracee);
+  const std::string ns = proc_link(tracer, "ns/user");
+  return !ns.empty() && ns == proc_link(tracee, "ns/user");
 }
 
 }  // namespace

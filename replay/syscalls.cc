@@ -201,13 +201,11 @@ void Replayer::reach_syscall(Task& t, const Event& e) {
 bool Replayer::at_vsyscall(Task& t, int status) {
   if (!WIFSTOPPED(status) || stop_event(status) != PTRACE_EVENT_SECCOMP) return false;
   unsigned long data = 0;
-  __ptrace_syscall_info info{};
-  if (ptrace(PTRACE_GETEVENTMSG, t.real, nullptr, &data) != 0 || data != kVsyscallTrap ||
-      ptrace(PTRACE_GET_SYSCALL_INFO, t.real, sizeof info, &info) <= 0 ||
-      info.op != PTRACE_SYSCALL_INFO_SECCOMP)
-    return false;
-  t.nr = static_cast<int64_t>(info.seccomp.nr);
-  for (int i = 0; i < 6; i++) t.args[i] = info.seccomp.args[i];
+  if (ptrace(PTRACE_GETEVENTMSG, t.real, nullptr, &data) != 0 || data != kVsyscallTrap) return false;
+  auto c = trapped_call(t.real);
+  if (!c) return false;
+  t.nr = c->nr;
+  std::copy(c->args, c->args + 6, t.args);
   t.regs = get_regs(t);
   return Regs::set_syscall_nr(t.real, t.regs, -1);
 }
