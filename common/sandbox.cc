@@ -79,6 +79,13 @@ std::vector<sock_filter> with_vsyscall_trap(std::vector<sock_filter> prog) {
   return prog;
 }
 
+// prctl(PR_GET_SECCOMP) stops for the tracer (kSeccompModeTrap, sandbox.h).
+void add_seccomp_mode_trap(const FilterCtx& ctx) {
+  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSeccompModeTrap), SCMP_SYS(prctl), 1,
+                                SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP)))
+    throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
+}
+
 // Syscalls replay lets the kernel run: every policy but EMU, KILL (emulated)
 // and ENOSYS. shmat/shmdt are EXEC in the table but replay turns them into
 // mmap/munmap of private memory (replay/sysv_shm.cc): the kernel never sees them.
@@ -176,9 +183,7 @@ std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
     if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSpliceTrap), SCMP_SYS(splice), 1,
                                   SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffff, static_cast<scmp_datum_t>(fd))))
       throw Error(std::string("seccomp rule for splice: ") + strerror(-rc));
-  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSeccompModeTrap), SCMP_SYS(prctl), 1,
-                                SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP)))
-    throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
+  add_seccomp_mode_trap(ctx);
 #if defined(__x86_64__)
   for (int option : {PR_GET_TSC, PR_SET_TSC})
     if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTscModeTrap), SCMP_SYS(prctl), 1,
@@ -193,9 +198,7 @@ std::vector<sock_filter> ptrace_backend_filter() {
 #if defined(__x86_64__)
   auto ctx = new_filter(SCMP_ACT_ALLOW);
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
-  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSeccompModeTrap), SCMP_SYS(prctl), 1,
-                                SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP)))
-    throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
+  add_seccomp_mode_trap(ctx);
   return with_vsyscall_trap(export_program(ctx));
 #else
   return {};
