@@ -651,7 +651,7 @@ void PtraceRecorder::read_call(Task& t) {
   clear_clone_untraced(t.tid, t.nr);  // the child must stay traced (t.args keeps the flag)
 }
 
-void PtraceRecorder::on_syscall_exit(Task& t) {
+void PtraceRecorder::on_syscall_exit(Task& t, bool exit_stop) {
   if (!t.in_syscall) {  // e.g. the exit stop of a syscall we saw no entry of
     make_runnable(t, 0, true);
     return;
@@ -720,9 +720,7 @@ void PtraceRecorder::on_syscall_exit(Task& t) {
   emit(std::move(e));
   t.exit_regs = regs;
   t.have_exit_regs = true;
-  if (!std::exchange(t.at_vsyscall, false) &&
-      hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false))
-    return;
+  if (exit_stop && hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
   if (!kernel_ && ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, seq);
   // A call that returned within the grace period keeps the slot: continue it.
   Group& g = groups_[t.slot];

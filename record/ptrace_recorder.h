@@ -137,16 +137,15 @@ class PtraceRecorder {
     std::optional<EntryPeek> copy_peek;
     bool have_exit_regs = false;
     Regs exit_regs;
-    // Its call is one into the vsyscall page (answer_vsyscall), which has
-    // no syscall stops: none for its tracer either.
-    bool at_vsyscall = false;
   };
 
   Task& add_task(pid_t tid, pid_t tgid, pid_t parent);
   void on_syscall_entry(Task& t);
   void read_entry(Task& t, const SyscallSpec& s);
   std::optional<uint64_t> input_hash(Task& t, const SyscallSpec& s);
-  void on_syscall_exit(Task& t);
+  // exit_stop false: the call had no exit stop (a vsyscall answered at its
+  // seccomp stop), so none is held for the thread's tracer either.
+  void on_syscall_exit(Task& t, bool exit_stop = true);
   void ring_snapshot(Task& t, const Regs& regs, uint64_t seq);
   bool snapshot_possible(const Task& t);
   // The flight recorder under a kernel backend (record/ring_kernel.cc).

@@ -102,8 +102,7 @@ bool PtraceRecorder::answer_vsyscall(Task& t) {
     read_call(t);
   }
   skip_call(t, *ret);
-  t.at_vsyscall = true;  // no syscall stop for its tracer, if any
-  on_syscall_exit(t);
+  on_syscall_exit(t, /*exit_stop=*/false);  // none for its tracer, if any
   return true;
 }
 
