@@ -356,6 +356,12 @@ int info_main(const std::string& path) {
                  "code (reads in code generated at run time were not recorded)\n";
   else if (r.meta_or("rdtsc_trapped", "1") == "0")
     std::cout << "rdtsc:          not trapped on the recording machine (its reads were not recorded)\n";
+  if (r.meta("cpuid_trapped"))  // x86_64 recordings since cpuid faulting (common/cpuid_trap.h)
+    std::cout << "cpuid:          "
+              << (r.meta_or("cpuid_trapped", "0") == "1"
+                      ? "answered by rp and recorded (RDRAND, RDSEED, HLE, RTM hidden); replay "
+                        "needs a machine with CPUID faulting\n"
+                      : "not trapped (the program's cpuid ran on the CPU and was not recorded)\n");
   if (r.meta("kernel_records"))  // kernel backends (docs/backends.md)
     std::cout << "kernel capture: " << m("kernel_records") << " records, " << m("kernel_stalls")
               << " stalls (ring full " << m("kernel_ring_full") << ", copy faults "

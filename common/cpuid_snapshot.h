@@ -1,8 +1,9 @@
 // CPUID: programs (glibc's ifunc selection first of all) pick code paths by
-// what it reports. Where the CPU supports CPUID faulting rp could trap and
-// record it like rdtsc; these machines do not (ARCH_SET_CPUID fails), so the
-// trace keeps a snapshot of the recording CPU's leaves and replay warns when
-// the replaying CPU differs, because the program may then take other paths.
+// what it reports. Where the CPU supports CPUID faulting rp traps and
+// records it (cpuid_trap.h); either way the trace keeps a snapshot of the
+// recording CPU's leaves and replay warns when the replaying CPU differs:
+// untrapped, the program may then take other paths; trapped, it may use an
+// instruction this CPU lacks.
 #pragma once
 #include <string>
 

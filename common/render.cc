@@ -109,13 +109,14 @@ std::optional<SwitchPoint> switch_point(const Event& e, std::string_view arch) {
   return regs_point(std::string_view(e.extra).substr(regs_at, sizeof(SignalExtra::regs)), arch);
 }
 
-std::string made_by_tracer_note(const Event& e) {
+std::string call_maker_note(const Event& e) {
+  if (made_by_rp(e)) return " <made by rp: cpuid traps from here>";
   return made_by_tracer(e) ? " <made by its tracer (PTRACE_SYSEMU)>" : "";
 }
 
 std::string render_event_text(const Event& e, std::string_view arch) {
   switch (e.kind) {
-    case EventKind::kSyscall: return render_call(e) + made_by_tracer_note(e);
+    case EventKind::kSyscall: return render_call(e) + call_maker_note(e);
     case EventKind::kSignal: {
       std::string out = "--- " + signame(static_cast<int>(e.nr));
       if (std::optional<SignalExtra> x = signal_extra(e)) {
@@ -141,9 +142,11 @@ std::string render_event_text(const Event& e, std::string_view arch) {
                  trapped_insn_name(kind), e.args[0], e.args[2], e.args[1]);
         return b;
       }
-      snprintf(b, sizeof b, "%s = rax %#" PRIx64 " rdx %#" PRIx64 " rcx %#" PRIx64 " rbx %#" PRIx64,
-               trapped_insn_name(static_cast<TrappedInsn>(e.nr)), e.args[0], e.args[1], e.args[2],
-               e.args[3]);
+      int n = snprintf(b, sizeof b, "%s", trapped_insn_name(kind));
+      if (kind == TrappedInsn::kCpuid)  // its leaf and subleaf (eax, ecx)
+        n += snprintf(b + n, sizeof b - n, "(%#" PRIx64 ", %#" PRIx64 ")", e.args[4], e.args[5]);
+      snprintf(b + n, sizeof b - n, " = rax %#" PRIx64 " rdx %#" PRIx64 " rcx %#" PRIx64
+               " rbx %#" PRIx64, e.args[0], e.args[1], e.args[2], e.args[3]);
       return b;
     }
   }

@@ -15,9 +15,10 @@ std::string render_event(const Event& e);   // "seq tid " + call, signals, exits
 // The same without "seq tid "; `arch` (the trace's meta "arch") reads the
 // registers of preempt events.
 std::string render_event_text(const Event& e, std::string_view arch = kArchName);
-// " <made by its tracer (PTRACE_SYSEMU)>" for a call its tracer made in its
-// place (kEmulatedByTracer), else "": after the call's text.
-std::string made_by_tracer_note(const Event& e);
+// After a call's text: " <made by its tracer (PTRACE_SYSEMU)>" for a call
+// its tracer made in its place (kEmulatedByTracer), " <made by rp: ...>"
+// for rp's own (kMadeByRp), else "".
+std::string call_maker_note(const Event& e);
 std::string render_return(int64_t ret);     // "3", "-1 ENOENT (No such file or directory)"
 std::string hex(uint64_t v);  // "0x1f", "0"
 std::string render_bytes(const std::string& b, size_t max);  // "3f a2 ..." hex preview

@@ -82,6 +82,11 @@ inline constexpr const char* kEmulatedByTracer = "tracer-emulated";
 // Whether e is such a call: the kernel did nothing of it (no descriptor made,
 // no output echoed, no clone or exec to run), whatever its number says.
 inline bool made_by_tracer(const Event& e) { return e.extra == kEmulatedByTracer; }
+// A call rp itself made in the program, between two of the program's own
+// (x86_64: arch_prctl(ARCH_SET_CPUID, 0) after each exec, cpuid_trap.h).
+// Replay makes it again at the same point.
+inline constexpr const char* kMadeByRp = "rp-call";
+inline bool made_by_rp(const Event& e) { return e.extra == kMadeByRp; }
 
 // kSigHeld: not a delivery. The thread stopped with a fault of its own
 // there, held for its tracer (the program's own, emulated ptrace), which

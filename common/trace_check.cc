@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "cpuid_trap.h"
 #include "error.h"
 #include "fork_copy.h"
 #include "insn.h"
@@ -120,7 +121,8 @@ const MetaRange kMetaRanges[] = {
     {"kernel_data_missing", 0, kI64Max}, {"kernel_spilled_bytes", 0, kI64Max},
     {"kernel_wakeups", 0, kI64Max},
     {"replayable", 0, 1},
-    {"attached_pid", 1, kMaxTid}, {"detached", 0, 1}, {"rdtsc_trapped", 0, 1}, {"rdtsc_patched", 0, 1},
+    {"attached_pid", 1, kMaxTid}, {"detached", 0, 1}, {"rdtsc_trapped", 0, 1},
+    {"cpuid_trapped", 0, 1},      {"rdtsc_patched", 0, 1},
     {"snapshot_pause_us", 0, kI64Max}, {"snapshot_bytes_read", 0, kI64Max},
     {"snapshot_bytes_stored", 0, kI64Max}, {"snapshot_unreadable_pages", 0, kI64Max},
     {"switches", 0, kI64Max},     {"cpu", 0, 4095},
@@ -376,7 +378,10 @@ std::string event_problem(const Event& e) {
           return "a fork's copy number " + num(*copy) + " outside its call";
         return "";
       }
-      if (!e.extra.empty() && e.extra != kNoReturn && e.extra != kEmulatedByTracer)
+      if (made_by_rp(e) && !(e.nr == kArchPrctlNr && e.args[0] == kArchSetCpuid && e.args[1] == 0))
+        return "a call marked as rp's that rp never makes";
+      if (!e.extra.empty() && e.extra != kNoReturn && e.extra != kEmulatedByTracer &&
+          !made_by_rp(e))
         return "unknown extra of a syscall";
       return "";
     case EventKind::kSignal:

@@ -274,7 +274,7 @@ class Dumper {
   }
 
   std::string text(const Event& e, const decode::Call& call) const {
-    if (e.kind == EventKind::kSyscall) return decode::call_text(call) + made_by_tracer_note(e);
+    if (e.kind == EventKind::kSyscall) return decode::call_text(call) + call_maker_note(e);
     return render_event_text(e, arch_);
   }
 

@@ -18,6 +18,7 @@
 #include "raw_chunk.h"
 #include "bpf_producer.h"
 #include "buffers.h"
+#include "cpuid_trap.h"
 #include "error.h"
 #include "fork_copy.h"
 #include "mapped_file.h"
@@ -639,10 +640,24 @@ void KernelCapture::add_exec_notes(Event& e) {
   notes->second.pop_front();
   if (notes->second.empty()) exec_notes_.erase(notes);
   for (auto& m : note.outputs) e.mem.push_back(std::move(m));
+  if (note.rp_call_follows) rp_call_due_.insert(e.tid);
   if (e.nr != SYS_execve) return;  // execveat: its path is relative to a descriptor
   for (auto& m : e.mem)
     if (m.input && m.addr == e.args[0]) return;
   if (!note.name.empty()) e.mem.push_back(MemRecord{e.args[0], std::move(note.name), true});
+}
+
+// Marks the call rp made after e.tid's execve (note_exec) as rp's: replay
+// makes it again. The thread ran none of its own code in between; a
+// preemption recorded on the way, at rp's syscall instruction, keeps the
+// wait (replay would then stop there with a divergence). Anything else of
+// the thread's ends it: the thread died before rp's call.
+void KernelCapture::mark_rp_call(Event& e) {
+  auto due = rp_call_due_.find(e.tid);
+  if (due == rp_call_due_.end() || e.kind == EventKind::kPreempt) return;
+  rp_call_due_.erase(due);
+  if (e.kind == EventKind::kSyscall && e.nr == kArchPrctlNr && e.args[0] == kArchSetCpuid)
+    e.extra = kMadeByRp;
 }
 
 void KernelCapture::take_entry_seq(Event& e) {
@@ -663,6 +678,7 @@ void KernelCapture::forget_entry_seq(pid_t tid) {
 }
 
 void KernelCapture::write(RecordDecoder::Out& o) {
+  if (!rp_call_due_.empty()) mark_rp_call(o.event);
   if (o.event.kind == EventKind::kSyscall &&
       (o.event.nr == SYS_execve || o.event.nr == SYS_execveat) && o.event.ret == 0)
     add_exec_notes(o.event);

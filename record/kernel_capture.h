@@ -258,8 +258,12 @@ class EventsOnlyHooks {
   // the kernel's name for the program (AT_EXECFN; "": none), since the
   // producer copies execve's path at entry without faulting pages in and may
   // have missed it; and what replay must put back on the new stack (its
-  // auxv's identity words, record/exec_identity.h).
-  virtual void note_exec(pid_t tid, const std::string& name, std::vector<MemRecord> outputs) = 0;
+  // auxv's identity words, record/exec_identity.h). `rp_call_follows`: rp
+  // makes a call of its own in the thread right after the execve (cpuid
+  // faulting, cpuid_trap.h); the producer records it, the writer marks it
+  // as rp's (kMadeByRp).
+  virtual void note_exec(pid_t tid, const std::string& name, std::vector<MemRecord> outputs,
+                         bool rp_call_follows) = 0;
   // At the exec stop of a thread that was not the leader (former: its tid
   // before; tid: the leader's, which it now has).
   virtual void note_thread_takeover(pid_t former, pid_t tid) = 0;
@@ -365,8 +369,9 @@ class KernelCapture : public EventsOnlyHooks {
   uint64_t unwritten_bytes() override { return unwritten_.load(); }
   int wake_after(uint64_t bytes) override;
   std::optional<uint64_t> lost_so_far() override;
-  void note_exec(pid_t tid, const std::string& name, std::vector<MemRecord> outputs) override {
-    exec_notes_[tid].push_back(ExecNote{name, std::move(outputs)});
+  void note_exec(pid_t tid, const std::string& name, std::vector<MemRecord> outputs,
+                 bool rp_call_follows) override {
+    exec_notes_[tid].push_back(ExecNote{name, std::move(outputs), rp_call_follows});
   }
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
@@ -385,6 +390,7 @@ class KernelCapture : public EventsOnlyHooks {
   void finish_batch(std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held
   void add_exec_notes(Event& e);      // writer lock held
+  void mark_rp_call(Event& e);        // writer lock held
   void take_entry_seq(Event& e);      // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
   void queue_piece(RawChunk& chunk);                         // drain thread
@@ -402,9 +408,13 @@ class KernelCapture : public EventsOnlyHooks {
   struct ExecNote {
     std::string name;
     std::vector<MemRecord> outputs;
+    bool rp_call_follows = false;
   };
   // Per thread, in the order of its exec stops (writer lock).
   std::unordered_map<pid_t, std::deque<ExecNote>> exec_notes_;
+  // Threads whose execve's event was written and whose call made by rp
+  // after it (note_exec) is still to be marked (writer lock).
+  std::unordered_set<pid_t> rp_call_due_;
   // Writer lock (note_entry_seq): the entries a held thread's next calls take,
   // oldest first (the writer may lag behind several).
   std::unordered_map<pid_t, std::deque<uint64_t>> entry_seqs_;

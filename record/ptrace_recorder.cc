@@ -35,6 +35,7 @@
 #include "tracee.h"
 #include "unique_fd.h"
 #include "counter_patch.h"
+#include "cpuid_trap.h"
 #include "kernel_capture.h"  // events-only mode
 #include "sandbox.h"
 #include "tracer_tsc.h"
@@ -108,6 +109,8 @@ void PtraceRecorder::resume(pid_t tid, int sig) {
   auto it = tasks_.find(tid);
   bool stops = !kernel_ || (it != tasks_.end() && emulation_stops(it->second));
   if (!stops && it != tasks_.end()) it->second.in_syscall = false;  // no exit stop will say so
+  // An exec event: on to its exit stop, where cpuid is made to fault.
+  if (it != tasks_.end() && it->second.cpuid_fault_due) stops = true;
   __ptrace_request req = stops ? PTRACE_SYSCALL : PTRACE_CONT;
   if (it != tasks_.end() && std::exchange(it->second.step_next, false)) req = PTRACE_SINGLESTEP;
   // ESRCH: the task was killed meanwhile (e.g. by another thread's
@@ -339,7 +342,7 @@ int PtraceRecorder::run(pid_t root) {
   if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
     Event e;      // (the kernel side records the syscall and AT_RANDOM)
     record_exec(t, e, exec_name(t.tid));
-    kernel_->note_exec(t.tid, "", exec_identity(t));  // its path is the trace's exe_path
+    kernel_->note_exec(t.tid, "", exec_identity(t), t.cpuid_fault_due);  // its path is the trace's exe_path
   }
   enter_kernel(t);
   return loop();
@@ -566,6 +569,7 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
       if (task.nr == RP_NR_RESTART_SYSCALL) restart_args(task.restart, task.args);
       on_syscall_entry(task);
     } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+      if (task.cpuid_fault_due) fault_cpuid(task);  // events-only: the execve's exit
       if (task.sweep_at_exit) sweep_mapped_code(task, info.exit.rval);
       on_syscall_exit(task);
     } else {
@@ -718,6 +722,7 @@ void PtraceRecorder::on_syscall_exit(Task& t, bool exit_stop) {
   t.forced_mem.clear();
   uint64_t seq = e.seq;
   emit(std::move(e));
+  if (t.cpuid_fault_due) fault_cpuid(t);  // after an execve
   t.exit_regs = regs;
   t.have_exit_regs = true;
   if (exit_stop && hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
@@ -888,6 +893,36 @@ void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
   // and its arm64 counter reads trap; replay patches at this same stop.
   std::string why;
   if (!patch_exec_image(t.tid, &why)) throw Error(why);
+  // At the execve's exit stop, after its event: now (on_syscall_exit), or
+  // events-only, where the exec event resumes it to.
+  t.cpuid_fault_due = trap_cpuid_;
+}
+
+// A call rp makes in the program, at the exit stop of its execve, before
+// its first instruction. The kernel backends record it as the thread's next
+// call, which the writer marks as rp's (note_exec); the ptrace backend's
+// event is made here.
+void PtraceRecorder::fault_cpuid(Task& t) {
+  t.cpuid_fault_due = false;
+#if defined(__x86_64__)
+  std::string error;
+  const uint64_t insn = vdso_syscall_insn(t.tid);
+  if (!insn) throw Error("record: cannot make cpuid trap in thread " + std::to_string(t.tid) +
+                         ": its vDSO has no syscall instruction of rp's");
+  SyscallInjector inj(t.tid, insn);
+  std::optional<int64_t> r = inj.call(SYS_arch_prctl, {kArchSetCpuid, 0}, &error);
+  if (r && !inj.restore(&error)) r.reset();
+  if (!r) throw Error("record: " + error);
+  if (*r != 0)
+    throw Error("record: cannot make cpuid trap in thread " + std::to_string(t.tid) +
+                ": arch_prctl(ARCH_SET_CPUID): " + strerror(static_cast<int>(-*r)));
+  if (kernel_) return;
+  Event e = new_event(t, EventKind::kSyscall);
+  e.nr = kArchPrctlNr;
+  e.args[0] = kArchSetCpuid;
+  e.extra = kMadeByRp;
+  emit(std::move(e));
+#endif
 }
 
 namespace {
@@ -906,18 +941,34 @@ uint64_t read_counter() {
 // Executes the trapped instruction for the program: its result registers,
 // for the event's args. False if the word at ip is not one rp traps.
 bool execute_trapped(Regs& regs, const std::string& code, TrappedInsn* kind_out,
-                     uint64_t args[4]) {
+                     uint64_t args[6]) {
   int len = 0;
   TrappedInsn kind = decode_trapped(code, regs.ip(), &len);
   *kind_out = kind;
 #if defined(__x86_64__)
-  if (kind != TrappedInsn::kRdtsc && kind != TrappedInsn::kRdtscp) return false;
-  unsigned aux = 0;
-  uint64_t tsc = read_tsc(kind == TrappedInsn::kRdtscp, &aux);
-  regs.raw.rax = tsc & 0xffffffff;
-  regs.raw.rdx = tsc >> 32;
-  if (kind == TrappedInsn::kRdtscp) regs.raw.rcx = aux;
+  if (kind == TrappedInsn::kCpuid) {
+    // eax and ecx select the leaf and subleaf (kept: replay checks them).
+    // The answer is from the CPU rp runs on (its per-core ids may be
+    // another core's than the program's).
+    args[4] = static_cast<uint32_t>(regs.raw.rax);
+    args[5] = static_cast<uint32_t>(regs.raw.rcx);
+    CpuidAnswer c = cpuid_for_program(static_cast<uint32_t>(regs.raw.rax),
+                                      static_cast<uint32_t>(regs.raw.rcx));
+    regs.raw.rax = c.eax;
+    regs.raw.rbx = c.ebx;
+    regs.raw.rcx = c.ecx;
+    regs.raw.rdx = c.edx;
+  } else if (kind == TrappedInsn::kRdtsc || kind == TrappedInsn::kRdtscp) {
+    unsigned aux = 0;
+    uint64_t tsc = read_tsc(kind == TrappedInsn::kRdtscp, &aux);
+    regs.raw.rax = tsc & 0xffffffff;
+    regs.raw.rdx = tsc >> 32;
+    if (kind == TrappedInsn::kRdtscp) regs.raw.rcx = aux;
+  } else {
+    return false;
+  }
   args[0] = regs.raw.rax;
+
   args[1] = regs.raw.rdx;
   args[2] = regs.raw.rcx;
   args[3] = regs.raw.rbx;
@@ -943,12 +994,12 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
   Regs regs;
   if (!regs.read(t.tid)) return false;
   TrappedInsn kind;
-  uint64_t args[4] = {};
+  uint64_t args[6] = {};
   if (!execute_trapped(regs, t.mem.read(regs.ip(), 16), &kind, args)) return false;
   regs.write(t.tid);
   Event e = new_event(t, EventKind::kInsn);
   e.nr = static_cast<int64_t>(kind);
-  std::copy(args, args + 4, e.args);
+  std::copy(args, args + 6, e.args);
   emit(std::move(e));
   t.have_exit_regs = false;
   make_runnable(t, 0, true);  // the trap's signal is not delivered
@@ -1146,7 +1197,8 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         e.args[0] = 1;  // where record_exec looks for the path string
         if (!path.empty()) e.mem.push_back(MemRecord{1, path, true});
         record_exec(tasks_[t.tid], e, name);
-        kernel_->note_exec(t.tid, name, exec_identity(tasks_[t.tid]));
+        kernel_->note_exec(t.tid, name, exec_identity(tasks_[t.tid]),
+                           tasks_[t.tid].cpuid_fault_due);
         trap_after_exec(tasks_[t.tid]);
       }
       if (hold_at_event(tasks_[t.tid], event, msg)) return;  // the emulated tracer's event

@@ -50,6 +50,9 @@ class PtraceRecorder {
   }
   // The path the first execve was given (its input string is not recorded).
   void set_initial_exe(const std::string& path) { initial_exe_ = path; }
+  // Makes cpuid fault in every program the recording execs, and answers it
+  // (cpuid_trap.h); off for `rp record -p`, whose program ran it before.
+  void set_trap_cpuid(bool on) { trap_cpuid_ = on; }
   // Records the process tree rooted at `root` (stopped at its first exec)
   // until every task has exited; returns the root's wait status.
   int run(pid_t root);
@@ -128,6 +131,9 @@ class PtraceRecorder {
     // Its tracer single-steps it (PTRACE_SINGLESTEP, SYSEMU_SINGLESTEP): the
     // next resume is a real step.
     bool step_next = false;
+    // Exec'd, cpuid not yet made to fault in the new program (cpuid_trap.h):
+    // resumed to its execve's exit stop, where rp does it.
+    bool cpuid_fault_due = false;
     int64_t t_entry = 0;  // CLOCK_MONOTONIC ns at the entry stop of the current syscall
     EntryLens lens;
     std::vector<MemRecord> inputs;
@@ -169,6 +175,7 @@ class PtraceRecorder {
   void record_exec(Task& t, Event& e, const std::string& name);
   void record_file_mapping(Task& t, Event& e);
   bool emulate_trapped_insn(Task& t);
+  void fault_cpuid(Task& t);  // at an exit stop
   uint32_t disposition(pid_t tid, int sig);
   // Scheduling: the threads of one process run user code one at a time and
   // switch only at stops rp records, so the recorded order of stops is an
@@ -286,6 +293,7 @@ class PtraceRecorder {
   int64_t stop_poll_at_us_ = 0;    // when continue_stopped next reads /proc
   int sigchld_fd_ = -1;
   std::string initial_exe_;
+  bool trap_cpuid_ = false;
   uint64_t seq_ = 0;
   uint64_t stop_seq_ = 0;
   std::optional<rp_point_digest> stop_digest_;  // the kernel side's, with stop_seq_

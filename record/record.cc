@@ -20,6 +20,7 @@
 #include "cpu_pin.h"
 #include "counter_patch.h"
 #include "cpuid_snapshot.h"
+#include "cpuid_trap.h"
 #include "error.h"
 #include "hex.h"
 #include "launch.h"
@@ -163,6 +164,9 @@ int record_main(const RecordOptions& given) {
   TraceWriter w(out.temp_path());
   write_environment_meta(w, spec);
   warn_of_untrapped_rdtsc(opts.quiet);
+  // Where this machine can, cpuid is answered by rp and recorded (cpuid_trap.h).
+  const bool trap_cpuid = cpuid_faults();
+  w.set_meta("cpuid_trapped", int64_t{trap_cpuid});
   w.set_meta("backend", backend);
   w.checkpoint();  // the metadata survives a recording that is cut short
 
@@ -197,6 +201,7 @@ int record_main(const RecordOptions& given) {
   TerminalHandoff terminal(group);
   PtraceRecorder rec(w);
   rec.set_initial_exe(spec.exe_path);
+  rec.set_trap_cpuid(trap_cpuid);
   std::unique_ptr<Ring> ring;
   if (opts.ring_bytes) {
     ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);

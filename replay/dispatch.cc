@@ -48,6 +48,8 @@ bool Replayer::enter_syscall(const SyscallEntry& entry, const Event& now) {
   Task& t = it->second;
   if (t.state == State::kAtSyscall || entry.of < now.seq) return true;
   if (agent_will_answer(entry.of)) return true;  // the agent ran it already
+  if (t.rp_call_due && made_by_rp(entry.of == now.seq ? now : trace_.event_at(entry.of)))
+    return true;  // replay_rp_call makes it
   if (entry.of == now.seq) {
     reach_syscall(t, now);  // its own entry: no copy of the event's bytes
   } else {
@@ -128,6 +130,10 @@ void Replayer::dispatch(const Event& e) {
   Task& t = task(e.tid, e);
   switch (e.kind) {
     case EventKind::kSyscall:
+      if (made_by_rp(e)) {
+        replay_rp_call(t, e);
+        break;
+      }
       if (!made_by_tracer(e)) output_fds_.apply(e, 0);  // the kernel did nothing
       if (e.nr == SYS_set_robust_list && e.ret == 0) robust_heads_[e.tid] = e.args[0];
       if (t.done_seq == e.seq) break;        // executed when it was entered

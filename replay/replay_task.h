@@ -41,6 +41,9 @@ struct ReplayTask {
   pid_t vfork_parent = 0;  // recorded tid of the parent a vfork made this task for
   uint64_t done_seq = 0;  // a clone/execve executed at its entry (its event's seq)
   bool cut_short = false;  // that clone never returned to user code (the thread was killed)
+  // Exec'd in a recording that trapped cpuid: rp's own call (kMadeByRp) is
+  // its next, and its entry is no point to run the thread to.
+  bool rp_call_due = false;
   // A group leader whose own thread ended (exit, not exit_group) while
   // others of its group run on: reaped with the group's last thread.
   bool leader_thread_ended = false;

@@ -21,6 +21,7 @@
 
 #include "agent_state.h"
 #include "cpuid_snapshot.h"
+#include "cpuid_trap.h"
 #include "cpu_pin.h"
 #include "launch.h"
 #include "render.h"
@@ -68,6 +69,29 @@ Replayer::Replayer(TraceReader& trace, bool quiet) : trace_(trace), quiet_(quiet
   refuse_lost_records(trace);
   output_fds_.set_start_cwd(trace.meta_or("cwd", ""));
   choose_rdtsc_replay();
+  choose_cpuid_replay();
+}
+
+// The recording answered every cpuid (meta cpuid_trapped): the program must
+// ask rp again, or it would run on this CPU's answers where the trace has
+// the recording's. A machine that cannot make cpuid fault cannot replay it.
+void Replayer::choose_cpuid_replay() {
+  trap_cpuid_ = trace_.meta_or("cpuid_trapped", "0") == "1";
+  if (trap_cpuid_ && !cpuid_faults())
+    throw Error("the trace recorded the program's cpuid instructions, and this machine cannot "
+                "make cpuid trap (no CPUID faulting, or RP_CPUID=untrapped): replay it on a "
+                "machine that can, or record with RP_CPUID=untrapped");
+}
+
+void Replayer::replay_rp_call(Task& t, const Event& e) {
+  if (t.state != State::kHeld) diverge(e, "thread is not where rp made its own call");
+  // trace_check allows no other call of rp's.
+  int64_t r = inject_syscall(t, e, kArchPrctlNr, {kArchSetCpuid, 0});
+  if (r != e.ret)
+    diverge(e, "rp's own call arch_prctl(ARCH_SET_CPUID, 0) gave " + render_return(r) +
+                   " here, " + render_return(e.ret) + " in the recording");
+  t.rp_call_due = false;
+  t.state = State::kHeld;
 }
 
 // x86_64: rdtsc patched into ints that fault (insn.h) where the recorder
@@ -165,7 +189,11 @@ LaunchSpec Replayer::launch_spec() {
   spec.past_eof_file = true;
   if (auto rec = trace_.meta("cpuid")) {
     std::string diff = cpuid_first_difference(*rec, cpuid_snapshot());
-    if (!diff.empty())
+    if (!diff.empty() && trap_cpuid_)
+      std::cerr << "rp: warning: this CPU's CPUID differs from the recording's (" << diff
+                << "): the program is given the recording's answers; an instruction this CPU "
+                   "lacks would fault\n";
+    else if (!diff.empty())
       std::cerr << "rp: warning: this CPU's CPUID differs from the recording's (" << diff
                 << "): code that picks paths by CPU features may diverge\n";
   }
@@ -190,6 +218,7 @@ void Replayer::start(LaunchSpec& spec, const Event& e) {
   write_recorded_mem(r, e);
   std::string why;  // patched at the same stop as in the recording
   if (!patch_exec_image(root, &why)) throw Error(why);
+  r.rp_call_due = trap_cpuid_;
   r.state = State::kHeld;
   root_rec_ = e.tid;
   seq_ = e.seq;

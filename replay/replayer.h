@@ -160,6 +160,9 @@ class Replayer {
   // replayer.cc: start, end, lookup, debugger hooks, checked ptrace
   LaunchSpec launch_spec();
   void choose_rdtsc_replay();  // x86_64: whether to patch rdtsc here (insn.h)
+  void choose_cpuid_replay();  // whether cpuid must fault here (cpuid_trap.h)
+  // A call rp made in the recorded program (kMadeByRp), made again here.
+  void replay_rp_call(Task& t, const Event& e);
   pid_t launch(LaunchSpec& spec);
   pid_t launch_in_root(LaunchSpec& spec);
   void pin_like_recording(pid_t root);
@@ -395,6 +398,7 @@ class Replayer {
   std::optional<SearchMaps> search_maps_;
   std::optional<bool> sweeps_mapped_;  // the trace's meta counter_reads_mapped, or rdtsc patched here
   bool trap_rdtsc_ = true;  // PR_SET_TSC in the replayed program (not under RP_RDTSC=patch)
+  bool trap_cpuid_ = false;  // the trace's meta cpuid_trapped
   bool past_eof_file_ = false;  // the launcher's kPastEofFd is there (launch.h)
 };
 

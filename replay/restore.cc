@@ -20,6 +20,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "cpuid_trap.h"
 #include "inject.h"
 #include "proc_maps.h"
 #include "replayer.h"
@@ -227,6 +228,11 @@ void Replayer::start_from_snapshot(LaunchSpec& spec) {
   uint64_t insn = vdso_syscall_insn(root);
   if (!insn) Restorer::fail("the started program has no vDSO to run syscalls from");
   Restorer r(root, insn);
+#if defined(__x86_64__)
+  // Before its threads are cloned, which inherit it (cpuid_trap.h).
+  if (trap_cpuid_ && r.call("arch_prctl", SYS_arch_prctl, {kArchSetCpuid, 0}) != 0)
+    Restorer::fail("cpuid cannot be made to trap");
+#endif
   uint64_t scratch = map_scratch(r, s);
   r.write(scratch, std::string("\x0f\x05\xcc", 3), "rp's scratch page");  // syscall; int3
   r.use_insn(scratch);

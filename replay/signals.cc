@@ -324,6 +324,11 @@ void Replayer::replay_insn(Task& t, const Event& e) {
     diverge(e, std::string("the program faulted at ") + r.describe() + ", the trace expects " +
                    trapped_insn_name(static_cast<TrappedInsn>(e.nr)));
 #if defined(__x86_64__)
+  if (kind == TrappedInsn::kCpuid && (static_cast<uint32_t>(r.raw.rax) != e.args[4] ||
+                                      static_cast<uint32_t>(r.raw.rcx) != e.args[5]))
+    diverge(e, "the program asked cpuid for leaf " + hex(static_cast<uint32_t>(r.raw.rax)) +
+                   " subleaf " + hex(static_cast<uint32_t>(r.raw.rcx)) + ", the trace for leaf " +
+                   hex(e.args[4]) + " subleaf " + hex(e.args[5]));
   r.raw.rax = e.args[0];
   r.raw.rdx = e.args[1];
   if (kind == TrappedInsn::kRdtscp || kind == TrappedInsn::kCpuid) r.raw.rcx = e.args[2];

@@ -626,6 +626,7 @@ void Replayer::execute(Task& t, const Event& e) {
     t.real_tgid = t.real;
     std::string why;  // patched at the same stop as in the recording
     if (!patch_exec_image(t.real, &why)) diverge(e, why);
+    t.rp_call_due = trap_cpuid_;
   }
   t.regs = after;
   t.state = State::kHeld;

@@ -11,6 +11,9 @@ import sys
 CALL = re.compile(r'^([a-z_0-9]+)\((.*)')
 # Calls the vDSO serves: strace never sees them, rp records them.
 INVISIBLE_TO_STRACE = {"clock_gettime", "gettimeofday", "time", "getcpu"}
+# Instructions rp traps, not syscalls: cpuid prints its leaf like arguments.
+TRAPPED_INSNS = {"cpuid", "rdtsc", "rdtscp"}
+MADE_BY_RP = "<made by rp"  # rp's own call in the program (arch_prctl after an exec)
 PID_FIRST = {"kill", "tkill", "tgkill", "wait4", "waitid", "prlimit64", "set_tid_address"}
 RANDOM_FIRST = {"getrandom"}  # bytes that differ between any two runs
 
@@ -52,7 +55,7 @@ def processes(lines, pid_of):
         name = m.group(1)
         text = text.replace(" <unfinished ...>", "")
         m = CALL.match(text)
-        if name in INVISIBLE_TO_STRACE:
+        if name in INVISIBLE_TO_STRACE or name in TRAPPED_INSNS or MADE_BY_RP in text:
             continue
         procs.setdefault(pid, []).append((name, normalize(name, first_arg(m.group(2)))))
     return list(procs.values())

@@ -1,0 +1,75 @@
+#include "cpuid_trap.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+#include "error.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+namespace rp {
+
+namespace {
+
+// RP_CPUID=untrapped: record and replay as on a machine without faulting.
+bool cpuid_trap_declined() {
+  const char* env = getenv("RP_CPUID");
+  if (!env || !*env) return false;
+  if (std::string(env) != "untrapped")
+    throw Error("RP_CPUID='" + std::string(env) + "': the only setting is 'untrapped'");
+  return true;
+}
+
+constexpr uint32_t kLeaf1EcxRdrand = 1u << 30;
+constexpr uint32_t kLeaf7EbxHle = 1u << 4, kLeaf7EbxRtm = 1u << 11, kLeaf7EbxRdseed = 1u << 18;
+
+}  // namespace
+
+bool cpuid_faults() {
+#if defined(__x86_64__)
+  static std::once_flag once;
+  static bool faults = false;
+  std::call_once(once, [] {
+    const pid_t child = fork();
+    if (child == 0) {
+      const rlimit no_core{0, 0};
+      setrlimit(RLIMIT_CORE, &no_core);  // the fault is the answer, not a crash to keep
+      signal(SIGSEGV, SIG_DFL);
+      // Accepted is not enough: the fault itself is what rp needs.
+      if (syscall(SYS_arch_prctl, kArchSetCpuid, 0) == 0) {
+        unsigned a, b, c, d;
+        __cpuid(0, a, b, c, d);
+      }
+      _exit(0);
+    }
+    int status = 0;
+    faults = child > 0 && waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
+             WTERMSIG(status) == SIGSEGV;
+  });
+  return faults && !cpuid_trap_declined();
+#else
+  cpuid_trap_declined();  // the setting is checked everywhere
+  return false;
+#endif
+}
+
+CpuidAnswer cpuid_for_program([[maybe_unused]] uint32_t leaf, [[maybe_unused]] uint32_t subleaf) {
+  CpuidAnswer r{};
+#if defined(__x86_64__)
+  __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
+  if (leaf == 1) r.ecx &= ~kLeaf1EcxRdrand;
+  if (leaf == 7 && subleaf == 0) r.ebx &= ~(kLeaf7EbxHle | kLeaf7EbxRtm | kLeaf7EbxRdseed);
+#endif
+  return r;
+}
+
+}  // namespace rp
