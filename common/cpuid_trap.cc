@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <string>
 
 #include "error.h"
+#include "tracer_tsc.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -62,12 +64,23 @@ bool cpuid_faults() {
 #endif
 }
 
+// Each answer is asked of the CPU once per rp process: the tracer thread
+// traps cpuid itself (tracer_tsc.h), and lets it run for one read at two
+// MSR writes. The per-core ids are then the first core's rp ran on.
 CpuidAnswer cpuid_for_program([[maybe_unused]] uint32_t leaf, [[maybe_unused]] uint32_t subleaf) {
   CpuidAnswer r{};
 #if defined(__x86_64__)
-  __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
+  static std::mutex mu;
+  static std::map<std::pair<uint32_t, uint32_t>, CpuidAnswer> asked;
+  std::lock_guard lk(mu);
+  auto [it, added] = asked.try_emplace({leaf, subleaf});
+  if (!added) return it->second;
+  uint32_t out[4];
+  read_cpuid(leaf, subleaf, out);
+  r = {out[0], out[1], out[2], out[3]};
   if (leaf == 1) r.ecx &= ~kLeaf1EcxRdrand;
   if (leaf == 7 && subleaf == 0) r.ebx &= ~(kLeaf7EbxHle | kLeaf7EbxRtm | kLeaf7EbxRdseed);
+  it->second = r;
 #endif
   return r;
 }

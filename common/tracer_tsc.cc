@@ -12,9 +12,11 @@
 #include <string>
 #include <mutex>
 
+#include "cpuid_trap.h"
 #include "error.h"
 #include "trace.h"  // clock_ns
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <ucontext.h>
 #include <x86intrin.h>
 #endif
@@ -22,14 +24,23 @@
 namespace rp {
 namespace {
 
-// Whether this thread's rdtsc traps because of TracerTsc (the handler clears it).
+// Whether this thread's rdtsc (cpuid) traps because of TracerTsc (the
+// handler clears it).
 thread_local bool tl_trapping = false;
-std::atomic<uint64_t> g_faults{0};
+thread_local bool tl_cpuid_trapping = false;
+std::atomic<uint64_t> g_faults{0}, g_cpuid_faults{0};
 
 #if defined(__x86_64__)
 struct sigaction g_previous;  // SIGSEGV's action before rp's handler
 
 bool set_tsc(int mode) { return prctl(PR_SET_TSC, mode, 0, 0, 0) == 0; }
+
+// ARCH_GET_CPUID / ARCH_SET_CPUID (asm/prctl.h): 1 = cpuid runs, 0 = it faults.
+constexpr int kArchGetCpuid = 0x1011;
+bool set_cpuid(bool runs) { return syscall(SYS_arch_prctl, kArchSetCpuid, runs ? 1 : 0) == 0; }
+bool cpuid_faults_here() { return syscall(SYS_arch_prctl, kArchGetCpuid, 0) == 0; }
+
+bool at_cpuid(const unsigned char* ip) { return ip[0] == 0x0f && ip[1] == 0xa2; }
 
 // rdtsc (0f 31) or rdtscp (0f 01 f9).
 bool at_rdtsc(const unsigned char* ip) {
@@ -49,6 +60,13 @@ void on_segv(int, siginfo_t* si, void* ctx) {
     g_faults.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  // The thread's own flag, not tl_cpuid_trapping: a thread it started since
+  // inherited the faulting, not the thread_local.
+  if (si->si_code == SI_KERNEL && at_cpuid(ip) && cpuid_faults_here() && set_cpuid(true)) {
+    tl_cpuid_trapping = false;
+    g_cpuid_faults.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   sigaction(SIGSEGV, &g_previous, nullptr);
 }
 
@@ -66,30 +84,36 @@ void install_handler() {
 
 }  // namespace
 
-TracerTsc::TracerTsc() {
+TracerTsc::TracerTsc([[maybe_unused]] bool cpuid) {
 #if defined(__x86_64__)
   install_handler();
   armed_ = set_tsc(PR_TSC_SIGSEGV);
   tl_trapping = armed_;
+  armed_cpuid_ = cpuid && set_cpuid(false);
+  tl_cpuid_trapping = armed_cpuid_;
 #endif
 }
 
 TracerTsc::~TracerTsc() {
 #if defined(__x86_64__)
   if (armed_) set_tsc(PR_TSC_ENABLE);
-  tl_trapping = false;
+  if (armed_cpuid_) set_cpuid(true);
+  tl_trapping = tl_cpuid_trapping = false;
 #endif
 }
 
 void TracerTsc::rearm() {
 #if defined(__x86_64__)
   stops_++;
-  if (!armed_ || tl_trapping || faults() * kStopsPerFault > stops_) return;
-  tl_trapping = set_tsc(PR_TSC_SIGSEGV);
+  if ((faults() + cpuid_faults()) * kStopsPerFault > stops_) return;
+  if (armed_ && !tl_trapping) tl_trapping = set_tsc(PR_TSC_SIGSEGV);
+  if (armed_cpuid_ && !tl_cpuid_trapping) tl_cpuid_trapping = set_cpuid(false);
 #endif
 }
 
 uint64_t TracerTsc::faults() { return g_faults.load(std::memory_order_relaxed); }
+
+uint64_t TracerTsc::cpuid_faults() { return g_cpuid_faults.load(std::memory_order_relaxed); }
 
 bool TracerTsc::trapping() { return tl_trapping; }
 
@@ -118,9 +142,28 @@ bool rdtsc_patch_forced() {
   return true;
 }
 
+#if defined(__x86_64__)
+void read_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
+  bool trapped = tl_cpuid_trapping;
+  if (trapped) set_cpuid(true);
+  __cpuid_count(leaf, subleaf, out[0], out[1], out[2], out[3]);
+  if (trapped) set_cpuid(false);
+}
+#endif
+
+void untrap_new_thread() {
+#if defined(__x86_64__)
+  int mode = 0;
+  if (prctl(PR_GET_TSC, &mode, 0, 0, 0) == 0 && mode == PR_TSC_SIGSEGV) set_tsc(PR_TSC_ENABLE);
+  if (cpuid_faults_here()) set_cpuid(true);
+  tl_trapping = tl_cpuid_trapping = false;
+#endif
+}
+
 void untrap_tsc_in_child() {
 #if defined(__x86_64__)
   if (tl_trapping) set_tsc(PR_TSC_ENABLE);
+  if (tl_cpuid_trapping) set_cpuid(true);
 #endif
 }
 

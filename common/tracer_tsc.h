@@ -27,8 +27,12 @@ namespace rp {
 
 class TracerTsc {
  public:
-  // Traps rdtsc in the calling thread where the platform can (x86_64).
-  TracerTsc();
+  // Traps rdtsc in the calling thread where the platform can (x86_64), and
+  // cpuid too if `cpuid` (the program's cpuid faults: cpuid_trap.h): a
+  // switch between threads that differ in it writes an MSR, which in a VM
+  // exits to the hypervisor (getppid under the ptrace backend took 1.8
+  // times as long). A stray cpuid in the thread is caught like an rdtsc.
+  explicit TracerTsc(bool cpuid = false);
   ~TracerTsc();  // rdtsc as before, in the calling thread
   TracerTsc(const TracerTsc&) = delete;
   TracerTsc& operator=(const TracerTsc&) = delete;
@@ -38,6 +42,7 @@ class TracerTsc {
   void rearm();
   // rdtsc faults this thread's handler took back (each one a signal).
   static uint64_t faults();
+  static uint64_t cpuid_faults();  // the same for cpuid
   // Whether the calling thread traps rdtsc now.
   static bool trapping();
 
@@ -45,6 +50,7 @@ class TracerTsc {
 
  private:
   bool armed_ = false;  // this object set the trap (undone by the destructor)
+  bool armed_cpuid_ = false;  // and cpuid's
   uint64_t stops_ = 0;
 };
 
@@ -55,6 +61,9 @@ int64_t tracer_clock_ns(clockid_t clock);
 // The TSC read for the program's trapped rdtsc/rdtscp: rdtsc allowed for this
 // one read when the thread traps it.
 uint64_t read_tsc(bool rdtscp, unsigned* aux);
+// cpuid(leaf, subleaf) into out (eax, ebx, ecx, edx), allowed for this one
+// instruction when the thread traps it.
+void read_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 #endif
 
 // Whether rdtsc really faults in a thread that asked PR_SET_TSC to trap it
@@ -68,6 +77,11 @@ bool rdtsc_traps();
 // the tests exercise that path on any machine. Throws rp::Error for any
 // other non-empty value.
 bool rdtsc_patch_forced();
+
+// First in a thread rp starts from one that traps rdtsc or cpuid: the new
+// thread inherited the traps, not the handler's state, and may block
+// SIGSEGV (a blocked forced signal kills the process).
+void untrap_new_thread();
 
 // In a child forked from a thread that traps rdtsc, before it execs a program
 // that is not the traced one (gdb): that program reads clocks with rdtsc.

@@ -17,6 +17,7 @@
 #include "inject.h"
 #include "sqlite.h"
 #include "tracee.h"
+#include "tracer_tsc.h"
 #include "unique_fd.h"
 
 namespace rp {
@@ -88,7 +89,10 @@ void CowCopy::start(std::vector<SnapMap> maps) {
   sigset_t all;
   sigfillset(&all);
   ScopedSignalMask block(SIG_BLOCK, all);
-  reader_ = std::thread([this, m = std::move(maps)]() mutable { read_all(std::move(m)); });
+  reader_ = std::thread([this, m = std::move(maps)]() mutable {
+    untrap_new_thread();
+    read_all(std::move(m));
+  });
 }
 
 void CowCopy::read_all(std::vector<SnapMap> maps) {

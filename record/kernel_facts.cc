@@ -12,6 +12,7 @@
 #include "proc_maps.h"
 #include "rp_abi.h"
 #include "tracee.h"
+#include "tracer_tsc.h"
 #include "unique_fd.h"
 
 namespace rp {
@@ -60,6 +61,7 @@ std::optional<uint64_t> sem_set_size(pid_t tid, uint64_t semid) {
   // asks from the program's, then ends.
   std::optional<uint64_t> n;
   std::thread helper([&] {
+    untrap_new_thread();
     if (setns(theirs.get(), CLONE_NEWIPC) == 0) n = stat_set(semid);
   });
   helper.join();

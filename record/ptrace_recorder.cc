@@ -35,6 +35,7 @@
 #include "tracee.h"
 #include "unique_fd.h"
 #include "counter_patch.h"
+#include "cpu_pin.h"
 #include "cpuid_trap.h"
 #include "kernel_capture.h"  // events-only mode
 #include "sandbox.h"
@@ -380,11 +381,13 @@ int PtraceRecorder::loop() {
   // The flight recorder and a kernel backend's writer thread use the
   // TraceWriter directly: events are written at once then.
   if (!kernel_ && !ring_) q_.start();
-  // The ptrace backend's stops: this thread traps rdtsc like the program, so
-  // switching between them costs no CR4 write (tracer_tsc.h). After q_.start:
+  // The ptrace backend's stops: this thread traps rdtsc (and cpuid) like the
+  // program, so switching between them costs no CR4 (MSR) write
+  // (tracer_tsc.h). After q_.start:
   // the writer thread would inherit it.
   std::optional<TracerTsc> tsc;
-  if (!kernel_) tsc.emplace();
+  if (!kernel_) tsc.emplace(trap_cpuid_);
+  if (tracer_cpu_ >= 0) pin_to_cpu(static_cast<pid_t>(syscall(SYS_gettid)), tracer_cpu_);
 
   while (!tasks_.empty()) {
     int status;

@@ -53,6 +53,9 @@ class PtraceRecorder {
   // Makes cpuid fault in every program the recording execs, and answers it
   // (cpuid_trap.h); off for `rp record -p`, whose program ran it before.
   void set_trap_cpuid(bool on) { trap_cpuid_ = on; }
+  // The ptrace backend: the tracer thread runs on the program's CPU (not its
+  // writer thread).
+  void set_tracer_cpu(int cpu) { tracer_cpu_ = cpu; }
   // Records the process tree rooted at `root` (stopped at its first exec)
   // until every task has exited; returns the root's wait status.
   int run(pid_t root);
@@ -294,6 +297,7 @@ class PtraceRecorder {
   int sigchld_fd_ = -1;
   std::string initial_exe_;
   bool trap_cpuid_ = false;
+  int tracer_cpu_ = -1;
   uint64_t seq_ = 0;
   uint64_t stop_seq_ = 0;
   std::optional<rp_point_digest> stop_digest_;  // the kernel side's, with stop_seq_

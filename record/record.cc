@@ -182,10 +182,13 @@ int record_main(const RecordOptions& given) {
     throw;
   }
   int cpu = -1;
-  if (producer) {
+  {
     // One CPU for the whole recording, before the program's first
     // instruction (it is stopped at its exec): threads and children inherit
-    // it, and the kernel side records where the scheduler switched threads.
+    // it. A kernel backend records where the scheduler switched threads; the
+    // ptrace backend's tracer thread runs there too (PtraceRecorder::loop),
+    // since on these VMs a stop that wakes a tracer on another CPU costs ten
+    // times what one on the same CPU does (docs/performance.md).
     try {
       cpu = choose_recording_cpu();
       pin_to_cpu(root, cpu);
@@ -202,6 +205,7 @@ int record_main(const RecordOptions& given) {
   PtraceRecorder rec(w);
   rec.set_initial_exe(spec.exe_path);
   rec.set_trap_cpuid(trap_cpuid);
+  if (!producer) rec.set_tracer_cpu(cpu);
   std::unique_ptr<Ring> ring;
   if (opts.ring_bytes) {
     ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);

@@ -135,19 +135,27 @@ void Replayer::kill_all() {
   }
 }
 
-// A kernel backend records a program on one CPU (meta "cpu"), and so does
-// replay: CPUID reports the CPU it runs on (the APIC id in leaf 1's ebx,
-// leaf 0xb's edx), so a preemption recorded right after a CPUID has
-// registers that only that CPU reproduces. Threads and children inherit it.
+// rp records a program on one CPU (meta "cpu"; older ptrace recordings
+// ran anywhere), and so does replay: where cpuid was not trapped, CPUID
+// reports the CPU it runs on (the APIC id in leaf 1's ebx, leaf 0xb's edx),
+// so a preemption recorded right after a CPUID has registers that only that
+// CPU reproduces. Threads and children inherit it. Replay's own thread
+// goes there too (run): a ptrace stop that wakes it on another CPU costs
+// ten times as much on these VMs (docs/performance.md).
 void Replayer::pin_like_recording(pid_t root) {
-  if (!trace_.meta("cpu")) return;  // ptrace recordings run anywhere
-  int cpu = static_cast<int>(trace_.meta_int("cpu", 0, 0, 4095));
-  if (!cpu_allowed(cpu)) {
-    std::cerr << "rp: warning: the recording ran on CPU " << cpu << ", which this replay cannot "
-              << "use: a point recorded after a CPUID instruction may not be found\n";
-    return;
+  int cpu = -1;
+  if (trace_.meta("cpu")) {
+    cpu = static_cast<int>(trace_.meta_int("cpu", 0, 0, 4095));
+    if (!cpu_allowed(cpu)) {
+      std::cerr << "rp: warning: the recording ran on CPU " << cpu << ", which this replay "
+                << "cannot use: a point recorded after a CPUID instruction may not be found\n";
+      return;
+    }
+  } else {
+    cpu = choose_recording_cpu();
   }
   pin_to_cpu(root, cpu);
+  replay_cpu_ = cpu;
 }
 
 pid_t Replayer::launch(LaunchSpec& spec) {
@@ -258,8 +266,9 @@ int Replayer::run() {
   }
   // Each ptrace stop switches between this thread and the program, which
   // traps rdtsc: trapping here too spares a CR4 write per switch (tracer_tsc.h).
-  TracerTsc tsc;
-  const uint64_t tsc_faults = TracerTsc::faults();
+  TracerTsc tsc(trap_cpuid_);
+  if (replay_cpu_ >= 0) pin_to_cpu(static_cast<pid_t>(syscall(SYS_gettid)), replay_cpu_);
+  const uint64_t tsc_faults = TracerTsc::faults(), cpuid_faults = TracerTsc::cpuid_faults();
   notify(ReplayStop::kStart, root_rec_);
 
   EntryScheduler entries([this](SyscallEntry& s) {
@@ -283,6 +292,7 @@ int Replayer::run() {
     tsc.rearm();
   }
   tsc_faults_ = TracerTsc::faults() - tsc_faults;
+  cpuid_faults_ = TracerTsc::cpuid_faults() - cpuid_faults;
   tsc_trapping_ = TracerTsc::trapping();
   entries_ = nullptr;
   current_ = nullptr;

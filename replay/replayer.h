@@ -380,6 +380,7 @@ class Replayer {
   // After the run loop (RP_AGENT_STATS): rp's rdtsc faults during it, and
   // whether its thread still trapped rdtsc at the end (tracer_tsc.h).
   std::optional<uint64_t> tsc_faults_;
+  uint64_t cpuid_faults_ = 0;  // in rp's thread (zstd asks cpuid once per context)
   bool tsc_trapping_ = false;
   bool warned_slow_search_ = false;  // said once: the breakpoint search is used
   bool warned_slow_memory_search_ = false;  // said once: say_slow_memory_search
@@ -399,6 +400,7 @@ class Replayer {
   std::optional<bool> sweeps_mapped_;  // the trace's meta counter_reads_mapped, or rdtsc patched here
   bool trap_rdtsc_ = true;  // PR_SET_TSC in the replayed program (not under RP_RDTSC=patch)
   bool trap_cpuid_ = false;  // the trace's meta cpuid_trapped
+  int replay_cpu_ = -1;      // the program's and replay's thread's CPU (pin_like_recording)
   bool past_eof_file_ = false;  // the launcher's kPastEofFd is there (launch.h)
 };
 

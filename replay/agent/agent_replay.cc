@@ -215,7 +215,8 @@ void Replayer::agent_report() {
             << " sites patched, " << st.n_refused << " refused\n";
   if (tsc_faults_)
     std::cerr << "rp: replay loop: rdtsc " << (tsc_trapping_ ? "trapped" : "not trapped")
-              << " in rp's thread, " << *tsc_faults_ << " rdtsc faults\n";
+              << " in rp's thread, " << *tsc_faults_ << " rdtsc faults, " << cpuid_faults_
+              << " cpuid faults\n";
 }
 
 bool Replayer::agent_answered(uint64_t seq) {
