@@ -386,7 +386,7 @@ int PtraceRecorder::loop() {
   // (tracer_tsc.h). After q_.start:
   // the writer thread would inherit it.
   std::optional<TracerTsc> tsc;
-  if (!kernel_) tsc.emplace(trap_cpuid_);
+  tsc.emplace(trap_cpuid_);
   if (tracer_cpu_ >= 0) pin_to_cpu(static_cast<pid_t>(syscall(SYS_gettid)), tracer_cpu_);
 
   while (!tasks_.empty()) {

@@ -205,7 +205,7 @@ int record_main(const RecordOptions& given) {
   PtraceRecorder rec(w);
   rec.set_initial_exe(spec.exe_path);
   rec.set_trap_cpuid(trap_cpuid);
-  if (!producer) rec.set_tracer_cpu(cpu);
+  rec.set_tracer_cpu(cpu);
   std::unique_ptr<Ring> ring;
   if (opts.ring_bytes) {
     ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);
