@@ -343,7 +343,8 @@ int PtraceRecorder::run(pid_t root) {
   if (kernel_) {  // events-only: no execve exit stop, do its work at this stop
     Event e;      // (the kernel side records the syscall and AT_RANDOM)
     record_exec(t, e, exec_name(t.tid));
-    kernel_->note_exec(t.tid, "", exec_identity(t), t.cpuid_fault_due);  // its path is the trace's exe_path
+    // Its path is the trace's exe_path.
+    kernel_->note_exec(t.tid, "", exec_identity(t), t.cpuid_fault_due);
   }
   enter_kernel(t);
   return loop();
@@ -381,12 +382,12 @@ int PtraceRecorder::loop() {
   // The flight recorder and a kernel backend's writer thread use the
   // TraceWriter directly: events are written at once then.
   if (!kernel_ && !ring_) q_.start();
-  // The ptrace backend's stops: this thread traps rdtsc (and cpuid) like the
-  // program, so switching between them costs no CR4 (MSR) write
-  // (tracer_tsc.h). After q_.start:
-  // the writer thread would inherit it.
-  std::optional<TracerTsc> tsc;
-  tsc.emplace(trap_cpuid_);
+  // Every stop switches between this thread and the program: this thread
+  // traps rdtsc (and cpuid) like the program, so a switch writes no CR4
+  // (MSR), and runs on the program's CPU, so no stop wakes the other CPU
+  // (tracer_tsc.h, docs/backends.md). After q_.start: the writer thread
+  // would inherit both.
+  TracerTsc tsc(trap_cpuid_);
   if (tracer_cpu_ >= 0) pin_to_cpu(static_cast<pid_t>(syscall(SYS_gettid)), tracer_cpu_);
 
   while (!tasks_.empty()) {
@@ -398,7 +399,7 @@ int PtraceRecorder::loop() {
       throw_errno("waitpid");
     }
     if (tid > 0) {
-      if (tsc) tsc->rearm();
+      tsc.rearm();
       reap_dying_inits();  // their ends come before what their parents see of them
       // Events-only: the kernel capture's writer thread shares the TraceWriter.
       std::unique_lock<std::mutex> lk;
@@ -971,7 +972,6 @@ bool execute_trapped(Regs& regs, const std::string& code, TrappedInsn* kind_out,
     return false;
   }
   args[0] = regs.raw.rax;
-
   args[1] = regs.raw.rdx;
   args[2] = regs.raw.rcx;
   args[3] = regs.raw.rbx;
