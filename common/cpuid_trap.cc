@@ -1,9 +1,6 @@
 #include "cpuid_trap.h"
 
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -41,21 +38,13 @@ bool cpuid_faults() {
   static std::once_flag once;
   static bool faults = false;
   std::call_once(once, [] {
-    const pid_t child = fork();
-    if (child == 0) {
-      const rlimit no_core{0, 0};
-      setrlimit(RLIMIT_CORE, &no_core);  // the fault is the answer, not a crash to keep
-      signal(SIGSEGV, SIG_DFL);
-      // Accepted is not enough: the fault itself is what rp needs.
+    // Accepted is not enough: the fault itself is what rp needs.
+    faults = dies_of_sigsegv_in_child([] {
       if (syscall(SYS_arch_prctl, kArchSetCpuid, 0) == 0) {
         unsigned a, b, c, d;
         __cpuid(0, a, b, c, d);
       }
-      _exit(0);
-    }
-    int status = 0;
-    faults = child > 0 && waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
-             WTERMSIG(status) == SIGSEGV;
+    });
   });
   return faults && !cpuid_trap_declined();
 #else

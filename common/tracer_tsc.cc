@@ -27,7 +27,9 @@ namespace {
 // Whether this thread's rdtsc (cpuid) traps because of TracerTsc (the
 // handler clears it).
 thread_local bool tl_trapping = false;
+#if defined(__x86_64__)
 thread_local bool tl_cpuid_trapping = false;
+#endif
 std::atomic<uint64_t> g_faults{0}, g_cpuid_faults{0};
 
 #if defined(__x86_64__)
@@ -167,22 +169,28 @@ void untrap_tsc_in_child() {
 #endif
 }
 
+bool dies_of_sigsegv_in_child(void (*body)()) {
+  const pid_t child = fork();
+  if (child == 0) {
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);  // the fault is the answer, not a crash to keep
+    signal(SIGSEGV, SIG_DFL);
+    body();
+    _exit(0);
+  }
+  int status = 0;
+  return child > 0 && waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
+         WTERMSIG(status) == SIGSEGV;
+}
+
 bool rdtsc_traps() {
 #if defined(__x86_64__)
   static std::once_flag once;
   static bool traps = false;
   std::call_once(once, [] {
-    const pid_t child = fork();
-    if (child == 0) {
-      const rlimit no_core{0, 0};
-      setrlimit(RLIMIT_CORE, &no_core);  // the fault is the answer, not a crash to keep
-      signal(SIGSEGV, SIG_DFL);
+    traps = dies_of_sigsegv_in_child([] {
       if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) == 0) (void)__rdtsc();
-      _exit(0);
-    }
-    int status = 0;
-    traps = child > 0 && waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
-            WTERMSIG(status) == SIGSEGV;
+    });
   });
   return traps;
 #else

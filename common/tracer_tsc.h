@@ -66,6 +66,11 @@ uint64_t read_tsc(bool rdtscp, unsigned* aux);
 void read_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 #endif
 
+// Whether `body`, run in a child forked from rp (SIGSEGV at its default
+// action, no core dump), dies of SIGSEGV: how rp probes that an instruction
+// really traps once asked to (rdtsc_traps, cpuid_faults).
+bool dies_of_sigsegv_in_child(void (*body)());
+
 // Whether rdtsc really faults in a thread that asked PR_SET_TSC to trap it
 // (probed once, in a child). Some hypervisors accept the request and let
 // rdtsc run (seen on a Firecracker guest of an AMD EPYC host): a recording

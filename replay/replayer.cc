@@ -197,13 +197,12 @@ LaunchSpec Replayer::launch_spec() {
   spec.past_eof_file = true;
   if (auto rec = trace_.meta("cpuid")) {
     std::string diff = cpuid_first_difference(*rec, cpuid_snapshot());
-    if (!diff.empty() && trap_cpuid_)
-      std::cerr << "rp: warning: this CPU's CPUID differs from the recording's (" << diff
-                << "): the program is given the recording's answers; an instruction this CPU "
-                   "lacks would fault\n";
-    else if (!diff.empty())
-      std::cerr << "rp: warning: this CPU's CPUID differs from the recording's (" << diff
-                << "): code that picks paths by CPU features may diverge\n";
+    if (!diff.empty())
+      std::cerr << "rp: warning: this CPU's CPUID differs from the recording's (" << diff << "): "
+                << (trap_cpuid_ ? "the program is given the recording's answers; an instruction "
+                                  "this CPU lacks would fault"
+                                : "code that picks paths by CPU features may diverge")
+                << "\n";
   }
   return spec;
 }
