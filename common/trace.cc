@@ -10,6 +10,7 @@
 
 #include "blob.h"
 #include "error.h"
+#include "read_ahead.h"
 #include "syscall_table.h"
 #include "trace_check.h"
 #include "trace_recover.h"
@@ -337,24 +338,8 @@ const char* const kCutShort = "trace is incomplete (recording was cut short)";
 
 TraceReader::TraceReader(const std::string& path, bool validate, bool allow_cut) : path_(path) {
   if (::access(path.c_str(), R_OK) != 0) throw_errno(path);
-  // Opened, the copy a torn trace is rolled back into is no longer needed
-  // by name (trace_recover.h).
-  RecoveredTrace source(path);
-  db_ = std::make_unique<sql::Db>(source.path(), SQLITE_OPEN_READONLY, path);
-  // Not PRAGMA quick_check, which walks the whole file (as long as reading
-  // the events): SQLite checks each page it reads as it loads it (with
-  // cell_size_check, every cell's extent too) and fails the read, and the
-  // reader validates every field it uses (docs/security.md). rp check runs
-  // quick_check (structure_problems). Reading the schema here makes a file
-  // that is not SQLite fail at open.
-  try {
-    db_->exec("PRAGMA cell_size_check=ON; SELECT count(*) FROM sqlite_schema");
-  } catch (const Error& e) {
-    throw Error(path + ": not a usable rp trace (" + e.what() + ")");
-  }
-  // Replay walks three cursors (events, entries, memory) through the file at
-  // once: a page cache that holds their working set reads each page once.
-  db_->exec("PRAGMA cache_size=-32768");
+  source_ = std::make_unique<RecoveredTrace>(path);
+  open_db(source_->path());
   if (validate) {
     auto problems = check_trace_header(*this);
     cut_short_ = meta_or("complete", "0") != "1";
@@ -373,6 +358,56 @@ TraceReader::TraceReader(const std::string& path, bool validate, bool allow_cut)
     if (cut_short_) cut_after_ = first_hole();
     rewind();  // the schema is rp's: the cursors' queries are valid
   }
+}
+
+TraceReader::~TraceReader() = default;
+
+TraceReader::TraceReader(const TraceReader& of, Twin)
+    : path_(of.path_), cut_short_(of.cut_short_), cut_after_(of.cut_after_) {
+  open_db(of.source_->path());
+  rewind();
+}
+
+namespace {
+
+// What a read-ahead event holds in memory, for the bound on how far ahead.
+size_t event_bytes(const Event& e) {
+  size_t n = sizeof e + e.extra.size();
+  for (const MemRecord& m : e.mem) n += sizeof m + m.bytes.size();
+  return n;
+}
+
+}  // namespace
+
+void TraceReader::read_ahead() {
+  // Connections of their own: SQLite's reader is opened without a mutex,
+  // for one thread. Opened on the file this one has open, which stays (even
+  // the private copy of a torn trace) while this reader lives.
+  std::shared_ptr<TraceReader> events(new TraceReader(*this, Twin{}));
+  std::shared_ptr<TraceReader> entries(new TraceReader(*this, Twin{}));
+  events_ahead_ = std::make_unique<ReadAhead<Event>>(
+      [events](Event& e) { return events->next(e); }, event_bytes);
+  entries_ahead_ = std::make_unique<ReadAhead<EntryRow>>(
+      [entries](EntryRow& r) { return entries->next_entry(r.entry_seq, r.tid, r.seq); },
+      [](const EntryRow& r) { return sizeof r; });
+}
+
+void TraceReader::open_db(const std::string& file) {
+  db_ = std::make_unique<sql::Db>(file, SQLITE_OPEN_READONLY, path_);
+  // Not PRAGMA quick_check, which walks the whole file (as long as reading
+  // the events): SQLite checks each page it reads as it loads it (with
+  // cell_size_check, every cell's extent too) and fails the read, and the
+  // reader validates every field it uses (docs/security.md). rp check runs
+  // quick_check (structure_problems). Reading the schema here makes a file
+  // that is not SQLite fail at open.
+  try {
+    db_->exec("PRAGMA cell_size_check=ON; SELECT count(*) FROM sqlite_schema");
+  } catch (const Error& e) {
+    throw Error(path_ + ": not a usable rp trace (" + e.what() + ")");
+  }
+  // Replay walks three cursors (events, entries, memory) through the file at
+  // once: a page cache that holds their working set reads each page once.
+  db_->exec("PRAGMA cache_size=-32768");
 }
 
 // The last number before the first one missing from the events and their
@@ -583,6 +618,8 @@ std::string TraceReader::event_columns() {
 }
 
 void TraceReader::rewind() {
+  events_ahead_.reset();
+  entries_ahead_.reset();
   events_ = std::make_unique<sql::Stmt>(
       *db_, ("SELECT " + event_columns() + " FROM events ORDER BY seq").c_str());
   // Not the entries right before their own event (entry_is_own): those come
@@ -618,6 +655,12 @@ void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
 }
 
 bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
+  if (entries_ahead_) {
+    EntryRow r;
+    if (!entries_ahead_->next(r)) return false;
+    entry_seq = r.entry_seq, tid = r.tid, seq = r.seq;
+    return true;
+  }
   if (entries_done_ || !entries_->step()) return entries_done_ = true, false;
   try {
     entry_seq = static_cast<uint64_t>(int_col(*entries_, 0, "entry_seq"));
@@ -719,6 +762,7 @@ void TraceReader::read_event_row(sql::Stmt& st, Event& e) {
 }
 
 bool TraceReader::next(Event& e) {
+  if (events_ahead_) return events_ahead_->next(e);
   // Stepped again after its end, an SQLite statement starts over: the reader
   // stays at the end instead (replay peeks past the end of a cut trace).
   if (events_done_ || !events_->step()) return events_done_ = true, false;

@@ -20,6 +20,10 @@
 
 namespace rp {
 
+class RecoveredTrace;
+template <typename T>
+class ReadAhead;
+
 // 2: events.t_entry/t_exit and meta clock_realtime/clock_monotonic (times).
 // 3: a signal's at_syscall may be kAtSyscallRestarted (an older rp would
 // not restart that call in replay). Versions 1 (no times: they show none)
@@ -251,6 +255,7 @@ class TraceReader {
   // A trace whose recording was cut short (rp killed, disk full, crash) is
   // refused unless allow_cut: replay runs it up to its last event and says so.
   explicit TraceReader(const std::string& path, bool validate = true, bool allow_cut = false);
+  ~TraceReader();
   const std::string& path() const { return path_; }
   sql::Db& db() { return *db_; }
   bool cut_short() const { return cut_short_; }
@@ -294,9 +299,16 @@ class TraceReader {
                                             const std::vector<EventKind>& kinds);
   // Whether the events table has the time columns (format version 2 on).
   bool has_times();
+  // Back to the first event (and entry); stops reading ahead.
   void rewind();
+  // From here on, next() and next_entry() take their rows from threads that
+  // read them ahead, each on a connection of its own to the same file
+  // (read_ahead.h): the same rows, and the same errors at the same place.
+  // Replay calls it before its first event.
+  void read_ahead();
   // How many blobs next() and event_at() decompressed and checked (each
-  // distinct blob once while it stays in the cache).
+  // distinct blob once while it stays in the cache; not counting those of
+  // read_ahead's readers).
   uint64_t blobs_decoded() const { return blobs_decoded_; }
 
  private:
@@ -310,8 +322,19 @@ class TraceReader {
   void read_event_row(sql::Stmt& st, Event& e);
   [[noreturn]] void fail(const std::string& what) const;
   std::optional<uint64_t> first_hole();
+  // The reader read_ahead() streams from: of's file on a connection of its own.
+  struct Twin {};
+  TraceReader(const TraceReader& of, Twin);
+  void open_db(const std::string& file);
   std::string path_;
+  std::unique_ptr<RecoveredTrace> source_;  // what db_ has open
   std::unique_ptr<sql::Db> db_;
+  struct EntryRow {
+    uint64_t entry_seq, seq;
+    int32_t tid;
+  };
+  std::unique_ptr<ReadAhead<Event>> events_ahead_;
+  std::unique_ptr<ReadAhead<EntryRow>> entries_ahead_;
   std::unique_ptr<sql::Stmt> events_, mem_, entries_;
   bool mem_pending_ = false;
   bool events_done_ = false, entries_done_ = false;  // next / next_entry reached the end

@@ -6,7 +6,7 @@
 // journal is there, the trace and its journal are copied into a private
 // directory, SQLite rolls the copy back, and the reader opens the copy: the
 // trace as of its last commit, "cut short". The user's files are never
-// written; the copy is removed once opened (or when the reader fails).
+// written; the copy is removed when the reader is done with it (or fails).
 #pragma once
 #include <string>
 

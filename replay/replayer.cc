@@ -247,6 +247,11 @@ static int replayed_exit_code(std::optional<int> seen, int recorded) {
 }
 
 int Replayer::run() {
+  // Before the run loop pins itself to the program's CPU: the reading
+  // threads stay free to run on any (the scheduler placed them better than
+  // keeping them off the run loop's CPU did: docs/performance.md, "Reading
+  // ahead").
+  trace_.read_ahead();
   LaunchSpec spec = launch_spec();
   int exit_code = static_cast<int>(trace_.meta_int("exit_code", 0, 0, 255));
   Event e;
