@@ -28,6 +28,7 @@
 #include "counter_patch.h"
 #include "cow_copy.h"
 #include "cpu_pin.h"
+#include "cpuid_trap.h"
 #include "error.h"
 #include "exec_files.h"
 #include "inject.h"
@@ -152,6 +153,7 @@ struct Patched {
   std::map<pid_t, RseqConfig> rseq;  // threads whose rseq area rp unregistered
   std::map<pid_t, uint64_t> personality;  // threads whose personality rp changed: as it was
   bool enosys_filter = false;  // rp's seccomp filter is in (it refuses rseq for good)
+  bool cpuid_trapped = false;  // rp made cpuid fault in every thread
 };
 
 constexpr uint64_t kAddrNoRandomize = 0x0040000;  // <sys/personality.h>
@@ -187,6 +189,29 @@ void unregister_rseq(Patched& p, pid_t tid) {
   p.rseq[tid] = c;
 }
 
+constexpr uint64_t kArchGetCpuid = 0x1011;  // asm/prctl.h: 1 when cpuid runs, 0 when it faults
+
+// cpuid faults from now on in every thread (recorded, as after an exec rp
+// sees: cpuid_trap.h), where this machine can and no thread makes it fault
+// already (the program's own use, which rp would take for its traps).
+bool trap_cpuid(const Patched& p, const std::vector<pid_t>& tids) {
+  if (!cpuid_faults()) return false;
+  std::string why;
+  for (pid_t tid : tids) {
+    SyscallInjector inj(tid, p.insn);
+    auto r = inj.call(kArchPrctlNr, {kArchGetCpuid}, &why);
+    if (!inj.restore(&why) || !r || *r != 1) return false;
+  }
+  for (pid_t tid : tids) {
+    SyscallInjector inj(tid, p.insn);
+    auto r = inj.call(kArchPrctlNr, {kArchSetCpuid, 0}, &why);
+    if (!r || *r != 0 || !inj.restore(&why))
+      throw Error("record: cannot make cpuid fault in thread " + std::to_string(tid) + ": " +
+                  (r ? strerror(static_cast<int>(-*r)) : why));
+  }
+  return true;
+}
+
 Patched patch_process(pid_t pid, const std::vector<pid_t>& tids) {
   Patched p;
   p.pid = pid;
@@ -208,6 +233,7 @@ Patched patch_process(pid_t pid, const std::vector<pid_t>& tids) {
     unregister_rseq(p, tid);
     fix_layout(p, tid);
   }
+  p.cpuid_trapped = trap_cpuid(p, tids);
   return p;
 }
 
@@ -263,6 +289,8 @@ void unpatch_process(const Patched& p, const std::vector<pid_t>& stopped) {
     auto r = inj.call(SYS_prctl, {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0}, &why);
     if (tid == p.pid) reap_copies(p.pid, inj);  // a snapshot's frozen copy, a zombie now
     if (!r) std::cerr << "rp: warning: thread " << tid << " keeps trapping rdtsc: " << why << "\n";
+    if (p.cpuid_trapped && !inj.call(kArchPrctlNr, {kArchSetCpuid, 1}, &why))
+      std::cerr << "rp: warning: thread " << tid << " keeps trapping cpuid: " << why << "\n";
     // Threads and children made while recorded inherited rp's change.
     if (!p.personality.empty()) {
       auto pe = p.personality.find(tid);
@@ -403,6 +431,7 @@ int record_attach(const RecordOptions& opts,
   auto t0 = std::chrono::steady_clock::now();
   std::vector<pid_t> tids = seize_all(pid);
   Patched patched = patch_process(pid, tids);
+  w.set_meta("cpuid_trapped", int64_t{patched.cpuid_trapped});
   if (producer) refuse_enosys_calls(patched, tids.front());
 #if defined(__aarch64__)
   // Its filter stays after rp detaches, so it cannot stop mmap for rp
@@ -435,6 +464,7 @@ int record_attach(const RecordOptions& opts,
               << pause_us / 1000 << " ms; Ctrl-C detaches\n";
 
   PtraceRecorder rec(w);
+  rec.set_trap_cpuid(patched.cpuid_trapped);
   std::unique_ptr<Ring> ring;  // before the capture's writer thread shares w
   if (opts.ring_bytes) {
     ring = std::make_unique<Ring>(w, out.temp_path(), opts.ring_bytes, opts.quiet);

@@ -8,6 +8,7 @@
  *   count           -> "count N" (requests served so far)
  *   time            -> "time ok" (clock_gettime through the vDSO)
  *   tsc             -> "tsc ok" (rdtsc: must not trap once rp has detached)
+ *   cpuid           -> "cpuid ok" (x86_64: must not trap once rp has detached)
  *   cpu             -> "cpu N" (sched_getcpu: glibc reads it from its rseq area)
  *   thread          -> "thread N" (a thread started and joined: N computed by it)
  *   peek            -> "peek ELF" (from its own executable, mapped shared and read-only)
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <x86intrin.h>
 #endif
 
@@ -109,6 +111,13 @@ static void handle(char *line) {
 #endif
         (void)t;
         printf("tsc ok\n");
+    } else if (strcmp(cmd, "cpuid") == 0) {
+#if defined(__x86_64__)
+        unsigned a, b, c, d;
+        __cpuid(1, a, b, c, d);
+        (void)a, (void)b, (void)c, (void)d;
+#endif
+        printf("cpuid ok\n");
     } else if (strcmp(cmd, "thread") == 0) {
         pthread_t t;
         void *r = NULL;

@@ -4,8 +4,10 @@
 # requests and holds state in memory is attached to; it serves more, then
 # crashes on one request. Replay starts from the snapshot taken at the attach:
 # the same answers (which need the state from before the attach) and the same
-# SIGSEGV. Then: attach and Ctrl-C leave a server that answers correctly,
-# untraced, with its vDSO as it was and rdtsc not trapping.
+# SIGSEGV. Where the CPU can make cpuid fault, its cpuid after the attach is
+# answered by rp and recorded. Then: attach and Ctrl-C leave a server that
+# answers correctly, untraced, with its vDSO as it was and neither rdtsc nor
+# cpuid trapping.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/attach_lib.sh"
 
@@ -81,7 +83,7 @@ start_server s
 send s "set a 1" "set b 2" "get a"
 before=$(wc -l <"$TMP/s.out")
 attach s
-send s "set c 3" "get b" "get c" "count" "time" "tsc" "cpu" "thread" "peek"
+send s "set c 3" "get b" "get c" "count" "time" "tsc" "cpuid" "cpu" "thread" "peek"
 echo "del never-stored" >"$TMP/s.fifo"
 wait "$RP_PID"
 assert_eq "$?" 139 "rp record -p: exit status (the server's SIGSEGV)"
@@ -91,7 +93,7 @@ tail -n "+$((before + 1))" "$TMP/s.out" >"$TMP/s.rec"
 assert_contains "$TMP/s.rec" "b=2" "the recorded answers"
 # A thread started after the attach (glibc does not register rseq in it
 # since rp unregistered the creating thread's: a failure would be fatal).
-assert_contains "$TMP/s.rec" "thread 22" "the recorded answers"
+assert_contains "$TMP/s.rec" "thread 24" "the recorded answers"
 assert_contains "$TMP/s.rec" "peek ELF" "the recorded answers"  # a shared read-only mapping
 REC_STATUS=139
 assert_replays_match s
@@ -101,6 +103,13 @@ assert_eq "$STATUS" 0 "rp check of the attach trace"
 # unregistered it): sched_getcpu asked the kernel, and that is recorded.
 run "$TMP/dump.out" "$TMP/dump.err" "$RP" dump "$TMP/s.db"
 assert_contains "$TMP/dump.out" "getcpu(" "rp dump of the attach trace"
+cpuid_trapped=$(sqlite3 "$TMP/s.db" "SELECT value FROM meta WHERE key='cpuid_trapped'")
+if grep -qw cpuid_fault /proc/cpuinfo; then
+    assert_eq "$cpuid_trapped" 1 "meta cpuid_trapped of the attach trace"
+    assert_contains "$TMP/dump.out" " cpuid(0x1, 0) = " "the server's cpuid after the attach, recorded"
+else
+    assert_eq "$cpuid_trapped" 0 "meta cpuid_trapped where the CPU cannot fault cpuid"
+fi
 check_snapshot_shown s "$SERVER_PID"
 
 # ---- attach, then Ctrl-C: the server runs on as before ----
@@ -112,7 +121,7 @@ cpus() { sed -n 's/^Cpus_allowed_list:\s*//p' "/proc/$SERVER_PID/status"; }
 personality_before=$(cat "/proc/$SERVER_PID/personality")
 cpus_before=$(cpus)
 attach d
-send d "count" "tsc" "time" "cpu"
+send d "count" "tsc" "cpuid" "time" "cpu"
 kill -INT "$RP_PID"
 wait "$RP_PID"
 assert_eq "$?" 0 "rp record -p after Ctrl-C: exit status"
@@ -132,9 +141,9 @@ assert_eq "$tracer" 0 "TracerPid of the server after the detach"
 assert_eq "$(cat "/proc/$SERVER_PID/personality")" "$personality_before" "the server's personality after the detach"
 assert_eq "$(cpus)" "$cpus_before" "the server's CPU affinity after the detach"
 tail -n "+$((before + 1))" "$TMP/d.out" >"$TMP/d.rec"
-send d "get k" "tsc" "vdso" "count"
-tail -4 "$TMP/d.out" >"$TMP/d.after"
-printf 'k=v\ntsc ok\n%s\ncount 10\n' "$vdso_before" >"$TMP/d.want"
+send d "get k" "tsc" "cpuid" "vdso" "count"
+tail -5 "$TMP/d.out" >"$TMP/d.after"
+printf 'k=v\ntsc ok\ncpuid ok\n%s\ncount 12\n' "$vdso_before" >"$TMP/d.want"
 assert_same_file "$TMP/d.after" "$TMP/d.want" "the server's answers after the detach"
 send d "quit"
 wait "$SERVER_PID"
