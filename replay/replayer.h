@@ -54,6 +54,10 @@ std::string why_not_replayable(TraceReader& trace);
 // the others may hold anything and are not compared.
 unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs);
 
+// Whether this successful call cut a file (ftruncate; open, openat or creat
+// with O_TRUNC): replay then cuts the file's shared window (syscalls.cc).
+bool truncates_file(const Event& e);
+
 // Whether replaying this emulated call of the program's own ptrace changes
 // its tracee (POKE, SETREGS: ptrace_emulation.cc), beyond the call's result.
 bool emulated_ptrace_changes_tracee(const Event& e);

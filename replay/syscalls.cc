@@ -50,6 +50,18 @@ unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs) {
   }
 }
 
+bool truncates_file(const Event& e) {
+  if (syscall_failed(e.ret)) return false;
+  if (e.nr == SYS_ftruncate) return true;
+  bool opened = e.nr == SYS_openat;
+  uint64_t flags = e.nr == SYS_openat ? e.args[2] : e.args[1];
+#if defined(SYS_open)
+  opened = opened || e.nr == SYS_open || e.nr == SYS_creat;
+  if (e.nr == SYS_creat) flags = O_TRUNC;
+#endif
+  return opened && (flags & O_TRUNC);
+}
+
 namespace {
 
 uint64_t page_up(uint64_t n) {
@@ -358,15 +370,8 @@ void Replayer::write_to_shared_maps(Task& t, const Event& e) {
 // new end in its window, until written again; the truncating process's
 // mappings of it raise SIGBUS there (remap_past_end).
 void Replayer::truncate_shared_file(Task& t, const Event& e) {
-  if (syscall_failed(e.ret)) return;
-  bool opened = e.nr == SYS_openat;
-  uint64_t flags = e.nr == SYS_openat ? e.args[2] : e.args[1];
-#if defined(SYS_open)
-  opened = opened || e.nr == SYS_open || e.nr == SYS_creat;
-  if (e.nr == SYS_creat) flags = O_TRUNC;
-#endif
-  if (opened && !(flags & O_TRUNC)) return;
-  if (!opened && e.nr != SYS_ftruncate) return;
+  if (!truncates_file(e)) return;
+  const bool opened = e.nr != SYS_ftruncate;
   int fd = static_cast<int>(opened ? e.ret : static_cast<int64_t>(e.args[0]));
   uint64_t len = opened ? 0 : e.args[1];
   uint64_t object = output_fds_.object_id(e.tid, fd);

@@ -17,14 +17,16 @@
 #define RP_AGENT_H_BYTES 32
 
 /* One entry: the recorded call (number, arguments, which arguments to
- * compare), its result, its output records ({addr, len, bytes padded to 8})
- * and the entry's whole size. */
+ * compare), its result, the entry's whole size, then its records, each
+ * {addr, len, bytes padded to 8}: first the strings it was given (the
+ * program's bytes at addr must be these, then a NUL), then its outputs. */
 #define RP_AGENT_E_NR 0
 #define RP_AGENT_E_ARGS 8
 #define RP_AGENT_E_MASK 56
 #define RP_AGENT_E_RET 64
 #define RP_AGENT_E_NOUT 72
 #define RP_AGENT_E_SIZE 80
-#define RP_AGENT_E_OUT 88
+#define RP_AGENT_E_NIN 88
+#define RP_AGENT_E_RECORDS 96
 
 #endif

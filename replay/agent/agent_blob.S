@@ -54,10 +54,29 @@ rp_agent_blob_begin:
   jz 1f
   cmp RP_AGENT_E_ARGS+40(%rcx), %r9
   jne 9f
-1:/* A match: copy the outputs (the stub restores the program's flags, DF too). */
+1:/* The strings it was given: the program's bytes, then a NUL (the stub
+   * restores the program's flags, DF too). */
   cld
+  mov RP_AGENT_E_NIN(%rcx), %rdx
+  lea RP_AGENT_E_RECORDS(%rcx), %rsi
+4:test %rdx, %rdx
+  jz 5f
+  mov 0(%rsi), %rdi
+  mov 8(%rsi), %rcx
+  add $16, %rsi
+  test %rcx, %rcx /* ZF set for an empty string: repe cmpsb then compares nothing */
+  repe cmpsb
+  jne 9f
+  cmpb $0, (%rdi)
+  jne 9f
+  add $7, %rsi
+  and $-8, %rsi
+  dec %rdx
+  jmp 4b
+5:/* A match: copy the outputs, which follow. */
+  mov RP_AGENT_H_OFF(%r11), %rcx
+  add %r11, %rcx
   mov RP_AGENT_E_NOUT(%rcx), %rdx
-  lea RP_AGENT_E_OUT(%rcx), %rsi
 2:test %rdx, %rdx
   jz 3f
   mov 0(%rsi), %rdi

@@ -140,9 +140,11 @@ void AgentWindow::clear() {
 }
 
 bool AgentWindow::add(const Event& e, unsigned arg_mask) {
-  uint64_t size = RP_AGENT_E_OUT, nout = 0;
-  for (const auto& m : e.mem)
-    if (!m.input) size += 16 + (m.bytes.size() + 7) / 8 * 8, nout++;
+  uint64_t size = RP_AGENT_E_RECORDS, nout = 0, nin = 0;
+  for (const auto& m : e.mem) {
+    size += 16 + (m.bytes.size() + 7) / 8 * 8;
+    (m.input ? nin : nout)++;
+  }
   if (size_ + size > RP_AGENT_WINDOW_BYTES) return false;
   put(static_cast<uint64_t>(e.nr));
   for (uint64_t a : e.args) put(a);
@@ -150,24 +152,28 @@ bool AgentWindow::add(const Event& e, unsigned arg_mask) {
   put(static_cast<uint64_t>(e.ret));
   put(nout);
   put(size);
-  for (const auto& m : e.mem) {
-    if (m.input) continue;
-    put(m.addr);
-    put(m.bytes.size());
-    const size_t n = m.bytes.size();
-    if (n >= kReferBytes) {
-      pieces_.push_back({m.bytes.data(), 0, n});
-      size_ += n;
-    } else {
-      meta(m.bytes.data(), n);
-    }
-    static const char kZeros[8] = {};
-    meta(kZeros, (8 - n % 8) % 8);
-  }
+  put(nin);
+  for (bool input : {true, false})
+    for (const auto& m : e.mem)
+      if (m.input == input) record(m.addr, m.bytes);
   count_++;
   uint64_t c = count_;
   std::memcpy(&meta_[RP_AGENT_H_COUNT], &c, 8);
   return true;
+}
+
+void AgentWindow::record(uint64_t addr, const std::string& bytes) {
+  put(addr);
+  put(bytes.size());
+  const size_t n = bytes.size();
+  if (n >= kReferBytes) {
+    pieces_.push_back({bytes.data(), 0, n});
+    size_ += n;
+  } else {
+    meta(bytes.data(), n);
+  }
+  static const char kZeros[8] = {};
+  meta(kZeros, (8 - n % 8) % 8);
 }
 
 std::vector<std::pair<const char*, size_t>> AgentWindow::pieces() const {

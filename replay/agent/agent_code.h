@@ -59,8 +59,9 @@ class AgentWindow {
  public:
   AgentWindow() { clear(); }
   void clear();
-  // False (nothing added) when the entry does not fit. e's output bytes
-  // must stay where they are until the window is written or cleared.
+  // False (nothing added) when the entry does not fit. e's memory records
+  // (its input strings, then its outputs) must stay where they are until
+  // the window is written or cleared.
   bool add(const Event& e, unsigned arg_mask);
   size_t count() const { return count_; }
   size_t size() const { return size_; }
@@ -75,6 +76,7 @@ class AgentWindow {
  private:
   void meta(const char* p, size_t n);  // appended to meta_, as its piece
   void put(uint64_t v);
+  void record(uint64_t addr, const std::string& bytes);  // {addr, len, bytes padded to 8}
   std::string meta_;  // the header, the entries' fields, small outputs, padding
   // In order: (nullptr, offset into meta_) or (an event's bytes, 0), and a length.
   struct Piece {

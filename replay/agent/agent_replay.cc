@@ -270,17 +270,23 @@ static bool answerable(const Event& e, unsigned* mask) {
       e.nr == SYS_process_vm_writev ||  // replay writes its target (memory_writes.cc)
       e.nr == SYS_sendmmsg ||  // replay reads the descriptors it passes (fd_passing.cc)
       sets_stack_limit(e) ||             // replay applies it (stack_limit.cc)
-      // replay zeroes the file's window (shared_files.h)
-      e.nr == SYS_ftruncate || e.nr == SYS_fallocate ||
+      // replay cuts or zeroes the file's window (shared_files.h)
+      truncates_file(e) || e.nr == SYS_fallocate ||
       emulated_ptrace_changes_tracee(e))
     return false;
   if (e.ret <= -512 && e.ret >= -516) return false;  // ERESTART*: the kernel restarts it
   if (e.ret == -EINTR) return false;  // a signal may follow that restarts it (ignored_restart.h)
-  for (const auto& m : e.mem)
-    if (m.input) return false;
-  for (int i = 0; s->arg_kinds[i]; i++)
-    if (s->arg_kinds[i] == 's') return false;  // strings are compared by the ptrace path
   *mask = checked_args(e.nr, e.args, s->nargs());
+  // Its strings (paths) the agent compares with the program's, as check_call
+  // does: each recorded one at a string argument that is compared.
+  for (const auto& m : e.mem) {
+    if (!m.input) continue;
+    bool at_string_arg = false;
+    for (int i = 0; s->arg_kinds[i]; i++)
+      at_string_arg = at_string_arg ||
+                      (s->arg_kinds[i] == 's' && e.args[i] == m.addr && (*mask >> i & 1));
+    if (!at_string_arg) return false;
+  }
   return true;
 }
 

@@ -118,8 +118,9 @@ TEST(AgentSites, ALowSiteJumpsForwardOverAnInvalidOpcodeFiller) {
 }
 
 // The window's layout (agent_abi.h), byte by byte, for an entry with a
-// large output (referred to: the window does not copy it) and a small one
-// (copied with the fields); and the same bytes written into a process.
+// string it was given, a large output (referred to: the window does not
+// copy it) and a small one (copied with the fields); and the same bytes
+// written into a process.
 TEST(AgentWindowTest, LayoutAndLargeOutputsReferredTo) {
   Event e;
   e.kind = EventKind::kSyscall;
@@ -127,17 +128,18 @@ TEST(AgentWindowTest, LayoutAndLargeOutputsReferredTo) {
   for (int i = 0; i < 6; i++) e.args[i] = 100 + i;
   e.ret = 65536;
   e.mem.push_back(MemRecord{0x1000, std::string(65536, 'L'), false});
-  e.mem.push_back(MemRecord{0x9000, "path", true});  // an input: not in the window
+  e.mem.push_back(MemRecord{0x9000, "path", true});  // an input: first, compared
   e.mem.push_back(MemRecord{0x2000, std::string(100, 's'), false});
   AgentWindow w;
   ASSERT_TRUE(w.add(e, 5));
   std::string want;
   auto put = [&](uint64_t v) { want.append(reinterpret_cast<const char*>(&v), 8); };
   put(1), put(0), put(RP_AGENT_H_BYTES), put(0);
-  const uint64_t size = RP_AGENT_E_OUT + 16 + 65536 + 16 + 104;
+  const uint64_t size = RP_AGENT_E_RECORDS + 16 + 8 + 16 + 65536 + 16 + 104;
   put(SYS_pread64);
   for (int i = 0; i < 6; i++) put(100 + i);
-  put(5), put(65536), put(2), put(size);
+  put(5), put(65536), put(2), put(size), put(1);
+  put(0x9000), put(4), want += std::string("path") + std::string(4, '\0');
   put(0x1000), put(65536), want += std::string(65536, 'L');
   put(0x2000), put(100), want += std::string(100, 's') + std::string(4, '\0');
   EXPECT_EQ(w.size(), want.size());
@@ -277,6 +279,40 @@ TEST_F(PatchedSite, ADifferentCallGoesToTheKernel) {
   ASSERT_TRUE(w.add(e, 1));
   set_window(w.bytes());
   EXPECT_EQ(call(SYS_getppid), 4242);
+}
+
+// A call given a string (a path): answered only where the program's bytes
+// at the recorded address are the recorded ones, up to a NUL right after.
+TEST_F(PatchedSite, ComparesTheStringsACallWasGiven) {
+  char path[32] = "/etc/hosts";
+  const auto at = reinterpret_cast<uint64_t>(path);
+  auto call_with = [&](long nr, const char* p) {
+    return reinterpret_cast<long (*)(long, const char*)>(fn_)(nr, p);
+  };
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getppid;
+  e.args[0] = SYS_getppid;
+  e.args[1] = at;
+  e.ret = 4242;
+  e.mem.push_back(MemRecord{at, "/etc/hosts", true});
+  auto arm = [&](const std::string& recorded) {
+    e.mem[0].bytes = recorded;
+    AgentWindow w;
+    ASSERT_TRUE(w.add(e, 0b11));
+    set_window(w.bytes());
+  };
+  arm("/etc/hosts");
+  EXPECT_EQ(call_with(SYS_getppid, path), 4242);
+  EXPECT_EQ(answered(), 1u);
+  for (const char* other : {"/etc/hostS", "/etc/host", "/etc/hosts2", ""}) {
+    arm(other);  // the program's string differs, is longer, is shorter
+    EXPECT_EQ(call_with(SYS_getppid, path), getppid()) << other;
+    EXPECT_EQ(answered(), 0u) << other;
+  }
+  path[0] = '\0';
+  arm("");  // the empty string: only its NUL is compared
+  EXPECT_EQ(call_with(SYS_getppid, path), 4242);
 }
 
 TEST_F(PatchedSite, AnswersA64KiBOutputFromAWindowWrittenByGather) {
