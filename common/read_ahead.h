@@ -74,22 +74,28 @@ class ReadAhead {
   };
 
   void run() {
-    for (Batch b;;) {
-      T x{};
-      try {
-        b.last = !source_(x);
-      } catch (...) {
-        b.error = std::current_exception();
-        b.last = true;
+    try {
+      for (Batch b;;) {
+        try {
+          T x{};
+          b.last = !source_(x);
+          if (!b.last) {
+            if (b.items.empty()) b.items.reserve(kBatchItems);
+            b.bytes += bytes_(x);
+            b.items.push_back(std::move(x));
+          }
+        } catch (...) {
+          b.error = std::current_exception();
+          b.last = true;
+        }
+        if (b.last) return void(hand_over(b));
+        if ((b.items.size() >= kBatchItems || b.bytes >= kBatchBytes) && !hand_over(b)) return;
       }
-      if (!b.last) {
-        if (b.items.empty()) b.items.reserve(kBatchItems);
-        b.bytes += bytes_(x);
-        b.items.push_back(std::move(x));
-      }
-      if (b.last) return void(hand_over(b));
-      if ((b.items.size() >= kBatchItems || b.bytes >= kBatchBytes) && !hand_over(b)) return;
+    } catch (...) {  // queueing failed (out of memory): said instead of what is left
+      std::lock_guard<std::mutex> lock(mu_);
+      failed_ = std::current_exception();
     }
+    ready_cv_.notify_one();
   }
 
   // Queues b (and leaves it empty) once there is room; false if the reader
@@ -100,8 +106,8 @@ class ReadAhead {
       return stop_ || ready_.empty() || ready_bytes_ + b.bytes <= kAheadBytes;
     });
     if (stop_) return false;
-    ready_bytes_ += b.bytes;
     ready_.push_back(std::move(b));
+    ready_bytes_ += ready_.back().bytes;
     b = Batch{};
     lock.unlock();
     ready_cv_.notify_one();
@@ -111,7 +117,11 @@ class ReadAhead {
   void take_batch() {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      ready_cv_.wait(lock, [&] { return !ready_.empty(); });
+      ready_cv_.wait(lock, [&] { return !ready_.empty() || failed_; });
+      if (ready_.empty()) {
+        ended_ = true;
+        std::rethrow_exception(failed_);
+      }
       cur_ = std::move(ready_.front());
       ready_.pop_front();
       ready_bytes_ -= cur_.bytes;
@@ -127,6 +137,7 @@ class ReadAhead {
   std::deque<Batch> ready_;  // under mu_
   size_t ready_bytes_ = 0;   // under mu_
   bool stop_ = false;        // under mu_
+  std::exception_ptr failed_;  // under mu_: the reader could not queue a batch
   Batch cur_;                // the consumer's
   size_t pos_ = 0;
   bool ended_ = false;

@@ -53,6 +53,23 @@ TEST(ReadAhead, ThrowsTheSourcesErrorOnceAfterTheItemsBeforeIt) {
   EXPECT_FALSE(r.next(x));
 }
 
+// Whatever fails while reading an item (here: sizing it) is that item's
+// error, not the end of rp.
+size_t bytes_or_throw(const int& x) {
+  if (x == 2) throw std::runtime_error("cannot size item 2");
+  return sizeof x;
+}
+
+TEST(ReadAhead, AFailureWhileQueueingIsTheItemsError) {
+  int next = 0;
+  ReadAhead<int> r([&next](int& x) { return (x = next++) < 10; }, bytes_or_throw);
+  int x = -1;
+  ASSERT_TRUE(r.next(x));
+  ASSERT_TRUE(r.next(x));
+  EXPECT_THROW(r.next(x), std::runtime_error);
+  EXPECT_FALSE(r.next(x));
+}
+
 // Items larger than the whole bound still pass, one batch at a time, and the
 // reader stops reading while that much is waiting.
 TEST(ReadAhead, BoundsHowFarItReadsAhead) {
