@@ -460,6 +460,10 @@ bool Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint
 // Lets thread o of a group whose leader's end is being observed go its way
 // out: traced threads stay zombies until reaped, and hold the leader's report.
 void Replayer::let_die(Task& o) {
+  // Its own end, recorded after the leader's (threads of a group exit end
+  // in any order), would find its memory gone: the kernel marks its robust
+  // futexes as it dies, so replay does it now (futex_robust_killed).
+  mark_robust_dead(o);
   // A signal it was given goes with it: without it the thread would fault
   // again, forever.
   if (o.state != State::kRunning) resume_request(o, PTRACE_CONT, o.resume_sig);
