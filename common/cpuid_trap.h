@@ -15,6 +15,8 @@ namespace rp {
 // (asm/prctl.h). Plain numbers, so that any build checks a trace's.
 constexpr int64_t kArchPrctlNr = 158;
 constexpr uint64_t kArchSetCpuid = 0x1012;
+// ARCH_GET_CPUID: 1 when the calling thread's cpuid runs, 0 when it faults.
+constexpr uint64_t kArchGetCpuid = 0x1011;
 
 // Whether a process of this machine can make cpuid fault: the kernel and
 // CPU support it (a hypervisor may not) and RP_CPUID does not say

@@ -37,8 +37,7 @@ struct sigaction g_previous;  // SIGSEGV's action before rp's handler
 
 bool set_tsc(int mode) { return prctl(PR_SET_TSC, mode, 0, 0, 0) == 0; }
 
-// ARCH_GET_CPUID / ARCH_SET_CPUID (asm/prctl.h): 1 = cpuid runs, 0 = it faults.
-constexpr int kArchGetCpuid = 0x1011;
+// ARCH_GET_CPUID / ARCH_SET_CPUID (cpuid_trap.h): 1 = cpuid runs, 0 = it faults.
 bool set_cpuid(bool runs) { return syscall(SYS_arch_prctl, kArchSetCpuid, runs ? 1 : 0) == 0; }
 bool cpuid_faults_here() { return syscall(SYS_arch_prctl, kArchGetCpuid, 0) == 0; }
 

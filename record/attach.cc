@@ -189,8 +189,6 @@ void unregister_rseq(Patched& p, pid_t tid) {
   p.rseq[tid] = c;
 }
 
-constexpr uint64_t kArchGetCpuid = 0x1011;  // asm/prctl.h: 1 when cpuid runs, 0 when it faults
-
 // cpuid faults from now on in every thread (recorded, as after an exec rp
 // sees: cpuid_trap.h), where this machine can and no thread makes it fault
 // already (the program's own use, which rp would take for its traps).

@@ -50,8 +50,9 @@ class PtraceRecorder {
   }
   // The path the first execve was given (its input string is not recorded).
   void set_initial_exe(const std::string& path) { initial_exe_ = path; }
-  // Makes cpuid fault in every program the recording execs, and answers it
-  // (cpuid_trap.h); off for `rp record -p`, whose program ran it before.
+  // Makes cpuid fault in every program the recording execs (cpuid_trap.h),
+  // and in the tracer thread too (tracer_tsc.h): set where the program's
+  // cpuid faults (rp record; rp record -p, which made it fault at the attach).
   void set_trap_cpuid(bool on) { trap_cpuid_ = on; }
   // The ptrace backend: the tracer thread runs on the program's CPU (not its
   // writer thread).
