@@ -379,14 +379,15 @@ size_t event_bytes(const Event& e) {
 
 }  // namespace
 
-void TraceReader::read_ahead() {
+void TraceReader::read_ahead(Ahead what) {
   // Connections of their own: SQLite's reader is opened without a mutex,
   // for one thread. Opened on the file this one has open, which stays (even
   // the private copy of a torn trace) while this reader lives.
   std::shared_ptr<TraceReader> events(new TraceReader(*this, Twin{}));
-  std::shared_ptr<TraceReader> entries(new TraceReader(*this, Twin{}));
   events_ahead_ = std::make_unique<ReadAhead<Event>>(
       [events](Event& e) { return events->next(e); }, event_bytes);
+  if (what != Ahead::kEventsAndEntries) return;
+  std::shared_ptr<TraceReader> entries(new TraceReader(*this, Twin{}));
   entries_ahead_ = std::make_unique<ReadAhead<EntryRow>>(
       [entries](EntryRow& r) { return entries->next_entry(r.entry_seq, r.tid, r.seq); },
       [](const EntryRow& r) { return sizeof r; });

@@ -301,11 +301,14 @@ class TraceReader {
   bool has_times();
   // Back to the first event (and entry); stops reading ahead.
   void rewind();
-  // From here on, next() and next_entry() take their rows from threads that
-  // read them ahead, each on a connection of its own to the same file
-  // (read_ahead.h): the same rows, and the same errors at the same place.
-  // Replay calls it before its first event.
-  void read_ahead();
+  // From here on, next() (and next_entry(), with `entries`) take their rows
+  // from threads that read them ahead, each on a connection of its own to
+  // the same file (read_ahead.h): the same rows, and the same errors at the
+  // same place. Replay calls it before its first event; rp dump, which
+  // reads no entries, without them (a reader nobody takes from would fill
+  // its bound).
+  enum class Ahead { kEvents, kEventsAndEntries };
+  void read_ahead(Ahead what);
   // How many blobs next() and event_at() decompressed and checked (each
   // distinct blob once while it stays in the cache; not counting those of
   // read_ahead's readers).

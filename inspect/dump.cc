@@ -383,7 +383,7 @@ int dump_main(const DumpOptions& o) {
     std::cout << snapshot_dump_text(r);
   }
   Progress progress("dump", static_cast<uint64_t>(r.count("events")));
-  r.read_ahead();  // decoding the next events overlaps printing these
+  r.read_ahead(TraceReader::Ahead::kEvents);  // decoding the next events overlaps printing these
   Event e;
   for (uint64_t n = 1; r.next(e); n++) {
     // After a divergence: the events replayed so far, then the report.

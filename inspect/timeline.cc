@@ -76,7 +76,7 @@ int timeline_main(const std::string& path, const std::string& output) {
   std::string meta = names(r, tgid);
   f << meta.substr(2);  // without the first ",\n" 
   Progress progress("timeline", static_cast<uint64_t>(r.count("events")));
-  r.read_ahead();  // decoding the next events overlaps writing these
+  r.read_ahead(TraceReader::Ahead::kEvents);  // decoding the next events overlaps writing these
   Event e;
   for (uint64_t n = 1; r.next(e); n++) {
     auto it = tgid.find(e.tid);

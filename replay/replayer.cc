@@ -251,7 +251,7 @@ int Replayer::run() {
   // threads stay free to run on any (the scheduler placed them better than
   // keeping them off the run loop's CPU did: docs/performance.md, "Reading
   // ahead").
-  trace_.read_ahead();
+  trace_.read_ahead(TraceReader::Ahead::kEventsAndEntries);
   LaunchSpec spec = launch_spec();
   int exit_code = static_cast<int>(trace_.meta_int("exit_code", 0, 0, 255));
   Event e;

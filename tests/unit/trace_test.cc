@@ -775,38 +775,42 @@ TEST_F(TraceTest, UnknownEventKindIsAnError) {
 }
 
 // Replay reads events and entries on threads of their own (read_ahead):
-// the same rows as the reader's own cursors, memory and blobs included.
+// the same rows as the reader's own cursors, memory and blobs included;
+// without the entries' reader, the entries from the reader's own cursor.
 TEST_F(TraceTest, ReadAheadGivesTheSameEventsAndEntries) {
   std::string p = write_sample_trace("t.db", 3000);
   // Most calls entered right before they returned; every 7th before the call
   // before it, which the entry cursor yields (as it does the first's, at 0).
   sql_exec(p, "UPDATE events SET entry_seq = seq - 1 - (seq % 7 = 0)");
-  TraceReader plain(p), ahead(p);
-  ahead.read_ahead();
-  Event a, b;
-  size_t n = 0;
-  for (bool more = true; more; n++) {
-    more = plain.next(a);
-    ASSERT_EQ(ahead.next(b), more);
-    if (!more) break;
-    ASSERT_EQ(b.seq, a.seq);
-    ASSERT_EQ(b.entry_seq, a.entry_seq);
-    ASSERT_EQ(b.ret, a.ret);
-    ASSERT_EQ(b.mem.size(), a.mem.size());
-    for (size_t i = 0; i < a.mem.size(); i++) ASSERT_EQ(b.mem[i].bytes, a.mem[i].bytes);
+  for (auto what : {TraceReader::Ahead::kEvents, TraceReader::Ahead::kEventsAndEntries}) {
+    SCOPED_TRACE(what == TraceReader::Ahead::kEvents ? "events" : "events and entries");
+    TraceReader plain(p), ahead(p);
+    ahead.read_ahead(what);
+    Event a, b;
+    size_t n = 0;
+    for (bool more = true; more; n++) {
+      more = plain.next(a);
+      ASSERT_EQ(ahead.next(b), more);
+      if (!more) break;
+      ASSERT_EQ(b.seq, a.seq);
+      ASSERT_EQ(b.entry_seq, a.entry_seq);
+      ASSERT_EQ(b.ret, a.ret);
+      ASSERT_EQ(b.mem.size(), a.mem.size());
+      for (size_t i = 0; i < a.mem.size(); i++) ASSERT_EQ(b.mem[i].bytes, a.mem[i].bytes);
+    }
+    EXPECT_EQ(n, 3000u);
+    EXPECT_FALSE(ahead.next(b));
+    uint64_t es1, s1, es2, s2;
+    int32_t t1, t2;
+    size_t entries = 0;
+    while (plain.next_entry(es1, t1, s1)) {
+      ASSERT_TRUE(ahead.next_entry(es2, t2, s2));
+      ASSERT_EQ(std::tie(es2, t2, s2), std::tie(es1, t1, s1));
+      entries++;
+    }
+    EXPECT_FALSE(ahead.next_entry(es2, t2, s2));
+    EXPECT_EQ(entries, 1u + 428u);  // seq 1; 7, 14, ... 2996
   }
-  EXPECT_EQ(n, 3000u);
-  EXPECT_FALSE(ahead.next(b));
-  uint64_t es1, s1, es2, s2;
-  int32_t t1, t2;
-  size_t entries = 0;
-  while (plain.next_entry(es1, t1, s1)) {
-    ASSERT_TRUE(ahead.next_entry(es2, t2, s2));
-    ASSERT_EQ(std::tie(es2, t2, s2), std::tie(es1, t1, s1));
-    entries++;
-  }
-  EXPECT_FALSE(ahead.next_entry(es2, t2, s2));
-  EXPECT_EQ(entries, 1u + 428u);  // seq 1; 7, 14, ... 2996
 }
 
 // A damaged row read ahead is reported when replay reaches it, as without
@@ -815,7 +819,7 @@ TEST_F(TraceTest, ReadAheadReportsADamagedRowWhereItIs) {
   std::string p = write_sample_trace("t.db", 3000);
   sql_exec(p, "UPDATE events SET kind=77 WHERE seq=2500");
   TraceReader r(p);
-  r.read_ahead();
+  r.read_ahead(TraceReader::Ahead::kEvents);
   Event e;
   for (uint64_t want = 1; want < 2500; want++) {
     ASSERT_TRUE(r.next(e));
