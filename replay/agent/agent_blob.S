@@ -15,6 +15,18 @@
 #include "agent_abi.h"
 
 #if defined(__x86_64__)
+/* A record {addr, len, bytes padded to 8} at rsi: addr into rdi, len into
+ * rcx, rsi at its bytes; then, rsi past its bytes, to the next record. */
+  .macro record_head
+  mov 0(%rsi), %rdi
+  mov 8(%rsi), %rcx
+  add $16, %rsi
+  .endm
+  .macro record_next
+  add $7, %rsi
+  and $-8, %rsi
+  .endm
+
   .section .rodata.rp_agent, "a"
   .globl rp_agent_blob_begin
   .globl rp_agent_blob_end
@@ -61,16 +73,13 @@ rp_agent_blob_begin:
   lea RP_AGENT_E_RECORDS(%rcx), %rsi
 4:test %rdx, %rdx
   jz 5f
-  mov 0(%rsi), %rdi
-  mov 8(%rsi), %rcx
-  add $16, %rsi
+  record_head
   test %rcx, %rcx /* ZF set for an empty string: repe cmpsb then compares nothing */
   repe cmpsb
   jne 9f
   cmpb $0, (%rdi)
   jne 9f
-  add $7, %rsi
-  and $-8, %rsi
+  record_next
   dec %rdx
   jmp 4b
 5:/* A match: copy the outputs, which follow. */
@@ -79,12 +88,9 @@ rp_agent_blob_begin:
   mov RP_AGENT_E_NOUT(%rcx), %rdx
 2:test %rdx, %rdx
   jz 3f
-  mov 0(%rsi), %rdi
-  mov 8(%rsi), %rcx
-  add $16, %rsi
+  record_head
   rep movsb
-  add $7, %rsi
-  and $-8, %rsi
+  record_next
   dec %rdx
   jmp 2b
 3:mov RP_AGENT_H_OFF(%r11), %rcx
