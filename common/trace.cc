@@ -279,6 +279,12 @@ void TraceWriter::set_task_exit(int32_t tid, int64_t status) {
   upd_task_->bind(1, status).bind(2, tid).run();
 }
 
+void TraceWriter::set_task_parent(int32_t tid, int32_t parent) {
+  sql::Stmt st(*db_,
+               "UPDATE tasks SET parent=? WHERE rowid=(SELECT max(rowid) FROM tasks WHERE tid=?)");
+  st.bind(1, parent).bind(2, tid).run();
+}
+
 void TraceWriter::add_file(const std::string& path, const std::string& bytes, int64_t mode) {
   if (!files_.insert(path).second) return;
   int64_t id = put_blob(bytes);

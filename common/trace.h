@@ -175,6 +175,8 @@ class TraceWriter {
   void add_mapping(const Mapping& m);
   void add_task(const TaskInfo& t);
   void set_task_exit(int32_t tid, int64_t status);
+  // The creator of a task added with parent 0 (its first stop came first).
+  void set_task_parent(int32_t tid, int32_t parent);
   // Stores an exec'd file once per path (the first version seen wins).
   void add_file(const std::string& path, const std::string& bytes, int64_t mode);
   // Stores bytes once per content hash; returns the blob id.

@@ -555,6 +555,7 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
     Task& n = add_task(tid, tgid_of(tid, tid), 0);
     n.initial_stop_pending = true;
     n.adopted_early = true;
+    n.parent_unnamed = true;
     if (!kernel_) n.slot = slot_for_adopted(n);
     it = tasks_.find(tid);
   }
@@ -1169,6 +1170,10 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         Task& c = add_task(child, tgid, t.tid);
         c.initial_stop_pending = true;
         if (!kernel_) c.slot = slot_for_child(t, event, child);
+      } else if (Task& c = tasks_[child]; c.parent_unnamed) {
+        c.parent_unnamed = false;
+        auto lk = q_.lock_writer();
+        w_.set_task_parent(child, t.tid);
       }
       if (hold_at_event(t, event, msg)) return;  // the emulated tracer's event
       if (auto c = tasks_.find(child); c != tasks_.end() && c->second.initial_stop_deferred) {

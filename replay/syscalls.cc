@@ -18,6 +18,7 @@
 #include "launch.h"
 #include "proc_maps.h"
 #include "blob.h"
+#include "clone_child.h"
 #include "clone_untraced.h"
 #include "buffers.h"
 #include "render.h"
@@ -704,24 +705,12 @@ void Replayer::sweep_mapped_code(Task& t, const Event& e) {
     diverge(e, why);
 }
 
-// The recorded tid of the task a clone made. Its result is that tid, except
-// in a child pid namespace, where the result is the namespace's number: the
-// trace then knows the task by its global tid, as the child of this thread
-// created last before the clone returned.
+// The recorded tid of the task a clone made (clone_child.h).
 pid_t Replayer::recorded_child(const Task& t, const Event& e) {
   if (recorded_tasks_.empty()) recorded_tasks_ = trace_.tasks();
-  pid_t by_ret = static_cast<pid_t>(e.ret), best = 0;
-  uint64_t best_seq = 0;
-  for (const auto& ti : recorded_tasks_) {
-    if (ti.tid == by_ret && !tasks_.count(by_ret)) return by_ret;
-    // parent 0: adopted at its first stop, before the clone event named it.
-    if ((ti.parent == t.rec || ti.parent == 0) && ti.first_seq <= e.seq &&
-        ti.first_seq >= best_seq && !tasks_.count(ti.tid)) {
-      best = ti.tid;
-      best_seq = ti.first_seq;
-    }
-  }
-  return best ? best : by_ret;
+  const bool thread = e.nr == SYS_clone && (e.args[0] & CLONE_THREAD);
+  return clone_child(recorded_tasks_, t.rec, thread, e.seq, e.ret,
+                     [&](pid_t rec) { return tasks_.count(rec) != 0; });
 }
 
 // A clone into new namespaces runs without them: every call that could see

@@ -378,8 +378,9 @@ TEST_F(TraceTest, MappingsTasksAndBlobsRoundTrip) {
     w.set_task_exit(101, 0);
     w.set_task_exit(102, 0x8b);  // killed by SIGSEGV, core dumped
     // A recycled tid: the exit belongs to the latest task with it.
-    w.add_task({101, 101, 100, 30, std::nullopt});
+    w.add_task({101, 101, 0, 30, std::nullopt});
     w.set_task_exit(101, 3 << 8);
+    w.set_task_parent(101, 102);  // its first stop came before 102's fork event
     w.finish();
   }
   TraceReader r(p);
@@ -412,6 +413,8 @@ TEST_F(TraceTest, MappingsTasksAndBlobsRoundTrip) {
   EXPECT_EQ(tasks[3].tid, 101);
   EXPECT_EQ(tasks[3].first_seq, 30u);
   EXPECT_EQ(tasks[3].exit_status, 3 << 8);
+  EXPECT_EQ(tasks[3].parent, 102);
+  EXPECT_EQ(tasks[1].parent, 100);
 }
 
 // Events with only seq, entry_seq and tid set: the entry cursor's input.
