@@ -19,6 +19,7 @@
 
 #ifdef RP_HAVE_BPF
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "rp.skel.h"
@@ -127,14 +128,17 @@ class BpfProducer : public KernelProducer {
   std::vector<rp_bpf_counters> per_cpu_counters();
 };
 
-// Whether the kernel has the mmap_lock_released tracepoint (tracefs, or the
-// older debugfs mount of it): a tp_btf program for an event the kernel lacks
-// would fail the whole load. Not mounted: not loaded (the kprobe does).
+// Whether the kernel has the mmap_lock_released tracepoint: a tp_btf
+// program for an event the kernel lacks would fail the whole load. Asked of
+// the kernel's BTF, which names each raw tracepoint's type (btf_trace_NAME),
+// as libbpf does to attach one: tracefs need not be mounted.
 bool has_mmap_lock_event() {
-  for (const char* d : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
-    if (access((std::string(d) + "/events/mmap_lock/mmap_lock_released").c_str(), F_OK) == 0)
-      return true;
-  return false;
+  struct BtfFree {
+    void operator()(btf* b) const { btf__free(b); }
+  };
+  std::unique_ptr<btf, BtfFree> vmlinux(btf__load_vmlinux_btf());
+  return vmlinux &&
+         btf__find_by_name_kind(vmlinux.get(), "btf_trace_mmap_lock_released", BTF_KIND_TYPEDEF) > 0;
 }
 
 [[noreturn]] void fail(const std::string& what, int err) {
