@@ -239,6 +239,7 @@ class Replayer {
                       bool grow_only = false);
   void execute(Task& t, const Event& e);
   bool write_grown_window(const FileMaps& fmaps, const Event& e);
+  void remap_piecewise(Task& t, const Event& e, Regs& after);
   void restore_call_args(Task& t, const Regs& entry, Regs& after);
   void execute_clone(Task& t, const Event& e);
   void drop_namespace_flags(Task& t);

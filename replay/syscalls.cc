@@ -21,6 +21,7 @@
 #include "clone_child.h"
 #include "clone_untraced.h"
 #include "buffers.h"
+#include "remap_pieces.h"
 #include "render.h"
 #include "replayer.h"
 #include "sandbox.h"
@@ -573,6 +574,25 @@ bool Replayer::write_grown_window(const FileMaps& fmaps, const Event& e) {
   return true;
 }
 
+// The recorded mremap over a range replay holds as several mappings where
+// the recording's kernel had one (remap_pieces.h); `after`: the registers
+// after the real call, which refused it. Left as they are (replay diverges
+// on them) where it is not such a call.
+void Replayer::remap_piecewise(Task& t, const Event& e, Regs& after) {
+  auto steps = remap_in_pieces(read_proc_maps(t.real), e.args[0], e.args[1], e.args[2],
+                               e.args[3], static_cast<uint64_t>(e.ret));
+  if (!steps) return;
+  for (const RemapStep& s : *steps) {
+    const uint64_t want = s.flags ? s.to : s.from;
+    if (inject_syscall(t, e, SYS_mremap, {s.from, s.len, s.new_len, s.flags, s.to}) !=
+        static_cast<int64_t>(want))
+      diverge(e, "cannot redo the recorded mremap one mapping at a time");
+  }
+  after = get_regs(t);
+  after.set_ret(e.ret);
+  set_regs(t, after);
+}
+
 void Replayer::execute(Task& t, const Event& e) {
   const SyscallSpec* s = syscall_spec(e.nr);
   reenter_syscall(t, e);
@@ -609,6 +629,8 @@ void Replayer::execute(Task& t, const Event& e) {
   }
   if (s->policy != RP_POLICY_EXECVE && s->policy != RP_POLICY_SIGRETURN)
     restore_call_args(t, t.regs, after);
+  if (e.nr == SYS_mremap && after.ret() == -EFAULT && !syscall_failed(e.ret))
+    remap_piecewise(t, e, after);
   if (s->policy != RP_POLICY_SIGRETURN && after.ret() != e.ret)
     diverge(e, "executing it for real gave " + render_return(after.ret()) + "\n  recorded: " +
                    render_call(e));
