@@ -46,7 +46,8 @@ bool cpuid_faults() {
       }
     });
   });
-  return faults && !cpuid_trap_declined();
+  const bool declined = cpuid_trap_declined();  // a bad setting fails on every CPU
+  return faults && !declined;
 #else
   cpuid_trap_declined();  // the setting is checked everywhere
   return false;
