@@ -31,6 +31,10 @@ std::optional<std::vector<RemapStep>> remap_in_pieces(const std::vector<ProcMap>
     return std::vector<RemapStep>{last};
   }
   if (!(flags & MREMAP_MAYMOVE)) return std::nullopt;  // moved, which it could not
+  // MREMAP_FIXED replaces what is there: the destination must be free, as
+  // it was when the recording's kernel chose it.
+  for (const ProcMap& m : maps)
+    if (m.start < result + new_len && m.end > result) return std::nullopt;
   return steps;
 }
 

@@ -23,8 +23,8 @@ struct RemapStep {  // mremap(from, len, new_len, flags, to)
 // The steps that do mremap(addr, old_len, new_len, flags, ...) = result over
 // the replay's mappings `maps`; nullopt where the call is not one these can
 // do: a shrink (the kernel's own mremap does those over several mappings),
-// MREMAP_DONTUNMAP, or a range with a hole (the recording's would have
-// failed too).
+// MREMAP_DONTUNMAP, a range with a hole (the recording's would have failed
+// too), or a move to a destination replay has mapped already.
 std::optional<std::vector<RemapStep>> remap_in_pieces(const std::vector<ProcMap>& maps,
                                                       uint64_t addr, uint64_t old_len,
                                                       uint64_t new_len, uint64_t flags,

@@ -78,5 +78,14 @@ TEST(RemapPieces, CallsTheKernelRefusesForARealReasonAreLeftAlone) {
   EXPECT_FALSE(remap_in_pieces(three(), a, 38 * kPage, 39 * kPage, 0, to));
 }
 
+TEST(RemapPieces, AMoveOntoMemoryReplayHasMappedIsNotMade) {
+  const uint64_t a = 0x7f0000000000;
+  // The destination's last page is the mapping at a - kPage.
+  EXPECT_FALSE(remap_in_pieces(three(), a, 38 * kPage, 39 * kPage, MREMAP_MAYMOVE,
+                               a - 39 * kPage));
+  EXPECT_TRUE(remap_in_pieces(three(), a, 38 * kPage, 39 * kPage, MREMAP_MAYMOVE,
+                              a - 40 * kPage));
+}
+
 }  // namespace
 }  // namespace rp
