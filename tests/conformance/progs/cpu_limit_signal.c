@@ -1,9 +1,11 @@
-/* SIGXCPU after RLIMIT_CPU's 2 s of user-code spinning: the signal arrives
+/* SIGXCPU after RLIMIT_CPU's 1 s of user-code spinning: the signal arrives
  * in a loop billions of passes after the thread's last syscall (the loop
  * counts in a register, so the pass is known by its registers). Replay must
  * find that pass, beyond the search's fixed 10^9 passes, since the
  * recording shows the thread ran that long. The count differs from run to
- * run. */
+ * run. Replay runs the loop ~5x slower than the recording, checking for the
+ * pass (2 s here took 10-15 s to replay, and over a minute in CI alongside
+ * the QEMU tests): 1 s still makes billions of passes. */
 /* Built at -O2 (the suite builds at -O0, which keeps the count on the stack,
  * where every pass has the same registers). */
 #pragma GCC optimize("O2")
@@ -19,7 +21,7 @@ int main(void) {
     struct sigaction sa = {0};
     sa.sa_handler = on_xcpu;
     CHECK(sigaction(SIGXCPU, &sa, NULL) == 0);
-    struct rlimit rl = {2, RLIM_INFINITY};
+    struct rlimit rl = {1, RLIM_INFINITY};
     CHECK(setrlimit(RLIMIT_CPU, &rl) == 0);
     unsigned long passes = 0;
     while (!got) {
