@@ -555,7 +555,6 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
     Task& n = add_task(tid, tgid_of(tid, tid), 0);
     n.initial_stop_pending = true;
     n.adopted_early = true;
-    n.parent_unnamed = true;
     if (!kernel_) n.slot = slot_for_adopted(n);
     it = tasks_.find(tid);
   }
@@ -1170,8 +1169,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         Task& c = add_task(child, tgid, t.tid);
         c.initial_stop_pending = true;
         if (!kernel_) c.slot = slot_for_child(t, event, child);
-      } else if (Task& c = tasks_[child]; c.parent_unnamed) {
-        c.parent_unnamed = false;
+      } else if (tasks_[child].adopted_early) {  // its only fork event
         auto lk = q_.lock_writer();
         w_.set_task_parent(child, t.tid);
       }

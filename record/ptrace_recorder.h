@@ -100,11 +100,9 @@ class PtraceRecorder {
     uint64_t sweep_args[6] = {};
     bool initial_stop_pending = false;
     // Its first stop came before its creator's fork event and is kept until
-    // that event says whether an emulated tracer traces it (adopt_new_tracee).
+    // that event says whether an emulated tracer traces it (adopt_new_tracee),
+    // and names its parent in the trace (replay finds a clone's child by it).
     bool adopted_early = false;
-    // Adopted early, the trace's task row names no parent yet: that fork
-    // event names it (replay finds the clone's child by it).
-    bool parent_unnamed = false;
     bool initial_stop_deferred = false;
     // The call was skipped in the kernel (ENOSYS refusal, emulated ptrace or
     // wait): its result, and bytes rp wrote for it into the thread's memory.
