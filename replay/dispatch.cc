@@ -137,7 +137,7 @@ void Replayer::dispatch(const Event& e) {
       if (!made_by_tracer(e)) output_fds_.apply(e, 0);  // the kernel did nothing
       if (e.nr == SYS_set_robust_list && e.ret == 0) robust_heads_[e.tid] = e.args[0];
       if (t.done_seq == e.seq) break;        // executed when it was entered
-      if (agent_answered(e.seq)) break;      // answered in the program by the agent
+      if (agent_answered(t, e)) break;       // answered in the program by the agent
       if (t.state == State::kGone) break;    // an unfinished call of a reaped thread
       if (Task* execer = exec_from_other_thread(t, e)) {
         execute_exec_from_thread(t, *execer, e);
@@ -145,7 +145,7 @@ void Replayer::dispatch(const Event& e) {
       }
       if (t.state != State::kAtSyscall) reach_syscall(t, e);
       else if (t.entry_unseen) observe_entry(t, e.seq);
-      if (agent_answered(e.seq)) break;
+      if (agent_answered(t, e)) break;
       check_call(t, e);
       if ((e.nr == SYS_sendmsg || e.nr == SYS_sendmmsg) && !syscall_failed(e.ret))
         note_sent_fds(t, e);

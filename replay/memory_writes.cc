@@ -17,14 +17,11 @@
 #include "syscall_table.h"
 
 namespace rp {
-namespace {
 
 bool writes_a_file(int64_t nr) {
   return nr == SYS_write || nr == SYS_writev || nr == SYS_pwrite64 || nr == SYS_pwritev ||
          nr == SYS_pwritev2;
 }
-
-}  // namespace
 
 void Replayer::apply_memory_write(Task& writer, const Event& e) {
   if (e.kind != EventKind::kSyscall || syscall_failed(e.ret) || e.ret == 0) return;

@@ -58,6 +58,10 @@ unsigned checked_args(int64_t nr, const uint64_t args[6], int nargs);
 // with O_TRUNC): replay then cuts the file's shared window (syscalls.cc).
 bool truncates_file(const Event& e);
 
+// write, writev, pwrite64, pwritev, pwritev2: calls that write a file at
+// its offset or one they name (memory_writes.cc).
+bool writes_a_file(int64_t nr);
+
 // Whether replaying this emulated call of the program's own ptrace changes
 // its tracee (POKE, SETREGS: ptrace_emulation.cc), beyond the call's result.
 bool emulated_ptrace_changes_tracee(const Event& e);
@@ -251,7 +255,8 @@ class Replayer {
   void sweep_mapped_code(Task& t, const Event& e);
   void execute_exit(Task& t, const Event& e);
   void write_recorded_mem(Task& t, const Event& e);
-  void echo_output(Task& t, const Event& e);
+  // `sent`: the bytes the replay agent copied at the call (agent_sends.cc).
+  void echo_output(Task& t, const Event& e, const std::string* sent = nullptr);
   void write_to_shared_maps(Task& t, const Event& e);
 
   // signals.cc: signals, trapped instructions, preemption points, ends
@@ -340,7 +345,10 @@ class Replayer {
   const Event* peek_event(size_t i);   // the i-th event after the current one
   void agent_setup();
   void agent_report();
-  bool agent_answered(uint64_t seq);   // e was answered in the program: passes it
+  bool agent_answered(Task& t, const Event& e);  // answered in the program: passes it
+  // agent/agent_sends.cc: calls that send bytes, answered by the agent
+  bool write_reaches_memory(const Task& t, const Event& e) const;
+  void agent_finish_send(Task& t, const Event& e, const std::string& sent);
   bool agent_will_answer(uint64_t seq) const;
   // The event a thread is at after the agent answered `answered` calls from e on.
   const Event& agent_due(const Event& e, uint64_t answered) const;
@@ -349,6 +357,7 @@ class Replayer {
   void agent_on_exec(pid_t old_tgid, pid_t new_tgid);
   void agent_arm(Task& t, const Event& e);
   uint64_t agent_drain(Task& t);
+  void agent_take_sent(Task& t, uint64_t n);
   bool agent_empty_window_of_copy(pid_t copy, pid_t tgid);
   uint64_t agent_base(pid_t tgid) const;  // the agent's mapping in that process, 0: none
   void agent_rewind(Task& t);

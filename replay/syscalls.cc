@@ -313,7 +313,7 @@ std::string missing_copy_message(const Event& e) {
 
 }  // namespace
 
-void Replayer::echo_output(Task& t, const Event& e) {
+void Replayer::echo_output(Task& t, const Event& e, const std::string* sent) {
   // Nor a call its tracer made in its place: the kernel wrote nothing.
   if (quiet_ || syscall_failed(e.ret) || made_by_tracer(e)) return;
   int copy_out = kernel_copy_output_arg(e.nr);
@@ -323,7 +323,7 @@ void Replayer::echo_output(Task& t, const Event& e) {
   if (fd == 0 || e.ret == 0) return;
   std::string data;
   if (write) {
-    data = t.mem.input_bytes(*syscall_spec(e.nr), t.args);
+    data = sent ? *sent : t.mem.input_bytes(*syscall_spec(e.nr), t.args);
   } else if (auto copied = copied_bytes(e)) {  // the recorder read them back (kernel_copy.h)
     data = *copied;
   } else {

@@ -82,7 +82,76 @@ rp_agent_blob_begin:
   record_next
   dec %rdx
   jmp 4b
-5:/* A match: copy the outputs, which follow. */
+5:/* A match. What it sends is copied to the send area: no room, the
+   * kernel path (nothing of the copy counts until H_SENT moves). */
+  mov RP_AGENT_H_OFF(%r11), %rcx
+  add %r11, %rcx
+  cmpq $RP_AGENT_SEND_NONE, RP_AGENT_E_SEND(%rcx)
+  je 6f
+  push %rax
+  push %r8
+  push %r9
+  mov RP_AGENT_H_SENT(%r11), %r9
+  add %r11, %r9                          /* the copy's length word */
+  lea 8(%r9), %rdi                       /* its bytes */
+  lea RP_AGENT_WINDOW_BYTES(%r11), %r8   /* the window's end */
+  cmp %r8, %rdi
+  ja 8f
+  mov RP_AGENT_E_SEND_PTR(%rcx), %rsi
+  mov RP_AGENT_E_SEND_N(%rcx), %rdx
+  cmpq $RP_AGENT_SEND_IOV, RP_AGENT_E_SEND(%rcx)
+  je 7f
+  /* One buffer, rdx bytes; none at a null pointer (the hash takes none). */
+  test %rsi, %rsi
+  jz 10f
+  mov %rdx, %rcx
+  mov %r8, %rax
+  sub %rdi, %rax
+  cmp %rax, %rcx
+  ja 8f
+  rep movsb
+  jmp 10f
+7:/* An iovec array at rsi, rdx entries (at most the kernel's limit); an
+   * entry with a null base or no length adds nothing. */
+  test %rsi, %rsi
+  jz 10f
+  cmp $RP_AGENT_MAX_IOV, %rdx
+  jbe 1f
+  mov $RP_AGENT_MAX_IOV, %edx
+1:mov %rsi, %r11
+11:test %rdx, %rdx
+  jz 10f
+  mov 0(%r11), %rsi
+  mov 8(%r11), %rcx
+  add $16, %r11
+  dec %rdx
+  test %rsi, %rsi
+  jz 11b
+  mov %r8, %rax
+  sub %rdi, %rax
+  cmp %rax, %rcx
+  ja 8f
+  rep movsb
+  jmp 11b
+10:/* Copied: its length before it, H_SENT past it (8-aligned). */
+  mov %rdi, %rax
+  sub %r9, %rax
+  sub $8, %rax
+  mov %rax, (%r9)
+  add $7, %rdi
+  and $-8, %rdi
+  lea rp_agent_blob_begin+RP_AGENT_WINDOW_OFFSET(%rip), %r11
+  sub %r11, %rdi
+  mov %rdi, RP_AGENT_H_SENT(%r11)
+  pop %r9
+  pop %r8
+  pop %rax
+  jmp 6f
+8:pop %r9
+  pop %r8
+  pop %rax
+  jmp 9f
+6:/* Copy the outputs, which follow. */
   mov RP_AGENT_H_OFF(%r11), %rcx
   add %r11, %rcx
   mov RP_AGENT_E_NOUT(%rcx), %rdx

@@ -136,10 +136,11 @@ void AgentWindow::clear() {
   put(0);  // count, set as entries are added
   put(0);
   put(RP_AGENT_H_BYTES);
+  put(RP_AGENT_H_BYTES);  // where the send area starts: after the entries
   while (size_ < RP_AGENT_H_BYTES) put(0);
 }
 
-bool AgentWindow::add(const Event& e, unsigned arg_mask) {
+bool AgentWindow::add(const Event& e, unsigned arg_mask, const AgentSend& send) {
   uint64_t size = RP_AGENT_E_RECORDS, nout = 0, nin = 0;
   for (const auto& m : e.mem) {
     size += 16 + (m.bytes.size() + 7) / 8 * 8;
@@ -153,13 +154,32 @@ bool AgentWindow::add(const Event& e, unsigned arg_mask) {
   put(nout);
   put(size);
   put(nin);
+  put(send.kind);
+  put(send.ptr);
+  put(send.n);
   for (bool input : {true, false})
     for (const auto& m : e.mem)
       if (m.input == input) record(m.addr, m.bytes);
   count_++;
-  uint64_t c = count_;
+  const uint64_t c = count_, sent = size_;
   std::memcpy(&meta_[RP_AGENT_H_COUNT], &c, 8);
+  std::memcpy(&meta_[RP_AGENT_H_SENT], &sent, 8);
   return true;
+}
+
+std::optional<std::vector<std::string>> parse_sent(std::string_view area, size_t expected) {
+  std::vector<std::string> out;
+  while (out.size() < expected) {
+    uint64_t len;
+    if (area.size() < 8) return std::nullopt;
+    std::memcpy(&len, area.data(), 8);
+    area.remove_prefix(8);
+    if (len > area.size()) return std::nullopt;
+    out.emplace_back(area.substr(0, len));
+    area.remove_prefix(std::min<size_t>(area.size(), (len + 7) / 8 * 8));
+  }
+  if (!area.empty()) return std::nullopt;
+  return out;
 }
 
 void AgentWindow::record(uint64_t addr, const std::string& bytes) {

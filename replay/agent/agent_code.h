@@ -9,9 +9,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "agent_abi.h"
 #include "point_patch.h"
 #include "trace.h"
 #include "tracee.h"
@@ -51,6 +53,17 @@ std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
     const PatchSite& site, uint64_t len, const std::map<uint64_t, uint64_t>& slots,
     uint64_t min_addr, const std::function<bool(uint64_t page)>& usable);
 
+// What an entry sends, which the agent copies out for the replayer (agent_abi.h).
+struct AgentSend {
+  uint64_t kind = RP_AGENT_SEND_NONE;  // or RP_AGENT_SEND_BUFFER, RP_AGENT_SEND_IOV
+  uint64_t ptr = 0, n = 0;             // the buffer and its length, or the iovecs and their count
+};
+
+// The copies the agent made of what answered calls sent, from the send area
+// ({len, bytes padded to 8} each): `expected` of them, or nullopt if the
+// area does not hold exactly that many.
+std::optional<std::vector<std::string>> parse_sent(std::string_view area, size_t expected);
+
 // The window's bytes: a header and the entries added, in order. Large
 // outputs are not copied here: the window refers to the event's own bytes
 // (pieces()), so they are copied once, by the write into the program, which
@@ -62,7 +75,7 @@ class AgentWindow {
   // False (nothing added) when the entry does not fit. e's memory records
   // (its input strings, then its outputs) must stay where they are until
   // the window is written or cleared.
-  bool add(const Event& e, unsigned arg_mask);
+  bool add(const Event& e, unsigned arg_mask, const AgentSend& send = {});
   size_t count() const { return count_; }
   size_t size() const { return size_; }
   // The window in order, as pieces to gather (valid until the next add or clear).

@@ -22,6 +22,7 @@
 
 #include "agent_abi.h"
 #include "agent_code.h"
+#include "agent_sends.h"
 #include "agent_state.h"
 #include "output_fds.h"
 #include "buffers.h"
@@ -83,13 +84,6 @@ std::optional<uint64_t> free_place(const std::vector<std::pair<uint64_t, uint64_
   for (uint64_t c : candidates)
     if (c >= kMinAddr && c + n <= kUserTop && !meets(b, c, n)) return c;
   return std::nullopt;
-}
-
-// Calls that write a file (and may write rp's stdout): replay echoes them,
-// or stops when it cannot (sendfile and the like: echo_output).
-bool is_write_call(int64_t nr) {
-  return nr == SYS_write || nr == SYS_writev || nr == SYS_pwrite64 || nr == SYS_pwritev ||
-         nr == SYS_pwritev2 || kernel_copy_output_arg(nr) >= 0;
 }
 
 // The address ranges the recording named, the words its ptrace poked and its
@@ -219,9 +213,17 @@ void Replayer::agent_report() {
               << " cpuid faults\n";
 }
 
-bool Replayer::agent_answered(uint64_t seq) {
-  if (!agent_ || agent_->answered.empty() || agent_->answered.front() != seq) return false;
+// And what replay does for such a call besides its result: for one that
+// sent bytes, the check and the echo of what it sent.
+bool Replayer::agent_answered(Task& t, const Event& e) {
+  if (!agent_ || agent_->answered.empty() || agent_->answered.front() != e.seq) return false;
   agent_->answered.pop_front();
+  auto& sent = agent_->sent;
+  if (!sent.empty() && sent.front().first == e.seq) {
+    const std::string bytes = std::move(sent.front().second);
+    sent.pop_front();
+    agent_finish_send(t, e, bytes);
+  }
   return true;
 }
 
@@ -258,14 +260,16 @@ void Replayer::agent_on_exec(pid_t old_tgid, pid_t new_tgid) {
 // ---- the window ----
 
 // Whether the agent may answer e alone: its replay is its result and its
-// output bytes (emulated, nothing echoed or tracked beyond what dispatch
-// does for every call, no input to hash, no restart). Not the program's
-// ptrace requests that change its tracee: replay applies those to the
-// tracee when it replays the call, which an answered call skips.
-static bool answerable(const Event& e, unsigned* mask) {
-  if (e.kind != EventKind::kSyscall || e.extra == kNoReturn || e.in_hash) return false;
+// output bytes (emulated, nothing tracked beyond what dispatch does for
+// every call, no restart), and for a call that sends bytes the check and
+// echo of what the agent copies of them (*send). Not the program's ptrace
+// requests that change its tracee: replay applies those to the tracee when
+// it replays the call, which an answered call skips. Nor sendfile and the
+// like, whose echo reads the trace (echo_output).
+static bool answerable(const Event& e, unsigned* mask, AgentSend* send) {
+  if (e.kind != EventKind::kSyscall || e.extra == kNoReturn) return false;
   const SyscallSpec* s = syscall_spec(e.nr);
-  if (!s || s->policy != RP_POLICY_EMU || is_write_call(e.nr) || e.nr == SYS_prctl ||
+  if (!s || s->policy != RP_POLICY_EMU || kernel_copy_output_arg(e.nr) >= 0 || e.nr == SYS_prctl ||
       e.nr == SYS_set_robust_list || is_sysv_attach_or_detach(e.nr) ||
       e.nr == SYS_process_vm_writev ||  // replay writes its target (memory_writes.cc)
       e.nr == SYS_sendmmsg ||  // replay reads the descriptors it passes (fd_passing.cc)
@@ -277,6 +281,8 @@ static bool answerable(const Event& e, unsigned* mask) {
   if (e.ret <= -512 && e.ret >= -516) return false;  // ERESTART*: the kernel restarts it
   if (e.ret == -EINTR) return false;  // a signal may follow that restarts it (ignored_restart.h)
   *mask = checked_args(e.nr, e.args, s->nargs());
+  *send = {};
+  if (e.in_hash && (*send = send_of(*s, e.args, mask)).kind == RP_AGENT_SEND_NONE) return false;
   // Its strings (paths) the agent compares with the program's, as check_call
   // does: each recorded one at a string argument that is compared.
   for (const auto& m : e.mem) {
@@ -308,22 +314,36 @@ void Replayer::agent_arm(Task& t, const Event& e) {
   AgentWindow& w = st.window;
   w.clear();
   std::vector<uint64_t> seqs;
+  std::vector<bool> sends;
+  WindowFds fds;
   const Event* cur = &first;
   for (size_t i = 0; seqs.size() < kMaxWindowEvents; i++) {
     unsigned mask = 0;
-    if (!answerable(*cur, &mask)) break;
+    AgentSend send;
+    if (!answerable(*cur, &mask, &send)) break;
+    // A write rp must apply to memory at the call is not the agent's; what
+    // the tables say of its descriptor holds unless the window rebound it.
+    if (writes_a_file(cur->nr)) {
+      WindowFds::Binding b = fds.binding(static_cast<int>(cur->args[0]));
+      if (b == WindowFds::kUnknown || (b == WindowFds::kAsAtStart && write_reaches_memory(t, *cur)))
+        break;
+    }
     const Event* next = peek_event(i);
     // After it, the thread runs to its next syscall: it must be the next event.
     if (!next || next->kind != EventKind::kSyscall || next->tid != t.rec || !follows(*cur, *next))
       break;
-    if (!w.add(*cur, mask)) break;
+    if (!w.add(*cur, mask, send)) break;
     seqs.push_back(cur->seq);
+    sends.push_back(send.kind != RP_AGENT_SEND_NONE);
+    fds.after(*cur);
     cur = next;
   }
   if (seqs.empty()) return;
   uint64_t window = sp->second->base + RP_AGENT_WINDOW_OFFSET;
   if (!w.write_to(t.mem, window)) return;
   st.armed = std::move(seqs);
+  st.armed_sends = std::move(sends);
+  st.armed_sent_start = w.size();
   st.armed_window = window;
   st.armed_tid = t.real;
 }
@@ -352,12 +372,34 @@ uint64_t Replayer::agent_drain(Task& t) {
   uint64_t n = 0;
   if (auto v = read_u64(st.armed_tid, st.armed_window + RP_AGENT_H_NEXT))
     n = std::min<uint64_t>(*v, st.armed.size());
+  agent_take_sent(t, n);
   if (t.state != State::kGone) write_mem(st.armed_tid, st.armed_window, AgentWindow::empty());
   st.answered.insert(st.answered.end(), st.armed.begin(), st.armed.begin() + n);
   st.n_answered += n;
   st.n_windows += n > 0;
   st.armed.clear();
   return n;
+}
+
+// The copies of what the first n armed calls sent, those that send: read
+// from the window, kept for the main loop (agent_answered).
+void Replayer::agent_take_sent(Task& t, uint64_t n) {
+  AgentState& st = *agent_;
+  std::vector<uint64_t> seqs;
+  for (uint64_t i = 0; i < n; i++)
+    if (st.armed_sends[i]) seqs.push_back(st.armed[i]);
+  if (seqs.empty()) return;
+  auto end = read_u64(st.armed_tid, st.armed_window + RP_AGENT_H_SENT);
+  std::optional<std::vector<std::string>> sent;
+  if (end && *end >= st.armed_sent_start && *end <= RP_AGENT_WINDOW_BYTES) {
+    std::string area = read_mem(st.armed_tid, st.armed_window + st.armed_sent_start,
+                                *end - st.armed_sent_start);
+    if (area.size() == *end - st.armed_sent_start) sent = parse_sent(area, seqs.size());
+  }
+  if (!sent)
+    fail(t, "cannot read what the calls the replay agent answered sent (its window in the "
+            "program is damaged)");
+  for (size_t i = 0; i < seqs.size(); i++) st.sent.push_back({seqs[i], std::move((*sent)[i])});
 }
 
 // The thread stopped at the entry of the call after those the agent

@@ -51,10 +51,14 @@ struct AgentState {
   // The window armed now: its events' seqs and where it is.
   AgentWindow window;  // reused: its buffer keeps its capacity
   std::vector<uint64_t> armed;
+  std::vector<bool> armed_sends;  // per armed event: it sends bytes, which the agent copies
+  uint64_t armed_sent_start = 0;  // where in the window the copies start
   uint64_t armed_window = 0;
   pid_t armed_tid = 0;
-  // Events the agent answered that the main loop has not passed yet.
+  // Events the agent answered that the main loop has not passed yet, and
+  // what those that send bytes sent (agent_sends.cc), by seq.
   std::deque<uint64_t> answered;
+  std::deque<std::pair<uint64_t, std::string>> sent;
   uint64_t n_answered = 0, n_syscalls = 0, n_patched = 0, n_refused = 0;
   uint64_t n_windows = 0;  // windows that answered calls: each ends with one ptrace stop
 };

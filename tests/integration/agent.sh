@@ -2,7 +2,9 @@
 # The in-process replay agent (replay/agent/, docs/design.md "The replay
 # agent"): most syscalls of a getppid loop (dynamic, and static: non-PIE,
 # its text in the low 2 GiB) and of a pread loop are answered inside the
-# program (RP_AGENT_STATS counts them; 64 KiB reads 15 to a window), the output is the recording's,
+# program (RP_AGENT_STATS counts them; 64 KiB reads 15 to a window), and of
+# a program that writes lines and sends datagrams (the agent copies what they
+# send; replay checks and prints it), the output is the recording's,
 # RP_AGENT=0 replays the same without it, and a call that differs from the
 # recording inside the answered stretch is still reported as a divergence. Programs that use ptrace
 # keep the agent: their tracer's POKEDATA and SETREGS still reach the tracee
@@ -111,6 +113,24 @@ RP_AGENT_STATS=1 run "$TMP/badmem.out" "$TMP/badmem.err" "$RP" replay -q "$TMP/b
 assert_contains "$TMP/badmem.err" "replay diverged at event $seq " "unwritable output"
 n=$(answered "$TMP/badmem.err")
 [ -n "$n" ] && [ "$n" -ge 150 ] || { show "$TMP/badmem.err"; fail "unwritable output: the agent answered '${n}' calls before it"; }
+note "calls that send bytes (write, writev, sendto): answered, what they sent checked and printed"
+record sends "$SAMPLES/sample_sends" 1000
+replay_with_agent sends
+n=$(answered "$TMP/sends.on.err")
+# 3 calls a round (write or writev, sendto, recv): most of the 3000 go to the agent.
+[ -n "$n" ] && [ "$n" -ge 2800 ] || { show "$TMP/sends.on.err"; fail "sends: the agent answered '${n}' of about 3000 calls"; }
+cp "$TMP/sends.db" "$TMP/badsend.db"
+seq=$(sqlite3 "$TMP/badsend.db" "select seq from events where nr = 20 order by seq limit 1 offset 300")
+sqlite3 "$TMP/badsend.db" "update events set in_hash = in_hash + 1 where seq = $seq" || fail "sqlite3 update"
+RP_AGENT_STATS=1 run "$TMP/badsend.out" "$TMP/badsend.err" "$RP" replay "$TMP/badsend.db"
+[ "$STATUS" -eq 125 ] || { show "$TMP/badsend.err"; fail "a writev whose bytes differ: replay exited $STATUS"; }
+assert_contains "$TMP/badsend.err" "replay diverged at event $seq " "a writev whose bytes differ"
+assert_contains "$TMP/badsend.err" "the data it sends differs from the recording" "a writev whose bytes differ"
+assert_contains "$TMP/badsend.err" "answered by the replay agent" "a writev whose bytes differ: the agent's"
+# Printed up to the call before it: the recording's first 600 lines.
+head -n 600 "$TMP/sends.rec" >"$TMP/badsend.want"
+assert_same_file "$TMP/badsend.want" "$TMP/badsend.out" "a writev whose bytes differ: what was printed"
+
 note "a recorded thread switch: spin_wait's spinner is preempted in user code"
 # The agent was off for traces with switches while a bpf.threads divergence
 # was blamed on it (a torn switch record, docs/backends.md); bpf.threads

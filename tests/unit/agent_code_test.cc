@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <vector>
@@ -131,14 +133,15 @@ TEST(AgentWindowTest, LayoutAndLargeOutputsReferredTo) {
   e.mem.push_back(MemRecord{0x9000, "path", true});  // an input: first, compared
   e.mem.push_back(MemRecord{0x2000, std::string(100, 's'), false});
   AgentWindow w;
-  ASSERT_TRUE(w.add(e, 5));
+  ASSERT_TRUE(w.add(e, 5, AgentSend{RP_AGENT_SEND_IOV, 0x7000, 3}));
   std::string want;
   auto put = [&](uint64_t v) { want.append(reinterpret_cast<const char*>(&v), 8); };
-  put(1), put(0), put(RP_AGENT_H_BYTES), put(0);
   const uint64_t size = RP_AGENT_E_RECORDS + 16 + 8 + 16 + 65536 + 16 + 104;
+  put(1), put(0), put(RP_AGENT_H_BYTES), put(RP_AGENT_H_BYTES + size);  // sent: after it
   put(SYS_pread64);
   for (int i = 0; i < 6; i++) put(100 + i);
   put(5), put(65536), put(2), put(size), put(1);
+  put(RP_AGENT_SEND_IOV), put(0x7000), put(3);
   put(0x9000), put(4), want += std::string("path") + std::string(4, '\0');
   put(0x1000), put(65536), want += std::string(65536, 'L');
   put(0x2000), put(100), want += std::string(100, 's') + std::string(4, '\0');
@@ -335,6 +338,71 @@ TEST_F(PatchedSite, AnswersA64KiBOutputFromAWindowWrittenByGather) {
   EXPECT_EQ(call(SYS_getppid), 65536);
   EXPECT_TRUE(got == data);
   EXPECT_EQ(answered(), 2u);
+}
+
+// A call that sends bytes: the agent copies what the kernel would have read
+// (one buffer, or every iovec up to the kernel's limit) into the send area,
+// each copy after its length, and the replayer reads them back in order.
+TEST_F(PatchedSite, CopiesWhatACallSendsForTheReplayer) {
+  char text[] = "hello, world";
+  const auto at = reinterpret_cast<uint64_t>(text);
+  auto call3 = [&](long nr, uint64_t a, uint64_t b) {
+    return reinterpret_cast<long (*)(long, uint64_t, uint64_t)>(fn_)(nr, a, b);
+  };
+  char second[] = "XYZ";
+  struct iovec iov[4] = {{text, 5}, {nullptr, 9}, {second, 0}, {second, 3}};
+  const auto iov_at = reinterpret_cast<uint64_t>(iov);
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getppid;
+  e.args[0] = SYS_getppid;
+  AgentWindow w;
+  e.args[1] = at, e.args[2] = 12, e.ret = 12;
+  ASSERT_TRUE(w.add(e, 0b111, AgentSend{RP_AGENT_SEND_BUFFER, at, 12}));
+  e.args[1] = iov_at, e.args[2] = 4, e.ret = 8;
+  ASSERT_TRUE(w.add(e, 0b111, AgentSend{RP_AGENT_SEND_IOV, iov_at, 4}));
+  e.args[1] = 0, e.args[2] = 5, e.ret = -EFAULT;  // a null buffer: nothing read
+  ASSERT_TRUE(w.add(e, 0b111, AgentSend{RP_AGENT_SEND_BUFFER, 0, 5}));
+  const size_t start = w.size();
+  set_window(w.bytes());
+  EXPECT_EQ(call3(SYS_getppid, at, 12), 12);
+  text[0] = 'J';  // changed after the call: the copy keeps what was sent
+  EXPECT_EQ(call3(SYS_getppid, iov_at, 4), 8);
+  EXPECT_EQ(call3(SYS_getppid, 0, 5), -EFAULT);
+  EXPECT_EQ(answered(), 3u);
+  uint64_t end;
+  std::memcpy(&end, window_ + RP_AGENT_H_SENT, 8);
+  ASSERT_GE(end, start);
+  auto sent = parse_sent(std::string_view(window_ + start, end - start), 3);
+  ASSERT_TRUE(sent);
+  EXPECT_EQ((*sent)[0], "hello, world");
+  EXPECT_EQ((*sent)[1], "JelloXYZ");
+  EXPECT_EQ((*sent)[2], "");
+  EXPECT_FALSE(parse_sent(std::string_view(window_ + start, end - start), 2));  // one left over
+  EXPECT_FALSE(parse_sent(std::string_view(window_ + start, end - start - 8), 3));  // cut short
+}
+
+// No room left in the window for what a call sends: the kernel path, with
+// nothing of the copy counted.
+TEST_F(PatchedSite, ACallWhoseBytesDoNotFitGoesToTheKernel) {
+  std::string big(RP_AGENT_WINDOW_BYTES, 'b');
+  const auto at = reinterpret_cast<uint64_t>(big.data());
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getppid;
+  e.args[0] = SYS_getppid, e.args[1] = at, e.args[2] = big.size();
+  e.ret = 5;
+  AgentWindow w;
+  ASSERT_TRUE(w.add(e, 0b111, AgentSend{RP_AGENT_SEND_BUFFER, at, big.size()}));
+  set_window(w.bytes());
+  auto call3 = [&](long nr, uint64_t a, uint64_t b) {
+    return reinterpret_cast<long (*)(long, uint64_t, uint64_t)>(fn_)(nr, a, b);
+  };
+  EXPECT_EQ(call3(SYS_getppid, at, big.size()), getppid());
+  EXPECT_EQ(answered(), 0u);
+  uint64_t sent;
+  std::memcpy(&sent, window_ + RP_AGENT_H_SENT, 8);
+  EXPECT_EQ(sent, w.size());
 }
 
 // The same function in the low 2 GiB (where a non-PIE program's text is):
