@@ -42,6 +42,7 @@ namespace rp {
 namespace {
 
 constexpr size_t kMaxWindowEvents = 4096;
+constexpr size_t kMinWindowEvents = 16;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kUserTop = 0x7ffffffff000;
 constexpr uint64_t kMinAddr = 1 << 28;      // leave the low addresses to the program
@@ -317,7 +318,8 @@ void Replayer::agent_arm(Task& t, const Event& e) {
   std::vector<bool> sends;
   WindowFds fds;
   const Event* cur = &first;
-  for (size_t i = 0; seqs.size() < kMaxWindowEvents; i++) {
+  auto cap = st.window_cap.try_emplace(t.rec, kMinWindowEvents).first->second;
+  for (size_t i = 0; seqs.size() < cap; i++) {
     unsigned mask = 0;
     AgentSend send;
     if (!answerable(*cur, &mask, &send)) break;
@@ -346,6 +348,7 @@ void Replayer::agent_arm(Task& t, const Event& e) {
   st.armed_sent_start = w.size();
   st.armed_window = window;
   st.armed_tid = t.real;
+  st.armed_rec = t.rec;
 }
 
 uint64_t Replayer::agent_base(pid_t tgid) const {
@@ -373,6 +376,9 @@ uint64_t Replayer::agent_drain(Task& t) {
   if (auto v = read_u64(st.armed_tid, st.armed_window + RP_AGENT_H_NEXT))
     n = std::min<uint64_t>(*v, st.armed.size());
   agent_take_sent(t, n);
+  size_t& cap = st.window_cap[st.armed_rec];
+  cap = n == st.armed.size() ? std::min(2 * cap, kMaxWindowEvents)
+                             : std::max<size_t>(kMinWindowEvents, 2 * n);
   if (t.state != State::kGone) write_mem(st.armed_tid, st.armed_window, AgentWindow::empty());
   st.answered.insert(st.answered.end(), st.armed.begin(), st.armed.begin() + n);
   st.n_answered += n;

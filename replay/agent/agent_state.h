@@ -55,6 +55,13 @@ struct AgentState {
   uint64_t armed_sent_start = 0;  // where in the window the copies start
   uint64_t armed_window = 0;
   pid_t armed_tid = 0;
+  pid_t armed_rec = 0;
+  // How many calls the next window of a thread (recorded tid) may hold:
+  // doubled when the last one was all answered, twice what was answered
+  // otherwise. A window costs the replayer its length to build, whatever
+  // the program takes of it (a call at a site that could not be patched
+  // ends it early, nginx's epoll_wait after ~12 of thousands).
+  std::map<pid_t, size_t> window_cap;
   // Events the agent answered that the main loop has not passed yet, and
   // what those that send bytes sent (agent_sends.cc), by seq.
   std::deque<uint64_t> answered;
