@@ -362,6 +362,8 @@ class Replayer {
   uint64_t agent_base(pid_t tgid) const;  // the agent's mapping in that process, 0: none
   void agent_rewind(Task& t);
   bool agent_interior_trap(Task& t, int status);
+  void agent_leave_stub(Task& t);
+  uint64_t agent_site_ip(pid_t tgid, uint64_t ip) const;
   bool agent_map(Task& t, const Event& e, uint64_t addr, uint64_t len, int prot);
   bool agent_others_clear(const Task& t, const AgentSpace& sp, uint64_t site, uint64_t len);
   void agent_patch_site(Task& t, const Event& e);

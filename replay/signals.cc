@@ -119,6 +119,7 @@ void Replayer::deliver_signal(Task& t, const Event& e) {
     return;
   }
   if (!fault) adopt_call_sigmask(t, sig);
+  if (!fault) agent_leave_stub(t);
   if (forced_by_kernel(sig, x)) force_signal(t, e, sig);
   if (!fault) send_signal(t, sig);
   resume(t);
@@ -198,7 +199,9 @@ bool Replayer::next_own_signal_at_syscall(const Task& t) {
     if (next->tid != t.rec) continue;
     std::optional<SignalExtra> x;
     if (next->kind == EventKind::kSignal) x = signal_extra(*next);
-    return x && x->at_syscall && recorded_regs(*x).as_at_syscall_stop(t.regs).same_user_state(t.regs);
+    Regs now = t.regs;  // a stub's syscall returns where the site's would
+    now.set_ip(agent_site_ip(t.real_tgid, now.ip()));
+    return x && x->at_syscall && recorded_regs(*x).as_at_syscall_stop(now).same_user_state(now);
   }
   return false;
 }

@@ -101,7 +101,9 @@ void note_recorded_places(const std::vector<Event>& events, AgentState& st) {
   for (const Event& e : events) {
     if (e.kind != EventKind::kSyscall) {
       if (std::optional<SignalExtra> x = signal_extra(e)) {
-        st.point_ips.insert(recorded_regs(*x).ip());
+        // One delivered as a syscall returned is delivered where the site's
+        // syscall returns to, patched or not (agent_leave_stub).
+        if (!x->at_syscall || e.kind != EventKind::kSignal) st.point_ips.insert(recorded_regs(*x).ip());
         st.single_steps |= x->disposition == kSigHeld && e.nr == SIGTRAP &&
                            signal_code(*x) == TRAP_TRACE;
       }
@@ -428,6 +430,30 @@ void Replayer::agent_rewind(Task& t) {
   t.state = State::kHeld;
 }
 
+// A thread held where a stub's syscall returned, about to take a signal
+// there: moved to where the site's syscall returns to, so that the signal
+// frame (which the handler sees, and returns to) holds the program's
+// address, as recorded. A filler is there: the thread goes on in the
+// copy when the handler returns (agent_interior_trap).
+void Replayer::agent_leave_stub(Task& t) {
+  Regs r = get_regs(t);
+  const uint64_t ip = agent_site_ip(t.real_tgid, r.ip());
+  if (ip == r.ip()) return;
+  r.set_ip(ip);
+  set_regs(t, r);
+  t.regs = r;
+}
+
+// Where the program would be instead of `ip`: the return of the site's
+// syscall for a stub's; `ip` itself anywhere else.
+uint64_t Replayer::agent_site_ip(pid_t tgid, uint64_t ip) const {
+  if (!agent_ || !agent_->on) return ip;
+  auto sp = agent_->spaces.find(tgid);
+  if (sp == agent_->spaces.end() || !sp->second) return ip;
+  auto it = sp->second->stub_return.find(ip);
+  return it == sp->second->stub_return.end() ? ip : it->second;
+}
+
 // A SIGTRAP at an int3, or a SIGILL at an invalid-opcode filler, inside
 // patched bytes (a branch into them): the thread goes on in the
 // instruction's copy, the signal is not delivered.
@@ -544,6 +570,7 @@ void Replayer::agent_patch_site(Task& t, const Event& e) {
   sp.slots[at] = at + len;
   for (auto [orig, copy] : stub->interior) sp.interior[orig] = {copy, stub->filler};
   sp.stub_entry[stub->syscall_ip] = at;
+  sp.stub_return[stub->syscall_ip + kSyscallInsnLen] = site + kSyscallInsnLen;
   sp.decided.insert(site);
   sp.patched++;
   st.n_patched++;

@@ -27,6 +27,8 @@ struct AgentSpace {
   // An instruction start inside patched bytes -> its copy and the filler there.
   std::map<uint64_t, std::pair<uint64_t, uint8_t>> interior;
   std::map<uint64_t, uint64_t> stub_entry;  // a stub's own syscall -> the stub's entry
+  // The instruction after a stub's syscall -> the one after the site's.
+  std::map<uint64_t, uint64_t> stub_return;
   size_t patched = 0;
 };
 

@@ -4,7 +4,9 @@
 # its text in the low 2 GiB) and of a pread loop are answered inside the
 # program (RP_AGENT_STATS counts them; 64 KiB reads 15 to a window), and of
 # a program that writes lines and sends datagrams (the agent copies what they
-# send; replay checks and prints it), the output is the recording's,
+# send; replay checks and prints it), and of one whose read a signal
+# interrupts (the handler sees the program's address, not the stub's), the
+# output is the recording's,
 # RP_AGENT=0 replays the same without it, and a call that differs from the
 # recording inside the answered stretch is still reported as a divergence. Programs that use ptrace
 # keep the agent: their tracer's POKEDATA and SETREGS still reach the tracee
@@ -130,6 +132,14 @@ assert_contains "$TMP/badsend.err" "answered by the replay agent" "a writev whos
 # Printed up to the call before it: the recording's first 600 lines.
 head -n 600 "$TMP/sends.rec" >"$TMP/badsend.want"
 assert_same_file "$TMP/badsend.want" "$TMP/badsend.out" "a writev whose bytes differ: what was printed"
+
+note "a signal that interrupts a patched call: its handler sees the program's address, the site stays patched"
+record sigcall "$SAMPLES/sample_signal_in_call" 20
+replay_with_agent sigcall
+assert_contains "$TMP/sigcall.out" "one address: yes" "sigcall: the interrupted address"
+assert_contains "$TMP/sigcall.on.err" " 0 refused" "sigcall: no site refused for the signal recorded at it"
+n=$(answered "$TMP/sigcall.on.err")
+[ -n "$n" ] && [ "$n" -ge 1900 ] || { show "$TMP/sigcall.on.err"; fail "sigcall: the agent answered '${n}' of about 2000 calls"; }
 
 note "a recorded thread switch: spin_wait's spinner is preempted in user code"
 # The agent was off for traces with switches while a bpf.threads divergence
