@@ -112,13 +112,29 @@ rp_agent_blob_begin:
   rep movsb
   jmp 10f
 7:/* An iovec array at rsi, rdx entries (at most the kernel's limit); an
-   * entry with a null base or no length adds nothing. */
+   * entry with a null base or no length adds nothing. Only when their
+   * lengths add up to the recorded result: the kernel then read them all,
+   * and the copy reads nothing it could not (a buffer that faulted). */
   test %rsi, %rsi
   jz 10f
   cmp $RP_AGENT_MAX_IOV, %rdx
   jbe 1f
   mov $RP_AGENT_MAX_IOV, %edx
-1:mov %rsi, %r11
+1:xor %eax, %eax
+  mov %rsi, %r11
+  mov %rdx, %rcx
+12:jrcxz 13f
+  add 8(%r11), %rax
+  jc 8f
+  add $16, %r11
+  dec %rcx
+  jmp 12b
+13:lea rp_agent_blob_begin+RP_AGENT_WINDOW_OFFSET(%rip), %r11
+  mov RP_AGENT_H_OFF(%r11), %rcx
+  add %r11, %rcx
+  cmp RP_AGENT_E_RET(%rcx), %rax
+  jne 8f
+  mov %rsi, %r11
 11:test %rdx, %rdx
   jz 10f
   mov 0(%r11), %rsi

@@ -285,7 +285,7 @@ static bool answerable(const Event& e, unsigned* mask, AgentSend* send) {
   if (e.ret == -EINTR) return false;  // a signal may follow that restarts it (ignored_restart.h)
   *mask = checked_args(e.nr, e.args, s->nargs());
   *send = {};
-  if (e.in_hash && (*send = send_of(*s, e.args, mask)).kind == RP_AGENT_SEND_NONE) return false;
+  if (e.in_hash && (*send = send_of(*s, e.args, e.ret, mask)).kind == RP_AGENT_SEND_NONE) return false;
   // Its strings (paths) the agent compares with the program's, as check_call
   // does: each recorded one at a string argument that is compared.
   for (const auto& m : e.mem) {

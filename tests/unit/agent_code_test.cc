@@ -350,7 +350,7 @@ TEST_F(PatchedSite, CopiesWhatACallSendsForTheReplayer) {
     return reinterpret_cast<long (*)(long, uint64_t, uint64_t)>(fn_)(nr, a, b);
   };
   char second[] = "XYZ";
-  struct iovec iov[4] = {{text, 5}, {nullptr, 9}, {second, 0}, {second, 3}};
+  struct iovec iov[4] = {{text, 5}, {nullptr, 0}, {second, 0}, {second, 3}};
   const auto iov_at = reinterpret_cast<uint64_t>(iov);
   Event e;
   e.kind = EventKind::kSyscall;
@@ -380,6 +380,28 @@ TEST_F(PatchedSite, CopiesWhatACallSendsForTheReplayer) {
   EXPECT_EQ((*sent)[2], "");
   EXPECT_FALSE(parse_sent(std::string_view(window_ + start, end - start), 2));  // one left over
   EXPECT_FALSE(parse_sent(std::string_view(window_ + start, end - start - 8), 3));  // cut short
+}
+
+// An iovec array whose lengths do not add up to the recorded result (the
+// kernel stopped early, maybe at a buffer that faulted): the kernel path,
+// the agent reading none of the buffers.
+TEST_F(PatchedSite, AnIovecCallThatSentPartGoesToTheKernel) {
+  char text[] = "hello";
+  struct iovec iov[2] = {{text, 5}, {reinterpret_cast<void*>(8), 4096}};  // the second faults
+  const auto iov_at = reinterpret_cast<uint64_t>(iov);
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getppid;
+  e.args[0] = SYS_getppid, e.args[1] = iov_at, e.args[2] = 2;
+  e.ret = 5;
+  AgentWindow w;
+  ASSERT_TRUE(w.add(e, 0b111, AgentSend{RP_AGENT_SEND_IOV, iov_at, 2}));
+  set_window(w.bytes());
+  auto call3 = [&](long nr, uint64_t a, uint64_t b) {
+    return reinterpret_cast<long (*)(long, uint64_t, uint64_t)>(fn_)(nr, a, b);
+  };
+  EXPECT_EQ(call3(SYS_getppid, iov_at, 2), getppid());
+  EXPECT_EQ(answered(), 0u);
 }
 
 // No room left in the window for what a call sends: the kernel path, with

@@ -21,18 +21,29 @@ Event call(int64_t nr, std::initializer_list<uint64_t> args, int64_t ret) {
 TEST(SendOf, BufferAndIovecInputsWithTheirArgumentsCompared) {
   const uint64_t args[6] = {1, 0x1000, 12, 0, 0, 0};
   unsigned mask = 0b1;
-  AgentSend w = send_of(*syscall_spec(SYS_write), args, &mask);
+  AgentSend w = send_of(*syscall_spec(SYS_write), args, 12, &mask);
   EXPECT_EQ(w.kind, uint64_t{RP_AGENT_SEND_BUFFER});
   EXPECT_EQ(w.ptr, 0x1000u);
   EXPECT_EQ(w.n, 12u);
   EXPECT_EQ(mask, 0b111u);
   mask = 0;
-  AgentSend v = send_of(*syscall_spec(SYS_pwritev), args, &mask);
+  AgentSend v = send_of(*syscall_spec(SYS_pwritev), args, 40, &mask);  // the agent adds them up
   EXPECT_EQ(v.kind, uint64_t{RP_AGENT_SEND_IOV});
   EXPECT_EQ(mask, 0b110u);
   mask = 0;
-  EXPECT_EQ(send_of(*syscall_spec(SYS_sendmsg), args, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
-  EXPECT_EQ(send_of(*syscall_spec(SYS_getppid), args, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
+  EXPECT_EQ(send_of(*syscall_spec(SYS_sendmsg), args, 12, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
+  EXPECT_EQ(send_of(*syscall_spec(SYS_getppid), args, 12, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
+}
+
+// A call that failed or sent part of its buffer may have faulted on it: the
+// agent, reading it all, would fault where the kernel returned.
+TEST(SendOf, OnlyACallThatSentItAll) {
+  const uint64_t args[6] = {1, 0x1000, 8192, 0, 0, 0};
+  unsigned mask = 0;
+  EXPECT_EQ(send_of(*syscall_spec(SYS_write), args, 4096, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
+  EXPECT_EQ(send_of(*syscall_spec(SYS_write), args, -EFAULT, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
+  EXPECT_EQ(send_of(*syscall_spec(SYS_writev), args, -EFAULT, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
+  EXPECT_EQ(mask, 0u);
 }
 
 TEST(WindowFds, ADescriptorKeepsItsFileUntilTheWindowRebindsIt) {
