@@ -2,8 +2,9 @@
  * from a pipe that holds it, then a read of the empty pipe that SIGALRM (a
  * 10 ms timer; the handler has no SA_RESTART) interrupts: all the same read
  * call of libc. The handler keeps the address the signal interrupted (its
- * ucontext's instruction pointer), and the program prints them: a replay
- * must show the program's own address there, also where replay's agent
+ * ucontext's instruction pointer; on x86_64 also rcx, which the syscall
+ * instruction sets to that address), and the program prints them: a replay
+ * must show the program's own registers there, also where replay's agent
  * patched that read (tests/integration/agent.sh). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,13 +16,14 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static volatile unsigned long interrupted_at;
+static volatile unsigned long interrupted_at, rcx_there;
 
 static void on_alarm(int sig, siginfo_t *si, void *uc_) {
     (void)sig, (void)si;
     ucontext_t *uc = uc_;
 #if defined(__x86_64__)
     interrupted_at = (unsigned long)uc->uc_mcontext.gregs[REG_RIP];
+    rcx_there = (unsigned long)uc->uc_mcontext.gregs[REG_RCX];
 #elif defined(__aarch64__)
     interrupted_at = (unsigned long)uc->uc_mcontext.pc;
 #else
@@ -48,7 +50,7 @@ int main(int argc, char **argv) {
         setitimer(ITIMER_REAL, &t, NULL);
         interrupted_at = 0;
         if (read(p[0], &c, 1) != -1 || errno != EINTR) return 3;
-        printf("round %d: interrupted at %#lx\n", r, interrupted_at);
+        printf("round %d: interrupted at %#lx, rcx %#lx\n", r, interrupted_at, rcx_there);
         if (!first) first = interrupted_at;
         same = same && interrupted_at == first;
     }

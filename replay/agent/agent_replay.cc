@@ -431,15 +431,20 @@ void Replayer::agent_rewind(Task& t) {
 }
 
 // A thread held where a stub's syscall returned, about to take a signal
-// there: moved to where the site's syscall returns to, so that the signal
-// frame (which the handler sees, and returns to) holds the program's
-// address, as recorded. A filler is there: the thread goes on in the
-// copy when the handler returns (agent_interior_trap).
+// there: moved to where the site's syscall returns to, with rcx as that
+// syscall leaves it (its return address; the stub sets it only after its
+// own syscall), so that the signal frame (which the handler sees, and
+// returns to) holds the program's registers, as recorded. A filler is
+// there: the thread goes on in the copy when the handler returns
+// (agent_interior_trap).
 void Replayer::agent_leave_stub(Task& t) {
   Regs r = get_regs(t);
   const uint64_t ip = agent_site_ip(t.real_tgid, r.ip());
   if (ip == r.ip()) return;
   r.set_ip(ip);
+#if defined(__x86_64__)
+  r.raw.rcx = ip;
+#endif
   set_regs(t, r);
   t.regs = r;
 }
