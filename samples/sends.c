@@ -1,6 +1,6 @@
 /* sends: a program that mostly sends bytes. N lines to stdout, one call
- * each (write and writev in turn), and N datagrams over a socketpair with
- * sendto, each received back with recv and counted. Replay's in-process
+ * each (write and writev in turn), and N datagrams over a socketpair
+ * (sendto and sendmsg in turn), each received back with recv and counted. Replay's in-process
  * agent answers such calls, checks what they sent against the recording
  * and prints what went to the terminal (tests/integration/agent.sh).
  * usage: sends [N] */
@@ -28,7 +28,13 @@ int main(int argc, char **argv) {
             w = writev(1, v, 3);
         }
         if (w != len) return 2;
-        if (sendto(sv[0], line, (size_t)len, 0, NULL, 0) != len) return 3;
+        if (i % 2) {
+            if (sendto(sv[0], line, (size_t)len, 0, NULL, 0) != len) return 3;
+        } else {
+            struct iovec v[2] = {{line, 4}, {line + 4, (size_t)len - 4}};
+            struct msghdr m = {.msg_iov = v, .msg_iovlen = 2};
+            if (sendmsg(sv[0], &m, 0) != len) return 3;
+        }
         ssize_t r = recv(sv[1], back, sizeof back, 0);
         if (r != len || memcmp(back, line, (size_t)len) != 0) return 4;
         got += r;

@@ -22,7 +22,8 @@
 
 /* One entry: the recorded call (number, arguments, which arguments to
  * compare), its result, the entry's whole size, what it sends (kind: none,
- * one buffer {ptr, len}, or an iovec array {ptr, count}), then its records,
+ * one buffer {ptr, len}, an iovec array {ptr, count}, or a msghdr's
+ * {ptr, 0}), then its records,
  * each {addr, len, bytes padded to 8}: first the strings it was given (the
  * program's bytes at addr must be these, then a NUL), then its outputs. */
 #define RP_AGENT_E_NR 0
@@ -40,6 +41,7 @@
 #define RP_AGENT_SEND_NONE 0
 #define RP_AGENT_SEND_BUFFER 1
 #define RP_AGENT_SEND_IOV 2
+#define RP_AGENT_SEND_MSGHDR 3 /* its iovecs; none with control data (passed fds) */
 #define RP_AGENT_MAX_IOV 1024 /* the entries the kernel and the hash take */
 
 #endif

@@ -101,6 +101,18 @@ rp_agent_blob_begin:
   mov RP_AGENT_E_SEND_N(%rcx), %rdx
   cmpq $RP_AGENT_SEND_IOV, RP_AGENT_E_SEND(%rcx)
   je 7f
+  cmpq $RP_AGENT_SEND_MSGHDR, RP_AGENT_E_SEND(%rcx)
+  jne 14f
+  /* A msghdr at rsi: its iovecs (msg_iov, msg_iovlen), and no control
+   * data, whose descriptors replay reads at the call (fd_passing.cc). */
+  test %rsi, %rsi
+  jz 8f
+  cmpq $0, 40(%rsi)
+  jne 8f
+  mov 24(%rsi), %rdx
+  mov 16(%rsi), %rsi
+  jmp 7f
+14:
   /* One buffer, rdx bytes; none at a null pointer (the hash takes none). */
   test %rsi, %rsi
   jz 10f

@@ -15,15 +15,18 @@ namespace rp {
 AgentSend send_of(const SyscallSpec& s, const uint64_t args[6], int64_t ret, unsigned* mask) {
   const BufferSpec& in = s.input;
   if (!in.present() || in.p1 < 0 || in.p1 > 5) return {};
-  uint64_t kind = in.kind == RP_SZ_ARG ? RP_AGENT_SEND_BUFFER
-                  : in.kind == RP_SZ_IOV ? RP_AGENT_SEND_IOV
-                                         : RP_AGENT_SEND_NONE;
+  uint64_t kind = in.kind == RP_SZ_ARG      ? RP_AGENT_SEND_BUFFER
+                  : in.kind == RP_SZ_IOV    ? RP_AGENT_SEND_IOV
+                  : in.kind == RP_SZ_MSGHDR ? RP_AGENT_SEND_MSGHDR
+                                            : RP_AGENT_SEND_NONE;
   if (kind == RP_AGENT_SEND_NONE) return {};
   // The whole input sent: the kernel read every byte, so the agent's copy
   // reads nothing that faults (an iovec array's lengths it adds up itself).
   if (ret < 0 || (kind == RP_AGENT_SEND_BUFFER && static_cast<uint64_t>(ret) != args[in.p1]))
     return {};
-  *mask |= 1u << in.arg | 1u << in.p1;
+  *mask |= 1u << in.arg;
+  if (kind == RP_AGENT_SEND_MSGHDR) return {kind, args[in.arg], 0};
+  *mask |= 1u << in.p1;
   return {kind, args[in.arg], args[in.p1]};
 }
 

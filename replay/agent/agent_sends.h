@@ -13,11 +13,13 @@
 namespace rp {
 
 // What the agent copies of a call with an input (syscalls.def) that sent
-// it all (result `ret`: a buffer's length; for an iovec array the agent
-// checks the sum): one buffer or an iovec array, the arguments holding its
-// pointer and length added to `mask` (the agent reads the recorded ones,
-// which the program's registers must then equal). Kind NONE for an input
-// it cannot copy (a msghdr, ...) or a call that failed or sent part of it.
+// it all (result `ret`: a buffer's length; for iovecs the agent checks the
+// sum): one buffer, an iovec array, or a msghdr's iovecs (the agent leaves
+// one with control data, whose descriptors replay reads at the call, to
+// the kernel path), the arguments holding its pointer and length added to
+// `mask` (the agent reads the recorded ones, which the program's registers
+// must then equal). Kind NONE for an input it cannot copy (sendmmsg's) or
+// a call that failed or sent part of it.
 AgentSend send_of(const SyscallSpec& s, const uint64_t args[6], int64_t ret, unsigned* mask);
 
 // The descriptors the calls of a window rebind. Replay's tables (OutputFds)

@@ -115,11 +115,11 @@ RP_AGENT_STATS=1 run "$TMP/badmem.out" "$TMP/badmem.err" "$RP" replay -q "$TMP/b
 assert_contains "$TMP/badmem.err" "replay diverged at event $seq " "unwritable output"
 n=$(answered "$TMP/badmem.err")
 [ -n "$n" ] && [ "$n" -ge 150 ] || { show "$TMP/badmem.err"; fail "unwritable output: the agent answered '${n}' calls before it"; }
-note "calls that send bytes (write, writev, sendto): answered, what they sent checked and printed"
+note "calls that send bytes (write, writev, sendto, sendmsg): answered, what they sent checked and printed"
 record sends "$SAMPLES/sample_sends" 1000
 replay_with_agent sends
 n=$(answered "$TMP/sends.on.err")
-# 3 calls a round (write or writev, sendto, recv): most of the 3000 go to the agent.
+# 3 calls a round (write or writev, sendto or sendmsg, recv): most of the 3000 go to the agent.
 [ -n "$n" ] && [ "$n" -ge 2800 ] || { show "$TMP/sends.on.err"; fail "sends: the agent answered '${n}' of about 3000 calls"; }
 cp "$TMP/sends.db" "$TMP/badsend.db"
 seq=$(sqlite3 "$TMP/badsend.db" "select seq from events where nr = 20 order by seq limit 1 offset 300")

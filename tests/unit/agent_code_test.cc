@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -380,6 +381,41 @@ TEST_F(PatchedSite, CopiesWhatACallSendsForTheReplayer) {
   EXPECT_EQ((*sent)[2], "");
   EXPECT_FALSE(parse_sent(std::string_view(window_ + start, end - start), 2));  // one left over
   EXPECT_FALSE(parse_sent(std::string_view(window_ + start, end - start - 8), 3));  // cut short
+}
+
+// A msghdr: its iovecs are copied; one with control data (descriptors
+// replay must read at the call) goes to the kernel.
+TEST_F(PatchedSite, CopiesAMsghdrsIovecsButNotOneWithControlData) {
+  char text[] = "datagram";
+  struct iovec iov[2] = {{text, 4}, {text + 4, 4}};
+  char control[64] = {};
+  struct msghdr m = {};
+  m.msg_iov = iov;
+  m.msg_iovlen = 2;
+  const auto at = reinterpret_cast<uint64_t>(&m);
+  Event e;
+  e.kind = EventKind::kSyscall;
+  e.nr = SYS_getppid;
+  e.args[0] = SYS_getppid, e.args[1] = at;
+  e.ret = 8;
+  AgentWindow w;
+  ASSERT_TRUE(w.add(e, 0b11, AgentSend{RP_AGENT_SEND_MSGHDR, at, 0}));
+  const size_t start = w.size();
+  set_window(w.bytes());
+  auto call2 = [&](long nr, uint64_t a) {
+    return reinterpret_cast<long (*)(long, uint64_t)>(fn_)(nr, a);
+  };
+  EXPECT_EQ(call2(SYS_getppid, at), 8);
+  uint64_t end;
+  std::memcpy(&end, window_ + RP_AGENT_H_SENT, 8);
+  auto sent = parse_sent(std::string_view(window_ + start, end - start), 1);
+  ASSERT_TRUE(sent);
+  EXPECT_EQ((*sent)[0], "datagram");
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  set_window(w.bytes());
+  EXPECT_EQ(call2(SYS_getppid, at), getppid());
+  EXPECT_EQ(answered(), 0u);
 }
 
 // An iovec array whose lengths do not add up to the recorded result (the

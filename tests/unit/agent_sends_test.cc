@@ -31,7 +31,11 @@ TEST(SendOf, BufferAndIovecInputsWithTheirArgumentsCompared) {
   EXPECT_EQ(v.kind, uint64_t{RP_AGENT_SEND_IOV});
   EXPECT_EQ(mask, 0b110u);
   mask = 0;
-  EXPECT_EQ(send_of(*syscall_spec(SYS_sendmsg), args, 12, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
+  AgentSend m = send_of(*syscall_spec(SYS_sendmsg), args, 12, &mask);
+  EXPECT_EQ(m.kind, uint64_t{RP_AGENT_SEND_MSGHDR});
+  EXPECT_EQ(m.ptr, 0x1000u);
+  EXPECT_EQ(mask, 0b10u);
+  EXPECT_EQ(send_of(*syscall_spec(SYS_sendmmsg), args, 12, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
   EXPECT_EQ(send_of(*syscall_spec(SYS_getppid), args, 12, &mask).kind, uint64_t{RP_AGENT_SEND_NONE});
 }
 
