@@ -103,7 +103,8 @@ void note_recorded_places(const std::vector<Event>& events, AgentState& st) {
       if (std::optional<SignalExtra> x = signal_extra(e)) {
         // One delivered as a syscall returned is delivered where the site's
         // syscall returns to, patched or not (agent_leave_stub).
-        if (!x->at_syscall || e.kind != EventKind::kSignal) st.point_ips.insert(recorded_regs(*x).ip());
+        if (!x->at_syscall || e.kind != EventKind::kSignal)
+          st.point_ips.insert(recorded_regs(*x).ip());
         st.single_steps |= x->disposition == kSigHeld && e.nr == SIGTRAP &&
                            signal_code(*x) == TRAP_TRACE;
       }
