@@ -1031,6 +1031,24 @@ bool PtraceRecorder::still_at_exit(const Task& t, const Regs& regs) {
   return t.have_exit_regs && regs.as_at_syscall_stop(t.exit_regs) == t.exit_regs;
 }
 
+// arm64's signal code rewinds a call that returned a restart code (pc back
+// to the svc, x0 to the call's first argument) before the signal-delivery
+// stop, not after it as x86_64's does: those registers are the exit's too.
+bool PtraceRecorder::rewound_at_exit(const Task& t, const Regs& regs) {
+#if defined(__aarch64__)
+  if (!t.have_exit_regs) return false;
+  const int64_t r = static_cast<int64_t>(t.exit_regs.raw.regs[0]);
+  if (r != -512 && r != -513 && r != -514 && r != -516) return false;
+  Regs rewound = t.exit_regs;
+  rewound.raw.pc -= kSyscallInsnLen;
+  rewound.raw.regs[0] = t.args[0];
+  return regs.as_at_syscall_stop(rewound) == rewound;
+#else
+  (void)t, (void)regs;
+  return false;
+#endif
+}
+
 void PtraceRecorder::on_signal(Task& t, int sig) {
   siginfo_t si;
   bool have_si = ptrace(PTRACE_GETSIGINFO, t.tid, nullptr, &si) == 0;
@@ -1107,7 +1125,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   // there was replayed by a breakpoint search, and samples/alarm_loop's
   // signals pending at rt_sigreturn's return all were, in the arm64 VM.)
   int64_t nr = kernel_ ? kernel_syscall_nr(t.tid, regs) : t.nr;
-  bool at_syscall = kernel_ ? nr >= 0 : still_at_exit(t, regs);
+  bool at_syscall = kernel_ ? nr >= 0 : still_at_exit(t, regs) || rewound_at_exit(t, regs);
   if (hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
   if (init_dies_of(t, sig, si)) {
     let_init_die(t, sig, si, at_syscall);

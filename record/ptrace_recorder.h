@@ -215,6 +215,7 @@ class PtraceRecorder {
   void handle_timeouts();
   bool sends_bytes_busy(pid_t holder) const;
   static bool still_at_exit(const Task& t, const Regs& regs);
+  static bool rewound_at_exit(const Task& t, const Regs& regs);
   void handle_stop(pid_t tid, int status);
   void task_dying(Task& t);
   void flush_unfinished(Task& t);
