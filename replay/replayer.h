@@ -363,7 +363,7 @@ class Replayer {
   void agent_rewind(Task& t);
   bool agent_interior_trap(Task& t, int status);
   void agent_leave_stub(Task& t);
-  uint64_t agent_site_ip(pid_t tgid, uint64_t ip) const;
+  Regs agent_site_regs(pid_t tgid, Regs r) const;
   bool agent_map(Task& t, const Event& e, uint64_t addr, uint64_t len, int prot);
   bool agent_others_clear(const Task& t, const AgentSpace& sp, uint64_t site, uint64_t len);
   void agent_patch_site(Task& t, const Event& e);

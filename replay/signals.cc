@@ -199,13 +199,7 @@ bool Replayer::next_own_signal_at_syscall(const Task& t) {
     if (next->tid != t.rec) continue;
     std::optional<SignalExtra> x;
     if (next->kind == EventKind::kSignal) x = signal_extra(*next);
-    Regs now = t.regs;  // a stub's syscall returns where the site's would
-    if (const uint64_t ip = agent_site_ip(t.real_tgid, now.ip()); ip != now.ip()) {
-      now.set_ip(ip);
-#if defined(__x86_64__)
-      now.raw.rcx = ip;  // as the site's syscall leaves it
-#endif
-    }
+    const Regs now = agent_site_regs(t.real_tgid, t.regs);  // a stub's return: the site's
     return x && x->at_syscall && recorded_regs(*x).as_at_syscall_stop(now).same_user_state(now);
   }
   return false;

@@ -439,25 +439,27 @@ void Replayer::agent_rewind(Task& t) {
 // there: the thread goes on in the copy when the handler returns
 // (agent_interior_trap).
 void Replayer::agent_leave_stub(Task& t) {
-  Regs r = get_regs(t);
-  const uint64_t ip = agent_site_ip(t.real_tgid, r.ip());
-  if (ip == r.ip()) return;
-  r.set_ip(ip);
-#if defined(__x86_64__)
-  r.raw.rcx = ip;
-#endif
+  const Regs now = get_regs(t);
+  const Regs r = agent_site_regs(t.real_tgid, now);
+  if (r.ip() == now.ip()) return;
   set_regs(t, r);
   t.regs = r;
 }
 
-// Where the program would be instead of `ip`: the return of the site's
-// syscall for a stub's; `ip` itself anywhere else.
-uint64_t Replayer::agent_site_ip(pid_t tgid, uint64_t ip) const {
-  if (!agent_ || !agent_->on) return ip;
+// The registers the program would have instead of `r`: at a stub's syscall
+// return, those at the site's (its return address in ip, and in rcx, as the
+// syscall instruction leaves it); `r` itself anywhere else.
+Regs Replayer::agent_site_regs(pid_t tgid, Regs r) const {
+  if (!agent_ || !agent_->on) return r;
   auto sp = agent_->spaces.find(tgid);
-  if (sp == agent_->spaces.end() || !sp->second) return ip;
-  auto it = sp->second->stub_return.find(ip);
-  return it == sp->second->stub_return.end() ? ip : it->second;
+  if (sp == agent_->spaces.end() || !sp->second) return r;
+  auto it = sp->second->stub_return.find(r.ip());
+  if (it == sp->second->stub_return.end()) return r;
+  r.set_ip(it->second);
+#if defined(__x86_64__)
+  r.raw.rcx = it->second;
+#endif
+  return r;
 }
 
 // A SIGTRAP at an int3, or a SIGILL at an invalid-opcode filler, inside
