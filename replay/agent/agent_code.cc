@@ -95,7 +95,7 @@ std::optional<AgentStub> build_agent_stub(const PatchSite& site, uint64_t entry,
 
 std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
     const PatchSite& site, uint64_t len, const std::map<uint64_t, uint64_t>& slots,
-    uint64_t min_addr, const std::function<bool(uint64_t page)>& usable) {
+    uint64_t min_addr, uint64_t top, const std::function<bool(uint64_t page)>& usable) {
   constexpr uint64_t kPage = 4096;
   for (uint8_t filler : kPatchFillers) {
     auto reach = jump_entries(site, filler);
@@ -106,7 +106,7 @@ std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
       for (auto [start, end] : slots)
         if (at < end && start < at + len) at = end, moved = true;
     }
-    if (at > reach->second) continue;
+    if (at > reach->second || at > top || top - at < len) continue;
     bool ok = true;
     for (uint64_t pg = at & ~(kPage - 1); ok && pg < at + len; pg += kPage) ok = usable(pg);
     if (ok) return std::pair{at, filler};

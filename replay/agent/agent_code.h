@@ -46,12 +46,13 @@ std::optional<AgentStub> build_agent_stub(const PatchSite& site, uint64_t entry,
 // Where a stub of `len` bytes for `site` goes, and the filler that lets the
 // site's jump reach it: the fillers in kPatchFillers' order (int3 first;
 // forward-reaching invalid opcodes let a site in the low 2 GiB, a static or
-// non-PIE program's, jump up), at each the first address in reach, at or
-// above min_addr, clear of the `slots` already taken ([start, end)), whose
-// pages `usable` accepts. nullopt: none.
+// non-PIE program's, jump up), at each the first address in reach from which
+// the stub lies within [min_addr, top) (top: the end of user space; a site
+// near it reaches past it), clear of the `slots` already taken
+// ([start, end)), whose pages `usable` accepts. nullopt: none.
 std::optional<std::pair<uint64_t, uint8_t>> place_agent_stub(
     const PatchSite& site, uint64_t len, const std::map<uint64_t, uint64_t>& slots,
-    uint64_t min_addr, const std::function<bool(uint64_t page)>& usable);
+    uint64_t min_addr, uint64_t top, const std::function<bool(uint64_t page)>& usable);
 
 // What an entry sends, which the agent copies out for the replayer (agent_abi.h).
 struct AgentSend {

@@ -520,7 +520,7 @@ std::optional<std::pair<uint64_t, uint8_t>> Replayer::agent_stub_place(Task& t, 
                                                                       uint64_t len) {
   AgentSpace& sp = agent_space(t);
   const auto b = blocked(t.real, *agent_, sp.pages);
-  auto place = place_agent_stub(site, len, sp.slots, kMinAddr, [&](uint64_t pg) {
+  auto place = place_agent_stub(site, len, sp.slots, kMinAddr, kUserTop, [&](uint64_t pg) {
     return sp.pages.count(pg) || !meets(b, pg, kPage);
   });
   if (!place) return std::nullopt;

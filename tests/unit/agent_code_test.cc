@@ -25,6 +25,8 @@ namespace {
 
 #if defined(__x86_64__)
 
+constexpr uint64_t kTop = 0x7ffffffff000;  // x86_64's end of user space (4-level paging)
+
 std::string code(std::initializer_list<uint8_t> b) {
   return std::string(b.begin(), b.end()) + std::string(32, '\x90');
 }
@@ -82,7 +84,7 @@ TEST(AgentSites, ALowSiteJumpsForwardOverAnInvalidOpcodeFiller) {
   EXPECT_FALSE(jump_entries(*s, 0xcc));
   const uint64_t len = agent_stub_bytes(*s);
   auto any = [](uint64_t) { return true; };
-  auto p = place_agent_stub(*s, len, {}, 1 << 28, any);
+  auto p = place_agent_stub(*s, len, {}, 1 << 28, kTop, any);
   ASSERT_TRUE(p);
   auto [at, filler] = *p;
   EXPECT_NE(filler, 0xcc);
@@ -102,11 +104,11 @@ TEST(AgentSites, ALowSiteJumpsForwardOverAnInvalidOpcodeFiller) {
   EXPECT_EQ(s->ip + 5 + rel, at);
   EXPECT_FALSE(build_agent_stub(*s, at, 0x600000000000, &why));  // int3 cannot reach it
   // That place's page refused: the next filler's.
-  auto q = place_agent_stub(*s, len, {}, 1 << 28, [&](uint64_t pg) { return pg != (at & ~4095ull); });
+  auto q = place_agent_stub(*s, len, {}, 1 << 28, kTop, [&](uint64_t pg) { return pg != (at & ~4095ull); });
   ASSERT_TRUE(q);
   EXPECT_NE(q->second, filler);
   // Its slot taken: the next stub goes right after it, with the same filler.
-  auto r = place_agent_stub(*s, len, {{at, at + len}}, 1 << 28, any);
+  auto r = place_agent_stub(*s, len, {{at, at + len}}, 1 << 28, kTop, any);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->first, at + len);
   EXPECT_EQ(r->second, filler);
@@ -114,10 +116,34 @@ TEST(AgentSites, ALowSiteJumpsForwardOverAnInvalidOpcodeFiller) {
   auto high = plan_patch_site(code({0x0f, 0x05, 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff}),
                               0x7f0000001000, &why, true);
   ASSERT_TRUE(high) << why;
-  auto h = place_agent_stub(*high, len, {}, 1 << 28, any);
+  auto h = place_agent_stub(*high, len, {}, 1 << 28, kTop, any);
   ASSERT_TRUE(h);
   EXPECT_EQ(h->second, 0xcc);
-  EXPECT_FALSE(place_agent_stub(*s, len, {}, 1 << 28, [](uint64_t) { return false; }));
+  EXPECT_FALSE(place_agent_stub(*s, len, {}, 1 << 28, kTop, [](uint64_t) { return false; }));
+}
+
+TEST(AgentSites, ASiteNearTheTopNeverGetsAStubPastTheEndOfUserSpace) {
+  std::string why;
+  // getpid in Debian 12's libc, loaded just below the stack's room: syscall;
+  // ret; nopl. The ret starts inside the rel32: each filler reaches 256 bytes.
+  const uint64_t ip = 0x7ffff7e744e5;
+  auto s = plan_patch_site(code({0x0f, 0x05, 0xc3, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0}), ip, &why, true);
+  ASSERT_TRUE(s) << why;
+  const uint64_t len = agent_stub_bytes(*s);
+  auto int3 = jump_entries(*s, 0xcc);
+  ASSERT_TRUE(int3);
+  // int3's place taken by the stubs of the wrappers around it; the room the
+  // stack may grow into (blocked() keeps it) holds the near forward ones.
+  const std::map<uint64_t, uint64_t> taken = {{int3->first, int3->second + len}};
+  auto mapped = [](uint64_t pg) { return pg < 0x7ffff0000000 || pg >= kTop; };
+  auto p = place_agent_stub(*s, len, taken, 1 << 28, kTop, mapped);
+  ASSERT_TRUE(p);
+  EXPECT_LE(p->first + len, kTop);
+  EXPECT_GE(p->second, 0x80);  // a filler that reaches back
+  auto reach = jump_entries(*s, p->second);
+  ASSERT_TRUE(reach);
+  EXPECT_GE(p->first, reach->first);
+  EXPECT_LE(p->first, reach->second);
 }
 
 // The window's layout (agent_abi.h), byte by byte, for an entry with a
@@ -203,7 +229,7 @@ class PatchedSite : public ::testing::Test {
     std::string why;
     auto site = plan_patch_site(std::string(fn_ + 3, 32), kCode + 3, &why, true);
     ASSERT_TRUE(site) << why;
-    auto place = place_agent_stub(*site, agent_stub_bytes(*site), {}, 1 << 20,
+    auto place = place_agent_stub(*site, agent_stub_bytes(*site), {}, 1 << 20, kTop,
                                   [](uint64_t) { return true; });
     ASSERT_TRUE(place);
     const uint64_t entry = place->first;
