@@ -441,9 +441,14 @@ struct rp_point_digest {
 struct rp_stop_point {
 	__u64 seq;
 	__u32 has_digest;
-	__u32 pad;
+	__u32 flags;  /* RP_STOP_F_*; 0 from a module older than the field */
 	struct rp_point_digest digest;
 };
+/* The thread's last syscall returned a restart code (rp_restart_code) and it
+ * ran no user code since: the signal is delivered at that call's return.
+ * arm64 forgets the syscall number and rewinds pc and x0 before the stop,
+ * so the registers cannot tell (x86_64 keeps orig_rax >= 0 there). */
+#define RP_STOP_F_RESTART_CODE 0x1u
 
 struct rp_rec_switch {
 	struct rp_rec_hdr h;

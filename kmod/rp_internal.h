@@ -93,6 +93,7 @@ struct rp_thread {
 	bool user_stop;             /* off the CPU outside a syscall: resumes user code */
 	u64 stop_seq;               /* sequence number of its signal stop (RP_IOC_TAKE) */
 	struct rp_point_digest stop_digest; /* its memory digest then (RP_IOC_TAKE_STOP_POINT) */
+	u32 stop_flags;             /* RP_STOP_F_* of that stop (rp_abi.h) */
 	u32 repin;                  /* 1: stopped after its sched_setaffinity (RP_IOC_TAKE) */
 	u64 exit_seq;               /* number of its exit, taken in do_exit (kprobe) */
 	bool exit_renumber;         /* left the CPU before its tid's clear (rp_exit_renumber) */

@@ -727,6 +727,7 @@ int rp_take_stop_point(pid_t vtid, struct rp_stop_point *p)
 		p->seq = xchg(&th->stop_seq, 0);
 		p->has_digest = p->seq != 0;
 		p->digest = th->stop_digest;
+		p->flags = th->stop_flags;
 	}
 	rcu_read_unlock();
 	return err;

@@ -1124,8 +1124,11 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   // (arm64: the exit stop showed x7 as 1. Taken as "in user code", a signal
   // there was replayed by a breakpoint search, and samples/alarm_loop's
   // signals pending at rt_sigreturn's return all were, in the arm64 VM.)
+  // arm64 forgets the number of a call it rewinds for a restart: the kernel
+  // side says the call returned a restart code (signal_in_call).
   int64_t nr = kernel_ ? kernel_syscall_nr(t.tid, regs) : t.nr;
-  bool at_syscall = kernel_ ? nr >= 0 : still_at_exit(t, regs) || rewound_at_exit(t, regs);
+  bool at_syscall = kernel_ ? nr >= 0 || (stop.flags & RP_STOP_F_RESTART_CODE)
+                            : still_at_exit(t, regs) || rewound_at_exit(t, regs);
   if (hold_for_tracer(t, EmuStop::kSignal, sig, &si, at_syscall)) return;
   if (init_dies_of(t, sig, si)) {
     let_init_die(t, sig, si, at_syscall);
