@@ -31,6 +31,10 @@ thread_local bool tl_trapping = false;
 thread_local bool tl_cpuid_trapping = false;
 #endif
 std::atomic<uint64_t> g_faults{0}, g_cpuid_faults{0};
+// Whether a thread that asks for it really faults on rdtsc. Where it does
+// not (this project's VMs: the hypervisor ignores CR4.TSD), a trapping
+// thread reads the vDSO's clocks as any other: no syscall per stop.
+std::atomic<bool> g_asking_traps{true};
 
 #if defined(__x86_64__)
 struct sigaction g_previous;  // SIGSEGV's action before rp's handler
@@ -87,6 +91,7 @@ void install_handler() {
 
 TracerTsc::TracerTsc([[maybe_unused]] bool cpuid) {
 #if defined(__x86_64__)
+  g_asking_traps.store(rdtsc_traps(), std::memory_order_relaxed);  // before this thread traps
   install_handler();
   armed_ = set_tsc(PR_TSC_SIGSEGV);
   tl_trapping = armed_;
@@ -119,7 +124,7 @@ uint64_t TracerTsc::cpuid_faults() { return g_cpuid_faults.load(std::memory_orde
 bool TracerTsc::trapping() { return tl_trapping; }
 
 int64_t tracer_clock_ns(clockid_t clock) {
-  if (!tl_trapping) return clock_ns(clock);
+  if (!tl_trapping || !g_asking_traps.load(std::memory_order_relaxed)) return clock_ns(clock);
   timespec ts{};
   syscall(SYS_clock_gettime, clock, &ts);
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;

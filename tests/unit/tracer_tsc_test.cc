@@ -4,7 +4,10 @@
 // given back, counted, trapped again only while such faults stay rare), and a
 // fault that is not an rdtsc must still end the process.
 #include <gtest/gtest.h>
+#include <seccomp.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "trace.h"
 #include "tracer_tsc.h"
@@ -51,6 +54,30 @@ TEST(TracerTsc, ClockAndTscReadsDoNotFault) {
   EXPECT_EQ(TracerTsc::faults(), f0);
   EXPECT_TRUE(TracerTsc::trapping());
   EXPECT_EQ(tsc_mode(), PR_TSC_SIGSEGV);
+}
+
+// In a child whose clock_gettime syscall fails (seccomp): what
+// tracer_clock_ns reads while the thread traps, 0 when it took the syscall.
+bool clock_read_without_syscall() {
+  const pid_t child = fork();
+  if (child == 0) {
+    TracerTsc tsc;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clock_gettime), 0) ||
+        seccomp_load(ctx))
+      _exit(2);
+    _exit(tracer_clock_ns(CLOCK_MONOTONIC) > 0 ? 0 : 1);
+  }
+  int status = 0;
+  EXPECT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 2) << status;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// A syscall per clock read costs the tracer twice per recorded call; where
+// asking to trap rdtsc has no effect, the vDSO's clock is safe to read.
+TEST(TracerTsc, ClockReadsUseTheVdsoWhereRdtscDoesNotTrap) {
+  EXPECT_EQ(clock_read_without_syscall(), !rdtsc_traps());
 }
 
 TEST(TracerTsc, StrayRdtscIsSurvivedAndRearmedWhenRare) {
