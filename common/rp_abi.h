@@ -241,7 +241,23 @@ static inline int rp_kernel_copy_out_arg(__s64 nr)
 #else
 #define RP_NR_RESTART_SYSCALL 219
 #endif
+
+/* A syscall's return value that the kernel never hands to user code: the
+ * call is interrupted by a signal and, on the way out, the signal code either
+ * restarts it (back over the syscall instruction; restart_syscall for
+ * ERESTART_RESTARTBLOCK) or turns it into EINTR when a handler runs. Between
+ * that sys_exit and the signal stop (or the restart's sys_enter) the thread
+ * runs no user code; its registers there (the code in the return register)
+ * are no point replay can reach. (515, ENOIOCTLCMD, never leaves the kernel.) */
+#define RP_ERESTARTSYS 512
+#define RP_ERESTARTNOINTR 513
+#define RP_ERESTARTNOHAND 514
 #define RP_ERESTART_RESTARTBLOCK 516
+static inline int rp_restart_code(__s64 ret)
+{
+	return ret == -RP_ERESTARTSYS || ret == -RP_ERESTARTNOINTR || ret == -RP_ERESTARTNOHAND ||
+	       ret == -RP_ERESTART_RESTARTBLOCK;
+}
 
 /* The calls in which the kernel may copy the caller's memory for a new
  * process (dup_mmap): where the eBPF program and the module look for the

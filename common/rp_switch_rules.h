@@ -155,17 +155,6 @@ RP_INLINE bool rp_stop_enters_call(const struct rp_stop_facts *f, enum rp_stop_k
 	return (f->si_code >> 8) == RP_PTRACE_EVENT_SECCOMP;
 }
 
-/* A syscall's return value that the kernel never hands to user code: the
- * call is interrupted by a signal and, on the way out, either restarted or
- * turned into EINTR when a handler runs (ERESTARTSYS .. ERESTART_RESTARTBLOCK).
- * Between that sys_exit and the signal stop (or the restart's sys_enter) the
- * thread runs no user code; its registers there (the code in the return
- * register) are no point replay can reach. */
-RP_INLINE bool rp_restart_code(__s64 ret)
-{
-	return ret >= -516 && ret <= -512;
-}
-
 /* How a thread's leaving the CPU counts. */
 RP_INLINE enum rp_stop_kind rp_stop_classify(const struct rp_stop_facts *f)
 {

@@ -17,6 +17,7 @@
 
 #include "kernel_capture.h"
 #include "ptrace_recorder.h"
+#include "rp_abi.h"
 #include "syscall_table.h"
 #include "tracee.h"
 
@@ -255,8 +256,7 @@ void PtraceRecorder::note_sigchld_action(Task& t, bool at_entry, int64_t ret) {
 // At a wait exit of a kicked thread: true if the call was interrupted and
 // will restart (nothing recorded: the program sees one wait4).
 bool PtraceRecorder::kicked_wait_ended(Task& t, int64_t ret) {
-  constexpr int64_t kRestartSys = 512;  // ERESTARTSYS, the kernel's own
-  if (!t.wait_kicked || ret != -kRestartSys) return false;
+  if (!t.wait_kicked || ret != -RP_ERESTARTSYS) return false;
   t.entry_seq = 0;
   t.inputs.clear();
   make_runnable(t, 0, true);

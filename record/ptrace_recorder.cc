@@ -1037,8 +1037,7 @@ bool PtraceRecorder::still_at_exit(const Task& t, const Regs& regs) {
 bool PtraceRecorder::rewound_at_exit(const Task& t, const Regs& regs) {
 #if defined(__aarch64__)
   if (!t.have_exit_regs) return false;
-  const int64_t r = static_cast<int64_t>(t.exit_regs.raw.regs[0]);
-  if (r != -512 && r != -513 && r != -514 && r != -516) return false;
+  if (!rp_restart_code(static_cast<int64_t>(t.exit_regs.raw.regs[0]))) return false;
   Regs rewound = t.exit_regs;
   rewound.raw.pc -= kSyscallInsnLen;
   rewound.raw.regs[0] = t.args[0];

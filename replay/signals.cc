@@ -13,6 +13,7 @@
 #include "insn.h"
 #include "render.h"
 #include "replayer.h"
+#include "rp_abi.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
 
@@ -215,17 +216,14 @@ void Replayer::restart_interrupted_call(Task& t, bool eintr_too) {
   // A signal already set up for delivery decides the restart in the kernel.
   if (t.state != State::kHeld || t.resume_sig != 0) return;
   int64_t r = t.regs.ret();
-  constexpr int64_t kRestartSys = -512, kRestartNoIntr = -513, kRestartNoHand = -514,
-                    kRestartBlock = -516;
-  if (r != kRestartSys && r != kRestartNoIntr && r != kRestartNoHand && r != kRestartBlock &&
-      !(eintr_too && r == -EINTR))
-    return;
+  if (!rp_restart_code(r) && !(eintr_too && r == -EINTR)) return;
+  const bool block = r == -RP_ERESTART_RESTARTBLOCK;
   t.regs.set_ip(t.regs.ip() - kSyscallInsnLen);
 #if defined(__x86_64__)
-  t.regs.raw.rax = r == kRestartBlock ? SYS_restart_syscall : t.regs.raw.orig_rax;
+  t.regs.raw.rax = block ? SYS_restart_syscall : t.regs.raw.orig_rax;
 #else
   t.regs.raw.regs[0] = t.args[0];  // x0 held the result; the kernel keeps orig_x0
-  if (r == kRestartBlock) t.regs.raw.regs[8] = SYS_restart_syscall;
+  if (block) t.regs.raw.regs[8] = SYS_restart_syscall;
 #endif
   set_regs(t, t.regs);
 }
