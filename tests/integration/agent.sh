@@ -12,7 +12,7 @@
 # keep the agent: their tracer's POKEDATA and SETREGS still reach the tracee
 # (the agent does not answer them), and a POKETEXT into the tracee's code
 # never cuts through a patched site. A program with a recorded thread switch
-# keeps it too.
+# keeps it too. Sends are counted with a trace of each backend.
 source "$(dirname "$0")/lib.sh"
 [ "$(uname -m)" = x86_64 ] || { echo "SKIP: the agent is x86_64 only"; exit 0; }
 export RP_BACKEND=ptrace  # syscalls in one order the agent can follow (as the benchmark)
@@ -132,6 +132,15 @@ assert_contains "$TMP/badsend.err" "answered by the replay agent" "a writev whos
 # Printed up to the call before it: the recording's first 600 lines.
 head -n 600 "$TMP/sends.rec" >"$TMP/badsend.want"
 assert_same_file "$TMP/badsend.want" "$TMP/badsend.out" "a writev whose bytes differ: what was printed"
+
+note "sends recorded by the eBPF backend (hashed at sys_exit in the kernel): answered the same"
+find_backends
+if [[ " ${backends[*]} " == *" bpf "* ]]; then
+    RP_BACKEND=bpf record sendsbpf "$SAMPLES/sample_sends" 1000
+    replay_with_agent sendsbpf
+    n=$(answered "$TMP/sendsbpf.on.err")
+    [ -n "$n" ] && [ "$n" -ge 2800 ] || { show "$TMP/sendsbpf.on.err"; fail "sends (bpf): the agent answered '${n}' of about 3000 calls"; }
+fi
 
 note "a signal that interrupts a patched call: its handler sees the program's address, the site stays patched"
 record sigcall "$SAMPLES/sample_signal_in_call" 20
