@@ -53,7 +53,11 @@ bool Regs::entering_syscall() const {
   return static_cast<int64_t>(raw.orig_rax) >= 0 && static_cast<int64_t>(raw.rax) == -ENOSYS;
 }
 
-Regs Regs::as_at_syscall_stop(const Regs&) const { return *this; }
+Regs Regs::as_at_syscall_stop(const Regs& stop) const {
+  Regs r = *this;
+  r.raw.orig_rax = stop.raw.orig_rax;
+  return r;
+}
 
 bool Regs::same_user_state(const Regs& o) const {
   RawRegs a = raw, b = o.raw;

@@ -75,7 +75,10 @@ class Regs {
   // ones (read at a signal or breakpoint stop) with `stop`'s, read at a
   // syscall stop: arm64's syscall stops show x7 as 0 (entry) or 1 (exit)
   // and the kernel puts the real value back after the stop, so x7 is taken
-  // from `stop`. x86_64's show every register as it is: a copy.
+  // from `stop`. x86_64's show every register as it is, but orig_rax is the
+  // kernel's, not the thread's: -1 when an interrupt took the thread just as
+  // it was back in user code, before its first instruction (a SIGCHLD then
+  // is in user code with the exit's registers): taken from `stop` too.
   Regs as_at_syscall_stop(const Regs& stop) const;
   std::string describe() const;  // one line: ip, sp, a few registers
 };
