@@ -155,6 +155,13 @@ RP_INLINE bool rp_stop_enters_call(const struct rp_stop_facts *f, enum rp_stop_k
 	return (f->si_code >> 8) == RP_PTRACE_EVENT_SECCOMP;
 }
 
+/* The flags of a signal stop's rp_stop_point (rp_abi.h): a thread on its way
+ * back from a call that returned a restart code is at that call's return. */
+RP_INLINE __u32 rp_signal_stop_flags(const struct rp_stop_facts *f)
+{
+	return f->restarting ? RP_STOP_F_RESTART_CODE : 0;
+}
+
 /* How a thread's leaving the CPU counts. */
 RP_INLINE enum rp_stop_kind rp_stop_classify(const struct rp_stop_facts *f)
 {

@@ -14,10 +14,11 @@
 // replayer's thread traps rdtsc for its run loop, gdb's server included.
 //
 // So while it traps, the thread reads clocks by syscall (the vDSO's clocks
-// use rdtsc; not where asking to trap has no effect: rdtsc_traps), and reads the TSC for the program through read_tsc. An rdtsc
-// anywhere else in the thread (a library's clock read) is caught: the SIGSEGV
-// handler gives the thread rdtsc back and the instruction runs again; rearm()
-// traps it again at a later stop, unless that keeps happening.
+// use rdtsc; not where asking to trap has no effect: rdtsc_traps), and
+// reads the TSC for the program through read_tsc. An rdtsc anywhere else
+// in the thread (a library's clock read) is caught: the SIGSEGV handler
+// gives the thread rdtsc back and the instruction runs again; rearm() traps
+// it again at a later stop, unless that keeps happening.
 #pragma once
 #include <time.h>
 

@@ -189,7 +189,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		rp_runner.t_ns = ktime_get_ns();
 	} else if (kind == RP_STOP_SIGNAL) {
 		th->stop_digest = digest;
-		th->stop_flags = th->restarting ? RP_STOP_F_RESTART_CODE : 0;
+		th->stop_flags = rp_signal_stop_flags(&f);
 		WRITE_ONCE(th->stop_seq, rp_next_seq());  /* before any other thread runs */
 		th->restarting = false;  /* a handler or the restart comes next */
 	}

@@ -40,7 +40,7 @@ bool interrupted_only_by_ignored(pid_t tid, int64_t nr, int sig, const Regs& reg
   return true;
 }
 
-bool rewind_call(pid_t tid, Regs regs, uint64_t arg0) {
+Regs rewound_call(Regs regs, uint64_t arg0) {
   regs.set_ip(regs.ip() - kSyscallInsnLen);
 #if defined(__x86_64__)
   (void)arg0;
@@ -48,7 +48,9 @@ bool rewind_call(pid_t tid, Regs regs, uint64_t arg0) {
 #elif defined(__aarch64__)
   regs.raw.regs[0] = arg0;  // x8 still holds the number
 #endif
-  return regs.write(tid);
+  return regs;
 }
+
+bool rewind_call(pid_t tid, Regs regs, uint64_t arg0) { return rewound_call(regs, arg0).write(tid); }
 
 }  // namespace rp

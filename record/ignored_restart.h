@@ -20,10 +20,13 @@ namespace rp {
 // signal tid could take is pending, or every one is ignored too.
 bool interrupted_only_by_ignored(pid_t tid, int64_t nr, int sig, const Regs& regs);
 
-// Sets tid back over its syscall instruction with the call's number (and,
-// on arm64, its first argument `arg0`, which x0 lost to the result) so that
-// it makes the call again when resumed. False if the registers could not be
-// written.
+// `regs` (at a call's return) set back over the syscall instruction with the
+// call's number (and, on arm64, its first argument `arg0`, which x0 lost to
+// the result), as the kernel's signal code rewinds a call it restarts.
+Regs rewound_call(Regs regs, uint64_t arg0);
+
+// Sets tid's registers `regs` to rewound_call's, so that it makes the call
+// again when resumed. False if the registers could not be written.
 bool rewind_call(pid_t tid, Regs regs, uint64_t arg0);
 
 }  // namespace rp

@@ -1038,9 +1038,7 @@ bool PtraceRecorder::rewound_at_exit(const Task& t, const Regs& regs) {
 #if defined(__aarch64__)
   if (!t.have_exit_regs) return false;
   if (!rp_restart_code(static_cast<int64_t>(t.exit_regs.raw.regs[0]))) return false;
-  Regs rewound = t.exit_regs;
-  rewound.raw.pc -= kSyscallInsnLen;
-  rewound.raw.regs[0] = t.args[0];
+  const Regs rewound = rewound_call(t.exit_regs, t.args[0]);
   return regs.as_at_syscall_stop(rewound) == rewound;
 #else
   (void)t, (void)regs;

@@ -457,8 +457,6 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		save_point_digest(r);
 		r->t_ns = bpf_ktime_get_ns();
 	} else if (kind == RP_STOP_SIGNAL) {
-		__u32 flags = th->restarting ? RP_STOP_F_RESTART_CODE : 0;
-
 		th->restarting = 0; /* a handler or the restart comes next */
 		/* The supervisor records the signal event with it (take_stop):
 		 * taken before any other thread runs. The runner's registers
@@ -471,7 +469,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		save_point_digest(r);
 		sp->seq = next_seq();
 		sp->has_digest = 1;
-		sp->flags = flags;
+		sp->flags = rp_signal_stop_flags(&f);
 		__builtin_memcpy(&sp->digest, &r->digest, sizeof(sp->digest));
 		bpf_map_update_elem(&stops, &tid, sp, BPF_ANY);
 	}

@@ -154,8 +154,11 @@ TEST(SwitchRules, StopsOnTheWayToARestartAreNoPoint) {
     EXPECT_EQ(rp_stop_classify(&g), RP_STOP_NONE) << g.state;
   }
   f = ptrace_stop(1, 10, kSiUser);
+  EXPECT_EQ(rp_signal_stop_flags(&f), 0u);
   f.restarting = 1;
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
+  // Its signal is at that call's return (arm64 rewound it and forgot its number).
+  EXPECT_EQ(rp_signal_stop_flags(&f), RP_STOP_F_RESTART_CODE);
   f = ptrace_stop(1, RP_SIG_STOP, kSiKernel);
   f.restarting = 1;
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_QUIET);
