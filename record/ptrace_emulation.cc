@@ -168,6 +168,7 @@ bool PtraceRecorder::answer_held_wait(pid_t tracee, EmuTracee& et) {
 }
 
 void PtraceRecorder::report_stop(pid_t tracee, EmuTracee& et, EmuStop where) {
+  et.interrupt_pending = false;  // any stop answers it
   et.stop = where;
   et.reported = false;
   et.status = stop_status(where, et);
@@ -184,6 +185,7 @@ bool PtraceRecorder::report_exit(pid_t tracee, int status) {
   EmuTracee& et = it->second;
   if (et.tracers_child) return false;
   et.stop = et.held = EmuStop::kExited;
+  et.interrupt_pending = false;
   et.reported = false;
   et.status = status;
   announce(tracee, et);
@@ -264,18 +266,28 @@ bool PtraceRecorder::kicked_wait_ended(Task& t, int64_t ret) {
 }
 
 // rp's kick arriving (its SIGSTOP's stop): not delivered, not recorded. A
-// PTRACE_INTERRUPT'ed tracee (events-only) is held here.
+// PTRACE_INTERRUPT'ed tracee (events-only) is held here, and its tracer
+// told of the stop now if it was not yet.
 bool PtraceRecorder::take_kick(Task& t) {
   if (!t.wait_kicked) return false;
   t.wait_kicked = false;
   auto it = emu_.find(t.tid);
-  if (kernel_ && it != emu_.end() && it->second.stop == EmuStop::kVirtual &&
-      it->second.held == EmuStop::kNone) {
-    it->second.held = EmuStop::kVirtual;
-    hold(t);
+  if (it == emu_.end()) {
+    make_runnable(t, 0, true);
     return true;
   }
-  make_runnable(t, 0, true);
+  EmuTracee& et = it->second;
+  if (et.interrupt_pending) {
+    et.group_stopped = stopping_.count(t.tgid) != 0;
+    et.held = EmuStop::kVirtual;
+    hold(t);
+    report_stop(t.tid, et, EmuStop::kVirtual);
+  } else if (kernel_ && et.stop == EmuStop::kVirtual && et.held == EmuStop::kNone) {
+    et.held = EmuStop::kVirtual;
+    hold(t);
+  } else {
+    make_runnable(t, 0, true);
+  }
   return true;
 }
 
@@ -360,6 +372,22 @@ void PtraceRecorder::adopt_new_tracee(const EmuTracee& creator, pid_t child) {
     c->second.initial_stop_deferred = false;
     if (!hold_new_tracee(c->second)) make_runnable(c->second, 0, false);
   }
+}
+
+// A new thread's first SIGSTOP stop (rp's kicks wait for it: kick). Held if
+// it is an emulated tracee from its start, kept until its creator's fork
+// event if that may make it one, else the kick's or let go.
+void PtraceRecorder::take_first_stop(Task& t) {
+  if (hold_new_tracee(t)) {
+    t.wait_kicked = false;  // stopped for its tracer, before any call
+    return;
+  }
+  if (t.adopted_early && new_tracees_possible()) {
+    t.initial_stop_deferred = true;  // its creator's fork event decides
+    if (std::exchange(t.wait_kicked, false)) kick(t);  // a stop of its own, after
+    return;
+  }
+  if (!take_kick(t)) make_runnable(t, 0, false);
 }
 
 // A new thread's first stop: held if it is an emulated tracee from its start.
@@ -613,6 +641,10 @@ bool PtraceRecorder::emulation_exit(Task& t) {
 void PtraceRecorder::kick(Task& t) {
   if (t.wait_kicked) return;
   t.wait_kicked = true;
+  // A new thread's first stop is still to come: a SIGSTOP now could merge
+  // with the one it starts with and be lost; that stop is the kick's
+  // (take_first_stop).
+  if (t.initial_stop_pending) return;
   syscall(SYS_tgkill, t.tgid, t.tid, SIGSTOP);
 }
 

@@ -21,7 +21,7 @@ namespace rp {
 // Where an emulated tracee is held for its tracer.
 enum class EmuStop {
   kNone,          // running
-  kVirtual,       // PTRACE_INTERRUPT of a running thread: reported stopped, not held yet
+  kVirtual,       // PTRACE_INTERRUPT's stop: held at rp's kick, or reported while in a group-stop or a wait
   kSignal,        // signal-delivery stop (the signal not delivered yet)
   kSyscallEntry,  // PTRACE_SYSCALL stops
   kSyscallExit,
@@ -51,6 +51,14 @@ struct EmuTracee {
   siginfo_t si{};          // signal stops: the pending signal's siginfo
   bool first_stop_pending = false;  // auto-attached: its first stop is its tracer's
   bool group_stopped = false;  // kVirtual: its process is in a group-stop (SIGSTOP reported)
+  // PTRACE_INTERRUPT of a thread rp does not hold: as the kernel's wait
+  // returns only once the thread has stopped, its stop is reported when
+  // rp's kick has stopped it (take_kick), or at a stop of its own that comes
+  // first. A call it is in ends first (one it is blocked in is interrupted
+  // and made again later). Reported at once, the thread still ran: a read
+  // it was blocked in could take what its tracer wrote after its wait, and
+  // the tracer saw no entry of it (conformance ptrace_interrupt_running).
+  bool interrupt_pending = false;
   // PTRACE_LISTEN at its group-stop: still held there, no stop to report,
   // until a SIGCONT ends the group-stop (continue_stopped reports that).
   bool listening = false;

@@ -492,6 +492,12 @@ bool sigstop_pending(pid_t tid) {
 
 }  // namespace
 
+// A stop of rp's own that a kick may have merged with (one SIGSTOP pending
+// at a time): the kick's too unless its SIGSTOP is still pending.
+bool PtraceRecorder::take_merged_kick(Task& t) {
+  return t.wait_kicked && !sigstop_pending(t.tid) && take_kick(t);
+}
+
 bool PtraceRecorder::stop_for_detach(pid_t tid, int* resend) {
   *resend = 0;
   ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
@@ -1067,17 +1073,12 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
   }
   if (t.initial_stop_pending && sig == SIGSTOP) {
     t.initial_stop_pending = false;  // the stop every new child starts with
-    if (hold_new_tracee(t)) return;
-    if (t.adopted_early && new_tracees_possible()) {
-      t.initial_stop_deferred = true;  // its creator's fork event decides
-      return;
-    }
-    make_runnable(t, 0, false);
+    take_first_stop(t);
     return;
   }
   if (kernel_ && sig == SIGSTOP && kernel_->on_stop_signal(t.tid)) {
     // The kernel capture stopped it to finish a record (a kick of rp's merged with it).
-    if (!take_kick(t)) make_runnable(t, 0, true);
+    if (!take_merged_kick(t)) make_runnable(t, 0, true);
     return;
   }
   if (is_trapped_insn_siginfo(sig, si.si_code) && emulate_trapped_insn(t)) return;
@@ -1085,7 +1086,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     // rp's stop for a snapshot (hold_in_kernel): not the program's, dropped.
     t.snapshot_stop = false;
     t.preempt_requested = false;  // one SIGSTOP pending stood for both
-    make_runnable(t, 0, true);
+    if (!take_merged_kick(t)) make_runnable(t, 0, true);
     return;
   }
   if (sig == SIGSTOP && si.si_pid == getpid() && take_kick(t)) return;  // not delivered
@@ -1232,7 +1233,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
       // A child of a process rp attached to (PTRACE_SEIZE) starts with this
       // stop, not with SIGSTOP: a SIGSTOP that comes later is a real one (or
       // the kernel capture's stall), not the initial stop.
-      t.initial_stop_pending = false;
+      if (std::exchange(t.initial_stop_pending, false) && take_kick(t)) return;
       break;
     case PTRACE_EVENT_EXIT:
       if (!hold_at_event(t, event, msg)) task_dying(t);

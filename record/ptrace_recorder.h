@@ -253,6 +253,8 @@ class PtraceRecorder {
   void kick(Task& t);
   void kick_tracer(pid_t tgid, pid_t except);
   bool take_kick(Task& t);
+  bool take_merged_kick(Task& t);
+  void take_first_stop(Task& t);
   int64_t ptrace_request(Task& t, pid_t pid, EmuTracee& et);
   int64_t set_tracee_regs(pid_t pid, Task& tracee, EmuTracee& et, const std::string& b);
   void emulate_wait(Task& t);

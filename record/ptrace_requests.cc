@@ -203,7 +203,13 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
   }
   if (req == PTRACE_INTERRUPT) {
     if (!et.seized) return -EIO;
-    if (et.stop != EmuStop::kNone) return 0;
+    if (et.stop != EmuStop::kNone || et.interrupt_pending) return 0;
+    if (tracee.run != Run::kStopped && !tracee.wait_held) {
+      et.interrupt_pending = true;  // reported where the kick stops it
+      kick(tracee);
+      return 0;
+    }
+    // Held by rp, in a group-stop or its own wait: reported stopped now.
     et.group_stopped = stopping_.count(tracee.tgid) != 0;
     report_stop(pid, et, EmuStop::kVirtual);
     // Events-only: nothing else would stop it before its next syscall's end.
