@@ -38,7 +38,7 @@ busybox=$(command -v busybox || true)
 # quicker run while working on one case (the attach case always runs).
 samples=${RP_VM_SAMPLES-"random_bytes urandom pids clock file_reader sysv_msgq buffer_kinds crash_bug stress rdtsc"}
 # Conformance programs (tests/conformance/progs), built static in kmod/.
-conf=${RP_VM_CONF-"seccomp_filter seccomp_kill ptrace_peek_poke kcopy_stdout pipe_tee_stdout vmsplice_read sig_restart_outputs signal_busy_threads fork_sibling_writes invalid_syscall mremap_file_grow seccomp_mode sigpipe_death bpf_map_outputs pid_ns_init_fault pid_ns_cached_tid ptrace_change_syscall ptrace_invalid_syscall ptrace_fault_stop ptrace_sysemu ptrace_singlestep vsyscall_page ptrace_attach_peer auxv_identity ptrace_peekuser ptrace_listen ptrace_syscall_sequence"}
+conf=${RP_VM_CONF-"seccomp_filter seccomp_kill ptrace_peek_poke kcopy_stdout pipe_tee_stdout vmsplice_read sig_restart_outputs signal_busy_threads fork_sibling_writes invalid_syscall mremap_file_grow seccomp_mode sigpipe_death bpf_map_outputs pid_ns_init_fault pid_ns_cached_tid ptrace_change_syscall ptrace_invalid_syscall ptrace_fault_stop ptrace_sysemu ptrace_singlestep vsyscall_page ptrace_attach_peer auxv_identity ptrace_peekuser ptrace_listen ptrace_syscall_sequence ptrace_interrupt_running"}
 # Threads racing in user code, and a loop whose registers repeat (switched
 # out, then signalled), replay exactly (issue 11); RP_VM_RACE=0 leaves them out.
 race=${RP_VM_RACE:-1}
