@@ -201,9 +201,8 @@ void PtraceRecorder::announce(pid_t tracee, EmuTracee& et) {
   for (auto& [tid, w] : tasks_)
     if (w.tgid == et.tracer_tgid && w.in_syscall && (w.nr == SYS_wait4 || w.nr == SYS_waitid) &&
         !w.forced_ret && !w.wait_kicked && wait_matches(w, tracee)) {
-      w.wait_kicked = true;
+      kick(w);
       et.sigchld_deferred = true;
-      syscall(SYS_tgkill, w.tgid, tid, SIGSTOP);
       return;
     }
   notify_tracer(tracee, et);

@@ -212,7 +212,8 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
     // Held by rp, in a group-stop or its own wait: reported stopped now.
     et.group_stopped = stopping_.count(tracee.tgid) != 0;
     report_stop(pid, et, EmuStop::kVirtual);
-    // Events-only: nothing else would stop it before its next syscall's end.
+    // Events-only: once rp lets it go (a SIGCONT, its wait answered),
+    // nothing else would stop it before its next syscall's end.
     if (kernel_) kick(tracee);
     return 0;
   }
