@@ -1,6 +1,7 @@
 #include "kernel_capture.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/eventfd.h>
@@ -93,9 +94,10 @@ RecordDecoder::Out switch_event(const rp_rec_switch& s) {
 // the ring fills and the producer's backpressure (stalls) slows the tracee.
 constexpr size_t kMaxQueuedBytes = size_t{512} << 20;
 constexpr int kDrainTimeoutMs = 20;
-// The writer's nice value while the program runs: decoding, hashing,
-// compressing and SQLite take a CPU only when the program leaves one idle,
-// and catch up after it exits (issue 12; docs/performance.md).
+// The writer's nice value while the program runs, where the kernel refuses
+// SCHED_IDLE (set_writer_low): decoding, hashing, compressing and SQLite take
+// a CPU only when the program leaves one idle, and catch up after it exits
+// (issue 12; docs/performance.md).
 constexpr int kWriterNice = 19;
 // Past this backlog the writer gets its normal priority back: memory stays
 // bounded, and an attached capture (no stall path) does not reach the queue
@@ -606,7 +608,7 @@ void KernelCapture::writer_low_priority() {
     std::lock_guard lk(q_mu_);
     if (queued_bytes_ > kBoostQueuedBytes) return;  // a backlog: it keeps its boost
   }
-  if (pid_t t = writer_tid_.load()) setpriority(PRIO_PROCESS, static_cast<id_t>(t), kWriterNice);
+  if (pid_t t = writer_tid_.load()) set_writer_low(t);
 }
 
 std::optional<uint64_t> KernelCapture::lost_so_far() {
@@ -900,15 +902,28 @@ int KernelCapture::wake_after(uint64_t bytes) {
   return wake_fd_.get();
 }
 
+// SCHED_IDLE rather than nice 19: a program's thread that wakes preempts
+// the writer at once, and the scheduler counts a CPU that runs only the
+// writer as idle when it places one (nginx under ab: docs/performance.md,
+// "The writer as an idle task").
+void KernelCapture::set_writer_low(pid_t t) {
+  sched_param p{};
+  if (sched_setscheduler(t, SCHED_IDLE, &p) != 0)
+    setpriority(PRIO_PROCESS, static_cast<id_t>(t), kWriterNice);
+}
+
 // Best effort: without CAP_SYS_NICE the writer keeps its low priority.
 void KernelCapture::writer_normal_priority() {
-  if (pid_t t = writer_tid_.load())
+  if (pid_t t = writer_tid_.load()) {
+    sched_param p{};
+    sched_setscheduler(t, SCHED_OTHER, &p);
     setpriority(PRIO_PROCESS, static_cast<id_t>(t), getpriority(PRIO_PROCESS, 0));
+  }
 }
 
 void KernelCapture::writer_loop() {
   writer_tid_ = gettid();
-  if (!stopping_) setpriority(PRIO_PROCESS, static_cast<id_t>(writer_tid_.load()), kWriterNice);
+  if (!stopping_) set_writer_low(writer_tid_.load());
   // One batch's room, kept from piece to piece: allocated afresh, a piece's
   // events (~300 bytes each) landed on pages the kernel had to fault in and
   // zero every time, 9 % of this thread's time on a getppid loop.

@@ -386,6 +386,7 @@ class KernelCapture : public EventsOnlyHooks {
   void writer_loop();
   void writer_normal_priority();
   void writer_low_priority();
+  static void set_writer_low(pid_t t);
   size_t decode_records(const char* p, size_t size, std::vector<RecordDecoder::Out>& out);
   void finish_batch(std::vector<RecordDecoder::Out>& out);
   void write(RecordDecoder::Out& o);  // writer lock held

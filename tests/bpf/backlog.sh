@@ -27,6 +27,24 @@ most=$((bytes / (2 << 20) + 16))
 fin=$(meta finish_ms)
 [[ "$fin" =~ ^[0-9]+$ ]] || fail "meta finish_ms: expected a count of ms, got '$fin'"
 
+# While the program runs the writer is an idle-class thread (SCHED_IDLE,
+# policy 5 in /proc/TID/stat): a thread of the program that wakes takes its
+# CPU at once (docs/performance.md, "The writer as an idle task").
+"$RP" record -q --backend=bpf -o "$TMP/idle.db" -- sleep 4 >/dev/null 2>"$TMP/idle.err" &
+rec=$!
+BG_PIDS+=("$rec")
+policy=none
+for i in $(seq 60); do
+    for t in /proc/"$rec"/task/*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = rp-writer ] &&
+            policy=$(awk '{ sub(/^.*\) /, ""); print $39 }' "$t/stat" 2>/dev/null)
+    done
+    [ "$policy" = 5 ] && break
+    sleep 0.05
+done
+wait "$rec" || { show "$TMP/idle.err"; fail "recording sleep 4 failed"; }
+assert_eq "$policy" 5 "the writer's scheduling policy while the program runs (5: SCHED_IDLE)"
+
 # A small disk: the spill file leaves the trace the last 64 MiB of its
 # filesystem (SpillFile::kRoomForTrace), so on a 16 MiB tmpfs the backlog
 # stays in memory, and the ~3 MB trace fits. (When the file could take the

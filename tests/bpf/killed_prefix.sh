@@ -64,7 +64,7 @@ record_bg k bpf
 rp_pid=$RP_PID
 wait_lines "$TMP/k.out" 100000 "$rp_pid" ||
     { show "$TMP/k.rec.err"; fail "killed: the program did not reach 100000 lines while recorded"; }
-# Kill once the writer (nice 19) has committed some lines: on a busy machine
+# Kill once the writer (an idle-class thread) has committed some lines: on a busy machine
 # it had committed none a second after 100000 lines were printed (CI101).
 for i in $(seq 600); do
     part=$(partial_trace)

@@ -17,7 +17,7 @@ RING_BYTES=$((1 << 20))
 # 2.2 MB and 4 MiB), journal included, on a loaded machine (9.2 MB before;
 # docs/performance.md). What keeps the growth past the ring small is the
 # supervisor reaching a due snapshot at once: woken by the drain thread, and
-# never left waiting on the nice-19 writer's lock (15.5 MB seen at load ~13
+# never left waiting on the low-priority writer's lock (15.5 MB seen at load ~13
 # before that; 5.8-6.4 MB after, docs/performance.md). Unpruned, the 40,000 requests below make a trace of
 # about 34 MB (12,000 made 10.3 MB).
 RING_SLACK=5
