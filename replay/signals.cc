@@ -217,6 +217,11 @@ void Replayer::restart_interrupted_call(Task& t, bool eintr_too) {
   if (t.state != State::kHeld || t.resume_sig != 0) return;
   int64_t r = t.regs.ret();
   if (!rp_restart_code(r) && !(eintr_too && r == -EINTR)) return;
+  // Only while it is still where that call left it: a point search may have
+  // delivered a signal of its own since (a switch recorded at the handler's
+  // first instruction: the search resumes it with the signal), and its
+  // handler is then what runs next (conformance sigsuspend under load).
+  if (!get_regs(t).same_user_state(t.regs)) return;
   const bool block = r == -RP_ERESTART_RESTARTBLOCK;
   t.regs.set_ip(t.regs.ip() - kSyscallInsnLen);
 #if defined(__x86_64__)
