@@ -255,6 +255,7 @@ if [ -e /race ]; then
   rp record --backend=kmod -o /tmp/race.db -- /samples/race > /tmp/race.rec 2> /tmp/race.rec.err
   rc=$?
   check race_record sh -c "test $rc = 0 && test -s /tmp/race.rec"
+  times="record $(now)"
   rp info /tmp/race.db > /tmp/race.info 2>&1
   check race_switches grep -qE "^switches: *[1-9]" /tmp/race.info
   grep -E "^(events|switches|lost records)" /tmp/race.info | sed "s/^/  race: /"
@@ -263,8 +264,10 @@ if [ -e /race ]; then
     rrc=$?
     check race_replay_$i sh -c "test $rrc = 0 && cmp -s /tmp/race.rec /tmp/race.rep"
     cmp -s /tmp/race.rec /tmp/race.rep || { show /tmp/race.rec; show /tmp/race.rep; show /tmp/race.rep.err; }
+    times="$times replay $(now)"
   done
-  echo "TIME race record+3 replays $(now) - $t0"
+  echo "  race: $(cat /tmp/race.rec)"
+  echo "TIME race record+3 replays $(now) - $t0 ($times)"
   # The module's digest: where the registers repeat on every pass, replay
   # finds the recorded one by it (or says the point is ambiguous).
   t0=$(now)
