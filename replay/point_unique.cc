@@ -31,6 +31,7 @@
 #include <sstream>
 #include <vector>
 
+#include "point_copy_bound.h"
 #include "point_digest.h"
 #include "point_patch.h"
 #include "proc_maps.h"
@@ -180,13 +181,16 @@ void end_copy(pid_t copy) {
 
 }  // namespace
 
-Replayer::OwnWay Replayer::way_to_own_stop(const Task& t) {
+Replayer::OwnWay Replayer::way_to_own_stop(const Task& t, std::optional<int64_t>* stop_ns) {
   OwnWay way = OwnWay::kNext;
   for (size_t i = 0; i < kMaxPeek; i++) {
     const Event* next = peek_event(i);
     if (!next) return OwnWay::kNone;
     if (next->tid != t.rec) continue;
-    if (next->kind == EventKind::kSyscall || next->kind == EventKind::kInsn) return way;
+    if (next->kind == EventKind::kSyscall || next->kind == EventKind::kInsn) {
+      if (stop_ns) *stop_ns = next->t_entry ? next->t_entry : next->t_exit;
+      return way;
+    }
     if (next->kind != EventKind::kPreempt) return OwnWay::kNone;
     way = OwnWay::kThroughSwitches;
   }
@@ -207,10 +211,12 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
                                         const Trampoline& tramp, const Regs& at_match,
                                         uint64_t max_passes) {
   double cpu_bound = kCopyCpuSeconds;
-  if (way_to_own_stop(t) == OwnWay::kThroughSwitches) {
+  std::optional<int64_t> stop_ns;
+  if (way_to_own_stop(t, &stop_ns) == OwnWay::kThroughSwitches) {
     max_passes = std::min(max_passes, kThroughSwitchesPasses);
     cpu_bound = kThroughSwitchesCpuSeconds;
   }
+  cpu_bound = copy_cpu_bound(cpu_bound, e.t_exit ? e.t_exit : e.t_entry, stop_ns);
   const uint64_t at = at_match.ip();
   constexpr size_t kInjected = kSyscallInsnLen;  // the injected syscall's bytes, put back
   const std::string original = read_mem(t.real, at, kInjected);
@@ -225,7 +231,8 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
   // Other threads run after the switch, and the thread's real way to its
   // next event may depend on what they write: the copy, which runs alone,
   // may instead wait for them forever, away from the site (a spin-wait).
-  // Its CPU time is bounded (wait_copy): past it the point is not checked.
+  // Its CPU time is bounded (wait_copy; point_copy_bound.h, from the
+  // recording's times): past it the point is not checked.
   // The copy was made with the injected syscall instruction in place.
   Regs r = at_match;
   r.set_ip(tramp.body);

@@ -320,9 +320,10 @@ class Replayer {
   // point_unique.cc: whether a switch point found is the only pass with its registers
   // The thread's way from the current event to its next stop in its own code
   // path (a syscall or a trapped instruction): next, after switches of its
-  // own only (other threads ran between them), or none in reach.
+  // own only (other threads ran between them), or none in reach. stop_ns:
+  // that stop's recorded time, where the trace has it.
   enum class OwnWay { kNone, kNext, kThroughSwitches };
-  OwnWay way_to_own_stop(const Task& t);
+  OwnWay way_to_own_stop(const Task& t, std::optional<int64_t>* stop_ns = nullptr);
   bool leader_execs_next(pid_t leader);
   bool can_check_point(Task& t);
   bool memory_matches(Task& t, pid_t pid, const Event& e, const Regs& at,
