@@ -220,7 +220,9 @@ void Replayer::restart_interrupted_call(Task& t, bool eintr_too) {
   // Only while it is still where that call left it: a point search may have
   // delivered a signal of its own since (a switch recorded at the handler's
   // first instruction: the search resumes it with the signal), and its
-  // handler is then what runs next (conformance sigsuspend under load).
+  // handler is then what runs next (conformance handler_preempted: a read
+  // interrupted by a signal whose handler was switched out; sigsuspend under
+  // load).
   if (!get_regs(t).same_user_state(t.regs)) return;
   const bool block = r == -RP_ERESTART_RESTARTBLOCK;
   t.regs.set_ip(t.regs.ip() - kSyscallInsnLen);
