@@ -39,10 +39,11 @@
 #define RP_DIGEST_USER_TOP (1ull << 48)
 /* Of x86_64's 128-byte red zone, the part next to rsp: a leaf's locals are
  * laid out from -8(%rsp) down, and the lower part is where the replay
- * agent's entry stub pushes when an earlier syscall was made from a frame
- * just above this one (-136 from that sp), bytes the recording did not have.
- * With all 128 bytes, a hog counting at -8(%rsp) replayed to "cannot locate
- * the recorded point" in 2 of 3 runs; with 64, 4 of 4 replayed. */
+ * agent's entry stub pushed (-136 from the sp of an earlier syscall made from
+ * a frame just above this one), bytes the recording did not have. With all
+ * 128 bytes, a hog counting at -8(%rsp) replayed to "cannot locate the
+ * recorded point" in 2 of 3 runs; with 64, 4 of 4 replayed. (The stub has a
+ * stack of its own since; the window stays as traces have it.) */
 #define RP_DIGEST_RED_ZONE_BYTES 64
 /* rp_digest_words' FNV-1a basis, prime and xorshift: the replay trampolines
  * (replay/point_patch*.cc) hash with them too. */

@@ -30,8 +30,10 @@ uint64_t lahf_seto(uint64_t eflags) {
 constexpr int kGprs[] = {0 /*rax*/, 3 /*rbx*/, 1 /*rcx*/, 2 /*rdx*/, 6 /*rsi*/, 7 /*rdi*/,
                          5 /*rbp*/, 8, 9, 10, 11, 12, 13, 14, 15};
 constexpr int kRspSlot = 15, kFlagsSlot = 16;
-// Where the memory check keeps rcx, rdx and rsi (past the passes and budget).
+// Where the memory check keeps rcx, rdx and rsi (past the passes and budget),
+// and where every pass keeps rax and the flags (as lahf/seto leave them).
 constexpr int kSpillSlot = 20;
+constexpr int kRaxSlot = 23, kSavedFlagsSlot = 24;
 
 uint64_t gpr(const Regs& r, int n) {
   const auto& x = r.raw;
@@ -474,13 +476,14 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   t.data = place.map + 2 * 4096;
   auto slot = [&](int i) { return t.data + 8 * i; };
   Asm a(place.entry);
-  // Flags and rax are kept below the red zone (the program may use the 128
-  // bytes under rsp), without moving rsp: lahf/sahf and seto are much
-  // cheaper than pushfq/popfq, and this runs on every pass.
-  a.bytes({0x48, 0x89, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff});  // mov %rax,-136(%rsp)
-  a.bytes({0x9f, 0x0f, 0x90, 0xc0});                          // lahf; seto %al
-  a.bytes({0x66, 0x89, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov %ax,-144(%rsp)
-  a.bytes({0x48, 0x8b, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff});  // mov -136(%rsp),%rax
+  // Flags and rax are kept in the data block, not under the stack pointer,
+  // where the recording had bytes the program may read later (a frame's
+  // uninitialized slots, which a switch's digest may hash): lahf/sahf and
+  // seto are much cheaper than pushfq/popfq, and this runs on every pass.
+  a.rel_to({0x48, 0x89, 0x05}, slot(kRaxSlot));         // mov %rax,saved_rax(%rip)
+  a.bytes({0x9f, 0x0f, 0x90, 0xc0});                   // lahf; seto %al
+  a.rel_to({0x66, 0x89, 0x05}, slot(kSavedFlagsSlot));  // mov %ax,saved_flags(%rip)
+  a.rel_to({0x48, 0x8b, 0x05}, slot(kRaxSlot));         // mov saved_rax(%rip),%rax
   a.rel_to({0x48, 0xff, 0x05}, t.data + kPatchPassesOffset);  // incq passes(%rip)
   for (int i = 0; i < 16; i++) {  // cmp %reg, want(%rip); jne miss
     int r = i < 15 ? kGprs[i] : 4 /*rsp*/;
@@ -492,17 +495,18 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   }
   if (site.rep) emit_rep_compare(a, site, slot(2), slot(4), slot(5));
   if (!site.rep || !site.rep->compares) {
-    a.bytes({0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff});  // mov -144(%rsp),%ax
-    a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));             // cmp %ax, want_flags(%rip)
+    a.rel_to({0x66, 0x8b, 0x05}, slot(kSavedFlagsSlot));  // mov saved_flags(%rip),%ax
+    a.rel_to({0x66, 0x39, 0x05}, slot(kFlagsSlot));       // cmp %ax, want_flags(%rip)
     a.rel_label({0x0f, 0x85}, kMiss);
   }
   if (!windows.empty()) emit_window_checks(a, windows, slot(kSpillSlot));
   // Back to the program's flags (OF from al: 1 + 0x7f overflows) and rax.
-  const std::initializer_list<uint8_t> restore = {
-      0x66, 0x8b, 0x84, 0x24, 0x70, 0xff, 0xff, 0xff,  // mov -144(%rsp),%ax
-      0x04, 0x7f, 0x9e,                                // add $0x7f,%al; sahf
-      0x48, 0x8b, 0x84, 0x24, 0x78, 0xff, 0xff, 0xff};  // mov -136(%rsp),%rax
-  a.bytes(restore);
+  auto restore = [&] {
+    a.rel_to({0x66, 0x8b, 0x05}, slot(kSavedFlagsSlot));  // mov saved_flags(%rip),%ax
+    a.bytes({0x04, 0x7f, 0x9e});                          // add $0x7f,%al; sahf
+    a.rel_to({0x48, 0x8b, 0x05}, slot(kRaxSlot));         // mov saved_rax(%rip),%rax
+  };
+  restore();
   t.hit = a.here();
   a.bytes({kInt3});
   a.bind(kMemoryMiss);
@@ -510,7 +514,7 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   a.bind(kMiss);
   a.rel_to({0x48, 0xff, 0x0d}, t.data + kPatchBudgetOffset);  // decq budget(%rip)
   a.rel_label({0x0f, 0x84}, kForced);                        // jz forced
-  a.bytes(restore);
+  restore();
   t.body = a.here();
   // Where each instruction's copy goes: sizes do not depend on targets
   // (rel32 everywhere), so they are known before relocating (a branch inside
@@ -520,7 +524,7 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   if (!tail) return std::nullopt;
   a.raw(*tail);
   a.bind(kForced);
-  a.bytes(restore);
+  restore();
   t.forced = a.here();
   a.bytes({kInt3});
   t.code = a.finish();

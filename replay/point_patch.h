@@ -105,11 +105,12 @@ void set_rep_compare(PatchSite& site, const RepString& rep, const Regs& target);
 // (a non-PIE program's text) needs.
 constexpr uint64_t kPatchMapBytes = 3 * 4096;
 // The bytes under the stack pointer a trampoline spills flags and registers
-// into on every pass: [sp - kPatchSpillLow, sp - kPatchSpillHigh). x86_64
-// keeps the 128-byte red zone; arm64 has none (x16, x17 and NZCV in the top
-// 32 bytes, x0-x3 under them when the stub checks memory).
+// into on every pass: [sp - kPatchSpillLow, sp - kPatchSpillHigh). None on
+// x86_64 (its data block holds them, rip-relative); arm64 has no red zone
+// (x16, x17 and NZCV in the top 32 bytes, x0-x3 under them when the stub
+// checks memory).
 #if defined(__x86_64__)
-constexpr uint64_t kPatchSpillLow = 144, kPatchSpillHigh = 128;
+constexpr uint64_t kPatchSpillLow = 0, kPatchSpillHigh = 0;
 #else
 constexpr uint64_t kPatchSpillLow = 64, kPatchSpillHigh = 0;
 #endif

@@ -19,7 +19,12 @@
  * (tests/arm64/guest_init.sh, memory_search).
  * With "redzone" it counts at -8(%rsp), in the red zone a leaf function
  * keeps locals in without moving rsp: only the digest's red zone window
- * tells its passes apart (tests/threads/stack_point.sh). */
+ * tells its passes apart (tests/threads/stack_point.sh).
+ * With "stale" it counts at the stack pointer as with "stack", after three
+ * getppid calls made 200 bytes higher: the stack window the digest hashes
+ * then also holds bytes no one wrote since those calls, which replay must
+ * leave as the recording had them (its agent once pushed its registers
+ * there, so no pass matched: tests/threads/stack_point.sh). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +43,7 @@ extern const char memory_loop_body[], memory_loop_end[]; /* in run's asm */
 extern const char memory_loop_tight[], memory_loop_tight_end[]; /* in run_tight's */
 extern const char memory_loop_stack[], memory_loop_stack_end[]; /* in run_on_stack's */
 extern const char memory_loop_red[], memory_loop_red_end[]; /* in run_in_red_zone's */
+extern const char memory_loop_stale[], memory_loop_stale_end[]; /* in run_after_calls' */
 #endif
 
 static void on_alarm(int sig) {
@@ -45,7 +51,7 @@ static void on_alarm(int sig) {
     state.stop = 1;
 }
 
-static int tight, on_stack, in_red_zone;
+static int tight, on_stack, in_red_zone, after_calls;
 
 /* Adds one to the counter through a pointer until told to stop. */
 static void run_tight(void) {
@@ -126,6 +132,35 @@ static void run_in_red_zone(void) {
 #endif
 }
 
+/* Counts at the stack pointer 200 bytes under where it made three getppid
+ * calls from one site (the replay agent answers the later two): the words
+ * its stack window holds above the count are whatever was there before. */
+static void run_after_calls(void) {
+#if defined(__x86_64__)
+    unsigned long n;
+    __asm__ volatile("mov $3, %%r8d\n\t"
+                     "1: mov $110, %%eax\n\t" /* SYS_getppid */
+                     "syscall\n\t"
+                     "dec %%r8d\n\t"
+                     "jnz 1b\n\t"
+                     "lea -200(%%rsp), %%rsp\n\t"
+                     "movq $0, (%%rsp)\n\t"
+                     ".globl memory_loop_stale\n\t.hidden memory_loop_stale\nmemory_loop_stale:\n\t"
+                     "incq (%%rsp)\n\t"
+                     "cmpl $0, 8(%1)\n\t"
+                     "je memory_loop_stale\n\t"
+                     ".globl memory_loop_stale_end\n\t.hidden memory_loop_stale_end\nmemory_loop_stale_end:\n\t"
+                     "movq (%%rsp), %0\n\t"
+                     "lea 200(%%rsp), %%rsp"
+                     : "=r"(n)
+                     : "r"(&state)
+                     : "rax", "rcx", "r8", "r11", "cc", "memory");
+    state.count = n;
+#else
+    run_tight();
+#endif
+}
+
 /* arg NULL: a thread, which tells the main thread it starts. */
 static void* run(void* arg) {
     if (!arg && write(started[1], "s", 1) != 1) return NULL;
@@ -139,6 +174,10 @@ static void* run(void* arg) {
     }
     if (in_red_zone) {
         run_in_red_zone();
+        return NULL;
+    }
+    if (after_calls) {
+        run_after_calls();
         return NULL;
     }
 #if defined(__x86_64__)
@@ -175,12 +214,15 @@ int main(int argc, char** argv) {
     tight = argc > 1 && strcmp(argv[1], "tight") == 0;
     on_stack = argc > 1 && strcmp(argv[1], "stack") == 0;
     in_red_zone = argc > 1 && strcmp(argv[1], "redzone") == 0;
+    after_calls = argc > 1 && strcmp(argv[1], "stale") == 0;
 #if defined(__x86_64__)
     /* Where the loop is, for tests/threads/memory_point.sh: 1024 steps. */
     const char *body = tight ? memory_loop_tight : on_stack ? memory_loop_stack
-                     : in_red_zone ? memory_loop_red : memory_loop_body;
+                     : in_red_zone ? memory_loop_red : after_calls ? memory_loop_stale
+                     : memory_loop_body;
     const char *end = tight ? memory_loop_tight_end : on_stack ? memory_loop_stack_end
-                    : in_red_zone ? memory_loop_red_end : memory_loop_end;
+                    : in_red_zone ? memory_loop_red_end : after_calls ? memory_loop_stale_end
+                    : memory_loop_end;
     fprintf(stderr, "body %p end %p\n", (const void*)body, (const void*)end);
 #endif
     if (by_signal) {  /* the main thread loops until a timer's SIGALRM stops it */

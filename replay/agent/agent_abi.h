@@ -1,13 +1,19 @@
 /* The layout the replay agent (agent_blob.S) and the replayer
  * (agent_code.cc) share: one mapping per replayed address space holds the
- * agent's code in its first page and the window after it. Plain #defines:
+ * agent's code in its first page, the window after it, then the agent's
+ * stack. Plain #defines:
  * this file is included from assembly too. */
 #ifndef RP_REPLAY_AGENT_ABI_H
 #define RP_REPLAY_AGENT_ABI_H
 
 #define RP_AGENT_WINDOW_OFFSET 4096
 #define RP_AGENT_WINDOW_BYTES (1024 << 10)
-#define RP_AGENT_MAP_BYTES (RP_AGENT_WINDOW_OFFSET + RP_AGENT_WINDOW_BYTES)
+/* A page of stack after the window: the site stubs call the agent on it, not
+ * under the program's stack pointer, where the recording's syscalls wrote
+ * nothing (a later frame's uninitialized slots, which a switch's digest may
+ * hash, keep the recording's bytes). One thread runs at a time in replay. */
+#define RP_AGENT_STACK_TOP (RP_AGENT_WINDOW_OFFSET + RP_AGENT_WINDOW_BYTES + 4096)
+#define RP_AGENT_MAP_BYTES RP_AGENT_STACK_TOP
 
 /* Window header: entries [next, count) are still to be answered; the next
  * one starts at byte `off` of the window. The bytes of calls that send (a

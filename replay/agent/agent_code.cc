@@ -18,32 +18,36 @@ namespace {
 void put64(std::string& s, uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
 
 // The stub's code before the relocated instructions: see agent_blob.S for
-// the agent's side of the convention.
-//   lea -128(%rsp),%rsp       skip the red zone the program may use
+// the agent's side of the convention. It runs the agent on the agent's own
+// stack (RP_AGENT_STACK_TOP), the program's stack pointer kept on top of it:
+// nothing under the program's stack pointer changes, as in the recording.
+//   movabs $stack_top,%r11; mov %rsp,-8(%r11); lea -8(%r11),%rsp
 //   pushfq                    the agent's compares change the flags
 //   movabs $agent,%r11; call *%r11
 //   jrcxz real                (flags untouched)
-//   popfq; lea 128(%rsp),%rsp; movabs $site+2,%rcx; jmp tail
+//   popfq; pop %rsp; movabs $site+2,%rcx; jmp tail
 // real:
-//   popfq; lea 128(%rsp),%rsp; syscall; movabs $site+2,%rcx
+//   popfq; pop %rsp; syscall; movabs $site+2,%rcx
 // tail:
-constexpr size_t kHeadBytes = 5 + 1 + 10 + 3 + 2 + (1 + 8 + 10 + 2) + (1 + 8 + 2 + 10);
+constexpr size_t kHeadBytes = (10 + 4 + 4) + 1 + 10 + 3 + 2 + (1 + 1 + 10 + 2) + (1 + 1 + 2 + 10);
 constexpr size_t kSyscallOffset = kHeadBytes - 12;
 
 std::string stub_head(uint64_t agent, uint64_t back) {
   std::string h;
-  const std::string lea_down("\x48\x8d\x64\x24\x80", 5), lea_up("\x48\x8d\xa4\x24\x80\x00\x00\x00", 8);
-  const std::string movabs_rcx("\x48\xb9", 2);
-  h += lea_down;
+  const std::string movabs_r11("\x49\xbb", 2), movabs_rcx("\x48\xb9", 2);
+  h += movabs_r11;
+  put64(h, agent + RP_AGENT_STACK_TOP);
+  h += std::string("\x49\x89\x63\xf8", 4);  // mov %rsp,-8(%r11)
+  h += std::string("\x49\x8d\x63\xf8", 4);  // lea -8(%r11),%rsp
   h += '\x9c';
-  h += std::string("\x49\xbb", 2);
+  h += movabs_r11;
   put64(h, agent);
   h += std::string("\x41\xff\xd3", 3);
-  h += std::string("\xe3\x15", 2);  // jrcxz +21: over the answered path
-  h += '\x9d' + lea_up + movabs_rcx;
+  h += std::string("\xe3\x0e", 2);  // jrcxz +14: over the answered path
+  h += std::string("\x9d\x5c", 2) + movabs_rcx;  // popfq; pop %rsp
   put64(h, back);
-  h += std::string("\xeb\x15", 2);  // jmp +21: over the real syscall
-  h += '\x9d' + lea_up + std::string("\x0f\x05", 2) + movabs_rcx;
+  h += std::string("\xeb\x0e", 2);  // jmp +14: over the real syscall
+  h += std::string("\x9d\x5c\x0f\x05", 4) + movabs_rcx;
   put64(h, back);
   return h;
 }

@@ -8,9 +8,12 @@
 # With MODE redzone (`sample_memory_loop redzone`) the count is at -8(%rsp),
 # in the red zone under the stack pointer: only the digest's red zone window
 # holds it (common/rp_digest_rules.h); without that window replay stopped
-# with "is ambiguous".
-#   stack_point.sh BACKEND [MODE]   (bpf or ptrace; stack (default) or
-#                                   redzone; exit 77 when unavailable)
+# with "is ambiguous". With MODE stale the window at rsp also holds bytes
+# nothing wrote since three getppid calls made just above it: when the
+# replay agent, which answers two of them, pushed its registers there, no
+# pass matched ("cannot locate the recorded point").
+#   stack_point.sh BACKEND [MODE]   (bpf or ptrace; stack (default),
+#                                   redzone or stale; exit 77 when unavailable)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
 mode=${2:-stack}

@@ -304,6 +304,24 @@ TEST(PointPatch, TheProgramsFlagsSurviveTheTrampoline) {
   munmap(page, 4096);
 }
 
+TEST(PointPatch, TheStackUnderTheStackPointerKeepsTheProgramsBytes) {
+  // under(): movq $A,-136(%rsp); movq $B,-144(%rsp); mov %rdi,%rax;
+  //          mov -136(%rsp),%rax; xor -144(%rsp),%rax; ret
+  // The site is the mov between the stores and the loads: the trampoline
+  // must not keep rax and the flags there (a later frame's slots the
+  // recording never wrote; tests/threads stale_stack_point).
+  const std::string fn(
+      "\x48\xc7\x84\x24\x78\xff\xff\xff\x44\x33\x22\x11"
+      "\x48\xc7\x84\x24\x70\xff\xff\xff\x88\x77\x66\x55"
+      "\x48\x89\xf8"
+      "\x48\x8b\x84\x24\x78\xff\xff\xff"
+      "\x48\x33\x84\x24\x70\xff\xff\xff\xc3",
+      44);
+  auto [result, passes] = run_patched(fn, 24, 7, 2, 3);
+  EXPECT_EQ(result, uint64_t{0x11223344} ^ 0x55667788);
+  EXPECT_EQ(passes, 1u);
+}
+
 // The rep compare, run in this process: int3s the trampoline executes come
 // to this SIGTRAP handler. The first `forced` stop (budget 6: the 6th pass)
 // captures the registers at the start of a call; the search is then set to a
