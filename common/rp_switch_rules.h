@@ -281,6 +281,19 @@ RP_INLINE bool rp_exit_renumber(__u64 clear_child_tid, bool word_read, __u32 wor
 	return clear_child_tid && (!word_read || word != 0);
 }
 
+/* Thread tid's exit takes its number (the first, or again: rp_exit_renumber).
+ * The exit then writes memory other threads read (its tid word, which wakes
+ * pthread_join; its robust futexes), as a fork's copy does: a thread that ran
+ * user code while tid was dying in the kernel and left the CPU there (a
+ * joiner that read the word as alive, then was preempted before its futex
+ * call) is numbered first, or its stop would be dropped when it resumes
+ * (tid runs no user code again) and replay would let the exit clear the word
+ * before the joiner's read (threads.new_thread_switch, 1 bpf run in 7). */
+RP_INLINE bool rp_runner_exit_numbered(struct rp_runner *r, __u32 tid, __u32 tgid)
+{
+	return rp_note_runner(r, tid, tgid);
+}
+
 /* Thread tid exits: if it was the last runner, its stop is no switch to
  * replay (it will not be back). */
 RP_INLINE void rp_runner_exit(struct rp_runner *r, __u32 tid)

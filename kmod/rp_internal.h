@@ -129,6 +129,7 @@ void rp_switch_fork_copied(struct task_struct *t);
  * dup_mmap: the copy's number, after the switches before it (copy_seq). */
 void rp_switch_copy_end(struct rp_thread *th, struct task_struct *t);
 /* t exits: its stop, if it ran last, is no switch to replay. */
+void rp_switch_exit_numbered(struct task_struct *t, bool wake);
 void rp_switch_exit(struct task_struct *t);
 /* Writes records that found the ring full earlier (probe context). */
 void rp_switch_flush(void);

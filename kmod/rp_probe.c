@@ -529,6 +529,7 @@ static void rp_sched_switch(void *data, bool preempt, struct task_struct *prev,
 	th = rp_find(next);
 	if (th && th->exit_renumber) {
 		th->exit_renumber = false;
+		rp_switch_exit_numbered(next, false);
 		WRITE_ONCE(th->exit_seq, rp_next_seq());
 		atomic64_inc(&rp->st.exits_renumbered);
 	}
@@ -638,8 +639,11 @@ static void rp_sched_exit(void *data, struct task_struct *p)
 
 	if (!th)
 		return;
-	if (rp_switches())
+	if (rp_switches()) {
+		if (!th->exit_seq)  /* this record's number is the exit's */
+			rp_switch_exit_numbered(p, true);
 		rp_switch_exit(p);
+	}
 	if (READ_ONCE(rp->running)) {
 		rec.tid = task_pid_nr(p);
 		rec.tgid = task_tgid_nr(p);
@@ -763,8 +767,10 @@ static int rp_exit_mm_release(struct kprobe *kp, struct pt_regs *regs)
 	if (!READ_ONCE(rp->running) || !rp_switches())
 		return 0;
 	th = rp_find(current);
-	if (th)
+	if (th) {
+		rp_switch_exit_numbered(current, true);
 		th->exit_seq = rp_next_seq();
+	}
 	return 0;
 }
 

@@ -270,6 +270,22 @@ void rp_switch_copy_end(struct rp_thread *th, struct task_struct *t)
 	th->copy_seq = rp_next_seq();
 }
 
+/* t's exit takes a number next: the stop of a thread that ran user code
+ * while t was dying comes first (rp_runner_exit_numbered). `wake`: false in
+ * the scheduler's own hook, where waking the reader could take a runqueue
+ * lock already held (rp_switch_resume's switch-in does not wake either). */
+void rp_switch_exit_numbered(struct task_struct *t, bool wake)
+{
+	unsigned long flags;
+	bool emitted;
+
+	raw_spin_lock_irqsave(&rp_switch_lock, flags);
+	emitted = rp_runner_exit_numbered(&rp_runner, task_pid_nr(t), task_tgid_nr(t));
+	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
+	if (emitted && wake)
+		rp_ring_wake(&rp->ring);
+}
+
 void rp_switch_exit(struct task_struct *t)
 {
 	unsigned long flags;

@@ -492,13 +492,18 @@ static __always_inline void note_exit_left(struct task_struct *t)
 	th->exit_renumber = rp_exit_renumber(addr, read, word);
 }
 
-/* t is back on the CPU after note_exit_left said so: its exit's new number. */
+/* t is back on the CPU after note_exit_left said so: its exit's new number,
+ * after the stop of a thread that ran meanwhile (rp_runner_exit_numbered). */
 static __always_inline void renumber_exit(struct task_struct *t)
 {
 	__u32 tid = t->pid;
 	struct rp_bpf_exit *e = bpf_map_lookup_elem(&exits, &tid);
-	if (e && e->task == (__u64)t)
-		e->seq = next_seq();
+	struct rp_runner *r = runner();
+	if (!e || e->task != (__u64)t)
+		return;
+	if (r)
+		rp_runner_exit_numbered(r, tid, t->tgid);
+	e->seq = next_seq();
 }
 
 SEC("tp_btf/sched_switch")
@@ -1245,6 +1250,9 @@ static __always_inline void number_exit(bool late)
 
 	if (old && old->start == e.start && old->task == e.task)
 		return;
+	struct rp_runner *r = runner();
+	if (r)
+		rp_runner_exit_numbered(r, tid, (__u32)(bpf_get_current_pid_tgid() >> 32));
 	e.seq = next_seq();
 	bpf_map_update_elem(&exits, &tid, &e, BPF_ANY);
 	if (late)

@@ -319,6 +319,23 @@ TEST_F(SwitchRunner, AForksCopyComesAfterTheStopOfAThreadThatRanDuringIt) {
   EXPECT_EQ(emitted.size(), 1u);
 }
 
+// Thread 2 is dying in the kernel (it runs no user code again) while thread
+// 1, its joiner, ran user code (read 2's tid word as alive) and was preempted
+// there: 1's stop is numbered before 2's exit, which clears the word, not
+// dropped when 1 resumes.
+TEST_F(SwitchRunner, AnExitComesAfterTheStopOfAThreadThatRanWhileItWasDying) {
+  stop(preempted(1));
+  EXPECT_TRUE(rp_runner_exit_numbered(&r_, 2, 100));
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].tid, 1u);
+  rp_runner_exit(&r_, 2);
+  EXPECT_FALSE(switched_in(1));  // 1 resumes: nothing more
+  EXPECT_EQ(emitted.size(), 1u);
+  // Without another thread's stop pending, numbering an exit writes nothing.
+  EXPECT_FALSE(rp_runner_exit_numbered(&r_, 3, 100));
+  EXPECT_EQ(emitted.size(), 1u);
+}
+
 // Only in these calls does the end of dup_mmap mean a fork's copy (the
 // eBPF program's tracepoint fallback sees every write unlock of the mm).
 TEST(SwitchRules, OnlyForkCallsCopyMemory) {
