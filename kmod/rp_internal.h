@@ -128,8 +128,11 @@ void rp_switch_fork_copied(struct task_struct *t);
 /* t (current, th's task) is at the end of a fork's copy of its memory, in
  * dup_mmap: the copy's number, after the switches before it (copy_seq). */
 void rp_switch_copy_end(struct rp_thread *th, struct task_struct *t);
-/* t exits: its stop, if it ran last, is no switch to replay. */
+/* t's exit takes a number next: the stop of a thread that ran user code
+ * while t was dying comes first (rp_runner_exit_numbered). `wake`: false in
+ * the scheduler's hook. */
 void rp_switch_exit_numbered(struct task_struct *t, bool wake);
+/* t exits: its stop, if it ran last, is no switch to replay. */
 void rp_switch_exit(struct task_struct *t);
 /* Writes records that found the ring full earlier (probe context). */
 void rp_switch_flush(void);

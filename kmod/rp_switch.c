@@ -237,9 +237,12 @@ void rp_switch_resume(struct rp_thread *th, struct task_struct *t, bool switched
 }
 
 /* Applies one of the rules by which t is found to have run user code (its
- * syscall entry, its fork's copy) under the runner's lock. */
+ * syscall entry, its fork's copy, its exit's number) under the runner's lock.
+ * `wake`: false in the scheduler's own hook, where waking the reader could
+ * take a runqueue lock already held (rp_switch_resume's switch-in does not
+ * wake either). */
 static void rp_switch_note(struct task_struct *t,
-			   bool (*rule)(struct rp_runner *r, __u32 tid, __u32 tgid))
+			   bool (*rule)(struct rp_runner *r, __u32 tid, __u32 tgid), bool wake)
 {
 	unsigned long flags;
 	bool emitted;
@@ -247,18 +250,18 @@ static void rp_switch_note(struct task_struct *t,
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	emitted = rule(&rp_runner, task_pid_nr(t), task_tgid_nr(t));
 	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
-	if (emitted)
+	if (emitted && wake)
 		rp_ring_wake(&rp->ring);
 }
 
 void rp_switch_enter(struct task_struct *t)
 {
-	rp_switch_note(t, rp_runner_sys_enter);
+	rp_switch_note(t, rp_runner_sys_enter, true);
 }
 
 void rp_switch_fork_copied(struct task_struct *t)
 {
-	rp_switch_note(t, rp_runner_fork_copied);
+	rp_switch_note(t, rp_runner_fork_copied, true);
 }
 
 void rp_switch_copy_end(struct rp_thread *th, struct task_struct *t)
@@ -270,20 +273,9 @@ void rp_switch_copy_end(struct rp_thread *th, struct task_struct *t)
 	th->copy_seq = rp_next_seq();
 }
 
-/* t's exit takes a number next: the stop of a thread that ran user code
- * while t was dying comes first (rp_runner_exit_numbered). `wake`: false in
- * the scheduler's own hook, where waking the reader could take a runqueue
- * lock already held (rp_switch_resume's switch-in does not wake either). */
 void rp_switch_exit_numbered(struct task_struct *t, bool wake)
 {
-	unsigned long flags;
-	bool emitted;
-
-	raw_spin_lock_irqsave(&rp_switch_lock, flags);
-	emitted = rp_runner_exit_numbered(&rp_runner, task_pid_nr(t), task_tgid_nr(t));
-	raw_spin_unlock_irqrestore(&rp_switch_lock, flags);
-	if (emitted && wake)
-		rp_ring_wake(&rp->ring);
+	rp_switch_note(t, rp_runner_exit_numbered, wake);
 }
 
 void rp_switch_exit(struct task_struct *t)

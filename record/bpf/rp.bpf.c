@@ -494,11 +494,10 @@ static __always_inline void note_exit_left(struct task_struct *t)
 
 /* t is back on the CPU after note_exit_left said so: its exit's new number,
  * after the stop of a thread that ran meanwhile (rp_runner_exit_numbered). */
-static __always_inline void renumber_exit(struct task_struct *t)
+static __always_inline void renumber_exit(struct task_struct *t, struct rp_runner *r)
 {
 	__u32 tid = t->pid;
 	struct rp_bpf_exit *e = bpf_map_lookup_elem(&exits, &tid);
-	struct rp_runner *r = runner();
 	if (!e || e->task != (__u64)t)
 		return;
 	if (r)
@@ -521,7 +520,7 @@ int BPF_PROG(rp_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		struct rp_runner *r = runner();
 		if (th && th->exit_renumber) {
 			th->exit_renumber = 0;
-			renumber_exit(next);
+			renumber_exit(next, r);
 		}
 		if (th && th->user_stop && r && !moving(next->pid)) {
 			th->user_stop = 0;
@@ -1241,7 +1240,8 @@ int rp_copy_end_tp(__u64 *ctx)
 static __always_inline void number_exit(bool late)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 	struct rp_bpf_exit e = {
 		.start = BPF_CORE_READ(task, start_time),
 		.task = (__u64)task,
@@ -1252,7 +1252,7 @@ static __always_inline void number_exit(bool late)
 		return;
 	struct rp_runner *r = runner();
 	if (r)
-		rp_runner_exit_numbered(r, tid, (__u32)(bpf_get_current_pid_tgid() >> 32));
+		rp_runner_exit_numbered(r, tid, (__u32)(id >> 32));
 	e.seq = next_seq();
 	bpf_map_update_elem(&exits, &tid, &e, BPF_ANY);
 	if (late)
