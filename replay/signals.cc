@@ -379,10 +379,9 @@ bool Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint
   // rp's snapshot had rewound was switched out at its syscall instruction).
   // The ptrace backend records its own stop there, before the rewind, at the
   // registers the thread holds now: that point is reached by staying.
-  // Only while it is still where that call left it (t.regs: its last
-  // syscall stop), not after a handler or a search has moved it on.
-  const Regs now = get_regs(t);
-  if (!now.same_user_state(target) && now.same_user_state(t.regs)) restart_interrupted_call(t);
+  // Only while it is still where that call left it (restart_interrupted_call
+  // checks), not after a handler or a search has moved it on.
+  if (!get_regs(t).same_user_state(target)) restart_interrupted_call(t);
   const SignalState s = open_sigtrap(t, e);
   const bool stayed = search_point(t, e, target, then);
   close_sigtrap(t, e, s);

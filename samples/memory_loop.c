@@ -86,12 +86,12 @@ static void run_tight(void) {
 }
 
 #if defined(__x86_64__)
-/* Moves rsp 256 bytes down (past the compiler's own red zone), counts in the
- * stack slot SLOT (an operand relative to the moved rsp) until the stop flag
- * (8 bytes after `state`, in %1) is set, and puts the count in %0. LABEL and
- * LABEL_end mark the loop for tests/threads/stack_point.sh. */
-#define STACK_COUNT_LOOP(label, slot)                                   \
-    "lea -256(%%rsp), %%rsp\n\t"                                        \
+/* Moves rsp DEPTH bytes down (a string; past the compiler's own red zone),
+ * counts in the stack slot SLOT (an operand relative to the moved rsp) until
+ * the stop flag (8 bytes after `state`, in %1) is set, and puts the count in
+ * %0. LABEL and LABEL_end mark the loop for tests/threads/stack_point.sh. */
+#define STACK_COUNT_LOOP_AT(label, slot, depth)                         \
+    "lea -" depth "(%%rsp), %%rsp\n\t"                                  \
     "movq $0, " slot "\n\t"                                             \
     ".globl " label "\n\t.hidden " label "\n" label ":\n\t"            \
     "incq " slot "\n\t"                                                 \
@@ -99,7 +99,8 @@ static void run_tight(void) {
     "je " label "\n\t"                                                  \
     ".globl " label "_end\n\t.hidden " label "_end\n" label "_end:\n\t" \
     "movq " slot ", %0\n\t"                                             \
-    "lea 256(%%rsp), %%rsp"
+    "lea " depth "(%%rsp), %%rsp"
+#define STACK_COUNT_LOOP(label, slot) STACK_COUNT_LOOP_AT(label, slot, "256")
 #endif
 
 /* Counts in a slot at the stack pointer, below the red zone: only the
@@ -143,15 +144,7 @@ static void run_after_calls(void) {
                      "syscall\n\t"
                      "dec %%r8d\n\t"
                      "jnz 1b\n\t"
-                     "lea -200(%%rsp), %%rsp\n\t"
-                     "movq $0, (%%rsp)\n\t"
-                     ".globl memory_loop_stale\n\t.hidden memory_loop_stale\nmemory_loop_stale:\n\t"
-                     "incq (%%rsp)\n\t"
-                     "cmpl $0, 8(%1)\n\t"
-                     "je memory_loop_stale\n\t"
-                     ".globl memory_loop_stale_end\n\t.hidden memory_loop_stale_end\nmemory_loop_stale_end:\n\t"
-                     "movq (%%rsp), %0\n\t"
-                     "lea 200(%%rsp), %%rsp"
+                     STACK_COUNT_LOOP_AT("memory_loop_stale", "(%%rsp)", "200")
                      : "=r"(n)
                      : "r"(&state)
                      : "rax", "rcx", "r8", "r11", "cc", "memory");
