@@ -75,6 +75,10 @@ struct Event {
   // CLOCK_MONOTONIC ns at the syscall's entry and exit (or the stop of other
   // events); absent in traces without times and where a backend saw no entry.
   std::optional<int64_t> t_entry, t_exit;
+  // When it began (a syscall's entry) or ended (its exit), each the other
+  // where that one is missing (the stop of other events has only t_exit).
+  std::optional<int64_t> began_ns() const { return t_entry ? t_entry : t_exit; }
+  std::optional<int64_t> ended_ns() const { return t_exit ? t_exit : t_entry; }
 };
 
 // extra of a syscall event the thread never returned from (it died in it).

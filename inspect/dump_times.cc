@@ -12,7 +12,7 @@ namespace rp {
 namespace {
 
 // The time strace shows for a line: the call's start (its stop for other events).
-std::optional<int64_t> line_time(const Event& e) { return e.t_entry ? e.t_entry : e.t_exit; }
+std::optional<int64_t> line_time(const Event& e) { return e.began_ns(); }
 
 // How long a syscall ran: none for one that never returned (exit, exit_group,
 // killed in it), as strace -T shows none.

@@ -173,7 +173,7 @@ void Replayer::dispatch(const Event& e) {
     }
     case EventKind::kInsn: replay_insn(t, e); break;
   }
-  if (auto ns = e.t_exit ? e.t_exit : e.t_entry) t.last_event_ns = ns;
+  if (auto ns = e.ended_ns()) t.last_event_ns = ns;
 }
 
 // A thread stopped at the entry of the recorded call: emulate it or run it

@@ -188,7 +188,7 @@ Replayer::OwnWay Replayer::way_to_own_stop(const Task& t, std::optional<int64_t>
     if (!next) return OwnWay::kNone;
     if (next->tid != t.rec) continue;
     if (next->kind == EventKind::kSyscall || next->kind == EventKind::kInsn) {
-      if (stop_ns) *stop_ns = next->t_entry ? next->t_entry : next->t_exit;
+      if (stop_ns) *stop_ns = next->began_ns();
       return way;
     }
     if (next->kind != EventKind::kPreempt) return OwnWay::kNone;
@@ -216,7 +216,7 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
     max_passes = std::min(max_passes, kThroughSwitchesPasses);
     cpu_bound = kThroughSwitchesCpuSeconds;
   }
-  cpu_bound = copy_cpu_bound(cpu_bound, e.t_exit ? e.t_exit : e.t_entry, stop_ns);
+  cpu_bound = copy_cpu_bound(cpu_bound, e.ended_ns(), stop_ns);
   const uint64_t at = at_match.ip();
   constexpr size_t kInjected = kSyscallInsnLen;  // the injected syscall's bytes, put back
   const std::string original = read_mem(t.real, at, kInjected);

@@ -391,7 +391,7 @@ bool Replayer::run_to_point(Task& t, const Event& e, const Regs& target, AtPoint
 bool Replayer::search_point(Task& t, const Event& e, const Regs& target, AtPoint then) {
   Regs now = get_regs(t);
   std::optional<int64_t> ran_ns;
-  if (auto at = e.t_exit ? e.t_exit : e.t_entry; at && t.last_event_ns)
+  if (auto at = e.ended_ns(); at && t.last_event_ns)
     ran_ns = *at - *t.last_event_ns;
   const PointSearchLimits lim = point_search_limits(ran_ns);
   // Only switches are checked for a later pass with the same registers

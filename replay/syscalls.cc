@@ -771,7 +771,7 @@ void Replayer::execute_clone(Task& t, const Event& e) {
   output_fds_.on_new_task(t.rec, c.rec, flags & CLONE_FILES, flags & CLONE_FS);
   // It may run from the call's entry on: its first point's search has the
   // time since then (point_search_limits).
-  if (auto ns = e.t_entry ? e.t_entry : e.t_exit) c.last_event_ns = ns;
+  if (auto ns = e.began_ns()) c.last_event_ns = ns;
   bool copies_memory = e.nr == SYS_clone && !(flags & CLONE_VM);  // else: shared, or unknown
 #if defined(SYS_fork)
   copies_memory = copies_memory || e.nr == SYS_fork;
