@@ -7,7 +7,9 @@
 # retried until the loop thread was switched out at one of the sites whose
 # registers repeat. Then the same for a SIGALRM that stops the loop
 # (`sample_memory_loop signal`): delivered at the recorded pass, not the first
-# with those registers.
+# with those registers. The timer's signal lands just after the step's load
+# (where rax holds the count: no repeat) in about 3 recordings of 5, more on
+# a loaded host, so up to 40 are made (0.2 s each).
 #   memory_point.sh BACKEND    (bpf or ptrace; exit 77 when unavailable)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
@@ -30,25 +32,28 @@ at_repeating_site() {
 }
 
 # record_at_repeating_site TYPE [ARG]: records the sample (with ARG) until
-# its TYPE event is at a repeating site; replays it; the same output.
+# its TYPE event is at a repeating site; replays it; the same output. Its
+# files are named for TYPE, so that a failure's kept directory does not pair
+# one case's recording with the other's replay.
 record_at_repeating_site() {
     local type=$1 found= try body end
+    local db=$TMP/$type.db rec=$TMP/$type.rec rep=$TMP/$type.rep
     shift
-    for try in $(seq 10); do
-        "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" "$@" \
-            >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }
-        read -r _ body _ end <"$TMP/rec.err"
-        [ -n "$end" ] || { show "$TMP/rec.err"; fail "the sample did not say where its loop is"; }
-        if at_repeating_site "$TMP/t.db" "$body" "$end" "$type"; then found=$try; break; fi
+    for try in $(seq 40); do
+        "$RP" record -q -b "$backend" -o "$db" -- "$SAMPLES/sample_memory_loop" "$@" \
+            >"$rec" 2>"$rec.err" || { show "$rec.err"; fail "recording failed"; }
+        read -r _ body _ end <"$rec.err"
+        [ -n "$end" ] || { show "$rec.err"; fail "the sample did not say where its loop is"; }
+        if at_repeating_site "$db" "$body" "$end" "$type"; then found=$try; break; fi
     done
     [ -n "$found" ] ||
         fail "no recording had a $type where the loop's registers repeat ($try tries)"
-    timeout 200 "$RP" replay "$TMP/t.db" >"$TMP/rep" 2>"$TMP/rep.err"
+    timeout 200 "$RP" replay "$db" >"$rep" 2>"$rep.err"
     local status=$?
-    [ "$status" -eq 0 ] || { show "$TMP/rep.err"; fail "replay ($type) exited $status"; }
-    assert_same_file "$TMP/rep" "$TMP/rec" "replay output ($type)"
+    [ "$status" -eq 0 ] || { show "$rep.err"; fail "replay ($type) exited $status"; }
+    assert_same_file "$rep" "$rec" "replay output ($type)"
     echo "ok: recording $found had a $type where the loop's registers repeat;" \
-        "replay printed $(cat "$TMP/rep")"
+        "replay printed $(cat "$rep")"
 }
 
 record_at_repeating_site preempt
