@@ -32,6 +32,7 @@
 #include "error.h"
 #include "syscall_table.h"
 #include "shm_segment.h"
+#include "stop_signals.h"
 #include "tracee.h"
 #include "unique_fd.h"
 #include "counter_patch.h"
@@ -61,6 +62,27 @@ pid_t tgid_of(pid_t tid, pid_t fallback) {
 
 }  // namespace
 
+std::vector<pid_t> PtraceRecorder::processes() const {
+  std::set<pid_t> tgids;
+  for (const auto& [tid, t] : tasks_) tgids.insert(t.tgid);
+  return {tgids.begin(), tgids.end()};
+}
+
+bool PtraceRecorder::records_in_group(pid_t group) const {
+  pid_t last = 0;
+  for (const auto& [tid, t] : tasks_) {
+    if (t.tgid == last) continue;  // most threads follow their process's others
+    last = t.tgid;
+    if (getpgid(t.tgid) == group) return true;
+  }
+  return false;
+}
+
+void PtraceRecorder::kill_all_for_end() {
+  for (const auto& [tid, t] : tasks_)
+    if (killed_.insert(t.tgid).second) kill(t.tgid, SIGKILL);
+}
+
 std::vector<pid_t> PtraceRecorder::tids() const {
   std::vector<pid_t> v;
   for (const auto& [tid, t] : tasks_) v.push_back(tid);
@@ -76,6 +98,7 @@ PtraceRecorder::Task& PtraceRecorder::add_task(pid_t tid, pid_t tgid, pid_t pare
   t.tid = tid;
   t.tgid = tgid;
   t.slot = tgid;
+  note_recorded_thread(tid, tgid);
   t.mem = Tracee(tid);
   auto creator = tasks_.find(parent);  // a new process inherits its parent's SIGCHLD action
   if (tid == tgid && creator != tasks_.end() && nocldstop_.count(creator->second.tgid))
@@ -398,6 +421,7 @@ int PtraceRecorder::loop() {
       if (errno == ECHILD) break;
       throw_errno("waitpid");
     }
+    if (recording_end_requested()) kill_all_for_end();
     if (tid > 0) {
       tsc.rearm();
       reap_dying_inits();  // their ends come before what their parents see of them
@@ -1208,6 +1232,7 @@ void PtraceRecorder::on_ptrace_event(Task& t, int event) {
         if (it != tasks_.end()) {
           Task moved = std::move(it->second);
           tasks_.erase(it);
+          forget_recorded_thread(former);  // the leader's tid, which it takes, is noted
           moved.tid = t.tid;
           moved.mem = Tracee(t.tid);
           tasks_[t.tid] = std::move(moved);
@@ -1450,12 +1475,14 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   pid_t tgid = it->second.tgid, slot = it->second.slot;
   release_slot(it->second);
   tasks_.erase(it);
+  forget_recorded_thread(tid);
   auto et = emu_.find(tid);
   if (kernel_ && et != emu_.end() && et->second.held == EmuStop::kSyscallEntry)
     kernel_->forget_entry_seq(tid);  // it died held: no call takes that number
   emu_task_gone(tid, tgid, status);
   auto g = groups_.find(slot);
   if (g != groups_.end()) schedule(g->second);
+  if (after_task_gone_) after_task_gone_();
 }
 
 }  // namespace rp

@@ -57,6 +57,16 @@ class PtraceRecorder {
   // The ptrace backend: the tracer thread runs on the program's CPU (not its
   // writer thread).
   void set_tracer_cpu(int cpu) { tracer_cpu_ = cpu; }
+  // Called after each thread's end is recorded, with the processes whose
+  // threads rp still records (rp record: has the program left processes
+  // running outside its group? record/stop_signals.h).
+  void set_after_task_gone(std::function<void()> hook) { after_task_gone_ = std::move(hook); }
+  // The processes (tgids) of the threads rp records.
+  std::vector<pid_t> processes() const;
+  bool recording() const { return !tasks_.empty(); }
+  // Whether a process rp records is in process group `group` (one whose
+  // exit rp saw may still be there, a zombie its parent has not reaped).
+  bool records_in_group(pid_t group) const;
   // Records the process tree rooted at `root` (stopped at its first exec)
   // until every task has exited; returns the root's wait status.
   int run(pid_t root);
@@ -169,6 +179,9 @@ class PtraceRecorder {
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
+  // A stop signal ended the recording (record/stop_signals.h): kills every
+  // process not killed yet, those born since the signal handler's kill too.
+  void kill_all_for_end();
   // True if it resumed or held t itself.
   bool on_seccomp_stop(Task& t, unsigned long data);
   void answer_trapped_call(Task& t, const TrappedCall& c);
@@ -322,6 +335,8 @@ class PtraceRecorder {
   Ring* ring_ = nullptr;
   bool holding_ = false;  // ring_snapshot: no thread is resumed
   std::function<void()> save_;
+  std::function<void()> after_task_gone_;
+  std::set<pid_t> killed_;  // processes killed to end the recording (kill_all_for_end)
   // Kernel backend's flight recorder: a due snapshot put off (tried again
   // in kRingRetryMs), and the drain thread's wake-up when the next comes due.
   bool ring_retry_ = false;

@@ -28,6 +28,7 @@
 #include "render.h"
 #include "ring.h"
 #include "kernel_capture.h"
+#include "stop_signals.h"
 #include "terminal.h"
 #include "trace.h"
 #include "trace_output.h"
@@ -95,29 +96,28 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   w.set_list("env", spec.envp);
 }
 
-// The recorded program's process group while it runs (0: none). Read by the
-// signal handler below.
-volatile sig_atomic_t g_program_group = 0;
-
-void forward_to_program(int sig) {
-  int saved = errno;
-  if (g_program_group > 0) kill(-static_cast<pid_t>(g_program_group), sig);
-  errno = saved;
-}
-
-// SIGTERM, SIGINT or SIGHUP sent to rp (a service manager or a CI timeout
-// stopping it, `kill -INT`, a terminal hanging up) is meant for the run as a
-// whole: rp passes it on to the program's process group and stays to record
-// how the program ends and to finish the trace, under every backend. Killed
-// instead, rp would leave no finished trace (a kernel backend's a cut one).
-// Ctrl-C at a terminal goes to the program's group directly (TerminalHandoff).
-void forward_stop_signals(pid_t group) {
-  g_program_group = group;
-  struct sigaction sa {};
-  sa.sa_handler = forward_to_program;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+// Once no process rp records is in the program's process group while rp
+// still records processes it started (they left the group: a daemon), a stop
+// signal to rp ends the recording (stop_signals.h), and the terminal, if the
+// group had it, is rp's again so that Ctrl-C reaches rp. Said once on stderr.
+void watch_for_left_running(PtraceRecorder& rec, pid_t group, TerminalHandoff& terminal,
+                            bool quiet) {
+  rec.set_after_task_gone([&rec, group, &terminal, quiet, said = false]() mutable {
+    if (said || !rec.recording() || rec.records_in_group(group)) return;
+    said = true;
+    program_group_gone();
+    terminal.take_back();
+    if (quiet) return;
+    const std::vector<pid_t> left = rec.processes();
+    std::string pids;
+    for (pid_t p : left) pids += (pids.empty() ? "" : ", ") + std::to_string(p);
+    const bool one = left.size() == 1;
+    std::cerr << "rp: the program's process group has ended, but " << left.size()
+              << (one ? " process it started runs" : " processes it started run")
+              << " on outside it (pid " << pids << "): rp records until "
+              << (one ? "it exits" : "they exit") << "; Ctrl-C, or SIGTERM to rp (pid "
+              << getpid() << "), kills " << (one ? "it" : "them") << " and finishes the trace\n";
+  });
 }
 
 }  // namespace
@@ -225,8 +225,9 @@ int record_main(const RecordOptions& given) {
     rec.set_events_only(kc.get());
   }
   forward_stop_signals(group);
+  watch_for_left_running(rec, group, terminal, opts.quiet);
   int status = rec.run(root);
-  g_program_group = 0;  // gone: its number may be reused; rp finishes the trace
+  program_group_gone();  // its number may be reused; rp finishes the trace
   auto ended = std::chrono::steady_clock::now();
   if (kc) kc->finish();  // the writer thread is done: w is ours again
   int code = exit_code_of(status);

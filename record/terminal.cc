@@ -30,10 +30,13 @@ TerminalHandoff::TerminalHandoff(pid_t pgrp) {
   set_foreground(fd_, pgrp);
 }
 
-TerminalHandoff::~TerminalHandoff() {
+TerminalHandoff::~TerminalHandoff() { take_back(); }
+
+void TerminalHandoff::take_back() {
   if (fd_ < 0) return;
   set_foreground(fd_, getpgrp());
   close(fd_);
+  fd_ = -1;
 }
 
 }  // namespace rp

@@ -13,6 +13,7 @@ class TerminalHandoff {
   // group is in the foreground now; otherwise does nothing.
   explicit TerminalHandoff(pid_t pgrp);
   ~TerminalHandoff();  // gives the terminal back to rp's group
+  void take_back();     // the same, now
   TerminalHandoff(const TerminalHandoff&) = delete;
   TerminalHandoff& operator=(const TerminalHandoff&) = delete;
 

@@ -6,6 +6,11 @@
 #    printed until there, then stops with one "rp:" line saying so (status 125);
 #  - rp record killed (SIGKILL) or stopped (SIGTERM) while recording a tree
 #    of processes: none of them survives it;
+#  - a program that leaves a process running outside its process group (a
+#    daemon: setsid) keeps the recording going, which rp says once; SIGTERM
+#    to rp then kills that process (the group has no one left to pass it
+#    to), and the finished trace replays with the same output and status;
+#    a program that ignores SIGTERM is killed by a second one, likewise;
 #  - a finished trace whose last events were deleted is refused as damaged;
 #  - a full disk while recording: one "rp:" line, status 125, the program
 #    stopped (rp removes its unfinished temporary file then, as for any
@@ -92,6 +97,58 @@ for sig in KILL TERM; do
     done
     rm -f "$TMP/tree.db" "$TMP"/.tree.db.rp-*
 done
+
+# stop_then_replay WHAT SIGNALS: records a program (the rest of the
+# arguments after --) that keeps running; once FILE ($TMP/stop.ready) is
+# there, sends rp each of SIGNALS (one a second); rp must end, the program's
+# processes listed in $TMP/stop.ready must be gone, and the finished trace
+# must replay with the recording's stdout and status.
+stop_then_replay() {
+    local what=$1 sigs=$2 st p
+    shift 3
+    rm -f "$TMP/stop.ready" "$TMP/stop.db"
+    "$RP" record -b "$backend" -o "$TMP/stop.db" -- "$@" \
+        >"$TMP/stop.out" 2>"$TMP/stop.err" </dev/null &
+    local rp_pid=$!
+    for _ in $(seq 600); do [ -s "$TMP/stop.ready" ] && break; sleep 0.1; done
+    [ -s "$TMP/stop.ready" ] || { fail "$what: the program did not start"; kill -KILL "$rp_pid"; return; }
+    for sig in $sigs; do
+        sleep 1
+        kill -0 "$rp_pid" 2>/dev/null || { fail "$what: rp ended before SIG$sig"; break; }
+        kill -"$sig" "$rp_pid"
+    done
+    for _ in $(seq 300); do kill -0 "$rp_pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$rp_pid" 2>/dev/null; then
+        fail "$what: rp still records 30 s after SIG${sigs// /, SIG}"
+        kill -KILL "$rp_pid"
+    fi
+    wait "$rp_pid"
+    st=$?
+    for p in $(cat "$TMP/stop.ready"); do
+        alive "$p" && { fail "$what: process $p survived rp"; kill -KILL "$p"; }
+    done
+    "$RP" replay "$TMP/stop.db" >"$TMP/stop.rep" 2>"$TMP/stop.rep.err" </dev/null
+    local rst=$?
+    [ "$rst" -eq "$st" ] || fail "$what: replay exited $rst, the recording $st: $(head -c 300 "$TMP/stop.rep.err")"
+    cmp -s "$TMP/stop.out" "$TMP/stop.rep" || fail "$what: replay output differs from the recording's"
+    echo "$what: rp exited $st, replay $rst"
+}
+
+echo "-- a daemon left running"
+# The daemon (setsid: a session and group of its own) writes its pid once it
+# runs; its parent, the program, then prints and exits 0.
+DAEMON='setsid sh -c "echo \$\$ >\"\$0.tmp\"; mv \"\$0.tmp\" \"\$0\"; exec sleep 1000" "$0" &
+until [ -s "$0" ]; do sleep 0.05; done; echo daemon started'
+stop_then_replay "daemon" "TERM" -- sh -c "$DAEMON" "$TMP/stop.ready"
+grep -q "^rp: the program's process group has ended, but 1 process it started runs on outside it (pid $(cat "$TMP/stop.ready"))" "$TMP/stop.err" ||
+    fail "daemon: rp did not say that it keeps recording the daemon: $(head -c 400 "$TMP/stop.err")"
+[ "$(cat "$TMP/stop.out")" = "daemon started" ] || fail "daemon: the program printed: $(head -c 200 "$TMP/stop.out")"
+
+echo "-- a program that ignores SIGTERM"
+IGNORER='trap "" TERM; echo $$ >"$0.tmp"; mv "$0.tmp" "$0"; echo ignoring; sleep 1000; echo never'
+stop_then_replay "SIGTERM ignored" "TERM TERM" -- sh -c "$IGNORER" "$TMP/stop.ready"
+grep -q "ignoring" "$TMP/stop.out" && ! grep -q never "$TMP/stop.out" ||
+    fail "SIGTERM ignored: the program printed: $(head -c 200 "$TMP/stop.out")"
 
 echo "-- last events deleted"
 "$RP" record -q -b "$backend" -o "$TMP/full.db" -- sh -c 'echo one; echo two' >/dev/null 2>&1 </dev/null
