@@ -122,6 +122,10 @@ int cmd_record(const std::vector<std::string>& args) {
       "save-on", po::value(&ro.save_on),
       "with --ring, when the trace is kept: crash (default: the program was killed by a "
       "signal), exit (always), never (only windows saved with SIGUSR2 / rp save)")(
+      "end-with-program", po::bool_switch(&ro.end_with_program),
+      "end the recording when the program exits (as rr record without --wait): the processes "
+      "it left running are killed (SIGKILL) and the trace records their deaths; by default rp "
+      "records until the last process of the tree exits")(
       "quiet,q", po::bool_switch(&ro.quiet), "no messages from rp");
   // rp's options come from `opts` alone (which take a value, bundles like
   // -qo, --opt=value); they end at "--" or at the program: its own options
@@ -144,6 +148,8 @@ int cmd_record(const std::vector<std::string>& args) {
                        vm["ring"].as<std::string>() + "'");
     ro.ring_bytes = *bytes;
   }
+  if (ro.end_with_program && ro.argv.empty())
+    throw UsageError("record: --end-with-program goes with a program rp starts, not -p or --name");
   if (vm.count("save-on") && !parse_save_on(ro.save_on))
     throw UsageError("record: --save-on is crash, exit or never, not '" + ro.save_on + "'");
   if (vm.count("save-on") && !ro.ring_bytes)

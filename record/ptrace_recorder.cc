@@ -68,6 +68,12 @@ std::vector<pid_t> PtraceRecorder::processes() const {
   return {tgids.begin(), tgids.end()};
 }
 
+bool PtraceRecorder::records_process(pid_t tgid) const {
+  for (const auto& [tid, t] : tasks_)
+    if (t.tgid == tgid) return true;
+  return false;
+}
+
 bool PtraceRecorder::records_in_group(pid_t group) const {
   pid_t last = 0;
   for (const auto& [tid, t] : tasks_) {

@@ -64,6 +64,10 @@ class PtraceRecorder {
   // The processes (tgids) of the threads rp records.
   std::vector<pid_t> processes() const;
   bool recording() const { return !tasks_.empty(); }
+  bool records_process(pid_t tgid) const;
+  // A stop signal ended the recording (record/stop_signals.h): kills every
+  // process not killed yet, those born since the signal handler's kill too.
+  void kill_all_for_end();
   // Whether a process rp records is in process group `group` (one whose
   // exit rp saw may still be there, a zombie its parent has not reaped).
   bool records_in_group(pid_t group) const;
@@ -179,9 +183,6 @@ class PtraceRecorder {
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
-  // A stop signal ended the recording (record/stop_signals.h): kills every
-  // process not killed yet, those born since the signal handler's kill too.
-  void kill_all_for_end();
   // True if it resumed or held t itself.
   bool on_seccomp_stop(Task& t, unsigned long data);
   void answer_trapped_call(Task& t, const TrappedCall& c);

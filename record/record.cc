@@ -96,25 +96,44 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   w.set_list("env", spec.envp);
 }
 
-// Once no process rp records is in the program's process group while rp
-// still records processes it started (they left the group: a daemon), a stop
-// signal to rp ends the recording (stop_signals.h), and the terminal, if the
-// group had it, is rp's again so that Ctrl-C reaches rp. Said once on stderr.
-void watch_for_left_running(PtraceRecorder& rec, pid_t group, TerminalHandoff& terminal,
-                            bool quiet) {
-  rec.set_after_task_gone([&rec, group, &terminal, quiet, said = false]() mutable {
-    if (said || !rec.recording() || rec.records_in_group(group)) return;
+std::string pid_list(const std::vector<pid_t>& pids) {
+  std::string s;
+  for (pid_t p : pids) s += (s.empty() ? "" : ", ") + std::to_string(p);
+  return s;
+}
+
+// What rp does about processes the program leaves running, checked each
+// time a recorded thread ends. With --end-with-program, once the program
+// (the process rp started) has exited, it kills them (stop_signals.h).
+// Otherwise, once none is left in the program's process group (they left
+// it: a daemon), a stop signal to rp ends the recording, and the terminal,
+// if the group had it, is rp's again so that Ctrl-C reaches rp. Said once on
+// stderr.
+void watch_for_left_running(PtraceRecorder& rec, pid_t root, pid_t group,
+                            TerminalHandoff& terminal, const RecordOptions& opts) {
+  rec.set_after_task_gone([&rec, root, group, &terminal, &opts, said = false]() mutable {
+    if (said || !rec.recording()) return;
+    if (opts.end_with_program) {
+      if (rec.records_process(root)) return;
+      said = true;
+      if (!opts.quiet)
+        std::cerr << "rp: the program exited; rp kills what it left running (pid "
+                  << pid_list(rec.processes()) << ") and finishes the trace "
+                  << "(--end-with-program)\n";
+      end_recording_now();
+      rec.kill_all_for_end();
+      return;
+    }
+    if (rec.records_in_group(group)) return;
     said = true;
     program_group_gone();
     terminal.take_back();
-    if (quiet) return;
+    if (opts.quiet) return;
     const std::vector<pid_t> left = rec.processes();
-    std::string pids;
-    for (pid_t p : left) pids += (pids.empty() ? "" : ", ") + std::to_string(p);
     const bool one = left.size() == 1;
     std::cerr << "rp: the program's process group has ended, but " << left.size()
               << (one ? " process it started runs" : " processes it started run")
-              << " on outside it (pid " << pids << "): rp records until "
+              << " on outside it (pid " << pid_list(left) << "): rp records until "
               << (one ? "it exits" : "they exit") << "; Ctrl-C, or SIGTERM to rp (pid "
               << getpid() << "), kills " << (one ? "it" : "them") << " and finishes the trace\n";
   });
@@ -225,7 +244,7 @@ int record_main(const RecordOptions& given) {
     rec.set_events_only(kc.get());
   }
   forward_stop_signals(group);
-  watch_for_left_running(rec, group, terminal, opts.quiet);
+  watch_for_left_running(rec, root, group, terminal, opts);
   int status = rec.run(root);
   program_group_gone();  // its number may be reused; rp finishes the trace
   auto ended = std::chrono::steady_clock::now();

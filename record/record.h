@@ -20,6 +20,9 @@ struct RecordOptions {
   // last ring_bytes of events (0: everything); when the trace is kept.
   uint64_t ring_bytes = 0;
   std::string save_on;  // crash | exit | never (empty: crash)
+  // End the recording when the program rp started exits (as rr record
+  // without --wait): what it left running is killed (record/stop_signals.h).
+  bool end_with_program = false;
 };
 
 // Returns the exit code for rp: the program's status (128+N if signal N

@@ -34,20 +34,26 @@ void kill_recorded_threads() {
   }
 }
 
+void end_recording() {
+  g_end_requested.store(true);
+  kill_recorded_threads();
+  const pid_t group = g_program_group;
+  if (group > 0) kill(-group, SIGKILL);
+}
+
 void on_stop_signal(int sig) {
   const int saved = errno;
   const pid_t group = g_program_group;
-  if (group > 0 && !g_forwarded && kill(-group, sig) == 0) {
+  if (group > 0 && !g_forwarded && kill(-group, sig) == 0)
     g_forwarded = 1;
-  } else {
-    g_end_requested.store(true);
-    kill_recorded_threads();
-    if (group > 0) kill(-group, SIGKILL);
-  }
+  else
+    end_recording();
   errno = saved;
 }
 
 }  // namespace
+
+void end_recording_now() { end_recording(); }
 
 void forward_stop_signals(pid_t group) {
   g_program_group = group;

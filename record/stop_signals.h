@@ -22,8 +22,12 @@ void program_group_gone();
 // Called from the recorder's thread only.
 void note_recorded_thread(pid_t tid, pid_t tgid);
 void forget_recorded_thread(pid_t tid);
-// Whether a stop signal ended the recording: the recorder kills what the
-// handler may have missed (a process born while it ran).
+// Ends the recording as a stop signal would (rp record --end-with-program,
+// once the program has exited).
+void end_recording_now();
+// Whether a stop signal (or end_recording_now) ended the recording: the
+// recorder kills what the handler may have missed (a process born while it
+// ran).
 bool recording_end_requested();
 
 }  // namespace rp

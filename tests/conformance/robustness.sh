@@ -11,6 +11,7 @@
 #    to rp then kills that process (the group has no one left to pass it
 #    to), and the finished trace replays with the same output and status;
 #    a program that ignores SIGTERM is killed by a second one, likewise;
+#    with --end-with-program the daemon is killed as the program exits;
 #  - a finished trace whose last events were deleted is refused as damaged;
 #  - a full disk while recording: one "rp:" line, status 125, the program
 #    stopped (rp removes its unfinished temporary file then, as for any
@@ -143,6 +144,24 @@ stop_then_replay "daemon" "TERM" -- sh -c "$DAEMON" "$TMP/stop.ready"
 grep -q "^rp: the program's process group has ended, but 1 process it started runs on outside it (pid $(cat "$TMP/stop.ready"))" "$TMP/stop.err" ||
     fail "daemon: rp did not say that it keeps recording the daemon: $(head -c 400 "$TMP/stop.err")"
 [ "$(cat "$TMP/stop.out")" = "daemon started" ] || fail "daemon: the program printed: $(head -c 200 "$TMP/stop.out")"
+
+echo "-- --end-with-program"
+rm -f "$TMP/stop.ready"
+timeout -k 5 60 "$RP" record --end-with-program -b "$backend" -o "$TMP/ewp.db" -- \
+    sh -c "$DAEMON" "$TMP/stop.ready" >"$TMP/ewp.out" 2>"$TMP/ewp.err" </dev/null
+st=$?
+[ "$st" -eq 0 ] || fail "--end-with-program: rp record exited $st: $(head -c 300 "$TMP/ewp.err")"
+for p in $(cat "$TMP/stop.ready" 2>/dev/null); do
+    alive "$p" && { fail "--end-with-program: the daemon (pid $p) survived"; kill -KILL "$p"; }
+done
+grep -q "^rp: the program exited; rp kills what it left running" "$TMP/ewp.err" ||
+    fail "--end-with-program: rp did not say it kills the daemon: $(head -c 300 "$TMP/ewp.err")"
+"$RP" replay "$TMP/ewp.db" >"$TMP/ewp.rep" 2>"$TMP/ewp.rep.err" </dev/null
+rst=$?
+[ "$rst" -eq 0 ] || fail "--end-with-program: replay exited $rst: $(head -c 300 "$TMP/ewp.rep.err")"
+cmp -s "$TMP/ewp.out" "$TMP/ewp.rep" || fail "--end-with-program: replay output differs"
+"$RP" dump "$TMP/ewp.db" | grep -q "killed by SIGKILL" ||
+    fail "--end-with-program: the trace does not show the daemon killed"
 
 echo "-- a program that ignores SIGTERM"
 IGNORER='trap "" TERM; echo $$ >"$0.tmp"; mv "$0.tmp" "$0"; echo ignoring; sleep 1000; echo never'

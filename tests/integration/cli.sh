@@ -55,6 +55,7 @@ usage_error "bad number" record -o "$TMP/u.db" -p abc
 usage_error "-p and a program" record -o "$TMP/u.db" -p $$ /bin/true
 usage_error "-p and a program after --" record -o "$TMP/u.db" -p $$ -- /bin/true
 usage_error "-p and --name" record -o "$TMP/u.db" -p $$ --name sh
+usage_error "--end-with-program and -p" record -o "$TMP/u.db" --end-with-program -p $$
 usage_error "no program" record -o "$TMP/u.db" -q
 usage_error "a switch given a value" record --quiet=yes -o "$TMP/u.db" /bin/true
 usage_error "replay without a trace" replay -q

@@ -10,8 +10,9 @@
 # RR_SRC: an rr checkout. WORK: a scratch directory (binaries, one directory
 # per program, results.txt). BACKEND: bpf (default), ptrace or kmod. As root.
 # Per program: a native run (10 s) must exit 0 and print EXIT-SUCCESS, else
-# SKIP; `rp record -q` (60 s) must end the same (else RECFAIL) and `rp replay`
-# (120 s) with the same status and stdout (else REPFAIL or STDOUT-DIFF).
+# SKIP; `rp record -q --end-with-program` (60 s) must end the same (else
+# RECFAIL) and `rp replay` (120 s) with the same status and stdout (else
+# REPFAIL or STDOUT-DIFF).
 set -u
 [ $# -ge 2 ] || { echo "usage: $0 RR_SRC WORK [BACKEND [NAME...]]" >&2; exit 2; }
 src=$(realpath "$1") work=$(realpath -m "$2") backend=${3:-bpf}
@@ -50,7 +51,9 @@ for n in "${names[@]}"; do
     echo "$n SKIP native=$ns" >> "$out"; continue
   fi
   cd "$d/w"
-  timeout -k 2 60 "$rp" record -q -b "$backend" -o "$d/t.db" -- "$work/bin/$n" \
+  # rr's programs expect rr's default: the recording ends with the program,
+  # and what it left running (a sleeping child, a daemon) is killed.
+  timeout -k 2 60 "$rp" record -q --end-with-program -b "$backend" -o "$d/t.db" -- "$work/bin/$n" \
     > ../rec.out 2> ../rec.err < /dev/null; rs=$?
   cd "$d"
   if [ $rs -ne $ns ] || ! grep -q EXIT-SUCCESS rec.out; then
