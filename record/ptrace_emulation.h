@@ -75,6 +75,12 @@ struct EmuTracee {
   // The stop's SIGCHLD to the tracer waits for the tracer's wait that rp
   // interrupted for it (the kernel's wait returns before the signal).
   bool sigchld_deferred = false;
+  // The debug registers its tracer wrote (POKEUSER), bit i of debugreg_set
+  // for u_debugreg[i]: kept by rp, never written into the thread, so only
+  // values that enable no breakpoint are taken (a debugger writes DR7 = 0 to
+  // each new thread: gdb).
+  uint64_t debugreg[8] = {};
+  unsigned debugreg_set = 0;
 };
 
 // The n bytes at p, as the kernel copies them out to the caller.

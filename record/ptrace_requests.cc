@@ -12,10 +12,13 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "ptrace_recorder.h"
@@ -116,6 +119,38 @@ bool may_trace_any(pid_t tracer, pid_t tracee) {
   if (!caps || !(*caps >> CAP_SYS_PTRACE & 1)) return false;
   const std::string ns = proc_link(tracer, "ns/user");
   return !ns.empty() && ns == proc_link(tracee, "ns/user");
+}
+
+#if defined(__x86_64__)
+// DR7's local and global enable bits of DR0..DR3.
+constexpr uint64_t kDr7EnableBits = 0xff;
+
+// Which u_debugreg word of struct user `addr` names, if one.
+std::optional<unsigned> debugreg_index(uint64_t addr) {
+  constexpr uint64_t first = offsetof(struct user, u_debugreg);
+  if (addr < first || addr >= first + 8 * sizeof(uint64_t) || (addr - first) % 8) return {};
+  return static_cast<unsigned>((addr - first) / 8);
+}
+#endif
+
+// PTRACE_GETREGSET of a set other than the general registers (type, into
+// the caller's iovec at `iov_at`), read from the held tracee: its bytes and
+// the length the kernel used, written out as the kernel would.
+template <typename WriteOut>
+int64_t get_other_regset(Tracee& caller, pid_t pid, uint64_t type, uint64_t iov_at,
+                         WriteOut write_out) {
+  constexpr size_t kMaxRegset = 1 << 16;  // an XSAVE area is at most a few KiB
+  iovec v{};
+  std::string iov = caller.read(iov_at, sizeof v);
+  if (iov.size() != sizeof v) return -EFAULT;
+  std::memcpy(&v, iov.data(), sizeof v);
+  std::string buf(std::min(v.iov_len, kMaxRegset), '\0');
+  iovec mine{buf.data(), buf.size()};
+  if (ptrace(PTRACE_GETREGSET, pid, type, &mine) != 0) return -errno;
+  const uint64_t base = reinterpret_cast<uint64_t>(v.iov_base);
+  if (!write_out(base, buf.substr(0, mine.iov_len))) return -EFAULT;
+  v.iov_len = mine.iov_len;
+  return write_out(iov_at, bytes_of(&v, sizeof v)) ? 0 : -EFAULT;
 }
 
 }  // namespace
@@ -240,19 +275,46 @@ int64_t PtraceRecorder::ptrace_request(Task& t, pid_t pid, EmuTracee& et) {
       return set_tracee_regs(pid, tracee, et, t.mem.read(data, sizeof(RawRegs)));
     case PTRACE_PEEKUSER: {
       // A word of struct user, as the kernel reads it: the registers GETREGS
-      // gives, the debug registers (which no emulated tracer can set: POKEUSER
-      // there is refused), 0 elsewhere, EIO past the end or misaligned. rp
-      // holds the thread in a ptrace stop of its own: it asks the kernel.
+      // gives, the debug registers (those its tracer wrote: as it wrote
+      // them), 0 elsewhere, EIO past the end or misaligned. rp holds the
+      // thread in a ptrace stop of its own: it asks the kernel.
       if (et.held == EmuStop::kNone) break;
+      if (auto i = debugreg_index(addr); i && (et.debugreg_set >> *i & 1))
+        return out(bytes_of(&et.debugreg[*i], sizeof(uint64_t)));
       errno = 0;
       long word = ptrace(PTRACE_PEEKUSER, pid, addr, nullptr);
       if (errno) return -errno;
       return out(bytes_of(&word, sizeof word));
     }
+    case PTRACE_POKEUSER: {
+      // The debug registers only, and only while they enable no breakpoint
+      // or watchpoint (which rp would have to stop the thread at): kept for
+      // PEEKUSER. DR4 and DR5 do not exist (EIO, as the kernel says).
+      auto i = debugreg_index(addr);
+      if (!i) break;
+      if (*i == 4 || *i == 5) return -EIO;
+      if ((*i == 7 ? data : et.debugreg[7]) & kDr7EnableBits) break;
+      et.debugreg[*i] = data;
+      et.debugreg_set |= 1u << *i;
+      return 0;
+    }
+    case PTRACE_GETFPREGS: {
+      if (et.held == EmuStop::kNone) break;
+      user_fpregs_struct fp;
+      if (ptrace(PTRACE_GETFPREGS, pid, nullptr, &fp) != 0) return -errno;
+      return out(bytes_of(&fp, sizeof fp));
+    }
 #endif
     case PTRACE_GETREGSET:
+      if (addr != NT_PRSTATUS) {
+        if (et.held == EmuStop::kNone) break;
+        return get_other_regset(t.mem, pid, addr, data, write_out);
+      }
+      [[fallthrough]];
     case PTRACE_SETREGSET: {
-      // The general registers (NT_PRSTATUS) only, as GETREGS and SETREGS.
+      // The general registers (NT_PRSTATUS), as GETREGS and SETREGS; any
+      // other set is read (the FP and vector state a debugger shows), not
+      // written.
       if (addr != NT_PRSTATUS) break;
       iovec v{};
       std::string iov = t.mem.read(data, sizeof v);
