@@ -257,11 +257,26 @@ void PtraceRecorder::note_sigchld_action(Task& t, bool at_entry, int64_t ret) {
 // At a wait exit of a kicked thread: true if the call was interrupted and
 // will restart (nothing recorded: the program sees one wait4).
 bool PtraceRecorder::kicked_wait_ended(Task& t, int64_t ret) {
+  send_deferred_sigchld(t, ret);
   if (!t.wait_kicked || ret != -RP_ERESTARTSYS) return false;
   t.entry_seq = 0;
   t.inputs.clear();
   make_runnable(t, 0, true);
   return true;
+}
+
+// At the exit of a wait that rp kicked to answer it with a stop (announce),
+// where the call ended on its own before the kick took it (a WNOHANG wait
+// that found nothing, another child's end): no restart answers the stop, so
+// its SIGCHLD goes now. A tracer that waits with WNOHANG only after SIGCHLD
+// (gdb: a handler, then poll) otherwise never learnt of the stop.
+void PtraceRecorder::send_deferred_sigchld(Task& waiter, int64_t ret) {
+  if (!waiter.wait_kicked || ret == -RP_ERESTARTSYS ||
+      (waiter.nr != SYS_wait4 && waiter.nr != SYS_waitid))
+    return;
+  for (auto& [tracee, et] : emu_)
+    if (et.tracer_tgid == waiter.tgid && std::exchange(et.sigchld_deferred, false))
+      notify_tracer(tracee, et);
 }
 
 // rp's kick arriving (its SIGSTOP's stop): not delivered, not recorded. A
@@ -629,7 +644,9 @@ bool PtraceRecorder::emulation_exit(Task& t) {
   if (t.forced_ret) return false;
   t.in_syscall = false;
   Regs regs;
-  note_sigchld_action(t, false, regs.read(t.tid) ? regs.ret() : -EFAULT);
+  const int64_t ret = regs.read(t.tid) ? regs.ret() : -EFAULT;
+  send_deferred_sigchld(t, ret);
+  note_sigchld_action(t, false, ret);
   if (!hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) make_runnable(t, 0, true);
   return true;
 }

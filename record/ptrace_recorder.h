@@ -284,6 +284,7 @@ class PtraceRecorder {
   bool new_tracees_possible() const;
   void report_stop(pid_t tracee, EmuTracee& et, EmuStop where);
   bool kicked_wait_ended(Task& t, int64_t ret);
+  void send_deferred_sigchld(Task& waiter, int64_t ret);
   void resume_tracee(pid_t tracee, EmuTracee& et, int sig, bool detach);
   void hold(Task& t);
   void skip_call(Task& t, int64_t ret);
