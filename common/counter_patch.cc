@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <sstream>
 
 #include "proc_maps.h"
 #include "tracee_mem.h"
@@ -104,14 +105,6 @@ bool patches_counter_reads() {
 #endif
 }
 
-bool patch_counter_reads(pid_t tid, std::string* error) {
-  if (!patches_counter_reads()) return true;
-  std::vector<CodeRange> code;
-  for (const ProcMap& m : read_proc_maps(tid))
-    if (is_program_code(m)) code.push_back(CodeRange{m.start, m.size()});
-  return patch_counter_reads_in(tid, code, error);
-}
-
 bool patch_counter_reads_in(pid_t tid, const std::vector<CodeRange>& ranges, std::string* error) {
   if (!patches_counter_reads()) return true;
   for (const CodeRange& r : ranges) {
@@ -123,33 +116,77 @@ bool patch_counter_reads_in(pid_t tid, const std::vector<CodeRange>& ranges, std
   return true;
 }
 
-bool patch_mapped_code(pid_t tid, int64_t nr, const uint64_t args[6], int64_t ret,
-                       std::string* error) {
-  if (!patches_counter_reads()) return true;
-  auto r = exec_map_range(nr, args, ret);
-  if (!r) return true;
-  std::vector<CodeRange> parts;
+std::vector<CodeRange> mapped_code(pid_t tid, uint64_t lo, uint64_t hi) {
+  std::vector<CodeRange> out;
   for (const ProcMap& m : read_proc_maps(tid)) {
-    uint64_t lo = std::max(m.start, r->addr), hi = std::min(m.end, r->addr + r->len);
-    if (lo < hi && is_program_code(m)) parts.push_back(CodeRange{lo, hi - lo});
+    const uint64_t a = std::max(m.start, lo), b = std::min(m.end, hi);
+    if (a < b && is_program_code(m)) out.push_back(CodeRange{a, b - a});
   }
-  return patch_counter_reads_in(tid, parts, error);
+  return out;
+}
+
+std::vector<CodeRange> mapped_code_sections(pid_t tid, uint64_t lo, uint64_t hi) {
+  std::vector<CodeRange> out;
+  for (const ProcMap& m : read_proc_maps(tid)) {
+    const uint64_t a = std::max(m.start, lo), b = std::min(m.end, hi);
+    if (a >= b || !is_program_code(m)) continue;
+    const std::vector<CodeRange> whole{CodeRange{m.start, m.size()}};
+    const std::vector<CodeRange> parts = elf_code_parts(tid, m).value_or(whole);
+    for (const CodeRange& r : clip_ranges(parts, {CodeRange{a, b - a}})) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<CodeRange> clip_ranges(const std::vector<CodeRange>& ranges,
+                                   const std::vector<CodeRange>& allowed) {
+  std::vector<CodeRange> out;
+  for (const CodeRange& r : ranges)
+    for (const CodeRange& w : allowed) {
+      const uint64_t a = std::max(r.addr, w.addr), b = std::min(r.addr + r.len, w.addr + w.len);
+      if (a < b) out.push_back(CodeRange{a, b - a});
+    }
+  return out;
+}
+
+std::string format_code_sweep(pid_t tid, uint64_t lo, uint64_t hi,
+                              const std::vector<CodeRange>& ranges) {
+  std::string s = std::to_string(tid) + " " + std::to_string(lo) + " " + std::to_string(hi);
+  for (const CodeRange& r : ranges) s += " " + std::to_string(r.addr) + " " + std::to_string(r.len);
+  return s;
+}
+
+std::optional<NotedSweep> parse_code_sweep(const std::string& item) {
+  constexpr size_t kMaxRanges = 4096;
+  std::istringstream in(item);
+  NotedSweep n;
+  long long tid = 0;
+  if (!(in >> tid >> n.lo >> n.hi) || tid < 1 || tid > INT32_MAX || n.lo > n.hi) return std::nullopt;
+  n.tid = static_cast<int32_t>(tid);
+  CodeRange r;
+  while (in >> r.addr) {
+    if (!(in >> r.len) || r.addr > UINT64_MAX - r.len || n.ranges.size() == kMaxRanges)
+      return std::nullopt;
+    n.ranges.push_back(r);
+  }
+  if (!in.eof()) return std::nullopt;
+  return n;
 }
 
 bool unpatch_counter_reads(pid_t tid, std::string* error) {
   if (!patches_counter_reads()) return true;
-  for (const ProcMap& m : read_proc_maps(tid)) {
-    if (!is_program_code(m)) continue;
-    if (!apply_edits(tid, read_mem(tid, m.start, m.size()), m.start, /*restore=*/true)) {
-      if (error) *error = "counter reads: cannot restore " + m.path + " in thread " + std::to_string(tid);
+  // The code the recorder swept: a data byte pair there that reads as its
+  // trap is left as it is.
+  for (const CodeRange& r : mapped_code_sections(tid, 0, UINT64_MAX)) {
+    if (!apply_edits(tid, read_mem(tid, r.addr, r.len), r.addr, /*restore=*/true)) {
+      if (error) *error = "counter reads: cannot restore the code in thread " + std::to_string(tid);
       return false;
     }
   }
   return true;
 }
 
-bool patch_exec_image(pid_t tid, std::string* error) {
-  return patch_vdso(tid, error) && patch_counter_reads(tid, error);
+bool patch_exec_image(pid_t tid, const std::vector<CodeRange>& code, std::string* error) {
+  return patch_vdso(tid, error) && patch_counter_reads_in(tid, code, error);
 }
 
 }  // namespace rp

@@ -158,6 +158,11 @@ struct StoredFile {
 
 // The list kind of namespace_tids.
 constexpr const char* kNamespaceTids = "namespace_tids";
+// The list kind of the code each counter-read sweep of the recording took
+// (counter_patch.h, format_code_sweep), in the order of the sweeps; present
+// when meta kCounterCodeNoted is.
+constexpr const char* kCounterCode = "counter_code";
+constexpr const char* kCounterCodeNoted = "counter_code_noted";
 
 struct TaskInfo {
   int32_t tid = 0, tgid = 0, parent = 0;

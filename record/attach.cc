@@ -415,6 +415,7 @@ int record_attach(const RecordOptions& opts,
   w.set_meta("backend", backend);
   w.set_meta("mode", "attach");
   if (patches_counter_reads() && !producer) w.set_meta("counter_reads_mapped", int64_t{1});
+  if (patches_counter_reads()) w.set_meta(kCounterCodeNoted, int64_t{1});  // an exec's sweep
   w.set_meta("attached_pid", static_cast<int64_t>(pid));
   w.set_meta("replayable", int64_t{1});
   for (const auto& f : exec_files(pid, spec.exe_path, spec.cwd)) w.add_file(f.path, f.bytes, f.mode);

@@ -741,7 +741,7 @@ void PtraceRecorder::on_syscall_exit(Task& t, bool exit_stop) {
     if (is_file_mmap(s, e.args, ret))
       record_file_mapping(t, e);
     std::string why;  // replay patches at this same exit (events-only: at sweep_at_exit's)
-    if (!kernel_ && !patch_mapped_code(t.tid, e.nr, e.args, ret, &why)) throw Error(why);
+    if (!kernel_ && !sweep_new_code(t.tid, e.nr, e.args, ret, &why)) throw Error(why);
     if (s->policy == RP_POLICY_EXECVE && ret == 0) {
       record_exec(t, e, exec_name(t.tid));
       if (!kernel_) trap_after_exec(t);
@@ -932,7 +932,7 @@ void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
   // Before the new program runs, so its vDSO clock reads become syscalls
   // and its arm64 counter reads trap; replay patches at this same stop.
   std::string why;
-  if (!patch_exec_image(t.tid, &why)) throw Error(why);
+  if (!patch_exec_image(t.tid, code_to_sweep(t.tid, 0, UINT64_MAX), &why)) throw Error(why);
   // At the execve's exit stop, after its event: now (on_syscall_exit), or
   // events-only, where the exec event resumes it to.
   t.cpuid_fault_due = trap_cpuid_;
@@ -1398,7 +1398,22 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
 void PtraceRecorder::sweep_mapped_code(Task& t, int64_t ret) {
   t.sweep_at_exit = false;
   std::string why;
-  if (!patch_mapped_code(t.tid, t.sweep_nr, t.sweep_args, ret, &why)) throw Error(why);
+  if (!sweep_new_code(t.tid, t.sweep_nr, t.sweep_args, ret, &why)) throw Error(why);
+}
+
+std::vector<CodeRange> PtraceRecorder::code_to_sweep(pid_t tid, uint64_t lo, uint64_t hi) {
+  if (!patches_counter_reads()) return {};
+  std::vector<CodeRange> code = mapped_code_sections(tid, lo, hi);
+  auto lk = q_.lock_writer();
+  w_.add_list_item(kCounterCode, format_code_sweep(tid, lo, hi, code));
+  return code;
+}
+
+bool PtraceRecorder::sweep_new_code(pid_t tid, int64_t nr, const uint64_t args[6], int64_t ret,
+                                    std::string* why) {
+  if (!patches_counter_reads()) return true;
+  const std::optional<CodeRange> r = exec_map_range(nr, args, ret);
+  return !r || patch_counter_reads_in(tid, code_to_sweep(tid, r->addr, r->addr + r->len), why);
 }
 
 void PtraceRecorder::flush_unfinished(Task& t) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "counter_patch.h"
 #include "event_queue.h"
 #include "buffers.h"
 #include "ptrace_emulation.h"
@@ -183,6 +184,14 @@ class PtraceRecorder {
   void on_signal(Task& t, int sig);
   void on_ptrace_event(Task& t, int event);
   void on_task_gone(pid_t tid, int status);
+  // The code a counter-read sweep in tid's address space takes within
+  // [lo, hi) (counter_patch.h, mapped_code_sections), noted in the trace
+  // for replay's same sweep; none where rp does not patch.
+  std::vector<CodeRange> code_to_sweep(pid_t tid, uint64_t lo, uint64_t hi);
+  // The sweep at the exit of a call that made code executable (mmap,
+  // mprotect with PROT_EXEC), as replay makes it at the same exit.
+  bool sweep_new_code(pid_t tid, int64_t nr, const uint64_t args[6], int64_t ret,
+                      std::string* why);
   // True if it resumed or held t itself.
   bool on_seccomp_stop(Task& t, unsigned long data);
   void answer_trapped_call(Task& t, const TrappedCall& c);

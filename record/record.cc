@@ -80,7 +80,10 @@ void write_environment_meta(TraceWriter& w, const LaunchSpec& spec) {
   uname(&u);
   w.set_meta("rp_version", RP_VERSION_STRING);
   w.set_meta("arch", kArchName);
-  if (patches_counter_reads()) w.set_meta("counter_reads_mapped", int64_t{1});
+  if (patches_counter_reads()) {
+    w.set_meta("counter_reads_mapped", int64_t{1});
+    w.set_meta(kCounterCodeNoted, int64_t{1});
+  }
   w.set_meta("host", u.nodename);
   w.set_meta("kernel", std::string(u.sysname) + " " + u.release + " " + u.version);
   w.set_meta("start_time", iso_now());

@@ -87,7 +87,7 @@ void Replayer::execute_exec_from_thread(Task& leader, Task& execer, const Event&
   write_recorded_mem(leader, e);
   agent_on_exec(leader.real_tgid, leader.real);  // a new address space: no agent yet
   std::string why;  // patched at the same stop as in the recording
-  if (!patch_exec_image(leader.real, &why)) diverge(e, why);
+  if (!patch_exec_image(leader.real, exec_code(leader, e), &why)) diverge(e, why);
   leader.rp_call_due = trap_cpuid_;
   leader.regs = after;
   leader.state = State::kHeld;

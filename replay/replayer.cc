@@ -224,7 +224,7 @@ void Replayer::start(LaunchSpec& spec, const Event& e) {
   if (r.state == State::kGone) throw Error("the program died while starting");
   write_recorded_mem(r, e);
   std::string why;  // patched at the same stop as in the recording
-  if (!patch_exec_image(root, &why)) throw Error(why);
+  if (!patch_exec_image(root, exec_code(r, e), &why)) throw Error(why);
   r.rp_call_due = trap_cpuid_;
   r.state = State::kHeld;
   root_rec_ = e.tid;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "counter_patch.h"
 #include "entry_scheduler.h"
 #include "error.h"
 #include "file_maps.h"
@@ -253,6 +254,13 @@ class Replayer {
   void execute_exec_from_thread(Task& leader, Task& execer, const Event& e);
   void track_file_maps(Task& t, const Event& e);
   void sweep_mapped_code(Task& t, const Event& e);
+  // The code a counter-read sweep of t's (within [lo, hi)) takes: what the
+  // trace noted for the recording's same sweep (list kCounterCode, the
+  // code sections of each file), inside `allowed`, the code replay's maps
+  // show there; for a trace that noted none, all of `allowed`.
+  std::vector<CodeRange> noted_code(Task& t, const Event& e, uint64_t lo, uint64_t hi,
+                                    const std::vector<CodeRange>& allowed);
+  std::vector<CodeRange> exec_code(Task& t, const Event& e);  // an execve's: everything
   void execute_exit(Task& t, const Event& e);
   void write_recorded_mem(Task& t, const Event& e);
   // `sent`: the bytes the replay agent copied at the call (agent_sends.cc).
@@ -415,6 +423,9 @@ class Replayer {
   };
   std::optional<SearchMaps> search_maps_;
   std::optional<bool> sweeps_mapped_;  // the trace's meta counter_reads_mapped, or rdtsc patched here
+  // The trace's kCounterCode sweeps by recorded tid, in order (nullopt: not
+  // read yet; an empty map and !code_noted_: a trace that noted none).
+  std::optional<std::map<pid_t, std::deque<NotedSweep>>> noted_sweeps_;
   bool trap_rdtsc_ = true;  // PR_SET_TSC in the replayed program (not under RP_RDTSC=patch)
   bool trap_cpuid_ = false;  // the trace's meta cpuid_trapped
   int replay_cpu_ = -1;      // the program's and replay's thread's CPU (pin_like_recording)

@@ -10,8 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <utility>
 
 #include "exec_redirect.h"
@@ -653,7 +655,7 @@ void Replayer::execute(Task& t, const Event& e) {
     agent_on_exec(t.real_tgid, t.real);
     t.real_tgid = t.real;
     std::string why;  // patched at the same stop as in the recording
-    if (!patch_exec_image(t.real, &why)) diverge(e, why);
+    if (!patch_exec_image(t.real, exec_code(t, e), &why)) diverge(e, why);
     t.rp_call_due = trap_cpuid_;
   }
   t.regs = after;
@@ -718,13 +720,44 @@ void Replayer::sweep_mapped_code(Task& t, const Event& e) {
   if (!sweeps_mapped_)
     sweeps_mapped_ = trace_.meta("counter_reads_mapped").has_value() || rdtsc_patched();
   if (!*sweeps_mapped_) return;  // recorded by an rp that did not patch them
-  std::vector<CodeRange> mapped;
+  std::vector<CodeRange> mapped = mapped_code(t.real, r->addr, r->addr + r->len);
   for (const FileMaps::Range& f : file_maps_[t.real_tgid].overlapping(r->addr, r->len))
     if (!f.shared) mapped.push_back(CodeRange{f.start, f.end - f.start});
+  std::sort(mapped.begin(), mapped.end(),
+            [](const CodeRange& a, const CodeRange& b) { return a.addr < b.addr; });
+  mapped = clip_ranges(mapped, {*r});
   std::string why;
-  if (!patch_mapped_code(t.real, e.nr, e.args, e.ret, &why) ||
-      !patch_counter_reads_in(t.real, mapped, &why))
-    diverge(e, why);
+  // A recorder that did not sweep mapped code (rp record -p beside a kernel
+  // backend) noted nothing: whole mappings, as before notes existed.
+  if (trace_.meta("counter_reads_mapped"))
+    mapped = noted_code(t, e, r->addr, r->addr + r->len, mapped);
+  if (!patch_counter_reads_in(t.real, mapped, &why)) diverge(e, why);
+}
+
+std::vector<CodeRange> Replayer::noted_code(Task& t, const Event& e, uint64_t lo, uint64_t hi,
+                                            const std::vector<CodeRange>& allowed) {
+  if (!noted_sweeps_) {
+    noted_sweeps_.emplace();
+    if (trace_.meta(kCounterCodeNoted))
+      for (const std::string& item : trace_.list(kCounterCode)) {
+        std::optional<NotedSweep> n = parse_code_sweep(item);
+        if (!n) throw Error("damaged trace: counter_code list item '" + item.substr(0, 60) + "'");
+        (*noted_sweeps_)[n->tid].push_back(std::move(*n));
+      }
+  }
+  if (!trace_.meta(kCounterCodeNoted)) return allowed;  // a trace from before: whole mappings
+  std::deque<NotedSweep>& q = (*noted_sweeps_)[t.rec];
+  if (q.empty() || q.front().lo != lo || q.front().hi != hi)
+    diverge(e, "the trace notes no code for this sweep of counter reads (thread " +
+                   std::to_string(t.rec) + ", " + hex(lo) + "-" + hex(hi) + ")");
+  const std::vector<CodeRange> code = clip_ranges(q.front().ranges, allowed);
+  q.pop_front();
+  return code;
+}
+
+std::vector<CodeRange> Replayer::exec_code(Task& t, const Event& e) {
+  if (!patches_counter_reads()) return {};
+  return noted_code(t, e, 0, UINT64_MAX, mapped_code(t.real, 0, UINT64_MAX));
 }
 
 // The recorded tid of the task a clone made (clone_child.h).

@@ -12,6 +12,9 @@
 # - sample_counter_lib: 5 reads in a DT_NEEDED library and 5 in a dlopen'ed
 #   plugin (swept at the mmap that maps them: at the ptrace backend's exit
 #   stop, or the kernel backends' seccomp stop).
+# - sample_rdtsc_data: .rodata in the executable segment holding the bytes
+#   of an rdtsc and an rdtscp; rp must leave them alone (it sweeps the
+#   file's code sections only) and the program says its data is intact.
 # Each trace holds the reads and replays exactly, twice.
 # Then replay's side: a trace recorded as this machine does (reads trapped
 # where rdtsc traps) replayed with RP_RDTSC=patch, as on a machine where it
@@ -25,7 +28,7 @@ meta() { sqlite3 "$TMP/$1.db" "SELECT value FROM meta WHERE key='$2'"; }
 
 find_backends
 for backend in "${backends[@]}"; do
-    for prog in rdtsc_static:2 rdtsc:3 counter_lib:10; do
+    for prog in rdtsc_static:2 rdtsc:3 counter_lib:10 rdtsc_data:1; do
         sample=${prog%%:*} least=${prog##*:} name=$backend-${prog%%:*}
         note "$name"
         run "$TMP/$name.rec" "$TMP/$name.rec.err" env RP_RDTSC=patch "$RP" record -q \
@@ -40,6 +43,8 @@ for backend in "${backends[@]}"; do
         [ "$reads" -ge "$least" ] || { show "$TMP/$name.dump"; fail "$name: $reads rdtsc reads in the trace, expected at least $least"; }
         "$RP" info "$TMP/$name.db" >"$TMP/$name.info"
         assert_contains "$TMP/$name.info" "patched in the program's code" "$name: rp info"
+        [ "$sample" != rdtsc_data ] || assert_contains "$TMP/$name.rec" "read-only data intact" \
+            "$name: the program's read-only data under rp record"
         assert_replays_match "$name"  # twice, as the recording printed and exited
     done
 done

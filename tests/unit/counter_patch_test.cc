@@ -169,5 +169,33 @@ TEST(ExecMapRange, LeavesOtherCallsAlone) {
   EXPECT_FALSE(exec_map_range(SYS_munmap, prot, 0));
 }
 
+TEST(CodeSweep, ClipKeepsOnlyTheAllowedParts) {
+  const std::vector<CodeRange> code{{0x1000, 0x100}, {0x3000, 0x2000}};
+  const std::vector<CodeRange> allowed{{0x1080, 0x1000}, {0x4000, 0x10}};
+  const std::vector<CodeRange> got = clip_ranges(code, allowed);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].addr, 0x1080u);
+  EXPECT_EQ(got[0].len, 0x80u);
+  EXPECT_EQ(got[1].addr, 0x4000u);
+  EXPECT_EQ(got[1].len, 0x10u);
+  EXPECT_TRUE(clip_ranges(code, {}).empty());
+}
+
+TEST(CodeSweep, NotedSweepsReadBackAndDamagedOnesAreRefused) {
+  const std::string item = format_code_sweep(77, 0, UINT64_MAX, {{0x1000, 16}, {0x2000, 32}});
+  auto n = parse_code_sweep(item);
+  ASSERT_TRUE(n) << item;
+  EXPECT_EQ(n->tid, 77);
+  EXPECT_EQ(n->lo, 0u);
+  EXPECT_EQ(n->hi, UINT64_MAX);
+  ASSERT_EQ(n->ranges.size(), 2u);
+  EXPECT_EQ(n->ranges[1].addr, 0x2000u);
+  EXPECT_EQ(n->ranges[1].len, 32u);
+  ASSERT_TRUE(parse_code_sweep("5 4096 8192"));  // a sweep that found no code
+  for (const char* bad : {"", "0 0 1", "5 9 8", "5 0 1 4096", "5 0 1 4096 x",
+                          "5 0 1 18446744073709551615 2", "-1 0 1", "5 0 1 4096 16 junk"})
+    EXPECT_FALSE(parse_code_sweep(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace rp
