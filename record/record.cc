@@ -105,40 +105,45 @@ std::string pid_list(const std::vector<pid_t>& pids) {
   return s;
 }
 
+// With --end-with-program: once the program (the process rp started) has
+// exited, rp kills what it left running (stop_signals.h). True once done.
+bool end_with_program(PtraceRecorder& rec, pid_t root, bool quiet) {
+  if (rec.records_process(root)) return false;
+  if (!quiet)
+    std::cerr << "rp: the program exited; rp kills what it left running (pid "
+              << pid_list(rec.processes()) << ") and finishes the trace (--end-with-program)\n";
+  end_recording_now();
+  rec.kill_all_for_end();
+  return true;
+}
+
+// Once no process rp records is left in the program's process group (those
+// left call setsid: a daemon), a stop signal to rp ends the recording, and
+// the terminal, if the group had it, is rp's again so that Ctrl-C reaches
+// rp. True once said.
+bool group_ended(PtraceRecorder& rec, pid_t group, TerminalHandoff& terminal, bool quiet) {
+  if (rec.records_in_group(group)) return false;
+  program_group_gone();
+  terminal.take_back();
+  if (quiet) return true;
+  const std::vector<pid_t> left = rec.processes();
+  const bool one = left.size() == 1;
+  std::cerr << "rp: the program's process group has ended, but " << left.size()
+            << (one ? " process it started runs" : " processes it started run")
+            << " on outside it (pid " << pid_list(left) << "): rp records until "
+            << (one ? "it exits" : "they exit") << "; Ctrl-C, or SIGTERM to rp (pid "
+            << getpid() << "), kills " << (one ? "it" : "them") << " and finishes the trace\n";
+  return true;
+}
+
 // What rp does about processes the program leaves running, checked each
-// time a recorded thread ends. With --end-with-program, once the program
-// (the process rp started) has exited, it kills them (stop_signals.h).
-// Otherwise, once none is left in the program's process group (they left
-// it: a daemon), a stop signal to rp ends the recording, and the terminal,
-// if the group had it, is rp's again so that Ctrl-C reaches rp. Said once on
-// stderr.
+// time a recorded thread ends; once.
 void watch_for_left_running(PtraceRecorder& rec, pid_t root, pid_t group,
                             TerminalHandoff& terminal, const RecordOptions& opts) {
-  rec.set_after_task_gone([&rec, root, group, &terminal, &opts, said = false]() mutable {
-    if (said || !rec.recording()) return;
-    if (opts.end_with_program) {
-      if (rec.records_process(root)) return;
-      said = true;
-      if (!opts.quiet)
-        std::cerr << "rp: the program exited; rp kills what it left running (pid "
-                  << pid_list(rec.processes()) << ") and finishes the trace "
-                  << "(--end-with-program)\n";
-      end_recording_now();
-      rec.kill_all_for_end();
-      return;
-    }
-    if (rec.records_in_group(group)) return;
-    said = true;
-    program_group_gone();
-    terminal.take_back();
-    if (opts.quiet) return;
-    const std::vector<pid_t> left = rec.processes();
-    const bool one = left.size() == 1;
-    std::cerr << "rp: the program's process group has ended, but " << left.size()
-              << (one ? " process it started runs" : " processes it started run")
-              << " on outside it (pid " << pid_list(left) << "): rp records until "
-              << (one ? "it exits" : "they exit") << "; Ctrl-C, or SIGTERM to rp (pid "
-              << getpid() << "), kills " << (one ? "it" : "them") << " and finishes the trace\n";
+  rec.set_after_task_gone([&rec, root, group, &terminal, &opts, done = false]() mutable {
+    if (done || !rec.recording()) return;
+    done = opts.end_with_program ? end_with_program(rec, root, opts.quiet)
+                                 : group_ended(rec, group, terminal, opts.quiet);
   });
 }
 
