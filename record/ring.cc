@@ -137,6 +137,11 @@ void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
   Pending p;
   p.seq = seq;
   p.time_ns = clock_ns(CLOCK_MONOTONIC);
+  {
+    sql::Stmt notes(w_.db(), "SELECT coalesce(max(idx) + 1, 0) FROM lists WHERE kind=?");
+    notes.bind(1, kCounterCode);
+    if (notes.step()) p.code_notes = notes.i64(0);
+  }
   std::string side = path_ + "-snap" + std::to_string(snapshots_ + 1);
   p.stats = take_snapshot(w_, tgid, tids, insn, kNext, copy_reason.empty() ? &next_copy_ : nullptr,
                           side, forget);
@@ -188,6 +193,8 @@ void Ring::promote_next() {
   current_copy_ = std::move(next_copy_);
   current_stats_ = next_->stats;
   drop_before(next_->seq);
+  sql::Stmt notes(db, "DELETE FROM lists WHERE kind=? AND idx < ?");
+  notes.bind(1, kCounterCode).bind(2, next_->code_notes).run();
   next_.reset();
 }
 

@@ -93,6 +93,9 @@ class Ring {
     uint64_t seq = 0;
     int64_t time_ns = 0, pause_us = 0;
     SnapshotStats stats;
+    // The counter_code list's length when it was taken: the sweeps before
+    // are in its memory, and replay from it must not take their notes.
+    int64_t code_notes = 0;
   };
   uint64_t used_bytes();
   void promote_next();

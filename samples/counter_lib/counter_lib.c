@@ -1,17 +1,23 @@
 /* counter_lib: reads the time counter in a shared library and in a dlopen'ed
  * plugin, never in the program itself, and prints what was read. rp records
  * those reads too (on arm64 it patches them when the library is mapped:
- * docs/design.md "Architectures"), so a replay prints the same numbers. */
+ * docs/design.md "Architectures"), so a replay prints the same numbers.
+ * `counter_lib N` makes N getppid calls before the dlopen: a --ring
+ * recording then starts from a snapshot taken before the plugin is mapped
+ * (tests/integration/rdtsc_patch.sh). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "counter_read.h"
 
 int main(int argc, char** argv) {
-    (void)argc;
     unsigned long long lib = counter_sum(5);
+    for (long i = argc > 1 ? atol(argv[1]) : 0; i > 0; i--) syscall(SYS_getppid);
     /* The plugin lies next to the program (argv[0] is a path in the tests). */
     char path[4096];
     const char* slash = strrchr(argv[0], '/');

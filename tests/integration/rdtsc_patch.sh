@@ -15,6 +15,8 @@
 # - sample_rdtsc_data: .rodata in the executable segment holding the bytes
 #   of an rdtsc and an rdtscp; rp must leave them alone (it sweeps the
 #   file's code sections only) and the program says its data is intact.
+# - sample_counter_lib under --ring, its plugin mapped after the snapshot the
+#   trace starts from.
 # Each trace holds the reads and replays exactly, twice.
 # Then replay's side: a trace recorded as this machine does (reads trapped
 # where rdtsc traps) replayed with RP_RDTSC=patch, as on a machine where it
@@ -47,6 +49,22 @@ for backend in "${backends[@]}"; do
             "$name: the program's read-only data under rp record"
         assert_replays_match "$name"  # twice, as the recording printed and exited
     done
+done
+
+# A --ring recording starts from its last snapshot: the sweeps noted before
+# it (the exec's, libc's) are in the snapshot's memory and must not be taken
+# for the plugin's sweep after it (sample_counter_lib N: N getppid calls,
+# then the dlopen).
+for backend in "${backends[@]}"; do
+    name=ring-$backend
+    note "$name"
+    run "$TMP/$name.rec" "$TMP/$name.rec.err" env RP_RDTSC=patch "$RP" record -q --ring 64K \
+        --save-on exit --backend="$backend" -o "$TMP/$name.db" -- "$SAMPLES/sample_counter_lib" 20000
+    [ "$STATUS" -eq 0 ] || { show "$TMP/$name.rec.err"; fail "$name: recording exited $STATUS"; }
+    REC_STATUS=$STATUS
+    "$RP" info "$TMP/$name.db" >"$TMP/$name.info"
+    assert_contains "$TMP/$name.info" "taken after event" "$name: rp info (a snapshot)"
+    assert_replays_match "$name"
 done
 
 note "replay: RP_RDTSC=patch"
