@@ -137,8 +137,10 @@ stop_then_replay() {
 
 echo "-- a daemon left running"
 # The daemon (setsid: a session and group of its own) writes its pid once it
-# runs; its parent, the program, then prints and exits 0.
-DAEMON='setsid sh -c "echo \$\$ >\"\$0.tmp\"; mv \"\$0.tmp\" \"\$0\"; exec sleep 1000" "$0" &
+# runs (with the shell's own echo: one write, and no child of its own that
+# could still be there when the program ends); its parent, the program, then
+# prints and exits 0.
+DAEMON='setsid sh -c "echo \$\$ >\"\$0\"; exec sleep 1000" "$0" &
 until [ -s "$0" ]; do sleep 0.05; done; echo daemon started'
 stop_then_replay "daemon" "TERM" -- sh -c "$DAEMON" "$TMP/stop.ready"
 grep -q "^rp: the program's process group has ended, but 1 process it started runs on outside it (pid $(cat "$TMP/stop.ready"))" "$TMP/stop.err" ||
