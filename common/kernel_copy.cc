@@ -49,6 +49,27 @@ OutputFiles output_files_of(pid_t pid) {
   return out;
 }
 
+std::map<int, int> output_fds_of(pid_t pid, const OutputFiles& out) {
+  std::map<int, int> fds;
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(("/proc/" + std::to_string(pid) + "/fd").c_str()),
+                                          closedir);
+  if (!dir) return fds;
+  while (const dirent* d = readdir(dir.get())) {
+    char* end;
+    long fd = strtol(d->d_name, &end, 10);
+    struct stat st;
+    if (d->d_name[0] < '0' || d->d_name[0] > '9' || *end ||
+        stat(fd_path(pid, "fd", fd).c_str(), &st) != 0)
+      continue;
+    auto is = [&](int i) {
+      return out.file[i] && out.file[i]->first == st.st_dev && out.file[i]->second == st.st_ino;
+    };
+    if (is(1) && (fd == 2 || !is(0))) fds[fd] = 2;
+    else if (is(0)) fds[fd] = 1;
+  }
+  return fds;
+}
+
 rp_output_files kernel_output_files(const OutputFiles& out) {
   rp_output_files k{};
   for (int i = 0; i < 2; i++) {

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,10 @@ struct OutputFiles {
   bool is_output(const struct stat& st) const;
 };
 OutputFiles output_files_of(pid_t pid);
+// Which descriptors of process pid are one of `out`'s files now, by fd: 1
+// (stdout's) or 2 (stderr's); a descriptor that is both (one terminal) is
+// stderr's only as fd 2. What a snapshot says replay echoes (snapshot.h).
+std::map<int, int> output_fds_of(pid_t pid, const OutputFiles& out);
 
 // The same for a kernel backend's rule (rp_abi.h rp_is_output_file): devices
 // in the kernel's own numbering (MKDEV: major << 20 | minor).

@@ -1,6 +1,7 @@
 #include "snapshot.h"
 
 #include <algorithm>
+#include <set>
 
 #include "error.h"
 #include "sqlite.h"
@@ -55,6 +56,7 @@ void write_snapshot(TraceWriter& w, const Snapshot& s, const std::string& prefix
   sql::Stmt kv(db, ("INSERT OR REPLACE INTO " + prefix + "snapshot VALUES(?,?)").c_str());
   for (const auto& [k, v] : s.values) kv.bind(1, k).bind(2, v).run();
   kv.bind(1, "auxv").bind_blob(2, s.auxv.data(), s.auxv.size()).run();
+  if (s.cwd) kv.bind(1, "cwd").bind(2, *s.cwd).run();
   sql::Stmt m(db, ("INSERT INTO " + prefix + "snapshot_maps VALUES(?,?,?,?,?,?)").c_str());
   for (const auto& x : s.maps)
     m.bind(1, static_cast<int64_t>(x.addr)).bind(2, static_cast<int64_t>(x.size)).bind(3, x.prot)
@@ -78,6 +80,9 @@ void write_snapshot(TraceWriter& w, const Snapshot& s, const std::string& prefix
   sql::Stmt a(db, ("INSERT INTO " + prefix + "snapshot_sigactions VALUES(?,?)").c_str());
   for (const auto& x : s.sigactions)
     a.bind(1, x.sig).bind_blob(2, x.action.data(), x.action.size()).run();
+  sql::Stmt o(db, ("INSERT INTO " + prefix + "snapshot_output_fds VALUES(?,?)").c_str());
+  for (const auto& [fd, target] : s.output_fds.value_or(std::map<int, int>{}))
+    o.bind(1, fd).bind(2, target).run();
 }
 
 void write_snapshot_chunk(TraceWriter& w, uint64_t addr, const std::string& bytes,
@@ -98,6 +103,8 @@ Snapshot read_snapshot(TraceReader& r) {
   while (kv.step()) {
     if (kv.text(0) == "auxv")
       s.auxv = kv.blob(1);
+    else if (kv.text(0) == "cwd")
+      s.cwd = kv.text(1);
     else
       s.values[kv.text(0)] = kv.i64(1);
   }
@@ -124,6 +131,11 @@ Snapshot read_snapshot(TraceReader& r) {
   }
   sql::Stmt a(r.db(), "SELECT sig, action FROM snapshot_sigactions ORDER BY sig");
   while (a.step()) s.sigactions.push_back(SnapSigaction{static_cast<int32_t>(a.i64(0)), a.blob(1)});
+  if (has_table(r, "snapshot_output_fds")) {
+    s.output_fds.emplace();
+    sql::Stmt o(r.db(), "SELECT fd, target FROM snapshot_output_fds");
+    while (o.step()) (*s.output_fds)[static_cast<int>(o.i64(0))] = static_cast<int>(o.i64(1));
+  }
   return s;
 }
 
@@ -169,6 +181,9 @@ void check_values(TraceReader& r, std::vector<std::string>& out) {
       if (a.size() > kMaxAuxvBytes || a.size() % 16 != 0)
         out.push_back("snapshot: auxv of " + num(a.size()) + " bytes (a multiple of 16, at most " +
                       num(kMaxAuxvBytes) + ")");
+    } else if (k == "cwd") {
+      std::string why = kv.text(2) == "text" ? path_problem(kv.text(1)) : "not text";
+      if (!why.empty()) out.push_back("snapshot: cwd: " + why);
     } else if (!is_addr_key(k)) {
       out.push_back("snapshot: unknown key '" + printable(k, 40) + "'");
     } else if (kv.text(2) != "integer" || kv.i64(1) < 0 ||
@@ -281,6 +296,24 @@ void check_thread_exit(TraceReader& r, std::vector<std::string>& out) {
   }
 }
 
+// snapshot_output_fds (absent in older traces): descriptors a process can
+// have, each once, each rp's stdout (1) or stderr (2).
+void check_output_fds(TraceReader& r, std::vector<std::string>& out) {
+  if (!has_table(r, "snapshot_output_fds")) return;
+  sql::Stmt o(r.db(), "SELECT fd, target, typeof(fd), typeof(target) FROM snapshot_output_fds");
+  std::set<int64_t> seen;
+  while (o.step()) {
+    if (o.text(2) != "integer" || o.text(3) != "integer") {
+      out.push_back("snapshot_output_fds: a value that is not an integer");
+      continue;
+    }
+    std::string at = "snapshot_output_fds row of fd " + std::to_string(o.i64(0)) + ": ";
+    if (o.i64(0) < 0 || o.i64(0) >= kMaxSnapFd) out.push_back(at + "not a descriptor number");
+    if (!seen.insert(o.i64(0)).second) out.push_back(at + "a second row");
+    if (o.i64(1) != 1 && o.i64(1) != 2) out.push_back(at + "target is neither stdout (1) nor stderr (2)");
+  }
+}
+
 void check_sigactions(TraceReader& r, std::vector<std::string>& out) {
   sql::Stmt a(r.db(), "SELECT sig, length(action) FROM snapshot_sigactions");
   std::map<int64_t, int> seen;
@@ -314,6 +347,7 @@ std::vector<std::string> snapshot_problems(TraceReader& r) {
   check_threads(r, out, kSnapshotRegsBytes);
   check_sigactions(r, out);
   check_thread_exit(r, out);
+  check_output_fds(r, out);
   // Snapshots come from an attach or from the flight recorder (--ring).
   if (r.count("snapshot_threads") > 0 && r.meta_or("mode", "") != "attach" &&
       !r.meta("ring_bytes"))

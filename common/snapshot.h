@@ -57,6 +57,14 @@ struct Snapshot {
   // Process-wide values (kSnapshotKeys): brk, code/data/stack/args bounds, vDSO...
   std::map<std::string, int64_t> values;
   std::string auxv;  // the process's auxiliary vector, as /proc/PID/auxv
+  // The working directory then (key cwd of the snapshot table), against
+  // which replay resolves relative paths. None in traces of older rp, or
+  // when it could not be read.
+  std::optional<std::string> cwd;
+  // The descriptors that were rp's stdout (1) or stderr (2) then, by fd:
+  // what replay echoes from the snapshot on (replay/output_fds.h). None in
+  // traces of older rp, which did not say.
+  std::optional<std::map<int, int>> output_fds;
 };
 
 // The keys of `values`, each an address in user space (or a count).
@@ -70,6 +78,7 @@ constexpr size_t kMaxAuxvBytes = 4096;
 constexpr size_t kSigactionBytes = 32;  // handler, flags, restorer, mask (x86_64, arm64)
 constexpr size_t kStackTBytes = 24;     // stack_t
 constexpr size_t kSnapshotRegsBytes = sizeof(RawRegs);
+constexpr int64_t kMaxSnapFd = 1 << 20;  // above the kernel's nr_open default (1048576)
 
 // Writing: creates the snapshot tables and writes everything but the
 // contents, which go through write_snapshot_chunk afterwards as they are read

@@ -74,6 +74,7 @@ CREATE TABLE snapshot_threads(tid INTEGER NOT NULL, regs BLOB NOT NULL, xstate B
 CREATE TABLE snapshot_sigactions(sig INTEGER NOT NULL, action BLOB NOT NULL);
 CREATE TABLE snapshot_thread_exit(tid INTEGER NOT NULL, clear_child_tid INTEGER,
                                   robust_list INTEGER);
+CREATE TABLE snapshot_output_fds(fd INTEGER NOT NULL, target INTEGER NOT NULL);
 )sql";
 
 }  // namespace

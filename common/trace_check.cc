@@ -90,8 +90,9 @@ std::string schema_problem(sql::Db& db) {
   for (const auto& [name, def] : want) {
     auto it = got.find(name);
     if (it == got.end() && optional_missing && name.rfind("snapshot", 0) == 0) continue;
-    // Added after the other snapshot tables: older attach traces lack it.
-    if (it == got.end() && name == "snapshot_thread_exit") continue;
+    // Added after the other snapshot tables: older attach traces lack them.
+    if (it == got.end() && (name == "snapshot_thread_exit" || name == "snapshot_output_fds"))
+      continue;
     if (it == got.end()) return "schema: '" + name + "' is missing";
     if (name == "events" && it->second == "table|events|" + std::string(legacy_events_schema()))
       continue;  // version 1: no time columns (check_trace_header matches the version)

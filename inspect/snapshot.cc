@@ -139,7 +139,12 @@ std::string snapshot_dump_text(TraceReader& r) {
   }
   for (const auto& t : s.threads)
     out += "  thread " + std::to_string(t.tid) + ": " + pc_sp_text(t, arch) + "\n";
-  return out;
+  out += "  cwd: " + (s.cwd ? printable(*s.cwd, kMaxPathLen) : std::string("unknown")) + "\n";
+  out += "  rp's stdout/stderr as:";
+  if (!s.output_fds) out += " unknown (fds 1 and 2 taken)";
+  for (const auto& [fd, target] : s.output_fds.value_or(std::map<int, int>{}))
+    out += " fd " + std::to_string(fd) + (target == 1 ? " (stdout)" : " (stderr)");
+  return out + "\n";
 }
 
 std::string snapshot_json(TraceReader& r) {
@@ -170,7 +175,13 @@ std::string snapshot_json(TraceReader& r) {
     if (p) out += ",\"pc\":" + json::str(hex(p->ip)) + ",\"sp\":" + json::str(hex(p->sp));
     out += "}";
   }
-  return out + "]}";
+  out += "],\"cwd\":" + (s.cwd ? json::str(*s.cwd) : std::string("null")) + ",\"output_fds\":";
+  if (!s.output_fds) return out + "null}";
+  std::string fds;
+  for (const auto& [fd, target] : *s.output_fds)
+    fds += std::string(fds.empty() ? "" : ",") + "{\"fd\":" + std::to_string(fd) +
+           ",\"to\":" + json::str(target == 1 ? "stdout" : "stderr") + "}";
+  return out + "[" + fds + "]}";
 }
 
 }  // namespace rp

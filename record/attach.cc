@@ -444,7 +444,8 @@ int record_attach(const RecordOptions& opts,
   // not its shared mappings (the copy shares them: read now).
   std::unique_ptr<CowCopy> copy;
   SnapshotStats st =
-      take_snapshot(w, pid, tids, patched.insn, "", &copy, out.temp_path() + "-snap0");
+      take_snapshot(w, pid, tids, patched.insn, output_files_of(pid), "", &copy,
+                    out.temp_path() + "-snap0");
   auto pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - t0).count();
   w.set_meta("snapshot_pause_us", static_cast<int64_t>(pause_us));

@@ -816,7 +816,7 @@ void PtraceRecorder::ring_snapshot(Task& t, const Regs& regs, uint64_t seq) {
     all.push_back(tid);
     o.have_exit_regs = false;  // nothing before the snapshot is "its last syscall" in replay
   }
-  ring_->snapshot(t.tgid, all, std::max(seq, seq_));
+  ring_->snapshot(t.tgid, all, std::max(seq, seq_), outputs_);
 }
 
 // Every thread but `t` is held by rp at a stop it can be snapshot at.

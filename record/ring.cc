@@ -24,7 +24,8 @@ namespace {
 
 const char* const kSnapshotTables[] = {"snapshot",           "snapshot_maps",
                                        "snapshot_mem",       "snapshot_threads",
-                                       "snapshot_sigactions", "snapshot_thread_exit"};
+                                       "snapshot_sigactions", "snapshot_thread_exit",
+                                       "snapshot_output_fds"};
 const char* const kNext = "next_";  // the newest snapshot's tables (write_snapshot)
 
 void drop_tables(sql::Db& db, const std::string& prefix) {
@@ -129,7 +130,8 @@ uint64_t Ring::bytes_until_due(uint64_t unwritten) {
 }
 
 void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
-                    const std::string& copy_reason, const ForgetCopy& forget) {
+                    const OutputFiles& outputs, const std::string& copy_reason,
+                    const ForgetCopy& forget) {
   auto t0 = std::chrono::steady_clock::now();
   uint64_t insn = vdso_syscall_insn(tgid);
   if (!insn) throw Error("record: --ring needs the process's vDSO to take a snapshot");
@@ -143,8 +145,8 @@ void Ring::snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
     if (notes.step()) p.code_notes = notes.i64(0);
   }
   std::string side = path_ + "-snap" + std::to_string(snapshots_ + 1);
-  p.stats = take_snapshot(w_, tgid, tids, insn, kNext, copy_reason.empty() ? &next_copy_ : nullptr,
-                          side, forget);
+  p.stats = take_snapshot(w_, tgid, tids, insn, outputs, kNext,
+                          copy_reason.empty() ? &next_copy_ : nullptr, side, forget);
   if (!copy_reason.empty()) p.stats.copy = "stopped: " + copy_reason;
   p.pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::steady_clock::now() - t0).count();

@@ -60,9 +60,10 @@ class Ring {
   // `copy_reason` empty: the contents are read from a frozen copy after the
   // pause (cow_copy.h); else they are read while held, and the meta
   // snapshot_copy says "stopped: " and the reason.
-  // `forget`: as take_snapshot's, under a kernel backend.
+  // `outputs`, `forget`: as take_snapshot's (`forget` under a kernel backend).
   void snapshot(pid_t tgid, const std::vector<pid_t>& tids, uint64_t seq,
-                const std::string& copy_reason = "", const ForgetCopy& forget = nullptr);
+                const OutputFiles& outputs, const std::string& copy_reason = "",
+                const ForgetCopy& forget = nullptr);
   // `rp record -p --ring`: the attach's snapshot (in the snapshot* tables)
   // has its contents in the frozen copy `copy` (null: all in the tables).
   void adopt_attach_copy(std::unique_ptr<CowCopy> copy, const SnapshotStats& stats);

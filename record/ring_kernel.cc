@@ -109,7 +109,7 @@ bool PtraceRecorder::kernel_ring_snapshot() {
     // The frozen copy is a child of a traced process: the kernel side traces
     // it from its fork, so it is forgotten there once held (its death would
     // take a number no event holds).
-    ring_->snapshot(tgid, all, boundary, "",
+    ring_->snapshot(tgid, all, boundary, outputs_, "",
                     [this](pid_t copy) { return kernel_->forget_process(copy); });
   }
   kernel_->wait_written();  // the injected calls' events

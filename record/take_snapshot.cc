@@ -247,7 +247,7 @@ void read_contents(pid_t pid, const std::vector<SnapMap>& maps, SnapshotStats& s
 }
 
 SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>& tids,
-                            uint64_t insn, const std::string& tables,
+                            uint64_t insn, const OutputFiles& outputs, const std::string& tables,
                             std::unique_ptr<CowCopy>* cow, const std::string& side_path,
                             const ForgetCopy& forget) {
   Snapshot s;
@@ -258,6 +258,8 @@ SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>
   std::stable_partition(s.threads.begin(), s.threads.end(),
                         [&](const SnapThread& t) { return t.tid == tgid; });
   read_values(s, tgid);
+  s.output_fds = output_fds_of(tgid, outputs);
+  if (std::string cwd = proc_link(tgid, "cwd"); !cwd.empty()) s.cwd = cwd;
   s.maps = read_maps(tgid);  // after the questions: they may not change the mappings
   SnapshotStats st;
   st.mappings = s.maps.size();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel_copy.h"
 #include "snapshot.h"
 #include "trace.h"
 
@@ -45,7 +46,8 @@ void read_contents(pid_t pid, const std::vector<SnapMap>& maps, SnapshotStats& s
 // Writes the snapshot of process tgid (threads `tids`, each stopped with its
 // registers already restart-normalized, inject.h) into the trace. `insn`: a
 // syscall instruction in the process, for the state only a syscall reveals
-// (signal actions, brk, alternate stacks). `tables`: a prefix of the
+// (signal actions, brk, alternate stacks). `outputs`: rp's stdout and
+// stderr (the files whose descriptors replay echoes). `tables`: a prefix of the
 // snapshot tables' names (write_snapshot). Throws rp::Error.
 // `cow` given: the private contents are left to a frozen copy of the process
 // (*cow, reading into the side file `side_path` from now on, after the pause
@@ -54,7 +56,8 @@ void read_contents(pid_t pid, const std::vector<SnapMap>& maps, SnapshotStats& s
 // *cow stays null and everything is read now (the stats' `copy` says why).
 // `forget`: for CowCopy::fork, under a kernel backend.
 SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>& tids,
-                            uint64_t insn, const std::string& tables = "",
+                            uint64_t insn, const OutputFiles& outputs,
+                            const std::string& tables = "",
                             std::unique_ptr<CowCopy>* cow = nullptr,
                             const std::string& side_path = "",
                             const ForgetCopy& forget = nullptr);

@@ -116,6 +116,13 @@ OutputFds::OutputFds()
 
 void OutputFds::set_start_cwd(const std::string& cwd) {
   if (!cwd.empty() && cwd[0] == '/') *root_cwd_ = normalized("/", cwd, 0);
+  else *root_cwd_ = std::nullopt;
+}
+
+void OutputFds::set_start_outputs(const std::map<int, int>& fds) {
+  root_->clear();
+  for (auto [fd, target] : fds)
+    if (target == 1 || target == 2) (*root_)[fd] = static_cast<uint64_t>(target);
 }
 
 std::shared_ptr<OutputFds::Cwd>& OutputFds::cwd_of(pid_t tid) {

@@ -29,8 +29,12 @@ class OutputFds {
  public:
   OutputFds();
   // The working directory the recorded program started in (the trace's
-  // meta cwd; empty: unknown), against which relative paths are resolved.
+  // meta cwd, or its snapshot's; empty: unknown), against which relative
+  // paths are resolved.
   void set_start_cwd(const std::string& cwd);
+  // Replay starts from a snapshot: its process's descriptors that were rp's
+  // stdout (1) or stderr (2) then, by fd, in place of fds 1 and 2.
+  void set_start_outputs(const std::map<int, int>& fds);
   // Returns 1 or 2 if fd of the process running thread rec_tid is rp's
   // stdout or stderr, else 0.
   int target(pid_t rec_tid, int fd) const;

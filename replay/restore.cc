@@ -216,6 +216,17 @@ void require_exit_state(const TraceReader& trace, const Snapshot& s) {
 void Replayer::start_from_snapshot(LaunchSpec& spec) {
   Snapshot s = read_snapshot(trace_);
   require_exit_state(trace_, s);
+  // What the program's descriptors and working directory were then, not at
+  // its start (a --ring snapshot is taken anywhere in the run).
+  if (s.output_fds) {
+    output_fds_.set_start_outputs(*s.output_fds);
+  } else if (!quiet_) {
+    std::cerr << "rp: warning: this trace's snapshot (from an older rp) does not say which "
+                 "descriptors were the program's stdout and stderr: replay prints what fds 1 "
+                 "and 2 write\n";
+  }
+  if (s.cwd) output_fds_.set_start_cwd(*s.cwd);
+  else if (trace_.meta("ring_bytes")) output_fds_.set_start_cwd("");  // then: unknown
   pid_t rec = s.threads[0].tid;
   pid_t root = launch(spec);
   Task& t = tasks_[rec] = Task(rec, root, root);

@@ -174,7 +174,7 @@ void Replayer::agent_setup() {
   if (agent_blob().empty() || (env && std::string(env) == "0") || control_ || syscall_observer_)
     return;
   if (has_snapshot(trace_))
-    return agent_unusable("the trace starts from a snapshot (rp record -p)");
+    return agent_unusable("the trace starts from a snapshot (rp record -p or --ring)");
   st.on = true;
   // One scan of the events for all the calls and points the agent avoids.
   note_recorded_places(

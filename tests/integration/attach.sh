@@ -56,7 +56,13 @@ check_snapshot_shown() {
         "$1: the snapshot thread's pc is in an executable mapping"
     assert_eq "$(q "select path from snapshot_maps where $sp >= addr and $sp < addr + size")" "[stack]" \
         "$1: the snapshot thread's sp is in the stack"
-    [[ $(sed -n "$((maps + 3))p" "$TMP/$1.dump") =~ ^\ +[0-9]+\ +$pid\ \  ]] ||
+    # The process's directory, and its stdout and stderr (one file, 2>&1)
+    # as what replay echoes.
+    [[ $(sed -n "$((maps + 3))p" "$TMP/$1.dump") =~ ^\ \ cwd:\ / ]] ||
+        { show "$TMP/$1.dump"; fail "$1: no cwd line after the snapshot's thread"; }
+    assert_eq "$(sed -n "$((maps + 4))p" "$TMP/$1.dump")" "  rp's stdout/stderr as: fd 1 (stdout) fd 2 (stderr)" \
+        "$1: rp dump's snapshot output fds"
+    [[ $(sed -n "$((maps + 5))p" "$TMP/$1.dump") =~ ^\ +[0-9]+\ +$pid\ \  ]] ||
         { show "$TMP/$1.dump"; fail "$1: no event right after the snapshot paragraph"; }
 
     run "$TMP/$1.json" "$TMP/$1.json.err" "$RP" dump --json "$db"

@@ -61,6 +61,33 @@ assert_eq "$STATUS" 0 "f: replay's status"
 tail -c "$(stat -c %s "$TMP/f.rep")" "$TMP/f.out" >"$TMP/f.rec"
 assert_same_file "$TMP/f.rec" "$TMP/f.rep" "f: replay stdout vs the end of the recording's"
 
+# ---- the trace starts from a snapshot taken while the program's stdout
+# was elsewhere (fd 1 on /dev/null, the terminal's file kept as fd 3) and in
+# another directory: replay prints what fd 3 wrote once it was fd 1 again,
+# not what went to /dev/null; the snapshot holds both facts ----
+mkdir -p "$TMP/elsewhere"
+REDIRECTED='cd "$0" && exec 3>&1 >/dev/null; i=0
+while [ $i -lt 20000 ]; do i=$((i+1)); echo $i; done; exec >&3 3>&-; echo done $i'
+for b in ptrace bpf; do
+    run "$TMP/d.out" "$TMP/d.err" "$RP" record --backend=$b --ring 64K --save-on exit \
+        -o "$TMP/d$b.db" -- /bin/sh -c "$REDIRECTED" "$TMP/elsewhere"
+    assert_eq "$STATUS" 0 "d $b: rp record's status"
+    assert_eq "$(cat "$TMP/d.out")" "done 20000" "d $b: the recording's output"
+    [ "$(meta "$TMP/d$b.db" ring_snapshots)" -ge 3 ] || fail "d $b: fewer than 3 snapshots"
+    assert_eq "$(sqlite3 "$TMP/d$b.db" 'select group_concat(fd || ":" || target) from
+        (select * from snapshot_output_fds order by fd)')" "2:2,3:1" "d $b: the snapshot's output fds"
+    assert_eq "$(sqlite3 "$TMP/d$b.db" "select value from snapshot where key='cwd'")" \
+        "$TMP/elsewhere" "d $b: the snapshot's cwd"
+    run "$TMP/d.rep" "$TMP/d.rep.err" "$RP" replay "$TMP/d$b.db"
+    assert_eq "$STATUS" 0 "d $b: replay's status"
+    assert_same_file "$TMP/d.out" "$TMP/d.rep" "d $b: replay stdout vs the recording's"
+done
+# As a trace of an older rp, which did not say: replay warns that it takes
+# fds 1 and 2 (and so prints what went to /dev/null).
+sqlite3 "$TMP/dptrace.db" "drop table snapshot_output_fds; delete from snapshot where key='cwd'"
+run "$TMP/d.rep" "$TMP/d.rep.err" "$RP" replay "$TMP/dptrace.db"
+assert_contains "$TMP/d.rep.err" "rp: warning: this trace's snapshot (from an older rp) does not say which descriptors were the program's stdout and stderr" "d: older trace"
+
 # ---- --save-on crash (the default) keeps no trace of a normal exit ----
 run "$TMP/n.out" "$TMP/n.err" "$RP" record --backend=ptrace --ring "$RING" -o "$TMP/n.db" -- \
     "$SAMPLES/sample_pids"

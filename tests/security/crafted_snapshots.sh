@@ -42,6 +42,14 @@ crafted exit_kernel "update snapshot_thread_exit set clear_child_tid=-8" "clear_
 crafted exit_text "update snapshot_thread_exit set robust_list='x'" "robust_list is not a user-space address"
 crafted exit_stranger "update snapshot_thread_exit set tid=tid+1" "not a thread of snapshot_threads"
 crafted exit_twice "insert into snapshot_thread_exit select * from snapshot_thread_exit" "a second row"
+crafted outfd_negative "insert into snapshot_output_fds values(-1, 1)" "not a descriptor number"
+crafted outfd_huge "insert into snapshot_output_fds values(1099511627776, 1)" "not a descriptor number"
+crafted outfd_target "insert into snapshot_output_fds values(7, 3)" "neither stdout (1) nor stderr (2)"
+crafted outfd_twice "insert into snapshot_output_fds values(9, 1); insert into snapshot_output_fds values(9, 2)" "a second row"
+crafted outfd_text "insert into snapshot_output_fds values('x', 1)" "not an integer"
+crafted cwd_relative "update snapshot set value='tmp/x' where key='cwd'" "cwd: not an absolute path"
+crafted cwd_dotdot "update snapshot set value='/tmp/../etc' where key='cwd'" "cwd: path has a '..' component"
+crafted cwd_blob "update snapshot set value=x'2f746d70' where key='cwd'" "cwd: not text"
 crafted table_missing "drop table snapshot_sigactions" "schema"
 
 failures=0
