@@ -116,25 +116,32 @@ bool patch_counter_reads_in(pid_t tid, const std::vector<CodeRange>& ranges, std
   return true;
 }
 
-std::vector<CodeRange> mapped_code(pid_t tid, uint64_t lo, uint64_t hi) {
+namespace {
+
+// The program-code mappings of tid within [lo, hi): whole, or (sections)
+// only their files' code sections where the file tells them.
+std::vector<CodeRange> program_code(pid_t tid, uint64_t lo, uint64_t hi, bool sections) {
   std::vector<CodeRange> out;
+  if (hi <= lo) return out;
+  const std::vector<CodeRange> window{CodeRange{lo, hi - lo}};
   for (const ProcMap& m : read_proc_maps(tid)) {
-    const uint64_t a = std::max(m.start, lo), b = std::min(m.end, hi);
-    if (a < b && is_program_code(m)) out.push_back(CodeRange{a, b - a});
+    if (!is_program_code(m)) continue;
+    const std::vector<CodeRange> whole{CodeRange{m.start, m.size()}};
+    const std::vector<CodeRange> parts =
+        sections ? elf_code_parts(tid, m).value_or(whole) : whole;
+    for (const CodeRange& r : clip_ranges(parts, window)) out.push_back(r);
   }
   return out;
 }
 
+}  // namespace
+
+std::vector<CodeRange> mapped_code(pid_t tid, uint64_t lo, uint64_t hi) {
+  return program_code(tid, lo, hi, false);
+}
+
 std::vector<CodeRange> mapped_code_sections(pid_t tid, uint64_t lo, uint64_t hi) {
-  std::vector<CodeRange> out;
-  for (const ProcMap& m : read_proc_maps(tid)) {
-    const uint64_t a = std::max(m.start, lo), b = std::min(m.end, hi);
-    if (a >= b || !is_program_code(m)) continue;
-    const std::vector<CodeRange> whole{CodeRange{m.start, m.size()}};
-    const std::vector<CodeRange> parts = elf_code_parts(tid, m).value_or(whole);
-    for (const CodeRange& r : clip_ranges(parts, {CodeRange{a, b - a}})) out.push_back(r);
-  }
-  return out;
+  return program_code(tid, lo, hi, true);
 }
 
 std::vector<CodeRange> clip_ranges(const std::vector<CodeRange>& ranges,
