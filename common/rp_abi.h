@@ -553,6 +553,10 @@ struct rp_kmod_take {
 #define RP_TAKE_REPIN 2
 #define RP_TAKE_EXIT_SEQ 3
 #define RP_TAKE_FORGET 4
+/* The number the thread's syscall entry took at its entry stop (the stop
+ * rp_stop_numbers_entry marks), for a call the supervisor answers (0: none;
+ * EINVAL from a module older than it). */
+#define RP_TAKE_ENTRY_SEQ 5
 #define RP_IOC_TAKE _IOWR(RP_IOC_MAGIC, 7, struct rp_kmod_take)
 /* The program's stdout and stderr (RP_KMOD_F_SWITCHES): a successful
  * kernel-copy call into either (rp_copy_to_check, rp_is_output_file) is not

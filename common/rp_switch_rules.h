@@ -155,6 +155,22 @@ RP_INLINE bool rp_stop_enters_call(const struct rp_stop_facts *f, enum rp_stop_k
 	return (f->si_code >> 8) == RP_PTRACE_EVENT_SECCOMP;
 }
 
+/* Whether this stop numbers its call's entry: the first stop at that entry
+ * (rp_stop_enters_call). The thread's user code ends there, but its
+ * sys_enter comes only once rp's supervisor lets it go on, and meanwhile
+ * other threads may run theirs (a thread of the program's tracer takes a
+ * stop at every call's entry; a held tracee waits for its tracer). Replay
+ * runs user code in the order of the entries (replay/entry_scheduler.h), so
+ * the entry's place is the stop: numbered there, taken by its sys_enter, or
+ * by the supervisor for a call it answers (no sys_enter then). (tr.c, a
+ * worker thread's mutex unlock that ran while the tracer's main thread was
+ * held between its lock attempt and its futex: replay ran it after the
+ * futex, and gdb's worker threads diverged likewise.) */
+RP_INLINE bool rp_stop_numbers_entry(const struct rp_stop_facts *f, enum rp_stop_kind kind)
+{
+	return !f->entering && rp_stop_enters_call(f, kind);
+}
+
 /* The flags of a signal stop's rp_stop_point (rp_abi.h): a thread on its way
  * back from a call that returned a restart code is at that call's return. */
 RP_INLINE __u32 rp_signal_stop_flags(const struct rp_stop_facts *f)

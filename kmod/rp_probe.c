@@ -314,7 +314,10 @@ static void rp_sys_enter(void *data, struct pt_regs *regs, long id)
 	syscall_get_arguments(current, regs, (unsigned long *)th->args);
 	if (id == RP_NR_RESTART_SYSCALL)
 		rp_restart_args(&th->restart, th->args);
-	th->entry_seq = rp_next_seq();
+	/* Numbered at its entry stop if it had one (rp_stop_numbers_entry). */
+	th->entry_seq = xchg(&th->stop_entry_seq, 0);
+	if (!th->entry_seq)
+		th->entry_seq = rp_next_seq();
 	th->t_entry = ktime_get_ns();
 	th->copy_seq = 0;
 	th->in_sys = true;
@@ -704,6 +707,8 @@ int rp_take(pid_t vtid, u32 what, u64 *value)
 		err = -ESRCH;
 	else if (what == RP_TAKE_STOP_SEQ)
 		*value = xchg(&th->stop_seq, 0);
+	else if (what == RP_TAKE_ENTRY_SEQ)
+		*value = xchg(&th->stop_entry_seq, 0);
 	else if (what == RP_TAKE_REPIN)
 		*value = xchg(&th->repin, 0);
 	else if (what == RP_TAKE_FORGET)

@@ -166,10 +166,12 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	unsigned long flags;
 	u64 regs[RP_SWITCH_REGS];
 	struct rp_point_digest digest;
+	bool numbers_entry;
 
 	kind = rp_stop_classify(&f);
 	if (kind == RP_STOP_NONE || !rp_switch_user_task(t))
 		return;
+	numbers_entry = rp_stop_numbers_entry(&f, kind);
 	if (rp_stop_enters_call(&f, kind))
 		th->entering = true;
 	/* The registers and the digest's reads are t's own: taken before the
@@ -183,6 +185,8 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 	raw_spin_lock_irqsave(&rp_switch_lock, flags);
 	th->user_stop = true;
 	rp_runner_stopped(&rp_runner, f.tid, f.tgid, kind);
+	if (numbers_entry)  /* after the switch rp_runner_stopped wrote */
+		WRITE_ONCE(th->stop_entry_seq, rp_next_seq());
 	if (kind == RP_STOP_USER) {
 		memcpy(rp_runner.regs, regs, sizeof(regs));
 		rp_runner.digest = digest;
@@ -214,6 +218,7 @@ void rp_switch_exit_left(struct rp_thread *th, struct task_struct *t)
 
 void rp_switch_returned(struct rp_thread *th, long ret)
 {
+	xchg(&th->stop_entry_seq, 0);  /* a call answered at its entry stop */
 	th->restarting = rp_restart_code(ret);
 	th->entering = false;
 	th->unborn = false;

@@ -662,29 +662,11 @@ void KernelCapture::mark_rp_call(Event& e) {
     e.extra = kMadeByRp;
 }
 
-void KernelCapture::take_entry_seq(Event& e) {
-  auto held = entry_seqs_.find(e.tid);
-  if (held == entry_seqs_.end()) return;
-  // Numbered after the stop: the held call, not one of the thread's earlier ones.
-  if (e.entry_seq <= held->second.front()) return;
-  e.entry_seq = held->second.front();
-  held->second.pop_front();
-  if (held->second.empty()) entry_seqs_.erase(held);
-}
-
-void KernelCapture::forget_entry_seq(pid_t tid) {
-  auto held = entry_seqs_.find(tid);
-  if (held == entry_seqs_.end()) return;
-  held->second.pop_back();
-  if (held->second.empty()) entry_seqs_.erase(held);
-}
-
 void KernelCapture::write(RecordDecoder::Out& o) {
   if (!rp_call_due_.empty()) mark_rp_call(o.event);
   if (o.event.kind == EventKind::kSyscall &&
       (o.event.nr == SYS_execve || o.event.nr == SYS_execveat) && o.event.ret == 0)
     add_exec_notes(o.event);
-  if (o.event.kind == EventKind::kSyscall && !entry_seqs_.empty()) take_entry_seq(o.event);
   if (o.mapping) {
     if (o.mapping_mem < o.event.mem.size())
       o.mapping->blob = w_.put_blob(o.event.mem[o.mapping_mem].bytes);

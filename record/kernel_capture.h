@@ -100,6 +100,12 @@ class KernelProducer {
   // and the memory digest it took then, removed; seq 0: none. Tracer thread,
   // after a ptrace request on the stop.
   virtual rp_stop_point take_stop(pid_t /*tid*/) { return {}; }
+  // The sequence number the kernel side took for the entry of the call
+  // thread tid is at the entry stop of (rp_switch_rules.h,
+  // rp_stop_numbers_entry), removed; 0: none (a module older than it). For a
+  // call the supervisor answers there, which has no sys_enter to take it.
+  // Tracer thread, after a ptrace request on the stop.
+  virtual uint64_t take_entry_stop(pid_t /*tid*/) { return 0; }
   // Process tgid was forked from a traced one for rp's own use (a
   // snapshot's frozen copy, record/cow_copy.h) and is held in its first
   // stop: captured no more, so that its death takes no number and leaves no
@@ -251,6 +257,8 @@ class EventsOnlyHooks {
   // The number of the signal stop tid is in (seq 0: take a new one), and
   // its memory digest when the kernel side took one.
   virtual rp_stop_point stop_point(pid_t tid) = 0;
+  // KernelProducer::take_entry_stop.
+  virtual uint64_t entry_stop_seq(pid_t tid) = 0;
   // The path of the execve tid is stopped in (PTRACE_EVENT_EXEC), or "".
   virtual std::string exec_path(pid_t tid) = 0;
   // At each exec stop of tid (writer lock held), for its successful execve's
@@ -267,17 +275,10 @@ class EventsOnlyHooks {
   // At the exec stop of a thread that was not the leader (former: its tid
   // before; tid: the leader's, which it now has).
   virtual void note_thread_takeover(pid_t former, pid_t tid) = 0;
-  // Writer lock held: tid is held at a syscall's entry stop for the
-  // program's emulated tracer (record/ptrace_emulation.cc), whose requests
-  // must sort after the entry; the kernel side numbers the entry only when
-  // the call goes on. Its next syscall event takes `seq` (this stop's
-  // number) as its entry's. forget: it died there.
-  virtual void note_entry_seq(pid_t tid, uint64_t seq) = 0;
   // At tid's seccomp stop in splice (kSpliceTrap): what its source pipe held
   // (kernel_copy.h peek_splice_source), for the stall at its exit; none
   // forgets an earlier call's.
   virtual void note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) = 0;
-  virtual void forget_entry_seq(pid_t tid) = 0;
   // KernelProducer::forget_process.
   virtual bool forget_process(pid_t tgid) = 0;
   // Held by the tracer thread while it handles a stop: the TraceWriter is
@@ -355,6 +356,7 @@ class KernelCapture : public EventsOnlyHooks {
   uint64_t last_seq() override { return p_.last_seq(); }
   uint64_t exit_seq(pid_t tid) override { return p_.take_exit_seq(tid); }
   rp_stop_point stop_point(pid_t tid) override { return p_.take_stop(tid); }
+  uint64_t entry_stop_seq(pid_t tid) override { return p_.take_entry_stop(tid); }
   std::string exec_path(pid_t tid) override { return p_.exec_path(tid); }
   std::unique_lock<std::mutex> lock_writer() override;
   void add_event(Event&& e) override;
@@ -376,9 +378,7 @@ class KernelCapture : public EventsOnlyHooks {
   void note_thread_takeover(pid_t former, pid_t tid) override {
     dec_.thread_took_over(static_cast<uint32_t>(former), static_cast<uint32_t>(tid));
   }
-  void note_entry_seq(pid_t tid, uint64_t seq) override { entry_seqs_[tid].push_back(seq); }
   void note_copy_peek(pid_t tid, std::optional<EntryPeek> peek) override;
-  void forget_entry_seq(pid_t tid) override;
   bool forget_process(pid_t tgid) override { return p_.forget_process(tgid); }
 
  private:
@@ -392,7 +392,6 @@ class KernelCapture : public EventsOnlyHooks {
   void write(RecordDecoder::Out& o);  // writer lock held
   void add_exec_notes(Event& e);      // writer lock held
   void mark_rp_call(Event& e);        // writer lock held
-  void take_entry_seq(Event& e);      // writer lock held
   void write_batch(std::vector<RecordDecoder::Out>& batch);  // writer thread
   void queue_piece(RawChunk& chunk);                         // drain thread
   void spill_part(RawChunk& chunk);                          // drain thread
@@ -416,9 +415,6 @@ class KernelCapture : public EventsOnlyHooks {
   // Threads whose execve's event was written and whose call made by rp
   // after it (note_exec) is still to be marked (writer lock).
   std::unordered_set<pid_t> rp_call_due_;
-  // Writer lock (note_entry_seq): the entries a held thread's next calls take,
-  // oldest first (the writer may lag behind several).
-  std::unordered_map<pid_t, std::deque<uint64_t>> entry_seqs_;
   uint64_t written_seq_ = 0;  // writer lock: the latest event written (for progress)
   std::string write_error_;  // writer lock; set once, then nothing more is written
   std::function<void()> on_write_error_;

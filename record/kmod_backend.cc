@@ -45,6 +45,7 @@ class KmodProducer : public KernelProducer {
   std::vector<rp_rec_syscall> take_all_stalled() override { return {}; }
   void set_outputs(const OutputFiles& out) override;
   rp_stop_point take_stop(pid_t tid) override;
+  uint64_t take_entry_stop(pid_t tid) override;
   bool take_repin(pid_t tid) override { return take(tid, RP_TAKE_REPIN) != 0; }
   uint64_t take_exit_seq(pid_t tid) override { return take(tid, RP_TAKE_EXIT_SEQ); }
   bool forget_process(pid_t tgid) override;
@@ -134,6 +135,16 @@ uint64_t KmodProducer::take(pid_t tid, uint32_t what) {
   int err = take_raw(tid, what, &v);
   if (err == ESRCH) return 0;  // not (or no longer) traced: nothing noted
   if (err) fail("stop state of thread " + std::to_string(tid), err);
+  return v;
+}
+
+// The module's number for the entry of the call tid is stopped at the entry
+// of; a module older than RP_TAKE_ENTRY_SEQ (EINVAL): none.
+uint64_t KmodProducer::take_entry_stop(pid_t tid) {
+  uint64_t v = 0;
+  int err = take_raw(tid, RP_TAKE_ENTRY_SEQ, &v);
+  if (err == ESRCH || err == EINVAL) return 0;
+  if (err) fail("entry number of thread " + std::to_string(tid), err);
   return v;
 }
 

@@ -551,9 +551,16 @@ void PtraceRecorder::begin_stopped_call(Task& t) {
 }
 
 // Events-only: the entry of a call rp answers is numbered here (the kernel
-// side sees no entry of a call skipped in the kernel).
+// side sees no entry of a call skipped in the kernel): with the number the
+// kernel side took as the thread stopped, before other threads ran on
+// (rp_switch_rules.h, rp_stop_numbers_entry), else now.
+uint64_t PtraceRecorder::entry_number(Task& t) {
+  const uint64_t at_stop = kernel_->entry_stop_seq(t.tid);
+  return at_stop ? at_stop : kernel_->next_seq();
+}
+
 void PtraceRecorder::number_entry(Task& t) {
-  t.entry_seq = kernel_->next_seq();
+  t.entry_seq = entry_number(t);
   t.t_entry = stop_ns();
   if (const SyscallSpec* s = syscall_spec(t.nr)) read_entry(t, *s);
 }
@@ -587,14 +594,10 @@ void PtraceRecorder::emulation_entry(Task& t) {
     number_entry(t);
     t.forced_ret = -ENOSYS;
   }
-  if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) {
-    // The kernel side numbers its entry only once it goes on; its place is here.
-    if (!t.forced_ret) {
-      t.held_entry_seq = kernel_->next_seq();
-      kernel_->note_entry_seq(t.tid, t.held_entry_seq);
-    }
-    return;
-  }
+  // Held for the tracer: the entry's number is the one the kernel side
+  // took at this stop, which its sys_enter uses, or take_held_call if the
+  // tracer skips the call.
+  if (hold_for_tracer(t, EmuStop::kSyscallEntry, 0, nullptr, false)) return;
   enter_kernel(t);
 }
 
@@ -607,9 +610,8 @@ void PtraceRecorder::emulation_entry(Task& t) {
 // emulated call is recorded by rp as a call it answers, its result what
 // the tracer left in the return register; under a kernel backend, whose
 // side records no -1 at an entry stop (rp.bpf.c, skipped_at_entry_stop),
-// under the entry number kept for it.
+// under the entry number the kernel side took at the stop.
 void PtraceRecorder::take_held_call(Task& t, bool emulated) {
-  const uint64_t kept = std::exchange(t.held_entry_seq, 0);
   Regs regs;
   if (!regs.read(t.tid)) return;
   const int64_t nr = kernel_syscall_nr(t.tid, regs);
@@ -622,9 +624,7 @@ void PtraceRecorder::take_held_call(Task& t, bool emulated) {
   }
   if (t.forced_ret || (nr != -1 && !emulated)) return;
   if (kernel_) {
-    if (!kept) return;
-    kernel_->forget_entry_seq(t.tid);
-    t.entry_seq = kept;
+    t.entry_seq = entry_number(t);
     t.t_entry = stop_ns();
     t.nr = nr;
     std::copy(args, args + 6, t.args);

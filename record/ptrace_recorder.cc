@@ -1497,9 +1497,6 @@ void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   release_slot(it->second);
   tasks_.erase(it);
   forget_recorded_thread(tid);
-  auto et = emu_.find(tid);
-  if (kernel_ && et != emu_.end() && et->second.held == EmuStop::kSyscallEntry)
-    kernel_->forget_entry_seq(tid);  // it died held: no call takes that number
   emu_task_gone(tid, tgid, status);
   auto g = groups_.find(slot);
   if (g != groups_.end()) schedule(g->second);

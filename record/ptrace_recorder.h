@@ -142,9 +142,6 @@ class PtraceRecorder {
     // Events-only: the number its current call's event takes, when taken
     // early (an emulated ptrace request, emulation_entry); 0: at its exit.
     uint64_t exit_seq = 0;
-    // Events-only, held at a syscall-entry stop for its emulated tracer: the
-    // entry number kept for the call (KernelCapture::note_entry_seq).
-    uint64_t held_entry_seq = 0;
     // The current call is its tracer's (PTRACE_SYSEMU): skipped, recorded
     // as kEmulatedByTracer, no outputs read.
     bool emulated_by_tracer = false;
@@ -269,6 +266,7 @@ class PtraceRecorder {
   bool emulation_stops(const Task& t) const;
   void emulation_entry(Task& t);
   void begin_stopped_call(Task& t);
+  uint64_t entry_number(Task& t);
   void number_entry(Task& t);
   void take_held_call(Task& t, bool emulated);
   void read_call(Task& t);

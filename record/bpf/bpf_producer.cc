@@ -104,6 +104,7 @@ class BpfProducer : public KernelProducer {
   std::vector<rp_rec_syscall> take_all_stalled() override;
   uint64_t take_exit_seq(pid_t tid) override;
   rp_stop_point take_stop(pid_t tid) override;
+  uint64_t take_entry_stop(pid_t tid) override;
   bool take_repin(pid_t tid) override;
   bool forget_process(pid_t tgid) override;
   std::string exec_path(pid_t tid) override;
@@ -219,6 +220,15 @@ rp_stop_point BpfProducer::take_stop(pid_t tid) {
   if (bpf_map__lookup_and_delete_elem(skel_->maps.stops, &key, sizeof key, &v, sizeof v, 0))
     return {};
   return v;
+}
+
+uint64_t BpfProducer::take_entry_stop(pid_t tid) {
+  uint32_t key = static_cast<uint32_t>(tid);
+  uint64_t seq = 0;
+  if (bpf_map__lookup_and_delete_elem(skel_->maps.entry_stops, &key, sizeof key, &seq, sizeof seq,
+                                      0))
+    return 0;
+  return seq;
 }
 
 size_t BpfProducer::drain(int timeout_ms, const RecordFn& fn) {

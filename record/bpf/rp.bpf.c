@@ -130,6 +130,9 @@ struct thread {
 	/* Its seccomp stop came and that call's sys_enter or sys_exit has
 	 * not (rp_stop_enters_call). */
 	__u32 entering;
+	/* The number that entry stop took for the call's entry
+	 * (rp_stop_numbers_entry; also in entry_stops); 0: none. */
+	__u64 stop_entry_seq;
 	/* Made by a clone it has not returned from yet (rp_switch_rules.h). */
 	__u32 unborn;
 	/* It left the CPU between its exit's number and its tid's clear
@@ -201,6 +204,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rp_stop_point);
 } stops SEC(".maps");
+
+/* A thread at a syscall's entry stop, by tid: the number its entry took
+ * there (rp_stop_numbers_entry), for the supervisor when it answers the call
+ * itself (take_entry_stop); sys_enter takes it otherwise. LRU: a thread
+ * killed at the stop leaves its entry behind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+} entry_stops SEC(".maps");
 
 /* Where a stops value is built (too large for the stack with the rest). */
 struct {
@@ -446,12 +460,18 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 
 	if (kind == RP_STOP_NONE)
 		return;
+	const bool numbers_entry = rp_stop_numbers_entry(&f, kind);
 	if (rp_stop_enters_call(&f, kind))
 		th->entering = 1;
 	th->user_stop = 1;
 	if (kind == RP_STOP_AWAY)
 		return;
 	rp_runner_stopped(r, f.tid, f.tgid, kind);
+	if (numbers_entry) {  /* after the switch rp_runner_stopped wrote */
+		__u32 tid = f.tid;
+		th->stop_entry_seq = next_seq();
+		bpf_map_update_elem(&entry_stops, &tid, &th->stop_entry_seq, BPF_ANY);
+	}
 	if (kind == RP_STOP_USER) {
 		save_user_regs(r, prev);
 		save_point_digest(r);
@@ -804,6 +824,15 @@ static __always_inline bool skipped_at_entry_stop(struct task_struct *task)
 #endif
 }
 
+/* The call left its entry stop: the number that stop took is used. */
+static __always_inline void forget_entry_stop(struct thread *th, __u32 tid)
+{
+	if (!th->stop_entry_seq)
+		return;
+	th->stop_entry_seq = 0;
+	bpf_map_delete_elem(&entry_stops, &tid);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 {
@@ -827,7 +856,8 @@ int BPF_PROG(rp_sys_enter, struct pt_regs *regs, long id)
 	struct rp_runner *r = cfg_one_cpu ? runner() : 0;
 	if (r)
 		rp_runner_sys_enter(r, task->pid, task->tgid);
-	th->entry_seq = next_seq();
+	th->entry_seq = th->stop_entry_seq ? th->stop_entry_seq : next_seq();
+	forget_entry_stop(th, task->pid);
 	th->t_entry = bpf_ktime_get_ns();
 	th->copy_seq = 0;
 	th->active = 1;
@@ -985,6 +1015,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	if (r)
 		rp_runner_sys_exit(r, task->pid, task->tgid, dying(task) || repinned);
 	if (th) {
+		forget_entry_stop(th, task->pid);  /* a call answered at the stop */
 		th->restarting = rp_restart_code(ret);
 		th->entering = 0;
 		th->unborn = 0;
