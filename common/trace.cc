@@ -662,6 +662,15 @@ void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
   if (m.bytes.size() != static_cast<uint64_t>(size)) fail(at() + "damaged (size mismatch)");
 }
 
+bool TraceReader::process_acts_after(int32_t tid, uint64_t seq) {
+  sql::Stmt st(*db_,
+               "SELECT 1 FROM events e JOIN tasks t ON t.tid = e.tid WHERE t.tgid IN "
+               "(SELECT tgid FROM tasks WHERE tid = ?) AND e.seq > ? AND e.kind != ? LIMIT 1");
+  st.bind(1, tid).bind(2, static_cast<int64_t>(seq))
+      .bind(3, static_cast<int64_t>(EventKind::kTaskExit));
+  return st.step();
+}
+
 bool TraceReader::next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq) {
   if (entries_ahead_) {
     EntryRow r;

@@ -299,6 +299,9 @@ class TraceReader {
   bool next_entry(uint64_t& entry_seq, int32_t& tid, uint64_t& seq);
   // One event by seq, with its memory (random access, independent of next()).
   Event event_at(uint64_t seq);
+  // Whether a thread of tid's process has an event after `seq` other than
+  // its end (a syscall, signal, switch or trapped instruction): it ran on.
+  bool process_acts_after(int32_t tid, uint64_t seq);
   // The syscall events with these numbers, in order, without their memory:
   // a scan much cheaper than next() over a whole trace.
   std::vector<Event> syscalls_with(const std::vector<int64_t>& nrs);

@@ -747,6 +747,9 @@ std::vector<CodeRange> Replayer::noted_code(Task& t, const Event& e, uint64_t lo
   }
   if (!trace_.meta(kCounterCodeNoted)) return allowed;  // a trace from before: whole mappings
   std::deque<NotedSweep>& q = (*noted_sweeps_)[t.rec];
+  // Killed at this call's exit stop before rp swept (rp record
+  // --end-with-program, a SIGKILL): its process ran nothing after it.
+  if (q.empty() && !trace_.process_acts_after(t.rec, e.seq)) return {};
   if (q.empty() || q.front().lo != lo || q.front().hi != hi)
     diverge(e, "the trace notes no code for this sweep of counter reads (thread " +
                    std::to_string(t.rec) + ", " + hex(lo) + "-" + hex(hi) + ")");

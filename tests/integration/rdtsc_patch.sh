@@ -80,4 +80,30 @@ for backend in "${backends[@]}"; do
 done
 run "$TMP/bad.out" "$TMP/bad.err" env RP_RDTSC=1 "$RP" replay "$TMP/replay-ptrace.db"
 assert_rp_error "$TMP/bad.err" "$STATUS" "replay with RP_RDTSC=1"
+
+# A process killed at the exit stop of the mmap that mapped libc's code,
+# before rp swept it (rp record --end-with-program killing what the program
+# left running, under load): its trace has the mmap and no note for it, and
+# nothing of the process after it but its death. Made from a real trace: the
+# events after that mmap cut, its note dropped, the death a SIGKILL. Replay
+# has nothing to patch there (no code ran after it) and ends as recorded.
+note "killed at a sweep's stop"
+name=killed-sweep
+run "$TMP/$name.rec" "$TMP/$name.rec.err" env RP_RDTSC=patch "$RP" record -q --backend=ptrace \
+    -o "$TMP/$name.db" -- /bin/true
+[ "$STATUS" -eq 0 ] || { show "$TMP/$name.rec.err"; fail "$name: recording exited $STATUS"; }
+last=$(sqlite3 "$TMP/$name.db" "select max(idx) from lists where kind='counter_code'")
+lo=$(sqlite3 "$TMP/$name.db" "select value from lists where kind='counter_code' and idx=$last" | cut -d' ' -f2)
+at=$(sqlite3 "$TMP/$name.db" "select seq from events where kind=1 and ret=$lo and a2 & 4")
+[ -n "$at" ] || fail "$name: no mmap of the last swept code ($lo)"
+sqlite3 "$TMP/$name.db" "delete from events where seq > $at and kind != 3; delete from mem where seq > $at;
+    update events set ret = 9 where kind = 3; update tasks set exit_status = 9;
+    delete from lists where kind = 'counter_code' and idx = $last;
+    update meta set value = (select count(*) from events) where key = 'event_count';
+    update meta set value = 137 where key = 'exit_code'; update meta set value = 9 where key = 'exit_status'" ||
+    fail "$name: sqlite3"
+run "$TMP/$name.chk" "$TMP/$name.chk.err" "$RP" check "$TMP/$name.db"
+assert_eq "$STATUS" 0 "$name: rp check ($(head -c 200 "$TMP/$name.chk"))"
+run "$TMP/$name.rep" "$TMP/$name.rep.err" "$RP" replay "$TMP/$name.db"
+assert_eq "$STATUS" 137 "$name: replay's status ($(head -c 300 "$TMP/$name.rep.err"))"
 echo PASS
