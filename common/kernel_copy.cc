@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -19,6 +20,21 @@ namespace {
 
 std::string fd_path(pid_t tid, const char* dir, uint64_t fd) {
   return "/proc/" + std::to_string(tid) + "/" + dir + "/" + std::to_string(fd);
+}
+
+// Calls fn(dir, name, fd) for each descriptor of process pid (`dir` the
+// open /proc/PID/fd, `name` the entry in it) until fn returns true; none
+// if the process is gone (or a kernel thread).
+void each_fd(pid_t pid, const std::function<bool(int, const char*, int)>& fn) {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(("/proc/" + std::to_string(pid) + "/fd").c_str()),
+                                          closedir);
+  if (!dir) return;
+  while (const dirent* d = readdir(dir.get())) {
+    char* end;
+    const long fd = std::strtol(d->d_name, &end, 10);
+    if (d->d_name[0] < '0' || d->d_name[0] > '9' || *end || fd > INT32_MAX) continue;
+    if (fn(dirfd(dir.get()), d->d_name, static_cast<int>(fd))) return;
+  }
 }
 
 // The source's file offset after the call: the updated offset argument, or
@@ -34,10 +50,8 @@ std::optional<uint64_t> offset_after(pid_t tid, Tracee& mem, uint64_t fd, uint64
 
 }  // namespace
 
-bool OutputFiles::is_output(const struct stat& st) const {
-  for (const auto& f : file)
-    if (f && f->first == st.st_dev && f->second == st.st_ino) return true;
-  return false;
+bool OutputFiles::is_file(int i, const struct stat& st) const {
+  return file[i] && file[i]->first == st.st_dev && file[i]->second == st.st_ino;
 }
 
 OutputFiles output_files_of(pid_t pid) {
@@ -51,22 +65,13 @@ OutputFiles output_files_of(pid_t pid) {
 
 std::map<int, int> output_fds_of(pid_t pid, const OutputFiles& out) {
   std::map<int, int> fds;
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(("/proc/" + std::to_string(pid) + "/fd").c_str()),
-                                          closedir);
-  if (!dir) return fds;
-  while (const dirent* d = readdir(dir.get())) {
-    char* end;
-    long fd = strtol(d->d_name, &end, 10);
+  each_fd(pid, [&](int dir, const char* name, int fd) {
     struct stat st;
-    if (d->d_name[0] < '0' || d->d_name[0] > '9' || *end ||
-        stat(fd_path(pid, "fd", fd).c_str(), &st) != 0)
-      continue;
-    auto is = [&](int i) {
-      return out.file[i] && out.file[i]->first == st.st_dev && out.file[i]->second == st.st_ino;
-    };
-    if (is(1) && (fd == 2 || !is(0))) fds[fd] = 2;
-    else if (is(0)) fds[fd] = 1;
-  }
+    if (fstatat(dir, name, &st, 0) != 0) return false;
+    if (out.is_file(1, st) && (fd == 2 || !out.is_file(0, st))) fds[fd] = 2;
+    else if (out.is_file(0, st)) fds[fd] = 1;
+    return false;
+  });
   return fds;
 }
 
@@ -118,16 +123,14 @@ bool is_that_pipe(int dir, const char* name, ino_t ino, const std::string& anon_
 
 // Whether process `pid` holds pipe `ino` open for reading.
 bool process_reads_pipe(pid_t pid, ino_t ino, const std::string& anon_link) {
-  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  std::unique_ptr<DIR, int (*)(DIR*)> fds(opendir(dir.c_str()), closedir);
-  if (!fds) return false;  // gone, or a kernel thread
-  while (dirent* d = readdir(fds.get())) {
-    if (d->d_name[0] == '.' || !is_that_pipe(dirfd(fds.get()), d->d_name, ino, anon_link))
-      continue;
-    auto mode = fd_access_mode(pid, std::strtoull(d->d_name, nullptr, 10));
-    return !mode || *mode != O_WRONLY;  // flags unknown: may read
-  }
-  return false;
+  bool reads = false;
+  each_fd(pid, [&](int dir, const char* name, int fd) {
+    if (!is_that_pipe(dir, name, ino, anon_link)) return false;
+    auto mode = fd_access_mode(pid, fd);
+    reads = !mode || *mode != O_WRONLY;  // flags unknown: may read
+    return true;
+  });
+  return reads;
 }
 
 // Whether a thread other than `tid` (stopped) may have read from its pipe

@@ -48,7 +48,8 @@ inline constexpr int64_t kMaxCopiedBytes = 64 << 20;
 // (what replay echoes): their device and inode; none where the fd was closed.
 struct OutputFiles {
   std::optional<std::pair<dev_t, ino_t>> file[2];
-  bool is_output(const struct stat& st) const;
+  bool is_file(int i, const struct stat& st) const;  // file[i], i 0 (stdout) or 1
+  bool is_output(const struct stat& st) const { return is_file(0, st) || is_file(1, st); }
 };
 OutputFiles output_files_of(pid_t pid);
 // Which descriptors of process pid are one of `out`'s files now, by fd: 1
