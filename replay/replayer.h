@@ -422,10 +422,15 @@ class Replayer {
     std::vector<ProcMap> maps;
   };
   std::optional<SearchMaps> search_maps_;
-  std::optional<bool> sweeps_mapped_;  // the trace's meta counter_reads_mapped, or rdtsc patched here
-  // The trace's kCounterCode sweeps by recorded tid, in order (nullopt: not
-  // read yet; an empty map and !code_noted_: a trace that noted none).
-  std::optional<std::map<pid_t, std::deque<NotedSweep>>> noted_sweeps_;
+  // What the trace says of the recording's counter-read sweeps, read once
+  // (sweep_notes()).
+  struct SweepNotes {
+    bool mapped = false;  // meta counter_reads_mapped: the recorder swept mapped code
+    bool noted = false;   // meta kCounterCodeNoted: it noted each sweep's code
+    std::map<pid_t, std::deque<NotedSweep>> by_tid;  // list kCounterCode, in order
+  };
+  std::optional<SweepNotes> sweep_notes_;
+  SweepNotes& sweep_notes();
   bool trap_rdtsc_ = true;  // PR_SET_TSC in the replayed program (not under RP_RDTSC=patch)
   bool trap_cpuid_ = false;  // the trace's meta cpuid_trapped
   int replay_cpu_ = -1;      // the program's and replay's thread's CPU (pin_like_recording)

@@ -717,9 +717,8 @@ void Replayer::cut_past_eof(Task& t, const Event& e) {
 void Replayer::sweep_mapped_code(Task& t, const Event& e) {
   auto r = exec_map_range(e.nr, e.args, e.ret);
   if (!r) return;
-  if (!sweeps_mapped_)
-    sweeps_mapped_ = trace_.meta("counter_reads_mapped").has_value() || rdtsc_patched();
-  if (!*sweeps_mapped_) return;  // recorded by an rp that did not patch them
+  const bool recorder_swept = sweep_notes().mapped;
+  if (!recorder_swept && !rdtsc_patched()) return;  // recorded by an rp that did not patch them
   std::vector<CodeRange> mapped = mapped_code(t.real, r->addr, r->addr + r->len);
   for (const FileMaps::Range& f : file_maps_[t.real_tgid].overlapping(r->addr, r->len))
     if (!f.shared) mapped.push_back(CodeRange{f.start, f.end - f.start});
@@ -729,24 +728,29 @@ void Replayer::sweep_mapped_code(Task& t, const Event& e) {
   std::string why;
   // A recorder that did not sweep mapped code (rp record -p beside a kernel
   // backend) noted nothing: whole mappings, as before notes existed.
-  if (trace_.meta("counter_reads_mapped"))
-    mapped = noted_code(t, e, r->addr, r->addr + r->len, mapped);
+  if (recorder_swept) mapped = noted_code(t, e, r->addr, r->addr + r->len, mapped);
   if (!patch_counter_reads_in(t.real, mapped, &why)) diverge(e, why);
+}
+
+Replayer::SweepNotes& Replayer::sweep_notes() {
+  if (sweep_notes_) return *sweep_notes_;
+  SweepNotes& s = sweep_notes_.emplace();
+  s.mapped = trace_.meta("counter_reads_mapped").has_value();
+  s.noted = trace_.meta(kCounterCodeNoted).has_value();
+  if (s.noted)
+    for (const std::string& item : trace_.list(kCounterCode)) {
+      std::optional<NotedSweep> n = parse_code_sweep(item);
+      if (!n) throw Error("damaged trace: counter_code list item '" + item.substr(0, 60) + "'");
+      s.by_tid[n->tid].push_back(std::move(*n));
+    }
+  return s;
 }
 
 std::vector<CodeRange> Replayer::noted_code(Task& t, const Event& e, uint64_t lo, uint64_t hi,
                                             const std::vector<CodeRange>& allowed) {
-  if (!noted_sweeps_) {
-    noted_sweeps_.emplace();
-    if (trace_.meta(kCounterCodeNoted))
-      for (const std::string& item : trace_.list(kCounterCode)) {
-        std::optional<NotedSweep> n = parse_code_sweep(item);
-        if (!n) throw Error("damaged trace: counter_code list item '" + item.substr(0, 60) + "'");
-        (*noted_sweeps_)[n->tid].push_back(std::move(*n));
-      }
-  }
-  if (!trace_.meta(kCounterCodeNoted)) return allowed;  // a trace from before: whole mappings
-  std::deque<NotedSweep>& q = (*noted_sweeps_)[t.rec];
+  SweepNotes& notes = sweep_notes();
+  if (!notes.noted) return allowed;  // a trace from before: whole mappings
+  std::deque<NotedSweep>& q = notes.by_tid[t.rec];
   // Killed at this call's exit stop before rp swept (rp record
   // --end-with-program, a SIGKILL): its process ran nothing after it.
   if (q.empty() && !trace_.process_acts_after(t.rec, e.seq)) return {};
