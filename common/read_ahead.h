@@ -20,13 +20,19 @@ namespace rp {
 // without the rdtsc and cpuid traps of the thread that started it.
 std::thread start_reader_thread(std::function<void()> body);
 
+// What an item holds in memory: in all, and in payloads copied out of the
+// trace (a recorded read's bytes), which have a bound of their own.
+struct AheadBytes {
+  size_t held = 0, payload = 0;
+};
+
 // Items of T from `source`, called on a thread of its own until it returns
 // false or throws, at most a few MiB (by `bytes`) ahead of next().
 template <typename T>
 class ReadAhead {
  public:
   using Source = std::function<bool(T&)>;
-  using Bytes = size_t (*)(const T&);
+  using Bytes = AheadBytes (*)(const T&);
   ReadAhead(Source source, Bytes bytes) : source_(std::move(source)), bytes_(bytes) {
     thread_ = start_reader_thread([this] { run(); });
   }
@@ -64,11 +70,16 @@ class ReadAhead {
   // costs ~10 us on these VMs). The reader waits while this many bytes are
   // ready and not taken: enough to read on while replay starts the program
   // and scans the trace (rp replay's first 0.2 s with 2 million events).
+  // Payloads have a smaller bound: a reader ahead of the program by 64 MiB
+  // of 64 KiB reads only makes the process fault in pages it would not need
+  // (replay of such reads 0.72 s with that bound, 0.60 s with 8 MiB; a
+  // getppid loop's replay is slower with a bound of 8 MiB on everything,
+  // docs/performance.md "Read-ahead of large outputs").
   static constexpr size_t kBatchItems = 1024, kBatchBytes = 1 << 20;
-  static constexpr size_t kAheadBytes = 64 << 20;
+  static constexpr size_t kAheadBytes = 64 << 20, kAheadPayloadBytes = 8 << 20;
   struct Batch {
     std::vector<T> items;
-    size_t bytes = 0;
+    size_t bytes = 0, payload = 0;
     std::exception_ptr error;
     bool last = false;
   };
@@ -81,7 +92,9 @@ class ReadAhead {
           b.last = !source_(x);
           if (!b.last) {
             if (b.items.empty()) b.items.reserve(kBatchItems);
-            b.bytes += bytes_(x);
+            const AheadBytes n = bytes_(x);
+            b.bytes += n.held;
+            b.payload += n.payload;
             b.items.push_back(std::move(x));
           }
         } catch (...) {
@@ -103,11 +116,14 @@ class ReadAhead {
   bool hand_over(Batch& b) {
     std::unique_lock<std::mutex> lock(mu_);
     room_cv_.wait(lock, [&] {
-      return stop_ || ready_.empty() || ready_bytes_ + b.bytes <= kAheadBytes;
+      return stop_ || ready_.empty() ||
+             (ready_bytes_ + b.bytes <= kAheadBytes &&
+              ready_payload_ + b.payload <= kAheadPayloadBytes);
     });
     if (stop_) return false;
     ready_.push_back(std::move(b));
     ready_bytes_ += ready_.back().bytes;
+    ready_payload_ += ready_.back().payload;
     b = Batch{};
     lock.unlock();
     ready_cv_.notify_one();
@@ -125,6 +141,7 @@ class ReadAhead {
       cur_ = std::move(ready_.front());
       ready_.pop_front();
       ready_bytes_ -= cur_.bytes;
+      ready_payload_ -= cur_.payload;
     }
     room_cv_.notify_one();
     pos_ = 0;
@@ -136,6 +153,7 @@ class ReadAhead {
   std::condition_variable ready_cv_, room_cv_;
   std::deque<Batch> ready_;  // under mu_
   size_t ready_bytes_ = 0;   // under mu_
+  size_t ready_payload_ = 0; // under mu_
   bool stop_ = false;        // under mu_
   std::exception_ptr failed_;  // under mu_: the reader could not queue a batch
   Batch cur_;                // the consumer's

@@ -377,10 +377,11 @@ TraceReader::TraceReader(const TraceReader& of, Twin)
 
 namespace {
 
-// What a read-ahead event holds in memory, for the bound on how far ahead.
-size_t event_bytes(const Event& e) {
-  size_t n = sizeof e + e.extra.size();
-  for (const MemRecord& m : e.mem) n += sizeof m + m.bytes.size();
+// What a read-ahead event holds in memory, for the bounds on how far ahead.
+AheadBytes event_bytes(const Event& e) {
+  AheadBytes n{sizeof e + e.extra.size(), 0};
+  for (const MemRecord& m : e.mem) n.payload += m.bytes.size();
+  n.held += n.payload + e.mem.size() * sizeof(MemRecord);
   return n;
 }
 
@@ -397,7 +398,7 @@ void TraceReader::read_ahead(Ahead what) {
   std::shared_ptr<TraceReader> entries(new TraceReader(*this, Twin{}));
   entries_ahead_ = std::make_unique<ReadAhead<EntryRow>>(
       [entries](EntryRow& r) { return entries->next_entry(r.entry_seq, r.tid, r.seq); },
-      [](const EntryRow& r) { return sizeof r; });
+      [](const EntryRow& r) { return AheadBytes{sizeof r, 0}; });
 }
 
 void TraceReader::open_db(const std::string& file) {

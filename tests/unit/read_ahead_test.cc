@@ -13,8 +13,9 @@
 namespace rp {
 namespace {
 
-size_t int_bytes(const int&) { return sizeof(int); }
-size_t string_bytes(const std::string& s) { return s.size(); }
+AheadBytes int_bytes(const int&) { return {sizeof(int), 0}; }
+AheadBytes string_bytes(const std::string& s) { return {s.size(), 0}; }
+AheadBytes payload_bytes(const std::string& s) { return {s.size(), s.size()}; }
 
 TEST(ReadAhead, HandsOverEveryItemInOrderThenStaysAtTheEnd) {
   std::atomic<int> calls{0};
@@ -55,9 +56,9 @@ TEST(ReadAhead, ThrowsTheSourcesErrorOnceAfterTheItemsBeforeIt) {
 
 // Whatever fails while reading an item (here: sizing it) is that item's
 // error, not the end of rp.
-size_t bytes_or_throw(const int& x) {
+AheadBytes bytes_or_throw(const int& x) {
   if (x == 2) throw std::runtime_error("cannot size item 2");
-  return sizeof x;
+  return {sizeof x, 0};
 }
 
 TEST(ReadAhead, AFailureWhileQueueingIsTheItemsError) {
@@ -86,6 +87,26 @@ TEST(ReadAhead, BoundsHowFarItReadsAhead) {
   for (int i = 0; i < 6; i++) {
     ASSERT_TRUE(r.next(s));
     ASSERT_EQ(s.size(), 40u << 20);
+    ASSERT_EQ(s[0], 'a' + i % 26);
+  }
+  EXPECT_FALSE(r.next(s));
+}
+
+// Payloads (a recorded read's bytes) have a bound of their own, far below
+// the one on everything held: 3 MiB items stop at 8 MiB, not at 64.
+TEST(ReadAhead, BoundsPayloadsBelowTheWholeBound) {
+  std::atomic<int> made{0};
+  ReadAhead<std::string> r(
+      [&made](std::string& s) {
+        s.assign(3 << 20, static_cast<char>('a' + made % 26));
+        return ++made <= 30;
+      },
+      payload_bytes);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_LE(made.load(), 4);  // 2 queued (6 MiB), the third waiting for room
+  std::string s;
+  for (int i = 0; i < 30; i++) {
+    ASSERT_TRUE(r.next(s));
     ASSERT_EQ(s[0], 'a' + i % 26);
   }
   EXPECT_FALSE(r.next(s));
