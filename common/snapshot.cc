@@ -57,6 +57,7 @@ void write_snapshot(TraceWriter& w, const Snapshot& s, const std::string& prefix
   for (const auto& [k, v] : s.values) kv.bind(1, k).bind(2, v).run();
   kv.bind(1, "auxv").bind_blob(2, s.auxv.data(), s.auxv.size()).run();
   if (s.cwd) kv.bind(1, "cwd").bind(2, *s.cwd).run();
+  if (s.stack_limit) kv.bind(1, "stack_limit").bind(2, *s.stack_limit).run();
   sql::Stmt m(db, ("INSERT INTO " + prefix + "snapshot_maps VALUES(?,?,?,?,?,?)").c_str());
   for (const auto& x : s.maps)
     m.bind(1, static_cast<int64_t>(x.addr)).bind(2, static_cast<int64_t>(x.size)).bind(3, x.prot)
@@ -105,6 +106,8 @@ Snapshot read_snapshot(TraceReader& r) {
       s.auxv = kv.blob(1);
     else if (kv.text(0) == "cwd")
       s.cwd = kv.text(1);
+    else if (kv.text(0) == "stack_limit")
+      s.stack_limit = kv.i64(1);
     else
       s.values[kv.text(0)] = kv.i64(1);
   }
@@ -137,6 +140,15 @@ Snapshot read_snapshot(TraceReader& r) {
     while (o.step()) (*s.output_fds)[static_cast<int>(o.i64(0))] = static_cast<int>(o.i64(1));
   }
   return s;
+}
+
+std::optional<int64_t> snapshot_stack_limit(TraceReader& r) {
+  if (!has_snapshot(r)) return std::nullopt;
+  sql::Stmt kv(r.db(), "SELECT value, typeof(value) FROM snapshot WHERE key = 'stack_limit'");
+  if (!kv.step()) return std::nullopt;
+  if (kv.text(1) != "integer" || kv.i64(0) < -1)
+    throw Error(r.path() + ": snapshot: stack_limit is not a size in bytes or -1");
+  return kv.i64(0);
 }
 
 // ---- validation: a trace is untrusted input ----
@@ -184,6 +196,9 @@ void check_values(TraceReader& r, std::vector<std::string>& out) {
     } else if (k == "cwd") {
       std::string why = kv.text(2) == "text" ? path_problem(kv.text(1)) : "not text";
       if (!why.empty()) out.push_back("snapshot: cwd: " + why);
+    } else if (k == "stack_limit") {
+      if (kv.text(2) != "integer" || kv.i64(1) < -1)
+        out.push_back("snapshot: stack_limit is not a size in bytes or -1");
     } else if (!is_addr_key(k)) {
       out.push_back("snapshot: unknown key '" + printable(k, 40) + "'");
     } else if (kv.text(2) != "integer" || kv.i64(1) < 0 ||

@@ -61,6 +61,10 @@ struct Snapshot {
   // which replay resolves relative paths. None in traces of older rp, or
   // when it could not be read.
   std::optional<std::string> cwd;
+  // RLIMIT_STACK's soft limit then (key stack_limit, -1: unlimited): how far
+  // the stack may grow from here, which replay gives the restored process.
+  // None in traces of older rp.
+  std::optional<int64_t> stack_limit;
   // The descriptors that were rp's stdout (1) or stderr (2) then, by fd:
   // what replay echoes from the snapshot on (replay/output_fds.h). None in
   // traces of older rp, which did not say.
@@ -95,6 +99,10 @@ std::string snapshot_schema_named(const std::string& prefix);
 // Reading (a validated trace: TraceReader checked the tables on open).
 bool has_snapshot(TraceReader& r);
 Snapshot read_snapshot(TraceReader& r);
+// The snapshot's stack limit (Snapshot::stack_limit) alone, for the launch
+// of the replay; nullopt without a snapshot or the key. Throws on a value
+// that is not -1 or a size.
+std::optional<int64_t> snapshot_stack_limit(TraceReader& r);
 
 // Every problem of the snapshot tables (rp check lists them; TraceReader
 // refuses a trace with any). Empty if valid or if there is no snapshot.

@@ -149,6 +149,20 @@ std::string proc_link(pid_t pid, const std::string& name) {
   return n > 0 ? std::string(b, static_cast<size_t>(n)) : "";
 }
 
+long long stack_soft_limit(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/limits", pid);
+  const std::string text = read_proc_text(path);
+  constexpr std::string_view kLine = "Max stack size";
+  const size_t at = text.find(kLine);
+  if (at == std::string::npos) return -1;
+  const char* p = text.c_str() + at + kLine.size();
+  while (*p == ' ') p++;
+  long long v = -1;
+  if (std::from_chars(p, text.c_str() + text.size(), v).ec != std::errc()) return -1;
+  return v;  // "unlimited" does not parse: -1
+}
+
 std::string proc_status(pid_t tid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/status", tid);

@@ -69,6 +69,9 @@ std::optional<uint64_t> proc_status_field(pid_t tid, std::string_view name, int 
 // Where the link /proc/PID/NAME points (exe, cwd, fd/N, ns/user...); empty
 // if it cannot be read.
 std::string proc_link(pid_t pid, const std::string& name);
+// The process's RLIMIT_STACK soft limit in bytes, from /proc/PID/limits
+// (readable without privilege): -1 when unlimited or unknown.
+long long stack_soft_limit(pid_t pid);
 // The access mode (O_RDONLY, O_WRONLY or O_RDWR) of process pid's fd, from
 // the octal "flags" of /proc/PID/fdinfo/FD (status_field's format too);
 // nullopt if it cannot be read.

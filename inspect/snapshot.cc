@@ -140,6 +140,10 @@ std::string snapshot_dump_text(TraceReader& r) {
   for (const auto& t : s.threads)
     out += "  thread " + std::to_string(t.tid) + ": " + pc_sp_text(t, arch) + "\n";
   out += "  cwd: " + (s.cwd ? printable(*s.cwd, kMaxPathLen) : std::string("unknown")) + "\n";
+  out += "  stack limit: " +
+         (!s.stack_limit ? std::string("unknown")
+          : *s.stack_limit < 0 ? std::string("unlimited")
+                               : std::to_string(*s.stack_limit) + " bytes") + "\n";
   out += "  rp's stdout/stderr as:";
   if (!s.output_fds) out += " unknown (fds 1 and 2 taken)";
   for (const auto& [fd, target] : s.output_fds.value_or(std::map<int, int>{}))
@@ -175,7 +179,8 @@ std::string snapshot_json(TraceReader& r) {
     if (p) out += ",\"pc\":" + json::str(hex(p->ip)) + ",\"sp\":" + json::str(hex(p->sp));
     out += "}";
   }
-  out += "],\"cwd\":" + (s.cwd ? json::str(*s.cwd) : std::string("null")) + ",\"output_fds\":";
+  out += "],\"cwd\":" + (s.cwd ? json::str(*s.cwd) : std::string("null")) +
+         ",\"stack_limit\":" + num(s.stack_limit) + ",\"output_fds\":";
   if (!s.output_fds) return out + "null}";
   std::string fds;
   for (const auto& [fd, target] : *s.output_fds)

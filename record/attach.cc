@@ -57,18 +57,6 @@ std::vector<std::string> nul_list(const std::string& path) {
   return out;
 }
 
-long long stack_soft_limit(pid_t pid) {
-  std::ifstream f(proc(pid, "limits"));
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind("Max stack size", 0) != 0) continue;
-    std::istringstream in(line.substr(14));
-    std::string soft;
-    in >> soft;
-    return soft == "unlimited" ? -1 : std::stoll(soft);
-  }
-  return -1;
-}
-
 // The command line, environment, cwd and stack limit the process has now:
 // what replay starts the program with before it turns it into the snapshot.
 LaunchSpec spec_of(pid_t pid) {

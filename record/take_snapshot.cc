@@ -260,6 +260,7 @@ SnapshotStats take_snapshot(TraceWriter& w, pid_t tgid, const std::vector<pid_t>
   read_values(s, tgid);
   s.output_fds = output_fds_of(tgid, outputs);
   if (std::string cwd = proc_link(tgid, "cwd"); !cwd.empty()) s.cwd = cwd;
+  s.stack_limit = stack_soft_limit(tgid);
   s.maps = read_maps(tgid);  // after the questions: they may not change the mappings
   SnapshotStats st;
   st.mappings = s.maps.size();

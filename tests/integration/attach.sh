@@ -60,9 +60,11 @@ check_snapshot_shown() {
     # as what replay echoes.
     [[ $(sed -n "$((maps + 3))p" "$TMP/$1.dump") =~ ^\ \ cwd:\ / ]] ||
         { show "$TMP/$1.dump"; fail "$1: no cwd line after the snapshot's thread"; }
-    assert_eq "$(sed -n "$((maps + 4))p" "$TMP/$1.dump")" "  rp's stdout/stderr as: fd 1 (stdout) fd 2 (stderr)" \
+    [[ $(sed -n "$((maps + 4))p" "$TMP/$1.dump") =~ ^\ \ stack\ limit:\ ([0-9]+\ bytes|unlimited)$ ]] ||
+        { show "$TMP/$1.dump"; fail "$1: no stack limit line after the cwd"; }
+    assert_eq "$(sed -n "$((maps + 5))p" "$TMP/$1.dump")" "  rp's stdout/stderr as: fd 1 (stdout) fd 2 (stderr)" \
         "$1: rp dump's snapshot output fds"
-    [[ $(sed -n "$((maps + 5))p" "$TMP/$1.dump") =~ ^\ +[0-9]+\ +$pid\ \  ]] ||
+    [[ $(sed -n "$((maps + 6))p" "$TMP/$1.dump") =~ ^\ +[0-9]+\ +$pid\ \  ]] ||
         { show "$TMP/$1.dump"; fail "$1: no event right after the snapshot paragraph"; }
 
     run "$TMP/$1.json" "$TMP/$1.json.err" "$RP" dump --json "$db"
@@ -79,6 +81,7 @@ assert (snap["bytes_read"], snap["bytes_stored"], snap["pause_us"], snap["unread
 assert len(snap["mappings"]) == int(maps)
 assert [t["tid"] for t in snap["threads"]] == [int(pid)]
 assert int(snap["threads"][0]["pc"], 16) == int(pc) and int(snap["threads"][0]["sp"], 16) == int(sp)
+assert isinstance(snap["stack_limit"], int) and snap["stack_limit"] >= -1, snap["stack_limit"]
 assert "seq" in first and not any("type" in json.loads(l) and json.loads(l)["type"] == "snapshot" for l in lines[1:])
 PY
         { head -c 2000 "$TMP/$1.json"; fail "$1: rp dump --json's snapshot object"; }

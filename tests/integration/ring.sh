@@ -88,6 +88,26 @@ sqlite3 "$TMP/dptrace.db" "drop table snapshot_output_fds; delete from snapshot 
 run "$TMP/d.rep" "$TMP/d.rep.err" "$RP" replay "$TMP/dptrace.db"
 assert_contains "$TMP/d.rep.err" "rp: warning: this trace's snapshot (from an older rp) does not say which descriptors were the program's stdout and stderr" "d: older trace"
 
+# ---- the program raised its stack limit before the snapshot (the setrlimit
+# is among the dropped events), then grew its stack past the start's 8 MiB:
+# the snapshot holds the limit then, and replay's restored process gets it
+# (with the start's limit, replay diverged at a SIGSEGV) ----
+for b in ptrace bpf; do
+    run "$TMP/s.out" "$TMP/s.err" /bin/sh -c 'ulimit -S -s 8192 && exec "$@"' sh "$RP" record \
+        --backend=$b --ring 64K --save-on exit -o "$TMP/s$b.db" -- "$SAMPLES/sample_deep_stack" 64 32 30000
+    assert_eq "$STATUS" 0 "s $b: rp record's status"
+    assert_eq "$(cat "$TMP/s.out")" "deep 32 (0)" "s $b: the recording's output"
+    assert_eq "$(meta "$TMP/s$b.db" stack_limit)" 8388608 "s $b: the start's stack limit"
+    assert_eq "$(sqlite3 "$TMP/s$b.db" "select value from snapshot where key='stack_limit'")" \
+        67108864 "s $b: the snapshot's stack limit"
+    "$RP" dump "$TMP/s$b.db" >"$TMP/s.dump" 2>&1
+    grep -q "^  stack limit: 67108864 bytes$" "$TMP/s.dump" ||
+        fail "s $b: rp dump does not show the snapshot's stack limit"
+    run "$TMP/s.rep" "$TMP/s.rep.err" "$RP" replay "$TMP/s$b.db"
+    assert_eq "$STATUS" 0 "s $b: replay's status"
+    assert_same_file "$TMP/s.out" "$TMP/s.rep" "s $b: replay stdout vs the recording's"
+done
+
 # ---- --save-on crash (the default) keeps no trace of a normal exit ----
 run "$TMP/n.out" "$TMP/n.err" "$RP" record --backend=ptrace --ring "$RING" -o "$TMP/n.db" -- \
     "$SAMPLES/sample_pids"

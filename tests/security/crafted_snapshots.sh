@@ -50,6 +50,8 @@ crafted outfd_text "insert into snapshot_output_fds values('x', 1)" "not an inte
 crafted cwd_relative "update snapshot set value='tmp/x' where key='cwd'" "cwd: not an absolute path"
 crafted cwd_dotdot "update snapshot set value='/tmp/../etc' where key='cwd'" "cwd: path has a '..' component"
 crafted cwd_blob "update snapshot set value=x'2f746d70' where key='cwd'" "cwd: not text"
+crafted stack_negative "update snapshot set value=-4096 where key='stack_limit'" "stack_limit is not a size in bytes or -1"
+crafted stack_text "update snapshot set value='8M' where key='stack_limit'" "stack_limit is not a size in bytes or -1"
 crafted table_missing "drop table snapshot_sigactions" "schema"
 
 failures=0
