@@ -1447,8 +1447,13 @@ void PtraceRecorder::task_dying(Task& t) {
   release_slot(t);
   t.run = Run::kDying;
   pid_t tid = t.tid, tgid = t.tgid, slot = t.slot;
+  // The last thread of a pid namespace's init ends only once the kernel has
+  // killed and reaped the namespace's other processes (zap_pid_ns_processes),
+  // and those wait at their own exit stops for rp: waiting for it here would
+  // wait for ever (rr's pid_ns_reap). No thread of its process runs again.
+  const bool ends_namespace = last_live_thread(t) && pid_namespace_init(proc_status(tgid));
   ptrace(PTRACE_CONT, tid, nullptr, 0);
-  if (tid != tgid && !kernel_) {  // events-only: no other thread waits for a slot
+  if (tid != tgid && !kernel_ && !ends_namespace) {  // events-only: no other thread waits for a slot
     int status;
     for (;;) {
       pid_t r = waitpid(tid, &status, __WALL);
@@ -1462,6 +1467,12 @@ void PtraceRecorder::task_dying(Task& t) {
     }
   }
   schedule(groups_[slot]);
+}
+
+bool PtraceRecorder::last_live_thread(const Task& t) const {
+  for (const auto& [tid, other] : tasks_)
+    if (other.tgid == t.tgid && tid != t.tid && other.run != Run::kDying) return false;
+  return true;
 }
 
 void PtraceRecorder::on_task_gone(pid_t tid, int status) {

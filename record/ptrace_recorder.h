@@ -251,6 +251,8 @@ class PtraceRecorder {
   bool init_dies_of(const Task& t, int sig, const siginfo_t& si);
   void let_init_die(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall);
   void reap_dying_inits();
+  // No other thread of t's process is alive (in tasks_ and not dying).
+  bool last_live_thread(const Task& t) const;
   struct DyingInit {
     unique_fd pidfd;
     int sig = 0;
