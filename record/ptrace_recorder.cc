@@ -163,7 +163,8 @@ int64_t now_us() { return tracer_clock_ns(CLOCK_MONOTONIC) / 1000; }
 }  // namespace
 
 void PtraceRecorder::enter_kernel(Task& t) {
-  if (std::exchange(t.skip_at_enter, false)) skip_call(t, *t.forced_ret);
+  const bool skipped = std::exchange(t.skip_at_enter, false);
+  if (skipped) skip_call(t, *t.forced_ret);
   t.run = Run::kInKernel;
   Group& g = groups_[t.slot];
   if (g.holder == t.tid) {
@@ -190,6 +191,8 @@ void PtraceRecorder::enter_kernel(Task& t) {
       return;
     }
   }
+  // Resumed by leave_output_gate instead, once the output is free.
+  if (!kernel_ && !skipped && wait_for_output_gate(t)) return;
   resume(t.tid, 0);
 }
 
@@ -696,6 +699,9 @@ void PtraceRecorder::read_call(Task& t) {
 }
 
 void PtraceRecorder::on_syscall_exit(Task& t, bool exit_stop) {
+  // Its bytes are in the output: the next write to it may start, after this
+  // event in the trace (the handler numbers it before that one's exit stop).
+  leave_output_gate(t.tid);
   if (!t.in_syscall) {  // e.g. the exit stop of a syscall we saw no entry of
     make_runnable(t, 0, true);
     return;
@@ -826,6 +832,9 @@ bool PtraceRecorder::snapshot_possible(const Task& t) {
     if (o.run == Run::kRunning || o.run == Run::kDying || o.pending_sig ||
         o.initial_stop_pending)
       return false;
+    // Held at its entry stop for an output (output_gate.cc): in no syscall
+    // hold_in_kernel could stop it in.
+    if (o.output_gate >= 0 && output_gates_[o.output_gate].writer != tid) return false;
   }
   return true;
 }
@@ -1445,6 +1454,7 @@ void PtraceRecorder::task_dying(Task& t) {
   // let a non-leader thread finish dying before any other thread runs.
   flush_unfinished(t);
   release_slot(t);
+  leave_output_gate(t.tid);
   t.run = Run::kDying;
   pid_t tid = t.tid, tgid = t.tgid, slot = t.slot;
   // The last thread of a pid namespace's init ends only once the kernel has
@@ -1478,6 +1488,7 @@ bool PtraceRecorder::last_live_thread(const Task& t) const {
 void PtraceRecorder::on_task_gone(pid_t tid, int status) {
   auto it = tasks_.find(tid);
   if (it == tasks_.end()) return;
+  leave_output_gate(tid);
   flush_unfinished(it->second);
   // Events-only: threads run on while one dies; the kernel side numbered the
   // exit where the tid is cleared for pthread_join. (No number is taken then:

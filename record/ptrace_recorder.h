@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <map>
 #include <set>
 #include <optional>
@@ -132,6 +133,8 @@ class PtraceRecorder {
     // Held at the entry of a wait for an emulated tracee that is not its
     // child, until that tracee stops or ends (emulate_wait).
     bool wait_held = false;
+    // The output (output_gate.cc) whose gate this call holds or waits for, -1 none.
+    int output_gate = -1;
     // rt_sigaction(SIGCHLD, act) at its entry: whether act sets SA_NOCLDSTOP.
     std::optional<bool> sigchld_nocldstop;
     int64_t nr = -1;
@@ -240,6 +243,10 @@ class PtraceRecorder {
   void task_dying(Task& t);
   void flush_unfinished(Task& t);
   void resume(pid_t tid, int sig);
+  // output_gate.cc: one write at a time into each of rp's outputs.
+  int output_gate_of(const Task& t) const;
+  bool wait_for_output_gate(Task& t);
+  void leave_output_gate(pid_t tid);
   Event new_event(const Task& t, EventKind kind);
   // CLOCK_MONOTONIC ns, read at most once per stop (a syscall: tracer_tsc.h).
   int64_t stop_ns();
@@ -333,6 +340,11 @@ class PtraceRecorder {
   int64_t stop_ns_ = 0;  // stop_ns() of the stop being handled, 0 outside one  // events-only: the number of the signal stop being handled
   pid_t root_ = 0;
   OutputFiles outputs_;  // the root's stdout and stderr at the start (kernel_copy.h)
+  struct OutputGate {
+    pid_t writer = 0;            // in the kernel, writing to this output
+    std::deque<pid_t> waiting;   // at their entry stops, in the order they came
+  };
+  OutputGate output_gates_[2];   // stdout's file, stderr's (output_gate.cc)
   int root_status_ = 0;
   uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, preemptions_ = 0;
   RegionLoss loss_;

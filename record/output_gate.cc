@@ -1,0 +1,87 @@
+// The order of the program's writes to rp's stdout and stderr under the
+// ptrace recorder. Replay prints them in the order of their events, which
+// this recorder numbers at their exit stops; two processes writing to one
+// terminal or file at once wrote in the kernel's order, which the order rp
+// handles their exit stops need not be (rr's write_race replayed its lines
+// in another order in 4 of 4 runs). So one such write at a time is let into
+// the kernel per output file: a second one waits at its entry stop until the
+// first one's exit stop, which numbers it (docs/design.md, "Scheduler").
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "ptrace_recorder.h"
+
+namespace rp {
+namespace {
+
+// The descriptor a call writes its bytes to, for the calls that can write
+// to a file rp echoes in replay; none for the others.
+std::optional<uint64_t> written_fd(int64_t nr, const uint64_t* args) {
+  switch (nr) {
+    case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev: case SYS_pwritev2:
+    case SYS_sendfile: case SYS_vmsplice:
+      return args[0];
+    case SYS_splice: case SYS_copy_file_range: return args[2];
+    case SYS_tee: return args[1];
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
+// Which output's gate call t.nr needs (0: stdout's file, 1: stderr's when
+// it is another one), -1 if none. Only while there is another task: alone,
+// nothing can write between its entry and its exit.
+int PtraceRecorder::output_gate_of(const Task& t) const {
+  if (tasks_.size() < 2) return -1;
+  auto fd = written_fd(t.nr, t.args);
+  if (!fd || *fd > INT32_MAX) return -1;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/fd/%llu", t.tid, static_cast<unsigned long long>(*fd));
+  struct stat st;
+  if (stat(path, &st) != 0) return -1;
+  for (int i = 0; i < 2; i++)
+    if (outputs_.is_file(i, st)) return i;  // stdout and stderr on one file: one gate
+  return -1;
+}
+
+// True when t waits at its entry stop for another task's write to the same
+// output to end; else t may go on (holding that output's gate, if any).
+bool PtraceRecorder::wait_for_output_gate(Task& t) {
+  const int g = output_gate_of(t);
+  if (g < 0) return false;
+  OutputGate& gate = output_gates_[g];
+  t.output_gate = g;
+  if (gate.writer == 0 || gate.writer == t.tid) {
+    gate.writer = t.tid;
+    return false;
+  }
+  gate.waiting.push_back(t.tid);
+  return true;
+}
+
+// At tid's exit stop (before its event is numbered) or its end: the output
+// it wrote to takes the next write waiting for it, which enters the kernel
+// now; a task that ends while it waits leaves the queue.
+void PtraceRecorder::leave_output_gate(pid_t tid) {
+  auto it = tasks_.find(tid);
+  if (it == tasks_.end() || it->second.output_gate < 0) return;
+  OutputGate& gate = output_gates_[std::exchange(it->second.output_gate, -1)];
+  auto& q = gate.waiting;
+  q.erase(std::remove(q.begin(), q.end(), tid), q.end());
+  if (gate.writer != tid) return;
+  gate.writer = 0;
+  while (!q.empty()) {
+    const pid_t next = q.front();
+    q.pop_front();
+    if (!tasks_.count(next)) continue;
+    gate.writer = next;
+    resume(next, 0);
+    return;
+  }
+}
+
+}  // namespace rp

@@ -1,0 +1,28 @@
+/* Four processes write lines to one stdout at once: the file holds them in
+ * the order the kernel wrote them, and a replay must print that order, not
+ * the order a tracer happened to see their calls return. */
+#include "conf.h"
+#include <sys/wait.h>
+
+int main(void) {
+    enum { kProcs = 4, kLines = 300 };
+    fflush(stdout);
+    for (int p = 0; p < kProcs; p++) {
+        pid_t pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            for (int i = 0; i < kLines; i++) {
+                char line[64];
+                int n = snprintf(line, sizeof line, "process %d line %d\n", p, i);
+                CHECK(write(1, line, (size_t)n) == n);
+            }
+            _exit(0);
+        }
+    }
+    for (int p = 0; p < kProcs; p++) {
+        int st;
+        CHECK(wait(&st) > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    PASS();
+    return 0;
+}
