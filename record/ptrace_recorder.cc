@@ -169,6 +169,7 @@ void PtraceRecorder::enter_kernel(Task& t) {
   Group& g = groups_[t.slot];
   if (g.holder == t.tid) {
     g.holder_in_kernel = true;
+    g.yield_target = false;
     // No grace period ends an exit: between its entry and PTRACE_EVENT_EXIT
     // nothing records where the kernel will clear the tid and wake
     // pthread_join, so a sibling running user code meanwhile would see the
@@ -189,6 +190,23 @@ void PtraceRecorder::enter_kernel(Task& t) {
       release_slot(t);
       schedule(g);
       return;
+    }
+    if (t.nr == SYS_sched_yield) {
+      if (Task* y = sibling_in_yield(t)) {
+        // None waits, but a sibling is in a sched_yield of its own: to the
+        // kernel it is runnable (a yield never sleeps), only its exit stop
+        // has not reached rp yet. It gets the slot, as the kernel would run
+        // it now: otherwise this thread went on, and two threads taking
+        // turns by yielding ran two turns in a row (rr's sched_yield
+        // aborted in 5 of 5 recordings).
+        resume(t.tid, 0);
+        release_slot(t);
+        g.holder = y->tid;
+        g.holder_in_kernel = true;
+        g.yield_target = true;
+        g.since_us = stop_ns() / 1000;
+        return;
+      }
     }
   }
   // Resumed by leave_output_gate instead, once the output is free.
@@ -224,6 +242,7 @@ void PtraceRecorder::release_slot(Task& t) {
     g.holder = 0;
     g.holder_in_kernel = false;
     g.holder_keeps = false;
+    g.yield_target = false;
   }
 }
 
@@ -301,6 +320,7 @@ void PtraceRecorder::schedule(Group& g) {
     g.holder = tid;
     g.holder_in_kernel = false;
     g.holder_keeps = false;
+    g.yield_target = false;
     g.since_us = stop_ns() / 1000;
     t.run = Run::kRunning;
     resume(tid, t.pending_sig);
@@ -316,7 +336,8 @@ int64_t PtraceRecorder::next_deadline_us() {
   }
   for (auto& [slot, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_keeps) continue;
-    int64_t d = g.since_us + (g.holder_in_kernel ? kGraceUs : kTimesliceUs);
+    int64_t d = g.since_us +
+                (g.holder_in_kernel && !g.yield_target ? kGraceUs : kTimesliceUs);
     if (best < 0 || d < best) best = d;
   }
   return best;
@@ -349,8 +370,11 @@ void PtraceRecorder::handle_timeouts() {
         g.since_us = now;
         continue;
       }
+      // Not after a grace period: the turn it was given would go back.
+      if (g.yield_target && now < g.since_us + kTimesliceUs) continue;
       g.holder = 0;
       g.holder_in_kernel = false;
+      g.yield_target = false;
       schedule(g);
     } else if (!g.holder_in_kernel && now >= g.since_us + kTimesliceUs) {
       auto it = tasks_.find(g.holder);
@@ -1477,6 +1501,14 @@ void PtraceRecorder::task_dying(Task& t) {
     }
   }
   schedule(groups_[slot]);
+}
+
+PtraceRecorder::Task* PtraceRecorder::sibling_in_yield(const Task& t) {
+  for (auto& [tid, o] : tasks_)
+    if (tid != t.tid && o.slot == t.slot && o.run == Run::kInKernel && o.in_syscall &&
+        o.nr == SYS_sched_yield && !o.wait_held && o.output_gate < 0)
+      return &o;
+  return nullptr;
 }
 
 bool PtraceRecorder::last_live_thread(const Task& t) const {

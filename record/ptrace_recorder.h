@@ -222,6 +222,10 @@ class PtraceRecorder {
     // its PTRACE_EVENT_EXIT (task_dying) or its death; in a fork until it
     // returns (copies_memory in ptrace_recorder.cc).
     bool holder_keeps = false;
+    // The holder was given the slot inside its sched_yield by a sibling's
+    // yield (enter_kernel): it keeps it while it is on its way out of that
+    // call, up to a timeslice, however busy the CPU.
+    bool yield_target = false;
     int64_t since_us = 0;
     std::vector<pid_t> runnable;  // front = next
   };
@@ -258,6 +262,8 @@ class PtraceRecorder {
   bool init_dies_of(const Task& t, int sig, const siginfo_t& si);
   void let_init_die(Task& t, int sig, const siginfo_t& si, uint32_t at_syscall);
   void reap_dying_inits();
+  // A thread of t's slot group inside a sched_yield, if any.
+  Task* sibling_in_yield(const Task& t);
   // No other thread of t's process is alive (in tasks_ and not dying).
   bool last_live_thread(const Task& t) const;
   struct DyingInit {
