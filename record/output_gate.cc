@@ -34,18 +34,34 @@ std::optional<uint64_t> written_fd(int64_t nr, const uint64_t* args) {
 
 // Which output's gate call t.nr needs (0: stdout's file, 1: stderr's when
 // it is another one), -1 if none. Only while there is another task: alone,
-// nothing can write between its entry and its exit.
-int PtraceRecorder::output_gate_of(const Task& t) const {
+// nothing can write between its entry and its exit. The answer for the
+// process's last descriptor is kept until it makes a call that is not a
+// write (note_fd_change): a loop of writes stats its descriptor once, not
+// at every call (+6 us a write here).
+int PtraceRecorder::output_gate_of(const Task& t) {
   if (tasks_.size() < 2) return -1;
   auto fd = written_fd(t.nr, t.args);
   if (!fd || *fd > INT32_MAX) return -1;
+  auto known = gate_of_fd_.find(t.tgid);
+  if (known != gate_of_fd_.end() && known->second.first == *fd) return known->second.second;
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/fd/%llu", t.tid, static_cast<unsigned long long>(*fd));
   struct stat st;
-  if (stat(path, &st) != 0) return -1;
-  for (int i = 0; i < 2; i++)
-    if (outputs_.is_file(i, st)) return i;  // stdout and stderr on one file: one gate
-  return -1;
+  int gate = -1;
+  if (stat(path, &st) == 0)
+    for (int i = 1; i >= 0; i--)
+      if (outputs_.is_file(i, st)) gate = i;  // stdout and stderr on one file: one gate
+  gate_of_fd_[t.tgid] = {*fd, gate};
+  return gate;
+}
+
+// Any call but a write may change what a descriptor of t's process is
+// (close, dup2, a received SCM_RIGHTS, exec...): the kept answer goes. A
+// sibling process sharing the table (CLONE_FILES without CLONE_THREAD) is
+// not followed: a stale answer only orders a write it need not, or leaves
+// one unordered as before the gate.
+void PtraceRecorder::note_fd_change(const Task& t) {
+  if (!written_fd(t.nr, t.args)) gate_of_fd_.erase(t.tgid);
 }
 
 // True when t waits at its entry stop for another task's write to the same

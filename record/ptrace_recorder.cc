@@ -677,6 +677,7 @@ void PtraceRecorder::on_syscall_entry(Task& t) {
   t.entry_seq = ++seq_;
   t.t_entry = stop_ns();
   read_call(t);
+  note_fd_change(t);
   note_sigchld_action(t, true, 0);
   if (t.nr == SYS_ptrace) emulate_ptrace(t);
   if (is_tsc_mode_call(t.nr, t.args)) answer_tsc_mode(t);

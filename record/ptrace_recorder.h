@@ -248,7 +248,8 @@ class PtraceRecorder {
   void flush_unfinished(Task& t);
   void resume(pid_t tid, int sig);
   // output_gate.cc: one write at a time into each of rp's outputs.
-  int output_gate_of(const Task& t) const;
+  int output_gate_of(const Task& t);
+  void note_fd_change(const Task& t);
   bool wait_for_output_gate(Task& t);
   void leave_output_gate(pid_t tid);
   Event new_event(const Task& t, EventKind kind);
@@ -351,6 +352,8 @@ class PtraceRecorder {
     std::deque<pid_t> waiting;   // at their entry stops, in the order they came
   };
   OutputGate output_gates_[2];   // stdout's file, stderr's (output_gate.cc)
+  // By process: the descriptor its last write went to, and its gate.
+  std::map<pid_t, std::pair<uint64_t, int>> gate_of_fd_;
   int root_status_ = 0;
   uint64_t unknown_syscalls_ = 0, unknown_ioctls_ = 0, preemptions_ = 0;
   RegionLoss loss_;
