@@ -392,6 +392,7 @@ void PtraceRecorder::adopt_new_tracee(const EmuTracee& creator, pid_t child) {
 // it is an emulated tracee from its start, kept until its creator's fork
 // event if that may make it one, else the kick's or let go.
 void PtraceRecorder::take_first_stop(Task& t) {
+  learn_segv_mask(t);  // its creator's
   if (hold_new_tracee(t)) {
     t.wait_kicked = false;  // stopped for its tracer, before any call
     return;

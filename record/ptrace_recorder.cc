@@ -228,6 +228,7 @@ void PtraceRecorder::make_runnable(Task& t, int sig, bool front) {
   release_slot(t);
   t.run = Run::kRunnable;
   t.pending_sig = sig;
+  if (sig) t.segv_blocked.reset();  // a handler may block it: not followed
   Group& g = groups_[t.slot];
   if (front)
     g.runnable.insert(g.runnable.begin(), t.tid);
@@ -796,6 +797,7 @@ void PtraceRecorder::on_syscall_exit(Task& t, bool exit_stop) {
   if (t.cpuid_fault_due) fault_cpuid(t);  // after an execve
   t.exit_regs = regs;
   t.have_exit_regs = true;
+  note_segv_mask_call(t);
   if (exit_stop && hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
   if (!kernel_ && ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, seq);
   // A call that returned within the grace period keeps the slot: continue it.
@@ -948,6 +950,7 @@ void PtraceRecorder::record_exec(Task& t, Event& e, const std::string& name) {
     for (auto& m : exec_identity(t)) e.mem.push_back(std::move(m));
   t.tgid = t.tid;
   leave_shared_slot(t);
+  learn_segv_mask(t);  // kept across the execve
   // The kernel's name for the program: the path as passed, or /dev/fd/N for
   // an exec through a descriptor (execveat, fexecve).
   std::string path = name;
@@ -1070,6 +1073,7 @@ bool PtraceRecorder::emulate_trapped_insn(Task& t) {
   uint64_t args[6] = {};
   if (!execute_trapped(regs, t.mem.read(regs.ip(), 16), &kind, args)) return false;
   regs.write(t.tid);
+  restore_segv_mask(t);
   Event e = new_event(t, EventKind::kInsn);
   e.nr = static_cast<int64_t>(kind);
   std::copy(args, args + 6, e.args);

@@ -154,6 +154,9 @@ class PtraceRecorder {
     // Exec'd, cpuid not yet made to fault in the new program (cpuid_trap.h):
     // resumed to its execve's exit stop, where rp does it.
     bool cpuid_fault_due = false;
+    // Whether SIGSEGV is in the thread's blocked mask, where rp knows it
+    // (segv_mask.cc): a trapped rdtsc/cpuid's forced SIGSEGV unblocks it.
+    std::optional<bool> segv_blocked;
     int64_t t_entry = 0;  // CLOCK_MONOTONIC ns at the entry stop of the current syscall
     EntryLens lens;
     std::vector<MemRecord> inputs;
@@ -203,6 +206,10 @@ class PtraceRecorder {
   void record_exec(Task& t, Event& e, const std::string& name);
   void record_file_mapping(Task& t, Event& e);
   bool emulate_trapped_insn(Task& t);
+  // segv_mask.cc: SIGSEGV's blocked bit kept across rp's own traps.
+  void learn_segv_mask(Task& t);
+  void note_segv_mask_call(Task& t);
+  void restore_segv_mask(Task& t);
   void fault_cpuid(Task& t);  // at an exit stop
   uint32_t disposition(pid_t tid, int sig);
   // Scheduling: the threads of one process run user code one at a time and
