@@ -63,6 +63,12 @@ OutputFiles output_files_of(pid_t pid) {
   return out;
 }
 
+std::optional<struct stat> output_stat(pid_t tid, uint64_t fd, const OutputFiles& out) {
+  struct stat st;
+  if (stat(fd_path(tid, "fd", fd).c_str(), &st) != 0 || !out.is_output(st)) return std::nullopt;
+  return st;
+}
+
 std::map<int, int> output_fds_of(pid_t pid, const OutputFiles& out) {
   std::map<int, int> fds;
   each_fd(pid, [&](int dir, const char* name, int fd) {
@@ -202,10 +208,8 @@ std::optional<std::string> peek_pipe(pid_t tid, uint64_t fd, uint64_t n) {
 std::optional<EntryPeek> peek_splice_source(pid_t tid, int64_t nr, const uint64_t* args,
                                             const OutputFiles& out) {
   if (nr != SYS_splice) return std::nullopt;
-  struct stat st;
-  if (stat(fd_path(tid, "fd", args[2]).c_str(), &st) != 0 || !out.is_output(st) ||
-      S_ISREG(st.st_mode))
-    return std::nullopt;  // not the output, or a file read back at the exit
+  auto st = output_stat(tid, args[2], out);
+  if (!st || S_ISREG(st->st_mode)) return std::nullopt;  // not the output, or a file read back at the exit
   unique_fd in = open_pipe(tid, args[0]);
   int waiting = 0;
   if (!in || ioctl(in.get(), FIONREAD, &waiting) != 0 || waiting <= 0) return std::nullopt;
@@ -221,9 +225,7 @@ std::optional<std::string> read_copied_bytes(pid_t tid, Tracee& mem, const Event
   // The kernel backends' rule (rp_abi.h): a successful copy.
   int dst = rp_copy_to_check(e.nr, e.ret);
   if (dst < 0 || e.ret > kMaxCopiedBytes) return std::nullopt;
-  struct stat st;
-  if (stat(fd_path(tid, "fd", e.args[dst]).c_str(), &st) != 0 || !out.is_output(st))
-    return std::nullopt;
+  if (!output_stat(tid, e.args[dst], out)) return std::nullopt;
   uint64_t n = static_cast<uint64_t>(e.ret);
   bool sendfile = e.nr == SYS_sendfile;  // (out, in, &off); the others (in, &off_in, out, ...)
   uint64_t src = e.args[sendfile ? 1 : 0], off_ptr = e.args[sendfile ? 2 : 1];

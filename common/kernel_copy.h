@@ -52,6 +52,9 @@ struct OutputFiles {
   bool is_output(const struct stat& st) const { return is_file(0, st) || is_file(1, st); }
 };
 OutputFiles output_files_of(pid_t pid);
+// What thread tid's descriptor fd is (stat of /proc/TID/fd/FD) when it is one
+// of `out`'s files; none otherwise or if it cannot be read.
+std::optional<struct stat> output_stat(pid_t tid, uint64_t fd, const OutputFiles& out);
 // Which descriptors of process pid are one of `out`'s files now, by fd: 1
 // (stdout's) or 2 (stderr's); a descriptor that is both (one terminal) is
 // stderr's only as fd 2. What a snapshot says replay echoes (snapshot.h).

@@ -23,7 +23,6 @@
 #include <iostream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "counter_patch.h"
 #include "cow_copy.h"

@@ -6,28 +6,29 @@
 // in another order in 4 of 4 runs). So one such write at a time is let into
 // the kernel per output file: a second one waits at its entry stop until the
 // first one's exit stop, which numbers it (docs/design.md, "Scheduler").
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
-#include <cstdio>
 
+#include "kernel_copy.h"
 #include "ptrace_recorder.h"
+#include "rp_abi.h"
 
 namespace rp {
 namespace {
 
 // The descriptor a call writes its bytes to, for the calls that can write
-// to a file rp echoes in replay; none for the others.
+// to a file rp echoes in replay; none for the others. The kernel-copy calls'
+// destination is the rule the recorders share (rp_abi.h).
 std::optional<uint64_t> written_fd(int64_t nr, const uint64_t* args) {
   switch (nr) {
     case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev: case SYS_pwritev2:
-    case SYS_sendfile: case SYS_vmsplice:
+    case SYS_vmsplice:
       return args[0];
-    case SYS_splice: case SYS_copy_file_range: return args[2];
-    case SYS_tee: return args[1];
-    default: return std::nullopt;
   }
+  const int out = rp_kernel_copy_out_arg(nr);  // sendfile, splice, tee, copy_file_range
+  if (out < 0) return std::nullopt;
+  return args[out];
 }
 
 }  // namespace
@@ -44,13 +45,9 @@ int PtraceRecorder::output_gate_of(const Task& t) {
   if (!fd || *fd > INT32_MAX) return -1;
   auto known = gate_of_fd_.find(t.tgid);
   if (known != gate_of_fd_.end() && known->second.first == *fd) return known->second.second;
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/fd/%llu", t.tid, static_cast<unsigned long long>(*fd));
-  struct stat st;
-  int gate = -1;
-  if (stat(path, &st) == 0)
-    for (int i = 1; i >= 0; i--)
-      if (outputs_.is_file(i, st)) gate = i;  // stdout and stderr on one file: one gate
+  // stdout and stderr on one file: one gate, stdout's.
+  auto st = output_stat(t.tid, *fd, outputs_);
+  const int gate = !st ? -1 : outputs_.is_file(0, *st) ? 0 : 1;
   gate_of_fd_[t.tgid] = {*fd, gate};
   return gate;
 }
