@@ -142,12 +142,23 @@ Snapshot read_snapshot(TraceReader& r) {
   return s;
 }
 
+namespace {
+
+// The stack_limit key's problem (st's columns value_col and type_col hold its
+// value and typeof(value)), empty if it is -1 or a size.
+std::string stack_limit_problem(sql::Stmt& st, int value_col, int type_col) {
+  if (st.text(type_col) == "integer" && st.i64(value_col) >= -1) return "";
+  return "snapshot: stack_limit is not a size in bytes or -1";
+}
+
+}  // namespace
+
 std::optional<int64_t> snapshot_stack_limit(TraceReader& r) {
   if (!has_snapshot(r)) return std::nullopt;
   sql::Stmt kv(r.db(), "SELECT value, typeof(value) FROM snapshot WHERE key = 'stack_limit'");
   if (!kv.step()) return std::nullopt;
-  if (kv.text(1) != "integer" || kv.i64(0) < -1)
-    throw Error(r.path() + ": snapshot: stack_limit is not a size in bytes or -1");
+  if (std::string why = stack_limit_problem(kv, 0, 1); !why.empty())
+    throw Error(r.path() + ": " + why);
   return kv.i64(0);
 }
 
@@ -197,8 +208,7 @@ void check_values(TraceReader& r, std::vector<std::string>& out) {
       std::string why = kv.text(2) == "text" ? path_problem(kv.text(1)) : "not text";
       if (!why.empty()) out.push_back("snapshot: cwd: " + why);
     } else if (k == "stack_limit") {
-      if (kv.text(2) != "integer" || kv.i64(1) < -1)
-        out.push_back("snapshot: stack_limit is not a size in bytes or -1");
+      if (std::string why = stack_limit_problem(kv, 1, 2); !why.empty()) out.push_back(why);
     } else if (!is_addr_key(k)) {
       out.push_back("snapshot: unknown key '" + printable(k, 40) + "'");
     } else if (kv.text(2) != "integer" || kv.i64(1) < 0 ||
