@@ -199,6 +199,7 @@ void Replayer::replay_syscall(Task& t, const Event& e) {
     case RP_POLICY_SIGRETURN: execute(t, e); break;
     case RP_POLICY_CLONE: execute_clone(t, e); break;
     case RP_POLICY_EXIT:
+      if (killed_in_exit_group(t, e)) break;  // held at the entry
       notify(ReplayStop::kExiting, t.rec, e.nr);
       execute_exit(t, e);
       break;

@@ -24,15 +24,11 @@ Replayer::Task* Replayer::exec_from_other_thread(Task& t, const Event& e) {
   // short by this very execve (replay made the clone at its entry).
   bool in_call = t.state == State::kAtSyscall || (t.state == State::kHeld && t.cut_short);
   if (!exec || t.real != t.real_tgid || !in_call || t.nr == e.nr) return nullptr;
-  if (recorded_tasks_.empty()) recorded_tasks_ = trace_.tasks();
   std::vector<Task*> found;
   for (auto& [rec, o] : tasks_) {
     if (&o == &t || o.real_tgid != t.real_tgid) continue;
     if (o.state == State::kGone || o.state == State::kExiting) continue;
-    bool ends = false;
-    for (const auto& ti : recorded_tasks_)
-      if (ti.tid == rec && ti.exit_status) ends = true;
-    if (!ends) found.push_back(&o);
+    if (!recorded_end(rec)) found.push_back(&o);
   }
   if (found.size() != 1)
     diverge(e, "the leader is in " + render_call(e, false) + "'s place and " +

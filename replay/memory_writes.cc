@@ -83,11 +83,10 @@ ReplayTask* Replayer::live_task_of_process(pid_t rec) {
     return it == tasks_.end() || it->second.state == State::kGone ? nullptr : &it->second;
   };
   if (Task* t = live(rec)) return t;
-  if (recorded_tasks_.empty()) recorded_tasks_ = trace_.tasks();
   pid_t tgid = 0;
-  for (const auto& ti : recorded_tasks_)
+  for (const auto& ti : recorded_tasks())
     if (ti.tid == rec) tgid = ti.tgid;
-  for (const auto& ti : recorded_tasks_)
+  for (const auto& ti : recorded_tasks())
     if (tgid && ti.tgid == tgid)
       if (Task* t = live(ti.tid)) return t;
   return nullptr;

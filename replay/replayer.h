@@ -262,6 +262,7 @@ class Replayer {
                                     const std::vector<CodeRange>& allowed);
   std::vector<CodeRange> exec_code(Task& t, const Event& e);  // an execve's: everything
   void execute_exit(Task& t, const Event& e);
+  bool killed_in_exit_group(const Task& t, const Event& e);
   void write_recorded_mem(Task& t, const Event& e);
   // `sent`: the bytes the replay agent copied at the call (agent_sends.cc).
   void echo_output(Task& t, const Event& e, const std::string* sent = nullptr);
@@ -397,6 +398,8 @@ class Replayer {
   void note_sent_fds(Task& t, const Event& e);
   void mark_pi_waiter(Task& t);
   std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
+  const std::vector<TaskInfo>& recorded_tasks();
+  std::optional<int64_t> recorded_end(pid_t rec);  // its wait status, if the trace has it
   std::unique_ptr<AgentState> agent_;
   std::deque<Event> ahead_;                 // events peeked, not yet dispatched
   const Event* current_ = nullptr;          // the event the main loop dispatches

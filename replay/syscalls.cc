@@ -769,9 +769,8 @@ std::vector<CodeRange> Replayer::exec_code(Task& t, const Event& e) {
 
 // The recorded tid of the task a clone made (clone_child.h).
 pid_t Replayer::recorded_child(const Task& t, const Event& e) {
-  if (recorded_tasks_.empty()) recorded_tasks_ = trace_.tasks();
   const bool thread = e.nr == SYS_clone && (e.args[0] & CLONE_THREAD);
-  return clone_child(recorded_tasks_, t.rec, thread, e.seq, e.ret,
+  return clone_child(recorded_tasks(), t.rec, thread, e.seq, e.ret,
                      [&](pid_t rec) { return tasks_.count(rec) != 0; });
 }
 
@@ -884,6 +883,31 @@ void Replayer::mark_robust_dead(Task& t) {
   if (head == robust_heads_.end()) return;
   mark_robust_futexes_dead(t.mem, head->second, static_cast<uint32_t>(t.rec));
   robust_heads_.erase(head);
+}
+
+const std::vector<TaskInfo>& Replayer::recorded_tasks() {
+  if (recorded_tasks_.empty()) recorded_tasks_ = trace_.tasks();
+  return recorded_tasks_;
+}
+
+std::optional<int64_t> Replayer::recorded_end(pid_t rec) {
+  for (const auto& ti : recorded_tasks())
+    if (ti.tid == rec) return ti.exit_status;
+  return std::nullopt;
+}
+
+// Entered exit_group, and the trace ends the thread by a signal: the signal
+// was pending at the entry (the kernel then skips the call: a SIGKILL of
+// rp record --end-with-program racing the exit), or another thread's fatal
+// signal had begun the group's end first; once an exit_group has begun, no
+// signal changes the group's status. Either way the call decided nothing:
+// the thread waits at its entry for its recorded end, where observe_exit
+// delivers that signal. Run, the call would end it with its own code. (Not
+// exit: a leader's exit lets the others run on, and the group's signal
+// status, reported for it later, says nothing about its own call.)
+bool Replayer::killed_in_exit_group(const Task& t, const Event& e) {
+  std::optional<int64_t> end = recorded_end(t.rec);
+  return e.nr == SYS_exit_group && end && WIFSIGNALED(static_cast<int>(*end));
 }
 
 void Replayer::execute_exit(Task& t, const Event& e) {

@@ -19,6 +19,18 @@ failures=0
 [ "$failures" -eq 0 ] || fail "$failures exit status case(s) failed"
 assert_eq "$(cat "$TMP/term.rec")" before "output before the signal"
 
+# A process killed at its exit_group's entry (rp record --end-with-program's
+# SIGKILL can land there, after the call was recorded): the kernel skipped
+# the call, so replay must not run it. The trace is edited to that end: the
+# child's exit_group(5), then killed by SIGKILL.
+record exitkill sh -c '(exit 5) & wait $!; echo $?'
+child=$(sqlite3 "$TMP/exitkill.db" "SELECT tid FROM tasks WHERE tid = tgid AND parent IN
+        (SELECT tid FROM tasks)")
+[[ "$child" =~ ^[0-9]+$ ]] || fail "exitkill: no child process in the trace ('$child')"
+sqlite3 "$TMP/exitkill.db" "UPDATE events SET ret = 9 WHERE tid = $child AND kind = 3;
+        UPDATE tasks SET exit_status = 9 WHERE tid = $child" || fail "cannot edit exitkill's trace"
+assert_replays_match exitkill
+
 # rp replay exits with the status it saw, not the one the trace claims, and
 # says so when they differ.
 record claim 'sh' -c 'exit 3'
