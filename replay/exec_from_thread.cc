@@ -28,7 +28,7 @@ Replayer::Task* Replayer::exec_from_other_thread(Task& t, const Event& e) {
   for (auto& [rec, o] : tasks_) {
     if (&o == &t || o.real_tgid != t.real_tgid) continue;
     if (o.state == State::kGone || o.state == State::kExiting) continue;
-    if (!recorded_end(rec)) found.push_back(&o);
+    if (!recorded_end(rec, e.seq)) found.push_back(&o);
   }
   if (found.size() != 1)
     diverge(e, "the leader is in " + render_call(e, false) + "'s place and " +

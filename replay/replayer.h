@@ -399,7 +399,7 @@ class Replayer {
   void mark_pi_waiter(Task& t);
   std::vector<TaskInfo> recorded_tasks_;    // the trace's tasks table, read once
   const std::vector<TaskInfo>& recorded_tasks();
-  std::optional<int64_t> recorded_end(pid_t rec);  // its wait status, if the trace has it
+  std::optional<int64_t> recorded_end(pid_t rec, uint64_t seq);  // its wait status, if any
   std::unique_ptr<AgentState> agent_;
   std::deque<Event> ahead_;                 // events peeked, not yet dispatched
   const Event* current_ = nullptr;          // the event the main loop dispatches

@@ -890,10 +890,14 @@ const std::vector<TaskInfo>& Replayer::recorded_tasks() {
   return recorded_tasks_;
 }
 
-std::optional<int64_t> Replayer::recorded_end(pid_t rec) {
+// A tid the recording saw end may have been used again: the task that had
+// it at `seq` is the last one created by then.
+std::optional<int64_t> Replayer::recorded_end(pid_t rec, uint64_t seq) {
+  const TaskInfo* found = nullptr;
   for (const auto& ti : recorded_tasks())
-    if (ti.tid == rec) return ti.exit_status;
-  return std::nullopt;
+    if (ti.tid == rec && ti.first_seq <= seq && (!found || ti.first_seq >= found->first_seq))
+      found = &ti;
+  return found ? found->exit_status : std::nullopt;
 }
 
 // Entered exit_group, and the trace ends the thread by a signal: the signal
@@ -906,7 +910,7 @@ std::optional<int64_t> Replayer::recorded_end(pid_t rec) {
 // exit: a leader's exit lets the others run on, and the group's signal
 // status, reported for it later, says nothing about its own call.)
 bool Replayer::killed_in_exit_group(const Task& t, const Event& e) {
-  std::optional<int64_t> end = recorded_end(t.rec);
+  std::optional<int64_t> end = recorded_end(t.rec, e.seq);
   return e.nr == SYS_exit_group && end && WIFSIGNALED(static_cast<int>(*end));
 }
 
