@@ -31,6 +31,7 @@
 #include <sstream>
 #include <vector>
 
+#include "copy_private_memory.h"
 #include "point_copy_bound.h"
 #include "point_digest.h"
 #include "point_patch.h"
@@ -64,15 +65,6 @@ constexpr double kThroughSwitchesCpuSeconds = 0.25;
 // inside the patch when the switch is at the work loop's last branch). Past
 // it the point is not checked, as past the CPU bound.
 constexpr unsigned kCopyMaxStops = 20000;
-
-// A copy of the thread made by fork shares the MAP_SHARED memory with the
-// program: running it there would write the program's (or another
-// process's) memory.
-bool has_writable_shared_memory(pid_t tid) {
-  for (const ProcMap& m : read_proc_maps(tid))
-    if (m.perms.size() == 4 && m.perms[1] == 'w' && m.perms[3] == 's') return true;
-  return false;
-}
 
 // The copy stopped after the relocated instruction's trap `tramp` knows of
 // (`trap` = rip - 1 for int3): where it resumes, or 0 if not one of them.
@@ -228,6 +220,10 @@ uint64_t Replayer::passes_to_recurrence(Task& t, const Event& e, const Regs& tar
   if (waitpid(static_cast<pid_t>(copy), &status, __WALL) != copy || !WIFSTOPPED(status))
     diverge(e, "the thread's copy did not stop");
   pid_t c = static_cast<pid_t>(copy);
+  if (!make_shared_memory_private(c)) {
+    end_copy(c);
+    return 0;  // not checked, as before this check existed
+  }
   // Other threads run after the switch, and the thread's real way to its
   // next event may depend on what they write: the copy, which runs alone,
   // may instead wait for them forever, away from the site (a spin-wait).
@@ -374,11 +370,11 @@ Replayer::StackVerdict Replayer::ask_stacks(Task& t, const Event& e, const Regs&
 }
 
 // Whether the ambiguity can be checked here: the thread's next own stop
-// follows (at most after switches of its own), and running a copy cannot
-// touch shared memory.
+// follows (at most after switches of its own). (A copy's shared memory is
+// made private: copy_private_memory.h.)
 bool Replayer::can_check_point(Task& t) {
   if (parent_of(t.real_tgid) != getpid()) return false;
-  return way_to_own_stop(t) != OwnWay::kNone && !has_writable_shared_memory(t.real);
+  return way_to_own_stop(t) != OwnWay::kNone;
 }
 
 }  // namespace rp

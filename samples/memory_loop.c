@@ -24,11 +24,17 @@
  * getppid calls made 200 bytes higher: the stack window the digest hashes
  * then also holds bytes no one wrote since those calls, which replay must
  * leave as the recording had them (its agent once pushed its registers
- * there, so no pass matched: tests/threads/stack_point.sh). */
+ * there, so no pass matched: tests/threads/stack_point.sh).
+ * With a second argument "shared" it first maps a page of shared anonymous
+ * memory, as the JVM maps its hsperfdata file MAP_SHARED: replay's check
+ * that a switch point is the only pass runs a copy of the thread, which it
+ * once skipped for a program with such memory and took the first pass
+ * (tests/threads/stack_point.sh stack shared). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -227,6 +233,11 @@ int main(int argc, char** argv) {
         run(&state);
         printf("%lu steps\n", (unsigned long)state.count);
         return 0;
+    }
+    if (argc > 2 && strcmp(argv[2], "shared") == 0) {
+        char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (page == MAP_FAILED) return 1;
+        page[0] = 1;
     }
     if (pipe(started) != 0 || pthread_create(&t, NULL, run, NULL) != 0) return 1;
     if (read(started[0], &c, 1) != 1) return 1; /* the loop is about to start */

@@ -11,16 +11,21 @@
 # with "is ambiguous". With MODE stale the window at rsp also holds bytes
 # nothing wrote since three getppid calls made just above it: when the
 # replay agent, which answers two of them, pushed its registers there, no
-# pass matched ("cannot locate the recorded point").
-#   stack_point.sh BACKEND [MODE]   (bpf or ptrace; stack (default),
+# pass matched ("cannot locate the recorded point"). With SHARED ("shared")
+# the program also maps shared anonymous memory: replay's check that the
+# pass is the only one runs a copy of the thread, which it once skipped for
+# such a program and took the first pass (a wrong count, or a divergence
+# later: the JVM, whose hsperfdata file is mapped MAP_SHARED).
+#   stack_point.sh BACKEND [MODE [SHARED]]   (bpf or ptrace; stack (default),
 #                                   redzone or stale; exit 77 when unavailable)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
 mode=${2:-stack}
+shared=${3:-}
 source "$here/backend.sh" "$1"
 
 for try in $(seq 10); do
-    "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" "$mode" \
+    "$RP" record -q -b "$backend" -o "$TMP/t.db" -- "$SAMPLES/sample_memory_loop" "$mode" $shared \
         >"$TMP/rec" 2>"$TMP/rec.err" || { show "$TMP/rec.err"; fail "recording failed"; }
     read -r _ body _ end <"$TMP/rec.err"
     [ -n "$end" ] || { show "$TMP/rec.err"; fail "the sample did not say where its loop is"; }
