@@ -8,15 +8,16 @@
 
 #include "arch.h"
 #include "inject.h"
+#include "proc_maps.h"
 #include "tracee_mem.h"
 
 namespace rp {
 
+namespace {
+
 bool writable_shared(const ProcMap& m) {
   return m.perms.size() == 4 && m.perms[1] == 'w' && m.perms[3] == 's';
 }
-
-namespace {
 
 int prot_of(const ProcMap& m) {
   return (m.perms[0] == 'r' ? PROT_READ : 0) | (m.perms[1] == 'w' ? PROT_WRITE : 0) |

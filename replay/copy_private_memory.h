@@ -8,15 +8,12 @@
 
 #include <cstdint>
 
-#include "proc_maps.h"
-
 namespace rp {
 
 // Bytes of writable shared memory a copy takes private at most (each mapping
-// is read and written whole); above it the point goes unchecked, as before.
-constexpr uint64_t kMaxPrivateCopyBytes = uint64_t{64} << 20;
-
-bool writable_shared(const ProcMap& m);
+// is read and written whole, at every checked switch); above it the point
+// goes unchecked, as before.
+constexpr uint64_t kMaxPrivateCopyBytes = uint64_t{8} << 20;
 
 // `copy` is in a ptrace stop just after the syscall instruction that made
 // it (its creator's clone). False if a mapping could not be replaced (too
