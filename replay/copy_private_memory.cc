@@ -13,26 +13,13 @@
 
 namespace rp {
 
-namespace {
-
-bool writable_shared(const ProcMap& m) {
-  return m.perms.size() == 4 && m.perms[1] == 'w' && m.perms[3] == 's';
-}
-
-int prot_of(const ProcMap& m) {
-  return (m.perms[0] == 'r' ? PROT_READ : 0) | (m.perms[1] == 'w' ? PROT_WRITE : 0) |
-         (m.perms[2] == 'x' ? PROT_EXEC : 0);
-}
-
-}  // namespace
-
 bool make_shared_memory_private(pid_t copy) {
   std::vector<ProcMap> shared;
   uint64_t total = 0;
   for (const ProcMap& m : read_proc_maps(copy))
-    if (writable_shared(m)) {
+    if (m.shared() && (m.prot() & PROT_WRITE)) {
       shared.push_back(m);
-      total += m.end - m.start;
+      total += m.size();
     }
   if (shared.empty()) return true;
   if (total > kMaxPrivateCopyBytes) return false;
@@ -44,7 +31,7 @@ bool make_shared_memory_private(pid_t copy) {
   std::string error;
   bool ok = true;
   for (const ProcMap& m : shared) {
-    const uint64_t len = m.end - m.start;
+    const uint64_t len = m.size();
     // Read before the mapping is replaced; a page past a file's end does
     // not read (EIO), and then the copy keeps nothing it could not restore.
     const std::string bytes = read_mem(copy, m.start, len);
@@ -54,7 +41,7 @@ bool make_shared_memory_private(pid_t copy) {
     }
     const std::optional<int64_t> got =
         inject.call(SYS_mmap,
-                    {m.start, len, static_cast<uint64_t>(prot_of(m)),
+                    {m.start, len, static_cast<uint64_t>(m.prot()),
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, ~uint64_t{0}, 0},
                     &error);
     if (!got || static_cast<uint64_t>(*got) != m.start || !write_mem(copy, m.start, bytes)) {
