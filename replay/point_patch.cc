@@ -469,9 +469,17 @@ void emit_window_checks(Asm& a, const std::vector<DigestWindow>& windows, uint64
   spill_scratch(a, spill, false);
 }
 
+uint64_t differing_registers(const Regs& a, const Regs& b) {
+  uint64_t mask = 0;
+  for (int n = 0; n < 16; n++)
+    if (gpr(a, n) != gpr(b, n)) mask |= uint64_t{1} << n;
+  return mask;
+}
+
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
                                            std::string* why,
-                                           const std::vector<DigestWindow>& windows) {
+                                           const std::vector<DigestWindow>& windows,
+                                           uint64_t compare_first) {
   Trampoline t;
   t.data = place.map + 2 * 4096;
   auto slot = [&](int i) { return t.data + 8 * i; };
@@ -485,14 +493,16 @@ std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPla
   a.rel_to({0x66, 0x89, 0x05}, slot(kSavedFlagsSlot));  // mov %ax,saved_flags(%rip)
   a.rel_to({0x48, 0x8b, 0x05}, slot(kRaxSlot));         // mov saved_rax(%rip),%rax
   a.rel_to({0x48, 0xff, 0x05}, t.data + kPatchPassesOffset);  // incq passes(%rip)
-  for (int i = 0; i < 16; i++) {  // cmp %reg, want(%rip); jne miss
-    int r = i < 15 ? kGprs[i] : 4 /*rsp*/;
-    if (site.rep && rep_advances(*site.rep, r)) continue;
-    a.rel_to({static_cast<uint8_t>(0x48 | (r >= 8 ? 4 : 0)), 0x39,
-              static_cast<uint8_t>(((r & 7) << 3) | 5)},
-             slot(i));
-    a.rel_label({0x0f, 0x85}, kMiss);
-  }
+  for (bool first : {true, false})
+    for (int i = 0; i < 16; i++) {  // cmp %reg, want(%rip); jne miss
+      int r = i < 15 ? kGprs[i] : 4 /*rsp*/;
+      if (((compare_first >> r) & 1) != first) continue;
+      if (site.rep && rep_advances(*site.rep, r)) continue;
+      a.rel_to({static_cast<uint8_t>(0x48 | (r >= 8 ? 4 : 0)), 0x39,
+                static_cast<uint8_t>(((r & 7) << 3) | 5)},
+               slot(i));
+      a.rel_label({0x0f, 0x85}, kMiss);
+    }
   if (site.rep) emit_rep_compare(a, site, slot(2), slot(4), slot(5));
   if (!site.rep || !site.rep->compares) {
     a.rel_to({0x66, 0x8b, 0x05}, slot(kSavedFlagsSlot));  // mov saved_flags(%rip),%ax
@@ -590,14 +600,26 @@ std::optional<PatchSite> plan_patch_site(const std::string& code, uint64_t ip, s
   return s;
 }
 
+uint64_t differing_registers(const Regs& a, const Regs& b) {
+  uint64_t mask = 0;
+#if defined(__aarch64__)
+  for (int n = 0; n < 31; n++)
+    if (a.raw.regs[n] != b.raw.regs[n]) mask |= uint64_t{1} << n;
+#else
+  (void)a, (void)b;
+#endif
+  return mask;
+}
+
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
                                            std::string* why,
-                                           const std::vector<DigestWindow>& windows) {
+                                           const std::vector<DigestWindow>& windows,
+                                           uint64_t compare_first) {
   Trampoline t;
   t.data = place.map + 2 * 4096;
   std::vector<a64::Window> checked;
   for (const DigestWindow& w : windows) checked.push_back({w.start, w.words, w.sum});
-  auto stub = a64::build_stub(site.arm, place.entry, t.data, why, checked);
+  auto stub = a64::build_stub(site.arm, place.entry, t.data, why, checked, compare_first);
   if (!stub) return std::nullopt;
   if (place.entry + stub->code.size() > t.data) {
     *why = "the stub does not fit its pages";

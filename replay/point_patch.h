@@ -107,8 +107,7 @@ constexpr uint64_t kPatchMapBytes = 3 * 4096;
 // The bytes under the stack pointer a trampoline spills flags and registers
 // into on every pass: [sp - kPatchSpillLow, sp - kPatchSpillHigh). None on
 // x86_64 (its data block holds them, rip-relative); arm64 has no red zone
-// (x16, x17 and NZCV in the top 32 bytes, x0-x3 under them when the stub
-// checks memory).
+// (x16 and x17 at sp - 32, x0-x3 under them when the stub checks memory).
 #if defined(__x86_64__)
 constexpr uint64_t kPatchSpillLow = 0, kPatchSpillHigh = 0;
 #else
@@ -145,9 +144,18 @@ struct Trampoline {
 // (the point's digest windows, replay/point_unique.cc), hashed in the
 // trampoline so a loop whose registers repeat stops only at passes whose
 // memory matches (x86_64: emit_window_checks; arm64: a64::build_stub).
+// `compare_first` (differing_registers): the registers compared before the
+// others, those a loop changes on every pass (its counter), so that a pass
+// that is not the point costs one compare, not one per register that merely
+// holds the same value again.
 std::optional<Trampoline> build_trampoline(const PatchSite& site, const PatchPlace& place,
                                            std::string* why,
-                                           const std::vector<DigestWindow>& windows = {});
+                                           const std::vector<DigestWindow>& windows = {},
+                                           uint64_t compare_first = 0);
+// The general registers that differ between a and b, as build_trampoline's
+// compare_first: bit n for x86_64's register number n (rsp is 4), arm64's xn
+// (sp is not among them: the stub compares it with the spilled registers).
+uint64_t differing_registers(const Regs& a, const Regs& b);
 
 // The data block for a search: the recorded registers and a pass budget;
 // passes counted so far are read back with read_passes / budget reset with

@@ -115,28 +115,32 @@ class Asm {
 };
 
 uint32_t b_op() { return 0x14000000; }
-uint32_t cmp(int xn, int xm) { return 0xeb00001f | (xm << 16) | (xn << 5); }  // subs xzr
-uint32_t b_ne() { return 0x54000001; }
-uint32_t b_eq() { return 0x54000000; }
+// The stub never writes NZCV, so it neither saves nor restores the program's
+// flags (it runs on every pass): it compares with eor and branches with
+// cbz/cbnz, not cmp and b.cond.
+uint32_t eor(int xd, int xn, int xm) { return 0xca000000 | (xm << 16) | (xn << 5) | xd; }
+uint32_t cbz(int xt) { return 0xb4000000 | xt; }
+uint32_t cbnz(int xt) { return 0xb5000000 | xt; }
 // Spill area below sp (no red zone on arm64 Linux: a signal frame would
-// overwrite it just the same): x16, x17 at sp-32, NZCV at sp-16.
+// overwrite it just the same): x16, x17 at sp-32.
 constexpr uint32_t kSpill = 0xa93e47f0;       // stp x16, x17, [sp, #-32]
 constexpr uint32_t kUnspill = 0xa97e47f0;     // ldp x16, x17, [sp, #-32]
-constexpr uint32_t kSaveFlags[] = {0xd53b4210, 0xf81f03f0};     // mrs x16, nzcv; stur x16, [sp, #-16]
-constexpr uint32_t kRestoreFlags[] = {0xf85f03f0, 0xd51b4210};  // ldur x16, [sp, #-16]; msr nzcv, x16
+constexpr uint32_t kReadFlags = 0xd53b4211;   // mrs x17, nzcv
 uint32_t ldur_sp(int xt, int off) { return 0xf8400000 | ((off & 0x1ff) << 12) | (kSp << 5) | xt; }
 
-void restore(Asm& a) {
-  for (uint32_t w : kRestoreFlags) a.put(w);
-  a.put(kUnspill);
-}
-
-// *slot += delta (x16, x17 clobbered; flags set for `subs`).
+// *slot += 1 or -= 1, left in x16 (x17 clobbered).
 void bump(Asm& a, uint64_t slot, bool decrement) {
   a.ldr_slot(kX16, slot);
-  a.put((decrement ? 0xf1000400 : 0x91000400) | (kX16 << 5) | kX16);  // subs/add x16, x16, #1
+  a.put((decrement ? 0xd1000400 : 0x91000400) | (kX16 << 5) | kX16);  // sub/add x16, x16, #1
   a.adr(kX17, slot);
   a.put(0xf9000000 | (kX17 << 5) | kX16);  // str x16, [x17]
+}
+
+// x16 = *slot; a miss unless it equals xr (x16 clobbered).
+void compare(Asm& a, int xr, uint64_t slot, int miss) {
+  a.ldr_slot(kX16, slot);
+  a.put(eor(kX16, kX16, xr));
+  a.rel_label(cbnz(kX16), miss, 19);
 }
 
 // The displaced instruction at the assembler's address, then back to site+4.
@@ -172,7 +176,7 @@ void relocate(Asm& a, const Site& s, uint64_t entry) {
 
 enum Label { kMiss, kForced, kMemoryMiss };
 
-// x0-x3 under the spills of x16, x17 and NZCV: stp/ldp x0, x1, [sp, #-64];
+// x0-x3 under the spill of x16 and x17: stp/ldp x0, x1, [sp, #-64];
 // stp/ldp x2, x3, [sp, #-48].
 constexpr uint32_t kSpillLow[] = {0xa93c07e0, 0xa93d0fe2};
 constexpr uint32_t kUnspillLow[] = {0xa97c07e0, 0xa97d0fe2};
@@ -192,11 +196,11 @@ void window_checks(Asm& a, const std::vector<Window>& windows) {
     a.put(0xca030210);  // eor x16, x16, x3
     a.put(0x9b017e10);  // mul x16, x16, x1
     a.put(0xca500210 | (RP_DIGEST_SHIFT << 10));  // eor x16, x16, x16, lsr #29
-    a.put(0xf1000400);  // subs x0, x0, #1
-    a.rel(b_ne(), word, 19);
+    a.put(0xd1000400);  // sub x0, x0, #1
+    a.rel(cbnz(0), word, 19);
     a.ldr_value(3, w.sum);
-    a.put(cmp(kX16, 3));
-    a.rel_label(b_ne(), kMemoryMiss, 19);
+    a.put(eor(kX16, kX16, 3));
+    a.rel_label(cbnz(kX16), kMemoryMiss, 19);
   }
   for (uint32_t w : kUnspillLow) a.put(w);
 }
@@ -276,29 +280,25 @@ std::string stub_data(const uint64_t x[31], uint64_t sp, uint64_t pstate, uint64
 }
 
 std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, std::string* why,
-                               const std::vector<Window>& windows) {
+                               const std::vector<Window>& windows, uint64_t compare_first) {
   auto slot = [&](uint64_t i) { return data + 8 * i; };
   Asm a(entry);
   Stub st;
   a.put(kSpill);
-  for (uint32_t w : kSaveFlags) a.put(w);
   bump(a, slot(kPassesSlot), false);
-  for (int r = 0; r <= 30; r++) {  // cmp xr, want; b.ne miss
-    if (r == kX16 || r == kX17) continue;
-    a.ldr_slot(kX16, slot(r));
-    a.put(cmp(r, kX16));
-    a.rel_label(b_ne(), kMiss, 19);
-  }
-  // x16, x17 and NZCV from the spill area, sp through x17.
+  for (bool first : {true, false})
+    for (int r = 0; r <= 30; r++) {
+      if (r == kX16 || r == kX17 || ((compare_first >> r) & 1) != first) continue;
+      compare(a, r, slot(r), kMiss);
+    }
+  // x16 and x17 from the spill area, sp and NZCV through x17.
   const std::pair<uint32_t, uint64_t> spilled[] = {{ldur_sp(kX17, -32), kX16},
                                                    {ldur_sp(kX17, -24), kX17},
                                                    {0x910003f1 /* mov x17, sp */, kSpSlot},
-                                                   {ldur_sp(kX17, -16), kNzcvSlot}};
+                                                   {kReadFlags, kNzcvSlot}};
   for (auto [load, i] : spilled) {
     a.put(load);
-    a.ldr_slot(kX16, slot(i));
-    a.put(cmp(kX17, kX16));
-    a.rel_label(b_ne(), kMiss, 19);
+    compare(a, kX17, slot(i), kMiss);
   }
   for (const Window& w : windows)
     if (w.words < 1 || w.words > 16) {
@@ -306,7 +306,7 @@ std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, 
       return std::nullopt;
     }
   if (!windows.empty()) window_checks(a, windows);
-  restore(a);
+  a.put(kUnspill);
   st.hit = a.here();
   a.put(kBrk);
   a.bind(kMemoryMiss);
@@ -314,12 +314,12 @@ std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, 
     for (uint32_t w : kUnspillLow) a.put(w);
   a.bind(kMiss);
   bump(a, slot(kBudgetSlot), true);
-  a.rel_label(b_eq(), kForced, 19);
-  restore(a);
+  a.rel_label(cbz(kX16), kForced, 19);
+  a.put(kUnspill);
   st.body = a.here();
   relocate(a, site, entry);
   a.bind(kForced);
-  restore(a);
+  a.put(kUnspill);
   st.forced = a.here();
   a.put(kBrk);
   auto code = a.finish();

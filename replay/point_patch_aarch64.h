@@ -68,14 +68,16 @@ constexpr int64_t kBranchReach = int64_t{1} << 27;
 struct Stub {
   std::string site_word;  // `b entry`, written at the site
   std::string code;       // written at entry
-  uint64_t hit = 0;       // brk when the registers match (x16, x17, NZCV restored)
+  uint64_t hit = 0;       // brk when the registers match (x16, x17 restored)
   uint64_t forced = 0;    // brk when the pass budget ran out (resume at body)
   uint64_t body = 0;      // the relocated instruction (resume here after a false hit)
 };
 // `data`: the data block's address, within 1 MiB of the code (ldr literal).
 // With `windows`, a pass whose registers match stops only if every window
 // holds its sum too (x0-x3 kept under the other spills meanwhile).
+// `compare_first`: bit n set, xn is compared before the registers not set.
 std::optional<Stub> build_stub(const Site& site, uint64_t entry, uint64_t data, std::string* why,
-                               const std::vector<Window>& windows = {});
+                               const std::vector<Window>& windows = {},
+                               uint64_t compare_first = 0);
 
 }  // namespace rp::a64

@@ -412,7 +412,12 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     *why = "no free address within reach of the instruction";
     return Search::kUnavailable;
   }
-  auto tramp = build_trampoline(*site, *place, why, trampoline_windows(t, e, target, rep));
+  // The thread is at a pass of the site: what differs there from the point
+  // is what the loop changes (at_point: nothing, the usual order).
+  const Regs at_first_pass = get_regs(t);
+  const uint64_t compare_first = differing_registers(at_first_pass, target);
+  auto tramp = build_trampoline(*site, *place, why, trampoline_windows(t, e, target, rep),
+                                compare_first);
   if (!tramp) return Search::kUnavailable;
   int64_t got = inject_syscall(
       t, e, SYS_mmap,
@@ -434,7 +439,7 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
   auto passes_so_far = [&] { return read_u64(t.real, tramp->data + kPatchPassesOffset).value_or(0); };
   const std::string too_early =
       "the program made a syscall before reaching the recorded point (" + target.describe() + ")";
-  Regs match = get_regs(t);  // at_point: at the site, with the recorded registers
+  Regs match = at_first_pass;  // at_point: at the site, with the recorded registers
   uint64_t found_at = *passes;
   const int64_t searching_since = tracer_clock_ns(CLOCK_MONOTONIC);
   uint64_t register_matches = 0;  // passes with the registers, not the memory
@@ -508,7 +513,8 @@ Replayer::Search Replayer::search_patched(Task& t, const Event& e, const Regs& t
     if (!again) break;
     // The trampoline again, its memory check with the stacks (ask_stacks).
     auto rearm = [&] {
-      auto with_stacks = build_trampoline(*site, *place, why, trampoline_windows(t, e, target, rep));
+      auto with_stacks = build_trampoline(*site, *place, why, trampoline_windows(t, e, target, rep),
+                                          compare_first);
       if (!with_stacks || !write_mem(t.real, place->entry, with_stacks->code)) return false;
       tramp = with_stacks;
       return true;

@@ -184,7 +184,8 @@ TEST(PointPatchA64, RefusesTargetsOutOfReach) {
 }
 
 // The whole stub: every word decodes, it compares all 31 registers, sp and
-// NZCV against the data block, and both traps are brk.
+// NZCV against the data block without writing the flags, and both traps are
+// brk.
 TEST(PointPatchA64, StubComparesEveryRegister) {
   std::string why;
   auto s = plan({}, {0xaa0103e0}, &why);
@@ -192,20 +193,24 @@ TEST(PointPatchA64, StubComparesEveryRegister) {
   auto st = build_stub(*s, kEntry, kData, &why);
   ASSERT_TRUE(st) << why;
   auto text = disasm(st->code, kEntry, (st->forced - kEntry) / 4 + 1);
-  int cmps = 0;
+  int compares = 0;
   for (const auto& line : text) {
     EXPECT_NE(line, "(bad)");
-    if (line.rfind("cmp ", 0) == 0) cmps++;
+    if (line.rfind("cbnz x16, ", 0) == 0) compares++;
+    for (const char* sets_flags : {"cmp ", "cmn ", "tst ", "subs ", "adds ", "ands ", "msr "})
+      EXPECT_NE(line.rfind(sets_flags, 0), 0u) << line;
   }
-  EXPECT_EQ(cmps, 33);
+  EXPECT_EQ(compares, 33);
   EXPECT_EQ(text[0], "stp x16, x17, [sp, #-0x20]");
   EXPECT_EQ(text[(st->hit - kEntry) / 4], "brk #0");
   EXPECT_EQ(text[(st->forced - kEntry) / 4], "brk #0");
   EXPECT_EQ(text[(st->hit - kEntry) / 4 - 1], "ldp x16, x17, [sp, #-0x20]");
   EXPECT_EQ(text[(st->body - kEntry) / 4 - 1], "ldp x16, x17, [sp, #-0x20]");
   // Each register's compare loads its slot: x0 from kData, sp from slot 31.
-  EXPECT_EQ(text[7], "ldr x16, #0x502000");
-  EXPECT_EQ(text[8], "cmp x0, x16");
+  EXPECT_EQ(text[5], "ldr x16, #0x502000");
+  EXPECT_EQ(text[6], "eor x16, x16, x0");
+  EXPECT_EQ(text[7].rfind("cbnz x16, ", 0), 0u);
+  EXPECT_NE(std::find(text.begin(), text.end(), "mrs x17, nzcv"), text.end());
   uint64_t x[31];
   for (int i = 0; i < 31; i++) x[i] = 100 + i;
   std::string d = stub_data(x, 0x7ff000, 0x60001000, 5);
@@ -214,6 +219,27 @@ TEST(PointPatchA64, StubComparesEveryRegister) {
   EXPECT_EQ(u64_at(d, 8 * kNzcvSlot), 0x60000000u);  // NZCV only
   EXPECT_EQ(u64_at(d, 8 * kPassesSlot), 0u);
   EXPECT_EQ(u64_at(d, 8 * kBudgetSlot), 5u);
+}
+
+// The registers a loop changes (compare_first) are compared before the
+// others, each still once: a pass that is not the point misses at its first
+// compare instead of after every register that holds its value again.
+TEST(PointPatchA64, TheRegistersALoopChangesAreComparedFirst) {
+  std::string why;
+  auto s = plan({}, {0xaa0103e0}, &why);
+  ASSERT_TRUE(s);
+  auto st = build_stub(*s, kEntry, kData, &why, {}, (uint64_t{1} << 20) | (uint64_t{1} << 3));
+  ASSERT_TRUE(st) << why;
+  auto text = disasm(st->code, kEntry, (st->forced - kEntry) / 4 + 1);
+  std::vector<std::string> cmps;  // eor x16, x16, xN: compares xN (x17: sp, NZCV, x16, x17)
+  for (const auto& line : text)
+    if (line.rfind("eor x16, x16, ", 0) == 0) cmps.push_back(line);
+  ASSERT_EQ(cmps.size(), 33u);
+  EXPECT_EQ(cmps[0], "eor x16, x16, x3");
+  EXPECT_EQ(cmps[1], "eor x16, x16, x20");
+  EXPECT_EQ(cmps[2], "eor x16, x16, x0");
+  EXPECT_EQ(std::count(cmps.begin(), cmps.end(), "eor x16, x16, x20"), 1);
+  EXPECT_EQ(std::count(cmps.begin(), cmps.end(), "eor x16, x16, x3"), 1);
 }
 
 // The value an `ldr xN, #addr` (literal) line of the stub loads.
@@ -247,15 +273,15 @@ TEST(PointPatchA64, StubHashesTheWindowsAfterARegisterMatch) {
     snprintf(words, sizeof words, "movz x0, #0x%x", w.words);
     EXPECT_EQ(text[i + 2], words);
     char loop[32];
-    snprintf(loop, sizeof loop, "b.ne #0x%llx", static_cast<unsigned long long>(kEntry + 4 * (i + 3)));
+    snprintf(loop, sizeof loop, "cbnz x0, #0x%llx", static_cast<unsigned long long>(kEntry + 4 * (i + 3)));
     const std::vector<std::string> hash = {"ldr x3, [x17], #8", "eor x16, x16, x3",
                                            "mul x16, x16, x1", "eor x16, x16, x16, lsr #29",
-                                           "subs x0, x0, #1", loop};
+                                           "sub x0, x0, #1", loop};
     for (size_t k = 0; k < hash.size(); k++) EXPECT_EQ(text[i + 3 + k], hash[k]);
     EXPECT_EQ(text[i + 9].rfind("ldr x3, #", 0), 0u);
     EXPECT_EQ(literal(code, text[i + 9]), w.sum);
-    EXPECT_EQ(text[i + 10], "cmp x16, x3");
-    EXPECT_EQ(text[i + 11].rfind("b.ne #", 0), 0u);
+    EXPECT_EQ(text[i + 10], "eor x16, x16, x3");
+    EXPECT_EQ(text[i + 11].rfind("cbnz x16, #", 0), 0u);
     i += 12;
   }
   EXPECT_EQ(text[i], "ldp x0, x1, [sp, #-0x40]");
@@ -264,7 +290,7 @@ TEST(PointPatchA64, StubHashesTheWindowsAfterARegisterMatch) {
   const size_t hit = (st->hit - kEntry) / 4;
   EXPECT_EQ(text[hit], "brk #0");
   char miss[32];
-  snprintf(miss, sizeof miss, "b.ne #0x%llx", static_cast<unsigned long long>(st->hit + 4));
+  snprintf(miss, sizeof miss, "cbnz x16, #0x%llx", static_cast<unsigned long long>(st->hit + 4));
   EXPECT_EQ(text[i - 1], miss);
   EXPECT_EQ(text[hit + 1], "ldp x0, x1, [sp, #-0x40]");
   EXPECT_EQ(text[hit + 2], "ldp x2, x3, [sp, #-0x30]");

@@ -217,6 +217,35 @@ TEST(PointPatch, PatchedLoopRunsUnchangedAndCountsPasses) {
   EXPECT_EQ(passes, 1000000u);
 }
 
+// The registers a loop changes (compare_first, from differing_registers) are
+// compared first, each register still once: a pass that is not the point
+// misses at its first compare.
+TEST(PointPatch, TheRegistersALoopChangesAreComparedFirst) {
+  // count(n) as above, the site its cmp.
+  const std::string fn("\x31\xc0\x48\x83\xc0\x01\x48\x39\xf8\x75\xf7\xc3", 12);
+  std::string why;
+  auto site = plan_patch_site(fn.substr(6) + std::string(32, '\x90'), 0x400006, &why);
+  ASSERT_TRUE(site) << why;
+  auto place = place_trampoline(*site, {{0x10000, 0x7f0000000000}});
+  ASSERT_TRUE(place);
+  Regs a{}, b{};
+  b.raw.r12 = 1;
+  const uint64_t r12_first = differing_registers(a, b);
+  EXPECT_EQ(r12_first, uint64_t{1} << 12);
+  // cmp %r12,disp(%rip) and cmp %rax,disp(%rip), each once.
+  const std::string cmp_r12("\x4c\x39\x25", 3), cmp_rax("\x48\x39\x05", 3);
+  for (uint64_t first : {uint64_t{0}, r12_first}) {
+    auto t = build_trampoline(*site, *place, &why, {}, first);
+    ASSERT_TRUE(t) << why;
+    const size_t r12 = t->code.find(cmp_r12), rax = t->code.find(cmp_rax);
+    ASSERT_NE(r12, std::string::npos);
+    ASSERT_NE(rax, std::string::npos);
+    EXPECT_EQ(t->code.find(cmp_r12, r12 + 1), std::string::npos);
+    EXPECT_EQ(t->code.find(cmp_rax, rax + 1), std::string::npos);
+    EXPECT_EQ(r12 < rax, first != 0);
+  }
+}
+
 TEST(PointPatch, ABranchBackToTheSiteIsComparedAgain) {
   // down(n): mov %rdi,%rax; 1: sub $1,%rdi; jne 1b; ret
   // The site is the sub; the jne inside the patched bytes loops back to it.
