@@ -597,16 +597,13 @@ std::string TraceReader::blob(int64_t id) {
 // page of a buffer) refers to one blob many times. Decompressing and hashing
 // it once is enough: the trace is opened immutable, so the id keeps naming
 // the same checked bytes. Bounded; emptied when full (no eviction order to
-// keep).
-const std::string& TraceReader::cached_blob(int64_t id) {
+// keep). The events share the cached bytes (SharedBytes), not copies.
+SharedBytes TraceReader::cached_blob(int64_t id) {
   auto it = blob_cache_.find(id);
   if (it != blob_cache_.end()) return it->second;
-  std::string bytes = blob(id);
+  SharedBytes bytes = blob(id);
   blobs_decoded_++;
-  if (bytes.size() > kBlobCacheBytes) {
-    blob_uncached_ = std::move(bytes);
-    return blob_uncached_;
-  }
+  if (bytes.size() > kBlobCacheBytes) return bytes;
   if (blob_cache_bytes_ + bytes.size() > kBlobCacheBytes) {
     blob_cache_.clear();
     blob_cache_bytes_ = 0;
@@ -659,7 +656,7 @@ void TraceReader::resolve_mem(sql::Stmt& st, MemRecord& m) {
   }
   std::string why = mem_problem(m.addr, size);
   if (!why.empty()) fail(at() + why);
-  m.bytes = blob_id ? cached_blob(*blob_id) : st.blob(4);
+  m.bytes = blob_id ? cached_blob(*blob_id) : SharedBytes(st.blob(4));
   if (m.bytes.size() != static_cast<uint64_t>(size)) fail(at() + "damaged (size mismatch)");
 }
 

@@ -16,6 +16,7 @@
 
 #include "refused_calls.h"
 #include "rp_abi.h"
+#include "shared_bytes.h"
 #include "sqlite.h"
 
 namespace rp {
@@ -57,7 +58,7 @@ const char* snapshot_schema();  // the snapshot tables, only in attach recording
 
 struct MemRecord {
   uint64_t addr = 0;
-  std::string bytes;
+  SharedBytes bytes;
   bool input = false;  // bytes the syscall read (paths), recorded for dump and checks
 };
 
@@ -330,7 +331,7 @@ class TraceReader {
 
  private:
   static constexpr size_t kBlobCacheBytes = 64 << 20;
-  const std::string& cached_blob(int64_t id);
+  SharedBytes cached_blob(int64_t id);
   std::string event_columns();
   // The events matching an SQL condition on the events table, in seq order,
   // without their memory.
@@ -355,9 +356,8 @@ class TraceReader {
   std::unique_ptr<sql::Stmt> events_, mem_, entries_;
   bool mem_pending_ = false;
   bool events_done_ = false, entries_done_ = false;  // next / next_entry reached the end
-  std::unordered_map<int64_t, std::string> blob_cache_;  // id -> its checked bytes
+  std::unordered_map<int64_t, SharedBytes> blob_cache_;  // id -> its checked bytes
   size_t blob_cache_bytes_ = 0;
-  std::string blob_uncached_;  // a blob larger than the whole cache
   uint64_t blobs_decoded_ = 0;
   bool cut_short_ = false;
   // A cut trace ends at its first hole in the sequence numbers: a recorder

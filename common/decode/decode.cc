@@ -228,14 +228,14 @@ const std::string* Ctx::out(uint64_t addr, size_t min) {
     const MemRecord& m = e.mem[i];
     if (m.input || m.addr != addr || m.bytes.size() < min) continue;
     shown[i] = true;
-    return &m.bytes;
+    return &m.bytes.str();
   }
   return nullptr;
 }
 
 const std::string* Ctx::in(uint64_t addr) const {
   for (const auto& m : e.mem)
-    if (m.input && m.addr == addr) return &m.bytes;
+    if (m.input && m.addr == addr) return &m.bytes.str();
   return nullptr;
 }
 

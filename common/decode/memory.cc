@@ -173,7 +173,7 @@ std::string iov_text(Ctx& c, const std::vector<uint64_t>& skip) {
     for (uint64_t a : skip) skipped |= a == m.addr;
     if (skipped) continue;
     c.shown[i] = true;
-    out += (first ? "" : ", ") + std::string("{iov_base=") + quote(m.bytes, c.o.string_limit) + "}";
+    out += (first ? "" : ", ") + std::string("{iov_base=") + quote(m.bytes.str(), c.o.string_limit) + "}";
     first = false;
   }
   return out + "]";

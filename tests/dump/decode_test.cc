@@ -147,8 +147,8 @@ TEST(Decode, Sockaddrs) {
   strcpy(un.sun_path, "/run/x.sock");
   e.mem[0].bytes = bytes(un).substr(0, offsetof(sockaddr_un, sun_path) + 12);
   EXPECT_EQ(decode_call(e).args[1], "{sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}");
-  e.mem[0].bytes[2] = '\0';  // abstract namespace: the name is addrlen bytes, no NUL
-  e.mem[0].bytes.pop_back();
+  e.mem[0].bytes.mut()[2] = '\0';  // abstract namespace: the name is addrlen bytes, no NUL
+  e.mem[0].bytes.mut().pop_back();
   EXPECT_EQ(decode_call(e).args[1], "{sa_family=AF_UNIX, sun_path=@\"run/x.sock\"}");
 }
 

@@ -197,7 +197,7 @@ TEST(AgentWindowTest, WritesMorePiecesThanOneCallTakes) {
   AgentWindow w;
   std::vector<Event> events(400, e);
   for (size_t i = 0; i < events.size(); i++) {
-    events[i].mem[0].bytes[i % 1024] = 'x';
+    events[i].mem[0].bytes.mut()[i % 1024] = 'x';
     ASSERT_TRUE(w.add(events[i], 0));
   }
   ASSERT_GT(w.pieces().size(), static_cast<size_t>(IOV_MAX));

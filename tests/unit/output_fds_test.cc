@@ -241,7 +241,7 @@ TEST(OutputFds, DescriptorsPassedThroughASocketpairKeepTheirFile) {
   Event mm = recvmsg_call(P, 4, {11});
   mm.nr = SYS_recvmmsg;
   mm.args[2] = 1;
-  mm.mem[0].bytes.resize(sizeof(mmsghdr));
+  mm.mem[0].bytes.mut().resize(sizeof(mmsghdr));
   o.apply(mm, P);
   EXPECT_EQ(o.target(P, 11), 2);
 }
