@@ -326,7 +326,8 @@ TEST_F(TraceTest, LargeMemoryBecomesOneDeduplicatedBlob) {
 
 // A program reading the same bytes again (the replay benchmark's pread of one
 // 64 KiB block) refers to one blob many times: it is decompressed and
-// checked once, and every event still gets its bytes.
+// checked once, and every event gets its bytes, the cached buffer itself, not
+// a copy (SharedBytes); changing one event's bytes leaves the others alone.
 TEST_F(TraceTest, BlobSharedByManyEventsIsDecodedOnce) {
   std::string p = path("t.db");
   std::string big = random_bytes(64 << 10, 3);
@@ -343,14 +344,22 @@ TEST_F(TraceTest, BlobSharedByManyEventsIsDecodedOnce) {
   }
   TraceReader r(p);
   Event e;
+  std::vector<Event> read;
   for (uint64_t s = 1; s <= 5; s++) {
     ASSERT_TRUE(r.next(e));
     ASSERT_EQ(e.mem.size(), 1u);
     EXPECT_EQ(e.mem[0].addr, 0x10000 * s);
     EXPECT_TRUE(e.mem[0].bytes == big);
+    read.push_back(e);
   }
   EXPECT_FALSE(r.next(e));
   EXPECT_EQ(r.blobs_decoded(), 1u);
+  for (const Event& x : read) EXPECT_EQ(x.mem[0].bytes.data(), read[0].mem[0].bytes.data());
+  read[1].mem[0].bytes.mut()[0] ^= 1;
+  EXPECT_NE(read[1].mem[0].bytes.data(), read[0].mem[0].bytes.data());
+  EXPECT_FALSE(read[1].mem[0].bytes == big);
+  EXPECT_TRUE(read[0].mem[0].bytes == big);
+  EXPECT_TRUE(read[2].mem[0].bytes == big);
   EXPECT_TRUE(r.event_at(3).mem.at(0).bytes == big);
   EXPECT_EQ(r.blobs_decoded(), 1u);
 }
