@@ -296,10 +296,18 @@ echo "${RP_VM_WATCHDOG:-480}" > "$root/watchdog"  # seconds; a small value tests
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initramfs.cpio.gz"
 serial=$work/serial.txt
 start=$(date +%s)
-# Two vCPUs: producers and the drainer really run in parallel in the guest.
-# TCG on a shared, loaded host: the run takes 80-170 s; leave room.
+# Two vCPUs: producers and the drainer interleave in the guest. One host
+# thread runs both (thread=single): with a thread per vCPU, QEMU 7.2 twice
+# (CI, 2 runs in 9) left a vCPU running a stale translation of code the
+# kernel had just patched. Each recording's start and stop switch the
+# sched_switch tracepoint's static key in __schedule (int3, then the new
+# jump); the other vCPU kept trapping on the int3 with the jump already in
+# memory (the console's "Code:" bytes), kprobes' handler sent it back to
+# re-execute it, forever, with interrupts off, so the patching CPU waited
+# for it forever too. Unloaded, the run takes ~120 s either way.
+# TCG on a shared, loaded host: the run takes 80-250 s; leave room.
 vm_timeout=600  # a safety net: 280 s was passed on a loaded 2-CPU machine
-timeout $vm_timeout qemu-system-x86_64 -accel tcg -cpu max -m 1536M -smp 2 -nic none -bios "$bios" \
+timeout $vm_timeout qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 1536M -smp 2 -nic none -bios "$bios" \
   -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
   -append "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=5 softlockup_all_cpu_backtrace=1" \
   -nographic -no-reboot -monitor none -serial "file:$serial" > "$work/qemu.log" 2>&1
@@ -322,7 +330,12 @@ if tr -d '\r' < "$serial" | grep -q "^RP-VM-WATCHDOG"; then
   echo "FAIL kmod_vm: the guest hung (its watchdog's report above)"
   exit 1
 fi
-if [ $qrc = 124 ]; then tail -n 60 "$serial"; echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
+if [ $qrc = 124 ]; then
+  # A wedged kernel prints its stall reports long before the end: the
+  # stalled CPUs and where each was, then the last lines.
+  tr -d '\r' < "$serial" | grep -E "rcu: |watchdog: |NMI backtrace for cpu|RIP: 0010|Code: " | head -n 40
+  tail -n 60 "$serial"
+  echo "FAIL kmod_vm: the guest did not finish within $vm_timeout s"; exit 1; fi
 if ! tr -d '\r' < "$serial" | grep -q "^RP-VM-DONE"; then
   tail -n 40 "$serial"
   echo "FAIL kmod_vm: the guest stopped early (qemu exit $qrc)"
