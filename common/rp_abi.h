@@ -465,6 +465,12 @@ struct rp_stop_point {
  * arm64 forgets the syscall number and rewinds pc and x0 before the stop,
  * so the registers cannot tell (x86_64 keeps orig_rax >= 0 there). */
 #define RP_STOP_F_RESTART_CODE 0x1u
+/* A SIGSEGV stop of a thread that had SIGSEGV blocked when its last syscall
+ * returned: if the signal was forced (a trapped instruction's), the kernel
+ * unblocked it before the stop, and the supervisor puts the bit back
+ * (record/segv_mask.cc). Only a signal handler changes the mask without a
+ * syscall, and a handler's mask holds its thread's mask from before. */
+#define RP_STOP_F_SEGV_BLOCKED 0x2u
 
 struct rp_rec_switch {
 	struct rp_rec_hdr h;

@@ -49,6 +49,7 @@
 #define RP_SECCOMP_MODE_DEAD 3     /* task seccomp.mode: a filter killed it (kernel/seccomp.c) */
 #define RP_SIG_TRAP 5
 #define RP_SIG_KILL 9
+#define RP_SIG_SEGV 11
 #define RP_SIG_STOP 19
 #define RP_PTRACE_EVENT_SECCOMP 7
 #define RP_PTRACE_EVENTMSG_SYSCALL_ENTRY 1 /* task ptrace_message at a syscall-entry stop */
@@ -84,6 +85,7 @@ struct rp_stop_facts {
 			   * runs kernel code only, its user registers are clone's return
 			   * state, and its memory may still lack what the kernel writes
 			   * there (schedule_tail's CLONE_CHILD_SETTID tid) */
+	__u32 segv_blocked; /* SIGSEGV was in its blocked mask at its last syscall return */
 };
 
 enum rp_stop_kind {
@@ -172,10 +174,16 @@ RP_INLINE bool rp_stop_numbers_entry(const struct rp_stop_facts *f, enum rp_stop
 }
 
 /* The flags of a signal stop's rp_stop_point (rp_abi.h): a thread on its way
- * back from a call that returned a restart code is at that call's return. */
+ * back from a call that returned a restart code is at that call's return; a
+ * SIGSEGV it had blocked may have been forced through (a trapped
+ * instruction's). */
 RP_INLINE __u32 rp_signal_stop_flags(const struct rp_stop_facts *f)
 {
-	return f->restarting ? RP_STOP_F_RESTART_CODE : 0;
+	__u32 flags = f->restarting ? RP_STOP_F_RESTART_CODE : 0;
+
+	if (f->siginfo && f->si_signo == RP_SIG_SEGV && f->segv_blocked)
+		flags |= RP_STOP_F_SEGV_BLOCKED;
+	return flags;
 }
 
 /* How a thread's leaving the CPU counts. */

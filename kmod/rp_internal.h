@@ -94,6 +94,7 @@ struct rp_thread {
 	u64 stop_seq;               /* sequence number of its signal stop (RP_IOC_TAKE) */
 	struct rp_point_digest stop_digest; /* its memory digest then (RP_IOC_TAKE_STOP_POINT) */
 	u32 stop_flags;             /* RP_STOP_F_* of that stop (rp_abi.h) */
+	bool segv_blocked;          /* SIGSEGV blocked at its last syscall return */
 	u64 stop_entry_seq;         /* number its entry stop took for the call's entry
 				     * (rp_stop_numbers_entry); RP_TAKE_ENTRY_SEQ */
 	u32 repin;                  /* 1: stopped after its sched_setaffinity (RP_IOC_TAKE) */

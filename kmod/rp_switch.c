@@ -35,7 +35,8 @@ static int rp_nbacklog;
 static_assert(RP_TASK_STOPPED == __TASK_STOPPED && RP_TASK_TRACED == __TASK_TRACED);
 static_assert(RP_PF_EXITING == PF_EXITING && RP_PF_SIGNALED == PF_SIGNALED);
 static_assert(RP_SIGNAL_GROUP_EXIT == SIGNAL_GROUP_EXIT);
-static_assert(RP_SIG_TRAP == SIGTRAP && RP_SIG_KILL == SIGKILL && RP_SIG_STOP == SIGSTOP);
+static_assert(RP_SIG_TRAP == SIGTRAP && RP_SIG_KILL == SIGKILL && RP_SIG_STOP == SIGSTOP &&
+	      RP_SIG_SEGV == SIGSEGV);
 static_assert(RP_PTRACE_EVENT_SECCOMP == PTRACE_EVENT_SECCOMP &&
 	      RP_PTRACE_EVENTMSG_SYSCALL_ENTRY == PTRACE_EVENTMSG_SYSCALL_ENTRY);
 
@@ -161,6 +162,7 @@ void rp_switch_stop(struct rp_thread *th, struct task_struct *t, bool preempt,
 		.restarting = th->restarting,
 		.entering = th->entering,
 		.unborn = th->unborn,
+		.segv_blocked = th->segv_blocked,
 	};
 	enum rp_stop_kind kind;
 	unsigned long flags;
@@ -219,6 +221,8 @@ void rp_switch_exit_left(struct rp_thread *th, struct task_struct *t)
 void rp_switch_returned(struct rp_thread *th, long ret)
 {
 	xchg(&th->stop_entry_seq, 0);  /* a call answered at its entry stop */
+	/* current's own mask: only it changes it (RP_STOP_F_SEGV_BLOCKED) */
+	th->segv_blocked = sigismember(&current->blocked, SIGSEGV);
 	th->restarting = rp_restart_code(ret);
 	th->entering = false;
 	th->unborn = false;

@@ -1066,14 +1066,14 @@ bool execute_trapped(Regs& regs, const std::string& code, TrappedInsn* kind_out,
 
 }  // namespace
 
-bool PtraceRecorder::emulate_trapped_insn(Task& t) {
+bool PtraceRecorder::emulate_trapped_insn(Task& t, const rp_stop_point& stop) {
   Regs regs;
   if (!regs.read(t.tid)) return false;
   TrappedInsn kind;
   uint64_t args[6] = {};
   if (!execute_trapped(regs, t.mem.read(regs.ip(), 16), &kind, args)) return false;
   regs.write(t.tid);
-  restore_segv_mask(t);
+  restore_segv_mask(t, stop);
   Event e = new_event(t, EventKind::kInsn);
   e.nr = static_cast<int64_t>(kind);
   std::copy(args, args + 6, e.args);
@@ -1149,7 +1149,7 @@ void PtraceRecorder::on_signal(Task& t, int sig) {
     if (!take_merged_kick(t)) make_runnable(t, 0, true);
     return;
   }
-  if (is_trapped_insn_siginfo(sig, si.si_code) && emulate_trapped_insn(t)) return;
+  if (is_trapped_insn_siginfo(sig, si.si_code) && emulate_trapped_insn(t, stop)) return;
   if (t.snapshot_stop && sig == SIGSTOP && si.si_pid == getpid()) {
     // rp's stop for a snapshot (hold_in_kernel): not the program's, dropped.
     t.snapshot_stop = false;

@@ -205,11 +205,12 @@ class PtraceRecorder {
   // name: the kernel's name for the program (exec_name: AT_EXECFN), read once by the caller.
   void record_exec(Task& t, Event& e, const std::string& name);
   void record_file_mapping(Task& t, Event& e);
-  bool emulate_trapped_insn(Task& t);
+  // stop: the kernel side's note of this stop (events-only mode).
+  bool emulate_trapped_insn(Task& t, const rp_stop_point& stop);
   // segv_mask.cc: SIGSEGV's blocked bit kept across rp's own traps.
   void learn_segv_mask(Task& t);
   void note_segv_mask_call(Task& t);
-  void restore_segv_mask(Task& t);
+  void restore_segv_mask(Task& t, const rp_stop_point& stop);
   void fault_cpuid(Task& t);  // at an exit stop
   uint32_t disposition(pid_t tid, int sig);
   // Scheduling: the threads of one process run user code one at a time and

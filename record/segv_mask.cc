@@ -5,9 +5,10 @@
 // never asked for (rr's sigprocmask_exec: blocked before an execve, checked
 // after ld.so's start-up rdtsc). Under the ptrace backend rp sees every call
 // that changes the mask, so it knows the blocked bit where it can and puts
-// it back after such a trap. Where it cannot know (a signal handler ran
-// since, which may have blocked it; the kernel backends, whose calls rp
-// does not see), nothing is put back (docs/design.md, known gaps).
+// it back after such a trap; where it cannot know (a signal handler ran
+// since, which may have blocked it), nothing is put back. Under the kernel
+// backends the kernel side notes the bit at every syscall return and says
+// at the trap's stop whether it was set (RP_STOP_F_SEGV_BLOCKED).
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -38,8 +39,10 @@ void PtraceRecorder::note_segv_mask_call(Task& t) {
 }
 
 // After rp emulated a trapped instruction: the forced SIGSEGV unblocked it.
-void PtraceRecorder::restore_segv_mask(Task& t) {
-  if (kernel_ || !t.segv_blocked.value_or(false)) return;
+void PtraceRecorder::restore_segv_mask(Task& t, const rp_stop_point& stop) {
+  const bool blocked =
+      kernel_ ? (stop.flags & RP_STOP_F_SEGV_BLOCKED) != 0 : t.segv_blocked.value_or(false);
+  if (!blocked) return;
   uint64_t mask = 0;
   if (ptrace(PTRACE_GETSIGMASK, t.tid, sizeof mask, &mask) != 0 || (mask & kSegvBit)) return;
   mask |= kSegvBit;

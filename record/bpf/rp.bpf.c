@@ -141,6 +141,8 @@ struct thread {
 	/* The number its fork's copy of the memory took at the copy's end
 	 * (copy_done), for the fork record; 0: none in this call. */
 	__u64 copy_seq;
+	/* SIGSEGV was blocked at its last syscall return (rp_stop_facts). */
+	__u32 segv_blocked;
 };
 
 struct {
@@ -455,6 +457,7 @@ static __always_inline void on_stop(struct task_struct *prev, bool preempt, unsi
 		.restarting = th->restarting,
 		.entering = th->entering,
 		.unborn = th->unborn,
+		.segv_blocked = th->segv_blocked,
 	};
 	enum rp_stop_kind kind = rp_stop_classify(&f);
 
@@ -995,6 +998,14 @@ static __always_inline bool put_plain(struct task_struct *task, struct thread *t
 	return true;
 }
 
+/* Only the thread changes its own mask, by a syscall or on entering a signal
+ * handler (whose mask holds the one from before): what its last return saw
+ * is a part of its mask until then (RP_STOP_F_SEGV_BLOCKED). */
+static __always_inline void note_segv_mask(struct thread *th, struct task_struct *task)
+{
+	th->segv_blocked = (task->blocked.sig[0] >> (RP_SIG_SEGV - 1)) & 1;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -1016,6 +1027,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		rp_runner_sys_exit(r, task->pid, task->tgid, dying(task) || repinned);
 	if (th) {
 		forget_entry_stop(th, task->pid);  /* a call answered at the stop */
+		note_segv_mask(th, task);
 		th->restarting = rp_restart_code(ret);
 		th->entering = 0;
 		th->unborn = 0;
@@ -1058,8 +1070,10 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		 * its next entry-less sys_exit is a seccomp-answered call. */
 		if (!th)
 			th = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (th)
+		if (th) {
 			th->returned = 1;
+			note_segv_mask(th, task);
+		}
 		return 0;
 	}
 	if (killed) {
@@ -1073,6 +1087,7 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	th->returned = 1;
+	note_segv_mask(th, task);
 	e->rec.seq = e->k.seq = next_seq();
 	e->rec.tseq = ++th->tseq;
 	if (repinned)

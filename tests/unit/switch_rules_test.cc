@@ -164,6 +164,23 @@ TEST(SwitchRules, StopsOnTheWayToARestartAreNoPoint) {
   EXPECT_EQ(rp_stop_classify(&f), RP_STOP_QUIET);
 }
 
+// A SIGSEGV stop of a thread that had SIGSEGV blocked at its last syscall
+// return: a trapped instruction's forced signal unblocked it, and the
+// supervisor puts it back (record/segv_mask.cc). Other signals, and SIGSEGV
+// when it was not blocked, say nothing of the mask.
+TEST(SwitchRules, ASegvStopSaysTheSignalWasBlocked) {
+  rp_stop_facts f = ptrace_stop(1, RP_SIG_SEGV, kSiKernel);
+  EXPECT_EQ(rp_stop_classify(&f), RP_STOP_SIGNAL);
+  EXPECT_EQ(rp_signal_stop_flags(&f), 0u);
+  f.segv_blocked = 1;
+  EXPECT_EQ(rp_signal_stop_flags(&f), RP_STOP_F_SEGV_BLOCKED);
+  f.restarting = 1;
+  EXPECT_EQ(rp_signal_stop_flags(&f), RP_STOP_F_SEGV_BLOCKED | RP_STOP_F_RESTART_CODE);
+  f = ptrace_stop(1, 10, kSiUser);
+  f.segv_blocked = 1;
+  EXPECT_EQ(rp_signal_stop_flags(&f), 0u);
+}
+
 // A seccomp or syscall-entry stop starts the call: until its sys_enter, or
 // its sys_exit when rp's supervisor skipped it (the program's own ptrace,
 // emulated), a preemption is no point in user code (bpf ptrace_emulated: a
