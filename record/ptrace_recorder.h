@@ -234,7 +234,10 @@ class PtraceRecorder {
     // yield (enter_kernel): it keeps it while it is on its way out of that
     // call, up to a timeslice, however busy the CPU.
     bool yield_target = false;
-    int64_t since_us = 0;
+    int64_t since_us = 0;  // the holder's turn began or its call was entered
+    // The holder's turn began: its timeslice counts from here, across the
+    // quick calls it makes and keeps the slot through.
+    int64_t turn_us = 0;
     std::vector<pid_t> runnable;  // front = next
   };
   void enter_kernel(Task& t);
@@ -243,6 +246,7 @@ class PtraceRecorder {
   void hold_stopped(Task& t);
   void continue_stopped();
   void schedule(Group& g);
+  bool turn_over(const Group& g) const;
   pid_t slot_for_child(const Task& parent, int event, pid_t child) const;
   pid_t slot_for_adopted(const Task& t) const;
   void leave_shared_slot(Task& t);
