@@ -204,7 +204,7 @@ void PtraceRecorder::enter_kernel(Task& t) {
         g.holder = y->tid;
         g.holder_in_kernel = true;
         g.yield_target = true;
-        g.since_us = g.turn_us = stop_ns() / 1000;
+        g.since_us = stop_ns() / 1000;
         return;
       }
     }
@@ -225,28 +225,32 @@ void PtraceRecorder::make_runnable(Task& t, int sig, bool front) {
     resume(t.tid, sig);
     return;
   }
-  Group& g = groups_[t.slot];
-  // The holder going on from a stop at the front: the same turn.
-  const bool same_turn = front && g.holder == t.tid;
-  const int64_t turn_us = g.turn_us;
   release_slot(t);
   t.run = Run::kRunnable;
   t.pending_sig = sig;
+  t.runnable_since_us = now_us();
   if (sig) t.segv_blocked.reset();  // a handler may block it: not followed
+  Group& g = groups_[t.slot];
   if (front)
     g.runnable.insert(g.runnable.begin(), t.tid);
   else
     g.runnable.push_back(t.tid);
   schedule(g);
-  if (same_turn && g.holder == t.tid) g.turn_us = turn_us;
 }
 
-// The holder has had its timeslice while others wait: at its next stop it
-// goes to the back. Counted from its turn's start, not from its last call: a
-// thread whose quick calls each kept the slot (a read every millisecond) held
-// it for good, and its siblings never ran (conformance fault_beside_busy hung).
-bool PtraceRecorder::turn_over(const Group& g) const {
-  return !g.runnable.empty() && now_us() >= g.turn_us + kTimesliceUs;
+// The next thread in line has waited a timeslice: the holder, at the exit of
+// a call it kept the slot through, goes to the back. Without this a thread
+// whose calls each returned within the grace period (a read every
+// millisecond) held the slot for good: neither the grace period nor the
+// timeslice of user code ever ran out, and a sibling woken meanwhile waited
+// until rp happened to be late to a stop (conformance fault_beside_busy hung).
+bool PtraceRecorder::waiter_starved(const Group& g) {
+  for (pid_t tid : g.runnable) {
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end() || it->second.run != Run::kRunnable) continue;
+    return now_us() >= it->second.runnable_since_us + kTimesliceUs;
+  }
+  return false;
 }
 
 void PtraceRecorder::release_slot(Task& t) {
@@ -334,7 +338,7 @@ void PtraceRecorder::schedule(Group& g) {
     g.holder_in_kernel = false;
     g.holder_keeps = false;
     g.yield_target = false;
-    g.since_us = g.turn_us = stop_ns() / 1000;
+    g.since_us = stop_ns() / 1000;
     t.run = Run::kRunning;
     resume(tid, t.pending_sig);
     t.pending_sig = 0;
@@ -349,8 +353,8 @@ int64_t PtraceRecorder::next_deadline_us() {
   }
   for (auto& [slot, g] : groups_) {
     if (!g.holder || g.runnable.empty() || g.holder_keeps) continue;
-    int64_t d = g.holder_in_kernel ? g.since_us + (g.yield_target ? kTimesliceUs : kGraceUs)
-                                   : g.turn_us + kTimesliceUs;
+    int64_t d = g.since_us +
+                (g.holder_in_kernel && !g.yield_target ? kGraceUs : kTimesliceUs);
     if (best < 0 || d < best) best = d;
   }
   return best;
@@ -389,7 +393,7 @@ void PtraceRecorder::handle_timeouts() {
       g.holder_in_kernel = false;
       g.yield_target = false;
       schedule(g);
-    } else if (!g.holder_in_kernel && now >= g.turn_us + kTimesliceUs) {
+    } else if (!g.holder_in_kernel && now >= g.since_us + kTimesliceUs) {
       auto it = tasks_.find(g.holder);
       if (it != tasks_.end() && !it->second.preempt_requested) {
         it->second.preempt_requested = true;
@@ -813,9 +817,9 @@ void PtraceRecorder::on_syscall_exit(Task& t, bool exit_stop) {
   if (exit_stop && hold_for_tracer(t, EmuStop::kSyscallExit, 0, nullptr, false)) return;
   if (!kernel_ && ring_ && !holding_ && ring_->due()) ring_snapshot(t, regs, seq);
   // A call that returned within the grace period keeps the slot: continue
-  // it, unless its turn is over.
+  // it, unless the next in line has waited long enough.
   Group& g = groups_[t.slot];
-  make_runnable(t, 0, g.holder == t.tid && !turn_over(g));
+  make_runnable(t, 0, g.holder == t.tid && !waiter_starved(g));
 }
 
 // The thread is at the exit of its syscall, event `seq` recorded. Every

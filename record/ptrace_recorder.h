@@ -106,6 +106,7 @@ class PtraceRecorder {
     Run run = Run::kInKernel;
     int pending_sig = 0;
     bool preempt_requested = false;
+    int64_t runnable_since_us = 0;  // when it last queued for its slot (make_runnable)
     bool snapshot_stop = false;  // rp sent SIGSTOP for a snapshot (hold_in_kernel)
     bool in_syscall = false;
     // Events-only: stopped by launch's filter at a call that may make file
@@ -234,10 +235,7 @@ class PtraceRecorder {
     // yield (enter_kernel): it keeps it while it is on its way out of that
     // call, up to a timeslice, however busy the CPU.
     bool yield_target = false;
-    int64_t since_us = 0;  // the holder's turn began or its call was entered
-    // The holder's turn began: its timeslice counts from here, across the
-    // quick calls it makes and keeps the slot through.
-    int64_t turn_us = 0;
+    int64_t since_us = 0;
     std::vector<pid_t> runnable;  // front = next
   };
   void enter_kernel(Task& t);
@@ -246,7 +244,7 @@ class PtraceRecorder {
   void hold_stopped(Task& t);
   void continue_stopped();
   void schedule(Group& g);
-  bool turn_over(const Group& g) const;
+  bool waiter_starved(const Group& g);
   pid_t slot_for_child(const Task& parent, int event, pid_t child) const;
   pid_t slot_for_adopted(const Task& t) const;
   void leave_shared_slot(Task& t);
