@@ -59,10 +59,10 @@ demo() {
 # One ctest, two tests at a time. The QEMU tests (a guest on one emulated
 # CPU each) hold one lock, so they run one after the other, the longest first
 # (their COST): one CPU goes to them, the other to the host tests, which
-# take both CPUs once the guests are done. Two fixed halves (the guests
-# beside the host tests run one at a time) left a CPU idle whenever one half
-# finished first, and the cross build of the arm64 test ran niced: the suite
-# took as long as its longer half, 27-29 minutes.
+# take both CPUs once the guests are done. Before, the arm64 test's cross
+# build ran niced behind the host tests (about 16 of its 25 minutes), in one
+# of two fixed halves (the guests; the host tests one at a time), and the
+# suite took as long as the longer half: 27-29 minutes, now about 21.
 run_tests() {
   cd "$BUILD"
   set +e

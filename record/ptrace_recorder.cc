@@ -244,13 +244,17 @@ void PtraceRecorder::make_runnable(Task& t, int sig, bool front) {
 // millisecond) held the slot for good: neither the grace period nor the
 // timeslice of user code ever ran out, and a sibling woken meanwhile waited
 // until rp happened to be late to a stop (conformance fault_beside_busy hung).
-bool PtraceRecorder::waiter_starved(const Group& g) {
-  for (pid_t tid : g.runnable) {
-    auto it = tasks_.find(tid);
-    if (it == tasks_.end() || it->second.run != Run::kRunnable) continue;
-    return now_us() >= it->second.runnable_since_us + kTimesliceUs;
-  }
+bool PtraceRecorder::waiter_starved(const Group& g) const {
+  for (pid_t tid : g.runnable)
+    if (const Task* w = waiting_task(tid)) return now_us() >= w->runnable_since_us + kTimesliceUs;
   return false;
+}
+
+// The run queue keeps stale entries (threads gone, or run since): tid's task
+// if it still waits for the slot.
+const PtraceRecorder::Task* PtraceRecorder::waiting_task(pid_t tid) const {
+  auto it = tasks_.find(tid);
+  return it != tasks_.end() && it->second.run == Run::kRunnable ? &it->second : nullptr;
 }
 
 void PtraceRecorder::release_slot(Task& t) {
@@ -331,9 +335,8 @@ void PtraceRecorder::schedule(Group& g) {
   while (g.holder == 0 && !g.runnable.empty()) {
     pid_t tid = g.runnable.front();
     g.runnable.erase(g.runnable.begin());
-    auto it = tasks_.find(tid);
-    if (it == tasks_.end() || it->second.run != Run::kRunnable) continue;
-    Task& t = it->second;
+    if (!waiting_task(tid)) continue;
+    Task& t = tasks_.at(tid);
     g.holder = tid;
     g.holder_in_kernel = false;
     g.holder_keeps = false;

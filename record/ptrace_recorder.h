@@ -244,7 +244,8 @@ class PtraceRecorder {
   void hold_stopped(Task& t);
   void continue_stopped();
   void schedule(Group& g);
-  bool waiter_starved(const Group& g);
+  bool waiter_starved(const Group& g) const;
+  const Task* waiting_task(pid_t tid) const;
   pid_t slot_for_child(const Task& parent, int event, pid_t child) const;
   pid_t slot_for_adopted(const Task& t) const;
   void leave_shared_slot(Task& t);
