@@ -376,6 +376,7 @@ class Replayer {
   Regs agent_site_regs(pid_t tgid, Regs r) const;
   bool agent_map(Task& t, const Event& e, uint64_t addr, uint64_t len, int prot);
   bool agent_others_clear(const Task& t, const AgentSpace& sp, uint64_t site, uint64_t len);
+  std::string agent_site_refusal(Task& t, uint64_t site, uint64_t len);
   void agent_patch_site(Task& t, const Event& e);
   std::optional<std::pair<uint64_t, uint8_t>> agent_stub_place(Task& t, const Event& e,
                                                                const PatchSite& site, uint64_t len);

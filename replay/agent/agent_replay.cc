@@ -532,6 +532,27 @@ std::optional<std::pair<uint64_t, uint8_t>> Replayer::agent_stub_place(Task& t, 
   return place;
 }
 
+// Why the bytes [site, site+len) are no code to patch for good, or "": they
+// must lie in one mapping the program cannot write, of a file (an exec'd
+// image, a file the recording mapped privately: anonymous memory in replay,
+// file_maps_ knows it) or the vDSO. Anonymous executable memory is a JIT's,
+// whose bytes after a `syscall` may be data the program reads back or code
+// it writes over in part (jitsys: its data after `syscall; ret` read back
+// changed).
+std::string Replayer::agent_site_refusal(Task& t, uint64_t site, uint64_t len) {
+  for (const ProcMap& m : read_proc_maps(t.real)) {
+    if (site < m.start || site >= m.end) continue;
+    if (site + len > m.end) return "the bytes to patch cross a mapping's end";
+    if (m.prot() & PROT_WRITE) return "the code is writable (a JIT's)";
+    if (m.shared()) return "the code is a shared mapping";
+    if (m.path == "[vdso]" || (!m.path.empty() && m.path[0] == '/')) return "";
+    for (const FileMaps::Range& r : file_maps_[t.real_tgid].overlapping(site, len))
+      if (!r.shared && r.start <= site && site + len <= r.end) return "";
+    return "the code is anonymous memory (a JIT's)";
+  }
+  return "the site is not mapped";
+}
+
 // At a syscall-entry stop of t (not yet emulated or executed): patches the
 // site, so that its later calls go to the agent. The thread itself is
 // moved to the stub's copy of what follows the syscall.
@@ -550,6 +571,7 @@ void Replayer::agent_patch_site(Task& t, const Event& e) {
   };
   auto plan = plan_patch_site(t.mem.read(site, 32), site, &why, /*syscall_first=*/true);
   if (!plan) return refuse(why);
+  if (std::string no = agent_site_refusal(t, site, plan->length); !no.empty()) return refuse(no);
   auto p = st.point_ips.lower_bound(site);
   if (p != st.point_ips.end() && *p < site + plan->length)
     return refuse("a recorded signal or preemption is inside the bytes to patch");
