@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 
@@ -30,6 +31,12 @@
 
 namespace rp {
 namespace {
+
+#if defined(__x86_64__)
+constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_X86_64;
+#else
+constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_AARCH64;
+#endif
 
 using FilterCtx = std::unique_ptr<void, decltype(&seccomp_release)>;
 
@@ -76,6 +83,23 @@ std::vector<sock_filter> with_vsyscall_trap(std::vector<sock_filter> prog) {
   };
   prog.insert(prog.begin(), std::begin(trap), std::end(trap));
 #endif
+  return prog;
+}
+
+// Put first: a call of another ABI than the native one (seccomp's arch:
+// i386's int $0x80 on x86_64) stops for the tracer (kForeignAbiTrap), or with
+// no tracer to stop for (rp record -p) fails with ENOSYS. Not libseccomp's
+// bad-arch action: that takes x32's numbers for another ABI too, and with
+// them every number with bit 30 set (an invalid -2 under the eBPF backend
+// then skipped its sys_enter and was lost from the trace).
+std::vector<sock_filter> with_foreign_abi_trap(std::vector<sock_filter> prog, bool trap) {
+  const sock_filter check[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kNativeAuditArch, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K,
+               trap ? SECCOMP_RET_TRACE | kForeignAbiTrap : SECCOMP_RET_ERRNO | ENOSYS),
+  };
+  prog.insert(prog.begin(), std::begin(check), std::end(check));
   return prog;
 }
 
@@ -164,7 +188,7 @@ void raise_memlock_limit() {
 
 std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
   auto ctx = new_filter(SCMP_ACT_ALLOW);
-  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);  // other ABIs: untouched
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);  // other ABIs: with_foreign_abi_trap
   for (auto s = syscall_specs_begin(); s != syscall_specs_end(); ++s)
     if (s->policy == RP_POLICY_ENOSYS && syscall_nr(*s) >= 0)
       add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), syscall_nr(*s), s->name);
@@ -172,7 +196,7 @@ std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
   if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kUntracedCloneTrap), SCMP_SYS(clone), 1,
                                 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED)))
     throw Error(std::string("seccomp rule for clone: ") + strerror(-rc));
-  if (!emulate_ptrace) return export_program(ctx);
+  if (!emulate_ptrace) return with_foreign_abi_trap(export_program(ctx), false);
   add_rule(ctx, SCMP_ACT_TRACE(kPtraceTrap), SCMP_SYS(ptrace), "ptrace");
   // Only a change of SIGCHLD's action: SA_NOCLDSTOP decides the tracer's SIGCHLD.
   if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kSigchldActionTrap),
@@ -191,7 +215,7 @@ std::vector<sock_filter> enosys_filter(bool emulate_ptrace) {
       throw Error(std::string("seccomp rule for prctl: ") + strerror(-rc));
 #endif
   add_exec_map_rules(ctx);
-  return with_vsyscall_trap(export_program(ctx));
+  return with_foreign_abi_trap(with_vsyscall_trap(export_program(ctx)), true);
 }
 
 std::vector<sock_filter> ptrace_backend_filter() {
@@ -199,7 +223,7 @@ std::vector<sock_filter> ptrace_backend_filter() {
   auto ctx = new_filter(SCMP_ACT_ALLOW);
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
   add_seccomp_mode_trap(ctx);
-  return with_vsyscall_trap(export_program(ctx));
+  return with_foreign_abi_trap(with_vsyscall_trap(export_program(ctx)), true);
 #else
   return {};
 #endif
@@ -229,6 +253,15 @@ std::vector<sock_filter> replay_filter() {
   return with_vsyscall_trap(export_program(ctx));
 }
 
+bool native_syscall_arch(uint32_t arch) { return arch == kNativeAuditArch; }
+
+std::string foreign_abi_call_error(pid_t tid, uint32_t arch, uint64_t nr) {
+  const std::string abi = arch == AUDIT_ARCH_I386 ? "a 32-bit (i386, int $0x80) system call"
+                                                  : "a system call of another ABI";
+  return "record: thread " + std::to_string(tid) + " made " + abi + ", number " +
+         std::to_string(nr) + ": rp records only the program's own (64-bit) system calls";
+}
+
 std::optional<TrappedCall> trapped_call(pid_t tid) {
   __ptrace_syscall_info info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
@@ -236,6 +269,7 @@ std::optional<TrappedCall> trapped_call(pid_t tid) {
     return std::nullopt;
   TrappedCall c;
   c.nr = static_cast<int64_t>(info.seccomp.nr);
+  c.arch = info.arch;
   for (int i = 0; i < 6; i++) c.args[i] = info.seccomp.args[i];
   return c;
 }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace rp {
@@ -55,11 +56,24 @@ std::vector<sock_filter> replay_filter();  // only what replay executes; else ki
 constexpr uint16_t kVsyscallTrap = 0x7277;
 constexpr uint64_t kVsyscallPage = 0xffffffffff600000ull;
 inline bool in_vsyscall_page(uint64_t ip) { return (ip & ~0xfffull) == kVsyscallPage; }
+// A system call of another ABI than the program's (x86_64: `int $0x80`, the
+// i386 table, from 64-bit code): rp records and replays only the native
+// table, and reading such a call's arguments by it recorded the wrong call
+// (i386 write(1, buf, 12) read as stat: its bytes reached stdout, unrecorded)
+// or asked for gigabytes (i386 getpid read as writev). The recording filters
+// stop such a call for the tracer (kForeignAbiTrap), which ends the
+// recording with a clear error; the ptrace backend sees it at its entry
+// stop first (PTRACE_GET_SYSCALL_INFO's arch).
+constexpr uint16_t kForeignAbiTrap = 0x7278;
+std::string foreign_abi_call_error(pid_t tid, uint32_t arch, uint64_t nr);
+bool native_syscall_arch(uint32_t arch);
+
 // The call a seccomp stop of rp's own filter holds, as the kernel reports it
 // (PTRACE_GET_SYSCALL_INFO); none if thread tid is at no seccomp stop.
 struct TrappedCall {
   int64_t nr = 0;
   uint64_t args[6] = {};
+  uint32_t arch = 0;  // AUDIT_ARCH_*
 };
 std::optional<TrappedCall> trapped_call(pid_t tid);
 // The ptrace backend's filter, which refuses nothing (its entry stops do):

@@ -651,6 +651,8 @@ void PtraceRecorder::handle_stop(pid_t tid, int status) {
       return;
     }
     if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+      if (!native_syscall_arch(info.arch))
+        throw Error(foreign_abi_call_error(tid, info.arch, info.entry.nr));
       task.nr = static_cast<int64_t>(info.entry.nr);
       for (int i = 0; i < 6; i++) task.args[i] = info.entry.args[i];
       if (task.nr == RP_NR_RESTART_SYSCALL) restart_args(task.restart, task.args);
@@ -1396,6 +1398,10 @@ bool PtraceRecorder::on_seccomp_stop(Task& t, unsigned long data) {
     return false;
   }
   if (data == kVsyscallTrap && answer_vsyscall(t)) return true;
+  if (data == kForeignAbiTrap) {
+    const auto c = trapped_call(t.tid);
+    throw Error(foreign_abi_call_error(t.tid, c ? c->arch : 0, c ? c->nr : 0));
+  }
   if (data == kSpliceTrap) {  // the ptrace backend peeks at its entry stop
     if (auto c = kernel_ ? trapped_call(t.tid) : std::nullopt)
       kernel_->note_copy_peek(t.tid, peek_splice_source(t.tid, c->nr, c->args, outputs_));
