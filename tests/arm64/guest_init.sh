@@ -25,6 +25,11 @@ check() {  # check NAME COMMAND...
   if "$@"; then echo "PASS $name"; else echo "FAIL $name"; fi
 }
 show() { sed 's/^/  | /' "$@" 2>/dev/null | tail -n 8; }
+# Whether LIMIT seconds have passed since START (a now): a command stopped by
+# busybox's timeout exits with its own status (rp passes the TERM on), not
+# 124, and a record and a replay both stopped so exited alike and passed
+# (tight_loop under bpf).
+over() { b=$(now); [ $((${b%.*} - ${1%.*})) -ge $(($2 - 1)) ]; }
 echo "RP-VM-START kernel $(uname -r) $(uname -m)"
 # The kmod backend: rp.ko (cross-built against this kernel's headers) loaded,
 # and the module's own test clients (tests/kmod/) run first.
@@ -60,6 +65,7 @@ for b in $(cat /backends.list); do
     t0=$(now)
     tries=0
     while :; do
+      try0=$(now)
       timeout 120 rp record --backend=$b -o /tmp/$s.db -- /samples/$s $args < /dev/null > /tmp/$s.rec 2> /tmp/$s.rec.err
       rc=$?
       tries=$((tries + 1))
@@ -67,6 +73,8 @@ for b in $(cat /backends.list); do
       [ $s = crash_bug ] && [ $rc != 139 ] && [ $tries -lt 12 ] && continue
       break
     done
+    rec_over=0
+    over $try0 120 && rec_over=1
     t1=$(now)
     [ $s = file_reader ] && echo "changed afterwards" > /tmp/fr.txt
     # rp's own failures are 125 and 127; anything else is the program's status.
@@ -74,14 +82,17 @@ for b in $(cat /backends.list); do
     # number_exit: 6.1 needs the exit_mm_release kprobe) fails it too.
     late=0
     grep -q "numbered after exit_mm" /tmp/$s.rec.err && late=1
-    check "record_${b}_$s" test -s /tmp/$s.db -a $rc != 125 -a $rc != 127 -a $late = 0
-    [ $rc != 125 ] && [ $rc != 127 ] && [ $late = 0 ] || show /tmp/$s.rec.err
+    check "record_${b}_$s" test -s /tmp/$s.db -a $rc != 125 -a $rc != 127 -a $late = 0 -a $rec_over = 0
+    [ $rc != 125 ] && [ $rc != 127 ] && [ $late = 0 ] && [ $rec_over = 0 ] ||
+      { echo "  record exit $rc, over its time limit: $rec_over"; show /tmp/$s.rec.err; }
     timeout 240 rp replay /tmp/$s.db < /dev/null > /tmp/$s.rep 2> /tmp/$s.rep.err
     rrc=$?
+    rep_over=0
+    over $t1 240 && rep_over=1
     t2=$(now)
-    check "replay_${b}_$s" sh -c "test $rrc = $rc && cmp -s /tmp/$s.rec /tmp/$s.rep"
-    if [ $rrc != $rc ] || ! cmp -s /tmp/$s.rec /tmp/$s.rep; then
-      echo "  record exit $rc, replay exit $rrc"; show /tmp/$s.rep.err
+    check "replay_${b}_$s" sh -c "test $rep_over = 0 && test $rrc = $rc && cmp -s /tmp/$s.rec /tmp/$s.rep"
+    if [ $rep_over = 1 ] || [ $rrc != $rc ] || ! cmp -s /tmp/$s.rec /tmp/$s.rep; then
+      echo "  record exit $rc, replay exit $rrc, over its time limit: $rep_over"; show /tmp/$s.rep.err
       echo "  recorded output:"; show /tmp/$s.rec; echo "  replayed output:"; show /tmp/$s.rep
       # RP_ARM64_GUEST_ENV="RP_SHOW_FAILED=1": all of both outputs and the trace.
       if [ "${RP_SHOW_FAILED:-}" = 1 ]; then
