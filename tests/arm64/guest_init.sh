@@ -29,7 +29,7 @@ show() { sed 's/^/  | /' "$@" 2>/dev/null | tail -n 8; }
 # busybox's timeout exits with its own status (rp passes the TERM on), not
 # 124, and a record and a replay both stopped so exited alike and passed
 # (tight_loop under bpf).
-over() { b=$(now); [ $((${b%.*} - ${1%.*})) -ge $(($2 - 1)) ]; }
+over() { _now=$(now); [ $((${_now%.*} - ${1%.*})) -ge $(($2 - 1)) ]; }
 echo "RP-VM-START kernel $(uname -r) $(uname -m)"
 # The kmod backend: rp.ko (cross-built against this kernel's headers) loaded,
 # and the module's own test clients (tests/kmod/) run first.
